@@ -1,0 +1,53 @@
+"""Keep ultralytics offline: the one place that sets its environment before its first import.
+
+Ultralytics reaches the network on its own in several places (font downloads for plots, weights
+for the AMP check, PyPI update checks, hub sync). Setting these variables before it is first
+imported turns all of that off; models are built from YAML or loaded from explicit paths only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import ModuleType
+
+_LOGGER_INTEGRATIONS = ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
+
+
+def cache_dir() -> Path:
+    """Return the project's cache folder (``$DREDGE_CACHE_DIR``, else ``~/.cache/dredge``)."""
+    root = os.environ.get("DREDGE_CACHE_DIR") or str(Path.home() / ".cache" / "dredge")
+    return Path(root)
+
+
+def configure_offline() -> None:
+    """Set ultralytics' offline environment. Idempotent; a user's explicit values win."""
+    config_dir = cache_dir() / "ultralytics"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+    os.environ.setdefault("YOLO_VERBOSE", "false")
+    # Matplotlib (used by ultralytics' plots) must not look for a writable home elsewhere.
+    os.environ.setdefault("MPLCONFIGDIR", str(cache_dir() / "matplotlib"))
+
+
+def import_ultralytics() -> ModuleType:
+    """Import ultralytics with the offline settings in force and hub sync switched off."""
+    configure_offline()
+    import ultralytics
+    from ultralytics.utils import SETTINGS
+
+    wanted: dict[str, object] = {
+        "sync": False,  # no analytics / hub sync
+        "datasets_dir": str(cache_dir() / "datasets"),  # never download into the user's folders
+        "weights_dir": str(cache_dir() / "weights"),
+        "runs_dir": str(cache_dir() / "runs"),
+        **{name: False for name in _LOGGER_INTEGRATIONS},
+        "vscode_msg": False,
+        "openvino_msg": False,
+    }
+    changes = {k: v for k, v in wanted.items() if k in SETTINGS.defaults and SETTINGS.get(k) != v}
+    if changes:
+        SETTINGS.update(changes)
+    return ultralytics

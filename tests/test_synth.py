@@ -1,0 +1,290 @@
+"""The synthetic river world: files, georeferencing, truth, determinism, bad arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from pyproj import Transformer
+from shapely import Point
+from typer.testing import CliRunner
+
+from detector.cli import app
+from training.synth.catalogue import RIVER_CATALOGUE
+from training.synth.landscape import rectangle
+from training.synth.render import Grid, render_reflectance
+from training.synth.scenes import CLOUD_VISIBLE_MAX, is_visible
+from training.synth.world import WorldConfig, build_world, write_world
+from training.synth.writer import counts_from_truth, render_scene
+
+PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
+ONE_RIVER = WorldConfig(seed=3, rivers=("Nanay",), years=(2024, 2024))
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    write_world(WorldConfig(seed=3, rivers=("Nanay", "Cenepa", "Itaya"), years=(2024, 2025)), out)
+    return out
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_world_layout_and_scene_georeferencing(world_dir: Path) -> None:
+    scenes = sorted((world_dir / "scenes").glob("*_AnalyticMS_SR.tif"))
+    assert len(scenes) == 3 * 2 * 3  # rivers × years × dates per year (small)
+    expected_crs = {"Nanay": "EPSG:32718", "Cenepa": "EPSG:32717", "Itaya": "EPSG:32718"}
+    table = pd.read_csv(world_dir / "truth" / "scenes.csv")
+    for path in scenes:
+        assert PLANET_NAME.match(path.name), path.name
+        assert (path.parent / path.name.replace("AnalyticMS_SR", "udm2")).exists()
+        assert (world_dir / "quicklooks" / (path.name[:23] + ".png")).exists()
+        river = table.loc[table["scene"] == path.name, "river"].item()
+        with rasterio.open(path) as src:
+            assert src.crs.to_string() == expected_crs[river]
+            assert src.res == (3.0, 3.0)
+            assert src.transform.b == 0 and src.transform.d == 0
+            assert src.nodata == 0 and src.count == 4 and src.dtypes[0] == "uint16"
+            assert src.profile["tiled"] and src.compression is not None
+            assert [d for d in src.descriptions] == ["blue", "green", "red", "nir"]
+            assert src.tags()["TIFFTAG_DATETIME"] == path.name[:4] + ":" + path.name[4:6] + ":" + (
+                path.name[6:8]
+                + " "
+                + path.name[9:11]
+                + ":"
+                + path.name[11:13]
+                + ":"
+                + path.name[13:15]
+            )
+            data = src.read(out_shape=(4, 100, 100))
+            valid = data[0] > 0
+            assert 0.5 < valid.mean() < 0.95  # a rotated footprint with nodata corners
+            assert data[:, valid].max() <= 10000 and data[:, valid].min() >= 1
+            assert not valid[0, 0] or not valid[-1, -1] or not valid[0, -1] or not valid[-1, 0]
+
+
+def test_truth_dredges_fall_on_bright_objects(world_dir: Path) -> None:
+    truth = pd.read_csv(world_dir / "truth" / "dredges.csv")
+    assert list(truth.columns) == [
+        "dredge_id", "river", "scene", "acquired", "lon", "lat", "x", "y", "crs",
+        "length_m", "width_m", "heading_deg", "visible",
+    ]  # fmt: skip
+    scenes = pd.read_csv(world_dir / "truth" / "scenes.csv").set_index("scene")
+    visible = truth[truth["visible"]]
+    assert len(visible) >= 10
+    clear_sky = 0
+    for row in visible.itertuples():
+        with rasterio.open(world_dir / "scenes" / row.scene) as src:
+            to_scene = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
+            x, y = to_scene.transform(row.lon, row.lat)
+            assert abs(x - row.x) < 0.5 and abs(y - row.y) < 0.5
+            r, c = src.index(x, y)
+            window = src.read(window=((r - 8, r + 9), (c - 8, c + 9))).astype(float)
+        if scenes.loc[row.scene, "cloud_cover"] > 0 or scenes.loc[row.scene, "haze"] > 0:
+            continue
+        clear_sky += 1
+        brightness = window[:3].mean(axis=0)  # visible bands
+        assert brightness[7:10, 7:10].max() > 1.3 * np.median(brightness), row.dredge_id
+    assert clear_sky >= 5
+
+
+def test_dredges_are_drawn_at_their_truth_position() -> None:
+    world = build_world(ONE_RIVER)
+    river = world.rivers[0]
+    checked = 0
+    for scene in river.scenes:
+        ground = river.ground_on(scene)
+        for pose in ground.dredges:
+            if not is_visible(scene, pose.x, pose.y):
+                continue
+            x0, y0 = 3 * np.floor(pose.x / 3) - 60, 3 * np.floor(pose.y / 3) - 60
+            grid = Grid.over((x0, y0, x0 + 123, y0 + 123), 3.0)
+            others = [p for p in ground.dredges if p is not pose]
+            # Without its plume, what this dredge adds to the scene is its hull alone.
+            alone = replace(pose, dredge=replace(pose.dredge, plume=0.0))
+            added = render_reflectance(scene, replace(ground, dredges=[*others, alone]), grid)
+            added -= render_reflectance(scene, replace(ground, dredges=others), grid)
+            peak_row, peak_col = np.unravel_index(
+                np.argmax(np.abs(added).sum(axis=0)), added.shape[1:]
+            )
+            peak = Point(grid.transform @ (peak_col + 0.5, peak_row + 0.5))
+            d = pose.dredge
+            hull = rectangle(pose.x, pose.y, d.length_m, d.width_m, pose.heading_rad)
+            assert hull.distance(peak) <= 3.0  # the change peaks on the hull, within a pixel
+            checked += 1
+    assert checked >= 3
+
+
+def test_visibility_matches_footprint_clouds_and_udm2(world_dir: Path) -> None:
+    truth = pd.read_csv(world_dir / "truth" / "dredges.csv")
+    world = build_world(
+        WorldConfig(seed=3, rivers=("Nanay", "Cenepa", "Itaya"), years=(2024, 2025))
+    )
+    specs = {s.file_name: s for _, s in world.scenes()}
+    hidden_by_cloud = 0
+    for row in truth.itertuples():
+        spec = specs[row.scene]
+        inside = spec.footprint.contains(Point(row.x, row.y))
+        opacity = float(spec.cloud_opacity(np.array([row.x]), np.array([row.y]))[0])
+        assert row.visible == (inside and opacity < CLOUD_VISIBLE_MAX)
+        udm2 = world_dir / "scenes" / row.scene.replace("AnalyticMS_SR", "udm2")
+        with rasterio.open(udm2) as src, rasterio.open(world_dir / "scenes" / row.scene) as img:
+            r, c = src.index(row.x, row.y)
+            if not (0 <= r < src.height and 0 <= c < src.width):
+                assert not row.visible
+                continue
+            flags = src.read(window=((r, r + 1), (c, c + 1)))[:, 0, 0]
+            pixel = img.read(window=((r, r + 1), (c, c + 1)))[:, 0, 0]
+        if row.visible:
+            assert flags[5] == 0  # not cloud
+        elif inside:
+            hidden_by_cloud += 1
+            assert flags[5] == 1 and pixel[0] > 1500  # cloud flag, and the pixel is cloud-bright
+        else:
+            assert pixel.max() == 0 and flags[7] == 1  # nodata, flagged unusable
+    assert hidden_by_cloud > 0, "this seed should hide some dredges under cloud"
+
+
+def test_truth_counts_follow_from_truth_table(world_dir: Path) -> None:
+    truth = pd.read_csv(world_dir / "truth" / "dredges.csv")
+    counts = pd.read_csv(world_dir / "truth" / "counts.csv")
+    assert list(counts.columns) == ["river", "year", "unique_dredges", "new_dredges"]
+    assert len(counts) == 3 * 2  # every river and year, zero rows included
+    seen = truth[truth["visible"]].assign(year=lambda t: t["acquired"].str[:4].astype(int))
+    first = seen.groupby("dredge_id")["year"].transform("min")
+    for row in counts.itertuples():
+        mine = seen[(seen["river"] == row.river) & (seen["year"] == row.year)]
+        assert row.unique_dredges == mine["dredge_id"].nunique()
+        assert row.new_dredges == mine.loc[first[mine.index] == row.year, "dredge_id"].nunique()
+    itaya = counts[counts["river"] == "Itaya"]
+    assert (itaya["unique_dredges"] == 0).all()
+    assert counts.loc[counts["river"] == "Nanay", "unique_dredges"].sum() > 0
+
+
+def test_counts_keep_zero_rows() -> None:
+    empty = pd.DataFrame(columns=["dredge_id", "river", "acquired", "visible"])
+    counts = counts_from_truth(empty, ["Itaya"], range(2023, 2026))
+    assert counts["unique_dredges"].tolist() == [0, 0, 0]
+
+
+def test_rivers_file_is_imperfect_but_close(world_dir: Path) -> None:
+    rivers = gpd.read_file(world_dir / "rivers.geojson")
+    assert rivers.crs.to_epsg() == 4326
+    assert sorted(rivers["name"].unique()) == ["Cenepa", "Itaya", "Nanay"]
+    assert (rivers.groupby("name").size() == 2).all()  # pieces, as in real hydrography
+    world = build_world(WorldConfig(seed=3, rivers=("Nanay",), years=(2024, 2025)))
+    river = world.rivers[0]
+    line = rivers[rivers["name"] == "Nanay"].to_crs(river.crs).union_all()
+    true_line = river.channel.centerline
+    gaps = (
+        [true_line.distance(Point(p)) for p in line.coords]
+        if line.geom_type == "LineString"
+        else [true_line.distance(Point(p)) for part in line.geoms for p in part.coords]
+    )
+    assert max(gaps) < 60 and max(gaps) > 5  # tens of metres off in places, never far
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    write_world(ONE_RIVER, tmp_path / "a")
+    write_world(ONE_RIVER, tmp_path / "b", workers=1)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    write_world(WorldConfig(seed=4, rivers=("Nanay",), years=(2024, 2024)), tmp_path / "c")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_other_gsd_and_rgb8_chip() -> None:
+    world = build_world(ONE_RIVER)
+    river = world.rivers[0]
+    scene, pose = next(
+        (s, river.ground_on(s).dredges[0]) for s in river.scenes if river.ground_on(s).dredges
+    )
+    bounds = (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
+    grid, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)
+    assert chip.shape == (3, 160, 160) and chip.dtype == np.uint8
+    assert grid.gsd == 0.5
+    centre = chip[:, 75:85, 75:85].astype(float).mean(axis=0).max()
+    assert centre > np.median(chip.astype(float).mean(axis=0)) + 40  # the hull stands out
+    _, coarse = render_scene(river, scene, 4.77, "planetscope", bounds=bounds)
+    assert coarse.shape == (4, 17, 17) and coarse.dtype == np.uint16
+
+
+def test_every_catalogue_river_has_a_utm_crs() -> None:
+    for spec in RIVER_CATALOGUE.values():
+        assert spec.epsg in (32717, 32718)
+    assert any(spec.dredge_pressure == 0 for spec in RIVER_CATALOGUE.values())
+
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rivers", "Amazonas"], "unknown river 'Amazonas'"),
+        (["--years", "2025-2023"], "reversed"),
+        (["--years", "last year"], "not a year"),
+        (["--size", "huge"], "unknown size"),
+    ],
+)
+def test_cli_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["synth", "--out", str(tmp_path / "w"), *args])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error:")
+    assert "Traceback" not in result.output
+
+
+def test_cli_unwritable_and_non_empty_out(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["synth", "--out", str(blocker / "world")])
+    assert result.exit_code == 2 and "cannot write here" in result.output
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("precious")
+    result = runner.invoke(app, ["synth", "--out", str(mine), "--overwrite"])
+    assert (
+        result.exit_code == 2 and "only replaces a folder made by `dredge synth`" in result.output
+    )
+    assert (mine / "notes.txt").read_text() == "precious"
+
+
+def test_cli_synth_small_world(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    result = runner.invoke(
+        app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "aguaytia", "--years", "2024"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 scenes of 1 rivers" in result.output
+    again = runner.invoke(app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "Itaya"])
+    assert again.exit_code == 2 and "not empty" in again.output
+    replaced = runner.invoke(
+        app,
+        [
+            "synth",
+            "--out",
+            str(out),
+            "--seed",
+            "5",
+            "--rivers",
+            "Itaya",
+            "--years",
+            "2024",
+            "--overwrite",
+        ],
+    )
+    assert replaced.exit_code == 0
+    assert pd.read_csv(out / "truth" / "scenes.csv")["river"].unique().tolist() == ["Itaya"]

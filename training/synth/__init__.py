@@ -1,0 +1,1 @@
+"""The synthetic river world: a multi-date, PlanetScope-like scene set with ground truth."""

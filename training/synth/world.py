@@ -1,0 +1,321 @@
+"""Build a synthetic river world from a seed and write it as a PlanetScope-like scene set.
+
+``dredge synth`` calls :func:`write_world`; :func:`build_world` gives the same world in memory
+(for rendering chips at another GSD or style, e.g. 0.5 m 8-bit RGB).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from pyproj import Transformer
+
+from detector.errors import DredgeError
+from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
+from training.synth.channel import Channel, imperfect_centerline, meandering_channel
+from training.synth.dredges import DredgeGroup, poses_on, simulate_groups
+from training.synth.landscape import Landscape, build_landscape, confusers_on
+from training.synth.render import RiverScene
+from training.synth.scenes import SceneSpec, acquisition_dates, scene_spec, year_span
+
+STYLES = ("planetscope", "rgb8")
+T = TypeVar("T")
+WORLD_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SizePreset:
+    side_m: float  # side of the square region each river's scenes cover
+    dates_per_year: int
+    groups_at_full_pressure: int
+
+
+SIZES = {
+    "small": SizePreset(side_m=3000.0, dates_per_year=3, groups_at_full_pressure=7),
+    "full": SizePreset(side_m=9000.0, dates_per_year=6, groups_at_full_pressure=16),
+}
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """What ``dredge synth`` was asked for, validated."""
+
+    seed: int = 1
+    rivers: tuple[str, ...] = tuple(RIVER_CATALOGUE)
+    years: tuple[int, int] = (2023, 2025)
+    size: str = "small"
+    gsd: float = 3.0
+    style: str = "planetscope"
+
+    @classmethod
+    def from_cli(
+        cls,
+        *,
+        seed: int = 1,
+        rivers: str | None = None,
+        years: str = "2023-2025",
+        size: str = "small",
+        gsd: float = 3.0,
+        style: str = "planetscope",
+    ) -> WorldConfig:
+        names = (
+            tuple(RIVER_CATALOGUE)
+            if not rivers
+            else tuple(find_river(name).name for name in rivers.split(",") if name.strip())
+        )
+        if size not in SIZES:
+            raise DredgeError(f"unknown size {size!r}; use one of: {', '.join(SIZES)}")
+        if style not in STYLES:
+            raise DredgeError(f"unknown style {style!r}; use one of: {', '.join(STYLES)}")
+        if not 0.1 <= gsd <= 30:
+            raise DredgeError(f"--gsd {gsd} is out of range; give metres between 0.1 and 30")
+        if seed < 0:
+            raise DredgeError(f"--seed {seed} is negative; give a whole number ≥ 0")
+        return cls(
+            seed=seed, rivers=names, years=parse_years(years), size=size, gsd=gsd, style=style
+        )
+
+
+def parse_years(text: str) -> tuple[int, int]:
+    """'2024' or '2023-2025' → (first, last); one clear error otherwise."""
+    parts = [p.strip() for p in text.split("-")]
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        raise DredgeError(f"--years {text!r} is not a year or a range like 2023-2025") from None
+    if len(numbers) == 1:
+        numbers = numbers * 2
+    if len(numbers) != 2:
+        raise DredgeError(f"--years {text!r} is not a year or a range like 2023-2025")
+    first, last = numbers
+    if first > last:
+        raise DredgeError(f"--years {text!r} is reversed; write {last}-{first}")
+    if first < 2009 or last > 2100:
+        raise DredgeError(f"--years {text!r} is outside 2009–2100 (PlanetScope-like imagery)")
+    return first, last
+
+
+@dataclass
+class RiverWorld:
+    """One river: its channel, its static landscape, its dredges and its acquisitions."""
+
+    spec: RiverSpec
+    region: tuple[float, float, float, float]
+    channel: Channel
+    landscape: Landscape
+    groups: list[DredgeGroup]
+    scenes: list[SceneSpec]
+    seed: int
+    centerline_seed: int = 0
+    water: object = field(default=None, repr=False)
+
+    @property
+    def crs(self) -> str:
+        return f"EPSG:{self.spec.epsg}"
+
+    def ground_on(self, scene: SceneSpec) -> RiverScene:
+        """What is on the ground on the date of ``scene``."""
+        rng = np.random.default_rng([self.seed, 1000 + scene.index])
+        return RiverScene(
+            channel=self.channel,
+            water=self.water,
+            water_type=self.spec.water,
+            landscape=self.landscape,
+            dredges=poses_on(self.groups, self.channel, scene.acquired.date()),
+            confusers=confusers_on(rng, self.channel, self.spec.water),
+        )
+
+
+@dataclass
+class World:
+    config: WorldConfig
+    rivers: list[RiverWorld]
+
+    def scenes(self) -> Iterator[tuple[RiverWorld, SceneSpec]]:
+        for river in self.rivers:
+            for scene in river.scenes:
+                yield river, scene
+
+
+def build_world(config: WorldConfig) -> World:
+    """Draw every river of ``config``; the same config always gives the same world."""
+    preset = SIZES[config.size]
+    start, end = year_span(config.years)
+    rivers = []
+    catalogue = list(RIVER_CATALOGUE)
+    for name in config.rivers:
+        spec = RIVER_CATALOGUE[name]
+        seed = config.seed * 1000 + catalogue.index(name)
+        rivers.append(_build_river(spec, seed, preset, config.years, start, end))
+    return World(config, rivers)
+
+
+def _build_river(
+    spec: RiverSpec,
+    seed: int,
+    preset: SizePreset,
+    years: tuple[int, int],
+    start: date,
+    end: date,
+) -> RiverWorld:
+    to_utm = Transformer.from_crs("EPSG:4326", f"EPSG:{spec.epsg}", always_xy=True)
+    cx, cy = to_utm.transform(spec.lon, spec.lat)
+    half = preset.side_m / 2
+    region = (cx - half, cy - half, cx + half, cy + half)
+    channel = meandering_channel(
+        np.random.default_rng([seed, 1]), region, spec.width_m, spec.sinuosity
+    )
+    landscape = build_landscape(np.random.default_rng([seed, 2]), channel, spec.dredge_pressure)
+    n_groups = round(preset.groups_at_full_pressure * spec.dredge_pressure)
+    groups = simulate_groups(
+        np.random.default_rng([seed, 3]), channel, spec.code, n_groups, start, end
+    )
+    scene_rng = np.random.default_rng([seed, 4])
+    scenes: list[SceneSpec] = []
+    for year in range(years[0], years[1] + 1):
+        for moment in acquisition_dates(scene_rng, year, preset.dates_per_year):
+            scenes.append(scene_spec(scene_rng, spec.name, len(scenes), moment, region, 3.0, seed))
+    return RiverWorld(
+        spec=spec,
+        region=region,
+        channel=channel,
+        landscape=landscape,
+        groups=groups,
+        scenes=scenes,
+        seed=seed,
+        centerline_seed=seed + 5,
+        water=channel.water_polygon(),
+    )
+
+
+def prepare_out_dir(out: Path, overwrite: bool) -> None:
+    """Create ``out``; refuse to mix a new world into a folder that holds files."""
+    if out.exists() and not out.is_dir():
+        raise DredgeError(f"{out}: exists and is not a folder — choose another --out")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise DredgeError(
+                f"{out}: folder is not empty — choose another --out, or pass --overwrite"
+            )
+        if not (out / "world.json").exists():
+            raise DredgeError(
+                f"{out}: --overwrite only replaces a folder made by `dredge synth` (no world.json)"
+            )
+        for name in ("scenes", "truth", "quicklooks"):
+            shutil.rmtree(out / name, ignore_errors=True)
+    try:
+        for sub in ("scenes", "truth/boxes", "quicklooks"):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise DredgeError(
+            f"{out}: cannot write here ({exc.strerror}) — choose another --out"
+        ) from None
+
+
+def write_world(
+    config: WorldConfig,
+    out: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    workers: int = 0,
+) -> str:
+    """Write the world of ``config`` into ``out`` and return a one-paragraph summary."""
+    from training.synth.writer import write_rivers, write_truth
+
+    out = Path(out)
+    prepare_out_dir(out, overwrite)
+    world = build_world(config)
+    jobs = list(world.scenes())
+    results = _render_all(jobs, config, out, workers or min(2, len(jobs)), progress)
+    write_rivers(world, out / "rivers.geojson")
+    truth = write_truth(world, results, out / "truth")
+    _write_manifest(world, out / "world.json")
+    years = f"{config.years[0]}–{config.years[1]}"
+    visible = int(truth["visible"].sum())
+    return (
+        f"wrote {len(jobs)} scenes of {len(world.rivers)} rivers ({years}) to {out}/scenes; "
+        f"{truth['dredge_id'].nunique()} dredges, {visible} of {len(truth)} appearances visible; "
+        f"truth in {out}/truth, quicklooks in {out}/quicklooks"
+    )
+
+
+def _render_all(
+    jobs: list[tuple[RiverWorld, SceneSpec]],
+    config: WorldConfig,
+    out: Path,
+    workers: int,
+    progress: bool,
+) -> list[dict[str, Any]]:
+    """Render and write every scene, in ``workers`` processes; results in job order."""
+    from training.synth.writer import render_and_write
+
+    if workers <= 1:
+        done = (render_and_write(river, scene, config, out) for river, scene in jobs)
+        return list(_track(done, len(jobs), progress))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
+        ]
+        for _ in _track(as_completed(futures), len(futures), progress):
+            pass
+        return [future.result() for future in futures]
+
+
+def _track(items: Iterable[T], total: int, enabled: bool) -> Iterable[T]:
+    """A progress bar over ``items`` when ``enabled``."""
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, total=total, description="rendering scenes")
+
+
+def _write_manifest(world: World, path: Path) -> None:
+    config = world.config
+    manifest = {
+        "format": WORLD_FORMAT,
+        "generator": "dredge synth",
+        "config": {
+            "seed": config.seed,
+            "rivers": list(config.rivers),
+            "years": list(config.years),
+            "size": config.size,
+            "gsd_m": config.gsd,
+            "style": config.style,
+        },
+        "rivers": [
+            {
+                "name": r.spec.name,
+                "crs": r.crs,
+                "water": r.spec.water,
+                "mean_width_m": r.spec.width_m,
+                "channel_length_m": round(r.channel.length_m, 1),
+                "dredges": sum(len(g.members) for g in r.groups),
+                "scenes": [s.file_name for s in r.scenes],
+            }
+            for r in world.rivers
+        ],
+    }
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def centerline_pieces(river: RiverWorld) -> list[object]:
+    """The river's published centerline, cut in two pieces as hydrography often is."""
+    line = imperfect_centerline(river.channel, np.random.default_rng([river.centerline_seed]))
+    coords = list(line.coords)
+    cut = len(coords) // 2
+    from shapely import LineString
+
+    return [LineString(coords[: cut + 1]), LineString(coords[cut:])]
