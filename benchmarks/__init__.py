@@ -1,0 +1,1 @@
+"""Speed, memory and accuracy benchmarks; each module runs with ``python -m benchmarks.NAME``."""

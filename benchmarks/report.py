@@ -1,0 +1,32 @@
+"""Writing benchmark results as markdown files under ``benchmarks/results/``."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import pandas as pd
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub markdown table of ``frame`` (no extra dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def write_result(name: str, title: str, command: str, body: str) -> Path:
+    """Write ``results/<name>.md`` with a title, the machine, the command and ``body``."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.md"
+    path.write_text(f"# {title}\n\nMachine: {machine()}. Command: `{command}`.\n\n{body}\n")
+    print(path.read_text())
+    return path
