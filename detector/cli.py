@@ -98,6 +98,90 @@ def synth(
     typer.echo(summary)
 
 
+@app.command()
+def tiles(
+    scenes: Annotated[
+        list[str], typer.Argument(help="Scene GeoTIFFs, folders of them, or URLs GDAL reads.")
+    ],
+    rivers: Annotated[
+        Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for chips/, tiles.parquet, failures.csv.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="png (8-bit, 1 or 3 bands) or tif (float32).")
+    ] = "png",
+    gsd: Annotated[float, typer.Option(help="Ground sampling distance of the chips, m.")] = 3.0,
+    tile_px: Annotated[int, typer.Option(help="Chip size in pixels.")] = 256,
+    overlap_px: Annotated[int, typer.Option(help="Overlap of neighbouring chips, px.")] = 32,
+    bands: Annotated[str, typer.Option(help="Chip bands, e.g. red,green,blue.")] = "red,green,blue",
+    scale: Annotated[
+        str, typer.Option(help="reflectance (÷10000) or display (reflectance 0.3 = white).")
+    ] = "reflectance",
+    scene_bands: Annotated[
+        str | None,
+        typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
+    ] = None,
+    corridor_m: Annotated[
+        float | None, typer.Option(help="Corridor half-width around centerlines, m.")
+    ] = None,
+    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
+    date: Annotated[
+        str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
+    ] = None,
+    dates: Annotated[
+        Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Cut scenes into chips along the river corridors, for labelling or inspection.
+
+    Writes OUT/chips/<scene>/<tile>.png|tif and OUT/tiles.parquet (GeoParquet, footprints in
+    EPSG:4326), and prints per scene the pixels read against the pixels in the scene and the
+    share of the river corridor covered. A scene that cannot be used is reported, recorded in
+    OUT/failures.csv, and the others go on; the exit code is then 1.
+    """
+    from detector.chips import check_format, expand_scene_paths, run_tiles
+    from detector.inputspec import InputSpec, parse_bands
+    from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+    from detector.scene import read_date_table, to_utc
+
+    try:
+        spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
+        check_format(fmt, spec)
+        own_bands = parse_bands(scene_bands) if scene_bands else None
+        when = to_utc(date) if date else None
+        network = RiverNetwork.read(
+            rivers,
+            name_field=name_field,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+        )
+        table = read_date_table(dates) if dates else None
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    paths = expand_scene_paths(scenes)
+    if not paths:
+        raise fail(f"no scenes (*.tif) in {', '.join(scenes)}")
+    run = run_tiles(
+        paths,
+        network,
+        out,
+        spec,
+        fmt=fmt,
+        bands=own_bands,
+        date=when,
+        dates=table,
+        echo=typer.echo,
+        warn=lambda line: typer.secho(line, fg=typer.colors.RED, err=True),
+        progress=progress,
+    )
+    typer.echo(f"{run.tiles} chips from {len(run.coverages)} scene(s) → {out / 'tiles.parquet'}")
+    if run.failures:
+        raise fail(
+            f"{len(run.failures)} of {len(paths)} scene(s) failed; see {out / 'failures.csv'}",
+            code=1,
+        )
+
+
 def main() -> None:
     """Entry point of the ``dredge`` script."""
     app()

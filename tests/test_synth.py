@@ -96,8 +96,11 @@ def test_truth_dredges_fall_on_bright_objects(world_dir: Path) -> None:
         if scenes.loc[row.scene, "cloud_cover"] > 0 or scenes.loc[row.scene, "haze"] > 0:
             continue
         clear_sky += 1
-        brightness = window[:3].mean(axis=0)  # visible bands
-        assert brightness[7:10, 7:10].max() > 1.3 * np.median(brightness), row.dredge_id
+        # Brighter than the water around it in some band (a rust roof in its own turbid plume
+        # stands out in NIR; a blue tarp beside a sandbar, in blue).
+        peak = window[:, 7:10, 7:10].max(axis=(1, 2))
+        background = np.percentile(window, 25, axis=(1, 2))
+        assert (peak > 1.3 * background).any(), row.dredge_id
     assert clear_sky >= 5
 
 

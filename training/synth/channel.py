@@ -89,21 +89,20 @@ def meandering_channel(
 ) -> Channel:
     """Draw a meandering channel that crosses ``region`` (minx, miny, maxx, maxy) west to east.
 
-    ``sinuosity`` in [0, 1] sets how tight the meanders are (peak swing 40°–105°).
+    ``sinuosity`` in [0, 1] sets how tight the meanders are (peak swing 40°–95°).
     """
     minx, miny, maxx, maxy = region
     span = max(maxx - minx, maxy - miny)
     n = int(6 * span / STEP_M)
     wavelength = rng.uniform(11, 16) * mean_width_m
-    swing_peak = np.deg2rad(40 + 65 * sinuosity)
-    # Slowly varying swing amplitude and wavelength so that bends differ.
-    slow = np.convolve(rng.normal(size=n), np.ones(200) / 200, mode="same")
-    slow = slow / (np.abs(slow).max() + 1e-9)
-    swing = swing_peak * (0.75 + 0.25 * slow)
-    phase = 2 * np.pi * np.cumsum(1.0 / (wavelength * (1 + 0.15 * slow))) * STEP_M
+    swing_peak = np.deg2rad(40 + 55 * sinuosity)
+    # Slowly varying swing amplitude and wavelength, so that no two bends are alike.
+    slow = _smooth_noise(rng, n, 150)
+    slower = _smooth_noise(rng, n, 400)
+    swing = swing_peak * (0.7 + 0.3 * slow)
+    phase = 2 * np.pi * np.cumsum(1.0 / (wavelength * (1 + 0.3 * slower))) * STEP_M
     base = np.deg2rad(rng.uniform(-20, 20))
-    wander = np.convolve(rng.normal(size=n), np.hanning(61), mode="same")
-    wander = 0.35 * wander / (np.abs(wander).max() + 1e-9)
+    wander = 0.4 * _smooth_noise(rng, n, 61)
     theta = base + swing * np.sin(phase + rng.uniform(0, 2 * np.pi)) + wander
     x = np.cumsum(np.cos(theta)) * STEP_M
     y = np.cumsum(np.sin(theta)) * STEP_M
@@ -119,6 +118,13 @@ def meandering_channel(
     )
     widths *= 1 + 0.06 * np.convolve(rng.normal(size=x.size), np.ones(30) / 30, mode="same")
     return Channel(x=x, y=y, width_m=widths)
+
+
+def _smooth_noise(rng: np.random.Generator, n: int, window: int) -> NDArray[np.float64]:
+    """Random values in [-1, 1] that vary over about ``window`` samples."""
+    noise = np.convolve(rng.normal(size=n + 2 * window), np.hanning(window), mode="same")
+    noise = noise[window:-window]
+    return noise / (np.abs(noise).max() + 1e-9)
 
 
 def _longest_run(mask: NDArray[np.bool_]) -> tuple[int, int]:

@@ -221,9 +221,7 @@ def _paint_dredge(image: Image, pose: DredgePose, grid: Grid) -> None:
     paint_small(image, roof, grid, colour(d.style))
 
 
-def _paint_plumes(
-    image: Image, ground: RiverScene, grid: Grid, water: NDArray[np.bool_]
-) -> None:
+def _paint_plumes(image: Image, ground: RiverScene, grid: Grid, water: NDArray[np.bool_]) -> None:
     """Turbid sediment plumes trailing downstream of working dredges, fading with distance."""
     plumes = [p for p in ground.dredges if p.dredge.plume > 0]
     if not plumes:

@@ -1,0 +1,267 @@
+"""Chips for labelling and inspection: the work behind ``dredge tiles``.
+
+For each scene: open it, plan its tiles along the river corridors, read each tile at the
+model's GSD and bands and write it as a PNG (8-bit, 1 or 3 bands) or a GeoTIFF (float32 in
+[0, 1], georeferenced, NaN where the scene has no data). The index ``tiles.parquet``
+(GeoParquet, footprints in EPSG:4326) has one row per chip. A scene that cannot be used is
+reported in one line, recorded in ``failures.csv``, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from PIL import Image
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from detector.errors import DredgeError, InputError
+from detector.inputspec import InputSpec
+from detector.rivers import RiverNetwork
+from detector.scene import WindowData, date_for_scene, is_remote, open_scene, reading_env
+from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
+
+FORMATS = ("png", "tif")
+PNG_BAND_COUNTS = (1, 3)
+SCENE_SUFFIXES = (".tif", ".tiff")
+MASK_MARKERS = ("_udm2", "_udm")
+INDEX_NAME = "tiles.parquet"
+FAILURES_NAME = "failures.csv"
+INDEX_COLUMNS = (
+    "tile_id",
+    "scene",
+    "scene_name",
+    "acquired",
+    "sensor",
+    "river",
+    "rivers",
+    "row",
+    "col",
+    "window",  # [col_off, row_off, width, height] on the scene's grid at gsd_m
+    "transform",  # [a, b, c, d, e, f]: chip pixel (col, row) → x, y in crs
+    "crs",
+    "gsd_m",
+    "bands",
+    "valid_fraction",
+    "clear_fraction",
+    "chip",  # path relative to the output folder
+    "geometry",  # footprint, EPSG:4326
+)
+
+
+@dataclass
+class TilesRun:
+    """What a ``dredge tiles`` batch did."""
+
+    coverages: list[Coverage] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def tiles(self) -> int:
+        """Chips written."""
+        return len(self.rows)
+
+
+def check_format(fmt: str, spec: InputSpec) -> None:
+    """Raise ValueError when ``fmt`` cannot hold the spec's bands."""
+    if fmt not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "png" and len(spec.bands) not in PNG_BAND_COUNTS:
+        raise ValueError(
+            f"PNG chips hold 1 or 3 bands, not {len(spec.bands)} "
+            f"({', '.join(spec.bands)}); use --format tif"
+        )
+
+
+def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
+    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``) and URLs.
+
+    UDM masks lying next to the scenes are not scenes and are left out; a missing path is kept
+    so that opening it reports it.
+    """
+    found: list[str] = []
+    for item in items:
+        text = str(item)
+        path = Path(text)
+        if not is_remote(text) and path.is_dir():
+            found += [
+                str(child)
+                for child in sorted(path.iterdir())
+                if child.suffix.lower() in SCENE_SUFFIXES
+                and not any(marker in child.name for marker in MASK_MARKERS)
+            ]
+        else:
+            found.append(text)
+    return list(dict.fromkeys(found))
+
+
+def run_tiles(
+    scene_paths: Sequence[str],
+    rivers: RiverNetwork,
+    out: Path,
+    spec: InputSpec,
+    *,
+    fmt: str = "png",
+    bands: Sequence[str] | None = None,
+    date: datetime | str | None = None,
+    dates: Mapping[str, datetime] | None = None,
+    echo: Callable[[str], None] = print,
+    warn: Callable[[str], None] = print,
+    progress: bool = True,
+) -> TilesRun:
+    """Tile every scene, write chips, ``tiles.parquet`` and (when some failed) ``failures.csv``."""
+    check_format(fmt, spec)
+    out.mkdir(parents=True, exist_ok=True)
+    run = TilesRun()
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not progress,
+    )
+    with reading_env(), bar:
+        for path in scene_paths:
+            explicit = date_for_scene(dates, path) if dates else None
+            try:
+                rows, cover = _tile_scene(
+                    path, rivers, out, spec, fmt, bands, explicit or date, bar
+                )
+            except DredgeError as exc:
+                warn(f"error: {exc}")
+                run.failures.append((path, str(exc)))
+                continue
+            run.rows += rows
+            run.coverages.append(cover)
+            echo(cover.summary())
+    write_index(run.rows, out / INDEX_NAME)
+    write_failures(run.failures, out / FAILURES_NAME)
+    return run
+
+
+def _tile_scene(
+    path: str,
+    rivers: RiverNetwork,
+    out: Path,
+    spec: InputSpec,
+    fmt: str,
+    bands: Sequence[str] | None,
+    date: datetime | str | None,
+    bar: Progress,
+) -> tuple[list[dict[str, Any]], Coverage]:
+    with open_scene(path, date=date, bands=bands) as scene:
+        for band in spec.bands:
+            scene.band_index(band)
+        plan = plan_scene(scene, rivers, spec)
+        if not plan.overlaps_river:
+            raise InputError(
+                path,
+                f"does not overlap any river corridor of {rivers.source or 'the rivers file'}",
+                "check that the rivers file covers this scene, or widen --corridor-m",
+            )
+        task = bar.add_task(scene.name, total=len(plan.tiles))
+        folder = out / "chips" / scene.stem
+        rows = []
+        for tile in plan.tiles:
+            chip = folder / f"{tile.tile_id}.{fmt}"
+            write_chip(plan.read(tile), chip, fmt)
+            rows.append(_index_row(plan, tile, chip.relative_to(out)))
+            bar.advance(task)
+        bar.remove_task(task)
+        return _to_wgs84(rows, plan), coverage(plan)
+
+
+def _index_row(plan: TilePlan, tile: Tile, chip: Path) -> dict[str, Any]:
+    window = tile.window
+    t = tile.transform
+    return {
+        "tile_id": tile.tile_id,
+        "scene": tile.scene,
+        "scene_name": tile.scene_name,
+        "acquired": plan.scene.acquired,
+        "sensor": plan.scene.sensor,
+        "river": tile.river,
+        "rivers": ",".join(tile.rivers),
+        "row": tile.row,
+        "col": tile.col,
+        "window": [int(window.col_off), int(window.row_off), int(window.width), int(window.height)],
+        "transform": [t.a, t.b, t.c, t.d, t.e, t.f],
+        "crs": tile.crs.to_string(),
+        "gsd_m": plan.spec.gsd_m,
+        "bands": ",".join(plan.spec.bands),
+        "valid_fraction": tile.valid_fraction,
+        "clear_fraction": tile.clear_fraction,
+        "chip": chip.as_posix(),
+        "geometry": tile.footprint,
+    }
+
+
+def _to_wgs84(rows: list[dict[str, Any]], plan: TilePlan) -> list[dict[str, Any]]:
+    """Footprints of one scene's rows from the scene's CRS to EPSG:4326."""
+    if not rows:
+        return rows
+    footprints = gpd.GeoSeries([row["geometry"] for row in rows], crs=plan.scene.crs)
+    for row, geom in zip(rows, footprints.to_crs("EPSG:4326"), strict=True):
+        row["geometry"] = geom
+    return rows
+
+
+def write_chip(window: WindowData, path: Path, fmt: str) -> None:
+    """Write one chip: PNG (8-bit, 1 or 3 bands) or GeoTIFF (float32, NaN = no data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "png":
+        pixels = np.rint(window.data * 255).astype(np.uint8)
+        image = pixels[0] if pixels.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
+        Image.fromarray(image).save(path, compress_level=1)
+        return
+    data = np.where(window.valid, window.data, np.float32(np.nan)).astype(np.float32)
+    bands, height, width = data.shape
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=bands,
+        dtype="float32",
+        crs=window.crs,
+        transform=window.transform,
+        nodata=float("nan"),
+        compress="deflate",
+    ) as dst:
+        dst.write(data)
+        for index, band in enumerate(window.bands, start=1):
+            dst.set_band_description(index, band)
+
+
+def write_index(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write the chip index as GeoParquet (EPSG:4326), empty with its columns when no chips."""
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=list(INDEX_COLUMNS)), geometry="geometry", crs="EPSG:4326"
+    )
+    frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
+    frame.to_parquet(path)
+
+
+def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
+    """Write ``scene,error`` rows; remove a stale file when nothing failed."""
+    if not failures:
+        path.unlink(missing_ok=True)
+        return
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["scene", "error"])
+        writer.writerows(failures)

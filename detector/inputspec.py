@@ -1,0 +1,80 @@
+"""What a model wants to see: bands, ground sampling distance, tile size, overlap and scaling.
+
+This is the part of a model card that the scene reader and the tiler need. Band names are lower
+case and shared by all sensors: ``blue``, ``green``, ``red``, ``nir`` and the extra SuperDove
+bands ``coastal_blue``, ``green_i``, ``yellow`` and ``red_edge``.
+
+Scaling (``scale``) turns stored values into float32 in [0, 1]:
+
+- ``reflectance``: surface reflectance. 16-bit Planet reflectance (0–10000) is divided by
+  10000; 8-bit imagery (already a display product) is divided by 255.
+- ``display``: a fixed display stretch, as on Planet's visual products. 16-bit reflectance is
+  divided by 3000 (reflectance 0.3 is white) and clipped; 8-bit imagery is divided by 255. Use
+  it for models trained on 8-bit RGB (Maxar, Google Earth) that are run on Planet reflectance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BAND_NAMES = (
+    "coastal_blue",
+    "blue",
+    "green_i",
+    "green",
+    "yellow",
+    "red",
+    "red_edge",
+    "nir",
+)
+SCALES = ("reflectance", "display")
+REFLECTANCE_FULL_SCALE = 10000.0  # Planet surface reflectance products store reflectance × 1e4
+DISPLAY_WHITE_REFLECTANCE = 0.3  # reflectance shown as white by the ``display`` scaling
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input a model expects; scenes are brought to it before tiling and inference."""
+
+    bands: tuple[str, ...] = ("red", "green", "blue")
+    gsd_m: float = 3.0
+    tile_px: int = 256
+    overlap_px: int = 32
+    scale: str = "reflectance"
+
+    def __post_init__(self) -> None:
+        unknown = [band for band in self.bands if band not in BAND_NAMES]
+        if not self.bands or unknown:
+            raise ValueError(
+                f"unknown band name(s) {unknown or '(none given)'}; use {', '.join(BAND_NAMES)}"
+            )
+        if len(set(self.bands)) != len(self.bands):
+            raise ValueError(f"band names repeat: {', '.join(self.bands)}")
+        if not self.gsd_m > 0:
+            raise ValueError(f"gsd_m must be positive, got {self.gsd_m}")
+        if self.tile_px < 16:
+            raise ValueError(f"tile_px must be at least 16, got {self.tile_px}")
+        if not 0 <= self.overlap_px <= self.tile_px // 2:
+            raise ValueError(
+                f"overlap_px must be between 0 and half the tile ({self.tile_px // 2}), "
+                f"got {self.overlap_px}"
+            )
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {self.scale!r}")
+
+    @property
+    def stride_px(self) -> int:
+        """Distance between the origins of neighbouring tiles, in pixels."""
+        return self.tile_px - self.overlap_px
+
+
+def parse_bands(text: str) -> tuple[str, ...]:
+    """Parse a comma-separated band list such as ``"red,green,blue"`` (case-insensitive)."""
+    bands = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = [band for band in bands if band not in BAND_NAMES]
+    if not bands or unknown:
+        raise ValueError(
+            f"unknown band name(s) {unknown or '(none given)'} in {text!r}; "
+            f"use {', '.join(BAND_NAMES)}"
+        )
+    return bands

@@ -1,0 +1,316 @@
+"""River centerlines: corridors to tile, and linear referencing (river, chainage, offset).
+
+Centerlines are digitised in flow direction (upstream → downstream, as in HydroRIVERS) and may
+come as several pieces per river; the pieces of a name are merged into one reference line.
+Each river is worked on in its own UTM zone, so distances are metres whatever the input CRS.
+
+- ``chainage_m``: distance along the river from its downstream end (the mouth does not move
+  when an analyst extends a river upstream).
+- ``offset_m``: signed distance from the centerline; positive on the left bank looking
+  downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS
+from shapely import LineString, MultiLineString
+
+from detector.errors import InputError
+
+DEFAULT_CORRIDOR_M = 250.0
+"""Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
+175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
+
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+LINE_TYPES = ("LineString", "MultiLineString")
+TANGENT_STEP_M = 1.0
+LOCATE_COLUMNS = ("river", "chainage_m", "offset_m")
+
+
+@dataclass(frozen=True)
+class River:
+    """One river in its metric CRS: all its pieces, and the ordered reference line."""
+
+    name: str
+    crs: CRS  # the river's UTM zone
+    pieces: MultiLineString  # every piece as given (side channels included)
+    line: LineString  # reference line, upstream → downstream
+
+    @property
+    def length_m(self) -> float:
+        """Length of the reference line in metres."""
+        return float(self.line.length)
+
+
+class RiverNetwork:
+    """A set of named rivers read from a vector file."""
+
+    def __init__(
+        self, rivers: Sequence[River], *, corridor_m: float = DEFAULT_CORRIDOR_M, source: str = ""
+    ) -> None:
+        if corridor_m <= 0:
+            raise ValueError(f"corridor_m must be positive, got {corridor_m}")
+        self.rivers = {river.name: river for river in rivers}
+        self.corridor_m = float(corridor_m)
+        self.source = source
+        self._corridors: dict[str, gpd.GeoDataFrame] = {}
+
+    # --- reading -----------------------------------------------------------------------------
+
+    @classmethod
+    def read(
+        cls,
+        path: str | Path,
+        *,
+        name_field: str = "name",
+        corridor_m: float = DEFAULT_CORRIDOR_M,
+    ) -> RiverNetwork:
+        """Read centerlines from GeoJSON, GeoPackage, Shapefile or GeoParquet (any CRS)."""
+        frame = read_vector(path)
+        return cls.from_frame(frame, name_field=name_field, corridor_m=corridor_m, source=str(path))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: gpd.GeoDataFrame,
+        *,
+        name_field: str = "name",
+        corridor_m: float = DEFAULT_CORRIDOR_M,
+        source: str = "<GeoDataFrame>",
+    ) -> RiverNetwork:
+        """Build the network from a GeoDataFrame of centerlines with a name column."""
+        lines = _checked_lines(frame, name_field, source)
+        rivers = [
+            _build_river(str(name), group.geometry, corridor_m, source)
+            for name, group in lines.groupby(name_field, sort=True)
+        ]
+        return cls(rivers, corridor_m=corridor_m, source=source)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @property
+    def names(self) -> list[str]:
+        """River names, sorted."""
+        return sorted(self.rivers)
+
+    def length_m(self, name: str) -> float:
+        """Length of a river's reference line in metres."""
+        return self.rivers[name].length_m
+
+    def corridor(self, crs: Any) -> gpd.GeoDataFrame:
+        """Corridor polygons (every piece buffered by ``corridor_m``) in ``crs``.
+
+        Columns ``river`` and ``geometry``, one row per river.
+        """
+        key = CRS.from_user_input(crs).to_wkt()
+        if key not in self._corridors:
+            parts = [
+                gpd.GeoSeries([river.pieces.buffer(self.corridor_m)], crs=river.crs).to_crs(crs)
+                for river in self.rivers.values()
+            ]
+            geometries = [part.iloc[0] for part in parts]
+            self._corridors[key] = gpd.GeoDataFrame(
+                {"river": list(self.rivers)}, geometry=geometries, crs=crs
+            )
+        return self._corridors[key].copy()
+
+    def locate(
+        self,
+        points: gpd.GeoSeries | gpd.GeoDataFrame,
+        *,
+        max_offset_m: float | None = None,
+    ) -> pd.DataFrame:
+        """River, chainage and signed offset of each point (same index as ``points``).
+
+        A point belongs to the nearest river whose reference line (its main channel, see
+        :func:`reference_line`) is at most ``max_offset_m`` away (default: the corridor
+        half-width); elsewhere ``river`` is None and the numbers NaN. Polygons count by their
+        centroid.
+        """
+        geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if geometry.crs is None:
+            raise ValueError("points have no CRS; set one with .set_crs(...)")
+        gate = self.corridor_m if max_offset_m is None else float(max_offset_m)
+        count = len(geometry)
+        best_distance = np.full(count, np.inf)
+        river = np.full(count, None, dtype=object)
+        chainage = np.full(count, np.nan)
+        offset = np.full(count, np.nan)
+        for item in self.rivers.values():
+            xy = geometry.to_crs(item.crs).centroid
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
+            better = (distance <= gate) & (distance < best_distance)
+            best_distance[better] = distance[better]
+            river[better] = item.name
+            chainage[better] = item.length_m - along[better]
+            offset[better] = signed[better]
+        return pd.DataFrame(
+            {
+                "river": pd.Series(river, index=geometry.index, dtype=object),
+                "chainage_m": chainage,
+                "offset_m": offset,
+            },
+            index=geometry.index,
+        )
+
+    def __repr__(self) -> str:
+        return f"RiverNetwork({', '.join(self.names)}; corridor ±{self.corridor_m:g} m)"
+
+
+# --- reading helpers -------------------------------------------------------------------------
+
+
+def read_vector(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a vector file into a GeoDataFrame; InputError with a fix when that fails."""
+    source = Path(path)
+    if not source.exists():
+        raise InputError(path, "file not found", "check the path given to --rivers")
+    try:
+        if source.suffix.lower() in PARQUET_SUFFIXES:
+            frame = gpd.read_parquet(source)
+        else:
+            frame = gpd.read_file(source)
+    except Exception as exc:  # pyogrio, pyarrow and fiona raise many unrelated types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            path,
+            f"cannot be read as centerlines ({first})",
+            "give a GeoJSON, GeoPackage, Shapefile or GeoParquet file",
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InputError(path, "has no geometry column", "export the centerlines with geometry")
+    return frame
+
+
+def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.GeoDataFrame:
+    """The rows with line geometry, after checking names, CRS and geometry types."""
+    if name_field not in frame.columns:
+        columns = [str(column) for column in frame.columns if column != frame.geometry.name]
+        raise InputError(
+            source,
+            f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})",
+            "name the column that holds river names with --name-field",
+        )
+    if frame.crs is None:
+        raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
+    present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if present.empty:
+        raise InputError(source, "has no geometries (empty file or empty shapes)", _FIX_LINES)
+    kinds = set(present.geometry.geom_type)
+    wrong = sorted(kinds - set(LINE_TYPES))
+    if wrong:
+        raise InputError(
+            source,
+            f"holds {', '.join(wrong)} geometries, not centerlines (LineString)",
+            _FIX_LINES,
+        )
+    unnamed = present[name_field].isna() | (present[name_field].astype(str).str.strip() == "")
+    if unnamed.any():
+        raise InputError(
+            source,
+            f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
+            "fill in the names or drop those features",
+        )
+    return present
+
+
+_FIX_LINES = "give river centerlines as lines (e.g. HydroRIVERS), digitised downstream"
+
+
+def _build_river(name: str, geometries: gpd.GeoSeries, corridor_m: float, source: str) -> River:
+    """Project one river to its UTM zone, merge its pieces and order them downstream."""
+    try:
+        utm = geometries.estimate_utm_crs()
+    except RuntimeError:
+        raise InputError(
+            source,
+            f"river {name!r} does not lie on Earth in the file's CRS ({geometries.crs})",
+            "check the file's CRS; reproject it or set the right one",
+        ) from None
+    projected = geometries.to_crs(utm)
+    pieces = [
+        LineString(part.coords)
+        for geom in projected
+        for part in shapely.get_parts(geom)
+        if len(part.coords) >= 2
+    ]
+    merged = shapely.line_merge(shapely.MultiLineString(pieces), directed=True)
+    parts = [part for part in shapely.get_parts(merged) if isinstance(part, LineString)]
+    return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
+
+
+def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString:
+    """Join directed pieces into one upstream → downstream line.
+
+    Starting from the longest piece, the nearest piece is joined at the upstream or the
+    downstream end (a straight segment bridges a gap). A piece whose two ends both lie within
+    ``side_gap_m`` of the line so far is a side channel (an island's other arm) and is left out
+    of the reference line; it still counts for the corridor.
+    """
+    remaining = sorted(parts, key=lambda part: part.length, reverse=True)
+    coords = list(remaining.pop(0).coords)
+    while remaining:
+        line = LineString(coords)
+        remaining = [part for part in remaining if not _is_side_channel(part, line, side_gap_m)]
+        if not remaining:
+            break
+        head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
+        gaps = [
+            (shapely.Point(part.coords[0]).distance(tail), index, "after")
+            for index, part in enumerate(remaining)
+        ] + [
+            (shapely.Point(part.coords[-1]).distance(head), index, "before")
+            for index, part in enumerate(remaining)
+        ]
+        _, index, where = min(gaps)
+        piece = list(remaining.pop(index).coords)
+        if where == "after":
+            coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
+        else:
+            coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
+    return LineString(coords)
+
+
+def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
+    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end."""
+    start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
+    head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
+    alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
+    extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
+    return alongside and not extends
+
+
+# --- linear referencing ------------------------------------------------------------------------
+
+
+def _measure(
+    line: LineString, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """(distance to the line, distance along it from its start, signed offset) per point."""
+    points = shapely.points(x, y)
+    along = shapely.line_locate_point(line, points)
+    nearest = shapely.line_interpolate_point(line, along)
+    distance = shapely.distance(points, line)
+    ahead = shapely.line_interpolate_point(line, np.minimum(along + TANGENT_STEP_M, line.length))
+    behind = shapely.line_interpolate_point(line, np.maximum(along - TANGENT_STEP_M, 0.0))
+    tx = shapely.get_x(ahead) - shapely.get_x(behind)
+    ty = shapely.get_y(ahead) - shapely.get_y(behind)
+    px = x - shapely.get_x(nearest)
+    py = y - shapely.get_y(nearest)
+    side = np.sign(tx * py - ty * px)  # > 0: left of the direction of flow
+    side[side == 0] = 1.0
+    return (
+        np.asarray(distance, dtype=float),
+        np.asarray(along, dtype=float),
+        np.asarray(distance * side, dtype=float),
+    )

@@ -1,0 +1,813 @@
+"""Scene reader: acquisition time, sensor and band layout, and windowed reads at a model's GSD.
+
+A :class:`Scene` wraps one GeoTIFF (a local path or any URL GDAL reads). Opening it reads only
+the header. Pixels are read window by window through a WarpedVRT that brings the scene to the
+requested ground sampling distance (average when downsampling, bilinear when upsampling, a plain
+copy when the scene is already within :data:`GSD_SNAP_TOLERANCE` of it), so a 30,000 × 30,000
+px scene is never loaded whole.
+
+Acquisition time (UTC), from the first source that has it:
+
+1. an explicit date given by the user (``--date``, or a CSV table read by
+   :func:`read_date_table`): the user's word wins over anything guessed from the file;
+2. a Planet sidecar: ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
+   file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``);
+3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, a NICFI basemap ``…_YYYY-MM_mosaic…``
+   (first day of the mosaic's first month; the folder name counts too), an ISO date
+   ``YYYY-MM-DD`` anywhere in the name;
+4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+
+Band layouts: PlanetScope 4-band BGRN, SuperDove 8-band, NICFI basemap quads (EPSG:3857,
+4.77 m, 4-band BGRN or 3-band RGB), 3-band RGB (Maxar, Google Earth exports); ``bands=``
+overrides the layout. A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the
+cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from numpy.typing import NDArray
+from pyproj import CRS as ProjCRS
+from pyproj import Geod, Proj, Transformer
+from rasterio.crs import CRS
+from rasterio.enums import ColorInterp, Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+from shapely import Polygon, box
+
+from detector.errors import InputError
+from detector.inputspec import (
+    DISPLAY_WHITE_REFLECTANCE,
+    REFLECTANCE_FULL_SCALE,
+    InputSpec,
+)
+
+PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
+SUPERDOVE_BANDS = (
+    "coastal_blue",
+    "blue",
+    "green_i",
+    "green",
+    "yellow",
+    "red",
+    "red_edge",
+    "nir",
+)
+RGB_BANDS = ("red", "green", "blue")
+NICFI_GSD_M = 4.77  # NICFI basemap quads: EPSG:3857 pixels of 4.77 m (Web Mercator units)
+GSD_SNAP_TOLERANCE = 0.02  # within 2 % of the target GSD a scene is read at its own resolution
+UDM2_SHADOW_BAND = 3
+UDM2_CLOUD_BAND = 6
+UDM2_MIN_BANDS = 6
+GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
+REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
+FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
+
+_PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
+_NICFI_NAME = re.compile(r"_(\d{4})-(\d{2})(?:_\d{4}-\d{2})?_mosaic")
+_ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
+_PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
+_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up pixel grid in a scene's CRS (the scene brought to one GSD)."""
+
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+
+    def window_transform(self, window: Window) -> Affine:
+        """Affine transform of a window of this grid (pixel → map coordinates)."""
+        return self.transform @ Affine.translation(window.col_off, window.row_off)
+
+    def window_footprint(self, window: Window) -> Polygon:
+        """The window's outline in map coordinates."""
+        x0, y0 = self.window_transform(window) @ (0, 0)
+        x1, y1 = self.window_transform(window) @ (window.width, window.height)
+        return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    @property
+    def pixels(self) -> int:
+        """Number of pixels in the grid."""
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class WindowData:
+    """Pixels of one window: normalised data and the masks that say which pixels to trust."""
+
+    data: NDArray[np.float32]  # (bands, rows, cols), in [0, 1]; 0 where not valid
+    valid: NDArray[np.bool_]  # (rows, cols): the scene has data there
+    clear: NDArray[np.bool_]  # (rows, cols): valid and not cloud or shadow (UDM2)
+    bands: tuple[str, ...]
+    crs: CRS
+    transform: Affine
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """When a scene was taken (UTC) and where that was read from."""
+
+    time: datetime | None
+    source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
+
+
+class Scene:
+    """An open scene: header facts, acquisition time, band layout and windowed reads."""
+
+    def __init__(
+        self,
+        path: str,
+        dataset: rasterio.DatasetReader,
+        *,
+        sensor: str,
+        bands: tuple[str, ...],
+        alpha_band: int | None,
+        acquisition: Acquisition,
+        udm2_path: str | None,
+    ) -> None:
+        self.path = path
+        self.name = scene_file_name(path)
+        self._dataset = dataset
+        self.crs: CRS = dataset.crs
+        self.transform: Affine = dataset.transform
+        self.width: int = dataset.width
+        self.height: int = dataset.height
+        self.dtype: str = dataset.dtypes[0]
+        self.nodata: float | None = dataset.nodata
+        self.sensor = sensor
+        self.bands = bands
+        self.alpha_band = alpha_band
+        self.acquisition = acquisition
+        self.udm2_path = udm2_path
+        self._udm2: rasterio.DatasetReader | None = None
+        self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
+
+    # --- facts -------------------------------------------------------------------------------
+
+    @property
+    def acquired(self) -> datetime | None:
+        """Acquisition time in UTC, or None when no source told it."""
+        return self.acquisition.time
+
+    @property
+    def stem(self) -> str:
+        """File name without its extension."""
+        return re.sub(r"\.tiff?$", "", self.name, flags=re.IGNORECASE)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Envelope of the scene in its CRS: (left, bottom, right, top)."""
+        corners = [self.transform @ (c, r) for c in (0, self.width) for r in (0, self.height)]
+        xs = [x for x, _ in corners]
+        ys = [y for _, y in corners]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def footprint(self) -> Polygon:
+        """The scene's outline in its CRS (its envelope; nodata inside it is found per window)."""
+        return box(*self.bounds)
+
+    @property
+    def native_gsd_m(self) -> float:
+        """Ground size of one pixel in metres (mean of x and y, at the scene's centre)."""
+        res_x, res_y = self._native_res()
+        ux, uy = self._units_per_metre
+        return (res_x / ux + res_y / uy) / 2
+
+    def band_index(self, band: str) -> int:
+        """1-based index of a named band; InputError when the scene lacks it."""
+        if band not in self.bands:
+            raise InputError(
+                self.path,
+                f"has no {band} band (its bands: {', '.join(self.bands)})",
+                "choose --bands among those, or name the file's bands with --scene-bands",
+            )
+        return self.bands.index(band) + 1
+
+    def require_acquired(self) -> datetime:
+        """The acquisition time, or an InputError that says how to give it."""
+        if self.acquired is None:
+            raise InputError(
+                self.path,
+                "acquisition date unknown (no Planet metadata, no date in the name or tags)",
+                "give it with --date YYYY-MM-DD or a CSV of scene,date",
+            )
+        return self.acquired
+
+    # --- grids -------------------------------------------------------------------------------
+
+    def grid(self, gsd_m: float) -> Grid:
+        """The scene's grid brought to ``gsd_m`` metres: same CRS and origin, north up.
+
+        A scene within :data:`GSD_SNAP_TOLERANCE` of the target keeps its own pixel size, so it
+        is read without resampling.
+        """
+        native_x, native_y = self._native_res()
+        ux, uy = self._units_per_metre
+        res_x = _snap(gsd_m * ux, native_x)
+        res_y = _snap(gsd_m * uy, native_y)
+        left, bottom, right, top = self.bounds
+        width = max(1, math.ceil((right - left) / res_x - 1e-6))
+        height = max(1, math.ceil((top - bottom) / res_y - 1e-6))
+        return Grid(self.crs, Affine(res_x, 0.0, left, 0.0, -res_y, top), width, height)
+
+    def resampling_for(self, grid: Grid) -> Resampling:
+        """Average when the grid is coarser than the scene, bilinear when finer, else nearest."""
+        native_x, _ = self._native_res()
+        ratio = grid.transform.a / native_x
+        if ratio > 1 + 1e-6:
+            return Resampling.average
+        if ratio < 1 - 1e-6:
+            return Resampling.bilinear
+        return Resampling.nearest
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def read_window(self, window: Window, spec: InputSpec, grid: Grid | None = None) -> WindowData:
+        """Read one window of ``grid`` (default: the scene at ``spec.gsd_m``) in the spec's bands.
+
+        The window may reach past the grid's edge; pixels there are returned as not valid.
+        """
+        grid = grid or self.grid(spec.gsd_m)
+        indexes = [self.band_index(band) for band in spec.bands]
+        transform = grid.window_transform(window)
+        width, height = int(window.width), int(window.height)
+        with self._reading(), self._vrt(transform, width, height, self.resampling_for(grid)) as vrt:
+            raw = vrt.read(indexes)
+            valid = vrt.read(vrt.count) > 0
+        data = normalise(raw, self.dtype, spec.scale)
+        data[:, ~valid] = 0.0
+        clear = valid & ~self._cloud(transform, width, height)
+        return WindowData(data, valid, clear, spec.bands, self.crs, transform)
+
+    def read_validity(
+        self, window: Window, grid: Grid, *, factor: int = 8
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Cheap look at a window: (valid, clear) masks at the window's resolution.
+
+        Validity is computed on a grid ``factor`` times coarser (a coarse pixel is valid when any
+        scene pixel under it is) and repeated back to full size; the cloud mask is read at full
+        size because UDM2 files are small.
+        """
+        width, height = int(window.width), int(window.height)
+        coarse_w, coarse_h = math.ceil(width / factor), math.ceil(height / factor)
+        transform = grid.window_transform(window)
+        coarse = transform @ Affine.scale(factor)
+        with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
+            coarse_valid = vrt.read(vrt.count) > 0
+        valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
+        valid = valid[:height, :width]
+        clear = valid & ~self._cloud(transform, width, height)
+        return valid, clear
+
+    # --- lifetime ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the scene's file handles."""
+        self._dataset.close()
+        if self._udm2 is not None:
+            self._udm2.close()
+            self._udm2 = None
+
+    def __enter__(self) -> Scene:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        when = self.acquired.isoformat() if self.acquired else "unknown date"
+        return (
+            f"Scene({self.name!r}, {self.sensor}, {'/'.join(self.bands)}, {self.width}×"
+            f"{self.height} px at {self.native_gsd_m:.2f} m, {self.crs}, {when})"
+        )
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _centre(self) -> tuple[float, float]:
+        x, y = self.transform @ (self.width / 2, self.height / 2)
+        return float(x), float(y)
+
+    def _native_res(self) -> tuple[float, float]:
+        t = self.transform
+        return math.hypot(t.a, t.d), math.hypot(t.b, t.e)
+
+    def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
+        """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
+        options: dict[str, Any] = {}
+        if self.alpha_band is None:
+            options["add_alpha"] = True
+        return WarpedVRT(
+            self._dataset,
+            crs=self.crs,
+            transform=transform,
+            width=width,
+            height=height,
+            resampling=resampling,
+            **options,
+        )
+
+    def _cloud(self, transform: Affine, width: int, height: int) -> NDArray[np.bool_]:
+        """Cloud or shadow per pixel from the UDM2 sidecar (all False without one).
+
+        The mask is brought to the grid by majority (mode) when coarser, else nearest.
+        """
+        udm = self._open_udm2()
+        if udm is None:
+            return np.zeros((height, width), dtype=bool)
+        coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
+        resampling = Resampling.mode if coarser else Resampling.nearest
+        with (
+            self._reading(self.udm2_path or self.path),
+            WarpedVRT(
+                udm,
+                crs=self.crs,
+                transform=transform,
+                width=width,
+                height=height,
+                resampling=resampling,
+                add_alpha=True,
+            ) as vrt,
+        ):
+            flags = vrt.read([UDM2_SHADOW_BAND, UDM2_CLOUD_BAND, vrt.count])
+        return ((flags[0] > 0) | (flags[1] > 0)) & (flags[2] > 0)
+
+    def _open_udm2(self) -> rasterio.DatasetReader | None:
+        if self.udm2_path is None:
+            return None
+        if self._udm2 is None:
+            with self._reading(self.udm2_path):
+                self._udm2 = rasterio.open(self.udm2_path)
+        return self._udm2
+
+    @contextmanager
+    def _reading(self, path: str | None = None) -> Iterator[None]:
+        """Turn GDAL read failures into one clear InputError naming the file."""
+        try:
+            yield
+        except RasterioError as exc:
+            raise InputError(
+                path or self.path, f"cannot be read ({_first_line(exc)})", FIX_CORRUPT
+            ) from None
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def open_scene(
+    path_or_url: str | Path,
+    *,
+    date: datetime | date | str | None = None,
+    bands: Sequence[str] | None = None,
+) -> Scene:
+    """Open a GeoTIFF scene (header only) and work out its time, sensor and band layout.
+
+    ``date`` overrides the acquisition time found in the scene; ``bands`` names the file's
+    bands in order (e.g. ``("blue", "green", "red", "nir")``) when the layout is not one this
+    reader knows. Raises :class:`InputError` for a missing, unreadable or ungeoreferenced file.
+    """
+    path = str(path_or_url)
+    remote = is_remote(path)
+    if not remote and not Path(path).exists():
+        raise InputError(path, "file not found", "check the path or the folder given")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            dataset = rasterio.open(path)
+    except RasterioError as exc:
+        raise InputError(
+            path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
+        ) from None
+    try:
+        if not remote:
+            _check_complete(path, dataset)
+        _check_georeferenced(path, dataset)
+        sensor, layout, alpha = _band_layout(path, dataset, bands)
+        acquisition = resolve_acquisition(path, dataset, explicit=date)
+        udm2 = None if remote else find_udm2(Path(path))
+    except BaseException:
+        dataset.close()
+        raise
+    return Scene(
+        path,
+        dataset,
+        sensor=sensor,
+        bands=layout,
+        alpha_band=alpha,
+        acquisition=acquisition,
+        udm2_path=str(udm2) if udm2 else None,
+    )
+
+
+def reading_env(**options: Any) -> rasterio.Env:
+    """A rasterio environment for batch reads: GDAL's block cache capped at GDAL_CACHE_MB."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, **options)
+
+
+def is_remote(path: str) -> bool:
+    """True for URLs and GDAL virtual file systems (no sidecars are looked for there)."""
+    return path.startswith(REMOTE_PREFIXES)
+
+
+def scene_file_name(path: str) -> str:
+    """The file name of a path or URL (query string dropped)."""
+    return path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _check_complete(path: str, dataset: rasterio.DatasetReader) -> None:
+    """InputError when a local GeoTIFF's image blocks reach past the end of the file."""
+    if dataset.driver != "GTiff":
+        return
+    size = Path(path).stat().st_size
+    needed = tiff_data_end(dataset)
+    if needed > size:
+        raise InputError(
+            path,
+            f"is truncated ({size:,} bytes; its image data needs {needed:,})",
+            "download or export it again (an interrupted transfer leaves files like this)",
+        )
+
+
+def tiff_data_end(dataset: rasterio.DatasetReader) -> int:
+    """Byte offset where a GeoTIFF's last image block ends (first and last band checked)."""
+    block_rows, block_cols = dataset.block_shapes[0]
+    rows = math.ceil(dataset.height / block_rows)
+    cols = math.ceil(dataset.width / block_cols)
+    end = 0
+    for band in sorted({1, dataset.count}):
+        for row in range(rows):
+            for col in range(cols):
+                offset = dataset.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=band)
+                length = dataset.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=band)
+                if offset and length:
+                    end = max(end, int(offset) + int(length))
+    return end
+
+
+def _check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
+    if dataset.crs is None:
+        raise InputError(
+            path,
+            "has no CRS",
+            "georeference it, e.g. gdal_edit.py -a_srs EPSG:32718 FILE, or export it as GeoTIFF",
+        )
+    if dataset.transform == Affine.identity():
+        raise InputError(
+            path,
+            "has no geotransform (pixel coordinates only)",
+            "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
+        )
+
+
+def _band_layout(
+    path: str, dataset: rasterio.DatasetReader, bands: Sequence[str] | None
+) -> tuple[str, tuple[str, ...], int | None]:
+    """(sensor, band names in file order, 1-based alpha band or None)."""
+    interp = list(dataset.colorinterp)
+    alpha = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
+    data_count = dataset.count - (1 if alpha else 0)
+    nicfi = _looks_like_nicfi(dataset)
+    known = {
+        8: ("superdove", SUPERDOVE_BANDS),
+        4: ("nicfi" if nicfi else "planetscope", PLANETSCOPE_BANDS),
+        3: ("nicfi" if nicfi else "rgb", RGB_BANDS),
+    }
+    if bands is not None:
+        names = tuple(band.lower() for band in bands)
+        if len(names) != data_count:
+            raise InputError(
+                path,
+                f"{len(names)} band names given for {data_count} bands",
+                "name every band of the file, in file order",
+            )
+        sensor = known[data_count][0] if data_count in known else "custom"
+        return sensor, names, alpha
+    if data_count not in known:
+        raise InputError(
+            path,
+            f"has {data_count} bands; its band layout is unknown",
+            "name its bands in order, e.g. --scene-bands blue,green,red,nir",
+        )
+    sensor, names = known[data_count]
+    return sensor, names, alpha
+
+
+def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:
+    epsg = dataset.crs.to_epsg() if dataset.crs else None
+    res = abs(dataset.transform.a)
+    return epsg == 3857 and abs(res - NICFI_GSD_M) / NICFI_GSD_M < GSD_SNAP_TOLERANCE
+
+
+# --- acquisition time ------------------------------------------------------------------------
+
+
+def resolve_acquisition(
+    path: str,
+    dataset: rasterio.DatasetReader,
+    *,
+    explicit: datetime | date | str | None = None,
+) -> Acquisition:
+    """Find the acquisition time (see the module's docstring for the order)."""
+    if explicit is not None:
+        try:
+            return Acquisition(to_utc(explicit), "explicit")
+        except ValueError:
+            raise InputError(
+                path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
+            ) from None
+    if not is_remote(path):
+        found = time_from_sidecar(Path(path))
+        if found is not None:
+            return found
+    found = time_from_name(path)
+    if found is not None:
+        return found
+    return time_from_tags(dataset) or Acquisition(None, "unknown")
+
+
+def to_utc(value: datetime | date | str) -> datetime:
+    """A timezone-aware UTC datetime from a datetime, a date or an ISO / TIFF date string.
+
+    Naive times are taken as UTC; a bare date means midnight UTC.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        tiff = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2})", text)
+        if tiff:
+            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}"
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def sidecar_candidates(path: Path) -> list[Path]:
+    """Metadata files that may belong to a scene, most specific first.
+
+    Planet names them after the scene id with product parts cut off, e.g.
+    ``20230715_145012_56_2455_metadata.json`` and
+    ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
+    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``.
+    """
+    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
+    parts = stem.split("_")
+    names = [f"{stem}.json", f"{stem}.xml"]
+    for keep in range(len(parts), 1, -1):
+        base = "_".join(parts[:keep])
+        names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+def time_from_sidecar(path: Path) -> Acquisition | None:
+    """Acquisition time from a JSON or XML metadata file next to the scene."""
+    for candidate in sidecar_candidates(path):
+        if not candidate.is_file():
+            continue
+        if candidate.suffix == ".json":
+            found = _time_from_json(candidate)
+            source = "metadata.json"
+        else:
+            found = _time_from_xml(candidate)
+            source = "metadata.xml"
+        if found is not None:
+            return Acquisition(found, source)
+    return None
+
+
+def _time_from_json(path: Path) -> datetime | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    properties = doc.get("properties")
+    places = [properties, doc] if isinstance(properties, dict) else [doc]
+    for place in places:
+        for key in ("acquired", "datetime"):
+            value = place.get(key)
+            if isinstance(value, str):
+                try:
+                    return to_utc(value)
+                except ValueError:
+                    continue
+    return None
+
+
+def _time_from_xml(path: Path) -> datetime | None:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower()
+        if tag in _XML_TIME_TAGS and element.text:
+            try:
+                return to_utc(element.text)
+            except ValueError:
+                continue
+    return None
+
+
+def time_from_name(path: str) -> Acquisition | None:
+    """Acquisition time from a PlanetScope, NICFI or ISO-dated file name."""
+    name = scene_file_name(path)
+    match = _PLANET_NAME.match(name)
+    if match:
+        found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
+        if found:
+            return Acquisition(found, "planet-name")
+    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(path.split("?", 1)[0])
+    if match:
+        found = _safe_datetime(match[1], match[2], "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
+    for match in _ISO_NAME.finditer(name):
+        found = _safe_datetime(*match.groups(default="00"))
+        if found:
+            return Acquisition(found, "iso-name")
+    return None
+
+
+def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
+    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``."""
+    places = [
+        (dataset.tags(ns="IMAGERY"), "ACQUISITIONDATETIME", "imagery-tag"),
+        (dataset.tags(), "TIFFTAG_DATETIME", "tiff-tag"),
+    ]
+    for tags, key, source in places:
+        value = tags.get(key)
+        if value:
+            try:
+                return Acquisition(to_utc(value), source)
+            except ValueError:
+                continue
+    return None
+
+
+def _hms(text: str) -> tuple[str, str, str]:
+    return text[:2], text[2:4], text[4:6]
+
+
+def _safe_datetime(
+    year: str, month: str, day: str, hour: str = "0", minute: str = "0", second: str = "0"
+) -> datetime | None:
+    """A UTC datetime from digit strings, or None when they are not a real date."""
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except ValueError:
+        return None
+
+
+def read_date_table(path: str | Path) -> dict[str, datetime]:
+    """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``).
+
+    ``scene`` is a file name or a stem; ``date`` an ISO date or date-time (UTC when naive).
+    """
+    table_path = Path(path)
+    if not table_path.is_file():
+        raise InputError(path, "file not found", "give a CSV with columns scene,date")
+    with table_path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        date_field = next((f for f in ("date", "acquired") if f in fields), None)
+        if "scene" not in fields or date_field is None:
+            raise InputError(
+                path,
+                f"needs columns scene and date (has: {', '.join(fields) or 'none'})",
+                "write a header line scene,date",
+            )
+        table: dict[str, datetime] = {}
+        for line, row in enumerate(reader, start=2):
+            try:
+                table[row["scene"].strip()] = to_utc(row[date_field])
+            except (ValueError, AttributeError):
+                raise InputError(
+                    path,
+                    f"line {line}: {row.get(date_field)!r} is not a date",
+                    "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+                ) from None
+    return table
+
+
+def date_for_scene(table: Mapping[str, datetime], path: str | Path) -> datetime | None:
+    """Look a scene up in a date table by file name, then by stem."""
+    name = scene_file_name(str(path))
+    stem = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
+    return table.get(name) or table.get(stem)
+
+
+# --- UDM2 --------------------------------------------------------------------------------------
+
+
+def udm2_candidates(path: Path) -> list[Path]:
+    """Possible UDM2 files for a Planet scene, e.g. ``<id>_3B_udm2.tif`` for
+    ``<id>_3B_AnalyticMS_SR.tif`` and ``<id>_3B_udm2_clip.tif`` for a clipped delivery."""
+    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
+    match = _PLANET_PRODUCT.match(stem)
+    base = match[1] if match else stem
+    clip = "_clip" if stem.endswith("_clip") else ""
+    names = [f"{base}_udm2{clip}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+def find_udm2(path: Path) -> Path | None:
+    """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands)."""
+    for candidate in udm2_candidates(path):
+        if candidate.is_file() and candidate != path and _is_udm2(candidate):
+            return candidate
+    return None
+
+
+def _is_udm2(path: Path) -> bool:
+    try:
+        with rasterio.open(path) as udm:
+            return udm.count >= UDM2_MIN_BANDS and udm.dtypes[0] == "uint8" and udm.crs is not None
+    except RasterioError:
+        return False
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def normalise(raw: NDArray[Any], dtype: str, scale: str) -> NDArray[np.float32]:
+    """Stored values → float32 in [0, 1] as ``scale`` says (see :mod:`detector.inputspec`)."""
+    if dtype == "uint8":
+        divisor = 255.0
+    else:
+        reflectance_one = 1.0 if dtype.startswith("float") else REFLECTANCE_FULL_SCALE
+        divisor = reflectance_one * (DISPLAY_WHITE_REFLECTANCE if scale == "display" else 1.0)
+    out = raw.astype(np.float32)
+    out /= np.float32(divisor)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def crs_units_per_metre(crs: CRS, x: float, y: float) -> tuple[float, float]:
+    """CRS units per ground metre along x and y at map point (x, y).
+
+    1 for UTM (to 0.04 %), 1 / cos(latitude) for Web Mercator, about 1 / 111,000 for degrees.
+    """
+    proj_crs = ProjCRS.from_user_input(crs.to_wkt())
+    to_lonlat = Transformer.from_crs(proj_crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    if proj_crs.is_geographic:
+        geod = Geod(ellps="WGS84")
+        step = 1e-4
+        _, _, east = geod.inv(lon, lat, lon + step, lat)
+        _, _, north = geod.inv(lon, lat, lon, lat + step)
+        return step / east, step / north
+    metres_per_unit = proj_crs.axis_info[0].unit_conversion_factor
+    factors = Proj(proj_crs).get_factors(lon, lat)
+    return (
+        factors.parallel_scale / metres_per_unit,
+        factors.meridional_scale / metres_per_unit,
+    )
+
+
+def _snap(target: float, native: float) -> float:
+    """The native pixel size when close to the target, else the target to 4 significant digits.
+
+    Rounding keeps UTM grids at round sizes (3.000 m, not 3.00012 m from the scale factor).
+    """
+    if abs(target / native - 1) < GSD_SNAP_TOLERANCE:
+        return native
+    return float(f"{target:.4g}")
+
+
+def _first_line(exc: BaseException) -> str:
+    """First line of the innermost GDAL message ("Read failed" hides the real cause)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,130 @@
+"""`dredge tiles`: chips and index for a batch; one clear line per bad scene; the batch goes on."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from PIL import Image
+from shapely import LineString
+from typer.testing import CliRunner
+
+from detector.cli import app
+from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
+
+runner = CliRunner()
+PLANET_NAME = "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+
+
+def _rivers(tmp_path: Path, fixture: SceneFixture, **kwargs: str) -> Path:
+    return write_rivers(
+        tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs, **kwargs
+    )
+
+
+def _tiles(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["tiles", "--no-progress", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_batch_goes_on_past_bad_scenes(tmp_path: Path) -> None:
+    scenes = tmp_path / "scenes"
+    good = write_scene(scenes / PLANET_NAME, width=200, height=200)
+    mercator = write_scene(scenes / "nicfi_2024-03_mosaic.tif", crs="EPSG:3857", gsd_m=4.77)
+    write_scene(scenes / "no_crs.tif", with_crs=False, width=50, height=50)
+    cut = truncate(write_scene(scenes / "cut.tif", width=200, height=200).path)
+    write_scene(scenes / "elsewhere.tif", width=50, height=50, centre_lonlat=(-74.5, -3.75))
+    rivers = write_rivers(
+        tmp_path / "rivers.gpkg", {"nanay": good.river, "itaya": _in_utm(mercator)}, crs=good.crs
+    )
+    out = tmp_path / "out"
+
+    code, stdout, stderr = _tiles(str(scenes), "--rivers", str(rivers), "--out", str(out))
+
+    assert code == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    named = {Path(line.split(": ")[1]).name for line in errors if not line.startswith("error: 3")}
+    assert named == {"no_crs.tif", "cut.tif", "elsewhere.tif"}
+    assert any("has no CRS" in line for line in errors)
+    assert any("is truncated" in line for line in errors)
+    assert any("does not overlap any river corridor" in line for line in errors)
+    assert "3 of 5 scene(s) failed" in stderr
+    with (out / "failures.csv").open() as handle:
+        failed = {Path(row["scene"]).name for row in csv.DictReader(handle)}
+    assert failed == {"no_crs.tif", "cut.tif", "elsewhere.tif"}
+    assert f"{PLANET_NAME}:" in stdout and "nicfi_2024-03_mosaic.tif:" in stdout
+    assert "corridor covered 100.0%" in stdout and "Mpx" in stdout
+
+    index = gpd.read_parquet(out / "tiles.parquet")
+    assert index.crs.to_epsg() == 4326
+    assert set(index["scene_name"]) == {PLANET_NAME, "nicfi_2024-03_mosaic.tif"}
+    for column in ("scene", "river", "window", "transform", "acquired", "chip"):
+        assert column in index.columns
+    assert str(index["acquired"].dtype) == "datetime64[us, UTC]"
+    for row in index.itertuples():
+        chip = np.asarray(Image.open(out / row.chip))
+        assert chip.shape == (256, 256, 3)
+        assert list(row.window)[2:] == [256, 256]
+    assert cut.exists()  # nothing deleted
+
+
+def _in_utm(fixture: SceneFixture) -> LineString:
+    return gpd.GeoSeries([fixture.river], crs=fixture.crs).to_crs("EPSG:32718").iloc[0]
+
+
+def test_tif_chips_are_georeferenced_like_the_index(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, width=150, height=150)
+    rivers = _rivers(tmp_path, scene)
+    out = tmp_path / "out"
+    code, _, stderr = _tiles(
+        str(scene.path),
+        "--rivers", str(rivers),
+        "--out", str(out),
+        "--format", "tif",
+        "--bands", "blue,green,red,nir",
+        "--tile-px", "64",
+        "--overlap-px", "8",
+        "--date", "2022-01-02",
+    )  # fmt: skip
+    assert code == 0, stderr
+    index = gpd.read_parquet(out / "tiles.parquet")
+    assert len(index) > 1
+    assert (index["acquired"] == pd.Timestamp("2022-01-02", tz="UTC")).all()  # --date wins
+    for row in index.itertuples():
+        with rasterio.open(out / row.chip) as chip:
+            assert chip.count == 4 and chip.dtypes[0] == "float32"
+            assert chip.descriptions == ("blue", "green", "red", "nir")
+            assert tuple(chip.transform)[:6] == tuple(row.transform)
+            assert chip.crs.to_epsg() == 32718
+            corner = gpd.GeoSeries.from_xy([chip.bounds.left], [chip.bounds.top], crs=chip.crs)
+        assert row.geometry.buffer(1e-9).contains(corner.to_crs("EPSG:4326").iloc[0])
+    assert not (out / "failures.csv").exists()
+
+
+def test_rivers_without_names_is_one_fatal_line(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", width=50, height=50)
+    rivers = _rivers(tmp_path, scene, name_field="NOMBRE")
+    code, _, stderr = _tiles(str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert stderr.strip().count("\n") == 0
+    assert "has no 'name' column (columns: NOMBRE)" in stderr and "--name-field" in stderr
+    code, _, stderr = _tiles(
+        str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "o"),
+        "--name-field", "NOMBRE",
+    )  # fmt: skip
+    assert code == 0, stderr
+
+
+def test_png_cannot_hold_four_bands(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", width=50, height=50)
+    rivers = _rivers(tmp_path, scene)
+    code, _, stderr = _tiles(
+        str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "o"),
+        "--bands", "blue,green,red,nir",
+    )  # fmt: skip
+    assert code == 2
+    assert "PNG chips hold 1 or 3 bands" in stderr and "--format tif" in stderr

@@ -1,0 +1,132 @@
+"""River centerlines: file formats, merging pieces, corridors, chainage and offsets, bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Transformer
+from shapely import LineString, Point, box
+
+from detector.errors import InputError
+from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork, reference_line
+from tests.geo_fixtures import write_rivers
+
+UTM = "EPSG:32718"
+X0, Y0 = 690_000.0, 9_585_000.0  # near Iquitos
+EAST = LineString([(X0, Y0), (X0 + 5000, Y0)])  # flows east: the left bank is north
+
+
+def _network(tmp_path: Path, lines: dict, **kwargs: object) -> RiverNetwork:
+    path = write_rivers(tmp_path / "rivers.geojson", lines, crs=UTM)
+    return RiverNetwork.read(path, **kwargs)  # type: ignore[arg-type]
+
+
+def _points(*xy: tuple[float, float], crs: str = UTM, index: list | None = None) -> gpd.GeoSeries:
+    return gpd.GeoSeries([Point(x, y) for x, y in xy], crs=crs, index=index)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp", ".parquet"])
+def test_reads_every_format_in_any_crs(tmp_path: Path, suffix: str) -> None:
+    path = write_rivers(tmp_path / f"r{suffix}", {"nanay": EAST, "itaya": [EAST]}, crs=UTM)
+    network = RiverNetwork.read(path)
+    assert network.names == ["itaya", "nanay"]
+    assert network.length_m("nanay") == pytest.approx(5000, abs=1)  # WGS84 → UTM and back
+
+
+def test_name_field_option(tmp_path: Path) -> None:
+    path = write_rivers(tmp_path / "r.gpkg", {"Nanay": EAST}, crs=UTM, name_field="RIV_NAME")
+    assert RiverNetwork.read(path, name_field="RIV_NAME").names == ["Nanay"]
+
+
+def test_chainage_from_downstream_end_and_signed_offset(tmp_path: Path) -> None:
+    network = _network(tmp_path, {"nanay": EAST})
+    got = network.locate(
+        _points((X0 + 1000, Y0 + 50), (X0 + 4000, Y0 - 80), (X0 + 2500, Y0 + 2000)),
+    )
+    assert got.loc[0, "river"] == "nanay"
+    assert got.loc[0, "chainage_m"] == pytest.approx(4000, abs=0.5)
+    assert got.loc[0, "offset_m"] == pytest.approx(50, abs=0.5)  # north = left bank
+    assert got.loc[1, "chainage_m"] == pytest.approx(1000, abs=0.5)
+    assert got.loc[1, "offset_m"] == pytest.approx(-80, abs=0.5)
+    assert got.loc[2, "river"] is None  # 2 km away: outside the corridor
+    assert np.isnan(got.loc[2, "chainage_m"]) and np.isnan(got.loc[2, "offset_m"])
+
+
+def test_locate_keeps_index_accepts_other_crs_and_gate(tmp_path: Path) -> None:
+    network = _network(tmp_path, {"nanay": EAST})
+    to_mercator = Transformer.from_crs(UTM, "EPSG:3857", always_xy=True)
+    mercator = to_mercator.transform(X0 + 1000, Y0 + 100)
+    frame = gpd.GeoDataFrame(geometry=_points(mercator, crs="EPSG:3857", index=["a"]))
+    got = network.locate(frame)
+    assert list(got.index) == ["a"]
+    assert got.loc["a", "offset_m"] == pytest.approx(100, abs=0.5)
+    assert network.locate(frame, max_offset_m=50).loc["a", "river"] is None
+    assert network.locate(frame.iloc[:0]).empty
+
+
+def test_nearest_river_wins(tmp_path: Path) -> None:
+    north = LineString([(X0, Y0 + 300), (X0 + 5000, Y0 + 300)])
+    network = _network(tmp_path, {"nanay": EAST, "itaya": north})
+    got = network.locate(_points((X0 + 100, Y0 + 100), (X0 + 100, Y0 + 200)))
+    assert list(got["river"]) == ["nanay", "itaya"]
+
+
+def test_pieces_in_any_order_are_merged_and_gaps_bridged(tmp_path: Path) -> None:
+    pieces = [
+        LineString([(X0 + 3000, Y0), (X0 + 5000, Y0)]),  # downstream piece first
+        LineString([(X0, Y0), (X0 + 1000, Y0)]),
+        LineString([(X0 + 1000, Y0), (X0 + 2950, Y0)]),  # 50 m gap before the next piece
+    ]
+    network = _network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(5000, abs=1)
+    got = network.locate(_points((X0 + 500, Y0 + 10), (X0 + 4500, Y0 - 10)))
+    assert list(got["chainage_m"].round()) == [4500, 500]
+    assert list(np.sign(got["offset_m"])) == [1, -1]
+
+
+def test_side_channel_stays_out_of_the_reference_line() -> None:
+    main = LineString([(0, 0), (10_000, 0)])
+    island_arm = LineString([(3000, 10), (3500, 200), (4000, 10)])
+    line = reference_line([island_arm, main], side_gap_m=DEFAULT_CORRIDOR_M)
+    assert line.equals(main)
+
+
+def test_corridor_in_scene_crs(tmp_path: Path) -> None:
+    network = _network(tmp_path, {"nanay": EAST}, corridor_m=100)
+    corridor = network.corridor("EPSG:3857")
+    assert list(corridor.columns) == ["river", "geometry"]
+    assert corridor.crs.to_epsg() == 3857
+    in_utm = corridor.to_crs(UTM).geometry.iloc[0]
+    assert in_utm.contains(Point(X0 + 2000, Y0 + 95))
+    assert not in_utm.intersects(Point(X0 + 2000, Y0 + 110))
+    assert in_utm.within(box(X0 - 101, Y0 - 101, X0 + 5101, Y0 + 101))
+
+
+def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
+    no_name = write_rivers(tmp_path / "a.geojson", {"x": EAST}, crs=UTM, name_field="NOMBRE")
+    polygons = tmp_path / "p.geojson"
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[box(0, 0, 1, 1)], crs=UTM).to_file(polygons)
+    empty = tmp_path / "e.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    unnamed = tmp_path / "u.geojson"
+    gpd.GeoDataFrame({"name": [None]}, geometry=[EAST], crs=UTM).to_file(unnamed)
+    garbage = tmp_path / "g.gpkg"
+    garbage.write_text("not a geopackage")
+    cases = {
+        no_name: "has no 'name' column (columns: NOMBRE) — name the column that holds river "
+        "names with --name-field",
+        polygons: "holds Polygon geometries",
+        empty: "has no",
+        unnamed: "have no 'name'",
+        garbage: "cannot be read as centerlines",
+        tmp_path / "missing.geojson": "file not found",
+    }
+    for path, problem in cases.items():
+        with pytest.raises(InputError) as caught:
+            RiverNetwork.read(path)
+        message = str(caught.value)
+        assert message.startswith(str(path)) and problem in message, message
+        assert "\n" not in message

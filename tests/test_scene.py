@@ -1,0 +1,278 @@
+"""Scene reader: acquisition time, band layouts, resampling, normalisation, masks, bad files."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.windows import Window
+from shapely import box
+
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.scene import (
+    PLANETSCOPE_BANDS,
+    RGB_BANDS,
+    SUPERDOVE_BANDS,
+    date_for_scene,
+    open_scene,
+    read_date_table,
+    to_utc,
+    udm2_candidates,
+)
+from tests.geo_fixtures import (
+    DREDGE,
+    FOREST,
+    truncate,
+    write_planet_metadata,
+    write_scene,
+    write_udm2,
+)
+
+PLANET_ID = "20230715_145012_56_2455"
+PLANET_NAME = f"{PLANET_ID}_3B_AnalyticMS_SR.tif"
+SMALL: dict[str, Any] = {"width": 40, "height": 40}
+
+
+# --- acquisition time ----------------------------------------------------------------------------
+
+
+def test_planet_file_name_gives_utc_time(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+        assert opened.acquisition.source == "planet-name"
+        assert opened.acquired.utcoffset() is not None
+
+
+def test_metadata_json_comes_before_the_file_name(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    write_planet_metadata(scene, "2023-07-15T14:50:12.561234Z", PLANET_ID)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, 561234, tzinfo=UTC)
+        assert opened.acquisition.source == "metadata.json"
+
+
+def test_planet_xml_metadata(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "scene_a.tif", **SMALL)
+    (tmp_path / "scene_a_metadata.xml").write_text(
+        '<ps:EarthObservation xmlns:ps="http://schemas.planet.com/ps/v1/planet_product_metadata"'
+        ' xmlns:eop="http://earth.esa.int/eop"><eop:acquisitionDate>2022-03-04T15:01:02-05:00'
+        "</eop:acquisitionDate></ps:EarthObservation>"
+    )
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2022, 3, 4, 20, 1, 2, tzinfo=UTC)
+        assert opened.acquisition.source == "metadata.xml"
+
+
+def test_nicfi_mosaic_folder_name(tmp_path: Path) -> None:
+    folder = tmp_path / "planet_medres_normalized_analytic_2023-07_mosaic"
+    scene = write_scene(folder / "L15-0987E-1023N.tif", crs="EPSG:3857", gsd_m=4.77, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 7, 1, tzinfo=UTC)
+        assert opened.acquisition.source == "nicfi-name"
+        assert opened.sensor == "nicfi"
+
+
+def test_iso_date_in_name(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "nanay_maxar_2024-02-30_2024-03-09.tif", **SMALL)
+    with open_scene(scene.path) as opened:  # 2024-02-30 is not a date: the next one is used
+        assert opened.acquired == datetime(2024, 3, 9, tzinfo=UTC)
+        assert opened.acquisition.source == "iso-name"
+
+
+def test_tiff_datetime_tag(tmp_path: Path) -> None:
+    scene = write_scene(
+        tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
+    )
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
+        assert opened.acquisition.source == "tiff-tag"
+
+
+def test_explicit_date_wins_and_unknown_date_is_explained(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    with open_scene(scene.path, date="2020-01-02") as opened:
+        assert opened.acquired == datetime(2020, 1, 2, tzinfo=UTC)
+        assert opened.acquisition.source == "explicit"
+    plain = write_scene(tmp_path / "export.tif", **SMALL)
+    with open_scene(plain.path) as opened:
+        assert opened.acquired is None
+        with pytest.raises(InputError, match="--date"):
+            opened.require_acquired()
+
+
+def test_date_table(tmp_path: Path) -> None:
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text("scene,date\nexport.tif,2021-05-06\nother,2021-05-07T10:00:00-05:00\n")
+    table = read_date_table(table_path)
+    assert date_for_scene(table, "/x/export.tif") == datetime(2021, 5, 6, tzinfo=UTC)
+    assert date_for_scene(table, "other.tif") == datetime(2021, 5, 7, 15, tzinfo=UTC)
+    assert date_for_scene(table, "missing.tif") is None
+    (tmp_path / "bad.csv").write_text("file,when\na.tif,2021-01-01\n")
+    with pytest.raises(InputError, match="needs columns scene and date"):
+        read_date_table(tmp_path / "bad.csv")
+
+
+def test_to_utc_accepts_tiff_and_iso_forms() -> None:
+    assert to_utc("2021:11:02 16:20:00") == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
+    assert to_utc("2021-11-02T11:20:00-05:00") == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        to_utc("yesterday")
+
+
+# --- sensors and bands ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bands", "dtype", "crs", "gsd", "sensor", "names"),
+    [
+        (4, "uint16", "EPSG:32718", 3.0, "planetscope", PLANETSCOPE_BANDS),
+        (8, "uint16", "EPSG:32718", 3.0, "superdove", SUPERDOVE_BANDS),
+        (4, "uint16", "EPSG:3857", 4.77, "nicfi", PLANETSCOPE_BANDS),
+        (3, "uint8", "EPSG:32718", 0.5, "rgb", RGB_BANDS),
+    ],
+)
+def test_band_layouts(
+    tmp_path: Path, bands: int, dtype: str, crs: str, gsd: float, sensor: str, names: tuple
+) -> None:
+    scene = write_scene(tmp_path / "s.tif", bands=bands, dtype=dtype, crs=crs, gsd_m=gsd, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.sensor == sensor
+        assert opened.bands == names
+
+
+def test_band_override_and_unknown_layout(tmp_path: Path) -> None:
+    two = write_scene(tmp_path / "two.tif", bands=2, **SMALL)
+    with pytest.raises(InputError, match="--scene-bands") as caught:
+        open_scene(two.path)
+    assert "\n" not in str(caught.value)
+    with open_scene(two.path, bands=["red", "nir"]) as opened:
+        assert opened.bands == ("red", "nir")
+        assert opened.sensor == "custom"
+    with pytest.raises(InputError, match="2 band names given for 4 bands"):
+        open_scene(write_scene(tmp_path / "four.tif", **SMALL).path, bands=["red", "nir"])
+    rgb = write_scene(tmp_path / "rgb.tif", bands=3, dtype="uint8", **SMALL)
+    with open_scene(rgb.path) as opened, pytest.raises(InputError, match="has no nir band"):
+        opened.read_window(Window(0, 0, 8, 8), InputSpec(bands=("nir",)))
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def test_native_read_is_an_exact_copy_normalised(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", **SMALL)
+    with open_scene(scene.path) as opened, rasterio.open(scene.path) as raw:
+        got = opened.read_window(Window(0, 0, 40, 40), InputSpec(bands=("blue", "nir")))
+        expected = raw.read([1, 4]).astype(np.float32) / 10000
+    np.testing.assert_allclose(got.data, expected, rtol=1e-6)
+    assert got.valid.all()
+
+
+def test_downsampling_averages(tmp_path: Path) -> None:
+    # 0.5 m → 3 m: one bright 0.5 m pixel becomes 1/36 of a 3 m pixel, not all or nothing.
+    scene = write_scene(tmp_path / "s.tif", gsd_m=0.5, width=60, height=60, dredge_fractions=())
+    with rasterio.open(scene.path, "r+") as dst:
+        block = dst.read(window=Window(0, 0, 60, 60))
+        block[:, 0:6, 0:6] = FOREST["uint16"]
+        block[:, 2, 3] = DREDGE["uint16"]
+        dst.write(block)
+    with open_scene(scene.path) as opened:
+        grid = opened.grid(3.0)
+        assert (grid.width, grid.height) == (10, 10)
+        got = opened.read_window(Window(0, 0, 10, 10), InputSpec(gsd_m=3.0), grid)
+    expected = (35 * FOREST["uint16"] + DREDGE["uint16"]) / 36 / 10000
+    assert got.data[0, 0, 0] == pytest.approx(expected, rel=1e-3)
+
+
+def test_upsampling_interpolates(tmp_path: Path) -> None:
+    scene = write_scene(
+        tmp_path / "s.tif", crs="EPSG:3857", gsd_m=4.77, dredge_fractions=(0.5,), **SMALL
+    )
+    with open_scene(scene.path) as opened:
+        grid = opened.grid(3.0)
+        got = opened.read_window(Window(0, 0, grid.width, grid.height), InputSpec(), grid)
+    levels = np.unique(np.round(got.data[0][got.valid], 4))
+    assert len(levels) > 3  # bilinear: values between water, forest and the dredge
+    assert got.data.max() < DREDGE["uint16"] / 10000  # the peak is spread, not copied
+
+
+def test_web_mercator_grid_is_in_ground_metres(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", crs="EPSG:3857", gsd_m=4.77, **SMALL)
+    with open_scene(scene.path) as opened:
+        latitude = math.radians(-3.75)
+        assert opened.native_gsd_m == pytest.approx(4.77 * math.cos(latitude), rel=1e-3)
+        assert opened.grid(3.0).transform.a == pytest.approx(3.0 / math.cos(latitude), rel=1e-3)
+        assert opened.grid(4.76).transform.a == 4.77  # within 2 %: read at its own pixel size
+
+
+def test_scaling_of_8_bit_and_display(tmp_path: Path) -> None:
+    rgb = write_scene(tmp_path / "rgb.tif", bands=3, dtype="uint8", **SMALL)
+    with open_scene(rgb.path) as opened:
+        got = opened.read_window(Window(39, 0, 1, 1), InputSpec(gsd_m=3.0))  # forest
+    assert got.data[0, 0, 0] == pytest.approx(FOREST["uint8"] / 255)
+    planet = write_scene(tmp_path / "p.tif", **SMALL)
+    with open_scene(planet.path) as opened:
+        got = opened.read_window(Window(39, 0, 1, 1), InputSpec(scale="display"))
+    assert got.data[0, 0, 0] == pytest.approx(FOREST["uint16"] / 3000)
+
+
+def test_valid_mask_follows_nodata_and_grid_edge(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    with open_scene(scene.path) as opened, rasterio.open(scene.path) as raw:
+        grid = opened.grid(3.0)
+        got = opened.read_window(Window(-8, 0, 80, 64), InputSpec(), grid)
+        stored = raw.read(1) != 0
+    assert not got.valid[:, :8].any()  # left of the scene
+    assert not got.valid[:, 72:].any()  # right of the scene
+    np.testing.assert_array_equal(got.valid[:, 8:72], stored)
+    assert (got.data[:, ~got.valid] == 0).all()
+    assert (got.clear == got.valid).all()  # no UDM2: clear wherever valid
+
+
+def test_udm2_cloud_mask(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
+    left, _, _, top = scene.footprint.bounds
+    cloud = box(left, top - 30 * 3.0, left + 30 * 3.0, top)  # top-left quarter
+    udm = write_udm2(scene, cloud)
+    assert udm.name == f"{PLANET_ID}_3B_udm2.tif"
+    with open_scene(scene.path) as opened:
+        assert opened.udm2_path == str(udm)
+        got = opened.read_window(Window(0, 0, 60, 60), InputSpec())
+    assert not got.clear[:30, :30].any()
+    assert got.clear[30:, :].all() and got.clear[:, 30:].all()
+    assert got.valid.all()
+
+
+def test_udm2_names_of_clipped_deliveries() -> None:
+    names = [p.name for p in udm2_candidates(Path(f"/d/{PLANET_ID}_3B_AnalyticMS_SR_clip.tif"))]
+    assert names[0] == f"{PLANET_ID}_3B_udm2_clip.tif"
+
+
+# --- bad files -----------------------------------------------------------------------------------
+
+
+def test_bad_files_give_one_clear_line(tmp_path: Path) -> None:
+    no_crs = write_scene(tmp_path / "no_crs.tif", with_crs=False, **SMALL)
+    cut = write_scene(tmp_path / "cut.tif", width=200, height=200)
+    truncate(cut.path, 0.6)
+    text = tmp_path / "notes.tif"
+    text.write_text("not an image")
+    cases = {
+        no_crs.path: "has no CRS",
+        cut.path: "is truncated",
+        text: "is not a readable raster",
+        tmp_path / "missing.tif": "file not found",
+    }
+    for path, problem in cases.items():
+        with pytest.raises(InputError) as caught:
+            open_scene(path)
+        message = str(caught.value)
+        assert message.startswith(str(path)), message
+        assert problem in message
+        assert " — " in message and "\n" not in message
