@@ -24,10 +24,11 @@ from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from detector.acquisition import date_for_scene, is_remote
 from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
-from detector.scene import WindowData, date_for_scene, is_remote, open_scene, reading_env
+from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
 
 FORMATS = ("png", "tif")

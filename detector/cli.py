@@ -140,10 +140,10 @@ def tiles(
     share of the river corridor covered. A scene that cannot be used is reported, recorded in
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
+    from detector.acquisition import read_date_table, to_utc
     from detector.chips import check_format, expand_scene_paths, run_tiles
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-    from detector.scene import read_date_table, to_utc
 
     try:
         spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)

@@ -6,16 +6,7 @@ requested ground sampling distance (average when downsampling, bilinear when ups
 copy when the scene is already within :data:`GSD_SNAP_TOLERANCE` of it), so a 30,000 × 30,000
 px scene is never loaded whole.
 
-Acquisition time (UTC), from the first source that has it:
-
-1. an explicit date given by the user (``--date``, or a CSV table read by
-   :func:`read_date_table`): the user's word wins over anything guessed from the file;
-2. a Planet sidecar: ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
-   file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``);
-3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, a NICFI basemap ``…_YYYY-MM_mosaic…``
-   (first day of the mosaic's first month; the folder name counts too), an ISO date
-   ``YYYY-MM-DD`` anywhere in the name;
-4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+Acquisition time: see :mod:`detector.acquisition`.
 
 Band layouts: PlanetScope 4-band BGRN, SuperDove 8-band, NICFI basemap quads (EPSG:3857,
 4.77 m, 4-band BGRN or 3-band RGB), 3-band RGB (Maxar, Google Earth exports); ``bands=``
@@ -25,16 +16,13 @@ cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 import warnings
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -52,6 +40,12 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 from shapely import Polygon, box
 
+from detector.acquisition import (
+    Acquisition,
+    is_remote,
+    resolve_acquisition,
+    scene_file_name,
+)
 from detector.errors import InputError
 from detector.inputspec import (
     DISPLAY_WHITE_REFLECTANCE,
@@ -77,14 +71,9 @@ UDM2_SHADOW_BAND = 3
 UDM2_CLOUD_BAND = 6
 UDM2_MIN_BANDS = 6
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
-REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
 
-_PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
-_NICFI_NAME = re.compile(r"_(\d{4})-(\d{2})(?:_\d{4}-\d{2})?_mosaic")
-_ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
 _PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
-_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 
 
 @dataclass(frozen=True)
@@ -122,14 +111,6 @@ class WindowData:
     bands: tuple[str, ...]
     crs: CRS
     transform: Affine
-
-
-@dataclass(frozen=True)
-class Acquisition:
-    """When a scene was taken (UTC) and where that was read from."""
-
-    time: datetime | None
-    source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
 
 
 class Scene:
@@ -430,16 +411,6 @@ def reading_env(**options: Any) -> rasterio.Env:
     return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, **options)
 
 
-def is_remote(path: str) -> bool:
-    """True for URLs and GDAL virtual file systems (no sidecars are looked for there)."""
-    return path.startswith(REMOTE_PREFIXES)
-
-
-def scene_file_name(path: str) -> str:
-    """The file name of a path or URL (query string dropped)."""
-    return path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-
-
 def _check_complete(path: str, dataset: rasterio.DatasetReader) -> None:
     """InputError when a local GeoTIFF's image blocks reach past the end of the file."""
     if dataset.driver != "GTiff":
@@ -522,209 +493,6 @@ def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:
     epsg = dataset.crs.to_epsg() if dataset.crs else None
     res = abs(dataset.transform.a)
     return epsg == 3857 and abs(res - NICFI_GSD_M) / NICFI_GSD_M < GSD_SNAP_TOLERANCE
-
-
-# --- acquisition time ------------------------------------------------------------------------
-
-
-def resolve_acquisition(
-    path: str,
-    dataset: rasterio.DatasetReader,
-    *,
-    explicit: datetime | date | str | None = None,
-) -> Acquisition:
-    """Find the acquisition time (see the module's docstring for the order)."""
-    if explicit is not None:
-        try:
-            return Acquisition(to_utc(explicit), "explicit")
-        except ValueError:
-            raise InputError(
-                path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
-            ) from None
-    if not is_remote(path):
-        found = time_from_sidecar(Path(path))
-        if found is not None:
-            return found
-    found = time_from_name(path)
-    if found is not None:
-        return found
-    return time_from_tags(dataset) or Acquisition(None, "unknown")
-
-
-def to_utc(value: datetime | date | str) -> datetime:
-    """A timezone-aware UTC datetime from a datetime, a date or an ISO / TIFF date string.
-
-    Naive times are taken as UTC; a bare date means midnight UTC.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        tiff = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2})", text)
-        if tiff:
-            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}"
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def sidecar_candidates(path: Path) -> list[Path]:
-    """Metadata files that may belong to a scene, most specific first.
-
-    Planet names them after the scene id with product parts cut off, e.g.
-    ``20230715_145012_56_2455_metadata.json`` and
-    ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
-    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``.
-    """
-    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
-    parts = stem.split("_")
-    names = [f"{stem}.json", f"{stem}.xml"]
-    for keep in range(len(parts), 1, -1):
-        base = "_".join(parts[:keep])
-        names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
-
-
-def time_from_sidecar(path: Path) -> Acquisition | None:
-    """Acquisition time from a JSON or XML metadata file next to the scene."""
-    for candidate in sidecar_candidates(path):
-        if not candidate.is_file():
-            continue
-        if candidate.suffix == ".json":
-            found = _time_from_json(candidate)
-            source = "metadata.json"
-        else:
-            found = _time_from_xml(candidate)
-            source = "metadata.xml"
-        if found is not None:
-            return Acquisition(found, source)
-    return None
-
-
-def _time_from_json(path: Path) -> datetime | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    properties = doc.get("properties")
-    places = [properties, doc] if isinstance(properties, dict) else [doc]
-    for place in places:
-        for key in ("acquired", "datetime"):
-            value = place.get(key)
-            if isinstance(value, str):
-                try:
-                    return to_utc(value)
-                except ValueError:
-                    continue
-    return None
-
-
-def _time_from_xml(path: Path) -> datetime | None:
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in _XML_TIME_TAGS and element.text:
-            try:
-                return to_utc(element.text)
-            except ValueError:
-                continue
-    return None
-
-
-def time_from_name(path: str) -> Acquisition | None:
-    """Acquisition time from a PlanetScope, NICFI or ISO-dated file name."""
-    name = scene_file_name(path)
-    match = _PLANET_NAME.match(name)
-    if match:
-        found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
-        if found:
-            return Acquisition(found, "planet-name")
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(path.split("?", 1)[0])
-    if match:
-        found = _safe_datetime(match[1], match[2], "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
-    for match in _ISO_NAME.finditer(name):
-        found = _safe_datetime(*match.groups(default="00"))
-        if found:
-            return Acquisition(found, "iso-name")
-    return None
-
-
-def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
-    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``."""
-    places = [
-        (dataset.tags(ns="IMAGERY"), "ACQUISITIONDATETIME", "imagery-tag"),
-        (dataset.tags(), "TIFFTAG_DATETIME", "tiff-tag"),
-    ]
-    for tags, key, source in places:
-        value = tags.get(key)
-        if value:
-            try:
-                return Acquisition(to_utc(value), source)
-            except ValueError:
-                continue
-    return None
-
-
-def _hms(text: str) -> tuple[str, str, str]:
-    return text[:2], text[2:4], text[4:6]
-
-
-def _safe_datetime(
-    year: str, month: str, day: str, hour: str = "0", minute: str = "0", second: str = "0"
-) -> datetime | None:
-    """A UTC datetime from digit strings, or None when they are not a real date."""
-    try:
-        return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
-        )
-    except ValueError:
-        return None
-
-
-def read_date_table(path: str | Path) -> dict[str, datetime]:
-    """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``).
-
-    ``scene`` is a file name or a stem; ``date`` an ISO date or date-time (UTC when naive).
-    """
-    table_path = Path(path)
-    if not table_path.is_file():
-        raise InputError(path, "file not found", "give a CSV with columns scene,date")
-    with table_path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields = reader.fieldnames or []
-        date_field = next((f for f in ("date", "acquired") if f in fields), None)
-        if "scene" not in fields or date_field is None:
-            raise InputError(
-                path,
-                f"needs columns scene and date (has: {', '.join(fields) or 'none'})",
-                "write a header line scene,date",
-            )
-        table: dict[str, datetime] = {}
-        for line, row in enumerate(reader, start=2):
-            try:
-                table[row["scene"].strip()] = to_utc(row[date_field])
-            except (ValueError, AttributeError):
-                raise InputError(
-                    path,
-                    f"line {line}: {row.get(date_field)!r} is not a date",
-                    "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-                ) from None
-    return table
-
-
-def date_for_scene(table: Mapping[str, datetime], path: str | Path) -> datetime | None:
-    """Look a scene up in a date table by file name, then by stem."""
-    name = scene_file_name(str(path))
-    stem = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
-    return table.get(name) or table.get(stem)
 
 
 # --- UDM2 --------------------------------------------------------------------------------------

@@ -13,16 +13,14 @@ import rasterio
 from rasterio.windows import Window
 from shapely import box
 
+from detector.acquisition import date_for_scene, read_date_table, to_utc
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import (
     PLANETSCOPE_BANDS,
     RGB_BANDS,
     SUPERDOVE_BANDS,
-    date_for_scene,
     open_scene,
-    read_date_table,
-    to_utc,
     udm2_candidates,
 )
 from tests.geo_fixtures import (
