@@ -1,0 +1,126 @@
+"""Yearly counts of unique dredges per river, the number analysts publish.
+
+One row per river and year, zero rows included::
+
+    river, year, unique_dredges, new_dredges, detections, scenes, unique_low, unique_high
+
+- ``unique_dredges``: counted tracks (see :mod:`detector.tracking`) with at least one detection
+  that year. A dredge seen on twelve dates, or one that moved 2 km, is one dredge.
+- ``new_dredges``: those of them first seen that year.
+- ``detections``: detections on the river that year (all of them, counted tracks or not).
+- ``scenes``: dates on which the river was observed that year — from the scenes' clear, valid
+  areas when they were given to ``dredge track``, else the dates with detections.
+- ``unique_low``: ``unique_dredges`` less the tracks that may continue another track counted the
+  same year (``maybe_same_as``: a dredge that went unseen long enough to be split in two).
+- ``unique_high``: ``unique_dredges`` plus the short tracks that were not counted (seen on too
+  few dates; most are false detections, some may be real dredges seen once).
+
+Years are calendar years in UTC. Detections on no river are not counted here; ``dredge track``
+reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+COUNT_COLUMNS = [
+    "river",
+    "year",
+    "unique_dredges",
+    "new_dredges",
+    "detections",
+    "scenes",
+    "unique_low",
+    "unique_high",
+]
+
+
+def yearly_counts(
+    tracks: pd.DataFrame,
+    detections: pd.DataFrame,
+    *,
+    observations: pd.DataFrame | None = None,
+    years: Iterable[int] | None = None,
+    rivers: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Count unique dredges per river and year.
+
+    ``tracks`` is the tracks table of :func:`detector.tracking.link_tracks` (``track_id``,
+    ``river``, ``first_seen``, ``counted``, ``maybe_same_as``); ``detections`` the linked
+    detections (``track_id``, ``river``, ``acquired``). ``observations`` (``river``, ``date``;
+    see :func:`detector.observed.river_observations`) says which dates each river was seen;
+    without it the dates with detections stand in. Rows cover every river in ``rivers``,
+    ``tracks``, ``detections`` and ``observations``, for every year in ``years`` (default: from
+    the first to the last year observed), so a year with scenes and no dredges gives zeros.
+    """
+    dets = _detection_years(detections)
+    obs = _observation_years(observations, dets)
+    all_rivers = sorted(
+        set(rivers or [])
+        | set(tracks["river"].dropna().astype(str))
+        | set(dets["river"])
+        | set(obs["river"])
+    )
+    if years is None:
+        seen_years = pd.concat([dets["year"], obs["year"]])
+        span = (
+            range(int(seen_years.min()), int(seen_years.max()) + 1) if len(seen_years) else range(0)
+        )
+        year_list = list(span)
+    else:
+        year_list = sorted(set(int(y) for y in years))
+    grid = pd.MultiIndex.from_product([all_rivers, year_list], names=["river", "year"])
+    out = pd.DataFrame(index=grid)
+    out["detections"] = dets.groupby(["river", "year"]).size()
+    out["scenes"] = obs.groupby(["river", "year"])["date"].nunique()
+
+    info = tracks.set_index("track_id")
+    presence = dets.dropna(subset=["track_id"]).drop_duplicates(["track_id", "year"])
+    presence = presence.join(info[["counted", "first_seen", "maybe_same_as"]], on="track_id")
+    counted = presence[presence["counted"].fillna(False).astype(bool)]
+    out["unique_dredges"] = counted.groupby(["river", "year"]).size()
+    first_year = pd.to_datetime(counted["first_seen"], utc=True).dt.year
+    out["new_dredges"] = counted[first_year == counted["year"]].groupby(["river", "year"]).size()
+    out["short"] = presence[~presence.index.isin(counted.index)].groupby(["river", "year"]).size()
+    same_year = set(zip(counted["track_id"], counted["year"], strict=True))
+    split = [
+        (int(other), int(year)) in same_year if pd.notna(other) else False
+        for other, year in zip(counted["maybe_same_as"], counted["year"], strict=True)
+    ]
+    out["split"] = counted[np.array(split, dtype=bool)].groupby(["river", "year"]).size()
+    out = out.fillna(0).astype(np.int64)
+    out["unique_low"] = out["unique_dredges"] - out["split"]
+    out["unique_high"] = out["unique_dredges"] + out["short"]
+    return out.reset_index()[COUNT_COLUMNS]
+
+
+def _detection_years(detections: pd.DataFrame) -> pd.DataFrame:
+    """On-river detections with their track, UTC year and date."""
+    missing = [c for c in ("river", "acquired") if c not in detections.columns]
+    if missing:
+        raise ValueError(f"detections miss column(s): {', '.join(missing)}")
+    on = detections[detections["river"].notna()]
+    stamps = pd.to_datetime(on["acquired"], utc=True)
+    track = on["track_id"] if "track_id" in on.columns else pd.Series(pd.NA, index=on.index)
+    return pd.DataFrame(
+        {
+            "river": on["river"].astype(str).to_numpy(),
+            "track_id": pd.array(track, dtype="Int64"),
+            "year": stamps.dt.year.to_numpy(),
+            "date": stamps.dt.strftime("%Y-%m-%d").to_numpy(),
+        }
+    )
+
+
+def _observation_years(observations: pd.DataFrame | None, dets: pd.DataFrame) -> pd.DataFrame:
+    """River-dates observed: the given table plus the dates with detections."""
+    parts = [dets[["river", "date"]]]
+    if observations is not None and len(observations):
+        dates = pd.to_datetime(observations["date"], utc=True).dt.strftime("%Y-%m-%d")
+        parts.append(pd.DataFrame({"river": observations["river"].astype(str), "date": dates}))
+    obs = pd.concat(parts, ignore_index=True).drop_duplicates()
+    obs["year"] = obs["date"].str.slice(0, 4).astype(int)
+    return obs

@@ -1,0 +1,249 @@
+"""Write counts, tracks and detections in the formats analysts open.
+
+- counts: CSV or JSON (a list of records), and a PNG chart of unique dredges per river and
+  year (bars, with the low–high range as error bars);
+- tracks ("dredges") and detections: GeoPackage (layers ``dredges`` and ``detections``),
+  GeoJSON (one file each), and KML for Google Earth — one placemark per dredge with its
+  dates and time span, and the detections in a folder of their own.
+
+Everything is written in EPSG:4326. Dates are written as ISO 8601 UTC strings in GeoJSON and
+KML, as date-times in GeoPackage.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+WGS84 = "EPSG:4326"
+KML_NS = "http://www.opengis.net/kml/2.2"
+KML_DETECTION_LIMIT = 50_000
+COUNT_FORMATS = ("csv", "json")
+
+
+def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the counts table as CSV or JSON (``fmt``; default from the file suffix)."""
+    target = Path(path)
+    fmt = (fmt or ("json" if target.suffix.lower() == ".json" else "csv")).lower()
+    if fmt not in COUNT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        counts.to_csv(target, index=False)
+    else:
+        records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
+        target.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
+    return target
+
+
+def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:
+    """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rivers = sorted(counts["river"].unique())
+    years = sorted(counts["year"].unique())
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
+    width = 0.8 / max(len(rivers), 1)
+    x = np.arange(len(years))
+    for i, river in enumerate(rivers):
+        rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
+        value = rows["unique_dredges"].to_numpy(float)
+        low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
+        high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
+        errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
+        ax.bar(x + (i - (len(rivers) - 1) / 2) * width, value, width, label=river)
+        ax.errorbar(
+            x + (i - (len(rivers) - 1) / 2) * width,
+            value,
+            yerr=errors,
+            fmt="none",
+            ecolor="black",
+            capsize=2,
+            linewidth=0.8,
+        )
+    ax.set_xticks(x, [str(y) for y in years])
+    ax.set_xlabel("year")
+    ax.set_ylabel("unique dredges")
+    ax.set_title(title or "Unique dredges per river and year (whiskers: low–high range)")
+    ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(target)
+    plt.close(fig)
+    return target
+
+
+def write_gpkg(tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """GeoPackage with layers ``dredges`` (one point per track) and ``detections``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    _vector(tracks, dates_as_text=False).to_file(target, layer="dredges", driver="GPKG")
+    _vector(detections, dates_as_text=False).to_file(target, layer="detections", driver="GPKG")
+    return target
+
+
+def write_geojson(
+    tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str | Path
+) -> tuple[Path, Path]:
+    """GeoJSON of the dredges at ``path`` and of the detections beside it
+    (``<stem>.detections.geojson``)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    beside = target.with_name(f"{target.stem}.detections.geojson")
+    for frame, out in ((tracks, target), (detections, beside)):
+        out.unlink(missing_ok=True)
+        _vector(frame, dates_as_text=True).to_file(out, driver="GeoJSON")
+    return target, beside
+
+
+def write_kml(
+    tracks: gpd.GeoDataFrame,
+    path: str | Path,
+    detections: gpd.GeoDataFrame | None = None,
+    *,
+    max_detections: int = KML_DETECTION_LIMIT,
+) -> tuple[Path, bool]:
+    """KML for Google Earth: a placemark per dredge (its dates, time span and figures) and,
+    when there are at most ``max_detections``, a folder of detection points.
+
+    Returns the path and whether the detections were included.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ET.register_namespace("", KML_NS)
+    kml = ET.Element(f"{{{KML_NS}}}kml")
+    doc = _sub(kml, "Document")
+    _sub(doc, "name", "Dredges")
+    _sub(doc, "description", "Unique dredges tracked by dredge-detector (times in UTC).")
+    _style(doc, "counted", "ff00a5ff", 1.1)
+    _style(doc, "uncounted", "ff9e9e9e", 0.8)
+    _style(doc, "detection", "ff0000ff", 0.5)
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", f"Dredges ({len(tracks)})")
+    points = _points(tracks)
+    for row, (lon, lat) in zip(tracks.itertuples(index=False), points, strict=True):
+        _dredge_placemark(folder, row, lon, lat)
+    included = detections is not None and len(detections) <= max_detections
+    if detections is not None and included:
+        dfolder = _sub(doc, "Folder")
+        _sub(dfolder, "name", f"Detections ({len(detections)})")
+        _sub(dfolder, "visibility", "0")
+        for row, (lon, lat) in zip(
+            detections.itertuples(index=False), _points(detections), strict=True
+        ):
+            _detection_placemark(dfolder, row, lon, lat)
+    ET.ElementTree(kml).write(target, encoding="utf-8", xml_declaration=True)
+    return target, included
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _vector(frame: gpd.GeoDataFrame, *, dates_as_text: bool) -> gpd.GeoDataFrame:
+    """A copy that OGR drivers write faithfully: EPSG:4326, lists joined, dates as wanted."""
+    out = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
+    out = out.copy()
+    for name in out.columns:
+        if name == out.geometry.name:
+            continue
+        column = out[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            stamps = pd.to_datetime(column, utc=True)
+            out[name] = stamps.dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dates_as_text else stamps
+        elif column.dtype == object and column.map(lambda v: isinstance(v, list)).any():
+            out[name] = column.map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
+def _points(frame: gpd.GeoDataFrame) -> list[tuple[float, float]]:
+    """A representative lon/lat per row (a box's centre)."""
+    geoms = frame.to_crs(WGS84).geometry if frame.crs is not None else frame.geometry
+    centres = shapely.centroid(np.asarray(geoms.array, dtype=object))
+    return list(zip(shapely.get_x(centres).tolist(), shapely.get_y(centres).tolist(), strict=True))
+
+
+def _dredge_placemark(folder: ET.Element, row: object, lon: float, lat: float) -> None:
+    get = row._asdict()  # type: ignore[attr-defined]
+    mark = _sub(folder, "Placemark")
+    _sub(mark, "name", f"Dredge {get['track_id']} ({get['river']})")
+    dates = str(get.get("dates") or "").split(";")
+    lines = [
+        f"River: {get['river']}",
+        f"Class: {get.get('class_name', 'dredge')}",
+        f"First seen: {_iso(get['first_seen'])}",
+        f"Last seen: {_iso(get['last_seen'])}",
+        f"Seen on {get.get('n_dates', len(dates))} dates: {', '.join(dates)}",
+        f"Detections: {get.get('n_detections', '')}",
+        f"Moves: {get.get('moves', 0)} ({get.get('moved_m', 0):.0f} m along the river)",
+        f"Counted: {'yes' if get.get('counted', True) else 'no (seen on too few dates)'}",
+        f"Confidence: {get.get('confidence', '')}",
+    ]
+    _sub(mark, "description", "\n".join(lines))
+    span = _sub(mark, "TimeSpan")
+    _sub(span, "begin", _iso(get["first_seen"]))
+    _sub(span, "end", _iso(get["last_seen"]))
+    _sub(mark, "styleUrl", "#counted" if get.get("counted", True) else "#uncounted")
+    data = _sub(mark, "ExtendedData")
+    for key in ("track_id", "river", "n_dates", "n_detections", "confidence", "dates"):
+        if key in get:
+            item = _sub(data, "Data")
+            item.set("name", key)
+            _sub(item, "value", str(get[key]))
+    point = _sub(mark, "Point")
+    _sub(point, "coordinates", f"{lon:.7f},{lat:.7f}")
+
+
+def _detection_placemark(folder: ET.Element, row: object, lon: float, lat: float) -> None:
+    get = row._asdict()  # type: ignore[attr-defined]
+    mark = _sub(folder, "Placemark")
+    track = get.get("track_id")
+    _sub(mark, "name", f"{_iso(get['acquired'])[:10]} dredge {track}" if pd.notna(track) else "")
+    stamp = _sub(mark, "TimeStamp")
+    _sub(stamp, "when", _iso(get["acquired"]))
+    _sub(mark, "styleUrl", "#detection")
+    point = _sub(mark, "Point")
+    _sub(point, "coordinates", f"{lon:.7f},{lat:.7f}")
+
+
+def _style(doc: ET.Element, name: str, colour: str, scale: float) -> None:
+    style = _sub(doc, "Style")
+    style.set("id", name)
+    icon = _sub(style, "IconStyle")
+    _sub(icon, "color", colour)
+    _sub(icon, "scale", f"{scale:g}")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    child = ET.SubElement(parent, f"{{{KML_NS}}}{tag}")
+    if text is not None:
+        child.text = text
+    return child
+
+
+def _iso(value: object) -> str:
+    """ISO 8601 UTC; times without a zone are taken as UTC."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value

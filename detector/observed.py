@@ -1,0 +1,184 @@
+"""What each scene saw: its clear, valid area, so that the tracker can tell "not imaged or
+under cloud" from "seen, and the dredge was not there".
+
+PlanetScope scenes are GeoTIFFs with nodata 0 outside a rotated footprint; their UDM2 sidecar
+(``..._3B_udm2.tif`` beside ``..._3B_AnalyticMS_SR.tif``; 8 bands, uint8) flags clear pixels in
+band 1 and cloud in band 6. Masks are read decimated (``out_shape``), never whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from detector.errors import InputError
+
+if TYPE_CHECKING:
+    from affine import Affine
+    from rasterio.io import DatasetReader
+
+WGS84 = "EPSG:4326"
+SCENE_SUFFIXES = (".tif", ".tiff")
+
+
+def observed_areas(
+    scene_paths: Iterable[str | Path], *, max_pixels: int = 1024
+) -> gpd.GeoDataFrame:
+    """Clear, valid area of each scene as a polygon in EPSG:4326.
+
+    Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
+    clear means UDM2 band 1 = 1 and band 6 (cloud) = 0 in the ``*_udm2.tif`` sidecar beside
+    the scene, when there is one. Masks are read decimated to at most ``max_pixels`` on a side,
+    eroded by one pixel (a spot on the edge counts as not seen) and simplified. The
+    acquisition time comes from the Planet-style file name ``YYYYMMDD_HHMMSS`` (UTC).
+    """
+    rows: list[dict[str, object]] = []
+    for raw in scene_paths:
+        path = Path(raw)
+        acquired = acquired_from_name(path.name)
+        if acquired is None:
+            raise InputError(
+                path,
+                "no acquisition time in the file name",
+                "name scenes like 20230715_145012_56_2455_3B_AnalyticMS_SR.tif (UTC)",
+            )
+        area, crs = _valid_area(path, max_pixels)
+        udm2 = udm2_sidecar(path)
+        if udm2 is not None:
+            clear, udm_crs = _clear_area(udm2, max_pixels)
+            if udm_crs != crs:
+                clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
+            area = shapely.intersection(area, clear)
+        area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
+        rows.append({"scene": scene_key(path.name), "acquired": acquired, "geometry": area})
+    frame = gpd.GeoDataFrame(rows, columns=["scene", "acquired", "geometry"], crs=WGS84)
+    frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
+    return frame
+
+
+def acquired_from_name(name: str) -> pd.Timestamp | None:
+    """UTC time from a Planet-style name ``YYYYMMDD_HHMMSS...``; None when absent or invalid."""
+    match = re.search(r"(?<!\d)(\d{8})_(\d{6})(?!\d)", name)
+    if match is None:
+        return None
+    try:
+        return pd.Timestamp(pd.to_datetime(match.group(1) + match.group(2), format="%Y%m%d%H%M%S"))
+    except ValueError:
+        return None
+
+
+def scene_key(name: object) -> str:
+    """The scene's file name without folders and a .tif/.tiff extension."""
+    base = Path(str(name)).name
+    return re.sub(r"\.tiff?$", "", base, flags=re.IGNORECASE)
+
+
+def udm2_sidecar(scene: Path) -> Path | None:
+    """The UDM2 mask beside a Planet scene (same ``YYYYMMDD_HHMMSS_SS_SAT`` prefix), if any."""
+    match = re.match(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_", scene.name)
+    if match is None:
+        return None
+    for candidate in sorted(scene.parent.glob(f"{match.group(1)}*udm2*.tif")):
+        if candidate != scene:
+            return candidate
+    return None
+
+
+def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Which river was seen on which date: ``river, date, scenes`` (one row per river-date).
+
+    A river counts as observed on a date when some scene's clear valid area touches its
+    corridor that day.
+    """
+    if observed.empty or corridor.empty:
+        return pd.DataFrame({"river": [], "date": [], "scenes": []})
+    areas = observed[~observed.geometry.is_empty].to_crs(corridor.crs)
+    joined = gpd.sjoin(areas, corridor[["river", "geometry"]], predicate="intersects")
+    joined["date"] = pd.to_datetime(joined["acquired"], utc=True).dt.strftime("%Y-%m-%d")
+    counted = joined.groupby(["river", "date"], sort=True)["scene"].nunique()
+    return counted.rename("scenes").reset_index()
+
+
+def _valid_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
+    """Polygon of a scene's non-nodata pixels in the scene's CRS."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        shape, transform = _decimated(src, max_pixels)
+        data = src.read(out_shape=(src.count, *shape))
+        nodata = 0 if src.nodata is None else src.nodata
+        valid = (data != nodata).any(axis=0)
+        return _polygonise(valid, transform), str(src.crs)
+
+
+def _clear_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
+    """Polygon of UDM2 pixels flagged clear (band 1) and not cloud (band 6)."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        shape, transform = _decimated(src, max_pixels)
+        clear = src.read(1, out_shape=shape) == 1
+        if src.count >= 6:
+            clear &= src.read(6, out_shape=shape) == 0
+        return _polygonise(clear, transform), str(src.crs)
+
+
+def _decimated(src: DatasetReader, max_pixels: int) -> tuple[tuple[int, int], Affine]:
+    """Output shape and transform for reading ``src`` at most ``max_pixels`` on a side."""
+    from rasterio.transform import Affine
+
+    height, width = src.height, src.width
+    factor = max(1.0, max(height, width) / max_pixels)
+    shape = (max(1, round(height / factor)), max(1, round(width / factor)))
+    scale = Affine.scale(width / shape[1], height / shape[0])
+    return shape, src.transform @ scale
+
+
+def _polygonise(mask: NDArray[np.bool_], transform: Affine) -> shapely.Geometry:
+    """Union of the mask's pixels (eroded by one pixel) as a simplified polygon."""
+    from rasterio import features
+    from scipy.ndimage import binary_erosion
+
+    inner = binary_erosion(mask, iterations=1, border_value=0)
+    pieces = [
+        shapely.geometry.shape(geom)
+        for geom, value in features.shapes(
+            inner.astype(np.uint8),
+            mask=inner,
+            transform=transform,
+        )
+        if value == 1
+    ]
+    if not pieces:
+        return shapely.Polygon()
+    pixel = abs(transform.a)
+    return shapely.union_all(pieces).simplify(pixel, preserve_topology=True)
+
+
+def scene_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Scene GeoTIFFs named by ``paths``: files as given, folders searched (not recursively).
+
+    UDM2 masks (``*udm2*``) are sidecars, not scenes, and are left out.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.iterdir())
+                if p.suffix.lower() in SCENE_SUFFIXES and "udm2" not in p.name.lower()
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(path, "no such scene file or folder", "check the --scenes path")
+    return found

@@ -1,0 +1,207 @@
+"""Read and check the detections given to ``dredge track``.
+
+Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
+an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, or CSV with ``lon`` /
+``lat`` (or ``longitude`` / ``latitude``, or a WKT ``geometry`` column, all in EPSG:4326).
+Only a date and a position are required. What is done to them, each reported as one line:
+
+- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time``). Strings may mix
+  formats and time zones: ISO 8601 with ``Z`` or an offset is converted to UTC; a date or
+  time with no zone is taken as UTC; ``03/04/2024`` is read month first (US order) unless the
+  first number is above 12. Rows with no date or an unreadable one stop the run, with the
+  count and an example — nothing is dropped silently.
+- **CRS**: geometries are reprojected to EPSG:4326; a file with no CRS is refused (CSV
+  coordinates are EPSG:4326).
+- **Rivers**: ``river``, ``chainage_m`` and ``offset_m`` are kept when the file has them (the
+  output of ``dredge detect``), else measured on the river centerlines. Detections farther
+  than the corridor from every river are kept, with no river and no track.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from detector.errors import InputError
+from detector.rivers import RiverNetwork
+
+WGS84 = "EPSG:4326"
+DATE_COLUMNS = ("acquired", "date", "datetime", "time")
+LON_LAT = (("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("x", "y"))
+RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+
+
+def read_detections(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a detections file into a GeoDataFrame (CRS as stored; CSV: EPSG:4326)."""
+    source = Path(path)
+    if not source.is_file():
+        raise InputError(source, "file not found", "check the DETECTIONS path")
+    suffix = source.suffix.lower()
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            return _read_parquet(source)
+        if suffix == ".csv":
+            return _from_table(pd.read_csv(source), source)
+        if suffix in VECTOR_SUFFIXES:
+            return gpd.read_file(source)
+    except InputError:
+        raise
+    except Exception as exc:  # readers raise many unrelated types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            source,
+            f"cannot be read as detections ({first})",
+            "give GeoParquet, GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns",
+        ) from None
+    raise InputError(
+        source,
+        f"unknown file type '{suffix}'",
+        "give .parquet, .gpkg, .geojson, .shp or .csv (with lon/lat columns)",
+    )
+
+
+def prepare_detections(
+    frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Detections ready for :func:`detector.tracking.link_tracks`, and notes for the user.
+
+    Returns a copy in EPSG:4326 with ``detection_id``, ``acquired`` (UTC), ``class_name``,
+    ``river``, ``chainage_m`` and ``offset_m``; raises :class:`InputError` for what cannot be
+    fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``).
+    """
+    notes: list[str] = []
+    out = frame.copy()
+    if out.crs is None:
+        raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
+    if not out.crs.equals(WGS84):
+        notes.append(f"{source}: reprojected from {out.crs.to_string()} to EPSG:4326")
+        out = out.to_crs(WGS84)
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        raise InputError(
+            source, f"{int(empty.sum())} rows have no geometry", "give every row a position"
+        )
+    column = next((c for c in DATE_COLUMNS if c in out.columns), None)
+    if column is None:
+        raise InputError(
+            source,
+            "no 'acquired' column (the date of the scene each detection is from)",
+            "add an 'acquired' column with ISO 8601 dates, e.g. 2024-07-15T14:50:12Z",
+        )
+    if column != "acquired":
+        notes.append(f"{source}: dates read from the '{column}' column")
+    out["acquired"], date_notes = normalise_acquired(out[column], source)
+    notes += date_notes
+    if "detection_id" not in out.columns:
+        out["detection_id"] = np.arange(1, len(out) + 1)
+    if "class_name" not in out.columns:
+        out["class_name"] = "dredge"
+    out, river_notes = _place_on_rivers(out, source, network)
+    return out, notes + river_notes
+
+
+def normalise_acquired(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
+    """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes)."""
+    notes: list[str] = []
+    missing = values.isna()
+    if missing.any():
+        raise InputError(
+            source,
+            f"{int(missing.sum())} of {len(values)} rows have no date",
+            "give every detection the date of its scene, or drop those rows",
+        )
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is None:
+            notes.append(f"{source}: dates have no time zone; taken as UTC")
+        return pd.to_datetime(values, utc=True), notes
+    text = values.astype(str).str.strip()
+    parsed = pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        example = text[bad].iloc[0]
+        raise InputError(
+            source,
+            f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
+            "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
+        )
+    zoned = text.str.contains(ZONED)
+    if zoned.any() and (~zoned).any():
+        notes.append(
+            f"{source}: {int((~zoned).sum())} dates have no time zone and "
+            f"{int(zoned.sum())} have one; all converted to UTC (no zone = UTC)"
+        )
+    elif not zoned.any():
+        notes.append(f"{source}: dates have no time zone; taken as UTC")
+    slashed = text.str.extract(SLASHED).astype(float)
+    ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
+    if ambiguous.any():
+        notes.append(
+            f"{source}: {int(ambiguous.sum())} dates like {text[ambiguous].iloc[0]!r} were read "
+            "month first (US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
+        )
+    return parsed, notes
+
+
+def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: float) -> str | None:
+    """One line about detections on no river (kept, but in no track), or None."""
+    off = int(detections["river"].isna().sum())
+    if off == 0:
+        return None
+    return (
+        f"{source}: {off} of {len(detections)} detections are on no river (farther than "
+        f"{corridor_m:g} m from every centerline); kept in the output with no track_id"
+    )
+
+
+def _place_on_rivers(
+    frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Keep the file's river positions, or measure them on ``network``."""
+    has_positions = all(c in frame.columns for c in RIVER_COLUMNS) and bool(
+        frame["river"].notna().any()
+    )
+    if has_positions:
+        return frame, []
+    if network is None:
+        raise InputError(
+            source,
+            "has no river positions (river, chainage_m, offset_m)",
+            "give the river centerlines with --rivers",
+        )
+    located = network.locate(frame.geometry)
+    for column in RIVER_COLUMNS:
+        frame[column] = located[column].to_numpy()
+    return frame, [f"{source}: positions measured along {len(network.names)} river(s)"]
+
+
+def _read_parquet(source: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(source)
+    except ValueError:  # plain Parquet without geometry metadata
+        return _from_table(pd.read_parquet(source), source)
+
+
+def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
+    """A table with lon/lat columns (EPSG:4326) or a WKT ``geometry`` column."""
+    for lon, lat in LON_LAT:
+        if lon in table.columns and lat in table.columns:
+            points = shapely.points(table[lon].to_numpy(float), table[lat].to_numpy(float))
+            return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
+    for name in ("geometry", "wkt", "WKT"):
+        if name in table.columns:
+            geometry = gpd.GeoSeries.from_wkt(table[name].astype(str), crs=WGS84)
+            return gpd.GeoDataFrame(table.drop(columns=[name]), geometry=geometry, crs=WGS84)
+    raise InputError(
+        source,
+        "has no position columns",
+        "add lon and lat columns (EPSG:4326), or a WKT geometry column",
+    )

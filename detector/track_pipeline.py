@@ -1,0 +1,197 @@
+"""The ``dredge track`` and ``dredge counts`` steps as Python functions.
+
+``run_track`` reads detections (any of the formats of :mod:`detector.track_inputs`), places
+them on the rivers, reads what the scenes saw, links tracks and writes three files:
+
+- ``OUT`` (e.g. ``tracks.parquet``): one row per dredge (GeoParquet, EPSG:4326);
+- ``<stem>.detections.parquet``: every input detection with its ``track_id`` and ``link``;
+- ``<stem>.observations.csv``: ``river, date, scenes, source`` — the dates each river was
+  seen (``source`` = ``scenes`` from the scenes' clear areas, ``detections`` for dates that
+  only detections vouch for).
+
+``run_counts`` reads those files back and writes the yearly counts and the exports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from detector.counts import yearly_counts
+from detector.errors import InputError
+from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
+from detector.observed import observed_areas, river_observations, scene_files
+from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.track_inputs import off_river_note, prepare_detections, read_detections
+from detector.tracking import TrackParams, link_tracks
+
+WGS84 = "EPSG:4326"
+
+
+@dataclass
+class TrackRun:
+    """What ``run_track`` wrote, and the lines to tell the user."""
+
+    tracks: Path
+    detections: Path
+    observations: Path
+    notes: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def sidecars(tracks: Path) -> tuple[Path, Path]:
+    """The detections and observations files written beside a tracks file."""
+    stem = tracks.name.removesuffix(tracks.suffix)
+    return (
+        tracks.with_name(f"{stem}.detections.parquet"),
+        tracks.with_name(f"{stem}.observations.csv"),
+    )
+
+
+def run_track(
+    detections: Path,
+    rivers: Path,
+    out: Path,
+    *,
+    scenes: Sequence[Path] = (),
+    name_field: str = "name",
+    corridor_m: float = DEFAULT_CORRIDOR_M,
+    min_dates: int | None = None,
+    params: TrackParams | None = None,
+) -> TrackRun:
+    """Link the detections in ``detections`` into dredge tracks; see the module notes.
+
+    ``min_dates`` None: 2 when the detections have scores (a detector's output, where a dredge
+    seen once is most likely a false detection), 1 when they have none (marked by hand).
+    """
+    network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
+    frame, notes = prepare_detections(read_detections(detections), detections, network)
+    off = off_river_note(frame, detections, corridor_m)
+    if off:
+        notes.append(off)
+    params = params or TrackParams()
+    if min_dates is None:
+        scored = "score" in frame.columns and bool(frame["score"].notna().any())
+        min_dates = 2 if scored else 1
+        if not scored:
+            notes.append(
+                f"{detections}: no scores (marked by hand?): a dredge seen on one date counts "
+                "(--min-dates 1)"
+            )
+    params = replace(params, min_dates=min_dates)
+    observed = None
+    observations = pd.DataFrame(columns=["river", "date", "scenes", "source"])
+    if scenes:
+        files = scene_files(scenes)
+        if not files:
+            raise InputError(
+                ", ".join(map(str, scenes)), "no scene GeoTIFFs found", "check --scenes"
+            )
+        observed = observed_areas(files)
+        observations = river_observations(observed, network.corridor(WGS84))
+        observations["source"] = "scenes"
+        notes.append(f"read the clear, valid areas of {len(files)} scenes")
+    linked, tracks = link_tracks(frame, observed, params=params)
+    observations = _with_detection_dates(observations, linked)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    detections_out, observations_out = sidecars(out)
+    tracks.to_parquet(out)
+    gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84).to_parquet(detections_out)
+    observations.to_csv(observations_out, index=False)
+    on = int(linked["track_id"].notna().sum())
+    summary = (
+        f"linked {on:,} detections on {linked['river'].nunique()} river(s) into "
+        f"{len(tracks):,} tracks ({int(tracks['counted'].sum()):,} counted); wrote {out}, "
+        f"{detections_out.name}, {observations_out.name}"
+    )
+    return TrackRun(out, detections_out, observations_out, notes, summary)
+
+
+def run_counts(
+    tracks_path: Path,
+    out: Path,
+    *,
+    fmt: str | None = None,
+    detections: Path | None = None,
+    observations: Path | None = None,
+    years: str | None = None,
+    chart: Path | None = None,
+    kml: Path | None = None,
+    gpkg: Path | None = None,
+    geojson: Path | None = None,
+) -> list[str]:
+    """Count unique dredges per river and year, write ``out`` and the requested exports.
+
+    Returns one line per file written (and notes).
+    """
+    tracks = _read_geoparquet(tracks_path, "the tracks file written by `dredge track`")
+    default_detections, default_observations = sidecars(tracks_path)
+    detections = detections or default_detections
+    linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
+    observations = observations or default_observations
+    seen = pd.read_csv(observations) if observations.is_file() else None
+    counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
+    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
+    if seen is None:
+        lines.append(f"{observations}: not found; scenes per year counted from detection dates")
+    if chart:
+        lines.append(f"wrote {write_chart(counts, chart)}")
+    if gpkg:
+        lines.append(f"wrote {write_gpkg(tracks, linked, gpkg)} (layers dredges, detections)")
+    if geojson:
+        dredges, dets = write_geojson(tracks, linked, geojson)
+        lines.append(f"wrote {dredges} and {dets}")
+    if kml:
+        path, included = write_kml(tracks, kml, linked)
+        extra = "" if included else f" (dredges only: {len(linked):,} detections are too many)"
+        lines.append(f"wrote {path}{extra}")
+    return lines
+
+
+def parse_years(text: str | None) -> range | None:
+    """``2024`` or ``2023-2025`` (inclusive) as a range; None stays None."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:[-–:]\s*(\d{4}))?\s*", text)
+    if match is None:
+        raise InputError("--years", f"cannot read {text!r}", "give a year or a range: 2023-2025")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if last < first:
+        raise InputError("--years", f"range {text!r} runs backwards", "write it as 2023-2025")
+    return range(first, last + 1)
+
+
+def _with_detection_dates(observations: pd.DataFrame, linked: pd.DataFrame) -> pd.DataFrame:
+    """Add river-dates that only detections vouch for (no scene footprint given)."""
+    on = linked[linked["river"].notna()]
+    dates = pd.DataFrame(
+        {
+            "river": on["river"].astype(str).to_numpy(),
+            "date": pd.to_datetime(on["acquired"], utc=True).dt.strftime("%Y-%m-%d").to_numpy(),
+        }
+    ).drop_duplicates()
+    known = set(zip(observations["river"], observations["date"], strict=True))
+    extra = dates[[pair not in known for pair in zip(dates["river"], dates["date"], strict=True)]]
+    extra = extra.assign(scenes=0, source="detections")
+    frames = [f for f in (observations, extra) if len(f)]
+    if not frames:
+        return observations
+    merged = pd.concat(frames, ignore_index=True)
+    return merged.sort_values(["river", "date"], kind="stable").reset_index(drop=True)
+
+
+def _read_geoparquet(path: Path, what: str) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise InputError(path, "file not found", f"give {what}")
+    try:
+        return gpd.read_parquet(path)
+    except Exception as exc:  # pyarrow and geopandas raise many unrelated types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(path, f"cannot be read ({first})", f"give {what}") from None

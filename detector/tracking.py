@@ -1,0 +1,917 @@
+"""Link detections across dates into tracks: one track per dredge on a river.
+
+Dredges are not video objects. Scenes of a river arrive days or weeks apart, a dredge stays
+moored for weeks, then moves 0.2–5 km up- or downstream, and clouds hide it on some dates.
+Linking therefore works along the river, in river coordinates (``chainage_m`` from the
+downstream end, signed ``offset_m`` across the channel), in two levels:
+
+1. **Moorings** — acquisition by acquisition ("frames", in time order), each detection joins
+   the open mooring within ``stay_gate_m`` along and ``stay_lateral_m`` across the channel,
+   by one-to-one assignment (Hungarian algorithm on ``|Δchainage| + lateral_weight ×
+   |Δoffset|``), so two dredges moored 15 m apart stay two. A detection with no mooring opens
+   a new one. A mooring's spot that a later scene saw clearly (inside its valid footprint, not
+   under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
+   empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
+   there again within ``resume_days`` (the detector missed it). A spot under cloud or outside
+   a footprint was not seen: the mooring waits (up to ``close_days``).
+2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
+   was seen empty, and reached mooring B between the last time B's spot was seen empty and
+   B's first detection. A → B is a candidate move when these two windows overlap, B is at most
+   ``stay_gate_m + move_speed_m_per_day × days`` (capped at ``max_move_m``) along the channel
+   from A, and at most ``link_gap_days`` later. Moves are chosen frame by frame, one-to-one,
+   keeping the sum of ``max_move_m + stay_gate_m − cost`` largest (a far candidate is not
+   forced into a link), moorings seen on ``min_dates`` dates first. Distances are along the
+   channel, so dredges close as the crow flies across a meander neck are far apart here.
+
+Without observed areas nothing is ever known to be seen empty: a mooring closes after
+``unobserved_gap_days`` without a detection, and the move windows are that long.
+
+A track (a dredge) is a chain of moorings. Tracks seen on fewer than ``min_dates`` dates are
+kept but marked ``counted = False`` (most are false detections) unless their spot was never
+seen again. Detections on no river are kept with an empty ``track_id``.
+
+All rivers are processed together — the k-th frame of every river in one vectorised step, the
+rivers kept apart by a large chainage offset — so the Python loop runs once per frame of the
+busiest river, not once per frame of every river.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from detector.observed import scene_key
+
+WGS84 = "EPSG:4326"
+DAY_NS = 86_400 * 10**9
+RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together
+LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS = range(5)
+LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?"], dtype=object)
+DENSE_LIMIT = 250_000  # cells of a cost matrix solved in one piece; larger ones are split
+TRACK_COLUMNS = [
+    "track_id",
+    "river",
+    "class_name",
+    "first_seen",
+    "last_seen",
+    "dates",
+    "n_dates",
+    "n_detections",
+    "mean_chainage_m",
+    "mean_offset_m",
+    "moves",
+    "moved_m",
+    "ambiguous_links",
+    "seen_absent",
+    "counted",
+    "maybe_same_as",
+    "confidence",
+    "geometry",
+]
+
+
+@dataclass(frozen=True)
+class TrackParams:
+    """Gates and time limits of the tracker (distances in metres, times in days)."""
+
+    stay_gate_m: float = 45.0
+    """Same mooring: at most this far along the channel from the mooring's mean position."""
+    stay_lateral_m: float = 35.0
+    """Same mooring: at most this far across the channel (dredges moored side by side are
+    7–20 m apart; one-to-one assignment keeps them apart)."""
+    lateral_weight: float = 2.0
+    """Cost of a metre across the channel, in metres along it, when matching to a mooring."""
+    absent_to_end: int = 2
+    """A mooring seen empty this many times (since its last detection) was left..."""
+    resume_days: float = 45.0
+    """...unless it is detected there again within this many days (the detector missed it)."""
+    close_days: float = 365.0
+    """Nothing resumes a mooring after this many days without a detection."""
+    move_speed_m_per_day: float = 2500.0
+    max_move_m: float = 6000.0
+    """A move along the channel is at most ``stay_gate_m + speed × days``, capped here."""
+    link_gap_days: float = 120.0
+    """Longest time between the last detection at one mooring and the first at the next."""
+    window_slack_days: float = 1.0
+    """Tolerance when matching a departure window with an arrival window."""
+    unobserved_gap_days: float = 30.0
+    """Without observed areas: a dredge may have left up to this many days after its last
+    detection, and arrived up to this many days before its first."""
+    move_lateral_weight: float = 0.1
+    """Cost of a metre across the channel, in metres along it, when linking a move."""
+    min_dates: int = 2
+    """Tracks seen on fewer dates are not counted unless their spot was never seen again."""
+
+    def __post_init__(self) -> None:
+        positive = ("stay_gate_m", "stay_lateral_m", "lateral_weight", "link_gap_days")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.absent_to_end < 1 or self.min_dates < 1:
+            raise ValueError("absent_to_end and min_dates must be at least 1")
+
+    def move_gate(self, elapsed_days: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Largest plausible move along the channel after ``elapsed_days``."""
+        grown = self.stay_gate_m + self.move_speed_m_per_day * np.maximum(elapsed_days, 0.0)
+        return np.minimum(grown, max(self.max_move_m, self.stay_gate_m))
+
+
+@dataclass
+class _Frame:
+    """One acquisition of one river: its detections (a slice) and what it saw."""
+
+    time: float  # days since 1970-01-01 UTC
+    start: int
+    stop: int
+    seen: shapely.Geometry | None  # clear valid area, EPSG:4326
+
+
+@dataclass
+class _Schedule:
+    """Frames of all rivers as (river × step) arrays; step k is the k-th frame of a river."""
+
+    time: NDArray[np.float64]  # NaN past a river's last frame
+    start: NDArray[np.int64]
+    stop: NDArray[np.int64]
+    seen: NDArray[np.object_]  # None where nothing is known to be seen
+
+    @classmethod
+    def build(cls, per_river: list[list[_Frame]]) -> _Schedule:
+        steps = max((len(frames) for frames in per_river), default=0)
+        shape = (len(per_river), steps)
+        schedule = cls(
+            time=np.full(shape, np.nan),
+            start=np.zeros(shape, dtype=np.int64),
+            stop=np.zeros(shape, dtype=np.int64),
+            seen=np.full(shape, None, dtype=object),
+        )
+        for r, frames in enumerate(per_river):
+            for k, frame in enumerate(frames):
+                schedule.time[r, k] = frame.time
+                schedule.start[r, k], schedule.stop[r, k] = frame.start, frame.stop
+                schedule.seen[r, k] = frame.seen
+        return schedule
+
+
+@dataclass
+class _Linked:
+    """Per-detection chain numbers and link codes, and per-chain counters."""
+
+    chain: NDArray[np.int64]
+    link: NDArray[np.int64]
+    seen_absent: NDArray[np.int64]
+    moves: NDArray[np.int64]
+    moved_m: NDArray[np.float64]
+    ambiguous: NDArray[np.int64]
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def link_tracks(
+    detections: pd.DataFrame,
+    observed: gpd.GeoDataFrame | None = None,
+    *,
+    params: TrackParams | None = None,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Link ``detections`` across dates; return them with ``track_id`` and the tracks table.
+
+    ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m``; it may
+    have ``scene``, ``class_name``, ``score`` and a ``geometry`` in EPSG:4326 (needed when
+    ``observed`` is given, to test whether a mooring's spot was seen). ``observed`` is the
+    table of :func:`detector.observed.observed_areas`. The returned detections keep the input's
+    rows, order and columns, plus ``track_id`` (Int64; <NA> for rows with no river) and
+    ``link``: new, stay, resume (same spot after it was seen empty), move, move? (a move that
+    had other candidates) or off-river.
+    """
+    params = params or TrackParams()
+    _require(detections, ("acquired", "river", "chainage_m", "offset_m"))
+    if len(detections) and detections["acquired"].isna().any():
+        raise ValueError("detections without 'acquired' cannot be tracked; drop or date them")
+    times = _days(detections["acquired"]) if len(detections) else np.zeros(0)
+    lon, lat = _lon_lat(detections, needed=observed is not None)
+    river = detections["river"].astype("string")
+    chainage = detections["chainage_m"].to_numpy(float)
+    on_river = river.notna().to_numpy() & np.isfinite(chainage)
+    keys = _detection_scene_keys(detections)
+    seen = _ObservedIndex(observed) if observed is not None else None
+
+    positions = np.flatnonzero(on_river)
+    codes, names = pd.factorize(river.to_numpy()[positions], sort=True)
+    order = np.lexsort((keys.codes[positions], times[positions], codes))
+    rows = positions[order]  # on-river detections sorted by river, time and scene
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    per_river = []
+    for k in range(len(names)):
+        frames = _frames(rows[bounds[k] : bounds[k + 1]], times, keys, lon, lat, seen)
+        for frame in frames:
+            frame.start += int(bounds[k])
+            frame.stop += int(bounds[k])
+        per_river.append(frames)
+    result = _link_all(
+        codes[order].astype(np.int64),
+        chainage[rows] + codes[order] * RIVER_SPACING_M,
+        detections["offset_m"].to_numpy(float)[rows],
+        times[rows],
+        lon[rows],
+        lat[rows],
+        _Schedule.build(per_river),
+        params,
+        observed=seen is not None,
+    )
+    chain = np.full(len(detections), -1, dtype=np.int64)
+    link = np.full(len(detections), -1, dtype=np.int64)
+    chain[rows], link[rows] = result.chain, result.link
+    linked = detections.copy()
+    tracks = _tracks_table(linked, chain, link, times, lon, lat, result, params, seen is not None)
+    return linked, tracks
+
+
+# --------------------------------------------------------------------------------------------
+# Level 1: moorings
+# --------------------------------------------------------------------------------------------
+
+
+class _Moorings:
+    """Per-mooring state arrays (at most one mooring per detection)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.s = np.zeros(capacity)  # running mean chainage (plus the river's offset)
+        self.o = np.zeros(capacity)  # running mean offset
+        self.n = np.zeros(capacity, dtype=np.int64)
+        self.river = np.zeros(capacity, dtype=np.int64)
+        self.step = np.zeros(capacity, dtype=np.int64)  # frame step of the first detection
+        self.first = np.zeros(capacity)  # days of the first and last detection
+        self.last = np.zeros(capacity)
+        self.lon = np.zeros(capacity)  # last detected position, EPSG:4326
+        self.lat = np.zeros(capacity)
+        self.absent = np.zeros(capacity, dtype=np.int64)  # seen empty since the last detection
+        self.absent_total = np.zeros(capacity, dtype=np.int64)
+        self.left = np.full(capacity, np.inf)  # first time seen empty after the last detection
+        self.arrive = np.full(capacity, -np.inf)  # last time seen empty before the first one
+        self.count = 0
+
+
+def _link_all(
+    river: NDArray[np.int64],
+    s: NDArray[np.float64],
+    o: NDArray[np.float64],
+    t: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    schedule: _Schedule,
+    params: TrackParams,
+    *,
+    observed: bool,
+) -> _Linked:
+    """Link the sorted on-river detections of all rivers: moorings first, then moves.
+
+    ``river`` numbers each detection's river; ``s`` is its chainage plus ``river ×
+    RIVER_SPACING_M``.
+    """
+    moorings, det_mooring, det_link = _moorings(
+        river, s, o, t, lon, lat, schedule, params, observed
+    )
+    count = moorings.count
+    day = np.floor(t).astype(np.int64)
+    span = int(day.max(initial=0)) + 1
+    mooring_days = np.unique(det_mooring * span + day) // span
+    n_dates = np.bincount(mooring_days, minlength=count)
+    pred, ambiguous = _link_moves(moorings, n_dates, params, observed=observed)
+    chain = _chains(pred)
+    first_det = np.full(count, -1, dtype=np.int64)
+    first_det[det_mooring[::-1]] = np.arange(len(t))[::-1]
+    moved = pred >= 0
+    det_link[first_det[moved]] = np.where(ambiguous[moved], LINK_MOVE_AMBIGUOUS, LINK_MOVE)
+    n_chains = int(chain.max(initial=-1)) + 1
+    step = np.where(moved, np.abs(moorings.s[:count] - moorings.s[np.maximum(pred, 0)]), 0.0)
+    return _Linked(
+        chain=chain[det_mooring],
+        link=det_link,
+        seen_absent=np.bincount(chain, moorings.absent_total[:count], n_chains).astype(np.int64),
+        moves=np.bincount(chain, moved, n_chains).astype(np.int64),
+        moved_m=np.bincount(chain, step, n_chains).astype(np.float64),
+        ambiguous=np.bincount(chain, ambiguous & moved, n_chains).astype(np.int64),
+    )
+
+
+def _moorings(
+    river: NDArray[np.int64],
+    s: NDArray[np.float64],
+    o: NDArray[np.float64],
+    t: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    schedule: _Schedule,
+    params: TrackParams,
+    observed: bool,
+) -> tuple[_Moorings, NDArray[np.int64], NDArray[np.int64]]:
+    """Level 1: group detections at the same spot over time, one frame step at a time."""
+    moorings = _Moorings(len(s))
+    det_mooring = np.full(len(s), -1, dtype=np.int64)
+    det_link = np.full(len(s), LINK_STAY, dtype=np.int64)
+    live = np.zeros(0, dtype=np.int64)
+    for k in range(schedule.time.shape[1]):
+        now = schedule.time[:, k]
+        live = _close(moorings, live, now, params, observed)
+        dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
+        matched = np.zeros(0, dtype=np.int64)
+        if len(dets):
+            matched = _stay(moorings, live, dets, s, o, params, det_mooring, det_link)
+            fresh = dets[det_mooring[dets] < 0]
+            ids = np.arange(moorings.count, moorings.count + len(fresh))
+            moorings.count += len(fresh)
+            moorings.s[ids], moorings.o[ids], moorings.n[ids] = s[fresh], o[fresh], 1
+            moorings.river[ids] = river[fresh]
+            moorings.step[ids], moorings.first[ids] = k, t[fresh]
+            moorings.lon[ids], moorings.lat[ids] = lon[fresh], lat[fresh]
+            det_mooring[fresh] = ids
+            det_link[fresh] = LINK_NEW
+            if observed:
+                _arrivals(moorings, ids, schedule, k, params.link_gap_days)
+            live = np.concatenate([live, ids])
+            hit = det_mooring[dets]
+            moorings.last[hit] = t[dets]
+            moorings.lon[hit], moorings.lat[hit] = lon[dets], lat[dets]
+            moorings.absent[hit] = 0
+            moorings.left[hit] = np.inf
+            matched = np.concatenate([matched, ids])
+        if observed:
+            _seen_empty(moorings, live, matched, schedule, k)
+    return moorings, det_mooring, det_link
+
+
+def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Concatenation of ``arange(start[i], stop[i])`` for all i."""
+    counts = np.maximum(stop - start, 0)
+    total = int(counts.sum())
+    offsets = np.repeat(start - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+def _close(
+    moorings: _Moorings,
+    live: NDArray[np.int64],
+    now: NDArray[np.float64],
+    params: TrackParams,
+    observed: bool,
+) -> NDArray[np.int64]:
+    """Drop moorings that can no longer resume; return those still open.
+
+    ``now`` is the current frame time of each river (NaN when a river has no more frames).
+    Without observed areas nothing is ever seen empty: a mooring closes after
+    ``unobserved_gap_days`` without a detection.
+    """
+    gap = now[moorings.river[live]] - moorings.last[live]  # NaN compares False: stays open
+    if not observed:
+        return live[~(gap > params.unobserved_gap_days)]
+    left = moorings.absent[live] >= params.absent_to_end
+    closing = (left & (gap > params.resume_days)) | (gap > params.close_days)
+    return live[~closing]
+
+
+def _stay(
+    moorings: _Moorings,
+    live: NDArray[np.int64],
+    dets: NDArray[np.int64],
+    s: NDArray[np.float64],
+    o: NDArray[np.float64],
+    params: TrackParams,
+    det_mooring: NDArray[np.int64],
+    det_link: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Match a step's detections one-to-one to open moorings; return the moorings matched."""
+    if len(live) == 0:
+        return np.zeros(0, dtype=np.int64)
+    mi, dj = _window_pairs(moorings.s[live], s[dets], params.stay_gate_m)
+    mi, dj = live[mi], dets[dj]
+    ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
+    keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
+    mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
+    resumed = moorings.absent[mi] >= params.absent_to_end
+    chosen, _ = _assign(mi, dj, ds + params.lateral_weight * do + resumed * params.stay_gate_m)
+    mi, dj = mi[chosen], dj[chosen]
+    det_mooring[dj] = mi
+    det_link[dj] = np.where(resumed[chosen], LINK_RESUME, LINK_STAY)
+    n = moorings.n[mi]
+    moorings.s[mi] = (moorings.s[mi] * n + s[dj]) / (n + 1)
+    moorings.o[mi] = (moorings.o[mi] * n + o[dj]) / (n + 1)
+    moorings.n[mi] = n + 1
+    return mi
+
+
+def _arrivals(
+    moorings: _Moorings, ids: NDArray[np.int64], schedule: _Schedule, step: int, window: float
+) -> None:
+    """For new moorings, the last earlier frame of their river that saw their spot (empty, or
+    they would have continued an open mooring); looked for up to ``window`` days back."""
+    todo = ids
+    for k in range(step - 1, -1, -1):
+        if len(todo) == 0:
+            break
+        river = moorings.river[todo]
+        todo = todo[schedule.time[river, k] >= moorings.first[todo] - window]
+        if len(todo) == 0:
+            break
+        river = moorings.river[todo]
+        inside = shapely.contains_xy(
+            schedule.seen[river, k], moorings.lon[todo], moorings.lat[todo]
+        )
+        moorings.arrive[todo[inside]] = schedule.time[river[inside], k]
+        todo = todo[~inside]
+
+
+def _seen_empty(
+    moorings: _Moorings,
+    live: NDArray[np.int64],
+    matched: NDArray[np.int64],
+    schedule: _Schedule,
+    step: int,
+) -> None:
+    """Count a miss for open moorings whose spot this step's frame saw without a detection."""
+    cand = live[~np.isin(live, matched)]
+    now = schedule.time[moorings.river[cand], step]
+    # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted.
+    cand = cand[np.floor(moorings.last[cand]) < np.floor(now)]  # NaN (no frame): False
+    if len(cand) == 0:
+        return
+    river = moorings.river[cand]
+    inside = shapely.contains_xy(schedule.seen[river, step], moorings.lon[cand], moorings.lat[cand])
+    seen = cand[inside]
+    moorings.absent[seen] += 1
+    moorings.absent_total[seen] += 1
+    moorings.left[seen] = np.minimum(moorings.left[seen], schedule.time[river[inside], step])
+
+
+# --------------------------------------------------------------------------------------------
+# Level 2: moves
+# --------------------------------------------------------------------------------------------
+
+
+def _link_moves(
+    moorings: _Moorings, n_dates: NDArray[np.int64], params: TrackParams, *, observed: bool
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Link each mooring to the one its dredge came from (-1: none); flag ambiguous links.
+
+    Candidates are pairs whose departure and arrival windows overlap (see the module notes).
+    Moorings seen on ``min_dates`` dates are linked first, in the order of the arrival's first
+    frame step (one assignment per step); then, in a second sweep, a shorter mooring may link
+    to such a mooring (two short ones never link: most are false detections).
+    """
+    count = moorings.count
+    pred = np.full(count, -1, dtype=np.int64)
+    succ = np.full(count, -1, dtype=np.int64)
+    ambiguous = np.zeros(count, dtype=bool)
+    sure = n_dates >= params.min_dates
+    a, b = _move_candidates(moorings, sure, params, observed)
+    if len(a) == 0:
+        return pred, ambiguous
+    cost = np.abs(moorings.s[b] - moorings.s[a])
+    cost += params.move_lateral_weight * np.abs(moorings.o[b] - moorings.o[a])
+    limit = params.max_move_m + params.stay_gate_m
+    both_sure, one_sure = sure[a] & sure[b], sure[a] | sure[b]
+    order = np.argsort(moorings.step[b], kind="stable")
+    a, b, cost = a[order], b[order], cost[order]
+    both_sure, one_sure = both_sure[order], one_sure[order]
+    parts = np.split(np.arange(len(a)), np.flatnonzero(np.diff(moorings.step[b])) + 1)
+    for stage in (both_sure, one_sure):
+        for part in parts:
+            use = part[stage[part] & (succ[a[part]] < 0) & (pred[b[part]] < 0)]
+            if len(use) == 0:
+                continue
+            chosen, unsure = _assign(a[use], b[use], cost[use], limit=limit)
+            ua, ub = a[use][chosen], b[use][chosen]
+            succ[ua], pred[ub] = ub, ua
+            ambiguous[ub] = unsure[chosen]
+    return pred, ambiguous
+
+
+def _move_candidates(
+    moorings: _Moorings, sure: NDArray[np.bool_], params: TrackParams, observed: bool
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(A, B) mooring pairs that could be one dredge moving from A to B.
+
+    Pairs are looked up in cells of chainage as wide as the largest move (a B sees A's in
+    its own cell and the two beside it) and by time; pairs of two moorings that are both
+    short (fewer than ``min_dates`` dates) are never candidates.
+    """
+    count = moorings.count
+    first, last = moorings.first[:count], moorings.last[:count]
+    if observed:
+        left, arrive = moorings.left[:count], moorings.arrive[:count]
+    else:
+        left = last + params.unobserved_gap_days
+        arrive = first - params.unobserved_gap_days
+    reach = max(params.max_move_m, params.stay_gate_m)
+    cell = np.floor(moorings.s[:count] / reach)
+    t0 = float(first.min(initial=0.0))
+    span = float(last.max(initial=0.0)) - t0 + 2 * params.link_gap_days + 1
+    a_parts, b_parts = [], []
+    for ends, starts in ((sure, np.ones(count, dtype=bool)), (~sure, sure)):
+        ia, ib = np.flatnonzero(ends), np.flatnonzero(starts)
+        key = cell[ia] * span + (last[ia] - t0)
+        for shift in (-1.0, 0.0, 1.0):
+            query = (cell[ib] + shift) * span + (first[ib] - t0)
+            pa, pb = _range_pairs(key, query - params.link_gap_days, query - 1e-9)
+            a_parts.append(ia[pa])
+            b_parts.append(ib[pb])
+    a, b = np.concatenate(a_parts), np.concatenate(b_parts)
+    gap = first[b] - last[a]
+    ds = np.abs(moorings.s[b] - moorings.s[a])
+    opens = np.maximum(last[a], arrive[b])
+    closes = np.minimum(left[a], first[b]) + params.window_slack_days
+    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap))
+    return a[keep], b[keep]
+
+
+def _chains(pred: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Number the chains of moorings (a dredge each), in order of their first mooring."""
+    chain = np.full(len(pred), -1, dtype=np.int64)
+    succ = np.full(len(pred), -1, dtype=np.int64)
+    linked = np.flatnonzero(pred >= 0)
+    succ[pred[linked]] = linked
+    for number, head in enumerate(np.flatnonzero(pred < 0).tolist()):
+        node = head
+        while node >= 0:
+            chain[node] = number
+            node = int(succ[node])
+    return chain
+
+
+# --------------------------------------------------------------------------------------------
+# Assignment
+# --------------------------------------------------------------------------------------------
+
+
+def _assign(
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    *,
+    limit: float | None = None,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """One-to-one assignment of candidate pairs (Hungarian algorithm).
+
+    Without ``limit``: the most matches, then the least total cost. With ``limit``: the largest
+    total of ``limit - cost`` — a pair is worth linking only if it costs less than ``limit``,
+    and leaving a row or column unmatched is allowed. Returns a mask of the chosen pairs and
+    a mask of pairs whose row or column had another candidate (an ambiguous link).
+    """
+    if limit is not None:
+        worth = cost < limit
+        chosen, ambiguous = _assign(rows[worth], cols[worth], cost[worth] - limit, limit=None)
+        full_chosen = np.zeros(len(rows), dtype=bool)
+        full_ambiguous = np.zeros(len(rows), dtype=bool)
+        full_chosen[worth], full_ambiguous[worth] = chosen, ambiguous
+        return full_chosen, full_ambiguous
+    chosen = np.zeros(len(rows), dtype=bool)
+    if len(rows) == 0:
+        return chosen, chosen.copy()
+    r, ri = np.unique(rows, return_inverse=True)
+    c, ci = np.unique(cols, return_inverse=True)
+    row_deg = np.bincount(ri, minlength=len(r))
+    col_deg = np.bincount(ci, minlength=len(c))
+    ambiguous = (row_deg[ri] > 1) | (col_deg[ci] > 1)
+    chosen[~ambiguous] = True  # pairs with a single candidate either way: no choice to make
+    todo = np.flatnonzero(ambiguous)
+    if len(todo) == 0:
+        return chosen, ambiguous
+    ri_t, r_map = np.unique(ri[todo], return_inverse=True)
+    ci_t, c_map = np.unique(ci[todo], return_inverse=True)
+    if len(ri_t) * len(ci_t) <= DENSE_LIMIT:
+        groups = [np.arange(len(todo))]
+    else:
+        groups = _components(r_map, c_map, len(ri_t), len(ci_t))
+    optional = bool(cost.max() < 0)
+    for group in groups:
+        picked = _solve_dense(r_map[group], c_map[group], cost[todo[group]], optional=optional)
+        chosen[todo[group[picked]]] = True
+    return chosen, ambiguous
+
+
+def _components(
+    r: NDArray[np.int64], c: NDArray[np.int64], n_rows: int, n_cols: int
+) -> list[NDArray[np.int64]]:
+    """Split candidate pairs into the connected components of the bipartite graph."""
+    graph = coo_matrix((np.ones(len(r)), (r, n_rows + c)), shape=(n_rows + n_cols, n_rows + n_cols))
+    _, label = connected_components(graph, directed=False)
+    pair_label = label[r]
+    order = np.argsort(pair_label, kind="stable")
+    cuts = np.flatnonzero(np.diff(pair_label[order])) + 1
+    return [part.astype(np.int64) for part in np.split(order, cuts)]
+
+
+def _solve_dense(
+    r: NDArray[np.int64], c: NDArray[np.int64], cost: NDArray[np.float64], *, optional: bool
+) -> NDArray[np.int64]:
+    """Hungarian assignment on the pairs' dense matrix; returns indices of the chosen pairs.
+
+    ``optional``: all costs are negative gains and a missing pair costs 0, so rows and columns
+    stay unmatched when no pair is worth it. Otherwise a missing pair costs more than all real
+    pairs together: the most matches first.
+    """
+    ur, rr = np.unique(r, return_inverse=True)
+    uc, cc = np.unique(c, return_inverse=True)
+    missing = 0.0 if optional else (float(np.abs(cost).sum()) + 1.0) * (len(ur) + len(uc) + 1)
+    matrix = np.full((len(ur), len(uc)), missing)
+    pair_at = np.full((len(ur), len(uc)), -1, dtype=np.int64)
+    matrix[rr, cc] = cost
+    pair_at[rr, cc] = np.arange(len(r))
+    row_ind, col_ind = linear_sum_assignment(matrix)
+    picked = pair_at[row_ind, col_ind]
+    return picked[picked >= 0]
+
+
+def _window_pairs(
+    track_s: NDArray[np.float64], det_s: NDArray[np.float64], reach: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All (track, detection) index pairs whose chainages differ by at most ``reach``."""
+    return _range_pairs(track_s, det_s - reach, det_s + reach)
+
+
+def _range_pairs(
+    keys: NDArray[np.float64], low: NDArray[np.float64], high: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All (key, query) index pairs with ``low[query] <= keys[key] <= high[query]``."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    lo = np.searchsorted(sorted_keys, low, side="left")
+    hi = np.searchsorted(sorted_keys, high, side="right")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    query = np.repeat(np.arange(len(low)), counts)
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    key = order[np.arange(total) + starts]
+    return key.astype(np.int64), query.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Frames, observed areas and time
+# --------------------------------------------------------------------------------------------
+
+
+class _ObservedIndex:
+    """Observed areas with lookups by scene name and by acquisition second."""
+
+    def __init__(self, observed: gpd.GeoDataFrame) -> None:
+        _require(observed, ("scene", "acquired", "geometry"))
+        areas = observed.to_crs(WGS84) if observed.crs is not None else observed
+        self.geometry = np.asarray(areas.geometry.array, dtype=object)
+        shapely.prepare(self.geometry)
+        self.time = _days(areas["acquired"]) if len(areas) else np.zeros(0)
+        self.bounds = shapely.bounds(self.geometry)
+        self.keys = [scene_key(v) for v in areas["scene"]]
+        self.by_key = {key: i for i, key in enumerate(self.keys)}
+        seconds = np.round(self.time * 86_400).astype(np.int64)
+        unique, counts = np.unique(seconds, return_counts=True)
+        once = set(unique[counts == 1].tolist())
+        self.by_second = {int(sec): i for i, sec in enumerate(seconds) if int(sec) in once}
+
+    def lookup(self, key: str | None, time: float) -> int | None:
+        """Index of the observed scene for a detection frame, by name then by time."""
+        if key is not None and key in self.by_key:
+            return self.by_key[key]
+        return self.by_second.get(round(time * 86_400))
+
+    def near(
+        self, lon: NDArray[np.float64], lat: NDArray[np.float64], pad: float
+    ) -> NDArray[np.int64]:
+        """Scenes whose bounds overlap the points' bounding box grown by ``pad`` degrees."""
+        if len(lon) == 0:
+            return np.zeros(0, dtype=np.int64)
+        b = self.bounds
+        hit = (
+            (b[:, 0] <= lon.max() + pad)
+            & (b[:, 2] >= lon.min() - pad)
+            & (b[:, 1] <= lat.max() + pad)
+            & (b[:, 3] >= lat.min() - pad)
+        )
+        return np.flatnonzero(hit)
+
+
+@dataclass
+class _SceneKeys:
+    codes: NDArray[np.int64]  # per detection; -1 when there is no scene column or value
+    names: list[str]
+
+
+def _detection_scene_keys(detections: pd.DataFrame) -> _SceneKeys:
+    if "scene" not in detections.columns:
+        return _SceneKeys(np.full(len(detections), -1, dtype=np.int64), [])
+    values = detections["scene"].astype("string")
+    codes, uniques = pd.factorize(values)
+    return _SceneKeys(codes.astype(np.int64), [scene_key(u) for u in uniques])
+
+
+def _frames(
+    rows: NDArray[np.int64],
+    times: NDArray[np.float64],
+    keys: _SceneKeys,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    seen: _ObservedIndex | None,
+) -> list[_Frame]:
+    """Split one river's sorted detections into frames and add scenes that saw none."""
+    t, code = times[rows], keys.codes[rows]
+    if len(rows):
+        cut = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
+        starts = np.concatenate([[0], cut])
+        stops = np.concatenate([cut, [len(rows)]])
+    else:
+        starts = stops = np.zeros(0, dtype=np.int64)
+    frames: list[_Frame] = []
+    used: set[int] = set()
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        area = None
+        if seen is not None:
+            key = keys.names[code[a]] if code[a] >= 0 else None
+            index = seen.lookup(key, float(t[a]))
+            if index is not None:
+                area = seen.geometry[index]
+                used.add(index)
+        frames.append(_Frame(float(t[a]), a, b, area))
+    if seen is not None:
+        near = seen.near(lon[rows], lat[rows], pad=0.01)  # degrees, ~1 km
+        end = len(rows)
+        extra = [
+            _Frame(float(seen.time[i]), end, end, seen.geometry[i])
+            for i in near.tolist()
+            if i not in used and not shapely.is_empty(seen.geometry[i])
+        ]
+        frames.extend(extra)
+        frames.sort(key=lambda f: f.time)
+    return frames
+
+
+def _days(values: pd.Series) -> NDArray[np.float64]:
+    """Days since 1970-01-01 UTC as floats (naive times are taken as UTC)."""
+    stamps = pd.to_datetime(values, utc=True)
+    ns = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    return ns.to_numpy().astype(np.int64) / DAY_NS
+
+
+def _lon_lat(
+    detections: pd.DataFrame, *, needed: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centre of each detection in EPSG:4326 (NaN without a geometry)."""
+    if isinstance(detections, gpd.GeoDataFrame) and detections.geometry.name in detections:
+        geoms = detections.geometry
+        if geoms.crs is not None and not geoms.crs.equals(WGS84):
+            geoms = geoms.to_crs(WGS84)
+        centres = shapely.centroid(np.asarray(geoms.array, dtype=object))
+        return shapely.get_x(centres), shapely.get_y(centres)
+    if needed:
+        raise ValueError("observed areas need detection geometries (a GeoDataFrame)")
+    nan = np.full(len(detections), np.nan)
+    return nan, nan.copy()
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(missing)}")
+
+
+# --------------------------------------------------------------------------------------------
+# The tracks table
+# --------------------------------------------------------------------------------------------
+
+
+def _tracks_table(
+    linked: pd.DataFrame,
+    chain: NDArray[np.int64],
+    link: NDArray[np.int64],
+    times: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    result: _Linked,
+    params: TrackParams,
+    observed: bool,
+) -> gpd.GeoDataFrame:
+    """Summarise each chain as a track, numbered by river and first date; add the track ids
+    and link names to ``linked``."""
+    on = chain >= 0
+    rivers = linked["river"].astype("string").to_numpy(dtype=object, na_value=None)
+    names = np.full(len(linked), "off-river", dtype=object)
+    names[on] = LINK_NAMES[link[on]]
+    if not on.any():
+        linked["track_id"] = pd.array([pd.NA] * len(linked), dtype="Int64")
+        linked["link"] = names
+        return gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs=WGS84)
+    part = pd.DataFrame(
+        {
+            "chain": chain[on],
+            "river": rivers[on],
+            "time": times[on],
+            "day": np.floor(times[on]).astype(np.int64),
+            "s": linked["chainage_m"].to_numpy(float)[on],
+            "o": linked["offset_m"].to_numpy(float)[on],
+            "lon": lon[on],
+            "lat": lat[on],
+            "score": _column(linked, "score", np.nan).astype(float)[on],
+            "class_name": _column(linked, "class_name", "dredge")[on],
+        }
+    )
+    table = part.groupby("chain", sort=True).agg(
+        river=("river", "first"),
+        first=("time", "min"),
+        last=("time", "max"),
+        n_detections=("time", "size"),
+        mean_chainage_m=("s", "mean"),
+        mean_offset_m=("o", "mean"),
+        lon=("lon", "mean"),
+        lat=("lat", "mean"),
+        score=("score", "mean"),
+    )
+    table = table.sort_values(["river", "first"], kind="stable")
+    table["track_id"] = np.arange(1, len(table) + 1)
+    track_of_chain = np.zeros(len(result.seen_absent), dtype=np.int64)
+    track_of_chain[table.index.to_numpy()] = table["track_id"].to_numpy()
+    track_id = pd.array(np.where(on, track_of_chain[np.maximum(chain, 0)], 0), dtype="Int64")
+    track_id[~on] = pd.NA
+    linked["track_id"] = track_id
+    linked["link"] = names
+
+    days = part.drop_duplicates(["chain", "day"]).sort_values(["chain", "day"])
+    table["n_dates"] = days.groupby("chain").size()
+    iso = pd.to_datetime(days["day"].to_numpy() * DAY_NS, utc=True).strftime("%Y-%m-%d").tolist()
+    chains = days["chain"].to_numpy()
+    cuts = np.flatnonzero(np.diff(chains)) + 1
+    starts, stops = np.concatenate([[0], cuts]), np.concatenate([cuts, [len(chains)]])
+    joined = [";".join(iso[a:b]) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    table["dates"] = pd.Series(joined, index=chains[starts])
+    classes = part.groupby(["chain", "class_name"]).size().rename("n").reset_index()
+    classes = classes.sort_values(["chain", "n"], ascending=[True, False])
+    table["class_name"] = classes.drop_duplicates("chain").set_index("chain")["class_name"]
+    chains = table.index.to_numpy()
+    table["seen_absent"] = result.seen_absent[chains]
+    table["moves"] = result.moves[chains]
+    table["moved_m"] = result.moved_m[chains].round(1)
+    table["ambiguous_links"] = result.ambiguous[chains]
+    table["first_seen"] = pd.to_datetime(table["first"] * DAY_NS, utc=True).dt.floor("s")
+    table["last_seen"] = pd.to_datetime(table["last"] * DAY_NS, utc=True).dt.floor("s")
+    never_seen_again = (table["seen_absent"] == 0) & observed
+    table["counted"] = (table["n_dates"] >= params.min_dates) | never_seen_again
+    table = table.set_index("track_id", drop=False).rename_axis(None)
+    table["maybe_same_as"] = _maybe_same_as(table, params)
+    score = table["score"].fillna(1.0).clip(0.0, 1.0)
+    evidence = 1.0 - 0.5 ** table["n_dates"].astype(float)
+    clear_links = np.where(table["ambiguous_links"] > 0, 0.9, 1.0)
+    table["confidence"] = (score * evidence * clear_links).round(3)
+    points = shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy())
+    out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=WGS84)
+    return out[TRACK_COLUMNS]
+
+
+def _column(frame: pd.DataFrame, name: str, default: object) -> NDArray[np.object_]:
+    """A column as a NumPy array, or ``default`` everywhere when it is missing or empty."""
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=object)
+    values = frame[name]
+    return values.astype(object).where(values.notna(), default).to_numpy()
+
+
+def _maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
+    """For each counted track, an earlier counted track on its river that it may continue.
+
+    A track that starts at most ``link_gap_days`` after an earlier track was last seen, and
+    within the move gate of it along the channel, may be the same dredge after an absence the
+    tracker did not bridge. ``counts`` uses this for the low end of its range. Each earlier
+    track is claimed at most once, shortest gap first.
+    """
+    result = np.full(len(table), -1, dtype=np.int64)
+    counted = np.flatnonzero(table["counted"].to_numpy())
+    ids = table.index.to_numpy()
+    first, last = table["first"].to_numpy(), table["last"].to_numpy()
+    s = table["mean_chainage_m"].to_numpy()
+    river = pd.factorize(table["river"])[0]
+    # Sort key that keeps rivers apart: river number × a span wider than any time range.
+    span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
+    key = river[counted] * span + last[counted]
+    query = river[counted] * span + first[counted]
+    earlier, later = _range_pairs(key, query - params.link_gap_days, query - 1e-9)
+    earlier, later = counted[earlier], counted[later]
+    gap = first[later] - last[earlier]
+    close = (gap > 0) & (np.abs(s[later] - s[earlier]) <= params.move_gate(gap))
+    earlier, later, gap = earlier[close], later[close], gap[close]
+    taken: set[int] = set()
+    for k in np.argsort(gap, kind="stable").tolist():
+        a, b = int(later[k]), int(earlier[k])
+        if b in taken or result[a] >= 0:
+            continue
+        result[a] = ids[b]
+        taken.add(b)
+    out = pd.Series(pd.array(result, dtype="Int64"), index=table.index)
+    out[result < 0] = pd.NA
+    return out

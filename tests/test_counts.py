@@ -1,0 +1,130 @@
+"""Yearly counts of unique dredges, and the `dredge track` / `dredge counts` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from typer.testing import CliRunner
+
+from detector.cli import app
+from detector.counts import COUNT_COLUMNS, yearly_counts
+from detector.tracking import link_tracks
+from tests import track_fixtures as tf
+from tests.test_tracking import straight_line
+
+
+def two_year_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dredge A in 2024 and 2025 (moving 1.5 km in 2025), dredge B only in 2025."""
+    line = straight_line()
+    net = tf.network(line)
+    y24 = [pd.Timestamp("2024-03-01 14:00", tz="UTC") + pd.Timedelta(days=7 * k) for k in range(4)]
+    y25 = [pd.Timestamp("2025-01-02 14:00", tz="UTC") + pd.Timedelta(days=7 * k) for k in range(6)]
+    a0, a1, b = tf.point_at(line, 2000), tf.point_at(line, 3500), tf.point_at(line, 500)
+    rows = [(t, a0) for t in y24 + y25[:3]] + [(t, a1) for t in y25[3:]] + [(t, b) for t in y25]
+    dets = tf.detections(rows, net)
+    linked, tracks = link_tracks(dets, tf.observed(y24 + y25))
+    return linked, tracks
+
+
+def test_unique_and_new_dredges_per_year() -> None:
+    linked, tracks = two_year_world()
+    counts = yearly_counts(tracks, linked).set_index("year")
+    assert list(yearly_counts(tracks, linked).columns) == COUNT_COLUMNS
+    assert counts.loc[2024, "unique_dredges"] == 1 and counts.loc[2024, "new_dredges"] == 1
+    assert counts.loc[2025, "unique_dredges"] == 2 and counts.loc[2025, "new_dredges"] == 1
+    assert counts.loc[2024, "detections"] == 4 and counts.loc[2025, "detections"] == 12
+    assert counts.loc[2024, "scenes"] == 4 and counts.loc[2025, "scenes"] == 6
+    assert (counts["unique_low"] <= counts["unique_dredges"]).all()
+    assert (counts["unique_high"] >= counts["unique_dredges"]).all()
+
+
+def test_a_year_with_scenes_and_no_dredges_gives_a_zero_row() -> None:
+    linked, tracks = two_year_world()
+    observations = pd.DataFrame(
+        {
+            "river": ["Meander", "Meander", "Quiet"],
+            "date": ["2026-05-01", "2026-06-01", "2025-02-01"],
+        }
+    )
+    counts = yearly_counts(tracks, linked, observations=observations)
+    rows = counts.set_index(["river", "year"])
+    assert rows.loc[("Meander", 2026)].to_dict() == {
+        "unique_dredges": 0,
+        "new_dredges": 0,
+        "detections": 0,
+        "scenes": 2,
+        "unique_low": 0,
+        "unique_high": 0,
+    }
+    assert rows.loc[("Quiet", 2025), "scenes"] == 1
+    assert rows.loc[("Quiet", 2024), "scenes"] == 0  # every river gets every year
+    assert len(counts) == 2 * 3
+
+
+def test_short_tracks_widen_the_range_but_are_not_counted() -> None:
+    linked, tracks = two_year_world()
+    tracks = tracks.copy()
+    tracks.loc[tracks["n_dates"] == 6, "counted"] = False  # pretend B was seen once
+    counts = yearly_counts(tracks, linked).set_index("year")
+    assert counts.loc[2025, "unique_dredges"] == 1
+    assert counts.loc[2025, "unique_high"] == 2
+
+
+def test_maybe_same_as_lowers_the_low_end() -> None:
+    linked, tracks = two_year_world()
+    tracks = tracks.copy()
+    b = tracks.loc[tracks["n_dates"] == 6, "track_id"].iloc[0]
+    a = tracks.loc[tracks["track_id"] != b, "track_id"].iloc[0]
+    tracks.loc[tracks["track_id"] == b, "maybe_same_as"] = a
+    counts = yearly_counts(tracks, linked, years=[2025]).set_index("year")
+    assert counts.loc[2025, "unique_low"] == 1
+    assert list(counts.index) == [2025]
+
+
+def write_inputs(folder: Path) -> tuple[Path, Path]:
+    """A hand-marked CSV (dates in mixed formats, one point off the river) and the rivers."""
+    line = straight_line()
+    rivers = folder / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    boxes = tf.detections([(t, tf.point_at(line, 1000)) for t in tf.dates(3)])
+    centres = boxes.to_crs(tf.CRS).centroid.to_crs("EPSG:4326")
+    table = pd.DataFrame(
+        {
+            "acquired": ["2024-01-03T14:30:00Z", "2024-01-10 09:30:00-05:00", "2024-01-17"],
+            "lon": centres.x.to_numpy(),
+            "lat": centres.y.to_numpy(),
+        }
+    )
+    table.loc[len(table)] = ["2024-01-17", -73.0, -3.0]  # far from every river
+    marked = folder / "marked.csv"
+    table.to_csv(marked, index=False)
+    return marked, rivers
+
+
+def test_track_and_counts_commands(tmp_path: Path) -> None:
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "run" / "tracks.parquet"
+    result = runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "into 1 tracks (1 counted)" in result.output
+    assert "1 of 4 detections are on no river" in result.output
+    assert "2 dates have no time zone and 2 have one; all converted to UTC" in result.output
+    for name in ("tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"):
+        assert (tmp_path / "run" / name).is_file()
+    counts_out = tmp_path / "run" / "counts.json"
+    result = runner.invoke(app, ["counts", str(out), "--out", str(counts_out)])
+    assert result.exit_code == 0, result.output
+    counts = pd.read_json(counts_out)
+    assert counts[["river", "year", "unique_dredges"]].values.tolist() == [["Meander", 2024, 1]]
+
+
+def test_track_without_dates_is_one_clear_error(tmp_path: Path) -> None:
+    marked, rivers = write_inputs(tmp_path)
+    pd.read_csv(marked).drop(columns="acquired").to_csv(marked, index=False)
+    result = CliRunner().invoke(app, ["track", str(marked), "--rivers", str(rivers)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no 'acquired' column" in lines[0]

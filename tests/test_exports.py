@@ -1,0 +1,94 @@
+"""Exports read back valid: schema, CRS, geometries, KML that parses, a real PNG."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from detector.counts import COUNT_COLUMNS, yearly_counts
+from detector.exports import KML_NS, write_chart, write_counts, write_geojson, write_gpkg, write_kml
+from tests.test_counts import two_year_world
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    linked, tracks = two_year_world()
+    return linked, tracks, yearly_counts(tracks, linked)
+
+
+def test_counts_csv_and_json_read_back(world: tuple, tmp_path: Path) -> None:
+    _, _, counts = world
+    csv = pd.read_csv(write_counts(counts, tmp_path / "c.csv"))
+    assert list(csv.columns) == COUNT_COLUMNS
+    pd.testing.assert_frame_equal(csv, counts, check_dtype=False)
+    records = json.loads(write_counts(counts, tmp_path / "c.out", "json").read_text())
+    assert records[0] == {
+        k: (v.item() if hasattr(v, "item") else v) for k, v in counts.iloc[0].items()
+    }
+    with pytest.raises(ValueError, match="unknown format"):
+        write_counts(counts, tmp_path / "c.xls", "xls")
+
+
+def test_chart_is_a_png(world: tuple, tmp_path: Path) -> None:
+    _, _, counts = world
+    path = write_chart(counts, tmp_path / "chart.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 5000
+
+
+def test_geopackage_layers(world: tuple, tmp_path: Path) -> None:
+    linked, tracks, _ = world
+    path = write_gpkg(tracks, linked, tmp_path / "d.gpkg")
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["detections", "dredges"]
+    dredges = gpd.read_file(path, layer="dredges")
+    dets = gpd.read_file(path, layer="detections")
+    for frame, source in ((dredges, tracks), (dets, linked)):
+        assert frame.crs.to_epsg() == 4326
+        assert len(frame) == len(source)
+        assert not (frame.geometry.isna() | frame.geometry.is_empty).any()
+        assert set(source.columns) <= set(frame.columns)
+    assert dredges["dates"].tolist() == tracks["dates"].tolist()
+    assert sorted(dets["track_id"].unique()) == sorted(tracks["track_id"])
+
+
+def test_geojson_files(world: tuple, tmp_path: Path) -> None:
+    linked, tracks, _ = world
+    dredges_path, dets_path = write_geojson(tracks, linked, tmp_path / "d.geojson")
+    assert dets_path.name == "d.detections.geojson"
+    dredges = gpd.read_file(dredges_path)
+    assert dredges.crs.to_epsg() == 4326 and len(dredges) == len(tracks)
+    assert not dredges.geometry.is_empty.any()
+    raw = json.loads(dredges_path.read_text())
+    first = raw["features"][0]["properties"]
+    assert first["first_seen"].endswith("Z") and ";" in first["dates"]
+    assert len(gpd.read_file(dets_path)) == len(linked)
+
+
+def test_kml_has_a_placemark_per_dredge_with_its_dates(world: tuple, tmp_path: Path) -> None:
+    linked, tracks, _ = world
+    path, included = write_kml(tracks, tmp_path / "d.kml", linked)
+    assert included
+    root = ET.parse(path).getroot()
+    ns = {"k": KML_NS}
+    assert root.tag == f"{{{KML_NS}}}kml"
+    folders = root.findall("k:Document/k:Folder", ns)
+    dredges = folders[0].findall("k:Placemark", ns)
+    assert len(dredges) == len(tracks)
+    assert len(folders[1].findall("k:Placemark", ns)) == len(linked)
+    for mark, row in zip(dredges, tracks.itertuples(), strict=True):
+        description = mark.findtext("k:description", namespaces=ns) or ""
+        assert all(day in description for day in row.dates.split(";"))
+        assert mark.findtext("k:TimeSpan/k:begin", namespaces=ns) == row.first_seen.strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        coordinates = mark.findtext("k:Point/k:coordinates", namespaces=ns) or ""
+        lon, lat = map(float, coordinates.split(","))
+        assert (lon, lat) == pytest.approx((row.geometry.x, row.geometry.y), abs=1e-6)
+    _, included = write_kml(tracks, tmp_path / "few.kml", linked, max_detections=3)
+    assert not included

@@ -1,0 +1,72 @@
+"""Identity metrics (IDF1) and count errors against a small hand-made truth."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from training.track_eval import count_errors, identity_scores, markdown_table, truth_counts
+
+M = 1 / 111_320  # about a metre in degrees near the equator
+
+
+def truth_table() -> pd.DataFrame:
+    """Two dredges 200 m apart on four scenes; dredge B is under cloud in scene s3."""
+    rows = []
+    for k in range(4):
+        rows.append(("A", f"s{k}", -73.0, -3.0, True))
+        rows.append(("B", f"s{k}", -73.0 + 200 * M, -3.0, k != 3))
+    frame = pd.DataFrame(rows, columns=["dredge_id", "scene", "lon", "lat", "visible"])
+    frame["river"] = "R"
+    frame["acquired"] = [f"2024-0{1 + k // 2}-01T15:00:00Z" for k in range(8)]
+    return frame
+
+
+def predicted(tracks: list[int], jitter_m: float = 5.0) -> pd.DataFrame:
+    visible = truth_table().query("visible").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "track_id": tracks,
+            "scene": visible["scene"],
+            "lon": visible["lon"] + jitter_m * M,
+            "lat": visible["lat"],
+        }
+    )
+
+
+def test_perfect_tracks_score_one() -> None:
+    scores = identity_scores(truth_table(), predicted([1, 2, 1, 2, 1, 2, 1]))
+    assert scores.idf1 == scores.idp == scores.idr == 1.0
+    assert scores.truth == 7 and scores.idtp == 7
+
+
+def test_a_switch_halfway_costs_identity() -> None:
+    # Track 1 follows A for two scenes then B; track 2 the other way round.
+    scores = identity_scores(truth_table(), predicted([1, 2, 1, 2, 2, 1, 2]))
+    # A↔1 and B↔2 keep 2 + 2 of the 7 co-occurrences (A↔2 and B↔1 would keep 2 + 1).
+    assert scores.idtp == 4
+    assert scores.idf1 == pytest.approx(2 * 4 / 14)
+
+
+def test_far_detections_and_untracked_ones_are_not_matches() -> None:
+    scores = identity_scores(truth_table(), predicted([1, 2, 1, 2, 1, 2, 1], jitter_m=50))
+    assert scores.idtp == 0
+    with_untracked = predicted([1, 2, 1, 2, 1, 2, 1])
+    with_untracked["track_id"] = pd.array([1, None, 1, None, 1, None, 1], dtype="Int64")
+    scores = identity_scores(truth_table(), with_untracked)
+    assert scores.idtp == 4 + 1  # A fully; B once (each untracked box is its own identity)
+    assert scores.predicted_ids == 1 + 3
+
+
+def test_truth_counts_and_count_errors() -> None:
+    truth = truth_counts(truth_table(), ["R", "Empty"], range(2024, 2026))
+    counts = truth.set_index(["river", "year"])["unique_dredges"]
+    assert counts[("R", 2024)] == 2 and counts[("R", 2025)] == 0 and counts[("Empty", 2024)] == 0
+    predicted_counts = truth.assign(unique_low=truth["unique_dredges"], unique_high=3)
+    predicted_counts.loc[0, "unique_dredges"] = 3
+    errors = count_errors(predicted_counts, truth).set_index(["river", "year"])
+    assert errors.loc[("R", 2024), "error"] == 1
+    assert errors.loc[("R", 2024), "relative_error"] == 0.5
+    assert not errors.loc[("R", 2024), "within_tolerance"]
+    assert errors.loc[("Empty", 2025), "within_tolerance"]
+    assert "| river | year |" in markdown_table(errors.reset_index())

@@ -1,0 +1,278 @@
+"""Linking detections into dredge tracks: meanders, neighbours, clouds, inputs."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely import LineString
+
+from detector.errors import InputError
+from detector.observed import acquired_from_name, observed_areas, udm2_sidecar
+from detector.track_inputs import (
+    normalise_acquired,
+    off_river_note,
+    prepare_detections,
+    read_detections,
+)
+from detector.tracking import TrackParams, _assign, link_tracks
+from tests import track_fixtures as tf
+from tests.geo_fixtures import write_scene, write_udm2
+
+
+def straight_line() -> LineString:
+    x0, y0 = tf.ORIGIN
+    return LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
+
+
+def crow_m(a: shapely.Point, b: shapely.Point) -> float:
+    return float(a.distance(b))
+
+
+# --- the meander -------------------------------------------------------------------------------
+
+
+def test_a_1_km_move_along_a_tight_meander_links() -> None:
+    line = tf.meander_line()
+    net = tf.network(line)
+    before, after = tf.point_at(line, 2100, 10), tf.point_at(line, 3100, 10)
+    assert crow_m(before, after) < 300  # the move is 1 km along the channel only
+    days = tf.dates(6)
+    dets = tf.detections([(t, before) for t in days[:3]] + [(t, after) for t in days[3:]], net)
+    linked, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(max_move_m=1100))
+    assert len(tracks) == 1
+    assert tracks.loc[0, "moves"] == 1
+    assert tracks.loc[0, "moved_m"] == pytest.approx(1000, abs=60)
+    assert list(linked["link"]) == ["new", "stay", "stay", "move", "stay", "stay"]
+
+
+@pytest.mark.parametrize("meander", [True, False])
+def test_dredges_across_a_meander_neck_stay_apart(meander: bool) -> None:
+    """X leaves when Y arrives, ~160 m away as the crow flies. Across the neck they are ~1.3 km
+    apart along the channel (beyond max_move_m): two dredges. On a straight river the same
+    crow-flies distance is a short move: one dredge (the control that this test can fail)."""
+    line = tf.meander_line() if meander else straight_line()
+    x_along, y_along = (1950, 3244) if meander else (3000, 3160)
+    net = tf.network(line)
+    x, y = tf.point_at(line, x_along), tf.point_at(line, y_along)
+    assert crow_m(x, y) < 200
+    days = tf.dates(6)
+    dets = tf.detections([(t, x) for t in days[:3]] + [(t, y) for t in days[3:]], net)
+    gap = abs(dets["chainage_m"].iloc[0] - dets["chainage_m"].iloc[-1])
+    assert gap > 1250 if meander else gap < 200
+    _, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(max_move_m=1100))
+    assert len(tracks) == (2 if meander else 1)
+
+
+def test_dredges_moored_on_both_sides_of_a_neck_at_once_stay_two() -> None:
+    line = tf.meander_line()
+    net = tf.network(line)
+    x, y = tf.point_at(line, 1950), tf.point_at(line, 3244)
+    days = tf.dates(5)
+    dets = tf.detections([(t, p) for t in days for p in (x, y)], net)
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 2
+    assert linked.groupby("track_id")["chainage_m"].std().max() < 5
+
+
+# --- neighbours and one-to-one assignment ---------------------------------------------------
+
+
+def test_two_dredges_moored_15_m_apart_stay_two() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    rng = np.random.default_rng(3)
+    days = tf.dates(10)
+    rows, truth = [], []
+    for k, t in enumerate(days):
+        for dredge, offset in ((0, 0.0), (1, 15.0)):
+            if (k + dredge) % 4 == 3:  # each is missed now and then, the other one seen
+                continue
+            dx, dy = rng.uniform(-3, 3, 2)  # positions jittered by up to 3 m
+            p = tf.point_at(line, 3000 + dx, offset + dy)
+            rows.append((t, p))
+            truth.append(dredge)
+    dets = tf.detections(rows, net)
+    dets["truth"] = truth
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 2
+    assert (linked.groupby("track_id")["truth"].nunique() == 1).all()
+
+
+def test_assignment_is_one_to_one_and_not_greedy() -> None:
+    rows, cols = np.array([0, 0, 1]), np.array([0, 1, 0])
+    cost = np.array([1.0, 2.0, 1.5])
+    chosen, ambiguous = _assign(rows, cols, cost)
+    # Greedy nearest would take (0, 0) and leave row 1 without a match.
+    assert chosen.tolist() == [False, True, True]
+    assert ambiguous.all()
+    chosen, _ = _assign(rows, cols, cost, limit=1.8)  # (0, 1) is not worth linking
+    assert chosen.tolist() == [True, False, False]
+
+
+# --- clouds and "seen empty" --------------------------------------------------------------------
+
+
+def test_a_dredge_under_cloud_keeps_its_track() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    spot = tf.point_at(line, 2000, 5)
+    days = tf.dates(6)
+    seen = [t for k, t in enumerate(days)]
+    dets = tf.detections([(t, spot) for k, t in enumerate(days) if k != 2], net)
+    params = TrackParams(absent_to_end=1)
+    clouded = tf.observed(seen, clouds={days[2]: [spot]})
+    linked, tracks = link_tracks(dets, clouded, params=params)
+    assert len(tracks) == 1
+    assert list(linked["link"]) == ["new", "stay", "stay", "stay", "stay"]
+    # The same date clear, without the dredge: its spot was seen empty; the return is a resume.
+    linked, tracks = link_tracks(dets, tf.observed(seen), params=params)
+    assert len(tracks) == 1
+    assert linked["link"].iloc[2] == "resume"
+    assert tracks.loc[0, "seen_absent"] == 1
+
+
+@pytest.mark.parametrize("cloudy", [True, False])
+def test_a_move_links_only_when_departure_and_arrival_may_coincide(cloudy: bool) -> None:
+    """A is seen on days 0–1, B (2 km away) from day 4. Under cloud on days 2–3 nothing rules
+    out that A moved to B: one dredge. With those days clear, A's spot was empty on day 2 and
+    B's still empty on day 3: A left before B arrived — two dredges."""
+    line = straight_line()
+    net = tf.network(line)
+    a, b = tf.point_at(line, 2000), tf.point_at(line, 4000)
+    days = tf.dates(7)
+    dets = tf.detections([(t, a) for t in days[:2]] + [(t, b) for t in days[4:]], net)
+    clouds = {days[2]: [a, b], days[3]: [a, b]} if cloudy else {}
+    _, tracks = link_tracks(dets, tf.observed(days, clouds=clouds))
+    assert len(tracks) == (1 if cloudy else 2)
+
+
+def test_without_observed_areas_a_long_gap_ends_a_track() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    spot = tf.point_at(line, 2000)
+    for gap_days, expected in ((21, 1), (120, 2)):
+        moments = [tf.START, tf.START + pd.Timedelta(days=7)]
+        moments += [moments[-1] + pd.Timedelta(days=gap_days + 7 * k) for k in range(2)]
+        _, tracks = link_tracks(tf.detections([(t, spot) for t in moments], net))
+        assert len(tracks) == expected
+
+
+def test_short_tracks_are_kept_but_not_counted() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(6)
+    spot, stray = tf.point_at(line, 1000), tf.point_at(line, 4000)
+    dets = tf.detections([(t, spot) for t in days] + [(days[2], stray)], net)
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert sorted(tracks["n_dates"]) == [1, 6]
+    assert tracks.set_index("n_dates").loc[1, "counted"] == False  # noqa: E712
+    assert tracks.set_index("n_dates").loc[6, "counted"] == True  # noqa: E712
+
+
+def test_off_river_detections_are_kept_without_a_track() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(3)
+    far = shapely.Point(tf.ORIGIN[0], tf.ORIGIN[1] + 2000)
+    dets = tf.detections([(days[0], tf.point_at(line, 100)), (days[1], far)], net)
+    dets = dets.iloc[::-1].reset_index(drop=True)  # any input order is kept
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    assert len(linked) == 2
+    assert linked["track_id"].isna().tolist() == [True, False]
+    assert linked["link"].tolist() == ["off-river", "new"]
+    assert linked["detection_id"].tolist() == dets["detection_id"].tolist()
+    assert len(tracks) == 1
+    assert "1 of 2 detections are on no river" in str(off_river_note(linked, "d.csv", 250))
+
+
+def test_tracks_table_schema() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(3)
+    dets = tf.detections([(t, tf.point_at(line, 1500)) for t in days], net)
+    _, tracks = link_tracks(dets, tf.observed(days))
+    row = tracks.iloc[0]
+    assert tracks.crs.to_epsg() == 4326
+    assert row["dates"] == ";".join(t.strftime("%Y-%m-%d") for t in days)
+    assert row["first_seen"] == days[0].floor("s") and row["last_seen"] == days[-1].floor("s")
+    assert row["n_detections"] == 3 and row["class_name"] == "dredge"
+    assert 0 < row["confidence"] <= 1
+    assert row.geometry.distance(dets.geometry.iloc[0].centroid) < 1e-4
+
+
+# --- observed areas --------------------------------------------------------------------------
+
+
+def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"  # type: ignore[operator]
+    scene = write_scene(path, rotated_footprint=True, footprint_scale=0.8)
+    centre = scene.footprint.centroid
+    cloud = shapely.Point(centre.x + 150, centre.y + 150).buffer(60)
+    write_udm2(scene, cloud=cloud)
+    assert udm2_sidecar(path) is not None
+    areas = observed_areas([path])
+    assert areas.loc[0, "acquired"] == pd.Timestamp("2023-07-15 14:50:12", tz="UTC")
+    assert areas.loc[0, "scene"] == path.stem
+    to_wgs84 = gpd.GeoSeries(
+        [centre, cloud.centroid, shapely.Point(scene.transform @ (1, 1))], crs=scene.crs
+    ).to_crs("EPSG:4326")
+    inside = areas.geometry.iloc[0].contains(to_wgs84).tolist()
+    assert inside == [True, False, False]  # clear centre; cloud; nodata corner
+
+
+def test_scene_names_without_a_time_are_refused(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "scene.tif"  # type: ignore[operator]
+    write_scene(path)
+    with pytest.raises(InputError, match="no acquisition time"):
+        observed_areas([path])
+    assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def test_dates_in_several_formats_and_zones_become_utc() -> None:
+    values = pd.Series(
+        ["2024-07-15T14:50:12Z", "2024-07-15 10:50:12-04:00", "2024-07-16", "03/04/2024"]
+    )
+    parsed, notes = normalise_acquired(values, "d.csv")
+    assert parsed.dt.tz is not None
+    assert parsed.iloc[0] == parsed.iloc[1] == pd.Timestamp("2024-07-15 14:50:12", tz="UTC")
+    assert parsed.iloc[3] == pd.Timestamp("2024-03-04", tz="UTC")
+    assert any("have no time zone" in n for n in notes)
+    assert any("month first" in n for n in notes)
+
+
+def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
+    with pytest.raises(InputError, match="1 of 2 rows have no date"):
+        normalise_acquired(pd.Series(["2024-01-01", None]), "d.csv")
+    with pytest.raises(InputError, match=r"1 dates cannot be read, e.g. 'soon'"):
+        normalise_acquired(pd.Series(["2024-01-01", "soon"]), "d.csv")
+
+
+def test_hand_marked_points_in_another_crs(tmp_path: pytest.TempPathFactory) -> None:
+    line = straight_line()
+    net = tf.network(line)
+    points = [tf.point_at(line, 1000), tf.point_at(line, 1003)]
+    frame = gpd.GeoDataFrame({"date": ["2024-01-01", "2024-01-15"]}, geometry=points, crs=tf.CRS)
+    path = tmp_path / "marked.gpkg"  # type: ignore[operator]
+    frame.to_file(path)
+    ready, notes = prepare_detections(read_detections(path), path, net)
+    assert ready.crs.to_epsg() == 4326
+    assert any("reprojected from EPSG:32718" in n for n in notes)
+    assert any("'date' column" in n for n in notes)
+    assert ready["river"].tolist() == ["Meander", "Meander"]
+    _, tracks = link_tracks(ready, params=TrackParams(min_dates=1))
+    assert len(tracks) == 1 and tracks.loc[0, "counted"]
+
+
+def test_csv_without_dates_is_refused(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "marked.csv"  # type: ignore[operator]
+    pd.DataFrame({"lon": [-73.4], "lat": [-3.8]}).to_csv(path, index=False)
+    frame = read_detections(path)
+    assert frame.crs.to_epsg() == 4326
+    with pytest.raises(InputError, match="no 'acquired' column"):
+        prepare_detections(frame, path, tf.network())

@@ -1,0 +1,226 @@
+"""Evaluate tracks against the synthetic truth: identity metrics and yearly count errors.
+
+Identity metrics follow Ristani et al. (2016), "Performance Measures and a Data Set for
+Multi-Target, Multi-Camera Tracking": a predicted detection and a true appearance co-occur when
+they are in the same scene and at most ``match_m`` apart. Each true dredge is paired with at
+most one track (and each track with one dredge) so that the number of co-occurrences, IDTP, is
+largest (Hungarian algorithm on the identity-overlap matrix). Then
+
+- IDP = IDTP / predicted detections, IDR = IDTP / true appearances,
+- IDF1 = 2 IDTP / (predicted detections + true appearances).
+
+Only visible true appearances count (a dredge under cloud cannot be detected). Count errors
+compare :func:`detector.counts.yearly_counts` with the truth's ``counts.csv`` per river-year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from detector.observed import scene_key
+
+M_PER_DEG = 111_320.0
+FRAME_SPACING_M = 1e8  # scenes are stacked this far apart on a third axis of the k-d tree
+
+
+@dataclass(frozen=True)
+class IdentityScores:
+    """IDF1, ID precision and ID recall, with their counts."""
+
+    idf1: float
+    idp: float
+    idr: float
+    idtp: int
+    predicted: int
+    truth: int
+    true_ids: int
+    predicted_ids: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def identity_scores(
+    truth: pd.DataFrame, predicted: pd.DataFrame, *, match_m: float = 30.0
+) -> IdentityScores:
+    """IDF1 of ``predicted`` (``track_id``, ``scene``, ``lon``, ``lat``) against ``truth``.
+
+    ``truth`` has ``dredge_id``, ``scene``, ``lon``, ``lat`` and optionally ``visible``.
+    Predicted detections without a track id (off-river) count as predictions of an identity
+    of their own.
+    """
+    if "visible" in truth.columns:
+        truth = truth[truth["visible"].astype(bool)]
+    t_ids, t_codes = _codes(truth["dredge_id"])
+    p_track = pd.array(predicted["track_id"], dtype="Int64")
+    own = -np.arange(1, len(predicted) + 1)  # an identity for each detection with no track
+    p_raw = np.where(pd.isna(p_track), own, p_track.fillna(0).to_numpy(np.int64))
+    p_ids, p_codes = _codes(pd.Series(p_raw))
+    scenes = pd.Index(
+        sorted(set(map(scene_key, truth["scene"])) | set(map(scene_key, predicted["scene"])))
+    )
+    t_xyz = _xyz(truth, scenes)
+    p_xyz = _xyz(predicted, scenes)
+    overlap = _overlap(t_xyz, t_codes, len(t_ids), p_xyz, p_codes, len(p_ids), match_m)
+    idtp = _best_identity_total(overlap)
+    n_true, n_pred = len(truth), len(predicted)
+    return IdentityScores(
+        idf1=_ratio(2 * idtp, n_true + n_pred),
+        idp=_ratio(idtp, n_pred),
+        idr=_ratio(idtp, n_true),
+        idtp=idtp,
+        predicted=n_pred,
+        truth=n_true,
+        true_ids=len(t_ids),
+        predicted_ids=len(p_ids),
+    )
+
+
+def count_errors(
+    predicted: pd.DataFrame, truth: pd.DataFrame, *, tolerance: float = 0.05
+) -> pd.DataFrame:
+    """Per river-year: true and predicted unique dredges, the error and whether it is within
+    ``tolerance`` (relative) and within the predicted low/high range.
+
+    ``predicted`` is a counts table (:func:`detector.counts.yearly_counts`); ``truth`` is the
+    synthetic world's ``truth/counts.csv`` (``river, year, unique_dredges, new_dredges``).
+    River-years missing on one side count as zero there.
+    """
+    keys = ["river", "year"]
+    pred = predicted.set_index(keys)
+    true = truth.set_index(keys)
+    index = pred.index.union(true.index)
+    out = pd.DataFrame(index=index)
+    out["true_unique"] = true["unique_dredges"]
+    out["unique_dredges"] = pred["unique_dredges"]
+    out["true_new"] = true["new_dredges"]
+    out["new_dredges"] = pred["new_dredges"]
+    for column in ("unique_low", "unique_high"):
+        out[column] = pred[column] if column in pred.columns else pred["unique_dredges"]
+    out = out.fillna(0).astype(np.int64)
+    out["error"] = out["unique_dredges"] - out["true_unique"]
+    out["relative_error"] = (out["error"] / out["true_unique"].where(out["true_unique"] > 0)).round(
+        4
+    )
+    out["within_tolerance"] = out["error"].abs() <= tolerance * out["true_unique"]
+    out["within_range"] = (out["unique_low"] <= out["true_unique"]) & (
+        out["true_unique"] <= out["unique_high"]
+    )
+    return out.reset_index()
+
+
+def _codes(values: pd.Series) -> tuple[pd.Index, NDArray[np.int64]]:
+    codes, uniques = pd.factorize(values)
+    return pd.Index(uniques), codes.astype(np.int64)
+
+
+def _xyz(frame: pd.DataFrame, scenes: pd.Index) -> NDArray[np.float64]:
+    """Local metres (equirectangular) plus a scene axis that keeps scenes apart."""
+    if "lon" in frame.columns and "lat" in frame.columns:
+        lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
+    else:
+        centres = frame.geometry.to_crs("EPSG:4326").centroid
+        lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
+    x = lon * M_PER_DEG * np.cos(np.radians(lat))
+    y = lat * M_PER_DEG
+    z = scenes.get_indexer(frame["scene"].map(scene_key)) * FRAME_SPACING_M
+    return np.column_stack([x, y, z])
+
+
+def _overlap(
+    t_xyz: NDArray[np.float64],
+    t_codes: NDArray[np.int64],
+    n_t: int,
+    p_xyz: NDArray[np.float64],
+    p_codes: NDArray[np.int64],
+    n_p: int,
+    match_m: float,
+) -> coo_matrix:
+    """Identity-overlap matrix: scenes in which true id i and predicted id j co-occur."""
+    if len(t_xyz) == 0 or len(p_xyz) == 0:
+        return coo_matrix((n_t, n_p))
+    pairs = cKDTree(t_xyz).query_ball_tree(cKDTree(p_xyz), r=match_m)
+    rows = np.repeat(np.arange(len(pairs)), [len(p) for p in pairs])
+    cols = np.fromiter((j for p in pairs for j in p), dtype=np.int64, count=len(rows))
+    # One co-occurrence per (true id, predicted id, scene), however many boxes overlap.
+    scene = t_xyz[rows, 2]
+    keyed = pd.DataFrame({"i": t_codes[rows], "j": p_codes[cols], "scene": scene})
+    unique = keyed.drop_duplicates()
+    counts = unique.groupby(["i", "j"]).size()
+    i = counts.index.get_level_values("i").to_numpy()
+    j = counts.index.get_level_values("j").to_numpy()
+    return coo_matrix((counts.to_numpy(float), (i, j)), shape=(n_t, n_p))
+
+
+def _best_identity_total(overlap: coo_matrix) -> int:
+    """Largest total overlap of a one-to-one pairing of true and predicted identities.
+
+    Solved per connected component of the overlap graph, so memory stays small.
+    """
+    if overlap.nnz == 0:
+        return 0
+    n_t, n_p = overlap.shape
+    graph = coo_matrix(
+        (np.ones(overlap.nnz), (overlap.row, n_t + overlap.col)), shape=(n_t + n_p, n_t + n_p)
+    )
+    _, label = connected_components(graph, directed=False)
+    component = label[overlap.row]
+    order = np.argsort(component, kind="stable")
+    cuts = np.flatnonzero(np.diff(component[order])) + 1
+    total = 0.0
+    for part in np.split(order, cuts):
+        rows, r = np.unique(overlap.row[part], return_inverse=True)
+        cols, c = np.unique(overlap.col[part], return_inverse=True)
+        gain = np.zeros((len(rows), len(cols)))
+        np.add.at(gain, (r, c), overlap.data[part])
+        row_ind, col_ind = linear_sum_assignment(gain, maximize=True)
+        total += float(gain[row_ind, col_ind].sum())
+    return round(total)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b else 0.0
+
+
+def truth_counts(truth: pd.DataFrame, rivers: list[str], years: range) -> pd.DataFrame:
+    """Unique and new dredges per river and year from visible appearances, zero rows kept.
+
+    The definition of the synthetic world's ``truth/counts.csv``: a dredge counts in a year
+    when it is visible in at least one scene of that year; it is new in the first such year.
+    """
+    seen = truth[truth["visible"].astype(bool)]
+    year = pd.to_datetime(seen["acquired"], utc=True).dt.year
+    present = pd.DataFrame({"river": seen["river"], "dredge_id": seen["dredge_id"], "year": year})
+    present = present.drop_duplicates()
+    first = present.groupby("dredge_id")["year"].transform("min")
+    grid = pd.MultiIndex.from_product([rivers, list(years)], names=["river", "year"])
+    out = pd.DataFrame(index=grid)
+    out["unique_dredges"] = present.groupby(["river", "year"]).size()
+    out["new_dredges"] = present[first == present["year"]].groupby(["river", "year"]).size()
+    return out.fillna(0).astype(np.int64).reset_index()
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured markdown table of ``frame`` (floats to 3 decimals)."""
+
+    def cell(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return "" if np.isnan(value) else f"{value:.3f}"
+        return str(value)
+
+    lines = [
+        "| " + " | ".join(map(str, frame.columns)) + " |",
+        "|" + "---|" * len(frame.columns),
+    ]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
+    return "\n".join(lines)
