@@ -17,6 +17,8 @@ WORLD = "{world}"
 BENCHMARKS: dict[str, list[str]] = {
     "synth_speed": [],
     "tiling_memory": ["--world", WORLD],
+    "tracking_scale": [],
+    "tracking_dedup": ["--world", WORLD],
 }
 
 
