@@ -183,6 +183,115 @@ def tiles(
 
 
 @app.command()
+def detect(
+    scenes: Annotated[
+        list[str], typer.Argument(help="Scene GeoTIFFs, folders of them, or URLs GDAL reads.")
+    ],
+    rivers: Annotated[
+        Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Detections file; failed scenes go to <stem>.failures.csv beside it.",
+        ),
+    ] = Path("detections.parquet"),
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."
+        ),
+    ] = None,
+    conf: Annotated[float, typer.Option(help="Lowest score kept, 0–1.")] = 0.25,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    backend: Annotated[
+        str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
+    ] = "auto",
+    batch: Annotated[int, typer.Option(help="Tiles per model call.")] = 16,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="parquet (GeoParquet), gpkg or geojson (default: --out suffix)."
+        ),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    scene_bands: Annotated[
+        str | None,
+        typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
+    ] = None,
+    corridor_m: Annotated[
+        float | None, typer.Option(help="Corridor half-width around centerlines, m.")
+    ] = None,
+    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
+    date: Annotated[
+        str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
+    ] = None,
+    dates: Annotated[
+        Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Find dredges in scenes along the rivers and write one georeferenced table.
+
+    Tiles each scene along the river corridors at the model card's GSD, runs the model in
+    batches, merges duplicates from overlapping tiles in map space, and writes one row per
+    detection in EPSG:4326: detection_id, scene, acquired (UTC), sensor, class_name, score,
+    river, chainage_m, offset_m, geometry (box). A scene that cannot be used is reported,
+    recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
+    """
+    from detector.acquisition import read_date_table, to_utc
+    from detector.chips import expand_scene_paths, write_failures
+    from detector.detect import detect_scenes, output_format, write_detections
+    from detector.inputspec import parse_bands
+    from detector.model import load_model
+    from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+
+    failures_path = out.with_name(f"{out.stem}.failures.csv")
+    try:
+        kind = output_format(out, fmt)
+        if out.exists() and not overwrite:
+            raise DredgeError(f"{out}: exists — choose another --out, or pass --overwrite")
+        if not 0 <= conf <= 1:
+            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+        if batch < 1:
+            raise ValueError(f"--batch must be at least 1, got {batch}")
+        own_bands = parse_bands(scene_bands) if scene_bands else None
+        when = to_utc(date) if date else None
+        table = read_date_table(dates) if dates else None
+        network = RiverNetwork.read(
+            rivers,
+            name_field=name_field,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+        )
+        paths = expand_scene_paths(scenes)
+        if not paths:
+            raise DredgeError(f"no scenes (*.tif) in {', '.join(scenes)}")
+        detector = load_model(model, backend=backend, device=device)
+        typer.echo(f"model: {detector.describe()}")
+        frame, failures = detect_scenes(
+            paths,
+            network,
+            model=detector,
+            conf=conf,
+            batch=batch,
+            bands=own_bands,
+            date=when,
+            dates=table,
+            progress=progress,
+            echo=typer.echo,
+            warn=lambda line: typer.secho(line, fg=typer.colors.RED, err=True),
+        )
+        write_detections(frame, out, kind)
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    write_failures(failures, failures_path)
+    done = len(paths) - len(failures)
+    typer.echo(f"{len(frame)} detections from {done} scene(s) → {out}")
+    if failures:
+        raise fail(f"{len(failures)} of {len(paths)} scene(s) failed; see {failures_path}", code=1)
+
+
+@app.command()
 def track(
     detections: Annotated[
         Path,

@@ -1,4 +1,4 @@
-"""Keep ultralytics offline: the one place that sets its environment before its first import.
+"""Keep ultralytics (and albumentations) offline: the one place that sets their environment.
 
 Ultralytics reaches the network on its own in several places (font downloads for plots, weights
 for the AMP check, PyPI update checks, hub sync). Setting these variables before it is first
@@ -28,6 +28,8 @@ def configure_offline() -> None:
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     os.environ.setdefault("YOLO_VERBOSE", "false")
+    # albumentations asks PyPI for its latest version on import unless this is set.
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     # Matplotlib (used by ultralytics' plots) must not look for a writable home elsewhere.
     os.environ.setdefault("MPLCONFIGDIR", str(cache_dir() / "matplotlib"))
 

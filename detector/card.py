@@ -1,0 +1,280 @@
+"""Model cards: what a weights file is, what it expects, and how it was made.
+
+A model is a weights file plus a card beside it, ``<stem>.card.json`` (``dredge-yolo11n.pt`` →
+``dredge-yolo11n.card.json``). An ONNX export next to the weights (``<stem>.onnx``) uses the
+same card. The card is JSON::
+
+    {"format": 1, "name": "dredge-yolo11n-synth", "weights": "dredge-yolo11n.pt",
+     "sha256": "<sha256 of the .pt>", "classes": ["dredge", "boat"],
+     "input": {"bands": ["red", "green", "blue"], "gsd_m": 3.0, "tile_px": 256,
+               "overlap_px": 32, "scale": "display"},
+     "training": {...}, "metrics": {...},
+     "onnx": "dredge-yolo11n.onnx", "onnx_sha256": "<sha256 of the .onnx>"}
+
+``onnx`` and ``onnx_sha256`` are optional; ``training`` and ``metrics`` are free-form. Loading
+checks the card (keys, classes, input) and the weights' sha256, and refuses a mismatch with one
+line that names the file and the fix. :meth:`ModelCard.check_scene` refuses a scene that lacks
+a band the model needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+
+if TYPE_CHECKING:
+    from detector.scene import Scene
+
+CARD_FORMAT = 1
+CARD_SUFFIX = ".card.json"
+DREDGE_CLASS = "dredge"
+REQUIRED_KEYS = ("format", "name", "weights", "sha256", "classes", "input")
+INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
+ONNX_SUFFIX = ".onnx"
+_FIX_CARD = "write the card again (see the README, 'Model card'), or use the card that came with it"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model card: classes, input, provenance; ``path`` is where it was read from."""
+
+    name: str
+    weights: str  # file name of the torch weights, relative to the card
+    sha256: str  # of the weights file
+    classes: tuple[str, ...]
+    input: InputSpec
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    onnx: str | None = None  # file name of an ONNX export beside the weights
+    onnx_sha256: str | None = None
+    format: int = CARD_FORMAT
+    path: Path | None = field(default=None, compare=False)
+
+    @classmethod
+    def describe(
+        cls,
+        weights: str | Path,
+        *,
+        name: str,
+        classes: tuple[str, ...] | list[str],
+        input: InputSpec,
+        training: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        onnx: str | Path | None = None,
+    ) -> ModelCard:
+        """A card for ``weights`` (and optionally its ONNX export), hashes computed here."""
+        weights = Path(weights)
+        return cls(
+            name=name,
+            weights=weights.name,
+            sha256=file_sha256(weights),
+            classes=tuple(classes),
+            input=input,
+            training=dict(training or {}),
+            metrics=dict(metrics or {}),
+            onnx=Path(onnx).name if onnx else None,
+            onnx_sha256=file_sha256(Path(onnx)) if onnx else None,
+        )
+
+    @property
+    def dredge_class(self) -> int:
+        """Index of the ``dredge`` class."""
+        return self.classes.index(DREDGE_CLASS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as JSON-ready data (optional keys left out when unset)."""
+        spec = self.input
+        data: dict[str, Any] = {
+            "format": self.format,
+            "name": self.name,
+            "weights": self.weights,
+            "sha256": self.sha256,
+            "classes": list(self.classes),
+            "input": {
+                "bands": list(spec.bands),
+                "gsd_m": spec.gsd_m,
+                "tile_px": spec.tile_px,
+                "overlap_px": spec.overlap_px,
+                "scale": spec.scale,
+            },
+            "training": self.training,
+            "metrics": self.metrics,
+        }
+        if self.onnx:
+            data["onnx"] = self.onnx
+        if self.onnx_sha256:
+            data["onnx_sha256"] = self.onnx_sha256
+        return data
+
+    def save(self, path: str | Path) -> Path:
+        """Write the card as JSON to ``path`` (conventionally ``<weights stem>.card.json``)."""
+        target = Path(path)
+        target.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        return target
+
+    def check_scene(self, scene: Scene) -> None:
+        """InputError when ``scene`` lacks a band the model needs."""
+        missing = [band for band in self.input.bands if band not in scene.bands]
+        if missing:
+            raise InputError(
+                scene.path,
+                f"has no {', '.join(missing)} band(s) that model {self.name} needs "
+                f"(scene: {', '.join(scene.bands)}; model: {', '.join(self.input.bands)})",
+                "use a model trained on the scene's bands (--model), or name the file's bands "
+                "with --scene-bands",
+            )
+
+
+def card_path_for(weights: str | Path) -> Path:
+    """Where the card of ``weights`` lies: ``<stem>.card.json`` beside it."""
+    weights = Path(weights)
+    return weights.with_name(weights.stem + CARD_SUFFIX)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
+    """Read and check the card of ``weights`` (a ``.pt`` or its ``.onnx``).
+
+    With ``verify`` the sha256 of ``weights`` is checked against the card (``sha256`` for the
+    torch weights, ``onnx_sha256`` for an ONNX file when the card has one). Every problem is an
+    :class:`InputError` of one line naming the file and the fix.
+    """
+    weights = Path(weights)
+    if not weights.is_file():
+        raise InputError(weights, "weights file not found", "check the path given to --model")
+    path = card_path_for(weights)
+    if not path.is_file():
+        raise InputError(
+            weights,
+            f"has no model card (expected {path.name} beside it)",
+            "keep the card that came with the weights next to them, or write one "
+            "(see the README, 'Model card')",
+        )
+    card = parse_card(_read_json(path), path)
+    if verify:
+        verify_weights(card, weights)
+    return card
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(path, "is not a text file (model cards are JSON)", _FIX_CARD) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path,
+            f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            _FIX_CARD,
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(path, "is not a JSON object (a model card is {...})", _FIX_CARD)
+    return data
+
+
+def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
+    """Build a :class:`ModelCard` from card data read from ``path``; InputError when invalid."""
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise InputError(
+            path,
+            f"misses key(s) {', '.join(missing)}",
+            f"a model card needs {', '.join(REQUIRED_KEYS)}; add them or write it again",
+        )
+    if data["format"] != CARD_FORMAT:
+        raise InputError(
+            path,
+            f"has card format {data['format']!r}; this version reads format {CARD_FORMAT}",
+            "upgrade dredge-detector, or write the card again in format 1",
+        )
+    classes = data["classes"]
+    if not isinstance(classes, list) or not all(isinstance(c, str) and c for c in classes):
+        raise InputError(path, "'classes' is not a list of class names", _FIX_CARD)
+    if DREDGE_CLASS not in classes:
+        raise InputError(
+            path,
+            f"classes {classes} do not include 'dredge'",
+            "this tool finds dredges: name the dredge class 'dredge' in the card and the model",
+        )
+    for key in ("name", "weights", "sha256"):
+        if not isinstance(data[key], str) or not data[key]:
+            raise InputError(path, f"'{key}' must be a non-empty string", _FIX_CARD)
+    return ModelCard(
+        name=data["name"],
+        weights=data["weights"],
+        sha256=data["sha256"].lower(),
+        classes=tuple(classes),
+        input=_parse_input(data["input"], path),
+        training=_free_form(data, "training", path),
+        metrics=_free_form(data, "metrics", path),
+        onnx=data.get("onnx") or None,
+        onnx_sha256=(data.get("onnx_sha256") or "").lower() or None,
+        path=path,
+    )
+
+
+def _parse_input(value: object, path: Path) -> InputSpec:
+    if not isinstance(value, dict):
+        raise InputError(path, "'input' is not an object", _FIX_CARD)
+    missing = [key for key in INPUT_KEYS if key not in value]
+    if missing:
+        raise InputError(
+            path,
+            f"'input' misses key(s) {', '.join(missing)}",
+            f"give {', '.join(INPUT_KEYS)} (e.g. bands [red, green, blue], gsd_m 3.0)",
+        )
+    bands = value["bands"]
+    try:
+        if not isinstance(bands, list):
+            raise ValueError(f"bands must be a list of band names, got {bands!r}")
+        return InputSpec(
+            bands=tuple(str(band).lower() for band in bands),
+            gsd_m=float(value["gsd_m"]),
+            tile_px=int(value["tile_px"]),
+            overlap_px=int(value["overlap_px"]),
+            scale=str(value["scale"]),
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(path, f"'input' is invalid: {exc}", _FIX_CARD) from None
+
+
+def _free_form(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise InputError(path, f"'{key}' must be an object", _FIX_CARD)
+    return value
+
+
+def verify_weights(card: ModelCard, weights: Path) -> None:
+    """InputError when ``weights`` is not the file the card describes (sha256 differs)."""
+    if weights.suffix.lower() == ONNX_SUFFIX:
+        expected = card.onnx_sha256
+        key = "onnx_sha256"
+    else:
+        expected = card.sha256
+        key = "sha256"
+    if expected is None:
+        return
+    actual = file_sha256(weights)
+    if actual != expected:
+        raise InputError(
+            weights,
+            f"sha256 {actual[:12]}… does not match its card {card.path or ''} "
+            f"({key} {expected[:12]}…)",
+            "use the weights the card describes; after retraining on purpose, write the card "
+            "again (ModelCard.describe(...).save(...))",
+        )

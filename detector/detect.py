@@ -1,0 +1,402 @@
+"""Batch inference: scenes and river centerlines in, one table of georeferenced detections out.
+
+For each scene: open it (header only), check it against the model card (bands) and plan its
+tiles along the river corridors at the card's GSD (:mod:`detector.tiling`). Tiles are read one
+by one and run through the model in batches that may span scenes; boxes go from tile pixels to
+the scene's map coordinates, duplicates from overlapping tiles are merged in map space
+(:mod:`detector.merge`), each detection is placed on its river (``river``, ``chainage_m``,
+``offset_m``) and the scene's detections are reprojected to EPSG:4326. Detections whose centre
+lies outside every river corridor are left out (tiles reach past the corridor, and only the
+corridor is covered on every date).
+
+A scene that cannot be used (unreadable, no CRS, no date, no overlap with the rivers, all
+nodata, or lacking a band the model needs) is one line naming the file and the fix; it is
+recorded in the failures and the other scenes go on.
+
+The table (:data:`DETECTION_COLUMNS`), one row per detection, EPSG:4326:
+``detection_id`` (``<scene stem>_<n>``), ``scene`` (file name), ``acquired`` (UTC), ``sensor``,
+``class_name``, ``score``, ``river``, ``chainage_m``, ``offset_m``, ``geometry`` (box polygon).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from detector.acquisition import date_for_scene
+from detector.card import ModelCard
+from detector.chips import expand_scene_paths
+from detector.errors import DredgeError, InputError
+from detector.merge import merge_detections
+from detector.model import DEFAULT_CONF, Detector, load_model
+from detector.rivers import RiverNetwork
+from detector.scene import Scene, WindowData, open_scene, reading_env
+from detector.tiling import Tile, TilePlan, plan_scene
+
+WGS84 = "EPSG:4326"
+DETECTION_COLUMNS = (
+    "detection_id",
+    "scene",
+    "acquired",
+    "sensor",
+    "class_name",
+    "score",
+    "river",
+    "chainage_m",
+    "offset_m",
+    "geometry",
+)
+FORMATS = {"parquet": ".parquet", "gpkg": ".gpkg", "geojson": ".geojson"}
+DEFAULT_BATCH = 16
+Failure = tuple[str, str]  # (scene path, one-line error)
+
+
+@dataclass
+class _SceneJob:
+    """One scene on its way through the batch: tiles read, tiles predicted, raw boxes."""
+
+    path: str
+    scene: Scene
+    plan: TilePlan
+    acquired: datetime
+    task: TaskID
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pending: int = 0  # tiles read whose boxes have not come back yet
+    read_done: bool = False
+    error: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """All tiles read and predicted (or the scene failed)."""
+        return self.read_done and (self.pending == 0 or self.error is not None)
+
+
+def detect_scenes(
+    scene_paths: Sequence[str | Path],
+    rivers: str | Path | RiverNetwork,
+    *,
+    model: Detector | str | Path | None = None,
+    conf: float = DEFAULT_CONF,
+    batch: int = DEFAULT_BATCH,
+    device: str = "cpu",
+    backend: str = "auto",
+    bands: Sequence[str] | None = None,
+    date: datetime | str | None = None,
+    dates: Mapping[str, datetime] | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+    warn: Callable[[str], None] = print,
+) -> tuple[gpd.GeoDataFrame, list[Failure]]:
+    """Detect dredges in scenes; return the detections (EPSG:4326) and the failed scenes.
+
+    ``scene_paths``: GeoTIFFs, folders of them or URLs. ``rivers``: a centerline file or a
+    :class:`RiverNetwork`. ``model``: a loaded detector, a weights path, or None for the
+    bundled model (loaded with ``backend`` on ``device``). ``bands`` names the scenes' own
+    bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
+    A problem with the model or the rivers raises (it concerns every scene); a problem with
+    one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
+    """
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, got {batch}")
+    detector = (
+        model if isinstance(model, Detector) else load_model(model, backend=backend, device=device)
+    )
+    network = rivers if isinstance(rivers, RiverNetwork) else RiverNetwork.read(rivers)
+    paths = expand_scene_paths(scene_paths)
+    runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
+    with reading_env(), runner.bar:
+        overall = runner.bar.add_task("scenes", total=len(paths))
+        runner.overall = overall
+        for path in paths:
+            when = (date_for_scene(dates, path) if dates else None) or date
+            runner.run_scene(path, bands, when)
+        runner.flush()
+    return _concat(runner.frames), runner.failures
+
+
+def _progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not enabled,
+    )
+
+
+class _Runner:
+    """Feeds tiles of successive scenes to the model in batches and finishes scenes."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        network: RiverNetwork,
+        conf: float,
+        batch_size: int,
+        echo: Callable[[str], None],
+        warn: Callable[[str], None],
+        bar: Progress,
+    ) -> None:
+        self.detector = detector
+        self.card: ModelCard = detector.card
+        self.network = network
+        self.conf = conf
+        self.batch_size = batch_size
+        self.echo = echo
+        self.warn = warn
+        self.bar = bar
+        self.overall: TaskID | None = None
+        self.batch: list[tuple[_SceneJob, Tile, WindowData]] = []  # may span scenes
+        self.jobs: list[_SceneJob] = []
+        self.frames: list[gpd.GeoDataFrame] = []
+        self.failures: list[Failure] = []
+
+    def run_scene(
+        self, path: str, bands: Sequence[str] | None, when: datetime | str | None
+    ) -> None:
+        """Open and plan one scene, then read its tiles into batches."""
+        try:
+            job = self._start(path, bands, when)
+        except DredgeError as exc:
+            self._fail(path, str(exc))
+            return
+        self.jobs.append(job)
+        for tile in job.plan.tiles:
+            try:
+                window = job.plan.read(tile)
+            except DredgeError as exc:
+                job.error = str(exc)
+                break
+            self.batch.append((job, tile, window))
+            job.pending += 1
+            if len(self.batch) >= self.batch_size:
+                self._predict()
+        job.read_done = True
+        job.scene.close()
+        self._finish_done()
+
+    def flush(self) -> None:
+        """Predict the last partial batch and finish every scene."""
+        self._predict()
+        self._finish_done()
+
+    def _start(
+        self, path: str, bands: Sequence[str] | None, when: datetime | str | None
+    ) -> _SceneJob:
+        scene = open_scene(path, date=when, bands=bands)
+        try:
+            self.card.check_scene(scene)
+            acquired = scene.require_acquired()
+            plan = plan_scene(scene, self.network, self.card.input)
+            check_overlap(plan, self.network)
+        except BaseException:
+            scene.close()
+            raise
+        task = self.bar.add_task(scene.name, total=len(plan.tiles))
+        return _SceneJob(path, scene, plan, acquired, task)
+
+    def _predict(self) -> None:
+        items = [item for item in self.batch if item[0].error is None]
+        self.batch = []
+        if not items:
+            return
+        data = np.stack([window.data for _, _, window in items])
+        results = self.detector.predict(data, conf=self.conf)
+        for (job, tile, window), boxes in zip(items, results, strict=True):
+            job.rows += box_rows(boxes, tile, window, self.card.classes)
+            job.pending -= 1
+            self.bar.advance(job.task)
+        self._finish_done()
+
+    def _finish_done(self) -> None:
+        for job in [job for job in self.jobs if job.done]:
+            self.jobs.remove(job)
+            self.bar.remove_task(job.task)
+            if job.error is not None:
+                self._fail(job.path, job.error)
+                continue
+            frame, summary = finish_scene(job.rows, job.plan, job.acquired, self.network)
+            self.frames.append(frame)
+            self.echo(summary)
+            self._advance_overall()
+
+    def _fail(self, path: str, message: str) -> None:
+        self.warn(f"error: {message}")
+        self.failures.append((path, message))
+        self._advance_overall()
+
+    def _advance_overall(self) -> None:
+        if self.overall is not None:
+            self.bar.advance(self.overall)
+
+
+def check_overlap(plan: TilePlan, network: RiverNetwork) -> None:
+    """InputError when no river corridor meets the scene's data."""
+    if plan.overlaps_river:
+        return
+    path = plan.scene.path
+    if plan.candidates:
+        raise InputError(
+            path,
+            "has no valid pixels where it meets the rivers (empty or all nodata)",
+            "export the scene again with its data, or check its nodata value",
+        )
+    raise InputError(
+        path,
+        f"does not overlap any river corridor of {network.source or 'the rivers file'}",
+        "check that the rivers file covers this scene, or widen --corridor-m",
+    )
+
+
+def box_rows(
+    boxes: NDArray[np.float32], tile: Tile, window: WindowData, classes: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Boxes in tile pixels → rows with box polygons in the scene's CRS.
+
+    A box whose centre falls on pixels without scene data (past the scene's edge or its
+    footprint) is dropped.
+    """
+    rows = []
+    height, width = window.valid.shape
+    transform = window.transform
+    for x0, y0, x1, y1, score, cls in np.asarray(boxes, dtype=float).reshape(-1, 6):
+        col = min(int((x0 + x1) / 2), width - 1)
+        row = min(int((y0 + y1) / 2), height - 1)
+        if not window.valid[row, col]:
+            continue
+        ax, ay = transform @ (x0, y0)
+        bx, by = transform @ (x1, y1)
+        rows.append(
+            {
+                "scene": tile.scene_name,
+                "tile": tile.tile_id,
+                "score": float(score),
+                "class_name": classes[int(cls)],
+                "geometry": shapely.box(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)),
+            }
+        )
+    return rows
+
+
+def finish_scene(
+    rows: list[dict[str, Any]], plan: TilePlan, acquired: datetime, network: RiverNetwork
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Merge one scene's boxes, place them on the rivers, reproject; and a summary line."""
+    scene = plan.scene
+    raw = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["scene", "tile", "score", "class_name", "geometry"]),
+        geometry="geometry",
+        crs=scene.crs,
+    )
+    merged = merge_detections(raw)
+    placed = pd.concat([merged, network.locate(merged)], axis=1)
+    on_river = placed[placed["river"].notna()]
+    frame = gpd.GeoDataFrame(on_river, geometry="geometry", crs=scene.crs).to_crs(WGS84)
+    frame = frame.sort_values(["river", "chainage_m", "score"], ascending=[True, True, False])
+    frame["detection_id"] = [f"{scene.stem}_{n:04d}" for n in range(1, len(frame) + 1)]
+    frame["acquired"] = acquired
+    frame["sensor"] = scene.sensor
+    summary = _summary(scene.name, len(plan.tiles), frame, len(raw), len(merged))
+    return _typed(frame), summary
+
+
+def _summary(name: str, tiles: int, frame: pd.DataFrame, raw: int, merged: int) -> str:
+    counts = frame["class_name"].value_counts()
+    classes = ", ".join(f"{count} {cls}" for cls, count in counts.items())
+    line = f"{name}: {tiles} tiles, {len(frame)} detections" + (f" ({classes})" if classes else "")
+    notes = []
+    if raw > merged:
+        notes.append(f"{raw - merged} duplicate(s) from tile overlaps merged")
+    if merged > len(frame):
+        notes.append(f"{merged - len(frame)} off-river left out")
+    return line + ("; " + ", ".join(notes) if notes else "")
+
+
+def _typed(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The columns of :data:`DETECTION_COLUMNS` in order, with stable dtypes, EPSG:4326."""
+    out = pd.DataFrame(
+        {
+            "detection_id": frame["detection_id"].astype("string"),
+            "scene": frame["scene"].astype("string"),
+            "acquired": pd.to_datetime(frame["acquired"], utc=True).astype("datetime64[us, UTC]"),
+            "sensor": frame["sensor"].astype("string"),
+            "class_name": frame["class_name"].astype("string"),
+            "score": frame["score"].astype("float64"),
+            "river": frame["river"].astype("string"),
+            "chainage_m": frame["chainage_m"].astype("float64"),
+            "offset_m": frame["offset_m"].astype("float64"),
+        }
+    ).reset_index(drop=True)
+    geometry = gpd.GeoSeries(list(frame.geometry), crs=WGS84)
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
+
+
+def empty_detections() -> gpd.GeoDataFrame:
+    """A detections table with no rows and the right columns and dtypes."""
+    columns: dict[str, Any] = {name: [] for name in DETECTION_COLUMNS if name != "geometry"}
+    frame = pd.DataFrame(columns)
+    frame["geometry"] = gpd.GeoSeries([], crs=WGS84)
+    return _typed(frame)
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return empty_detections()
+    return _typed(pd.concat(frames, ignore_index=True))
+
+
+def output_format(path: str | Path, fmt: str | None = None) -> str:
+    """The output format: ``fmt`` when given, else from the suffix (default parquet)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    by_suffix = {s: name for name, s in FORMATS.items()} | {".json": "geojson"}
+    return by_suffix.get(suffix, "parquet")
+
+
+def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parquet") -> Path:
+    """Write detections as GeoParquet (default), GeoPackage (layer ``detections``) or GeoJSON.
+
+    The file is written beside the target and moved into place, so a failed write leaves no
+    half file.
+    """
+    target = Path(path)
+    fmt = output_format(target, fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial{FORMATS[fmt]}")
+    partial.unlink(missing_ok=True)
+    try:
+        if fmt == "parquet":
+            frame.to_parquet(partial)
+        elif fmt == "gpkg":
+            frame.to_file(partial, driver="GPKG", layer="detections")
+        else:
+            frame.to_file(partial, driver="GeoJSON")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target

@@ -1,0 +1,161 @@
+"""Merge the duplicates that overlapping tiles make, in map space.
+
+Neighbouring tiles overlap (32 px by default, 96 m at 3 m), so a dredge near a tile edge is
+found in two to four tiles: whole in one, perhaps cut by the edge in another. Two dredges
+moored side by side (10–20 m apart) must stay two. The rules:
+
+- Detections of the same tile are never merged: the model's own NMS already separated them,
+  and two boxes in one tile are two objects.
+- Across tiles of one scene, two boxes are the same object when their intersection over the
+  smaller box (IoS) is at least ``ios`` and their centres are at most ``distance_m`` metres
+  apart. IoS, not IoU: a box cut by a tile edge lies inside the whole box (IoS near 1) while
+  its IoU can be small.
+- Greedy by score: the best detection takes from each other tile the one matching box with
+  the highest IoS (then the nearest), so with two dredges side by side each tile's box joins
+  its own dredge, not its neighbour.
+- The merged detection keeps the best score and class, and the union of the boxes (a box
+  cut by an edge adds nothing to the whole one; duplicates differ by a pixel or so).
+
+Distances are in metres whatever the CRS (UTM, Web Mercator or degrees): coordinates are
+scaled by the CRS's units per metre at the centre of the detections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from detector.scene import crs_units_per_metre
+
+DEFAULT_DISTANCE_M = 20.0  # a box cut in half by an edge is ≤ 15 m off the whole one (30 m dredge)
+DEFAULT_IOS = 0.5
+REQUIRED_COLUMNS = ("scene", "tile", "score", "class_name")
+
+
+@dataclass(frozen=True)
+class _Boxes:
+    """Boxes of one scene: bounds in CRS units, centres in metres, tiles and scores."""
+
+    bounds: NDArray[np.float64]  # (n, 4): minx, miny, maxx, maxy
+    centres_m: NDArray[np.float64]  # (n, 2)
+    tiles: NDArray[np.int64]  # tile codes
+    scores: NDArray[np.float64]
+
+
+def merge_detections(
+    frame: gpd.GeoDataFrame,
+    *,
+    distance_m: float = DEFAULT_DISTANCE_M,
+    ios: float = DEFAULT_IOS,
+) -> gpd.GeoDataFrame:
+    """One row per object: duplicates from overlapping tiles merged (see the module docstring).
+
+    ``frame`` has box polygons in a CRS and the columns ``scene``, ``tile``, ``score`` and
+    ``class_name``; the result has the same columns, with the index reset. Scenes are merged
+    separately (different scenes are different dates).
+    """
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"detections lack column(s) {', '.join(missing)}")
+    if frame.crs is None:
+        raise ValueError("detections have no CRS; merging needs map coordinates")
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    parts = [
+        _merge_scene(group, distance_m, ios) for _, group in frame.groupby("scene", sort=False)
+    ]
+    merged = pd.concat(parts, ignore_index=True)
+    return gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=frame.crs)
+
+
+def _merge_scene(frame: gpd.GeoDataFrame, distance_m: float, ios: float) -> gpd.GeoDataFrame:
+    frame = frame.reset_index(drop=True)
+    boxes = _boxes(frame)
+    clusters = _cluster_boxes(boxes, distance_m, ios)
+    seeds = [cluster[0] for cluster in clusters]
+    out = frame.iloc[seeds].copy()
+    out["score"] = [float(boxes.scores[cluster].max()) for cluster in clusters]
+    out[frame.geometry.name] = [
+        shapely.box(*_union_bounds(boxes.bounds[cluster])) for cluster in clusters
+    ]
+    return out
+
+
+def _boxes(frame: gpd.GeoDataFrame) -> _Boxes:
+    bounds = frame.geometry.bounds.to_numpy(dtype=float)
+    centres = np.column_stack(
+        [(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2]
+    )
+    middle = centres.mean(axis=0)
+    units_x, units_y = crs_units_per_metre(frame.crs, float(middle[0]), float(middle[1]))
+    codes, _ = pd.factorize(frame["tile"])
+    return _Boxes(
+        bounds=bounds,
+        centres_m=centres / np.array([units_x, units_y]),
+        tiles=np.asarray(codes, dtype=np.int64),
+        scores=frame["score"].to_numpy(dtype=float),
+    )
+
+
+def _cluster_boxes(boxes: _Boxes, distance_m: float, ios: float) -> list[list[int]]:
+    """Groups of box indices that are one object; each group starts with its best box."""
+    matches = _matches(boxes, distance_m, ios)
+    owner = np.full(len(boxes.scores), -1, dtype=np.int64)
+    clusters: list[list[int]] = []
+    for seed in np.argsort(-boxes.scores, kind="stable"):
+        if owner[seed] >= 0:
+            continue
+        owner[seed] = seed
+        cluster, tiles = [int(seed)], {int(boxes.tiles[seed])}
+        for other in matches.get(int(seed), []):
+            tile = int(boxes.tiles[other])
+            if owner[other] >= 0 or tile in tiles:
+                continue
+            owner[other] = seed
+            cluster.append(other)
+            tiles.add(tile)
+        clusters.append(cluster)
+    return clusters
+
+
+def _matches(boxes: _Boxes, distance_m: float, ios: float) -> dict[int, list[int]]:
+    """For each box, the boxes of other tiles that may be the same object, best first."""
+    geoms = shapely.box(*boxes.bounds.T)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = (left != right) & (boxes.tiles[left] != boxes.tiles[right])
+    left, right = left[keep], right[keep]
+    overlap = intersection_over_smaller(boxes.bounds[left], boxes.bounds[right])
+    distance = np.hypot(*(boxes.centres_m[left] - boxes.centres_m[right]).T)
+    good = (overlap >= ios) & (distance <= distance_m)
+    matches: dict[int, list[int]] = {}
+    order = np.lexsort((distance[good], -overlap[good]))  # highest IoS first, then nearest
+    for a, b in zip(left[good][order], right[good][order], strict=True):
+        matches.setdefault(int(a), []).append(int(b))
+    return matches
+
+
+def intersection_over_smaller(
+    a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Row-wise intersection area over the smaller box's area, for (n, 4) bounds arrays."""
+    width = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+    height = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+    inter = np.clip(width, 0, None) * np.clip(height, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    smaller = np.maximum(np.minimum(area_a, area_b), np.finfo(float).tiny)
+    return np.asarray(inter / smaller, dtype=float)
+
+
+def _union_bounds(bounds: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    return (
+        float(bounds[:, 0].min()),
+        float(bounds[:, 1].min()),
+        float(bounds[:, 2].max()),
+        float(bounds[:, 3].max()),
+    )

@@ -1,0 +1,466 @@
+"""The detector: a YOLO model behind its card, run with torch or onnxruntime.
+
+:func:`load_model` reads the card beside the weights (:mod:`detector.card`), loads the model
+with one of two backends and checks that the model and its card agree (classes, input bands):
+
+- ``torch``: the ultralytics ``.pt`` checkpoint, on CPU or CUDA. Checkpoints are pickles; they
+  are loaded with ``torch.load(weights_only=True)`` against ultralytics' allow-list of model
+  classes, so a file that would run code when unpickled is refused instead of executed.
+- ``onnx``: an ONNX export run by onnxruntime on CPU (CUDA if onnxruntime has it). An ``.onnx``
+  given as the model, or lying beside the ``.pt`` (the card's ``onnx`` key, else
+  ``<stem>.onnx``), is used as is; otherwise the ``.pt`` is exported once into the cache
+  (``~/.cache/dredge/onnx`` or ``$DREDGE_CACHE_DIR/onnx``, keyed by the weights' sha256).
+- ``auto`` (default): onnxruntime on CPU, torch on CUDA.
+
+Both backends share pre- and post-processing: a batch of tiles (float32, bands × h × w, in
+[0, 1]) is padded to the model's stride, run, and reduced by class-agnostic NMS to boxes in
+tile pixels ``x0, y0, x1, y1, score, class``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from detector.card import ONNX_SUFFIX, ModelCard, card_path_for, load_card, verify_weights
+from detector.errors import DredgeError, InputError
+from detector.offline import cache_dir, import_ultralytics
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "dredge-yolo11n.pt"
+BACKENDS = ("auto", "torch", "onnx")
+DEVICES = ("cpu", "cuda")
+DEFAULT_CONF = 0.25
+NMS_IOU = 0.7  # within one tile; dredges moored side by side overlap far less than this
+MAX_DETECTIONS = 300  # per tile
+STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
+_FIX_MODEL = (
+    "give a YOLO .pt saved by ultralytics (`dredge train`) or its ONNX export, with its card"
+)
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Anything that turns a batch of tiles into boxes; :func:`load_model` returns one."""
+
+    card: ModelCard
+
+    def predict(
+        self, batch: NDArray[np.float32], *, conf: float = DEFAULT_CONF
+    ) -> list[NDArray[np.float32]]:
+        """Boxes per tile: (n, 6) arrays of x0, y0, x1, y1 (tile px), score, class index."""
+        ...
+
+
+class YoloDetector(ABC):
+    """Shared pre- and post-processing of the torch and onnxruntime backends."""
+
+    backend = ""
+
+    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
+        self.card = card
+        self.source = source
+        self.device = device
+        self.model_px = model_input_px(card)
+
+    def describe(self) -> str:
+        """One line for people: model, backend, device, file."""
+        return f"{self.card.name} ({self.backend} on {self.device}, {self.source.name})"
+
+    def predict(
+        self, batch: NDArray[np.float32], *, conf: float = DEFAULT_CONF
+    ) -> list[NDArray[np.float32]]:
+        """Boxes per tile: (n, 6) float32 arrays of x0, y0, x1, y1 (tile px), score, class."""
+        batch = np.asarray(batch, dtype=np.float32)
+        bands = len(self.card.input.bands)
+        if batch.ndim != 4 or batch.shape[1] != bands:
+            raise ValueError(
+                f"batch must be (n, {bands}, h, w) for model {self.card.name}, got {batch.shape}"
+            )
+        if len(batch) == 0:
+            return []
+        height, width = batch.shape[2:]
+        size = self.model_px
+        if (height, width) == (size, size):
+            raw = self.forward(pad_to_stride(batch))
+            return postprocess(raw, conf=conf, width=width, height=height)
+        raw = self.forward(pad_to_stride(resize_batch(batch, size)))
+        boxes = postprocess(raw, conf=conf, width=size, height=size)
+        for array in boxes:
+            array[:, [0, 2]] *= width / size
+            array[:, [1, 3]] *= height / size
+        return boxes
+
+    @abstractmethod
+    def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Raw model output: (n, 4 + classes, anchors), boxes as centre x, y, w, h in px."""
+
+
+class TorchDetector(YoloDetector):
+    """The ultralytics checkpoint run by torch."""
+
+    backend = "torch"
+
+    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
+        super().__init__(card, source, device)
+        net = load_torch_network(source)
+        check_network(net, card, source)
+        self.net = net.fuse(verbose=False).to(device)  # batch norm folded into convolutions
+
+    def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        import torch
+
+        with torch.inference_mode():
+            output = self.net(torch.from_numpy(batch).to(self.device))
+        tensor = output[0] if isinstance(output, list | tuple) else output
+        return np.asarray(tensor.float().cpu().numpy(), dtype=np.float32)
+
+
+class OnnxDetector(YoloDetector):
+    """An ONNX export run by onnxruntime."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
+        super().__init__(card, source, device)
+        self.session = open_onnx(source, device)
+        self.input_name = self.session.get_inputs()[0].name
+        check_onnx(self.session, card, source)
+
+    def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        output = self.session.run(None, {self.input_name: batch})[0]
+        return np.asarray(output, dtype=np.float32)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_model(
+    path: str | Path | None = None, *, backend: str = "auto", device: str = "cpu"
+) -> YoloDetector:
+    """Load a model and its card (default: the bundled weights); see the module's docstring.
+
+    Raises :class:`InputError` (one line: the file and the fix) for a missing or invalid card,
+    weights that do not match it, or a file that is not a model; :class:`DredgeError` for a
+    backend or device that cannot be used here.
+    """
+    if backend not in BACKENDS:
+        raise DredgeError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
+    if device not in DEVICES:
+        raise DredgeError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)}")
+    weights = Path(path) if path is not None else bundled_weights()
+    card = load_card(weights)
+    if device == "cuda":
+        _require_cuda()
+    chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
+    if chosen == "torch":
+        return TorchDetector(card, _torch_weights(weights, card), device)
+    return OnnxDetector(card, _onnx_file(weights, card), device)
+
+
+def bundled_weights() -> Path:
+    """The default weights shipped in ``detector/weights``; DredgeError when absent."""
+    if not DEFAULT_WEIGHTS.is_file():
+        raise DredgeError(
+            f"no bundled model at {DEFAULT_WEIGHTS} — give one with --model PATH, or build it "
+            "with `make model` (dredge train --recipe default)"
+        )
+    return DEFAULT_WEIGHTS
+
+
+def _require_cuda() -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        raise DredgeError("--device cuda: torch sees no CUDA GPU here — use --device cpu")
+
+
+def _torch_weights(weights: Path, card: ModelCard) -> Path:
+    """The ``.pt`` for the torch backend (the card's weights beside an ``.onnx``)."""
+    if weights.suffix.lower() != ONNX_SUFFIX:
+        return weights
+    beside = weights.with_name(card.weights)
+    if not beside.is_file():
+        raise InputError(
+            weights,
+            f"is ONNX; the torch backend needs the .pt ({card.weights} is not beside it)",
+            "use --backend onnx (or auto), or give the .pt",
+        )
+    verify_weights(card, beside)
+    return beside
+
+
+def _onnx_file(weights: Path, card: ModelCard) -> Path:
+    """The ONNX file for ``weights``: itself, one beside it, or an export in the cache."""
+    if weights.suffix.lower() == ONNX_SUFFIX:
+        return weights
+    names = [card.onnx] if card.onnx else []
+    for name in [*names, weights.with_suffix(ONNX_SUFFIX).name]:
+        beside = weights.with_name(name)
+        if beside.is_file():
+            verify_weights(card, beside)  # onnx_sha256, when the card has one
+            return beside
+    cached = cache_dir() / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
+    if not cached.is_file():
+        try:
+            export_onnx(weights, cached)
+        except OSError as exc:
+            raise DredgeError(
+                f"cannot write the ONNX export to {cached.parent} ({exc.strerror or exc}) — set "
+                "DREDGE_CACHE_DIR to a writable folder, or use --backend torch"
+            ) from None
+    return cached
+
+
+def load_torch_network(weights: Path) -> Any:
+    """The ``torch.nn.Module`` of an ultralytics checkpoint, in eval mode on CPU.
+
+    The pickle is read with ``weights_only=True`` against ultralytics' allow-list of model
+    classes: a file that is not a model, or that would run code when unpickled, is refused with
+    an InputError.
+    """
+    import torch
+
+    import_ultralytics()
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+    from ultralytics.nn.tasks import guess_model_task, torch_safe_load
+
+    try:
+        checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
+    except Exception as exc:  # torch and ultralytics raise many unrelated types here
+        raise InputError(weights, f"is not a model ({_reason(exc)})", _FIX_MODEL) from None
+    candidate = (
+        (checkpoint.get("ema") or checkpoint.get("model")) if isinstance(checkpoint, dict) else None
+    )
+    if not isinstance(candidate, torch.nn.Module):
+        raise InputError(
+            weights, "is not a model (a checkpoint without an ultralytics model)", _FIX_MODEL
+        )
+    net: Any = candidate.float().eval()
+    net.args = {**DEFAULT_CFG_DICT, **(checkpoint.get("train_args") or {})}
+    net.pt_path = str(weights)
+    net.task = getattr(net, "task", None) or guess_model_task(net)
+    if net.task != "detect":
+        raise InputError(weights, f"is a {net.task} model, not a detector", _FIX_MODEL)
+    return net
+
+
+def check_network(net: Any, card: ModelCard, weights: Path) -> None:
+    """InputError when a torch model's classes or input bands disagree with its card."""
+    names = getattr(net, "names", None)
+    classes = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names or [])
+    _check_classes(classes, card, weights)
+    first = next(module for module in net.modules() if hasattr(module, "in_channels"))
+    _check_bands(int(first.in_channels), card, weights)
+
+
+def open_onnx(path: Path, device: str) -> Any:
+    """An onnxruntime session for ``path``; InputError when it is not an ONNX model."""
+    import onnxruntime as ort
+
+    available = ort.get_available_providers()
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in available:
+            raise DredgeError(
+                "--device cuda with --backend onnx: this onnxruntime has no CUDA support — "
+                "use --backend torch, or --device cpu"
+            )
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    else:
+        providers = ["CPUExecutionProvider"]
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+    except Exception as exc:  # onnxruntime raises its own unrelated error types
+        raise InputError(path, f"is not an ONNX model ({_reason(exc)})", _FIX_MODEL) from None
+
+
+def check_onnx(session: Any, card: ModelCard, path: Path) -> None:
+    """InputError when an ONNX model's input, outputs or class names disagree with its card."""
+    shapes = session.get_inputs()[0].shape
+    if len(shapes) != 4:
+        raise InputError(path, f"takes input of shape {shapes}, not images", _FIX_MODEL)
+    if isinstance(shapes[1], int):
+        _check_bands(shapes[1], card, path)
+    outputs = session.get_outputs()[0].shape
+    if len(outputs) != 3:
+        raise InputError(path, f"gives output of shape {outputs}, not YOLO boxes", _FIX_MODEL)
+    names = session.get_modelmeta().custom_metadata_map.get("names")
+    if names:
+        _check_classes(_parse_names(names), card, path)
+    elif isinstance(outputs[1], int) and outputs[1] != 4 + len(card.classes):
+        raise InputError(
+            path,
+            f"predicts {outputs[1] - 4} classes; its card names {len(card.classes)}",
+            "use the card written for this model",
+        )
+
+
+def _parse_names(text: str) -> list[str]:
+    """Class names from ultralytics' ONNX metadata, e.g. ``{0: 'dredge', 1: 'boat'}``."""
+    import ast
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return []
+    if isinstance(value, dict):
+        return [str(value[key]) for key in sorted(value)]
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _check_classes(classes: Sequence[str], card: ModelCard, path: Path) -> None:
+    if list(classes) != list(card.classes):
+        raise InputError(
+            path,
+            f"predicts classes {list(classes)}; its card {card_path_for(path).name} says "
+            f"{list(card.classes)}",
+            "use the card written for this model (the class order matters)",
+        )
+
+
+def _check_bands(channels: int, card: ModelCard, path: Path) -> None:
+    if channels != len(card.input.bands):
+        raise InputError(
+            path,
+            f"takes {channels} input bands; its card names {len(card.input.bands)} "
+            f"({', '.join(card.input.bands)})",
+            "use the card written for this model",
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason from a loader's exception (its first line, without decorations)."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    first = first.replace("ERROR ❌️ ", "").strip()
+    return first if len(first) <= 160 else first[:157] + "…"
+
+
+# --- ONNX export ------------------------------------------------------------------------------
+
+
+def export_onnx(weights: str | Path, out: str | Path) -> Path:
+    """Export the ``.pt`` ``weights`` (with its card) to ONNX at ``out``; return ``out``.
+
+    Batch, height and width are dynamic; the example input is the card's tile size. The file
+    is written to a temporary folder first and moved into place, so an interrupted export
+    leaves nothing behind.
+    """
+    weights, out = Path(weights), Path(out)
+    card = load_card(weights)
+    net = load_torch_network(weights)
+    check_network(net, card, weights)
+    import_ultralytics()
+    from ultralytics.engine.exporter import Exporter
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dredge-onnx-", dir=out.parent) as tmp:
+        net.pt_path = str(Path(tmp) / "model.pt")  # the exporter writes beside this name
+        overrides = {
+            "format": "onnx",
+            "imgsz": card.input.tile_px,
+            "dynamic": True,
+            "simplify": False,
+            "device": "cpu",
+            "batch": 1,
+            "verbose": False,
+        }
+        try:
+            with warnings.catch_warnings():  # torch's notes about its legacy ONNX exporter
+                warnings.simplefilter("ignore", DeprecationWarning)
+                written = Exporter(overrides=overrides)(model=net)
+        except Exception as exc:  # the exporter raises many unrelated types
+            raise DredgeError(f"{weights}: ONNX export failed ({_reason(exc)})") from None
+        os.replace(written, out)
+    return out
+
+
+# --- pre- and post-processing -------------------------------------------------------------------
+
+
+def model_input_px(card: ModelCard) -> int:
+    """The image size the model was trained at: the card's ``training.imgsz``, else tile_px.
+
+    Ultralytics resizes training images to ``imgsz``; tiles of another size are resized to it
+    before inference so that objects keep the size in pixels the model learnt.
+    """
+    imgsz = card.training.get("imgsz")
+    return int(imgsz) if isinstance(imgsz, int) and imgsz > 0 else card.input.tile_px
+
+
+def resize_batch(batch: NDArray[np.float32], size: int) -> NDArray[np.float32]:
+    """Resize (n, bands, h, w) tiles to (n, bands, size, size), bilinear (as ultralytics)."""
+    import cv2
+
+    out = np.empty((*batch.shape[:2], size, size), dtype=np.float32)
+    for index, tile in enumerate(batch):
+        resized = cv2.resize(np.moveaxis(tile, 0, -1), (size, size), interpolation=cv2.INTER_LINEAR)
+        out[index] = np.moveaxis(resized.reshape(size, size, -1), -1, 0)
+    return out
+
+
+def pad_to_stride(batch: NDArray[np.float32], stride: int = STRIDE) -> NDArray[np.float32]:
+    """Zero-pad height and width at the bottom and right to a multiple of ``stride``."""
+    height, width = batch.shape[2:]
+    pad_h, pad_w = -height % stride, -width % stride
+    if not pad_h and not pad_w:
+        return np.ascontiguousarray(batch)
+    return np.pad(batch, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)))
+
+
+def postprocess(
+    raw: NDArray[np.float32], *, conf: float, width: int, height: int
+) -> list[NDArray[np.float32]]:
+    """Raw YOLO output (n, 4 + classes, anchors; boxes as centre x, y, w, h) → boxes per tile.
+
+    Keeps anchors whose best class scores at least ``conf``, then class-agnostic greedy NMS
+    (IoU ``NMS_IOU``, at most ``MAX_DETECTIONS``); boxes are clipped to the tile before
+    padding. Plain numpy, so the ONNX backend needs neither torch nor ultralytics.
+    """
+    boxes = []
+    for item in np.asarray(raw, dtype=np.float32):
+        scores = item[4:].max(axis=0)
+        keep = np.flatnonzero(scores >= conf)
+        cx, cy, w, h = item[:4, keep]
+        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
+        xyxy[:, [0, 2]] = np.clip(xyxy[:, [0, 2]], 0, width)
+        xyxy[:, [1, 3]] = np.clip(xyxy[:, [1, 3]], 0, height)
+        best = scores[keep]
+        classes = item[4:, keep].argmax(axis=0).astype(np.float32)
+        chosen = nms(xyxy, best, NMS_IOU, MAX_DETECTIONS)
+        boxes.append(
+            np.column_stack([xyxy[chosen], best[chosen], classes[chosen]]).astype(np.float32)
+        )
+    return boxes
+
+
+def nms(
+    boxes: NDArray[np.float32], scores: NDArray[np.float32], iou: float, limit: int
+) -> NDArray[np.int64]:
+    """Indices of the boxes greedy non-maximum suppression keeps, best score first."""
+    order = np.argsort(-scores, kind="stable")
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    kept: list[int] = []
+    while order.size and len(kept) < limit:
+        best, rest = order[0], order[1:]
+        kept.append(int(best))
+        width = np.minimum(boxes[best, 2], boxes[rest, 2]) - np.maximum(
+            boxes[best, 0], boxes[rest, 0]
+        )
+        height = np.minimum(boxes[best, 3], boxes[rest, 3]) - np.maximum(
+            boxes[best, 1], boxes[rest, 1]
+        )
+        inter = np.clip(width, 0, None) * np.clip(height, 0, None)
+        union = areas[best] + areas[rest] - inter
+        order = rest[inter <= iou * np.maximum(union, np.finfo(np.float32).tiny)]
+    return np.asarray(kept, dtype=np.int64)

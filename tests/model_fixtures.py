@@ -1,0 +1,118 @@
+"""Models for the detector tests, independent of the bundled weights.
+
+- :func:`write_untrained_model`: a YOLO11n built from ``yolo11n.yaml`` (no training, no
+  download), its class-score biases drawn at random so that it reports many boxes (an
+  untrained head scores ~0.01 everywhere), saved as an ultralytics checkpoint with its card.
+- :class:`BrightBlobDetector`: a stand-in for a model that finds bright blobs in a tile (one box
+  per 4-connected group of bright pixels), so a test knows exactly where boxes must land.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from detector.card import ModelCard
+from detector.inputspec import InputSpec
+from detector.model import DEFAULT_CONF
+from detector.offline import import_ultralytics
+
+CLASSES = ("dredge", "boat")
+RGB = ("red", "green", "blue")
+
+
+def write_untrained_model(
+    folder: Path,
+    *,
+    name: str = "tiny",
+    classes: tuple[str, ...] = CLASSES,
+    card_classes: tuple[str, ...] | None = None,
+    bands: tuple[str, ...] = RGB,
+    card_bands: tuple[str, ...] | None = None,
+    tile_px: int = 256,
+    seed: int = 0,
+) -> Path:
+    """Save an untrained, box-happy YOLO11n as ``folder/<name>.pt`` with its card.
+
+    ``card_classes`` / ``card_bands`` write a card that disagrees with the model.
+    """
+    import torch
+
+    ultralytics = import_ultralytics()
+    from ultralytics.nn.tasks import DetectionModel
+
+    torch.manual_seed(seed)
+    net = DetectionModel("yolo11n.yaml", ch=len(bands), nc=len(classes), verbose=False)
+    net.names = dict(enumerate(classes))
+    generator = torch.Generator().manual_seed(seed)
+    for branch in net.model[-1].cv3:
+        bias = branch[-1].bias
+        bias.data = torch.randn(bias.shape, generator=generator) * 1.5
+    wrapper = ultralytics.YOLO("yolo11n.yaml")
+    wrapper.model = net
+    wrapper.ckpt = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / f"{name}.pt"
+    wrapper.save(weights)
+    write_card(weights, classes=card_classes or classes, bands=card_bands or bands, tile_px=tile_px)
+    return weights
+
+
+def write_card(
+    weights: Path,
+    *,
+    classes: tuple[str, ...] = CLASSES,
+    bands: tuple[str, ...] = RGB,
+    tile_px: int = 256,
+) -> ModelCard:
+    """Write ``<stem>.card.json`` for ``weights`` (any file) and return the card."""
+    card = ModelCard.describe(
+        weights,
+        name=f"test-{weights.stem}",
+        classes=classes,
+        input=InputSpec(bands=bands, gsd_m=3.0, tile_px=tile_px, overlap_px=32, scale="display"),
+        training={"data": "none (untrained test model)"},
+        metrics={},
+    )
+    card.save(weights.with_name(weights.stem + ".card.json"))
+    return card
+
+
+class BrightBlobDetector:
+    """Finds 4-connected groups of pixels brighter than ``threshold`` in any band.
+
+    Boxes are the groups' pixel bounds (x1, y1 exclusive), score 0.9, class 0 (dredge); a
+    group cut by the tile's edge gives the box of the part inside the tile, as a real model
+    would. Records the batch sizes it was called with.
+    """
+
+    def __init__(self, card: ModelCard, threshold: float = 0.8) -> None:
+        self.card = card
+        self.threshold = threshold
+        self.batch_sizes: list[int] = []
+
+    def predict(
+        self, batch: NDArray[np.float32], *, conf: float = DEFAULT_CONF
+    ) -> list[NDArray[np.float32]]:
+        """One (n, 6) array per tile."""
+        self.batch_sizes.append(len(batch))
+        out = []
+        for tile in batch:
+            labels, _ = ndimage.label(tile.max(axis=0) > self.threshold)
+            rows = [
+                [cols.start, rows_.start, cols.stop, rows_.stop, 0.9, 0.0]
+                for rows_, cols in ndimage.find_objects(labels)
+            ]
+            out.append(np.asarray(rows, dtype=np.float32).reshape(-1, 6))
+        return out
+
+
+def card_for_blobs(folder: Path, bands: tuple[str, ...] = RGB) -> ModelCard:
+    """A card for :class:`BrightBlobDetector` (its 'weights' are a small text file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / "blobs.pt"
+    weights.write_text("bright blob detector: no weights\n")
+    return write_card(weights, bands=bands)

@@ -1,0 +1,145 @@
+"""Model cards: round trip, and one clear line for every way a card can be wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detector.card import ModelCard, card_path_for, load_card
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.scene import open_scene
+from tests.geo_fixtures import write_scene
+from tests.model_fixtures import write_card
+
+
+@pytest.fixture
+def weights(tmp_path: Path) -> Path:
+    path = tmp_path / "model.pt"
+    path.write_bytes(b"stand-in weights")
+    write_card(path)
+    return path
+
+
+def _edit_card(weights: Path, **changes: object) -> Path:
+    path = card_path_for(weights)
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _one_line_error(weights: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        load_card(weights)
+    message = str(caught.value)
+    assert "\n" not in message and " — " in message  # one line: problem — fix
+    return message
+
+
+def test_round_trip_follows_the_contract(weights: Path) -> None:
+    card = load_card(weights)
+    data = json.loads(card_path_for(weights).read_text())
+    assert set(data) == {
+        "format",
+        "name",
+        "weights",
+        "sha256",
+        "classes",
+        "input",
+        "training",
+        "metrics",
+    }
+    assert data["input"] == {
+        "bands": ["red", "green", "blue"],
+        "gsd_m": 3.0,
+        "tile_px": 256,
+        "overlap_px": 32,
+        "scale": "display",
+    }
+    assert card.weights == "model.pt" and card.classes == ("dredge", "boat")
+    assert card.input == InputSpec(("red", "green", "blue"), 3.0, 256, 32, "display")
+    assert card.dredge_class == 0 and card.path == card_path_for(weights)
+    again = card_path_for(weights).with_name("copy.card.json")
+    card.save(again)
+    assert json.loads(again.read_text()) == data
+
+
+def test_card_with_onnx_keys(tmp_path: Path) -> None:
+    weights, onnx = tmp_path / "m.pt", tmp_path / "m.onnx"
+    weights.write_bytes(b"pt")
+    onnx.write_bytes(b"onnx")
+    card = ModelCard.describe(weights, name="m", classes=["dredge"], input=InputSpec(), onnx=onnx)
+    card.save(card_path_for(weights))
+    assert load_card(onnx).onnx == "m.onnx"
+    onnx.write_bytes(b"changed")
+    with pytest.raises(InputError, match="onnx_sha256"):
+        load_card(onnx)
+
+
+def test_missing_card(tmp_path: Path) -> None:
+    weights = tmp_path / "lonely.pt"
+    weights.write_bytes(b"x")
+    message = _one_line_error(weights)
+    assert "lonely.pt: has no model card (expected lonely.card.json beside it)" in message
+
+
+def test_missing_weights(tmp_path: Path) -> None:
+    message = _one_line_error(tmp_path / "nowhere.pt")
+    assert "nowhere.pt: weights file not found" in message
+
+
+def test_bad_json(weights: Path) -> None:
+    card_path_for(weights).write_text('{"format": 1, "name": ')
+    message = _one_line_error(weights)
+    assert "model.card.json: is not valid JSON" in message and "line 1" in message
+
+
+def test_missing_keys(weights: Path) -> None:
+    _edit_card(weights, sha256=None, classes=None)
+    assert "misses key(s) sha256, classes" in _one_line_error(weights)
+
+
+def test_sha256_mismatch(weights: Path) -> None:
+    weights.write_bytes(b"other weights")
+    message = _one_line_error(weights)
+    assert "model.pt: sha256" in message and "does not match its card" in message
+
+
+def test_classes_without_dredge(weights: Path) -> None:
+    _edit_card(weights, classes=["boat", "barge"])
+    assert "do not include 'dredge'" in _one_line_error(weights)
+
+
+def test_invalid_input(weights: Path) -> None:
+    _edit_card(weights, input={"bands": ["red", "swir"], "gsd_m": 3, "tile_px": 256,
+                               "overlap_px": 32, "scale": "display"})  # fmt: skip
+    assert "'input' is invalid: unknown band name(s) ['swir']" in _one_line_error(weights)
+    _edit_card(weights, input={"bands": ["red"], "gsd_m": 3})
+    assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
+
+
+def test_newer_format(weights: Path) -> None:
+    _edit_card(weights, format=2)
+    assert "card format 2" in _one_line_error(weights)
+
+
+def test_scene_lacking_a_band_the_model_needs(tmp_path: Path) -> None:
+    weights = tmp_path / "nir.pt"
+    weights.write_bytes(b"nir model")
+    card = write_card(weights, bands=("nir", "red", "green"))
+    rgb = write_scene(tmp_path / "maxar.tif", bands=3, dtype="uint8", width=40, height=40)
+    planet = write_scene(tmp_path / "planet.tif", bands=4, width=40, height=40)
+    with open_scene(rgb.path) as scene, pytest.raises(InputError) as caught:
+        card.check_scene(scene)
+    message = str(caught.value)
+    assert message.startswith(f"{rgb.path}: has no nir band(s) that model test-nir needs")
+    assert "--scene-bands" in message and "\n" not in message
+    with open_scene(planet.path) as scene:
+        card.check_scene(scene)  # blue, green, red, nir: has all three

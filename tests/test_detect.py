@@ -1,0 +1,209 @@
+"""Batch detection: boxes land on the map, a dredge cut by tile edges is reported once, scenes
+on several CRSs end in one EPSG:4326 table, and bad scenes are one line each while the batch
+goes on. Most tests use a bright-blob detector so that the truth is exact; the CLI test runs the
+real pipeline with an untrained YOLO11n."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from pyproj import Transformer
+from shapely import Point
+from typer.testing import CliRunner
+
+from detector.cli import app
+from detector.detect import DETECTION_COLUMNS, detect_scenes, write_detections
+from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs, write_untrained_model
+
+PLANET = "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"
+# Bright dredges as (row0, row1, col0, col1) pixel ranges of a 600 × 600 px scene at 3 m. Tiles
+# of 256 px with 32 px overlap start at 0, 224 and 344 on both axes.
+EDGE_CUT = (240, 244, 250, 262)  # across col 256 and inside rows 224–256: in four tiles
+PAIR = ((341, 345, 338, 350), (347, 351, 338, 350))  # 18 m apart, cut by row and col 344
+OFF_RIVER = (20, 24, 200, 212)  # 390 m from the river: outside the corridor
+DREDGES = (EDGE_CUT, *PAIR)
+
+
+def _scene(path: Path, *, crs: str = "EPSG:32718", **kwargs: object) -> SceneFixture:
+    """A 600 px scene with a diagonal river and the bright dredges painted on it."""
+    gsd = 3.0 / 111_320 if crs == "EPSG:4326" else 3.0
+    fixture = write_scene(
+        path, crs=crs, gsd_m=gsd, width=600, height=600, dredge_fractions=(), **kwargs
+    )
+    with rasterio.open(path, "r+") as dst:
+        data = dst.read()
+        for row0, row1, col0, col1 in (*DREDGES, OFF_RIVER):
+            data[:, row0:row1, col0:col1] = 9000 if data.dtype == np.uint16 else 250
+        dst.write(data)
+    return fixture
+
+
+def _truth_lonlat(fixture: SceneFixture) -> list[Point]:
+    to_wgs84 = Transformer.from_crs(fixture.crs, "EPSG:4326", always_xy=True)
+    points = []
+    for row0, row1, col0, col1 in DREDGES:
+        x, y = fixture.transform @ ((col0 + col1) / 2, (row0 + row1) / 2)
+        points.append(Point(to_wgs84.transform(x, y)))
+    return points
+
+
+def _metres_to_nearest(frame: gpd.GeoDataFrame, truth: list[Point]) -> list[float]:
+    """For each truth point, the distance in metres to the nearest detection centre."""
+    utm = frame.to_crs("EPSG:32718").geometry.centroid
+    targets = gpd.GeoSeries(truth, crs="EPSG:4326").to_crs("EPSG:32718")
+    return [float(utm.distance(point).min()) for point in targets]
+
+
+def _rivers(tmp_path: Path, fixture: SceneFixture) -> Path:
+    return write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)
+
+
+def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> None:
+    fixture = _scene(tmp_path / PLANET)
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    lines: list[str] = []
+
+    frame, failures = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=detector,
+        progress=False,
+        echo=lines.append,
+    )
+
+    assert failures == []
+    assert len(frame) == 3  # the edge-cut dredge once, the pair as two
+    assert max(_metres_to_nearest(frame, _truth_lonlat(fixture))) < 3.0
+    assert tuple(frame.columns) == DETECTION_COLUMNS
+    assert frame.crs.to_epsg() == 4326
+    assert set(frame["river"]) == {"nanay"} and frame["chainage_m"].between(0, 2600).all()
+    assert frame["offset_m"].abs().max() < 30
+    assert set(frame["class_name"]) == {"dredge"} and set(frame["sensor"]) == {"planetscope"}
+    assert (frame["acquired"] == pd.Timestamp("2024-01-15T14:30:00Z")).all()
+    assert frame["detection_id"].is_unique
+    assert frame["detection_id"].str.startswith(fixture.path.stem).all()
+    (summary,) = lines
+    assert summary.startswith(f"{PLANET}: ") and "3 detections (3 dredge)" in summary
+    assert "merged" in summary and "1 off-river left out" in summary
+
+
+def test_several_crs_in_one_wgs84_table(tmp_path: Path) -> None:
+    scenes = [
+        _scene(tmp_path / "s" / "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"),
+        _scene(tmp_path / "s" / "20240301_143000_00_2400_3B_AnalyticMS_SR.tif", crs="EPSG:3857"),
+        _scene(tmp_path / "s" / "20240501_143000_00_2400_3B_AnalyticMS_SR.tif", crs="EPSG:4326"),
+    ]
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+
+    frame, failures = detect_scenes(
+        [tmp_path / "s"], _rivers(tmp_path, scenes[0]), model=detector, batch=5, progress=False
+    )
+
+    assert failures == []
+    assert frame.crs.to_epsg() == 4326
+    assert frame.groupby("scene").size().to_dict() == {s.path.name: 3 for s in scenes}
+    for fixture in scenes:
+        rows = frame[frame["scene"] == fixture.path.name]
+        assert max(_metres_to_nearest(rows, _truth_lonlat(fixture))) < 4.5, fixture.crs
+    tiles = sum(detector.batch_sizes)
+    assert max(detector.batch_sizes) <= 5
+    assert len(detector.batch_sizes) == math.ceil(tiles / 5)  # batches span scenes
+    path = write_detections(frame, tmp_path / "d.parquet")
+    again = gpd.read_parquet(path)
+    assert again.crs.to_epsg() == 4326 and tuple(again.columns) == DETECTION_COLUMNS
+    assert str(again["acquired"].dtype) == "datetime64[us, UTC]"
+    for fmt in ("gpkg", "geojson"):
+        other = gpd.read_file(write_detections(frame, tmp_path / f"d.{fmt}", fmt))
+        assert len(other) == 9 and other.crs.to_epsg() == 4326
+        assert set(DETECTION_COLUMNS) <= set(other.columns)
+
+
+def test_bad_scenes_are_one_line_each_and_the_batch_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "scenes"
+    good = _scene(folder / PLANET)
+    bad = {
+        "no_crs.tif": write_scene(folder / "no_crs.tif", with_crs=False, width=60, height=60),
+        "cut.tif": _scene(folder / "2024-02-01_cut.tif"),
+        "far.tif": write_scene(
+            folder / "2024-02-02_far.tif", width=60, height=60, centre_lonlat=(-74.5, -3.75)
+        ),
+        "empty.tif": write_scene(folder / "2024-02-03_empty.tif", width=300, height=300),
+        "rgb.tif": write_scene(
+            folder / "2024-02-04_rgb.tif", bands=3, dtype="uint8", width=300, height=300
+        ),
+        "undated.tif": write_scene(folder / "undated.tif", width=300, height=300),
+    }
+    truncate(bad["cut.tif"].path)
+    with rasterio.open(bad["empty.tif"].path, "r+") as dst:
+        dst.write(np.zeros((dst.count, dst.height, dst.width), dtype=np.uint16))
+    card = card_for_blobs(tmp_path / "model", bands=("nir", "red", "green"))
+    errors: list[str] = []
+
+    frame, failures = detect_scenes(
+        [folder],
+        _rivers(tmp_path, good),
+        model=BrightBlobDetector(card),
+        progress=False,
+        warn=errors.append,
+    )
+
+    assert set(frame["scene"]) == {PLANET} and len(frame) == 3
+    assert len(failures) == len(errors) == len(bad)
+    assert all(line.startswith("error: ") and "\n" not in line for line in errors)
+    reasons = {Path(path).name: message for path, message in failures}
+    expected = {
+        "no_crs.tif": "has no CRS",
+        "2024-02-01_cut.tif": "is truncated",
+        "2024-02-02_far.tif": "does not overlap any river corridor",
+        "2024-02-03_empty.tif": "has no valid pixels where it meets the rivers",
+        "2024-02-04_rgb.tif": "has no nir band(s) that model test-blobs needs",
+        "undated.tif": "acquisition date unknown",
+    }
+    assert set(reasons) == set(expected)
+    for name, fragment in expected.items():
+        assert reasons[name].startswith(str(folder / name)) and fragment in reasons[name]
+        assert " — " in reasons[name]  # every line says how to fix it
+
+
+def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DREDGE_CACHE_DIR", str(tmp_path / "cache"))
+    weights = write_untrained_model(tmp_path / "model")
+    folder = tmp_path / "scenes"
+    good = _scene(folder / PLANET)
+    write_scene(folder / "no_crs.tif", with_crs=False, width=60, height=60)
+    rivers = _rivers(tmp_path, good)
+    out = tmp_path / "out" / "detections.parquet"
+    base = ["detect", str(folder), "--rivers", str(rivers), "--model", str(weights)]
+    runner = CliRunner()
+
+    result = runner.invoke(app, [*base, "--out", str(out), "--batch", "4"])
+
+    assert result.exit_code == 1, result.output
+    assert "model: test-tiny (onnxruntime on cpu" in result.stdout
+    assert f"{PLANET}: " in result.stdout and "→" in result.stdout
+    assert "1 of 2 scene(s) failed" in result.stderr
+    failures = out.with_name("detections.failures.csv")
+    with failures.open() as handle:
+        assert [Path(row["scene"]).name for row in csv.DictReader(handle)] == ["no_crs.tif"]
+    frame = gpd.read_parquet(out)
+    assert frame.crs.to_epsg() == 4326 and tuple(frame.columns) == DETECTION_COLUMNS
+    assert len(frame) > 0 and frame["score"].min() >= 0.25
+    assert set(frame["class_name"]) <= {"dredge", "boat"}
+
+    again = runner.invoke(app, [*base, "--out", str(out)])
+    assert again.exit_code == 2 and "exists — choose another --out, or pass --overwrite" in (
+        again.stderr
+    )
+    gpkg = tmp_path / "out" / "detections.gpkg"
+    only_good = ["detect", str(good.path), *base[2:], "--out", str(gpkg), "--no-progress"]
+    result = runner.invoke(app, only_good)
+    assert result.exit_code == 0, result.output
+    assert len(gpd.read_file(gpkg)) == len(frame)

@@ -1,0 +1,152 @@
+"""Cross-tile merging in map space: an object cut by a tile edge is found once, dredges moored
+side by side stay apart. Boxes are built in metres on UTM zone 18S near the Nanay."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+
+from detector.merge import intersection_over_smaller, merge_detections
+
+X0, Y0 = 680_000.0, 9_585_000.0  # EPSG:32718
+
+
+def _frame(
+    boxes: list[tuple[str, float, float, float, float, float]],
+    *,
+    scene: str = "s1.tif",
+    crs: str = "EPSG:32718",
+) -> gpd.GeoDataFrame:
+    """Rows of (tile, score, x0, y0, x1, y1) in metres from (X0, Y0)."""
+    return gpd.GeoDataFrame(
+        {
+            "scene": [scene] * len(boxes),
+            "tile": [tile for tile, *_ in boxes],
+            "score": [score for _, score, *_ in boxes],
+            "class_name": ["dredge"] * len(boxes),
+        },
+        geometry=[shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d) for _, _, a, b, c, d in boxes],
+        crs=crs,
+    )
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> list[tuple[float, ...]]:
+    return sorted(
+        tuple(round(v - o, 1) for v, o in zip(g.bounds, (X0, Y0, X0, Y0), strict=True))
+        for g in frame.geometry
+    )
+
+
+def test_dredge_cut_by_a_tile_edge_is_found_once() -> None:
+    # A 27 × 9 m dredge from x = 756 to 783: tile A (ends at 768) sees its left 12 m,
+    # tile B sees it whole. Their centres are 7.5 m apart; IoU 0.44, IoS 1.
+    frame = _frame([("A", 0.55, 756, 100, 768, 109), ("B", 0.92, 756.5, 100.2, 783, 109.1)])
+    merged = merge_detections(frame)
+    assert len(merged) == 1
+    assert merged["score"].tolist() == [0.92] and merged["tile"].tolist() == ["B"]
+    assert _bounds(merged) == [(756.0, 100.0, 783.0, 109.1)]
+
+
+def test_partial_box_with_the_better_score_still_gives_the_whole_dredge() -> None:
+    frame = _frame([("A", 0.95, 756, 100, 768, 109), ("B", 0.60, 756, 100, 783, 109)])
+    merged = merge_detections(frame)
+    assert len(merged) == 1 and _bounds(merged) == [(756.0, 100.0, 783.0, 109.0)]
+
+
+def test_dredge_at_a_four_tile_corner_is_found_once() -> None:
+    frame = _frame(
+        [(tile, s, 700 + d, 100 + d, 722 + d, 108 + d)
+         for tile, s, d in (("A", 0.8, 0.0), ("B", 0.9, 0.6), ("C", 0.7, -0.5), ("D", 0.6, 0.3))]
+    )  # fmt: skip
+    merged = merge_detections(frame)
+    assert len(merged) == 1 and merged["score"].tolist() == [0.9]
+
+
+@pytest.mark.parametrize("gap_m", [10.0, 15.0, 20.0])
+def test_side_by_side_dredges_seen_by_both_tiles_stay_two(gap_m: float) -> None:
+    # Two 24 × 8 m dredges along the flow (east-west), centres gap_m apart north-south, both
+    # in the overlap of tiles A and B, found by both with a pixel of jitter.
+    south = (700, 100, 724, 108)
+    north = (700, 100 + gap_m, 724, 108 + gap_m)
+    boxes = []
+    for tile, jitter, score in (("A", 0.0, 0.8), ("B", 1.0, 0.7)):
+        for a, b, c, d in (south, north):
+            boxes.append((tile, score, a + jitter, b - jitter / 2, c + jitter, d - jitter / 2))
+    merged = merge_detections(_frame(boxes))
+    assert len(merged) == 2
+    centres = sorted(round(g.centroid.y - Y0) for g in merged.geometry)
+    assert centres[1] - centres[0] == pytest.approx(gap_m, abs=1)
+
+
+def test_side_by_side_dredges_at_45_degrees_in_one_tile_stay_two() -> None:
+    # Axis-aligned boxes of two 30 × 12 m dredges heading north-east, 10 m apart across the
+    # flow, overlap by most of their area; they come from one tile, so they are two.
+    frame = _frame([("A", 0.9, 700, 100, 729.7, 129.7), ("A", 0.85, 692.9, 107.1, 722.6, 136.8)])
+    assert len(merge_detections(frame)) == 2
+
+
+def test_side_by_side_one_seen_by_both_tiles_one_by_one_tile() -> None:
+    # Tile A finds both; tile B finds only the southern one. B's box joins its own dredge.
+    frame = _frame(
+        [
+            ("A", 0.8, 700, 100, 724, 108),
+            ("A", 0.8, 700, 112, 724, 120),
+            ("B", 0.9, 700.5, 103, 724.5, 111),  # southern dredge, seen 3 m off
+        ]
+    )
+    merged = merge_detections(frame)
+    assert len(merged) == 2
+    assert _bounds(merged) == [(700.0, 100.0, 724.5, 111.0), (700.0, 112.0, 724.0, 120.0)]
+
+
+def test_neighbours_each_seen_by_a_different_tile_stay_two() -> None:
+    frame = _frame([("A", 0.8, 700, 100, 724, 108), ("B", 0.8, 700, 112, 724, 120)])
+    assert len(merge_detections(frame)) == 2
+
+
+def test_distance_gate_in_metres_in_any_crs() -> None:
+    # Big boxes (a barge and a raft?) 30 m apart with IoS 0.7: beyond the 20 m gate.
+    boxes = [("A", 0.8, 700, 100, 800, 200), ("B", 0.7, 730, 100, 830, 200)]
+    assert len(merge_detections(_frame(boxes))) == 2
+    assert len(merge_detections(_frame(boxes), distance_m=40)) == 1
+    to_wgs84 = _frame(boxes).to_crs("EPSG:4326")
+    assert len(merge_detections(to_wgs84)) == 2
+    assert len(merge_detections(to_wgs84, distance_m=40)) == 1
+    mercator = _frame(boxes).to_crs("EPSG:3857")
+    assert len(merge_detections(mercator)) == 2
+
+
+def test_scenes_are_merged_separately() -> None:
+    box = ("A", 0.8, 700, 100, 724, 108)
+    frame = gpd.GeoDataFrame(
+        pd.concat([_frame([box], scene="day1.tif"), _frame([("B", *box[1:])], scene="day2.tif")]),
+        crs="EPSG:32718",
+    )
+    assert sorted(merge_detections(frame)["scene"]) == ["day1.tif", "day2.tif"]
+
+
+def test_empty_and_invalid_frames() -> None:
+    assert merge_detections(_frame([])).empty
+    with pytest.raises(ValueError, match="lack column"):
+        merge_detections(_frame([]).drop(columns="tile"))
+    with pytest.raises(ValueError, match="no CRS"):
+        merge_detections(_frame([]).set_crs(None, allow_override=True))
+
+
+def test_intersection_over_smaller() -> None:
+    a = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [0, 0, 10, 10]], dtype=float)
+    b = np.array([[5, 0, 7, 10], [5, 5, 15, 15], [20, 20, 30, 30]], dtype=float)
+    assert intersection_over_smaller(a, b).tolist() == [1.0, 0.25, 0.0]
+
+
+def test_geographic_frame_keeps_its_crs() -> None:
+    lonlat = Transformer.from_crs("EPSG:32718", "EPSG:4326", always_xy=True)
+    frame = _frame([("A", 0.8, 700, 100, 724, 108)]).to_crs("EPSG:4326")
+    merged = merge_detections(frame)
+    assert merged.crs.to_epsg() == 4326
+    lon, lat = lonlat.transform(X0 + 712, Y0 + 104)
+    assert merged.geometry.iloc[0].centroid.distance(shapely.Point(lon, lat)) < 1e-6

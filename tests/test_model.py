@@ -1,0 +1,194 @@
+"""Model loading and the two backends, on an untrained YOLO11n saved by the test."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from detector import model as model_module
+from detector.card import card_path_for, load_card
+from detector.errors import DredgeError, InputError
+from detector.model import export_onnx, load_model, nms, postprocess
+from tests.model_fixtures import write_card, write_untrained_model
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_untrained_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DREDGE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _tiles(n: int = 3, size: int = 256, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, 3, size, size), dtype=np.float32)
+
+
+def _one_line(exc: pytest.ExceptionInfo[BaseException]) -> str:
+    message = str(exc.value)
+    assert "\n" not in message
+    return message
+
+
+def test_torch_and_onnx_give_the_same_boxes(weights: Path) -> None:
+    on_torch = load_model(weights, backend="torch")
+    on_onnx = load_model(weights, backend="onnx")
+    assert (on_torch.backend, on_onnx.backend) == ("torch", "onnxruntime")
+    batch = _tiles()
+    a, b = on_torch.predict(batch), on_onnx.predict(batch)
+    assert len(a) == len(b) == 3
+    for boxes_t, boxes_o in zip(a, b, strict=True):
+        assert len(boxes_t) > 10  # the test model does report boxes
+        assert boxes_t.shape == boxes_o.shape and boxes_t.shape[1] == 6
+        np.testing.assert_allclose(boxes_t[:, :4], boxes_o[:, :4], atol=0.05)
+        np.testing.assert_allclose(boxes_t[:, 4], boxes_o[:, 4], atol=1e-4)
+        np.testing.assert_array_equal(boxes_t[:, 5], boxes_o[:, 5])
+        assert boxes_t[:, 4].min() >= 0.25
+        assert (boxes_t[:, [0, 1]] >= 0).all() and (boxes_t[:, [2, 3]] <= 256).all()
+
+
+def test_auto_backend_on_cpu_exports_onnx_once_into_the_cache(weights: Path, cache: Path) -> None:
+    detector = load_model(weights)
+    assert detector.backend == "onnxruntime"
+    exported = detector.source
+    assert exported.parent == cache / "onnx" and exported.suffix == ".onnx"
+    stamp = exported.stat().st_mtime_ns
+    assert load_model(weights).source == exported
+    assert exported.stat().st_mtime_ns == stamp  # reused, not exported again
+
+
+def test_onnx_beside_the_weights_is_used(weights: Path, tmp_path: Path, cache: Path) -> None:
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    pt = folder / weights.name
+    pt.write_bytes(weights.read_bytes())
+    card_path_for(pt).write_text(card_path_for(weights).read_text())
+    onnx = export_onnx(pt, pt.with_suffix(".onnx"))
+    assert load_model(pt).source == onnx
+    assert load_model(onnx).source == onnx  # the .onnx alone, with the same card
+    assert load_model(onnx, backend="torch").source == pt
+    assert not (cache / "onnx").exists()
+
+
+def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
+    boxes = load_model(weights, backend="torch").predict(_tiles(2, size=250))
+    assert all(len(b) and (b[:, [2, 3]] <= 250).all() for b in boxes)
+    assert load_model(weights, backend="torch").predict(_tiles(0)) == []
+
+
+def test_tiles_are_resized_to_the_training_image_size(weights: Path, tmp_path: Path) -> None:
+    pt = tmp_path / "big.pt"
+    pt.write_bytes(weights.read_bytes())
+    card = replace(load_card(weights), training={"imgsz": 320})
+    card.save(card_path_for(pt))
+    detector = load_model(pt, backend="torch")
+    seen: list[tuple[int, ...]] = []
+    forward = detector.forward
+    detector.forward = lambda batch: seen.append(batch.shape) or forward(batch)  # type: ignore[method-assign]
+    boxes = detector.predict(_tiles(2))
+    assert seen == [(2, 3, 320, 320)]
+    assert all(len(b) and (b[:, :4] <= 256).all() for b in boxes)
+
+
+def test_wrong_batch_shape(weights: Path) -> None:
+    with pytest.raises(ValueError, match=r"batch must be \(n, 3, h, w\)"):
+        load_model(weights, backend="torch").predict(np.zeros((2, 4, 64, 64), np.float32))
+
+
+def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.pt"
+    fake.write_text("these are not weights\n")
+    write_card(fake)
+    for backend in ("torch", "auto"):
+        with pytest.raises(InputError) as caught:
+            load_model(fake, backend=backend)
+        assert _one_line(caught).startswith(f"{fake}: is not a model")
+
+
+def test_random_bytes_onnx_is_not_a_model(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.onnx"
+    fake.write_bytes(os.urandom(2048))
+    write_card(fake)
+    with pytest.raises(InputError) as caught:
+        load_model(fake)
+    assert _one_line(caught).startswith(f"{fake}: is not an ONNX model")
+
+
+class _RunsCode:
+    """Unpickling this creates the file ``pwned`` in the cache folder."""
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(Path(os.environ["DREDGE_CACHE_DIR"]) / "pwned"), "w"))
+
+
+def test_pickle_that_runs_code_is_refused_not_run(tmp_path: Path, cache: Path) -> None:
+    evil = tmp_path / "evil.pt"
+    cache.mkdir(parents=True)
+    torch.save({"model": _RunsCode()}, evil, pickle_protocol=pickle.DEFAULT_PROTOCOL)
+    write_card(evil)
+    with pytest.raises(InputError) as caught:
+        load_model(evil, backend="torch")
+    assert "is not a model" in _one_line(caught)
+    assert not (cache / "pwned").exists()
+    torch.load(evil, weights_only=False)  # what a plain pickle load would have done
+    assert (cache / "pwned").exists()
+
+
+def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
+    classes = write_untrained_model(tmp_path, name="c", card_classes=("dredge",))
+    with pytest.raises(InputError) as caught:
+        load_model(classes, backend="torch")
+    assert "predicts classes ['dredge', 'boat']; its card c.card.json says ['dredge']" in (
+        _one_line(caught)
+    )
+    bands = write_untrained_model(
+        tmp_path, name="b", card_bands=("blue", "green", "red", "nir"), seed=1
+    )
+    for backend in ("torch", "onnx"):
+        with pytest.raises(InputError) as caught:
+            load_model(bands, backend=backend)
+        assert "takes 3 input bands; its card names 4" in _one_line(caught)
+
+
+def test_bad_backend_device_and_missing_bundle(
+    weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(DredgeError, match="unknown backend 'tensorrt'"):
+        load_model(weights, backend="tensorrt")
+    with pytest.raises(DredgeError, match="unknown device 'tpu'"):
+        load_model(weights, device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DredgeError, match="torch sees no CUDA GPU here"):
+            load_model(weights, device="cuda")
+    monkeypatch.setattr(model_module, "DEFAULT_WEIGHTS", tmp_path / "none.pt")
+    with pytest.raises(DredgeError, match=r"no bundled model at .*none\.pt"):
+        load_model()
+
+
+def test_nms_keeps_neighbours_and_drops_duplicates() -> None:
+    boxes = np.array(
+        [[0, 0, 10, 4], [0.5, 0, 10.5, 4], [0, 5, 10, 9], [20, 20, 30, 24]], dtype=np.float32
+    )
+    scores = np.array([0.8, 0.9, 0.7, 0.3], dtype=np.float32)
+    assert nms(boxes, scores, 0.7, 300).tolist() == [1, 2, 3]
+    assert nms(boxes, scores, 0.7, 2).tolist() == [1, 2]
+
+
+def test_postprocess_turns_centres_into_corners() -> None:
+    raw = np.zeros((1, 6, 3), dtype=np.float32)
+    raw[0, :4, 0] = [50, 60, 20, 10]  # centre x, y, width, height
+    raw[0, 5, 0] = 0.9  # class 1
+    raw[0, :4, 1] = [250, 10, 20, 10]  # reaches past the right edge: clipped
+    raw[0, 4, 1] = 0.5
+    raw[0, 4, 2] = 0.1  # below conf
+    (boxes,) = postprocess(raw, conf=0.25, width=256, height=256)
+    np.testing.assert_allclose(boxes, [[40, 55, 60, 65, 0.9, 1], [240, 5, 256, 15, 0.5, 0]])
