@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv test lint typecheck pytest demo bench clean-venv
+.PHONY: venv test lint typecheck pytest demo bench model clean-venv
 
 venv: $(STAMP)
 
@@ -39,6 +39,11 @@ demo: $(STAMP)
 	@echo "Truth counts (demo-output/world/truth/counts.csv):"
 	@cat demo-output/world/truth/counts.csv
 	@echo "Quicklooks: demo-output/world/quicklooks/"
+
+# Train the default model on synthetic worlds (seeds 101+) and install it in detector/weights/.
+# On CPU this takes hours for a useful model; use a GPU (--device cuda) where there is one.
+model: $(STAMP)
+	$(BIN)/dredge train --recipe default --out runs/default --install --overwrite
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

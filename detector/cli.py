@@ -446,6 +446,72 @@ def counts(
         typer.echo(line)
 
 
+@app.command()
+def train(
+    out: Annotated[
+        Path,
+        typer.Option(help="Run folder: worlds/, dataset/, yolo/ (ultralytics), weights and card."),
+    ],
+    recipe: Annotated[
+        str, typer.Option(help="Training recipe; 'default' reproduces the bundled model.")
+    ] = "default",
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: the recipe's).")] = None,
+    imgsz: Annotated[
+        int | None, typer.Option(help="Training image size, px (default: the recipe's).")
+    ] = None,
+    worlds: Annotated[
+        int | None,
+        typer.Option(help="Synthetic training worlds to generate, seeds 101… (default: recipe's)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the split, sampling and training.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, or cuda when a GPU is visible.")] = "cpu",
+    install: Annotated[
+        bool, typer.Option(help="Copy the weights and card into the package's bundled model.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="With --install: replace the bundled model.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Train a dredge detector from synthetic worlds and write its weights and model card.
+
+    Generates the recipe's training worlds (reserved seeds 101–199), tiles them with the same
+    tiler as `dredge detect`, trains YOLO11n from scratch, validates on held-out rivers and
+    writes OUT/dredge-yolo11n.pt with OUT/dredge-yolo11n.card.json. Retraining on analysts'
+    labels comes with issue 5.
+    """
+    import detector
+    from training.train import RECIPES, check_install_target, train_default
+    from training.train import install as install_model
+
+    if recipe not in RECIPES:
+        raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
+    bundled = Path(detector.__file__).parent / "weights"
+    try:
+        if install:
+            check_install_target(bundled, overwrite=overwrite)  # before, not after, the hours
+        result = train_default(
+            out,
+            epochs=epochs,
+            imgsz=imgsz,
+            device=device,
+            worlds=worlds,
+            seed=seed,
+            progress=progress,
+        )
+        typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
+        val = result.metrics["val"]
+        typer.echo(
+            "val (dredge): "
+            + ", ".join(f"{key} {val[key]:.3f}" for key in ("precision", "recall", "f1", "mAP50"))
+        )
+        if install:
+            for path in install_model(out, bundled, overwrite=overwrite):
+                typer.echo(f"installed {path}")
+    except DredgeError as exc:
+        raise fail(str(exc)) from None
+
+
 def main() -> None:
     """Entry point of the ``dredge`` script."""
     app()

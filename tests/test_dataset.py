@@ -1,0 +1,192 @@
+"""YOLO datasets from synthetic worlds: split by river and world, labels on the truth boxes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from affine import Affine
+
+from detector.errors import DredgeError, InputError
+from detector.inputspec import InputSpec
+from training.dataset import (
+    CLASSES,
+    MIN_BOX_PX,
+    DatasetSummary,
+    build_yolo_dataset,
+    is_ambiguous,
+    labels_for_tile,
+    split_groups,
+)
+from training.synth.world import WorldConfig, write_world
+
+SPEC = InputSpec(("red", "green", "blue"), gsd_m=3.0, tile_px=256, overlap_px=32, scale="display")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dataset") / "w13"
+    write_world(WorldConfig(seed=13, rivers=("Nanay", "Cenepa"), years=(2024, 2024)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def dataset(world: Path, tmp_path_factory: pytest.TempPathFactory) -> DatasetSummary:
+    out = tmp_path_factory.mktemp("yolo") / "ds"
+    return build_yolo_dataset([world], out, SPEC, val_fraction=0.5, negatives=1.0, progress=False)
+
+
+def tiles_table(summary: DatasetSummary) -> pd.DataFrame:
+    return pd.read_csv(summary.root / "tiles.csv")
+
+
+def label_path(summary: DatasetSummary, chip: str) -> Path:
+    """labels/<split>/<name>.txt of images/<split>/<name>.png."""
+    return (summary.root / chip.replace("images/", "labels/", 1)).with_suffix(".txt")
+
+
+def read_labels(path: Path) -> list[tuple[int, float, float, float, float]]:
+    rows = []
+    for line in path.read_text().splitlines():
+        cls, *values = line.split()
+        cx, cy, w, h = (float(v) * SPEC.tile_px for v in values)
+        rows.append((int(cls), cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    return rows
+
+
+def test_no_scene_and_no_river_in_both_splits(dataset: DatasetSummary) -> None:
+    tiles = tiles_table(dataset)
+    by_split = {
+        split: set(tiles.loc[tiles["split"] == split, "scene"]) for split in ("train", "val")
+    }
+    assert by_split["train"] and by_split["val"]
+    assert not by_split["train"] & by_split["val"]
+    rivers = {split: set(tiles.loc[tiles["split"] == split, "river"]) for split in ("train", "val")}
+    assert not rivers["train"] & rivers["val"]
+    train, val = dataset.splits["train"], dataset.splits["val"]
+    assert not set(train.scenes) & set(val.scenes)
+    assert not set(train.groups) & set(val.groups)
+
+
+def test_labels_fall_on_the_truth_boxes_within_one_pixel(
+    dataset: DatasetSummary, world: Path
+) -> None:
+    """Labels (tile pixels + window offset) against the truth's own scene-pixel boxes."""
+    checked = found = 0
+    for tile in tiles_table(dataset).itertuples():
+        col_off, row_off, size = (int(v) for v in tile.window.split(","))
+        stem = tile.scene.split("_3B_")[0]
+        truth = pd.read_csv(world / "truth" / "boxes" / f"{stem}.csv")
+        truth = truth[truth["class_name"] == "dredge"]
+        labels = read_labels(label_path(dataset, tile.chip))
+        dredges = [box for cls, *box in labels if cls == 0]
+        for x0, y0, x1, y1 in dredges:
+            if min(x0, y0) <= 0.01 or max(x1, y1) >= size - 0.01:
+                continue  # clipped at the tile's edge: tested on its own below
+            scene_box = np.array([x0 + col_off, y0 + row_off, x1 + col_off, y1 + row_off])
+            errors = np.abs(
+                truth[["col_min", "row_min", "col_max", "row_max"]].to_numpy() - scene_box
+            )
+            assert errors.max(axis=1).min() <= 1.0, (tile.chip, scene_box)
+            checked += 1
+        # and the other way round: every visible dredge well inside the tile is labelled
+        visible = truth[truth["visible"]]
+        inside = visible[
+            (visible["col_min"] >= col_off + 2)
+            & (visible["row_min"] >= row_off + 2)
+            & (visible["col_max"] <= col_off + size - 2)
+            & (visible["row_max"] <= row_off + size - 2)
+        ]
+        found += len(inside)
+        assert len(dredges) >= len(inside), tile.chip
+    assert checked >= 5 and found >= 5
+
+
+def test_a_box_cut_by_the_tile_edge_is_clipped_or_left_out() -> None:
+    transform = Affine(3.0, 0.0, 1000.0, 0.0, -3.0, 2000.0)  # 64 px tile: x 1000–1192
+    boxes = pd.DataFrame(
+        [
+            # 70 % inside across the right edge (x 1180–1197.14): kept, clipped to col 64
+            ("a", "dredge", True, 1180.0, 1900.0, 1180.0 + 12 / 0.7, 1909.0),
+            # 30 % inside across the left edge: left out
+            ("b", "dredge", True, 1000.0 - 8.4, 1850.0, 1000.0 + 3.6, 1859.0),
+            # 1.5 px wide boat, inside: widened about its centre to MIN_BOX_PX
+            ("c", "boat", True, 1090.5, 1900.0, 1095.0, 1912.0),
+            # under cloud: no label, reported as hidden
+            ("d", "dredge", False, 1030.0, 1950.0, 1045.0, 1959.0),
+            # outside the tile
+            ("e", "dredge", True, 3000.0, 1900.0, 3015.0, 1909.0),
+        ],
+        columns=["object_id", "class_name", "visible", "x_min", "y_min", "x_max", "y_max"],
+    )
+    labels, hidden = labels_for_tile(boxes, transform, 64)
+    assert len(labels) == 2
+    kept, boat = labels
+    assert kept.cls == CLASSES.index("dredge")
+    assert kept.x0 == pytest.approx(60.0) and kept.x1 == pytest.approx(64.0)
+    assert kept.y0 == pytest.approx((2000 - 1909) / 3) and kept.y1 == pytest.approx(100 / 3)
+    assert boat.cls == CLASSES.index("boat")
+    assert boat.x1 - boat.x0 == pytest.approx(MIN_BOX_PX)
+    assert (boat.x0 + boat.x1) / 2 == pytest.approx((1092.75 - 1000) / 3)
+    assert boat.y1 - boat.y0 == pytest.approx(4.0)
+    assert hidden == [pytest.approx((10.0, 41 / 3, 15.0, 50 / 3))]
+    clear = np.ones((64, 64), dtype=bool)
+    assert is_ambiguous(clear, hidden)
+    assert not is_ambiguous(~clear, hidden)
+    assert labels[0].yolo_line(64).startswith("0 0.968750 ")
+
+
+def test_negatives_are_kept(dataset: DatasetSummary, world: Path, tmp_path: Path) -> None:
+    train, val = dataset.splits["train"], dataset.splits["val"]
+    assert train.negative_tiles == min(train.negatives_available, train.positive_tiles) > 0
+    assert val.negative_tiles == val.negatives_available > 0
+    tiles = tiles_table(dataset)
+    empty = tiles[(tiles["dredges"] == 0) & (tiles["boats"] == 0)]
+    assert len(empty) == train.negative_tiles + val.negative_tiles
+    for chip in empty["chip"].head(3):
+        assert (dataset.root / chip).stat().st_size > 0
+        assert label_path(dataset, chip).read_text() == ""
+    none = build_yolo_dataset(
+        [world], tmp_path / "ds", SPEC, val_fraction=0.5, negatives=0.0, progress=False
+    )
+    assert none.splits["train"].negative_tiles == 0
+    assert none.splits["val"].negative_tiles == val.negative_tiles  # val keeps every tile
+    assert none.splits["train"].positive_tiles == train.positive_tiles
+
+
+def test_data_yaml_is_readable_and_matches_the_class_list(dataset: DatasetSummary) -> None:
+    data = yaml.safe_load(dataset.data_yaml.read_text())
+    classes = yaml.safe_load((REPO / "datasets" / "classes.yaml").read_text())["names"]
+    assert data["names"] == classes == dict(enumerate(CLASSES))
+    root = Path(data["path"])
+    assert root.is_absolute() and root == dataset.root
+    for split in ("train", "val"):
+        images = sorted((root / data[split]).glob("*.png"))
+        assert len(images) == dataset.splits[split].tiles
+        labels = sorted((root / "labels" / split).glob("*.txt"))
+        assert [p.stem for p in labels] == [p.stem for p in images]
+    with (dataset.root / "tiles.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    instances = sum(int(r["dredges"]) for r in rows if r["split"] == "train")
+    assert instances == dataset.splits["train"].instances["dredge"] > 0
+
+
+def test_split_groups_puts_every_river_in_val_and_is_seeded() -> None:
+    groups = [(f"w{w}", river) for w in range(4) for river in ("A", "B", "C")]
+    split = split_groups(groups, 0.25, seed=0)
+    val = [g for g, s in split.items() if s == "val"]
+    assert len(val) == 3 and {river for _, river in val} == {"A", "B", "C"}
+    assert split == split_groups(list(reversed(groups)), 0.25, seed=0)
+    assert split != split_groups(groups, 0.25, seed=1)
+    with pytest.raises(DredgeError, match="at least two"):
+        split_groups([("w0", "A")], 0.25, seed=0)
+
+
+def test_a_folder_that_is_not_a_world_gets_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope: has no world\.json — give a folder written by"):
+        build_yolo_dataset([tmp_path / "nope"], tmp_path / "out", SPEC, progress=False)

@@ -1,0 +1,173 @@
+"""Training: a one-epoch run on a tiny world writes weights and a complete card, offline."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+from detector.errors import DredgeError
+from detector.inputspec import InputSpec
+from detector.offline import import_ultralytics
+from training.augment import HazeVeil, satellite_augmentations
+from training.synth.world import WorldConfig, write_world
+from training.train import (
+    CARD_NAME,
+    RECIPES,
+    WEIGHTS_NAME,
+    Recipe,
+    TrainResult,
+    install,
+    sha256_of,
+    train_on_worlds,
+)
+
+CARD_KEYS = {"format", "name", "weights", "sha256", "classes", "input", "training", "metrics"}
+TRAINING_KEYS = {
+    "recipe", "data", "seed", "epochs", "imgsz", "tiles", "instances", "device", "ultralytics",
+    "torch", "duration_s", "command",
+}  # fmt: skip
+METRIC_KEYS = {"precision", "recall", "mAP50", "mAP50-95"}
+SPEC = InputSpec(("red", "green", "blue"), gsd_m=12.0, tile_px=64, overlap_px=8, scale="display")
+
+
+class NetworkBlocked(AssertionError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Fail any attempt to open a network connection or resolve a host name."""
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
+        raise NetworkBlocked(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert not attempts, f"tried the network: {attempts}"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("train") / "seed-199"
+    write_world(WorldConfig(seed=199, rivers=("Nanay", "Cenepa"), years=(2024, 2024)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(world: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    recipe = Recipe(
+        name="test",
+        world_seeds=(199,),
+        world_size="small",
+        spec=SPEC,
+        epochs=1,
+        imgsz=64,
+        batch=8,
+        negatives=0.0,
+        val_fraction=0.5,
+    )
+    out = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as patch:
+        attempts: list[object] = []
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            attempts.append(args)
+            raise NetworkBlocked(f"network access attempted: {args!r}")
+
+        for owner, name in (
+            (socket.socket, "connect"),
+            (socket.socket, "connect_ex"),
+            (socket, "create_connection"),
+            (socket, "getaddrinfo"),
+        ):
+            patch.setattr(owner, name, refuse)
+        result = train_on_worlds([world], out, recipe, progress=False, command="pytest")
+    assert not attempts, f"training tried the network: {attempts}"
+    return result
+
+
+def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
+    assert run.weights.name == WEIGHTS_NAME and run.card.name == CARD_NAME
+    card = json.loads(run.card.read_text())
+    assert CARD_KEYS <= set(card)
+    assert card["format"] == 1 and card["name"] == "dredge-yolo11n-synth"
+    assert card["weights"] == WEIGHTS_NAME
+    assert card["sha256"] == sha256_of(run.weights)
+    assert card["classes"] == ["dredge", "boat"]
+    assert card["input"] == {
+        "bands": ["red", "green", "blue"], "gsd_m": 12.0, "tile_px": 64, "overlap_px": 8,
+        "scale": "display",
+    }  # fmt: skip
+    training = card["training"]
+    assert TRAINING_KEYS <= set(training)
+    assert training["data"] == "synthetic world seeds [199] sizes ['small']"
+    assert training["epochs"] == 1 and training["imgsz"] == 64 and training["device"] == "cpu"
+    assert training["tiles"]["train"] > 0 and training["tiles"]["val"] > 0
+    assert set(training["instances"]) == {"dredge", "boat"}
+    assert training["instances"]["dredge"] > 0
+    assert training["command"] == "pytest" and training["duration_s"] > 0
+    val = card["metrics"]["val"]
+    assert METRIC_KEYS <= set(val)
+    assert all(0.0 <= val[key] <= 1.0 for key in METRIC_KEYS)
+    assert 1_000_000 < run.weights.stat().st_size < 20_000_000
+
+
+def test_the_weights_load_and_predict_offline(run: TrainResult, no_network: list[object]) -> None:
+    ultralytics = import_ultralytics()
+    model = ultralytics.YOLO(str(run.weights))
+    assert model.names == {0: "dredge", 1: "boat"}
+    result = model.predict(np.zeros((64, 64, 3), np.uint8), imgsz=64, device="cpu", verbose=False)
+    assert len(result) == 1
+
+
+def test_install_refuses_to_overwrite_without_being_told(run: TrainResult, tmp_path: Path) -> None:
+    target = tmp_path / "weights"
+    copied = install(run.weights.parent, target)
+    assert sorted(p.name for p in copied) == sorted([WEIGHTS_NAME, CARD_NAME])
+    assert sha256_of(target / WEIGHTS_NAME) == sha256_of(run.weights)
+    with pytest.raises(DredgeError, match="pass --overwrite"):
+        install(run.weights.parent, target)
+    install(run.weights.parent, target, overwrite=True)
+    with pytest.raises(DredgeError, match="the training did not finish"):
+        install(tmp_path / "empty", target, overwrite=True)
+
+
+def test_cli_refuses_an_unknown_recipe() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", "--out", "unused", "--recipe", "huge"])
+    assert result.exit_code == 2 and "unknown recipe 'huge'; known: default" in result.output
+    assert not Path("unused").exists()
+
+
+def test_recipe_seeds_stay_in_the_reserved_range() -> None:
+    assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
+    with pytest.raises(DredgeError, match="1–20 are for tests"):
+        Recipe("x", (1,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0, val_fraction=0.5)
+
+
+def test_augmentations_survive_ultralytics_serialisation() -> None:
+    import albumentations as A
+
+    import_ultralytics()
+    from ultralytics.data.augment import Albumentations
+
+    stored = [A.to_dict(t) for t in satellite_augmentations()]
+    wrapper = Albumentations(p=1.0, transforms=stored)
+    assert wrapper.transform is not None and wrapper.contains_spatial
+    assert any(isinstance(t, HazeVeil) for t in wrapper.transform.transforms)
+    veil = HazeVeil(alpha_range=(0.3, 0.3), brightness_range=(0.9, 0.9), p=1.0)
+    dark = np.zeros((32, 32, 3), np.uint8)
+    hazy = veil(image=dark)["image"]
+    assert hazy.dtype == np.uint8 and 30 < hazy.mean() < 70  # 0.15–0.3 of 0.9 × 255

@@ -1,0 +1,525 @@
+"""Training recipes: from synthetic worlds to the bundled weights and their model card.
+
+``dredge train --recipe default`` (and ``make model``) runs :func:`train_default`:
+
+1. generate the training worlds with :func:`training.synth.world.write_world` (reused when a
+   folder already holds the same world);
+2. build a YOLO dataset with :func:`training.dataset.build_yolo_dataset` (the project's own
+   tiler, split by world and river);
+3. train ``yolo11n.yaml`` from scratch with ultralytics (offline, seeded, deterministic) and the
+   satellite augmentation of :mod:`training.augment`;
+4. validate the best weights on the val split and write ``dredge-yolo11n.pt`` with its card
+   ``dredge-yolo11n.card.json`` (the format the detector's model loader reads).
+
+**Reserved world seeds.** Training worlds use seeds :data:`TRAINING_SEEDS` (101–199) only.
+Seeds 1–20 belong to the tests, benchmarks and the demo, and must never be trained on, so that
+every evaluation there runs on worlds the model has not seen; seeds from 200 on are free for
+held-out evaluation.
+
+Trains on a GPU (``device="cuda"``) when asked; the bundled model was trained on CPU, at a size
+that fits in about half an hour on two cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from detector.errors import DredgeError
+from detector.inputspec import InputSpec
+from detector.offline import import_ultralytics
+from training.augment import satellite_augmentations, ultralytics_overrides
+from training.dataset import CLASSES, DatasetSummary, build_yolo_dataset
+
+TRAINING_SEEDS = range(101, 200)  # reserved for training worlds; 1–20: tests, benchmarks, demo
+MODEL_NAME = "dredge-yolo11n"
+WEIGHTS_NAME = f"{MODEL_NAME}.pt"
+CARD_NAME = f"{MODEL_NAME}.card.json"
+CARD_FORMAT = 1
+ARCHITECTURE = "yolo11n.yaml"
+DEVICES = ("cpu", "cuda")
+BOX_PRIOR_DECAY = 1.0  # see small_box_prior
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides a trained model, so that a name reproduces it."""
+
+    name: str
+    world_seeds: tuple[int, ...]
+    world_size: str
+    spec: InputSpec  # what the detector reads (the card's ``input``)
+    epochs: int
+    imgsz: int
+    batch: int
+    negatives: float  # empty tiles per positive tile in train
+    val_fraction: float
+    seed: int = 0
+    train_tile_px: int | None = None  # training chips, when smaller than the detector's tiles
+    train_overlap_px: int = 16
+    lr0: float = 0.002  # AdamW
+
+    @property
+    def train_spec(self) -> InputSpec:
+        """The spec of the training chips: the detector's, cut to ``train_tile_px``.
+
+        A dredge is a few pixels wide and its context a few tens, so chips smaller than the
+        detector's tiles teach the same thing at a fraction of the cost per image; the network
+        is convolutional and runs on the full tiles unchanged (same GSD and scaling).
+        """
+        if self.train_tile_px is None:
+            return self.spec
+        return replace(self.spec, tile_px=self.train_tile_px, overlap_px=self.train_overlap_px)
+
+    def __post_init__(self) -> None:
+        outside = [s for s in self.world_seeds if s not in TRAINING_SEEDS]
+        if outside or not self.world_seeds:
+            raise DredgeError(
+                f"training world seeds must be in {TRAINING_SEEDS.start}–{TRAINING_SEEDS.stop - 1}"
+                f" (1–20 are for tests, benchmarks and the demo), got {list(self.world_seeds)}"
+            )
+        if self.epochs < 1 or self.imgsz < 32 or self.batch < 1:
+            raise DredgeError(
+                f"epochs, imgsz and batch must be ≥ 1, ≥ 32, ≥ 1; got {self.epochs}, "
+                f"{self.imgsz}, {self.batch}"
+            )
+
+
+DEFAULT_SPEC = InputSpec(
+    bands=("red", "green", "blue"), gsd_m=3.0, tile_px=256, overlap_px=32, scale="display"
+)
+RECIPES = {
+    "default": Recipe(
+        name="default",
+        world_seeds=(101, 102, 103, 104, 105, 106),
+        world_size="small",
+        spec=DEFAULT_SPEC,
+        epochs=30,
+        imgsz=128,
+        batch=16,
+        negatives=0.5,
+        val_fraction=0.25,
+        train_tile_px=128,
+    ),
+}
+
+
+@dataclass
+class TrainResult:
+    """Where a training run put its results, and what it measured."""
+
+    weights: Path
+    card: Path
+    metrics: dict[str, Any]
+    duration_s: float
+
+
+# --- worlds ----------------------------------------------------------------------------------
+
+
+def make_worlds(
+    seeds: Sequence[int], size: str, folder: Path, *, progress: bool = True
+) -> list[Path]:
+    """Generate one world per seed under ``folder`` (``seed-<n>``); reuse identical ones."""
+    from training.synth.world import WorldConfig, write_world
+
+    paths = []
+    for seed in seeds:
+        config = WorldConfig(seed=seed, size=size)
+        path = folder / f"seed-{seed}"
+        if not _same_world(path, config):
+            if progress:
+                print(f"generating training world seed {seed} ({size}) in {path}", flush=True)
+            write_world(config, path, overwrite=True, progress=progress)
+        paths.append(path)
+    return paths
+
+
+def _same_world(path: Path, config: Any) -> bool:
+    """True when ``path`` holds a complete world written from ``config``."""
+    manifest = path / "world.json"
+    if not manifest.exists() or not (path / "truth" / "scenes.csv").exists():
+        return False
+    written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
+    wanted = {
+        "seed": config.seed,
+        "rivers": list(config.rivers),
+        "years": list(config.years),
+        "size": config.size,
+        "gsd_m": config.gsd,
+        "style": config.style,
+    }
+    return bool(written == wanted)
+
+
+# --- recipes ---------------------------------------------------------------------------------
+
+
+def train_default(
+    out_dir: Path,
+    *,
+    epochs: int | None = None,
+    imgsz: int | None = None,
+    device: str = "cpu",
+    worlds: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> TrainResult:
+    """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
+
+    ``worlds`` takes the first that many of the recipe's world seeds (more: the next reserved
+    seeds). Writes ``out_dir/worlds``, ``out_dir/dataset``, ``out_dir/yolo`` (ultralytics'
+    run), ``out_dir/dredge-yolo11n.pt`` and ``out_dir/dredge-yolo11n.card.json``.
+    """
+    recipe = RECIPES["default"]
+    seeds = recipe.world_seeds
+    if worlds is not None:
+        if worlds < 1:
+            raise DredgeError(f"--worlds must be at least 1, got {worlds}")
+        seeds = tuple(TRAINING_SEEDS)[:worlds]
+    recipe = replace(
+        recipe,
+        world_seeds=seeds,
+        epochs=epochs or recipe.epochs,
+        imgsz=imgsz or recipe.imgsz,
+        seed=seed,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    world_paths = make_worlds(
+        recipe.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress
+    )
+    return train_on_worlds(
+        world_paths, out_dir, recipe, device=device, progress=progress, command=_command(recipe)
+    )
+
+
+def _command(recipe: Recipe) -> str:
+    default = RECIPES["default"]
+    parts = [f"dredge train --recipe {recipe.name}"]
+    if recipe.epochs != default.epochs:
+        parts.append(f"--epochs {recipe.epochs}")
+    if recipe.imgsz != default.imgsz:
+        parts.append(f"--imgsz {recipe.imgsz}")
+    if recipe.world_seeds != default.world_seeds:
+        parts.append(f"--worlds {len(recipe.world_seeds)}")
+    if recipe.seed != default.seed:
+        parts.append(f"--seed {recipe.seed}")
+    return " ".join(parts)
+
+
+def train_on_worlds(
+    worlds: Sequence[Path],
+    out_dir: Path,
+    recipe: Recipe,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    command: str = "",
+) -> TrainResult:
+    """Build the dataset from ``worlds``, train, validate, and write weights and card."""
+    check_device(device)
+    started = time.monotonic()
+    summary = build_yolo_dataset(
+        worlds,
+        out_dir / "dataset",
+        recipe.train_spec,
+        val_fraction=recipe.val_fraction,
+        seed=recipe.seed,
+        negatives=recipe.negatives,
+        overwrite=True,
+        progress=progress,
+    )
+    if progress:
+        print(summary.line(), flush=True)
+    if summary.splits["val"].tiles == 0 or summary.splits["train"].tiles == 0:
+        raise DredgeError("the dataset has an empty split; add worlds or rivers")
+    best = train_yolo(summary.data_yaml, out_dir / "yolo", recipe, device=device)
+    metrics = validate(best, summary.data_yaml, recipe, device=device)
+    weights = out_dir / WEIGHTS_NAME
+    shutil.copyfile(best, weights)
+    duration = time.monotonic() - started
+    card = write_card(
+        out_dir / CARD_NAME,
+        weights,
+        recipe,
+        summary,
+        metrics,
+        device=device,
+        duration_s=duration,
+        command=command or f"dredge train --recipe {recipe.name}",
+    )
+    return TrainResult(weights, card, metrics, duration)
+
+
+def check_device(device: str) -> None:
+    """Raise DredgeError for an unknown device, or CUDA on a machine without it."""
+    if device not in DEVICES and not device.startswith("cuda:"):
+        raise DredgeError(f"--device must be cpu or cuda (or cuda:N), got {device!r}")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise DredgeError("--device cuda: no CUDA GPU is visible here — use --device cpu")
+
+
+@contextmanager
+def no_font_download() -> Iterator[None]:
+    """Stop ultralytics' dataset check from probing GitHub for a plot font (its issue #7645).
+
+    ``check_det_dataset`` calls ``check_font`` even with plots off and ``YOLO_OFFLINE`` set;
+    the font is only needed for plots, which training here never draws.
+    """
+    import_ultralytics()
+    import ultralytics.data.utils as data_utils
+
+    original = data_utils.check_font
+    data_utils.check_font = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        data_utils.check_font = original
+
+
+def small_box_prior(model: Any, decay: float = BOX_PRIOR_DECAY) -> None:
+    """Start YOLO's box regression at boxes about one stride wide instead of fifteen.
+
+    Ultralytics initialises the distance bins of its box head uniformly, so an untrained
+    model predicts boxes ~15 strides (120 px at stride 8) wide. A dredge at 3 m is a 3–10 px
+    box; the complete-IoU that its label assigner ranks anchors by is then zero or negative
+    for every anchor, no anchor is assigned, and the box loss stays at exactly 0 from the first
+    epoch: the model only learns "background" (measured: ``benchmarks/results/gsd_choice.md``).
+    Biasing bin ``j`` by ``-decay × j`` makes the expected distance ~0.6 stride per side, so
+    the first predictions overlap small labels and training can start.
+    """
+    import torch
+
+    head = model.model[-1]
+    heads = [head.one2many["box_head"]]
+    if getattr(head, "one2one_cv2", None) is not None:
+        heads.append(head.one2one["box_head"])
+    for box_head in heads:
+        for branch in box_head:
+            bias = branch[-1].bias.data.view(4, head.reg_max)
+            bias[:] = -decay * torch.arange(head.reg_max, dtype=bias.dtype)
+
+
+@cache
+def _small_object_trainer() -> type:
+    """Ultralytics' detection trainer with :func:`small_box_prior` applied to the new model."""
+    import_ultralytics()
+    from ultralytics.models.yolo.detect import DetectionTrainer
+
+    class SmallObjectTrainer(DetectionTrainer):
+        def get_model(self, cfg: Any = None, weights: Any = None, verbose: bool = True) -> Any:
+            model = super().get_model(cfg=cfg, weights=weights, verbose=verbose)
+            if weights is None:  # from scratch only; trained weights keep their own
+                small_box_prior(model)
+            return model
+
+    return SmallObjectTrainer
+
+
+def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -> Path:
+    """Train ``yolo11n.yaml`` from scratch on ``data_yaml``; return the best weights' path."""
+    ultralytics = import_ultralytics()
+    model = ultralytics.YOLO(ARCHITECTURE)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    with no_font_download():
+        _fit(model, data_yaml, run_dir, recipe, device)
+    best = run_dir / "weights" / "best.pt"
+    if not best.exists():
+        raise DredgeError(f"training finished without {best}; see the log above")
+    return best
+
+
+def _fit(model: Any, data_yaml: Path, run_dir: Path, recipe: Recipe, device: str) -> None:
+    """Call ultralytics' trainer with the recipe's settings."""
+    model.train(
+        trainer=_small_object_trainer(),
+        data=str(data_yaml),
+        epochs=recipe.epochs,
+        imgsz=recipe.imgsz,
+        batch=recipe.batch,
+        nbs=recipe.batch,  # one optimizer step per batch: small CPU batches, few epochs
+        optimizer="AdamW",
+        lr0=recipe.lr0,
+        warmup_epochs=1.0,
+        device=device,
+        seed=recipe.seed,
+        deterministic=True,
+        workers=0 if device == "cpu" else 4,
+        amp=False,  # the AMP check downloads weights; fp32 on CPU anyway
+        plots=False,  # plots download a font
+        pretrained=False,
+        close_mosaic=max(1, recipe.epochs // 5),
+        project=str(run_dir.parent.resolve()),
+        name=run_dir.name,
+        exist_ok=True,
+        verbose=False,
+        augmentations=satellite_augmentations(),
+        **ultralytics_overrides(),
+    )
+
+
+def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> dict[str, Any]:
+    """Val-split metrics of ``weights``: per class, and the dredge class as ``val``."""
+    ultralytics = import_ultralytics()
+    model = ultralytics.YOLO(str(weights))
+    with no_font_download():
+        result = model.val(
+            data=str(data_yaml),
+            split="val",
+            imgsz=recipe.imgsz,
+            batch=recipe.batch,
+            device=device,
+            plots=False,
+            verbose=False,
+            workers=0,
+            project=str(weights.parent.parent.parent.resolve()),
+            name="val",
+            exist_ok=True,
+        )
+    per_class = {}
+    for position, index in enumerate(result.box.ap_class_index):
+        p, r, ap50, ap = (float(v) for v in result.box.class_result(position))
+        per_class[CLASSES[int(index)]] = _metric_dict(p, r, ap50, ap)
+    mp, mr, map50, map_ = (float(v) for v in result.box.mean_results())
+    empty = _metric_dict(0.0, 0.0, 0.0, 0.0)
+    return {
+        "val": per_class.get("dredge", empty),
+        "val_scope": "class dredge, val tiles (whole (world, river) groups held out)",
+        "val_classes": {name: per_class.get(name, empty) for name in CLASSES},
+        "val_mean": _metric_dict(mp, mr, map50, map_),
+    }
+
+
+def _metric_dict(p: float, r: float, ap50: float, ap: float) -> dict[str, float]:
+    f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f1, 4),
+        "mAP50": round(ap50, 4),
+        "mAP50-95": round(ap, 4),
+    }
+
+
+# --- card ------------------------------------------------------------------------------------
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_card(
+    path: Path,
+    weights: Path,
+    recipe: Recipe,
+    summary: DatasetSummary,
+    metrics: dict[str, Any],
+    *,
+    device: str,
+    duration_s: float,
+    command: str,
+) -> Path:
+    """Write the model card (JSON) beside the weights."""
+    import torch
+
+    ultralytics = import_ultralytics()
+    spec = recipe.spec
+    train, val = summary.splits["train"], summary.splits["val"]
+    card = {
+        "format": CARD_FORMAT,
+        "name": f"{MODEL_NAME}-synth",
+        "weights": weights.name,
+        "sha256": sha256_of(weights),
+        "classes": list(CLASSES),
+        "input": {
+            "bands": list(spec.bands),
+            "gsd_m": spec.gsd_m,
+            "tile_px": spec.tile_px,
+            "overlap_px": spec.overlap_px,
+            "scale": spec.scale,
+        },
+        "training": {
+            "recipe": recipe.name,
+            "data": describe_worlds(summary.worlds),
+            "seed": recipe.seed,
+            "epochs": recipe.epochs,
+            "imgsz": recipe.imgsz,
+            "train_tile_px": recipe.train_spec.tile_px,
+            "batch": recipe.batch,
+            "architecture": ARCHITECTURE,
+            "tiles": {"train": train.tiles, "val": val.tiles},
+            "instances": dict(train.instances),
+            "val_instances": dict(val.instances),
+            "negatives_per_positive": recipe.negatives,
+            "split": "by (world, river): no scene in both train and val",
+            "device": device,
+            "ultralytics": ultralytics.__version__,
+            "torch": torch.__version__.split("+")[0],
+            "duration_s": round(duration_s, 1),
+            "command": command,
+            "recipe_values": _recipe_json(recipe),
+        },
+        "metrics": metrics,
+    }
+    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def describe_worlds(worlds: Sequence[str | Path]) -> str:
+    """``synthetic world seeds [...] sizes [...]`` from the worlds' ``world.json``."""
+    seeds, sizes = [], []
+    for world in worlds:
+        config = json.loads((Path(world) / "world.json").read_text(encoding="utf-8"))["config"]
+        seeds.append(int(config["seed"]))
+        if config["size"] not in sizes:
+            sizes.append(str(config["size"]))
+    return f"synthetic world seeds {seeds} sizes {sizes}"
+
+
+def _recipe_json(recipe: Recipe) -> dict[str, Any]:
+    values = asdict(recipe)
+    values["spec"]["bands"] = list(recipe.spec.bands)
+    values["world_seeds"] = list(recipe.world_seeds)
+    return values
+
+
+def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
+    """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set."""
+    present = [
+        str(weights_dir / n) for n in (WEIGHTS_NAME, CARD_NAME) if (weights_dir / n).exists()
+    ]
+    if present and not overwrite:
+        raise DredgeError(
+            f"{', '.join(present)} already exist(s) — pass --overwrite to replace the bundled model"
+        )
+
+
+def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> list[Path]:
+    """Copy a run's weights and card into ``weights_dir`` (the package's bundled model)."""
+    sources = [run_dir / WEIGHTS_NAME, run_dir / CARD_NAME]
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
+    check_install_target(weights_dir, overwrite=overwrite)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    targets = [weights_dir / s.name for s in sources]
+    for source, target in zip(sources, targets, strict=True):
+        shutil.copyfile(source, target)
+    return targets
