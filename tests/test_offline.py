@@ -4,36 +4,12 @@ model from YAML makes no network connection."""
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Iterator
 
-import pytest
 from typer.testing import CliRunner
 
 import detector
 from detector.cli import app
 from detector.offline import cache_dir, import_ultralytics
-
-
-class NetworkBlocked(AssertionError):
-    pass
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Fail any attempt to open a network connection or resolve a host name."""
-    attempts: list[object] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(args)
-        raise NetworkBlocked(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
-    assert not attempts, f"tried the network: {attempts}"
 
 
 def test_environment_is_offline_after_importing_detector() -> None:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from detector.card import file_sha256
 from detector.cli import app
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.offline import import_ultralytics
+from tests.network import blocked_network
 from training.augment import HazeVeil, satellite_augmentations
 from training.synth.world import WorldConfig, write_world
 from training.train import (
@@ -24,7 +24,6 @@ from training.train import (
     Recipe,
     TrainResult,
     install,
-    sha256_of,
     train_on_worlds,
 )
 
@@ -35,27 +34,6 @@ TRAINING_KEYS = {
 }  # fmt: skip
 METRIC_KEYS = {"precision", "recall", "mAP50", "mAP50-95"}
 SPEC = InputSpec(("red", "green", "blue"), gsd_m=12.0, tile_px=64, overlap_px=8, scale="display")
-
-
-class NetworkBlocked(AssertionError):
-    pass
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Fail any attempt to open a network connection or resolve a host name."""
-    attempts: list[object] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(args)
-        raise NetworkBlocked(f"network access attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
-    assert not attempts, f"tried the network: {attempts}"
 
 
 @pytest.fixture(scope="module")
@@ -79,20 +57,7 @@ def run(world: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
         val_fraction=0.5,
     )
     out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as patch:
-        attempts: list[object] = []
-
-        def refuse(*args: object, **kwargs: object) -> None:
-            attempts.append(args)
-            raise NetworkBlocked(f"network access attempted: {args!r}")
-
-        for owner, name in (
-            (socket.socket, "connect"),
-            (socket.socket, "connect_ex"),
-            (socket, "create_connection"),
-            (socket, "getaddrinfo"),
-        ):
-            patch.setattr(owner, name, refuse)
+    with blocked_network() as attempts:
         result = train_on_worlds([world], out, recipe, progress=False, command="pytest")
     assert not attempts, f"training tried the network: {attempts}"
     return result
@@ -104,7 +69,7 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert CARD_KEYS <= set(card)
     assert card["format"] == 1 and card["name"] == "dredge-yolo11n-synth"
     assert card["weights"] == WEIGHTS_NAME
-    assert card["sha256"] == sha256_of(run.weights)
+    assert card["sha256"] == file_sha256(run.weights)
     assert card["classes"] == ["dredge", "boat"]
     assert card["input"] == {
         "bands": ["red", "green", "blue"], "gsd_m": 12.0, "tile_px": 64, "overlap_px": 8,
@@ -136,7 +101,7 @@ def test_install_refuses_to_overwrite_without_being_told(run: TrainResult, tmp_p
     target = tmp_path / "weights"
     copied = install(run.weights.parent, target)
     assert sorted(p.name for p in copied) == sorted([WEIGHTS_NAME, CARD_NAME])
-    assert sha256_of(target / WEIGHTS_NAME) == sha256_of(run.weights)
+    assert file_sha256(target / WEIGHTS_NAME) == file_sha256(run.weights)
     with pytest.raises(DredgeError, match="pass --overwrite"):
         install(run.weights.parent, target)
     install(run.weights.parent, target, overwrite=True)

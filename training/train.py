@@ -22,7 +22,6 @@ that fits in about half an hour on two cores.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -33,6 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from detector.card import file_sha256
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.offline import import_ultralytics
@@ -416,15 +416,6 @@ def _metric_dict(p: float, r: float, ap50: float, ap: float) -> dict[str, float]
 # --- card ------------------------------------------------------------------------------------
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_card(
     path: Path,
     weights: Path,
@@ -446,7 +437,7 @@ def write_card(
         "format": CARD_FORMAT,
         "name": f"{MODEL_NAME}-synth",
         "weights": weights.name,
-        "sha256": sha256_of(weights),
+        "sha256": file_sha256(weights),
         "classes": list(CLASSES),
         "input": {
             "bands": list(spec.bands),
