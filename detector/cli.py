@@ -29,6 +29,23 @@ app = typer.Typer(
 )
 
 
+# Options that several commands share, defined once.
+SceneBandsOption = Annotated[
+    str | None,
+    typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
+]
+CorridorOption = Annotated[
+    float | None, typer.Option(help="Corridor half-width around centerlines, m.")
+]
+NameFieldOption = Annotated[str, typer.Option(help="Column of the river names.")]
+DateOption = Annotated[
+    str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
+]
+DatesOption = Annotated[
+    Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dredge {__version__}")
@@ -117,20 +134,11 @@ def tiles(
     scale: Annotated[
         str, typer.Option(help="reflectance (÷10000) or display (reflectance 0.3 = white).")
     ] = "reflectance",
-    scene_bands: Annotated[
-        str | None,
-        typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
-    ] = None,
-    corridor_m: Annotated[
-        float | None, typer.Option(help="Corridor half-width around centerlines, m.")
-    ] = None,
-    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
-    date: Annotated[
-        str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
-    ] = None,
-    dates: Annotated[
-        Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
-    ] = None,
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    date: DateOption = None,
+    dates: DatesOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Cut scenes into chips along the river corridors, for labelling or inspection.
@@ -215,20 +223,11 @@ def detect(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
-    scene_bands: Annotated[
-        str | None,
-        typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
-    ] = None,
-    corridor_m: Annotated[
-        float | None, typer.Option(help="Corridor half-width around centerlines, m.")
-    ] = None,
-    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
-    date: Annotated[
-        str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
-    ] = None,
-    dates: Annotated[
-        Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
-    ] = None,
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    date: DateOption = None,
+    dates: DatesOption = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Find dredges in scenes along the rivers and write one georeferenced table.
