@@ -31,10 +31,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-# Until `dredge run` lands (issue 7), the demo generates the synthetic world and shows its truth.
+# Until `dredge run` and a trained default model land (issues 4 and 7), the demo generates the
+# synthetic world and shows its truth.
 demo: $(STAMP)
-	@echo "dredge demo: detection, tracking and counts are not built yet (issues 3-7)."
-	@echo "For now this generates the synthetic world that they will run on, and prints its truth."
+	@echo "dredge demo: the one-command run (issue 7) and a trained default model (issue 4) are not"
+	@echo "ready yet. For now this generates the synthetic world they will run on, and its truth."
 	$(BIN)/dredge synth --out demo-output/world --seed 1 --size small --overwrite
 	@echo "Truth counts (demo-output/world/truth/counts.csv):"
 	@cat demo-output/world/truth/counts.csv
