@@ -69,7 +69,6 @@ class YoloDetector(ABC):
         self.card = card
         self.source = source
         self.device = device
-        self.model_px = model_input_px(card)
 
     def describe(self) -> str:
         """One line for people: model, backend, device, file."""
@@ -88,16 +87,8 @@ class YoloDetector(ABC):
         if len(batch) == 0:
             return []
         height, width = batch.shape[2:]
-        size = self.model_px
-        if (height, width) == (size, size):
-            raw = self.forward(pad_to_stride(batch))
-            return postprocess(raw, conf=conf, width=width, height=height)
-        raw = self.forward(pad_to_stride(resize_batch(batch, size)))
-        boxes = postprocess(raw, conf=conf, width=size, height=size)
-        for array in boxes:
-            array[:, [0, 2]] *= width / size
-            array[:, [1, 3]] *= height / size
-        return boxes
+        raw = self.forward(pad_to_stride(batch))
+        return postprocess(raw, conf=conf, width=width, height=height)
 
     @abstractmethod
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -386,27 +377,6 @@ def export_onnx(weights: str | Path, out: str | Path) -> Path:
 
 
 # --- pre- and post-processing -------------------------------------------------------------------
-
-
-def model_input_px(card: ModelCard) -> int:
-    """The image size the model was trained at: the card's ``training.imgsz``, else tile_px.
-
-    Ultralytics resizes training images to ``imgsz``; tiles of another size are resized to it
-    before inference so that objects keep the size in pixels the model learnt.
-    """
-    imgsz = card.training.get("imgsz")
-    return int(imgsz) if isinstance(imgsz, int) and imgsz > 0 else card.input.tile_px
-
-
-def resize_batch(batch: NDArray[np.float32], size: int) -> NDArray[np.float32]:
-    """Resize (n, bands, h, w) tiles to (n, bands, size, size), bilinear (as ultralytics)."""
-    import cv2
-
-    out = np.empty((*batch.shape[:2], size, size), dtype=np.float32)
-    for index, tile in enumerate(batch):
-        resized = cv2.resize(np.moveaxis(tile, 0, -1), (size, size), interpolation=cv2.INTER_LINEAR)
-        out[index] = np.moveaxis(resized.reshape(size, size, -1), -1, 0)
-    return out
 
 
 def pad_to_stride(batch: NDArray[np.float32], stride: int = STRIDE) -> NDArray[np.float32]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from detector import model as model_module
-from detector.card import card_path_for, load_card
+from detector.card import card_path_for
 from detector.errors import DredgeError, InputError
 from detector.model import export_onnx, load_model, nms, postprocess
 from tests.model_fixtures import write_card, write_untrained_model
@@ -39,7 +38,7 @@ def _one_line(exc: pytest.ExceptionInfo[BaseException]) -> str:
     return message
 
 
-def test_torch_and_onnx_give_the_same_boxes(weights: Path) -> None:
+def test_torch_and_onnx_give_the_same_boxes(weights: Path, no_network: list[object]) -> None:
     on_torch = load_model(weights, backend="torch")
     on_onnx = load_model(weights, backend="onnx")
     assert (on_torch.backend, on_onnx.backend) == ("torch", "onnxruntime")
@@ -56,8 +55,10 @@ def test_torch_and_onnx_give_the_same_boxes(weights: Path) -> None:
         assert (boxes_t[:, [0, 1]] >= 0).all() and (boxes_t[:, [2, 3]] <= 256).all()
 
 
-def test_auto_backend_on_cpu_exports_onnx_once_into_the_cache(weights: Path, cache: Path) -> None:
-    detector = load_model(weights)
+def test_auto_backend_on_cpu_exports_onnx_once_into_the_cache(
+    weights: Path, cache: Path, no_network: list[object]
+) -> None:
+    detector = load_model(weights)  # loads the .pt, exports ONNX, opens it: all offline
     assert detector.backend == "onnxruntime"
     exported = detector.source
     assert exported.parent == cache / "onnx" and exported.suffix == ".onnx"
@@ -83,20 +84,6 @@ def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
     boxes = load_model(weights, backend="torch").predict(_tiles(2, size=250))
     assert all(len(b) and (b[:, [2, 3]] <= 250).all() for b in boxes)
     assert load_model(weights, backend="torch").predict(_tiles(0)) == []
-
-
-def test_tiles_are_resized_to_the_training_image_size(weights: Path, tmp_path: Path) -> None:
-    pt = tmp_path / "big.pt"
-    pt.write_bytes(weights.read_bytes())
-    card = replace(load_card(weights), training={"imgsz": 320})
-    card.save(card_path_for(pt))
-    detector = load_model(pt, backend="torch")
-    seen: list[tuple[int, ...]] = []
-    forward = detector.forward
-    detector.forward = lambda batch: seen.append(batch.shape) or forward(batch)  # type: ignore[method-assign]
-    boxes = detector.predict(_tiles(2))
-    assert seen == [(2, 3, 320, 320)]
-    assert all(len(b) and (b[:, :4] <= 256).all() for b in boxes)
 
 
 def test_wrong_batch_shape(weights: Path) -> None:
