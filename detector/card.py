@@ -1,15 +1,15 @@
 """Model cards: what a weights file is, what it expects, and how it was made.
 
-A model is a weights file plus a card beside it, ``<stem>.card.json`` (``dredge-yolo11n.pt`` →
-``dredge-yolo11n.card.json``). An ONNX export next to the weights (``<stem>.onnx``) uses the
+A model is a weights file plus a card beside it, ``<stem>.card.json`` (``dredge-yolo11-p2.pt`` →
+``dredge-yolo11-p2.card.json``). An ONNX export next to the weights (``<stem>.onnx``) uses the
 same card. The card is JSON::
 
-    {"format": 1, "name": "dredge-yolo11n-synth", "weights": "dredge-yolo11n.pt",
+    {"format": 1, "name": "dredge-yolo11-p2-synth", "weights": "dredge-yolo11-p2.pt",
      "sha256": "<sha256 of the .pt>", "classes": ["dredge", "boat"],
      "input": {"bands": ["red", "green", "blue"], "gsd_m": 3.0, "tile_px": 256,
                "overlap_px": 32, "scale": "display"},
      "training": {...}, "metrics": {...},
-     "onnx": "dredge-yolo11n.onnx", "onnx_sha256": "<sha256 of the .onnx>"}
+     "onnx": "dredge-yolo11-p2.onnx", "onnx_sha256": "<sha256 of the .onnx>"}
 
 ``onnx`` and ``onnx_sha256`` are optional; ``training`` and ``metrics`` are free-form. Loading
 checks the card (keys, classes, input) and the weights' sha256, and refuses a mismatch with one

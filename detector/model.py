@@ -35,7 +35,7 @@ from detector.errors import DredgeError, InputError
 from detector.offline import cache_dir, import_ultralytics
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-DEFAULT_WEIGHTS = WEIGHTS_DIR / "dredge-yolo11n.pt"
+DEFAULT_WEIGHTS = WEIGHTS_DIR / "dredge-yolo11-p2.pt"
 BACKENDS = ("auto", "torch", "onnx")
 DEVICES = ("cpu", "cuda")
 DEFAULT_CONF = 0.25

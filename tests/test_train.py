@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from detector.card import file_sha256
+from detector.card import file_sha256, load_card
 from detector.cli import app
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
+from detector.model import load_model
 from detector.offline import import_ultralytics
 from tests.network import blocked_network
 from training.augment import HazeVeil, satellite_augmentations
@@ -67,7 +68,7 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert run.weights.name == WEIGHTS_NAME and run.card.name == CARD_NAME
     card = json.loads(run.card.read_text())
     assert CARD_KEYS <= set(card)
-    assert card["format"] == 1 and card["name"] == "dredge-yolo11n-synth"
+    assert card["format"] == 1 and card["name"] == "dredge-yolo11-p2-synth"
     assert card["weights"] == WEIGHTS_NAME
     assert card["sha256"] == file_sha256(run.weights)
     assert card["classes"] == ["dredge", "boat"]
@@ -86,7 +87,7 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     val = card["metrics"]["val"]
     assert METRIC_KEYS <= set(val)
     assert all(0.0 <= val[key] <= 1.0 for key in METRIC_KEYS)
-    assert 1_000_000 < run.weights.stat().st_size < 20_000_000
+    assert 200_000 < run.weights.stat().st_size < 20_000_000
 
 
 def test_the_weights_load_and_predict_offline(run: TrainResult, no_network: list[object]) -> None:
@@ -100,8 +101,12 @@ def test_the_weights_load_and_predict_offline(run: TrainResult, no_network: list
 def test_install_refuses_to_overwrite_without_being_told(run: TrainResult, tmp_path: Path) -> None:
     target = tmp_path / "weights"
     copied = install(run.weights.parent, target)
-    assert sorted(p.name for p in copied) == sorted([WEIGHTS_NAME, CARD_NAME])
+    onnx = WEIGHTS_NAME.replace(".pt", ".onnx")
+    assert sorted(p.name for p in copied) == sorted([WEIGHTS_NAME, CARD_NAME, onnx])
     assert file_sha256(target / WEIGHTS_NAME) == file_sha256(run.weights)
+    card = load_card(target / WEIGHTS_NAME)  # the installed card describes the ONNX export
+    assert card.onnx == onnx and card.onnx_sha256 == file_sha256(target / onnx)
+    assert load_model(target / WEIGHTS_NAME, backend="onnx").card.name == card.name
     with pytest.raises(DredgeError, match="pass --overwrite"):
         install(run.weights.parent, target)
     install(run.weights.parent, target, overwrite=True)

@@ -5,11 +5,15 @@
 1. generate the training worlds with :func:`training.synth.world.write_world` (reused when a
    folder already holds the same world);
 2. build a YOLO dataset with :func:`training.dataset.build_yolo_dataset` (the project's own
-   tiler, split by world and river);
-3. train ``yolo11n.yaml`` from scratch with ultralytics (offline, seeded, deterministic) and the
-   satellite augmentation of :mod:`training.augment`;
-4. validate the best weights on the val split and write ``dredge-yolo11n.pt`` with its card
-   ``dredge-yolo11n.card.json`` (the format the detector's model loader reads).
+   tiler, split by world and river) at the detector's GSD (3 m, PlanetScope's own; GSD and
+   architecture chosen by measurement in ``benchmarks/results/gsd_choice.md``), in 128 px
+   training chips (the detector then runs on 256 px tiles; see :attr:`Recipe.train_spec`);
+3. train :data:`ARCHITECTURE` (YOLO11 blocks with heads at strides 4 and 8, for few-pixel
+   objects) from scratch with ultralytics (offline, seeded, deterministic), the
+   satellite augmentation of :mod:`training.augment`, and :func:`small_box_prior`, without
+   which YOLO never assigns a single anchor to a few-pixel dredge;
+4. validate the final weights on the val split and write ``dredge-yolo11-p2.pt`` with its card
+   ``dredge-yolo11-p2.card.json`` (the format :mod:`detector.card` reads).
 
 **Reserved world seeds.** Training worlds use seeds :data:`TRAINING_SEEDS` (101–199) only.
 Seeds 1–20 belong to the tests, benchmarks and the demo, and must never be trained on, so that
@@ -17,7 +21,7 @@ every evaluation there runs on worlds the model has not seen; seeds from 200 on 
 held-out evaluation.
 
 Trains on a GPU (``device="cuda"``) when asked; the bundled model was trained on CPU, at a size
-that fits in about half an hour on two cores.
+that fits in about an hour on two cores (its card records the run).
 """
 
 from __future__ import annotations
@@ -40,11 +44,11 @@ from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, DatasetSummary, build_yolo_dataset
 
 TRAINING_SEEDS = range(101, 200)  # reserved for training worlds; 1–20: tests, benchmarks, demo
-MODEL_NAME = "dredge-yolo11n"
+MODEL_NAME = "dredge-yolo11-p2"
 WEIGHTS_NAME = f"{MODEL_NAME}.pt"
 CARD_NAME = f"{MODEL_NAME}.card.json"
 CARD_FORMAT = 1
-ARCHITECTURE = "yolo11n.yaml"
+ARCHITECTURE = Path(__file__).parent / "models" / "dredge-yolo11-p2.yaml"
 DEVICES = ("cpu", "cuda")
 BOX_PRIOR_DECAY = 1.0  # see small_box_prior
 
@@ -66,6 +70,7 @@ class Recipe:
     train_tile_px: int | None = None  # training chips, when smaller than the detector's tiles
     train_overlap_px: int = 16
     lr0: float = 0.002  # AdamW
+    architecture: str = str(ARCHITECTURE)  # an ultralytics model YAML
 
     @property
     def train_spec(self) -> InputSpec:
@@ -93,18 +98,20 @@ class Recipe:
             )
 
 
+# 3 m with heads at strides 4 and 8: as good as yolo11n on 1.5 m upsampled tiles at a quarter
+# of the pixels; see benchmarks/results/gsd_choice.md
 DEFAULT_SPEC = InputSpec(
     bands=("red", "green", "blue"), gsd_m=3.0, tile_px=256, overlap_px=32, scale="display"
 )
 RECIPES = {
     "default": Recipe(
         name="default",
-        world_seeds=(101, 102, 103, 104, 105, 106),
+        world_seeds=tuple(range(101, 110)),
         world_size="small",
         spec=DEFAULT_SPEC,
         epochs=30,
         imgsz=128,
-        batch=16,
+        batch=8,
         negatives=0.5,
         val_fraction=0.25,
         train_tile_px=128,
@@ -129,35 +136,18 @@ def make_worlds(
     seeds: Sequence[int], size: str, folder: Path, *, progress: bool = True
 ) -> list[Path]:
     """Generate one world per seed under ``folder`` (``seed-<n>``); reuse identical ones."""
-    from training.synth.world import WorldConfig, write_world
+    from training.synth.world import WorldConfig, is_same_world, write_world
 
     paths = []
     for seed in seeds:
         config = WorldConfig(seed=seed, size=size)
         path = folder / f"seed-{seed}"
-        if not _same_world(path, config):
+        if not is_same_world(path, config):
             if progress:
                 print(f"generating training world seed {seed} ({size}) in {path}", flush=True)
             write_world(config, path, overwrite=True, progress=progress)
         paths.append(path)
     return paths
-
-
-def _same_world(path: Path, config: Any) -> bool:
-    """True when ``path`` holds a complete world written from ``config``."""
-    manifest = path / "world.json"
-    if not manifest.exists() or not (path / "truth" / "scenes.csv").exists():
-        return False
-    written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
-    wanted = {
-        "seed": config.seed,
-        "rivers": list(config.rivers),
-        "years": list(config.years),
-        "size": config.size,
-        "gsd_m": config.gsd,
-        "style": config.style,
-    }
-    return bool(written == wanted)
 
 
 # --- recipes ---------------------------------------------------------------------------------
@@ -177,7 +167,7 @@ def train_default(
 
     ``worlds`` takes the first that many of the recipe's world seeds (more: the next reserved
     seeds). Writes ``out_dir/worlds``, ``out_dir/dataset``, ``out_dir/yolo`` (ultralytics'
-    run), ``out_dir/dredge-yolo11n.pt`` and ``out_dir/dredge-yolo11n.card.json``.
+    run), ``out_dir/dredge-yolo11-p2.pt`` and ``out_dir/dredge-yolo11-p2.card.json``.
     """
     recipe = RECIPES["default"]
     seeds = recipe.world_seeds
@@ -328,9 +318,9 @@ def _small_object_trainer() -> type:
 
 
 def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -> Path:
-    """Train ``yolo11n.yaml`` from scratch on ``data_yaml``; return the best weights' path."""
+    """Train :data:`ARCHITECTURE` from scratch on ``data_yaml``; return the best weights' path."""
     ultralytics = import_ultralytics()
-    model = ultralytics.YOLO(ARCHITECTURE)
+    model = ultralytics.YOLO(recipe.architecture)
     if run_dir.exists():
         shutil.rmtree(run_dir)
     with no_font_download():
@@ -353,6 +343,7 @@ def _fit(model: Any, data_yaml: Path, run_dir: Path, recipe: Recipe, device: str
         optimizer="AdamW",
         lr0=recipe.lr0,
         warmup_epochs=1.0,
+        val=False,  # validated once, after the last epoch (val keeps every empty tile: slow)
         device=device,
         seed=recipe.seed,
         deterministic=True,
@@ -454,7 +445,7 @@ def write_card(
             "imgsz": recipe.imgsz,
             "train_tile_px": recipe.train_spec.tile_px,
             "batch": recipe.batch,
-            "architecture": ARCHITECTURE,
+            "architecture": Path(recipe.architecture).name,
             "tiles": {"train": train.tiles, "val": val.tiles},
             "instances": dict(train.instances),
             "val_instances": dict(val.instances),
@@ -493,9 +484,8 @@ def _recipe_json(recipe: Recipe) -> dict[str, Any]:
 
 def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
     """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set."""
-    present = [
-        str(weights_dir / n) for n in (WEIGHTS_NAME, CARD_NAME) if (weights_dir / n).exists()
-    ]
+    names = (WEIGHTS_NAME, CARD_NAME, f"{MODEL_NAME}.onnx")
+    present = [str(weights_dir / n) for n in names if (weights_dir / n).exists()]
     if present and not overwrite:
         raise DredgeError(
             f"{', '.join(present)} already exist(s) — pass --overwrite to replace the bundled model"
@@ -503,7 +493,13 @@ def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
 
 
 def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> list[Path]:
-    """Copy a run's weights and card into ``weights_dir`` (the package's bundled model)."""
+    """Copy a run's weights and card into ``weights_dir`` (the package's bundled model).
+
+    Also exports the weights to ONNX beside them and records the export in the card
+    (``onnx``, ``onnx_sha256``), so that the default CPU backend needs no export at run time.
+    """
+    from detector.model import export_onnx
+
     sources = [run_dir / WEIGHTS_NAME, run_dir / CARD_NAME]
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
@@ -513,4 +509,9 @@ def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> lis
     targets = [weights_dir / s.name for s in sources]
     for source, target in zip(sources, targets, strict=True):
         shutil.copyfile(source, target)
-    return targets
+    weights, card_path = targets
+    onnx = export_onnx(weights, weights.with_suffix(".onnx"))
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card.update(onnx=onnx.name, onnx_sha256=file_sha256(onnx))
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [*targets, onnx]

@@ -224,6 +224,27 @@ def prepare_out_dir(out: Path, overwrite: bool) -> None:
         ) from None
 
 
+def is_same_world(path: Path, config: WorldConfig) -> bool:
+    """True when ``path`` holds a complete world written from ``config`` (reuse it)."""
+    manifest = path / "world.json"
+    if not manifest.exists() or not (path / "truth" / "scenes.csv").exists():
+        return False
+    written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
+    return bool(written == config_json(config))
+
+
+def config_json(config: WorldConfig) -> dict[str, object]:
+    """The configuration as written in ``world.json``."""
+    return {
+        "seed": config.seed,
+        "rivers": list(config.rivers),
+        "years": list(config.years),
+        "size": config.size,
+        "gsd_m": config.gsd,
+        "style": config.style,
+    }
+
+
 def write_world(
     config: WorldConfig,
     out: Path,
@@ -304,14 +325,7 @@ def _write_manifest(world: World, path: Path) -> None:
     manifest = {
         "format": WORLD_FORMAT,
         "generator": "dredge synth",
-        "config": {
-            "seed": config.seed,
-            "rivers": list(config.rivers),
-            "years": list(config.years),
-            "size": config.size,
-            "gsd_m": config.gsd,
-            "style": config.style,
-        },
+        "config": config_json(config),
         "rivers": [
             {
                 "name": r.spec.name,
