@@ -208,6 +208,30 @@ def truth_counts(truth: pd.DataFrame, rivers: list[str], years: range) -> pd.Dat
     return out.fillna(0).astype(np.int64).reset_index()
 
 
+def split_at_absences(truth: pd.DataFrame, *, absence_days: float = 45.0) -> pd.DataFrame:
+    """The truth with each dredge split wherever it was off the river over ``absence_days``.
+
+    A reference for trackers that see only positions: linking a dredge perfectly while it is
+    on the river, but taking one that left and came back months later (anywhere on the river)
+    for a new one. ``dredge_id`` becomes ``ID#k`` for the k-th stretch of presence. Gaps are
+    measured between consecutive rows of a dredge, visible or not, so the truth must have a row
+    for every scene of its river while the dredge is there (as the simulation's has) and
+    scenes must be closer together than ``absence_days``.
+    """
+    out = truth.copy()
+    frame = pd.DataFrame(
+        {
+            "id": out["dredge_id"].to_numpy(),
+            "when": pd.to_datetime(out["acquired"], utc=True).to_numpy(),
+        }
+    ).sort_values(["id", "when"], kind="stable")
+    gap = frame.groupby("id")["when"].diff() > pd.Timedelta(days=absence_days)
+    stretch = gap.astype(int).groupby(frame["id"]).cumsum()
+    split = frame["id"].astype(str) + "#" + stretch.astype(str)
+    out["dredge_id"] = split.sort_index().to_numpy()
+    return out
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured markdown table of ``frame`` (floats to 3 decimals)."""
 
