@@ -19,6 +19,11 @@ BENCHMARKS: dict[str, list[str]] = {
     "tiling_memory": ["--world", WORLD],
     "tracking_scale": [],
     "tracking_dedup": ["--world", WORLD],
+    # with the bundled model (detector/weights):
+    "detection_accuracy": [],
+    "detection_speed": ["--world", WORLD],
+    "corridor_vs_full": ["--world", WORLD],
+    "dask_scaling": ["--world", WORLD],
 }
 
 

@@ -44,6 +44,16 @@ DateOption = Annotated[
 DatesOption = Annotated[
     Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
 ]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."),
+]
+ConfOption = Annotated[float, typer.Option(help="Lowest detection score kept, 0–1.")]
+DeviceOption = Annotated[str, typer.Option(help="cpu or cuda.")]
+BackendOption = Annotated[
+    str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
+]
+BatchOption = Annotated[int, typer.Option(help="Tiles per model call.")]
 
 
 def _version(value: bool) -> None:
@@ -60,6 +70,11 @@ def _root(
     ] = False,
 ) -> None:
     """Dredge detector command line."""
+
+
+def warn_line(line: str) -> None:
+    """Print a warning or a scene's error line on stderr, in red."""
+    typer.secho(line, fg=typer.colors.RED, err=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -179,7 +194,7 @@ def tiles(
         date=when,
         dates=table,
         echo=typer.echo,
-        warn=lambda line: typer.secho(line, fg=typer.colors.RED, err=True),
+        warn=warn_line,
         progress=progress,
     )
     typer.echo(f"{run.tiles} chips from {len(run.coverages)} scene(s) → {out / 'tiles.parquet'}")
@@ -204,18 +219,11 @@ def detect(
             help="Detections file; failed scenes go to <stem>.failures.csv beside it.",
         ),
     ] = Path("detections.parquet"),
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."
-        ),
-    ] = None,
-    conf: Annotated[float, typer.Option(help="Lowest score kept, 0–1.")] = 0.25,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
-    backend: Annotated[
-        str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
-    ] = "auto",
-    batch: Annotated[int, typer.Option(help="Tiles per model call.")] = 16,
+    model: ModelOption = None,
+    conf: ConfOption = 0.25,
+    device: DeviceOption = "cpu",
+    backend: BackendOption = "auto",
+    batch: BatchOption = 16,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -278,7 +286,7 @@ def detect(
             dates=table,
             progress=progress,
             echo=typer.echo,
-            warn=lambda line: typer.secho(line, fg=typer.colors.RED, err=True),
+            warn=warn_line,
         )
         write_detections(frame, out, kind)
     except (ValueError, DredgeError) as exc:
@@ -446,6 +454,166 @@ def counts(
 
 
 @app.command()
+def run(
+    scenes: Annotated[
+        list[str],
+        typer.Argument(
+            help=(
+                "Scenes: GeoTIFFs, folders, quoted globs ('scenes/2024*.tif'), text files of "
+                "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
+            )
+        ),
+    ],
+    rivers: Annotated[
+        Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for every output (see below).")],
+    model: ModelOption = None,
+    conf: ConfOption = 0.25,
+    device: DeviceOption = "cpu",
+    backend: BackendOption = "auto",
+    batch: BatchOption = 16,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Start again in an --out that holds a run with other settings (or other files)."
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Scenes processed in parallel by a local Dask cluster of N processes."),
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run scenes as Dask tasks: 'local' (a local cluster of --workers) or "
+            "tcp://HOST:PORT (an existing cluster; see the README)."
+        ),
+    ] = None,
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Scenes to yearly counts in one command: detect, track, count, export, report.
+
+    Writes into OUT: detections.parquet, failures.csv, tracks.parquet (+ tracks.detections.parquet,
+    tracks.observations.csv), counts.csv, counts.json, counts.png, dredges.gpkg,
+    dredges.geojson, dredges.kml (Google Earth), run.json and report.html (one page, opens
+    offline). A scene that cannot be used is reported and listed in failures.csv and the
+    report; the others complete, and the exit code is then 1.
+
+    Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
+    running the same command again after an interruption skips finished scenes and retries
+    failed ones.
+
+    Example: dredge run planet/2024/ --rivers rivers.gpkg --out runs/2024
+    """
+    import sys
+
+    from detector.inputspec import parse_bands
+    from detector.rivers import DEFAULT_CORRIDOR_M
+    from detector.run import run_pipeline
+
+    try:
+        if not 0 <= conf <= 1:
+            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+        result = run_pipeline(
+            scenes,
+            rivers,
+            out,
+            model=model,
+            conf=conf,
+            batch=batch,
+            device=device,
+            backend=backend,
+            scene_bands=parse_bands(scene_bands) if scene_bands else None,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+            name_field=name_field,
+            overwrite=overwrite,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            command=" ".join(["dredge", *sys.argv[1:]]),
+            echo=typer.echo,
+            warn=warn_line,
+        )
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    if result.failures:
+        raise fail(
+            f"{len(result.failures)} of {len(result.scenes)} scene(s) failed; see "
+            f"{out / 'failures.csv'} and the report",
+            code=1,
+        )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo world and run.")] = Path(
+        "demo-output"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world (1–20).")] = 1,
+    model: Annotated[
+        Path | None, typer.Option(help="Weights with their card (default: bundled).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a previous demo run (and a different demo world).")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Try everything on a small synthetic world: generate it, run, compare with the truth.
+
+    Writes OUT/world (dredge synth) and OUT/run (dredge run, with report.html), then prints
+    the yearly counts next to the world's true counts (also OUT/run/counts_vs_truth.csv).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from detector.demo import TOLERANCE, run_demo
+
+    try:
+        result = run_demo(
+            out,
+            seed=seed,
+            model=model,
+            overwrite=overwrite,
+            progress=progress,
+            echo=typer.echo,
+            warn=warn_line,
+        )
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    table = Table(title="Unique dredges per river and year: counted vs truth")
+    for column in ("river", "year", "counted", "low–high", "truth", "error"):
+        table.add_column(column, justify="left" if column == "river" else "right")
+    for row in result.comparison.itertuples(index=False):
+        low = getattr(row, "unique_low", None)
+        high = getattr(row, "unique_high", None)
+        span = "" if low is None or high is None or pd_isna(low) else f"{int(low)}–{int(high)}"
+        mark = "" if row.within_10pct else " ✗"
+        table.add_row(
+            str(row.river), str(row.year), str(row.unique_dredges), span, str(row.truth),
+            f"{row.error:+d}{mark}",
+        )  # fmt: skip
+    Console().print(table)
+    rows = len(result.comparison)
+    typer.echo(
+        f"{result.within_tolerance} of {rows} river-years within {TOLERANCE:.0%} of the truth "
+        f"(✗: outside). Report: {result.run.report}"
+    )
+    if result.run.failures:
+        raise fail(f"{len(result.run.failures)} scene(s) failed; see the report", code=1)
+
+
+def pd_isna(value: object) -> bool:
+    """True for None, NaN and pandas' NA."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+@app.command()
 def train(
     out: Annotated[
         Path,
@@ -475,8 +643,9 @@ def train(
     """Train a dredge detector from synthetic worlds and write its weights and model card.
 
     Generates the recipe's training worlds (reserved seeds 101–199), tiles them with the same
-    tiler as `dredge detect`, trains YOLO11n from scratch, validates on held-out rivers and
-    writes OUT/dredge-yolo11n.pt with OUT/dredge-yolo11n.card.json. Retraining on analysts'
+    tiler as `dredge detect`, trains a small YOLO11 (heads at strides 4 and 8) from scratch,
+    validates on held-out rivers and
+    writes OUT/dredge-yolo11-p2.pt with OUT/dredge-yolo11-p2.card.json. Retraining on analysts'
     labels comes with issue 5.
     """
     import detector

@@ -68,6 +68,7 @@ DETECTION_COLUMNS = (
 FORMATS = {"parquet": ".parquet", "gpkg": ".gpkg", "geojson": ".geojson"}
 DEFAULT_BATCH = 16
 Failure = tuple[str, str]  # (scene path, one-line error)
+SceneCallback = Callable[[str, "gpd.GeoDataFrame | None", "str | None"], None]
 
 
 @dataclass
@@ -105,6 +106,7 @@ def detect_scenes(
     progress: bool = True,
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
+    on_scene: SceneCallback | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Failure]]:
     """Detect dredges in scenes; return the detections (EPSG:4326) and the failed scenes.
 
@@ -114,6 +116,8 @@ def detect_scenes(
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
+    ``on_scene(path, detections, None)`` or ``on_scene(path, None, error)`` is called as each
+    scene finishes (a resumable run saves it then).
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
@@ -123,6 +127,7 @@ def detect_scenes(
     network = rivers if isinstance(rivers, RiverNetwork) else RiverNetwork.read(rivers)
     paths = expand_scene_paths(scene_paths)
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
+    runner.on_scene = on_scene
     with reading_env(), runner.bar:
         overall = runner.bar.add_task("scenes", total=len(paths))
         runner.overall = overall
@@ -130,7 +135,7 @@ def detect_scenes(
             when = (date_for_scene(dates, path) if dates else None) or date
             runner.run_scene(path, bands, when)
         runner.flush()
-    return _concat(runner.frames), runner.failures
+    return concat_detections(runner.frames), runner.failures
 
 
 def _progress_bar(enabled: bool) -> Progress:
@@ -171,6 +176,7 @@ class _Runner:
         self.jobs: list[_SceneJob] = []
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
+        self.on_scene: SceneCallback | None = None
 
     def run_scene(
         self, path: str, bands: Sequence[str] | None, when: datetime | str | None
@@ -238,12 +244,16 @@ class _Runner:
                 continue
             frame, summary = finish_scene(job.rows, job.plan, job.acquired, self.network)
             self.frames.append(frame)
+            if self.on_scene is not None:
+                self.on_scene(job.path, frame, None)
             self.echo(summary)
             self._advance_overall()
 
     def _fail(self, path: str, message: str) -> None:
         self.warn(f"error: {message}")
         self.failures.append((path, message))
+        if self.on_scene is not None:
+            self.on_scene(path, None, message)
         self._advance_overall()
 
     def _advance_overall(self) -> None:
@@ -360,7 +370,8 @@ def empty_detections() -> gpd.GeoDataFrame:
     return _typed(frame)
 
 
-def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+def concat_detections(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Detection tables one after the other (typed; an empty table when there are none)."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return empty_detections()

@@ -1,0 +1,167 @@
+"""Scenes as tasks on a Dask cluster: the same detection code, one scene per task.
+
+``dredge run … --scheduler local --workers 4`` starts a local cluster of 4 worker processes;
+``--scheduler tcp://HOST:8786`` uses a running one (``dask scheduler`` on one machine,
+``dask worker tcp://HOST:8786 --nthreads 1`` on each of the others). Each worker loads the
+model and the rivers once and keeps them; each task detects one scene with
+:func:`detector.detect.detect_scenes` and returns its table (or its one-line error) to the
+machine that runs ``dredge run``, which saves it as the local run does
+(:mod:`detector.run_state`). Workers therefore need: this package installed (same version),
+the model file at the same path (or the bundled model), the scenes at the same paths or URLs,
+and the rivers file at the same path. Outputs are written only by ``dredge run`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from detector.detect import SceneCallback, detect_scenes
+from detector.errors import DredgeError
+
+
+@dataclass(frozen=True)
+class SceneTask:
+    """What a worker needs to detect one scene (small and picklable)."""
+
+    model: str | None  # weights path, None for the bundled model
+    backend: str
+    device: str
+    rivers: str
+    name_field: str
+    corridor_m: float
+    conf: float
+    batch: int
+    scene_bands: tuple[str, ...] | None
+
+
+@cache
+def _worker_model(model: str | None, backend: str, device: str) -> Any:
+    from detector.model import load_model
+
+    return load_model(model, backend=backend, device=device)
+
+
+@cache
+def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
+    from detector.rivers import RiverNetwork
+
+    return RiverNetwork.read(path, name_field=name_field, corridor_m=corridor_m)
+
+
+def detect_one(
+    task: SceneTask, path: str, when: datetime | None
+) -> tuple[str, gpd.GeoDataFrame | None, str | None]:
+    """Run on a worker: detect one scene; return (path, detections, None) or (path, None, error)."""
+    try:
+        detector = _worker_model(task.model, task.backend, task.device)
+        network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
+    except DredgeError as exc:
+        return path, None, f"worker could not load the model or rivers: {exc}"
+    frame, failures = detect_scenes(
+        [path],
+        network,
+        model=detector,
+        conf=task.conf,
+        batch=task.batch,
+        bands=task.scene_bands,
+        date=when,
+        progress=False,
+        echo=lambda _: None,
+        warn=lambda _: None,
+    )
+    if failures:
+        return path, None, failures[0][1]
+    return path, frame, None
+
+
+SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address."""
+    if scheduler is None or scheduler == "local" or scheduler.startswith(SCHEMES):
+        return
+    raise DredgeError(
+        f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
+    )
+
+
+@contextmanager
+def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
+    """A client of ``scheduler``: ``local`` (a new local cluster) or a scheduler address."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - installed with the package
+        raise DredgeError(f"--scheduler needs dask.distributed ({exc})") from None
+    if scheduler == "local":
+        if workers < 1:
+            raise DredgeError(f"--workers must be at least 1, got {workers}")
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        )
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            cluster.close()
+        return
+    check_scheduler(scheduler)
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise DredgeError(
+            f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "
+            "`dask scheduler` and check the address"
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def detect_on_cluster(
+    client: Any,
+    paths: Sequence[str],
+    task: SceneTask,
+    *,
+    dates: Mapping[str, datetime] | None,
+    on_scene: SceneCallback,
+    progress: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Submit one task per scene and hand each result to ``on_scene`` as it arrives."""
+    from dask.distributed import as_completed
+
+    from detector.acquisition import date_for_scene
+
+    futures = [
+        client.submit(
+            detect_one,
+            task,
+            path,
+            date_for_scene(dates, path) if dates else None,
+            key=f"detect-{index}-{Path(path).name}",
+            pure=False,
+        )
+        for index, path in enumerate(paths)
+    ]
+    for future in as_completed(futures):
+        try:
+            path, frame, error = future.result()
+        except Exception as exc:  # a worker died or raised: record it, go on
+            path = paths[futures.index(future)]
+            frame, error = None, f"{path}: the task failed on the cluster ({exc})"
+        on_scene(path, frame, error)
+        found = "failed" if frame is None else f"{len(frame)} detections"
+        progress(f"{Path(path).name}: {found}")

@@ -1,0 +1,201 @@
+"""``report.html``: one self-contained page about a run, readable with no network.
+
+Sections: the run in one paragraph; failed scenes (when any); unique dredges per river and
+year as a chart and a table; a map per river with its detections and counted dredges; a
+gallery of detection chips (the most and the least certain, with scores); the inputs, the
+parameters and the model card. Pictures are PNG embedded as data URIs; there is no script.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from detector.inputspec import InputSpec
+from detector.report_figures import Chip, detection_chips, river_map
+from detector.rivers import RiverNetwork
+
+MAX_MAPS = 12
+COUNT_COLUMNS = (
+    "river",
+    "year",
+    "unique_dredges",
+    "unique_low",
+    "unique_high",
+    "new_dredges",
+    "detections",
+    "scenes",
+)
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:72rem;padding:0 1rem;color:#1d2730;line-height:1.45}
+h1{margin-bottom:.2rem}h2{border-bottom:2px solid #dfe6ec;padding-bottom:.2rem;margin-top:2.2rem}
+.muted{color:#5b6b79}.bad{background:#fde8e8;border-left:4px solid #c0392b;padding:.6rem 1rem}
+table{border-collapse:collapse;font-size:.92rem;margin:.6rem 0}
+th,td{border:1px solid #d5dde4;padding:.25rem .6rem;text-align:right}
+th{background:#eef3f7}td.l,th.l{text-align:left}
+.maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:1rem}
+.maps img,.chart{max-width:100%;border:1px solid #dfe6ec}
+.chips{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5rem,1fr));gap:.8rem}
+figure{margin:0;font-size:.8rem;overflow-wrap:anywhere}
+figure img{width:100%;image-rendering:pixelated}
+pre{background:#f5f7f9;padding:.8rem;overflow:auto;font-size:.8rem;max-height:30rem}
+"""
+
+
+def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -> Path:
+    """Write ``out/report.html`` from the run's files in ``out`` and its manifest."""
+    detections = gpd.read_parquet(out / "tracks.detections.parquet")
+    tracks = gpd.read_parquet(out / "tracks.parquet")
+    counts = pd.read_csv(out / "counts.csv")
+    failures = manifest.get("failures", [])
+    card = manifest.get("model") or {}
+    chips: list[Chip] = []
+    problems: list[str] = []
+    if card.get("input"):
+        spec = InputSpec(**{**card["input"], "bands": tuple(card["input"]["bands"])})
+        ok = [s for s in manifest["scenes"] if s not in {f["scene"] for f in failures}]
+        bands = manifest.get("parameters", {}).get("scene_bands")
+        chips, problems = detection_chips(detections, ok, spec, scene_bands=bands)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+        "<title>Dredge count report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>Dredge count report</h1>",
+        _summary(manifest, detections, tracks, counts),
+        _failures(failures),
+        "<h2 id='counts'>Unique dredges per river and year</h2>",
+        _chart(out / "counts.png"),
+        _counts_table(counts),
+        "<h2 id='maps'>Maps</h2>",
+        _maps(rivers, detections, tracks),
+        "<h2 id='chips'>Detections, most and least certain</h2>",
+        _gallery(chips, problems),
+        "<h2 id='inputs'>Inputs, parameters and model</h2>",
+        _inputs(manifest),
+        "</body></html>",
+    ]
+    target = out / "report.html"
+    target.write_text("\n".join(parts), encoding="utf-8")
+    return target
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _img(png: bytes, alt: str, css: str = "") -> str:
+    data = base64.b64encode(png).decode("ascii")
+    klass = f" class='{css}'" if css else ""
+    return f"<img{klass} alt='{_esc(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def _summary(
+    manifest: dict[str, Any],
+    detections: pd.DataFrame,
+    tracks: pd.DataFrame,
+    counts: pd.DataFrame,
+) -> str:
+    scenes = len(manifest.get("scenes", []))
+    failed = len(manifest.get("failures", []))
+    counted = int(tracks["counted"].sum()) if len(tracks) else 0
+    model = (manifest.get("model") or {}).get("name", "?")
+    years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
+    return (
+        f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
+        f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
+        f"<p><b>{scenes - failed}</b> of {scenes} scenes used, <b>{len(detections):,}</b> "
+        f"detections, <b>{counted:,}</b> dredges counted on "
+        f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
+        "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
+        "was ambiguous. Check the least certain detections below before publishing.</p>"
+    )
+
+
+def _failures(failures: list[dict[str, str]]) -> str:
+    if not failures:
+        return ""
+    rows = "".join(
+        f"<tr><td class='l'>{_esc(f['scene'])}</td><td class='l'>{_esc(f['error'])}</td></tr>"
+        for f in failures
+    )
+    return (
+        f"<div class='bad' id='failures'><b>{len(failures)} scene(s) failed</b> and are not "
+        "in the counts (also in failures.csv):<table><tr><th class='l'>scene</th>"
+        f"<th class='l'>error</th></tr>{rows}</table></div>"
+    )
+
+
+def _chart(path: Path) -> str:
+    if not path.is_file():
+        return "<p class='muted'>No chart.</p>"
+    return _img(path.read_bytes(), "unique dredges per river and year", "chart")
+
+
+def _counts_table(counts: pd.DataFrame) -> str:
+    columns = [c for c in COUNT_COLUMNS if c in counts.columns]
+    head = "".join(f"<th{' class=l' if c == 'river' else ''}>{_esc(c)}</th>" for c in columns)
+    body = []
+    for row in counts[columns].itertuples(index=False):
+        cells = "".join(
+            f"<td{' class=l' if c == 'river' else ''}>{_esc(v)}</td>"
+            for c, v in zip(columns, row, strict=True)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table id='counts-table'><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _maps(rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDataFrame) -> str:
+    names = [n for n in rivers.names if n in set(detections.get("river", []))] or rivers.names
+    figures = [
+        _img(river_map(rivers, name, detections, tracks), f"map of {name}")
+        for name in names[:MAX_MAPS]
+    ]
+    more = len(names) - MAX_MAPS
+    note = f"<p class='muted'>{more} more river(s) not drawn.</p>" if more > 0 else ""
+    return f"<div class='maps'>{''.join(figures)}</div>{note}"
+
+
+def _gallery(chips: list[Chip], problems: list[str]) -> str:
+    if not chips:
+        text = "No detections to show." if not problems else "; ".join(problems)
+        return f"<p class='muted'>{_esc(text)}</p>"
+    figures = "".join(
+        f"<figure>{_img(c.png, c.detection_id)}<figcaption><b>{c.score:.2f}</b> "
+        f"{_esc(c.class_name)} · {_esc(c.river)} · {_esc(c.acquired)}<br>"
+        f"<span class='muted'>{_esc(c.detection_id)}"
+        f"{'' if _missing(c.track_id) else f' · track {_esc(c.track_id)}'}</span>"
+        "</figcaption></figure>"
+        for c in chips
+    )
+    note = f"<p class='muted'>{_esc('; '.join(problems))}</p>" if problems else ""
+    return (
+        "<p class='muted'>Yellow: the detected box. Chips are at the model's resolution, "
+        f"enlarged.</p><div class='chips'>{figures}</div>{note}"
+    )
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _inputs(manifest: dict[str, Any]) -> str:
+    shown = {k: v for k, v in manifest.items() if k not in ("model", "scenes")}
+    scenes = manifest.get("scenes", [])
+    listing = "\n".join(scenes[:200])
+    if len(scenes) > 200:
+        listing += f"\n… {len(scenes) - 200} more"
+    return (
+        f"<h3>Run</h3><pre>{_esc(json.dumps(shown, indent=2, ensure_ascii=False, default=str))}"
+        f"</pre><h3>Scenes ({len(scenes)})</h3><pre>{_esc(listing)}</pre>"
+        "<h3>Model card</h3><pre>"
+        f"{_esc(json.dumps(manifest.get('model'), indent=2, ensure_ascii=False, default=str))}"
+        "</pre>"
+    )

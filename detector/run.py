@@ -1,0 +1,347 @@
+"""One command from scenes to counts: detect → track → counts, the exports and the report.
+
+``dredge run SCENES --rivers RIVERS --out OUT`` (and :func:`run_pipeline`) writes into OUT:
+
+=========================  ===============================================================
+``detections.parquet``     every detection (GeoParquet, EPSG:4326; see :mod:`detector.detect`)
+``failures.csv``           scenes that could not be used: ``scene,error`` (header only if none)
+``tracks.parquet``         one row per dredge track (:mod:`detector.tracking`), with
+                           ``tracks.detections.parquet`` (detections with their track) and
+                           ``tracks.observations.csv`` (dates each river was seen)
+``counts.csv``/``.json``   unique and new dredges per river and year (:mod:`detector.counts`)
+``counts.png``             the counts as a chart
+``dredges.gpkg``           layers ``dredges`` and ``detections`` (QGIS)
+``dredges.geojson``        the dredges (``dredges.detections.geojson``: their detections)
+``dredges.kml``            one placemark per dredge with its dates (Google Earth)
+``run.json``               inputs, parameters, model card, versions, timings, failures
+``report.html``            one self-contained page: maps, chart, table, chips, inputs
+=========================  ===============================================================
+
+Scenes that fail are listed in ``failures.csv`` and the report; the others complete.
+
+Runs resume (:mod:`detector.run_state`): each finished scene is saved in ``OUT/scenes/`` and
+``OUT/manifest.csv`` as it completes, so rerunning the same command after an interruption
+skips finished scenes, retries failed ones and ends with the same tables as an uninterrupted
+run. Tracking, counts, exports and the report are rebuilt from all scenes each time (seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from detector import __version__
+from detector.acquisition import is_remote
+from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
+from detector.detect import Failure, concat_detections, detect_scenes, write_detections
+from detector.errors import DredgeError
+from detector.model import DEFAULT_CONF, Detector, load_model
+from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.run_state import KEY_NAME, RunState, run_key, write_atomic
+from detector.scene_sources import resolve_scenes
+from detector.track_pipeline import run_counts, run_track
+
+RUN_FILES = (
+    "detections.parquet",
+    "failures.csv",
+    "tracks.parquet",
+    "tracks.detections.parquet",
+    "tracks.observations.csv",
+    "counts.csv",
+    "counts.json",
+    "counts.png",
+    "dredges.gpkg",
+    "dredges.geojson",
+    "dredges.detections.geojson",
+    "dredges.kml",
+    "run.json",
+    "report.html",
+)
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and found."""
+
+    out: Path
+    scenes: list[str]
+    failures: list[Failure]
+    detections: int
+    tracks: int
+    counted: int
+    counts: pd.DataFrame
+    report: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every scene was used."""
+        return not self.failures
+
+
+def check_out(out: Path, *, overwrite: bool) -> None:
+    """DredgeError when ``out`` holds outputs that are not a resumable run (and no overwrite)."""
+    if out.exists() and not out.is_dir():
+        raise DredgeError(f"{out}: is a file; --out must be a folder")
+    taken = [name for name in RUN_FILES if (out / name).exists()]
+    if taken and not overwrite and not (out / KEY_NAME).is_file():
+        raise DredgeError(
+            f"{out}: holds a previous run ({', '.join(taken[:3])}…) — choose another --out, "
+            "or pass --overwrite to replace it"
+        )
+
+
+def run_pipeline(
+    scenes: Sequence[str | Path],
+    rivers: Path,
+    out: Path,
+    *,
+    model: Detector | str | Path | None = None,
+    conf: float = DEFAULT_CONF,
+    batch: int = 16,
+    device: str = "cpu",
+    backend: str = "auto",
+    scene_bands: Sequence[str] | None = None,
+    corridor_m: float = DEFAULT_CORRIDOR_M,
+    name_field: str = "name",
+    overwrite: bool = False,
+    scheduler: str | None = None,
+    workers: int = 1,
+    progress: bool = True,
+    command: str = "",
+    echo: Callable[[str], None] = print,
+    warn: Callable[[str], None] = print,
+) -> RunResult:
+    """Detect, track and count; write everything listed in the module notes into ``out``.
+
+    A problem with the model, the rivers or ``out`` raises :class:`DredgeError` before any
+    work; a problem with one scene is warned, recorded and the others go on. ``scheduler``
+    (``local`` or a Dask scheduler address) or ``workers`` > 1 runs the scenes as tasks on a
+    Dask cluster (:mod:`detector.cluster`) with the same results.
+    """
+    if workers < 1:
+        raise DredgeError(f"--workers must be at least 1, got {workers}")
+    check_scheduler(scheduler)
+    if (scheduler or workers > 1) and isinstance(model, Detector):
+        raise DredgeError("a cluster run needs the model as a path, not a loaded model")
+    check_out(out, overwrite=overwrite)
+    sources = resolve_scenes(scenes)
+    if not sources.paths:
+        raise DredgeError(f"no scenes (*.tif) in {', '.join(map(str, scenes))}")
+    network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
+    detector = (
+        model if isinstance(model, Detector) else load_model(model, backend=backend, device=device)
+    )
+    for note in sources.notes:
+        warn(note)
+    echo(f"model: {getattr(detector, 'describe', lambda: str(detector))()}")
+    card = getattr(detector, "card", None)
+    detection_parameters = {
+        "conf": conf,
+        "corridor_m": corridor_m,
+        "name_field": name_field,
+        "scene_bands": list(scene_bands) if scene_bands else None,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+    todo = [path for path in sources.paths if not state.is_done(path)]
+    if len(todo) < len(sources.paths):
+        echo(
+            f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
+            "already done"
+        )
+    state.start()
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    if scheduler or workers > 1:
+        _detect_on_cluster(
+            todo,
+            scheduler or "local",
+            workers,
+            SceneTask(
+                model=None if model is None else str(model),
+                backend=backend,
+                device=device,
+                rivers=str(rivers),
+                name_field=name_field,
+                corridor_m=corridor_m,
+                conf=conf,
+                batch=batch,
+                scene_bands=tuple(scene_bands) if scene_bands else None,
+            ),
+            sources.dates,
+            state,
+            echo,
+            warn,
+        )
+    else:
+        detect_scenes(
+            todo,
+            network,
+            model=detector,
+            conf=conf,
+            batch=batch,
+            bands=scene_bands,
+            dates=sources.dates or None,
+            progress=progress,
+            echo=echo,
+            warn=warn,
+            on_scene=state.record,
+        )
+    timings["detect_s"] = time.monotonic() - started
+    asked = set(sources.paths)
+    failures = [(path, error) for path, error in state.failed() if path in asked]
+    frame = concat_detections(state.detections(sources.paths))
+    write_atomic(out / "detections.parquet", lambda tmp: write_detections(frame, tmp, "parquet"))
+    failed_table = pd.DataFrame(failures, columns=["scene", "error"])
+    write_atomic(out / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False))
+    echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
+
+    started = time.monotonic()
+    failed = {path for path, _ in failures}
+    local_ok = [Path(p) for p in sources.paths if p not in failed and not is_remote(p)]
+    tracked = run_track(
+        out / "detections.parquet",
+        rivers,
+        out / "tracks.parquet",
+        scenes=local_ok,
+        name_field=name_field,
+        corridor_m=corridor_m,
+    )
+    for note in tracked.notes:
+        warn(note)
+    echo(tracked.summary)
+    lines = run_counts(
+        out / "tracks.parquet",
+        out / "counts.csv",
+        chart=out / "counts.png",
+        gpkg=out / "dredges.gpkg",
+        geojson=out / "dredges.geojson",
+        kml=out / "dredges.kml",
+    )
+    counts = pd.read_csv(out / "counts.csv")
+    run_counts(out / "tracks.parquet", out / "counts.json", fmt="json")
+    timings["track_count_s"] = time.monotonic() - started
+    for line in lines:
+        echo(line)
+
+    tracks = pd.read_parquet(out / "tracks.parquet", columns=["counted"])
+    manifest = run_manifest(
+        sources.paths,
+        failures,
+        rivers=rivers,
+        card=card,
+        parameters={
+            **detection_parameters,
+            "batch": batch,
+            "device": device,
+            "backend": getattr(detector, "backend", backend),
+        },
+        timings=timings,
+        command=command,
+    )
+    (out / "run.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    result = RunResult(
+        out=out,
+        scenes=sources.paths,
+        failures=failures,
+        detections=len(frame),
+        tracks=len(tracks),
+        counted=int(tracks["counted"].sum()) if len(tracks) else 0,
+        counts=counts,
+        report=out / "report.html",
+        timings=timings,
+        notes=sources.notes + tracked.notes,
+    )
+    from detector.report import write_report  # matplotlib: only when a run gets this far
+
+    started = time.monotonic()
+    write_report(out, manifest, rivers=network)
+    timings["report_s"] = time.monotonic() - started
+    echo(f"report: {result.report}")
+    return result
+
+
+def _detect_on_cluster(
+    paths: Sequence[str],
+    scheduler: str,
+    workers: int,
+    task: SceneTask,
+    dates: dict[str, datetime],
+    state: RunState,
+    echo: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> None:
+    def record(path: str, frame: Any, error: str | None) -> None:
+        state.record(path, frame, error)
+        if error:
+            warn(f"error: {error}")
+
+    with dask_client(scheduler, workers) as client:
+        echo(f"dask: {len(paths)} scene task(s) on {scheduler} ({_describe(client)})")
+        detect_on_cluster(client, paths, task, dates=dates, on_scene=record, progress=echo)
+
+
+def _describe(client: Any) -> str:
+    try:
+        count = len(client.scheduler_info().get("workers", {}))
+    except Exception:  # informational only
+        return "workers unknown"
+    return f"{count} worker(s)"
+
+
+def run_manifest(
+    scenes: Sequence[str],
+    failures: Sequence[Failure],
+    *,
+    rivers: Path,
+    card: Any,
+    parameters: dict[str, Any],
+    timings: dict[str, float],
+    command: str,
+) -> dict[str, Any]:
+    """What a run was given and used: enough to repeat it and to judge its output."""
+    import torch
+
+    from detector.offline import import_ultralytics
+
+    ultralytics = import_ultralytics()
+
+    return {
+        "format": 1,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "scenes": list(scenes),
+        "failures": [{"scene": path, "error": error} for path, error in failures],
+        "rivers": str(rivers),
+        "parameters": parameters,
+        "model": _card_json(card),
+        "timings_s": {key: round(value, 2) for key, value in timings.items()},
+        "versions": {
+            "dredge": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "ultralytics": ultralytics.__version__,
+        },
+    }
+
+
+def _card_json(card: Any) -> dict[str, Any] | None:
+    if card is None:
+        return None
+    path = getattr(card, "path", None)
+    if path is not None and Path(path).is_file():
+        loaded: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        return loaded
+    return {"name": getattr(card, "name", "?"), "classes": list(getattr(card, "classes", []))}

@@ -1,0 +1,137 @@
+"""Resumable runs: what ``dredge run`` has finished in its output folder.
+
+``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
+threshold, the rivers file and corridor, the scene band names); ``OUT/manifest.csv`` has one
+row per scene attempted: ``scene, name, status`` (``done`` or ``failed``), ``detections``,
+``finished`` (UTC) and ``error``; ``OUT/scenes/<scene name>.parquet`` holds each finished
+scene's detections. Every file is written to a temporary name and renamed into place, so a run
+killed at any moment (even SIGKILL) leaves only whole files. Rerunning the same command skips
+the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
+the final tables from the per-scene files of the scenes asked for: no detection is lost or
+duplicated. A run key that differs (another model or threshold) is refused unless
+``--overwrite`` is given, which starts afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from detector.acquisition import scene_file_name
+from detector.card import file_sha256
+from detector.errors import DredgeError
+
+KEY_NAME = "run_key.json"
+MANIFEST_NAME = "manifest.csv"
+SCENES_DIR = "scenes"
+MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error")
+
+
+def write_atomic(path: Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:
+    """What a run's detections depend on (compared when a run resumes)."""
+    spec = getattr(card, "input", None)
+    return {
+        "model_sha256": getattr(card, "sha256", None),
+        "model_input": None if spec is None else {**vars(spec), "bands": list(spec.bands)},
+        "rivers_sha256": file_sha256(rivers) if rivers.is_file() else str(rivers),
+        **parameters,
+    }
+
+
+class RunState:
+    """The finished scenes of one output folder."""
+
+    def __init__(self, out: Path, key: dict[str, Any]) -> None:
+        self.out = out
+        self.key = key
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def open(cls, out: Path, key: dict[str, Any], *, overwrite: bool) -> RunState:
+        """The state of ``out``: resumed when its key matches, fresh with ``overwrite``."""
+        state = cls(out, key)
+        key_path = out / KEY_NAME
+        if key_path.is_file() and not overwrite:
+            previous = json.loads(key_path.read_text(encoding="utf-8"))
+            if previous != json.loads(json.dumps(key, default=str)):
+                changed = sorted(
+                    k for k in set(previous) | set(key) if previous.get(k) != key.get(k)
+                )
+                raise DredgeError(
+                    f"{out}: holds a run made with other settings ({', '.join(changed)}) — "
+                    "choose another --out, or pass --overwrite to start it again"
+                )
+            state.rows = _read_manifest(out / MANIFEST_NAME)
+        elif overwrite:
+            state.clear()
+        return state
+
+    def clear(self) -> None:
+        """Forget every finished scene (``--overwrite``)."""
+        shutil.rmtree(self.out / SCENES_DIR, ignore_errors=True)
+        for name in (KEY_NAME, MANIFEST_NAME):
+            (self.out / name).unlink(missing_ok=True)
+        self.rows = {}
+
+    def start(self) -> None:
+        """Write the run key (before the first scene)."""
+        text = json.dumps(self.key, indent=2, default=str) + "\n"
+        write_atomic(self.out / KEY_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def scene_file(self, path: str) -> Path:
+        return self.out / SCENES_DIR / f"{scene_file_name(path)}.parquet"
+
+    def is_done(self, path: str) -> bool:
+        """True when ``path`` finished in an earlier run and its detections are on disk."""
+        row = self.rows.get(path)
+        return bool(row and row["status"] == "done" and self.scene_file(path).is_file())
+
+    def failed(self) -> list[tuple[str, str]]:
+        return [(p, str(r["error"])) for p, r in self.rows.items() if r["status"] == "failed"]
+
+    def record(self, path: str, frame: gpd.GeoDataFrame | None, error: str | None) -> None:
+        """Save one scene's detections (or its failure), then the manifest; both atomically."""
+        if frame is not None:
+            write_atomic(self.scene_file(path), lambda tmp: frame.to_parquet(tmp))
+        self.rows[path] = {
+            "scene": path,
+            "name": scene_file_name(path),
+            "status": "failed" if error else "done",
+            "detections": 0 if frame is None else len(frame),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "error": error or "",
+        }
+        table = pd.DataFrame(list(self.rows.values()), columns=list(MANIFEST_COLUMNS))
+        write_atomic(self.out / MANIFEST_NAME, lambda tmp: table.to_csv(tmp, index=False))
+
+    def detections(self, paths: Sequence[str]) -> list[gpd.GeoDataFrame]:
+        """The saved detections of the finished scenes among ``paths``, in that order."""
+        return [gpd.read_parquet(self.scene_file(p)) for p in paths if self.is_done(p)]
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path, dtype={"error": "string"}, keep_default_na=False)
+    return {str(row["scene"]): dict(row) for _, row in table.iterrows()}

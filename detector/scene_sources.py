@@ -1,0 +1,159 @@
+"""Where scenes come from: folders, globs, lists of paths or URLs, and STAC JSON.
+
+``dredge run SCENES...`` takes any mix of:
+
+- a GeoTIFF path or a URL GDAL reads (``https://…``, ``s3://…``, ``/vsicurl/…``);
+- a folder: its ``*.tif`` / ``*.tiff`` (UDM masks beside the scenes are left out);
+- a glob such as ``'scenes/2024*/*.tif'`` (quote it so that the shell leaves it alone);
+- a text file (``.txt``, ``.lst``, ``.csv`` of one column): one path or URL a line, ``#``
+  comments; relative paths are relative to the text file;
+- a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
+  (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
+  or media type ``image/tiff``; the first such asset by name order, preferring Planet's
+  ``ortho_analytic_4b_sr`` and ``analytic``) and its ``datetime`` as the acquisition time.
+
+:func:`resolve_scenes` returns the scene paths and the acquisition times known from STAC.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from detector.acquisition import is_remote, scene_file_name
+from detector.chips import expand_scene_paths
+from detector.errors import InputError
+
+LIST_SUFFIXES = (".txt", ".lst", ".csv")
+STAC_SUFFIXES = (".json", ".geojson")
+GLOB_CHARS = ("*", "?", "[")
+TIFF_TYPES = ("image/tiff", "image/geotiff", "image/vnd.stac.geotiff")
+PREFERRED_ASSETS = ("ortho_analytic_4b_sr", "analytic", "ortho_analytic_4b", "data", "visual")
+
+
+@dataclass
+class SceneSources:
+    """Scene paths in order, and acquisition times by file name that STAC items gave."""
+
+    paths: list[str] = field(default_factory=list)
+    dates: dict[str, datetime] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if path not in self.paths:
+                self.paths.append(path)
+
+
+def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
+    """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes)."""
+    sources = SceneSources()
+    for item in items:
+        text = str(item)
+        path = Path(text)
+        if is_remote(text):
+            sources.add([text])
+        elif any(char in text for char in GLOB_CHARS) and not path.exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputError(text, "the pattern matches no file", "check the glob")
+            sources.add(expand_scene_paths(matches))
+        elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
+            sources.add(read_scene_list(path))
+        elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
+            _add_stac(path, sources)
+        else:
+            sources.add(expand_scene_paths([text]))
+    return sources
+
+
+def read_scene_list(path: Path) -> list[str]:
+    """Paths or URLs, one a line, ``#`` comments; relative paths are relative to ``path``."""
+    found: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = line.split("#", 1)[0].strip().strip(",").strip('"')
+        if not entry or entry.lower() in ("scene", "path", "url"):
+            continue
+        if is_remote(entry) or Path(entry).is_absolute():
+            found.append(entry)
+        else:
+            found.append(str(path.parent / entry))
+    if not found:
+        raise InputError(path, "lists no scene", "write one path or URL a line")
+    return expand_scene_paths(found)
+
+
+def _add_stac(path: Path, sources: SceneSources) -> None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            path, f"is not JSON ({exc})", "give a STAC Item, ItemCollection or Catalog"
+        ) from None
+    kind = document.get("type") if isinstance(document, dict) else None
+    items = list(_stac_items(path, document, kind))
+    if not items:
+        raise InputError(
+            path, "holds no STAC item", "give a STAC Item, ItemCollection or Catalog with items"
+        )
+    skipped = 0
+    for item in items:
+        href = tiff_asset(item)
+        if href is None:
+            skipped += 1
+            continue
+        sources.add([href])
+        if item.datetime is not None:
+            when = item.datetime
+            sources.dates[scene_file_name(href)] = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if skipped:
+        sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
+
+
+def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
+    import pystac
+
+    try:
+        if kind == "FeatureCollection":
+            return pystac.ItemCollection.from_dict(document, preserve_dict=False).items
+        if kind == "Feature":
+            return [pystac.Item.from_file(str(path))]
+        if kind in ("Catalog", "Collection"):
+            catalog = pystac.read_file(str(path))
+            if not isinstance(catalog, pystac.Catalog):  # Collection is a Catalog
+                raise ValueError(f"read as {type(catalog).__name__}")
+            return list(catalog.get_items(recursive=True))
+    except (pystac.STACError, KeyError, ValueError, TypeError, OSError) as exc:
+        raise InputError(path, f"is not valid STAC ({exc})", "check the file") from None
+    raise InputError(
+        path,
+        f"is JSON of type {kind!r}, not STAC",
+        "give a STAC Item, ItemCollection (FeatureCollection) or Catalog/Collection",
+    )
+
+
+def tiff_asset(item: Any) -> str | None:
+    """The absolute href of the item's GeoTIFF scene asset, or None."""
+    assets = item.get_assets()
+    tiffs = {
+        name: asset
+        for name, asset in sorted(assets.items())
+        if (asset.media_type or "").split(";")[0].strip() in TIFF_TYPES
+        or "data" in (asset.roles or [])
+        or asset.href.lower().endswith((".tif", ".tiff"))
+    }
+    tiffs = {
+        name: asset
+        for name, asset in tiffs.items()
+        if "udm" not in name.lower() and "thumbnail" not in (asset.roles or [])
+    }
+    if not tiffs:
+        return None
+    name = next((n for n in PREFERRED_ASSETS if n in tiffs), next(iter(tiffs)))
+    href = str(tiffs[name].get_absolute_href() or tiffs[name].href)
+    return href

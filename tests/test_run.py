@@ -1,0 +1,160 @@
+"""``dredge run``: scenes to counts in one command, with a corrupt scene among them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+from detector.run import RUN_FILES
+from tests.geo_fixtures import truncate
+from tests.model_fixtures import write_untrained_model
+from training.synth.world import WorldConfig, write_world
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "world"
+    write_world(WorldConfig(seed=14, rivers=("Nanay",), years=(2024, 2024)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def scenes(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three scenes of the world (with their sidecars) and one truncated GeoTIFF."""
+    folder = tmp_path_factory.mktemp("scenes")
+    sources = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[:3]
+    for scene in sources:
+        stem = scene.name.removesuffix("_3B_AnalyticMS_SR.tif")
+        for sidecar in scene.parent.glob(f"{stem}*"):
+            shutil.copy(sidecar, folder / sidecar.name)
+    broken = folder / "20240101_120000_00_0000_3B_AnalyticMS_SR.tif"
+    shutil.copy(sources[0], broken)
+    truncate(broken)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_untrained_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def run(world: Path, scenes: Path, model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "run"
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(scenes),
+            "--rivers",
+            str(world / "rivers.geojson"),
+            "--out",
+            str(out),
+            "--model",
+            str(model),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # one scene failed
+    assert "1 of 4 scene(s) failed" in result.output
+    return out
+
+
+def test_writes_every_output(run: Path) -> None:
+    missing = [name for name in RUN_FILES if not (run / name).is_file()]
+    assert not missing
+
+
+def test_outputs_open_with_the_right_crs_and_columns(run: Path) -> None:
+    detections = gpd.read_parquet(run / "detections.parquet")
+    assert detections.crs.to_epsg() == 4326 and len(detections) > 0
+    assert {"detection_id", "acquired", "river", "chainage_m", "score"} <= set(detections.columns)
+    assert detections["scene"].nunique() == 3
+    tracks = gpd.read_parquet(run / "tracks.parquet")
+    assert tracks.crs.to_epsg() == 4326 and "counted" in tracks.columns
+    counts = pd.read_csv(run / "counts.csv")
+    assert list(counts[["river", "year"]].itertuples(index=False, name=None)) == [("Nanay", 2024)]
+    assert counts.loc[0, "unique_dredges"] == int(tracks["counted"].sum())
+    assert json.loads((run / "counts.json").read_text())[0]["river"] == "Nanay"
+    layers = gpd.list_layers(run / "dredges.gpkg")["name"].tolist()
+    assert set(layers) == {"dredges", "detections"}
+
+
+def test_the_failed_scene_is_listed_everywhere(run: Path) -> None:
+    failures = pd.read_csv(run / "failures.csv")
+    assert len(failures) == 1 and failures.loc[0, "scene"].endswith("0000_3B_AnalyticMS_SR.tif")
+    manifest = json.loads((run / "run.json").read_text())
+    assert len(manifest["failures"]) == 1 and len(manifest["scenes"]) == 4
+    assert manifest["model"]["name"] and manifest["parameters"]["conf"] == 0.25
+    page = (run / "report.html").read_text()
+    assert "1 scene(s) failed" in page and "20240101_120000_00_0000" in page
+
+
+def test_report_is_self_contained(run: Path) -> None:
+    page = (run / "report.html").read_text()
+    assert "id='counts-table'" in page and "<td class=l>Nanay</td>" in page
+    assert page.count("data:image/png;base64,") >= 3  # chart, map, chips
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (make browser)")
+def test_report_loads_in_headless_chromium(run: Path, tmp_path: Path) -> None:
+    assert CHROMIUM is not None
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--dump-dom",
+        (run / "report.html").resolve().as_uri(),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    assert 'id="counts-table"' in dom and "Unique dredges per river and year" in dom
+    assert dom.count("<img") >= 3
+
+
+def test_a_run_with_other_settings_is_not_overwritten(
+    run: Path, scenes: Path, world: Path, model: Path
+) -> None:
+    before = (run / "counts.csv").read_bytes()
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(scenes), "--rivers", str(world / "rivers.geojson"), "--out", str(run)),
+            *("--model", str(model), "--conf", "0.5", "--no-progress"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "other settings (conf)" in result.output and "--overwrite" in result.output
+    assert (run / "counts.csv").read_bytes() == before
+
+
+def test_a_folder_of_other_files_is_not_overwritten(tmp_path: Path, world: Path) -> None:
+    (tmp_path / "counts.csv").write_text("mine\n")
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(tmp_path), "--no-progress"),
+        ],
+    )
+    assert result.exit_code == 2 and "--overwrite" in result.output
+    assert (tmp_path / "counts.csv").read_text() == "mine\n"

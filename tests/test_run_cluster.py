@@ -1,0 +1,65 @@
+"""A run on a Dask LocalCluster gives the same outputs as a run in one process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+from tests.geo_fixtures import truncate
+from tests.model_fixtures import write_untrained_model
+from training.synth.world import WorldConfig, write_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cluster") / "world"
+    write_world(WorldConfig(seed=16, rivers=("Cenepa",), years=(2024, 2024)), out)
+    broken = out / "scenes" / "20240101_120000_00_0000_3B_AnalyticMS_SR.tif"
+    shutil.copy(next((out / "scenes").glob("*_AnalyticMS_SR.tif")), broken)
+    truncate(broken)
+    return out
+
+
+def run(world: Path, out: Path, model: Path, *extra: str) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(out), "--model", str(model), "--conf", "0.6", "--no-progress"),
+            *extra,
+        ],
+    )
+    assert result.exit_code == 1, result.output  # the truncated scene
+    assert "1 of" in result.output
+
+
+def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:
+    model = write_untrained_model(tmp_path / "model")
+    run(world, tmp_path / "here", model)
+    run(world, tmp_path / "dask", model, "--scheduler", "local", "--workers", "2")
+    here, dask = (gpd.read_parquet(tmp_path / o / "detections.parquet") for o in ("here", "dask"))
+    assert len(here) > 0
+    pd.testing.assert_frame_equal(
+        here.drop(columns="geometry"), dask.drop(columns="geometry"), check_exact=False
+    )
+    assert here.geometry.geom_equals_exact(dask.geometry, tolerance=1e-9).all()
+    for name in ("counts.csv", "failures.csv"):
+        assert (tmp_path / "here" / name).read_text() == (tmp_path / "dask" / name).read_text()
+
+
+def test_unreachable_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(tmp_path / "x"), "--scheduler", "carrier-pigeon", "--no-progress"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "give 'local' or an address such as tcp://HOST:8786" in result.output

@@ -1,0 +1,85 @@
+"""Resumable runs: a run killed with SIGKILL and run again ends like an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from detector.run_state import MANIFEST_NAME
+from tests.model_fixtures import write_untrained_model
+from training.synth.world import WorldConfig, write_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("resume") / "world"
+    write_world(WorldConfig(seed=15, rivers=("Nanay",), years=(2024, 2024)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_untrained_model(tmp_path_factory.mktemp("model"))
+
+
+def command(world: Path, model: Path, out: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "detector.cli", "run", str(world / "scenes"),
+        "--rivers", str(world / "rivers.geojson"), "--out", str(out), "--model", str(model),
+        "--conf", "0.6", "--batch", "4", "--no-progress",
+    ]  # fmt: skip
+
+
+def finished_scenes(out: Path) -> int:
+    manifest = out / MANIFEST_NAME
+    return len(pd.read_csv(manifest)) if manifest.is_file() else 0
+
+
+def test_kill_and_resume_gives_the_same_outputs(world: Path, model: Path, tmp_path: Path) -> None:
+    whole = tmp_path / "whole"
+    subprocess.run(command(world, model, whole), check=True, capture_output=True)
+    scenes = finished_scenes(whole)
+    assert scenes >= 3
+
+    cut = tmp_path / "cut"
+    process = subprocess.Popen(command(world, model, cut), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while finished_scenes(cut) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert 2 <= finished_scenes(cut) < scenes
+    assert not (cut / "counts.csv").exists()
+
+    resumed = subprocess.run(command(world, model, cut), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "scenes already done" in resumed.stdout
+    first = gpd.read_parquet(whole / "detections.parquet")
+    second = gpd.read_parquet(cut / "detections.parquet")
+    assert len(first) > 0 and first["detection_id"].is_unique
+    pd.testing.assert_frame_equal(
+        first.drop(columns="geometry"), second.drop(columns="geometry"), check_exact=False
+    )
+    assert first.geometry.geom_equals_exact(second.geometry, tolerance=1e-9).all()
+    assert (whole / "counts.csv").read_text() == (cut / "counts.csv").read_text()
+    tracks = [gpd.read_parquet(o / "tracks.parquet").drop(columns="geometry") for o in (whole, cut)]
+    pd.testing.assert_frame_equal(*tracks)
+
+
+def test_rerun_of_a_finished_run_redoes_nothing(world: Path, model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    subprocess.run(command(world, model, out), check=True, capture_output=True)
+    before = (out / "scenes").stat().st_mtime_ns, sorted(p.name for p in (out / "scenes").iterdir())
+    again = subprocess.run(command(world, model, out), capture_output=True, text=True, check=True)
+    scenes = finished_scenes(out)
+    assert f"{scenes} of {scenes} scenes already done" in again.stdout
+    assert sorted(p.name for p in (out / "scenes").iterdir()) == before[1]

@@ -1,0 +1,121 @@
+"""SCENES for ``dredge run``: folders, globs, text lists and STAC JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from detector.errors import InputError
+from detector.scene_sources import resolve_scenes
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for name in ("a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif", "a_3B_udm2.tif"):
+        (scenes / name).write_bytes(b"")
+    (scenes / "notes.txt").write_text("not a scene")
+    return scenes
+
+
+def names(paths: list[str]) -> list[str]:
+    return [Path(p).name for p in paths]
+
+
+def test_folder_gives_its_scenes_without_masks(folder: Path) -> None:
+    assert names(resolve_scenes([folder]).paths) == [
+        "a_3B_AnalyticMS_SR.tif",
+        "b_3B_AnalyticMS_SR.tif",
+    ]
+
+
+def test_glob_and_repeats(folder: Path) -> None:
+    sources = resolve_scenes([str(folder / "b_*.tif"), folder / "b_3B_AnalyticMS_SR.tif"])
+    assert names(sources.paths) == ["b_3B_AnalyticMS_SR.tif"]
+
+
+def test_glob_without_match_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="matches no file"):
+        resolve_scenes([str(tmp_path / "nothing*.tif")])
+
+
+def test_text_list_relative_to_itself_with_comments_and_urls(folder: Path) -> None:
+    listing = folder.parent / "scenes.txt"
+    listing.write_text(
+        "# my scenes\nscenes/a_3B_AnalyticMS_SR.tif\n\nhttps://example.org/c.tif  # remote\n"
+    )
+    sources = resolve_scenes([listing])
+    assert sources.paths == [str(folder / "a_3B_AnalyticMS_SR.tif"), "https://example.org/c.tif"]
+
+
+def test_empty_list_is_an_error(tmp_path: Path) -> None:
+    listing = tmp_path / "scenes.txt"
+    listing.write_text("# nothing yet\n")
+    with pytest.raises(InputError, match="lists no scene"):
+        resolve_scenes([listing])
+
+
+def stac_item(name: str, when: str, href: str) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "id": name,
+        "geometry": {"type": "Point", "coordinates": [-73.4, -3.8]},
+        "bbox": [-73.4, -3.8, -73.4, -3.8],
+        "properties": {"datetime": when},
+        "links": [],
+        "assets": {
+            "udm2": {"href": f"{name}_udm2.tif", "type": "image/tiff"},
+            "thumbnail": {"href": f"{name}.png", "type": "image/png", "roles": ["thumbnail"]},
+            "ortho_analytic_4b_sr": {"href": href, "type": "image/tiff; application=geotiff"},
+        },
+    }
+
+
+def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            stac_item("s1", "2024-03-05T14:30:00Z", "https://example.org/s1_SR.tif"),
+            stac_item("s2", "2024-04-01T15:00:00Z", str(tmp_path / "s2_SR.tif")),
+        ],
+    }
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps(collection))
+    sources = resolve_scenes([path])
+    assert sources.paths == ["https://example.org/s1_SR.tif", str(tmp_path / "s2_SR.tif")]
+    assert sources.dates["s1_SR.tif"] == datetime(2024, 3, 5, 14, 30, tzinfo=UTC)
+    assert sources.dates["s2_SR.tif"] == datetime(2024, 4, 1, 15, 0, tzinfo=UTC)
+
+
+def test_stac_catalog_follows_its_items(tmp_path: Path) -> None:
+    item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
+    item["links"] = [{"rel": "parent", "href": "../catalog.json"}]
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / "s1.json").write_text(json.dumps(item))
+    catalog = {
+        "type": "Catalog",
+        "stac_version": "1.0.0",
+        "id": "mine",
+        "description": "scenes",
+        "links": [{"rel": "item", "href": "./s1/s1.json"}],
+    }
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    sources = resolve_scenes([tmp_path / "catalog.json"])
+    assert sources.paths == [str((tmp_path / "s1" / "s1_SR.tif").resolve())]
+    assert "s1_SR.tif" in sources.dates
+
+
+def test_json_that_is_not_stac_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "rivers.geojson"
+    path.write_text(json.dumps({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}))
+    with pytest.raises(InputError, match="not STAC"):
+        resolve_scenes([path])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{ not json")
+    with pytest.raises(InputError, match="is not JSON"):
+        resolve_scenes([broken])
