@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -128,7 +129,7 @@ def detect_scenes(
     paths = expand_scene_paths(scene_paths)
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
     runner.on_scene = on_scene
-    with reading_env(), runner.bar:
+    with reading_env(), runner.bar, runner.model_thread:
         overall = runner.bar.add_task("scenes", total=len(paths))
         runner.overall = overall
         for path in paths:
@@ -151,7 +152,12 @@ def _progress_bar(enabled: bool) -> Progress:
 
 
 class _Runner:
-    """Feeds tiles of successive scenes to the model in batches and finishes scenes."""
+    """Feeds tiles of successive scenes to the model in batches and finishes scenes.
+
+    The model runs in a thread of its own: while it works on one batch, the next batch's
+    tiles are read (GDAL and onnxruntime/torch release the GIL). One batch is in flight at a
+    time, so memory stays at two batches of tiles.
+    """
 
     def __init__(
         self,
@@ -177,6 +183,8 @@ class _Runner:
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
+        self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dredge-model")
+        self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
     def run_scene(
         self, path: str, bands: Sequence[str] | None, when: datetime | str | None
@@ -205,7 +213,7 @@ class _Runner:
     def flush(self) -> None:
         """Predict the last partial batch and finish every scene."""
         self._predict()
-        self._finish_done()
+        self._collect()
 
     def _start(
         self, path: str, bands: Sequence[str] | None, when: datetime | str | None
@@ -223,16 +231,27 @@ class _Runner:
         return _SceneJob(path, scene, plan, acquired, task)
 
     def _predict(self) -> None:
+        """Hand the batch to the model thread (after collecting the batch before it)."""
         items = [item for item in self.batch if item[0].error is None]
         self.batch = []
+        self._collect()
         if not items:
             return
         data = np.stack([window.data for _, _, window in items])
-        results = self.detector.predict(data, conf=self.conf)
-        for (job, tile, window), boxes in zip(items, results, strict=True):
-            job.rows += box_rows(boxes, tile, window, self.card.classes)
-            job.pending -= 1
-            self.bar.advance(job.task)
+        future = self.model_thread.submit(self.detector.predict, data, conf=self.conf)
+        self._inflight = (items, future)
+
+    def _collect(self) -> None:
+        """Wait for the batch in flight, keep its boxes, and finish the scenes it completes."""
+        if self._inflight is not None:
+            items, future = self._inflight
+            self._inflight = None
+            for (job, tile, window), boxes in zip(items, future.result(), strict=True):
+                if job.error is not None:  # failed while this batch was in flight
+                    continue
+                job.rows += box_rows(boxes, tile, window, self.card.classes)
+                job.pending -= 1
+                self.bar.advance(job.task)
         self._finish_done()
 
     def _finish_done(self) -> None:
