@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.network import blocked_network
+
+if TYPE_CHECKING:
+    from training.labels.table import LabelledTile
 
 
 @pytest.fixture
@@ -15,3 +20,39 @@ def no_network() -> Iterator[list[object]]:
     with blocked_network() as attempts:
         yield attempts
     assert not attempts, f"tried the network: {attempts}"
+
+
+@pytest.fixture(scope="session")
+def label_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic world (seed 199, Nanay, 2024: three scenes) for the label tests."""
+    from tests.label_fixtures import write_label_world
+
+    return write_label_world(tmp_path_factory.mktemp("labels") / "world")
+
+
+@pytest.fixture(scope="session")
+def vector_labels(label_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world's visible truth boxes as a GeoJSON (EPSG:4326) with scene and class_name."""
+    from tests.label_fixtures import truth_frame
+
+    path = tmp_path_factory.mktemp("vector") / "labels.geojson"
+    truth_frame(label_world).to_file(path, driver="GeoJSON")
+    return path
+
+
+@pytest.fixture(scope="session")
+def labelled_tiles(label_world: Path, vector_labels: Path) -> list[LabelledTile]:
+    """The world's corridor tiles at 12 m / 64 px, labelled from the vector labels."""
+    from detector.rivers import RiverNetwork
+    from tests.label_fixtures import CLASSES, SPEC
+    from training.labels.classes import ClassMap
+    from training.labels.vector import read_vector_labels
+
+    tiles, _ = read_vector_labels(
+        vector_labels,
+        ClassMap(CLASSES),
+        scenes=[label_world / "scenes"],
+        rivers=RiverNetwork.read(label_world / "rivers.geojson"),
+        spec=SPEC,
+    )
+    return tiles

@@ -42,6 +42,8 @@ class SizePreset:
 SIZES = {
     "small": SizePreset(side_m=3000.0, dates_per_year=3, groups_at_full_pressure=7),
     "full": SizePreset(side_m=9000.0, dates_per_year=6, groups_at_full_pressure=16),
+    # small scenes, a date a month: what an analyst's monthly mosaic of one reach looks like
+    "monthly": SizePreset(side_m=3000.0, dates_per_year=12, groups_at_full_pressure=7),
 }
 
 

@@ -1,0 +1,100 @@
+"""Evaluation: matching and metrics against a hand computation, and the command's report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+from tests.label_fixtures import CLASSES, write_tiny_model, write_yolo_set
+from training.evaluate import Matching, average_precision, score_predictions
+from training.labels.table import Box, LabelledTile
+
+
+def _tile(name: str, source: str, boxes: list[Box]) -> LabelledTile:
+    return LabelledTile(name, name, source, 64, 64, boxes, pixels=np.zeros((64, 64, 3), np.uint8))
+
+
+TILES = [
+    _tile("a", "s1", [Box("dredge", 0, 0, 10, 10), Box("dredge", 20, 20, 30, 30)]),
+    _tile("b", "s2", [Box("dredge", 5, 5, 15, 15)]),
+]
+PREDICTIONS = [
+    np.array(
+        [
+            [0, 0, 10, 10, 0.9, 0],  # TP (IoU 1)
+            [40, 40, 50, 50, 0.8, 0],  # FP
+            [21, 21, 31, 31, 0.3, 0],  # TP (IoU 81/119 = 0.68)
+            [20, 20, 30, 30, 0.1, 1],  # boat: FP, below the operating score
+        ],
+        np.float32,
+    ),
+    np.zeros((0, 6), np.float32),  # tile b: its dredge is missed
+]
+
+
+def test_metrics_match_a_hand_computation() -> None:
+    result = score_predictions(TILES, PREDICTIONS, CLASSES, matching=Matching(), conf=0.25)
+    dredge = result.overall["dredge"]
+    assert (dredge.truths, dredge.tp, dredge.fp, dredge.fn) == (3, 2, 1, 1)
+    assert dredge.precision == pytest.approx(2 / 3) and dredge.recall == pytest.approx(2 / 3)
+    assert dredge.f1 == pytest.approx(2 / 3)
+    # all-point AP: recall 1/3 at precision 1, then 2/3 at precision 2/3
+    assert dredge.ap == pytest.approx(1 / 3 * 1 + 1 / 3 * 2 / 3)
+    s1, s2 = result.per_source["s1"]["dredge"], result.per_source["s2"]["dredge"]
+    assert (s1.tp, s1.fp, s1.fn, s1.recall) == (2, 1, 0, 1.0)
+    assert s1.ap == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+    assert (s2.tp, s2.fn, s2.ap) == (0, 1, 0.0)
+    boat = result.overall["boat"]
+    assert (boat.truths, boat.fp, boat.ap) == (0, 0, None)
+    assert [(f.tile, f.score) for f in result.false_positives] == [(0, pytest.approx(0.8))]
+    assert [(m.tile, m.box) for m in result.misses] == [(1, (5.0, 5.0, 15.0, 15.0))]
+
+
+def test_a_higher_operating_score_and_distance_matching() -> None:
+    strict = score_predictions(TILES, PREDICTIONS, CLASSES, matching=Matching(), conf=0.5)
+    dredge = strict.overall["dredge"]
+    assert (dredge.tp, dredge.fp, dredge.fn) == (1, 1, 2)
+    assert {m.box for m in strict.misses} == {(20, 20, 30, 30), (5, 5, 15, 15)}
+    # centres 1.4 px = 4.2 m apart at 3 m per pixel
+    near = Matching(match_m=5.0, gsd_m=3.0)
+    assert score_predictions(TILES, PREDICTIONS, CLASSES, matching=near).overall["dredge"].tp == 2
+    far = Matching(match_m=4.0, gsd_m=3.0)
+    assert score_predictions(TILES, PREDICTIONS, CLASSES, matching=far).overall["dredge"].tp == 1
+    # IoU 0.68 fails a 0.7 threshold
+    tight = Matching(iou=0.7)
+    assert score_predictions(TILES, PREDICTIONS, CLASSES, matching=tight).overall["dredge"].tp == 1
+
+
+def test_average_precision_of_a_perfect_and_an_empty_ranking() -> None:
+    ap, _ = average_precision(np.array([0.9, 0.8]), np.array([True, True]), 2)
+    assert ap == pytest.approx(1.0)
+    ap, _ = average_precision(np.array([0.9, 0.8]), np.array([False, True]), 2)
+    assert ap == pytest.approx(0.25)
+    assert average_precision(np.zeros(0), np.zeros(0, bool), 0)[0] is None
+
+
+def test_cli_writes_the_report_and_figures(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    weights = write_tiny_model(tmp_path / "model")
+    labels = write_yolo_set(labelled_tiles, tmp_path / "yolo")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(
+        app, ["evaluate", str(weights), str(labels), "--out", str(out), "--backend", "torch"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "AP50" in result.output and "dredge" in result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"]["name"] == "tiny" and report["tiles"] == len(labelled_tiles)
+    assert report["matching"] == {"rule": "iou", "iou": 0.5}
+    dredge = report["classes"]["dredge"]
+    boxes = [b for t in labelled_tiles for b in t.boxes]
+    assert dredge["truths"] == sum(b.class_name == "dredge" for b in boxes)
+    assert set(report["per_source"]) == {str(labels)}
+    for name in ("pr_curve.png", "worst_false_positives.png", "worst_misses.png"):
+        assert (out / name).stat().st_size > 1000

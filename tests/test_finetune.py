@@ -1,0 +1,163 @@
+"""Fine-tuning on labels: one short epoch over every format, a complete card, clean failures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from detector.card import file_sha256, load_card
+from detector.cli import app
+from detector.errors import DredgeError
+from tests.label_fixtures import truth_frame, write_coco_set, write_tiny_model, write_yolo_set
+from tests.network import blocked_network
+from training.labels.table import LabelledTile
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_model(tmp_path_factory.mktemp("base"))
+
+
+def _train(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["train", *args, "--no-progress"])
+    return result.exit_code, result.output
+
+
+def test_one_epoch_over_every_format_writes_a_complete_card(
+    labelled_tiles: list[LabelledTile],
+    label_world: Path,
+    vector_labels: Path,
+    base: Path,
+    tmp_path: Path,
+) -> None:
+    by_scene = sorted({t.scene for t in labelled_tiles})
+    yolo = write_yolo_set([t for t in labelled_tiles if t.scene == by_scene[0]], tmp_path / "y")
+    coco = write_coco_set([t for t in labelled_tiles if t.scene == by_scene[1]], tmp_path / "c")
+    out = tmp_path / "run"
+    with blocked_network() as attempts:
+        code, output = _train(
+            [str(yolo), str(coco), str(vector_labels), "--scenes", str(label_world / "scenes"),
+             "--rivers", str(label_world / "rivers.geojson"), "--from", str(base), "--epochs",
+             "1", "--imgsz", "64", "--out", str(out), "mosaic=0.5"]
+        )  # fmt: skip
+    assert not attempts
+    assert code == 0, output
+    assert "held-out scenes, dredge, before:" in output and "after:" in output
+    card = load_card(out / "model.pt")  # checks the sha256 too
+    training = card.training
+    assert training["recipe"] == "finetune" and training["epochs"] == 1
+    assert training["from"] == {"name": "tiny", "weights": str(base), "sha256": file_sha256(base)}
+    assert [d["format"] for d in training["data"]] == ["yolo", "coco", "vector"]
+    assert training["data"][2]["instances"]["dredge"] == sum(
+        b.class_name == "dredge" for t in labelled_tiles for b in t.boxes
+    )
+    assert not set(training["train_scenes"]) & set(training["val_scenes"])
+    assert training["overrides"] == {"mosaic": 0.5} and training["imgsz"] == 64
+    assert card.classes == ("dredge", "boat") and card.input.gsd_m == 12.0
+    for key in ("val", "val_before"):
+        assert set(card.metrics[key]) >= {"precision", "recall", "f1", "mAP50"}
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["complete"] is True and manifest["seed"] == 0
+    assert {"torch", "ultralytics", "python", "dredge"} <= set(manifest["versions"])
+    assert manifest["command"].startswith("dredge ")  # the test runner's argv
+    assert not (tmp_path / ".run.partial").exists()
+    # a finished run is not overwritten unless asked
+    code, output = _train([str(yolo), "--from", str(base), "--out", str(out)])
+    assert code == 2 and "folder is not empty" in output
+
+
+def _bad_yolo(tmp_path: Path, world: Path) -> Path:
+    from PIL import Image
+
+    (tmp_path / "y" / "images").mkdir(parents=True)
+    (tmp_path / "y" / "labels").mkdir()
+    Image.new("RGB", (64, 64)).save(tmp_path / "y" / "images" / "t.png")
+    (tmp_path / "y" / "labels" / "t.txt").write_text("0 0.5 0.5 0.1 0.1 0.9\n")
+    (tmp_path / "y" / "data.yaml").write_text("names: [dredge, boat]\n")
+    return tmp_path / "y"
+
+
+def _bad_coco(tmp_path: Path, world: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (64, 64)).save(tmp_path / "t.png")
+    data = {
+        "images": [{"id": 1, "file_name": "t.png", "width": 64, "height": 64}],
+        "categories": [{"id": 1, "name": "dredge"}],
+        "annotations": [{"id": 3, "image_id": 1, "category_id": 1, "bbox": [70, 5, 4, 4]}],
+    }
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    return tmp_path / "c.json"
+
+
+def _utm_geojson(tmp_path: Path, world: Path) -> Path:
+    data = json.loads(truth_frame(world, crs="EPSG:32718").to_json())
+    data.pop("crs", None)
+    (tmp_path / "g.geojson").write_text(json.dumps(data))
+    return tmp_path / "g.geojson"
+
+
+def _unknown_class(tmp_path: Path, world: Path) -> Path:
+    frame = truth_frame(world)
+    frame.loc[frame.index[1], "class_name"] = "submarine"
+    frame.to_file(tmp_path / "u.gpkg", driver="GPKG")
+    return tmp_path / "u.gpkg"
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_bad_yolo, "t.txt: line 1 has 6 numbers, not 5"),
+        (_bad_coco, "c.json: annotation id 3 (image 't.png'): box x 70–74"),
+        (_utm_geojson, "g.geojson: feature 1 (id 0): coordinates"),
+        (_unknown_class, "u.gpkg: feature 2: class 'submarine' is not one of the model's classes"),
+    ],
+)
+def test_bad_input_is_one_line_and_leaves_no_run_folder(
+    make: Callable[[Path, Path], Path],
+    expected: str,
+    base: Path,
+    label_world: Path,
+    tmp_path: Path,
+) -> None:
+    labels = make(tmp_path, label_world)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["train", str(labels), "--from", str(base), "--out", str(out), "--scenes",
+         str(label_world / "scenes"), "--rivers", str(label_world / "rivers.geojson")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
+    assert not out.exists() and not (tmp_path / ".run.partial").exists()
+
+
+def test_a_failure_during_training_leaves_no_run_folder(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import training.finetune as finetune
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise DredgeError("training stopped")
+
+    monkeypatch.setattr(finetune, "_train", broken)
+    yolo = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    code, output = _train([str(yolo), "--from", str(base), "--imgsz", "64", "--out", str(out)])
+    assert code == 2 and "error: training stopped" in output
+    assert not out.exists() and not (tmp_path / ".run.partial").exists()
+
+
+def test_labels_from_one_scene_cannot_be_validated(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path
+) -> None:
+    scene = labelled_tiles[0].scene
+    yolo = write_yolo_set([t for t in labelled_tiles if t.scene == scene], tmp_path / "y")
+    code, output = _train([str(yolo), "--from", str(base), "--out", str(tmp_path / "run")])
+    assert code == 2 and "all labelled tiles come from one scene" in output
+    assert "--val-fraction 0" in output

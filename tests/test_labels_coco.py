@@ -1,0 +1,97 @@
+"""COCO JSON (CVAT, Label Studio): read back, images found, boxes outside the image named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from detector.errors import InputError
+from tests.label_fixtures import CLASSES, write_coco_set
+from training.labels.classes import ClassMap
+from training.labels.coco import read_coco
+from training.labels.sources import label_format
+from training.labels.table import LabelledTile
+
+
+def test_cvat_layout_round_trip(labelled_tiles: list[LabelledTile], tmp_path: Path) -> None:
+    path = write_coco_set(labelled_tiles, tmp_path / "cvat")
+    assert label_format(path) == "coco" and label_format(tmp_path / "cvat") == "coco"
+    tiles = {t.name: t for t in read_coco(tmp_path / "cvat", ClassMap(CLASSES))}
+    assert set(tiles) == {t.name for t in labelled_tiles}
+    for original in labelled_tiles:
+        read = tiles[original.name]
+        assert read.scene == original.scene
+        assert len(read.boxes) == len(original.boxes)
+        for a, b in zip(read.boxes, original.boxes, strict=True):
+            assert a.class_name == b.class_name
+            assert max(abs(a.x0 - b.x0), abs(a.y1 - b.y1)) < 0.02  # rounded to 0.01 px
+    assert any(not t.boxes for t in tiles.values())
+
+
+def test_label_studio_upload_paths_are_found_by_name(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    write_coco_set(labelled_tiles[:3], tmp_path / "ls", prefix="../../media/upload/1/")
+    tiles = read_coco(tmp_path / "ls" / "annotations" / "instances_default.json", ClassMap(CLASSES))
+    assert all(t.image is not None and t.image.is_file() for t in tiles)
+
+
+def _coco(tmp_path: Path, bbox: list[object], name: str = "dredge") -> Path:
+    Image.new("RGB", (64, 64)).save(tmp_path / "t.png")
+    data = {
+        "images": [{"id": 1, "file_name": "t.png", "width": 64, "height": 64}],
+        "categories": [{"id": 1, "name": name}],
+        "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "bbox": bbox}],
+    }
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_box_outside_the_image_names_the_file_and_annotation(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [60, 10, 20, 8])
+    with pytest.raises(InputError) as error:
+        read_coco(path, ClassMap(CLASSES))
+    message = str(error.value)
+    assert message.startswith(f"{path}: annotation id 7 (image 't.png'): box x 60–80")
+    assert "outside the 64×64 image" in message and "\n" not in message
+
+
+def test_an_unknown_category_lists_the_models_classes(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [10, 10, 5, 5], name="barge")
+    with pytest.raises(InputError, match=r"category id 1: class 'barge' .*\(dredge, boat\)"):
+        read_coco(path, ClassMap(CLASSES))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=6),
+        st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers(-100, 200)), max_size=5),
+    )
+)
+def test_malformed_bboxes_give_input_error_or_boxes_inside(
+    tmp_path: Path, bbox: list[object]
+) -> None:
+    path = _coco(tmp_path, bbox)
+    try:
+        tiles = read_coco(path, ClassMap(CLASSES))
+    except InputError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return
+    for box in tiles[0].boxes:
+        assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
+
+
+def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"images": [\n  {"id": 1,, }]}')
+    with pytest.raises(InputError, match=r"broken.json: is not valid JSON .* line 2, column"):
+        read_coco(path, ClassMap(CLASSES))

@@ -1,0 +1,142 @@
+"""Boxes and points over whole scenes: tiled by the project's tiler, any CRS, errors named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from detector.errors import InputError
+from detector.rivers import RiverNetwork
+from detector.scene import open_scene
+from detector.tiling import plan_scene
+from tests.label_fixtures import CLASSES, SPEC, truth_frame
+from training.labels.classes import ClassMap
+from training.labels.sources import label_format
+from training.labels.table import LabelledTile
+from training.labels.vector import POINT_BOX_M, read_vector_labels
+
+
+def _read(path: Path, world: Path) -> list[LabelledTile]:
+    tiles, _ = read_vector_labels(
+        path,
+        ClassMap(CLASSES),
+        scenes=[world / "scenes"],
+        rivers=RiverNetwork.read(world / "rivers.geojson"),
+        spec=SPEC,
+    )
+    return tiles
+
+
+def test_boxes_become_corridor_tiles_with_negatives(
+    labelled_tiles: list[LabelledTile], label_world: Path, vector_labels: Path
+) -> None:
+    assert label_format(vector_labels) == "vector"
+    scenes = {t.scene for t in labelled_tiles}
+    assert len(scenes) == 3
+    positives = [t for t in labelled_tiles if t.boxes]
+    assert positives and len(positives) < len(labelled_tiles)  # empty tiles kept as negatives
+    for tile in labelled_tiles:
+        assert tile.pixels is not None and tile.pixels.shape == (64, 64, 3)
+        for box in tile.boxes:
+            assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
+    # every visible truth box is labelled in at least one tile
+    truth = truth_frame(label_world)
+    assert sum(len(t.boxes) for t in labelled_tiles) >= len(truth)
+
+
+def test_another_crs_is_reprojected(
+    labelled_tiles: list[LabelledTile], label_world: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "utm.gpkg"
+    truth_frame(label_world, crs="EPSG:32718").to_file(path, driver="GPKG")
+    tiles = {t.name: t for t in _read(path, label_world)}
+    for original in labelled_tiles:
+        read = tiles[original.name]
+        assert len(read.boxes) == len(original.boxes)
+        for a, b in zip(read.boxes, original.boxes, strict=True):
+            assert abs(a.x0 - b.x0) < 0.01 and abs(a.y1 - b.y1) < 0.01
+
+
+def test_points_become_boxes_of_the_class_size(label_world: Path, tmp_path: Path) -> None:
+    frame = truth_frame(label_world, crs="EPSG:32718")
+    frame["geometry"] = frame.geometry.centroid
+    path = tmp_path / "points.gpkg"
+    frame.to_file(path, driver="GPKG")
+    tiles = _read(path, label_world)
+    sides = {
+        (b.class_name, round(b.x1 - b.x0, 3))
+        for t in tiles
+        for b in t.boxes
+        if 0 < b.x0 and b.x1 < 64 and 0 < b.y0 and b.y1 < 64
+    }
+    assert ("dredge", round(POINT_BOX_M["dredge"] / SPEC.gsd_m, 3)) in sides
+
+
+def test_a_box_cut_by_the_tile_edge_is_kept_when_mostly_inside(
+    label_world: Path, labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    tile = next(t for t in labelled_tiles if t.boxes)
+    scene_path = next(p for p in (label_world / "scenes").glob("*SR.tif") if p.stem == tile.scene)
+    with open_scene(scene_path) as scene:
+        plan = plan_scene(scene, RiverNetwork.read(label_world / "rivers.geojson"), SPEC)
+    found = next(t for t in plan.tiles if t.tile_id == tile.name)
+    # 10 × 2 px boxes across the tile's left edge: 70 % inside (kept), 30 % inside (left out)
+    t = found.transform
+    mostly_in = shapely.box(*(t @ (-3, 30)), *(t @ (7, 32)))
+    mostly_out = shapely.box(*(t @ (-7, 40)), *(t @ (3, 42)))
+    frame = gpd.GeoDataFrame(
+        {"scene": [tile.scene] * 2, "class_name": ["dredge", "boat"]},
+        geometry=[shapely.box(*mostly_in.bounds), shapely.box(*mostly_out.bounds)],
+        crs=found.crs,
+    )
+    path = tmp_path / "edge.gpkg"
+    frame.to_file(path, driver="GPKG")
+    tiles = {x.name: x for x in _read(path, label_world)}
+    boxes = tiles[tile.name].boxes
+    assert [(b.class_name, round(b.x0, 3), round(b.x1, 3)) for b in boxes] == [("dredge", 0, 7)]
+
+
+def test_geojson_with_projected_coordinates_names_the_feature(
+    label_world: Path, tmp_path: Path
+) -> None:
+    frame = truth_frame(label_world, crs="EPSG:32718")
+    data = json.loads(frame.to_json())
+    data.pop("crs", None)  # RFC 7946: GeoJSON without crs is longitude/latitude
+    path = tmp_path / "utm.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        _read(path, label_world)
+    message = str(error.value)
+    assert message.startswith(f"{path}: feature 1 (id 0): coordinates (")
+    assert "are not longitude/latitude" in message and "\n" not in message
+
+
+def test_unknown_class_and_unknown_scene_name_the_feature(
+    label_world: Path, tmp_path: Path
+) -> None:
+    frame = truth_frame(label_world).iloc[:3].copy()
+    frame["class_name"] = ["dredge", "dredge", "balsa"]
+    path = tmp_path / "c.gpkg"
+    frame.to_file(path, driver="GPKG")
+    with pytest.raises(InputError, match=r"feature 3: class 'balsa' is not one of the model's"):
+        _read(path, label_world)
+    frame["class_name"] = "dredge"
+    frame["scene"] = ["x", *frame["scene"].iloc[1:]]
+    frame.to_file(path, driver="GPKG")
+    with pytest.raises(InputError, match=r"feature 1: scene 'x' is not among the scenes given"):
+        _read(path, label_world)
+
+
+def test_vector_labels_need_rivers(vector_labels: Path, label_world: Path) -> None:
+    with pytest.raises(InputError, match="give the river centerlines with --rivers"):
+        read_vector_labels(
+            vector_labels,
+            ClassMap(CLASSES),
+            scenes=[label_world / "scenes"],
+            rivers=None,
+            spec=SPEC,
+        )

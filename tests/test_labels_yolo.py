@@ -1,0 +1,113 @@
+"""YOLO label folders: read back exactly what was written, negatives kept, bad lines named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from detector.errors import InputError
+from tests.label_fixtures import CLASSES, SPEC, write_yolo_set
+from training.labels.classes import ClassMap
+from training.labels.sources import label_format, read_label_sets
+from training.labels.table import LabelledTile, scene_of
+from training.labels.yolo import read_yolo
+
+
+def _boxes(tile: LabelledTile) -> list[tuple[str, float, float, float, float]]:
+    return sorted((b.class_name, b.x0, b.y0, b.x1, b.y1) for b in tile.boxes)
+
+
+def test_round_trip_keeps_boxes_negatives_and_scenes(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    folder = write_yolo_set(labelled_tiles, tmp_path / "yolo")
+    assert label_format(folder) == "yolo" and label_format(folder / "data.yaml") == "yolo"
+    tiles = {t.name: t for t in read_yolo(folder, ClassMap(CLASSES), gsd_m=SPEC.gsd_m)}
+    assert set(tiles) == {t.name for t in labelled_tiles}
+    assert any(not t.boxes for t in tiles.values())  # negatives kept
+    for original in labelled_tiles:
+        read = tiles[original.name]
+        assert read.scene == original.scene == scene_of(original.name)
+        assert read.width == read.height == SPEC.tile_px
+        for a, b in zip(_boxes(read), _boxes(original), strict=True):
+            assert a[0] == b[0]
+            assert all(abs(x - y) < 1e-3 for x, y in zip(a[1:], b[1:], strict=True))
+        assert (read.read(3) == original.pixels).all()
+
+
+def _one_tile(tmp_path: Path, lines: str, names: str = "names: [dredge, boat]\n") -> Path:
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    (root / "labels").mkdir(exist_ok=True)
+    Image.new("RGB", (64, 64)).save(root / "images" / "a_r001_c002.png")
+    (root / "labels" / "a_r001_c002.txt").write_text(lines)
+    (root / "data.yaml").write_text(names)
+    return root
+
+
+def test_a_line_with_six_numbers_names_the_file_and_line(tmp_path: Path) -> None:
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.1 0.1\n0 0.5 0.5 0.1 0.1 0.87\n")
+    with pytest.raises(InputError) as error:
+        read_yolo(root, ClassMap(CLASSES))
+    message = str(error.value)
+    assert "a_r001_c002.txt: line 2 has 6 numbers, not 5" in message
+    assert "confidence score" in message and "\n" not in message
+
+
+def test_unknown_class_lists_the_models_classes(tmp_path: Path) -> None:
+    root = _one_tile(tmp_path, "1 0.5 0.5 0.1 0.1\n", names="names: {0: dredge, 1: barge}\n")
+    with pytest.raises(InputError, match=r"line 1: class 'barge' is not one of the model's "):
+        read_yolo(root, ClassMap(CLASSES))
+    tiles = read_yolo(root, ClassMap(CLASSES, {"barge": "dredge"}))
+    assert [b.class_name for b in tiles[0].boxes] == ["dredge"]
+    assert read_yolo(root, ClassMap(CLASSES, {"barge": "ignore"}))[0].boxes == []
+
+
+def test_missing_label_file_is_a_negative_and_names_come_from_classes_txt(
+    tmp_path: Path,
+) -> None:
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n", names="")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_text("Dredge\nboat\n")
+    Image.new("RGB", (64, 64)).save(root / "images" / "b.png")
+    tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES))}
+    assert tiles["b"].boxes == [] and tiles["b"].scene == "b"
+    box = tiles["a_r001_c002"].boxes[0]
+    assert (box.class_name, box.x0, box.y0, box.x1, box.y1) == ("dredge", 24, 28, 40, 36)
+    assert tiles["a_r001_c002"].scene == "a"
+
+
+def test_tiles_at_another_gsd_are_refused(tmp_path: Path) -> None:
+    root = _one_tile(tmp_path, "", names="names: [dredge, boat]\ngsd_m: 0.5\n")
+    with pytest.raises(InputError, match=r"tiles are at 0\.5 m per pixel; the model reads 12 m"):
+        read_label_sets([root], ClassMap(CLASSES), SPEC)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), max_size=8),
+            st.lists(st.sampled_from(["0", "1", "2", "-1", "x", "0.5", "1e9", "nan"]), max_size=7),
+        ),
+        max_size=4,
+    )
+)
+def test_malformed_lines_give_input_error_or_boxes_inside_the_image(
+    tmp_path: Path, rows: list[list[object]]
+) -> None:
+    text = "".join(" ".join(str(v) for v in row) + "\n" for row in rows)
+    root = _one_tile(tmp_path, text)
+    try:
+        tiles = read_yolo(root, ClassMap(CLASSES))
+    except InputError as exc:
+        assert "a_r001_c002.txt" in str(exc) and "\n" not in str(exc)
+        return
+    for box in tiles[0].boxes:
+        assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64

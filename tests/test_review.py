@@ -1,0 +1,91 @@
+"""Review export: the least certain detections as tiles whose labels `dredge train` reads back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+from tests.label_fixtures import CLASSES, SPEC, truth_frame, write_tiny_model
+from training.labels.classes import ClassMap
+from training.labels.coco import read_coco
+from training.labels.sources import read_label_sets
+from training.review import uncertainty_order
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_model(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def detections(label_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Truth boxes as if detected: scene file names, scores spread over 0.3–0.95."""
+    frame = truth_frame(label_world)
+    names = {p.stem.split("_3B_")[0]: p.name for p in (label_world / "scenes").glob("*SR.tif")}
+    frame["scene"] = [names[s] for s in frame["scene"]]
+    frame["score"] = np.linspace(0.3, 0.95, len(frame))
+    frame["detection_id"] = [f"d{i}" for i in range(len(frame))]
+    path = tmp_path_factory.mktemp("det") / "detections.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+def test_order_is_by_closeness_to_one_half() -> None:
+    import pandas as pd
+
+    assert uncertainty_order(pd.Series([0.9, 0.52, 0.3, 0.45])) == [1, 3, 2, 0]
+
+
+def test_export_reads_back_in_yolo_and_coco(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "review"
+    result = CliRunner().invoke(
+        app,
+        ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out", str(out),
+         "--count", "4", "--model", str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 review tiles" in result.output
+    pngs = sorted((out / "images" / "train").glob("*.png"))
+    assert len(pngs) == 4
+    (yolo,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
+    assert yolo.format == "yolo" and len(yolo.tiles) == 4
+    assert all(t.boxes for t in yolo.tiles)  # each tile holds at least its detection
+    assert all(t.scene.endswith("_AnalyticMS_SR") for t in yolo.tiles)  # from tiles.csv
+    coco = {t.name: t for t in read_coco(out / "annotations" / "instances_default.json",
+                                         ClassMap(CLASSES))}  # fmt: skip
+    for tile in yolo.tiles:
+        other = coco[tile.name]
+        assert other.scene == tile.scene
+        assert [b.class_name for b in other.boxes] == [b.class_name for b in tile.boxes]
+        for a, b in zip(other.boxes, tile.boxes, strict=True):
+            assert abs(a.x0 - b.x0) < 0.02 and abs(a.y1 - b.y1) < 0.02
+    tasks = json.loads((out / "label_studio_tasks.json").read_text())
+    assert len(tasks) == 4 and tasks[0]["predictions"][0]["result"][0]["type"] == "rectanglelabels"
+    # the most uncertain detection is in the first tile
+    first = (out / "tiles.csv").read_text().splitlines()[1].split(",")
+    assert 0.45 <= float(first[3]) <= 0.55
+    again = CliRunner().invoke(
+        app, ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+              str(out), "--model", str(model)],
+    )  # fmt: skip
+    assert again.exit_code == 2 and "folder is not empty" in again.output
+
+
+def test_detections_on_other_scenes_are_refused(
+    detections: Path, model: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(
+        app, ["review", str(detections), "--scenes", str(tmp_path / "empty"), "--out",
+              str(tmp_path / "r"), "--model", str(model)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "none of its detections is on the scenes given" in result.output
+    assert not (tmp_path / "r").exists()

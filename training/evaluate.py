@@ -1,0 +1,458 @@
+"""Score a model against labelled tiles: precision, recall, F1 and AP per class and per source.
+
+Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`), then matched to the
+labelled boxes tile by tile and class by class, greedily from the highest score down: a
+prediction matches the unmatched box of its class that it overlaps most (IoU ≥ ``iou``), or,
+with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of its own (tiles
+are at the model's GSD). Because matching runs from the highest score down, the matches among
+the predictions scoring at least ``conf`` are the same as if only those had been made; so:
+
+- **precision, recall, F1** are at the operating score ``conf`` (``dredge detect --conf``);
+- **AP** is the area under the precision–recall curve over all scores, with precision made
+  monotone (all-point interpolation, as PASCAL VOC 2010+); with the default IoU 0.5 it is AP50.
+
+The report (:func:`write_report`) is ``report.json`` with every figure, ``pr_curve.png``, and
+``worst_false_positives.png`` / ``worst_misses.png``: crops of the highest-scoring predictions
+that match nothing and of the labelled boxes that the model saw least (no prediction, or only
+low scores), with their tile and source.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from detector.errors import DredgeError
+from detector.model import Detector
+from training.labels.table import LabelledTile
+
+SCORE_FLOOR = 0.001  # lowest prediction score kept for the precision–recall curve
+DEFAULT_IOU = 0.5
+DEFAULT_CONF = 0.25
+WORST_SHOWN = 12
+REPORT_NAME = "report.json"
+PR_CURVE_NAME = "pr_curve.png"
+FALSE_POSITIVES_NAME = "worst_false_positives.png"
+MISSES_NAME = "worst_misses.png"
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How a prediction matches a labelled box: IoU ≥ ``iou``, or centres within ``match_m``."""
+
+    iou: float = DEFAULT_IOU
+    match_m: float | None = None
+    gsd_m: float = 3.0  # metres per tile pixel, for ``match_m``
+
+    def __post_init__(self) -> None:
+        if not 0 < self.iou <= 1:
+            raise DredgeError(f"--iou must be in (0, 1], got {self.iou}")
+        if self.match_m is not None and not self.match_m > 0:
+            raise DredgeError(f"--match-m must be positive, got {self.match_m}")
+
+    def describe(self) -> str:
+        """E.g. ``IoU ≥ 0.5`` or ``centres within 15 m``."""
+        if self.match_m is not None:
+            return f"centres within {self.match_m:g} m"
+        return f"IoU ≥ {self.iou:g}"
+
+    @property
+    def ap_name(self) -> str:
+        """``AP50`` for the default rule, else ``AP``."""
+        return "AP50" if self.match_m is None and self.iou == DEFAULT_IOU else "AP"
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule for the report."""
+        if self.match_m is not None:
+            return {"rule": "distance", "match_m": self.match_m, "gsd_m": self.gsd_m}
+        return {"rule": "iou", "iou": self.iou}
+
+
+@dataclass
+class ClassScore:
+    """Counts and metrics of one class (in one source, or all)."""
+
+    truths: int = 0
+    predictions: int = 0  # at the operating score
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    ap: float | None = None  # None without labelled boxes
+    curve: tuple[NDArray[np.float64], NDArray[np.float64]] | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, without the curve."""
+        return {
+            "truths": self.truths,
+            "predictions": self.predictions,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "ap": None if self.ap is None else round(self.ap, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A false positive or a miss, for the report and its figures."""
+
+    tile: int  # index into the evaluated tiles
+    class_name: str
+    score: float  # of the prediction; for a miss, the best score of any overlapping one
+    box: tuple[float, float, float, float]
+
+    def to_json(self, tiles: Sequence[LabelledTile]) -> dict[str, Any]:
+        """JSON-ready, naming the tile and its source."""
+        tile = tiles[self.tile]
+        return {
+            "source": tile.source,
+            "tile": tile.name,
+            "image": str(tile.image) if tile.image else None,
+            "class_name": self.class_name,
+            "score": round(self.score, 4),
+            "box": [round(v, 1) for v in self.box],
+        }
+
+
+@dataclass
+class Evaluation:
+    """Scores of a model on labelled tiles."""
+
+    matching: Matching
+    conf: float
+    classes: tuple[str, ...]
+    overall: dict[str, ClassScore]
+    per_source: dict[str, dict[str, ClassScore]]
+    false_positives: list[Finding]
+    misses: list[Finding]
+    tiles: int
+
+    def to_json(self, tiles: Sequence[LabelledTile]) -> dict[str, Any]:
+        """The report's content (without the model, which the caller adds)."""
+        return {
+            "matching": self.matching.to_json(),
+            "conf": self.conf,
+            "tiles": self.tiles,
+            "classes": {c: s.to_json() for c, s in self.overall.items()},
+            "per_source": {
+                src: {c: s.to_json() for c, s in scores.items()}
+                for src, scores in self.per_source.items()
+            },
+            "worst_false_positives": [f.to_json(tiles) for f in self.false_positives],
+            "worst_misses": [f.to_json(tiles) for f in self.misses],
+        }
+
+    def table(self) -> list[list[str]]:
+        """Rows for people: source, class, boxes, TP, FP, FN, P, R, F1, AP."""
+        rows = []
+        for source, scores in [("all", self.overall), *self.per_source.items()]:
+            if source != "all" and len(self.per_source) == 1:
+                continue
+            for cls, s in scores.items():
+                ap = "–" if s.ap is None else f"{s.ap:.3f}"
+                rows.append(
+                    [source, cls, str(s.truths), str(s.tp), str(s.fp), str(s.fn),
+                     f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", ap]
+                )  # fmt: skip
+        return rows
+
+    def headers(self) -> list[str]:
+        """Column names of :meth:`table`."""
+        ap = self.matching.ap_name
+        return ["source", "class", "boxes", "TP", "FP", "FN", "precision", "recall", "F1", ap]
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def truth_array(tile: LabelledTile, classes: Sequence[str]) -> NDArray[np.float64]:
+    """(m, 5): x0, y0, x1, y1, class index of a tile's labelled boxes."""
+    rows = [[b.x0, b.y0, b.x1, b.y1, classes.index(b.class_name)] for b in tile.boxes]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 5)
+
+
+def pairwise_iou(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """IoU of every box in ``a`` (n, ≥4) with every box in ``b`` (m, ≥4)."""
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
+def match_tile(
+    predictions: NDArray[np.float64], truths: NDArray[np.float64], matching: Matching
+) -> NDArray[np.int64]:
+    """For each prediction (n, 6), the index of the labelled box it matches, or -1."""
+    matched = np.full(len(predictions), -1, dtype=np.int64)
+    if not len(predictions) or not len(truths):
+        return matched
+    if matching.match_m is not None:
+        pc = (predictions[:, :2] + predictions[:, 2:4]) / 2
+        tc = (truths[:, :2] + truths[:, 2:4]) / 2
+        distance = np.hypot(*(pc[:, None, :] - tc[None, :, :]).transpose(2, 0, 1))
+        similarity = -distance * matching.gsd_m
+        passes = similarity >= -matching.match_m
+    else:
+        similarity = pairwise_iou(predictions, truths)
+        passes = similarity >= matching.iou - 1e-9
+    same_class = predictions[:, 5][:, None] == truths[:, 4][None, :]
+    taken = np.zeros(len(truths), dtype=bool)
+    for index in np.argsort(-predictions[:, 4], kind="stable"):
+        ok = passes[index] & same_class[index] & ~taken
+        if ok.any():
+            candidates = np.flatnonzero(ok)
+            best = candidates[np.argmax(similarity[index, candidates])]
+            matched[index] = best
+            taken[best] = True
+    return matched
+
+
+def average_precision(
+    scores: NDArray[np.float64], hits: NDArray[np.bool_], truths: int
+) -> tuple[float | None, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """All-point interpolated AP, and the curve (recall, precision) by falling score."""
+    order = np.argsort(-scores, kind="stable")
+    tp = np.cumsum(hits[order]).astype(np.float64)
+    fp = np.cumsum(~hits[order]).astype(np.float64)
+    if truths == 0:
+        return None, (np.zeros(0), np.zeros(0))
+    recall = tp / truths
+    precision = tp / np.maximum(tp + fp, 1.0)
+    if not len(recall):
+        return 0.0, (recall, precision)
+    envelope = np.maximum.accumulate(precision[::-1])[::-1]
+    steps = np.diff(np.concatenate([[0.0], recall]))
+    return float(np.sum(steps * envelope)), (recall, precision)
+
+
+def score_predictions(
+    tiles: Sequence[LabelledTile],
+    predictions: Sequence[NDArray[np.float32]],
+    classes: Sequence[str],
+    *,
+    matching: Matching,
+    conf: float = DEFAULT_CONF,
+) -> Evaluation:
+    """Match predictions (per tile, (n, 6) in tile pixels) to the tiles' boxes and score them."""
+    if len(tiles) != len(predictions):
+        raise ValueError(f"{len(tiles)} tiles but {len(predictions)} prediction arrays")
+    if not 0 <= conf <= 1:
+        raise DredgeError(f"--conf must be between 0 and 1, got {conf}")
+    sources = list(dict.fromkeys(t.source for t in tiles))
+    records: list[tuple[int, int, float, bool]] = []  # tile, class, score, matched
+    truth_records: list[_Truth] = []
+    fps: list[Finding] = []
+    for index, (tile, raw) in enumerate(zip(tiles, predictions, strict=True)):
+        preds = np.asarray(raw, dtype=np.float64).reshape(-1, 6)
+        truths = truth_array(tile, classes)
+        matched = match_tile(preds, truths, matching)
+        overlap = pairwise_iou(truths, preds) if len(preds) else np.zeros((len(truths), 0))
+        for p, target in zip(preds, matched, strict=True):
+            records.append((index, int(p[5]), float(p[4]), bool(target >= 0)))
+            if target < 0 and p[4] >= conf:
+                fps.append(Finding(index, classes[int(p[5])], float(p[4]), _box(p)))
+        for t_index, t in enumerate(truths):
+            hit = np.flatnonzero(matched == t_index)
+            near = overlap[t_index] > 0
+            truth_records.append(
+                _Truth(
+                    tile=index,
+                    cls=int(t[4]),
+                    matched_score=float(preds[hit[0], 4]) if hit.size else -1.0,
+                    seen_score=float(preds[near, 4].max()) if near.any() else 0.0,
+                    box=_box(t),
+                )
+            )
+    overall = _scores(records, truth_records, classes, conf, None, tiles)
+    per_source = {
+        src: _scores(records, truth_records, classes, conf, src, tiles) for src in sources
+    }
+    misses = [
+        Finding(t.tile, classes[t.cls], t.seen_score, t.box)
+        for t in truth_records
+        if t.matched_score < conf  # unmatched, or matched only below the operating score
+    ]
+    misses.sort(key=lambda f: (f.score, -_area(f.box)))
+    fps.sort(key=lambda f: -f.score)
+    return Evaluation(
+        matching=matching,
+        conf=conf,
+        classes=tuple(classes),
+        overall=overall,
+        per_source=per_source,
+        false_positives=fps[:WORST_SHOWN],
+        misses=misses[:WORST_SHOWN],
+        tiles=len(tiles),
+    )
+
+
+@dataclass(frozen=True)
+class _Truth:
+    tile: int
+    cls: int
+    matched_score: float  # score of the prediction it matched, -1 when none
+    seen_score: float  # best score of any prediction overlapping it (any class), 0 when none
+    box: tuple[float, float, float, float]
+
+
+def _box(row: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _scores(
+    records: list[tuple[int, int, float, bool]],
+    truth_records: list[_Truth],
+    classes: Sequence[str],
+    conf: float,
+    source: str | None,
+    tiles: Sequence[LabelledTile],
+) -> dict[str, ClassScore]:
+    out = {}
+    for cls_index, cls in enumerate(classes):
+        mine = [
+            (score, hit)
+            for tile, c, score, hit in records
+            if c == cls_index and (source is None or tiles[tile].source == source)
+        ]
+        truths = sum(
+            1
+            for t in truth_records
+            if t.cls == cls_index and (source is None or tiles[t.tile].source == source)
+        )
+        scores = np.asarray([s for s, _ in mine], dtype=np.float64)
+        hits = np.asarray([h for _, h in mine], dtype=bool)
+        kept = scores >= conf
+        tp, fp = int(hits[kept].sum()), int((~hits[kept]).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / truths if truths else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        ap, curve = average_precision(scores, hits, truths)
+        out[cls] = ClassScore(
+            truths=truths,
+            predictions=tp + fp,
+            tp=tp,
+            fp=fp,
+            fn=truths - tp,
+            precision=precision,
+            recall=recall,
+            f1=f1,
+            ap=ap,
+            curve=curve,
+        )
+    return out
+
+
+# --- running a model -------------------------------------------------------------------------
+
+
+def predict_tiles(
+    detector: Detector, tiles: Sequence[LabelledTile], *, batch: int = 16
+) -> list[NDArray[np.float32]]:
+    """The detector's boxes (scores ≥ :data:`SCORE_FLOOR`) on every tile, in tile order."""
+    bands = len(detector.card.input.bands)
+    out: list[NDArray[np.float32] | None] = [None] * len(tiles)
+    by_size: dict[tuple[int, int], list[int]] = {}
+    for index, tile in enumerate(tiles):
+        by_size.setdefault((tile.height, tile.width), []).append(index)
+    for indices in by_size.values():
+        for start in range(0, len(indices), batch):
+            chunk = indices[start : start + batch]
+            pixels = np.stack([tiles[i].as_float(bands) for i in chunk])
+            for i, boxes in zip(chunk, detector.predict(pixels, conf=SCORE_FLOOR), strict=True):
+                out[i] = boxes
+    return [np.zeros((0, 6), np.float32) if b is None else b for b in out]
+
+
+def evaluate_tiles(
+    detector: Detector,
+    tiles: Sequence[LabelledTile],
+    *,
+    iou: float = DEFAULT_IOU,
+    match_m: float | None = None,
+    conf: float = DEFAULT_CONF,
+    batch: int = 16,
+) -> tuple[Evaluation, list[NDArray[np.float32]]]:
+    """Run the detector on the tiles and score it; also return the raw predictions."""
+    if not tiles:
+        raise DredgeError("no labelled tiles to evaluate on")
+    matching = Matching(iou=iou, match_m=match_m, gsd_m=detector.card.input.gsd_m)
+    predictions = predict_tiles(detector, tiles, batch=batch)
+    classes = detector.card.classes
+    return score_predictions(tiles, predictions, classes, matching=matching, conf=conf), predictions
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def write_report(
+    evaluation: Evaluation,
+    tiles: Sequence[LabelledTile],
+    out: Path,
+    *,
+    model: dict[str, Any],
+    bands: int,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``report.json`` and the three figures into ``out``; return the JSON's path."""
+    from training.evaluate_figures import draw_findings, draw_pr_curves
+
+    out.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "pr_curve": draw_pr_curves(evaluation, out / PR_CURVE_NAME),
+        "worst_false_positives": draw_findings(
+            evaluation.false_positives, tiles, bands, out / FALSE_POSITIVES_NAME, "false positive"
+        ),
+        "worst_misses": draw_findings(evaluation.misses, tiles, bands, out / MISSES_NAME, "miss"),
+    }
+    report = {
+        "model": model,
+        **(extra or {}),
+        **evaluation.to_json(tiles),
+        "figures": {k: p.name for k, p in figures.items()},
+    }
+    path = out / REPORT_NAME
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def card_metrics(evaluation: Evaluation) -> dict[str, Any]:
+    """Metrics for a model card: ``val`` (dredge), ``val_classes`` and the matching rule."""
+
+    def entry(score: ClassScore) -> dict[str, Any]:
+        ap = 0.0 if score.ap is None or math.isnan(score.ap) else score.ap
+        return {
+            "precision": round(score.precision, 4),
+            "recall": round(score.recall, 4),
+            "f1": round(score.f1, 4),
+            "mAP50": round(ap, 4),
+            "boxes": score.truths,
+        }
+
+    return {
+        "val": entry(evaluation.overall["dredge"]),
+        "val_classes": {c: entry(s) for c, s in evaluation.overall.items()},
+        "val_matching": evaluation.matching.to_json(),
+        "val_conf": evaluation.conf,
+    }

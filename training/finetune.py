@@ -1,0 +1,470 @@
+"""Retrain a detector on analysts' labels: ``dredge train LABELS... --out RUN``.
+
+1. Read every label set (:mod:`training.labels`) against the starting model's classes and
+   input (bands, GSD, tile size) — every input problem is reported here, before anything is
+   written.
+2. Split by scene and cut the tiles into training chips (:mod:`training.finetune_data`);
+   optionally add ``synthetic`` chips from a synthetic training world (seed 101, reserved for
+   training) to the training split.
+3. Fine-tune the starting model (default: the bundled one; ``scratch``: the
+   ``dredge-yolo11-p2`` architecture with :func:`training.train.small_box_prior`) with
+   ultralytics, offline, seeded, with the satellite augmentation of :mod:`training.augment`.
+4. Score the new model — and the starting one, for comparison — on the held-out scenes' whole
+   tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives).
+5. Write ``model.pt`` with its card ``model.card.json`` (classes, input, data sources, counts per
+   class, metrics) and the run manifest ``run.json`` (versions, seed, command, split).
+
+Everything is written into ``.<RUN>.partial`` beside ``RUN`` and moved into place at the end,
+so a failed or interrupted run never leaves a folder that looks finished (``run.json`` with
+``"complete": true`` is written last). An existing run folder is replaced only with
+``overwrite`` and only when it holds a ``run.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from detector import __version__
+from detector.card import ModelCard, load_card
+from detector.errors import DredgeError
+from detector.inputspec import InputSpec
+from detector.model import bundled_weights, load_model
+from detector.offline import cache_dir, import_ultralytics
+from detector.rivers import RiverNetwork
+from training.augment import satellite_augmentations, ultralytics_overrides
+from training.dataset import CLASSES, build_yolo_dataset
+from training.evaluate import card_metrics, evaluate_tiles
+from training.finetune_data import Chip, split_by_scene, write_chip_dataset
+from training.labels.classes import ClassMap
+from training.labels.sources import LabelSet, read_label_sets
+from training.labels.table import LabelledTile
+from training.labels.yolo import read_yolo
+from training.train import (
+    ARCHITECTURE,
+    DEFAULT_SPEC,
+    _small_object_trainer,
+    check_device,
+    make_worlds,
+    no_font_download,
+)
+
+WEIGHTS_NAME = "model.pt"
+CARD_NAME = "model.card.json"
+MANIFEST_NAME = "run.json"
+SYNTHETIC_SEED = 101  # the synthetic world mixed in (a reserved training seed)
+# ultralytics settings a key=value may not change: the run decides them
+RESERVED_KEYS = frozenset(
+    {"data", "epochs", "imgsz", "batch", "device", "seed", "project", "name", "exist_ok",
+     "trainer", "model", "resume", "task", "mode"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """The settings of a fine-tuning run."""
+
+    base: str = "bundled"  # "bundled", "scratch", or a weights path with its card
+    epochs: int = 10
+    imgsz: int = 128  # training chip size (tiles are cut, never resized)
+    batch: int = 8
+    lr0: float = 0.001
+    val_fraction: float = 0.25
+    negatives: float = 1.0  # empty chips per positive chip in train
+    synthetic: int = 0  # synthetic chips mixed into train
+    seed: int = 0
+    device: str = "cpu"
+    name: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def check(self) -> None:
+        """DredgeError for settings that cannot work."""
+        if self.epochs < 1 or self.batch < 1:
+            raise DredgeError(f"--epochs and batch must be ≥ 1, got {self.epochs}, {self.batch}")
+        if self.imgsz < 32 or self.imgsz % 32:
+            raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {self.imgsz}")
+        if self.synthetic < 0:
+            raise DredgeError(f"--synthetic must be ≥ 0, got {self.synthetic}")
+        bad = sorted(set(self.overrides) & RESERVED_KEYS)
+        if bad:
+            raise DredgeError(
+                f"{', '.join(bad)}=… cannot be set as key=value; use the command's options"
+            )
+        import_ultralytics()
+        from ultralytics.cfg import DEFAULT_CFG_DICT
+
+        unknown = sorted(k for k in self.overrides if k not in DEFAULT_CFG_DICT)
+        if unknown:
+            raise DredgeError(
+                f"unknown ultralytics setting(s) {', '.join(unknown)} — see "
+                "`yolo cfg` for the names (e.g. lr0=0.0005 mosaic=0.5)"
+            )
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """Where fine-tuning starts."""
+
+    weights: Path | None  # None: from scratch
+    card: ModelCard | None
+    spec: InputSpec
+    classes: tuple[str, ...]
+
+    def describe(self) -> dict[str, Any] | str:
+        """For the card: the starting model, or ``scratch``."""
+        if self.weights is None or self.card is None:
+            return "scratch"
+        return {"name": self.card.name, "weights": str(self.weights), "sha256": self.card.sha256}
+
+
+@dataclass
+class FinetuneResult:
+    """A finished run."""
+
+    run_dir: Path
+    weights: Path
+    card: Path
+    metrics: dict[str, Any]
+    sets: list[LabelSet]
+    duration_s: float
+
+
+def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``["lr0=0.0005", "mosaic=0"]`` → ``{"lr0": 0.0005, "mosaic": 0}`` (YAML values)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DredgeError(f"{item!r} is neither a label path nor key=value")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def resolve_base(base: str) -> BaseModel:
+    """The starting model: ``bundled``, ``scratch`` or a weights path (its card is checked)."""
+    if base == "scratch":
+        return BaseModel(None, None, DEFAULT_SPEC, CLASSES)
+    weights = bundled_weights() if base == "bundled" else Path(base)
+    card = load_card(weights)
+    if weights.suffix.lower() == ".onnx":
+        weights = weights.with_name(card.weights)
+    return BaseModel(weights, card, card.input, card.classes)
+
+
+def check_run_dir(out: Path, overwrite: bool) -> None:
+    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise DredgeError(f"{out}: exists and is not a folder — choose another --out")
+    if not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise DredgeError(f"{out}: folder is not empty — choose another --out, or pass --overwrite")
+    if not (out / MANIFEST_NAME).is_file():
+        raise DredgeError(
+            f"{out}: --overwrite only replaces a run folder written by `dredge train` "
+            f"(it has no {MANIFEST_NAME}); choose another --out"
+        )
+
+
+def finetune(
+    labels: Sequence[str | Path],
+    out: Path,
+    config: FinetuneConfig,
+    *,
+    class_map: dict[str, str] | None = None,
+    scenes: Sequence[str | Path] = (),
+    rivers: Path | None = None,
+    synthetic_worlds: Sequence[Path] | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    command: str = "",
+    echo: Any = print,
+) -> FinetuneResult:
+    """Fine-tune on label sets into ``out`` (see the module's docstring)."""
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    config.check()
+    check_device(config.device)
+    check_run_dir(out, overwrite)
+    base = resolve_base(config.base)
+    network = RiverNetwork.read(rivers) if rivers is not None else None
+    sets = read_label_sets(
+        labels, ClassMap(base.classes, class_map), base.spec, scenes=scenes, rivers=network
+    )
+    for label_set in sets:
+        echo(label_set.summary(base.classes))
+        for note in label_set.notes:
+            echo(f"note: {note}")
+    tiles = [tile for s in sets for tile in s.tiles]
+    if not tiles:
+        raise DredgeError("the label sets hold no tiles")
+    if config.synthetic and base.classes != CLASSES:
+        raise DredgeError(
+            f"--synthetic mixes in tiles of classes {', '.join(CLASSES)}; the model has "
+            f"{', '.join(base.classes)}"
+        )
+    assignment = split_by_scene(tiles, config.val_fraction, config.seed)
+    bands = len(base.spec.bands)
+    for tile in tiles[:1]:
+        tile.read(bands)  # wrong band count: one clear error before anything is written
+    partial = out.parent / f".{out.name}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    try:
+        result = _run(
+            partial, out, base, config, sets, tiles, assignment, bands,
+            synthetic_worlds, progress, command, echo, started, started_at,
+        )  # fmt: skip
+        _move_into_place(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return result
+
+
+def _run(
+    work: Path,
+    out: Path,
+    base: BaseModel,
+    config: FinetuneConfig,
+    sets: list[LabelSet],
+    tiles: list[LabelledTile],
+    assignment: dict[str, str],
+    bands: int,
+    synthetic_worlds: Sequence[Path] | None,
+    progress: bool,
+    command: str,
+    echo: Any,
+    started: float,
+    started_at: datetime,
+) -> FinetuneResult:
+    extra, synthetic_info = _synthetic_chips(work, base, config, synthetic_worlds, progress)
+    counts = write_chip_dataset(
+        tiles, assignment, work / "dataset", base.classes, chip_px=config.imgsz, bands=bands,
+        negatives=config.negatives, seed=config.seed, extra_train=extra,
+    )  # fmt: skip
+    echo(
+        f"dataset: train {counts['train'].chips} chips from {len(counts['train'].scenes)} "
+        f"scene(s), val {counts['val'].chips} chips from {len(counts['val'].scenes)} scene(s)"
+    )
+    best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
+    weights = work / WEIGHTS_NAME
+    shutil.copyfile(best, weights)
+    name = config.name or out.name
+    card = ModelCard.describe(
+        weights, name=name, classes=base.classes, input=base.spec, training={}, metrics={}
+    )
+    card_path = card.save(work / CARD_NAME)
+    val_tiles = [t for t in tiles if assignment[t.scene] == "val"]
+    metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
+    if val_tiles:
+        metrics = _val_metrics(weights, base, val_tiles, config.device)
+    training = {
+        "recipe": "finetune",
+        "from": base.describe(),
+        "data": [_source_entry(s, base.classes) for s in sets] + synthetic_info,
+        "tiles": {"train": counts["train"].chips, "val": counts["val"].chips},
+        "val_tiles": len(val_tiles),
+        "instances": counts["train"].instances,
+        "val_instances": counts["val"].instances,
+        "negatives_per_positive": config.negatives,
+        "split": "by scene: no scene in both train and val",
+        "train_scenes": counts["train"].scenes,
+        "val_scenes": counts["val"].scenes,
+        "seed": config.seed,
+        "epochs": config.epochs,
+        "imgsz": config.imgsz,
+        "train_tile_px": config.imgsz,
+        "batch": config.batch,
+        "lr0": config.lr0,
+        "overrides": config.overrides,
+        "architecture": ARCHITECTURE.name if base.weights is None else "from the starting model",
+        "device": config.device,
+        **_versions(),
+        "duration_s": round(time.monotonic() - started, 1),
+        "command": command,
+    }
+    card = ModelCard.describe(
+        weights, name=name, classes=base.classes, input=base.spec, training=training,
+        metrics=metrics,
+    )  # fmt: skip
+    card.save(card_path)
+    shutil.rmtree(work / "synthetic", ignore_errors=True)
+    manifest = {
+        "format": 1,
+        "complete": True,
+        "command": command,
+        "started": started_at.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.monotonic() - started, 1),
+        "seed": config.seed,
+        "config": {**config.__dict__, "overrides": config.overrides},
+        "versions": {**_versions(), "python": platform.python_version(), "dredge": __version__,
+                     "numpy": np.__version__},
+        "from": base.describe(),
+        "sources": training["data"],
+        "split": {"train": counts["train"].scenes, "val": counts["val"].scenes},
+        "outputs": {"weights": WEIGHTS_NAME, "card": CARD_NAME, "dataset": "dataset",
+                    "ultralytics": "yolo"},
+        "metrics": metrics,
+    }  # fmt: skip
+    (work / MANIFEST_NAME).write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    return FinetuneResult(
+        run_dir=out,
+        weights=out / WEIGHTS_NAME,
+        card=out / CARD_NAME,
+        metrics=metrics,
+        sets=sets,
+        duration_s=time.monotonic() - started,
+    )
+
+
+def _versions() -> dict[str, str]:
+    import torch
+
+    ultralytics = import_ultralytics()
+    return {"ultralytics": ultralytics.__version__, "torch": torch.__version__.split("+")[0]}
+
+
+def _source_entry(label_set: LabelSet, classes: Sequence[str]) -> dict[str, Any]:
+    return {
+        "source": label_set.source,
+        "format": label_set.format,
+        "tiles": len(label_set.tiles),
+        "negative_tiles": sum(not t.boxes for t in label_set.tiles),
+        "scenes": len({t.scene for t in label_set.tiles}),
+        "instances": label_set.instances(classes),
+    }
+
+
+def _synthetic_chips(
+    work: Path,
+    base: BaseModel,
+    config: FinetuneConfig,
+    worlds: Sequence[Path] | None,
+    progress: bool,
+) -> tuple[list[Chip], list[dict[str, Any]]]:
+    """``config.synthetic`` chips from synthetic training worlds, and their data entry."""
+    if not config.synthetic:
+        return [], []
+    if worlds is None:
+        worlds = make_worlds((SYNTHETIC_SEED,), "small", cache_dir() / "worlds", progress=progress)
+    spec = InputSpec(
+        base.spec.bands, base.spec.gsd_m, config.imgsz, config.imgsz // 8, base.spec.scale
+    )
+    summary = build_yolo_dataset(
+        worlds, work / "synthetic", spec, val_fraction=0.5, seed=config.seed, negatives=0.5,
+        overwrite=True, progress=progress,
+    )  # fmt: skip
+    available = read_yolo(work / "synthetic", ClassMap(base.classes))
+    picks = np.random.default_rng([config.seed, 13]).permutation(len(available))
+    chosen = [available[i] for i in picks[: config.synthetic]]
+    chips = []
+    for tile in chosen:
+        pixels = tile.read(len(base.spec.bands))
+        tile.pixels, tile.name, tile.source = pixels, f"synth_{tile.name}", "synthetic"
+        chips.append(Chip(tile.name, tile))
+    counts = dict.fromkeys(base.classes, 0)
+    for tile in chosen:
+        for box in tile.boxes:
+            counts[box.class_name] += 1
+    entry = {
+        "source": "synthetic",
+        "format": "synthetic world",
+        "worlds": summary.worlds,
+        "tiles": len(chosen),
+        "negative_tiles": sum(not t.boxes for t in chosen),
+        "instances": counts,
+    }
+    return chips, [entry]
+
+
+def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig) -> Path:
+    ultralytics = import_ultralytics()
+    source = str(base.weights) if base.weights is not None else str(ARCHITECTURE)
+    model = ultralytics.YOLO(source)
+    settings: dict[str, Any] = {
+        "trainer": _small_object_trainer(),
+        "data": str(data_yaml),
+        "epochs": config.epochs,
+        "imgsz": config.imgsz,
+        "batch": config.batch,
+        "nbs": config.batch,
+        "optimizer": "AdamW",
+        "lr0": config.lr0,
+        "warmup_epochs": min(1.0, config.epochs / 4),
+        "val": False,
+        "device": config.device,
+        "seed": config.seed,
+        "deterministic": True,
+        "workers": 0 if config.device == "cpu" else 4,
+        "amp": False,
+        "plots": False,
+        "close_mosaic": max(1, config.epochs // 5),
+        "project": str(run_dir.parent.resolve()),
+        "name": run_dir.name,
+        "exist_ok": True,
+        "verbose": False,
+        "augmentations": satellite_augmentations(),
+        **ultralytics_overrides(),
+        **config.overrides,
+    }
+    with no_font_download():
+        model.train(**settings)
+    best = run_dir / "weights" / "best.pt"
+    if not best.exists():
+        best = run_dir / "weights" / "last.pt"
+    if not best.exists():
+        raise DredgeError(f"training finished without weights in {run_dir / 'weights'}")
+    return best
+
+
+def _val_metrics(
+    weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str
+) -> dict[str, Any]:
+    """The new model's scores on the held-out tiles, and the starting model's."""
+    evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
+    metrics = card_metrics(evaluation)
+    metrics["val_scope"] = (
+        f"whole tiles of the held-out scenes ({len(val_tiles)} tiles), "
+        f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
+    )
+    if base.weights is not None:
+        before, _ = evaluate_tiles(
+            load_model(base.weights, backend="torch", device=device), val_tiles
+        )
+        metrics["val_before"] = card_metrics(before)["val"]
+    return metrics
+
+
+def _move_into_place(partial: Path, out: Path) -> None:
+    """Rename the finished run to ``out`` (replacing a previous run, checked before)."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        if any(out.iterdir()):
+            os.replace(out, old)
+        else:
+            out.rmdir()
+    os.replace(partial, out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,68 @@
+"""Class names in the labels → the model's classes.
+
+Names are matched without regard to case or surrounding spaces (``Dredge`` is ``dredge``). Any
+other name needs a mapping, e.g. ``--class-map draga=dredge,barco=boat``; mapping a name to
+``ignore`` drops its boxes. A name that is neither a model class nor mapped is an
+:class:`~detector.errors.InputError` naming the file, the place in it and the model's classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from detector.errors import DredgeError, InputError
+
+IGNORE = "ignore"
+
+
+class ClassMap:
+    """Resolves label class names to the model's class names (or None: ignore the box)."""
+
+    def __init__(self, classes: Sequence[str], aliases: Mapping[str, str] | None = None) -> None:
+        self.classes = tuple(classes)
+        self._known = {name.strip().lower(): name for name in self.classes}
+        self.aliases: dict[str, str] = {}
+        for alias, target in (aliases or {}).items():
+            key = target.strip().lower()
+            if key != IGNORE and key not in self._known:
+                raise DredgeError(
+                    f"--class-map {alias}={target}: {target!r} is not a model class; use one of "
+                    f"{', '.join(self.classes)} or {IGNORE}"
+                )
+            self.aliases[alias.strip().lower()] = IGNORE if key == IGNORE else self._known[key]
+
+    def resolve(self, name: object, path: object, where: str) -> str | None:
+        """The model class for ``name`` (None to ignore); InputError naming ``path`` / ``where``."""
+        key = str(name).strip().lower()
+        if key in self.aliases:
+            target = self.aliases[key]
+            return None if target == IGNORE else target
+        if key in self._known:
+            return self._known[key]
+        raise InputError(
+            path,
+            f"{where}: class {str(name)!r} is not one of the model's classes "
+            f"({', '.join(self.classes)})",
+            f"rename it in the labels, or map it: --class-map '{name}=dredge' (or ={IGNORE})",
+        )
+
+    def index(self, name: str) -> int:
+        """Index of a model class name."""
+        return self.classes.index(name)
+
+
+def parse_class_map(text: str | None) -> dict[str, str]:
+    """``"draga=dredge, barco=boat"`` → ``{"draga": "dredge", "barco": "boat"}``."""
+    if not text:
+        return {}
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, target = part.partition("=")
+        if not sep or not name.strip() or not target.strip():
+            raise DredgeError(
+                f"--class-map: {part.strip()!r} is not NAME=CLASS; e.g. --class-map draga=dredge"
+            )
+        pairs[name.strip()] = target.strip()
+    return pairs

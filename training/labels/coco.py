@@ -1,0 +1,251 @@
+"""COCO JSON labels, as CVAT ("COCO 1.0") and Label Studio ("COCO") export them.
+
+``images`` (``id``, ``file_name``, ``width``, ``height``), ``categories`` (``id``, ``name``) and
+``annotations`` (``image_id``, ``category_id``, ``bbox`` = ``[x, y, width, height]`` in
+pixels). An image without annotations is a negative. Image files are looked for at
+``file_name`` relative to the JSON file and its parent folder, then by their base name anywhere
+under the JSON's parent folder (Label Studio writes ``images/<name>`` or upload paths; CVAT
+writes the bare name and puts the images in ``images/`` beside ``annotations/``).
+
+A box that reaches outside its image, an annotation of an unknown image or category, or a
+class the model does not know is an :class:`InputError` naming the JSON file and the
+annotation's ``id``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from detector.errors import InputError
+from training.labels.classes import ClassMap
+from training.labels.table import Box, LabelledTile, check_box, scene_of
+
+_FIX_BOX = "correct or delete the box in CVAT / Label Studio and export again"
+_FIX_JSON = "export the labels again as COCO JSON (CVAT: COCO 1.0; Label Studio: COCO)"
+
+
+def is_coco(path: Path) -> bool:
+    """True for a JSON file (not GeoJSON) or a folder holding exactly one COCO JSON."""
+    return coco_file(path) is not None
+
+
+def coco_file(path: Path) -> Path | None:
+    """The COCO JSON of ``path`` (itself, or the one JSON in it or its ``annotations/``)."""
+    if path.is_file():
+        return path if path.suffix.lower() == ".json" and not _looks_geojson(path) else None
+    candidates = [
+        p
+        for folder in (path / "annotations", path)
+        if folder.is_dir()
+        for p in sorted(folder.glob("*.json"))
+        if not _looks_geojson(p) and _looks_coco(p)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _looks_geojson(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return b'"FeatureCollection"' in head or b'"Feature"' in head
+
+
+def _looks_coco(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    return b'"images"' in head or b'"annotations"' in head
+
+
+def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
+    """Read a COCO JSON file (or a folder with one) into labelled tiles."""
+    json_path = coco_file(path) if path.is_dir() else path
+    if json_path is None:
+        raise InputError(path, "holds no single COCO JSON file", "give the .json file itself")
+    data = _load(json_path)
+    if gsd_m is not None:
+        _check_gsd(data, gsd_m, json_path)
+    categories = _categories(data, json_path, class_map)
+    images = _images(data, json_path)
+    boxes: dict[Any, list[Box]] = {key: [] for key in images}
+    for position, ann in enumerate(_list(data, "annotations", json_path)):
+        if not isinstance(ann, dict):
+            raise InputError(json_path, f"annotation #{position} is not an object", _FIX_JSON)
+        where = f"annotation id {ann.get('id', f'#{position}')}"
+        image_id = ann.get("image_id")
+        if image_id not in images:
+            problem = f"{where}: image_id {image_id!r} is not in images"
+            raise InputError(json_path, problem, _FIX_JSON)
+        category = ann.get("category_id")
+        if category not in categories:
+            raise InputError(
+                json_path, f"{where}: category_id {category!r} is not in categories", _FIX_JSON
+            )
+        file_name, width, height, _ = images[image_id]
+        bbox = ann.get("bbox")
+        if not isinstance(bbox, list) or len(bbox) != 4:
+            raise InputError(json_path, f"{where}: bbox is not [x, y, width, height]", _FIX_JSON)
+        try:
+            x, y, w, h = (float(v) for v in bbox)
+        except (TypeError, ValueError):
+            problem = f"{where}: bbox has a value that is not a number"
+            raise InputError(json_path, problem, _FIX_JSON) from None
+        place = f"{where} (image {file_name!r})"
+        clipped = check_box((x, y, x + w, y + h), width, height, json_path, place, _FIX_BOX)
+        target = categories[category]
+        if target is not None:
+            boxes[image_id].append(Box(target, *clipped))
+    source = str(path)
+    return [
+        LabelledTile(
+            name=Path(file_name).stem,
+            scene=scene or scene_of(Path(file_name).stem),
+            source=source,
+            width=width,
+            height=height,
+            boxes=boxes[key],
+            image=_find_image(file_name, json_path),
+        )
+        for key, (file_name, width, height, scene) in images.items()
+    ]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "file not found", "check the path") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "is not a text file", _FIX_JSON) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            path,
+            f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            _FIX_JSON,
+        ) from None
+    if not isinstance(data, dict):
+        problem = "is not a COCO object ({images, annotations, categories})"
+        raise InputError(path, problem, _FIX_JSON)
+    return data
+
+
+def _list(data: dict[str, Any], key: str, path: Path) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(path, f"'{key}' is not a list", _FIX_JSON)
+    return value
+
+
+def _check_gsd(data: dict[str, Any], gsd_m: float, path: Path) -> None:
+    info = data.get("info")
+    value = info.get("gsd_m") if isinstance(info, dict) else None
+    if value is None:
+        return
+    if abs(float(value) - gsd_m) > 0.02 * gsd_m:
+        raise InputError(
+            path,
+            f"tiles are at {float(value):g} m per pixel (info.gsd_m); the model reads {gsd_m:g} m",
+            f"cut the tiles again at {gsd_m:g} m, or train a model at their GSD",
+        )
+
+
+def _categories(data: dict[str, Any], path: Path, class_map: ClassMap) -> dict[Any, str | None]:
+    categories: dict[Any, str | None] = {}
+    for position, cat in enumerate(_list(data, "categories", path)):
+        if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
+            raise InputError(path, f"category #{position} lacks 'id' or 'name'", _FIX_JSON)
+        categories[cat["id"]] = class_map.resolve(cat["name"], path, f"category id {cat['id']}")
+    return categories
+
+
+def _images(data: dict[str, Any], path: Path) -> dict[Any, tuple[str, int, int, str]]:
+    """image id → (file name, width, height, scene or '')."""
+    images: dict[Any, tuple[str, int, int, str]] = {}
+    for position, image in enumerate(_list(data, "images", path)):
+        if not isinstance(image, dict) or "id" not in image or "file_name" not in image:
+            raise InputError(path, f"image #{position} lacks 'id' or 'file_name'", _FIX_JSON)
+        where = f"image id {image['id']} ({image['file_name']!r})"
+        try:
+            width, height = int(image["width"]), int(image["height"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(path, f"{where} lacks its width and height", _FIX_JSON) from None
+        if width <= 0 or height <= 0:
+            raise InputError(path, f"{where} has size {width}×{height}", _FIX_JSON)
+        images[image["id"]] = (str(image["file_name"]), width, height, str(image.get("scene", "")))
+    if not images:
+        raise InputError(path, "has no images", _FIX_JSON)
+    return images
+
+
+def _find_image(file_name: str, json_path: Path) -> Path:
+    name = Path(file_name.replace("\\", "/"))
+    roots = [json_path.parent, json_path.parent.parent]
+    for root in roots:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    for root in roots:
+        for folder in (root / "images", root):
+            candidate = folder / name.name
+            if candidate.is_file():
+                return candidate
+    found = sorted(p for p in json_path.parent.parent.rglob(name.name) if p.is_file())
+    if found:
+        return found[0]
+    raise InputError(
+        json_path,
+        f"image {file_name!r} not found beside it or in an images/ folder",
+        "put the exported images next to the JSON (CVAT: images/ beside annotations/)",
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def coco_dict(
+    tiles: Sequence[LabelledTile],
+    file_names: Sequence[str],
+    classes: Sequence[str],
+    *,
+    scores: Sequence[Sequence[float]] | None = None,
+    info: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A COCO object for tiles (``scores``: per tile, per box, kept as pre-label scores)."""
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    for image_id, (tile, file_name) in enumerate(zip(tiles, file_names, strict=True), start=1):
+        images.append(
+            {
+                "id": image_id,
+                "file_name": file_name,
+                "width": tile.width,
+                "height": tile.height,
+                "scene": tile.scene,
+            }
+        )
+        for index, box in enumerate(tile.boxes):
+            w, h = box.x1 - box.x0, box.y1 - box.y0
+            ann: dict[str, Any] = {
+                "id": len(annotations) + 1,
+                "image_id": image_id,
+                "category_id": classes.index(box.class_name) + 1,
+                "bbox": [round(box.x0, 2), round(box.y0, 2), round(w, 2), round(h, 2)],
+                "area": round(w * h, 2),
+                "iscrowd": 0,
+                "segmentation": [],
+            }
+            if scores is not None:
+                score = round(float(scores[image_id - 1][index]), 4)
+                ann["score"] = score
+                ann["attributes"] = {"score": score, "occluded": False}
+            annotations.append(ann)
+    return {
+        "info": {"description": "dredge-detector tiles", **(info or {})},
+        "licenses": [],
+        "categories": [
+            {"id": i, "name": name, "supercategory": ""} for i, name in enumerate(classes, 1)
+        ],
+        "images": images,
+        "annotations": annotations,
+    }

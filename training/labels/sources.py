@@ -1,0 +1,119 @@
+"""Pick the reader for each label path and read them all into :class:`LabelSet` objects.
+
+A path is read as:
+
+- **YOLO**: a ``data.yaml`` / ``.yml``, or a folder holding one, ``classes.txt`` or
+  ``obj.names``;
+- **COCO**: a ``.json`` file that is not GeoJSON, or a folder holding exactly one COCO JSON
+  (also in ``annotations/``);
+- **vector**: ``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``, ``.fgb``, or a ``.json`` with a
+  GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines.
+
+Tile names are made unique across sets (a clash gets the set's number in front), so the sets
+can be written into one dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.rivers import RiverNetwork
+from training.labels.classes import ClassMap
+from training.labels.coco import is_coco, read_coco
+from training.labels.table import LabelledTile
+from training.labels.vector import is_vector, read_vector_labels
+from training.labels.yolo import is_yolo, read_yolo
+
+FORMATS = ("yolo", "coco", "vector")
+
+
+@dataclass
+class LabelSet:
+    """One label path as given, its format, its tiles, and notes for people."""
+
+    source: str
+    format: str
+    tiles: list[LabelledTile]
+    notes: list[str] = field(default_factory=list)
+
+    def instances(self, classes: Sequence[str]) -> dict[str, int]:
+        """Boxes per class."""
+        counts = dict.fromkeys(classes, 0)
+        for tile in self.tiles:
+            for box in tile.boxes:
+                counts[box.class_name] += 1
+        return counts
+
+    def summary(self, classes: Sequence[str]) -> str:
+        """One line: tiles, negatives, scenes, boxes per class."""
+        negatives = sum(not t.boxes for t in self.tiles)
+        scenes = len({t.scene for t in self.tiles})
+        boxes = ", ".join(f"{n} {c}" for c, n in self.instances(classes).items())
+        return (
+            f"{self.source} ({self.format}): {len(self.tiles)} tiles ({negatives} negative) "
+            f"from {scenes} scene(s); {boxes}"
+        )
+
+
+def label_format(path: Path) -> str:
+    """``yolo``, ``coco`` or ``vector`` for a label path; InputError when it is none of them."""
+    if not path.exists():
+        raise InputError(path, "not found", "check the label path")
+    if is_vector(path):
+        return "vector"
+    if is_yolo(path):
+        return "yolo"
+    if is_coco(path):
+        return "coco"
+    raise InputError(
+        path,
+        "is not a label set this tool reads",
+        "give a YOLO folder (data.yaml), a COCO .json (CVAT / Label Studio), or a GeoJSON / "
+        "GeoPackage / Shapefile of boxes or points with --scenes and --rivers",
+    )
+
+
+def read_label_sets(
+    paths: Sequence[str | Path],
+    class_map: ClassMap,
+    spec: InputSpec,
+    *,
+    scenes: Sequence[str | Path] = (),
+    rivers: RiverNetwork | None = None,
+) -> list[LabelSet]:
+    """Read every label path (see the module's docstring); tile names made unique."""
+    sets: list[LabelSet] = []
+    for raw in paths:
+        path = Path(raw)
+        kind = label_format(path)
+        notes: list[str] = []
+        if kind == "yolo":
+            tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m)
+        elif kind == "coco":
+            tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
+        else:
+            tiles, notes = read_vector_labels(
+                path, class_map, scenes=scenes, rivers=rivers, spec=spec
+            )
+        sets.append(LabelSet(str(path), kind, tiles, notes))
+    _unique_names(sets)
+    return sets
+
+
+def _unique_names(sets: list[LabelSet]) -> None:
+    seen: set[str] = set()
+    for number, label_set in enumerate(sets, start=1):
+        for tile in label_set.tiles:
+            name = tile.name
+            if name in seen:
+                name = f"s{number}_{tile.name}"
+                suffix = 2
+                while name in seen:
+                    name = f"s{number}_{tile.name}_{suffix}"
+                    suffix += 1
+                tile.name = name
+            seen.add(name)

@@ -1,0 +1,140 @@
+"""The common table of labelled tiles that every label reader returns.
+
+A :class:`LabelledTile` is one image at the model's GSD: its pixels (a file on disk, or an
+8-bit array read from a scene), its boxes in the image's pixels (corners, x to the right, y
+down), the scene it was cut from (the unit of the train/val split, so that no scene is in both)
+and the label set it came from (reported per source by ``dredge evaluate``). A tile without
+boxes is a negative: "no dredge here".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, UnidentifiedImageError
+
+from detector.errors import InputError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+EDGE_TOLERANCE_PX = 2.0  # boxes may reach this far past an image's edge (rounding in tools)
+# Tile names written by `dredge tiles` (<scene>_r003_c017) and `dredge review` (<scene>_w12_340)
+_TILE_SUFFIX = re.compile(r"^(?P<scene>.+)_(?:r\d+_c\d+|w\d+_\d+)$")
+_FIX_IMAGE = "export the tiles as 8-bit PNG or JPEG (as `dredge tiles` or `dredge review` do)"
+
+
+@dataclass(frozen=True)
+class Box:
+    """One labelled object: a model class and a box in the tile's pixels."""
+
+    class_name: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def area(self) -> float:
+        """Area in pixels²."""
+        return max(0.0, self.x1 - self.x0) * max(0.0, self.y1 - self.y0)
+
+
+@dataclass
+class LabelledTile:
+    """A tile, its boxes, its scene (the split unit) and its label set (``source``)."""
+
+    name: str  # unique within a label set; the chip's file stem
+    scene: str
+    source: str
+    width: int
+    height: int
+    boxes: list[Box] = field(default_factory=list)
+    image: Path | None = None  # an 8-bit image file …
+    pixels: NDArray[np.uint8] | None = None  # … or its pixels (rows, cols, bands)
+
+    def read(self, bands: int) -> NDArray[np.uint8]:
+        """The tile's pixels as (rows, cols, ``bands``) uint8; InputError when they do not fit."""
+        if self.pixels is not None:
+            array = self.pixels
+            where: object = f"{self.source} ({self.name})"
+        elif self.image is not None:
+            array = load_image(self.image)
+            where = self.image
+        else:
+            raise InputError(self.source, f"tile {self.name} has no pixels", _FIX_IMAGE)
+        if array.shape[2] != bands:
+            raise InputError(
+                where,
+                f"has {array.shape[2]} band(s); the model reads {bands}",
+                "give tiles in the model's bands (see its card's input)",
+            )
+        return array
+
+    def as_float(self, bands: int) -> NDArray[np.float32]:
+        """(bands, rows, cols) float32 in [0, 1], as the detector reads tiles."""
+        return np.moveaxis(self.read(bands), -1, 0).astype(np.float32) / np.float32(255)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) of an image, from its header only."""
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except FileNotFoundError:
+        raise InputError(path, "image not found", "check the label set's image folder") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(path, f"is not a readable image ({exc})", _FIX_IMAGE) from None
+
+
+def load_image(path: Path) -> NDArray[np.uint8]:
+    """An 8-bit image as (rows, cols, bands): grey 1 band, colour 3 (an alpha band dropped)."""
+    try:
+        with Image.open(path) as opened:
+            mode = opened.mode
+            image: Image.Image = opened
+            if mode in ("P", "CMYK", "YCbCr", "RGBA"):
+                image = opened.convert("RGB")
+            elif mode == "LA":
+                image = opened.convert("L")
+            elif mode not in ("RGB", "L"):
+                raise InputError(path, f"has pixel mode {mode!r}, not 8-bit", _FIX_IMAGE)
+            array = np.asarray(image, dtype=np.uint8)
+    except FileNotFoundError:
+        raise InputError(path, "image not found", "check the label set's image folder") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(path, f"is not a readable image ({exc})", _FIX_IMAGE) from None
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+def scene_of(stem: str) -> str:
+    """The scene a tile was cut from, from its name; the name itself when it does not say."""
+    match = _TILE_SUFFIX.match(stem)
+    return match.group("scene") if match else stem
+
+
+def check_box(
+    box: tuple[float, float, float, float],
+    width: int,
+    height: int,
+    path: object,
+    where: str,
+    fix: str,
+) -> tuple[float, float, float, float]:
+    """A box clipped to its image; InputError when it is empty or reaches outside it."""
+    x0, y0, x1, y1 = box
+    if not all(np.isfinite(v) for v in box):
+        raise InputError(path, f"{where}: box has a value that is not a number", fix)
+    if x1 - x0 <= 0 or y1 - y0 <= 0:
+        raise InputError(path, f"{where}: box has no area (width or height ≤ 0)", fix)
+    tol = EDGE_TOLERANCE_PX
+    if x0 < -tol or y0 < -tol or x1 > width + tol or y1 > height + tol:
+        raise InputError(
+            path,
+            f"{where}: box x {x0:g}–{x1:g}, y {y0:g}–{y1:g} reaches outside the "
+            f"{width}×{height} image",
+            fix,
+        )
+    return max(x0, 0.0), max(y0, 0.0), min(x1, float(width)), min(y1, float(height))

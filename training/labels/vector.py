@@ -1,0 +1,277 @@
+"""Boxes or points drawn over whole scenes (QGIS): GeoJSON, GeoPackage, Shapefile, GeoParquet.
+
+Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
+of the class's typical size, :data:`POINT_BOX_M`, around it). Columns:
+
+- the class: ``class_name`` (or ``class``, ``label``, ``category``), mapped to the model's
+  classes;
+- ``scene``: the scene file the object was drawn on (its file name, stem or Planet ID). It may
+  be left out when one scene is given. A row with a scene and no geometry says "this scene was
+  looked at and holds nothing": its tiles all become negatives.
+
+Every scene named in the file is cut into tiles along the river corridors by the project's
+tiler (:func:`detector.tiling.plan_scene`) at the model's GSD, bands and tile size, exactly as
+``dredge detect`` will see it; tiles without objects are negatives. A box cut by a tile's edge
+is kept (clipped) when at least half of it is inside the tile. Features in another CRS than the
+scene's are reprojected. A file without a CRS, a GeoJSON whose coordinates are not longitude and
+latitude (RFC 7946 GeoJSON is always EPSG:4326), a feature outside its scene, or an unknown
+class is an :class:`InputError` naming the file and the feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely import Point
+from shapely.geometry.base import BaseGeometry
+
+from detector.chips import expand_scene_paths
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.rivers import RiverNetwork
+from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
+from detector.tiling import plan_scene
+from training.labels.classes import ClassMap
+from training.labels.table import Box, LabelledTile
+
+VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
+CLASS_COLUMNS = ("class_name", "class", "label", "category")
+SCENE_COLUMN = "scene"
+POINT_BOX_M = {"dredge": 20.0, "boat": 8.0}  # side of the box drawn around a point, m
+DEFAULT_POINT_BOX_M = 15.0
+MIN_INSIDE_FRACTION = 0.5  # share of a box inside a tile for it to be labelled there
+_FIX_EXPORT = "export the layer again from QGIS (Save Features As…)"
+
+
+def is_vector(path: Path) -> bool:
+    """True for a vector file by its suffix, or a ``.json`` holding GeoJSON."""
+    suffix = path.suffix.lower()
+    if suffix in VECTOR_SUFFIXES:
+        return True
+    if suffix == ".json" and path.is_file():
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        return b'"FeatureCollection"' in head or b'"Feature"' in head
+    return False
+
+
+def read_vector_labels(
+    path: Path,
+    class_map: ClassMap,
+    *,
+    scenes: Sequence[str | Path],
+    rivers: RiverNetwork | None,
+    spec: InputSpec,
+) -> tuple[list[LabelledTile], list[str]]:
+    """Tiles (with boxes) of every scene the file labels, and notes for people."""
+    frame = _read(path)
+    if rivers is None:
+        raise InputError(
+            path,
+            "labels drawn over whole scenes are cut into tiles along the rivers",
+            "give the river centerlines with --rivers (and the scenes with --scenes)",
+        )
+    scene_paths = expand_scene_paths(scenes)
+    if not scene_paths:
+        raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
+    classes = _classes(frame, path, class_map)
+    assigned = _scenes(frame, path, scene_paths)
+    geometries = list(frame.geometry)
+    tiles: list[LabelledTile] = []
+    notes: list[str] = []
+    with reading_env():
+        for scene_path in dict.fromkeys(assigned):
+            rows = [
+                i
+                for i, s in enumerate(assigned)
+                if s == scene_path and geometries[i] is not None and not geometries[i].is_empty
+            ]
+            with open_scene(scene_path) as scene:
+                boxes = _scene_boxes(frame, rows, classes, scene, path)
+                scene_tiles, missed = _tiles(scene, boxes, rivers, spec, str(path))
+            tiles += scene_tiles
+            if missed:
+                notes.append(
+                    f"{path}: {missed} object(s) on {Path(scene_path).name} lie outside every "
+                    "river-corridor tile and were left out (widen --corridor-m to keep them)"
+                )
+    return tiles, notes
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise InputError(path, "file not found", "check the path")
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            frame = gpd.read_parquet(path)
+        else:
+            frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio and pyarrow raise many unrelated types
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InputError(path, f"cannot be read as vector labels ({first})", _FIX_EXPORT) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InputError(path, "has no geometry column", _FIX_EXPORT)
+    if not len(frame):
+        raise InputError(path, "has no features", "draw the boxes or points, then save")
+    if frame.crs is None:
+        raise InputError(path, "has no CRS", "save it with its CRS (e.g. as a GeoPackage)")
+    if frame.crs.is_geographic:
+        _check_lonlat(frame, path)
+    return frame.reset_index(drop=True)
+
+
+def _check_lonlat(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """InputError when a geographic file's coordinates are clearly not degrees."""
+    bounds = frame.geometry.bounds
+    bad = (bounds["minx"] < -180) | (bounds["maxx"] > 180) | (bounds["miny"] < -90)
+    bad |= bounds["maxy"] > 90
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        x, y = bounds.iloc[first]["minx"], bounds.iloc[first]["miny"]
+        raise InputError(
+            path,
+            f"{_where(frame, first)}: coordinates ({x:.1f}, {y:.1f}) are not longitude/latitude, "
+            f"but the file says {frame.crs.to_string()} (GeoJSON is always EPSG:4326)",
+            "export the layer with CRS EPSG:4326, or save it as a GeoPackage that keeps its "
+            "projected CRS",
+        )
+
+
+def _where(frame: gpd.GeoDataFrame, row: int) -> str:
+    for column in ("id", "fid", "ID"):
+        if column in frame.columns:
+            return f"feature {row + 1} (id {frame.iloc[row][column]})"
+    return f"feature {row + 1}"
+
+
+def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[str | None]:
+    column = next((c for c in CLASS_COLUMNS if c in frame.columns), None)
+    if column is None:
+        raise InputError(
+            path,
+            f"has no class column ({', '.join(CLASS_COLUMNS)})",
+            f"add a column class_name with one of {', '.join(class_map.classes)}",
+        )
+    out: list[str | None] = []
+    for row, (name, geom) in enumerate(zip(frame[column], frame.geometry, strict=True)):
+        if geom is None or geom.is_empty:
+            out.append(None)  # a scene marked as looked at, with nothing in it
+            continue
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            raise InputError(path, f"{_where(frame, row)} has no class", "fill in its class")
+        out.append(class_map.resolve(name, path, _where(frame, row)))
+    return out
+
+
+def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list[str]:
+    """The scene path of every feature."""
+    if SCENE_COLUMN not in frame.columns:
+        if len(scene_paths) == 1:
+            return [scene_paths[0]] * len(frame)
+        raise InputError(
+            path,
+            f"has no 'scene' column, and {len(scene_paths)} scenes were given",
+            "add a column 'scene' naming the scene file each object was drawn on",
+        )
+    keys: dict[str, str] = {}
+    for scene_path in scene_paths:
+        name = Path(scene_path).name
+        stem = name.rsplit(".", 1)[0]
+        for key in (name, stem, stem.split("_3B_")[0]):
+            keys.setdefault(key.lower(), scene_path)
+    out = []
+    for row, value in enumerate(frame[SCENE_COLUMN]):
+        key = Path(str(value).strip()).name.lower()
+        if key not in keys:
+            raise InputError(
+                path,
+                f"{_where(frame, row)}: scene {value!r} is not among the scenes given",
+                "add it to --scenes, or correct the scene column",
+            )
+        out.append(keys[key])
+    return out
+
+
+def _scene_boxes(
+    frame: gpd.GeoDataFrame,
+    rows: list[int],
+    classes: list[str | None],
+    scene: Scene,
+    path: Path,
+) -> list[tuple[str, BaseGeometry]]:
+    """(class, box in the scene's CRS) of the rows drawn on ``scene``."""
+    if not rows:
+        return []
+    local = frame.iloc[rows].to_crs(scene.crs)
+    footprint = scene.footprint
+    out = []
+    for row, geom in zip(rows, local.geometry, strict=True):
+        cls = classes[row]
+        if not footprint.intersects(geom):
+            raise InputError(
+                path,
+                f"{_where(frame, row)} lies outside scene {scene.name}",
+                "check its scene column and the layer's CRS",
+            )
+        if cls is None:
+            continue
+        if isinstance(geom, Point):
+            ux, uy = crs_units_per_metre(scene.crs, geom.x, geom.y)
+            half = POINT_BOX_M.get(cls, DEFAULT_POINT_BOX_M) / 2
+            dx, dy = half * ux, half * uy
+            box = shapely.box(geom.x - dx, geom.y - dy, geom.x + dx, geom.y + dy)
+        elif geom.geom_type in ("Polygon", "MultiPolygon"):
+            box = shapely.box(*geom.bounds)
+        else:
+            raise InputError(
+                path,
+                f"{_where(frame, row)} is a {geom.geom_type}",
+                "draw each object as a box (polygon) or a point",
+            )
+        out.append((cls, box))
+    return out
+
+
+def _tiles(
+    scene: Scene,
+    boxes: list[tuple[str, BaseGeometry]],
+    rivers: RiverNetwork,
+    spec: InputSpec,
+    source: str,
+) -> tuple[list[LabelledTile], int]:
+    """The scene's corridor tiles with their boxes; and how many boxes no tile holds."""
+    plan = plan_scene(scene, rivers, spec)
+    placed = [False] * len(boxes)
+    tiles = []
+    for tile in plan.tiles:
+        inverse = ~tile.transform
+        labels = []
+        for index, (cls, geom) in enumerate(boxes):
+            corners = [inverse @ xy for xy in geom.exterior.coords[:4]]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+            area = (x1 - x0) * (y1 - y0)
+            cx0, cy0 = max(x0, 0.0), max(y0, 0.0)
+            cx1, cy1 = min(x1, float(spec.tile_px)), min(y1, float(spec.tile_px))
+            inside = max(0.0, cx1 - cx0) * max(0.0, cy1 - cy0)
+            if area > 0 and inside / area >= MIN_INSIDE_FRACTION:
+                labels.append(Box(cls, cx0, cy0, cx1, cy1))
+                placed[index] = True
+        window = plan.read(tile)
+        pixels = np.rint(window.data * 255).astype(np.uint8)
+        tiles.append(
+            LabelledTile(
+                name=tile.tile_id,
+                scene=scene.stem,
+                source=source,
+                width=spec.tile_px,
+                height=spec.tile_px,
+                boxes=labels,
+                pixels=np.ascontiguousarray(np.moveaxis(pixels, 0, -1)),
+            )
+        )
+    return tiles, placed.count(False)

@@ -1,0 +1,304 @@
+"""YOLO label folders: images with ``class x_centre y_centre width height`` text files.
+
+Layouts read:
+
+- ultralytics: ``data.yaml`` with ``names`` and image folders ``train`` / ``val`` / ``test``
+  (relative to its ``path`` or to the YAML file); labels in the mirror folder where
+  ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO" export, ``dredge review``);
+- Label Studio / CVAT "YOLO 1.1": ``classes.txt`` or ``obj.names``, label files in a
+  ``labels`` mirror folder or beside the images.
+
+Coordinates are normalised to the image's width and height. An image without a label file, or
+with an empty one, is a negative. A line that is not exactly five numbers, a class index that
+the names do not have, or a box outside the image is an :class:`InputError` naming the label
+file and the line. ``data.yaml`` may record ``gsd_m`` (``dredge review`` does); it must then be
+the model's.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detector.errors import InputError
+from training.labels.classes import ClassMap
+from training.labels.table import (
+    IMAGE_SUFFIXES,
+    Box,
+    LabelledTile,
+    check_box,
+    image_size,
+    scene_of,
+)
+
+YAML_NAMES = ("data.yaml", "dataset.yaml", "data.yml")
+NAMES_FILES = ("classes.txt", "obj.names")
+SPLIT_KEYS = ("train", "val", "test")
+TILE_INDEX = "tiles.csv"  # chip,scene (written by dredge review)
+_FIX_LINE = "each line is 'class x_centre y_centre width height', normalised to 0–1"
+
+
+def is_yolo(path: Path) -> bool:
+    """True for a ``data.yaml`` or a folder holding one, ``classes.txt`` or ``obj.names``."""
+    if path.is_file():
+        return path.suffix.lower() in (".yaml", ".yml")
+    return any((path / name).is_file() for name in (*YAML_NAMES, *NAMES_FILES))
+
+
+def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
+    """Read a YOLO label folder (or its ``data.yaml``) into labelled tiles."""
+    yaml_path = (
+        path
+        if path.is_file()
+        else next((path / n for n in YAML_NAMES if (path / n).is_file()), None)
+    )
+    root = path.parent if path.is_file() else path
+    config = _read_yaml(yaml_path) if yaml_path else {}
+    names = _names(config, yaml_path, root)
+    if gsd_m is not None and yaml_path and "gsd_m" in config:
+        _check_gsd(config["gsd_m"], gsd_m, yaml_path)
+    images = _images(config, yaml_path, root)
+    if not images:
+        raise InputError(path, "holds no images", "put the tiles in images/ beside the labels")
+    scenes = _tile_scenes(root)
+    source = str(path)
+    tiles, with_labels = [], 0
+    for image in images:
+        label = _label_file(image)
+        width, height = image_size(image)
+        boxes: list[Box] = []
+        if label is not None:
+            with_labels += 1
+            boxes = _read_label_file(label, names, width, height, class_map)
+        tiles.append(
+            LabelledTile(
+                name=image.stem,
+                scene=scenes.get(image.stem, scene_of(image.stem)),
+                source=source,
+                width=width,
+                height=height,
+                boxes=boxes,
+                image=image,
+            )
+        )
+    if not with_labels:
+        raise InputError(
+            path,
+            f"has {len(images)} image(s) but no label files (.txt) for any of them",
+            "put the label files in labels/ mirroring images/, or beside the images",
+        )
+    return tiles
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"is not valid YAML ({exc})".replace("\n", " "), "fix it") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "is not a YAML mapping", "give names: and train: keys")
+    return data
+
+
+def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[str]:
+    names = config.get("names")
+    if isinstance(names, dict):
+        try:
+            ordered = sorted((int(k), str(v)) for k, v in names.items())
+        except ValueError:
+            raise InputError(yaml_path, "'names' keys are not class indices", _FIX_NAMES) from None
+        if [k for k, _ in ordered] != list(range(len(ordered))):
+            raise InputError(yaml_path, "'names' indices are not 0, 1, 2, …", _FIX_NAMES)
+        return [v for _, v in ordered]
+    if isinstance(names, list):
+        return [str(n) for n in names]
+    if names is not None:
+        raise InputError(yaml_path, "'names' is neither a list nor a mapping", _FIX_NAMES)
+    for candidate in NAMES_FILES:
+        file = root / candidate
+        if file.is_file():
+            lines = file.read_text(encoding="utf-8").splitlines()
+            return [line.strip() for line in lines if line.strip()]
+    raise InputError(
+        yaml_path or root,
+        "does not name the classes (no 'names' in data.yaml, no classes.txt or obj.names)",
+        _FIX_NAMES,
+    )
+
+
+_FIX_NAMES = "name the classes in index order, e.g. names: {0: dredge, 1: boat}"
+
+
+def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
+    try:
+        found = float(str(value))
+    except ValueError:
+        raise InputError(path, f"gsd_m {value!r} is not a number", "fix or remove it") from None
+    if abs(found - gsd_m) > 0.02 * gsd_m:
+        raise InputError(
+            path,
+            f"tiles are at {found:g} m per pixel; the model reads {gsd_m:g} m",
+            f"cut the tiles again at {gsd_m:g} m (dredge tiles --gsd {gsd_m:g}), or train a "
+            "model at their GSD",
+        )
+
+
+def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[Path]:
+    """Image files of the splits in ``data.yaml``, else every image under ``root``."""
+    entries: list[str] = []
+    for key in SPLIT_KEYS:
+        value = config.get(key)
+        if isinstance(value, str):
+            entries.append(value)
+        elif isinstance(value, list):
+            entries += [str(v) for v in value]
+    if not entries:
+        return sorted(p for p in root.rglob("*") if _is_image(p) and "labels" not in p.parts)
+    base = root
+    if isinstance(config.get("path"), str):
+        declared = Path(config["path"])
+        base = declared if declared.is_absolute() and declared.is_dir() else root / declared
+        if not base.is_dir():
+            base = root
+    found: list[Path] = []
+    for entry in entries:
+        target = Path(entry) if Path(entry).is_absolute() else base / entry
+        if target.is_dir():
+            found += sorted(p for p in target.rglob("*") if _is_image(p))
+        elif target.is_file() and target.suffix.lower() == ".txt":
+            lines = target.read_text(encoding="utf-8").splitlines()
+            found += [(target.parent / line.strip()) for line in lines if line.strip()]
+        else:
+            raise InputError(
+                yaml_path, f"split folder {entry!r} not found at {target}", "fix 'path' or it"
+            )
+    return list(dict.fromkeys(found))
+
+
+def _is_image(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _label_file(image: Path) -> Path | None:
+    """``…/labels/…/<stem>.txt`` mirroring ``…/images/…``, else ``<stem>.txt`` beside it."""
+    parts = list(image.parts)
+    if "images" in parts:
+        at = len(parts) - 1 - parts[::-1].index("images")
+        mirror = Path(*parts[:at], "labels", *parts[at + 1 :]).with_suffix(".txt")
+        if mirror.is_file():
+            return mirror
+    beside = image.with_suffix(".txt")
+    return beside if beside.is_file() else None
+
+
+def _read_label_file(
+    path: Path, names: Sequence[str], width: int, height: int, class_map: ClassMap
+) -> list[Box]:
+    boxes = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        where = f"line {number}"
+        parts = text.split()
+        if len(parts) != 5:
+            fix = _FIX_LINE
+            if len(parts) == 6:
+                fix = "drop the 6th number (a confidence score from saved predictions); " + fix
+            elif len(parts) > 6:
+                fix = "this looks like a polygon: export boxes (YOLO detection); " + fix
+            raise InputError(path, f"{where} has {len(parts)} numbers, not 5", fix)
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            raise InputError(path, f"{where} is not numbers: {text!r}", _FIX_LINE) from None
+        if not values[0].is_integer() or not 0 <= values[0] < len(names):
+            raise InputError(
+                path,
+                f"{where}: class index {parts[0]} is not one of 0–{len(names) - 1} "
+                f"({', '.join(names)})",
+                "fix the index, or name the class in data.yaml / classes.txt",
+            )
+        target = class_map.resolve(names[int(values[0])], path, where)
+        cx, cy, w, h = values[1:]
+        box = check_box(
+            (
+                (cx - w / 2) * width,
+                (cy - h / 2) * height,
+                (cx + w / 2) * width,
+                (cy + h / 2) * height,
+            ),
+            width,
+            height,
+            path,
+            where,
+            _FIX_LINE,
+        )
+        if target is not None:
+            boxes.append(Box(target, *box))
+    return boxes
+
+
+def _tile_scenes(root: Path) -> dict[str, str]:
+    """chip stem → scene from ``tiles.csv`` (``dredge review``), when there is one."""
+    index = root / TILE_INDEX
+    if not index.is_file():
+        return {}
+    with index.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {Path(r["chip"]).stem: r["scene"] for r in rows if r.get("chip") and r.get("scene")}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def yolo_lines(tile: LabelledTile, classes: Sequence[str]) -> list[str]:
+    """The tile's boxes as normalised YOLO lines."""
+    lines = []
+    for box in tile.boxes:
+        cx = (box.x0 + box.x1) / 2 / tile.width
+        cy = (box.y0 + box.y1) / 2 / tile.height
+        w, h = (box.x1 - box.x0) / tile.width, (box.y1 - box.y0) / tile.height
+        lines.append(f"{classes.index(box.class_name)} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
+    return lines
+
+
+def write_yolo(
+    tiles: Sequence[LabelledTile],
+    out: Path,
+    classes: Sequence[str],
+    *,
+    images: Sequence[Path],
+    subset: str = "train",
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write labels for tiles whose chips are ``images`` (inside ``out/images/<subset>``).
+
+    Writes ``labels/<subset>/*.txt``, ``data.yaml`` (names, the subset as train and val, and
+    ``extra`` keys such as ``gsd_m``) and ``classes.txt``; returns ``data.yaml``.
+    """
+    labels = out / "labels" / subset
+    labels.mkdir(parents=True, exist_ok=True)
+    for tile, image in zip(tiles, images, strict=True):
+        text = "".join(f"{line}\n" for line in yolo_lines(tile, classes))
+        (labels / f"{image.stem}.txt").write_text(text, encoding="utf-8")
+    data = {
+        "train": f"images/{subset}",
+        "val": f"images/{subset}",
+        "names": dict(enumerate(classes)),
+        **(extra or {}),
+    }
+    path = out / "data.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (out / "classes.txt").write_text("".join(f"{c}\n" for c in classes), encoding="utf-8")
+    return path
+
+
+def relative(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` with forward slashes."""
+    return Path(os.path.relpath(path, start)).as_posix()

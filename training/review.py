@@ -1,0 +1,281 @@
+"""``dredge review``: the least certain detections as tiles with pre-filled labels.
+
+Detections are ranked by how close their score is to 0.5 (the model is least sure whether they
+are what it says), and the first ``count`` are exported: for each, a tile of the model's size
+centred on it, read from its scene at the model's GSD and bands (exactly what the detector
+saw), with every detection of that scene inside the tile as a pre-filled box (a box at least
+half inside, clipped). A detection that already lies well inside an exported tile gets no tile
+of its own. The analyst corrects the boxes — deletes false ones, adds missed ones — instead of
+drawing from nothing, and ``dredge train`` reads the result back.
+
+Output (one set of images, three label formats)::
+
+    OUT/images/train/<scene>_w<col>_<row>.png   the tiles
+    OUT/labels/train/*.txt, data.yaml, classes.txt   YOLO (CVAT "Ultralytics YOLO", Label Studio)
+    OUT/annotations/instances_default.json      COCO (CVAT "COCO 1.0", Label Studio), with scores
+    OUT/label_studio_tasks.json                 Label Studio tasks with the boxes as predictions
+    OUT/tiles.csv                               chip, scene, detection_id, score, class_name, boxes
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from PIL import Image
+from rasterio.windows import Window
+
+from detector.card import load_card
+from detector.chips import expand_scene_paths
+from detector.errors import DredgeError, InputError
+from detector.model import bundled_weights
+from detector.scene import open_scene, reading_env
+from training.labels.coco import coco_dict
+from training.labels.table import Box, LabelledTile
+from training.labels.yolo import write_yolo
+
+REQUIRED_COLUMNS = ("scene", "score", "class_name")
+MARGIN_PX = 16  # a detection this far inside an exported tile needs no tile of its own
+MIN_INSIDE_FRACTION = 0.5
+SUBSET = "train"
+INDEX_NAME = "tiles.csv"
+
+
+def uncertainty_order(scores: pd.Series) -> list[int]:
+    """Row positions by how close the score is to 0.5 (then by position)."""
+    distance = (scores.astype(float) - 0.5).abs().to_numpy()
+    return [int(i) for i in np.argsort(distance, kind="stable")]
+
+
+def read_detections(path: Path) -> gpd.GeoDataFrame:
+    """A detections file (GeoParquet, GeoPackage, GeoJSON); InputError naming what is wrong."""
+    if not path.is_file():
+        raise InputError(path, "file not found", "give detections.parquet from `dredge detect`")
+    try:
+        frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+    except Exception as exc:  # pyarrow and pyogrio raise many unrelated types
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        fix = "give the file `dredge detect` wrote"
+        raise InputError(path, f"cannot be read ({first})", fix) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(
+            path, f"lacks column(s) {', '.join(missing)}", "give the file `dredge detect` wrote"
+        )
+    if frame.crs is None:
+        raise InputError(path, "has no CRS", "give the file `dredge detect` wrote (EPSG:4326)")
+    return frame.reset_index(drop=True)
+
+
+def export_review(
+    detections: Path,
+    scenes: Sequence[str | Path],
+    out: Path,
+    *,
+    count: int = 50,
+    model: Path | None = None,
+    bands: Sequence[str] | None = None,
+    overwrite: bool = False,
+) -> str:
+    """Export the review tiles (see the module's docstring); return a summary line."""
+    if count < 1:
+        raise DredgeError(f"--count must be at least 1, got {count}")
+    card = load_card(model or bundled_weights(), verify=False)
+    spec, classes = card.input, card.classes
+    if len(spec.bands) not in (1, 3):
+        raise DredgeError(f"review tiles are PNG (1 or 3 bands); the model reads {len(spec.bands)}")
+    _check_out(out, overwrite)
+    frame = read_detections(detections)
+    unknown = sorted(set(frame["class_name"].astype(str)) - set(classes))
+    if unknown:
+        raise InputError(
+            detections,
+            f"has class(es) {', '.join(unknown)} that model {card.name} does not know",
+            "give the model that made the detections with --model",
+        )
+    paths = {Path(p).name: p for p in expand_scene_paths(scenes)}
+    on_given = frame["scene"].astype(str).isin(list(paths))
+    if not on_given.any():
+        raise InputError(
+            detections,
+            "none of its detections is on the scenes given",
+            "give the scenes the detections came from with --scenes",
+        )
+    frame = frame[on_given].reset_index(drop=True)
+    order = uncertainty_order(frame["score"])
+    partial = out.parent / f".{out.name}.partial"
+    if partial.exists():
+        shutil.rmtree(partial)
+    images_dir = partial / "images" / SUBSET
+    images_dir.mkdir(parents=True)
+    try:
+        tiles, scores, rows = _export(frame, order, paths, spec, count, bands, images_dir)
+        images = [images_dir / f"{t.name}.png" for t in tiles]
+        extra = {"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name}
+        write_yolo(tiles, partial, classes, images=images, subset=SUBSET, extra=extra)
+        coco = coco_dict(
+            tiles, [p.name for p in images], classes, scores=scores,
+            info={"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name},
+        )  # fmt: skip
+        (partial / "annotations").mkdir()
+        _write_json(partial / "annotations" / "instances_default.json", coco)
+        _write_json(partial / "label_studio_tasks.json", _label_studio(tiles, scores, card.name))
+        with (partial / INDEX_NAME).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["chip", "scene", "detection_id", "score", "class_name", "boxes"])
+            writer.writerows(rows)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    boxes = sum(len(t.boxes) for t in tiles)
+    return (
+        f"{len(tiles)} review tiles with {boxes} pre-filled boxes from {len(order)} detections "
+        f"→ {out} (YOLO: data.yaml; COCO: annotations/instances_default.json)"
+    )
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise DredgeError(f"{out}: folder is not empty — choose another --out, or --overwrite")
+        if not (out / INDEX_NAME).is_file():
+            raise DredgeError(
+                f"{out}: --overwrite only replaces a folder written by `dredge review` "
+                f"(no {INDEX_NAME}); choose another --out"
+            )
+
+
+def _export(
+    frame: gpd.GeoDataFrame,
+    order: list[int],
+    paths: dict[str, str],
+    spec: Any,
+    count: int,
+    bands: Sequence[str] | None,
+    images_dir: Path,
+) -> tuple[list[LabelledTile], list[list[float]], list[list[object]]]:
+    tiles: list[LabelledTile] = []
+    scores: list[list[float]] = []
+    rows: list[list[object]] = []
+    windows: dict[str, list[Window]] = {}
+    local: dict[str, tuple[gpd.GeoDataFrame, Any]] = {}
+    size = spec.tile_px
+    with reading_env():
+        for position in order:
+            if len(tiles) >= count:
+                break
+            scene_name = str(frame.iloc[position]["scene"])
+            with open_scene(paths[scene_name], bands=bands) as scene:
+                if scene_name not in local:
+                    grid = scene.grid(spec.gsd_m)
+                    mine = frame[frame["scene"].astype(str) == scene_name].to_crs(scene.crs)
+                    local[scene_name] = (mine, grid)
+                mine, grid = local[scene_name]
+                inverse = ~grid.transform
+                x0, y0, x1, y1 = _pixel_box(mine.geometry.loc[position], inverse)
+                cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+                if any(_well_inside(cx, cy, w) for w in windows.get(scene_name, [])):
+                    continue
+                col = int(np.clip(round(cx - size / 2), 0, max(0, grid.width - size)))
+                row = int(np.clip(round(cy - size / 2), 0, max(0, grid.height - size)))
+                window = Window(col, row, size, size)
+                windows.setdefault(scene_name, []).append(window)
+                boxes, box_scores = [], []
+                for index, geom in zip(mine.index, mine.geometry, strict=True):
+                    box = _in_window(_pixel_box(geom, inverse), col, row, size)
+                    if box is not None:
+                        boxes.append(Box(str(frame.loc[index, "class_name"]), *box))
+                        box_scores.append(float(frame.loc[index, "score"]))
+                data = scene.read_window(window, spec, grid)
+                pixels = np.moveaxis(np.rint(data.data * 255).astype(np.uint8), 0, -1)
+                name = f"{scene.stem}_w{col}_{row}"
+                image = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
+                Image.fromarray(image).save(images_dir / f"{name}.png", compress_level=1)
+                tiles.append(
+                    LabelledTile(name, scene.stem, "review", size, size, boxes, pixels=pixels)
+                )
+                scores.append(box_scores)
+                detection = frame.iloc[position]
+                rows.append(
+                    [f"images/{SUBSET}/{name}.png", scene.stem,
+                     detection.get("detection_id", ""), round(float(detection["score"]), 4),
+                     detection["class_name"], len(boxes)]
+                )  # fmt: skip
+    return tiles, scores, rows
+
+
+def _pixel_box(geom: Any, inverse: Any) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = geom.bounds
+    corners = [inverse @ (x, y) for x in (minx, maxx) for y in (miny, maxy)]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _well_inside(cx: float, cy: float, window: Window) -> bool:
+    return bool(
+        window.col_off + MARGIN_PX <= cx <= window.col_off + window.width - MARGIN_PX
+        and window.row_off + MARGIN_PX <= cy <= window.row_off + window.height - MARGIN_PX
+    )
+
+
+def _in_window(
+    box: tuple[float, float, float, float], col: int, row: int, size: int
+) -> tuple[float, float, float, float] | None:
+    x0, y0, x1, y1 = box[0] - col, box[1] - row, box[2] - col, box[3] - row
+    area = (x1 - x0) * (y1 - y0)
+    cx0, cy0, cx1, cy1 = max(x0, 0.0), max(y0, 0.0), min(x1, float(size)), min(y1, float(size))
+    inside = max(0.0, cx1 - cx0) * max(0.0, cy1 - cy0)
+    if area <= 0 or inside / area < MIN_INSIDE_FRACTION:
+        return None
+    return cx0, cy0, cx1, cy1
+
+
+def _label_studio(
+    tiles: list[LabelledTile], scores: list[list[float]], model: str
+) -> list[dict[str, Any]]:
+    """Label Studio tasks: each tile with its boxes as a prediction (percent coordinates)."""
+    tasks = []
+    for tile, tile_scores in zip(tiles, scores, strict=True):
+        result = []
+        for index, (box, score) in enumerate(zip(tile.boxes, tile_scores, strict=True)):
+            result.append(
+                {
+                    "id": f"{tile.name}_{index}",
+                    "type": "rectanglelabels",
+                    "from_name": "label",
+                    "to_name": "image",
+                    "original_width": tile.width,
+                    "original_height": tile.height,
+                    "score": round(score, 4),
+                    "value": {
+                        "x": 100 * box.x0 / tile.width,
+                        "y": 100 * box.y0 / tile.height,
+                        "width": 100 * (box.x1 - box.x0) / tile.width,
+                        "height": 100 * (box.y1 - box.y0) / tile.height,
+                        "rotation": 0,
+                        "rectanglelabels": [box.class_name],
+                    },
+                }
+            )
+        tasks.append(
+            {
+                "data": {"image": f"/data/local-files/?d=images/{SUBSET}/{tile.name}.png"},
+                "predictions": [{"model_version": model, "result": result}],
+            }
+        )
+    return tasks
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
