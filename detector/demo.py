@@ -1,10 +1,11 @@
 """The demo: a small synthetic world, ``dredge run`` on it, and its counts next to the truth.
 
 ``dredge demo --out demo-output`` (and ``make demo``) writes ``demo-output/world`` (made by
-``dredge synth``, reused when it is already there) and ``demo-output/run`` (everything
-``dredge run`` writes, with ``report.html``), then prints and writes
-``demo-output/run/counts_vs_truth.csv``: per river and year the counted unique dredges, the
-low–high range, the truth (dredges visible on at least one date that year) and the error.
+``dredge synth``: three rivers, 2024–2025, a scene a month; reused when it is already there)
+and ``demo-output/run`` (everything ``dredge run`` writes, with ``report.html``), then prints
+and writes ``demo-output/run/counts_vs_truth.csv``: per river and year the counted unique
+dredges, the low–high range, the truth (dredges visible on at least one date that year) and
+the error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from detector.model import Detector
 from detector.run import RunResult, run_pipeline
 
 DEMO_SEED = 1  # seeds 1–20 are never trained on
+DEMO_RIVERS = ("Nanay", "Santiago", "Itaya")  # blackwater, turbid, and a river with no dredges
+DEMO_YEARS = (2024, 2025)
+DEMO_SIZE = "monthly"  # 3 km reaches, a scene a month
 TOLERANCE = 0.10
 
 
@@ -50,11 +54,11 @@ def run_demo(
     from training.synth.world import WorldConfig, is_same_world, write_world
 
     world = out / "world"
-    config = WorldConfig(seed=seed, size="small")
+    config = WorldConfig(seed=seed, size=DEMO_SIZE, rivers=DEMO_RIVERS, years=DEMO_YEARS)
     if is_same_world(world, config):
         echo(f"reusing the synthetic world in {world}")
     else:
-        echo(f"generating a small synthetic world (seed {seed}) in {world}")
+        echo(f"generating the demo world (seed {seed}, {', '.join(DEMO_RIVERS)}) in {world}")
         echo(write_world(config, world, overwrite=overwrite, progress=progress))
     run = run_pipeline(
         [world / "scenes"],

@@ -69,6 +69,9 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     )
 
 
+DREDGE_CLASSES = ("dredge", "barge", "raft")  # tracked and counted; "boat" is a look-alike
+
+
 def prepare_detections(
     frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork | None
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -105,6 +108,15 @@ def prepare_detections(
         out["detection_id"] = np.arange(1, len(out) + 1)
     if "class_name" not in out.columns:
         out["class_name"] = "dredge"
+    counted = out["class_name"].astype(str).str.lower().isin(DREDGE_CLASSES)
+    if not counted.all():
+        others = out.loc[~counted, "class_name"].astype(str).value_counts()
+        listed = ", ".join(f"{n:,} {name}" for name, n in others.items())
+        notes.append(
+            f"{source}: {listed} detection(s) left out of tracking: only "
+            f"{'/'.join(DREDGE_CLASSES)} classes are dredges (the rest are look-alikes)"
+        )
+        out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
 

@@ -276,3 +276,22 @@ def test_csv_without_dates_is_refused(tmp_path: pytest.TempPathFactory) -> None:
     assert frame.crs.to_epsg() == 4326
     with pytest.raises(InputError, match="no 'acquired' column"):
         prepare_detections(frame, path, tf.network())
+
+
+def test_boats_are_not_tracked_or_counted(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "detections.csv"  # type: ignore[operator]
+    pd.DataFrame(
+        {
+            "lon": [-73.4, -73.4, -73.41],
+            "lat": [-3.8, -3.8, -3.8],
+            "acquired": ["2024-01-01", "2024-01-15", "2024-01-15"],
+            "class_name": ["dredge", "dredge", "boat"],
+        }
+    ).to_csv(path, index=False)
+    ready, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert ready["class_name"].tolist() == ["dredge", "dredge"]
+    assert any("1 boat detection(s) left out of tracking" in n for n in notes)
+    only_boats = read_detections(path).iloc[[2]]
+    empty, _ = prepare_detections(only_boats, path, tf.network())
+    _, tracks = link_tracks(empty, params=TrackParams(min_dates=1))
+    assert len(tracks) == 0
