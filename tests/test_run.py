@@ -16,6 +16,7 @@ from detector.cli import app
 from detector.run import RUN_FILES
 from tests.geo_fixtures import truncate
 from tests.model_fixtures import write_untrained_model
+from tests.network import blocked_network
 from training.synth.world import WorldConfig, write_world
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -158,3 +159,20 @@ def test_a_folder_of_other_files_is_not_overwritten(tmp_path: Path, world: Path)
     )
     assert result.exit_code == 2 and "--overwrite" in result.output
     assert (tmp_path / "counts.csv").read_text() == "mine\n"
+
+
+def test_a_run_never_reaches_the_network(
+    scenes: Path, world: Path, model: Path, tmp_path: Path
+) -> None:
+    """detect → track → counts → exports → report with every socket connection refused."""
+    with blocked_network() as attempts:
+        result = CliRunner().invoke(
+            app,
+            [
+                *("run", str(scenes), "--rivers", str(world / "rivers.geojson")),
+                *("--out", str(tmp_path / "offline"), "--model", str(model), "--no-progress"),
+            ],
+        )
+    assert not attempts, f"the run tried the network: {attempts}"
+    assert result.exit_code == 1, result.output  # only the truncated scene failed
+    assert (tmp_path / "offline" / "report.html").is_file()
