@@ -80,6 +80,8 @@ def river_map(
         )
         if years.nunique() > 1:
             bar = fig.colorbar(points, ax=ax, shrink=0.7)
+            bar.set_ticks(sorted(years.unique()))
+            bar.ax.set_yticklabels([str(y) for y in sorted(years.unique())])
             bar.set_label("first seen (year)")
     lat = float(line.iloc[0].centroid.y)
     ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.1))
