@@ -1,7 +1,7 @@
 """Peak memory of ``dredge detect`` on one 30,000 × 30,000 px scene, with the bundled model.
 
 Writes the same PlanetScope-like scene as :mod:`benchmarks.tiling_memory` (4-band uint16,
-3 m, a meandering river across it; 2.7 GB of pixels uncompressed), then runs ``dredge detect``
+3 m, a meandering river across it; 6.7 GiB of pixels uncompressed), then runs ``dredge detect``
 on it in a child process for each backend and reports the child's peak resident memory
 (``ru_maxrss`` of the finished child: Python, torch or onnxruntime, the model, GDAL's block
 cache and the tiles in flight), its wall time and the tiles it read.
