@@ -19,10 +19,8 @@ folder) or ``--world DIR``; ``--model PATH`` (default: bundled). Writes
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,14 +28,14 @@ import numpy as np
 import pandas as pd
 from rasterio.windows import Window
 
-from benchmarks.report import markdown_table, write_result
+from benchmarks.report import given_or_new_world, markdown_table, write_result
 from detector.detect import box_rows, detect_scenes
 from detector.merge import merge_detections
 from detector.model import YoloDetector, load_model
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene, reading_env
 from detector.tiling import Tile, coverage, plan_scene, tile_origins
-from training.synth.world import WorldConfig, write_world
+from training.synth.world import WorldConfig
 
 MATCH_M = 15.0
 BATCH = 16
@@ -185,17 +183,6 @@ def _row(
     }
 
 
-@contextmanager
-def _world(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="dredge-corridor-") as tmp:
-        out = Path(tmp) / "world"
-        write_world(DEFAULT_WORLD, out)
-        yield out
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", type=Path, help="a world written by dredge synth")
@@ -203,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--conf", type=float, default=0.25)
     args = parser.parse_args(argv)
     detector = load_model(args.model, backend="onnx")
-    with _world(args.world) as world:
+    with given_or_new_world(args.world, DEFAULT_WORLD) as world:
         rows = measure(world, detector, args.conf)
     table = pd.DataFrame(rows)
     speedup = table["wall s"].iloc[1] / table["wall s"].iloc[0]

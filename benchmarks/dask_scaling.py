@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from benchmarks.report import markdown_table, write_result
+from benchmarks.report import given_or_new_world, markdown_table, write_result
 from detector.cluster import SceneTask, dask_client, detect_on_cluster
 from detector.model import load_model
-from training.synth.world import WorldConfig, write_world
+from training.synth.world import WorldConfig
 
 DEFAULT_WORLD = WorldConfig(seed=18, years=(2024, 2024))
 
@@ -68,17 +66,6 @@ def _load(task: SceneTask) -> bool:
     return True
 
 
-@contextmanager
-def _world(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="dredge-dask-") as tmp:
-        out = Path(tmp) / "world"
-        write_world(DEFAULT_WORLD, out)
-        yield out
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", type=Path)
@@ -86,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args(argv)
     model = load_model(args.model, backend="onnx")  # exports the ONNX once, before the workers
-    with _world(args.world) as world:
+    with given_or_new_world(args.world, DEFAULT_WORLD) as world:
         task = SceneTask(
             model=None if args.model is None else str(args.model),
             backend="onnx",

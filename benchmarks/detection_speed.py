@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from benchmarks.report import markdown_table, write_result
+from benchmarks.report import given_or_new_world, markdown_table, write_result
 from detector.card import ModelCard
 from detector.detect import detect_scenes
 from detector.model import DEFAULT_CONF, YoloDetector, load_model
-from training.synth.world import WorldConfig, write_world
+from training.synth.world import WorldConfig
 
 BACKENDS = ("torch", "onnx")
 BATCHES = (1, 16)
@@ -94,24 +92,13 @@ def end_to_end(detector: YoloDetector, world: Path) -> dict[str, float]:
     }
 
 
-@contextmanager
-def _world(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="dredge-speed-") as tmp:
-        out = Path(tmp) / "world"
-        write_world(DEFAULT_WORLD, out)
-        yield out
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--world", type=Path, help="a folder written by `dredge synth`")
     parser.add_argument("--model", type=Path, help="weights with their card (default: bundled)")
     args = parser.parse_args(argv)
     rows, runs = [], []
-    with _world(args.world) as world:
+    with given_or_new_world(args.world, DEFAULT_WORLD) as world:
         for backend in BACKENDS:
             detector = load_model(args.model, backend=backend)
             speeds = {f"model only, batch {b} (tiles/s)": model_only(detector, b) for b in BATCHES}

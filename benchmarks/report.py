@@ -1,12 +1,18 @@
-"""Writing benchmark results as markdown files under ``benchmarks/results/``."""
+"""Writing benchmark results as markdown files under ``benchmarks/results/``, and the worlds
+that benchmarks run on."""
 
 from __future__ import annotations
 
 import os
 import platform
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from training.synth.world import WorldConfig, write_world
 
 RESULTS_DIR = Path(__file__).parent / "results"
 
@@ -30,3 +36,15 @@ def write_result(name: str, title: str, command: str, body: str) -> Path:
     path.write_text(f"# {title}\n\nMachine: {machine()}. Command: `{command}`.\n\n{body}\n")
     print(path.read_text())
     return path
+
+
+@contextmanager
+def given_or_new_world(path: Path | None, config: WorldConfig) -> Iterator[Path]:
+    """``path`` when given; else a world made from ``config`` in a temporary folder."""
+    if path is not None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="dredge-bench-") as tmp:
+        out = Path(tmp) / "world"
+        write_world(config, out)
+        yield out
