@@ -20,8 +20,9 @@ app = typer.Typer(
     help=(
         "Find gold-mining dredges on rivers in satellite scenes and count the unique dredges "
         "per river and year.\n\n"
-        "Typical use: `dredge synth --out world --seed 1 --size small` makes a synthetic "
-        "PlanetScope-like world with ground truth to try everything on."
+        "Start with `dredge demo` (a synthetic world, the whole run, counts next to the truth). "
+        "On your scenes: `dredge run SCENES --rivers rivers.gpkg --out OUT` writes detections, "
+        "dredge tracks, yearly counts, exports and OUT/report.html."
     ),
     no_args_is_help=True,
     add_completion=False,
