@@ -115,7 +115,8 @@ class ModelCard:
     def save(self, path: str | Path) -> Path:
         """Write the card as JSON to ``path`` (conventionally ``<weights stem>.card.json``)."""
         target = Path(path)
-        target.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        target.write_text(text, encoding="utf-8")
         return target
 
     def check_scene(self, scene: Scene) -> None:

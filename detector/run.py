@@ -40,9 +40,11 @@ import pandas as pd
 
 from detector import __version__
 from detector.acquisition import is_remote
+from detector.card import ModelCard
 from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
 from detector.detect import Failure, concat_detections, detect_scenes, write_detections
 from detector.errors import DredgeError
+from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, run_key, write_atomic
@@ -229,7 +231,7 @@ def run_pipeline(
         kml=out / "dredges.kml",
     )
     counts = pd.read_csv(out / "counts.csv")
-    run_counts(out / "tracks.parquet", out / "counts.json", fmt="json")
+    write_counts(counts, out / "counts.json", "json")
     timings["track_count_s"] = time.monotonic() - started
     for line in lines:
         echo(line)
@@ -338,10 +340,4 @@ def run_manifest(
 
 
 def _card_json(card: Any) -> dict[str, Any] | None:
-    if card is None:
-        return None
-    path = getattr(card, "path", None)
-    if path is not None and Path(path).is_file():
-        loaded: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-        return loaded
-    return {"name": getattr(card, "name", "?"), "classes": list(getattr(card, "classes", []))}
+    return card.to_dict() if isinstance(card, ModelCard) else None

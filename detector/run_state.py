@@ -26,7 +26,7 @@ import geopandas as gpd
 import pandas as pd
 
 from detector.acquisition import scene_file_name
-from detector.card import file_sha256
+from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
 
 KEY_NAME = "run_key.json"
@@ -50,10 +50,9 @@ def write_atomic(path: Path, write: Callable[[Path], Any]) -> Path:
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:
     """What a run's detections depend on (compared when a run resumes)."""
-    spec = getattr(card, "input", None)
     return {
         "model_sha256": getattr(card, "sha256", None),
-        "model_input": None if spec is None else {**vars(spec), "bands": list(spec.bands)},
+        "model_input": card.to_dict()["input"] if isinstance(card, ModelCard) else None,
         "rivers_sha256": file_sha256(rivers) if rivers.is_file() else str(rivers),
         **parameters,
     }

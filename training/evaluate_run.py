@@ -6,10 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from detector.model import bundled_weights, load_model
-from detector.rivers import RiverNetwork
 from training.evaluate import Evaluation, evaluate_tiles, write_report
-from training.labels.classes import ClassMap
-from training.labels.sources import read_label_sets
+from training.labels.sources import read_and_report
 
 
 def run_evaluation(
@@ -31,14 +29,10 @@ def run_evaluation(
     weights = bundled_weights() if str(model) == "bundled" else Path(model)
     detector = load_model(weights, backend=backend, device=device)
     card = detector.card
-    network = RiverNetwork.read(rivers) if rivers is not None else None
-    sets = read_label_sets(
-        labels, ClassMap(card.classes, class_map), card.input, scenes=scenes, rivers=network
-    )
-    for label_set in sets:
-        echo(label_set.summary(card.classes))
-        for note in label_set.notes:
-            echo(f"note: {note}")
+    sets = read_and_report(
+        labels, card.classes, card.input, class_map=class_map, scenes=scenes, rivers=rivers,
+        echo=echo,
+    )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]
     evaluation, _ = evaluate_tiles(detector, tiles, iou=iou, match_m=match_m, conf=conf)
     report = write_report(

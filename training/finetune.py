@@ -42,13 +42,12 @@ from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
-from detector.rivers import RiverNetwork
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
 from training.finetune_data import Chip, split_by_scene, write_chip_dataset
 from training.labels.classes import ClassMap
-from training.labels.sources import LabelSet, read_label_sets
+from training.labels.sources import LabelSet, read_and_report
 from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.train import (
@@ -203,14 +202,10 @@ def finetune(
     check_device(config.device)
     check_run_dir(out, overwrite)
     base = resolve_base(config.base)
-    network = RiverNetwork.read(rivers) if rivers is not None else None
-    sets = read_label_sets(
-        labels, ClassMap(base.classes, class_map), base.spec, scenes=scenes, rivers=network
-    )
-    for label_set in sets:
-        echo(label_set.summary(base.classes))
-        for note in label_set.notes:
-            echo(f"note: {note}")
+    sets = read_and_report(
+        labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
+        echo=echo,
+    )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]
     if not tiles:
         raise DredgeError("the label sets hold no tiles")

@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from detector.card import file_sha256
+from detector.card import ModelCard, file_sha256, load_card
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.offline import import_ultralytics
@@ -47,7 +47,6 @@ TRAINING_SEEDS = range(101, 200)  # reserved for training worlds; 1–20: tests,
 MODEL_NAME = "dredge-yolo11-p2"
 WEIGHTS_NAME = f"{MODEL_NAME}.pt"
 CARD_NAME = f"{MODEL_NAME}.card.json"
-CARD_FORMAT = 1
 ARCHITECTURE = Path(__file__).parent / "models" / "dredge-yolo11-p2.yaml"
 DEVICES = ("cpu", "cuda")
 BOX_PRIOR_DECAY = 1.0  # see small_box_prior
@@ -424,20 +423,12 @@ def write_card(
     ultralytics = import_ultralytics()
     spec = recipe.spec
     train, val = summary.splits["train"], summary.splits["val"]
-    card = {
-        "format": CARD_FORMAT,
-        "name": f"{MODEL_NAME}-synth",
-        "weights": weights.name,
-        "sha256": file_sha256(weights),
-        "classes": list(CLASSES),
-        "input": {
-            "bands": list(spec.bands),
-            "gsd_m": spec.gsd_m,
-            "tile_px": spec.tile_px,
-            "overlap_px": spec.overlap_px,
-            "scale": spec.scale,
-        },
-        "training": {
+    card = ModelCard.describe(
+        weights,
+        name=f"{MODEL_NAME}-synth",
+        classes=CLASSES,
+        input=spec,
+        training={
             "recipe": recipe.name,
             "data": describe_worlds(summary.worlds),
             "seed": recipe.seed,
@@ -458,9 +449,9 @@ def write_card(
             "command": command,
             "recipe_values": _recipe_json(recipe),
         },
-        "metrics": metrics,
-    }
-    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        metrics=metrics,
+    )
+    card.save(path)
     return path
 
 
@@ -511,7 +502,6 @@ def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> lis
         shutil.copyfile(source, target)
     weights, card_path = targets
     onnx = export_onnx(weights, weights.with_suffix(".onnx"))
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    card.update(onnx=onnx.name, onnx_sha256=file_sha256(onnx))
-    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    card = load_card(weights)
+    replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path)
     return [*targets, onnx]

@@ -15,7 +15,7 @@ can be written into one dataset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,3 +117,23 @@ def _unique_names(sets: list[LabelSet]) -> None:
                     suffix += 1
                 tile.name = name
             seen.add(name)
+
+
+def read_and_report(
+    paths: Sequence[str | Path],
+    classes: Sequence[str],
+    spec: InputSpec,
+    *,
+    class_map: dict[str, str] | None = None,
+    scenes: Sequence[str | Path] = (),
+    rivers: Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> list[LabelSet]:
+    """:func:`read_label_sets` against a model's classes, with one summary line per set."""
+    network = RiverNetwork.read(rivers) if rivers is not None else None
+    sets = read_label_sets(paths, ClassMap(classes, class_map), spec, scenes=scenes, rivers=network)
+    for label_set in sets:
+        echo(label_set.summary(classes))
+        for note in label_set.notes:
+            echo(f"note: {note}")
+    return sets
