@@ -1,10 +1,10 @@
 """Scene reader: acquisition time, sensor and band layout, and windowed reads at a model's GSD.
 
 A :class:`Scene` wraps one GeoTIFF (a local path or any URL GDAL reads). Opening it reads only
-the header. Pixels are read window by window through a WarpedVRT that brings the scene to the
-requested ground sampling distance (average when downsampling, bilinear when upsampling, a plain
-copy when the scene is already within :data:`GSD_SNAP_TOLERANCE` of it), so a 30,000 × 30,000
-px scene is never loaded whole.
+the header. Pixels are read window by window, so a 30,000 × 30,000 px scene is never loaded
+whole: straight from the file when the scene is north up and already within
+:data:`GSD_SNAP_TOLERANCE` of the requested ground sampling distance, else through a WarpedVRT
+that brings it there (average when downsampling, bilinear when upsampling).
 
 Acquisition time: see :mod:`detector.acquisition`.
 
@@ -51,6 +51,12 @@ from detector.inputspec import (
     DISPLAY_WHITE_REFLECTANCE,
     REFLECTANCE_FULL_SCALE,
     InputSpec,
+)
+from detector.window_reads import (
+    file_window,
+    read_bands_padded,
+    read_mask_padded,
+    read_padded,
 )
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
@@ -234,9 +240,7 @@ class Scene:
         indexes = [self.band_index(band) for band in spec.bands]
         transform = grid.window_transform(window)
         width, height = int(window.width), int(window.height)
-        with self._reading(), self._vrt(transform, width, height, self.resampling_for(grid)) as vrt:
-            raw = vrt.read(indexes)
-            valid = vrt.read(vrt.count) > 0
+        raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
         data = normalise(raw, self.dtype, spec.scale)
         data[:, ~valid] = 0.0
         clear = valid & ~self._cloud(transform, width, height)
@@ -247,18 +251,23 @@ class Scene:
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """Cheap look at a window: (valid, clear) masks at the window's resolution.
 
-        Validity is computed on a grid ``factor`` times coarser (a coarse pixel is valid when any
-        scene pixel under it is) and repeated back to full size; the cloud mask is read at full
-        size because UDM2 files are small.
+        A window of the file itself is read as is. Otherwise validity is computed on a grid
+        ``factor`` times coarser (a coarse pixel is valid when any scene pixel under it is) and
+        repeated back to full size. The cloud mask is read at full size: UDM2 files are small.
         """
         width, height = int(window.width), int(window.height)
         coarse_w, coarse_h = math.ceil(width / factor), math.ceil(height / factor)
         transform = grid.window_transform(window)
-        coarse = transform @ Affine.scale(factor)
-        with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
-            coarse_valid = vrt.read(vrt.count) > 0
-        valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
-        valid = valid[:height, :width]
+        direct = file_window(self._dataset, self.crs, transform, width, height)
+        if direct is not None:
+            with self._reading():
+                valid = read_mask_padded(self._dataset, direct)
+        else:
+            coarse = transform @ Affine.scale(factor)
+            with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
+                coarse_valid = vrt.read(vrt.count) > 0
+            valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
+            valid = valid[:height, :width]
         clear = valid & ~self._cloud(transform, width, height)
         return valid, clear
 
@@ -299,6 +308,23 @@ class Scene:
         t = self.transform
         return math.hypot(t.a, t.d), math.hypot(t.b, t.e)
 
+    def _read(
+        self,
+        indexes: list[int],
+        transform: Affine,
+        width: int,
+        height: int,
+        resampling: Resampling,
+    ) -> tuple[NDArray[Any], NDArray[np.bool_]]:
+        """Raw bands and validity of a grid window: straight from the file when it is a window
+        of the file (:mod:`detector.window_reads`), else through a warped VRT."""
+        direct = file_window(self._dataset, self.crs, transform, width, height)
+        with self._reading():
+            if direct is not None:
+                return read_padded(self._dataset, indexes, direct)
+            with self._vrt(transform, width, height, resampling) as vrt:
+                return vrt.read(indexes), vrt.read(vrt.count) > 0
+
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
         """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
         options: dict[str, Any] = {}
@@ -322,6 +348,11 @@ class Scene:
         udm = self._open_udm2()
         if udm is None:
             return np.zeros((height, width), dtype=bool)
+        direct = file_window(udm, self.crs, transform, width, height)
+        if direct is not None:
+            with self._reading(self.udm2_path or self.path):
+                flags = read_bands_padded(udm, [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND], direct)
+            return (flags[0] > 0) | (flags[1] > 0)
         coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
         resampling = Resampling.mode if coarser else Resampling.nearest
         with (

@@ -1,0 +1,97 @@
+"""Plain windowed reads give what the warped read gives, for nodata, alpha and UDM2 scenes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.enums import ColorInterp
+from rasterio.windows import Window
+from shapely import box
+
+import detector.scene
+from detector.inputspec import InputSpec
+from detector.scene import Scene, open_scene
+from detector.window_reads import file_window
+from tests.geo_fixtures import write_scene, write_udm2
+
+PLANET_NAME = "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+WINDOWS = [
+    Window(0, 0, 32, 32),
+    Window(20, 13, 32, 32),
+    Window(-8, -5, 32, 32),  # past the top-left corner
+    Window(50, 50, 32, 32),  # past the bottom-right corner
+    Window(70, 0, 16, 16),  # wholly outside
+]
+
+
+def _warped(scene: Scene, window: Window, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as patch:
+        patch.setattr(detector.scene, "file_window", lambda *args: None)
+        got = scene.read_window(window, InputSpec())
+        validity = scene.read_validity(window, scene.grid(3.0), factor=1)
+    return got, validity
+
+
+def _assert_same_as_warped(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_scene(path) as scene:
+        for window in WINDOWS:
+            transform = scene.grid(3.0).window_transform(window)
+            assert file_window(scene._dataset, scene.crs, transform, 32, 32) is not None
+            direct = scene.read_window(window, InputSpec())
+            valid, clear = scene.read_validity(window, scene.grid(3.0))
+            warped, (warped_valid, warped_clear) = _warped(scene, window, monkeypatch)
+            np.testing.assert_array_equal(direct.data, warped.data)
+            np.testing.assert_array_equal(direct.valid, warped.valid)
+            np.testing.assert_array_equal(direct.clear, warped.clear)
+            assert direct.transform == warped.transform
+            np.testing.assert_array_equal(valid[: direct.valid.shape[0]], warped_valid)
+            np.testing.assert_array_equal(clear, warped_clear)
+
+
+def test_nodata_scene_with_udm2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scene = write_scene(tmp_path / PLANET_NAME, rotated_footprint=True, width=64, height=64)
+    left, _, _, top = scene.footprint.bounds
+    write_udm2(scene, box(left, top - 60.0, left + 90.0, top))
+    _assert_same_as_warped(scene.path, monkeypatch)
+
+
+def test_alpha_band_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    path = tmp_path / "20230715_alpha.tif"
+    with rasterio.open(source.path) as src:
+        data = src.read()
+        profile = src.profile | {"count": 5, "nodata": None}
+        alpha = np.where((data != 0).any(axis=0), 255, 0).astype(data.dtype)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.concatenate([data, alpha[None]]))
+    with rasterio.open(path, "r+") as dst:
+        dst.colorinterp = [*dst.colorinterp[:4], ColorInterp.alpha]
+    with open_scene(path, bands=("blue", "green", "red", "nir")) as scene:
+        assert scene.alpha_band == 5
+    _assert_same_as_warped(path, monkeypatch)
+
+
+def test_scene_without_nodata_is_valid_inside_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_scene(tmp_path / "s.tif", width=64, height=64)
+    path = tmp_path / "20230715_plain.tif"
+    with rasterio.open(source.path) as src:
+        data, profile = src.read(), src.profile | {"nodata": None}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    _assert_same_as_warped(path, monkeypatch)
+
+
+def test_resampled_or_rotated_grids_are_not_file_windows(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "s.tif", width=64, height=64)
+    with open_scene(scene.path) as opened:
+        own = opened.grid(3.0)
+        assert file_window(opened._dataset, opened.crs, own.transform, 8, 8) == Window(0, 0, 8, 8)
+        coarser = opened.grid(6.0)
+        assert file_window(opened._dataset, opened.crs, coarser.transform, 8, 8) is None
+        half_pixel = own.transform @ own.transform.translation(0.5, 0)
+        assert file_window(opened._dataset, opened.crs, half_pixel, 8, 8) is None
