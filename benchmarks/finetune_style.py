@@ -29,7 +29,7 @@ from benchmarks.report import markdown_table, write_result
 from detector.model import bundled_weights, load_model
 from detector.rivers import RiverNetwork
 from training.evaluate import evaluate_tiles
-from training.finetune import FinetuneConfig, finetune
+from training.finetune import FinetuneConfig, finetune, parse_overrides
 from training.labels.classes import ClassMap
 from training.labels.sources import read_label_sets
 from training.labels.table import LabelledTile
@@ -38,7 +38,7 @@ from training.synth.world import WorldConfig, write_world
 
 TRAIN_SEED = 150  # reserved training seed
 EVAL_SEED = 3  # tests/benchmarks seed: never trained on
-RIVERS = ("Nanay", "Santiago")
+RIVERS = ("Nanay", "Cenepa", "Santiago", "Aguaytía")  # the catalogue's rivers with dredges
 STYLE, GSD = "rgb8", 1.0
 
 
@@ -71,6 +71,8 @@ def main() -> None:
     parser.add_argument("--lr0", type=float, default=0.001, help="fine-tuning learning rate")
     parser.add_argument("--model", type=Path, default=None, help="start (default: bundled)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the work folder here")
+    parser.add_argument("--synthetic", type=int, default=0, help="synthetic chips mixed in")
+    parser.add_argument("--set", nargs="*", default=[], help="ultralytics key=value settings")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="finetune-style-"))
     base = args.model or bundled_weights()
@@ -126,13 +128,15 @@ def main() -> None:
         result = finetune(
             [folder], work / f"run-{n}",
             FinetuneConfig(
-                base=str(base), epochs=args.epochs, imgsz=128, val_fraction=0.25, lr0=args.lr0
+                base=str(base), epochs=args.epochs, imgsz=128, val_fraction=0.25, lr0=args.lr0,
+                synthetic=args.synthetic, overrides=parse_overrides(args.set),
             ),
             overwrite=True,
             progress=False, command=f"benchmarks.finetune_style N={n}",
         )  # fmt: skip
-        name = f"fine-tuned, {args.epochs} epochs, lr0 {args.lr0:g}"
-        score(result.weights, name, n, time.monotonic() - started)
+        extras = ([f"{args.synthetic} synthetic chips"] if args.synthetic else []) + args.set
+        name = ", ".join([f"fine-tuned, {args.epochs} epochs, lr0 {args.lr0:g}", *extras])
+        score(result.weights, name, len(chosen), time.monotonic() - started)
     table = pd.DataFrame(rows)
     before = float(rows[0]["F1 (≤15 m)"])
     gains = ", ".join(
@@ -149,6 +153,8 @@ def main() -> None:
     command = (
         f"python -m benchmarks.finetune_style --tiles {' '.join(map(str, args.tiles))} "
         f"--epochs {args.epochs} --lr0 {args.lr0:g}"
+        + (f" --synthetic {args.synthetic}" if args.synthetic else "")
+        + (f" --set {' '.join(args.set)}" if args.set else "")
     )
     write_result("finetune_style", "Fine-tuning on another image style", command, body)
     if args.keep is None:

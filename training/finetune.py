@@ -407,6 +407,9 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
         "optimizer": "AdamW",
         "lr0": config.lr0,
         "warmup_epochs": min(1.0, config.epochs / 4),
+        # ultralytics warms biases up from 0.1, which undoes a trained model's head: a model
+        # that already detects starts its biases at the run's own rate
+        "warmup_bias_lr": 0.1 if base.weights is None else config.lr0,
         "val": False,
         "device": config.device,
         "seed": config.seed,
