@@ -25,11 +25,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.acquisition import date_for_scene, is_remote
-from detector.errors import DredgeError, InputError
+from detector.errors import DredgeError, InputError, OutputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
+from detector.writing import write_atomic
 
 FORMATS = ("png", "tif")
 PNG_BAND_COUNTS = (1, 3)
@@ -141,6 +142,8 @@ def run_tiles(
                 rows, cover = _tile_scene(
                     path, rivers, out, spec, fmt, bands, explicit or date, bar
                 )
+            except OutputError:
+                raise  # the disk, not the scene: the other scenes would fail the same way
             except DredgeError as exc:
                 warn(f"error: {exc}")
                 run.failures.append((path, str(exc)))
@@ -222,7 +225,10 @@ def _to_wgs84(rows: list[dict[str, Any]], plan: TilePlan) -> list[dict[str, Any]
 
 def write_chip(window: WindowData, path: Path, fmt: str) -> None:
     """Write one chip: PNG (8-bit, 1 or 3 bands) or GeoTIFF (float32, NaN = no data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda tmp: _write_chip(window, tmp, fmt))
+
+
+def _write_chip(window: WindowData, path: Path, fmt: str) -> None:
     if fmt == "png":
         pixels = np.rint(window.data * 255).astype(np.uint8)
         image = pixels[0] if pixels.shape[0] == 1 else np.moveaxis(pixels, 0, -1)
@@ -254,7 +260,7 @@ def write_index(rows: list[dict[str, Any]], path: Path) -> None:
         pd.DataFrame(rows, columns=list(INDEX_COLUMNS)), geometry="geometry", crs="EPSG:4326"
     )
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
-    frame.to_parquet(path)
+    write_atomic(path, frame.to_parquet)
 
 
 def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
@@ -262,7 +268,11 @@ def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
     if not failures:
         path.unlink(missing_ok=True)
         return
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["scene", "error"])
-        writer.writerows(failures)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["scene", "error"])
+            writer.writerows(failures)
+
+    write_atomic(path, write)

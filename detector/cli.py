@@ -191,19 +191,22 @@ def tiles(
     paths = expand_scene_paths(scenes)
     if not paths:
         raise fail(f"no scenes (*.tif) in {', '.join(scenes)}")
-    run = run_tiles(
-        paths,
-        network,
-        out,
-        spec,
-        fmt=fmt,
-        bands=own_bands,
-        date=when,
-        dates=table,
-        echo=typer.echo,
-        warn=warn_line,
-        progress=progress,
-    )
+    try:
+        run = run_tiles(
+            paths,
+            network,
+            out,
+            spec,
+            fmt=fmt,
+            bands=own_bands,
+            date=when,
+            dates=table,
+            echo=typer.echo,
+            warn=warn_line,
+            progress=progress,
+        )
+    except DredgeError as exc:  # the disk: a scene's own fault is recorded and the batch goes on
+        raise fail(str(exc)) from None
     typer.echo(f"{run.tiles} chips from {len(run.coverages)} scene(s) → {out / 'tiles.parquet'}")
     if run.failures:
         raise fail(
@@ -296,9 +299,9 @@ def detect(
             warn=warn_line,
         )
         write_detections(frame, out, kind)
+        write_failures(failures, failures_path)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
-    write_failures(failures, failures_path)
     done = len(paths) - len(failures)
     typer.echo(f"{len(frame)} detections from {done} scene(s) → {out}")
     if failures:
@@ -514,7 +517,8 @@ def run(
 
     Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
     running the same command again after an interruption skips finished scenes and retries
-    failed ones.
+    failed ones. A full disk or an OUT that cannot be written stops the run with one line;
+    every file already written stays whole, and the same command finishes the run.
 
     Example: dredge run planet/2024/ --rivers rivers.gpkg --out runs/2024
     """

@@ -20,7 +20,6 @@ The table (:data:`DETECTION_COLUMNS`), one row per detection, EPSG:4326:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
+from detector.writing import write_atomic
 
 WGS84 = "EPSG:4326"
 DETECTION_COLUMNS = (
@@ -411,22 +411,19 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
 def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parquet") -> Path:
     """Write detections as GeoParquet (default), GeoPackage (layer ``detections``) or GeoJSON.
 
-    The file is written beside the target and moved into place, so a failed write leaves no
-    half file.
+    The file is written beside the target and moved into place (:func:`write_atomic`), so a
+    failed write leaves no half file, and a full or read-only disk is one clear line.
     """
     target = Path(path)
     fmt = output_format(target, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial{FORMATS[fmt]}")
-    partial.unlink(missing_ok=True)
-    try:
+
+    def write(tmp: Path) -> None:
         if fmt == "parquet":
-            frame.to_parquet(partial)
+            frame.to_parquet(tmp)
         elif fmt == "gpkg":
-            frame.to_file(partial, driver="GPKG", layer="detections")
+            frame.to_file(tmp, driver="GPKG", layer="detections")
         else:
-            frame.to_file(partial, driver="GeoJSON")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+            frame.to_file(tmp, driver="GeoJSON", layer=target.stem)
+
+    write_atomic(target, write)
     return target

@@ -18,3 +18,16 @@ class InputError(DredgeError):
         if fix:
             message += f" — {fix}"
         super().__init__(message)
+
+
+class OutputError(DredgeError):
+    """A file could not be written (disk full, folder not writable); names the file and the fix."""
+
+    def __init__(self, path: object, problem: str, fix: str = "") -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.fix = fix
+        message = f"{self.path}: {problem}"
+        if fix:
+            message += f" — {fix}"
+        super().__init__(message)

@@ -7,7 +7,9 @@
   dates and time span, and the detections in a folder of their own.
 
 Everything is written in EPSG:4326. Dates are written as ISO 8601 UTC strings in GeoJSON and
-KML, as date-times in GeoPackage.
+KML, as date-times in GeoPackage. Each file is written whole
+(:func:`detector.writing.write_atomic`): a write that fails (disk full, folder not writable)
+leaves the previous file or none, and raises :class:`~detector.errors.OutputError`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from detector.writing import write_atomic
+
 WGS84 = "EPSG:4326"
 KML_NS = "http://www.opengis.net/kml/2.2"
 KML_DETECTION_LIMIT = 50_000
@@ -33,13 +37,11 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
     fmt = (fmt or ("json" if target.suffix.lower() == ".json" else "csv")).lower()
     if fmt not in COUNT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
-    target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        counts.to_csv(target, index=False)
-    else:
-        records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
-        target.write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n")
-    return target
+        return write_atomic(target, lambda tmp: counts.to_csv(tmp, index=False))
+    records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
+    text = json.dumps(records, indent=1, ensure_ascii=False) + "\n"
+    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:
@@ -50,7 +52,6 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     import matplotlib.pyplot as plt
 
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     rivers = sorted(counts["river"].unique())
     years = sorted(counts["year"].unique())
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
@@ -79,19 +80,23 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(target)
-    plt.close(fig)
+    try:
+        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
     return target
 
 
 def write_gpkg(tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str | Path) -> Path:
     """GeoPackage with layers ``dredges`` (one point per track) and ``detections``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.unlink(missing_ok=True)
-    _vector(tracks, dates_as_text=False).to_file(target, layer="dredges", driver="GPKG")
-    _vector(detections, dates_as_text=False).to_file(target, layer="detections", driver="GPKG")
-    return target
+    dredges = _vector(tracks, dates_as_text=False)
+    points = _vector(detections, dates_as_text=False)
+
+    def write(tmp: Path) -> None:
+        dredges.to_file(tmp, layer="dredges", driver="GPKG")
+        points.to_file(tmp, layer="detections", driver="GPKG")
+
+    return write_atomic(path, write)
 
 
 def write_geojson(
@@ -100,11 +105,15 @@ def write_geojson(
     """GeoJSON of the dredges at ``path`` and of the detections beside it
     (``<stem>.detections.geojson``)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     beside = target.with_name(f"{target.stem}.detections.geojson")
     for frame, out in ((tracks, target), (detections, beside)):
-        out.unlink(missing_ok=True)
-        _vector(frame, dates_as_text=True).to_file(out, driver="GeoJSON")
+        vector = _vector(frame, dates_as_text=True)
+        name = out.name.removesuffix(out.suffix)  # GDAL would name it after the temporary file
+
+        def write(tmp: Path, vector: gpd.GeoDataFrame = vector, name: str = name) -> None:
+            vector.to_file(tmp, driver="GeoJSON", layer=name)
+
+        write_atomic(out, write)
     return target, beside
 
 
@@ -121,7 +130,6 @@ def write_kml(
     Returns the path and whether the detections were included.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     ET.register_namespace("", KML_NS)
     kml = ET.Element(f"{{{KML_NS}}}kml")
     doc = _sub(kml, "Document")
@@ -144,7 +152,8 @@ def write_kml(
             detections.itertuples(index=False), _points(detections), strict=True
         ):
             _detection_placemark(dfolder, row, lon, lat)
-    ET.ElementTree(kml).write(target, encoding="utf-8", xml_declaration=True)
+    tree = ET.ElementTree(kml)
+    write_atomic(target, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
     return target, included
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
+from detector.writing import write_atomic
 
 MAX_MAPS = 12
 COUNT_COLUMNS = (
@@ -82,9 +83,8 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         _inputs(manifest),
         "</body></html>",
     ]
-    target = out / "report.html"
-    target.write_text("\n".join(parts), encoding="utf-8")
-    return target
+    page = "\n".join(parts)
+    return write_atomic(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
 def _esc(value: object) -> str:

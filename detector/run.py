@@ -23,6 +23,10 @@ Runs resume (:mod:`detector.run_state`): each finished scene is saved in ``OUT/s
 ``OUT/manifest.csv`` as it completes, so rerunning the same command after an interruption
 skips finished scenes, retries failed ones and ends with the same tables as an uninterrupted
 run. Tracking, counts, exports and the report are rebuilt from all scenes each time (seconds).
+
+Every file is written whole (:mod:`detector.writing`): a disk that fills up or a folder that
+becomes read-only stops the run with one line naming the file and the fix; the files already
+written stay whole, and the same command, once there is space, finishes the run.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from __future__ import annotations
 import json
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,13 +48,14 @@ from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
 from detector.detect import Failure, concat_detections, detect_scenes, write_detections
-from detector.errors import DredgeError
+from detector.errors import DredgeError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_state import KEY_NAME, RunState, run_key, write_atomic
+from detector.run_state import KEY_NAME, RunState, run_key
 from detector.scene_sources import resolve_scenes
 from detector.track_pipeline import run_counts, run_track
+from detector.writing import output_error, write_atomic
 
 RUN_FILES = (
     "detections.parquet",
@@ -94,6 +100,11 @@ def check_out(out: Path, *, overwrite: bool) -> None:
     """DredgeError when ``out`` holds outputs that are not a resumable run (and no overwrite)."""
     if out.exists() and not out.is_dir():
         raise DredgeError(f"{out}: is a file; --out must be a folder")
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise DredgeError(
+            f"{above}: is a file, so --out {out} cannot be made — choose another --out"
+        )
     taken = [name for name in RUN_FILES if (out / name).exists()]
     if taken and not overwrite and not (out / KEY_NAME).is_file():
         raise DredgeError(
@@ -153,126 +164,155 @@ def run_pipeline(
         "name_field": name_field,
         "scene_bands": list(scene_bands) if scene_bands else None,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
-    todo = [path for path in sources.paths if not state.is_done(path)]
-    if len(todo) < len(sources.paths):
-        echo(
-            f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
-            "already done"
-        )
-    state.start()
-    timings: dict[str, float] = {}
-    started = time.monotonic()
-    if scheduler or workers > 1:
-        _detect_on_cluster(
-            todo,
-            scheduler or "local",
-            workers,
-            SceneTask(
-                model=None if model is None else str(model),
-                backend=backend,
-                device=device,
-                rivers=str(rivers),
-                name_field=name_field,
-                corridor_m=corridor_m,
+    with output_errors(out):
+        out.mkdir(parents=True, exist_ok=True)
+        state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+        todo = [path for path in sources.paths if not state.is_done(path)]
+        if len(todo) < len(sources.paths):
+            echo(
+                f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
+                "already done"
+            )
+        state.start()
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        if scheduler or workers > 1:
+            _detect_on_cluster(
+                todo,
+                scheduler or "local",
+                workers,
+                SceneTask(
+                    model=None if model is None else str(model),
+                    backend=backend,
+                    device=device,
+                    rivers=str(rivers),
+                    name_field=name_field,
+                    corridor_m=corridor_m,
+                    conf=conf,
+                    batch=batch,
+                    scene_bands=tuple(scene_bands) if scene_bands else None,
+                ),
+                sources.dates,
+                state,
+                echo,
+                warn,
+            )
+        else:
+            detect_scenes(
+                todo,
+                network,
+                model=detector,
                 conf=conf,
                 batch=batch,
-                scene_bands=tuple(scene_bands) if scene_bands else None,
-            ),
-            sources.dates,
-            state,
-            echo,
-            warn,
+                bands=scene_bands,
+                dates=sources.dates or None,
+                progress=progress,
+                echo=echo,
+                warn=warn,
+                on_scene=state.record,
+            )
+        timings["detect_s"] = time.monotonic() - started
+        asked = set(sources.paths)
+        failures = [(path, error) for path, error in state.failed() if path in asked]
+        frame = concat_detections(state.detections(sources.paths))
+        write_detections(frame, out / "detections.parquet")
+        failed_table = pd.DataFrame(failures, columns=["scene", "error"])
+        write_atomic(out / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False))
+        echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
+
+        started = time.monotonic()
+        failed = {path for path, _ in failures}
+        local_ok = [Path(p) for p in sources.paths if p not in failed and not is_remote(p)]
+        tracked = run_track(
+            out / "detections.parquet",
+            rivers,
+            out / "tracks.parquet",
+            scenes=local_ok,
+            name_field=name_field,
+            corridor_m=corridor_m,
         )
-    else:
-        detect_scenes(
-            todo,
-            network,
-            model=detector,
-            conf=conf,
-            batch=batch,
-            bands=scene_bands,
-            dates=sources.dates or None,
-            progress=progress,
-            echo=echo,
-            warn=warn,
-            on_scene=state.record,
+        for note in tracked.notes:
+            warn(note)
+        echo(tracked.summary)
+        lines = run_counts(
+            out / "tracks.parquet",
+            out / "counts.csv",
+            chart=out / "counts.png",
+            gpkg=out / "dredges.gpkg",
+            geojson=out / "dredges.geojson",
+            kml=out / "dredges.kml",
         )
-    timings["detect_s"] = time.monotonic() - started
-    asked = set(sources.paths)
-    failures = [(path, error) for path, error in state.failed() if path in asked]
-    frame = concat_detections(state.detections(sources.paths))
-    write_atomic(out / "detections.parquet", lambda tmp: write_detections(frame, tmp, "parquet"))
-    failed_table = pd.DataFrame(failures, columns=["scene", "error"])
-    write_atomic(out / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False))
-    echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
+        counts = pd.read_csv(out / "counts.csv")
+        write_counts(counts, out / "counts.json", "json")
+        timings["track_count_s"] = time.monotonic() - started
+        for line in lines:
+            echo(line)
 
-    started = time.monotonic()
-    failed = {path for path, _ in failures}
-    local_ok = [Path(p) for p in sources.paths if p not in failed and not is_remote(p)]
-    tracked = run_track(
-        out / "detections.parquet",
-        rivers,
-        out / "tracks.parquet",
-        scenes=local_ok,
-        name_field=name_field,
-        corridor_m=corridor_m,
-    )
-    for note in tracked.notes:
-        warn(note)
-    echo(tracked.summary)
-    lines = run_counts(
-        out / "tracks.parquet",
-        out / "counts.csv",
-        chart=out / "counts.png",
-        gpkg=out / "dredges.gpkg",
-        geojson=out / "dredges.geojson",
-        kml=out / "dredges.kml",
-    )
-    counts = pd.read_csv(out / "counts.csv")
-    write_counts(counts, out / "counts.json", "json")
-    timings["track_count_s"] = time.monotonic() - started
-    for line in lines:
-        echo(line)
+        tracks = pd.read_parquet(out / "tracks.parquet", columns=["counted"])
+        manifest = run_manifest(
+            sources.paths,
+            failures,
+            rivers=rivers,
+            card=card,
+            parameters={
+                **detection_parameters,
+                "batch": batch,
+                "device": device,
+                "backend": getattr(detector, "backend", backend),
+            },
+            timings=timings,
+            command=command,
+        )
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+        write_atomic(out / "run.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        result = RunResult(
+            out=out,
+            scenes=sources.paths,
+            failures=failures,
+            detections=len(frame),
+            tracks=len(tracks),
+            counted=int(tracks["counted"].sum()) if len(tracks) else 0,
+            counts=counts,
+            report=out / "report.html",
+            timings=timings,
+            notes=sources.notes + tracked.notes,
+        )
+        from detector.report import write_report  # matplotlib: only when a run gets this far
 
-    tracks = pd.read_parquet(out / "tracks.parquet", columns=["counted"])
-    manifest = run_manifest(
-        sources.paths,
-        failures,
-        rivers=rivers,
-        card=card,
-        parameters={
-            **detection_parameters,
-            "batch": batch,
-            "device": device,
-            "backend": getattr(detector, "backend", backend),
-        },
-        timings=timings,
-        command=command,
-    )
-    (out / "run.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    result = RunResult(
-        out=out,
-        scenes=sources.paths,
-        failures=failures,
-        detections=len(frame),
-        tracks=len(tracks),
-        counted=int(tracks["counted"].sum()) if len(tracks) else 0,
-        counts=counts,
-        report=out / "report.html",
-        timings=timings,
-        notes=sources.notes + tracked.notes,
-    )
-    from detector.report import write_report  # matplotlib: only when a run gets this far
+        started = time.monotonic()
+        write_report(out, manifest, rivers=network)
+        timings["report_s"] = time.monotonic() - started
+        echo(f"report: {result.report}")
+        return result
 
-    started = time.monotonic()
-    write_report(out, manifest, rivers=network)
-    timings["report_s"] = time.monotonic() - started
-    echo(f"report: {result.report}")
-    return result
+
+@contextmanager
+def output_errors(out: Path) -> Iterator[None]:
+    """Report a write into ``out`` that failed (disk full, not writable) as one line.
+
+    :class:`OutputError` from :func:`~detector.writing.write_atomic` gets the reminder that the
+    finished scenes are kept; an OSError of a write outside it (a folder made, a file removed)
+    naming a path in ``out`` becomes one. Other errors pass through.
+    """
+    try:
+        yield
+    except OutputError as exc:
+        raise _scenes_kept(exc) from exc
+    except OSError as exc:
+        target = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
+        error = output_error(exc, target) if target and _inside(target, out) else None
+        if error is None:
+            raise
+        raise _scenes_kept(error) from exc
+
+
+def _scenes_kept(error: OutputError) -> OutputError:
+    return OutputError(error.path, error.problem, f"{error.fix}; finished scenes are kept")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.absolute(), folder.absolute()
+    return path == folder or folder in path.parents
 
 
 def _detect_on_cluster(

@@ -4,8 +4,11 @@
 threshold, the rivers file and corridor, the scene band names); ``OUT/manifest.csv`` has one
 row per scene attempted: ``scene, name, status`` (``done`` or ``failed``), ``detections``,
 ``finished`` (UTC) and ``error``; ``OUT/scenes/<scene name>.parquet`` holds each finished
-scene's detections. Every file is written to a temporary name and renamed into place, so a run
-killed at any moment (even SIGKILL) leaves only whole files. Rerunning the same command skips
+scene's detections. Every file is written to a temporary name and renamed into place
+(:func:`detector.writing.write_atomic`), so a run killed at any moment (even SIGKILL) or stopped
+by a full disk or a folder made read-only leaves only whole files; a failed write is one
+:class:`~detector.errors.OutputError` line, and the temporary files a killed run left are
+removed when the run starts again. Rerunning the same command skips
 the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
 duplicated. A run key that differs (another model or threshold) is refused unless
@@ -15,9 +18,8 @@ duplicated. A run key that differs (another model or threshold) is refused unles
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,24 +30,12 @@ import pandas as pd
 from detector.acquisition import scene_file_name
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
+from detector.writing import remove_temporaries, write_atomic
 
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
 MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error")
-
-
-def write_atomic(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:
@@ -94,7 +84,9 @@ class RunState:
         self.rows = {}
 
     def start(self) -> None:
-        """Write the run key (before the first scene)."""
+        """Remove what interrupted writes left, then write the run key (before any scene)."""
+        for folder in (self.out, self.out / SCENES_DIR):
+            remove_temporaries(folder)
         text = json.dumps(self.key, indent=2, default=str) + "\n"
         write_atomic(self.out / KEY_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -33,6 +33,8 @@ from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS as ProjCRS
 from pyproj import Geod, Proj, Transformer
+from pyproj.exceptions import ProjError
+from rasterio._err import CPLE_BaseError  # GDAL errors rasterio raises as they are
 from rasterio.crs import CRS
 from rasterio.enums import ColorInterp, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
@@ -53,10 +55,14 @@ from detector.inputspec import (
     InputSpec,
 )
 from detector.window_reads import (
+    RecentReads,
+    data_band_indexes,
     file_window,
+    mask_needs_bands,
     read_bands_padded,
     read_mask_padded,
     read_padded,
+    window_key,
 )
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
@@ -77,7 +83,10 @@ UDM2_SHADOW_BAND = 3
 UDM2_CLOUD_BAND = 6
 UDM2_MIN_BANDS = 6
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
+RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
 FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
+# What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
+READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
 _PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
 
@@ -148,6 +157,7 @@ class Scene:
         self.acquisition = acquisition
         self.udm2_path = udm2_path
         self._udm2: rasterio.DatasetReader | None = None
+        self._recent = RecentReads(RECENT_READS_MB << 20)
         self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
 
     # --- facts -------------------------------------------------------------------------------
@@ -261,14 +271,19 @@ class Scene:
         direct = file_window(self._dataset, self.crs, transform, width, height)
         if direct is not None:
             with self._reading():
-                valid = read_mask_padded(self._dataset, direct)
+                if mask_needs_bands(self._dataset):
+                    bands = read_padded(self._dataset, data_band_indexes(self._dataset), direct)
+                    self._recent.put(window_key(direct), bands, bands[0].nbytes)
+                    valid = bands[1]
+                else:
+                    valid = read_mask_padded(self._dataset, direct)
         else:
             coarse = transform @ Affine.scale(factor)
             with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
                 coarse_valid = vrt.read(vrt.count) > 0
             valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
             valid = valid[:height, :width]
-        clear = valid & ~self._cloud(transform, width, height)
+        clear = valid & ~self._cloud(transform, width, height, keep=True)
         return valid, clear
 
     # --- lifetime ----------------------------------------------------------------------------
@@ -321,7 +336,10 @@ class Scene:
         direct = file_window(self._dataset, self.crs, transform, width, height)
         with self._reading():
             if direct is not None:
-                return read_padded(self._dataset, indexes, direct)
+                everything = data_band_indexes(self._dataset)
+                kept = self._recent.take(window_key(direct))
+                raw, valid = kept or read_padded(self._dataset, everything, direct)
+                return raw[[everything.index(i) for i in indexes]], valid
             with self._vrt(transform, width, height, resampling) as vrt:
                 return vrt.read(indexes), vrt.read(vrt.count) > 0
 
@@ -340,19 +358,29 @@ class Scene:
             **options,
         )
 
-    def _cloud(self, transform: Affine, width: int, height: int) -> NDArray[np.bool_]:
+    def _cloud(
+        self, transform: Affine, width: int, height: int, *, keep: bool = False
+    ) -> NDArray[np.bool_]:
         """Cloud or shadow per pixel from the UDM2 sidecar (all False without one).
 
-        The mask is brought to the grid by majority (mode) when coarser, else nearest.
+        The mask is brought to the grid by majority (mode) when coarser, else nearest. A window
+        of the UDM2 itself is read as is, and with ``keep`` kept for the next read of it.
         """
         udm = self._open_udm2()
         if udm is None:
             return np.zeros((height, width), dtype=bool)
         direct = file_window(udm, self.crs, transform, width, height)
         if direct is not None:
+            key = ("cloud", *window_key(direct))
+            kept = self._recent.take(key)
+            if kept is not None:
+                return np.asarray(kept)
             with self._reading(self.udm2_path or self.path):
                 flags = read_bands_padded(udm, [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND], direct)
-            return (flags[0] > 0) | (flags[1] > 0)
+            cloud = (flags[0] > 0) | (flags[1] > 0)
+            if keep:
+                self._recent.put(key, cloud, cloud.nbytes)
+            return cloud
         coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
         resampling = Resampling.mode if coarser else Resampling.nearest
         with (
@@ -383,7 +411,7 @@ class Scene:
         """Turn GDAL read failures into one clear InputError naming the file."""
         try:
             yield
-        except RasterioError as exc:
+        except READ_ERRORS as exc:
             raise InputError(
                 path or self.path, f"cannot be read ({_first_line(exc)})", FIX_CORRUPT
             ) from None
@@ -412,7 +440,7 @@ def open_scene(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             dataset = rasterio.open(path)
-    except RasterioError as exc:
+    except READ_ERRORS as exc:
         raise InputError(
             path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
         ) from None
@@ -423,18 +451,23 @@ def open_scene(
         sensor, layout, alpha = _band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         udm2 = None if remote else find_udm2(Path(path))
+        return Scene(
+            path,
+            dataset,
+            sensor=sensor,
+            bands=layout,
+            alpha_band=alpha,
+            acquisition=acquisition,
+            udm2_path=str(udm2) if udm2 else None,
+        )
+    except READ_ERRORS as exc:
+        dataset.close()
+        raise InputError(
+            path, f"has a header that cannot be used ({_first_line(exc)})", FIX_CORRUPT
+        ) from None
     except BaseException:
         dataset.close()
         raise
-    return Scene(
-        path,
-        dataset,
-        sensor=sensor,
-        bands=layout,
-        alpha_band=alpha,
-        acquisition=acquisition,
-        udm2_path=str(udm2) if udm2 else None,
-    )
 
 
 def reading_env(**options: Any) -> rasterio.Env:
@@ -484,6 +517,19 @@ def _check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
             path,
             "has no geotransform (pixel coordinates only)",
             "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
+        )
+    corners = [dataset.transform @ xy for xy in ((0, 0), (dataset.width, dataset.height))]
+    corners += [dataset.transform @ xy for xy in ((0, dataset.height), (dataset.width, 0))]
+    left, right = min(x for x, _ in corners), max(x for x, _ in corners)
+    bottom, top = min(y for _, y in corners), max(y for _, y in corners)
+    if dataset.crs.is_geographic and not (
+        -180 <= left <= right <= 360 and -90 <= bottom <= top <= 90
+    ):
+        raise InputError(
+            path,
+            f"has a CRS in degrees ({dataset.crs.to_string()}) but coordinates that are not "
+            f"(x {left:,.0f} to {right:,.0f}, y {bottom:,.0f} to {top:,.0f})",
+            "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:32718 FILE",
         )
 
 

@@ -29,6 +29,7 @@ from detector.observed import observed_areas, river_observations, scene_files
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.track_inputs import off_river_note, prepare_detections, read_detections
 from detector.tracking import TrackParams, link_tracks
+from detector.writing import write_atomic
 
 WGS84 = "EPSG:4326"
 
@@ -99,11 +100,11 @@ def run_track(
     linked, tracks = link_tracks(frame, observed, params=params)
     observations = _with_detection_dates(observations, linked)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     detections_out, observations_out = sidecars(out)
-    tracks.to_parquet(out)
-    gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84).to_parquet(detections_out)
-    observations.to_csv(observations_out, index=False)
+    linked_frame = gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84)
+    write_atomic(out, lambda tmp: tracks.to_parquet(tmp))
+    write_atomic(detections_out, lambda tmp: linked_frame.to_parquet(tmp))
+    write_atomic(observations_out, lambda tmp: observations.to_csv(tmp, index=False))
     on = int(linked["track_id"].notna().sum())
     summary = (
         f"linked {on:,} detections on {linked['river'].nunique()} river(s) into "

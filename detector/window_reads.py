@@ -9,6 +9,8 @@ valid, as a warped read would.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -19,6 +21,45 @@ from rasterio.enums import ColorInterp, MaskFlags
 from rasterio.windows import Window
 
 PIXEL_TOLERANCE = 1e-6  # how far (in pixels) an origin may be from a pixel corner
+
+
+class RecentReads:
+    """Windows just read for the tiler's look at them, kept for the read of the same tile.
+
+    GDAL does not keep the decompressed blocks of a pixel-interleaved GeoTIFF between two reads
+    of all its bands, so the tiler's validity look and the detector's read would decompress
+    every tile twice. The tiler plans a whole scene before the detector reads it; the oldest
+    entries go first once ``budget_bytes`` is used, so a huge scene re-reads instead of
+    filling memory. An entry is handed out once.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+
+    def put(self, key: tuple[Any, ...], value: Any, nbytes: int) -> None:
+        """Keep ``value`` (``nbytes`` large) under ``key``, dropping the oldest past the budget."""
+        if nbytes > self.budget_bytes:
+            return
+        self.take(key)
+        self._items[key] = (value, nbytes)
+        self._bytes += nbytes
+        while self._bytes > self.budget_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._bytes -= dropped
+
+    def take(self, key: tuple[Any, ...]) -> Any | None:
+        """The value kept under ``key`` (then forgotten), or None."""
+        item = self._items.pop(key, None)
+        if item is None:
+            return None
+        self._bytes -= item[1]
+        return item[0]
+
+
+def window_key(window: Window) -> tuple[int, int, int, int]:
+    return int(window.col_off), int(window.row_off), int(window.width), int(window.height)
 
 
 def file_window(
@@ -67,6 +108,18 @@ def read_padded(
     return data, valid
 
 
+def data_band_indexes(dataset: rasterio.DatasetReader) -> list[int]:
+    """1-based indexes of the bands that are not alpha."""
+    return [i for i, c in enumerate(dataset.colorinterp, 1) if c != ColorInterp.alpha]
+
+
+def mask_needs_bands(dataset: rasterio.DatasetReader) -> bool:
+    """True when validity comes from nodata values (the bands must be read to know it)."""
+    return ColorInterp.alpha not in dataset.colorinterp and (
+        MaskFlags.nodata in dataset.mask_flag_enums[0]
+    )
+
+
 def read_mask_padded(dataset: rasterio.DatasetReader, window: Window) -> NDArray[np.bool_]:
     """Where ``window`` has data (see :func:`read_padded`; nodata is checked on every band)."""
     valid = np.zeros((int(window.height), int(window.width)), dtype=bool)
@@ -99,8 +152,7 @@ def _has_data(
     flags = dataset.mask_flag_enums[0]
     if MaskFlags.nodata in flags:
         if raw is None:
-            bands = [i for i, c in enumerate(dataset.colorinterp, 1) if c != ColorInterp.alpha]
-            raw = dataset.read(bands, window=inner)
+            raw = dataset.read(data_band_indexes(dataset), window=inner)
         nodata = dataset.nodata
         if nodata is not None and math.isnan(nodata):
             return np.asarray(~np.isnan(raw).all(axis=0))

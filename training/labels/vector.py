@@ -6,8 +6,8 @@ of the class's typical size, :data:`POINT_BOX_M`, around it). Columns:
 - the class: ``class_name`` (or ``class``, ``label``, ``category``), mapped to the model's
   classes;
 - ``scene``: the scene file the object was drawn on (its file name, stem or Planet ID). It may
-  be left out when one scene is given. A row with a scene and no geometry says "this scene was
-  looked at and holds nothing": its tiles all become negatives.
+  be left out (or left blank on some features) when one scene is given. A row with a scene and
+  no geometry says "this scene was looked at and holds nothing": its tiles all become negatives.
 
 Every scene named in the file is cut into tiles along the river corridors by the project's
 tiler (:func:`detector.tiling.plan_scene`) at the model's GSD, bands and tile size, exactly as
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
@@ -161,7 +162,7 @@ def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[s
         if geom is None or geom.is_empty:
             out.append(None)  # a scene marked as looked at, with nothing in it
             continue
-        if name is None or (isinstance(name, float) and np.isnan(name)):
+        if _missing(name):
             raise InputError(path, f"{_where(frame, row)} has no class", "fill in its class")
         out.append(class_map.resolve(name, path, _where(frame, row)))
     return out
@@ -185,6 +186,15 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
             keys.setdefault(key.lower(), scene_path)
     out = []
     for row, value in enumerate(frame[SCENE_COLUMN]):
+        if _missing(value):  # a feature saved without a scene, beside others with one
+            if len(scene_paths) == 1:
+                out.append(scene_paths[0])
+                continue
+            raise InputError(
+                path,
+                f"{_where(frame, row)} has no scene, and {len(scene_paths)} scenes were given",
+                "fill in its scene column with the scene file it was drawn on",
+            )
         key = Path(str(value).strip()).name.lower()
         if key not in keys:
             raise InputError(
@@ -194,6 +204,16 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
             )
         out.append(keys[key])
     return out
+
+
+def _missing(value: object) -> bool:
+    """True for a null cell: None, NaN, pandas' NA, or blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array: not a scalar, not missing
+        return False
 
 
 def _scene_boxes(

@@ -1,0 +1,151 @@
+"""Output files written whole, and one clear line when the disk refuses a write.
+
+:func:`write_atomic` writes to a temporary name beside the target (``.<name>.tmp-<pid><suffix>``)
+and renames it into place, so a file under its final name is always whole: a write that fails
+half-way (disk full, folder made read-only, process killed) leaves the previous version or
+nothing. The temporary file is removed when the write fails; :func:`remove_temporaries` sweeps
+the ones a killed process left behind.
+
+A failed write raises :class:`~detector.errors.OutputError` naming the file, what the disk said
+(no space left, not writable) and the fix. OSError from Python, pyarrow and matplotlib and the
+errors of pyogrio (GDAL: GeoPackage, GeoJSON) are recognised.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from detector.errors import OutputError
+
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+_ERRNO_IN_TEXT = re.compile(r"errno (\d+)", re.IGNORECASE)
+_NO_SPACE_TEXT = ("no space left", "disk is full", "disk quota exceeded", "file too large")
+_NOT_WRITABLE_TEXT = ("read-only file system", "permission denied", "operation not permitted")
+LOW_SPACE_BYTES = 1 << 20  # less than this left: a write that failed without a reason ran out
+
+
+def temporary_path(path: Path) -> Path:
+    """The temporary name ``path`` is written under before it is renamed into place."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}{path.suffix}")
+
+
+def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``.
+
+    A write that fails leaves ``path`` as it was and no temporary file, and raises
+    :class:`OutputError` when the cause is the disk or the folder (see :func:`output_error`).
+    """
+    target = Path(path)
+    tmp = temporary_path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
+        write(tmp)
+        os.replace(tmp, target)
+    except Exception as exc:
+        error = output_error(exc, target)
+        if error is None:
+            raise
+        raise error from exc
+    finally:
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            with suppress(OSError):
+                leftover.unlink(missing_ok=True)
+    return target
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files that interrupted writes left in ``folder`` (not below)."""
+    removed = []
+    for leftover in folder.glob(".*.tmp-*"):
+        if leftover.is_file():
+            with suppress(OSError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
+
+
+def output_error(exc: BaseException, path: Path) -> OutputError | None:
+    """The one-line error for a failed write of ``path``, or None when it is not one.
+
+    The cause is read from the errno (ENOSPC/EDQUOT/EFBIG: no space; EACCES/EPERM/EROFS: not
+    writable), else from the text of pyarrow's and GDAL's errors, else from the folder (read-only,
+    or less than 1 MiB free). Any other OSError is reported with its own words; a GDAL error with
+    no such cause is not a disk problem (None: the caller lets it through).
+    """
+    if isinstance(exc, OutputError):
+        return exc
+    if not isinstance(exc, OSError) and not _is_gdal_error(exc):
+        return None
+    folder = _existing_folder(path)
+    cause = _cause(exc, folder)
+    if cause == "space":
+        return OutputError(
+            path,
+            "could not be written: no space left on the device",
+            f"free space on the disk of {folder} and run the same command again",
+        )
+    if cause == "permission":
+        return OutputError(
+            path,
+            f"could not be written: {folder} is not writable (permission denied or read-only)",
+            f"make {folder} writable and run the same command again",
+        )
+    if not isinstance(exc, OSError):
+        return None  # a GDAL error with no sign of the disk: a problem of the data, not the disk
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return OutputError(
+        path,
+        f"could not be written ({detail})",
+        f"check the disk of {folder} (space, permissions) and run the same command again",
+    )
+
+
+def _cause(exc: BaseException, folder: Path) -> str | None:
+    """``space``, ``permission`` or None (unknown), from the error and then from the folder."""
+    number = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc).lower()
+    if number is None:
+        found = _ERRNO_IN_TEXT.search(text)
+        number = int(found.group(1)) if found else None
+    if number in NO_SPACE or any(words in text for words in _NO_SPACE_TEXT):
+        return "space"
+    if number in NOT_WRITABLE or any(words in text for words in _NOT_WRITABLE_TEXT):
+        return "permission"
+    if not _writable(folder):
+        return "permission"
+    with suppress(OSError):
+        if shutil.disk_usage(folder).free < LOW_SPACE_BYTES:
+            return "space"
+    return None
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        read_only = False
+    return not read_only and os.access(folder, os.W_OK)
+
+
+def _existing_folder(path: Path) -> Path:
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _is_gdal_error(exc: BaseException) -> bool:
+    """pyogrio's errors (DataSourceError, DataLayerError and its kinds), without importing it."""
+    return any(
+        kind.__module__.startswith("pyogrio") and kind.__name__.endswith("Error")
+        for kind in type(exc).__mro__
+    )

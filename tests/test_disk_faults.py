@@ -1,0 +1,535 @@
+"""A disk that fills up, or an output folder that becomes unwritable, in the middle of a run.
+
+Each fault is injected where the libraries really raise it (pyarrow, pandas, pyogrio, Python's
+file writes) with the errors they raise on a full or read-only disk (checked by hand on a small
+tmpfs, full and remounted read-only). Every run test checks the same four things: the run
+stops with one ``error: PATH: problem — fix`` line and exit code 2 (no traceback); every file
+under its final name in OUT is whole (no half file, no temporary left); the same command, once
+the disk is fixed, completes; and it ends with the detections, tracks and counts of a run that
+was never interrupted.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+import pytest
+from typer.testing import CliRunner, Result
+
+from detector.cli import app
+from detector.errors import OutputError
+from detector.run import RUN_FILES
+from detector.run_state import MANIFEST_NAME, SCENES_DIR, RunState
+from detector.writing import output_error, remove_temporaries, write_atomic
+from tests.model_fixtures import write_untrained_model
+from training.synth.world import WorldConfig, write_world
+
+
+def permissions_enforced(folder: Path) -> bool:
+    """False where a folder made read-only can still be written (root, CAP_DAC_OVERRIDE)."""
+    probe = folder / "probe"
+    probe.mkdir()
+    probe.chmod(0o555)
+    try:
+        (probe / "file").write_text("x")
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o755)
+        shutil.rmtree(probe)
+    return False
+
+
+NO_SPACE = "No space left on device"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("disk") / "world"
+    write_world(WorldConfig(seed=16, rivers=("Nanay",), years=(2024, 2024)), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_untrained_model(tmp_path_factory.mktemp("model"))
+
+
+def dredge_run(world: Path, model: Path, out: Path) -> Result:
+    """``dredge run`` on the world's scenes, in this process (so that patched faults apply)."""
+    return CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(out), "--model", str(model), "--conf", "0.6", "--batch", "4"),
+            "--no-progress",
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def whole(world: Path, model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run that nothing interrupted."""
+    out = tmp_path_factory.mktemp("whole") / "run"
+    result = dredge_run(world, model, out)
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / MANIFEST_NAME)) >= 3
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# What every test checks
+
+
+def error_line(result: Result) -> str:
+    """The run's one error line (it must have exactly one, and no traceback)."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+def temporaries(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if ".tmp-" in p.name or ".partial" in p.name]
+
+
+def assert_whole(out: Path) -> int:
+    """Every file in ``out`` opens; the manifest's done scenes have their files. Returns them."""
+    assert not temporaries(out), temporaries(out)
+    manifest = pd.read_csv(out / MANIFEST_NAME)
+    done = manifest[manifest["status"] == "done"]
+    files = sorted((out / SCENES_DIR).glob("*.parquet"))
+    assert {f"{name}.parquet" for name in done["name"]} <= {f.name for f in files}
+    for path in files:
+        gpd.read_parquet(path)
+    for name in RUN_FILES:
+        path = out / name
+        if not path.exists():
+            continue
+        if path.suffix == ".parquet":
+            gpd.read_parquet(path)
+        elif path.suffix == ".csv":
+            pd.read_csv(path)
+        elif path.suffix == ".gpkg":
+            for layer in pyogrio.list_layers(path)[:, 0]:
+                gpd.read_file(path, layer=layer)
+        elif path.suffix == ".geojson":
+            gpd.read_file(path)
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".kml":
+            ET.parse(path)
+    return len(done)
+
+
+def assert_same_results(whole: Path, out: Path) -> None:
+    first = gpd.read_parquet(whole / "detections.parquet")
+    second = gpd.read_parquet(out / "detections.parquet")
+    assert len(first) > 0 and second["detection_id"].is_unique
+    pd.testing.assert_frame_equal(
+        first.drop(columns="geometry"), second.drop(columns="geometry"), check_exact=False
+    )
+    assert first.geometry.geom_equals_exact(second.geometry, tolerance=1e-9).all()
+    tracks = [gpd.read_parquet(o / "tracks.parquet").drop(columns="geometry") for o in (whole, out)]
+    pd.testing.assert_frame_equal(*tracks)
+    for name in ("counts.csv", "counts.json", "failures.csv", "tracks.observations.csv"):
+        assert (whole / name).read_text() == (out / name).read_text(), name
+    assert not [name for name in RUN_FILES if not (out / name).is_file()]
+
+
+def rerun_completes(world: Path, model: Path, out: Path, whole: Path) -> Result:
+    result = dredge_run(world, model, out)
+    assert result.exit_code == 0, result.output
+    assert_whole(out)
+    assert_same_results(whole, out)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Faults
+
+
+def half_then(error: BaseException) -> Callable[[Path], None]:
+    """A fault: cut the file just written to half its size (the disk filled up), then raise."""
+
+    def fault(path: Path) -> None:
+        data = Path(path).read_bytes()
+        Path(path).write_bytes(data[: len(data) // 2])
+        raise error
+
+    return fault
+
+
+def fail_writes(
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    method: str,
+    *,
+    when: Callable[[Path], bool],
+    fault: Callable[[Path], None],
+    write_first: bool = True,
+) -> list[Path]:
+    """Make ``owner.method(path, ...)`` fail (``fault(path)``) for the paths ``when`` picks.
+
+    ``write_first``: the real write happens before the fault (a write that stops half-way);
+    otherwise nothing is written (a file that cannot be created). Returns the paths it failed.
+    """
+    original = getattr(owner, method)
+    failed: list[Path] = []
+
+    def patched(self: Any, path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, str | Path) and when(Path(path)):
+            failed.append(Path(path))
+            if write_first:
+                original(self, path, *args, **kwargs)
+            fault(Path(path))
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, patched)
+    return failed
+
+
+def after_scenes(monkeypatch: pytest.MonkeyPatch, count: int, then: Callable[[], None]) -> None:
+    """Call ``then()`` once ``count`` scenes have been saved."""
+    original = RunState.record
+    saved: list[str] = []
+
+    def record(self: RunState, path: str, frame: Any, error: str | None) -> None:
+        original(self, path, frame, error)
+        saved.append(path)
+        if len(saved) == count:
+            then()
+
+    monkeypatch.setattr(RunState, "record", record)
+
+
+def is_scene_file(path: Path) -> bool:
+    return path.parent.name == SCENES_DIR
+
+
+# --------------------------------------------------------------------------------------------
+# The disk fills up
+
+
+def test_disk_full_while_saving_a_scene(
+    world: Path, model: Path, whole: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyarrow fails half-way through the second scene's file: one scene is kept, then resumed."""
+    out = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        calls: list[Path] = []
+
+        def second_scene(path: Path) -> bool:
+            if not is_scene_file(path):
+                return False
+            calls.append(path)
+            return len(calls) == 2
+
+        failed = fail_writes(
+            patch,
+            gpd.GeoDataFrame,
+            "to_parquet",
+            when=second_scene,
+            fault=half_then(OSError(errno.ENOSPC, f"Error writing bytes to file. {NO_SPACE}")),
+        )
+        line = error_line(dredge_run(world, model, out))
+    assert len(failed) == 1
+    scene_file = failed[0].name.removeprefix(".").split(".tmp-")[0]
+    assert line.startswith(f"error: {out / SCENES_DIR / scene_file}: ")
+    assert "no space left on the device" in line
+    assert f"free space on the disk of {out / SCENES_DIR}" in line
+    assert line.endswith("run the same command again; finished scenes are kept")
+    assert assert_whole(out) == 1
+    assert not (out / SCENES_DIR / scene_file).exists()
+    assert not (out / "counts.csv").exists()
+
+    (out / SCENES_DIR / ".left.parquet.tmp-999999.parquet").write_bytes(b"PAR1")  # a kill's
+    resumed = rerun_completes(world, model, out, whole)
+    assert "1 of" in resumed.output and "scenes already done" in resumed.output
+
+
+def test_disk_full_when_the_manifest_is_renamed(
+    world: Path, model: Path, whole: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rename of the manifest fails: the scene file is there, the manifest of before too."""
+    out = tmp_path / "run"
+    renames = {"count": 0}
+    original = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        if Path(dst).name == MANIFEST_NAME:
+            renames["count"] += 1
+            if renames["count"] == 3:
+                half_then(OSError(errno.ENOSPC, NO_SPACE))(Path(src))
+        original(src, dst)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", replace)
+        line = error_line(dredge_run(world, model, out))
+    assert line.startswith(f"error: {out / MANIFEST_NAME}: could not be written: no space left")
+    assert assert_whole(out) == 2  # the third scene's file is saved, the manifest does not say so
+    assert len(list((out / SCENES_DIR).glob("*.parquet"))) == 3
+    rerun_completes(world, model, out, whole)
+
+
+def test_disk_full_while_writing_the_outputs(
+    world: Path, model: Path, whole: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finished run, rerun (it rebuilds tracks, counts, exports and report) on a disk that
+    fills up at one output after another: each time one line, the previous file as it was."""
+    out = tmp_path / "run"
+    shutil.copytree(whole, out)
+    original = os.replace
+
+    def disk_full_at(target: str) -> Callable[[Any, Any], None]:
+        def replace(src: Any, dst: Any) -> None:
+            if Path(dst) == out / target:
+                half_then(OSError(errno.ENOSPC, NO_SPACE))(Path(src))
+            original(src, dst)
+
+        return replace
+
+    sqlite_full = pyogrio.errors.FeatureError(
+        "Could not add feature to layer at index 0: sqlite3_exec(INSERT INTO gpkg_contents ...) "
+        "failed: database or disk is full"
+    )
+
+    def gdal_fault(path: Path) -> None:
+        raise sqlite_full
+
+    for target in (
+        "detections.parquet",
+        "tracks.parquet",
+        "counts.png",
+        "dredges.gpkg",
+        "report.html",
+    ):
+        before = (out / target).read_bytes()
+        with monkeypatch.context() as patch:
+            if target == "dredges.gpkg":  # GDAL's own words (pyogrio FeatureError, no errno)
+                fail_writes(
+                    patch,
+                    gpd.GeoDataFrame,
+                    "to_file",
+                    when=lambda path: path.suffix == ".gpkg",
+                    fault=gdal_fault,
+                )
+            else:  # the write stops half-way (Python's, pyarrow's and matplotlib's OSError)
+                patch.setattr(os, "replace", disk_full_at(target))
+            line = error_line(dredge_run(world, model, out))
+        assert line.startswith(f"error: {out / target}: could not be written: no space left")
+        assert line.endswith("run the same command again; finished scenes are kept")
+        assert (out / target).read_bytes() == before, target
+        assert_whole(out)
+    rerun_completes(world, model, out, whole)
+
+
+# --------------------------------------------------------------------------------------------
+# The output folder becomes unwritable
+
+
+@pytest.fixture
+def unwritable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Callable[[Path], None]]:
+    """``make(folder)``: from now on, nothing can be created in ``folder`` and below.
+
+    chmod 555 where permissions hold; as root (who ignores them) pyarrow's, pandas' and
+    Python's writers raise what they raise on a read-only folder. Undone at the end.
+    """
+    made: list[Path] = []
+    chmod = permissions_enforced(tmp_path)
+
+    def make(folder: Path) -> None:
+        made.append(folder)
+        if chmod:
+            for path in (folder, *[p for p in folder.rglob("*") if p.is_dir()]):
+                path.chmod(0o555)
+            return
+
+        def pyarrow_refuses(path: Path) -> None:
+            raise OSError(
+                f"Failed to open local file '{path}'. Detail: [errno 13] Permission denied"
+            )
+
+        def python_refuses(path: Path) -> None:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+        def inside(path: Path) -> bool:
+            return folder in path.absolute().parents
+
+        for owner, method, fault in (
+            (gpd.GeoDataFrame, "to_parquet", pyarrow_refuses),
+            (pd.DataFrame, "to_csv", python_refuses),
+        ):
+            fail_writes(monkeypatch, owner, method, when=inside, fault=fault, write_first=False)
+        write_text = Path.write_text
+
+        def refuse_text(self: Path, *args: Any, **kwargs: Any) -> int:
+            if inside(self):
+                python_refuses(self)
+            return write_text(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "write_text", refuse_text)
+
+    yield make
+    monkeypatch.undo()
+    for folder in made:
+        for path in (folder, *[p for p in folder.rglob("*") if p.is_dir()]):
+            path.chmod(0o755)
+
+
+def test_output_folder_made_read_only_mid_run(
+    world: Path,
+    model: Path,
+    whole: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    unwritable: Callable[[Path], None],
+) -> None:
+    out = tmp_path / "run"
+    after_scenes(monkeypatch, 2, lambda: unwritable(out))
+    line = error_line(dredge_run(world, model, out))
+    assert line.startswith(f"error: {out / SCENES_DIR}/")
+    assert f"{out / SCENES_DIR} is not writable (permission denied or read-only)" in line
+    assert line.endswith(
+        f"make {out / SCENES_DIR} writable and run the same command again; finished scenes are kept"
+    )
+    monkeypatch.undo()
+    for path in (out, *[p for p in out.rglob("*") if p.is_dir()]):
+        path.chmod(0o755)
+    assert assert_whole(out) == 2
+    rerun_completes(world, model, out, whole)
+
+
+def test_an_out_inside_a_file_is_one_line(tmp_path: Path, world: Path, model: Path) -> None:
+    """--out below a file (the folder cannot be made): one line naming the file, before work."""
+    (tmp_path / "a-file").write_text("not a folder\n")
+    line = error_line(dredge_run(world, model, tmp_path / "a-file" / "run"))
+    assert line.startswith(f"error: {tmp_path / 'a-file'}: is a file") and "--out" in line
+    assert (tmp_path / "a-file").read_text() == "not a folder\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The pieces: what a failed write is called, and writes that leave whole files
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (OSError(errno.ENOSPC, NO_SPACE), "no space left"),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), "no space left"),
+        (OSError("Error writing bytes to file. Detail: [errno 28] No space left"), "no space"),
+        (PermissionError(errno.EACCES, "Permission denied"), "is not writable"),
+        (OSError(errno.EROFS, "Read-only file system"), "is not writable"),
+        (OSError("Failed to open local file 'x'. Detail: [errno 13] Permission denied"), "is not"),
+        (pyogrio.errors.FeatureError("sqlite3_exec(...) failed: database or disk is full"), "no "),
+        (pyogrio.errors.DataSourceError("Failed to create: x: Read-only file system"), "is not"),
+        (OSError(errno.EIO, "Input/output error"), "could not be written ([Errno 5] Input/"),
+    ],
+)
+def test_a_failed_write_is_named_by_its_cause(
+    error: BaseException, words: str, tmp_path: Path
+) -> None:
+    found = output_error(error, tmp_path / "counts.csv")
+    assert isinstance(found, OutputError)
+    assert str(found).startswith(f"{tmp_path / 'counts.csv'}: could not be written")
+    assert words in str(found) and "run the same command again" in found.fix
+
+
+def test_errors_that_are_not_the_disk_pass_through(tmp_path: Path) -> None:
+    assert output_error(ValueError("bad value"), tmp_path / "a.csv") is None
+    field = pyogrio.errors.FieldError("unsupported field type")
+    assert output_error(field, tmp_path / "a.gpkg") is None  # a writable folder with space
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(b"SQLite format 3\0" * 100)
+        half_then(field)(tmp)
+
+    with pytest.raises(pyogrio.errors.FieldError):
+        write_atomic(tmp_path / "a.gpkg", write)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "table.csv"
+    target.write_text("a\n1\n")
+
+    def write(tmp: Path) -> None:
+        tmp.write_text("a\n" + "2\n" * 1000)
+        half_then(OSError(errno.ENOSPC, NO_SPACE))(tmp)
+
+    with pytest.raises(OutputError, match="no space left"):
+        write_atomic(target, write)
+    assert target.read_text() == "a\n1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+    write_atomic(target, lambda tmp: tmp.write_text("a\n3\n"))
+    assert target.read_text() == "a\n3\n"
+
+
+def test_temporaries_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    kept = [tmp_path / "scene.parquet", tmp_path / ".hidden", tmp_path / "x.tmp-1"]
+    left = [tmp_path / ".scene.parquet.tmp-4242.parquet", tmp_path / ".d.gpkg.tmp-7.gpkg-journal"]
+    for path in kept + left:
+        path.write_text("x")
+    assert sorted(remove_temporaries(tmp_path)) == sorted(left)
+    assert sorted(tmp_path.iterdir()) == sorted(kept)
+
+
+# --------------------------------------------------------------------------------------------
+# dredge detect and dredge tiles write through the same atomic writes
+
+
+def test_disk_full_in_dredge_detect_and_dredge_tiles(
+    world: Path, model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table of ``dredge detect`` and a chip of ``dredge tiles``: one line, no half file."""
+    full = half_then(OSError(errno.ENOSPC, NO_SPACE))
+    out = tmp_path / "detections.parquet"
+    with monkeypatch.context() as patch:
+        fail_writes(patch, gpd.GeoDataFrame, "to_parquet", when=lambda p: True, fault=full)
+        result = CliRunner().invoke(
+            app,
+            [
+                *("detect", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+                *("--out", str(out), "--model", str(model), "--conf", "0.6", "--no-progress"),
+            ],
+        )
+    line = error_line(result)
+    assert line.startswith(f"error: {out}: ") and "no space left on the device" in line
+    assert not out.exists() and not temporaries(tmp_path)
+
+    chips = tmp_path / "chips"
+    with monkeypatch.context() as patch:
+        from PIL import Image
+
+        calls: list[Path] = []
+
+        def third(path: Path) -> bool:
+            calls.append(path)
+            return len(calls) == 3
+
+        fail_writes(patch, Image.Image, "save", when=third, fault=full)
+        result = CliRunner().invoke(
+            app,
+            [
+                *("tiles", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+                *("--out", str(chips), "--no-progress"),
+            ],
+        )
+    line = error_line(result)
+    assert "no space left on the device" in line
+    assert not temporaries(chips)
+    for png in chips.rglob("*.png"):
+        Image.open(png).verify()  # the chips written before the fault are whole
