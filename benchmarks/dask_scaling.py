@@ -91,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "process (1 thread per worker for Dask; onnxruntime's own threads as it chooses).\n\n"
         + markdown_table(pd.DataFrame(rows))
     )
-    command = "python -m benchmarks.dask_scaling --workers " + " ".join(map(str, args.workers))
+    world_arg = f"--world {args.world} " if args.world else ""
+    command = f"python -m benchmarks.dask_scaling {world_arg}--workers " + " ".join(
+        map(str, args.workers)
+    )
     write_result("dask_scaling", "Dask LocalCluster scaling", command, body)
 
 
