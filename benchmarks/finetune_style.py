@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="start (default: bundled)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the work folder here")
     parser.add_argument("--synthetic", type=int, default=0, help="synthetic chips mixed in")
+    parser.add_argument("--style", default=STYLE, help="rendering style of both worlds")
+    parser.add_argument("--gsd", type=float, default=GSD, help="their pixel size in metres")
     parser.add_argument("--set", nargs="*", default=[], help="ultralytics key=value settings")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="finetune-style-"))
@@ -80,9 +82,11 @@ def main() -> None:
     spec, classes = detector.card.input, detector.card.classes
     worlds = {}
     for role, seed in (("train", TRAIN_SEED), ("eval", EVAL_SEED)):
-        path = work / f"{role}-{seed}"
+        path = work / f"{role}-{seed}-{args.style}-{args.gsd:g}m"
         if not (path / "world.json").exists():
-            config = WorldConfig(seed=seed, rivers=RIVERS, years=(2024, 2024), gsd=GSD, style=STYLE)
+            config = WorldConfig(
+                seed=seed, rivers=RIVERS, years=(2024, 2024), gsd=args.gsd, style=args.style
+            )
             write_world(config, path, overwrite=True, progress=False)
         worlds[role] = path
 
@@ -143,16 +147,16 @@ def main() -> None:
         f"N={r['N labelled tiles']}: {float(r['F1 (≤15 m)']) - before:+.3f}" for r in rows[1:]
     )
     body = (
-        f"Style: world rendered as `{STYLE}` at {GSD} m (the bundled model was trained on "
-        f"4-band PlanetScope-like reflectance at 3 m). Labelled tiles: world seed {TRAIN_SEED} "
-        f"(rivers {', '.join(RIVERS)}, 2024), truth boxes as vector labels, tiled at the "
-        f"model's {spec.gsd_m:g} m / {spec.tile_px} px. Held out: world seed {EVAL_SEED}, "
+        f"Style: world rendered as `{args.style}` at {args.gsd:g} m (the bundled model was "
+        f"trained on 4-band PlanetScope-like reflectance at 3 m). Labelled tiles: world seed "
+        f"{TRAIN_SEED} (rivers {', '.join(RIVERS)}, 2024), truth boxes as vector labels, tiled "
+        f"at the model's {spec.gsd_m:g} m / {spec.tile_px} px. Held out: world seed {EVAL_SEED}, "
         f"{len(eval_tiles)} corridor tiles. Score ≥ 0.25.\n\n{markdown_table(table)}\n\n"
         f"Gain in F1 (≤15 m): {gains}.\n"
     )
     command = (
         f"python -m benchmarks.finetune_style --tiles {' '.join(map(str, args.tiles))} "
-        f"--epochs {args.epochs} --lr0 {args.lr0:g}"
+        f"--epochs {args.epochs} --lr0 {args.lr0:g} --style {args.style} --gsd {args.gsd:g}"
         + (f" --synthetic {args.synthetic}" if args.synthetic else "")
         + (f" --set {' '.join(args.set)}" if args.set else "")
     )
