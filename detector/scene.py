@@ -338,6 +338,8 @@ class Scene:
             if direct is not None:
                 everything = data_band_indexes(self._dataset)
                 kept = self._recent.take(window_key(direct))
+                if not set(indexes) <= set(everything):  # a band the header also calls alpha
+                    everything, kept = sorted(set(everything) | set(indexes)), None
                 raw, valid = kept or read_padded(self._dataset, everything, direct)
                 return raw[[everything.index(i) for i in indexes]], valid
             with self._vrt(transform, width, height, resampling) as vrt:

@@ -120,6 +120,7 @@ def test_truncated_geotiff(
         st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=3
     ),
 )
+@example(kind="tiled", edits=[(162, 162)], anywhere=[])  # a second alpha band: once ValueError
 def test_geotiff_with_damaged_header(
     kind: str,
     edits: list[tuple[int, int]],
