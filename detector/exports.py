@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from detector.writing import write_atomic
+from detector.writing import write_atomic, write_text_atomic
 
 WGS84 = "EPSG:4326"
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -41,7 +41,7 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
         return write_atomic(target, lambda tmp: counts.to_csv(tmp, index=False))
     records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
     text = json.dumps(records, indent=1, ensure_ascii=False) + "\n"
-    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_text_atomic(target, text)
 
 
 def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:

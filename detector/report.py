@@ -20,7 +20,7 @@ import pandas as pd
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
-from detector.writing import write_atomic
+from detector.writing import write_text_atomic
 
 MAX_MAPS = 12
 COUNT_COLUMNS = (
@@ -84,7 +84,7 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         "</body></html>",
     ]
     page = "\n".join(parts)
-    return write_atomic(out / "report.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return write_text_atomic(out / "report.html", page)
 
 
 def _esc(value: object) -> str:

@@ -55,7 +55,7 @@ from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, run_key
 from detector.scene_sources import resolve_scenes
 from detector.track_pipeline import run_counts, run_track
-from detector.writing import output_error, write_atomic
+from detector.writing import output_error, write_atomic, write_text_atomic
 
 RUN_FILES = (
     "detections.parquet",
@@ -264,7 +264,7 @@ def run_pipeline(
             command=command,
         )
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
-        write_atomic(out / "run.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_text_atomic(out / "run.json", text)
         result = RunResult(
             out=out,
             scenes=sources.paths,

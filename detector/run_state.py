@@ -30,7 +30,7 @@ import pandas as pd
 from detector.acquisition import scene_file_name
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
-from detector.writing import remove_temporaries, write_atomic
+from detector.writing import remove_temporaries, write_atomic, write_text_atomic
 
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
@@ -88,7 +88,7 @@ class RunState:
         for folder in (self.out, self.out / SCENES_DIR):
             remove_temporaries(folder)
         text = json.dumps(self.key, indent=2, default=str) + "\n"
-        write_atomic(self.out / KEY_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_text_atomic(self.out / KEY_NAME, text)
 
     def scene_file(self, path: str) -> Path:
         return self.out / SCENES_DIR / f"{scene_file_name(path)}.parquet"

@@ -96,15 +96,12 @@ def read_padded(
     the bands read differs from nodata, else the file's own mask (everything inside it when it
     has none). GDAL's ``dataset_mask`` says the same but takes four times longer than the read.
     """
-    height, width = int(window.height), int(window.width)
-    data = np.zeros((len(indexes), height, width), dtype=dataset.dtypes[indexes[0] - 1])
-    valid = np.zeros((height, width), dtype=bool)
+    data = read_bands_padded(dataset, indexes, window)
+    valid = np.zeros(data.shape[1:], dtype=bool)
     inner = _inside_file(dataset, window)
     if inner is not None:
         rows, cols = _slices(window, inner)
-        raw = dataset.read(indexes, window=inner)
-        data[:, rows, cols] = raw
-        valid[rows, cols] = _has_data(dataset, inner, raw)
+        valid[rows, cols] = _has_data(dataset, inner, data[:, rows, cols])
     return data, valid
 
 

@@ -73,6 +73,11 @@ def remove_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`write_atomic`."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
 def output_error(exc: BaseException, path: Path) -> OutputError | None:
     """The one-line error for a failed write of ``path``, or None when it is not one.
 
