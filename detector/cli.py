@@ -106,7 +106,11 @@ def synth(
     style: Annotated[
         str,
         typer.Option(
-            help="planetscope: 4-band uint16 reflectance (BGRN); rgb8: 3-band 8-bit RGB (Maxar).",
+            help=(
+                "planetscope: 4-band uint16 reflectance (BGRN); rgb8: 3-band 8-bit RGB (Maxar); "
+                "rgb8-green: rgb8 with green, algae-rich water on every river; rgb8-shift: "
+                "rgb8-green whose dredges are roofed with thatch, green tarp or wood."
+            ),
         ),
     ] = "planetscope",
     list_rivers: Annotated[

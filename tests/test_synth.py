@@ -224,6 +224,24 @@ def test_other_gsd_and_rgb8_chip() -> None:
     assert coarse.shape == (4, 17, 17) and coarse.dtype == np.uint16
 
 
+def test_styles_of_another_place_change_water_and_roofs() -> None:
+    world = build_world(ONE_RIVER)
+    river = world.rivers[0]
+    scene, pose = next(
+        (s, river.ground_on(s).dredges[0]) for s in river.scenes if river.ground_on(s).dredges
+    )
+    bounds = (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
+    chips = {style: render_scene(river, scene, 0.5, style, bounds=bounds)[1].astype(float)
+             for style in ("rgb8", "rgb8-green", "rgb8-shift")}  # fmt: skip
+    corner = (slice(None), slice(0, 12), slice(0, 12))  # 34 m from the dredge: open water
+    red, green, blue = chips["rgb8-green"][corner].mean(axis=(1, 2))
+    assert green > red + 15 and green > blue + 15  # Nanay's black water is painted green
+    roof = (slice(None), slice(78, 82), slice(78, 82))
+    assert np.abs(chips["rgb8-shift"][roof] - chips["rgb8-green"][roof]).mean() > 20  # roofs
+    rest = chips["rgb8-shift"][corner] - chips["rgb8-green"][corner]
+    assert np.abs(rest).max() == 0  # away from the dredge the two styles are the same picture
+
+
 def test_every_catalogue_river_has_a_utm_crs() -> None:
     for spec in RIVER_CATALOGUE.values():
         assert spec.epsg in (32717, 32718)

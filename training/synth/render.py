@@ -8,7 +8,7 @@ radiometry and noise, then nodata outside the footprint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,12 @@ REFLECTANCE: dict[str, tuple[float, float, float, float]] = {
     "blackwater": (120, 150, 105, 70),
     "clear": (340, 520, 320, 170),
     "turbid": (620, 930, 1120, 640),
+    "green": (260, 640, 330, 420),  # algae-rich water (floodplain lakes, low water)
     "metal": (2600, 2700, 2750, 2800),
     "rust": (700, 900, 1550, 1900),
     "thatch": (800, 1000, 1200, 1900),
     "tarp": (2300, 1500, 700, 1200),
+    "green tarp": (600, 1250, 700, 1600),
     "white": (2500, 2600, 2600, 2600),
     "wood": (380, 480, 560, 900),
     "blue": (1500, 1000, 600, 800),
@@ -137,8 +139,19 @@ def paint_small(
     window += value * cover
 
 
-def render_reflectance(scene: SceneSpec, ground: RiverScene, grid: Grid) -> NDArray[np.float32]:
-    """Surface reflectance (× 10 000), shape (4, height, width), before footprint masking."""
+def render_reflectance(
+    scene: SceneSpec,
+    ground: RiverScene,
+    grid: Grid,
+    water_type: str | None = None,
+    roofs: Mapping[str, str] | None = None,
+) -> NDArray[np.float32]:
+    """Surface reflectance (× 10 000), shape (4, height, width), before footprint masking.
+
+    For a world in another style: ``water_type`` paints every river in that colour of
+    :data:`REFLECTANCE` instead of its own water type (e.g. ``"green"``), and ``roofs`` maps a
+    dredge's roof style to another colour (e.g. ``{"metal": "thatch"}``).
+    """
     x, y = grid.axes()
     seed = scene.seed
     static_seed = hash_name(scene.river)
@@ -164,7 +177,7 @@ def render_reflectance(scene: SceneSpec, ground: RiverScene, grid: Grid) -> NDAr
 
     # Water, a little lighter near the banks and along silty streaks.
     water = mask_of(ground.water, grid)
-    water_colour = _water_colour(ground.water_type, scene.turbidity)
+    water_colour = _water_colour(water_type or ground.water_type, scene.turbidity)
     streaks = fractal_noise(x, y, 180.0, seed + 5, octaves=3, grid=True)[None]
     bank_distance = ndimage.distance_transform_edt(water) * grid.gsd
     shallow = 0.2 * np.exp(-bank_distance / 8.0)[None].astype(np.float32)
@@ -184,7 +197,7 @@ def render_reflectance(scene: SceneSpec, ground: RiverScene, grid: Grid) -> NDAr
     for obj in ground.confusers:
         paint_small(image, obj.footprint, grid, colour(obj.colour), obj.alpha)
     for pose in ground.dredges:
-        _paint_dredge(image, pose, grid)
+        _paint_dredge(image, pose, grid, roofs or {})
 
     # Sensor blur: about half a native pixel.
     image = ndimage.gaussian_filter(image, sigma=(0, 0.55, 0.55))
@@ -212,13 +225,13 @@ def _water_colour(water_type: str, turbidity: float) -> NDArray[np.float32]:
     return base * np.float32(0.9 + 0.1 * turbidity)
 
 
-def _paint_dredge(image: Image, pose: DredgePose, grid: Grid) -> None:
+def _paint_dredge(image: Image, pose: DredgePose, grid: Grid, roofs: Mapping[str, str]) -> None:
     """A platform with a roof (metal, blue tarp or rust) and a darker deck rim."""
     d = pose.dredge
     hull = rectangle(pose.x, pose.y, d.length_m, d.width_m, pose.heading_rad)
     paint_small(image, hull, grid, colour("metal") * 0.8)
     roof = rectangle(pose.x, pose.y, d.length_m * 0.75, d.width_m * 0.8, pose.heading_rad)
-    paint_small(image, roof, grid, colour(d.style))
+    paint_small(image, roof, grid, colour(roofs.get(d.style, d.style)))
 
 
 def _paint_plumes(image: Image, ground: RiverScene, grid: Grid, water: NDArray[np.bool_]) -> None:

@@ -26,8 +26,9 @@ from training.synth.dredges import DredgeGroup, poses_on, simulate_groups
 from training.synth.landscape import Landscape, build_landscape, confusers_on
 from training.synth.render import RiverScene
 from training.synth.scenes import SceneSpec, acquisition_dates, scene_spec, year_span
+from training.synth.writer import EIGHT_BIT_STYLES
 
-STYLES = ("planetscope", "rgb8")
+STYLES = ("planetscope", *EIGHT_BIT_STYLES)
 T = TypeVar("T")
 WORLD_FORMAT = 1
 

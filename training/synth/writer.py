@@ -25,6 +25,12 @@ TRUTH_COLUMNS = [
     "length_m", "width_m", "heading_deg", "visible",
 ]  # fmt: skip
 QUICKLOOK_MAX_PX = 1200
+EIGHT_BIT_STYLES = ("rgb8", "rgb8-green", "rgb8-shift")  # 3-band 8-bit RGB (Maxar-like)
+# Styles of another place: every river carries green water; "rgb8-shift" also roofs its dredges
+# with thatch, green tarp or wood instead of metal, blue tarp or rust (the default training
+# world never draws such dredges), like an analyst's river whose dredges look unlike ours.
+STYLE_WATER = {"rgb8-green": "green", "rgb8-shift": "green"}
+STYLE_ROOFS = {"rgb8-shift": {"metal": "thatch", "tarp": "green tarp", "rust": "wood"}}
 
 
 def render_scene(
@@ -34,20 +40,23 @@ def render_scene(
     style: str,
     bounds: tuple[float, float, float, float] | None = None,
 ) -> tuple[Grid, NDArray[Any]]:
-    """Render ``scene`` at ``gsd``: uint16 BGRN reflectance, or uint8 RGB for ``style='rgb8'``.
+    """Render ``scene`` at ``gsd``: uint16 BGRN reflectance, or uint8 RGB for the 8-bit styles.
 
     ``bounds`` (metres in the river's CRS) renders only a chip, e.g. a 0.5 m Maxar-like chip
     around one dredge; by default the whole scene grid is rendered.
     """
     grid = Grid.over(bounds or scene.bounds, gsd)
-    reflectance = render_reflectance(scene, river.ground_on(scene), grid)
+    ground = river.ground_on(scene)
+    reflectance = render_reflectance(
+        scene, ground, grid, water_type=STYLE_WATER.get(style), roofs=STYLE_ROOFS.get(style)
+    )
     rng = np.random.default_rng([river.seed, 2000 + scene.index])
     gain = rng.normal(1.0, 0.05, size=(4, 1, 1)).astype(np.float32)
     bias = rng.normal(0, 30, size=(4, 1, 1)).astype(np.float32)
     noisy = reflectance * gain + bias
     noisy += rng.normal(0, 1, size=noisy.shape).astype(np.float32) * (20 + 0.01 * noisy)
     valid = mask_of(scene.footprint, grid)
-    if style == "rgb8":
+    if style in EIGHT_BIT_STYLES:
         rgb = noisy[[2, 1, 0]]
         data: NDArray[Any] = np.clip(
             255 * (np.clip(rgb, 0, None) / 2600) ** (1 / 2.2), 1, 255
@@ -96,11 +105,11 @@ def _write_geotiff(
     }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
-        names = ("red", "green", "blue") if style == "rgb8" else BANDS
+        names = ("red", "green", "blue") if style in EIGHT_BIT_STYLES else BANDS
         for i, name in enumerate(names, start=1):
             dst.set_band_description(i, name)
         dst.update_tags(TIFFTAG_DATETIME=f"{scene.acquired:%Y:%m:%d %H:%M:%S}")
-        if style != "rgb8":
+        if style not in EIGHT_BIT_STYLES:
             dst.update_tags(scale_factor="0.0001", units="surface reflectance x 10000")
 
 
@@ -150,7 +159,7 @@ def _write_metadata(path: Path, scene: SceneSpec, config: WorldConfig) -> None:
 
 def quicklook_rgb(data: NDArray[Any], style: str) -> NDArray[np.uint8]:
     """True-colour 8-bit RGB of a rendered scene (nodata black)."""
-    if style == "rgb8":
+    if style in EIGHT_BIT_STYLES:
         return np.moveaxis(data, 0, -1).astype(np.uint8)
     rgb = data[[2, 1, 0]].astype(np.float32)
     stretched = 255 * np.clip(rgb / 2000, 0, 1) ** (1 / 2.0)
