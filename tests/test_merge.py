@@ -150,3 +150,24 @@ def test_geographic_frame_keeps_its_crs() -> None:
     assert merged.crs.to_epsg() == 4326
     lon, lat = lonlat.transform(X0 + 712, Y0 + 104)
     assert merged.geometry.iloc[0].centroid.distance(shapely.Point(lon, lat)) < 1e-6
+
+
+def test_two_boxes_of_one_tile_on_one_dredge_are_one() -> None:
+    # The model's NMS keeps two boxes 3 m apart on one 24 × 10 m dredge (IoU 0.63 and less):
+    # centres closer than a hull is wide are one dredge; the better score stays.
+    frame = _frame([("A", 0.6, 700, 100, 724, 110), ("A", 0.7, 703, 100.5, 725, 110.5)])
+    merged = merge_detections(frame)
+    assert len(merged) == 1 and merged["score"].tolist() == [0.7]
+    assert len(merge_detections(frame, min_separation_m=0)) == 2
+
+
+def test_narrowest_side_by_side_dredges_stay_two() -> None:
+    # Two 5 m wide hulls with a 2 m gap: centres 7 m apart, the closest two dredges can be.
+    frame = _frame([("A", 0.6, 700, 100, 720, 105), ("A", 0.7, 700, 107, 720, 112)])
+    assert len(merge_detections(frame)) == 2
+
+
+def test_boxes_of_other_classes_are_not_merged_by_distance() -> None:
+    frame = _frame([("A", 0.6, 700, 100, 724, 110), ("A", 0.7, 702, 100, 726, 110)])
+    frame["class_name"] = ["dredge", "boat"]
+    assert sorted(merge_detections(frame)["class_name"]) == ["boat", "dredge"]
