@@ -56,6 +56,7 @@ def run(world: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
         batch=8,
         negatives=0.0,
         val_fraction=0.5,
+        refine_epochs=1,
     )
     out = tmp_path_factory.mktemp("run")
     with blocked_network() as attempts:
@@ -80,6 +81,9 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert TRAINING_KEYS <= set(training)
     assert training["data"] == "synthetic world seeds [199] sizes ['small']"
     assert training["epochs"] == 1 and training["imgsz"] == 64 and training["device"] == "cpu"
+    assert training["refine_epochs"] == 1  # the second stage ran: its final weights are these
+    refined = run.card.parent / "yolo-refine" / "weights" / "last.pt"
+    assert file_sha256(refined) == card["sha256"]
     assert training["tiles"]["train"] > 0 and training["tiles"]["val"] > 0
     assert set(training["instances"]) == {"dredge", "boat"}
     assert training["instances"]["dredge"] > 0
