@@ -20,8 +20,8 @@ from detector.cli import app
 from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
-from training.synth.scenes import CLOUD_VISIBLE_MAX, is_visible
-from training.synth.world import WorldConfig, build_world, write_world
+from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
+from training.synth.world import RiverWorld, WorldConfig, build_world, write_world
 from training.synth.writer import counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
@@ -208,13 +208,17 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
 
 
-def test_other_gsd_and_rgb8_chip() -> None:
-    world = build_world(ONE_RIVER)
-    river = world.rivers[0]
+def _first_dredge() -> tuple[RiverWorld, SceneSpec, tuple[float, float, float, float]]:
+    """The first scene of ONE_RIVER with a dredge, and an 80 m square around that dredge."""
+    river = build_world(ONE_RIVER).rivers[0]
     scene, pose = next(
         (s, river.ground_on(s).dredges[0]) for s in river.scenes if river.ground_on(s).dredges
     )
-    bounds = (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
+    return river, scene, (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
+
+
+def test_other_gsd_and_rgb8_chip() -> None:
+    river, scene, bounds = _first_dredge()
     grid, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)
     assert chip.shape == (3, 160, 160) and chip.dtype == np.uint8
     assert grid.gsd == 0.5
@@ -225,12 +229,7 @@ def test_other_gsd_and_rgb8_chip() -> None:
 
 
 def test_styles_of_another_place_change_water_and_roofs() -> None:
-    world = build_world(ONE_RIVER)
-    river = world.rivers[0]
-    scene, pose = next(
-        (s, river.ground_on(s).dredges[0]) for s in river.scenes if river.ground_on(s).dredges
-    )
-    bounds = (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
+    river, scene, bounds = _first_dredge()
     chips = {style: render_scene(river, scene, 0.5, style, bounds=bounds)[1].astype(float)
              for style in ("rgb8", "rgb8-green", "rgb8-shift")}  # fmt: skip
     corner = (slice(None), slice(0, 12), slice(0, 12))  # 34 m from the dredge: open water

@@ -358,61 +358,51 @@ def refine(weights: Path, data_yaml: Path, run_dir: Path, recipe: Recipe, device
     ultralytics = import_ultralytics()
     model = ultralytics.YOLO(str(weights))
     model.train(
-        trainer=_small_object_trainer(),  # trained weights keep their head (no box prior)
-        data=str(data_yaml),
-        epochs=recipe.refine_epochs,
-        imgsz=recipe.imgsz,
-        batch=recipe.batch,
-        nbs=recipe.batch,
-        optimizer="AdamW",
+        # trained weights keep their head (no box prior); no warm-up, which would undo it
+        **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.refine_epochs),
         lr0=recipe.refine_lr0,
         warmup_epochs=0.0,
         warmup_bias_lr=recipe.refine_lr0,
-        val=False,
-        device=device,
-        seed=recipe.seed,
-        deterministic=True,
-        workers=0 if device == "cpu" else 4,
-        amp=False,
-        plots=False,
-        close_mosaic=max(1, recipe.refine_epochs // 5),
-        project=str(run_dir.parent.resolve()),
-        name=run_dir.name,
-        exist_ok=True,
-        verbose=False,
-        augmentations=satellite_augmentations(),
-        **ultralytics_overrides(),
     )
 
 
 def _fit(model: Any, data_yaml: Path, run_dir: Path, recipe: Recipe, device: str) -> None:
     """Call ultralytics' trainer with the recipe's settings."""
     model.train(
-        trainer=_small_object_trainer(),
-        data=str(data_yaml),
-        epochs=recipe.epochs,
-        imgsz=recipe.imgsz,
-        batch=recipe.batch,
-        nbs=recipe.batch,  # one optimizer step per batch: small CPU batches, few epochs
-        optimizer="AdamW",
+        **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.epochs),
         lr0=recipe.lr0,
         warmup_epochs=1.0,
-        val=False,  # validated once, after the last epoch (val keeps every empty tile: slow)
-        device=device,
-        seed=recipe.seed,
-        deterministic=True,
-        workers=0 if device == "cpu" else 4,
-        amp=False,  # the AMP check downloads weights; fp32 on CPU anyway
-        plots=False,  # plots download a font
         pretrained=False,
-        close_mosaic=max(1, recipe.epochs // 5),
-        project=str(run_dir.parent.resolve()),
-        name=run_dir.name,
-        exist_ok=True,
-        verbose=False,
-        augmentations=satellite_augmentations(),
-        **ultralytics_overrides(),
     )
+
+
+def _settings(
+    data_yaml: Path, run_dir: Path, recipe: Recipe, device: str, *, epochs: int
+) -> dict[str, Any]:
+    """Ultralytics' train settings shared by both stages of a recipe."""
+    return {
+        "trainer": _small_object_trainer(),
+        "data": str(data_yaml),
+        "epochs": epochs,
+        "imgsz": recipe.imgsz,
+        "batch": recipe.batch,
+        "nbs": recipe.batch,  # one optimizer step per batch: small CPU batches, few epochs
+        "optimizer": "AdamW",
+        "val": False,  # validated once, after the last epoch (val keeps every empty tile: slow)
+        "device": device,
+        "seed": recipe.seed,
+        "deterministic": True,
+        "workers": 0 if device == "cpu" else 4,
+        "amp": False,  # the AMP check downloads weights; fp32 on CPU anyway
+        "plots": False,  # plots download a font
+        "close_mosaic": max(1, epochs // 5),
+        "project": str(run_dir.parent.resolve()),
+        "name": run_dir.name,
+        "exist_ok": True,
+        "verbose": False,
+        "augmentations": satellite_augmentations(),
+        **ultralytics_overrides(),
+    }
 
 
 def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> dict[str, Any]:
