@@ -78,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             model=None if args.model is None else str(args.model),
             backend="onnx",
             device="cpu",
+            flips=model.flips,
             rivers=str(world / "rivers.geojson"),
             name_field="name",
             corridor_m=250.0,

@@ -34,6 +34,7 @@ class SceneTask:
     model: str | None  # weights path, None for the bundled model
     backend: str
     device: str
+    flips: bool
     rivers: str
     name_field: str
     corridor_m: float
@@ -43,10 +44,10 @@ class SceneTask:
 
 
 @cache
-def _worker_model(model: str | None, backend: str, device: str) -> Any:
+def _worker_model(model: str | None, backend: str, device: str, flips: bool) -> Any:
     from detector.model import load_model
 
-    return load_model(model, backend=backend, device=device)
+    return load_model(model, backend=backend, device=device, flips=flips)
 
 
 @cache
@@ -61,7 +62,7 @@ def detect_one(
 ) -> tuple[str, gpd.GeoDataFrame | None, str | None]:
     """Run on a worker: detect one scene; return (path, detections, None) or (path, None, error)."""
     try:
-        detector = _worker_model(task.model, task.backend, task.device)
+        detector = _worker_model(task.model, task.backend, task.device, task.flips)
         network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
     except DredgeError as exc:
         return path, None, f"worker could not load the model or rivers: {exc}"

@@ -101,6 +101,7 @@ def detect_scenes(
     batch: int = DEFAULT_BATCH,
     device: str = "cpu",
     backend: str = "auto",
+    flips: bool = True,
     bands: Sequence[str] | None = None,
     date: datetime | str | None = None,
     dates: Mapping[str, datetime] | None = None,
@@ -113,7 +114,8 @@ def detect_scenes(
 
     ``scene_paths``: GeoTIFFs, folders of them or URLs. ``rivers``: a centerline file or a
     :class:`RiverNetwork`. ``model``: a loaded detector, a weights path, or None for the
-    bundled model (loaded with ``backend`` on ``device``). ``bands`` names the scenes' own
+    bundled model (loaded with ``backend`` on ``device``, four flipped views unless ``flips`` is
+    False; :mod:`detector.flip_views`). ``bands`` names the scenes' own
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
@@ -123,7 +125,9 @@ def detect_scenes(
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
     detector = (
-        model if isinstance(model, Detector) else load_model(model, backend=backend, device=device)
+        model
+        if isinstance(model, Detector)
+        else load_model(model, backend=backend, device=device, flips=flips)
     )
     network = rivers if isinstance(rivers, RiverNetwork) else RiverNetwork.read(rivers)
     paths = expand_scene_paths(scene_paths)

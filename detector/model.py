@@ -15,7 +15,9 @@ with one of two backends and checks that the model and its card agree (classes, 
 
 Both backends share pre- and post-processing: a batch of tiles (float32, bands × h × w, in
 [0, 1]) is padded to the model's stride, run, and reduced by class-agnostic NMS to boxes in
-tile pixels ``x0, y0, x1, y1, score, class``.
+tile pixels ``x0, y0, x1, y1, score, class``. With ``flips`` (the default) each tile is also
+run mirrored three ways and a box is kept when two of the four views find it
+(:mod:`detector.flip_views`: F1 0.826 → 0.863 on the validation world, four times the work).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from numpy.typing import NDArray
 
 from detector.card import ONNX_SUFFIX, ModelCard, card_path_for, load_card, verify_weights
 from detector.errors import DredgeError, InputError
+from detector.flip_views import FLIPS, flip_batch, fuse_views, unflip_raw
 from detector.offline import cache_dir, import_ultralytics
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -69,14 +72,16 @@ class YoloDetector(ABC):
 
     backend = ""
 
-    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
+    def __init__(self, card: ModelCard, source: Path, device: str, flips: bool = True) -> None:
         self.card = card
         self.source = source
         self.device = device
+        self.flips = flips
 
     def describe(self) -> str:
-        """One line for people: model, backend, device, file."""
-        return f"{self.card.name} ({self.backend} on {self.device}, {self.source.name})"
+        """One line for people: model, backend, device, file, views."""
+        views = f"{len(FLIPS)} flipped views" if self.flips else "one view"
+        return f"{self.card.name} ({self.backend} on {self.device}, {self.source.name}, {views})"
 
     def predict(
         self, batch: NDArray[np.float32], *, conf: float = DEFAULT_CONF
@@ -91,8 +96,22 @@ class YoloDetector(ABC):
         if len(batch) == 0:
             return []
         height, width = batch.shape[2:]
-        raw = self.forward(pad_to_stride(batch))
-        return postprocess(raw, conf=conf, width=width, height=height)
+        if not self.flips:
+            return postprocess(
+                self.forward(pad_to_stride(batch)), conf=conf, width=width, height=height
+            )
+        views = np.concatenate([pad_to_stride(flip_batch(batch, *flip)) for flip in FLIPS])
+        raw = np.split(self.forward(views), len(FLIPS))
+        per_view = [
+            postprocess(
+                unflip_raw(r, *flip, width=width, height=height),
+                conf=conf,
+                width=width,
+                height=height,
+            )
+            for r, flip in zip(raw, FLIPS, strict=True)
+        ]
+        return [fuse_views(tile, conf=conf) for tile in zip(*per_view, strict=True)]
 
     @abstractmethod
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -104,8 +123,8 @@ class TorchDetector(YoloDetector):
 
     backend = "torch"
 
-    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
-        super().__init__(card, source, device)
+    def __init__(self, card: ModelCard, source: Path, device: str, flips: bool = True) -> None:
+        super().__init__(card, source, device, flips)
         net = load_torch_network(source)
         check_network(net, card, source)
         self.net = net.fuse(verbose=False).to(device)  # batch norm folded into convolutions
@@ -128,8 +147,8 @@ class OnnxDetector(YoloDetector):
 
     backend = "onnxruntime"
 
-    def __init__(self, card: ModelCard, source: Path, device: str) -> None:
-        super().__init__(card, source, device)
+    def __init__(self, card: ModelCard, source: Path, device: str, flips: bool = True) -> None:
+        super().__init__(card, source, device, flips)
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
         check_onnx(self.session, card, source)
@@ -143,9 +162,14 @@ class OnnxDetector(YoloDetector):
 
 
 def load_model(
-    path: str | Path | None = None, *, backend: str = "auto", device: str = "cpu"
+    path: str | Path | None = None,
+    *,
+    backend: str = "auto",
+    device: str = "cpu",
+    flips: bool = True,
 ) -> YoloDetector:
     """Load a model and its card (default: the bundled weights); see the module's docstring.
+    ``flips=False`` runs each tile once (four times faster, fewer dredges found).
 
     Raises :class:`InputError` (one line: the file and the fix) for a missing or invalid card,
     weights that do not match it, or a file that is not a model; :class:`DredgeError` for a
@@ -161,8 +185,8 @@ def load_model(
         _require_cuda()
     chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
     if chosen == "torch":
-        return TorchDetector(card, _torch_weights(weights, card), device)
-    return OnnxDetector(card, _onnx_file(weights, card), device)
+        return TorchDetector(card, _torch_weights(weights, card), device, flips)
+    return OnnxDetector(card, _onnx_file(weights, card), device, flips)
 
 
 def bundled_weights() -> Path:

@@ -123,6 +123,7 @@ def run_pipeline(
     batch: int = 16,
     device: str = "cpu",
     backend: str = "auto",
+    flips: bool = True,
     scene_bands: Sequence[str] | None = None,
     corridor_m: float = DEFAULT_CORRIDOR_M,
     name_field: str = "name",
@@ -152,7 +153,9 @@ def run_pipeline(
         raise DredgeError(f"no scenes (*.tif) in {', '.join(map(str, scenes))}")
     network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
     detector = (
-        model if isinstance(model, Detector) else load_model(model, backend=backend, device=device)
+        model
+        if isinstance(model, Detector)
+        else load_model(model, backend=backend, device=device, flips=flips)
     )
     for note in sources.notes:
         warn(note)
@@ -160,6 +163,7 @@ def run_pipeline(
     card = getattr(detector, "card", None)
     detection_parameters = {
         "conf": conf,
+        "flips": getattr(detector, "flips", flips),
         "corridor_m": corridor_m,
         "name_field": name_field,
         "scene_bands": list(scene_bands) if scene_bands else None,
@@ -185,6 +189,7 @@ def run_pipeline(
                     model=None if model is None else str(model),
                     backend=backend,
                     device=device,
+                    flips=flips,
                     rivers=str(rivers),
                     name_field=name_field,
                     corridor_m=corridor_m,

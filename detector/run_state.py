@@ -1,10 +1,11 @@
 """Resumable runs: what ``dredge run`` has finished in its output folder.
 
 ``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
-threshold, the rivers file and corridor, the scene band names); ``OUT/manifest.csv`` has one
-row per scene attempted: ``scene, name, status`` (``done`` or ``failed``), ``detections``,
-``finished`` (UTC) and ``error``; ``OUT/scenes/<scene name>.parquet`` holds each finished
-scene's detections. Every file is written to a temporary name and renamed into place
+threshold, the flipped views, the rivers file and corridor, the scene band names);
+``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
+``failed``), ``detections``, ``finished`` (UTC) and ``error``;
+``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections. Every file is
+written to a temporary name and renamed into place
 (:func:`detector.writing.write_atomic`), so a run killed at any moment (even SIGKILL) or stopped
 by a full disk or a folder made read-only leaves only whole files; a failed write is one
 :class:`~detector.errors.OutputError` line, and the temporary files a killed run left are

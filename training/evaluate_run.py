@@ -23,11 +23,12 @@ def run_evaluation(
     class_map: dict[str, str] | None = None,
     device: str = "cpu",
     backend: str = "auto",
+    flips: bool = True,
     echo: Callable[[str], None] = print,
 ) -> tuple[Evaluation, Path]:
     """Score ``model`` (``bundled`` for the bundled one) on label sets; write into ``out``."""
     weights = bundled_weights() if str(model) == "bundled" else Path(model)
-    detector = load_model(weights, backend=backend, device=device)
+    detector = load_model(weights, backend=backend, device=device, flips=flips)
     card = detector.card
     sets = read_and_report(
         labels, card.classes, card.input, class_map=class_map, scenes=scenes, rivers=rivers,
