@@ -61,7 +61,7 @@ def run_once(world: Path, workers: int, task: SceneTask) -> dict[str, object]:
 def _load(task: SceneTask) -> bool:
     from detector.cluster import _worker_model, _worker_rivers
 
-    _worker_model(task.model, task.backend, task.device)
+    _worker_model(task.model, task.backend, task.device, task.flips)
     _worker_rivers(task.rivers, task.name_field, task.corridor_m)
     return True
 

@@ -100,16 +100,20 @@ class YoloDetector(ABC):
             return postprocess(
                 self.forward(pad_to_stride(batch)), conf=conf, width=width, height=height
             )
-        views = np.concatenate([pad_to_stride(flip_batch(batch, *flip)) for flip in FLIPS])
-        raw = np.split(self.forward(views), len(FLIPS))
+        # one call per view: four times the batch in one call ran torch on CPU 1.6x slower
         per_view = [
             postprocess(
-                unflip_raw(r, *flip, width=width, height=height),
+                unflip_raw(
+                    self.forward(pad_to_stride(flip_batch(batch, *flip))),
+                    *flip,
+                    width=width,
+                    height=height,
+                ),
                 conf=conf,
                 width=width,
                 height=height,
             )
-            for r, flip in zip(raw, FLIPS, strict=True)
+            for flip in FLIPS
         ]
         return [fuse_views(tile, conf=conf) for tile in zip(*per_view, strict=True)]
 

@@ -16,8 +16,8 @@ from tests.model_fixtures import card_for_blobs
 class BrightestPixelNetwork(YoloDetector):
     """A 'network' with one anchor per image: a 3 × 3 px box on its brightest pixel, class 0.
 
-    The scores of the four views are set by ``view_scores`` (in the order of :data:`FLIPS`),
-    so a test can make views agree or not.
+    The scores of the four views are set by ``view_scores`` (in the order of :data:`FLIPS`:
+    one call per view), so a test can make views agree or not.
     """
 
     backend = "test"
@@ -25,14 +25,15 @@ class BrightestPixelNetwork(YoloDetector):
     def __init__(self, folder: Path, flips: bool, view_scores: list[float]) -> None:
         super().__init__(card_for_blobs(folder), folder / "blobs.pt", "cpu", flips)
         self.view_scores = view_scores
+        self.calls = 0
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         raw = np.zeros((len(batch), 6, 1), dtype=np.float32)
-        per_view = len(batch) // (len(FLIPS) if self.flips else 1)
         for i, image in enumerate(batch):
             row, col = np.unravel_index(int(image.max(axis=0).argmax()), image.shape[1:])
             raw[i, :4, 0] = [col + 0.5, row + 0.5, 3, 3]
-            raw[i, 4, 0] = self.view_scores[i // per_view]
+            raw[i, 4, 0] = self.view_scores[self.calls % len(self.view_scores)]
+        self.calls += 1
         return raw
 
 
