@@ -31,19 +31,22 @@ AGREEING_VIEWS = 2
 
 
 def flip_batch(batch: NDArray[np.float32], left_right: bool, up_down: bool) -> NDArray[np.float32]:
-    """The (n, bands, h, w) batch mirrored as asked (a contiguous copy when flipped)."""
+    """The (n, bands, h, w) batch mirrored as asked: a strided view, no copy
+    (:func:`detector.model.pad_to_stride` makes the one contiguous copy the model needs)."""
     if left_right:
         batch = batch[:, :, :, ::-1]
     if up_down:
         batch = batch[:, :, ::-1, :]
-    return np.ascontiguousarray(batch)
+    return batch
 
 
 def unflip_raw(
     raw: NDArray[np.float32], left_right: bool, up_down: bool, *, width: int, height: int
 ) -> NDArray[np.float32]:
     """Raw YOLO output of a flipped batch (n, 4 + classes, anchors; centre x, y first) mapped
-    back to the unflipped tile of ``width`` × ``height`` pixels."""
+    back to the unflipped tile of ``width`` × ``height`` pixels (``raw`` itself when unflipped)."""
+    if not (left_right or up_down):
+        return raw
     raw = np.array(raw, dtype=np.float32, copy=True)
     if left_right:
         raw[:, 0] = width - raw[:, 0]
