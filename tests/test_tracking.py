@@ -172,6 +172,24 @@ def test_short_tracks_are_kept_but_not_counted() -> None:
     assert tracks.set_index("n_dates").loc[6, "counted"] == True  # noqa: E712
 
 
+def test_a_sighting_on_the_last_date_counts_only_when_confident() -> None:
+    """A dredge first seen on the river's last date cannot be confirmed by a second date: it
+    counts when its detection is confident, and a faint one (most often false) does not."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4)
+    spot, faint = tf.point_at(line, 1000), tf.point_at(line, 4000)
+    dets = tf.detections([(days[-1], spot), (days[-1], faint)], net)
+    dets["score"] = [0.8, 0.3]
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    counted = tracks.set_index("track_id")["counted"]
+    by_score = dict(zip(linked["score"], linked["track_id"], strict=True))
+    assert counted[by_score[0.8]] and not counted[by_score[0.3]]
+    # Detections without scores (marked by hand) always pass.
+    _, tracks = link_tracks(dets.drop(columns="score"), tf.observed(days))
+    assert tracks["counted"].all()
+
+
 def test_off_river_detections_are_kept_without_a_track() -> None:
     line = straight_line()
     net = tf.network(line)
