@@ -362,7 +362,8 @@ def track(
         typer.Option(
             help=(
                 "Dates a dredge must be seen on to be counted (default: 2 for detector "
-                "output with scores, 1 for detections marked by hand)."
+                "output with scores, 1 for detections marked by hand). A dredge seen once "
+                "at the start or end of the imagery, with a score of at least 0.35, counts."
             )
         ),
     ] = None,

@@ -27,9 +27,11 @@ Without observed areas nothing is ever known to be seen empty: a mooring closes 
 ``unobserved_gap_days`` without a detection, and the move windows are that long.
 
 A track (a dredge) is a chain of moorings. Tracks seen on fewer than ``min_dates`` dates are
-kept but marked ``counted = False`` (most are false detections) unless their spot was never
-seen again and their best detection scored at least ``unconfirmed_score``. Detections on no
-river are kept with an empty ``track_id``.
+kept but marked ``counted = False`` (most are false detections) unless nothing could confirm
+them: their spot was never seen before (within ``link_gap_days``) or never seen again — at the
+start or end of the imagery — the look on the other side was at least ``min_stay_days`` away,
+and their best detection scored at least ``unconfirmed_score``. Detections on no river are
+kept with an empty ``track_id``.
 
 All rivers are processed together — the k-th frame of every river in one vectorised step, the
 rivers kept apart by a large chainage offset — so the Python loop runs once per frame of the
@@ -110,7 +112,11 @@ class TrackParams:
     move_lateral_weight: float = 0.1
     """Cost of a metre across the channel, in metres along it, when linking a move."""
     min_dates: int = 2
-    """Tracks seen on fewer dates are not counted unless their spot was never seen again..."""
+    """Tracks seen on fewer dates are not counted unless nothing could confirm them: their spot
+    was never seen before (within ``link_gap_days``) or never seen again..."""
+    min_stay_days: float = 14.0
+    """...the look on the other side was at least this many days away (a dredge stays weeks at
+    a mooring: one seen once and gone a few days later was most likely a false detection)..."""
     unconfirmed_score: float = 0.35
     """...and their best detection scored at least this (detections without a score pass).
     Chosen on validation world seed 2, where false single-date tracks scored 0.26–0.31 (6 of
@@ -177,6 +183,8 @@ class _Linked:
     moves: NDArray[np.int64]
     moved_m: NDArray[np.float64]
     ambiguous: NDArray[np.int64]
+    unseen_before: NDArray[np.float64]  # days its spot went unseen before its first detection
+    unseen_after: NDArray[np.float64]  # ...and after its last one (inf: never seen again)
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,7 +316,18 @@ def _link_all(
         moves=np.bincount(chain, moved, n_chains).astype(np.int64),
         moved_m=np.bincount(chain, step, n_chains).astype(np.float64),
         ambiguous=np.bincount(chain, ambiguous & moved, n_chains).astype(np.int64),
+        unseen_before=_largest(chain, moorings.first[:count] - moorings.arrive[:count], n_chains),
+        unseen_after=_largest(chain, moorings.left[:count] - moorings.last[:count], n_chains),
     )
+
+
+def _largest(
+    chain: NDArray[np.int64], values: NDArray[np.float64], n_chains: int
+) -> NDArray[np.float64]:
+    """Per chain, the largest of its moorings' ``values``."""
+    out = np.full(n_chains, -np.inf)
+    np.maximum.at(out, chain, values)
+    return out
 
 
 def _moorings(
@@ -867,9 +886,12 @@ def _tracks_table(
     table["ambiguous_links"] = result.ambiguous[chains]
     table["first_seen"] = pd.to_datetime(table["first"] * DAY_NS, utc=True).dt.floor("s")
     table["last_seen"] = pd.to_datetime(table["last"] * DAY_NS, utc=True).dt.floor("s")
-    never_seen_again = (table["seen_absent"] == 0) & observed
+    before, after = result.unseen_before[chains], result.unseen_after[chains]
+    at_an_edge = np.isinf(np.maximum(before, after))  # spot never seen before, or never after
+    long_enough = np.minimum(before, after) >= params.min_stay_days
     confident = table["best_score"].fillna(1.0) >= params.unconfirmed_score
-    table["counted"] = (table["n_dates"] >= params.min_dates) | (never_seen_again & confident)
+    unconfirmed = at_an_edge & long_enough & confident & observed
+    table["counted"] = (table["n_dates"] >= params.min_dates) | unconfirmed
     table = table.set_index("track_id", drop=False).rename_axis(None)
     table["maybe_same_as"] = _maybe_same_as(table, params)
     score = table["score"].fillna(1.0).clip(0.0, 1.0)

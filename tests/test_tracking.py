@@ -173,11 +173,12 @@ def test_short_tracks_are_kept_but_not_counted() -> None:
 
 
 def test_a_sighting_on_the_last_date_counts_only_when_confident() -> None:
-    """A dredge first seen on the river's last date cannot be confirmed by a second date: it
-    counts when its detection is confident, and a faint one (most often false) does not."""
+    """A dredge first seen on the river's last date, a month after its spot was seen empty,
+    cannot be confirmed by a second date: it counts when its detection is confident, and a
+    faint one (most often false) does not."""
     line = straight_line()
     net = tf.network(line)
-    days = tf.dates(4)
+    days = tf.dates(4, every_days=30.0)
     spot, faint = tf.point_at(line, 1000), tf.point_at(line, 4000)
     dets = tf.detections([(days[-1], spot), (days[-1], faint)], net)
     dets["score"] = [0.8, 0.3]
@@ -188,6 +189,26 @@ def test_a_sighting_on_the_last_date_counts_only_when_confident() -> None:
     # Detections without scores (marked by hand) always pass.
     _, tracks = link_tracks(dets.drop(columns="score"), tf.observed(days))
     assert tracks["counted"].all()
+
+
+@pytest.mark.parametrize(("every_days", "counted"), [(30.0, True), (5.0, False)])
+def test_a_sighting_on_the_first_date_counts_when_the_next_look_was_weeks_later(
+    every_days: float, counted: bool
+) -> None:
+    """Seen on the first date, then its spot empty: it may have stayed for weeks before the
+    imagery began and left before the next look a month later; gone five days later, it was
+    most likely a false detection (a dredge stays weeks at a mooring)."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4, every_days=every_days)
+    dets = tf.detections([(days[0], tf.point_at(line, 1000))], net)
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert tracks.loc[0, "n_dates"] == 1 and tracks.loc[0, "seen_absent"] > 0
+    assert bool(tracks.loc[0, "counted"]) is counted
+    # The same sighting in the middle of the imagery (seen empty before and after) never counts.
+    dets = tf.detections([(days[1], tf.point_at(line, 1000))], net)
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert not tracks.loc[0, "counted"]
 
 
 def test_off_river_detections_are_kept_without_a_track() -> None:
