@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "detection_speed": ["--world", WORLD],
     "corridor_vs_full": ["--world", WORLD],
     "dask_scaling": ["--world", WORLD],
+    "count_accuracy": [],
     "detect_memory": [],
     "finetune_style": ["--tiles", "60", "200", "--lr0", "0.0002"],
 }

@@ -363,10 +363,22 @@ def track(
             help=(
                 "Dates a dredge must be seen on to be counted (default: 2 for detector "
                 "output with scores, 1 for detections marked by hand). A dredge seen once "
-                "at the start or end of the imagery, with a score of at least 0.35, counts."
+                "at the start or end of the imagery counts."
             )
         ),
     ] = None,
+    count_score: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help=(
+                "A dredge counts only when its best detection scored at least this (chosen "
+                "on synthetic validation worlds; lower it for a model that scores lower on "
+                "your imagery; detections without scores always pass)."
+            ),
+        ),
+    ] = 0.45,
     max_move_m: Annotated[
         float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
     ] = 6000.0,
@@ -395,7 +407,7 @@ def track(
             name_field=name_field,
             corridor_m=corridor_m,
             min_dates=min_dates,
-            params=TrackParams(max_move_m=max_move_m),
+            params=TrackParams(max_move_m=max_move_m, count_score=count_score),
         )
     except DredgeError as exc:
         raise fail(str(exc)) from None

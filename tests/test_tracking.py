@@ -191,6 +191,22 @@ def test_a_sighting_on_the_last_date_counts_only_when_confident() -> None:
     assert tracks["counted"].all()
 
 
+def test_a_track_whose_detections_all_score_low_is_not_counted() -> None:
+    """A spot detected on every date but never above ``count_score``: most often a fixed
+    look-alike (a moored boat, a roof) rather than a dredge. Kept, not counted."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(5)
+    dets = tf.detections([(t, tf.point_at(line, 1000)) for t in days], net)
+    dets["score"] = 0.4
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 1 and tracks.loc[0, "n_dates"] == 5
+    assert not tracks.loc[0, "counted"]
+    dets.loc[2, "score"] = 0.6
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert tracks.loc[0, "counted"]
+
+
 @pytest.mark.parametrize(("every_days", "counted"), [(30.0, True), (5.0, False)])
 def test_a_sighting_on_the_first_date_counts_when_the_next_look_was_weeks_later(
     every_days: float, counted: bool
