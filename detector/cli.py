@@ -64,6 +64,17 @@ FlipsOption = Annotated[
     ),
 ]
 
+CountScoreOption = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="A dredge counts only when its best detection scored at least this (chosen on "
+        "synthetic validation worlds; lower it for a model that scores lower on your imagery; "
+        "detections without scores always pass).",
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -367,18 +378,7 @@ def track(
             )
         ),
     ] = None,
-    count_score: Annotated[
-        float,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help=(
-                "A dredge counts only when its best detection scored at least this (chosen "
-                "on synthetic validation worlds; lower it for a model that scores lower on "
-                "your imagery; detections without scores always pass)."
-            ),
-        ),
-    ] = 0.45,
+    count_score: CountScoreOption = 0.45,
     max_move_m: Annotated[
         float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
     ] = 6000.0,
@@ -532,6 +532,7 @@ def run(
     scene_bands: SceneBandsOption = None,
     corridor_m: CorridorOption = None,
     name_field: NameFieldOption = "name",
+    count_score: CountScoreOption = 0.45,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Scenes to yearly counts in one command: detect, track, count, export, report.
@@ -571,6 +572,7 @@ def run(
             scene_bands=parse_bands(scene_bands) if scene_bands else None,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
             name_field=name_field,
+            count_score=count_score,
             overwrite=overwrite,
             scheduler=scheduler,
             workers=workers,

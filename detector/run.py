@@ -55,6 +55,7 @@ from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, run_key
 from detector.scene_sources import resolve_scenes
 from detector.track_pipeline import run_counts, run_track
+from detector.tracking import TrackParams
 from detector.writing import output_error, write_atomic, write_text_atomic
 
 RUN_FILES = (
@@ -127,6 +128,7 @@ def run_pipeline(
     scene_bands: Sequence[str] | None = None,
     corridor_m: float = DEFAULT_CORRIDOR_M,
     name_field: str = "name",
+    count_score: float = TrackParams.count_score,
     overwrite: bool = False,
     scheduler: str | None = None,
     workers: int = 1,
@@ -235,6 +237,7 @@ def run_pipeline(
             scenes=local_ok,
             name_field=name_field,
             corridor_m=corridor_m,
+            params=TrackParams(count_score=count_score),
         )
         for note in tracked.notes:
             warn(note)
@@ -264,6 +267,7 @@ def run_pipeline(
                 "batch": batch,
                 "device": device,
                 "backend": getattr(detector, "backend", backend),
+                "count_score": count_score,
             },
             timings=timings,
             command=command,

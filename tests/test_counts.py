@@ -121,6 +121,23 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     assert counts[["river", "year", "unique_dredges"]].values.tolist() == [["Meander", 2024, 1]]
 
 
+def test_count_score_option_reaches_the_tracker(tmp_path: Path) -> None:
+    """Scored detections (0.4 on every date) count by default only when --count-score allows."""
+    marked, rivers = write_inputs(tmp_path)
+    table = pd.read_csv(marked)
+    table["score"] = 0.4
+    table.to_csv(marked, index=False)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "into 1 tracks (0 counted)" in result.output
+    result = runner.invoke(app, [*args, "--count-score", "0.3"])
+    assert result.exit_code == 0, result.output
+    assert "into 1 tracks (1 counted)" in result.output
+
+
 def test_track_without_dates_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     pd.read_csv(marked).drop(columns="acquired").to_csv(marked, index=False)

@@ -97,6 +97,7 @@ def test_the_failed_scene_is_listed_everywhere(run: Path) -> None:
     manifest = json.loads((run / "run.json").read_text())
     assert len(manifest["failures"]) == 1 and len(manifest["scenes"]) == 4
     assert manifest["model"]["name"] and manifest["parameters"]["conf"] == 0.25
+    assert manifest["parameters"]["count_score"] == 0.45
     page = (run / "report.html").read_text()
     assert "1 scene(s) failed" in page and "20240101_120000_00_0000" in page
 
