@@ -124,7 +124,7 @@ class TrackParams:
     (2024–2025; monthly, five rivers): of 151 tracks counted without it, the best detection
     of the 16 false ones scored 0.25–0.65 (median 0.35), of the 135 real ones 0.26–0.91
     (median 0.73); at 0.45, 11 false and 9 real ones are not counted, and the yearly counts'
-    total absolute error there falls from 62 to 54. A model that scores lower on your imagery
+    total absolute error there falls from 60 to 54. A model that scores lower on your imagery
     needs a lower value."""
 
     def __post_init__(self) -> None:
