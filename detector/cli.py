@@ -64,6 +64,7 @@ FlipsOption = Annotated[
     ),
 ]
 
+COUNT_SCORE = 0.45  # TrackParams.count_score (not imported here: the CLI starts light)
 CountScoreOption = Annotated[
     float,
     typer.Option(
@@ -378,7 +379,7 @@ def track(
             )
         ),
     ] = None,
-    count_score: CountScoreOption = 0.45,
+    count_score: CountScoreOption = COUNT_SCORE,
     max_move_m: Annotated[
         float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
     ] = 6000.0,
@@ -532,7 +533,7 @@ def run(
     scene_bands: SceneBandsOption = None,
     corridor_m: CorridorOption = None,
     name_field: NameFieldOption = "name",
-    count_score: CountScoreOption = 0.45,
+    count_score: CountScoreOption = COUNT_SCORE,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Scenes to yearly counts in one command: detect, track, count, export, report.

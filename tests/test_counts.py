@@ -138,6 +138,13 @@ def test_count_score_option_reaches_the_tracker(tmp_path: Path) -> None:
     assert "into 1 tracks (1 counted)" in result.output
 
 
+def test_the_command_line_default_count_score_is_the_trackers() -> None:
+    from detector.cli import COUNT_SCORE
+    from detector.tracking import TrackParams
+
+    assert COUNT_SCORE == TrackParams.count_score
+
+
 def test_track_without_dates_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     pd.read_csv(marked).drop(columns="acquired").to_csv(marked, index=False)
