@@ -2,13 +2,11 @@
 
 It mimics the life of dredges in :mod:`training.synth.dredges` — groups of 1–6 moored side by
 side, stays of 14–75 days, moves of 0.2–5 km, lifetimes of 60–420 days, and 30 % of groups
-leaving and coming back months later elsewhere on the river — except that a move past a river
-end turns back rather than stopping at the end (which would stack groups on one spot) — on
-straight rivers laid out
-west to east, with scenes whose footprints cover part of a river and whose clouds hide
-stretches of it. It returns the truth in the columns of the synthetic world's
-``truth/dredges.csv`` (plus ``chainage_m`` and ``offset_m``) and the clear observed area of
-each scene, as :func:`detector.observed.observed_areas` would.
+leaving and coming back months later elsewhere on the river, a move past a river end turning
+back — on straight rivers laid out west to east, with scenes whose footprints cover part of a
+river and whose clouds hide stretches of it. It returns the truth in the columns of the
+synthetic world's ``truth/dredges.csv`` (plus ``chainage_m`` and ``offset_m``) and the clear
+observed area of each scene, as :func:`detector.observed.observed_areas` would.
 """
 
 from __future__ import annotations
@@ -20,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+
+from training.synth.dredges import reflect_into
 
 M_PER_DEG = 111_320.0
 GROUP_SIZES = np.array([1, 2, 3, 4, 5, 6])
@@ -156,7 +156,7 @@ def _groups(
                 stays.append((g, day, min(day + stay_days, p_end), chainage, offset))
                 day += stay_days
                 move = float(np.exp(rng.uniform(np.log(200), np.log(5000))))
-                chainage = _reflect(chainage + rng.choice([-1, 1]) * move, 250, length - 250)
+                chainage = reflect_into(chainage + rng.choice([-1, 1]) * move, 250, length - 250)
         first, last = periods[0][0], periods[-1][1]
         offset = 0.0
         for slot in range(size):
@@ -186,13 +186,6 @@ def _groups(
         members, columns=["group", "dredge_id", "slot_m", "joins", "leaves", "length_m", "width_m"]
     )
     return stay_frame, member_frame
-
-
-def _reflect(value: float, low: float, high: float) -> float:
-    """Fold a position back into [low, high] (a move past the end turns back)."""
-    span = high - low
-    folded = (value - low) % (2 * span)
-    return low + (folded if folded <= span else 2 * span - folded)
 
 
 def _appearances(

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from detector.cli import app
 from training.synth.catalogue import RIVER_CATALOGUE
+from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
@@ -308,3 +309,20 @@ def test_cli_synth_small_world(tmp_path: Path) -> None:
     )
     assert replaced.exit_code == 0
     assert pd.read_csv(out / "truth" / "scenes.csv")["river"].unique().tolist() == ["Itaya"]
+
+
+def test_a_move_past_the_end_of_the_reach_turns_back() -> None:
+    assert reflect_into(3900.0, 250.0, 3820.0) == pytest.approx(3740.0)
+    assert reflect_into(-100.0, 250.0, 3820.0) == pytest.approx(600.0)
+    assert reflect_into(1000.0, 250.0, 3820.0) == pytest.approx(1000.0)
+
+
+def test_groups_do_not_pile_up_at_the_ends_of_the_reach() -> None:
+    """Moves of up to 5 km on a 4 km reach: clipped at the ends, 36 of this world's 74 stays
+    sat on the same two spots, hulls overlapping."""
+    world = build_world(WorldConfig(seed=5, rivers=("Nanay",), years=(2024, 2025), size="monthly"))
+    river = world.rivers[0]
+    stays = [s.chainage_m for g in river.groups for s in g.stays]
+    ends = (250.0, river.channel.length_m - 250.0)
+    at_an_end = sum(min(abs(s - e) for e in ends) < 1.0 for s in stays)
+    assert len(stays) >= 20 and at_an_end <= 1

@@ -143,9 +143,20 @@ def _draw_stays(
             day += stay_days
             move = float(np.exp(rng.uniform(np.log(200), np.log(5000))))
             chainage += move if rng.random() < 0.5 else -move
-            chainage = float(np.clip(chainage, margin, length - margin))
+            chainage = reflect_into(chainage, margin, length - margin)
         chainage = float(rng.uniform(margin, length - margin))
     return stays
+
+
+def reflect_into(value: float, low: float, high: float) -> float:
+    """Fold ``value`` into ``[low, high]`` by reflecting at the ends: a group that moves past
+    the end of the reach turns back. (Clipping would stack every such group on the one spot
+    at the end, hulls overlapping.)"""
+    if high <= low:
+        return low
+    period = 2 * (high - low)
+    folded = (value - low) % period
+    return float(low + (folded if folded <= high - low else period - folded))
 
 
 def poses_on(groups: list[DredgeGroup], channel: Channel, day: date) -> list[DredgePose]:
