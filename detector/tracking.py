@@ -22,6 +22,12 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    keeping the sum of ``max_move_m + stay_gate_m − cost`` largest (a far candidate is not
    forced into a link), moorings seen on ``min_dates`` dates first. Distances are along the
    channel, so dredges close as the crow flies across a meander neck are far apart here.
+   Dredges work in groups moored side by side, and a group moves as one
+   (:mod:`detector.side_by_side`): a move costs more when the group the dredge left and the
+   group it joined differ in size, or when its place across the channel in them differs
+   (``group_size_cost_m``, ``group_rank_cost_m``; at most ``group_cost_cap_m``, which
+   chooses between candidates and never forbids a link). A mooring seen once in a group of
+   two or more links like one seen on ``min_dates`` dates (``groups_are_sure``).
 
 Without observed areas nothing is ever known to be seen empty: a mooring closes after
 ``unobserved_gap_days`` without a detection, and the move windows are that long.
@@ -48,18 +54,16 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from detector.assignment import assign_pairs, range_pairs, window_pairs
 from detector.observed import scene_key
+from detector.side_by_side import SideBySide, side_by_side_groups
 
 WGS84 = "EPSG:4326"
 DAY_NS = 86_400 * 10**9
 RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together
 LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS = range(5)
 LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?"], dtype=object)
-DENSE_LIMIT = 250_000  # cells of a cost matrix solved in one piece; larger ones are split
 TRACK_COLUMNS = [
     "track_id",
     "river",
@@ -111,6 +115,21 @@ class TrackParams:
     detection, and arrived up to this many days before its first."""
     move_lateral_weight: float = 0.1
     """Cost of a metre across the channel, in metres along it, when linking a move."""
+    group_gate_m: float = 30.0
+    """Detections of one acquisition whose chainages chain within this are one group moored
+    side by side (see :mod:`detector.side_by_side`)."""
+    group_size_cost_m: float = 1000.0
+    """Cost of a move, in metres along the channel, per dredge of difference between the size
+    of the group the dredge left and of the group it arrived in (groups move as one)."""
+    group_rank_cost_m: float = 500.0
+    """Cost of a move per place of difference in the dredge's rank across the channel within
+    its group before and after."""
+    groups_are_sure: bool = True
+    """A mooring seen once, side by side with others, links to another such mooring (a group
+    of detections is rarely false; two lone moorings seen once never link)."""
+    group_cost_cap_m: float = 1500.0
+    """The group terms together cost at most this: they choose between candidate moves but
+    never forbid one (a member missed by the detector changes the group's size)."""
     min_dates: int = 2
     """Tracks seen on fewer dates are not counted unless nothing could confirm them: their spot
     was never seen before (within ``link_gap_days``) or never seen again (the start or end of
@@ -306,10 +325,15 @@ def _link_all(
     span = int(day.max(initial=0)) + 1
     mooring_days = np.unique(det_mooring * span + day) // span
     n_dates = np.bincount(mooring_days, minlength=count)
-    pred, ambiguous = _link_moves(moorings, n_dates, params, observed=observed)
+    first_det = np.full(count, len(t), dtype=np.int64)
+    np.minimum.at(first_det, det_mooring, np.arange(len(t)))
+    last_det = np.full(count, -1, dtype=np.int64)
+    np.maximum.at(last_det, det_mooring, np.arange(len(t)))
+    groups = side_by_side_groups(s, o, t, params.group_gate_m)
+    arrived = SideBySide(groups.size[first_det], groups.rank[first_det])
+    departed = SideBySide(groups.size[last_det], groups.rank[last_det])
+    pred, ambiguous = _link_moves(moorings, n_dates, arrived, departed, params, observed=observed)
     chain = _chains(pred)
-    first_det = np.full(count, -1, dtype=np.int64)
-    first_det[det_mooring[::-1]] = np.arange(len(t))[::-1]
     moved = pred >= 0
     det_link[first_det[moved]] = np.where(ambiguous[moved], LINK_MOVE_AMBIGUOUS, LINK_MOVE)
     n_chains = int(chain.max(initial=-1)) + 1
@@ -423,13 +447,13 @@ def _stay(
     """Match a step's detections one-to-one to open moorings; return the moorings matched."""
     if len(live) == 0:
         return np.zeros(0, dtype=np.int64)
-    mi, dj = _window_pairs(moorings.s[live], s[dets], params.stay_gate_m)
+    mi, dj = window_pairs(moorings.s[live], s[dets], params.stay_gate_m)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end
-    chosen, _ = _assign(mi, dj, ds + params.lateral_weight * do + resumed * params.stay_gate_m)
+    chosen, _ = assign_pairs(mi, dj, ds + params.lateral_weight * do + resumed * params.stay_gate_m)
     mi, dj = mi[chosen], dj[chosen]
     det_mooring[dj] = mi
     det_link[dj] = np.where(resumed[chosen], LINK_RESUME, LINK_STAY)
@@ -489,26 +513,41 @@ def _seen_empty(
 
 
 def _link_moves(
-    moorings: _Moorings, n_dates: NDArray[np.int64], params: TrackParams, *, observed: bool
+    moorings: _Moorings,
+    n_dates: NDArray[np.int64],
+    arrived: SideBySide,
+    departed: SideBySide,
+    params: TrackParams,
+    *,
+    observed: bool,
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """Link each mooring to the one its dredge came from (-1: none); flag ambiguous links.
 
     Candidates are pairs whose departure and arrival windows overlap (see the module notes).
-    Moorings seen on ``min_dates`` dates are linked first, in the order of the arrival's first
-    frame step (one assignment per step); then, in a second sweep, a shorter mooring may link
-    to such a mooring (two short ones never link: most are false detections).
+    Moorings seen on ``min_dates`` dates (or once, in a group: ``groups_are_sure``) are linked
+    first, in the order of the arrival's first frame step (one assignment per step); then, in
+    a second sweep, a shorter mooring may link to such a mooring (two short ones never link:
+    most are false detections). ``arrived`` and ``departed`` are each mooring's group at its
+    first and last detection.
     """
     count = moorings.count
     pred = np.full(count, -1, dtype=np.int64)
     succ = np.full(count, -1, dtype=np.int64)
     ambiguous = np.zeros(count, dtype=bool)
     sure = n_dates >= params.min_dates
+    if params.groups_are_sure:
+        sure |= (arrived.size >= 2) | (departed.size >= 2)
     a, b = _move_candidates(moorings, sure, params, observed)
     if len(a) == 0:
         return pred, ambiguous
     cost = np.abs(moorings.s[b] - moorings.s[a])
     cost += params.move_lateral_weight * np.abs(moorings.o[b] - moorings.o[a])
     limit = params.max_move_m + params.stay_gate_m
+    # Group cues choose between candidates; capped, they never forbid a link on their own.
+    group = params.group_size_cost_m * np.abs(arrived.size[b] - departed.size[a])
+    group += params.group_rank_cost_m * np.abs(arrived.rank[b] - departed.rank[a])
+    cost = cost + np.minimum(group, params.group_cost_cap_m)
+    limit += params.group_cost_cap_m
     both_sure, one_sure = sure[a] & sure[b], sure[a] | sure[b]
     order = np.argsort(moorings.step[b], kind="stable")
     a, b, cost = a[order], b[order], cost[order]
@@ -519,7 +558,7 @@ def _link_moves(
             use = part[stage[part] & (succ[a[part]] < 0) & (pred[b[part]] < 0)]
             if len(use) == 0:
                 continue
-            chosen, unsure = _assign(a[use], b[use], cost[use], limit=limit)
+            chosen, unsure = assign_pairs(a[use], b[use], cost[use], limit=limit)
             ua, ub = a[use][chosen], b[use][chosen]
             succ[ua], pred[ub] = ub, ua
             ambiguous[ub] = unsure[chosen]
@@ -552,7 +591,7 @@ def _move_candidates(
         key = cell[ia] * span + (last[ia] - t0)
         for shift in (-1.0, 0.0, 1.0):
             query = (cell[ib] + shift) * span + (first[ib] - t0)
-            pa, pb = _range_pairs(key, query - params.link_gap_days, query - 1e-9)
+            pa, pb = range_pairs(key, query - params.link_gap_days, query - 1e-9)
             a_parts.append(ia[pa])
             b_parts.append(ib[pb])
     a, b = np.concatenate(a_parts), np.concatenate(b_parts)
@@ -576,113 +615,6 @@ def _chains(pred: NDArray[np.int64]) -> NDArray[np.int64]:
             chain[node] = number
             node = int(succ[node])
     return chain
-
-
-# --------------------------------------------------------------------------------------------
-# Assignment
-# --------------------------------------------------------------------------------------------
-
-
-def _assign(
-    rows: NDArray[np.int64],
-    cols: NDArray[np.int64],
-    cost: NDArray[np.float64],
-    *,
-    limit: float | None = None,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """One-to-one assignment of candidate pairs (Hungarian algorithm).
-
-    Without ``limit``: the most matches, then the least total cost. With ``limit``: the largest
-    total of ``limit - cost`` — a pair is worth linking only if it costs less than ``limit``,
-    and leaving a row or column unmatched is allowed. Returns a mask of the chosen pairs and
-    a mask of pairs whose row or column had another candidate (an ambiguous link).
-    """
-    if limit is not None:
-        worth = cost < limit
-        chosen, ambiguous = _assign(rows[worth], cols[worth], cost[worth] - limit, limit=None)
-        full_chosen = np.zeros(len(rows), dtype=bool)
-        full_ambiguous = np.zeros(len(rows), dtype=bool)
-        full_chosen[worth], full_ambiguous[worth] = chosen, ambiguous
-        return full_chosen, full_ambiguous
-    chosen = np.zeros(len(rows), dtype=bool)
-    if len(rows) == 0:
-        return chosen, chosen.copy()
-    r, ri = np.unique(rows, return_inverse=True)
-    c, ci = np.unique(cols, return_inverse=True)
-    row_deg = np.bincount(ri, minlength=len(r))
-    col_deg = np.bincount(ci, minlength=len(c))
-    ambiguous = (row_deg[ri] > 1) | (col_deg[ci] > 1)
-    chosen[~ambiguous] = True  # pairs with a single candidate either way: no choice to make
-    todo = np.flatnonzero(ambiguous)
-    if len(todo) == 0:
-        return chosen, ambiguous
-    ri_t, r_map = np.unique(ri[todo], return_inverse=True)
-    ci_t, c_map = np.unique(ci[todo], return_inverse=True)
-    if len(ri_t) * len(ci_t) <= DENSE_LIMIT:
-        groups = [np.arange(len(todo))]
-    else:
-        groups = _components(r_map, c_map, len(ri_t), len(ci_t))
-    optional = bool(cost.max() < 0)
-    for group in groups:
-        picked = _solve_dense(r_map[group], c_map[group], cost[todo[group]], optional=optional)
-        chosen[todo[group[picked]]] = True
-    return chosen, ambiguous
-
-
-def _components(
-    r: NDArray[np.int64], c: NDArray[np.int64], n_rows: int, n_cols: int
-) -> list[NDArray[np.int64]]:
-    """Split candidate pairs into the connected components of the bipartite graph."""
-    graph = coo_matrix((np.ones(len(r)), (r, n_rows + c)), shape=(n_rows + n_cols, n_rows + n_cols))
-    _, label = connected_components(graph, directed=False)
-    pair_label = label[r]
-    order = np.argsort(pair_label, kind="stable")
-    cuts = np.flatnonzero(np.diff(pair_label[order])) + 1
-    return [part.astype(np.int64) for part in np.split(order, cuts)]
-
-
-def _solve_dense(
-    r: NDArray[np.int64], c: NDArray[np.int64], cost: NDArray[np.float64], *, optional: bool
-) -> NDArray[np.int64]:
-    """Hungarian assignment on the pairs' dense matrix; returns indices of the chosen pairs.
-
-    ``optional``: all costs are negative gains and a missing pair costs 0, so rows and columns
-    stay unmatched when no pair is worth it. Otherwise a missing pair costs more than all real
-    pairs together: the most matches first.
-    """
-    ur, rr = np.unique(r, return_inverse=True)
-    uc, cc = np.unique(c, return_inverse=True)
-    missing = 0.0 if optional else (float(np.abs(cost).sum()) + 1.0) * (len(ur) + len(uc) + 1)
-    matrix = np.full((len(ur), len(uc)), missing)
-    pair_at = np.full((len(ur), len(uc)), -1, dtype=np.int64)
-    matrix[rr, cc] = cost
-    pair_at[rr, cc] = np.arange(len(r))
-    row_ind, col_ind = linear_sum_assignment(matrix)
-    picked = pair_at[row_ind, col_ind]
-    return picked[picked >= 0]
-
-
-def _window_pairs(
-    track_s: NDArray[np.float64], det_s: NDArray[np.float64], reach: float
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """All (track, detection) index pairs whose chainages differ by at most ``reach``."""
-    return _range_pairs(track_s, det_s - reach, det_s + reach)
-
-
-def _range_pairs(
-    keys: NDArray[np.float64], low: NDArray[np.float64], high: NDArray[np.float64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """All (key, query) index pairs with ``low[query] <= keys[key] <= high[query]``."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    lo = np.searchsorted(sorted_keys, low, side="left")
-    hi = np.searchsorted(sorted_keys, high, side="right")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    query = np.repeat(np.arange(len(low)), counts)
-    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-    key = order[np.arange(total) + starts]
-    return key.astype(np.int64), query.astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -934,7 +866,7 @@ def _maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
     key = river[counted] * span + last[counted]
     query = river[counted] * span + first[counted]
-    earlier, later = _range_pairs(key, query - params.link_gap_days, query - 1e-9)
+    earlier, later = range_pairs(key, query - params.link_gap_days, query - 1e-9)
     earlier, later = counted[earlier], counted[later]
     gap = first[later] - last[earlier]
     close = (gap > 0) & (np.abs(s[later] - s[earlier]) <= params.move_gate(gap))

@@ -17,7 +17,7 @@ from detector.track_inputs import (
     prepare_detections,
     read_detections,
 )
-from detector.tracking import TrackParams, _assign, link_tracks
+from detector.tracking import TrackParams, link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import write_scene, write_udm2
 
@@ -99,17 +99,6 @@ def test_two_dredges_moored_15_m_apart_stay_two() -> None:
     linked, tracks = link_tracks(dets, tf.observed(days))
     assert len(tracks) == 2
     assert (linked.groupby("track_id")["truth"].nunique() == 1).all()
-
-
-def test_assignment_is_one_to_one_and_not_greedy() -> None:
-    rows, cols = np.array([0, 0, 1]), np.array([0, 1, 0])
-    cost = np.array([1.0, 2.0, 1.5])
-    chosen, ambiguous = _assign(rows, cols, cost)
-    # Greedy nearest would take (0, 0) and leave row 1 without a match.
-    assert chosen.tolist() == [False, True, True]
-    assert ambiguous.all()
-    chosen, _ = _assign(rows, cols, cost, limit=1.8)  # (0, 1) is not worth linking
-    assert chosen.tolist() == [True, False, False]
 
 
 # --- clouds and "seen empty" --------------------------------------------------------------------
@@ -225,6 +214,58 @@ def test_a_sighting_on_the_first_date_counts_when_the_next_look_was_weeks_later(
     dets = tf.detections([(days[1], tf.point_at(line, 1000))], net)
     _, tracks = link_tracks(dets, tf.observed(days))
     assert not tracks.loc[0, "counted"]
+
+
+# --- groups moored side by side -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("groups_are_sure", [True, False])
+def test_a_group_seen_once_at_each_spot_is_linked_member_by_member(groups_are_sure: bool) -> None:
+    """Three dredges moored side by side, seen on four looks a month apart, each time at a new
+    spot: every mooring is seen once. A group of detections is rarely false, so its moorings
+    link: three tracks of four dates, counted. Without that rule (the control) two moorings seen
+    once never link: twelve tracks, and only those on the first and last look can count."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4, every_days=30.0)
+    spots = (1000.0, 2600.0, 1700.0, 3500.0)
+    offsets = (-20.0, 0.0, 20.0)
+    rows = [(t, tf.point_at(line, s, o)) for t, s in zip(days, spots, strict=True) for o in offsets]
+    dets = tf.detections(rows, net)
+    dets["member"] = [m for _ in days for m in range(3)]
+    params = TrackParams(groups_are_sure=groups_are_sure)
+    linked, tracks = link_tracks(dets, tf.observed(days), params=params)
+    if groups_are_sure:
+        assert len(tracks) == 3 and tracks["counted"].all()
+        assert (tracks["n_dates"] == 4).all()
+        assert (linked.groupby("track_id")["member"].nunique() == 1).all()
+    else:
+        assert len(tracks) == 12 and (tracks["n_dates"] == 1).all()
+        assert tracks["counted"].sum() == 6
+
+
+@pytest.mark.parametrize("group_costs", [True, False])
+def test_moves_follow_the_group_not_the_nearest_spot(group_costs: bool) -> None:
+    """A lone dredge (at 1 km) and a pair (at 3 km) both move between two looks: the lone one
+    to 2.2 km, the pair to 2 km. By distance alone the lone dredge would continue as a member
+    of the pair (1 km away) and a member of the pair as the lone dredge; the size of the group
+    each left and joined keeps them apart. The control, without group costs, mixes them up."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4, every_days=30.0)
+    rows, who = [], []
+    for k, t in enumerate(days):
+        lone, pair = (1000.0, 3000.0) if k < 2 else (2200.0, 2000.0)
+        rows += [(t, tf.point_at(line, lone)), (t, tf.point_at(line, pair, -10))]
+        rows += [(t, tf.point_at(line, pair, 10))]
+        who += ["lone", "pair-a", "pair-b"]
+    dets = tf.detections(rows, net)
+    dets["who"] = who
+    costs = {} if group_costs else {"group_size_cost_m": 0.0, "group_rank_cost_m": 0.0}
+    linked, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(**costs))
+    assert len(tracks) == 3
+    pure = bool((linked.groupby("track_id")["who"].nunique() == 1).all())
+    assert pure is group_costs
 
 
 def test_off_river_detections_are_kept_without_a_track() -> None:
