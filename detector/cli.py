@@ -392,7 +392,9 @@ def track(
     """Link detections across dates into one track per dredge, along each river.
 
     Movement is measured along the channel (chainage), gated by a plausible move for the time
-    elapsed; dredges moored side by side stay apart; a dredge under cloud keeps its track.
+    elapsed; dredges moored side by side stay apart, and since a group moves as one, a move
+    is matched to an arrival in a group of the same size, at the same place across the
+    channel, before a nearer one; a dredge under cloud keeps its track.
     Dates in any format or time zone are converted to UTC; detections on no river are kept
     with no track (one warning line).
     """
