@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
+import sys
+import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +25,14 @@ from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
-from training.synth.world import RiverWorld, WorldConfig, build_world, write_world
+from training.synth.world import (
+    THREADED_LIBRARIES,
+    RiverWorld,
+    WorldConfig,
+    _pool_context,
+    build_world,
+    write_world,
+)
 from training.synth.writer import counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
@@ -326,3 +336,15 @@ def test_groups_do_not_pile_up_at_the_ends_of_the_reach() -> None:
     ends = (250.0, river.channel.length_m - 250.0)
     at_an_end = sum(min(abs(s - e) for e in ends) < 1.0 for s in stays)
     assert len(stays) >= 20 and at_an_end <= 1
+
+
+def test_scene_workers_are_spawned_once_a_threaded_library_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forked worker inherits the locks of the parent's threads (torch, onnxruntime) and can
+    wait on one forever; without those libraries the platform's default start method is kept."""
+    for name in THREADED_LIBRARIES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    assert _pool_context().get_start_method() == multiprocessing.get_start_method()
+    monkeypatch.setitem(sys.modules, "onnxruntime", types.ModuleType("onnxruntime"))
+    assert _pool_context().get_start_method() == "spawn"

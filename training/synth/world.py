@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -278,6 +280,7 @@ def write_world(
 
 
 RENDER_BYTES_PER_PX = 200  # measured: a 6000 × 6000 px scene peaks at 6.6 GB in one worker
+THREADED_LIBRARIES = ("torch", "onnxruntime", "ultralytics")  # loaded: workers are spawned
 
 
 def _workers_that_fit(config: WorldConfig, jobs: int) -> int:
@@ -305,13 +308,23 @@ def _render_all(
     if workers <= 1:
         done = (render_and_write(river, scene, config, out) for river, scene in jobs)
         return list(_track(done, len(jobs), progress))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         futures = [
             pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
         ]
         for _ in _track(as_completed(futures), len(futures), progress):
             pass
         return [future.result() for future in futures]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """The platform's default start method (fork on Linux: fast, and a script that draws a
+    world needs no ``if __name__ == "__main__"`` guard), unless a library that runs its own
+    threads is loaded. A fork copies the parent's locks, and when one of those threads held
+    one at that moment the worker waits for it forever: that hung the test suite, which
+    draws worlds after loading models. Spawned workers start clean."""
+    threaded = any(name in sys.modules for name in THREADED_LIBRARIES)
+    return multiprocessing.get_context("spawn") if threaded else multiprocessing.get_context()
 
 
 def _track(items: Iterable[T], total: int, enabled: bool) -> Iterable[T]:
