@@ -13,7 +13,9 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
    empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
    there again within ``resume_days`` (the detector missed it). A spot under cloud or outside
-   a footprint was not seen: the mooring waits (up to ``close_days``).
+   a footprint was not seen: the mooring waits (up to ``close_days``), but a detection more
+   than ``stay_gap_days`` after its last one opens a new mooring, which the move stage may
+   link back: in that time the group may have moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -101,6 +103,10 @@ class TrackParams:
     """A mooring seen empty this many times (since its last detection) was left..."""
     resume_days: float = 45.0
     """...unless it is detected there again within this many days (the detector missed it)."""
+    stay_gap_days: float = 60.0
+    """A detection continues a mooring last detected at most this long ago; after a longer
+    gap it opens a new mooring, which the move stage may link back (the dredge may have been
+    away and returned)."""
     close_days: float = 365.0
     """Nothing resumes a mooring after this many days without a detection."""
     move_speed_m_per_day: float = 2500.0
@@ -381,7 +387,7 @@ def _moorings(
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(moorings, live, dets, s, o, params, det_mooring, det_link)
+            matched = _stay(moorings, live, dets, s, o, t, params, det_mooring, det_link)
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -440,6 +446,7 @@ def _stay(
     dets: NDArray[np.int64],
     s: NDArray[np.float64],
     o: NDArray[np.float64],
+    t: NDArray[np.float64],
     params: TrackParams,
     det_mooring: NDArray[np.int64],
     det_link: NDArray[np.int64],
@@ -451,6 +458,7 @@ def _stay(
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
+    keep &= t[dj] - moorings.last[mi] <= params.stay_gap_days
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end
     chosen, _ = assign_pairs(mi, dj, ds + params.lateral_weight * do + resumed * params.stay_gate_m)
@@ -468,7 +476,8 @@ def _arrivals(
     moorings: _Moorings, ids: NDArray[np.int64], schedule: _Schedule, step: int, window: float
 ) -> None:
     """For new moorings, the last earlier frame of their river that saw their spot (empty, or
-    they would have continued an open mooring); looked for up to ``window`` days back."""
+    they would have continued an open mooring — unless that one was last detected more than
+    ``stay_gap_days`` before); looked for up to ``window`` days back."""
     todo = ids
     for k in range(step - 1, -1, -1):
         if len(todo) == 0:

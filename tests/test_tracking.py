@@ -268,6 +268,32 @@ def test_moves_follow_the_group_not_the_nearest_spot(group_costs: bool) -> None:
     assert pure is group_costs
 
 
+@pytest.mark.parametrize("stay_gap_days", [60.0, 1e9])
+def test_a_group_back_near_its_first_spot_after_a_trip_is_one_dredge_each(
+    stay_gap_days: float,
+) -> None:
+    """A group of three moored at 1 km (days 0, 30) goes to 2.5 km (day 60) and comes back to
+    20 m from its first spot (day 150), which clouds hid in between. Continuing the first
+    mooring across the 120-day gap would leave the trip as three more dredges; after
+    ``stay_gap_days`` the return opens a new mooring and the trip links it: three tracks."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(6, every_days=30.0)
+    home, trip, back = tf.point_at(line, 1000), tf.point_at(line, 2500), tf.point_at(line, 1020)
+    visits = [(days[0], 1000.0), (days[1], 1000.0), (days[2], 2500.0), (days[5], 1020.0)]
+    rows = [(t, tf.point_at(line, s, o)) for t, s in visits for o in (-20.0, 0.0, 20.0)]
+    dets = tf.detections(rows, net)
+    dets["member"] = [m for _ in visits for m in range(3)]
+    clouds = {t: [home, back] for t in days[2:5]} | {days[5]: [trip]}
+    params = TrackParams(stay_gap_days=stay_gap_days)
+    linked, tracks = link_tracks(dets, tf.observed(days, clouds=clouds), params=params)
+    if stay_gap_days < 100:
+        assert len(tracks) == 3 and (tracks["n_dates"] == 4).all()
+        assert (linked.groupby("track_id")["member"].nunique() == 1).all()
+    else:
+        assert len(tracks) == 6
+
+
 def test_off_river_detections_are_kept_without_a_track() -> None:
     line = straight_line()
     net = tf.network(line)
