@@ -14,8 +14,9 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
    there again within ``resume_days`` (the detector missed it). A spot under cloud or outside
    a footprint was not seen: the mooring waits (up to ``close_days``), but a detection more
-   than ``stay_gap_days`` after its last one opens a new mooring, which the move stage may
-   link back: in that time the group may have moored elsewhere and returned.
+   than ``stay_gap_days`` after its last one, with other looks at the river in between,
+   opens a new mooring, which the move stage may link back: in that time the group may have
+   moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -104,9 +105,9 @@ class TrackParams:
     resume_days: float = 45.0
     """...unless it is detected there again within this many days (the detector missed it)."""
     stay_gap_days: float = 60.0
-    """A detection continues a mooring last detected at most this long ago; after a longer
-    gap it opens a new mooring, which the move stage may link back (the dredge may have been
-    away and returned)."""
+    """A detection continues a mooring last detected at most this long ago, or with no other
+    look at the river since; otherwise it opens a new mooring, which the move stage may link
+    back (the dredge may have been away and returned)."""
     close_days: float = 365.0
     """Nothing resumes a mooring after this many days without a detection."""
     move_speed_m_per_day: float = 2500.0
@@ -295,6 +296,7 @@ class _Moorings:
         self.n = np.zeros(capacity, dtype=np.int64)
         self.river = np.zeros(capacity, dtype=np.int64)
         self.step = np.zeros(capacity, dtype=np.int64)  # frame step of the first detection
+        self.last_step = np.zeros(capacity, dtype=np.int64)  # ...and of the last one
         self.first = np.zeros(capacity)  # days of the first and last detection
         self.last = np.zeros(capacity)
         self.lon = np.zeros(capacity)  # last detected position, EPSG:4326
@@ -387,7 +389,7 @@ def _moorings(
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(moorings, live, dets, s, o, t, params, det_mooring, det_link)
+            matched = _stay(moorings, live, dets, s, o, t, k, params, det_mooring, det_link)
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -402,6 +404,7 @@ def _moorings(
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
             moorings.last[hit] = t[dets]
+            moorings.last_step[hit] = k
             moorings.lon[hit], moorings.lat[hit] = lon[dets], lat[dets]
             moorings.absent[hit] = 0
             moorings.left[hit] = np.inf
@@ -447,6 +450,7 @@ def _stay(
     s: NDArray[np.float64],
     o: NDArray[np.float64],
     t: NDArray[np.float64],
+    step: int,
     params: TrackParams,
     det_mooring: NDArray[np.int64],
     det_link: NDArray[np.int64],
@@ -458,7 +462,9 @@ def _stay(
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
-    keep &= t[dj] - moorings.last[mi] <= params.stay_gap_days
+    # After a long gap with other looks at the river, the group may have been elsewhere.
+    away = (t[dj] - moorings.last[mi] > params.stay_gap_days) & (step - moorings.last_step[mi] > 1)
+    keep &= ~away
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end
     chosen, _ = assign_pairs(mi, dj, ds + params.lateral_weight * do + resumed * params.stay_gate_m)
