@@ -45,9 +45,9 @@ def side_by_side_groups(
     label_sorted = np.cumsum(new) - 1
     label = np.empty(n, dtype=np.int64)
     label[order] = label_sorted
-    size = np.bincount(label)[label]
+    size = np.bincount(label)[label].astype(np.int64)
     by_offset = np.lexsort((o, label))
     start = np.searchsorted(label[by_offset], label[by_offset], side="left")
     rank = np.empty(n, dtype=np.int64)
     rank[by_offset] = np.arange(n) - start
-    return SideBySide(size.astype(np.int64), rank)
+    return SideBySide(size, rank)

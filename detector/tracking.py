@@ -557,12 +557,12 @@ def _link_moves(
         return pred, ambiguous
     cost = np.abs(moorings.s[b] - moorings.s[a])
     cost += params.move_lateral_weight * np.abs(moorings.o[b] - moorings.o[a])
-    limit = params.max_move_m + params.stay_gate_m
-    # Group cues choose between candidates; capped, they never forbid a link on their own.
+    # Group cues choose between candidates; capped (and the limit raised by the cap), they
+    # never forbid a link on their own.
     group = params.group_size_cost_m * np.abs(arrived.size[b] - departed.size[a])
     group += params.group_rank_cost_m * np.abs(arrived.rank[b] - departed.rank[a])
-    cost = cost + np.minimum(group, params.group_cost_cap_m)
-    limit += params.group_cost_cap_m
+    cost += np.minimum(group, params.group_cost_cap_m)
+    limit = params.max_move_m + params.stay_gate_m + params.group_cost_cap_m
     both_sure, one_sure = sure[a] & sure[b], sure[a] | sure[b]
     order = np.argsort(moorings.step[b], kind="stable")
     a, b, cost = a[order], b[order], cost[order]
