@@ -25,6 +25,7 @@ import pandas as pd
 from benchmarks.report import given_or_new_world, markdown_table, write_result
 from detector.cluster import SceneTask, dask_client, detect_on_cluster
 from detector.model import load_model
+from detector.on_water import DEFAULT_MAX_LAND
 from training.synth.world import WorldConfig
 
 DEFAULT_WORLD = WorldConfig(seed=18, years=(2024, 2024))
@@ -79,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             backend="onnx",
             device="cpu",
             flips=model.flips,
+            max_land=DEFAULT_MAX_LAND,
             rivers=str(world / "rivers.geojson"),
             name_field="name",
             corridor_m=250.0,

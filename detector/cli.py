@@ -63,6 +63,18 @@ FlipsOption = Annotated[
         "work. --no-flips runs each tile once."
     ),
 ]
+MAX_LAND = 0.5  # detector.on_water.DEFAULT_MAX_LAND (not imported here: the CLI starts light)
+MaxLandOption = Annotated[
+    float,
+    typer.Option(
+        help="Leave out a detection when more than this share of the ground within 27 m of it "
+        "is land, read from the scene's green and NIR bands (a roof on the bank, not a "
+        "dredge). A dredge moored against a bank sits near 0.5; 1 keeps every detection. "
+        "Skipped on 8-bit scenes and scenes without NIR.",
+        min=0.0,
+        max=1.0,
+    ),
+]
 
 COUNT_SCORE = 0.45  # TrackParams.count_score (not imported here: the CLI starts light)
 CountScoreOption = Annotated[
@@ -258,6 +270,7 @@ def detect(
     device: DeviceOption = "cpu",
     backend: BackendOption = "auto",
     flips: FlipsOption = True,
+    max_land: MaxLandOption = MAX_LAND,
     batch: BatchOption = 16,
     fmt: Annotated[
         str | None,
@@ -316,6 +329,7 @@ def detect(
             model=detector,
             conf=conf,
             batch=batch,
+            max_land=None if max_land >= 1 else max_land,
             bands=own_bands,
             date=when,
             dates=table,
@@ -514,6 +528,7 @@ def run(
     device: DeviceOption = "cpu",
     backend: BackendOption = "auto",
     flips: FlipsOption = True,
+    max_land: MaxLandOption = MAX_LAND,
     batch: BatchOption = 16,
     overwrite: Annotated[
         bool,
@@ -572,6 +587,7 @@ def run(
             device=device,
             backend=backend,
             flips=flips,
+            max_land=None if max_land >= 1 else max_land,
             scene_bands=parse_bands(scene_bands) if scene_bands else None,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
             name_field=name_field,

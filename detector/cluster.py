@@ -35,6 +35,7 @@ class SceneTask:
     backend: str
     device: str
     flips: bool
+    max_land: float | None
     rivers: str
     name_field: str
     corridor_m: float
@@ -72,6 +73,7 @@ def detect_one(
         model=detector,
         conf=task.conf,
         batch=task.batch,
+        max_land=task.max_land,
         bands=task.scene_bands,
         date=when,
         progress=False,

@@ -7,7 +7,9 @@ the scene's map coordinates, duplicates from overlapping tiles are merged in map
 (:mod:`detector.merge`), each detection is placed on its river (``river``, ``chainage_m``,
 ``offset_m``) and the scene's detections are reprojected to EPSG:4326. Detections whose centre
 lies outside every river corridor are left out (tiles reach past the corridor, and only the
-corridor is covered on every date).
+corridor is covered on every date), and so are those whose surroundings are mostly land, read
+from the scene's green and NIR bands (:mod:`detector.on_water`: a roof on the bank is the
+confuser most like a dredge).
 
 A scene that cannot be used (unreadable, no CRS, no date, no overlap with the rivers, all
 nodata, or lacking a band the model needs) is one line naming the file and the fix; it is
@@ -48,6 +50,7 @@ from detector.chips import expand_scene_paths
 from detector.errors import DredgeError, InputError
 from detector.merge import merge_detections
 from detector.model import DEFAULT_CONF, Detector, load_model
+from detector.on_water import DEFAULT_MAX_LAND, land_fractions
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
@@ -102,6 +105,7 @@ def detect_scenes(
     device: str = "cpu",
     backend: str = "auto",
     flips: bool = True,
+    max_land: float | None = DEFAULT_MAX_LAND,
     bands: Sequence[str] | None = None,
     date: datetime | str | None = None,
     dates: Mapping[str, datetime] | None = None,
@@ -115,7 +119,9 @@ def detect_scenes(
     ``scene_paths``: GeoTIFFs, folders of them or URLs. ``rivers``: a centerline file or a
     :class:`RiverNetwork`. ``model``: a loaded detector, a weights path, or None for the
     bundled model (loaded with ``backend`` on ``device``, four flipped views unless ``flips`` is
-    False; :mod:`detector.flip_views`). ``bands`` names the scenes' own
+    False; :mod:`detector.flip_views`). ``max_land``: detections whose surroundings are more
+    than this share land are left out (:mod:`detector.on_water`); None keeps them all.
+    ``bands`` names the scenes' own
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
@@ -131,7 +137,10 @@ def detect_scenes(
     )
     network = rivers if isinstance(rivers, RiverNetwork) else RiverNetwork.read(rivers)
     paths = expand_scene_paths(scene_paths)
+    if max_land is not None and not 0.0 <= max_land <= 1.0:
+        raise ValueError(f"max_land must be between 0 and 1, got {max_land}")
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
+    runner.max_land = max_land
     runner.on_scene = on_scene
     with reading_env(), runner.bar, runner.model_thread:
         overall = runner.bar.add_task("scenes", total=len(paths))
@@ -187,6 +196,7 @@ class _Runner:
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
+        self.max_land: float | None = DEFAULT_MAX_LAND
         self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dredge-model")
         self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
@@ -211,7 +221,7 @@ class _Runner:
             if len(self.batch) >= self.batch_size:
                 self._predict()
         job.read_done = True
-        job.scene.close()
+        job.scene.forget_reads()  # the scene stays open for the land check of its detections
         self._finish_done()
 
     def flush(self) -> None:
@@ -263,9 +273,18 @@ class _Runner:
             self.jobs.remove(job)
             self.bar.remove_task(job.task)
             if job.error is not None:
+                job.scene.close()
                 self._fail(job.path, job.error)
                 continue
-            frame, summary = finish_scene(job.rows, job.plan, job.acquired, self.network)
+            try:
+                frame, summary = finish_scene(
+                    job.rows, job.plan, job.acquired, self.network, self.max_land
+                )
+            except DredgeError as exc:
+                self._fail(job.path, str(exc))
+                continue
+            finally:
+                job.scene.close()
             self.frames.append(frame)
             if self.on_scene is not None:
                 self.on_scene(job.path, frame, None)
@@ -333,9 +352,17 @@ def box_rows(
 
 
 def finish_scene(
-    rows: list[dict[str, Any]], plan: TilePlan, acquired: datetime, network: RiverNetwork
+    rows: list[dict[str, Any]],
+    plan: TilePlan,
+    acquired: datetime,
+    network: RiverNetwork,
+    max_land: float | None = DEFAULT_MAX_LAND,
 ) -> tuple[gpd.GeoDataFrame, str]:
-    """Merge one scene's boxes, place them on the rivers, reproject; and a summary line."""
+    """Merge one scene's boxes, place them on the rivers, leave out those on land
+    (:mod:`detector.on_water`; ``max_land`` None keeps them), reproject; and a summary line.
+
+    The scene must still be open when the land check runs.
+    """
     scene = plan.scene
     raw = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["scene", "tile", "score", "class_name", "geometry"]),
@@ -345,24 +372,34 @@ def finish_scene(
     merged = merge_detections(raw)
     placed = pd.concat([merged, network.locate(merged)], axis=1)
     on_river = placed[placed["river"].notna()]
+    on_land = 0
+    if max_land is not None and len(on_river):
+        land = land_fractions(scene, list(on_river.geometry), plan.spec.gsd_m)
+        keep = ~(land > max_land)  # NaN (not known) is kept
+        on_land = int((~keep).sum())
+        on_river = on_river[keep]
     frame = gpd.GeoDataFrame(on_river, geometry="geometry", crs=scene.crs).to_crs(WGS84)
     frame = frame.sort_values(["river", "chainage_m", "score"], ascending=[True, True, False])
     frame["detection_id"] = [f"{scene.stem}_{n:04d}" for n in range(1, len(frame) + 1)]
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
-    summary = _summary(scene.name, len(plan.tiles), frame, len(raw), len(merged))
+    summary = _summary(scene.name, len(plan.tiles), frame, len(raw), len(merged), on_land)
     return _typed(frame), summary
 
 
-def _summary(name: str, tiles: int, frame: pd.DataFrame, raw: int, merged: int) -> str:
+def _summary(
+    name: str, tiles: int, frame: pd.DataFrame, raw: int, merged: int, on_land: int = 0
+) -> str:
     counts = frame["class_name"].value_counts()
     classes = ", ".join(f"{count} {cls}" for cls, count in counts.items())
     line = f"{name}: {tiles} tiles, {len(frame)} detections" + (f" ({classes})" if classes else "")
     notes = []
     if raw > merged:
         notes.append(f"{raw - merged} duplicate(s) from tile overlaps merged")
-    if merged > len(frame):
-        notes.append(f"{merged - len(frame)} off-river left out")
+    if merged > len(frame) + on_land:
+        notes.append(f"{merged - len(frame) - on_land} off-river left out")
+    if on_land:
+        notes.append(f"{on_land} on land left out")
     return line + ("; " + ", ".join(notes) if notes else "")
 
 

@@ -51,6 +51,7 @@ from detector.detect import Failure, concat_detections, detect_scenes, write_det
 from detector.errors import DredgeError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
+from detector.on_water import DEFAULT_MAX_LAND
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, run_key
 from detector.scene_sources import resolve_scenes
@@ -125,6 +126,7 @@ def run_pipeline(
     device: str = "cpu",
     backend: str = "auto",
     flips: bool = True,
+    max_land: float | None = DEFAULT_MAX_LAND,
     scene_bands: Sequence[str] | None = None,
     corridor_m: float = DEFAULT_CORRIDOR_M,
     name_field: str = "name",
@@ -166,6 +168,7 @@ def run_pipeline(
     detection_parameters = {
         "conf": conf,
         "flips": getattr(detector, "flips", flips),
+        "max_land": max_land,
         "corridor_m": corridor_m,
         "name_field": name_field,
         "scene_bands": list(scene_bands) if scene_bands else None,
@@ -192,6 +195,7 @@ def run_pipeline(
                     backend=backend,
                     device=device,
                     flips=flips,
+                    max_land=max_land,
                     rivers=str(rivers),
                     name_field=name_field,
                     corridor_m=corridor_m,
@@ -211,6 +215,7 @@ def run_pipeline(
                 model=detector,
                 conf=conf,
                 batch=batch,
+                max_land=max_land,
                 bands=scene_bands,
                 dates=sources.dates or None,
                 progress=progress,

@@ -288,6 +288,10 @@ class Scene:
 
     # --- lifetime ----------------------------------------------------------------------------
 
+    def forget_reads(self) -> None:
+        """Drop the windows kept for the detector's reads (all tiles have been read)."""
+        self._recent.clear()
+
     def close(self) -> None:
         """Close the scene's file handles."""
         self._dataset.close()

@@ -49,6 +49,11 @@ class RecentReads:
             _, (_, dropped) = self._items.popitem(last=False)
             self._bytes -= dropped
 
+    def clear(self) -> None:
+        """Forget every window kept."""
+        self._items.clear()
+        self._bytes = 0
+
     def take(self, key: tuple[Any, ...]) -> Any | None:
         """The value kept under ``key`` (then forgotten), or None."""
         item = self._items.pop(key, None)

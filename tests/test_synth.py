@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import re
+import subprocess
 import sys
 import types
 from dataclasses import replace
@@ -348,3 +349,31 @@ def test_scene_workers_are_spawned_once_a_threaded_library_is_loaded(
     assert _pool_context().get_start_method() == multiprocessing.get_start_method()
     monkeypatch.setitem(sys.modules, "onnxruntime", types.ModuleType("onnxruntime"))
     assert _pool_context().get_start_method() == "spawn"
+
+
+def test_a_script_without_a_main_guard_gets_one_clear_line_when_its_workers_die(
+    tmp_path: Path,
+) -> None:
+    """Spawned workers re-run the calling script; without ``if __name__ == "__main__"`` they
+    die, and the user must read how to fix it, not ``BrokenProcessPool``."""
+    script = tmp_path / "draw.py"
+    script.write_text(
+        "import sys, types\n"
+        "sys.modules['onnxruntime'] = types.ModuleType('onnxruntime')  # workers are spawned\n"
+        "from pathlib import Path\n"
+        "from training.synth.world import WorldConfig, write_world\n"
+        "config = WorldConfig(seed=3, rivers=('Nanay',), years=(2024, 2024))\n"
+        f"write_world(config, Path({str(tmp_path / 'world')!r}), workers=2)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]  # the script's own error, after the workers'
+    assert last.startswith("detector.errors.DredgeError: ")
+    assert 'if __name__ == "__main__":' in last and "workers=1" in last
+    assert str(tmp_path / "world") in last

@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -308,13 +309,21 @@ def _render_all(
     if workers <= 1:
         done = (render_and_write(river, scene, config, out) for river, scene in jobs)
         return list(_track(done, len(jobs), progress))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-        futures = [
-            pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
-        ]
-        for _ in _track(as_completed(futures), len(futures), progress):
-            pass
-        return [future.result() for future in futures]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            futures = [
+                pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
+            ]
+            for _ in _track(as_completed(futures), len(futures), progress):
+                pass
+            return [future.result() for future in futures]
+    except BrokenProcessPool as error:
+        raise DredgeError(
+            f"{out}: a scene-rendering worker died before it finished. Workers are spawned once "
+            "torch or onnxruntime is loaded, and a spawned worker re-runs the calling script: "
+            'put the call under `if __name__ == "__main__":`, or pass workers=1 (a worker also '
+            f"dies when memory runs out); then delete the partial folder {out} and run again"
+        ) from error
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

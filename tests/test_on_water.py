@@ -1,0 +1,145 @@
+"""The land check: a box in the river is on water, a roof on the bank is on land; haze, cloud
+shadow, UDM2 cloud and the hulls of a group are not land; scenes without reflectance in green
+and NIR are not judged; ``detect_scenes`` leaves out what is on land and says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from shapely import LineString, Polygon, box
+
+from detector.detect import detect_scenes
+from detector.on_water import land_fractions
+from detector.scene import open_scene
+from tests.geo_fixtures import write_rivers
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs
+
+NAME = "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"
+GSD = 3.0
+SIDE = 200  # px; the river is columns 0–99, the bank (forest) columns 100–199
+LEFT, TOP = 500_000.0, 9_000_000.0
+TRANSFORM = Affine(GSD, 0.0, LEFT, 0.0, -GSD, TOP)
+# surface reflectance × 10000 in Planet's band order: blue, green, red, nir
+WATER = (400, 500, 300, 100)
+FOREST = (300, 600, 400, 3000)
+HAZE = (2000, 2100, 2100, 2600)  # bright in blue: not land
+SHADOW = (60, 70, 50, 120)  # dark in NIR: not land
+HULL = (2500, 2600, 2600, 3200)  # a dredge's deck
+
+
+def _write(path: Path, image: np.ndarray, dtype: str = "uint16") -> Path:
+    profile = {
+        "driver": "GTiff",
+        "width": SIDE,
+        "height": SIDE,
+        "count": image.shape[0],
+        "dtype": dtype,
+        "crs": "EPSG:32718",
+        "transform": TRANSFORM,
+        "nodata": 0,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(image.astype(dtype))
+    return path
+
+
+def _river_and_bank(bank: tuple[int, ...] = FOREST) -> np.ndarray:
+    image = np.empty((4, SIDE, SIDE), dtype=np.int32)
+    image[:, :, :100] = np.array(WATER)[:, None, None]
+    image[:, :, 100:] = np.array(bank)[:, None, None]
+    return image
+
+
+def _box(col: float, row: float, half: float = 1.5) -> Polygon:
+    """A box ``half`` pixels either side of pixel (col, row)'s centre, in map units."""
+    x, y = TRANSFORM @ (col + 0.5, row + 0.5)
+    return box(x - half * GSD, y - half * GSD, x + half * GSD, y + half * GSD)
+
+
+def _fractions(path: Path, boxes: list[Polygon]) -> np.ndarray:
+    with open_scene(str(path)) as scene:
+        return land_fractions(scene, list(boxes), GSD)
+
+
+def test_a_box_in_the_river_is_on_water_and_a_roof_on_the_bank_is_on_land(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path / NAME, _river_and_bank())
+    in_river, on_bank, at_the_edge = _fractions(
+        path, [_box(40, 100), _box(160, 100), _box(100, 60)]
+    )
+    assert in_river == 0.0
+    assert on_bank == 1.0
+    assert 0.3 < at_the_edge < 0.7  # moored at the bank: half water, half land
+
+
+@pytest.mark.parametrize("bank", [HAZE, SHADOW], ids=["haze", "cloud shadow"])
+def test_haze_and_cloud_shadow_are_not_land(tmp_path: Path, bank: tuple[int, ...]) -> None:
+    path = _write(tmp_path / NAME, _river_and_bank(bank))
+    assert _fractions(path, [_box(160, 100)])[0] == 0.0
+
+
+def test_a_box_under_udm2_cloud_is_not_judged(tmp_path: Path) -> None:
+    path = _write(tmp_path / NAME, _river_and_bank())
+    udm = np.zeros((8, SIDE, SIDE), dtype=np.uint8)
+    udm[0] = 1  # clear
+    udm[0, :, 120:] = 0
+    udm[5, :, 120:] = 1  # cloud over the far bank
+    _write(tmp_path / NAME.replace("_AnalyticMS_SR", "_udm2"), udm, dtype="uint8")
+    assert np.isnan(_fractions(path, [_box(160, 100)])[0])
+
+
+def test_the_hulls_of_a_group_are_not_land(tmp_path: Path) -> None:
+    """Five dredges lashed side by side: each one's surroundings are mostly the others' decks,
+    which look like land in NDWI; the detected boxes are left out of the count."""
+    image = _river_and_bank()
+    cols = range(40, 60, 4)  # 9 m decks 3 m apart, 21 m long
+    for col in cols:
+        image[:, 97:104, col - 1 : col + 2] = np.array(HULL)[:, None, None]
+    path = _write(tmp_path / NAME, image)
+    decks = [_box(col, 100, half=1.5) for col in cols]
+    hulls = [
+        box(b.bounds[0], b.bounds[1] - 2 * GSD, b.bounds[2], b.bounds[3] + 2 * GSD) for b in decks
+    ]
+    fractions = _fractions(path, hulls)
+    assert np.isfinite(fractions).all() and fractions.max() < 0.1, fractions
+
+
+def test_scenes_without_reflectance_in_green_and_nir_are_not_judged(tmp_path: Path) -> None:
+    rgb_only = _write(tmp_path / "rgb" / NAME, _river_and_bank()[[2, 1, 0]])
+    eight_bit = _write(tmp_path / "8bit" / NAME, _river_and_bank() // 40, dtype="uint8")
+    for path in (rgb_only, eight_bit):
+        assert np.isnan(_fractions(path, [_box(160, 100)])[0]), path
+
+
+def test_detect_leaves_out_a_bright_roof_on_the_bank_and_says_so(tmp_path: Path) -> None:
+    image = _river_and_bank()
+    image[:, 98:102, 40:46] = 9000  # a dredge in the river
+    image[:, 98:102, 120:126] = 9000  # a metal roof on the bank
+    path = _write(tmp_path / NAME, image)
+    river = LineString([TRANSFORM @ (80, 0), TRANSFORM @ (80, SIDE)])  # roof: 130 m away
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": river}, crs="EPSG:32718")
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+
+    lines: list[str] = []
+    frame, failures = detect_scenes(
+        [path], rivers, model=detector, progress=False, echo=lines.append
+    )
+    assert not failures and len(frame) == 1
+    assert frame.to_crs("EPSG:32718").geometry.centroid.x.iloc[0] < LEFT + 100 * GSD
+    assert "1 on land left out" in lines[0]
+
+    kept, _ = detect_scenes([path], rivers, model=detector, progress=False, max_land=None)
+    assert len(kept) == 2
+
+
+def test_the_command_line_default_max_land_is_the_detectors() -> None:
+    from detector.cli import MAX_LAND
+    from detector.on_water import DEFAULT_MAX_LAND
+
+    assert MAX_LAND == DEFAULT_MAX_LAND
