@@ -120,7 +120,7 @@ def detect_scenes(
     :class:`RiverNetwork`. ``model``: a loaded detector, a weights path, or None for the
     bundled model (loaded with ``backend`` on ``device``, four flipped views unless ``flips`` is
     False; :mod:`detector.flip_views`). ``max_land``: detections whose surroundings are more
-    than this share land are left out (:mod:`detector.on_water`); None keeps them all.
+    than this share land are left out (:mod:`detector.on_water`); None or 1 keeps them all.
     ``bands`` names the scenes' own
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
@@ -272,19 +272,18 @@ class _Runner:
         for job in [job for job in self.jobs if job.done]:
             self.jobs.remove(job)
             self.bar.remove_task(job.task)
+            try:
+                if job.error is None:
+                    frame, summary = finish_scene(
+                        job.rows, job.plan, job.acquired, self.network, self.max_land
+                    )
+            except DredgeError as exc:
+                job.error = str(exc)
+            finally:
+                job.scene.close()  # kept open until now for the land check
             if job.error is not None:
-                job.scene.close()
                 self._fail(job.path, job.error)
                 continue
-            try:
-                frame, summary = finish_scene(
-                    job.rows, job.plan, job.acquired, self.network, self.max_land
-                )
-            except DredgeError as exc:
-                self._fail(job.path, str(exc))
-                continue
-            finally:
-                job.scene.close()
             self.frames.append(frame)
             if self.on_scene is not None:
                 self.on_scene(job.path, frame, None)
@@ -359,7 +358,8 @@ def finish_scene(
     max_land: float | None = DEFAULT_MAX_LAND,
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Merge one scene's boxes, place them on the rivers, leave out those on land
-    (:mod:`detector.on_water`; ``max_land`` None keeps them), reproject; and a summary line.
+    (:mod:`detector.on_water`; ``max_land`` None or 1 keeps them), reproject; and a summary
+    line.
 
     The scene must still be open when the land check runs.
     """
@@ -373,7 +373,7 @@ def finish_scene(
     placed = pd.concat([merged, network.locate(merged)], axis=1)
     on_river = placed[placed["river"].notna()]
     on_land = 0
-    if max_land is not None and len(on_river):
+    if max_land is not None and max_land < 1.0 and len(on_river):  # a share is at most 1
         land = land_fractions(scene, list(on_river.geometry), plan.spec.gsd_m)
         keep = ~(land > max_land)  # NaN (not known) is kept
         on_land = int((~keep).sum())

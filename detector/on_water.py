@@ -14,12 +14,13 @@ read in reflectance, and a pixel counts as **land** when all of these hold:
 
 Pixels without data or that the UDM2 sidecar marks as cloud or shadow are not counted. The
 detection's ``land_fraction`` is the share of counted pixels that are land; a detection with
-more than ``max_land`` (default :data:`DEFAULT_MAX_LAND`) is left out as "on land".
+more than ``max_land`` (default :data:`DEFAULT_MAX_LAND`) is left out as "on land"; a
+``max_land`` of 1 (or None) keeps everything, and ``detect_scenes`` then reads no pixels.
 
-Measured on validation worlds seeds 2, 4 and 5 (bundled model, ``dredge run`` detections): of
-the ``dredge`` detections more than 15 m from any truth dredge, 62 of 89 had land fractions
-above 0.5; of 707 true detections, one did (``benchmarks/results/detection_accuracy.md``
-reports the effect on the test worlds).
+Measured with this function on validation worlds seeds 2, 4, 5 and 6 (bundled model, ``dredge
+run`` detections): of the ``dredge`` detections more than 15 m from any truth dredge, 61 of 97
+had land fractions above 0.5; of 827 true detections, 6 did
+(``benchmarks/results/detection_accuracy.md`` reports the effect on the test worlds).
 
 The check needs surface reflectance with green, NIR and blue bands (Planet's 4- and 8-band
 products). On 8-bit imagery (a display product, no reflectance) or without those bands it is
