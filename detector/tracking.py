@@ -12,7 +12,11 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    a new one. A mooring's spot that a later scene saw clearly (inside its valid footprint, not
    under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
    empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
-   there again within ``resume_days`` (the detector missed it). A spot under cloud or outside
+   there again within ``resume_days`` (the detector missed it). A look at a spot while
+   another detection lies within ``group_gate_m`` along the channel is not empty: the group
+   the dredge is moored in is there and the detector missed this member (in the tracking
+   benchmark's simulation, counting such looks as empty ended one member's stay before its
+   group moved, so the move did not link it). A spot under cloud or outside
    a footprint was not seen: the mooring waits (up to ``close_days``), but a detection more
    than ``stay_gap_days`` after its last one, with other looks at the river in between,
    opens a new mooring, which the move stage may link back: in that time the group may have
@@ -124,7 +128,9 @@ class TrackParams:
     """Cost of a metre across the channel, in metres along it, when linking a move."""
     group_gate_m: float = 30.0
     """Detections of one acquisition whose chainages chain within this are one group moored
-    side by side (see :mod:`detector.side_by_side`)."""
+    side by side (see :mod:`detector.side_by_side`); a mooring's spot is not seen empty (nor
+    a new mooring's spot seen before it arrived) on a look with a detection this close along
+    the channel: its group was there and the detector missed it."""
     group_size_cost_m: float = 1000.0
     """Cost of a move, in metres along the channel, per dredge of difference between the size
     of the group the dredge left and of the group it arrived in (groups move as one)."""
@@ -400,7 +406,7 @@ def _moorings(
             det_mooring[fresh] = ids
             det_link[fresh] = LINK_NEW
             if observed:
-                _arrivals(moorings, ids, schedule, k, params.link_gap_days)
+                _arrivals(moorings, ids, schedule, k, params.link_gap_days, s, params.group_gate_m)
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
             moorings.last[hit] = t[dets]
@@ -410,7 +416,7 @@ def _moorings(
             moorings.left[hit] = np.inf
             matched = np.concatenate([matched, ids])
         if observed:
-            _seen_empty(moorings, live, matched, schedule, k)
+            _seen_empty(moorings, live, matched, schedule, k, s, params.group_gate_m)
     return moorings, det_mooring, det_link
 
 
@@ -479,11 +485,19 @@ def _stay(
 
 
 def _arrivals(
-    moorings: _Moorings, ids: NDArray[np.int64], schedule: _Schedule, step: int, window: float
+    moorings: _Moorings,
+    ids: NDArray[np.int64],
+    schedule: _Schedule,
+    step: int,
+    window: float,
+    s: NDArray[np.float64],
+    gate: float,
 ) -> None:
-    """For new moorings, the last earlier frame of their river that saw their spot (empty, or
-    they would have continued an open mooring — unless that one was last detected more than
-    ``stay_gap_days`` before); looked for up to ``window`` days back."""
+    """For new moorings, the last earlier frame of their river that saw their spot empty:
+    without a detection there (or they would have continued an open mooring — unless that one
+    was last detected more than ``stay_gap_days`` before) and without one within ``gate``
+    along the channel (their group was there; the detector missed them); looked for up to
+    ``window`` days back. ``s`` is the sorted detections' chainage."""
     todo = ids
     for k in range(step - 1, -1, -1):
         if len(todo) == 0:
@@ -496,8 +510,27 @@ def _arrivals(
         inside = shapely.contains_xy(
             schedule.seen[river, k], moorings.lon[todo], moorings.lat[todo]
         )
+        # A look at the spot while its group was there (a member missed) is no arrival.
+        inside &= ~_beside(
+            moorings.s[todo], schedule.start[river, k], schedule.stop[river, k], s, gate
+        )
         moorings.arrive[todo[inside]] = schedule.time[river[inside], k]
         todo = todo[~inside]
+
+
+def _beside(
+    spot: NDArray[np.float64],
+    start: NDArray[np.int64],
+    stop: NDArray[np.int64],
+    s: NDArray[np.float64],
+    gate: float,
+) -> NDArray[np.bool_]:
+    """Whether each ``spot`` has a detection of its frame (``s[start:stop]``) within ``gate``."""
+    counts = np.maximum(stop - start, 0)
+    dets = _ranges(start, stop)
+    owner = np.repeat(np.arange(len(spot)), counts)
+    near = np.abs(s[dets] - spot[owner]) <= gate
+    return np.bincount(owner, near, minlength=len(spot)) > 0
 
 
 def _seen_empty(
@@ -506,8 +539,11 @@ def _seen_empty(
     matched: NDArray[np.int64],
     schedule: _Schedule,
     step: int,
+    s: NDArray[np.float64],
+    gate: float,
 ) -> None:
-    """Count a miss for open moorings whose spot this step's frame saw without a detection."""
+    """Count a miss for open moorings whose spot this step's frame saw without a detection
+    there or within ``gate`` along the channel (``s``: the sorted detections' chainage)."""
     cand = live[~np.isin(live, matched)]
     now = schedule.time[moorings.river[cand], step]
     # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted.
@@ -516,10 +552,16 @@ def _seen_empty(
         return
     river = moorings.river[cand]
     inside = shapely.contains_xy(schedule.seen[river, step], moorings.lon[cand], moorings.lat[cand])
-    seen = cand[inside]
+    # A spot beside a detected neighbour was not seen empty: its group is there, and the
+    # detector missed this member (a group moves as one).
+    river = river[inside]
+    beside = _beside(
+        moorings.s[cand[inside]], schedule.start[river, step], schedule.stop[river, step], s, gate
+    )
+    seen, when = cand[inside][~beside], schedule.time[river[~beside], step]
     moorings.absent[seen] += 1
     moorings.absent_total[seen] += 1
-    moorings.left[seen] = np.minimum(moorings.left[seen], schedule.time[river[inside], step])
+    moorings.left[seen] = np.minimum(moorings.left[seen], when)
 
 
 # --------------------------------------------------------------------------------------------

@@ -268,6 +268,51 @@ def test_moves_follow_the_group_not_the_nearest_spot(group_costs: bool) -> None:
     assert pure is group_costs
 
 
+def _group_rows(
+    line: LineString, visits: list[tuple[pd.Timestamp, float, tuple[int, ...]]]
+) -> gpd.GeoDataFrame:
+    """Detections of a group of three moored side by side (offsets -20, 0, 20 m): for each
+    look, the spot along the river and which members the detector found."""
+    offsets = (-20.0, 0.0, 20.0)
+    rows = [(t, tf.point_at(line, s, offsets[m])) for t, s, found in visits for m in found]
+    dets = tf.detections(rows, tf.network(line))
+    dets["member"] = [m for _, _, found in visits for m in found]
+    return dets
+
+
+def test_a_member_missed_beside_its_group_has_not_left() -> None:
+    """A group of three at 1 km, a look every 5 days; the detector misses one member on the
+    last three looks there (days 25–35), then the group is at 2.5 km (days 40–50), all found.
+    The member's spot beside its detected neighbours was not seen empty: it left with its
+    group, and the move links it. Counting those looks as empty would end its stay on day 25,
+    too early to be the move seen on day 40: a fourth track."""
+    line = straight_line()
+    days = tf.dates(11, every_days=5.0)
+    visits = [(t, 1000.0, (0, 1, 2) if k < 5 else (0, 1)) for k, t in enumerate(days[:8])]
+    visits += [(t, 2500.0, (0, 1, 2)) for t in days[8:]]
+    dets = _group_rows(line, visits)
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 3 and tracks["counted"].all()
+    assert (linked.groupby("track_id")["member"].nunique() == 1).all()
+    assert sorted(tracks["n_dates"]) == [8, 11, 11]
+
+
+def test_a_member_missed_when_its_group_arrived_links_with_the_group() -> None:
+    """A group of three at 1 km (days 0–20) is gone on day 25, when cloud hid 2.5 km. On day 30
+    it is at 2.5 km, one member missed; from day 35 all three are found. The missed member's
+    spot was not empty on day 30 (its group was there), so it may have arrived with the group
+    and the move links it: three tracks, not four."""
+    line = straight_line()
+    days = tf.dates(9, every_days=5.0)
+    visits = [(t, 1000.0, (0, 1, 2)) for t in days[:5]]
+    visits += [(days[6], 2500.0, (0, 1))] + [(t, 2500.0, (0, 1, 2)) for t in days[7:]]
+    dets = _group_rows(line, visits)
+    clouds = {days[5]: [tf.point_at(line, 2500.0)], days[6]: [tf.point_at(line, 1000.0)]}
+    linked, tracks = link_tracks(dets, tf.observed(days, clouds=clouds))
+    assert len(tracks) == 3 and tracks["counted"].all()
+    assert (linked.groupby("track_id")["member"].nunique() == 1).all()
+
+
 @pytest.mark.parametrize("stay_gap_days", [60.0, 1e9])
 def test_a_group_back_near_its_first_spot_after_a_trip_is_one_dredge_each(
     stay_gap_days: float,
