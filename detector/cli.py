@@ -49,7 +49,13 @@ ModelOption = Annotated[
     Path | None,
     typer.Option(help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."),
 ]
-ConfOption = Annotated[float, typer.Option(help="Lowest detection score kept, 0–1.")]
+ConfOption = Annotated[
+    float,
+    typer.Option(
+        help="Lowest detection score kept, 0–1; a dredge box side by side with one scoring this "
+        "(a group member) is kept from 0.6 × it."
+    ),
+]
 DeviceOption = Annotated[str, typer.Option(help="cpu or cuda.")]
 BackendOption = Annotated[
     str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")

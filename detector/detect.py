@@ -48,7 +48,12 @@ from detector.acquisition import date_for_scene
 from detector.card import ModelCard
 from detector.chips import expand_scene_paths
 from detector.errors import DredgeError, InputError
-from detector.merge import merge_detections
+from detector.merge import (
+    MEMBER_CONF_RATIO,
+    drop_duplicates_on_one_hull,
+    keep_side_by_side_members,
+    merge_detections,
+)
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, land_fractions
 from detector.rivers import RiverNetwork
@@ -121,6 +126,8 @@ def detect_scenes(
     bundled model (loaded with ``backend`` on ``device``, four flipped views unless ``flips`` is
     False; :mod:`detector.flip_views`). ``max_land``: detections whose surroundings are more
     than this share land are left out (:mod:`detector.on_water`); None or 1 keeps them all.
+    ``conf``: the lowest score kept, except that a dredge box side by side with a confident
+    one (a group member) is kept from ``MEMBER_CONF_RATIO × conf`` (:mod:`detector.merge`).
     ``bands`` names the scenes' own
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
@@ -252,7 +259,8 @@ class _Runner:
         if not items:
             return
         data = np.stack([window.data for _, _, window in items])
-        future = self.model_thread.submit(self.detector.predict, data, conf=self.conf)
+        floor = self.conf * MEMBER_CONF_RATIO  # group members are kept from here
+        future = self.model_thread.submit(self.detector.predict, data, conf=floor)
         self._inflight = (items, future)
 
     def _collect(self) -> None:
@@ -275,7 +283,7 @@ class _Runner:
             try:
                 if job.error is None:
                     frame, summary = finish_scene(
-                        job.rows, job.plan, job.acquired, self.network, self.max_land
+                        job.rows, job.plan, job.acquired, self.network, self.max_land, self.conf
                     )
             except DredgeError as exc:
                 job.error = str(exc)
@@ -356,12 +364,15 @@ def finish_scene(
     acquired: datetime,
     network: RiverNetwork,
     max_land: float | None = DEFAULT_MAX_LAND,
+    conf: float = DEFAULT_CONF,
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Merge one scene's boxes, place them on the rivers, leave out those on land
-    (:mod:`detector.on_water`; ``max_land`` None or 1 keeps them), reproject; and a summary
-    line.
+    (:mod:`detector.on_water`; ``max_land`` None or 1 keeps them), keep the boxes scored at
+    least ``conf`` and, under it, dredge boxes side by side with a confident one, keep one box
+    per hull (:mod:`detector.merge`), reproject; and a summary line.
 
-    The scene must still be open when the land check runs.
+    ``rows`` are the model's boxes from ``MEMBER_CONF_RATIO × conf`` up. The scene must still
+    be open when the land check runs.
     """
     scene = plan.scene
     raw = gpd.GeoDataFrame(
@@ -371,36 +382,40 @@ def finish_scene(
     )
     merged = merge_detections(raw)
     placed = pd.concat([merged, network.locate(merged)], axis=1)
+    confident = placed["score"] >= conf
+    counts = {"merged": len(raw) - len(merged)}
+    counts["off-river"] = int((placed["river"].isna() & confident).sum())
     on_river = placed[placed["river"].notna()]
-    on_land = 0
     if max_land is not None and max_land < 1.0 and len(on_river):  # a share is at most 1
         land = land_fractions(scene, list(on_river.geometry), plan.spec.gsd_m)
         keep = ~(land > max_land)  # NaN (not known) is kept
-        on_land = int((~keep).sum())
+        counts["on land"] = int((~keep & (on_river["score"] >= conf)).sum())
         on_river = on_river[keep]
+    on_river = keep_side_by_side_members(on_river, conf)
+    kept = len(on_river)
+    on_river = drop_duplicates_on_one_hull(on_river)
+    counts["same hull"] = kept - len(on_river)
+    counts["members"] = int((on_river["score"] < conf).sum())
     frame = gpd.GeoDataFrame(on_river, geometry="geometry", crs=scene.crs).to_crs(WGS84)
     frame = frame.sort_values(["river", "chainage_m", "score"], ascending=[True, True, False])
     frame["detection_id"] = [f"{scene.stem}_{n:04d}" for n in range(1, len(frame) + 1)]
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
-    summary = _summary(scene.name, len(plan.tiles), frame, len(raw), len(merged), on_land)
-    return _typed(frame), summary
+    return _typed(frame), _summary(scene.name, len(plan.tiles), frame, counts)
 
 
-def _summary(
-    name: str, tiles: int, frame: pd.DataFrame, raw: int, merged: int, on_land: int = 0
-) -> str:
-    counts = frame["class_name"].value_counts()
-    classes = ", ".join(f"{count} {cls}" for cls, count in counts.items())
+def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:
+    classes = ", ".join(f"{n} {cls}" for cls, n in frame["class_name"].value_counts().items())
     line = f"{name}: {tiles} tiles, {len(frame)} detections" + (f" ({classes})" if classes else "")
-    notes = []
-    if raw > merged:
-        notes.append(f"{raw - merged} duplicate(s) from tile overlaps merged")
-    if merged > len(frame) + on_land:
-        notes.append(f"{merged - len(frame) - on_land} off-river left out")
-    if on_land:
-        notes.append(f"{on_land} on land left out")
-    return line + ("; " + ", ".join(notes) if notes else "")
+    notes = {
+        "merged": "{} duplicate(s) from tile overlaps merged",
+        "off-river": "{} off-river left out",
+        "on land": "{} on land left out",
+        "same hull": "{} second box(es) on one hull dropped",
+        "members": "{} group member(s) scored under --conf kept beside a confident dredge",
+    }
+    said = [text.format(counts[key]) for key, text in notes.items() if counts.get(key, 0) > 0]
+    return line + ("; " + ", ".join(said) if said else "")
 
 
 def _typed(frame: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -10,7 +10,12 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from detector.merge import intersection_over_smaller, merge_detections
+from detector.merge import (
+    drop_duplicates_on_one_hull,
+    intersection_over_smaller,
+    keep_side_by_side_members,
+    merge_detections,
+)
 
 X0, Y0 = 680_000.0, 9_585_000.0  # EPSG:32718
 
@@ -171,3 +176,74 @@ def test_boxes_of_other_classes_are_not_merged_by_distance() -> None:
     frame = _frame([("A", 0.6, 700, 100, 724, 110), ("A", 0.7, 702, 100, 726, 110)])
     frame["class_name"] = ["dredge", "boat"]
     assert sorted(merge_detections(frame)["class_name"]) == ["boat", "dredge"]
+
+
+def _placed(rows: list[tuple[float, float, float, str]]) -> pd.DataFrame:
+    """Boxes placed on a river: (score, chainage_m, offset_m, class_name)."""
+    return pd.DataFrame(
+        {
+            "score": [score for score, *_ in rows],
+            "river": "Nanay",
+            "chainage_m": [s for _, s, _, _ in rows],
+            "offset_m": [o for _, _, o, _ in rows],
+            "class_name": [c for *_, c in rows],
+        }
+    )
+
+
+def test_a_second_box_along_one_hull_is_dropped() -> None:
+    # Two boxes 8 m apart along the channel on one 25 m hull: one dredge, the better score stays.
+    frame = _placed([(0.4, 1000.0, 10.0, "dredge"), (0.7, 1008.0, 11.0, "dredge")])
+    kept = drop_duplicates_on_one_hull(frame)
+    assert kept["score"].tolist() == [0.7]
+
+
+@pytest.mark.parametrize(
+    ("ds", "do", "why"),
+    [
+        (0.0, 7.0, "narrowest neighbours side by side"),
+        (14.0, 0.0, "two short hulls bow to stern"),
+        (8.0, 6.0, "neighbours side by side, one a little ahead"),
+    ],
+)
+def test_neighbouring_hulls_stay_two(ds: float, do: float, why: str) -> None:
+    frame = _placed([(0.5, 1000.0, 0.0, "dredge"), (0.6, 1000.0 + ds, do, "dredge")])
+    assert len(drop_duplicates_on_one_hull(frame)) == 2, why
+
+
+def test_one_hull_rule_keeps_other_classes_rivers_and_unplaced_rows() -> None:
+    frame = _placed(
+        [(0.5, 1000.0, 0.0, "dredge"), (0.6, 1004.0, 1.0, "boat"), (0.7, 1003.0, 0.0, "dredge")]
+    )
+    frame.loc[3] = [0.9, "Itaya", 1002.0, 0.0, "dredge"]
+    frame.loc[4] = [0.9, None, np.nan, np.nan, "dredge"]
+    kept = drop_duplicates_on_one_hull(frame)
+    assert sorted(kept.index) == [1, 2, 3, 4]
+
+
+def test_a_weak_box_side_by_side_with_a_confident_dredge_is_kept() -> None:
+    # A group of two: the second member scored 0.18 lies 10 m across the channel from the first.
+    frame = _placed([(0.7, 1000.0, 0.0, "dredge"), (0.18, 1001.0, 10.0, "dredge")])
+    assert len(keep_side_by_side_members(frame, 0.25)) == 2
+
+
+@pytest.mark.parametrize(
+    ("score", "ds", "do", "cls", "why"),
+    [
+        (0.18, 10.0, 0.0, "dredge", "along the hull: a second box, not a member"),
+        (0.18, 0.0, 30.0, "dredge", "too far across to be moored side by side"),
+        (0.18, 0.0, 3.0, "dredge", "closer than two hulls can be"),
+        (0.18, 1.0, 10.0, "boat", "a boat is no group member"),
+    ],
+)
+def test_other_weak_boxes_are_left_out(
+    score: float, ds: float, do: float, cls: str, why: str
+) -> None:
+    frame = _placed([(0.7, 1000.0, 0.0, "dredge"), (score, 1000.0 + ds, do, cls)])
+    assert len(keep_side_by_side_members(frame, 0.25)) == 1, why
+
+
+def test_weak_boxes_need_a_confident_dredge_on_their_own_river() -> None:
+    frame = _placed([(0.7, 1000.0, 0.0, "boat"), (0.2, 1000.0, 10.0, "dredge")])
+    frame.loc[2] = [0.9, "Itaya", 1000.0, 20.0, "dredge"]
+    assert sorted(keep_side_by_side_members(frame, 0.25).index) == [0, 2]
