@@ -126,17 +126,9 @@ def drop_close_duplicates(frame: gpd.GeoDataFrame, min_separation_m: float) -> g
         return frame
     frame = frame.reset_index(drop=True)
     _, centres = _centres_m(frame)
-    scores = frame["score"].to_numpy(dtype=float)
-    classes = frame["class_name"].to_numpy()
-    tree = shapely.STRtree(shapely.points(centres))
-    dropped = np.zeros(len(frame), dtype=bool)
-    for index in np.argsort(-scores, kind="stable"):
-        if dropped[index]:
-            continue
-        near = tree.query(shapely.Point(*centres[index]).buffer(min_separation_m))
-        near = near[(near != index) & (classes[near] == classes[index])]
-        close = np.hypot(*(centres[near] - centres[index]).T) < min_separation_m
-        dropped[near[close & (scores[near] <= scores[index])]] = True
+    classes = pd.factorize(frame["class_name"])[0]
+    reach = (min_separation_m, min_separation_m)
+    dropped = _worse_near(centres, frame["score"].to_numpy(float), classes, reach, round_=True)
     return frame[~dropped].reset_index(drop=True)
 
 
@@ -179,26 +171,39 @@ def drop_duplicates_on_one_hull(
     if len(frame) < 2 or along_m <= 0 or across_m <= 0:
         return frame
     river = frame["river"].astype("string")
-    placed = river.notna().to_numpy() & np.isfinite(frame["chainage_m"].to_numpy(float))
-    keys = pd.factorize(river.astype(str) + "\x1f" + frame["class_name"].astype(str))[0]
-    span = 10.0 * (np.nanmax(np.abs(frame["chainage_m"].to_numpy(float)), initial=0.0) + along_m)
-    s = np.where(placed, frame["chainage_m"].to_numpy(float) + keys * span, np.nan)
-    o = frame["offset_m"].to_numpy(float)
+    chainage = frame["chainage_m"].to_numpy(float)
+    groups = pd.factorize(pd.Series(zip(river, frame["class_name"], strict=True)))[0]
+    groups[~(river.notna().to_numpy() & np.isfinite(chainage))] = -1  # not placed: kept
+    xy = np.column_stack([chainage, frame["offset_m"].to_numpy(float)])
     scores = frame["score"].to_numpy(float)
-    rows = np.flatnonzero(placed)
-    tree = shapely.STRtree(shapely.points(s[rows], o[rows]))
-    dropped = np.zeros(len(frame), dtype=bool)
-    for index in rows[np.argsort(-scores[rows], kind="stable")]:
-        if dropped[index]:
-            continue
-        window = shapely.box(
-            s[index] - along_m, o[index] - across_m, s[index] + along_m, o[index] + across_m
-        )
-        near = rows[tree.query(window)]
-        near = near[near != index]
-        close = (np.abs(s[near] - s[index]) < along_m) & (np.abs(o[near] - o[index]) < across_m)
-        dropped[near[close & (scores[near] <= scores[index])]] = True
-    return frame[~dropped]
+    return frame[~_worse_near(xy, scores, groups, (along_m, across_m), round_=False)]
+
+
+def _worse_near(
+    xy: NDArray[np.float64],
+    scores: NDArray[np.float64],
+    groups: NDArray[np.int64],
+    reach: tuple[float, float],
+    *,
+    round_: bool,
+) -> NDArray[np.bool_]:
+    """Greedy, best score first: which points lie near a better-scored point of their group
+    that was itself kept. Near: closer than ``reach[0]`` in x and ``reach[1]`` in y, or within
+    the circle of radius ``reach[0]`` when ``round_``. Points of group -1 are never dropped."""
+    dropped = np.zeros(len(xy), dtype=bool)
+    for group in np.unique(groups[groups >= 0]):
+        rows = np.flatnonzero(groups == group)
+        tree = shapely.STRtree(shapely.points(xy[rows]))
+        for index in rows[np.argsort(-scores[rows], kind="stable")]:
+            if dropped[index]:
+                continue
+            (x, y), (rx, ry) = xy[index], reach
+            near = rows[tree.query(shapely.box(x - rx, y - ry, x + rx, y + ry))]
+            near = near[near != index]
+            dx, dy = np.abs(xy[near] - xy[index]).T
+            close = np.hypot(dx, dy) < rx if round_ else (dx < rx) & (dy < ry)
+            dropped[near[close & (scores[near] <= scores[index])]] = True
+    return dropped
 
 
 def _centres_m(frame: gpd.GeoDataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
