@@ -24,6 +24,7 @@ from training.train import (
     WEIGHTS_NAME,
     Recipe,
     TrainResult,
+    extend_on_worlds,
     install,
     train_on_worlds,
 )
@@ -94,6 +95,33 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert 200_000 < run.weights.stat().st_size < 20_000_000
 
 
+def test_a_third_stage_on_other_worlds_continues_the_card(
+    run: TrainResult, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = tmp_path_factory.mktemp("extend") / "seed-198"
+    write_world(WorldConfig(seed=198, rivers=("Nanay", "Cenepa"), years=(2024, 2024)), other)
+    recipe = Recipe(
+        "test", (199,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0.0,
+        val_fraction=0.5, refine_epochs=1, extend_world_seeds=(198,), extend_epochs=1,
+    )  # fmt: skip
+    out = tmp_path_factory.mktemp("extended")
+    with blocked_network() as attempts:
+        result = extend_on_worlds(run.weights, [other], out, recipe, progress=False)
+    assert not attempts, f"training tried the network: {attempts}"
+    card = json.loads(result.card.read_text())
+    first = json.loads(run.card.read_text())["training"]
+    extend = card["training"]["extend"]
+    assert extend["data"] == "synthetic world seeds [198] sizes ['small']"
+    assert extend["epochs"] == 1 and extend["from_sha256"] == file_sha256(run.weights)
+    assert extend["tiles"]["train"] > 0 and extend["tiles"]["val"] > 0
+    assert card["training"]["data"] == first["data"]  # the first stages' record is kept
+    assert card["training"]["duration_s"] > first["duration_s"]
+    assert card["sha256"] == file_sha256(out / "yolo-extend" / "weights" / "last.pt")
+    assert card["sha256"] != file_sha256(run.weights)
+    assert "no stage trained on" in card["metrics"]["val_scope"]
+    assert load_card(result.weights).classes == ("dredge", "boat")
+
+
 def test_the_weights_load_and_predict_offline(run: TrainResult, no_network: list[object]) -> None:
     ultralytics = import_ultralytics()
     model = ultralytics.YOLO(str(run.weights))
@@ -129,6 +157,18 @@ def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):
         Recipe("x", (1,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0, val_fraction=0.5)
+    default = RECIPES["default"]
+    assert not set(default.world_seeds) & set(default.extend_world_seeds)
+    with pytest.raises(DredgeError, match="must differ"):
+        Recipe(
+            "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
+            val_fraction=0.5, extend_world_seeds=(101,), extend_epochs=1,
+        )  # fmt: skip
+    with pytest.raises(DredgeError, match="needs both"):
+        Recipe(
+            "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
+            val_fraction=0.5, extend_epochs=1,
+        )  # fmt: skip
 
 
 def test_augmentations_survive_ultralytics_serialisation() -> None:
