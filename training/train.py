@@ -185,8 +185,10 @@ def train_default(
     """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
 
     ``worlds`` takes the first that many of the recipe's world seeds (more: the next reserved
-    seeds). Writes ``out_dir/worlds``, ``out_dir/dataset``, ``out_dir/yolo`` (ultralytics'
-    run), ``out_dir/dredge-yolo11-p2.pt`` and ``out_dir/dredge-yolo11-p2.card.json``.
+    seeds; the third stage's worlds follow them). Writes ``out_dir/worlds``,
+    ``out_dir/dataset``, ``out_dir/yolo`` and ``out_dir/yolo-refine`` (ultralytics' runs), the
+    third stage's ``out_dir/dataset-extend`` and ``out_dir/yolo-extend``,
+    ``out_dir/dredge-yolo11-p2.pt`` and ``out_dir/dredge-yolo11-p2.card.json``.
     """
     recipe = RECIPES["default"]
     seeds, extend_seeds = recipe.world_seeds, recipe.extend_world_seeds
