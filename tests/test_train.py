@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,13 @@ from training.train import (
     CARD_NAME,
     RECIPES,
     WEIGHTS_NAME,
+    Extension,
     Recipe,
     TrainResult,
+    _shift_extensions,
     extend_on_worlds,
     install,
+    later_stages,
     train_on_worlds,
 )
 
@@ -95,31 +99,45 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert 200_000 < run.weights.stat().st_size < 20_000_000
 
 
-def test_a_third_stage_on_other_worlds_continues_the_card(
+def test_later_stages_on_other_worlds_continue_the_card(
     run: TrainResult, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     other = tmp_path_factory.mktemp("extend") / "seed-198"
     write_world(WorldConfig(seed=198, rivers=("Nanay", "Cenepa"), years=(2024, 2024)), other)
     recipe = Recipe(
         "test", (199,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0.0,
-        val_fraction=0.5, refine_epochs=1, extend_world_seeds=(198,), extend_epochs=1,
+        val_fraction=0.5, refine_epochs=1, extensions=(Extension((198,), epochs=1),),
     )  # fmt: skip
     out = tmp_path_factory.mktemp("extended")
     with blocked_network() as attempts:
-        result = extend_on_worlds(run.weights, [other], out, recipe, progress=False)
+        third = extend_on_worlds(run.weights, [other], out, recipe, epochs=1, progress=False)
     assert not attempts, f"training tried the network: {attempts}"
-    card = json.loads(result.card.read_text())
+    card = json.loads(third.card.read_text())
     first = json.loads(run.card.read_text())["training"]
-    extend = card["training"]["extend"]
-    assert extend["data"] == "synthetic world seeds [198] sizes ['small']"
+    (extend,) = card["training"]["extend"]
+    assert extend["stage"] == 3 and extend["data"] == "synthetic world seeds [198] sizes ['small']"
     assert extend["epochs"] == 1 and extend["from_sha256"] == file_sha256(run.weights)
     assert extend["tiles"]["train"] > 0 and extend["tiles"]["val"] > 0
     assert card["training"]["data"] == first["data"]  # the first stages' record is kept
     assert card["training"]["duration_s"] > first["duration_s"]
-    assert card["sha256"] == file_sha256(out / "yolo-extend" / "weights" / "last.pt")
+    assert card["sha256"] == file_sha256(out / "yolo-stage3" / "weights" / "last.pt")
     assert card["sha256"] != file_sha256(run.weights)
-    assert "no stage trained on" in card["metrics"]["val_scope"]
-    assert load_card(result.weights).classes == ("dredge", "boat")
+    assert "stage 3's worlds" in card["metrics"]["val_scope"]
+    assert load_card(third.weights).classes == ("dredge", "boat")
+
+    # a fourth stage from the third one's weights appends its record and keeps the third's
+    shutil.copytree(out, out.parent / "third")  # its weights are overwritten next
+    third_sha = file_sha256(third.weights)
+    fourth = extend_on_worlds(third.weights, [other], out, recipe, epochs=1, progress=False)
+    stages = json.loads(fourth.card.read_text())["training"]["extend"]
+    assert [s["stage"] for s in stages] == [3, 4] and stages[0] == extend
+    assert stages[1]["from_sha256"] == third_sha
+    assert load_card(fourth.weights).sha256 == file_sha256(out / "yolo-stage4/weights/last.pt")
+
+
+def test_cards_with_one_later_stage_read_as_stage_three() -> None:
+    assert later_stages({"extend": {"epochs": 15}}) == [{"stage": 3, "epochs": 15}]
+    assert later_stages({}) == []
 
 
 def test_the_weights_load_and_predict_offline(run: TrainResult, no_network: list[object]) -> None:
@@ -158,17 +176,31 @@ def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     with pytest.raises(DredgeError, match="1–20 are for tests"):
         Recipe("x", (1,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0, val_fraction=0.5)
     default = RECIPES["default"]
-    assert not set(default.world_seeds) & set(default.extend_world_seeds)
-    with pytest.raises(DredgeError, match="must differ"):
-        Recipe(
-            "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
-            val_fraction=0.5, extend_world_seeds=(101,), extend_epochs=1,
-        )  # fmt: skip
-    with pytest.raises(DredgeError, match="needs both"):
-        Recipe(
-            "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
-            val_fraction=0.5, extend_epochs=1,
-        )  # fmt: skip
+    later = [seed for stage in default.extensions for seed in stage.world_seeds]
+    assert len({*default.world_seeds, *later}) == len(default.world_seeds) + len(later)
+    assert all(101 <= seed <= 199 for seed in later)
+    for stages in [(Extension((101,), 1),), (Extension((102,), 1), Extension((102,), 1))]:
+        with pytest.raises(DredgeError, match="must differ"):
+            Recipe(
+                "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
+                val_fraction=0.5, extensions=stages,
+            )  # fmt: skip
+    for stage in [Extension((102,), 0), Extension((), 1)]:
+        with pytest.raises(DredgeError, match="needs epochs"):
+            Recipe(
+                "x", (101,), "small", SPEC, epochs=1, imgsz=64, batch=8, negatives=0,
+                val_fraction=0.5, extensions=(stage,),
+            )  # fmt: skip
+
+
+def test_fewer_first_worlds_shift_the_later_stages_worlds_after_them() -> None:
+    stages = (Extension((110, 111), 5), Extension((112, 113, 114), 7))
+    assert _shift_extensions(stages, 3) == (
+        Extension((104, 105), 5),
+        Extension((106, 107, 108), 7),
+    )
+    # past the reserved seeds (101–199) a stage keeps what is left, or is dropped
+    assert _shift_extensions(stages, 97) == (Extension((198, 199), 5),)
 
 
 def test_augmentations_survive_ultralytics_serialisation() -> None:

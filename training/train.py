@@ -13,9 +13,9 @@
    satellite augmentation of :mod:`training.augment`, and :func:`small_box_prior`, without
    which YOLO never assigns a single anchor to a few-pixel dredge; then, with
    :attr:`Recipe.refine_epochs`, continue from those weights at a lower rate (:func:`refine`);
-   then, with :attr:`Recipe.extend_epochs`, a third stage at that rate on a dataset from
-   *other* worlds (:attr:`Recipe.extend_world_seeds`, :func:`extend_on_worlds`): more dredges
-   seen, and a val split that no stage trained on;
+   then, for each of :attr:`Recipe.extensions`, one more stage at that rate on a dataset from
+   *other* worlds (:class:`Extension`, :func:`extend_on_worlds`): more dredges seen, and a val
+   split that no stage trained on;
 4. validate the final weights on the val split and write ``dredge-yolo11-p2.pt`` with its card
    ``dredge-yolo11-p2.card.json`` (the format :mod:`detector.card` reads).
 
@@ -57,6 +57,14 @@ BOX_PRIOR_DECAY = 1.0  # see small_box_prior
 
 
 @dataclass(frozen=True)
+class Extension:
+    """A later stage: ``epochs`` more at the recipe's ``refine_lr0`` on other worlds."""
+
+    world_seeds: tuple[int, ...]
+    epochs: int
+
+
+@dataclass(frozen=True)
 class Recipe:
     """Everything that decides a trained model, so that a name reproduces it."""
 
@@ -77,9 +85,8 @@ class Recipe:
     # a second stage from the first one's weights: a lower rate, no warm-up (see train_yolo)
     refine_epochs: int = 0
     refine_lr0: float = 0.0005
-    # a third stage from the second one's weights at refine_lr0, on a dataset from other worlds
-    extend_world_seeds: tuple[int, ...] = ()
-    extend_epochs: int = 0
+    # stages 3, 4, …: each from the previous one's weights at refine_lr0, on its own worlds
+    extensions: tuple[Extension, ...] = ()
 
     @property
     def train_spec(self) -> InputSpec:
@@ -94,17 +101,21 @@ class Recipe:
         return replace(self.spec, tile_px=self.train_tile_px, overlap_px=self.train_overlap_px)
 
     def __post_init__(self) -> None:
-        seeds = (*self.world_seeds, *self.extend_world_seeds)
+        later = [seed for stage in self.extensions for seed in stage.world_seeds]
+        seeds = (*self.world_seeds, *later)
         outside = [s for s in seeds if s not in TRAINING_SEEDS]
         if outside or not self.world_seeds:
             raise DredgeError(
                 f"training world seeds must be in {TRAINING_SEEDS.start}–{TRAINING_SEEDS.stop - 1}"
                 f" (1–20 are for tests, benchmarks and the demo), got {list(seeds)}"
             )
-        if set(self.world_seeds) & set(self.extend_world_seeds):
-            raise DredgeError("the third stage's worlds must differ from the first two stages'")
-        if self.extend_epochs < 0 or (self.extend_epochs > 0) != bool(self.extend_world_seeds):
-            raise DredgeError("a third stage needs both extend_epochs ≥ 1 and its world seeds")
+        if len(set(seeds)) != len(seeds):
+            raise DredgeError(
+                "each later stage's worlds must differ from the other stages' (a val split that"
+                f" no stage trained on), got {list(seeds)}"
+            )
+        if any(stage.epochs < 1 or not stage.world_seeds for stage in self.extensions):
+            raise DredgeError("each later stage needs epochs ≥ 1 and at least one world seed")
         if self.epochs < 1 or self.imgsz < 32 or self.batch < 1 or self.refine_epochs < 0:
             raise DredgeError(
                 f"epochs, imgsz and batch must be ≥ 1, ≥ 32, ≥ 1; got {self.epochs}, "
@@ -131,9 +142,10 @@ RECIPES = {
         train_tile_px=128,
         # chosen on validation world seed 2 (never reported): F1 at 15 m 0.783 → 0.830
         refine_epochs=20,
-        # three times the worlds again, for the dredges moored side by side that it missed
-        extend_world_seeds=tuple(range(110, 137)),
-        extend_epochs=15,
+        extensions=(
+            # three times the worlds again, for the dredges moored side by side that it missed
+            Extension(tuple(range(110, 137)), epochs=15),
+        ),
     ),
 }
 
@@ -185,23 +197,23 @@ def train_default(
     """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
 
     ``worlds`` takes the first that many of the recipe's world seeds (more: the next reserved
-    seeds; the third stage's worlds follow them). Writes ``out_dir/worlds``,
-    ``out_dir/dataset``, ``out_dir/yolo`` and ``out_dir/yolo-refine`` (ultralytics' runs), the
-    third stage's ``out_dir/dataset-extend`` and ``out_dir/yolo-extend``,
-    ``out_dir/dredge-yolo11-p2.pt`` and ``out_dir/dredge-yolo11-p2.card.json``.
+    seeds; the later stages' worlds follow them, as many as the recipe's, while reserved seeds
+    last). Writes ``out_dir/worlds``, ``out_dir/dataset``, ``out_dir/yolo`` and
+    ``out_dir/yolo-refine`` (ultralytics' runs), each later stage's ``out_dir/dataset-stageN``
+    and ``out_dir/yolo-stageN`` (N = 3, 4, …), ``out_dir/dredge-yolo11-p2.pt`` and
+    ``out_dir/dredge-yolo11-p2.card.json``.
     """
     recipe = RECIPES["default"]
-    seeds, extend_seeds = recipe.world_seeds, recipe.extend_world_seeds
+    seeds, extensions = recipe.world_seeds, recipe.extensions
     if worlds is not None:
         if worlds < 1:
             raise DredgeError(f"--worlds must be at least 1, got {worlds}")
-        seeds = tuple(TRAINING_SEEDS)[:worlds]  # the third stage's worlds follow them
-        extend_seeds = tuple(TRAINING_SEEDS)[worlds : worlds + len(extend_seeds)]
+        seeds = tuple(TRAINING_SEEDS)[:worlds]
+        extensions = _shift_extensions(recipe.extensions, worlds)
     recipe = replace(
         recipe,
         world_seeds=seeds,
-        extend_world_seeds=extend_seeds,
-        extend_epochs=recipe.extend_epochs if extend_seeds else 0,
+        extensions=extensions,
         epochs=epochs or recipe.epochs,
         imgsz=imgsz or recipe.imgsz,
         seed=seed,
@@ -213,14 +225,31 @@ def train_default(
     result = train_on_worlds(
         world_paths, out_dir, recipe, device=device, progress=progress, command=_command(recipe)
     )
-    if not recipe.extend_epochs:
-        return result
-    extend_paths = make_worlds(
-        recipe.extend_world_seeds, recipe.world_size, out_dir / "worlds", progress=progress
-    )
-    return extend_on_worlds(
-        result.weights, extend_paths, out_dir, recipe, device=device, progress=progress
-    )
+    for stage in recipe.extensions:
+        stage_worlds = make_worlds(
+            stage.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress
+        )
+        result = extend_on_worlds(
+            result.weights,
+            stage_worlds,
+            out_dir,
+            recipe,
+            epochs=stage.epochs,
+            device=device,
+            progress=progress,
+        )
+    return result
+
+
+def _shift_extensions(extensions: Sequence[Extension], first: int) -> tuple[Extension, ...]:
+    """The later stages with their worlds on the reserved seeds after the first ``first``."""
+    shifted, start = [], first
+    for stage in extensions:
+        seeds = tuple(TRAINING_SEEDS)[start : start + len(stage.world_seeds)]
+        start += len(stage.world_seeds)
+        if seeds:  # reserved seeds ran out: fewer (or no) later stages
+            shifted.append(Extension(seeds, stage.epochs))
+    return tuple(shifted)
 
 
 def _command(recipe: Recipe) -> str:
@@ -293,33 +322,35 @@ def extend_on_worlds(
     out_dir: Path,
     recipe: Recipe,
     *,
+    epochs: int,
     device: str = "cpu",
     progress: bool = True,
     command: str = "",
 ) -> TrainResult:
-    """The recipe's third stage: ``extend_epochs`` more from ``weights`` on other worlds.
+    """A later stage (3, 4, …): ``epochs`` more from ``weights`` on other worlds.
 
-    ``weights`` are the second stage's, with their card beside them. Builds
-    ``out_dir/dataset-extend`` from ``worlds`` (none of the first stages'), continues at
-    ``refine_lr0`` without warm-up in ``out_dir/yolo-extend`` (:func:`refine`), validates the
-    last epoch on that dataset's val split, which no stage trained on, and writes
-    ``out_dir/dredge-yolo11-p2.pt`` with a card that keeps the first stages' record and adds
-    ``training.extend``.
+    ``weights`` are the previous stage's, with their card beside them; the stage's number N
+    follows the stages that card records. Builds ``out_dir/dataset-stageN`` from ``worlds``
+    (none of the earlier stages'), continues at ``refine_lr0`` without warm-up in
+    ``out_dir/yolo-stageN`` (:func:`refine`), validates the last epoch on that dataset's val
+    split, which no stage trained on, and writes ``out_dir/dredge-yolo11-p2.pt`` with a card
+    that keeps the earlier stages' record and appends this stage to ``training.extend``.
     """
     check_device(device)
     base = load_card(weights)
+    earlier = later_stages(base.training)
+    number = 3 + len(earlier)
     started = time.monotonic()
-    summary = _dataset(worlds, out_dir / "dataset-extend", recipe, progress)
-    run_dir = out_dir / "yolo-extend"
+    summary = _dataset(worlds, out_dir / f"dataset-stage{number}", recipe, progress)
+    run_dir = out_dir / f"yolo-stage{number}"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    stage = replace(recipe, refine_epochs=recipe.extend_epochs)
     with no_font_download():
-        refine(weights, summary.data_yaml, run_dir, stage, device)
+        refine(weights, summary.data_yaml, run_dir, replace(recipe, refine_epochs=epochs), device)
     final = _best_weights(run_dir, "last.pt")  # the stage's final weights, as measured
     metrics = validate(final, summary.data_yaml, recipe, device=device)
     metrics["val_scope"] = (
-        "class dredge, val tiles of the third stage's worlds (whole (world, river) groups that "
+        f"class dredge, val tiles of stage {number}'s worlds (whole (world, river) groups that "
         "no stage trained on)"
     )
     target = out_dir / WEIGHTS_NAME
@@ -328,17 +359,21 @@ def extend_on_worlds(
     train, val = summary.splits["train"], summary.splits["val"]
     training = {
         **base.training,
-        "extend": {
-            "data": describe_worlds(summary.worlds),
-            "epochs": recipe.extend_epochs,
-            "lr0": recipe.refine_lr0,
-            "from_sha256": base.sha256,
-            "tiles": {"train": train.tiles, "val": val.tiles},
-            "instances": dict(train.instances),
-            "val_instances": dict(val.instances),
-            "device": device,
-            "duration_s": round(duration, 1),
-        },
+        "extend": [
+            *earlier,
+            {
+                "stage": number,
+                "data": describe_worlds(summary.worlds),
+                "epochs": epochs,
+                "lr0": recipe.refine_lr0,
+                "from_sha256": base.sha256,
+                "tiles": {"train": train.tiles, "val": val.tiles},
+                "instances": dict(train.instances),
+                "val_instances": dict(val.instances),
+                "device": device,
+                "duration_s": round(duration, 1),
+            },
+        ],
         "duration_s": round(float(base.training.get("duration_s", 0.0)) + duration, 1),
         "command": command or base.training.get("command", f"dredge train --recipe {recipe.name}"),
         "recipe_values": _recipe_json(recipe),
@@ -353,6 +388,16 @@ def extend_on_worlds(
     )
     card_path = card.save(out_dir / CARD_NAME)
     return TrainResult(target, card_path, metrics, duration)
+
+
+def later_stages(training: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of stages 3, 4, … in a card's ``training`` (``training.extend``).
+
+    Cards written before there could be more than one later stage hold a single record.
+    """
+    extend = training.get("extend", [])
+    records = [extend] if isinstance(extend, dict) else list(extend)
+    return [{"stage": 3 + i, **record} for i, record in enumerate(records)]
 
 
 def check_device(device: str) -> None:
@@ -617,7 +662,10 @@ def _recipe_json(recipe: Recipe) -> dict[str, Any]:
     values = asdict(recipe)
     values["spec"]["bands"] = list(recipe.spec.bands)
     values["world_seeds"] = list(recipe.world_seeds)
-    values["extend_world_seeds"] = list(recipe.extend_world_seeds)
+    values["extensions"] = [
+        {"world_seeds": list(stage.world_seeds), "epochs": stage.epochs}
+        for stage in recipe.extensions
+    ]
     return values
 
 
