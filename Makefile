@@ -44,7 +44,7 @@ browser:
 		|| echo "chromium not installed: the report's browser test will be skipped"; }
 
 # Train the default model on synthetic worlds (seeds 101+) and install it in detector/weights/.
-# About two hours on 2 CPU cores (three stages; the card records the run); --device cuda where there is a GPU.
+# About 2 h 40 min on 2 CPU cores (four stages; the card records the run); --device cuda where there is a GPU.
 model: $(STAMP)
 	$(BIN)/dredge train --recipe default --out runs/default --install --overwrite
 

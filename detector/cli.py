@@ -763,9 +763,9 @@ def train(
 
     Without LABELS: generates the recipe's training worlds (reserved seeds 101–199), tiles
     them with the same tiler as `dredge detect`, trains a small YOLO11 (heads at strides 4 and
-    8) from scratch in three stages (the third continues on other worlds), validates on
-    held-out rivers and writes OUT/dredge-yolo11-p2.pt with OUT/dredge-yolo11-p2.card.json
-    (about two hours on two CPU cores).
+    8) from scratch in four stages (the third and fourth continue on other worlds), validates
+    on held-out rivers and writes OUT/dredge-yolo11-p2.pt with OUT/dredge-yolo11-p2.card.json
+    (about 2 h 40 min on two CPU cores).
 
     Example: dredge train review/ labels.gpkg --scenes planet/ --rivers rivers.gpkg --out runs/ft
     """
