@@ -717,7 +717,8 @@ def train(
     worlds: Annotated[
         int | None,
         typer.Option(
-            help="Recipe only: synthetic training worlds, seeds 101… (default: recipe's)."
+            help="Recipe only: the first two stages' worlds, seeds 101… (default: recipe's);"
+            " the later stages' worlds follow them."
         ),
     ] = None,
     scenes: Annotated[
