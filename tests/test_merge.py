@@ -203,12 +203,18 @@ def test_a_second_box_along_one_hull_is_dropped() -> None:
     [
         (0.0, 7.0, "narrowest neighbours side by side"),
         (14.0, 0.0, "two short hulls bow to stern"),
-        (8.0, 6.0, "neighbours side by side, one a little ahead"),
+        (8.0, 7.5, "neighbours side by side, one a little ahead"),
     ],
 )
 def test_neighbouring_hulls_stay_two(ds: float, do: float, why: str) -> None:
     frame = _placed([(0.5, 1000.0, 0.0, "dredge"), (0.6, 1000.0 + ds, do, "dredge")])
     assert len(drop_duplicates_on_one_hull(frame)) == 2, why
+
+
+def test_a_second_box_beside_a_hull_closer_than_two_hulls_can_sit_is_dropped() -> None:
+    # 6 m across: two hulls side by side sit at least 7 m apart, centre to centre.
+    frame = _placed([(0.7, 1000.0, 0.0, "dredge"), (0.3, 1002.0, 6.0, "dredge")])
+    assert drop_duplicates_on_one_hull(frame)["score"].tolist() == [0.7]
 
 
 def test_one_hull_rule_keeps_other_classes_rivers_and_unplaced_rows() -> None:
