@@ -250,7 +250,7 @@ def _shift_extensions(extensions: Sequence[Extension], first: int) -> tuple[Exte
         seeds = tuple(TRAINING_SEEDS)[start : start + len(stage.world_seeds)]
         start += len(stage.world_seeds)
         if seeds:  # reserved seeds ran out: fewer (or no) later stages
-            shifted.append(Extension(seeds, stage.epochs))
+            shifted.append(replace(stage, world_seeds=seeds))
     return tuple(shifted)
 
 
