@@ -2,11 +2,11 @@
 
 It mimics the life of dredges in :mod:`training.synth.dredges` — groups of 1–6 moored side by
 side, stays of 14–75 days, moves of 0.2–5 km, lifetimes of 60–420 days, and 30 % of groups
-leaving and coming back months later elsewhere on the river, a move past a river end turning
-back — on straight rivers laid out west to east, with scenes whose footprints cover part of a
-river and whose clouds hide stretches of it. It returns the truth in the columns of the
-synthetic world's ``truth/dredges.csv`` (plus ``chainage_m`` and ``offset_m``) and the clear
-observed area of each scene, as :func:`detector.observed.observed_areas` would.
+(``return_share``) leaving and coming back months later elsewhere on the river, a move past a
+river end turning back — on straight rivers laid out west to east, with scenes whose footprints
+cover part of a river and whose clouds hide stretches of it. It returns the truth in the columns
+of the synthetic world's ``truth/dredges.csv`` (plus ``chainage_m`` and ``offset_m``) and the
+clear observed area of each scene, as :func:`detector.observed.observed_areas` would.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class SimConfig:
     width_m: float = 150.0
     groups_per_year: float = 12.0  # groups that start their life in an average year
     revisit_days: float = 5.0  # mean days between usable scenes of a river
+    return_share: float = 0.3  # groups that leave the river and come back months later
     seed: int = 1
 
 
@@ -144,7 +145,7 @@ def _groups(
         t = rng.uniform(-120, days - 20)
         lifetime = rng.uniform(60, 420)
         periods = [(t, t + lifetime)]
-        if rng.random() < 0.3:
+        if rng.random() < config.return_share:
             back = t + lifetime + rng.uniform(60, 240)
             periods.append((back, back + rng.uniform(30, 200)))
         for p_start, p_end in periods:
