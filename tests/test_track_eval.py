@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from training.track_eval import count_errors, identity_scores, markdown_table, truth_counts
+from training.track_eval import (
+    count_errors,
+    false_moves,
+    identity_scores,
+    markdown_table,
+    truth_counts,
+)
 
 M = 1 / 111_320  # about a metre in degrees near the equator
 
@@ -70,3 +76,26 @@ def test_truth_counts_and_count_errors() -> None:
     assert not errors.loc[("R", 2024), "within_tolerance"]
     assert errors.loc[("Empty", 2025), "within_tolerance"]
     assert "| river | year |" in markdown_table(errors.reset_index())
+
+
+def test_false_moves_count_a_life_joined_to_the_next() -> None:
+    # C leaves for good after February; D arrives in March; E is there all along.
+    months = ["2024-01-05", "2024-02-05", "2024-03-05", "2024-04-05"]
+    truth = pd.DataFrame(
+        {"dredge_id": list("CCDD") + list("EEEE"), "acquired": months * 2, "visible": True}
+    )
+    linked = pd.DataFrame(
+        {
+            "track_id": [1, 1, 1, 1, 2, 2, 2, 2, 3],
+            "dredge_id": [*"CCDD", *"EEEE", None],  # track 3: a false detection
+            "acquired": [*months, *months, "2024-02-05"],
+        }
+    )
+    assert false_moves(linked, truth) == 1
+    # A swap between two dredges that are both still there is not one.
+    swapped = linked.assign(dredge_id=[*"CCEE", *"EEDD", None])
+    assert false_moves(swapped, truth) == 0
+    # Nor is a link across the new year (each year's count still has both).
+    later = [m.replace("2024-03", "2025-03").replace("2024-04", "2025-04") for m in months]
+    next_year = truth.assign(acquired=later * 2)
+    assert false_moves(linked.assign(acquired=[*later, *later, "2024-02-05"]), next_year) == 0

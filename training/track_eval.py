@@ -232,6 +232,36 @@ def split_at_absences(truth: pd.DataFrame, *, absence_days: float = 45.0) -> pd.
     return out
 
 
+def false_moves(linked: pd.DataFrame, truth: pd.DataFrame) -> int:
+    """Links that join two lives: a dredge's last appearance, then another's first, same year.
+
+    ``linked`` holds the detections of counted tracks (``track_id``, ``acquired``) with the
+    true ``dredge_id`` each came from (missing for a false detection); ``truth`` the true
+    appearances (``dredge_id``, ``acquired``, ``visible``). Consecutive detections of a track
+    whose dredges differ are such a link when the first dredge is never visible again and the
+    second was never visible before. Each one is a dredge that left for good, taken for one
+    that moved: one dredge too few in that year's count.
+    """
+    seen = truth[truth["visible"].astype(bool)]
+    when = pd.to_datetime(seen["acquired"], utc=True)
+    first = when.groupby(seen["dredge_id"]).min()
+    last = when.groupby(seen["dredge_id"]).max()
+    frame = pd.DataFrame(
+        {
+            "track": linked["track_id"].to_numpy(),
+            "dredge": linked["dredge_id"].to_numpy(),
+            "when": pd.to_datetime(linked["acquired"], utc=True).reset_index(drop=True),
+        }
+    ).sort_values(["track", "when"], kind="stable")
+    after = frame.groupby("track").shift(-1)
+    pairs = frame.assign(next_dredge=after["dredge"], next_when=after["when"]).dropna()
+    pairs = pairs[pairs["dredge"] != pairs["next_dredge"]]
+    left = pairs["when"] >= pairs["dredge"].map(last)
+    arrived = pairs["next_when"] <= pairs["next_dredge"].map(first)
+    same_year = pairs["when"].dt.year == pairs["next_when"].dt.year
+    return int((left & arrived & same_year).sum())
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured markdown table of ``frame`` (floats to 3 decimals)."""
 
