@@ -1,0 +1,201 @@
+"""Is a detection's box size an identity cue? Box sizes of the same dredge against different ones.
+
+The tracker links detections by position alone (see ``tracking_dedup.md``): a group that
+leaves for good while another arrives nearby, or a group that comes back months later, cannot
+be told apart by where it is. A hull's size could tell them apart if the detector's boxes
+measured it well enough. This benchmark measures that on the runs that
+:mod:`benchmarks.count_accuracy` keeps (``--worlds DIR``: ``DIR/seed-N`` is the world,
+``DIR/run-N`` what ``dredge run`` wrote):
+
+- each dredge box is matched one-to-one to a visible true dredge of its scene within 15 m;
+- its size is the hull's length plus width estimated from the box: an axis-aligned box around
+  a hull of length L and width W at heading h is ``L|cos h| + W|sin h|`` wide and
+  ``L|sin h| + W|cos h|`` high, so ``(width + height) / (|cos h| + |sin h|) = L + W``. The
+  true heading is used, which a tracker would not have (it has the river's direction), so
+  the figures are the best case for the cue;
+- pairs of the same dredge (consecutive detections of one dredge: the links a tracker must
+  keep) are compared with pairs of different dredges of the same river less than 120 days
+  apart (the links it should refuse), for a range of vetoes "refuse a link when the two
+  sizes differ by more than T metres".
+
+    .venv/bin/python -m benchmarks.hull_size_cue --worlds /tmp/nw --seeds 2 4 5 6
+
+Writes ``benchmarks/results/hull_size_cue.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from training.track_eval import markdown_table
+
+RESULTS = Path(__file__).parent / "results"
+MATCH_M = 15.0
+PAIR_DAYS = 120.0
+VETOES_M = (2.0, 4.0, 6.0, 8.0, 12.0)
+FALSE_SHARE = 0.01  # false moves among the move links of counted tracks (tracking_dedup.md)
+
+
+def matched_sizes(world: Path, run: Path) -> pd.DataFrame:
+    """One row per dredge box matched to a visible true dredge: its size estimate and truth."""
+    truth = pd.read_csv(world / "truth" / "dredges.csv")
+    truth = truth[truth["visible"].astype(bool)]
+    boxes = gpd.read_parquet(run / "detections.parquet")
+    boxes = boxes[boxes["class_name"] == "dredge"]
+    rows = []
+    for (scene, crs), here in truth.groupby(["scene", "crs"]):
+        found = boxes[boxes["scene"] == scene]
+        if found.empty:
+            continue
+        local = found.to_crs(crs)
+        centre = local.geometry.centroid
+        dist = np.hypot(
+            here["x"].to_numpy()[:, None] - centre.x.to_numpy()[None, :],
+            here["y"].to_numpy()[:, None] - centre.y.to_numpy()[None, :],
+        )
+        ti, bi = linear_sum_assignment(np.where(dist <= MATCH_M, dist, 1e6))
+        keep = dist[ti, bi] <= MATCH_M
+        ti, bi = ti[keep], bi[keep]
+        bounds = local.geometry.bounds.to_numpy()[bi]
+        heading = np.radians(here["heading_deg"].to_numpy()[ti])
+        spread = np.abs(np.cos(heading)) + np.abs(np.sin(heading))
+        extent = (bounds[:, 2] - bounds[:, 0]) + (bounds[:, 3] - bounds[:, 1])
+        true_rows = here.iloc[ti]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "dredge_id": true_rows["dredge_id"].to_numpy(),
+                    "river": true_rows["river"].to_numpy(),
+                    "acquired": pd.to_datetime(true_rows["acquired"], utc=True).reset_index(
+                        drop=True
+                    ),
+                    "true_size_m": (true_rows["length_m"] + true_rows["width_m"]).to_numpy(),
+                    "box_size_m": extent / spread,
+                    "score": found["score"].to_numpy()[bi],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def size_pairs(sizes: pd.DataFrame, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """|size difference| of same-dredge pairs (consecutive detections) and of different-dredge
+    pairs (same river, under ``PAIR_DAYS`` apart; up to 20 per box, drawn at random)."""
+    rng = np.random.default_rng(seed)
+    ordered = sizes.sort_values(["dredge_id", "acquired"])
+    same_id = ordered["dredge_id"].to_numpy()
+    box = ordered["box_size_m"].to_numpy()
+    consecutive = same_id[1:] == same_id[:-1]
+    same = np.abs(np.diff(box))[consecutive]
+    different = []
+    for _, here in sizes.groupby("river"):
+        when = (here["acquired"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy() / 86400
+        ids, box = here["dredge_id"].to_numpy(), here["box_size_m"].to_numpy()
+        for i in range(len(here)):
+            other = np.flatnonzero((ids != ids[i]) & (np.abs(when - when[i]) < PAIR_DAYS))
+            if len(other) > 20:
+                other = rng.choice(other, 20, replace=False)
+            different.append(np.abs(box[other] - box[i]))
+    return same, np.concatenate(different) if different else np.zeros(0)
+
+
+def veto_table(
+    same: np.ndarray, different: np.ndarray, false_share: float = FALSE_SHARE
+) -> pd.DataFrame:
+    """Per veto: the share of same-dredge links refused, of different-dredge links refused,
+    and the real links it breaks per false link it refuses when ``false_share`` of the links
+    are false."""
+    rows = []
+    for veto in VETOES_M:
+        refused_same = float(np.mean(same > veto))
+        refused_other = float(np.mean(different > veto))
+        broken = (1 - false_share) * refused_same
+        fixed = false_share * refused_other
+        rows.append(
+            {
+                "veto: sizes differ by more than (m)": veto,
+                "same-dredge links refused": refused_same,
+                "different-dredge links refused": refused_other,
+                f"real links broken per false link refused ({false_share:.0%} false)": (
+                    broken / fixed if fixed else float("nan")
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def spread_table(sizes: pd.DataFrame) -> pd.DataFrame:
+    """How much a dredge's box size varies, against how much dredges differ."""
+    per_dredge = sizes.groupby("dredge_id")
+    within = float(np.sqrt(per_dredge["box_size_m"].var().dropna().mean()))
+    true_between = float(per_dredge["true_size_m"].first().std())
+    box_between = float(per_dredge["box_size_m"].mean().std())
+    corr = float(np.corrcoef(sizes["true_size_m"], sizes["box_size_m"])[0, 1])
+    bias = float((sizes["box_size_m"] - sizes["true_size_m"]).mean())
+    return pd.DataFrame(
+        [
+            {
+                "boxes": len(sizes),
+                "dredges": sizes["dredge_id"].nunique(),
+                "true L+W between dredges, sd (m)": true_between,
+                "box size between dredges (mean per dredge), sd (m)": box_between,
+                "box size within a dredge, sd (m)": within,
+                "correlation box size / true L+W": corr,
+                "box size − true L+W, mean (m)": bias,
+            }
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--worlds", type=Path, required=True, help="the --worlds folder of count_accuracy"
+    )
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2, 4, 5, 6])
+    args = parser.parse_args()
+    parts = []
+    for seed in args.seeds:
+        sizes = matched_sizes(args.worlds / f"seed-{seed}", args.worlds / f"run-{seed}")
+        parts.append(sizes.assign(dredge_id=f"{seed}:" + sizes["dredge_id"].astype(str)))
+    sizes = pd.concat(parts, ignore_index=True)
+    same, different = size_pairs(sizes)
+    spread, vetoes = spread_table(sizes), veto_table(same, different)
+    seeds = " ".join(map(str, args.seeds))
+    text = [
+        "# Box size as an identity cue",
+        "",
+        "Command: `.venv/bin/python -m benchmarks.hull_size_cue --worlds DIR --seeds "
+        f"{seeds}` on the worlds and runs that `benchmarks.count_accuracy --worlds DIR --seeds "
+        f"{seeds}` kept (bundled model, 3 m scenes). Box size: the hull's length + width "
+        "estimated from its axis-aligned box with the true heading (the best case).",
+        "",
+        markdown_table(spread),
+        "",
+        f"Pairs: {len(same):,} of the same dredge (consecutive detections), {len(different):,} "
+        f"of different dredges of one river under {PAIR_DAYS:g} days apart.",
+        "",
+        markdown_table(vetoes),
+        "",
+        f"The last column takes {FALSE_SHARE:.0%} of the links a veto could refuse to be false: "
+        "about the share of false moves among the move links of counted tracks on the "
+        "degraded-truth benchmark (`tracking_dedup.md`). Each real link broken splits a dredge "
+        "in two (one dredge too many); each false link refused restores one that a false move "
+        "had hidden.",
+        "",
+    ]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "hull_size_cue.md"
+    out.write_text("\n".join(text))
+    print("\n".join(text))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
