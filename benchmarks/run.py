@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark, each in its own process (so memory figures are its own).
 
 Each benchmark writes its table under benchmarks/results/. Benchmarks that need a synthetic
-world share one, generated first with `dredge synth --seed 1 --size small`.
+world share one, generated when first needed with `dredge synth --seed 1 --size small`; the
+tracking dedup benchmark uses a full-size one (`--size full`, about half an hour), and the
+box-size benchmark reads the worlds and runs that the count benchmark keeps.
 Run a subset with `python -m benchmarks.run tiling_memory synth_speed`.
 """
 
@@ -13,32 +15,48 @@ import tempfile
 import time
 from pathlib import Path
 
-WORLD = "{world}"
+WORLD, FULL_WORLD, COUNT_WORLDS = "{world}", "{full}", "{counts}"
+SYNTH = {
+    WORLD: ["--seed", "1", "--size", "small"],
+    FULL_WORLD: ["--seed", "1", "--size", "full"],
+}
 BENCHMARKS: dict[str, list[str]] = {
     "synth_speed": [],
     "tiling_memory": ["--world", WORLD],
     "tracking_scale": [],
-    "tracking_dedup": ["--world", WORLD],
+    "tracking_dedup": ["--world", FULL_WORLD, "--seed", "1", "2", "3"],
     # with the bundled model (detector/weights):
     "detection_accuracy": [],
     "detection_speed": ["--world", WORLD],
     "corridor_vs_full": ["--world", WORLD],
     "dask_scaling": ["--world", WORLD],
-    "count_accuracy": [],
+    "count_accuracy": ["--worlds", COUNT_WORLDS],
+    "hull_size_cue": ["--worlds", COUNT_WORLDS],  # after count_accuracy, which writes them
     "detect_memory": [],
     "finetune_style": ["--tiles", "60", "200", "--lr0", "0.0002"],
 }
 
 
 def main(names: list[str]) -> int:
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from: {', '.join(BENCHMARKS)}")
+        return 2
     failed = []
     with tempfile.TemporaryDirectory(prefix="dredge-bench-") as tmp:
-        world = Path(tmp) / "world"
+        places = {
+            WORLD: Path(tmp) / "world",
+            FULL_WORLD: Path(tmp) / "world-full",
+            COUNT_WORLDS: Path(tmp) / "counts",
+        }
         for name in names or list(BENCHMARKS):
-            args = [a.replace(WORLD, str(world)) for a in BENCHMARKS[name]]
-            if WORLD in BENCHMARKS[name] and not world.exists():
-                synth = ["synth", "--out", str(world), "--seed", "1", "--size", "small"]
-                subprocess.run([sys.executable, "-m", "detector.cli", *synth], check=True)
+            for key, synth_args in SYNTH.items():
+                if key in BENCHMARKS[name] and not places[key].exists():
+                    synth = ["synth", "--out", str(places[key]), *synth_args]
+                    subprocess.run([sys.executable, "-m", "detector.cli", *synth], check=True)
+            args = BENCHMARKS[name]
+            for key, place in places.items():
+                args = [a.replace(key, str(place)) for a in args]
             start = time.perf_counter()
             print(f"== {name}", flush=True)
             result = subprocess.run([sys.executable, "-m", f"benchmarks.{name}", *args])
