@@ -94,6 +94,17 @@ CountScoreOption = Annotated[
     ),
 ]
 
+MAX_STATIC_DAYS = 120.0  # TrackParams.max_static_days
+MaxStaticDaysOption = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="A track that never moved yet was detected over more than this many days is a "
+        "fixed object (a roof, a wreck, a pontoon): not counted, marked `static` in "
+        "tracks.parquet. Dredges stay weeks at a spot, then move; 0 turns the rule off.",
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -400,6 +411,7 @@ def track(
         ),
     ] = None,
     count_score: CountScoreOption = COUNT_SCORE,
+    max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
     max_move_m: Annotated[
         float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
     ] = 6000.0,
@@ -430,7 +442,9 @@ def track(
             name_field=name_field,
             corridor_m=corridor_m,
             min_dates=min_dates,
-            params=TrackParams(max_move_m=max_move_m, count_score=count_score),
+            params=TrackParams(
+                max_move_m=max_move_m, count_score=count_score, max_static_days=max_static_days
+            ),
         )
     except DredgeError as exc:
         raise fail(str(exc)) from None
@@ -557,6 +571,7 @@ def run(
     corridor_m: CorridorOption = None,
     name_field: NameFieldOption = "name",
     count_score: CountScoreOption = COUNT_SCORE,
+    max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Scenes to yearly counts in one command: detect, track, count, export, report.
@@ -598,6 +613,7 @@ def run(
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
             name_field=name_field,
             count_score=count_score,
+            max_static_days=max_static_days,
             overwrite=overwrite,
             scheduler=scheduler,
             workers=workers,

@@ -131,6 +131,7 @@ def run_pipeline(
     corridor_m: float = DEFAULT_CORRIDOR_M,
     name_field: str = "name",
     count_score: float = TrackParams.count_score,
+    max_static_days: float = TrackParams.max_static_days,
     overwrite: bool = False,
     scheduler: str | None = None,
     workers: int = 1,
@@ -242,7 +243,7 @@ def run_pipeline(
             scenes=local_ok,
             name_field=name_field,
             corridor_m=corridor_m,
-            params=TrackParams(count_score=count_score),
+            params=TrackParams(count_score=count_score, max_static_days=max_static_days),
         )
         for note in tracked.notes:
             warn(note)
@@ -273,6 +274,7 @@ def run_pipeline(
                 "device": device,
                 "backend": getattr(detector, "backend", backend),
                 "count_score": count_score,
+                "max_static_days": max_static_days,
             },
             timings=timings,
             command=command,

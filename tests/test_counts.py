@@ -145,6 +145,13 @@ def test_the_command_line_default_count_score_is_the_trackers() -> None:
     assert COUNT_SCORE == TrackParams.count_score
 
 
+def test_the_command_line_default_max_static_days_is_the_trackers() -> None:
+    from detector.cli import MAX_STATIC_DAYS
+    from detector.tracking import TrackParams
+
+    assert MAX_STATIC_DAYS == TrackParams.max_static_days
+
+
 def test_track_without_dates_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     pd.read_csv(marked).drop(columns="acquired").to_csv(marked, index=False)

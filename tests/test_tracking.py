@@ -196,6 +196,30 @@ def test_a_track_whose_detections_all_score_low_is_not_counted() -> None:
     assert tracks.loc[0, "counted"]
 
 
+@pytest.mark.parametrize(("every_days", "static"), [(10.0, False), (30.0, True)])
+def test_a_spot_detected_for_months_without_moving_is_a_fixed_object(
+    every_days: float, static: bool
+) -> None:
+    """Dredges stay weeks at a spot and then move. Detected at one spot on six looks a month
+    apart (150 days), it is a roof, a wreck or a pontoon: kept, marked ``static``, not
+    counted. On six looks ten days apart (50 days) it is a dredge."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(6, every_days=every_days)
+    dets = tf.detections([(t, tf.point_at(line, 1000)) for t in days], net)
+    _, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 1 and tracks.loc[0, "moves"] == 0
+    assert bool(tracks.loc[0, "static"]) is static
+    assert bool(tracks.loc[0, "counted"]) is not static
+    _, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(max_static_days=0))
+    assert tracks.loc[0, "counted"] and not tracks.loc[0, "static"]
+    # Over the same months, a dredge that moved 1 km halfway is no fixed object.
+    half = [(t, tf.point_at(line, 1000 if k < 3 else 2000)) for k, t in enumerate(days)]
+    _, tracks = link_tracks(tf.detections(half, net), tf.observed(days))
+    assert len(tracks) == 1 and tracks.loc[0, "moves"] == 1
+    assert tracks.loc[0, "counted"] and not tracks.loc[0, "static"]
+
+
 @pytest.mark.parametrize(("every_days", "counted"), [(30.0, True), (5.0, False)])
 def test_a_sighting_on_the_first_date_counts_when_the_next_look_was_weeks_later(
     every_days: float, counted: bool
