@@ -106,6 +106,13 @@ def _summary(
     scenes = len(manifest.get("scenes", []))
     failed = len(manifest.get("failures", []))
     counted = int(tracks["counted"].sum()) if len(tracks) else 0
+    static = int(tracks["static"].sum()) if "static" in tracks.columns else 0
+    fixed = (
+        f" {static} spot(s) detected for months without moving were left out as fixed objects "
+        "(<code>static</code> in tracks.parquet)."
+        if static
+        else ""
+    )
     model = (manifest.get("model") or {}).get("name", "?")
     years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
     return (
@@ -115,7 +122,7 @@ def _summary(
         f"detections, <b>{counted:,}</b> dredges counted on "
         f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
-        "was ambiguous. Check the least certain detections below before publishing.</p>"
+        f"was ambiguous.{fixed} Check the least certain detections below before publishing.</p>"
     )
 
 

@@ -98,6 +98,13 @@ def run_track(
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
     linked, tracks = link_tracks(frame, observed, params=params)
+    static = int(tracks["static"].sum())
+    if static:
+        notes.append(
+            f"{static} track(s) never moved over more than {params.max_static_days:g} days: "
+            "fixed objects (roofs, wrecks, pontoons?), not counted (static in tracks.parquet; "
+            "--max-static-days 0 counts them)"
+        )
     observations = _with_detection_dates(observations, linked)
 
     detections_out, observations_out = sidecars(out)

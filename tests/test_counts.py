@@ -138,6 +138,28 @@ def test_count_score_option_reaches_the_tracker(tmp_path: Path) -> None:
     assert "into 1 tracks (1 counted)" in result.output
 
 
+def test_a_spot_marked_for_months_without_moving_is_left_out_with_a_note(
+    tmp_path: Path,
+) -> None:
+    marked, rivers = write_inputs(tmp_path)
+    spot = pd.read_csv(marked).iloc[0]
+    days = pd.date_range("2024-01-03", periods=7, freq="25D")  # 150 days at one spot
+    table = pd.DataFrame({"acquired": days.strftime("%Y-%m-%d"), "lon": spot.lon, "lat": spot.lat})
+    table.to_csv(marked, index=False)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "into 1 tracks (0 counted)" in result.output
+    assert "1 track(s) never moved over more than 120 days" in result.output
+    assert pd.read_parquet(out)["static"].tolist() == [True]
+    args[-1] = str(tmp_path / "all.parquet")
+    result = runner.invoke(app, [*args, "--max-static-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "into 1 tracks (1 counted)" in result.output
+
+
 def test_the_command_line_default_count_score_is_the_trackers() -> None:
     from detector.cli import COUNT_SCORE
     from detector.tracking import TrackParams
