@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
@@ -121,41 +123,45 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     assert counts[["river", "year", "unique_dredges"]].values.tolist() == [["Meander", 2024, 1]]
 
 
-def test_count_score_option_reaches_the_tracker(tmp_path: Path) -> None:
-    """Scored detections (0.4 on every date) count by default only when --count-score allows."""
-    marked, rivers = write_inputs(tmp_path)
+def scored_low(marked: Path) -> None:
+    """Scores of 0.4 on every date: under the default --count-score."""
     table = pd.read_csv(marked)
     table["score"] = 0.4
     table.to_csv(marked, index=False)
-    runner = CliRunner()
-    out = tmp_path / "tracks.parquet"
-    args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert "into 1 tracks (0 counted)" in result.output
-    result = runner.invoke(app, [*args, "--count-score", "0.3"])
-    assert result.exit_code == 0, result.output
-    assert "into 1 tracks (1 counted)" in result.output
 
 
-def test_a_spot_marked_for_months_without_moving_is_left_out_with_a_note(
-    tmp_path: Path,
-) -> None:
-    marked, rivers = write_inputs(tmp_path)
+def one_spot_for_months(marked: Path) -> None:
+    """The first spot, marked every 25 days for 150 days: over the default --max-static-days."""
     spot = pd.read_csv(marked).iloc[0]
-    days = pd.date_range("2024-01-03", periods=7, freq="25D")  # 150 days at one spot
+    days = pd.date_range("2024-01-03", periods=7, freq="25D")
     table = pd.DataFrame({"acquired": days.strftime("%Y-%m-%d"), "lon": spot.lon, "lat": spot.lat})
     table.to_csv(marked, index=False)
+
+
+@pytest.mark.parametrize(
+    ("prepare", "option", "value", "note"),
+    [
+        (scored_low, "--count-score", "0.3", None),
+        (one_spot_for_months, "--max-static-days", "0", "never moved over more than 120 days"),
+    ],
+)
+def test_a_count_rule_leaves_a_track_out_and_its_option_reaches_the_tracker(
+    tmp_path: Path, prepare: Callable[[Path], None], option: str, value: str, note: str | None
+) -> None:
+    """A spot scored low on every date, or marked at one place for months (a fixed object),
+    is left out by default; the rule's option lets it count."""
+    marked, rivers = write_inputs(tmp_path)
+    prepare(marked)
     runner = CliRunner()
     out = tmp_path / "tracks.parquet"
     args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "into 1 tracks (0 counted)" in result.output
-    assert "1 track(s) never moved over more than 120 days" in result.output
-    assert pd.read_parquet(out)["static"].tolist() == [True]
-    args[-1] = str(tmp_path / "all.parquet")
-    result = runner.invoke(app, [*args, "--max-static-days", "0"])
+    assert pd.read_parquet(out)["static"].tolist() == [note is not None]
+    if note:
+        assert note in result.output
+    result = runner.invoke(app, [*args, option, value])
     assert result.exit_code == 0, result.output
     assert "into 1 tracks (1 counted)" in result.output
 
