@@ -162,7 +162,18 @@ def main() -> None:
     args = parser.parse_args()
     parts = []
     for seed in args.seeds:
-        sizes = matched_sizes(args.worlds / f"seed-{seed}", args.worlds / f"run-{seed}")
+        world, run = args.worlds / f"seed-{seed}", args.worlds / f"run-{seed}"
+        if (
+            not (world / "truth" / "dredges.csv").is_file()
+            or not (run / "detections.parquet").is_file()
+        ):
+            parser.exit(
+                2,
+                f"no world and run for seed {seed} in {args.worlds}; make them with "
+                f"`python -m benchmarks.count_accuracy --worlds {args.worlds} --seeds "
+                f"{' '.join(map(str, args.seeds))}`\n",
+            )
+        sizes = matched_sizes(world, run)
         parts.append(sizes.assign(dredge_id=f"{seed}:" + sizes["dredge_id"].astype(str)))
     sizes = pd.concat(parts, ignore_index=True)
     same, different = size_pairs(sizes)
