@@ -238,9 +238,9 @@ def run_case(
         errors = count_errors(counts, true_counts, tolerance=TOLERANCE)
         ids = identity_scores(case.truth, _with_lon_lat(linked))
         big = errors[errors["true_unique"] >= MIN_DREDGES]
-        in_counted = linked["track_id"].isin(tracks.loc[tracks["counted"].astype(bool), "track_id"])
-        moves = int((in_counted & linked["link"].isin(["move", "move?"])).sum())
-        joined = false_moves(_counted_with_labels(linked, tracks, case.labels), case.truth)
+        counted = _counted_with_labels(linked, tracks, case.labels)
+        moves = int(counted["link"].isin(["move", "move?"]).sum())
+        joined = false_moves(counted, case.truth)
         lines.append(
             f"| {name} | {label} | {len(case.detections):,} | {len(tracks):,} | "
             f"{int(tracks['counted'].sum()):,} | {ids.idf1:.3f} | {ids.idp:.3f} | {ids.idr:.3f} | "
@@ -256,13 +256,13 @@ def run_case(
 def _counted_with_labels(
     linked: pd.DataFrame, tracks: pd.DataFrame, labels: pd.Series
 ) -> pd.DataFrame:
-    """The detections of counted tracks, each with the true dredge it came from."""
+    """The detections of counted tracks (track, date, link), each with the true dredge it
+    came from."""
     counted = tracks.loc[tracks["counted"].astype(bool), "track_id"]
     kept = linked[linked["track_id"].isin(counted)]
     dredge = labels.to_numpy()[kept["detection_id"].to_numpy() - 1]
-    return pd.DataFrame(
-        {"track_id": kept["track_id"], "acquired": kept["acquired"], "dredge_id": dredge}
-    )
+    columns = {"track_id": kept["track_id"], "acquired": kept["acquired"], "link": kept["link"]}
+    return pd.DataFrame({**columns, "dredge_id": dredge})
 
 
 def returns_reference_line(name: str, truth: pd.DataFrame, true_counts: pd.DataFrame) -> str:

@@ -106,7 +106,7 @@ def _summary(
     scenes = len(manifest.get("scenes", []))
     failed = len(manifest.get("failures", []))
     counted = int(tracks["counted"].sum()) if len(tracks) else 0
-    static = int(tracks["static"].sum()) if "static" in tracks.columns else 0
+    static = int(tracks["static"].sum())
     fixed = (
         f" {static} spot(s) detected for months without moving were left out as fixed objects "
         "(<code>static</code> in tracks.parquet)."
