@@ -138,6 +138,54 @@ def test_a_move_links_only_when_departure_and_arrival_may_coincide(cloudy: bool)
     assert len(tracks) == (1 if cloudy else 2)
 
 
+@pytest.mark.parametrize("empty_looks", [3, 6])
+def test_a_spot_seen_empty_on_many_looks_is_not_resumed(empty_looks: int) -> None:
+    """Scenes every two days: a dredge at a spot for 20 days, the spot seen empty, then a
+    dredge there again. After 3 empty looks the detector may have missed it (one track, a
+    resume); after 6 it left, and the next one is another stay (two tracks), though both
+    gaps are shorter than ``resume_days``."""
+    line = straight_line()
+    net = tf.network(line)
+    spot = tf.point_at(line, 2000, 5)
+    days = tf.dates(20 + empty_looks, every_days=2.0)
+    here = days[:10] + days[10 + empty_looks :]
+    linked, tracks = link_tracks(tf.detections([(t, spot) for t in here], net), tf.observed(days))
+    assert (days[10 + empty_looks] - days[9]).days < TrackParams().resume_days
+    assert len(tracks) == (1 if empty_looks <= TrackParams().resume_absent_max else 2)
+    assert linked["link"].iloc[10] == ("resume" if empty_looks == 3 else "new")
+
+
+@pytest.mark.parametrize("clouded", [False, True])
+def test_a_track_seen_for_days_between_empty_looks_is_not_counted(clouded: bool) -> None:
+    """Scenes every two days: detections at one spot on two dates, the spot seen empty two
+    days before and after. A dredge stays weeks: this is not counted. With the looks of the
+    week before and the week after under cloud, the stay may have lasted 18 days: it counts."""
+    line = straight_line()
+    net = tf.network(line)
+    spot, other = tf.point_at(line, 2000, 5), tf.point_at(line, 5000, 5)
+    days = tf.dates(15, every_days=2.0)
+    dets = tf.detections([(days[6], spot), (days[7], spot)] + [(t, other) for t in days], net)
+    clouds = {days[k]: [spot] for k in (3, 4, 5, 8, 9, 10)} if clouded else {}
+    _, tracks = link_tracks(dets, tf.observed(days, clouds=clouds))
+    brief = tracks.set_index("n_dates").loc[2]
+    assert brief["counted"] == clouded
+    assert tracks.set_index("n_dates").loc[15, "counted"] == True  # noqa: E712
+
+
+def test_a_4_km_move_between_scenes_a_day_apart_links() -> None:
+    line = straight_line()
+    net = tf.network(line)
+    a, b = tf.point_at(line, 1000, 5), tf.point_at(line, 5000, 5)
+    days = tf.dates(10, every_days=1.0)
+    dets = tf.detections([(t, a) for t in days[:5]] + [(t, b) for t in days[5:]], net)
+    linked, tracks = link_tracks(dets, tf.observed(days))
+    assert len(tracks) == 1
+    assert linked["link"].iloc[5] == "move"
+    # Limited to 2.5 km a day, it would be two dredges.
+    _, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(move_speed_m_per_day=2500))
+    assert len(tracks) == 2
+
+
 def test_without_observed_areas_a_long_gap_ends_a_track() -> None:
     line = straight_line()
     net = tf.network(line)
