@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "tiling_memory": ["--world", WORLD],
     "tracking_scale": [],
     "tracking_dedup": ["--world", FULL_WORLD, "--seed", "1", "2", "3"],
+    "revisit_cadence": [],
     # with the bundled model (detector/weights):
     "detection_accuracy": [],
     "detection_speed": ["--world", WORLD],

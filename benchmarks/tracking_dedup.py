@@ -140,10 +140,16 @@ def detections_table(
 
 
 def simulated_case(
-    seed: int, degradation: Degradation = Degradation(), *, return_share: float = 0.3
+    seed: int,
+    degradation: Degradation = Degradation(),
+    *,
+    return_share: float = 0.3,
+    revisit_days: float = SimConfig.revisit_days,
 ) -> Case:
-    """The simulated world of ``seed`` and its degraded detections."""
-    world = simulate(SimConfig(seed=seed, return_share=return_share))
+    """The simulated world of ``seed`` (a usable scene of each river every ``revisit_days``)
+    and its degraded detections."""
+    config = SimConfig(seed=seed, return_share=return_share, revisit_days=revisit_days)
+    world = simulate(config)
     rng = np.random.default_rng(seed + 100)
     kept, dx, dy = degrade_positions(world.truth, rng, degradation)
     kept["chainage_m"] = kept["chainage_m"] - dx  # chainage grows westward, lon eastward

@@ -30,3 +30,10 @@ def test_return_share_zero_draws_no_returns() -> None:
     assert returned(simulate(SMALL).truth) > 0
     assert returned(simulate(replace(SMALL, return_share=0.0)).truth) == 0
     assert returned(simulate(replace(SMALL, return_share=1.0)).truth) > 5
+
+
+def test_revisit_days_sets_the_time_between_scenes() -> None:
+    for days in (2.0, 10.0, 30.0):
+        acquired = simulate(replace(SMALL, revisit_days=days)).observed["acquired"]
+        gaps = acquired.sort_values().diff().dt.total_seconds().dropna() / 86_400
+        assert abs(gaps.mean() - days) < 0.15 * days
