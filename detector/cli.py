@@ -504,6 +504,10 @@ def counts(
 
     unique_low/unique_high give the range where tracking was ambiguous: low merges tracks that
     may be one dredge seen again, high adds short tracks that were not counted.
+
+    River-years whose scenes (given to `dredge track --scenes`) were more than 10 days apart on
+    average are named: groups that leave and arrive between two looks pass for moves there,
+    so their counts are likely low. Feed every clear scene you have.
     """
     from detector.track_pipeline import run_counts
 

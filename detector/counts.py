@@ -36,6 +36,11 @@ COUNT_COLUMNS = [
     "unique_low",
     "unique_high",
 ]
+SPARSE_GAP_DAYS = 10.0
+"""Where a river's scenes of a year are on average more than this many days apart, the tracker
+takes groups that leave and groups that arrive between two looks for moves, and counts run low
+(``benchmarks/results/revisit_cadence.md``: 14–23 % low fed perfect detections with scenes
+10–30 days apart)."""
 
 
 def yearly_counts(
@@ -124,3 +129,40 @@ def _observation_years(observations: pd.DataFrame | None, dets: pd.DataFrame) ->
     obs = pd.concat(parts, ignore_index=True).drop_duplicates()
     obs["year"] = obs["date"].str.slice(0, 4).astype(int)
     return obs
+
+
+def mean_gaps(observations: pd.DataFrame) -> pd.Series:
+    """Mean days between the dates each river was observed, per (river, year); infinite for a
+    river-year observed on one date. ``observations`` has ``river`` and ``date``."""
+    dates = pd.to_datetime(observations["date"]).dt.normalize()
+    frame = pd.DataFrame({"river": observations["river"].astype(str), "date": dates})
+    frame = frame.drop_duplicates().assign(year=frame["date"].dt.year)
+    spans = frame.groupby(["river", "year"])["date"].agg(["min", "max", "size"])
+    days = (spans["max"] - spans["min"]).dt.days.astype(float)
+    return (days / (spans["size"] - 1)).where(spans["size"] > 1, np.inf)
+
+
+def sparse_years(counts: pd.DataFrame, observations: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The river-years of ``counts`` with dredge detections (``unique_high`` > 0) whose observed
+    dates are on average more than ``SPARSE_GAP_DAYS`` apart, and how many have detections."""
+    with_dredges = counts[counts["unique_high"] > 0]
+    gaps = mean_gaps(observations) if len(observations) else pd.Series(dtype=float)
+    keys = pd.MultiIndex.from_arrays([with_dredges["river"].astype(str), with_dredges["year"]])
+    gap = gaps.reindex(keys).to_numpy()
+    return with_dredges[gap > SPARSE_GAP_DAYS], len(with_dredges)  # NaN (not known): no
+
+
+def sparse_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
+    """One line naming the river-years with dredge detections whose scenes were more than
+    ``SPARSE_GAP_DAYS`` apart on average (their counts are likely low), or None."""
+    sparse, with_dredges = sparse_years(counts, observations)
+    if sparse.empty:
+        return None
+    names = ", ".join(f"{r.river} {r.year}" for r in sparse.head(6).itertuples())
+    more = f" and {len(sparse) - 6} more" if len(sparse) > 6 else ""
+    return (
+        f"counts likely low on {len(sparse)} of {with_dredges} river-year(s) with dredge "
+        f"detections ({names}{more}): scenes more than {SPARSE_GAP_DAYS:g} days apart on "
+        "average, where groups that leave and groups that arrive between two looks pass for "
+        "moves; add every clear scene you have (README: How often must a river be imaged?)"
+    )

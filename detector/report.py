@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from detector.counts import SPARSE_GAP_DAYS, sparse_years
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
@@ -55,6 +56,8 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
     detections = gpd.read_parquet(out / "tracks.detections.parquet")
     tracks = gpd.read_parquet(out / "tracks.parquet")
     counts = pd.read_csv(out / "counts.csv")
+    seen = out / "tracks.observations.csv"
+    observations = pd.read_csv(seen) if seen.is_file() else pd.DataFrame(columns=["river", "date"])
     failures = manifest.get("failures", [])
     card = manifest.get("model") or {}
     chips: list[Chip] = []
@@ -70,7 +73,7 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         "<title>Dredge count report</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Dredge count report</h1>",
-        _summary(manifest, detections, tracks, counts),
+        _summary(manifest, detections, tracks, counts, observations),
         _failures(failures),
         "<h2 id='counts'>Unique dredges per river and year</h2>",
         _chart(out / "counts.png"),
@@ -102,6 +105,7 @@ def _summary(
     detections: pd.DataFrame,
     tracks: pd.DataFrame,
     counts: pd.DataFrame,
+    observations: pd.DataFrame,
 ) -> str:
     scenes = len(manifest.get("scenes", []))
     failed = len(manifest.get("failures", []))
@@ -113,6 +117,15 @@ def _summary(
         if static
         else ""
     )
+    sparse, with_dredges = sparse_years(counts, observations)
+    low = (
+        f" <b>{len(sparse)} of {with_dredges}</b> river-years with dredge detections had scenes "
+        f"more than {SPARSE_GAP_DAYS:g} days apart on average: groups that leave and groups "
+        "that arrive between two looks pass for moves, so their counts are likely low (README: "
+        "<i>How often must a river be imaged?</i>)."
+        if len(sparse)
+        else ""
+    )
     model = (manifest.get("model") or {}).get("name", "?")
     years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
     return (
@@ -122,7 +135,8 @@ def _summary(
         f"detections, <b>{counted:,}</b> dredges counted on "
         f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
-        f"was ambiguous.{fixed} Check the least certain detections below before publishing.</p>"
+        f"was ambiguous.{fixed}{low} Check the least certain detections below before "
+        "publishing.</p>"
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.counts import yearly_counts
+from detector.counts import sparse_note, yearly_counts
 from detector.errors import InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
 from detector.observed import observed_areas, river_observations, scene_files
@@ -146,6 +146,10 @@ def run_counts(
     seen = pd.read_csv(observations) if observations.is_file() else None
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
+    from_scenes = seen is not None and "source" in seen and (seen["source"] == "scenes").any()
+    sparse = sparse_note(counts, seen) if from_scenes else None  # else: detection dates only
+    if sparse:
+        lines.append(sparse)
     if seen is None:
         lines.append(f"{observations}: not found; scenes per year counted from detection dates")
     if chart:

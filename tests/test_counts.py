@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.counts import COUNT_COLUMNS, yearly_counts
+from detector.counts import COUNT_COLUMNS, sparse_note, yearly_counts
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.test_tracking import straight_line
@@ -103,6 +103,68 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     marked = folder / "marked.csv"
     table.to_csv(marked, index=False)
     return marked, rivers
+
+
+def test_river_years_with_scenes_far_apart_are_named_as_likely_low() -> None:
+    counts = pd.DataFrame(
+        {
+            "river": ["Nanay", "Nanay", "Itaya", "Cenepa", "Santiago"],
+            "year": [2024, 2025, 2024, 2024, 2024],
+            "unique_high": [8, 15, 3, 4, 0],  # the Santiago has no dredge: nothing to undercount
+        }
+    )
+    monthly = pd.date_range("2024-01-05", periods=24, freq="30D")  # into 2025
+    weekly = pd.date_range("2024-03-01", periods=10, freq="7D")  # ten weeks: a short campaign
+    observations = pd.DataFrame(
+        {
+            "river": ["Nanay"] * 24 + ["Cenepa"] * 10 + ["Itaya", "Santiago", "Santiago"],
+            "date": [
+                *monthly,
+                *weekly,
+                *pd.to_datetime(["2024-05-01", "2024-05-01", "2024-09-01"]),
+            ],
+        }
+    )
+    note = sparse_note(counts, observations.assign(date=observations["date"].dt.strftime("%F")))
+    assert note is not None
+    assert note.startswith(
+        "counts likely low on 3 of 4 river-year(s) with dredge detections (Nanay 2024, Nanay 2025, "
+        "Itaya 2024): scenes more than 10 days apart"
+    )
+    assert sparse_note(counts, observations[observations["river"] == "Cenepa"]) is None
+
+
+@pytest.mark.parametrize("every_days", [7.0, 30.0])
+def test_counts_from_scenes_far_apart_say_they_are_likely_low(
+    tmp_path: Path, every_days: float
+) -> None:
+    """`dredge counts` after `dredge track --scenes`: a dredge seen monthly is named as likely
+    undercounted; seen weekly (eight weeks of a year) it is not."""
+    from tests.geo_fixtures import write_scene, write_udm2
+
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(8, every_days=every_days)
+    spot = tf.point_at(line, 2000)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for t in days:  # 8 km × 800 m around the river, all clear
+        path = scenes / f"{tf.scene_name(t)}.tif"
+        scene = write_scene(path, gsd_m=20.0, width=400, height=40, centre_lonlat=(-73.40, -3.80))
+        write_udm2(scene)
+    dets = tf.detections([(t, spot) for t in days], net)
+    marked = tmp_path / "dets.parquet"
+    dets.to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    runner = CliRunner()
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", str(scenes)]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["counts", str(out), "--out", str(tmp_path / "counts.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("counts likely low on 1 of 1" in result.output) == (every_days > 10)
 
 
 def test_track_and_counts_commands(tmp_path: Path) -> None:
