@@ -136,7 +136,8 @@ def mean_gaps(observations: pd.DataFrame) -> pd.Series:
     river-year observed on one date. ``observations`` has ``river`` and ``date``."""
     dates = pd.to_datetime(observations["date"]).dt.normalize()
     frame = pd.DataFrame({"river": observations["river"].astype(str), "date": dates})
-    frame = frame.drop_duplicates().assign(year=frame["date"].dt.year)
+    frame = frame.drop_duplicates()
+    frame["year"] = frame["date"].dt.year
     spans = frame.groupby(["river", "year"])["date"].agg(["min", "max", "size"])
     days = (spans["max"] - spans["min"]).dt.days.astype(float)
     return (days / (spans["size"] - 1)).where(spans["size"] > 1, np.inf)
@@ -144,9 +145,16 @@ def mean_gaps(observations: pd.DataFrame) -> pd.Series:
 
 def sparse_years(counts: pd.DataFrame, observations: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The river-years of ``counts`` with dredge detections (``unique_high`` > 0) whose observed
-    dates are on average more than ``SPARSE_GAP_DAYS`` apart, and how many have detections."""
+    dates are on average more than ``SPARSE_GAP_DAYS`` apart, and how many have detections.
+
+    Observations that say where their dates come from (``source``) and hold no scene's date
+    (only the dates with detections: tracked without ``--scenes``) tell nothing of the
+    cadence: no river-year is named."""
     with_dredges = counts[counts["unique_high"] > 0]
-    gaps = mean_gaps(observations) if len(observations) else pd.Series(dtype=float)
+    known = len(observations) > 0
+    if "source" in observations:
+        known &= bool((observations["source"] == "scenes").any())
+    gaps = mean_gaps(observations) if known else pd.Series(dtype=float)
     keys = pd.MultiIndex.from_arrays([with_dredges["river"].astype(str), with_dredges["year"]])
     gap = gaps.reindex(keys).to_numpy()
     return with_dredges[gap > SPARSE_GAP_DAYS], len(with_dredges)  # NaN (not known): no

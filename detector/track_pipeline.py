@@ -146,8 +146,7 @@ def run_counts(
     seen = pd.read_csv(observations) if observations.is_file() else None
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
-    from_scenes = seen is not None and "source" in seen and (seen["source"] == "scenes").any()
-    sparse = sparse_note(counts, seen) if from_scenes else None  # else: detection dates only
+    sparse = sparse_note(counts, seen) if seen is not None else None
     if sparse:
         lines.append(sparse)
     if seen is None:
