@@ -7,6 +7,7 @@ stays fast.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Annotated
 
@@ -1020,6 +1021,18 @@ def review(
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     typer.echo(summary)
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Join the lines of each paragraph of every command's help, so that the terminal wraps
+    it at its own width. Typer keeps a docstring's line breaks: at 80 columns each of its
+    90-column lines broke into a long line and a short one."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback) or ""
+        info.help = "\n\n".join(" ".join(part.split()) for part in doc.split("\n\n"))
+
+
+reflow_help(app)
 
 
 def main() -> None:

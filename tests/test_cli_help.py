@@ -1,0 +1,44 @@
+"""`dredge --help` and each command's help read as prose at any terminal width."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from typer.testing import CliRunner
+
+from detector.cli import app
+
+COMMANDS = [
+    info.name or info.callback.__name__ for info in app.registered_commands if info.callback
+]
+
+
+def description(output: str) -> list[list[str]]:
+    """The help's paragraphs (lines between Usage and the first panel), stripped."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Usage:" in line) + 1
+    stop = next(i for i, line in enumerate(lines) if line.lstrip().startswith("╭"))
+    paragraphs: list[list[str]] = [[]]
+    for line in lines[start:stop]:
+        text = line.strip()
+        if text:
+            paragraphs[-1].append(text)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("width", [80, 120])
+def test_help_paragraphs_wrap_at_the_terminal_width(command: str, width: int) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    paragraphs = description(result.output)
+    assert len(paragraphs) >= 1
+    for paragraph in paragraphs:
+        # A line ends only where the next word would not fit (rich leaves a column each
+        # side), never where the docstring's source line ended (a long line, then a short one).
+        for line, after in itertools.pairwise(paragraph):
+            next_word = after.split()[0]
+            assert len(line) + 1 + len(next_word) > width - 2, f"{command}: broke {line!r}"
