@@ -147,7 +147,7 @@ def synth(
         str,
         typer.Option(
             help="small (3 km reaches, 3 dates a year; seconds, for tests), monthly (the same "
-            "with 12 dates a year) or full (9 km, 6 dates a year)."
+            "with 12 dates a year), weekly (52 dates a year) or full (9 km, 6 dates a year)."
         ),
     ] = "small",
     gsd: Annotated[

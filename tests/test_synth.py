@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import re
 import subprocess
@@ -337,6 +338,19 @@ def test_groups_do_not_pile_up_at_the_ends_of_the_reach() -> None:
     ends = (250.0, river.channel.length_m - 250.0)
     at_an_end = sum(min(abs(s - e) for e in ends) < 1.0 for s in stays)
     assert len(stays) >= 20 and at_an_end <= 1
+
+
+def test_a_weekly_world_has_the_monthly_worlds_dredges_and_a_scene_a_week() -> None:
+    """`--size weekly` shows what more frequent scenes change: the dredges are drawn apart
+    from the dates, so the two sizes differ only in their scenes."""
+    config = {"seed": 1, "rivers": ("Nanay",), "years": (2024, 2025)}
+    monthly = build_world(WorldConfig(size="monthly", **config)).rivers[0]
+    weekly = build_world(WorldConfig(size="weekly", **config)).rivers[0]
+    assert weekly.groups == monthly.groups
+    assert (len(monthly.scenes), len(weekly.scenes)) == (24, 104)
+    days = sorted(s.acquired for s in weekly.scenes)
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+    assert max(gaps) <= 13 and sum(gaps) / len(gaps) == pytest.approx(7, abs=0.5)
 
 
 def test_scene_workers_are_spawned_once_a_threaded_library_is_loaded(

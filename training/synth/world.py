@@ -48,6 +48,8 @@ SIZES = {
     "full": SizePreset(side_m=9000.0, dates_per_year=6, groups_at_full_pressure=16),
     # small scenes, a date a month: what an analyst's monthly mosaic of one reach looks like
     "monthly": SizePreset(side_m=3000.0, dates_per_year=12, groups_at_full_pressure=7),
+    # the same reaches and dredges, a date a week: how much more frequent scenes help
+    "weekly": SizePreset(side_m=3000.0, dates_per_year=52, groups_at_full_pressure=7),
 }
 
 
