@@ -1,0 +1,143 @@
+"""What the commands share: the ``app``, options used by several commands, error lines."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detector import __version__
+
+app = typer.Typer(
+    name="dredge",
+    help=(
+        "Find gold-mining dredges on rivers in satellite scenes and count the unique dredges "
+        "per river and year.\n\n"
+        "Start with `dredge demo` (a synthetic world, the whole run, counts next to the truth). "
+        "On your scenes: `dredge run SCENES --rivers rivers.gpkg --out OUT` writes detections, "
+        "dredge tracks, yearly counts, exports and OUT/report.html."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+# Options that several commands share, defined once.
+ScenePathsArgument = Annotated[
+    list[str], typer.Argument(help="Scene GeoTIFFs, folders of them, or URLs GDAL reads.")
+]
+RiversOption = Annotated[
+    Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")
+]
+SceneBandsOption = Annotated[
+    str | None,
+    typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
+]
+CorridorOption = Annotated[
+    float | None, typer.Option(help="Corridor half-width around centerlines, m.")
+]
+NameFieldOption = Annotated[str, typer.Option(help="Column of the river names.")]
+DateOption = Annotated[
+    str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
+]
+DatesOption = Annotated[
+    Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
+]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."),
+]
+ConfOption = Annotated[
+    float,
+    typer.Option(
+        help="Lowest detection score kept, 0–1; a dredge box side by side with one scoring this "
+        "(a group member) is kept from 0.6 × it."
+    ),
+]
+DeviceOption = Annotated[str, typer.Option(help="cpu or cuda.")]
+BackendOption = Annotated[
+    str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
+]
+BatchOption = Annotated[int, typer.Option(help="Tiles per model call.")]
+FlipsOption = Annotated[
+    bool,
+    typer.Option(
+        help="Also run each tile mirrored left-right, up-down and both, and keep a box when two "
+        "of the four views find it: more dredges found, fewer false ones, four times the model "
+        "work. --no-flips runs each tile once."
+    ),
+]
+MAX_LAND = 0.5  # detector.on_water.DEFAULT_MAX_LAND (not imported here: the CLI starts light)
+MaxLandOption = Annotated[
+    float,
+    typer.Option(
+        help="Leave out a detection when more than this share of the ground within 27 m of it "
+        "is land, read from the scene's green and NIR bands (a roof on the bank, not a "
+        "dredge). A dredge moored against a bank sits near 0.5; 1 keeps every detection. "
+        "Skipped on 8-bit scenes and scenes without NIR.",
+        min=0.0,
+        max=1.0,
+    ),
+]
+
+COUNT_SCORE = 0.45  # TrackParams.count_score (not imported here: the CLI starts light)
+CountScoreOption = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="A dredge counts only when its best detection scored at least this (chosen on "
+        "synthetic validation worlds; lower it for a model that scores lower on your imagery; "
+        "detections without scores always pass).",
+    ),
+]
+
+MAX_STATIC_DAYS = 120.0  # TrackParams.max_static_days
+MaxStaticDaysOption = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="A track that never moved yet was detected over more than this many days is a "
+        "fixed object (a roof, a wreck, a pontoon): not counted, marked `static` in "
+        "tracks.parquet. Dredges stay weeks at a spot, then move; 0 turns the rule off.",
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dredge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Dredge detector command line."""
+
+
+def warn_line(line: str) -> None:
+    """Print a warning or a scene's error line on stderr, in red."""
+    typer.secho(line, fg=typer.colors.RED, err=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear error line on stderr and return the exit to raise."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Join the lines of each paragraph of every command's help, so that the terminal wraps
+    it at its own width. Typer keeps a docstring's line breaks: at 80 columns each of its
+    90-column lines broke into a long line and a short one."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback) or ""
+        info.help = "\n\n".join(" ".join(part.split()) for part in doc.split("\n\n"))

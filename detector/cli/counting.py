@@ -1,0 +1,184 @@
+"""``dredge track`` and ``dredge counts``: detections to dredge tracks to yearly counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detector.cli.common import (
+    COUNT_SCORE,
+    MAX_STATIC_DAYS,
+    CountScoreOption,
+    MaxStaticDaysOption,
+    app,
+    fail,
+)
+from detector.errors import DredgeError
+
+
+@app.command()
+def track(
+    detections: Annotated[
+        Path,
+        typer.Argument(
+            help=(
+                "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
+                "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, or CSV with lon/lat). "
+                "Only a date column 'acquired' and a position are required."
+            )
+        ),
+    ],
+    rivers: Annotated[
+        Path,
+        typer.Option(help="River centerlines (GeoJSON, GeoPackage, Shapefile, GeoParquet)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help=(
+                "Tracks file to write (GeoParquet, one row per dredge). Beside it go "
+                "<stem>.detections.parquet (detections with their track_id) and "
+                "<stem>.observations.csv (dates each river was seen)."
+            )
+        ),
+    ] = Path("tracks.parquet"),
+    scenes: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help=(
+                "Scene GeoTIFFs or folders (repeat the option). Their clear, valid areas (UDM2 "
+                "masks beside the scenes) tell where a dredge was seen absent. Without them a "
+                "dredge counts as gone after 30 days without a detection."
+            )
+        ),
+    ] = None,
+    min_dates: Annotated[
+        int | None,
+        typer.Option(
+            help=(
+                "Dates a dredge must be seen on to be counted (default: 2 for detector "
+                "output with scores, 1 for detections marked by hand). A dredge seen once "
+                "at the start or end of the imagery counts."
+            )
+        ),
+    ] = None,
+    count_score: CountScoreOption = COUNT_SCORE,
+    max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
+    max_move_m: Annotated[
+        float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
+    ] = 6000.0,
+    corridor_m: Annotated[
+        float,
+        typer.Option(help="Detections farther than this from every centerline are off-river, m."),
+    ] = 250.0,
+    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
+) -> None:
+    """Link detections across dates into one track per dredge, along each river.
+
+    Movement is measured along the channel (chainage), gated by a plausible move for the time
+    elapsed; dredges moored side by side stay apart, and since a group moves as one, a move
+    is matched to an arrival in a group of the same size, at the same place across the
+    channel, before a nearer one; a dredge under cloud keeps its track.
+    Dates in any format or time zone are converted to UTC; detections on no river are kept
+    with no track (one warning line).
+    """
+    from detector.track_pipeline import run_track
+    from detector.tracking import TrackParams
+
+    try:
+        run = run_track(
+            detections,
+            rivers,
+            out,
+            scenes=scenes or [],
+            name_field=name_field,
+            corridor_m=corridor_m,
+            min_dates=min_dates,
+            params=TrackParams(
+                max_move_m=max_move_m, count_score=count_score, max_static_days=max_static_days
+            ),
+        )
+    except DredgeError as exc:
+        raise fail(str(exc)) from None
+    for note in run.notes:
+        typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(run.summary)
+
+
+@app.command()
+def counts(
+    tracks: Annotated[
+        Path,
+        typer.Argument(help="Tracks file written by `dredge track` (e.g. tracks.parquet)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help=(
+                "Counts table: river, year, unique_dredges, new_dredges, detections, scenes, "
+                "unique_low, unique_high (one row per river and year, zeros included)."
+            )
+        ),
+    ] = Path("counts.csv"),
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="csv or json (default: from the --out suffix)."),
+    ] = None,
+    years: Annotated[
+        str | None,
+        typer.Option(help="Years to report, e.g. 2024 or 2022-2025 (default: all observed)."),
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="Also draw a PNG chart of unique dredges per river/year.")
+    ] = None,
+    gpkg: Annotated[
+        Path | None,
+        typer.Option(help="Also write a GeoPackage with layers 'dredges' and 'detections'."),
+    ] = None,
+    geojson: Annotated[
+        Path | None,
+        typer.Option(help="Also write the dredges as GeoJSON (detections: <stem>.detections)."),
+    ] = None,
+    kml: Annotated[
+        Path | None,
+        typer.Option(help="Also write KML for Google Earth: one placemark per dredge, its dates."),
+    ] = None,
+    detections: Annotated[
+        Path | None,
+        typer.Option(help="Linked detections (default: <tracks stem>.detections.parquet)."),
+    ] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option(help="Dates each river was seen (default: <tracks stem>.observations.csv)."),
+    ] = None,
+) -> None:
+    """Count unique dredges per river and year from tracks, and export them.
+
+    unique_low/unique_high give the range where tracking was ambiguous: low merges tracks that
+    may be one dredge seen again, high adds short tracks that were not counted.
+
+    River-years whose scenes (given to `dredge track --scenes`) were more than 10 days apart on
+    average are named: groups that leave and arrive between two looks pass for moves there,
+    so their counts are likely low. Feed every clear scene you have.
+    """
+    from detector.track_pipeline import run_counts
+
+    try:
+        lines = run_counts(
+            tracks,
+            out,
+            fmt=fmt,
+            detections=detections,
+            observations=observations,
+            years=years,
+            chart=chart,
+            kml=kml,
+            gpkg=gpkg,
+            geojson=geojson,
+        )
+    except (DredgeError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    for line in lines:
+        typer.echo(line)

@@ -1,0 +1,122 @@
+"""``dredge detect``: scenes to one georeferenced table of detections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detector.cli.common import (
+    MAX_LAND,
+    BackendOption,
+    BatchOption,
+    ConfOption,
+    CorridorOption,
+    DateOption,
+    DatesOption,
+    DeviceOption,
+    FlipsOption,
+    MaxLandOption,
+    ModelOption,
+    NameFieldOption,
+    RiversOption,
+    SceneBandsOption,
+    ScenePathsArgument,
+    app,
+    fail,
+    warn_line,
+)
+from detector.errors import DredgeError
+
+
+@app.command()
+def detect(
+    scenes: ScenePathsArgument,
+    rivers: RiversOption,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Detections file; failed scenes go to <stem>.failures.csv beside it.",
+        ),
+    ] = Path("detections.parquet"),
+    model: ModelOption = None,
+    conf: ConfOption = 0.25,
+    device: DeviceOption = "cpu",
+    backend: BackendOption = "auto",
+    flips: FlipsOption = True,
+    max_land: MaxLandOption = MAX_LAND,
+    batch: BatchOption = 16,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="parquet (GeoParquet), gpkg or geojson (default: --out suffix)."
+        ),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    date: DateOption = None,
+    dates: DatesOption = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Find dredges in scenes along the rivers and write one georeferenced table.
+
+    Tiles each scene along the river corridors at the model card's GSD, runs the model in
+    batches, merges duplicates from overlapping tiles in map space, and writes one row per
+    detection in EPSG:4326: detection_id, scene, acquired (UTC), sensor, class_name, score,
+    river, chainage_m, offset_m, geometry (box). A scene that cannot be used is reported,
+    recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
+    """
+    from detector.acquisition import read_date_table, to_utc
+    from detector.chips import expand_scene_paths, write_failures
+    from detector.detect import detect_scenes, output_format, write_detections
+    from detector.inputspec import parse_bands
+    from detector.model import load_model
+    from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+
+    failures_path = out.with_name(f"{out.stem}.failures.csv")
+    try:
+        kind = output_format(out, fmt)
+        if out.exists() and not overwrite:
+            raise DredgeError(f"{out}: exists — choose another --out, or pass --overwrite")
+        if not 0 <= conf <= 1:
+            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+        if batch < 1:
+            raise ValueError(f"--batch must be at least 1, got {batch}")
+        own_bands = parse_bands(scene_bands) if scene_bands else None
+        when = to_utc(date) if date else None
+        table = read_date_table(dates) if dates else None
+        network = RiverNetwork.read(
+            rivers,
+            name_field=name_field,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+        )
+        paths = expand_scene_paths(scenes)
+        if not paths:
+            raise DredgeError(f"no scenes (*.tif) in {', '.join(scenes)}")
+        detector = load_model(model, backend=backend, device=device, flips=flips)
+        typer.echo(f"model: {detector.describe()}")
+        frame, failures = detect_scenes(
+            paths,
+            network,
+            model=detector,
+            conf=conf,
+            batch=batch,
+            max_land=max_land,
+            bands=own_bands,
+            date=when,
+            dates=table,
+            progress=progress,
+            echo=typer.echo,
+            warn=warn_line,
+        )
+        write_detections(frame, out, kind)
+        write_failures(failures, failures_path)
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    done = len(paths) - len(failures)
+    typer.echo(f"{len(frame)} detections from {done} scene(s) → {out}")
+    if failures:
+        raise fail(f"{len(failures)} of {len(paths)} scene(s) failed; see {failures_path}", code=1)

@@ -1,0 +1,200 @@
+"""``dredge run`` and ``dredge demo``: scenes to counts, exports and the report in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detector.cli.common import (
+    COUNT_SCORE,
+    MAX_LAND,
+    MAX_STATIC_DAYS,
+    BackendOption,
+    BatchOption,
+    ConfOption,
+    CorridorOption,
+    CountScoreOption,
+    DeviceOption,
+    FlipsOption,
+    MaxLandOption,
+    MaxStaticDaysOption,
+    ModelOption,
+    NameFieldOption,
+    RiversOption,
+    SceneBandsOption,
+    app,
+    fail,
+    warn_line,
+)
+from detector.errors import DredgeError
+
+
+@app.command()
+def run(
+    scenes: Annotated[
+        list[str],
+        typer.Argument(
+            help=(
+                "Scenes: GeoTIFFs, folders, quoted globs ('scenes/2024*.tif'), text files of "
+                "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
+            )
+        ),
+    ],
+    rivers: RiversOption,
+    out: Annotated[
+        Path, typer.Option(help="Folder for every output (listed above); a rerun resumes it.")
+    ],
+    model: ModelOption = None,
+    conf: ConfOption = 0.25,
+    device: DeviceOption = "cpu",
+    backend: BackendOption = "auto",
+    flips: FlipsOption = True,
+    max_land: MaxLandOption = MAX_LAND,
+    batch: BatchOption = 16,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Start again in an --out that holds a run with other settings (or other files)."
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Scenes processed in parallel by a local Dask cluster of N processes."),
+    ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Run scenes as Dask tasks: 'local' (a local cluster of --workers) or "
+            "tcp://HOST:PORT (an existing cluster; see the README)."
+        ),
+    ] = None,
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    count_score: CountScoreOption = COUNT_SCORE,
+    max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Scenes to yearly counts in one command: detect, track, count, export, report.
+
+    Writes into OUT: detections.parquet, failures.csv, tracks.parquet (+ tracks.detections.parquet,
+    tracks.observations.csv), counts.csv, counts.json, counts.png, dredges.gpkg,
+    dredges.geojson, dredges.kml (Google Earth), run.json and report.html (one page, opens
+    offline). A scene that cannot be used is reported and listed in failures.csv and the
+    report; the others complete, and the exit code is then 1.
+
+    Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
+    running the same command again after an interruption skips finished scenes and retries
+    failed ones. A full disk or an OUT that cannot be written stops the run with one line;
+    every file already written stays whole, and the same command finishes the run.
+
+    Example: dredge run planet/2024/ --rivers rivers.gpkg --out runs/2024
+    """
+    import sys
+
+    from detector.inputspec import parse_bands
+    from detector.rivers import DEFAULT_CORRIDOR_M
+    from detector.run import run_pipeline
+
+    try:
+        if not 0 <= conf <= 1:
+            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+        result = run_pipeline(
+            scenes,
+            rivers,
+            out,
+            model=model,
+            conf=conf,
+            batch=batch,
+            device=device,
+            backend=backend,
+            flips=flips,
+            max_land=max_land,
+            scene_bands=parse_bands(scene_bands) if scene_bands else None,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+            name_field=name_field,
+            count_score=count_score,
+            max_static_days=max_static_days,
+            overwrite=overwrite,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+            command=" ".join(["dredge", *sys.argv[1:]]),
+            echo=typer.echo,
+            warn=warn_line,
+        )
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    if result.failures:
+        raise fail(
+            f"{len(result.failures)} of {len(result.scenes)} scene(s) failed; see "
+            f"{out / 'failures.csv'} and the report",
+            code=1,
+        )
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo world and run.")] = Path(
+        "demo-output"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic world (1–20).")] = 1,
+    model: Annotated[
+        Path | None, typer.Option(help="Weights with their card (default: bundled).")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a previous demo run (and a different demo world).")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Try everything on a small synthetic world: generate it, run, compare with the truth.
+
+    Writes OUT/world (dredge synth) and OUT/run (dredge run, with report.html), then prints
+    the yearly counts next to the world's true counts (also OUT/run/counts_vs_truth.csv).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from detector.demo import TOLERANCE, run_demo
+
+    try:
+        result = run_demo(
+            out,
+            seed=seed,
+            model=model,
+            overwrite=overwrite,
+            progress=progress,
+            echo=typer.echo,
+            warn=warn_line,
+        )
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    table = Table(title="Unique dredges per river and year: counted vs truth")
+    for column in ("river", "year", "counted", "low–high", "truth", "error"):
+        table.add_column(column, justify="left" if column == "river" else "right")
+    for row in result.comparison.itertuples(index=False):
+        low = getattr(row, "unique_low", None)
+        high = getattr(row, "unique_high", None)
+        span = "" if low is None or high is None or pd_isna(low) else f"{int(low)}–{int(high)}"
+        mark = "" if row.within_10pct else " ✗"
+        table.add_row(
+            str(row.river), str(row.year), str(row.unique_dredges), span, str(row.truth),
+            f"{row.error:+d}{mark}",
+        )  # fmt: skip
+    Console().print(table)
+    rows = len(result.comparison)
+    typer.echo(
+        f"{result.within_tolerance} of {rows} river-years within {TOLERANCE:.0%} of the truth "
+        f"(✗: outside). Report: {result.run.report}"
+    )
+    if result.run.failures:
+        raise fail(f"{len(result.run.failures)} scene(s) failed; see the report", code=1)
+
+
+def pd_isna(value: object) -> bool:
+    """True for None, NaN and pandas' NA."""
+    import pandas as pd
+
+    return bool(pd.isna(value))

@@ -1,0 +1,153 @@
+"""``dredge synth`` and ``dredge tiles``: a synthetic world, and scenes cut into chips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from detector.cli.common import (
+    CorridorOption,
+    DateOption,
+    DatesOption,
+    NameFieldOption,
+    RiversOption,
+    SceneBandsOption,
+    ScenePathsArgument,
+    app,
+    fail,
+    warn_line,
+)
+from detector.errors import DredgeError
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 1,
+    rivers: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated river names (default: all). See --list-rivers."),
+    ] = None,
+    years: Annotated[str, typer.Option(help="Year or range, e.g. 2023-2025.")] = "2023-2025",
+    size: Annotated[
+        str,
+        typer.Option(
+            help="small (3 km reaches, 3 dates a year; seconds, for tests), monthly (the same "
+            "with 12 dates a year), weekly (52 dates a year) or full (9 km, 6 dates a year)."
+        ),
+    ] = "small",
+    gsd: Annotated[
+        float, typer.Option(help="Ground sampling distance in metres (PlanetScope: 3).")
+    ] = 3.0,
+    style: Annotated[
+        str,
+        typer.Option(
+            help=(
+                "planetscope: 4-band uint16 reflectance (BGRN); rgb8: 3-band 8-bit RGB (Maxar); "
+                "rgb8-green: rgb8 with green, algae-rich water on every river; rgb8-shift: "
+                "rgb8-green whose dredges are roofed with thatch, green tarp or wood."
+            ),
+        ),
+    ] = "planetscope",
+    list_rivers: Annotated[
+        bool, typer.Option("--list-rivers", help="List the rivers this world knows and exit.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the contents of a non-empty --out folder.")
+    ] = False,
+) -> None:
+    """Generate a synthetic multi-date river world with scenes and ground truth.
+
+    Writes DIR/scenes/*.tif (Planet file names), DIR/rivers.geojson, DIR/truth/dredges.csv,
+    DIR/truth/counts.csv, DIR/truth/boxes/*.csv and DIR/quicklooks/*.png.
+    """
+    from training.synth.world import RIVER_CATALOGUE, WorldConfig, write_world
+
+    if list_rivers:
+        for spec in RIVER_CATALOGUE.values():
+            typer.echo(f"{spec.name:10s} EPSG:{spec.epsg}  {spec.water:10s} {spec.description}")
+        raise typer.Exit()
+    try:
+        config = WorldConfig.from_cli(
+            seed=seed, rivers=rivers, years=years, size=size, gsd=gsd, style=style
+        )
+        summary = write_world(config, out, overwrite=overwrite, progress=True)
+    except DredgeError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(summary)
+
+
+@app.command()
+def tiles(
+    scenes: ScenePathsArgument,
+    rivers: RiversOption,
+    out: Annotated[Path, typer.Option(help="Folder for chips/, tiles.parquet, failures.csv.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="png (8-bit, 1 or 3 bands) or tif (float32).")
+    ] = "png",
+    gsd: Annotated[float, typer.Option(help="Ground sampling distance of the chips, m.")] = 3.0,
+    tile_px: Annotated[int, typer.Option(help="Chip size in pixels.")] = 256,
+    overlap_px: Annotated[int, typer.Option(help="Overlap of neighbouring chips, px.")] = 32,
+    bands: Annotated[str, typer.Option(help="Chip bands, e.g. red,green,blue.")] = "red,green,blue",
+    scale: Annotated[
+        str, typer.Option(help="reflectance (÷10000) or display (reflectance 0.3 = white).")
+    ] = "reflectance",
+    scene_bands: SceneBandsOption = None,
+    corridor_m: CorridorOption = None,
+    name_field: NameFieldOption = "name",
+    date: DateOption = None,
+    dates: DatesOption = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Cut scenes into chips along the river corridors, for labelling or inspection.
+
+    Writes OUT/chips/<scene>/<tile>.png|tif and OUT/tiles.parquet (GeoParquet, footprints in
+    EPSG:4326), and prints per scene the pixels read against the pixels in the scene and the
+    share of the river corridor covered. A scene that cannot be used is reported, recorded in
+    OUT/failures.csv, and the others go on; the exit code is then 1.
+    """
+    from detector.acquisition import read_date_table, to_utc
+    from detector.chips import check_format, expand_scene_paths, run_tiles
+    from detector.inputspec import InputSpec, parse_bands
+    from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+
+    try:
+        spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
+        check_format(fmt, spec)
+        own_bands = parse_bands(scene_bands) if scene_bands else None
+        when = to_utc(date) if date else None
+        network = RiverNetwork.read(
+            rivers,
+            name_field=name_field,
+            corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
+        )
+        table = read_date_table(dates) if dates else None
+    except (ValueError, DredgeError) as exc:
+        raise fail(str(exc)) from None
+    paths = expand_scene_paths(scenes)
+    if not paths:
+        raise fail(f"no scenes (*.tif) in {', '.join(scenes)}")
+    try:
+        run = run_tiles(
+            paths,
+            network,
+            out,
+            spec,
+            fmt=fmt,
+            bands=own_bands,
+            date=when,
+            dates=table,
+            echo=typer.echo,
+            warn=warn_line,
+            progress=progress,
+        )
+    except DredgeError as exc:  # the disk: a scene's own fault is recorded and the batch goes on
+        raise fail(str(exc)) from None
+    typer.echo(f"{run.tiles} chips from {len(run.coverages)} scene(s) → {out / 'tiles.parquet'}")
+    if run.failures:
+        raise fail(
+            f"{len(run.failures)} of {len(paths)} scene(s) failed; see {out / 'failures.csv'}",
+            code=1,
+        )
