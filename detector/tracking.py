@@ -50,15 +50,15 @@ tracks that never moved over more than ``max_static_days`` (``static``: a fixed 
 tracks whose every stay was seen empty less than ``min_stay_days`` before and after it.
 Detections on no river are kept with an empty ``track_id``.
 
+The parameters live in :mod:`detector.track_params`, the frames the tracker steps through
+in :mod:`detector.track_frames`, and the tracks table it returns in :mod:`detector.track_table`.
+
 All rivers are processed together — the k-th frame of every river in one vectorised step, the
 rivers kept apart by a large chainage offset — so the Python loop runs once per frame of the
 busiest river, not once per frame of every river.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -67,189 +67,31 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.assignment import assign_pairs, range_pairs, window_pairs
-from detector.observed import scene_key
 from detector.side_by_side import SideBySide, side_by_side_groups
+from detector.track_frames import (
+    ObservedIndex,
+    Schedule,
+    centres_lon_lat,
+    days_since_epoch,
+    detection_scene_keys,
+    require_columns,
+    river_frames,
+)
+from detector.track_params import TrackParams
+from detector.track_table import (
+    LINK_MOVE,
+    LINK_MOVE_AMBIGUOUS,
+    LINK_NEW,
+    LINK_RESUME,
+    LINK_STAY,
+    TRACK_COLUMNS,
+    Linked,
+    tracks_table,
+)
 
-WGS84 = "EPSG:4326"
-DAY_NS = 86_400 * 10**9
+__all__ = ["TRACK_COLUMNS", "TrackParams", "link_tracks"]
+
 RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together
-LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS = range(5)
-LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?"], dtype=object)
-TRACK_COLUMNS = [
-    "track_id",
-    "river",
-    "class_name",
-    "first_seen",
-    "last_seen",
-    "dates",
-    "n_dates",
-    "n_detections",
-    "mean_chainage_m",
-    "mean_offset_m",
-    "moves",
-    "moved_m",
-    "ambiguous_links",
-    "seen_absent",
-    "static",
-    "counted",
-    "maybe_same_as",
-    "confidence",
-    "geometry",
-]
-
-
-@dataclass(frozen=True)
-class TrackParams:
-    """Gates and time limits of the tracker (distances in metres, times in days)."""
-
-    stay_gate_m: float = 45.0
-    """Same mooring: at most this far along the channel from the mooring's mean position."""
-    stay_lateral_m: float = 35.0
-    """Same mooring: at most this far across the channel (dredges moored side by side are
-    7–20 m apart; one-to-one assignment keeps them apart)."""
-    lateral_weight: float = 2.0
-    """Cost of a metre across the channel, in metres along it, when matching to a mooring."""
-    absent_to_end: int = 2
-    """A mooring seen empty this many times (since its last detection) was left..."""
-    resume_days: float = 45.0
-    """...unless it is detected there again within this many days (the detector missed it)..."""
-    resume_absent_max: int = 4
-    """...and before its spot was seen empty more than this many times: a detector that finds
-    a dredge 85 % of the time misses it five times running less than once in 10,000 (with
-    scenes days apart, another group may moor on the same spot weeks later)."""
-    stay_gap_days: float = 60.0
-    """A detection continues a mooring last detected at most this long ago, or with no other
-    look at the river since; otherwise it opens a new mooring, which the move stage may link
-    back (the dredge may have been away and returned)."""
-    close_days: float = 365.0
-    """Nothing resumes a mooring after this many days without a detection."""
-    move_speed_m_per_day: float = 20_000.0
-    max_move_m: float = 6000.0
-    """A move along the channel is at most ``stay_gate_m + speed × days``, capped here. A
-    dredge towed by a boat covers kilometres in an hour: the speed limits only moves between
-    scenes hours apart (at 2,500 m a day it refused real 3–5 km moves between scenes a day
-    apart, in the tracking benchmark's simulation at a scene every two days)."""
-    link_gap_days: float = 120.0
-    """Longest time between the last detection at one mooring and the first at the next."""
-    window_slack_days: float = 1.0
-    """Tolerance when matching a departure window with an arrival window."""
-    unobserved_gap_days: float = 30.0
-    """Without observed areas: a dredge may have left up to this many days after its last
-    detection, and arrived up to this many days before its first."""
-    move_lateral_weight: float = 0.1
-    """Cost of a metre across the channel, in metres along it, when linking a move."""
-    group_gate_m: float = 30.0
-    """Detections of one acquisition whose chainages chain within this are one group moored
-    side by side (see :mod:`detector.side_by_side`); a mooring's spot is not seen empty (nor
-    a new mooring's spot seen before it arrived) on a look with a detection this close along
-    the channel: its group was there and the detector missed it."""
-    group_size_cost_m: float = 1000.0
-    """Cost of a move, in metres along the channel, per dredge of difference between the size
-    of the group the dredge left and of the group it arrived in (groups move as one)."""
-    group_rank_cost_m: float = 500.0
-    """Cost of a move per place of difference in the dredge's rank across the channel within
-    its group before and after."""
-    groups_are_sure: bool = True
-    """A mooring seen once, side by side with others, links to another such mooring (a group
-    of detections is rarely false; two lone moorings seen once never link)."""
-    group_cost_cap_m: float = 1500.0
-    """The group terms together cost at most this: they choose between candidate moves but
-    never forbid one (a member missed by the detector changes the group's size)."""
-    min_dates: int = 2
-    """Tracks seen on fewer dates are not counted unless nothing could confirm them: their spot
-    was never seen before (within ``link_gap_days``) or never seen again (the start or end of
-    the imagery)..."""
-    min_stay_days: float = 14.0
-    """...and the look on the other side was at least this many days away (a dredge stays
-    weeks at a mooring: one seen once and gone a few days later was most likely false). For
-    the same reason a track is not counted when each of its stays was seen empty less than
-    this many days before and after it (a false detection repeated nearby for a few days, the
-    way false ones chain up when scenes come every few days)."""
-    count_score: float = 0.45
-    """A track counts only when its best detection scored at least this (detections without a
-    score, marked by hand, pass). Chosen on validation worlds seeds 2 (2024), 4, 5 and 6
-    (2024–2025; monthly, five rivers): of 151 tracks counted without it, the best detection
-    of the 16 false ones scored 0.25–0.65 (median 0.35), of the 135 real ones 0.26–0.91
-    (median 0.73); at 0.45, 11 false and 9 real ones are not counted, and the yearly counts'
-    total absolute error there falls from 60 to 54. A model that scores lower on your imagery
-    needs a lower value."""
-    max_static_days: float = 120.0
-    """A track that never moved yet was detected over more than this many days is a fixed
-    object (a roof, a wreck, a pontoon), not counted (``static``); 0 turns the rule off.
-    Dredges stay at one spot for weeks and then move 0.2–5 km (the synthetic worlds' stays
-    last 14–75 days). On the validation worlds it leaves out one static look-alike on seed 4's
-    Itaya, which has no dredges (total absolute error 32 → 31). 90 days would leave out a
-    second one (error 30, 28 instead of 27 of 40 river-years within 10 %), but real dredges
-    may stay longer than the synthetic ones: the default keeps a margin."""
-
-    def __post_init__(self) -> None:
-        positive = ("stay_gate_m", "stay_lateral_m", "lateral_weight", "link_gap_days")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-        if self.absent_to_end < 1 or self.min_dates < 1:
-            raise ValueError("absent_to_end and min_dates must be at least 1")
-        if self.resume_absent_max < self.absent_to_end:
-            raise ValueError("resume_absent_max must be at least absent_to_end")
-        if self.max_static_days < 0:
-            raise ValueError("max_static_days must be 0 (off) or positive")
-
-    def move_gate(self, elapsed_days: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Largest plausible move along the channel after ``elapsed_days``."""
-        grown = self.stay_gate_m + self.move_speed_m_per_day * np.maximum(elapsed_days, 0.0)
-        return np.minimum(grown, max(self.max_move_m, self.stay_gate_m))
-
-
-@dataclass
-class _Frame:
-    """One acquisition of one river: its detections (a slice) and what it saw."""
-
-    time: float  # days since 1970-01-01 UTC
-    start: int
-    stop: int
-    seen: shapely.Geometry | None  # clear valid area, EPSG:4326
-
-
-@dataclass
-class _Schedule:
-    """Frames of all rivers as (river × step) arrays; step k is the k-th frame of a river."""
-
-    time: NDArray[np.float64]  # NaN past a river's last frame
-    start: NDArray[np.int64]
-    stop: NDArray[np.int64]
-    seen: NDArray[np.object_]  # None where nothing is known to be seen
-
-    @classmethod
-    def build(cls, per_river: list[list[_Frame]]) -> _Schedule:
-        steps = max((len(frames) for frames in per_river), default=0)
-        shape = (len(per_river), steps)
-        schedule = cls(
-            time=np.full(shape, np.nan),
-            start=np.zeros(shape, dtype=np.int64),
-            stop=np.zeros(shape, dtype=np.int64),
-            seen=np.full(shape, None, dtype=object),
-        )
-        for r, frames in enumerate(per_river):
-            for k, frame in enumerate(frames):
-                schedule.time[r, k] = frame.time
-                schedule.start[r, k], schedule.stop[r, k] = frame.start, frame.stop
-                schedule.seen[r, k] = frame.seen
-        return schedule
-
-
-@dataclass
-class _Linked:
-    """Per-detection chain numbers and link codes, and per-chain counters."""
-
-    chain: NDArray[np.int64]
-    link: NDArray[np.int64]
-    seen_absent: NDArray[np.int64]
-    moves: NDArray[np.int64]
-    moved_m: NDArray[np.float64]
-    ambiguous: NDArray[np.int64]
-    unseen_before: NDArray[np.float64]  # days its spot went unseen before its first detection
-    unseen_after: NDArray[np.float64]  # ...and after its last one (inf: never seen again)
-    longest_stay: NDArray[np.float64]  # days between the empty looks around its longest stay
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,16 +116,16 @@ def link_tracks(
     had other candidates) or off-river.
     """
     params = params or TrackParams()
-    _require(detections, ("acquired", "river", "chainage_m", "offset_m"))
+    require_columns(detections, ("acquired", "river", "chainage_m", "offset_m"))
     if len(detections) and detections["acquired"].isna().any():
         raise ValueError("detections without 'acquired' cannot be tracked; drop or date them")
-    times = _days(detections["acquired"]) if len(detections) else np.zeros(0)
-    lon, lat = _lon_lat(detections, needed=observed is not None)
+    times = days_since_epoch(detections["acquired"]) if len(detections) else np.zeros(0)
+    lon, lat = centres_lon_lat(detections, needed=observed is not None)
     river = detections["river"].astype("string")
     chainage = detections["chainage_m"].to_numpy(float)
     on_river = river.notna().to_numpy() & np.isfinite(chainage)
-    keys = _detection_scene_keys(detections)
-    seen = _ObservedIndex(observed) if observed is not None else None
+    keys = detection_scene_keys(detections)
+    seen = ObservedIndex(observed) if observed is not None else None
 
     positions = np.flatnonzero(on_river)
     codes, names = pd.factorize(river.to_numpy()[positions], sort=True)
@@ -292,7 +134,7 @@ def link_tracks(
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     per_river = []
     for k in range(len(names)):
-        frames = _frames(rows[bounds[k] : bounds[k + 1]], times, keys, lon, lat, seen)
+        frames = river_frames(rows[bounds[k] : bounds[k + 1]], times, keys, lon, lat, seen)
         for frame in frames:
             frame.start += int(bounds[k])
             frame.stop += int(bounds[k])
@@ -304,7 +146,7 @@ def link_tracks(
         times[rows],
         lon[rows],
         lat[rows],
-        _Schedule.build(per_river),
+        Schedule.build(per_river),
         params,
         observed=seen is not None,
     )
@@ -312,7 +154,7 @@ def link_tracks(
     link = np.full(len(detections), -1, dtype=np.int64)
     chain[rows], link[rows] = result.chain, result.link
     linked = detections.copy()
-    tracks = _tracks_table(linked, chain, link, times, lon, lat, result, params, seen is not None)
+    tracks = tracks_table(linked, chain, link, times, lon, lat, result, params, seen is not None)
     return linked, tracks
 
 
@@ -349,11 +191,11 @@ def _link_all(
     t: NDArray[np.float64],
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
-    schedule: _Schedule,
+    schedule: Schedule,
     params: TrackParams,
     *,
     observed: bool,
-) -> _Linked:
+) -> Linked:
     """Link the sorted on-river detections of all rivers: moorings first, then moves.
 
     ``river`` numbers each detection's river; ``s`` is its chainage plus ``river ×
@@ -380,7 +222,7 @@ def _link_all(
     det_link[first_det[moved]] = np.where(ambiguous[moved], LINK_MOVE_AMBIGUOUS, LINK_MOVE)
     n_chains = int(chain.max(initial=-1)) + 1
     step = np.where(moved, np.abs(moorings.s[:count] - moorings.s[np.maximum(pred, 0)]), 0.0)
-    return _Linked(
+    return Linked(
         chain=chain[det_mooring],
         link=det_link,
         seen_absent=np.bincount(chain, moorings.absent_total[:count], n_chains).astype(np.int64),
@@ -409,7 +251,7 @@ def _moorings(
     t: NDArray[np.float64],
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
-    schedule: _Schedule,
+    schedule: Schedule,
     params: TrackParams,
     observed: bool,
 ) -> tuple[_Moorings, NDArray[np.int64], NDArray[np.int64]]:
@@ -518,7 +360,7 @@ def _stay(
 def _arrivals(
     moorings: _Moorings,
     ids: NDArray[np.int64],
-    schedule: _Schedule,
+    schedule: Schedule,
     step: int,
     window: float,
     s: NDArray[np.float64],
@@ -568,7 +410,7 @@ def _seen_empty(
     moorings: _Moorings,
     live: NDArray[np.int64],
     matched: NDArray[np.int64],
-    schedule: _Schedule,
+    schedule: Schedule,
     step: int,
     s: NDArray[np.float64],
     gate: float,
@@ -703,275 +545,3 @@ def _chains(pred: NDArray[np.int64]) -> NDArray[np.int64]:
             chain[node] = number
             node = int(succ[node])
     return chain
-
-
-# --------------------------------------------------------------------------------------------
-# Frames, observed areas and time
-# --------------------------------------------------------------------------------------------
-
-
-class _ObservedIndex:
-    """Observed areas with lookups by scene name and by acquisition second."""
-
-    def __init__(self, observed: gpd.GeoDataFrame) -> None:
-        _require(observed, ("scene", "acquired", "geometry"))
-        areas = observed.to_crs(WGS84) if observed.crs is not None else observed
-        self.geometry = np.asarray(areas.geometry.array, dtype=object)
-        shapely.prepare(self.geometry)
-        self.time = _days(areas["acquired"]) if len(areas) else np.zeros(0)
-        self.bounds = shapely.bounds(self.geometry)
-        self.keys = [scene_key(v) for v in areas["scene"]]
-        self.by_key = {key: i for i, key in enumerate(self.keys)}
-        seconds = np.round(self.time * 86_400).astype(np.int64)
-        unique, counts = np.unique(seconds, return_counts=True)
-        once = set(unique[counts == 1].tolist())
-        self.by_second = {int(sec): i for i, sec in enumerate(seconds) if int(sec) in once}
-
-    def lookup(self, key: str | None, time: float) -> int | None:
-        """Index of the observed scene for a detection frame, by name then by time."""
-        if key is not None and key in self.by_key:
-            return self.by_key[key]
-        return self.by_second.get(round(time * 86_400))
-
-    def near(
-        self, lon: NDArray[np.float64], lat: NDArray[np.float64], pad: float
-    ) -> NDArray[np.int64]:
-        """Scenes whose bounds overlap the points' bounding box grown by ``pad`` degrees."""
-        if len(lon) == 0:
-            return np.zeros(0, dtype=np.int64)
-        b = self.bounds
-        hit = (
-            (b[:, 0] <= lon.max() + pad)
-            & (b[:, 2] >= lon.min() - pad)
-            & (b[:, 1] <= lat.max() + pad)
-            & (b[:, 3] >= lat.min() - pad)
-        )
-        return np.flatnonzero(hit)
-
-
-@dataclass
-class _SceneKeys:
-    codes: NDArray[np.int64]  # per detection; -1 when there is no scene column or value
-    names: list[str]
-
-
-def _detection_scene_keys(detections: pd.DataFrame) -> _SceneKeys:
-    if "scene" not in detections.columns:
-        return _SceneKeys(np.full(len(detections), -1, dtype=np.int64), [])
-    values = detections["scene"].astype("string")
-    codes, uniques = pd.factorize(values)
-    return _SceneKeys(codes.astype(np.int64), [scene_key(u) for u in uniques])
-
-
-def _frames(
-    rows: NDArray[np.int64],
-    times: NDArray[np.float64],
-    keys: _SceneKeys,
-    lon: NDArray[np.float64],
-    lat: NDArray[np.float64],
-    seen: _ObservedIndex | None,
-) -> list[_Frame]:
-    """Split one river's sorted detections into frames and add scenes that saw none."""
-    t, code = times[rows], keys.codes[rows]
-    if len(rows):
-        cut = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
-        starts = np.concatenate([[0], cut])
-        stops = np.concatenate([cut, [len(rows)]])
-    else:
-        starts = stops = np.zeros(0, dtype=np.int64)
-    frames: list[_Frame] = []
-    used: set[int] = set()
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        area = None
-        if seen is not None:
-            key = keys.names[code[a]] if code[a] >= 0 else None
-            index = seen.lookup(key, float(t[a]))
-            if index is not None:
-                area = seen.geometry[index]
-                used.add(index)
-        frames.append(_Frame(float(t[a]), a, b, area))
-    if seen is not None:
-        near = seen.near(lon[rows], lat[rows], pad=0.01)  # degrees, ~1 km
-        end = len(rows)
-        extra = [
-            _Frame(float(seen.time[i]), end, end, seen.geometry[i])
-            for i in near.tolist()
-            if i not in used and not shapely.is_empty(seen.geometry[i])
-        ]
-        frames.extend(extra)
-        frames.sort(key=lambda f: f.time)
-    return frames
-
-
-def _days(values: pd.Series) -> NDArray[np.float64]:
-    """Days since 1970-01-01 UTC as floats (naive times are taken as UTC)."""
-    stamps = pd.to_datetime(values, utc=True)
-    ns = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
-    return ns.to_numpy().astype(np.int64) / DAY_NS
-
-
-def _lon_lat(
-    detections: pd.DataFrame, *, needed: bool
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Centre of each detection in EPSG:4326 (NaN without a geometry)."""
-    if isinstance(detections, gpd.GeoDataFrame) and detections.geometry.name in detections:
-        geoms = detections.geometry
-        if geoms.crs is not None and not geoms.crs.equals(WGS84):
-            geoms = geoms.to_crs(WGS84)
-        centres = shapely.centroid(np.asarray(geoms.array, dtype=object))
-        return shapely.get_x(centres), shapely.get_y(centres)
-    if needed:
-        raise ValueError("observed areas need detection geometries (a GeoDataFrame)")
-    nan = np.full(len(detections), np.nan)
-    return nan, nan.copy()
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"missing column(s): {', '.join(missing)}")
-
-
-# --------------------------------------------------------------------------------------------
-# The tracks table
-# --------------------------------------------------------------------------------------------
-
-
-def _tracks_table(
-    linked: pd.DataFrame,
-    chain: NDArray[np.int64],
-    link: NDArray[np.int64],
-    times: NDArray[np.float64],
-    lon: NDArray[np.float64],
-    lat: NDArray[np.float64],
-    result: _Linked,
-    params: TrackParams,
-    observed: bool,
-) -> gpd.GeoDataFrame:
-    """Summarise each chain as a track, numbered by river and first date; add the track ids
-    and link names to ``linked``."""
-    on = chain >= 0
-    rivers = linked["river"].astype("string").to_numpy(dtype=object, na_value=None)
-    names = np.full(len(linked), "off-river", dtype=object)
-    names[on] = LINK_NAMES[link[on]]
-    if not on.any():
-        linked["track_id"] = pd.array([pd.NA] * len(linked), dtype="Int64")
-        linked["link"] = names
-        return gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs=WGS84)
-    part = pd.DataFrame(
-        {
-            "chain": chain[on],
-            "river": rivers[on],
-            "time": times[on],
-            "day": np.floor(times[on]).astype(np.int64),
-            "s": linked["chainage_m"].to_numpy(float)[on],
-            "o": linked["offset_m"].to_numpy(float)[on],
-            "lon": lon[on],
-            "lat": lat[on],
-            "score": _column(linked, "score", np.nan).astype(float)[on],
-            "class_name": _column(linked, "class_name", "dredge")[on],
-        }
-    )
-    table = part.groupby("chain", sort=True).agg(
-        river=("river", "first"),
-        first=("time", "min"),
-        last=("time", "max"),
-        n_detections=("time", "size"),
-        mean_chainage_m=("s", "mean"),
-        mean_offset_m=("o", "mean"),
-        lon=("lon", "mean"),
-        lat=("lat", "mean"),
-        score=("score", "mean"),
-        best_score=("score", "max"),
-    )
-    table = table.sort_values(["river", "first"], kind="stable")
-    table["track_id"] = np.arange(1, len(table) + 1)
-    track_of_chain = np.zeros(len(result.seen_absent), dtype=np.int64)
-    track_of_chain[table.index.to_numpy()] = table["track_id"].to_numpy()
-    track_id = pd.array(np.where(on, track_of_chain[np.maximum(chain, 0)], 0), dtype="Int64")
-    track_id[~on] = pd.NA
-    linked["track_id"] = track_id
-    linked["link"] = names
-
-    days = part.drop_duplicates(["chain", "day"]).sort_values(["chain", "day"])
-    table["n_dates"] = days.groupby("chain").size()
-    iso = pd.to_datetime(days["day"].to_numpy() * DAY_NS, utc=True).strftime("%Y-%m-%d").tolist()
-    chains = days["chain"].to_numpy()
-    cuts = np.flatnonzero(np.diff(chains)) + 1
-    starts, stops = np.concatenate([[0], cuts]), np.concatenate([cuts, [len(chains)]])
-    joined = [";".join(iso[a:b]) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
-    table["dates"] = pd.Series(joined, index=chains[starts])
-    classes = part.groupby(["chain", "class_name"]).size().rename("n").reset_index()
-    classes = classes.sort_values(["chain", "n"], ascending=[True, False])
-    table["class_name"] = classes.drop_duplicates("chain").set_index("chain")["class_name"]
-    chains = table.index.to_numpy()
-    table["seen_absent"] = result.seen_absent[chains]
-    table["moves"] = result.moves[chains]
-    table["moved_m"] = result.moved_m[chains].round(1)
-    table["ambiguous_links"] = result.ambiguous[chains]
-    table["first_seen"] = pd.to_datetime(table["first"] * DAY_NS, utc=True).dt.floor("s")
-    table["last_seen"] = pd.to_datetime(table["last"] * DAY_NS, utc=True).dt.floor("s")
-    before, after = result.unseen_before[chains], result.unseen_after[chains]
-    at_an_edge = np.isinf(np.maximum(before, after))  # spot never seen before, or never after
-    long_enough = np.minimum(before, after) >= params.min_stay_days
-    unconfirmed = at_an_edge & long_enough & observed
-    confident = table["best_score"].fillna(1.0) >= params.count_score
-    span = table["last"] - table["first"]
-    table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
-    table["static"] &= span > params.max_static_days
-    brief = observed & (result.longest_stay[chains] < params.min_stay_days)
-    table["counted"] = ((table["n_dates"] >= params.min_dates) | unconfirmed) & confident
-    table["counted"] &= ~brief
-    table["counted"] &= ~table["static"]
-    table = table.set_index("track_id", drop=False).rename_axis(None)
-    table["maybe_same_as"] = _maybe_same_as(table, params)
-    score = table["score"].fillna(1.0).clip(0.0, 1.0)
-    evidence = 1.0 - 0.5 ** table["n_dates"].astype(float)
-    clear_links = np.where(table["ambiguous_links"] > 0, 0.9, 1.0)
-    table["confidence"] = (score * evidence * clear_links).round(3)
-    points = shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy())
-    out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=WGS84)
-    return out[TRACK_COLUMNS]
-
-
-def _column(frame: pd.DataFrame, name: str, default: object) -> NDArray[np.object_]:
-    """A column as a NumPy array, or ``default`` everywhere when it is missing or empty."""
-    if name not in frame.columns:
-        return np.full(len(frame), default, dtype=object)
-    values = frame[name]
-    return values.astype(object).where(values.notna(), default).to_numpy()
-
-
-def _maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
-    """For each counted track, an earlier counted track on its river that it may continue.
-
-    A track that starts at most ``link_gap_days`` after an earlier track was last seen, and
-    within the move gate of it along the channel, may be the same dredge after an absence the
-    tracker did not bridge. ``counts`` uses this for the low end of its range. Each earlier
-    track is claimed at most once, shortest gap first.
-    """
-    result = np.full(len(table), -1, dtype=np.int64)
-    counted = np.flatnonzero(table["counted"].to_numpy())
-    ids = table.index.to_numpy()
-    first, last = table["first"].to_numpy(), table["last"].to_numpy()
-    s = table["mean_chainage_m"].to_numpy()
-    river = pd.factorize(table["river"])[0]
-    # Sort key that keeps rivers apart: river number × a span wider than any time range.
-    span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
-    key = river[counted] * span + last[counted]
-    query = river[counted] * span + first[counted]
-    earlier, later = range_pairs(key, query - params.link_gap_days, query - 1e-9)
-    earlier, later = counted[earlier], counted[later]
-    gap = first[later] - last[earlier]
-    close = (gap > 0) & (np.abs(s[later] - s[earlier]) <= params.move_gate(gap))
-    earlier, later, gap = earlier[close], later[close], gap[close]
-    taken: set[int] = set()
-    for k in np.argsort(gap, kind="stable").tolist():
-        a, b = int(later[k]), int(earlier[k])
-        if b in taken or result[a] >= 0:
-            continue
-        result[a] = ids[b]
-        taken.add(b)
-    out = pd.Series(pd.array(result, dtype="Int64"), index=table.index)
-    out[result < 0] = pd.NA
-    return out

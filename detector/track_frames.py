@@ -1,0 +1,182 @@
+"""What the tracker steps through: each river's acquisitions as frames, with what they saw.
+
+A frame is one acquisition of one river: its detections (a slice of the sorted table) and the
+scene's clear, valid area (:func:`detector.observed.observed_areas`), by scene name or, failing
+that, by acquisition time. Scenes that saw a river without a detection on it are frames too:
+they are what tells the tracker that a dredge's spot was seen empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from detector.observed import scene_key
+
+WGS84 = "EPSG:4326"
+DAY_NS = 86_400 * 10**9
+
+
+@dataclass
+class Frame:
+    """One acquisition of one river: its detections (a slice) and what it saw."""
+
+    time: float  # days since 1970-01-01 UTC
+    start: int
+    stop: int
+    seen: shapely.Geometry | None  # clear valid area, EPSG:4326
+
+
+@dataclass
+class Schedule:
+    """Frames of all rivers as (river × step) arrays; step k is the k-th frame of a river."""
+
+    time: NDArray[np.float64]  # NaN past a river's last frame
+    start: NDArray[np.int64]
+    stop: NDArray[np.int64]
+    seen: NDArray[np.object_]  # None where nothing is known to be seen
+
+    @classmethod
+    def build(cls, per_river: list[list[Frame]]) -> Schedule:
+        steps = max((len(frames) for frames in per_river), default=0)
+        shape = (len(per_river), steps)
+        schedule = cls(
+            time=np.full(shape, np.nan),
+            start=np.zeros(shape, dtype=np.int64),
+            stop=np.zeros(shape, dtype=np.int64),
+            seen=np.full(shape, None, dtype=object),
+        )
+        for r, frames in enumerate(per_river):
+            for k, frame in enumerate(frames):
+                schedule.time[r, k] = frame.time
+                schedule.start[r, k], schedule.stop[r, k] = frame.start, frame.stop
+                schedule.seen[r, k] = frame.seen
+        return schedule
+
+
+class ObservedIndex:
+    """Observed areas with lookups by scene name and by acquisition second."""
+
+    def __init__(self, observed: gpd.GeoDataFrame) -> None:
+        require_columns(observed, ("scene", "acquired", "geometry"))
+        areas = observed.to_crs(WGS84) if observed.crs is not None else observed
+        self.geometry = np.asarray(areas.geometry.array, dtype=object)
+        shapely.prepare(self.geometry)
+        self.time = days_since_epoch(areas["acquired"]) if len(areas) else np.zeros(0)
+        self.bounds = shapely.bounds(self.geometry)
+        self.keys = [scene_key(v) for v in areas["scene"]]
+        self.by_key = {key: i for i, key in enumerate(self.keys)}
+        seconds = np.round(self.time * 86_400).astype(np.int64)
+        unique, counts = np.unique(seconds, return_counts=True)
+        once = set(unique[counts == 1].tolist())
+        self.by_second = {int(sec): i for i, sec in enumerate(seconds) if int(sec) in once}
+
+    def lookup(self, key: str | None, time: float) -> int | None:
+        """Index of the observed scene for a detection frame, by name then by time."""
+        if key is not None and key in self.by_key:
+            return self.by_key[key]
+        return self.by_second.get(round(time * 86_400))
+
+    def near(
+        self, lon: NDArray[np.float64], lat: NDArray[np.float64], pad: float
+    ) -> NDArray[np.int64]:
+        """Scenes whose bounds overlap the points' bounding box grown by ``pad`` degrees."""
+        if len(lon) == 0:
+            return np.zeros(0, dtype=np.int64)
+        b = self.bounds
+        hit = (
+            (b[:, 0] <= lon.max() + pad)
+            & (b[:, 2] >= lon.min() - pad)
+            & (b[:, 1] <= lat.max() + pad)
+            & (b[:, 3] >= lat.min() - pad)
+        )
+        return np.flatnonzero(hit)
+
+
+@dataclass
+class SceneKeys:
+    codes: NDArray[np.int64]  # per detection; -1 when there is no scene column or value
+    names: list[str]
+
+
+def detection_scene_keys(detections: pd.DataFrame) -> SceneKeys:
+    if "scene" not in detections.columns:
+        return SceneKeys(np.full(len(detections), -1, dtype=np.int64), [])
+    values = detections["scene"].astype("string")
+    codes, uniques = pd.factorize(values)
+    return SceneKeys(codes.astype(np.int64), [scene_key(u) for u in uniques])
+
+
+def river_frames(
+    rows: NDArray[np.int64],
+    times: NDArray[np.float64],
+    keys: SceneKeys,
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    seen: ObservedIndex | None,
+) -> list[Frame]:
+    """Split one river's sorted detections into frames and add scenes that saw none."""
+    t, code = times[rows], keys.codes[rows]
+    if len(rows):
+        cut = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
+        starts = np.concatenate([[0], cut])
+        stops = np.concatenate([cut, [len(rows)]])
+    else:
+        starts = stops = np.zeros(0, dtype=np.int64)
+    frames: list[Frame] = []
+    used: set[int] = set()
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        area = None
+        if seen is not None:
+            key = keys.names[code[a]] if code[a] >= 0 else None
+            index = seen.lookup(key, float(t[a]))
+            if index is not None:
+                area = seen.geometry[index]
+                used.add(index)
+        frames.append(Frame(float(t[a]), a, b, area))
+    if seen is not None:
+        near = seen.near(lon[rows], lat[rows], pad=0.01)  # degrees, ~1 km
+        end = len(rows)
+        extra = [
+            Frame(float(seen.time[i]), end, end, seen.geometry[i])
+            for i in near.tolist()
+            if i not in used and not shapely.is_empty(seen.geometry[i])
+        ]
+        frames.extend(extra)
+        frames.sort(key=lambda f: f.time)
+    return frames
+
+
+def days_since_epoch(values: pd.Series) -> NDArray[np.float64]:
+    """Days since 1970-01-01 UTC as floats (naive times are taken as UTC)."""
+    stamps = pd.to_datetime(values, utc=True)
+    ns = stamps.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    return ns.to_numpy().astype(np.int64) / DAY_NS
+
+
+def centres_lon_lat(
+    detections: pd.DataFrame, *, needed: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centre of each detection in EPSG:4326 (NaN without a geometry)."""
+    if isinstance(detections, gpd.GeoDataFrame) and detections.geometry.name in detections:
+        geoms = detections.geometry
+        if geoms.crs is not None and not geoms.crs.equals(WGS84):
+            geoms = geoms.to_crs(WGS84)
+        centres = shapely.centroid(np.asarray(geoms.array, dtype=object))
+        return shapely.get_x(centres), shapely.get_y(centres)
+    if needed:
+        raise ValueError("observed areas need detection geometries (a GeoDataFrame)")
+    nan = np.full(len(detections), np.nan)
+    return nan, nan.copy()
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(missing)}")

@@ -1,0 +1,194 @@
+"""The tracks table: one row per dredge (a chain of moorings), and each detection's link name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from detector.assignment import range_pairs
+from detector.track_frames import DAY_NS, WGS84
+from detector.track_params import TrackParams
+
+LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS = range(5)
+LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?"], dtype=object)
+TRACK_COLUMNS = [
+    "track_id",
+    "river",
+    "class_name",
+    "first_seen",
+    "last_seen",
+    "dates",
+    "n_dates",
+    "n_detections",
+    "mean_chainage_m",
+    "mean_offset_m",
+    "moves",
+    "moved_m",
+    "ambiguous_links",
+    "seen_absent",
+    "static",
+    "counted",
+    "maybe_same_as",
+    "confidence",
+    "geometry",
+]
+
+
+@dataclass
+class Linked:
+    """Per-detection chain numbers and link codes, and per-chain counters."""
+
+    chain: NDArray[np.int64]
+    link: NDArray[np.int64]
+    seen_absent: NDArray[np.int64]
+    moves: NDArray[np.int64]
+    moved_m: NDArray[np.float64]
+    ambiguous: NDArray[np.int64]
+    unseen_before: NDArray[np.float64]  # days its spot went unseen before its first detection
+    unseen_after: NDArray[np.float64]  # ...and after its last one (inf: never seen again)
+    longest_stay: NDArray[np.float64]  # days between the empty looks around its longest stay
+
+
+def tracks_table(
+    linked: pd.DataFrame,
+    chain: NDArray[np.int64],
+    link: NDArray[np.int64],
+    times: NDArray[np.float64],
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    result: Linked,
+    params: TrackParams,
+    observed: bool,
+) -> gpd.GeoDataFrame:
+    """Summarise each chain as a track, numbered by river and first date; add the track ids
+    and link names to ``linked``."""
+    on = chain >= 0
+    rivers = linked["river"].astype("string").to_numpy(dtype=object, na_value=None)
+    names = np.full(len(linked), "off-river", dtype=object)
+    names[on] = LINK_NAMES[link[on]]
+    if not on.any():
+        linked["track_id"] = pd.array([pd.NA] * len(linked), dtype="Int64")
+        linked["link"] = names
+        return gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs=WGS84)
+    part = pd.DataFrame(
+        {
+            "chain": chain[on],
+            "river": rivers[on],
+            "time": times[on],
+            "day": np.floor(times[on]).astype(np.int64),
+            "s": linked["chainage_m"].to_numpy(float)[on],
+            "o": linked["offset_m"].to_numpy(float)[on],
+            "lon": lon[on],
+            "lat": lat[on],
+            "score": column_or(linked, "score", np.nan).astype(float)[on],
+            "class_name": column_or(linked, "class_name", "dredge")[on],
+        }
+    )
+    table = part.groupby("chain", sort=True).agg(
+        river=("river", "first"),
+        first=("time", "min"),
+        last=("time", "max"),
+        n_detections=("time", "size"),
+        mean_chainage_m=("s", "mean"),
+        mean_offset_m=("o", "mean"),
+        lon=("lon", "mean"),
+        lat=("lat", "mean"),
+        score=("score", "mean"),
+        best_score=("score", "max"),
+    )
+    table = table.sort_values(["river", "first"], kind="stable")
+    table["track_id"] = np.arange(1, len(table) + 1)
+    track_of_chain = np.zeros(len(result.seen_absent), dtype=np.int64)
+    track_of_chain[table.index.to_numpy()] = table["track_id"].to_numpy()
+    track_id = pd.array(np.where(on, track_of_chain[np.maximum(chain, 0)], 0), dtype="Int64")
+    track_id[~on] = pd.NA
+    linked["track_id"] = track_id
+    linked["link"] = names
+
+    days = part.drop_duplicates(["chain", "day"]).sort_values(["chain", "day"])
+    table["n_dates"] = days.groupby("chain").size()
+    iso = pd.to_datetime(days["day"].to_numpy() * DAY_NS, utc=True).strftime("%Y-%m-%d").tolist()
+    chains = days["chain"].to_numpy()
+    cuts = np.flatnonzero(np.diff(chains)) + 1
+    starts, stops = np.concatenate([[0], cuts]), np.concatenate([cuts, [len(chains)]])
+    joined = [";".join(iso[a:b]) for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    table["dates"] = pd.Series(joined, index=chains[starts])
+    classes = part.groupby(["chain", "class_name"]).size().rename("n").reset_index()
+    classes = classes.sort_values(["chain", "n"], ascending=[True, False])
+    table["class_name"] = classes.drop_duplicates("chain").set_index("chain")["class_name"]
+    chains = table.index.to_numpy()
+    table["seen_absent"] = result.seen_absent[chains]
+    table["moves"] = result.moves[chains]
+    table["moved_m"] = result.moved_m[chains].round(1)
+    table["ambiguous_links"] = result.ambiguous[chains]
+    table["first_seen"] = pd.to_datetime(table["first"] * DAY_NS, utc=True).dt.floor("s")
+    table["last_seen"] = pd.to_datetime(table["last"] * DAY_NS, utc=True).dt.floor("s")
+    before, after = result.unseen_before[chains], result.unseen_after[chains]
+    at_an_edge = np.isinf(np.maximum(before, after))  # spot never seen before, or never after
+    long_enough = np.minimum(before, after) >= params.min_stay_days
+    unconfirmed = at_an_edge & long_enough & observed
+    confident = table["best_score"].fillna(1.0) >= params.count_score
+    span = table["last"] - table["first"]
+    table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
+    table["static"] &= span > params.max_static_days
+    brief = observed & (result.longest_stay[chains] < params.min_stay_days)
+    table["counted"] = ((table["n_dates"] >= params.min_dates) | unconfirmed) & confident
+    table["counted"] &= ~brief
+    table["counted"] &= ~table["static"]
+    table = table.set_index("track_id", drop=False).rename_axis(None)
+    table["maybe_same_as"] = maybe_same_as(table, params)
+    score = table["score"].fillna(1.0).clip(0.0, 1.0)
+    evidence = 1.0 - 0.5 ** table["n_dates"].astype(float)
+    clear_links = np.where(table["ambiguous_links"] > 0, 0.9, 1.0)
+    table["confidence"] = (score * evidence * clear_links).round(3)
+    points = shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy())
+    out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=WGS84)
+    return out[TRACK_COLUMNS]
+
+
+def column_or(frame: pd.DataFrame, name: str, default: object) -> NDArray[np.object_]:
+    """A column as a NumPy array, or ``default`` everywhere when it is missing or empty."""
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=object)
+    values = frame[name]
+    return values.astype(object).where(values.notna(), default).to_numpy()
+
+
+def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
+    """For each counted track, an earlier counted track on its river that it may continue.
+
+    A track that starts at most ``link_gap_days`` after an earlier track was last seen, and
+    within the move gate of it along the channel, may be the same dredge after an absence the
+    tracker did not bridge. ``counts`` uses this for the low end of its range. Each earlier
+    track is claimed at most once, shortest gap first.
+    """
+    result = np.full(len(table), -1, dtype=np.int64)
+    counted = np.flatnonzero(table["counted"].to_numpy())
+    ids = table.index.to_numpy()
+    first, last = table["first"].to_numpy(), table["last"].to_numpy()
+    s = table["mean_chainage_m"].to_numpy()
+    river = pd.factorize(table["river"])[0]
+    # Sort key that keeps rivers apart: river number × a span wider than any time range.
+    span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
+    key = river[counted] * span + last[counted]
+    query = river[counted] * span + first[counted]
+    earlier, later = range_pairs(key, query - params.link_gap_days, query - 1e-9)
+    earlier, later = counted[earlier], counted[later]
+    gap = first[later] - last[earlier]
+    close = (gap > 0) & (np.abs(s[later] - s[earlier]) <= params.move_gate(gap))
+    earlier, later, gap = earlier[close], later[close], gap[close]
+    taken: set[int] = set()
+    for k in np.argsort(gap, kind="stable").tolist():
+        a, b = int(later[k]), int(earlier[k])
+        if b in taken or result[a] >= 0:
+            continue
+        result[a] = ids[b]
+        taken.add(b)
+    out = pd.Series(pd.array(result, dtype="Int64"), index=table.index)
+    out[result < 0] = pd.NA
+    return out
