@@ -77,7 +77,11 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     ax.set_xlabel("year")
     ax.set_ylabel("unique dredges")
     ax.set_title(title or "Unique dredges per river and year (whiskers: low–high range)")
-    ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if rivers:
+        ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.text(0.5, 0.5, "no river-years to count", ha="center", va="center",
+                transform=ax.transAxes)  # fmt: skip
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     try:

@@ -89,7 +89,8 @@ def river_map(
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.ticklabel_format(useOffset=False)
-    ax.legend(loc="best", fontsize="small")
+    if len(dets) or len(mine):  # a river with nothing on it has nothing to name
+        ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.2)
     fig.tight_layout()
     return _png(fig)

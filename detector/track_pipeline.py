@@ -79,7 +79,7 @@ def run_track(
     if min_dates is None:
         scored = "score" in frame.columns and bool(frame["score"].notna().any())
         min_dates = 2 if scored else 1
-        if not scored:
+        if not scored and len(frame):
             notes.append(
                 f"{detections}: no scores (marked by hand?): a dredge seen on one date counts "
                 "(--min-dates 1)"

@@ -176,6 +176,7 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     assert "into 1 tracks (1 counted)" in result.output
     assert "1 of 4 detections are on no river" in result.output
     assert "2 dates have no time zone and 2 have one; all converted to UTC" in result.output
+    assert "no scores (marked by hand?)" in result.output
     for name in ("tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"):
         assert (tmp_path / "run" / name).is_file()
     counts_out = tmp_path / "run" / "counts.json"
@@ -249,3 +250,21 @@ def test_track_without_dates_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "no 'acquired' column" in lines[0]
+
+
+def test_tracking_no_detections_writes_empty_tables_and_guesses_nothing(tmp_path: Path) -> None:
+    """A run whose scenes held no dredge (or all failed) hands `track` an empty table: it is
+    not taken for detections marked by hand."""
+    from detector.detect import empty_detections, write_detections
+
+    _, rivers = write_inputs(tmp_path)
+    none = write_detections(empty_detections(), tmp_path / "detections.parquet")
+    out = tmp_path / "tracks.parquet"
+    runner = CliRunner()
+    result = runner.invoke(app, ["track", str(none), "--rivers", str(rivers), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "into 0 tracks (0 counted)" in result.output
+    assert "marked by hand" not in result.output
+    result = runner.invoke(app, ["counts", str(out), "--out", str(tmp_path / "counts.csv")])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "counts.csv").empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -92,3 +93,11 @@ def test_kml_has_a_placemark_per_dredge_with_its_dates(world: tuple, tmp_path: P
         assert (lon, lat) == pytest.approx((row.geometry.x, row.geometry.y), abs=1e-6)
     _, included = write_kml(tracks, tmp_path / "few.kml", linked, max_detections=3)
     assert not included
+
+
+def test_a_chart_with_no_river_years_says_so_without_warnings(tmp_path: Path) -> None:
+    empty = pd.DataFrame(columns=COUNT_COLUMNS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warned of a legend with nothing in it
+        path = write_chart(empty, tmp_path / "chart.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
