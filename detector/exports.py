@@ -34,7 +34,13 @@ COUNT_FORMATS = ("csv", "json")
 def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
     """Write the counts table as CSV or JSON (``fmt``; default from the file suffix)."""
     target = Path(path)
-    fmt = (fmt or ("json" if target.suffix.lower() == ".json" else "csv")).lower()
+    suffix = target.suffix.lower()
+    if fmt is None and suffix not in ("", ".csv", ".json"):
+        raise ValueError(
+            f"{target}: no counts format ends in {target.suffix!r} — end the name in .csv or "
+            ".json, or give --format"
+        )
+    fmt = (fmt or ("json" if suffix == ".json" else "csv")).lower()
     if fmt not in COUNT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
     if fmt == "csv":
@@ -108,8 +114,7 @@ def write_geojson(
 ) -> tuple[Path, Path]:
     """GeoJSON of the dredges at ``path`` and of the detections beside it
     (``<stem>.detections.geojson``)."""
-    target = Path(path)
-    beside = target.with_name(f"{target.stem}.detections.geojson")
+    target, beside = geojson_paths(path)
     for frame, out in ((tracks, target), (detections, beside)):
         vector = _vector(frame, dates_as_text=True)
         name = out.name.removesuffix(out.suffix)  # GDAL would name it after the temporary file
@@ -119,6 +124,12 @@ def write_geojson(
 
         write_atomic(out, write)
     return target, beside
+
+
+def geojson_paths(path: str | Path) -> tuple[Path, Path]:
+    """The dredges' GeoJSON and the detections' beside it (``<stem>.detections.geojson``)."""
+    target = Path(path)
+    return target, target.with_name(f"{target.stem}.detections.geojson")
 
 
 def write_kml(

@@ -128,3 +128,19 @@ def test_png_cannot_hold_four_bands(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 2
     assert "PNG chips hold 1 or 3 bands" in stderr and "--format tif" in stderr
+
+
+def test_an_index_that_exists_is_replaced_only_when_asked(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tiles.parquet").write_text("my index")
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(out))
+    code, _, stderr = _tiles(*args)
+    assert code == 2
+    assert f"{out / 'tiles.parquet'}: exists — choose another name, or pass --overwrite" in stderr
+    assert (out / "tiles.parquet").read_text() == "my index" and not (out / "chips").exists()
+    code, stdout, _ = _tiles(*args, "--overwrite")
+    assert code == 0 and "chips from 1 scene(s)" in stdout
+    assert (out / "tiles.parquet").read_bytes()[:4] == b"PAR1"

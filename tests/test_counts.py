@@ -224,7 +224,7 @@ def test_a_count_rule_leaves_a_track_out_and_its_option_reaches_the_tracker(
     assert pd.read_parquet(out)["static"].tolist() == [note is not None]
     if note:
         assert note in result.output
-    result = runner.invoke(app, [*args, option, value])
+    result = runner.invoke(app, [*args, option, value, "--overwrite"])
     assert result.exit_code == 0, result.output
     assert "into 1 tracks (1 counted)" in result.output
 
@@ -268,3 +268,43 @@ def test_tracking_no_detections_writes_empty_tables_and_guesses_nothing(tmp_path
     result = runner.invoke(app, ["counts", str(out), "--out", str(tmp_path / "counts.csv")])
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "counts.csv").empty
+
+
+def test_track_and_counts_replace_a_file_only_when_asked(tmp_path: Path) -> None:
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    mine = tmp_path / "tracks.observations.csv"
+    mine.write_text("my notes\n")
+    track = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
+    result = runner.invoke(app, track)
+    assert result.exit_code == 2
+    assert f"{mine}: exists — choose another name, or pass --overwrite" in result.output
+    assert mine.read_text() == "my notes\n" and not out.exists()
+    assert runner.invoke(app, [*track, "--overwrite"]).exit_code == 0
+    assert "river" in mine.read_text()
+
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"my chart")
+    counts = ["counts", str(out), "--out", str(tmp_path / "counts.csv"), "--chart", str(chart)]
+    result = runner.invoke(app, counts)
+    assert result.exit_code == 2 and f"{chart}: exists" in result.output
+    assert chart.read_bytes() == b"my chart" and not (tmp_path / "counts.csv").exists()
+    assert runner.invoke(app, [*counts, "--overwrite"]).exit_code == 0
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) -> None:
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    result = runner.invoke(app, ["counts", str(out), "--out", str(tmp_path / "counts.xml")])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "end the name in .csv or .json, or give --format" in lines[0]
+    assert not (tmp_path / "counts.xml").exists()
+    result = runner.invoke(
+        app, ["counts", str(out), "--out", str(tmp_path / "counts.xml"), "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output

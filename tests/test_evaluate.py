@@ -98,3 +98,9 @@ def test_cli_writes_the_report_and_figures(
     assert set(report["per_source"]) == {str(labels)}
     for name in ("pr_curve.png", "worst_false_positives.png", "worst_misses.png"):
         assert (out / name).stat().st_size > 1000
+    again = CliRunner().invoke(app, ["evaluate", str(weights), str(labels), "--out", str(out)])
+    assert again.exit_code == 2  # an earlier report is kept unless --overwrite
+    assert f"{out / 'report.json'}: exists — choose another name, or pass --overwrite" in (
+        again.output
+    )
+    assert json.loads((out / "report.json").read_text()) == report

@@ -41,6 +41,7 @@ REPORT_NAME = "report.json"
 PR_CURVE_NAME = "pr_curve.png"
 FALSE_POSITIVES_NAME = "worst_false_positives.png"
 MISSES_NAME = "worst_misses.png"
+OUTPUT_NAMES = (REPORT_NAME, PR_CURVE_NAME, FALSE_POSITIVES_NAME, MISSES_NAME)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from detector import __version__
+from detector.errors import DredgeError
 
 app = typer.Typer(
     name="dredge",
@@ -132,6 +134,19 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear error line on stderr and return the exit to raise."""
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def refuse_to_replace(paths: Iterable[Path | None]) -> None:
+    """Raise for the first of ``paths`` that exists: a command replaces a file only when asked
+    (``--overwrite``)."""
+    for path in paths:
+        if path is not None and path.exists():
+            raise DredgeError(f"{path}: exists — choose another name, or pass --overwrite")
+
+
+OverwriteOption = Annotated[
+    bool, typer.Option(help="Replace output files that exist (otherwise the command stops).")
+]
 
 
 def reflow_help(typer_app: typer.Typer) -> None:

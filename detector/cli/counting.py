@@ -12,8 +12,10 @@ from detector.cli.common import (
     MAX_STATIC_DAYS,
     CountScoreOption,
     MaxStaticDaysOption,
+    OverwriteOption,
     app,
     fail,
+    refuse_to_replace,
 )
 from detector.errors import DredgeError
 
@@ -74,6 +76,7 @@ def track(
         typer.Option(help="Detections farther than this from every centerline are off-river, m."),
     ] = 250.0,
     name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Link detections across dates into one track per dredge, along each river.
 
@@ -84,10 +87,12 @@ def track(
     Dates in any format or time zone are converted to UTC; detections on no river are kept
     with no track (one warning line).
     """
-    from detector.track_pipeline import run_track
+    from detector.track_pipeline import run_track, sidecars
     from detector.tracking import TrackParams
 
     try:
+        if not overwrite:
+            refuse_to_replace([out, *sidecars(out)])
         run = run_track(
             detections,
             rivers,
@@ -153,6 +158,7 @@ def counts(
         Path | None,
         typer.Option(help="Dates each river was seen (default: <tracks stem>.observations.csv)."),
     ] = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Count unique dredges per river and year from tracks, and export them.
 
@@ -163,9 +169,12 @@ def counts(
     average are named: groups that leave and arrive between two looks pass for moves there,
     so their counts are likely low. Feed every clear scene you have.
     """
+    from detector.exports import geojson_paths
     from detector.track_pipeline import run_counts
 
     try:
+        if not overwrite:
+            refuse_to_replace([out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])])
         lines = run_counts(
             tracks,
             out,

@@ -12,6 +12,7 @@ from detector.cli.common import (
     SceneBandsOption,
     app,
     fail,
+    refuse_to_replace,
 )
 from detector.errors import DredgeError
 
@@ -265,6 +266,9 @@ def evaluate(
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     backend: Annotated[str, typer.Option(help="auto, torch or onnx.")] = "auto",
     flips: FlipsOption = True,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the report and figures of an earlier evaluation in OUT.")
+    ] = False,
 ) -> None:
     """Score a model on labelled tiles: precision, recall, F1 and AP50 per class and source.
 
@@ -275,10 +279,13 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
+    from training.evaluate import OUTPUT_NAMES
     from training.evaluate_run import run_evaluation
     from training.labels.classes import parse_class_map
 
     try:
+        if not overwrite:
+            refuse_to_replace([out / name for name in OUTPUT_NAMES])
         evaluation, report = run_evaluation(
             model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
             rivers=rivers, class_map=parse_class_map(class_map), device=device, backend=backend,

@@ -17,6 +17,7 @@ from detector.cli.common import (
     ScenePathsArgument,
     app,
     fail,
+    refuse_to_replace,
     warn_line,
 )
 from detector.errors import DredgeError
@@ -100,6 +101,13 @@ def tiles(
     date: DateOption = None,
     dates: DatesOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Replace OUT/tiles.parquet and OUT/failures.csv (and rewrite chips of the same "
+            "names) when OUT holds them; otherwise the command stops."
+        ),
+    ] = False,
 ) -> None:
     """Cut scenes into chips along the river corridors, for labelling or inspection.
 
@@ -114,6 +122,8 @@ def tiles(
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 
     try:
+        if not overwrite:
+            refuse_to_replace([out / "tiles.parquet", out / "failures.csv"])
         spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
         check_format(fmt, spec)
         own_bands = parse_bands(scene_bands) if scene_bands else None
