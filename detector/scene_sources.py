@@ -107,6 +107,9 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         if href is None:
             skipped += 1
             continue
+        if "://" not in href and not Path(href).is_absolute():
+            # An ItemCollection's items have no location of their own: relative to the file.
+            href = str((path.parent / href).resolve())
         sources.add([href])
         if item.datetime is not None:
             when = item.datetime

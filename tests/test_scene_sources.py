@@ -92,6 +92,19 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     assert sources.dates["s2_SR.tif"] == datetime(2024, 4, 1, 15, 0, tzinfo=UTC)
 
 
+def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "search").mkdir()
+    path = tmp_path / "search" / "items.json"
+    item = stac_item("s3", "2024-05-01T15:00:00Z", "scenes/s3_SR.tif")
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}))
+    monkeypatch.chdir(tmp_path)  # not where the file is
+    sources = resolve_scenes([path])
+    assert sources.paths == [str((tmp_path / "search" / "scenes" / "s3_SR.tif").resolve())]
+    assert "s3_SR.tif" in sources.dates
+
+
 def test_stac_catalog_follows_its_items(tmp_path: Path) -> None:
     item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
     item["links"] = [{"rel": "parent", "href": "../catalog.json"}]
