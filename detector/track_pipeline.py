@@ -25,7 +25,7 @@ import pandas as pd
 from detector.counts import sparse_note, yearly_counts
 from detector.errors import InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
-from detector.observed import observed_areas, river_observations, scene_files
+from detector.observed import observed_areas, river_observations, scene_files, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.track_inputs import off_river_note, prepare_detections, read_detections
 from detector.tracking import TrackParams, link_tracks
@@ -97,6 +97,13 @@ def run_track(
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
+        unseen = scenes_not_given(frame, observed)
+        if unseen:
+            notes.append(
+                f"{detections}: {unseen[0]} of {unseen[1]} scenes with detections are not among "
+                "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
+                "and counted — give every scene the detections came from"
+            )
     linked, tracks = link_tracks(frame, observed, params=params)
     static = int(tracks["static"].sum())
     if static:
@@ -163,6 +170,17 @@ def run_counts(
         extra = "" if included else f" (dredges only: {len(linked):,} detections are too many)"
         lines.append(f"wrote {path}{extra}")
     return lines
+
+
+def scenes_not_given(detections: pd.DataFrame, observed: pd.DataFrame) -> tuple[int, int] | None:
+    """(scenes with on-river detections that ``observed`` lacks, scenes with detections), when
+    some are missing; None otherwise or when the detections name no scenes."""
+    if "scene" not in detections.columns or "river" not in detections.columns:
+        return None
+    on = detections.loc[detections["river"].notna(), "scene"].dropna()
+    named = {scene_key(name) for name in on.unique()}
+    missing = named - {scene_key(name) for name in observed["scene"]}
+    return (len(missing), len(named)) if missing else None
 
 
 def parse_years(text: str | None) -> range | None:

@@ -308,3 +308,15 @@ def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) 
         app, ["counts", str(out), "--out", str(tmp_path / "counts.xml"), "--format", "csv"]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None:
+    from detector.track_pipeline import scenes_not_given
+
+    dets = pd.DataFrame(
+        {"scene": ["a.tif", "b.tif", "b.tif", "c.tif", None], "river": ["R", "R", "R", None, "R"]}
+    )
+    # c.tif's only detection is on no river; folders and the extension's case do not matter.
+    assert scenes_not_given(dets, pd.DataFrame({"scene": ["dir/a.tif"]})) == (1, 2)
+    assert scenes_not_given(dets, pd.DataFrame({"scene": ["a", "x/b.TIF"]})) is None
+    assert scenes_not_given(dets.drop(columns="scene"), pd.DataFrame({"scene": ["a"]})) is None
