@@ -144,3 +144,15 @@ def test_an_index_that_exists_is_replaced_only_when_asked(tmp_path: Path) -> Non
     code, stdout, _ = _tiles(*args, "--overwrite")
     assert code == 0 and "chips from 1 scene(s)" in stdout
     assert (out / "tiles.parquet").read_bytes()[:4] == b"PAR1"
+
+
+def test_a_date_that_is_no_date_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    code, _, stderr = _tiles(*args, "--date", "2024-13-01")
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "error: --date: '2024-13-01' is not a date (month must be in 1..12) — use YYYY-MM-DD or "
+        "YYYY-MM-DDTHH:MM:SSZ"
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -147,6 +148,20 @@ def refuse_to_replace(paths: Iterable[Path | None]) -> None:
 OverwriteOption = Annotated[
     bool, typer.Option(help="Replace output files that exist (otherwise the command stops).")
 ]
+
+
+def date_option(text: str | None) -> datetime | None:
+    """``--date`` as a UTC datetime, or one clear error naming the option."""
+    if text is None:
+        return None
+    from detector.acquisition import to_utc
+
+    try:
+        return to_utc(text)
+    except ValueError as exc:
+        raise DredgeError(
+            f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+        ) from None
 
 
 def reflow_help(typer_app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ from detector.cli.common import (
     SceneBandsOption,
     ScenePathsArgument,
     app,
+    date_option,
     fail,
     warn_line,
 )
@@ -69,7 +70,7 @@ def detect(
     river, chainage_m, offset_m, geometry (box). A scene that cannot be used is reported,
     recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
     """
-    from detector.acquisition import read_date_table, to_utc
+    from detector.acquisition import read_date_table
     from detector.chips import expand_scene_paths, write_failures
     from detector.detect import detect_scenes, output_format, write_detections
     from detector.inputspec import parse_bands
@@ -86,7 +87,7 @@ def detect(
         if batch < 1:
             raise ValueError(f"--batch must be at least 1, got {batch}")
         own_bands = parse_bands(scene_bands) if scene_bands else None
-        when = to_utc(date) if date else None
+        when = date_option(date)
         table = read_date_table(dates) if dates else None
         network = RiverNetwork.read(
             rivers,

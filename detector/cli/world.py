@@ -16,6 +16,7 @@ from detector.cli.common import (
     SceneBandsOption,
     ScenePathsArgument,
     app,
+    date_option,
     fail,
     refuse_to_replace,
     warn_line,
@@ -116,7 +117,7 @@ def tiles(
     share of the river corridor covered. A scene that cannot be used is reported, recorded in
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
-    from detector.acquisition import read_date_table, to_utc
+    from detector.acquisition import read_date_table
     from detector.chips import check_format, expand_scene_paths, run_tiles
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
@@ -127,7 +128,7 @@ def tiles(
         spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
         check_format(fmt, spec)
         own_bands = parse_bands(scene_bands) if scene_bands else None
-        when = to_utc(date) if date else None
+        when = date_option(date)
         network = RiverNetwork.read(
             rivers,
             name_field=name_field,
