@@ -174,3 +174,17 @@ def sparse_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
         "average, where groups that leave and groups that arrive between two looks pass for "
         "moves; add every clear scene you have (README: How often must a river be imaged?)"
     )
+
+
+def unobserved_note(counts: pd.DataFrame) -> str | None:
+    """One line naming the river-years with no scene at all (their zeros mean not observed, not
+    no dredges), or None."""
+    unseen = counts[counts["scenes"] == 0]
+    if unseen.empty:
+        return None
+    names = ", ".join(f"{r.river} {r.year}" for r in unseen.head(6).itertuples())
+    more = f" and {len(unseen) - 6} more" if len(unseen) > 6 else ""
+    return (
+        f"no scene of {len(unseen)} river-year(s) ({names}{more}): their zeros mean not "
+        "observed, not no dredges"
+    )

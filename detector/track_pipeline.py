@@ -22,7 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.counts import sparse_note, yearly_counts
+from detector.counts import sparse_note, unobserved_note, yearly_counts
 from detector.errors import InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
 from detector.observed import observed_areas, river_observations, scene_files, scene_key
@@ -154,8 +154,9 @@ def run_counts(
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
     sparse = sparse_note(counts, seen) if seen is not None else None
-    if sparse:
-        lines.append(sparse)
+    for note in (sparse, unobserved_note(counts)):
+        if note:
+            lines.append(note)
     if seen is None:
         lines.append(f"{observations}: not found; scenes per year counted from detection dates")
     if chart:

@@ -320,3 +320,15 @@ def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None
     assert scenes_not_given(dets, pd.DataFrame({"scene": ["dir/a.tif"]})) == (1, 2)
     assert scenes_not_given(dets, pd.DataFrame({"scene": ["a", "x/b.TIF"]})) is None
     assert scenes_not_given(dets.drop(columns="scene"), pd.DataFrame({"scene": ["a"]})) is None
+
+
+def test_river_years_without_a_scene_are_named_as_not_observed() -> None:
+    from detector.counts import unobserved_note
+
+    counts = pd.DataFrame(
+        {"river": ["Nanay", "Nanay", "Itaya"], "year": [2023, 2024, 2024], "scenes": [0, 12, 3]}
+    )
+    assert unobserved_note(counts) == (
+        "no scene of 1 river-year(s) (Nanay 2023): their zeros mean not observed, not no dredges"
+    )
+    assert unobserved_note(counts[counts["scenes"] > 0]) is None
