@@ -166,11 +166,9 @@ def sparse_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
     sparse, with_dredges = sparse_years(counts, observations)
     if sparse.empty:
         return None
-    names = ", ".join(f"{r.river} {r.year}" for r in sparse.head(6).itertuples())
-    more = f" and {len(sparse) - 6} more" if len(sparse) > 6 else ""
     return (
         f"counts likely low on {len(sparse)} of {with_dredges} river-year(s) with dredge "
-        f"detections ({names}{more}): scenes more than {SPARSE_GAP_DAYS:g} days apart on "
+        f"detections ({_river_years(sparse)}): scenes more than {SPARSE_GAP_DAYS:g} days apart on "
         "average, where groups that leave and groups that arrive between two looks pass for "
         "moves; add every clear scene you have (README: How often must a river be imaged?)"
     )
@@ -182,9 +180,13 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
     unseen = counts[counts["scenes"] == 0]
     if unseen.empty:
         return None
-    names = ", ".join(f"{r.river} {r.year}" for r in unseen.head(6).itertuples())
-    more = f" and {len(unseen) - 6} more" if len(unseen) > 6 else ""
     return (
-        f"no scene of {len(unseen)} river-year(s) ({names}{more}): their zeros mean not "
-        "observed, not no dredges"
+        f"no scene of {len(unseen)} river-year(s) ({_river_years(unseen)}): their zeros mean "
+        "not observed, not no dredges"
     )
+
+
+def _river_years(rows: pd.DataFrame, shown: int = 6) -> str:
+    """'Nanay 2024, Itaya 2025 and 3 more'."""
+    names = ", ".join(f"{r.river} {r.year}" for r in rows.head(shown).itertuples())
+    return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
