@@ -38,7 +38,7 @@ def _pyplot() -> Any:
 
 def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)  # no empty margins
     _pyplot().close(fig)
     return buffer.getvalue()
 
@@ -79,9 +79,9 @@ def river_map(
             label="dredges (counted tracks)",
         )
         if years.nunique() > 1:
-            bar = fig.colorbar(points, ax=ax, shrink=0.7)
+            bar = fig.colorbar(points, ax=ax, orientation="horizontal", shrink=0.5, pad=0.15)
             bar.set_ticks(sorted(years.unique()))
-            bar.ax.set_yticklabels([str(y) for y in sorted(years.unique())])
+            bar.ax.set_xticklabels([str(y) for y in sorted(years.unique())])
             bar.set_label("first seen (year)")
     lat = float(line.iloc[0].centroid.y)
     ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.1))
