@@ -2,8 +2,9 @@
 
 Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
 an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, or CSV with ``lon`` /
-``lat`` (or ``longitude`` / ``latitude``, or a WKT ``geometry`` column, all in EPSG:4326).
-Only a date and a position are required. What is done to them, each reported as one line:
+``lat`` (or ``longitude`` / ``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT ``geometry``
+column, all in EPSG:4326; column names in any case). Only a date and a position are required.
+What is done to them, each reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time``). Strings may mix
   formats and time zones: ISO 8601 with ``Z`` or an offset is converted to UTC; a date or
@@ -93,7 +94,7 @@ def prepare_detections(
         raise InputError(
             source, f"{int(empty.sum())} rows have no geometry", "give every row a position"
         )
-    column = next((c for c in DATE_COLUMNS if c in out.columns), None)
+    column = next((c for c in (named(out, n) for n in DATE_COLUMNS) if c), None)
     if column is None:
         raise InputError(
             source,
@@ -202,14 +203,23 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
         return _from_table(pd.read_parquet(source), source)
 
 
+def named(table: pd.DataFrame, name: str) -> str | None:
+    """The column called ``name`` in any case (``Lon``, ``LAT``, ``Date``), or None."""
+    if name in table.columns:
+        return name
+    return next((c for c in table.columns if str(c).lower() == name), None)
+
+
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
     """A table with lon/lat columns (EPSG:4326) or a WKT ``geometry`` column."""
-    for lon, lat in LON_LAT:
-        if lon in table.columns and lat in table.columns:
+    for lon_name, lat_name in LON_LAT:
+        lon, lat = named(table, lon_name), named(table, lat_name)
+        if lon and lat:
             points = shapely.points(table[lon].to_numpy(float), table[lat].to_numpy(float))
             return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
-    for name in ("geometry", "wkt", "WKT"):
-        if name in table.columns:
+    for wanted in ("geometry", "wkt"):
+        name = named(table, wanted)
+        if name:
             geometry = gpd.GeoSeries.from_wkt(table[name].astype(str), crs=WGS84)
             return gpd.GeoDataFrame(table.drop(columns=[name]), geometry=geometry, crs=WGS84)
     raise InputError(

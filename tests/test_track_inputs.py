@@ -1,0 +1,43 @@
+"""Detections for the tracker from any table: positions and dates under the names people use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from detector.errors import InputError
+from detector.track_inputs import prepare_detections, read_detections
+from tests import track_fixtures as tf
+
+
+def lon_lat_on_the_river() -> tuple[float, float]:
+    point = gpd.GeoSeries([tf.point_at(tf.meander_line(), 500)], crs=tf.CRS).to_crs("EPSG:4326")
+    return float(point.x.iloc[0]), float(point.y.iloc[0])
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["lon,lat,acquired", "Longitude,Latitude,Date", "LNG,LAT,Acquired", "X,Y,datetime"],
+)
+def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
+    header: str, tmp_path: Path
+) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marked.csv"
+    path.write_text(f"{header}\n{lon},{lat},2024-03-05\n{lon},{lat},2024-04-05T14:30:00Z\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05T14:30:00", tz="UTC"),
+    ]
+
+
+def test_a_table_without_positions_says_which_columns_to_add(tmp_path: Path) -> None:
+    path = tmp_path / "marked.csv"
+    path.write_text("east,north,acquired\n1,2,2024-03-05\n")
+    with pytest.raises(InputError, match="has no position columns — add lon and lat columns"):
+        read_detections(path)
