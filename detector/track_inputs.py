@@ -193,7 +193,16 @@ def _place_on_rivers(
     located = network.locate(frame.geometry)
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
-    return frame, [f"{source}: positions measured along {len(network.names)} river(s)"]
+    notes = [f"{source}: positions measured along {len(network.names)} river(s)"]
+    if len(frame) and frame["river"].isna().all():
+        swapped = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1])
+        on = int(network.locate(gpd.GeoSeries(swapped, crs=WGS84))["river"].notna().sum())
+        if on:
+            notes.append(
+                f"{source}: no detection is on a river, but {on} of {len(frame)} would be with "
+                "longitude and latitude swapped — are the lon and lat columns the wrong way round?"
+            )
+    return frame, notes
 
 
 def _read_parquet(source: Path) -> gpd.GeoDataFrame:

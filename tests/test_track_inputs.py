@@ -41,3 +41,15 @@ def test_a_table_without_positions_says_which_columns_to_add(tmp_path: Path) -> 
     path.write_text("east,north,acquired\n1,2,2024-03-05\n")
     with pytest.raises(InputError, match="has no position columns — add lon and lat columns"):
         read_detections(path)
+
+
+def test_longitude_and_latitude_the_wrong_way_round_are_pointed_out(tmp_path: Path) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marked.csv"
+    path.write_text(f"lat,lon,acquired\n{lon},{lat},2024-03-05\n")  # the header is wrong
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].isna().all()  # nothing is moved on a guess
+    assert any("1 of 1 would be with longitude and latitude swapped" in n for n in notes)
+    path.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05\n{lon + 1},{lat},2024-03-05\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert not any("swapped" in n for n in notes)
