@@ -13,9 +13,11 @@ What is done to them, each reported as one line:
   count and an example — nothing is dropped silently.
 - **CRS**: geometries are reprojected to EPSG:4326; a file with no CRS is refused (CSV
   coordinates are EPSG:4326).
-- **Rivers**: ``river``, ``chainage_m`` and ``offset_m`` are kept when the file has them (the
-  output of ``dredge detect``), else measured on the river centerlines. Detections farther
-  than the corridor from every river are kept, with no river and no track.
+- **Rivers**: ``river``, ``chainage_m`` and ``offset_m`` are measured on the river centerlines
+  given, even when the file has them (the output of ``dredge detect``, placed on the
+  centerlines of that run: a line says how many moved); without centerlines (Python only) the
+  file's are kept. Detections farther than the corridor from every river are kept, with no
+  river and no track.
 """
 
 from __future__ import annotations
@@ -178,22 +180,34 @@ def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: flo
 def _place_on_rivers(
     frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork | None
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Keep the file's river positions, or measure them on ``network``."""
+    """Measure river positions on ``network``; without one, keep the file's own.
+
+    Positions that ``dredge detect`` wrote are measured again: the centerlines given now may
+    not be the ones the detections were placed on (a corrected river, a river left out).
+    """
     has_positions = all(c in frame.columns for c in RIVER_COLUMNS) and bool(
         frame["river"].notna().any()
     )
-    if has_positions:
-        return frame, []
     if network is None:
+        if has_positions:
+            return frame, []
         raise InputError(
             source,
             "has no river positions (river, chainage_m, offset_m)",
             "give the river centerlines with --rivers",
         )
+    before = frame["river"].astype("string") if has_positions else None
     located = network.locate(frame.geometry)
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
     notes = [f"{source}: positions measured along {len(network.names)} river(s)"]
+    if before is not None:
+        moved = int((before.fillna("") != frame["river"].astype("string").fillna("")).sum())
+        if moved:
+            notes.append(
+                f"{source}: {moved} detection(s) now lie on another river than the file said, or "
+                "on none: it was placed on other centerlines than the ones given"
+            )
     if len(frame) and frame["river"].isna().all():
         swapped = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1])
         on = int(network.locate(gpd.GeoSeries(swapped, crs=WGS84))["river"].notna().sum())

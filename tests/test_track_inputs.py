@@ -53,3 +53,20 @@ def test_longitude_and_latitude_the_wrong_way_round_are_pointed_out(tmp_path: Pa
     path.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05\n{lon + 1},{lat},2024-03-05\n")
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert not any("swapped" in n for n in notes)
+
+
+def test_positions_from_other_centerlines_are_measured_again(tmp_path: Path) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "detections.csv"
+    path.write_text(
+        "lon,lat,acquired,river,chainage_m,offset_m\n"
+        f"{lon},{lat},2024-03-05,Old name,9999,0\n"
+        f"{lon + 1},{lat},2024-03-05,Old name,9999,0\n"
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist()[0] == "Meander" and pd.isna(frame["river"].iloc[1])
+    assert frame["chainage_m"].iloc[0] == pytest.approx(tf.meander_line().length - 500, abs=1)
+    assert any("2 detection(s) now lie on another river than the file said" in n for n in notes)
+    kept, notes = prepare_detections(read_detections(path), path, None)  # no centerlines given
+    assert kept["river"].tolist() == ["Old name", "Old name"]
+    assert not any("river" in n for n in notes)
