@@ -55,7 +55,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         if suffix == ".csv":
             return _from_table(pd.read_csv(source), source)
         if suffix in VECTOR_SUFFIXES:
-            return gpd.read_file(source)
+            return gpd.read_file(source, layer=detections_layer(source))
     except InputError:
         raise
     except Exception as exc:  # readers raise many unrelated types
@@ -69,6 +69,30 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         source,
         f"unknown file type '{suffix}'",
         "give .parquet, .gpkg, .geojson, .shp or .csv (with lon/lat columns)",
+    )
+
+
+def detections_layer(source: Path) -> str | None:
+    """The layer to read from a file with several (a GeoPackage): ``detections`` (as
+    ``dredge counts --gpkg`` writes it), else the only layer with a date column."""
+    import pyogrio
+
+    layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+    if len(layers) <= 1:
+        return None
+    if "detections" in layers:
+        return "detections"
+    dated = [
+        name
+        for name in layers
+        if any(c.lower() in DATE_COLUMNS for c in pyogrio.read_info(source, layer=name)["fields"])
+    ]
+    if len(dated) == 1:
+        return dated[0]
+    raise InputError(
+        source,
+        f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of dated detections",
+        "save the detections as a layer named 'detections', or alone in a file",
     )
 
 
@@ -97,6 +121,13 @@ def prepare_detections(
             source, f"{int(empty.sum())} rows have no geometry", "give every row a position"
         )
     column = next((c for c in (named(out, n) for n in DATE_COLUMNS) if c), None)
+    if column is None and {"track_id", "first_seen", "n_dates"} <= set(out.columns):
+        raise InputError(
+            source,
+            "holds dredge tracks (one row per dredge), not detections",
+            "give the detections: tracks.detections.parquet, or the 'detections' layer or "
+            "<stem>.detections.geojson that `dredge counts` writes beside the tracks",
+        )
     if column is None:
         raise InputError(
             source,

@@ -70,3 +70,31 @@ def test_positions_from_other_centerlines_are_measured_again(tmp_path: Path) -> 
     kept, notes = prepare_detections(read_detections(path), path, None)  # no centerlines given
     assert kept["river"].tolist() == ["Old name", "Old name"]
     assert not any("river" in n for n in notes)
+
+
+def points_frame(**columns: object) -> gpd.GeoDataFrame:
+    lon, lat = lon_lat_on_the_river()
+    return gpd.GeoDataFrame(
+        dict(columns), geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326"
+    )
+
+
+def test_a_geopackage_of_several_layers_gives_its_detections(tmp_path: Path) -> None:
+    path = tmp_path / "dredges.gpkg"  # as `dredge counts --gpkg` writes it: dredges first
+    points_frame(track_id=[1], first_seen=["2024-03-05"]).to_file(path, layer="dredges")
+    points_frame(acquired=["2024-03-05"], score=[0.9]).to_file(path, layer="detections")
+    assert read_detections(path)["score"].tolist() == [0.9]
+    other = tmp_path / "mine.gpkg"  # any names: the one layer with dates
+    points_frame(name=["camp"]).to_file(other, layer="camps")
+    points_frame(date=["2024-03-05"]).to_file(other, layer="dredges marked")
+    assert read_detections(other)["date"].tolist() == ["2024-03-05"]
+    points_frame(date=["2024-04-05"]).to_file(other, layer="more marks")
+    with pytest.raises(InputError, match=r"has 3 layers .* and no one layer of dated detections"):
+        read_detections(other)
+
+
+def test_tracks_given_as_detections_say_which_file_to_give(tmp_path: Path) -> None:
+    path = tmp_path / "dredges.geojson"
+    points_frame(track_id=[1], first_seen=["2024-03-05"], n_dates=[3]).to_file(path)
+    with pytest.raises(InputError, match=r"holds dredge tracks .* not detections"):
+        prepare_detections(read_detections(path), path, tf.network())
