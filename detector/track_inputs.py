@@ -1,10 +1,11 @@
 """Read and check the detections given to ``dredge track``.
 
 Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
-an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, or CSV with ``lon`` /
-``lat`` (or ``longitude`` / ``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT ``geometry``
-column, all in EPSG:4326; column names in any case). Only a date and a position are required.
-What is done to them, each reported as one line:
+an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, KML/KMZ placemarks with
+a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude`` /
+``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT ``geometry`` column, all in EPSG:4326;
+column names in any case). Only a date and a position are required. What is done to them, each
+reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time``). Strings may mix
   formats and time zones: ISO 8601 with ``Z`` or an offset is converted to UTC; a date or
@@ -39,6 +40,7 @@ LON_LAT = (("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("x", "y")
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+KML_SUFFIXES = (".kml", ".kmz")
 ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
 
@@ -56,6 +58,8 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
             return _from_table(pd.read_csv(source), source)
         if suffix in VECTOR_SUFFIXES:
             return gpd.read_file(source, layer=detections_layer(source))
+        if suffix in KML_SUFFIXES:
+            return _from_kml(source)
     except InputError:
         raise
     except Exception as exc:  # readers raise many unrelated types
@@ -63,13 +67,49 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         raise InputError(
             source,
             f"cannot be read as detections ({first})",
-            "give GeoParquet, GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns",
+            "give GeoParquet, GeoPackage, GeoJSON, Shapefile, KML or CSV with lon/lat columns",
         ) from None
     raise InputError(
         source,
         f"unknown file type '{suffix}'",
-        "give .parquet, .gpkg, .geojson, .shp or .csv (with lon/lat columns)",
+        "give .parquet, .gpkg, .geojson, .shp, .kml or .csv (with lon/lat columns)",
     )
+
+
+def _from_kml(source: Path) -> gpd.GeoDataFrame:
+    """Placemarks with a date (Google Earth's TimeStamp) from every folder of a KML/KMZ file.
+
+    Placemarks with a time span only are left out: ``dredges.kml`` from ``dredge counts`` has
+    one per dredge (first to last seen), beside a folder of its dated detections.
+    """
+    import pyogrio
+
+    parts, spans = [], 0
+    for layer, _ in pyogrio.list_layers(source):
+        part = gpd.read_file(source, layer=str(layer))
+        dated = part["timestamp"].notna() if "timestamp" in part else pd.Series(False, part.index)
+        spans += int((~dated & part["begin"].notna()).sum()) if "begin" in part else 0
+        if dated.any():
+            marks = part[dated]
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "acquired": marks["timestamp"].to_numpy(),
+                        "name": marks["Name"].to_numpy() if "Name" in marks else None,
+                        "folder": str(layer),
+                    },
+                    geometry=shapely.force_2d(marks.geometry.to_numpy()),
+                    crs=WGS84,
+                )
+            )
+    if not parts:
+        why = f" ({spans} have a time span: one per dredge, as in dredges.kml?)" if spans else ""
+        raise InputError(
+            source,
+            f"has no placemark with a date{why}",
+            "give each marked placemark a date (Google Earth: Properties, Date/Time, Timestamp)",
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
 
 
 def detections_layer(source: Path) -> str | None:

@@ -101,3 +101,18 @@ def test_a_chart_with_no_river_years_says_so_without_warnings(tmp_path: Path) ->
         warnings.simplefilter("error")  # matplotlib warned of a legend with nothing in it
         path = write_chart(empty, tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_kml_reads_back_as_its_detections(world: tuple, tmp_path: Path) -> None:
+    """Google Earth users may hand dredges.kml to `dredge track`: its dated placemarks are the
+    detections (the dredges' placemarks have time spans and are left out)."""
+    from detector.track_inputs import read_detections
+
+    linked, tracks, _ = world
+    path, included = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    assert included
+    again = read_detections(path)
+    assert len(again) == len(linked)
+    assert sorted(pd.to_datetime(again["acquired"], utc=True)) == sorted(
+        pd.to_datetime(linked["acquired"], utc=True).dt.floor("s")
+    )

@@ -98,3 +98,53 @@ def test_tracks_given_as_detections_say_which_file_to_give(tmp_path: Path) -> No
     points_frame(track_id=[1], first_seen=["2024-03-05"], n_dates=[3]).to_file(path)
     with pytest.raises(InputError, match=r"holds dredge tracks .* not detections"):
         prepare_detections(read_detections(path), path, tf.network())
+
+
+def placemark(name: str, when: str | None, lon: float, lat: float, span: bool = False) -> str:
+    if when is None:
+        time = ""
+    elif span:
+        time = f"<TimeSpan><begin>{when}</begin><end>{when}</end></TimeSpan>"
+    else:
+        time = f"<TimeStamp><when>{when}</when></TimeStamp>"
+    return (
+        f"<Placemark><name>{name}</name>{time}"
+        f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
+    )
+
+
+def kml(*folders: tuple[str, list[str]]) -> str:
+    body = "".join(f"<Folder><name>{n}</name>{''.join(marks)}</Folder>" for n, marks in folders)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><name>marks</name>{body}</Document></kml>"
+    )
+
+
+def test_placemarks_marked_in_google_earth_are_detections(tmp_path: Path) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.kml"
+    path.write_text(
+        kml(
+            ("March", [placemark("draga 1", "2024-03-05", lon, lat)]),
+            (
+                "April",
+                [
+                    placemark("draga 1", "2024-04-05T14:30:00Z", lon, lat),
+                    placemark("no date", None, lon, lat),  # left out: not a detection
+                ],
+            ),
+        )
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["name"].tolist() == ["draga 1", "draga 1"]
+    assert frame["folder"].tolist() == ["March", "April"]
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05T14:30:00", tz="UTC"),
+    ]
+    spans = tmp_path / "dredges.kml"
+    spans.write_text(kml(("Dredges (1)", [placemark("Dredge 1", "2024-03-05", lon, lat, True)])))
+    with pytest.raises(InputError, match=r"no placemark with a date \(1 have a time span"):
+        read_detections(spans)

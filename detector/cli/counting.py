@@ -27,8 +27,9 @@ def track(
         typer.Argument(
             help=(
                 "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
-                "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, or CSV with lon/lat). "
-                "Only a date column 'acquired' and a position are required."
+                "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat, or "
+                "Google Earth placemarks with a date in KML/KMZ). Only a date ('acquired') and "
+                "a position are required."
             )
         ),
     ],
