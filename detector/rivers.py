@@ -148,12 +148,20 @@ class RiverNetwork:
         offset = np.full(count, np.nan)
         for item in self.rivers.values():
             xy = geometry.to_crs(item.crs).centroid
-            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
-            better = (distance <= gate) & (distance < best_distance)
-            best_distance[better] = distance[better]
-            river[better] = item.name
-            chainage[better] = item.length_m - along[better]
-            offset[better] = signed[better]
+            x, y = xy.x.to_numpy(), xy.y.to_numpy()
+            # Only points within the gate of the line's bounding box can be within the gate of
+            # the line: measuring the others along it (the costly part) is skipped.
+            x0, y0, x1, y1 = item.line.bounds
+            near = np.flatnonzero(
+                (x >= x0 - gate) & (x <= x1 + gate) & (y >= y0 - gate) & (y <= y1 + gate)
+            )
+            distance, along, signed = _measure(item.line, x[near], y[near])
+            better = (distance <= gate) & (distance < best_distance[near])
+            at = near[better]
+            best_distance[at] = distance[better]
+            river[at] = item.name
+            chainage[at] = item.length_m - along[better]
+            offset[at] = signed[better]
         return pd.DataFrame(
             {
                 "river": pd.Series(river, index=geometry.index, dtype=object),
