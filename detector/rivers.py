@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError
 
 DEFAULT_CORRIDOR_M = 250.0
+BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in another CRS)
 """Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
 
@@ -146,16 +147,15 @@ class RiverNetwork:
         river = np.full(count, None, dtype=object)
         chainage = np.full(count, np.nan)
         offset = np.full(count, np.nan)
+        centres = shapely.centroid(np.asarray(geometry.array, dtype=object))
+        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
         for item in self.rivers.values():
-            xy = geometry.to_crs(item.crs).centroid
-            x, y = xy.x.to_numpy(), xy.y.to_numpy()
-            # Only points within the gate of the line's bounding box can be within the gate of
-            # the line: measuring the others along it (the costly part) is skipped.
-            x0, y0, x1, y1 = item.line.bounds
-            near = np.flatnonzero(
-                (x >= x0 - gate) & (x <= x1 + gate) & (y >= y0 - gate) & (y <= y1 + gate)
-            )
-            distance, along, signed = _measure(item.line, x[near], y[near])
+            # Only points near the line's bounding box can be within the gate of the line:
+            # the others are neither reprojected nor measured along it (the costly parts).
+            x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, geometry.crs)
+            near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
+            xy = geometry.iloc[near].to_crs(item.crs).centroid
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
             better = (distance <= gate) & (distance < best_distance[near])
             at = near[better]
             best_distance[at] = distance[better]
@@ -299,6 +299,16 @@ def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
 
 
 # --- linear referencing ------------------------------------------------------------------------
+
+
+def _bounds_in(item: River, pad_m: float, crs: Any) -> tuple[float, float, float, float]:
+    """The bounding box of the river's line grown by ``pad_m``, in ``crs``."""
+    x0, y0, x1, y1 = item.line.bounds
+    box = (x0 - pad_m, y0 - pad_m, x1 + pad_m, y1 + pad_m)
+    if CRS.from_user_input(crs) == item.crs:
+        return box
+    transformer = Transformer.from_crs(item.crs, crs, always_xy=True)
+    return transformer.transform_bounds(*box, densify_pts=21)
 
 
 def _measure(
