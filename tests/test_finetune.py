@@ -137,6 +137,50 @@ def test_bad_input_is_one_line_and_leaves_no_run_folder(
     assert not out.exists() and not (tmp_path / ".run.partial").exists()
 
 
+def no_work(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the bad setting was not refused before the work began")
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        (["lr0=abc"], "'lr0=abc' is of invalid type str"),
+        (["lr0=5"], "Valid 'lr0' values are between 0.0 and 1.0"),
+        (["--epochs", "0"], "--epochs and batch must be ≥ 1, got 0"),  # was 10 epochs
+    ],
+)
+def test_a_setting_that_cannot_work_is_one_line_before_any_work(
+    setting: list[str],
+    expected: str,
+    base: Path,
+    label_world: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("training.finetune.split_by_scene", no_work)  # fail fast, never train
+    labels = tmp_path / "ok.gpkg"
+    truth_frame(label_world).to_file(labels, driver="GPKG")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["train", str(labels), *setting, "--from", str(base), "--out", str(out), "--scenes",
+         str(label_world / "scenes"), "--rivers", str(label_world / "rivers.geojson")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
+    assert not out.exists()
+
+
+def test_the_recipe_refuses_zero_epochs_before_drawing_worlds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("training.train.make_worlds", no_work)  # fail fast, never train
+    result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "r"), "--epochs", "0"])
+    assert result.exit_code == 2 and "--epochs must be at least 1, got 0" in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_failure_during_training_leaves_no_run_folder(
     labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,7 +101,7 @@ class FinetuneConfig:
                 f"{', '.join(bad)}=… cannot be set as key=value; use the command's options"
             )
         import_ultralytics()
-        from ultralytics.cfg import DEFAULT_CFG_DICT
+        from ultralytics.cfg import DEFAULT_CFG_DICT, check_cfg
 
         unknown = sorted(k for k in self.overrides if k not in DEFAULT_CFG_DICT)
         if unknown:
@@ -109,6 +109,11 @@ class FinetuneConfig:
                 f"unknown ultralytics setting(s) {', '.join(unknown)} — see "
                 "`yolo cfg` for the names (e.g. lr0=0.0005 mosaic=0.5)"
             )
+        try:
+            check_cfg(dict(self.overrides))  # types and ranges, as ultralytics would at train
+        except (TypeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise DredgeError(f"{first} — fix that key=value setting") from None
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,10 @@ def train_default(
     """
     recipe = RECIPES["default"]
     seeds, extensions = recipe.world_seeds, recipe.extensions
+    if epochs is not None and epochs < 1:
+        raise DredgeError(f"--epochs must be at least 1, got {epochs}")
+    if imgsz is not None and (imgsz < 32 or imgsz % 32):
+        raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {imgsz}")
     if worlds is not None:
         if worlds < 1:
             raise DredgeError(f"--worlds must be at least 1, got {worlds}")
@@ -216,8 +220,8 @@ def train_default(
         recipe,
         world_seeds=seeds,
         extensions=extensions,
-        epochs=epochs or recipe.epochs,
-        imgsz=imgsz or recipe.imgsz,
+        epochs=recipe.epochs if epochs is None else epochs,
+        imgsz=recipe.imgsz if imgsz is None else imgsz,
         seed=seed,
     )
     out_dir.mkdir(parents=True, exist_ok=True)

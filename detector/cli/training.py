@@ -203,8 +203,8 @@ def _train_on_labels(
         defaults = FinetuneConfig()
         config = FinetuneConfig(
             base=from_model,
-            epochs=epochs or defaults.epochs,
-            imgsz=imgsz or defaults.imgsz,
+            epochs=defaults.epochs if epochs is None else epochs,
+            imgsz=defaults.imgsz if imgsz is None else imgsz,
             val_fraction=val_fraction,
             synthetic=synthetic,
             seed=seed,
