@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -42,3 +43,18 @@ def test_help_paragraphs_wrap_at_the_terminal_width(command: str, width: int) ->
         for line, after in itertools.pairwise(paragraph):
             next_word = after.split()[0]
             assert len(line) + 1 + len(next_word) > width - 2, f"{command}: broke {line!r}"
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("run", "--batch=0"), ("run", "--corridor-m=-5"), ("detect", "--batch=0")],
+)
+def test_a_value_out_of_range_is_refused_before_any_work(
+    command: str, option: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    args = [command, str(tmp_path), "--rivers", str(tmp_path / "r.geojson"), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, option])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option.split('=')[0]}'" in result.output
+    assert not out.exists()  # a failed --batch 0 used to leave OUT/run_key.json behind

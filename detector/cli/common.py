@@ -40,7 +40,7 @@ SceneBandsOption = Annotated[
     typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
 ]
 CorridorOption = Annotated[
-    float | None, typer.Option(help="Corridor half-width around centerlines, m.")
+    float | None, typer.Option(min=1.0, help="Corridor half-width around centerlines, m.")
 ]
 NameFieldOption = Annotated[str, typer.Option(help="Column of the river names.")]
 DateOption = Annotated[
@@ -64,7 +64,7 @@ DeviceOption = Annotated[str, typer.Option(help="cpu or cuda.")]
 BackendOption = Annotated[
     str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
 ]
-BatchOption = Annotated[int, typer.Option(help="Tiles per model call.")]
+BatchOption = Annotated[int, typer.Option(min=1, help="Tiles per model call.")]
 FlipsOption = Annotated[
     bool,
     typer.Option(

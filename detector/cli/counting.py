@@ -74,7 +74,9 @@ def track(
     ] = 6000.0,
     corridor_m: Annotated[
         float,
-        typer.Option(help="Detections farther than this from every centerline are off-river, m."),
+        typer.Option(
+            min=1.0, help="Detections farther than this from every centerline are off-river, m."
+        ),
     ] = 250.0,
     name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
     overwrite: OverwriteOption = False,
