@@ -85,6 +85,13 @@ def check_format(fmt: str, spec: InputSpec) -> None:
         )
 
 
+def is_scene_file(path: Path) -> bool:
+    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene."""
+    return path.suffix.lower() in SCENE_SUFFIXES and not any(
+        marker in path.name for marker in MASK_MARKERS
+    )
+
+
 def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
     """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``) and URLs.
 
@@ -96,15 +103,28 @@ def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
         text = str(item)
         path = Path(text)
         if not is_remote(text) and path.is_dir():
-            found += [
-                str(child)
-                for child in sorted(path.iterdir())
-                if child.suffix.lower() in SCENE_SUFFIXES
-                and not any(marker in child.name for marker in MASK_MARKERS)
-            ]
+            found += [str(child) for child in sorted(path.iterdir()) if is_scene_file(child)]
         else:
             found.append(text)
     return list(dict.fromkeys(found))
+
+
+def no_scenes_message(items: Sequence[str | Path]) -> str:
+    """Why ``items`` gave no scene, and where scenes lie in their subfolders (a Planet order
+    unpacks its scenes into a subfolder such as ``PSScene/``)."""
+    message = f"no scenes (*.tif) in {', '.join(map(str, items))}"
+    folders = [Path(str(item)) for item in items if Path(str(item)).is_dir()]
+    nested = [
+        path for folder in folders for path in sorted(folder.rglob("*")) if is_scene_file(path)
+    ]
+    if not nested:
+        return message
+    places = sorted({str(path.parent) for path in nested})
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    return (
+        f"{message}; {len(nested)} lie in subfolders ({shown}) — give those folders, or a "
+        f"quoted glob such as '{folders[0]}/**/*.tif'"
+    )
 
 
 def run_tiles(

@@ -9,7 +9,8 @@ band 1 and cloud in band 6. Masks are read decimated (``out_shape``), never whol
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,26 +31,26 @@ SCENE_SUFFIXES = (".tif", ".tiff")
 
 
 def observed_areas(
-    scene_paths: Iterable[str | Path], *, max_pixels: int = 1024
+    scene_paths: Iterable[str | Path],
+    *,
+    max_pixels: int = 1024,
+    dates: Mapping[str, datetime | pd.Timestamp] | None = None,
 ) -> gpd.GeoDataFrame:
     """Clear, valid area of each scene as a polygon in EPSG:4326.
 
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
     clear means UDM2 band 1 = 1 and band 6 (cloud) = 0 in the ``*_udm2.tif`` sidecar beside
     the scene, when there is one. Masks are read decimated to at most ``max_pixels`` on a side,
-    eroded by one pixel (a spot on the edge counts as not seen) and simplified. The
-    acquisition time comes from the Planet-style file name ``YYYYMMDD_HHMMSS`` (UTC).
+    eroded by one pixel (a spot on the edge counts as not seen) and simplified.
+
+    The acquisition time is the one in ``dates`` (by file name or stem; e.g. what the scene's
+    detections carry), else the one the scene reader finds: a Planet metadata sidecar, a date
+    in the file name (Planet, NICFI or ISO), the GeoTIFF's tags.
     """
     rows: list[dict[str, object]] = []
     for raw in scene_paths:
         path = Path(raw)
-        acquired = acquired_from_name(path.name)
-        if acquired is None:
-            raise InputError(
-                path,
-                "no acquisition time in the file name",
-                "name scenes like 20230715_145012_56_2455_3B_AnalyticMS_SR.tif (UTC)",
-            )
+        acquired = scene_time(path, dates or {})
         area, crs = _valid_area(path, max_pixels)
         udm2 = udm2_sidecar(path)
         if udm2 is not None:
@@ -62,6 +63,34 @@ def observed_areas(
     frame = gpd.GeoDataFrame(rows, columns=["scene", "acquired", "geometry"], crs=WGS84)
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     return frame
+
+
+def scene_time(path: Path, dates: Mapping[str, datetime | pd.Timestamp]) -> pd.Timestamp:
+    """When ``path`` was taken (UTC): from ``dates`` (file name, then stem), else the file."""
+    import rasterio
+
+    from detector.acquisition import resolve_acquisition
+
+    known = dates.get(path.name)
+    if known is None:
+        known = dates.get(scene_key(path.name))
+    if known is None:
+        try:
+            with rasterio.open(path) as src:
+                known = resolve_acquisition(str(path), src).time
+        except rasterio.errors.RasterioIOError as exc:
+            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+    if known is None:
+        known = acquired_from_name(path.name)
+    if known is None:
+        raise InputError(
+            path,
+            "acquisition date unknown (no Planet metadata, no date in the name or tags, and no "
+            "detection from this scene)",
+            "give the scenes' dates with --dates, a CSV of scene,date",
+        )
+    stamp = pd.Timestamp(known)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def acquired_from_name(name: str) -> pd.Timestamp | None:

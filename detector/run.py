@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +46,7 @@ import pandas as pd
 from detector import __version__
 from detector.acquisition import is_remote
 from detector.card import ModelCard
+from detector.chips import no_scenes_message
 from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
 from detector.detect import Failure, concat_detections, detect_scenes, write_detections
 from detector.errors import DredgeError, OutputError
@@ -53,7 +54,7 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_state import KEY_NAME, RunState, run_key
+from detector.run_state import KEY_NAME, RunState, dates_digest, run_key
 from detector.scene_sources import resolve_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
@@ -128,6 +129,7 @@ def run_pipeline(
     flips: bool = True,
     max_land: float | None = DEFAULT_MAX_LAND,
     scene_bands: Sequence[str] | None = None,
+    dates: Mapping[str, datetime] | None = None,
     corridor_m: float = DEFAULT_CORRIDOR_M,
     name_field: str = "name",
     count_score: float = TrackParams.count_score,
@@ -145,7 +147,8 @@ def run_pipeline(
     A problem with the model, the rivers or ``out`` raises :class:`DredgeError` before any
     work; a problem with one scene is warned, recorded and the others go on. ``scheduler``
     (``local`` or a Dask scheduler address) or ``workers`` > 1 runs the scenes as tasks on a
-    Dask cluster (:mod:`detector.cluster`) with the same results.
+    Dask cluster (:mod:`detector.cluster`) with the same results. ``dates`` (scene file name
+    or stem → time, as ``--dates`` reads them) wins over the scenes' own dates and STAC's.
     """
     if workers < 1:
         raise DredgeError(f"--workers must be at least 1, got {workers}")
@@ -155,7 +158,7 @@ def run_pipeline(
     check_out(out, overwrite=overwrite)
     sources = resolve_scenes(scenes)
     if not sources.paths:
-        raise DredgeError(f"no scenes (*.tif) in {', '.join(map(str, scenes))}")
+        raise DredgeError(no_scenes_message(scenes))
     network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
     detector = (
         model
@@ -174,6 +177,9 @@ def run_pipeline(
         "name_field": name_field,
         "scene_bands": list(scene_bands) if scene_bands else None,
     }
+    scene_dates = sources.dates_with(dates)
+    if dates:
+        detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out):
         out.mkdir(parents=True, exist_ok=True)
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
@@ -204,7 +210,7 @@ def run_pipeline(
                     batch=batch,
                     scene_bands=tuple(scene_bands) if scene_bands else None,
                 ),
-                sources.dates,
+                scene_dates,
                 state,
                 echo,
                 warn,
@@ -218,7 +224,7 @@ def run_pipeline(
                 batch=batch,
                 max_land=max_land,
                 bands=scene_bands,
-                dates=sources.dates or None,
+                dates=scene_dates or None,
                 progress=progress,
                 echo=echo,
                 warn=warn,
@@ -244,6 +250,7 @@ def run_pipeline(
             name_field=name_field,
             corridor_m=corridor_m,
             params=TrackParams(count_score=count_score, max_static_days=max_static_days),
+            dates=scene_dates,
         )
         for note in tracked.notes:
             warn(note)

@@ -1,7 +1,8 @@
 """Resumable runs: what ``dredge run`` has finished in its output folder.
 
 ``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
-threshold, the flipped views, the rivers file and corridor, the scene band names);
+threshold, the flipped views, the rivers file and corridor, the scene band names, the
+``--dates`` table);
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC) and ``error``;
 ``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections. Every file is
@@ -18,9 +19,10 @@ duplicated. A run key that differs (another model or threshold) is refused unles
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,12 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
         "rivers_sha256": file_sha256(rivers) if rivers.is_file() else str(rivers),
         **parameters,
     }
+
+
+def dates_digest(dates: Mapping[str, datetime]) -> str:
+    """sha256 of a scene → date table (a rerun with other dates must not resume)."""
+    lines = sorted(f"{name}={when.isoformat()}" for name, when in dates.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 class RunState:

@@ -208,7 +208,8 @@ class Scene:
             raise InputError(
                 self.path,
                 "acquisition date unknown (no Planet metadata, no date in the name or tags)",
-                "give it with --date YYYY-MM-DD or a CSV of scene,date",
+                "give the scenes' dates with --dates, a CSV of scene,date (or, for one scene, "
+                "--date YYYY-MM-DD to `dredge detect`)",
             )
         return self.acquired
 

@@ -4,7 +4,8 @@
 
 - a GeoTIFF path or a URL GDAL reads (``https://…``, ``s3://…``, ``/vsicurl/…``);
 - a folder: its ``*.tif`` / ``*.tiff`` (UDM masks beside the scenes are left out);
-- a glob such as ``'scenes/2024*/*.tif'`` (quote it so that the shell leaves it alone);
+- a glob such as ``'scenes/2024*/*.tif'`` (quote it so that the shell leaves it alone; UDM
+  masks it matches are left out);
 - a text file (``.txt``, ``.lst``, ``.csv`` of one column): one path or URL a line, ``#``
   comments; relative paths are relative to the text file;
 - a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
@@ -19,14 +20,14 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.acquisition import is_remote, scene_file_name
-from detector.chips import expand_scene_paths
+from detector.acquisition import date_for_scene, is_remote, scene_file_name
+from detector.chips import expand_scene_paths, is_scene_file
 from detector.errors import InputError
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
@@ -49,6 +50,16 @@ class SceneSources:
             if path not in self.paths:
                 self.paths.append(path)
 
+    def dates_with(self, table: Mapping[str, datetime] | None) -> dict[str, datetime]:
+        """Acquisition times by file name: STAC's, where ``table`` (a ``--dates`` CSV, by file
+        name or stem) does not give one; the user's word wins."""
+        dates = dict(self.dates)
+        for path in self.paths if table else ():
+            when = date_for_scene(table or {}, path)
+            if when is not None:
+                dates[scene_file_name(path)] = when
+        return dates
+
 
 def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
     """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes)."""
@@ -59,9 +70,9 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
         if is_remote(text):
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
-            matches = sorted(glob.glob(text, recursive=True))
+            matches = [m for m in sorted(glob.glob(text, recursive=True)) if keep_match(m)]
             if not matches:
-                raise InputError(text, "the pattern matches no file", "check the glob")
+                raise InputError(text, "the pattern matches no scene", "check the glob")
             sources.add(expand_scene_paths(matches))
         elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
             sources.add(read_scene_list(path))
@@ -70,6 +81,11 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
         else:
             sources.add(expand_scene_paths([text]))
     return sources
+
+
+def keep_match(path: str) -> bool:
+    """A glob's match is a scene unless it is a UDM mask beside one (a folder is expanded)."""
+    return Path(path).is_dir() or is_scene_file(Path(path))
 
 
 def read_scene_list(path: Path) -> list[str]:

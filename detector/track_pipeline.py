@@ -15,8 +15,9 @@ them on the rivers, reads what the scenes saw, links tracks and writes three fil
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -64,8 +65,12 @@ def run_track(
     corridor_m: float = DEFAULT_CORRIDOR_M,
     min_dates: int | None = None,
     params: TrackParams | None = None,
+    dates: Mapping[str, datetime] | None = None,
 ) -> TrackRun:
     """Link the detections in ``detections`` into dredge tracks; see the module notes.
+
+    A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene file name or
+    stem → time, as ``--dates`` gives), else by what the file says (see :func:`scene_time`).
 
     ``min_dates`` None: 2 when the detections have scores (a detector's output, where a dredge
     seen once is most likely a false detection), 1 when they have none (marked by hand).
@@ -93,7 +98,8 @@ def run_track(
             raise InputError(
                 ", ".join(map(str, scenes)), "no scene GeoTIFFs found", "check --scenes"
             )
-        observed = observed_areas(files)
+        given = {scene_key(name): when for name, when in (dates or {}).items()}
+        observed = observed_areas(files, dates={**given, **detection_dates(frame)})
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
@@ -171,6 +177,15 @@ def run_counts(
         extra = "" if included else f" (dredges only: {len(linked):,} detections are too many)"
         lines.append(f"wrote {path}{extra}")
     return lines
+
+
+def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Scene key → acquisition time, as the detections of each scene carry it."""
+    if "scene" not in detections.columns or "acquired" not in detections.columns:
+        return {}
+    named = detections[["scene", "acquired"]].dropna()
+    firsts = named.groupby(named["scene"].map(scene_key), sort=False)["acquired"].first()
+    return {str(key): pd.Timestamp(value) for key, value in firsts.items()}
 
 
 def scenes_not_given(detections: pd.DataFrame, observed: pd.DataFrame) -> tuple[int, int] | None:

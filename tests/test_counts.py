@@ -332,3 +332,41 @@ def test_river_years_without_a_scene_are_named_as_not_observed() -> None:
         "no scene of 1 river-year(s) (Nanay 2023): their zeros mean not observed, not no dredges"
     )
     assert unobserved_note(counts[counts["scenes"] > 0]) is None
+
+
+def test_track_dates_scenes_by_their_detections_then_dates(tmp_path: Path) -> None:
+    """Scenes with no date of their own: those with detections take the detections' date; one
+    without any needs --dates, and without it the error says so."""
+    from tests.geo_fixtures import write_scene
+
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4, every_days=20)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for k in range(4):
+        write_scene(
+            scenes / f"pass_{k}.tif",
+            gsd_m=20.0,
+            width=400,
+            height=40,
+            centre_lonlat=(-73.40, -3.80),
+        )
+    dets = tf.detections([(t, tf.point_at(line, 2000)) for t in days[:3]], net)
+    dets["scene"] = [f"pass_{k}.tif" for k in range(3)]
+    marked = tmp_path / "dets.parquet"
+    dets.to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", str(scenes)]
+    runner = CliRunner()
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "a.parquet")])
+    assert result.exit_code == 2
+    assert "pass_3.tif: acquisition date unknown" in result.output and "--dates" in result.output
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\npass_3,{days[3]:%Y-%m-%d}\n")
+    args += ["--dates", str(table)]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "b.parquet")])
+    assert result.exit_code == 0, result.output
+    seen = pd.read_csv(tmp_path / "b.observations.csv")
+    assert seen.loc[seen["source"] == "scenes", "date"].tolist() == [f"{t:%Y-%m-%d}" for t in days]

@@ -6,6 +6,7 @@ real pipeline with an untrained YOLO11n."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -207,3 +208,30 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     result = runner.invoke(app, only_good)
     assert result.exit_code == 0, result.output
     assert len(gpd.read_file(gpkg)) == len(frame)
+
+
+def test_cli_detect_takes_a_stac_file_and_its_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge detect` reads SCENES as `dredge run` does: an undated scene named by a STAC item
+    takes the item's datetime (it was taken for a file named items.json and failed)."""
+    monkeypatch.setenv("DREDGE_CACHE_DIR", str(tmp_path / "cache"))
+    weights = write_untrained_model(tmp_path / "model")
+    good = _scene(tmp_path / "scenes" / "pass_a.tif")
+    item = {
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "id": "pass_a",
+        "geometry": None,
+        "properties": {"datetime": "2024-03-02T15:00:00Z"},
+        "links": [],
+        "assets": {"data": {"href": "scenes/pass_a.tif", "type": "image/tiff", "roles": ["data"]}},
+    }
+    collection = tmp_path / "items.json"
+    collection.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}))
+    out = tmp_path / "detections.parquet"
+    args = ["detect", str(collection), "--rivers", str(_rivers(tmp_path, good))]
+    result = CliRunner().invoke(app, [*args, "--model", str(weights), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = gpd.read_parquet(out)
+    assert len(frame) and (frame["acquired"] == pd.Timestamp("2024-03-02 15:00", tz="UTC")).all()

@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import rasterio
 from typer.testing import CliRunner
 
 from detector.cli import app
@@ -177,3 +178,40 @@ def test_a_run_never_reaches_the_network(
     assert not attempts, f"the run tried the network: {attempts}"
     assert result.exit_code == 1, result.output  # only the truncated scene failed
     assert (tmp_path / "offline" / "report.html").is_file()
+
+
+def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Scenes without a Planet name are dated by --dates or their ISO name, tracking included
+    (tracking used to stop the run: 'no acquisition time in the file name')."""
+    folder = tmp_path / "maxar"
+    folder.mkdir()
+    sources = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[:3]
+    for source, name in zip(sources, ("nanay_2024-01-05", "nanay_b", "nanay_c"), strict=True):
+        with rasterio.open(source) as src:  # pixels only: no date tag, no Planet sidecar
+            profile, pixels = src.profile, src.read()
+        with rasterio.open(folder / f"{name}.tif", "w", **profile) as dst:
+            dst.write(pixels)
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\nnanay_b.tif,2024-02-10\nnanay_c,2024-03-15T15:00:00Z\n")
+    args = [*("run", str(folder), "--rivers", str(world / "rivers.geojson")), "--no-progress"]
+    args += ["--model", str(model), "--dates", str(table)]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    seen = pd.read_csv(tmp_path / "out" / "tracks.observations.csv")
+    assert set(seen.loc[seen["source"] == "scenes", "date"]) == {
+        "2024-01-05",
+        "2024-02-10",
+        "2024-03-15",
+    }
+    key = json.loads((tmp_path / "out" / "run_key.json").read_text())
+    assert len(key["dates_sha256"]) == 64
+
+    table.write_text("scene,date\nnanay_b.tif,2024-02-11\nnanay_c,2024-03-15\n")
+    again = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert again.exit_code == 2 and "dates_sha256" in again.output  # other dates: no resume
+
+    undated = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "undated")])
+    assert undated.exit_code == 1  # two scenes without a date failed, the third completed
+    assert "2 of 3 scene(s) failed" in undated.output and "--dates" in undated.output

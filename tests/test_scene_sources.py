@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from detector.chips import no_scenes_message
 from detector.errors import InputError
 from detector.scene_sources import resolve_scenes
 
@@ -38,8 +39,35 @@ def test_glob_and_repeats(folder: Path) -> None:
     assert names(sources.paths) == ["b_3B_AnalyticMS_SR.tif"]
 
 
+def test_glob_leaves_masks_and_other_files_out(folder: Path) -> None:
+    """'scenes/*' used to give the UDM2 mask and notes.txt as scenes (read as 8-band scenes)."""
+    for pattern in ("*", "*.tif", "**/*.tif"):
+        sources = resolve_scenes([str(folder / pattern)])
+        assert names(sources.paths) == ["a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif"]
+
+
+def test_no_scenes_points_at_the_subfolders_that_hold_them(folder: Path) -> None:
+    order = folder.parent
+    message = no_scenes_message([order])
+    assert message.startswith(f"no scenes (*.tif) in {order}; 2 lie in subfolders ({folder})")
+    assert f"'{order}/**/*.tif'" in message
+    assert resolve_scenes([f"{order}/**/*.tif"]).paths == resolve_scenes([folder]).paths
+    assert no_scenes_message([folder / "none"]) == f"no scenes (*.tif) in {folder / 'none'}"
+
+
+def test_dates_from_the_table_win_over_stac() -> None:
+    sources = resolve_scenes(["https://example.org/x/a.tif", "https://example.org/x/b.tif"])
+    sources.dates = {"a.tif": datetime(2024, 1, 1, tzinfo=UTC), "b.tif": datetime(2024, 1, 2)}
+    table = {"a": datetime(2024, 5, 5, tzinfo=UTC)}  # by stem
+    assert sources.dates_with(table) == {
+        "a.tif": datetime(2024, 5, 5, tzinfo=UTC),
+        "b.tif": datetime(2024, 1, 2),
+    }
+    assert sources.dates_with(None) == sources.dates
+
+
 def test_glob_without_match_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="matches no file"):
+    with pytest.raises(InputError, match="matches no scene"):
         resolve_scenes([str(tmp_path / "nothing*.tif")])
 
 

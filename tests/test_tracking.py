@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -462,11 +464,19 @@ def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathF
     assert inside == [True, False, False]  # clear centre; cloud; nodata corner
 
 
-def test_scene_names_without_a_time_are_refused(tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "scene.tif"  # type: ignore[operator]
-    write_scene(path)
-    with pytest.raises(InputError, match="no acquisition time"):
-        observed_areas([path])
+def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path: Path) -> None:
+    undated = tmp_path / "scene.tif"
+    write_scene(undated)
+    with pytest.raises(InputError, match=r"acquisition date unknown.*--dates"):
+        observed_areas([undated])
+    iso = tmp_path / "maxar_2024-03-05.tif"
+    write_scene(iso)
+    table = {"scene": pd.Timestamp("2024-02-01 10:00", tz="America/Lima")}
+    areas = observed_areas([undated, iso], dates=table)
+    assert areas["acquired"].tolist() == [
+        pd.Timestamp("2024-02-01 15:00", tz="UTC"),
+        pd.Timestamp("2024-03-05", tz="UTC"),
+    ]
     assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
 
 

@@ -30,7 +30,11 @@ app = typer.Typer(
 
 # Options that several commands share, defined once.
 ScenePathsArgument = Annotated[
-    list[str], typer.Argument(help="Scene GeoTIFFs, folders of them, or URLs GDAL reads.")
+    list[str],
+    typer.Argument(
+        help="Scenes: GeoTIFFs, folders, quoted globs ('scenes/2024*.tif'), text files of "
+        "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
+    ),
 ]
 RiversOption = Annotated[
     Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")

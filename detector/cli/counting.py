@@ -57,6 +57,15 @@ def track(
             )
         ),
     ] = None,
+    dates: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "CSV with columns scene,date: dates of --scenes that have no detection and no "
+                "date in their name, Planet metadata or tags (as given to `dredge detect`)."
+            )
+        ),
+    ] = None,
     min_dates: Annotated[
         int | None,
         typer.Option(
@@ -90,12 +99,14 @@ def track(
     Dates in any format or time zone are converted to UTC; detections on no river are kept
     with no track (one warning line).
     """
+    from detector.acquisition import read_date_table
     from detector.track_pipeline import run_track, sidecars
     from detector.tracking import TrackParams
 
     try:
         if not overwrite:
             refuse_to_replace([out, *sidecars(out)])
+        table = read_date_table(dates) if dates else None
         run = run_track(
             detections,
             rivers,
@@ -107,6 +118,7 @@ def track(
             params=TrackParams(
                 max_move_m=max_move_m, count_score=count_score, max_static_days=max_static_days
             ),
+            dates=table,
         )
     except DredgeError as exc:
         raise fail(str(exc)) from None

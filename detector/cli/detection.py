@@ -71,11 +71,12 @@ def detect(
     recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import expand_scene_paths, write_failures
+    from detector.chips import no_scenes_message, write_failures
     from detector.detect import detect_scenes, output_format, write_detections
     from detector.inputspec import parse_bands
     from detector.model import load_model
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+    from detector.scene_sources import resolve_scenes
 
     failures_path = out.with_name(f"{out.stem}.failures.csv")
     try:
@@ -88,15 +89,18 @@ def detect(
             raise ValueError(f"--batch must be at least 1, got {batch}")
         own_bands = parse_bands(scene_bands) if scene_bands else None
         when = date_option(date)
-        table = read_date_table(dates) if dates else None
         network = RiverNetwork.read(
             rivers,
             name_field=name_field,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
         )
-        paths = expand_scene_paths(scenes)
+        sources = resolve_scenes(scenes)
+        paths = sources.paths
         if not paths:
-            raise DredgeError(f"no scenes (*.tif) in {', '.join(scenes)}")
+            raise DredgeError(no_scenes_message(scenes))
+        table = sources.dates_with(read_date_table(dates) if dates else None)
+        for note in sources.notes:
+            warn_line(note)
         detector = load_model(model, backend=backend, device=device, flips=flips)
         typer.echo(f"model: {detector.describe()}")
         frame, failures = detect_scenes(
@@ -108,7 +112,7 @@ def detect(
             max_land=max_land,
             bands=own_bands,
             date=when,
-            dates=table,
+            dates=table or None,
             progress=progress,
             echo=typer.echo,
             warn=warn_line,

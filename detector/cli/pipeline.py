@@ -16,6 +16,7 @@ from detector.cli.common import (
     ConfOption,
     CorridorOption,
     CountScoreOption,
+    DatesOption,
     DeviceOption,
     FlipsOption,
     MaxLandOption,
@@ -71,6 +72,7 @@ def run(
         ),
     ] = None,
     scene_bands: SceneBandsOption = None,
+    dates: DatesOption = None,
     corridor_m: CorridorOption = None,
     name_field: NameFieldOption = "name",
     count_score: CountScoreOption = COUNT_SCORE,
@@ -94,6 +96,7 @@ def run(
     """
     import sys
 
+    from detector.acquisition import read_date_table
     from detector.inputspec import parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M
     from detector.run import run_pipeline
@@ -113,6 +116,7 @@ def run(
             flips=flips,
             max_land=max_land,
             scene_bands=parse_bands(scene_bands) if scene_bands else None,
+            dates=read_date_table(dates) if dates else None,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
             name_field=name_field,
             count_score=count_score,

@@ -118,9 +118,10 @@ def tiles(
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import check_format, expand_scene_paths, run_tiles
+    from detector.chips import check_format, no_scenes_message, run_tiles
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+    from detector.scene_sources import resolve_scenes
 
     try:
         if not overwrite:
@@ -134,12 +135,15 @@ def tiles(
             name_field=name_field,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
         )
-        table = read_date_table(dates) if dates else None
+        sources = resolve_scenes(scenes)
+        paths = sources.paths
+        if not paths:
+            raise DredgeError(no_scenes_message(scenes))
+        table = sources.dates_with(read_date_table(dates) if dates else None)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
-    paths = expand_scene_paths(scenes)
-    if not paths:
-        raise fail(f"no scenes (*.tif) in {', '.join(scenes)}")
+    for note in sources.notes:
+        warn_line(note)
     try:
         run = run_tiles(
             paths,
@@ -149,7 +153,7 @@ def tiles(
             fmt=fmt,
             bands=own_bands,
             date=when,
-            dates=table,
+            dates=table or None,
             echo=typer.echo,
             warn=warn_line,
             progress=progress,
