@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
 
 if TYPE_CHECKING:
@@ -49,31 +50,34 @@ def observed_areas(
     """
     rows: list[dict[str, object]] = []
     for raw in scene_paths:
-        path = Path(raw)
+        path = str(raw)
         acquired = scene_time(path, dates or {})
         area, crs = _valid_area(path, max_pixels)
-        udm2 = udm2_sidecar(path)
+        udm2 = None if is_remote(path) else udm2_sidecar(Path(path))
         if udm2 is not None:
             clear, udm_crs = _clear_area(udm2, max_pixels)
             if udm_crs != crs:
                 clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
-        rows.append({"scene": scene_key(path.name), "acquired": acquired, "geometry": area})
+        rows.append(
+            {"scene": scene_key(scene_file_name(path)), "acquired": acquired, "geometry": area}
+        )
     frame = gpd.GeoDataFrame(rows, columns=["scene", "acquired", "geometry"], crs=WGS84)
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     return frame
 
 
-def scene_time(path: Path, dates: Mapping[str, datetime | pd.Timestamp]) -> pd.Timestamp:
+def scene_time(path: str | Path, dates: Mapping[str, datetime | pd.Timestamp]) -> pd.Timestamp:
     """When ``path`` was taken (UTC): from ``dates`` (file name, then stem), else the file."""
     import rasterio
 
     from detector.acquisition import resolve_acquisition
 
-    known = dates.get(path.name)
+    name = scene_file_name(str(path))
+    known = dates.get(name)
     if known is None:
-        known = dates.get(scene_key(path.name))
+        known = dates.get(scene_key(name))
     if known is None:
         try:
             with rasterio.open(path) as src:
@@ -81,7 +85,7 @@ def scene_time(path: Path, dates: Mapping[str, datetime | pd.Timestamp]) -> pd.T
         except rasterio.errors.RasterioIOError as exc:
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
     if known is None:
-        known = acquired_from_name(path.name)
+        known = acquired_from_name(name)
     if known is None:
         raise InputError(
             path,
@@ -136,16 +140,19 @@ def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -
     return counted.rename("scenes").reset_index()
 
 
-def _valid_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
+def _valid_area(path: str | Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
     """Polygon of a scene's non-nodata pixels in the scene's CRS."""
     import rasterio
 
-    with rasterio.open(path) as src:
-        shape, transform = _decimated(src, max_pixels)
-        data = src.read(out_shape=(src.count, *shape))
-        nodata = 0 if src.nodata is None else src.nodata
-        valid = (data != nodata).any(axis=0)
-        return _polygonise(valid, transform), str(src.crs)
+    try:
+        with rasterio.open(path) as src:
+            shape, transform = _decimated(src, max_pixels)
+            data = src.read(out_shape=(src.count, *shape))
+            nodata = 0 if src.nodata is None else src.nodata
+            crs = str(src.crs)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+    return _polygonise((data != nodata).any(axis=0), transform), crs
 
 
 def _clear_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
@@ -192,22 +199,26 @@ def _polygonise(mask: NDArray[np.bool_], transform: Affine) -> shapely.Geometry:
     return shapely.union_all(pieces).simplify(pixel, preserve_topology=True)
 
 
-def scene_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Scene GeoTIFFs named by ``paths``: files as given, folders searched (not recursively).
+def scene_files(paths: Iterable[str | Path]) -> list[str]:
+    """Scene GeoTIFFs named by ``paths``: files and URLs as given, folders searched (not
+    recursively).
 
     UDM2 masks (``*udm2*``) are sidecars, not scenes, and are left out.
     """
-    found: list[Path] = []
+    found: list[str] = []
     for raw in paths:
+        if is_remote(str(raw)):
+            found.append(str(raw))
+            continue
         path = Path(raw)
         if path.is_dir():
             found.extend(
-                p
+                str(p)
                 for p in sorted(path.iterdir())
                 if p.suffix.lower() in SCENE_SUFFIXES and "udm2" not in p.name.lower()
             )
         elif path.is_file():
-            found.append(path)
+            found.append(str(path))
         else:
             raise InputError(path, "no such scene file or folder", "check the --scenes path")
     return found

@@ -44,7 +44,6 @@ from typing import Any
 import pandas as pd
 
 from detector import __version__
-from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.chips import no_scenes_message
 from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
@@ -241,12 +240,12 @@ def run_pipeline(
 
         started = time.monotonic()
         failed = {path for path, _ in failures}
-        local_ok = [Path(p) for p in sources.paths if p not in failed and not is_remote(p)]
+        usable = [path for path in sources.paths if path not in failed]
         tracked = run_track(
             out / "detections.parquet",
             rivers,
             out / "tracks.parquet",
-            scenes=local_ok,
+            scenes=usable,
             name_field=name_field,
             corridor_m=corridor_m,
             params=TrackParams(count_score=count_score, max_static_days=max_static_days),

@@ -60,7 +60,7 @@ def run_track(
     rivers: Path,
     out: Path,
     *,
-    scenes: Sequence[Path] = (),
+    scenes: Sequence[str | Path] = (),
     name_field: str = "name",
     corridor_m: float = DEFAULT_CORRIDOR_M,
     min_dates: int | None = None,

@@ -215,3 +215,26 @@ def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
     undated = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "undated")])
     assert undated.exit_code == 1  # two scenes without a date failed, the third completed
     assert "2 of 3 scene(s) failed" in undated.output and "--dates" in undated.output
+
+
+def test_scenes_read_through_gdal_paths_give_observed_areas(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Scenes that are not local files (URLs, /vsi… paths; here a zip) tell the tracker where
+    the river was seen, as local ones do (they used to be left out: no absence was seen)."""
+    import zipfile
+
+    sources = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[:3]
+    archive = tmp_path / "scenes.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for scene in sources:
+            bundle.write(scene, scene.name)
+    listing = tmp_path / "scenes.txt"
+    listing.write_text("".join(f"/vsizip/{archive}/{scene.name}\n" for scene in sources))
+    out = tmp_path / "out"
+    args = [*("run", str(listing), "--rivers", str(world / "rivers.geojson")), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--model", str(model), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "read the clear, valid areas of 3 scenes" in result.output
+    seen = pd.read_csv(out / "tracks.observations.csv")
+    assert (seen["source"] == "scenes").sum() == 3

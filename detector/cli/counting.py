@@ -48,12 +48,12 @@ def track(
         ),
     ] = Path("tracks.parquet"),
     scenes: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             help=(
-                "Scene GeoTIFFs or folders (repeat the option). Their clear, valid areas (UDM2 "
-                "masks beside the scenes) tell where a dredge was seen absent. Without them a "
-                "dredge counts as gone after 30 days without a detection."
+                "Scene GeoTIFFs, folders or URLs (repeat the option). Their clear, valid areas "
+                "(UDM2 masks beside the scenes) tell where a dredge was seen absent. Without them "
+                "a dredge counts as gone after 30 days without a detection."
             )
         ),
     ] = None,
