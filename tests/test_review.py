@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,32 @@ def test_detections_on_other_scenes_are_refused(
     assert result.exit_code == 2
     assert "none of its detections is on the scenes given" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_detections_of_a_run_need_no_scenes_nor_model(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """RUN/detections.parquet: the scenes and the model's card come from RUN/run.json (the
+    bundled model's card would cut tiles at another size than the run's model saw)."""
+    from detector.card import load_card
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(detections, run / "detections.parquet")
+    scenes = sorted(str(p) for p in (label_world / "scenes").glob("*SR.tif"))
+    card = load_card(model, verify=False)
+    record = {"scenes": scenes, "model": card.to_dict(), "parameters": {"scene_bands": None}}
+    (run / "run.json").write_text(json.dumps(record))
+    out = tmp_path / "review"
+    args = ["review", str(run / "detections.parquet"), "--out", str(out), "--count", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (yolo,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
+    assert card.input.tile_px != 256  # the bundled model's
+    assert len(yolo.tiles) == 2 and {t.width for t in yolo.tiles} == {card.input.tile_px}
+
+    (run / "run.json").unlink()
+    result = CliRunner().invoke(
+        app, [*args[:2], "--out", str(tmp_path / "r2"), "--model", str(model)]
+    )
+    assert result.exit_code == 2 and "no --scenes given" in result.output

@@ -33,11 +33,12 @@ import pandas as pd
 from PIL import Image
 from rasterio.windows import Window
 
-from detector.card import load_card
-from detector.chips import expand_scene_paths
+from detector.acquisition import scene_file_name
+from detector.card import load_card, parse_card
 from detector.errors import DredgeError, InputError
 from detector.model import bundled_weights
 from detector.scene import open_scene, reading_env
+from detector.scene_sources import resolve_scenes
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
 from training.labels.yolo import write_yolo
@@ -47,6 +48,7 @@ MARGIN_PX = 16  # a detection this far inside an exported tile needs no tile of 
 MIN_INSIDE_FRACTION = 0.5
 SUBSET = "train"
 INDEX_NAME = "tiles.csv"
+RUN_RECORD = "run.json"  # written by `dredge run` beside its detections.parquet
 
 
 def uncertainty_order(scores: pd.Series) -> list[int]:
@@ -75,6 +77,18 @@ def read_detections(path: Path) -> gpd.GeoDataFrame:
     return frame.reset_index(drop=True)
 
 
+def run_record(detections: Path) -> dict[str, Any] | None:
+    """``run.json`` of the `dredge run` whose folder holds ``detections``, if there is one."""
+    record = detections.parent / RUN_RECORD
+    if not record.is_file():
+        return None
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def export_review(
     detections: Path,
     scenes: Sequence[str | Path],
@@ -85,10 +99,30 @@ def export_review(
     bands: Sequence[str] | None = None,
     overwrite: bool = False,
 ) -> str:
-    """Export the review tiles (see the module's docstring); return a summary line."""
+    """Export the review tiles (see the module's docstring); return a summary line.
+
+    Detections in a `dredge run` folder need neither ``scenes``, ``model`` nor ``bands``: the
+    run's ``run.json`` names its scenes, holds its model's card (GSD, bands, tile size, classes)
+    and the scenes' own band names it was given.
+    """
     if count < 1:
         raise DredgeError(f"--count must be at least 1, got {count}")
-    card = load_card(model or bundled_weights(), verify=False)
+    record = run_record(detections)
+    if model is None and record is not None and isinstance(record.get("model"), dict):
+        card = parse_card(record["model"], detections.parent / RUN_RECORD)
+    else:
+        card = load_card(model or bundled_weights(), verify=False)
+    if not scenes:
+        scenes = [str(p) for p in (record or {}).get("scenes", [])]
+        if not scenes:
+            raise InputError(
+                detections,
+                "no --scenes given, and no run.json of `dredge run` beside it names them",
+                "give the scenes the detections came from with --scenes",
+            )
+    if bands is None and record is not None:
+        run_bands = (record.get("parameters") or {}).get("scene_bands")
+        bands = list(run_bands) if run_bands else None
     spec, classes = card.input, card.classes
     if len(spec.bands) not in (1, 3):
         raise DredgeError(f"review tiles are PNG (1 or 3 bands); the model reads {len(spec.bands)}")
@@ -101,7 +135,7 @@ def export_review(
             f"has class(es) {', '.join(unknown)} that model {card.name} does not know",
             "give the model that made the detections with --model",
         )
-    paths = {Path(p).name: p for p in expand_scene_paths(scenes)}
+    paths = {scene_file_name(p): p for p in resolve_scenes(scenes).paths}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(

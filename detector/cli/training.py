@@ -307,14 +307,21 @@ def review(
     detections: Annotated[
         Path, typer.Argument(help="Detections from `dredge detect` / `dredge run`.")
     ],
-    scenes: Annotated[
-        list[Path], typer.Option(help="The scenes the detections came from (repeat, or folders).")
-    ],
     out: Annotated[Path, typer.Option(help="Folder for the review tiles and their labels.")],
+    scenes: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The scenes the detections came from (repeat; folders, globs, lists, STAC as "
+            "for `dredge run`). Default for RUN/detections.parquet of `dredge run`: its scenes."
+        ),
+    ] = None,
     count: Annotated[int, typer.Option(help="Least certain detections to export.")] = 50,
     model: Annotated[
         Path | None,
-        typer.Option(help="Model whose card gives GSD, bands and tile size (default: bundled)."),
+        typer.Option(
+            help="Model whose card gives GSD, bands and tile size (default: the run's model for "
+            "RUN/detections.parquet of `dredge run`, else the bundled one)."
+        ),
     ] = None,
     scene_bands: SceneBandsOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a previous review in --out.")] = False,
@@ -332,7 +339,7 @@ def review(
     try:
         summary = export_review(
             detections,
-            scenes,
+            scenes or [],
             out,
             count=count,
             model=model,
