@@ -140,3 +140,21 @@ def test_vector_labels_need_rivers(vector_labels: Path, label_world: Path) -> No
             rivers=None,
             spec=SPEC,
         )
+
+
+def test_scenes_given_as_a_glob_or_a_list(
+    labelled_tiles: list[LabelledTile], label_world: Path, vector_labels: Path, tmp_path: Path
+) -> None:
+    """--scenes reads globs and text lists as `dredge run` does (UDM masks left out)."""
+    listing = tmp_path / "scenes.txt"
+    names = sorted(p.name for p in (label_world / "scenes").glob("*_AnalyticMS_SR.tif"))
+    listing.write_text("".join(f"{label_world / 'scenes' / n}\n" for n in names))
+    for given in (str(label_world / "scenes" / "*.tif"), listing):
+        tiles, _ = read_vector_labels(
+            vector_labels,
+            ClassMap(CLASSES),
+            scenes=[given],
+            rivers=RiverNetwork.read(label_world / "rivers.geojson"),
+            spec=SPEC,
+        )
+        assert [t.name for t in tiles] == [t.name for t in labelled_tiles]

@@ -58,8 +58,11 @@ def train(
         ),
     ] = None,
     scenes: Annotated[
-        list[Path] | None,
-        typer.Option(help="Scenes the vector labels were drawn on (repeat, or folders)."),
+        list[str] | None,
+        typer.Option(
+            help="Scenes the vector labels were drawn on (repeat; folders, globs, lists, STAC "
+            "as for `dredge run`)."
+        ),
     ] = None,
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
@@ -181,7 +184,7 @@ def _train_on_labels(
     from_model: str,
     epochs: int | None,
     imgsz: int | None,
-    scenes: list[Path] | None,
+    scenes: list[str] | None,
     rivers: Path | None,
     synthetic: int,
     val_fraction: float,
@@ -255,7 +258,11 @@ def evaluate(
     ] = None,
     conf: Annotated[float, typer.Option(help="Operating score for precision/recall/F1.")] = 0.25,
     scenes: Annotated[
-        list[Path] | None, typer.Option(help="Scenes of vector labels (repeat, or folders).")
+        list[str] | None,
+        typer.Option(
+            help="Scenes of vector labels (repeat; folders, globs, lists, STAC as for "
+            "`dredge run`)."
+        ),
     ] = None,
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")

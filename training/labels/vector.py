@@ -30,11 +30,12 @@ import shapely
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
-from detector.chips import expand_scene_paths
+from detector.acquisition import scene_file_name
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
+from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
 from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
@@ -76,7 +77,7 @@ def read_vector_labels(
             "labels drawn over whole scenes are cut into tiles along the rivers",
             "give the river centerlines with --rivers (and the scenes with --scenes)",
         )
-    scene_paths = expand_scene_paths(scenes)
+    scene_paths = resolve_scenes(scenes).paths if scenes else []
     if not scene_paths:
         raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
     classes = _classes(frame, path, class_map)
@@ -180,7 +181,7 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
         )
     keys: dict[str, str] = {}
     for scene_path in scene_paths:
-        name = Path(scene_path).name
+        name = scene_file_name(scene_path)
         stem = name.rsplit(".", 1)[0]
         for key in (name, stem, stem.split("_3B_")[0]):
             keys.setdefault(key.lower(), scene_path)
