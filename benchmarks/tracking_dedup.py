@@ -38,8 +38,9 @@ import shapely
 
 from benchmarks.track_sim import SimConfig, simulate, to_lon_lat
 from detector.counts import yearly_counts
-from detector.observed import observed_areas, river_observations, scene_files
+from detector.observed import observed_areas, river_observations
 from detector.rivers import RiverNetwork
+from detector.scene_sources import resolve_scenes
 from detector.tracking import TrackParams, link_tracks
 from training.track_eval import (
     count_errors,
@@ -196,7 +197,7 @@ def synth_case(world: Path, seed: int, degradation: Degradation = Degradation())
     rows["offset_m"] = located["offset_m"].to_numpy()
     score = np.concatenate([rng.uniform(0.5, 0.95, len(kept)), rng.uniform(0.3, 0.7, n_false)])
     detections = detections_table(rows, points.x.to_numpy(), points.y.to_numpy(), score)
-    observed = observed_areas(scene_files([world / "scenes"]))
+    observed = observed_areas(resolve_scenes([world / "scenes"]).paths)
     observations = river_observations(observed, network.corridor("EPSG:4326"))
     return Case(truth, detections, rows["dredge_id"], observed, observations)
 

@@ -197,28 +197,3 @@ def _polygonise(mask: NDArray[np.bool_], transform: Affine) -> shapely.Geometry:
         return shapely.Polygon()
     pixel = abs(transform.a)
     return shapely.union_all(pieces).simplify(pixel, preserve_topology=True)
-
-
-def scene_files(paths: Iterable[str | Path]) -> list[str]:
-    """Scene GeoTIFFs named by ``paths``: files and URLs as given, folders searched (not
-    recursively).
-
-    UDM2 masks (``*udm2*``) are sidecars, not scenes, and are left out.
-    """
-    found: list[str] = []
-    for raw in paths:
-        if is_remote(str(raw)):
-            found.append(str(raw))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                str(p)
-                for p in sorted(path.iterdir())
-                if p.suffix.lower() in SCENE_SUFFIXES and "udm2" not in p.name.lower()
-            )
-        elif path.is_file():
-            found.append(str(path))
-        else:
-            raise InputError(path, "no such scene file or folder", "check the --scenes path")
-    return found

@@ -23,11 +23,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from detector.acquisition import is_remote
+from detector.chips import no_scenes_message
 from detector.counts import sparse_note, unobserved_note, yearly_counts
-from detector.errors import InputError
+from detector.errors import DredgeError, InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
-from detector.observed import observed_areas, river_observations, scene_files, scene_key
+from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.scene_sources import resolve_scenes
 from detector.track_inputs import off_river_note, prepare_detections, read_detections
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
@@ -93,12 +96,15 @@ def run_track(
     observed = None
     observations = pd.DataFrame(columns=["river", "date", "scenes", "source"])
     if scenes:
-        files = scene_files(scenes)
+        sources = resolve_scenes(scenes)
+        files = sources.paths
         if not files:
-            raise InputError(
-                ", ".join(map(str, scenes)), "no scene GeoTIFFs found", "check --scenes"
-            )
-        given = {scene_key(name): when for name, when in (dates or {}).items()}
+            raise DredgeError(f"--scenes: {no_scenes_message(scenes)}")
+        missing = next((f for f in files if not is_remote(f) and not Path(f).is_file()), None)
+        if missing is not None:
+            raise InputError(missing, "no such scene file or folder", "check the --scenes path")
+        known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
+        given = {scene_key(name): when for name, when in known.items()}
         observed = observed_areas(files, dates={**given, **detection_dates(frame)})
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"

@@ -370,3 +370,37 @@ def test_track_dates_scenes_by_their_detections_then_dates(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     seen = pd.read_csv(tmp_path / "b.observations.csv")
     assert seen.loc[seen["source"] == "scenes", "date"].tolist() == [f"{t:%Y-%m-%d}" for t in days]
+
+
+def test_track_scenes_as_globs_and_the_order_folder_hint(tmp_path: Path) -> None:
+    """--scenes reads SCENES as `dredge run` does; a folder whose scenes lie in a subfolder
+    (a Planet order) gets one line that points there."""
+    from tests.geo_fixtures import write_scene
+
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(3, every_days=20)
+    scenes = tmp_path / "order" / "PSScene"
+    scenes.mkdir(parents=True)
+    for t in days:
+        write_scene(
+            scenes / f"{tf.scene_name(t)}.tif",
+            gsd_m=20.0,
+            width=400,
+            height=40,
+            centre_lonlat=(-73.40, -3.80),
+        )
+    marked = tmp_path / "dets.parquet"
+    tf.detections([(t, tf.point_at(line, 2000)) for t in days], net).to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    args = ["track", str(marked), "--rivers", str(rivers)]
+    runner = CliRunner()
+    order = tmp_path / "order"
+    result = runner.invoke(app, [*args, "--scenes", str(order), "--out", str(tmp_path / "a.pq")])
+    assert result.exit_code == 2
+    assert f"3 lie in subfolders ({scenes})" in result.output
+    glob = f"{order}/**/*.tif"
+    result = runner.invoke(app, [*args, "--scenes", glob, "--out", str(tmp_path / "b.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "read the clear, valid areas of 3 scenes" in result.output

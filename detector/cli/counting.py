@@ -51,7 +51,8 @@ def track(
         list[str] | None,
         typer.Option(
             help=(
-                "Scene GeoTIFFs, folders or URLs (repeat the option). Their clear, valid areas "
+                "Scenes (repeat the option; GeoTIFFs, folders, globs, lists, STAC or URLs as "
+                "for `dredge run`). Their clear, valid areas "
                 "(UDM2 masks beside the scenes) tell where a dredge was seen absent. Without them "
                 "a dredge counts as gone after 30 days without a detection."
             )
