@@ -14,6 +14,7 @@ from detector.cli import app
 from detector.counts import COUNT_COLUMNS, sparse_note, yearly_counts
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
+from tests.geo_fixtures import SceneFixture, write_scene
 from tests.test_tracking import straight_line
 
 
@@ -85,6 +86,11 @@ def test_maybe_same_as_lowers_the_low_end() -> None:
     assert list(counts.index) == [2025]
 
 
+def write_strip_scene(path: Path) -> SceneFixture:
+    """A scene of 8 km × 800 m around :func:`straight_line` (20 m pixels)."""
+    return write_scene(path, gsd_m=20.0, width=400, height=40, centre_lonlat=(-73.40, -3.80))
+
+
 def write_inputs(folder: Path) -> tuple[Path, Path]:
     """A hand-marked CSV (dates in mixed formats, one point off the river) and the rivers."""
     line = straight_line()
@@ -140,7 +146,7 @@ def test_counts_from_scenes_far_apart_say_they_are_likely_low(
 ) -> None:
     """`dredge counts` after `dredge track --scenes`: a dredge seen monthly is named as likely
     undercounted; seen weekly (eight weeks of a year) it is not."""
-    from tests.geo_fixtures import write_scene, write_udm2
+    from tests.geo_fixtures import write_udm2
 
     line = straight_line()
     net = tf.network(line)
@@ -150,8 +156,7 @@ def test_counts_from_scenes_far_apart_say_they_are_likely_low(
     scenes.mkdir()
     for t in days:  # 8 km × 800 m around the river, all clear
         path = scenes / f"{tf.scene_name(t)}.tif"
-        scene = write_scene(path, gsd_m=20.0, width=400, height=40, centre_lonlat=(-73.40, -3.80))
-        write_udm2(scene)
+        write_udm2(write_strip_scene(path))
     dets = tf.detections([(t, spot) for t in days], net)
     marked = tmp_path / "dets.parquet"
     dets.to_parquet(marked)
@@ -337,21 +342,13 @@ def test_river_years_without_a_scene_are_named_as_not_observed() -> None:
 def test_track_dates_scenes_by_their_detections_then_dates(tmp_path: Path) -> None:
     """Scenes with no date of their own: those with detections take the detections' date; one
     without any needs --dates, and without it the error says so."""
-    from tests.geo_fixtures import write_scene
-
     line = straight_line()
     net = tf.network(line)
     days = tf.dates(4, every_days=20)
     scenes = tmp_path / "scenes"
     scenes.mkdir()
     for k in range(4):
-        write_scene(
-            scenes / f"pass_{k}.tif",
-            gsd_m=20.0,
-            width=400,
-            height=40,
-            centre_lonlat=(-73.40, -3.80),
-        )
+        write_strip_scene(scenes / f"pass_{k}.tif")
     dets = tf.detections([(t, tf.point_at(line, 2000)) for t in days[:3]], net)
     dets["scene"] = [f"pass_{k}.tif" for k in range(3)]
     marked = tmp_path / "dets.parquet"
@@ -375,21 +372,13 @@ def test_track_dates_scenes_by_their_detections_then_dates(tmp_path: Path) -> No
 def test_track_scenes_as_globs_and_the_order_folder_hint(tmp_path: Path) -> None:
     """--scenes reads SCENES as `dredge run` does; a folder whose scenes lie in a subfolder
     (a Planet order) gets one line that points there."""
-    from tests.geo_fixtures import write_scene
-
     line = straight_line()
     net = tf.network(line)
     days = tf.dates(3, every_days=20)
     scenes = tmp_path / "order" / "PSScene"
     scenes.mkdir(parents=True)
     for t in days:
-        write_scene(
-            scenes / f"{tf.scene_name(t)}.tif",
-            gsd_m=20.0,
-            width=400,
-            height=40,
-            centre_lonlat=(-73.40, -3.80),
-        )
+        write_strip_scene(scenes / f"{tf.scene_name(t)}.tif")
     marked = tmp_path / "dets.parquet"
     tf.detections([(t, tf.point_at(line, 2000)) for t in days], net).to_parquet(marked)
     rivers = tmp_path / "rivers.geojson"
