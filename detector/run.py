@@ -182,6 +182,14 @@ def run_pipeline(
     with output_errors(out):
         out.mkdir(parents=True, exist_ok=True)
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+        besides = state.done_besides(sources.paths)
+        if besides:
+            raise DredgeError(
+                f"{out}: holds {len(besides)} finished scene(s) that are not among the scenes "
+                f"given (e.g. {besides[0]}), and its tables would be made again without them — "
+                "to add scenes to this run give the earlier scenes too (e.g. both folders), or "
+                "choose another --out, or pass --overwrite to start it again"
+            )
         todo = [path for path in sources.paths if not state.is_done(path)]
         if len(todo) < len(sources.paths):
             echo(

@@ -107,6 +107,11 @@ class RunState:
         row = self.rows.get(path)
         return bool(row and row["status"] == "done" and self.scene_file(path).is_file())
 
+    def done_besides(self, paths: Sequence[str]) -> list[str]:
+        """Finished scenes whose detections are on disk that are not among ``paths``."""
+        asked = set(paths)
+        return [path for path in self.rows if path not in asked and self.is_done(path)]
+
     def failed(self) -> list[tuple[str, str]]:
         return [(p, str(r["error"])) for p, r in self.rows.items() if r["status"] == "failed"]
 

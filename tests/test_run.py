@@ -238,3 +238,20 @@ def test_scenes_read_through_gdal_paths_give_observed_areas(
     assert "read the clear, valid areas of 3 scenes" in result.output
     seen = pd.read_csv(out / "tracks.observations.csv")
     assert (seen["source"] == "scenes").sum() == 3
+
+
+def test_a_run_given_fewer_scenes_is_not_remade_without_the_others(
+    run: Path, scenes: Path, world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Giving a finished run's folder only new (or fewer) scenes used to rebuild its tables
+    from those alone: the counts of the earlier scenes were replaced without a word."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    before = (copy / "counts.csv").read_bytes()
+    one = sorted(scenes.glob("2024*_AnalyticMS_SR.tif"))[-1]
+    args = [*("run", str(one), "--rivers", str(world / "rivers.geojson")), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--out", str(copy), "--model", str(model)])
+    assert result.exit_code == 2
+    assert "holds 2 finished scene(s) that are not among the scenes given" in result.output
+    assert "give the earlier scenes too" in result.output
+    assert (copy / "counts.csv").read_bytes() == before

@@ -89,7 +89,8 @@ def run(
 
     Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
     running the same command again after an interruption skips finished scenes and retries
-    failed ones. A full disk or an OUT that cannot be written stops the run with one line;
+    failed ones; to add new scenes to a run, give the earlier scenes too (both folders). A full
+    disk or an OUT that cannot be written stops the run with one line;
     every file already written stays whole, and the same command finishes the run.
 
     Example: dredge run planet/2024/ --rivers rivers.gpkg --out runs/2024
