@@ -16,7 +16,8 @@ import csv
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -243,8 +244,46 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     return table
 
 
-def date_for_scene(table: Mapping[str, datetime], path: str | Path) -> datetime | None:
-    """Look a scene up in a date table by file name, then by stem."""
+def date_for_scene(
+    table: Mapping[str, datetime], path: str | Path, label: str | None = None
+) -> datetime | None:
+    """Look a scene up in a date table by its path, its label (see :func:`scene_labels`),
+    its file name, then its stem."""
     name = scene_file_name(str(path))
-    stem = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
-    return table.get(name) or table.get(stem)
+    keys = [str(path), *([label] if label else []), name]
+    keys += [re.sub(r"\.tiff?$", "", key, flags=re.IGNORECASE) for key in keys[1:]]
+    return next((table[key] for key in keys if key in table), None)
+
+
+def scene_labels(
+    paths: Sequence[str | Path], taken: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A name for each scene that tells it from the others in ``paths``: its file name, or,
+    where scenes share a file name (NICFI quads of several months, STAC assets all called
+    ``analytic.tif``), the folders above it joined with ``_`` from the nearest one that tells
+    them apart: ``…_2024-01_mosaic/L15-0745E-1031N.tif`` → ``…_2024-01_mosaic_L15-0745E-1031N.tif``.
+
+    ``taken`` maps paths to labels given before (a resumed run keeps them); new scenes get
+    labels none of those have.
+    """
+    labels = {str(p): taken[str(p)] for p in paths if taken and str(p) in taken}
+    used = set((taken or {}).values())
+    new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
+    parts = {p: [part for part in p.split("?", 1)[0].split("/") if part] for p in new}
+    depth = dict.fromkeys(new, 1)
+    while True:
+        candidate = {p: "_".join(parts[p][-depth[p] :]) for p in new}
+        counts = Counter(candidate.values())
+        clashing = [p for p in new if counts[candidate[p]] > 1 or candidate[p] in used]
+        deeper = [p for p in clashing if depth[p] < len(parts[p])]
+        if not deeper:
+            break
+        for p in deeper:
+            depth[p] += 1
+    for index, p in enumerate(new):
+        label = candidate[p]
+        if counts[label] > 1 or label in used:  # no folder tells them apart
+            label = f"{index}_{label}"
+        labels[p] = label
+        used.add(label)
+    return labels

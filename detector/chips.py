@@ -24,7 +24,7 @@ from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from detector.acquisition import date_for_scene, is_remote
+from detector.acquisition import date_for_scene, is_remote, scene_labels
 from detector.errors import DredgeError, InputError, OutputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
@@ -156,11 +156,12 @@ def run_tiles(
         disable=not progress,
     )
     with reading_env(), bar:
+        names = scene_labels(scene_paths)
         for path in scene_paths:
-            explicit = date_for_scene(dates, path) if dates else None
+            explicit = date_for_scene(dates, path, names[path]) if dates else None
             try:
                 rows, cover = _tile_scene(
-                    path, rivers, out, spec, fmt, bands, explicit or date, bar
+                    path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
                 )
             except OutputError:
                 raise  # the disk, not the scene: the other scenes would fail the same way
@@ -185,8 +186,9 @@ def _tile_scene(
     bands: Sequence[str] | None,
     date: datetime | str | None,
     bar: Progress,
+    name: str,
 ) -> tuple[list[dict[str, Any]], Coverage]:
-    with open_scene(path, date=date, bands=bands) as scene:
+    with open_scene(path, date=date, bands=bands, name=name) as scene:
         for band in spec.bands:
             scene.band_index(band)
         plan = plan_scene(scene, rivers, spec)

@@ -59,7 +59,7 @@ def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
 
 
 def detect_one(
-    task: SceneTask, path: str, when: datetime | None
+    task: SceneTask, path: str, when: datetime | None, name: str | None = None
 ) -> tuple[str, gpd.GeoDataFrame | None, str | None]:
     """Run on a worker: detect one scene; return (path, detections, None) or (path, None, error)."""
     try:
@@ -76,6 +76,7 @@ def detect_one(
         max_land=task.max_land,
         bands=task.scene_bands,
         date=when,
+        names={path: name} if name else None,
         progress=False,
         echo=lambda _: None,
         warn=lambda _: None,
@@ -140,6 +141,7 @@ def detect_on_cluster(
     task: SceneTask,
     *,
     dates: Mapping[str, datetime] | None,
+    names: Mapping[str, str] | None = None,
     on_scene: SceneCallback,
     progress: Callable[[str], None] = lambda _: None,
 ) -> None:
@@ -153,7 +155,8 @@ def detect_on_cluster(
             detect_one,
             task,
             path,
-            date_for_scene(dates, path) if dates else None,
+            date_for_scene(dates, path, (names or {}).get(path)) if dates else None,
+            (names or {}).get(path),
             key=f"detect-{index}-{Path(path).name}",
             pure=False,
         )

@@ -16,8 +16,10 @@ nodata, or lacking a band the model needs) is one line naming the file and the f
 recorded in the failures and the other scenes go on.
 
 The table (:data:`DETECTION_COLUMNS`), one row per detection, EPSG:4326:
-``detection_id`` (``<scene stem>_<n>``), ``scene`` (file name), ``acquired`` (UTC), ``sensor``,
-``class_name``, ``score``, ``river``, ``chainage_m``, ``offset_m``, ``geometry`` (box polygon).
+``detection_id`` (``<scene stem>_<n>``), ``scene`` (file name; where scenes share one, as NICFI
+quads of several months do, the folders that tell them apart joined with ``_``:
+:func:`~detector.acquisition.scene_labels`), ``acquired`` (UTC), ``sensor``, ``class_name``,
+``score``, ``river``, ``chainage_m``, ``offset_m``, ``geometry`` (box polygon).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from detector.acquisition import date_for_scene
+from detector.acquisition import date_for_scene, scene_labels
 from detector.card import ModelCard
 from detector.chips import expand_scene_paths
 from detector.errors import DredgeError, InputError
@@ -114,6 +116,7 @@ def detect_scenes(
     bands: Sequence[str] | None = None,
     date: datetime | str | None = None,
     dates: Mapping[str, datetime] | None = None,
+    names: Mapping[str, str] | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
@@ -130,6 +133,9 @@ def detect_scenes(
     one (a group member) is kept from ``MEMBER_CONF_RATIO × conf`` (:mod:`detector.merge`).
     ``bands`` names the scenes' own
     bands; ``date`` / ``dates`` give acquisition times (see :mod:`detector.acquisition`).
+    ``names``: each scene's name in the ``scene`` column and detection ids (default: its file
+    name, or where scenes share one, a label with the folders that tell them apart; see
+    :func:`detector.acquisition.scene_labels`).
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
     ``on_scene(path, detections, None)`` or ``on_scene(path, None, error)`` is called as each
@@ -144,6 +150,7 @@ def detect_scenes(
     )
     network = rivers if isinstance(rivers, RiverNetwork) else RiverNetwork.read(rivers)
     paths = expand_scene_paths(scene_paths)
+    names = names or scene_labels(paths)
     if max_land is not None and not 0.0 <= max_land <= 1.0:
         raise ValueError(f"max_land must be between 0 and 1, got {max_land}")
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
@@ -153,8 +160,8 @@ def detect_scenes(
         overall = runner.bar.add_task("scenes", total=len(paths))
         runner.overall = overall
         for path in paths:
-            when = (date_for_scene(dates, path) if dates else None) or date
-            runner.run_scene(path, bands, when)
+            when = (date_for_scene(dates, path, names.get(path)) if dates else None) or date
+            runner.run_scene(path, bands, when, names.get(path))
         runner.flush()
     return concat_detections(runner.frames), runner.failures
 
@@ -208,11 +215,15 @@ class _Runner:
         self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
     def run_scene(
-        self, path: str, bands: Sequence[str] | None, when: datetime | str | None
+        self,
+        path: str,
+        bands: Sequence[str] | None,
+        when: datetime | str | None,
+        name: str | None = None,
     ) -> None:
         """Open and plan one scene, then read its tiles into batches."""
         try:
-            job = self._start(path, bands, when)
+            job = self._start(path, bands, when, name)
         except DredgeError as exc:
             self._fail(path, str(exc))
             return
@@ -237,9 +248,9 @@ class _Runner:
         self._collect()
 
     def _start(
-        self, path: str, bands: Sequence[str] | None, when: datetime | str | None
+        self, path: str, bands: Sequence[str] | None, when: datetime | str | None, name: str | None
     ) -> _SceneJob:
-        scene = open_scene(path, date=when, bands=bands)
+        scene = open_scene(path, date=when, bands=bands, name=name)
         try:
             self.card.check_scene(scene)
             acquired = scene.require_acquired()

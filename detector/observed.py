@@ -36,6 +36,7 @@ def observed_areas(
     *,
     max_pixels: int = 1024,
     dates: Mapping[str, datetime | pd.Timestamp] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Clear, valid area of each scene as a polygon in EPSG:4326.
 
@@ -44,14 +45,17 @@ def observed_areas(
     the scene, when there is one. Masks are read decimated to at most ``max_pixels`` on a side,
     eroded by one pixel (a spot on the edge counts as not seen) and simplified.
 
-    The acquisition time is the one in ``dates`` (by file name or stem; e.g. what the scene's
-    detections carry), else the one the scene reader finds: a Planet metadata sidecar, a date
-    in the file name (Planet, NICFI or ISO), the GeoTIFF's tags.
+    The acquisition time is the one in ``dates`` (by path, label, file name or stem; e.g. what
+    the scene's detections carry), else the one the scene reader finds: a Planet metadata
+    sidecar, a date in the file name (Planet, NICFI or ISO), the GeoTIFF's tags. ``names``
+    gives scenes that share a file name their labels (the ``scene`` column; see
+    :func:`detector.acquisition.scene_labels`).
     """
     rows: list[dict[str, object]] = []
     for raw in scene_paths:
         path = str(raw)
-        acquired = scene_time(path, dates or {})
+        label = (names or {}).get(path) or scene_file_name(path)
+        acquired = scene_time(path, dates or {}, label)
         area, crs = _valid_area(path, max_pixels)
         udm2 = None if is_remote(path) else udm2_sidecar(Path(path))
         if udm2 is not None:
@@ -60,24 +64,23 @@ def observed_areas(
                 clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
-        rows.append(
-            {"scene": scene_key(scene_file_name(path)), "acquired": acquired, "geometry": area}
-        )
+        rows.append({"scene": scene_key(label), "acquired": acquired, "geometry": area})
     frame = gpd.GeoDataFrame(rows, columns=["scene", "acquired", "geometry"], crs=WGS84)
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     return frame
 
 
-def scene_time(path: str | Path, dates: Mapping[str, datetime | pd.Timestamp]) -> pd.Timestamp:
-    """When ``path`` was taken (UTC): from ``dates`` (file name, then stem), else the file."""
+def scene_time(
+    path: str | Path, dates: Mapping[str, datetime | pd.Timestamp], label: str | None = None
+) -> pd.Timestamp:
+    """When ``path`` was taken (UTC): from ``dates`` (by path, label, file name or stem), else
+    the file."""
     import rasterio
 
-    from detector.acquisition import resolve_acquisition
+    from detector.acquisition import date_for_scene, resolve_acquisition
 
     name = scene_file_name(str(path))
-    known = dates.get(name)
-    if known is None:
-        known = dates.get(scene_key(name))
+    known = date_for_scene(dates, path, label)
     if known is None:
         try:
             with rasterio.open(path) as src:

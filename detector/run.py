@@ -176,7 +176,6 @@ def run_pipeline(
         "name_field": name_field,
         "scene_bands": list(scene_bands) if scene_bands else None,
     }
-    scene_dates = sources.dates_with(dates)
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out):
@@ -190,6 +189,8 @@ def run_pipeline(
                 "to add scenes to this run give the earlier scenes too (e.g. both folders), or "
                 "choose another --out, or pass --overwrite to start it again"
             )
+        names = state.name_scenes(sources.paths)
+        scene_dates = sources.dates_with(dates, names)
         todo = [path for path in sources.paths if not state.is_done(path)]
         if len(todo) < len(sources.paths):
             echo(
@@ -232,6 +233,7 @@ def run_pipeline(
                 max_land=max_land,
                 bands=scene_bands,
                 dates=scene_dates or None,
+                names=names,
                 progress=progress,
                 echo=echo,
                 warn=warn,
@@ -258,6 +260,7 @@ def run_pipeline(
             corridor_m=corridor_m,
             params=TrackParams(count_score=count_score, max_static_days=max_static_days),
             dates=scene_dates,
+            names=names,
         )
         for note in tracked.notes:
             warn(note)
@@ -362,7 +365,9 @@ def _detect_on_cluster(
 
     with dask_client(scheduler, workers) as client:
         echo(f"dask: {len(paths)} scene task(s) on {scheduler} ({_describe(client)})")
-        detect_on_cluster(client, paths, task, dates=dates, on_scene=record, progress=echo)
+        detect_on_cluster(
+            client, paths, task, dates=dates, names=state.names, on_scene=record, progress=echo
+        )
 
 
 def _describe(client: Any) -> str:

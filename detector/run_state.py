@@ -5,8 +5,9 @@ threshold, the flipped views, the rivers file and corridor, the scene band names
 ``--dates`` table);
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC) and ``error``;
-``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections. Every file is
-written to a temporary name and renamed into place
+``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections (the name is the
+file name, or a label where scenes share one: :func:`detector.acquisition.scene_labels`).
+Every file is written to a temporary name and renamed into place
 (:func:`detector.writing.write_atomic`), so a run killed at any moment (even SIGKILL) or stopped
 by a full disk or a folder made read-only leaves only whole files; a failed write is one
 :class:`~detector.errors.OutputError` line, and the temporary files a killed run left are
@@ -30,7 +31,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from detector.acquisition import scene_file_name
+from detector.acquisition import scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
 from detector.writing import remove_temporaries, write_atomic, write_text_atomic
@@ -64,6 +65,8 @@ class RunState:
         self.out = out
         self.key = key
         self.rows: dict[str, dict[str, Any]] = {}
+        self.names: dict[str, str] = {}
+        """Scene path → its name in the tables and under OUT/scenes/ (set by ``name_scenes``)."""
 
     @classmethod
     def open(cls, out: Path, key: dict[str, Any], *, overwrite: bool) -> RunState:
@@ -99,8 +102,20 @@ class RunState:
         text = json.dumps(self.key, indent=2, default=str) + "\n"
         write_text_atomic(self.out / KEY_NAME, text)
 
+    def name_scenes(self, paths: Sequence[str]) -> dict[str, str]:
+        """Name each scene (its file name, or a label where scenes share one; see
+        :func:`detector.acquisition.scene_labels`); scenes named in an earlier run keep their
+        name."""
+        taken = {path: str(row["name"]) for path, row in self.rows.items()}
+        self.names = scene_labels(paths, taken=taken)
+        return self.names
+
+    def scene_name(self, path: str) -> str:
+        row = self.rows.get(path)
+        return str(row["name"]) if row else self.names.get(path, scene_file_name(path))
+
     def scene_file(self, path: str) -> Path:
-        return self.out / SCENES_DIR / f"{scene_file_name(path)}.parquet"
+        return self.out / SCENES_DIR / f"{self.scene_name(path)}.parquet"
 
     def is_done(self, path: str) -> bool:
         """True when ``path`` finished in an earlier run and its detections are on disk."""
@@ -121,7 +136,7 @@ class RunState:
             write_atomic(self.scene_file(path), lambda tmp: frame.to_parquet(tmp))
         self.rows[path] = {
             "scene": path,
-            "name": scene_file_name(path),
+            "name": self.scene_name(path),
             "status": "failed" if error else "done",
             "detections": 0 if frame is None else len(frame),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -141,9 +141,11 @@ class Scene:
         alpha_band: int | None,
         acquisition: Acquisition,
         udm2_path: str | None,
+        name: str | None = None,
     ) -> None:
         self.path = path
-        self.name = scene_file_name(path)
+        self.name = name or scene_file_name(path)
+        """The scene's file name, or its label among scenes that share one."""
         self._dataset = dataset
         self.crs: CRS = dataset.crs
         self.transform: Affine = dataset.transform
@@ -432,12 +434,15 @@ def open_scene(
     *,
     date: datetime | date | str | None = None,
     bands: Sequence[str] | None = None,
+    name: str | None = None,
 ) -> Scene:
     """Open a GeoTIFF scene (header only) and work out its time, sensor and band layout.
 
     ``date`` overrides the acquisition time found in the scene; ``bands`` names the file's
     bands in order (e.g. ``("blue", "green", "red", "nir")``) when the layout is not one this
-    reader knows. Raises :class:`InputError` for a missing, unreadable or ungeoreferenced file.
+    reader knows; ``name`` replaces the file name as the scene's name (a label from
+    :func:`detector.acquisition.scene_labels` where scenes share a file name). Raises
+    :class:`InputError` for a missing, unreadable or ungeoreferenced file.
     """
     path = str(path_or_url)
     remote = is_remote(path)
@@ -466,6 +471,7 @@ def open_scene(
             alpha_band=alpha,
             acquisition=acquisition,
             udm2_path=str(udm2) if udm2 else None,
+            name=name,
         )
     except READ_ERRORS as exc:
         dataset.close()

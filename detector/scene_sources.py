@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.acquisition import date_for_scene, is_remote, scene_file_name
+from detector.acquisition import date_for_scene, is_remote
 from detector.chips import expand_scene_paths, is_scene_file
 from detector.errors import InputError
 
@@ -39,7 +39,7 @@ PREFERRED_ASSETS = ("ortho_analytic_4b_sr", "analytic", "ortho_analytic_4b", "da
 
 @dataclass
 class SceneSources:
-    """Scene paths in order, and acquisition times by file name that STAC items gave."""
+    """Scene paths in order, and acquisition times by scene path that STAC items gave."""
 
     paths: list[str] = field(default_factory=list)
     dates: dict[str, datetime] = field(default_factory=dict)
@@ -50,14 +50,16 @@ class SceneSources:
             if path not in self.paths:
                 self.paths.append(path)
 
-    def dates_with(self, table: Mapping[str, datetime] | None) -> dict[str, datetime]:
-        """Acquisition times by file name: STAC's, where ``table`` (a ``--dates`` CSV, by file
-        name or stem) does not give one; the user's word wins."""
+    def dates_with(
+        self, table: Mapping[str, datetime] | None, names: Mapping[str, str] | None = None
+    ) -> dict[str, datetime]:
+        """Acquisition times by scene path: STAC's, where ``table`` (a ``--dates`` CSV, by path,
+        file name, stem or the label in ``names``) does not give one; the user's word wins."""
         dates = dict(self.dates)
         for path in self.paths if table else ():
-            when = date_for_scene(table or {}, path)
+            when = date_for_scene(table or {}, path, (names or {}).get(path))
             if when is not None:
-                dates[scene_file_name(path)] = when
+                dates[path] = when
         return dates
 
 
@@ -129,7 +131,7 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         sources.add([href])
         if item.datetime is not None:
             when = item.datetime
-            sources.dates[scene_file_name(href)] = when if when.tzinfo else when.replace(tzinfo=UTC)
+            sources.dates[href] = when if when.tzinfo else when.replace(tzinfo=UTC)
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.acquisition import is_remote
+from detector.acquisition import date_for_scene, is_remote, scene_labels
 from detector.chips import no_scenes_message
 from detector.counts import sparse_note, unobserved_note, yearly_counts
 from detector.errors import DredgeError, InputError
@@ -69,11 +69,14 @@ def run_track(
     min_dates: int | None = None,
     params: TrackParams | None = None,
     dates: Mapping[str, datetime] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> TrackRun:
     """Link the detections in ``detections`` into dredge tracks; see the module notes.
 
-    A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene file name or
-    stem → time, as ``--dates`` gives), else by what the file says (see :func:`scene_time`).
+    A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene path, file name
+    or stem → time, as ``--dates`` gives), else by what the file says (see :func:`scene_time`).
+    Scenes that share a file name are told apart by the labels in ``names`` (default:
+    :func:`detector.acquisition.scene_labels` of ``scenes``, as `dredge detect` names them).
 
     ``min_dates`` None: 2 when the detections have scores (a detector's output, where a dredge
     seen once is most likely a false detection), 1 when they have none (marked by hand).
@@ -103,9 +106,17 @@ def run_track(
         missing = next((f for f in files if not is_remote(f) and not Path(f).is_file()), None)
         if missing is not None:
             raise InputError(missing, "no such scene file or folder", "check the --scenes path")
+        labels = dict(names) if names else scene_labels(files)
         known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
-        given = {scene_key(name): when for name, when in known.items()}
-        observed = observed_areas(files, dates={**given, **detection_dates(frame)})
+        detected = detection_dates(frame)
+        when = {}
+        for path in files:
+            found = detected.get(scene_key(labels.get(path, path))) or date_for_scene(
+                known, path, labels.get(path)
+            )
+            if found is not None:
+                when[path] = found
+        observed = observed_areas(files, dates=when, names=labels)
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")

@@ -255,3 +255,31 @@ def test_a_run_given_fewer_scenes_is_not_remade_without_the_others(
     assert "holds 2 finished scene(s) that are not among the scenes given" in result.output
     assert "give the earlier scenes too" in result.output
     assert (copy / "counts.csv").read_bytes() == before
+
+
+def test_scenes_that_share_a_file_name_keep_their_own_detections(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """NICFI quads of three months share one file name; each used to overwrite the others'
+    saved detections (OUT/scenes/<name>.parquet), so one month's were counted three times."""
+    sources = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[:3]
+    for month, scene in enumerate(sources, start=1):
+        folder = tmp_path / "nicfi" / f"planet_medres_normalized_analytic_2024-0{month}_mosaic"
+        folder.mkdir(parents=True)
+        shutil.copy(scene, folder / "L15-0745E-1031N.tif")
+    out = tmp_path / "out"
+    args = [*("run", str(tmp_path / "nicfi" / "*" / "*.tif"), "--rivers")]
+    args += [str(world / "rivers.geojson"), "--model", str(model), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = pd.read_csv(out / "manifest.csv")
+    assert manifest["name"].is_unique and len(list((out / "scenes").iterdir())) == 3
+    frame = gpd.read_parquet(out / "detections.parquet")
+    assert len(frame) == manifest["detections"].sum() > 0 and frame["detection_id"].is_unique
+    per_scene = frame.groupby("scene")["acquired"].first().dt.strftime("%Y-%m-%d")
+    assert per_scene.tolist() == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    seen = pd.read_csv(out / "tracks.observations.csv")
+    assert set(seen.loc[seen["source"] == "scenes", "date"]) == set(per_scene)
+    again = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert again.exit_code == 0 and "3 of 3 scenes already done" in again.output
+    pd.testing.assert_frame_equal(gpd.read_parquet(out / "detections.parquet"), frame)

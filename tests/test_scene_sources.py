@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from detector.acquisition import date_for_scene, scene_labels
 from detector.chips import no_scenes_message
 from detector.errors import InputError
 from detector.scene_sources import resolve_scenes
@@ -56,12 +57,13 @@ def test_no_scenes_points_at_the_subfolders_that_hold_them(folder: Path) -> None
 
 
 def test_dates_from_the_table_win_over_stac() -> None:
-    sources = resolve_scenes(["https://example.org/x/a.tif", "https://example.org/x/b.tif"])
-    sources.dates = {"a.tif": datetime(2024, 1, 1, tzinfo=UTC), "b.tif": datetime(2024, 1, 2)}
+    a, b = "https://example.org/x/a.tif", "https://example.org/x/b.tif"
+    sources = resolve_scenes([a, b])
+    sources.dates = {a: datetime(2024, 1, 1, tzinfo=UTC), b: datetime(2024, 1, 2)}
     table = {"a": datetime(2024, 5, 5, tzinfo=UTC)}  # by stem
     assert sources.dates_with(table) == {
-        "a.tif": datetime(2024, 5, 5, tzinfo=UTC),
-        "b.tif": datetime(2024, 1, 2),
+        a: datetime(2024, 5, 5, tzinfo=UTC),
+        b: datetime(2024, 1, 2),
     }
     assert sources.dates_with(None) == sources.dates
 
@@ -116,8 +118,10 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     path.write_text(json.dumps(collection))
     sources = resolve_scenes([path])
     assert sources.paths == ["https://example.org/s1_SR.tif", str(tmp_path / "s2_SR.tif")]
-    assert sources.dates["s1_SR.tif"] == datetime(2024, 3, 5, 14, 30, tzinfo=UTC)
-    assert sources.dates["s2_SR.tif"] == datetime(2024, 4, 1, 15, 0, tzinfo=UTC)
+    assert sources.dates == {  # by scene path: STAC assets often share a file name
+        sources.paths[0]: datetime(2024, 3, 5, 14, 30, tzinfo=UTC),
+        sources.paths[1]: datetime(2024, 4, 1, 15, 0, tzinfo=UTC),
+    }
 
 
 def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
@@ -130,7 +134,7 @@ def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
     monkeypatch.chdir(tmp_path)  # not where the file is
     sources = resolve_scenes([path])
     assert sources.paths == [str((tmp_path / "search" / "scenes" / "s3_SR.tif").resolve())]
-    assert "s3_SR.tif" in sources.dates
+    assert list(sources.dates) == sources.paths
 
 
 def test_stac_catalog_follows_its_items(tmp_path: Path) -> None:
@@ -148,7 +152,7 @@ def test_stac_catalog_follows_its_items(tmp_path: Path) -> None:
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     sources = resolve_scenes([tmp_path / "catalog.json"])
     assert sources.paths == [str((tmp_path / "s1" / "s1_SR.tif").resolve())]
-    assert "s1_SR.tif" in sources.dates
+    assert list(sources.dates) == sources.paths
 
 
 def test_json_that_is_not_stac_says_so(tmp_path: Path) -> None:
@@ -160,3 +164,27 @@ def test_json_that_is_not_stac_says_so(tmp_path: Path) -> None:
     broken.write_text("{ not json")
     with pytest.raises(InputError, match="is not JSON"):
         resolve_scenes([broken])
+
+
+def test_scenes_that_share_a_file_name_are_labelled_by_their_folders() -> None:
+    """NICFI quads keep one file name month after month; STAC assets are often all called
+    analytic.tif. Each scene's name must tell it apart (it names its detections and files)."""
+    folder = "/n/planet_medres_normalized_analytic_2024-0{}_mosaic"
+    quads = [f"{folder.format(m)}/L15-0745E-1031N.tif" for m in (1, 2)]
+    planet = "/p/20240105_145000_00_2400_3B_AnalyticMS_SR.tif"
+    assert scene_labels([*quads, planet]) == {
+        quads[0]: "planet_medres_normalized_analytic_2024-01_mosaic_L15-0745E-1031N.tif",
+        quads[1]: "planet_medres_normalized_analytic_2024-02_mosaic_L15-0745E-1031N.tif",
+        planet: "20240105_145000_00_2400_3B_AnalyticMS_SR.tif",
+    }
+    items = ["https://x.org/items/a/analytic.tif?sig=1", "https://x.org/items/b/analytic.tif"]
+    assert list(scene_labels(items).values()) == ["a_analytic.tif", "b_analytic.tif"]
+    # a resumed run keeps the names it gave; a newcomer with a taken name is named apart
+    taken = {"/old/q.tif": "q.tif"}
+    assert scene_labels(["/old/q.tif", "/new/q.tif"], taken=taken) == {
+        "/old/q.tif": "q.tif",
+        "/new/q.tif": "new_q.tif",
+    }
+    assert date_for_scene({"new_q": datetime(2024, 1, 1)}, "/new/q.tif", "new_q.tif") == datetime(
+        2024, 1, 1
+    )

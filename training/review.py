@@ -33,7 +33,7 @@ import pandas as pd
 from PIL import Image
 from rasterio.windows import Window
 
-from detector.acquisition import scene_file_name
+from detector.acquisition import scene_labels
 from detector.card import load_card, parse_card
 from detector.errors import DredgeError, InputError
 from detector.model import bundled_weights
@@ -89,6 +89,21 @@ def run_record(detections: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def run_names(detections: Path) -> dict[str, str]:
+    """Scene path → name in the tables, from the manifest of the run beside ``detections``
+    (scenes that share a file name are named apart; see :func:`scene_labels`)."""
+    manifest = detections.parent / "manifest.csv"
+    if not manifest.is_file():
+        return {}
+    try:
+        table = pd.read_csv(manifest, dtype=str)
+    except (ValueError, OSError):
+        return {}
+    if not {"scene", "name"} <= set(table.columns):
+        return {}
+    return dict(zip(table["scene"], table["name"], strict=True))
+
+
 def export_review(
     detections: Path,
     scenes: Sequence[str | Path],
@@ -135,7 +150,8 @@ def export_review(
             f"has class(es) {', '.join(unknown)} that model {card.name} does not know",
             "give the model that made the detections with --model",
         )
-    paths = {scene_file_name(p): p for p in resolve_scenes(scenes).paths}
+    given = resolve_scenes(scenes).paths
+    paths = {name: path for path, name in scene_labels(given, taken=run_names(detections)).items()}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(
@@ -210,7 +226,7 @@ def _export(
             if len(tiles) >= count:
                 break
             scene_name = str(frame.iloc[position]["scene"])
-            with open_scene(paths[scene_name], bands=bands) as scene:
+            with open_scene(paths[scene_name], bands=bands, name=scene_name) as scene:
                 if scene_name not in local:
                     grid = scene.grid(spec.gsd_m)
                     mine = frame[frame["scene"].astype(str) == scene_name].to_crs(scene.crs)

@@ -30,7 +30,7 @@ import shapely
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
-from detector.acquisition import scene_file_name
+from detector.acquisition import scene_file_name, scene_labels
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
@@ -180,10 +180,12 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
             "add a column 'scene' naming the scene file each object was drawn on",
         )
     keys: dict[str, str] = {}
+    labels = scene_labels(scene_paths)  # scenes that share a file name are named apart
     for scene_path in scene_paths:
         name = scene_file_name(scene_path)
         stem = name.rsplit(".", 1)[0]
-        for key in (name, stem, stem.split("_3B_")[0]):
+        label = labels[scene_path]
+        for key in (label, label.rsplit(".", 1)[0], name, stem, stem.split("_3B_")[0]):
             keys.setdefault(key.lower(), scene_path)
     out = []
     for row, value in enumerate(frame[SCENE_COLUMN]):
