@@ -150,12 +150,34 @@ def _valid_area(path: str | Path, max_pixels: int) -> tuple[shapely.Geometry, st
     try:
         with rasterio.open(path) as src:
             shape, transform = _decimated(src, max_pixels)
-            data = src.read(out_shape=(src.count, *shape))
-            nodata = 0 if src.nodata is None else src.nodata
+            valid = _valid_pixels(src, shape)
             crs = str(src.crs)
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
-    return _polygonise((data != nodata).any(axis=0), transform), crs
+    return _polygonise(valid, transform), crs
+
+
+def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
+    """Pixels with data, read decimated to ``shape``: an alpha band, else an internal mask,
+    else the bands against their nodata value (0 when none is declared: PlanetScope and most
+    exports write 0 outside the footprint; NaN is never data)."""
+    from rasterio.enums import ColorInterp, MaskFlags
+
+    from detector.window_reads import data_band_indexes
+
+    if ColorInterp.alpha in src.colorinterp:
+        alpha = src.colorinterp.index(ColorInterp.alpha) + 1
+        return np.asarray(src.read(alpha, out_shape=shape) > 0)
+    flags = src.mask_flag_enums[0]
+    if MaskFlags.per_dataset in flags and MaskFlags.nodata not in flags:
+        return np.asarray(src.read_masks(1, out_shape=shape) > 0)
+    indexes = data_band_indexes(src)
+    data = src.read(indexes, out_shape=(len(indexes), *shape))
+    nodata = 0 if src.nodata is None or np.isnan(src.nodata) else src.nodata
+    has = data != nodata
+    if np.issubdtype(data.dtype, np.floating):
+        has &= ~np.isnan(data)
+    return np.asarray(has.any(axis=0))
 
 
 def _clear_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:

@@ -544,3 +544,38 @@ def test_boats_are_not_tracked_or_counted(tmp_path: pytest.TempPathFactory) -> N
     empty, _ = prepare_detections(only_boats, path, tf.network())
     _, tracks = link_tracks(empty, params=TrackParams(min_dates=1))
     assert len(tracks) == 0
+
+
+@pytest.mark.parametrize("kind", ["float-nan-nodata", "float-nan-undeclared", "alpha", "mask"])
+def test_observed_area_leaves_out_pixels_without_data(tmp_path: Path, kind: str) -> None:
+    """NaN (declared or not), an alpha band or an internal mask mark pixels without data, as
+    for the detector; only zeros were looked for (a NaN border counted as seen)."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=200, height=200)
+    path = tmp_path / f"20240105_150000_{kind}.tif"
+    with rasterio.open(base.path) as src:
+        profile, pixels = src.profile, src.read()
+    profile.update(nodata=None)
+    left = np.s_[:, :, :100]
+    if kind.startswith("float"):
+        data = pixels.astype("float32") / 10_000
+        data[left] = np.nan
+        profile.update(dtype="float32", nodata=np.nan if kind == "float-nan-nodata" else None)
+    else:
+        data = np.maximum(pixels[:3] // 40, 1).astype("uint8")  # no zero pixel anywhere
+        profile.update(dtype="uint8", count=3 + (kind == "alpha"))
+    with rasterio.open(path, "w", **profile) as dst:
+        if kind == "alpha":
+            alpha = np.full(data.shape[1:], 255, dtype="uint8")
+            alpha[:, :100] = 0
+            dst.write(np.concatenate([data, alpha[None]]))
+            dst.colorinterp = [*dst.colorinterp[:3], rasterio.enums.ColorInterp.alpha]
+        else:
+            dst.write(data)
+            if kind == "mask":
+                mask = np.full(data.shape[1:], 255, dtype="uint8")
+                mask[:, :100] = 0
+                dst.write_mask(mask)
+    area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0].area
+    assert area == pytest.approx(base.footprint.area / 2, rel=0.05)
