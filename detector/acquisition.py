@@ -4,9 +4,10 @@
    :func:`read_date_table`): the user's word wins over anything guessed from the file;
 2. a Planet sidecar: ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
    file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``);
-3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, a NICFI basemap ``…_YYYY-MM_mosaic…``
-   (first day of the mosaic's first month; the folder name counts too), an ISO date
-   ``YYYY-MM-DD`` anywhere in the name;
+3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, a Planet basemap's mosaic name (NICFI
+   ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``, ``global_quarterly_2024q3_mosaic``,
+   biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's first day; the folder name counts
+   too), an ISO date ``YYYY-MM-DD`` anywhere in the name;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 """
 
@@ -28,7 +29,10 @@ from detector.errors import InputError
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
-_NICFI_NAME = re.compile(r"_(\d{4})-(\d{2})(?:_\d{4}-\d{2})?_mosaic")
+_NICFI_NAME = re.compile(
+    r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_\d{4}[-_]\d{2}(?:[-_]\d{2})?)?_mosaic"
+)  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
+_QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 _ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 
@@ -169,9 +173,15 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:
             return Acquisition(found, "planet-name")
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(path.split("?", 1)[0])
+    where = path.split("?", 1)[0]  # the mosaic's name is often the folder's
+    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
     if match:
-        found = _safe_datetime(match[1], match[2], "01")
+        found = _safe_datetime(match[1], match[2], match[3] or "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
+    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
+    if match:
+        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
         if found:
             return Acquisition(found, "nicfi-name")
     for match in _ISO_NAME.finditer(name):

@@ -13,7 +13,7 @@ import rasterio
 from rasterio.windows import Window
 from shapely import box
 
-from detector.acquisition import date_for_scene, read_date_table, to_utc
+from detector.acquisition import date_for_scene, read_date_table, time_from_name, to_utc
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import (
@@ -75,6 +75,24 @@ def test_nicfi_mosaic_folder_name(tmp_path: Path) -> None:
         assert opened.acquired == datetime(2023, 7, 1, tzinfo=UTC)
         assert opened.acquisition.source == "nicfi-name"
         assert opened.sensor == "nicfi"
+
+
+@pytest.mark.parametrize(
+    ("mosaic", "first_day"),
+    [
+        ("planet_medres_normalized_analytic_2020-06_2020-08_mosaic", datetime(2020, 6, 1)),
+        ("global_monthly_2024_01_mosaic", datetime(2024, 1, 1)),
+        ("global_quarterly_2024q3_mosaic", datetime(2024, 7, 1)),
+        ("ps_biweekly_sen2_normalized_analytic_subscription_2024-01-15_2024-01-29_mosaic",
+         datetime(2024, 1, 15)),
+    ],
+)  # fmt: skip
+def test_planet_basemap_names_give_the_first_day(mosaic: str, first_day: datetime) -> None:
+    """Planet basemaps other than NICFI monthly (they were 'acquisition date unknown')."""
+    found = time_from_name(f"/quads/{mosaic}/L15-0987E-1023N.tif")
+    assert found is not None and found.time == first_day.replace(tzinfo=UTC)
+    assert time_from_name(f"/quads/{mosaic}_L15-0987E-1023N.tif") == found  # in the file name
+    assert time_from_name("/quads/global_monthly_2024_13_mosaic/q.tif") is None
 
 
 def test_iso_date_in_name(tmp_path: Path) -> None:
