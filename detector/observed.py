@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from rasterio.io import DatasetReader
 
 WGS84 = "EPSG:4326"
-SCENE_SUFFIXES = (".tif", ".tiff")
 
 
 def observed_areas(

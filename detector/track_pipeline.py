@@ -74,7 +74,8 @@ def run_track(
     """Link the detections in ``detections`` into dredge tracks; see the module notes.
 
     A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene path, file name
-    or stem → time, as ``--dates`` gives), else by what the file says (see :func:`scene_time`).
+    or stem → time, as ``--dates`` gives), else by what the file says
+    (:func:`detector.observed.scene_time`).
     Scenes that share a file name are told apart by the labels in ``names`` (default:
     :func:`detector.acquisition.scene_labels` of ``scenes``, as `dredge detect` names them).
 
