@@ -21,6 +21,7 @@ from detector.counts import SPARSE_GAP_DAYS, sparse_years
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
+from detector.run_state import manifest_names
 from detector.writing import write_text_atomic
 
 MAX_MAPS = 12
@@ -66,7 +67,9 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         spec = InputSpec(**{**card["input"], "bands": tuple(card["input"]["bands"])})
         ok = [s for s in manifest["scenes"] if s not in {f["scene"] for f in failures}]
         bands = manifest.get("parameters", {}).get("scene_bands")
-        chips, problems = detection_chips(detections, ok, spec, scene_bands=bands)
+        chips, problems = detection_chips(
+            detections, ok, spec, scene_bands=bands, names=manifest_names(out)
+        )
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",

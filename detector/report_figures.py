@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ import pandas as pd
 from PIL import Image, ImageDraw
 from rasterio.windows import Window
 
+from detector.acquisition import scene_labels
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
@@ -117,15 +118,19 @@ def detection_chips(
     *,
     limit: int = 24,
     scene_bands: Sequence[str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[list[Chip], list[str]]:
     """Chips of the most and the least certain detections (half each), and problems met.
 
     Each chip is :data:`CHIP_PX` pixels at the model's GSD around the detection, in the
     model's bands (the first three as RGB, else the first as grey), with the box drawn.
+    ``names``: scene path → its name in the ``scene`` column (default: file names, or labels
+    where scenes share one; :func:`detector.acquisition.scene_labels`).
     """
     if not len(detections):
         return [], []
-    by_name = {str(p).replace("\\", "/").rsplit("/", 1)[-1]: p for p in scene_paths}
+    labels = scene_labels(scene_paths, taken=names)
+    by_name = {label: path for path, label in labels.items()}
     ranked = detections.sort_values("score", ascending=False)
     half = max(limit // 2, 1)
     chosen = pd.concat([ranked.head(half), ranked.tail(limit - half)])

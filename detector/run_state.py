@@ -58,6 +58,21 @@ def dates_digest(dates: Mapping[str, datetime]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def manifest_names(folder: Path) -> dict[str, str]:
+    """Scene path → its name in the tables, from ``folder/manifest.csv`` of a run (empty when
+    there is none)."""
+    manifest = folder / MANIFEST_NAME
+    if not manifest.is_file():
+        return {}
+    try:
+        table = pd.read_csv(manifest, dtype=str)
+    except (ValueError, OSError):
+        return {}
+    if not {"scene", "name"} <= set(table.columns):
+        return {}
+    return dict(zip(table["scene"], table["name"], strict=True))
+
+
 class RunState:
     """The finished scenes of one output folder."""
 

@@ -280,6 +280,8 @@ def test_scenes_that_share_a_file_name_keep_their_own_detections(
     assert per_scene.tolist() == ["2024-01-01", "2024-02-01", "2024-03-01"]
     seen = pd.read_csv(out / "tracks.observations.csv")
     assert set(seen.loc[seen["source"] == "scenes", "date"]) == set(per_scene)
+    report = (out / "report.html").read_text()
+    assert "not among the run's scenes" not in report and "<figure>" in report  # chips drawn
     again = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert again.exit_code == 0 and "3 of 3 scenes already done" in again.output
     pd.testing.assert_frame_equal(gpd.read_parquet(out / "detections.parquet"), frame)

@@ -37,6 +37,7 @@ from detector.acquisition import scene_labels
 from detector.card import load_card, parse_card
 from detector.errors import DredgeError, InputError
 from detector.model import bundled_weights
+from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from training.labels.coco import coco_dict
@@ -89,21 +90,6 @@ def run_record(detections: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def run_names(detections: Path) -> dict[str, str]:
-    """Scene path → name in the tables, from the manifest of the run beside ``detections``
-    (scenes that share a file name are named apart; see :func:`scene_labels`)."""
-    manifest = detections.parent / "manifest.csv"
-    if not manifest.is_file():
-        return {}
-    try:
-        table = pd.read_csv(manifest, dtype=str)
-    except (ValueError, OSError):
-        return {}
-    if not {"scene", "name"} <= set(table.columns):
-        return {}
-    return dict(zip(table["scene"], table["name"], strict=True))
-
-
 def export_review(
     detections: Path,
     scenes: Sequence[str | Path],
@@ -151,7 +137,10 @@ def export_review(
             "give the model that made the detections with --model",
         )
     given = resolve_scenes(scenes).paths
-    paths = {name: path for path, name in scene_labels(given, taken=run_names(detections)).items()}
+    paths = {
+        name: path
+        for path, name in scene_labels(given, taken=manifest_names(detections.parent)).items()
+    }
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(
