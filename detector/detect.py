@@ -78,6 +78,9 @@ DETECTION_COLUMNS = (
 )
 FORMATS = {"parquet": ".parquet", "gpkg": ".gpkg", "geojson": ".geojson"}
 DEFAULT_BATCH = 16
+COARSE_RATIO = 2.0
+"""A scene whose pixels are more than this many times the model's GSD is named in a warning:
+it is upsampled, and a 20 m dredge is a few blurred pixels (Sentinel-2's 10 m against 3 m)."""
 Failure = tuple[str, str]  # (scene path, one-line error)
 SceneCallback = Callable[[str, "gpd.GeoDataFrame | None", "str | None"], None]
 
@@ -163,7 +166,20 @@ def detect_scenes(
             when = (date_for_scene(dates, path, names.get(path)) if dates else None) or date
             runner.run_scene(path, bands, when, names.get(path))
         runner.flush()
+    if runner.coarse:
+        warn(coarse_note(runner.coarse, detector.card))
     return concat_detections(runner.frames), runner.failures
+
+
+def coarse_note(coarse: Sequence[tuple[str, float]], card: ModelCard) -> str:
+    """One line on scenes much coarser than the model's GSD (see :data:`COARSE_RATIO`)."""
+    name, gsd = max(coarse, key=lambda item: item[1])
+    return (
+        f"warning: {len(coarse)} scene(s) have pixels over {COARSE_RATIO:g} × the "
+        f"{card.input.gsd_m:g} m model {card.name} reads (coarsest: {name} at {gsd:.1f} m): "
+        f"a 20 m dredge is {20 / gsd:.0f} pixel(s) across there and is upsampled; detections "
+        "on them are unreliable — use imagery of 5 m or finer (PlanetScope, NICFI, Maxar)"
+    )
 
 
 def _progress_bar(enabled: bool) -> Progress:
@@ -211,6 +227,7 @@ class _Runner:
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
         self.max_land: float | None = DEFAULT_MAX_LAND
+        self.coarse: list[tuple[str, float]] = []  # (scene, native GSD) much coarser than the model
         self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dredge-model")
         self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
@@ -254,6 +271,8 @@ class _Runner:
         try:
             self.card.check_scene(scene)
             acquired = scene.require_acquired()
+            if scene.native_gsd_m > COARSE_RATIO * self.card.input.gsd_m:
+                self.coarse.append((scene.name, scene.native_gsd_m))
             plan = plan_scene(scene, self.network, self.card.input)
             check_overlap(plan, self.network)
         except BaseException:

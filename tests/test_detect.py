@@ -235,3 +235,29 @@ def test_cli_detect_takes_a_stac_file_and_its_dates(
     assert result.exit_code == 0, result.output
     frame = gpd.read_parquet(out)
     assert len(frame) and (frame["acquired"] == pd.Timestamp("2024-03-02 15:00", tz="UTC")).all()
+
+
+def test_scenes_much_coarser_than_the_model_are_named_once(tmp_path: Path) -> None:
+    """Sentinel-2's 10 m given to a 3 m model used to run without a word."""
+    fine = _scene(tmp_path / "s" / PLANET)
+    coarse = write_scene(
+        tmp_path / "s" / "S2A_MSIL2A_2024-02-01_T18MTE.tif", gsd_m=10.0, width=180, height=180
+    )
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    warnings: list[str] = []
+    _, failures = detect_scenes(
+        [fine.path, coarse.path],
+        _rivers(tmp_path, fine),
+        model=detector,
+        progress=False,
+        echo=lambda _: None,
+        warn=warnings.append,
+    )
+    assert failures == []
+    assert len(warnings) == 1 and "1 scene(s) have pixels over 2 × the 3 m" in warnings[0]
+    assert f"{coarse.path.name} at 10.0 m" in warnings[0] and "5 m or finer" in warnings[0]
+    quiet: list[str] = []
+    detect_scenes(
+        [fine.path], _rivers(tmp_path, fine), model=detector, progress=False, warn=quiet.append
+    )
+    assert quiet == []
