@@ -12,6 +12,7 @@ Each river is worked on in its own UTM zone, so distances are metres whatever th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,7 +230,28 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
             "fill in the names or drop those features",
         )
+    present = present.assign(
+        **{name_field: present[name_field].astype(str).str.split().str.join(" ")}
+    )  # 'Nanay ' is the Nanay: spaces around and within a name do not make another river
+    _check_names_apart(present[name_field], source)
     return present
+
+
+def _check_names_apart(names: pd.Series, source: str) -> None:
+    """InputError when two river names differ only in case or accents (Santiago, santiago;
+    Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
+    groups: dict[str, set[str]] = {}
+    for name in names.unique():
+        folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+        groups.setdefault(folded.casefold(), set()).add(str(name))
+    clashes = [sorted(group) for group in groups.values() if len(group) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(n) for n in group) for group in clashes[:3])
+        raise InputError(
+            source,
+            f"river names differ only in case or accents: {shown}",
+            "write one name for one river (each name is counted as a river of its own)",
+        )
 
 
 _FIX_LINES = "give river centerlines as lines (e.g. HydroRIVERS), digitised downstream"

@@ -130,3 +130,18 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         message = str(caught.value)
         assert message.startswith(str(path)) and problem in message, message
         assert "\n" not in message
+
+
+def test_names_with_stray_spaces_are_one_river_and_case_twins_are_refused() -> None:
+    """A shapefile's 'Nanay ' beside 'Nanay' made two rivers, each counted on its own."""
+    upstream = LineString([(X0 - 3000, Y0), (X0, Y0)])
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    frame = gpd.GeoDataFrame(
+        {"name": ["Nanay", " Nanay  ", "Itaya"]}, crs=UTM, geometry=[upstream, EAST, other]
+    )
+    network = RiverNetwork.from_frame(frame)
+    assert network.names == ["Itaya", "Nanay"]
+    assert network.length_m("Nanay") == pytest.approx(8000, abs=1)
+    twins = frame.assign(name=["Río Nanay", "Rio  nanay", "Itaya"])
+    with pytest.raises(InputError, match="differ only in case or accents: 'Rio nanay' and 'Río"):
+        RiverNetwork.from_frame(twins)
