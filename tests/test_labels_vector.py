@@ -158,3 +158,34 @@ def test_scenes_given_as_a_glob_or_a_list(
             spec=SPEC,
         )
         assert [t.name for t in tiles] == [t.name for t in labelled_tiles]
+
+
+def test_a_scene_name_that_several_scenes_share_is_refused(
+    label_world: Path, tmp_path: Path
+) -> None:
+    """NICFI quads keep one file name month after month: a bare name would pick one month."""
+    import shutil
+
+    frame = truth_frame(label_world)
+    scene = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    frame = frame[frame["scene"].astype(str).str.startswith(scene.stem.split("_3B_")[0])]
+    months = [tmp_path / f"mosaic_2024-0{m}" / scene.name for m in (1, 2)]
+    for copy in months:
+        copy.parent.mkdir()
+        shutil.copy(scene, copy)
+
+    def read(value: str) -> list[LabelledTile]:
+        labels = tmp_path / "labels.gpkg"
+        frame.assign(scene=value).to_file(labels, driver="GPKG")
+        tiles, _ = read_vector_labels(
+            labels, ClassMap(CLASSES), scenes=[str(p) for p in months],
+            rivers=RiverNetwork.read(label_world / "rivers.geojson"), spec=SPEC,
+        )  # fmt: skip
+        return tiles
+
+    with pytest.raises(InputError, match=r"names 2 of the scenes given .* \(e\.g\. mosaic_2024-01_"):
+        read(scene.name)
+    by_label = read(f"mosaic_2024-02_{scene.name}")
+    by_path = read(str(months[1]))
+    assert by_label and [t.scene for t in by_label] == [t.scene for t in by_path]
+    assert {t.scene for t in by_label} == {f"mosaic_2024-02_{scene.stem}"}

@@ -82,6 +82,7 @@ def read_vector_labels(
         raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
     classes = _classes(frame, path, class_map)
     assigned = _scenes(frame, path, scene_paths)
+    names = scene_labels(scene_paths)  # tiles of scenes that share a file name stay apart
     geometries = list(frame.geometry)
     tiles: list[LabelledTile] = []
     notes: list[str] = []
@@ -92,7 +93,7 @@ def read_vector_labels(
                 for i, s in enumerate(assigned)
                 if s == scene_path and geometries[i] is not None and not geometries[i].is_empty
             ]
-            with open_scene(scene_path) as scene:
+            with open_scene(scene_path, name=names[scene_path]) as scene:
                 boxes = _scene_boxes(frame, rows, classes, scene, path)
                 scene_tiles, missed = _tiles(scene, boxes, rivers, spec, str(path))
             tiles += scene_tiles
@@ -179,14 +180,14 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
             f"has no 'scene' column, and {len(scene_paths)} scenes were given",
             "add a column 'scene' naming the scene file each object was drawn on",
         )
-    keys: dict[str, str] = {}
+    keys: dict[str, set[str]] = {}
     labels = scene_labels(scene_paths)  # scenes that share a file name are named apart
     for scene_path in scene_paths:
         name = scene_file_name(scene_path)
         stem = name.rsplit(".", 1)[0]
         label = labels[scene_path]
         for key in (label, label.rsplit(".", 1)[0], name, stem, stem.split("_3B_")[0]):
-            keys.setdefault(key.lower(), scene_path)
+            keys.setdefault(key.lower(), set()).add(scene_path)
     out = []
     for row, value in enumerate(frame[SCENE_COLUMN]):
         if _missing(value):  # a feature saved without a scene, beside others with one
@@ -198,14 +199,25 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
                 f"{_where(frame, row)} has no scene, and {len(scene_paths)} scenes were given",
                 "fill in its scene column with the scene file it was drawn on",
             )
-        key = Path(str(value).strip()).name.lower()
-        if key not in keys:
+        text = str(value).strip().replace("\\", "/")
+        found = {p for p in scene_paths if p == text or p.endswith("/" + text.lstrip("/"))}
+        if len(found) != 1:  # not a path or the tail of one: a name, a stem or a label
+            found = keys.get(text.rsplit("/", 1)[-1].lower(), set())
+        if not found:
             raise InputError(
                 path,
                 f"{_where(frame, row)}: scene {value!r} is not among the scenes given",
                 "add it to --scenes, or correct the scene column",
             )
-        out.append(keys[key])
+        if len(found) > 1:
+            first = sorted(found)[0]
+            raise InputError(
+                path,
+                f"{_where(frame, row)}: scene {value!r} names {len(found)} of the scenes given "
+                "(they share a file name)",
+                f"write the scene as `dredge detect` names it (e.g. {labels[first]}) or its path",
+            )
+        out.append(next(iter(found)))
     return out
 
 
