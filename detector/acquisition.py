@@ -259,10 +259,37 @@ def date_for_scene(
 ) -> datetime | None:
     """Look a scene up in a date table by its path, its label (see :func:`scene_labels`),
     its file name, then its stem."""
+    key = date_key(table, path, label)
+    return None if key is None else table[key]
+
+
+def date_key(table: Mapping[str, object], path: str | Path, label: str | None = None) -> str | None:
+    """The key of ``table`` that names the scene at ``path`` (see :func:`date_for_scene`)."""
     name = scene_file_name(str(path))
     keys = [str(path), *([label] if label else []), name]
     keys += [re.sub(r"\.tiff?$", "", key, flags=re.IGNORECASE) for key in keys[1:]]
-    return next((table[key] for key in keys if key in table), None)
+    return next((key for key in keys if key in table), None)
+
+
+def check_date_keys(
+    table: Mapping[str, object], paths: Sequence[str], labels: Mapping[str, str], source: str
+) -> None:
+    """InputError when one row of a ``--dates`` table names several scenes by the file name
+    they share (NICFI quads of several months): it would give them all one date."""
+    matched: dict[str, list[str]] = {}
+    for path in paths:
+        key = date_key(table, path, labels.get(path))
+        if key is not None and key != path:
+            matched.setdefault(key, []).append(path)
+    shared = next(((key, found) for key, found in matched.items() if len(found) > 1), None)
+    if shared is not None:
+        key, found = shared
+        raise InputError(
+            source,
+            f"scene {key!r} names {len(found)} of the scenes given (they share a file name)",
+            f"write each scene as `dredge detect` names it (e.g. {labels.get(found[0], found[0])}) "
+            "or its path",
+        )
 
 
 def scene_labels(

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.acquisition import date_for_scene, is_remote
+from detector.acquisition import check_date_keys, date_for_scene, is_remote, scene_labels
 from detector.chips import expand_scene_paths, is_scene_file
 from detector.errors import InputError
 
@@ -56,8 +56,11 @@ class SceneSources:
         """Acquisition times by scene path: STAC's, where ``table`` (a ``--dates`` CSV, by path,
         file name, stem or the label in ``names``) does not give one; the user's word wins."""
         dates = dict(self.dates)
+        labels = dict(names) if names else scene_labels(self.paths)
+        if table:
+            check_date_keys(table, self.paths, labels, "--dates")
         for path in self.paths if table else ():
-            when = date_for_scene(table or {}, path, (names or {}).get(path))
+            when = date_for_scene(table or {}, path, labels.get(path))
             if when is not None:
                 dates[path] = when
         return dates

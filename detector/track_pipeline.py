@@ -23,7 +23,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.acquisition import date_for_scene, is_remote, scene_labels
+from detector.acquisition import check_date_keys, date_for_scene, is_remote, scene_labels
 from detector.chips import no_scenes_message
 from detector.counts import sparse_note, unobserved_note, yearly_counts
 from detector.errors import DredgeError, InputError
@@ -108,6 +108,7 @@ def run_track(
         if missing is not None:
             raise InputError(missing, "no such scene file or folder", "check the --scenes path")
         labels = dict(names) if names else scene_labels(files)
+        check_date_keys(dates or {}, files, labels, "--dates")
         known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
         detected = detection_dates(frame)
         when = {}

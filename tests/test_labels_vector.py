@@ -183,7 +183,9 @@ def test_a_scene_name_that_several_scenes_share_is_refused(
         )  # fmt: skip
         return tiles
 
-    with pytest.raises(InputError, match=r"names 2 of the scenes given .* \(e\.g\. mosaic_2024-01_"):
+    with pytest.raises(
+        InputError, match=r"names 2 of the scenes given .* \(e\.g\. mosaic_2024-01_"
+    ):
         read(scene.name)
     by_label = read(f"mosaic_2024-02_{scene.name}")
     by_path = read(str(months[1]))

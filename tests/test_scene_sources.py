@@ -188,3 +188,13 @@ def test_scenes_that_share_a_file_name_are_labelled_by_their_folders() -> None:
     assert date_for_scene({"new_q": datetime(2024, 1, 1)}, "/new/q.tif", "new_q.tif") == datetime(
         2024, 1, 1
     )
+
+
+def test_a_dates_row_naming_scenes_that_share_a_file_name_is_refused() -> None:
+    quads = [f"/n/mosaic_2024-0{m}/L15.tif" for m in (1, 2)]
+    sources = resolve_scenes(quads)
+    with pytest.raises(InputError, match=r"'L15.tif' names 2 of the scenes .* mosaic_2024-01_"):
+        sources.dates_with({"L15.tif": datetime(2024, 5, 1)})
+    by_label = sources.dates_with({"mosaic_2024-02_L15": datetime(2024, 2, 9)})
+    assert by_label == {quads[1]: datetime(2024, 2, 9)}
+    assert sources.dates_with({quads[0]: datetime(2024, 1, 9)}) == {quads[0]: datetime(2024, 1, 9)}
