@@ -146,8 +146,9 @@ def run_pipeline(
     A problem with the model, the rivers or ``out`` raises :class:`DredgeError` before any
     work; a problem with one scene is warned, recorded and the others go on. ``scheduler``
     (``local`` or a Dask scheduler address) or ``workers`` > 1 runs the scenes as tasks on a
-    Dask cluster (:mod:`detector.cluster`) with the same results. ``dates`` (scene file name
-    or stem → time, as ``--dates`` reads them) wins over the scenes' own dates and STAC's.
+    Dask cluster (:mod:`detector.cluster`) with the same results. ``dates`` (scene path, file
+    name, stem or label → time, as ``--dates`` reads them) wins over the scenes' own dates and
+    STAC's.
     """
     if workers < 1:
         raise DredgeError(f"--workers must be at least 1, got {workers}")
