@@ -2,12 +2,13 @@
 
 1. an explicit date given by the user (``--date``, or a CSV table read by
    :func:`read_date_table`): the user's word wins over anything guessed from the file;
-2. a Planet sidecar: ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
-   file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``);
-3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, a Planet basemap's mosaic name (NICFI
-   ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``, ``global_quarterly_2024q3_mosaic``,
-   biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's first day; the folder name counts
-   too), an ISO date ``YYYY-MM-DD`` anywhere in the name;
+2. a sidecar: Planet's ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
+   file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``), a Maxar ``.IMD``
+   (``firstLineTime``); a Maxar tile ``…_P001_R1C1.TIF`` reads its product's ``…_P001.XML``;
+3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
+   basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
+   ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
+   first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 """
 
@@ -35,6 +36,10 @@ _NICFI_NAME = re.compile(
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 _ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
+_MAXAR_NAME = re.compile(
+    r"^(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
+)
+_MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
 @dataclass(frozen=True)
@@ -98,36 +103,61 @@ def to_utc(value: datetime | date | str) -> datetime:
 
 
 def sidecar_candidates(path: Path) -> list[Path]:
-    """Metadata files that may belong to a scene, most specific first.
+    """Metadata files that may belong to a scene, most specific first (names in any case).
 
     Planet names them after the scene id with product parts cut off, e.g.
     ``20230715_145012_56_2455_metadata.json`` and
     ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
-    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``.
+    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``; Maxar after the product, whose tiles add
+    a part: ``…_P001.XML`` / ``…_P001.IMD`` for ``…_P001_R1C1.TIF``.
     """
     stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
     parts = stem.split("_")
-    names = [f"{stem}.json", f"{stem}.xml"]
+    names = [f"{stem}.json", f"{stem}.xml", f"{stem}.imd"]
     for keep in range(len(parts), 1, -1):
         base = "_".join(parts[:keep])
         names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
+        names += [f"{base}.xml", f"{base}.imd"]
+    cased = [variant for name in names for variant in (name, _upper_suffix(name))]
+    return [path.with_name(name) for name in dict.fromkeys(cased)]
+
+
+def _upper_suffix(name: str) -> str:
+    """``a_P001.xml`` → ``a_P001.XML`` (Maxar writes its suffixes in capitals)."""
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}.{suffix.upper()}"
 
 
 def time_from_sidecar(path: Path) -> Acquisition | None:
-    """Acquisition time from a JSON or XML metadata file next to the scene."""
+    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene."""
     for candidate in sidecar_candidates(path):
         if not candidate.is_file():
             continue
-        if candidate.suffix == ".json":
-            found = _time_from_json(candidate)
-            source = "metadata.json"
+        suffix = candidate.suffix.lower()
+        if suffix == ".json":
+            found, source = _time_from_json(candidate), "metadata.json"
+        elif suffix == ".imd":
+            found, source = _time_from_imd(candidate), "metadata.imd"
         else:
-            found = _time_from_xml(candidate)
-            source = "metadata.xml"
+            found, source = _time_from_xml(candidate), "metadata.xml"
         if found is not None:
             return Acquisition(found, source)
     return None
+
+
+def _time_from_imd(path: Path) -> datetime | None:
+    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
+    if match is None:
+        return None
+    try:
+        return to_utc(match[1])
+    except ValueError:
+        return None
 
 
 def _time_from_json(path: Path) -> datetime | None:
@@ -173,6 +203,12 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:
             return Acquisition(found, "planet-name")
+    match = _MAXAR_NAME.match(name.upper())
+    if match:  # Maxar / DigitalGlobe: 17AUG31162013-P1BS-…
+        month = f"{_MONTHS.index(match[2]) + 1:02d}"
+        found = _safe_datetime(f"20{match[1]}", month, match[3], *_hms(match[4]))
+        if found:
+            return Acquisition(found, "maxar-name")
     where = path.split("?", 1)[0]  # the mosaic's name is often the folder's
     match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
     if match:

@@ -68,6 +68,30 @@ def test_planet_xml_metadata(tmp_path: Path) -> None:
         assert opened.acquisition.source == "metadata.xml"
 
 
+@pytest.mark.parametrize("sidecar", ["XML", "IMD"])
+def test_maxar_tile_finds_its_products_metadata(tmp_path: Path, sidecar: str) -> None:
+    """A tile (…_P001_R1C1.TIF) and its product's …_P001.XML / .IMD in upper case were not
+    found: 'acquisition date unknown'."""
+    scene = write_scene(tmp_path / "ORDER_01_P001_R1C1.TIF", **SMALL)
+    text = (
+        "<isd><IMD><IMAGE><FIRSTLINETIME>2023-09-14T15:20:13.123456Z</FIRSTLINETIME></IMAGE>"
+        "</IMD></isd>"
+        if sidecar == "XML"
+        else "BEGIN_GROUP = IMAGE_1\n\tfirstLineTime = 2023-09-14T15:20:13.123456Z;\nEND_GROUP\n"
+    )
+    (tmp_path / f"ORDER_01_P001.{sidecar}").write_text(text)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 9, 14, 15, 20, 13, 123456, tzinfo=UTC)
+        assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
+
+
+def test_maxar_product_name_gives_the_time() -> None:
+    found = time_from_name("/o/17AUG31162013-P1BS-058316163010_01_P001_R1C1.TIF")
+    assert found is not None and found.source == "maxar-name"
+    assert found.time == datetime(2017, 8, 31, 16, 20, 13, tzinfo=UTC)
+    assert time_from_name("/o/17ABC31162013-P1BS-0583.TIF") is None
+
+
 def test_nicfi_mosaic_folder_name(tmp_path: Path) -> None:
     folder = tmp_path / "planet_medres_normalized_analytic_2023-07_mosaic"
     scene = write_scene(folder / "L15-0987E-1023N.tif", crs="EPSG:3857", gsd_m=4.77, **SMALL)
