@@ -31,6 +31,11 @@ KML_DETECTION_LIMIT = 50_000
 COUNT_FORMATS = ("csv", "json")
 
 
+CSV_ENCODING = "utf-8-sig"
+"""UTF-8 with a byte-order mark: Excel opens it with accents intact; pandas, QGIS and
+LibreOffice read it as UTF-8."""
+
+
 def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
     """Write the counts table as CSV or JSON (``fmt``; default from the file suffix)."""
     target = Path(path)
@@ -43,8 +48,10 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
     fmt = (fmt or ("json" if suffix == ".json" else "csv")).lower()
     if fmt not in COUNT_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
-    if fmt == "csv":
-        return write_atomic(target, lambda tmp: counts.to_csv(tmp, index=False))
+    if fmt == "csv":  # with a byte-order mark, so that Excel reads Aguaytía and Marañón right
+        return write_atomic(
+            target, lambda tmp: counts.to_csv(tmp, index=False, encoding=CSV_ENCODING)
+        )
     records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
     text = json.dumps(records, indent=1, ensure_ascii=False) + "\n"
     return write_text_atomic(target, text)

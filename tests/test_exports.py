@@ -36,6 +36,14 @@ def test_counts_csv_and_json_read_back(world: tuple, tmp_path: Path) -> None:
         write_counts(counts, tmp_path / "c.xls", "xls")
 
 
+def test_counts_csv_keeps_accents_for_excel(world: tuple, tmp_path: Path) -> None:
+    """Without a byte-order mark Excel shows 'Aguaytía' as 'AguaytÃ­a'."""
+    _, _, counts = world
+    path = write_counts(counts.assign(river="Aguaytía"), tmp_path / "c.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfriver,")
+    assert pd.read_csv(path)["river"].tolist() == ["Aguaytía"] * len(counts)
+
+
 def test_chart_is_a_png(world: tuple, tmp_path: Path) -> None:
     _, _, counts = world
     path = write_chart(counts, tmp_path / "chart.png")
