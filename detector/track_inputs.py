@@ -35,8 +35,14 @@ from detector.errors import InputError
 from detector.rivers import RiverNetwork
 
 WGS84 = "EPSG:4326"
-DATE_COLUMNS = ("acquired", "date", "datetime", "time")
-LON_LAT = (("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"), ("x", "y"))
+DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
+LON_LAT = (
+    ("lon", "lat"),
+    ("longitude", "latitude"),
+    ("lng", "lat"),
+    ("longitud", "latitud"),
+    ("x", "y"),
+)
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
@@ -169,10 +175,13 @@ def prepare_detections(
             "<stem>.detections.geojson that `dredge counts` writes beside the tracks",
         )
     if column is None:
+        columns = [str(c) for c in out.columns if c != out.geometry.name]
         raise InputError(
             source,
-            "no 'acquired' column (the date of the scene each detection is from)",
-            "add an 'acquired' column with ISO 8601 dates, e.g. 2024-07-15T14:50:12Z",
+            "no 'acquired' column (the date of the scene each detection is from; columns: "
+            f"{', '.join(columns[:12]) or 'none'})",
+            "name the date column 'acquired' (or date, fecha), with ISO 8601 dates such as "
+            "2024-07-15T14:50:12Z",
         )
     if column != "acquired":
         notes.append(f"{source}: dates read from the '{column}' column")

@@ -20,7 +20,13 @@ def lon_lat_on_the_river() -> tuple[float, float]:
 
 @pytest.mark.parametrize(
     "header",
-    ["lon,lat,acquired", "Longitude,Latitude,Date", "LNG,LAT,Acquired", "X,Y,datetime"],
+    [
+        "lon,lat,acquired",
+        "Longitude,Latitude,Date",
+        "LNG,LAT,Acquired",
+        "X,Y,datetime",
+        "Longitud,Latitud,Fecha",  # a Spanish table
+    ],
 )
 def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
     header: str, tmp_path: Path
@@ -34,6 +40,14 @@ def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
         pd.Timestamp("2024-03-05", tz="UTC"),
         pd.Timestamp("2024-04-05T14:30:00", tz="UTC"),
     ]
+
+
+def test_a_table_without_dates_lists_its_columns(tmp_path: Path) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marked.csv"
+    path.write_text(f"lon,lat,imagen,dia_de_imagen\n{lon},{lat},a,2024-03-05\n")
+    with pytest.raises(InputError, match=r"columns: lon, lat, imagen, dia_de_imagen\) — name"):
+        prepare_detections(read_detections(path), path, tf.network())
 
 
 def test_a_table_without_positions_says_which_columns_to_add(tmp_path: Path) -> None:
