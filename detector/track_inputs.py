@@ -219,7 +219,22 @@ def normalise_acquired(values: pd.Series, source: str | Path) -> tuple[pd.Series
             notes.append(f"{source}: dates have no time zone; taken as UTC")
         return pd.to_datetime(values, utc=True), notes
     text = values.astype(str).str.strip()
+    slashed = text.str.extract(SLASHED).astype(float)  # day and month of 05/03/2024, or NaN
+    day_first = slashed[0] > 12  # 25/03/2024
+    month_first = slashed[1] > 12  # 03/25/2024
+    if day_first.any() and month_first.any():
+        raise InputError(
+            source,
+            f"dates mix day-first ({text[day_first].iloc[0]!r}) and month-first "
+            f"({text[month_first].iloc[0]!r}) orders",
+            "write dates as ISO 8601, e.g. 2024-07-15",
+        )
     parsed = pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    if day_first.any():  # one order for the whole column (pandas guesses row by row)
+        rows = slashed[0].notna()
+        parsed[rows] = pd.to_datetime(
+            text[rows], utc=True, format="mixed", errors="coerce", dayfirst=True
+        )
     bad = parsed.isna()
     if bad.any():
         example = text[bad].iloc[0]
@@ -236,9 +251,13 @@ def normalise_acquired(values: pd.Series, source: str | Path) -> tuple[pd.Series
         )
     elif not zoned.any():
         notes.append(f"{source}: dates have no time zone; taken as UTC")
-    slashed = text.str.extract(SLASHED).astype(float)
     ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
-    if ambiguous.any():
+    if ambiguous.any() and day_first.any():
+        notes.append(
+            f"{source}: {int(ambiguous.sum())} dates like {text[ambiguous].iloc[0]!r} were read "
+            f"day first, as {text[day_first].iloc[0]!r} in the same column shows"
+        )
+    elif ambiguous.any():
         notes.append(
             f"{source}: {int(ambiguous.sum())} dates like {text[ambiguous].iloc[0]!r} were read "
             "month first (US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"

@@ -495,6 +495,17 @@ def test_dates_in_several_formats_and_zones_become_utc() -> None:
     assert any("month first" in n for n in notes)
 
 
+def test_a_day_first_column_is_read_day_first_throughout() -> None:
+    """A Peruvian table (25/03/2024 beside 05/03/2024): pandas read the second as 3 May."""
+    values = pd.Series(["25/03/2024", "05/03/2024", "05.04.2024", "2024-02-01"])
+    parsed, notes = normalise_acquired(values, "d.csv")
+    days = ["2024-03-25", "2024-03-05", "2024-04-05", "2024-02-01"]
+    assert parsed.tolist() == [pd.Timestamp(day, tz="UTC") for day in days]
+    assert any("read day first, as '25/03/2024' in the same column shows" in n for n in notes)
+    with pytest.raises(InputError, match=r"mix day-first \('25/03/2024'\) and month-first"):
+        normalise_acquired(pd.Series(["25/03/2024", "03/25/2024"]), "d.csv")
+
+
 def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
     with pytest.raises(InputError, match="1 of 2 rows have no date"):
         normalise_acquired(pd.Series(["2024-01-01", None]), "d.csv")
