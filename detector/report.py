@@ -78,6 +78,7 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         "<h1>Dredge count report</h1>",
         _summary(manifest, detections, tracks, counts, observations),
         _failures(failures),
+        _notes(list(manifest.get("notes", []))),
         "<h2 id='counts'>Unique dredges per river and year</h2>",
         _chart(out / "counts.png"),
         _counts_table(counts),
@@ -140,6 +141,16 @@ def _summary(
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low} Check the least certain detections below before "
         "publishing.</p>"
+    )
+
+
+def _notes(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_esc(note)}</li>" for note in notes)
+    return (
+        f"<h2 id='notes'>Notes ({len(notes)})</h2><p class='muted'>What the run noticed about "
+        f"its inputs and counts, as printed while it ran (also in run.json):</p><ul>{items}</ul>"
     )
 
 

@@ -165,8 +165,15 @@ def run_pipeline(
         if isinstance(model, Detector)
         else load_model(model, backend=backend, device=device, flips=flips)
     )
+    notes: list[str] = list(sources.notes)  # what an analyst should read: run.json, report
     for note in sources.notes:
         warn(note)
+
+    def warn_and_note(line: str) -> None:
+        if line.startswith("warning: "):
+            notes.append(line.removeprefix("warning: "))
+        warn(line)
+
     echo(f"model: {getattr(detector, 'describe', lambda: str(detector))()}")
     card = getattr(detector, "card", None)
     detection_parameters = {
@@ -237,7 +244,7 @@ def run_pipeline(
                 names=names,
                 progress=progress,
                 echo=echo,
-                warn=warn,
+                warn=warn_and_note,
                 on_scene=state.record,
             )
         timings["detect_s"] = time.monotonic() - started
@@ -265,6 +272,7 @@ def run_pipeline(
         )
         for note in tracked.notes:
             warn(note)
+        notes += tracked.notes
         echo(tracked.summary)
         lines = run_counts(
             out / "tracks.parquet",
@@ -279,6 +287,7 @@ def run_pipeline(
         timings["track_count_s"] = time.monotonic() - started
         for line in lines:
             echo(line)
+        notes += [line for line in lines if not line.startswith("wrote ")]
 
         tracks = pd.read_parquet(out / "tracks.parquet", columns=["counted"])
         manifest = run_manifest(
@@ -296,6 +305,7 @@ def run_pipeline(
             },
             timings=timings,
             command=command,
+            notes=notes,
         )
         text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
         write_text_atomic(out / "run.json", text)
@@ -309,7 +319,7 @@ def run_pipeline(
             counts=counts,
             report=out / "report.html",
             timings=timings,
-            notes=sources.notes + tracked.notes,
+            notes=notes,
         )
         from detector.report import write_report  # matplotlib: only when a run gets this far
 
@@ -388,6 +398,7 @@ def run_manifest(
     parameters: dict[str, Any],
     timings: dict[str, float],
     command: str,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """What a run was given and used: enough to repeat it and to judge its output."""
     import torch
@@ -402,6 +413,7 @@ def run_manifest(
         "command": command,
         "scenes": list(scenes),
         "failures": [{"scene": path, "error": error} for path, error in failures],
+        "notes": list(notes),
         "rivers": str(rivers),
         "parameters": parameters,
         "model": _card_json(card),

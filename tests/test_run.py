@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -285,3 +286,13 @@ def test_scenes_that_share_a_file_name_keep_their_own_detections(
     again = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert again.exit_code == 0 and "3 of 3 scenes already done" in again.output
     pd.testing.assert_frame_equal(gpd.read_parquet(out / "detections.parquet"), frame)
+
+
+def test_the_run_notes_go_to_run_json_and_the_report(run: Path) -> None:
+    """Notes printed while a run works (scenes read, look-alikes left out, counts likely low)
+    were lost with the terminal; the report is what an analyst passes on."""
+    notes = json.loads((run / "run.json").read_text())["notes"]
+    assert any(note.startswith("read the clear, valid areas of") for note in notes)
+    report = (run / "report.html").read_text()
+    assert f"<h2 id='notes'>Notes ({len(notes)})</h2>" in report
+    assert all(html.escape(note, quote=True) in report for note in notes)
