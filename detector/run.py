@@ -189,6 +189,7 @@ def run_pipeline(
     with output_errors(out):
         out.mkdir(parents=True, exist_ok=True)
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+        state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)
         if besides:
             raise DredgeError(

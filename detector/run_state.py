@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from detector.acquisition import scene_file_name, scene_labels
+from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
 from detector.writing import remove_temporaries, write_atomic, write_text_atomic
@@ -103,6 +104,19 @@ class RunState:
             state.clear()
         return state
 
+    def adopt(self, paths: Sequence[str]) -> None:
+        """Take finished scenes recorded under another spelling of the same file (relative or
+        absolute, through a link) as the paths given now."""
+        given = {_same_file(path): path for path in paths if path not in self.rows}
+        moved = False
+        for recorded in list(self.rows):
+            now = given.get(_same_file(recorded))
+            if now is not None and now not in self.rows:
+                self.rows[now] = {**self.rows.pop(recorded), "scene": now}
+                moved = True
+        if moved:
+            self._write_manifest()
+
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``)."""
         shutil.rmtree(self.out / SCENES_DIR, ignore_errors=True)
@@ -157,12 +171,20 @@ class RunState:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
         }
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
         table = pd.DataFrame(list(self.rows.values()), columns=list(MANIFEST_COLUMNS))
         write_atomic(self.out / MANIFEST_NAME, lambda tmp: table.to_csv(tmp, index=False))
 
     def detections(self, paths: Sequence[str]) -> list[gpd.GeoDataFrame]:
         """The saved detections of the finished scenes among ``paths``, in that order."""
         return [gpd.read_parquet(self.scene_file(p)) for p in paths if self.is_done(p)]
+
+
+def _same_file(path: str) -> str:
+    """A key that two spellings of one local file share (a URL is its own key)."""
+    return path if is_remote(path) else os.path.realpath(path)
 
 
 def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:

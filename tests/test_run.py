@@ -296,3 +296,28 @@ def test_the_run_notes_go_to_run_json_and_the_report(run: Path) -> None:
     report = (run / "report.html").read_text()
     assert f"<h2 id='notes'>Notes ({len(notes)})</h2>" in report
     assert all(html.escape(note, quote=True) in report for note in notes)
+
+
+def test_a_run_resumes_when_its_scenes_are_spelled_another_way(
+    run: Path,
+    scenes: Path,
+    world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same folder given relatively (or through a link) is the same scenes: the run
+    resumes instead of taking them for other scenes."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    before = pd.read_csv(copy / "counts.csv")
+    (tmp_path / "link").symlink_to(scenes)
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "link", "--rivers", str(world / "rivers.geojson"), "--out", "run"]
+    result = CliRunner().invoke(app, [*args, "--model", str(model), "--no-progress"])
+    assert result.exit_code == 1, result.output  # the truncated scene fails again
+    assert "resuming run: 3 of 4 scenes already done" in result.output
+    pd.testing.assert_frame_equal(pd.read_csv(copy / "counts.csv"), before)
+    assert set(pd.read_csv(copy / "manifest.csv")["scene"]) == {
+        f"link/{p.name}" for p in scenes.glob("*_AnalyticMS_SR.tif")
+    }
