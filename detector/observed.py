@@ -50,12 +50,18 @@ def observed_areas(
     gives scenes that share a file name their labels (the ``scene`` column; see
     :func:`detector.acquisition.scene_labels`).
     """
+    import rasterio
+
     rows: list[dict[str, object]] = []
     for raw in scene_paths:
         path = str(raw)
         label = (names or {}).get(path) or scene_file_name(path)
-        acquired = scene_time(path, dates or {}, label)
-        area, crs = _valid_area(path, max_pixels)
+        try:
+            with rasterio.open(path) as src:  # once, for the time and the valid area
+                acquired = scene_time(path, src, dates or {}, label)
+                area, crs = _valid_area(src, max_pixels)
+        except rasterio.errors.RasterioIOError as exc:
+            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
         udm2 = None if is_remote(path) else udm2_sidecar(Path(path))
         if udm2 is not None:
             clear, udm_crs = _clear_area(udm2, max_pixels)
@@ -70,22 +76,19 @@ def observed_areas(
 
 
 def scene_time(
-    path: str | Path, dates: Mapping[str, datetime | pd.Timestamp], label: str | None = None
+    path: str | Path,
+    src: DatasetReader,
+    dates: Mapping[str, datetime | pd.Timestamp],
+    label: str | None = None,
 ) -> pd.Timestamp:
-    """When ``path`` was taken (UTC): from ``dates`` (by path, label, file name or stem), else
-    the file."""
-    import rasterio
-
+    """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
+    label, file name or stem), else the file."""
     from detector.acquisition import date_for_scene, resolve_acquisition
 
     name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)
     if known is None:
-        try:
-            with rasterio.open(path) as src:
-                known = resolve_acquisition(str(path), src).time
-        except rasterio.errors.RasterioIOError as exc:
-            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+        known = resolve_acquisition(str(path), src).time
     if known is None:
         known = acquired_from_name(name)
     if known is None:
@@ -142,18 +145,10 @@ def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -
     return counted.rename("scenes").reset_index()
 
 
-def _valid_area(path: str | Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
+def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, str]:
     """Polygon of a scene's non-nodata pixels in the scene's CRS."""
-    import rasterio
-
-    try:
-        with rasterio.open(path) as src:
-            shape, transform = _decimated(src, max_pixels)
-            valid = _valid_pixels(src, shape)
-            crs = str(src.crs)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
-    return _polygonise(valid, transform), crs
+    shape, transform = _decimated(src, max_pixels)
+    return _polygonise(_valid_pixels(src, shape), transform), str(src.crs)
 
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:

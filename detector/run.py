@@ -45,7 +45,6 @@ import pandas as pd
 
 from detector import __version__
 from detector.card import ModelCard
-from detector.chips import no_scenes_message
 from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
 from detector.detect import Failure, concat_detections, detect_scenes, write_detections
 from detector.errors import DredgeError, OutputError
@@ -54,7 +53,7 @@ from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, dates_digest, run_key
-from detector.scene_sources import resolve_scenes
+from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
 from detector.writing import output_error, write_atomic, write_text_atomic
@@ -156,9 +155,7 @@ def run_pipeline(
     if (scheduler or workers > 1) and isinstance(model, Detector):
         raise DredgeError("a cluster run needs the model as a path, not a loaded model")
     check_out(out, overwrite=overwrite)
-    sources = resolve_scenes(scenes)
-    if not sources.paths:
-        raise DredgeError(no_scenes_message(scenes))
+    sources = require_scenes(scenes)
     network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
     detector = (
         model

@@ -62,16 +62,11 @@ def dates_digest(dates: Mapping[str, datetime]) -> str:
 def manifest_names(folder: Path) -> dict[str, str]:
     """Scene path → its name in the tables, from ``folder/manifest.csv`` of a run (empty when
     there is none)."""
-    manifest = folder / MANIFEST_NAME
-    if not manifest.is_file():
-        return {}
     try:
-        table = pd.read_csv(manifest, dtype=str)
-    except (ValueError, OSError):
+        rows = _read_manifest(folder / MANIFEST_NAME)
+    except (ValueError, KeyError, OSError):  # not a manifest this tool wrote
         return {}
-    if not {"scene", "name"} <= set(table.columns):
-        return {}
-    return dict(zip(table["scene"], table["name"], strict=True))
+    return {path: str(row["name"]) for path, row in rows.items()}
 
 
 class RunState:

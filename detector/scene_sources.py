@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from detector.acquisition import check_date_keys, date_for_scene, is_remote, scene_labels
-from detector.chips import expand_scene_paths, is_scene_file
-from detector.errors import InputError
+from detector.chips import expand_scene_paths, is_scene_file, no_scenes_message
+from detector.errors import DredgeError, InputError
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -85,6 +85,15 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             _add_stac(path, sources)
         else:
             sources.add(expand_scene_paths([text]))
+    return sources
+
+
+def require_scenes(items: Sequence[str | Path]) -> SceneSources:
+    """:func:`resolve_scenes`, with one clear error when ``items`` give no scene (pointing at
+    subfolders that hold some: :func:`detector.chips.no_scenes_message`)."""
+    sources = resolve_scenes(items)
+    if not sources.paths:
+        raise DredgeError(no_scenes_message(items))
     return sources
 
 

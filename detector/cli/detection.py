@@ -71,12 +71,12 @@ def detect(
     recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import no_scenes_message, write_failures
+    from detector.chips import write_failures
     from detector.detect import detect_scenes, output_format, write_detections
     from detector.inputspec import parse_bands
     from detector.model import load_model
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-    from detector.scene_sources import resolve_scenes
+    from detector.scene_sources import require_scenes
 
     failures_path = out.with_name(f"{out.stem}.failures.csv")
     try:
@@ -94,10 +94,8 @@ def detect(
             name_field=name_field,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
         )
-        sources = resolve_scenes(scenes)
+        sources = require_scenes(scenes)
         paths = sources.paths
-        if not paths:
-            raise DredgeError(no_scenes_message(scenes))
         table = sources.dates_with(read_date_table(dates) if dates else None)
         for note in sources.notes:
             warn_line(note)

@@ -118,10 +118,10 @@ def tiles(
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import check_format, no_scenes_message, run_tiles
+    from detector.chips import check_format, run_tiles
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-    from detector.scene_sources import resolve_scenes
+    from detector.scene_sources import require_scenes
 
     try:
         if not overwrite:
@@ -135,10 +135,8 @@ def tiles(
             name_field=name_field,
             corridor_m=DEFAULT_CORRIDOR_M if corridor_m is None else corridor_m,
         )
-        sources = resolve_scenes(scenes)
+        sources = require_scenes(scenes)
         paths = sources.paths
-        if not paths:
-            raise DredgeError(no_scenes_message(scenes))
         table = sources.dates_with(read_date_table(dates) if dates else None)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None

@@ -81,8 +81,8 @@ def read_vector_labels(
     if not scene_paths:
         raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
     classes = _classes(frame, path, class_map)
-    assigned = _scenes(frame, path, scene_paths)
-    names = scene_labels(scene_paths)  # tiles of scenes that share a file name stay apart
+    names = scene_labels(scene_paths)  # scenes that share a file name are named apart
+    assigned = _scenes(frame, path, scene_paths, names)
     geometries = list(frame.geometry)
     tiles: list[LabelledTile] = []
     notes: list[str] = []
@@ -170,7 +170,9 @@ def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[s
     return out
 
 
-def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list[str]:
+def _scenes(
+    frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str], labels: dict[str, str]
+) -> list[str]:
     """The scene path of every feature."""
     if SCENE_COLUMN not in frame.columns:
         if len(scene_paths) == 1:
@@ -181,7 +183,6 @@ def _scenes(frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str]) -> list
             "add a column 'scene' naming the scene file each object was drawn on",
         )
     keys: dict[str, set[str]] = {}
-    labels = scene_labels(scene_paths)  # scenes that share a file name are named apart
     for scene_path in scene_paths:
         name = scene_file_name(scene_path)
         stem = name.rsplit(".", 1)[0]
