@@ -45,8 +45,20 @@ import pandas as pd
 
 from detector import __version__
 from detector.card import ModelCard
-from detector.cluster import SceneTask, check_scheduler, dask_client, detect_on_cluster
-from detector.detect import Failure, concat_detections, detect_scenes, write_detections
+from detector.cluster import (
+    Coarse,
+    SceneTask,
+    check_scheduler,
+    dask_client,
+    detect_on_cluster,
+)
+from detector.detect import (
+    Failure,
+    coarse_note,
+    concat_detections,
+    detect_scenes,
+    write_detections,
+)
 from detector.errors import DredgeError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
@@ -183,7 +195,7 @@ def run_pipeline(
     }
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
-    with output_errors(out):
+    with output_errors(out), _removed_if_left_empty(out):
         out.mkdir(parents=True, exist_ok=True)
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
         state.adopt(sources.paths)
@@ -207,7 +219,7 @@ def run_pipeline(
         timings: dict[str, float] = {}
         started = time.monotonic()
         if scheduler or workers > 1:
-            _detect_on_cluster(
+            coarse = _detect_on_cluster(
                 todo,
                 scheduler or "local",
                 workers,
@@ -229,6 +241,8 @@ def run_pipeline(
                 echo,
                 warn,
             )
+            if coarse:
+                warn_and_note(coarse_note(coarse, detector.card))
         else:
             detect_scenes(
                 todo,
@@ -348,6 +362,19 @@ def output_errors(out: Path) -> Iterator[None]:
         raise _scenes_kept(error) from exc
 
 
+@contextmanager
+def _removed_if_left_empty(out: Path) -> Iterator[None]:
+    """Remove ``out`` again if this run made it and stops before writing anything into it
+    (an ambiguous ``--dates`` table, a refused resume): no empty folder is left behind."""
+    made = not out.exists()
+    try:
+        yield
+    except BaseException:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
 def _scenes_kept(error: OutputError) -> OutputError:
     return OutputError(error.path, error.problem, f"{error.fix}; finished scenes are kept")
 
@@ -366,7 +393,7 @@ def _detect_on_cluster(
     state: RunState,
     echo: Callable[[str], None],
     warn: Callable[[str], None],
-) -> None:
+) -> Coarse:
     def record(path: str, frame: Any, error: str | None) -> None:
         state.record(path, frame, error)
         if error:
@@ -374,7 +401,7 @@ def _detect_on_cluster(
 
     with dask_client(scheduler, workers) as client:
         echo(f"dask: {len(paths)} scene task(s) on {scheduler} ({_describe(client)})")
-        detect_on_cluster(
+        return detect_on_cluster(
             client, paths, task, dates=dates, names=state.names, on_scene=record, progress=echo
         )
 

@@ -271,6 +271,11 @@ def test_scenes_that_share_a_file_name_keep_their_own_detections(
     out = tmp_path / "out"
     args = [*("run", str(tmp_path / "nicfi" / "*" / "*.tif"), "--rivers")]
     args += [str(world / "rivers.geojson"), "--model", str(model), "--no-progress"]
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\nL15-0745E-1031N.tif,2024-05-01\n")
+    refused = CliRunner().invoke(app, [*args, "--out", str(out), "--dates", str(table)])
+    assert refused.exit_code == 2 and "names 3 of the scenes given" in refused.output
+    assert not out.exists()  # stopped before any work: no empty OUT left behind
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     manifest = pd.read_csv(out / "manifest.csv")
