@@ -58,15 +58,22 @@ def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
     return RiverNetwork.read(path, name_field=name_field, corridor_m=corridor_m)
 
 
+Coarse = list[tuple[str, float]]
+"""Scenes much coarser than the model reads: (name, pixel size in metres)."""
+
+
 def detect_one(
     task: SceneTask, path: str, when: datetime | None, name: str | None = None
-) -> tuple[str, gpd.GeoDataFrame | None, str | None]:
-    """Run on a worker: detect one scene; return (path, detections, None) or (path, None, error)."""
+) -> tuple[str, gpd.GeoDataFrame | None, str | None, Coarse]:
+    """Run on a worker: detect one scene; return (path, detections, None, coarse) or
+    (path, None, error, coarse); ``coarse`` holds the scene if it is much coarser than the
+    model reads (the client warns once for all of them)."""
+    coarse: Coarse = []
     try:
         detector = _worker_model(task.model, task.backend, task.device, task.flips)
         network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
     except DredgeError as exc:
-        return path, None, f"worker could not load the model or rivers: {exc}"
+        return path, None, f"worker could not load the model or rivers: {exc}", coarse
     frame, failures = detect_scenes(
         [path],
         network,
@@ -80,10 +87,11 @@ def detect_one(
         progress=False,
         echo=lambda _: None,
         warn=lambda _: None,
+        on_coarse=lambda scene, gsd: coarse.append((scene, gsd)),
     )
     if failures:
-        return path, None, failures[0][1]
-    return path, frame, None
+        return path, None, failures[0][1], coarse
+    return path, frame, None, coarse
 
 
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
@@ -144,8 +152,9 @@ def detect_on_cluster(
     names: Mapping[str, str] | None = None,
     on_scene: SceneCallback,
     progress: Callable[[str], None] = lambda _: None,
-) -> None:
-    """Submit one task per scene and hand each result to ``on_scene`` as it arrives."""
+) -> Coarse:
+    """Submit one task per scene and hand each result to ``on_scene`` as it arrives; return
+    the scenes much coarser than the model reads (warn with :func:`detector.detect.coarse_note`)."""
     from dask.distributed import as_completed
 
     from detector.acquisition import date_for_scene
@@ -162,12 +171,15 @@ def detect_on_cluster(
         )
         for index, path in enumerate(paths)
     ]
+    coarse: Coarse = []
     for future in as_completed(futures):
         try:
-            path, frame, error = future.result()
+            path, frame, error, too_coarse = future.result()
         except Exception as exc:  # a worker died or raised: record it, go on
-            path = paths[futures.index(future)]
+            path, too_coarse = paths[futures.index(future)], []
             frame, error = None, f"{path}: the task failed on the cluster ({exc})"
+        coarse += too_coarse
         on_scene(path, frame, error)
         found = "failed" if frame is None else f"{len(frame)} detections"
         progress(f"{Path(path).name}: {found}")
+    return coarse

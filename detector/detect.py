@@ -124,6 +124,7 @@ def detect_scenes(
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
     on_scene: SceneCallback | None = None,
+    on_coarse: Callable[[str, float], None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Failure]]:
     """Detect dredges in scenes; return the detections (EPSG:4326) and the failed scenes.
 
@@ -142,7 +143,8 @@ def detect_scenes(
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
     ``on_scene(path, detections, None)`` or ``on_scene(path, None, error)`` is called as each
-    scene finishes (a resumable run saves it then).
+    scene finishes (a resumable run saves it then). Scenes much coarser than the model reads
+    (:data:`COARSE_RATIO`) get one warning at the end, or ``on_coarse(name, gsd_m)`` each.
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
@@ -166,7 +168,10 @@ def detect_scenes(
             when = (date_for_scene(dates, path, names.get(path)) if dates else None) or date
             runner.run_scene(path, bands, when, names.get(path))
         runner.flush()
-    if runner.coarse:
+    if on_coarse is not None:
+        for name, gsd in runner.coarse:
+            on_coarse(name, gsd)
+    elif runner.coarse:
         warn(coarse_note(runner.coarse, detector.card))
     return concat_detections(runner.frames), runner.failures
 

@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from tests.geo_fixtures import truncate
+from detector.cluster import SceneTask, detect_one
+from detector.rivers import DEFAULT_CORRIDOR_M
+from tests.geo_fixtures import truncate, write_rivers, write_scene
 from tests.model_fixtures import write_untrained_model
 from training.synth.world import WorldConfig, write_world
 
@@ -63,3 +65,29 @@ def test_unreachable_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "give 'local' or an address such as tcp://HOST:8786" in result.output
+
+
+def test_a_worker_names_a_scene_much_coarser_than_the_model(tmp_path: Path) -> None:
+    """On a cluster the coarse-imagery warning was lost: workers print nothing. A worker now
+    returns the scene, and the client warns once (as a run in one process does)."""
+    scene = write_scene(
+        tmp_path / "S2A_MSIL2A_2024-02-01_T18MTE.tif", gsd_m=10.0, width=180, height=180
+    )
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": scene.river}, crs=scene.crs)
+    task = SceneTask(
+        model=str(write_untrained_model(tmp_path / "model")),
+        backend="auto",
+        device="cpu",
+        flips=False,
+        max_land=None,
+        rivers=str(rivers),
+        name_field="name",
+        corridor_m=DEFAULT_CORRIDOR_M,
+        conf=0.25,
+        batch=4,
+        scene_bands=None,
+    )
+    path, frame, error, coarse = detect_one(task, str(scene.path), None)
+    assert path == str(scene.path)
+    assert error is None and frame is not None
+    assert coarse == [(scene.path.name, pytest.approx(10.0, rel=1e-3))]
