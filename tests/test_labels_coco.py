@@ -41,6 +41,33 @@ def test_label_studio_upload_paths_are_found_by_name(
     assert all(t.image is not None and t.image.is_file() for t in tiles)
 
 
+def test_images_are_looked_for_beside_the_json_not_through_the_folders_around_it(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """The search by name used to walk everything under the JSON's grandparent: a JSON saved in
+    Downloads walked the home folder for each image, and took another project's image that
+    shared the name."""
+    write_coco_set(labelled_tiles[:2], tmp_path / "review")
+    alone = tmp_path / "downloads" / "instances_default.json"
+    alone.parent.mkdir()
+    alone.write_bytes((tmp_path / "review" / "annotations" / "instances_default.json").read_bytes())
+    with pytest.raises(InputError, match="not found beside it or in an images/ folder"):
+        read_coco(alone, ClassMap(CLASSES))
+    # CVAT with images: images/default/ beside annotations/
+    (tmp_path / "review" / "images").rename(tmp_path / "default")
+    (tmp_path / "review" / "images").mkdir()
+    (tmp_path / "default").rename(tmp_path / "review" / "images" / "default")
+    json_path = tmp_path / "review" / "annotations" / "instances_default.json"
+    tiles = read_coco(json_path, ClassMap(CLASSES))
+    assert all(t.image is not None and t.image.parent.name == "default" for t in tiles)
+    # the same name in two folders is an error, not a guess
+    image = next(t.image for t in tiles if t.image is not None)
+    (tmp_path / "review" / "images" / "other").mkdir()
+    (tmp_path / "review" / "images" / "other" / image.name).write_bytes(image.read_bytes())
+    with pytest.raises(InputError, match=r"is in 2 folders"):
+        read_coco(json_path, ClassMap(CLASSES))
+
+
 def _coco(tmp_path: Path, bbox: list[object], name: str = "dredge") -> Path:
     Image.new("RGB", (64, 64)).save(tmp_path / "t.png")
     data = {

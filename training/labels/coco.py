@@ -3,9 +3,11 @@
 ``images`` (``id``, ``file_name``, ``width``, ``height``), ``categories`` (``id``, ``name``) and
 ``annotations`` (``image_id``, ``category_id``, ``bbox`` = ``[x, y, width, height]`` in
 pixels). An image without annotations is a negative. Image files are looked for at
-``file_name`` relative to the JSON file and its parent folder, then by their base name anywhere
-under the JSON's parent folder (Label Studio writes ``images/<name>`` or upload paths; CVAT
-writes the bare name and puts the images in ``images/`` beside ``annotations/``).
+``file_name`` relative to the JSON file and its parent folder, then by their base name beside
+the JSON or anywhere under an ``images/`` folder beside it or beside its folder (Label Studio
+writes ``images/<name>`` or upload paths; CVAT writes the bare name and puts the images in
+``images/`` or ``images/default/`` beside ``annotations/``). A name found in two places is an
+error, not a guess.
 
 A box that reaches outside its image, an annotation of an unknown image or category, or a
 class the model does not know is an :class:`InputError` naming the JSON file and the
@@ -97,6 +99,7 @@ def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
         if target is not None:
             boxes[image_id].append(Box(target, *clipped))
     source = str(path)
+    index = _image_index(json_path)
     return [
         LabelledTile(
             name=Path(file_name).stem,
@@ -105,7 +108,7 @@ def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
             width=width,
             height=height,
             boxes=boxes[key],
-            image=_find_image(file_name, json_path),
+            image=_find_image(file_name, json_path, index),
         )
         for key, (file_name, width, height, scene) in images.items()
     ]
@@ -178,19 +181,19 @@ def _images(data: dict[str, Any], path: Path) -> dict[Any, tuple[str, int, int, 
     return images
 
 
-def _find_image(file_name: str, json_path: Path) -> Path:
+def _find_image(file_name: str, json_path: Path, index: dict[str, list[Path]]) -> Path:
     name = Path(file_name.replace("\\", "/"))
-    roots = [json_path.parent, json_path.parent.parent]
-    for root in roots:
+    for root in (json_path.parent, json_path.parent.parent):
         candidate = root / name
         if candidate.is_file():
             return candidate
-    for root in roots:
-        for folder in (root / "images", root):
-            candidate = folder / name.name
-            if candidate.is_file():
-                return candidate
-    found = sorted(p for p in json_path.parent.parent.rglob(name.name) if p.is_file())
+    found = index.get(name.name, [])
+    if len(found) > 1:
+        raise InputError(
+            json_path,
+            f"image {file_name!r} is in {len(found)} folders ({found[0]}, {found[1]})",
+            "keep one copy, or give file_name with its folder relative to the JSON",
+        )
     if found:
         return found[0]
     raise InputError(
@@ -198,6 +201,22 @@ def _find_image(file_name: str, json_path: Path) -> Path:
         f"image {file_name!r} not found beside it or in an images/ folder",
         "put the exported images next to the JSON (CVAT: images/ beside annotations/)",
     )
+
+
+def _image_index(json_path: Path) -> dict[str, list[Path]]:
+    """Files by base name: beside the JSON, and anywhere under an ``images/`` folder beside it
+    or beside its folder (CVAT: ``images/default/`` beside ``annotations/``). Never a wider
+    search: a JSON saved in Downloads must not send it through the home folder, nor pick up
+    a stranger's image that happens to share a name."""
+    folders = {json_path.parent / "images", json_path.parent.parent / "images"}
+    files = [p for p in json_path.parent.iterdir() if p.is_file()]
+    for folder in sorted(folders):
+        if folder.is_dir():
+            files += [p for p in folder.rglob("*") if p.is_file()]
+    index: dict[str, list[Path]] = {}
+    for path in sorted(set(files)):
+        index.setdefault(path.name, []).append(path)
+    return index
 
 
 # --- writing ---------------------------------------------------------------------------------
