@@ -24,6 +24,7 @@ reported as one line:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -202,6 +203,64 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+def gather_detections(
+    paths: Sequence[str | Path], network: RiverNetwork | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read and prepare several detection files (one ``dredge detect`` output per month, hand
+    marks beside them) as one table (:func:`prepare_detections` each).
+
+    A scene whose detections are in two files is refused: its dredges would count twice.
+    Detection ids repeated across files (hand-marked files number their rows from 1) are
+    prefixed with the file's name.
+    """
+    if not paths:
+        raise InputError(Path("DETECTIONS"), "no file given", "give one or more detection files")
+    given: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        twice = given.get(path.resolve())
+        if twice is not None:
+            raise InputError(path, f"is given twice (also as {twice})", "give each file once")
+        given[path.resolve()] = path
+    frames: list[gpd.GeoDataFrame] = []
+    notes: list[str] = []
+    for path in given.values():
+        frame, file_notes = prepare_detections(read_detections(path), path, network)
+        frames.append(
+            frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
+        )
+        notes += file_notes
+    if len(frames) == 1:
+        return frames[0], notes
+    sources = list(given.values())
+    _check_scenes_once(frames, sources)
+    ids = [frame["detection_id"].astype(str) for frame in frames]
+    if pd.concat(ids, ignore_index=True).duplicated().any():
+        for frame, source, own in zip(frames, sources, ids, strict=True):
+            frame["detection_id"] = f"{source.stem}:" + own
+        notes.append(
+            f"detection ids repeat across the {len(sources)} files: each is prefixed with its "
+            "file's name (e.g. marks:1)"
+        )
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+    return merged, notes
+
+
+def _check_scenes_once(frames: Sequence[pd.DataFrame], sources: Sequence[Path]) -> None:
+    first: dict[str, Path] = {}
+    for frame, source in zip(frames, sources, strict=True):
+        if "scene" not in frame.columns:
+            continue
+        for scene in frame["scene"].dropna().astype(str).unique():
+            if scene in first:
+                raise InputError(
+                    source,
+                    f"holds detections of scene {scene}, and so does {first[scene]}",
+                    "give each scene's detections once (a scene detected twice, e.g. again "
+                    "with another model, would count its dredges twice)",
+                )
+            first[scene] = source
 
 
 def normalise_acquired(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:

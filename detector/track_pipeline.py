@@ -31,7 +31,7 @@ from detector.exports import write_chart, write_counts, write_geojson, write_gpk
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
-from detector.track_inputs import off_river_note, prepare_detections, read_detections
+from detector.track_inputs import gather_detections, off_river_note
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -59,7 +59,7 @@ def sidecars(tracks: Path) -> tuple[Path, Path]:
 
 
 def run_track(
-    detections: Path,
+    detections: Path | Sequence[Path],
     rivers: Path,
     out: Path,
     *,
@@ -71,7 +71,8 @@ def run_track(
     dates: Mapping[str, datetime] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> TrackRun:
-    """Link the detections in ``detections`` into dredge tracks; see the module notes.
+    """Link the detections in ``detections`` (one file or several, read as one table:
+    :func:`detector.track_inputs.gather_detections`) into dredge tracks; see the module notes.
 
     A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene path, file name
     or stem → time, as ``--dates`` gives), else by what the file says
@@ -83,8 +84,10 @@ def run_track(
     seen once is most likely a false detection), 1 when they have none (marked by hand).
     """
     network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
-    frame, notes = prepare_detections(read_detections(detections), detections, network)
-    off = off_river_note(frame, detections, corridor_m)
+    inputs = [detections] if isinstance(detections, str | Path) else list(detections)
+    frame, notes = gather_detections(inputs, network)
+    source = inputs[0] if len(inputs) == 1 else Path(f"{len(inputs)} detection files")
+    off = off_river_note(frame, source, corridor_m)
     if off:
         notes.append(off)
     params = params or TrackParams()
@@ -93,7 +96,7 @@ def run_track(
         min_dates = 2 if scored else 1
         if not scored and len(frame):
             notes.append(
-                f"{detections}: no scores (marked by hand?): a dredge seen on one date counts "
+                f"{source}: no scores (marked by hand?): a dredge seen on one date counts "
                 "(--min-dates 1)"
             )
     params = replace(params, min_dates=min_dates)
@@ -125,7 +128,7 @@ def run_track(
         unseen = scenes_not_given(frame, observed)
         if unseen:
             notes.append(
-                f"{detections}: {unseen[0]} of {unseen[1]} scenes with detections are not among "
+                f"{source}: {unseen[0]} of {unseen[1]} scenes with detections are not among "
                 "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
                 "and counted — give every scene the detections came from"
             )

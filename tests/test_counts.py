@@ -191,6 +191,23 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     assert counts[["river", "year", "unique_dredges"]].values.tolist() == [["Meander", 2024, 1]]
 
 
+def test_track_links_one_dredge_across_several_detection_files(tmp_path: Path) -> None:
+    """One table per month of marks: the same dredge in each is one dredge, not three."""
+    marked, rivers = write_inputs(tmp_path)
+    table = pd.read_csv(marked).iloc[:3]
+    months = []
+    for month, (_, row) in enumerate(table.iterrows(), start=1):
+        path = tmp_path / f"marks_2024-0{month}.csv"
+        row.to_frame().T.to_csv(path, index=False)
+        months.append(str(path))
+    out = tmp_path / "tracks.parquet"
+    args = ["track", *months, "--rivers", str(rivers), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "linked 3 detections on 1 river(s) into 1 tracks (1 counted)" in result.output
+    assert "prefixed with its file's name" in result.output
+
+
 def scored_low(marked: Path) -> None:
     """Scores of 0.4 on every date: under the default --count-score."""
     table = pd.read_csv(marked)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from detector.errors import InputError
-from detector.track_inputs import prepare_detections, read_detections
+from detector.track_inputs import gather_detections, prepare_detections, read_detections
 from tests import track_fixtures as tf
 
 
@@ -162,3 +162,29 @@ def test_placemarks_marked_in_google_earth_are_detections(tmp_path: Path) -> Non
     spans.write_text(kml(("Dredges (1)", [placemark("Dredge 1", "2024-03-05", lon, lat, True)])))
     with pytest.raises(InputError, match=r"no placemark with a date \(1 have a time span"):
         read_detections(spans)
+
+
+def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
+    """One `dredge detect` output per month, and points marked by hand in two tables whose
+    rows are both numbered from 1."""
+    net = tf.network()
+    line = tf.meander_line()
+    january, february = tf.dates(2, every_days=31)
+    detected = [tmp_path / "jan.parquet", tmp_path / "feb.parquet"]
+    for path, when in zip(detected, (january, february), strict=True):
+        tf.detections([(when, tf.point_at(line, 500))]).to_parquet(path)
+    lon, lat = lon_lat_on_the_river()
+    marks = [tmp_path / "marks_a.csv", tmp_path / "marks_b.csv"]
+    for path in marks:
+        path.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05\n")
+    frame, notes = gather_detections([*detected, *marks], net)
+    assert len(frame) == 4 and frame["detection_id"].is_unique
+    assert "marks_b:1" in set(frame["detection_id"]) and frame.crs == "EPSG:4326"
+    assert any("prefixed with its file's name" in note for note in notes)
+    assert frame["river"].tolist() == ["Meander"] * 4
+    with pytest.raises(InputError, match="is given twice"):
+        gather_detections([marks[0], tmp_path / "." / "marks_a.csv"], net)
+    again = tmp_path / "jan_other_model.parquet"
+    tf.detections([(january, tf.point_at(line, 520))]).to_parquet(again)
+    with pytest.raises(InputError, match=r"holds detections of scene 2024.*jan\.parquet"):
+        gather_detections([*detected, again], net)

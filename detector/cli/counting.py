@@ -23,13 +23,14 @@ from detector.errors import DredgeError
 @app.command()
 def track(
     detections: Annotated[
-        Path,
+        list[Path],
         typer.Argument(
             help=(
                 "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
                 "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat, or "
                 "Google Earth placemarks with a date in KML/KMZ). Only a date ('acquired') and "
-                "a position are required."
+                "a position are required. Several files (e.g. one `dredge detect` output per "
+                "month) are tracked as one; each scene's detections must be in one file only."
             )
         ),
     ],
