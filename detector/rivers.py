@@ -34,6 +34,7 @@ BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in ano
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
 
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+KML_SUFFIXES = (".kml", ".kmz")
 LINE_TYPES = ("LineString", "MultiLineString")
 TANGENT_STEP_M = 1.0
 LOCATE_COLUMNS = ("river", "chainage_m", "offset_m")
@@ -77,7 +78,7 @@ class RiverNetwork:
         name_field: str = "name",
         corridor_m: float = DEFAULT_CORRIDOR_M,
     ) -> RiverNetwork:
-        """Read centerlines from GeoJSON, GeoPackage, Shapefile or GeoParquet (any CRS)."""
+        """Read centerlines from GeoJSON, GeoPackage, Shapefile, GeoParquet or KML (any CRS)."""
         frame = read_vector(path)
         return cls.from_frame(frame, name_field=name_field, corridor_m=corridor_m, source=str(path))
 
@@ -91,10 +92,11 @@ class RiverNetwork:
         source: str = "<GeoDataFrame>",
     ) -> RiverNetwork:
         """Build the network from a GeoDataFrame of centerlines with a name column."""
-        lines = _checked_lines(frame, name_field, source)
+        column = name_column(frame, name_field, source)
+        lines = _checked_lines(frame, column, source)
         rivers = [
             _build_river(str(name), group.geometry, corridor_m, source)
-            for name, group in lines.groupby(name_field, sort=True)
+            for name, group in lines.groupby(column, sort=True)
         ]
         return cls(rivers, corridor_m=corridor_m, source=source)
 
@@ -187,29 +189,86 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     try:
         if source.suffix.lower() in PARQUET_SUFFIXES:
             frame = gpd.read_parquet(source)
+        elif source.suffix.lower() in KML_SUFFIXES:
+            frame = _kml_paths(source)
         else:
-            frame = gpd.read_file(source)
+            frame = gpd.read_file(source, layer=_rivers_layer(source))
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio, pyarrow and fiona raise many unrelated types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(
             path,
             f"cannot be read as centerlines ({first})",
-            "give a GeoJSON, GeoPackage, Shapefile or GeoParquet file",
+            "give a GeoJSON, GeoPackage, Shapefile, GeoParquet or KML file",
         ) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise InputError(path, "has no geometry column", "export the centerlines with geometry")
     return frame
 
 
+RIVER_LAYERS = ("rivers", "rios", "ríos", "centerlines", "centrelines")
+
+
+def _rivers_layer(source: Path) -> str | None:
+    """The layer of a file with several (a project's GeoPackage): the only layer of lines,
+    else the one named as in :data:`RIVER_LAYERS`; None for a file of one layer."""
+    import pyogrio
+
+    layers = [(str(name), str(kind)) for name, kind in pyogrio.list_layers(source)]
+    if len(layers) <= 1:
+        return None
+    lines = [name for name, kind in layers if kind.removesuffix(" Z") in LINE_TYPES]
+    if len(lines) == 1:
+        return lines[0]
+    named = [name for name, _ in layers if name.casefold() in RIVER_LAYERS]
+    if len(named) == 1:
+        return named[0]
+    raise InputError(
+        source,
+        f"has {len(layers)} layers ({', '.join(name for name, _ in layers)}) and no one layer "
+        "of centerlines",
+        "name the centerlines' layer 'rivers', or save them alone in a file",
+    )
+
+
+def _kml_paths(source: Path) -> gpd.GeoDataFrame:
+    """The paths (lines) of every folder of a KML/KMZ file, as Google Earth saves them; pins
+    and polygons beside them are not centerlines and are skipped."""
+    import pyogrio
+
+    parts = [gpd.read_file(source, layer=str(layer)) for layer, _ in pyogrio.list_layers(source)]
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    lines = frame[frame.geometry.geom_type.isin(LINE_TYPES)]
+    if lines.empty:
+        raise InputError(source, "has no paths (lines)", "draw the rivers as paths in Google Earth")
+    return lines.reset_index(drop=True)
+
+
+NAME_ALIASES = ("name", "nombre")  # nombre: Peru's IGN and ANA hydrography
+
+
+def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
+    """The column of river names: ``name_field``, else the one column of that name in another
+    case (Google Earth's KML gives ``Name``, shapefiles ``NAME``); for the default ``name``,
+    also ``nombre``."""
+    if name_field in frame.columns:
+        return name_field
+    wanted = NAME_ALIASES if name_field == "name" else (name_field,)
+    for alias in wanted:
+        found = [str(c) for c in frame.columns if str(c).casefold() == alias.casefold()]
+        if len(found) == 1:
+            return found[0]
+    columns = [str(column) for column in frame.columns if column != frame.geometry.name]
+    raise InputError(
+        source,
+        f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})",
+        "name the column that holds river names with --name-field",
+    )
+
+
 def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.GeoDataFrame:
     """The rows with line geometry, after checking names, CRS and geometry types."""
-    if name_field not in frame.columns:
-        columns = [str(column) for column in frame.columns if column != frame.geometry.name]
-        raise InputError(
-            source,
-            f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})",
-            "name the column that holds river names with --name-field",
-        )
     if frame.crs is None:
         raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
     present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]

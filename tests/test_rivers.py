@@ -41,6 +41,74 @@ def test_name_field_option(tmp_path: Path) -> None:
     assert RiverNetwork.read(path, name_field="RIV_NAME").names == ["Nanay"]
 
 
+@pytest.mark.parametrize("field", ["Name", "NAME", "nombre"])
+def test_the_name_column_is_found_in_any_case_and_in_spanish(tmp_path: Path, field: str) -> None:
+    """Shapefiles write NAME, Google Earth's KML Name, Peru's IGN hydrography nombre."""
+    path = write_rivers(tmp_path / "r.gpkg", {"Nanay": EAST}, crs=UTM, name_field=field)
+    assert RiverNetwork.read(path).names == ["Nanay"]
+
+
+def _google_earth_kml(lines: dict[str, LineString]) -> str:
+    """Paths in a folder and a pin in another, 3D coordinates, as Google Earth saves them."""
+    to_lon_lat = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform
+    marks = []
+    for name, line in lines.items():
+        xy = " ".join(f"{lon:.7f},{lat:.7f},0" for lon, lat in map(to_lon_lat, *line.xy))
+        marks.append(
+            f"<Placemark><name>{name}</name><LineString><tessellate>1</tessellate>"
+            f"<coordinates>{xy}</coordinates></LineString></Placemark>"
+        )
+    lon, lat = to_lon_lat(X0, Y0 + 300)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Folder><name>Ríos</name>{''.join(marks)}</Folder>"
+        "<Folder><name>Campamentos</name><Placemark><name>campamento</name>"
+        f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark></Folder>"
+        "</Document></kml>"
+    )
+
+
+def test_paths_drawn_in_google_earth_are_centerlines(tmp_path: Path) -> None:
+    """KML/KMZ: every folder's paths are read (with their 3D coordinates), pins skipped."""
+    import zipfile
+
+    upstream, downstream = (
+        LineString([(X0, Y0), (X0 + 2500, Y0)]),
+        LineString([(X0 + 2500, Y0), EAST.coords[-1]]),
+    )
+    kml = tmp_path / "rivers.kml"
+    kml.write_text(_google_earth_kml({"Nanay": upstream, "Nanay ": downstream}))
+    kmz = tmp_path / "rivers.kmz"
+    with zipfile.ZipFile(kmz, "w") as archive:
+        archive.write(kml, "doc.kml")
+    for path in (kml, kmz):
+        network = RiverNetwork.read(path)
+        assert network.names == ["Nanay"]
+        assert network.length_m("Nanay") == pytest.approx(5000, abs=2)
+    pins = tmp_path / "pins.kml"
+    pins.write_text(_google_earth_kml({}))
+    with pytest.raises(InputError, match="has no paths"):
+        RiverNetwork.read(pins)
+
+
+def test_a_project_geopackage_gives_its_layer_of_centerlines(tmp_path: Path) -> None:
+    """A GeoPackage with camps (points) before the rivers used to be read by its first layer:
+    'holds Point geometries, not centerlines', with the centerlines beside them."""
+    path = tmp_path / "proyecto.gpkg"
+    camps = gpd.GeoDataFrame({"name": ["camp"]}, geometry=[Point(X0, Y0 + 300)], crs=UTM)
+    camps.to_file(path, layer="campamentos")
+    lines = gpd.GeoDataFrame({"name": ["Nanay"]}, geometry=[EAST], crs=UTM)
+    lines.to_file(path, layer="rios")
+    assert RiverNetwork.read(path).names == ["Nanay"]
+    lines.assign(name="Itaya").to_file(path, layer="tributaries")  # two layers of lines
+    assert RiverNetwork.read(path).names == ["Nanay"]  # the one named as rivers
+    unnamed = tmp_path / "lines.gpkg"
+    lines.to_file(unnamed, layer="lines_2023")
+    lines.to_file(unnamed, layer="lines_2024")
+    with pytest.raises(InputError, match=r"has 2 layers \(lines_2023, lines_2024\) and no one"):
+        RiverNetwork.read(unnamed)
+
+
 def test_chainage_from_downstream_end_and_signed_offset(tmp_path: Path) -> None:
     network = _network(tmp_path, {"nanay": EAST})
     got = network.locate(
@@ -106,7 +174,7 @@ def test_corridor_in_scene_crs(tmp_path: Path) -> None:
 
 
 def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
-    no_name = write_rivers(tmp_path / "a.geojson", {"x": EAST}, crs=UTM, name_field="NOMBRE")
+    no_name = write_rivers(tmp_path / "a.geojson", {"x": EAST}, crs=UTM, name_field="RIO")
     polygons = tmp_path / "p.geojson"
     gpd.GeoDataFrame({"name": ["x"]}, geometry=[box(0, 0, 1, 1)], crs=UTM).to_file(polygons)
     empty = tmp_path / "e.geojson"
@@ -116,7 +184,7 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
     garbage = tmp_path / "g.gpkg"
     garbage.write_text("not a geopackage")
     cases = {
-        no_name: "has no 'name' column (columns: NOMBRE) — name the column that holds river "
+        no_name: "has no 'name' column (columns: RIO) — name the column that holds river "
         "names with --name-field",
         polygons: "holds Polygon geometries",
         empty: "has no",

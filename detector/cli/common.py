@@ -37,7 +37,7 @@ ScenePathsArgument = Annotated[
     ),
 ]
 RiversOption = Annotated[
-    Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet.")
+    Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet, KML.")
 ]
 SceneBandsOption = Annotated[
     str | None,
@@ -46,7 +46,12 @@ SceneBandsOption = Annotated[
 CorridorOption = Annotated[
     float | None, typer.Option(min=1.0, help="Corridor half-width around centerlines, m.")
 ]
-NameFieldOption = Annotated[str, typer.Option(help="Column of the river names.")]
+NameFieldOption = Annotated[
+    str,
+    typer.Option(
+        help="Column of the river names (default: name, Name, NAME or nombre, whichever is there)."
+    ),
+]
 DateOption = Annotated[
     str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
 ]

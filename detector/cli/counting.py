@@ -12,6 +12,7 @@ from detector.cli.common import (
     MAX_STATIC_DAYS,
     CountScoreOption,
     MaxStaticDaysOption,
+    NameFieldOption,
     OverwriteOption,
     app,
     fail,
@@ -36,7 +37,7 @@ def track(
     ],
     rivers: Annotated[
         Path,
-        typer.Option(help="River centerlines (GeoJSON, GeoPackage, Shapefile, GeoParquet)."),
+        typer.Option(help="River centerlines (GeoJSON, GeoPackage, Shapefile, GeoParquet, KML)."),
     ],
     out: Annotated[
         Path,
@@ -89,7 +90,7 @@ def track(
             min=1.0, help="Detections farther than this from every centerline are off-river, m."
         ),
     ] = 250.0,
-    name_field: Annotated[str, typer.Option(help="Column of the river names.")] = "name",
+    name_field: NameFieldOption = "name",
     overwrite: OverwriteOption = False,
 ) -> None:
     """Link detections across dates into one track per dredge, along each river.
