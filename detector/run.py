@@ -24,6 +24,9 @@ Runs resume (:mod:`detector.run_state`): each finished scene is saved in ``OUT/s
 skips finished scenes, retries failed ones and ends with the same tables as an uninterrupted
 run. Tracking, counts, exports and the report are rebuilt from all scenes each time (seconds).
 
+One run at a time works in a folder (``OUT/.dredge-run.lock``,
+:func:`detector.run_state.run_lock`); a second one stops with one line.
+
 Every file is written whole (:mod:`detector.writing`): a disk that fills up or a folder that
 becomes read-only stops the run with one line naming the file and the fix; the files already
 written stay whole, and the same command, once there is space, finishes the run.
@@ -64,7 +67,7 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_state import KEY_NAME, RunState, dates_digest, run_key
+from detector.run_state import KEY_NAME, RunState, dates_digest, run_key, run_lock
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
@@ -195,8 +198,7 @@ def run_pipeline(
     }
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
-    with output_errors(out), _removed_if_left_empty(out):
-        out.mkdir(parents=True, exist_ok=True)
+    with output_errors(out), _working_in(out, command):
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
         state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)
@@ -363,12 +365,15 @@ def output_errors(out: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _removed_if_left_empty(out: Path) -> Iterator[None]:
-    """Remove ``out`` again if this run made it and stops before writing anything into it
-    (an ambiguous ``--dates`` table, a refused resume): no empty folder is left behind."""
+def _working_in(out: Path, command: str) -> Iterator[None]:
+    """Make ``out`` and hold its lock while the run works (:func:`run_lock`: one run at a time
+    in a folder); remove ``out`` again if this run made it and stopped before writing anything
+    into it (an ambiguous ``--dates`` table, a refused resume): no empty folder is left."""
     made = not out.exists()
     try:
-        yield
+        out.mkdir(parents=True, exist_ok=True)
+        with run_lock(out, command):
+            yield
     except BaseException:
         if made and out.is_dir() and not any(out.iterdir()):
             out.rmdir()

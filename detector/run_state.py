@@ -24,7 +24,9 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,70 @@ KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
 MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error")
+
+
+LOCK_NAME = ".dredge-run.lock"
+
+
+@contextmanager
+def run_lock(out: Path, command: str = "") -> Iterator[None]:
+    """Hold ``OUT/.dredge-run.lock`` while a run works in ``out``: a second run into the same
+    folder (the command typed again in another terminal) is refused with one line instead of
+    redoing the same scenes and sweeping the first run's files mid-write. A lock left by a run
+    that was killed (its process is gone, on this machine) is taken over."""
+    path = out / LOCK_NAME
+    mine = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+    }
+    for _ in range(2):
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if holder is not None and not _lock_is_stale(holder):
+                raise DredgeError(
+                    f"{out}: another dredge run is working in this folder (process "
+                    f"{holder.get('pid')} on {holder.get('host')}, since {holder.get('started')}) "
+                    f"— wait for it to finish, or if it is no longer running, delete {path}"
+                ) from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(mine, handle)
+        break
+    else:  # pragma: no cover - another run took the stale lock between our two tries
+        raise DredgeError(f"{out}: another dredge run started in this folder just now")
+    try:
+        yield
+    finally:
+        if (_lock_holder(path) or {}).get("pid") == mine["pid"]:
+            with suppress(OSError):  # a folder made read-only: the run's own error tells it
+                path.unlink(missing_ok=True)
+
+
+def _lock_holder(path: Path) -> dict[str, Any] | None:
+    """The lock's contents; None when it cannot be read (half written: a killed run)."""
+    try:
+        holder = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _lock_is_stale(holder: dict[str, Any]) -> bool:
+    """True when the run holding the lock ran on this machine and its process is gone."""
+    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+        return False  # another machine (a shared drive): cannot tell, so it holds
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:

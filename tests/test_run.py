@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -256,6 +258,31 @@ def test_a_run_given_fewer_scenes_is_not_remade_without_the_others(
     assert "holds 2 finished scene(s) that are not among the scenes given" in result.output
     assert "give the earlier scenes too" in result.output
     assert (copy / "counts.csv").read_bytes() == before
+
+
+def test_a_second_run_into_the_same_folder_waits_for_none_and_a_killed_ones_lock_is_taken(
+    run: Path, scenes: Path, world: Path, model: Path, tmp_path: Path
+) -> None:
+    """The command typed again in another terminal used to redo the same scenes beside the
+    first run and sweep its half-written files; a lock says so in one line. A run that was
+    killed leaves its lock, which the next run takes over."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    lock = copy / ".dredge-run.lock"
+    args = ["run", str(scenes), "--rivers", str(world / "rivers.geojson"), "--no-progress"]
+    args += ["--out", str(copy), "--model", str(model)]
+    host = socket.gethostname()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": "2026-01-01"}))
+    busy = CliRunner().invoke(app, args)
+    assert busy.exit_code == 2, busy.output
+    assert f"another dredge run is working in this folder (process {os.getpid()}" in busy.output
+    assert lock.is_file()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock.write_text(json.dumps({"pid": gone.pid, "host": host, "started": "2026-01-01"}))
+    resumed = CliRunner().invoke(app, args)
+    assert resumed.exit_code == 1, resumed.output  # the truncated scene, as before
+    assert "already done" in resumed.output and not lock.exists()
 
 
 def test_scenes_that_share_a_file_name_keep_their_own_detections(
