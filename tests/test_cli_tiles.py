@@ -107,14 +107,14 @@ def test_tif_chips_are_georeferenced_like_the_index(tmp_path: Path) -> None:
 
 def test_rivers_without_names_is_one_fatal_line(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / "s.tif", width=50, height=50)
-    rivers = _rivers(tmp_path, scene, name_field="NOMBRE")
+    rivers = _rivers(tmp_path, scene, name_field="RIO")
     code, _, stderr = _tiles(str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "o"))
     assert code == 2
     assert stderr.strip().count("\n") == 0
-    assert "has no 'name' column (columns: NOMBRE)" in stderr and "--name-field" in stderr
+    assert "has no 'name' column (columns: RIO)" in stderr and "--name-field" in stderr
     code, _, stderr = _tiles(
         str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "o"),
-        "--name-field", "NOMBRE",
+        "--name-field", "RIO",
     )  # fmt: skip
     assert code == 0, stderr
 
