@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -259,35 +258,59 @@ def _safe_datetime(
         return None
 
 
-def read_date_table(path: str | Path) -> dict[str, datetime]:
-    """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``).
+SCENE_COLUMNS = ("scene", "escena", "imagen")
+DATE_COLUMNS = ("date", "acquired", "fecha")
 
-    ``scene`` is a file name or a stem; ``date`` an ISO date or date-time (UTC when naive).
+
+def read_date_table(path: str | Path) -> dict[str, datetime]:
+    """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``;
+    Spanish ``escena``/``imagen`` and ``fecha``; any case).
+
+    ``scene`` is a path, a file name or a stem; ``date`` an ISO date or date-time (UTC when
+    naive), or ``15/03/2024`` when the column or the table's locale tells the order (see
+    :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read). A scene given
+    two different dates is refused.
     """
+    from detector.user_tables import normalise_dates, read_csv_table
+
     table_path = Path(path)
     if not table_path.is_file():
         raise InputError(path, "file not found", "give a CSV with columns scene,date")
-    with table_path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields = reader.fieldnames or []
-        date_field = next((f for f in ("date", "acquired") if f in fields), None)
-        if "scene" not in fields or date_field is None:
+    try:
+        table = read_csv_table(table_path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(path, f"cannot be read as CSV ({first})", "save it as CSV") from None
+    frame = table.frame
+    scene = _column(frame.columns, SCENE_COLUMNS)
+    when = _column(frame.columns, DATE_COLUMNS)
+    if scene is None or when is None:
+        raise InputError(
+            path,
+            f"needs columns scene and date (has: {', '.join(map(str, frame.columns)) or 'none'})",
+            "write a header line scene,date",
+        )
+    frame = frame[frame[scene].str.strip() != ""]
+    dates = frame[when].replace("", None)
+    parsed, _ = normalise_dates(dates, path, day_first=table.day_first, guess=False)
+    names = frame[scene].str.strip()
+    result: dict[str, datetime] = {}
+    for name, moment in zip(names, parsed, strict=True):
+        value = moment.to_pydatetime()
+        if result.get(name, value) != value:
             raise InputError(
                 path,
-                f"needs columns scene and date (has: {', '.join(fields) or 'none'})",
-                "write a header line scene,date",
+                f"scene {name!r} has two dates ({result[name]:%Y-%m-%d %H:%M}, "
+                f"{value:%Y-%m-%d %H:%M})",
+                "keep one row per scene",
             )
-        table: dict[str, datetime] = {}
-        for line, row in enumerate(reader, start=2):
-            try:
-                table[row["scene"].strip()] = to_utc(row[date_field])
-            except (ValueError, AttributeError):
-                raise InputError(
-                    path,
-                    f"line {line}: {row.get(date_field)!r} is not a date",
-                    "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-                ) from None
-    return table
+        result[name] = value
+    return result
+
+
+def _column(columns: Sequence[object], wanted: Sequence[str]) -> str | None:
+    by_name = {str(c).strip().casefold(): str(c) for c in columns}
+    return next((by_name[name] for name in wanted if name in by_name), None)
 
 
 def date_for_scene(

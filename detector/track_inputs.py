@@ -7,11 +7,14 @@ a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude
 column names in any case). Only a date and a position are required. What is done to them, each
 reported as one line:
 
-- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time``). Strings may mix
-  formats and time zones: ISO 8601 with ``Z`` or an offset is converted to UTC; a date or
-  time with no zone is taken as UTC; ``03/04/2024`` is read month first (US order) unless the
-  first number is above 12. Rows with no date or an unreadable one stop the run, with the
-  count and an example — nothing is dropped silently.
+- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time`` / ``fecha``). Strings
+  may mix formats and time zones (:func:`detector.user_tables.normalise_dates`): ISO 8601 with
+  ``Z`` or an offset is converted to UTC; a date or time with no zone is taken as UTC;
+  ``03/04/2024`` is read day first when the column or the table's locale shows it, else month
+  first (US order). Rows with no date or an unreadable one stop the run, with the count and
+  an example — nothing is dropped silently.
+- **CSV** as Excel writes it in any locale: ``;`` columns with decimal commas (Spanish,
+  Portuguese), UTF-8 or Windows cp1252 (:func:`detector.user_tables.read_csv_table`).
 - **CRS**: geometries are reprojected to EPSG:4326; a file with no CRS is refused (CSV
   coordinates are EPSG:4326).
 - **Rivers**: ``river``, ``chainage_m`` and ``offset_m`` are measured on the river centerlines
@@ -23,7 +26,6 @@ reported as one line:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +36,7 @@ import shapely
 
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
+from detector.user_tables import normalise_dates, read_csv_table
 
 WGS84 = "EPSG:4326"
 DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
@@ -48,8 +51,6 @@ RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 KML_SUFFIXES = (".kml", ".kmz")
-ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
-SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
 
 
 def read_detections(path: str | Path) -> gpd.GeoDataFrame:
@@ -62,7 +63,10 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         if suffix in PARQUET_SUFFIXES:
             return _read_parquet(source)
         if suffix == ".csv":
-            return _from_table(pd.read_csv(source), source)
+            table = read_csv_table(source)
+            frame = _from_table(table.frame, source)
+            frame.attrs["day_first"] = table.day_first  # a ';' table: dates are day first
+            return frame
         if suffix in VECTOR_SUFFIXES:
             return gpd.read_file(source, layer=detections_layer(source))
         if suffix in KML_SUFFIXES:
@@ -186,7 +190,8 @@ def prepare_detections(
         )
     if column != "acquired":
         notes.append(f"{source}: dates read from the '{column}' column")
-    out["acquired"], date_notes = normalise_acquired(out[column], source)
+    day_first = bool(frame.attrs.get("day_first", False))
+    out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
@@ -261,67 +266,6 @@ def _check_scenes_once(frames: Sequence[pd.DataFrame], sources: Sequence[Path]) 
                     "with another model, would count its dredges twice)",
                 )
             first[scene] = source
-
-
-def normalise_acquired(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
-    """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes)."""
-    notes: list[str] = []
-    missing = values.isna()
-    if missing.any():
-        raise InputError(
-            source,
-            f"{int(missing.sum())} of {len(values)} rows have no date",
-            "give every detection the date of its scene, or drop those rows",
-        )
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if getattr(values.dt, "tz", None) is None:
-            notes.append(f"{source}: dates have no time zone; taken as UTC")
-        return pd.to_datetime(values, utc=True), notes
-    text = values.astype(str).str.strip()
-    slashed = text.str.extract(SLASHED).astype(float)  # day and month of 05/03/2024, or NaN
-    day_first = slashed[0] > 12  # 25/03/2024
-    month_first = slashed[1] > 12  # 03/25/2024
-    if day_first.any() and month_first.any():
-        raise InputError(
-            source,
-            f"dates mix day-first ({text[day_first].iloc[0]!r}) and month-first "
-            f"({text[month_first].iloc[0]!r}) orders",
-            "write dates as ISO 8601, e.g. 2024-07-15",
-        )
-    parsed = pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
-    if day_first.any():  # one order for the whole column (pandas guesses row by row)
-        rows = slashed[0].notna()
-        parsed[rows] = pd.to_datetime(
-            text[rows], utc=True, format="mixed", errors="coerce", dayfirst=True
-        )
-    bad = parsed.isna()
-    if bad.any():
-        example = text[bad].iloc[0]
-        raise InputError(
-            source,
-            f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
-            "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
-        )
-    zoned = text.str.contains(ZONED)
-    if zoned.any() and (~zoned).any():
-        notes.append(
-            f"{source}: {int((~zoned).sum())} dates have no time zone and "
-            f"{int(zoned.sum())} have one; all converted to UTC (no zone = UTC)"
-        )
-    elif not zoned.any():
-        notes.append(f"{source}: dates have no time zone; taken as UTC")
-    ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
-    if ambiguous.any() and day_first.any():
-        notes.append(
-            f"{source}: {int(ambiguous.sum())} dates like {text[ambiguous].iloc[0]!r} were read "
-            f"day first, as {text[day_first].iloc[0]!r} in the same column shows"
-        )
-    elif ambiguous.any():
-        notes.append(
-            f"{source}: {int(ambiguous.sum())} dates like {text[ambiguous].iloc[0]!r} were read "
-            "month first (US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
-        )
-    return parsed, notes
 
 
 def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: float) -> str | None:

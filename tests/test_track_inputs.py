@@ -188,3 +188,15 @@ def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
     tf.detections([(january, tf.point_at(line, 520))]).to_parquet(again)
     with pytest.raises(InputError, match=r"holds detections of scene 2024.*jan\.parquet"):
         gather_detections([*detected, again], net)
+
+
+def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
+    """';' columns, decimal commas, day-first dates, cp1252: 'has no position columns' before."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = f"{lon:.6f};{lat:.6f};05/03/2024\n".replace(".", ",")
+    path.write_bytes(f"Longitud;Latitud;Fecha;Descripción\n{rows}".encode("cp1252"))
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander"]
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("read day first" in note for note in notes)

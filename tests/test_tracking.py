@@ -14,7 +14,6 @@ from shapely import LineString
 from detector.errors import InputError
 from detector.observed import acquired_from_name, observed_areas, udm2_sidecar
 from detector.track_inputs import (
-    normalise_acquired,
     off_river_note,
     prepare_detections,
     read_detections,
@@ -481,36 +480,6 @@ def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path
 
 
 # --- inputs ------------------------------------------------------------------------------------
-
-
-def test_dates_in_several_formats_and_zones_become_utc() -> None:
-    values = pd.Series(
-        ["2024-07-15T14:50:12Z", "2024-07-15 10:50:12-04:00", "2024-07-16", "03/04/2024"]
-    )
-    parsed, notes = normalise_acquired(values, "d.csv")
-    assert parsed.dt.tz is not None
-    assert parsed.iloc[0] == parsed.iloc[1] == pd.Timestamp("2024-07-15 14:50:12", tz="UTC")
-    assert parsed.iloc[3] == pd.Timestamp("2024-03-04", tz="UTC")
-    assert any("have no time zone" in n for n in notes)
-    assert any("month first" in n for n in notes)
-
-
-def test_a_day_first_column_is_read_day_first_throughout() -> None:
-    """A Peruvian table (25/03/2024 beside 05/03/2024): pandas read the second as 3 May."""
-    values = pd.Series(["25/03/2024", "05/03/2024", "05.04.2024", "2024-02-01"])
-    parsed, notes = normalise_acquired(values, "d.csv")
-    days = ["2024-03-25", "2024-03-05", "2024-04-05", "2024-02-01"]
-    assert parsed.tolist() == [pd.Timestamp(day, tz="UTC") for day in days]
-    assert any("read day first, as '25/03/2024' in the same column shows" in n for n in notes)
-    with pytest.raises(InputError, match=r"mix day-first \('25/03/2024'\) and month-first"):
-        normalise_acquired(pd.Series(["25/03/2024", "03/25/2024"]), "d.csv")
-
-
-def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
-    with pytest.raises(InputError, match="1 of 2 rows have no date"):
-        normalise_acquired(pd.Series(["2024-01-01", None]), "d.csv")
-    with pytest.raises(InputError, match=r"1 dates cannot be read, e.g. 'soon'"):
-        normalise_acquired(pd.Series(["2024-01-01", "soon"]), "d.csv")
 
 
 def test_hand_marked_points_in_another_crs(tmp_path: pytest.TempPathFactory) -> None:

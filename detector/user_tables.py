@@ -1,0 +1,171 @@
+"""Tables that people make: CSV as Excel writes it in any locale, and dates as people type them.
+
+A CSV saved by Excel in Spanish or Portuguese (Peru, Brazil, Spain) separates columns with
+``;`` and writes decimals with a comma (``-73,4123``) and dates day first (``15/03/2024``);
+saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`read_csv_table`
+reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
+decimals are read with a comma, and the text is UTF-8 (a byte-order mark allowed) or else
+cp1252.
+
+:func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
+
+- ISO 8601 with ``Z`` or an offset is converted to UTC; a date or time with no zone is taken
+  as UTC.
+- ``03/04/2024`` is ambiguous. One order is used for the whole column: day first when a date
+  in it shows it (``25/03/2024``) or when the table is a ``;`` table (a locale that writes
+  dates day first), else month first (US order), each with a note. A column that shows both
+  orders is refused.
+- Rows with no date or an unreadable one stop with the count and an example: nothing is
+  dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from detector.errors import InputError
+
+SEPARATORS = ",;\t|"
+ENCODINGS = ("utf-8-sig", "cp1252")
+ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV read with the dialect it was written in."""
+
+    frame: pd.DataFrame
+    separator: str
+    encoding: str
+
+    @property
+    def day_first(self) -> bool:
+        """Written by a locale whose dates are day first (``;`` separates its columns)."""
+        return self.separator == ";"
+
+
+def read_csv_table(path: str | Path, **options: object) -> CsvTable:
+    """Read a CSV in any of the dialects of the module notes (``options`` go to pandas)."""
+    source = Path(path)
+    raw = source.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        break
+    else:
+        raise InputError(
+            source, "is neither UTF-8 nor Windows (cp1252) text", "save it as UTF-8 CSV"
+        )
+    separator = _separator(text)
+    decimal = "," if separator == ";" else "."
+    frame = pd.read_csv(
+        source,
+        sep=separator,
+        decimal=decimal,
+        encoding=encoding,
+        **options,
+    )
+    frame.columns = [str(column).strip() for column in frame.columns]
+    return CsvTable(frame, separator, encoding)
+
+
+def _separator(text: str) -> str:
+    """The column separator of a CSV's text (``,`` when it cannot tell)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        counts = {sep: header.count(sep) for sep in SEPARATORS}
+        best = max(counts, key=lambda sep: counts[sep])
+        return best if counts[best] else ","
+
+
+def normalise_dates(
+    values: pd.Series, source: str | Path, *, day_first: bool = False, guess: bool = True
+) -> tuple[pd.Series, list[str]]:
+    """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes).
+
+    ``day_first``: the table's locale writes dates day first (:attr:`CsvTable.day_first`).
+    ``guess`` False: an ambiguous column that nothing orders (``03/04/2024`` alone, in a ``,``
+    table) is refused rather than read month first with a note.
+    """
+    notes: list[str] = []
+    missing = values.isna()
+    if missing.any():
+        raise InputError(
+            source,
+            f"{int(missing.sum())} of {len(values)} rows have no date",
+            "give every row the date of its scene, or drop those rows",
+        )
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is None:
+            notes.append(f"{source}: dates have no time zone; taken as UTC")
+        return pd.to_datetime(values, utc=True), notes
+    text = values.astype(str).str.strip()
+    slashed = text.str.extract(SLASHED).astype(float)  # day and month of 05/03/2024, or NaN
+    shows_day_first = slashed[0] > 12  # 25/03/2024
+    shows_month_first = slashed[1] > 12  # 03/25/2024
+    if shows_day_first.any() and shows_month_first.any():
+        raise InputError(
+            source,
+            f"dates mix day-first ({text[shows_day_first].iloc[0]!r}) and month-first "
+            f"({text[shows_month_first].iloc[0]!r}) orders",
+            "write dates as ISO 8601, e.g. 2024-07-15",
+        )
+    read_day_first = shows_day_first.any() or (day_first and not shows_month_first.any())
+    parsed = pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    if read_day_first:  # one order for the whole column (pandas guesses row by row)
+        rows = slashed[0].notna()
+        parsed[rows] = pd.to_datetime(
+            text[rows], utc=True, format="mixed", errors="coerce", dayfirst=True
+        )
+    bad = parsed.isna()
+    if bad.any():
+        example = text[bad].iloc[0]
+        raise InputError(
+            source,
+            f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
+            "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
+        )
+    zoned = text.str.contains(ZONED)
+    if zoned.any() and (~zoned).any():
+        notes.append(
+            f"{source}: {int((~zoned).sum())} dates have no time zone and "
+            f"{int(zoned.sum())} have one; all converted to UTC (no zone = UTC)"
+        )
+    elif not zoned.any():
+        notes.append(f"{source}: dates have no time zone; taken as UTC")
+    ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
+    if ambiguous.any():
+        example = text[ambiguous].iloc[0]
+        if shows_day_first.any():
+            notes.append(
+                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read day first, "
+                f"as {text[shows_day_first].iloc[0]!r} in the same column shows"
+            )
+        elif read_day_first:
+            notes.append(
+                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read day first, "
+                "as the table's ';' columns and decimal commas (a Spanish or Portuguese locale) "
+                "suggest; write ISO 8601 (YYYY-MM-DD) if that is wrong"
+            )
+        elif not guess:
+            raise InputError(
+                source,
+                f"{int(ambiguous.sum())} dates like {example!r} may be day or month first",
+                "write dates as ISO 8601, e.g. 2024-07-15",
+            )
+        else:
+            notes.append(
+                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read month first "
+                "(US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
+            )
+    return parsed, notes

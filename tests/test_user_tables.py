@@ -1,0 +1,76 @@
+"""CSV as Excel writes it in any locale, and dates as people type them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from detector.acquisition import read_date_table
+from detector.errors import InputError
+from detector.user_tables import normalise_dates, read_csv_table
+
+
+def test_dates_in_several_formats_and_zones_become_utc() -> None:
+    values = pd.Series(
+        ["2024-07-15T14:50:12Z", "2024-07-15 10:50:12-04:00", "2024-07-16", "03/04/2024"]
+    )
+    parsed, notes = normalise_dates(values, "d.csv")
+    assert parsed.dt.tz is not None
+    assert parsed.iloc[0] == parsed.iloc[1] == pd.Timestamp("2024-07-15 14:50:12", tz="UTC")
+    assert parsed.iloc[3] == pd.Timestamp("2024-03-04", tz="UTC")
+    assert any("have no time zone" in n for n in notes)
+    assert any("month first" in n for n in notes)
+
+
+def test_a_day_first_column_is_read_day_first_throughout() -> None:
+    """A Peruvian table (25/03/2024 beside 05/03/2024): pandas read the second as 3 May."""
+    values = pd.Series(["25/03/2024", "05/03/2024", "05.04.2024", "2024-02-01"])
+    parsed, notes = normalise_dates(values, "d.csv")
+    days = ["2024-03-25", "2024-03-05", "2024-04-05", "2024-02-01"]
+    assert parsed.tolist() == [pd.Timestamp(day, tz="UTC") for day in days]
+    assert any("read day first, as '25/03/2024' in the same column shows" in n for n in notes)
+    with pytest.raises(InputError, match=r"mix day-first \('25/03/2024'\) and month-first"):
+        normalise_dates(pd.Series(["25/03/2024", "03/25/2024"]), "d.csv")
+
+
+def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
+    with pytest.raises(InputError, match="1 of 2 rows have no date"):
+        normalise_dates(pd.Series(["2024-01-01", None]), "d.csv")
+    with pytest.raises(InputError, match=r"1 dates cannot be read, e.g. 'soon'"):
+        normalise_dates(pd.Series(["2024-01-01", "soon"]), "d.csv")
+
+
+def test_a_spanish_excel_csv_is_read_with_its_separator_decimals_and_code_page(
+    tmp_path: Path,
+) -> None:
+    """Excel in a Spanish locale writes ';' columns, decimal commas and cp1252 on Windows."""
+    path = tmp_path / "marcas.csv"
+    text = "Longitud;Latitud;Fecha;Observación\n-73,4123;-3,8012;01/03/2024;draga\n"
+    path.write_bytes(text.encode("cp1252"))
+    table = read_csv_table(path)
+    assert (table.separator, table.encoding, table.day_first) == (";", "cp1252", True)
+    assert table.frame["Longitud"].tolist() == [-73.4123]
+    assert list(table.frame.columns) == ["Longitud", "Latitud", "Fecha", "Observación"]
+    parsed, notes = normalise_dates(table.frame["Fecha"], path, day_first=table.day_first)
+    assert parsed.tolist() == [pd.Timestamp("2024-03-01", tz="UTC")]  # 1 March, not 3 January
+    assert any("read day first, as the table's ';' columns" in note for note in notes)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("\ufefflon,lat,acquired\n-73.41,-3.80,2024-03-01\n", encoding="utf-8")
+    assert read_csv_table(plain).separator == "," and not read_csv_table(plain).day_first
+    assert list(read_csv_table(plain).frame.columns) == ["lon", "lat", "acquired"]  # no BOM
+
+
+def test_a_date_table_in_any_locale_and_one_that_contradicts_itself(tmp_path: Path) -> None:
+    spanish = tmp_path / "fechas.csv"
+    spanish.write_bytes("Escena;Fecha\nexport.tif;02/03/2024\n".encode("cp1252"))
+    assert read_date_table(spanish) == {"export.tif": pd.Timestamp("2024-03-02", tz="UTC")}
+    ambiguous = tmp_path / "dates.csv"
+    ambiguous.write_text("scene,date\nexport.tif,02/03/2024\n")
+    with pytest.raises(InputError, match=r"dates like '02/03/2024' may be day or month first"):
+        read_date_table(ambiguous)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("scene,date\na.tif,2024-03-02\nb.tif,2024-03-09\na.tif,2024-03-03\n")
+    with pytest.raises(InputError, match=r"scene 'a.tif' has two dates \(2024-03-02 00:00"):
+        read_date_table(twice)
