@@ -105,7 +105,7 @@ def keep_match(path: str) -> bool:
 def read_scene_list(path: Path) -> list[str]:
     """Paths or URLs, one a line, ``#`` comments; relative paths are relative to ``path``."""
     found: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():  # Notepad writes a BOM
         entry = line.split("#", 1)[0].strip().strip(",").strip('"')
         if not entry or entry.lower() in ("scene", "path", "url"):
             continue
@@ -120,7 +120,7 @@ def read_scene_list(path: Path) -> list[str]:
 
 def _add_stac(path: Path, sources: SceneSources) -> None:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
             path, f"is not JSON ({exc})", "give a STAC Item, ItemCollection or Catalog"

@@ -80,6 +80,12 @@ def _coco(tmp_path: Path, bbox: list[object], name: str = "dredge") -> Path:
     return path
 
 
+def test_a_json_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    path.write_bytes(path.read_text().encode("utf-8-sig"))
+    assert len(read_coco(path, ClassMap(CLASSES))[0].boxes) == 1
+
+
 def test_a_box_outside_the_image_names_the_file_and_annotation(tmp_path: Path) -> None:
     path = _coco(tmp_path, [60, 10, 20, 8])
     with pytest.raises(InputError) as error:

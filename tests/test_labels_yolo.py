@@ -81,6 +81,23 @@ def test_missing_label_file_is_a_negative_and_names_come_from_classes_txt(
     assert tiles["a_r001_c002"].scene == "a"
 
 
+def test_files_edited_in_windows_notepad_are_read(tmp_path: Path) -> None:
+    """A byte-order mark made classes.txt's first class '\ufeffdredge' (unknown) and a label
+    file's first line unreadable."""
+    root = _one_tile(tmp_path, "", names="")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_bytes("dredge\r\nboat\r\n".encode("utf-8-sig"))
+    label = root / "labels" / "a_r001_c002.txt"
+    label.write_bytes("1 0.5 0.5 0.25 0.125\r\n".encode("utf-8-sig"))
+    tiles = read_yolo(root, ClassMap(CLASSES))
+    assert [b.class_name for b in tiles[0].boxes] == ["boat"]
+    (root / "data.yaml").write_bytes("names: [dredge, boat]\n".encode("utf-8-sig"))
+    assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["boat"]
+    index = "chip,scene\r\nimages/a_r001_c002.png,20240105_145000_00_2400\r\n"
+    (root / "tiles.csv").write_bytes(index.encode("utf-8-sig"))  # re-saved by Excel
+    assert read_yolo(root, ClassMap(CLASSES))[0].scene == "20240105_145000_00_2400"
+
+
 def test_tiles_at_another_gsd_are_refused(tmp_path: Path) -> None:
     root = _one_tile(tmp_path, "", names="names: [dredge, boat]\ngsd_m: 0.5\n")
     with pytest.raises(InputError, match=r"tiles are at 0\.5 m per pixel; the model reads 12 m"):

@@ -82,6 +82,13 @@ def test_text_list_relative_to_itself_with_comments_and_urls(folder: Path) -> No
     assert sources.paths == [str(folder / "a_3B_AnalyticMS_SR.tif"), "https://example.org/c.tif"]
 
 
+def test_a_list_saved_by_windows_notepad_is_read(folder: Path) -> None:
+    """A byte-order mark and CRLF line ends: the first path was '\ufeffscenes/…', not found."""
+    listing = folder.parent / "scenes.txt"
+    listing.write_bytes("scenes/a_3B_AnalyticMS_SR.tif\r\n".encode("utf-8-sig"))
+    assert resolve_scenes([listing]).paths == [str(folder / "a_3B_AnalyticMS_SR.tif")]
+
+
 def test_empty_list_is_an_error(tmp_path: Path) -> None:
     listing = tmp_path / "scenes.txt"
     listing.write_text("# nothing yet\n")

@@ -116,7 +116,7 @@ def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(path, "file not found", "check the path") from None
     except UnicodeDecodeError:

@@ -97,7 +97,7 @@ def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(path, f"is not valid YAML ({exc})".replace("\n", " "), "fix it") from None
     if not isinstance(data, dict):
@@ -122,7 +122,7 @@ def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[s
     for candidate in NAMES_FILES:
         file = root / candidate
         if file.is_file():
-            lines = file.read_text(encoding="utf-8").splitlines()
+            lines = file.read_text(encoding="utf-8-sig").splitlines()
             return [line.strip() for line in lines if line.strip()]
     raise InputError(
         yaml_path or root,
@@ -171,7 +171,7 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
         if target.is_dir():
             found += sorted(p for p in target.rglob("*") if _is_image(p))
         elif target.is_file() and target.suffix.lower() == ".txt":
-            lines = target.read_text(encoding="utf-8").splitlines()
+            lines = target.read_text(encoding="utf-8-sig").splitlines()
             found += [(target.parent / line.strip()) for line in lines if line.strip()]
         else:
             raise InputError(
@@ -200,7 +200,7 @@ def _read_label_file(
     path: Path, names: Sequence[str], width: int, height: int, class_map: ClassMap
 ) -> list[Box]:
     boxes = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -249,7 +249,7 @@ def _tile_scenes(root: Path) -> dict[str, str]:
     index = root / TILE_INDEX
     if not index.is_file():
         return {}
-    with index.open(encoding="utf-8", newline="") as handle:
+    with index.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return {Path(r["chip"]).stem: r["scene"] for r in rows if r.get("chip") and r.get("scene")}
 
