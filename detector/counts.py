@@ -7,7 +7,8 @@ One row per river and year, zero rows included::
 - ``unique_dredges``: counted tracks (see :mod:`detector.tracking`) with at least one detection
   that year. A dredge seen on twelve dates, or one that moved 2 km, is one dredge.
 - ``new_dredges``: those of them first seen that year.
-- ``detections``: detections on the river that year (all of them, counted tracks or not).
+- ``detections``: detections on the river that year (all of them, counted tracks or not; a
+  dredge seen twice in one pass, in overlapping scenes, once).
 - ``scenes``: dates on which the river was observed that year — from the scenes' clear, valid
   areas when they were given to ``dredge track``, else the dates with detections.
 - ``unique_low``: ``unique_dredges`` less the tracks that may continue another track counted the
@@ -108,6 +109,8 @@ def _detection_years(detections: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"detections miss column(s): {', '.join(missing)}")
     on = detections[detections["river"].notna()]
+    if "link" in on.columns:  # a dredge seen twice in one pass (detector.passes) is one
+        on = on[on["link"] != "duplicate"]
     stamps = pd.to_datetime(on["acquired"], utc=True)
     track = on["track_id"] if "track_id" in on.columns else pd.Series(pd.NA, index=on.index)
     return pd.DataFrame(

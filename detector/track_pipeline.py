@@ -133,6 +133,13 @@ def run_track(
                 "and counted — give every scene the detections came from"
             )
     linked, tracks = link_tracks(frame, observed, params=params)
+    twice = int((linked["link"] == "duplicate").sum())
+    if twice:
+        notes.append(
+            f"{twice} detection(s) were a dredge seen again in another scene of the same pass "
+            "(overlapping scenes of a strip, tiles, or a scene given twice): counted once "
+            "(link 'duplicate' in the detections)"
+        )
     static = int(tracks["static"].sum())
     if static:
         notes.append(

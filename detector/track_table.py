@@ -14,8 +14,8 @@ from detector.assignment import range_pairs
 from detector.track_frames import DAY_NS, WGS84
 from detector.track_params import TrackParams
 
-LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS = range(5)
-LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?"], dtype=object)
+LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS, LINK_DUPLICATE = range(6)
+LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?", "duplicate"], dtype=object)
 TRACK_COLUMNS = [
     "track_id",
     "river",
@@ -75,18 +75,19 @@ def tracks_table(
         linked["track_id"] = pd.array([pd.NA] * len(linked), dtype="Int64")
         linked["link"] = names
         return gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs=WGS84)
+    own = on & (link != LINK_DUPLICATE)  # a dredge seen twice in one pass counts once
     part = pd.DataFrame(
         {
-            "chain": chain[on],
-            "river": rivers[on],
-            "time": times[on],
-            "day": np.floor(times[on]).astype(np.int64),
-            "s": linked["chainage_m"].to_numpy(float)[on],
-            "o": linked["offset_m"].to_numpy(float)[on],
-            "lon": lon[on],
-            "lat": lat[on],
-            "score": column_or(linked, "score", np.nan).astype(float)[on],
-            "class_name": column_or(linked, "class_name", "dredge")[on],
+            "chain": chain[own],
+            "river": rivers[own],
+            "time": times[own],
+            "day": np.floor(times[own]).astype(np.int64),
+            "s": linked["chainage_m"].to_numpy(float)[own],
+            "o": linked["offset_m"].to_numpy(float)[own],
+            "lon": lon[own],
+            "lat": lat[own],
+            "score": column_or(linked, "score", np.nan).astype(float)[own],
+            "class_name": column_or(linked, "class_name", "dredge")[own],
         }
     )
     table = part.groupby("chain", sort=True).agg(

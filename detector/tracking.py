@@ -67,6 +67,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.assignment import assign_pairs, range_pairs, window_pairs
+from detector.passes import same_pass_duplicates
 from detector.side_by_side import SideBySide, side_by_side_groups
 from detector.track_frames import (
     ObservedIndex,
@@ -79,6 +80,7 @@ from detector.track_frames import (
 )
 from detector.track_params import TrackParams
 from detector.track_table import (
+    LINK_DUPLICATE,
     LINK_MOVE,
     LINK_MOVE_AMBIGUOUS,
     LINK_NEW,
@@ -86,6 +88,7 @@ from detector.track_table import (
     LINK_STAY,
     TRACK_COLUMNS,
     Linked,
+    column_or,
     tracks_table,
 )
 
@@ -113,7 +116,8 @@ def link_tracks(
     table of :func:`detector.observed.observed_areas`. The returned detections keep the input's
     rows, order and columns, plus ``track_id`` (Int64; <NA> for rows with no river) and
     ``link``: new, stay, resume (same spot after it was seen empty), move, move? (a move that
-    had other candidates) or off-river.
+    had other candidates), duplicate (the same dredge in another scene of the same pass, see
+    :mod:`detector.passes`; it takes its twin's track and is not linked itself) or off-river.
     """
     params = params or TrackParams()
     require_columns(detections, ("acquired", "river", "chainage_m", "offset_m"))
@@ -126,6 +130,10 @@ def link_tracks(
     on_river = river.notna().to_numpy() & np.isfinite(chainage)
     keys = detection_scene_keys(detections)
     seen = ObservedIndex(observed) if observed is not None else None
+    offset = detections["offset_m"].to_numpy(float)
+    score = column_or(detections, "score", np.nan).astype(float)
+    twin = same_pass_duplicates(river, times, keys.codes, chainage, offset, score)
+    on_river &= twin < 0  # a dredge seen twice in one pass is linked once (detector.passes)
 
     positions = np.flatnonzero(on_river)
     codes, names = pd.factorize(river.to_numpy()[positions], sort=True)
@@ -153,6 +161,8 @@ def link_tracks(
     chain = np.full(len(detections), -1, dtype=np.int64)
     link = np.full(len(detections), -1, dtype=np.int64)
     chain[rows], link[rows] = result.chain, result.link
+    duplicate = np.flatnonzero(twin >= 0)
+    chain[duplicate], link[duplicate] = chain[twin[duplicate]], LINK_DUPLICATE
     linked = detections.copy()
     tracks = tracks_table(linked, chain, link, times, lon, lat, result, params, seen is not None)
     return linked, tracks

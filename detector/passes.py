@@ -1,0 +1,87 @@
+"""One dredge seen twice in one pass: overlapping scenes of a strip, tiles, a scene given twice.
+
+PlanetScope images a river as a strip of scenes a second apart that overlap; a Maxar product
+comes in tiles and NICFI quads of one month share its date; and the same scene is sometimes
+given twice (its analytic and its visual product, a clipped copy, a second folder). A dredge
+in an overlap is then detected in two scenes of one pass, at the same moment: to the tracker
+these looked like two dredges moored side by side, a group of two, and a dredge seen once
+"in a group" counts (``TrackParams.groups_are_sure``). A scene given twice raised a river-year
+from 4 to 5 dredges and its detections from 17 to 29.
+
+Scenes of one river whose acquisitions lie within :data:`PASS_GAP_MINUTES` of each other
+(chained) are one pass. Two detections from different scenes of a pass that lie less than a
+short hull's length along the channel and the closest side-by-side spacing across it apart
+(:data:`detector.merge.HULL_ALONG_M`, :data:`detector.merge.HULL_ACROSS_M`: the rule that
+keeps one box per hull within a scene) are one dredge: the better scored detection stays, the
+other is its duplicate. A detection takes at most one duplicate from each other scene, so two
+dredges side by side in an overlap stay two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from detector.assignment import range_pairs
+from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
+
+PASS_GAP_MINUTES = 10.0
+"""Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
+apart; two satellites rarely image a river minutes apart, and if they do it is one look)."""
+_PASS_GAP_DAYS = PASS_GAP_MINUTES / 1440
+_RIVER_SPACING = 1e12  # key offset between passes, metres
+
+
+def same_pass_duplicates(
+    river: pd.Series,
+    times: NDArray[np.float64],
+    scene: NDArray[np.int64],
+    chainage: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    score: NDArray[np.float64],
+) -> NDArray[np.int64]:
+    """For each detection, the detection it duplicates (see the module notes), else -1.
+
+    ``river`` names each detection's river (<NA> off every river); ``times`` are days; ``scene``
+    numbers each detection's scene (-1 unknown: never a duplicate).
+    """
+    twin = np.full(len(times), -1, dtype=np.int64)
+    known = river.notna().to_numpy() & (scene >= 0) & np.isfinite(chainage) & np.isfinite(offset)
+    rows = np.flatnonzero(known)
+    if len(rows) < 2:
+        return twin
+    codes, _ = pd.factorize(river.to_numpy()[rows])
+    order = np.lexsort((times[rows], codes))
+    rows, codes = rows[order], codes[order]
+    t = times[rows]
+    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (np.diff(t) > _PASS_GAP_DAYS)])
+    pass_id = np.cumsum(new_pass) - 1
+    several = pd.Series(scene[rows]).groupby(pass_id).nunique().to_numpy() > 1
+    rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
+    if len(rows) < 2:
+        return twin
+    key = pass_id * _RIVER_SPACING + chainage[rows]
+    a, b = range_pairs(key, key - HULL_ALONG_M, key + HULL_ALONG_M)
+    a, b = rows[a], rows[b]
+    near = (a != b) & (scene[a] != scene[b]) & (np.abs(offset[a] - offset[b]) < HULL_ACROSS_M)
+    near &= np.abs(chainage[a] - chainage[b]) < HULL_ALONG_M
+    a, b = a[near], b[near]
+    if len(a) == 0:
+        return twin
+    distance = np.hypot(chainage[a] - chainage[b], offset[a] - offset[b])
+    rank = np.nan_to_num(score, nan=0.0)
+    candidates: dict[int, list[tuple[float, int]]] = {}
+    for keeper, other, apart in zip(a.tolist(), b.tolist(), distance.tolist(), strict=True):
+        candidates.setdefault(keeper, []).append((apart, other))
+    kept = set()
+    for keeper in sorted(candidates, key=lambda d: (-rank[d], d)):
+        if twin[keeper] >= 0:
+            continue
+        kept.add(keeper)
+        taken = {int(scene[keeper])}
+        for _, other in sorted(candidates[keeper]):
+            if twin[other] < 0 and other not in kept and int(scene[other]) not in taken:
+                twin[other] = keeper
+                taken.add(int(scene[other]))
+    return twin

@@ -1,0 +1,73 @@
+"""A dredge seen twice in one pass (overlapping scenes of a strip, a scene given twice) is one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from detector.passes import same_pass_duplicates
+from detector.tracking import link_tracks
+from tests import track_fixtures as tf
+
+SECOND = pd.Timedelta(seconds=1)
+
+
+def _twins(rows: list[tuple[float, int, float, float, float]]) -> list[int]:
+    """Rows of (days, scene, chainage, offset, score) on one river."""
+    table = np.array(rows, dtype=float)
+    return same_pass_duplicates(
+        pd.Series(["Nanay"] * len(rows), dtype="string"),
+        table[:, 0],
+        table[:, 1].astype(np.int64),
+        table[:, 2],
+        table[:, 3],
+        table[:, 4],
+    ).tolist()
+
+
+def test_the_same_dredge_in_two_scenes_of_a_pass_is_one_and_neighbours_stay_two() -> None:
+    second = 1 / 86_400
+    rows = [
+        (100.0, 0, 1000.0, 0.0, 0.9),  # dredge A in scene 0...
+        (100.0, 0, 1000.0, 12.0, 0.8),  # ...and B side by side with it
+        (100.0 + second, 1, 1003.0, 1.0, 0.7),  # A again in scene 1, a second later
+        (100.0 + second, 1, 1002.0, 13.0, 0.95),  # B again, better scored there
+        (101.0, 2, 1000.0, 0.0, 0.9),  # the next day: another look, not a duplicate
+        (100.0, 0, 1004.0, 2.0, 0.5),  # a second box in scene 0 itself: not this rule's
+    ]
+    assert _twins(rows) == [-1, 3, 0, -1, -1, -1]
+    unknown = [(100.0, -1, 1000.0, 0.0, 0.9), (100.0, -1, 1000.0, 0.0, 0.8)]
+    assert _twins(unknown) == [-1, -1]  # no scene names (marked by hand): never merged
+
+
+def _world() -> pd.DataFrame:
+    """Three dredges over eight weekly looks; one moves 1.5 km on the fifth."""
+    line, net = tf.meander_line(), tf.network()
+    rows = []
+    for k, t in enumerate(tf.dates(8)):
+        rows += [(t, tf.point_at(line, 500)), (t, tf.point_at(line, 500, 12.0))]
+        rows.append((t, tf.point_at(line, 3000 if k < 4 else 4500)))
+    return tf.detections(rows, net)
+
+
+def test_a_scene_given_twice_or_a_strip_overlap_changes_no_track() -> None:
+    """Two copies of one scene looked like a group of two dredges per dredge: a scene given
+    twice raised a river-year from 4 to 5 dredges on real-looking scenes."""
+    base = _world()
+    _, expected = link_tracks(base)
+    fourth = base["acquired"] == base["acquired"].unique()[3]
+    copy = base[fourth].assign(scene=lambda f: f["scene"] + "_Visual")  # same instant
+    strip = base[fourth].assign(
+        scene=lambda f: f["scene"] + "_next", acquired=lambda f: f["acquired"] + SECOND
+    )
+    for extra in (copy, strip):
+        given = pd.concat([base, extra], ignore_index=True)
+        given["detection_id"] = np.arange(1, len(given) + 1)
+        linked, tracks = link_tracks(given)
+        pd.testing.assert_frame_equal(
+            tracks.drop(columns="geometry"), expected.drop(columns="geometry")
+        )
+        twins = linked.iloc[len(base) :]
+        assert (twins["link"] == "duplicate").all()
+        originals = linked.iloc[: len(base)][fourth.to_numpy()]
+        assert twins["track_id"].tolist() == originals["track_id"].tolist()
