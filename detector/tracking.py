@@ -397,6 +397,9 @@ def _arrivals(
         inside &= ~_beside(
             moorings.s[todo], schedule.start[river, k], schedule.stop[river, k], s, gate
         )
+        # Nor is a look earlier the same UTC day (another scene of the pass, seconds before,
+        # whose detector missed it), as _seen_empty takes none as a departure.
+        inside &= np.floor(schedule.time[river, k]) < np.floor(moorings.first[todo])
         moorings.arrive[todo[inside]] = schedule.time[river[inside], k]
         todo = todo[~inside]
 

@@ -71,3 +71,20 @@ def test_a_scene_given_twice_or_a_strip_overlap_changes_no_track() -> None:
         assert (twins["link"] == "duplicate").all()
         originals = linked.iloc[: len(base)][fourth.to_numpy()]
         assert twins["track_id"].tolist() == originals["track_id"].tolist()
+
+
+def test_a_scene_of_the_same_pass_that_missed_a_dredge_is_not_its_spot_seen_empty() -> None:
+    """A dredge seen once, on the last look: it counts when its spot was seen empty 20 days
+    before. Another scene of that pass, a second earlier, whose detector missed it, made its
+    spot 'seen empty' a second before it arrived, and it no longer counted."""
+    line, net = tf.meander_line(), tf.network()
+    days = tf.dates(5, every_days=20.0)
+    rows = [(t, tf.point_at(line, 500)) for t in days] + [(days[-1], tf.point_at(line, 3000))]
+    dets = tf.detections(rows, net)
+    _, alone = link_tracks(dets, tf.observed(days))
+    assert alone["counted"].tolist() == [True, True]
+    before = days[-1] - SECOND  # the strip's previous scene: it saw both spots
+    missed = tf.detections([(before, tf.point_at(line, 500))], net)
+    given = pd.concat([dets, missed], ignore_index=True).assign(detection_id=lambda f: f.index)
+    _, tracks = link_tracks(given, tf.observed([*days, before]))
+    assert tracks["counted"].tolist() == [True, True]
