@@ -6,7 +6,8 @@ One row per river and year, zero rows included::
 
 - ``unique_dredges``: counted tracks (see :mod:`detector.tracking`) with at least one detection
   that year. A dredge seen on twelve dates, or one that moved 2 km, is one dredge.
-- ``new_dredges``: those of them first seen that year.
+- ``new_dredges``: those of them first seen that year. In the first year of a river's scenes
+  that is every dredge seen (a note says so): nothing earlier was observed.
 - ``detections``: detections on the river that year (all of them, counted tracks or not; a
   dredge seen twice in one pass, in overlapping scenes, once).
 - ``scenes``: dates on which the river was observed that year — from the scenes' clear, valid
@@ -186,6 +187,21 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
     return (
         f"no scene of {len(unseen)} river-year(s) ({_river_years(unseen)}): their zeros mean "
         "not observed, not no dredges"
+    )
+
+
+def first_year_note(counts: pd.DataFrame) -> str | None:
+    """One line naming the river-years whose ``new_dredges`` are every dredge seen because they
+    are the first year of the river's imagery (nothing earlier was seen), or None."""
+    observed = counts[counts["scenes"] > 0]
+    first = observed.groupby("river")["year"].transform("min")
+    opening = observed[(observed["year"] == first) & (observed["new_dredges"] > 0)]
+    if opening.empty:
+        return None
+    return (
+        f"new_dredges of {_river_years(opening)} (the first year of each river's scenes) are "
+        "every dredge seen that year: nothing earlier was observed — give earlier scenes, or do "
+        "not publish them as new"
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.counts import COUNT_COLUMNS, sparse_note, yearly_counts
+from detector.counts import COUNT_COLUMNS, first_year_note, sparse_note, yearly_counts
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import SceneFixture, write_scene
@@ -109,6 +109,21 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     marked = folder / "marked.csv"
     table.to_csv(marked, index=False)
     return marked, rivers
+
+
+def test_new_dredges_of_the_first_year_of_imagery_are_named() -> None:
+    """Imagery from 2024 on: every dredge of 2024 is 'new', which is no finding."""
+    counts = pd.DataFrame(
+        {
+            "river": ["Nanay", "Nanay", "Itaya", "Itaya", "Cenepa"],
+            "year": [2024, 2025, 2024, 2025, 2024],
+            "new_dredges": [8, 3, 0, 2, 1],
+            "scenes": [12, 12, 5, 6, 0],  # Cenepa 2024 was not seen: its first year is none
+        }
+    )
+    note = first_year_note(counts)
+    assert note is not None and note.startswith("new_dredges of Nanay 2024 (the first year")
+    assert first_year_note(counts.assign(new_dredges=[0, 3, 0, 2, 1])) is None
 
 
 def test_river_years_with_scenes_far_apart_are_named_as_likely_low() -> None:
