@@ -459,6 +459,23 @@ def _val_metrics(
     return metrics
 
 
+def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:
+    """One warning line when the new model scores lower than the starting one on the held-out
+    scenes (F1 or mAP50 for dredges), or None."""
+    after, before = metrics.get("val"), metrics.get("val_before")
+    if not isinstance(after, dict) or not isinstance(before, dict):
+        return None
+    lower = [k for k in ("f1", "mAP50") if float(after.get(k, 0)) < float(before.get(k, 0))]
+    if not lower:
+        return None
+    changes = ", ".join(f"{k} {float(before[k]):.3f} → {float(after[k]):.3f}" for k in lower)
+    return (
+        f"warning: the new model scores lower than {starting} on the held-out scenes "
+        f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "
+        "lr0 may help"
+    )
+
+
 def _move_into_place(partial: Path, out: Path) -> None:
     """Rename the finished run to ``out`` (replacing a previous run, checked before)."""
     old = out.parent / f".{out.name}.old"

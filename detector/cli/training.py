@@ -197,7 +197,7 @@ def _train_on_labels(
     command: str,
 ) -> None:
     """``dredge train LABELS...``: fine-tune on analysts' labels (training.finetune)."""
-    from training.finetune import FinetuneConfig, finetune, parse_overrides
+    from training.finetune import FinetuneConfig, finetune, parse_overrides, worse_than_before
     from training.labels.classes import parse_class_map
 
     try:
@@ -237,6 +237,9 @@ def _train_on_labels(
                 f"held-out scenes, dredge, {label}: "
                 + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
             )
+    worse = worse_than_before(result.metrics)
+    if worse:
+        typer.secho(worse, fg=typer.colors.YELLOW, err=True)
 
 
 @app.command()
