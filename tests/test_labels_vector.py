@@ -61,6 +61,27 @@ def test_another_crs_is_reprojected(
             assert abs(a.x0 - b.x0) < 0.01 and abs(a.y1 - b.y1) < 0.01
 
 
+def test_a_layer_made_in_a_spanish_qgis_is_read(
+    labelled_tiles: list[LabelledTile], label_world: Path, tmp_path: Path
+) -> None:
+    """Columns Escena and Clase, classes draga and barco: 'has no class column' before."""
+    frame = truth_frame(label_world, crs="EPSG:32718")
+    spanish = {"dredge": "draga", "boat": "barco"}
+    frame = frame.rename(columns={"scene": "Escena", "class_name": "Clase"})
+    frame["Clase"] = frame["Clase"].map(spanish)
+    path = tmp_path / "etiquetas.gpkg"
+    frame.to_file(path, driver="GPKG")
+    tiles, _ = read_vector_labels(
+        path,
+        ClassMap(CLASSES, {"draga": "dredge", "barco": "boat"}),
+        scenes=[label_world / "scenes"],
+        rivers=RiverNetwork.read(label_world / "rivers.geojson"),
+        spec=SPEC,
+    )
+    boxes = sorted((t.name, b.class_name) for t in tiles for b in t.boxes)
+    assert boxes == sorted((t.name, b.class_name) for t in labelled_tiles for b in t.boxes)
+
+
 def test_points_become_boxes_of_the_class_size(label_world: Path, tmp_path: Path) -> None:
     frame = truth_frame(label_world, crs="EPSG:32718")
     frame["geometry"] = frame.geometry.centroid

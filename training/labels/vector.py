@@ -3,9 +3,11 @@
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
 of the class's typical size, :data:`POINT_BOX_M`, around it). Columns:
 
-- the class: ``class_name`` (or ``class``, ``label``, ``category``), mapped to the model's
-  classes;
-- ``scene``: the scene file the object was drawn on (its file name, stem or Planet ID). It may
+- the class: ``class_name`` (or ``class``, ``label``, ``category``; Spanish ``clase``,
+  ``tipo``, ``categoria``; any case), mapped to the model's classes (``--class-map
+  draga=dredge``);
+- ``scene`` (or ``escena``, ``imagen``; any case): the scene file the object was drawn on (its
+  file name, stem or Planet ID). It may
   be left out (or left blank on some features) when one scene is given. A row with a scene and
   no geometry says "this scene was looked at and holds nothing": its tiles all become negatives.
 
@@ -41,8 +43,16 @@ from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
-CLASS_COLUMNS = ("class_name", "class", "label", "category")
-SCENE_COLUMN = "scene"
+CLASS_COLUMNS = ("class_name", "class", "label", "category", "clase", "tipo", "categoria")
+SCENE_COLUMNS = ("scene", "escena", "imagen")  # Spanish: a layer made in a QGIS en español
+
+
+def _named(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
+    """The first column called one of ``names``, in any case (``Clase``, ``SCENE``)."""
+    by_name = {str(c).casefold(): str(c) for c in frame.columns}
+    return next((by_name[n] for n in names if n in by_name), None)
+
+
 POINT_BOX_M = {"dredge": 20.0, "boat": 8.0}  # side of the box drawn around a point, m
 DEFAULT_POINT_BOX_M = 15.0
 MIN_INSIDE_FRACTION = 0.5  # share of a box inside a tile for it to be labelled there
@@ -152,7 +162,7 @@ def _where(frame: gpd.GeoDataFrame, row: int) -> str:
 
 
 def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[str | None]:
-    column = next((c for c in CLASS_COLUMNS if c in frame.columns), None)
+    column = _named(frame, CLASS_COLUMNS)
     if column is None:
         raise InputError(
             path,
@@ -174,7 +184,8 @@ def _scenes(
     frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str], labels: dict[str, str]
 ) -> list[str]:
     """The scene path of every feature."""
-    if SCENE_COLUMN not in frame.columns:
+    column = _named(frame, SCENE_COLUMNS)
+    if column is None:
         if len(scene_paths) == 1:
             return [scene_paths[0]] * len(frame)
         raise InputError(
@@ -190,7 +201,7 @@ def _scenes(
         for key in (label, label.rsplit(".", 1)[0], name, stem, stem.split("_3B_")[0]):
             keys.setdefault(key.lower(), set()).add(scene_path)
     out = []
-    for row, value in enumerate(frame[SCENE_COLUMN]):
+    for row, value in enumerate(frame[column]):
         if _missing(value):  # a feature saved without a scene, beside others with one
             if len(scene_paths) == 1:
                 out.append(scene_paths[0])
