@@ -196,7 +196,8 @@ def prepare_detections(
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
     if "class_name" not in out.columns:
-        out["class_name"] = "dredge"
+        out["class_name"], class_notes = _hand_classes(out, source)
+        notes += class_notes
     counted = out["class_name"].astype(str).str.lower().isin(DREDGE_CLASSES)
     if not counted.all():
         others = out.loc[~counted, "class_name"].astype(str).value_counts()
@@ -208,6 +209,22 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria")
+SPANISH_CLASSES = {"draga": "dredge", "barcaza": "barge", "balsa": "raft"}
+
+
+def _hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, list[str]]:
+    """Classes of a table marked by hand: from a class column under a usual name (``Clase``,
+    ``tipo``, ``label``; Spanish values draga, barcaza, balsa read as dredge, barge, raft), else
+    every row a dredge."""
+    column = next((c for c in (named(frame, n) for n in CLASS_COLUMNS) if c), None)
+    if column is None:
+        return pd.Series("dredge", index=frame.index), []
+    values = frame[column].astype("string").str.strip().str.lower().replace("", pd.NA)
+    classes = values.replace(SPANISH_CLASSES).fillna("dredge")  # a blank is the default
+    return classes, [f"{source}: classes read from the '{column}' column"]
 
 
 def gather_detections(

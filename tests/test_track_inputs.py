@@ -200,3 +200,15 @@ def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     assert frame["river"].tolist() == ["Meander"]
     assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
     assert any("read day first" in note for note in notes)
+
+
+def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_path: Path) -> None:
+    """A 'Clase' column of draga and barco: every row used to be a dredge, boats included."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    rows = [f"{lon},{lat},2024-03-05,{kind}" for kind in ("draga", "barco", "Balsa", "")]
+    path.write_text("lon,lat,acquired,Clase\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge", "raft", "dredge"]
+    assert any("classes read from the 'Clase' column" in note for note in notes)
+    assert any("1 barco detection(s) left out of tracking" in note for note in notes)
