@@ -260,10 +260,14 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
+    fix = "name the column that holds river names with --name-field"
+    if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
+        fix = (
+            "HydroRIVERS has no river names: select the reaches of your rivers in QGIS and add "
+            "a 'name' column (MAIN_RIV would make one river of a whole basin)"
+        )
     raise InputError(
-        source,
-        f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})",
-        "name the column that holds river names with --name-field",
+        source, f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})", fix
     )
 
 

@@ -200,6 +200,14 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         assert "\n" not in message
 
 
+def test_hydrorivers_without_names_says_how_to_name_them(tmp_path: Path) -> None:
+    path = tmp_path / "HydroRIVERS_v10_sa.gpkg"
+    reaches = {"HYRIV_ID": [61000001], "MAIN_RIV": [61000001], "LENGTH_KM": [5.0]}
+    gpd.GeoDataFrame(reaches, geometry=[EAST], crs=UTM).to_file(path)
+    with pytest.raises(InputError, match=r"HydroRIVERS has no river names: select the reaches"):
+        RiverNetwork.read(path)
+
+
 def test_names_with_stray_spaces_are_one_river_and_case_twins_are_refused() -> None:
     """A shapefile's 'Nanay ' beside 'Nanay' made two rivers, each counted on its own."""
     upstream = LineString([(X0 - 3000, Y0), (X0, Y0)])
