@@ -156,9 +156,17 @@ class RunState:
                 changed = sorted(
                     k for k in set(previous) | set(key) if previous.get(k) != key.get(k)
                 )
+                again = ""
+                if changed == ["rivers_sha256"]:  # a centerline corrected: detections may stand
+                    detections = out / "detections.parquet"
+                    again = (
+                        "; to recount on the new rivers without detecting again (detections "
+                        f"stay those of the old corridors): dredge track {detections} "
+                        "--rivers NEW --scenes SCENES --out TRACKS, then dredge counts TRACKS"
+                    )
                 raise DredgeError(
                     f"{out}: holds a run made with other settings ({', '.join(changed)}) — "
-                    "choose another --out, or pass --overwrite to start it again"
+                    f"choose another --out, or pass --overwrite to start it again{again}"
                 )
             state.rows = _read_manifest(out / MANIFEST_NAME)
         elif overwrite:

@@ -138,7 +138,7 @@ def test_report_loads_in_headless_chromium(run: Path, tmp_path: Path) -> None:
 
 
 def test_a_run_with_other_settings_is_not_overwritten(
-    run: Path, scenes: Path, world: Path, model: Path
+    run: Path, scenes: Path, world: Path, model: Path, tmp_path: Path
 ) -> None:
     before = (run / "counts.csv").read_bytes()
     result = CliRunner().invoke(
@@ -150,6 +150,15 @@ def test_a_run_with_other_settings_is_not_overwritten(
     )
     assert result.exit_code == 2
     assert "other settings (conf)" in result.output and "--overwrite" in result.output
+    assert "without detecting again" not in result.output
+    assert (run / "counts.csv").read_bytes() == before
+    corrected = tmp_path / "rivers.geojson"  # a centerline corrected: the same lines, rewritten
+    gpd.read_file(world / "rivers.geojson").to_file(corrected, driver="GeoJSON")
+    args = ["run", str(scenes), "--rivers", str(corrected), "--out", str(run)]
+    result = CliRunner().invoke(app, [*args, "--model", str(model), "--no-progress"])
+    assert result.exit_code == 2 and "other settings (rivers_sha256)" in result.output
+    fix = "without detecting again (detections stay those of the old corridors): dredge track"
+    assert f"{fix} {run / 'detections.parquet'} --rivers NEW" in " ".join(result.output.split())
     assert (run / "counts.csv").read_bytes() == before
 
 
