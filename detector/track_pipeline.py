@@ -28,7 +28,7 @@ from detector.chips import no_scenes_message
 from detector.counts import first_year_note, sparse_note, unobserved_note, yearly_counts
 from detector.errors import DredgeError, InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
-from detector.observed import observed_areas, river_observations, scene_key
+from detector.observed import observed_areas, river_observations, scene_key, udm2_sidecar
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
 from detector.track_inputs import gather_detections, off_river_note
@@ -125,6 +125,14 @@ def run_track(
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
+        unmasked = [f for f in files if not is_remote(f) and udm2_sidecar(Path(f)) is None]
+        if unmasked:
+            notes.append(
+                f"{len(unmasked)} of {len(files)} scenes have no cloud mask (UDM2) beside them "
+                f"(e.g. {Path(unmasked[0]).name}): their whole valid area counts as seen, so a "
+                "dredge under a cloud there looks gone — fine for cloud-free mosaics (NICFI); "
+                "for single captures put the masks beside the scenes (Planet's udm2 asset)"
+            )
         unseen = scenes_not_given(frame, observed)
         if unseen:
             notes.append(

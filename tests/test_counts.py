@@ -187,6 +187,30 @@ def test_counts_from_scenes_far_apart_say_they_are_likely_low(
     assert ("counts likely low on 1 of 1" in result.output) == (every_days > 10)
 
 
+def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
+    """Without UDM2 a scene's clouds count as seen ground: a dredge under one looks gone."""
+    from tests.geo_fixtures import write_udm2
+
+    line = straight_line()
+    days = tf.dates(3)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for k, t in enumerate(days):
+        scene = write_strip_scene(scenes / f"{tf.scene_name(t)}.tif")
+        if k:  # the first scene has no mask beside it
+            write_udm2(scene)
+    marked = tmp_path / "dets.parquet"
+    tf.detections([(t, tf.point_at(line, 2000)) for t in days], tf.network(line)).to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", str(scenes)]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "tracks.parquet")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    first = tf.scene_name(days[0])
+    assert f"1 of 3 scenes have no cloud mask (UDM2) beside them (e.g. {first}" in text
+
+
 def test_track_and_counts_commands(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()
