@@ -46,6 +46,7 @@ MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error"
 
 
 LOCK_NAME = ".dredge-run.lock"
+LOCK_WRITE_S = 10.0  # an unreadable lock younger than this is being written, not left behind
 
 
 @contextmanager
@@ -66,6 +67,8 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
             descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             holder = _lock_holder(path)
+            if holder is None and _age_s(path) < LOCK_WRITE_S:  # being written this moment
+                holder = {"pid": "?", "host": "?", "started": "just now"}
             if holder is not None and not _lock_is_stale(holder):
                 raise DredgeError(
                     f"{out}: another dredge run is working in this folder (process "
@@ -85,6 +88,13 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
         if (_lock_holder(path) or {}).get("pid") == mine["pid"]:
             with suppress(OSError):  # a folder made read-only: the run's own error tells it
                 path.unlink(missing_ok=True)
+
+
+def _age_s(path: Path) -> float:
+    try:
+        return datetime.now(UTC).timestamp() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
 
 
 def _lock_holder(path: Path) -> dict[str, Any] | None:

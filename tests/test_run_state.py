@@ -1,0 +1,48 @@
+"""The run folder's lock: one run at a time, a killed run's lock taken over."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from detector.errors import DredgeError
+from detector.run_state import LOCK_NAME, LOCK_WRITE_S, run_lock
+
+
+def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
+    lock = tmp_path / LOCK_NAME
+    lock.write_text("")  # another run created it a moment ago and is writing it
+    with pytest.raises(DredgeError, match="another dredge run is working in this folder"):
+        with run_lock(tmp_path):
+            pass
+    old = lock.stat().st_mtime - 2 * LOCK_WRITE_S
+    os.utime(lock, (old, old))  # left half written by a run killed long ago
+    with run_lock(tmp_path, "dredge run x"):
+        holder = json.loads(lock.read_text())
+        assert holder["pid"] == os.getpid() and holder["command"] == "dredge run x"
+    assert not lock.exists()
+
+
+def test_a_live_run_holds_and_a_dead_ones_lock_is_taken(tmp_path: Path) -> None:
+    lock = tmp_path / LOCK_NAME
+    host = socket.gethostname()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": "t"}))
+    with pytest.raises(DredgeError, match=f"process {os.getpid()} on {host}, since t"):
+        with run_lock(tmp_path):
+            pass
+    other = {"pid": os.getpid(), "host": "another-machine", "started": "t"}
+    lock.write_text(json.dumps(other))  # a shared drive: cannot tell, so it holds
+    with pytest.raises(DredgeError, match="on another-machine"):
+        with run_lock(tmp_path):
+            pass
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock.write_text(json.dumps({"pid": gone.pid, "host": host, "started": "t"}))
+    with run_lock(tmp_path):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+    assert not lock.exists()
