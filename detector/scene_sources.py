@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,7 +86,39 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             _add_stac(path, sources)
         else:
             sources.add(expand_scene_paths([text]))
+    note = same_capture_note(sources.paths)
+    if note:
+        sources.notes.append(note)
     return sources
+
+
+_PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
+
+
+def same_capture_note(paths: Sequence[str]) -> str | None:
+    """One line when several files are products of one Planet capture (its SR and Visual
+    products, a clipped copy, the same file in two folders), or None: each is detected, and
+    the tracker counts a dredge seen in both once (:mod:`detector.passes`), but the work is
+    done twice."""
+    first: dict[str, str] = {}
+    again: list[tuple[str, str]] = []
+    for path in paths:
+        match = _PLANET_CAPTURE.match(Path(path).name)
+        if match is None:
+            continue
+        capture = match.group(1).lower()
+        if capture in first:
+            again.append((path, first[capture]))
+        else:
+            first[capture] = path
+    if not again:
+        return None
+    path, earlier = again[0]
+    return (
+        f"{len(again)} scene file(s) are another product or copy of a Planet capture given "
+        f"already (e.g. {Path(path).name} and {Path(earlier).name}): each is detected, and a "
+        "dredge seen in both counts once; give one product per capture to save the time"
+    )
 
 
 def require_scenes(items: Sequence[str | Path]) -> SceneSources:

@@ -89,6 +89,18 @@ def test_a_list_saved_by_windows_notepad_is_read(folder: Path) -> None:
     assert resolve_scenes([listing]).paths == [str(folder / "a_3B_AnalyticMS_SR.tif")]
 
 
+def test_products_of_one_planet_capture_are_named_once() -> None:
+    """An order with the SR and Visual products of a capture: both were detected silently."""
+    sr = "/o/20240317_145141_26_2455_3B_AnalyticMS_SR.tif"
+    visual = "/o/20240317_145141_26_2455_3B_Visual.tif"
+    classic = "/o/20180915_150036_0f4d_3B_AnalyticMS.tif"  # a Dove Classic id, once
+    other = "/o/20240317_145142_27_2455_3B_AnalyticMS_SR.tif"  # the next scene of the strip
+    note = resolve_scenes([sr, visual, classic, other]).notes[0]
+    assert note.startswith("1 scene file(s) are another product or copy of a Planet capture")
+    assert "(e.g. 20240317_145141_26_2455_3B_Visual.tif and 20240317_145141_26_2455_3B_" in note
+    assert resolve_scenes([sr, classic, other]).notes == []
+
+
 def test_empty_list_is_an_error(tmp_path: Path) -> None:
     listing = tmp_path / "scenes.txt"
     listing.write_text("# nothing yet\n")
