@@ -130,13 +130,15 @@ def _summary(
         if len(sparse)
         else ""
     )
+    twice = int((detections["link"] == "duplicate").sum()) if "link" in detections else 0
+    again = f" ({twice:,} of them a dredge seen again in a scene of the same pass)" if twice else ""
     model = (manifest.get("model") or {}).get("name", "?")
     years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
         f"<p><b>{scenes - failed}</b> of {scenes} scenes used, <b>{len(detections):,}</b> "
-        f"detections, <b>{counted:,}</b> dredges counted on "
+        f"detections{again}, <b>{counted:,}</b> dredges counted on "
         f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low} Check the least certain detections below before "

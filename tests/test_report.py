@@ -35,3 +35,13 @@ def test_the_summary_says_when_counts_come_from_scenes_far_apart() -> None:
     assert "<b>1 of 2</b> river-years with dredge detections had scenes more than 10 days" in text
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen.iloc[2:])
     assert "days apart" not in text
+
+
+def test_the_summary_says_how_many_detections_were_a_dredge_seen_twice_in_a_pass() -> None:
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "scenes": [5], "unique_high": [1]})
+    tracks = pd.DataFrame({"counted": [True], "static": [False]})
+    detections = pd.DataFrame({"link": ["new", "stay", "duplicate"]})
+    text = _summary({"scenes": ["a.tif"]}, detections, tracks, counts, pd.DataFrame())
+    assert "<b>3</b> detections (1 of them a dredge seen again in a scene of the same pass)" in text
+    text = _summary({"scenes": ["a.tif"]}, detections.iloc[:2], tracks, counts, pd.DataFrame())
+    assert "same pass" not in text
