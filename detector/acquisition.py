@@ -351,6 +351,21 @@ def check_date_keys(
         )
 
 
+def unused_dates_note(
+    table: Mapping[str, object], paths: Sequence[str], labels: Mapping[str, str]
+) -> str | None:
+    """One line when rows of a ``--dates`` table name no scene given (a typo, or a scene left
+    out: the row would be ignored without a word), or None."""
+    used = {date_key(table, path, labels.get(path)) for path in paths}
+    unused = [key for key in table if key not in used]
+    if not unused:
+        return None
+    return (
+        f"--dates: {len(unused)} of {len(table)} row(s) name no scene given (e.g. {unused[0]!r}) "
+        "and are not used — check the names against the scenes"
+    )
+
+
 def scene_labels(
     paths: Sequence[str | Path], taken: Mapping[str, str] | None = None
 ) -> dict[str, str]:

@@ -210,7 +210,10 @@ def run_pipeline(
                 "choose another --out, or pass --overwrite to start it again"
             )
         names = state.name_scenes(sources.paths)
+        noted = len(sources.notes)
         scene_dates = sources.dates_with(dates, names)
+        for note in sources.notes[noted:]:  # --dates rows that name no scene
+            warn_and_note(f"warning: {note}")
         todo = [path for path in sources.paths if not state.is_done(path)]
         if len(todo) < len(sources.paths):
             echo(
@@ -281,7 +284,7 @@ def run_pipeline(
             name_field=name_field,
             corridor_m=corridor_m,
             params=TrackParams(count_score=count_score, max_static_days=max_static_days),
-            dates=scene_dates,
+            dates={path: when for path, when in scene_dates.items() if path not in failed},
             names=names,
         )
         for note in tracked.notes:

@@ -27,7 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.acquisition import check_date_keys, date_for_scene, is_remote, scene_labels
+from detector.acquisition import (
+    check_date_keys,
+    date_for_scene,
+    is_remote,
+    scene_labels,
+    unused_dates_note,
+)
 from detector.chips import expand_scene_paths, is_scene_file, no_scenes_message
 from detector.errors import DredgeError, InputError
 
@@ -64,6 +70,9 @@ class SceneSources:
             when = date_for_scene(table or {}, path, labels.get(path))
             if when is not None:
                 dates[path] = when
+        unused = unused_dates_note(table or {}, self.paths, labels)
+        if unused:
+            self.notes.append(unused)
         return dates
 
 

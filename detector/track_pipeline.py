@@ -23,7 +23,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.acquisition import check_date_keys, date_for_scene, is_remote, scene_labels
+from detector.acquisition import (
+    check_date_keys,
+    date_for_scene,
+    is_remote,
+    scene_labels,
+    unused_dates_note,
+)
 from detector.chips import no_scenes_message
 from detector.counts import first_year_note, sparse_note, unobserved_note, yearly_counts
 from detector.errors import DredgeError, InputError
@@ -112,6 +118,9 @@ def run_track(
             raise InputError(missing, "no such scene file or folder", "check the --scenes path")
         labels = dict(names) if names else scene_labels(files)
         check_date_keys(dates or {}, files, labels, "--dates")
+        unused = unused_dates_note(dates or {}, files, labels)
+        if unused:
+            notes.append(unused)
         known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
         detected = detection_dates(frame)
         when = {}

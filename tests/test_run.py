@@ -206,11 +206,16 @@ def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
         with rasterio.open(folder / f"{name}.tif", "w", **profile) as dst:
             dst.write(pixels)
     table = tmp_path / "dates.csv"
-    table.write_text("scene,date\nnanay_b.tif,2024-02-10\nnanay_c,2024-03-15T15:00:00Z\n")
+    rows = "nanay_b.tif,2024-02-10\nnanay_c,2024-03-15T15:00:00Z\nnanay_x.tif,2024-04-01\n"
+    table.write_text(f"scene,date\n{rows}")  # nanay_x: a typo, named once, not twice
     args = [*("run", str(folder), "--rivers", str(world / "rivers.geojson")), "--no-progress"]
     args += ["--model", str(model), "--dates", str(table)]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    typo = "--dates: 1 of 3 row(s) name no scene given (e.g. 'nanay_x.tif')"
+    assert " ".join(result.output.split()).count(typo) == 1
+    notes = json.loads((tmp_path / "out" / "run.json").read_text())["notes"]
+    assert sum(note.startswith(typo) for note in notes) == 1
     seen = pd.read_csv(tmp_path / "out" / "tracks.observations.csv")
     assert set(seen.loc[seen["source"] == "scenes", "date"]) == {
         "2024-01-05",

@@ -89,6 +89,18 @@ def test_a_list_saved_by_windows_notepad_is_read(folder: Path) -> None:
     assert resolve_scenes([listing]).paths == [str(folder / "a_3B_AnalyticMS_SR.tif")]
 
 
+def test_dates_rows_that_name_no_scene_are_named() -> None:
+    """A typo in a --dates table: its row was ignored without a word."""
+    a, b = "https://example.org/x/a.tif", "https://example.org/x/b.tif"
+    sources = resolve_scenes([a, b])
+    table = {"a": datetime(2024, 5, 5, tzinfo=UTC), "bb": datetime(2024, 5, 6, tzinfo=UTC)}
+    assert sources.dates_with(table) == {a: datetime(2024, 5, 5, tzinfo=UTC)}
+    assert sources.notes == [
+        "--dates: 1 of 2 row(s) name no scene given (e.g. 'bb') and are not used — check the "
+        "names against the scenes"
+    ]
+
+
 def test_products_of_one_planet_capture_are_named_once() -> None:
     """An order with the SR and Visual products of a capture: both were detected silently."""
     sr = "/o/20240317_145141_26_2455_3B_AnalyticMS_SR.tif"
