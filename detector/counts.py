@@ -190,12 +190,23 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
     )
 
 
-def first_year_note(counts: pd.DataFrame) -> str | None:
+def first_years(observations: pd.DataFrame | None, detections: pd.DataFrame) -> dict[str, int]:
+    """Each river's first year with a scene (from ``observations``' dates, else the dates of
+    its detections), over all the years tracked, whatever ``--years`` reports."""
+    if observations is not None and len(observations):
+        years = pd.to_datetime(observations["date"]).dt.year
+        rivers = observations["river"].astype(str)
+    else:
+        dets = _detection_years(detections)
+        years, rivers = dets["year"], dets["river"]
+    table = pd.DataFrame({"river": rivers.to_numpy(), "year": years.to_numpy()})
+    return {str(k): int(v) for k, v in table.groupby("river")["year"].min().items()}
+
+
+def first_year_note(counts: pd.DataFrame, first: dict[str, int]) -> str | None:
     """One line naming the river-years whose ``new_dredges`` are every dredge seen because they
-    are the first year of the river's imagery (nothing earlier was seen), or None."""
-    observed = counts[counts["scenes"] > 0]
-    first = observed.groupby("river")["year"].transform("min")
-    opening = observed[(observed["year"] == first) & (observed["new_dredges"] > 0)]
+    are the first year of the river's imagery (``first``: :func:`first_years`), or None."""
+    opening = counts[(counts["year"] == counts["river"].map(first)) & (counts["new_dredges"] > 0)]
     if opening.empty:
         return None
     return (

@@ -31,7 +31,13 @@ from detector.acquisition import (
     unused_dates_note,
 )
 from detector.chips import no_scenes_message
-from detector.counts import first_year_note, sparse_note, unobserved_note, yearly_counts
+from detector.counts import (
+    first_year_note,
+    first_years,
+    sparse_note,
+    unobserved_note,
+    yearly_counts,
+)
 from detector.errors import DredgeError, InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
 from detector.observed import observed_areas, river_observations, scene_key, udm2_sidecar
@@ -206,7 +212,8 @@ def run_counts(
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
     sparse = sparse_note(counts, seen) if seen is not None else None
-    for note in (sparse, unobserved_note(counts), first_year_note(counts)):
+    opening = first_year_note(counts, first_years(seen, linked))
+    for note in (sparse, unobserved_note(counts), opening):
         if note:
             lines.append(note)
     if seen is None:

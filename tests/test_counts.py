@@ -11,7 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.counts import COUNT_COLUMNS, first_year_note, sparse_note, yearly_counts
+from detector.counts import (
+    COUNT_COLUMNS,
+    first_year_note,
+    first_years,
+    sparse_note,
+    yearly_counts,
+)
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import SceneFixture, write_scene
@@ -112,18 +118,25 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
 
 
 def test_new_dredges_of_the_first_year_of_imagery_are_named() -> None:
-    """Imagery from 2024 on: every dredge of 2024 is 'new', which is no finding."""
+    """Imagery from 2024 on: every dredge of 2024 is 'new', which is no finding. The first year
+    is that of the river's scenes, not of the years reported (--years 2025)."""
     counts = pd.DataFrame(
         {
-            "river": ["Nanay", "Nanay", "Itaya", "Itaya", "Cenepa"],
-            "year": [2024, 2025, 2024, 2025, 2024],
-            "new_dredges": [8, 3, 0, 2, 1],
-            "scenes": [12, 12, 5, 6, 0],  # Cenepa 2024 was not seen: its first year is none
+            "river": ["Nanay", "Nanay", "Itaya", "Itaya"],
+            "year": [2024, 2025, 2024, 2025],
+            "new_dredges": [8, 3, 0, 2],
         }
     )
-    note = first_year_note(counts)
+    seen = pd.DataFrame(
+        {"river": ["Nanay", "Nanay", "Itaya"], "date": ["2024-03-01", "2025-01-09", "2024-05-02"]}
+    )
+    first = first_years(seen, pd.DataFrame({"river": [], "acquired": []}))
+    assert first == {"Itaya": 2024, "Nanay": 2024}
+    note = first_year_note(counts, first)
     assert note is not None and note.startswith("new_dredges of Nanay 2024 (the first year")
-    assert first_year_note(counts.assign(new_dredges=[0, 3, 0, 2, 1])) is None
+    assert first_year_note(counts[counts["year"] == 2025], first) is None  # --years 2025
+    dets = pd.DataFrame({"river": ["Nanay"], "acquired": ["2025-02-01T15:00:00Z"]})
+    assert first_years(None, dets) == {"Nanay": 2025}  # tracked without --scenes
 
 
 def test_river_years_with_scenes_far_apart_are_named_as_likely_low() -> None:
