@@ -233,7 +233,8 @@ def gather_detections(
     """Read and prepare several detection files (one ``dredge detect`` output per month, hand
     marks beside them) as one table (:func:`prepare_detections` each).
 
-    A scene whose detections are in two files is refused: its dredges would count twice.
+    A scene whose detections are in two detector outputs is refused: its dredges would count
+    twice (hand-marked files, without scores, may share scenes).
     Detection ids repeated across files (hand-marked files number their rows from 1) are
     prefixed with the file's name.
     """
@@ -270,9 +271,12 @@ def gather_detections(
 
 
 def _check_scenes_once(frames: Sequence[pd.DataFrame], sources: Sequence[Path]) -> None:
+    """InputError when a detector's output (with scores) holds a scene another one holds.
+    Hand marks (no scores) may share scenes: two people marking two rivers of one scene."""
     first: dict[str, Path] = {}
     for frame, source in zip(frames, sources, strict=True):
-        if "scene" not in frame.columns:
+        scored = "score" in frame.columns and bool(frame["score"].notna().any())
+        if "scene" not in frame.columns or not scored:
             continue
         for scene in frame["scene"].dropna().astype(str).unique():
             if scene in first:

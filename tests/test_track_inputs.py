@@ -188,6 +188,12 @@ def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
     tf.detections([(january, tf.point_at(line, 520))]).to_parquet(again)
     with pytest.raises(InputError, match=r"holds detections of scene 2024.*jan\.parquet"):
         gather_detections([*detected, again], net)
+    # two people marking two rivers of one scene: hand marks (no scores) may share scenes
+    ana, luis = tmp_path / "ana.parquet", tmp_path / "luis.parquet"
+    tf.detections([(january, tf.point_at(line, 500))]).drop(columns="score").to_parquet(ana)
+    tf.detections([(january, tf.point_at(line, 900))]).drop(columns="score").to_parquet(luis)
+    frame, _ = gather_detections([ana, luis], net)
+    assert frame["scene"].nunique() == 1 and len(frame) == 2
 
 
 def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
