@@ -31,7 +31,7 @@ def track(
                 "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat, or "
                 "Google Earth placemarks with a date in KML/KMZ). Only a date ('acquired') and "
                 "a position are required. Several files (e.g. one `dredge detect` output per "
-                "month) are tracked as one; each scene's detections must be in one file only."
+                "month) are tracked as one; a scene in two detector outputs is refused."
             )
         ),
     ],
