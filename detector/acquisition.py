@@ -26,6 +26,7 @@ from pathlib import Path
 import rasterio
 
 from detector.errors import InputError
+from detector.user_tables import first_named, normalise_dates, read_csv_table
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
@@ -271,8 +272,6 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read). A scene given
     two different dates is refused.
     """
-    from detector.user_tables import normalise_dates, read_csv_table
-
     table_path = Path(path)
     if not table_path.is_file():
         raise InputError(path, "file not found", "give a CSV with columns scene,date")
@@ -282,8 +281,8 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(path, f"cannot be read as CSV ({first})", "save it as CSV") from None
     frame = table.frame
-    scene = _column(frame.columns, SCENE_COLUMNS)
-    when = _column(frame.columns, DATE_COLUMNS)
+    scene = first_named(frame.columns, SCENE_COLUMNS)
+    when = first_named(frame.columns, DATE_COLUMNS)
     if scene is None or when is None:
         raise InputError(
             path,
@@ -306,11 +305,6 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
             )
         result[name] = value
     return result
-
-
-def _column(columns: Sequence[object], wanted: Sequence[str]) -> str | None:
-    by_name = {str(c).strip().casefold(): str(c) for c in columns}
-    return next((by_name[name] for name in wanted if name in by_name), None)
 
 
 def date_for_scene(

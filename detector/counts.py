@@ -191,16 +191,10 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
 
 
 def first_years(observations: pd.DataFrame | None, detections: pd.DataFrame) -> dict[str, int]:
-    """Each river's first year with a scene (from ``observations``' dates, else the dates of
-    its detections), over all the years tracked, whatever ``--years`` reports."""
-    if observations is not None and len(observations):
-        years = pd.to_datetime(observations["date"]).dt.year
-        rivers = observations["river"].astype(str)
-    else:
-        dets = _detection_years(detections)
-        years, rivers = dets["year"], dets["river"]
-    table = pd.DataFrame({"river": rivers.to_numpy(), "year": years.to_numpy()})
-    return {str(k): int(v) for k, v in table.groupby("river")["year"].min().items()}
+    """Each river's first year observed (its scenes' dates and its detections'), over all the
+    years tracked, whatever ``--years`` reports."""
+    obs = _observation_years(observations, _detection_years(detections))
+    return {str(k): int(v) for k, v in obs.groupby("river")["year"].min().items()}
 
 
 def first_year_note(counts: pd.DataFrame, first: dict[str, int]) -> str | None:

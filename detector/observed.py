@@ -37,7 +37,8 @@ def observed_areas(
     dates: Mapping[str, datetime | pd.Timestamp] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Clear, valid area of each scene as a polygon in EPSG:4326.
+    """Clear, valid area of each scene as a polygon in EPSG:4326 (``cloud_mask``: whether a
+    UDM2 mask took its clouds out).
 
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
     clear means UDM2 band 1 = 1 and band 6 (cloud) = 0 in the ``*_udm2.tif`` sidecar beside
@@ -69,8 +70,17 @@ def observed_areas(
                 clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
-        rows.append({"scene": scene_key(label), "acquired": acquired, "geometry": area})
-    frame = gpd.GeoDataFrame(rows, columns=["scene", "acquired", "geometry"], crs=WGS84)
+        rows.append(
+            {
+                "scene": scene_key(label),
+                "acquired": acquired,
+                "cloud_mask": udm2 is not None,
+                "geometry": area,
+            }
+        )
+    frame = gpd.GeoDataFrame(
+        rows, columns=["scene", "acquired", "cloud_mask", "geometry"], crs=WGS84
+    )
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     return frame
 

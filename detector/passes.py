@@ -30,7 +30,7 @@ PASS_GAP_MINUTES = 10.0
 """Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
 apart; two satellites rarely image a river minutes apart, and if they do it is one look)."""
 _PASS_GAP_DAYS = PASS_GAP_MINUTES / 1440
-_RIVER_SPACING = 1e12  # key offset between passes, metres
+_PASS_SPACING_M = 1e12  # chainage key offset between passes
 
 
 def same_pass_duplicates(
@@ -61,7 +61,7 @@ def same_pass_duplicates(
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
     if len(rows) < 2:
         return twin
-    key = pass_id * _RIVER_SPACING + chainage[rows]
+    key = pass_id * _PASS_SPACING_M + chainage[rows]
     a, b = range_pairs(key, key - HULL_ALONG_M, key + HULL_ALONG_M)
     a, b = rows[a], rows[b]
     near = (a != b) & (scene[a] != scene[b]) & (np.abs(offset[a] - offset[b]) < HULL_ACROSS_M)

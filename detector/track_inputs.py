@@ -36,7 +36,7 @@ import shapely
 
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
-from detector.user_tables import normalise_dates, read_csv_table
+from detector.user_tables import first_named, normalise_dates, read_csv_table
 
 WGS84 = "EPSG:4326"
 DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
@@ -171,7 +171,7 @@ def prepare_detections(
         raise InputError(
             source, f"{int(empty.sum())} rows have no geometry", "give every row a position"
         )
-    column = next((c for c in (named(out, n) for n in DATE_COLUMNS) if c), None)
+    column = first_named(out.columns, DATE_COLUMNS)
     if column is None and {"track_id", "first_seen", "n_dates"} <= set(out.columns):
         raise InputError(
             source,
@@ -219,7 +219,7 @@ def _hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, l
     """Classes of a table marked by hand: from a class column under a usual name (``Clase``,
     ``tipo``, ``label``; Spanish values draga, barcaza, balsa read as dredge, barge, raft), else
     every row a dredge."""
-    column = next((c for c in (named(frame, n) for n in CLASS_COLUMNS) if c), None)
+    column = first_named(frame.columns, CLASS_COLUMNS)
     if column is None:
         return pd.Series("dredge", index=frame.index), []
     values = frame[column].astype("string").str.strip().str.lower().replace("", pd.NA)
@@ -349,22 +349,15 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
         return _from_table(pd.read_parquet(source), source)
 
 
-def named(table: pd.DataFrame, name: str) -> str | None:
-    """The column called ``name`` in any case (``Lon``, ``LAT``, ``Date``), or None."""
-    if name in table.columns:
-        return name
-    return next((c for c in table.columns if str(c).lower() == name), None)
-
-
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
     """A table with lon/lat columns (EPSG:4326) or a WKT ``geometry`` column."""
     for lon_name, lat_name in LON_LAT:
-        lon, lat = named(table, lon_name), named(table, lat_name)
+        lon, lat = first_named(table.columns, [lon_name]), first_named(table.columns, [lat_name])
         if lon and lat:
             points = shapely.points(table[lon].to_numpy(float), table[lat].to_numpy(float))
             return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
     for wanted in ("geometry", "wkt"):
-        name = named(table, wanted)
+        name = first_named(table.columns, [wanted])
         if name:
             geometry = gpd.GeoSeries.from_wkt(table[name].astype(str), crs=WGS84)
             return gpd.GeoDataFrame(table.drop(columns=[name]), geometry=geometry, crs=WGS84)

@@ -40,7 +40,7 @@ from detector.counts import (
 )
 from detector.errors import DredgeError, InputError
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
-from detector.observed import observed_areas, river_observations, scene_key, udm2_sidecar
+from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
 from detector.track_inputs import gather_detections, off_river_note
@@ -140,7 +140,11 @@ def run_track(
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
-        unmasked = [f for f in files if not is_remote(f) and udm2_sidecar(Path(f)) is None]
+        unmasked = [
+            f
+            for f, masked in zip(files, observed["cloud_mask"], strict=True)
+            if not masked and not is_remote(f)
+        ]
         if unmasked:
             notes.append(
                 f"{len(unmasked)} of {len(files)} scenes have no cloud mask (UDM2) beside them "

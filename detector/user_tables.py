@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,19 @@ def _separator(text: str) -> str:
         counts = {sep: header.count(sep) for sep in SEPARATORS}
         best = max(counts, key=lambda sep: counts[sep])
         return best if counts[best] else ","
+
+
+def first_named(columns: Iterable[object], names: Sequence[str]) -> str | None:
+    """The column called by the first of ``names`` that a table has, in any case and with
+    spaces around it ignored (``Lon``, ``LAT``, ``Fecha``, `` Clase``), or None."""
+    given = [str(c) for c in columns]
+    for name in names:
+        if name in given:
+            return name
+        found = next((c for c in given if c.strip().casefold() == name.casefold()), None)
+        if found is not None:
+            return found
+    return None
 
 
 def normalise_dates(

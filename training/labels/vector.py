@@ -39,18 +39,13 @@ from detector.rivers import RiverNetwork
 from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
+from detector.user_tables import first_named
 from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
 CLASS_COLUMNS = ("class_name", "class", "label", "category", "clase", "tipo", "categoria")
 SCENE_COLUMNS = ("scene", "escena", "imagen")  # Spanish: a layer made in a QGIS en español
-
-
-def _named(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
-    """The first column called one of ``names``, in any case (``Clase``, ``SCENE``)."""
-    by_name = {str(c).casefold(): str(c) for c in frame.columns}
-    return next((by_name[n] for n in names if n in by_name), None)
 
 
 POINT_BOX_M = {"dredge": 20.0, "boat": 8.0}  # side of the box drawn around a point, m
@@ -162,7 +157,7 @@ def _where(frame: gpd.GeoDataFrame, row: int) -> str:
 
 
 def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[str | None]:
-    column = _named(frame, CLASS_COLUMNS)
+    column = first_named(frame.columns, CLASS_COLUMNS)
     if column is None:
         raise InputError(
             path,
@@ -184,7 +179,7 @@ def _scenes(
     frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str], labels: dict[str, str]
 ) -> list[str]:
     """The scene path of every feature."""
-    column = _named(frame, SCENE_COLUMNS)
+    column = first_named(frame.columns, SCENE_COLUMNS)
     if column is None:
         if len(scene_paths) == 1:
             return [scene_paths[0]] * len(frame)
