@@ -160,6 +160,10 @@ def run_track(
                 "and counted — give every scene the detections came from"
             )
     linked, tracks = link_tracks(frame, observed, params=params)
+    if observed is None:
+        far = long_gaps_note(linked, params.unobserved_gap_days)
+        if far:
+            notes.append(far)
     twice = int((linked["link"] == "duplicate").sum())
     if twice:
         notes.append(
@@ -243,6 +247,31 @@ def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
     named = detections[["scene", "acquired"]].dropna()
     firsts = named.groupby(named["scene"].map(scene_key), sort=False)["acquired"].first()
     return {str(key): pd.Timestamp(value) for key, value in firsts.items()}
+
+
+def long_gaps_note(linked: pd.DataFrame, gap_days: float) -> str | None:
+    """Tracked without scenes: one line naming the rivers whose detection dates lie more than
+    ``gap_days`` apart somewhere (a dredge counts as gone that long after its last detection,
+    so one that moved in such a gap counts twice), or None."""
+    on = linked[linked["river"].notna()]
+    if on.empty:
+        return None
+    days = pd.DataFrame(
+        {"river": on["river"].astype(str), "day": pd.to_datetime(on["acquired"], utc=True)}
+    )
+    days["day"] = days["day"].dt.floor("D")
+    days = days.drop_duplicates().sort_values(["river", "day"])
+    gaps = days.groupby("river")["day"].diff().dt.days
+    rivers = sorted(days.loc[gaps > gap_days, "river"].unique())
+    if not rivers:
+        return None
+    return (
+        f"no --scenes: a dredge counts as gone {gap_days:g} days after its last detection, and "
+        f"{len(rivers)} river(s) ({', '.join(rivers)}) have detection dates further apart than "
+        "that: a dredge that moved between two such dates counts twice there: read those "
+        "counts as high — give the scenes (--scenes) where you have them, so that moves can be "
+        "linked"
+    )
 
 
 def scenes_not_given(detections: pd.DataFrame, observed: pd.DataFrame) -> tuple[int, int] | None:

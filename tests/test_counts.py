@@ -396,6 +396,33 @@ def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None
     assert scenes_not_given(dets.drop(columns="scene"), pd.DataFrame({"scene": ["a"]})) is None
 
 
+def test_tracking_without_scenes_names_rivers_whose_dates_lie_too_far_apart() -> None:
+    from detector.track_pipeline import long_gaps_note
+
+    linked = pd.DataFrame(
+        {
+            "river": ["A", "A", "B", "B", "B", None],
+            "acquired": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-03-15",
+                    "2024-01-01T23:00",
+                    "2024-01-25",
+                    "2024-02-20",
+                    "2023-01-01",
+                ],
+                utc=True,
+                format="ISO8601",
+            ),
+        }
+    )
+    note = long_gaps_note(linked, 30.0)
+    # A: 74 days between looks; B: 24 and 26 days; the row on no river is not a look.
+    assert note is not None and "1 river(s) (A)" in note and "--scenes" in note
+    assert long_gaps_note(linked, 80.0) is None
+    assert long_gaps_note(linked.iloc[:0], 30.0) is None
+
+
 def test_river_years_without_a_scene_are_named_as_not_observed() -> None:
     from detector.counts import unobserved_note
 
