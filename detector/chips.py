@@ -118,6 +118,12 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
         path for folder in folders for path in sorted(folder.rglob("*")) if is_scene_file(path)
     ]
     if not nested:
+        zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
+        if zips:
+            return (
+                f"{message}; it holds {len(zips)} zip archive(s) (e.g. {zips[0].name}): unzip "
+                "them and give the unzipped folders"
+            )
         return message
     places = sorted({str(path.parent) for path in nested})
     shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")

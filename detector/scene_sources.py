@@ -93,6 +93,12 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(read_scene_list(path))
         elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
             _add_stac(path, sources)
+        elif path.is_file() and path.suffix.lower() == ".zip":
+            raise InputError(
+                text,
+                "is a zip archive (a Planet order download?), not a scene",
+                f"unzip it (unzip '{text}' -d '{path.with_suffix('')}') and give that folder",
+            )
         else:
             sources.add(expand_scene_paths([text]))
     note = same_capture_note(sources.paths)

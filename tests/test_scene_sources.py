@@ -56,6 +56,18 @@ def test_no_scenes_points_at_the_subfolders_that_hold_them(folder: Path) -> None
     assert no_scenes_message([folder / "none"]) == f"no scenes (*.tif) in {folder / 'none'}"
 
 
+def test_a_zipped_planet_order_says_to_unzip_it(tmp_path: Path) -> None:
+    """A zip used to be opened as a raster: 'may be truncated or corrupt; download it again'."""
+    order = tmp_path / "order.zip"
+    order.write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match=r"is a zip archive.*unzip it .* and give that folder"):
+        resolve_scenes([order])
+    message = no_scenes_message([tmp_path])
+    assert message.endswith(
+        "it holds 1 zip archive(s) (e.g. order.zip): unzip them and give the unzipped folders"
+    )
+
+
 def test_dates_from_the_table_win_over_stac() -> None:
     a, b = "https://example.org/x/a.tif", "https://example.org/x/b.tif"
     sources = resolve_scenes([a, b])
