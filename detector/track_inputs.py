@@ -195,9 +195,21 @@ def prepare_detections(
     notes += date_notes
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
+    unnamed = out["detection_id"].isna().to_numpy()
+    if unnamed.any():  # rows added by hand to a detector's table
+        ids = out["detection_id"].astype(object).to_numpy(copy=True)
+        ids[unnamed] = [f"added-{k}" for k in range(1, int(unnamed.sum()) + 1)]
+        out["detection_id"] = ids
     if "class_name" not in out.columns:
         out["class_name"], class_notes = _hand_classes(out, source)
         notes += class_notes
+    blank = out["class_name"].astype("string").str.strip().fillna("").eq("")
+    if blank.any():  # rows added by hand to a detector's table (in QGIS) leave it empty
+        out["class_name"] = out["class_name"].where(~blank, "dredge")
+        notes.append(
+            f"{source}: {int(blank.sum()):,} row(s) without a class (added by hand?) taken as "
+            "dredges"
+        )
     counted = out["class_name"].astype(str).str.lower().isin(DREDGE_CLASSES)
     if not counted.all():
         others = out.loc[~counted, "class_name"].astype(str).value_counts()
@@ -325,7 +337,10 @@ def _place_on_rivers(
         frame[column] = located[column].to_numpy()
     notes = [f"{source}: positions measured along {len(network.names)} river(s)"]
     if before is not None:
-        moved = int((before.fillna("") != frame["river"].astype("string").fillna("")).sum())
+        changed = before.fillna("") != frame["river"].astype("string").fillna("")
+        if "score" in frame.columns:  # rows added by hand (no score) had no river to change
+            changed &= frame["score"].notna()
+        moved = int(changed.sum())
         if moved:
             notes.append(
                 f"{source}: {moved} detection(s) now lie on another river than the file said, or "

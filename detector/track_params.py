@@ -69,6 +69,11 @@ class TrackParams:
     """Tracks seen on fewer dates are not counted unless nothing could confirm them: their spot
     was never seen before (within ``link_gap_days``) or never seen again (the start or end of
     the imagery)..."""
+    unscored_sure: bool = False
+    """Detections without a score in a detector's table (rows an analyst added, e.g. in QGIS)
+    make their mooring and track as sure as ones seen on ``min_dates`` dates: the analyst saw
+    the dredge. ``dredge track`` turns this on when a scored table holds such rows and
+    ``--min-dates`` is not given."""
     min_stay_days: float = 14.0
     """...and the look on the other side was at least this many days away (a dredge stays
     weeks at a mooring: one seen once and gone a few days later was most likely false). For

@@ -111,6 +111,13 @@ def run_track(
                 f"{source}: no scores (marked by hand?): a dredge seen on one date counts "
                 "(--min-dates 1)"
             )
+        added = int(frame["score"].isna().sum()) if scored else 0
+        if added:
+            params = replace(params, unscored_sure=True)
+            notes.append(
+                f"{source}: {added:,} detection(s) without a score (added by hand?): a dredge "
+                "they mark counts even if seen on one date (--min-dates applies to all)"
+            )
     params = replace(params, min_dates=min_dates)
     observed = None
     observations = pd.DataFrame(columns=["river", "date", "scenes", "source"])

@@ -87,6 +87,8 @@ def tracks_table(
             "lon": lon[own],
             "lat": lat[own],
             "score": column_or(linked, "score", np.nan).astype(float)[own],
+            "hand": np.isnan(column_or(linked, "score", np.nan).astype(float)[own])
+            & params.unscored_sure,
             "class_name": column_or(linked, "class_name", "dredge")[own],
         }
     )
@@ -101,6 +103,7 @@ def tracks_table(
         lat=("lat", "mean"),
         score=("score", "mean"),
         best_score=("score", "max"),
+        hand=("hand", "max"),
     )
     table = table.sort_values(["river", "first"], kind="stable")
     table["track_id"] = np.arange(1, len(table) + 1)
@@ -133,12 +136,13 @@ def tracks_table(
     at_an_edge = np.isinf(np.maximum(before, after))  # spot never seen before, or never after
     long_enough = np.minimum(before, after) >= params.min_stay_days
     unconfirmed = at_an_edge & long_enough & observed
-    confident = table["best_score"].fillna(1.0) >= params.count_score
+    hand = table.pop("hand").to_numpy(bool)  # marked by hand in a detector's table: seen
+    confident = (table["best_score"].fillna(1.0) >= params.count_score) | hand
     span = table["last"] - table["first"]
     table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
     table["static"] &= span > params.max_static_days
     brief = observed & (result.longest_stay[chains] < params.min_stay_days)
-    table["counted"] = ((table["n_dates"] >= params.min_dates) | unconfirmed) & confident
+    table["counted"] = ((table["n_dates"] >= params.min_dates) | unconfirmed | hand) & confident
     table["counted"] &= ~brief
     table["counted"] &= ~table["static"]
     table = table.set_index("track_id", drop=False).rename_axis(None)

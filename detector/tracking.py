@@ -147,6 +147,7 @@ def link_tracks(
             frame.start += int(bounds[k])
             frame.stop += int(bounds[k])
         per_river.append(frames)
+    hand = np.isnan(score) & params.unscored_sure  # rows added by hand to a detector's table
     result = _link_all(
         codes[order].astype(np.int64),
         chainage[rows] + codes[order] * RIVER_SPACING_M,
@@ -157,6 +158,7 @@ def link_tracks(
         Schedule.build(per_river),
         params,
         observed=seen is not None,
+        sure_rows=hand[rows],
     )
     chain = np.full(len(detections), -1, dtype=np.int64)
     link = np.full(len(detections), -1, dtype=np.int64)
@@ -205,11 +207,13 @@ def _link_all(
     params: TrackParams,
     *,
     observed: bool,
+    sure_rows: NDArray[np.bool_] | None = None,
 ) -> Linked:
     """Link the sorted on-river detections of all rivers: moorings first, then moves.
 
     ``river`` numbers each detection's river; ``s`` is its chainage plus ``river ×
-    RIVER_SPACING_M``.
+    RIVER_SPACING_M``. A mooring holding one of ``sure_rows`` (marked by hand) links as one
+    seen on ``min_dates`` dates.
     """
     moorings, det_mooring, det_link = _moorings(
         river, s, o, t, lon, lat, schedule, params, observed
@@ -219,6 +223,9 @@ def _link_all(
     span = int(day.max(initial=0)) + 1
     mooring_days = np.unique(det_mooring * span + day) // span
     n_dates = np.bincount(mooring_days, minlength=count)
+    if sure_rows is not None and sure_rows.any():
+        marked = np.bincount(det_mooring[sure_rows], minlength=count) > 0
+        n_dates = np.where(marked, np.maximum(n_dates, params.min_dates), n_dates)
     first_det = np.full(count, len(t), dtype=np.int64)
     np.minimum.at(first_det, det_mooring, np.arange(len(t)))
     last_det = np.full(count, -1, dtype=np.int64)

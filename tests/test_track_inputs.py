@@ -218,3 +218,24 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
     assert frame["class_name"].tolist() == ["dredge", "raft", "dredge"]
     assert any("classes read from the 'Clase' column" in note for note in notes)
     assert any("1 barco detection(s) left out of tracking" in note for note in notes)
+
+
+def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
+    """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
+    was dropped as a look-alike (with the note ': detection(s) left out') and said to have
+    changed river."""
+    net = tf.network()
+    days = tf.dates(2)
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in days], net)
+    added = dets.iloc[[1]].copy()
+    for column in ("detection_id", "scene", "sensor", "class_name", "score", "river"):
+        added[column] = None
+    path = tmp_path / "dredges.gpkg"
+    table = gpd.GeoDataFrame(pd.concat([dets, added], ignore_index=True), crs=dets.crs)
+    table.to_file(path, layer="detections")
+    frame, notes = prepare_detections(read_detections(path), path, net)
+    assert frame["class_name"].tolist() == ["dredge"] * 3
+    assert frame["detection_id"].astype(str).tolist() == ["1", "2", "added-1"]
+    assert frame["river"].tolist() == ["Meander"] * 3
+    assert any("1 row(s) without a class (added by hand?) taken as dredges" in n for n in notes)
+    assert not any("left out" in n or "another river" in n for n in notes)

@@ -210,6 +210,26 @@ def test_short_tracks_are_kept_but_not_counted() -> None:
     assert tracks.set_index("n_dates").loc[6, "counted"] == True  # noqa: E712
 
 
+@pytest.mark.parametrize("unscored_sure", [True, False])
+def test_a_dredge_added_by_hand_to_a_detector_table_counts_from_one_date(
+    unscored_sure: bool,
+) -> None:
+    """An analyst adds (in QGIS) a dredge the detector missed, on one date: no score. Among
+    scored detections a track seen once is most often false and is not counted; one marked by
+    hand was seen, and counts (``dredge track`` sets ``unscored_sure`` for such tables)."""
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(6)
+    spot, added = tf.point_at(line, 1000), tf.point_at(line, 4000)
+    dets = tf.detections([(t, spot) for t in days] + [(days[2], added)], net)
+    dets.loc[len(days), "score"] = np.nan
+    params = TrackParams(unscored_sure=unscored_sure)
+    _, tracks = link_tracks(dets, tf.observed(days), params=params)
+    assert sorted(tracks["n_dates"]) == [1, 6]
+    assert tracks.set_index("n_dates").loc[1, "counted"] == unscored_sure
+    assert tracks.set_index("n_dates").loc[6, "counted"]
+
+
 def test_a_sighting_on_the_last_date_counts_only_when_confident() -> None:
     """A dredge first seen on the river's last date, a month after its spot was seen empty,
     cannot be confirmed by a second date: it counts when its detection is confident, and a
