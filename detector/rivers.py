@@ -346,9 +346,10 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     """Join directed pieces into one upstream → downstream line.
 
     Starting from the longest piece, the nearest piece is joined at the upstream or the
-    downstream end (a straight segment bridges a gap). A piece whose two ends both lie within
-    ``side_gap_m`` of the line so far is a side channel (an island's other arm) and is left out
-    of the reference line; it still counts for the corridor.
+    downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
+    longest one (reaches digitised by hand in both directions) is turned round. A piece whose
+    two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
+    other arm) and is left out of the reference line; it still counts for the corridor.
     """
     remaining = sorted(parts, key=lambda part: part.length, reverse=True)
     coords = list(remaining.pop(0).coords)
@@ -358,15 +359,19 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
         if not remaining:
             break
         head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
-        gaps = [
-            (shapely.Point(part.coords[0]).distance(tail), index, "after")
-            for index, part in enumerate(remaining)
-        ] + [
-            (shapely.Point(part.coords[-1]).distance(head), index, "before")
-            for index, part in enumerate(remaining)
-        ]
-        _, index, where = min(gaps)
+        gaps = []
+        for index, part in enumerate(remaining):
+            start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
+            gaps += [
+                (start.distance(tail), 0, index, "after"),
+                (end.distance(head), 0, index, "before"),
+                (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
+                (start.distance(head), 1, index, "before"),
+            ]
+        _, turned, index, where = min(gaps)
         piece = list(remaining.pop(index).coords)
+        if turned:
+            piece.reverse()
         if where == "after":
             coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
         else:
@@ -380,6 +385,7 @@ def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
     head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
     alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
     extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
+    extends |= end.distance(tail) <= gap_m or start.distance(head) <= gap_m  # drawn upstream
     return alongside and not extends
 
 
