@@ -347,12 +347,15 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
 
     Starting from the longest piece, the nearest piece is joined at the upstream or the
     downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
-    longest one (reaches digitised by hand in both directions) is turned round. A piece whose
+    longest one (reaches digitised by hand in both directions) is turned round, and the whole
+    line is turned when most of its length was drawn the other way. A piece whose
     two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
     other arm) and is left out of the reference line; it still counts for the corridor.
     """
     remaining = sorted(parts, key=lambda part: part.length, reverse=True)
-    coords = list(remaining.pop(0).coords)
+    first = remaining.pop(0)
+    coords = list(first.coords)
+    kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
     while remaining:
         line = LineString(coords)
         remaining = [part for part in remaining if not _is_side_channel(part, line, side_gap_m)]
@@ -369,14 +372,18 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
                 (start.distance(head), 1, index, "before"),
             ]
         _, turned, index, where = min(gaps)
-        piece = list(remaining.pop(index).coords)
+        part = remaining.pop(index)
+        piece = list(part.coords)
         if turned:
             piece.reverse()
+            turned_m += part.length
+        else:
+            kept += part.length
         if where == "after":
             coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
-    return LineString(coords)
+    return LineString(coords[::-1] if turned_m > kept else coords)
 
 
 def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:

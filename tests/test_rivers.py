@@ -184,6 +184,20 @@ def test_a_piece_drawn_against_the_flow_is_turned_round(tmp_path: Path, turned: 
     assert np.allclose(got["offset_m"], expected["offset_m"], atol=1)
 
 
+def test_a_river_drawn_mostly_downstream_keeps_that_direction() -> None:
+    """The longest piece was drawn upstream, the other two (longer together) downstream."""
+    pieces = [
+        LineString([(0, 0), (2000, 0)]),
+        LineString([(5000, 0), (2000, 0)]),  # the longest, drawn against the flow
+        LineString([(5000, 0), (7000, 0)]),
+    ]
+    line = reference_line(pieces, side_gap_m=DEFAULT_CORRIDOR_M)
+    assert line.coords[0] == (0, 0) and line.coords[-1] == (7000, 0)
+    assert line.length == pytest.approx(7000)
+    alone = reference_line(pieces[1:2], side_gap_m=DEFAULT_CORRIDOR_M)
+    assert alone.coords[0] == (5000, 0)
+
+
 def test_side_channel_stays_out_of_the_reference_line() -> None:
     main = LineString([(0, 0), (10_000, 0)])
     island_arm = LineString([(3000, 10), (3500, 200), (4000, 10)])
