@@ -36,7 +36,7 @@ import shapely
 
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
-from detector.user_tables import first_named, normalise_dates, read_csv_table
+from detector.user_tables import first_named, normalise_dates, read_csv_table, read_degrees
 
 WGS84 = "EPSG:4326"
 DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
@@ -369,7 +369,9 @@ def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
     for lon_name, lat_name in LON_LAT:
         lon, lat = first_named(table.columns, [lon_name]), first_named(table.columns, [lat_name])
         if lon and lat:
-            points = shapely.points(table[lon].to_numpy(float), table[lat].to_numpy(float))
+            x = read_degrees(table[lon], source, "longitude").to_numpy(float)
+            y = read_degrees(table[lat], source, "latitude").to_numpy(float)
+            points = shapely.points(x, y)
             return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
     for wanted in ("geometry", "wkt"):
         name = first_named(table.columns, [wanted])

@@ -17,6 +17,10 @@ cp1252.
   orders is refused.
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
   dropped silently.
+
+:func:`read_degrees` reads a longitude or latitude column as decimal degrees, also when it was
+copied from Google Earth in degrees, minutes and seconds (``3°47'46.83"S``, ``73°25'0.12"O``:
+O is Spanish for west) or written with a hemisphere letter (``3.7963 S``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,13 @@ SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
 ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+DMS = re.compile(
+    r"^\s*([NSEWO])?\s*([+-])?\s*" + _NUMBER + r"\s*(?:°|º|˚|d|deg)?\s*"
+    r"(?:" + _NUMBER + r"\s*(?:'|′|’|m|min)?\s*)?"
+    r"(?:" + _NUMBER + r"\s*(?:\"|''|″|”|s|sec)?\s*)?([NSEWO])?\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -183,3 +194,38 @@ def normalise_dates(
                 "(US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
     return parsed, notes
+
+
+def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
+    """Decimal degrees from a column of numbers or of text (see the module notes); ``what``
+    (longitude, latitude) names the column in the error for a value that cannot be read."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values[numbers.isna() & values.notna()].astype(str)
+    if text.empty:
+        return numbers.astype(float)
+    for index, value in text.items():
+        degrees = _dms(value)
+        if degrees is None:
+            row = list(values.index).index(index) + 2  # the header is line 1
+            raise InputError(
+                source,
+                f"line {row}: cannot read {value!r} as a {what}",
+                "write decimal degrees (-73.4167) or degrees, minutes and seconds (73°25'0.12\"W)",
+            )
+        numbers[index] = degrees
+    return numbers.astype(float)
+
+
+def _dms(text: str) -> float | None:
+    match = DMS.match(text)
+    if match is None:
+        return None
+    before, sign, d, m, sec, after = match.groups()
+    if before and after:
+        return None
+    parts = [float(x.replace(",", ".")) if x else 0.0 for x in (d, m, sec)]
+    if parts[1] >= 60 or parts[2] >= 60:
+        return None
+    value = parts[0] + parts[1] / 60 + parts[2] / 3600
+    hemisphere = (before or after or "").upper()
+    return -value if sign == "-" or hemisphere in ("S", "W", "O") else value

@@ -239,3 +239,21 @@ def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Pa
     assert frame["river"].tolist() == ["Meander"] * 3
     assert any("1 row(s) without a class (added by hand?) taken as dredges" in n for n in notes)
     assert not any("left out" in n or "another river" in n for n in notes)
+
+
+def test_positions_copied_from_google_earth_in_degrees_minutes_seconds(tmp_path: Path) -> None:
+    """'could not convert string to float' used to be the only line."""
+    lon, lat = lon_lat_on_the_river()
+
+    def dms(value: float, letters: str) -> str:
+        whole = abs(value)
+        d, m = int(whole), int(whole * 60) % 60
+        s = whole * 3600 - d * 3600 - m * 60
+        return f'{d}°{m}\'{s:.3f}""{letters[value < 0]}'
+
+    path = tmp_path / "marcas.csv"
+    path.write_text(f'fecha,latitud,longitud\n2024-03-05,"{dms(lat, "NS")}","{dms(lon, "EO")}"\n')
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame.geometry.x.iloc[0] == pytest.approx(lon, abs=1e-6)
+    assert frame.geometry.y.iloc[0] == pytest.approx(lat, abs=1e-6)
+    assert frame["river"].tolist() == ["Meander"]

@@ -9,7 +9,7 @@ import pytest
 
 from detector.acquisition import read_date_table
 from detector.errors import InputError
-from detector.user_tables import normalise_dates, read_csv_table
+from detector.user_tables import normalise_dates, read_csv_table, read_degrees
 
 
 def test_dates_in_several_formats_and_zones_become_utc() -> None:
@@ -74,3 +74,29 @@ def test_a_date_table_in_any_locale_and_one_that_contradicts_itself(tmp_path: Pa
     twice.write_text("scene,date\na.tif,2024-03-02\nb.tif,2024-03-09\na.tif,2024-03-03\n")
     with pytest.raises(InputError, match=r"scene 'a.tif' has two dates \(2024-03-02 00:00"):
         read_date_table(twice)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-73.4167", -73.4167),
+        ("73°25'0.12\"O", -(73 + 25 / 60 + 0.12 / 3600)),  # O: oeste, Google Earth in Spanish
+        ("73°25'0.12\"W", -(73 + 25 / 60 + 0.12 / 3600)),
+        ("3°47'46.83\"S", -(3 + 47 / 60 + 46.83 / 3600)),
+        ("3° 47' 46,83'' S", -(3 + 47 / 60 + 46.83 / 3600)),  # decimal comma, two quotes
+        ("S 3°47.5'", -(3 + 47.5 / 60)),
+        ("3.7963 S", -3.7963),
+        ("12°N", 12.0),
+    ],
+)
+def test_degrees_are_read_from_google_earth_and_hemisphere_forms(
+    text: str, expected: float
+) -> None:
+    got = read_degrees(pd.Series([text, "1.5"]), "marks.csv", "longitude")
+    assert got.tolist() == pytest.approx([expected, 1.5])
+
+
+@pytest.mark.parametrize("text", ["73°75'0\"W", "N 3° S", "west", "3°47'46.83\"Q"])
+def test_a_position_that_is_not_degrees_names_its_line(text: str) -> None:
+    with pytest.raises(InputError, match=r"marks.csv: line 3: cannot read .* as a latitude"):
+        read_degrees(pd.Series(["-3.79", text]), "marks.csv", "latitude")
