@@ -85,6 +85,10 @@ UDM2_MIN_BANDS = 6
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
 FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
+FIX_REMOTE = (
+    "check the network and the URL (a link that needs a login or an API key, such as a Planet "
+    "download link, cannot be read: download the scenes and give the files)"
+)
 # What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
 READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
@@ -453,6 +457,10 @@ def open_scene(
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             dataset = rasterio.open(path)
     except READ_ERRORS as exc:
+        if remote:
+            raise InputError(
+                path, f"could not be read over the network ({_first_line(exc)})", FIX_REMOTE
+            ) from None
         raise InputError(
             path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
         ) from None

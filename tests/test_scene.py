@@ -316,3 +316,14 @@ def test_bad_files_give_one_clear_line(tmp_path: Path) -> None:
         assert message.startswith(str(path)), message
         assert problem in message
         assert " — " in message and "\n" not in message
+
+
+def test_a_url_that_cannot_be_reached_says_so_not_corrupt() -> None:
+    """A Planet download link (needs an API key) or a URL offline was 'truncated or corrupt;
+    download or export it again'."""
+    url = "http://127.0.0.1:9/scene_3B_AnalyticMS_SR.tif"  # nothing listens on port 9
+    with pytest.raises(InputError) as caught:
+        open_scene(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network")
+    assert "API key" in message and "corrupt" not in message and "\n" not in message
