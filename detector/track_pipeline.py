@@ -146,6 +146,10 @@ def run_track(
         observed = observed_areas(files, dates=when, names=labels)
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
+        scored = "score" in frame.columns and bool(frame["score"].notna().any())
+        unmarked = None if scored else unmarked_looks_note(observations, frame)
+        if unmarked:
+            notes.append(unmarked)
         notes.append(f"read the clear, valid areas of {len(files)} scenes")
         unmasked = [
             f
@@ -254,6 +258,29 @@ def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
     named = detections[["scene", "acquired"]].dropna()
     firsts = named.groupby(named["scene"].map(scene_key), sort=False)["acquired"].first()
     return {str(key): pd.Timestamp(value) for key, value in firsts.items()}
+
+
+def unmarked_looks_note(observations: pd.DataFrame, marks: pd.DataFrame) -> str | None:
+    """Hand marks given with scenes: one line naming the dates on which a scene saw a river
+    that has marks, but none was marked there (each counts as a look that found the river
+    empty where clear, so a dredge seems to leave), or None."""
+    on = marks[marks["river"].notna()]
+    if on.empty or observations.empty:
+        return None
+    days = pd.to_datetime(on["acquired"], utc=True).dt.strftime("%Y-%m-%d")
+    marked = set(zip(on["river"].astype(str), days, strict=True))
+    looks = observations[observations["river"].astype(str).isin({r for r, _ in marked})]
+    pairs = list(zip(looks["river"].astype(str), looks["date"].astype(str), strict=True))
+    empty = [pair for pair in pairs if pair not in marked]
+    if not empty:
+        return None
+    river, day = empty[0]
+    return (
+        f"{len(empty)} of {len(pairs)} dates on which the scenes saw a river with hand marks "
+        f"have no mark on it (e.g. {river} {day}): each is a look that found no dredge where "
+        "the scene was clear — right if you looked at those scenes; leave out of --scenes any "
+        "you did not mark, or its dredges will seem to leave"
+    )
 
 
 def long_gaps_note(linked: pd.DataFrame, gap_days: float) -> str | None:

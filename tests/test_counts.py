@@ -489,3 +489,26 @@ def test_track_scenes_as_globs_and_the_order_folder_hint(tmp_path: Path) -> None
     result = runner.invoke(app, [*args, "--scenes", glob, "--out", str(tmp_path / "b.parquet")])
     assert result.exit_code == 0, result.output
     assert "read the clear, valid areas of 3 scenes" in result.output
+
+
+def test_hand_marks_with_scenes_they_did_not_mark_are_named() -> None:
+    from detector.track_pipeline import unmarked_looks_note
+
+    looks = pd.DataFrame(
+        {
+            "river": ["A", "A", "A", "B"],
+            "date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-02-01"],
+        }
+    )
+    marks = pd.DataFrame(
+        {
+            "river": ["A", "A", None],
+            "acquired": pd.to_datetime(
+                ["2024-01-01T14:00Z", "2024-03-01T00:00Z", "2024-02-01T09:00Z"]
+            ),
+        }
+    )
+    note = unmarked_looks_note(looks, marks)
+    # B has no marks (and is not named); A was seen on 2024-02-01 with nothing marked.
+    assert note is not None and note.startswith("1 of 3 dates") and "A 2024-02-01" in note
+    assert unmarked_looks_note(looks[looks["date"] != "2024-02-01"], marks) is None
