@@ -2,8 +2,11 @@
 under cloud" from "seen, and the dredge was not there".
 
 PlanetScope scenes are GeoTIFFs with nodata 0 outside a rotated footprint; their UDM2 sidecar
-(``..._3B_udm2.tif`` beside ``..._3B_AnalyticMS_SR.tif``; 8 bands, uint8) flags clear pixels in
-band 1 and cloud in band 6. Masks are read decimated (``out_shape``), never whole.
+(``..._3B_udm2.tif`` beside ``..._3B_AnalyticMS_SR.tif``; 8 bands, uint8) gives each pixel one
+class: clear (band 1), snow, shadow (3), light haze (4), heavy haze (5) or cloud (6). The ground
+counts as seen where it is clear or under light haze, which Planet defines as seen through to
+the ground (UDM2.1 puts all haze in band 4) and which the detector reads like clear pixels; not
+under shadow, heavy haze or cloud. Masks are read decimated (``out_shape``), never whole.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from rasterio.io import DatasetReader
 
 WGS84 = "EPSG:4326"
+UDM2_LIGHT_HAZE = 4
+UDM2_HIDDEN = (3, 5, 6)  # shadow, heavy haze, cloud
 
 
 def observed_areas(
@@ -185,14 +190,17 @@ def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool
 
 
 def _clear_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
-    """Polygon of UDM2 pixels flagged clear (band 1) and not cloud (band 6)."""
+    """Polygon of UDM2 pixels flagged clear (band 1) or light haze (band 4), and not shadow,
+    heavy haze or cloud (bands 3, 5, 6): see the module notes."""
     import rasterio
 
     with rasterio.open(path) as src:
         shape, transform = _decimated(src, max_pixels)
         clear = src.read(1, out_shape=shape) == 1
         if src.count >= 6:
-            clear &= src.read(6, out_shape=shape) == 0
+            clear |= src.read(UDM2_LIGHT_HAZE, out_shape=shape) == 1
+            for band in UDM2_HIDDEN:
+                clear &= src.read(band, out_shape=shape) == 0
         return _polygonise(clear, transform), str(src.crs)
 
 

@@ -483,6 +483,35 @@ def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathF
     assert inside == [True, False, False]  # clear centre; cloud; nodata corner
 
 
+def test_ground_under_light_haze_is_seen_and_under_shadow_or_heavy_haze_is_not(
+    tmp_path: Path,
+) -> None:
+    """Planet's UDM2 gives each pixel one class, and light haze (all haze in UDM2.1) is 'seen
+    through to the ground', and read by the detector: it was taken as unseen (band 1 only), so
+    in a hazy season no dredge could be seen gone."""
+    import rasterio
+    from rasterio.features import rasterize
+
+    path = tmp_path / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+    scene = write_scene(path)
+    centre = scene.footprint.centroid
+    discs = {
+        band: shapely.Point(centre.x + dx, centre.y).buffer(60)
+        for band, dx in ((4, -200.0), (5, 0.0), (3, 200.0))  # light haze, heavy haze, shadow
+    }
+    udm_path = write_udm2(scene)
+    with rasterio.open(udm_path, "r+") as udm:
+        bands = udm.read()
+        for band, disc in discs.items():
+            inside = rasterize([(disc, 1)], out_shape=bands.shape[1:], transform=udm.transform)
+            bands[0][inside == 1] = 0  # one class per pixel, as Planet writes them
+            bands[band - 1][inside == 1] = 1
+        udm.write(bands)
+    area = observed_areas([path]).geometry.iloc[0]
+    points = gpd.GeoSeries([d.centroid for d in discs.values()], crs=scene.crs).to_crs(4326)
+    assert area.contains(points).tolist() == [True, False, False]
+
+
 def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path: Path) -> None:
     undated = tmp_path / "scene.tif"
     write_scene(undated)

@@ -115,7 +115,7 @@ def _write_geotiff(
 
 def _write_udm2(path: Path, scene: SceneSpec, grid: Grid, crs: str) -> None:
     """Planet UDM2-like mask: 1 clear, 2 snow, 3 shadow, 4 light haze, 5 heavy haze, 6 cloud,
-    7 confidence, 8 unusable."""
+    7 confidence, 8 unusable. As in Planet's, bands 1–6 are exclusive: a pixel is one class."""
     x, y = grid.axes()
     valid = mask_of(scene.footprint, grid)
     cloud = scene.cloud_opacity(x, y, grid=True) >= CLOUD_VISIBLE_MAX
@@ -123,10 +123,10 @@ def _write_udm2(path: Path, scene: SceneSpec, grid: Grid, crs: str) -> None:
     light = 0 < scene.haze <= 0.2
     heavy = scene.haze > 0.2
     bands = np.zeros((8, grid.height, grid.width), dtype=np.uint8)
-    bands[0] = valid & ~cloud & ~shadow & ~heavy
+    bands[0] = valid & ~cloud & ~shadow & ~heavy & ~light
     bands[2] = valid & shadow
-    bands[3] = valid & ~cloud & light
-    bands[4] = valid & ~cloud & heavy
+    bands[3] = valid & ~cloud & ~shadow & light
+    bands[4] = valid & ~cloud & ~shadow & heavy
     bands[5] = valid & cloud
     bands[6] = np.where(valid, 85, 0)
     bands[7] = ~valid
