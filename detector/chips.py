@@ -87,7 +87,12 @@ def check_format(fmt: str, spec: InputSpec) -> None:
 
 def is_scene_file(path: Path) -> bool:
     """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene."""
-    return path.suffix.lower() in SCENE_SUFFIXES and not any(
+    return path.suffix.lower() in SCENE_SUFFIXES and not is_mask_file(path)
+
+
+def is_mask_file(path: Path) -> bool:
+    """A Planet UDM mask by its name (``…_3B_udm2.tif``, ``…_udm2_clip.tif``, ``…_DN_udm.tif``)."""
+    return path.suffix.lower() in SCENE_SUFFIXES and any(
         marker in path.name for marker in MASK_MARKERS
     )
 

@@ -34,7 +34,7 @@ from detector.acquisition import (
     scene_labels,
     unused_dates_note,
 )
-from detector.chips import expand_scene_paths, is_scene_file, no_scenes_message
+from detector.chips import expand_scene_paths, is_mask_file, is_scene_file, no_scenes_message
 from detector.errors import DredgeError, InputError
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
@@ -51,10 +51,13 @@ class SceneSources:
     paths: list[str] = field(default_factory=list)
     dates: dict[str, datetime] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    masks: list[str] = field(default_factory=list)  # UDM masks given as scenes, left out
 
     def add(self, paths: Iterable[str]) -> None:
         for path in paths:
-            if path not in self.paths:
+            if not is_remote(path) and is_mask_file(Path(path)):
+                self.masks.append(path)  # `scenes/*.tif` expanded by the shell, or listed
+            elif path not in self.paths:
                 self.paths.append(path)
 
     def dates_with(
@@ -104,6 +107,11 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
     note = same_capture_note(sources.paths)
     if note:
         sources.notes.append(note)
+    if sources.masks:
+        sources.notes.append(
+            f"left out {len(sources.masks)} UDM mask file(s) given as scenes (e.g. "
+            f"{Path(sources.masks[0]).name}): a mask is read beside its scene, not detected"
+        )
     return sources
 
 

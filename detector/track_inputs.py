@@ -80,6 +80,13 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
             f"cannot be read as detections ({first})",
             "give GeoParquet, GeoPackage, GeoJSON, Shapefile, KML or CSV with lon/lat columns",
         ) from None
+    if suffix in (".tif", ".tiff"):
+        raise InputError(
+            source,
+            "is a scene, not detections (an unquoted --scenes glob gives the shell's first "
+            "match to --scenes and the others to DETECTIONS)",
+            "quote the glob (--scenes 'scenes/*.tif') or give the folder (--scenes scenes/)",
+        )
     raise InputError(
         source,
         f"unknown file type '{suffix}'",

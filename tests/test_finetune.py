@@ -218,3 +218,19 @@ def test_a_model_worse_than_the_one_it_started_from_is_named() -> None:
     assert "(f1 0.812 → 0.769, mAP50 0.913 → 0.905) — keep using the starting model" in line
     assert worse_than_before({"val": before, "val_before": after | {"f1": 0.7}}) is None
     assert worse_than_before({"val": after}) is None  # from scratch: nothing to compare
+
+
+def test_a_scene_among_the_labels_is_named_before_any_label_is_read(tmp_path: Path) -> None:
+    """`--scenes scenes/*.tif` unquoted gives the shell's later matches to LABELS: the error
+    was about the first label set read against the one scene left to --scenes."""
+    from detector.errors import InputError
+    from tests.label_fixtures import SPEC
+    from training.labels.classes import ClassMap
+    from training.labels.sources import read_label_sets
+
+    unreadable = tmp_path / "marks.geojson"
+    unreadable.write_text("not json")
+    scene = tmp_path / "b_3B_AnalyticMS_SR.tif"
+    scene.write_bytes(b"")
+    with pytest.raises(InputError, match=r"b_3B_AnalyticMS_SR.tif: is a scene, not labels"):
+        read_label_sets([unreadable, scene], ClassMap(["dredge", "boat"]), SPEC)

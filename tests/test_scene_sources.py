@@ -56,6 +56,18 @@ def test_no_scenes_points_at_the_subfolders_that_hold_them(folder: Path) -> None
     assert no_scenes_message([folder / "none"]) == f"no scenes (*.tif) in {folder / 'none'}"
 
 
+def test_masks_given_one_by_one_as_the_shell_expands_a_glob_are_left_out(folder: Path) -> None:
+    """`dredge run scenes/*.tif` (unquoted) passed each UDM2 as a scene: the work was doubled,
+    and its empty 'looks' changed the counts (a river-year from 4 dredges to 2)."""
+    given = sorted(str(p) for p in folder.glob("*.tif"))
+    sources = resolve_scenes(given)
+    assert names(sources.paths) == ["a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif"]
+    assert any(
+        "left out 1 UDM mask file(s) given as scenes (e.g. a_3B_udm2.tif)" in n
+        for n in sources.notes
+    )
+
+
 def test_a_zipped_planet_order_says_to_unzip_it(tmp_path: Path) -> None:
     """A zip used to be opened as a raster: 'may be truncated or corrupt; download it again'."""
     order = tmp_path / "order.zip"

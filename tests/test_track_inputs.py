@@ -257,3 +257,12 @@ def test_positions_copied_from_google_earth_in_degrees_minutes_seconds(tmp_path:
     assert frame.geometry.x.iloc[0] == pytest.approx(lon, abs=1e-6)
     assert frame.geometry.y.iloc[0] == pytest.approx(lat, abs=1e-6)
     assert frame["river"].tolist() == ["Meander"]
+
+
+def test_a_scene_given_as_detections_says_to_quote_the_scenes_glob(tmp_path: Path) -> None:
+    """`--scenes scenes/*.tif` unquoted: the shell's second match on was read as detections
+    ("unknown file type '.tif'")."""
+    scene = tmp_path / "b_3B_AnalyticMS_SR.tif"
+    scene.write_bytes(b"")
+    with pytest.raises(InputError, match=r"is a scene, not detections .* quote the glob"):
+        read_detections(scene)

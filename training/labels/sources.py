@@ -63,6 +63,13 @@ def label_format(path: Path) -> str:
     """``yolo``, ``coco`` or ``vector`` for a label path; InputError when it is none of them."""
     if not path.exists():
         raise InputError(path, "not found", "check the label path")
+    if path.suffix.lower() in (".tif", ".tiff"):
+        raise InputError(
+            path,
+            "is a scene, not labels (an unquoted --scenes glob gives the shell's first match "
+            "to --scenes and the others to LABELS)",
+            "quote the glob (--scenes 'scenes/*.tif') or give the folder (--scenes scenes/)",
+        )
     if is_vector(path):
         return "vector"
     if is_yolo(path):
@@ -86,10 +93,10 @@ def read_label_sets(
     rivers: RiverNetwork | None = None,
 ) -> list[LabelSet]:
     """Read every label path (see the module's docstring); tile names made unique."""
+    kinds = [label_format(Path(raw)) for raw in paths]  # every path's kind before any work
     sets: list[LabelSet] = []
-    for raw in paths:
+    for raw, kind in zip(paths, kinds, strict=True):
         path = Path(raw)
-        kind = label_format(path)
         notes: list[str] = []
         if kind == "yolo":
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m)
