@@ -128,3 +128,22 @@ def test_malformed_lines_give_input_error_or_boxes_inside_the_image(
         return
     for box in tiles[0].boxes:
         assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
+
+
+def test_spanish_class_names_are_read_as_the_models_classes() -> None:
+    """Labels drawn in Spanish (draga, barco) were refused until mapped by hand, while
+    `dredge track` read the same names."""
+    from detector.errors import InputError
+    from training.labels.classes import ClassMap
+
+    two = ClassMap(["dredge", "boat"])
+    assert [two.resolve(n, "l.gpkg", "feature 1") for n in ("Draga", "barco", "balsa")] == [
+        "dredge",
+        "boat",
+        "dredge",
+    ]
+    assert two.spanish == {"draga": "dredge", "barco": "boat", "balsa": "dredge"}
+    assert ClassMap(["dredge", "raft", "boat"]).resolve("balsa", "l.gpkg", "f") == "raft"
+    assert ClassMap(["dredge", "boat"], {"barco": "ignore"}).resolve("barco", "l", "f") is None
+    with pytest.raises(InputError, match="class 'chata' is not one of the model's classes"):
+        two.resolve("chata", "l.gpkg", "feature 2")

@@ -76,7 +76,10 @@ def train(
     class_map: Annotated[
         str | None,
         typer.Option(
-            help="Map label class names to the model's: draga=dredge,barco=boat,x=ignore."
+            help=(
+                "Map label class names to the model's: chata=dredge,x=ignore (Spanish draga, "
+                "barco, … are read without one)."
+            )
         ),
     ] = None,
     name: Annotated[
@@ -271,7 +274,7 @@ def evaluate(
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
     ] = None,
     class_map: Annotated[
-        str | None, typer.Option(help="Map label class names: draga=dredge,x=ignore.")
+        str | None, typer.Option(help="Map label class names: chata=dredge,x=ignore.")
     ] = None,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     backend: Annotated[str, typer.Option(help="auto, torch or onnx.")] = "auto",

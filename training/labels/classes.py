@@ -1,9 +1,13 @@
 """Class names in the labels → the model's classes.
 
-Names are matched without regard to case or surrounding spaces (``Dredge`` is ``dredge``). Any
-other name needs a mapping, e.g. ``--class-map draga=dredge,barco=boat``; mapping a name to
-``ignore`` drops its boxes. A name that is neither a model class nor mapped is an
-:class:`~detector.errors.InputError` naming the file, the place in it and the model's classes.
+Names are matched without regard to case or surrounding spaces (``Dredge`` is ``dredge``).
+Spanish names, as analysts in Peru label, are read as the model's classes when it has them:
+draga, barcaza and balsa as dredge (or barge, raft where the model has those classes), barco,
+bote and lancha as boat (:data:`SPANISH_CLASSES`; :attr:`ClassMap.spanish` lists those used).
+Any other name needs a mapping, e.g. ``--class-map chata=dredge``; mapping a name to ``ignore``
+drops its boxes, and a mapping given wins over the Spanish reading. A name that is neither a
+model class nor mapped is an :class:`~detector.errors.InputError` naming the file, the place
+in it and the model's classes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,15 @@ from collections.abc import Mapping, Sequence
 from detector.errors import DredgeError, InputError
 
 IGNORE = "ignore"
+# Spanish label → the model classes it may be, in order of preference.
+SPANISH_CLASSES: dict[str, tuple[str, ...]] = {
+    "draga": ("dredge",),
+    "barcaza": ("barge", "dredge"),
+    "balsa": ("raft", "dredge"),
+    "barco": ("boat",),
+    "bote": ("boat",),
+    "lancha": ("boat",),
+}
 
 
 class ClassMap:
@@ -22,6 +35,7 @@ class ClassMap:
         self.classes = tuple(classes)
         self._known = {name.strip().lower(): name for name in self.classes}
         self.aliases: dict[str, str] = {}
+        self.spanish: dict[str, str] = {}  # Spanish names read so far → the class taken
         for alias, target in (aliases or {}).items():
             key = target.strip().lower()
             if key != IGNORE and key not in self._known:
@@ -39,6 +53,10 @@ class ClassMap:
             return None if target == IGNORE else target
         if key in self._known:
             return self._known[key]
+        for target in SPANISH_CLASSES.get(key, ()):
+            if target in self._known:
+                self.spanish[key] = self._known[target]
+                return self._known[target]
         raise InputError(
             path,
             f"{where}: class {str(name)!r} is not one of the model's classes "

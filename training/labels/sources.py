@@ -138,9 +138,18 @@ def read_and_report(
 ) -> list[LabelSet]:
     """:func:`read_label_sets` against a model's classes, with one summary line per set."""
     network = RiverNetwork.read(rivers) if rivers is not None else None
-    sets = read_label_sets(paths, ClassMap(classes, class_map), spec, scenes=scenes, rivers=network)
+    mapping = ClassMap(classes, class_map)
+    sets = read_label_sets(paths, mapping, spec, scenes=scenes, rivers=network)
     for label_set in sets:
         echo(label_set.summary(classes))
         for note in label_set.notes:
             echo(f"note: {note}")
+    if mapping.spanish:
+        read_as = ", ".join(
+            f"{name} as {target}" for name, target in sorted(mapping.spanish.items())
+        )
+        echo(
+            f"note: Spanish class names read as the model's classes: {read_as} "
+            "(--class-map to change)"
+        )
     return sets
