@@ -52,12 +52,16 @@ class SceneSources:
     dates: dict[str, datetime] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     masks: list[str] = field(default_factory=list)  # UDM masks given as scenes, left out
+    _files: set[str] = field(default_factory=set)  # each local file once, however spelt
 
     def add(self, paths: Iterable[str]) -> None:
         for path in paths:
             if not is_remote(path) and is_mask_file(Path(path)):
                 self.masks.append(path)  # `scenes/*.tif` expanded by the shell, or listed
-            elif path not in self.paths:
+                continue
+            key = path if is_remote(path) else str(Path(path).resolve())
+            if key not in self._files:  # `scenes/` and `./scenes/a.tif`, a link to a scene
+                self._files.add(key)
                 self.paths.append(path)
 
     def dates_with(

@@ -68,6 +68,15 @@ def test_masks_given_one_by_one_as_the_shell_expands_a_glob_are_left_out(folder:
     )
 
 
+def test_one_file_given_twice_under_two_spellings_is_one_scene(folder: Path) -> None:
+    """`scenes/` and `./scenes/a.tif` (or a link to it) detected one file twice, under the odd
+    labels '._scenes_a…' and 'scenes_a…'."""
+    link = folder.parent / "link.tif"
+    link.symlink_to(folder / "a_3B_AnalyticMS_SR.tif")
+    again = f"{folder}/../{folder.name}/./a_3B_AnalyticMS_SR.tif"
+    assert resolve_scenes([folder, again, link]).paths == resolve_scenes([folder]).paths
+
+
 def test_a_zipped_planet_order_says_to_unzip_it(tmp_path: Path) -> None:
     """A zip used to be opened as a raster: 'may be truncated or corrupt; download it again'."""
     order = tmp_path / "order.zip"
