@@ -15,6 +15,8 @@ cp1252.
   in it shows it (``25/03/2024``) or when the table is a ``;`` table (a locale that writes
   dates day first), else month first (US order), each with a note. A column that shows both
   orders is refused.
+- A number such as ``45354`` is a date cell that Excel saved as its day number (days from
+  1899-12-30; 1990–2099 only), read with a note.
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
   dropped silently.
 
@@ -38,6 +40,7 @@ from detector.errors import InputError
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
 ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+EXCEL_SERIALS = (32874, 73051)  # Excel day numbers of 1990-01-01 and 2099-12-31
 SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DMS = re.compile(
@@ -151,6 +154,15 @@ def normalise_dates(
         rows = slashed[0].notna()
         parsed[rows] = pd.to_datetime(
             text[rows], utc=True, format="mixed", errors="coerce", dayfirst=True
+        )
+    serials = pd.to_numeric(text, errors="coerce")
+    excel = parsed.isna() & serials.between(EXCEL_SERIALS[0], EXCEL_SERIALS[1])
+    if excel.any():  # a date cell saved as its number (Excel counts days from 1899-12-30)
+        seconds = pd.to_timedelta((serials[excel] * 86400).round(), unit="s")
+        parsed[excel] = (pd.Timestamp("1899-12-30", tz="UTC") + seconds).astype(parsed.dtype)
+        notes.append(
+            f"{source}: {int(excel.sum())} dates were Excel day numbers (e.g. "
+            f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such"
         )
     bad = parsed.isna()
     if bad.any():

@@ -100,3 +100,16 @@ def test_degrees_are_read_from_google_earth_and_hemisphere_forms(
 def test_a_position_that_is_not_degrees_names_its_line(text: str) -> None:
     with pytest.raises(InputError, match=r"marks.csv: line 3: cannot read .* as a latitude"):
         read_degrees(pd.Series(["-3.79", text]), "marks.csv", "latitude")
+
+
+def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
+    """A date column that Excel saved as numbers was 'dates cannot be read, e.g. 45354'."""
+    parsed, notes = normalise_dates(pd.Series(["45354", "45456.6", "2024-07-01"]), "m.csv")
+    assert parsed.tolist() == [
+        pd.Timestamp("2024-03-03", tz="UTC"),
+        pd.Timestamp("2024-06-13 14:24", tz="UTC"),
+        pd.Timestamp("2024-07-01", tz="UTC"),
+    ]
+    assert any("2 dates were Excel day numbers (e.g. '45354' = 2024-03-03)" in n for n in notes)
+    with pytest.raises(InputError, match="1 dates cannot be read, e.g. '12'"):
+        normalise_dates(pd.Series(["12"]), "m.csv")
