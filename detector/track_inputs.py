@@ -200,6 +200,8 @@ def prepare_detections(
     day_first = bool(frame.attrs.get("day_first", False))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes
+    out, count_notes = _one_row_per_dredge(out, source)
+    notes += count_notes
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
     unnamed = out["detection_id"].isna().to_numpy()
@@ -228,6 +230,38 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "dredges", "dragas")
+
+
+def _one_row_per_dredge(
+    frame: gpd.GeoDataFrame, source: str | Path
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """A hand-marked row that counts several dredges (a ``cantidad`` or ``count`` column: "3
+    dragas" at one point, a group moored side by side) becomes that many rows; InputError for
+    a count that is not a whole number from 1."""
+    column = first_named(frame.columns, COUNT_COLUMNS)
+    if column is None or "score" in frame.columns:
+        return frame, []
+    counts = pd.to_numeric(frame[column], errors="coerce")
+    bad = counts.isna() | (counts < 1) | (counts % 1 != 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        value = str(frame[column].iloc[row - 1])
+        raise InputError(
+            source,
+            f"row {row}: '{column}' is {value!r}, not a number of dredges",
+            f"give each row a whole number from 1 in '{column}' (the dredges at that point)",
+        )
+    if (counts == 1).all():
+        return frame, []
+    repeat = counts.astype(int).to_numpy()
+    out = frame.iloc[np.repeat(np.arange(len(frame)), repeat)].reset_index(drop=True)
+    return out, [
+        f"{source}: rows read as the number of dredges in '{column}' ({len(frame):,} rows, "
+        f"{int(repeat.sum()):,} dredges)"
+    ]
 
 
 CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria")

@@ -266,3 +266,16 @@ def test_a_scene_given_as_detections_says_to_quote_the_scenes_glob(tmp_path: Pat
     scene.write_bytes(b"")
     with pytest.raises(InputError, match=r"is a scene, not detections .* quote the glob"):
         read_detections(scene)
+
+
+def test_a_number_of_dredges_per_row_is_read_as_that_many_dredges(tmp_path: Path) -> None:
+    """'3 dragas' noted at one point (a group moored side by side) counted as one dredge."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "grupos.csv"
+    path.write_text(f"fecha,lon,lat,Cantidad\n2024-03-05,{lon},{lat},3\n2024-04-05,{lon},{lat},1\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert len(frame) == 4 and frame["detection_id"].is_unique
+    assert any("(2 rows, 4 dredges)" in note for note in notes)
+    path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{lon},{lat},2.5\n")
+    with pytest.raises(InputError, match=r"row 1: 'cantidad' is '2.5', not a number of dredges"):
+        prepare_detections(read_detections(path), path, tf.network())

@@ -111,5 +111,5 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
         pd.Timestamp("2024-07-01", tz="UTC"),
     ]
     assert any("2 dates were Excel day numbers (e.g. '45354' = 2024-03-03)" in n for n in notes)
-    with pytest.raises(InputError, match="1 dates cannot be read, e.g. '12'"):
+    with pytest.raises(InputError, match=r"1 dates cannot be read, e\.g\. '12'"):
         normalise_dates(pd.Series(["12"]), "m.csv")
