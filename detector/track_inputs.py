@@ -232,7 +232,7 @@ def prepare_detections(
     return out, notes + river_notes
 
 
-COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "dredges", "dragas")
+COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")
 
 
 def _one_row_per_dredge(
