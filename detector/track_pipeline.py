@@ -103,8 +103,8 @@ def run_track(
     if off:
         notes.append(off)
     params = params or TrackParams()
+    scored = "score" in frame.columns and bool(frame["score"].notna().any())
     if min_dates is None:
-        scored = "score" in frame.columns and bool(frame["score"].notna().any())
         min_dates = 2 if scored else 1
         if not scored and len(frame):
             notes.append(
@@ -146,7 +146,6 @@ def run_track(
         observed = observed_areas(files, dates=when, names=labels)
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
-        scored = "score" in frame.columns and bool(frame["score"].notna().any())
         unmarked = None if scored else unmarked_looks_note(observations, frame)
         if unmarked:
             notes.append(unmarked)

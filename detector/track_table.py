@@ -76,6 +76,7 @@ def tracks_table(
         linked["link"] = names
         return gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs=WGS84)
     own = on & (link != LINK_DUPLICATE)  # a dredge seen twice in one pass counts once
+    scores = column_or(linked, "score", np.nan).astype(float)
     part = pd.DataFrame(
         {
             "chain": chain[own],
@@ -86,9 +87,8 @@ def tracks_table(
             "o": linked["offset_m"].to_numpy(float)[own],
             "lon": lon[own],
             "lat": lat[own],
-            "score": column_or(linked, "score", np.nan).astype(float)[own],
-            "hand": np.isnan(column_or(linked, "score", np.nan).astype(float)[own])
-            & params.unscored_sure,
+            "score": scores[own],
+            "hand": np.isnan(scores[own]) & params.unscored_sure,  # added by hand: no score
             "class_name": column_or(linked, "class_name", "dredge")[own],
         }
     )
