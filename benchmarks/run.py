@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "synth_speed": [],
     "tiling_memory": ["--world", WORLD],
     "tracking_scale": [],
+    "rivers_scale": [],
     "tracking_dedup": ["--world", FULL_WORLD, "--seed", "1", "2", "3"],
     "revisit_cadence": [],
     # with the bundled model (detector/weights):
