@@ -30,6 +30,7 @@ from detector.errors import InputError
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
+APART_DEG = 0.1  # pieces of one name farther apart than this (about 11 km) are other rivers
 BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in another CRS)
 """Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
@@ -67,6 +68,7 @@ class RiverNetwork:
         self.rivers = {river.name: river for river in rivers}
         self.corridor_m = float(corridor_m)
         self.source = source
+        self.notes: list[str] = []  # what reading the file changed, for the user
         self._corridors: dict[str, gpd.GeoDataFrame] = {}
 
     # --- reading -----------------------------------------------------------------------------
@@ -96,7 +98,9 @@ class RiverNetwork:
         column = name_column(frame, name_field, source)
         lines = _checked_lines(frame, column, source)
         with np.errstate(invalid="ignore"):  # once for all rivers: a national file has 10⁴
-            bounds = lines.geometry.to_crs(WGS84_CRS).bounds
+            lonlat = lines.geometry.to_crs(WGS84_CRS)
+        lines[column], notes = _rivers_apart(lines[column], lonlat)
+        bounds = lonlat.bounds
         groups = bounds.groupby(lines[column].to_numpy(), sort=True)
         extent = groups.agg({"minx": "min", "miny": "min", "maxx": "max", "maxy": "max"})
         zones: dict[str, CRS] = {}
@@ -110,17 +114,19 @@ class RiverNetwork:
                 )
             zones[str(name)] = zone
         names = lines[column].astype(str).to_numpy()
+        zone_of_row = np.array([zones[name].srs for name in names], dtype=object)
         projected = lines.geometry.copy()
         for zone in {z.srs: z for z in zones.values()}.values():  # reprojected zone by zone
-            rows = np.flatnonzero([zones[n] == zone for n in names])
+            rows = np.flatnonzero(zone_of_row == zone.srs)
             projected.iloc[rows] = lines.geometry.iloc[rows].to_crs(zone).to_numpy()
+        rows_of = pd.Series(np.arange(len(names))).groupby(names, sort=True).indices
         rivers = [
-            _build_river(
-                name, zones[name], projected.iloc[np.flatnonzero(names == name)], corridor_m
-            )
+            _build_river(name, zones[name], projected.iloc[rows_of[name]], corridor_m)
             for name in zones
         ]
-        return cls(rivers, corridor_m=corridor_m, source=source)
+        network = cls(rivers, corridor_m=corridor_m, source=source)
+        network.notes = [f"{source}: {note}" for note in notes]
+        return network
 
     # --- queries -----------------------------------------------------------------------------
 
@@ -326,6 +332,59 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
     )  # 'Nanay ' is the Nanay: spaces around and within a name do not make another river
     _check_names_apart(present[name_field], source)
     return present
+
+
+def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, list[str]]:
+    """Names that tell apart rivers sharing one name far apart, and a note when there are any.
+
+    A country's river layer names hundreds of streams alike (Quebrada Seca, Río Negro). Pieces
+    of one name more than ``APART_DEG`` (about 11 km) from each other are different rivers: as
+    one, their reference line bridged them across the land and took detections of other rivers
+    near its bridges. The longest keeps the name, the others become ``Name (2)``, ``(3)``….
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    geometries = np.asarray(lonlat.array, dtype=object)
+    left, right = shapely.STRtree(geometries).query(
+        geometries, predicate="dwithin", distance=APART_DEG
+    )
+    text = names.astype(str).to_numpy()
+    same = text[left] == text[right]
+    count = len(text)
+    graph = coo_matrix((np.ones(int(same.sum())), (left[same], right[same])), shape=(count, count))
+    _, component = connected_components(graph, directed=False)
+    table = pd.DataFrame(
+        {"name": text, "component": component, "length": shapely.length(geometries)}
+    )
+    sizes = table.groupby(["name", "component"], sort=False)["length"].sum().reset_index()
+    sizes = sizes.sort_values(["name", "length"], ascending=[True, False], kind="stable")
+    sizes["rank"] = sizes.groupby("name").cumcount() + 1
+    split = sizes[sizes.groupby("name")["rank"].transform("max") > 1]
+    if split.empty:
+        return names, []
+    taken = set(text)
+    renamed: dict[int, str] = {}
+    for name, component_id, rank in split[split["rank"] > 1][
+        ["name", "component", "rank"]
+    ].itertuples(index=False):
+        number = int(rank)
+        new = f"{name} ({number})"
+        while new in taken:
+            number += 1
+            new = f"{name} ({number})"
+        taken.add(new)
+        renamed[int(component_id)] = new
+    out = pd.Series(
+        [renamed.get(int(c), n) for c, n in zip(component, text, strict=True)], index=names.index
+    )
+    shared = split["name"].unique()
+    example = str(shared[0])
+    return out, [
+        f"{len(shared)} river name(s) are shared by lines more than ~11 km apart (e.g. "
+        f"{example!r}: {int((split['name'] == example).sum())} rivers): each is counted as its "
+        f"own river, the longest under the name and the others as '{example} (2)', …"
+    ]
 
 
 def _check_names_apart(names: pd.Series, source: str) -> None:

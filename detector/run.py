@@ -177,8 +177,8 @@ def run_pipeline(
         if isinstance(model, Detector)
         else load_model(model, backend=backend, device=device, flips=flips)
     )
-    notes: list[str] = list(sources.notes)  # what an analyst should read: run.json, report
-    for note in sources.notes:
+    notes: list[str] = [*network.notes, *sources.notes]  # for the analyst: run.json, report
+    for note in notes:
         warn(note)
 
     def warn_and_note(line: str) -> None:
@@ -287,9 +287,10 @@ def run_pipeline(
             dates={path: when for path, when in scene_dates.items() if path not in failed},
             names=names,
         )
-        for note in tracked.notes:
+        fresh = [note for note in tracked.notes if note not in network.notes]  # said above
+        for note in fresh:
             warn(note)
-        notes += tracked.notes
+        notes += fresh
         echo(tracked.summary)
         lines = run_counts(
             out / "tracks.parquet",

@@ -98,6 +98,7 @@ def run_track(
     network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
     inputs = [detections] if isinstance(detections, str | Path) else list(detections)
     frame, notes = gather_detections(inputs, network)
+    notes = [*network.notes, *notes]
     source = inputs[0] if len(inputs) == 1 else Path(f"{len(inputs)} detection files")
     off = off_river_note(frame, source, corridor_m)
     if off:

@@ -295,3 +295,17 @@ def test_many_rivers_in_several_zones_are_each_in_their_own(tmp_path: Path) -> N
     corridor = network.corridor("EPSG:32718")
     assert list(corridor["river"]) == [f"r{k}" for k in range(5)]
     assert corridor.geometry.is_valid.all() and not corridor.geometry.is_empty.any()
+
+
+def test_one_name_on_rivers_far_apart_makes_rivers_of_their_own(tmp_path: Path) -> None:
+    """A country's layer names many streams alike: as one river, their reference line bridged
+    them across the land (and took detections of other rivers near the bridge)."""
+    here = [LineString([(X0, Y0), (X0 + 5000, Y0)]), LineString([(X0 + 5000, Y0), (X0 + 9000, Y0)])]
+    gap = [LineString([(X0 + 15_000, Y0), (X0 + 17_000, Y0)])]  # 6 km on: the same river
+    far = [LineString([(X0 + 200_000, Y0 + 50_000), (X0 + 203_000, Y0 + 50_000)])]
+    network = _network(tmp_path, {"Quebrada Seca": here + gap + far, "Nanay": [EAST]})
+    assert network.names == ["Nanay", "Quebrada Seca", "Quebrada Seca (2)"]
+    assert network.length_m("Quebrada Seca") == pytest.approx(17_000, abs=1)  # gap bridged
+    assert network.length_m("Quebrada Seca (2)") == pytest.approx(3000, rel=0.01)  # its zone
+    assert len(network.notes) == 1 and "'Quebrada Seca': 2 rivers" in network.notes[0]
+    assert _network(tmp_path / "one", {"Nanay": [EAST]}).notes == []

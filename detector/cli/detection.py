@@ -97,7 +97,7 @@ def detect(
         sources = require_scenes(scenes)
         paths = sources.paths
         table = sources.dates_with(read_date_table(dates) if dates else None)
-        for note in sources.notes:
+        for note in [*network.notes, *sources.notes]:
             warn_line(note)
         detector = load_model(model, backend=backend, device=device, flips=flips)
         typer.echo(f"model: {detector.describe()}")

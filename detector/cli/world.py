@@ -140,7 +140,7 @@ def tiles(
         table = sources.dates_with(read_date_table(dates) if dates else None)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
-    for note in sources.notes:
+    for note in [*network.notes, *sources.notes]:
         warn_line(note)
     try:
         run = run_tiles(

@@ -138,6 +138,8 @@ def read_and_report(
 ) -> list[LabelSet]:
     """:func:`read_label_sets` against a model's classes, with one summary line per set."""
     network = RiverNetwork.read(rivers) if rivers is not None else None
+    for note in network.notes if network is not None else []:
+        echo(f"note: {note}")
     mapping = ClassMap(classes, class_map)
     sets = read_label_sets(paths, mapping, spec, scenes=scenes, rivers=network)
     for label_set in sets:
