@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
+from detector.scene import find_udm2
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -135,7 +136,13 @@ def scene_key(name: object) -> str:
 
 
 def udm2_sidecar(scene: Path) -> Path | None:
-    """The UDM2 mask beside a Planet scene (same ``YYYYMMDD_HHMMSS_SS_SAT`` prefix), if any."""
+    """The UDM2 mask beside a Planet scene, if any: the one the detector reads
+    (:func:`detector.scene.find_udm2`, which knows PSOrthoTile names such as
+    ``…_2439_udm2.tif`` beside ``…_2439_BGRN_SR.tif``), else one with the scene's
+    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix."""
+    found = find_udm2(scene)
+    if found is not None:
+        return found
     match = re.match(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_", scene.name)
     if match is None:
         return None

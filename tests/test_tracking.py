@@ -483,6 +483,20 @@ def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathF
     assert inside == [True, False, False]  # clear centre; cloud; nodata corner
 
 
+def test_an_ortho_tiles_cloud_mask_is_read_for_what_it_saw(tmp_path: Path) -> None:
+    """PSOrthoTile names (…_2439_BGRN_SR.tif beside …_2439_udm2.tif): the detector read the
+    mask, while the tracker took the tile's clouds for seen ground."""
+    path = tmp_path / "4626013_1862607_2021-06-15_2439_BGRN_SR.tif"
+    scene = write_scene(path)
+    centre = scene.footprint.centroid
+    cloud = shapely.Point(centre.x, centre.y).buffer(80)
+    write_udm2(scene, cloud=cloud, name="4626013_1862607_2021-06-15_2439_udm2.tif")
+    areas = observed_areas([path])
+    assert bool(areas.loc[0, "cloud_mask"])
+    inside = gpd.GeoSeries([centre], crs=scene.crs).to_crs(4326)
+    assert not areas.geometry.iloc[0].contains(inside.iloc[0])
+
+
 def test_ground_under_light_haze_is_seen_and_under_shadow_or_heavy_haze_is_not(
     tmp_path: Path,
 ) -> None:
