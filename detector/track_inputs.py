@@ -26,6 +26,7 @@ reported as one line:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,25 +95,42 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     )
 
 
+FOLDER_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?<!\d)\d{8}(?!\d)")
+
+
 def _from_kml(source: Path) -> gpd.GeoDataFrame:
-    """Placemarks with a date (Google Earth's TimeStamp) from every folder of a KML/KMZ file.
+    """Placemarks with a date from every folder of a KML/KMZ file: Google Earth's TimeStamp,
+    else a date in the name of the folder they are in (``2024-03-03``, ``Planet 03/03/2024``:
+    analysts often sort their marks into a folder per image date), with a note.
 
     Placemarks with a time span only are left out: ``dredges.kml`` from ``dredge counts`` has
     one per dredge (first to last seen), beside a folder of its dated detections.
     """
     import pyogrio
 
-    parts, spans = [], 0
+    parts, spans, by_folder = [], 0, 0
     for layer, _ in pyogrio.list_layers(source):
         part = gpd.read_file(source, layer=str(layer))
-        dated = part["timestamp"].notna() if "timestamp" in part else pd.Series(False, part.index)
+        stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
+        dated = stamps.notna()
         spans += int((~dated & part["begin"].notna()).sum()) if "begin" in part else 0
+        folder_date = FOLDER_DATE.search(str(layer))
+        undated = ~dated & part.geometry.notna()
+        if "begin" in part:
+            undated &= part["begin"].isna()  # a span is a dredge of dredges.kml, not a mark
+        if folder_date is not None and undated.any():
+            by_folder += int(undated.sum())
+            stamps = stamps.astype(object).where(~undated, folder_date.group(0))
+            dated = dated | undated
         if dated.any():
             marks = part[dated]
             parts.append(
                 gpd.GeoDataFrame(
                     {
-                        "acquired": marks["timestamp"].to_numpy(),
+                        "acquired": [
+                            v.isoformat() if hasattr(v, "isoformat") else str(v)
+                            for v in stamps[dated]
+                        ],
                         "name": marks["Name"].to_numpy() if "Name" in marks else None,
                         "folder": str(layer),
                     },
@@ -125,9 +143,15 @@ def _from_kml(source: Path) -> gpd.GeoDataFrame:
         raise InputError(
             source,
             f"has no placemark with a date{why}",
-            "give each marked placemark a date (Google Earth: Properties, Date/Time, Timestamp)",
+            "give each marked placemark a date (Google Earth: Properties, Date/Time, Timestamp), "
+            "or put the marks of each image date in a folder named by that date (2024-03-05)",
         )
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    if by_folder:
+        frame.attrs["notes"] = [
+            f"{source}: {by_folder} placemark(s) without a date dated by their folder's name"
+        ]
+    return frame
 
 
 def detections_layer(source: Path) -> str | None:
@@ -197,6 +221,7 @@ def prepare_detections(
         )
     if column != "acquired":
         notes.append(f"{source}: dates read from the '{column}' column")
+    notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     day_first = bool(frame.attrs.get("day_first", False))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes

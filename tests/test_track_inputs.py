@@ -164,6 +164,34 @@ def test_placemarks_marked_in_google_earth_are_detections(tmp_path: Path) -> Non
         read_detections(spans)
 
 
+def test_placemarks_in_a_folder_named_by_a_date_take_its_date(tmp_path: Path) -> None:
+    """Marks sorted into a folder per image date, without Google Earth's TimeStamp, were 'no
+    placemark with a date'."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.kml"
+    path.write_text(
+        kml(
+            ("Planet 2024-03-05", [placemark("draga 1", None, lon, lat)]),
+            (
+                "2024-04-05",
+                [
+                    placemark("draga 1", None, lon, lat),
+                    placemark("own date", "2024-04-06T14:30:00Z", lon, lat),  # its own wins
+                ],
+            ),
+            ("sin fecha", [placemark("draga 2", None, lon, lat)]),  # left out: no date
+        )
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["name"].tolist() == ["draga 1", "draga 1", "own date"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05", tz="UTC"),
+        pd.Timestamp("2024-04-06T14:30:00", tz="UTC"),
+    ]
+    assert any("2 placemark(s) without a date dated by their folder's name" in n for n in notes)
+
+
 def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
     """One `dredge detect` output per month, and points marked by hand in two tables whose
     rows are both numbered from 1."""
