@@ -289,6 +289,44 @@ def _one_row_per_dredge(
     ]
 
 
+CRS_COLUMNS = ("crs", "epsg", "srs")
+
+
+def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str:
+    """The CRS of a table's positions: its ``crs`` (or ``epsg``) column when it has one, else
+    EPSG:4326 — refused when the numbers cannot be degrees (metres of a projected CRS, as a
+    table exported from QGIS in UTM holds), rather than read as positions on no river."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    column = first_named(table.columns, CRS_COLUMNS)
+    if column is not None:
+        named = table[column].dropna().astype(str).str.strip().unique()
+        if len(named) != 1:
+            raise InputError(
+                source,
+                f"'{column}' names {len(named)} CRSs ({', '.join(named[:3])})",
+                "give the positions of one file in one CRS",
+            )
+        text = f"EPSG:{named[0]}" if named[0].isdigit() else named[0]
+        try:
+            return CRS.from_user_input(text).to_string()
+        except CRSError:
+            raise InputError(
+                source, f"'{column}' is {named[0]!r}, not a CRS", "write it as EPSG:32718"
+            ) from None
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
+    if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
+        example = next(g for g in geometries if g is not None and not g.is_empty)
+        x, y = shapely.get_coordinates(example)[0]
+        raise InputError(
+            source,
+            f"positions such as {x:.1f}, {y:.1f} are not degrees (metres of a projected CRS?)",
+            "give lon/lat in degrees, or add a column 'crs' naming their CRS (e.g. EPSG:32718)",
+        )
+    return WGS84
+
+
 CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria")
 SPANISH_CLASSES = {"draga": "dredge", "barcaza": "barge", "balsa": "raft"}
 
@@ -431,19 +469,22 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
 
 
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
-    """A table with lon/lat columns (EPSG:4326) or a WKT ``geometry`` column."""
+    """A table with lon/lat columns or a WKT ``geometry`` column, in EPSG:4326 unless a
+    ``crs`` column names another (:func:`_table_crs`)."""
     for lon_name, lat_name in LON_LAT:
         lon, lat = first_named(table.columns, [lon_name]), first_named(table.columns, [lat_name])
         if lon and lat:
             x = read_degrees(table[lon], source, "longitude").to_numpy(float)
             y = read_degrees(table[lat], source, "latitude").to_numpy(float)
             points = shapely.points(x, y)
-            return gpd.GeoDataFrame(table, geometry=points, crs=WGS84)
+            return gpd.GeoDataFrame(table, geometry=points, crs=_table_crs(table, source, points))
     for wanted in ("geometry", "wkt"):
         name = first_named(table.columns, [wanted])
         if name:
-            geometry = gpd.GeoSeries.from_wkt(table[name].astype(str), crs=WGS84)
-            return gpd.GeoDataFrame(table.drop(columns=[name]), geometry=geometry, crs=WGS84)
+            geometry = gpd.GeoSeries.from_wkt(table[name].astype(str))
+            crs = _table_crs(table, source, np.asarray(geometry.array, dtype=object))
+            frame = table.drop(columns=[name])
+            return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=crs)
     raise InputError(
         source,
         "has no position columns",

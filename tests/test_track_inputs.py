@@ -307,3 +307,22 @@ def test_a_number_of_dredges_per_row_is_read_as_that_many_dredges(tmp_path: Path
     path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{lon},{lat},2.5\n")
     with pytest.raises(InputError, match=r"row 1: 'cantidad' is '2.5', not a number of dredges"):
         prepare_detections(read_detections(path), path, tf.network())
+
+
+def test_a_table_of_projected_coordinates_needs_its_crs(tmp_path: Path) -> None:
+    """x/y in UTM metres (a table exported from QGIS) were read as degrees: every mark 'on no
+    river', without a word on why."""
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "utm.csv"
+    path.write_text(f"fecha,x,y\n2024-03-05,{point.x:.2f},{point.y:.2f}\n")
+    with pytest.raises(InputError, match=r"positions such as .* are not degrees .* column 'crs'"):
+        read_detections(path)
+    path.write_text(f"fecha,x,y,crs\n2024-03-05,{point.x:.2f},{point.y:.2f},{tf.CRS}\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander"]
+    assert frame["chainage_m"].iloc[0] == pytest.approx(
+        tf.network().length_m("Meander") - 500, abs=1
+    )
+    assert any("reprojected from EPSG:32718" in note for note in notes)
+    path.write_text(f"fecha,x,y,epsg\n2024-03-05,{point.x:.2f},{point.y:.2f},32718\n")
+    assert read_detections(path).crs == tf.CRS
