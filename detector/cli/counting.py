@@ -28,10 +28,13 @@ def track(
         typer.Argument(
             help=(
                 "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
-                "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat, or "
-                "Google Earth placemarks with a date in KML/KMZ). Only a date ('acquired') and "
-                "a position are required. Several files (e.g. one `dredge detect` output per "
-                "month) are tracked as one; a scene in two detector outputs is refused."
+                "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat in "
+                "degrees or as Google Earth shows them, or x/y with a 'crs' column; Google "
+                "Earth placemarks in KML/KMZ dated by TimeStamp or by a folder named by the "
+                "date). Only a date ('acquired', 'fecha') and a position are required; a "
+                "'cantidad' column counts several dredges at a point. Several files (e.g. one "
+                "`dredge detect` output per month) are tracked as one; a scene in two detector "
+                "outputs is refused."
             )
         ),
     ],
