@@ -283,6 +283,10 @@ def _one_row_per_dredge(
         return frame, []
     repeat = counts.astype(int).to_numpy()
     out = frame.iloc[np.repeat(np.arange(len(frame)), repeat)].reset_index(drop=True)
+    if "detection_id" in out.columns:  # the row's id, then id-2, id-3 for its other dredges
+        nth = out.groupby(np.repeat(np.arange(len(frame)), repeat)).cumcount().to_numpy()
+        ids = out["detection_id"].astype(str).to_numpy(dtype=object)
+        out["detection_id"] = np.where(nth == 0, ids, ids + "-" + (nth + 1).astype(str))
     return out, [
         f"{source}: rows read as the number of dredges in '{column}' ({len(frame):,} rows, "
         f"{int(repeat.sum()):,} dredges)"

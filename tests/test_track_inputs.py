@@ -304,6 +304,9 @@ def test_a_number_of_dredges_per_row_is_read_as_that_many_dredges(tmp_path: Path
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert len(frame) == 4 and frame["detection_id"].is_unique
     assert any("(2 rows, 4 dredges)" in note for note in notes)
+    path.write_text(f"detection_id,fecha,lon,lat,cantidad\n7,2024-03-05,{lon},{lat},2\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["detection_id"].tolist() == ["7", "7-2"]
     path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{lon},{lat},2.5\n")
     with pytest.raises(InputError, match=r"row 1: 'cantidad' is '2.5', not a number of dredges"):
         prepare_detections(read_detections(path), path, tf.network())
