@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from detector.errors import InputError
+from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
 from detector.user_tables import first_named, normalise_dates, read_csv_table, read_degrees
 
@@ -379,6 +380,8 @@ def gather_detections(
     sources = list(given.values())
     _check_scenes_once(frames, sources)
     ids = [frame["detection_id"].astype(str) for frame in frames]
+    for frame, own in zip(frames, ids, strict=True):  # one type: a detector's ids are text,
+        frame["detection_id"] = own  # a hand table's numbers (Parquet refused the mix)
     if pd.concat(ids, ignore_index=True).duplicated().any():
         for frame, source, own in zip(frames, sources, ids, strict=True):
             frame["detection_id"] = f"{source.stem}:" + own
@@ -387,7 +390,44 @@ def gather_detections(
             "file's name (e.g. marks:1)"
         )
     merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+    again = marked_twice(frames)
+    if again:
+        notes.append(
+            f"{again} detection(s) lie within {HULL_ACROSS_M:g} m of one in an earlier file on "
+            "the same river and day (one dredge in two files: marked by two people, or by hand "
+            "where the detector found it?): each counts as a dredge — give each dredge once"
+        )
     return merged, notes
+
+
+def marked_twice(frames: Sequence[pd.DataFrame]) -> int:
+    """How many on-river marks lie closer to a mark of an earlier file (same river and UTC
+    day) than two hulls side by side can (:data:`detector.merge.HULL_ACROSS_M`)."""
+    parts = [
+        pd.DataFrame(
+            {
+                "file": k,
+                "river": f["river"].astype(str),
+                "day": pd.to_datetime(f["acquired"], utc=True).dt.floor("D"),
+                "s": f["chainage_m"],
+                "o": f["offset_m"],
+            }
+        )[f["river"].notna().to_numpy()]
+        for k, f in enumerate(frames)
+        if "chainage_m" in f.columns
+    ]
+    if len(parts) < 2:
+        return 0
+    table = pd.concat(parts, ignore_index=True)
+    near = 0
+    for _, group in table.groupby(["river", "day"], sort=False):
+        if group["file"].nunique() < 2:
+            continue
+        s, o, file = (group[c].to_numpy() for c in ("s", "o", "file"))
+        gap = np.hypot(s[:, None] - s[None, :], o[:, None] - o[None, :])
+        earlier = file[:, None] > file[None, :]
+        near += int(((gap < HULL_ACROSS_M) & earlier).any(axis=1).sum())
+    return near
 
 
 def _check_scenes_once(frames: Sequence[pd.DataFrame], sources: Sequence[Path]) -> None:

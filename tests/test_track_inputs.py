@@ -224,6 +224,27 @@ def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
     assert frame["scene"].nunique() == 1 and len(frame) == 2
 
 
+def test_a_detector_output_and_hand_marks_track_together(tmp_path: Path) -> None:
+    """`dredge track detections.parquet marks.csv`: the detector's text ids beside the marks'
+    numbers made a column Parquet refused (a traceback); a dredge in both files is named."""
+    net = tf.network()
+    line = tf.meander_line()
+    (when,) = tf.dates(1)
+    detected = tmp_path / "detections.parquet"
+    found = tf.detections([(when, tf.point_at(line, 500)), (when, tf.point_at(line, 900))])
+    found["detection_id"] = ["scene_0001", "scene_0002"]
+    found.to_parquet(detected)
+    point = gpd.GeoSeries([tf.point_at(line, 503), tf.point_at(line, 1500)], crs=tf.CRS)
+    lonlat = point.to_crs("EPSG:4326")
+    marks = tmp_path / "marks.csv"
+    rows = "".join(f"{p.x},{p.y},{when.isoformat()}\n" for p in lonlat)
+    marks.write_text(f"lon,lat,acquired\n{rows}")
+    frame, notes = gather_detections([detected, marks], net)
+    assert frame["detection_id"].tolist() == ["scene_0001", "scene_0002", "1", "2"]
+    frame.to_parquet(tmp_path / "linked.parquet")  # was: ArrowTypeError
+    assert any(n.startswith("1 detection(s) lie within 7 m of one in an earlier") for n in notes)
+
+
 def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     """';' columns, decimal commas, day-first dates, cp1252: 'has no position columns' before."""
     lon, lat = lon_lat_on_the_river()
