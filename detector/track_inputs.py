@@ -231,9 +231,10 @@ def prepare_detections(
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
     unnamed = out["detection_id"].isna().to_numpy()
-    if unnamed.any():  # rows added by hand to a detector's table
-        ids = out["detection_id"].astype(object).to_numpy(copy=True)
-        ids[unnamed] = [f"added-{k}" for k in range(1, int(unnamed.sum()) + 1)]
+    if unnamed.any():  # rows added by hand to a detector's table: ids as text, one type
+        ids = [_id_text(value) for value in out["detection_id"]]
+        for k, row in enumerate(np.flatnonzero(unnamed), start=1):
+            ids[row] = f"added-{k}"
         out["detection_id"] = ids
     if "class_name" not in out.columns:
         out["class_name"], class_notes = _hand_classes(out, source)
@@ -256,6 +257,13 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+def _id_text(value: object) -> str:
+    """An id as text: 7.0 (a number column with a blank) as '7'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")

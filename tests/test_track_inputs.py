@@ -287,6 +287,14 @@ def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Pa
     assert frame["detection_id"].astype(str).tolist() == ["1", "2", "added-1"]
     assert frame["river"].tolist() == ["Meander"] * 3
     assert any("1 row(s) without a class (added by hand?) taken as dredges" in n for n in notes)
+    lon, lat = lon_lat_on_the_river()
+    numbered = tmp_path / "numbered.csv"  # numbers with a blank: read as 1.0, 2.0, NaN
+    numbered.write_text(
+        f"detection_id,lon,lat,acquired\n1,{lon},{lat},2024-03-05\n,{lon},{lat},2024-03-06\n"
+    )
+    frame, _ = prepare_detections(read_detections(numbered), numbered, net)
+    assert frame["detection_id"].tolist() == ["1", "added-1"]
+    frame.to_parquet(tmp_path / "ids.parquet")  # one type of id
     assert not any("left out" in n or "another river" in n for n in notes)
 
 
