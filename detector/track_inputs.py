@@ -398,6 +398,7 @@ def gather_detections(
             "file's name (e.g. marks:1)"
         )
     merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+    merged = _one_type_per_column(merged)
     again = marked_twice(frames)
     if again:
         notes.append(
@@ -406,6 +407,18 @@ def gather_detections(
             "where the detector found it?): each counts as a dredge — give each dredge once"
         )
     return merged, notes
+
+
+def _one_type_per_column(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns that files hold as different types (a 'nota' of numbers in one, of text in
+    another) as text, so that the linked detections can be written (Parquet refuses a mix)."""
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object:
+            continue
+        present = frame[column].dropna()
+        if len({type(value) for value in present}) > 1:
+            frame[column] = frame[column].map(lambda v: v if v is None or v != v else str(v))
+    return frame
 
 
 def marked_twice(frames: Sequence[pd.DataFrame]) -> int:

@@ -242,6 +242,14 @@ def test_a_detector_output_and_hand_marks_track_together(tmp_path: Path) -> None
     frame, notes = gather_detections([detected, marks], net)
     assert frame["detection_id"].tolist() == ["scene_0001", "scene_0002", "1", "2"]
     frame.to_parquet(tmp_path / "linked.parquet")  # was: ArrowTypeError
+    other = tmp_path / "notes.csv"  # a column of text where the first file's is numbers
+    other.write_text(
+        f"lon,lat,acquired,nota\n{lonlat.iloc[1].x},{lonlat.iloc[1].y},2024-03-05,ver\n"
+    )
+    marks.write_text(f"lon,lat,acquired,nota\n{lonlat.iloc[1].x},{lonlat.iloc[1].y},2024-03-05,3\n")
+    mixed, _ = gather_detections([marks, other], net)
+    assert mixed["nota"].tolist() == ["3", "ver"]
+    mixed.to_parquet(tmp_path / "mixed.parquet")  # was: ArrowInvalid
     assert any(n.startswith("1 detection(s) lie within 7 m of one in an earlier") for n in notes)
 
 
