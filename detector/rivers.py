@@ -121,7 +121,7 @@ class RiverNetwork:
             projected.iloc[rows] = lines.geometry.iloc[rows].to_crs(zone).to_numpy()
         rows_of = pd.Series(np.arange(len(names))).groupby(names, sort=True).indices
         rivers = [
-            _build_river(name, zones[name], projected.iloc[rows_of[name]], corridor_m)
+            _build_river(name, zones[name], projected.iloc[rows_of[name]], corridor_m, source)
             for name in zones
         ]
         network = cls(rivers, corridor_m=corridor_m, source=source)
@@ -331,6 +331,16 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
         **{name_field: present[name_field].astype(str).str.split().str.join(" ")}
     )  # 'Nanay ' is the Nanay: spaces around and within a name do not make another river
     _check_names_apart(present[name_field], source)
+    flat = shapely.length(present.geometry.to_numpy()) == 0  # a double click: one point
+    if flat.any():
+        lone = sorted(set(present[name_field][flat]) - set(present[name_field][~flat]))
+        if lone:
+            raise InputError(
+                source,
+                f"river {lone[0]!r} has no line of any length (its pieces are single points)",
+                "redraw it, or drop its features",
+            )
+        present = present[~flat]
     return present
 
 
@@ -407,7 +417,9 @@ def _check_names_apart(names: pd.Series, source: str) -> None:
 _FIX_LINES = "give river centerlines as lines (e.g. HydroRIVERS), digitised downstream"
 
 
-def _build_river(name: str, utm: CRS, projected: gpd.GeoSeries, corridor_m: float) -> River:
+def _build_river(
+    name: str, utm: CRS, projected: gpd.GeoSeries, corridor_m: float, source: str
+) -> River:
     """One river from its pieces in its UTM zone: merged, and ordered downstream."""
     pieces = [
         LineString(part.coords)
@@ -416,7 +428,17 @@ def _build_river(name: str, utm: CRS, projected: gpd.GeoSeries, corridor_m: floa
         if len(part.coords) >= 2
     ]
     merged = shapely.line_merge(shapely.MultiLineString(pieces), directed=True)
-    parts = [part for part in shapely.get_parts(merged) if isinstance(part, LineString)]
+    parts = [
+        part
+        for part in shapely.get_parts(merged)
+        if isinstance(part, LineString) and part.length > 0
+    ]
+    if not parts:
+        raise InputError(
+            source,
+            f"river {name!r} has no line of any length (its pieces are single points)",
+            "redraw it, or drop its features",
+        )
     return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
 
 

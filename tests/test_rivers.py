@@ -309,3 +309,15 @@ def test_one_name_on_rivers_far_apart_makes_rivers_of_their_own(tmp_path: Path) 
     assert network.length_m("Quebrada Seca (2)") == pytest.approx(3000, rel=0.01)  # its zone
     assert len(network.notes) == 1 and "'Quebrada Seca': 2 rivers" in network.notes[0]
     assert _network(tmp_path / "one", {"Nanay": [EAST]}).notes == []
+
+
+def test_a_river_of_single_points_is_one_line_and_a_dot_beside_a_river_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """A line of two identical points (a double click in QGIS) left nothing to build the river
+    on: 'IndexError: pop from empty list'."""
+    dot = LineString([(X0 + 100, Y0 + 100), (X0 + 100, Y0 + 100)])
+    with pytest.raises(InputError, match=r"river 'nanay' has no line of any length"):
+        _network(tmp_path, {"nanay": [dot]})
+    network = _network(tmp_path / "two", {"nanay": [EAST, dot]})
+    assert network.length_m("nanay") == pytest.approx(5000)
