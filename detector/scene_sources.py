@@ -193,7 +193,13 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         )
     skipped = 0
     for item in items:
-        href = tiff_asset(item)
+        try:
+            href = tiff_asset(item)
+            when = item.datetime
+        except Exception as exc:  # pystac: assets or a date of the wrong shape
+            raise InputError(
+                path, f"item {item.id!r} is not valid STAC ({_first_line(exc)})", "check the file"
+            ) from None
         if href is None:
             skipped += 1
             continue
@@ -201,11 +207,15 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             # An ItemCollection's items have no location of their own: relative to the file.
             href = str((path.parent / href).resolve())
         sources.add([href])
-        if item.datetime is not None:
-            when = item.datetime
+        if when is not None:
             sources.dates[href] = when if when.tzinfo else when.replace(tzinfo=UTC)
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
@@ -221,8 +231,10 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
             if not isinstance(catalog, pystac.Catalog):  # Collection is a Catalog
                 raise ValueError(f"read as {type(catalog).__name__}")
             return list(catalog.get_items(recursive=True))
-    except (pystac.STACError, KeyError, ValueError, TypeError, OSError) as exc:
-        raise InputError(path, f"is not valid STAC ({exc})", "check the file") from None
+    except Exception as exc:  # pystac raises many types on a malformed document
+        raise InputError(
+            path, f"is not valid STAC ({_first_line(exc)})", "check the file"
+        ) from None
     raise InputError(
         path,
         f"is JSON of type {kind!r}, not STAC",

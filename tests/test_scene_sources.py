@@ -201,6 +201,27 @@ def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
     assert list(sources.dates) == sources.paths
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "stac_version": "1.0.0",
+         "id": "a", "properties": None, "geometry": None, "links": [], "assets": {}}]},
+        {"type": "Catalog", "id": "c", "stac_version": "1.0.0", "description": "d",
+         "links": [{"rel": "item", "href": 5}]},
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "stac_version": "1.0.0",
+         "id": "b", "properties": {"datetime": None}, "geometry": None, "links": [],
+         "assets": [{"href": "a.tif"}]}]},
+    ],
+)  # fmt: skip
+def test_malformed_stac_is_one_line(tmp_path: Path, document: dict) -> None:
+    """A fuzz of STAC files found pystac's AttributeError and TypeError as tracebacks."""
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(InputError) as caught:
+        resolve_scenes([path])
+    assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
+
+
 def test_stac_catalog_follows_its_items(tmp_path: Path) -> None:
     item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
     item["links"] = [{"rel": "parent", "href": "../catalog.json"}]
