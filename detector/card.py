@@ -214,6 +214,9 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
     for key in ("name", "weights", "sha256"):
         if not isinstance(data[key], str) or not data[key]:
             raise InputError(path, f"'{key}' must be a non-empty string", _FIX_CARD)
+    for key in ("onnx", "onnx_sha256"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise InputError(path, f"'{key}' must be a string (a file name, its sha256)", _FIX_CARD)
     return ModelCard(
         name=data["name"],
         weights=data["weights"],

@@ -125,6 +125,14 @@ def test_invalid_input(weights: Path) -> None:
     assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
 
 
+def test_onnx_keys_of_the_wrong_type(weights: Path) -> None:
+    """A fuzz of cards found "'list' object has no attribute 'lower'" as a traceback."""
+    _edit_card(weights, onnx_sha256=["abc"])
+    assert "'onnx_sha256' must be a string" in _one_line_error(weights)
+    _edit_card(weights, onnx_sha256=None, onnx=7)
+    assert "'onnx' must be a string" in _one_line_error(weights)
+
+
 def test_newer_format(weights: Path) -> None:
     _edit_card(weights, format=2)
     assert "card format 2" in _one_line_error(weights)
