@@ -43,7 +43,7 @@ from detector.exports import write_chart, write_counts, write_geojson, write_gpk
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
-from detector.track_inputs import gather_detections, off_river_note
+from detector.track_inputs import PARQUET_SUFFIXES, gather_detections, off_river_note
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -222,7 +222,21 @@ def run_counts(
 
     Returns one line per file written (and notes).
     """
+    if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
+        raise InputError(
+            tracks_path,
+            "is not a tracks file (GeoParquet written by `dredge track`)",
+            "give tracks.parquet; to count detections or marks, run `dredge track` on them first",
+        )
     tracks = _read_geoparquet(tracks_path, "the tracks file written by `dredge track`")
+    if "track_id" not in tracks.columns or "first_seen" not in tracks.columns:
+        raise InputError(
+            tracks_path,
+            "holds detections, not dredge tracks"
+            if "acquired" in tracks.columns
+            else "is not a tracks file (no track_id, first_seen)",
+            "run `dredge track` on it first, then give the tracks file it writes",
+        )
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
     linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")

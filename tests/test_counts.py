@@ -512,3 +512,20 @@ def test_hand_marks_with_scenes_they_did_not_mark_are_named() -> None:
     # B has no marks (and is not named); A was seen on 2024-02-01 with nothing marked.
     assert note is not None and note.startswith("1 of 3 dates") and "A 2024-02-01" in note
     assert unmarked_looks_note(looks[looks["date"] != "2024-02-01"], marks) is None
+
+
+def test_counts_given_detections_or_another_file_say_to_track_first(tmp_path: Path) -> None:
+    """Detections given as TRACKS were '<stem>.detections.detections.parquet: file not found'."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts
+
+    detections = tmp_path / "detections.parquet"
+    tf.detections([(tf.START, tf.point_at(tf.meander_line(), 500))], tf.network()).to_parquet(
+        detections
+    )
+    with pytest.raises(InputError, match=r"holds detections, not dredge tracks .* `dredge track`"):
+        run_counts(detections, tmp_path / "counts.csv")
+    other = tmp_path / "dredges.gpkg"
+    other.write_text("not parquet")
+    with pytest.raises(InputError, match="is not a tracks file"):
+        run_counts(other, tmp_path / "counts.csv")
