@@ -529,3 +529,29 @@ def test_counts_given_detections_or_another_file_say_to_track_first(tmp_path: Pa
     other.write_text("not parquet")
     with pytest.raises(InputError, match="is not a tracks file"):
         run_counts(other, tmp_path / "counts.csv")
+
+
+@pytest.mark.parametrize(("option", "value"), [("--min-dates", "0"), ("--max-move-m", "-5")])
+def test_track_refuses_counts_and_distances_that_cannot_be(
+    option: str, value: str, tmp_path: Path
+) -> None:
+    """--min-dates 0 was a ValueError traceback; --max-move-m -5 ran as if moves were none."""
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "track",
+            "x.csv",
+            "--rivers",
+            "r.geojson",
+            "--out",
+            str(tmp_path / "t.parquet"),
+            option,
+            value,
+        ],
+    )
+    assert result.exit_code == 2 and "Invalid value for" in result.output
+    assert not (tmp_path / "t.parquet").exists()

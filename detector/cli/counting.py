@@ -75,17 +75,19 @@ def track(
     min_dates: Annotated[
         int | None,
         typer.Option(
+            min=1,
             help=(
                 "Dates a dredge must be seen on to be counted (default: 2 for detector "
                 "output with scores, 1 for detections marked by hand). A dredge seen once "
                 "at the start or end of the imagery counts."
-            )
+            ),
         ),
     ] = None,
     count_score: CountScoreOption = COUNT_SCORE,
     max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
     max_move_m: Annotated[
-        float, typer.Option(help="Longest move of a dredge along the river between moorings, m.")
+        float,
+        typer.Option(min=0.0, help="Longest move of a dredge along the river between moorings, m."),
     ] = 6000.0,
     corridor_m: Annotated[
         float,
