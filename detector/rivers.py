@@ -356,13 +356,18 @@ def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, l
     from scipy.sparse.csgraph import connected_components
 
     geometries = np.asarray(lonlat.array, dtype=object)
-    left, right = shapely.STRtree(geometries).query(
-        geometries, predicate="dwithin", distance=APART_DEG
-    )
     text = names.astype(str).to_numpy()
-    same = text[left] == text[right]
     count = len(text)
-    graph = coo_matrix((np.ones(int(same.sum())), (left[same], right[same])), shape=(count, count))
+    lefts, rights = [np.arange(count)], [np.arange(count)]  # each piece joins itself
+    for rows in pd.Series(np.arange(count)).groupby(text).indices.values():
+        if len(rows) > 1:  # pairs within one name only: a dense national layer has 10⁷ others
+            a, b = shapely.STRtree(geometries[rows]).query(
+                geometries[rows], predicate="dwithin", distance=APART_DEG
+            )
+            lefts.append(rows[a])
+            rights.append(rows[b])
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(count, count))
     _, component = connected_components(graph, directed=False)
     table = pd.DataFrame(
         {"name": text, "component": component, "length": shapely.length(geometries)}
