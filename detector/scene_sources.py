@@ -56,6 +56,13 @@ class SceneSources:
 
     def add(self, paths: Iterable[str]) -> None:
         for path in paths:
+            if not is_remote(path) and path.lower().endswith(".zip") and Path(path).is_file():
+                raise InputError(
+                    path,
+                    "is a zip archive (a Planet order download?), not a scene",
+                    f"unzip it (unzip '{path}' -d '{Path(path).with_suffix('')}') and give that "
+                    "folder",
+                )
             if not is_remote(path) and is_mask_file(Path(path)):
                 self.masks.append(path)  # `scenes/*.tif` expanded by the shell, or listed
                 continue
@@ -100,12 +107,6 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(read_scene_list(path))
         elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
             _add_stac(path, sources)
-        elif path.is_file() and path.suffix.lower() == ".zip":
-            raise InputError(
-                text,
-                "is a zip archive (a Planet order download?), not a scene",
-                f"unzip it (unzip '{text}' -d '{path.with_suffix('')}') and give that folder",
-            )
         else:
             sources.add(expand_scene_paths([text]))
     note = same_capture_note(sources.paths)

@@ -83,6 +83,10 @@ def test_a_zipped_planet_order_says_to_unzip_it(tmp_path: Path) -> None:
     order.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError, match=r"is a zip archive.*unzip it .* and give that folder"):
         resolve_scenes([order])
+    listed = tmp_path / "scenes.txt"  # in a list of scenes too
+    listed.write_text("order.zip\n")
+    with pytest.raises(InputError, match=r"order.zip: is a zip archive"):
+        resolve_scenes([listed])
     message = no_scenes_message([tmp_path])
     assert message.endswith(
         "it holds 1 zip archive(s) (e.g. order.zip): unzip them and give the unzipped folders"
