@@ -267,7 +267,7 @@ def test_names_with_stray_spaces_are_one_river_and_case_twins_are_refused() -> N
 
 
 def test_utm_zones_are_the_ones_geopandas_estimates() -> None:
-    """The zone is worked out, not queried from the PROJ database (0.12 s a river: ten
+    """The zone is worked out, not queried from the PROJ database (about 0.1 s a river: eight
     minutes for a country's 5,000 named rivers)."""
     from detector.rivers import utm_zone_of
 
