@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
@@ -222,6 +223,10 @@ def prepare_detections(
         )
     if column != "acquired":
         notes.append(f"{source}: dates read from the '{column}' column")
+    scene = first_named(out.columns, SCENE_COLUMNS)
+    if scene is not None and scene != "scene" and "scene" not in out.columns:
+        out = out.rename(columns={scene: "scene"})  # Escena: two scenes of a pass that overlap
+        notes.append(f"{source}: scenes read from the '{scene}' column")  # mark one dredge twice
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     day_first = bool(frame.attrs.get("day_first", False))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)

@@ -366,3 +366,22 @@ def test_a_table_of_projected_coordinates_needs_its_crs(tmp_path: Path) -> None:
     assert any("reprojected from EPSG:32718" in note for note in notes)
     path.write_text(f"fecha,x,y,epsg\n2024-03-05,{point.x:.2f},{point.y:.2f},32718\n")
     assert read_detections(path).crs == tf.CRS
+
+
+def test_marks_with_an_escena_column_are_one_dredge_in_overlapping_scenes(tmp_path: Path) -> None:
+    """A dredge marked (by date only) in two overlapping scenes of a strip, named in an
+    'Escena' column: the column was not read, so the two marks made a group of two dredges."""
+    from detector.tracking import link_tracks
+
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = [
+        f"{a},{lon},{lat},2024-03-05"
+        for a in ("20240305_141737_65_2423", "20240305_141742_11_2423")
+    ]
+    path.write_text("Escena,lon,lat,fecha\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["scene"].tolist() == ["20240305_141737_65_2423", "20240305_141742_11_2423"]
+    assert any("scenes read from the 'Escena' column" in note for note in notes)
+    linked, tracks = link_tracks(frame, None)
+    assert len(tracks) == 1 and sorted(linked["link"]) == ["duplicate", "new"]
