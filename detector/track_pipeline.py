@@ -27,6 +27,7 @@ from detector.acquisition import (
     check_date_keys,
     date_for_scene,
     is_remote,
+    scene_file_name,
     scene_labels,
     unused_dates_note,
 )
@@ -131,6 +132,7 @@ def run_track(
         if missing is not None:
             raise InputError(missing, "no such scene file or folder", "check the --scenes path")
         labels = dict(names) if names else scene_labels(files)
+        frame = align_scene_names(frame, files, labels)
         check_date_keys(dates or {}, files, labels, "--dates")
         unused = unused_dates_note(dates or {}, files, labels)
         if unused:
@@ -320,6 +322,39 @@ def long_gaps_note(linked: pd.DataFrame, gap_days: float) -> str | None:
         "counts as high — give the scenes (--scenes) where you have them, so that moves can be "
         "linked"
     )
+
+
+def align_scene_names(
+    frame: gpd.GeoDataFrame, files: Sequence[str], labels: Mapping[str, str]
+) -> gpd.GeoDataFrame:
+    """Scene names of hand marks written as the scenes given are named (a mark's ``scene`` may
+    be a file name, a stem, a Planet ID such as ``20240303_143659_60_2423``, or a path, as for
+    vector labels); names that match no scene, or several, are left as they are."""
+    if "scene" not in frame.columns or frame["scene"].isna().all():
+        return frame
+    aliases: dict[str, set[str]] = {}
+    for path in files:
+        name = scene_file_name(path)
+        key = scene_key(labels.get(path, name))
+        stem = scene_key(name)
+        for alias in (key, stem, stem.split("_3B_")[0]):
+            aliases.setdefault(alias.lower(), set()).add(key)
+    known = {scene_key(labels.get(path, scene_file_name(path))) for path in files}
+
+    def aligned(value: object) -> object:
+        if value is None or (isinstance(value, float) and value != value):
+            return value
+        if scene_key(value) in known:
+            return value
+        key = scene_key(str(value).strip().replace("\\", "/"))  # a Windows path too
+        if key in known:
+            return key
+        found = aliases.get(key.lower(), set())
+        return next(iter(found)) if len(found) == 1 else value
+
+    out = frame.copy()
+    out["scene"] = out["scene"].map(aligned)
+    return out
 
 
 def scenes_not_given(detections: pd.DataFrame, observed: pd.DataFrame) -> tuple[int, int] | None:

@@ -555,3 +555,41 @@ def test_track_refuses_counts_and_distances_that_cannot_be(
     )
     assert result.exit_code == 2 and "Invalid value for" in result.output
     assert not (tmp_path / "t.parquet").exists()
+
+
+def test_hand_marks_naming_scenes_by_planet_id_or_stem_are_aligned_to_the_scenes() -> None:
+    """Marks whose scene is a Planet ID were '9 of 9 scenes with detections are not among
+    --scenes' while those very scenes were given."""
+    from detector.track_pipeline import align_scene_names
+
+    files = [
+        "planet/20240303_143659_60_2423_3B_AnalyticMS_SR.tif",
+        "planet/20240614_144434_31_241d_3B_AnalyticMS_SR.tif",
+        "a/analytic.tif",
+        "b/analytic.tif",
+    ]
+    labels = {f: Path(f).name for f in files[:2]} | {
+        files[2]: "a_analytic.tif",
+        files[3]: "b_analytic.tif",
+    }
+    values = [
+        "20240303_143659_60_2423",  # a Planet ID
+        "20240614_144434_31_241d_3B_AnalyticMS_SR",  # a stem
+        "D:\\planet\\20240303_143659_60_2423_3B_AnalyticMS_SR.tif",  # a Windows path
+        "20240614_144434_31_241d_3B_AnalyticMS_SR.tif",  # as given: kept as written
+        "analytic.tif",  # two scenes share the name: left as it is
+        "a_analytic",  # a label
+        "other",
+        None,
+    ]
+    got = align_scene_names(pd.DataFrame({"scene": values}), files, labels)["scene"].tolist()
+    assert got[:-1] == [
+        "20240303_143659_60_2423_3B_AnalyticMS_SR",
+        "20240614_144434_31_241d_3B_AnalyticMS_SR",
+        "20240303_143659_60_2423_3B_AnalyticMS_SR",
+        "20240614_144434_31_241d_3B_AnalyticMS_SR.tif",
+        "analytic.tif",
+        "a_analytic",
+        "other",
+    ]
+    assert pd.isna(got[-1])
