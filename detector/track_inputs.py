@@ -223,10 +223,12 @@ def prepare_detections(
         )
     if column != "acquired":
         notes.append(f"{source}: dates read from the '{column}' column")
+    # A Spanish scene column (Escena): a dredge marked in two overlapping scenes of one pass
+    # is then one dredge (detector.passes), not two side by side.
     scene = first_named(out.columns, SCENE_COLUMNS)
     if scene is not None and scene != "scene" and "scene" not in out.columns:
-        out = out.rename(columns={scene: "scene"})  # Escena: two scenes of a pass that overlap
-        notes.append(f"{source}: scenes read from the '{scene}' column")  # mark one dredge twice
+        out = out.rename(columns={scene: "scene"})
+        notes.append(f"{source}: scenes read from the '{scene}' column")
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     day_first = bool(frame.attrs.get("day_first", False))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
