@@ -212,3 +212,29 @@ def test_a_scene_name_that_several_scenes_share_is_refused(
     by_path = read(str(months[1]))
     assert by_label and [t.scene for t in by_label] == [t.scene for t in by_path]
     assert {t.scene for t in by_label} == {f"mosaic_2024-02_{scene.stem}"}
+
+
+def test_the_corrected_detections_layer_of_dredges_gpkg_is_read(
+    label_world: Path, tmp_path: Path
+) -> None:
+    """`dredges.gpkg` holds the tracks first and the detections second: the tracks were read
+    ('has no scene column'), with a pyogrio warning about several layers."""
+    frame = truth_frame(label_world).iloc[:3].copy()
+    path = tmp_path / "dredges.gpkg"
+    tracks = gpd.GeoDataFrame({"track_id": [1]}, geometry=[frame.geometry.iloc[0]], crs=frame.crs)
+    tracks.to_file(path, layer="dredges")
+    frame.to_file(path, layer="detections")
+    got, alone = _read(path, label_world), _read(_single(frame, tmp_path), label_world)
+    assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in alone]
+    assert sum(len(t.boxes) for t in got) >= 3
+    other = tmp_path / "two.gpkg"
+    tracks.to_file(other, layer="a")
+    tracks.to_file(other, layer="b")
+    with pytest.raises(InputError, match=r"has 2 layers \(a, b\) and no one layer of labels"):
+        _read(other, label_world)
+
+
+def _single(frame: gpd.GeoDataFrame, tmp_path: Path) -> Path:
+    path = tmp_path / "alone.gpkg"
+    frame.to_file(path)
+    return path

@@ -117,7 +117,9 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             frame = gpd.read_parquet(path)
         else:
-            frame = gpd.read_file(path)
+            frame = gpd.read_file(path, layer=_labels_layer(path))
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio and pyarrow raise many unrelated types
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(path, f"cannot be read as vector labels ({first})", _FIX_EXPORT) from None
@@ -130,6 +132,35 @@ def _read(path: Path) -> gpd.GeoDataFrame:
     if frame.crs.is_geographic:
         _check_lonlat(frame, path)
     return frame.reset_index(drop=True)
+
+
+LABEL_LAYERS = ("labels", "etiquetas", "detections")
+
+
+def _labels_layer(path: Path) -> str | None:
+    """The layer of a file with several (a GeoPackage) that holds the labels: one named
+    labels/etiquetas/detections (the corrected ``detections`` layer of ``dredges.gpkg``), else
+    the only one with a class column. The first layer was read: ``dredges.gpkg``'s tracks."""
+    import pyogrio
+
+    layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    if len(layers) <= 1:
+        return None
+    named = [name for name in layers if name.lower() in LABEL_LAYERS]
+    if len(named) == 1:
+        return named[0]
+    classed = [
+        name
+        for name in layers
+        if first_named(pyogrio.read_info(path, layer=name)["fields"], CLASS_COLUMNS)
+    ]
+    if len(classed) == 1:
+        return classed[0]
+    raise InputError(
+        path,
+        f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of labels",
+        "name the labels layer 'labels', or save it alone in a file",
+    )
 
 
 def _check_lonlat(frame: gpd.GeoDataFrame, path: Path) -> None:
