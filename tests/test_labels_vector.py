@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -238,3 +239,27 @@ def _single(frame: gpd.GeoDataFrame, tmp_path: Path) -> Path:
     path = tmp_path / "alone.gpkg"
     frame.to_file(path)
     return path
+
+
+def test_points_marked_for_counting_in_a_csv_are_labels(label_world: Path, tmp_path: Path) -> None:
+    """A CSV of marks (lon/lat, Clase, Escena), as `dredge track` reads it, was 'is not a label
+    set this tool reads'; it gives the tiles its points give from a GeoPackage."""
+    frame = truth_frame(label_world).iloc[:4].copy()
+    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    gpkg = tmp_path / "points.gpkg"
+    points.to_file(gpkg)
+    csv = tmp_path / "marcas.csv"
+    table = pd.DataFrame(
+        {
+            "Escena": points["scene"],
+            "Clase": points["class_name"],
+            "lon": points.geometry.x,
+            "lat": points.geometry.y,
+            "fecha": "2024-01-27",
+        }
+    )
+    table.to_csv(csv, index=False)
+    assert label_format(csv) == "vector"
+    got, expected = _read(csv, label_world), _read(gpkg, label_world)
+    assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
+    assert sum(len(t.boxes) for t in got) >= 4

@@ -1,4 +1,6 @@
-"""Boxes or points drawn over whole scenes (QGIS): GeoJSON, GeoPackage, Shapefile, GeoParquet.
+"""Boxes or points drawn over whole scenes (QGIS): GeoJSON, GeoPackage, Shapefile, GeoParquet;
+also points marked for counting, as ``dredge track`` reads them (a CSV of lon/lat, Google Earth
+placemarks in KML/KMZ), when they name their class and scene.
 
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
 of the class's typical size, :data:`POINT_BOX_M`, around it). Columns:
@@ -44,6 +46,7 @@ from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
+MARK_SUFFIXES = (".csv", ".kml", ".kmz")  # read as dredge track reads hand marks
 CLASS_COLUMNS = ("class_name", "class", "label", "category", "clase", "tipo", "categoria")
 SCENE_COLUMNS = ("scene", "escena", "imagen")  # Spanish: a layer made in a QGIS en español
 
@@ -57,7 +60,7 @@ _FIX_EXPORT = "export the layer again from QGIS (Save Features As…)"
 def is_vector(path: Path) -> bool:
     """True for a vector file by its suffix, or a ``.json`` holding GeoJSON."""
     suffix = path.suffix.lower()
-    if suffix in VECTOR_SUFFIXES:
+    if suffix in VECTOR_SUFFIXES or (suffix in MARK_SUFFIXES and path.is_file()):
         return True
     if suffix == ".json" and path.is_file():
         with path.open("rb") as handle:
@@ -116,6 +119,10 @@ def _read(path: Path) -> gpd.GeoDataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             frame = gpd.read_parquet(path)
+        elif path.suffix.lower() in MARK_SUFFIXES:
+            from detector.track_inputs import read_detections
+
+            frame = read_detections(path)  # lon/lat, degrees-minutes-seconds, a crs column
         else:
             frame = gpd.read_file(path, layer=_labels_layer(path))
     except InputError:
