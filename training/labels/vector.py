@@ -150,6 +150,8 @@ def _labels_layer(path: Path) -> str | None:
     the only one with a class column. The first layer was read: ``dredges.gpkg``'s tracks."""
     import pyogrio
 
+    if path.suffix.lower() != ".gpkg":  # one layer a file (asking a GeoJSON warns)
+        return None
     layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     if len(layers) <= 1:
         return None
