@@ -25,7 +25,7 @@ from pathlib import Path
 
 import rasterio
 
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 from detector.user_tables import first_named, normalise_dates, read_csv_table
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
@@ -278,7 +278,7 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     try:
         table = read_csv_table(table_path, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InputError(path, f"cannot be read as CSV ({first})", "save it as CSV") from None
     frame = table.frame
     scene = first_named(frame.columns, SCENE_COLUMNS)

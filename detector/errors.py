@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when it has none (what a
+    reader library said, inside one line of ours)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 class DredgeError(Exception):
     """An error caused by the user's input or environment, reported as one line."""
 

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
@@ -231,7 +231,7 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     except InputError:
         raise
     except Exception as exc:  # pyogrio, pyarrow and fiona raise many unrelated types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InputError(
             path,
             f"cannot be read as centerlines ({first})",

@@ -278,7 +278,7 @@ def run_pipeline(
         usable = [path for path in sources.paths if path not in failed]
         tracked = run_track(
             out / "detections.parquet",
-            rivers,
+            network,  # read once (a country's layer takes seconds), its notes told above
             out / "tracks.parquet",
             scenes=usable,
             name_field=name_field,
@@ -287,10 +287,9 @@ def run_pipeline(
             dates={path: when for path, when in scene_dates.items() if path not in failed},
             names=names,
         )
-        fresh = [note for note in tracked.notes if note not in network.notes]  # said above
-        for note in fresh:
+        for note in tracked.notes:
             warn(note)
-        notes += fresh
+        notes += tracked.notes
         echo(tracked.summary)
         lines = run_counts(
             out / "tracks.parquet",

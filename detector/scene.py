@@ -48,7 +48,7 @@ from detector.acquisition import (
     resolve_acquisition,
     scene_file_name,
 )
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 from detector.inputspec import (
     DISPLAY_WHITE_REFLECTANCE,
     REFLECTANCE_FULL_SCALE,
@@ -675,5 +675,4 @@ def _first_line(exc: BaseException) -> str:
     """First line of the innermost GDAL message ("Read failed" hides the real cause)."""
     while exc.__cause__ is not None:
         exc = exc.__cause__
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return first_line(exc)

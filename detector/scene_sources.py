@@ -35,7 +35,7 @@ from detector.acquisition import (
     unused_dates_note,
 )
 from detector.chips import expand_scene_paths, is_mask_file, is_scene_file, no_scenes_message
-from detector.errors import DredgeError, InputError
+from detector.errors import DredgeError, InputError, first_line
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -199,7 +199,7 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             when = item.datetime
         except Exception as exc:  # pystac: assets or a date of the wrong shape
             raise InputError(
-                path, f"item {item.id!r} is not valid STAC ({_first_line(exc)})", "check the file"
+                path, f"item {item.id!r} is not valid STAC ({first_line(exc)})", "check the file"
             ) from None
         if href is None:
             skipped += 1
@@ -212,11 +212,6 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             sources.dates[href] = when if when.tzinfo else when.replace(tzinfo=UTC)
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
@@ -233,9 +228,7 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
                 raise ValueError(f"read as {type(catalog).__name__}")
             return list(catalog.get_items(recursive=True))
     except Exception as exc:  # pystac raises many types on a malformed document
-        raise InputError(
-            path, f"is not valid STAC ({_first_line(exc)})", "check the file"
-        ) from None
+        raise InputError(path, f"is not valid STAC ({first_line(exc)})", "check the file") from None
     raise InputError(
         path,
         f"is JSON of type {kind!r}, not STAC",

@@ -36,10 +36,16 @@ import pandas as pd
 import shapely
 
 from detector.acquisition import SCENE_COLUMNS
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
-from detector.user_tables import first_named, normalise_dates, read_csv_table, read_degrees
+from detector.user_tables import (
+    first_named,
+    layer_to_read,
+    normalise_dates,
+    read_csv_table,
+    read_degrees,
+)
 
 WGS84 = "EPSG:4326"
 DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
@@ -77,7 +83,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     except InputError:
         raise
     except Exception as exc:  # readers raise many unrelated types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InputError(
             source,
             f"cannot be read as detections ({first})",
@@ -159,24 +165,12 @@ def _from_kml(source: Path) -> gpd.GeoDataFrame:
 def detections_layer(source: Path) -> str | None:
     """The layer to read from a file with several (a GeoPackage): ``detections`` (as
     ``dredge counts --gpkg`` writes it), else the only layer with a date column."""
-    import pyogrio
-
-    layers = [str(name) for name, _ in pyogrio.list_layers(source)]
-    if len(layers) <= 1:
-        return None
-    if "detections" in layers:
-        return "detections"
-    dated = [
-        name
-        for name in layers
-        if any(c.lower() in DATE_COLUMNS for c in pyogrio.read_info(source, layer=name)["fields"])
-    ]
-    if len(dated) == 1:
-        return dated[0]
-    raise InputError(
+    return layer_to_read(
         source,
-        f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of dated detections",
-        "save the detections as a layer named 'detections', or alone in a file",
+        names=("detections",),
+        columns=DATE_COLUMNS,
+        what="dated detections",
+        fix="save the detections as a layer named 'detections', or alone in a file",
     )
 
 

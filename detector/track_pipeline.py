@@ -39,7 +39,7 @@ from detector.counts import (
     unobserved_note,
     yearly_counts,
 )
-from detector.errors import DredgeError, InputError
+from detector.errors import DredgeError, InputError, first_line
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
@@ -73,7 +73,7 @@ def sidecars(tracks: Path) -> tuple[Path, Path]:
 
 def run_track(
     detections: Path | Sequence[Path],
-    rivers: Path,
+    rivers: Path | RiverNetwork,
     out: Path,
     *,
     scenes: Sequence[str | Path] = (),
@@ -95,11 +95,18 @@ def run_track(
 
     ``min_dates`` None: 2 when the detections have scores (a detector's output, where a dredge
     seen once is most likely a false detection), 1 when they have none (marked by hand).
+
+    ``rivers`` may be a network already read (``dredge run``'s, whose notes it has told); a
+    path is read here, and the notes of reading it lead the run's.
     """
-    network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
+    if isinstance(rivers, RiverNetwork):
+        network, notes = rivers, []
+    else:
+        network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
+        notes = list(network.notes)
     inputs = [detections] if isinstance(detections, str | Path) else list(detections)
-    frame, notes = gather_detections(inputs, network)
-    notes = [*network.notes, *notes]
+    frame, input_notes = gather_detections(inputs, network)
+    notes += input_notes
     source = inputs[0] if len(inputs) == 1 else Path(f"{len(inputs)} detection files")
     off = off_river_note(frame, source, corridor_m)
     if off:
@@ -407,5 +414,5 @@ def _read_geoparquet(path: Path, what: str) -> gpd.GeoDataFrame:
     try:
         return gpd.read_parquet(path)
     except Exception as exc:  # pyarrow and geopandas raise many unrelated types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise InputError(path, f"cannot be read ({first})", f"give {what}") from None

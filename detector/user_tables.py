@@ -116,6 +116,32 @@ def first_named(columns: Iterable[object], names: Sequence[str]) -> str | None:
     return None
 
 
+def layer_to_read(
+    source: Path, *, names: Sequence[str], columns: Sequence[str], what: str, fix: str
+) -> str | None:
+    """The layer to read from a file of several (a GeoPackage): the one named as in ``names``
+    (any case), else the only one with a column named as in ``columns``; None for a file of
+    one layer; InputError naming the layers (``what`` they should hold, and ``fix``)."""
+    import pyogrio
+
+    layers = [str(name) for name, _ in pyogrio.list_layers(source)]
+    if len(layers) <= 1:
+        return None
+    named = [name for name in layers if name.lower() in names]
+    if len(named) == 1:
+        return named[0]
+    holding = [
+        name
+        for name in layers
+        if first_named(pyogrio.read_info(source, layer=name)["fields"], columns)
+    ]
+    if len(holding) == 1:
+        return holding[0]
+    raise InputError(
+        source, f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of {what}", fix
+    )
+
+
 def normalise_dates(
     values: pd.Series, source: str | Path, *, day_first: bool = False, guess: bool = True
 ) -> tuple[pd.Series, list[str]]:

@@ -35,7 +35,7 @@ from rasterio.windows import Window
 
 from detector.acquisition import scene_labels
 from detector.card import load_card, parse_card
-from detector.errors import DredgeError, InputError
+from detector.errors import DredgeError, InputError, first_line
 from detector.model import bundled_weights
 from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
@@ -65,7 +65,7 @@ def read_detections(path: Path) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
     except Exception as exc:  # pyarrow and pyogrio raise many unrelated types
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         fix = "give the file `dredge detect` wrote"
         raise InputError(path, f"cannot be read ({first})", fix) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]

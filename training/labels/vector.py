@@ -35,13 +35,13 @@ from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
 from detector.acquisition import scene_file_name, scene_labels
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
-from detector.user_tables import first_named
+from detector.user_tables import first_named, layer_to_read
 from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
 
@@ -128,7 +128,7 @@ def _read(path: Path) -> gpd.GeoDataFrame:
     except InputError:
         raise
     except Exception as exc:  # pyogrio and pyarrow raise many unrelated types
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         raise InputError(path, f"cannot be read as vector labels ({first})", _FIX_EXPORT) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise InputError(path, "has no geometry column", _FIX_EXPORT)
@@ -148,27 +148,14 @@ def _labels_layer(path: Path) -> str | None:
     """The layer of a file with several (a GeoPackage) that holds the labels: one named
     labels/etiquetas/detections (the corrected ``detections`` layer of ``dredges.gpkg``), else
     the only one with a class column. The first layer was read: ``dredges.gpkg``'s tracks."""
-    import pyogrio
-
     if path.suffix.lower() != ".gpkg":  # one layer a file (asking a GeoJSON warns)
         return None
-    layers = [str(name) for name, _ in pyogrio.list_layers(path)]
-    if len(layers) <= 1:
-        return None
-    named = [name for name in layers if name.lower() in LABEL_LAYERS]
-    if len(named) == 1:
-        return named[0]
-    classed = [
-        name
-        for name in layers
-        if first_named(pyogrio.read_info(path, layer=name)["fields"], CLASS_COLUMNS)
-    ]
-    if len(classed) == 1:
-        return classed[0]
-    raise InputError(
+    return layer_to_read(
         path,
-        f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of labels",
-        "name the labels layer 'labels', or save it alone in a file",
+        names=LABEL_LAYERS,
+        columns=CLASS_COLUMNS,
+        what="labels",
+        fix="name the labels layer 'labels', or save it alone in a file",
     )
 
 
