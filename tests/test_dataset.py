@@ -190,3 +190,19 @@ def test_split_groups_puts_every_river_in_val_and_is_seeded() -> None:
 def test_a_folder_that_is_not_a_world_gets_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nope: has no world\.json — give a folder written by"):
         build_yolo_dataset([tmp_path / "nope"], tmp_path / "out", SPEC, progress=False)
+
+
+def test_workers_cut_the_same_dataset(dataset: DatasetSummary, world: Path, tmp_path: Path) -> None:
+    """Scenes labelled and cut in two processes give the same chips, labels and table."""
+    parallel = build_yolo_dataset(
+        [world], tmp_path / "ds", SPEC, val_fraction=0.5, negatives=1.0, progress=False, workers=2
+    )
+    assert parallel.splits == dataset.splits
+    assert (parallel.root / "tiles.csv").read_text() == (dataset.root / "tiles.csv").read_text()
+    files = sorted(p.relative_to(dataset.root) for p in dataset.root.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(parallel.root) for p in parallel.root.rglob("*") if p.is_file()
+    )
+    for name in files:
+        if name.suffix in (".png", ".txt"):
+            assert (parallel.root / name).read_bytes() == (dataset.root / name).read_bytes(), name

@@ -31,8 +31,8 @@ from training.synth.world import (
     THREADED_LIBRARIES,
     RiverWorld,
     WorldConfig,
-    _pool_context,
     build_world,
+    pool_context,
     write_world,
 )
 from training.synth.writer import counts_from_truth, render_scene
@@ -360,9 +360,9 @@ def test_scene_workers_are_spawned_once_a_threaded_library_is_loaded(
     wait on one forever; without those libraries the platform's default start method is kept."""
     for name in THREADED_LIBRARIES:
         monkeypatch.delitem(sys.modules, name, raising=False)
-    assert _pool_context().get_start_method() == multiprocessing.get_start_method()
+    assert pool_context().get_start_method() == multiprocessing.get_start_method()
     monkeypatch.setitem(sys.modules, "onnxruntime", types.ModuleType("onnxruntime"))
-    assert _pool_context().get_start_method() == "spawn"
+    assert pool_context().get_start_method() == "spawn"
 
 
 def test_a_script_without_a_main_guard_gets_one_clear_line_when_its_workers_die(

@@ -41,10 +41,12 @@ import csv
 import json
 import math
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,7 @@ import yaml
 from affine import Affine
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from detector.acquisition import scene_file_name
 from detector.chips import expand_scene_paths, write_chip
 from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
@@ -65,6 +68,7 @@ MIN_INSIDE_FRACTION = 0.5  # share of a box's area inside a tile for it to be la
 MIN_BOX_PX = 3.0  # shorter box sides are widened to this (ultralytics drops boxes < 2 px)
 AMBIGUOUS_CLEAR_FRACTION = 0.5  # an invisible dredge this clear makes its tile ambiguous
 DATASET_FORMAT = 1
+T = TypeVar("T")
 BOX_COLUMNS = ("object_id", "class_name", "visible", "x_min", "y_min", "x_max", "y_max")
 TILE_COLUMNS = (
     "chip", "split", "world", "river", "scene", "tile_id", "window", "dredges", "boats",
@@ -323,10 +327,13 @@ def build_yolo_dataset(
     negatives: float = 1.0,
     overwrite: bool = False,
     progress: bool = True,
+    workers: int = 1,
 ) -> DatasetSummary:
     """Tile the worlds' scenes, label the tiles, split by (world, river), and write the dataset.
 
     ``negatives``: empty tiles kept in ``train`` per positive tile (all are kept in ``val``).
+    ``workers``: processes that label and cut the scenes (scene by scene); the dataset is the
+    same for any number.
     """
     if len(spec.bands) not in (1, 3):
         raise DredgeError(f"PNG chips hold 1 or 3 bands, not {len(spec.bands)}; change the spec")
@@ -339,7 +346,7 @@ def build_yolo_dataset(
     for world in worlds:
         check_world(world)
     _prepare_out(out, overwrite)
-    records, ambiguous = _label_worlds(worlds, names, spec, progress)
+    records, ambiguous = _label_worlds(worlds, names, spec, progress, workers)
     groups = [
         (name, river)
         for world, name in zip(worlds, names, strict=True)
@@ -360,7 +367,7 @@ def build_yolo_dataset(
         summary.splits[assignment[group]].ambiguous_tiles += count
     kept = _sample_negatives(records, assignment, negatives, seed, summary)
     _check_no_leak(kept, assignment)
-    _write(kept, assignment, out, spec, summary, progress)
+    _write(kept, assignment, out, spec, summary, progress, workers)
     return summary
 
 
@@ -386,42 +393,80 @@ def _progress(enabled: bool) -> Progress:
 
 
 def _label_worlds(
-    worlds: list[Path], names: list[str], spec: InputSpec, progress: bool
+    worlds: list[Path], names: list[str], spec: InputSpec, progress: bool, workers: int = 1
 ) -> tuple[list[_TileRecord], dict[tuple[str, str], int]]:
     """Plan and label every tile of every scene (no pixels read); ambiguous tiles per group."""
-    jobs = [
-        (world, name, scene)
-        for world, name in zip(worlds, names, strict=True)
-        for scene in expand_scene_paths([world / "scenes"])
-    ]
+    jobs = []
+    for world, name in zip(worlds, names, strict=True):
+        rivers_of = scene_rivers(world)
+        for path in expand_scene_paths([world / "scenes"]):
+            river = rivers_of.get(scene_file_name(path))
+            if river is None:
+                raise InputError(path, "is not listed in truth/scenes.csv", "regenerate")
+            jobs.append((world, name, river, path, spec))
     records: list[_TileRecord] = []
     ambiguous: dict[tuple[str, str], int] = {}
-    networks: dict[Path, RiverNetwork] = {}
-    rivers_of: dict[Path, dict[str, str]] = {}
-    with reading_env(), _progress(progress) as bar:
+    with _progress(progress) as bar:
         task = bar.add_task("labelling tiles", total=len(jobs))
-        for world, name, path in jobs:
-            if world not in networks:
-                networks[world] = RiverNetwork.read(world / "rivers.geojson")
-                rivers_of[world] = scene_rivers(world)
-            with open_scene(path) as scene:
-                river = rivers_of[world].get(scene.name)
-                if river is None:
-                    raise InputError(path, "is not listed in truth/scenes.csv", "regenerate")
-                boxes = read_boxes(boxes_path(world, scene.name))
-                plan = plan_scene(scene, networks[world], spec)
-                for tile in plan.tiles:
-                    labels, hidden = labels_for_tile(boxes, tile.transform, spec.tile_px)
-                    if hidden and is_ambiguous(
-                        scene.read_validity(tile.window, plan.grid)[1], hidden
-                    ):
-                        ambiguous[(name, river)] = ambiguous.get((name, river), 0) + 1
-                        continue
-                    records.append(_TileRecord(name, river, path, scene.name, tile, labels))
-            bar.advance(task)
+        labelled = _in_processes(_label_scene, jobs, workers, lambda: bar.advance(task))
+    for (_, name, river, _, _), (scene_records, n_ambiguous) in zip(jobs, labelled, strict=True):
+        records += scene_records
+        if n_ambiguous:
+            ambiguous[(name, river)] = ambiguous.get((name, river), 0) + n_ambiguous
     if not records:
         raise DredgeError("the worlds gave no tiles — check their rivers and scenes")
     return records, ambiguous
+
+
+def _label_scene(
+    world: Path, name: str, river: str, path: Path, spec: InputSpec
+) -> tuple[list[_TileRecord], int]:
+    """The labelled tiles of one scene, and how many tiles were dropped as ambiguous."""
+    records: list[_TileRecord] = []
+    n_ambiguous = 0
+    with reading_env(), open_scene(path) as scene:
+        boxes = read_boxes(boxes_path(world, scene.name))
+        plan = plan_scene(scene, _river_network(world / "rivers.geojson"), spec)
+        for tile in plan.tiles:
+            labels, hidden = labels_for_tile(boxes, tile.transform, spec.tile_px)
+            if hidden and is_ambiguous(scene.read_validity(tile.window, plan.grid)[1], hidden):
+                n_ambiguous += 1
+                continue
+            records.append(_TileRecord(name, river, str(path), scene.name, tile, labels))
+    return records, n_ambiguous
+
+
+def _river_network(path: Path) -> RiverNetwork:
+    """A world's rivers, read once per process (keyed by the file's size and time)."""
+    stat = path.stat()
+    return _read_network(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _read_network(path: Path, size: int, mtime_ns: int) -> RiverNetwork:
+    return RiverNetwork.read(path)
+
+
+def _in_processes(
+    work: Callable[..., T], jobs: Sequence[tuple[Any, ...]], workers: int, done: Callable[[], Any]
+) -> list[T]:
+    """``work(*job)`` for every job, in up to ``workers`` processes (1: here); in job order.
+
+    ``done`` is called as each job finishes (a progress bar's advance).
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(work(*job))
+            done()
+        return results
+    from training.synth.world import pool_context
+
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=pool_context()) as pool:
+        futures = [pool.submit(work, *job) for job in jobs]
+        for _ in as_completed(futures):
+            done()
+        return [future.result() for future in futures]
 
 
 def _sample_negatives(
@@ -463,6 +508,7 @@ def _write(
     spec: InputSpec,
     summary: DatasetSummary,
     progress: bool,
+    workers: int = 1,
 ) -> None:
     """Read the kept tiles' pixels; write chips, labels, tiles.csv, data.yaml, summary.json."""
     names = [r.name for r in records]
@@ -474,25 +520,17 @@ def _write(
     by_scene: dict[str, list[_TileRecord]] = {}
     for record in records:
         by_scene.setdefault(record.scene_path, []).append(record)
-    rows = []
-    with reading_env(), _progress(progress) as bar:
-        task = bar.add_task("writing chips", total=len(records))
-        for path, mine in by_scene.items():
-            with open_scene(path) as scene:
-                grid = scene.grid(spec.gsd_m)
-                for record in mine:
-                    split = assignment[(record.world, record.river)]
-                    rows.append(
-                        _write_tile(
-                            record,
-                            split,
-                            scene.read_window(record.tile.window, spec, grid),
-                            out,
-                            spec.tile_px,
-                        )
-                    )
-                    _count(summary.splits[split], record)
-                    bar.advance(task)
+    jobs = [
+        (path, [(r, assignment[(r.world, r.river)]) for r in mine], out, spec)
+        for path, mine in by_scene.items()
+    ]
+    with _progress(progress) as bar:
+        task = bar.add_task("writing chips", total=len(jobs))
+        written = _in_processes(_write_scene, jobs, workers, lambda: bar.advance(task))
+    rows = [row for scene_rows in written for row in scene_rows]
+    for _, mine, _, _ in jobs:
+        for record, split in mine:
+            _count(summary.splits[split], record)
     for split_summary in summary.splits.values():
         split_summary.scenes.sort()
         split_summary.groups.sort()
@@ -504,6 +542,20 @@ def _write(
     (out / "summary.json").write_text(
         json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+
+
+def _write_scene(
+    path: str, records: list[tuple[_TileRecord, str]], out: Path, spec: InputSpec
+) -> list[list[object]]:
+    """Read one scene's kept tiles and write their chips and labels; their tiles.csv rows."""
+    with reading_env(), open_scene(path) as scene:
+        grid = scene.grid(spec.gsd_m)
+        return [
+            _write_tile(
+                record, split, scene.read_window(record.tile.window, spec, grid), out, spec.tile_px
+            )
+            for record, split in records
+        ]
 
 
 def _write_tile(

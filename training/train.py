@@ -31,9 +31,11 @@ that fits in about 2 h 40 min on two cores (its card records the run, stage by s
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import cache
@@ -166,20 +168,36 @@ class TrainResult:
 
 
 def make_worlds(
-    seeds: Sequence[int], size: str, folder: Path, *, progress: bool = True
+    seeds: Sequence[int], size: str, folder: Path, *, progress: bool = True, workers: int = 1
 ) -> list[Path]:
-    """Generate one world per seed under ``folder`` (``seed-<n>``); reuse identical ones."""
-    from training.synth.world import WorldConfig, is_same_world, write_world
+    """Generate one world per seed under ``folder`` (``seed-<n>``); reuse identical ones.
 
-    paths = []
-    for seed in seeds:
-        config = WorldConfig(seed=seed, size=size)
-        path = folder / f"seed-{seed}"
-        if not is_same_world(path, config):
-            if progress:
-                print(f"generating training world seed {seed} ({size}) in {path}", flush=True)
-            write_world(config, path, overwrite=True, progress=progress)
-        paths.append(path)
+    ``workers`` > 1 draws that many worlds at once, one process each (each renders its scenes
+    alone); 1 draws them one after another, each with :func:`write_world`'s own processes.
+    """
+    from training.synth.world import WorldConfig, is_same_world, pool_context, write_world
+
+    paths = [folder / f"seed-{seed}" for seed in seeds]
+    todo = [
+        (WorldConfig(seed=seed, size=size), path)
+        for seed, path in zip(seeds, paths, strict=True)
+        if not is_same_world(path, WorldConfig(seed=seed, size=size))
+    ]
+    if workers > 1 and len(todo) > 1:
+        if progress:
+            print(f"generating {len(todo)} worlds ({size}) in {folder}, {workers} at a time")
+        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=pool_context()) as pool:
+            futures = [
+                pool.submit(write_world, config, path, overwrite=True, workers=1)
+                for config, path in todo
+            ]
+            for future in futures:
+                future.result()
+        return paths
+    for config, path in todo:
+        if progress:
+            print(f"generating training world seed {config.seed} ({size}) in {path}", flush=True)
+        write_world(config, path, overwrite=True, progress=progress)
     return paths
 
 
@@ -195,8 +213,12 @@ def train_default(
     worlds: int | None = None,
     seed: int = 0,
     progress: bool = True,
+    workers: int = 1,
 ) -> TrainResult:
     """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
+
+    ``workers``: processes that draw the worlds and cut their chips (the model is the same
+    for any number).
 
     ``worlds`` takes the first that many of the recipe's world seeds (more: the next reserved
     seeds; the later stages' worlds follow them, as many as the recipe's, while reserved seeds
@@ -226,15 +248,23 @@ def train_default(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     world_paths = make_worlds(
-        recipe.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress
-    )
+        recipe.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress,
+        workers=workers,
+    )  # fmt: skip
     result = train_on_worlds(
-        world_paths, out_dir, recipe, device=device, progress=progress, command=_command(recipe)
+        world_paths,
+        out_dir,
+        recipe,
+        device=device,
+        progress=progress,
+        command=_command(recipe),
+        workers=workers,
     )
     for stage in recipe.extensions:
         stage_worlds = make_worlds(
-            stage.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress
-        )
+            stage.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress,
+            workers=workers,
+        )  # fmt: skip
         result = extend_on_worlds(
             result.weights,
             stage_worlds,
@@ -243,6 +273,7 @@ def train_default(
             epochs=stage.epochs,
             device=device,
             progress=progress,
+            workers=workers,
         )
     return result
 
@@ -280,11 +311,12 @@ def train_on_worlds(
     device: str = "cpu",
     progress: bool = True,
     command: str = "",
+    workers: int = 1,
 ) -> TrainResult:
     """Build the dataset from ``worlds``, train, validate, and write weights and card."""
     check_device(device)
     started = time.monotonic()
-    summary = _dataset(worlds, out_dir / "dataset", recipe, progress)
+    summary = _dataset(worlds, out_dir / "dataset", recipe, progress, workers)
     best = train_yolo(summary.data_yaml, out_dir / "yolo", recipe, device=device)
     metrics = validate(best, summary.data_yaml, recipe, device=device)
     weights = out_dir / WEIGHTS_NAME
@@ -303,7 +335,9 @@ def train_on_worlds(
     return TrainResult(weights, card, metrics, duration)
 
 
-def _dataset(worlds: Sequence[Path], root: Path, recipe: Recipe, progress: bool) -> DatasetSummary:
+def _dataset(
+    worlds: Sequence[Path], root: Path, recipe: Recipe, progress: bool, workers: int = 1
+) -> DatasetSummary:
     """Build a stage's dataset in ``root`` from ``worlds`` with the recipe's settings."""
     summary = build_yolo_dataset(
         worlds,
@@ -314,6 +348,7 @@ def _dataset(worlds: Sequence[Path], root: Path, recipe: Recipe, progress: bool)
         negatives=recipe.negatives,
         overwrite=True,
         progress=progress,
+        workers=workers,
     )
     if progress:
         print(summary.line(), flush=True)
@@ -332,6 +367,7 @@ def extend_on_worlds(
     device: str = "cpu",
     progress: bool = True,
     command: str = "",
+    workers: int = 1,
 ) -> TrainResult:
     """A later stage (3, 4, …): ``epochs`` more from ``weights`` on other worlds.
 
@@ -347,7 +383,7 @@ def extend_on_worlds(
     earlier = later_stages(base.training)
     number = 3 + len(earlier)
     started = time.monotonic()
-    summary = _dataset(worlds, out_dir / f"dataset-stage{number}", recipe, progress)
+    summary = _dataset(worlds, out_dir / f"dataset-stage{number}", recipe, progress, workers)
     run_dir = out_dir / f"yolo-stage{number}"
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -544,7 +580,7 @@ def _settings(
         "device": device,
         "seed": recipe.seed,
         "deterministic": True,
-        "workers": 0 if device == "cpu" else 4,
+        "workers": 0 if device == "cpu" else min(8, os.cpu_count() or 1),
         "amp": False,  # the AMP check downloads weights; fp32 on CPU anyway
         "plots": False,  # plots download a font
         "close_mosaic": max(1, epochs // 5),

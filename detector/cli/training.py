@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -87,6 +88,14 @@ def train(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the split, sampling and training.")] = 0,
     device: Annotated[str, typer.Option(help="cpu, or cuda when a GPU is visible.")] = "cpu",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Recipe only: processes that draw the worlds and cut their chips (default: "
+            "one per core; the model is the same for any number).",
+        ),
+    ] = None,
     install: Annotated[
         bool,
         typer.Option(help="Recipe only: copy the weights and card into the bundled model."),
@@ -117,9 +126,9 @@ def train(
     paths = [item for item in labels or [] if "=" not in item or Path(item).exists()]
     settings = [item for item in labels or [] if item not in paths]
     if paths or settings:
-        if recipe is not None or worlds is not None or install:
-            raise fail("--recipe, --worlds and --install train on synthetic worlds; leave them "
-                       "out when giving labels")  # fmt: skip
+        if recipe is not None or worlds is not None or workers is not None or install:
+            raise fail("--recipe, --worlds, --workers and --install train on synthetic worlds; "
+                       "leave them out when giving labels")  # fmt: skip
         _train_on_labels(
             paths, settings, out, from_model=from_model, epochs=epochs, imgsz=imgsz,
             scenes=scenes, rivers=rivers, synthetic=synthetic, val_fraction=val_fraction,
@@ -130,6 +139,7 @@ def train(
     _train_recipe(
         out, recipe or "default", epochs=epochs, imgsz=imgsz, worlds=worlds, seed=seed,
         device=device, install=install, overwrite=overwrite, progress=progress,
+        workers=workers or os.cpu_count() or 1,
     )  # fmt: skip
 
 
@@ -145,6 +155,7 @@ def _train_recipe(
     install: bool,
     overwrite: bool,
     progress: bool,
+    workers: int = 1,
 ) -> None:
     """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's)."""
     import detector
@@ -165,6 +176,7 @@ def _train_recipe(
             worlds=worlds,
             seed=seed,
             progress=progress,
+            workers=workers,
         )
         typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
         val = result.metrics["val"]

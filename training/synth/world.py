@@ -312,7 +312,7 @@ def _render_all(
         done = (render_and_write(river, scene, config, out) for river, scene in jobs)
         return list(_track(done, len(jobs), progress))
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
             futures = [
                 pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
             ]
@@ -328,7 +328,7 @@ def _render_all(
         ) from error
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     """The platform's default start method (fork on Linux: fast, and a script that draws a
     world needs no ``if __name__ == "__main__"`` guard), unless a library that runs its own
     threads is loaded. A fork copies the parent's locks, and when one of those threads held
