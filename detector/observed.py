@@ -6,7 +6,11 @@ PlanetScope scenes are GeoTIFFs with nodata 0 outside a rotated footprint; their
 class: clear (band 1), snow, shadow (3), light haze (4), heavy haze (5) or cloud (6). The ground
 counts as seen where it is clear or under light haze, which Planet defines as seen through to
 the ground (UDM2.1 puts all haze in band 4) and which the detector reads like clear pixels; not
-under shadow, heavy haze or cloud. Masks are read decimated (``out_shape``), never whole.
+under shadow, heavy haze or cloud. Scenes from before August 2018 have Planet's older UDM
+instead (``..._DN_udm.tif``; one band of bit flags): there the ground counts as seen where no
+bit is set (bit 1 is cloud, bits 2–7 band data lost in downlink). Its clouds were found on a
+decimated image, so small clouds may be missed. Masks are read decimated (``out_shape``),
+never whole.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
-from detector.scene import find_udm2
+from detector.scene import CloudMask, find_cloud_mask, find_udm2
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -43,13 +47,14 @@ def observed_areas(
     dates: Mapping[str, datetime | pd.Timestamp] | None = None,
     names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Clear, valid area of each scene as a polygon in EPSG:4326 (``cloud_mask``: whether a
-    UDM2 mask took its clouds out).
+    """Clear, valid area of each scene as a polygon in EPSG:4326 (``cloud_mask``: which of
+    Planet's masks took its clouds out, ``udm2`` or the older ``udm``; empty when none).
 
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
-    clear means UDM2 band 1 = 1 and band 6 (cloud) = 0 in the ``*_udm2.tif`` sidecar beside
-    the scene, when there is one. Masks are read decimated to at most ``max_pixels`` on a side,
-    eroded by one pixel (a spot on the edge counts as not seen) and simplified.
+    clear is what the scene's UDM2 (``*_udm2.tif``) or older UDM (``*_DN_udm.tif``) beside it
+    calls seen ground (see the module notes), when there is one. Masks are read decimated to
+    at most ``max_pixels`` on a side, eroded by one pixel (a spot on the edge counts as not
+    seen) and simplified.
 
     The acquisition time is the one in ``dates`` (by path, label, file name or stem; e.g. what
     the scene's detections carry), else the one the scene reader finds: a Planet metadata
@@ -69,9 +74,9 @@ def observed_areas(
                 area, crs = _valid_area(src, max_pixels)
         except rasterio.errors.RasterioIOError as exc:
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
-        udm2 = None if is_remote(path) else udm2_sidecar(Path(path))
-        if udm2 is not None:
-            clear, udm_crs = _clear_area(udm2, max_pixels)
+        mask = None if is_remote(path) else cloud_mask_of(Path(path))
+        if mask is not None:
+            clear, udm_crs = _clear_area(mask, max_pixels)
             if udm_crs != crs:
                 clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
@@ -80,7 +85,7 @@ def observed_areas(
             {
                 "scene": scene_key(label),
                 "acquired": acquired,
-                "cloud_mask": udm2 is not None,
+                "cloud_mask": mask.kind if mask is not None else "",
                 "geometry": area,
             }
         )
@@ -152,6 +157,13 @@ def udm2_sidecar(scene: Path) -> Path | None:
     return None
 
 
+def cloud_mask_of(scene: Path) -> CloudMask | None:
+    """The cloud mask the tracker reads for a scene: its UDM2 (:func:`udm2_sidecar`), else its
+    older UDM (:func:`detector.scene.find_cloud_mask`), else None."""
+    udm2 = udm2_sidecar(scene)
+    return CloudMask(udm2, "udm2") if udm2 is not None else find_cloud_mask(scene)
+
+
 def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -> pd.DataFrame:
     """Which river was seen on which date: ``river, date, scenes`` (one row per river-date).
 
@@ -196,18 +208,22 @@ def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool
     return np.asarray(has.any(axis=0))
 
 
-def _clear_area(path: Path, max_pixels: int) -> tuple[shapely.Geometry, str]:
-    """Polygon of UDM2 pixels flagged clear (band 1) or light haze (band 4), and not shadow,
-    heavy haze or cloud (bands 3, 5, 6): see the module notes."""
+def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str]:
+    """Polygon of the mask's seen pixels: UDM2 clear (band 1) or light haze (band 4), and not
+    shadow, heavy haze or cloud (bands 3, 5, 6); the older UDM with no bit set. See the module
+    notes."""
     import rasterio
 
-    with rasterio.open(path) as src:
+    with rasterio.open(mask.path) as src:
         shape, transform = _decimated(src, max_pixels)
-        clear = src.read(1, out_shape=shape) == 1
-        if src.count >= 6:
-            clear |= src.read(UDM2_LIGHT_HAZE, out_shape=shape) == 1
-            for band in UDM2_HIDDEN:
-                clear &= src.read(band, out_shape=shape) == 0
+        if mask.kind == "udm":
+            clear = src.read(1, out_shape=shape) == 0
+        else:
+            clear = src.read(1, out_shape=shape) == 1
+            if src.count >= 6:
+                clear |= src.read(UDM2_LIGHT_HAZE, out_shape=shape) == 1
+                for band in UDM2_HIDDEN:
+                    clear &= src.read(band, out_shape=shape) == 0
         return _polygonise(clear, transform), str(src.crs)
 
 

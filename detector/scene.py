@@ -11,7 +11,9 @@ Acquisition time: see :mod:`detector.acquisition`.
 Band layouts: PlanetScope 4-band BGRN, SuperDove 8-band, NICFI basemap quads (EPSG:3857,
 4.77 m, 4-band BGRN or 3-band RGB), 3-band RGB (Maxar, Google Earth exports); ``bands=``
 overrides the layout. A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the
-cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear.
+cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear. Scenes from
+before August 2018 come with Planet's older UDM instead (``<id>_3B_AnalyticMS_DN_udm.tif``),
+whose cloud bit and lost-data bits are used the same way (:func:`find_cloud_mask`).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ GSD_SNAP_TOLERANCE = 0.02  # within 2 % of the target GSD a scene is read at its
 UDM2_SHADOW_BAND = 3
 UDM2_CLOUD_BAND = 6
 UDM2_MIN_BANDS = 6
+# The older UDM's bits: 0 not imaged (blackfill), 1 cloud, 2–7 band 1–6 data lost in downlink
+UDM_HIDDEN_BITS = 0b1111_1110
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
 FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
@@ -144,7 +148,7 @@ class Scene:
         bands: tuple[str, ...],
         alpha_band: int | None,
         acquisition: Acquisition,
-        udm2_path: str | None,
+        cloud_mask: CloudMask | None,
         name: str | None = None,
     ) -> None:
         self.path = path
@@ -161,8 +165,9 @@ class Scene:
         self.bands = bands
         self.alpha_band = alpha_band
         self.acquisition = acquisition
-        self.udm2_path = udm2_path
-        self._udm2: rasterio.DatasetReader | None = None
+        self.cloud_mask = cloud_mask
+        """Planet's UDM2 (or older UDM) beside the scene, if any."""
+        self._udm: rasterio.DatasetReader | None = None
         self._recent = RecentReads(RECENT_READS_MB << 20)
         self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
 
@@ -302,9 +307,9 @@ class Scene:
     def close(self) -> None:
         """Close the scene's file handles."""
         self._dataset.close()
-        if self._udm2 is not None:
-            self._udm2.close()
-            self._udm2 = None
+        if self._udm is not None:
+            self._udm.close()
+            self._udm = None
 
     def __enter__(self) -> Scene:
         return self
@@ -371,33 +376,43 @@ class Scene:
             **options,
         )
 
+    @property
+    def udm2_path(self) -> str | None:
+        """The UDM2 file beside the scene, if that is its cloud mask."""
+        mask = self.cloud_mask
+        return str(mask.path) if mask is not None and mask.kind == "udm2" else None
+
     def _cloud(
         self, transform: Affine, width: int, height: int, *, keep: bool = False
     ) -> NDArray[np.bool_]:
-        """Cloud or shadow per pixel from the UDM2 sidecar (all False without one).
+        """Hidden pixels (cloud or shadow) from the scene's cloud mask (all False without one).
 
-        The mask is brought to the grid by majority (mode) when coarser, else nearest. A window
-        of the UDM2 itself is read as is, and with ``keep`` kept for the next read of it.
+        UDM2: its shadow and cloud bands. The older UDM: its cloud bit and the bits of band
+        data lost in downlink (its bit 0, not imaged, is the scene's own nodata). The mask is
+        brought to the grid by majority (mode) when coarser, else nearest. A window of the mask
+        itself is read as is, and with ``keep`` kept for the next read of it.
         """
-        udm = self._open_udm2()
-        if udm is None:
+        udm = self._open_udm()
+        if udm is None or self.cloud_mask is None:
             return np.zeros((height, width), dtype=bool)
+        mask_path = str(self.cloud_mask.path)
+        bands = [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND] if self.cloud_mask.kind == "udm2" else [1]
         direct = file_window(udm, self.crs, transform, width, height)
         if direct is not None:
             key = ("cloud", *window_key(direct))
             kept = self._recent.take(key)
             if kept is not None:
                 return np.asarray(kept)
-            with self._reading(self.udm2_path or self.path):
-                flags = read_bands_padded(udm, [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND], direct)
-            cloud = (flags[0] > 0) | (flags[1] > 0)
+            with self._reading(mask_path):
+                flags = read_bands_padded(udm, bands, direct)
+            cloud = self._hidden(flags)
             if keep:
                 self._recent.put(key, cloud, cloud.nbytes)
             return cloud
         coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
         resampling = Resampling.mode if coarser else Resampling.nearest
         with (
-            self._reading(self.udm2_path or self.path),
+            self._reading(mask_path),
             WarpedVRT(
                 udm,
                 crs=self.crs,
@@ -408,16 +423,22 @@ class Scene:
                 add_alpha=True,
             ) as vrt,
         ):
-            flags = vrt.read([UDM2_SHADOW_BAND, UDM2_CLOUD_BAND, vrt.count])
-        return ((flags[0] > 0) | (flags[1] > 0)) & (flags[2] > 0)
+            flags = vrt.read([*bands, vrt.count])
+        return self._hidden(flags[:-1]) & (flags[-1] > 0)
 
-    def _open_udm2(self) -> rasterio.DatasetReader | None:
-        if self.udm2_path is None:
+    def _hidden(self, flags: NDArray[Any]) -> NDArray[np.bool_]:
+        """Hidden pixels from the bands that :meth:`_cloud` read."""
+        if self.cloud_mask is not None and self.cloud_mask.kind == "udm":
+            return np.asarray((flags[0] & UDM_HIDDEN_BITS) > 0)
+        return np.asarray((flags[0] > 0) | (flags[1] > 0))
+
+    def _open_udm(self) -> rasterio.DatasetReader | None:
+        if self.cloud_mask is None:
             return None
-        if self._udm2 is None:
-            with self._reading(self.udm2_path):
-                self._udm2 = rasterio.open(self.udm2_path)
-        return self._udm2
+        if self._udm is None:
+            with self._reading(str(self.cloud_mask.path)):
+                self._udm = rasterio.open(self.cloud_mask.path)
+        return self._udm
 
     @contextmanager
     def _reading(self, path: str | None = None) -> Iterator[None]:
@@ -470,7 +491,7 @@ def open_scene(
         _check_georeferenced(path, dataset)
         sensor, layout, alpha = _band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
-        udm2 = None if remote else find_udm2(Path(path))
+        mask = None if remote else find_cloud_mask(Path(path))
         return Scene(
             path,
             dataset,
@@ -478,7 +499,7 @@ def open_scene(
             bands=layout,
             alpha_band=alpha,
             acquisition=acquisition,
-            udm2_path=str(udm2) if udm2 else None,
+            cloud_mask=mask,
             name=name,
         )
     except READ_ERRORS as exc:
@@ -619,6 +640,49 @@ def _is_udm2(path: Path) -> bool:
     try:
         with rasterio.open(path) as udm:
             return udm.count >= UDM2_MIN_BANDS and udm.dtypes[0] == "uint8" and udm.crs is not None
+    except RasterioError:
+        return False
+
+
+@dataclass(frozen=True)
+class CloudMask:
+    """A Planet cloud mask beside a scene: ``udm2`` (8 bands, one class per pixel; from August
+    2018) or ``udm``, the older one (one band of bit flags; all PlanetScope and RapidEye
+    scenes before that)."""
+
+    path: Path
+    kind: str
+
+
+def udm_candidates(path: Path) -> list[Path]:
+    """Possible older-UDM files for a Planet scene: ``<id>_3B_AnalyticMS_DN_udm.tif`` for
+    ``<id>_3B_AnalyticMS(_SR).tif``, ``<tile>_BGRN_DN_udm.tif`` for an ortho tile,
+    ``<id>_udm.tif`` (RapidEye), and their ``_clip`` deliveries."""
+    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
+    match = _PLANET_PRODUCT.match(stem)
+    base = match[1] if match else stem
+    clip = "_clip" if stem.endswith("_clip") else ""
+    names = [
+        f"{base}_{product}_DN_udm{clip}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
+    ] + [f"{base}_DN_udm{clip}.tif", f"{base}_udm{clip}.tif", f"{stem}_udm.tif"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+def find_cloud_mask(path: Path) -> CloudMask | None:
+    """The scene's UDM2 beside it, else its older UDM (one uint8 band), else None."""
+    udm2 = find_udm2(path)
+    if udm2 is not None:
+        return CloudMask(udm2, "udm2")
+    for candidate in udm_candidates(path):
+        if candidate.is_file() and candidate != path and _is_udm(candidate):
+            return CloudMask(candidate, "udm")
+    return None
+
+
+def _is_udm(path: Path) -> bool:
+    try:
+        with rasterio.open(path) as udm:
+            return udm.count == 1 and udm.dtypes[0] == "uint8" and udm.crs is not None
     except RasterioError:
         return False
 

@@ -165,6 +165,13 @@ def run_track(
             for f, masked in zip(files, observed["cloud_mask"], strict=True)
             if not masked and not is_remote(f)
         ]
+        older = [f for f, kind in zip(files, observed["cloud_mask"], strict=True) if kind == "udm"]
+        if older:
+            notes.append(
+                f"{len(older)} of {len(files)} scenes have Planet's older UDM as their cloud mask "
+                f"(e.g. {Path(older[0]).name}; no UDM2, as before August 2018): it found clouds "
+                "on a coarse image, so a small cloud may be missed and its ground count as seen"
+            )
         if unmasked:
             notes.append(
                 f"{len(unmasked)} of {len(files)} scenes have no cloud mask (UDM2) beside them "

@@ -178,6 +178,34 @@ def write_udm2(scene: SceneFixture, cloud: Polygon | None = None, name: str = ""
     return udm_path
 
 
+def write_udm(
+    scene: SceneFixture, cloud: Polygon | None = None, lost: Polygon | None = None
+) -> Path:
+    """Write Planet's older UDM next to ``scene`` (``<id>_3B_AnalyticMS_DN_udm.tif``, one band
+    of bit flags): bit 1 (cloud) inside ``cloud``, bit 4 (band 3 data lost) inside ``lost``."""
+    stem = scene.path.name.split("_AnalyticMS")[0]
+    udm_path = scene.path.with_name(f"{stem}_AnalyticMS_DN_udm.tif")
+    shape = (scene.height, scene.width)
+    flags = np.zeros(shape, dtype="uint8")
+    for area, bit in ((cloud, 1), (lost, 4)):
+        if area is not None:
+            inside = rasterize([(area, 1)], out_shape=shape, transform=scene.transform)
+            flags |= (inside.astype("uint8") << bit).astype("uint8")
+    with rasterio.open(
+        udm_path,
+        "w",
+        driver="GTiff",
+        width=scene.width,
+        height=scene.height,
+        count=1,
+        dtype="uint8",
+        crs=scene.crs,
+        transform=scene.transform,
+    ) as dst:
+        dst.write(flags, 1)
+    return udm_path
+
+
 def write_rivers(
     path: Path,
     lines: dict[str, LineString | list[LineString]],

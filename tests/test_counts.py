@@ -202,7 +202,7 @@ def test_counts_from_scenes_far_apart_say_they_are_likely_low(
 
 def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
     """Without UDM2 a scene's clouds count as seen ground: a dredge under one looks gone."""
-    from tests.geo_fixtures import write_udm2
+    from tests.geo_fixtures import write_udm, write_udm2
 
     line = straight_line()
     days = tf.dates(3)
@@ -210,7 +210,9 @@ def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
     scenes.mkdir()
     for k, t in enumerate(days):
         scene = write_strip_scene(scenes / f"{tf.scene_name(t)}.tif")
-        if k:  # the first scene has no mask beside it
+        if k == 1:  # the first scene has no mask beside it, the second Planet's older UDM
+            write_udm(scene)
+        elif k == 2:
             write_udm2(scene)
     marked = tmp_path / "dets.parquet"
     tf.detections([(t, tf.point_at(line, 2000)) for t in days], tf.network(line)).to_parquet(marked)
@@ -222,6 +224,8 @@ def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
     text = " ".join(result.output.split())
     first = tf.scene_name(days[0])
     assert f"1 of 3 scenes have no cloud mask (UDM2) beside them (e.g. {first}" in text
+    second = tf.scene_name(days[1])
+    assert f"1 of 3 scenes have Planet's older UDM as their cloud mask (e.g. {second}" in text
 
 
 def test_track_and_counts_commands(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from detector.scene import (
     SUPERDOVE_BANDS,
     open_scene,
     udm2_candidates,
+    udm_candidates,
 )
 from tests.geo_fixtures import (
     DREDGE,
@@ -29,6 +30,7 @@ from tests.geo_fixtures import (
     truncate,
     write_planet_metadata,
     write_scene,
+    write_udm,
     write_udm2,
 )
 
@@ -287,6 +289,35 @@ def test_udm2_cloud_mask(tmp_path: Path) -> None:
     assert not got.clear[:30, :30].any()
     assert got.clear[30:, :].all() and got.clear[:, 30:].all()
     assert got.valid.all()
+
+
+def test_the_older_udm_is_the_cloud_mask_of_scenes_without_udm2(tmp_path: Path) -> None:
+    """Scenes before August 2018 come with Planet's older UDM (bit flags), not UDM2: its cloud
+    bit and its lost-band-data bits hide pixels; with a UDM2 beside it too, UDM2 wins."""
+    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
+    left, _, _, top = scene.footprint.bounds
+    cloud = box(left, top - 30 * 3.0, left + 30 * 3.0, top)  # top-left quarter
+    lost = box(left, top - 60 * 3.0, left + 60 * 3.0, top - 50 * 3.0)  # bottom ten rows
+    udm = write_udm(scene, cloud, lost)
+    assert udm.name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm.tif"
+    with open_scene(scene.path) as opened:
+        assert opened.cloud_mask is not None and opened.cloud_mask.kind == "udm"
+        assert opened.udm2_path is None
+        got = opened.read_window(Window(0, 0, 60, 60), InputSpec())
+    assert not got.clear[:30, :30].any() and not got.clear[50:, :].any()
+    assert got.clear[30:50, :].all() and got.clear[:50, 30:].all()
+    assert got.valid.all()
+    write_udm2(scene)  # all clear
+    with open_scene(scene.path) as opened:
+        assert opened.cloud_mask is not None and opened.cloud_mask.kind == "udm2"
+        assert opened.read_window(Window(0, 0, 60, 60), InputSpec()).clear.all()
+
+
+def test_older_udm_names() -> None:
+    tile = [p.name for p in udm_candidates(Path("/d/4626013_1862607_2017-06-15_0e0f_BGRN_SR.tif"))]
+    assert "4626013_1862607_2017-06-15_0e0f_BGRN_DN_udm.tif" in tile
+    clip = [p.name for p in udm_candidates(Path(f"/d/{PLANET_ID}_3B_AnalyticMS_clip.tif"))]
+    assert clip[0] == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_clip.tif"
 
 
 def test_udm2_names_of_clipped_deliveries() -> None:

@@ -483,6 +483,22 @@ def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathF
     assert inside == [True, False, False]  # clear centre; cloud; nodata corner
 
 
+def test_the_older_udm_takes_clouds_out_of_what_a_scene_saw(tmp_path: Path) -> None:
+    """A 2017 scene with Planet's older UDM (no UDM2): its cloud had counted as seen ground."""
+    from tests.geo_fixtures import write_udm
+
+    path = tmp_path / "20170715_145012_56_0e0f_3B_AnalyticMS.tif"
+    scene = write_scene(path)
+    centre = scene.footprint.centroid
+    cloud = shapely.Point(centre.x, centre.y).buffer(80)
+    write_udm(scene, cloud=cloud)
+    areas = observed_areas([path])
+    assert areas.loc[0, "cloud_mask"] == "udm"
+    corner = shapely.Point(scene.transform @ (scene.width - 6, scene.height - 6))
+    points = gpd.GeoSeries([centre, corner], crs=scene.crs).to_crs(4326)
+    assert areas.geometry.iloc[0].contains(points).tolist() == [False, True]
+
+
 def test_an_ortho_tiles_cloud_mask_is_read_for_what_it_saw(tmp_path: Path) -> None:
     """PSOrthoTile names (…_2439_BGRN_SR.tif beside …_2439_udm2.tif): the detector read the
     mask, while the tracker took the tile's clouds for seen ground."""
