@@ -172,10 +172,17 @@ def make_worlds(
 ) -> list[Path]:
     """Generate one world per seed under ``folder`` (``seed-<n>``); reuse identical ones.
 
-    ``workers`` > 1 draws that many worlds at once, one process each (each renders its scenes
-    alone); 1 draws them one after another, each with :func:`write_world`'s own processes.
+    ``workers`` > 1 draws up to that many worlds at once, one process each (each renders its
+    scenes alone; fewer when their scenes would not fit in memory together); 1 draws them one
+    after another, each with :func:`write_world`'s own processes.
     """
-    from training.synth.world import WorldConfig, is_same_world, pool_context, write_world
+    from training.synth.world import (
+        WorldConfig,
+        is_same_world,
+        pool_context,
+        workers_that_fit,
+        write_world,
+    )
 
     paths = [folder / f"seed-{seed}" for seed in seeds]
     todo = [
@@ -183,6 +190,8 @@ def make_worlds(
         for seed, path in zip(seeds, paths, strict=True)
         if not is_same_world(path, WorldConfig(seed=seed, size=size))
     ]
+    if todo:  # one scene in each worker at a time: as many as fit in memory
+        workers = workers_that_fit(todo[0][0], len(todo), most=workers)
     if workers > 1 and len(todo) > 1:
         if progress:
             print(f"generating {len(todo)} worlds ({size}) in {folder}, {workers} at a time")

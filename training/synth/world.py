@@ -268,7 +268,7 @@ def write_world(
     prepare_out_dir(out, overwrite)
     world = build_world(config)
     jobs = list(world.scenes())
-    workers = workers or _workers_that_fit(config, len(jobs))
+    workers = workers or workers_that_fit(config, len(jobs))
     results = _render_all(jobs, config, out, workers, progress)
     write_rivers(world, out / "rivers.geojson")
     truth = write_truth(world, results, out / "truth")
@@ -286,8 +286,9 @@ RENDER_BYTES_PER_PX = 200  # measured: a 6000 × 6000 px scene peaks at 6.6 GB i
 THREADED_LIBRARIES = ("torch", "onnxruntime", "ultralytics")  # loaded: workers are spawned
 
 
-def _workers_that_fit(config: WorldConfig, jobs: int) -> int:
-    """At most 2 rendering processes, fewer when a scene's render would not fit in memory."""
+def workers_that_fit(config: WorldConfig, jobs: int, most: int = 2) -> int:
+    """At most ``most`` rendering processes (one per core at most), fewer when that many
+    scenes of ``config`` rendered at once would not fit in memory."""
     side_px = SIZES[config.size].side_m / config.gsd
     per_worker = side_px * side_px * RENDER_BYTES_PER_PX
     try:
@@ -295,7 +296,7 @@ def _workers_that_fit(config: WorldConfig, jobs: int) -> int:
     except (ValueError, OSError, AttributeError):
         available = 8 * 2**30
     fits = int(0.7 * available // per_worker)
-    return max(1, min(2, jobs, fits, os.cpu_count() or 1))
+    return max(1, min(most, jobs, fits, os.cpu_count() or 1))
 
 
 def _render_all(
