@@ -26,6 +26,11 @@ class FileError(DredgeError):
             message += f" — {fix}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[FileError], tuple[str, str, str]]:
+        """Rebuilt from its parts when pickled: raised in a worker process (world drawing, chip
+        cutting, a Dask worker), it reaches the caller as the same one line."""
+        return (type(self), (self.path, self.problem, self.fix))
+
 
 class InputError(FileError):
     """A file the user gave cannot be used; the message names the file and the fix."""

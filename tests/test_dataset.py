@@ -206,3 +206,15 @@ def test_workers_cut_the_same_dataset(dataset: DatasetSummary, world: Path, tmp_
     for name in files:
         if name.suffix in (".png", ".txt"):
             assert (parallel.root / name).read_bytes() == (dataset.root / name).read_bytes(), name
+
+
+def test_a_bad_scene_in_a_worker_is_one_clear_line(world: Path, tmp_path: Path) -> None:
+    """An InputError raised in a chip-cutting process reaches the caller as the same line (the
+    error's parts did not survive pickling, and the pool broke with a TypeError)."""
+    import shutil
+
+    copy = shutil.copytree(world, tmp_path / "w13")
+    missing = sorted((copy / "truth" / "boxes").glob("*.csv"))[-1]
+    missing.unlink()
+    with pytest.raises(InputError, match=f"has no truth boxes for {missing.stem}"):
+        build_yolo_dataset([copy], tmp_path / "ds", SPEC, progress=False, workers=2)
