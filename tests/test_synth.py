@@ -22,19 +22,13 @@ from shapely import Point
 from typer.testing import CliRunner
 
 from detector.cli import app
+from training.processes import THREADED_LIBRARIES, pool_context
 from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
-from training.synth.world import (
-    THREADED_LIBRARIES,
-    RiverWorld,
-    WorldConfig,
-    build_world,
-    pool_context,
-    write_world,
-)
+from training.synth.world import RiverWorld, WorldConfig, build_world, write_world
 from training.synth.writer import counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
@@ -388,6 +382,6 @@ def test_a_script_without_a_main_guard_gets_one_clear_line_when_its_workers_die(
     )
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]  # the script's own error, after the workers'
-    assert last.startswith("detector.errors.DredgeError: ")
+    assert last.startswith("training.processes.WorkerDied: ")  # a DredgeError
     assert 'if __name__ == "__main__":' in last and "workers=1" in last
     assert str(tmp_path / "world") in last

@@ -41,8 +41,7 @@ import csv
 import json
 import math
 import shutil
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +60,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
+from training.processes import in_processes
 
 CLASSES: tuple[str, ...] = ("dredge", "boat")  # YOLO class index order; = datasets/classes.yaml
 SPLITS = ("train", "val")
@@ -408,7 +408,9 @@ def _label_worlds(
     ambiguous: dict[tuple[str, str], int] = {}
     with _progress(progress) as bar:
         task = bar.add_task("labelling tiles", total=len(jobs))
-        labelled = _in_processes(_label_scene, jobs, workers, lambda: bar.advance(task))
+        labelled = in_processes(
+            _label_scene, jobs, workers, done=lambda: bar.advance(task), what="labelling tiles"
+        )
     for (_, name, river, _, _), (scene_records, n_ambiguous) in zip(jobs, labelled, strict=True):
         records += scene_records
         if n_ambiguous:
@@ -445,28 +447,6 @@ def _river_network(path: Path) -> RiverNetwork:
 @lru_cache(maxsize=8)
 def _read_network(path: Path, size: int, mtime_ns: int) -> RiverNetwork:
     return RiverNetwork.read(path)
-
-
-def _in_processes(
-    work: Callable[..., T], jobs: Sequence[tuple[Any, ...]], workers: int, done: Callable[[], Any]
-) -> list[T]:
-    """``work(*job)`` for every job, in up to ``workers`` processes (1: here); in job order.
-
-    ``done`` is called as each job finishes (a progress bar's advance).
-    """
-    if workers <= 1 or len(jobs) <= 1:
-        results = []
-        for job in jobs:
-            results.append(work(*job))
-            done()
-        return results
-    from training.synth.world import pool_context
-
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=pool_context()) as pool:
-        futures = [pool.submit(work, *job) for job in jobs]
-        for _ in as_completed(futures):
-            done()
-        return [future.result() for future in futures]
 
 
 def _sample_negatives(
@@ -525,8 +505,10 @@ def _write(
         for path, mine in by_scene.items()
     ]
     with _progress(progress) as bar:
-        task = bar.add_task("writing chips", total=len(jobs))
-        written = _in_processes(_write_scene, jobs, workers, lambda: bar.advance(task))
+        task = bar.add_task("writing chips, scene by scene", total=len(jobs))
+        written = in_processes(
+            _write_scene, jobs, workers, done=lambda: bar.advance(task), what="writing chips"
+        )
     rows = [row for scene_rows in written for row in scene_rows]
     for _, mine, _, _ in jobs:
         for record, split in mine:

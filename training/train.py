@@ -35,7 +35,6 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import cache
@@ -176,13 +175,10 @@ def make_worlds(
     scenes alone; fewer when their scenes would not fit in memory together); 1 draws them one
     after another, each with :func:`write_world`'s own processes.
     """
-    from training.synth.world import (
-        WorldConfig,
-        is_same_world,
-        pool_context,
-        workers_that_fit,
-        write_world,
-    )
+    from rich.progress import Progress
+
+    from training.processes import in_processes
+    from training.synth.world import WorldConfig, is_same_world, workers_that_fit, write_world
 
     paths = [folder / f"seed-{seed}" for seed in seeds]
     todo = [
@@ -193,21 +189,24 @@ def make_worlds(
     if todo:  # one scene in each worker at a time: as many as fit in memory
         workers = workers_that_fit(todo[0][0], len(todo), most=workers)
     if workers > 1 and len(todo) > 1:
-        if progress:
-            print(f"generating {len(todo)} worlds ({size}) in {folder}, {workers} at a time")
-        with ProcessPoolExecutor(min(workers, len(todo)), mp_context=pool_context()) as pool:
-            futures = [
-                pool.submit(write_world, config, path, overwrite=True, workers=1)
-                for config, path in todo
-            ]
-            for future in futures:
-                future.result()
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"drawing {len(todo)} worlds, {workers} at a time", total=len(todo))
+            in_processes(
+                _draw_world, todo, workers, done=lambda: bar.advance(task), what=str(folder)
+            )
         return paths
     for config, path in todo:
         if progress:
             print(f"generating training world seed {config.seed} ({size}) in {path}", flush=True)
         write_world(config, path, overwrite=True, progress=progress)
     return paths
+
+
+def _draw_world(config: Any, path: Path) -> str:
+    """One world in one worker process (its scenes rendered there, one after another)."""
+    from training.synth.world import write_world
+
+    return write_world(config, path, overwrite=True, workers=1)
 
 
 # --- recipes ---------------------------------------------------------------------------------

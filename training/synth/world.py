@@ -7,22 +7,19 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
-import sys
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from pyproj import Transformer
 
 from detector.errors import DredgeError
+from training.processes import WorkerDied, in_processes
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
 from training.synth.channel import Channel, imperfect_centerline, meandering_channel
 from training.synth.dredges import DredgeGroup, poses_on, simulate_groups
@@ -32,7 +29,6 @@ from training.synth.scenes import SceneSpec, acquisition_dates, scene_spec, year
 from training.synth.writer import EIGHT_BIT_STYLES
 
 STYLES = ("planetscope", *EIGHT_BIT_STYLES)
-T = TypeVar("T")
 WORLD_FORMAT = 1
 
 
@@ -283,7 +279,6 @@ def write_world(
 
 
 RENDER_BYTES_PER_PX = 200  # measured: a 6000 × 6000 px scene peaks at 6.6 GB in one worker
-THREADED_LIBRARIES = ("torch", "onnxruntime", "ultralytics")  # loaded: workers are spawned
 
 
 def workers_that_fit(config: WorldConfig, jobs: int, most: int = 2) -> int:
@@ -307,45 +302,21 @@ def _render_all(
     progress: bool,
 ) -> list[dict[str, Any]]:
     """Render and write every scene, in ``workers`` processes; results in job order."""
+    from rich.progress import Progress
+
     from training.synth.writer import render_and_write
 
-    if workers <= 1:
-        done = (render_and_write(river, scene, config, out) for river, scene in jobs)
-        return list(_track(done, len(jobs), progress))
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
-            futures = [
-                pool.submit(render_and_write, river, scene, config, out) for river, scene in jobs
-            ]
-            for _ in _track(as_completed(futures), len(futures), progress):
-                pass
-            return [future.result() for future in futures]
-    except BrokenProcessPool as error:
-        raise DredgeError(
-            f"{out}: a scene-rendering worker died before it finished. Workers are spawned once "
-            "torch or onnxruntime is loaded, and a spawned worker re-runs the calling script: "
-            'put the call under `if __name__ == "__main__":`, or pass workers=1 (a worker also '
-            f"dies when memory runs out); then delete the partial folder {out} and run again"
-        ) from error
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    """The platform's default start method (fork on Linux: fast, and a script that draws a
-    world needs no ``if __name__ == "__main__"`` guard), unless a library that runs its own
-    threads is loaded. A fork copies the parent's locks, and when one of those threads held
-    one at that moment the worker waits for it forever: that hung the test suite, which
-    draws worlds after loading models. Spawned workers start clean."""
-    threaded = any(name in sys.modules for name in THREADED_LIBRARIES)
-    return multiprocessing.get_context("spawn") if threaded else multiprocessing.get_context()
-
-
-def _track(items: Iterable[T], total: int, enabled: bool) -> Iterable[T]:
-    """A progress bar over ``items`` when ``enabled``."""
-    if not enabled:
-        return items
-    from rich.progress import track
-
-    return track(items, total=total, description="rendering scenes")
+    work = [(river, scene, config, out) for river, scene in jobs]
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("rendering scenes", total=len(work))
+        try:
+            return in_processes(
+                render_and_write, work, workers, done=lambda: bar.advance(task), what=str(out)
+            )
+        except WorkerDied as error:
+            raise WorkerDied(
+                f"{error}; then delete the partial folder {out} and run again"
+            ) from error.__cause__
 
 
 def _write_manifest(world: World, path: Path) -> None:

@@ -1,0 +1,68 @@
+"""Work spread over processes: scenes of a synthetic world, training worlds, chips.
+
+:func:`in_processes` runs a function over jobs in a process pool (or here, for one worker) and
+returns the results in job order; :func:`pool_context` chooses how its workers start.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from detector.errors import DredgeError
+
+T = TypeVar("T")
+THREADED_LIBRARIES = ("torch", "onnxruntime", "ultralytics")  # loaded: workers are spawned
+
+
+class WorkerDied(DredgeError):
+    """A worker process of :func:`in_processes` died before it finished."""
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The platform's default start method (fork on Linux: fast, and a script that draws a
+    world needs no ``if __name__ == "__main__"`` guard), unless a library that runs its own
+    threads is loaded. A fork copies the parent's locks, and when one of those threads held
+    one at that moment the worker waits for it forever: that hung the test suite, which
+    draws worlds after loading models. Spawned workers start clean."""
+    threaded = any(name in sys.modules for name in THREADED_LIBRARIES)
+    return multiprocessing.get_context("spawn") if threaded else multiprocessing.get_context()
+
+
+def in_processes(
+    work: Callable[..., T],
+    jobs: Sequence[tuple[Any, ...]],
+    workers: int,
+    *,
+    done: Callable[[], object] = lambda: None,
+    what: str = "",
+) -> list[T]:
+    """``work(*job)`` for every job, in up to ``workers`` processes (1: here); in job order.
+
+    ``done`` is called as each job finishes (a progress bar's advance). A worker that dies (a
+    spawned one re-runs a calling script that has no main guard; or memory ran out) is one
+    :class:`WorkerDied` line, starting with ``what``, that says so.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(work(*job))
+            done()
+        return results
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=pool_context()) as pool:
+            futures = [pool.submit(work, *job) for job in jobs]
+            for _ in as_completed(futures):
+                done()
+            return [future.result() for future in futures]
+    except BrokenProcessPool as error:
+        raise WorkerDied(
+            f"{what}: a worker process died before it finished. Workers are spawned once "
+            "torch or onnxruntime is loaded, and a spawned worker re-runs the calling script: "
+            'put the call under `if __name__ == "__main__":`, or pass workers=1 (a worker also '
+            "dies when memory runs out)"
+        ) from error
