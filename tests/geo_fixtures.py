@@ -163,19 +163,24 @@ def write_udm2(scene: SceneFixture, cloud: Polygon | None = None, name: str = ""
     udm = np.zeros((8, *shape), dtype="uint8")
     udm[0] = cloudy == 0
     udm[5] = cloudy
+    return write_beside(scene, udm_path, udm)
+
+
+def write_beside(scene: SceneFixture, path: Path, bands: np.ndarray) -> Path:
+    """Write ``bands`` (bands, rows, columns; uint8) on the scene's grid to ``path``."""
     with rasterio.open(
-        udm_path,
+        path,
         "w",
         driver="GTiff",
         width=scene.width,
         height=scene.height,
-        count=8,
+        count=len(bands),
         dtype="uint8",
         crs=scene.crs,
         transform=scene.transform,
     ) as dst:
-        dst.write(udm)
-    return udm_path
+        dst.write(bands)
+    return path
 
 
 def write_udm(
@@ -191,19 +196,7 @@ def write_udm(
         if area is not None:
             inside = rasterize([(area, 1)], out_shape=shape, transform=scene.transform)
             flags |= (inside.astype("uint8") << bit).astype("uint8")
-    with rasterio.open(
-        udm_path,
-        "w",
-        driver="GTiff",
-        width=scene.width,
-        height=scene.height,
-        count=1,
-        dtype="uint8",
-        crs=scene.crs,
-        transform=scene.transform,
-    ) as dst:
-        dst.write(flags, 1)
-    return udm_path
+    return write_beside(scene, udm_path, flags[np.newaxis])
 
 
 def write_rivers(
