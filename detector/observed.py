@@ -144,17 +144,20 @@ def udm2_sidecar(scene: Path) -> Path | None:
     """The UDM2 mask beside a Planet scene, if any: the one the detector reads
     (:func:`detector.scene.find_udm2`, which knows PSOrthoTile names such as
     ``…_2439_udm2.tif`` beside ``…_2439_BGRN_SR.tif``), else one with the scene's
-    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix."""
-    found = find_udm2(scene)
-    if found is not None:
-        return found
+    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix (the one sharing most of the scene's name)."""
+    beside = find_udm2(scene)
+    if beside is not None:
+        return beside
     match = re.match(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_", scene.name)
     if match is None:
         return None
-    for candidate in sorted(scene.parent.glob(f"{match.group(1)}*udm2*.tif")):
-        if candidate != scene:
-            return candidate
-    return None
+    found = [c for c in scene.parent.glob(f"{match.group(1)}*udm2*.tif") if c != scene]
+    # the mask sharing the longest start with the scene's name; none when two tie (scenes of
+    # one collect, e.g. SkySat's …_ssc3d1_0010 and …_0011, share a prefix, not a mask)
+    shared = sorted((_shared_start(c.name, scene.name), c.name) for c in found)
+    if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
+        return None
+    return scene.with_name(shared[-1][1])
 
 
 def cloud_mask_of(scene: Path) -> CloudMask | None:
@@ -162,6 +165,13 @@ def cloud_mask_of(scene: Path) -> CloudMask | None:
     older UDM (:func:`detector.scene.find_cloud_mask`), else None."""
     udm2 = udm2_sidecar(scene)
     return CloudMask(udm2, "udm2") if udm2 is not None else find_cloud_mask(scene)
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters two names share."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -638,3 +638,18 @@ def test_observed_area_leaves_out_pixels_without_data(tmp_path: Path, kind: str)
                 dst.write_mask(mask)
     area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0].area
     assert area == pytest.approx(base.footprint.area / 2, rel=0.05)
+
+
+def test_a_mask_found_by_prefix_is_the_scenes_own(tmp_path: Path) -> None:
+    """Scenes of one collect share a name prefix: the mask with the longest shared start is the
+    scene's; two that tie are neither (the first in name order had been taken)."""
+    from detector.observed import udm2_sidecar
+
+    collect = "20230715_145012_ssc3d1"
+    for part in ("0010", "0011"):
+        (tmp_path / f"{collect}_{part}_analytic_SR.tif").touch()
+        (tmp_path / f"{collect}_{part}_analytic_SR_mask_udm2.tif").touch()
+    own = udm2_sidecar(tmp_path / f"{collect}_0011_analytic_SR.tif")
+    assert own == tmp_path / f"{collect}_0011_analytic_SR_mask_udm2.tif"
+    (tmp_path / f"{collect}_0012_x.tif").touch()  # no mask shares more of its name than another
+    assert udm2_sidecar(tmp_path / f"{collect}_0012_x.tif") is None
