@@ -7,6 +7,7 @@ returns the results in job order; :func:`pool_context` chooses how its workers s
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,20 +42,22 @@ def in_processes(
     done: Callable[[], object] = lambda: None,
     what: str = "",
 ) -> list[T]:
-    """``work(*job)`` for every job, in up to ``workers`` processes (1: here); in job order.
+    """``work(*job)`` for every job, in up to ``workers`` processes (no more than cores or jobs;
+    1: here); results in job order.
 
     ``done`` is called as each job finishes (a progress bar's advance). A worker that dies (a
     spawned one re-runs a calling script that has no main guard; or memory ran out) is one
     :class:`WorkerDied` line, starting with ``what``, that says so.
     """
-    if workers <= 1 or len(jobs) <= 1:
+    workers = min(workers, len(jobs), os.cpu_count() or 1)  # the work is CPU-bound
+    if workers <= 1:
         results = []
         for job in jobs:
             results.append(work(*job))
             done()
         return results
     try:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=pool_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool:
             futures = [pool.submit(work, *job) for job in jobs]
             for _ in as_completed(futures):
                 done()
