@@ -3,8 +3,9 @@ reading it either works or raises one InputError line naming the file, never any
 
 Hypothesis writes random bytes (some behind a TIFF or BigTIFF signature), real GeoTIFFs cut
 short at any byte, real GeoTIFFs with bytes overwritten in their header, tags and GeoKeys, and
-real scenes beside a damaged UDM2 cloud mask. A scene that opens is read whole at its own grid
-(the direct window path) and at a coarser grid (the warped path), as ``dredge run`` would.
+real scenes beside a damaged UDM2 (or older UDM) cloud mask. A scene that opens is read whole
+at its own grid (the direct window path) and at a coarser grid (the warped path), as ``dredge
+run`` would.
 ``dredge run`` relies on this: a scene that raises anything but an InputError stops the batch.
 
 Cases the search found, each now a fixed test at the end: a GDAL error after opening (a
@@ -15,6 +16,7 @@ is not UTF-8, GeoKeys that PROJ cannot use, and a CRS in degrees over coordinate
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ from rasterio.windows import Window
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene, reading_env
-from tests.geo_fixtures import write_scene, write_udm2
+from tests.geo_fixtures import write_scene, write_udm, write_udm2
 
 NAME = "20240301_141500_00_2401_3B_AnalyticMS_SR.tif"  # a Planet name: the date is known
 KINDS = ("tiled", "striped", "rgb8")
@@ -49,7 +51,7 @@ class Originals(dict[str, bytes]):
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory: pytest.TempPathFactory) -> Originals:
     """The bytes of small real scenes: tiled uint16 BGRN, striped uint16 BGRN, 8-bit RGB; and
-    of a UDM2 mask."""
+    of a UDM2 mask and an older UDM."""
     folder = tmp_path_factory.mktemp("originals")
     w, h = 160, 140
     scenes = {
@@ -59,6 +61,7 @@ def originals(tmp_path_factory: pytest.TempPathFactory) -> Originals:
     }
     out = Originals({kind: scene.path.read_bytes() for kind, scene in scenes.items()})
     out["udm2"] = write_udm2(scenes["tiled"]).read_bytes()
+    out["udm"] = write_udm(scenes["tiled"]).read_bytes()  # Planet's older UDM, before 2018
     return out
 
 
@@ -148,16 +151,20 @@ def test_geotiff_with_damaged_header(
             st.just("edit"),
             st.lists(st.tuples(st.integers(0, 1023), st.integers(0, 255)), min_size=1, max_size=6),
         ),
-    )
+    ),
+    mask=st.sampled_from(["udm2", "udm"]),
 )
 def test_scene_beside_a_damaged_udm2(
-    damage: tuple[str, object], originals: dict[str, bytes], tmp_path: Path
+    damage: tuple[str, object], mask: str, originals: dict[str, bytes], tmp_path: Path
 ) -> None:
-    """A whole scene with a broken cloud mask beside it: read, or one line naming either file."""
-    scene = tmp_path / NAME
+    """A whole scene with a broken cloud mask (UDM2, or the older UDM) beside it: read, or one
+    line naming either file."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis reuses tmp_path: one per example
+    scene = folder / NAME
     scene.write_bytes(originals["tiled"])
-    udm2 = tmp_path / NAME.replace("_AnalyticMS_SR.tif", "_udm2.tif")
-    data = originals["udm2"]
+    suffix = "_udm2.tif" if mask == "udm2" else "_AnalyticMS_DN_udm.tif"
+    udm2 = folder / NAME.replace("_AnalyticMS_SR.tif", suffix)
+    data = originals[mask]
     kind, how = damage
     if kind == "truncate":
         assert isinstance(how, float)
