@@ -215,3 +215,27 @@ def test_augmentations_survive_ultralytics_serialisation() -> None:
     dark = np.zeros((32, 32, 3), np.uint8)
     hazy = veil(image=dark)["image"]
     assert hazy.dtype == np.uint8 and 30 < hazy.mean() < 70  # 0.15–0.3 of 0.9 × 255
+
+
+def test_cli_hands_workers_to_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """--workers (default: one per core) reaches the recipe; with labels it is refused."""
+    import os
+
+    seen: list[int] = []
+
+    def stop(out: Path, **kwargs: object) -> None:
+        seen.append(int(kwargs["workers"]))  # type: ignore[call-overload]
+        raise DredgeError("stopped before any work")
+
+    monkeypatch.setattr("training.train.train_default", stop)
+    runner = CliRunner()
+    for extra, expected in (([], os.cpu_count() or 1), (["--workers", "3"], 3)):
+        result = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), *extra])
+        assert result.exit_code != 0 and "stopped before any work" in result.output
+        assert seen[-1] == expected
+    result = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
+    labels = tmp_path / "labels.geojson"
+    labels.write_text('{"type": "FeatureCollection", "features": []}')
+    result = runner.invoke(app, ["train", str(labels), "--workers", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--workers" in result.output and "leave them" in result.output
