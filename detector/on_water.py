@@ -12,7 +12,7 @@ read in reflectance, and a pixel counts as **land** when all of these hold:
 - blue reflectance < :data:`HAZE_BLUE_FROM` (haze and thin cloud are bright in blue; they are
   not land either).
 
-Pixels without data or that the UDM2 sidecar marks as cloud or shadow are not counted. The
+Pixels without data or that the cloud mask (UDM2, or the older UDM) hides are not counted. The
 detection's ``land_fraction`` is the share of counted pixels that are land; a detection with
 more than ``max_land`` (default :data:`DEFAULT_MAX_LAND`) is left out as "on land"; a
 ``max_land`` of 1 (or None) keeps everything, and ``detect_scenes`` then reads no pixels.
