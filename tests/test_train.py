@@ -218,8 +218,8 @@ def test_augmentations_survive_ultralytics_serialisation() -> None:
 
 
 def test_cli_hands_workers_to_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """--workers (default: one per core) reaches the recipe; with labels it is refused."""
-    import os
+    """--workers (default: one per usable core) reaches the recipe; with labels it is refused."""
+    from training.processes import usable_cores
 
     seen: list[int] = []
 
@@ -229,7 +229,7 @@ def test_cli_hands_workers_to_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
     monkeypatch.setattr("training.train.train_default", stop)
     runner = CliRunner()
-    for extra, expected in (([], os.cpu_count() or 1), (["--workers", "3"], 3)):
+    for extra, expected in (([], usable_cores()), (["--workers", "3"], 3)):
         result = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), *extra])
         assert result.exit_code != 0 and "stopped before any work" in result.output
         assert seen[-1] == expected

@@ -24,6 +24,15 @@ class WorkerDied(DredgeError):
     """A worker process of :func:`in_processes` died before it finished."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, as a container's cpuset limits it),
+    else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """The platform's default start method (fork on Linux: fast, and a script that draws a
     world needs no ``if __name__ == "__main__"`` guard), unless a library that runs its own
@@ -49,7 +58,7 @@ def in_processes(
     spawned one re-runs a calling script that has no main guard; or memory ran out) is one
     :class:`WorkerDied` line, starting with ``what``, that says so.
     """
-    workers = min(workers, len(jobs), os.cpu_count() or 1)  # the work is CPU-bound
+    workers = min(workers, len(jobs), usable_cores())  # the work is CPU-bound
     if workers <= 1:
         results = []
         for job in jobs:

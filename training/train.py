@@ -31,7 +31,6 @@ that fits in about 2 h 40 min on two cores (its card records the run, stage by s
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -47,6 +46,7 @@ from detector.inputspec import InputSpec
 from detector.offline import import_ultralytics
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, DatasetSummary, build_yolo_dataset
+from training.processes import usable_cores
 
 TRAINING_SEEDS = range(101, 200)  # reserved for training worlds; 1–20: tests, benchmarks, demo
 MODEL_NAME = "dredge-yolo11-p2"
@@ -588,7 +588,7 @@ def _settings(
         "device": device,
         "seed": recipe.seed,
         "deterministic": True,
-        "workers": 0 if device == "cpu" else min(8, os.cpu_count() or 1),
+        "workers": 0 if device == "cpu" else min(8, usable_cores()),
         "amp": False,  # the AMP check downloads weights; fp32 on CPU anyway
         "plots": False,  # plots download a font
         "close_mosaic": max(1, epochs // 5),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -136,10 +135,12 @@ def train(
             progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
         )  # fmt: skip
         return
+    from training.processes import usable_cores
+
     _train_recipe(
         out, recipe or "default", epochs=epochs, imgsz=imgsz, worlds=worlds, seed=seed,
         device=device, install=install, overwrite=overwrite, progress=progress,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or usable_cores(),
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from pyproj import Transformer
 
 from detector.errors import DredgeError
-from training.processes import WorkerDied, in_processes
+from training.processes import WorkerDied, in_processes, usable_cores
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
 from training.synth.channel import Channel, imperfect_centerline, meandering_channel
 from training.synth.dredges import DredgeGroup, poses_on, simulate_groups
@@ -291,7 +291,7 @@ def workers_that_fit(config: WorldConfig, jobs: int, most: int = 2) -> int:
     except (ValueError, OSError, AttributeError):
         available = 8 * 2**30
     fits = int(0.7 * available // per_worker)
-    return max(1, min(most, jobs, fits, os.cpu_count() or 1))
+    return max(1, min(most, jobs, fits, usable_cores()))
 
 
 def _render_all(
