@@ -189,6 +189,8 @@ def make_worlds(
     if todo:  # one scene in each worker at a time: as many as fit in memory
         workers = workers_that_fit(todo[0][0], len(todo), most=workers)
     if workers > 1 and len(todo) > 1:
+        if progress:
+            print(f"generating {len(todo)} training worlds ({size}) in {folder}", flush=True)
         with Progress(disable=not progress, transient=True) as bar:
             task = bar.add_task(f"drawing {len(todo)} worlds, {workers} at a time", total=len(todo))
             in_processes(
