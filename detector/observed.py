@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
-from detector.scene import CloudMask, find_cloud_mask, find_udm2
+from detector.scene import CloudMask, find_cloud_mask, find_udm2, open_mask
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -222,9 +222,7 @@ def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str
     """Polygon of the mask's seen pixels: UDM2 clear (band 1) or light haze (band 4), and not
     shadow, heavy haze or cloud (bands 3, 5, 6); the older UDM with no bit set. See the module
     notes."""
-    import rasterio
-
-    with rasterio.open(mask.path) as src:
+    with open_mask(mask.path) as src:
         shape, transform = _decimated(src, max_pixels)
         if mask.kind == "udm":
             clear = src.read(1, out_shape=shape) == 0

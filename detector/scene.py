@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -437,7 +437,7 @@ class Scene:
             return None
         if self._udm is None:
             with self._reading(str(self.cloud_mask.path)):
-                self._udm = rasterio.open(self.cloud_mask.path)
+                self._udm = open_mask(self.cloud_mask.path)
         return self._udm
 
     @contextmanager
@@ -637,11 +637,7 @@ def find_udm2(path: Path) -> Path | None:
 
 
 def _is_udm2(path: Path) -> bool:
-    try:
-        with rasterio.open(path) as udm:
-            return udm.count >= UDM2_MIN_BANDS and udm.dtypes[0] == "uint8" and udm.crs is not None
-    except RasterioError:
-        return False
+    return _looks_like_mask(path, lambda udm: udm.count >= UDM2_MIN_BANDS)
 
 
 @dataclass(frozen=True)
@@ -680,11 +676,26 @@ def find_cloud_mask(path: Path) -> CloudMask | None:
 
 
 def _is_udm(path: Path) -> bool:
+    return _looks_like_mask(path, lambda udm: udm.count == 1)
+
+
+def _looks_like_mask(path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool]) -> bool:
+    """A georeferenced uint8 raster whose bands fit; a file without georeferencing is not a
+    mask (and says so with no warning of rasterio's)."""
     try:
-        with rasterio.open(path) as udm:
-            return udm.count == 1 and udm.dtypes[0] == "uint8" and udm.crs is not None
+        with open_mask(path) as udm:
+            placed = udm.crs is not None and not udm.transform.is_identity
+            return bands_fit(udm) and udm.dtypes[0] == "uint8" and placed
     except RasterioError:
         return False
+
+
+def open_mask(path: str | Path) -> rasterio.DatasetReader:
+    """Open a cloud mask; a damaged one's missing georeferencing is not a rasterio warning
+    (a mask that cannot be placed hides nothing: its windows fall outside the scene)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
 
 
 # --- numbers -----------------------------------------------------------------------------------
