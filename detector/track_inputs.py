@@ -27,6 +27,7 @@ reported as one line:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
             frame.attrs["day_first"] = table.day_first  # a ';' table: dates are day first
             return frame
         if suffix in VECTOR_SUFFIXES:
-            return gpd.read_file(source, layer=detections_layer(source))
+            with warnings.catch_warnings():  # a geometry GDAL cannot read is None: named below
+                warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
+                return gpd.read_file(source, layer=detections_layer(source))
         if suffix in KML_SUFFIXES:
             return _from_kml(source)
     except InputError:
@@ -195,8 +198,12 @@ def prepare_detections(
         out = out.to_crs(WGS84)
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
+        first = int(np.flatnonzero(empty.to_numpy())[0]) + 1
         raise InputError(
-            source, f"{int(empty.sum())} rows have no geometry", "give every row a position"
+            source,
+            f"{int(empty.sum())} rows have no geometry (the first: row {first}; GDAL reads a "
+            "Circle, or a polygon whose rings are not lists of points, as none)",
+            "give every row a position: a point or a polygon",
         )
     column = first_named(out.columns, DATE_COLUMNS)
     if column is None and {"track_id", "first_seen", "n_dates"} <= set(out.columns):

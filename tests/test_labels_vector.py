@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -263,3 +264,24 @@ def test_points_marked_for_counting_in_a_csv_are_labels(label_world: Path, tmp_p
     got, expected = _read(csv, label_world), _read(gpkg, label_world)
     assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
     assert sum(len(t.boxes) for t in got) >= 4
+
+
+def test_a_labelled_feature_whose_geometry_cannot_be_read_is_named(
+    label_world: Path, tmp_path: Path
+) -> None:
+    """GDAL reads a Circle (or a mis-nested polygon) as no geometry, which marks a scene as
+    looked at with nothing in it: a drawn dredge became negative tiles, with only a warning."""
+    frame = truth_frame(label_world).iloc[:3].to_crs("EPSG:4326")
+    data = json.loads(frame.to_json())
+    centre = data["features"][1]["geometry"]["coordinates"][0][0]
+    data["features"][1]["geometry"] = {"type": "Circle", "coordinates": centre, "radius": 10}
+    path = tmp_path / "circle.geojson"
+    path.write_text(json.dumps(data))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(InputError, match=r"feature 2 .*is a 'dredge' with no geometry that"):
+            _read(path, label_world)
+    assert not [w for w in seen if "Unsupported geometry" in str(w.message)]
+    data["features"][1]["properties"]["class_name"] = ""  # blank: the scene was looked at
+    path.write_text(json.dumps(data))
+    assert _read(path, label_world)

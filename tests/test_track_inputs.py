@@ -385,3 +385,32 @@ def test_marks_with_an_escena_column_are_one_dredge_in_overlapping_scenes(tmp_pa
     assert any("scenes read from the 'Escena' column" in note for note in notes)
     linked, tracks = link_tracks(frame, None)
     assert len(tracks) == 1 and sorted(linked["link"]) == ["duplicate", "new"]
+
+
+def test_a_mark_whose_geometry_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    """GDAL reads a Circle as no geometry, with a raw RuntimeWarning before our line."""
+    import json
+    import warnings
+
+    path = tmp_path / "marks.geojson"
+    features = [
+        {"type": "Point", "coordinates": [-73.4, -3.8]},
+        {"type": "Circle", "coordinates": [-73.41, -3.8], "radius": 10},
+    ]
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"acquired": "2024-03-01"}, "geometry": g}
+                    for g in features
+                ],
+            }
+        )
+    )
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        frame = read_detections(path)
+        with pytest.raises(InputError, match=r"1 rows have no geometry \(the first: row 2; GDAL"):
+            prepare_detections(frame, path, None)
+    assert not [w for w in seen if "Unsupported geometry" in str(w.message)]

@@ -24,6 +24,7 @@ class is an :class:`InputError` naming the file and the feature.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -124,7 +125,9 @@ def _read(path: Path) -> gpd.GeoDataFrame:
 
             frame = read_detections(path)  # lon/lat, degrees-minutes-seconds, a crs column
         else:
-            frame = gpd.read_file(path, layer=_labels_layer(path))
+            with warnings.catch_warnings():  # a geometry GDAL cannot read is None: see _classes
+                warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
+                frame = gpd.read_file(path, layer=_labels_layer(path))
     except InputError:
         raise
     except Exception as exc:  # pyogrio and pyarrow raise many unrelated types
@@ -194,12 +197,31 @@ def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[s
     out: list[str | None] = []
     for row, (name, geom) in enumerate(zip(frame[column], frame.geometry, strict=True)):
         if geom is None or geom.is_empty:
+            if _names_a_class(class_map, name, path, _where(frame, row)):
+                raise InputError(
+                    path,
+                    f"{_where(frame, row)} is a {str(name).strip()!r} with no geometry that could "
+                    "be read (GDAL reads a Circle, or a polygon whose rings are not lists of "
+                    "points, as none)",
+                    "redraw it as a point or polygon; leave its class blank to mark its scene as "
+                    "looked at with nothing in it",
+                )
             out.append(None)  # a scene marked as looked at, with nothing in it
             continue
         if _missing(name):
             raise InputError(path, f"{_where(frame, row)} has no class", "fill in its class")
         out.append(class_map.resolve(name, path, _where(frame, row)))
     return out
+
+
+def _names_a_class(class_map: ClassMap, name: object, path: Path, where: str) -> bool:
+    """True when ``name`` is one of the model's classes (directly, mapped or in Spanish)."""
+    if _missing(name):
+        return False
+    try:
+        return class_map.resolve(name, path, where) is not None
+    except InputError:
+        return False
 
 
 def _scenes(
