@@ -236,6 +236,8 @@ def prepare_detections(
     notes += date_notes
     out, count_notes = _one_row_per_dredge(out, source)
     notes += count_notes
+    out, part_notes = _one_row_per_part(out, source)
+    notes += part_notes
     if "detection_id" not in out.columns:
         out["detection_id"] = np.arange(1, len(out) + 1)
     unnamed = out["detection_id"].isna().to_numpy()
@@ -307,6 +309,35 @@ def _one_row_per_dredge(
     return out, [
         f"{source}: rows read as the number of dredges in '{column}' ({len(frame):,} rows, "
         f"{int(repeat.sum()):,} dredges)"
+    ]
+
+
+def _one_row_per_part(
+    frame: gpd.GeoDataFrame, source: str | Path
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """A MultiPoint or MultiPolygon mark of several parts (QGIS layers of Shapefile origin are
+    multi-part; merged features keep their parts) is one dredge per part, not one at their
+    centre; ids as for a count: the row's id, then id-2, id-3."""
+    geometry = frame.geometry
+    parts = shapely.get_num_geometries(geometry.to_numpy())
+    several = geometry.geom_type.isin(["MultiPoint", "MultiPolygon"]).to_numpy() & (parts > 1)
+    if not several.any():
+        return frame, []
+    row_of = np.repeat(np.arange(len(frame)), np.where(several, parts, 1))
+    pieces = [
+        part
+        for geom, split in zip(geometry.to_numpy(), several, strict=True)
+        for part in (shapely.get_parts(geom) if split else [geom])
+    ]
+    out = frame.iloc[row_of].reset_index(drop=True)
+    out[geometry.name] = gpd.GeoSeries(pieces, crs=frame.crs)
+    if "detection_id" in out.columns:
+        nth = pd.Series(row_of).groupby(row_of).cumcount().to_numpy()
+        ids = out["detection_id"].astype(str).to_numpy(dtype=object)
+        out["detection_id"] = np.where(nth == 0, ids, ids + "-" + (nth + 1).astype(str))
+    return out, [
+        f"{source}: {int(several.sum()):,} marks of several parts (MultiPoint/MultiPolygon) read "
+        f"as one dredge per part ({int(parts[several].sum()):,} dredges)"
     ]
 
 

@@ -285,3 +285,35 @@ def test_a_labelled_feature_whose_geometry_cannot_be_read_is_named(
     data["features"][1]["properties"]["class_name"] = ""  # blank: the scene was looked at
     path.write_text(json.dumps(data))
     assert _read(path, label_world)
+
+
+def test_each_part_of_a_multi_part_feature_is_one_object(label_world: Path, tmp_path: Path) -> None:
+    """A MultiPoint layer (QGIS, from a Shapefile) was refused; two dredges merged into one
+    feature gave one box round both."""
+    frame = truth_frame(label_world, crs="EPSG:32718")
+    points = _read_points(frame, tmp_path / "points.gpkg", label_world)
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert first["scene"] == second["scene"] and first["class_name"] == second["class_name"]
+    merged = frame.iloc[2:].copy()
+    merged["geometry"] = merged.geometry.centroid.apply(lambda p: shapely.MultiPoint([p]))
+    both = shapely.MultiPoint([first.geometry.centroid, second.geometry.centroid])
+    row = gpd.GeoDataFrame(
+        {"scene": [first["scene"]], "class_name": [first["class_name"]]},
+        geometry=[both],
+        crs=frame.crs,
+    )
+    multi = pd.concat([row, merged], ignore_index=True)
+    assert set(multi.geom_type) == {"MultiPoint"}
+    assert _read_points(multi, tmp_path / "multi.gpkg", label_world) == points
+
+
+def _read_points(frame: gpd.GeoDataFrame, path: Path, world: Path) -> list[tuple[str, ...]]:
+    """Write ``frame`` (as points where it holds boxes) and read it; its boxes, sorted."""
+    if set(frame.geom_type) == {"Polygon"}:
+        frame = frame.assign(geometry=frame.geometry.centroid)
+    frame.to_file(path, driver="GPKG")
+    return sorted(
+        (t.name, b.class_name, f"{b.x0:.2f}", f"{b.y0:.2f}")
+        for t in _read(path, world)
+        for b in t.boxes
+    )

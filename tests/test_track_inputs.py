@@ -414,3 +414,24 @@ def test_a_mark_whose_geometry_cannot_be_read_is_one_line(tmp_path: Path) -> Non
         with pytest.raises(InputError, match=r"1 rows have no geometry \(the first: row 2; GDAL"):
             prepare_detections(frame, path, None)
     assert not [w for w in seen if "Unsupported geometry" in str(w.message)]
+
+
+def test_a_mark_of_several_parts_is_one_dredge_per_part(tmp_path: Path) -> None:
+    """Two dredges marked as one MultiPoint feature were one detection at their centre."""
+    import shapely
+
+    line = tf.meander_line()
+    a, b, c = (tf.point_at(line, along) for along in (500, 530, 1500))
+    frame = gpd.GeoDataFrame(
+        {"acquired": ["2024-03-01", "2024-03-01"], "detection_id": [7, 8]},
+        geometry=[shapely.MultiPoint([a, b]), shapely.MultiPoint([c])],
+        crs=tf.CRS,
+    )
+    path = tmp_path / "marks.gpkg"
+    frame.to_file(path, driver="GPKG")
+    out, notes = prepare_detections(read_detections(path), path, tf.network(line))
+    assert out["detection_id"].astype(str).tolist() == ["7", "7-2", "8"]
+    assert out["chainage_m"].round().tolist() == [
+        round(line.length - along) for along in (500, 530, 1500)
+    ]
+    assert any("1 marks of several parts (MultiPoint/MultiPolygon)" in n for n in notes)

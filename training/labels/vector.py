@@ -3,7 +3,8 @@ also points marked for counting, as ``dredge track`` reads them (a CSV of lon/la
 placemarks in KML/KMZ), when they name their class and scene.
 
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
-of the class's typical size, :data:`POINT_BOX_M`, around it). Columns:
+of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a MultiPoint or
+MultiPolygon is one object. Columns:
 
 - the class: ``class_name`` (or ``class``, ``label``, ``category``; Spanish ``clase``,
   ``tipo``, ``categoria``; any case), mapped to the model's classes (``--class-map
@@ -310,20 +311,22 @@ def _scene_boxes(
             )
         if cls is None:
             continue
-        if isinstance(geom, Point):
-            ux, uy = crs_units_per_metre(scene.crs, geom.x, geom.y)
-            half = POINT_BOX_M.get(cls, DEFAULT_POINT_BOX_M) / 2
-            dx, dy = half * ux, half * uy
-            box = shapely.box(geom.x - dx, geom.y - dy, geom.x + dx, geom.y + dy)
-        elif geom.geom_type in ("Polygon", "MultiPolygon"):
-            box = shapely.box(*geom.bounds)
-        else:
+        if geom.geom_type not in ("Point", "Polygon", "MultiPoint", "MultiPolygon"):
             raise InputError(
                 path,
                 f"{_where(frame, row)} is a {geom.geom_type}",
                 "draw each object as a box (polygon) or a point",
             )
-        out.append((cls, box))
+        # each part of a multi-part feature is one object (QGIS layers of Shapefile origin are
+        # MultiPoint / MultiPolygon; merged features keep their parts): not one box round all
+        for part in shapely.get_parts(geom):
+            if isinstance(part, Point):
+                ux, uy = crs_units_per_metre(scene.crs, part.x, part.y)
+                half = POINT_BOX_M.get(cls, DEFAULT_POINT_BOX_M) / 2
+                dx, dy = half * ux, half * uy
+                out.append((cls, shapely.box(part.x - dx, part.y - dy, part.x + dx, part.y + dy)))
+            else:
+                out.append((cls, shapely.box(*part.bounds)))
     return out
 
 
