@@ -147,3 +147,16 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     assert ClassMap(["dredge", "boat"], {"barco": "ignore"}).resolve("barco", "l", "f") is None
     with pytest.raises(InputError, match="class 'chata' is not one of the model's classes"):
         two.resolve("chata", "l.gpkg", "feature 2")
+
+
+def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:
+    """A segmentation export (CVAT "Ultralytics YOLO Segmentation", Roboflow) was refused."""
+    polygon = "0 0.40 0.45 0.60 0.45 0.60 0.55 0.50 0.60 0.40 0.55\n"
+    tiles = read_yolo(_one_tile(tmp_path, polygon + "1 0.5 0.5 0.25 0.125\n"), ClassMap(CLASSES))
+    assert [(b.class_name, round(b.x0, 3), round(b.y0, 3), round(b.x1, 3), round(b.y1, 3))
+            for b in tiles[0].boxes] == [
+        ("dredge", 25.6, 28.8, 38.4, 38.4), ("boat", 24.0, 28.0, 40.0, 36.0)
+    ]  # fmt: skip
+    root = _one_tile(tmp_path / "odd", "0 0.40 0.45 0.60 0.45 0.60 0.55 0.50\n")
+    with pytest.raises(InputError, match="line 1 has 8 numbers, not 5 — a polygon needs x y"):
+        read_yolo(root, ClassMap(CLASSES))

@@ -9,7 +9,9 @@ Layouts read:
   ``labels`` mirror folder or beside the images.
 
 Coordinates are normalised to the image's width and height. An image without a label file, or
-with an empty one, is a negative. A line that is not exactly five numbers, a class index that
+with an empty one, is a negative. A polygon line (``class x1 y1 x2 y2 x3 y3 …``, a segmentation
+export) is read as its bounding box, as ultralytics trains a detector on it. Any other line
+that is not exactly five numbers, a class index that
 the names do not have, or a box outside the image is an :class:`InputError` naming the label
 file and the line. ``data.yaml`` may record ``gsd_m`` (``dredge review`` does); it must then be
 the model's.
@@ -206,17 +208,22 @@ def _read_label_file(
             continue
         where = f"line {number}"
         parts = text.split()
-        if len(parts) != 5:
+        polygon = len(parts) >= 7 and len(parts) % 2 == 1  # class x1 y1 x2 y2 x3 y3 …
+        if len(parts) != 5 and not polygon:
             fix = _FIX_LINE
             if len(parts) == 6:
                 fix = "drop the 6th number (a confidence score from saved predictions); " + fix
             elif len(parts) > 6:
-                fix = "this looks like a polygon: export boxes (YOLO detection); " + fix
+                fix = "a polygon needs x y pairs after its class; " + fix
             raise InputError(path, f"{where} has {len(parts)} numbers, not 5", fix)
         try:
             values = [float(p) for p in parts]
         except ValueError:
             raise InputError(path, f"{where} is not numbers: {text!r}", _FIX_LINE) from None
+        if polygon:  # a segmentation export: its box, as ultralytics trains on it
+            xs, ys = values[1::2], values[2::2]
+            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+            values = [values[0], (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
         if not values[0].is_integer() or not 0 <= values[0] < len(names):
             raise InputError(
                 path,
