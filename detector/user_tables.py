@@ -142,6 +142,25 @@ def layer_to_read(
     )
 
 
+def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:
+    """Notes for dates that give only a year or a month (pandas reads them as its first day)."""
+    notes = []
+    years = text.str.fullmatch(r"\d{4}")
+    if years.any():
+        notes.append(
+            f"{source}: {int(years.sum())} dates give only a year (e.g. {text[years].iloc[0]!r}): "
+            "taken as 1 January, so a year's marks are one look and no dredge can be seen to "
+            "come and go within it; give each mark its scene's day where you have it"
+        )
+    months = text.str.fullmatch(r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}")
+    if months.any():
+        notes.append(
+            f"{source}: {int(months.sum())} dates give only a month (e.g. "
+            f"{text[months].iloc[0]!r}): taken as its first day, as monthly mosaics are dated"
+        )
+    return notes
+
+
 def normalise_dates(
     values: pd.Series, source: str | Path, *, day_first: bool = False, guess: bool = True
 ) -> tuple[pd.Series, list[str]]:
@@ -206,6 +225,7 @@ def normalise_dates(
         )
     elif not zoned.any():
         notes.append(f"{source}: dates have no time zone; taken as UTC")
+    notes += _coarse_date_notes(text, source)
     ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
     if ambiguous.any():
         example = text[ambiguous].iloc[0]

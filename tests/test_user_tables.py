@@ -113,3 +113,19 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
     assert any("2 dates were Excel day numbers (e.g. '45354' = 2024-03-03)" in n for n in notes)
     with pytest.raises(InputError, match=r"1 dates cannot be read, e\.g\. '12'"):
         normalise_dates(pd.Series(["12"]), "m.csv")
+
+
+def test_dates_of_only_a_year_or_a_month_are_said_to_be_their_first_day() -> None:
+    """'2024' and '2024-03' were read as 1 January and 1 March without a word."""
+    out, notes = normalise_dates(pd.Series(["2024", "2024-03", "03/2024", "2024-03-05"]), "m.csv")
+    assert list(out.dt.strftime("%Y-%m-%d")) == [
+        "2024-01-01",
+        "2024-03-01",
+        "2024-03-01",
+        "2024-03-05",
+    ]
+    text = " ".join(notes)
+    assert "1 dates give only a year (e.g. '2024'): taken as 1 January" in text
+    assert "2 dates give only a month (e.g. '2024-03'): taken as its first day" in text
+    _, plain = normalise_dates(pd.Series(["2024-03-05", "20240306"]), "m.csv")
+    assert not [n for n in plain if "give only" in n]
