@@ -91,8 +91,9 @@ def train(
         int | None,
         typer.Option(
             min=1,
-            help="Recipe only: processes that draw the worlds and cut their chips (default: "
-            "one per core; the model is the same for any number).",
+            help="Recipe only: processes that cut the worlds' chips, and with more than two "
+            "draw worlds side by side (default: one per core; the model is the same for any "
+            "number).",
         ),
     ] = None,
     install: Annotated[

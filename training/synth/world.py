@@ -279,9 +279,10 @@ def write_world(
 
 
 RENDER_BYTES_PER_PX = 200  # measured: a 6000 × 6000 px scene peaks at 6.6 GB in one worker
+RENDER_WORKERS = 2  # processes that render one world's scenes, unless write_world is told
 
 
-def workers_that_fit(config: WorldConfig, jobs: int, most: int = 2) -> int:
+def workers_that_fit(config: WorldConfig, jobs: int, most: int = RENDER_WORKERS) -> int:
     """At most ``most`` rendering processes (one per core at most), fewer when that many
     scenes of ``config`` rendered at once would not fit in memory."""
     side_px = SIZES[config.size].side_m / config.gsd
