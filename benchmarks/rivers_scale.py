@@ -20,19 +20,15 @@ Writes ``benchmarks/results/rivers_scale.md``.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely import LineString
 
+from benchmarks.report import write_result
 from detector.rivers import RiverNetwork
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def hydrography(count: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -89,15 +85,9 @@ def main() -> None:
     old_s = (time.perf_counter() - start) / len(sample) * args.count
 
     zones = len({river.crs.srs for river in network.rivers.values()})
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     lines = [
-        "# Rivers: a national hydrography as --rivers",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')} with `python -m benchmarks.rivers_scale` on "
-        f"{machine}.",
-        "",
-        f"{args.count:,} named lines of 5–15 km across Peru ({zones} UTM zones), as a country's "
-        "river layer given whole.",
+        f"Measured {time.strftime('%Y-%m-%d')}. {args.count:,} named lines of 5–15 km across "
+        f"Peru ({zones} UTM zones), as a country's river layer given whole.",
         "",
         "| step | time |",
         "|---|---|",
@@ -108,11 +98,12 @@ def main() -> None:
         f"{old_s:.0f} s |",
         "",
     ]
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "rivers_scale.md"
-    out.write_text("\n".join(lines))
-    print("\n".join(lines))
-    print(f"wrote {out}")
+    write_result(
+        "rivers_scale",
+        "Rivers: a national hydrography as --rivers",
+        "python -m benchmarks.rivers_scale",
+        "\n".join(lines),
+    )
 
 
 if __name__ == "__main__":
