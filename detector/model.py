@@ -10,7 +10,8 @@ with one of two backends and checks that the model and its card agree (classes, 
 - ``onnx``: an ONNX export run by onnxruntime on CPU (CUDA if onnxruntime has it). An ``.onnx``
   given as the model, or lying beside the ``.pt`` (the card's ``onnx`` key, else
   ``<stem>.onnx``), is used as is; otherwise the ``.pt`` is exported once into the cache
-  (``~/.cache/dredge/onnx`` or ``$DREDGE_CACHE_DIR/onnx``, keyed by the weights' sha256).
+  (``~/.cache/dredge/onnx`` or ``$DREDGE_CACHE_DIR/onnx``, keyed by the weights' sha256; the
+  16 most recently used exports are kept).
 - ``auto`` (default): onnxruntime on CPU, torch on CUDA.
 
 Both backends share pre- and post-processing: a batch of tiles (float32, bands × h × w, in
@@ -234,15 +235,54 @@ def _onnx_file(weights: Path, card: ModelCard) -> Path:
             verify_weights(card, beside)  # onnx_sha256, when the card has one
             return beside
     cached = cache_dir() / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
-    if not cached.is_file():
-        try:
-            export_onnx(weights, cached)
-        except OSError as exc:
-            raise DredgeError(
-                f"cannot write the ONNX export to {cached.parent} ({exc.strerror or exc}) — set "
-                "DREDGE_CACHE_DIR to a writable folder, or use --backend torch"
-            ) from None
+    if cached.is_file():
+        _mark_used(cached)
+        return cached
+    try:
+        export_onnx(weights, cached)
+    except OSError as exc:
+        raise DredgeError(
+            f"cannot write the ONNX export to {cached.parent} ({exc.strerror or exc}) — set "
+            "DREDGE_CACHE_DIR to a writable folder, or use --backend torch"
+        ) from None
+    prune_onnx_cache(cached.parent, keep=ONNX_CACHE_KEEP)
     return cached
+
+
+ONNX_CACHE_KEEP = 16
+"""Exports kept in the cache (about 10 MB each for yolo11n): the most recently used ones."""
+
+
+def _mark_used(path: Path) -> None:
+    """Touch ``path`` so that pruning keeps recently used exports; a read-only cache is fine."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune_onnx_cache(folder: Path, keep: int = ONNX_CACHE_KEEP) -> list[Path]:
+    """Delete all but the ``keep`` most recently used ONNX exports in ``folder``; return them.
+
+    Every retrained model gets its own export (keyed by its weights' sha256), so without a bound
+    the cache grows by one file per model for ever. Only the cache's own ``*.onnx`` files are
+    touched; a file that cannot be deleted is left where it is.
+    """
+    used: list[tuple[float, Path]] = []
+    for path in folder.glob("*.onnx"):
+        try:
+            used.append((path.stat().st_mtime, path))
+        except OSError:  # removed meanwhile by another run
+            continue
+    used.sort(reverse=True)
+    removed = []
+    for _, stale in used[keep:]:
+        try:
+            stale.unlink()
+        except OSError:
+            continue
+        removed.append(stale)
+    return removed
 
 
 def load_torch_network(weights: Path) -> Any:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +15,17 @@ from tests.network import blocked_network
 
 if TYPE_CHECKING:
     from training.labels.table import LabelledTile
+
+# The tests' own cache (ONNX exports of the models they train, ultralytics' settings), set
+# before anything imports detector.offline: the user's ~/.cache/dredge stays as it was, and a
+# run leaves no exports behind (each test model is ~10 MB; CI filled a disk with them).
+_TEST_CACHE = tempfile.mkdtemp(prefix="dredge-test-cache-")
+os.environ["DREDGE_CACHE_DIR"] = _TEST_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the tests' cache folder."""
+    shutil.rmtree(_TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

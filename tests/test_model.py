@@ -13,7 +13,14 @@ import torch
 from detector import model as model_module
 from detector.card import card_path_for
 from detector.errors import DredgeError, InputError
-from detector.model import export_onnx, load_model, nms, postprocess
+from detector.model import (
+    ONNX_CACHE_KEEP,
+    export_onnx,
+    load_model,
+    nms,
+    postprocess,
+    prune_onnx_cache,
+)
 from tests.model_fixtures import write_card, write_untrained_model
 
 
@@ -62,9 +69,30 @@ def test_auto_backend_on_cpu_exports_onnx_once_into_the_cache(
     assert detector.backend == "onnxruntime"
     exported = detector.source
     assert exported.parent == cache / "onnx" and exported.suffix == ".onnx"
-    stamp = exported.stat().st_mtime_ns
+    inode = exported.stat().st_ino  # an export is moved into place: a new file, a new inode
     assert load_model(weights).source == exported
-    assert exported.stat().st_mtime_ns == stamp  # reused, not exported again
+    assert exported.stat().st_ino == inode  # reused, not exported again
+
+
+def test_the_onnx_cache_keeps_the_most_recently_used_exports(cache: Path) -> None:
+    folder = cache / "onnx"
+    folder.mkdir(parents=True)
+    exports = [folder / f"{n:016x}-256.onnx" for n in range(ONNX_CACHE_KEEP + 3)]
+    for age, path in enumerate(exports):  # exports[0] is the newest
+        path.write_bytes(b"onnx")
+        os.utime(path, (1_000_000 - age * 60, 1_000_000 - age * 60))
+    other = folder / "notes.txt"
+    other.write_text("the user's")
+    removed = prune_onnx_cache(folder)
+    assert sorted(removed) == sorted(exports[ONNX_CACHE_KEEP:])
+    assert all(path.is_file() for path in exports[:ONNX_CACHE_KEEP]) and other.is_file()
+
+
+def test_a_reused_export_counts_as_recently_used(weights: Path, cache: Path) -> None:
+    exported = load_model(weights).source
+    os.utime(exported, (1_000_000, 1_000_000))
+    load_model(weights)
+    assert exported.stat().st_mtime > 1_000_000
 
 
 def test_onnx_beside_the_weights_is_used(weights: Path, tmp_path: Path, cache: Path) -> None:
