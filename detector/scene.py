@@ -547,7 +547,15 @@ def tiff_data_end(dataset: rasterio.DatasetReader) -> int:
     return end
 
 
+FIX_ORTHO = (
+    "order the orthorectified product (Planet's analytic/ortho assets, Maxar's ortho-ready "
+    "or ortho imagery)"
+)
+
+
 def _check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
+    if dataset.crs is None or dataset.transform == Affine.identity():
+        _check_not_sensor_geometry(path, dataset)
     if dataset.crs is None:
         raise InputError(
             path,
@@ -572,6 +580,30 @@ def _check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
             f"has a CRS in degrees ({dataset.crs.to_string()}) but coordinates that are not "
             f"(x {left:,.0f} to {right:,.0f}, y {bottom:,.0f} to {top:,.0f})",
             "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:32718 FILE",
+        )
+
+
+def _check_not_sensor_geometry(path: str, dataset: rasterio.DatasetReader) -> None:
+    """InputError for an image still in its sensor's geometry: RPCs or GCPs, no map grid.
+
+    Planet's basic (L1B) assets and Maxar's level-1B images come like this. Giving them a CRS
+    would not place them: they need warping onto a map grid first.
+    """
+    if dataset.rpcs is not None:
+        raise InputError(
+            path,
+            "is not orthorectified (it carries RPCs, its sensor model, but no map grid)",
+            "orthorectify it first, e.g. gdalwarp -rpc -t_srs EPSG:32718 FILE OUT.tif (better "
+            f"with a DEM: -to RPC_DEM=dem.tif), or {FIX_ORTHO}",
+        )
+    points, _ = dataset.gcps
+    if points:
+        raise InputError(
+            path,
+            f"is not orthorectified (it carries {len(points)} ground control points but no "
+            "map grid)",
+            f"warp it onto a map grid first, e.g. gdalwarp -tps -t_srs EPSG:32718 FILE OUT.tif, "
+            f"or {FIX_ORTHO}",
         )
 
 
