@@ -60,6 +60,7 @@ from detector.window_reads import (
     RecentReads,
     data_band_indexes,
     file_window,
+    is_floating,
     mask_needs_bands,
     read_bands_padded,
     read_mask_padded,
@@ -264,6 +265,8 @@ class Scene:
         width, height = int(window.width), int(window.height)
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
         data = normalise(raw, self.dtype, spec.scale)
+        if is_floating(self._dataset):
+            valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
         clear = valid & ~self._cloud(transform, width, height)
         return WindowData(data, valid, clear, spec.bands, self.crs, transform)
@@ -366,6 +369,8 @@ class Scene:
         options: dict[str, Any] = {}
         if self.alpha_band is None:
             options["add_alpha"] = True
+            if self.nodata is None and is_floating(self._dataset):
+                options["src_nodata"] = math.nan  # NaN is no data, and is not resampled in
         return WarpedVRT(
             self._dataset,
             crs=self.crs,

@@ -116,10 +116,18 @@ def data_band_indexes(dataset: rasterio.DatasetReader) -> list[int]:
 
 
 def mask_needs_bands(dataset: rasterio.DatasetReader) -> bool:
-    """True when validity comes from nodata values (the bands must be read to know it)."""
+    """True when validity comes from the values (the bands must be read to know it): a nodata
+    value, or NaN in floating-point bands (exports that leave masked pixels NaN without
+    saying so in the header)."""
     return ColorInterp.alpha not in dataset.colorinterp and (
         MaskFlags.nodata in dataset.mask_flag_enums[0]
+        or (is_floating(dataset) and MaskFlags.all_valid in dataset.mask_flag_enums[0])
     )
+
+
+def is_floating(dataset: rasterio.DatasetReader) -> bool:
+    """True when the scene's bands are floating point (and may hold NaN)."""
+    return bool(np.issubdtype(np.dtype(dataset.dtypes[0]), np.floating))
 
 
 def read_mask_padded(dataset: rasterio.DatasetReader, window: Window) -> NDArray[np.bool_]:
@@ -152,13 +160,17 @@ def _has_data(
         alpha = dataset.colorinterp.index(ColorInterp.alpha) + 1
         return np.asarray(dataset.read(alpha, window=inner) > 0)
     flags = dataset.mask_flag_enums[0]
-    if MaskFlags.nodata in flags:
+    if mask_needs_bands(dataset):
         if raw is None:
             raw = dataset.read(data_band_indexes(dataset), window=inner)
         nodata = dataset.nodata
-        if nodata is not None and math.isnan(nodata):
-            return np.asarray(~np.isnan(raw).all(axis=0))
-        return np.asarray((raw != nodata).any(axis=0))
+        if not is_floating(dataset):
+            return np.asarray((raw != nodata).any(axis=0))
+        has = ~np.isnan(raw).all(axis=0)  # as GDAL's warper sees NaN nodata; a pixel with a
+        # NaN in one band the model reads is dropped after the read (Scene.read_window)
+        if nodata is not None and not math.isnan(nodata):
+            has &= (raw != nodata).any(axis=0)
+        return np.asarray(has)
     if MaskFlags.all_valid in flags:
         return np.ones((int(inner.height), int(inner.width)), dtype=bool)
     return np.asarray(dataset.read_masks(1, window=inner) > 0)

@@ -95,3 +95,30 @@ def test_resampled_or_rotated_grids_are_not_file_windows(tmp_path: Path) -> None
         assert file_window(opened._dataset, opened.crs, coarser.transform, 8, 8) is None
         half_pixel = own.transform @ own.transform.translation(0.5, 0)
         assert file_window(opened._dataset, opened.crs, half_pixel, 8, 8) is None
+
+
+def test_nan_in_a_float_scene_without_nodata_is_not_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Float reflectance exported with masked pixels left NaN and no nodata in the header (as
+    Earth Engine and numpy exports often are): NaN reached the network, which lost 2 of the
+    3 dredges of a demo scene, and counted as ground seen."""
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    path = tmp_path / "20230715_float.tif"
+    with rasterio.open(source.path) as src:
+        data = src.read().astype("float32") / 10_000
+        profile = src.profile | {"dtype": "float32", "nodata": None, "predictor": 1}
+    data[:, data[0] == 0] = np.nan  # outside the footprint
+    data[:, 30:34, 30:34] = np.nan  # a masked patch inside it
+    data[2, 40, 40] = np.nan  # one band lost at one pixel
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    _assert_same_as_warped(path, monkeypatch)
+    with open_scene(path) as scene:
+        got = scene.read_window(Window(0, 0, 64, 64), InputSpec())
+        valid, _ = scene.read_validity(Window(0, 0, 64, 64), scene.grid(3.0))
+        coarser = scene.read_window(Window(0, 0, 32, 32), InputSpec(gsd_m=6.0))  # warped
+    assert np.isfinite(got.data).all() and np.isfinite(coarser.data).all()
+    np.testing.assert_array_equal(got.valid, ~np.isnan(data).any(axis=0))
+    assert not valid[30:34, 30:34].any() and not got.valid[40, 40]
+    assert coarser.valid.any() and not coarser.valid[15:17, 15:17].any()
