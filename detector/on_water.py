@@ -39,7 +39,7 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from detector.inputspec import InputSpec
-from detector.scene import Scene
+from detector.scene import EIGHT_BIT_WHITE, Scene
 
 RADIUS_M = 27.0
 LAND_NDWI_BELOW = 0.0
@@ -52,7 +52,7 @@ BANDS = ("blue", "green", "nir")
 
 def can_check(scene: Scene) -> bool:
     """True when the scene holds surface reflectance in blue, green and NIR."""
-    return scene.dtype != "uint8" and all(band in scene.bands for band in BANDS)
+    return scene.full_scale != EIGHT_BIT_WHITE and all(band in scene.bands for band in BANDS)
 
 
 def land_fractions(

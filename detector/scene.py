@@ -162,6 +162,8 @@ class Scene:
         self.height: int = dataset.height
         self.dtype: str = dataset.dtypes[0]
         self.nodata: float | None = dataset.nodata
+        self.full_scale: float = stored_full_scale(dataset)
+        """The stored value of reflectance 1 (of white for 8-bit imagery): 10,000, 255 or 1."""
         self.sensor = sensor
         self.bands = bands
         self.alpha_band = alpha_band
@@ -264,7 +266,7 @@ class Scene:
         transform = grid.window_transform(window)
         width, height = int(window.width), int(window.height)
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
-        data = normalise(raw, self.dtype, spec.scale)
+        data = normalise(raw, self.full_scale, spec.scale)
         if is_floating(self._dataset):
             valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
@@ -738,13 +740,61 @@ def open_mask(path: str | Path) -> rasterio.DatasetReader:
 # --- numbers -----------------------------------------------------------------------------------
 
 
-def normalise(raw: NDArray[Any], dtype: str, scale: str) -> NDArray[np.float32]:
-    """Stored values → float32 in [0, 1] as ``scale`` says (see :mod:`detector.inputspec`)."""
-    if dtype == "uint8":
-        divisor = 255.0
-    else:
-        reflectance_one = 1.0 if dtype.startswith("float") else REFLECTANCE_FULL_SCALE
-        divisor = reflectance_one * (DISPLAY_WHITE_REFLECTANCE if scale == "display" else 1.0)
+EIGHT_BIT_WHITE = 255.0
+FLOAT_SAMPLE_PX = 64  # side of each of the 3 × 3 windows a float scene's values are sampled in
+REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 0–1
+
+
+def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
+    """The stored value of reflectance 1 (white, for 8-bit imagery) in ``dataset``.
+
+    Integers: 255 for 8 bits, else 10,000 (Planet, Sentinel-2 and Landsat-style reflectance
+    × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
+    their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit imagery
+    saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth Engine exports
+    of integer collections are). Reading such a scene as 0–1 reflectance clipped every pixel
+    to white: nothing was detected and every river pixel counted as seen.
+    """
+    dtype = np.dtype(dataset.dtypes[0])
+    if dtype == np.uint8:
+        return EIGHT_BIT_WHITE
+    if not np.issubdtype(dtype, np.floating):
+        return REFLECTANCE_FULL_SCALE
+    values = _sample_values(dataset)
+    if values.size == 0:
+        return 1.0
+    high = float(np.percentile(values, 99))
+    if high <= REFLECTANCE_AT_MOST:
+        return 1.0
+    return EIGHT_BIT_WHITE if high <= EIGHT_BIT_WHITE else REFLECTANCE_FULL_SCALE
+
+
+def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
+    """Finite, positive values of the data bands (not nodata) in 3 × 3 windows over the scene."""
+    size_c, size_r = min(FLOAT_SAMPLE_PX, dataset.width), min(FLOAT_SAMPLE_PX, dataset.height)
+    bands, samples = data_band_indexes(dataset), []
+    for fy in (0.25, 0.5, 0.75):
+        for fx in (0.25, 0.5, 0.75):
+            col = min(int(dataset.width * fx), dataset.width - size_c)
+            row = min(int(dataset.height * fy), dataset.height - size_r)
+            block = dataset.read(bands, window=Window(col, row, size_c, size_r))
+            samples.append(np.asarray(block, dtype=np.float64).ravel())
+    values = np.concatenate(samples)
+    keep = np.isfinite(values) & (values > 0)
+    if dataset.nodata is not None:
+        keep &= values != dataset.nodata
+    return values[keep]
+
+
+def normalise(raw: NDArray[Any], full_scale: float, scale: str) -> NDArray[np.float32]:
+    """Stored values → float32 in [0, 1] as ``scale`` says (see :mod:`detector.inputspec`).
+
+    ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
+    (:func:`stored_full_scale`); 8-bit imagery is a display product whatever ``scale`` says.
+    """
+    divisor = full_scale
+    if full_scale != EIGHT_BIT_WHITE and scale == "display":
+        divisor *= DISPLAY_WHITE_REFLECTANCE
     out = raw.astype(np.float32)
     out /= np.float32(divisor)
     np.clip(out, 0.0, 1.0, out=out)

@@ -264,6 +264,35 @@ def test_scaling_of_8_bit_and_display(tmp_path: Path) -> None:
     assert got.data[0, 0, 0] == pytest.approx(FOREST["uint16"] / 3000)
 
 
+@pytest.mark.parametrize(
+    ("source", "factor", "full_scale"),
+    [
+        pytest.param("uint16", 1 / 10_000, 1.0, id="reflectance-0-1"),
+        pytest.param("uint16", 1.0, 10_000.0, id="reflectance-x10000"),
+        pytest.param("uint8", 1.0, 255.0, id="8-bit-as-float"),
+    ],
+)
+def test_float_scenes_are_scaled_by_their_values(
+    tmp_path: Path, source: str, factor: float, full_scale: float
+) -> None:
+    """Float scenes hold reflectance 0–1, reflectance × 10,000 (Earth Engine exports of integer
+    collections) or 8-bit values; the second was read as 0–1 and clipped white: a demo scene
+    gave 0 detections instead of 11."""
+    bands = 3 if source == "uint8" else 4
+    stored = write_scene(tmp_path / f"{source}.tif", bands=bands, dtype=source, **SMALL)
+    path = tmp_path / "float.tif"
+    with rasterio.open(stored.path) as src:
+        data, profile = src.read(), src.profile | {"dtype": "float32", "predictor": 1}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data.astype("float32") * np.float32(factor))
+    spec = InputSpec(bands=("red", "green", "blue"))
+    with open_scene(stored.path) as original, open_scene(path) as floating:
+        assert floating.full_scale == full_scale
+        expected = original.read_window(Window(0, 0, 40, 40), spec).data
+        got = floating.read_window(Window(0, 0, 40, 40), spec).data
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
 def test_valid_mask_follows_nodata_and_grid_edge(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
     with open_scene(scene.path) as opened, rasterio.open(scene.path) as raw:
