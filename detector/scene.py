@@ -56,6 +56,7 @@ from detector.inputspec import (
     REFLECTANCE_FULL_SCALE,
     InputSpec,
 )
+from detector.radiance import FIX_RADIANCE, is_planet_radiance, reflectance_coefficients
 from detector.window_reads import (
     RecentReads,
     data_band_indexes,
@@ -151,6 +152,7 @@ class Scene:
         acquisition: Acquisition,
         cloud_mask: CloudMask | None,
         name: str | None = None,
+        reflectance_coefficients: dict[int, float] | None = None,
     ) -> None:
         self.path = path
         self.name = name or scene_file_name(path)
@@ -164,6 +166,10 @@ class Scene:
         self.nodata: float | None = dataset.nodata
         self.full_scale: float = stored_full_scale(dataset)
         """The stored value of reflectance 1 (of white for 8-bit imagery): 10,000, 255 or 1."""
+        coefficients = reflectance_coefficients or {}
+        self.band_full_scale: dict[int, float] = {b: 1.0 / c for b, c in coefficients.items()}
+        """Per band (1-based), where it differs from ``full_scale``: Planet radiance products
+        (:mod:`detector.radiance`)."""
         self.sensor = sensor
         self.bands = bands
         self.alpha_band = alpha_band
@@ -266,7 +272,8 @@ class Scene:
         transform = grid.window_transform(window)
         width, height = int(window.width), int(window.height)
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
-        data = normalise(raw, self.full_scale, spec.scale)
+        full_scale = [self.band_full_scale.get(i, self.full_scale) for i in indexes]
+        data = normalise(raw, full_scale, spec.scale)
         if is_floating(self._dataset):
             valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
@@ -508,6 +515,7 @@ def open_scene(
             acquisition=acquisition,
             cloud_mask=mask,
             name=name,
+            reflectance_coefficients=_radiance_coefficients(path, dataset, remote=remote),
         )
     except READ_ERRORS as exc:
         dataset.close()
@@ -517,6 +525,32 @@ def open_scene(
     except BaseException:
         dataset.close()
         raise
+
+
+def _radiance_coefficients(
+    path: str, dataset: rasterio.DatasetReader, *, remote: bool
+) -> dict[int, float] | None:
+    """The reflectance coefficients of a Planet radiance scene (None for other scenes)."""
+    if not is_planet_radiance(scene_file_name(path)):
+        return None
+    found = None if remote else reflectance_coefficients(Path(path))
+    if found is None:
+        raise InputError(
+            path,
+            "is Planet radiance (an analytic asset, not _SR), and no _metadata.xml beside it "
+            "gives the reflectance coefficients that turn it into reflectance",
+            FIX_RADIANCE,
+        )
+    coefficients, xml = found
+    missing = [band for band in data_band_indexes(dataset) if band not in coefficients]
+    if missing:
+        raise InputError(
+            path,
+            f"is Planet radiance, and {xml.name} has no reflectance coefficient for band(s) "
+            f"{', '.join(map(str, missing))} of its {dataset.count}",
+            FIX_RADIANCE,
+        )
+    return coefficients
 
 
 def reading_env(**options: Any) -> rasterio.Env:
@@ -786,17 +820,23 @@ def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
     return values[keep]
 
 
-def normalise(raw: NDArray[Any], full_scale: float, scale: str) -> NDArray[np.float32]:
-    """Stored values → float32 in [0, 1] as ``scale`` says (see :mod:`detector.inputspec`).
+def normalise(
+    raw: NDArray[Any], full_scale: float | Sequence[float], scale: str
+) -> NDArray[np.float32]:
+    """Stored values (bands × rows × cols) → float32 in [0, 1] as ``scale`` says (see
+    :mod:`detector.inputspec`).
 
     ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
-    (:func:`stored_full_scale`); 8-bit imagery is a display product whatever ``scale`` says.
+    (:func:`stored_full_scale`), for all bands or band by band; 8-bit imagery is a display
+    product whatever ``scale`` says.
     """
-    divisor = full_scale
-    if full_scale != EIGHT_BIT_WHITE and scale == "display":
-        divisor *= DISPLAY_WHITE_REFLECTANCE
+    per_band = np.atleast_1d(np.asarray(full_scale, dtype=np.float32))
+    if scale == "display":
+        per_band = np.where(
+            per_band == EIGHT_BIT_WHITE, per_band, per_band * np.float32(DISPLAY_WHITE_REFLECTANCE)
+        )
     out = raw.astype(np.float32)
-    out /= np.float32(divisor)
+    out /= per_band.reshape(-1, 1, 1)
     np.clip(out, 0.0, 1.0, out=out)
     return out
 

@@ -1,0 +1,73 @@
+"""Planet's radiance products: reflectance from the coefficients in the scene's XML metadata.
+
+PlanetScope and RapidEye "analytic" assets (``…_3B_AnalyticMS.tif``, ``…_3B_AnalyticMS_8b.tif``,
+``…_BGRN_Analytic.tif``, ``…_3A_Analytic.tif``) store at-sensor radiance × 100, not surface
+reflectance × 10,000 as the ``_SR`` assets do. Much of the 2016–2020 archive was downloaded as
+these. Read as reflectance, their values are two to five times too bright. Their
+``…_metadata.xml`` gives, per band, the ``reflectanceCoefficient`` that turns a stored value
+into top-of-atmosphere reflectance, which is what this reader uses instead.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from detector.acquisition import sidecar_candidates
+
+_RADIANCE_NAME = re.compile(
+    r"_(?:AnalyticMS|Analytic|BGRN_Analytic)(?:_8b)?(?:_clip|_file_format)?\.tiff?$",
+    re.IGNORECASE,
+)
+FIX_RADIANCE = (
+    "put its _metadata.xml (from the same order) beside it, or download the surface "
+    "reflectance asset (analytic_sr / ortho_analytic_4b_sr)"
+)
+
+
+def is_planet_radiance(name: str) -> bool:
+    """True for the file name of a Planet radiance ("analytic", not ``_SR``) asset."""
+    return bool(_RADIANCE_NAME.search(name)) and "_sr" not in name.lower()
+
+
+def reflectance_coefficients(path: Path) -> tuple[dict[int, float], Path] | None:
+    """Per-band reflectance coefficients (1-based band → coefficient) and the XML holding them.
+
+    The XML is looked for as :func:`detector.acquisition.sidecar_candidates` looks for
+    metadata; None when no XML beside the scene has a coefficient for every band it lists.
+    """
+    for candidate in sidecar_candidates(path):
+        if candidate.suffix.lower() != ".xml" or not candidate.is_file():
+            continue
+        found = _coefficients_in(candidate)
+        if found:
+            return found, candidate
+    return None
+
+
+def _coefficients_in(path: Path) -> dict[int, float]:
+    """``{band: reflectanceCoefficient}`` of every ``bandSpecificMetadata`` in a Planet XML."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return {}
+    found: dict[int, float] = {}
+    for element in root.iter():
+        if _local(element.tag) != "bandspecificmetadata":
+            continue
+        fields = {_local(child.tag): (child.text or "").strip() for child in element}
+        try:
+            band = int(fields["bandnumber"])
+            coefficient = float(fields["reflectancecoefficient"])
+        except (KeyError, ValueError):
+            return {}  # a band without its coefficient: not a usable table
+        if not coefficient > 0:
+            return {}
+        found[band] = coefficient
+    return found
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace, lower case."""
+    return tag.rsplit("}", 1)[-1].lower()
