@@ -52,6 +52,7 @@ from detector.acquisition import (
 )
 from detector.errors import InputError, first_line
 from detector.inputspec import (
+    BAND_NAMES,
     DISPLAY_WHITE_REFLECTANCE,
     REFLECTANCE_FULL_SCALE,
     InputSpec,
@@ -98,6 +99,7 @@ FIX_REMOTE = (
 # What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
 READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
+_PLANET_MULTISPECTRAL = re.compile(r"_(?:AnalyticMS|Analytic|BGRN)[_.]", re.IGNORECASE)
 _PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
 
 
@@ -671,6 +673,14 @@ def _band_layout(
             )
         sensor = known[data_count][0] if data_count in known else "custom"
         return sensor, names, alpha
+    if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
+        return *known[data_count], alpha  # Planet's name tells the layout, whatever the tags say
+    told = _header_band_names(dataset)
+    if all(told) and len(set(told)) == len(told):
+        names = tuple(name for name in told if name)
+        if data_count in known and known[data_count][1] == names:
+            return *known[data_count], alpha
+        return "custom", names, alpha  # the header names every band: it knows best
     if data_count not in known:
         raise InputError(
             path,
@@ -678,7 +688,38 @@ def _band_layout(
             "name its bands in order, e.g. --scene-bands blue,green,red,nir",
         )
     sensor, names = known[data_count]
+    for band, (marked, assumed) in enumerate(zip(told, names, strict=True), 1):
+        if marked and marked != assumed:
+            raise InputError(
+                path,
+                f"band {band} is marked {marked} in its header, but a {data_count}-band file is "
+                f"read as {','.join(names)}",
+                "name its bands in file order, e.g. --scene-bands red,green,blue,nir",
+            )
     return sensor, names, alpha
+
+
+_HEADER_NAMES = {
+    **{name: name for name in BAND_NAMES},
+    "near infrared": "nir",
+    "near-infrared": "nir",
+    "nearinfrared": "nir",
+    "rededge": "red_edge",
+    "red edge": "red_edge",
+}
+_INTERP_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
+
+
+def _header_band_names(dataset: rasterio.DatasetReader) -> list[str | None]:
+    """What the header says each data band is: its colour interpretation (red, green, blue) or
+    its description when that is a band name (``blue`` … ``nir``, as Earth Engine and QGIS
+    exports write them); None where it says nothing known."""
+    told: list[str | None] = []
+    for index in data_band_indexes(dataset):
+        interp = _INTERP_NAMES.get(dataset.colorinterp[index - 1])
+        description = (dataset.descriptions[index - 1] or "").strip().lower()
+        told.append(interp or _HEADER_NAMES.get(description))
+    return told
 
 
 def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:
