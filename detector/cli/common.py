@@ -41,7 +41,11 @@ RiversOption = Annotated[
 ]
 SceneBandsOption = Annotated[
     str | None,
-    typer.Option(help="Name the scenes' own bands in file order, e.g. blue,green,red,nir."),
+    typer.Option(
+        help="Name the scenes' own bands in file order, e.g. red,green,blue,nir. Default: the "
+        "band names in each file's header, else by band count (4: Planet's blue,green,red,nir; "
+        "8: SuperDove; 3: red,green,blue)."
+    ),
 ]
 CorridorOption = Annotated[
     float | None, typer.Option(min=1.0, help="Corridor half-width around centerlines, m.")
