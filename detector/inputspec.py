@@ -30,6 +30,7 @@ BAND_NAMES = (
 SCALES = ("reflectance", "display")
 REFLECTANCE_FULL_SCALE = 10000.0  # Planet surface reflectance products store reflectance × 1e4
 DISPLAY_WHITE_REFLECTANCE = 0.3  # reflectance shown as white by the ``display`` scaling
+GSD_SNAP_TOLERANCE = 0.02  # within 2 % of the target GSD a scene is read at its own resolution
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from detector.inputspec import InputSpec
-from detector.scene import EIGHT_BIT_WHITE, Scene
+from detector.scaling import EIGHT_BIT_WHITE
+from detector.scene import Scene
 
 RADIUS_M = 27.0
 LAND_NDWI_BELOW = 0.0

@@ -8,9 +8,10 @@ that brings it there (average when downsampling, bilinear when upsampling).
 
 Acquisition time: see :mod:`detector.acquisition`.
 
-Band layouts: PlanetScope 4-band BGRN, SuperDove 8-band, NICFI basemap quads (EPSG:3857,
-4.77 m, 4-band BGRN or 3-band RGB), 3-band RGB (Maxar, Google Earth exports); ``bands=``
-overrides the layout. A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the
+Band layouts: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
+basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout.
+Stored values to [0, 1]: :mod:`detector.scaling` and, for Planet radiance,
+:mod:`detector.radiance`. A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the
 cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear. Scenes from
 before August 2018 come with Planet's older UDM instead (``<id>_3B_AnalyticMS_DN_udm.tif``),
 whose cloud bit and lost-data bits are used the same way (:func:`find_cloud_mask`).
@@ -38,7 +39,7 @@ from pyproj import Geod, Proj, Transformer
 from pyproj.exceptions import ProjError
 from rasterio._err import CPLE_BaseError  # GDAL errors rasterio raises as they are
 from rasterio.crs import CRS
-from rasterio.enums import ColorInterp, Resampling
+from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
@@ -50,14 +51,11 @@ from detector.acquisition import (
     resolve_acquisition,
     scene_file_name,
 )
+from detector.band_layout import band_layout
 from detector.errors import InputError, first_line
-from detector.inputspec import (
-    BAND_NAMES,
-    DISPLAY_WHITE_REFLECTANCE,
-    REFLECTANCE_FULL_SCALE,
-    InputSpec,
-)
+from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.radiance import FIX_RADIANCE, is_planet_radiance, reflectance_coefficients
+from detector.scaling import normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
     data_band_indexes,
@@ -70,20 +68,6 @@ from detector.window_reads import (
     window_key,
 )
 
-PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
-SUPERDOVE_BANDS = (
-    "coastal_blue",
-    "blue",
-    "green_i",
-    "green",
-    "yellow",
-    "red",
-    "red_edge",
-    "nir",
-)
-RGB_BANDS = ("red", "green", "blue")
-NICFI_GSD_M = 4.77  # NICFI basemap quads: EPSG:3857 pixels of 4.77 m (Web Mercator units)
-GSD_SNAP_TOLERANCE = 0.02  # within 2 % of the target GSD a scene is read at its own resolution
 UDM2_SHADOW_BAND = 3
 UDM2_CLOUD_BAND = 6
 UDM2_MIN_BANDS = 6
@@ -99,7 +83,6 @@ FIX_REMOTE = (
 # What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
 READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
-_PLANET_MULTISPECTRAL = re.compile(r"_(?:AnalyticMS|Analytic|BGRN)[_.]", re.IGNORECASE)
 _PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
 
 
@@ -505,7 +488,7 @@ def open_scene(
         if not remote:
             _check_complete(path, dataset)
         _check_georeferenced(path, dataset)
-        sensor, layout, alpha = _band_layout(path, dataset, bands)
+        sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         mask = None if remote else find_cloud_mask(Path(path))
         return Scene(
@@ -650,84 +633,6 @@ def _check_not_sensor_geometry(path: str, dataset: rasterio.DatasetReader) -> No
         )
 
 
-def _band_layout(
-    path: str, dataset: rasterio.DatasetReader, bands: Sequence[str] | None
-) -> tuple[str, tuple[str, ...], int | None]:
-    """(sensor, band names in file order, 1-based alpha band or None)."""
-    interp = list(dataset.colorinterp)
-    alpha = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
-    data_count = dataset.count - (1 if alpha else 0)
-    nicfi = _looks_like_nicfi(dataset)
-    known = {
-        8: ("superdove", SUPERDOVE_BANDS),
-        4: ("nicfi" if nicfi else "planetscope", PLANETSCOPE_BANDS),
-        3: ("nicfi" if nicfi else "rgb", RGB_BANDS),
-    }
-    if bands is not None:
-        names = tuple(band.lower() for band in bands)
-        if len(names) != data_count:
-            raise InputError(
-                path,
-                f"{len(names)} band names given for {data_count} bands",
-                "name every band of the file, in file order",
-            )
-        sensor = known[data_count][0] if data_count in known else "custom"
-        return sensor, names, alpha
-    if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
-        return *known[data_count], alpha  # Planet's name tells the layout, whatever the tags say
-    told = _header_band_names(dataset)
-    if all(told) and len(set(told)) == len(told):
-        names = tuple(name for name in told if name)
-        if data_count in known and known[data_count][1] == names:
-            return *known[data_count], alpha
-        return "custom", names, alpha  # the header names every band: it knows best
-    if data_count not in known:
-        raise InputError(
-            path,
-            f"has {data_count} bands; its band layout is unknown",
-            "name its bands in order, e.g. --scene-bands blue,green,red,nir",
-        )
-    sensor, names = known[data_count]
-    for band, (marked, assumed) in enumerate(zip(told, names, strict=True), 1):
-        if marked and marked != assumed:
-            raise InputError(
-                path,
-                f"band {band} is marked {marked} in its header, but a {data_count}-band file is "
-                f"read as {','.join(names)}",
-                "name its bands in file order, e.g. --scene-bands red,green,blue,nir",
-            )
-    return sensor, names, alpha
-
-
-_HEADER_NAMES = {
-    **{name: name for name in BAND_NAMES},
-    "near infrared": "nir",
-    "near-infrared": "nir",
-    "nearinfrared": "nir",
-    "rededge": "red_edge",
-    "red edge": "red_edge",
-}
-_INTERP_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
-
-
-def _header_band_names(dataset: rasterio.DatasetReader) -> list[str | None]:
-    """What the header says each data band is: its colour interpretation (red, green, blue) or
-    its description when that is a band name (``blue`` … ``nir``, as Earth Engine and QGIS
-    exports write them); None where it says nothing known."""
-    told: list[str | None] = []
-    for index in data_band_indexes(dataset):
-        interp = _INTERP_NAMES.get(dataset.colorinterp[index - 1])
-        description = (dataset.descriptions[index - 1] or "").strip().lower()
-        told.append(interp or _HEADER_NAMES.get(description))
-    return told
-
-
-def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:
-    epsg = dataset.crs.to_epsg() if dataset.crs else None
-    res = abs(dataset.transform.a)
-    return epsg == 3857 and abs(res - NICFI_GSD_M) / NICFI_GSD_M < GSD_SNAP_TOLERANCE
-
-
 # --- UDM2 --------------------------------------------------------------------------------------
 
 
@@ -813,73 +718,6 @@ def open_mask(path: str | Path) -> rasterio.DatasetReader:
 
 
 # --- numbers -----------------------------------------------------------------------------------
-
-
-EIGHT_BIT_WHITE = 255.0
-FLOAT_SAMPLE_PX = 64  # side of each of the 3 × 3 windows a float scene's values are sampled in
-REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 0–1
-
-
-def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
-    """The stored value of reflectance 1 (white, for 8-bit imagery) in ``dataset``.
-
-    Integers: 255 for 8 bits, else 10,000 (Planet, Sentinel-2 and Landsat-style reflectance
-    × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
-    their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit imagery
-    saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth Engine exports
-    of integer collections are). Reading such a scene as 0–1 reflectance clipped every pixel
-    to white: nothing was detected and every river pixel counted as seen.
-    """
-    dtype = np.dtype(dataset.dtypes[0])
-    if dtype == np.uint8:
-        return EIGHT_BIT_WHITE
-    if not np.issubdtype(dtype, np.floating):
-        return REFLECTANCE_FULL_SCALE
-    values = _sample_values(dataset)
-    if values.size == 0:
-        return 1.0
-    high = float(np.percentile(values, 99))
-    if high <= REFLECTANCE_AT_MOST:
-        return 1.0
-    return EIGHT_BIT_WHITE if high <= EIGHT_BIT_WHITE else REFLECTANCE_FULL_SCALE
-
-
-def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
-    """Finite, positive values of the data bands (not nodata) in 3 × 3 windows over the scene."""
-    size_c, size_r = min(FLOAT_SAMPLE_PX, dataset.width), min(FLOAT_SAMPLE_PX, dataset.height)
-    bands, samples = data_band_indexes(dataset), []
-    for fy in (0.25, 0.5, 0.75):
-        for fx in (0.25, 0.5, 0.75):
-            col = min(int(dataset.width * fx), dataset.width - size_c)
-            row = min(int(dataset.height * fy), dataset.height - size_r)
-            block = dataset.read(bands, window=Window(col, row, size_c, size_r))
-            samples.append(np.asarray(block, dtype=np.float64).ravel())
-    values = np.concatenate(samples)
-    keep = np.isfinite(values) & (values > 0)
-    if dataset.nodata is not None:
-        keep &= values != dataset.nodata
-    return values[keep]
-
-
-def normalise(
-    raw: NDArray[Any], full_scale: float | Sequence[float], scale: str
-) -> NDArray[np.float32]:
-    """Stored values (bands × rows × cols) → float32 in [0, 1] as ``scale`` says (see
-    :mod:`detector.inputspec`).
-
-    ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
-    (:func:`stored_full_scale`), for all bands or band by band; 8-bit imagery is a display
-    product whatever ``scale`` says.
-    """
-    per_band = np.atleast_1d(np.asarray(full_scale, dtype=np.float32))
-    if scale == "display":
-        per_band = np.where(
-            per_band == EIGHT_BIT_WHITE, per_band, per_band * np.float32(DISPLAY_WHITE_REFLECTANCE)
-        )
-    out = raw.astype(np.float32)
-    out /= per_band.reshape(-1, 1, 1)
-    np.clip(out, 0.0, 1.0, out=out)
-    return out
 
 
 def crs_units_per_metre(crs: CRS, x: float, y: float) -> tuple[float, float]:

@@ -1,6 +1,6 @@
 """Plain windowed reads for a grid window that is already a window of the file.
 
-A scene read at its own GSD (within :data:`detector.scene.GSD_SNAP_TOLERANCE`), north up, is
+A scene read at its own GSD (within :data:`detector.inputspec.GSD_SNAP_TOLERANCE`), north up, is
 read straight from the file: no warped VRT to build for every window, which costs more than the
 read itself. A window that reaches past the file's edge is padded with zeros and marked not
 valid, as a warped read would.

@@ -10,17 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
-from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 from shapely import box
 
 from detector.acquisition import date_for_scene, read_date_table, time_from_name, to_utc
+from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import (
-    PLANETSCOPE_BANDS,
-    RGB_BANDS,
-    SUPERDOVE_BANDS,
     open_scene,
     udm2_candidates,
     udm_candidates,
@@ -263,83 +260,6 @@ def test_scaling_of_8_bit_and_display(tmp_path: Path) -> None:
     with open_scene(planet.path) as opened:
         got = opened.read_window(Window(39, 0, 1, 1), InputSpec(scale="display"))
     assert got.data[0, 0, 0] == pytest.approx(FOREST["uint16"] / 3000)
-
-
-@pytest.mark.parametrize(
-    ("source", "factor", "full_scale"),
-    [
-        pytest.param("uint16", 1 / 10_000, 1.0, id="reflectance-0-1"),
-        pytest.param("uint16", 1.0, 10_000.0, id="reflectance-x10000"),
-        pytest.param("uint8", 1.0, 255.0, id="8-bit-as-float"),
-    ],
-)
-def test_float_scenes_are_scaled_by_their_values(
-    tmp_path: Path, source: str, factor: float, full_scale: float
-) -> None:
-    """Float scenes hold reflectance 0–1, reflectance × 10,000 (Earth Engine exports of integer
-    collections) or 8-bit values; the second was read as 0–1 and clipped white: a demo scene
-    gave 0 detections instead of 11."""
-    bands = 3 if source == "uint8" else 4
-    stored = write_scene(tmp_path / f"{source}.tif", bands=bands, dtype=source, **SMALL)
-    path = tmp_path / "float.tif"
-    with rasterio.open(stored.path) as src:
-        data, profile = src.read(), src.profile | {"dtype": "float32", "predictor": 1}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data.astype("float32") * np.float32(factor))
-    spec = InputSpec(bands=("red", "green", "blue"))
-    with open_scene(stored.path) as original, open_scene(path) as floating:
-        assert floating.full_scale == full_scale
-        expected = original.read_window(Window(0, 0, 40, 40), spec).data
-        got = floating.read_window(Window(0, 0, 40, 40), spec).data
-    np.testing.assert_allclose(got, expected, atol=1e-6)
-
-
-def _retagged(
-    source: Path, path: Path, descriptions: tuple[str, ...] = (), interp: tuple = ()
-) -> Path:
-    """A copy of ``source`` whose bands carry these descriptions and colour interpretations."""
-    path.write_bytes(source.read_bytes())
-    with rasterio.open(path, "r+") as dst:
-        if descriptions:
-            for band, text in enumerate(descriptions, 1):
-                dst.set_band_description(band, text)
-        if interp:
-            dst.colorinterp = interp
-    return path
-
-
-def test_band_names_in_the_header_are_used(tmp_path: Path) -> None:
-    """A stack exported with band names (Earth Engine, QGIS) in another order than Planet's
-    BGRN was read as BGRN by its band count: red and blue swapped without a word."""
-    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
-    rgbn = _retagged(source, tmp_path / "stack.tif", ("Red", "Green", "Blue", "NIR"))
-    five = write_scene(tmp_path / "five.tif", bands=5, **SMALL).path
-    named = _retagged(
-        five, tmp_path / "five_named.tif", ("blue", "green", "red", "red edge", "nir")
-    )
-    with open_scene(rgbn) as scene, rasterio.open(rgbn) as raw:
-        assert scene.bands == ("red", "green", "blue", "nir") and scene.sensor == "custom"
-        got = scene.read_window(Window(0, 0, 20, 20), InputSpec(bands=("blue",)))
-        np.testing.assert_allclose(got.data[0], raw.read(3, window=Window(0, 0, 20, 20)) / 10_000)
-    with open_scene(named) as scene:
-        assert scene.bands == ("blue", "green", "red", "red_edge", "nir")
-
-
-def test_colour_tags_that_contradict_the_assumed_layout_are_one_line(tmp_path: Path) -> None:
-    """Four bands tagged red, green, blue (an RGB + NIR stack, or RGBA without an alpha tag)."""
-    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
-    rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined)
-    stack = _retagged(source, tmp_path / "stack.tif", interp=rgb)
-    with pytest.raises(InputError) as caught:
-        open_scene(stack)
-    message = str(caught.value)
-    assert "band 1 is marked red in its header, but a 4-band file is read as blue," in message
-    assert "--scene-bands" in message and "\n" not in message
-    with open_scene(stack, bands=("red", "green", "blue", "nir")) as scene:
-        assert scene.bands == ("red", "green", "blue", "nir")
-    planet = _retagged(source, tmp_path / PLANET_NAME, interp=rgb)  # the name tells BGRN
-    with open_scene(planet) as scene:
-        assert scene.bands == ("blue", "green", "red", "nir")
 
 
 def test_valid_mask_follows_nodata_and_grid_edge(tmp_path: Path) -> None:

@@ -1,0 +1,86 @@
+"""Stored values to the model's [0, 1]: what value a scene stores for reflectance 1.
+
+Integers: 255 for 8-bit imagery (a display product), else 10,000 (reflectance × 10,000, as
+Planet's surface reflectance products store it). Floating point is told from a sample of its
+values (:func:`stored_full_scale`). Planet radiance products are scaled band by band through
+their XML's coefficients (:mod:`detector.radiance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import rasterio
+from numpy.typing import NDArray
+from rasterio.windows import Window
+
+from detector.inputspec import DISPLAY_WHITE_REFLECTANCE, REFLECTANCE_FULL_SCALE
+from detector.window_reads import data_band_indexes
+
+EIGHT_BIT_WHITE = 255.0
+FLOAT_SAMPLE_PX = 64  # side of each of the 3 × 3 windows a float scene's values are sampled in
+REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 0–1
+
+
+def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
+    """The stored value of reflectance 1 (white, for 8-bit imagery) in ``dataset``.
+
+    Integers: 255 for 8 bits, else 10,000 (Planet, Sentinel-2 and Landsat-style reflectance
+    × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
+    their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit imagery
+    saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth Engine exports
+    of integer collections are). Reading such a scene as 0–1 reflectance clipped every pixel
+    to white: nothing was detected and every river pixel counted as seen.
+    """
+    dtype = np.dtype(dataset.dtypes[0])
+    if dtype == np.uint8:
+        return EIGHT_BIT_WHITE
+    if not np.issubdtype(dtype, np.floating):
+        return REFLECTANCE_FULL_SCALE
+    values = _sample_values(dataset)
+    if values.size == 0:
+        return 1.0
+    high = float(np.percentile(values, 99))
+    if high <= REFLECTANCE_AT_MOST:
+        return 1.0
+    return EIGHT_BIT_WHITE if high <= EIGHT_BIT_WHITE else REFLECTANCE_FULL_SCALE
+
+
+def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
+    """Finite, positive values of the data bands (not nodata) in 3 × 3 windows over the scene."""
+    size_c, size_r = min(FLOAT_SAMPLE_PX, dataset.width), min(FLOAT_SAMPLE_PX, dataset.height)
+    bands, samples = data_band_indexes(dataset), []
+    for fy in (0.25, 0.5, 0.75):
+        for fx in (0.25, 0.5, 0.75):
+            col = min(int(dataset.width * fx), dataset.width - size_c)
+            row = min(int(dataset.height * fy), dataset.height - size_r)
+            block = dataset.read(bands, window=Window(col, row, size_c, size_r))
+            samples.append(np.asarray(block, dtype=np.float64).ravel())
+    values = np.concatenate(samples)
+    keep = np.isfinite(values) & (values > 0)
+    if dataset.nodata is not None:
+        keep &= values != dataset.nodata
+    return values[keep]
+
+
+def normalise(
+    raw: NDArray[Any], full_scale: float | Sequence[float], scale: str
+) -> NDArray[np.float32]:
+    """Stored values (bands × rows × cols) → float32 in [0, 1] as ``scale`` says (see
+    :mod:`detector.inputspec`).
+
+    ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
+    (:func:`stored_full_scale`), for all bands or band by band; 8-bit imagery is a display
+    product whatever ``scale`` says.
+    """
+    per_band = np.atleast_1d(np.asarray(full_scale, dtype=np.float32))
+    if scale == "display":
+        per_band = np.where(
+            per_band == EIGHT_BIT_WHITE, per_band, per_band * np.float32(DISPLAY_WHITE_REFLECTANCE)
+        )
+    out = raw.astype(np.float32)
+    out /= per_band.reshape(-1, 1, 1)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out

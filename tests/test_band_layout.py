@@ -1,0 +1,68 @@
+"""Which band is which: Planet names, header band names and colour tags, the band count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.enums import ColorInterp
+from rasterio.windows import Window
+
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.scene import open_scene
+from tests.geo_fixtures import write_scene
+
+PLANET_NAME = "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+SMALL: dict[str, Any] = {"width": 40, "height": 40}
+
+
+def _retagged(
+    source: Path, path: Path, descriptions: tuple[str, ...] = (), interp: tuple = ()
+) -> Path:
+    """A copy of ``source`` whose bands carry these descriptions and colour interpretations."""
+    path.write_bytes(source.read_bytes())
+    with rasterio.open(path, "r+") as dst:
+        if descriptions:
+            for band, text in enumerate(descriptions, 1):
+                dst.set_band_description(band, text)
+        if interp:
+            dst.colorinterp = interp
+    return path
+
+
+def test_band_names_in_the_header_are_used(tmp_path: Path) -> None:
+    """A stack exported with band names (Earth Engine, QGIS) in another order than Planet's
+    BGRN was read as BGRN by its band count: red and blue swapped without a word."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    rgbn = _retagged(source, tmp_path / "stack.tif", ("Red", "Green", "Blue", "NIR"))
+    five = write_scene(tmp_path / "five.tif", bands=5, **SMALL).path
+    named = _retagged(
+        five, tmp_path / "five_named.tif", ("blue", "green", "red", "red edge", "nir")
+    )
+    with open_scene(rgbn) as scene, rasterio.open(rgbn) as raw:
+        assert scene.bands == ("red", "green", "blue", "nir") and scene.sensor == "custom"
+        got = scene.read_window(Window(0, 0, 20, 20), InputSpec(bands=("blue",)))
+        np.testing.assert_allclose(got.data[0], raw.read(3, window=Window(0, 0, 20, 20)) / 10_000)
+    with open_scene(named) as scene:
+        assert scene.bands == ("blue", "green", "red", "red_edge", "nir")
+
+
+def test_colour_tags_that_contradict_the_assumed_layout_are_one_line(tmp_path: Path) -> None:
+    """Four bands tagged red, green, blue (an RGB + NIR stack, or RGBA without an alpha tag)."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined)
+    stack = _retagged(source, tmp_path / "stack.tif", interp=rgb)
+    with pytest.raises(InputError) as caught:
+        open_scene(stack)
+    message = str(caught.value)
+    assert "band 1 is marked red in its header, but a 4-band file is read as blue," in message
+    assert "--scene-bands" in message and "\n" not in message
+    with open_scene(stack, bands=("red", "green", "blue", "nir")) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir")
+    planet = _retagged(source, tmp_path / PLANET_NAME, interp=rgb)  # the name tells BGRN
+    with open_scene(planet) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir")
