@@ -1,11 +1,11 @@
 """Which band of a scene file is which: by its Planet product name, its header, or its count.
 
-Planet's 4-band products (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``) are blue, green, red,
-NIR whatever their header says. Other files: band names in the header (descriptions ``blue``,
-``green``, ``red``, ``nir``, … as Earth Engine and QGIS write them, or colour tags) when they name
-every band; else the layout told by the band count (4: PlanetScope BGRN, 8: SuperDove, 3: RGB;
-NICFI basemap quads are told by their Web Mercator 4.77 m grid). Colour tags that contradict
-the layout told by the count are an :class:`~detector.errors.InputError`, as is a count with no
+Planet's products (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``, and NICFI basemap quads, told by
+their Web Mercator 4.77 m grid) have Planet's layouts whatever their header says. Other files:
+the band names in the header (descriptions ``blue``, ``green``, ``red``, ``nir``, … as Earth
+Engine and QGIS write them, or colour tags) when they name every band; else the layout told by
+the band count (4: PlanetScope BGRN, 8: SuperDove, 3: RGB). Colour tags that contradict the
+layout told by the count are an :class:`~detector.errors.InputError`, as is a count with no
 known layout; ``bands=`` (``--scene-bands``) overrides all of it.
 """
 
@@ -61,8 +61,9 @@ def band_layout(
             )
         sensor = known[data_count][0] if data_count in known else "custom"
         return sensor, names, alpha
-    if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
-        return *known[data_count], alpha  # Planet's name tells the layout, whatever the tags say
+    planet = bool(_PLANET_MULTISPECTRAL.search(scene_file_name(path))) or nicfi
+    if data_count in known and planet:
+        return *known[data_count], alpha  # Planet's name or grid tells it, whatever the tags say
     told = _header_band_names(dataset)
     if all(told) and len(set(told)) == len(told):
         names = tuple(name for name in told if name)

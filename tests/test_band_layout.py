@@ -66,3 +66,7 @@ def test_colour_tags_that_contradict_the_assumed_layout_are_one_line(tmp_path: P
     planet = _retagged(source, tmp_path / PLANET_NAME, interp=rgb)  # the name tells BGRN
     with open_scene(planet) as scene:
         assert scene.bands == ("blue", "green", "red", "nir")
+    quad = write_scene(tmp_path / "quad.tif", crs="EPSG:3857", gsd_m=4.77, **SMALL).path
+    nicfi = _retagged(quad, tmp_path / "L15-0987E-1023N.tif", interp=rgb)  # NICFI's grid does
+    with open_scene(nicfi) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir") and scene.sensor == "nicfi"
