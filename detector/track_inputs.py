@@ -234,6 +234,8 @@ def prepare_detections(
     day_first = bool(frame.attrs.get("day_first", False))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes
+    out, repeat_notes = _drop_repeated_rows(out, source)
+    notes += repeat_notes
     out, count_notes = _one_row_per_dredge(out, source)
     notes += count_notes
     out, part_notes = _one_row_per_part(out, source)
@@ -274,6 +276,27 @@ def _id_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _drop_repeated_rows(
+    frame: gpd.GeoDataFrame, source: str | Path
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Rows equal to another in every column but their id (the same time, place, class, scene
+    and score: one table appended to itself, two runs over the same scenes joined, a feature
+    duplicated in QGIS) are kept once, with a note. Each copy had counted as a dredge moored
+    beside the other: a demo table given twice raised the Nanay's 2024 count from 4 to 10."""
+    ids = [column for column in ("detection_id", "fid") if column in frame.columns]
+    key = pd.DataFrame(frame.drop(columns=[*ids, frame.geometry.name])).astype("string")
+    key["where"] = shapely.to_wkb(frame.geometry.normalize().to_numpy(), hex=True)
+    repeated = key.duplicated().to_numpy()
+    if not repeated.any():
+        return frame, []
+    first = int(np.flatnonzero(repeated)[0]) + 1
+    return frame[~repeated].copy(), [
+        f"{source}: {int(repeated.sum()):,} row(s) repeat another in every column but the id "
+        f"(the first: row {first}) and are read once — the same detection twice, e.g. "
+        "two runs appended; mark a group at one point with a 'count' column instead"
+    ]
 
 
 COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")

@@ -435,3 +435,23 @@ def test_a_mark_of_several_parts_is_one_dredge_per_part(tmp_path: Path) -> None:
         round(line.length - along) for along in (500, 530, 1500)
     ]
     assert any("1 marks of several parts (MultiPoint/MultiPolygon)" in n for n in notes)
+
+
+def test_rows_that_repeat_another_exactly_are_read_once(tmp_path: Path) -> None:
+    """A detections table appended to itself (two runs over the same scenes joined): each
+    copy counted as a dredge moored beside the other, Nanay 2024 rose from 4 dredges to 10."""
+    lon, lat = lon_lat_on_the_river()
+    rows = [
+        f"a,2024-03-05,{lon},{lat},dredge",
+        f"b,2024-03-05,{lon + 0.0003},{lat},dredge",  # another dredge, 33 m away
+        f"c,2024-04-05,{lon},{lat},dredge",  # the first one, a month later
+        f"d,2024-03-05,{lon},{lat},barge",  # another class at the same point
+    ]
+    path = tmp_path / "joined.csv"
+    path.write_text("detection_id,acquired,lon,lat,class_name\n" + "\n".join(rows + rows[:2]))
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["detection_id"].tolist() == ["a", "b", "c", "d"]
+    assert any("2 row(s) repeat another in every column" in n and "row 5)" in n for n in notes)
+    path.write_text("detection_id,acquired,lon,lat,class_name\n" + "\n".join(rows))
+    _, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert not any("repeat another" in note for note in notes), notes
