@@ -1,12 +1,14 @@
-"""Which band of a scene file is which: by its Planet product name, its header, or its count.
+"""Which band of a scene file is which, from the first of these that tells:
 
-Planet's products (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``, and NICFI basemap quads, told by
-their Web Mercator 4.77 m grid) have Planet's layouts whatever their header says. Other files:
-the band names in the header (descriptions ``blue``, ``green``, ``red``, ``nir``, … as Earth
-Engine and QGIS write them, or colour tags) when they name every band; else the layout told by
-the band count (4: PlanetScope BGRN, 8: SuperDove, 3: RGB). Colour tags that contradict the
-layout told by the count are an :class:`~detector.errors.InputError`, as is a count with no
-known layout; ``bands=`` (``--scene-bands``) overrides all of it.
+1. ``bands=`` (``--scene-bands``);
+2. a Planet product name (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``): Planet's layouts;
+3. band descriptions in the header that name every band (``blue``, ``green``, ``red``,
+   ``nir``, …, or NICFI's ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write
+   them);
+4. a NICFI basemap quad's Web Mercator 4.77 m grid: Planet's BGRN (or RGB for 3 bands);
+5. descriptions and red/green/blue colour tags together, when they name every band;
+6. the band count: 4 PlanetScope BGRN, 8 SuperDove, 3 RGB. A colour tag or description that
+   contradicts it is an :class:`~detector.errors.InputError`, as is a count with no layout.
 """
 
 from __future__ import annotations
@@ -61,15 +63,16 @@ def band_layout(
             )
         sensor = known[data_count][0] if data_count in known else "custom"
         return sensor, names, alpha
-    planet = bool(_PLANET_MULTISPECTRAL.search(scene_file_name(path))) or nicfi
-    if data_count in known and planet:
-        return *known[data_count], alpha  # Planet's name or grid tells it, whatever the tags say
-    told = _header_band_names(dataset)
-    if all(told) and len(set(told)) == len(told):
-        names = tuple(name for name in told if name)
-        if data_count in known and known[data_count][1] == names:
-            return *known[data_count], alpha
-        return "custom", names, alpha  # the header names every band: it knows best
+    if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
+        return *known[data_count], alpha  # Planet's name tells it, whatever the header says
+    named = _described_bands(dataset)
+    if _names_every_band(named):
+        return _by_names(named, known, data_count, alpha)
+    if data_count in known and nicfi:
+        return *known[data_count], alpha  # NICFI's grid tells it, whatever the tags say
+    told = [name or tag for name, tag in zip(named, _tagged_bands(dataset), strict=True)]
+    if _names_every_band(told):
+        return _by_names(told, known, data_count, alpha)
     if data_count not in known:
         raise InputError(
             path,
@@ -88,27 +91,50 @@ def band_layout(
     return sensor, names, alpha
 
 
-_HEADER_NAMES = {
+def _names_every_band(told: Sequence[str | None]) -> bool:
+    return all(told) and len(set(told)) == len(told)
+
+
+def _by_names(
+    told: Sequence[str | None],
+    known: dict[int, tuple[str, tuple[str, ...]]],
+    data_count: int,
+    alpha: int | None,
+) -> tuple[str, tuple[str, ...], int | None]:
+    """The layout the header names; the sensor's own name when it is that sensor's layout."""
+    names = tuple(name for name in told if name)
+    if data_count in known and known[data_count][1] == names:
+        return *known[data_count], alpha
+    return "custom", names, alpha  # the header names every band: it knows best
+
+
+_DESCRIBED_NAMES = {
     **{name: name for name in BAND_NAMES},
     "near infrared": "nir",
     "near-infrared": "nir",
     "nearinfrared": "nir",
     "rededge": "red_edge",
     "red edge": "red_edge",
+    "b": "blue",  # Planet's NICFI basemaps in Earth Engine: bands B, G, R, N
+    "g": "green",
+    "r": "red",
+    "n": "nir",
 }
-_INTERP_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
+_TAGGED_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
 
 
-def _header_band_names(dataset: rasterio.DatasetReader) -> list[str | None]:
-    """What the header says each data band is: its colour interpretation (red, green, blue) or
-    its description when that is a band name (``blue`` … ``nir``, as Earth Engine and QGIS
-    exports write them); None where it says nothing known."""
-    told: list[str | None] = []
-    for index in data_band_indexes(dataset):
-        interp = _INTERP_NAMES.get(dataset.colorinterp[index - 1])
-        description = (dataset.descriptions[index - 1] or "").strip().lower()
-        told.append(interp or _HEADER_NAMES.get(description))
-    return told
+def _described_bands(dataset: rasterio.DatasetReader) -> list[str | None]:
+    """Each data band's description when it is a band name (``blue`` … ``nir``, or NICFI's
+    ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write them), else None."""
+    return [
+        _DESCRIBED_NAMES.get((dataset.descriptions[index - 1] or "").strip().lower())
+        for index in data_band_indexes(dataset)
+    ]
+
+
+def _tagged_bands(dataset: rasterio.DatasetReader) -> list[str | None]:
+    """Each data band's colour interpretation when it is red, green or blue, else None."""
+    return [_TAGGED_NAMES.get(dataset.colorinterp[i - 1]) for i in data_band_indexes(dataset)]
 
 
 def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:

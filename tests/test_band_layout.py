@@ -70,3 +70,17 @@ def test_colour_tags_that_contradict_the_assumed_layout_are_one_line(tmp_path: P
     nicfi = _retagged(quad, tmp_path / "L15-0987E-1023N.tif", interp=rgb)  # NICFI's grid does
     with open_scene(nicfi) as scene:
         assert scene.bands == ("blue", "green", "red", "nir") and scene.sensor == "nicfi"
+
+
+def test_band_descriptions_beat_the_nicfi_grid_and_colour_tags(tmp_path: Path) -> None:
+    """Planet's NICFI basemap exported from Earth Engine in display order: bands R, G, B, N
+    on NICFI's own grid; and descriptions written over stale RGB colour tags."""
+    quad = write_scene(tmp_path / "quad.tif", crs="EPSG:3857", gsd_m=4.77, **SMALL).path
+    rgbn = _retagged(quad, tmp_path / "nicfi_rgbn.tif", ("R", "G", "B", "N"))
+    with open_scene(rgbn) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir")
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    rgb = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined)
+    both = _retagged(source, tmp_path / "both.tif", ("blue", "green", "red", "nir"), rgb)
+    with open_scene(both) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir")
