@@ -22,7 +22,7 @@ from rasterio.enums import ColorInterp
 from detector.acquisition import scene_file_name
 from detector.errors import InputError
 from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
-from detector.window_reads import data_band_indexes
+from detector.window_reads import alpha_band_index, data_band_indexes
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
 SUPERDOVE_BANDS = (
@@ -44,8 +44,7 @@ def band_layout(
     path: str, dataset: rasterio.DatasetReader, bands: Sequence[str] | None
 ) -> tuple[str, tuple[str, ...], int | None]:
     """(sensor, band names in file order, 1-based alpha band or None)."""
-    interp = list(dataset.colorinterp)
-    alpha = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
+    alpha = alpha_band_index(dataset)
     data_count = dataset.count - (1 if alpha else 0)
     nicfi = _looks_like_nicfi(dataset)
     known = {

@@ -199,12 +199,12 @@ def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool
     """Pixels with data, read decimated to ``shape``: an alpha band, else an internal mask,
     else the bands against their nodata value (0 when none is declared: PlanetScope and most
     exports write 0 outside the footprint; NaN is never data)."""
-    from rasterio.enums import ColorInterp, MaskFlags
+    from rasterio.enums import MaskFlags
 
-    from detector.window_reads import data_band_indexes
+    from detector.window_reads import alpha_band_index, data_band_indexes
 
-    if ColorInterp.alpha in src.colorinterp:
-        alpha = src.colorinterp.index(ColorInterp.alpha) + 1
+    alpha = alpha_band_index(src)
+    if alpha is not None:
         return np.asarray(src.read(alpha, out_shape=shape) > 0)
     flags = src.mask_flag_enums[0]
     if MaskFlags.per_dataset in flags and MaskFlags.nodata not in flags:

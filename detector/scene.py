@@ -58,6 +58,7 @@ from detector.radiance import FIX_RADIANCE, is_planet_radiance, reflectance_coef
 from detector.scaling import normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
+    alpha_is_tagged,
     data_band_indexes,
     file_window,
     is_floating,
@@ -365,6 +366,8 @@ class Scene:
             options["add_alpha"] = True
             if self.nodata is None and is_floating(self._dataset):
                 options["src_nodata"] = math.nan  # NaN is no data, and is not resampled in
+        elif not alpha_is_tagged(self._dataset):  # described "alpha": the warper is told
+            options.update(src_alpha=self.alpha_band, add_alpha=True)
         return WarpedVRT(
             self._dataset,
             crs=self.crs,

@@ -112,14 +112,30 @@ def read_padded(
 
 def data_band_indexes(dataset: rasterio.DatasetReader) -> list[int]:
     """1-based indexes of the bands that are not alpha."""
-    return [i for i, c in enumerate(dataset.colorinterp, 1) if c != ColorInterp.alpha]
+    alpha = alpha_band_index(dataset)
+    return [i for i in range(1, dataset.count + 1) if i != alpha]
+
+
+def alpha_band_index(dataset: rasterio.DatasetReader) -> int | None:
+    """The 1-based alpha band: the band tagged alpha, else one described ``alpha`` (Earth
+    Engine writes band names, not tags: NICFI basemaps come as ``B, G, R, N, alpha``)."""
+    interp = list(dataset.colorinterp)
+    if ColorInterp.alpha in interp:
+        return interp.index(ColorInterp.alpha) + 1
+    described = [(text or "").strip().lower() for text in dataset.descriptions]
+    return described.index("alpha") + 1 if "alpha" in described else None
+
+
+def alpha_is_tagged(dataset: rasterio.DatasetReader) -> bool:
+    """True when the alpha band is tagged as one (GDAL's warper then knows it by itself)."""
+    return ColorInterp.alpha in dataset.colorinterp
 
 
 def mask_needs_bands(dataset: rasterio.DatasetReader) -> bool:
     """True when validity comes from the values (the bands must be read to know it): a nodata
     value, or NaN in floating-point bands (exports that leave masked pixels NaN without
     saying so in the header)."""
-    return ColorInterp.alpha not in dataset.colorinterp and (
+    return alpha_band_index(dataset) is None and (
         MaskFlags.nodata in dataset.mask_flag_enums[0]
         or (is_floating(dataset) and MaskFlags.all_valid in dataset.mask_flag_enums[0])
     )
@@ -156,8 +172,8 @@ def read_bands_padded(
 def _has_data(
     dataset: rasterio.DatasetReader, inner: Window, raw: NDArray[np.generic] | None
 ) -> NDArray[np.bool_]:
-    if ColorInterp.alpha in dataset.colorinterp:
-        alpha = dataset.colorinterp.index(ColorInterp.alpha) + 1
+    alpha = alpha_band_index(dataset)
+    if alpha is not None:
         return np.asarray(dataset.read(alpha, window=inner) > 0)
     flags = dataset.mask_flag_enums[0]
     if mask_needs_bands(dataset):

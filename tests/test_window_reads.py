@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +123,33 @@ def test_nan_in_a_float_scene_without_nodata_is_not_data(
     np.testing.assert_array_equal(got.valid, ~np.isnan(data).any(axis=0))
     assert not valid[30:34, 30:34].any() and not got.valid[40, 40]
     assert coarser.valid.any() and not coarser.valid[15:17, 15:17].any()
+
+
+def test_a_band_described_alpha_is_the_alpha_band(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Earth Engine writes band names, not colour tags: a NICFI basemap exported as B, G, R,
+    N, alpha had five bands of unknown layout, and no --scene-bands could name the fifth."""
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    path = tmp_path / "nicfi_export.tif"
+    with rasterio.open(source.path) as src:
+        data = src.read()
+        profile = src.profile | {"count": 5, "nodata": None}
+    alpha = np.where((data != 0).any(axis=0), 255, 0).astype(data.dtype)
+    data[:, alpha == 0] = 7  # what lies under alpha 0 is not data, whatever it holds
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.concatenate([data, alpha[None]]))
+        for band, name in enumerate(("B", "G", "R", "N", "alpha"), 1):
+            dst.set_band_description(band, name)
+    with open_scene(path) as scene:
+        assert scene.alpha_band == 5 and scene.bands == ("blue", "green", "red", "nir")
+        got = scene.read_window(Window(0, 0, 64, 64), InputSpec())
+        coarser = scene.read_window(Window(0, 0, 32, 32), InputSpec(gsd_m=6.0))  # warped
+    np.testing.assert_array_equal(got.valid, alpha > 0)
+    assert coarser.valid.any() and not coarser.valid.all()
+    _assert_same_as_warped(path, monkeypatch)
+    from detector.observed import observed_areas
+
+    day = {str(p): datetime(2024, 3, 1, tzinfo=UTC) for p in (path, source.path)}
+    seen, as_nodata = observed_areas([path, source.path], dates=day).geometry
+    assert seen.symmetric_difference(as_nodata).area < 0.01 * as_nodata.area
