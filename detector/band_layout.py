@@ -25,16 +25,7 @@ from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
 from detector.window_reads import alpha_band_index, data_band_indexes
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
-SUPERDOVE_BANDS = (
-    "coastal_blue",
-    "blue",
-    "green_i",
-    "green",
-    "yellow",
-    "red",
-    "red_edge",
-    "nir",
-)
+SUPERDOVE_BANDS = BAND_NAMES  # SuperDove's eight bands are every band name, in that order
 RGB_BANDS = ("red", "green", "blue")
 NICFI_GSD_M = 4.77  # NICFI basemap quads: EPSG:3857 pixels of 4.77 m (Web Mercator units)
 _PLANET_MULTISPECTRAL = re.compile(r"_(?:AnalyticMS|Analytic|BGRN)[_.]", re.IGNORECASE)

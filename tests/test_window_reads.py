@@ -59,17 +59,31 @@ def test_nodata_scene_with_udm2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     _assert_same_as_warped(scene.path, monkeypatch)
 
 
-def test_alpha_band_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
-    path = tmp_path / "20230715_alpha.tif"
-    with rasterio.open(source.path) as src:
+def _with_alpha_band(
+    source: Path, path: Path, *, tagged: bool, outside: int = 0
+) -> tuple[Path, np.ndarray]:
+    """``source`` with a fifth band, 255 where it has data: tagged alpha, or only described
+    ``alpha`` as Earth Engine writes it (bands B, G, R, N, alpha); ``outside`` fills the bands
+    under alpha 0. Returns the file and its alpha."""
+    with rasterio.open(source) as src:
         data = src.read()
         profile = src.profile | {"count": 5, "nodata": None}
-        alpha = np.where((data != 0).any(axis=0), 255, 0).astype(data.dtype)
+    alpha = np.where((data != 0).any(axis=0), 255, 0).astype(data.dtype)
+    data[:, alpha == 0] = outside
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(np.concatenate([data, alpha[None]]))
-    with rasterio.open(path, "r+") as dst:
-        dst.colorinterp = [*dst.colorinterp[:4], ColorInterp.alpha]
+    with rasterio.open(path, "r+") as dst:  # tags set on a file being written do not stay
+        if tagged:
+            dst.colorinterp = [*dst.colorinterp[:4], ColorInterp.alpha]
+        else:
+            for band, name in enumerate(("B", "G", "R", "N", "alpha"), 1):
+                dst.set_band_description(band, name)
+    return path, alpha
+
+
+def test_alpha_band_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    path, _ = _with_alpha_band(source.path, tmp_path / "20230715_alpha.tif", tagged=True)
     with open_scene(path, bands=("blue", "green", "red", "nir")) as scene:
         assert scene.alpha_band == 5
     _assert_same_as_warped(path, monkeypatch)
@@ -131,16 +145,8 @@ def test_a_band_described_alpha_is_the_alpha_band(
     """Earth Engine writes band names, not colour tags: a NICFI basemap exported as B, G, R,
     N, alpha had five bands of unknown layout, and no --scene-bands could name the fifth."""
     source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
-    path = tmp_path / "nicfi_export.tif"
-    with rasterio.open(source.path) as src:
-        data = src.read()
-        profile = src.profile | {"count": 5, "nodata": None}
-    alpha = np.where((data != 0).any(axis=0), 255, 0).astype(data.dtype)
-    data[:, alpha == 0] = 7  # what lies under alpha 0 is not data, whatever it holds
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(np.concatenate([data, alpha[None]]))
-        for band, name in enumerate(("B", "G", "R", "N", "alpha"), 1):
-            dst.set_band_description(band, name)
+    # what lies under alpha 0 is not data, whatever it holds
+    path, alpha = _with_alpha_band(source.path, tmp_path / "export.tif", tagged=False, outside=7)
     with open_scene(path) as scene:
         assert scene.alpha_band == 5 and scene.bands == ("blue", "green", "red", "nir")
         got = scene.read_window(Window(0, 0, 64, 64), InputSpec())
