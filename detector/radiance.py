@@ -1,11 +1,12 @@
 """Planet's radiance products: reflectance from the coefficients in the scene's XML metadata.
 
-PlanetScope and RapidEye "analytic" assets (``…_3B_AnalyticMS.tif``, ``…_3B_AnalyticMS_8b.tif``,
-``…_BGRN_Analytic.tif``, ``…_3A_Analytic.tif``) store at-sensor radiance × 100, not surface
-reflectance × 10,000 as the ``_SR`` assets do. Much of the 2016–2020 archive was downloaded as
-these. Read as reflectance, their values are two to five times too bright. Their
-``…_metadata.xml`` gives, per band, the ``reflectanceCoefficient`` that turns a stored value
-into top-of-atmosphere reflectance, which is what this reader uses instead.
+PlanetScope "analytic" assets (``…_3B_AnalyticMS.tif``, ``…_3B_AnalyticMS_8b.tif``,
+``…_BGRN_Analytic.tif``) store at-sensor radiance × 100, not surface reflectance × 10,000 as the
+``_SR`` assets do. Much of the 2016–2020 archive was downloaded as these. Read as reflectance,
+their values are two to five times too bright. Their ``…_metadata.xml`` gives, per band, the
+``reflectanceCoefficient`` that turns a stored value into top-of-atmosphere reflectance, which
+is what this reader uses instead. (RapidEye's ``…_3A_Analytic.tif`` is radiance too, but its
+XML has no such coefficients: it is read as before, as reflectance × 10,000.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from detector.acquisition import sidecar_candidates
 
 _RADIANCE_NAME = re.compile(
-    r"_(?:AnalyticMS|Analytic|BGRN_Analytic)(?:_8b)?(?:_clip|_file_format)?\.tiff?$",
+    r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip|_file_format)?\.tiff?$",
     re.IGNORECASE,
 )
 FIX_RADIANCE = (

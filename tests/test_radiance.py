@@ -54,7 +54,9 @@ def test_names_of_radiance_assets() -> None:
     reflectance = ["_3B_AnalyticMS_SR.tif", "_3B_AnalyticMS_SR_8b_clip.tif", "_3B_Visual.tif"]
     assert all(is_planet_radiance(SCENE_ID + end) for end in radiance)
     assert not any(is_planet_radiance(SCENE_ID + end) for end in reflectance)
-    assert is_planet_radiance("1234567_2017-07-15_RE1_3A_Analytic.tif")  # RapidEye
+    assert is_planet_radiance("4626013_1862607_2017-07-15_0e0f_BGRN_Analytic.tif")  # ortho tile
+    assert not is_planet_radiance("1234567_2017-07-15_RE1_3A_Analytic.tif")  # RapidEye: no XML
+    # coefficients, read as before
 
 
 def test_radiance_is_read_as_reflectance(radiance: Path) -> None:
