@@ -23,6 +23,21 @@ _TEST_CACHE = tempfile.mkdtemp(prefix="dredge-test-cache-")
 os.environ["DREDGE_CACHE_DIR"] = _TEST_CACHE
 
 
+MIN_FREE_GB = 1.0  # a full run writes up to about 0.8 GB of scenes, worlds and models
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once, in one line, when the temporary folder's disk is nearly full: a run that
+    fills it fails test after test with unrelated errors (CI did, 41 of them)."""
+    free_gb = shutil.disk_usage(tempfile.gettempdir()).free / 1e9
+    if free_gb < MIN_FREE_GB:
+        pytest.exit(
+            f"only {free_gb:.2f} GB free in {tempfile.gettempdir()}; the tests need about "
+            f"{MIN_FREE_GB:g} GB: free some space (old pytest-of-* folders, clones, caches)",
+            returncode=1,
+        )
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the tests' cache folder."""
     shutil.rmtree(_TEST_CACHE, ignore_errors=True)
