@@ -18,7 +18,7 @@ from pathlib import Path
 from detector.acquisition import sidecar_candidates
 
 _RADIANCE_NAME = re.compile(
-    r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip|_file_format)?\.tiff?$",
+    r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip)?(?:_file_format)?\.tiff?$",
     re.IGNORECASE,
 )
 FIX_RADIANCE = (

@@ -641,13 +641,24 @@ def _check_not_sensor_geometry(path: str, dataset: rasterio.DatasetReader) -> No
 
 def udm2_candidates(path: Path) -> list[Path]:
     """Possible UDM2 files for a Planet scene, e.g. ``<id>_3B_udm2.tif`` for
-    ``<id>_3B_AnalyticMS_SR.tif`` and ``<id>_3B_udm2_clip.tif`` for a clipped delivery."""
+    ``<id>_3B_AnalyticMS_SR.tif``, ``<id>_3B_udm2_clip.tif`` for a clipped delivery and
+    ``<id>_3B_udm2_clip_file_format.tif`` for a clipped one in COG file format."""
+    stem, base, tail = _planet_name_parts(path)
+    names = [f"{base}_udm2{tail}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+_DELIVERY_TAIL = re.compile(r"(?:_clip)?(?:_file_format)?$", re.IGNORECASE)
+
+
+def _planet_name_parts(path: Path) -> tuple[str, str, str]:
+    """(stem, capture id before the product, delivery tail) of a Planet file name: the tail is
+    what the order's tools appended, ``_clip`` (clip) and ``_file_format`` (COG), as in
+    ``<id>_3B_AnalyticMS_SR_8b_harmonized_clip_file_format.tif``, whose masks end the same."""
     stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
     match = _PLANET_PRODUCT.match(stem)
-    base = match[1] if match else stem
-    clip = "_clip" if stem.endswith("_clip") else ""
-    names = [f"{base}_udm2{clip}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
+    tail = _DELIVERY_TAIL.search(stem)
+    return stem, match[1] if match else stem, tail[0] if tail else ""
 
 
 def find_udm2(path: Path) -> Path | None:
@@ -676,13 +687,10 @@ def udm_candidates(path: Path) -> list[Path]:
     """Possible older-UDM files for a Planet scene: ``<id>_3B_AnalyticMS_DN_udm.tif`` for
     ``<id>_3B_AnalyticMS(_SR).tif``, ``<tile>_BGRN_DN_udm.tif`` for an ortho tile,
     ``<id>_udm.tif`` (RapidEye), and their ``_clip`` deliveries."""
-    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
-    match = _PLANET_PRODUCT.match(stem)
-    base = match[1] if match else stem
-    clip = "_clip" if stem.endswith("_clip") else ""
+    stem, base, tail = _planet_name_parts(path)
     names = [
-        f"{base}_{product}_DN_udm{clip}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
-    ] + [f"{base}_DN_udm{clip}.tif", f"{base}_udm{clip}.tif", f"{stem}_udm.tif"]
+        f"{base}_{product}_DN_udm{tail}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
+    ] + [f"{base}_DN_udm{tail}.tif", f"{base}_udm{tail}.tif", f"{stem}_udm.tif"]
     return [path.with_name(name) for name in dict.fromkeys(names)]
 
 

@@ -51,6 +51,7 @@ def radiance(tmp_path: Path) -> Path:
 
 def test_names_of_radiance_assets() -> None:
     radiance = ["_3B_AnalyticMS.tif", "_3B_AnalyticMS_8b.tif", "_3B_AnalyticMS_clip.tif"]
+    radiance += ["_3B_AnalyticMS_8b_clip_file_format.tif"]  # clipped, in COG file format
     reflectance = ["_3B_AnalyticMS_SR.tif", "_3B_AnalyticMS_SR_8b_clip.tif", "_3B_Visual.tif"]
     assert all(is_planet_radiance(SCENE_ID + end) for end in radiance)
     assert not any(is_planet_radiance(SCENE_ID + end) for end in reflectance)

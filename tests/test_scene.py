@@ -18,6 +18,7 @@ from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import (
+    find_cloud_mask,
     open_scene,
     udm2_candidates,
     udm_candidates,
@@ -321,6 +322,19 @@ def test_older_udm_names() -> None:
 def test_udm2_names_of_clipped_deliveries() -> None:
     names = [p.name for p in udm2_candidates(Path(f"/d/{PLANET_ID}_3B_AnalyticMS_SR_clip.tif"))]
     assert names[0] == f"{PLANET_ID}_3B_udm2_clip.tif"
+
+
+def test_masks_of_deliveries_in_cog_file_format_are_found(tmp_path: Path) -> None:
+    """Orders with the clip and file-format (COG) tools name scene and masks
+    ``…_clip_file_format.tif``: the detector found no mask and read clouds as clear ground."""
+    name = f"{PLANET_ID}_3B_AnalyticMS_SR_8b_harmonized_clip_file_format.tif"
+    scene = write_scene(tmp_path / name, width=60, height=60)
+    udm2 = write_udm2(scene, box(*scene.footprint.bounds))
+    delivered = udm2.rename(tmp_path / f"{PLANET_ID}_3B_udm2_clip_file_format.tif")
+    found = find_cloud_mask(scene.path)
+    assert found is not None and found.path == delivered and found.kind == "udm2"
+    cog = Path(f"/d/{PLANET_ID}_3B_AnalyticMS_file_format.tif")
+    assert udm_candidates(cog)[0].name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_file_format.tif"
 
 
 # --- bad files -----------------------------------------------------------------------------------
