@@ -84,7 +84,9 @@ FIX_REMOTE = (
 # What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
 READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
-_PLANET_PRODUCT = re.compile(r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)")
+_PLANET_PRODUCT = re.compile(
+    r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

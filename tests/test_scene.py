@@ -335,6 +335,8 @@ def test_masks_of_deliveries_in_cog_file_format_are_found(tmp_path: Path) -> Non
     assert found is not None and found.path == delivered and found.kind == "udm2"
     cog = Path(f"/d/{PLANET_ID}_3B_AnalyticMS_file_format.tif")
     assert udm_candidates(cog)[0].name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_file_format.tif"
+    skysat = Path("/d/20201122_183822_ss01_u0001_analytic_SR_clip_file_format.tif")  # lower case
+    assert udm2_candidates(skysat)[0].name == "20201122_183822_ss01_u0001_udm2_clip_file_format.tif"
 
 
 # --- bad files -----------------------------------------------------------------------------------
