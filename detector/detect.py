@@ -436,7 +436,8 @@ def finish_scene(
     frame["detection_id"] = [f"{scene.stem}_{n:04d}" for n in range(1, len(frame) + 1)]
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
-    return _typed(frame), _summary(scene.name, len(plan.tiles), frame, counts)
+    summary = _summary(scene.name, len(plan.tiles), frame, counts)
+    return _typed(frame), summary + (f"; {scene.values_read_as}" if scene.values_read_as else "")
 
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:

@@ -55,7 +55,7 @@ from detector.band_layout import band_layout
 from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.radiance import FIX_RADIANCE, is_planet_radiance, reflectance_coefficients
-from detector.scaling import normalise, stored_full_scale
+from detector.scaling import EIGHT_BIT_WHITE, normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
     alpha_is_tagged,
@@ -169,6 +169,18 @@ class Scene:
         self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
 
     # --- facts -------------------------------------------------------------------------------
+
+    @property
+    def values_read_as(self) -> str | None:
+        """How stored values were read where the file's type alone does not tell it (floating
+        point, Planet radiance), for the scene's summary line; None for integer reflectance
+        and 8-bit imagery."""
+        if self.band_full_scale:
+            return "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"
+        if not is_floating(self._dataset):
+            return None
+        kind = {1.0: "reflectance 0–1", EIGHT_BIT_WHITE: "8-bit values (0–255)"}
+        return f"float values read as {kind.get(self.full_scale, 'reflectance × 10,000')}"
 
     @property
     def acquired(self) -> datetime | None:

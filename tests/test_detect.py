@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -94,6 +95,32 @@ def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> N
     (summary,) = lines
     assert summary.startswith(f"{PLANET}: ") and "3 detections (3 dredge)" in summary
     assert "merged" in summary and "1 off-river left out" in summary
+
+
+def test_how_float_values_were_read_is_in_the_scene_summary(tmp_path: Path) -> None:
+    """Float scenes are scaled by their sampled values (detector.scaling): the summary line
+    says how, so that a wrong guess can be seen; integer reflectance says nothing."""
+    fixture = _scene(tmp_path / "source" / PLANET)
+    path = tmp_path / "float_export.tif"
+    with rasterio.open(fixture.path) as src:
+        profile = src.profile | {"dtype": "float32", "predictor": 1}
+        data = src.read().astype("float32")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    lines: list[str] = []
+    frame, failures = detect_scenes(
+        [path, fixture.path],
+        _rivers(tmp_path, fixture),
+        model=detector,
+        dates={str(path): datetime(2024, 1, 15, 14, 30, tzinfo=UTC)},
+        progress=False,
+        echo=lines.append,
+    )
+    assert failures == [] and (frame["scene"] == path.name).sum() == 3
+    floats, planet = sorted(lines, key=lambda line: not line.startswith("float_export"))
+    assert floats.endswith("; float values read as reflectance × 10,000")
+    assert "read as" not in planet
 
 
 def test_several_crs_in_one_wgs84_table(tmp_path: Path) -> None:
