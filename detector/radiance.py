@@ -15,7 +15,11 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from detector.acquisition import sidecar_candidates
+import rasterio
+
+from detector.acquisition import scene_file_name, sidecar_candidates
+from detector.errors import InputError
+from detector.window_reads import data_band_indexes
 
 _RADIANCE_NAME = re.compile(
     r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip)?(?:_file_format)?\.tiff?$",
@@ -30,6 +34,33 @@ FIX_RADIANCE = (
 def is_planet_radiance(name: str) -> bool:
     """True for the file name of a Planet radiance ("analytic", not ``_SR``) asset."""
     return bool(_RADIANCE_NAME.search(name)) and "_sr" not in name.lower()
+
+
+def radiance_coefficients(
+    path: str, dataset: rasterio.DatasetReader, *, remote: bool
+) -> dict[int, float] | None:
+    """The reflectance coefficients of the scene at ``path`` when it is Planet radiance, None
+    for other scenes; InputError when its XML is missing (always for a URL) or lacks a band."""
+    if not is_planet_radiance(scene_file_name(path)):
+        return None
+    found = None if remote else reflectance_coefficients(Path(path))
+    if found is None:
+        raise InputError(
+            path,
+            "is Planet radiance (an analytic asset, not _SR), and no _metadata.xml beside it "
+            "gives the reflectance coefficients that turn it into reflectance",
+            FIX_RADIANCE,
+        )
+    coefficients, xml = found
+    missing = [band for band in data_band_indexes(dataset) if band not in coefficients]
+    if missing:
+        raise InputError(
+            path,
+            f"is Planet radiance, and {xml.name} has no reflectance coefficient for band(s) "
+            f"{', '.join(map(str, missing))} of its {dataset.count}",
+            FIX_RADIANCE,
+        )
+    return coefficients
 
 
 def reflectance_coefficients(path: Path) -> tuple[dict[int, float], Path] | None:

@@ -54,7 +54,7 @@ from detector.acquisition import (
 from detector.band_layout import band_layout
 from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
-from detector.radiance import FIX_RADIANCE, is_planet_radiance, reflectance_coefficients
+from detector.radiance import radiance_coefficients
 from detector.scaling import EIGHT_BIT_WHITE, normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
@@ -150,7 +150,6 @@ class Scene:
         self.transform: Affine = dataset.transform
         self.width: int = dataset.width
         self.height: int = dataset.height
-        self.dtype: str = dataset.dtypes[0]
         self.nodata: float | None = dataset.nodata
         self.full_scale: float = stored_full_scale(dataset)
         """The stored value of reflectance 1 (of white for 8-bit imagery): 10,000, 255 or 1."""
@@ -517,7 +516,7 @@ def open_scene(
             acquisition=acquisition,
             cloud_mask=mask,
             name=name,
-            reflectance_coefficients=_radiance_coefficients(path, dataset, remote=remote),
+            reflectance_coefficients=radiance_coefficients(path, dataset, remote=remote),
         )
     except READ_ERRORS as exc:
         dataset.close()
@@ -527,32 +526,6 @@ def open_scene(
     except BaseException:
         dataset.close()
         raise
-
-
-def _radiance_coefficients(
-    path: str, dataset: rasterio.DatasetReader, *, remote: bool
-) -> dict[int, float] | None:
-    """The reflectance coefficients of a Planet radiance scene (None for other scenes)."""
-    if not is_planet_radiance(scene_file_name(path)):
-        return None
-    found = None if remote else reflectance_coefficients(Path(path))
-    if found is None:
-        raise InputError(
-            path,
-            "is Planet radiance (an analytic asset, not _SR), and no _metadata.xml beside it "
-            "gives the reflectance coefficients that turn it into reflectance",
-            FIX_RADIANCE,
-        )
-    coefficients, xml = found
-    missing = [band for band in data_band_indexes(dataset) if band not in coefficients]
-    if missing:
-        raise InputError(
-            path,
-            f"is Planet radiance, and {xml.name} has no reflectance coefficient for band(s) "
-            f"{', '.join(map(str, missing))} of its {dataset.count}",
-            FIX_RADIANCE,
-        )
-    return coefficients
 
 
 def reading_env(**options: Any) -> rasterio.Env:
