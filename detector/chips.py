@@ -35,6 +35,10 @@ from detector.writing import write_atomic
 FORMATS = ("png", "tif")
 PNG_BAND_COUNTS = (1, 3)
 SCENE_SUFFIXES = (".tif", ".tiff")
+OTHER_RASTER_SUFFIXES = (".vrt", ".jp2", ".j2k", ".ntf", ".nitf", ".img")
+"""Rasters GDAL reads that a folder is not searched for (a Sentinel-2 SAFE folder holds one
+JP2 per band; a VRT often wraps a GeoTIFF beside it): named one by one or by a glob, they are
+read like GeoTIFFs."""
 MASK_MARKERS = ("_udm2", "_udm")
 INDEX_NAME = "tiles.parquet"
 FAILURES_NAME = "failures.csv"
@@ -128,6 +132,19 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
             return (
                 f"{message}; it holds {len(zips)} zip archive(s) (e.g. {zips[0].name}): unzip "
                 "them and give the unzipped folders"
+            )
+        others = [
+            path
+            for folder in folders
+            for path in sorted(folder.iterdir())
+            if path.suffix.lower() in OTHER_RASTER_SUFFIXES
+        ]
+        if others:
+            suffix = others[0].suffix
+            return (
+                f"{message}; it holds {len(others)} other raster(s) (e.g. {others[0].name}), "
+                f"which a folder is not searched for: give them by name or by a quoted glob "
+                f"such as '{others[0].parent}/*{suffix}'"
             )
         return message
     places = sorted({str(path.parent) for path in nested})

@@ -5,7 +5,9 @@
 - a GeoTIFF path or a URL GDAL reads (``https://…``, ``s3://…``, ``/vsicurl/…``);
 - a folder: its ``*.tif`` / ``*.tiff`` (UDM masks beside the scenes are left out);
 - a glob such as ``'scenes/2024*/*.tif'`` (quote it so that the shell leaves it alone; UDM
-  masks it matches are left out);
+  masks it matches are left out); rasters of other formats GDAL reads (``.vrt``, ``.jp2``,
+  ``.ntf``, ``.img``) are taken from a glob that names their suffix (``'mosaics/*.vrt'``) or
+  by name, never from a folder;
 - a text file (``.txt``, ``.lst``, ``.csv`` of one column): one path or URL a line, ``#``
   comments; relative paths are relative to the text file;
 - a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
@@ -34,7 +36,13 @@ from detector.acquisition import (
     scene_labels,
     unused_dates_note,
 )
-from detector.chips import expand_scene_paths, is_mask_file, is_scene_file, no_scenes_message
+from detector.chips import (
+    OTHER_RASTER_SUFFIXES,
+    expand_scene_paths,
+    is_mask_file,
+    is_scene_file,
+    no_scenes_message,
+)
 from detector.errors import DredgeError, InputError, first_line
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
@@ -99,7 +107,8 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
         if is_remote(text):
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
-            matches = [m for m in sorted(glob.glob(text, recursive=True)) if keep_match(m)]
+            found = sorted(glob.glob(text, recursive=True))
+            matches = [m for m in found if keep_match(m, pattern=text)]
             if not matches:
                 raise InputError(text, "the pattern matches no scene", "check the glob")
             sources.add(expand_scene_paths(matches))
@@ -158,9 +167,15 @@ def require_scenes(items: Sequence[str | Path]) -> SceneSources:
     return sources
 
 
-def keep_match(path: str) -> bool:
-    """A glob's match is a scene unless it is a UDM mask beside one (a folder is expanded)."""
-    return Path(path).is_dir() or is_scene_file(Path(path))
+def keep_match(path: str, pattern: str = "") -> bool:
+    """A glob's match is a scene unless it is a UDM mask beside one (a folder is expanded);
+    a raster of another format (``.vrt``, ``.jp2``: :data:`detector.chips.OTHER_RASTER_SUFFIXES`)
+    only where the pattern names its suffix (``'mosaics/*.vrt'``)."""
+    found = Path(path)
+    if found.is_dir() or is_scene_file(found):
+        return True
+    suffix = found.suffix.lower()
+    return suffix in OTHER_RASTER_SUFFIXES and pattern.lower().endswith(suffix)
 
 
 def read_scene_list(path: Path) -> list[str]:

@@ -287,3 +287,27 @@ def test_a_dates_row_naming_scenes_that_share_a_file_name_is_refused() -> None:
     by_label = sources.dates_with({"mosaic_2024-02_L15": datetime(2024, 2, 9)})
     assert by_label == {quads[1]: datetime(2024, 2, 9)}
     assert sources.dates_with({quads[0]: datetime(2024, 1, 9)}) == {quads[0]: datetime(2024, 1, 9)}
+
+
+def test_other_rasters_are_named_by_the_message_and_taken_from_a_glob_of_their_suffix(
+    tmp_path: Path,
+) -> None:
+    """A folder of VRT mosaics (or JP2) said only 'no scenes (*.tif)', and the glob it would
+    have suggested, 'mosaics/*.vrt', matched no scene either; a file named alone was read."""
+    folder = tmp_path / "mosaics"
+    folder.mkdir()
+    for name in ("2024-01_mosaic.vrt", "2024-02_mosaic.vrt", "notes.txt"):
+        (folder / name).write_text("<VRTDataset/>")
+    message = no_scenes_message([folder])
+    assert message == (
+        f"no scenes (*.tif) in {folder}; it holds 2 other raster(s) (e.g. 2024-01_mosaic.vrt), "
+        f"which a folder is not searched for: give them by name or by a quoted glob such as "
+        f"'{folder}/*.vrt'"
+    )
+    assert names(resolve_scenes([f"{folder}/*.vrt"]).paths) == [
+        "2024-01_mosaic.vrt",
+        "2024-02_mosaic.vrt",
+    ]
+    (folder / "2024-01_mosaic.tif").write_bytes(b"")
+    assert names(resolve_scenes([f"{folder}/*"]).paths) == ["2024-01_mosaic.tif"]
+    assert names(resolve_scenes([folder]).paths) == ["2024-01_mosaic.tif"]

@@ -32,7 +32,8 @@ app = typer.Typer(
 ScenePathsArgument = Annotated[
     list[str],
     typer.Argument(
-        help="Scenes: GeoTIFFs, folders, quoted globs ('scenes/2024*.tif'), text files of "
+        help="Scenes: GeoTIFFs, folders (their *.tif), quoted globs ('scenes/2024*.tif'; "
+        "'mosaics/*.vrt' for other rasters GDAL reads), text files of "
         "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
     ),
 ]
