@@ -437,7 +437,8 @@ def finish_scene(
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
-    return _typed(frame), summary + (f"; {scene.values_read_as}" if scene.values_read_as else "")
+    notes = [note for note in (scene.values_read_as, scene.date_caveat) if note]
+    return _typed(frame), "; ".join([summary, *notes])
 
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:

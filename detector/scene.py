@@ -182,6 +182,18 @@ class Scene:
         return f"float values read as {kind.get(self.full_scale, 'reflectance × 10,000')}"
 
     @property
+    def date_caveat(self) -> str | None:
+        """A word for the scene's summary line when its date came from ``TIFFTAG_DATETIME``, a
+        tag that many programs set to when they wrote the file (an export, a clip): the
+        scene would be counted in that year without a sign. None for other sources."""
+        if self.acquisition.source != "tiff-tag" or self.acquired is None:
+            return None
+        return (
+            f"dated {self.acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
+            "when they write a file: check it, or give the date with --dates"
+        )
+
+    @property
     def acquired(self) -> datetime | None:
         """Acquisition time in UTC, or None when no source told it."""
         return self.acquisition.time

@@ -288,3 +288,34 @@ def test_scenes_much_coarser_than_the_model_are_named_once(tmp_path: Path) -> No
         [fine.path], _rivers(tmp_path, fine), model=detector, progress=False, warn=quiet.append
     )
     assert quiet == []
+
+
+def test_a_date_from_the_tiff_tag_is_pointed_out_in_the_scene_summary(tmp_path: Path) -> None:
+    """A scene dated only by TIFFTAG_DATETIME (often the time a program wrote the file) was
+    counted in that year without a word; the summary line now says where its date came from."""
+    fixture = _scene(tmp_path / "source" / PLANET)
+    path = tmp_path / "clip_export.tif"
+    with rasterio.open(fixture.path) as src:
+        profile, data = src.profile, src.read()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.update_tags(TIFFTAG_DATETIME="2025:03:01 10:00:00")
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    lines: list[str] = []
+    frame, failures = detect_scenes(
+        [path, fixture.path],
+        _rivers(tmp_path, fixture),
+        model=detector,
+        progress=False,
+        echo=lines.append,
+    )
+    assert failures == []
+    assert (
+        frame.loc[frame["scene"] == path.name, "acquired"] == pd.Timestamp("2025-03-01T10:00Z")
+    ).all()
+    tagged, planet = sorted(lines, key=lambda line: not line.startswith("clip_export"))
+    assert tagged.endswith(
+        "; dated 2025-03-01 by its TIFFTAG_DATETIME, which many programs set when they write a "
+        "file: check it, or give the date with --dates"
+    )
+    assert "TIFFTAG" not in planet

@@ -134,6 +134,16 @@ def test_tiff_datetime_tag(tmp_path: Path) -> None:
     with open_scene(scene.path) as opened:
         assert opened.acquired == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
         assert opened.acquisition.source == "tiff-tag"
+        # Many programs set the tag when they write a file: the summary line says so.
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith("dated 2021-11-02 by its TIFFTAG_DATETIME")
+    with open_scene(scene.path, date="2021-10-30") as opened:
+        assert opened.date_caveat is None
+    named = write_scene(
+        tmp_path / PLANET_NAME, tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
+    )
+    with open_scene(named.path) as opened:
+        assert opened.date_caveat is None
 
 
 def test_explicit_date_wins_and_unknown_date_is_explained(tmp_path: Path) -> None:
