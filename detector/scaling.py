@@ -1,7 +1,7 @@
 """Stored values to the model's [0, 1]: what value a scene stores for reflectance 1.
 
-Integers: 255 for 8-bit imagery (a display product), else 10,000 (reflectance × 10,000, as
-Planet's surface reflectance products store it). Floating point is told from a sample of its
+Integers: 255 for 8-bit imagery (a display product, also when saved in a 16-bit file), else
+10,000 (reflectance × 10,000, as Planet's surface reflectance products store it). Floating point is told from a sample of its
 values (:func:`stored_full_scale`). Planet radiance products are scaled band by band through
 their XML's coefficients (:mod:`detector.radiance`).
 """
@@ -27,8 +27,9 @@ REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 
 def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
     """The stored value of reflectance 1 (white, for 8-bit imagery) in ``dataset``.
 
-    Integers: 255 for 8 bits, else 10,000 (Planet, Sentinel-2 and Landsat-style reflectance
-    × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
+    Integers: 255 for 8 bits or for wider integers whose sampled values are all at most 255
+    (8-bit imagery saved in a 16-bit file), else 10,000 (Planet, Sentinel-2 and Landsat-style
+    reflectance × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
     their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit imagery
     saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth Engine exports
     of integer collections are). Reading such a scene as 0–1 reflectance clipped every pixel
@@ -37,9 +38,14 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
     dtype = np.dtype(dataset.dtypes[0])
     if dtype == np.uint8:
         return EIGHT_BIT_WHITE
-    if not np.issubdtype(dtype, np.floating):
-        return REFLECTANCE_FULL_SCALE
     values = _sample_values(dataset)
+    if not np.issubdtype(dtype, np.floating):
+        # A 16-bit file of 8-bit values (gdal_merge -ot UInt16, a composite of a Visual
+        # product) read as reflectance × 10,000 was near black: no dredge was found. Real
+        # reflectance × 10,000 has values above 255 (vegetation, any near-infrared band).
+        if values.size and float(values.max()) <= EIGHT_BIT_WHITE:
+            return EIGHT_BIT_WHITE
+        return REFLECTANCE_FULL_SCALE
     if values.size == 0:
         return 1.0
     high = float(np.percentile(values, 99))

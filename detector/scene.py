@@ -172,11 +172,14 @@ class Scene:
     @property
     def values_read_as(self) -> str | None:
         """How stored values were read where the file's type alone does not tell it (floating
-        point, Planet radiance), for the scene's summary line; None for integer reflectance
-        and 8-bit imagery."""
+        point, Planet radiance, 8-bit values in a wider integer type), for the scene's summary
+        line; None for integer reflectance and 8-bit imagery."""
         if self.band_full_scale:
             return "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"
         if not is_floating(self._dataset):
+            dtype = self._dataset.dtypes[0]
+            if self.full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
+                return f"{dtype} values read as 8-bit (0–255): none sampled was above 255"
             return None
         kind = {1.0: "reflectance 0–1", EIGHT_BIT_WHITE: "8-bit values (0–255)"}
         return f"float values read as {kind.get(self.full_scale, 'reflectance × 10,000')}"

@@ -44,3 +44,28 @@ def test_float_scenes_are_scaled_by_their_values(
         expected = original.read_window(Window(0, 0, 40, 40), spec).data
         got = floating.read_window(Window(0, 0, 40, 40), spec).data
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_eight_bit_values_in_a_16_bit_file_are_read_as_8_bit(tmp_path: Path) -> None:
+    """A Visual product saved as UInt16 (gdal_merge -ot UInt16, a composite of bands) was read
+    as reflectance × 10,000, near black: a demo scene gave 15 boats and no dredge instead of
+    the 4 dredges of its 8-bit original. Every sampled value at most 255 → 8-bit."""
+    eight = write_scene(tmp_path / "visual.tif", bands=3, dtype="uint8", **SMALL)
+    wide = tmp_path / "visual_uint16.tif"
+    with rasterio.open(eight.path) as src:
+        data, profile = src.read(), src.profile | {"dtype": "uint16"}
+    with rasterio.open(wide, "w", **profile) as dst:
+        dst.write(data.astype("uint16"))
+    spec = InputSpec(bands=("red", "green", "blue"))
+    with open_scene(eight.path) as original, open_scene(wide) as widened:
+        assert widened.full_scale == 255.0
+        assert widened.values_read_as == (
+            "uint16 values read as 8-bit (0–255): none sampled was above 255"
+        )
+        assert original.values_read_as is None
+        expected = original.read_window(Window(0, 0, 40, 40), spec).data
+        got = widened.read_window(Window(0, 0, 40, 40), spec).data
+    np.testing.assert_array_equal(got, expected)
+    reflectance = write_scene(tmp_path / "sr.tif", bands=4, dtype="uint16", **SMALL)
+    with open_scene(reflectance.path) as opened:  # reflectance × 10,000 stays so
+        assert opened.full_scale == 10_000.0 and opened.values_read_as is None
