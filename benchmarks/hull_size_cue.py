@@ -42,19 +42,18 @@ VETOES_M = (2.0, 4.0, 6.0, 8.0, 12.0)
 FALSE_SHARE = 0.01  # false moves among the move links of counted tracks (tracking_dedup.md)
 
 
-def matched_sizes(world: Path, run: Path) -> pd.DataFrame:
-    """One row per dredge box matched to a visible true dredge: its size estimate and truth."""
+def matched_boxes(world: Path, boxes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``boxes`` (dredge detections) matched one-to-one to the visible true dredges of their
+    scene within ``MATCH_M``: the box (its geometry, scene and score) with the true dredge's
+    id, river, time, hull size, heading and CRS."""
     truth = pd.read_csv(world / "truth" / "dredges.csv")
     truth = truth[truth["visible"].astype(bool)]
-    boxes = gpd.read_parquet(run / "detections.parquet")
-    boxes = boxes[boxes["class_name"] == "dredge"]
-    rows = []
+    parts = []
     for (scene, crs), here in truth.groupby(["scene", "crs"]):
         found = boxes[boxes["scene"] == scene]
         if found.empty:
             continue
-        local = found.to_crs(crs)
-        centre = local.geometry.centroid
+        centre = found.to_crs(crs).geometry.centroid
         dist = np.hypot(
             here["x"].to_numpy()[:, None] - centre.x.to_numpy()[None, :],
             here["y"].to_numpy()[:, None] - centre.y.to_numpy()[None, :],
@@ -62,22 +61,38 @@ def matched_sizes(world: Path, run: Path) -> pd.DataFrame:
         ti, bi = linear_sum_assignment(np.where(dist <= MATCH_M, dist, 1e6))
         keep = dist[ti, bi] <= MATCH_M
         ti, bi = ti[keep], bi[keep]
-        bounds = local.geometry.bounds.to_numpy()[bi]
-        heading = np.radians(here["heading_deg"].to_numpy()[ti])
+        true_rows = here.iloc[ti]
+        columns = ["dredge_id", "river", "length_m", "width_m", "heading_deg", "crs"]
+        part = true_rows[columns].reset_index(drop=True)
+        part["acquired"] = pd.to_datetime(true_rows["acquired"], utc=True).reset_index(drop=True)
+        part["scene"] = scene
+        part["score"] = found["score"].to_numpy()[bi]
+        part["geometry"] = found.geometry.to_numpy()[bi]
+        parts.append(part)
+    if not parts:
+        return gpd.GeoDataFrame(geometry=[], crs=boxes.crs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=boxes.crs)
+
+
+def matched_sizes(world: Path, run: Path) -> pd.DataFrame:
+    """One row per dredge box matched to a visible true dredge: its size estimate and truth."""
+    boxes = gpd.read_parquet(run / "detections.parquet")
+    matched = matched_boxes(world, boxes[boxes["class_name"] == "dredge"])
+    rows = []
+    for crs, here in matched.groupby("crs"):
+        bounds = here.to_crs(crs).geometry.bounds.to_numpy()
+        heading = np.radians(here["heading_deg"].to_numpy())
         spread = np.abs(np.cos(heading)) + np.abs(np.sin(heading))
         extent = (bounds[:, 2] - bounds[:, 0]) + (bounds[:, 3] - bounds[:, 1])
-        true_rows = here.iloc[ti]
         rows.append(
             pd.DataFrame(
                 {
-                    "dredge_id": true_rows["dredge_id"].to_numpy(),
-                    "river": true_rows["river"].to_numpy(),
-                    "acquired": pd.to_datetime(true_rows["acquired"], utc=True).reset_index(
-                        drop=True
-                    ),
-                    "true_size_m": (true_rows["length_m"] + true_rows["width_m"]).to_numpy(),
+                    "dredge_id": here["dredge_id"].to_numpy(),
+                    "river": here["river"].to_numpy(),
+                    "acquired": here["acquired"].reset_index(drop=True),
+                    "true_size_m": (here["length_m"] + here["width_m"]).to_numpy(),
                     "box_size_m": extent / spread,
-                    "score": found["score"].to_numpy()[bi],
+                    "score": here["score"].to_numpy(),
                 }
             )
         )

@@ -3,7 +3,7 @@
 Each benchmark writes its table under benchmarks/results/. Benchmarks that need a synthetic
 world share one, generated when first needed with `dredge synth --seed 1 --size small`; the
 tracking dedup benchmark uses a full-size one (`--size full`, about half an hour), and the
-box-size benchmark reads the worlds and runs that the count benchmark keeps.
+box-size and colour benchmarks read the worlds and runs that the count benchmark keeps.
 Run a subset with `python -m benchmarks.run tiling_memory synth_speed`.
 """
 
@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "dask_scaling": ["--world", WORLD],
     "count_accuracy": ["--worlds", COUNT_WORLDS],
     "hull_size_cue": ["--worlds", COUNT_WORLDS],  # after count_accuracy, which writes them
+    "colour_cue": ["--worlds", COUNT_WORLDS],  # likewise
     "detect_memory": [],
     "finetune_style": ["--tiles", "60", "200", "--lr0", "0.0002"],
 }
