@@ -1,9 +1,9 @@
 """Stored values to the model's [0, 1]: what value a scene stores for reflectance 1.
 
 Integers: 255 for 8-bit imagery (a display product, also when saved in a 16-bit file), else
-10,000 (reflectance × 10,000, as Planet's surface reflectance products store it). Floating point is told from a sample of its
-values (:func:`stored_full_scale`). Planet radiance products are scaled band by band through
-their XML's coefficients (:mod:`detector.radiance`).
+10,000 (reflectance × 10,000, as Planet's surface reflectance products store it). Floating
+point is told from a sample of its values (:func:`stored_full_scale`). Planet radiance
+products are scaled band by band through their XML's coefficients (:mod:`detector.radiance`).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
 
     Integers: 255 for 8 bits or for wider integers whose sampled values are all at most 255
     (8-bit imagery saved in a 16-bit file), else 10,000 (Planet, Sentinel-2 and Landsat-style
-    reflectance × 10,000). Floating point is told from its values, sampled in nine small windows: 1 when
-    their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit imagery
-    saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth Engine exports
-    of integer collections are). Reading such a scene as 0–1 reflectance clipped every pixel
-    to white: nothing was detected and every river pixel counted as seen.
+    reflectance × 10,000). Floating point is told from its values, sampled in nine small
+    windows: 1 when their 99th percentile is reflectance (at most 2), 255 when it is at most
+    255 (8-bit imagery saved as float), else 10,000 (reflectance × 10,000 saved as float, as
+    Earth Engine exports of integer collections are). Reading such a scene as 0–1 reflectance
+    clipped every pixel to white: nothing was detected and every river pixel counted as seen.
     """
     dtype = np.dtype(dataset.dtypes[0])
     if dtype == np.uint8:
