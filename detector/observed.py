@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
-from detector.scene import CloudMask, find_cloud_mask, find_udm2, open_mask
+from detector.scene import CloudMask, find_cloud_mask, open_mask
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -74,7 +74,7 @@ def observed_areas(
                 area, crs = _valid_area(src, max_pixels)
         except rasterio.errors.RasterioIOError as exc:
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
-        mask = None if is_remote(path) else cloud_mask_of(Path(path))
+        mask = None if is_remote(path) else find_cloud_mask(Path(path))
         if mask is not None:
             clear, udm_crs = _clear_area(mask, max_pixels)
             if udm_crs != crs:
@@ -138,40 +138,6 @@ def scene_key(name: object) -> str:
     """The scene's file name without folders and a .tif/.tiff extension."""
     base = Path(str(name)).name
     return re.sub(r"\.tiff?$", "", base, flags=re.IGNORECASE)
-
-
-def udm2_sidecar(scene: Path) -> Path | None:
-    """The UDM2 mask beside a Planet scene, if any: the one the detector reads
-    (:func:`detector.scene.find_udm2`, which knows PSOrthoTile names such as
-    ``…_2439_udm2.tif`` beside ``…_2439_BGRN_SR.tif``), else one with the scene's
-    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix (the one sharing most of the scene's name)."""
-    beside = find_udm2(scene)
-    if beside is not None:
-        return beside
-    match = re.match(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_", scene.name)
-    if match is None:
-        return None
-    found = [c for c in scene.parent.glob(f"{match.group(1)}*udm2*.tif") if c != scene]
-    # the mask sharing the longest start with the scene's name; none when two tie (scenes of
-    # one collect, e.g. SkySat's …_ssc3d1_0010 and …_0011, share a prefix, not a mask)
-    shared = sorted((_shared_start(c.name, scene.name), c.name) for c in found)
-    if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
-        return None
-    return scene.with_name(shared[-1][1])
-
-
-def cloud_mask_of(scene: Path) -> CloudMask | None:
-    """The cloud mask the tracker reads for a scene: its UDM2 (:func:`udm2_sidecar`), else its
-    older UDM (:func:`detector.scene.find_cloud_mask`), else None."""
-    udm2 = udm2_sidecar(scene)
-    return CloudMask(udm2, "udm2") if udm2 is not None else find_cloud_mask(scene)
-
-
-def _shared_start(a: str, b: str) -> int:
-    """How many leading characters two names share."""
-    return next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
 
 
 def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ whose cloud bit and lost-data bits are used the same way (:func:`find_cloud_mask
 
 from __future__ import annotations
 
+import glob
 import math
 import re
 import warnings
@@ -664,11 +665,39 @@ def _planet_name_parts(path: Path) -> tuple[str, str, str]:
 
 
 def find_udm2(path: Path) -> Path | None:
-    """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands)."""
+    """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands):
+    one of :func:`udm2_candidates`, else the mask that shares the scene's capture prefix
+    ``YYYYMMDD_HHMMSS_SS_SAT`` and most of its name (:func:`_udm2_by_prefix`). The detector
+    and the tracker (:mod:`detector.observed`) both read the mask found here."""
     for candidate in udm2_candidates(path):
         if candidate.is_file() and candidate != path and _is_udm2(candidate):
             return candidate
-    return None
+    candidate = _udm2_by_prefix(path)
+    return candidate if candidate is not None and _is_udm2(candidate) else None
+
+
+_CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
+
+
+def _udm2_by_prefix(path: Path) -> Path | None:
+    """A ``*udm2*.tif`` beside the scene with its ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one
+    sharing the longest start with the scene's name; none when two tie (scenes of one collect,
+    e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``, share a prefix, not a mask)."""
+    match = _CAPTURE_PREFIX.match(path.name)
+    if match is None or not path.parent.is_dir():
+        return None
+    found = [c for c in path.parent.glob(f"{glob.escape(match[1])}*udm2*.tif") if c != path]
+    shared = sorted((_shared_start(c.name, path.name), c.name) for c in found)
+    if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
+        return None
+    return path.with_name(shared[-1][1])
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters two names share."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
 
 
 def _is_udm2(path: Path) -> bool:

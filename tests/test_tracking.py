@@ -12,7 +12,8 @@ import shapely
 from shapely import LineString
 
 from detector.errors import InputError
-from detector.observed import acquired_from_name, observed_areas, udm2_sidecar
+from detector.observed import acquired_from_name, observed_areas
+from detector.scene import find_udm2, open_scene
 from detector.track_inputs import (
     off_river_note,
     prepare_detections,
@@ -472,7 +473,7 @@ def test_observed_areas_are_the_clear_valid_footprint(tmp_path: pytest.TempPathF
     centre = scene.footprint.centroid
     cloud = shapely.Point(centre.x + 150, centre.y + 150).buffer(60)
     write_udm2(scene, cloud=cloud)
-    assert udm2_sidecar(path) is not None
+    assert find_udm2(path) is not None
     areas = observed_areas([path])
     assert areas.loc[0, "acquired"] == pd.Timestamp("2023-07-15 14:50:12", tz="UTC")
     assert areas.loc[0, "scene"] == path.stem
@@ -640,16 +641,25 @@ def test_observed_area_leaves_out_pixels_without_data(tmp_path: Path, kind: str)
     assert area == pytest.approx(base.footprint.area / 2, rel=0.05)
 
 
-def test_a_mask_found_by_prefix_is_the_scenes_own(tmp_path: Path) -> None:
+def test_a_mask_found_by_prefix_is_the_scenes_own_for_detector_and_tracker(
+    tmp_path: Path,
+) -> None:
     """Scenes of one collect share a name prefix: the mask with the longest shared start is the
-    scene's; two that tie are neither (the first in name order had been taken)."""
-    from detector.observed import udm2_sidecar
-
+    scene's; two that tie are neither (the first in name order had been taken). The tracker
+    alone used to look by prefix: the detector read such a scene as cloud-free."""
     collect = "20230715_145012_ssc3d1"
     for part in ("0010", "0011"):
-        (tmp_path / f"{collect}_{part}_analytic_SR.tif").touch()
-        (tmp_path / f"{collect}_{part}_analytic_SR_mask_udm2.tif").touch()
-    own = udm2_sidecar(tmp_path / f"{collect}_0011_analytic_SR.tif")
-    assert own == tmp_path / f"{collect}_0011_analytic_SR_mask_udm2.tif"
+        scene = write_scene(tmp_path / f"{collect}_{part}_analytic_SR.tif", width=40, height=40)
+        write_udm2(scene, name=f"{collect}_{part}_analytic_SR_mask_udm2.tif")
+    path = tmp_path / f"{collect}_0011_analytic_SR.tif"
+    own = tmp_path / f"{collect}_0011_analytic_SR_mask_udm2.tif"
+    assert find_udm2(path) == own
+    with open_scene(path) as opened:
+        assert opened.cloud_mask is not None and opened.cloud_mask.path == own
+    assert observed_areas([path]).loc[0, "cloud_mask"] == "udm2"
     (tmp_path / f"{collect}_0012_x.tif").touch()  # no mask shares more of its name than another
-    assert udm2_sidecar(tmp_path / f"{collect}_0012_x.tif") is None
+    assert find_udm2(tmp_path / f"{collect}_0012_x.tif") is None
+    other = tmp_path / "20230716_101010_ssc9d9_0001_analytic_SR.tif"
+    other.touch()
+    (tmp_path / "20230716_101010_ssc9d9_0001_notes_udm2.tif").touch()  # not a raster
+    assert find_udm2(other) is None
