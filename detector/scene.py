@@ -672,8 +672,8 @@ def find_udm2(path: Path) -> Path | None:
     for candidate in udm2_candidates(path):
         if candidate.is_file() and candidate != path and _is_udm2(candidate):
             return candidate
-    candidate = _udm2_by_prefix(path)
-    return candidate if candidate is not None and _is_udm2(candidate) else None
+    by_prefix = _udm2_by_prefix(path)
+    return by_prefix if by_prefix is not None and _is_udm2(by_prefix) else None
 
 
 _CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
