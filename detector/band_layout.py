@@ -1,7 +1,9 @@
 """Which band of a scene file is which, from the first of these that tells:
 
 1. ``bands=`` (``--scene-bands``);
-2. a Planet product name (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``): Planet's layouts;
+2. a product name: Planet's (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``) or Maxar's
+   (``17AUG31162013-M2AS-…``, multispectral or pan-sharpened: 8 bands in WorldView-2/3's
+   order, 4 BGRN, 3 RGB);
 3. band descriptions in the header that name every band (``blue``, ``green``, ``red``,
    ``nir``, …, or NICFI's ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write
    them);
@@ -25,10 +27,21 @@ from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
 from detector.window_reads import alpha_band_index, data_band_indexes
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
-SUPERDOVE_BANDS = BAND_NAMES  # SuperDove's eight bands are every band name, in that order
+SUPERDOVE_BANDS = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
+WORLDVIEW_BANDS = ("coastal_blue", "blue", "green", "yellow", "red", "red_edge", "nir", "nir2")
 RGB_BANDS = ("red", "green", "blue")
 NICFI_GSD_M = 4.77  # NICFI basemap quads: EPSG:3857 pixels of 4.77 m (Web Mercator units)
 _PLANET_MULTISPECTRAL = re.compile(r"_(?:AnalyticMS|Analytic|BGRN)[_.]", re.IGNORECASE)
+# Maxar: acquisition time, then the product: M (multispectral) or S (pan-sharpened), a level
+_MAXAR_COLOUR = re.compile(
+    r"^\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{8}-[MS]\d[A-Z]{2}",
+    re.IGNORECASE,
+)
+MAXAR_LAYOUTS = {
+    8: WORLDVIEW_BANDS,
+    4: ("blue", "green", "red", "nir"),
+    3: ("red", "green", "blue"),
+}
 
 
 def band_layout(
@@ -55,6 +68,9 @@ def band_layout(
         return sensor, names, alpha
     if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
         return *known[data_count], alpha  # Planet's name tells it, whatever the header says
+    if data_count in MAXAR_LAYOUTS and _MAXAR_COLOUR.match(scene_file_name(path)):
+        # A WorldView-2/3 8-band file was read in SuperDove's order: its red edge as red.
+        return "maxar", MAXAR_LAYOUTS[data_count], alpha
     named = _described_bands(dataset)
     if _names_every_band(named):
         return _by_names(named, known, data_count, alpha)

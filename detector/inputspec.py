@@ -26,6 +26,7 @@ BAND_NAMES = (
     "red",
     "red_edge",
     "nir",
+    "nir2",  # WorldView-2/3's second near-infrared band
 )
 SCALES = ("reflectance", "display")
 REFLECTANCE_FULL_SCALE = 10000.0  # Planet surface reflectance products store reflectance × 1e4

@@ -84,3 +84,32 @@ def test_band_descriptions_beat_the_nicfi_grid_and_colour_tags(tmp_path: Path) -
     both = _retagged(source, tmp_path / "both.tif", ("blue", "green", "red", "nir"), rgb)
     with open_scene(both) as scene:
         assert scene.bands == ("blue", "green", "red", "nir")
+
+
+def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path) -> None:
+    """WorldView-2/3's eight bands (coastal, blue, green, yellow, red, red edge, NIR1, NIR2)
+    were read in SuperDove's order: its red edge as red, its yellow as green. A Maxar product
+    name (multispectral or pan-sharpened) now tells the layout; a SuperDove file keeps its."""
+    path = tmp_path / "17AUG31162013-M2AS-058486236010_01_P001.TIF"
+    grid = rasterio.Affine(2, 0, 600_000, 0, -2, 9_600_000)
+    profile = {"driver": "GTiff", "width": 8, "height": 8, "count": 8, "dtype": "uint16",
+               "crs": "EPSG:32718", "transform": grid}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        for band in range(1, 9):  # each band holds its own number × 1,000
+            dst.write(np.full((8, 8), band * 1000, dtype="uint16"), band)
+    spec = InputSpec(bands=("red", "green", "blue"), gsd_m=2.0)
+    with open_scene(path) as scene:
+        assert scene.sensor == "maxar"
+        assert scene.bands == (
+            "coastal_blue", "blue", "green", "yellow", "red", "red_edge", "nir", "nir2"
+        )  # fmt: skip
+        data = scene.read_window(Window(0, 0, 8, 8), spec).data
+    np.testing.assert_allclose(data[:, 0, 0], [0.5, 0.3, 0.2])  # bands 5, 3, 2 / 10,000
+    superdove = tmp_path / "superdove_8band.tif"
+    superdove.write_bytes(path.read_bytes())
+    with open_scene(superdove) as scene:
+        assert scene.sensor == "superdove" and scene.bands[5] == "red"
+    pan = tmp_path / "17AUG31162013-P2AS-058486236010_01_P001.TIF"
+    pan.write_bytes(path.read_bytes())  # a P (panchromatic) product name tells nothing
+    with open_scene(pan) as scene:
+        assert scene.sensor == "superdove"
