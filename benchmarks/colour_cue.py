@@ -27,7 +27,6 @@ Writes ``benchmarks/results/colour_cue.md``.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,7 +36,14 @@ import shapely
 from rasterio.features import geometry_mask
 from rasterio.windows import Window
 
-from benchmarks.hull_size_cue import FALSE_SHARE, PAIR_DAYS, matched_boxes
+from benchmarks.hull_size_cue import (
+    FALSE_SHARE,
+    PAIR_DAYS,
+    count_runs,
+    matched_boxes,
+    over_seeds,
+    write_result,
+)
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
 from training.track_eval import markdown_table
@@ -164,25 +170,8 @@ def veto_rows(name: str, same: np.ndarray, different: np.ndarray) -> list[dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--worlds", type=Path, required=True, help="the --worlds folder of count_accuracy"
-    )
-    parser.add_argument("--seeds", type=int, nargs="+", default=[2, 4, 5, 6])
-    args = parser.parse_args()
-    parts = []
-    for seed in args.seeds:
-        world, run = args.worlds / f"seed-{seed}", args.worlds / f"run-{seed}"
-        if not (world / "scenes").is_dir() or not (run / "detections.parquet").is_file():
-            parser.exit(
-                2,
-                f"no world and run for seed {seed} in {args.worlds}; make them with "
-                f"`python -m benchmarks.count_accuracy --worlds {args.worlds} --seeds "
-                f"{' '.join(map(str, args.seeds))}`\n",
-            )
-        colours = box_colours(world, run)
-        parts.append(colours.assign(dredge_id=f"{seed}:" + colours["dredge_id"].astype(str)))
-    colours = pd.concat(parts, ignore_index=True)
+    runs, seeds = count_runs(__doc__.split("\n\n")[0])
+    colours = over_seeds(runs, box_colours)
     rows: list[dict[str, object]] = []
     for name, less_water in (("less the water", True), ("raw", False)):
         vectors = features(colours, less_water=less_water)
@@ -197,7 +186,6 @@ def main() -> None:
             np.stack(grouped["vector"].to_list()) if len(grouped) else np.zeros((0, 3)),
         )
         rows += veto_rows(f"{name}, stays of {STAY}", same, different)
-    seeds = " ".join(map(str, args.seeds))
     spread = colours.groupby("dredge_id")[["red", "green", "blue"]].std().mean()
     text = [
         "# Roof colour as an identity cue",
@@ -225,11 +213,7 @@ def main() -> None:
         "two dredges share a style about one time in three, and no veto can refuse their links.",
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "colour_cue.md"
-    out.write_text("\n".join(text))
-    print("\n".join(text))
-    print(f"wrote {out}")
+    write_result("colour_cue", text)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ Writes ``benchmarks/results/hull_size_cue.md``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -168,32 +169,57 @@ def spread_table(sizes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def count_runs(description: str) -> tuple[list[tuple[int, Path, Path]], str]:
+    """Parse ``--worlds DIR --seeds …``; return (seed, world, run) for each seed, from the
+    worlds and runs that :mod:`benchmarks.count_accuracy` kept, and the seeds as text. Exits
+    with one line when one is missing."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--worlds", type=Path, required=True, help="the --worlds folder of count_accuracy"
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[2, 4, 5, 6])
     args = parser.parse_args()
-    parts = []
+    seeds = " ".join(map(str, args.seeds))
+    found = []
     for seed in args.seeds:
         world, run = args.worlds / f"seed-{seed}", args.worlds / f"run-{seed}"
-        if (
-            not (world / "truth" / "dredges.csv").is_file()
-            or not (run / "detections.parquet").is_file()
-        ):
+        needed = (world / "truth" / "dredges.csv", world / "scenes", run / "detections.parquet")
+        if not all(path.exists() for path in needed):
             parser.exit(
                 2,
                 f"no world and run for seed {seed} in {args.worlds}; make them with "
-                f"`python -m benchmarks.count_accuracy --worlds {args.worlds} --seeds "
-                f"{' '.join(map(str, args.seeds))}`\n",
+                f"`python -m benchmarks.count_accuracy --worlds {args.worlds} --seeds {seeds}`\n",
             )
-        sizes = matched_sizes(world, run)
-        parts.append(sizes.assign(dredge_id=f"{seed}:" + sizes["dredge_id"].astype(str)))
-    sizes = pd.concat(parts, ignore_index=True)
+        found.append((seed, world, run))
+    return found, seeds
+
+
+def over_seeds(
+    runs: list[tuple[int, Path, Path]], measure: Callable[[Path, Path], pd.DataFrame]
+) -> pd.DataFrame:
+    """``measure(world, run)`` of every seed's world and run, as one table whose dredge ids
+    carry their seed (``2:NAN0001``)."""
+    parts = []
+    for seed, world, run in runs:
+        table = measure(world, run)
+        parts.append(table.assign(dredge_id=f"{seed}:" + table["dredge_id"].astype(str)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_result(name: str, text: list[str]) -> None:
+    """Write ``benchmarks/results/NAME.md`` and print it."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}.md"
+    out.write_text("\n".join(text))
+    print("\n".join(text))
+    print(f"wrote {out}")
+
+
+def main() -> None:
+    runs, seeds = count_runs(__doc__.split("\n\n")[0])
+    sizes = over_seeds(runs, matched_sizes)
     same, different = size_pairs(sizes)
     spread, vetoes = spread_table(sizes), veto_table(same, different)
-    seeds = " ".join(map(str, args.seeds))
     text = [
         "# Box size as an identity cue",
         "",
@@ -216,11 +242,7 @@ def main() -> None:
         "had hidden.",
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "hull_size_cue.md"
-    out.write_text("\n".join(text))
-    print("\n".join(text))
-    print(f"wrote {out}")
+    write_result("hull_size_cue", text)
 
 
 if __name__ == "__main__":

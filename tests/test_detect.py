@@ -10,6 +10,7 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -97,6 +98,27 @@ def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> N
     assert "merged" in summary and "1 off-river left out" in summary
 
 
+def _detect_beside_original(
+    tmp_path: Path,
+    fixture: SceneFixture,
+    path: Path,
+    dates: dict[str, datetime] | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Any], list[str]]:
+    """Detect ``path`` (a changed copy of the fixture's scene) and the original with the
+    bright-blob detector: the detections, failures and summary lines."""
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    lines: list[str] = []
+    frame, failures = detect_scenes(
+        [path, fixture.path],
+        _rivers(tmp_path, fixture),
+        model=detector,
+        dates=dates,
+        progress=False,
+        echo=lines.append,
+    )
+    return frame, failures, lines
+
+
 def test_how_float_values_were_read_is_in_the_scene_summary(tmp_path: Path) -> None:
     """Float scenes are scaled by their sampled values (detector.scaling): the summary line
     says how, so that a wrong guess can be seen; integer reflectance says nothing."""
@@ -107,16 +129,8 @@ def test_how_float_values_were_read_is_in_the_scene_summary(tmp_path: Path) -> N
         data = src.read().astype("float32")
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
-    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
-    lines: list[str] = []
-    frame, failures = detect_scenes(
-        [path, fixture.path],
-        _rivers(tmp_path, fixture),
-        model=detector,
-        dates={str(path): datetime(2024, 1, 15, 14, 30, tzinfo=UTC)},
-        progress=False,
-        echo=lines.append,
-    )
+    when = {str(path): datetime(2024, 1, 15, 14, 30, tzinfo=UTC)}
+    frame, failures, lines = _detect_beside_original(tmp_path, fixture, path, when)
     assert failures == [] and (frame["scene"] == path.name).sum() == 3
     floats, planet = sorted(lines, key=lambda line: not line.startswith("float_export"))
     assert floats.endswith("; float values read as reflectance × 10,000")
@@ -300,15 +314,7 @@ def test_a_date_from_the_tiff_tag_is_pointed_out_in_the_scene_summary(tmp_path: 
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)
         dst.update_tags(TIFFTAG_DATETIME="2025:03:01 10:00:00")
-    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
-    lines: list[str] = []
-    frame, failures = detect_scenes(
-        [path, fixture.path],
-        _rivers(tmp_path, fixture),
-        model=detector,
-        progress=False,
-        echo=lines.append,
-    )
+    frame, failures, lines = _detect_beside_original(tmp_path, fixture, path)
     assert failures == []
     assert (
         frame.loc[frame["scene"] == path.name, "acquired"] == pd.Timestamp("2025-03-01T10:00Z")
