@@ -22,30 +22,37 @@ from detector.window_reads import data_band_indexes
 EIGHT_BIT_WHITE = 255.0
 FLOAT_SAMPLE_PX = 64  # side of each of the 3 × 3 windows a float scene's values are sampled in
 REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 0–1
+MAX_EIGHT_BIT_BANDS = 3  # wider integer files of at most this many bands may hold 8-bit RGB
 
 
 def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
     """The stored value of reflectance 1 (white, for 8-bit imagery) in ``dataset``.
 
-    Integers: 255 for 8 bits or for wider integers whose sampled values are all at most 255
-    (8-bit imagery saved in a 16-bit file), else 10,000 (Planet, Sentinel-2 and Landsat-style
-    reflectance × 10,000). Floating point is told from its values, sampled in nine small
-    windows: 1 when their 99th percentile is reflectance (at most 2), 255 when it is at most
-    255 (8-bit imagery saved as float), else 10,000 (reflectance × 10,000 saved as float, as
-    Earth Engine exports of integer collections are). Reading such a scene as 0–1 reflectance
-    clipped every pixel to white: nothing was detected and every river pixel counted as seen.
+    Integers: 255 for 8 bits or for wider integers of at most three bands whose sampled values
+    are all at most 255 (8-bit RGB saved in a 16-bit file), else 10,000 (Planet, Sentinel-2
+    and Landsat-style reflectance × 10,000). Floating point is told from its values, sampled
+    in nine small windows: 1 when their 99th percentile is reflectance (at most 2), 255 when
+    it is at most 255 (8-bit imagery saved as float), else 10,000 (reflectance × 10,000 saved
+    as float, as Earth Engine exports of integer collections are). Reading such a scene as 0–1
+    reflectance clipped every pixel to white: nothing was detected and every river pixel
+    counted as seen.
     """
     dtype = np.dtype(dataset.dtypes[0])
     if dtype == np.uint8:
         return EIGHT_BIT_WHITE
-    values = _sample_values(dataset)
     if not np.issubdtype(dtype, np.floating):
         # A 16-bit file of 8-bit values (gdal_merge -ot UInt16, a composite of a Visual
-        # product) read as reflectance × 10,000 was near black: no dredge was found. Real
-        # reflectance × 10,000 has values above 255 (vegetation, any near-infrared band).
+        # product's red, green and blue) read as reflectance × 10,000 was near black: no
+        # dredge was found. Real reflectance × 10,000 has values above 255 (vegetation, cloud,
+        # a dredge's roof); a file with a near-infrared band (4 bands or more) is left as
+        # reflectance, for a clip of dark water alone can stay under 255 in every band.
+        if len(data_band_indexes(dataset)) > MAX_EIGHT_BIT_BANDS:
+            return REFLECTANCE_FULL_SCALE
+        values = _sample_values(dataset)
         if values.size and float(values.max()) <= EIGHT_BIT_WHITE:
             return EIGHT_BIT_WHITE
         return REFLECTANCE_FULL_SCALE
+    values = _sample_values(dataset)
     if values.size == 0:
         return 1.0
     high = float(np.percentile(values, 99))

@@ -69,3 +69,10 @@ def test_eight_bit_values_in_a_16_bit_file_are_read_as_8_bit(tmp_path: Path) -> 
     reflectance = write_scene(tmp_path / "sr.tif", bands=4, dtype="uint16", **SMALL)
     with open_scene(reflectance.path) as opened:  # reflectance × 10,000 stays so
         assert opened.full_scale == 10_000.0 and opened.values_read_as is None
+    dark = tmp_path / "dark_water_clip.tif"  # 4 bands, every value under 255: still reflectance
+    with rasterio.open(reflectance.path) as src:
+        data, profile = src.read(), src.profile
+    with rasterio.open(dark, "w", **profile) as dst:
+        dst.write(np.minimum(data, 200).astype("uint16"))
+    with open_scene(dark) as opened:
+        assert opened.full_scale == 10_000.0
