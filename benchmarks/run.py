@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "detection_accuracy": [],
     "detection_speed": ["--world", WORLD],
     "corridor_vs_full": ["--world", WORLD],
+    "line_check": ["--worlds", WORLD],
     "dask_scaling": ["--world", WORLD],
     "count_accuracy": ["--worlds", COUNT_WORLDS],
     "hull_size_cue": ["--worlds", COUNT_WORLDS],  # after count_accuracy, which writes them

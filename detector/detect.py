@@ -57,7 +57,7 @@ from detector.merge import (
     merge_detections,
 )
 from detector.model import DEFAULT_CONF, Detector, load_model
-from detector.on_water import DEFAULT_MAX_LAND, land_fractions
+from detector.on_water import DEFAULT_MAX_LAND, land_fractions, off_channel_notes
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
@@ -438,6 +438,7 @@ def finish_scene(
     frame["sensor"] = scene.sensor
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
     notes = [note for note in (scene.values_read_as, scene.date_caveat) if note]
+    notes += off_channel_notes(scene, network, plan.spec.gsd_m)
     return _typed(frame), "; ".join([summary, *notes])
 
 

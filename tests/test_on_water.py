@@ -13,7 +13,8 @@ from affine import Affine
 from shapely import LineString, Polygon, box
 
 from detector.detect import detect_scenes
-from detector.on_water import land_fractions
+from detector.on_water import land_fractions, lines_on_land, off_channel_notes
+from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from tests.geo_fixtures import write_rivers
 from tests.model_fixtures import BrightBlobDetector, card_for_blobs
@@ -143,3 +144,42 @@ def test_the_command_line_default_max_land_is_the_detectors() -> None:
     from detector.on_water import DEFAULT_MAX_LAND
 
     assert MAX_LAND == DEFAULT_MAX_LAND
+
+
+def test_a_river_line_off_the_channel_is_pointed_out(tmp_path: Path) -> None:
+    """A centerline hundreds of metres off the channel (a coarse hydrography layer) left the
+    dredges outside its corridor unseen without a word; the scene's summary line now says the
+    line is on land. A line on the water, or on a scene without NIR, says nothing."""
+    tall = 400  # px: a 1.2 km reach, 40 points along a line at 30 m
+    image = np.empty((4, tall, SIDE), dtype=np.int32)
+    image[:, :, :100] = np.array(WATER)[:, None, None]
+    image[:, :, 100:] = np.array(FOREST)[:, None, None]
+    path = tmp_path / NAME
+    profile = {"driver": "GTiff", "width": SIDE, "height": tall, "count": 4, "dtype": "uint16",
+               "crs": "EPSG:32718", "transform": TRANSFORM, "nodata": 0}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(image.astype("uint16"))
+    on_water = LineString([TRANSFORM @ (50, 0), TRANSFORM @ (50, tall)])
+    on_land = LineString([TRANSFORM @ (170, 0), TRANSFORM @ (170, tall)])  # 210 m east
+    network = RiverNetwork.read(
+        write_rivers(
+            tmp_path / "r.geojson", {"nanay": on_water, "itaya": on_land}, crs="EPSG:32718"
+        )
+    )
+    with open_scene(path) as scene:
+        shares = lines_on_land(scene, network, GSD)
+        notes = off_channel_notes(scene, network, GSD)
+    assert shares["nanay"][0] == 0.0 and shares["itaya"][0] == 1.0
+    assert shares["itaya"][1] >= 38
+    assert notes == [
+        f"the itaya line is on land at 100% of {shares['itaya'][1]} points looked at here: is "
+        "it on the channel? Dredges more than 250 m from it (--corridor-m) are not looked for; "
+        "draw it on the water or widen the corridor"
+    ]
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    lines: list[str] = []
+    detect_scenes([path], network, model=detector, progress=False, echo=lines.append)
+    assert lines[0].endswith(notes[0]) and "nanay line" not in lines[0]
+    rgb_only = _write(tmp_path / "rgb" / NAME, _river_and_bank()[[2, 1, 0]])
+    with open_scene(rgb_only) as scene:
+        assert lines_on_land(scene, network, GSD) == {}
