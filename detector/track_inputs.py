@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
@@ -236,6 +237,8 @@ def prepare_detections(
     notes += date_notes
     out, repeat_notes = _drop_repeated_rows(out, source)
     notes += repeat_notes
+    if "score" not in out.columns:  # marked by hand: a dredge may have been marked twice
+        notes += _close_marks_note(out, source)
     out, count_notes = _one_row_per_dredge(out, source)
     notes += count_notes
     out, part_notes = _one_row_per_part(out, source)
@@ -299,6 +302,34 @@ def _drop_repeated_rows(
     ]
 
 
+def _close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
+    """A note when marks of one date (and one scene, where a column names it) lie closer than
+    two hulls moored side by side (:data:`detector.merge.HULL_ACROSS_M`): each counts as a
+    dredge, and one dredge marked twice (in two overlapping scenes without a scene column, or
+    by a double click) counts twice. Such marks are kept; the note says how to tell."""
+    if len(frame) < 2:
+        return []
+    centres = frame.geometry.representative_point()
+    metric = centres.to_crs(centres.estimate_utm_crs())
+    day = pd.to_datetime(frame["acquired"], utc=True).dt.floor("D")
+    groups = [day.to_numpy()]
+    if "scene" in frame.columns:
+        groups.append(frame["scene"].astype("string").fillna("").to_numpy())
+    group = pd.Series(list(zip(*groups, strict=True))).factorize()[0]
+    x = metric.x.to_numpy() + group * CLOSE_MARKS_GROUP_SPACING_M  # groups far apart
+    pairs = cKDTree(np.column_stack([x, metric.y.to_numpy()])).query_pairs(HULL_ACROSS_M)
+    if not pairs:
+        return []
+    first = min(min(pair) for pair in pairs) + 1
+    return [
+        f"{source}: {len(pairs):,} pair(s) of marks of one date lie under {HULL_ACROSS_M:g} m "
+        f"apart (the first: row {first}), closer than two dredges moored side by side; each "
+        "counts as a dredge — if one is a dredge marked twice (two overlapping scenes), add a "
+        "'scene' column naming each mark's scene, or delete one"
+    ]
+
+
+CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
 COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")
 
 

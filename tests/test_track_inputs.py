@@ -455,3 +455,29 @@ def test_rows_that_repeat_another_exactly_are_read_once(tmp_path: Path) -> None:
     path.write_text("detection_id,acquired,lon,lat,class_name\n" + "\n".join(rows))
     _, notes = prepare_detections(read_detections(path), path, tf.network())
     assert not any("repeat another" in note for note in notes), notes
+
+
+def test_marks_of_one_date_closer_than_two_hulls_are_pointed_out(tmp_path: Path) -> None:
+    """A dredge marked twice on one date (two overlapping scenes, no scene column; a double
+    click) counted as two dredges moored side by side without a word. The marks are kept (two
+    hulls can be that close), and a note says how to tell them apart."""
+    line = tf.meander_line()
+    marks = {"first": tf.point_at(line, 500), "again": tf.point_at(line, 503),
+             "beside": tf.point_at(line, 500, offset_m=12.0)}  # fmt: skip
+    points = gpd.GeoSeries(list(marks.values()), crs=tf.CRS).to_crs("EPSG:4326")
+    rows = "".join(f"2024-03-05,{p.x},{p.y}\n" for p in points)
+    path = tmp_path / "marcas.csv"
+    path.write_text("fecha,lon,lat\n" + rows)
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert len(frame) == 3
+    (note,) = [n for n in notes if "pair(s) of marks" in n]
+    assert note.startswith(f"{path}: 1 pair(s) of marks of one date lie under 7 m apart (the first")
+    assert "add a 'scene' column naming each mark's scene, or delete one" in note
+    scenes = "".join(f"2024-03-05,{p.x},{p.y},{s}\n" for p, s in zip(points, "ABA", strict=True))
+    path.write_text("fecha,lon,lat,escena\n" + scenes)  # the two marks in two scenes: no note
+    _, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert not [n for n in notes if "pair(s) of marks" in n]
+    one = points.iloc[0]
+    path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{one.x},{one.y},3\n")  # a group
+    _, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert not [n for n in notes if "pair(s) of marks" in n]
