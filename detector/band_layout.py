@@ -37,11 +37,7 @@ _MAXAR_COLOUR = re.compile(
     r"^\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{8}-[MS]\d[A-Z]{2}",
     re.IGNORECASE,
 )
-MAXAR_LAYOUTS = {
-    8: WORLDVIEW_BANDS,
-    4: ("blue", "green", "red", "nir"),
-    3: ("red", "green", "blue"),
-}
+MAXAR_LAYOUTS = {8: WORLDVIEW_BANDS, 4: PLANETSCOPE_BANDS, 3: RGB_BANDS}  # BGRN and RGB alike
 
 
 def band_layout(

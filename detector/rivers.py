@@ -69,7 +69,7 @@ class RiverNetwork:
         self.corridor_m = float(corridor_m)
         self.source = source
         self.notes: list[str] = []  # what reading the file changed, for the user
-        self._corridors: dict[tuple[str, float], gpd.GeoDataFrame] = {}
+        self._corridors: dict[str, gpd.GeoDataFrame] = {}
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -144,14 +144,7 @@ class RiverNetwork:
 
         Columns ``river`` and ``geometry``, one row per river.
         """
-        return self._reprojected(crs, self.corridor_m)
-
-    def centerlines(self, crs: Any) -> gpd.GeoDataFrame:
-        """Every river's pieces as given (lines) in ``crs``: columns ``river`` and ``geometry``."""
-        return self._reprojected(crs, 0.0)
-
-    def _reprojected(self, crs: Any, buffer_m: float) -> gpd.GeoDataFrame:
-        key = (CRS.from_user_input(crs).to_wkt(), buffer_m)
+        key = CRS.from_user_input(crs).to_wkt()
         if key not in self._corridors:
             names = list(self.rivers)
             geometries: list[Any] = [None] * len(names)
@@ -160,9 +153,8 @@ class RiverNetwork:
                 zones.setdefault(river.crs.srs, []).append(index)
             for members in zones.values():
                 zone = self.rivers[names[members[0]]].crs
-                pieces = [self.rivers[names[i]].pieces for i in members]
-                shapes = [piece.buffer(buffer_m) for piece in pieces] if buffer_m else pieces
-                moved = gpd.GeoSeries(shapes, crs=zone).to_crs(crs)
+                buffers = [self.rivers[names[i]].pieces.buffer(self.corridor_m) for i in members]
+                moved = gpd.GeoSeries(buffers, crs=zone).to_crs(crs)
                 for i, geometry in zip(members, moved, strict=True):
                     geometries[i] = geometry
             self._corridors[key] = gpd.GeoDataFrame({"river": names}, geometry=geometries, crs=crs)

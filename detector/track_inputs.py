@@ -302,6 +302,9 @@ def _drop_repeated_rows(
     ]
 
 
+CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
+
+
 def _close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     """A note when marks of one date (and one scene, where a column names it) lie closer than
     two hulls moored side by side (:data:`detector.merge.HULL_ACROSS_M`): each counts as a
@@ -320,7 +323,9 @@ def _close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     pairs = cKDTree(np.column_stack([x, metric.y.to_numpy()])).query_pairs(HULL_ACROSS_M)
     if not pairs:
         return []
-    first = min(min(pair) for pair in pairs) + 1
+    position = min(min(pair) for pair in pairs)
+    label = frame.index[position]  # the file's row, where rows were dropped before
+    first = (int(label) if isinstance(label, int | np.integer) else position) + 1
     return [
         f"{source}: {len(pairs):,} pair(s) of marks of one date lie under {HULL_ACROSS_M:g} m "
         f"apart (the first: row {first}), closer than two dredges moored side by side; each "
@@ -329,7 +334,6 @@ def _close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     ]
 
 
-CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
 COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")
 
 
