@@ -38,6 +38,7 @@ COUNT_COLUMNS = [
     "unique_low",
     "unique_high",
 ]
+PARTIAL_YEAR_DAYS = 270.0  # scenes spanning less than this (first to last) cover part of a year
 SPARSE_GAP_DAYS = 10.0
 """Where a river's scenes of a year are on average more than this many days apart, the tracker
 takes groups that leave and groups that arrive between two looks for moves, and counts run low
@@ -175,6 +176,44 @@ def sparse_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
         f"detections ({_river_years(sparse)}): scenes more than {SPARSE_GAP_DAYS:g} days apart on "
         "average, where groups that leave and groups that arrive between two looks pass for "
         "moves; add every clear scene you have (README: How often must a river be imaged?)"
+    )
+
+
+def partial_years(counts: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFrame:
+    """The river-years of ``counts`` whose scenes span less than ``PARTIAL_YEAR_DAYS`` from the
+    first to the last (a year imaged only in the dry season, or the current year), with the
+    ``first`` and ``last`` date. A dredge there only in the months without scenes is not
+    counted, so such a year is not comparable with a year imaged throughout. Observations
+    that hold no scene's date (tracked without ``--scenes``) tell nothing: none is named."""
+    empty = pd.DataFrame(columns=["river", "year", "first", "last"])
+    if observations is None or observations.empty:
+        return empty
+    if "source" in observations and not (observations["source"] == "scenes").any():
+        return empty
+    dates = pd.to_datetime(observations["date"]).dt.normalize()
+    frame = pd.DataFrame({"river": observations["river"].astype(str), "date": dates})
+    frame["year"] = frame["date"].dt.year
+    spans = frame.groupby(["river", "year"])["date"].agg(first="min", last="max").reset_index()
+    short = spans[(spans["last"] - spans["first"]).dt.days < PARTIAL_YEAR_DAYS]
+    keys = set(zip(counts["river"].astype(str), counts["year"], strict=True))
+    keep = [(r, y) in keys for r, y in zip(short["river"], short["year"], strict=True)]
+    return short[keep].reset_index(drop=True)
+
+
+def partial_year_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
+    """One line naming the river-years whose scenes cover part of the year
+    (:func:`partial_years`), or None."""
+    short = partial_years(counts, observations)
+    if short.empty:
+        return None
+    listed = ", ".join(
+        f"{row.river} {row.year} ({row.first:%d %b}–{row.last:%d %b})"
+        for row in short.head(6).itertuples()
+    ) + (f" and {len(short) - 6} more" if len(short) > 6 else "")
+    return (
+        f"scenes of {len(short)} river-year(s) span under {PARTIAL_YEAR_DAYS / 30.4:.0f} months "
+        f"({listed}): a dredge there only in the months without scenes is not counted — compare "
+        "them with years imaged throughout with care"
     )
 
 

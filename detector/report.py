@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from detector.counts import SPARSE_GAP_DAYS, sparse_years
+from detector.counts import PARTIAL_YEAR_DAYS, SPARSE_GAP_DAYS, partial_years, sparse_years
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
@@ -130,6 +130,17 @@ def _summary(
         if len(sparse)
         else ""
     )
+    short = partial_years(counts, observations)
+    partial = (
+        f" <b>{len(short)}</b> river-year(s) had scenes over less than "
+        f"{PARTIAL_YEAR_DAYS / 30.4:.0f} months ("
+        + ", ".join(f"{_esc(r.river)} {r.year}" for r in short.head(6).itertuples())
+        + (" …" if len(short) > 6 else "")
+        + "): a dredge there only in the other months is not counted; compare them with years "
+        "imaged throughout with care."
+        if len(short)
+        else ""
+    )
     twice = int((detections["link"] == "duplicate").sum()) if "link" in detections else 0
     again = f" ({twice:,} of them a dredge seen again in a scene of the same pass)" if twice else ""
     model = (manifest.get("model") or {}).get("name", "?")
@@ -141,7 +152,7 @@ def _summary(
         f"detections{again}, <b>{counted:,}</b> dredges counted on "
         f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
-        f"was ambiguous.{fixed}{low} Check the least certain detections below before "
+        f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
         "publishing.</p>"
     )
 

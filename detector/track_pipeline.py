@@ -35,6 +35,7 @@ from detector.chips import no_scenes_message
 from detector.counts import (
     first_year_note,
     first_years,
+    partial_year_note,
     sparse_note,
     unobserved_note,
     yearly_counts,
@@ -261,8 +262,9 @@ def run_counts(
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
     sparse = sparse_note(counts, seen) if seen is not None else None
+    partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))
-    for note in (sparse, unobserved_note(counts), opening):
+    for note in (sparse, partial, unobserved_note(counts), opening):
         if note:
             lines.append(note)
     if seen is None:

@@ -15,6 +15,7 @@ from detector.counts import (
     COUNT_COLUMNS,
     first_year_note,
     first_years,
+    partial_year_note,
     sparse_note,
     yearly_counts,
 )
@@ -166,6 +167,25 @@ def test_river_years_with_scenes_far_apart_are_named_as_likely_low() -> None:
         "Itaya 2024): scenes more than 10 days apart"
     )
     assert sparse_note(counts, observations[observations["river"] == "Cenepa"]) is None
+
+
+def test_river_years_imaged_over_part_of_the_year_are_named() -> None:
+    """A year imaged only in ten weeks (a dry-season campaign, or the current year) was counted
+    beside years imaged throughout without a word: dredges of the other months are missing."""
+    counts = pd.DataFrame({"river": ["Nanay", "Nanay", "Cenepa"], "year": [2024, 2025, 2024]})
+    monthly = pd.date_range("2024-01-05", periods=24, freq="30D")  # into 2025
+    weekly = pd.date_range("2024-03-01", periods=10, freq="7D")
+    observations = pd.DataFrame(
+        {"river": ["Nanay"] * 24 + ["Cenepa"] * 10, "date": [*monthly, *weekly]}
+    )
+    note = partial_year_note(counts, observations.assign(source="scenes"))
+    assert note == (
+        "scenes of 1 river-year(s) span under 9 months (Cenepa 2024 (01 Mar–03 May)): a dredge "
+        "there only in the months without scenes is not counted — compare them with years "
+        "imaged throughout with care"
+    )
+    # dates of detections alone (tracked without --scenes) say nothing of the imagery
+    assert partial_year_note(counts, observations.assign(source="detections")) is None
 
 
 @pytest.mark.parametrize("every_days", [7.0, 30.0])

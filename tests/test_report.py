@@ -45,3 +45,20 @@ def test_the_summary_says_how_many_detections_were_a_dredge_seen_twice_in_a_pass
     assert "<b>3</b> detections (1 of them a dredge seen again in a scene of the same pass)" in text
     text = _summary({"scenes": ["a.tif"]}, detections.iloc[:2], tracks, counts, pd.DataFrame())
     assert "same pass" not in text
+
+
+def test_the_summary_names_years_imaged_over_part_of_the_year() -> None:
+    counts = pd.DataFrame(
+        {"river": ["Nanay", "Nanay"], "year": [2024, 2025], "scenes": [2, 3], "unique_high": [3, 4]}
+    )
+    seen = pd.DataFrame(
+        {
+            "river": ["Nanay"] * 5,
+            "date": ["2024-01-10", "2024-12-20", "2025-02-01", "2025-03-06", "2025-04-11"],
+        }
+    )
+    tracks = pd.DataFrame({"counted": [True], "static": [False]})
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen)
+    assert "<b>1</b> river-year(s) had scenes over less than 9 months (Nanay 2025)" in text
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen.iloc[:2])
+    assert "less than 9 months" not in text
