@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -60,20 +60,37 @@ def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
 
 Coarse = list[tuple[str, float]]
 """Scenes much coarser than the model reads: (name, pixel size in metres)."""
+OffChannel = list[tuple[str, str, float, int]]
+"""River lines off the channel in a scene: (scene, river, share of points on land, points)."""
+
+
+@dataclass
+class SceneFlags:
+    """What workers found about their scenes that the client warns of once, at the end
+    (workers print nothing): scenes much coarser than the model, river lines off the channel."""
+
+    coarse: Coarse = field(default_factory=list)
+    off_channel: OffChannel = field(default_factory=list)
+
+    def __iadd__(self, other: SceneFlags) -> SceneFlags:
+        self.coarse += other.coarse
+        self.off_channel += other.off_channel
+        return self
 
 
 def detect_one(
     task: SceneTask, path: str, when: datetime | None, name: str | None = None
-) -> tuple[str, gpd.GeoDataFrame | None, str | None, Coarse]:
-    """Run on a worker: detect one scene; return (path, detections, None, coarse) or
-    (path, None, error, coarse); ``coarse`` holds the scene if it is much coarser than the
-    model reads (the client warns once for all of them)."""
-    coarse: Coarse = []
+) -> tuple[str, gpd.GeoDataFrame | None, str | None, SceneFlags]:
+    """Run on a worker: detect one scene; return (path, detections, None, flags) or
+    (path, None, error, flags); ``flags`` holds the scene if it is much coarser than the
+    model reads, and the rivers whose line lies off the channel in it (the client warns once
+    for all of them)."""
+    flags = SceneFlags()
     try:
         detector = _worker_model(task.model, task.backend, task.device, task.flips)
         network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
     except DredgeError as exc:
-        return path, None, f"worker could not load the model or rivers: {exc}", coarse
+        return path, None, f"worker could not load the model or rivers: {exc}", flags
     frame, failures = detect_scenes(
         [path],
         network,
@@ -87,11 +104,12 @@ def detect_one(
         progress=False,
         echo=lambda _: None,
         warn=lambda _: None,
-        on_coarse=lambda scene, gsd: coarse.append((scene, gsd)),
+        on_coarse=lambda scene, gsd: flags.coarse.append((scene, gsd)),
+        on_off_channel=lambda *found: flags.off_channel.append(found),
     )
     if failures:
-        return path, None, failures[0][1], coarse
-    return path, frame, None, coarse
+        return path, None, failures[0][1], flags
+    return path, frame, None, flags
 
 
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
@@ -152,9 +170,11 @@ def detect_on_cluster(
     names: Mapping[str, str] | None = None,
     on_scene: SceneCallback,
     progress: Callable[[str], None] = lambda _: None,
-) -> Coarse:
+) -> SceneFlags:
     """Submit one task per scene and hand each result to ``on_scene`` as it arrives; return
-    the scenes much coarser than the model reads (warn with :func:`detector.detect.coarse_note`)."""
+    what the workers found to warn of: the scenes much coarser than the model reads (warn with
+    :func:`detector.detect.coarse_note`), the river lines off the channel
+    (:func:`detector.on_water.off_channel_warnings`)."""
     from dask.distributed import as_completed
 
     from detector.acquisition import date_for_scene
@@ -171,15 +191,15 @@ def detect_on_cluster(
         )
         for index, path in enumerate(paths)
     ]
-    coarse: Coarse = []
+    flags = SceneFlags()
     for future in as_completed(futures):
         try:
-            path, frame, error, too_coarse = future.result()
+            path, frame, error, found_here = future.result()
         except Exception as exc:  # a worker died or raised: record it, go on
-            path, too_coarse = paths[futures.index(future)], []
+            path, found_here = paths[futures.index(future)], SceneFlags()
             frame, error = None, f"{path}: the task failed on the cluster ({exc})"
-        coarse += too_coarse
+        flags += found_here
         on_scene(path, frame, error)
         found = "failed" if frame is None else f"{len(frame)} detections"
         progress(f"{Path(path).name}: {found}")
-    return coarse
+    return flags

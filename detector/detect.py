@@ -57,7 +57,13 @@ from detector.merge import (
     merge_detections,
 )
 from detector.model import DEFAULT_CONF, Detector, load_model
-from detector.on_water import DEFAULT_MAX_LAND, land_fractions, off_channel_notes
+from detector.on_water import (
+    DEFAULT_MAX_LAND,
+    land_fractions,
+    off_channel,
+    off_channel_note,
+    off_channel_warnings,
+)
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
@@ -125,6 +131,7 @@ def detect_scenes(
     warn: Callable[[str], None] = print,
     on_scene: SceneCallback | None = None,
     on_coarse: Callable[[str, float], None] | None = None,
+    on_off_channel: Callable[[str, str, float, int], None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Failure]]:
     """Detect dredges in scenes; return the detections (EPSG:4326) and the failed scenes.
 
@@ -144,7 +151,9 @@ def detect_scenes(
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
     ``on_scene(path, detections, None)`` or ``on_scene(path, None, error)`` is called as each
     scene finishes (a resumable run saves it then). Scenes much coarser than the model reads
-    (:data:`COARSE_RATIO`) get one warning at the end, or ``on_coarse(name, gsd_m)`` each.
+    (:data:`COARSE_RATIO`) get one warning at the end, or ``on_coarse(name, gsd_m)`` each; so
+    do rivers whose line lies off the channel (:func:`detector.on_water.off_channel`: one
+    warning per river, or ``on_off_channel(scene, river, share, points)`` each).
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
@@ -173,6 +182,12 @@ def detect_scenes(
             on_coarse(name, gsd)
     elif runner.coarse:
         warn(coarse_note(runner.coarse, detector.card))
+    if on_off_channel is not None:
+        for found in runner.off_channel:
+            on_off_channel(*found)
+    else:
+        for line in off_channel_warnings(runner.off_channel, network.corridor_m):
+            warn(line)
     return concat_detections(runner.frames), runner.failures
 
 
@@ -233,6 +248,7 @@ class _Runner:
         self.on_scene: SceneCallback | None = None
         self.max_land: float | None = DEFAULT_MAX_LAND
         self.coarse: list[tuple[str, float]] = []  # (scene, native GSD) much coarser than the model
+        self.off_channel: list[tuple[str, str, float, int]] = []  # (scene, river, share, points)
         self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dredge-model")
         self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
@@ -317,9 +333,10 @@ class _Runner:
             self.bar.remove_task(job.task)
             try:
                 if job.error is None:
-                    frame, summary = finish_scene(
+                    frame, summary, off = finish_scene(
                         job.rows, job.plan, job.acquired, self.network, self.max_land, self.conf
                     )
+                    self.off_channel += [(job.scene.name, r, *found) for r, found in off.items()]
             except DredgeError as exc:
                 job.error = str(exc)
             finally:
@@ -400,11 +417,12 @@ def finish_scene(
     network: RiverNetwork,
     max_land: float | None = DEFAULT_MAX_LAND,
     conf: float = DEFAULT_CONF,
-) -> tuple[gpd.GeoDataFrame, str]:
+) -> tuple[gpd.GeoDataFrame, str, dict[str, tuple[float, int]]]:
     """Merge one scene's boxes, place them on the rivers, leave out those on land
     (:mod:`detector.on_water`; ``max_land`` None or 1 keeps them), keep the boxes scored at
     least ``conf`` and, under it, dredge boxes side by side with a confident one, keep one box
-    per hull (:mod:`detector.merge`), reproject; and a summary line.
+    per hull (:mod:`detector.merge`), reproject; and a summary line, and the rivers whose line
+    lies off the channel here (:func:`detector.on_water.off_channel`).
 
     ``rows`` are the model's boxes from ``MEMBER_CONF_RATIO × conf`` up. The scene must still
     be open when the land check runs.
@@ -438,8 +456,9 @@ def finish_scene(
     frame["sensor"] = scene.sensor
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
     notes = [note for note in (scene.values_read_as, scene.date_caveat) if note]
-    notes += off_channel_notes(scene, network, plan.spec.gsd_m)
-    return _typed(frame), "; ".join([summary, *notes])
+    off = off_channel(scene, network, plan.spec.gsd_m)
+    notes += [off_channel_note(river, *found, network.corridor_m) for river, found in off.items()]
+    return _typed(frame), "; ".join([summary, *notes]), off
 
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:

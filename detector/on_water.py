@@ -153,16 +153,44 @@ def lines_on_land(
     return shares
 
 
-def off_channel_notes(scene: Scene, network: RiverNetwork, gsd_m: float) -> list[str]:
-    """One note per river whose line lies on land at more than :data:`LINE_ON_LAND_ABOVE` of at
-    least :data:`LINE_MIN_POINTS` clear points of the scene (:func:`lines_on_land`)."""
-    return [
-        f"the {name} line is on land at {share:.0%} of {points} points looked at here: is it "
-        f"on the channel? Dredges more than {network.corridor_m:g} m from it (--corridor-m) are "
-        "not looked for; draw it on the water or widen the corridor"
+def off_channel(scene: Scene, network: RiverNetwork, gsd_m: float) -> dict[str, tuple[float, int]]:
+    """The rivers whose line lies on land at more than :data:`LINE_ON_LAND_ABOVE` of at least
+    :data:`LINE_MIN_POINTS` clear points of the scene (:func:`lines_on_land`): share, points."""
+    return {
+        name: (share, points)
         for name, (share, points) in lines_on_land(scene, network, gsd_m).items()
         if points >= LINE_MIN_POINTS and share > LINE_ON_LAND_ABOVE
-    ]
+    }
+
+
+def off_channel_note(river: str, share: float, points: int, corridor_m: float) -> str:
+    """The scene summary's word on a river line off the channel (:func:`off_channel`)."""
+    return (
+        f"the {river} line is on land at {share:.0%} of {points} points looked at here: is it "
+        f"on the channel? Dredges more than {corridor_m:g} m from it (--corridor-m) are not "
+        "looked for; draw it on the water or widen the corridor"
+    )
+
+
+def off_channel_warnings(
+    found: Sequence[tuple[str, str, float, int]], corridor_m: float
+) -> list[str]:
+    """One warning per river from the (scene, river, share, points) of :func:`off_channel`
+    over a batch of scenes, for the end of the run (a scene's line scrolls by)."""
+    by_river: dict[str, list[tuple[str, float, int]]] = {}
+    for scene, river, share, points in found:
+        by_river.setdefault(river, []).append((scene, share, points))
+    lines = []
+    for river, seen in sorted(by_river.items()):
+        scene, share, points = max(seen, key=lambda item: item[1])
+        lines.append(
+            f"warning: the {river} line is on land at over {LINE_ON_LAND_ABOVE:.0%} of the points "
+            f"looked at in {len(seen)} scene(s) (worst: {scene}, {share:.0%} of {points} points): "
+            "is it on the channel? "
+            f"Dredges more than {corridor_m:g} m from it (--corridor-m) were not looked for; "
+            "draw it on the water or widen the corridor"
+        )
+    return lines
 
 
 def is_land(reflectance: NDArray[np.float32]) -> NDArray[np.bool_]:

@@ -49,7 +49,7 @@ import pandas as pd
 from detector import __version__
 from detector.card import ModelCard
 from detector.cluster import (
-    Coarse,
+    SceneFlags,
     SceneTask,
     check_scheduler,
     dask_client,
@@ -65,7 +65,7 @@ from detector.detect import (
 from detector.errors import DredgeError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
-from detector.on_water import DEFAULT_MAX_LAND
+from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_state import KEY_NAME, RunState, dates_digest, run_key, run_lock
 from detector.scene_sources import require_scenes
@@ -224,7 +224,7 @@ def run_pipeline(
         timings: dict[str, float] = {}
         started = time.monotonic()
         if scheduler or workers > 1:
-            coarse = _detect_on_cluster(
+            flags = _detect_on_cluster(
                 todo,
                 scheduler or "local",
                 workers,
@@ -246,8 +246,10 @@ def run_pipeline(
                 echo,
                 warn,
             )
-            if coarse:
-                warn_and_note(coarse_note(coarse, detector.card))
+            if flags.coarse:
+                warn_and_note(coarse_note(flags.coarse, detector.card))
+            for line in off_channel_warnings(flags.off_channel, network.corridor_m):
+                warn_and_note(line)
         else:
             detect_scenes(
                 todo,
@@ -401,7 +403,7 @@ def _detect_on_cluster(
     state: RunState,
     echo: Callable[[str], None],
     warn: Callable[[str], None],
-) -> Coarse:
+) -> SceneFlags:
     def record(path: str, frame: Any, error: str | None) -> None:
         state.record(path, frame, error)
         if error:

@@ -12,12 +12,13 @@ import rasterio
 from affine import Affine
 from shapely import LineString, Polygon, box
 
+from detector.cluster import SceneTask, detect_one
 from detector.detect import detect_scenes
-from detector.on_water import land_fractions, lines_on_land, off_channel_notes
+from detector.on_water import land_fractions, lines_on_land, off_channel, off_channel_note
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from tests.geo_fixtures import write_rivers
-from tests.model_fixtures import BrightBlobDetector, card_for_blobs
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs, write_untrained_model
 
 NAME = "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"
 GSD = 3.0
@@ -161,25 +162,49 @@ def test_a_river_line_off_the_channel_is_pointed_out(tmp_path: Path) -> None:
         dst.write(image.astype("uint16"))
     on_water = LineString([TRANSFORM @ (50, 0), TRANSFORM @ (50, tall)])
     on_land = LineString([TRANSFORM @ (170, 0), TRANSFORM @ (170, tall)])  # 210 m east
-    network = RiverNetwork.read(
-        write_rivers(
-            tmp_path / "r.geojson", {"nanay": on_water, "itaya": on_land}, crs="EPSG:32718"
-        )
+    rivers = write_rivers(
+        tmp_path / "r.geojson", {"nanay": on_water, "itaya": on_land}, crs="EPSG:32718"
     )
+    network = RiverNetwork.read(rivers)
     with open_scene(path) as scene:
         shares = lines_on_land(scene, network, GSD)
-        notes = off_channel_notes(scene, network, GSD)
+        off = off_channel(scene, network, GSD)
     assert shares["nanay"][0] == 0.0 and shares["itaya"][0] == 1.0
-    assert shares["itaya"][1] >= 38
-    assert notes == [
-        f"the itaya line is on land at 100% of {shares['itaya'][1]} points looked at here: is "
-        "it on the channel? Dredges more than 250 m from it (--corridor-m) are not looked for; "
-        "draw it on the water or widen the corridor"
-    ]
+    points = shares["itaya"][1]
+    assert points >= 38 and off == {"itaya": (1.0, points)}
+    note = off_channel_note("itaya", 1.0, points, network.corridor_m)
+    assert note == (
+        f"the itaya line is on land at 100% of {points} points looked at here: is it on the "
+        "channel? Dredges more than 250 m from it (--corridor-m) are not looked for; draw it on "
+        "the water or widen the corridor"
+    )
     detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
     lines: list[str] = []
-    detect_scenes([path], network, model=detector, progress=False, echo=lines.append)
-    assert lines[0].endswith(notes[0]) and "nanay line" not in lines[0]
+    warnings: list[str] = []
+    detect_scenes(
+        [path], network, model=detector, progress=False, echo=lines.append, warn=warnings.append
+    )
+    assert lines[0].endswith(note) and "nanay line" not in lines[0]
+    assert warnings == [  # once more at the end: a scene's line scrolls by in a long run
+        f"warning: the itaya line is on land at over 40% of the points looked at in 1 scene(s) "
+        f"(worst: {NAME}, 100% of {points} points): is it on the channel? Dredges more than 250 "
+        "m from it (--corridor-m) were not looked for; draw it on the water or widen the corridor"
+    ]
+    task = SceneTask(  # on a cluster, the worker hands it to the client, which warns
+        model=str(write_untrained_model(tmp_path / "untrained")),
+        backend="auto",
+        device="cpu",
+        flips=False,
+        max_land=None,
+        rivers=str(rivers),
+        name_field="name",
+        corridor_m=network.corridor_m,
+        conf=0.25,
+        batch=4,
+        scene_bands=None,
+    )
+    _, _, error, flags = detect_one(task, str(path), None)
+    assert error is None and flags.off_channel == [(NAME, "itaya", 1.0, points)]
     rgb_only = _write(tmp_path / "rgb" / NAME, _river_and_bank()[[2, 1, 0]])
     with open_scene(rgb_only) as scene:
         assert lines_on_land(scene, network, GSD) == {}

@@ -87,7 +87,8 @@ def test_a_worker_names_a_scene_much_coarser_than_the_model(tmp_path: Path) -> N
         batch=4,
         scene_bands=None,
     )
-    path, frame, error, coarse = detect_one(task, str(scene.path), None)
+    path, frame, error, flags = detect_one(task, str(scene.path), None)
     assert path == str(scene.path)
     assert error is None and frame is not None
-    assert coarse == [(scene.path.name, pytest.approx(10.0, rel=1e-3))]
+    assert flags.coarse == [(scene.path.name, pytest.approx(10.0, rel=1e-3))]
+    assert flags.off_channel == []
