@@ -71,10 +71,14 @@ class SceneFlags:
 
     coarse: Coarse = field(default_factory=list)
     off_channel: OffChannel = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
+    """The scene's summary line, as a run in one process prints it (how float or radiance
+    values were read, where its date came from, a river line off the channel)."""
 
     def __iadd__(self, other: SceneFlags) -> SceneFlags:
         self.coarse += other.coarse
         self.off_channel += other.off_channel
+        self.summaries += other.summaries
         return self
 
 
@@ -102,7 +106,7 @@ def detect_one(
         date=when,
         names={path: name} if name else None,
         progress=False,
-        echo=lambda _: None,
+        echo=flags.summaries.append,
         warn=lambda _: None,
         on_coarse=lambda scene, gsd: flags.coarse.append((scene, gsd)),
         on_off_channel=lambda *found: flags.off_channel.append(found),
@@ -201,5 +205,6 @@ def detect_on_cluster(
         flags += found_here
         on_scene(path, frame, error)
         found = "failed" if frame is None else f"{len(frame)} detections"
-        progress(f"{Path(path).name}: {found}")
+        for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
+            progress(line)
     return flags

@@ -92,3 +92,5 @@ def test_a_worker_names_a_scene_much_coarser_than_the_model(tmp_path: Path) -> N
     assert error is None and frame is not None
     assert flags.coarse == [(scene.path.name, pytest.approx(10.0, rel=1e-3))]
     assert flags.off_channel == []
+    (summary,) = flags.summaries  # the line a run in one process prints, for the client to
+    assert summary.startswith(f"{scene.path.name}: ")  # print (workers print nothing)
