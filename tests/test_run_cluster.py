@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run(world: Path, out: Path, model: Path, *extra: str) -> None:
+def run(world: Path, out: Path, model: Path, *extra: str) -> str:
     result = CliRunner().invoke(
         app,
         [
@@ -39,12 +40,19 @@ def run(world: Path, out: Path, model: Path, *extra: str) -> None:
     )
     assert result.exit_code == 1, result.output  # the truncated scene
     assert "1 of" in result.output
+    return str(result.output)
+
+
+def summary_lines(output: str) -> list[str]:
+    """The scenes' summary lines (`NAME.tif: 11 tiles, 3 detections …`), sorted."""
+    return sorted(line for line in output.splitlines() if re.match(r"\S+\.tif: \d+ tiles", line))
 
 
 def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:
     model = write_untrained_model(tmp_path / "model")
-    run(world, tmp_path / "here", model)
-    run(world, tmp_path / "dask", model, "--scheduler", "local", "--workers", "2")
+    printed = run(world, tmp_path / "here", model)
+    printed_dask = run(world, tmp_path / "dask", model, "--scheduler", "local", "--workers", "2")
+    assert summary_lines(printed) and summary_lines(printed_dask) == summary_lines(printed)
     here, dask = (gpd.read_parquet(tmp_path / o / "detections.parquet") for o in ("here", "dask"))
     assert len(here) > 0
     pd.testing.assert_frame_equal(
