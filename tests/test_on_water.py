@@ -12,6 +12,7 @@ import rasterio
 from affine import Affine
 from shapely import LineString, Polygon, box
 
+import detector.on_water as water_check
 from detector.cluster import SceneTask, detect_one
 from detector.detect import detect_scenes
 from detector.on_water import land_fractions, lines_on_land, off_channel, off_channel_note
@@ -147,7 +148,9 @@ def test_the_command_line_default_max_land_is_the_detectors() -> None:
     assert MAX_LAND == DEFAULT_MAX_LAND
 
 
-def test_a_river_line_off_the_channel_is_pointed_out(tmp_path: Path) -> None:
+def test_a_river_line_off_the_channel_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A centerline hundreds of metres off the channel (a coarse hydrography layer) left the
     dredges outside its corridor unseen without a word; the scene's summary line now says the
     line is on land. A line on the water, or on a scene without NIR, says nothing."""
@@ -205,6 +208,9 @@ def test_a_river_line_off_the_channel_is_pointed_out(tmp_path: Path) -> None:
     )
     _, _, error, flags = detect_one(task, str(path), None)
     assert error is None and flags.off_channel == [(NAME, "itaya", 1.0, points)]
+    monkeypatch.setattr(water_check, "LINE_MAX_POINTS", 10)  # a long reach: an even sample
+    with open_scene(path) as scene:
+        assert lines_on_land(scene, network, GSD)["itaya"] == (1.0, 10)
     rgb_only = _write(tmp_path / "rgb" / NAME, _river_and_bank()[[2, 1, 0]])
     with open_scene(rgb_only) as scene:
         assert lines_on_land(scene, network, GSD) == {}
