@@ -140,13 +140,13 @@ def lines_on_land(
                 for part in parts
             ]
         )
-        if len(points) > LINE_MAX_POINTS:  # a long reach: an even sample tells the share
-            points = points[np.linspace(0, len(points) - 1, LINE_MAX_POINTS).astype(int)]
         here = gpd.GeoSeries(points, crs=river.crs).to_crs(scene.crs)
+        xs, ys = here.x.to_numpy(), here.y.to_numpy()
+        inside = np.flatnonzero(shapely.contains_xy(scene.footprint, xs, ys))
+        if len(inside) > LINE_MAX_POINTS:  # a long reach: an even sample tells the share
+            inside = inside[np.linspace(0, len(inside) - 1, LINE_MAX_POINTS).astype(int)]
         land: list[bool] = []
-        for x, y in zip(here.x, here.y, strict=True):
-            if not scene.footprint.contains(shapely.Point(x, y)):
-                continue
+        for x, y in zip(xs[inside], ys[inside], strict=True):
             col, row = inverse @ (x, y)
             window = Window(int(col) - reach, int(row) - reach, 2 * reach + 1, 2 * reach + 1)
             pixels = scene.read_window(window, spec, grid)
