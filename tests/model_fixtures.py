@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +20,9 @@ from detector.card import ModelCard
 from detector.inputspec import InputSpec
 from detector.model import DEFAULT_CONF
 from detector.offline import import_ultralytics
+
+if TYPE_CHECKING:
+    from detector.cluster import SceneTask
 
 CLASSES = ("dredge", "boat")
 RGB = ("red", "green", "blue")
@@ -116,3 +120,24 @@ def card_for_blobs(folder: Path, bands: tuple[str, ...] = RGB) -> ModelCard:
     weights = folder / "blobs.pt"
     weights.write_text("bright blob detector: no weights\n")
     return write_card(weights, bands=bands)
+
+
+def untrained_scene_task(folder: Path, rivers: Path) -> SceneTask:
+    """A Dask worker's task (:func:`detector.cluster.detect_one`) with an untrained model
+    written under ``folder``: no flipped views, no land check, the default corridor."""
+    from detector.cluster import SceneTask
+    from detector.rivers import DEFAULT_CORRIDOR_M
+
+    return SceneTask(
+        model=str(write_untrained_model(folder)),
+        backend="auto",
+        device="cpu",
+        flips=False,
+        max_land=None,
+        rivers=str(rivers),
+        name_field="name",
+        corridor_m=DEFAULT_CORRIDOR_M,
+        conf=0.25,
+        batch=4,
+        scene_bands=None,
+    )

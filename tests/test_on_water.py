@@ -13,13 +13,13 @@ from affine import Affine
 from shapely import LineString, Polygon, box
 
 import detector.on_water as water_check
-from detector.cluster import SceneTask, detect_one
+from detector.cluster import detect_one
 from detector.detect import detect_scenes
 from detector.on_water import land_fractions, lines_on_land, off_channel, off_channel_note
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from tests.geo_fixtures import write_rivers
-from tests.model_fixtures import BrightBlobDetector, card_for_blobs, write_untrained_model
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs, untrained_scene_task
 
 NAME = "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"
 GSD = 3.0
@@ -193,19 +193,8 @@ def test_a_river_line_off_the_channel_is_pointed_out(
         f"(worst: {NAME}, 100% of {points} points): is it on the channel? Dredges more than 250 "
         "m from it (--corridor-m) were not looked for; draw it on the water or widen the corridor"
     ]
-    task = SceneTask(  # on a cluster, the worker hands it to the client, which warns
-        model=str(write_untrained_model(tmp_path / "untrained")),
-        backend="auto",
-        device="cpu",
-        flips=False,
-        max_land=None,
-        rivers=str(rivers),
-        name_field="name",
-        corridor_m=network.corridor_m,
-        conf=0.25,
-        batch=4,
-        scene_bands=None,
-    )
+    # on a cluster, the worker hands it to the client, which warns
+    task = untrained_scene_task(tmp_path / "untrained", rivers)
     _, _, error, flags = detect_one(task, str(path), None)
     assert error is None and flags.off_channel == [(NAME, "itaya", 1.0, points)]
     monkeypatch.setattr(water_check, "LINE_MAX_POINTS", 10)  # a long reach: an even sample

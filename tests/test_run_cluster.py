@@ -12,10 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.cluster import SceneTask, detect_one
-from detector.rivers import DEFAULT_CORRIDOR_M
+from detector.cluster import detect_one
 from tests.geo_fixtures import truncate, write_rivers, write_scene
-from tests.model_fixtures import write_untrained_model
+from tests.model_fixtures import untrained_scene_task, write_untrained_model
 from training.synth.world import WorldConfig, write_world
 
 
@@ -82,19 +81,7 @@ def test_a_worker_names_a_scene_much_coarser_than_the_model(tmp_path: Path) -> N
         tmp_path / "S2A_MSIL2A_2024-02-01_T18MTE.tif", gsd_m=10.0, width=180, height=180
     )
     rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": scene.river}, crs=scene.crs)
-    task = SceneTask(
-        model=str(write_untrained_model(tmp_path / "model")),
-        backend="auto",
-        device="cpu",
-        flips=False,
-        max_land=None,
-        rivers=str(rivers),
-        name_field="name",
-        corridor_m=DEFAULT_CORRIDOR_M,
-        conf=0.25,
-        batch=4,
-        scene_bands=None,
-    )
+    task = untrained_scene_task(tmp_path / "model", rivers)
     path, frame, error, flags = detect_one(task, str(scene.path), None)
     assert path == str(scene.path)
     assert error is None and frame is not None
