@@ -136,14 +136,28 @@ def _observation_years(observations: pd.DataFrame | None, dets: pd.DataFrame) ->
     return obs
 
 
-def mean_gaps(observations: pd.DataFrame) -> pd.Series:
-    """Mean days between the dates each river was observed, per (river, year); infinite for a
-    river-year observed on one date. ``observations`` has ``river`` and ``date``."""
+def _date_spans(observations: pd.DataFrame) -> pd.DataFrame:
+    """Per (river, year): the first and last date observed (``min``, ``max``) and how many."""
     dates = pd.to_datetime(observations["date"]).dt.normalize()
     frame = pd.DataFrame({"river": observations["river"].astype(str), "date": dates})
     frame = frame.drop_duplicates()
     frame["year"] = frame["date"].dt.year
-    spans = frame.groupby(["river", "year"])["date"].agg(["min", "max", "size"])
+    return frame.groupby(["river", "year"])["date"].agg(["min", "max", "size"])
+
+
+def _from_scenes(observations: pd.DataFrame | None) -> bool:
+    """Whether ``observations`` hold scenes' dates: those that say where their dates come
+    from (``source``) and hold only the dates with detections (tracked without ``--scenes``)
+    tell nothing of when the river was imaged."""
+    if observations is None or observations.empty:
+        return False
+    return "source" not in observations or bool((observations["source"] == "scenes").any())
+
+
+def mean_gaps(observations: pd.DataFrame) -> pd.Series:
+    """Mean days between the dates each river was observed, per (river, year); infinite for a
+    river-year observed on one date. ``observations`` has ``river`` and ``date``."""
+    spans = _date_spans(observations)
     days = (spans["max"] - spans["min"]).dt.days.astype(float)
     return (days / (spans["size"] - 1)).where(spans["size"] > 1, np.inf)
 
@@ -156,10 +170,7 @@ def sparse_years(counts: pd.DataFrame, observations: pd.DataFrame) -> tuple[pd.D
     (only the dates with detections: tracked without ``--scenes``) tell nothing of the
     cadence: no river-year is named."""
     with_dredges = counts[counts["unique_high"] > 0]
-    known = len(observations) > 0
-    if "source" in observations:
-        known &= bool((observations["source"] == "scenes").any())
-    gaps = mean_gaps(observations) if known else pd.Series(dtype=float)
+    gaps = mean_gaps(observations) if _from_scenes(observations) else pd.Series(dtype=float)
     keys = pd.MultiIndex.from_arrays([with_dredges["river"].astype(str), with_dredges["year"]])
     gap = gaps.reindex(keys).to_numpy()
     return with_dredges[gap > SPARSE_GAP_DAYS], len(with_dredges)  # NaN (not known): no
@@ -185,15 +196,10 @@ def partial_years(counts: pd.DataFrame, observations: pd.DataFrame) -> pd.DataFr
     ``first`` and ``last`` date. A dredge there only in the months without scenes is not
     counted, so such a year is not comparable with a year imaged throughout. Observations
     that hold no scene's date (tracked without ``--scenes``) tell nothing: none is named."""
-    empty = pd.DataFrame(columns=["river", "year", "first", "last"])
-    if observations is None or observations.empty:
-        return empty
-    if "source" in observations and not (observations["source"] == "scenes").any():
-        return empty
-    dates = pd.to_datetime(observations["date"]).dt.normalize()
-    frame = pd.DataFrame({"river": observations["river"].astype(str), "date": dates})
-    frame["year"] = frame["date"].dt.year
-    spans = frame.groupby(["river", "year"])["date"].agg(first="min", last="max").reset_index()
+    if not _from_scenes(observations):
+        return pd.DataFrame(columns=["river", "year", "first", "last"])
+    spans = _date_spans(observations).drop(columns="size").reset_index()
+    spans = spans.rename(columns={"min": "first", "max": "last"})
     short = spans[(spans["last"] - spans["first"]).dt.days < PARTIAL_YEAR_DAYS]
     keys = set(zip(counts["river"].astype(str), counts["year"], strict=True))
     keep = [(r, y) in keys for r, y in zip(short["river"], short["year"], strict=True)]

@@ -44,6 +44,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scaling import EIGHT_BIT_WHITE
 from detector.scene import Scene
+from detector.tiling import corridors_in_scene
 
 RADIUS_M = 27.0
 LAND_NDWI_BELOW = 0.0
@@ -124,11 +125,10 @@ def lines_on_land(
     grid = scene.grid(gsd_m)
     inverse = ~grid.transform
     reach = max(1, round(LINE_WATER_WITHIN_M / gsd_m))
-    corridors = network.corridor(scene.crs)
-    crossing = corridors.loc[corridors.intersects(scene.footprint), "river"]
+    crossing, _ = corridors_in_scene(scene, network)
     shares: dict[str, tuple[float, int]] = {}
     for name in crossing:
-        river = network.rivers[str(name)]
+        river = network.rivers[name]
         outline = gpd.GeoSeries([scene.footprint], crs=scene.crs).to_crs(river.crs).iloc[0]
         inside = shapely.intersection(river.pieces, outline.buffer(LINE_SPACING_M))
         parts = [p for p in getattr(inside, "geoms", [inside]) if p.length > 0]
@@ -153,7 +153,7 @@ def lines_on_land(
             if pixels.clear.any():  # on land when no clear pixel this near is water
                 land.append(bool(is_land(pixels.data)[pixels.clear].all()))
         if land:
-            shares[str(name)] = (float(np.mean(land)), len(land))
+            shares[name] = (float(np.mean(land)), len(land))
     return shares
 
 
