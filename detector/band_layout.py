@@ -64,7 +64,7 @@ def band_layout(
         return sensor, names, alpha
     if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
         return *known[data_count], alpha  # Planet's name tells it, whatever the header says
-    if data_count in MAXAR_LAYOUTS and _MAXAR_COLOUR.match(scene_file_name(path)):
+    if data_count in MAXAR_LAYOUTS and is_maxar_product(scene_file_name(path)):
         # A WorldView-2/3 8-band file was read in SuperDove's order: its red edge as red.
         return "maxar", MAXAR_LAYOUTS[data_count], alpha
     named = _described_bands(dataset)
@@ -91,6 +91,11 @@ def band_layout(
                 "name its bands in file order, e.g. --scene-bands red,green,blue,nir",
             )
     return sensor, names, alpha
+
+
+def is_maxar_product(name: str) -> bool:
+    """True for a Maxar multispectral or pan-sharpened product's file name (``…-M2AS-…``)."""
+    return bool(_MAXAR_COLOUR.match(name))
 
 
 def _names_every_band(told: Sequence[str | None]) -> bool:

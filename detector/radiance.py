@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import rasterio
@@ -31,6 +32,15 @@ FIX_RADIANCE = (
 )
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Per-band factors from stored values to top-of-atmosphere reflectance, and how they were
+    found (for the scene's summary line)."""
+
+    coefficients: dict[int, float]  # 1-based band → reflectance per stored unit
+    read_as: str
+
+
 def is_planet_radiance(name: str) -> bool:
     """True for the file name of a Planet radiance ("analytic", not ``_SR``) asset."""
     return bool(_RADIANCE_NAME.search(name)) and "_sr" not in name.lower()
@@ -38,7 +48,7 @@ def is_planet_radiance(name: str) -> bool:
 
 def radiance_coefficients(
     path: str, dataset: rasterio.DatasetReader, *, remote: bool
-) -> dict[int, float] | None:
+) -> Calibration | None:
     """The reflectance coefficients of the scene at ``path`` when it is Planet radiance, None
     for other scenes; InputError when its XML is missing (always for a URL) or lacks a band."""
     if not is_planet_radiance(scene_file_name(path)):
@@ -60,7 +70,8 @@ def radiance_coefficients(
             f"{', '.join(map(str, missing))} of its {dataset.count}",
             FIX_RADIANCE,
         )
-    return coefficients
+    read_as = "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"
+    return Calibration(coefficients, read_as)
 
 
 def reflectance_coefficients(path: Path) -> tuple[dict[int, float], Path] | None:

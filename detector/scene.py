@@ -10,11 +10,12 @@ Acquisition time: see :mod:`detector.acquisition`.
 
 Band layouts: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
 basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout.
-Stored values to [0, 1]: :mod:`detector.scaling` and, for Planet radiance,
-:mod:`detector.radiance`. A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the
-cloud mask: band 6 (cloud) and band 3 (shadow) mark pixels that are not clear. Scenes from
-before August 2018 come with Planet's older UDM instead (``<id>_3B_AnalyticMS_DN_udm.tif``),
-whose cloud bit and lost-data bits are used the same way (:func:`find_cloud_mask`).
+Stored values to [0, 1]: :mod:`detector.scaling` and, for Planet radiance and Maxar's digital
+numbers, :mod:`detector.radiance` and :mod:`detector.maxar_radiometry`. A Planet UDM2 file next
+to the scene (``<id>_udm2.tif``) is used as the cloud mask: band 6 (cloud) and band 3 (shadow)
+mark pixels that are not clear. Scenes from before August 2018 come with Planet's older UDM
+instead (``<id>_3B_AnalyticMS_DN_udm.tif``), whose cloud bit and lost-data bits are used the
+same way (:func:`find_cloud_mask`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ from detector.acquisition import (
 from detector.band_layout import band_layout
 from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
-from detector.radiance import radiance_coefficients
+from detector.maxar_radiometry import maxar_calibration
+from detector.radiance import Calibration, radiance_coefficients
 from detector.scaling import EIGHT_BIT_WHITE, normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
@@ -141,7 +143,7 @@ class Scene:
         acquisition: Acquisition,
         cloud_mask: CloudMask | None,
         name: str | None = None,
-        reflectance_coefficients: dict[int, float] | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.path = path
         self.name = name or scene_file_name(path)
@@ -154,10 +156,12 @@ class Scene:
         self.nodata: float | None = dataset.nodata
         self.full_scale: float = stored_full_scale(dataset)
         """The stored value of reflectance 1 (of white for 8-bit imagery): 10,000, 255 or 1."""
-        coefficients = reflectance_coefficients or {}
+        self.calibration = calibration
+        """Per-band reflectance coefficients of radiance or digital numbers: Planet radiance
+        (:mod:`detector.radiance`), Maxar products (:mod:`detector.maxar_radiometry`)."""
+        coefficients = calibration.coefficients if calibration is not None else {}
         self.band_full_scale: dict[int, float] = {b: 1.0 / c for b, c in coefficients.items()}
-        """Per band (1-based), where it differs from ``full_scale``: Planet radiance products
-        (:mod:`detector.radiance`)."""
+        """Per band (1-based), where it differs from ``full_scale``: see ``calibration``."""
         self.sensor = sensor
         self.bands = bands
         self.alpha_band = alpha_band
@@ -173,10 +177,10 @@ class Scene:
     @property
     def values_read_as(self) -> str | None:
         """How stored values were read where the file's type alone does not tell it (floating
-        point, Planet radiance, 8-bit values in a wider integer type), for the scene's summary
-        line; None for integer reflectance and 8-bit imagery."""
-        if self.band_full_scale:
-            return "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"
+        point, Planet radiance, Maxar digital numbers, 8-bit values in a wider integer type), for
+        the scene's summary line; None for integer reflectance and 8-bit imagery."""
+        if self.calibration is not None:
+            return self.calibration.read_as
         if not is_floating(self._dataset):
             dtype = self._dataset.dtypes[0]
             if self.full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
@@ -523,6 +527,9 @@ def open_scene(
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         mask = None if remote else find_cloud_mask(Path(path))
+        calibration = radiance_coefficients(path, dataset, remote=remote) or maxar_calibration(
+            path, dataset, layout, remote=remote, acquired=acquisition.time
+        )
         return Scene(
             path,
             dataset,
@@ -532,7 +539,7 @@ def open_scene(
             acquisition=acquisition,
             cloud_mask=mask,
             name=name,
-            reflectance_coefficients=radiance_coefficients(path, dataset, remote=remote),
+            calibration=calibration,
         )
     except READ_ERRORS as exc:
         dataset.close()

@@ -92,11 +92,11 @@ def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path) -> Non
     name (multispectral or pan-sharpened) now tells the layout; a SuperDove file keeps its."""
     path = tmp_path / "17AUG31162013-M2AS-058486236010_01_P001.TIF"
     grid = rasterio.Affine(2, 0, 600_000, 0, -2, 9_600_000)
-    profile = {"driver": "GTiff", "width": 8, "height": 8, "count": 8, "dtype": "uint16",
+    profile = {"driver": "GTiff", "width": 8, "height": 8, "count": 8, "dtype": "float32",
                "crs": "EPSG:32718", "transform": grid}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as dst:
-        for band in range(1, 9):  # each band holds its own number × 1,000
-            dst.write(np.full((8, 8), band * 1000, dtype="uint16"), band)
+    with rasterio.open(path, "w", **profile) as dst:  # reflectance (16-bit needs its IMD)
+        for band in range(1, 9):  # each band holds its own number / 10
+            dst.write(np.full((8, 8), band / 10, dtype="float32"), band)
     spec = InputSpec(bands=("red", "green", "blue"), gsd_m=2.0)
     with open_scene(path) as scene:
         assert scene.sensor == "maxar"
@@ -104,7 +104,7 @@ def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path) -> Non
             "coastal_blue", "blue", "green", "yellow", "red", "red_edge", "nir", "nir2"
         )  # fmt: skip
         data = scene.read_window(Window(0, 0, 8, 8), spec).data
-    np.testing.assert_allclose(data[:, 0, 0], [0.5, 0.3, 0.2])  # bands 5, 3, 2 / 10,000
+    np.testing.assert_allclose(data[:, 0, 0], [0.5, 0.3, 0.2], rtol=1e-6)  # bands 5, 3, 2
     superdove = tmp_path / "superdove_8band.tif"
     superdove.write_bytes(path.read_bytes())
     with open_scene(superdove) as scene:
