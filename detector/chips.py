@@ -25,8 +25,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.acquisition import date_for_scene, is_remote, scene_labels
-from detector.errors import DredgeError, InputError, OutputError
+from detector.errors import DredgeError, OutputError
 from detector.inputspec import InputSpec
+from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
@@ -221,11 +222,7 @@ def _tile_scene(
             scene.band_index(band)
         plan = plan_scene(scene, rivers, spec)
         if not plan.overlaps_river:
-            raise InputError(
-                path,
-                f"does not overlap any river corridor of {rivers.source or 'the rivers file'}",
-                "check that the rivers file covers this scene, or widen --corridor-m",
-            )
+            raise no_river_error(scene, rivers)
         task = bar.add_task(scene.name, total=len(plan.tiles))
         folder = out / "chips" / scene.stem
         rows = []

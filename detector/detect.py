@@ -56,6 +56,7 @@ from detector.merge import (
     keep_side_by_side_members,
     merge_detections,
 )
+from detector.misplaced import no_river_error
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import (
     DEFAULT_MAX_LAND,
@@ -373,11 +374,7 @@ def check_overlap(plan: TilePlan, network: RiverNetwork) -> None:
             "has no valid pixels where it meets the rivers (empty or all nodata)",
             "export the scene again with its data, or check its nodata value",
         )
-    raise InputError(
-        path,
-        f"does not overlap any river corridor of {network.source or 'the rivers file'}",
-        "check that the rivers file covers this scene, or widen --corridor-m",
-    )
+    raise no_river_error(plan.scene, network)
 
 
 def box_rows(

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import rasterio
 from pyproj import Transformer
+from rasterio.crs import CRS
 from shapely import Point
 from typer.testing import CliRunner
 
@@ -182,8 +183,11 @@ def test_bad_scenes_are_one_line_each_and_the_batch_goes_on(tmp_path: Path) -> N
             folder / "2024-02-04_rgb.tif", bands=3, dtype="uint8", width=300, height=300
         ),
         "undated.tif": write_scene(folder / "undated.tif", width=300, height=300),
+        "north.tif": _scene(folder / "2024-02-05_north.tif"),
     }
     truncate(bad["cut.tif"].path)
+    with rasterio.open(bad["north.tif"].path, "r+") as dst:
+        dst.crs = CRS.from_epsg(32618)  # zone 18N picked for zone 18S's coordinates
     with rasterio.open(bad["empty.tif"].path, "r+") as dst:
         dst.write(np.zeros((dst.count, dst.height, dst.width), dtype=np.uint16))
     card = card_for_blobs(tmp_path / "model", bands=("nir", "red", "green"))
@@ -208,6 +212,8 @@ def test_bad_scenes_are_one_line_each_and_the_batch_goes_on(tmp_path: Path) -> N
         "2024-02-03_empty.tif": "has no valid pixels where it meets the rivers",
         "2024-02-04_rgb.tif": "has no nir band(s) that model test-blobs needs",
         "undated.tif": "acquisition date unknown",
+        "2024-02-05_north.tif": "but in EPSG:32718 (the same UTM zone, other hemisphere) it "
+        "lies on nanay — if that is where it was taken, set it: gdal_edit.py -a_srs EPSG:32718",
     }
     assert set(reasons) == set(expected)
     for name, fragment in expected.items():

@@ -1,0 +1,58 @@
+"""A scene that meets no river: the other hemisphere's UTM zone is named when it is the cause."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rasterio
+from rasterio.crs import CRS
+
+from detector.misplaced import no_river_error, other_hemisphere_rivers
+from detector.rivers import RiverNetwork
+from detector.scene import open_scene
+from tests.geo_fixtures import write_rivers, write_scene
+
+
+def _with_crs(path: Path, epsg: int) -> Path:
+    with rasterio.open(path, "r+") as dst:
+        dst.crs = CRS.from_epsg(epsg)
+    return path
+
+
+def test_a_north_zone_for_south_coordinates_is_named(tmp_path: Path) -> None:
+    """Zone 18N over zone 18S's numbers puts a Nanay scene near the North Pole."""
+    scene = write_scene(tmp_path / "scene.tif", width=60, height=60)
+    rivers = RiverNetwork.read(
+        write_rivers(tmp_path / "rivers.geojson", {"Nanay": scene.river}, crs=scene.crs)
+    )
+    with open_scene(_with_crs(scene.path, 32618), date="2024-03-01") as opened:
+        assert other_hemisphere_rivers(opened, rivers) == (32718, ["Nanay"])
+        message = str(no_river_error(opened, rivers))
+    assert message.startswith(f"{scene.path}: does not overlap any river corridor of ")
+    assert "its CRS is EPSG:32618, but in EPSG:32718" in message and "lies on Nanay" in message
+    assert message.endswith(f"gdal_edit.py -a_srs EPSG:32718 {scene.path}")
+
+
+def test_a_south_zone_for_north_coordinates_is_named(tmp_path: Path) -> None:
+    """North of the equator (Colombia's and Venezuela's rivers), the other way round."""
+    scene = write_scene(tmp_path / "scene.tif", width=60, height=60, crs="EPSG:32619",
+                        centre_lonlat=(-67.9, 3.9))  # fmt: skip
+    rivers = RiverNetwork.read(
+        write_rivers(tmp_path / "rivers.geojson", {"Inírida": scene.river}, crs=scene.crs)
+    )
+    with open_scene(_with_crs(scene.path, 32719), date="2024-03-01") as opened:
+        assert other_hemisphere_rivers(opened, rivers) == (32619, ["Inírida"])
+
+
+def test_a_scene_that_is_simply_elsewhere_keeps_the_plain_line(tmp_path: Path) -> None:
+    river = write_scene(tmp_path / "river.tif", width=60, height=60)
+    far = write_scene(tmp_path / "far.tif", width=60, height=60, centre_lonlat=(-74.5, -3.75))
+    rivers = RiverNetwork.read(
+        write_rivers(tmp_path / "rivers.geojson", {"Nanay": river.river}, crs=river.crs)
+    )
+    mercator = write_scene(tmp_path / "m.tif", crs="EPSG:3857", centre_lonlat=(-74.5, -3.75))
+    for path in (far.path, mercator.path):  # a UTM zone and a CRS that has no hemisphere
+        with open_scene(path, date="2024-03-01") as opened:
+            assert other_hemisphere_rivers(opened, rivers) is None
+            message = str(no_river_error(opened, rivers))
+        assert "other hemisphere" not in message and "widen --corridor-m" in message
