@@ -42,13 +42,12 @@ from benchmarks.hull_size_cue import (
     count_runs,
     matched_boxes,
     over_seeds,
-    write_result,
 )
+from benchmarks.report import write_markdown
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
 from training.track_eval import markdown_table
 
-RESULTS = Path(__file__).parent / "results"
 RGB = InputSpec(bands=("red", "green", "blue"))
 RING_M = (6.0, 20.0)  # the water around a box: from this far to this far from its edge
 VETOES = (0.02, 0.04, 0.06, 0.08, 0.12)
@@ -213,7 +212,7 @@ def main() -> None:
         "two dredges share a style about one time in three, and no veto can refuse their links.",
         "",
     ]
-    write_result("colour_cue", text)
+    write_markdown("colour_cue", "\n".join(text))
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from benchmarks.report import write_markdown
 from training.track_eval import markdown_table
 
-RESULTS = Path(__file__).parent / "results"
 MATCH_M = 15.0
 PAIR_DAYS = 120.0
 VETOES_M = (2.0, 4.0, 6.0, 8.0, 12.0)
@@ -206,15 +206,6 @@ def over_seeds(
     return pd.concat(parts, ignore_index=True)
 
 
-def write_result(name: str, text: list[str]) -> None:
-    """Write ``benchmarks/results/NAME.md`` and print it."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{name}.md"
-    out.write_text("\n".join(text))
-    print("\n".join(text))
-    print(f"wrote {out}")
-
-
 def main() -> None:
     runs, seeds = count_runs(__doc__.split("\n\n")[0])
     sizes = over_seeds(runs, matched_sizes)
@@ -242,7 +233,7 @@ def main() -> None:
         "had hidden.",
         "",
     ]
-    write_result("hull_size_cue", text)
+    write_markdown("hull_size_cue", "\n".join(text))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from benchmarks.hull_size_cue import write_result
+from benchmarks.report import write_markdown
 from detector.on_water import LINE_MIN_POINTS, LINE_ON_LAND_ABOVE, lines_on_land
 from detector.rivers import RiverNetwork, read_vector
 from detector.scene import open_scene
@@ -94,7 +94,7 @@ def main() -> None:
         "corridor's half-width (250 m by default) leaves most of the river unsearched.",
         "",
     ]
-    write_result("line_check", text)
+    write_markdown("line_check", "\n".join(text))
 
 
 if __name__ == "__main__":

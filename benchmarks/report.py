@@ -31,10 +31,17 @@ def machine() -> str:
 
 def write_result(name: str, title: str, command: str, body: str) -> Path:
     """Write ``results/<name>.md`` with a title, the machine, the command and ``body``."""
+    text = f"# {title}\n\nMachine: {machine()}. Command: `{command}`.\n\n{body}\n"
+    return write_markdown(name, text)
+
+
+def write_markdown(name: str, text: str) -> Path:
+    """Write ``text`` as ``results/<name>.md``, print it and say where it went."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.md"
-    path.write_text(f"# {title}\n\nMachine: {machine()}. Command: `{command}`.\n\n{body}\n")
-    print(path.read_text())
+    path.write_text(text)
+    print(text)
+    print(f"wrote {path}")
     return path
 
 
