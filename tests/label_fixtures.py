@@ -82,6 +82,36 @@ def write_coco_set(tiles: Sequence[LabelledTile], out: Path, *, prefix: str = ""
     return path
 
 
+def voc_xml(tile: LabelledTile, file_name: str, *, size: tuple[int, int] | None = None) -> str:
+    """A Pascal VOC annotation of ``tile`` as LabelImg writes it (boxes rounded to pixels by
+    LabelImg; here to 0.01 px as CVAT writes them)."""
+    width, height = size or (tile.width, tile.height)
+    objects = "".join(
+        f"<object><name>{box.class_name}</name><pose>Unspecified</pose><truncated>0</truncated>"
+        f"<difficult>0</difficult><bndbox><xmin>{box.x0:.2f}</xmin><ymin>{box.y0:.2f}</ymin>"
+        f"<xmax>{box.x1:.2f}</xmax><ymax>{box.y1:.2f}</ymax></bndbox></object>"
+        for box in tile.boxes
+    )
+    return (
+        f"<annotation><folder>images</folder><filename>{file_name}</filename>"
+        f"<path>C:\\Users\\analista\\tiles\\{file_name}</path>"
+        "<source><database>Unknown</database></source>"
+        f"<size><width>{width}</width><height>{height}</height><depth>3</depth></size>"
+        f"<segmented>0</segmented>{objects}</annotation>"
+    )
+
+
+def write_voc_set(tiles: Sequence[LabelledTile], out: Path, *, cvat: bool = True) -> Path:
+    """A CVAT "PASCAL VOC 1.1" export (Annotations/ + JPEGImages/), or LabelImg's layout (each
+    XML beside its image)."""
+    images = save_tiles(tiles, out / "JPEGImages" if cvat else out)
+    xml_folder = out / "Annotations" if cvat else out
+    xml_folder.mkdir(parents=True, exist_ok=True)
+    for tile, image in zip(tiles, images, strict=True):
+        (xml_folder / f"{image.stem}.xml").write_text(voc_xml(tile, image.name))
+    return out
+
+
 def write_tiny_model(folder: Path) -> Path:
     """An untrained YOLO11n with a card at :data:`SPEC` (12 m, 64 px tiles)."""
     from tests.model_fixtures import write_untrained_model

@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 from detector.card import file_sha256, load_card
 from detector.cli import app
 from detector.errors import DredgeError
-from tests.label_fixtures import truth_frame, write_coco_set, write_tiny_model, write_yolo_set
+from tests.label_fixtures import (
+    truth_frame,
+    write_coco_set,
+    write_tiny_model,
+    write_voc_set,
+    write_yolo_set,
+)
 from tests.network import blocked_network
 from training.finetune import worse_than_before
 from training.labels.table import LabelledTile
@@ -38,10 +44,12 @@ def test_one_epoch_over_every_format_writes_a_complete_card(
     by_scene = sorted({t.scene for t in labelled_tiles})
     yolo = write_yolo_set([t for t in labelled_tiles if t.scene == by_scene[0]], tmp_path / "y")
     coco = write_coco_set([t for t in labelled_tiles if t.scene == by_scene[1]], tmp_path / "c")
+    voc = write_voc_set([t for t in labelled_tiles if t.scene == by_scene[2]], tmp_path / "v")
     out = tmp_path / "run"
     with blocked_network() as attempts:
         code, output = _train(
-            [str(yolo), str(coco), str(vector_labels), "--scenes", str(label_world / "scenes"),
+            [str(yolo), str(coco), str(voc), str(vector_labels), "--scenes",
+             str(label_world / "scenes"),
              "--rivers", str(label_world / "rivers.geojson"), "--from", str(base), "--epochs",
              "1", "--imgsz", "64", "--out", str(out), "mosaic=0.5"]
         )  # fmt: skip
@@ -52,8 +60,8 @@ def test_one_epoch_over_every_format_writes_a_complete_card(
     training = card.training
     assert training["recipe"] == "finetune" and training["epochs"] == 1
     assert training["from"] == {"name": "tiny", "weights": str(base), "sha256": file_sha256(base)}
-    assert [d["format"] for d in training["data"]] == ["yolo", "coco", "vector"]
-    assert training["data"][2]["instances"]["dredge"] == sum(
+    assert [d["format"] for d in training["data"]] == ["yolo", "coco", "voc", "vector"]
+    assert training["data"][3]["instances"]["dredge"] == sum(
         b.class_name == "dredge" for t in labelled_tiles for b in t.boxes
     )
     assert not set(training["train_scenes"]) & set(training["val_scenes"])
@@ -95,6 +103,17 @@ def _bad_coco(tmp_path: Path, world: Path) -> Path:
     return tmp_path / "c.json"
 
 
+def _bad_voc(tmp_path: Path, world: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (64, 64)).save(tmp_path / "t.png")
+    (tmp_path / "t.xml").write_text(
+        "<annotation><filename>t.png</filename><object><name>dredge</name><bndbox><xmin>70"
+        "</xmin><ymin>5</ymin><xmax>74</xmax><ymax>9</ymax></bndbox></object></annotation>"
+    )
+    return tmp_path / "t.xml"
+
+
 def _utm_geojson(tmp_path: Path, world: Path) -> Path:
     data = json.loads(truth_frame(world, crs="EPSG:32718").to_json())
     data.pop("crs", None)
@@ -114,6 +133,7 @@ def _unknown_class(tmp_path: Path, world: Path) -> Path:
     [
         (_bad_yolo, "t.txt: line 1 has 6 numbers, not 5"),
         (_bad_coco, "c.json: annotation id 3 (image 't.png'): box x 70–74"),
+        (_bad_voc, "t.xml: object 1 (dredge): box x 70–74"),
         (_utm_geojson, "g.geojson: feature 1 (id 0): coordinates"),
         (_unknown_class, "u.gpkg: feature 2: class 'submarine' is not one of the model's classes"),
     ],

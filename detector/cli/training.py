@@ -24,7 +24,8 @@ def train(
         typer.Argument(
             help=(
                 "Label sets to fine-tune on: YOLO folders (data.yaml), COCO JSON (CVAT, Label "
-                "Studio), GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes (with "
+                "Studio), Pascal VOC XML or folders of it (LabelImg, CVAT), "
+                "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes (with "
                 "--scenes and --rivers); and ultralytics key=value settings (e.g. lr0=0.0005). "
                 "Without labels: the synthetic --recipe."
             )
@@ -266,7 +267,9 @@ def evaluate(
     ],
     labels: Annotated[
         list[Path],
-        typer.Argument(help="Label sets: YOLO folders, COCO JSON, vector files (+ --scenes)."),
+        typer.Argument(
+            help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes)."
+        ),
     ],
     out: Annotated[Path, typer.Option(help="Folder for report.json and the PNG figures.")] = Path(
         "evaluation"

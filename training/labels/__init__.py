@@ -1,12 +1,13 @@
 """Labels that analysts drew, read into one table of labelled tiles.
 
-Three kinds of label sets are read, each into :class:`~training.labels.table.LabelledTile`
+Four kinds of label sets are read, each into :class:`~training.labels.table.LabelledTile`
 objects (a tile's pixels, its boxes in the tile's pixels, the scene it came from and the label
 set it came from):
 
 - YOLO folders (:mod:`training.labels.yolo`): ``data.yaml`` (or ``classes.txt`` /
   ``obj.names``) with images and ``class x y w h`` label files;
 - COCO JSON (:mod:`training.labels.coco`), as CVAT and Label Studio export it;
+- Pascal VOC XML (:mod:`training.labels.voc`), as LabelImg, CVAT and Roboflow export it;
 - boxes or points drawn over whole scenes in QGIS (:mod:`training.labels.vector`): GeoJSON,
   GeoPackage, Shapefile or GeoParquet, cut into tiles by the project's tiler.
 

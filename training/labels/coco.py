@@ -23,7 +23,7 @@ from typing import Any
 
 from detector.errors import InputError
 from training.labels.classes import ClassMap
-from training.labels.table import Box, LabelledTile, check_box, scene_of
+from training.labels.table import Box, LabelledTile, check_box, scene_of, the_one_image
 
 _FIX_BOX = "correct or delete the box in CVAT / Label Studio and export again"
 _FIX_JSON = "export the labels again as COCO JSON (CVAT: COCO 1.0; Label Studio: COCO)"
@@ -187,19 +187,15 @@ def _find_image(file_name: str, json_path: Path, index: dict[str, list[Path]]) -
         candidate = root / name
         if candidate.is_file():
             return candidate
-    found = index.get(name.name, [])
-    if len(found) > 1:
-        raise InputError(
-            json_path,
-            f"image {file_name!r} is in {len(found)} folders ({found[0]}, {found[1]})",
-            "keep one copy, or give file_name with its folder relative to the JSON",
-        )
-    if found:
-        return found[0]
-    raise InputError(
+    return the_one_image(
+        file_name,
+        index.get(name.name, []),
         json_path,
-        f"image {file_name!r} not found beside it or in an images/ folder",
-        "put the exported images next to the JSON (CVAT: images/ beside annotations/)",
+        looked="beside it or in an images/ folder",
+        fixes=(
+            "keep one copy, or give file_name with its folder relative to the JSON",
+            "put the exported images next to the JSON (CVAT: images/ beside annotations/)",
+        ),
     )
 
 

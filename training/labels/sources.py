@@ -7,7 +7,8 @@ A path is read as:
 - **COCO**: a ``.json`` file that is not GeoJSON, or a folder holding exactly one COCO JSON
   (also in ``annotations/``);
 - **vector**: ``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``, ``.fgb``, or a ``.json`` with a
-  GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines.
+  GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines;
+- **VOC**: a Pascal VOC ``.xml`` (LabelImg, CVAT, Roboflow), or a folder holding some.
 
 Tile names are made unique across sets (a clash gets the set's number in front), so the sets
 can be written into one dataset.
@@ -26,9 +27,10 @@ from training.labels.classes import ClassMap
 from training.labels.coco import is_coco, read_coco
 from training.labels.table import LabelledTile
 from training.labels.vector import is_vector, read_vector_labels
+from training.labels.voc import is_voc, read_voc
 from training.labels.yolo import is_yolo, read_yolo
 
-FORMATS = ("yolo", "coco", "vector")
+FORMATS = ("yolo", "coco", "vector", "voc")
 
 
 @dataclass
@@ -60,7 +62,7 @@ class LabelSet:
 
 
 def label_format(path: Path) -> str:
-    """``yolo``, ``coco`` or ``vector`` for a label path; InputError when it is none of them."""
+    """``yolo``, ``coco``, ``vector`` or ``voc`` for a label path; InputError when it is none."""
     if not path.exists():
         raise InputError(path, "not found", "check the label path")
     if path.suffix.lower() in (".tif", ".tiff"):
@@ -76,11 +78,14 @@ def label_format(path: Path) -> str:
         return "yolo"
     if is_coco(path):
         return "coco"
+    if is_voc(path):
+        return "voc"
     raise InputError(
         path,
         "is not a label set this tool reads",
-        "give a YOLO folder (data.yaml), a COCO .json (CVAT / Label Studio), or a GeoJSON / "
-        "GeoPackage / Shapefile of boxes or points with --scenes and --rivers",
+        "give a YOLO folder (data.yaml), a COCO .json (CVAT / Label Studio), Pascal VOC .xml "
+        "files (LabelImg), or a GeoJSON / GeoPackage / Shapefile of boxes or points with "
+        "--scenes and --rivers",
     )
 
 
@@ -102,6 +107,8 @@ def read_label_sets(
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m)
         elif kind == "coco":
             tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
+        elif kind == "voc":
+            tiles, notes = read_voc(path, class_map)
         else:
             tiles, notes = read_vector_labels(
                 path, class_map, scenes=scenes, rivers=rivers, spec=spec

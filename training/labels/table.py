@@ -109,6 +109,23 @@ def load_image(path: Path) -> NDArray[np.uint8]:
     return array[:, :, None] if array.ndim == 2 else array
 
 
+def the_one_image(
+    file_name: str, found: list[Path], source: Path, *, looked: str, fixes: tuple[str, str]
+) -> Path:
+    """The one image found for ``file_name``; InputError naming ``source`` when none was found
+    (``looked``: where it was looked for) or when several were (a guess could take the wrong
+    one). ``fixes``: what to do about several, and about none."""
+    if len(found) > 1:
+        raise InputError(
+            source,
+            f"image {file_name!r} is in {len(found)} folders ({found[0]}, {found[1]})",
+            fixes[0],
+        )
+    if not found:
+        raise InputError(source, f"image {file_name!r} not found {looked}", fixes[1])
+    return found[0]
+
+
 def scene_of(stem: str) -> str:
     """The scene a tile was cut from, from its name; the name itself when it does not say."""
     match = _TILE_SUFFIX.match(stem)
