@@ -1,12 +1,12 @@
 """Which band of a scene file is which, from the first of these that tells:
 
 1. ``bands=`` (``--scene-bands``);
-2. a product name: Planet's (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``) or Maxar's
+2. band descriptions in the header that name every band (``blue``, ``green``, ``red``,
+   ``nir``, …, NICFI's ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write
+   them, or Spanish ``azul``, ``verde``, ``rojo``, ``infrarrojo``);
+3. a product name: Planet's (``…_AnalyticMS_SR.tif``, ``…_BGRN_SR.tif``) or Maxar's
    (``17AUG31162013-M2AS-…``, multispectral or pan-sharpened: 8 bands in WorldView-2/3's
    order, 4 BGRN, 3 RGB);
-3. band descriptions in the header that name every band (``blue``, ``green``, ``red``,
-   ``nir``, …, or NICFI's ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write
-   them);
 4. a NICFI basemap quad's Web Mercator 4.77 m grid: Planet's BGRN (or RGB for 3 bands);
 5. descriptions and red/green/blue colour tags together, when they name every band;
 6. the band count: 4 PlanetScope BGRN, 8 SuperDove, 3 RGB. A colour tag or description that
@@ -24,7 +24,7 @@ from rasterio.enums import ColorInterp
 from detector.acquisition import scene_file_name
 from detector.errors import InputError
 from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
-from detector.window_reads import alpha_band_index, data_band_indexes
+from detector.window_reads import alpha_band_index, alpha_holds_data, data_band_indexes
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
 SUPERDOVE_BANDS = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
@@ -44,6 +44,15 @@ def band_layout(
     path: str, dataset: rasterio.DatasetReader, bands: Sequence[str] | None
 ) -> tuple[str, tuple[str, ...], int | None]:
     """(sensor, band names in file order, 1-based alpha band or None)."""
+    if alpha_holds_data(dataset):
+        band = list(dataset.colorinterp).index(ColorInterp.alpha) + 1
+        raise InputError(
+            path,
+            f"band {band} is tagged alpha but holds image values (GDAL tags the fourth band of a "
+            "new 4-band 8-bit GeoTIFF alpha unless told otherwise)",
+            "tag its bands as they are, e.g. for blue, green, red, near-infrared: "
+            f"rio edit-info --colorinterp blue,green,red,undefined {path}",
+        )
     alpha = alpha_band_index(dataset)
     data_count = dataset.count - (1 if alpha else 0)
     nicfi = _looks_like_nicfi(dataset)
@@ -62,14 +71,16 @@ def band_layout(
             )
         sensor = known[data_count][0] if data_count in known else "custom"
         return sensor, names, alpha
-    if data_count in known and _PLANET_MULTISPECTRAL.search(scene_file_name(path)):
-        return *known[data_count], alpha  # Planet's name tells it, whatever the header says
-    if data_count in MAXAR_LAYOUTS and is_maxar_product(scene_file_name(path)):
-        # A WorldView-2/3 8-band file was read in SuperDove's order: its red edge as red.
-        return "maxar", MAXAR_LAYOUTS[data_count], alpha
+    product = _product_layout(scene_file_name(path), data_count, known)
     named = _described_bands(dataset)
     if _names_every_band(named):
+        # A file that kept its Planet name after its bands were put in another order (R, G, B,
+        # NIR) was read in Planet's: its red and blue swapped.
+        if product is not None and product[1] == tuple(named):
+            return *product, alpha
         return _by_names(named, known, data_count, alpha)
+    if product is not None:
+        return *product, alpha  # the product's name tells it, whatever the colour tags say
     if data_count in known and nicfi:
         return *known[data_count], alpha  # NICFI's grid tells it, whatever the tags say
     told = [name or tag for name, tag in zip(named, _tagged_bands(dataset), strict=True)]
@@ -93,9 +104,40 @@ def band_layout(
     return sensor, names, alpha
 
 
+def _product_layout(
+    name: str, data_count: int, known: dict[int, tuple[str, tuple[str, ...]]]
+) -> tuple[str, tuple[str, ...]] | None:
+    """(sensor, bands) that a Planet or Maxar product name tells, else None."""
+    if data_count in known and _PLANET_MULTISPECTRAL.search(name):
+        return known[data_count]
+    if data_count in MAXAR_LAYOUTS and is_maxar_product(name):
+        # A WorldView-2/3 8-band file was read in SuperDove's order: its red edge as red.
+        return "maxar", MAXAR_LAYOUTS[data_count]
+    return None
+
+
 def is_maxar_product(name: str) -> bool:
     """True for a Maxar multispectral or pan-sharpened product's file name (``…-M2AS-…``)."""
     return bool(_MAXAR_COLOUR.match(name))
+
+
+def layout_caveat(
+    dataset: rasterio.DatasetReader, bands: tuple[str, ...], given: bool
+) -> str | None:
+    """A word for the scene's summary line when its header describes bands with names this
+    reader does not know (``B1``, ``Band_4``, another language's) and the layout came from
+    elsewhere (the band count, the product name): a wrong order would pass without a sign."""
+    if given:
+        return None
+    indexes = data_band_indexes(dataset)
+    texts = [(dataset.descriptions[i - 1] or "").strip() for i in indexes]
+    unknown = [text for text in texts if text and text.lower() not in _DESCRIBED_NAMES]
+    if not unknown:
+        return None
+    return (
+        f"band descriptions {', '.join(texts)} name bands this tool does not know: read as "
+        f"{','.join(bands)}; if that is not their order, name them with --scene-bands"
+    )
 
 
 def _names_every_band(told: Sequence[str | None]) -> bool:
@@ -126,6 +168,14 @@ _DESCRIBED_NAMES = {
     "g": "green",
     "r": "red",
     "n": "nir",
+    "azul": "blue",  # a QGIS en español, or an analyst's own names
+    "verde": "green",
+    "rojo": "red",
+    "amarillo": "yellow",
+    "infrarrojo": "nir",
+    "infrarrojo cercano": "nir",
+    "borde rojo": "red_edge",
+    "azul costero": "coastal_blue",
 }
 _TAGGED_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
 

@@ -452,7 +452,8 @@ def finish_scene(
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
-    notes = [note for note in (scene.values_read_as, scene.date_caveat) if note]
+    told = (scene.values_read_as, scene.layout_caveat, scene.date_caveat)
+    notes = [note for note in told if note]
     off = off_channel(scene, network, plan.spec.gsd_m)
     notes += [off_channel_note(river, *found, network.corridor_m) for river, found in off.items()]
     return _typed(frame), "; ".join([summary, *notes]), off

@@ -14,13 +14,11 @@ from typing import Any
 import numpy as np
 import rasterio
 from numpy.typing import NDArray
-from rasterio.windows import Window
 
 from detector.inputspec import DISPLAY_WHITE_REFLECTANCE, REFLECTANCE_FULL_SCALE
-from detector.window_reads import data_band_indexes
+from detector.window_reads import data_band_indexes, sample_values
 
 EIGHT_BIT_WHITE = 255.0
-FLOAT_SAMPLE_PX = 64  # side of each of the 3 × 3 windows a float scene's values are sampled in
 REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 0–1
 MAX_EIGHT_BIT_BANDS = 3  # wider integer files of at most this many bands may hold 8-bit RGB
 
@@ -31,11 +29,11 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
     Integers: 255 for 8 bits or for wider integers of at most three bands whose sampled values
     are all at most 255 (8-bit RGB saved in a 16-bit file), else 10,000 (Planet, Sentinel-2
     and Landsat-style reflectance × 10,000). Floating point is told from its values, sampled
-    in nine small windows: 1 when their 99th percentile is reflectance (at most 2), 255 when
-    it is at most 255 (8-bit imagery saved as float), else 10,000 (reflectance × 10,000 saved
-    as float, as Earth Engine exports of integer collections are). Reading such a scene as 0–1
-    reflectance clipped every pixel to white: nothing was detected and every river pixel
-    counted as seen.
+    in nine small windows (a coarse read of the whole scene when they hold no data): 1 when
+    their 99th percentile is reflectance (at most 2), 255 when it is at most 255 (8-bit
+    imagery saved as float), else 10,000 (reflectance × 10,000 saved as float, as Earth
+    Engine exports of integer collections are). Reading such a scene as 0–1 reflectance
+    clipped every pixel to white: nothing was detected and every river pixel counted as seen.
     """
     dtype = np.dtype(dataset.dtypes[0])
     if dtype == np.uint8:
@@ -62,20 +60,14 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
 
 
 def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
-    """Finite, positive values of the data bands (not nodata) in 3 × 3 windows over the scene."""
-    size_c, size_r = min(FLOAT_SAMPLE_PX, dataset.width), min(FLOAT_SAMPLE_PX, dataset.height)
-    bands, samples = data_band_indexes(dataset), []
-    for fy in (0.25, 0.5, 0.75):
-        for fx in (0.25, 0.5, 0.75):
-            col = min(int(dataset.width * fx), dataset.width - size_c)
-            row = min(int(dataset.height * fy), dataset.height - size_r)
-            block = dataset.read(bands, window=Window(col, row, size_c, size_r))
-            samples.append(np.asarray(block, dtype=np.float64).ravel())
-    values = np.concatenate(samples)
-    keep = np.isfinite(values) & (values > 0)
-    if dataset.nodata is not None:
-        keep &= values != dataset.nodata
-    return values[keep]
+    """Finite, positive values of the data bands (not nodata), sampled over the scene."""
+    nodata = dataset.nodata
+
+    def keep(values: NDArray[np.float64]) -> NDArray[np.bool_]:
+        kept = np.isfinite(values) & (values > 0)
+        return kept & (values != nodata) if nodata is not None else kept
+
+    return sample_values(dataset, data_band_indexes(dataset), keep)
 
 
 def normalise(

@@ -53,7 +53,7 @@ from detector.acquisition import (
     resolve_acquisition,
     scene_file_name,
 )
-from detector.band_layout import band_layout
+from detector.band_layout import band_layout, layout_caveat
 from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.maxar_radiometry import maxar_calibration
@@ -144,6 +144,7 @@ class Scene:
         cloud_mask: CloudMask | None,
         name: str | None = None,
         calibration: Calibration | None = None,
+        layout_caveat: str | None = None,
     ) -> None:
         self.path = path
         self.name = name or scene_file_name(path)
@@ -164,6 +165,8 @@ class Scene:
         """Per band (1-based), where it differs from ``full_scale``: see ``calibration``."""
         self.sensor = sensor
         self.bands = bands
+        self.layout_caveat = layout_caveat
+        """A word for the summary line when the header's band names were not understood."""
         self.alpha_band = alpha_band
         self.acquisition = acquisition
         self.cloud_mask = cloud_mask
@@ -540,6 +543,7 @@ def open_scene(
             cloud_mask=mask,
             name=name,
             calibration=calibration,
+            layout_caveat=layout_caveat(dataset, layout, given=bands is not None),
         )
     except READ_ERRORS as exc:
         dataset.close()

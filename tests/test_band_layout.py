@@ -113,3 +113,72 @@ def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path) -> Non
     pan.write_bytes(path.read_bytes())  # a P (panchromatic) product name tells nothing
     with open_scene(pan) as scene:
         assert scene.sensor == "superdove"
+
+
+def test_band_names_beat_a_product_name_that_was_kept(tmp_path: Path) -> None:
+    """A Planet scene's bands put in R, G, B, NIR order and described so, under the scene's own
+    file name: read in Planet's order by its name, red and blue swapped (21 detections, 19
+    dredges, on a demo scene that gives 12)."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    kept = _retagged(source, tmp_path / PLANET_NAME, ("red", "green", "blue", "nir"))
+    with open_scene(kept) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir") and scene.layout_caveat is None
+    (tmp_path / "own").mkdir()
+    agreeing = _retagged(source, tmp_path / "own" / PLANET_NAME, ("blue", "green", "red", "nir"))
+    with open_scene(agreeing) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir") and scene.sensor == "planetscope"
+
+
+def test_spanish_band_names_are_read(tmp_path: Path) -> None:
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    spanish = ("Rojo", "Verde", "Azul", "Infrarrojo cercano")
+    with open_scene(_retagged(source, tmp_path / "es.tif", spanish)) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir")
+
+
+def test_band_names_it_does_not_know_are_said(tmp_path: Path) -> None:
+    """Sentinel-2 codes in R, G, B, NIR order (an Earth Engine export): read by the band count
+    as BGRN; the summary line now says which names it could not read."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    codes = _retagged(source, tmp_path / "s2.tif", ("B4", "B3", "B2", "B8"))
+    with open_scene(codes) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir")
+        assert scene.layout_caveat == (
+            "band descriptions B4, B3, B2, B8 name bands this tool does not know: read as "
+            "blue,green,red,nir; if that is not their order, name them with --scene-bands"
+        )
+    with open_scene(codes, bands=("red", "green", "blue", "nir")) as scene:
+        assert scene.layout_caveat is None
+    with open_scene(source) as scene:
+        assert scene.layout_caveat is None
+
+
+def test_a_fourth_band_tagged_alpha_by_default_is_one_line(tmp_path: Path) -> None:
+    """GDAL tags a new 4-band 8-bit GeoTIFF red, green, blue, alpha: a BGRN scene saved as 8
+    bits had its near-infrared read as alpha and its other bands as RGB (38 detections, 36
+    dredges, on a demo scene that gives 12). A real alpha band (0 or 255) is still one."""
+    path = tmp_path / PLANET_NAME
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid}  # fmt: skip
+    rng = np.random.default_rng(0)
+    data = rng.integers(20, 200, size=(4, 40, 40), dtype="uint8")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        assert dst.colorinterp[3] == ColorInterp.alpha  # GDAL's default
+    with pytest.raises(InputError) as caught:
+        open_scene(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: band 4 is tagged alpha but holds image values")
+    assert f"rio edit-info --colorinterp blue,green,red,undefined {path}" in message
+    with rasterio.open(path, "r+") as dst:  # what that command does
+        dst.colorinterp = (ColorInterp.blue, ColorInterp.green, ColorInterp.red,
+                           ColorInterp.undefined)  # fmt: skip
+    with open_scene(path) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir") and scene.alpha_band is None
+    rgba = tmp_path / "rgba.tif"
+    data[3] = np.where(rng.random((40, 40)) < 0.3, 0, 255)
+    with rasterio.open(rgba, "w", **profile) as dst:
+        dst.write(data)
+    with open_scene(rgba) as scene:
+        assert scene.alpha_band == 4 and scene.bands == ("red", "green", "blue")

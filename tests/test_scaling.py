@@ -76,3 +76,20 @@ def test_eight_bit_values_in_a_16_bit_file_are_read_as_8_bit(tmp_path: Path) -> 
         dst.write(np.minimum(data, 200).astype("uint16"))
     with open_scene(dark) as opened:
         assert opened.full_scale == 10_000.0
+
+
+def test_a_small_clip_in_a_large_frame_is_sampled(tmp_path: Path) -> None:
+    """Float reflectance × 10,000 with data only in a small area that none of the nine sampled
+    windows meets (an AOI clip kept in the scene's frame): with no sample it was taken as 0–1
+    and clipped white (0 detections on a demo scene where the area alone gives 6)."""
+    stored = write_scene(tmp_path / "stored.tif", width=300, height=300)
+    path = tmp_path / "clip.tif"
+    with rasterio.open(stored.path) as src:
+        data, profile = src.read().astype("float32"), src.profile
+    frame = np.ones(data.shape[1:], dtype=bool)
+    frame[140:150, 0:70] = False  # between the sampled windows
+    data[:, frame] = -9999
+    with rasterio.open(path, "w", **profile | {"dtype": "float32", "nodata": -9999}) as dst:
+        dst.write(data)
+    with open_scene(path) as scene:
+        assert scene.full_scale == 10_000
