@@ -131,7 +131,7 @@ def layout_caveat(
         return None
     indexes = data_band_indexes(dataset)
     texts = [(dataset.descriptions[i - 1] or "").strip() for i in indexes]
-    unknown = [text for text in texts if text and text.lower() not in _DESCRIBED_NAMES]
+    unknown = [text for text in texts if text and band_name(text) is None]
     if not unknown:
         return None
     return (
@@ -183,10 +183,17 @@ _TAGGED_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp
 def _described_bands(dataset: rasterio.DatasetReader) -> list[str | None]:
     """Each data band's description when it is a band name (``blue`` … ``nir``, or NICFI's
     ``B``, ``G``, ``R``, ``N``, as Earth Engine and QGIS exports write them), else None."""
-    return [
-        _DESCRIBED_NAMES.get((dataset.descriptions[index - 1] or "").strip().lower())
-        for index in data_band_indexes(dataset)
-    ]
+    texts = [dataset.descriptions[index - 1] or "" for index in data_band_indexes(dataset)]
+    return [band_name(text) for text in texts]
+
+
+def band_name(description: str) -> str | None:
+    """The band a description names (any case; spaces, hyphens or underscores alike:
+    ``Coastal Blue``, ``green-i``, ``Red_Edge``), else None."""
+    key = description.strip().lower()
+    if key in _DESCRIBED_NAMES:
+        return _DESCRIBED_NAMES[key]
+    return _DESCRIBED_NAMES.get(re.sub(r"[\s\-]+", "_", key))
 
 
 def _tagged_bands(dataset: rasterio.DatasetReader) -> list[str | None]:

@@ -129,11 +129,15 @@ def test_band_names_beat_a_product_name_that_was_kept(tmp_path: Path) -> None:
         assert scene.bands == ("blue", "green", "red", "nir") and scene.sensor == "planetscope"
 
 
-def test_spanish_band_names_are_read(tmp_path: Path) -> None:
+def test_spanish_and_spaced_band_names_are_read(tmp_path: Path) -> None:
     source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
     spanish = ("Rojo", "Verde", "Azul", "Infrarrojo cercano")
     with open_scene(_retagged(source, tmp_path / "es.tif", spanish)) as scene:
         assert scene.bands == ("red", "green", "blue", "nir")
+    eight = write_scene(tmp_path / "eight.tif", bands=8, **SMALL).path
+    spaced = ("Coastal Blue", "Blue", "Green I", "Green", "Yellow", "Red", "Red Edge", "NIR")
+    with open_scene(_retagged(eight, tmp_path / "8b.tif", spaced)) as scene:
+        assert scene.sensor == "superdove" and scene.layout_caveat is None
 
 
 def test_band_names_it_does_not_know_are_said(tmp_path: Path) -> None:
