@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import rasterio
@@ -39,6 +39,7 @@ class Calibration:
 
     coefficients: dict[int, float]  # 1-based band → reflectance per stored unit
     read_as: str
+    offsets: dict[int, float] = field(default_factory=dict)  # reflectance added, per band
 
 
 def is_planet_radiance(name: str) -> bool:

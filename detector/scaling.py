@@ -2,8 +2,10 @@
 
 Integers: 255 for 8-bit imagery (a display product, also when saved in a 16-bit file), else
 10,000 (reflectance × 10,000, as Planet's surface reflectance products store it). Floating
-point is told from a sample of its values (:func:`stored_full_scale`). Planet radiance
-products are scaled band by band through their XML's coefficients (:mod:`detector.radiance`).
+point is told from a sample of its values (:func:`stored_full_scale`). A scale and offset in
+the header are applied (:func:`header_calibration`). Planet radiance products are scaled band
+by band through their XML's coefficients (:mod:`detector.radiance`), Maxar's digital numbers
+through their IMD (:mod:`detector.maxar_radiometry`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import rasterio
 from numpy.typing import NDArray
 
 from detector.inputspec import DISPLAY_WHITE_REFLECTANCE, REFLECTANCE_FULL_SCALE
+from detector.radiance import Calibration
 from detector.window_reads import data_band_indexes, sample_values
 
 EIGHT_BIT_WHITE = 255.0
@@ -50,13 +53,55 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
         if values.size and float(values.max()) <= EIGHT_BIT_WHITE:
             return EIGHT_BIT_WHITE
         return REFLECTANCE_FULL_SCALE
-    values = _sample_values(dataset)
+    return _full_scale_of(_sample_values(dataset))
+
+
+def _full_scale_of(values: NDArray[np.float64]) -> float:
+    """1, 255 or 10,000: what reflectance 1 is, told from sampled values (see above)."""
     if values.size == 0:
         return 1.0
     high = float(np.percentile(values, 99))
     if high <= REFLECTANCE_AT_MOST:
         return 1.0
     return EIGHT_BIT_WHITE if high <= EIGHT_BIT_WHITE else REFLECTANCE_FULL_SCALE
+
+
+def header_calibration(dataset: rasterio.DatasetReader) -> Calibration | None:
+    """Reflectance from the scale and offset that the header gives its bands (GDAL's band
+    scale and offset, as ``gdal_translate -a_scale -a_offset`` writes them: a Sentinel-2 L2A
+    product of processing baseline 04.00 stores reflectance × 10,000 + 1,000 with offset
+    −0.1, Landsat Collection 2 reflectance with scale 2.75e-5 and offset −0.2); None when
+    they change nothing (scale 1, offset 0, or the scale of reflectance × 10,000 that such a
+    file is read with anyway). The scaled values are taken as reflectance 0–1, 8-bit values
+    or reflectance × 10,000 as their sample says, as for floating point."""
+    bands = data_band_indexes(dataset)
+    scales = {b: float(dataset.scales[b - 1]) for b in bands}
+    offsets = {b: float(dataset.offsets[b - 1]) for b in bands}
+    if not all(np.isfinite(v) and v > 0 for v in scales.values()):
+        return None  # a scale of 0 or NaN is no scale
+    if not all(np.isfinite(v) for v in offsets.values()) or not any(offsets.values()):
+        offsets = dict.fromkeys(bands, 0.0)
+        if all(v == 1.0 for v in scales.values()):
+            return None
+        full = stored_full_scale(dataset)
+        if all(abs(v * full - 1.0) < 1e-9 for v in scales.values()):
+            return None  # reflectance × 10,000 told as such
+    nodata = dataset.nodata
+
+    def keep(values: NDArray[np.float64]) -> NDArray[np.bool_]:
+        kept = np.isfinite(values) & (values > 0)
+        return kept & (values != nodata) if nodata is not None else kept
+
+    scaled = [sample_values(dataset, [b], keep) * scales[b] + offsets[b] for b in bands]
+    unit = _full_scale_of(np.concatenate(scaled))
+    told = ", ".join(sorted({f"× {scales[b]:g} {offsets[b]:+g}" for b in bands}))
+    kind = {1.0: "reflectance 0–1", EIGHT_BIT_WHITE: "8-bit values (0–255)"}
+    return Calibration(
+        {b: scales[b] / unit for b in bands},
+        f"values read with the header's scale and offset ({told}) as "
+        f"{kind.get(unit, 'reflectance × 10,000')}",
+        {b: offsets[b] / unit for b in bands},
+    )
 
 
 def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
@@ -71,21 +116,26 @@ def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
 
 
 def normalise(
-    raw: NDArray[Any], full_scale: float | Sequence[float], scale: str
+    raw: NDArray[Any],
+    full_scale: float | Sequence[float],
+    scale: str,
+    offsets: Sequence[float] | None = None,
 ) -> NDArray[np.float32]:
     """Stored values (bands × rows × cols) → float32 in [0, 1] as ``scale`` says (see
     :mod:`detector.inputspec`).
 
     ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
-    (:func:`stored_full_scale`), for all bands or band by band; 8-bit imagery is a display
-    product whatever ``scale`` says.
+    (:func:`stored_full_scale`), for all bands or band by band; ``offsets`` (reflectance, band
+    by band) are added after the division (a header's offset, :func:`header_calibration`).
+    8-bit imagery is a display product whatever ``scale`` says.
     """
     per_band = np.atleast_1d(np.asarray(full_scale, dtype=np.float32))
+    white = np.ones_like(per_band)
     if scale == "display":
-        per_band = np.where(
-            per_band == EIGHT_BIT_WHITE, per_band, per_band * np.float32(DISPLAY_WHITE_REFLECTANCE)
-        )
+        white = np.where(per_band == EIGHT_BIT_WHITE, white, np.float32(DISPLAY_WHITE_REFLECTANCE))
     out = raw.astype(np.float32)
-    out /= per_band.reshape(-1, 1, 1)
+    out /= (per_band * white).reshape(-1, 1, 1)
+    if offsets is not None and any(offsets):
+        out += (np.asarray(offsets, dtype=np.float32) / white).reshape(-1, 1, 1)
     np.clip(out, 0.0, 1.0, out=out)
     return out

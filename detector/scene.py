@@ -58,7 +58,7 @@ from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
-from detector.scaling import EIGHT_BIT_WHITE, normalise, stored_full_scale
+from detector.scaling import EIGHT_BIT_WHITE, header_calibration, normalise, stored_full_scale
 from detector.window_reads import (
     RecentReads,
     alpha_is_tagged,
@@ -163,6 +163,8 @@ class Scene:
         coefficients = calibration.coefficients if calibration is not None else {}
         self.band_full_scale: dict[int, float] = {b: 1.0 / c for b, c in coefficients.items()}
         """Per band (1-based), where it differs from ``full_scale``: see ``calibration``."""
+        self.band_offset: dict[int, float] = calibration.offsets if calibration else {}
+        """Reflectance added per band after the division (a header's offset)."""
         self.sensor = sensor
         self.bands = bands
         self.layout_caveat = layout_caveat
@@ -295,7 +297,8 @@ class Scene:
         width, height = int(window.width), int(window.height)
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
         full_scale = [self.band_full_scale.get(i, self.full_scale) for i in indexes]
-        data = normalise(raw, full_scale, spec.scale)
+        offsets = [self.band_offset.get(i, 0.0) for i in indexes]
+        data = normalise(raw, full_scale, spec.scale, offsets)
         if is_floating(self._dataset):
             valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
@@ -530,8 +533,10 @@ def open_scene(
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         mask = None if remote else find_cloud_mask(Path(path))
-        calibration = radiance_coefficients(path, dataset, remote=remote) or maxar_calibration(
-            path, dataset, layout, remote=remote, acquired=acquisition.time
+        calibration = (
+            radiance_coefficients(path, dataset, remote=remote)
+            or maxar_calibration(path, dataset, layout, remote=remote, acquired=acquisition.time)
+            or header_calibration(dataset)
         )
         return Scene(
             path,

@@ -93,3 +93,41 @@ def test_a_small_clip_in_a_large_frame_is_sampled(tmp_path: Path) -> None:
         dst.write(data)
     with open_scene(path) as scene:
         assert scene.full_scale == 10_000
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset", "stored_from"),
+    [
+        pytest.param(1e-4, -0.1, lambda r: r + 1000, id="sentinel-2-baseline-04"),
+        pytest.param(2.75e-5, -0.2, lambda r: np.round((r / 1e4 + 0.2) / 2.75e-5), id="landsat"),
+        pytest.param(5e-5, 0.0, lambda r: r * 2, id="reflectance-x20000"),
+    ],
+)
+def test_a_header_scale_and_offset_are_applied(
+    tmp_path: Path, scale: float, offset: float, stored_from: Any
+) -> None:
+    """GDAL's band scale and offset say what stored values mean; they were ignored (on a demo
+    scene: 11, 0 and 9 detections for these three, where the scene gives 12)."""
+    original = write_scene(tmp_path / "original.tif", **SMALL).path
+    path = tmp_path / "scaled.tif"
+    with rasterio.open(original) as src:
+        data, profile = src.read().astype(np.float64), src.profile
+    stored = np.where(data > 0, stored_from(data), 0).astype("uint16")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(stored)
+        dst.scales, dst.offsets = [scale] * 4, [offset] * 4
+    for spec in (InputSpec(bands=("red", "nir")), InputSpec(bands=("red",), scale="display")):
+        with open_scene(original) as plain, open_scene(path) as scaled:
+            expected = plain.read_window(Window(0, 0, 40, 40), spec)
+            got = scaled.read_window(Window(0, 0, 40, 40), spec)
+            assert scaled.values_read_as is not None and "header's scale" in scaled.values_read_as
+        np.testing.assert_allclose(got.data * got.valid, expected.data * expected.valid, atol=2e-4)
+
+
+def test_a_scale_that_changes_nothing_is_not_named(tmp_path: Path) -> None:
+    """Reflectance × 10,000 with scale 0.0001 (as some exports tag it) is read as before."""
+    path = write_scene(tmp_path / "tagged.tif", **SMALL).path
+    with rasterio.open(path, "r+") as dst:
+        dst.scales = [1e-4] * 4
+    with open_scene(path) as scene:
+        assert scene.calibration is None and scene.values_read_as is None
