@@ -7,14 +7,16 @@ a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude
 column names in any case). Only a date and a position are required. What is done to them, each
 reported as one line:
 
-- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``time`` / ``fecha``). Strings
+- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time``; a
+  column of times of day alone is refused). Strings
   may mix formats and time zones (:func:`detector.user_tables.normalise_dates`): ISO 8601 with
   ``Z`` or an offset is converted to UTC; a date or time with no zone is taken as UTC;
-  ``03/04/2024`` is read day first when the column or the table's locale shows it, else month
-  first (US order). Rows with no date or an unreadable one stop the run, with the count and
-  an example — nothing is dropped silently.
+  ``03/04/2024`` (or ``03-04-2024``) is read day first when the column or the table's locale
+  shows it, else month first (US order). Rows with no date or an unreadable one stop the run,
+  with the count and an example — nothing is dropped silently.
 - **CSV** as Excel writes it in any locale: ``;`` columns with decimal commas (Spanish,
   Portuguese), UTF-8 or Windows cp1252 (:func:`detector.user_tables.read_csv_table`).
+- **Classes and counts** of hand marks: :mod:`detector.mark_classes`.
 - **CRS**: geometries are reprojected to EPSG:4326; a file with no CRS is refused (CSV
   coordinates are EPSG:4326).
 - **Rivers**: ``river``, ``chainage_m`` and ``offset_m`` are measured on the river centerlines
@@ -39,6 +41,7 @@ from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
+from detector.mark_classes import count_column, hand_classes
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
 from detector.user_tables import (
@@ -50,7 +53,8 @@ from detector.user_tables import (
 )
 
 WGS84 = "EPSG:4326"
-DATE_COLUMNS = ("acquired", "date", "datetime", "time", "fecha")  # fecha: Spanish tables
+# fecha: Spanish tables; a 'time' column comes last: beside a date column it holds the hour
+DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "time")
 LON_LAT = (
     ("lon", "lat"),
     ("longitude", "latitude"),
@@ -252,7 +256,7 @@ def prepare_detections(
             ids[row] = f"added-{k}"
         out["detection_id"] = ids
     if "class_name" not in out.columns:
-        out["class_name"], class_notes = _hand_classes(out, source)
+        out["class_name"], class_notes = hand_classes(out, source)
         notes += class_notes
     blank = out["class_name"].astype("string").str.strip().fillna("").eq("")
     if blank.any():  # rows added by hand to a detector's table (in QGIS) leave it empty
@@ -334,19 +338,17 @@ def _close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     ]
 
 
-COUNT_COLUMNS = ("cantidad", "count", "n_dredges", "n_dragas", "num_dragas", "nro_dragas")
-
-
 def _one_row_per_dredge(
     frame: gpd.GeoDataFrame, source: str | Path
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """A hand-marked row that counts several dredges (a ``cantidad`` or ``count`` column: "3
     dragas" at one point, a group moored side by side) becomes that many rows; InputError for
     a count that is not a whole number from 1."""
-    column = first_named(frame.columns, COUNT_COLUMNS)
+    column = count_column(frame)
     if column is None or "score" in frame.columns:
         return frame, []
-    counts = pd.to_numeric(frame[column], errors="coerce")
+    blank = frame[column].isna() | frame[column].astype("string").str.strip().eq("")
+    counts = pd.to_numeric(frame[column].where(~blank, 1), errors="coerce")
     bad = counts.isna() | (counts < 1) | (counts % 1 != 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
@@ -356,8 +358,13 @@ def _one_row_per_dredge(
             f"row {row}: '{column}' is {value!r}, not a number of dredges",
             f"give each row a whole number from 1 in '{column}' (the dredges at that point)",
         )
+    notes = []
+    if blank.any():
+        notes.append(
+            f"{source}: {int(blank.sum()):,} row(s) with a blank '{column}' taken as one dredge"
+        )
     if (counts == 1).all():
-        return frame, []
+        return frame, notes
     repeat = counts.astype(int).to_numpy()
     out = frame.iloc[np.repeat(np.arange(len(frame)), repeat)].reset_index(drop=True)
     if "detection_id" in out.columns:  # the row's id, then id-2, id-3 for its other dredges
@@ -365,8 +372,9 @@ def _one_row_per_dredge(
         ids = out["detection_id"].astype(str).to_numpy(dtype=object)
         out["detection_id"] = np.where(nth == 0, ids, ids + "-" + (nth + 1).astype(str))
     return out, [
+        *notes,
         f"{source}: rows read as the number of dredges in '{column}' ({len(frame):,} rows, "
-        f"{int(repeat.sum()):,} dredges)"
+        f"{int(repeat.sum()):,} dredges)",
     ]
 
 
@@ -435,22 +443,6 @@ def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str
             "give lon/lat in degrees, or add a column 'crs' naming their CRS (e.g. EPSG:32718)",
         )
     return WGS84
-
-
-CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria")
-SPANISH_CLASSES = {"draga": "dredge", "barcaza": "barge", "balsa": "raft"}
-
-
-def _hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, list[str]]:
-    """Classes of a table marked by hand: from a class column under a usual name (``Clase``,
-    ``tipo``, ``label``; Spanish values draga, barcaza, balsa read as dredge, barge, raft), else
-    every row a dredge."""
-    column = first_named(frame.columns, CLASS_COLUMNS)
-    if column is None:
-        return pd.Series("dredge", index=frame.index), []
-    values = frame[column].astype("string").str.strip().str.lower().replace("", pd.NA)
-    classes = values.replace(SPANISH_CLASSES).fillna("dredge")  # a blank is the default
-    return classes, [f"{source}: classes read from the '{column}' column"]
 
 
 def gather_detections(

@@ -39,9 +39,16 @@ from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
-ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# A zone after a time of day (Z, UTC, +05:30, -0500, -05), not the -2024 of 02-12-2024
+ZONED = re.compile(
+    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
+    re.IGNORECASE,
+)
 EXCEL_SERIALS = (32874, 73051)  # Excel day numbers of 1990-01-01 and 2099-12-31
-SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+# Day and month of 05/03/2024, 05.03.24 or 05-03-2024 (a dash only before a 4-digit year:
+# 2024-03-05 is ISO, year first)
+SLASHED = re.compile(r"^\s*(\d{1,2})(?:[/.](\d{1,2})[/.]\d{2,4}|-(\d{1,2})-\d{4})")
+TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*$", re.I)
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DMS = re.compile(
     r"^\s*([NSEWO])?\s*([+-])?\s*" + _NUMBER + r"\s*(?:°|º|˚|d|deg)?\s*"
@@ -88,6 +95,14 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
         encoding=encoding,
         **options,
     )
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra fields an index
+        example = next((line for line in text.splitlines()[1:] if line.strip()), "")
+        raise InputError(
+            source,
+            f"rows have more fields than its header (e.g. {example[:60]!r})",
+            "decimal commas in a comma-separated file? Put such numbers in quotes, or save "
+            "the table with ';' between columns",
+        )
     frame.columns = [str(column).strip() for column in frame.columns]
     return CsvTable(frame, separator, encoding)
 
@@ -152,7 +167,9 @@ def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:
             "taken as 1 January, so a year's marks are one look and no dredge can be seen to "
             "come and go within it; give each mark its scene's day where you have it"
         )
-    months = text.str.fullmatch(r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}")
+    months = text.str.fullmatch(
+        r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}|[^\W\d_]{3,10}\.?[-/ ]\d{4}|\d{4}[-/ ][^\W\d_]{3,10}"
+    )  # 2024-03, 03/2024, Mar 2024, March-2024
     if months.any():
         notes.append(
             f"{source}: {int(months.sum())} dates give only a month (e.g. "
@@ -183,7 +200,15 @@ def normalise_dates(
             notes.append(f"{source}: dates have no time zone; taken as UTC")
         return pd.to_datetime(values, utc=True), notes
     text = values.astype(str).str.strip()
-    slashed = text.str.extract(SLASHED).astype(float)  # day and month of 05/03/2024, or NaN
+    times = text.str.match(TIME_ONLY)
+    if times.all():  # pandas puts a bare time on today's date
+        raise InputError(
+            source,
+            f"dates are times of day only (e.g. {text.iloc[0]!r})",
+            "give the date of each mark's scene (a 'fecha' or 'date' column), e.g. 2024-07-15",
+        )
+    found = text.str.extract(SLASHED).astype(float)  # 05/03/2024 or 05-03-2024, or NaN
+    slashed = pd.DataFrame({0: found[0], 1: found[1].fillna(found[2])})
     shows_day_first = slashed[0] > 12  # 25/03/2024
     shows_month_first = slashed[1] > 12  # 03/25/2024
     if shows_day_first.any() and shows_month_first.any():

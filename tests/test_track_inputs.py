@@ -274,7 +274,57 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["class_name"].tolist() == ["dredge", "raft", "dredge"]
     assert any("classes read from the 'Clase' column" in note for note in notes)
-    assert any("1 barco detection(s) left out of tracking" in note for note in notes)
+    assert any("1 boat detection(s) left out of tracking" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("Clase", ["Dragas", "DRAGA ", "draga grande", "balsa-draga", "Dragá"], ["dredge"] * 5),
+        ("Objeto", ["draga pequeña", "botes", "peque-peque", "Barcaza"], ["dredge", "barge"]),
+        ("tipo", ["draga", "P1"], ["dredge"]),
+    ],
+)
+def test_class_values_are_read_word_by_word(
+    tmp_path: Path, column: str, values: list[str], expected: list[str]
+) -> None:
+    """Plurals, accents, upper case and a word beside the class: 'dragas', 'draga grande',
+    'balsa-draga' were left out as look-alikes; 'Objeto' was no class column (a 'bote' in it
+    counted as a dredge). A value that names no class is named in a note."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    rows = [f'{lon},{lat},2024-03-05,"{kind}"' for kind in values]
+    path.write_text(f"lon,lat,acquired,{column}\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == expected
+    unknown = [note for note in notes if "name no class this tool knows" in note]
+    assert bool(unknown) == ("P1" in values)
+    if unknown:
+        assert "1 'P1' in 'tipo'" in unknown[0]
+
+
+def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> None:
+    """'Fecha' and 'Time' (the hour): the times were read as the dates, all of them today."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f"lon,lat,Fecha,Time\n{lon},{lat},2024-03-05,09:51:41\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("dates read from the 'Fecha' column" in note for note in notes)
+
+
+@pytest.mark.parametrize("column", ["N° dragas", "Nro. dragas", "Cantidad de dragas", "dragas"])
+def test_count_columns_under_spanish_names_and_blank_counts(tmp_path: Path, column: str) -> None:
+    """'N° dragas' and the like were not read: a mark of three dredges counted one. A blank
+    count is one dredge (it was 'nan', not a number of dredges)."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(
+        f"lon,lat,acquired,{column}\n{lon},{lat},2024-03-05,3\n{lon},{lat + 0.001},2024-03-05,\n"
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert len(frame) == 4
+    assert any(f"1 row(s) with a blank '{column}' taken as one dredge" in n for n in notes)
 
 
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:

@@ -129,3 +129,38 @@ def test_dates_of_only_a_year_or_a_month_are_said_to_be_their_first_day() -> Non
     assert "2 dates give only a month (e.g. '2024-03'): taken as its first day" in text
     _, plain = normalise_dates(pd.Series(["2024-03-05", "20240306"]), "m.csv")
     assert not [n for n in plain if "give only" in n]
+
+
+def test_day_first_dates_with_dashes_are_read_in_one_order() -> None:
+    """'02-12-2024' beside '25-03-2025': pandas read each row its own way (2 December as
+    12 February) and the '-2024' at the end was taken for a time zone (no note at all)."""
+    values = pd.Series(["02-12-2024", "06-01-2025", "25-03-2025"])
+    parsed, notes = normalise_dates(values, "d.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d")) == ["2024-12-02", "2025-01-06", "2025-03-25"]
+    assert any("read day first, as '25-03-2025' in the same column shows" in n for n in notes)
+    assert any("dates have no time zone; taken as UTC" in n for n in notes)
+    iso, _ = normalise_dates(pd.Series(["2024-03-05", "2024-03-06"]), "d.csv")
+    assert list(iso.dt.day) == [5, 6]  # year first stays ISO
+
+
+def test_short_offsets_are_zones_and_bare_times_are_refused() -> None:
+    parsed, notes = normalise_dates(pd.Series(["2024-03-17 09:51 -05"]), "d.csv")
+    assert parsed.iloc[0] == pd.Timestamp("2024-03-17 14:51", tz="UTC")
+    assert not [n for n in notes if "no time zone" in n]  # it said so, wrongly
+    with pytest.raises(InputError, match=r"dates are times of day only \(e.g. '09:51:41'\)"):
+        normalise_dates(pd.Series(["09:51:41", "10:02:00"]), "d.csv")  # they became today
+
+
+def test_a_month_named_in_words_is_said_to_be_its_first_day() -> None:
+    _, notes = normalise_dates(pd.Series(["Jan 2024", "Feb 2024"]), "m.csv")
+    assert any("2 dates give only a month (e.g. 'Jan 2024')" in n for n in notes)
+
+
+def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
+    """Decimal commas in a ',' table: pandas took the extra fields for an index, and the error
+    was 'positions such as -3.0, 7972521.0 are not degrees'."""
+    path = tmp_path / "marks.csv"
+    path.write_text("lon,lat,date\n-73,4235797,-3,7972521,2024-01-01\n")
+    with pytest.raises(InputError, match="rows have more fields than its header") as caught:
+        read_csv_table(path)
+    assert "decimal commas" in str(caught.value)

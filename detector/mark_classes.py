@@ -1,0 +1,102 @@
+"""What a hand mark is: its class and how many dredges it stands for, from tables people make.
+
+Analysts name their marks in Spanish or English, in any case, with accents or without, singular
+or plural, with a word beside the class (``Draga``, ``DRAGA ``, ``dragas``, ``draga grande``,
+``Dragá``, ``balsa-draga``, ``bote``). A value is read word by word: a dredge word (``draga``,
+``dredge``; ``barcaza``/``barge``, ``balsa``/``raft``) makes it a dredge of that kind, else a
+boat word (``barco``, ``bote``, ``lancha``, ``canoa``, ``boat``) a boat, a look-alike that is
+not counted. A value with neither is not a class this tool knows: it is left out of the count
+with a note naming it, never taken as a dredge or a boat by guess.
+
+A count column (``cantidad``, ``N° dragas``, ``Nro. dragas``, ``Cantidad de dragas``, …) says
+how many dredges a mark stands for (a group moored side by side marked once).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from detector.user_tables import first_named
+
+CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria", "objeto")
+COUNT_COLUMNS = (
+    "cantidad",
+    "count",
+    "n_dredges",
+    "n_dragas",
+    "num_dragas",
+    "nro_dragas",
+    "nro dragas",
+    "nro. dragas",
+    "n° dragas",
+    "nº dragas",
+    "numero de dragas",
+    "número de dragas",
+    "cantidad de dragas",
+    "dragas",
+)
+DREDGE_WORDS = {
+    "draga": "dredge",
+    "dredge": "dredge",
+    "barcaza": "barge",
+    "barge": "barge",
+    "balsa": "raft",
+    "raft": "raft",
+}
+BOAT_WORDS = {"barco", "bote", "lancha", "canoa", "boat", "peque"}
+KNOWN_CLASSES = ("dredge", "barge", "raft", "boat")
+
+
+def class_of(value: object) -> str | None:
+    """The class a mark's class text names (see the module notes), or None."""
+    if value is None or pd.isna(value):
+        return None
+    plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    words = [word for word in re.split(r"[^a-z]+", plain.lower()) if word]
+    stems = [_singular(word) for word in words]
+    for word, kind in DREDGE_WORDS.items():  # in order: a 'balsa-draga' is a dredge
+        if word in stems:
+            return kind
+    if any(stem in BOAT_WORDS for stem in stems):
+        return "boat"
+    return None
+
+
+def _singular(word: str) -> str:
+    """``dragas`` → ``draga``, ``barcazas`` → ``barcaza``, ``botes`` → ``bote``."""
+    for end in ("es", "s"):
+        if word.endswith(end) and word[: -len(end)] in {*DREDGE_WORDS, *BOAT_WORDS}:
+            return word[: -len(end)]
+    return word
+
+
+def hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, list[str]]:
+    """Classes of a table marked by hand: from a class column under a usual name (``Clase``,
+    ``tipo``, ``objeto``, ``label``), read as :func:`class_of` reads a value, a blank being a
+    dredge; else every row a dredge. A value that names no class is kept as written (it is
+    left out of tracking as not a dredge class), with a note naming it."""
+    column = first_named(frame.columns, CLASS_COLUMNS)
+    if column is None:
+        return pd.Series("dredge", index=frame.index), []
+    text = frame[column].astype("string").str.strip().replace("", pd.NA)
+    read = text.map(class_of, na_action="ignore")
+    classes = read.where(read.notna(), text).fillna("dredge").astype(str)
+    notes = [f"{source}: classes read from the '{column}' column"]
+    unknown = text[text.notna() & read.isna()]
+    if len(unknown):
+        listed = ", ".join(f"{n:,} {name!r}" for name, n in unknown.value_counts().items())
+        notes.append(
+            f"{source}: {listed} in '{column}' name no class this tool knows (a dredge: draga, "
+            "dredge, barcaza, balsa; a boat: barco, bote, lancha): left out of the count — "
+            "rename them, or leave the cell blank for a dredge"
+        )
+    return classes, notes
+
+
+def count_column(frame: pd.DataFrame) -> str | None:
+    """The column that says how many dredges each mark stands for, or None."""
+    return first_named(frame.columns, COUNT_COLUMNS)
