@@ -28,7 +28,6 @@ reported as one line:
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
+from detector.kml_marks import read_kml_marks
 from detector.mark_classes import count_column, hand_classes
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
@@ -87,7 +87,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
                 return gpd.read_file(source, layer=detections_layer(source))
         if suffix in KML_SUFFIXES:
-            return _from_kml(source)
+            return read_kml_marks(source)
     except InputError:
         raise
     except Exception as exc:  # readers raise many unrelated types
@@ -109,65 +109,6 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         f"unknown file type '{suffix}'",
         "give .parquet, .gpkg, .geojson, .shp, .kml or .csv (with lon/lat columns)",
     )
-
-
-FOLDER_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}|(?<!\d)\d{8}(?!\d)")
-
-
-def _from_kml(source: Path) -> gpd.GeoDataFrame:
-    """Placemarks with a date from every folder of a KML/KMZ file: Google Earth's TimeStamp,
-    else a date in the name of the folder they are in (``2024-03-03``, ``Planet 03/03/2024``:
-    analysts often sort their marks into a folder per image date), with a note.
-
-    Placemarks with a time span only are left out: ``dredges.kml`` from ``dredge counts`` has
-    one per dredge (first to last seen), beside a folder of its dated detections.
-    """
-    import pyogrio
-
-    parts, spans, by_folder = [], 0, 0
-    for layer, _ in pyogrio.list_layers(source):
-        part = gpd.read_file(source, layer=str(layer))
-        stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
-        dated = stamps.notna()
-        spans += int((~dated & part["begin"].notna()).sum()) if "begin" in part else 0
-        folder_date = FOLDER_DATE.search(str(layer))
-        undated = ~dated & part.geometry.notna()
-        if "begin" in part:
-            undated &= part["begin"].isna()  # a span is a dredge of dredges.kml, not a mark
-        if folder_date is not None and undated.any():
-            by_folder += int(undated.sum())
-            stamps = stamps.astype(object).where(~undated, folder_date.group(0))
-            dated = dated | undated
-        if dated.any():
-            marks = part[dated]
-            parts.append(
-                gpd.GeoDataFrame(
-                    {
-                        "acquired": [
-                            v.isoformat() if hasattr(v, "isoformat") else str(v)
-                            for v in stamps[dated]
-                        ],
-                        "name": marks["Name"].to_numpy() if "Name" in marks else None,
-                        "folder": str(layer),
-                    },
-                    geometry=shapely.force_2d(marks.geometry.to_numpy()),
-                    crs=WGS84,
-                )
-            )
-    if not parts:
-        why = f" ({spans} have a time span: one per dredge, as in dredges.kml?)" if spans else ""
-        raise InputError(
-            source,
-            f"has no placemark with a date{why}",
-            "give each marked placemark a date (Google Earth: Properties, Date/Time, Timestamp), "
-            "or put the marks of each image date in a folder named by that date (2024-03-05)",
-        )
-    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
-    if by_folder:
-        frame.attrs["notes"] = [
-            f"{source}: {by_folder} placemark(s) without a date dated by their folder's name"
-        ]
-    return frame
 
 
 def detections_layer(source: Path) -> str | None:

@@ -1,0 +1,136 @@
+"""Dredges marked in Google Earth: the dated placemarks of a KML/KMZ file, as detections.
+
+A placemark's date is its TimeStamp, else a date in the name of the folder it is in
+(``2024-03-03``, ``Planet 03/03/2024``, ``Imagen 20-06-2024``: analysts sort their marks into
+a folder per image date). Placemarks with a time span only are not marks: ``dredges.kml``
+from ``dredge counts`` has one per dredge (first to last seen), beside a folder of its dated
+detections. A mark is a point, or a polygon drawn around a hull; a path, and a polygon wider
+than a dredge (a scene's footprint, an area of interest), are not. The placemark's
+ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name is read as its
+class when it names one (``bote``, ``Draga 3``). Every placemark left out is counted in a
+note.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from detector.acquisition import SCENE_COLUMNS
+from detector.errors import InputError
+from detector.mark_classes import CLASS_COLUMNS, COUNT_COLUMNS, class_of
+from detector.user_tables import first_named
+
+WGS84 = "EPSG:4326"
+FOLDER_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
+)
+MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
+_METRES_PER_DEGREE = 111_320.0
+
+
+def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
+    """The dated marks of every folder of a KML/KMZ file (see the module notes), with notes in
+    ``attrs['notes']``; InputError when none has a date."""
+    import pyogrio
+
+    parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
+    undated_folders: list[str] = []
+    for layer, _ in pyogrio.list_layers(source):
+        part = gpd.read_file(source, layer=str(layer))
+        part = part[part.geometry.notna()]
+        marks = _is_mark(part.geometry)
+        stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
+        dated = stamps.notna()
+        span = ~dated & part["begin"].notna() if "begin" in part else pd.Series(False, part.index)
+        counts["spans"] += int((span & marks).sum())
+        undated = ~dated & ~span & marks
+        folder_date = FOLDER_DATE.search(str(layer))
+        if folder_date is not None and undated.any():
+            counts["by_folder"] += int(undated.sum())
+            stamps = stamps.astype(object).where(~undated, folder_date.group(0))
+            dated = dated | undated
+        elif undated.any():
+            counts["undated"] += int(undated.sum())
+            undated_folders.append(str(layer))
+        counts["not_marks"] += int((~marks).sum())
+        keep = dated & marks
+        if keep.any():
+            parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
+    if not parts:
+        why = (
+            f" ({counts['spans']} have a time span: one per dredge, as in dredges.kml?)"
+            if counts["spans"]
+            else ""
+        )
+        raise InputError(
+            source,
+            f"has no placemark with a date{why}",
+            "give each marked placemark a date (Google Earth: Properties, Date/Time, Timestamp), "
+            "or put the marks of each image date in a folder named by that date (2024-03-05)",
+        )
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
+    frame.attrs["notes"] = _notes(source, counts, undated_folders)
+    return frame
+
+
+def _is_mark(geometry: gpd.GeoSeries) -> pd.Series:
+    """Points, and polygons no wider than a dredge's surroundings (:data:`MARK_ACROSS_M`)."""
+    kind = geometry.geom_type.str.removesuffix(" Z")
+    bounds = geometry.bounds
+    lat = np.radians((bounds["miny"] + bounds["maxy"]) / 2)
+    across = np.hypot(
+        (bounds["maxx"] - bounds["minx"]) * np.cos(lat), bounds["maxy"] - bounds["miny"]
+    )
+    small = across * _METRES_PER_DEGREE <= MARK_ACROSS_M
+    points = kind.isin(["Point", "MultiPoint"])
+    return points | (kind.isin(["Polygon", "MultiPolygon"]) & small)
+
+
+def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd.GeoDataFrame:
+    columns: dict[str, object] = {
+        "acquired": [v.isoformat() if hasattr(v, "isoformat") else str(v) for v in stamps],
+        "name": marks["Name"].to_numpy() if "Name" in marks else None,
+        "folder": folder,
+    }
+    for names in (CLASS_COLUMNS, COUNT_COLUMNS, SCENE_COLUMNS):  # ExtendedData fields
+        column = first_named(marks.columns, names)
+        if column is not None:
+            columns[column] = marks[column].to_numpy()
+    if first_named(marks.columns, CLASS_COLUMNS) is None and "Name" in marks:
+        named = marks["Name"].map(class_of)  # a placemark named 'bote' or 'Draga 3'
+        if named.notna().any():
+            columns["clase"] = named.to_numpy()
+    geometry = shapely.force_2d(marks.geometry.to_numpy())
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=WGS84)
+
+
+def _notes(source: Path, counts: dict[str, int], undated_folders: list[str]) -> list[str]:
+    notes = []
+    if counts["by_folder"]:
+        notes.append(
+            f"{source}: {counts['by_folder']} placemark(s) without a date dated by their "
+            "folder's name"
+        )
+    if counts["undated"]:
+        notes.append(
+            f"{source}: {counts['undated']} placemark(s) have no date and are in no folder "
+            f"named by a date ({', '.join(undated_folders[:3])}): left out — give them a "
+            "Timestamp, or name their folder by the image date (2024-03-05)"
+        )
+    if counts["spans"]:
+        notes.append(
+            f"{source}: {counts['spans']} placemark(s) with a time span, not a date, left out "
+            "(one per dredge, as dredges.kml writes them?) — give marks a Timestamp"
+        )
+    if counts["not_marks"]:
+        notes.append(
+            f"{source}: {counts['not_marks']} path(s) or polygon(s) wider than "
+            f"{MARK_ACROSS_M:g} m left out: not a dredge's mark (a footprint, a route?)"
+        )
+    return notes
