@@ -159,6 +159,8 @@ def prepare_detections(
             "give the detections: tracks.detections.parquet, or the 'detections' layer or "
             "<stem>.detections.geojson that `dredge counts` writes beside the tracks",
         )
+    if column is None and out.empty:
+        raise InputError(source, "holds no rows", "give the detections or marks, one per row")
     if column is None:
         columns = [str(c) for c in out.columns if c != out.geometry.name]
         raise InputError(
@@ -226,6 +228,9 @@ def _id_text(value: object) -> str:
     return str(value)
 
 
+ROW_NUMBER_COLUMNS = ("id", "nro", "nro.", "no", "no.", "n", "n°", "nº", "#", "item", "numero")
+
+
 def _drop_repeated_rows(
     frame: gpd.GeoDataFrame, source: str | Path
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -234,6 +239,13 @@ def _drop_repeated_rows(
     duplicated in QGIS) are kept once, with a note. Each copy had counted as a dredge moored
     beside the other: a demo table given twice raised the Nanay's 2024 count from 4 to 10."""
     ids = [column for column in ("detection_id", "fid") if column in frame.columns]
+    ids += [  # a column that numbers the rows (id, Nro, N°): copies of a row differ there only
+        str(column)
+        for column in frame.columns
+        if str(column).strip().casefold() in ROW_NUMBER_COLUMNS
+        and column not in ids
+        and frame[column].is_unique
+    ]
     key = pd.DataFrame(frame.drop(columns=[*ids, frame.geometry.name])).astype("string")
     key["where"] = shapely.to_wkb(frame.geometry.normalize().to_numpy(), hex=True)
     repeated = key.duplicated().to_numpy()
@@ -507,7 +519,8 @@ def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: flo
         return None
     return (
         f"{source}: {off} of {len(detections)} detections are on no river (farther than "
-        f"{corridor_m:g} m from every centerline); kept in the output with no track_id"
+        f"{corridor_m:g} m from every centerline); kept in the output with no track_id (marks "
+        "on a wide river's banks or a side channel: widen --corridor-m)"
     )
 
 
@@ -546,14 +559,35 @@ def _place_on_rivers(
                 "on none: it was placed on other centerlines than the ones given"
             )
     if len(frame) and frame["river"].isna().all():
-        swapped = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1])
-        on = int(network.locate(gpd.GeoSeries(swapped, crs=WGS84))["river"].notna().sum())
-        if on:
-            notes.append(
-                f"{source}: no detection is on a river, but {on} of {len(frame)} would be with "
-                "longitude and latitude swapped — are the lon and lat columns the wrong way round?"
-            )
+        notes += _misplaced_note(frame, source, network)
     return frame, notes
+
+
+def _misplaced_note(
+    frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork
+) -> list[str]:
+    """When no detection is on a river: a note if they would be with lon and lat swapped, or
+    with a sign flipped (degrees typed without their minus, the hemisphere in its own column:
+    west longitudes and south latitudes are negative)."""
+    points = frame.geometry.to_numpy()
+    tries = [
+        ("with longitude and latitude swapped — are the lon and lat columns the wrong way "
+         "round?", lambda xy: xy[:, ::-1]),
+        ("with the longitude's sign flipped — west longitudes are negative (-73.4)",
+         lambda xy: xy * [-1, 1]),
+        ("with the latitude's sign flipped — south latitudes are negative (-3.8)",
+         lambda xy: xy * [1, -1]),
+        ("with both signs flipped — west longitudes and south latitudes are negative "
+         "(-73.4, -3.8)", lambda xy: -xy),
+    ]  # fmt: skip
+    for what, move in tries:
+        moved = gpd.GeoSeries(shapely.transform(points, move), crs=WGS84)
+        on = int(network.locate(moved)["river"].notna().sum())
+        if on:
+            return [
+                f"{source}: no detection is on a river, but {on} of {len(frame)} would be {what}"
+            ]
+    return []
 
 
 def _read_parquet(source: Path) -> gpd.GeoDataFrame:
@@ -566,6 +600,8 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
     """A table with lon/lat columns or a WKT ``geometry`` column, in EPSG:4326 unless a
     ``crs`` column names another (:func:`_table_crs`)."""
+    if table.empty:
+        raise InputError(source, "holds no rows (a header only?)", "add the marks, one per row")
     for lon_name, lat_name in LON_LAT:
         lon, lat = first_named(table.columns, [lon_name]), first_named(table.columns, [lat_name])
         if lon and lat:

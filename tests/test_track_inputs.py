@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -531,3 +532,47 @@ def test_marks_of_one_date_closer_than_two_hulls_are_pointed_out(tmp_path: Path)
     path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{one.x},{one.y},3\n")  # a group
     _, notes = prepare_detections(read_detections(path), path, tf.network())
     assert not [n for n in notes if "pair(s) of marks" in n]
+
+
+def test_rows_pasted_twice_with_a_row_number_are_read_once(tmp_path: Path) -> None:
+    """Rows copied with their 'Nro' (the row's number) differ only there: each copy counted
+    as a second dredge beside the first (12 for 6 on a demo table)."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    rows = [f"{n},{lon},{lat + 0.001 * (n % 2)},2024-03-05" for n in range(1, 5)]
+    path.write_text("Nro,lon,lat,fecha\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert len(frame) == 2
+    assert any("2 row(s) repeat another in every column but the id" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("flip", "expected"),
+    [
+        (lambda x, y: (y, x), "with longitude and latitude swapped"),
+        (lambda x, y: (-x, y), "with the longitude's sign flipped"),
+        (lambda x, y: (x, -y), "with the latitude's sign flipped"),
+        (lambda x, y: (-x, -y), "with both signs flipped"),
+    ],
+)
+def test_marks_on_no_river_say_what_would_put_them_on_one(
+    tmp_path: Path, flip: Any, expected: str
+) -> None:
+    """Degrees typed without their minus (the hemisphere in an 'NS' column): every mark was
+    on no river, the count a zero, and the note said only that."""
+    lon, lat = flip(*lon_lat_on_the_river())
+    path = tmp_path / "marks.csv"
+    path.write_text(f"lon,lat,fecha\n{lon},{lat},2024-03-05\n")
+    _, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert any(f"but 1 of 1 would be {expected}" in n for n in notes)
+
+
+def test_a_table_without_rows_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "marks.csv"
+    path.write_text("lon,lat,fecha\n")
+    with pytest.raises(InputError, match="holds no rows"):
+        read_detections(path)
+    empty = tmp_path / "marks.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputError, match="holds no rows"):
+        prepare_detections(read_detections(empty), empty, tf.network())
