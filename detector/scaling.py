@@ -86,13 +86,7 @@ def header_calibration(dataset: rasterio.DatasetReader) -> Calibration | None:
         full = stored_full_scale(dataset)
         if all(abs(v * full - 1.0) < 1e-9 for v in scales.values()):
             return None  # reflectance × 10,000 told as such
-    nodata = dataset.nodata
-
-    def keep(values: NDArray[np.float64]) -> NDArray[np.bool_]:
-        kept = np.isfinite(values) & (values > 0)
-        return kept & (values != nodata) if nodata is not None else kept
-
-    scaled = [sample_values(dataset, [b], keep) * scales[b] + offsets[b] for b in bands]
+    scaled = [_sample_values(dataset, [b]) * scales[b] + offsets[b] for b in bands]
     unit = _full_scale_of(np.concatenate(scaled))
     told = ", ".join(sorted({f"× {scales[b]:g} {offsets[b]:+g}" for b in bands}))
     kind = {1.0: "reflectance 0–1", EIGHT_BIT_WHITE: "8-bit values (0–255)"}
@@ -104,15 +98,18 @@ def header_calibration(dataset: rasterio.DatasetReader) -> Calibration | None:
     )
 
 
-def _sample_values(dataset: rasterio.DatasetReader) -> NDArray[np.float64]:
-    """Finite, positive values of the data bands (not nodata), sampled over the scene."""
+def _sample_values(
+    dataset: rasterio.DatasetReader, bands: list[int] | None = None
+) -> NDArray[np.float64]:
+    """Finite, positive values (not nodata) of ``bands`` (default: the data bands), sampled
+    over the scene."""
     nodata = dataset.nodata
 
     def keep(values: NDArray[np.float64]) -> NDArray[np.bool_]:
         kept = np.isfinite(values) & (values > 0)
         return kept & (values != nodata) if nodata is not None else kept
 
-    return sample_values(dataset, data_band_indexes(dataset), keep)
+    return sample_values(dataset, bands or data_band_indexes(dataset), keep)
 
 
 def normalise(

@@ -158,8 +158,10 @@ class Scene:
         self.full_scale: float = stored_full_scale(dataset)
         """The stored value of reflectance 1 (of white for 8-bit imagery): 10,000, 255 or 1."""
         self.calibration = calibration
-        """Per-band reflectance coefficients of radiance or digital numbers: Planet radiance
-        (:mod:`detector.radiance`), Maxar products (:mod:`detector.maxar_radiometry`)."""
+        """Per-band reflectance coefficients (and offsets) where the file's type does not tell
+        them: Planet radiance (:mod:`detector.radiance`), Maxar products
+        (:mod:`detector.maxar_radiometry`), a header's scale and offset
+        (:func:`detector.scaling.header_calibration`)."""
         coefficients = calibration.coefficients if calibration is not None else {}
         self.band_full_scale: dict[int, float] = {b: 1.0 / c for b, c in coefficients.items()}
         """Per band (1-based), where it differs from ``full_scale``: see ``calibration``."""
