@@ -9,6 +9,8 @@ river, the line names that zone and the command that sets it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
 from detector.scene import Scene
@@ -19,7 +21,7 @@ HEMISPHERE_STEP = 100
 
 def no_river_error(scene: Scene, network: RiverNetwork) -> InputError:
     """The InputError for a scene whose outline meets no river corridor."""
-    source = network.source or "the rivers file"
+    source = f"{network.source or 'the rivers file'}{_aux_crs_note(scene.path)}"
     flipped = other_hemisphere_rivers(scene, network)
     if flipped is not None:
         epsg, rivers = flipped
@@ -35,6 +37,16 @@ def no_river_error(scene: Scene, network: RiverNetwork) -> InputError:
         f"does not overlap any river corridor of {source}",
         "check that the rivers file covers this scene, or widen --corridor-m",
     )
+
+
+def _aux_crs_note(path: str) -> str:
+    """Words for a CRS that GDAL takes from a ``.aux.xml`` beside the file, over its own."""
+    aux = Path(f"{path}.aux.xml")
+    try:
+        holds_crs = aux.is_file() and "<SRS" in aux.read_text(errors="replace")
+    except OSError:
+        return ""
+    return f" (its CRS is the one {aux.name} beside it sets: is that right?)" if holds_crs else ""
 
 
 def other_hemisphere_rivers(scene: Scene, network: RiverNetwork) -> tuple[int, list[str]] | None:

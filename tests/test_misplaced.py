@@ -56,3 +56,19 @@ def test_a_scene_that_is_simply_elsewhere_keeps_the_plain_line(tmp_path: Path) -
             assert other_hemisphere_rivers(opened, rivers) is None
             message = str(no_river_error(opened, rivers))
         assert "other hemisphere" not in message and "widen --corridor-m" in message
+
+
+def test_a_crs_set_by_an_aux_xml_beside_the_scene_is_named(tmp_path: Path) -> None:
+    """GDAL takes a .aux.xml's CRS over the file's own: the line pointed at the scene only."""
+    scene = write_scene(tmp_path / "scene.tif", width=60, height=60)
+    rivers = RiverNetwork.read(
+        write_rivers(tmp_path / "rivers.geojson", {"Nanay": scene.river}, crs=scene.crs)
+    )
+    wkt = CRS.from_epsg(32618).to_wkt()
+    aux = tmp_path / "scene.tif.aux.xml"
+    aux.write_text(f'<PAMDataset><SRS dataAxisToSRSAxisMapping="1,2">{wkt}</SRS></PAMDataset>')
+    with open_scene(scene.path, date="2024-03-01") as opened:
+        assert opened.crs.to_epsg() == 32618  # the aux's, not the file's 32718
+        message = str(no_river_error(opened, rivers))
+    assert "(its CRS is the one scene.tif.aux.xml beside it sets: is that right?)" in message
+    assert "in EPSG:32718 (the same UTM zone, other hemisphere) it lies on Nanay" in message
