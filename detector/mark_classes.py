@@ -55,15 +55,20 @@ def class_of(value: object) -> str | None:
     """The class a mark's class text names (see the module notes), or None."""
     if value is None or pd.isna(value):
         return None
-    plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    words = [word for word in re.split(r"[^a-z]+", plain.lower()) if word]
-    stems = [_singular(word) for word in words]
+    stems = class_words(value)
     for word, kind in DREDGE_WORDS.items():  # in order: a 'balsa-draga' is a dredge
         if word in stems:
             return kind
     if any(stem in BOAT_WORDS for stem in stems):
         return "boat"
     return None
+
+
+def class_words(value: object) -> list[str]:
+    """The words of a class text, lower case, without accents, singular for the class words
+    (``Dragas grandes`` → ``draga``, ``grandes``)."""
+    plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    return [_singular(word) for word in re.split(r"[^a-z]+", plain.lower()) if word]
 
 
 def _singular(word: str) -> str:

@@ -3,7 +3,9 @@
 Names are matched without regard to case or surrounding spaces (``Dredge`` is ``dredge``).
 Spanish names, as analysts in Peru label, are read as the model's classes when it has them:
 draga, barcaza and balsa as dredge (or barge, raft where the model has those classes), barco,
-bote and lancha as boat (:data:`SPANISH_CLASSES`; :attr:`ClassMap.spanish` lists those used).
+bote and lancha as boat (:data:`SPANISH_CLASSES`; :attr:`ClassMap.spanish` lists those used),
+also in the plural, with accents or with a word beside them (``dragas``, ``Draga grande``,
+their words read as :func:`detector.mark_classes.class_words` reads them).
 Any other name needs a mapping, e.g. ``--class-map chata=dredge``; mapping a name to ``ignore``
 drops its boxes, and a mapping given wins over the Spanish reading. A name that is neither a
 model class nor mapped is an :class:`~detector.errors.InputError` naming the file, the place
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from detector.errors import DredgeError, InputError
+from detector.mark_classes import class_words
 
 IGNORE = "ignore"
 # Spanish label → the model classes it may be, in order of preference.
@@ -53,7 +56,7 @@ class ClassMap:
             return None if target == IGNORE else target
         if key in self._known:
             return self._known[key]
-        for target in SPANISH_CLASSES.get(key, ()):
+        for target in SPANISH_CLASSES.get(key) or self._by_words(name):
             if target in self._known:
                 self.spanish[key] = self._known[target]
                 return self._known[target]
@@ -63,6 +66,17 @@ class ClassMap:
             f"({', '.join(self.classes)})",
             f"rename it in the labels, or map it: --class-map '{name}=dredge' (or ={IGNORE})",
         )
+
+    def _by_words(self, name: object) -> tuple[str, ...]:
+        """The classes a name may be when one of its words, singular and without accents, is a
+        Spanish class name or a model class ('dragas', 'Draga grande', 'balsa-draga',
+        'Dredges'); a name with neither (an English 'barge' the model lacks, 'canoa') is left
+        for a mapping."""
+        words = class_words(name)
+        for spanish, targets in SPANISH_CLASSES.items():  # draga before balsa: a balsa-draga
+            if spanish in words:
+                return targets
+        return tuple(word for word in words if word in self._known)[:1]
 
     def index(self, name: str) -> int:
         """Index of a model class name."""
