@@ -48,6 +48,7 @@ class Acquisition:
 
     time: datetime | None
     source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
+    own: Acquisition | None = None  # for a date given: the scene's own, when it is another day
 
 
 def is_remote(path: str) -> bool:
@@ -69,11 +70,19 @@ def resolve_acquisition(
     """Find the acquisition time (see the module's docstring for the order)."""
     if explicit is not None:
         try:
-            return Acquisition(to_utc(explicit), "explicit")
+            given = to_utc(explicit)
         except ValueError:
             raise InputError(
                 path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
             ) from None
+        own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+        differs = (  # a mosaic's name gives its first day only
+            own is not None
+            and own.source != "nicfi-name"
+            and own.time is not None
+            and own.time.date() != given.date()
+        )
+        return Acquisition(given, "explicit", own if differs else None)
     if not is_remote(path):
         found = time_from_sidecar(Path(path))
         if found is not None:

@@ -91,8 +91,13 @@ def check_format(fmt: str, spec: InputSpec) -> None:
 
 
 def is_scene_file(path: Path) -> bool:
-    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene."""
-    return path.suffix.lower() in SCENE_SUFFIXES and not is_mask_file(path)
+    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene, nor the ``._``
+    metadata file macOS writes beside each file on a drive formatted for Windows."""
+    return (
+        path.suffix.lower() in SCENE_SUFFIXES
+        and not is_mask_file(path)
+        and not path.name.startswith("._")
+    )
 
 
 def is_mask_file(path: Path) -> bool:

@@ -129,6 +129,15 @@ class WindowData:
     transform: Affine
 
 
+OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
+    "metadata.xml": "metadata XML",
+    "metadata.imd": "IMD",
+    "planet-name": "file name",
+    "maxar-name": "file name",
+    "iso-name": "file name",
+}
+
+
 class Scene:
     """An open scene: header facts, acquisition time, band layout and windowed reads."""
 
@@ -200,7 +209,16 @@ class Scene:
     def date_caveat(self) -> str | None:
         """A word for the scene's summary line when its date came from ``TIFFTAG_DATETIME``, a
         tag that many programs set to when they wrote the file (an export, a clip): the
-        scene would be counted in that year without a sign. None for other sources."""
+        scene would be counted in that year without a sign; or when a date given (``--date``,
+        ``--dates``, a STAC item's) is another day than the scene's own metadata or name
+        says. None otherwise."""
+        own = self.acquisition.own
+        if own is not None and own.time is not None and self.acquired is not None:
+            where = OWN_DATE_SOURCES.get(own.source, own.source)
+            return (
+                f"dated {self.acquired:%Y-%m-%d} as given, while its {where} says "
+                f"{own.time:%Y-%m-%d}: check which is right"
+            )
         if self.acquisition.source != "tiff-tag" or self.acquired is None:
             return None
         return (
@@ -515,7 +533,10 @@ def open_scene(
     path = str(path_or_url)
     remote = is_remote(path)
     if not remote and not Path(path).exists():
-        raise InputError(path, "file not found", "check the path or the folder given")
+        fix = "check the path or the folder given"
+        if "\\" in path:  # a list written on Windows, read here
+            fix = "write paths with / (this one has Windows backslashes)"
+        raise InputError(path, "file not found", fix)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)

@@ -8,18 +8,21 @@
   masks it matches are left out); rasters of other formats GDAL reads (``.vrt``, ``.jp2``,
   ``.ntf``, ``.img``) are taken from a glob that names their suffix (``'mosaics/*.vrt'``) or
   by name, never from a folder;
-- a text file (``.txt``, ``.lst``, ``.csv`` of one column): one path or URL a line, ``#``
-  comments; relative paths are relative to the text file;
+- a text file (``.txt``, ``.lst``, ``.csv``): one path or URL a line, ``#`` comments, or a
+  CSV whose header names its path column (``path``, ``escena``, …); relative paths are
+  relative to the text file (:func:`read_scene_list`);
 - a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
   or media type ``image/tiff``; the first such asset by name order, preferring Planet's
-  ``ortho_analytic_4b_sr`` and ``analytic``) and its ``datetime`` as the acquisition time.
+  ``ortho_analytic_4b_sr`` and ``analytic``) and its ``datetime`` (or ``start_datetime``) as
+  the acquisition time.
 
 :func:`resolve_scenes` returns the scene paths and the acquisition times known from STAC.
 """
 
 from __future__ import annotations
 
+import csv
 import glob
 import json
 import re
@@ -60,7 +63,7 @@ class SceneSources:
     dates: dict[str, datetime] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     masks: list[str] = field(default_factory=list)  # UDM masks given as scenes, left out
-    _files: set[str] = field(default_factory=set)  # each local file once, however spelt
+    _files: dict[str, str] = field(default_factory=dict)  # file → its first spelling
 
     def add(self, paths: Iterable[str]) -> None:
         for path in paths:
@@ -74,10 +77,14 @@ class SceneSources:
             if not is_remote(path) and is_mask_file(Path(path)):
                 self.masks.append(path)  # `scenes/*.tif` expanded by the shell, or listed
                 continue
-            key = path if is_remote(path) else str(Path(path).resolve())
+            key = _file_key(path)
             if key not in self._files:  # `scenes/` and `./scenes/a.tif`, a link to a scene
-                self._files.add(key)
+                self._files[key] = path
                 self.paths.append(path)
+
+    def spelling(self, path: str) -> str:
+        """The spelling under which the scene at ``path`` was added (the first one given)."""
+        return self._files.get(_file_key(path), path)
 
     def dates_with(
         self, table: Mapping[str, datetime] | None, names: Mapping[str, str] | None = None
@@ -98,12 +105,21 @@ class SceneSources:
         return dates
 
 
+def _file_key(path: str) -> str:
+    return path if is_remote(path) else str(Path(path).resolve())
+
+
 def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
     """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes)."""
     sources = SceneSources()
     for item in items:
-        text = str(item)
+        text = local_path(str(item))
         path = Path(text)
+        if not text.strip():  # `dredge run "$SCENES"` with the variable unset: the folder '.'
+            raise DredgeError(
+                "a SCENES argument is empty (an unset shell variable?): give scene files, "
+                "folders, globs, lists or STAC"
+            )
         if is_remote(text):
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
@@ -118,6 +134,8 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             _add_stac(path, sources)
         else:
             sources.add(expand_scene_paths([text]))
+            if path.is_dir():
+                sources.notes += _nested_scenes_note(path)
     note = same_capture_note(sources.paths)
     if note:
         sources.notes.append(note)
@@ -158,6 +176,34 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     )
 
 
+def local_path(text: str) -> str:
+    """A ``file://`` URL as the local path it names; other text unchanged."""
+    if text.lower().startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return unquote(urlparse(text).path)
+    return text
+
+
+def _nested_scenes_note(folder: Path) -> list[str]:
+    """A note when a folder that gave scenes has more in its subfolders (a scene folder and
+    month subfolders beside it): a folder gives its own scenes only."""
+    nested = [
+        path
+        for child in sorted(folder.iterdir())
+        if child.is_dir()
+        for path in sorted(child.rglob("*"))
+        if is_scene_file(path)
+    ]
+    if not nested or not any(is_scene_file(p) for p in folder.iterdir()):
+        return []
+    return [
+        f"{folder}: {len(nested)} scene(s) in its subfolders (e.g. "
+        f"{nested[0].relative_to(folder)}) were not read: a folder gives its own scenes only — "
+        f"give the subfolders too, or the glob '{folder}/**/*.tif'"
+    ]
+
+
 def require_scenes(items: Sequence[str | Path]) -> SceneSources:
     """:func:`resolve_scenes`, with one clear error when ``items`` give no scene (pointing at
     subfolders that hold some: :func:`detector.chips.no_scenes_message`)."""
@@ -178,13 +224,19 @@ def keep_match(path: str, pattern: str = "") -> bool:
     return suffix in OTHER_RASTER_SUFFIXES and pattern.lower().endswith(suffix)
 
 
+LIST_HEADERS = ("scene", "path", "url", "file", "escena", "imagen", "archivo", "ruta")
+
+
 def read_scene_list(path: Path) -> list[str]:
-    """Paths or URLs, one a line, ``#`` comments; relative paths are relative to ``path``."""
+    """Paths or URLs, one a line, ``#`` comments; relative paths are relative to ``path``.
+
+    A CSV with a header row reads the column named as in :data:`LIST_HEADERS` (``path``,
+    ``escena``, …); a ``#`` starts a comment at the start of a line or after a space, unless
+    the whole line is a file that exists (``Nanay #2/a.tif``); quotes around a path and
+    ``file://`` are taken off. UTF-8 or Windows cp1252 text (a list saved by Notepad)."""
     found: list[str] = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():  # Notepad writes a BOM
-        entry = line.split("#", 1)[0].strip().strip(",").strip('"')
-        if not entry or entry.lower() in ("scene", "path", "url"):
-            continue
+    for entry in _list_entries(path):
+        entry = local_path(entry)
         if is_remote(entry) or Path(entry).is_absolute():
             found.append(entry)
         else:
@@ -192,6 +244,34 @@ def read_scene_list(path: Path) -> list[str]:
     if not found:
         raise InputError(path, "lists no scene", "write one path or URL a line")
     return expand_scene_paths(found)
+
+
+def _list_entries(path: Path) -> list[str]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # Notepad writes a BOM
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        return []
+    cells = re.split(r"[,;\t]", lines[0])
+    header = [cell.strip().strip('"').strip().lower() for cell in cells]
+    column = next((i for i, cell in enumerate(header) if cell in LIST_HEADERS), None)
+    if column is not None and len(header) > 1:
+        separator = next(sep for sep in ",;\t" if sep in lines[0])
+        rows = csv.reader(lines[1:], delimiter=separator)
+        return [row[column].strip() for row in rows if len(row) > column and row[column].strip()]
+    entries = []
+    for line in lines:
+        whole = local_path(line.strip().strip(",").strip('"').strip("'"))
+        if " #" in line and not (path.parent / whole).exists():  # absolute stays absolute
+            line = line.split(" #", 1)[0]
+        entry = line.strip().strip(",").strip('"').strip("'").strip()
+        if entry and entry.lower() not in LIST_HEADERS:
+            entries.append(entry)
+    return entries
 
 
 def _add_stac(path: Path, sources: SceneSources) -> None:
@@ -211,7 +291,7 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
     for item in items:
         try:
             href = tiff_asset(item)
-            when = item.datetime
+            when = item.datetime or _start_datetime(item)
         except Exception as exc:  # pystac: assets or a date of the wrong shape
             raise InputError(
                 path, f"item {item.id!r} is not valid STAC ({first_line(exc)})", "check the file"
@@ -219,14 +299,24 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         if href is None:
             skipped += 1
             continue
+        href = local_path(href)
         if "://" not in href and not Path(href).is_absolute():
             # An ItemCollection's items have no location of their own: relative to the file.
             href = str((path.parent / href).resolve())
         sources.add([href])
-        if when is not None:
-            sources.dates[href] = when if when.tzinfo else when.replace(tzinfo=UTC)
+        if when is not None:  # under the spelling the scene was first given
+            sources.dates[sources.spelling(href)] = (
+                when if when.tzinfo else when.replace(tzinfo=UTC)
+            )
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
+
+
+def _start_datetime(item: Any) -> datetime | None:
+    """An item's ``start_datetime`` (STAC gives a range and a null ``datetime`` for a
+    composite or a scene dated by its span)."""
+    value = item.properties.get("start_datetime")
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
 
 
 def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:

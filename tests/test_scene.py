@@ -57,6 +57,30 @@ def test_metadata_json_comes_before_the_file_name(tmp_path: Path) -> None:
         assert opened.acquisition.source == "metadata.json"
 
 
+def test_a_date_given_for_another_day_than_the_scenes_own_is_said(tmp_path: Path) -> None:
+    """--date, a --dates row or a STAC item's date wins, as before, but it passed without a
+    word when the scene's metadata or name said another day (a STAC item of 2024-07-15 over
+    a scene of 2024-01-01)."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    write_planet_metadata(scene, "2023-07-15T14:50:12Z", PLANET_ID)
+    with open_scene(scene.path, date="2023-09-01") as opened:
+        assert opened.acquired == datetime(2023, 9, 1, tzinfo=UTC)
+        assert opened.date_caveat == (
+            "dated 2023-09-01 as given, while its metadata.json says 2023-07-15: check which is "
+            "right"
+        )
+    with open_scene(scene.path, date="2023-07-15") as opened:  # the same day: nothing to say
+        assert opened.date_caveat is None
+    quad = write_scene(tmp_path / "planet_medres_normalized_analytic_2023-07_mosaic.tif", **SMALL)
+    with open_scene(quad.path, date="2023-07-20") as opened:  # a mosaic's name: its first day
+        assert opened.date_caveat is None
+
+
+def test_a_windows_path_that_is_not_found_says_so(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"write paths with / \(this one has Windows backslashes"):
+        open_scene(str(tmp_path / "scenes\\a.tif"))
+
+
 def test_planet_xml_metadata(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / "scene_a.tif", **SMALL)
     (tmp_path / "scene_a_metadata.xml").write_text(

@@ -10,7 +10,7 @@ import pytest
 
 from detector.acquisition import date_for_scene, scene_labels
 from detector.chips import no_scenes_message
-from detector.errors import InputError
+from detector.errors import DredgeError, InputError
 from detector.scene_sources import resolve_scenes
 
 
@@ -311,3 +311,72 @@ def test_other_rasters_are_named_by_the_message_and_taken_from_a_glob_of_their_s
     (folder / "2024-01_mosaic.tif").write_bytes(b"")
     assert names(resolve_scenes([f"{folder}/*"]).paths) == ["2024-01_mosaic.tif"]
     assert names(resolve_scenes([folder]).paths) == ["2024-01_mosaic.tif"]
+
+
+def test_scenes_in_subfolders_beside_a_folders_own_are_named(folder: Path) -> None:
+    """A folder with one scene and month subfolders: 1 of 4 scenes was read, without a word."""
+    (folder / "2024-01").mkdir()
+    (folder / "2024-01" / "c_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    sources = resolve_scenes([folder])
+    assert names(sources.paths) == ["a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif"]
+    assert any(
+        "1 scene(s) in its subfolders (e.g. 2024-01/c_3B_AnalyticMS_SR.tif) were not read" in n
+        and f"'{folder}/**/*.tif'" in n
+        for n in sources.notes
+    )
+
+
+def test_macos_metadata_files_and_an_empty_argument(folder: Path) -> None:
+    """'._a.tif' (macOS on an exFAT drive) was a corrupt scene; an empty argument (an unset
+    variable) read every scene of the current folder."""
+    (folder / "._a_3B_AnalyticMS_SR.tif").write_bytes(b"\0")
+    assert "._a_3B_AnalyticMS_SR.tif" not in names(resolve_scenes([folder]).paths)
+    with pytest.raises(DredgeError, match="a SCENES argument is empty"):
+        resolve_scenes(["", folder])
+
+
+def test_lists_as_people_write_them(folder: Path) -> None:
+    """A '#' inside a folder name cut the path (another folder's scenes were read); a CSV with
+    a header took whole rows as paths; a Notepad list in cp1252 was a UnicodeDecodeError;
+    quotes and file:// stayed in the path."""
+    hashed = folder.parent / "Nanay #2"
+    hashed.mkdir()
+    (hashed / "c_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    (folder.parent / "Nanay").mkdir()
+    (folder.parent / "Nanay" / "x_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    plain = folder.parent / "list.txt"
+    plain.write_text(
+        f"# scenes\nNanay #2/c_3B_AnalyticMS_SR.tif\n'scenes/a_3B_AnalyticMS_SR.tif'\n"
+        f"file://{folder}/b_3B_AnalyticMS_SR.tif  # the second\n"
+    )
+    assert names(resolve_scenes([plain]).paths) == [
+        "c_3B_AnalyticMS_SR.tif",
+        "a_3B_AnalyticMS_SR.tif",
+        "b_3B_AnalyticMS_SR.tif",
+    ]
+    table = folder.parent / "escenas.csv"
+    table.write_text("fecha;Escena;nubes\n2024-01-01;scenes/b_3B_AnalyticMS_SR.tif;0,1\n")
+    assert names(resolve_scenes([table]).paths) == ["b_3B_AnalyticMS_SR.tif"]
+    ansi = folder.parent / "imágenes.txt"
+    (folder.parent / "Imágenes").mkdir()
+    (folder.parent / "Imágenes" / "d_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    ansi.write_bytes("Imágenes/d_3B_AnalyticMS_SR.tif\r\n".encode("cp1252"))
+    assert names(resolve_scenes([ansi]).paths) == ["d_3B_AnalyticMS_SR.tif"]
+
+
+def test_stac_dates_follow_the_scene_however_it_was_first_given(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same scene given as a relative path before its STAC item lost the item's date (it
+    was filed under the item's spelling); a null datetime takes start_datetime."""
+    monkeypatch.chdir(folder.parent)
+    item = stac_item("a", "2024-07-15T10:00:00Z", str(folder / "a_3B_AnalyticMS_SR.tif"))
+    path = folder.parent / "item.json"
+    path.write_text(json.dumps(item))
+    sources = resolve_scenes(["scenes/a_3B_AnalyticMS_SR.tif", path])
+    assert sources.paths == ["scenes/a_3B_AnalyticMS_SR.tif"]
+    assert sources.dates == {"scenes/a_3B_AnalyticMS_SR.tif": datetime(2024, 7, 15, 10, tzinfo=UTC)}
+    span = dict(item, properties={"datetime": None, "start_datetime": "2024-01-01T00:00:00Z",
+                                  "end_datetime": "2024-01-31T00:00:00Z"})  # fmt: skip
+    path.write_text(json.dumps(span))
+    assert list(resolve_scenes([path]).dates.values()) == [datetime(2024, 1, 1, tzinfo=UTC)]
