@@ -301,7 +301,7 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     frame = frame[frame[scene].str.strip() != ""]
     dates = frame[when].replace("", None)
     parsed, _ = normalise_dates(dates, path, day_first=table.day_first, guess=False)
-    names = frame[scene].str.strip()
+    names = frame[scene].str.strip().map(lambda name: _as_path_key(name, table_path))
     result: dict[str, datetime] = {}
     for name, moment in zip(names, parsed, strict=True):
         value = moment.to_pydatetime()
@@ -316,6 +316,22 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     return result
 
 
+_PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
+
+
+def _as_path_key(name: str, table: Path) -> str:
+    """A ``--dates`` row's scene: a path (``scenes/a.tif``, ``C:\\…``) as the absolute path of
+    the file it names (from the current folder, else from the table's), else as written."""
+    if ("/" not in name and "\\" not in name) or is_remote(name):
+        return name
+    given = Path(name.replace("\\", "/"))
+    for base in (Path.cwd(), table.parent):
+        found = given if given.is_absolute() else base / given
+        if found.exists():
+            return str(found.resolve())
+    return name
+
+
 def date_for_scene(
     table: Mapping[str, datetime], path: str | Path, label: str | None = None
 ) -> datetime | None:
@@ -327,10 +343,23 @@ def date_for_scene(
 
 def date_key(table: Mapping[str, object], path: str | Path, label: str | None = None) -> str | None:
     """The key of ``table`` that names the scene at ``path`` (see :func:`date_for_scene`)."""
-    name = scene_file_name(str(path))
-    keys = [str(path), *([label] if label else []), name]
-    keys += [re.sub(r"\.tiff?$", "", key, flags=re.IGNORECASE) for key in keys[1:]]
-    return next((key for key in keys if key in table), None)
+    keys = date_keys(table, path, label)
+    return keys[0] if keys else None
+
+
+def date_keys(table: Mapping[str, object], path: str | Path, label: str | None = None) -> list[str]:
+    """Every key of ``table`` that names the scene at ``path``, most specific first: its path
+    (also as the absolute path it is), its label, its file name, its stem, its Planet
+    capture ID (``20240303_143659_60_2423``)."""
+    text = str(path)
+    name = scene_file_name(text)
+    keys = [text, *([] if is_remote(text) else [str(Path(text).resolve())])]
+    named = [*([label] if label else []), name]
+    keys += named + [re.sub(r"\.tiff?$", "", key, flags=re.IGNORECASE) for key in named]
+    capture = _PLANET_CAPTURE.match(name)
+    if capture:
+        keys.append(capture.group(1))
+    return [key for key in dict.fromkeys(keys) if key in table]
 
 
 def check_date_keys(
@@ -340,9 +369,18 @@ def check_date_keys(
     they share (NICFI quads of several months): it would give them all one date."""
     matched: dict[str, list[str]] = {}
     for path in paths:
-        key = date_key(table, path, labels.get(path))
-        if key is not None and key != path:
-            matched.setdefault(key, []).append(path)
+        keys = date_keys(table, path, labels.get(path))
+        given = {key: table[key] for key in keys}
+        if len(set(given.values())) > 1:  # one scene under two spellings, two dates
+            first, second = keys[0], next(k for k in keys if given[k] != given[keys[0]])
+            raise InputError(
+                source,
+                f"rows {first!r} and {second!r} both name scene {labels.get(path, path)} and "
+                "give it two dates",
+                "keep one row per scene",
+            )
+        if keys and keys[0] != path:
+            matched.setdefault(keys[0], []).append(path)
     shared = next(((key, found) for key, found in matched.items() if len(found) > 1), None)
     if shared is not None:
         key, found = shared
@@ -359,7 +397,7 @@ def unused_dates_note(
 ) -> str | None:
     """One line when rows of a ``--dates`` table name no scene given (a typo, or a scene left
     out: the row would be ignored without a word), or None."""
-    used = {date_key(table, path, labels.get(path)) for path in paths}
+    used = {key for path in paths for key in date_keys(table, path, labels.get(path))}
     unused = [key for key in table if key not in used]
     if not unused:
         return None

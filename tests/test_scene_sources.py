@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.acquisition import date_for_scene, scene_labels
+from detector.acquisition import date_for_scene, read_date_table, scene_labels
 from detector.chips import no_scenes_message
 from detector.errors import DredgeError, InputError
 from detector.scene_sources import resolve_scenes
@@ -380,3 +380,29 @@ def test_stac_dates_follow_the_scene_however_it_was_first_given(
                                   "end_datetime": "2024-01-31T00:00:00Z"})  # fmt: skip
     path.write_text(json.dumps(span))
     assert list(resolve_scenes([path]).dates.values()) == [datetime(2024, 1, 1, tzinfo=UTC)]
+
+
+def test_dates_rows_by_planet_id_by_another_spelling_and_in_conflict(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row naming a scene by its Planet ID, or by its absolute path where the scene was
+    given relative, was 'a row that names no scene given' (and its date not used); two rows
+    naming one scene under two spellings with two dates: one won without a word."""
+    monkeypatch.chdir(folder.parent)
+    planet = folder / "20240103_144659_03_2262_3B_AnalyticMS_SR.tif"
+    planet.write_bytes(b"")
+    sources = resolve_scenes(["scenes/20240103_144659_03_2262_3B_AnalyticMS_SR.tif", folder])
+    given = sources.paths[0]
+    table = folder.parent / "fechas.csv"
+    table.write_text(
+        f"scene,date\n20240103_144659_03_2262,2024-01-03\n{folder}/a_3B_AnalyticMS_SR.tif,2024-01-05\n"
+    )
+    dates = sources.dates_with(read_date_table(table))
+    assert dates[given] == datetime(2024, 1, 3, tzinfo=UTC)
+    assert dates[str(folder / "a_3B_AnalyticMS_SR.tif")] == datetime(2024, 1, 5, tzinfo=UTC)
+    assert not [n for n in sources.notes if "name no scene given" in n]
+    table.write_text(
+        "scene,date\nscenes/b_3B_AnalyticMS_SR.tif,2024-02-03\nb_3B_AnalyticMS_SR.tif,2024-01-03\n"
+    )
+    with pytest.raises(InputError, match=r"both name scene .* and give it two dates"):
+        resolve_scenes([folder]).dates_with(read_date_table(table))
