@@ -123,7 +123,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
         if is_remote(text):
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
-            found = sorted(glob.glob(text, recursive=True))
+            found = sorted(_glob(text))
             matches = [m for m in found if keep_match(m, pattern=text)]
             if not matches:
                 raise InputError(text, "the pattern matches no scene", "check the glob")
@@ -174,6 +174,22 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
         f"already (e.g. {Path(path).name} and {Path(earlier).name}): each is detected, and a "
         "dredge seen in both counts once; give one product per capture to save the time"
     )
+
+
+def _glob(pattern: str) -> list[str]:
+    """The glob's matches; when there are none and the pattern runs through a folder whose
+    name has brackets (``Nanay [2024]/*.tif``: ``[2024]`` is a character class to glob), the
+    matches with the folders that exist taken by their names."""
+    found = glob.glob(pattern, recursive=True)
+    if found:
+        return found
+    parts = Path(pattern).parts
+    for keep in range(len(parts) - 1, 0, -1):
+        prefix = Path(*parts[:keep])
+        if prefix.is_dir():
+            literal = str(Path(glob.escape(str(prefix)), *parts[keep:]))
+            return glob.glob(literal, recursive=True) if literal != pattern else []
+    return []
 
 
 def local_path(text: str) -> str:

@@ -406,3 +406,13 @@ def test_dates_rows_by_planet_id_by_another_spelling_and_in_conflict(
     )
     with pytest.raises(InputError, match=r"both name scene .* and give it two dates"):
         resolve_scenes([folder]).dates_with(read_date_table(table))
+
+
+def test_a_glob_through_a_folder_whose_name_has_brackets(tmp_path: Path) -> None:
+    """'Nanay [2024]/*.tif': the brackets were a character class and nothing matched."""
+    folder = tmp_path / "Nanay [2024]"
+    folder.mkdir()
+    (folder / "a_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    assert names(resolve_scenes([f"{folder}/*.tif"]).paths) == ["a_3B_AnalyticMS_SR.tif"]
+    with pytest.raises(InputError, match="the pattern matches no scene"):
+        resolve_scenes([f"{folder}/*.jp3"])
