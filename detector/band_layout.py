@@ -24,7 +24,12 @@ from rasterio.enums import ColorInterp
 from detector.acquisition import scene_file_name
 from detector.errors import InputError
 from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
-from detector.window_reads import alpha_band_index, alpha_holds_data, data_band_indexes
+from detector.window_reads import (
+    alpha_band_index,
+    alpha_holds_data,
+    data_band_indexes,
+    looks_like_mask,
+)
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
 SUPERDOVE_BANDS = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
@@ -93,6 +98,14 @@ def band_layout(
             "name its bands in order, e.g. --scene-bands blue,green,red,nir",
         )
     sensor, names = known[data_count]
+    if data_count == 4 and alpha is None and looks_like_mask(dataset, 4):
+        raise InputError(
+            path,
+            "band 4 holds only 0 and its maximum, like a mask, but is not tagged alpha; "
+            f"a 4-band file is read as {','.join(names)}",
+            "if it is an alpha mask, tag the bands as they are, e.g. "
+            f"rio edit-info --colorinterp red,green,blue,alpha {path}",
+        )
     for band, (marked, assumed) in enumerate(zip(told, names, strict=True), 1):
         if marked and marked != assumed:
             raise InputError(

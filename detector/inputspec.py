@@ -74,6 +74,12 @@ def parse_bands(text: str) -> tuple[str, ...]:
     """Parse a comma-separated band list such as ``"red,green,blue"`` (case-insensitive)."""
     bands = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     unknown = [band for band in bands if band not in BAND_NAMES]
+    if "alpha" in unknown:
+        raise ValueError(
+            f"'alpha' is not a band name here ({text!r}): a mask band is known by its tag; "
+            "tag it and leave it out of the list, e.g. "
+            "rio edit-info --colorinterp red,green,blue,alpha FILE"
+        )
     if not bands or unknown:
         raise ValueError(
             f"unknown band name(s) {unknown or '(none given)'} in {text!r}; "

@@ -175,6 +175,16 @@ def alpha_holds_data(dataset: rasterio.DatasetReader) -> bool:
     return bool(between.mean() > ALPHA_MIXED_ABOVE)
 
 
+def looks_like_mask(dataset: rasterio.DatasetReader, band: int) -> bool:
+    """True when ``band`` holds nothing but 0 and its type's white (255, 65535 or 1), as a
+    validity mask does: an RGBA file whose alpha lost its tag (a 4-band GeoTIFF written as
+    MINISBLACK) was read as blue, green, red, near-infrared, its red and blue swapped."""
+    kind = np.dtype(dataset.dtypes[band - 1])
+    white = 1.0 if np.issubdtype(kind, np.floating) else float(np.iinfo(kind).max)
+    values = np.unique(sample_values(dataset, [band]))
+    return values.size > 0 and white in values and set(values.tolist()) <= {0.0, white}
+
+
 def alpha_is_tagged(dataset: rasterio.DatasetReader) -> bool:
     """True when the alpha band is tagged as one (GDAL's warper then knows it by itself)."""
     return ColorInterp.alpha in dataset.colorinterp

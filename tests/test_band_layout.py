@@ -12,7 +12,7 @@ from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
 from detector.errors import InputError
-from detector.inputspec import InputSpec
+from detector.inputspec import InputSpec, parse_bands
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene
 
@@ -186,3 +186,38 @@ def test_a_fourth_band_tagged_alpha_by_default_is_one_line(tmp_path: Path) -> No
         dst.write(data)
     with open_scene(rgba) as scene:
         assert scene.alpha_band == 4 and scene.bands == ("red", "green", "blue")
+
+
+def test_an_untagged_mask_band_is_one_line(tmp_path: Path) -> None:
+    """An RGBA file whose alpha lost its tag (written as MINISBLACK: gray, undefined, ...) was
+    read as blue, green, red, near-infrared: red and blue swapped, the mask taken for NIR. A
+    band of only 0 and 255 is now one line with the command that tags it; once tagged, it is
+    the alpha band. ``--scene-bands ...,alpha`` says the same."""
+    path = tmp_path / "rgba.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid, "photometric": "MINISBLACK"}  # fmt: skip
+    rng = np.random.default_rng(1)
+    data = rng.integers(20, 200, size=(4, 40, 40), dtype="uint8")
+    data[3] = np.where(rng.random((40, 40)) < 0.3, 0, 255)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        assert ColorInterp.alpha not in dst.colorinterp
+    with pytest.raises(InputError) as caught:
+        open_scene(path)
+    message = str(caught.value)
+    assert "band 4 holds only 0 and its maximum, like a mask" in message
+    assert f"rio edit-info --colorinterp red,green,blue,alpha {path}" in message
+    with rasterio.open(path, "r+") as dst:  # what that command does
+        dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue,
+                           ColorInterp.alpha)  # fmt: skip
+    with open_scene(path) as scene:
+        assert scene.alpha_band == 4 and scene.bands == ("red", "green", "blue")
+    nir = tmp_path / "bgrn.tif"  # a near-infrared band of image values is read as before
+    data[3] = rng.integers(20, 200, size=(40, 40), dtype="uint8")
+    with rasterio.open(nir, "w", **profile) as dst:
+        dst.write(data)
+    with open_scene(nir) as scene:
+        assert scene.bands == ("blue", "green", "red", "nir") and scene.alpha_band is None
+    with pytest.raises(ValueError, match="'alpha' is not a band name here"):
+        parse_bands("red,green,blue,alpha")
