@@ -14,6 +14,7 @@ note.
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ WGS84 = "EPSG:4326"
 FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
+_COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
 _METRES_PER_DEGREE = 111_320.0
 
@@ -75,8 +77,42 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "or put the marks of each image date in a folder named by that date (2024-03-05)",
         )
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
-    frame.attrs["notes"] = _notes(source, counts, undated_folders)
+    frame.attrs["notes"] = _notes(source, counts, undated_folders) + _coarse_when_notes(source)
     return frame
+
+
+def _coarse_when_notes(source: Path) -> list[str]:
+    """Notes for TimeStamps of a month or a year only: GDAL reads ``2024-03`` as 1 March
+    without a word and ``2024`` as no date at all."""
+    try:
+        if source.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(source) as kmz:
+                text = "".join(
+                    kmz.read(name).decode("utf-8", "replace")
+                    for name in kmz.namelist()
+                    if name.lower().endswith(".kml")
+                )
+        else:
+            text = source.read_text(encoding="utf-8", errors="replace")
+    except (OSError, zipfile.BadZipFile):
+        return []
+    whens = _COARSE_WHEN.findall(text)
+    months = [year + month for year, month in whens if month]
+    years = [year for year, month in whens if not month]
+    notes = []
+    if months:
+        notes.append(
+            f"{source}: {len(months)} placemark date(s) give only a month (e.g. {months[0]}): "
+            "taken as its first day, as monthly mosaics are dated; give each mark its "
+            "scene's day where you have it"
+        )
+    if years:
+        notes.append(
+            f"{source}: {len(years)} placemark date(s) give only a year (e.g. {years[0]}), "
+            "which Google Earth's format does not date a mark by: left out unless their "
+            "folder is named by a date — give each mark its scene's day"
+        )
+    return notes
 
 
 def _is_mark(geometry: gpd.GeoSeries) -> pd.Series:

@@ -101,3 +101,28 @@ def test_a_hull_drawn_as_a_small_polygon_is_a_mark(tmp_path: Path) -> None:
     path.write_text(_kml(_folder("2024-03-05", _square(a, b, 0.0001))))  # about 20 m across
     frame, _ = prepare_detections(read_detections(path), path, tf.network())
     assert len(frame) == 1 and frame["acquired"].iloc[0] == pd.Timestamp("2024-03-05", tz="UTC")
+
+
+def test_time_stamps_of_a_month_or_a_year_only_are_named(tmp_path: Path) -> None:
+    """GDAL reads <when>2024-03</when> as 1 March without a word, and <when>2024</when> as no
+    date: the first was taken for a day, the second counted among marks 'with no date'."""
+    a, b = _lon_lat(400)
+    month = "<TimeStamp><when>2024-03</when></TimeStamp>"
+    year = "<TimeStamp><when>2024</when></TimeStamp>"
+    day = "<TimeStamp><when>2024-03-05</when></TimeStamp>"
+    path = tmp_path / "meses.kml"
+    path.write_text(
+        _kml(
+            _folder(
+                "marcas",
+                _placemark("Draga 1", a, b, month),
+                _placemark("Draga 2", a, b, year),
+                _placemark("Draga 3", a, b, day),
+            )
+        )
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01", "2024-03-05"]
+    text = "\n".join(notes)
+    assert "1 placemark date(s) give only a month (e.g. 2024-03): taken as its first day" in text
+    assert "1 placemark date(s) give only a year (e.g. 2024)" in text
