@@ -8,7 +8,7 @@
   masks it matches are left out); rasters of other formats GDAL reads (``.vrt``, ``.jp2``,
   ``.ntf``, ``.img``) are taken from a glob that names their suffix (``'mosaics/*.vrt'``) or
   by name, never from a folder;
-- a text file (``.txt``, ``.lst``, ``.csv``): one path or URL a line, ``#`` comments, or a
+- a text file (``.txt``, ``.lst``, ``.csv``): one path, glob or URL a line, ``#`` comments, or a
   CSV whose header names its path column (``path``, ``escena``, …); relative paths are
   relative to the text file (:func:`read_scene_list`);
 - a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
@@ -244,7 +244,7 @@ LIST_HEADERS = ("scene", "path", "url", "file", "escena", "imagen", "archivo", "
 
 
 def read_scene_list(path: Path) -> list[str]:
-    """Paths or URLs, one a line, ``#`` comments; relative paths are relative to ``path``.
+    """Paths, globs or URLs, one a line, ``#`` comments; relative paths are relative to ``path``.
 
     A CSV with a header row reads the column named as in :data:`LIST_HEADERS` (``path``,
     ``escena``, …); a ``#`` starts a comment at the start of a line or after a space, unless
@@ -253,10 +253,19 @@ def read_scene_list(path: Path) -> list[str]:
     found: list[str] = []
     for entry in _list_entries(path):
         entry = local_path(entry)
-        if is_remote(entry) or Path(entry).is_absolute():
-            found.append(entry)
+        if not (is_remote(entry) or Path(entry).is_absolute()):
+            entry = str(path.parent / entry)
+        if (
+            not is_remote(entry)
+            and any(c in entry for c in GLOB_CHARS)
+            and not Path(entry).exists()
+        ):
+            matches = [m for m in sorted(_glob(entry)) if keep_match(m, pattern=entry)]
+            if not matches:  # it was read as a file's name: 'file not found'
+                raise InputError(path, f"the pattern {entry} matches no scene", "check the glob")
+            found += matches
         else:
-            found.append(str(path.parent / entry))
+            found.append(entry)
     if not found:
         raise InputError(path, "lists no scene", "write one path or URL a line")
     return expand_scene_paths(found)

@@ -416,3 +416,19 @@ def test_a_glob_through_a_folder_whose_name_has_brackets(tmp_path: Path) -> None
     assert names(resolve_scenes([f"{folder}/*.tif"]).paths) == ["a_3B_AnalyticMS_SR.tif"]
     with pytest.raises(InputError, match="the pattern matches no scene"):
         resolve_scenes([f"{folder}/*.jp3"])
+
+
+def test_a_glob_in_a_list_is_expanded(folder: Path) -> None:
+    """A list line 'scenes/*_SR.tif' was taken for a file's name: 'file not found'. It is
+    now expanded (UDM masks left out, as for a glob given on the command line), relative to
+    the list; one that matches nothing is one line naming the list and the pattern."""
+    listing = folder.parent / "scenes.txt"
+    listing.write_text("scenes/*.tif\nhttps://example.org/c.tif\n")
+    assert names(resolve_scenes([listing]).paths) == [
+        "a_3B_AnalyticMS_SR.tif",
+        "b_3B_AnalyticMS_SR.tif",
+        "c.tif",
+    ]
+    listing.write_text("scenes/2025*.tif\n")
+    with pytest.raises(InputError, match=r"the pattern .*2025\*\.tif matches no scene"):
+        resolve_scenes([listing])

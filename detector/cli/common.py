@@ -34,7 +34,7 @@ ScenePathsArgument = Annotated[
     typer.Argument(
         help="Scenes: GeoTIFFs, folders (their *.tif), quoted globs ('scenes/2024*.tif'; "
         "'mosaics/*.vrt' for other rasters GDAL reads), text files of "
-        "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
+        "paths, globs or URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
     ),
 ]
 RiversOption = Annotated[

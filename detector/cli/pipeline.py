@@ -40,7 +40,7 @@ def run(
             help=(
                 "Scenes: GeoTIFFs, folders (their *.tif), quoted globs ('scenes/2024*.tif'; "
                 "'mosaics/*.vrt' for other rasters GDAL reads), text files of "
-                "paths/URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
+                "paths, globs or URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
             )
         ),
     ],
