@@ -6,7 +6,8 @@ or plural, with a word beside the class (``Draga``, ``DRAGA ``, ``dragas``, ``dr
 ``dredge``; ``barcaza``/``barge``, ``balsa``/``raft``) makes it a dredge of that kind, else a
 boat word (``barco``, ``bote``, ``lancha``, ``canoa``, ``boat``) a boat, a look-alike that is
 not counted. A value with neither is not a class this tool knows: it is left out of the count
-with a note naming it, never taken as a dredge or a boat by guess.
+with a note naming it, never taken as a dredge or a boat by guess; so is a value with a word
+that negates it (``no draga``, ``not_dredge``, ``falsa draga``: a hard negative).
 
 A count column (``cantidad``, ``N° dragas``, ``Nro. dragas``, ``Cantidad de dragas``, …) says
 how many dredges a mark stands for (a group moored side by side marked once).
@@ -49,6 +50,12 @@ DREDGE_WORDS = {
 }
 BOAT_WORDS = {"barco", "bote", "lancha", "canoa", "boat", "peque"}
 KNOWN_CLASSES = ("dredge", "barge", "raft", "boat")
+# Words that turn a class name into its opposite: a hard negative ('not_dredge', 'no draga',
+# 'falsa draga', 'dredge_false_positive') was read as a dredge by its class word.
+NEGATION_WORDS = {
+    "no", "not", "non", "sin", "ni", "falsa", "falso", "false", "fake",
+    "negative", "negativa", "negativo", "fp", "nodredge", "nodraga",
+}  # fmt: skip
 
 
 def class_of(value: object) -> str | None:
@@ -56,6 +63,8 @@ def class_of(value: object) -> str | None:
     if value is None or pd.isna(value):
         return None
     stems = class_words(value)
+    if NEGATION_WORDS.intersection(stems):
+        return None  # named in a note as a class this tool does not know
     for word, kind in DREDGE_WORDS.items():  # in order: a 'balsa-draga' is a dredge
         if word in stems:
             return kind

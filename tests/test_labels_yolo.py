@@ -151,6 +151,14 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     words = ("dragas", "Draga grande", "balsa-draga", "botes")
     assert [two.resolve(n, "l.gpkg", "f") for n in words] == ["dredge", "dredge", "dredge", "boat"]
     assert two.spanish["draga grande"] == "dredge"
+    # a hard negative was read as the class it negates: 'not_dredge' boxes became dredges
+    for negative in ("not_dredge", "no draga", "falsa draga", "dredge_false_positive"):
+        with pytest.raises(InputError, match=f"class '{negative}' is not one of the model's"):
+            two.resolve(negative, "l.gpkg", "f")
+    assert (
+        ClassMap(["dredge", "boat"], {"not_dredge": "ignore"}).resolve("not_dredge", "l", "f")
+        is None
+    )
 
 
 def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:

@@ -284,6 +284,7 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
         ("Clase", ["Dragas", "DRAGA ", "draga grande", "balsa-draga", "Dragá"], ["dredge"] * 5),
         ("Objeto", ["draga pequeña", "botes", "peque-peque", "Barcaza"], ["dredge", "barge"]),
         ("tipo", ["draga", "P1"], ["dredge"]),
+        ("clase", ["draga", "no draga", "falsa draga"], ["dredge"]),  # hard negatives: noted
     ],
 )
 def test_class_values_are_read_word_by_word(
@@ -299,9 +300,11 @@ def test_class_values_are_read_word_by_word(
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["class_name"].tolist() == expected
     unknown = [note for note in notes if "name no class this tool knows" in note]
-    assert bool(unknown) == ("P1" in values)
-    if unknown:
+    assert bool(unknown) == ("P1" in values or "no draga" in values)
+    if "P1" in values:
         assert "1 'P1' in 'tipo'" in unknown[0]
+    if "no draga" in values:
+        assert "'no draga'" in unknown[0] and "'falsa draga'" in unknown[0]
 
 
 def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> None:

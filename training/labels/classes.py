@@ -5,7 +5,8 @@ Spanish names, as analysts in Peru label, are read as the model's classes when i
 draga, barcaza and balsa as dredge (or barge, raft where the model has those classes), barco,
 bote and lancha as boat (:data:`SPANISH_CLASSES`; :attr:`ClassMap.spanish` lists those used),
 also in the plural, with accents or with a word beside them (``dragas``, ``Draga grande``,
-their words read as :func:`detector.mark_classes.class_words` reads them).
+their words read as :func:`detector.mark_classes.class_words` reads them), unless a word
+negates them (``not_dredge``, ``falsa draga``: hard negatives).
 Any other name needs a mapping, e.g. ``--class-map chata=dredge``; mapping a name to ``ignore``
 drops its boxes, and a mapping given wins over the Spanish reading. A name that is neither a
 model class nor mapped is an :class:`~detector.errors.InputError` naming the file, the place
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from detector.errors import DredgeError, InputError
-from detector.mark_classes import class_words
+from detector.mark_classes import NEGATION_WORDS, class_words
 
 IGNORE = "ignore"
 # Spanish label → the model classes it may be, in order of preference.
@@ -64,15 +65,20 @@ class ClassMap:
             path,
             f"{where}: class {str(name)!r} is not one of the model's classes "
             f"({', '.join(self.classes)})",
-            f"rename it in the labels, or map it: --class-map '{name}=dredge' (or ={IGNORE})",
+            f"rename it in the labels, or map it: --class-map '{name}={IGNORE}' (a hard "
+            "negative: its boxes left out)"
+            if NEGATION_WORDS.intersection(class_words(name))
+            else f"rename it in the labels, or map it: --class-map '{name}=dredge' (or ={IGNORE})",
         )
 
     def _by_words(self, name: object) -> tuple[str, ...]:
         """The classes a name may be when one of its words, singular and without accents, is a
         Spanish class name or a model class ('dragas', 'Draga grande', 'balsa-draga',
-        'Dredges'); a name with neither (an English 'barge' the model lacks, 'canoa') is left
-        for a mapping."""
+        'Dredges'); a name with neither (an English 'barge' the model lacks, 'canoa'), or with a
+        word that negates it ('not_dredge', 'no draga'), is left for a mapping."""
         words = class_words(name)
+        if NEGATION_WORDS.intersection(words):
+            return ()  # 'not_dredge', 'falsa draga': a hard negative needs a mapping
         for spanish, targets in SPANISH_CLASSES.items():  # draga before balsa: a balsa-draga
             if spanish in words:
                 return targets

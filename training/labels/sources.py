@@ -158,7 +158,7 @@ def read_and_report(
             f"{name} as {target}" for name, target in sorted(mapping.spanish.items())
         )
         echo(
-            f"note: Spanish class names read as the model's classes: {read_as} "
+            f"note: class names read as the model's classes by their words: {read_as} "
             "(--class-map to change)"
         )
     return sets
