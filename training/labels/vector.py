@@ -105,8 +105,16 @@ def read_vector_labels(
             ]
             with open_scene(scene_path, name=names[scene_path]) as scene:
                 boxes = _scene_boxes(frame, rows, classes, scene, path)
-                scene_tiles, missed = _tiles(scene, boxes, rivers, spec, str(path))
+                scene_tiles, placed = _tiles(scene, boxes, rivers, spec, str(path))
             tiles += scene_tiles
+            missed = placed.count(0)
+            shared = sum(times > 1 for times in placed)
+            if shared:
+                notes.append(
+                    f"{path}: {shared} of {len(placed)} object(s) on {Path(scene_path).name} lie "
+                    f"where tiles overlap and are a box in each ({sum(placed)} boxes in all): "
+                    "boxes, not objects, are counted per tile in the summary and the scores"
+                )
             if missed:
                 notes.append(
                     f"{path}: {missed} object(s) on {Path(scene_path).name} lie outside every "
@@ -336,10 +344,10 @@ def _tiles(
     rivers: RiverNetwork,
     spec: InputSpec,
     source: str,
-) -> tuple[list[LabelledTile], int]:
-    """The scene's corridor tiles with their boxes; and how many boxes no tile holds."""
+) -> tuple[list[LabelledTile], list[int]]:
+    """The scene's corridor tiles with their boxes; and in how many tiles each box lies."""
     plan = plan_scene(scene, rivers, spec)
-    placed = [False] * len(boxes)
+    placed = [0] * len(boxes)
     tiles = []
     for tile in plan.tiles:
         inverse = ~tile.transform
@@ -354,7 +362,7 @@ def _tiles(
             inside = max(0.0, cx1 - cx0) * max(0.0, cy1 - cy0)
             if area > 0 and inside / area >= MIN_INSIDE_FRACTION:
                 labels.append(Box(cls, cx0, cy0, cx1, cy1))
-                placed[index] = True
+                placed[index] += 1
         window = plan.read(tile)
         pixels = np.rint(window.data * 255).astype(np.uint8)
         tiles.append(
@@ -368,4 +376,4 @@ def _tiles(
                 pixels=np.ascontiguousarray(np.moveaxis(pixels, 0, -1)),
             )
         )
-    return tiles, placed.count(False)
+    return tiles, placed
