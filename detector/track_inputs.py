@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
 from detector.kml_marks import read_kml_marks
-from detector.mark_classes import count_column, hand_classes
+from detector.mark_classes import KNOWN_CLASSES, class_of, count_column, hand_classes
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
 from detector.user_tables import (
@@ -208,6 +208,8 @@ def prepare_detections(
             f"{source}: {int(blank.sum()):,} row(s) without a class (added by hand?) taken as "
             "dredges"
         )
+    out["class_name"], word_notes = _classes_by_words(out["class_name"], source)
+    notes += word_notes
     counted = out["class_name"].astype(str).str.lower().isin(DREDGE_CLASSES)
     if not counted.all():
         others = out.loc[~counted, "class_name"].astype(str).value_counts()
@@ -219,6 +221,28 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+def _classes_by_words(classes: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
+    """A ``class_name`` column whose values are not the tool's class names (``draga``,
+    ``Dragas``, ``' dredge'``: a column edited by hand) read word by word, as a hand mark's
+    class is (:func:`detector.mark_classes.class_of`); they were left out as look-alikes."""
+    text = classes.astype(str).to_numpy()
+    read = {
+        value: class_of(value)
+        for value in dict.fromkeys(text)
+        if value.lower() not in KNOWN_CLASSES
+    }
+    read = {value: kind for value, kind in read.items() if kind is not None}
+    if not read:
+        return classes, []
+    changed = np.isin(text, list(read))
+    examples = ", ".join(f"{value!r} as {kind}" for value, kind in list(read.items())[:3])
+    values = np.where(changed, [read.get(value, value) for value in text], classes.to_numpy())
+    return pd.Series(values, index=classes.index, dtype=object), [
+        f"{source}: {int(changed.sum()):,} class_name value(s) that are not the tool's class "
+        f"names read by their words ({examples})"
+    ]
 
 
 def _id_text(value: object) -> str:

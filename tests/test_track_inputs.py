@@ -331,6 +331,27 @@ def test_count_columns_under_spanish_names_and_blank_counts(tmp_path: Path, colu
     assert any(f"1 row(s) with a blank '{column}' taken as one dredge" in n for n in notes)
 
 
+def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
+    tmp_path: Path,
+) -> None:
+    """A detector table's class_name set to 'draga', 'Dragas' or ' dredge' (a stray space) in
+    QGIS: every such row was left out as a look-alike."""
+    net = tf.network()
+    days = tf.dates(5)
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in days], net)
+    dets["class_name"] = ["dredge", "draga", "Dragas", " dredge", "bote"]
+    path = tmp_path / "edited.gpkg"
+    dets.to_file(path, layer="detections")
+    frame, notes = prepare_detections(read_detections(path), path, net)
+    assert frame["class_name"].tolist() == ["dredge"] * 4
+    assert any(
+        "4 class_name value(s) that are not the tool's class names read by their words "
+        "('draga' as dredge, 'Dragas' as dredge, ' dredge' as dredge)" in note
+        for note in notes
+    ), notes
+    assert any("1 boat detection(s) left out of tracking" in note for note in notes)
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have
