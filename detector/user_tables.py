@@ -39,6 +39,14 @@ from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
+UTC_NAMED_OFFSET = re.compile(r"\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def _iso_offset(match: re.Match[str]) -> str:
+    """``UTC-05:00``, ``GMT-0500``, ``UTC-5`` → `` -05:00`` (the offset as written)."""
+    return f" {match[1]}{int(match[2]):02d}:{match[3] or '00'}"
+
+
 # A zone after a time of day (Z, UTC, +05:30, -0500, -05), not the -2024 of 02-12-2024
 ZONED = re.compile(
     r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
@@ -200,6 +208,9 @@ def normalise_dates(
             notes.append(f"{source}: dates have no time zone; taken as UTC")
         return pd.to_datetime(values, utc=True), notes
     text = values.astype(str).str.strip()
+    # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
+    # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
+    text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)
     times = text.str.match(TIME_ONLY)
     if times.all():  # pandas puts a bare time on today's date
         raise InputError(

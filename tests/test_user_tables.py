@@ -151,6 +151,21 @@ def test_short_offsets_are_zones_and_bare_times_are_refused() -> None:
         normalise_dates(pd.Series(["09:51:41", "10:02:00"]), "d.csv")  # they became today
 
 
+def test_an_offset_written_after_utc_or_gmt_is_read_as_written() -> None:
+    """'09:59:02 UTC-05:00' (Peru's time) was read the POSIX way, five hours east: 04:59 UTC
+    instead of 14:59, ten hours off, with the note that the dates had no time zone."""
+    values = pd.Series(
+        [
+            "2024-01-01 09:59:02 UTC-05:00",
+            "2024-01-01 09:59:02 GMT-0500",
+            "2024-01-01T09:59:02 utc-5",
+        ]
+    )
+    parsed, notes = normalise_dates(values, "marks.csv")
+    assert parsed.tolist() == [pd.Timestamp("2024-01-01 14:59:02", tz="UTC")] * 3
+    assert notes == []
+
+
 def test_a_month_named_in_words_is_said_to_be_its_first_day() -> None:
     _, notes = normalise_dates(pd.Series(["Jan 2024", "Feb 2024"]), "m.csv")
     assert any("2 dates give only a month (e.g. 'Jan 2024')" in n for n in notes)
