@@ -186,6 +186,9 @@ def prepare_detections(
     notes += repeat_notes
     if "score" not in out.columns:  # marked by hand: a dredge may have been marked twice
         notes += _close_marks_note(out, source)
+    else:
+        out["score"], score_notes = _scores(out["score"], source)
+        notes += score_notes
     out, count_notes = _one_row_per_dredge(out, source)
     notes += count_notes
     out, part_notes = _one_row_per_part(out, source)
@@ -221,6 +224,46 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+def _scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
+    """Scores as numbers from 0 to 1: text as Excel writes it (``72%``, ``0,285``) read, and
+    a column in percent (0–100) divided by 100, each with a note; they were a raw
+    ``could not convert string to float`` and scores compared with ``--count-score 0.45`` as
+    they were (every percent score counted)."""
+    notes = []
+    if not pd.api.types.is_numeric_dtype(values):
+        text = values.astype("string").str.strip().replace("", pd.NA)
+        percent = text.str.endswith("%", na=False)
+        number = text.str.rstrip("%").str.strip().str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(number, errors="coerce").astype("Float64")
+        read = pd.Series(numbers.to_numpy(dtype=float, na_value=np.nan), index=values.index)
+        bad = read.isna() & text.notna()
+        if bad.any():
+            raise InputError(
+                source,
+                f"{int(bad.sum())} score(s) are not numbers, e.g. {text[bad].iloc[0]!r}",
+                "write scores as numbers from 0 to 1 (0.72), or leave them blank",
+            )
+        values = read.where(~percent.to_numpy(), read / 100)
+        if text.notna().any():
+            notes.append(
+                f"{source}: scores written as text ({text.dropna().iloc[0]!r}) read as numbers"
+            )
+    high = float(values.max()) if values.notna().any() else 0.0
+    if high > 100:
+        raise InputError(
+            source,
+            f"scores reach {high:g}: not scores from 0 to 1 or percent",
+            "give the detector's scores (0 to 1), or leave the column out",
+        )
+    if high > 1:
+        values = values / 100
+        notes.append(
+            f"{source}: scores reach {high:g}: read as percent (divided by 100), so that "
+            "--count-score compares them as scores from 0 to 1"
+        )
+    return values.astype(float), notes
 
 
 def _classes_by_words(classes: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:

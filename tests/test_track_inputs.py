@@ -352,6 +352,34 @@ def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
     assert any("1 boat detection(s) left out of tracking" in note for note in notes)
 
 
+@pytest.mark.parametrize(
+    ("scores", "expected", "said"),
+    [
+        (["72%", "29%", ""], [0.72, 0.29, None], "scores written as text ('72%') read as numbers"),
+        (["0,72", "0,29", "0,5"], [0.72, 0.29, 0.5], "scores written as text ('0,72')"),
+        ([72.0, 29.0, 50.0], [0.72, 0.29, 0.5], "scores reach 72: read as percent"),
+    ],
+)
+def test_scores_as_excel_writes_them_and_in_percent(
+    tmp_path: Path, scores: list[object], expected: list[float | None], said: str
+) -> None:
+    """'72%' or '0,285' in a score column was a raw 'could not convert string to float'; scores
+    in percent were compared with --count-score 0.45 as they were (every one counted)."""
+    net = tf.network()
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in tf.dates(3)], net)
+    dets["score"] = scores
+    path = tmp_path / "scores.gpkg"
+    dets.to_file(path, layer="detections")
+    frame, notes = prepare_detections(read_detections(path), path, net)
+    got = [None if pd.isna(v) else round(float(v), 6) for v in frame["score"]]
+    assert got == expected
+    assert any(said in note for note in notes), notes
+    dets["score"] = ["alto", "0.5", "0.4"]
+    dets.to_file(path, layer="detections")
+    with pytest.raises(InputError, match=r"1 score\(s\) are not numbers, e.g. 'alto'"):
+        prepare_detections(read_detections(path), path, net)
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have
