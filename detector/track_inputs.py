@@ -184,6 +184,7 @@ def prepare_detections(
     notes += date_notes
     out, repeat_notes = _drop_repeated_rows(out, source)
     notes += repeat_notes
+    _check_ids_once_per_scene(out, source)
     if "score" not in out.columns:  # marked by hand: a dredge may have been marked twice
         notes += _close_marks_note(out, source)
     else:
@@ -324,6 +325,35 @@ def _drop_repeated_rows(
         f"(the first: row {first}) and are read once — the same detection twice, e.g. "
         "two runs appended; mark a group at one point with a 'count' column instead"
     ]
+
+
+def _check_ids_once_per_scene(frame: pd.DataFrame, source: str | Path) -> None:
+    """InputError when a detector's rows (with scores) repeat a detection_id within one scene
+    with other values: two runs over the same scenes appended into one file (which differ in
+    a score or a column) counted every dredge twice, as two moored side by side."""
+    if not {"detection_id", "scene", "score"} <= set(frame.columns):
+        return
+    scored = frame[frame["score"].notna() & frame["detection_id"].notna()]
+    key = pd.DataFrame(
+        {"scene": scored["scene"].astype("string"), "id": scored["detection_id"].astype(str)}
+    )
+    repeated = key.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    positions = np.flatnonzero(frame["score"].notna() & frame["detection_id"].notna())
+    rows = positions[repeated]
+    first = key[repeated].iloc[0]
+    pair = positions[((key["scene"] == first["scene"]) & (key["id"] == first["id"])).to_numpy()]
+    scenes = key[repeated]["scene"].nunique()
+    raise InputError(
+        source,
+        f"{len(rows):,} rows over {scenes} scene(s) repeat a detection_id of their scene with "
+        f"other values (e.g. detection_id {first['id']} of {first['scene']}, rows "
+        f"{' and '.join(str(r + 1) for r in pair[:2])}): one scene's detections twice, e.g. two "
+        "runs appended",
+        "give each scene's detections once; a row added by hand for a missed dredge needs a "
+        "new detection_id (or none)",
+    )
 
 
 CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks

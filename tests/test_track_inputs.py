@@ -380,6 +380,30 @@ def test_scores_as_excel_writes_them_and_in_percent(
         prepare_detections(read_detections(path), path, net)
 
 
+def test_two_runs_of_one_scene_appended_into_one_file_are_one_line(tmp_path: Path) -> None:
+    """Two detector runs over the same scenes appended (pandas concat, QGIS 'Merge vector
+    layers'), differing in a score: every detection_id repeats within its scene, and every
+    dredge counted twice, moored beside itself (demo: Nanay 2024 4 → 8, 2025 9 → 20)."""
+    net = tf.network()
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in tf.dates(3)], net)
+    again = dets.copy()
+    again["score"] = again["score"] + 0.01
+    path = tmp_path / "two_runs.gpkg"
+    gpd.GeoDataFrame(pd.concat([dets, again], ignore_index=True), crs=dets.crs).to_file(path)
+    with pytest.raises(InputError) as caught:
+        prepare_detections(read_detections(path), path, net)
+    message = str(caught.value)
+    assert (
+        "6 rows over 3 scene(s) repeat a detection_id of their scene with other values" in message
+    )
+    assert "(e.g. detection_id 1 of " in message and "rows 1 and 4)" in message
+    months = again.copy()  # another month's run, numbered from 1 again: not a repeat
+    months["scene"] = months["scene"] + "_feb"
+    gpd.GeoDataFrame(pd.concat([dets, months], ignore_index=True), crs=dets.crs).to_file(path)
+    frame, _ = prepare_detections(read_detections(path), path, net)
+    assert len(frame) == 6
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have
