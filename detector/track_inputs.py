@@ -85,7 +85,10 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         if suffix in VECTOR_SUFFIXES:
             with warnings.catch_warnings():  # a geometry GDAL cannot read is None: named below
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
-                return gpd.read_file(source, layer=detections_layer(source))
+                layer = detections_layer(source)
+                frame = gpd.read_file(source, layer=layer)
+                frame.attrs["notes"] = _other_dated_layers_note(source, layer)
+                return frame
         if suffix in KML_SUFFIXES:
             return read_kml_marks(source)
     except InputError:
@@ -109,6 +112,29 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         f"unknown file type '{suffix}'",
         "give .parquet, .gpkg, .geojson, .shp, .kml or .csv (with lon/lat columns)",
     )
+
+
+def _other_dated_layers_note(source: Path, layer: str | None) -> list[str]:
+    """A note naming the file's other layers with a date column when one layer was read: an
+    edited copy saved into the same GeoPackage (QGIS 'Save features as', layer
+    'detections_edited') was passed over for 'detections' without a word."""
+    import pyogrio
+
+    if layer is None:
+        return []
+    others = [
+        str(name)
+        for name, _ in pyogrio.list_layers(source)
+        if str(name) != layer
+        and first_named(pyogrio.read_info(source, layer=str(name))["fields"], DATE_COLUMNS)
+    ]
+    if not others:
+        return []
+    return [
+        f"{source}: read its layer '{layer}'; its layer(s) {', '.join(map(repr, others))} also "
+        "hold dated rows and were not read — to count one of those, save it as the "
+        "'detections' layer or in a file of its own"
+    ]
 
 
 def detections_layer(source: Path) -> str | None:

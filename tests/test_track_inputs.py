@@ -404,6 +404,23 @@ def test_two_runs_of_one_scene_appended_into_one_file_are_one_line(tmp_path: Pat
     assert len(frame) == 6
 
 
+def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path) -> None:
+    """An edited copy saved into dredges.gpkg as a new layer ('detections_edited') was passed
+    over for 'detections' without a word: the edit did not count."""
+    net = tf.network()
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in tf.dates(3)], net)
+    path = tmp_path / "dredges.gpkg"
+    dets.to_file(path, layer="detections")
+    dets.iloc[:2].to_file(path, layer="detections_edited")
+    frame, notes = prepare_detections(read_detections(path), path, net)
+    assert len(frame) == 3
+    assert any(
+        "read its layer 'detections'; its layer(s) 'detections_edited' also hold dated rows "
+        "and were not read" in note
+        for note in notes
+    ), notes
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have
