@@ -35,6 +35,7 @@ from detector.chips import no_scenes_message
 from detector.counts import (
     first_year_note,
     first_years,
+    linked_mismatch,
     partial_year_note,
     sparse_note,
     unobserved_note,
@@ -45,7 +46,12 @@ from detector.exports import write_chart, write_counts, write_geojson, write_gpk
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
-from detector.track_inputs import PARQUET_SUFFIXES, gather_detections, off_river_note
+from detector.track_inputs import (
+    DREDGE_CLASSES,
+    PARQUET_SUFFIXES,
+    gather_detections,
+    off_river_note,
+)
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -257,6 +263,14 @@ def run_counts(
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
     linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
+    mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
+    if mismatch:  # edited after tracking, or of another run: counts would mix the two
+        raise InputError(
+            detections,
+            f"does not match {tracks_path.name}: {mismatch}",
+            "run `dredge track` again on the detections (as edited) and count the tracks it "
+            "writes; or give the detections written beside these tracks",
+        )
     observations = observations or default_observations
     seen = pd.read_csv(observations) if observations.is_file() else None
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))

@@ -617,3 +617,61 @@ def test_hand_marks_naming_scenes_by_planet_id_or_stem_are_aligned_to_the_scenes
         "other",
     ]
     assert pd.isna(got[-1])
+
+
+def cut_to_one(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's detections deleted but its first."""
+    a = linked.index[linked["track_id"] == 1]
+    return linked.drop(index=a[1:])
+
+
+def redated(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's last detection dated a year later."""
+    out = linked.copy()
+    last = out.index[out["track_id"] == 1][-1]
+    out.loc[last, "acquired"] += pd.Timedelta(days=365)
+    return out
+
+
+def marked_boat(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge B's detections set to 'boat' (false detections)."""
+    return linked.assign(class_name=linked["class_name"].where(linked["track_id"] != 2, "boat"))
+
+
+def of_another_run(linked: pd.DataFrame) -> pd.DataFrame:
+    """The detections of a run that found dredge A only."""
+    looks = tf.observed(list(linked["acquired"].drop_duplicates()))
+    return link_tracks(linked[linked["track_id"] == 1].drop(columns=["track_id", "link"]), looks)[0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
+        (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
+        (marked_boat, "track 2: its detection(s) now 'boat'"),
+        (of_another_run, "track 2: no detection here"),
+    ],
+)
+def test_counts_refuse_detections_that_disagree_with_their_tracks(
+    edit: Callable[[pd.DataFrame], pd.DataFrame], named: str, tmp_path: Path
+) -> None:
+    """Detections edited after `dredge track` (set to boat, a track cut to one detection) or
+    of another run were counted beside the tracks without a word (the demo: Nanay 4/9 dredges
+    in 2024/2025 counted 1/6 with another run's detections)."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.to_parquet(out)
+    beside = sidecars(out)[0]
+    linked.to_parquet(beside)
+    assert run_counts(out, tmp_path / "counts.csv")[0].startswith("wrote")
+    edit(linked).to_parquet(beside)
+    with pytest.raises(InputError) as error:
+        run_counts(out, tmp_path / "again.csv")
+    text = str(error.value)
+    assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track(s) disagree")
+    assert named in text and "run `dredge track` again" in text
+    assert not (tmp_path / "again.csv").exists()
