@@ -153,6 +153,9 @@ def run_track(
             notes.append(unused)
         known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
         detected = detection_dates(frame)
+        mixed = mixed_scene_dates_note(frame, source)
+        if mixed:
+            notes.append(mixed)
         when = {}
         for path in files:
             found = detected.get(scene_key(labels.get(path, path))) or date_for_scene(
@@ -298,12 +301,51 @@ def run_counts(
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Scene key → acquisition time, as the detections of each scene carry it."""
+    """Scene key → acquisition time, as the detections of each scene carry it: the time most
+    of its rows give (the earliest of those tied), so that one row pasted from the scene and
+    dated anew by hand does not move the whole scene to its date
+    (:func:`mixed_scene_dates_note` names such rows)."""
+    return {key: when for key, (when, _) in _scene_times(detections).items()}
+
+
+def mixed_scene_dates_note(detections: pd.DataFrame, source: str | Path) -> str | None:
+    """One line naming the scenes whose detections are not all of one day (a row copied from
+    the scene to mark a missed dredge, its date edited and its scene kept), or None."""
+    odd = {key: rows for key, (_, rows) in _scene_times(detections).items() if len(rows)}
+    if not odd:
+        return None
+    key, rows = next(iter(odd.items()))
+    when = detection_dates(detections)[key]
+    ids = detections.loc[rows, "detection_id"] if "detection_id" in detections else None
+    named = (
+        ", ".join(f"detection_id {v}" for v in ids.head(3))
+        if ids is not None and ids.notna().all()
+        else "row(s) " + ", ".join(str(int(detections.index.get_loc(r)) + 1) for r in rows[:3])
+    )
+    days = sorted(set(pd.to_datetime(detections.loc[rows, "acquired"], utc=True).dt.date))
+    others = sum(len(rows) for rows in odd.values())
+    return (
+        f"{source}: {others} detection(s) of {len(odd)} scene(s) are dated otherwise than the "
+        f"rest of their scene (e.g. {named} of {key}: {', '.join(map(str, days[:3]))}, the "
+        f"scene's other rows {when:%Y-%m-%d}): each scene is dated as most of its rows are, "
+        "and those rows keep their own date — a row copied to mark a missed dredge keeps its "
+        "copy's scene: clear its scene (or give its own), or correct its date"
+    )
+
+
+def _scene_times(detections: pd.DataFrame) -> dict[str, tuple[pd.Timestamp, pd.Index]]:
+    """Scene key → (the time most of its rows give, the labels of its rows of another day)."""
     if "scene" not in detections.columns or "acquired" not in detections.columns:
         return {}
     named = detections[["scene", "acquired"]].dropna()
-    firsts = named.groupby(named["scene"].map(scene_key), sort=False)["acquired"].first()
-    return {str(key): pd.Timestamp(value) for key, value in firsts.items()}
+    stamps = pd.to_datetime(named["acquired"], utc=True)
+    out = {}
+    for key, times in stamps.groupby(named["scene"].map(scene_key), sort=False):
+        tally = times.value_counts()
+        when = pd.Timestamp(tally[tally == tally.max()].index.min())
+        other = times.index[(times.dt.floor("D") != when.floor("D")).to_numpy()]
+        out[str(key)] = (when, other)
+    return out
 
 
 def unmarked_looks_note(observations: pd.DataFrame, marks: pd.DataFrame) -> str | None:

@@ -675,3 +675,35 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track(s) disagree")
     assert named in text and "run `dredge track` again" in text
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
+    """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
+    kept, dated the whole scene when it came first: the scene's clear area counted as seen on
+    the new date (the demo's 2024-01-01 Nanay scene on 2024-04-18), without a word."""
+    from detector.track_pipeline import detection_dates, mixed_scene_dates_note
+
+    dets = pd.DataFrame(
+        {
+            "detection_id": ["added", "a1", "a2", "b1"],
+            "scene": ["a.tif", "a.tif", "dir/a.tif", "b.tif"],
+            "acquired": pd.to_datetime(
+                [
+                    "2024-04-18T14:37:46Z",
+                    "2024-01-01T14:59:02Z",
+                    "2024-01-01T14:59:02Z",
+                    "2024-02-01T14:00:00Z",
+                ],
+                utc=True,
+            ),
+        }
+    )
+    dates = detection_dates(dets)
+    assert dates["a"] == pd.Timestamp("2024-01-01T14:59:02Z")
+    assert dates["b"] == pd.Timestamp("2024-02-01T14:00:00Z")
+    note = mixed_scene_dates_note(dets, "marks.parquet")
+    assert note is not None and note.startswith("marks.parquet: 1 detection(s) of 1 scene(s)")
+    assert "detection_id added of a: 2024-04-18, the scene's other rows 2024-01-01" in note
+    same_day = dets.iloc[1:].copy()
+    same_day.loc[1, "acquired"] += pd.Timedelta(minutes=5)  # one day: not named
+    assert mixed_scene_dates_note(same_day, "marks.parquet") is None
