@@ -164,6 +164,9 @@ def run_track(
             if found is not None:
                 when[path] = found
         observed = observed_areas(files, dates=when, names=labels)
+        beyond = scenes_beyond_note(frame, observed, source)
+        if beyond:
+            notes.append(beyond)
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         unmarked = None if scored else unmarked_looks_note(observations, frame)
@@ -346,6 +349,45 @@ def _scene_times(detections: pd.DataFrame) -> dict[str, tuple[pd.Timestamp, pd.I
         other = times.index[(times.dt.floor("D") != when.floor("D")).to_numpy()]
         out[str(key)] = (when, other)
     return out
+
+
+SCENES_BEYOND_DAYS = 30.0
+"""Scenes with no dredge detection reaching further than this past the last detection (or
+before the first) are named: the detections of those months may be in a file not given."""
+
+
+def scenes_beyond_note(
+    detections: pd.DataFrame, observed: pd.DataFrame, source: str | Path
+) -> str | None:
+    """One line naming how many scenes (``observed``: ``scene``, ``acquired``) have no dredge
+    detection and lie after the last detection's day or before the first's, when they reach
+    more than ``SCENES_BEYOND_DAYS`` beyond it (a detections file forgotten, e.g. one year's:
+    those scenes are looks that found no dredge, and their river-years are published as
+    zeros), or None."""
+    if detections.empty or observed.empty:
+        return None
+    days = pd.to_datetime(detections["acquired"], utc=True).dt.floor("D")
+    first, last = days.min(), days.max()
+    named = {scene_key(v) for v in detections["scene"].dropna()} if "scene" in detections else set()
+    empty = ~observed["scene"].map(scene_key).isin(named).to_numpy()
+    looks = pd.to_datetime(observed["acquired"], utc=True).dt.floor("D")[empty]
+    after, before = looks[looks > last], looks[looks < first]
+    far = pd.Timedelta(days=SCENES_BEYOND_DAYS)
+    if (after.empty or after.max() - last <= far) and (before.empty or first - before.min() <= far):
+        return None  # the last scene or two, with no dredge: no sign of a file left out
+    parts = []
+    if len(after):
+        parts.append(f"{len(after)} after the last, {last:%Y-%m-%d}, to {after.max():%Y-%m-%d}")
+    if len(before):
+        parts.append(
+            f"{len(before)} before the first, {first:%Y-%m-%d}, from {before.min():%Y-%m-%d}"
+        )
+    return (
+        f"{source}: {len(after) + len(before)} of {len(observed)} scenes given have no dredge "
+        f"detection and lie outside the detections' dates ({' and '.join(parts)}): each is a "
+        "look that found no dredge, and their river-years count zeros — if their detections "
+        "are in another file (forgotten?), give it too"
+    )
 
 
 def unmarked_looks_note(observations: pd.DataFrame, marks: pd.DataFrame) -> str | None:

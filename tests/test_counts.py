@@ -707,3 +707,39 @@ def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     same_day = dets.iloc[1:].copy()
     same_day.loc[1, "acquired"] += pd.Timedelta(minutes=5)  # one day: not named
     assert mixed_scene_dates_note(same_day, "marks.parquet") is None
+
+
+def test_scenes_far_past_the_detections_dates_are_named() -> None:
+    """Detections of 2024 only (a 2025 file forgotten) with every scene of 2024-2025: 2025 was
+    published as zeros on 9-12 scenes per river without a word. A last scene or two with no
+    dredge, close to the last detection, is no sign of that and is not named."""
+    from detector.track_pipeline import scenes_beyond_note
+
+    dets = pd.DataFrame(
+        {
+            "scene": ["a.tif", "b.tif"],
+            "acquired": pd.to_datetime(["2024-01-03T14:00Z", "2024-01-10T14:00Z"], utc=True),
+        }
+    )
+    looks = pd.DataFrame(
+        {
+            "scene": ["a", "b", "c", "d", "e"],
+            "acquired": pd.to_datetime(
+                [
+                    "2024-01-03T14:00Z",
+                    "2024-01-10T14:00Z",
+                    "2024-01-25",
+                    "2024-06-01",
+                    "2023-12-01",
+                ],
+                utc=True,
+                format="ISO8601",
+            ),
+        }
+    )
+    note = scenes_beyond_note(dets, looks, "dets.parquet")
+    assert note is not None and note.startswith("dets.parquet: 3 of 5 scenes given have no")
+    assert "2 after the last, 2024-01-10, to 2024-06-01 and 1 before the first" in note
+    assert "another file (forgotten?)" in note
+    assert scenes_beyond_note(dets, looks.iloc[:3], "dets.parquet") is None  # 15 days after
+    assert scenes_beyond_note(dets.iloc[:0], looks, "dets.parquet") is None
