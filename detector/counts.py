@@ -259,3 +259,62 @@ def _river_years(rows: pd.DataFrame, shown: int = 6) -> str:
     """'Nanay 2024, Itaya 2025 and 3 more'."""
     names = ", ".join(f"{r.river} {r.year}" for r in rows.head(shown).itertuples())
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
+def linked_mismatch(
+    tracks: pd.DataFrame, detections: pd.DataFrame, classes: Iterable[str] = ()
+) -> str | None:
+    """What makes linked ``detections`` disagree with the ``tracks`` they were linked into, or
+    None: tracks with no detection, detections of a track not in the table, or a track whose
+    number of detections (``n_detections``, a dredge seen twice in one pass once) or first and
+    last date differ — the detections were edited, or come from another run of `dredge track`.
+    Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
+    count too. Counting such a pair mixes two runs: unique dredges come from the tracks, the
+    years and rivers they are counted in from the detections."""
+    if "track_id" not in detections.columns or "track_id" not in tracks.columns:
+        return None
+    ids = pd.array(detections["track_id"], dtype="Int64")
+    on = detections[pd.notna(ids)].copy()
+    on["track_id"] = pd.array(on["track_id"], dtype="Int64").astype(np.int64)
+    table = tracks.set_index(pd.array(tracks["track_id"], dtype="Int64").astype(np.int64))
+    own = on[on["link"] != "duplicate"] if "link" in on.columns else on
+    problems: dict[int, str] = {}
+    for track in sorted(set(table.index) - set(on["track_id"])):
+        problems[int(track)] = "no detection here"
+    for track in sorted(set(on["track_id"]) - set(table.index)):
+        problems[int(track)] = "not in the tracks"
+    shared = table.index.intersection(own["track_id"].unique())
+    groups = own.groupby("track_id")
+    if "n_detections" in table.columns:
+        here = groups.size().reindex(shared)
+        there = table.loc[shared, "n_detections"].astype(np.int64)
+        for track in shared[(here != there).to_numpy()]:
+            problems.setdefault(
+                int(track),
+                f"{here[track]} detection(s) here, {there[track]} in the tracks",
+            )
+    if {"first_seen", "last_seen"} <= set(table.columns) and "acquired" in own.columns:
+        stamps = pd.to_datetime(own["acquired"], utc=True)
+        spans = stamps.groupby(own["track_id"]).agg(["min", "max"]).reindex(shared)
+        first = pd.to_datetime(table.loc[shared, "first_seen"], utc=True)
+        last = pd.to_datetime(table.loc[shared, "last_seen"], utc=True)
+        slack = pd.Timedelta(seconds=2)  # first_seen and last_seen are kept to the second
+        moved = ((spans["min"] - first).abs() > slack) | ((spans["max"] - last).abs() > slack)
+        for track in shared[moved.to_numpy()]:
+            problems.setdefault(
+                int(track),
+                f"seen {spans.loc[track, 'min']:%Y-%m-%d}–{spans.loc[track, 'max']:%Y-%m-%d} "
+                f"here, {first[track]:%Y-%m-%d}–{last[track]:%Y-%m-%d} in the tracks",
+            )
+    wanted = {str(name).lower() for name in classes}
+    if wanted and "class_name" in on.columns:
+        other = ~on["class_name"].astype(str).str.lower().isin(wanted).to_numpy()
+        for track, names in on[other].groupby("track_id")["class_name"]:
+            listed = "/".join(sorted(set(names.astype(str))))
+            problems.setdefault(int(track), f"its detection(s) now '{listed}'")
+    if not problems:
+        return None
+    ordered = sorted(problems.items())
+    shown = "; ".join(f"track {k}: {text}" for k, text in ordered[:3])
+    more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+    return f"{len(problems)} track(s) disagree with their detections ({shown}{more})"

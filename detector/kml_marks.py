@@ -9,6 +9,10 @@ than a dredge (a scene's footprint, an area of interest), are not. The placemark
 ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name is read as its
 class when it names one (``bote``, ``Draga 3``). Every placemark left out is counted in a
 note.
+
+The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
+``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
+dredge seen once does not count). A ``dredges.kml`` written before it kept them is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
 _COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
+_EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
 _METRES_PER_DEGREE = 111_320.0
 
@@ -43,9 +48,14 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
 
     parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
     undated_folders: list[str] = []
+    own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     for layer, _ in pyogrio.list_layers(source):
         part = gpd.read_file(source, layer=str(layer))
         part = part[part.geometry.notna()]
+        names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
+        own_export |= {"track_id", "n_detections"} <= set(part.columns) or bool(
+            len(part) and names.str.fullmatch(_EXPORTED_DETECTION).all()
+        )
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -77,7 +87,17 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "or put the marks of each image date in a folder named by that date (2024-03-05)",
         )
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
-    frame.attrs["notes"] = _notes(source, counts, undated_folders) + _coarse_when_notes(source)
+    if own_export and "detection_id" not in frame.columns and "score" not in frame.columns:
+        raise InputError(
+            source,
+            "is dredges.kml of `dredge counts`, written before it kept each detection's score: "
+            "read back, every detection would be a certain hand mark and each dredge seen once "
+            "would count",
+            "give the detections layer of dredges.gpkg or tracks.detections.parquet (delete "
+            "false detections there), or write the KML again with `dredge counts --kml`",
+        )
+    notes = _notes(source, counts, undated_folders, own_export)
+    frame.attrs["notes"] = notes + _coarse_when_notes(source)
     return frame
 
 
@@ -138,6 +158,11 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
         column = first_named(marks.columns, names)
         if column is not None:
             columns[column] = marks[column].to_numpy()
+    for column in ("detection_id", "class_name"):  # dredges.kml's detections
+        if column in marks:
+            columns[column] = marks[column].to_numpy()
+    if "score" in marks:  # read as text where the KML has no schema
+        columns["score"] = pd.to_numeric(marks["score"], errors="coerce").to_numpy()
     if first_named(marks.columns, CLASS_COLUMNS) is None and "Name" in marks:
         named = marks["Name"].map(class_of)  # a placemark named 'bote' or 'Draga 3'
         if named.notna().any():
@@ -146,7 +171,9 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
     return gpd.GeoDataFrame(columns, geometry=geometry, crs=WGS84)
 
 
-def _notes(source: Path, counts: dict[str, int], undated_folders: list[str]) -> list[str]:
+def _notes(
+    source: Path, counts: dict[str, int], undated_folders: list[str], own_export: bool = False
+) -> list[str]:
     notes = []
     if counts["by_folder"]:
         notes.append(
@@ -159,7 +186,12 @@ def _notes(source: Path, counts: dict[str, int], undated_folders: list[str]) -> 
             f"named by a date ({', '.join(undated_folders[:3])}): left out — give them a "
             "Timestamp, or name their folder by the image date (2024-03-05)"
         )
-    if counts["spans"]:
+    if counts["spans"] and own_export:
+        notes.append(
+            f"{source}: dredges.kml of `dredge counts`: its {counts['spans']} dredge "
+            "placemark(s) (time spans) left out, its detections read"
+        )
+    elif counts["spans"]:
         notes.append(
             f"{source}: {counts['spans']} placemark(s) with a time span, not a date, left out "
             "(one per dredge, as dredges.kml writes them?) — give marks a Timestamp"

@@ -35,6 +35,7 @@ from detector.chips import no_scenes_message
 from detector.counts import (
     first_year_note,
     first_years,
+    linked_mismatch,
     partial_year_note,
     sparse_note,
     unobserved_note,
@@ -45,7 +46,12 @@ from detector.exports import write_chart, write_counts, write_geojson, write_gpk
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
-from detector.track_inputs import PARQUET_SUFFIXES, gather_detections, off_river_note
+from detector.track_inputs import (
+    DREDGE_CLASSES,
+    PARQUET_SUFFIXES,
+    gather_detections,
+    off_river_note,
+)
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -147,6 +153,9 @@ def run_track(
             notes.append(unused)
         known = {**sources.dates, **(dates or {})}  # the user's --dates over STAC's
         detected = detection_dates(frame)
+        mixed = mixed_scene_dates_note(frame, source)
+        if mixed:
+            notes.append(mixed)
         when = {}
         for path in files:
             found = detected.get(scene_key(labels.get(path, path))) or date_for_scene(
@@ -155,6 +164,9 @@ def run_track(
             if found is not None:
                 when[path] = found
         observed = observed_areas(files, dates=when, names=labels)
+        beyond = scenes_beyond_note(frame, observed, source)
+        if beyond:
+            notes.append(beyond)
         observations = river_observations(observed, network.corridor(WGS84))
         observations["source"] = "scenes"
         unmarked = None if scored else unmarked_looks_note(observations, frame)
@@ -257,6 +269,14 @@ def run_counts(
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
     linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
+    mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
+    if mismatch:  # edited after tracking, or of another run: counts would mix the two
+        raise InputError(
+            detections,
+            f"does not match {tracks_path.name}: {mismatch}",
+            "run `dredge track` again on the detections (as edited) and count the tracks it "
+            "writes; or give the detections written beside these tracks",
+        )
     observations = observations or default_observations
     seen = pd.read_csv(observations) if observations.is_file() else None
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
@@ -284,12 +304,90 @@ def run_counts(
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Scene key → acquisition time, as the detections of each scene carry it."""
+    """Scene key → acquisition time, as the detections of each scene carry it: the time most
+    of its rows give (the earliest of those tied), so that one row pasted from the scene and
+    dated anew by hand does not move the whole scene to its date
+    (:func:`mixed_scene_dates_note` names such rows)."""
+    return {key: when for key, (when, _) in _scene_times(detections).items()}
+
+
+def mixed_scene_dates_note(detections: pd.DataFrame, source: str | Path) -> str | None:
+    """One line naming the scenes whose detections are not all of one day (a row copied from
+    the scene to mark a missed dredge, its date edited and its scene kept), or None."""
+    odd = {key: rows for key, (_, rows) in _scene_times(detections).items() if len(rows)}
+    if not odd:
+        return None
+    key, rows = next(iter(odd.items()))
+    when = detection_dates(detections)[key]
+    ids = detections.loc[rows, "detection_id"] if "detection_id" in detections else None
+    named = (
+        ", ".join(f"detection_id {v}" for v in ids.head(3))
+        if ids is not None and ids.notna().all()
+        else "row(s) " + ", ".join(str(int(detections.index.get_loc(r)) + 1) for r in rows[:3])
+    )
+    days = sorted(set(pd.to_datetime(detections.loc[rows, "acquired"], utc=True).dt.date))
+    others = sum(len(rows) for rows in odd.values())
+    return (
+        f"{source}: {others} detection(s) of {len(odd)} scene(s) are dated otherwise than the "
+        f"rest of their scene (e.g. {named} of {key}: {', '.join(map(str, days[:3]))}, the "
+        f"scene's other rows {when:%Y-%m-%d}): each scene is dated as most of its rows are, "
+        "and those rows keep their own date — a row copied to mark a missed dredge keeps its "
+        "copy's scene: clear its scene (or give its own), or correct its date"
+    )
+
+
+def _scene_times(detections: pd.DataFrame) -> dict[str, tuple[pd.Timestamp, pd.Index]]:
+    """Scene key → (the time most of its rows give, the labels of its rows of another day)."""
     if "scene" not in detections.columns or "acquired" not in detections.columns:
         return {}
     named = detections[["scene", "acquired"]].dropna()
-    firsts = named.groupby(named["scene"].map(scene_key), sort=False)["acquired"].first()
-    return {str(key): pd.Timestamp(value) for key, value in firsts.items()}
+    stamps = pd.to_datetime(named["acquired"], utc=True)
+    out = {}
+    for key, times in stamps.groupby(named["scene"].map(scene_key), sort=False):
+        tally = times.value_counts()
+        when = pd.Timestamp(tally[tally == tally.max()].index.min())
+        other = times.index[(times.dt.floor("D") != when.floor("D")).to_numpy()]
+        out[str(key)] = (when, other)
+    return out
+
+
+SCENES_BEYOND_DAYS = 30.0
+"""Scenes with no dredge detection reaching further than this past the last detection (or
+before the first) are named: the detections of those months may be in a file not given."""
+
+
+def scenes_beyond_note(
+    detections: pd.DataFrame, observed: pd.DataFrame, source: str | Path
+) -> str | None:
+    """One line naming how many scenes (``observed``: ``scene``, ``acquired``) have no dredge
+    detection and lie after the last detection's day or before the first's, when they reach
+    more than ``SCENES_BEYOND_DAYS`` beyond it (a detections file forgotten, e.g. one year's:
+    those scenes are looks that found no dredge, and their river-years are published as
+    zeros), or None."""
+    if detections.empty or observed.empty:
+        return None
+    days = pd.to_datetime(detections["acquired"], utc=True).dt.floor("D")
+    first, last = days.min(), days.max()
+    named = {scene_key(v) for v in detections["scene"].dropna()} if "scene" in detections else set()
+    empty = ~observed["scene"].map(scene_key).isin(named).to_numpy()
+    looks = pd.to_datetime(observed["acquired"], utc=True).dt.floor("D")[empty]
+    after, before = looks[looks > last], looks[looks < first]
+    far = pd.Timedelta(days=SCENES_BEYOND_DAYS)
+    if (after.empty or after.max() - last <= far) and (before.empty or first - before.min() <= far):
+        return None  # the last scene or two, with no dredge: no sign of a file left out
+    parts = []
+    if len(after):
+        parts.append(f"{len(after)} after the last, {last:%Y-%m-%d}, to {after.max():%Y-%m-%d}")
+    if len(before):
+        parts.append(
+            f"{len(before)} before the first, {first:%Y-%m-%d}, from {before.min():%Y-%m-%d}"
+        )
+    return (
+        f"{source}: {len(after) + len(before)} of {len(observed)} scenes given have no dredge "
+        f"detection and lie outside the detections' dates ({' and '.join(parts)}): each is a "
+        "look that found no dredge, and their river-years count zeros — if their detections "
+        "are in another file (forgotten?), give it too"
+    )
 
 
 def unmarked_looks_note(observations: pd.DataFrame, marks: pd.DataFrame) -> str | None:

@@ -617,3 +617,129 @@ def test_hand_marks_naming_scenes_by_planet_id_or_stem_are_aligned_to_the_scenes
         "other",
     ]
     assert pd.isna(got[-1])
+
+
+def cut_to_one(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's detections deleted but its first."""
+    a = linked.index[linked["track_id"] == 1]
+    return linked.drop(index=a[1:])
+
+
+def redated(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's last detection dated a year later."""
+    out = linked.copy()
+    last = out.index[out["track_id"] == 1][-1]
+    out.loc[last, "acquired"] += pd.Timedelta(days=365)
+    return out
+
+
+def marked_boat(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge B's detections set to 'boat' (false detections)."""
+    return linked.assign(class_name=linked["class_name"].where(linked["track_id"] != 2, "boat"))
+
+
+def of_another_run(linked: pd.DataFrame) -> pd.DataFrame:
+    """The detections of a run that found dredge A only."""
+    looks = tf.observed(list(linked["acquired"].drop_duplicates()))
+    return link_tracks(linked[linked["track_id"] == 1].drop(columns=["track_id", "link"]), looks)[0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
+        (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
+        (marked_boat, "track 2: its detection(s) now 'boat'"),
+        (of_another_run, "track 2: no detection here"),
+    ],
+)
+def test_counts_refuse_detections_that_disagree_with_their_tracks(
+    edit: Callable[[pd.DataFrame], pd.DataFrame], named: str, tmp_path: Path
+) -> None:
+    """Detections edited after `dredge track` (set to boat, a track cut to one detection) or
+    of another run were counted beside the tracks without a word (the demo: Nanay 4/9 dredges
+    in 2024/2025 counted 1/6 with another run's detections)."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.to_parquet(out)
+    beside = sidecars(out)[0]
+    linked.to_parquet(beside)
+    assert run_counts(out, tmp_path / "counts.csv")[0].startswith("wrote")
+    edit(linked).to_parquet(beside)
+    with pytest.raises(InputError) as error:
+        run_counts(out, tmp_path / "again.csv")
+    text = str(error.value)
+    assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track(s) disagree")
+    assert named in text and "run `dredge track` again" in text
+    assert not (tmp_path / "again.csv").exists()
+
+
+def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
+    """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
+    kept, dated the whole scene when it came first: the scene's clear area counted as seen on
+    the new date (the demo's 2024-01-01 Nanay scene on 2024-04-18), without a word."""
+    from detector.track_pipeline import detection_dates, mixed_scene_dates_note
+
+    dets = pd.DataFrame(
+        {
+            "detection_id": ["added", "a1", "a2", "b1"],
+            "scene": ["a.tif", "a.tif", "dir/a.tif", "b.tif"],
+            "acquired": pd.to_datetime(
+                [
+                    "2024-04-18T14:37:46Z",
+                    "2024-01-01T14:59:02Z",
+                    "2024-01-01T14:59:02Z",
+                    "2024-02-01T14:00:00Z",
+                ],
+                utc=True,
+            ),
+        }
+    )
+    dates = detection_dates(dets)
+    assert dates["a"] == pd.Timestamp("2024-01-01T14:59:02Z")
+    assert dates["b"] == pd.Timestamp("2024-02-01T14:00:00Z")
+    note = mixed_scene_dates_note(dets, "marks.parquet")
+    assert note is not None and note.startswith("marks.parquet: 1 detection(s) of 1 scene(s)")
+    assert "detection_id added of a: 2024-04-18, the scene's other rows 2024-01-01" in note
+    same_day = dets.iloc[1:].copy()
+    same_day.loc[1, "acquired"] += pd.Timedelta(minutes=5)  # one day: not named
+    assert mixed_scene_dates_note(same_day, "marks.parquet") is None
+
+
+def test_scenes_far_past_the_detections_dates_are_named() -> None:
+    """Detections of 2024 only (a 2025 file forgotten) with every scene of 2024-2025: 2025 was
+    published as zeros on 9-12 scenes per river without a word. A last scene or two with no
+    dredge, close to the last detection, is no sign of that and is not named."""
+    from detector.track_pipeline import scenes_beyond_note
+
+    dets = pd.DataFrame(
+        {
+            "scene": ["a.tif", "b.tif"],
+            "acquired": pd.to_datetime(["2024-01-03T14:00Z", "2024-01-10T14:00Z"], utc=True),
+        }
+    )
+    looks = pd.DataFrame(
+        {
+            "scene": ["a", "b", "c", "d", "e"],
+            "acquired": pd.to_datetime(
+                [
+                    "2024-01-03T14:00Z",
+                    "2024-01-10T14:00Z",
+                    "2024-01-25",
+                    "2024-06-01",
+                    "2023-12-01",
+                ],
+                utc=True,
+                format="ISO8601",
+            ),
+        }
+    )
+    note = scenes_beyond_note(dets, looks, "dets.parquet")
+    assert note is not None and note.startswith("dets.parquet: 3 of 5 scenes given have no")
+    assert "2 after the last, 2024-01-10, to 2024-06-01 and 1 before the first" in note
+    assert "another file (forgotten?)" in note
+    assert scenes_beyond_note(dets, looks.iloc[:3], "dets.parquet") is None  # 15 days after
+    assert scenes_beyond_note(dets.iloc[:0], looks, "dets.parquet") is None

@@ -124,3 +124,39 @@ def test_kml_reads_back_as_its_detections(world: tuple, tmp_path: Path) -> None:
     assert sorted(pd.to_datetime(again["acquired"], utc=True)) == sorted(
         pd.to_datetime(linked["acquired"], utc=True).dt.floor("s")
     )
+
+
+def test_kml_detections_keep_their_scores_and_an_older_kml_is_refused(
+    world: tuple, tmp_path: Path
+) -> None:
+    """dredges.kml's detections had no score: tracked again, each was a certain hand mark and
+    every dredge seen once counted (the demo's dredges.kml: 36 of 36 tracks counted, Nanay
+    2024 12 dredges for 4). Their id, scene, class and score are now read back; a dredges.kml
+    without them (written before) is one line, whole or its detections' folder alone."""
+    from detector.errors import InputError
+    from detector.track_inputs import read_detections
+
+    linked, tracks, _ = world
+    linked = linked.assign(score=[0.25 + 0.05 * k for k in range(len(linked))])
+    path, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    again = read_detections(path)
+    again.index = again["detection_id"].astype(int)
+    again = again.loc[linked["detection_id"]]
+    assert again["score"].tolist() == pytest.approx(linked["score"].tolist(), abs=1e-6)
+    assert again["scene"].tolist() == linked["scene"].tolist()
+    assert again["class_name"].tolist() == ["dredge"] * len(linked)
+    assert "dredge placemark(s) (time spans) left out" in " ".join(again.attrs["notes"])
+    text = path.read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    for mark in root.iter(f"{{{KML_NS}}}Placemark"):
+        if mark.find(f"{{{KML_NS}}}TimeStamp") is not None:  # as written before: no data
+            mark.remove(mark.find(f"{{{KML_NS}}}ExtendedData"))
+    older = tmp_path / "older.kml"
+    ET.ElementTree(root).write(older, encoding="utf-8", xml_declaration=True)
+    with pytest.raises(InputError, match=r"older.kml: is dredges.kml of `dredge counts`.* — give"):
+        read_detections(older)
+    folders = root.findall(f"{{{KML_NS}}}Document/{{{KML_NS}}}Folder")
+    root.find(f"{{{KML_NS}}}Document").remove(folders[0])  # its detections' folder alone
+    ET.ElementTree(root).write(older, encoding="utf-8", xml_declaration=True)
+    with pytest.raises(InputError, match=r"is dredges\.kml of `dredge counts`"):
+        read_detections(older)

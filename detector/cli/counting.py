@@ -176,7 +176,12 @@ def counts(
     ] = None,
     detections: Annotated[
         Path | None,
-        typer.Option(help="Linked detections (default: <tracks stem>.detections.parquet)."),
+        typer.Option(
+            help=(
+                "Linked detections (default: <tracks stem>.detections.parquet); refused when "
+                "they do not match TRACKS (edited, or of another run)."
+            )
+        ),
     ] = None,
     observations: Annotated[
         Path | None,
