@@ -164,3 +164,20 @@ def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:
     root = _one_tile(tmp_path / "odd", "0 0.40 0.45 0.60 0.45 0.60 0.55 0.50\n")
     with pytest.raises(InputError, match="line 1 has 8 numbers, not 5 — a polygon needs x y"):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_data_yaml_and_classes_txt_naming_classes_otherwise_is_one_line(tmp_path: Path) -> None:
+    """A Label Studio export (classes.txt: boat, dredge) unzipped into a `dredge review` folder
+    (data.yaml: dredge, boat): data.yaml won without a word and every box changed class (on
+    8 review tiles: 16 dredges and 7 boats read for 7 and 16, AP 0)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "classes.txt").write_text("boat\ndredge\n")
+    with pytest.raises(InputError) as error:
+        read_yolo(root, ClassMap(CLASSES))
+    message = str(error.value)
+    assert "data.yaml names the classes dredge, boat" in message
+    assert "classes.txt names them boat, dredge" in message
+    assert "delete the one that did not come with the label files" in message
+    assert "\n" not in message
+    (root / "classes.txt").write_text("Dredge\nboat\n")  # as dredge review writes it: agree
+    assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["dredge"]

@@ -14,7 +14,9 @@ export) is read as its bounding box, as ultralytics trains a detector on it. Any
 that is not exactly five numbers, a class index that
 the names do not have, or a box outside the image is an :class:`InputError` naming the label
 file and the line. ``data.yaml`` may record ``gsd_m`` (``dredge review`` does); it must then be
-the model's.
+the model's. A ``classes.txt`` or ``obj.names`` beside ``data.yaml`` must name the same classes
+in the same order: where they differ, the label files' indices follow one of them and the other
+would swap classes, so it is an :class:`InputError` naming both.
 """
 
 from __future__ import annotations
@@ -116,16 +118,15 @@ def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[s
             raise InputError(yaml_path, "'names' keys are not class indices", _FIX_NAMES) from None
         if [k for k, _ in ordered] != list(range(len(ordered))):
             raise InputError(yaml_path, "'names' indices are not 0, 1, 2, …", _FIX_NAMES)
-        return [v for _, v in ordered]
+        return _agree([v for _, v in ordered], yaml_path, root)
     if isinstance(names, list):
-        return [str(n) for n in names]
+        return _agree([str(n) for n in names], yaml_path, root)
     if names is not None:
         raise InputError(yaml_path, "'names' is neither a list nor a mapping", _FIX_NAMES)
     for candidate in NAMES_FILES:
         file = root / candidate
         if file.is_file():
-            lines = file.read_text(encoding="utf-8-sig").splitlines()
-            return [line.strip() for line in lines if line.strip()]
+            return _names_file(file)
     raise InputError(
         yaml_path or root,
         "does not name the classes (no 'names' in data.yaml, no classes.txt or obj.names)",
@@ -134,6 +135,34 @@ def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[s
 
 
 _FIX_NAMES = "name the classes in index order, e.g. names: {0: dredge, 1: boat}"
+
+
+def _names_file(file: Path) -> list[str]:
+    """The class names of a ``classes.txt`` / ``obj.names``, one a line."""
+    lines = file.read_text(encoding="utf-8-sig").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _agree(names: list[str], yaml_path: Path | None, root: Path) -> list[str]:
+    """``data.yaml``'s names; InputError when a ``classes.txt`` / ``obj.names`` beside it names
+    the classes otherwise (a Label Studio export unzipped into a ``dredge review`` folder): the
+    label files' indices follow one of them, and taking the wrong one swaps every class."""
+    for candidate in NAMES_FILES:
+        file = root / candidate
+        if not file.is_file():
+            continue
+        other = _names_file(file)
+        if [n.strip().lower() for n in other] != [n.strip().lower() for n in names]:
+            raise InputError(
+                root,
+                f"{yaml_path.name if yaml_path else 'data.yaml'} names the classes "
+                f"{', '.join(names)} (index 0, 1, …) but {candidate} names them "
+                f"{', '.join(other)}: one of them would read every box as another class",
+                f"delete the one that did not come with the label files ({candidate} comes with "
+                f"Label Studio and LabelImg exports, data.yaml with dredge review, CVAT and "
+                f"Roboflow), or make the two agree",
+            )
+    return names
 
 
 def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
