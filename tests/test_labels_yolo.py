@@ -181,3 +181,45 @@ def test_data_yaml_and_classes_txt_naming_classes_otherwise_is_one_line(tmp_path
     assert "\n" not in message
     (root / "classes.txt").write_text("Dredge\nboat\n")  # as dredge review writes it: agree
     assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["dredge"]
+
+
+def test_an_evaluation_written_inside_the_label_folder_is_not_read_as_tiles(
+    tmp_path: Path,
+) -> None:
+    """`dredge evaluate bundled set --out set/eval` wrote pr_curve.png and worst_*.png into the
+    folder; a rerun read them as 3 negative tiles (on 8 review tiles: dredge FP 1 → 39)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "eval").mkdir()
+    (root / "eval" / "report.json").write_text("{}")
+    for name in ("pr_curve.png", "worst_false_positives.png", "worst_misses.png"):
+        Image.new("RGB", (64, 64)).save(root / "eval" / name)
+    notes: list[str] = []
+    tiles = read_yolo(root, ClassMap(CLASSES), notes=notes)
+    assert [t.name for t in tiles] == ["a_r001_c002"]
+    assert notes == [
+        f"3 image(s) outside images/ in {root} are not tiles and are not read "
+        "(first: eval/pr_curve.png); keep other files out of the label folder"
+    ]
+    # labels beside the images (LabelImg, CVAT YOLO 1.1): the evaluation's folder is known by
+    # its report.json, an ultralytics run by its args.yaml
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.new("RGB", (64, 64)).save(flat / "a.png")
+    (flat / "a.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (flat / "classes.txt").write_text("dredge\nboat\n")
+    (root / "eval").rename(flat / "eval")
+    (flat / "runs" / "train").mkdir(parents=True)
+    (flat / "runs" / "train" / "args.yaml").write_text("model: yolo11n.pt\n")
+    Image.new("RGB", (64, 64)).save(flat / "runs" / "train" / "results.png")
+    (sets,) = read_label_sets([flat], ClassMap(CLASSES), SPEC)
+    assert [t.name for t in sets.tiles] == ["a"]
+    assert sets.notes[0].startswith("4 image(s) in a dredge evaluate or ultralytics output")
+
+
+def test_a_set_kept_under_a_folder_named_labels_is_read(tmp_path: Path) -> None:
+    """~/labels/nanay/ (images/, labels/, classes.txt): every image was left out as if in the
+    set's own labels/ folder ('holds no images')."""
+    root = _one_tile(tmp_path / "labels" / "nanay", "0 0.5 0.5 0.25 0.125\n")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    assert [t.name for t in read_yolo(root, ClassMap(CLASSES))] == ["a_r001_c002"]

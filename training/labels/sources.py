@@ -104,7 +104,7 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
-            tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m)
+            tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
         elif kind == "coco":
             tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
         elif kind == "voc":

@@ -8,6 +8,10 @@ Layouts read:
 - Label Studio / CVAT "YOLO 1.1": ``classes.txt`` or ``obj.names``, label files in a
   ``labels`` mirror folder or beside the images.
 
+Without splits in ``data.yaml``, the tiles are the images in ``images/`` where the folder has
+``images/`` and ``labels/``, else every image in it but in its ``labels/``; images elsewhere (a
+``dredge evaluate --out`` inside the folder, an ultralytics run) are left out with a note.
+
 Coordinates are normalised to the image's width and height. An image without a label file, or
 with an empty one, is a negative. A polygon line (``class x1 y1 x2 y2 x3 y3 …``, a segmentation
 export) is read as its bounding box, as ultralytics trains a detector on it. Any other line
@@ -54,8 +58,16 @@ def is_yolo(path: Path) -> bool:
     return any((path / name).is_file() for name in (*YAML_NAMES, *NAMES_FILES))
 
 
-def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
-    """Read a YOLO label folder (or its ``data.yaml``) into labelled tiles."""
+def read_yolo(
+    path: Path,
+    class_map: ClassMap,
+    *,
+    gsd_m: float | None = None,
+    notes: list[str] | None = None,
+) -> list[LabelledTile]:
+    """Read a YOLO label folder (or its ``data.yaml``) into labelled tiles; notes for people
+    are appended to ``notes``."""
+    notes = [] if notes is None else notes
     yaml_path = (
         path
         if path.is_file()
@@ -66,7 +78,7 @@ def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
     names = _names(config, yaml_path, root)
     if gsd_m is not None and yaml_path and "gsd_m" in config:
         _check_gsd(config["gsd_m"], gsd_m, yaml_path)
-    images = _images(config, yaml_path, root)
+    images = _images(config, yaml_path, root, notes)
     if not images:
         raise InputError(path, "holds no images", "put the tiles in images/ beside the labels")
     scenes = _tile_scenes(root)
@@ -179,8 +191,11 @@ def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
         )
 
 
-def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[Path]:
-    """Image files of the splits in ``data.yaml``, else every image under ``root``."""
+def _images(
+    config: dict[str, Any], yaml_path: Path | None, root: Path, notes: list[str]
+) -> list[Path]:
+    """Image files of the splits in ``data.yaml``, else the images under ``root`` (see
+    :func:`_tree_images`)."""
     entries: list[str] = []
     for key in SPLIT_KEYS:
         value = config.get(key)
@@ -189,7 +204,7 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
         elif isinstance(value, list):
             entries += [str(v) for v in value]
     if not entries:
-        return sorted(p for p in root.rglob("*") if _is_image(p) and "labels" not in p.parts)
+        return _tree_images(root, notes)
     base = root
     if isinstance(config.get("path"), str):
         declared = Path(config["path"])
@@ -209,6 +224,44 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
                 yaml_path, f"split folder {entry!r} not found at {target}", "fix 'path' or it"
             )
     return list(dict.fromkeys(found))
+
+
+def _tree_images(root: Path, notes: list[str]) -> list[Path]:
+    """The tiles of a folder without splits: in ``images/`` where it has ``images/`` and
+    ``labels/`` (Label Studio, ``dredge review``), else every image under it but in a
+    ``labels/`` folder. Images elsewhere (the figures of a ``dredge evaluate --out`` inside
+    the folder, an ultralytics run) are not tiles, and would be read as negatives: they are
+    left out, with a note."""
+    laid_out = (root / "images").is_dir() and (root / "labels").is_dir()
+    found: list[Path] = []
+    left: list[Path] = []
+    for image in sorted(p for p in root.rglob("*") if _is_image(p)):
+        parts = image.relative_to(root).parts
+        if "labels" in parts[:-1]:
+            continue
+        if (laid_out and parts[0] != "images") or _in_output(image.parent, root):
+            left.append(image)
+        else:
+            found.append(image)
+    if left:
+        where = "outside images/" if laid_out else "in a dredge evaluate or ultralytics output"
+        notes.append(
+            f"{len(left)} image(s) {where} in {root} are not tiles and are not read "
+            f"(first: {relative(left[0], root)}); keep other files out of the label folder"
+        )
+    return found
+
+
+def _in_output(folder: Path, root: Path) -> bool:
+    """True when ``folder`` (under ``root``) is, or is in, the output of ``dredge evaluate``
+    (``report.json`` beside ``pr_curve.png``) or an ultralytics run (``args.yaml``)."""
+    while folder != root and root in folder.parents:
+        if (folder / "report.json").is_file() and (folder / "pr_curve.png").is_file():
+            return True
+        if (folder / "args.yaml").is_file():
+            return True
+        folder = folder.parent
+    return False
 
 
 def _is_image(path: Path) -> bool:
