@@ -13,7 +13,7 @@ from detector.errors import InputError
 from tests.label_fixtures import CLASSES, SPEC, write_yolo_set
 from training.labels.classes import ClassMap
 from training.labels.sources import label_format, read_label_sets
-from training.labels.table import LabelledTile, scene_of
+from training.labels.table import Box, LabelledTile, scene_of
 from training.labels.yolo import read_yolo
 
 
@@ -223,3 +223,36 @@ def test_a_set_kept_under_a_folder_named_labels_is_read(tmp_path: Path) -> None:
     (root / "data.yaml").unlink()
     (root / "classes.txt").write_text("dredge\nboat\n")
     assert [t.name for t in read_yolo(root, ClassMap(CLASSES))] == ["a_r001_c002"]
+
+
+def test_labelimg_xmls_beside_yolo_label_files_are_read(tmp_path: Path) -> None:
+    """LabelImg with its format button switched mid-way: some images saved as Pascal VOC XML,
+    others as YOLO .txt, and classes.txt. The folder was read as YOLO and the XMLs passed over
+    without a word: their images became negatives (on 8 review tiles, 5 of 8 negative, 4 of 7
+    dredges and 7 of 16 boats read)."""
+    from tests.label_fixtures import voc_xml
+
+    root = tmp_path / "labelimg"
+    root.mkdir()
+    Image.new("RGB", (64, 64)).save(root / "a.png")
+    (root / "a.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "b.png")
+    drawn = LabelledTile("b", "b", "x", 64, 64, [Box("boat", 10, 12, 20, 18)])
+    (root / "b.xml").write_text(voc_xml(drawn, "b.png"))
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    (labels,) = read_label_sets([root], ClassMap(CLASSES), SPEC)
+    assert {t.name: _boxes(t) for t in labels.tiles} == {
+        "a": [("dredge", 24, 28, 40, 36)],
+        "b": [("boat", 10, 12, 20, 18)],
+    }
+    assert labels.notes == [
+        f"1 image(s) in {root} are labelled in Pascal VOC XML beside their image, not in YOLO "
+        ".txt (LabelImg saved them with its format button on PascalVOC), and were read from it "
+        "(first: b.xml)"
+    ]
+    # the same image saved in both formats: the same boxes are read once; others are one line
+    (root / "b.txt").write_text("1 0.234375 0.234375 0.15625 0.09375\n")
+    assert _boxes(read_yolo(root, ClassMap(CLASSES))[1]) == [("boat", 10, 12, 20, 18)]
+    (root / "b.txt").write_text("0 0.234375 0.234375 0.15625 0.09375\n")
+    with pytest.raises(InputError, match=r"b\.xml: and b\.txt both label b\.png, with other "):
+        read_yolo(root, ClassMap(CLASSES))

@@ -91,6 +91,12 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
     return tiles, notes
 
 
+def read_voc_file(xml: Path, image: Path, class_map: ClassMap) -> list[Box]:
+    """The boxes of one VOC XML whose image is ``image`` (a LabelImg XML beside its image in a
+    YOLO folder)."""
+    return _read_one(xml, class_map, {image.name: [image]}, str(xml)).boxes
+
+
 def _read_one(
     xml: Path, class_map: ClassMap, index: dict[str, list[Path]], source: str
 ) -> LabelledTile:

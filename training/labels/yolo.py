@@ -6,7 +6,10 @@ Layouts read:
   (relative to its ``path`` or to the YAML file); labels in the mirror folder where
   ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO" export, ``dredge review``);
 - Label Studio / CVAT "YOLO 1.1": ``classes.txt`` or ``obj.names``, label files in a
-  ``labels`` mirror folder or beside the images.
+  ``labels`` mirror folder or beside the images;
+- LabelImg with its format button switched mid-way: an image without a ``.txt`` but with a
+  Pascal VOC XML beside it is read from the XML, with a note (an image with both whose boxes
+  differ is an :class:`InputError` naming both).
 
 Without splits in ``data.yaml``, the tiles are the images in ``images/`` where the folder has
 ``images/`` and ``labels/``, else every image in it but in its ``labels/``; images elsewhere (a
@@ -43,6 +46,7 @@ from training.labels.table import (
     image_size,
     scene_of,
 )
+from training.labels.voc import is_voc, read_voc_file
 
 YAML_NAMES = ("data.yaml", "dataset.yaml", "data.yml")
 NAMES_FILES = ("classes.txt", "obj.names")
@@ -84,13 +88,26 @@ def read_yolo(
     scenes = _tile_scenes(root)
     source = str(path)
     tiles, with_labels = [], 0
+    from_xml: list[Path] = []
     for image in images:
         label = _label_file(image)
+        xml = _voc_beside(image)
         width, height = image_size(image)
         boxes: list[Box] = []
         if label is not None:
             with_labels += 1
             boxes = _read_label_file(label, names, width, height, class_map)
+            if xml is not None and not _same_boxes(boxes, read_voc_file(xml, image, class_map)):
+                raise InputError(
+                    xml,
+                    f"and {label.name} both label {image.name}, with other boxes",
+                    "delete the one saved first (LabelImg writes a new file when its format "
+                    "button is switched and leaves the old one)",
+                )
+        elif xml is not None:
+            with_labels += 1
+            boxes = read_voc_file(xml, image, class_map)
+            from_xml.append(xml)
         tiles.append(
             LabelledTile(
                 name=image.stem,
@@ -108,7 +125,42 @@ def read_yolo(
             f"has {len(images)} image(s) but no label files (.txt) for any of them",
             "put the label files in labels/ mirroring images/, or beside the images",
         )
+    if from_xml:
+        notes.append(
+            f"{len(from_xml)} image(s) in {path} are labelled in Pascal VOC XML beside their "
+            f"image, not in YOLO .txt (LabelImg saved them with its format button on "
+            f"PascalVOC), and were read from it (first: {from_xml[0].name})"
+        )
     return tiles
+
+
+def _voc_beside(image: Path) -> Path | None:
+    """A Pascal VOC annotation ``<stem>.xml`` beside the image (LabelImg), or None."""
+    for suffix in (".xml", ".XML"):
+        xml = image.with_suffix(suffix)
+        if xml.is_file() and is_voc(xml):
+            return xml
+    return None
+
+
+def _same_boxes(a: Sequence[Box], b: Sequence[Box]) -> bool:
+    """The same boxes in any order, to a pixel (YOLO's six decimals, VOC's whole pixels)."""
+    left = list(b)
+    for p in a:
+        twin = next(
+            (
+                q
+                for q in left
+                if q.class_name == p.class_name
+                and max(abs(p.x0 - q.x0), abs(p.y0 - q.y0), abs(p.x1 - q.x1), abs(p.y1 - q.y1))
+                <= 1.0
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        left.remove(twin)
+    return not left
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
