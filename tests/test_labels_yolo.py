@@ -256,3 +256,37 @@ def test_labelimg_xmls_beside_yolo_label_files_are_read(tmp_path: Path) -> None:
     (root / "b.txt").write_text("0 0.234375 0.234375 0.15625 0.09375\n")
     with pytest.raises(InputError, match=r"b\.xml: and b\.txt both label b\.png, with other "):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_a_review_folder_whose_coco_file_was_corrected_is_one_line(tmp_path: Path) -> None:
+    """A `dredge review` folder holds YOLO labels and a COCO file of the same tiles; the COCO
+    file was corrected in CVAT (4 boats deleted on 8 review tiles), the YOLO labels not: the
+    folder was read as YOLO, the model's own pre-filled boxes, without a word."""
+    import json
+
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "annotations").mkdir()
+    coco = {
+        "images": [{"id": 1, "file_name": "a_r001_c002.png", "width": 64, "height": 64}],
+        "categories": [{"id": 1, "name": "dredge"}, {"id": 2, "name": "boat"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [24, 28, 16, 8]}],
+    }
+    json_path = root / "annotations" / "instances_default.json"
+    json_path.write_text(json.dumps(coco))
+    (same,) = read_label_sets([root], ClassMap(CLASSES), SPEC)  # as dredge review wrote it
+    assert same.format == "yolo" and _boxes(same.tiles[0]) == [("dredge", 24, 28, 40, 36)]
+    coco["annotations"] = []  # the false dredge deleted in CVAT
+    json_path.write_text(json.dumps(coco))
+    with pytest.raises(InputError) as error:
+        read_label_sets([root], ClassMap(CLASSES), SPEC)
+    message = str(error.value)
+    assert message.startswith(
+        f"{root}: its YOLO labels and annotations/instances_default.json label 1 of 1 tile(s) "
+        "otherwise (first: a_r001_c002, 1 box(es) in YOLO, 0 in COCO;"
+    )
+    assert message.endswith(f"give the one you corrected: {json_path} or {root / 'data.yaml'}")
+    # either one given by itself is read
+    (coco_set,) = read_label_sets([json_path], ClassMap(CLASSES), SPEC)
+    assert coco_set.format == "coco" and coco_set.tiles[0].boxes == []
+    (yolo_set,) = read_label_sets([root / "data.yaml"], ClassMap(CLASSES), SPEC)
+    assert len(yolo_set.tiles[0].boxes) == 1

@@ -3,7 +3,8 @@
 A path is read as:
 
 - **YOLO**: a ``data.yaml`` / ``.yml``, or a folder holding one, ``classes.txt`` or
-  ``obj.names``;
+  ``obj.names``; a folder that also holds a COCO JSON of the same images (``dredge review``
+  writes both) whose boxes differ is an error asking for the one corrected;
 - **COCO**: a ``.json`` file that is not GeoJSON, or a folder holding exactly one COCO JSON
   (also in ``annotations/``);
 - **vector**: ``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``, ``.fgb``, or a ``.json`` with a
@@ -24,11 +25,11 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from training.labels.classes import ClassMap
-from training.labels.coco import is_coco, read_coco
-from training.labels.table import LabelledTile
+from training.labels.coco import coco_file, is_coco, read_coco
+from training.labels.table import LabelledTile, same_boxes
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
-from training.labels.yolo import is_yolo, read_yolo
+from training.labels.yolo import YAML_NAMES, is_yolo, label_file, read_yolo, relative
 
 FORMATS = ("yolo", "coco", "vector", "voc")
 
@@ -105,6 +106,7 @@ def read_label_sets(
         notes: list[str] = []
         if kind == "yolo":
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
+            _check_coco_beside(path, tiles, class_map, spec.gsd_m)
         elif kind == "coco":
             tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
         elif kind == "voc":
@@ -116,6 +118,52 @@ def read_label_sets(
         sets.append(LabelSet(str(path), kind, tiles, notes))
     _unique_names(sets)
     return sets
+
+
+def _check_coco_beside(
+    path: Path, tiles: Sequence[LabelledTile], class_map: ClassMap, gsd_m: float
+) -> None:
+    """A folder holding YOLO labels and a COCO JSON of the same images (``dredge review``
+    writes both) is read as YOLO; InputError when the JSON's boxes differ, as when one of them
+    was corrected and the other not: which one is right only the analyst knows."""
+    json_path = coco_file(path) if path.is_dir() else None
+    if json_path is None:
+        return
+    try:
+        others = read_coco(json_path, class_map, gsd_m=gsd_m)
+    except InputError:
+        return  # not a copy of the same labels (or not readable): nothing to compare
+    by_image = {tile.image.resolve(): tile for tile in others if tile.image is not None}
+    differ = [
+        tile
+        for tile in tiles
+        if tile.image is not None
+        and tile.image.resolve() in by_image
+        and not same_boxes(tile.boxes, by_image[tile.image.resolve()].boxes)
+    ]
+    if not differ:
+        return
+    first = differ[0]
+    other = by_image[first.image.resolve()] if first.image is not None else first
+    yaml_path = next((path / n for n in YAML_NAMES if (path / n).is_file()), path)
+    newer = "the JSON" if json_path.stat().st_mtime > _labels_mtime(tiles) else "the YOLO labels"
+    raise InputError(
+        path,
+        f"its YOLO labels and {relative(json_path, path)} label {len(differ)} of {len(tiles)} "
+        f"tile(s) otherwise (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+        f"{len(other.boxes)} in COCO; {newer} saved later): one was corrected, the other not",
+        f"give the one you corrected: {json_path} or {yaml_path}",
+    )
+
+
+def _labels_mtime(tiles: Sequence[LabelledTile]) -> float:
+    """The latest change among the tiles' YOLO label files (0 without any)."""
+    times = [
+        label.stat().st_mtime
+        for tile in tiles
+        if tile.image is not None and (label := label_file(tile.image)) is not None
+    ]
+    return max(times, default=0.0)
 
 
 def _unique_names(sets: list[LabelSet]) -> None:

@@ -10,6 +10,7 @@ boxes is a negative: "no dredge here".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,6 +131,26 @@ def scene_of(stem: str) -> str:
     """The scene a tile was cut from, from its name; the name itself when it does not say."""
     match = _TILE_SUFFIX.match(stem)
     return match.group("scene") if match else stem
+
+
+def same_boxes(a: Sequence[Box], b: Sequence[Box]) -> bool:
+    """The same boxes in any order, to a pixel (YOLO's six decimals, VOC's whole pixels)."""
+    left = list(b)
+    for p in a:
+        twin = next(
+            (
+                q
+                for q in left
+                if q.class_name == p.class_name
+                and max(abs(p.x0 - q.x0), abs(p.y0 - q.y0), abs(p.x1 - q.x1), abs(p.y1 - q.y1))
+                <= 1.0
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        left.remove(twin)
+    return not left
 
 
 def check_box(

@@ -44,6 +44,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    same_boxes,
     scene_of,
 )
 from training.labels.voc import is_voc, read_voc_file
@@ -90,14 +91,14 @@ def read_yolo(
     tiles, with_labels = [], 0
     from_xml: list[Path] = []
     for image in images:
-        label = _label_file(image)
+        label = label_file(image)
         xml = _voc_beside(image)
         width, height = image_size(image)
         boxes: list[Box] = []
         if label is not None:
             with_labels += 1
             boxes = _read_label_file(label, names, width, height, class_map)
-            if xml is not None and not _same_boxes(boxes, read_voc_file(xml, image, class_map)):
+            if xml is not None and not same_boxes(boxes, read_voc_file(xml, image, class_map)):
                 raise InputError(
                     xml,
                     f"and {label.name} both label {image.name}, with other boxes",
@@ -141,26 +142,6 @@ def _voc_beside(image: Path) -> Path | None:
         if xml.is_file() and is_voc(xml):
             return xml
     return None
-
-
-def _same_boxes(a: Sequence[Box], b: Sequence[Box]) -> bool:
-    """The same boxes in any order, to a pixel (YOLO's six decimals, VOC's whole pixels)."""
-    left = list(b)
-    for p in a:
-        twin = next(
-            (
-                q
-                for q in left
-                if q.class_name == p.class_name
-                and max(abs(p.x0 - q.x0), abs(p.y0 - q.y0), abs(p.x1 - q.x1), abs(p.y1 - q.y1))
-                <= 1.0
-            ),
-            None,
-        )
-        if twin is None:
-            return False
-        left.remove(twin)
-    return not left
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -320,7 +301,7 @@ def _is_image(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def _label_file(image: Path) -> Path | None:
+def label_file(image: Path) -> Path | None:
     """``…/labels/…/<stem>.txt`` mirroring ``…/images/…``, else ``<stem>.txt`` beside it."""
     parts = list(image.parts)
     if "images" in parts:
