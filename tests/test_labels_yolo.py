@@ -290,3 +290,34 @@ def test_a_review_folder_whose_coco_file_was_corrected_is_one_line(tmp_path: Pat
     assert coco_set.format == "coco" and coco_set.tiles[0].boxes == []
     (yolo_set,) = read_label_sets([root / "data.yaml"], ClassMap(CLASSES), SPEC)
     assert len(yolo_set.tiles[0].boxes) == 1
+
+
+def test_label_files_named_otherwise_than_their_image_are_matched_or_named(
+    tmp_path: Path,
+) -> None:
+    """A label file with Label Studio's upload prefix (a1b2c3d4-name.txt) or in another case
+    than its image matched no image and was passed over without a word: its image became a
+    negative (on 8 review tiles: 1 negative, 14 of 16 boats, boat FP 2 → 4)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "images" / "B_R001_C002.png")
+    Image.new("RGB", (64, 64)).save(root / "images" / "c.png")
+    (root / "labels" / "b_r001_c002.txt").write_text("1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "a1b2c3d4-c.txt").write_text("1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "d.txt").write_text("0 0.5 0.5 0.25 0.125\n")  # no image d
+    notes: list[str] = []
+    tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
+    assert {n: [b.class_name for b in t.boxes] for n, t in tiles.items()} == {
+        "a_r001_c002": ["dredge"], "B_R001_C002": ["boat"], "c": ["boat"]
+    }  # fmt: skip
+    assert notes == [
+        f"2 label file(s) in {root} named otherwise than their image (in case, or with Label "
+        "Studio's upload prefix) were read for it (first: a1b2c3d4-c.txt for c.png)",
+        f"1 label file(s) in {root} match no image and are not read (first: d.txt); an image "
+        "whose label file is named otherwise is read as a negative: name each label file as "
+        "its image",
+    ]
+    # two label files that could be one image's: neither is guessed
+    (root / "labels" / "C.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    notes = []
+    tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
+    assert tiles["c"].boxes == [] and notes[-1].startswith("3 label file(s)")

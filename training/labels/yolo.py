@@ -15,6 +15,10 @@ Without splits in ``data.yaml``, the tiles are the images in ``images/`` where t
 ``images/`` and ``labels/``, else every image in it but in its ``labels/``; images elsewhere (a
 ``dredge evaluate --out`` inside the folder, an ultralytics run) are left out with a note.
 
+A label file that differs from an unlabelled image's name only in case or in Label Studio's
+upload prefix (``a1b2c3d4-name.txt``) is read for it, with a note; one that matches no image
+is named in a note.
+
 Coordinates are normalised to the image's width and height. An image without a label file, or
 with an empty one, is a negative. A polygon line (``class x1 y1 x2 y2 x3 y3 …``, a segmentation
 export) is read as its bounding box, as ultralytics trains a detector on it. Any other line
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,9 +95,10 @@ def read_yolo(
     source = str(path)
     tiles, with_labels = [], 0
     from_xml: list[Path] = []
+    xmls = {image: _voc_beside(image) for image in images}
+    labels = _label_files(images, xmls, path, notes)
     for image in images:
-        label = label_file(image)
-        xml = _voc_beside(image)
+        label, xml = labels[image], xmls[image]
         width, height = image_size(image)
         boxes: list[Box] = []
         if label is not None:
@@ -303,14 +309,100 @@ def _is_image(path: Path) -> bool:
 
 def label_file(image: Path) -> Path | None:
     """``…/labels/…/<stem>.txt`` mirroring ``…/images/…``, else ``<stem>.txt`` beside it."""
-    parts = list(image.parts)
-    if "images" in parts:
-        at = len(parts) - 1 - parts[::-1].index("images")
-        mirror = Path(*parts[:at], "labels", *parts[at + 1 :]).with_suffix(".txt")
-        if mirror.is_file():
-            return mirror
+    mirror = _mirror(image)
+    if mirror is not None and mirror.is_file():
+        return mirror
     beside = image.with_suffix(".txt")
     return beside if beside.is_file() else None
+
+
+def _mirror(image: Path) -> Path | None:
+    """``…/labels/…/<stem>.txt`` for ``…/images/…/<stem>.<ext>`` (None outside ``images/``)."""
+    parts = list(image.parts)
+    if "images" not in parts:
+        return None
+    at = len(parts) - 1 - parts[::-1].index("images")
+    return Path(*parts[:at], "labels", *parts[at + 1 :]).with_suffix(".txt")
+
+
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio's upload prefix: a1b2c3d4-name
+_NOT_LABELS = {"classes.txt", "train.txt", "val.txt", "valid.txt", "test.txt"}
+
+
+def _stem_key(stem: str) -> str:
+    """A file stem without case and without Label Studio's upload prefix."""
+    return _UPLOAD_PREFIX.sub("", stem.lower())
+
+
+def _label_files(
+    images: Sequence[Path], xmls: dict[Path, Path | None], path: Path, notes: list[str]
+) -> dict[Path, Path | None]:
+    """Each image's label file. A label file in a label folder of the set that names no image
+    is matched to the one unlabelled image in its folder whose name differs from it only in
+    case or in Label Studio's upload prefix (``a1b2c3d4-name.txt`` for ``name.png``), with a
+    note; one that matches none or several is named in a note: its image, if it is there,
+    was read as a negative."""
+    labels = {image: label_file(image) for image in images}
+    used = {label.resolve() for label in labels.values() if label is not None}
+    unlabelled: dict[Path, list[Path]] = {}  # label folder → images there without a label
+    folders: set[Path] = set()
+    for image in images:
+        places = [image.parent] + ([m.parent] if (m := _mirror(image)) is not None else [])
+        folders.update(places)
+        if labels[image] is None and xmls[image] is None:
+            for folder in places:
+                unlabelled.setdefault(folder, []).append(image)
+    orphans = [
+        text
+        for folder in sorted(folders)
+        if folder.is_dir()
+        for text in sorted(folder.glob("*.txt"))
+        if text.resolve() not in used and _looks_like_labels(text)
+    ]
+    matched, unmatched = [], []
+    for orphan in orphans:
+        key = _stem_key(orphan.stem)
+        found = [i for i in unlabelled.get(orphan.parent, []) if _stem_key(i.stem) == key]
+        rivals = [o for o in orphans if o.parent == orphan.parent and _stem_key(o.stem) == key]
+        if len(found) == 1 and len(rivals) == 1 and labels[found[0]] is None:
+            labels[found[0]] = orphan
+            matched.append((orphan, found[0]))
+        else:
+            unmatched.append(orphan)
+    if matched:
+        orphan, image = matched[0]
+        notes.append(
+            f"{len(matched)} label file(s) in {path} named otherwise than their image (in case, "
+            f"or with Label Studio's upload prefix) were read for it (first: {orphan.name} "
+            f"for {image.name})"
+        )
+    if unmatched:
+        notes.append(
+            f"{len(unmatched)} label file(s) in {path} match no image and are not read "
+            f"(first: {unmatched[0].name}); an image whose label file is named otherwise is "
+            "read as a negative: name each label file as its image"
+        )
+    return labels
+
+
+def _looks_like_labels(path: Path) -> bool:
+    """A ``.txt`` whose first line is a YOLO line (not a README, a list of images, or names)."""
+    if path.name.lower() in _NOT_LABELS:
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    first = next((line.split() for line in head.splitlines() if line.strip()), [])
+    try:
+        return (
+            len(first) >= 5
+            and float(first[0]).is_integer()
+            and all(0 <= float(v) <= 1.5 for v in first[1:5])
+        )
+    except ValueError:
+        return False
 
 
 def _read_label_file(
