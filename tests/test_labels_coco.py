@@ -128,3 +128,25 @@ def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
     path.write_text('{"images": [\n  {"id": 1,, }]}')
     with pytest.raises(InputError, match=r"broken.json: is not valid JSON .* line 2, column"):
         read_coco(path, ClassMap(CLASSES))
+
+
+def test_an_image_listed_twice_is_read_once(tmp_path: Path) -> None:
+    """Two exports merged: each image listed twice (ids k and k + 100) with its boxes under
+    both; every tile and box counted twice without a word (8 review tiles read as 16, 14
+    dredges and 32 boats)."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["images"].append(dict(data["images"][0], id=101))
+    data["annotations"].append(dict(data["annotations"][0], id=8, image_id=101))
+    path.write_text(json.dumps(data))
+    notes: list[str] = []
+    tiles = read_coco(path, ClassMap(CLASSES), notes=notes)
+    assert len(tiles) == 1 and len(tiles[0].boxes) == 1
+    assert notes == [
+        f"{path}: 1 image(s) are listed twice, with the same boxes, and are read once "
+        "(first: image id 101, 't.png')"
+    ]
+    data["annotations"].pop()  # the copy without its box: which is right is not guessed
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"image ids 1 and 101 are both t\.png, with other boxes"):
+        read_coco(path, ClassMap(CLASSES))

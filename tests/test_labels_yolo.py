@@ -321,3 +321,20 @@ def test_label_files_named_otherwise_than_their_image_are_matched_or_named(
     notes = []
     tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
     assert tiles["c"].boxes == [] and notes[-1].startswith("3 label file(s)")
+
+
+def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
+    """The same folder given twice, or a folder and its own COCO JSON, counted every tile and
+    box twice without a word (8 review tiles read as 16, 14 dredges and 32 boats)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    first, second = read_label_sets([root, root / "data.yaml"], ClassMap(CLASSES), SPEC)
+    assert len(first.tiles) == 1 and second.tiles == []
+    assert second.notes == [
+        f"1 of its tile(s) were read already from {root} (the same image files and boxes) and "
+        "are read once (first: a_r001_c002)"
+    ]
+    other = _one_tile(tmp_path / "copy", "1 0.5 0.5 0.25 0.125\n")
+    (other / "images" / "a_r001_c002.png").unlink()
+    (other / "images" / "a_r001_c002.png").symlink_to(root / "images" / "a_r001_c002.png")
+    with pytest.raises(InputError, match=r"otherwise than .* does \(1 box\(es\) here, 1 there\)"):
+        read_label_sets([root, other], ClassMap(CLASSES), SPEC)

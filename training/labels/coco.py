@@ -23,7 +23,14 @@ from typing import Any
 
 from detector.errors import InputError
 from training.labels.classes import ClassMap
-from training.labels.table import Box, LabelledTile, check_box, scene_of, the_one_image
+from training.labels.table import (
+    Box,
+    LabelledTile,
+    check_box,
+    same_boxes,
+    scene_of,
+    the_one_image,
+)
 
 _FIX_BOX = "correct or delete the box in CVAT / Label Studio and export again"
 _FIX_JSON = "export the labels again as COCO JSON (CVAT: COCO 1.0; Label Studio: COCO)"
@@ -60,8 +67,16 @@ def _looks_coco(path: Path) -> bool:
     return b'"images"' in head or b'"annotations"' in head
 
 
-def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
-    """Read a COCO JSON file (or a folder with one) into labelled tiles."""
+def read_coco(
+    path: Path,
+    class_map: ClassMap,
+    *,
+    gsd_m: float | None = None,
+    notes: list[str] | None = None,
+) -> list[LabelledTile]:
+    """Read a COCO JSON file (or a folder with one) into labelled tiles; notes for people are
+    appended to ``notes``."""
+    notes = [] if notes is None else notes
     json_path = coco_file(path) if path.is_dir() else path
     if json_path is None:
         raise InputError(path, "holds no single COCO JSON file", "give the .json file itself")
@@ -100,18 +115,37 @@ def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
             boxes[image_id].append(Box(target, *clipped))
     source = str(path)
     index = _image_index(json_path)
-    return [
-        LabelledTile(
+    tiles: dict[Path, tuple[Any, LabelledTile]] = {}  # image file → its id and tile
+    twice: list[Any] = []
+    for key, (file_name, width, height, scene) in images.items():
+        image = _find_image(file_name, json_path, index)
+        tile = LabelledTile(
             name=Path(file_name).stem,
             scene=scene or scene_of(Path(file_name).stem),
             source=source,
             width=width,
             height=height,
             boxes=boxes[key],
-            image=_find_image(file_name, json_path, index),
+            image=image,
         )
-        for key, (file_name, width, height, scene) in images.items()
-    ]
+        if image in tiles:  # two exports merged, or one image uploaded twice
+            first_id, first = tiles[image]
+            if not same_boxes(tile.boxes, first.boxes):
+                raise InputError(
+                    json_path,
+                    f"image ids {first_id} and {key} are both {image.name}, with other boxes "
+                    f"({len(first.boxes)} and {len(tile.boxes)})",
+                    "keep one of them in 'images' (and its annotations), and export again",
+                )
+            twice.append(key)
+            continue
+        tiles[image] = (key, tile)
+    if twice:
+        notes.append(
+            f"{json_path}: {len(twice)} image(s) are listed twice, with the same boxes, and "
+            f"are read once (first: image id {twice[0]}, {images[twice[0]][0]!r})"
+        )
+    return [tile for _, tile in tiles.values()]
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -11,6 +11,8 @@ A path is read as:
   GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines;
 - **VOC**: a Pascal VOC ``.xml`` (LabelImg, CVAT, Roboflow), or a folder holding some.
 
+A tile whose image file an earlier set read already (the same folder given twice, a folder and
+its own COCO JSON) is left out with a note, or is an error where the two sets' boxes differ.
 Tile names are made unique across sets (a clash gets the set's number in front), so the sets
 can be written into one dataset.
 """
@@ -108,7 +110,7 @@ def read_label_sets(
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
             _check_coco_beside(path, tiles, class_map, spec.gsd_m)
         elif kind == "coco":
-            tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
+            tiles = read_coco(path, class_map, gsd_m=spec.gsd_m, notes=notes)
         elif kind == "voc":
             tiles, notes = read_voc(path, class_map)
         else:
@@ -116,8 +118,47 @@ def read_label_sets(
                 path, class_map, scenes=scenes, rivers=rivers, spec=spec
             )
         sets.append(LabelSet(str(path), kind, tiles, notes))
+    _read_once(sets)
     _unique_names(sets)
     return sets
+
+
+def _read_once(sets: list[LabelSet]) -> None:
+    """Leave out a tile whose image file an earlier label set read (the same folder given
+    twice, a folder and its own COCO JSON), with a note: it would count twice. InputError when
+    the two label it otherwise: which one is right only the analyst knows."""
+    seen: dict[Path, tuple[LabelSet, LabelledTile]] = {}
+    for label_set in sets:
+        kept, again = [], []
+        for tile in label_set.tiles:
+            key = tile.image.resolve() if tile.image is not None else None
+            if key is None or key not in seen or seen[key][0] is label_set:
+                kept.append(tile)
+                if key is not None:
+                    seen.setdefault(key, (label_set, tile))
+                continue
+            first_set, first = seen[key]
+            if not same_boxes(tile.boxes, first.boxes):
+                raise InputError(
+                    label_set.source,
+                    f"labels {tile.image} otherwise than {first_set.source} does "
+                    f"({len(tile.boxes)} box(es) here, {len(first.boxes)} there)",
+                    "give one of the two label sets (the one corrected)",
+                )
+            again.append(tile)
+        if again:
+            label_set.tiles = kept
+            earlier = seen[_key(again[0])][0].source
+            label_set.notes.append(
+                f"{len(again)} of its tile(s) were read already from {earlier} (the same image "
+                f"files and boxes) and are read once (first: {again[0].name})"
+            )
+
+
+def _key(tile: LabelledTile) -> Path:
+    """The tile's image file, resolved (a tile read from a file has one)."""
+    assert tile.image is not None
+    return tile.image.resolve()
 
 
 def _check_coco_beside(
