@@ -150,3 +150,21 @@ def test_an_image_listed_twice_is_read_once(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match=r"image ids 1 and 101 are both t\.png, with other boxes"):
         read_coco(path, ClassMap(CLASSES))
+
+
+def test_an_image_size_that_is_not_the_files_names_the_json_and_the_image(
+    tmp_path: Path,
+) -> None:
+    """A JSON made on half-size copies of the tiles (128 for 256 px) was read without a word,
+    its boxes in the wrong pixels (8 review tiles: every box missed, AP 0); one made on 640 px
+    copies stopped with a numpy error ('zero-size array to reduction operation')."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["images"][0].update(width=32, height=32)
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        read_coco(path, ClassMap(CLASSES))
+    assert str(error.value) == (
+        f"{path}: image id 1 ('t.png') is 32×32 in the JSON, but {tmp_path / 't.png'} is "
+        "64×64 — export the labels again with the images they were drawn on"
+    )

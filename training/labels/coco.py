@@ -9,7 +9,8 @@ writes ``images/<name>`` or upload paths; CVAT writes the bare name and puts the
 ``images/`` or ``images/default/`` beside ``annotations/``). A name found in two places is an
 error, not a guess.
 
-A box that reaches outside its image, an annotation of an unknown image or category, or a
+An image whose ``width`` and ``height`` are not its file's (a JSON made on resized copies of the
+tiles), a box that reaches outside its image, an annotation of an unknown image or category, or a
 class the model does not know is an :class:`InputError` naming the JSON file and the
 annotation's ``id``.
 """
@@ -27,6 +28,7 @@ from training.labels.table import (
     Box,
     LabelledTile,
     check_box,
+    image_size,
     same_boxes,
     scene_of,
     the_one_image,
@@ -119,6 +121,14 @@ def read_coco(
     twice: list[Any] = []
     for key, (file_name, width, height, scene) in images.items():
         image = _find_image(file_name, json_path, index)
+        if image_size(image) != (width, height):
+            found_w, found_h = image_size(image)
+            raise InputError(
+                json_path,
+                f"image id {key} ({file_name!r}) is {width}×{height} in the JSON, but "
+                f"{image} is {found_w}×{found_h}",
+                "export the labels again with the images they were drawn on",
+            )
         tile = LabelledTile(
             name=Path(file_name).stem,
             scene=scene or scene_of(Path(file_name).stem),
