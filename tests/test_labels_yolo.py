@@ -338,3 +338,19 @@ def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
     (other / "images" / "a_r001_c002.png").symlink_to(root / "images" / "a_r001_c002.png")
     with pytest.raises(InputError, match=r"otherwise than .* does \(1 box\(es\) here, 1 there\)"):
         read_label_sets([root, other], ClassMap(CLASSES), SPEC)
+
+
+def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
+    """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
+    (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in
+    position 0", naming no file."""
+    root = _one_tile(tmp_path, "", names="")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_bytes("draga pequeña\r\nbote\r\n".encode("cp1252"))
+    label = root / "labels" / "a_r001_c002.txt"
+    label.write_bytes("1 0.5 0.5 0.25 0.125\r\n0 0.5 0.5 0.25 0.125\r\n".encode("utf-16"))
+    tiles = read_yolo(root, ClassMap(CLASSES))
+    assert [b.class_name for b in tiles[0].boxes] == ["boat", "dredge"]
+    label.write_bytes(b"0 0.5 0.5 0.25 0.125\n\x81\x8d\n")  # not text in any of them
+    with pytest.raises(InputError, match=r"a_r001_c002\.txt: is not text in UTF-8, UTF-16 or "):
+        read_yolo(root, ClassMap(CLASSES))

@@ -29,6 +29,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    read_text,
     same_boxes,
     scene_of,
     the_one_image,
@@ -160,11 +161,7 @@ def read_coco(
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(path, "file not found", "check the path") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "is not a text file", _FIX_JSON) from None
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InputError(
             path,

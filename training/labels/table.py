@@ -127,6 +127,26 @@ def the_one_image(
     return found[0]
 
 
+def read_text(path: Path) -> str:
+    """A text file as Windows tools save it: UTF-8 (with or without a byte-order mark), UTF-16
+    with its byte-order mark (PowerShell 5's ``>``, Notepad's "Unicode"), else Windows-1252
+    (Notepad's "ANSI": ``pequeña``); InputError naming the file when it is none of them."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "file not found", "check the path") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8")
+
+
 def scene_of(stem: str) -> str:
     """The scene a tile was cut from, from its name; the name itself when it does not say."""
     match = _TILE_SUFFIX.match(stem)

@@ -33,6 +33,7 @@ would swap classes, so it is an :class:`InputError` naming both.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from collections.abc import Sequence
@@ -49,6 +50,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    read_text,
     same_boxes,
     scene_of,
 )
@@ -152,7 +154,7 @@ def _voc_beside(image: Path) -> Path | None:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(path, f"is not valid YAML ({exc})".replace("\n", " "), "fix it") from None
     if not isinstance(data, dict):
@@ -190,7 +192,7 @@ _FIX_NAMES = "name the classes in index order, e.g. names: {0: dredge, 1: boat}"
 
 def _names_file(file: Path) -> list[str]:
     """The class names of a ``classes.txt`` / ``obj.names``, one a line."""
-    lines = file.read_text(encoding="utf-8-sig").splitlines()
+    lines = read_text(file).splitlines()
     return [line.strip() for line in lines if line.strip()]
 
 
@@ -256,7 +258,7 @@ def _images(
         if target.is_dir():
             found += sorted(p for p in target.rglob("*") if _is_image(p))
         elif target.is_file() and target.suffix.lower() == ".txt":
-            lines = target.read_text(encoding="utf-8-sig").splitlines()
+            lines = read_text(target).splitlines()
             found += [(target.parent / line.strip()) for line in lines if line.strip()]
         else:
             raise InputError(
@@ -390,9 +392,8 @@ def _looks_like_labels(path: Path) -> bool:
     if path.name.lower() in _NOT_LABELS:
         return False
     try:
-        with path.open("rb") as handle:
-            head = handle.read(512).decode("utf-8-sig", errors="replace")
-    except OSError:
+        head = read_text(path)[:512]
+    except InputError:
         return False
     first = next((line.split() for line in head.splitlines() if line.strip()), [])
     try:
@@ -409,7 +410,7 @@ def _read_label_file(
     path: Path, names: Sequence[str], width: int, height: int, class_map: ClassMap
 ) -> list[Box]:
     boxes = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -463,8 +464,7 @@ def _tile_scenes(root: Path) -> dict[str, str]:
     index = root / TILE_INDEX
     if not index.is_file():
         return {}
-    with index.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(read_text(index), newline="")))
     return {Path(r["chip"]).stem: r["scene"] for r in rows if r.get("chip") and r.get("scene")}
 
 
