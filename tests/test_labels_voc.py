@@ -136,3 +136,17 @@ def test_a_copied_xml_is_read_once(labelled_tiles: list[LabelledTile], tmp_path:
                                                           f"{tile.name}.png"))  # fmt: skip
     with pytest.raises(InputError, match=r"copia\.xml: labels .*\.png as .*\.xml does, with other"):
         read_voc(out, ClassMap(CLASSES))
+
+
+def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """'._name.png' beside each image were counted as images without an XML, in a note."""
+    out = write_voc_set(labelled_tiles[:2], tmp_path / "labelimg", cvat=False)
+    (out / "__MACOSX").mkdir()
+    for image in list(out.glob("*.png")):
+        for folder in (out, out / "__MACOSX"):
+            (folder / f"._{image.name}").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+    tiles, notes = read_voc(out, ClassMap(CLASSES))
+    _assert_same(tiles, labelled_tiles[:2])
+    assert notes == []

@@ -354,3 +354,16 @@ def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> 
     label.write_bytes(b"0 0.5 0.5 0.25 0.125\n\x81\x8d\n")  # not text in any of them
     with pytest.raises(InputError, match=r"a_r001_c002\.txt: is not text in UTF-8, UTF-16 or "):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(tmp_path: Path) -> None:
+    """A zip made on a Mac holds __MACOSX/ and '._name.png' files (not images): the first was
+    read as a tile ('is not a readable image')."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    for folder in (root / "__MACOSX" / "images", root / "images", root / "labels"):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "._a_r001_c002.png").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+        (folder / "._a_r001_c002.txt").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+    notes: list[str] = []
+    assert [t.name for t in read_yolo(root, ClassMap(CLASSES), notes=notes)] == ["a_r001_c002"]
+    assert notes == []

@@ -29,6 +29,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    is_mac_metadata,
     read_text,
     same_boxes,
     scene_of,
@@ -53,7 +54,7 @@ def coco_file(path: Path) -> Path | None:
         for folder in (path / "annotations", path)
         if folder.is_dir()
         for p in sorted(folder.glob("*.json"))
-        if not _looks_geojson(p) and _looks_coco(p)
+        if not is_mac_metadata(p) and not _looks_geojson(p) and _looks_coco(p)
     ]
     return candidates[0] if len(candidates) == 1 else None
 
@@ -252,7 +253,8 @@ def _image_index(json_path: Path) -> dict[str, list[Path]]:
             files += [p for p in folder.rglob("*") if p.is_file()]
     index: dict[str, list[Path]] = {}
     for path in sorted(set(files)):
-        index.setdefault(path.name, []).append(path)
+        if not is_mac_metadata(path):
+            index.setdefault(path.name, []).append(path)
     return index
 
 

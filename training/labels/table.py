@@ -127,6 +127,12 @@ def the_one_image(
     return found[0]
 
 
+def is_mac_metadata(path: Path) -> bool:
+    """True for the files a Mac leaves in a zip: ``__MACOSX/…`` and ``._name`` (AppleDouble
+    resource forks named as the file they go with, but not an image)."""
+    return path.name.startswith("._") or "__MACOSX" in path.parts
+
+
 def read_text(path: Path) -> str:
     """A text file as Windows tools save it: UTF-8 (with or without a byte-order mark), UTF-16
     with its byte-order mark (PowerShell 5's ``>``, Notepad's "Unicode"), else Windows-1252

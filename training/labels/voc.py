@@ -31,6 +31,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    is_mac_metadata,
     same_boxes,
     scene_of,
     the_one_image,
@@ -52,7 +53,11 @@ def voc_files(path: Path) -> list[Path]:
     """The VOC annotation XMLs of ``path`` (itself, or under it), in name order."""
     if path.is_file():
         return [path] if _is_annotation(path) else []
-    found = [p for p in sorted(path.rglob("*")) if p.suffix.lower() == ".xml" and p.is_file()]
+    found = [
+        p
+        for p in sorted(path.rglob("*"))
+        if p.suffix.lower() == ".xml" and p.is_file() and not is_mac_metadata(p)
+    ]
     return [p for p in found if _is_annotation(p)]
 
 
@@ -210,7 +215,9 @@ def _image_index(root: Path) -> dict[str, list[Path]]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() and path not in seen:
+            if path.suffix.lower() not in IMAGE_SUFFIXES or is_mac_metadata(path):
+                continue
+            if path.is_file() and path not in seen:
                 seen.add(path)
                 index.setdefault(path.name, []).append(path)
     return index
