@@ -367,3 +367,24 @@ def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(tmp_path: Path) -> None
     notes: list[str] = []
     assert [t.name for t in read_yolo(root, ClassMap(CLASSES), notes=notes)] == ["a_r001_c002"]
     assert notes == []
+
+
+def test_a_roboflow_data_yaml_with_dotdot_splits_is_read_as_ultralytics_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Roboflow's YOLO export writes 'train: ../train/images' beside train/: ultralytics
+    falls back to 'train/images'; it was "split folder '../train/images' not found"."""
+    root = tmp_path / "roboflow"
+    for split in ("train", "valid"):
+        (root / split / "images").mkdir(parents=True)
+        (root / split / "labels").mkdir()
+        Image.new("RGB", (64, 64)).save(root / split / "images" / f"{split}_r001_c002.png")
+        (root / split / "labels" / f"{split}_r001_c002.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (root / "data.yaml").write_text(
+        "train: ../train/images\nval: ../valid/images\nnc: 2\nnames: ['dredge', 'boat']\n"
+    )
+    tiles = read_yolo(root, ClassMap(CLASSES))
+    assert sorted(t.name for t in tiles) == ["train_r001_c002", "valid_r001_c002"]
+    (root / "data.yaml").write_text("train: ../elsewhere/images\nnames: [dredge, boat]\n")
+    with pytest.raises(InputError, match=r"split folder '../elsewhere/images' not found"):
+        read_yolo(root, ClassMap(CLASSES))

@@ -3,8 +3,10 @@
 Layouts read:
 
 - ultralytics: ``data.yaml`` with ``names`` and image folders ``train`` / ``val`` / ``test``
-  (relative to its ``path`` or to the YAML file); labels in the mirror folder where
-  ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO" export, ``dredge review``);
+  (relative to its ``path`` or to the YAML file; one written ``../train/images`` that is not
+  there is looked for as ``train/images``, as ultralytics does: Roboflow writes it so);
+  labels in the mirror folder where ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO"
+  export, ``dredge review``);
 - Label Studio / CVAT "YOLO 1.1": ``classes.txt`` or ``obj.names``, label files in a
   ``labels`` mirror folder or beside the images;
 - LabelImg with its format button switched mid-way: an image without a ``.txt`` but with a
@@ -256,6 +258,8 @@ def _images(
     found: list[Path] = []
     for entry in entries:
         target = Path(entry) if Path(entry).is_absolute() else base / entry
+        if not target.exists() and entry.startswith("../") and (base / entry[3:]).exists():
+            target = base / entry[3:]  # Roboflow's '../train/images', as ultralytics reads it
         if target.is_dir():
             found += sorted(p for p in target.rglob("*") if _is_image(p))
         elif target.is_file() and target.suffix.lower() == ".txt":
