@@ -168,3 +168,25 @@ def test_an_image_size_that_is_not_the_files_names_the_json_and_the_image(
         f"{path}: image id 1 ('t.png') is 32×32 in the JSON, but {tmp_path / 't.png'} is "
         "64×64 — export the labels again with the images they were drawn on"
     )
+
+
+def test_a_folder_with_two_coco_files_names_them(tmp_path: Path) -> None:
+    """CVAT's COCO export of a project with subsets (annotations/instances_Train.json,
+    instances_Validation.json): the folder 'is not a label set this tool reads'."""
+    from tests.label_fixtures import SPEC
+    from training.labels.sources import read_label_sets
+
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    (tmp_path / "annotations").mkdir()
+    train = tmp_path / "annotations" / "instances_Train.json"
+    validation = tmp_path / "annotations" / "instances_Validation.json"
+    path.rename(train)
+    validation.write_text(train.read_text())
+    with pytest.raises(InputError) as error:
+        label_format(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path}: holds 2 COCO JSON files (annotations/instances_Train.json, "
+        "annotations/instances_Validation.json) and it is not known which to read — give each "
+        f"one as a label set: {train} {validation}"
+    )
+    assert [len(s.tiles) for s in read_label_sets([train], ClassMap(CLASSES), SPEC)] == [1]

@@ -49,14 +49,19 @@ def coco_file(path: Path) -> Path | None:
     """The COCO JSON of ``path`` (itself, or the one JSON in it or its ``annotations/``)."""
     if path.is_file():
         return path if path.suffix.lower() == ".json" and not _looks_geojson(path) else None
-    candidates = [
+    candidates = coco_files(path)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def coco_files(folder: Path) -> list[Path]:
+    """The COCO JSONs in a folder and its ``annotations/`` (CVAT writes one per subset)."""
+    return [
         p
-        for folder in (path / "annotations", path)
-        if folder.is_dir()
-        for p in sorted(folder.glob("*.json"))
+        for place in (folder / "annotations", folder)
+        if place.is_dir()
+        for p in sorted(place.glob("*.json"))
         if not is_mac_metadata(p) and not _looks_geojson(p) and _looks_coco(p)
     ]
-    return candidates[0] if len(candidates) == 1 else None
 
 
 def _looks_geojson(path: Path) -> bool:

@@ -6,7 +6,7 @@ A path is read as:
   ``obj.names``; a folder that also holds a COCO JSON of the same images (``dredge review``
   writes both) whose boxes differ is an error asking for the one corrected;
 - **COCO**: a ``.json`` file that is not GeoJSON, or a folder holding exactly one COCO JSON
-  (also in ``annotations/``);
+  (also in ``annotations/``; a folder with several is an error naming each, to give them);
 - **vector**: ``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``, ``.fgb``, or a ``.json`` with a
   GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines;
 - **VOC**: a Pascal VOC ``.xml`` (LabelImg, CVAT, Roboflow), or a folder holding some.
@@ -27,7 +27,7 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from training.labels.classes import ClassMap
-from training.labels.coco import coco_file, is_coco, read_coco
+from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import LabelledTile, same_boxes
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
@@ -83,6 +83,14 @@ def label_format(path: Path) -> str:
         return "coco"
     if is_voc(path):
         return "voc"
+    several = coco_files(path) if path.is_dir() else []
+    if len(several) > 1:  # CVAT: instances_Train.json, instances_Validation.json
+        names = ", ".join(relative(p, path) for p in several)
+        raise InputError(
+            path,
+            f"holds {len(several)} COCO JSON files ({names}) and it is not known which to read",
+            "give each one as a label set: " + " ".join(str(p) for p in several),
+        )
     raise InputError(
         path,
         "is not a label set this tool reads",
