@@ -388,3 +388,28 @@ def test_a_roboflow_data_yaml_with_dotdot_splits_is_read_as_ultralytics_reads_it
     (root / "data.yaml").write_text("train: ../elsewhere/images\nnames: [dredge, boat]\n")
     with pytest.raises(InputError, match=r"split folder '../elsewhere/images' not found"):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_tiles_renamed_by_roboflow_or_label_studio_keep_their_scene(tmp_path: Path) -> None:
+    """Roboflow's '<stem>_png.rf.<hash>' and Label Studio's '<8 hex>-<stem>' made every tile
+    its own scene (8 review tiles from 7 scenes read as 8), so the scene hold-out of
+    `dredge train` put tiles of one scene in both train and val."""
+    scene = "20240220_151324_92_227b_3B_AnalyticMS_SR"
+    assert scene_of(f"{scene}_w575_417_png.rf.0000000aabcdef0000000a") == scene
+    assert scene_of(f"{scene}_r001_c002_jpg.rf.3f2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c") == scene
+    assert scene_of(f"3f2a1b9c-{scene}_w575_417") == scene
+    assert scene_of("20240220_151324_92_227b") == "20240220_151324_92_227b"  # a Planet ID
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for name in (f"a1b2c3d4-{scene}_w1_2", f"0f9e8d7c-{scene}_w3_4", "b_png.rf.0123456789ab"):
+        Image.new("RGB", (64, 64)).save(root / "images" / f"{name}.png")
+        (root / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    (root / "tiles.csv").write_text("chip,scene\nimages/train/b.png,20240105_145000_00_2400\n")
+    scenes = {t.name: t.scene for t in read_yolo(root, ClassMap(CLASSES))}
+    assert scenes == {
+        f"a1b2c3d4-{scene}_w1_2": scene,
+        f"0f9e8d7c-{scene}_w3_4": scene,
+        "b_png.rf.0123456789ab": "20240105_145000_00_2400",  # dredge review's tiles.csv
+    }

@@ -24,6 +24,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 EDGE_TOLERANCE_PX = 2.0  # boxes may reach this far past an image's edge (rounding in tools)
 # Tile names written by `dredge tiles` (<scene>_r003_c017) and `dredge review` (<scene>_w12_340)
 _TILE_SUFFIX = re.compile(r"^(?P<scene>.+)_(?:r\d+_c\d+|w\d+_\d+)$")
+# Roboflow renames <stem>.png to <stem>_png.rf.<hash>.jpg; Label Studio uploads as <8 hex>-<name>
+_ROBOFLOW_SUFFIX = re.compile(r"_(?:png|jpe?g|tiff?|bmp|webp)\.rf\.[0-9a-f]{8,}$", re.IGNORECASE)
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")
 _FIX_IMAGE = "export the tiles as 8-bit PNG or JPEG (as `dredge tiles` or `dredge review` do)"
 
 
@@ -153,8 +156,16 @@ def read_text(path: Path) -> str:
     raise InputError(path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8")
 
 
+def tile_stem(stem: str) -> str:
+    """A tile's file stem as it was written, without what labelling tools add to it: Roboflow's
+    ``_png.rf.<hash>`` and Label Studio's upload prefix ``a1b2c3d4-``."""
+    return _UPLOAD_PREFIX.sub("", _ROBOFLOW_SUFFIX.sub("", stem))
+
+
 def scene_of(stem: str) -> str:
-    """The scene a tile was cut from, from its name; the name itself when it does not say."""
+    """The scene a tile was cut from, from its name (renamed by Roboflow or Label Studio or
+    not); the name itself when it does not say."""
+    stem = tile_stem(stem)
     match = _TILE_SUFFIX.match(stem)
     return match.group("scene") if match else stem
 

@@ -56,6 +56,7 @@ from training.labels.table import (
     read_text,
     same_boxes,
     scene_of,
+    tile_stem,
 )
 from training.labels.voc import is_voc, read_voc_file
 
@@ -123,7 +124,8 @@ def read_yolo(
         tiles.append(
             LabelledTile(
                 name=image.stem,
-                scene=scenes.get(image.stem, scene_of(image.stem)),
+                scene=scenes.get(image.stem)
+                or scenes.get(tile_stem(image.stem), scene_of(image.stem)),
                 source=source,
                 width=width,
                 height=height,
