@@ -128,3 +128,65 @@ def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
     path.write_text('{"images": [\n  {"id": 1,, }]}')
     with pytest.raises(InputError, match=r"broken.json: is not valid JSON .* line 2, column"):
         read_coco(path, ClassMap(CLASSES))
+
+
+def test_an_image_listed_twice_is_read_once(tmp_path: Path) -> None:
+    """Two exports merged: each image listed twice (ids k and k + 100) with its boxes under
+    both; every tile and box counted twice without a word (8 review tiles read as 16, 14
+    dredges and 32 boats)."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["images"].append(dict(data["images"][0], id=101))
+    data["annotations"].append(dict(data["annotations"][0], id=8, image_id=101))
+    path.write_text(json.dumps(data))
+    notes: list[str] = []
+    tiles = read_coco(path, ClassMap(CLASSES), notes=notes)
+    assert len(tiles) == 1 and len(tiles[0].boxes) == 1
+    assert notes == [
+        f"{path}: 1 image(s) are listed twice, with the same boxes, and are read once "
+        "(first: image id 101, 't.png')"
+    ]
+    data["annotations"].pop()  # the copy without its box: which is right is not guessed
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"image ids 1 and 101 are both t\.png, with other boxes"):
+        read_coco(path, ClassMap(CLASSES))
+
+
+def test_an_image_size_that_is_not_the_files_names_the_json_and_the_image(
+    tmp_path: Path,
+) -> None:
+    """A JSON made on half-size copies of the tiles (128 for 256 px) was read without a word,
+    its boxes in the wrong pixels (8 review tiles: every box missed, AP 0); one made on 640 px
+    copies stopped with a numpy error ('zero-size array to reduction operation')."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["images"][0].update(width=32, height=32)
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        read_coco(path, ClassMap(CLASSES))
+    assert str(error.value) == (
+        f"{path}: image id 1 ('t.png') is 32×32 in the JSON, but {tmp_path / 't.png'} is "
+        "64×64 — export the labels again with the images they were drawn on"
+    )
+
+
+def test_a_folder_with_two_coco_files_names_them(tmp_path: Path) -> None:
+    """CVAT's COCO export of a project with subsets (annotations/instances_Train.json,
+    instances_Validation.json): the folder 'is not a label set this tool reads'."""
+    from tests.label_fixtures import SPEC
+    from training.labels.sources import read_label_sets
+
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    (tmp_path / "annotations").mkdir()
+    train = tmp_path / "annotations" / "instances_Train.json"
+    validation = tmp_path / "annotations" / "instances_Validation.json"
+    path.rename(train)
+    validation.write_text(train.read_text())
+    with pytest.raises(InputError) as error:
+        label_format(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path}: holds 2 COCO JSON files (annotations/instances_Train.json, "
+        "annotations/instances_Validation.json) and it is not known which to read — give each "
+        f"one as a label set: {train} {validation}"
+    )
+    assert [len(s.tiles) for s in read_label_sets([train], ClassMap(CLASSES), SPEC)] == [1]

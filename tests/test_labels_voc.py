@@ -118,3 +118,35 @@ def test_a_folder_of_other_xml_is_not_a_label_set(tmp_path: Path) -> None:
     (tmp_path / "scene_metadata.xml").write_text("<ps:EarthObservation/>")
     with pytest.raises(InputError, match=r"Pascal VOC \.xml files"):
         label_format(tmp_path)
+
+
+def test_a_copied_xml_is_read_once(labelled_tiles: list[LabelledTile], tmp_path: Path) -> None:
+    """Windows Explorer's copy of an XML ('<stem> - copia.xml') labels the same image: it was
+    read as a second tile (8 review tiles read as 9, 18 boats for 16)."""
+    out = write_voc_set(labelled_tiles[:3], tmp_path / "labelimg", cvat=False)
+    tile = next(t for t in labelled_tiles[:3] if t.boxes)
+    shutil.copy(out / f"{tile.name}.xml", out / f"{tile.name} - copia.xml")
+    tiles, notes = read_voc(out, ClassMap(CLASSES))
+    _assert_same(tiles, labelled_tiles[:3])
+    assert notes == [
+        f"1 XML(s) in {out} label an image that another XML labels, with the same boxes, and "
+        f"are not read again (first: {tile.name} - copia.xml); delete the copies"
+    ]
+    (out / f"{tile.name} - copia.xml").write_text(voc_xml(LabelledTile("x", "x", "x", 64, 64),
+                                                          f"{tile.name}.png"))  # fmt: skip
+    with pytest.raises(InputError, match=r"copia\.xml: labels .*\.png as .*\.xml does, with other"):
+        read_voc(out, ClassMap(CLASSES))
+
+
+def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """'._name.png' beside each image were counted as images without an XML, in a note."""
+    out = write_voc_set(labelled_tiles[:2], tmp_path / "labelimg", cvat=False)
+    (out / "__MACOSX").mkdir()
+    for image in list(out.glob("*.png")):
+        for folder in (out, out / "__MACOSX"):
+            (folder / f"._{image.name}").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+    tiles, notes = read_voc(out, ClassMap(CLASSES))
+    _assert_same(tiles, labelled_tiles[:2])
+    assert notes == []

@@ -13,7 +13,7 @@ from detector.errors import InputError
 from tests.label_fixtures import CLASSES, SPEC, write_yolo_set
 from training.labels.classes import ClassMap
 from training.labels.sources import label_format, read_label_sets
-from training.labels.table import LabelledTile, scene_of
+from training.labels.table import Box, LabelledTile, scene_of
 from training.labels.yolo import read_yolo
 
 
@@ -172,3 +172,252 @@ def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:
     root = _one_tile(tmp_path / "odd", "0 0.40 0.45 0.60 0.45 0.60 0.55 0.50\n")
     with pytest.raises(InputError, match="line 1 has 8 numbers, not 5 — a polygon needs x y"):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_data_yaml_and_classes_txt_naming_classes_otherwise_is_one_line(tmp_path: Path) -> None:
+    """A Label Studio export (classes.txt: boat, dredge) unzipped into a `dredge review` folder
+    (data.yaml: dredge, boat): data.yaml won without a word and every box changed class (on
+    8 review tiles: 16 dredges and 7 boats read for 7 and 16, AP 0)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "classes.txt").write_text("boat\ndredge\n")
+    with pytest.raises(InputError) as error:
+        read_yolo(root, ClassMap(CLASSES))
+    message = str(error.value)
+    assert "data.yaml names the classes dredge, boat" in message
+    assert "classes.txt names them boat, dredge" in message
+    assert "delete the one that did not come with the label files" in message
+    assert "\n" not in message
+    (root / "classes.txt").write_text("Dredge\nboat\n")  # as dredge review writes it: agree
+    assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["dredge"]
+
+
+def test_an_evaluation_written_inside_the_label_folder_is_not_read_as_tiles(
+    tmp_path: Path,
+) -> None:
+    """`dredge evaluate bundled set --out set/eval` wrote pr_curve.png and worst_*.png into the
+    folder; a rerun read them as 3 negative tiles (on 8 review tiles: dredge FP 1 → 39)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "eval").mkdir()
+    (root / "eval" / "report.json").write_text("{}")
+    for name in ("pr_curve.png", "worst_false_positives.png", "worst_misses.png"):
+        Image.new("RGB", (64, 64)).save(root / "eval" / name)
+    notes: list[str] = []
+    tiles = read_yolo(root, ClassMap(CLASSES), notes=notes)
+    assert [t.name for t in tiles] == ["a_r001_c002"]
+    assert notes == [
+        f"3 image(s) outside images/ in {root} are not tiles and are not read "
+        "(first: eval/pr_curve.png); keep other files out of the label folder"
+    ]
+    # labels beside the images (LabelImg, CVAT YOLO 1.1): the evaluation's folder is known by
+    # its report.json, an ultralytics run by its args.yaml
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.new("RGB", (64, 64)).save(flat / "a.png")
+    (flat / "a.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (flat / "classes.txt").write_text("dredge\nboat\n")
+    (root / "eval").rename(flat / "eval")
+    (flat / "runs" / "train").mkdir(parents=True)
+    (flat / "runs" / "train" / "args.yaml").write_text("model: yolo11n.pt\n")
+    Image.new("RGB", (64, 64)).save(flat / "runs" / "train" / "results.png")
+    (sets,) = read_label_sets([flat], ClassMap(CLASSES), SPEC)
+    assert [t.name for t in sets.tiles] == ["a"]
+    assert sets.notes[0].startswith("4 image(s) in a dredge evaluate or ultralytics output")
+
+
+def test_a_set_kept_under_a_folder_named_labels_is_read(tmp_path: Path) -> None:
+    """~/labels/nanay/ (images/, labels/, classes.txt): every image was left out as if in the
+    set's own labels/ folder ('holds no images')."""
+    root = _one_tile(tmp_path / "labels" / "nanay", "0 0.5 0.5 0.25 0.125\n")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    assert [t.name for t in read_yolo(root, ClassMap(CLASSES))] == ["a_r001_c002"]
+
+
+def test_labelimg_xmls_beside_yolo_label_files_are_read(tmp_path: Path) -> None:
+    """LabelImg with its format button switched mid-way: some images saved as Pascal VOC XML,
+    others as YOLO .txt, and classes.txt. The folder was read as YOLO and the XMLs passed over
+    without a word: their images became negatives (on 8 review tiles, 5 of 8 negative, 4 of 7
+    dredges and 7 of 16 boats read)."""
+    from tests.label_fixtures import voc_xml
+
+    root = tmp_path / "labelimg"
+    root.mkdir()
+    Image.new("RGB", (64, 64)).save(root / "a.png")
+    (root / "a.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "b.png")
+    drawn = LabelledTile("b", "b", "x", 64, 64, [Box("boat", 10, 12, 20, 18)])
+    (root / "b.xml").write_text(voc_xml(drawn, "b.png"))
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    (labels,) = read_label_sets([root], ClassMap(CLASSES), SPEC)
+    assert {t.name: _boxes(t) for t in labels.tiles} == {
+        "a": [("dredge", 24, 28, 40, 36)],
+        "b": [("boat", 10, 12, 20, 18)],
+    }
+    assert labels.notes == [
+        f"1 image(s) in {root} are labelled in Pascal VOC XML beside their image, not in YOLO "
+        ".txt (LabelImg saved them with its format button on PascalVOC), and were read from it "
+        "(first: b.xml)"
+    ]
+    # the same image saved in both formats: the same boxes are read once; others are one line
+    (root / "b.txt").write_text("1 0.234375 0.234375 0.15625 0.09375\n")
+    assert _boxes(read_yolo(root, ClassMap(CLASSES))[1]) == [("boat", 10, 12, 20, 18)]
+    (root / "b.txt").write_text("0 0.234375 0.234375 0.15625 0.09375\n")
+    with pytest.raises(InputError, match=r"b\.xml: and b\.txt both label b\.png, with other "):
+        read_yolo(root, ClassMap(CLASSES))
+
+
+def test_a_review_folder_whose_coco_file_was_corrected_is_one_line(tmp_path: Path) -> None:
+    """A `dredge review` folder holds YOLO labels and a COCO file of the same tiles; the COCO
+    file was corrected in CVAT (4 boats deleted on 8 review tiles), the YOLO labels not: the
+    folder was read as YOLO, the model's own pre-filled boxes, without a word."""
+    import json
+
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "annotations").mkdir()
+    coco = {
+        "images": [{"id": 1, "file_name": "a_r001_c002.png", "width": 64, "height": 64}],
+        "categories": [{"id": 1, "name": "dredge"}, {"id": 2, "name": "boat"}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [24, 28, 16, 8]}],
+    }
+    json_path = root / "annotations" / "instances_default.json"
+    json_path.write_text(json.dumps(coco))
+    (same,) = read_label_sets([root], ClassMap(CLASSES), SPEC)  # as dredge review wrote it
+    assert same.format == "yolo" and _boxes(same.tiles[0]) == [("dredge", 24, 28, 40, 36)]
+    coco["annotations"] = []  # the false dredge deleted in CVAT
+    json_path.write_text(json.dumps(coco))
+    with pytest.raises(InputError) as error:
+        read_label_sets([root], ClassMap(CLASSES), SPEC)
+    message = str(error.value)
+    assert message.startswith(
+        f"{root}: its YOLO labels and annotations/instances_default.json label 1 of 1 tile(s) "
+        "otherwise (first: a_r001_c002, 1 box(es) in YOLO, 0 in COCO;"
+    )
+    assert message.endswith(f"give the one you corrected: {json_path} or {root / 'data.yaml'}")
+    # either one given by itself is read
+    (coco_set,) = read_label_sets([json_path], ClassMap(CLASSES), SPEC)
+    assert coco_set.format == "coco" and coco_set.tiles[0].boxes == []
+    (yolo_set,) = read_label_sets([root / "data.yaml"], ClassMap(CLASSES), SPEC)
+    assert len(yolo_set.tiles[0].boxes) == 1
+
+
+def test_label_files_named_otherwise_than_their_image_are_matched_or_named(
+    tmp_path: Path,
+) -> None:
+    """A label file with Label Studio's upload prefix (a1b2c3d4-name.txt) or in another case
+    than its image matched no image and was passed over without a word: its image became a
+    negative (on 8 review tiles: 1 negative, 14 of 16 boats, boat FP 2 → 4)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "images" / "B_R001_C002.png")
+    Image.new("RGB", (64, 64)).save(root / "images" / "c.png")
+    (root / "labels" / "b_r001_c002.txt").write_text("1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "a1b2c3d4-c.txt").write_text("1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "d.txt").write_text("0 0.5 0.5 0.25 0.125\n")  # no image d
+    notes: list[str] = []
+    tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
+    assert {n: [b.class_name for b in t.boxes] for n, t in tiles.items()} == {
+        "a_r001_c002": ["dredge"], "B_R001_C002": ["boat"], "c": ["boat"]
+    }  # fmt: skip
+    assert notes == [
+        f"2 label file(s) in {root} named otherwise than their image (in case, or with Label "
+        "Studio's upload prefix) were read for it (first: a1b2c3d4-c.txt for c.png)",
+        f"1 label file(s) in {root} match no image and are not read (first: d.txt); an image "
+        "whose label file is named otherwise is read as a negative: name each label file as "
+        "its image",
+    ]
+    # two label files that could be one image's: neither is guessed
+    (root / "labels" / "C.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    notes = []
+    tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
+    assert tiles["c"].boxes == [] and notes[-1].startswith("3 label file(s)")
+
+
+def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
+    """The same folder given twice, or a folder and its own COCO JSON, counted every tile and
+    box twice without a word (8 review tiles read as 16, 14 dredges and 32 boats)."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    first, second = read_label_sets([root, root / "data.yaml"], ClassMap(CLASSES), SPEC)
+    assert len(first.tiles) == 1 and second.tiles == []
+    assert second.notes == [
+        f"1 of its tile(s) were read already from {root} (the same image files and boxes) and "
+        "are read once (first: a_r001_c002)"
+    ]
+    other = _one_tile(tmp_path / "copy", "1 0.5 0.5 0.25 0.125\n")
+    (other / "images" / "a_r001_c002.png").unlink()
+    (other / "images" / "a_r001_c002.png").symlink_to(root / "images" / "a_r001_c002.png")
+    with pytest.raises(InputError, match=r"otherwise than .* does \(1 box\(es\) here, 1 there\)"):
+        read_label_sets([root, other], ClassMap(CLASSES), SPEC)
+
+
+def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
+    """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
+    (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in
+    position 0", naming no file."""
+    root = _one_tile(tmp_path, "", names="")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_bytes("draga pequeña\r\nbote\r\n".encode("cp1252"))
+    label = root / "labels" / "a_r001_c002.txt"
+    label.write_bytes("1 0.5 0.5 0.25 0.125\r\n0 0.5 0.5 0.25 0.125\r\n".encode("utf-16"))
+    tiles = read_yolo(root, ClassMap(CLASSES))
+    assert [b.class_name for b in tiles[0].boxes] == ["boat", "dredge"]
+    label.write_bytes(b"0 0.5 0.5 0.25 0.125\n\x81\x8d\n")  # not text in any of them
+    with pytest.raises(InputError, match=r"a_r001_c002\.txt: is not text in UTF-8, UTF-16 or "):
+        read_yolo(root, ClassMap(CLASSES))
+
+
+def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(tmp_path: Path) -> None:
+    """A zip made on a Mac holds __MACOSX/ and '._name.png' files (not images): the first was
+    read as a tile ('is not a readable image')."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    for folder in (root / "__MACOSX" / "images", root / "images", root / "labels"):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "._a_r001_c002.png").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+        (folder / "._a_r001_c002.txt").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+    notes: list[str] = []
+    assert [t.name for t in read_yolo(root, ClassMap(CLASSES), notes=notes)] == ["a_r001_c002"]
+    assert notes == []
+
+
+def test_a_roboflow_data_yaml_with_dotdot_splits_is_read_as_ultralytics_reads_it(
+    tmp_path: Path,
+) -> None:
+    """Roboflow's YOLO export writes 'train: ../train/images' beside train/: ultralytics
+    falls back to 'train/images'; it was "split folder '../train/images' not found"."""
+    root = tmp_path / "roboflow"
+    for split in ("train", "valid"):
+        (root / split / "images").mkdir(parents=True)
+        (root / split / "labels").mkdir()
+        Image.new("RGB", (64, 64)).save(root / split / "images" / f"{split}_r001_c002.png")
+        (root / split / "labels" / f"{split}_r001_c002.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (root / "data.yaml").write_text(
+        "train: ../train/images\nval: ../valid/images\nnc: 2\nnames: ['dredge', 'boat']\n"
+    )
+    tiles = read_yolo(root, ClassMap(CLASSES))
+    assert sorted(t.name for t in tiles) == ["train_r001_c002", "valid_r001_c002"]
+    (root / "data.yaml").write_text("train: ../elsewhere/images\nnames: [dredge, boat]\n")
+    with pytest.raises(InputError, match=r"split folder '../elsewhere/images' not found"):
+        read_yolo(root, ClassMap(CLASSES))
+
+
+def test_tiles_renamed_by_roboflow_or_label_studio_keep_their_scene(tmp_path: Path) -> None:
+    """Roboflow's '<stem>_png.rf.<hash>' and Label Studio's '<8 hex>-<stem>' made every tile
+    its own scene (8 review tiles from 7 scenes read as 8), so the scene hold-out of
+    `dredge train` put tiles of one scene in both train and val."""
+    scene = "20240220_151324_92_227b_3B_AnalyticMS_SR"
+    assert scene_of(f"{scene}_w575_417_png.rf.0000000aabcdef0000000a") == scene
+    assert scene_of(f"{scene}_r001_c002_jpg.rf.3f2a1b9c8d7e6f5a4b3c2d1e0f9a8b7c") == scene
+    assert scene_of(f"3f2a1b9c-{scene}_w575_417") == scene
+    assert scene_of("20240220_151324_92_227b") == "20240220_151324_92_227b"  # a Planet ID
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for name in (f"a1b2c3d4-{scene}_w1_2", f"0f9e8d7c-{scene}_w3_4", "b_png.rf.0123456789ab"):
+        Image.new("RGB", (64, 64)).save(root / "images" / f"{name}.png")
+        (root / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.25 0.125\n")
+    (root / "classes.txt").write_text("dredge\nboat\n")
+    (root / "tiles.csv").write_text("chip,scene\nimages/train/b.png,20240105_145000_00_2400\n")
+    scenes = {t.name: t.scene for t in read_yolo(root, ClassMap(CLASSES))}
+    assert scenes == {
+        f"a1b2c3d4-{scene}_w1_2": scene,
+        f"0f9e8d7c-{scene}_w3_4": scene,
+        "b_png.rf.0123456789ab": "20240105_145000_00_2400",  # dredge review's tiles.csv
+    }

@@ -9,7 +9,8 @@ writes ``images/<name>`` or upload paths; CVAT writes the bare name and puts the
 ``images/`` or ``images/default/`` beside ``annotations/``). A name found in two places is an
 error, not a guess.
 
-A box that reaches outside its image, an annotation of an unknown image or category, or a
+An image whose ``width`` and ``height`` are not its file's (a JSON made on resized copies of the
+tiles), a box that reaches outside its image, an annotation of an unknown image or category, or a
 class the model does not know is an :class:`InputError` naming the JSON file and the
 annotation's ``id``.
 """
@@ -23,7 +24,17 @@ from typing import Any
 
 from detector.errors import InputError
 from training.labels.classes import ClassMap
-from training.labels.table import Box, LabelledTile, check_box, scene_of, the_one_image
+from training.labels.table import (
+    Box,
+    LabelledTile,
+    check_box,
+    image_size,
+    is_mac_metadata,
+    read_text,
+    same_boxes,
+    scene_of,
+    the_one_image,
+)
 
 _FIX_BOX = "correct or delete the box in CVAT / Label Studio and export again"
 _FIX_JSON = "export the labels again as COCO JSON (CVAT: COCO 1.0; Label Studio: COCO)"
@@ -38,14 +49,19 @@ def coco_file(path: Path) -> Path | None:
     """The COCO JSON of ``path`` (itself, or the one JSON in it or its ``annotations/``)."""
     if path.is_file():
         return path if path.suffix.lower() == ".json" and not _looks_geojson(path) else None
-    candidates = [
-        p
-        for folder in (path / "annotations", path)
-        if folder.is_dir()
-        for p in sorted(folder.glob("*.json"))
-        if not _looks_geojson(p) and _looks_coco(p)
-    ]
+    candidates = coco_files(path)
     return candidates[0] if len(candidates) == 1 else None
+
+
+def coco_files(folder: Path) -> list[Path]:
+    """The COCO JSONs in a folder and its ``annotations/`` (CVAT writes one per subset)."""
+    return [
+        p
+        for place in (folder / "annotations", folder)
+        if place.is_dir()
+        for p in sorted(place.glob("*.json"))
+        if not is_mac_metadata(p) and not _looks_geojson(p) and _looks_coco(p)
+    ]
 
 
 def _looks_geojson(path: Path) -> bool:
@@ -60,8 +76,16 @@ def _looks_coco(path: Path) -> bool:
     return b'"images"' in head or b'"annotations"' in head
 
 
-def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
-    """Read a COCO JSON file (or a folder with one) into labelled tiles."""
+def read_coco(
+    path: Path,
+    class_map: ClassMap,
+    *,
+    gsd_m: float | None = None,
+    notes: list[str] | None = None,
+) -> list[LabelledTile]:
+    """Read a COCO JSON file (or a folder with one) into labelled tiles; notes for people are
+    appended to ``notes``."""
+    notes = [] if notes is None else notes
     json_path = coco_file(path) if path.is_dir() else path
     if json_path is None:
         raise InputError(path, "holds no single COCO JSON file", "give the .json file itself")
@@ -100,27 +124,50 @@ def read_coco(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
             boxes[image_id].append(Box(target, *clipped))
     source = str(path)
     index = _image_index(json_path)
-    return [
-        LabelledTile(
+    tiles: dict[Path, tuple[Any, LabelledTile]] = {}  # image file → its id and tile
+    twice: list[Any] = []
+    for key, (file_name, width, height, scene) in images.items():
+        image = _find_image(file_name, json_path, index)
+        if image_size(image) != (width, height):
+            found_w, found_h = image_size(image)
+            raise InputError(
+                json_path,
+                f"image id {key} ({file_name!r}) is {width}×{height} in the JSON, but "
+                f"{image} is {found_w}×{found_h}",
+                "export the labels again with the images they were drawn on",
+            )
+        tile = LabelledTile(
             name=Path(file_name).stem,
             scene=scene or scene_of(Path(file_name).stem),
             source=source,
             width=width,
             height=height,
             boxes=boxes[key],
-            image=_find_image(file_name, json_path, index),
+            image=image,
         )
-        for key, (file_name, width, height, scene) in images.items()
-    ]
+        if image in tiles:  # two exports merged, or one image uploaded twice
+            first_id, first = tiles[image]
+            if not same_boxes(tile.boxes, first.boxes):
+                raise InputError(
+                    json_path,
+                    f"image ids {first_id} and {key} are both {image.name}, with other boxes "
+                    f"({len(first.boxes)} and {len(tile.boxes)})",
+                    "keep one of them in 'images' (and its annotations), and export again",
+                )
+            twice.append(key)
+            continue
+        tiles[image] = (key, tile)
+    if twice:
+        notes.append(
+            f"{json_path}: {len(twice)} image(s) are listed twice, with the same boxes, and "
+            f"are read once (first: image id {twice[0]}, {images[twice[0]][0]!r})"
+        )
+    return [tile for _, tile in tiles.values()]
 
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(path, "file not found", "check the path") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "is not a text file", _FIX_JSON) from None
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InputError(
             path,
@@ -211,7 +258,8 @@ def _image_index(json_path: Path) -> dict[str, list[Path]]:
             files += [p for p in folder.rglob("*") if p.is_file()]
     index: dict[str, list[Path]] = {}
     for path in sorted(set(files)):
-        index.setdefault(path.name, []).append(path)
+        if not is_mac_metadata(path):
+            index.setdefault(path.name, []).append(path)
     return index
 
 

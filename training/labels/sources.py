@@ -3,13 +3,16 @@
 A path is read as:
 
 - **YOLO**: a ``data.yaml`` / ``.yml``, or a folder holding one, ``classes.txt`` or
-  ``obj.names``;
+  ``obj.names``; a folder that also holds a COCO JSON of the same images (``dredge review``
+  writes both) whose boxes differ is an error asking for the one corrected;
 - **COCO**: a ``.json`` file that is not GeoJSON, or a folder holding exactly one COCO JSON
-  (also in ``annotations/``);
+  (also in ``annotations/``; a folder with several is an error naming each, to give them);
 - **vector**: ``.geojson``, ``.gpkg``, ``.shp``, ``.parquet``, ``.fgb``, or a ``.json`` with a
   GeoJSON ``FeatureCollection``; needs the scenes and the river centerlines;
 - **VOC**: a Pascal VOC ``.xml`` (LabelImg, CVAT, Roboflow), or a folder holding some.
 
+A tile whose image file an earlier set read already (the same folder given twice, a folder and
+its own COCO JSON) is left out with a note, or is an error where the two sets' boxes differ.
 Tile names are made unique across sets (a clash gets the set's number in front), so the sets
 can be written into one dataset.
 """
@@ -24,11 +27,11 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from training.labels.classes import ClassMap
-from training.labels.coco import is_coco, read_coco
-from training.labels.table import LabelledTile
+from training.labels.coco import coco_file, coco_files, is_coco, read_coco
+from training.labels.table import LabelledTile, same_boxes
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
-from training.labels.yolo import is_yolo, read_yolo
+from training.labels.yolo import YAML_NAMES, is_yolo, label_file, read_yolo, relative
 
 FORMATS = ("yolo", "coco", "vector", "voc")
 
@@ -80,6 +83,14 @@ def label_format(path: Path) -> str:
         return "coco"
     if is_voc(path):
         return "voc"
+    several = coco_files(path) if path.is_dir() else []
+    if len(several) > 1:  # CVAT: instances_Train.json, instances_Validation.json
+        names = ", ".join(relative(p, path) for p in several)
+        raise InputError(
+            path,
+            f"holds {len(several)} COCO JSON files ({names}) and it is not known which to read",
+            "give each one as a label set: " + " ".join(str(p) for p in several),
+        )
     raise InputError(
         path,
         "is not a label set this tool reads",
@@ -104,9 +115,10 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
-            tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m)
+            tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
+            _check_coco_beside(path, tiles, class_map, spec.gsd_m)
         elif kind == "coco":
-            tiles = read_coco(path, class_map, gsd_m=spec.gsd_m)
+            tiles = read_coco(path, class_map, gsd_m=spec.gsd_m, notes=notes)
         elif kind == "voc":
             tiles, notes = read_voc(path, class_map)
         else:
@@ -114,8 +126,93 @@ def read_label_sets(
                 path, class_map, scenes=scenes, rivers=rivers, spec=spec
             )
         sets.append(LabelSet(str(path), kind, tiles, notes))
+    _read_once(sets)
     _unique_names(sets)
     return sets
+
+
+def _read_once(sets: list[LabelSet]) -> None:
+    """Leave out a tile whose image file an earlier label set read (the same folder given
+    twice, a folder and its own COCO JSON), with a note: it would count twice. InputError when
+    the two label it otherwise: which one is right only the analyst knows."""
+    seen: dict[Path, tuple[LabelSet, LabelledTile]] = {}
+    for label_set in sets:
+        kept, again = [], []
+        for tile in label_set.tiles:
+            key = tile.image.resolve() if tile.image is not None else None
+            if key is None or key not in seen or seen[key][0] is label_set:
+                kept.append(tile)
+                if key is not None:
+                    seen.setdefault(key, (label_set, tile))
+                continue
+            first_set, first = seen[key]
+            if not same_boxes(tile.boxes, first.boxes):
+                raise InputError(
+                    label_set.source,
+                    f"labels {tile.image} otherwise than {first_set.source} does "
+                    f"({len(tile.boxes)} box(es) here, {len(first.boxes)} there)",
+                    "give one of the two label sets (the one corrected)",
+                )
+            again.append(tile)
+        if again:
+            label_set.tiles = kept
+            earlier = seen[_key(again[0])][0].source
+            label_set.notes.append(
+                f"{len(again)} of its tile(s) were read already from {earlier} (the same image "
+                f"files and boxes) and are read once (first: {again[0].name})"
+            )
+
+
+def _key(tile: LabelledTile) -> Path:
+    """The tile's image file, resolved (a tile read from a file has one)."""
+    assert tile.image is not None
+    return tile.image.resolve()
+
+
+def _check_coco_beside(
+    path: Path, tiles: Sequence[LabelledTile], class_map: ClassMap, gsd_m: float
+) -> None:
+    """A folder holding YOLO labels and a COCO JSON of the same images (``dredge review``
+    writes both) is read as YOLO; InputError when the JSON's boxes differ, as when one of them
+    was corrected and the other not: which one is right only the analyst knows."""
+    json_path = coco_file(path) if path.is_dir() else None
+    if json_path is None:
+        return
+    try:
+        others = read_coco(json_path, class_map, gsd_m=gsd_m)
+    except InputError:
+        return  # not a copy of the same labels (or not readable): nothing to compare
+    by_image = {tile.image.resolve(): tile for tile in others if tile.image is not None}
+    differ = [
+        tile
+        for tile in tiles
+        if tile.image is not None
+        and tile.image.resolve() in by_image
+        and not same_boxes(tile.boxes, by_image[tile.image.resolve()].boxes)
+    ]
+    if not differ:
+        return
+    first = differ[0]
+    other = by_image[first.image.resolve()] if first.image is not None else first
+    yaml_path = next((path / n for n in YAML_NAMES if (path / n).is_file()), path)
+    newer = "the JSON" if json_path.stat().st_mtime > _labels_mtime(tiles) else "the YOLO labels"
+    raise InputError(
+        path,
+        f"its YOLO labels and {relative(json_path, path)} label {len(differ)} of {len(tiles)} "
+        f"tile(s) otherwise (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+        f"{len(other.boxes)} in COCO; {newer} saved later): one was corrected, the other not",
+        f"give the one you corrected: {json_path} or {yaml_path}",
+    )
+
+
+def _labels_mtime(tiles: Sequence[LabelledTile]) -> float:
+    """The latest change among the tiles' YOLO label files (0 without any)."""
+    times = [
+        label.stat().st_mtime
+        for tile in tiles
+        if tile.image is not None and (label := label_file(tile.image)) is not None
+    ]
+    return max(times, default=0.0)
 
 
 def _unique_names(sets: list[LabelSet]) -> None:

@@ -10,6 +10,7 @@ boxes is a negative: "no dredge here".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 EDGE_TOLERANCE_PX = 2.0  # boxes may reach this far past an image's edge (rounding in tools)
 # Tile names written by `dredge tiles` (<scene>_r003_c017) and `dredge review` (<scene>_w12_340)
 _TILE_SUFFIX = re.compile(r"^(?P<scene>.+)_(?:r\d+_c\d+|w\d+_\d+)$")
+# Roboflow renames <stem>.png to <stem>_png.rf.<hash>.jpg; Label Studio uploads as <8 hex>-<name>
+_ROBOFLOW_SUFFIX = re.compile(r"_(?:png|jpe?g|tiff?|bmp|webp)\.rf\.[0-9a-f]{8,}$", re.IGNORECASE)
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")
 _FIX_IMAGE = "export the tiles as 8-bit PNG or JPEG (as `dredge tiles` or `dredge review` do)"
 
 
@@ -126,10 +130,64 @@ def the_one_image(
     return found[0]
 
 
+def is_mac_metadata(path: Path) -> bool:
+    """True for the files a Mac leaves in a zip: ``__MACOSX/…`` and ``._name`` (AppleDouble
+    resource forks named as the file they go with, but not an image)."""
+    return path.name.startswith("._") or "__MACOSX" in path.parts
+
+
+def read_text(path: Path) -> str:
+    """A text file as Windows tools save it: UTF-8 (with or without a byte-order mark), UTF-16
+    with its byte-order mark (PowerShell 5's ``>``, Notepad's "Unicode"), else Windows-1252
+    (Notepad's "ANSI": ``pequeña``); InputError naming the file when it is none of them."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "file not found", "check the path") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8")
+
+
+def tile_stem(stem: str) -> str:
+    """A tile's file stem as it was written, without what labelling tools add to it: Roboflow's
+    ``_png.rf.<hash>`` and Label Studio's upload prefix ``a1b2c3d4-``."""
+    return _UPLOAD_PREFIX.sub("", _ROBOFLOW_SUFFIX.sub("", stem))
+
+
 def scene_of(stem: str) -> str:
-    """The scene a tile was cut from, from its name; the name itself when it does not say."""
+    """The scene a tile was cut from, from its name (renamed by Roboflow or Label Studio or
+    not); the name itself when it does not say."""
+    stem = tile_stem(stem)
     match = _TILE_SUFFIX.match(stem)
     return match.group("scene") if match else stem
+
+
+def same_boxes(a: Sequence[Box], b: Sequence[Box]) -> bool:
+    """The same boxes in any order, to a pixel (YOLO's six decimals, VOC's whole pixels)."""
+    left = list(b)
+    for p in a:
+        twin = next(
+            (
+                q
+                for q in left
+                if q.class_name == p.class_name
+                and max(abs(p.x0 - q.x0), abs(p.y0 - q.y0), abs(p.x1 - q.x1), abs(p.y1 - q.y1))
+                <= 1.0
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        left.remove(twin)
+    return not left
 
 
 def check_box(

@@ -8,7 +8,9 @@ is such an XML, or a folder holding some, at any depth: CVAT's ``Annotations/`` 
 Other XML files in the folder (a Planet scene's metadata) are not labels and are passed over.
 
 An XML without objects is a negative. An image without an XML was not labelled (LabelImg
-writes none for an image it never saved) and is not read. Objects marked
+writes none for an image it never saved) and is not read. Two XMLs of one image (a copy,
+``name - copia.xml``) are read once, with a note, when their boxes agree, else an
+:class:`InputError` naming both. Objects marked
 ``<difficult>1</difficult>`` are read like the others: leaving them out would teach the model
 that a drawn dredge is background. An image is looked for at ``<filename>`` beside the XML,
 then by name beside it, in ``JPEGImages/`` or ``images/`` beside it or beside its folder; a
@@ -29,6 +31,8 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    is_mac_metadata,
+    same_boxes,
     scene_of,
     the_one_image,
 )
@@ -49,7 +53,11 @@ def voc_files(path: Path) -> list[Path]:
     """The VOC annotation XMLs of ``path`` (itself, or under it), in name order."""
     if path.is_file():
         return [path] if _is_annotation(path) else []
-    found = [p for p in sorted(path.rglob("*")) if p.suffix.lower() == ".xml" and p.is_file()]
+    found = [
+        p
+        for p in sorted(path.rglob("*"))
+        if p.suffix.lower() == ".xml" and p.is_file() and not is_mac_metadata(p)
+    ]
     return [p for p in found if _is_annotation(p)]
 
 
@@ -69,10 +77,26 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
     if not files:
         raise InputError(path, "holds no Pascal VOC annotation (.xml)", _FIX_XML)
     index = _image_index(path if path.is_dir() else path.parent)
-    tiles: list[LabelledTile] = []
-    names: set[str] = set()
+    read: dict[Path, list[tuple[Path, LabelledTile]]] = {}  # image → its XMLs and tiles
     for xml in files:
         tile = _read_one(xml, class_map, index, str(path))
+        assert tile.image is not None
+        read.setdefault(tile.image, []).append((xml, tile))
+    tiles: list[LabelledTile] = []
+    names: set[str] = set()
+    copies: list[Path] = []
+    for image, found in read.items():
+        # a copy of an XML ('name - copia.xml', 'name (1).xml'): the one named as the image wins
+        found.sort(key=lambda pair: pair[0].stem != image.stem)
+        first_xml, tile = found[0]
+        for xml, other in found[1:]:
+            if not same_boxes(other.boxes, tile.boxes):
+                raise InputError(
+                    xml,
+                    f"labels {image.name} as {first_xml.name} does, with other boxes",
+                    "delete the one that is not right (one image, one XML)",
+                )
+            copies.append(xml)
         base, number = tile.name, 2
         while tile.name in names:  # the same image name in two folders (train/, valid/)
             tile.name = f"{base}_{number}"
@@ -82,6 +106,11 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
     labelled = {tile.image for tile in tiles}
     unlabelled = [p for p in index_images(index) if p not in labelled]
     notes = []
+    if copies:
+        notes.append(
+            f"{len(copies)} XML(s) in {path} label an image that another XML labels, with the "
+            f"same boxes, and are not read again (first: {copies[0].name}); delete the copies"
+        )
     if unlabelled and path.is_dir():
         notes.append(
             f"{len(unlabelled)} image(s) in {path} have no annotation XML and are not read "
@@ -89,6 +118,12 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
             "dredge to teach the model that it holds none"
         )
     return tiles, notes
+
+
+def read_voc_file(xml: Path, image: Path, class_map: ClassMap) -> list[Box]:
+    """The boxes of one VOC XML whose image is ``image`` (a LabelImg XML beside its image in a
+    YOLO folder)."""
+    return _read_one(xml, class_map, {image.name: [image]}, str(xml)).boxes
 
 
 def _read_one(
@@ -180,7 +215,9 @@ def _image_index(root: Path) -> dict[str, list[Path]]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() and path not in seen:
+            if path.suffix.lower() not in IMAGE_SUFFIXES or is_mac_metadata(path):
+                continue
+            if path.is_file() and path not in seen:
                 seen.add(path)
                 index.setdefault(path.name, []).append(path)
     return index

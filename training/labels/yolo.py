@@ -3,10 +3,23 @@
 Layouts read:
 
 - ultralytics: ``data.yaml`` with ``names`` and image folders ``train`` / ``val`` / ``test``
-  (relative to its ``path`` or to the YAML file); labels in the mirror folder where
-  ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO" export, ``dredge review``);
+  (relative to its ``path`` or to the YAML file; one written ``../train/images`` that is not
+  there is looked for as ``train/images``, as ultralytics does: Roboflow writes it so);
+  labels in the mirror folder where ``images`` becomes ``labels`` (CVAT's "Ultralytics YOLO"
+  export, ``dredge review``);
 - Label Studio / CVAT "YOLO 1.1": ``classes.txt`` or ``obj.names``, label files in a
-  ``labels`` mirror folder or beside the images.
+  ``labels`` mirror folder or beside the images;
+- LabelImg with its format button switched mid-way: an image without a ``.txt`` but with a
+  Pascal VOC XML beside it is read from the XML, with a note (an image with both whose boxes
+  differ is an :class:`InputError` naming both).
+
+Without splits in ``data.yaml``, the tiles are the images in ``images/`` where the folder has
+``images/`` and ``labels/``, else every image in it but in its ``labels/``; images elsewhere (a
+``dredge evaluate --out`` inside the folder, an ultralytics run) are left out with a note.
+
+A label file that differs from an unlabelled image's name only in case or in Label Studio's
+upload prefix (``a1b2c3d4-name.txt``) is read for it, with a note; one that matches no image
+is named in a note.
 
 Coordinates are normalised to the image's width and height. An image without a label file, or
 with an empty one, is a negative. A polygon line (``class x1 y1 x2 y2 x3 y3 …``, a segmentation
@@ -14,13 +27,17 @@ export) is read as its bounding box, as ultralytics trains a detector on it. Any
 that is not exactly five numbers, a class index that
 the names do not have, or a box outside the image is an :class:`InputError` naming the label
 file and the line. ``data.yaml`` may record ``gsd_m`` (``dredge review`` does); it must then be
-the model's.
+the model's. A ``classes.txt`` or ``obj.names`` beside ``data.yaml`` must name the same classes
+in the same order: where they differ, the label files' indices follow one of them and the other
+would swap classes, so it is an :class:`InputError` naming both.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,8 +52,13 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
+    is_mac_metadata,
+    read_text,
+    same_boxes,
     scene_of,
+    tile_stem,
 )
+from training.labels.voc import is_voc, read_voc_file
 
 YAML_NAMES = ("data.yaml", "dataset.yaml", "data.yml")
 NAMES_FILES = ("classes.txt", "obj.names")
@@ -52,8 +74,16 @@ def is_yolo(path: Path) -> bool:
     return any((path / name).is_file() for name in (*YAML_NAMES, *NAMES_FILES))
 
 
-def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) -> list[LabelledTile]:
-    """Read a YOLO label folder (or its ``data.yaml``) into labelled tiles."""
+def read_yolo(
+    path: Path,
+    class_map: ClassMap,
+    *,
+    gsd_m: float | None = None,
+    notes: list[str] | None = None,
+) -> list[LabelledTile]:
+    """Read a YOLO label folder (or its ``data.yaml``) into labelled tiles; notes for people
+    are appended to ``notes``."""
+    notes = [] if notes is None else notes
     yaml_path = (
         path
         if path.is_file()
@@ -64,23 +94,38 @@ def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
     names = _names(config, yaml_path, root)
     if gsd_m is not None and yaml_path and "gsd_m" in config:
         _check_gsd(config["gsd_m"], gsd_m, yaml_path)
-    images = _images(config, yaml_path, root)
+    images = _images(config, yaml_path, root, notes)
     if not images:
         raise InputError(path, "holds no images", "put the tiles in images/ beside the labels")
     scenes = _tile_scenes(root)
     source = str(path)
     tiles, with_labels = [], 0
+    from_xml: list[Path] = []
+    xmls = {image: _voc_beside(image) for image in images}
+    labels = _label_files(images, xmls, path, notes)
     for image in images:
-        label = _label_file(image)
+        label, xml = labels[image], xmls[image]
         width, height = image_size(image)
         boxes: list[Box] = []
         if label is not None:
             with_labels += 1
             boxes = _read_label_file(label, names, width, height, class_map)
+            if xml is not None and not same_boxes(boxes, read_voc_file(xml, image, class_map)):
+                raise InputError(
+                    xml,
+                    f"and {label.name} both label {image.name}, with other boxes",
+                    "delete the one saved first (LabelImg writes a new file when its format "
+                    "button is switched and leaves the old one)",
+                )
+        elif xml is not None:
+            with_labels += 1
+            boxes = read_voc_file(xml, image, class_map)
+            from_xml.append(xml)
         tiles.append(
             LabelledTile(
                 name=image.stem,
-                scene=scenes.get(image.stem, scene_of(image.stem)),
+                scene=scenes.get(image.stem)
+                or scenes.get(tile_stem(image.stem), scene_of(image.stem)),
                 source=source,
                 width=width,
                 height=height,
@@ -94,12 +139,27 @@ def read_yolo(path: Path, class_map: ClassMap, *, gsd_m: float | None = None) ->
             f"has {len(images)} image(s) but no label files (.txt) for any of them",
             "put the label files in labels/ mirroring images/, or beside the images",
         )
+    if from_xml:
+        notes.append(
+            f"{len(from_xml)} image(s) in {path} are labelled in Pascal VOC XML beside their "
+            f"image, not in YOLO .txt (LabelImg saved them with its format button on "
+            f"PascalVOC), and were read from it (first: {from_xml[0].name})"
+        )
     return tiles
+
+
+def _voc_beside(image: Path) -> Path | None:
+    """A Pascal VOC annotation ``<stem>.xml`` beside the image (LabelImg), or None."""
+    for suffix in (".xml", ".XML"):
+        xml = image.with_suffix(suffix)
+        if xml.is_file() and is_voc(xml):
+            return xml
+    return None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(read_text(path))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(path, f"is not valid YAML ({exc})".replace("\n", " "), "fix it") from None
     if not isinstance(data, dict):
@@ -116,16 +176,15 @@ def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[s
             raise InputError(yaml_path, "'names' keys are not class indices", _FIX_NAMES) from None
         if [k for k, _ in ordered] != list(range(len(ordered))):
             raise InputError(yaml_path, "'names' indices are not 0, 1, 2, …", _FIX_NAMES)
-        return [v for _, v in ordered]
+        return _agree([v for _, v in ordered], yaml_path, root)
     if isinstance(names, list):
-        return [str(n) for n in names]
+        return _agree([str(n) for n in names], yaml_path, root)
     if names is not None:
         raise InputError(yaml_path, "'names' is neither a list nor a mapping", _FIX_NAMES)
     for candidate in NAMES_FILES:
         file = root / candidate
         if file.is_file():
-            lines = file.read_text(encoding="utf-8-sig").splitlines()
-            return [line.strip() for line in lines if line.strip()]
+            return _names_file(file)
     raise InputError(
         yaml_path or root,
         "does not name the classes (no 'names' in data.yaml, no classes.txt or obj.names)",
@@ -134,6 +193,34 @@ def _names(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[s
 
 
 _FIX_NAMES = "name the classes in index order, e.g. names: {0: dredge, 1: boat}"
+
+
+def _names_file(file: Path) -> list[str]:
+    """The class names of a ``classes.txt`` / ``obj.names``, one a line."""
+    lines = read_text(file).splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _agree(names: list[str], yaml_path: Path | None, root: Path) -> list[str]:
+    """``data.yaml``'s names; InputError when a ``classes.txt`` / ``obj.names`` beside it names
+    the classes otherwise (a Label Studio export unzipped into a ``dredge review`` folder): the
+    label files' indices follow one of them, and taking the wrong one swaps every class."""
+    for candidate in NAMES_FILES:
+        file = root / candidate
+        if not file.is_file():
+            continue
+        other = _names_file(file)
+        if [n.strip().lower() for n in other] != [n.strip().lower() for n in names]:
+            raise InputError(
+                root,
+                f"{yaml_path.name if yaml_path else 'data.yaml'} names the classes "
+                f"{', '.join(names)} (index 0, 1, …) but {candidate} names them "
+                f"{', '.join(other)}: one of them would read every box as another class",
+                f"delete the one that did not come with the label files ({candidate} comes with "
+                f"Label Studio and LabelImg exports, data.yaml with dredge review, CVAT and "
+                f"Roboflow), or make the two agree",
+            )
+    return names
 
 
 def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
@@ -150,8 +237,11 @@ def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
         )
 
 
-def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[Path]:
-    """Image files of the splits in ``data.yaml``, else every image under ``root``."""
+def _images(
+    config: dict[str, Any], yaml_path: Path | None, root: Path, notes: list[str]
+) -> list[Path]:
+    """Image files of the splits in ``data.yaml``, else the images under ``root`` (see
+    :func:`_tree_images`)."""
     entries: list[str] = []
     for key in SPLIT_KEYS:
         value = config.get(key)
@@ -160,7 +250,7 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
         elif isinstance(value, list):
             entries += [str(v) for v in value]
     if not entries:
-        return sorted(p for p in root.rglob("*") if _is_image(p) and "labels" not in p.parts)
+        return _tree_images(root, notes)
     base = root
     if isinstance(config.get("path"), str):
         declared = Path(config["path"])
@@ -170,10 +260,12 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
     found: list[Path] = []
     for entry in entries:
         target = Path(entry) if Path(entry).is_absolute() else base / entry
+        if not target.exists() and entry.startswith("../") and (base / entry[3:]).exists():
+            target = base / entry[3:]  # Roboflow's '../train/images', as ultralytics reads it
         if target.is_dir():
             found += sorted(p for p in target.rglob("*") if _is_image(p))
         elif target.is_file() and target.suffix.lower() == ".txt":
-            lines = target.read_text(encoding="utf-8-sig").splitlines()
+            lines = read_text(target).splitlines()
             found += [(target.parent / line.strip()) for line in lines if line.strip()]
         else:
             raise InputError(
@@ -182,27 +274,150 @@ def _images(config: dict[str, Any], yaml_path: Path | None, root: Path) -> list[
     return list(dict.fromkeys(found))
 
 
+def _tree_images(root: Path, notes: list[str]) -> list[Path]:
+    """The tiles of a folder without splits: in ``images/`` where it has ``images/`` and
+    ``labels/`` (Label Studio, ``dredge review``), else every image under it but in a
+    ``labels/`` folder. Images elsewhere (the figures of a ``dredge evaluate --out`` inside
+    the folder, an ultralytics run) are not tiles, and would be read as negatives: they are
+    left out, with a note."""
+    laid_out = (root / "images").is_dir() and (root / "labels").is_dir()
+    found: list[Path] = []
+    left: list[Path] = []
+    for image in sorted(p for p in root.rglob("*") if _is_image(p)):
+        parts = image.relative_to(root).parts
+        if "labels" in parts[:-1]:
+            continue
+        if (laid_out and parts[0] != "images") or _in_output(image.parent, root):
+            left.append(image)
+        else:
+            found.append(image)
+    if left:
+        where = "outside images/" if laid_out else "in a dredge evaluate or ultralytics output"
+        notes.append(
+            f"{len(left)} image(s) {where} in {root} are not tiles and are not read "
+            f"(first: {relative(left[0], root)}); keep other files out of the label folder"
+        )
+    return found
+
+
+def _in_output(folder: Path, root: Path) -> bool:
+    """True when ``folder`` (under ``root``) is, or is in, the output of ``dredge evaluate``
+    (``report.json`` beside ``pr_curve.png``) or an ultralytics run (``args.yaml``)."""
+    while folder != root and root in folder.parents:
+        if (folder / "report.json").is_file() and (folder / "pr_curve.png").is_file():
+            return True
+        if (folder / "args.yaml").is_file():
+            return True
+        folder = folder.parent
+    return False
+
+
 def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not is_mac_metadata(path)
 
 
-def _label_file(image: Path) -> Path | None:
+def label_file(image: Path) -> Path | None:
     """``…/labels/…/<stem>.txt`` mirroring ``…/images/…``, else ``<stem>.txt`` beside it."""
-    parts = list(image.parts)
-    if "images" in parts:
-        at = len(parts) - 1 - parts[::-1].index("images")
-        mirror = Path(*parts[:at], "labels", *parts[at + 1 :]).with_suffix(".txt")
-        if mirror.is_file():
-            return mirror
+    mirror = _mirror(image)
+    if mirror is not None and mirror.is_file():
+        return mirror
     beside = image.with_suffix(".txt")
     return beside if beside.is_file() else None
+
+
+def _mirror(image: Path) -> Path | None:
+    """``…/labels/…/<stem>.txt`` for ``…/images/…/<stem>.<ext>`` (None outside ``images/``)."""
+    parts = list(image.parts)
+    if "images" not in parts:
+        return None
+    at = len(parts) - 1 - parts[::-1].index("images")
+    return Path(*parts[:at], "labels", *parts[at + 1 :]).with_suffix(".txt")
+
+
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-")  # Label Studio's upload prefix: a1b2c3d4-name
+_NOT_LABELS = {"classes.txt", "train.txt", "val.txt", "valid.txt", "test.txt"}
+
+
+def _stem_key(stem: str) -> str:
+    """A file stem without case and without Label Studio's upload prefix."""
+    return _UPLOAD_PREFIX.sub("", stem.lower())
+
+
+def _label_files(
+    images: Sequence[Path], xmls: dict[Path, Path | None], path: Path, notes: list[str]
+) -> dict[Path, Path | None]:
+    """Each image's label file. A label file in a label folder of the set that names no image
+    is matched to the one unlabelled image in its folder whose name differs from it only in
+    case or in Label Studio's upload prefix (``a1b2c3d4-name.txt`` for ``name.png``), with a
+    note; one that matches none or several is named in a note: its image, if it is there,
+    was read as a negative."""
+    labels = {image: label_file(image) for image in images}
+    used = {label.resolve() for label in labels.values() if label is not None}
+    unlabelled: dict[Path, list[Path]] = {}  # label folder → images there without a label
+    folders: set[Path] = set()
+    for image in images:
+        places = [image.parent] + ([m.parent] if (m := _mirror(image)) is not None else [])
+        folders.update(places)
+        if labels[image] is None and xmls[image] is None:
+            for folder in places:
+                unlabelled.setdefault(folder, []).append(image)
+    orphans = [
+        text
+        for folder in sorted(folders)
+        if folder.is_dir()
+        for text in sorted(folder.glob("*.txt"))
+        if text.resolve() not in used and _looks_like_labels(text)
+    ]
+    matched, unmatched = [], []
+    for orphan in orphans:
+        key = _stem_key(orphan.stem)
+        found = [i for i in unlabelled.get(orphan.parent, []) if _stem_key(i.stem) == key]
+        rivals = [o for o in orphans if o.parent == orphan.parent and _stem_key(o.stem) == key]
+        if len(found) == 1 and len(rivals) == 1 and labels[found[0]] is None:
+            labels[found[0]] = orphan
+            matched.append((orphan, found[0]))
+        else:
+            unmatched.append(orphan)
+    if matched:
+        orphan, image = matched[0]
+        notes.append(
+            f"{len(matched)} label file(s) in {path} named otherwise than their image (in case, "
+            f"or with Label Studio's upload prefix) were read for it (first: {orphan.name} "
+            f"for {image.name})"
+        )
+    if unmatched:
+        notes.append(
+            f"{len(unmatched)} label file(s) in {path} match no image and are not read "
+            f"(first: {unmatched[0].name}); an image whose label file is named otherwise is "
+            "read as a negative: name each label file as its image"
+        )
+    return labels
+
+
+def _looks_like_labels(path: Path) -> bool:
+    """A ``.txt`` whose first line is a YOLO line (not a README, a list of images, or names)."""
+    if path.name.lower() in _NOT_LABELS:
+        return False
+    try:
+        head = read_text(path)[:512]
+    except InputError:
+        return False
+    first = next((line.split() for line in head.splitlines() if line.strip()), [])
+    try:
+        return (
+            len(first) >= 5
+            and float(first[0]).is_integer()
+            and all(0 <= float(v) <= 1.5 for v in first[1:5])
+        )
+    except ValueError:
+        return False
 
 
 def _read_label_file(
     path: Path, names: Sequence[str], width: int, height: int, class_map: ClassMap
 ) -> list[Box]:
     boxes = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -256,8 +471,7 @@ def _tile_scenes(root: Path) -> dict[str, str]:
     index = root / TILE_INDEX
     if not index.is_file():
         return {}
-    with index.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(io.StringIO(read_text(index), newline="")))
     return {Path(r["chip"]).stem: r["scene"] for r in rows if r.get("chip") and r.get("scene")}
 
 
