@@ -268,6 +268,7 @@ def run_counts(
         )
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
+    tracks["counted"] = _flags(tracks["counted"], tracks_path, "counted")
     linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
     mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
     if mismatch:  # edited after tracking, or of another run: counts would mix the two
@@ -513,6 +514,27 @@ def _with_detection_dates(observations: pd.DataFrame, linked: pd.DataFrame) -> p
         return observations
     merged = pd.concat(frames, ignore_index=True)
     return merged.sort_values(["river", "date"], kind="stable").reset_index(drop=True)
+
+
+_TRUE_WORDS = {"true", "t", "yes", "y", "1", "si", "sí", "s", "verdadero", "x"}
+_FALSE_WORDS = {"false", "f", "no", "n", "0", "", "falso", "nan", "none", "<na>"}
+
+
+def _flags(values: pd.Series, source: Path, column: str) -> pd.Series:
+    """A column of true/false as booleans, also when it was saved as text ('True'/'False',
+    'yes'/'no', 'sí'/'no'): as text, every non-empty value was true, and every track counted
+    (the demo's Nanay 2024: 12 for 4). InputError naming a value that is neither."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.fillna(False).astype(bool)
+    text = values.astype("string").fillna("").str.strip().str.lower()
+    unknown = ~text.isin(_TRUE_WORDS | _FALSE_WORDS)
+    if unknown.any():
+        raise InputError(
+            source,
+            f"its '{column}' column holds {text[unknown].iloc[0]!r}, neither true nor false",
+            f"write {column} as true or false (run `dredge track` again to remake the file)",
+        )
+    return text.isin(_TRUE_WORDS)
 
 
 def _read_geoparquet(path: Path, what: str) -> gpd.GeoDataFrame:

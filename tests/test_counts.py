@@ -743,3 +743,33 @@ def test_scenes_far_past_the_detections_dates_are_named() -> None:
     assert "another file (forgotten?)" in note
     assert scenes_beyond_note(dets, looks.iloc[:3], "dets.parquet") is None  # 15 days after
     assert scenes_beyond_note(dets.iloc[:0], looks, "dets.parquet") is None
+
+
+@pytest.mark.parametrize(("yes", "no"), [("True", "False"), ("yes", "no"), ("sí", "no")])
+def test_a_counted_column_saved_as_text_is_read_as_true_or_false(
+    yes: str, no: str, tmp_path: Path
+) -> None:
+    """tracks.parquet whose 'counted' was saved as text: every non-empty value was true and
+    every track counted (the demo's Nanay 2024: 12 for 4)."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    linked.to_parquet(sidecars(out)[0])
+    tracks.to_parquet(out)
+    run_counts(out, tmp_path / "as_written.csv")
+    expected = pd.read_csv(tmp_path / "as_written.csv")
+    tracks.loc[0, "counted"] = False  # so that 'False' must be read as false
+    as_text = tracks.assign(counted=tracks["counted"].map({True: yes, False: no}))
+    as_text.to_parquet(out)
+    run_counts(out, tmp_path / "as_text.csv")
+    tracks.to_parquet(out)
+    run_counts(out, tmp_path / "as_bool.csv")
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "as_text.csv"), pd.read_csv(tmp_path / "as_bool.csv")
+    )
+    assert not pd.read_csv(tmp_path / "as_bool.csv").equals(expected)
+    as_text.assign(counted="quizás").to_parquet(out)
+    with pytest.raises(InputError, match="its 'counted' column holds 'quizás'"):
+        run_counts(out, tmp_path / "bad.csv")
