@@ -421,3 +421,24 @@ def test_tiles_renamed_by_roboflow_or_label_studio_keep_their_scene(tmp_path: Pa
         f"0f9e8d7c-{scene}_w3_4": scene,
         "b_png.rf.0123456789ab": "20240105_145000_00_2400",  # dredge review's tiles.csv
     }
+
+
+def test_tiles_resized_to_an_export_size_are_named(tmp_path: Path) -> None:
+    """Roboflow's default export stretches tiles to 640 × 640: 256 px tiles at 3 m became
+    1.2 m tiles, scored as if at the model's 3 m (dredge TP 4 → 0, FP 49) without a word."""
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for k in range(3):
+        Image.new("RGB", (640, 640)).save(root / "images" / f"a_r00{k}_c002.png")
+        (root / "labels" / f"a_r00{k}_c002.txt").write_text("0 0.5 0.5 0.05 0.05\n")
+    (root / "data.yaml").write_text("names: [dredge, boat]\n")
+    (label_set,) = read_label_sets([root], ClassMap(CLASSES), SPEC)
+    assert any(
+        f"3 of 3 tiles are 640 × 640 px, a labelling tool's export size, where the model's are "
+        f"{SPEC.tile_px} px" in note
+        for note in label_set.notes
+    ), label_set.notes
+    same = _one_tile(tmp_path / "own", "0 0.5 0.5 0.1 0.1\n")  # the model's own tile size
+    (own,) = read_label_sets([same], ClassMap(CLASSES), SPEC)
+    assert not [note for note in own.notes if "export size" in note]

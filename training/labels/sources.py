@@ -125,10 +125,34 @@ def read_label_sets(
             tiles, notes = read_vector_labels(
                 path, class_map, scenes=scenes, rivers=rivers, spec=spec
             )
+        if kind != "vector":
+            notes += _resized_tiles_note(path, tiles, spec)
         sets.append(LabelSet(str(path), kind, tiles, notes))
     _read_once(sets)
     _unique_names(sets)
     return sets
+
+
+EXPORT_SIZES_PX = (320, 416, 512, 608, 640, 800, 1024, 1280)  # labelling tools' resize presets
+
+
+def _resized_tiles_note(path: Path, tiles: Sequence[LabelledTile], spec: InputSpec) -> list[str]:
+    """A note when tiles are square at a labelling tool's export size other than the model's
+    tile size: Roboflow resizes to 640 × 640 by default, so a tile of 256 px at 3 m became one
+    at 1.2 m, and boxes were scored at a scale the model never saw (dredge TP 4 → 0, FP 49, on
+    8 review tiles) without a word. Tiles cut at another size but the model's GSD are fine, so
+    this is a note, not an error."""
+    sizes = [(t.width, t.height) for t in tiles]
+    resized = [w for w, h in sizes if w == h and w != spec.tile_px and w in EXPORT_SIZES_PX]
+    if not resized or len(resized) < len(sizes) / 2:
+        return []
+    size = max(set(resized), key=resized.count)
+    return [
+        f"{path}: {len(resized)} of {len(sizes)} tiles are {size} × {size} px, a labelling "
+        f"tool's export size, where the model's are {spec.tile_px} px at {spec.gsd_m:g} m: "
+        "if they were resized on export (Roboflow's default 'Resize: Stretch to 640×640'), "
+        "their objects are at another scale than the model's — export them at their own size"
+    ]
 
 
 def _read_once(sets: list[LabelSet]) -> None:
