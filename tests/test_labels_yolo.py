@@ -442,3 +442,27 @@ def test_tiles_resized_to_an_export_size_are_named(tmp_path: Path) -> None:
     same = _one_tile(tmp_path / "own", "0 0.5 0.5 0.1 0.1\n")  # the model's own tile size
     (own,) = read_label_sets([same], ClassMap(CLASSES), SPEC)
     assert not [note for note in own.notes if "export size" in note]
+
+
+def test_a_data_yaml_path_to_another_folder_is_named(tmp_path: Path) -> None:
+    """A corrected copy of a set whose data.yaml still says 'path: /the/original': the
+    original's labels were read, under the copy's name, without a word."""
+    original = tmp_path / "original"
+    (original / "images" / "train").mkdir(parents=True)
+    (original / "labels" / "train").mkdir(parents=True)
+    Image.new("RGB", (64, 64)).save(original / "images" / "train" / "a_r001_c002.png")
+    (original / "labels" / "train" / "a_r001_c002.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    copy = tmp_path / "corrected"
+    (copy / "images" / "train").mkdir(parents=True)
+    (copy / "labels" / "train").mkdir(parents=True)
+    Image.new("RGB", (64, 64)).save(copy / "images" / "train" / "a_r001_c002.png")
+    (copy / "labels" / "train" / "a_r001_c002.txt").write_text("")  # corrected: no dredge
+    (copy / "data.yaml").write_text(
+        f"path: {original}\ntrain: images/train\nnames: [dredge, boat]\n"
+    )
+    (label_set,) = read_label_sets([copy], ClassMap(CLASSES), SPEC)
+    assert any(
+        f"its 'path' ({original}) is another folder than its own: images and labels are read "
+        f"from {original}, not from {copy}" in note
+        for note in label_set.notes
+    ), label_set.notes

@@ -257,6 +257,15 @@ def _images(
         base = declared if declared.is_absolute() and declared.is_dir() else root / declared
         if not base.is_dir():
             base = root
+        own = [entry for entry in entries if (root / entry).exists()]
+        if own and not base.resolve().is_relative_to(root.resolve()):
+            # a corrected copy of a set whose data.yaml still points at the original: the
+            # original's labels were read under the copy's name
+            notes.append(
+                f"{yaml_path}: its 'path' ({config['path']}) is another folder than its own: "
+                f"images and labels are read from {base}, not from {root} (which has "
+                f"{own[0]!r} too) — remove 'path' to read this folder's"
+            )
     found: list[Path] = []
     for entry in entries:
         target = Path(entry) if Path(entry).is_absolute() else base / entry
