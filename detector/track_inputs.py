@@ -41,7 +41,13 @@ from scipy.spatial import cKDTree
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
 from detector.kml_marks import read_kml_marks
-from detector.mark_classes import KNOWN_CLASSES, class_of, count_column, hand_classes
+from detector.mark_classes import (
+    KNOWN_CLASSES,
+    class_of,
+    class_words,
+    count_column,
+    hand_classes,
+)
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
 from detector.user_tables import (
@@ -294,14 +300,16 @@ def _scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]
 
 
 def _classes_by_words(classes: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
-    """A ``class_name`` column whose values are not the tool's class names (``draga``,
-    ``Dragas``, ``' dredge'``: a column edited by hand) read word by word, as a hand mark's
-    class is (:func:`detector.mark_classes.class_of`); they were left out as look-alikes."""
+    """A ``class_name`` column whose values are not the tool's class names but one class word
+    (``draga``, ``Dragas``, ``' dredge'``: a column edited by hand) read as a hand mark's class
+    is (:func:`detector.mark_classes.class_of`); they were left out as look-alikes. Values of
+    several words (``dredge_boat``, a model's own class) are taken as they are."""
     text = classes.astype(str).to_numpy()
-    read = {
+    read = {  # one word only: a model's own class 'dredge_boat' (a dredge's support boat) is
+        # not a dredge, and it was counted as one (Nanay 2024: 13 for 4)
         value: class_of(value)
         for value in dict.fromkeys(text)
-        if value.lower() not in KNOWN_CLASSES
+        if value.lower() not in KNOWN_CLASSES and len(class_words(value)) == 1
     }
     read = {value: kind for value, kind in read.items() if kind is not None}
     if not read:
