@@ -446,6 +446,7 @@ def run_manifest(
         "format": 1,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
+        "cwd": str(Path.cwd()),  # where relative scene paths start (`dredge review` from elsewhere)
         "scenes": list(scenes),
         "failures": [{"scene": path, "error": error} for path, error in failures],
         "notes": list(notes),

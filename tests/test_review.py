@@ -119,3 +119,51 @@ def test_detections_of_a_run_need_no_scenes_nor_model(
         app, [*args[:2], "--out", str(tmp_path / "r2"), "--model", str(model)]
     )
     assert result.exit_code == 2 and "no --scenes given" in result.output
+
+
+def test_a_run_reviewed_from_another_folder_or_with_another_model(
+    detections: Path,
+    label_world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """run.json names scenes as given, relative to where `dredge run` was started: from any
+    other folder `dredge review` said they were not found. A --model other than the run's cut
+    the tiles at its GSD and size without a word (a 1.5 m card cut 3 m detections at 1.5 m)."""
+    from detector.card import load_card
+    from detector.model import bundled_weights
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(detections, run / "detections.parquet")
+    scenes = sorted(
+        str(p.relative_to(label_world.parent)) for p in (label_world / "scenes").glob("*SR.tif")
+    )
+    card = load_card(model, verify=False)
+    record = {
+        "cwd": str(label_world.parent),
+        "scenes": scenes,
+        "model": card.to_dict(),
+        "parameters": {"scene_bands": None},
+    }
+    (run / "run.json").write_text(json.dumps(record))
+    manifest = ["scene,name,status,detections,finished,error"]  # as `dredge run` writes it
+    manifest += [
+        f"{scene},{Path(scene).name},done,1,2024-01-01T00:00:00+00:00," for scene in scenes
+    ]
+    (run / "manifest.csv").write_text("\n".join(manifest) + "\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = ["review", str(run / "detections.parquet"), "--count", "2"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r1")])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "r2"), "--model", str(bundled_weights())]
+    )
+    assert result.exit_code == 2
+    assert "is not the model of the run whose detections these are" in result.output
+    assert "leave --model out" in result.output
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r3"), "--model", str(model)])
+    assert result.exit_code == 0, result.output  # the run's own model may be given

@@ -90,6 +90,34 @@ def run_record(detections: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _run_scenes(record: dict[str, Any], run: Path) -> list[str]:
+    """The run's scenes; a relative path that is not found from here is taken from the folder
+    the run was started in (``cwd`` in run.json), else from a folder above the run's (a run
+    recorded without ``cwd``, or a project moved): from any other folder, `dredge review` said
+    the scenes were not found."""
+    return [_from_run(str(p), record, run) for p in record.get("scenes", [])]
+
+
+def _from_run(text: str, record: dict[str, Any], run: Path) -> str:
+    """A scene path of the run as found from here (see :func:`_run_scenes`)."""
+    path = Path(text)
+    if path.is_absolute() or path.exists():
+        return text
+    starts = [Path(str(record["cwd"]))] if record.get("cwd") else []
+    starts += list(run.resolve().parents)
+    found = next((start / path for start in starts if (start / path).exists()), None)
+    return str(found) if found is not None else text
+
+
+def _names_from_here(detections: Path, record: dict[str, Any] | None) -> dict[str, str]:
+    """The run's manifest names (scene path → name in its tables), by the scene paths as found
+    from here: relative ones from another folder took other names, and matched no detection."""
+    names = manifest_names(detections.parent)
+    if record is None:
+        return names
+    return {_from_run(path, record, detections): name for path, name in names.items()}
+
+
 def export_review(
     detections: Path,
     scenes: Sequence[str | Path],
@@ -109,12 +137,29 @@ def export_review(
     if count < 1:
         raise DredgeError(f"--count must be at least 1, got {count}")
     record = run_record(detections)
-    if model is None and record is not None and isinstance(record.get("model"), dict):
-        card = parse_card(record["model"], detections.parent / RUN_RECORD)
+    run_card = record.get("model") if record is not None else None
+    run_card = run_card if isinstance(run_card, dict) else None
+    if model is None and run_card is not None:
+        card = parse_card(run_card, detections.parent / RUN_RECORD)
     else:
         card = load_card(model or bundled_weights(), verify=False)
+        ran = parse_card(run_card, detections.parent / RUN_RECORD) if run_card else None
+        if ran is not None and (ran.sha256, ran.input, ran.classes) != (
+            card.sha256,
+            card.input,
+            card.classes,
+        ):
+            # tiles were cut at the given model's GSD and size, not at those of the model
+            # that made the detections (a 1.5 m card cut 3 m detections at 1.5 m)
+            raise InputError(
+                model or bundled_weights(),
+                f"is not the model of the run whose detections these are ({ran.name}, sha256 "
+                f"{ran.sha256[:12]}…, {ran.input.gsd_m:g} m tiles of {ran.input.tile_px} px, in "
+                f"{detections.parent / RUN_RECORD})",
+                "leave --model out: the run's own model card is used",
+            )
     if not scenes:
-        scenes = [str(p) for p in (record or {}).get("scenes", [])]
+        scenes = _run_scenes(record or {}, detections)
         if not scenes:
             raise InputError(
                 detections,
@@ -139,7 +184,7 @@ def export_review(
     given = resolve_scenes(scenes).paths
     paths = {
         name: path
-        for path, name in scene_labels(given, taken=manifest_names(detections.parent)).items()
+        for path, name in scene_labels(given, taken=_names_from_here(detections, record)).items()
     }
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
