@@ -23,15 +23,18 @@ from training.labels.table import LabelledTile
 from training.labels.vector import POINT_BOX_M, read_vector_labels
 
 
-def _read(path: Path, world: Path) -> list[LabelledTile]:
-    tiles, _ = read_vector_labels(
+def _read_with_notes(path: Path, world: Path) -> tuple[list[LabelledTile], list[str]]:
+    return read_vector_labels(
         path,
         ClassMap(CLASSES),
         scenes=[world / "scenes"],
         rivers=RiverNetwork.read(world / "rivers.geojson"),
         spec=SPEC,
     )
-    return tiles
+
+
+def _read(path: Path, world: Path) -> list[LabelledTile]:
+    return _read_with_notes(path, world)[0]
 
 
 def test_boxes_become_corridor_tiles_with_negatives(
@@ -325,13 +328,7 @@ def test_objects_in_tile_overlaps_are_named_as_boxes_in_each_tile(
 ) -> None:
     """A box where two tiles overlap is a box in each: the summary and the scores count boxes,
     not objects (16 objects over 2 demo scenes read as 19 boxes without a word)."""
-    tiles, notes = read_vector_labels(
-        vector_labels,
-        ClassMap(CLASSES),
-        scenes=[label_world / "scenes"],
-        rivers=RiverNetwork.read(label_world / "rivers.geojson"),
-        spec=SPEC,
-    )
+    tiles, notes = _read_with_notes(vector_labels, label_world)
     boxes = sum(len(t.boxes) for t in tiles)
     objects = len(truth_frame(label_world))
     shared = [note for note in notes if "lie where tiles overlap and are a box in each" in note]
