@@ -24,6 +24,7 @@ reports them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -259,6 +260,13 @@ def _river_years(rows: pd.DataFrame, shown: int = 6) -> str:
     """'Nanay 2024, Itaya 2025 and 3 more'."""
     names = ", ".join(f"{r.river} {r.year}" for r in rows.head(shown).itertuples())
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
+def read_river_table(path: Path) -> pd.DataFrame:
+    """A CSV this tool wrote with a ``river`` column (counts.csv, tracks.observations.csv),
+    river names as written: pandas read a river named ``007`` as 7 (its counts split into rows
+    ``007`` and ``7``) and one named ``NA`` or ``None`` as missing (a raw TypeError)."""
+    return pd.read_csv(path, dtype={"river": str}, keep_default_na=False)
 
 
 def linked_mismatch(

@@ -17,7 +17,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from detector.counts import PARTIAL_YEAR_DAYS, SPARSE_GAP_DAYS, partial_years, sparse_years
+from detector.counts import (
+    PARTIAL_YEAR_DAYS,
+    SPARSE_GAP_DAYS,
+    partial_years,
+    read_river_table,
+    sparse_years,
+)
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
@@ -56,9 +62,11 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
     """Write ``out/report.html`` from the run's files in ``out`` and its manifest."""
     detections = gpd.read_parquet(out / "tracks.detections.parquet")
     tracks = gpd.read_parquet(out / "tracks.parquet")
-    counts = pd.read_csv(out / "counts.csv")
+    counts = read_river_table(out / "counts.csv")
     seen = out / "tracks.observations.csv"
-    observations = pd.read_csv(seen) if seen.is_file() else pd.DataFrame(columns=["river", "date"])
+    observations = (
+        read_river_table(seen) if seen.is_file() else pd.DataFrame(columns=["river", "date"])
+    )
     failures = manifest.get("failures", [])
     card = manifest.get("model") or {}
     chips: list[Chip] = []

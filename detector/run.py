@@ -55,6 +55,7 @@ from detector.cluster import (
     dask_client,
     detect_on_cluster,
 )
+from detector.counts import read_river_table
 from detector.detect import (
     Failure,
     coarse_note,
@@ -301,7 +302,7 @@ def run_pipeline(
             geojson=out / "dredges.geojson",
             kml=out / "dredges.kml",
         )
-        counts = pd.read_csv(out / "counts.csv")
+        counts = read_river_table(out / "counts.csv")
         write_counts(counts, out / "counts.json", "json")
         timings["track_count_s"] = time.monotonic() - started
         for line in lines:

@@ -37,6 +37,7 @@ from detector.counts import (
     first_years,
     linked_mismatch,
     partial_year_note,
+    read_river_table,
     sparse_note,
     unobserved_note,
     yearly_counts,
@@ -279,7 +280,7 @@ def run_counts(
             "writes; or give the detections written beside these tracks",
         )
     observations = observations or default_observations
-    seen = pd.read_csv(observations) if observations.is_file() else None
+    seen = read_river_table(observations) if observations.is_file() else None
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
     sparse = sparse_note(counts, seen) if seen is not None else None

@@ -773,3 +773,23 @@ def test_a_counted_column_saved_as_text_is_read_as_true_or_false(
     as_text.assign(counted="quizás").to_parquet(out)
     with pytest.raises(InputError, match="its 'counted' column holds 'quizás'"):
         run_counts(out, tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize("name", ["007", "NA", "None"])
+def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
+    name: str, tmp_path: Path
+) -> None:
+    """Reach codes ('007') were read back from tracks.observations.csv as 7: the river's
+    counts split into rows '007' and '7'. 'NA' or 'None' were read as missing: a raw TypeError."""
+    from detector.counts import read_river_table
+    from detector.track_pipeline import run_counts, run_track
+
+    marked, rivers = write_inputs(tmp_path)
+    frame = gpd.read_file(rivers)
+    frame["name"] = name
+    frame.to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    run_counts(out, tmp_path / "counts.csv")
+    counts = read_river_table(tmp_path / "counts.csv")
+    assert counts[["river", "year", "unique_dredges"]].values.tolist() == [[name, 2024, 1]]
