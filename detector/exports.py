@@ -15,6 +15,7 @@ leaves the previous file or none, and raises :class:`~detector.errors.OutputErro
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -57,12 +58,28 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
     return write_text_atomic(target, text)
 
 
+CHART_NAME_CHARS = 40  # a longer river name is cut in the chart's legend (it pushed out all)
+
+
+def chart_text(name: object) -> str:
+    """A river name as matplotlib should draw it, as written: ``$`` is not the start of math
+    text (``Santiago $\\frac$`` stopped the run, ``US$5 a US$10`` was drawn in italics), a
+    leading ``_`` does not hide the label from the legend, and a very long name is cut."""
+    text = str(name).replace("$", r"\$")
+    if text.startswith("_"):
+        text = " " + text
+    if len(text) > CHART_NAME_CHARS:
+        text = text[: CHART_NAME_CHARS - 1] + "…"
+    return text
+
+
 def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:
     """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     target = Path(path)
     rivers = sorted(counts["river"].unique())
@@ -76,7 +93,7 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
         low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
         high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
         errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
-        ax.bar(x + (i - (len(rivers) - 1) / 2) * width, value, width, label=river)
+        ax.bar(x + (i - (len(rivers) - 1) / 2) * width, value, width, label=chart_text(river))
         ax.errorbar(
             x + (i - (len(rivers) - 1) / 2) * width,
             value,
@@ -89,7 +106,9 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     ax.set_xticks(x, [str(y) for y in years])
     ax.set_xlabel("year")
     ax.set_ylabel("unique dredges")
-    ax.set_title(title or "Unique dredges per river and year (whiskers: low–high range)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half dredges on the axis
+    fig.suptitle(title or "Unique dredges per river and year (whiskers: low–high range)")  # over
+    # the figure: over the axes alone, a wide legend pushed it off the image
     if rivers:
         ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
@@ -266,10 +285,15 @@ def _style(doc: ET.Element, name: str, colour: str, scale: float) -> None:
     _sub(icon, "scale", f"{scale:g}")
 
 
+# Characters XML 1.0 forbids (control characters pasted from a PDF or Excel into a river
+# name): ElementTree writes them as they are, and Google Earth refused the whole file.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     child = ET.SubElement(parent, f"{{{KML_NS}}}{tag}")
     if text is not None:
-        child.text = text
+        child.text = _NOT_XML.sub("", text)
     return child
 
 

@@ -19,6 +19,7 @@ from rasterio.windows import Window
 
 from detector.acquisition import scene_labels
 from detector.errors import DredgeError
+from detector.exports import chart_text
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
@@ -86,7 +87,7 @@ def river_map(
             bar.set_label("first seen (year)")
     lat = float(line.iloc[0].centroid.y)
     ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.1))
-    ax.set_title(f"{river}: {len(dets):,} detections, {len(mine):,} dredges counted")
+    ax.set_title(f"{chart_text(river)}: {len(dets):,} detections, {len(mine):,} dredges counted")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.ticklabel_format(useOffset=False)

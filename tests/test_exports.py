@@ -160,3 +160,20 @@ def test_kml_detections_keep_their_scores_and_an_older_kml_is_refused(
     ET.ElementTree(root).write(older, encoding="utf-8", xml_declaration=True)
     with pytest.raises(InputError, match=r"is dredges\.kml of `dredge counts`"):
         read_detections(older)
+
+
+def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) -> None:
+    """'$' started matplotlib's math text ('Santiago $\\frac$' stopped the run, 'US$5' was drawn
+    in italics), a leading '_' hid a river from the legend, and a control character pasted
+    into a name made dredges.kml invalid XML, which Google Earth refuses."""
+    from detector.exports import chart_text
+
+    linked, tracks, counts = world
+    odd = "Santiago $\\frac$"
+    write_chart(counts.assign(river=odd), tmp_path / "chart.png")
+    assert chart_text(odd) == "Santiago \\$\\frac\\$" and chart_text("_Nanay") == " _Nanay"
+    assert chart_text("x" * 60).endswith("…") and len(chart_text("x" * 60)) == 40
+    named = "Nanay\x08\x01"
+    path, _ = write_kml(tracks.assign(river=named), tmp_path / "d.kml", linked.assign(river=named))
+    root = ET.parse(path).getroot()  # it did not parse: 'not well-formed (invalid token)'
+    assert "Nanay" in ET.tostring(root, encoding="unicode")
