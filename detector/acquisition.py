@@ -56,9 +56,16 @@ def is_remote(path: str) -> bool:
     return path.startswith(REMOTE_PREFIXES)
 
 
+def without_query(path: str) -> str:
+    """A URL without its query string (``?X-Amz-Signature=…``); a local path as it is: a '?'
+    is a legal character of a file or folder name, and cutting there named the scenes of a
+    folder 'Nanay?2024' by the folder alone."""
+    return path.split("?", 1)[0] if is_remote(path) else path
+
+
 def scene_file_name(path: str) -> str:
     """The file name of a path or URL (query string dropped)."""
-    return path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return without_query(path).rstrip("/").rsplit("/", 1)[-1]
 
 
 def resolve_acquisition(
@@ -218,7 +225,7 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(f"20{match[1]}", month, match[3], *_hms(match[4]))
         if found:
             return Acquisition(found, "maxar-name")
-    where = path.split("?", 1)[0]  # the mosaic's name is often the folder's
+    where = without_query(path)  # the mosaic's name is often the folder's
     match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
     if match:
         found = _safe_datetime(match[1], match[2], match[3] or "01")
@@ -421,7 +428,7 @@ def scene_labels(
     labels = {str(p): taken[str(p)] for p in paths if taken and str(p) in taken}
     used = set((taken or {}).values())
     new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
-    parts = {p: [part for part in p.split("?", 1)[0].split("/") if part] for p in new}
+    parts = {p: [part for part in without_query(p).split("/") if part] for p in new}
     depth = dict.fromkeys(new, 1)
     while True:
         candidate = {p: "_".join(parts[p][-depth[p] :]) for p in new}

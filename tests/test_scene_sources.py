@@ -432,3 +432,17 @@ def test_a_glob_in_a_list_is_expanded(folder: Path) -> None:
     listing.write_text("scenes/2025*.tif\n")
     with pytest.raises(InputError, match=r"the pattern .*2025\*\.tif matches no scene"):
         resolve_scenes([listing])
+
+
+def test_a_question_mark_in_a_local_path_is_part_of_the_name() -> None:
+    """'?' starts a URL's query, but in a local path it is a character of a name: scenes of a
+    folder 'Nanay?2024' were named '0_qd_Nanay'-like stubs, and a file 'Santiago? 2024-01-25
+    T14:52:04Z.tif' lost the date in its name."""
+    planet = "/d/Nanay?2024/20240105_145000_00_2400_3B_AnalyticMS_SR.tif"
+    dated = "/d/Santiago? 2024-01-25T14:52:04Z.tif"
+    assert scene_labels([planet, dated]) == {
+        planet: "20240105_145000_00_2400_3B_AnalyticMS_SR.tif",
+        dated: "Santiago? 2024-01-25T14:52:04Z.tif",
+    }
+    url = "https://x.org/items/a/analytic.tif?sig=1"
+    assert scene_labels([url]) == {url: "analytic.tif"}
