@@ -28,6 +28,7 @@ import rasterio
 from detector.errors import InputError, first_line
 from detector.user_tables import first_named, normalise_dates, read_csv_table
 
+NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 _NICFI_NAME = re.compile(
@@ -135,7 +136,9 @@ def sidecar_candidates(path: Path) -> list[Path]:
         names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
         names += [f"{base}.xml", f"{base}.imd"]
     cased = [variant for name in names for variant in (name, _upper_suffix(name))]
-    return [path.with_name(name) for name in dict.fromkeys(cased)]
+    return [  # a name past the file system's 255 bytes cannot exist: looking raised OSError
+        path.with_name(name) for name in dict.fromkeys(cased) if len(name.encode()) <= NAME_MAX
+    ]
 
 
 def _upper_suffix(name: str) -> str:

@@ -145,6 +145,21 @@ def manifest_names(folder: Path) -> dict[str, str]:
     return {path: str(row["name"]) for path, row in rows.items()}
 
 
+SAVED_NAME_BYTES = 200  # its temporary name while written adds about 30 bytes (of 255)
+
+
+def saved_name(name: str) -> str:
+    """The file of a scene's detections under ``OUT/scenes/``: its name, or for a name too long
+    for the file system once the temporary suffix is added (a 232-character scene name stopped
+    the run with 'File name too long' and a fix that could not work), its start and a hash."""
+    file = f"{name}.parquet"
+    if len(file.encode()) <= SAVED_NAME_BYTES:
+        return file
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    start = name.encode()[: SAVED_NAME_BYTES - 40].decode(errors="ignore")
+    return f"{start}…{digest}.parquet"
+
+
 class RunState:
     """The finished scenes of one output folder."""
 
@@ -223,7 +238,7 @@ class RunState:
         return str(row["name"]) if row else self.names.get(path, scene_file_name(path))
 
     def scene_file(self, path: str) -> Path:
-        return self.out / SCENES_DIR / f"{self.scene_name(path)}.parquet"
+        return self.out / SCENES_DIR / saved_name(self.scene_name(path))
 
     def is_done(self, path: str) -> bool:
         """True when ``path`` finished in an earlier run and its detections are on disk."""

@@ -46,3 +46,21 @@ def test_a_live_run_holds_and_a_dead_ones_lock_is_taken(tmp_path: Path) -> None:
     with run_lock(tmp_path):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert not lock.exists()
+
+
+def test_scene_names_too_long_for_a_file_name_are_saved_under_a_short_one(tmp_path: Path) -> None:
+    """A scene file name of 232 characters (legal) stopped the run: its saved detections'
+    temporary name passed 255 bytes ('File name too long', with a fix that could not work);
+    at 245 characters looking for its metadata beside it raised a raw OSError."""
+    from detector.acquisition import sidecar_candidates
+    from detector.run_state import saved_name
+
+    long = "20240101_145902_28_241d_3B_AnalyticMS_SR_" + "x" * 204 + ".tif"
+    other = long.replace("x.tif", "y.tif")
+    assert saved_name("a.tif") == "a.tif.parquet"
+    assert len(saved_name(long).encode()) <= 200 and saved_name(long) == saved_name(long)
+    assert saved_name(long) != saved_name(other)
+    (tmp_path / saved_name(long)).with_name("." + saved_name(long) + ".tmp-12345.parquet").touch()
+    candidates = sidecar_candidates(tmp_path / long)
+    assert candidates and all(len(c.name.encode()) <= 255 for c in candidates)
+    assert not any(c.is_file() for c in candidates)  # it raised OSError: File name too long
