@@ -328,9 +328,11 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
             "fill in the names or drop those features",
         )
-    present = present.assign(
-        **{name_field: present[name_field].astype(str).str.split().str.join(" ")}
-    )  # 'Nanay ' is the Nanay: spaces around and within a name do not make another river
+    named = present[name_field].astype(str).map(lambda text: unicodedata.normalize("NFC", text))
+    present = present.assign(**{name_field: named.str.split().str.join(" ")})
+    # 'Nanay ' is the Nanay: spaces around and within a name do not make another river; nor
+    # does 'Río' typed on a Mac (NFD: 'i' + a combining accent), which was refused as another
+    # name that differs only in accents, shown as two names that look alike
     _check_names_apart(present[name_field], source)
     flat = shapely.length(present.geometry.to_numpy()) == 0  # a double click: one point
     if flat.any():

@@ -264,6 +264,9 @@ def test_names_with_stray_spaces_are_one_river_and_case_twins_are_refused() -> N
     twins = frame.assign(name=["Río Nanay", "Rio  nanay", "Itaya"])
     with pytest.raises(InputError, match="differ only in case or accents: 'Rio nanay' and 'Río"):
         RiverNetwork.from_frame(twins)
+    # 'Río' typed on a Mac is 'i' + a combining accent (NFD): one river, named as composed
+    mac = frame.assign(name=["Río Nanay", "Ri\u0301o Nanay", "Itaya"])
+    assert RiverNetwork.from_frame(mac).names == ["Itaya", "Río Nanay"]
 
 
 def test_utm_zones_are_the_ones_geopandas_estimates() -> None:
