@@ -50,6 +50,11 @@ DEFAULT_CONF = 0.25
 NMS_IOU = 0.6
 MAX_DETECTIONS = 300  # per tile
 STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
+# A blank tile of this side is run through the model once at load, to read its output's layout
+# (about 2 ms with onnxruntime for the bundled model); a second one of twice the side when the
+# layout is wrong, to tell anchors (which grow with the input) from boxes after NMS (which do not).
+PROBE_PX = 64
+_EXPORT_RAW = "yolo export model=M.pt format=onnx dynamic=True (without nms=True)"
 _FIX_MODEL = (
     "give a YOLO .pt saved by ultralytics (`dredge train`) or its ONNX export, with its card"
 )
@@ -120,6 +125,66 @@ class YoloDetector(ABC):
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         """Raw model output: (n, 4 + classes, anchors), boxes as centre x, y, w, h in px."""
 
+    def probe(self, side: int = PROBE_PX) -> tuple[int, ...]:
+        """The shape of the raw output for one blank ``side`` × ``side`` tile."""
+        blank = np.zeros((1, len(self.card.input.bands), side, side), dtype=np.float32)
+        try:
+            return tuple(int(n) for n in np.shape(self.forward(blank)))
+        except Exception as exc:  # onnxruntime and torch raise many unrelated types
+            raise InputError(
+                self.source, f"fails on a blank {side}×{side} tile ({_reason(exc)})", _FIX_MODEL
+            ) from None
+
+    def check_output(self, nms_fix: str) -> None:
+        """InputError unless the raw output is (batch, 4 + the card's classes, anchors).
+
+        Other YOLO layouts (boxes after NMS, the output transposed, YOLOv5/v7's objectness
+        column) would be read as no boxes at all: refused in one line with ``nms_fix`` or the
+        export that gives this layout.
+        """
+        shape = self.probe()
+        classes = len(self.card.classes)
+        if len(shape) == 3 and shape[1] == 4 + classes:
+            return
+        grows = len(shape) == 3 and self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
+        problem, fix = _output_problem(shape, classes, grows=grows, nms_fix=nms_fix)
+        raise InputError(self.source, f"{problem} for a blank {PROBE_PX}×{PROBE_PX} tile", fix)
+
+
+def _output_problem(
+    shape: tuple[int, ...], classes: int, *, grows: bool, nms_fix: str
+) -> tuple[str, str]:
+    """What is wrong with a raw output of ``shape`` (one blank tile) and how to fix it.
+
+    ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors).
+    """
+    text = f"({', '.join(str(n) for n in shape)})"
+    wanted = f"(batch, 4 + {classes} classes, anchors)"
+    if len(shape) == 3 and grows and shape[2] == 5 + classes:
+        return (
+            f"gives YOLOv5/v7 output (batch, anchors, 4 + objectness + {classes} classes) where "
+            f"this tool reads ultralytics YOLOv8/YOLO11 output {wanted}: {text}",
+            f"train a model with `dredge train`, or export an ultralytics .pt with {_EXPORT_RAW}",
+        )
+    if len(shape) == 3 and grows and shape[2] == 4 + classes:
+        return (
+            f"gives its output transposed, (batch, anchors, 4 + classes) where this tool reads "
+            f"{wanted}: {text}",
+            f"export the .pt again with {_EXPORT_RAW}, and do not transpose its output",
+        )
+    if len(shape) == 3 and not grows and shape[2] in (6, 7):
+        return (
+            f"gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads the "
+            f"raw output {wanted}: {text}",
+            nms_fix,
+        )
+    if len(shape) == 3 and not grows and shape[1] > 4:
+        return (
+            f"predicts {shape[1] - 4} classes (output {text}); its card names {classes}",
+            "use the card written for this model",
+        )
+    return f"gives output of shape {text} where {wanted} was expected", _FIX_MODEL
+
 
 class TorchDetector(YoloDetector):
     """The ultralytics checkpoint run by torch."""
@@ -134,6 +199,10 @@ class TorchDetector(YoloDetector):
         self.half = device == "cuda"  # half precision on a GPU: twice the tiles per second
         if self.half:
             self.net = self.net.half()
+        self.check_output(
+            "it is an end-to-end model (YOLO26, YOLOv10: boxes come out after NMS); run it with "
+            "--backend onnx, whose export gives the raw output, or use a YOLO11/YOLOv8 model"
+        )
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         import torch
@@ -155,6 +224,7 @@ class OnnxDetector(YoloDetector):
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
         check_onnx(self.session, card, source)
+        self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         output = self.session.run(None, {self.input_name: batch})[0]
@@ -362,12 +432,6 @@ def check_onnx(session: Any, card: ModelCard, path: Path) -> None:
     names = session.get_modelmeta().custom_metadata_map.get("names")
     if names:
         _check_classes(_parse_names(names), card, path)
-    elif isinstance(outputs[1], int) and outputs[1] != 4 + len(card.classes):
-        raise InputError(
-            path,
-            f"predicts {outputs[1] - 4} classes; its card names {len(card.classes)}",
-            "use the card written for this model",
-        )
 
 
 def _parse_names(text: str) -> list[str]:

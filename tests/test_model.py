@@ -21,7 +21,7 @@ from detector.model import (
     postprocess,
     prune_onnx_cache,
 )
-from tests.model_fixtures import write_card, write_untrained_model
+from tests.model_fixtures import write_card, write_onnx_network, write_untrained_model
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +172,55 @@ def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_model(bands, backend=backend)
         assert "takes 3 input bands; its card names 4" in _one_line(caught)
+
+
+class _Layout(torch.nn.Module):
+    """A stand-in network whose output has the shape of one YOLO output layout for 2 classes:
+    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, 300, 6) boxes after
+    NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one anchor
+    per 8 × 8 px."""
+
+    def __init__(self, layout: str) -> None:
+        super().__init__()
+        self.layout = layout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.layout == "nms":
+            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, 300, 6) * 0
+        anchors = torch.nn.functional.avg_pool2d(x[:, :1], 8).flatten(1)
+        out = anchors.unsqueeze(-1).expand(-1, -1, 7 if self.layout == "v5" else 6)
+        return out.transpose(1, 2) if self.layout == "raw" else out
+
+
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        ("nms", "gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads"),
+        ("transposed", "gives its output transposed, (batch, anchors, 4 + classes)"),
+        ("v5", "gives YOLOv5/v7 output (batch, anchors, 4 + objectness + 2 classes)"),
+    ],
+)
+def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, says: str) -> None:
+    """They gave 0 detections and exit 0 (the bundled model exported with nms=True, or
+    transposed, on a demo scene that gives 9)."""
+    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", _Layout(layout))
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    message = _one_line(caught)
+    assert message.startswith(f"{onnx}: {says}")
+    assert "yolo export model=M.pt format=onnx dynamic=True (without nms=True)" in message
+    raw = write_onnx_network(tmp_path / "raw.onnx", _Layout("raw"))
+    assert load_model(raw).predict(_tiles(1, size=64))[0].shape == (0, 6)  # the layout it reads
+
+
+def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
+    """A YOLO26 gives (batch, 300, 6) boxes after NMS in eval mode: it gave 0 detections."""
+    yolo26 = write_untrained_model(tmp_path, name="y26", architecture="yolo26n.yaml")
+    with pytest.raises(InputError) as caught:
+        load_model(yolo26, backend="torch")
+    message = _one_line(caught)
+    assert message.startswith(f"{yolo26}: gives boxes after NMS")
+    assert "it is an end-to-end model (YOLO26, YOLOv10" in message
 
 
 def test_bad_backend_device_and_missing_bundle(
