@@ -83,6 +83,7 @@ class YoloDetector(ABC):
         self.source = source
         self.device = device
         self.flips = flips
+        self.notes: list[str] = []  # for people, one line each: what loading could not check
 
     def describe(self) -> str:
         """One line for people: model, backend, device, file, views."""
@@ -148,7 +149,7 @@ class YoloDetector(ABC):
             return
         grows = len(shape) == 3 and self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
         problem, fix = _output_problem(shape, classes, grows=grows, nms_fix=nms_fix)
-        raise InputError(self.source, f"{problem} for a blank {PROBE_PX}×{PROBE_PX} tile", fix)
+        raise InputError(self.source, problem, fix)
 
 
 def _output_problem(
@@ -158,7 +159,7 @@ def _output_problem(
 
     ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors).
     """
-    text = f"({', '.join(str(n) for n in shape)})"
+    text = f"({', '.join(str(n) for n in shape)}) for a blank {PROBE_PX}×{PROBE_PX} tile"
     wanted = f"(batch, 4 + {classes} classes, anchors)"
     if len(shape) == 3 and grows and shape[2] == 5 + classes:
         return (
@@ -180,7 +181,8 @@ def _output_problem(
         )
     if len(shape) == 3 and not grows and shape[1] > 4:
         return (
-            f"predicts {shape[1] - 4} classes (output {text}); its card names {classes}",
+            f"predicts {shape[1] - 4} classes (4 + {shape[1] - 4} output channels); its card "
+            f"names {classes}",
             "use the card written for this model",
         )
     return f"gives output of shape {text} where {wanted} was expected", _FIX_MODEL
@@ -223,7 +225,7 @@ class OnnxDetector(YoloDetector):
         super().__init__(card, source, device, flips)
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
-        check_onnx(self.session, card, source)
+        self.notes += check_onnx(self.session, card, source)
         self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -419,8 +421,10 @@ def open_onnx(path: Path, device: str) -> Any:
         raise InputError(path, f"is not an ONNX model ({_reason(exc)})", _FIX_MODEL) from None
 
 
-def check_onnx(session: Any, card: ModelCard, path: Path) -> None:
-    """InputError when an ONNX model's input, outputs or class names disagree with its card."""
+def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
+    """InputError when an ONNX model's input, outputs or class names disagree with its card;
+    notes (one line each) on what cannot be checked. The class count is checked from the
+    output of one blank tile (:meth:`YoloDetector.check_output`)."""
     shapes = session.get_inputs()[0].shape
     if len(shapes) != 4:
         raise InputError(path, f"takes input of shape {shapes}, not images", _FIX_MODEL)
@@ -432,6 +436,13 @@ def check_onnx(session: Any, card: ModelCard, path: Path) -> None:
     names = session.get_modelmeta().custom_metadata_map.get("names")
     if names:
         _check_classes(_parse_names(names), card, path)
+        return []
+    return [
+        f"{path}: has no class names in its metadata, so the order of its card's classes "
+        f"({', '.join(card.classes)}) cannot be checked — a wrong order swaps the classes "
+        "without a word: keep the card written for this model, or export the .pt again with "
+        "ultralytics (it records the names)"
+    ]
 
 
 def _parse_names(text: str) -> list[str]:

@@ -178,17 +178,19 @@ class _Layout(torch.nn.Module):
     """A stand-in network whose output has the shape of one YOLO output layout for 2 classes:
     ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, 300, 6) boxes after
     NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one anchor
-    per 8 × 8 px."""
+    per 8 × 8 px. ``extra`` adds channels to each anchor (a third class, say)."""
 
-    def __init__(self, layout: str) -> None:
+    def __init__(self, layout: str, extra: int = 0) -> None:
         super().__init__()
         self.layout = layout
+        self.extra = extra
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.layout == "nms":
             return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, 300, 6) * 0
         anchors = torch.nn.functional.avg_pool2d(x[:, :1], 8).flatten(1)
-        out = anchors.unsqueeze(-1).expand(-1, -1, 7 if self.layout == "v5" else 6)
+        columns = (7 if self.layout == "v5" else 6) + self.extra
+        out = anchors.unsqueeze(-1).expand(-1, -1, columns)
         return out.transpose(1, 2) if self.layout == "raw" else out
 
 
@@ -211,6 +213,29 @@ def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, s
     assert "yolo export model=M.pt format=onnx dynamic=True (without nms=True)" in message
     raw = write_onnx_network(tmp_path / "raw.onnx", _Layout("raw"))
     assert load_model(raw).predict(_tiles(1, size=64))[0].shape == (0, 6)  # the layout it reads
+
+
+def test_onnx_without_names_is_checked_by_its_output(tmp_path: Path) -> None:
+    """Without ultralytics' metadata a 3-class network with a 2-class card was an IndexError
+    at the first tile, and a network whose classes are boat, dredge passed under a dredge, boat
+    card (9 detections of the demo scene, dredges and boats swapped)."""
+    three = write_onnx_network(tmp_path / "three.onnx", _Layout("raw", extra=1))
+    with pytest.raises(InputError) as caught:
+        load_model(three)
+    assert _one_line(caught) == (
+        f"{three}: predicts 3 classes (4 + 3 output channels); its card names 2 "
+        "— use the card written for this model"
+    )
+    two = load_model(write_onnx_network(tmp_path / "two.onnx", _Layout("raw")))
+    assert len(two.notes) == 1 and "\n" not in two.notes[0]
+    assert two.notes[0].startswith(
+        f"{two.source}: has no class names in its metadata, so the order of its card's "
+        "classes (dredge, boat) cannot be checked — "
+    )
+    named = write_onnx_network(
+        tmp_path / "named.onnx", _Layout("raw"), metadata={"names": "{0: 'dredge', 1: 'boat'}"}
+    )
+    assert load_model(named).notes == []
 
 
 def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
