@@ -84,6 +84,7 @@ class YoloDetector(ABC):
         self.device = device
         self.flips = flips
         self.notes: list[str] = []  # for people, one line each: what loading could not check
+        self.named = True  # the model's class names were checked against the card
 
     def describe(self) -> str:
         """One line for people: model, backend, device, file, views."""
@@ -148,16 +149,21 @@ class YoloDetector(ABC):
         if len(shape) == 3 and shape[1] == 4 + classes:
             return
         grows = len(shape) == 3 and self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
-        problem, fix = _output_problem(shape, classes, grows=grows, nms_fix=nms_fix)
+        problem, fix = _output_problem(
+            shape, classes, grows=grows, nms_fix=nms_fix, named=self.named
+        )
         raise InputError(self.source, problem, fix)
 
 
 def _output_problem(
-    shape: tuple[int, ...], classes: int, *, grows: bool, nms_fix: str
+    shape: tuple[int, ...], classes: int, *, grows: bool, nms_fix: str, named: bool = False
 ) -> tuple[str, str]:
     """What is wrong with a raw output of ``shape`` (one blank tile) and how to fix it.
 
-    ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors).
+    ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors);
+    ``named``: the model's class names agree with the card, so channels beyond them are not
+    classes (an OBB model's angle, a segment model's mask coefficients, a pose model's
+    keypoints).
     """
     text = f"({', '.join(str(n) for n in shape)}) for a blank {PROBE_PX}×{PROBE_PX} tile"
     wanted = f"(batch, 4 + {classes} classes, anchors)"
@@ -178,6 +184,16 @@ def _output_problem(
             f"gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads the "
             f"raw output {wanted}: {text}",
             nms_fix,
+        )
+    if len(shape) == 3 and not grows and named and shape[1] > 4 + classes:
+        extra = shape[1] - 4 - classes
+        kinds = {1: "an obb model's (an angle)", 32: "a segment model's (mask coefficients)"}
+        kind = kinds.get(extra, "a pose model's (keypoints)")
+        return (
+            f"gives {extra} value{'s' if extra > 1 else ''} per box beyond its 4 box and "
+            f"{classes} class channels, as "
+            f"{kind}: it is not a detector",
+            _FIX_MODEL,
         )
     if len(shape) == 3 and not grows and shape[1] > 4:
         return (
@@ -226,6 +242,7 @@ class OnnxDetector(YoloDetector):
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
         self.notes += check_onnx(self.session, card, source)
+        self.named = bool(self.session.get_modelmeta().custom_metadata_map.get("names"))
         self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -386,7 +403,7 @@ def load_torch_network(weights: Path) -> Any:
     net.pt_path = str(weights)
     net.task = getattr(net, "task", None) or guess_model_task(net)
     if net.task != "detect":
-        raise InputError(weights, f"is a {net.task} model, not a detector", _FIX_MODEL)
+        raise InputError(weights, f"is {_a(net.task)} model, not a detector", _FIX_MODEL)
     return net
 
 
@@ -430,10 +447,22 @@ def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
         raise InputError(path, f"takes input of shape {shapes}, not images", _FIX_MODEL)
     if isinstance(shapes[1], int):
         _check_bands(shapes[1], card, path)
+    metadata = session.get_modelmeta().custom_metadata_map
+    task = _onnx_task(metadata)
+    if task != "detect":
+        raise InputError(path, f"is {_a(task)} model, not a detector", _FIX_MODEL)
+    count = len(session.get_outputs())
+    if count != 1:
+        raise InputError(
+            path,
+            f"gives {count} outputs, as a segment model does (boxes and masks), where a "
+            "detector gives one",
+            _FIX_MODEL,
+        )
     outputs = session.get_outputs()[0].shape
     if len(outputs) != 3:
         raise InputError(path, f"gives output of shape {outputs}, not YOLO boxes", _FIX_MODEL)
-    names = session.get_modelmeta().custom_metadata_map.get("names")
+    names = metadata.get("names")
     if names:
         _check_classes(_parse_names(names), card, path)
         return []
@@ -443,6 +472,27 @@ def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
         "without a word: keep the card written for this model, or export the .pt again with "
         "ultralytics (it records the names)"
     ]
+
+
+def _a(word: str) -> str:
+    """``word`` after its indefinite article: an obb, a segment."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+_HEAD_TASKS = {"segment": "segment", "obb": "obb", "pose": "pose", "classify": "classify"}
+
+
+def _onnx_task(metadata: dict[str, str]) -> str:
+    """The task ultralytics recorded in an export's metadata (``detect`` when it says none).
+
+    Its ``head`` wins over its ``task``: an export of a checkpoint saved without its task
+    says ``task: detect`` over a ``Segment``, ``OBB`` or ``Pose`` head.
+    """
+    head = metadata.get("head", "").lower()
+    for word, task in _HEAD_TASKS.items():
+        if word in head:
+            return task
+    return metadata.get("task", "detect").strip().lower() or "detect"
 
 
 def _parse_names(text: str) -> list[str]:

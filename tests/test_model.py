@@ -238,6 +238,39 @@ def test_onnx_without_names_is_checked_by_its_output(tmp_path: Path) -> None:
     assert load_model(named).notes == []
 
 
+class _TwoOutputs(torch.nn.Module):
+    """Boxes in the raw layout and a second output, as a segment model's mask prototypes."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return _Layout("raw")(x), x[:, :1] * 2
+
+
+NAMES = {"names": "{0: 'dredge', 1: 'boat'}"}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "network", "says"),
+    [
+        ({**NAMES, "task": "segment"}, _Layout("raw", extra=32), "is a segment model, not a"),
+        # an export of a checkpoint saved without its task: 'task: detect' over an OBB head
+        ({**NAMES, "task": "detect", "head": "OBB"}, _Layout("raw", extra=1), "is an obb model"),
+        ({**NAMES, "task": "pose"}, _Layout("raw", extra=51), "is a pose model, not a detector"),
+        (NAMES, _TwoOutputs(), "gives 2 outputs, as a segment model does (boxes and masks)"),
+        (NAMES, _Layout("raw", extra=1), "gives 1 value per box beyond its 4 box and 2 class"),
+        (NAMES, _Layout("raw", extra=32), "as a segment model's (mask coefficients): it is not"),
+    ],
+)
+def test_onnx_of_another_task_is_refused(
+    tmp_path: Path, metadata: dict[str, str], network: torch.nn.Module, says: str
+) -> None:
+    """The torch path refused them ('is a segment model'); as ONNX they were an IndexError (or,
+    with as many channels as 4 + classes, would have run)."""
+    onnx = write_onnx_network(tmp_path / "task.onnx", network, metadata=metadata)
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    assert _one_line(caught).startswith(f"{onnx}: ") and says in _one_line(caught)
+
+
 def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
     """A YOLO26 gives (batch, 300, 6) boxes after NMS in eval mode: it gave 0 detections."""
     yolo26 = write_untrained_model(tmp_path, name="y26", architecture="yolo26n.yaml")
