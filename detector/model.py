@@ -148,11 +148,26 @@ class YoloDetector(ABC):
         classes = len(self.card.classes)
         if len(shape) == 3 and shape[1] == 4 + classes:
             return
-        grows = len(shape) == 3 and self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
+        grows = len(shape) == 3 and self.counts_anchors(shape)
         problem, fix = _output_problem(
             shape, classes, grows=grows, nms_fix=nms_fix, named=self.named
         )
         raise InputError(self.source, problem, fix)
+
+    def counts_anchors(self, shape: tuple[int, ...]) -> bool:
+        """Whether dimension 1 of the output ``shape`` of a blank tile counts anchors: it grows
+        fourfold with a tile of twice the side."""
+        return self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
+
+
+def _anchor_counts(side: int) -> set[int]:
+    """How many anchors a YOLO head has on a ``side`` px square input, for each set of strides
+    it could use (4 to 64 px)."""
+    per_stride = [-((-side // stride) ** 2) for stride in (4, 8, 16, 32, 64)]
+    return {
+        sum(count for bit, count in enumerate(per_stride) if mask >> bit & 1)
+        for mask in range(1, 1 << len(per_stride))
+    }
 
 
 def _output_problem(
@@ -233,7 +248,11 @@ class TorchDetector(YoloDetector):
 
 
 class OnnxDetector(YoloDetector):
-    """An ONNX export run by onnxruntime."""
+    """An ONNX export run by onnxruntime.
+
+    An export with a fixed input shape (``yolo export`` without ``dynamic=True``) runs when its
+    side is the card's tile size: tiles are padded to it and fed ``batch_size`` at a time.
+    """
 
     backend = "onnxruntime"
 
@@ -243,11 +262,75 @@ class OnnxDetector(YoloDetector):
         self.input_name = self.session.get_inputs()[0].name
         self.notes += check_onnx(self.session, card, source)
         self.named = bool(self.session.get_modelmeta().custom_metadata_map.get("names"))
+        self.batch_size, self.side = fixed_input(self.session, card, source)
         self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self.side is not None:
+            batch = _pad_to(batch, self.side)
+        if self.batch_size is None:
+            return self._run(batch)
+        size, count = self.batch_size, len(batch)
+        parts = []
+        for start in range(0, count, size):
+            chunk = batch[start : start + size]
+            if len(chunk) < size:  # the last one, filled up with blank tiles
+                blank = np.zeros((size - len(chunk), *chunk.shape[1:]), dtype=chunk.dtype)
+                chunk = np.concatenate([chunk, blank])
+            parts.append(self._run(chunk)[: count - start])
+        return np.concatenate(parts)
+
+    def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         output = self.session.run(None, {self.input_name: batch})[0]
         return np.asarray(output, dtype=np.float32)
+
+    def counts_anchors(self, shape: tuple[int, ...]) -> bool:
+        if self.side is None:
+            return super().counts_anchors(shape)
+        return shape[1] in _anchor_counts(self.side)  # a fixed input: every probe is this size
+
+
+def _pad_to(batch: NDArray[np.float32], side: int) -> NDArray[np.float32]:
+    """Zero-pad tiles at the bottom and right to ``side`` × ``side`` (a fixed input shape)."""
+    height, width = batch.shape[2:]
+    if height > side or width > side:
+        raise ValueError(f"tiles of {height}×{width} px do not fit the model's {side} px input")
+    return np.pad(batch, ((0, 0), (0, 0), (0, side - height), (0, side - width)))
+
+
+def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, int | None]:
+    """The batch size and tile side an ONNX model's input is fixed to (None where dynamic).
+
+    InputError when it takes other values than float32, or a fixed side other than the card's
+    tile size (ultralytics' default export is 640 × 640): onnxruntime would refuse every batch.
+    """
+    node = session.get_inputs()[0]
+    if node.type != "tensor(float)":
+        kind = node.type.removeprefix("tensor(").removesuffix(")")
+        raise InputError(
+            path,
+            f"takes {kind} input"
+            + (" (an export with half=True)" if kind == "float16" else "")
+            + " where this tool gives float32 tiles",
+            "export it again in float32: yolo export model=M.pt format=onnx dynamic=True "
+            "(without half=True)",
+        )
+    batch, _, height, width = (
+        dim if isinstance(dim, int) and dim > 0 else None for dim in node.shape
+    )
+    if height is None and width is None:
+        return batch, None
+    tile = card.input.tile_px
+    side = -(-tile // STRIDE) * STRIDE  # the tile padded to the stride, as it is run
+    if height != side or width != side:
+        shown = "×".join("?" if dim is None else str(dim) for dim in (height, width))
+        raise InputError(
+            path,
+            f"takes only {shown} px tiles (a fixed input shape, the default of yolo export) "
+            f"where its card {card_path_for(path).name} has {tile} px tiles",
+            "export it again with dynamic shapes: yolo export model=M.pt format=onnx dynamic=True",
+        )
+    return batch, side
 
 
 # --- loading -------------------------------------------------------------------------------------

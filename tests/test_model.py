@@ -271,6 +271,39 @@ def test_onnx_of_another_task_is_refused(
     assert _one_line(caught).startswith(f"{onnx}: ") and says in _one_line(caught)
 
 
+def test_onnx_with_a_fixed_input_or_float16_input(tmp_path: Path) -> None:
+    """They were onnxruntime's InvalidArgument traceback at the first batch ('Got: 256
+    Expected: 640', 'expected: (tensor(float16))'). A fixed input of the card's tile size runs,
+    tiles padded to it and fed one batch of the model's size at a time (the bundled model
+    exported at 256 px, batch 1: the same 9 detections of the demo scene)."""
+    half = write_onnx_network(tmp_path / "half.onnx", _Layout("raw"), dtype=torch.float16)
+    with pytest.raises(InputError) as caught:
+        load_model(half)
+    assert _one_line(caught) == (
+        f"{half}: takes float16 input (an export with half=True) where this tool gives float32 "
+        "tiles — export it again in float32: yolo export model=M.pt format=onnx dynamic=True "
+        "(without half=True)"
+    )
+    static = write_onnx_network(tmp_path / "s640.onnx", _Layout("raw"), side=640, dynamic=False)
+    with pytest.raises(InputError) as caught:
+        load_model(static)
+    assert _one_line(caught).startswith(
+        f"{static}: takes only 640×640 px tiles (a fixed input shape, the default of yolo "
+        "export) where its card s640.card.json has 256 px tiles — export it again with dynamic "
+        "shapes: yolo export model=M.pt format=onnx dynamic=True"
+    )
+    tiles = _tiles(3, size=250)
+    dynamic = load_model(write_onnx_network(tmp_path / "d.onnx", _Layout("raw")), flips=False)
+    fixed = load_model(
+        write_onnx_network(tmp_path / "s256.onnx", _Layout("raw"), side=256, dynamic=False),
+        flips=False,
+    )
+    assert (fixed.batch_size, fixed.side) == (1, 256)  # type: ignore[attr-defined]
+    for a, b in zip(dynamic.predict(tiles), fixed.predict(tiles), strict=True):
+        assert len(a) > 0
+        np.testing.assert_array_equal(a, b)
+
+
 def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
     """A YOLO26 gives (batch, 300, 6) boxes after NMS in eval mode: it gave 0 detections."""
     yolo26 = write_untrained_model(tmp_path, name="y26", architecture="yolo26n.yaml")
