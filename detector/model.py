@@ -361,7 +361,10 @@ def load_model(
     chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
     if chosen == "torch":
         return TorchDetector(card, _torch_weights(weights, card), device, flips)
-    return OnnxDetector(card, _onnx_file(weights, card), device, flips)
+    notes: list[str] = []
+    detector = OnnxDetector(card, _onnx_file(weights, card, notes), device, flips)
+    detector.notes[:0] = notes
+    return detector
 
 
 def bundled_weights() -> Path:
@@ -396,16 +399,32 @@ def _torch_weights(weights: Path, card: ModelCard) -> Path:
     return beside
 
 
-def _onnx_file(weights: Path, card: ModelCard) -> Path:
-    """The ONNX file for ``weights``: itself, one beside it, or an export in the cache."""
+def _onnx_file(weights: Path, card: ModelCard, notes: list[str]) -> Path:
+    """The ONNX file for ``weights``: itself, the one its card names, ``<stem>.onnx`` beside
+    it when the card's ``onnx_sha256`` vouches for it, or an export in the cache.
+
+    A ``<stem>.onnx`` the card does not vouch for may be an older model's export left in the
+    folder (``dredge train`` and a hand-made card write no ``onnx_sha256``): it is not used, and
+    ``notes`` says so.
+    """
     if weights.suffix.lower() == ONNX_SUFFIX:
         return weights
-    names = [card.onnx] if card.onnx else []
-    for name in [*names, weights.with_suffix(ONNX_SUFFIX).name]:
-        beside = weights.with_name(name)
-        if beside.is_file():
-            verify_weights(card, beside)  # onnx_sha256, when the card has one
-            return beside
+    if card.onnx:
+        named = weights.with_name(card.onnx)
+        if named.is_file():
+            verify_weights(card, named)  # onnx_sha256, when the card has one
+            return named
+    sibling = weights.with_suffix(ONNX_SUFFIX)
+    if sibling.is_file():
+        if card.onnx_sha256:
+            verify_weights(card, sibling)
+            return sibling
+        notes.append(
+            f"{sibling}: not used, its card {card_path_for(weights).name} has no onnx_sha256 to "
+            f"show it is the export of {weights.name} (it may be an older model's) — "
+            f"{weights.name} is exported instead (once, into the cache); if it is this model's "
+            "export, name it in the card (onnx, onnx_sha256)"
+        )
     cached = cache_dir() / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
     if cached.is_file():
         _mark_used(cached)

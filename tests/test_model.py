@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from detector import model as model_module
-from detector.card import card_path_for
+from detector.card import card_path_for, file_sha256, load_card
 from detector.errors import DredgeError, InputError
 from detector.model import (
     ONNX_CACHE_KEEP,
@@ -22,6 +23,8 @@ from detector.model import (
     prune_onnx_cache,
 )
 from tests.model_fixtures import write_card, write_onnx_network, write_untrained_model
+
+NAMES = {"names": "{0: 'dredge', 1: 'boat'}"}  # ultralytics' ONNX metadata
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +105,41 @@ def test_onnx_beside_the_weights_is_used(weights: Path, tmp_path: Path, cache: P
     pt.write_bytes(weights.read_bytes())
     card_path_for(pt).write_text(card_path_for(weights).read_text())
     onnx = export_onnx(pt, pt.with_suffix(".onnx"))
+    card = load_card(pt)
+    replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path_for(pt))
     assert load_model(pt).source == onnx
     assert load_model(onnx).source == onnx  # the .onnx alone, with the same card
     assert load_model(onnx, backend="torch").source == pt
     assert not (cache / "onnx").exists()
+
+
+def test_onnx_beside_the_weights_that_the_card_does_not_vouch_for_is_not_used(
+    weights: Path, tmp_path: Path, cache: Path
+) -> None:
+    """A retrained model.pt copied into a folder holding the previous model's model.onnx, its
+    card without onnx_sha256 (as `dredge train` writes it): the old export ran under the new
+    card's name and sha256 (the demo scene's 9 detections, 5 dredges, where the new one finds
+    10, 6 dredges)."""
+    folder = tmp_path / "retrained"
+    folder.mkdir()
+    pt = folder / "model.pt"
+    pt.write_bytes(weights.read_bytes())
+    card = replace(load_card(weights), weights=pt.name)
+    card.save(card_path_for(pt))
+    stale = write_onnx_network(folder / "model.onnx", _Layout("raw"), metadata=NAMES, card=False)
+    export = cache / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
+    export.parent.mkdir(parents=True)  # stands in for the export of model.pt, made earlier
+    export.write_bytes(stale.read_bytes())
+    detector = load_model(pt)
+    assert detector.source == export
+    assert detector.notes == [
+        f"{stale}: not used, its card model.card.json has no onnx_sha256 to show it is the "
+        "export of model.pt (it may be an older model's) — model.pt is exported instead (once, "
+        "into the cache); if it is this model's export, name it in the card (onnx, onnx_sha256)"
+    ]
+    replace(card, onnx_sha256=file_sha256(stale)).save(card_path_for(pt))
+    vouched = load_model(pt)
+    assert vouched.source == stale and vouched.notes == []
 
 
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
@@ -243,9 +277,6 @@ class _TwoOutputs(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return _Layout("raw")(x), x[:, :1] * 2
-
-
-NAMES = {"names": "{0: 'dredge', 1: 'boat'}"}
 
 
 @pytest.mark.parametrize(
