@@ -37,6 +37,8 @@ DREDGE_CLASS = "dredge"
 REQUIRED_KEYS = ("format", "name", "weights", "sha256", "classes", "input")
 INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
 ONNX_SUFFIX = ".onnx"
+GSD_RANGE_M = (0.05, 100.0)  # metres per pixel: from aerial-like 5 cm to Landsat-like 100 m
+TILE_RANGE_PX = (32, 4096)
 _FIX_CARD = "write the card again (see the README, 'Model card'), or use the card that came with it"
 
 
@@ -245,15 +247,42 @@ def _parse_input(value: object, path: Path) -> InputSpec:
     try:
         if not isinstance(bands, list):
             raise ValueError(f"bands must be a list of band names, got {bands!r}")
-        return InputSpec(
+        spec = InputSpec(
             bands=tuple(str(band).lower() for band in bands),
             gsd_m=float(value["gsd_m"]),
             tile_px=int(value["tile_px"]),
             overlap_px=int(value["overlap_px"]),
             scale=str(value["scale"]),
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(path, f"'input' is invalid: {exc}", _FIX_CARD) from None
+    _check_ranges(spec, path)
+    return spec
+
+
+def _check_ranges(spec: InputSpec, path: Path) -> None:
+    """InputError for a GSD or tile size no satellite model has: a typo (3 m written in cm),
+    or a value that would make the scene reader allocate terabytes."""
+    low, high = GSD_RANGE_M
+    if not low <= spec.gsd_m <= high:
+        hint = ""
+        if low <= spec.gsd_m / 100 <= high:
+            hint = f" (written in centimetres? that is {spec.gsd_m / 100:g} m)"
+        elif low <= spec.gsd_m * 1000 <= high:
+            hint = f" (written in kilometres? that is {spec.gsd_m * 1000:g} m)"
+        raise InputError(
+            path,
+            f"'input' gsd_m {spec.gsd_m:g} is outside {low:g}–{high:g} m per pixel{hint}",
+            "give the ground sampling distance the model was trained at, in metres per pixel "
+            "(3.0 for PlanetScope)",
+        )
+    low_px, high_px = TILE_RANGE_PX
+    if not low_px <= spec.tile_px <= high_px:
+        raise InputError(
+            path,
+            f"'input' tile_px {spec.tile_px} is outside {low_px}–{high_px} px",
+            "give the tile size the model was trained on, in pixels (256 for the bundled model)",
+        )
 
 
 def _free_form(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

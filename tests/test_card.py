@@ -125,6 +125,29 @@ def test_invalid_input(weights: Path) -> None:
     assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
 
 
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"gsd_m": 300}, "'input' gsd_m 300 is outside 0.05–100 m per pixel (written in "
+         "centimetres? that is 3 m)"),
+        ({"gsd_m": 0.003}, "gsd_m 0.003 is outside 0.05–100 m per pixel (written in kilometres? "
+         "that is 3 m)"),
+        ({"gsd_m": 1e-6}, "'input' gsd_m 1e-06 is outside 0.05–100 m per pixel — give the"),
+        ({"gsd_m": float("inf")}, "'input' gsd_m inf is outside 0.05–100 m per pixel — "),
+        ({"tile_px": 100000, "overlap_px": 0}, "'input' tile_px 100000 is outside 32–4096 px"),
+        ({"tile_px": 16, "overlap_px": 0}, "'input' tile_px 16 is outside 32–4096 px — give"),
+    ],
+)  # fmt: skip
+def test_input_values_out_of_range(weights: Path, changes: dict[str, float], says: str) -> None:
+    """gsd_m 1e-6 was an ArrayMemoryError (163 TiB) at the first scene, 0.003 ran 11 minutes
+    on one scene before it was stopped, Infinity said the scene 'does not overlap any river
+    corridor', 300 (3 m in cm) ran without a word (1 detection where the model finds 9),
+    tile_px 100000 asked the ONNX export for 120 GB."""
+    data = json.loads(card_path_for(weights).read_text())
+    _edit_card(weights, input={**data["input"], **changes})
+    assert says in _one_line_error(weights)
+
+
 def test_onnx_keys_of_the_wrong_type(weights: Path) -> None:
     """A fuzz of cards found "'list' object has no attribute 'lower'" as a traceback."""
     _edit_card(weights, onnx_sha256=["abc"])
