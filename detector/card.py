@@ -11,7 +11,8 @@ same card. The card is JSON::
      "training": {...}, "metrics": {...},
      "onnx": "dredge-yolo11-p2.onnx", "onnx_sha256": "<sha256 of the .onnx>"}
 
-``onnx`` and ``onnx_sha256`` are optional; ``training`` and ``metrics`` are free-form. Loading
+``onnx`` and ``onnx_sha256`` are optional; ``weights`` and ``onnx`` are file names or paths
+relative to the card's folder; ``training`` and ``metrics`` are free-form. Loading
 checks the card (keys, classes, input) and the weights' sha256, and refuses a mismatch with one
 line that names the file and the fix. :meth:`ModelCard.check_scene` refuses a scene that lacks
 a band the model needs.
@@ -47,13 +48,13 @@ class ModelCard:
     """A model card: classes, input, provenance; ``path`` is where it was read from."""
 
     name: str
-    weights: str  # file name of the torch weights, relative to the card
+    weights: str  # the torch weights: a file name or a path, relative to the card's folder
     sha256: str  # of the weights file
     classes: tuple[str, ...]
     input: InputSpec
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
-    onnx: str | None = None  # file name of an ONNX export beside the weights
+    onnx: str | None = None  # an ONNX export, relative to the card's folder
     onnx_sha256: str | None = None
     format: int = CARD_FORMAT
     path: Path | None = field(default=None, compare=False)
@@ -138,6 +139,12 @@ def card_path_for(weights: str | Path) -> Path:
     """Where the card of ``weights`` lies: ``<stem>.card.json`` beside it."""
     weights = Path(weights)
     return weights.with_name(weights.stem + CARD_SUFFIX)
+
+
+def beside_card(weights: str | Path, name: str) -> Path:
+    """The file a card key names (``weights``, ``onnx``): a file name, or a path relative to the
+    card's folder (``exports/m.onnx``, ``../shared/m.onnx``), the folder of ``weights``."""
+    return card_path_for(weights).parent / name
 
 
 def file_sha256(path: Path) -> str:

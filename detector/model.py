@@ -34,7 +34,14 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from detector.card import ONNX_SUFFIX, ModelCard, card_path_for, load_card, verify_weights
+from detector.card import (
+    ONNX_SUFFIX,
+    ModelCard,
+    beside_card,
+    card_path_for,
+    load_card,
+    verify_weights,
+)
 from detector.errors import DredgeError, InputError
 from detector.flip_views import FLIPS, flip_batch, fuse_views, unflip_raw
 from detector.offline import cache_dir, import_ultralytics
@@ -388,11 +395,11 @@ def _torch_weights(weights: Path, card: ModelCard) -> Path:
     """The ``.pt`` for the torch backend (the card's weights beside an ``.onnx``)."""
     if weights.suffix.lower() != ONNX_SUFFIX:
         return weights
-    beside = weights.with_name(card.weights)
+    beside = beside_card(weights, card.weights)
     if not beside.is_file():
         raise InputError(
             weights,
-            f"is ONNX; the torch backend needs the .pt ({card.weights} is not beside it)",
+            f"is ONNX; the torch backend needs the .pt (its card's {card.weights} is not there)",
             "use --backend onnx (or auto), or give the .pt",
         )
     verify_weights(card, beside)
@@ -410,7 +417,7 @@ def _onnx_file(weights: Path, card: ModelCard, notes: list[str]) -> Path:
     if weights.suffix.lower() == ONNX_SUFFIX:
         return weights
     if card.onnx:
-        named = weights.with_name(card.onnx)
+        named = beside_card(weights, card.onnx)
         if named.is_file():
             verify_weights(card, named)  # onnx_sha256, when the card has one
             return named

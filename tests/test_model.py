@@ -142,6 +142,27 @@ def test_onnx_beside_the_weights_that_the_card_does_not_vouch_for_is_not_used(
     assert vouched.source == stale and vouched.notes == []
 
 
+def test_card_paths_are_relative_to_its_folder(weights: Path, tmp_path: Path) -> None:
+    """'onnx': 'exports/m.onnx' and 'weights': 'pt/m.pt' were "Invalid name 'exports/m.onnx'"
+    (exit 2), whatever the backend."""
+    folder = tmp_path / "paths"
+    (folder / "exports").mkdir(parents=True)
+    pt = folder / "m.pt"
+    pt.write_bytes(weights.read_bytes())
+    onnx = folder / "exports" / "m.onnx"
+    write_onnx_network(onnx, _Layout("raw"), metadata=NAMES, card=False)
+    card = replace(load_card(weights), weights="m.pt", onnx="exports/m.onnx")
+    replace(card, onnx_sha256=file_sha256(onnx)).save(card_path_for(pt))
+    assert load_model(pt).source == onnx
+    # an ONNX given alone, its card naming the .pt in a folder below it
+    (folder / "pt").mkdir()
+    pt.rename(folder / "pt" / "m.pt")
+    alone = folder / "m.onnx"
+    alone.write_bytes(onnx.read_bytes())
+    replace(card, weights="pt/m.pt", onnx=None).save(card_path_for(alone))
+    assert load_model(alone, backend="torch").source == folder / "pt" / "m.pt"
+
+
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
     boxes = load_model(weights, backend="torch").predict(_tiles(2, size=250))
     assert all(len(b) and (b[:, [2, 3]] <= 250).all() for b in boxes)
