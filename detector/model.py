@@ -494,7 +494,7 @@ def load_torch_network(weights: Path) -> Any:
 
     import_ultralytics()
     from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import guess_model_task, torch_safe_load
+    from ultralytics.nn.tasks import BaseModel, guess_model_task, torch_safe_load
 
     try:
         checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
@@ -506,6 +506,13 @@ def load_torch_network(weights: Path) -> Any:
     if not isinstance(candidate, torch.nn.Module):
         raise InputError(
             weights, "is not a model (a checkpoint without an ultralytics model)", _FIX_MODEL
+        )
+    if not isinstance(candidate, BaseModel):
+        raise InputError(
+            weights,
+            f"is not a model this tool can run (a checkpoint holding a plain torch "
+            f"{type(candidate).__name__}, not an ultralytics model)",
+            _FIX_MODEL,
         )
     net: Any = candidate.float().eval()
     net.args = {**DEFAULT_CFG_DICT, **(checkpoint.get("train_args") or {})}

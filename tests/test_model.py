@@ -184,6 +184,22 @@ def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
         assert _one_line(caught).startswith(f"{fake}: is not a model")
 
 
+def test_checkpoint_of_a_plain_torch_module_is_not_a_model(tmp_path: Path) -> None:
+    """A plain nn.Sequential with class names in an ultralytics-shaped checkpoint was an
+    AttributeError traceback ('Sequential' object has no attribute 'fuse')."""
+    plain = tmp_path / "plain.pt"
+    sequential = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 1))
+    sequential.names = {0: "dredge", 1: "boat"}  # type: ignore[assignment]
+    torch.save({"model": sequential}, plain)
+    write_card(plain)
+    with pytest.raises(InputError) as caught:
+        load_model(plain, backend="torch")
+    assert _one_line(caught).startswith(
+        f"{plain}: is not a model this tool can run (a checkpoint holding a plain torch "
+        "Sequential, not an ultralytics model) — give a YOLO .pt"
+    )
+
+
 def test_random_bytes_onnx_is_not_a_model(tmp_path: Path) -> None:
     fake = tmp_path / "fake.onnx"
     fake.write_bytes(os.urandom(2048))
