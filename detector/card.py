@@ -164,6 +164,8 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     :class:`InputError` of one line naming the file and the fix.
     """
     weights = Path(weights)
+    if weights.is_dir():
+        _refuse_folder(weights)
     if not weights.is_file():
         raise InputError(weights, "weights file not found", "check the path given to --model")
     path = card_path_for(weights)
@@ -178,6 +180,45 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if verify:
         verify_weights(card, weights)
     return card
+
+
+def _refuse_folder(folder: Path) -> None:
+    """InputError for a folder given as the model, naming the models in it."""
+    found = sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.suffix.lower() in (".pt", ONNX_SUFFIX) or path.name.endswith(CARD_SUFFIX)
+    )
+    models = [name for name in found if not name.endswith(CARD_SUFFIX)]
+    shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+    raise InputError(
+        folder,
+        f"is a folder, not a weights file ({'it holds ' + shown if found else 'no model in it'})",
+        f"give the weights file: --model {folder / models[0]}"
+        if models
+        else "give a weights file (.pt or .onnx) with its card beside it",
+    )
+
+
+def model_file(path: str | Path) -> Path:
+    """The weights a ``--model`` path stands for: itself, or, for a card given in their place
+    (``m.card.json``), the weights it describes (its ``weights``, else its ``onnx`` or
+    ``<stem>.onnx`` beside it) when that file's card is this one."""
+    path = Path(path)
+    if not path.name.endswith(CARD_SUFFIX) or not path.is_file():
+        return path
+    data = _read_json(path)
+    stem = path.name.removesuffix(CARD_SUFFIX)
+    named = [data.get(key) for key in ("weights", "onnx")]
+    candidates = [beside_card(path, name) for name in named if isinstance(name, str) and name]
+    for candidate in [*candidates, path.with_name(stem + ONNX_SUFFIX)]:
+        if candidate.is_file() and card_path_for(candidate) == path:
+            return candidate
+    raise InputError(
+        path,
+        f"is a model card, and the weights it describes ({data.get('weights')}) are not beside it",
+        "give the weights file (.pt or .onnx) with --model, this card beside it",
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:

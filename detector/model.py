@@ -40,6 +40,7 @@ from detector.card import (
     beside_card,
     card_path_for,
     load_card,
+    model_file,
     verify_weights,
 )
 from detector.errors import DredgeError, InputError
@@ -361,7 +362,7 @@ def load_model(
         raise DredgeError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
     if device not in DEVICES:
         raise DredgeError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)}")
-    weights = Path(path) if path is not None else bundled_weights()
+    weights = model_file(path) if path is not None else bundled_weights()
     card = load_card(weights)
     if device == "cuda":
         _require_cuda()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.card import ModelCard, card_path_for, load_card
+from detector.card import ModelCard, card_path_for, load_card, model_file
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
@@ -93,6 +93,35 @@ def test_missing_card(tmp_path: Path) -> None:
 def test_missing_weights(tmp_path: Path) -> None:
     message = _one_line_error(tmp_path / "nowhere.pt")
     assert "nowhere.pt: weights file not found" in message
+
+
+def test_a_folder_given_as_the_model(weights: Path, tmp_path: Path) -> None:
+    """It said 'weights file not found'."""
+    message = _one_line_error(tmp_path)
+    assert message == (
+        f"{tmp_path}: is a folder, not a weights file (it holds model.card.json, model.pt) — "
+        f"give the weights file: --model {weights}"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "is a folder, not a weights file (no model in it)" in _one_line_error(empty)
+
+
+def test_a_card_given_as_the_model(weights: Path, tmp_path: Path) -> None:
+    """It said 'has no model card (expected model.card.card.json beside it)'."""
+    card = card_path_for(weights)
+    assert model_file(card) == weights and load_card(model_file(card)).weights == "model.pt"
+    assert model_file(weights) == weights
+    weights.unlink()
+    with pytest.raises(InputError) as caught:
+        model_file(card)
+    assert str(caught.value) == (
+        f"{card}: is a model card, and the weights it describes (model.pt) are not beside it "
+        "— give the weights file (.pt or .onnx) with --model, this card beside it"
+    )
+    onnx = weights.with_suffix(".onnx")  # an ONNX alone with the card of its .pt
+    onnx.write_bytes(b"onnx")
+    assert model_file(card) == onnx
 
 
 def test_bad_json(weights: Path) -> None:
