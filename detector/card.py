@@ -36,6 +36,7 @@ CARD_FORMAT = 1
 CARD_SUFFIX = ".card.json"
 DREDGE_CLASS = "dredge"
 REQUIRED_KEYS = ("format", "name", "weights", "sha256", "classes", "input")
+OPTIONAL_KEYS = ("training", "metrics", "onnx", "onnx_sha256")
 INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
 ONNX_SUFFIX = ".onnx"
 GSD_RANGE_M = (0.05, 100.0)  # metres per pixel: from aerial-like 5 cm to Landsat-like 100 m
@@ -58,6 +59,7 @@ class ModelCard:
     onnx_sha256: str | None = None
     format: int = CARD_FORMAT
     path: Path | None = field(default=None, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # read from the card, for people
 
     @classmethod
     def describe(
@@ -268,6 +270,7 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise InputError(path, f"'{key}' must be a string (a file name, its sha256)", _FIX_CARD)
     return ModelCard(
+        notes=_unknown_keys(data, path),
         name=data["name"],
         weights=data["weights"],
         sha256=data["sha256"].lower(),
@@ -278,6 +281,30 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
         onnx=data.get("onnx") or None,
         onnx_sha256=(data.get("onnx_sha256") or "").lower() or None,
         path=path,
+    )
+
+
+def _unknown_keys(data: dict[str, Any], path: Path) -> tuple[str, ...]:
+    """A note naming the keys this version does not read (a misspelt ``onnx_sha256`` would turn
+    a check off without a word), each with the key it looks like."""
+    import difflib
+
+    value = data.get("input")
+    unknown: list[tuple[str, tuple[str, ...]]] = [
+        (key, (*REQUIRED_KEYS, *OPTIONAL_KEYS)) for key in data
+    ]
+    unknown += [(f"input.{key}", INPUT_KEYS) for key in (value if isinstance(value, dict) else {})]
+    named = []
+    for key, known in unknown:
+        if key.removeprefix("input.") in known:
+            continue
+        close = difflib.get_close_matches(key.removeprefix("input."), known, n=1)
+        named.append(f"{key} ({close[0]}?)" if close else key)
+    if not named:
+        return ()
+    return (
+        f"{path}: key(s) {', '.join(named)} are not model card keys and were ignored — check "
+        "their spelling (see the README, 'Model card')",
     )
 
 

@@ -367,10 +367,12 @@ def load_model(
     if device == "cuda":
         _require_cuda()
     chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
+    notes = list(card.notes)
+    detector: YoloDetector
     if chosen == "torch":
-        return TorchDetector(card, _torch_weights(weights, card), device, flips)
-    notes: list[str] = []
-    detector = OnnxDetector(card, _onnx_file(weights, card, notes), device, flips)
+        detector = TorchDetector(card, _torch_weights(weights, card), device, flips)
+    else:
+        detector = OnnxDetector(card, _onnx_file(weights, card, notes), device, flips)
     detector.notes[:0] = notes
     return detector
 

@@ -177,6 +177,20 @@ def test_input_values_out_of_range(weights: Path, changes: dict[str, float], say
     assert says in _one_line_error(weights)
 
 
+def test_unknown_keys_are_named_in_a_note(weights: Path) -> None:
+    """They were ignored without a word: a misspelt onnx_sha256 turns its check off."""
+    assert load_card(weights).notes == ()
+    data = json.loads(card_path_for(weights).read_text())
+    _edit_card(weights, onnx_sha265="ab" * 32, licence="AGPL", input={**data["input"], "gsd": 3})
+    card = load_card(weights)
+    assert card.onnx_sha256 is None
+    assert card.notes == (
+        f"{card_path_for(weights)}: key(s) onnx_sha265 (onnx_sha256?), licence, input.gsd "
+        "(gsd_m?) are not model card keys and were ignored — check their spelling (see the "
+        "README, 'Model card')",
+    )
+
+
 def test_onnx_keys_of_the_wrong_type(weights: Path) -> None:
     """A fuzz of cards found "'list' object has no attribute 'lower'" as a traceback."""
     _edit_card(weights, onnx_sha256=["abc"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from dataclasses import replace
@@ -161,6 +162,16 @@ def test_card_paths_are_relative_to_its_folder(weights: Path, tmp_path: Path) ->
     alone.write_bytes(onnx.read_bytes())
     replace(card, weights="pt/m.pt", onnx=None).save(card_path_for(alone))
     assert load_model(alone, backend="torch").source == folder / "pt" / "m.pt"
+
+
+def test_notes_of_the_card_reach_the_detector(weights: Path, tmp_path: Path) -> None:
+    pt = tmp_path / weights.name
+    pt.write_bytes(weights.read_bytes())
+    data = json.loads(card_path_for(weights).read_text())
+    card_path_for(pt).write_text(json.dumps({**data, "onnx_sha": "x"}))
+    for backend in ("torch", "onnx"):
+        (note,) = load_model(pt, backend=backend).notes
+        assert note.startswith(f"{card_path_for(pt)}: key(s) onnx_sha (onnx_sha256?) are not")
 
 
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
