@@ -11,7 +11,8 @@ same card. The card is JSON::
      "training": {...}, "metrics": {...},
      "onnx": "dredge-yolo11-p2.onnx", "onnx_sha256": "<sha256 of the .onnx>"}
 
-``onnx`` and ``onnx_sha256`` are optional; ``training`` and ``metrics`` are free-form. Loading
+``onnx`` and ``onnx_sha256`` are optional; ``weights`` and ``onnx`` are file names or paths
+relative to the card's folder; ``training`` and ``metrics`` are free-form. Loading
 checks the card (keys, classes, input) and the weights' sha256, and refuses a mismatch with one
 line that names the file and the fix. :meth:`ModelCard.check_scene` refuses a scene that lacks
 a band the model needs.
@@ -35,8 +36,11 @@ CARD_FORMAT = 1
 CARD_SUFFIX = ".card.json"
 DREDGE_CLASS = "dredge"
 REQUIRED_KEYS = ("format", "name", "weights", "sha256", "classes", "input")
+OPTIONAL_KEYS = ("training", "metrics", "onnx", "onnx_sha256")
 INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
 ONNX_SUFFIX = ".onnx"
+GSD_RANGE_M = (0.05, 100.0)  # metres per pixel: from aerial-like 5 cm to Landsat-like 100 m
+TILE_RANGE_PX = (32, 4096)
 _FIX_CARD = "write the card again (see the README, 'Model card'), or use the card that came with it"
 
 
@@ -45,16 +49,17 @@ class ModelCard:
     """A model card: classes, input, provenance; ``path`` is where it was read from."""
 
     name: str
-    weights: str  # file name of the torch weights, relative to the card
+    weights: str  # the torch weights: a file name or a path, relative to the card's folder
     sha256: str  # of the weights file
     classes: tuple[str, ...]
     input: InputSpec
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
-    onnx: str | None = None  # file name of an ONNX export beside the weights
+    onnx: str | None = None  # an ONNX export, relative to the card's folder
     onnx_sha256: str | None = None
     format: int = CARD_FORMAT
     path: Path | None = field(default=None, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # read from the card, for people
 
     @classmethod
     def describe(
@@ -138,6 +143,12 @@ def card_path_for(weights: str | Path) -> Path:
     return weights.with_name(weights.stem + CARD_SUFFIX)
 
 
+def beside_card(weights: str | Path, name: str) -> Path:
+    """The file a card key names (``weights``, ``onnx``): a file name, or a path relative to the
+    card's folder (``exports/m.onnx``, ``../shared/m.onnx``), the folder of ``weights``."""
+    return card_path_for(weights).parent / name
+
+
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
@@ -155,6 +166,8 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     :class:`InputError` of one line naming the file and the fix.
     """
     weights = Path(weights)
+    if weights.is_dir():
+        _refuse_folder(weights)
     if not weights.is_file():
         raise InputError(weights, "weights file not found", "check the path given to --model")
     path = card_path_for(weights)
@@ -169,6 +182,45 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if verify:
         verify_weights(card, weights)
     return card
+
+
+def _refuse_folder(folder: Path) -> None:
+    """InputError for a folder given as the model, naming the models in it."""
+    found = sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.suffix.lower() in (".pt", ONNX_SUFFIX) or path.name.endswith(CARD_SUFFIX)
+    )
+    models = [name for name in found if not name.endswith(CARD_SUFFIX)]
+    shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+    raise InputError(
+        folder,
+        f"is a folder, not a weights file ({'it holds ' + shown if found else 'no model in it'})",
+        f"give the weights file: --model {folder / models[0]}"
+        if models
+        else "give a weights file (.pt or .onnx) with its card beside it",
+    )
+
+
+def model_file(path: str | Path) -> Path:
+    """The weights a ``--model`` path stands for: itself, or, for a card given in their place
+    (``m.card.json``), the weights it describes (its ``weights``, else its ``onnx`` or
+    ``<stem>.onnx`` beside it) when that file's card is this one."""
+    path = Path(path)
+    if not path.name.endswith(CARD_SUFFIX) or not path.is_file():
+        return path
+    data = _read_json(path)
+    stem = path.name.removesuffix(CARD_SUFFIX)
+    named = [data.get(key) for key in ("weights", "onnx")]
+    candidates = [beside_card(path, name) for name in named if isinstance(name, str) and name]
+    for candidate in [*candidates, path.with_name(stem + ONNX_SUFFIX)]:
+        if candidate.is_file() and card_path_for(candidate) == path:
+            return candidate
+    raise InputError(
+        path,
+        f"is a model card, and the weights it describes ({data.get('weights')}) are not beside it",
+        "give the weights file (.pt or .onnx) with --model, this card beside it",
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -218,6 +270,7 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise InputError(path, f"'{key}' must be a string (a file name, its sha256)", _FIX_CARD)
     return ModelCard(
+        notes=_unknown_keys(data, path),
         name=data["name"],
         weights=data["weights"],
         sha256=data["sha256"].lower(),
@@ -228,6 +281,30 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
         onnx=data.get("onnx") or None,
         onnx_sha256=(data.get("onnx_sha256") or "").lower() or None,
         path=path,
+    )
+
+
+def _unknown_keys(data: dict[str, Any], path: Path) -> tuple[str, ...]:
+    """A note naming the keys this version does not read (a misspelt ``onnx_sha256`` would turn
+    a check off without a word), each with the key it looks like."""
+    import difflib
+
+    value = data.get("input")
+    unknown: list[tuple[str, tuple[str, ...]]] = [
+        (key, (*REQUIRED_KEYS, *OPTIONAL_KEYS)) for key in data
+    ]
+    unknown += [(f"input.{key}", INPUT_KEYS) for key in (value if isinstance(value, dict) else {})]
+    named = []
+    for key, known in unknown:
+        if key.removeprefix("input.") in known:
+            continue
+        close = difflib.get_close_matches(key.removeprefix("input."), known, n=1)
+        named.append(f"{key} ({close[0]}?)" if close else key)
+    if not named:
+        return ()
+    return (
+        f"{path}: key(s) {', '.join(named)} are not model card keys and were ignored — check "
+        "their spelling (see the README, 'Model card')",
     )
 
 
@@ -245,15 +322,42 @@ def _parse_input(value: object, path: Path) -> InputSpec:
     try:
         if not isinstance(bands, list):
             raise ValueError(f"bands must be a list of band names, got {bands!r}")
-        return InputSpec(
+        spec = InputSpec(
             bands=tuple(str(band).lower() for band in bands),
             gsd_m=float(value["gsd_m"]),
             tile_px=int(value["tile_px"]),
             overlap_px=int(value["overlap_px"]),
             scale=str(value["scale"]),
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(path, f"'input' is invalid: {exc}", _FIX_CARD) from None
+    _check_ranges(spec, path)
+    return spec
+
+
+def _check_ranges(spec: InputSpec, path: Path) -> None:
+    """InputError for a GSD or tile size no satellite model has: a typo (3 m written in cm),
+    or a value that would make the scene reader allocate terabytes."""
+    low, high = GSD_RANGE_M
+    if not low <= spec.gsd_m <= high:
+        hint = ""
+        if low <= spec.gsd_m / 100 <= high:
+            hint = f" (written in centimetres? that is {spec.gsd_m / 100:g} m)"
+        elif low <= spec.gsd_m * 1000 <= high:
+            hint = f" (written in kilometres? that is {spec.gsd_m * 1000:g} m)"
+        raise InputError(
+            path,
+            f"'input' gsd_m {spec.gsd_m:g} is outside {low:g}–{high:g} m per pixel{hint}",
+            "give the ground sampling distance the model was trained at, in metres per pixel "
+            "(3.0 for PlanetScope)",
+        )
+    low_px, high_px = TILE_RANGE_PX
+    if not low_px <= spec.tile_px <= high_px:
+        raise InputError(
+            path,
+            f"'input' tile_px {spec.tile_px} is outside {low_px}–{high_px} px",
+            "give the tile size the model was trained on, in pixels (256 for the bundled model)",
+        )
 
 
 def _free_form(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

@@ -34,7 +34,15 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-from detector.card import ONNX_SUFFIX, ModelCard, card_path_for, load_card, verify_weights
+from detector.card import (
+    ONNX_SUFFIX,
+    ModelCard,
+    beside_card,
+    card_path_for,
+    load_card,
+    model_file,
+    verify_weights,
+)
 from detector.errors import DredgeError, InputError
 from detector.flip_views import FLIPS, flip_batch, fuse_views, unflip_raw
 from detector.offline import cache_dir, import_ultralytics
@@ -50,6 +58,11 @@ DEFAULT_CONF = 0.25
 NMS_IOU = 0.6
 MAX_DETECTIONS = 300  # per tile
 STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
+# A blank tile of this side is run through the model once at load, to read its output's layout
+# (about 2 ms with onnxruntime for the bundled model); a second one of twice the side when the
+# layout is wrong, to tell anchors (which grow with the input) from boxes after NMS (which do not).
+PROBE_PX = 64
+_EXPORT_RAW = "yolo export model=M.pt format=onnx dynamic=True (without nms=True)"
 _FIX_MODEL = (
     "give a YOLO .pt saved by ultralytics (`dredge train`) or its ONNX export, with its card"
 )
@@ -78,6 +91,8 @@ class YoloDetector(ABC):
         self.source = source
         self.device = device
         self.flips = flips
+        self.notes: list[str] = []  # for people, one line each: what loading could not check
+        self.named = True  # the model's class names were checked against the card
 
     def describe(self) -> str:
         """One line for people: model, backend, device, file, views."""
@@ -120,6 +135,97 @@ class YoloDetector(ABC):
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         """Raw model output: (n, 4 + classes, anchors), boxes as centre x, y, w, h in px."""
 
+    def probe(self, side: int = PROBE_PX) -> tuple[int, ...]:
+        """The shape of the raw output for one blank ``side`` × ``side`` tile."""
+        blank = np.zeros((1, len(self.card.input.bands), side, side), dtype=np.float32)
+        try:
+            return tuple(int(n) for n in np.shape(self.forward(blank)))
+        except Exception as exc:  # onnxruntime and torch raise many unrelated types
+            raise InputError(
+                self.source, f"fails on a blank {side}×{side} tile ({_reason(exc)})", _FIX_MODEL
+            ) from None
+
+    def check_output(self, nms_fix: str) -> None:
+        """InputError unless the raw output is (batch, 4 + the card's classes, anchors).
+
+        Other YOLO layouts (boxes after NMS, the output transposed, YOLOv5/v7's objectness
+        column) would be read as no boxes at all: refused in one line with ``nms_fix`` or the
+        export that gives this layout.
+        """
+        shape = self.probe()
+        classes = len(self.card.classes)
+        if len(shape) == 3 and shape[1] == 4 + classes:
+            return
+        grows = len(shape) == 3 and self.counts_anchors(shape)
+        problem, fix = _output_problem(
+            shape, classes, grows=grows, nms_fix=nms_fix, named=self.named
+        )
+        raise InputError(self.source, problem, fix)
+
+    def counts_anchors(self, shape: tuple[int, ...]) -> bool:
+        """Whether dimension 1 of the output ``shape`` of a blank tile counts anchors: it grows
+        fourfold with a tile of twice the side."""
+        return self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
+
+
+def _anchor_counts(side: int) -> set[int]:
+    """How many anchors a YOLO head has on a ``side`` px square input, for each set of strides
+    it could use (4 to 64 px)."""
+    per_stride = [-((-side // stride) ** 2) for stride in (4, 8, 16, 32, 64)]
+    return {
+        sum(count for bit, count in enumerate(per_stride) if mask >> bit & 1)
+        for mask in range(1, 1 << len(per_stride))
+    }
+
+
+def _output_problem(
+    shape: tuple[int, ...], classes: int, *, grows: bool, nms_fix: str, named: bool = False
+) -> tuple[str, str]:
+    """What is wrong with a raw output of ``shape`` (one blank tile) and how to fix it.
+
+    ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors);
+    ``named``: the model's class names agree with the card, so channels beyond them are not
+    classes (an OBB model's angle, a segment model's mask coefficients, a pose model's
+    keypoints).
+    """
+    text = f"({', '.join(str(n) for n in shape)}) for a blank {PROBE_PX}×{PROBE_PX} tile"
+    wanted = f"(batch, 4 + {classes} classes, anchors)"
+    if len(shape) == 3 and grows and shape[2] == 5 + classes:
+        return (
+            f"gives YOLOv5/v7 output (batch, anchors, 4 + objectness + {classes} classes) where "
+            f"this tool reads ultralytics YOLOv8/YOLO11 output {wanted}: {text}",
+            f"train a model with `dredge train`, or export an ultralytics .pt with {_EXPORT_RAW}",
+        )
+    if len(shape) == 3 and grows and shape[2] == 4 + classes:
+        return (
+            f"gives its output transposed, (batch, anchors, 4 + classes) where this tool reads "
+            f"{wanted}: {text}",
+            f"export the .pt again with {_EXPORT_RAW}, and do not transpose its output",
+        )
+    if len(shape) == 3 and not grows and shape[2] in (6, 7):
+        return (
+            f"gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads the "
+            f"raw output {wanted}: {text}",
+            nms_fix,
+        )
+    if len(shape) == 3 and not grows and named and shape[1] > 4 + classes:
+        extra = shape[1] - 4 - classes
+        kinds = {1: "an obb model's (an angle)", 32: "a segment model's (mask coefficients)"}
+        kind = kinds.get(extra, "a pose model's (keypoints)")
+        return (
+            f"gives {extra} value{'s' if extra > 1 else ''} per box beyond its 4 box and "
+            f"{classes} class channels, as "
+            f"{kind}: it is not a detector",
+            _FIX_MODEL,
+        )
+    if len(shape) == 3 and not grows and shape[1] > 4:
+        return (
+            f"predicts {shape[1] - 4} classes (4 + {shape[1] - 4} output channels); its card "
+            f"names {classes}",
+            "use the card written for this model",
+        )
+    return f"gives output of shape {text} where {wanted} was expected", _FIX_MODEL
+
 
 class TorchDetector(YoloDetector):
     """The ultralytics checkpoint run by torch."""
@@ -134,6 +240,10 @@ class TorchDetector(YoloDetector):
         self.half = device == "cuda"  # half precision on a GPU: twice the tiles per second
         if self.half:
             self.net = self.net.half()
+        self.check_output(
+            "it is an end-to-end model (YOLO26, YOLOv10: boxes come out after NMS); run it with "
+            "--backend onnx, whose export gives the raw output, or use a YOLO11/YOLOv8 model"
+        )
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         import torch
@@ -146,7 +256,11 @@ class TorchDetector(YoloDetector):
 
 
 class OnnxDetector(YoloDetector):
-    """An ONNX export run by onnxruntime."""
+    """An ONNX export run by onnxruntime.
+
+    An export with a fixed input shape (``yolo export`` without ``dynamic=True``) runs when its
+    side is the card's tile size: tiles are padded to it and fed ``batch_size`` at a time.
+    """
 
     backend = "onnxruntime"
 
@@ -154,11 +268,77 @@ class OnnxDetector(YoloDetector):
         super().__init__(card, source, device, flips)
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
-        check_onnx(self.session, card, source)
+        self.notes += check_onnx(self.session, card, source)
+        self.named = bool(self.session.get_modelmeta().custom_metadata_map.get("names"))
+        self.batch_size, self.side = fixed_input(self.session, card, source)
+        self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
+        if self.side is not None:
+            batch = _pad_to(batch, self.side)
+        if self.batch_size is None:
+            return self._run(batch)
+        size, count = self.batch_size, len(batch)
+        parts = []
+        for start in range(0, count, size):
+            chunk = batch[start : start + size]
+            if len(chunk) < size:  # the last one, filled up with blank tiles
+                blank = np.zeros((size - len(chunk), *chunk.shape[1:]), dtype=chunk.dtype)
+                chunk = np.concatenate([chunk, blank])
+            parts.append(self._run(chunk)[: count - start])
+        return np.concatenate(parts)
+
+    def _run(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         output = self.session.run(None, {self.input_name: batch})[0]
         return np.asarray(output, dtype=np.float32)
+
+    def counts_anchors(self, shape: tuple[int, ...]) -> bool:
+        if self.side is None:
+            return super().counts_anchors(shape)
+        return shape[1] in _anchor_counts(self.side)  # a fixed input: every probe is this size
+
+
+def _pad_to(batch: NDArray[np.float32], side: int) -> NDArray[np.float32]:
+    """Zero-pad tiles at the bottom and right to ``side`` × ``side`` (a fixed input shape)."""
+    height, width = batch.shape[2:]
+    if height > side or width > side:
+        raise ValueError(f"tiles of {height}×{width} px do not fit the model's {side} px input")
+    return np.pad(batch, ((0, 0), (0, 0), (0, side - height), (0, side - width)))
+
+
+def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, int | None]:
+    """The batch size and tile side an ONNX model's input is fixed to (None where dynamic).
+
+    InputError when it takes other values than float32, or a fixed side other than the card's
+    tile size (ultralytics' default export is 640 × 640): onnxruntime would refuse every batch.
+    """
+    node = session.get_inputs()[0]
+    if node.type != "tensor(float)":
+        kind = node.type.removeprefix("tensor(").removesuffix(")")
+        raise InputError(
+            path,
+            f"takes {kind} input"
+            + (" (an export with half=True)" if kind == "float16" else "")
+            + " where this tool gives float32 tiles",
+            "export it again in float32: yolo export model=M.pt format=onnx dynamic=True "
+            "(without half=True)",
+        )
+    batch, _, height, width = (
+        dim if isinstance(dim, int) and dim > 0 else None for dim in node.shape
+    )
+    if height is None and width is None:
+        return batch, None
+    tile = card.input.tile_px
+    side = -(-tile // STRIDE) * STRIDE  # the tile padded to the stride, as it is run
+    if height != side or width != side:
+        shown = "×".join("?" if dim is None else str(dim) for dim in (height, width))
+        raise InputError(
+            path,
+            f"takes only {shown} px tiles (a fixed input shape, the default of yolo export) "
+            f"where its card {card_path_for(path).name} has {tile} px tiles",
+            "export it again with dynamic shapes: yolo export model=M.pt format=onnx dynamic=True",
+        )
+    return batch, side
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -182,14 +362,19 @@ def load_model(
         raise DredgeError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
     if device not in DEVICES:
         raise DredgeError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)}")
-    weights = Path(path) if path is not None else bundled_weights()
+    weights = model_file(path) if path is not None else bundled_weights()
     card = load_card(weights)
     if device == "cuda":
         _require_cuda()
     chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
+    notes = list(card.notes)
+    detector: YoloDetector
     if chosen == "torch":
-        return TorchDetector(card, _torch_weights(weights, card), device, flips)
-    return OnnxDetector(card, _onnx_file(weights, card), device, flips)
+        detector = TorchDetector(card, _torch_weights(weights, card), device, flips)
+    else:
+        detector = OnnxDetector(card, _onnx_file(weights, card, notes), device, flips)
+    detector.notes[:0] = notes
+    return detector
 
 
 def bundled_weights() -> Path:
@@ -213,27 +398,43 @@ def _torch_weights(weights: Path, card: ModelCard) -> Path:
     """The ``.pt`` for the torch backend (the card's weights beside an ``.onnx``)."""
     if weights.suffix.lower() != ONNX_SUFFIX:
         return weights
-    beside = weights.with_name(card.weights)
+    beside = beside_card(weights, card.weights)
     if not beside.is_file():
         raise InputError(
             weights,
-            f"is ONNX; the torch backend needs the .pt ({card.weights} is not beside it)",
+            f"is ONNX; the torch backend needs the .pt (its card's {card.weights} is not there)",
             "use --backend onnx (or auto), or give the .pt",
         )
     verify_weights(card, beside)
     return beside
 
 
-def _onnx_file(weights: Path, card: ModelCard) -> Path:
-    """The ONNX file for ``weights``: itself, one beside it, or an export in the cache."""
+def _onnx_file(weights: Path, card: ModelCard, notes: list[str]) -> Path:
+    """The ONNX file for ``weights``: itself, the one its card names, ``<stem>.onnx`` beside
+    it when the card's ``onnx_sha256`` vouches for it, or an export in the cache.
+
+    A ``<stem>.onnx`` the card does not vouch for may be an older model's export left in the
+    folder (``dredge train`` and a hand-made card write no ``onnx_sha256``): it is not used, and
+    ``notes`` says so.
+    """
     if weights.suffix.lower() == ONNX_SUFFIX:
         return weights
-    names = [card.onnx] if card.onnx else []
-    for name in [*names, weights.with_suffix(ONNX_SUFFIX).name]:
-        beside = weights.with_name(name)
-        if beside.is_file():
-            verify_weights(card, beside)  # onnx_sha256, when the card has one
-            return beside
+    if card.onnx:
+        named = beside_card(weights, card.onnx)
+        if named.is_file():
+            verify_weights(card, named)  # onnx_sha256, when the card has one
+            return named
+    sibling = weights.with_suffix(ONNX_SUFFIX)
+    if sibling.is_file():
+        if card.onnx_sha256:
+            verify_weights(card, sibling)
+            return sibling
+        notes.append(
+            f"{sibling}: not used, its card {card_path_for(weights).name} has no onnx_sha256 to "
+            f"show it is the export of {weights.name} (it may be an older model's) — "
+            f"{weights.name} is exported instead (once, into the cache); if it is this model's "
+            "export, name it in the card (onnx, onnx_sha256)"
+        )
     cached = cache_dir() / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
     if cached.is_file():
         _mark_used(cached)
@@ -296,7 +497,7 @@ def load_torch_network(weights: Path) -> Any:
 
     import_ultralytics()
     from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import guess_model_task, torch_safe_load
+    from ultralytics.nn.tasks import BaseModel, guess_model_task, torch_safe_load
 
     try:
         checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
@@ -309,12 +510,19 @@ def load_torch_network(weights: Path) -> Any:
         raise InputError(
             weights, "is not a model (a checkpoint without an ultralytics model)", _FIX_MODEL
         )
+    if not isinstance(candidate, BaseModel):
+        raise InputError(
+            weights,
+            f"is not a model this tool can run (a checkpoint holding a plain torch "
+            f"{type(candidate).__name__}, not an ultralytics model)",
+            _FIX_MODEL,
+        )
     net: Any = candidate.float().eval()
     net.args = {**DEFAULT_CFG_DICT, **(checkpoint.get("train_args") or {})}
     net.pt_path = str(weights)
     net.task = getattr(net, "task", None) or guess_model_task(net)
     if net.task != "detect":
-        raise InputError(weights, f"is a {net.task} model, not a detector", _FIX_MODEL)
+        raise InputError(weights, f"is {_a(net.task)} model, not a detector", _FIX_MODEL)
     return net
 
 
@@ -349,25 +557,61 @@ def open_onnx(path: Path, device: str) -> Any:
         raise InputError(path, f"is not an ONNX model ({_reason(exc)})", _FIX_MODEL) from None
 
 
-def check_onnx(session: Any, card: ModelCard, path: Path) -> None:
-    """InputError when an ONNX model's input, outputs or class names disagree with its card."""
+def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
+    """InputError when an ONNX model's input, outputs or class names disagree with its card;
+    notes (one line each) on what cannot be checked. The class count is checked from the
+    output of one blank tile (:meth:`YoloDetector.check_output`)."""
     shapes = session.get_inputs()[0].shape
     if len(shapes) != 4:
         raise InputError(path, f"takes input of shape {shapes}, not images", _FIX_MODEL)
     if isinstance(shapes[1], int):
         _check_bands(shapes[1], card, path)
+    metadata = session.get_modelmeta().custom_metadata_map
+    task = _onnx_task(metadata)
+    if task != "detect":
+        raise InputError(path, f"is {_a(task)} model, not a detector", _FIX_MODEL)
+    count = len(session.get_outputs())
+    if count != 1:
+        raise InputError(
+            path,
+            f"gives {count} outputs, as a segment model does (boxes and masks), where a "
+            "detector gives one",
+            _FIX_MODEL,
+        )
     outputs = session.get_outputs()[0].shape
     if len(outputs) != 3:
         raise InputError(path, f"gives output of shape {outputs}, not YOLO boxes", _FIX_MODEL)
-    names = session.get_modelmeta().custom_metadata_map.get("names")
+    names = metadata.get("names")
     if names:
         _check_classes(_parse_names(names), card, path)
-    elif isinstance(outputs[1], int) and outputs[1] != 4 + len(card.classes):
-        raise InputError(
-            path,
-            f"predicts {outputs[1] - 4} classes; its card names {len(card.classes)}",
-            "use the card written for this model",
-        )
+        return []
+    return [
+        f"{path}: has no class names in its metadata, so the order of its card's classes "
+        f"({', '.join(card.classes)}) cannot be checked — a wrong order swaps the classes "
+        "without a word: keep the card written for this model, or export the .pt again with "
+        "ultralytics (it records the names)"
+    ]
+
+
+def _a(word: str) -> str:
+    """``word`` after its indefinite article: an obb, a segment."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+_HEAD_TASKS = {"segment": "segment", "obb": "obb", "pose": "pose", "classify": "classify"}
+
+
+def _onnx_task(metadata: dict[str, str]) -> str:
+    """The task ultralytics recorded in an export's metadata (``detect`` when it says none).
+
+    Its ``head`` wins over its ``task``: an export of a checkpoint saved without its task
+    says ``task: detect`` over a ``Segment``, ``OBB`` or ``Pose`` head.
+    """
+    head = metadata.get("head", "").lower()
+    for word, task in _HEAD_TASKS.items():
+        if word in head:
+            return task
+    return metadata.get("task", "detect").strip().lower() or "detect"
 
 
 def _parse_names(text: str) -> list[str]:

@@ -178,7 +178,11 @@ def run_pipeline(
         if isinstance(model, Detector)
         else load_model(model, backend=backend, device=device, flips=flips)
     )
-    notes: list[str] = [*network.notes, *sources.notes]  # for the analyst: run.json, report
+    notes: list[str] = [  # for the analyst: run.json, report
+        *network.notes,
+        *sources.notes,
+        *getattr(detector, "notes", []),
+    ]
     for note in notes:
         warn(note)
 

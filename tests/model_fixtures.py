@@ -22,6 +22,8 @@ from detector.model import DEFAULT_CONF
 from detector.offline import import_ultralytics
 
 if TYPE_CHECKING:
+    import torch
+
     from detector.cluster import SceneTask
 
 CLASSES = ("dredge", "boat")
@@ -38,10 +40,13 @@ def write_untrained_model(
     card_bands: tuple[str, ...] | None = None,
     tile_px: int = 256,
     seed: int = 0,
+    architecture: str = "yolo11n.yaml",
 ) -> Path:
     """Save an untrained, box-happy YOLO11n as ``folder/<name>.pt`` with its card.
 
-    ``card_classes`` / ``card_bands`` write a card that disagrees with the model.
+    ``card_classes`` / ``card_bands`` write a card that disagrees with the model;
+    ``architecture`` builds another ultralytics model (``yolo26n.yaml``: end-to-end, its
+    one-to-one head chosen as in a trained YOLO26 checkpoint).
     """
     import torch
 
@@ -49,8 +54,10 @@ def write_untrained_model(
     from ultralytics.nn.tasks import DetectionModel
 
     torch.manual_seed(seed)
-    net = DetectionModel("yolo11n.yaml", ch=len(bands), nc=len(classes), verbose=False)
+    net = DetectionModel(architecture, ch=len(bands), nc=len(classes), verbose=False)
     net.names = dict(enumerate(classes))
+    if getattr(net.model[-1], "one2one_cv2", None) is not None:
+        net.end2end = True
     generator = torch.Generator().manual_seed(seed)
     for branch in net.model[-1].cv3:
         bias = branch[-1].bias
@@ -63,6 +70,50 @@ def write_untrained_model(
     wrapper.save(weights)
     write_card(weights, classes=card_classes or classes, bands=card_bands or bands, tile_px=tile_px)
     return weights
+
+
+def write_onnx_network(
+    path: Path,
+    network: torch.nn.Module,
+    *,
+    bands: int = 3,
+    side: int = 64,
+    metadata: dict[str, str] | None = None,
+    dynamic: bool = True,
+    dtype: torch.dtype | None = None,
+    card: bool = True,
+) -> Path:
+    """Export a small torch module to ONNX at ``path`` (input ``images``, batch, height and width
+    dynamic unless ``dynamic`` is false), add ``metadata`` (as ultralytics does: ``names``,
+    ``task``) and write its card (classes dredge, boat) beside it."""
+    import warnings
+
+    import onnx
+    import torch
+
+    example = torch.zeros(1, bands, side, side, dtype=dtype or torch.float32)
+    axes = {"images": {0: "batch", 2: "height", 3: "width"}, "output0": {0: "batch"}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            network.eval(),
+            (example,),
+            str(path),
+            opset_version=17,
+            dynamo=False,
+            input_names=["images"],
+            output_names=["output0"],
+            dynamic_axes=axes if dynamic else None,
+        )
+    model = onnx.load(str(path))
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, str(path))
+    if card:
+        write_card(path)
+    return path
 
 
 def write_card(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.card import ModelCard, card_path_for, load_card
+from detector.card import ModelCard, card_path_for, load_card, model_file
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
@@ -95,6 +95,35 @@ def test_missing_weights(tmp_path: Path) -> None:
     assert "nowhere.pt: weights file not found" in message
 
 
+def test_a_folder_given_as_the_model(weights: Path, tmp_path: Path) -> None:
+    """It said 'weights file not found'."""
+    message = _one_line_error(tmp_path)
+    assert message == (
+        f"{tmp_path}: is a folder, not a weights file (it holds model.card.json, model.pt) — "
+        f"give the weights file: --model {weights}"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "is a folder, not a weights file (no model in it)" in _one_line_error(empty)
+
+
+def test_a_card_given_as_the_model(weights: Path, tmp_path: Path) -> None:
+    """It said 'has no model card (expected model.card.card.json beside it)'."""
+    card = card_path_for(weights)
+    assert model_file(card) == weights and load_card(model_file(card)).weights == "model.pt"
+    assert model_file(weights) == weights
+    weights.unlink()
+    with pytest.raises(InputError) as caught:
+        model_file(card)
+    assert str(caught.value) == (
+        f"{card}: is a model card, and the weights it describes (model.pt) are not beside it "
+        "— give the weights file (.pt or .onnx) with --model, this card beside it"
+    )
+    onnx = weights.with_suffix(".onnx")  # an ONNX alone with the card of its .pt
+    onnx.write_bytes(b"onnx")
+    assert model_file(card) == onnx
+
+
 def test_bad_json(weights: Path) -> None:
     card_path_for(weights).write_text('{"format": 1, "name": ')
     message = _one_line_error(weights)
@@ -123,6 +152,43 @@ def test_invalid_input(weights: Path) -> None:
     assert "'input' is invalid: unknown band name(s) ['swir']" in _one_line_error(weights)
     _edit_card(weights, input={"bands": ["red"], "gsd_m": 3})
     assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"gsd_m": 300}, "'input' gsd_m 300 is outside 0.05–100 m per pixel (written in "
+         "centimetres? that is 3 m)"),
+        ({"gsd_m": 0.003}, "gsd_m 0.003 is outside 0.05–100 m per pixel (written in kilometres? "
+         "that is 3 m)"),
+        ({"gsd_m": 1e-6}, "'input' gsd_m 1e-06 is outside 0.05–100 m per pixel — give the"),
+        ({"gsd_m": float("inf")}, "'input' gsd_m inf is outside 0.05–100 m per pixel — "),
+        ({"tile_px": 100000, "overlap_px": 0}, "'input' tile_px 100000 is outside 32–4096 px"),
+        ({"tile_px": 16, "overlap_px": 0}, "'input' tile_px 16 is outside 32–4096 px — give"),
+    ],
+)  # fmt: skip
+def test_input_values_out_of_range(weights: Path, changes: dict[str, float], says: str) -> None:
+    """gsd_m 1e-6 was an ArrayMemoryError (163 TiB) at the first scene, 0.003 ran 11 minutes
+    on one scene before it was stopped, Infinity said the scene 'does not overlap any river
+    corridor', 300 (3 m in cm) ran without a word (1 detection where the model finds 9),
+    tile_px 100000 asked the ONNX export for 120 GB."""
+    data = json.loads(card_path_for(weights).read_text())
+    _edit_card(weights, input={**data["input"], **changes})
+    assert says in _one_line_error(weights)
+
+
+def test_unknown_keys_are_named_in_a_note(weights: Path) -> None:
+    """They were ignored without a word: a misspelt onnx_sha256 turns its check off."""
+    assert load_card(weights).notes == ()
+    data = json.loads(card_path_for(weights).read_text())
+    _edit_card(weights, onnx_sha265="ab" * 32, licence="AGPL", input={**data["input"], "gsd": 3})
+    card = load_card(weights)
+    assert card.onnx_sha256 is None
+    assert card.notes == (
+        f"{card_path_for(weights)}: key(s) onnx_sha265 (onnx_sha256?), licence, input.gsd "
+        "(gsd_m?) are not model card keys and were ignored — check their spelling (see the "
+        "README, 'Model card')",
+    )
 
 
 def test_onnx_keys_of_the_wrong_type(weights: Path) -> None:

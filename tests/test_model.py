@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 import torch
 
 from detector import model as model_module
-from detector.card import card_path_for
+from detector.card import card_path_for, file_sha256, load_card
 from detector.errors import DredgeError, InputError
 from detector.model import (
     ONNX_CACHE_KEEP,
@@ -21,7 +23,9 @@ from detector.model import (
     postprocess,
     prune_onnx_cache,
 )
-from tests.model_fixtures import write_card, write_untrained_model
+from tests.model_fixtures import write_card, write_onnx_network, write_untrained_model
+
+NAMES = {"names": "{0: 'dredge', 1: 'boat'}"}  # ultralytics' ONNX metadata
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +106,72 @@ def test_onnx_beside_the_weights_is_used(weights: Path, tmp_path: Path, cache: P
     pt.write_bytes(weights.read_bytes())
     card_path_for(pt).write_text(card_path_for(weights).read_text())
     onnx = export_onnx(pt, pt.with_suffix(".onnx"))
+    card = load_card(pt)
+    replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path_for(pt))
     assert load_model(pt).source == onnx
     assert load_model(onnx).source == onnx  # the .onnx alone, with the same card
     assert load_model(onnx, backend="torch").source == pt
     assert not (cache / "onnx").exists()
+
+
+def test_onnx_beside_the_weights_that_the_card_does_not_vouch_for_is_not_used(
+    weights: Path, tmp_path: Path, cache: Path
+) -> None:
+    """A retrained model.pt copied into a folder holding the previous model's model.onnx, its
+    card without onnx_sha256 (as `dredge train` writes it): the old export ran under the new
+    card's name and sha256 (the demo scene's 9 detections, 5 dredges, where the new one finds
+    10, 6 dredges)."""
+    folder = tmp_path / "retrained"
+    folder.mkdir()
+    pt = folder / "model.pt"
+    pt.write_bytes(weights.read_bytes())
+    card = replace(load_card(weights), weights=pt.name)
+    card.save(card_path_for(pt))
+    stale = write_onnx_network(folder / "model.onnx", _Layout("raw"), metadata=NAMES, card=False)
+    export = cache / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
+    export.parent.mkdir(parents=True)  # stands in for the export of model.pt, made earlier
+    export.write_bytes(stale.read_bytes())
+    detector = load_model(pt)
+    assert detector.source == export
+    assert detector.notes == [
+        f"{stale}: not used, its card model.card.json has no onnx_sha256 to show it is the "
+        "export of model.pt (it may be an older model's) — model.pt is exported instead (once, "
+        "into the cache); if it is this model's export, name it in the card (onnx, onnx_sha256)"
+    ]
+    replace(card, onnx_sha256=file_sha256(stale)).save(card_path_for(pt))
+    vouched = load_model(pt)
+    assert vouched.source == stale and vouched.notes == []
+
+
+def test_card_paths_are_relative_to_its_folder(weights: Path, tmp_path: Path) -> None:
+    """'onnx': 'exports/m.onnx' and 'weights': 'pt/m.pt' were "Invalid name 'exports/m.onnx'"
+    (exit 2), whatever the backend."""
+    folder = tmp_path / "paths"
+    (folder / "exports").mkdir(parents=True)
+    pt = folder / "m.pt"
+    pt.write_bytes(weights.read_bytes())
+    onnx = folder / "exports" / "m.onnx"
+    write_onnx_network(onnx, _Layout("raw"), metadata=NAMES, card=False)
+    card = replace(load_card(weights), weights="m.pt", onnx="exports/m.onnx")
+    replace(card, onnx_sha256=file_sha256(onnx)).save(card_path_for(pt))
+    assert load_model(pt).source == onnx
+    # an ONNX given alone, its card naming the .pt in a folder below it
+    (folder / "pt").mkdir()
+    pt.rename(folder / "pt" / "m.pt")
+    alone = folder / "m.onnx"
+    alone.write_bytes(onnx.read_bytes())
+    replace(card, weights="pt/m.pt", onnx=None).save(card_path_for(alone))
+    assert load_model(alone, backend="torch").source == folder / "pt" / "m.pt"
+
+
+def test_notes_of_the_card_reach_the_detector(weights: Path, tmp_path: Path) -> None:
+    pt = tmp_path / weights.name
+    pt.write_bytes(weights.read_bytes())
+    data = json.loads(card_path_for(weights).read_text())
+    card_path_for(pt).write_text(json.dumps({**data, "onnx_sha": "x"}))
+    for backend in ("torch", "onnx"):
+        (note,) = load_model(pt, backend=backend).notes
+        assert note.startswith(f"{card_path_for(pt)}: key(s) onnx_sha (onnx_sha256?) are not")
 
 
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
@@ -127,6 +193,22 @@ def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_model(fake, backend=backend)
         assert _one_line(caught).startswith(f"{fake}: is not a model")
+
+
+def test_checkpoint_of_a_plain_torch_module_is_not_a_model(tmp_path: Path) -> None:
+    """A plain nn.Sequential with class names in an ultralytics-shaped checkpoint was an
+    AttributeError traceback ('Sequential' object has no attribute 'fuse')."""
+    plain = tmp_path / "plain.pt"
+    sequential = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 1))
+    sequential.names = {0: "dredge", 1: "boat"}  # type: ignore[assignment]
+    torch.save({"model": sequential}, plain)
+    write_card(plain)
+    with pytest.raises(InputError) as caught:
+        load_model(plain, backend="torch")
+    assert _one_line(caught).startswith(
+        f"{plain}: is not a model this tool can run (a checkpoint holding a plain torch "
+        "Sequential, not an ultralytics model) — give a YOLO .pt"
+    )
 
 
 def test_random_bytes_onnx_is_not_a_model(tmp_path: Path) -> None:
@@ -172,6 +254,143 @@ def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_model(bands, backend=backend)
         assert "takes 3 input bands; its card names 4" in _one_line(caught)
+
+
+class _Layout(torch.nn.Module):
+    """A stand-in network whose output has the shape of one YOLO output layout for 2 classes:
+    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, 300, 6) boxes after
+    NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one anchor
+    per 8 × 8 px. ``extra`` adds channels to each anchor (a third class, say)."""
+
+    def __init__(self, layout: str, extra: int = 0) -> None:
+        super().__init__()
+        self.layout = layout
+        self.extra = extra
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.layout == "nms":
+            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, 300, 6) * 0
+        anchors = torch.nn.functional.avg_pool2d(x[:, :1], 8).flatten(1)
+        columns = (7 if self.layout == "v5" else 6) + self.extra
+        out = anchors.unsqueeze(-1).expand(-1, -1, columns)
+        return out.transpose(1, 2) if self.layout == "raw" else out
+
+
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        ("nms", "gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads"),
+        ("transposed", "gives its output transposed, (batch, anchors, 4 + classes)"),
+        ("v5", "gives YOLOv5/v7 output (batch, anchors, 4 + objectness + 2 classes)"),
+    ],
+)
+def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, says: str) -> None:
+    """They gave 0 detections and exit 0 (the bundled model exported with nms=True, or
+    transposed, on a demo scene that gives 9)."""
+    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", _Layout(layout))
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    message = _one_line(caught)
+    assert message.startswith(f"{onnx}: {says}")
+    assert "yolo export model=M.pt format=onnx dynamic=True (without nms=True)" in message
+    raw = write_onnx_network(tmp_path / "raw.onnx", _Layout("raw"))
+    assert load_model(raw).predict(_tiles(1, size=64))[0].shape == (0, 6)  # the layout it reads
+
+
+def test_onnx_without_names_is_checked_by_its_output(tmp_path: Path) -> None:
+    """Without ultralytics' metadata a 3-class network with a 2-class card was an IndexError
+    at the first tile, and a network whose classes are boat, dredge passed under a dredge, boat
+    card (9 detections of the demo scene, dredges and boats swapped)."""
+    three = write_onnx_network(tmp_path / "three.onnx", _Layout("raw", extra=1))
+    with pytest.raises(InputError) as caught:
+        load_model(three)
+    assert _one_line(caught) == (
+        f"{three}: predicts 3 classes (4 + 3 output channels); its card names 2 "
+        "— use the card written for this model"
+    )
+    two = load_model(write_onnx_network(tmp_path / "two.onnx", _Layout("raw")))
+    assert len(two.notes) == 1 and "\n" not in two.notes[0]
+    assert two.notes[0].startswith(
+        f"{two.source}: has no class names in its metadata, so the order of its card's "
+        "classes (dredge, boat) cannot be checked — "
+    )
+    named = write_onnx_network(
+        tmp_path / "named.onnx", _Layout("raw"), metadata={"names": "{0: 'dredge', 1: 'boat'}"}
+    )
+    assert load_model(named).notes == []
+
+
+class _TwoOutputs(torch.nn.Module):
+    """Boxes in the raw layout and a second output, as a segment model's mask prototypes."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return _Layout("raw")(x), x[:, :1] * 2
+
+
+@pytest.mark.parametrize(
+    ("metadata", "network", "says"),
+    [
+        ({**NAMES, "task": "segment"}, _Layout("raw", extra=32), "is a segment model, not a"),
+        # an export of a checkpoint saved without its task: 'task: detect' over an OBB head
+        ({**NAMES, "task": "detect", "head": "OBB"}, _Layout("raw", extra=1), "is an obb model"),
+        ({**NAMES, "task": "pose"}, _Layout("raw", extra=51), "is a pose model, not a detector"),
+        (NAMES, _TwoOutputs(), "gives 2 outputs, as a segment model does (boxes and masks)"),
+        (NAMES, _Layout("raw", extra=1), "gives 1 value per box beyond its 4 box and 2 class"),
+        (NAMES, _Layout("raw", extra=32), "as a segment model's (mask coefficients): it is not"),
+    ],
+)
+def test_onnx_of_another_task_is_refused(
+    tmp_path: Path, metadata: dict[str, str], network: torch.nn.Module, says: str
+) -> None:
+    """The torch path refused them ('is a segment model'); as ONNX they were an IndexError (or,
+    with as many channels as 4 + classes, would have run)."""
+    onnx = write_onnx_network(tmp_path / "task.onnx", network, metadata=metadata)
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    assert _one_line(caught).startswith(f"{onnx}: ") and says in _one_line(caught)
+
+
+def test_onnx_with_a_fixed_input_or_float16_input(tmp_path: Path) -> None:
+    """They were onnxruntime's InvalidArgument traceback at the first batch ('Got: 256
+    Expected: 640', 'expected: (tensor(float16))'). A fixed input of the card's tile size runs,
+    tiles padded to it and fed one batch of the model's size at a time (the bundled model
+    exported at 256 px, batch 1: the same 9 detections of the demo scene)."""
+    half = write_onnx_network(tmp_path / "half.onnx", _Layout("raw"), dtype=torch.float16)
+    with pytest.raises(InputError) as caught:
+        load_model(half)
+    assert _one_line(caught) == (
+        f"{half}: takes float16 input (an export with half=True) where this tool gives float32 "
+        "tiles — export it again in float32: yolo export model=M.pt format=onnx dynamic=True "
+        "(without half=True)"
+    )
+    static = write_onnx_network(tmp_path / "s640.onnx", _Layout("raw"), side=640, dynamic=False)
+    with pytest.raises(InputError) as caught:
+        load_model(static)
+    assert _one_line(caught).startswith(
+        f"{static}: takes only 640×640 px tiles (a fixed input shape, the default of yolo "
+        "export) where its card s640.card.json has 256 px tiles — export it again with dynamic "
+        "shapes: yolo export model=M.pt format=onnx dynamic=True"
+    )
+    tiles = _tiles(3, size=250)
+    dynamic = load_model(write_onnx_network(tmp_path / "d.onnx", _Layout("raw")), flips=False)
+    fixed = load_model(
+        write_onnx_network(tmp_path / "s256.onnx", _Layout("raw"), side=256, dynamic=False),
+        flips=False,
+    )
+    assert (fixed.batch_size, fixed.side) == (1, 256)  # type: ignore[attr-defined]
+    for a, b in zip(dynamic.predict(tiles), fixed.predict(tiles), strict=True):
+        assert len(a) > 0
+        np.testing.assert_array_equal(a, b)
+
+
+def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
+    """A YOLO26 gives (batch, 300, 6) boxes after NMS in eval mode: it gave 0 detections."""
+    yolo26 = write_untrained_model(tmp_path, name="y26", architecture="yolo26n.yaml")
+    with pytest.raises(InputError) as caught:
+        load_model(yolo26, backend="torch")
+    message = _one_line(caught)
+    assert message.startswith(f"{yolo26}: gives boxes after NMS")
+    assert "it is an end-to-end model (YOLO26, YOLOv10" in message
 
 
 def test_bad_backend_device_and_missing_bundle(

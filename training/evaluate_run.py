@@ -29,6 +29,8 @@ def run_evaluation(
     """Score ``model`` (``bundled`` for the bundled one) on label sets; write into ``out``."""
     weights = bundled_weights() if str(model) == "bundled" else Path(model)
     detector = load_model(weights, backend=backend, device=device, flips=flips)
+    for note in detector.notes:
+        echo(f"note: {note}")
     card = detector.card
     sets = read_and_report(
         labels, card.classes, card.input, class_map=class_map, scenes=scenes, rivers=rivers,

@@ -37,7 +37,7 @@ import numpy as np
 import yaml
 
 from detector import __version__
-from detector.card import ModelCard, load_card
+from detector.card import ModelCard, beside_card, load_card
 from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
@@ -165,7 +165,7 @@ def resolve_base(base: str) -> BaseModel:
     weights = bundled_weights() if base == "bundled" else Path(base)
     card = load_card(weights)
     if weights.suffix.lower() == ".onnx":
-        weights = weights.with_name(card.weights)
+        weights = beside_card(weights, card.weights)
     return BaseModel(weights, card, card.input, card.classes)
 
 

@@ -101,6 +101,8 @@ def detect(
             warn_line(note)
         detector = load_model(model, backend=backend, device=device, flips=flips)
         typer.echo(f"model: {detector.describe()}")
+        for note in detector.notes:
+            warn_line(note)
         frame, failures = detect_scenes(
             paths,
             network,
