@@ -1,15 +1,18 @@
 """The detector: a YOLO model behind its card, run with torch or onnxruntime.
 
 :func:`load_model` reads the card beside the weights (:mod:`detector.card`), loads the model
-with one of two backends and checks that the model and its card agree (classes, input bands):
+with one of two backends and checks that the model and its card agree (classes, input bands;
+:mod:`detector.model_checks`):
 
 - ``torch``: the ultralytics ``.pt`` checkpoint, on CPU or CUDA (half precision on CUDA; not
   yet measured on a GPU). Checkpoints are pickles; they are loaded with
   ``torch.load(weights_only=True)`` against ultralytics' allow-list of model classes, so a
   file that would run code when unpickled is refused instead of executed.
 - ``onnx``: an ONNX export run by onnxruntime on CPU (CUDA if onnxruntime has it). An ``.onnx``
-  given as the model, or lying beside the ``.pt`` (the card's ``onnx`` key, else
-  ``<stem>.onnx``), is used as is; otherwise the ``.pt`` is exported once into the cache
+  given as the model, the one the card's ``onnx`` key names, or a ``<stem>.onnx`` beside the
+  ``.pt`` that the card's ``onnx_sha256`` vouches for, is used as is (an unvouched one may be
+  an older model's export: a note says it is passed over); otherwise the ``.pt`` is exported
+  once into the cache
   (``~/.cache/dredge/onnx`` or ``$DREDGE_CACHE_DIR/onnx``, keyed by the weights' sha256; the
   16 most recently used exports are kept).
 - ``auto`` (default): onnxruntime on CPU, torch on CUDA.
@@ -27,7 +30,6 @@ import os
 import tempfile
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,6 +47,19 @@ from detector.card import (
 )
 from detector.errors import DredgeError, InputError
 from detector.flip_views import FLIPS, flip_batch, fuse_views, unflip_raw
+from detector.model_checks import (
+    EXPORT_RAW,
+    FIX_MODEL,
+    PROBE_PX,
+    STRIDE,
+    anchor_counts,
+    article,
+    check_network,
+    check_onnx,
+    fixed_input,
+    output_problem,
+    reason,
+)
 from detector.offline import cache_dir, import_ultralytics
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -57,15 +72,6 @@ DEFAULT_CONF = 0.25
 # 0.5 → 0.83 / 0.77 / 0.80 (neighbours moored side by side start to be suppressed).
 NMS_IOU = 0.6
 MAX_DETECTIONS = 300  # per tile
-STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
-# A blank tile of this side is run through the model once at load, to read its output's layout
-# (about 2 ms with onnxruntime for the bundled model); a second one of twice the side when the
-# layout is wrong, to tell anchors (which grow with the input) from boxes after NMS (which do not).
-PROBE_PX = 64
-_EXPORT_RAW = "yolo export model=M.pt format=onnx dynamic=True (without nms=True)"
-_FIX_MODEL = (
-    "give a YOLO .pt saved by ultralytics (`dredge train`) or its ONNX export, with its card"
-)
 
 
 @runtime_checkable
@@ -142,7 +148,7 @@ class YoloDetector(ABC):
             return tuple(int(n) for n in np.shape(self.forward(blank)))
         except Exception as exc:  # onnxruntime and torch raise many unrelated types
             raise InputError(
-                self.source, f"fails on a blank {side}×{side} tile ({_reason(exc)})", _FIX_MODEL
+                self.source, f"fails on a blank {side}×{side} tile ({reason(exc)})", FIX_MODEL
             ) from None
 
     def check_output(self, nms_fix: str) -> None:
@@ -157,7 +163,7 @@ class YoloDetector(ABC):
         if len(shape) == 3 and shape[1] == 4 + classes:
             return
         grows = len(shape) == 3 and self.counts_anchors(shape)
-        problem, fix = _output_problem(
+        problem, fix = output_problem(
             shape, classes, grows=grows, nms_fix=nms_fix, named=self.named
         )
         raise InputError(self.source, problem, fix)
@@ -166,65 +172,6 @@ class YoloDetector(ABC):
         """Whether dimension 1 of the output ``shape`` of a blank tile counts anchors: it grows
         fourfold with a tile of twice the side."""
         return self.probe(2 * PROBE_PX)[1] == 4 * shape[1]
-
-
-def _anchor_counts(side: int) -> set[int]:
-    """How many anchors a YOLO head has on a ``side`` px square input, for each set of strides
-    it could use (4 to 64 px)."""
-    per_stride = [-((-side // stride) ** 2) for stride in (4, 8, 16, 32, 64)]
-    return {
-        sum(count for bit, count in enumerate(per_stride) if mask >> bit & 1)
-        for mask in range(1, 1 << len(per_stride))
-    }
-
-
-def _output_problem(
-    shape: tuple[int, ...], classes: int, *, grows: bool, nms_fix: str, named: bool = False
-) -> tuple[str, str]:
-    """What is wrong with a raw output of ``shape`` (one blank tile) and how to fix it.
-
-    ``grows``: dimension 1 grew fourfold with a tile of twice the side (it counts anchors);
-    ``named``: the model's class names agree with the card, so channels beyond them are not
-    classes (an OBB model's angle, a segment model's mask coefficients, a pose model's
-    keypoints).
-    """
-    text = f"({', '.join(str(n) for n in shape)}) for a blank {PROBE_PX}×{PROBE_PX} tile"
-    wanted = f"(batch, 4 + {classes} classes, anchors)"
-    if len(shape) == 3 and grows and shape[2] == 5 + classes:
-        return (
-            f"gives YOLOv5/v7 output (batch, anchors, 4 + objectness + {classes} classes) where "
-            f"this tool reads ultralytics YOLOv8/YOLO11 output {wanted}: {text}",
-            f"train a model with `dredge train`, or export an ultralytics .pt with {_EXPORT_RAW}",
-        )
-    if len(shape) == 3 and grows and shape[2] == 4 + classes:
-        return (
-            f"gives its output transposed, (batch, anchors, 4 + classes) where this tool reads "
-            f"{wanted}: {text}",
-            f"export the .pt again with {_EXPORT_RAW}, and do not transpose its output",
-        )
-    if len(shape) == 3 and not grows and shape[2] in (6, 7):
-        return (
-            f"gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads the "
-            f"raw output {wanted}: {text}",
-            nms_fix,
-        )
-    if len(shape) == 3 and not grows and named and shape[1] > 4 + classes:
-        extra = shape[1] - 4 - classes
-        kinds = {1: "an obb model's (an angle)", 32: "a segment model's (mask coefficients)"}
-        kind = kinds.get(extra, "a pose model's (keypoints)")
-        return (
-            f"gives {extra} value{'s' if extra > 1 else ''} per box beyond its 4 box and "
-            f"{classes} class channels, as "
-            f"{kind}: it is not a detector",
-            _FIX_MODEL,
-        )
-    if len(shape) == 3 and not grows and shape[1] > 4:
-        return (
-            f"predicts {shape[1] - 4} classes (4 + {shape[1] - 4} output channels); its card "
-            f"names {classes}",
-            "use the card written for this model",
-        )
-    return f"gives output of shape {text} where {wanted} was expected", _FIX_MODEL
 
 
 class TorchDetector(YoloDetector):
@@ -271,7 +218,7 @@ class OnnxDetector(YoloDetector):
         self.notes += check_onnx(self.session, card, source)
         self.named = bool(self.session.get_modelmeta().custom_metadata_map.get("names"))
         self.batch_size, self.side = fixed_input(self.session, card, source)
-        self.check_output(f"export it again without NMS: {_EXPORT_RAW}")
+        self.check_output(f"export it again without NMS: {EXPORT_RAW}")
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         if self.side is not None:
@@ -295,7 +242,7 @@ class OnnxDetector(YoloDetector):
     def counts_anchors(self, shape: tuple[int, ...]) -> bool:
         if self.side is None:
             return super().counts_anchors(shape)
-        return shape[1] in _anchor_counts(self.side)  # a fixed input: every probe is this size
+        return shape[1] in anchor_counts(self.side)  # a fixed input: every probe is this size
 
 
 def _pad_to(batch: NDArray[np.float32], side: int) -> NDArray[np.float32]:
@@ -304,41 +251,6 @@ def _pad_to(batch: NDArray[np.float32], side: int) -> NDArray[np.float32]:
     if height > side or width > side:
         raise ValueError(f"tiles of {height}×{width} px do not fit the model's {side} px input")
     return np.pad(batch, ((0, 0), (0, 0), (0, side - height), (0, side - width)))
-
-
-def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, int | None]:
-    """The batch size and tile side an ONNX model's input is fixed to (None where dynamic).
-
-    InputError when it takes other values than float32, or a fixed side other than the card's
-    tile size (ultralytics' default export is 640 × 640): onnxruntime would refuse every batch.
-    """
-    node = session.get_inputs()[0]
-    if node.type != "tensor(float)":
-        kind = node.type.removeprefix("tensor(").removesuffix(")")
-        raise InputError(
-            path,
-            f"takes {kind} input"
-            + (" (an export with half=True)" if kind == "float16" else "")
-            + " where this tool gives float32 tiles",
-            "export it again in float32: yolo export model=M.pt format=onnx dynamic=True "
-            "(without half=True)",
-        )
-    batch, _, height, width = (
-        dim if isinstance(dim, int) and dim > 0 else None for dim in node.shape
-    )
-    if height is None and width is None:
-        return batch, None
-    tile = card.input.tile_px
-    side = -(-tile // STRIDE) * STRIDE  # the tile padded to the stride, as it is run
-    if height != side or width != side:
-        shown = "×".join("?" if dim is None else str(dim) for dim in (height, width))
-        raise InputError(
-            path,
-            f"takes only {shown} px tiles (a fixed input shape, the default of yolo export) "
-            f"where its card {card_path_for(path).name} has {tile} px tiles",
-            "export it again with dynamic shapes: yolo export model=M.pt format=onnx dynamic=True",
-        )
-    return batch, side
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -502,37 +414,28 @@ def load_torch_network(weights: Path) -> Any:
     try:
         checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
     except Exception as exc:  # torch and ultralytics raise many unrelated types here
-        raise InputError(weights, f"is not a model ({_reason(exc)})", _FIX_MODEL) from None
+        raise InputError(weights, f"is not a model ({reason(exc)})", FIX_MODEL) from None
     candidate = (
         (checkpoint.get("ema") or checkpoint.get("model")) if isinstance(checkpoint, dict) else None
     )
     if not isinstance(candidate, torch.nn.Module):
         raise InputError(
-            weights, "is not a model (a checkpoint without an ultralytics model)", _FIX_MODEL
+            weights, "is not a model (a checkpoint without an ultralytics model)", FIX_MODEL
         )
     if not isinstance(candidate, BaseModel):
         raise InputError(
             weights,
             f"is not a model this tool can run (a checkpoint holding a plain torch "
             f"{type(candidate).__name__}, not an ultralytics model)",
-            _FIX_MODEL,
+            FIX_MODEL,
         )
     net: Any = candidate.float().eval()
     net.args = {**DEFAULT_CFG_DICT, **(checkpoint.get("train_args") or {})}
     net.pt_path = str(weights)
     net.task = getattr(net, "task", None) or guess_model_task(net)
     if net.task != "detect":
-        raise InputError(weights, f"is {_a(net.task)} model, not a detector", _FIX_MODEL)
+        raise InputError(weights, f"is {article(net.task)} model, not a detector", FIX_MODEL)
     return net
-
-
-def check_network(net: Any, card: ModelCard, weights: Path) -> None:
-    """InputError when a torch model's classes or input bands disagree with its card."""
-    names = getattr(net, "names", None)
-    classes = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names or [])
-    _check_classes(classes, card, weights)
-    first = next(module for module in net.modules() if hasattr(module, "in_channels"))
-    _check_bands(int(first.in_channels), card, weights)
 
 
 def open_onnx(path: Path, device: str) -> Any:
@@ -554,105 +457,7 @@ def open_onnx(path: Path, device: str) -> Any:
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as exc:  # onnxruntime raises its own unrelated error types
-        raise InputError(path, f"is not an ONNX model ({_reason(exc)})", _FIX_MODEL) from None
-
-
-def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
-    """InputError when an ONNX model's input, outputs or class names disagree with its card;
-    notes (one line each) on what cannot be checked. The class count is checked from the
-    output of one blank tile (:meth:`YoloDetector.check_output`)."""
-    shapes = session.get_inputs()[0].shape
-    if len(shapes) != 4:
-        raise InputError(path, f"takes input of shape {shapes}, not images", _FIX_MODEL)
-    if isinstance(shapes[1], int):
-        _check_bands(shapes[1], card, path)
-    metadata = session.get_modelmeta().custom_metadata_map
-    task = _onnx_task(metadata)
-    if task != "detect":
-        raise InputError(path, f"is {_a(task)} model, not a detector", _FIX_MODEL)
-    count = len(session.get_outputs())
-    if count != 1:
-        raise InputError(
-            path,
-            f"gives {count} outputs, as a segment model does (boxes and masks), where a "
-            "detector gives one",
-            _FIX_MODEL,
-        )
-    outputs = session.get_outputs()[0].shape
-    if len(outputs) != 3:
-        raise InputError(path, f"gives output of shape {outputs}, not YOLO boxes", _FIX_MODEL)
-    names = metadata.get("names")
-    if names:
-        _check_classes(_parse_names(names), card, path)
-        return []
-    return [
-        f"{path}: has no class names in its metadata, so the order of its card's classes "
-        f"({', '.join(card.classes)}) cannot be checked — a wrong order swaps the classes "
-        "without a word: keep the card written for this model, or export the .pt again with "
-        "ultralytics (it records the names)"
-    ]
-
-
-def _a(word: str) -> str:
-    """``word`` after its indefinite article: an obb, a segment."""
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
-_HEAD_TASKS = {"segment": "segment", "obb": "obb", "pose": "pose", "classify": "classify"}
-
-
-def _onnx_task(metadata: dict[str, str]) -> str:
-    """The task ultralytics recorded in an export's metadata (``detect`` when it says none).
-
-    Its ``head`` wins over its ``task``: an export of a checkpoint saved without its task
-    says ``task: detect`` over a ``Segment``, ``OBB`` or ``Pose`` head.
-    """
-    head = metadata.get("head", "").lower()
-    for word, task in _HEAD_TASKS.items():
-        if word in head:
-            return task
-    return metadata.get("task", "detect").strip().lower() or "detect"
-
-
-def _parse_names(text: str) -> list[str]:
-    """Class names from ultralytics' ONNX metadata, e.g. ``{0: 'dredge', 1: 'boat'}``."""
-    import ast
-
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return []
-    if isinstance(value, dict):
-        return [str(value[key]) for key in sorted(value)]
-    return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def _check_classes(classes: Sequence[str], card: ModelCard, path: Path) -> None:
-    if list(classes) != list(card.classes):
-        raise InputError(
-            path,
-            f"predicts classes {list(classes)}; its card {card_path_for(path).name} says "
-            f"{list(card.classes)}",
-            "use the card written for this model (the class order matters)",
-        )
-
-
-def _check_bands(channels: int, card: ModelCard, path: Path) -> None:
-    if channels != len(card.input.bands):
-        raise InputError(
-            path,
-            f"takes {channels} input bands; its card names {len(card.input.bands)} "
-            f"({', '.join(card.input.bands)})",
-            "use the card written for this model",
-        )
-
-
-def _reason(exc: BaseException) -> str:
-    """A short reason from a loader's exception (its first line, without decorations)."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    first = first.replace("ERROR ❌️ ", "").strip()
-    return first if len(first) <= 160 else first[:157] + "…"
+        raise InputError(path, f"is not an ONNX model ({reason(exc)})", FIX_MODEL) from None
 
 
 # --- ONNX export ------------------------------------------------------------------------------
@@ -689,7 +494,7 @@ def export_onnx(weights: str | Path, out: str | Path) -> Path:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 written = Exporter(overrides=overrides)(model=net)
         except Exception as exc:  # the exporter raises many unrelated types
-            raise DredgeError(f"{weights}: ONNX export failed ({_reason(exc)})") from None
+            raise DredgeError(f"{weights}: ONNX export failed ({reason(exc)})") from None
         os.replace(written, out)
     return out
 
