@@ -96,9 +96,17 @@ def hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, li
     column = first_named(frame.columns, CLASS_COLUMNS)
     if column is None:
         return pd.Series("dredge", index=frame.index), []
-    text = frame[column].astype("string").str.strip().replace("", pd.NA)
-    read = text.map(class_of, na_action="ignore")
-    classes = read.where(read.notna(), text).fillna("dredge").astype(str)
+    # plain Python values: pandas' Arrow-backed strings could not map a column of blanks alone
+    # ('Converting strings to null is not implemented')
+    cells = [None if pd.isna(v) or not str(v).strip() else str(v).strip() for v in frame[column]]
+    text = pd.Series(cells, index=frame.index, dtype=object)
+    kinds = [class_of(v) if v is not None else None for v in cells]
+    read = pd.Series(kinds, index=frame.index, dtype=object)
+    classes = pd.Series(
+        [k or v or "dredge" for k, v in zip(kinds, cells, strict=True)],
+        index=frame.index,
+        dtype=str,
+    )
     notes = [f"{source}: classes read from the '{column}' column"]
     unknown = text[text.notna() & read.isna()]
     if len(unknown):

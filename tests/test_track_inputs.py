@@ -266,6 +266,16 @@ def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     assert any("read day first" in note for note in notes)
 
 
+def test_a_class_column_of_blanks_alone_is_dredges(tmp_path: Path) -> None:
+    """Found by the property test: a 'Clase' column whose every cell is blank stopped with a
+    raw NotImplementedError from pandas' Arrow strings ('Converting strings to null')."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f'lon,lat,fecha,Clase\n"{lon}","{lat}","2024-01-27",""\n')
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge"]
+
+
 def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_path: Path) -> None:
     """A 'Clase' column of draga and barco: every row used to be a dredge, boats included."""
     lon, lat = lon_lat_on_the_river()
