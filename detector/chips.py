@@ -58,6 +58,7 @@ INDEX_COLUMNS = (
     "crs",
     "gsd_m",
     "bands",
+    "scale",
     "valid_fraction",
     "clear_fraction",
     "chip",  # path relative to the output folder
@@ -161,6 +162,50 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
     )
 
 
+CHIPS_DIR = "chips"
+LABEL_SUFFIXES = (".txt", ".xml", ".json")  # what labelling tools write beside images
+
+
+def check_chips_folder(out: Path) -> None:
+    """DredgeError when ``OUT/chips`` holds files: chips of an earlier run, perhaps labelled
+    in place. They were rewritten without ``--overwrite`` (a chip's name is its place in the
+    grid, so another overlap or size gave a name another window): labels then described other
+    pixels, and on 11 chips dredge F1 went from 0.87 to 0.37 without a word."""
+    folder = out / CHIPS_DIR
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    if not files:
+        return
+    labels = sum(p.suffix.lower() in LABEL_SUFFIXES for p in files)
+    what = f", {labels} of them labels" if labels else ""
+    raise DredgeError(
+        f"{folder}: holds {len(files)} files of an earlier run{what} — choose another --out, "
+        "or pass --overwrite (its chips are removed and cut again; labels are kept)"
+    )
+
+
+def clear_old_chips(out: Path) -> list[str]:
+    """Remove the chips an earlier run listed in ``OUT/tiles.parquet`` (``--overwrite``): its
+    chips that this run does not cut again stayed beside the new ones (31 stale 1.5 m chips
+    beside 11 new 3 m ones, read as tiles by a labelling tool). Notes on label files kept."""
+    index = out / INDEX_NAME
+    if index.is_file():
+        try:
+            listed = pd.read_parquet(index, columns=["chip"])["chip"].astype(str)
+        except Exception:  # not an index this tool wrote: nothing is removed
+            listed = pd.Series([], dtype=str)
+        for chip in listed:
+            (out / chip).unlink(missing_ok=True)
+    folder = out / CHIPS_DIR
+    labels = [p for p in folder.rglob("*") if p.suffix.lower() in LABEL_SUFFIXES]
+    if not labels:
+        return []
+    return [
+        f"{folder}: {len(labels)} label file(s) of the earlier run kept (e.g. "
+        f"{labels[0].relative_to(out)}); the chips they label are cut again or gone — check "
+        "them against the new chips"
+    ]
+
+
 def run_tiles(
     scene_paths: Sequence[str],
     rivers: RiverNetwork,
@@ -194,7 +239,7 @@ def run_tiles(
         for path in scene_paths:
             explicit = date_for_scene(dates, path, names[path]) if dates else None
             try:
-                rows, cover = _tile_scene(
+                rows, cover, told = _tile_scene(
                     path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
                 )
             except OutputError:
@@ -205,7 +250,7 @@ def run_tiles(
                 continue
             run.rows += rows
             run.coverages.append(cover)
-            echo(cover.summary())
+            echo("; ".join([cover.summary(), *told]))
     write_index(run.rows, out / INDEX_NAME)
     write_failures(run.failures, out / FAILURES_NAME)
     return run
@@ -221,7 +266,10 @@ def _tile_scene(
     date: datetime | str | None,
     bar: Progress,
     name: str,
-) -> tuple[list[dict[str, Any]], Coverage]:
+) -> tuple[list[dict[str, Any]], Coverage, list[str]]:
+    """The scene's index rows, its coverage, and what reading it could not be sure of (band
+    layout, values, date: as `dredge detect` says them; a scene with bands in another order
+    than its header suggests was tiled with red and blue swapped without a word)."""
     with open_scene(path, date=date, bands=bands, name=name) as scene:
         for band in spec.bands:
             scene.band_index(band)
@@ -229,7 +277,7 @@ def _tile_scene(
         if not plan.overlaps_river:
             raise no_river_error(scene, rivers)
         task = bar.add_task(scene.name, total=len(plan.tiles))
-        folder = out / "chips" / scene.stem
+        folder = out / CHIPS_DIR / scene.stem
         rows = []
         for tile in plan.tiles:
             chip = folder / f"{tile.tile_id}.{fmt}"
@@ -237,7 +285,8 @@ def _tile_scene(
             rows.append(_index_row(plan, tile, chip.relative_to(out)))
             bar.advance(task)
         bar.remove_task(task)
-        return _to_wgs84(rows, plan), coverage(plan)
+        told = [t for t in (scene.values_read_as, scene.layout_caveat, scene.date_caveat) if t]
+        return _to_wgs84(rows, plan), coverage(plan), told
 
 
 def _index_row(plan: TilePlan, tile: Tile, chip: Path) -> dict[str, Any]:
@@ -258,6 +307,7 @@ def _index_row(plan: TilePlan, tile: Tile, chip: Path) -> dict[str, Any]:
         "crs": tile.crs.to_string(),
         "gsd_m": plan.spec.gsd_m,
         "bands": ",".join(plan.spec.bands),
+        "scale": plan.spec.scale,
         "valid_fraction": tile.valid_fraction,
         "clear_fraction": tile.clear_fraction,
         "chip": chip.as_posix(),

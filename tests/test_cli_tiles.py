@@ -156,3 +156,55 @@ def test_a_date_that_is_no_date_is_one_line_naming_the_option(tmp_path: Path) ->
         "error: --date: '2024-13-01' is not a date (month must be in 1..12) — use YYYY-MM-DD or "
         "YYYY-MM-DDTHH:MM:SSZ"
     ]
+
+
+def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(
+    tmp_path: Path,
+) -> None:
+    """A labelled chip folder used as --out again (no tiles.parquet) had its chips rewritten
+    under the same names with other windows; with --overwrite the earlier run's chips that
+    were not cut again stayed beside the new ones. The scaling is recorded in the index and is
+    the bundled model's by default (reflectance-scaled chips were near black for it)."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    out = tmp_path / "out"
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(out), "--tile-px", "64")
+    code, _, stderr = _tiles(*args, "--overlap-px", "8")
+    assert code == 0, stderr
+    first = gpd.read_parquet(out / "tiles.parquet")
+    assert set(first["scale"]) == {"display"}
+    label = out / first["chip"].iloc[0]
+    label.with_suffix(".txt").write_text("0 0.5 0.5 0.1 0.1\n")  # labelled in place
+    (out / "tiles.parquet").unlink()
+    code, _, stderr = _tiles(*args, "--overlap-px", "24")
+    assert code == 2 and f"{out / 'chips'}: holds" in stderr and "1 of them labels" in stderr
+    code, _, stderr = _tiles(*args, "--overlap-px", "24", "--overwrite")
+    assert code == 0, stderr
+    code, _, stderr = _tiles(*args, "--tile-px", "32", "--overlap-px", "4", "--overwrite")
+    assert code == 0, stderr
+    assert "label file(s) of the earlier run kept" in stderr
+    index = gpd.read_parquet(out / "tiles.parquet")
+    on_disk = {p.relative_to(out).as_posix() for p in (out / "chips").rglob("*.png")}
+    assert on_disk == set(index["chip"])  # no stale chip beside the new ones
+    assert label.with_suffix(".txt").is_file()  # the user's label is kept
+
+
+def test_a_scene_read_with_a_caveat_says_so(tmp_path: Path) -> None:
+    """Band names it does not know (B4, B3, B2, B8: red first) were read as Planet's BGRN, red
+    and blue swapped in every chip; `dredge detect` said so, `dredge tiles` did not."""
+    scene = write_scene(tmp_path / "stack.tif", width=200, height=200)
+    with rasterio.open(scene.path, "r+") as dst:
+        for band, text in enumerate(("B4", "B3", "B2", "B8"), 1):
+            dst.set_band_description(band, text)
+    rivers = _rivers(tmp_path, scene)
+    code, stdout, stderr = _tiles(
+        str(scene.path),
+        "--rivers",
+        str(rivers),
+        "--out",
+        str(tmp_path / "o"),
+        "--date",
+        "2024-01-01",
+    )
+    assert code == 0, stderr
+    assert "B4, B3, B2, B8" in stdout

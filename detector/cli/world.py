@@ -94,8 +94,12 @@ def tiles(
     overlap_px: Annotated[int, typer.Option(help="Overlap of neighbouring chips, px.")] = 32,
     bands: Annotated[str, typer.Option(help="Chip bands, e.g. red,green,blue.")] = "red,green,blue",
     scale: Annotated[
-        str, typer.Option(help="reflectance (÷10000) or display (reflectance 0.3 = white).")
-    ] = "reflectance",
+        str,
+        typer.Option(
+            help="display (reflectance 0.3 = white, as the bundled model reads: chips to label "
+            "for it) or reflectance (÷10000)."
+        ),
+    ] = "display",
     scene_bands: SceneBandsOption = None,
     corridor_m: CorridorOption = None,
     name_field: NameFieldOption = "name",
@@ -105,8 +109,8 @@ def tiles(
     overwrite: Annotated[
         bool,
         typer.Option(
-            help="Replace OUT/tiles.parquet and OUT/failures.csv (and rewrite chips of the same "
-            "names) when OUT holds them; otherwise the command stops."
+            help="Replace OUT/tiles.parquet, OUT/failures.csv and the chips of the earlier run "
+            "(label files beside them are kept) when OUT holds them; otherwise the command stops."
         ),
     ] = False,
 ) -> None:
@@ -118,7 +122,7 @@ def tiles(
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import check_format, run_tiles
+    from detector.chips import check_chips_folder, check_format, clear_old_chips, run_tiles
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes
@@ -126,6 +130,7 @@ def tiles(
     try:
         if not overwrite:
             refuse_to_replace([out / "tiles.parquet", out / "failures.csv"])
+            check_chips_folder(out)
         spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
         check_format(fmt, spec)
         own_bands = parse_bands(scene_bands) if scene_bands else None
@@ -140,7 +145,7 @@ def tiles(
         table = sources.dates_with(read_date_table(dates) if dates else None)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
-    for note in [*network.notes, *sources.notes]:
+    for note in [*network.notes, *sources.notes, *(clear_old_chips(out) if overwrite else [])]:
         warn_line(note)
     try:
         run = run_tiles(

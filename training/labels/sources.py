@@ -127,10 +127,52 @@ def read_label_sets(
             )
         if kind != "vector":
             notes += _resized_tiles_note(path, tiles, spec)
+            _check_chip_index(path, spec)
         sets.append(LabelSet(str(path), kind, tiles, notes))
     _read_once(sets)
     _unique_names(sets)
     return sets
+
+
+def _check_chip_index(path: Path, spec: InputSpec) -> None:
+    """InputError when the ``tiles.parquet`` of `dredge tiles` in or above the label set says
+    its chips were cut at another GSD, bands or scaling than the model reads: they were scored
+    and trained on without a word (chips at 1.5 m: dredge F1 0.23; false colour: 0.16;
+    reflectance-scaled chips, near black, for a display model: 0.36; 0.85 cut right)."""
+    import pandas as pd
+
+    folder = path if path.is_dir() else path.parent
+    index = next((f / "tiles.parquet" for f in (folder, *list(folder.parents)[:2])
+                  if (f / "tiles.parquet").is_file()), None)  # fmt: skip
+    if index is None:
+        return
+    try:
+        table = pd.read_parquet(index)
+    except Exception:  # not an index this tool wrote
+        return
+    cut = {}
+    if "gsd_m" in table and len(table):
+        gsd = float(table["gsd_m"].median())
+        if abs(gsd - spec.gsd_m) > 0.02 * spec.gsd_m:
+            cut["gsd"] = (f"{gsd:g} m", f"{spec.gsd_m:g} m", f"--gsd {spec.gsd_m:g}")
+    if "bands" in table and len(table):
+        bands = str(table["bands"].mode().iloc[0])
+        if bands != ",".join(spec.bands):
+            cut["bands"] = (bands, ",".join(spec.bands), f"--bands {','.join(spec.bands)}")
+    if "scale" in table and len(table):
+        scale = str(table["scale"].mode().iloc[0])
+        if scale != spec.scale:
+            cut["scale"] = (scale, spec.scale, f"--scale {spec.scale}")
+    if cut:
+        said = ", ".join(f"{key} {was}" for key, (was, _, _) in cut.items())
+        wanted = ", ".join(f"{key} {want}" for key, (_, want, _) in cut.items())
+        raise InputError(
+            path,
+            f"its chips were cut with {said} ({index}), where the model reads {wanted}",
+            "cut them again with dredge tiles "
+            + " ".join(fix for _, _, fix in cut.values())
+            + " and label those",
+        )
 
 
 EXPORT_SIZES_PX = (320, 416, 512, 608, 640, 800, 1024, 1280)  # labelling tools' resize presets
