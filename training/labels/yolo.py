@@ -139,6 +139,14 @@ def read_yolo(
             f"has {len(images)} image(s) but no label files (.txt) for any of them",
             "put the label files in labels/ mirroring images/, or beside the images",
         )
+    without = len(images) - with_labels
+    if without and not yaml_path:  # a folder labelled in place, some of its tiles not yet
+        notes.append(
+            f"{without} of {len(images)} image(s) in {path} have no label file and are read as "
+            "negatives, 'no dredge here' (a model's finds on them count as false positives): "
+            "if they were not looked at yet, leave them out; an empty .txt marks a tile looked "
+            "at with nothing in it"
+        )
     if from_xml:
         notes.append(
             f"{len(from_xml)} image(s) in {path} are labelled in Pascal VOC XML beside their "
