@@ -52,8 +52,8 @@ class InputSpec:
             )
         if len(set(self.bands)) != len(self.bands):
             raise ValueError(f"band names repeat: {', '.join(self.bands)}")
-        if not self.gsd_m > 0:
-            raise ValueError(f"gsd_m must be positive, got {self.gsd_m}")
+        if not 0 < self.gsd_m < float("inf"):  # inf was read as "does not overlap any river"
+            raise ValueError(f"gsd_m must be a positive number of metres, got {self.gsd_m}")
         if self.tile_px < 16:
             raise ValueError(f"tile_px must be at least 16, got {self.tile_px}")
         if not 0 <= self.overlap_px <= self.tile_px // 2:

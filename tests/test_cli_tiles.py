@@ -208,3 +208,13 @@ def test_a_scene_read_with_a_caveat_says_so(tmp_path: Path) -> None:
     )
     assert code == 0, stderr
     assert "B4, B3, B2, B8" in stdout
+
+
+def test_a_gsd_that_is_no_number_of_metres_is_one_line(tmp_path: Path) -> None:
+    """--gsd inf was taken and then said 'does not overlap any river corridor'."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    for value in ("inf", "0", "nan"):
+        code, _, stderr = _tiles(*args, "--gsd", value)
+        assert code == 2 and "gsd_m must be a positive number of metres" in stderr, stderr
