@@ -162,7 +162,7 @@ def test_invalid_input(weights: Path) -> None:
         ({"gsd_m": 0.003}, "gsd_m 0.003 is outside 0.05–100 m per pixel (written in kilometres? "
          "that is 3 m)"),
         ({"gsd_m": 1e-6}, "'input' gsd_m 1e-06 is outside 0.05–100 m per pixel — give the"),
-        ({"gsd_m": float("inf")}, "'input' gsd_m inf is outside 0.05–100 m per pixel — "),
+        ({"gsd_m": float("inf")}, "'input' is invalid: gsd_m must be a positive number of metres"),
         ({"tile_px": 100000, "overlap_px": 0}, "'input' tile_px 100000 is outside 32–4096 px"),
         ({"tile_px": 16, "overlap_px": 0}, "'input' tile_px 16 is outside 32–4096 px — give"),
     ],

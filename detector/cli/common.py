@@ -65,7 +65,9 @@ DatesOption = Annotated[
 ]
 ModelOption = Annotated[
     Path | None,
-    typer.Option(help="Weights (.pt or .onnx) with <stem>.card.json beside (default: bundled)."),
+    typer.Option(
+        help="Weights (.pt or .onnx) with <stem>.card.json beside, or the card (default: bundled)."
+    ),
 ]
 ConfOption = Annotated[
     float,
@@ -92,7 +94,7 @@ MaxLandOption = Annotated[
     float,
     typer.Option(
         help="Leave out a detection when more than this share of the ground within 27 m of it "
-        "is land, read from the scene's green and NIR bands (a roof on the bank, not a "
+        "is land, read from the scene's blue, green and NIR bands (a roof on the bank, not a "
         "dredge). A dredge moored against a bank sits near 0.5; 1 keeps every detection. "
         "Skipped on 8-bit scenes and scenes without NIR.",
         min=0.0,

@@ -172,7 +172,10 @@ def counts(
     ] = None,
     kml: Annotated[
         Path | None,
-        typer.Option(help="Also write KML for Google Earth: one placemark per dredge, its dates."),
+        typer.Option(
+            help="Also write KML for Google Earth: one placemark per dredge, its dates, and its "
+            "detections (which `dredge track` reads back)."
+        ),
     ] = None,
     detections: Annotated[
         Path | None,

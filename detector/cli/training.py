@@ -23,8 +23,9 @@ def train(
         list[str] | None,
         typer.Argument(
             help=(
-                "Label sets to fine-tune on: YOLO folders (data.yaml), COCO JSON (CVAT, Label "
-                "Studio), Pascal VOC XML or folders of it (LabelImg, CVAT), "
+                "Label sets to fine-tune on: YOLO folders (data.yaml, or classes.txt / "
+                "obj.names), COCO JSON (CVAT, Label Studio), Pascal VOC XML or folders of it "
+                "(LabelImg, CVAT), "
                 "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes (with "
                 "--scenes and --rivers); and ultralytics key=value settings (e.g. lr0=0.0005). "
                 "Without labels: the synthetic --recipe."
