@@ -159,13 +159,19 @@ DREDGE_CLASSES = ("dredge", "barge", "raft")  # tracked and counted; "boat" is a
 
 
 def prepare_detections(
-    frame: gpd.GeoDataFrame, source: str | Path, network: RiverNetwork | None
+    frame: gpd.GeoDataFrame,
+    source: str | Path,
+    network: RiverNetwork | None,
+    *,
+    looks: list[pd.DataFrame] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Detections ready for :func:`detector.tracking.link_tracks`, and notes for the user.
 
     Returns a copy in EPSG:4326 with ``detection_id``, ``acquired`` (UTC), ``class_name``,
     ``river``, ``chainage_m`` and ``offset_m``; raises :class:`InputError` for what cannot be
     fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``).
+    ``looks``, when given, gets the ``river, acquired`` of the look-alikes left out (boats): a
+    scene that shows a boat on a river was a look at it, even with no dredge there.
     """
     notes: list[str] = []
     out = frame.copy()
@@ -254,6 +260,13 @@ def prepare_detections(
             f"{source}: {listed} detection(s) left out of tracking: only "
             f"{'/'.join(DREDGE_CLASSES)} classes are dredges (the rest are look-alikes)"
         )
+        if looks is not None and network is not None:
+            seen = network.locate(out.loc[~counted].geometry)
+            looks.append(
+                pd.DataFrame(
+                    {"river": seen["river"].to_numpy(), "acquired": out.loc[~counted, "acquired"]}
+                ).dropna(subset=["river"])
+            )
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
@@ -530,7 +543,10 @@ def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str
 
 
 def gather_detections(
-    paths: Sequence[str | Path], network: RiverNetwork | None
+    paths: Sequence[str | Path],
+    network: RiverNetwork | None,
+    *,
+    looks: list[pd.DataFrame] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and prepare several detection files (one ``dredge detect`` output per month, hand
     marks beside them) as one table (:func:`prepare_detections` each).
@@ -551,7 +567,7 @@ def gather_detections(
     frames: list[gpd.GeoDataFrame] = []
     notes: list[str] = []
     for path in given.values():
-        frame, file_notes = prepare_detections(read_detections(path), path, network)
+        frame, file_notes = prepare_detections(read_detections(path), path, network, looks=looks)
         frames.append(
             frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
         )

@@ -7,7 +7,7 @@ them on the rivers, reads what the scenes saw, links tracks and writes three fil
 - ``<stem>.detections.parquet``: every input detection with its ``track_id`` and ``link``;
 - ``<stem>.observations.csv``: ``river, date, scenes, source`` — the dates each river was
   seen (``source`` = ``scenes`` from the scenes' clear areas, ``detections`` for dates that
-  only detections vouch for).
+  only detections vouch for: without scenes, boats' too).
 
 ``run_counts`` reads those files back and writes the yearly counts and the exports.
 """
@@ -113,7 +113,8 @@ def run_track(
         network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
         notes = list(network.notes)
     inputs = [detections] if isinstance(detections, str | Path) else list(detections)
-    frame, input_notes = gather_detections(inputs, network)
+    look_alikes: list[pd.DataFrame] = []  # boats: their scenes looked at the river too
+    frame, input_notes = gather_detections(inputs, network, looks=look_alikes)
     notes += input_notes
     source = inputs[0] if len(inputs) == 1 else Path(f"{len(inputs)} detection files")
     off = off_river_note(frame, source, corridor_m)
@@ -219,7 +220,8 @@ def run_track(
             "fixed objects (roofs, wrecks, pontoons?), not counted (static in tracks.parquet; "
             "--max-static-days 0 counts them)"
         )
-    observations = _with_detection_dates(observations, linked)
+    seen_by = [linked] + (look_alikes if observed is None else [])  # scenes given say it all
+    observations = _with_detection_dates(observations, seen_by)
 
     detections_out, observations_out = sidecars(out)
     linked_frame = gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84)
@@ -498,9 +500,17 @@ def parse_years(text: str | None) -> range | None:
     return range(first, last + 1)
 
 
-def _with_detection_dates(observations: pd.DataFrame, linked: pd.DataFrame) -> pd.DataFrame:
-    """Add river-dates that only detections vouch for (no scene footprint given)."""
-    on = linked[linked["river"].notna()]
+def _with_detection_dates(
+    observations: pd.DataFrame, detected: Sequence[pd.DataFrame]
+) -> pd.DataFrame:
+    """Add river-dates that only detections vouch for (no scene footprint given): those of the
+    linked detections and, without scenes, of the look-alikes left out of tracking (a river
+    year whose scenes showed boats and no dredge was no year at all: no zero row)."""
+    rows = [d[["river", "acquired"]] for d in detected if len(d)]
+    if not rows:
+        return observations
+    everything = pd.concat(rows, ignore_index=True)
+    on = everything[everything["river"].notna()]
     dates = pd.DataFrame(
         {
             "river": on["river"].astype(str).to_numpy(),

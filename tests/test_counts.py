@@ -19,6 +19,7 @@ from detector.counts import (
     sparse_note,
     yearly_counts,
 )
+from detector.rivers import RiverNetwork
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import SceneFixture, write_scene
@@ -793,3 +794,28 @@ def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
     run_counts(out, tmp_path / "counts.csv")
     counts = read_river_table(tmp_path / "counts.csv")
     assert counts[["river", "year", "unique_dredges"]].values.tolist() == [[name, 2024, 1]]
+
+
+def test_a_year_whose_scenes_showed_only_boats_is_a_zero_row_without_scenes(
+    tmp_path: Path,
+) -> None:
+    """Without --scenes, the dates a river was looked at come from the detections: boats left
+    out of tracking were not among them, so a year whose scenes showed boats and no dredge had
+    no row at all (zero rows are for years with scenes and no dredge)."""
+    from detector.track_pipeline import run_counts, run_track
+
+    _, rivers = write_inputs(tmp_path)
+    net = RiverNetwork.read(rivers)
+    line = straight_line()
+    days_2024 = tf.dates(3)
+    days_2025 = [day + pd.Timedelta(days=365) for day in days_2024]
+    dets = tf.detections([(t, tf.point_at(line, 1000)) for t in days_2024 + days_2025], net)
+    dets["class_name"] = ["dredge"] * 3 + ["boat"] * 3
+    path = tmp_path / "detections.parquet"
+    dets.to_parquet(path)
+    out = tmp_path / "tracks.parquet"
+    run_track(path, rivers, out)
+    run_counts(out, tmp_path / "counts.csv")
+    counts = pd.read_csv(tmp_path / "counts.csv")
+    rows = counts[["year", "unique_dredges", "scenes"]].values.tolist()
+    assert rows == [[2024, 1, 3], [2025, 0, 3]]
