@@ -136,6 +136,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(expand_scene_paths([text]))
             if path.is_dir():
                 sources.notes += _nested_scenes_note(path)
+    _check_stems_apart(sources.paths)
     note = same_capture_note(sources.paths)
     if note:
         sources.notes.append(note)
@@ -145,6 +146,22 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             f"{Path(sources.masks[0]).name}): a mask is read beside its scene, not detected"
         )
     return sources
+
+
+def _check_stems_apart(paths: Sequence[str]) -> None:
+    """DredgeError when two scenes' names differ only in their .tif / .tiff / .TIF suffix
+    (``nanay.tif`` and ``nanay.TIF``): a scene is known by its name without the suffix in the
+    tables (chips, detection ids, the dates seen), so the two were taken for one, 9 chips of
+    one overwritten by the other's and a date seen lost, without a word."""
+    seen: dict[str, str] = {}
+    for path, name in scene_labels(paths).items():
+        key = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
+        if key in seen and seen[key] != path:
+            raise DredgeError(
+                f"{seen[key]} and {path}: two scenes named alike but for their suffix are one "
+                "scene to the tables (chips, detections, dates seen) — rename one"
+            )
+        seen[key] = path
 
 
 _PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)

@@ -446,3 +446,15 @@ def test_a_question_mark_in_a_local_path_is_part_of_the_name() -> None:
     }
     url = "https://x.org/items/a/analytic.tif?sig=1"
     assert scene_labels([url]) == {url: "analytic.tif"}
+
+
+def test_scenes_named_alike_but_for_their_suffix_are_one_line(tmp_path: Path) -> None:
+    """nanay.tif and nanay.tiff (or .TIF) are one scene to the tables: `dredge tiles` wrote 9
+    chips of one over the other's, `dredge run` lost a date seen, without a word."""
+    a, b = tmp_path / "nanay.tif", tmp_path / "nanay.tiff"
+    a.write_bytes(b"")
+    b.write_bytes(b"")
+    with pytest.raises(DredgeError, match="two scenes named alike but for their suffix"):
+        resolve_scenes([tmp_path])
+    b.rename(tmp_path / "itaya.tiff")
+    assert names(resolve_scenes([tmp_path]).paths) == ["itaya.tiff", "nanay.tif"]
