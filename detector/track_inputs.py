@@ -53,6 +53,7 @@ from detector.rivers import RiverNetwork
 from detector.user_tables import (
     first_named,
     layer_to_read,
+    layers_holding,
     normalise_dates,
     read_csv_table,
     read_degrees,
@@ -124,16 +125,9 @@ def _other_dated_layers_note(source: Path, layer: str | None) -> list[str]:
     """A note naming the file's other layers with a date column when one layer was read: an
     edited copy saved into the same GeoPackage (QGIS 'Save features as', layer
     'detections_edited') was passed over for 'detections' without a word."""
-    import pyogrio
-
     if layer is None:
         return []
-    others = [
-        str(name)
-        for name, _ in pyogrio.list_layers(source)
-        if str(name) != layer
-        and first_named(pyogrio.read_info(source, layer=str(name))["fields"], DATE_COLUMNS)
-    ]
+    others = [name for name in layers_holding(source, DATE_COLUMNS) if name != layer]
     if not others:
         return []
     return [

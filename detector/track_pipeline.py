@@ -318,11 +318,10 @@ def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
 def mixed_scene_dates_note(detections: pd.DataFrame, source: str | Path) -> str | None:
     """One line naming the scenes whose detections are not all of one day (a row copied from
     the scene to mark a missed dredge, its date edited and its scene kept), or None."""
-    odd = {key: rows for key, (_, rows) in _scene_times(detections).items() if len(rows)}
+    odd = {key: found for key, found in _scene_times(detections).items() if len(found[1])}
     if not odd:
         return None
-    key, rows = next(iter(odd.items()))
-    when = detection_dates(detections)[key]
+    key, (when, rows) = next(iter(odd.items()))
     ids = detections.loc[rows, "detection_id"] if "detection_id" in detections else None
     named = (
         ", ".join(f"detection_id {v}" for v in ids.head(3))
@@ -330,7 +329,7 @@ def mixed_scene_dates_note(detections: pd.DataFrame, source: str | Path) -> str 
         else "row(s) " + ", ".join(str(int(detections.index.get_loc(r)) + 1) for r in rows[:3])
     )
     days = sorted(set(pd.to_datetime(detections.loc[rows, "acquired"], utc=True).dt.date))
-    others = sum(len(rows) for rows in odd.values())
+    others = sum(len(other) for _, other in odd.values())
     return (
         f"{source}: {others} detection(s) of {len(odd)} scene(s) are dated otherwise than the "
         f"rest of their scene (e.g. {named} of {key}: {', '.join(map(str, days[:3]))}, the "

@@ -153,16 +153,23 @@ def layer_to_read(
     named = [name for name in layers if name.lower() in names]
     if len(named) == 1:
         return named[0]
-    holding = [
-        name
-        for name in layers
-        if first_named(pyogrio.read_info(source, layer=name)["fields"], columns)
-    ]
+    holding = layers_holding(source, columns)
     if len(holding) == 1:
         return holding[0]
     raise InputError(
         source, f"has {len(layers)} layers ({', '.join(layers)}) and no one layer of {what}", fix
     )
+
+
+def layers_holding(source: Path, columns: Sequence[str]) -> list[str]:
+    """The layers of ``source`` with a column named as in ``columns`` (any case)."""
+    import pyogrio
+
+    return [
+        str(name)
+        for name, _ in pyogrio.list_layers(source)
+        if first_named(pyogrio.read_info(source, layer=str(name))["fields"], columns)
+    ]
 
 
 def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:

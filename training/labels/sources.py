@@ -140,6 +140,7 @@ def _check_chip_index(path: Path, spec: InputSpec) -> None:
     and trained on without a word (chips at 1.5 m: dredge F1 0.23; false colour: 0.16;
     reflectance-scaled chips, near black, for a display model: 0.36; 0.85 cut right)."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     folder = path if path.is_dir() else path.parent
     index = next((f / "tiles.parquet" for f in (folder, *list(folder.parents)[:2])
@@ -147,7 +148,10 @@ def _check_chip_index(path: Path, spec: InputSpec) -> None:
     if index is None:
         return
     try:
-        table = pd.read_parquet(index)
+        names = set(pq.read_schema(index).names)
+        table = pd.read_parquet(
+            index, columns=[c for c in ("gsd_m", "bands", "scale") if c in names]
+        )
     except Exception:  # not an index this tool wrote
         return
     cut = {}
