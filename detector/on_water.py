@@ -81,7 +81,11 @@ def land_fractions(
     radius_px = math.ceil(RADIUS_M / gsd_m)
     side = 2 * radius_px + 1
     inverse = ~grid.transform
-    grown = [box.buffer(gsd_m) for box in boxes]
+    pixel = max(abs(grid.transform.a), abs(grid.transform.e))  # in the scene's CRS units
+    # one pixel and the reach in CRS units: in degrees (EPSG:4326) a box grown by 3 covered
+    # every disc, and no detection of such a scene was ever found on land
+    grown = [box.buffer(pixel) for box in boxes]
+    reach = RADIUS_M * 1.5 * pixel / gsd_m
     offsets = np.arange(side) - radius_px
     disc = np.hypot(*np.meshgrid(offsets, offsets, indexing="ij")) * gsd_m <= RADIUS_M
     for index, box in enumerate(boxes):
@@ -91,7 +95,7 @@ def land_fractions(
         data = scene.read_window(window, spec, grid)
         transform = data.transform
         hulls = rasterio.features.geometry_mask(
-            [g for g in grown if g.distance(centre) <= RADIUS_M * 1.5],
+            [g for g in grown if g.distance(centre) <= reach],
             out_shape=disc.shape,
             transform=transform,
             invert=True,

@@ -81,6 +81,24 @@ def test_a_box_in_the_river_is_on_water_and_a_roof_on_the_bank_is_on_land(
     assert 0.3 < at_the_edge < 0.7  # moored at the bank: half water, half land
 
 
+def test_a_scene_in_degrees_is_judged_as_one_in_metres(tmp_path: Path) -> None:
+    """EPSG:4326 (a scene warped to lon/lat in QGIS): the hulls left out of the disc were grown
+    by 3 degrees, not 3 m, and covered it, so no detection there was ever found on land."""
+    degree = 3.0 / 111_320  # a 3 m pixel near the equator, in degrees
+    lonlat = Affine(degree, 0.0, -73.30, 0.0, -degree, -3.75)
+    path = _write(tmp_path / NAME, _river_and_bank())
+    with rasterio.open(path, "r+") as dst:
+        dst.crs, dst.transform = "EPSG:4326", lonlat
+
+    def square(col: int, row: int) -> Polygon:
+        x, y = lonlat @ (col + 0.5, row + 0.5)
+        return box(x - 1.5 * degree, y - 1.5 * degree, x + 1.5 * degree, y + 1.5 * degree)
+
+    in_river, on_bank = _fractions(path, [square(40, 100), square(160, 100)])
+    assert in_river == 0.0
+    assert on_bank == 1.0
+
+
 @pytest.mark.parametrize("bank", [HAZE, SHADOW], ids=["haze", "cloud shadow"])
 def test_haze_and_cloud_shadow_are_not_land(tmp_path: Path, bank: tuple[int, ...]) -> None:
     path = _write(tmp_path / NAME, _river_and_bank(bank))
