@@ -4,7 +4,8 @@
    :func:`read_date_table`): the user's word wins over anything guessed from the file;
 2. a sidecar: Planet's ``<stem>_metadata.json`` (``properties.acquired``) or an XML metadata
    file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``), a Maxar ``.IMD``
-   (``firstLineTime``); a Maxar tile ``…_P001_R1C1.TIF`` reads its product's ``…_P001.XML``;
+   (``firstLineTime``); a Maxar tile ``…-M2AS_R1C1-…_P001.TIF`` reads its product's
+   ``…-M2AS-…_P001.XML``;
 3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
    basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
@@ -40,6 +41,7 @@ _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstli
 _MAXAR_NAME = re.compile(
     r"^(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
+_MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -126,11 +128,15 @@ def sidecar_candidates(path: Path) -> list[Path]:
     ``20230715_145012_56_2455_metadata.json`` and
     ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
     ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``; Maxar after the product, whose tiles add
-    a part: ``…_P001.XML`` / ``…_P001.IMD`` for ``…_P001_R1C1.TIF``.
+    a part: ``…-M2AS-…_P001.XML`` / ``.IMD`` for ``…-M2AS_R1C1-…_P001.TIF`` (Maxar's own tile
+    names) or ``…_P001_R1C1.TIF``.
     """
     stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
     parts = stem.split("_")
     names = [f"{stem}.json", f"{stem}.xml", f"{stem}.imd"]
+    product = _MAXAR_TILE.sub("", stem)
+    if product != stem:
+        names += [f"{product}.xml", f"{product}.imd"]
     for keep in range(len(parts), 1, -1):
         base = "_".join(parts[:keep])
         names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]

@@ -125,6 +125,16 @@ def test_a_tile_reads_its_products_imd(tmp_path: Path) -> None:
     np.testing.assert_allclose(got, expected_reflectance(stored), rtol=1e-5)
 
 
+def test_a_tile_named_as_maxar_names_it_reads_its_products_imd(tmp_path: Path) -> None:
+    """Maxar puts the tile between the product and the order: ``…-M2AS_R1C1-…_P001.TIF``
+    beside ``…-M2AS-…_P001.IMD``; such a tile was refused, "no .IMD or .XML beside it"."""
+    name = PRODUCT.replace("-M2AS-", "-M2AS_R1C1-")
+    tile = write_scene(tmp_path / f"{name}.TIF", width=60, height=60).path
+    (tmp_path / f"{PRODUCT}.IMD").write_text(imd_text(CALIBRATION))
+    got, stored = read(tile)
+    np.testing.assert_allclose(got, expected_reflectance(stored), rtol=1e-5)
+
+
 def test_without_its_imd_is_one_line(product: Path) -> None:
     product.with_suffix(".IMD").unlink()
     with pytest.raises(InputError) as caught:
