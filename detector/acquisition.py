@@ -9,7 +9,9 @@
 3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
    basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
-   first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name;
+   first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name,
+   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), an ISO basic date-time
+   ``YYYYMMDDTHHMMSS`` anywhere in the name (Sentinel-2's ``S2A_MSIL2A_20240315T143012_…``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 """
 
@@ -41,6 +43,11 @@ _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstli
 _MAXAR_NAME = re.compile(
     r"^(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
+# ISO 8601's basic date-time, as Sentinel-2 names hold their sensing time (the first of two):
+# S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240315T190203, T18MYA_20240315T143012_B04_10m
+_BASIC_TIME_NAME = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?!\d)")
+# Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
+_LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
@@ -221,7 +228,8 @@ def _time_from_xml(path: Path) -> datetime | None:
 
 
 def time_from_name(path: str) -> Acquisition | None:
-    """Acquisition time from a PlanetScope, NICFI or ISO-dated file name."""
+    """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2 or
+    ISO-dated file name."""
     name = scene_file_name(path)
     match = _PLANET_NAME.match(name)
     if match:
@@ -247,6 +255,17 @@ def time_from_name(path: str) -> Acquisition | None:
             return Acquisition(found, "nicfi-name")
     for match in _ISO_NAME.finditer(name):
         found = _safe_datetime(*match.groups(default="00"))
+        if found:
+            return Acquisition(found, "iso-name")
+    # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
+    # program wrote the file, from its TIFFTAG_DATETIME
+    match = _LANDSAT_NAME.match(name.upper())
+    if match:
+        found = _safe_datetime(*match.groups())
+        if found:
+            return Acquisition(found, "landsat-name")
+    for match in _BASIC_TIME_NAME.finditer(name):
+        found = _safe_datetime(*match.groups())
         if found:
             return Acquisition(found, "iso-name")
     return None

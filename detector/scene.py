@@ -135,6 +135,7 @@ OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
     "planet-name": "file name",
     "maxar-name": "file name",
     "iso-name": "file name",
+    "landsat-name": "file name",
 }
 
 

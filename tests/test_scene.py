@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,24 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
     with open_scene(scene.path) as opened:  # 2024-02-30 is not a date: the next one is used
         assert opened.acquired == datetime(2024, 3, 9, tzinfo=UTC)
         assert opened.acquisition.source == "iso-name"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240320T190203.tif",  # sensing time first
+        "T18MYA_20240315T143012_B04_B03_B02_10m.tif",  # a granule's bands, stacked
+        "LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF",  # Landsat: acquired, then processed
+    ],
+)
+def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
+    """They were dated by the tag a program wrote with the file (here 2024-11-02), or not at
+    all: "acquisition date unknown"."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    scene = write_scene(tmp_path / name, tags=tags, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired is not None and opened.acquired.date() == date(2024, 3, 15)
+        assert opened.date_caveat is None
 
 
 def test_tiff_datetime_tag(tmp_path: Path) -> None:
