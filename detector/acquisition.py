@@ -40,8 +40,8 @@ _NICFI_NAME = re.compile(
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 _ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
-_MAXAR_NAME = re.compile(
-    r"^(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
+_MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
+    r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
 # ISO 8601's basic date-time, as Sentinel-2 names hold their sensing time (the first of two):
 # S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240315T190203, T18MYA_20240315T143012_B04_10m
@@ -236,7 +236,7 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:
             return Acquisition(found, "planet-name")
-    match = _MAXAR_NAME.match(name.upper())
+    match = _MAXAR_NAME.search(name.upper())
     if match:  # Maxar / DigitalGlobe: 17AUG31162013-P1BS-…
         month = f"{_MONTHS.index(match[2]) + 1:02d}"
         found = _safe_datetime(f"20{match[1]}", month, match[3], *_hms(match[4]))

@@ -37,9 +37,11 @@ WORLDVIEW_BANDS = ("coastal_blue", "blue", "green", "yellow", "red", "red_edge",
 RGB_BANDS = ("red", "green", "blue")
 NICFI_GSD_M = 4.77  # NICFI basemap quads: EPSG:3857 pixels of 4.77 m (Web Mercator units)
 _PLANET_MULTISPECTRAL = re.compile(r"_(?:AnalyticMS|Analytic|BGRN)[_.]", re.IGNORECASE)
-# Maxar: acquisition time, then the product: M (multispectral) or S (pan-sharpened), a level
+# Maxar: acquisition time, then the product: M (multispectral) or S (pan-sharpened), a level;
+# at the start of the name, or after an archive's prefix (the Polar Geospatial Center's
+# WV03_20240620145051_104001008A2B3C00_24JUN20145051-M2AS-…)
 _MAXAR_COLOUR = re.compile(
-    r"^\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{8}-[MS]\d[A-Z]{2}",
+    r"(?:^|_)\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{8}-[MS]\d[A-Z]{2}",
     re.IGNORECASE,
 )
 MAXAR_LAYOUTS = {8: WORLDVIEW_BANDS, 4: PLANETSCOPE_BANDS, 3: RGB_BANDS}  # BGRN and RGB alike
@@ -130,8 +132,11 @@ def _product_layout(
 
 
 def is_maxar_product(name: str) -> bool:
-    """True for a Maxar multispectral or pan-sharpened product's file name (``…-M2AS-…``)."""
-    return bool(_MAXAR_COLOUR.match(name))
+    """True for a Maxar multispectral or pan-sharpened product's file name (``…-M2AS-…``),
+    also behind an archive's prefix (``WV03_…_104001008A2B3C00_24JUN20145051-M2AS-…``: it was
+    read by its band count, a WorldView-3 product as SuperDove's bands and its digital numbers
+    as reflectance × 10,000)."""
+    return bool(_MAXAR_COLOUR.search(name))
 
 
 def layout_caveat(

@@ -86,11 +86,20 @@ def test_band_descriptions_beat_the_nicfi_grid_and_colour_tags(tmp_path: Path) -
         assert scene.bands == ("blue", "green", "red", "nir")
 
 
-def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "17AUG31162013-M2AS-058486236010_01_P001.TIF",
+        # behind the Polar Geospatial Center's prefix: read by its band count (22 boats and no
+        # dredge on a demo scene where the product gives 12 detections, 4 dredges)
+        "WV03_20170831162013_104001003174A900_17AUG31162013-M2AS_R1C1-058486236010_01_P001.tif",
+    ],
+)
+def test_a_worldview_8_band_file_is_read_in_its_own_order(tmp_path: Path, name: str) -> None:
     """WorldView-2/3's eight bands (coastal, blue, green, yellow, red, red edge, NIR1, NIR2)
     were read in SuperDove's order: its red edge as red, its yellow as green. A Maxar product
     name (multispectral or pan-sharpened) now tells the layout; a SuperDove file keeps its."""
-    path = tmp_path / "17AUG31162013-M2AS-058486236010_01_P001.TIF"
+    path = tmp_path / name
     grid = rasterio.Affine(2, 0, 600_000, 0, -2, 9_600_000)
     profile = {"driver": "GTiff", "width": 8, "height": 8, "count": 8, "dtype": "float32",
                "crs": "EPSG:32718", "transform": grid}  # fmt: skip

@@ -115,6 +115,8 @@ def test_maxar_product_name_gives_the_time() -> None:
     assert found is not None and found.source == "maxar-name"
     assert found.time == datetime(2017, 8, 31, 16, 20, 13, tzinfo=UTC)
     assert time_from_name("/o/17ABC31162013-P1BS-0583.TIF") is None
+    prefixed = "/o/WV03_20170831162013_104001003174A900_17AUG31162013-M2AS-0583_01_P001.tif"
+    assert time_from_name(prefixed) == found  # the Polar Geospatial Center's names (was None)
 
 
 def test_nicfi_mosaic_folder_name(tmp_path: Path) -> None:
