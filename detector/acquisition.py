@@ -271,6 +271,20 @@ def time_from_name(path: str) -> Acquisition | None:
     return None
 
 
+def name_date_range(path: str) -> tuple[date, date] | None:
+    """The first and last of the ISO dates ``YYYY-MM-DD`` in a file name when they are more
+    than a day apart (``2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff``, as
+    Copernicus Browser names an image of a time range: it may be of any day in it), else None."""
+    found = [
+        moment.date()
+        for match in _ISO_NAME.finditer(scene_file_name(path))
+        if (moment := _safe_datetime(*match.groups(default="00"))) is not None
+    ]
+    if len(found) < 2 or (found[-1] - found[0]).days <= 1:
+        return None
+    return found[0], found[-1]
+
+
 def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
     """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``."""
     places = [

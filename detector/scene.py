@@ -50,6 +50,7 @@ from shapely import Polygon, box
 from detector.acquisition import (
     Acquisition,
     is_remote,
+    name_date_range,
     resolve_acquisition,
     scene_file_name,
 )
@@ -212,13 +213,22 @@ class Scene:
         tag that many programs set to when they wrote the file (an export, a clip): the
         scene would be counted in that year without a sign; or when a date given (``--date``,
         ``--dates``, a STAC item's) is another day than the scene's own metadata or name
-        says. None otherwise."""
+        says; or when its name gives a range of days (an image of a time range, dated by its
+        first day). None otherwise."""
         own = self.acquisition.own
         if own is not None and own.time is not None and self.acquired is not None:
             where = OWN_DATE_SOURCES.get(own.source, own.source)
             return (
                 f"dated {self.acquired:%Y-%m-%d} as given, while its {where} says "
                 f"{own.time:%Y-%m-%d}: check which is right"
+            )
+        span = name_date_range(self.path) if self.acquisition.source == "iso-name" else None
+        if span is not None:
+            first, last = span
+            return (
+                f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
+                f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
+                "range), give that date with --dates"
             )
         if self.acquisition.source != "tiff-tag" or self.acquired is None:
             return None

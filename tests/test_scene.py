@@ -171,6 +171,22 @@ def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
         assert opened.date_caveat is None
 
 
+def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
+    """Copernicus Browser names an image of a time range by the range, and it may show any day
+    of it: it was dated by the range's first day without a word (a March range read as
+    1 March; a December–January one counted in the year before)."""
+    month = "2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff"
+    day = "2024-03-15-00_00_2024-03-15-23_59_Sentinel-2_L2A_True_color.tiff"
+    with open_scene(write_scene(tmp_path / month, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 1, tzinfo=UTC)
+        assert opened.date_caveat is not None
+        assert "first day of the range 2024-03-01 to 2024-03-31" in opened.date_caveat
+        assert "--dates" in opened.date_caveat
+    with open_scene(write_scene(tmp_path / day, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
+        assert opened.date_caveat is None
+
+
 def test_tiff_datetime_tag(tmp_path: Path) -> None:
     scene = write_scene(
         tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
