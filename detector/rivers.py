@@ -170,10 +170,11 @@ class RiverNetwork:
     ) -> pd.DataFrame:
         """River, chainage and signed offset of each point (same index as ``points``).
 
-        A point belongs to the nearest river whose reference line (its main channel, see
-        :func:`reference_line`) is at most ``max_offset_m`` away (default: the corridor
-        half-width); elsewhere ``river`` is None and the numbers NaN. Polygons count by their
-        centroid.
+        A point belongs to the nearest river with a piece (its main channel, or a side channel
+        drawn beside it) at most ``max_offset_m`` away (default: the corridor half-width);
+        elsewhere ``river`` is None and the numbers NaN. Chainage and offset are measured on
+        the reference line (its main channel, see :func:`reference_line`). Polygons count by
+        their centroid.
         """
         geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
         if geometry.crs is None:
@@ -188,7 +189,7 @@ class RiverNetwork:
         cx, cy = shapely.get_x(centres), shapely.get_y(centres)
         transformers = _Transformers(geometry.crs)
         for item in self.rivers.values():
-            # Only points near the line's bounding box can be within the gate of the line:
+            # Only points near the river's bounding box can be within the gate of a piece:
             # the others are neither reprojected nor measured along it (the costly parts).
             x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
             near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
@@ -196,6 +197,10 @@ class RiverNetwork:
                 continue
             xy = geometry.iloc[near].to_crs(item.crs).centroid
             distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
+            # by any piece drawn, an island's other arm too: they were "farther than 250 m
+            # from every centerline" where the arm bulges away from the main channel
+            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
+            distance = np.minimum(distance, drawn)
             better = (distance <= gate) & (distance < best_distance[near])
             at = near[better]
             best_distance[at] = distance[better]
@@ -578,9 +583,9 @@ def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
 def _bounds_in(
     item: River, pad_m: float, transformer: Transformer | None
 ) -> tuple[float, float, float, float]:
-    """The bounding box of the river's line grown by ``pad_m``, through ``transformer`` (from
-    the river's CRS; None: the same CRS)."""
-    x0, y0, x1, y1 = item.line.bounds
+    """The bounding box of the river's pieces grown by ``pad_m``, through ``transformer``
+    (from the river's CRS; None: the same CRS)."""
+    x0, y0, x1, y1 = item.pieces.bounds
     box = (x0 - pad_m, y0 - pad_m, x1 + pad_m, y1 + pad_m)
     if transformer is None:
         return box

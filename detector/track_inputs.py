@@ -661,7 +661,8 @@ def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: flo
     return (
         f"{source}: {off} of {len(detections)} detections are on no river (farther than "
         f"{corridor_m:g} m from every centerline); kept in the output with no track_id (marks "
-        "on a wide river's banks or a side channel: widen --corridor-m)"
+        "on a wide river's banks or a side channel the rivers file lacks: widen --corridor-m, or "
+        "draw the channel under its river's name)"
     )
 
 

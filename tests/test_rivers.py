@@ -228,6 +228,24 @@ def test_side_channel_stays_out_of_the_reference_line() -> None:
     assert line.equals(main)
 
 
+def test_dredges_on_a_side_channel_drawn_beside_the_river_are_on_it(tmp_path: Path) -> None:
+    """An island's other arm, drawn under the river's name, 450 m from the main channel at its
+    widest: the corridor (and so the tiles) covered it, but positions were gated by the main
+    channel alone, so marks on the arm were "on no river" (6 of 9, one dredge counted for 3)
+    and `dredge detect` left its detections out."""
+    main = LineString([(X0, Y0), (X0 + 10_000, Y0)])
+    arm = LineString(
+        [(X0 + 3000, Y0), (X0 + 3600, Y0 + 450), (X0 + 5400, Y0 + 450), (X0 + 6000, Y0)]
+    )
+    network = _network(tmp_path, {"nanay": [main, arm]})
+    assert network.length_m("nanay") == pytest.approx(10_000)  # the arm is no part of it
+    got = network.locate(_points((X0 + 4200, Y0 + 440), (X0 + 4200, Y0 + 750)))
+    assert got.loc[0, "river"] == "nanay"
+    assert got.loc[0, "chainage_m"] == pytest.approx(5800, abs=1)
+    assert got.loc[0, "offset_m"] == pytest.approx(440, abs=1)
+    assert got.loc[1, "river"] is None  # 300 m beyond the arm: off every piece
+
+
 def test_corridor_in_scene_crs(tmp_path: Path) -> None:
     network = _network(tmp_path, {"nanay": EAST}, corridor_m=100)
     corridor = network.corridor("EPSG:3857")
