@@ -115,6 +115,7 @@ class RiverNetwork:
                     "check the file's CRS; reproject it or set the right one",
                 )
             zones[str(name)] = zone
+            _check_not_swapped(str(name), box, source)
         names = lines[column].astype(str).to_numpy()
         zone_of_row = np.array([zones[name].srs for name in names], dtype=object)
         projected = lines.geometry.copy()
@@ -455,6 +456,23 @@ def _build_river(
             "redraw it, or drop its features",
         )
     return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
+
+
+def _check_not_swapped(name: str, box: pd.Series, source: str) -> None:
+    """InputError for a river south of 60° S that lies on the Earth with its numbers swapped:
+    a GeoJSON written latitude first puts the Nanay (73.4° W, 3.8° S) in Antarctica, and every
+    scene then "does not overlap any river corridor" (`dredge track` asked whether the
+    detections' lon and lat were swapped)."""
+    lon, lat = (box["minx"] + box["maxx"]) / 2, (box["miny"] + box["maxy"]) / 2
+    if lat < -60 and abs(lon) <= 90:
+        raise InputError(
+            source,
+            f"river {name!r} lies at {abs(lat):.1f}° S, {abs(lon):.1f}° {'W' if lon < 0 else 'E'}"
+            f" (Antarctica): are its coordinates written latitude first? (it would be at "
+            f"{abs(lon):.1f}° {'S' if lon < 0 else 'N'}, {abs(lat):.1f}° W)",
+            "write longitude first (GeoJSON is [lon, lat]); in QGIS: Processing › Swap X and Y "
+            "coordinates",
+        )
 
 
 def utm_zone_of(west: float, south: float, east: float, north: float) -> CRS | None:

@@ -284,6 +284,22 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         assert "\n" not in message
 
 
+def test_a_rivers_file_written_latitude_first_is_one_line(tmp_path: Path) -> None:
+    """A GeoJSON written [lat, lon] put the Nanay in Antarctica: `dredge detect` said each scene
+    "does not overlap any river corridor", and `dredge track` asked whether the detections'
+    lon and lat were swapped."""
+    import json
+
+    to_lon_lat = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform
+    lat_first = [[lat, lon] for lon, lat in map(to_lon_lat, *EAST.xy)]
+    feature = {"properties": {"name": "Nanay"}, "type": "Feature"}
+    feature["geometry"] = {"type": "LineString", "coordinates": lat_first}
+    path = tmp_path / "rivers.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(InputError, match=r"'Nanay' lies at 73\.\d° S, 3\.\d° W .* latitude first"):
+        RiverNetwork.read(path)
+
+
 def test_hydrorivers_without_names_says_how_to_name_them(tmp_path: Path) -> None:
     path = tmp_path / "HydroRIVERS_v10_sa.gpkg"
     reaches = {"HYRIV_ID": [61000001], "MAIN_RIV": [61000001], "LENGTH_KM": [5.0]}
