@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
@@ -31,6 +32,7 @@ from detector.errors import InputError, first_line
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
 APART_DEG = 0.1  # pieces of one name farther apart than this (about 11 km) are other rivers
+OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
 BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in another CRS)
 """Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
@@ -113,6 +115,7 @@ class RiverNetwork:
                     "check the file's CRS; reproject it or set the right one",
                 )
             zones[str(name)] = zone
+            _check_not_swapped(str(name), box, source)
         names = lines[column].astype(str).to_numpy()
         zone_of_row = np.array([zones[name].srs for name in names], dtype=object)
         projected = lines.geometry.copy()
@@ -168,10 +171,11 @@ class RiverNetwork:
     ) -> pd.DataFrame:
         """River, chainage and signed offset of each point (same index as ``points``).
 
-        A point belongs to the nearest river whose reference line (its main channel, see
-        :func:`reference_line`) is at most ``max_offset_m`` away (default: the corridor
-        half-width); elsewhere ``river`` is None and the numbers NaN. Polygons count by their
-        centroid.
+        A point belongs to the nearest river with a piece (its main channel, or a side channel
+        drawn beside it) at most ``max_offset_m`` away (default: the corridor half-width);
+        elsewhere ``river`` is None and the numbers NaN. Chainage and offset are measured on
+        the reference line (its main channel, see :func:`reference_line`). Polygons count by
+        their centroid.
         """
         geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
         if geometry.crs is None:
@@ -186,7 +190,7 @@ class RiverNetwork:
         cx, cy = shapely.get_x(centres), shapely.get_y(centres)
         transformers = _Transformers(geometry.crs)
         for item in self.rivers.values():
-            # Only points near the line's bounding box can be within the gate of the line:
+            # Only points near the river's bounding box can be within the gate of a piece:
             # the others are neither reprojected nor measured along it (the costly parts).
             x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
             near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
@@ -194,6 +198,10 @@ class RiverNetwork:
                 continue
             xy = geometry.iloc[near].to_crs(item.crs).centroid
             distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
+            # by any piece drawn, an island's other arm too: they were "farther than 250 m
+            # from every centerline" where the arm bulges away from the main channel
+            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
+            distance = np.minimum(distance, drawn)
             better = (distance <= gate) & (distance < best_distance[near])
             at = near[better]
             best_distance[at] = distance[better]
@@ -435,7 +443,7 @@ def _build_river(
         for part in shapely.get_parts(geom)
         if len(part.coords) >= 2
     ]
-    merged = shapely.line_merge(shapely.MultiLineString(pieces), directed=True)
+    merged = shapely.line_merge(shapely.MultiLineString(_without_copies(pieces)), directed=True)
     parts = [
         part
         for part in shapely.get_parts(merged)
@@ -448,6 +456,23 @@ def _build_river(
             "redraw it, or drop its features",
         )
     return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
+
+
+def _check_not_swapped(name: str, box: pd.Series, source: str) -> None:
+    """InputError for a river south of 60° S that lies on the Earth with its numbers swapped:
+    a GeoJSON written latitude first puts the Nanay (73.4° W, 3.8° S) in Antarctica, and every
+    scene then "does not overlap any river corridor" (`dredge track` asked whether the
+    detections' lon and lat were swapped)."""
+    lon, lat = (box["minx"] + box["maxx"]) / 2, (box["miny"] + box["maxy"]) / 2
+    if lat < -60 and abs(lon) <= 90:
+        raise InputError(
+            source,
+            f"river {name!r} lies at {abs(lat):.1f}° S, {abs(lon):.1f}° {'W' if lon < 0 else 'E'}"
+            f" (Antarctica): are its coordinates written latitude first? (it would be at "
+            f"{abs(lon):.1f}° {'S' if lon < 0 else 'N'}, {abs(lat):.1f}° W)",
+            "write longitude first (GeoJSON is [lon, lat]); in QGIS: Processing › Swap X and Y "
+            "coordinates",
+        )
 
 
 def utm_zone_of(west: float, south: float, east: float, north: float) -> CRS | None:
@@ -469,7 +494,9 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     longest one (reaches digitised by hand in both directions) is turned round, and the whole
     line is turned when most of its length was drawn the other way. A piece whose
     two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
-    other arm) and is left out of the reference line; it still counts for the corridor.
+    other arm) and is left out of the reference line; it still counts for the corridor. So is
+    a piece that traces over the line (a reach given twice), and a piece begun upstream of the
+    end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
     """
     remaining = sorted(parts, key=lambda part: part.length, reverse=True)
     first = remaining.pop(0)
@@ -477,7 +504,11 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
     while remaining:
         line = LineString(coords)
-        remaining = [part for part in remaining if not _is_side_channel(part, line, side_gap_m)]
+        remaining = [
+            part
+            for part in remaining
+            if not (_is_side_channel(part, line, side_gap_m) or _is_traced_over(part, line))
+        ]
         if not remaining:
             break
         head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
@@ -498,11 +529,60 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
             turned_m += part.length
         else:
             kept += part.length
+        piece = _beyond(piece, coords[-1] if where == "after" else coords[0], where)
         if where == "after":
             coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
     return LineString(coords[::-1] if turned_m > kept else coords)
+
+
+def _is_traced_over(part: LineString, line: LineString) -> bool:
+    """True when all of ``part`` lies within :data:`OVERLAP_M` of ``line``: a reach given twice
+    (a feature copied, two layers merged), which adds nothing to the line. Joined to it, the
+    reference line went down the reach and back, and each position upstream of it was as far
+    along again as the reach is long. Pieces of at most twice that length are never copies:
+    a river digitised click by click in short pieces keeps every one."""
+    if part.length <= 2 * OVERLAP_M:
+        return False
+    ends = shapely.points([part.coords[0], part.coords[-1]])
+    if shapely.distance(ends, line).max() > OVERLAP_M:  # most pieces: two distances
+        return False
+    dense = shapely.get_coordinates(shapely.segmentize(part, OVERLAP_M / 2))
+    return bool(shapely.distance(shapely.points(dense), line).max() <= OVERLAP_M)
+
+
+def _without_copies(pieces: list[LineString]) -> list[LineString]:
+    """The pieces less those that trace over a longer one (a reach given twice). Merged first,
+    a copy drawn the other way made one line down the reach and back up it."""
+    order = sorted(range(len(pieces)), key=lambda k: -pieces[k].length)
+    rank = {k: r for r, k in enumerate(order)}
+    tree = shapely.STRtree(pieces)
+    dropped: set[int] = set()
+    for k in order:
+        near = tree.query(pieces[k], predicate="dwithin", distance=OVERLAP_M)
+        longer = [int(j) for j in near if rank[int(j)] < rank[k] and int(j) not in dropped]
+        if any(_is_traced_over(pieces[k], pieces[j]) for j in longer):
+            dropped.add(k)
+    return [piece for k, piece in enumerate(pieces) if k not in dropped]
+
+
+def _beyond(piece: list[Any], end: Any, where: str) -> list[Any]:
+    """The coordinates of ``piece`` (in flow order) that go on from the line's ``end``: a piece
+    digitised from a point upstream of the end it joins (reaches traced by hand overlap at
+    their joints) is cut where it passes that end. Joined whole, the reference line went back
+    up the overlap and down again: each position in it was on two lengths of the line (a
+    moored dredge's chainage flickered between them) and each one upstream was twice the
+    overlap too far along."""
+    line, at = LineString(piece), shapely.Point(end)
+    if line.distance(at) > OVERLAP_M:
+        return piece
+    cut = line.project(at)
+    if where == "after" and cut > 0:
+        return list(shapely.ops.substring(line, cut, line.length).coords)
+    if where == "before" and cut < line.length:
+        return list(shapely.ops.substring(line, 0, cut).coords)
+    return piece
 
 
 def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
@@ -521,9 +601,9 @@ def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
 def _bounds_in(
     item: River, pad_m: float, transformer: Transformer | None
 ) -> tuple[float, float, float, float]:
-    """The bounding box of the river's line grown by ``pad_m``, through ``transformer`` (from
-    the river's CRS; None: the same CRS)."""
-    x0, y0, x1, y1 = item.line.bounds
+    """The bounding box of the river's pieces grown by ``pad_m``, through ``transformer``
+    (from the river's CRS; None: the same CRS)."""
+    x0, y0, x1, y1 = item.pieces.bounds
     box = (x0 - pad_m, y0 - pad_m, x1 + pad_m, y1 + pad_m)
     if transformer is None:
         return box

@@ -501,6 +501,31 @@ def _one_row_per_part(
 CRS_COLUMNS = ("crs", "epsg", "srs")
 
 
+def _check_degrees(
+    geometries: np.ndarray,
+    source: Path,
+    what: str = "positions",
+    fix: str = "give lon/lat in degrees, or add a column 'crs' naming their CRS (e.g. EPSG:32718)",
+) -> None:
+    """InputError naming the first row whose position cannot be degrees (metres of a projected
+    CRS, as a table exported from QGIS in UTM holds, or one such row pasted among degrees)."""
+    with np.errstate(invalid="ignore"):  # no geometry: NaN bounds, not outside
+        bounds = np.abs(shapely.bounds(geometries))
+        outside = (np.nanmax(bounds[:, [0, 2]], axis=1, initial=0) > 180) | (
+            np.nanmax(bounds[:, [1, 3]], axis=1, initial=0) > 90
+        )
+    if not outside.any():
+        return
+    row = int(np.flatnonzero(outside)[0])
+    x, y = shapely.get_coordinates(geometries[row])[0]
+    raise InputError(
+        source,
+        f"{what} such as {x:.1f}, {y:.1f} (row {row + 1}) are not degrees (metres of a "
+        "projected CRS?)",
+        fix,
+    )
+
+
 def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str:
     """The CRS of a table's positions: its ``crs`` (or ``epsg``) column when it has one, else
     EPSG:4326 — refused when the numbers cannot be degrees (metres of a projected CRS, as a
@@ -519,20 +544,20 @@ def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str
             )
         text = f"EPSG:{named[0]}" if named[0].isdigit() else named[0]
         try:
-            return CRS.from_user_input(text).to_string()
+            crs = CRS.from_user_input(text)
         except CRSError:
             raise InputError(
                 source, f"'{column}' is {named[0]!r}, not a CRS", "write it as EPSG:32718"
             ) from None
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geometries)
-    if max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90:
-        example = next(g for g in geometries if g is not None and not g.is_empty)
-        x, y = shapely.get_coordinates(example)[0]
-        raise InputError(
-            source,
-            f"positions such as {x:.1f}, {y:.1f} are not degrees (metres of a projected CRS?)",
-            "give lon/lat in degrees, or add a column 'crs' naming their CRS (e.g. EPSG:32718)",
-        )
+        if crs.is_geographic:  # EPSG:4326 over metres was a traceback ("Unable to determine UTM")
+            _check_degrees(
+                geometries,
+                source,
+                f"'{column}' says {named[0]}, but positions",
+                f"give lon/lat in degrees, or write their CRS in '{column}' (e.g. EPSG:32718)",
+            )
+        return crs.to_string()
+    _check_degrees(geometries, source)
     return WGS84
 
 
@@ -661,7 +686,8 @@ def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: flo
     return (
         f"{source}: {off} of {len(detections)} detections are on no river (farther than "
         f"{corridor_m:g} m from every centerline); kept in the output with no track_id (marks "
-        "on a wide river's banks or a side channel: widen --corridor-m)"
+        "on a wide river's banks or a side channel the rivers file lacks: widen --corridor-m, or "
+        "draw the channel under its river's name)"
     )
 
 

@@ -184,6 +184,29 @@ def test_a_piece_drawn_against_the_flow_is_turned_round(tmp_path: Path, turned: 
     assert np.allclose(got["offset_m"], expected["offset_m"], atol=1)
 
 
+@pytest.mark.parametrize("copy", ["as drawn", "turned round"])
+def test_a_reach_traced_twice_is_one_length_of_the_line(tmp_path: Path, copy: str) -> None:
+    """Reaches traced by hand overlap at their joints, and a feature copied (or two layers
+    merged) gives a reach twice. The reference line went back up each overlap and down again:
+    with the demo's upstream Nanay piece given twice, 29 of its 75 dredge detections were placed
+    up to 3.9 km off and its counts went from 4 and 9 to 6 and 8; with the next reach begun
+    400 m upstream of the joint, 10 m aside, positions were off by up to 801 m, and two
+    detections a metre apart in the overlap were 800 m apart along the river."""
+    upstream = LineString([(X0, Y0), (X0 + 6000, Y0)])  # 1 km past the joint
+    downstream = LineString([(X0 + 5000, Y0 + 15), (X0 + 10_000, Y0 + 15)])
+    network = _network(tmp_path, {"nanay": [upstream, downstream]})
+    assert network.length_m("nanay") == pytest.approx(10_000, abs=20)
+    moored = network.locate(_points((X0 + 5200, Y0 + 4), (X0 + 5200, Y0 + 12), (X0 + 4000, Y0)))
+    assert moored.loc[0, "chainage_m"] == pytest.approx(moored.loc[1, "chainage_m"], abs=2)
+    assert moored.loc[2, "chainage_m"] == pytest.approx(6000, abs=20)
+    twice = EAST if copy == "as drawn" else EAST.reverse()
+    network = _network(tmp_path / "twice", {"nanay": [EAST, twice]})
+    assert network.length_m("nanay") == pytest.approx(5000, abs=1)
+    got = network.locate(_points((X0 + 1000, Y0 + 20)))
+    assert got.loc[0, "chainage_m"] == pytest.approx(4000, abs=1)
+    assert got.loc[0, "offset_m"] == pytest.approx(20, abs=1)
+
+
 def test_a_river_drawn_mostly_downstream_keeps_that_direction() -> None:
     """The longest piece was drawn upstream, the other two (longer together) downstream."""
     pieces = [
@@ -203,6 +226,24 @@ def test_side_channel_stays_out_of_the_reference_line() -> None:
     island_arm = LineString([(3000, 10), (3500, 200), (4000, 10)])
     line = reference_line([island_arm, main], side_gap_m=DEFAULT_CORRIDOR_M)
     assert line.equals(main)
+
+
+def test_dredges_on_a_side_channel_drawn_beside_the_river_are_on_it(tmp_path: Path) -> None:
+    """An island's other arm, drawn under the river's name, 450 m from the main channel at its
+    widest: the corridor (and so the tiles) covered it, but positions were gated by the main
+    channel alone, so marks on the arm were "on no river" (6 of 9, one dredge counted for 3)
+    and `dredge detect` left its detections out."""
+    main = LineString([(X0, Y0), (X0 + 10_000, Y0)])
+    arm = LineString(
+        [(X0 + 3000, Y0), (X0 + 3600, Y0 + 450), (X0 + 5400, Y0 + 450), (X0 + 6000, Y0)]
+    )
+    network = _network(tmp_path, {"nanay": [main, arm]})
+    assert network.length_m("nanay") == pytest.approx(10_000)  # the arm is no part of it
+    got = network.locate(_points((X0 + 4200, Y0 + 440), (X0 + 4200, Y0 + 750)))
+    assert got.loc[0, "river"] == "nanay"
+    assert got.loc[0, "chainage_m"] == pytest.approx(5800, abs=1)
+    assert got.loc[0, "offset_m"] == pytest.approx(440, abs=1)
+    assert got.loc[1, "river"] is None  # 300 m beyond the arm: off every piece
 
 
 def test_corridor_in_scene_crs(tmp_path: Path) -> None:
@@ -241,6 +282,22 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         message = str(caught.value)
         assert message.startswith(str(path)) and problem in message, message
         assert "\n" not in message
+
+
+def test_a_rivers_file_written_latitude_first_is_one_line(tmp_path: Path) -> None:
+    """A GeoJSON written [lat, lon] put the Nanay in Antarctica: `dredge detect` said each scene
+    "does not overlap any river corridor", and `dredge track` asked whether the detections'
+    lon and lat were swapped."""
+    import json
+
+    to_lon_lat = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True).transform
+    lat_first = [[lat, lon] for lon, lat in map(to_lon_lat, *EAST.xy)]
+    feature = {"properties": {"name": "Nanay"}, "type": "Feature"}
+    feature["geometry"] = {"type": "LineString", "coordinates": lat_first}
+    path = tmp_path / "rivers.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(InputError, match=r"'Nanay' lies at 73\.\d° S, 3\.\d° W .* latitude first"):
+        RiverNetwork.read(path)
 
 
 def test_hydrorivers_without_names_says_how_to_name_them(tmp_path: Path) -> None:

@@ -526,6 +526,23 @@ def test_a_table_of_projected_coordinates_needs_its_crs(tmp_path: Path) -> None:
     assert read_detections(path).crs == tf.CRS
 
 
+def test_a_row_in_metres_among_degrees_is_named(tmp_path: Path) -> None:
+    """One mark pasted in UTM metres into a table of degrees: with a 'crs' column saying
+    EPSG:4326 it was a traceback ("RuntimeError: Unable to determine UTM CRS", found by the
+    property-based test); without one, the line showed the first row's degrees as the
+    positions that "are not degrees"."""
+    lon, lat = lon_lat_on_the_river()
+    point = tf.point_at(tf.meander_line(), 500)
+    rows = f"2024-03-05,{lon},{lat}\n2024-03-05,{point.x:.2f},{point.y:.2f}\n"
+    path = tmp_path / "marks.csv"
+    path.write_text("fecha,lon,lat\n" + rows)
+    with pytest.raises(InputError, match=rf"positions such as {point.x:.1f}, .* \(row 2\)"):
+        read_detections(path)
+    path.write_text("fecha,lon,lat,crs\n" + rows.replace("\n", ",EPSG:4326\n"))
+    with pytest.raises(InputError, match=r"'crs' says EPSG:4326, but positions .* \(row 2\)"):
+        prepare_detections(read_detections(path), path, tf.network())
+
+
 def test_marks_with_an_escena_column_are_one_dredge_in_overlapping_scenes(tmp_path: Path) -> None:
     """A dredge marked (by date only) in two overlapping scenes of a strip, named in an
     'Escena' column: the column was not read, so the two marks made a group of two dredges."""
