@@ -37,12 +37,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detector.card import (
+    ONNX_SOURCE_KEY,
     ONNX_SUFFIX,
     ModelCard,
     beside_card,
-    card_path_for,
+    file_sha256,
     load_card,
     model_file,
+    onnx_not_vouched,
     verify_weights,
 )
 from detector.errors import DredgeError, InputError
@@ -335,31 +337,23 @@ def _torch_weights(weights: Path, card: ModelCard) -> Path:
 
 
 def _onnx_file(weights: Path, card: ModelCard, notes: list[str]) -> Path:
-    """The ONNX file for ``weights``: itself, the one its card names, ``<stem>.onnx`` beside
-    it when the card's ``onnx_sha256`` vouches for it, or an export in the cache.
+    """The ONNX file for ``weights``: itself, the one its card names or ``<stem>.onnx`` beside
+    it when it is vouched for as the export of ``weights`` (see
+    :func:`detector.card.onnx_not_vouched`), or an export in the cache.
 
-    A ``<stem>.onnx`` the card does not vouch for may be an older model's export left in the
-    folder (``dredge train`` and a hand-made card write no ``onnx_sha256``): it is not used, and
-    ``notes`` says so.
+    An ONNX not vouched for may be an older model's export left in the folder (``dredge
+    train`` and a hand-made card write no ``onnx_sha256``; a card carried over to a retrained
+    ``.pt`` still vouches for the old export): it is not used, and ``notes`` says so.
     """
     if weights.suffix.lower() == ONNX_SUFFIX:
         return weights
-    if card.onnx:
-        named = beside_card(weights, card.onnx)
-        if named.is_file():
-            verify_weights(card, named)  # onnx_sha256, when the card has one
-            return named
-    sibling = weights.with_suffix(ONNX_SUFFIX)
-    if sibling.is_file():
-        if card.onnx_sha256:
-            verify_weights(card, sibling)
-            return sibling
-        notes.append(
-            f"{sibling}: not used, its card {card_path_for(weights).name} has no onnx_sha256 to "
-            f"show it is the export of {weights.name} (it may be an older model's) — "
-            f"{weights.name} is exported instead (once, into the cache); if it is this model's "
-            "export, name it in the card (onnx, onnx_sha256)"
-        )
+    named = beside_card(weights, card.onnx) if card.onnx else None
+    candidate = named if named and named.is_file() else weights.with_suffix(ONNX_SUFFIX)
+    if candidate.is_file():
+        problem = onnx_not_vouched(card, candidate, weights)
+        if problem is None:
+            return candidate
+        notes.append(problem)
     cached = cache_dir() / "onnx" / f"{card.sha256[:16]}-{card.input.tile_px}.onnx"
     if cached.is_file():
         _mark_used(cached)
@@ -508,8 +502,20 @@ def export_onnx(weights: str | Path, out: str | Path) -> Path:
                 written = Exporter(overrides=overrides)(model=net)
         except Exception as exc:  # the exporter raises many unrelated types
             raise DredgeError(f"{weights}: ONNX export failed ({reason(exc)})") from None
+        _record_source(Path(written), file_sha256(weights))
         os.replace(written, out)
     return out
+
+
+def _record_source(onnx_path: Path, sha256: str) -> None:
+    """Write the sha256 of the ``.pt`` an export was made from into its metadata
+    (:data:`detector.card.ONNX_SOURCE_KEY`), so that it is told from a later model's."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    entry = model.metadata_props.add()
+    entry.key, entry.value = ONNX_SOURCE_KEY, sha256
+    onnx.save(model, str(onnx_path))
 
 
 # --- pre- and post-processing -------------------------------------------------------------------
