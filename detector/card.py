@@ -41,6 +41,8 @@ INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
 ONNX_SUFFIX = ".onnx"
 GSD_RANGE_M = (0.05, 100.0)  # metres per pixel: from aerial-like 5 cm to Landsat-like 100 m
 TILE_RANGE_PX = (32, 4096)
+ONNX_SOURCE_KEY = "dredge_weights_sha256"
+"""ONNX metadata this tool's exports carry: the sha256 of the ``.pt`` they were exported from."""
 _FIX_CARD = "write the card again (see the README, 'Model card'), or use the card that came with it"
 
 
@@ -386,3 +388,43 @@ def verify_weights(card: ModelCard, weights: Path) -> None:
             "use the weights the card describes; after retraining on purpose, write the card "
             "again (ModelCard.describe(...).save(...))",
         )
+
+
+def onnx_source_sha256(path: Path) -> str | None:
+    """The sha256 of the ``.pt`` the ONNX file at ``path`` was exported from, where this tool
+    exported it (:data:`ONNX_SOURCE_KEY`); None otherwise, or when it cannot be read (opening
+    it says why)."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # onnx raises its own unrelated types; the session names the problem
+        return None
+    values = [prop.value for prop in model.metadata_props if prop.key == ONNX_SOURCE_KEY]
+    return values[0].lower() if values else None
+
+
+def onnx_not_vouched(card: ModelCard, onnx: Path, weights: Path) -> str | None:
+    """Why the ONNX file ``onnx`` may not stand in for the torch ``weights`` (a note), or None
+    when it may: it records being exported from weights of the card's sha256, or the card's
+    ``onnx_sha256`` vouches for it (InputError when that does not match) and it records no
+    other weights. An export left from an older model (beside the retrained ``.pt``, or named
+    by a card carried over) ran under the new card's name without a word."""
+    source = onnx_source_sha256(onnx)
+    if source == card.sha256:
+        return None
+    if source is None and card.onnx_sha256:
+        verify_weights(card, onnx)
+        return None
+    instead = f"{weights.name} is exported instead (once, into the cache)"
+    if source is not None:
+        return (
+            f"{onnx}: not used, it is the export of weights of sha256 {source[:12]}…, not of "
+            f"{weights.name} ({card.sha256[:12]}…: an older model's?) — {instead}; to ship "
+            "this model's export, export it again and name it in the card (onnx, onnx_sha256)"
+        )
+    return (
+        f"{onnx}: not used, its card {card_path_for(weights).name} has no onnx_sha256 to show "
+        f"it is the export of {weights.name} (it may be an older model's) — {instead}; if it is "
+        "this model's export, name it in the card (onnx, onnx_sha256)"
+    )

@@ -10,6 +10,7 @@ reported in one line, recorded in ``failures.csv``, and the batch goes on.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -206,6 +207,43 @@ def clear_old_chips(out: Path) -> list[str]:
     ]
 
 
+def earlier_scene_names(out: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Names the chips in ``OUT`` were cut under (``--overwrite``), by scene path, for
+    :func:`detector.acquisition.scene_labels`: a scene of the earlier run in ``tiles.parquet``
+    given again (by any spelling) keeps its name; another scene of that file name gets one
+    none of them had, as does one named like a chip folder that holds only label files (kept
+    from a run before, their chips gone). Its chips took the earlier scene's names
+    (``planet/a/scene.tif``, then ``planet/b/scene.tif``), and the label files kept were read
+    for the other scene's pixels (9 of 11 on a demo scene)."""
+    try:
+        frame = pd.read_parquet(out / INDEX_NAME, columns=["scene", "scene_name"])
+    except Exception:  # none, or not an index this tool wrote: no scene keeps a name
+        frame = pd.DataFrame({"scene": [], "scene_name": []})
+    earlier = dict(zip(frame["scene"].astype(str), frame["scene_name"].astype(str), strict=True))
+    names = dict(earlier)
+    for path in paths:
+        for old, name in earlier.items():
+            if path != old and _same_file(path, old):
+                names[path] = name
+    stems = {re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE) for name in earlier.values()}
+    folders = (out / CHIPS_DIR).iterdir() if (out / CHIPS_DIR).is_dir() else iter(())
+    for folder in folders:
+        kinds = {p.suffix.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+        orphans = bool(kinds & set(LABEL_SUFFIXES)) and not kinds & {f".{f}" for f in FORMATS}
+        if orphans and folder.name not in stems:  # a folder is no scene path
+            names[str(folder)] = f"{folder.name}.tif"
+    return names
+
+
+def _same_file(path: str, old: str) -> bool:
+    if is_remote(path) or is_remote(old):
+        return False
+    try:
+        return Path(path).samefile(old)
+    except OSError:
+        return False
+
+
 def run_tiles(
     scene_paths: Sequence[str],
     rivers: RiverNetwork,
@@ -219,8 +257,11 @@ def run_tiles(
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
     progress: bool = True,
+    taken: Mapping[str, str] | None = None,
 ) -> TilesRun:
-    """Tile every scene, write chips, ``tiles.parquet`` and (when some failed) ``failures.csv``."""
+    """Tile every scene, write chips, ``tiles.parquet`` and (when some failed) ``failures.csv``.
+
+    ``taken`` maps scene paths to names an earlier run gave (:func:`earlier_scene_names`)."""
     check_format(fmt, spec)
     out.mkdir(parents=True, exist_ok=True)
     run = TilesRun()
@@ -235,7 +276,7 @@ def run_tiles(
         disable=not progress,
     )
     with reading_env(), bar:
-        names = scene_labels(scene_paths)
+        names = scene_labels(scene_paths, taken=taken)
         for path in scene_paths:
             explicit = date_for_scene(dates, path, names[path]) if dates else None
             try:

@@ -86,8 +86,10 @@ def output_problem(
 def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, int | None]:
     """The batch size and tile side an ONNX model's input is fixed to (None where dynamic).
 
-    InputError when it takes other values than float32, or a fixed side other than the card's
-    tile size (ultralytics' default export is 640 × 640): onnxruntime would refuse every batch.
+    A fixed square side of at least the card's tile size (ultralytics' default export is
+    640 × 640) takes each tile padded to it, as a tile cut by the scene's edge is padded to the
+    stride. InputError when it takes other values than float32, or a fixed shape no tile fits:
+    onnxruntime would refuse every batch.
     """
     node = session.get_inputs()[0]
     if node.type != "tensor(float)":
@@ -107,7 +109,7 @@ def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, 
         return batch, None
     tile = card.input.tile_px
     side = -(-tile // STRIDE) * STRIDE  # the tile padded to the stride, as it is run
-    if height != side or width != side:
+    if height is None or height != width or height < side:
         shown = "×".join("?" if dim is None else str(dim) for dim in (height, width))
         raise InputError(
             path,
@@ -115,7 +117,7 @@ def fixed_input(session: Any, card: ModelCard, path: Path) -> tuple[int | None, 
             f"where its card {card_path_for(path).name} has {tile} px tiles",
             "export it again with dynamic shapes: yolo export model=M.pt format=onnx dynamic=True",
         )
-    return batch, side
+    return batch, height
 
 
 def check_network(net: Any, card: ModelCard, weights: Path) -> None:

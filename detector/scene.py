@@ -59,7 +59,13 @@ from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
-from detector.scaling import EIGHT_BIT_WHITE, header_calibration, normalise, stored_full_scale
+from detector.scaling import (
+    EIGHT_BIT_WHITE,
+    header_calibration,
+    normalise,
+    stored_full_scale,
+    values_kind,
+)
 from detector.window_reads import (
     RecentReads,
     alpha_is_tagged,
@@ -204,8 +210,7 @@ class Scene:
             if self.full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
                 return f"{dtype} values read as 8-bit (0–255): none sampled was above 255"
             return None
-        kind = {1.0: "reflectance 0–1", EIGHT_BIT_WHITE: "8-bit values (0–255)"}
-        return f"float values read as {kind.get(self.full_scale, 'reflectance × 10,000')}"
+        return f"float values read as {values_kind(self.full_scale)}"
 
     @property
     def date_caveat(self) -> str | None:

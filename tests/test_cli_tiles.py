@@ -189,6 +189,41 @@ def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(
     assert label.with_suffix(".txt").is_file()  # the user's label is kept
 
 
+def test_a_scene_named_like_the_earlier_runs_does_not_take_its_chips_names(
+    tmp_path: Path,
+) -> None:
+    """Two scenes of one file name from two folders (NICFI quads of two months), tiled by two
+    runs into one --out: the second run's chips took the first's names, so the first scene's
+    labels, kept by --overwrite, lay beside the other scene's pixels (9 of 11 on a demo scene).
+    Now the other scene is named by its folder, as one run names them; the same scene keeps
+    its chips' names under any spelling of its path."""
+    first = write_scene(tmp_path / "a" / "scene.tif", width=200, height=200)
+    second = write_scene(tmp_path / "b" / "scene.tif", width=200, height=200, dredge_offset_px=4)
+    rivers = _rivers(tmp_path, first)
+    out = tmp_path / "out"
+    common = ("--rivers", str(rivers), "--out", str(out), "--tile-px", "64", "--date", "2024-01-01")
+    code, _, stderr = _tiles(str(first.path), *common)
+    assert code == 0, stderr
+    labels = {
+        (out / chip).with_suffix(".txt") for chip in gpd.read_parquet(out / "tiles.parquet").chip
+    }
+    for label in labels:
+        label.write_text("0 0.5 0.5 0.1 0.1\n")  # labelled in place
+
+    def names_and_labels_beside(*scenes: Path) -> tuple[set[str], int]:
+        code, _, stderr = _tiles(*map(str, scenes), *common, "--overwrite")
+        assert code == 0, stderr
+        index = gpd.read_parquet(out / "tiles.parquet")
+        beside = {(out / chip).with_suffix(".txt") for chip in index["chip"]} & labels
+        return set(index["scene_name"]), len(beside)
+
+    again = tmp_path / "a" / ".." / "a" / "scene.tif"
+    assert names_and_labels_beside(again) == ({"scene.tif"}, len(labels))  # the same scene
+    assert names_and_labels_beside(second.path) == ({"b_scene.tif"}, 0)
+    third = write_scene(tmp_path / "c" / "scene.tif", width=200, height=200)
+    assert names_and_labels_beside(third.path) == ({"c_scene.tif"}, 0)  # labels of a run before
+
+
 def test_a_scene_read_with_a_caveat_says_so(tmp_path: Path) -> None:
     """Band names it does not know (B4, B3, B2, B8: red first) were read as Planet's BGRN, red
     and blue swapped in every chip; `dredge detect` said so, `dredge tiles` did not."""

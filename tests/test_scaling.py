@@ -46,6 +46,39 @@ def test_float_scenes_are_scaled_by_their_values(
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+def test_float_reflectance_in_percent_is_read_as_percent(tmp_path: Path) -> None:
+    """Float reflectance × 100 (0–100) was read as 8-bit values (0–255): 8.5 times too dark
+    in display scaling, and the land check skipped; 3 demo scenes gave 51 boats and no dredge
+    where the same scenes as stored give 20 dredges and 17 boats. Percent is told from 8-bit
+    values by its fractions (8-bit values are whole numbers) and, in three bands or fewer,
+    by no value above 100 (8-bit RGB averaged into fractions has brighter pixels)."""
+    stored = write_scene(tmp_path / "sr.tif", bands=4, dtype="uint16", **SMALL)
+    with rasterio.open(stored.path) as src:
+        data, profile = src.read(), src.profile
+    rng = np.random.default_rng(0)
+    data = np.where(data > 0, data + rng.integers(1, 99, data.shape), 0).astype("uint16")
+    noisy, percent = tmp_path / "noisy.tif", tmp_path / "percent.tif"
+    with rasterio.open(noisy, "w", **profile) as dst:
+        dst.write(data)
+    with rasterio.open(percent, "w", **profile | {"dtype": "float32", "predictor": 1}) as dst:
+        dst.write(data.astype("float32") / np.float32(100))
+    spec = InputSpec(bands=("red", "green", "blue"))
+    with open_scene(noisy) as original, open_scene(percent) as floating:
+        assert floating.full_scale == 100.0
+        assert floating.values_read_as == "float values read as reflectance in percent (0–100)"
+        expected = original.read_window(Window(0, 0, 40, 40), spec).data
+        got = floating.read_window(Window(0, 0, 40, 40), spec).data
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    eight = write_scene(tmp_path / "visual.tif", bands=3, dtype="uint8", **SMALL)
+    averaged = tmp_path / "visual_mean.tif"  # 8-bit RGB averaged into fractions
+    with rasterio.open(eight.path) as src:
+        data, profile = src.read(), src.profile | {"dtype": "float32"}
+    with rasterio.open(averaged, "w", **profile) as dst:
+        dst.write(np.where(data > 0, data + np.float32(0.5), 0).astype("float32"))
+    with open_scene(averaged) as opened:
+        assert opened.full_scale == 255.0
+
+
 def test_eight_bit_values_in_a_16_bit_file_are_read_as_8_bit(tmp_path: Path) -> None:
     """A Visual product saved as UInt16 (gdal_merge -ot UInt16, a composite of bands) was read
     as reflectance × 10,000, near black: a demo scene gave 15 boats and no dredge instead of

@@ -122,7 +122,13 @@ def tiles(
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import check_chips_folder, check_format, clear_old_chips, run_tiles
+    from detector.chips import (
+        check_chips_folder,
+        check_format,
+        clear_old_chips,
+        earlier_scene_names,
+        run_tiles,
+    )
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes
@@ -145,6 +151,7 @@ def tiles(
         table = sources.dates_with(read_date_table(dates) if dates else None)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
+    taken = earlier_scene_names(out, paths) if overwrite else None
     for note in [*network.notes, *sources.notes, *(clear_old_chips(out) if overwrite else [])]:
         warn_line(note)
     try:
@@ -160,6 +167,7 @@ def tiles(
             echo=typer.echo,
             warn=warn_line,
             progress=progress,
+            taken=taken,
         )
     except DredgeError as exc:  # the disk: a scene's own fault is recorded and the batch goes on
         raise fail(str(exc)) from None
