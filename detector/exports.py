@@ -59,6 +59,15 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
 
 
 CHART_NAME_CHARS = 40  # a longer river name is cut in the chart's legend (it pushed out all)
+CHART_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "----", "++++", "**", "||||")
+"""Patterns laid over the ten colours of matplotlib's cycle, one per ten rivers: the cycle
+alone gave the 11th river the 1st one's colour (the chart's Tigre and Amazonas bars were one
+blue), so that a bar could be read as the other river's."""
+
+
+def river_styles(count: int) -> list[tuple[str, str]]:
+    """A colour and a hatch pattern per river, no two rivers alike for up to 100 rivers."""
+    return [(f"C{i % 10}", CHART_HATCHES[i // 10 % len(CHART_HATCHES)]) for i in range(count)]
 
 
 def chart_text(name: object) -> str:
@@ -87,13 +96,23 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
     width = 0.8 / max(len(rivers), 1)
     x = np.arange(len(years))
-    for i, river in enumerate(rivers):
+    styles = river_styles(len(rivers))  # the 11th river was drawn in the 1st one's colour
+    for i, (river, (colour, hatch)) in enumerate(zip(rivers, styles, strict=True)):
         rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
         value = rows["unique_dredges"].to_numpy(float)
         low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
         high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
         errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
-        ax.bar(x + (i - (len(rivers) - 1) / 2) * width, value, width, label=chart_text(river))
+        ax.bar(
+            x + (i - (len(rivers) - 1) / 2) * width,
+            value,
+            width,
+            label=chart_text(river),
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if hatch else None,  # the pattern's colour
+            linewidth=0.5 if hatch else 0,  # matplotlib draws no pattern without an edge
+        )
         ax.errorbar(
             x + (i - (len(rivers) - 1) / 2) * width,
             value,

@@ -177,3 +177,31 @@ def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) 
     path, _ = write_kml(tracks.assign(river=named), tmp_path / "d.kml", linked.assign(river=named))
     root = ET.parse(path).getroot()  # it did not parse: 'not well-formed (invalid token)'
     assert "Nanay" in ET.tostring(root, encoding="unicode")
+
+
+def test_each_river_has_its_own_bars_in_the_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib's ten-colour cycle gave the 11th river the 1st one's colour (Tigre's bars
+    were Amazonas' blue, the 12th and 13th river the 2nd and 3rd one's): a bar could be read as
+    the other river's. Each river's bars now differ from every other's in colour or pattern."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+    from matplotlib.container import BarContainer
+
+    names = [f"River {i:02d}" for i in range(23)]
+    counts = pd.DataFrame(
+        [
+            {"river": name, "year": year, "unique_dredges": i + 1, "new_dredges": 0,
+             "detections": i + 1, "scenes": 5, "unique_low": i + 1, "unique_high": i + 1}
+            for i, name in enumerate(names)
+            for year in (2024, 2025)
+        ]
+    )  # fmt: skip
+    figures: list = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    write_chart(counts, tmp_path / "chart.png")
+    bars = [c for c in figures[0].axes[0].containers if isinstance(c, BarContainer)]
+    styles = {(to_hex(b.patches[0].get_facecolor()), b.patches[0].get_hatch()) for b in bars}
+    assert len(bars) == len(names) and len(styles) == len(names)
