@@ -205,3 +205,29 @@ def test_each_river_has_its_own_bars_in_the_chart(
     bars = [c for c in figures[0].axes[0].containers if isinstance(c, BarContainer)]
     styles = {(to_hex(b.patches[0].get_facecolor()), b.patches[0].get_hatch()) for b in bars}
     assert len(bars) == len(names) and len(styles) == len(names)
+
+
+def test_kml_says_why_a_dredge_is_not_counted(world: tuple, tmp_path: Path) -> None:
+    """Every track not counted was "seen on too few dates" in dredges.kml: a fixed object seen
+    for months, and a track seen on several dates whose best score was under --count-score
+    (the demo's track 11: three dates, best score 0.41)."""
+    linked, tracks, _ = world
+    fixed, faint = tracks["track_id"].tolist()
+    still = tracks["track_id"] == fixed
+    tracks = tracks.assign(counted=False, static=still, moves=tracks["moves"].where(~still, 0))
+    linked = linked.assign(score=linked["score"].where(linked["track_id"] != faint, 0.3))
+    path, _ = write_kml(tracks, tmp_path / "d.kml", linked)
+    ns = {"k": KML_NS}
+    marks = ET.parse(path).getroot().findall("k:Document/k:Folder", ns)[0]
+    said = {
+        mark.findtext("k:name", namespaces=ns): mark.findtext("k:description", namespaces=ns) or ""
+        for mark in marks.findall("k:Placemark", ns)
+    }
+    assert (
+        "Counted: no (a fixed object: never moved in 342 days" in said[f"Dredge {fixed} (Meander)"]
+    )
+    assert (
+        "Counted: no (best detection score 0.30: under --count-score"
+        in said[f"Dredge {faint} (Meander)"]
+    )
+    assert "too few dates" not in "".join(said.values())
