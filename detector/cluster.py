@@ -173,12 +173,14 @@ def detect_on_cluster(
     dates: Mapping[str, datetime] | None,
     names: Mapping[str, str] | None = None,
     on_scene: SceneCallback,
+    on_flags: Callable[[SceneFlags], None] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> SceneFlags:
     """Submit one task per scene and hand each result to ``on_scene`` as it arrives; return
     what the workers found to warn of: the scenes much coarser than the model reads (warn with
     :func:`detector.detect.coarse_note`), the river lines off the channel
-    (:func:`detector.on_water.off_channel_warnings`)."""
+    (:func:`detector.on_water.off_channel_warnings`); ``on_flags`` gets each scene's, before
+    ``on_scene`` of that scene."""
     from dask.distributed import as_completed
 
     from detector.acquisition import date_for_scene
@@ -203,6 +205,8 @@ def detect_on_cluster(
             path, found_here = paths[futures.index(future)], SceneFlags()
             frame, error = None, f"{path}: the task failed on the cluster ({exc})"
         flags += found_here
+        if on_flags is not None:  # before its scene is recorded, to be recorded with it
+            on_flags(found_here)
         on_scene(path, frame, error)
         found = "failed" if frame is None else f"{len(frame)} detections"
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:

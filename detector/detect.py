@@ -154,7 +154,8 @@ def detect_scenes(
     scene finishes (a resumable run saves it then). Scenes much coarser than the model reads
     (:data:`COARSE_RATIO`) get one warning at the end, or ``on_coarse(name, gsd_m)`` each; so
     do rivers whose line lies off the channel (:func:`detector.on_water.off_channel`: one
-    warning per river, or ``on_off_channel(scene, river, share, points)`` each).
+    warning per river, or ``on_off_channel(scene, river, share, points)`` each). Both are
+    called as they are found, before ``on_scene`` of their scene.
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
@@ -171,6 +172,8 @@ def detect_scenes(
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene
+    runner.on_coarse = on_coarse
+    runner.on_off_channel = on_off_channel
     with reading_env(), runner.bar, runner.model_thread:
         overall = runner.bar.add_task("scenes", total=len(paths))
         runner.overall = overall
@@ -178,15 +181,9 @@ def detect_scenes(
             when = (date_for_scene(dates, path, names.get(path)) if dates else None) or date
             runner.run_scene(path, bands, when, names.get(path))
         runner.flush()
-    if on_coarse is not None:
-        for name, gsd in runner.coarse:
-            on_coarse(name, gsd)
-    elif runner.coarse:
+    if on_coarse is None and runner.coarse:
         warn(coarse_note(runner.coarse, detector.card))
-    if on_off_channel is not None:
-        for found in runner.off_channel:
-            on_off_channel(*found)
-    else:
+    if on_off_channel is None:
         for line in off_channel_warnings(runner.off_channel, network.corridor_m):
             warn(line)
     return concat_detections(runner.frames), runner.failures
@@ -247,6 +244,8 @@ class _Runner:
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
+        self.on_coarse: Callable[[str, float], None] | None = None  # each as found, before
+        self.on_off_channel: Callable[[str, str, float, int], None] | None = None  # on_scene
         self.max_land: float | None = DEFAULT_MAX_LAND
         self.coarse: list[tuple[str, float]] = []  # (scene, native GSD) much coarser than the model
         self.off_channel: list[tuple[str, str, float, int]] = []  # (scene, river, share, points)
@@ -295,6 +294,8 @@ class _Runner:
             acquired = scene.require_acquired()
             if scene.native_gsd_m > COARSE_RATIO * self.card.input.gsd_m:
                 self.coarse.append((scene.name, scene.native_gsd_m))
+                if self.on_coarse is not None:
+                    self.on_coarse(scene.name, scene.native_gsd_m)
             plan = plan_scene(scene, self.network, self.card.input)
             check_overlap(plan, self.network)
         except BaseException:
@@ -337,7 +338,10 @@ class _Runner:
                     frame, summary, off = finish_scene(
                         job.rows, job.plan, job.acquired, self.network, self.max_land, self.conf
                     )
-                    self.off_channel += [(job.scene.name, r, *found) for r, found in off.items()]
+                    for river, (share, points) in off.items():
+                        self.off_channel.append((job.scene.name, river, share, points))
+                        if self.on_off_channel is not None:
+                            self.on_off_channel(job.scene.name, river, share, points)
             except DredgeError as exc:
                 job.error = str(exc)
             finally:

@@ -18,12 +18,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from detector.track_params import TrackParams
 from detector.writing import write_atomic, write_text_atomic
 
 WGS84 = "EPSG:4326"
@@ -59,6 +61,15 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
 
 
 CHART_NAME_CHARS = 40  # a longer river name is cut in the chart's legend (it pushed out all)
+CHART_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo", "----", "++++", "**", "||||")
+"""Patterns laid over the ten colours of matplotlib's cycle, one per ten rivers: the cycle
+alone gave the 11th river the 1st one's colour (the chart's Tigre and Amazonas bars were one
+blue), so that a bar could be read as the other river's."""
+
+
+def river_styles(count: int) -> list[tuple[str, str]]:
+    """A colour and a hatch pattern per river, no two rivers alike for up to 100 rivers."""
+    return [(f"C{i % 10}", CHART_HATCHES[i // 10 % len(CHART_HATCHES)]) for i in range(count)]
 
 
 def chart_text(name: object) -> str:
@@ -87,13 +98,23 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
     width = 0.8 / max(len(rivers), 1)
     x = np.arange(len(years))
-    for i, river in enumerate(rivers):
+    styles = river_styles(len(rivers))  # the 11th river was drawn in the 1st one's colour
+    for i, (river, (colour, hatch)) in enumerate(zip(rivers, styles, strict=True)):
         rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
         value = rows["unique_dredges"].to_numpy(float)
         low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
         high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
         errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
-        ax.bar(x + (i - (len(rivers) - 1) / 2) * width, value, width, label=chart_text(river))
+        ax.bar(
+            x + (i - (len(rivers) - 1) / 2) * width,
+            value,
+            width,
+            label=chart_text(river),
+            color=colour,
+            hatch=hatch,
+            edgecolor="white" if hatch else None,  # the pattern's colour
+            linewidth=0.5 if hatch else 0,  # matplotlib draws no pattern without an edge
+        )
         ax.errorbar(
             x + (i - (len(rivers) - 1) / 2) * width,
             value,
@@ -182,8 +203,9 @@ def write_kml(
     folder = _sub(doc, "Folder")
     _sub(folder, "name", f"Dredges ({len(tracks)})")
     points = _points(tracks)
+    best = _best_scores(detections)
     for row, (lon, lat) in zip(tracks.itertuples(index=False), points, strict=True):
-        _dredge_placemark(folder, row, lon, lat)
+        _dredge_placemark(folder, row, lon, lat, best)
     included = detections is not None and len(detections) <= max_detections
     if detections is not None and included:
         dfolder = _sub(doc, "Folder")
@@ -224,7 +246,36 @@ def _points(frame: gpd.GeoDataFrame) -> list[tuple[float, float]]:
     return list(zip(shapely.get_x(centres).tolist(), shapely.get_y(centres).tolist(), strict=True))
 
 
-def _dredge_placemark(folder: ET.Element, row: object, lon: float, lat: float) -> None:
+def _best_scores(detections: gpd.GeoDataFrame | None) -> dict[int, float]:
+    """Each track's best detection score (hand marks without a score left out)."""
+    if detections is None or not {"track_id", "score"} <= set(detections.columns):
+        return {}
+    scores = pd.to_numeric(detections["score"], errors="coerce")
+    best = scores.groupby(pd.array(detections["track_id"], dtype="Int64")).max().dropna()
+    return {int(track): float(score) for track, score in best.items()}
+
+
+def _uncounted(get: dict[str, Any], best: dict[int, float]) -> str:
+    """Why a track is not counted, from what the tracks table and its detections tell (it
+    said "seen on too few dates" of every one: of fixed objects seen for months, and of
+    tracks seen on several dates whose best detection scored under --count-score)."""
+    if get.get("static"):
+        days = (pd.Timestamp(get["last_seen"]) - pd.Timestamp(get["first_seen"])).days
+        return f"no (a fixed object: never moved in {days} days; --max-static-days)"
+    n_dates = int(get.get("n_dates") or 0)
+    score = best.get(int(get["track_id"])) if "track_id" in get else None
+    scored = "" if score is None else f"best detection score {score:.2f}"
+    if n_dates < TrackParams.min_dates:
+        return f"no (seen on one date{'; ' + scored if scored else ''})"
+    return (
+        f"no ({scored or 'seen on ' + str(n_dates) + ' dates'}: under --count-score, or each of "
+        f"its stays seen empty within {TrackParams.min_stay_days:g} days before and after)"
+    )
+
+
+def _dredge_placemark(
+    folder: ET.Element, row: object, lon: float, lat: float, best: dict[int, float]
+) -> None:
     get = row._asdict()  # type: ignore[attr-defined]
     mark = _sub(folder, "Placemark")
     _sub(mark, "name", f"Dredge {get['track_id']} ({get['river']})")
@@ -237,7 +288,7 @@ def _dredge_placemark(folder: ET.Element, row: object, lon: float, lat: float) -
         f"Seen on {get.get('n_dates', len(dates))} dates: {', '.join(dates)}",
         f"Detections: {get.get('n_detections', '')}",
         f"Moves: {get.get('moves', 0)} ({get.get('moved_m', 0):.0f} m along the river)",
-        f"Counted: {'yes' if get.get('counted', True) else 'no (seen on too few dates)'}",
+        f"Counted: {'yes' if get.get('counted', True) else _uncounted(get, best)}",
         f"Confidence: {get.get('confidence', '')}",
     ]
     _sub(mark, "description", "\n".join(lines))

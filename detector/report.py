@@ -209,14 +209,34 @@ def _counts_table(counts: pd.DataFrame) -> str:
 
 
 def _maps(rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDataFrame) -> str:
-    names = [n for n in rivers.names if n in set(detections.get("river", []))] or rivers.names
+    names = _mapped_rivers(rivers, detections, tracks)
     figures = [
         _img(river_map(rivers, name, detections, tracks), f"map of {name}")
         for name in names[:MAX_MAPS]
     ]
-    more = len(names) - MAX_MAPS
-    note = f"<p class='muted'>{more} more river(s) not drawn.</p>" if more > 0 else ""
+    left = names[MAX_MAPS:]
+    note = (
+        f"<p class='muted'>{len(left)} more river(s) with fewer dredges counted not drawn: "
+        f"{_esc(', '.join(left[:20]))}{' …' if len(left) > 20 else ''}.</p>"
+        if left
+        else ""
+    )
     return f"<div class='maps'>{''.join(figures)}</div>{note}"
+
+
+def _mapped_rivers(
+    rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDataFrame
+) -> list[str]:
+    """The rivers with detections, most dredges counted first (then most detections, then by
+    name), or every river when none has one. By name alone, the first :data:`MAX_MAPS` in
+    the alphabet were drawn, and a river holding most of the dredges could be left out."""
+    found = detections["river"].dropna().astype(str) if "river" in detections else pd.Series()
+    if found.empty:
+        return rivers.names
+    counted = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
+    seen = found.value_counts()
+    names = [n for n in rivers.names if n in seen.index]
+    return sorted(names, key=lambda n: (-int(counted.get(n, 0)), -int(seen[n]), n))
 
 
 def _gallery(chips: list[Chip], problems: list[str]) -> str:

@@ -49,7 +49,6 @@ import pandas as pd
 from detector import __version__
 from detector.card import ModelCard
 from detector.cluster import (
-    SceneFlags,
     SceneTask,
     check_scheduler,
     dask_client,
@@ -68,7 +67,7 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_state import KEY_NAME, RunState, dates_digest, run_key, run_lock
+from detector.run_state import KEY_NAME, RunState, SceneFindings, dates_digest, run_key, run_lock
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
@@ -228,8 +227,9 @@ def run_pipeline(
         state.start()
         timings: dict[str, float] = {}
         started = time.monotonic()
+        found = SceneFindings(state)
         if scheduler or workers > 1:
-            flags = _detect_on_cluster(
+            _detect_on_cluster(
                 todo,
                 scheduler or "local",
                 workers,
@@ -247,14 +247,11 @@ def run_pipeline(
                     scene_bands=tuple(scene_bands) if scene_bands else None,
                 ),
                 scene_dates,
-                state,
+                state.names,
+                found,
                 echo,
                 warn,
             )
-            if flags.coarse:
-                warn_and_note(coarse_note(flags.coarse, detector.card))
-            for line in off_channel_warnings(flags.off_channel, network.corridor_m):
-                warn_and_note(line)
         else:
             detect_scenes(
                 todo,
@@ -269,8 +266,15 @@ def run_pipeline(
                 progress=progress,
                 echo=echo,
                 warn=warn_and_note,
-                on_scene=state.record,
+                on_scene=found.record,
+                on_coarse=found.coarse,
+                on_off_channel=found.off_channel,
             )
+        coarse, off_channel = state.flags(sources.paths)  # the earlier runs' scenes' too
+        if coarse:
+            warn_and_note(coarse_note(coarse, detector.card))
+        for line in off_channel_warnings(off_channel, network.corridor_m):
+            warn_and_note(line)
         timings["detect_s"] = time.monotonic() - started
         asked = set(sources.paths)
         failures = [(path, error) for path, error in state.failed() if path in asked]
@@ -405,19 +409,27 @@ def _detect_on_cluster(
     workers: int,
     task: SceneTask,
     dates: dict[str, datetime],
-    state: RunState,
+    names: Mapping[str, str],
+    found: SceneFindings,
     echo: Callable[[str], None],
     warn: Callable[[str], None],
-) -> SceneFlags:
+) -> None:
     def record(path: str, frame: Any, error: str | None) -> None:
-        state.record(path, frame, error)
+        found.record(path, frame, error)
         if error:
             warn(f"error: {error}")
 
     with dask_client(scheduler, workers) as client:
         echo(f"dask: {len(paths)} scene task(s) on {scheduler} ({_describe(client)})")
-        return detect_on_cluster(
-            client, paths, task, dates=dates, names=state.names, on_scene=record, progress=echo
+        detect_on_cluster(
+            client,
+            paths,
+            task,
+            dates=dates,
+            names=names,
+            on_scene=record,
+            on_flags=found.add,
+            progress=echo,
         )
 
 

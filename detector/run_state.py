@@ -4,7 +4,9 @@
 threshold, the flipped views, the rivers file and corridor, the scene band names, the
 ``--dates`` table);
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
-``failed``), ``detections``, ``finished`` (UTC) and ``error``;
+``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
+of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
+kept so that a resumed or recounted run warns of its earlier scenes too);
 ``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections (the name is the
 file name, or a label where scenes share one: :func:`detector.acquisition.scene_labels`).
 Every file is written to a temporary name and renamed into place
@@ -29,7 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -39,10 +41,15 @@ from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
 from detector.writing import remove_temporaries, write_atomic, write_text_atomic
 
+if TYPE_CHECKING:
+    from detector.cluster import SceneFlags
+
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
-MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error")
+MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error", "flags")
+OffChannel = list[tuple[str, str, float, int]]
+"""River lines off the channel: (scene name, river, share of points on land, points)."""
 
 
 LOCK_NAME = ".dredge-run.lock"
@@ -253,8 +260,23 @@ class RunState:
     def failed(self) -> list[tuple[str, str]]:
         return [(p, str(r["error"])) for p, r in self.rows.items() if r["status"] == "failed"]
 
-    def record(self, path: str, frame: gpd.GeoDataFrame | None, error: str | None) -> None:
-        """Save one scene's detections (or its failure), then the manifest; both atomically."""
+    def record(
+        self,
+        path: str,
+        frame: gpd.GeoDataFrame | None,
+        error: str | None,
+        *,
+        coarse_gsd_m: float | None = None,
+        off_channel: Sequence[tuple[str, float, int]] = (),
+    ) -> None:
+        """Save one scene's detections (or its failure), then the manifest; both atomically.
+        ``coarse_gsd_m``: its pixel size when much coarser than the model's; ``off_channel``:
+        (river, share, points) of the river lines off the channel in it."""
+        flags: dict[str, Any] = {}
+        if coarse_gsd_m is not None:
+            flags["coarse_gsd_m"] = coarse_gsd_m
+        if off_channel:
+            flags["off_channel"] = [list(found) for found in off_channel]
         if frame is not None:
             write_atomic(self.scene_file(path), lambda tmp: frame.to_parquet(tmp))
         self.rows[path] = {
@@ -264,8 +286,27 @@ class RunState:
             "detections": 0 if frame is None else len(frame),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
+            "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
         }
         self._write_manifest()
+
+    def flags(self, paths: Sequence[str]) -> tuple[list[tuple[str, float]], OffChannel]:
+        """What the scenes among ``paths`` were found to warn of, in this run or an earlier
+        one: (scene name, pixel size) of those much coarser than the model, and the river
+        lines off the channel (:func:`detector.on_water.off_channel_warnings`)."""
+        coarse: list[tuple[str, float]] = []
+        off: OffChannel = []
+        for path in paths:
+            row = self.rows.get(path)
+            text = str(row.get("flags") or "") if row else ""
+            if not text:  # none, or a manifest written before flags were kept
+                continue
+            found = json.loads(text)
+            name = str(row["name"]) if row else ""
+            if "coarse_gsd_m" in found:
+                coarse.append((name, float(found["coarse_gsd_m"])))
+            off += [(name, str(r), float(s), int(n)) for r, s, n in found.get("off_channel", [])]
+        return coarse, off
 
     def _write_manifest(self) -> None:
         table = pd.DataFrame(list(self.rows.values()), columns=list(MANIFEST_COLUMNS))
@@ -284,5 +325,41 @@ def _same_file(path: str) -> str:
 def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
-    table = pd.read_csv(path, dtype={"error": "string"}, keep_default_na=False)
+    table = pd.read_csv(path, dtype={"error": "string", "flags": "string"}, keep_default_na=False)
     return {str(row["scene"]): dict(row) for _, row in table.iterrows()}
+
+
+class SceneFindings:
+    """What scenes were found to warn of (much coarser than the model, a river line off the
+    channel), held until each scene is recorded with it (:meth:`RunState.record`), so that a
+    resumed or recounted run warns of its earlier scenes too (they were left out of its
+    notes, run.json and report)."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.coarse_gsd: dict[str, float] = {}
+        self.off: dict[str, list[tuple[str, float, int]]] = {}
+
+    def coarse(self, name: str, gsd_m: float) -> None:
+        self.coarse_gsd[name] = gsd_m
+
+    def off_channel(self, name: str, river: str, share: float, points: int) -> None:
+        self.off.setdefault(name, []).append((river, share, points))
+
+    def add(self, flags: SceneFlags) -> None:
+        """A Dask worker's findings of one scene (:func:`detector.cluster.detect_one`)."""
+        for name, gsd_m in flags.coarse:
+            self.coarse(name, gsd_m)
+        for found in flags.off_channel:
+            self.off_channel(*found)
+
+    def record(self, path: str, frame: gpd.GeoDataFrame | None, error: str | None) -> None:
+        """:meth:`RunState.record` with what was found in the scene."""
+        name = self.state.scene_name(path)
+        self.state.record(
+            path,
+            frame,
+            error,
+            coarse_gsd_m=self.coarse_gsd.pop(name, None),
+            off_channel=self.off.pop(name, []),
+        )

@@ -177,3 +177,57 @@ def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) 
     path, _ = write_kml(tracks.assign(river=named), tmp_path / "d.kml", linked.assign(river=named))
     root = ET.parse(path).getroot()  # it did not parse: 'not well-formed (invalid token)'
     assert "Nanay" in ET.tostring(root, encoding="unicode")
+
+
+def test_each_river_has_its_own_bars_in_the_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib's ten-colour cycle gave the 11th river the 1st one's colour (Tigre's bars
+    were Amazonas' blue, the 12th and 13th river the 2nd and 3rd one's): a bar could be read as
+    the other river's. Each river's bars now differ from every other's in colour or pattern."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+    from matplotlib.container import BarContainer
+
+    names = [f"River {i:02d}" for i in range(23)]
+    counts = pd.DataFrame(
+        [
+            {"river": name, "year": year, "unique_dredges": i + 1, "new_dredges": 0,
+             "detections": i + 1, "scenes": 5, "unique_low": i + 1, "unique_high": i + 1}
+            for i, name in enumerate(names)
+            for year in (2024, 2025)
+        ]
+    )  # fmt: skip
+    figures: list = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    write_chart(counts, tmp_path / "chart.png")
+    bars = [c for c in figures[0].axes[0].containers if isinstance(c, BarContainer)]
+    styles = {(to_hex(b.patches[0].get_facecolor()), b.patches[0].get_hatch()) for b in bars}
+    assert len(bars) == len(names) and len(styles) == len(names)
+
+
+def test_kml_says_why_a_dredge_is_not_counted(world: tuple, tmp_path: Path) -> None:
+    """Every track not counted was "seen on too few dates" in dredges.kml: a fixed object seen
+    for months, and a track seen on several dates whose best score was under --count-score
+    (the demo's track 11: three dates, best score 0.41)."""
+    linked, tracks, _ = world
+    fixed, faint = tracks["track_id"].tolist()
+    still = tracks["track_id"] == fixed
+    tracks = tracks.assign(counted=False, static=still, moves=tracks["moves"].where(~still, 0))
+    linked = linked.assign(score=linked["score"].where(linked["track_id"] != faint, 0.3))
+    path, _ = write_kml(tracks, tmp_path / "d.kml", linked)
+    ns = {"k": KML_NS}
+    marks = ET.parse(path).getroot().findall("k:Document/k:Folder", ns)[0]
+    said = {
+        mark.findtext("k:name", namespaces=ns): mark.findtext("k:description", namespaces=ns) or ""
+        for mark in marks.findall("k:Placemark", ns)
+    }
+    assert (
+        "Counted: no (a fixed object: never moved in 342 days" in said[f"Dredge {fixed} (Meander)"]
+    )
+    assert (
+        "Counted: no (best detection score 0.30: under --count-score"
+        in said[f"Dredge {faint} (Meander)"]
+    )
+    assert "too few dates" not in "".join(said.values())

@@ -166,26 +166,31 @@ def test_the_command_line_default_max_land_is_the_detectors() -> None:
     assert MAX_LAND == DEFAULT_MAX_LAND
 
 
+def _off_channel_scene(folder: Path) -> tuple[Path, Path]:
+    """A 1.2 km reach (40 points along a line at 30 m) of water and forest, and a rivers file:
+    the nanay's line on the water, the itaya's 210 m east of it, on land."""
+    tall = 400
+    image = np.empty((4, tall, SIDE), dtype=np.int32)
+    image[:, :, :100] = np.array(WATER)[:, None, None]
+    image[:, :, 100:] = np.array(FOREST)[:, None, None]
+    path = folder / NAME
+    profile = {"driver": "GTiff", "width": SIDE, "height": tall, "count": 4, "dtype": "uint16",
+               "crs": "EPSG:32718", "transform": TRANSFORM, "nodata": 0}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(image.astype("uint16"))
+    on_water = LineString([TRANSFORM @ (50, 0), TRANSFORM @ (50, tall)])
+    on_land = LineString([TRANSFORM @ (170, 0), TRANSFORM @ (170, tall)])
+    lines = {"nanay": on_water, "itaya": on_land}
+    return path, write_rivers(folder / "r.geojson", lines, crs="EPSG:32718")
+
+
 def test_a_river_line_off_the_channel_is_pointed_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A centerline hundreds of metres off the channel (a coarse hydrography layer) left the
     dredges outside its corridor unseen without a word; the scene's summary line now says the
     line is on land. A line on the water, or on a scene without NIR, says nothing."""
-    tall = 400  # px: a 1.2 km reach, 40 points along a line at 30 m
-    image = np.empty((4, tall, SIDE), dtype=np.int32)
-    image[:, :, :100] = np.array(WATER)[:, None, None]
-    image[:, :, 100:] = np.array(FOREST)[:, None, None]
-    path = tmp_path / NAME
-    profile = {"driver": "GTiff", "width": SIDE, "height": tall, "count": 4, "dtype": "uint16",
-               "crs": "EPSG:32718", "transform": TRANSFORM, "nodata": 0}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(image.astype("uint16"))
-    on_water = LineString([TRANSFORM @ (50, 0), TRANSFORM @ (50, tall)])
-    on_land = LineString([TRANSFORM @ (170, 0), TRANSFORM @ (170, tall)])  # 210 m east
-    rivers = write_rivers(
-        tmp_path / "r.geojson", {"nanay": on_water, "itaya": on_land}, crs="EPSG:32718"
-    )
+    path, rivers = _off_channel_scene(tmp_path)
     network = RiverNetwork.read(rivers)
     with open_scene(path) as scene:
         shares = lines_on_land(scene, network, GSD)
@@ -221,3 +226,27 @@ def test_a_river_line_off_the_channel_is_pointed_out(
     rgb_only = _write(tmp_path / "rgb" / NAME, _river_and_bank()[[2, 1, 0]])
     with open_scene(rgb_only) as scene:
         assert lines_on_land(scene, network, GSD) == {}
+
+
+def test_a_resumed_run_still_warns_of_a_river_line_off_the_channel(tmp_path: Path) -> None:
+    """The warning was made from the scenes detected in this call only: the same command run
+    again (to recount, or to finish after a kill) left it out of its notes, run.json and
+    report. Each scene's findings are kept in the manifest and warned of on every call."""
+    import json
+
+    from detector.run import run_pipeline
+
+    path, rivers = _off_channel_scene(tmp_path)
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    out = tmp_path / "run"
+    for _ in range(2):  # the second call detects nothing: the scene is done
+        warnings: list[str] = []
+        run_pipeline(
+            [str(path)], rivers, out, model=detector, progress=False,
+            echo=lambda _: None, warn=warnings.append,
+        )  # fmt: skip
+        line = next(w for w in warnings if "itaya line is on land" in w)
+        assert f"in 1 scene(s) (worst: {NAME}, 100% of" in line
+        notes = json.loads((out / "run.json").read_text(encoding="utf-8"))["notes"]
+        assert line.removeprefix("warning: ") in notes
+        assert "the itaya line is on land" in (out / "report.html").read_text(encoding="utf-8")

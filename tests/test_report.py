@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from detector.report import _summary
+import geopandas as gpd
+import pandas as pd
+from shapely import LineString
+
+from detector.report import _maps, _summary
+from detector.rivers import RiverNetwork
+from tests.geo_fixtures import write_rivers
 
 
 def test_the_summary_says_how_many_fixed_objects_were_left_out() -> None:
@@ -62,3 +68,29 @@ def test_the_summary_names_years_imaged_over_part_of_the_year() -> None:
     assert "<b>1</b> river-year(s) had scenes over less than 9 months (Nanay 2025)" in text
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen.iloc[:2])
     assert "less than 9 months" not in text
+
+
+def test_the_maps_are_of_the_rivers_with_most_dredges(tmp_path: Path) -> None:
+    """Of 13 rivers with detections, the maps were of the first 12 in the alphabet: Yavarí,
+    with every dredge counted, was left out, and the page said only '1 more river(s) not
+    drawn'. The rivers with most dredges counted are drawn; the others are named."""
+    names = [f"Río {chr(65 + i)}" for i in range(12)] + ["Yavarí"]
+    lines = {n: LineString([(500_000 + 1000 * i, 9_500_000), (500_000 + 1000 * i, 9_502_000)])
+             for i, n in enumerate(names)}  # fmt: skip
+    rivers = RiverNetwork.read(write_rivers(tmp_path / "r.geojson", lines, crs="EPSG:32718"))
+    middle = {n: line.interpolate(0.5, normalized=True) for n, line in lines.items()}
+    detections = gpd.GeoDataFrame(
+        {"river": names + ["Yavarí"] * 3},
+        geometry=[middle[n].buffer(10) for n in names + ["Yavarí"] * 3],
+        crs="EPSG:32718",
+    ).to_crs("EPSG:4326")
+    tracks = gpd.GeoDataFrame(
+        {"river": ["Yavarí"] * 2, "counted": [True, True], "n_dates": [3, 2],
+         "first_seen": pd.to_datetime(["2024-03-01", "2024-05-01"], utc=True)},
+        geometry=[middle["Yavarí"]] * 2,
+        crs="EPSG:32718",
+    ).to_crs("EPSG:4326")  # fmt: skip
+    page = _maps(rivers, detections, tracks)
+    assert "alt='map of Yavarí'" in page
+    assert page.count("alt='map of ") == 12
+    assert "1 more river(s) with fewer dredges counted not drawn: Río L." in page
