@@ -84,7 +84,7 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         "<title>Dredge count report</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Dredge count report</h1>",
-        _summary(manifest, detections, tracks, counts, observations),
+        _summary(manifest, detections, tracks, counts, observations, _classes_found(out)),
         _failures(failures),
         _notes(list(manifest.get("notes", []))),
         "<h2 id='counts'>Unique dredges per river and year</h2>",
@@ -118,6 +118,7 @@ def _summary(
     tracks: pd.DataFrame,
     counts: pd.DataFrame,
     observations: pd.DataFrame,
+    found: pd.Series | None = None,
 ) -> str:
     scenes = len(manifest.get("scenes", []))
     failed = len(manifest.get("failures", []))
@@ -156,13 +157,41 @@ def _summary(
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
-        f"<p><b>{scenes - failed}</b> of {scenes} scenes used, <b>{len(detections):,}</b> "
-        f"detections{again}, <b>{counted:,}</b> dredges counted on "
+        f"<p><b>{scenes - failed}</b> of {scenes} scenes used, "
+        f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> dredges counted on "
         f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
         "publishing.</p>"
     )
+
+
+def _classes_found(out: Path) -> pd.Series:
+    """Detections per class in ``out/detections.parquet`` (empty when it is not there)."""
+    path = out / "detections.parquet"
+    if not path.is_file():
+        return pd.Series(dtype="int64")
+    classes = pd.read_parquet(path, columns=["class_name"])["class_name"]
+    return classes.astype(str).value_counts()
+
+
+def _detections_line(detections: pd.DataFrame, found: pd.Series | None, again: str) -> str:
+    """The detections the run found, by class, and those tracked: the summary gave the dredge
+    detections alone as "89 detections" where the run found 393 (304 of them boats)."""
+    tracked = (
+        detections["class_name"].astype(str).value_counts()
+        if len(detections) and "class_name" in detections
+        else None
+    )
+    if found is None:
+        found = pd.Series(dtype="int64")
+    others = found.sub(tracked, fill_value=0) if tracked is not None else found
+    others = others[others > 0]
+    line = f"<b>{len(detections):,}</b> dredge detections tracked{again}"
+    if others.empty:
+        return line
+    kinds = ", ".join(f"{int(n):,} {_esc(name)}" for name, n in others.items())
+    return f"<b>{int(found.sum()):,}</b> detections ({kinds}: not tracked), {line}"
 
 
 def _notes(notes: list[str]) -> str:

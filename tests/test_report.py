@@ -48,9 +48,22 @@ def test_the_summary_says_how_many_detections_were_a_dredge_seen_twice_in_a_pass
     tracks = pd.DataFrame({"counted": [True], "static": [False]})
     detections = pd.DataFrame({"link": ["new", "stay", "duplicate"]})
     text = _summary({"scenes": ["a.tif"]}, detections, tracks, counts, pd.DataFrame())
-    assert "<b>3</b> detections (1 of them a dredge seen again in a scene of the same pass)" in text
+    assert "<b>3</b> dredge detections tracked (1 of them a dredge seen again in a scene" in text
     text = _summary({"scenes": ["a.tif"]}, detections.iloc[:2], tracks, counts, pd.DataFrame())
     assert "same pass" not in text
+
+
+def test_the_summary_counts_every_detection_not_only_the_dredges_tracked() -> None:
+    """It said "89 detections" of the demo, whose run found 393: 304 boats were not in it."""
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "scenes": [5], "unique_high": [1]})
+    tracks = pd.DataFrame({"counted": [True], "static": [False]})
+    detections = pd.DataFrame({"class_name": ["dredge"] * 2, "link": ["new", "stay"]})
+    found = pd.Series({"boat": 3, "dredge": 2})
+    text = _summary({"scenes": ["a.tif"]}, detections, tracks, counts, pd.DataFrame(), found)
+    assert "<b>5</b> detections (3 boat: not tracked), <b>2</b> dredge detections tracked," in text
+    found = pd.Series({"dredge": 2})
+    text = _summary({"scenes": ["a.tif"]}, detections, tracks, counts, pd.DataFrame(), found)
+    assert "used, <b>2</b> dredge detections tracked," in text
 
 
 def test_the_summary_names_years_imaged_over_part_of_the_year() -> None:
