@@ -150,8 +150,12 @@ def write_gpkg(tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str
     points = _vector(detections, dates_as_text=False)
 
     def write(tmp: Path) -> None:
-        dredges.to_file(tmp, layer="dredges", driver="GPKG")
-        points.to_file(tmp, layer="detections", driver="GPKG")
+        # an empty layer is given its type (GDAL wrote "Unknown": a table without geometry
+        # to some GIS) as the tool's own are: a point per dredge, a box per detection
+        layers = ((dredges, "dredges", "Point"), (points, "detections", "Polygon"))
+        for frame, layer, kind in layers:
+            typed = {"geometry_type": kind} if frame.empty else {}
+            frame.to_file(tmp, layer=layer, driver="GPKG", **typed)
 
     return write_atomic(path, write)
 

@@ -66,6 +66,15 @@ def test_geopackage_layers(world: tuple, tmp_path: Path) -> None:
     assert sorted(dets["track_id"].unique()) == sorted(tracks["track_id"])
 
 
+def test_geopackage_layers_without_a_dredge_keep_their_geometry_type(
+    world: tuple, tmp_path: Path
+) -> None:
+    """Empty, they were written as geometry type "Unknown" (a table without geometry)."""
+    linked, tracks, _ = world
+    path = write_gpkg(tracks.iloc[:0], linked.iloc[:0], tmp_path / "d.gpkg")
+    assert dict(pyogrio.list_layers(path)) == {"dredges": "Point", "detections": "Polygon"}
+
+
 def test_geojson_files(world: tuple, tmp_path: Path) -> None:
     linked, tracks, _ = world
     dredges_path, dets_path = write_geojson(tracks, linked, tmp_path / "d.geojson")
