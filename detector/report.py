@@ -91,7 +91,7 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         _chart(out / "counts.png"),
         _counts_table(counts),
         "<h2 id='maps'>Maps</h2>",
-        _maps(rivers, detections, tracks),
+        _maps(rivers, detections, tracks, observations),
         "<h2 id='chips'>Detections, most and least certain</h2>",
         _gallery(chips, problems),
         "<h2 id='inputs'>Inputs, parameters and model</h2>",
@@ -237,8 +237,13 @@ def _counts_table(counts: pd.DataFrame) -> str:
     return f"<table id='counts-table'><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _maps(rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDataFrame) -> str:
-    names = _mapped_rivers(rivers, detections, tracks)
+def _maps(
+    rivers: RiverNetwork,
+    detections: gpd.GeoDataFrame,
+    tracks: gpd.GeoDataFrame,
+    observations: pd.DataFrame | None = None,
+) -> str:
+    names = _mapped_rivers(rivers, detections, tracks, observations)
     figures = [
         _img(river_map(rivers, name, detections, tracks), f"map of {name}")
         for name in names[:MAX_MAPS]
@@ -254,14 +259,22 @@ def _maps(rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDat
 
 
 def _mapped_rivers(
-    rivers: RiverNetwork, detections: gpd.GeoDataFrame, tracks: gpd.GeoDataFrame
+    rivers: RiverNetwork,
+    detections: gpd.GeoDataFrame,
+    tracks: gpd.GeoDataFrame,
+    observations: pd.DataFrame | None = None,
 ) -> list[str]:
     """The rivers with detections, most dredges counted first (then most detections, then by
-    name), or every river when none has one. By name alone, the first :data:`MAX_MAPS` in
-    the alphabet were drawn, and a river holding most of the dredges could be left out."""
+    name); when none has one, the rivers the scenes looked at (every river when that is not
+    known). By name alone, the first :data:`MAX_MAPS` in the alphabet were drawn, and a river
+    holding most of the dredges could be left out; a run without a detection drew the first
+    rivers of the file, whether a scene covered them or not."""
     found = detections["river"].dropna().astype(str) if "river" in detections else pd.Series()
     if found.empty:
-        return rivers.names
+        looked = set()
+        if observations is not None and "river" in observations:
+            looked = set(observations["river"].dropna().astype(str))
+        return [n for n in rivers.names if n in looked] or rivers.names
     counted = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
     seen = found.value_counts()
     names = [n for n in rivers.names if n in seen.index]

@@ -107,3 +107,17 @@ def test_the_maps_are_of_the_rivers_with_most_dredges(tmp_path: Path) -> None:
     assert "alt='map of Yavarí'" in page
     assert page.count("alt='map of ") == 12
     assert "1 more river(s) with fewer dredges counted not drawn: Río L." in page
+
+
+def test_a_run_without_detections_maps_the_rivers_its_scenes_looked_at(tmp_path: Path) -> None:
+    """With no detection the maps were of the first rivers of the file, covered or not."""
+    lines = {n: LineString([(500_000 + 1000 * i, 9_500_000), (500_000 + 1000 * i, 9_502_000)])
+             for i, n in enumerate(["Itaya", "Nanay", "Santiago"])}  # fmt: skip
+    rivers = RiverNetwork.read(write_rivers(tmp_path / "r.geojson", lines, crs="EPSG:32718"))
+    empty = gpd.GeoDataFrame({"river": []}, geometry=[], crs="EPSG:4326")
+    tracks = gpd.GeoDataFrame({"river": [], "counted": []}, geometry=[], crs="EPSG:4326")
+    seen = pd.DataFrame({"river": ["Nanay", "Nanay"], "date": ["2024-01-10", "2024-02-10"]})
+    page = _maps(rivers, empty, tracks, seen)
+    assert page.count("alt='map of ") == 1 and "alt='map of Nanay'" in page
+    page = _maps(rivers, empty, tracks)  # scenes' coverage not known: every river
+    assert page.count("alt='map of ") == 3
