@@ -329,6 +329,7 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
     """The rows with line geometry, after checking names, CRS and geometry types."""
     if frame.crs is None:
         raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
+    _check_unreadable(frame, name_field, source)
     present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     if present.empty:
         raise InputError(source, "has no geometries (empty file or empty shapes)", _FIX_LINES)
@@ -364,6 +365,23 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             )
         present = present[~flat]
     return present
+
+
+def _check_unreadable(frame: gpd.GeoDataFrame, name_field: str, source: str) -> None:
+    """InputError naming a river's feature read without geometry: GDAL reads a line with one
+    null or non-numeric coordinate as no line at all, and the river (or that piece of it) was
+    left out without a word, or the file "has no geometries" when it was the only one."""
+    names = frame[name_field] if name_field in frame.columns else pd.Series(index=frame.index)
+    named = names.notna() & (names.astype(str).str.strip() != "")
+    lost = np.flatnonzero(frame.geometry.isna().to_numpy() & named.to_numpy())
+    if len(lost):
+        more = f" (and {len(lost) - 1} more)" if len(lost) > 1 else ""
+        raise InputError(
+            source,
+            f"feature {lost[0] + 1} (river {str(names.iloc[lost[0]]).strip()!r}) has no "
+            f"geometry{more}: one null or non-numeric coordinate makes a line unreadable",
+            "fix or remove that coordinate (in QGIS: Vertex tool), or drop the feature",
+        )
 
 
 def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, list[str]]:

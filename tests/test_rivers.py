@@ -440,3 +440,18 @@ def test_a_river_of_single_points_is_one_line_and_a_dot_beside_a_river_is_droppe
         _network(tmp_path, {"nanay": [dot]})
     network = _network(tmp_path / "two", {"nanay": [EAST, dot]})
     assert network.length_m("nanay") == pytest.approx(5000)
+
+
+def test_a_line_with_a_null_coordinate_is_one_line_naming_its_feature(tmp_path: Path) -> None:
+    """GDAL reads a line with one null coordinate as no line at all: beside another river, the
+    Nanay was left out without a word (its detections would be on no river)."""
+    path = tmp_path / "r.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {"name": "Itaya"}, "geometry": {"type": '
+        '"LineString", "coordinates": [[-73.30, -3.9], [-73.28, -3.9]]}},'
+        '{"type": "Feature", "properties": {"name": "Nanay"}, "geometry": {"type": '
+        '"LineString", "coordinates": [[-73.45, -3.8], [null, null], [-73.40, -3.8]]}}]}'
+    )
+    with pytest.raises(InputError, match=r"feature 2 \(river 'Nanay'\) has no geometry"):
+        RiverNetwork.read(path)
