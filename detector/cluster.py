@@ -13,6 +13,7 @@ and the rivers file at the same path. Outputs are written only by ``dredge run``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from detector.acquisition import is_remote
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError
 
@@ -116,6 +118,14 @@ def detect_one(
     return path, frame, None, flags
 
 
+def worker_path(path: str) -> str:
+    """``path`` as a worker must be given it: a local path made absolute from the folder
+    ``dredge run`` works in (a worker started elsewhere read ``scenes/a.tif`` or
+    ``rivers.gpkg`` from its own folder: file not found, or another run's file); a URL as it
+    is."""
+    return path if is_remote(path) else os.path.abspath(path)
+
+
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 
 
@@ -183,25 +193,28 @@ def detect_on_cluster(
 
     from detector.acquisition import date_for_scene
 
-    futures = [
+    futures = {
         client.submit(
             detect_one,
             task,
-            path,
+            worker_path(path),
             date_for_scene(dates, path, (names or {}).get(path)) if dates else None,
             (names or {}).get(path),
             key=f"detect-{index}-{Path(path).name}",
             pure=False,
-        )
+        ): path
         for index, path in enumerate(paths)
-    ]
+    }
     flags = SceneFlags()
     for future in as_completed(futures):
+        path = futures[future]
         try:
-            path, frame, error, found_here = future.result()
+            _, frame, error, found_here = future.result()
         except Exception as exc:  # a worker died or raised: record it, go on
-            path, found_here = paths[futures.index(future)], SceneFlags()
+            found_here = SceneFlags()
             frame, error = None, f"{path}: the task failed on the cluster ({exc})"
+        if error and worker_path(path) != path:  # the scene named as it was given
+            error = error.replace(worker_path(path), path)
         flags += found_here
         on_scene(path, frame, error)
         found = "failed" if frame is None else f"{len(frame)} detections"

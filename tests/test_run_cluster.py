@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,12 +30,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run(world: Path, out: Path, model: Path, *extra: str) -> str:
+def run(world: Path, out: Path, model: Path, *extra: str, given: Sequence[str] = ()) -> str:
+    """`dredge run` of the world's scenes (``given``: scenes, rivers and model as typed)."""
+    given = given or (str(world / "scenes"), "--rivers", str(world / "rivers.geojson"))
+    given = [*given, "--model", str(model)] if "--model" not in given else given
     result = CliRunner().invoke(
         app,
         [
-            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
-            *("--out", str(out), "--model", str(model), "--conf", "0.6", "--no-progress"),
+            *("run", *given, "--out", str(out), "--conf", "0.6", "--no-progress"),
             *extra,
         ],
     )
@@ -89,3 +93,40 @@ def test_a_worker_names_a_scene_much_coarser_than_the_model(tmp_path: Path) -> N
     assert flags.off_channel == []
     (summary,) = flags.summaries  # the line a run in one process prints, for the client to
     assert summary.startswith(f"{scene.path.name}: ")  # print (workers print nothing)
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A running cluster, as `dask scheduler` and `dask worker` start one: its worker started
+    in a folder of its own (not the one `dredge run` is typed in) and kept between runs."""
+    from dask.distributed import LocalCluster
+
+    before = Path.cwd()
+    os.chdir(tmp_path_factory.mktemp("worker_home"))
+    try:
+        cluster = LocalCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=":0", silence_logs=40
+        )
+    finally:
+        os.chdir(before)
+    with cluster:
+        yield str(cluster.scheduler_address)
+
+
+def test_relative_paths_reach_workers_started_in_another_folder(
+    world: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge run scenes --rivers rivers.geojson --scheduler tcp://…` sent the workers the
+    paths as typed, read from the worker's own folder: every scene failed ('rivers.geojson:
+    file not found'), or another folder's file of that name was read. Local paths are now
+    made absolute where `dredge run` works."""
+    model = write_untrained_model(tmp_path / "model")
+    monkeypatch.chdir(world)
+    given = ["scenes", "--rivers", "rivers.geojson", "--model", os.path.relpath(model)]
+    run(world, tmp_path / "here", model, given=given)
+    run(world, tmp_path / "dask", model, "--scheduler", scheduler, given=given)
+    here, dask = (gpd.read_parquet(tmp_path / o / "detections.parquet") for o in ("here", "dask"))
+    assert len(here) > 0
+    pd.testing.assert_frame_equal(here, dask, check_exact=False)
+    for name in ("counts.csv", "failures.csv"):  # the failed scene named as it was given
+        assert (tmp_path / "here" / name).read_text() == (tmp_path / "dask" / name).read_text()
