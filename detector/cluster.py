@@ -3,7 +3,9 @@
 ``dredge run … --scheduler local --workers 4`` starts a local cluster of 4 worker processes;
 ``--scheduler tcp://HOST:8786`` uses a running one (``dask scheduler`` on one machine,
 ``dask worker tcp://HOST:8786 --nthreads 1`` on each of the others). Each worker loads the
-model and the rivers once and keeps them; each task detects one scene with
+model and the rivers once and keeps them (until ``dredge run`` reads another file under
+that path: each task carries the digests of what the client read, and a worker whose file
+is another says so); each task detects one scene with
 :func:`detector.detect.detect_scenes` and returns its table (or its one-line error) to the
 machine that runs ``dredge run``, which saves it as the local run does
 (:mod:`detector.run_state`). Workers therefore need: this package installed (same version),
@@ -14,19 +16,22 @@ and the rivers file at the same path. Outputs are written only by ``dredge run``
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
 from detector.acquisition import is_remote
+from detector.card import ModelCard
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError
+from detector.run_state import rivers_digest
 
 
 @dataclass(frozen=True)
@@ -44,19 +49,50 @@ class SceneTask:
     conf: float
     batch: int
     scene_bands: tuple[str, ...] | None
+    model_digest: str | None = None
+    """The card of the model ``dredge run`` loaded (:meth:`~detector.card.ModelCard.digest`):
+    a worker kept between runs loads the model again when it changed (it kept the first one
+    it loaded under that path), and refuses a model of its own that is another."""
+    rivers_sha256: str | None = None
+    """Of the rivers file ``dredge run`` read (:func:`detector.run_state.rivers_digest`), for
+    the same reasons."""
 
 
-@cache
-def _worker_model(model: str | None, backend: str, device: str, flips: bool) -> Any:
+WORKER_CACHE = 4  # models and river networks a worker keeps loaded
+
+
+def _worker_model(task: SceneTask) -> Any:
+    detector = _load_model(task.model, task.backend, task.device, task.flips, task.model_digest)
+    card = getattr(detector, "card", None)
+    found = card.digest() if isinstance(card, ModelCard) else None
+    if task.model_digest and found != task.model_digest:
+        raise DredgeError(
+            f"{task.model or 'the bundled model'}: the worker on {socket.gethostname()} reads "
+            f"another model there ({card.name if card else '?'}, weights sha256 "
+            f"{card.sha256[:12] if card else '?'}…) than dredge run loaded — give the workers "
+            "the same model file and card (a shared disk), and the same dredge version"
+        )
+    return detector
+
+
+@lru_cache(maxsize=WORKER_CACHE)
+def _load_model(
+    model: str | None, backend: str, device: str, flips: bool, digest: str | None
+) -> Any:
     from detector.model import load_model
 
     return load_model(model, backend=backend, device=device, flips=flips)
 
 
-@cache
-def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
+@lru_cache(maxsize=WORKER_CACHE)
+def _worker_rivers(path: str, name_field: str, corridor_m: float, sha256: str | None) -> Any:
     from detector.rivers import RiverNetwork
 
+    if sha256 and rivers_digest(Path(path)) != sha256:
+        raise DredgeError(
+            f"{path}: the worker on {socket.gethostname()} reads another rivers file there than "
+            "dredge run read — give the workers the same file (a shared disk)"
+        )
     return RiverNetwork.read(path, name_field=name_field, corridor_m=corridor_m)
 
 
@@ -93,8 +129,8 @@ def detect_one(
     for all of them)."""
     flags = SceneFlags()
     try:
-        detector = _worker_model(task.model, task.backend, task.device, task.flips)
-        network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
+        detector = _worker_model(task)
+        network = _worker_rivers(task.rivers, task.name_field, task.corridor_m, task.rivers_sha256)
     except DredgeError as exc:
         return path, None, f"worker could not load the model or rivers: {exc}", flags
     frame, failures = detect_scenes(

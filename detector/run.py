@@ -246,6 +246,8 @@ def run_pipeline(
                     conf=conf,
                     batch=batch,
                     scene_bands=tuple(scene_bands) if scene_bands else None,
+                    model_digest=card.digest() if isinstance(card, ModelCard) else None,
+                    rivers_sha256=state.key["rivers_sha256"],
                 ),
                 scene_dates,
                 state,
