@@ -15,6 +15,7 @@ and the rivers file at the same path. Outputs are written only by ``dredge run``
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,7 +31,7 @@ import geopandas as gpd
 from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.detect import SceneCallback, detect_scenes
-from detector.errors import DredgeError
+from detector.errors import DredgeError, first_line
 from detector.run_state import rivers_digest
 
 
@@ -205,10 +206,14 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "
             "`dask scheduler` and check the address"
         ) from None
+    quiet = logging.getLogger("distributed.client")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # a lost scheduler's traceback: the run says it in a line
     try:
         yield client
     finally:
         client.close()
+        quiet.setLevel(level)
 
 
 def detect_on_cluster(
@@ -247,8 +252,14 @@ def detect_on_cluster(
         try:
             _, frame, error, found_here = future.result()
         except Exception as exc:  # a worker died or raised: record it, go on
+            if client.status != "running" or LOST in str(exc):  # no task will finish
+                raise DredgeError(
+                    f"{_address(client)}: lost the connection to the Dask scheduler "
+                    f"({first_line(exc)}) — check that it runs and run the same command again; "
+                    "finished scenes are kept"
+                ) from None
             found_here = SceneFlags()
-            frame, error = None, f"{path}: the task failed on the cluster ({exc})"
+            frame, error = None, f"{path}: the task failed on the cluster ({first_line(exc)})"
         if error and worker_path(path) != path:  # the scene named as it was given
             error = error.replace(worker_path(path), path)
         flags += found_here
@@ -257,3 +268,13 @@ def detect_on_cluster(
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
             progress(line)
     return flags
+
+
+LOST = "scheduler-connection-lost"  # the reason Dask gives the futures it cancels then
+
+
+def _address(client: Any) -> str:
+    try:
+        return str(client.scheduler.address)
+    except Exception:  # only to name it
+        return "--scheduler"

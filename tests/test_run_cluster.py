@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from typer.testing import CliRunner
 
 from detector.card import load_card
 from detector.cli import app
-from detector.cluster import _worker_model, detect_one
+from detector.cluster import SceneTask, _worker_model, detect_on_cluster, detect_one
+from detector.errors import DredgeError
 from detector.run_state import rivers_digest
 from tests.geo_fixtures import truncate, write_rivers, write_scene
 from tests.model_fixtures import untrained_scene_task, write_untrained_model
@@ -176,3 +178,46 @@ def test_a_worker_kept_between_runs_reads_the_model_and_rivers_of_each_run(
     other = replace(task, model_digest="0" * 64)
     _, frame, error, _ = detect_one(other, str(scene.path), None)
     assert frame is None and error is not None and "another model" in error
+
+
+class LostFuture:
+    """A future that Dask cancelled when the client lost its scheduler."""
+
+    def result(self) -> None:
+        raise CancelledError(
+            "detect-1-b.tif cancelled for reason: scheduler-connection-lost.\n"
+            "Client lost the connection to the scheduler. Please check your connection and "
+            "re-run your work."
+        )
+
+
+class LostClient:
+    """A client whose scheduler died (killed, or its machine restarted) after one scene."""
+
+    status = "connecting"
+
+    def submit(self, *_: object, **__: object) -> LostFuture:
+        return LostFuture()
+
+
+def test_a_scheduler_lost_mid_run_stops_the_run_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scheduler killed mid-run (5 demo scenes, killed after the first) recorded each
+    scene left as failed with a two-line error, printed distributed's reconnect traceback, and
+    wrote counts of the one scene done (exit 1). The run now stops with one line (exit 2), as on
+    a full disk: the same command finishes it."""
+    monkeypatch.setattr("dask.distributed.as_completed", iter)
+    recorded: list[tuple[str, str | None]] = []
+    with pytest.raises(DredgeError, match="lost the connection to the Dask scheduler") as caught:
+        detect_on_cluster(
+            LostClient(),
+            ["a.tif", "b.tif"],
+            SceneTask(
+                None, "auto", "cpu", False, None, "rivers.geojson", "name", 50, 0.25, 4, None
+            ),
+            dates=None,
+            on_scene=lambda path, _, error: recorded.append((path, error)),
+        )
+    assert "\n" not in str(caught.value) and "run the same command again" in str(caught.value)
+    assert recorded == []
