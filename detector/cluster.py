@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -167,12 +168,20 @@ SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 
 
 def check_scheduler(scheduler: str | None) -> None:
-    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address."""
-    if scheduler is None or scheduler == "local" or scheduler.startswith(SCHEMES):
+    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address with its port
+    (``tcp://HOST`` was distributed's "missing port number in address 'HOST'", and
+    ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'")."""
+    if scheduler is None or scheduler == "local" or scheduler.startswith("inproc://"):
         return
-    raise DredgeError(
-        f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
-    )
+    if not scheduler.startswith(SCHEMES):
+        raise DredgeError(
+            f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
+        )
+    if not re.fullmatch(r"[a-z]+://[^/]*:\d{1,5}/?", scheduler):
+        raise DredgeError(
+            f"--scheduler {scheduler}: give the scheduler's address with its port, as "
+            "`dask scheduler` prints it (tcp://HOST:8786)"
+        )
 
 
 @contextmanager
@@ -200,7 +209,7 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
         return
     check_scheduler(scheduler)
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler.rstrip("/"), timeout="20s")
     except OSError as exc:
         raise DredgeError(
             f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "

@@ -17,7 +17,13 @@ from typer.testing import CliRunner
 
 from detector.card import load_card
 from detector.cli import app
-from detector.cluster import SceneTask, _worker_model, detect_on_cluster, detect_one
+from detector.cluster import (
+    SceneTask,
+    _worker_model,
+    check_scheduler,
+    detect_on_cluster,
+    detect_one,
+)
 from detector.errors import DredgeError
 from detector.run_state import rivers_digest
 from tests.geo_fixtures import truncate, write_rivers, write_scene
@@ -221,3 +227,12 @@ def test_a_scheduler_lost_mid_run_stops_the_run_in_one_line(
         )
     assert "\n" not in str(caught.value) and "run the same command again" in str(caught.value)
     assert recorded == []
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1", "tcp://10.0.0.5:", "tcp://h:8786/status"])
+def test_a_scheduler_address_without_its_port_is_one_line(address: str) -> None:
+    """`tcp://HOST` was distributed's "missing port number in address 'HOST'" (no option named,
+    no fix), after the model was loaded and OUT made."""
+    with pytest.raises(DredgeError, match="with its port, as `dask scheduler` prints it"):
+        check_scheduler(address)
+    check_scheduler("tcp://10.0.0.5:8786/")  # a slash after the port is read as none
