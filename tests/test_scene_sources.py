@@ -192,6 +192,29 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     }
 
 
+def test_the_data_asset_is_the_scene_not_a_mask_sorted_before_it(tmp_path: Path) -> None:
+    """An item whose assets are `cloud_mask` (roles cloud) and `image` (roles data) gave its
+    mask as the scene (the first GeoTIFF asset by name): a mask named `…_udm2.tif` was left out
+    with a note about a mask given as a scene, and the item's scene was lost without a word;
+    another was detected as a scene. The asset whose roles say data is the scene."""
+    cog = "image/tiff; application=geotiff; profile=cloud-optimized"
+    features = []
+    for name, mask in (("s1", "s1_3B_udm2.tif"), ("s2", "s2_clouds.tif")):
+        item = stac_item(name, "2024-03-05T14:30:00Z", "")
+        item["assets"] = {
+            "cloud_mask": {"href": str(tmp_path / mask), "type": cog, "roles": ["cloud"]},
+            "image": {"href": str(tmp_path / f"{name}_SR.tif"), "type": cog, "roles": ["data"]},
+            "overview": {"href": str(tmp_path / f"{name}_ovr.tif"), "type": cog,
+                         "roles": ["overview"]},
+        }  # fmt: skip
+        features.append(item)
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    sources = resolve_scenes([path])
+    assert sources.paths == [str(tmp_path / "s1_SR.tif"), str(tmp_path / "s2_SR.tif")]
+    assert sources.notes == []
+
+
 def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
