@@ -268,12 +268,15 @@ def read_scene_list(path: Path) -> list[str]:
     """Paths, globs or URLs, one a line, ``#`` comments; relative paths are relative to ``path``.
 
     A CSV with a header row reads the column named as in :data:`LIST_HEADERS` (``path``,
-    ``escena``, …); a ``#`` starts a comment at the start of a line or after a space, unless
-    the whole line is a file that exists (``Nanay #2/a.tif``); quotes around a path and
-    ``file://`` are taken off. UTF-8 or Windows cp1252 text (a list saved by Notepad)."""
+    ``escena``, …); a ``#`` starts a comment at the start of a line or after a space or tab,
+    unless the whole line is a file that exists (``Nanay #2/a.tif``); quotes around a path and
+    ``file://`` are taken off, and ``~`` is the home folder. UTF-8 or Windows cp1252 text (a
+    list saved by Notepad)."""
     found: list[str] = []
     for entry in _list_entries(path):
         entry = local_path(entry)
+        if entry.startswith("~"):  # the shell expands it on the command line, not in a list
+            entry = str(Path(entry).expanduser())
         if not (is_remote(entry) or Path(entry).is_absolute()):
             entry = str(path.parent / entry)
         if (
@@ -312,8 +315,8 @@ def _list_entries(path: Path) -> list[str]:
     entries = []
     for line in lines:
         whole = local_path(line.strip().strip(",").strip('"').strip("'"))
-        if " #" in line and not (path.parent / whole).exists():  # absolute stays absolute
-            line = line.split(" #", 1)[0]
+        if re.search(r"\s#", line) and not (path.parent / whole).exists():  # a tab too
+            line = re.split(r"\s#", line, maxsplit=1)[0]  # (absolute stays absolute)
         entry = line.strip().strip(",").strip('"').strip("'").strip()
         if entry and entry.lower() not in LIST_HEADERS:
             entries.append(entry)

@@ -387,6 +387,23 @@ def test_lists_as_people_write_them(folder: Path) -> None:
     assert names(resolve_scenes([ansi]).paths) == ["d_3B_AnalyticMS_SR.tif"]
 
 
+def test_a_comment_after_a_tab_and_a_path_from_home_in_a_list(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comment after a tab (`scenes/b.tif<TAB># cloudy`) stayed in the path, and `~/…` was
+    read as a folder named `~` beside the list: each such scene failed, 'file not found'."""
+    monkeypatch.setenv("HOME", str(folder.parent))
+    listing = folder.parent / "lists" / "scenes.txt"
+    listing.parent.mkdir()
+    listing.write_text(
+        "../scenes/a_3B_AnalyticMS_SR.tif\t# clear\n~/scenes/b_3B_AnalyticMS_SR.tif\n"
+    )
+    assert resolve_scenes([listing]).paths == [
+        str(listing.parent / "../scenes/a_3B_AnalyticMS_SR.tif"),
+        str(folder / "b_3B_AnalyticMS_SR.tif"),
+    ]
+
+
 def test_stac_dates_follow_the_scene_however_it_was_first_given(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
