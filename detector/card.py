@@ -119,6 +119,12 @@ class ModelCard:
             data["onnx_sha256"] = self.onnx_sha256
         return data
 
+    def digest(self) -> str:
+        """sha256 of the card as :meth:`to_dict` gives it: two loads of one model agree, a card
+        edited or retrained under the same path does not."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def save(self, path: str | Path) -> Path:
         """Write the card as JSON to ``path`` (conventionally ``<weights stem>.card.json``)."""
         target = Path(path)

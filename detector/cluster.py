@@ -3,7 +3,9 @@
 ``dredge run … --scheduler local --workers 4`` starts a local cluster of 4 worker processes;
 ``--scheduler tcp://HOST:8786`` uses a running one (``dask scheduler`` on one machine,
 ``dask worker tcp://HOST:8786 --nthreads 1`` on each of the others). Each worker loads the
-model and the rivers once and keeps them; each task detects one scene with
+model and the rivers once and keeps them (until ``dredge run`` reads another file under
+that path: each task carries the digests of what the client read, and a worker whose file
+is another says so); each task detects one scene with
 :func:`detector.detect.detect_scenes` and returns its table (or its one-line error) to the
 machine that runs ``dredge run``, which saves it as the local run does
 (:mod:`detector.run_state`). Workers therefore need: this package installed (same version),
@@ -13,18 +15,25 @@ and the rivers file at the same path. Outputs are written only by ``dredge run``
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from detector.acquisition import is_remote
+from detector.card import ModelCard
 from detector.detect import SceneCallback, detect_scenes
-from detector.errors import DredgeError
+from detector.errors import DredgeError, first_line
+from detector.run_state import rivers_digest
 
 
 @dataclass(frozen=True)
@@ -42,19 +51,50 @@ class SceneTask:
     conf: float
     batch: int
     scene_bands: tuple[str, ...] | None
+    model_digest: str | None = None
+    """The card of the model ``dredge run`` loaded (:meth:`~detector.card.ModelCard.digest`):
+    a worker kept between runs loads the model again when it changed (it kept the first one
+    it loaded under that path), and refuses a model of its own that is another."""
+    rivers_sha256: str | None = None
+    """Of the rivers file ``dredge run`` read (:func:`detector.run_state.rivers_digest`), for
+    the same reasons."""
 
 
-@cache
-def _worker_model(model: str | None, backend: str, device: str, flips: bool) -> Any:
+WORKER_CACHE = 4  # models and river networks a worker keeps loaded
+
+
+def _worker_model(task: SceneTask) -> Any:
+    detector = _load_model(task.model, task.backend, task.device, task.flips, task.model_digest)
+    card = getattr(detector, "card", None)
+    found = card.digest() if isinstance(card, ModelCard) else None
+    if task.model_digest and found != task.model_digest:
+        raise DredgeError(
+            f"{task.model or 'the bundled model'}: the worker on {socket.gethostname()} reads "
+            f"another model there ({card.name if card else '?'}, weights sha256 "
+            f"{card.sha256[:12] if card else '?'}…) than dredge run loaded — give the workers "
+            "the same model file and card (a shared disk), and the same dredge version"
+        )
+    return detector
+
+
+@lru_cache(maxsize=WORKER_CACHE)
+def _load_model(
+    model: str | None, backend: str, device: str, flips: bool, digest: str | None
+) -> Any:
     from detector.model import load_model
 
     return load_model(model, backend=backend, device=device, flips=flips)
 
 
-@cache
-def _worker_rivers(path: str, name_field: str, corridor_m: float) -> Any:
+@lru_cache(maxsize=WORKER_CACHE)
+def _worker_rivers(path: str, name_field: str, corridor_m: float, sha256: str | None) -> Any:
     from detector.rivers import RiverNetwork
 
+    if sha256 and rivers_digest(Path(path)) != sha256:
+        raise DredgeError(
+            f"{path}: the worker on {socket.gethostname()} reads another rivers file there than "
+            "dredge run read — give the workers the same file (a shared disk)"
+        )
     return RiverNetwork.read(path, name_field=name_field, corridor_m=corridor_m)
 
 
@@ -91,8 +131,8 @@ def detect_one(
     for all of them)."""
     flags = SceneFlags()
     try:
-        detector = _worker_model(task.model, task.backend, task.device, task.flips)
-        network = _worker_rivers(task.rivers, task.name_field, task.corridor_m)
+        detector = _worker_model(task)
+        network = _worker_rivers(task.rivers, task.name_field, task.corridor_m, task.rivers_sha256)
     except DredgeError as exc:
         return path, None, f"worker could not load the model or rivers: {exc}", flags
     frame, failures = detect_scenes(
@@ -116,16 +156,32 @@ def detect_one(
     return path, frame, None, flags
 
 
+def worker_path(path: str) -> str:
+    """``path`` as a worker must be given it: a local path made absolute from the folder
+    ``dredge run`` works in (a worker started elsewhere read ``scenes/a.tif`` or
+    ``rivers.gpkg`` from its own folder: file not found, or another run's file); a URL as it
+    is."""
+    return path if is_remote(path) else os.path.abspath(path)
+
+
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 
 
 def check_scheduler(scheduler: str | None) -> None:
-    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address."""
-    if scheduler is None or scheduler == "local" or scheduler.startswith(SCHEMES):
+    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address with its port
+    (``tcp://HOST`` was distributed's "missing port number in address 'HOST'", and
+    ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'")."""
+    if scheduler is None or scheduler == "local" or scheduler.startswith("inproc://"):
         return
-    raise DredgeError(
-        f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
-    )
+    if not scheduler.startswith(SCHEMES):
+        raise DredgeError(
+            f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
+        )
+    if not re.fullmatch(r"[a-z]+://[^/]*:\d{1,5}/?", scheduler):
+        raise DredgeError(
+            f"--scheduler {scheduler}: give the scheduler's address with its port, as "
+            "`dask scheduler` prints it (tcp://HOST:8786)"
+        )
 
 
 @contextmanager
@@ -153,16 +209,20 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
         return
     check_scheduler(scheduler)
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler.rstrip("/"), timeout="20s")
     except OSError as exc:
         raise DredgeError(
             f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "
             "`dask scheduler` and check the address"
         ) from None
+    quiet = logging.getLogger("distributed.client")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # a lost scheduler's traceback: the run says it in a line
     try:
         yield client
     finally:
         client.close()
+        quiet.setLevel(level)
 
 
 def detect_on_cluster(
@@ -185,25 +245,34 @@ def detect_on_cluster(
 
     from detector.acquisition import date_for_scene
 
-    futures = [
+    futures = {
         client.submit(
             detect_one,
             task,
-            path,
+            worker_path(path),
             date_for_scene(dates, path, (names or {}).get(path)) if dates else None,
             (names or {}).get(path),
             key=f"detect-{index}-{Path(path).name}",
             pure=False,
-        )
+        ): path
         for index, path in enumerate(paths)
-    ]
+    }
     flags = SceneFlags()
     for future in as_completed(futures):
+        path = futures[future]
         try:
-            path, frame, error, found_here = future.result()
+            _, frame, error, found_here = future.result()
         except Exception as exc:  # a worker died or raised: record it, go on
-            path, found_here = paths[futures.index(future)], SceneFlags()
-            frame, error = None, f"{path}: the task failed on the cluster ({exc})"
+            if client.status != "running" or LOST in str(exc):  # no task will finish
+                raise DredgeError(
+                    f"{_address(client)}: lost the connection to the Dask scheduler "
+                    f"({first_line(exc)}) — check that it runs and run the same command again; "
+                    "finished scenes are kept"
+                ) from None
+            found_here = SceneFlags()
+            frame, error = None, f"{path}: the task failed on the cluster ({first_line(exc)})"
+        if error and worker_path(path) != path:  # the scene named as it was given
+            error = error.replace(worker_path(path), path)
         flags += found_here
         if on_flags is not None:  # before its scene is recorded, to be recorded with it
             on_flags(found_here)
@@ -212,3 +281,13 @@ def detect_on_cluster(
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
             progress(line)
     return flags
+
+
+LOST = "scheduler-connection-lost"  # the reason Dask gives the futures it cancels then
+
+
+def _address(client: Any) -> str:
+    try:
+        return str(client.scheduler.address)
+    except Exception:  # only to name it
+        return "--scheduler"

@@ -53,6 +53,7 @@ from detector.cluster import (
     check_scheduler,
     dask_client,
     detect_on_cluster,
+    worker_path,
 )
 from detector.counts import read_river_table
 from detector.detect import (
@@ -234,17 +235,19 @@ def run_pipeline(
                 scheduler or "local",
                 workers,
                 SceneTask(
-                    model=None if model is None else str(model),
+                    model=None if model is None else worker_path(str(model)),
                     backend=backend,
                     device=device,
                     flips=flips,
                     max_land=max_land,
-                    rivers=str(rivers),
+                    rivers=worker_path(str(rivers)),
                     name_field=name_field,
                     corridor_m=corridor_m,
                     conf=conf,
                     batch=batch,
                     scene_bands=tuple(scene_bands) if scene_bands else None,
+                    model_digest=card.digest() if isinstance(card, ModelCard) else None,
+                    rivers_sha256=state.key["rivers_sha256"],
                 ),
                 scene_dates,
                 state.names,

@@ -131,9 +131,14 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
     return {
         "model_sha256": getattr(card, "sha256", None),
         "model_input": card.to_dict()["input"] if isinstance(card, ModelCard) else None,
-        "rivers_sha256": file_sha256(rivers) if rivers.is_file() else str(rivers),
+        "rivers_sha256": rivers_digest(rivers),
         **parameters,
     }
+
+
+def rivers_digest(rivers: Path) -> str:
+    """sha256 of a rivers file (a URL or other source: its text)."""
+    return file_sha256(rivers) if rivers.is_file() else str(rivers)
 
 
 def dates_digest(dates: Mapping[str, datetime]) -> str:

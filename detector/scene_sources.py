@@ -13,9 +13,9 @@
   relative to the text file (:func:`read_scene_list`);
 - a STAC Item, ItemCollection (e.g. a search result saved as JSON) or Catalog / Collection
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
-  or media type ``image/tiff``; the first such asset by name order, preferring Planet's
-  ``ortho_analytic_4b_sr`` and ``analytic``) and its ``datetime`` (or ``start_datetime``) as
-  the acquisition time.
+  or media type ``image/tiff``; Planet's ``ortho_analytic_4b_sr`` and ``analytic`` first, then
+  the first by name order whose roles say data; never a mask, overview or metadata) and its
+  ``datetime`` (or ``start_datetime``) as the acquisition time.
 
 :func:`resolve_scenes` returns the scene paths and the acquisition times known from STAC.
 """
@@ -53,6 +53,10 @@ STAC_SUFFIXES = (".json", ".geojson")
 GLOB_CHARS = ("*", "?", "[")
 TIFF_TYPES = ("image/tiff", "image/geotiff", "image/vnd.stac.geotiff")
 PREFERRED_ASSETS = ("ortho_analytic_4b_sr", "analytic", "ortho_analytic_4b", "data", "visual")
+NOT_SCENE_ROLES = {  # STAC asset roles of masks, previews and metadata beside a scene
+    "thumbnail", "overview", "metadata", "cloud", "cloud-shadow", "snow-ice", "water-mask",
+    "land-water", "data-mask", "saturation", "cloud-mask", "mask",
+}  # fmt: skip
 
 
 @dataclass
@@ -264,12 +268,15 @@ def read_scene_list(path: Path) -> list[str]:
     """Paths, globs or URLs, one a line, ``#`` comments; relative paths are relative to ``path``.
 
     A CSV with a header row reads the column named as in :data:`LIST_HEADERS` (``path``,
-    ``escena``, …); a ``#`` starts a comment at the start of a line or after a space, unless
-    the whole line is a file that exists (``Nanay #2/a.tif``); quotes around a path and
-    ``file://`` are taken off. UTF-8 or Windows cp1252 text (a list saved by Notepad)."""
+    ``escena``, …); a ``#`` starts a comment at the start of a line or after a space or tab,
+    unless the whole line is a file that exists (``Nanay #2/a.tif``); quotes around a path and
+    ``file://`` are taken off, and ``~`` is the home folder. UTF-8 or Windows cp1252 text (a
+    list saved by Notepad)."""
     found: list[str] = []
     for entry in _list_entries(path):
         entry = local_path(entry)
+        if entry.startswith("~"):  # the shell expands it on the command line, not in a list
+            entry = str(Path(entry).expanduser())
         if not (is_remote(entry) or Path(entry).is_absolute()):
             entry = str(path.parent / entry)
         if (
@@ -308,8 +315,8 @@ def _list_entries(path: Path) -> list[str]:
     entries = []
     for line in lines:
         whole = local_path(line.strip().strip(",").strip('"').strip("'"))
-        if " #" in line and not (path.parent / whole).exists():  # absolute stays absolute
-            line = line.split(" #", 1)[0]
+        if re.search(r"\s#", line) and not (path.parent / whole).exists():  # a tab too
+            line = re.split(r"\s#", line, maxsplit=1)[0]  # (absolute stays absolute)
         entry = line.strip().strip(",").strip('"').strip("'").strip()
         if entry and entry.lower() not in LIST_HEADERS:
             entries.append(entry)
@@ -384,7 +391,11 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
 
 
 def tiff_asset(item: Any) -> str | None:
-    """The absolute href of the item's GeoTIFF scene asset, or None."""
+    """The absolute href of the item's GeoTIFF scene asset, or None: a preferred name
+    (:data:`PREFERRED_ASSETS`), else the first asset in name order whose roles say ``data``,
+    else the first other one; masks, overviews and metadata (by role, or ``udm`` in the name)
+    are never the scene (a ``cloud_mask`` asset sorted before ``image`` was taken for the scene,
+    and the item's scene was lost)."""
     assets = item.get_assets()
     tiffs = {
         name: asset
@@ -396,10 +407,11 @@ def tiff_asset(item: Any) -> str | None:
     tiffs = {
         name: asset
         for name, asset in tiffs.items()
-        if "udm" not in name.lower() and "thumbnail" not in (asset.roles or [])
+        if "udm" not in name.lower() and not set(asset.roles or []) & NOT_SCENE_ROLES
     }
     if not tiffs:
         return None
-    name = next((n for n in PREFERRED_ASSETS if n in tiffs), next(iter(tiffs)))
+    data = [name for name, asset in tiffs.items() if "data" in (asset.roles or [])]
+    name = next((n for n in PREFERRED_ASSETS if n in tiffs), next(iter(data or tiffs)))
     href = str(tiffs[name].get_absolute_href() or tiffs[name].href)
     return href

@@ -192,6 +192,29 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     }
 
 
+def test_the_data_asset_is_the_scene_not_a_mask_sorted_before_it(tmp_path: Path) -> None:
+    """An item whose assets are `cloud_mask` (roles cloud) and `image` (roles data) gave its
+    mask as the scene (the first GeoTIFF asset by name): a mask named `…_udm2.tif` was left out
+    with a note about a mask given as a scene, and the item's scene was lost without a word;
+    another was detected as a scene. The asset whose roles say data is the scene."""
+    cog = "image/tiff; application=geotiff; profile=cloud-optimized"
+    features = []
+    for name, mask in (("s1", "s1_3B_udm2.tif"), ("s2", "s2_clouds.tif")):
+        item = stac_item(name, "2024-03-05T14:30:00Z", "")
+        item["assets"] = {
+            "cloud_mask": {"href": str(tmp_path / mask), "type": cog, "roles": ["cloud"]},
+            "image": {"href": str(tmp_path / f"{name}_SR.tif"), "type": cog, "roles": ["data"]},
+            "overview": {"href": str(tmp_path / f"{name}_ovr.tif"), "type": cog,
+                         "roles": ["overview"]},
+        }  # fmt: skip
+        features.append(item)
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    sources = resolve_scenes([path])
+    assert sources.paths == [str(tmp_path / "s1_SR.tif"), str(tmp_path / "s2_SR.tif")]
+    assert sources.notes == []
+
+
 def test_relative_assets_of_an_item_collection_are_relative_to_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -362,6 +385,23 @@ def test_lists_as_people_write_them(folder: Path) -> None:
     (folder.parent / "Imágenes" / "d_3B_AnalyticMS_SR.tif").write_bytes(b"")
     ansi.write_bytes("Imágenes/d_3B_AnalyticMS_SR.tif\r\n".encode("cp1252"))
     assert names(resolve_scenes([ansi]).paths) == ["d_3B_AnalyticMS_SR.tif"]
+
+
+def test_a_comment_after_a_tab_and_a_path_from_home_in_a_list(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comment after a tab (`scenes/b.tif<TAB># cloudy`) stayed in the path, and `~/…` was
+    read as a folder named `~` beside the list: each such scene failed, 'file not found'."""
+    monkeypatch.setenv("HOME", str(folder.parent))
+    listing = folder.parent / "lists" / "scenes.txt"
+    listing.parent.mkdir()
+    listing.write_text(
+        "../scenes/a_3B_AnalyticMS_SR.tif\t# clear\n~/scenes/b_3B_AnalyticMS_SR.tif\n"
+    )
+    assert resolve_scenes([listing]).paths == [
+        str(listing.parent / "../scenes/a_3B_AnalyticMS_SR.tif"),
+        str(folder / "b_3B_AnalyticMS_SR.tif"),
+    ]
 
 
 def test_stac_dates_follow_the_scene_however_it_was_first_given(
