@@ -198,7 +198,9 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # any free port on this machine alone: distributed opens it even when told None,
+            # and with 8787 taken (a second run) printed a raw "UserWarning: Port 8787 …"
+            dashboard_address="127.0.0.1:0",
             silence_logs=40,
         )
         try:

@@ -168,6 +168,12 @@ def run_pipeline(
     if workers < 1:
         raise DredgeError(f"--workers must be at least 1, got {workers}")
     check_scheduler(scheduler)
+    if workers > 1 and scheduler not in (None, "local"):  # it was ignored without a word
+        raise DredgeError(
+            f"--workers {workers} starts a local cluster, and --scheduler {scheduler} runs on "
+            "an existing one with its own workers — give one of the two (start more workers "
+            "on that cluster with `dask worker`)"
+        )
     if (scheduler or workers > 1) and isinstance(model, Detector):
         raise DredgeError("a cluster run needs the model as a path, not a loaded model")
     check_out(out, overwrite=overwrite)

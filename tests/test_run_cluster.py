@@ -21,6 +21,7 @@ from detector.cluster import (
     SceneTask,
     _worker_model,
     check_scheduler,
+    dask_client,
     detect_on_cluster,
     detect_one,
 )
@@ -236,3 +237,40 @@ def test_a_scheduler_address_without_its_port_is_one_line(address: str) -> None:
     with pytest.raises(DredgeError, match="with its port, as `dask scheduler` prints it"):
         check_scheduler(address)
     check_scheduler("tcp://10.0.0.5:8786/")  # a slash after the port is read as none
+
+
+def test_workers_with_an_existing_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
+    """--workers 4 with --scheduler tcp://… was ignored without a word."""
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:8786"),
+            *("--workers", "4", "--no-progress"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "give one of the two" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_local_cluster_beside_another_prints_no_port_warning() -> None:
+    """With port 8787 taken (a second run at once), distributed printed a raw "UserWarning:
+    Port 8787 is already in use" for a dashboard nobody asked for."""
+    import socket
+    import warnings
+
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 8787))
+        taken.listen()
+    except OSError:
+        pass  # already taken by something else: the same case
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dask_client("local", 1):
+                pass
+    finally:
+        taken.close()
+    assert not [w for w in caught if "8787" in str(w.message)]

@@ -63,7 +63,10 @@ def run(
     ] = False,
     workers: Annotated[
         int,
-        typer.Option(help="Scenes processed in parallel by a local Dask cluster of N processes."),
+        typer.Option(
+            help="Scenes processed in parallel by a local Dask cluster of N processes (a "
+            "--scheduler tcp://… cluster has its own workers)."
+        ),
     ] = 1,
     scheduler: Annotated[
         str | None,
