@@ -261,7 +261,11 @@ def keep_match(path: str, pattern: str = "") -> bool:
     return suffix in OTHER_RASTER_SUFFIXES and pattern.lower().endswith(suffix)
 
 
-LIST_HEADERS = ("scene", "path", "url", "file", "escena", "imagen", "archivo", "ruta")
+LIST_HEADERS = (
+    *("scene", "path", "url", "file", "filename", "filepath", "file_path", "href", "image"),
+    *("escena", "imagen", "archivo", "ruta"),
+)
+_HEADER_CELL = re.compile(r"[^\W\d]\w*(?: \w+)*")  # a column's name: no dot, slash or colon
 
 
 def read_scene_list(path: Path) -> list[str]:
@@ -312,6 +316,15 @@ def _list_entries(path: Path) -> list[str]:
         separator = next(sep for sep in ",;\t" if sep in lines[0])
         rows = csv.reader(lines[1:], delimiter=separator)
         return [row[column].strip() for row in rows if len(row) > column and row[column].strip()]
+    if len(header) > 1 and all(_HEADER_CELL.fullmatch(cell) for cell in header):
+        # a table's header without a path column: its rows were taken as whole paths and
+        # every scene failed, 'file not found'
+        raise InputError(
+            path,
+            f"reads as a table with the columns {', '.join(header)}, none of which is the "
+            "scenes' paths",
+            f"name the column of paths {', '.join(LIST_HEADERS[:4])} (or write one path a line)",
+        )
     entries = []
     for line in lines:
         whole = local_path(line.strip().strip(",").strip('"').strip("'"))

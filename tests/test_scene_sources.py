@@ -387,6 +387,18 @@ def test_lists_as_people_write_them(folder: Path) -> None:
     assert names(resolve_scenes([ansi]).paths) == ["d_3B_AnalyticMS_SR.tif"]
 
 
+def test_a_table_without_a_path_column_is_one_line(folder: Path) -> None:
+    """`id,acquired,filename`: its header and rows were taken as whole paths, and every scene
+    of the run failed 'file not found'. `filename` is read now; a header naming no path
+    column is one line."""
+    table = folder.parent / "scenes.csv"
+    table.write_text("id,acquired,filename\n1,2024-01-01,scenes/b_3B_AnalyticMS_SR.tif\n")
+    assert names(resolve_scenes([table]).paths) == ["b_3B_AnalyticMS_SR.tif"]
+    table.write_text("id,acquired,archivo_tif\n1,2024-01-01,scenes/b_3B_AnalyticMS_SR.tif\n")
+    with pytest.raises(DredgeError, match=r"columns id, acquired, archivo_tif, none of which"):
+        resolve_scenes([table])
+
+
 def test_a_comment_after_a_tab_and_a_path_from_home_in_a_list(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
