@@ -167,13 +167,15 @@ OverwriteOption = Annotated[
 
 
 def date_option(text: str | None) -> datetime | None:
-    """``--date`` as a UTC datetime, or one clear error naming the option."""
+    """``--date`` as a UTC datetime (a day alone as a ``GivenDay``: each scene keeps its own
+    time that day), or one clear error naming the option."""
     if text is None:
         return None
-    from detector.acquisition import to_utc
+    from detector.acquisition import GivenDay, is_day_only, to_utc
 
     try:
-        return to_utc(text)
+        when = to_utc(text)
+        return GivenDay.of(when) if is_day_only(text) else when
     except ValueError as exc:
         raise DredgeError(
             f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
