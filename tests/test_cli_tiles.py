@@ -8,12 +8,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import rasterio
 from PIL import Image
 from shapely import LineString
 from typer.testing import CliRunner
 
 from detector.cli import app
+from detector.rivers import RiverNetwork
+from detector.track_params import TrackParams
 from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
 
 runner = CliRunner()
@@ -218,3 +221,27 @@ def test_a_gsd_that_is_no_number_of_metres_is_one_line(tmp_path: Path) -> None:
     for value in ("inf", "0", "nan"):
         code, _, stderr = _tiles(*args, "--gsd", value)
         assert code == 2 and "gsd_m must be a positive number of metres" in stderr, stderr
+
+
+def test_a_distance_of_inf_metres_is_refused_naming_the_option(tmp_path: Path) -> None:
+    """--corridor-m inf passed typer's min=1: `dredge tiles` ended in shapely's traceback
+    (buffer distance must be finite), `run` and `detect` in that line without the option,
+    `track` put every detection 'on no river' and counted 0; `track --max-move-m inf` was a
+    traceback of the assignment ('matrix contains invalid numeric entries')."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    code, _, stderr = _tiles(*args, "--corridor-m", "inf")
+    assert code == 2 and "'--corridor-m': inf is not a number of metres" in stderr, stderr
+    assert not (tmp_path / "out").exists()
+    table = tmp_path / "marks.csv"
+    table.write_text("lon,lat,date\n-73.5,-3.75,2024-01-01\n")
+    for option in ("--max-move-m", "--corridor-m"):
+        track = ["track", str(table), "--rivers", str(rivers), "--out", str(tmp_path / "t.parquet")]
+        result = runner.invoke(app, [*track, option, "inf"])
+        assert result.exit_code == 2, result.output
+        assert f"'{option}': inf is not a number of metres" in result.stderr
+    with pytest.raises(ValueError, match="corridor_m must be a positive number of metres"):
+        RiverNetwork.read(rivers, corridor_m=float("inf"))
+    with pytest.raises(ValueError, match="max_move_m must be a number of metres"):
+        TrackParams(max_move_m=float("inf"))

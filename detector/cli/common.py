@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,15 @@ app = typer.Typer(
 )
 
 
+def finite_metres(value: float | None) -> float | None:
+    """Option callback: a distance must be a finite number (``inf`` passes typer's ``min``, and
+    a corridor of ``inf`` metres was a shapely traceback or 'on no river' for every
+    detection; a move of ``inf`` metres, a traceback of the track assignment)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of metres; give a finite one")
+    return value
+
+
 # Options that several commands share, defined once.
 ScenePathsArgument = Annotated[
     list[str],
@@ -49,7 +59,10 @@ SceneBandsOption = Annotated[
     ),
 ]
 CorridorOption = Annotated[
-    float | None, typer.Option(min=1.0, help="Corridor half-width around centerlines, m.")
+    float | None,
+    typer.Option(
+        min=1.0, callback=finite_metres, help="Corridor half-width around centerlines, m."
+    ),
 ]
 NameFieldOption = Annotated[
     str,

@@ -12,6 +12,7 @@ from detector.cli.common import (
     SceneBandsOption,
     app,
     fail,
+    finite_metres,
     refuse_to_replace,
 )
 from detector.errors import DredgeError
@@ -278,7 +279,10 @@ def evaluate(
     iou: Annotated[float, typer.Option(help="A prediction matches a box at IoU ≥ this.")] = 0.5,
     match_m: Annotated[
         float | None,
-        typer.Option(help="Match by centre distance instead: within this many metres."),
+        typer.Option(
+            callback=finite_metres,
+            help="Match by centre distance instead: within this many metres.",
+        ),
     ] = None,
     conf: Annotated[float, typer.Option(help="Operating score for precision/recall/F1.")] = 0.25,
     scenes: Annotated[
