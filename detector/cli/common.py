@@ -166,12 +166,31 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def refuse_to_replace(paths: Iterable[Path | None]) -> None:
-    """Raise for the first of ``paths`` that exists: a command replaces a file only when asked
-    (``--overwrite``)."""
+def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) -> None:
+    """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file
+    (the command did all its work, then said to check the disk's space and permissions), or
+    that exists: a command replaces a file only when asked (``overwrite``)."""
     for path in paths:
-        if path is not None and path.exists():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
+        check_out_folder(path.parent, path)
+        if path.exists() and not overwrite:
             raise DredgeError(f"{path}: exists — choose another name, or pass --overwrite")
+
+
+def check_out_folder(out: Path, file: Path | None = None) -> None:
+    """Raise when the folder ``out`` (of ``file``, when given), or a folder above it, is a file
+    (the command ended in a raw FileExistsError or NotADirectoryError, or did all its work
+    before failing)."""
+    for folder in (out, *out.absolute().parents):
+        if folder.exists():
+            if folder.is_dir():
+                return
+            if file is not None:
+                raise DredgeError(f"{folder}: is a file, so {file} cannot be written in it")
+            raise DredgeError(f"{folder}: is a file, not a folder — choose another --out")
 
 
 OverwriteOption = Annotated[

@@ -120,8 +120,7 @@ def track(
     from detector.tracking import TrackParams
 
     try:
-        if not overwrite:
-            refuse_to_replace([out, *sidecars(out)])
+        refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
         run = run_track(
             detections,
@@ -212,8 +211,8 @@ def counts(
     from detector.track_pipeline import run_counts
 
     try:
-        if not overwrite:
-            refuse_to_replace([out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])])
+        written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
+        refuse_to_replace(written, overwrite=overwrite)
         lines = run_counts(
             tracks,
             out,

@@ -11,6 +11,7 @@ from detector.cli.common import (
     FlipsOption,
     SceneBandsOption,
     app,
+    check_out_folder,
     fail,
     finite_metres,
     refuse_to_replace,
@@ -319,8 +320,8 @@ def evaluate(
     from training.labels.classes import parse_class_map
 
     try:
-        if not overwrite:
-            refuse_to_replace([out / name for name in OUTPUT_NAMES])
+        check_out_folder(out)
+        refuse_to_replace([out / name for name in OUTPUT_NAMES], overwrite=overwrite)
         evaluation, report = run_evaluation(
             model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
             rivers=rivers, class_map=parse_class_map(class_map), device=device, backend=backend,
@@ -372,6 +373,7 @@ def review(
     from training.review import export_review
 
     try:
+        check_out_folder(out)
         summary = export_review(
             detections,
             scenes or [],
