@@ -245,3 +245,23 @@ def test_a_distance_of_inf_metres_is_refused_naming_the_option(tmp_path: Path) -
         RiverNetwork.read(rivers, corridor_m=float("inf"))
     with pytest.raises(ValueError, match="max_move_m must be a number of metres"):
         TrackParams(max_move_m=float("inf"))
+
+
+def test_a_home_folder_written_as_tilde_is_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shell leaves `--out=~/chips` and a quoted glob '~/scenes/*.tif' as they are: the
+    glob matched no scene, and `dredge detect --out=~/d.parquet` made a folder named `~` here,
+    detected every scene, then failed to write (blaming the disk)."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    here.mkdir()
+    scene = write_scene(home / "scenes" / PLANET_NAME, width=200, height=200)
+    _rivers(home, scene)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    code, _, stderr = _tiles(
+        "~/scenes/*.tif", "--rivers", "~/rivers.geojson", "--out=~/chips", "--date", "2023-07-15"
+    )
+    assert code == 0, stderr
+    assert (home / "chips" / "tiles.parquet").is_file()
+    assert not any(here.iterdir())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -212,6 +214,42 @@ def date_option(text: str | None) -> datetime | None:
         raise DredgeError(
             f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
         ) from None
+
+
+def _home_expanded(value: object) -> object:
+    """``value`` with a leading ``~`` expanded: a path, a text that starts ``~/``, or a list of
+    them; anything else as it is."""
+    if isinstance(value, list):
+        return [_home_expanded(item) for item in value]
+    if isinstance(value, Path) and value.parts and value.parts[0].startswith("~"):
+        try:
+            return value.expanduser()
+        except RuntimeError:  # no home folder known: left for the command to refuse
+            return value
+    if isinstance(value, str) and (value == "~" or value.startswith("~/")):
+        return os.path.expanduser(value)
+    return value
+
+
+def _with_home_expanded(callback: Callable[..., object]) -> Callable[..., object]:
+    @functools.wraps(callback)
+    def command(*args: object, **kwargs: object) -> object:
+        return callback(
+            *map(_home_expanded, args), **{k: _home_expanded(v) for k, v in kwargs.items()}
+        )
+
+    return command
+
+
+def expand_home(typer_app: typer.Typer) -> None:
+    """Expand a leading ``~`` in the paths every command is given, as the shell does where it
+    can: it leaves ``--out=~/runs/x`` and quoted globs (``'~/planet/*.tif'``) as they are, and
+    ``dredge detect --out=~/d.parquet`` detected every scene, then failed to write, blaming the
+    disk, with a folder named ``~`` made in the current one and a temporary left in the home
+    folder (pyarrow expands ``~``; Python does not)."""
+    for info in typer_app.registered_commands:
+        if info.callback is not None:
+            info.callback = _with_home_expanded(info.callback)
 
 
 def reflow_help(typer_app: typer.Typer) -> None:
