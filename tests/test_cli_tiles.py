@@ -265,3 +265,20 @@ def test_a_home_folder_written_as_tilde_is_the_home_folder(
     assert code == 0, stderr
     assert (home / "chips" / "tiles.parquet").is_file()
     assert not any(here.iterdir())
+
+
+def test_a_gsd_or_tile_size_no_model_has_is_one_line(tmp_path: Path) -> None:
+    """--gsd 0.01 read a 3 m scene 300 times upsampled (still on its first scene after
+    minutes); --tile-px 100000 was an ArrayMemoryError traceback (74.5 GiB). The bounds are
+    those of a model card's input."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    for option, value, words in (
+        ("--tile-px", "100000", "--tile-px 100000 is over 4096 px"),
+        ("--gsd", "1000", "--gsd 1000 is outside 0.05–100 m per pixel"),
+        ("--gsd", "0.01", "--gsd 0.01 is outside 0.05–100 m per pixel"),
+    ):
+        code, _, stderr = _tiles(*args, option, value)
+        assert code == 2 and words in stderr, stderr
+    assert not (tmp_path / "out").exists()
