@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +50,8 @@ _BASIC_TIME_NAME = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2
 # Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
 _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
+OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
+OWN_MIDNIGHT = time(0, tzinfo=UTC)
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
@@ -106,7 +108,7 @@ def resolve_acquisition(
             own is not None
             and own.source != "nicfi-name"
             and own.time is not None
-            and own.time.date() != given.date()
+            and (own.time.date() != given.date() or _other_time(own.time, given))
         )
         return Acquisition(given, "explicit", own if differs else None)
     if not is_remote(path):
@@ -128,6 +130,14 @@ class GivenDay(datetime):
     def of(cls, day: date) -> GivenDay:
         """Midnight UTC of ``day``."""
         return cls(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _other_time(own: datetime, given: datetime) -> bool:
+    """True when a time given is farther from the scene's own time of that day than one pass
+    lasts (a local time written without its zone, read as UTC: 09:50 for 14:50 UTC made the
+    scene another pass than its neighbours of the strip, and their dredges counted twice)."""
+    has_time = own.timetz() != OWN_MIDNIGHT
+    return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
 
 
 def is_day_only(value: object) -> bool:

@@ -112,6 +112,26 @@ def test_a_day_given_without_a_time_keeps_the_scenes_own_time_that_day(tmp_path:
         assert opened.date_caveat is not None
 
 
+def test_a_time_given_hours_from_the_scenes_own_time_that_day_is_said(tmp_path: Path) -> None:
+    """A --dates row of Peru's local time without its zone (`2023-07-15 09:50:12`) is read as
+    UTC, five hours before the scene's own 14:50:12: another pass than its neighbours of the
+    strip, their dredges counted twice, and nothing was said (only another day was)."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 09:50:12\n")
+    given = date_for_scene(read_date_table(table_path), scene.path)
+    with open_scene(scene.path, date=given) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 9, 50, 12, tzinfo=UTC)  # as given
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith(
+            "dated 2023-07-15 09:50 UTC as given, while its file name says 14:50 UTC: a time "
+            "written without its zone is read as UTC"
+        )
+    for close in ("2023-07-15T14:50:13Z", "2023-07-15T09:52:12-05:00", "2023-07-15"):
+        with open_scene(scene.path, date=close) as opened:
+            assert opened.date_caveat is None, close
+
+
 def test_a_windows_path_that_is_not_found_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"write paths with / \(this one has Windows backslashes"):
         open_scene(str(tmp_path / "scenes\\a.tif"))
