@@ -23,9 +23,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pandas as pd
 import rasterio
 
 from detector.errors import InputError, first_line
@@ -49,6 +50,9 @@ _BASIC_TIME_NAME = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2
 # Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
 _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
+OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
+OWN_MIDNIGHT = time(0, tzinfo=UTC)
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -84,7 +88,11 @@ def resolve_acquisition(
     *,
     explicit: datetime | date | str | None = None,
 ) -> Acquisition:
-    """Find the acquisition time (see the module's docstring for the order)."""
+    """Find the acquisition time (see the module's docstring for the order).
+
+    A day given without a time of day (:class:`GivenDay`, a ``date``, text ``YYYY-MM-DD``) that
+    is the day of the scene's own time (its metadata or name) keeps that time: at midnight, a
+    scene of 14:50 was another pass than its neighbour of the same strip dated by its name."""
     if explicit is not None:
         try:
             given = to_utc(explicit)
@@ -93,11 +101,14 @@ def resolve_acquisition(
                 path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
             ) from None
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+        if is_day_only(explicit) and own is not None and own.time is not None:
+            if own.time.date() == given.date():
+                return Acquisition(own.time, "explicit")
         differs = (  # a mosaic's name gives its first day only
             own is not None
             and own.source != "nicfi-name"
             and own.time is not None
-            and own.time.date() != given.date()
+            and (own.time.date() != given.date() or _other_time(own.time, given))
         )
         return Acquisition(given, "explicit", own if differs else None)
     if not is_remote(path):
@@ -108,6 +119,35 @@ def resolve_acquisition(
     if found is not None:
         return found
     return time_from_tags(dataset) or Acquisition(None, "unknown")
+
+
+class GivenDay(datetime):
+    """A day given without a time of day (a ``--dates`` row ``2024-06-20``, ``--date
+    2024-06-20``): midnight UTC, as before, marked so that a scene whose own metadata or name
+    tells its time that day keeps that time (:func:`resolve_acquisition`)."""
+
+    @classmethod
+    def of(cls, day: date) -> GivenDay:
+        """Midnight UTC of ``day``."""
+        return cls(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _other_time(own: datetime, given: datetime) -> bool:
+    """True when a time given is farther from the scene's own time of that day than one pass
+    lasts (a local time written without its zone, read as UTC: 09:50 for 14:50 UTC made the
+    scene another pass than its neighbours of the strip, and their dredges counted twice)."""
+    has_time = own.timetz() != OWN_MIDNIGHT
+    return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
+
+
+def is_day_only(value: object) -> bool:
+    """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
+    ``datetime``), or text ``YYYY-MM-DD``."""
+    if isinstance(value, str):
+        return _DAY_ONLY.fullmatch(value.strip()) is not None
+    return isinstance(value, GivenDay) or (
+        isinstance(value, date) and not isinstance(value, datetime)
+    )
 
 
 def to_utc(value: datetime | date | str) -> datetime:
@@ -328,7 +368,9 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     ``scene`` is a path, a file name or a stem; ``date`` an ISO date or date-time (UTC when
     naive), or ``15/03/2024`` when the column or the table's locale tells the order (see
     :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read). A scene given
-    two different dates is refused.
+    two different dates is refused. A row of a day without a time of day (``2024-06-20``,
+    ``20/06/2024``, an Excel day number) is a :class:`GivenDay`: a scene whose own metadata or
+    name tells its time that day keeps that time.
     """
     table_path = Path(path)
     if not table_path.is_file():
@@ -350,10 +392,11 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
     frame = frame[frame[scene].str.strip() != ""]
     dates = frame[when].replace("", None)
     parsed, _ = normalise_dates(dates, path, day_first=table.day_first, guess=False)
+    day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = frame[scene].str.strip().map(lambda name: _as_path_key(name, table_path))
     result: dict[str, datetime] = {}
-    for name, moment in zip(names, parsed, strict=True):
-        value = moment.to_pydatetime()
+    for name, moment, day in zip(names, parsed, day_only, strict=True):
+        value = GivenDay.of(moment.date()) if day else moment.to_pydatetime()
         if result.get(name, value) != value:
             raise InputError(
                 path,
@@ -363,6 +406,15 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
             )
         result[name] = value
     return result
+
+
+def _without_time(text: pd.Series, parsed: pd.Series) -> pd.Series:
+    """True where a date cell gives a day alone: read as midnight, with no time written (no
+    ``HH:MM``, no fraction of an Excel day number)."""
+    serials = pd.to_numeric(text, errors="coerce")
+    fraction = serials.notna() & (serials % 1 != 0)
+    midnight = parsed == parsed.dt.normalize()
+    return midnight & ~text.str.contains(r"\d:\d", regex=True) & ~fraction
 
 
 _PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.acquisition import date_for_scene, is_remote, scene_labels
+from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.errors import DredgeError, OutputError
 from detector.inputspec import InputSpec
 from detector.misplaced import no_river_error
@@ -82,7 +83,15 @@ class TilesRun:
 
 
 def check_format(fmt: str, spec: InputSpec) -> None:
-    """Raise ValueError when ``fmt`` cannot hold the spec's bands."""
+    """Raise ValueError when ``fmt`` cannot hold the spec's bands, or when ``--gsd`` or
+    ``--tile-px`` lie outside what a model card may give (``--gsd 0.01`` still read the first
+    scene, 300 times upsampled, after minutes; ``--tile-px 100000`` was an ArrayMemoryError
+    traceback, 74.5 GiB)."""
+    low, high = GSD_RANGE_M
+    if not low <= spec.gsd_m <= high:
+        raise ValueError(f"--gsd {spec.gsd_m:g} is outside {low:g}–{high:g} m per pixel")
+    if spec.tile_px > TILE_RANGE_PX[1]:
+        raise ValueError(f"--tile-px {spec.tile_px} is over {TILE_RANGE_PX[1]} px")
     if fmt not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "png" and len(spec.bands) not in PNG_BAND_COUNTS:

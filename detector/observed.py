@@ -104,12 +104,12 @@ def scene_time(
 ) -> pd.Timestamp:
     """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
     label, file name or stem), else the file."""
-    from detector.acquisition import date_for_scene, resolve_acquisition
+    from detector.acquisition import date_for_scene, is_day_only, resolve_acquisition
 
     name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)
-    if known is None:
-        known = resolve_acquisition(str(path), src).time
+    if known is None or is_day_only(known):  # a day alone: the scene's own time that day
+        known = resolve_acquisition(str(path), src, explicit=known).time
     if known is None:
         known = acquired_from_name(name)
     if known is None:

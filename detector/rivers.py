@@ -13,6 +13,7 @@ Each river is worked on in its own UTM zone, so distances are metres whatever th
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,14 +64,20 @@ class River:
         return float(self.line.length)
 
 
+def check_corridor(corridor_m: float) -> None:
+    """ValueError unless ``corridor_m`` is a positive, finite number of metres (``inf`` was a
+    shapely traceback at the first scene, or every detection 'on no river')."""
+    if not 0 < corridor_m < math.inf:
+        raise ValueError(f"corridor_m must be a positive number of metres, got {corridor_m}")
+
+
 class RiverNetwork:
     """A set of named rivers read from a vector file."""
 
     def __init__(
         self, rivers: Sequence[River], *, corridor_m: float = DEFAULT_CORRIDOR_M, source: str = ""
     ) -> None:
-        if corridor_m <= 0:
-            raise ValueError(f"corridor_m must be positive, got {corridor_m}")
+        check_corridor(corridor_m)
         self.rivers = {river.name: river for river in rivers}
         self.corridor_m = float(corridor_m)
         self.source = source
@@ -101,6 +108,7 @@ class RiverNetwork:
         source: str = "<GeoDataFrame>",
     ) -> RiverNetwork:
         """Build the network from a GeoDataFrame of centerlines with a name column."""
+        check_corridor(corridor_m)
         column = name_column(frame, name_field, source)
         lines = _checked_lines(frame, column, source)
         with np.errstate(invalid="ignore"):  # once for all rivers: a national file has 10⁴

@@ -223,6 +223,13 @@ class Scene:
         own = self.acquisition.own
         if own is not None and own.time is not None and self.acquired is not None:
             where = OWN_DATE_SOURCES.get(own.source, own.source)
+            if own.time.date() == self.acquired.date():  # the same day, hours apart
+                return (
+                    f"dated {self.acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
+                    f"{own.time:%H:%M} UTC: a time written without its zone is read as UTC; "
+                    f"add the zone ({self.acquired:%Y-%m-%dT%H:%M:%S}-05:00 in Peru), or give "
+                    "the day alone to keep the scene's own time"
+                )
             return (
                 f"dated {self.acquired:%Y-%m-%d} as given, while its {where} says "
                 f"{own.time:%Y-%m-%d}: check which is right"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +107,8 @@ class TrackParams:
             raise ValueError("absent_to_end and min_dates must be at least 1")
         if self.resume_absent_max < self.absent_to_end:
             raise ValueError("resume_absent_max must be at least absent_to_end")
+        if not 0 <= self.max_move_m < math.inf:
+            raise ValueError(f"max_move_m must be a number of metres ≥ 0, got {self.max_move_m}")
         if self.max_static_days < 0:
             raise ValueError("max_static_days must be 0 (off) or positive")
 

@@ -8,12 +8,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import rasterio
 from PIL import Image
 from shapely import LineString
 from typer.testing import CliRunner
 
 from detector.cli import app
+from detector.rivers import RiverNetwork
+from detector.track_params import TrackParams
 from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
 
 runner = CliRunner()
@@ -253,3 +256,64 @@ def test_a_gsd_that_is_no_number_of_metres_is_one_line(tmp_path: Path) -> None:
     for value in ("inf", "0", "nan"):
         code, _, stderr = _tiles(*args, "--gsd", value)
         assert code == 2 and "gsd_m must be a positive number of metres" in stderr, stderr
+
+
+def test_a_distance_of_inf_metres_is_refused_naming_the_option(tmp_path: Path) -> None:
+    """--corridor-m inf passed typer's min=1: `dredge tiles` ended in shapely's traceback
+    (buffer distance must be finite), `run` and `detect` in that line without the option,
+    `track` put every detection 'on no river' and counted 0; `track --max-move-m inf` was a
+    traceback of the assignment ('matrix contains invalid numeric entries')."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    code, _, stderr = _tiles(*args, "--corridor-m", "inf")
+    assert code == 2 and "'--corridor-m': inf is not a number of metres" in stderr, stderr
+    assert not (tmp_path / "out").exists()
+    table = tmp_path / "marks.csv"
+    table.write_text("lon,lat,date\n-73.5,-3.75,2024-01-01\n")
+    for option in ("--max-move-m", "--corridor-m"):
+        track = ["track", str(table), "--rivers", str(rivers), "--out", str(tmp_path / "t.parquet")]
+        result = runner.invoke(app, [*track, option, "inf"])
+        assert result.exit_code == 2, result.output
+        assert f"'{option}': inf is not a number of metres" in result.stderr
+    with pytest.raises(ValueError, match="corridor_m must be a positive number of metres"):
+        RiverNetwork.read(rivers, corridor_m=float("inf"))
+    with pytest.raises(ValueError, match="max_move_m must be a number of metres"):
+        TrackParams(max_move_m=float("inf"))
+
+
+def test_a_home_folder_written_as_tilde_is_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shell leaves `--out=~/chips` and a quoted glob '~/scenes/*.tif' as they are: the
+    glob matched no scene, and `dredge detect --out=~/d.parquet` made a folder named `~` here,
+    detected every scene, then failed to write (blaming the disk)."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    here.mkdir()
+    scene = write_scene(home / "scenes" / PLANET_NAME, width=200, height=200)
+    _rivers(home, scene)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    code, _, stderr = _tiles(
+        "~/scenes/*.tif", "--rivers", "~/rivers.geojson", "--out=~/chips", "--date", "2023-07-15"
+    )
+    assert code == 0, stderr
+    assert (home / "chips" / "tiles.parquet").is_file()
+    assert not any(here.iterdir())
+
+
+def test_a_gsd_or_tile_size_no_model_has_is_one_line(tmp_path: Path) -> None:
+    """--gsd 0.01 read a 3 m scene 300 times upsampled (still on its first scene after
+    minutes); --tile-px 100000 was an ArrayMemoryError traceback (74.5 GiB). The bounds are
+    those of a model card's input."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    for option, value, words in (
+        ("--tile-px", "100000", "--tile-px 100000 is over 4096 px"),
+        ("--gsd", "1000", "--gsd 1000 is outside 0.05–100 m per pixel"),
+        ("--gsd", "0.01", "--gsd 0.01 is outside 0.05–100 m per pixel"),
+    ):
+        code, _, stderr = _tiles(*args, option, value)
+        assert code == 2 and words in stderr, stderr
+    assert not (tmp_path / "out").exists()

@@ -533,3 +533,36 @@ def test_disk_full_in_dredge_detect_and_dredge_tiles(
     assert not temporaries(chips)
     for png in chips.rglob("*.png"):
         Image.open(png).verify()  # the chips written before the fault are whole
+
+
+def test_an_out_that_is_a_folder_or_inside_a_file_is_one_line_before_work(tmp_path: Path) -> None:
+    """A file's --out (--chart, --kml …) naming a folder ran the whole command, then said
+    'could not be written ([Errno 21] Is a directory) — check the disk … (space, permissions)',
+    also under --overwrite; a folder's --out naming a file (`tiles`, `evaluate`, `review`) was a
+    FileExistsError or NotADirectoryError traceback."""
+    folder, a_file = tmp_path / "folder", tmp_path / "a-file"
+    folder.mkdir()
+    a_file.write_text("not a folder\n")
+    missing = str(tmp_path / "missing.parquet")  # the check comes before any input is read
+    runs = {
+        "detect": ["detect", missing, "--rivers", missing, "--no-progress", "--overwrite"],
+        "track": ["track", missing, "--rivers", missing, "--overwrite"],
+        "counts": ["counts", missing, "--overwrite"],
+    }
+    for command in runs.values():
+        for out, words in ((folder, "is a folder"), (a_file / "x.csv", "is a file, so")):
+            result = CliRunner().invoke(app, [*command, "--out", str(out)])
+            assert result.exit_code == 2 and words in result.stderr, (command, result.output)
+    chart = ["counts", missing, "--out", str(tmp_path / "c.csv"), "--chart", str(folder)]
+    assert f"{folder}: is a folder" in CliRunner().invoke(app, chart).stderr
+    folders = {
+        "tiles": ["tiles", missing, "--rivers", missing, "--no-progress"],
+        "evaluate": ["evaluate", missing, missing],
+        "review": ["review", missing, "--scenes", missing],
+    }
+    for command in folders.values():
+        for out in (a_file, a_file / "sub"):
+            result = CliRunner().invoke(app, [*command, "--out", str(out)])
+            assert result.exit_code == 2, (command, result.output)
+            assert f"{a_file}: is a file, not a folder — choose another --out" in result.stderr
+    assert a_file.read_text() == "not a folder\n" and not any(folder.iterdir())

@@ -76,6 +76,62 @@ def test_a_date_given_for_another_day_than_the_scenes_own_is_said(tmp_path: Path
         assert opened.date_caveat is None
 
 
+def test_a_day_given_without_a_time_keeps_the_scenes_own_time_that_day(tmp_path: Path) -> None:
+    """A --dates row `2024-06-20` (or --date) put a Planet scene of 14:50 at midnight: beside
+    its neighbour of the same strip dated by its name it was another pass, and the dredges in
+    their overlap counted twice (6 detections for 4 on two crops of a demo scene)."""
+    from detector.cli.common import date_option
+    from detector.observed import scene_time
+
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    plain = write_scene(tmp_path / "export.tif", **SMALL)
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15\nexport.tif,15/07/2023\n")
+    table = read_date_table(table_path)
+    own = datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+    for given in (date_for_scene(table, scene.path), date_option("2023-07-15"), "2023-07-15"):
+        with open_scene(scene.path, date=given) as opened:
+            assert opened.acquired == own
+            assert opened.acquisition.source == "explicit"
+        with rasterio.open(scene.path) as src:
+            assert scene_time(scene.path, src, {PLANET_NAME: given}) == own
+    with rasterio.open(scene.path) as src:
+        assert scene_time(scene.path, src, table) == own
+    with open_scene(plain.path, date=date_for_scene(table, plain.path)) as opened:  # no own time
+        assert opened.acquired == datetime(2023, 7, 15, tzinfo=UTC)
+    with rasterio.open(plain.path) as src:
+        assert scene_time(plain.path, src, table) == datetime(2023, 7, 15, tzinfo=UTC)
+    for written in ("2023-07-15T00:00:00Z", "2023-07-15 00:00"):  # a time written is a time
+        table_path.write_text(f"scene,date\n{PLANET_NAME},{written}\n")
+        with open_scene(
+            scene.path, date=date_for_scene(read_date_table(table_path), scene.path)
+        ) as opened:
+            assert opened.acquired == datetime(2023, 7, 15, tzinfo=UTC)
+    with open_scene(scene.path, date="2023-07-16") as opened:  # another day: the day given
+        assert opened.acquired == datetime(2023, 7, 16, tzinfo=UTC)
+        assert opened.date_caveat is not None
+
+
+def test_a_time_given_hours_from_the_scenes_own_time_that_day_is_said(tmp_path: Path) -> None:
+    """A --dates row of Peru's local time without its zone (`2023-07-15 09:50:12`) is read as
+    UTC, five hours before the scene's own 14:50:12: another pass than its neighbours of the
+    strip, their dredges counted twice, and nothing was said (only another day was)."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 09:50:12\n")
+    given = date_for_scene(read_date_table(table_path), scene.path)
+    with open_scene(scene.path, date=given) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 9, 50, 12, tzinfo=UTC)  # as given
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith(
+            "dated 2023-07-15 09:50 UTC as given, while its file name says 14:50 UTC: a time "
+            "written without its zone is read as UTC"
+        )
+    for close in ("2023-07-15T14:50:13Z", "2023-07-15T09:52:12-05:00", "2023-07-15"):
+        with open_scene(scene.path, date=close) as opened:
+            assert opened.date_caveat is None, close
+
+
 def test_a_windows_path_that_is_not_found_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"write paths with / \(this one has Windows backslashes"):
         open_scene(str(tmp_path / "scenes\\a.tif"))

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 # Importing a command module registers its commands; the order is the order of `dredge --help`.
 from detector.cli import world, detection, counting, pipeline, training  # noqa: F401  # isort: skip
-from detector.cli.common import COUNT_SCORE, MAX_LAND, MAX_STATIC_DAYS, app, reflow_help
+from detector.cli.common import (
+    COUNT_SCORE,
+    MAX_LAND,
+    MAX_STATIC_DAYS,
+    app,
+    expand_home,
+    reflow_help,
+)
 
 __all__ = ["COUNT_SCORE", "MAX_LAND", "MAX_STATIC_DAYS", "app", "main"]
 
 reflow_help(app)
+expand_home(app)
 
 
 def main() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Iterable
+import math
+import os
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +31,15 @@ app = typer.Typer(
 )
 
 
+def finite_metres(value: float | None) -> float | None:
+    """Option callback: a distance must be a finite number (``inf`` passes typer's ``min``, and
+    a corridor of ``inf`` metres was a shapely traceback or 'on no river' for every
+    detection; a move of ``inf`` metres, a traceback of the track assignment)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of metres; give a finite one")
+    return value
+
+
 # Options that several commands share, defined once.
 ScenePathsArgument = Annotated[
     list[str],
@@ -49,7 +61,10 @@ SceneBandsOption = Annotated[
     ),
 ]
 CorridorOption = Annotated[
-    float | None, typer.Option(min=1.0, help="Corridor half-width around centerlines, m.")
+    float | None,
+    typer.Option(
+        min=1.0, callback=finite_metres, help="Corridor half-width around centerlines, m."
+    ),
 ]
 NameFieldOption = Annotated[
     str,
@@ -153,12 +168,31 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def refuse_to_replace(paths: Iterable[Path | None]) -> None:
-    """Raise for the first of ``paths`` that exists: a command replaces a file only when asked
-    (``--overwrite``)."""
+def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) -> None:
+    """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file
+    (the command did all its work, then said to check the disk's space and permissions), or
+    that exists: a command replaces a file only when asked (``overwrite``)."""
     for path in paths:
-        if path is not None and path.exists():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
+        check_out_folder(path.parent, path)
+        if path.exists() and not overwrite:
             raise DredgeError(f"{path}: exists — choose another name, or pass --overwrite")
+
+
+def check_out_folder(out: Path, file: Path | None = None) -> None:
+    """Raise when the folder ``out`` (of ``file``, when given), or a folder above it, is a file
+    (the command ended in a raw FileExistsError or NotADirectoryError, or did all its work
+    before failing)."""
+    for folder in (out, *out.absolute().parents):
+        if folder.exists():
+            if folder.is_dir():
+                return
+            if file is not None:
+                raise DredgeError(f"{folder}: is a file, so {file} cannot be written in it")
+            raise DredgeError(f"{folder}: is a file, not a folder — choose another --out")
 
 
 OverwriteOption = Annotated[
@@ -167,17 +201,55 @@ OverwriteOption = Annotated[
 
 
 def date_option(text: str | None) -> datetime | None:
-    """``--date`` as a UTC datetime, or one clear error naming the option."""
+    """``--date`` as a UTC datetime (a day alone as a ``GivenDay``: each scene keeps its own
+    time that day), or one clear error naming the option."""
     if text is None:
         return None
-    from detector.acquisition import to_utc
+    from detector.acquisition import GivenDay, is_day_only, to_utc
 
     try:
-        return to_utc(text)
+        when = to_utc(text)
+        return GivenDay.of(when) if is_day_only(text) else when
     except ValueError as exc:
         raise DredgeError(
             f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
         ) from None
+
+
+def _home_expanded(value: object) -> object:
+    """``value`` with a leading ``~`` expanded: a path, a text that starts ``~/``, or a list of
+    them; anything else as it is."""
+    if isinstance(value, list):
+        return [_home_expanded(item) for item in value]
+    if isinstance(value, Path) and value.parts and value.parts[0].startswith("~"):
+        try:
+            return value.expanduser()
+        except RuntimeError:  # no home folder known: left for the command to refuse
+            return value
+    if isinstance(value, str) and (value == "~" or value.startswith("~/")):
+        return os.path.expanduser(value)
+    return value
+
+
+def _with_home_expanded(callback: Callable[..., object]) -> Callable[..., object]:
+    @functools.wraps(callback)
+    def command(*args: object, **kwargs: object) -> object:
+        return callback(
+            *map(_home_expanded, args), **{k: _home_expanded(v) for k, v in kwargs.items()}
+        )
+
+    return command
+
+
+def expand_home(typer_app: typer.Typer) -> None:
+    """Expand a leading ``~`` in the paths every command is given, as the shell does where it
+    can: it leaves ``--out=~/runs/x`` and quoted globs (``'~/planet/*.tif'``) as they are, and
+    ``dredge detect --out=~/d.parquet`` detected every scene, then failed to write, blaming the
+    disk, with a folder named ``~`` made in the current one and a temporary left in the home
+    folder (pyarrow expands ``~``; Python does not)."""
+    for info in typer_app.registered_commands:
+        if info.callback is not None:
+            info.callback = _with_home_expanded(info.callback)
 
 
 def reflow_help(typer_app: typer.Typer) -> None:

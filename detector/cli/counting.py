@@ -16,6 +16,7 @@ from detector.cli.common import (
     OverwriteOption,
     app,
     fail,
+    finite_metres,
     refuse_to_replace,
 )
 from detector.errors import DredgeError
@@ -88,12 +89,18 @@ def track(
     max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
     max_move_m: Annotated[
         float,
-        typer.Option(min=0.0, help="Longest move of a dredge along the river between moorings, m."),
+        typer.Option(
+            min=0.0,
+            callback=finite_metres,
+            help="Longest move of a dredge along the river between moorings, m.",
+        ),
     ] = 6000.0,
     corridor_m: Annotated[
         float,
         typer.Option(
-            min=1.0, help="Detections farther than this from every centerline are off-river, m."
+            min=1.0,
+            callback=finite_metres,
+            help="Detections farther than this from every centerline are off-river, m.",
         ),
     ] = 250.0,
     name_field: NameFieldOption = "name",
@@ -113,8 +120,7 @@ def track(
     from detector.tracking import TrackParams
 
     try:
-        if not overwrite:
-            refuse_to_replace([out, *sidecars(out)])
+        refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
         run = run_track(
             detections,
@@ -205,8 +211,8 @@ def counts(
     from detector.track_pipeline import run_counts
 
     try:
-        if not overwrite:
-            refuse_to_replace([out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])])
+        written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
+        refuse_to_replace(written, overwrite=overwrite)
         lines = run_counts(
             tracks,
             out,

@@ -11,7 +11,9 @@ from detector.cli.common import (
     FlipsOption,
     SceneBandsOption,
     app,
+    check_out_folder,
     fail,
+    finite_metres,
     refuse_to_replace,
 )
 from detector.errors import DredgeError
@@ -278,7 +280,10 @@ def evaluate(
     iou: Annotated[float, typer.Option(help="A prediction matches a box at IoU ≥ this.")] = 0.5,
     match_m: Annotated[
         float | None,
-        typer.Option(help="Match by centre distance instead: within this many metres."),
+        typer.Option(
+            callback=finite_metres,
+            help="Match by centre distance instead: within this many metres.",
+        ),
     ] = None,
     conf: Annotated[float, typer.Option(help="Operating score for precision/recall/F1.")] = 0.25,
     scenes: Annotated[
@@ -315,8 +320,8 @@ def evaluate(
     from training.labels.classes import parse_class_map
 
     try:
-        if not overwrite:
-            refuse_to_replace([out / name for name in OUTPUT_NAMES])
+        check_out_folder(out)
+        refuse_to_replace([out / name for name in OUTPUT_NAMES], overwrite=overwrite)
         evaluation, report = run_evaluation(
             model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
             rivers=rivers, class_map=parse_class_map(class_map), device=device, backend=backend,
@@ -368,6 +373,7 @@ def review(
     from training.review import export_review
 
     try:
+        check_out_folder(out)
         summary = export_review(
             detections,
             scenes or [],

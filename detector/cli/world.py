@@ -16,6 +16,7 @@ from detector.cli.common import (
     SceneBandsOption,
     ScenePathsArgument,
     app,
+    check_out_folder,
     date_option,
     fail,
     refuse_to_replace,
@@ -134,8 +135,9 @@ def tiles(
     from detector.scene_sources import require_scenes
 
     try:
+        check_out_folder(out)
+        refuse_to_replace([out / "tiles.parquet", out / "failures.csv"], overwrite=overwrite)
         if not overwrite:
-            refuse_to_replace([out / "tiles.parquet", out / "failures.csv"])
             check_chips_folder(out)
         spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
         check_format(fmt, spec)
