@@ -361,7 +361,16 @@ SCENE_COLUMNS = ("scene", "escena", "imagen")
 DATE_COLUMNS = ("date", "acquired", "fecha")
 
 
-def read_date_table(path: str | Path) -> dict[str, datetime]:
+class DateTable(dict[str, datetime]):
+    """Scenes' dates as :func:`read_date_table` reads them, with its notes on how (a year or
+    a month alone taken as its first day, Excel day numbers, dates read day first)."""
+
+    def __init__(self, notes: list[str] | None = None) -> None:
+        super().__init__()
+        self.notes = notes or []
+
+
+def read_date_table(path: str | Path) -> DateTable:
     """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``;
     Spanish ``escena``/``imagen`` and ``fecha``; any case).
 
@@ -391,10 +400,13 @@ def read_date_table(path: str | Path) -> dict[str, datetime]:
         )
     frame = frame[frame[scene].str.strip() != ""]
     dates = frame[when].replace("", None)
-    parsed, _ = normalise_dates(dates, path, day_first=table.day_first, guess=False)
+    parsed, notes = normalise_dates(dates, path, day_first=table.day_first, guess=False)
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = frame[scene].str.strip().map(lambda name: _as_path_key(name, table_path))
-    result: dict[str, datetime] = {}
+    # the notes were dropped: a row of a year or a month alone ('2024', '2024-03') dated its
+    # scene 1 January or the 1st without a word; that a zone-less time is UTC is said where it
+    # matters (a time hours from the scene's own, in its summary line)
+    result = DateTable([note for note in notes if "no time zone" not in note])
     for name, moment, day in zip(names, parsed, day_only, strict=True):
         value = GivenDay.of(moment.date()) if day else moment.to_pydatetime()
         if result.get(name, value) != value:

@@ -187,6 +187,7 @@ def run_pipeline(
     notes: list[str] = [  # for the analyst: run.json, report
         *network.notes,
         *sources.notes,
+        *getattr(dates, "notes", []),  # a --dates table's (a DateTable)
         *getattr(detector, "notes", []),
     ]
     for note in notes:

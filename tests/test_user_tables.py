@@ -76,6 +76,22 @@ def test_a_date_table_in_any_locale_and_one_that_contradicts_itself(tmp_path: Pa
         read_date_table(twice)
 
 
+def test_a_date_table_says_how_it_read_a_year_or_a_month_alone(tmp_path: Path) -> None:
+    """A row of '2024' dated its scene 1 January, and '2024-03' the 1st, without a word: the
+    notes of reading the dates were dropped."""
+    coarse = tmp_path / "dates.csv"
+    coarse.write_text("scene,date\na.tif,2024\nb.tif,2024-03\nc.tif,45371\n")
+    table = read_date_table(coarse)
+    assert table["a.tif"] == pd.Timestamp("2024-01-01", tz="UTC")
+    text = " ".join(table.notes)
+    assert "1 dates give only a year (e.g. '2024'): taken as 1 January" in text
+    assert "1 dates give only a month (e.g. '2024-03')" in text
+    assert "Excel day numbers" in text
+    days = tmp_path / "days.csv"
+    days.write_text("scene,date\na.tif,2024-06-20\nb.tif,2024-06-21 14:50\n")
+    assert read_date_table(days).notes == []  # nothing to say ('no time zone' is said elsewhere)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -18,6 +18,7 @@ from detector.cli.common import (
     fail,
     finite_metres,
     refuse_to_replace,
+    warn_line,
 )
 from detector.errors import DredgeError
 
@@ -122,6 +123,8 @@ def track(
     try:
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
+        for note in table.notes if table else []:
+            warn_line(note)
         run = run_track(
             detections,
             rivers,

@@ -98,8 +98,9 @@ def detect(
         )
         sources = require_scenes(scenes)
         paths = sources.paths
-        table = sources.dates_with(read_date_table(dates) if dates else None)
-        for note in [*network.notes, *sources.notes]:
+        given = read_date_table(dates) if dates else None
+        table = sources.dates_with(given)
+        for note in [*network.notes, *sources.notes, *(given.notes if given else [])]:
             warn_line(note)
         detector = load_model(model, backend=backend, device=device, flips=flips)
         typer.echo(f"model: {detector.describe()}")

@@ -150,11 +150,17 @@ def tiles(
         )
         sources = require_scenes(scenes)
         paths = sources.paths
-        table = sources.dates_with(read_date_table(dates) if dates else None)
+        given = read_date_table(dates) if dates else None
+        table = sources.dates_with(given)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     taken = earlier_scene_names(out, paths) if overwrite else None
-    for note in [*network.notes, *sources.notes, *(clear_old_chips(out) if overwrite else [])]:
+    for note in [
+        *network.notes,
+        *sources.notes,
+        *(given.notes if given else []),
+        *(clear_old_chips(out) if overwrite else []),
+    ]:
         warn_line(note)
     try:
         run = run_tiles(
