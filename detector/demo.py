@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from detector.errors import DredgeError
 from detector.model import Detector
 from detector.run import RunResult, run_pipeline
 
@@ -51,8 +52,16 @@ def run_demo(
     warn: Callable[[str], None] = print,
 ) -> DemoResult:
     """Make (or reuse) the demo world under ``out/world`` and run the pipeline on it."""
-    from training.synth.world import WorldConfig, is_same_world, write_world
+    from training.synth.world import (
+        WorldConfig,
+        is_same_world,
+        training_seed_note,
+        write_world,
+    )
 
+    trained = training_seed_note(seed)
+    if trained:  # the demo's comparison with the truth would flatter the model
+        raise DredgeError(f"--seed {seed}: {trained}")
     world = out / "world"
     config = WorldConfig(seed=seed, size=DEMO_SIZE, rivers=DEMO_RIVERS, years=DEMO_YEARS)
     if is_same_world(world, config):

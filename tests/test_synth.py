@@ -28,7 +28,13 @@ from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
-from training.synth.world import RiverWorld, WorldConfig, build_world, write_world
+from training.synth.world import (
+    RiverWorld,
+    WorldConfig,
+    build_world,
+    training_seed_note,
+    write_world,
+)
 from training.synth.writer import counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
@@ -385,3 +391,13 @@ def test_a_script_without_a_main_guard_gets_one_clear_line_when_its_workers_die(
     assert last.startswith("training.processes.WorkerDied: ")  # a DredgeError
     assert 'if __name__ == "__main__":' in last and "workers=1" in last
     assert str(tmp_path / "world") in last
+
+
+def test_a_demo_on_a_training_world_is_refused(tmp_path: Path) -> None:
+    """`dredge demo --seed 150` ran on a world of the bundled model's training seeds and
+    compared its counts with the truth as if the world were new."""
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--seed", "150"])
+    assert result.exit_code == 2
+    assert "seed 150 draws one of the training worlds (seeds 101–199)" in result.output
+    assert not (tmp_path / "d").exists()
+    assert training_seed_note(1) is None and training_seed_note(200) is None

@@ -47,8 +47,8 @@ from detector.offline import import_ultralytics
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, DatasetSummary, build_yolo_dataset
 from training.processes import usable_cores
+from training.synth.world import TRAINING_SEEDS  # reserved for training worlds
 
-TRAINING_SEEDS = range(101, 200)  # reserved for training worlds; 1–20: tests, benchmarks, demo
 MODEL_NAME = "dredge-yolo11-p2"
 WEIGHTS_NAME = f"{MODEL_NAME}.pt"
 CARD_NAME = f"{MODEL_NAME}.card.json"

@@ -149,7 +149,12 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo world and run.")] = Path(
         "demo-output"
     ),
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic world (1–20).")] = 1,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the synthetic world (1–20, or 200 on: 101–199 are the training worlds)."
+        ),
+    ] = 1,
     model: Annotated[
         Path | None, typer.Option(help="Weights with their card (default: bundled).")
     ] = None,

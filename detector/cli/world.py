@@ -66,7 +66,12 @@ def synth(
     Writes DIR/scenes/*.tif (Planet file names), DIR/rivers.geojson, DIR/truth/dredges.csv,
     DIR/truth/counts.csv, DIR/truth/boxes/*.csv and DIR/quicklooks/*.png.
     """
-    from training.synth.world import RIVER_CATALOGUE, WorldConfig, write_world
+    from training.synth.world import (
+        RIVER_CATALOGUE,
+        WorldConfig,
+        training_seed_note,
+        write_world,
+    )
 
     if list_rivers:
         for spec in RIVER_CATALOGUE.values():
@@ -76,6 +81,9 @@ def synth(
         config = WorldConfig.from_cli(
             seed=seed, rivers=rivers, years=years, size=size, gsd=gsd, style=style
         )
+        trained = training_seed_note(seed)
+        if trained:
+            warn_line(f"warning: {trained}")
         summary = write_world(config, out, overwrite=overwrite, progress=True)
     except DredgeError as exc:
         raise fail(str(exc)) from None

@@ -29,6 +29,23 @@ from training.synth.scenes import SceneSpec, acquisition_dates, scene_spec, year
 from training.synth.writer import EIGHT_BIT_STYLES
 
 STYLES = ("planetscope", *EIGHT_BIT_STYLES)
+# Worlds of these seeds are the training worlds (training.train); 1–20 are for tests,
+# benchmarks and the demo, never trained on
+TRAINING_SEEDS = range(101, 200)
+
+
+def training_seed_note(seed: int) -> str | None:
+    """A note when ``seed`` draws one of the training worlds: a model trained by the recipe
+    (the bundled one) has seen it, and its counts there look better than on new scenes."""
+    if seed not in TRAINING_SEEDS:
+        return None
+    return (
+        f"seed {seed} draws one of the training worlds (seeds {TRAINING_SEEDS.start}–"
+        f"{TRAINING_SEEDS.stop - 1}): the bundled model was trained on such worlds, so its "
+        "accuracy there is no measure of it; use seeds 1–20 or from 200 on"
+    )
+
+
 WORLD_FORMAT = 1
 
 
