@@ -402,7 +402,7 @@ def read_date_table(path: str | Path) -> DateTable:
     dates = frame[when].replace("", None)
     parsed, notes = normalise_dates(dates, path, day_first=table.day_first, guess=False)
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
-    names = frame[scene].str.strip().map(lambda name: _as_path_key(name, table_path))
+    names = _elsewhere_by_name(frame[scene].str.strip().map(lambda n: _as_path_key(n, table_path)))
     # the notes were dropped: a row of a year or a month alone ('2024', '2024-03') dated its
     # scene 1 January or the 1st without a word; that a zone-less time is UTC is said where it
     # matters (a time hours from the scene's own, in its summary line)
@@ -443,6 +443,19 @@ def _as_path_key(name: str, table: Path) -> str:
         if found.exists():
             return str(found.resolve())
     return name
+
+
+def _elsewhere_by_name(names: pd.Series) -> pd.Series:
+    """Rows naming a scene by a path that is not on this machine (``/home/ana/planet/a.tif``,
+    ``C:\\Users\\…\\a.tif``: a table made on another computer) as the file name alone, which
+    finds the scene here by its name; such rows named no scene given, and their dates were
+    left out. Paths sharing a file name stay as written (each would name every scene of it)."""
+    elsewhere = names.map(
+        lambda n: ("/" in n or "\\" in n) and not is_remote(n) and not Path(n).exists()
+    )
+    bare = names[elsewhere].map(lambda n: n.replace("\\", "/").rsplit("/", 1)[-1])
+    once = ~bare.duplicated(keep=False) & bare.ne("")
+    return names.where(~elsewhere, bare.where(once, names[elsewhere]))
 
 
 def date_for_scene(

@@ -536,3 +536,20 @@ def test_a_url_that_cannot_be_reached_says_so_not_corrupt() -> None:
     message = str(caught.value)
     assert message.startswith(f"{url}: could not be read over the network")
     assert "API key" in message and "corrupt" not in message and "\n" not in message
+
+
+def test_a_dates_row_with_a_path_of_another_computer_finds_the_scene_by_its_name(
+    tmp_path: Path,
+) -> None:
+    """A table made on another computer (`/home/ana/planet/a.tif`, `C:\\Users\\…\\b.tif`)
+    named no scene given: its dates were left out with a note. Two such paths sharing a
+    file name stay as written (each would name every scene of that name)."""
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(
+        "scene,date\n/home/ana/planet/a.tif,2024-03-01\nC:\\Users\\ana\\b.tif,2024-03-02\n"
+        "/x/c.tif,2024-03-03\n/y/c.tif,2024-03-04\n"
+    )
+    table = read_date_table(table_path)
+    assert date_for_scene(table, tmp_path / "a.tif") == datetime(2024, 3, 1, tzinfo=UTC)
+    assert date_for_scene(table, tmp_path / "b.tif") == datetime(2024, 3, 2, tzinfo=UTC)
+    assert date_for_scene(table, tmp_path / "c.tif") is None
