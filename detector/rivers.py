@@ -1,8 +1,7 @@
 """River centerlines: corridors to tile, and linear referencing (river, chainage, offset).
 
 Centerlines are digitised in flow direction (upstream → downstream, as in HydroRIVERS) and may
-come as several pieces per river; the pieces of a name are merged into one reference line
-(tributaries drawn under the name branch off it: :mod:`detector.river_branches`).
+come as several pieces per river; the pieces of a name are merged into one reference line.
 Each river is worked on in its own UTM zone, so distances are metres whatever the input CRS.
 
 - ``chainage_m``: distance along the river from its downstream end (the mouth does not move
@@ -25,19 +24,16 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
-from detector.river_branches import Branch, Touches, along_branches, branch_frames, branching
-from detector.river_branches import measure as _measure
-from detector.river_branches import outlet as river_outlet
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
 APART_DEG = 0.1  # pieces of one name farther apart than this (about 11 km) are other rivers
 OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
-MEET_M = 10.0  # pieces that reach one end of the line within this of each other meet there
 BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in another CRS)
 """Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
@@ -45,6 +41,7 @@ BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in ano
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 KML_SUFFIXES = (".kml", ".kmz")
 LINE_TYPES = ("LineString", "MultiLineString")
+TANGENT_STEP_M = 1.0
 LOCATE_COLUMNS = ("river", "chainage_m", "offset_m")
 
 
@@ -56,7 +53,6 @@ class River:
     crs: CRS  # the river's UTM zone
     pieces: MultiLineString  # every piece as given (side channels included)
     line: LineString  # reference line, upstream → downstream
-    branches: tuple[Branch, ...] = ()  # pieces off the reference line (tributaries)
 
     @property
     def length_m(self) -> float:
@@ -140,7 +136,7 @@ class RiverNetwork:
             for name in zones
         ]
         network = cls(rivers, corridor_m=corridor_m, source=source)
-        network.notes = [f"{source}: {note}" for note in [*notes, *_branches_note(rivers)]]
+        network.notes = [f"{source}: {note}" for note in notes]
         return network
 
     # --- queries -----------------------------------------------------------------------------
@@ -209,23 +205,16 @@ class RiverNetwork:
             if not len(near):
                 continue
             xy = geometry.iloc[near].to_crs(item.crs).centroid
-            x, y = xy.x.to_numpy(), xy.y.to_numpy()
-            distance, along, signed = _measure(item.line, x, y)
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
             # by any piece drawn, an island's other arm too: they were "farther than 250 m
             # from every centerline" where the arm bulges away from the main channel
             drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
-            along = item.length_m - along
-            out = np.flatnonzero(distance > self.corridor_m)
-            if item.branches and len(out):  # beyond the main stem's corridor by a tributary
-                by, placed, across = along_branches(item.branches, x[out], y[out])
-                tributary = by <= drawn[out] + 1e-6  # not by a side channel
-                along[out[tributary]], signed[out[tributary]] = placed[tributary], across[tributary]
             distance = np.minimum(distance, drawn)
             better = (distance <= gate) & (distance < best_distance[near])
             at = near[better]
             best_distance[at] = distance[better]
             river[at] = item.name
-            chainage[at] = along[better]
+            chainage[at] = item.length_m - along[better]
             offset[at] = signed[better]
         return pd.DataFrame(
             {
@@ -450,22 +439,6 @@ def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, l
     ]
 
 
-def _branches_note(rivers: Sequence[River]) -> list[str]:
-    """A note naming the rivers with pieces that branch off their main stem, if any."""
-    branched = [river for river in rivers if river.branches]
-    if not branched:
-        return []
-    shown = ", ".join(f"{river.name!r}: {len(river.branches)}" for river in branched[:3])
-    more = f" and {len(branched) - 3} more" if len(branched) > 3 else ""
-    return [
-        f"{len(branched)} river(s) have pieces that branch off their main stem, tributaries "
-        f"drawn under their name ({shown} piece(s){more}): chainage is measured along the "
-        "main stem (at each confluence the branch longest upstream); a detection on a "
-        "tributary gets the chainage where it leaves the corridor, and its distance from the "
-        "main stem along the tributary as offset"
-    ]
-
-
 def _check_names_apart(names: pd.Series, source: str) -> None:
     """InputError when two river names differ only in case or accents (Santiago, santiago;
     Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
@@ -508,9 +481,7 @@ def _build_river(
             f"river {name!r} has no line of any length (its pieces are single points)",
             "redraw it, or drop its features",
         )
-    line, branches = main_stem(parts, corridor_m)
-    frames = branch_frames(line, branches, corridor_m)
-    return River(name, utm, MultiLineString(parts), line, frames)
+    return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
 
 
 def _check_not_swapped(name: str, box: pd.Series, source: str) -> None:
@@ -542,14 +513,7 @@ def utm_zone_of(west: float, south: float, east: float, north: float) -> CRS | N
 
 
 def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString:
-    """Join directed pieces into one upstream → downstream line (see :func:`main_stem`)."""
-    return main_stem(parts, side_gap_m)[0]
-
-
-def main_stem(
-    parts: Sequence[LineString], side_gap_m: float
-) -> tuple[LineString, list[LineString]]:
-    """The reference line of a river's pieces, and the pieces that branch off it.
+    """Join directed pieces into one upstream → downstream line.
 
     Starting from the longest piece, the nearest piece is joined at the upstream or the
     downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
@@ -559,83 +523,44 @@ def main_stem(
     other arm) and is left out of the reference line; it still counts for the corridor. So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
-
-    A piece that meets the line away from its ends (a tributary drawn under the river's name,
-    or a river network dissolved by basin, as HydroRIVERS' MAIN_RIV) branches off it, and so
-    do the pieces that meet a branch: they are left out too. Joined, a straight bridge ran
-    from the confluence to the line's head, and positions upstream jumped by the bridge. When
-    there are branches the line is joined again from the outlet upstream, keeping at each
-    confluence the branch with the longest length upstream of it (the trunk).
     """
-    ordered = sorted(parts, key=lambda part: part.length, reverse=True)
-    line, branches, outlet = _join(ordered, 0, side_gap_m, turn=True)
-    if not branches:
-        return line, []
-    mouth, against = river_outlet(ordered, side_gap_m, outlet)
-    ordered[mouth] = ordered[mouth].reverse() if against else ordered[mouth]
-    line, branches, _ = _join(ordered, mouth, side_gap_m, turn=False)
-    return line, [ordered[k] for k in branches]
-
-
-def _join(
-    parts: list[LineString], first: int, gap_m: float, *, turn: bool
-) -> tuple[LineString, list[int], int]:
-    """The line joined from ``parts[first]`` (see :func:`main_stem`), the pieces that branch
-    off it, and the piece at its downstream end.
-    ``turn``: turn the line round when most of it was drawn the other way."""
-    remaining = [k for k in range(len(parts)) if k != first]
-    coords = list(parts[first].coords)
-    kept, turned_m = parts[first].length, 0.0  # length of the pieces joined as drawn / turned round
-    ends = {"before": first, "after": first}  # the piece at each end of the line
-    branches: list[int] = []
-    touches = Touches(parts, gap_m)
+    remaining = sorted(parts, key=lambda part: part.length, reverse=True)
+    first = remaining.pop(0)
+    coords = list(first.coords)
+    kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
     while remaining:
         line = LineString(coords)
         remaining = [
-            k
-            for k in remaining
-            if not (_is_side_channel(parts[k], line, gap_m) or _is_traced_over(parts[k], line))
+            part
+            for part in remaining
+            if not (_is_side_channel(part, line, side_gap_m) or _is_traced_over(part, line))
         ]
-        branches += branching(parts, remaining, branches, line, gap_m, OVERLAP_M)
-        remaining = [k for k in remaining if k not in branches]
         if not remaining:
             break
         head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
         gaps = []
-        for k in remaining:
-            start, end = shapely.Point(parts[k].coords[0]), shapely.Point(parts[k].coords[-1])
+        for index, part in enumerate(remaining):
+            start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
             gaps += [
-                (start.distance(tail), 0, k, "after"),
-                (end.distance(head), 0, k, "before"),
-                (end.distance(tail), 1, k, "after"),  # drawn upstream: turned round
-                (start.distance(head), 1, k, "before"),
+                (start.distance(tail), 0, index, "after"),
+                (end.distance(head), 0, index, "before"),
+                (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
+                (start.distance(head), 1, index, "before"),
             ]
-        gap, turned, k, where = min(gaps)
-        meeting = {
-            o[2]: o for o in sorted(gaps, reverse=True) if o[3] == where and o[0] <= gap + MEET_M
-        }
-        if len(meeting) > 1:  # a confluence: the trunk is the branch with most upstream
-            at = head if where == "before" else tail
-            pool = set(remaining)
-            _, turned, k, where = min(
-                meeting.values(),
-                key=lambda o: (o[1] if turn else 0, -touches.upstream_m(o[2], pool, at), o[0]),
-            )
-        ends[where] = k
-        piece = list(parts[k].coords)
+        _, turned, index, where = min(gaps)
+        part = remaining.pop(index)
+        piece = list(part.coords)
         if turned:
             piece.reverse()
-            turned_m += parts[k].length
+            turned_m += part.length
         else:
-            kept += parts[k].length
+            kept += part.length
         piece = _beyond(piece, coords[-1] if where == "after" else coords[0], where)
         if where == "after":
             coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
-    flip = turn and turned_m > kept
-    outlet = ends["before" if flip else "after"]
-    return LineString(coords[::-1] if flip else coords), branches, outlet
+    return LineString(coords[::-1] if turned_m > kept else coords)
 
 
 def _is_traced_over(part: LineString, line: LineString) -> bool:
@@ -728,3 +653,26 @@ class _Transformers:
                 None if same else Transformer.from_crs(source, self.target, always_xy=True)
             )
         return self._made[key]
+
+
+def _measure(
+    line: LineString, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """(distance to the line, distance along it from its start, signed offset) per point."""
+    points = shapely.points(x, y)
+    along = shapely.line_locate_point(line, points)
+    nearest = shapely.line_interpolate_point(line, along)
+    distance = shapely.distance(points, line)
+    ahead = shapely.line_interpolate_point(line, np.minimum(along + TANGENT_STEP_M, line.length))
+    behind = shapely.line_interpolate_point(line, np.maximum(along - TANGENT_STEP_M, 0.0))
+    tx = shapely.get_x(ahead) - shapely.get_x(behind)
+    ty = shapely.get_y(ahead) - shapely.get_y(behind)
+    px = x - shapely.get_x(nearest)
+    py = y - shapely.get_y(nearest)
+    side = np.sign(tx * py - ty * px)  # > 0: left of the direction of flow
+    side[side == 0] = 1.0
+    return (
+        np.asarray(distance, dtype=float),
+        np.asarray(along, dtype=float),
+        np.asarray(distance * side, dtype=float),
+    )

@@ -246,65 +246,6 @@ def test_dredges_on_a_side_channel_drawn_beside_the_river_are_on_it(tmp_path: Pa
     assert got.loc[1, "river"] is None  # 300 m beyond the arm: off every piece
 
 
-def test_a_tributary_under_the_rivers_name_is_left_out_of_its_line(tmp_path: Path) -> None:
-    """A 3 km tributary drawn under the river's name, joining a 10 km river at its middle:
-    joined into the reference line by a straight bridge from the confluence to the head, it
-    put a point 100 m upstream of the confluence at 14.9 km, 9.8 km from one 100 m below."""
-    main = LineString([(X0, Y0), (X0 + 10_000, Y0)])
-    tributary = LineString([(X0 + 5000, Y0 + 3000), (X0 + 5000, Y0)])
-    network = _network(tmp_path, {"nanay": [main, tributary]})
-    assert network.length_m("nanay") == pytest.approx(10_000, abs=1)
-    got = network.locate(_points((X0 + 4900, Y0), (X0 + 5100, Y0), (X0 + 9000, Y0)))
-    assert got["chainage_m"].tolist() == pytest.approx([5100, 4900, 1000], abs=1)
-    # up the tributary (its left bank looking down the river): one chainage, offset out
-    up = network.locate(_points(*[(X0 + 5000, Y0 + y) for y in (100, 1000, 1200, 2900)]))
-    assert up["river"].tolist() == ["nanay"] * 4
-    assert up["chainage_m"].tolist() == pytest.approx([5000] * 4, abs=1)
-    assert up["offset_m"].tolist() == pytest.approx([100, 1000, 1200, 2900], abs=11)
-    assert len(network.notes) == 1
-    assert "'nanay': 1 piece(s)" in network.notes[0] and "main stem" in network.notes[0]
-    # the corridor covers the tributary: its tiles are cut, its dredges kept
-    corridor = network.corridor(UTM).geometry.iloc[0]
-    assert corridor.contains(Point(X0 + 5000, Y0 + 2900))
-
-
-def test_a_tributary_winding_back_gives_positions_that_do_not_jump(tmp_path: Path) -> None:
-    """A tributary that joins a 4 km river and winds back toward its head: measured on the
-    river by its nearest point (as a side channel is), a point 100 m further up the
-    tributary moved 1 km along the river."""
-    main = LineString([(X0, Y0), (X0 + 4000, Y0)])
-    tributary = LineString([(X0 + 200, Y0 + 900), (X0 + 2500, Y0 + 600), (X0 + 2500, Y0)])
-    network = _network(tmp_path, {"nanay": [main, tributary]})
-    assert network.length_m("nanay") == pytest.approx(4000, abs=1)
-    steps = [tributary.interpolate(d) for d in np.arange(0, tributary.length, 50)]
-    got = network.locate(_points(*[(p.x, p.y) for p in steps]))
-    assert got["river"].notna().all()
-    moved = np.abs(np.diff(got["chainage_m"])) + np.abs(np.diff(got["offset_m"]))
-    assert moved.max() < 80, moved.max()  # 50 m apart along the tributary
-    assert got["offset_m"].iloc[0] == pytest.approx(600 + np.hypot(2300, 300), abs=15)  # far end
-
-
-@pytest.mark.parametrize("drawn", ["downstream", "shuffled, one reach against the flow"])
-def test_a_river_network_keeps_the_trunk_with_most_upstream(tmp_path: Path, drawn: str) -> None:
-    """A basin as HydroRIVERS' reaches dissolved by MAIN_RIV: the 5 km tributary is the
-    longest reach, but more river lies up the main stem (two reaches and a tributary, 7.5 km):
-    the trunk goes up the main stem, and chainage runs along it from the mouth."""
-    reaches = [
-        LineString([(X0, Y0), (X0 + 2000, Y0)]),
-        LineString([(X0 + 2000, Y0), (X0 + 6000, Y0)]),
-        LineString([(X0 + 6000, Y0), (X0 + 10_000, Y0)]),
-        LineString([(X0 + 6000, Y0 + 5000), (X0 + 6000, Y0)]),
-        LineString([(X0 + 2000, Y0 + 1500), (X0 + 2000, Y0)]),
-    ]
-    if drawn != "downstream":
-        reaches = [reaches[4], reaches[2], reaches[3], reaches[1].reverse(), reaches[0]]
-    network = _network(tmp_path, {"nanay": reaches})
-    assert network.length_m("nanay") == pytest.approx(10_000, abs=1)
-    got = network.locate(_points((X0 + 1000, Y0), (X0 + 5000, Y0 + 30), (X0 + 8000, Y0)))
-    assert got["chainage_m"].tolist() == pytest.approx([9000, 5000, 2000], abs=1)
-    assert "'nanay': 2 piece(s)" in network.notes[0]
-
-
 def test_corridor_in_scene_crs(tmp_path: Path) -> None:
     network = _network(tmp_path, {"nanay": EAST}, corridor_m=100)
     corridor = network.corridor("EPSG:3857")
