@@ -37,9 +37,9 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
     and Landsat-style reflectance × 10,000). Floating point is told from its values, sampled
     in nine small windows (a coarse read of the whole scene when they hold no data): 1 when
     their 99th percentile is reflectance (at most 2), 100 when it is at most 100 and most
-    values are not whole numbers (reflectance in percent; in three bands or fewer, none above
-    100), 255 when it is at most 255 (8-bit imagery saved as float), else 10,000 (reflectance
-    × 10,000 saved as float, as Earth Engine exports of integer collections are). Reading such
+    values are not whole numbers in more than three bands (reflectance in percent), 255 when
+    it is at most 255 (8-bit imagery saved as float), else 10,000 (reflectance × 10,000
+    saved as float, as Earth Engine exports of integer collections are). Reading such
     a scene as 0–1 reflectance clipped every pixel to white: nothing was detected and every
     river pixel counted as seen; reflectance in percent read as 8-bit values was 8.5 times too
     dark in display scaling (3 demo scenes gave 51 boats and no dredge for 20 dredges and 17
@@ -65,15 +65,19 @@ def stored_full_scale(dataset: rasterio.DatasetReader) -> float:
 
 def _full_scale_of(values: NDArray[np.float64], bands: int) -> float:
     """1, 100, 255 or 10,000: what reflectance 1 is, told from values sampled in ``bands``
-    bands (see above). Percent needs every value at most 100 in a file of three bands or
-    fewer, as 8-bit RGB is, averaged or resampled into fractions (a near-infrared band says
-    reflectance)."""
+    bands (see above). Percent needs more than three bands (a near-infrared band says
+    reflectance): a file of three bands or fewer in that range is read as 8-bit RGB, as
+    8-bit RGB averaged or resampled into fractions is."""
     if values.size == 0:
         return 1.0
     high = float(np.percentile(values, 99))
     if high <= REFLECTANCE_AT_MOST:
         return 1.0
-    if high <= PERCENT_AT_MOST and (bands > MAX_EIGHT_BIT_BANDS or values.max() <= 100.0):
+    # percent only with a band beyond red, green and blue (multispectral, which 8-bit
+    # imagery rarely is): a dark 8-bit RGB warped into float (fractions, 99th percentile and
+    # sampled maximum under 100, brighter pixels outside the nine windows) was read as
+    # percent, 2.55 times too bright, and gave 4 false dredges on a demo scene
+    if high <= PERCENT_AT_MOST and bands > MAX_EIGHT_BIT_BANDS:
         fractional = np.abs(values - np.round(values)) > 1e-3
         if float(fractional.mean()) > FRACTIONAL_SHARE:
             return PERCENT_FULL_SCALE

@@ -50,8 +50,8 @@ def test_float_reflectance_in_percent_is_read_as_percent(tmp_path: Path) -> None
     """Float reflectance × 100 (0–100) was read as 8-bit values (0–255): 8.5 times too dark
     in display scaling, and the land check skipped; 3 demo scenes gave 51 boats and no dredge
     where the same scenes as stored give 20 dredges and 17 boats. Percent is told from 8-bit
-    values by its fractions (8-bit values are whole numbers) and, in three bands or fewer,
-    by no value above 100 (8-bit RGB averaged into fractions has brighter pixels)."""
+    values by its fractions (8-bit values are whole numbers) in more than three bands; in
+    three or fewer (8-bit RGB warped into fractions, dark) it stays 8-bit."""
     stored = write_scene(tmp_path / "sr.tif", bands=4, dtype="uint16", **SMALL)
     with rasterio.open(stored.path) as src:
         data, profile = src.read(), src.profile
@@ -77,6 +77,11 @@ def test_float_reflectance_in_percent_is_read_as_percent(tmp_path: Path) -> None
         dst.write(np.where(data > 0, data + np.float32(0.5), 0).astype("float32"))
     with open_scene(averaged) as opened:
         assert opened.full_scale == 255.0
+    dark = tmp_path / "visual_dark.tif"  # every value under 100, as a warped dark RGB can be
+    with rasterio.open(dark, "w", **profile) as dst:
+        dst.write(np.where(data > 0, data * np.float32(0.3) + np.float32(0.5), 0))
+    with open_scene(dark) as opened:
+        assert opened.full_scale == 255.0  # RGB in three bands: 8-bit, never percent
 
 
 def test_eight_bit_values_in_a_16_bit_file_are_read_as_8_bit(tmp_path: Path) -> None:
