@@ -137,8 +137,19 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
 
 
 def rivers_digest(rivers: Path) -> str:
-    """sha256 of a rivers file (a URL or other source: its text)."""
-    return file_sha256(rivers) if rivers.is_file() else str(rivers)
+    """sha256 of a rivers file; of a folder source (a FileGDB ``.gdb``), of its files' names
+    and bytes; another source (a URL) is its text. A folder's digest was its path as
+    typed, which a Dask worker, given it absolute, never matched: every scene failed."""
+    if rivers.is_file():
+        return file_sha256(rivers)
+    if rivers.is_dir():
+        digest = hashlib.sha256()
+        parts = (p for p in rivers.rglob("*") if p.is_file() and p.suffix != ".lock")
+        for part in sorted(parts):  # (ArcGIS adds and drops .lock files while it reads)
+            digest.update(part.relative_to(rivers).as_posix().encode() + b"\0")
+            digest.update(file_sha256(part).encode())
+        return digest.hexdigest()
+    return str(rivers)
 
 
 def dates_digest(dates: Mapping[str, datetime]) -> str:

@@ -274,3 +274,18 @@ def test_a_local_cluster_beside_another_prints_no_port_warning() -> None:
     finally:
         taken.close()
     assert not [w for w in caught if "8787" in str(w.message)]
+
+
+def test_a_rivers_folder_has_one_digest_however_its_path_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FileGDB (a folder) given relative was digested as its path's text; a worker, given
+    it absolute, never matched: every scene of `--rivers rivers.gdb --workers 2` failed."""
+    gdb = tmp_path / "rivers.gdb"
+    gdb.mkdir()
+    (gdb / "a0000001.gdbtable").write_bytes(b"lines")
+    monkeypatch.chdir(tmp_path)
+    digest = rivers_digest(Path("rivers.gdb"))
+    assert digest == rivers_digest(gdb.resolve())
+    (gdb / "a0000001.gdbtable").write_bytes(b"lines corrected")
+    assert rivers_digest(gdb) != digest
