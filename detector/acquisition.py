@@ -10,8 +10,8 @@
    basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name,
-   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), an ISO basic date-time
-   ``YYYYMMDDTHHMMSS`` anywhere in the name (Sentinel-2's ``S2A_MSIL2A_20240315T143012_…``);
+   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
+   (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 """
 
@@ -44,9 +44,17 @@ _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstli
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
-# ISO 8601's basic date-time, as Sentinel-2 names hold their sensing time (the first of two):
-# S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240315T190203, T18MYA_20240315T143012_B04_10m
-_BASIC_TIME_NAME = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?!\d)")
+# Sentinel-2's sensing time in ISO 8601's basic form: a product (S2A_MSIL2A_20240315T143012_
+# N0510_R010_T18MYA_20240315T190203: sensing, then processing), a granule's band files
+# (T18MYA_20240315T143012_B04_10m), a pre-2017 product's validity start (…_V20160315T143012_…).
+# Not any such time in a name: an older granule's (S2A_OPER_MSI_L1C_TL_SGS__20160322T190203_…)
+# and an export's (nanay_clip_exported_20241102T093015) are when the file was made
+_BASIC = r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?!\d)"
+_SENTINEL2_NAMES = (
+    re.compile(rf"^S2[A-D]_MSI(?:L1C|L2A)_{_BASIC}"),
+    re.compile(rf"^T\d{{2}}[A-Z]{{3}}_{_BASIC}"),
+    re.compile(rf"^S2[A-D]_OPER_.*_V{_BASIC}"),
+)
 # Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
 _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
@@ -304,8 +312,9 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups())
         if found:
             return Acquisition(found, "landsat-name")
-    for match in _BASIC_TIME_NAME.finditer(name):
-        found = _safe_datetime(*match.groups())
+    for pattern in _SENTINEL2_NAMES:
+        match = pattern.match(name.upper())
+        found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, "iso-name")
     return None

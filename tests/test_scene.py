@@ -215,6 +215,7 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         "S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240320T190203.tif",  # sensing time first
         "T18MYA_20240315T143012_B04_B03_B02_10m.tif",  # a granule's bands, stacked
         "LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF",  # Landsat: acquired, then processed
+        "S2A_OPER_PRD_MSIL1C_PDMC_20240320T190203_R010_V20240315T143012_20240315T143012.tif",
     ],
 )
 def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
@@ -225,6 +226,22 @@ def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
     with open_scene(scene.path) as opened:
         assert opened.acquired is not None and opened.acquired.date() == date(2024, 3, 15)
         assert opened.date_caveat is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "S2A_OPER_MSI_L1C_TL_SGS__20240322T190203_A003793_T18MYA_B04.tif",  # made, not sensed
+        "nanay_clip_exported_20241102T093015.tif",  # an export's time
+    ],
+)
+def test_a_time_of_making_in_a_name_does_not_date_the_scene(tmp_path: Path, name: str) -> None:
+    """Any YYYYMMDDTHHMMSS in a name dated the scene: an older Sentinel-2 granule by its
+    processing time, an export by its own, without a word (the tag's caveat was lost)."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
+        assert opened.acquisition.source == "tiff-tag"
+        assert opened.date_caveat is not None
 
 
 def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
