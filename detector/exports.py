@@ -262,19 +262,19 @@ def _best_scores(detections: gpd.GeoDataFrame | None) -> dict[int, float]:
 def _uncounted(get: dict[str, Any], best: dict[int, float]) -> str:
     """Why a track is not counted, from what the tracks table and its detections tell (it
     said "seen on too few dates" of every one: of fixed objects seen for months, and of
-    tracks seen on several dates whose best detection scored under --count-score)."""
+    tracks seen on several dates whose best detection scored under --count-score). The
+    run's settings are not in the table: the rules that may have left it out are named."""
     if get.get("static"):
         days = (pd.Timestamp(get["last_seen"]) - pd.Timestamp(get["first_seen"])).days
         return f"no (a fixed object: never moved in {days} days; --max-static-days)"
     n_dates = int(get.get("n_dates") or 0)
     score = best.get(int(get["track_id"])) if "track_id" in get else None
-    scored = "" if score is None else f"best detection score {score:.2f}"
-    if n_dates < TrackParams.min_dates:
-        return f"no (seen on one date{'; ' + scored if scored else ''})"
-    return (
-        f"no ({scored or 'seen on ' + str(n_dates) + ' dates'}: under --count-score, or each of "
-        f"its stays seen empty within {TrackParams.min_stay_days:g} days before and after)"
-    )
+    seen = "seen on one date" if n_dates == 1 else f"seen on {n_dates} dates"
+    scored = "" if score is None else f", best detection score {score:.2f}"
+    rules = "--count-score, or each of its stays seen empty before and after"
+    if n_dates < TrackParams.min_dates:  # the default: a track seen once is not counted
+        rules = f"--min-dates (default {TrackParams.min_dates}), {rules}"
+    return f"no ({seen}{scored}: under {rules})"
 
 
 def _dredge_placemark(

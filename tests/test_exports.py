@@ -236,7 +236,22 @@ def test_kml_says_why_a_dredge_is_not_counted(world: tuple, tmp_path: Path) -> N
         "Counted: no (a fixed object: never moved in 342 days" in said[f"Dredge {fixed} (Meander)"]
     )
     assert (
-        "Counted: no (best detection score 0.30: under --count-score"
+        "Counted: no (seen on 6 dates, best detection score 0.30: under --count-score"
         in said[f"Dredge {faint} (Meander)"]
     )
     assert "too few dates" not in "".join(said.values())
+
+
+def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
+    """With --min-dates 3 a track seen on two dates was explained as under --count-score, and
+    'seen on one date' assumed the default --min-dates: the run's settings are not in the
+    tracks table, so the rules are named."""
+    from detector.exports import _uncounted
+
+    once = _uncounted({"track_id": 3, "n_dates": 1, "static": False}, {3: 0.8})
+    assert once == (
+        "no (seen on one date, best detection score 0.80: under --min-dates (default 2), "
+        "--count-score, or each of its stays seen empty before and after)"
+    )
+    twice = _uncounted({"track_id": 3, "n_dates": 2, "static": False}, {})
+    assert twice.startswith("no (seen on 2 dates: under --count-score")
