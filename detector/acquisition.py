@@ -320,18 +320,25 @@ def time_from_name(path: str) -> Acquisition | None:
     return None
 
 
+# a range of days as Copernicus Browser writes it: first day (and hour), "_", last day
+_RANGE_NAME = re.compile(
+    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:-\d{2}_\d{2})?_(\d{4})-(\d{2})-(\d{2})(?!\d)"
+)
+
+
 def name_date_range(path: str) -> tuple[date, date] | None:
-    """The first and last of the ISO dates ``YYYY-MM-DD`` in a file name when they are more
-    than a day apart (``2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff``, as
-    Copernicus Browser names an image of a time range: it may be of any day in it), else None."""
-    found = [
-        moment.date()
-        for match in _ISO_NAME.finditer(scene_file_name(path))
-        if (moment := _safe_datetime(*match.groups(default="00"))) is not None
-    ]
-    if len(found) < 2 or (found[-1] - found[0]).days <= 1:
+    """The first and last day of a range of days in a file name, two ISO dates in a row
+    (``2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff``, as Copernicus
+    Browser names an image of a time range: it may be of any day in it), when more than a day
+    apart, else None. Two dates apart in a name (a scene's, then an export's) are no range."""
+    match = _RANGE_NAME.search(scene_file_name(path))
+    if match is None:
         return None
-    return found[0], found[-1]
+    first = _safe_datetime(*match.groups()[:3])
+    last = _safe_datetime(*match.groups()[3:])
+    if first is None or last is None or (last - first).days <= 1:
+        return None
+    return first.date(), last.date()
 
 
 def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:

@@ -328,6 +328,7 @@ def _list_entries(path: Path) -> list[str]:
     entries = []
     for line in lines:
         whole = local_path(line.strip().strip(",").strip('"').strip("'"))
+        whole = str(Path(whole).expanduser()) if whole.startswith("~") else whole
         if re.search(r"\s#", line) and not (path.parent / whole).exists():  # a tab too
             line = re.split(r"\s#", line, maxsplit=1)[0]  # (absolute stays absolute)
         entry = line.strip().strip(",").strip('"').strip("'").strip()

@@ -258,6 +258,10 @@ def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
     with open_scene(write_scene(tmp_path / day, **SMALL).path) as opened:
         assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
         assert opened.date_caveat is None
+    export = "2024-03-15_nanay_clip_export_2024-07-01.tif"  # a scene's day, then an export's
+    with open_scene(write_scene(tmp_path / export, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
+        assert opened.date_caveat is None
 
 
 def test_tiff_datetime_tag(tmp_path: Path) -> None:

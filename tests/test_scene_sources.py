@@ -414,6 +414,11 @@ def test_a_comment_after_a_tab_and_a_path_from_home_in_a_list(
         str(listing.parent / "../scenes/a_3B_AnalyticMS_SR.tif"),
         str(folder / "b_3B_AnalyticMS_SR.tif"),
     ]
+    hashed = folder.parent / "Nanay #2"  # a '#' in a folder under ~ is no comment
+    hashed.mkdir()
+    (hashed / "c_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    listing.write_text("~/Nanay #2/c_3B_AnalyticMS_SR.tif\n")
+    assert resolve_scenes([listing]).paths == [str(hashed / "c_3B_AnalyticMS_SR.tif")]
 
 
 def test_stac_dates_follow_the_scene_however_it_was_first_given(
