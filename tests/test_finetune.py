@@ -254,3 +254,55 @@ def test_a_scene_among_the_labels_is_named_before_any_label_is_read(tmp_path: Pa
     scene.write_bytes(b"")
     with pytest.raises(InputError, match=r"b_3B_AnalyticMS_SR.tif: is a scene, not labels"):
         read_label_sets([unreadable, scene], ClassMap(["dredge", "boat"]), SPEC)
+
+
+def _no_training(base: Path) -> Callable[..., Path]:
+    """A stand-in for ultralytics' training: the 'trained' weights are the starting ones."""
+
+    def train(data_yaml: Path, run_dir: Path, *args: object) -> Path:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return base
+
+    return train
+
+
+def _previous_run(out: Path) -> None:
+    """A finished `dredge train` run folder (what --overwrite may replace)."""
+    out.mkdir(parents=True)
+    manifest = {"format": 1, "complete": True, "outputs": {"weights": "model.pt"}}
+    (out / "run.json").write_text(json.dumps(manifest))
+    (out / "model.pt").write_bytes(b"previous weights")
+
+
+def test_overwrite_never_deletes_the_labels_or_the_model_it_trains_from(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train runs/ft/review --out runs/ft --overwrite` deleted the 37 label files of the
+    16 review tiles it had just trained on, and `--from runs/ft/model.pt --out runs/ft
+    --overwrite` the model it started from (the one the card's warning says to keep), without
+    a word."""
+    import shutil
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "ft"
+    _previous_run(out)
+    labels = write_yolo_set(labelled_tiles, out / "review")
+    before = sorted(p.relative_to(labels) for p in labels.rglob("*"))
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 2, output
+    assert f"--overwrite would delete {labels} (labels given to this run)" in output
+    assert sorted(p.relative_to(labels) for p in labels.rglob("*")) == before
+    starting = out / "start.pt"
+    shutil.copy(base, starting)
+    shutil.copy(base.with_name("tiny.card.json"), out / "start.card.json")
+    elsewhere = write_yolo_set(labelled_tiles, tmp_path / "y")
+    code, output = _train([str(elsewhere), "--from", str(starting), "--imgsz", "64", "--out",
+                           str(out), "--overwrite"])  # fmt: skip
+    assert code == 2 and "(the starting model, --from)" in output, output
+    assert starting.is_file()
+    # labels elsewhere, from the bundled-like base: the previous run is replaced
+    code, output = _train([str(elsewhere), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 0, output
+    assert not (out / "review").exists() and (out / "model.pt").read_bytes() == base.read_bytes()

@@ -17,7 +17,7 @@
 Everything is written into ``.<RUN>.partial`` beside ``RUN`` and moved into place at the end,
 so a failed or interrupted run never leaves a folder that looks finished (``run.json`` with
 ``"complete": true`` is written last). An existing run folder is replaced only with
-``overwrite`` and only when it holds a ``run.json``.
+``overwrite``, only when it holds a ``run.json`` and none of the run's inputs.
 """
 
 from __future__ import annotations
@@ -169,8 +169,12 @@ def resolve_base(base: str) -> BaseModel:
     return BaseModel(weights, card, card.input, card.classes)
 
 
-def check_run_dir(out: Path, overwrite: bool) -> None:
-    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run."""
+def check_run_dir(
+    out: Path, overwrite: bool, inputs: Sequence[tuple[str | Path, str]] = ()
+) -> None:
+    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run that
+    holds none of the run's ``inputs`` ((path, what it is) pairs): the whole folder is replaced,
+    and labels kept in it, or the model it starts from, were deleted without a word."""
     if not out.exists():
         return
     if not out.is_dir():
@@ -184,6 +188,25 @@ def check_run_dir(out: Path, overwrite: bool) -> None:
             f"{out}: --overwrite only replaces a run folder written by `dredge train` "
             f"(it has no {MANIFEST_NAME}); choose another --out"
         )
+    for path, what in inputs:
+        if _lies_in(path, out):
+            raise DredgeError(
+                f"{out}: --overwrite would delete {path} ({what}) with the previous run — move "
+                f"it out of {out} first, or choose another --out"
+            )
+
+
+def _lies_in(given: str | Path, folder: Path) -> bool:
+    """Whether the path ``given`` (a glob: its folder) is ``folder`` or lies inside it."""
+    text = str(given)
+    if "://" in text:
+        return False
+    parts = Path(text).expanduser().parts
+    fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
+    kept = parts if fixed is None else parts[:fixed]
+    path = Path(*kept) if kept else Path()
+    root, resolved = folder.resolve(), path.resolve()
+    return resolved == root or root in resolved.parents
 
 
 def finetune(
@@ -205,7 +228,12 @@ def finetune(
     started_at = datetime.now(UTC)
     config.check()
     check_device(config.device)
-    check_run_dir(out, overwrite)
+    inputs: list[tuple[str | Path, str]] = [(path, "labels given to this run") for path in labels]
+    inputs += [(path, "--scenes") for path in scenes]
+    inputs += [(rivers, "--rivers")] if rivers is not None else []
+    if config.base not in ("bundled", "scratch"):
+        inputs.append((config.base, "the starting model, --from"))
+    check_run_dir(out, overwrite, inputs)
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
