@@ -306,3 +306,24 @@ def test_overwrite_never_deletes_the_labels_or_the_model_it_trains_from(
                            "--overwrite"])  # fmt: skip
     assert code == 0, output
     assert not (out / "review").exists() and (out / "model.pt").read_bytes() == base.read_bytes()
+
+
+def test_overwrite_never_replaces_the_folder_of_a_detection_run(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge run` writes a run.json too: `dredge train … --out runs/2024 --overwrite` into
+    a detection run replaced it (on the demo run, its 89 files: detections, tracks, counts,
+    the saved scenes) with the training run."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "runs" / "2024"
+    out.mkdir(parents=True)
+    record = {"format": 1, "command": "dredge run scenes --rivers r.geojson --out runs/2024",
+              "scenes": ["scenes/a.tif"], "parameters": {"conf": 0.25}}  # fmt: skip
+    (out / "run.json").write_text(json.dumps(record))
+    (out / "detections.parquet").write_bytes(b"the run's detections")
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 2, output
+    assert "its run.json is another command's (a `dredge run`" in output
+    assert (out / "detections.parquet").read_bytes() == b"the run's detections"

@@ -188,12 +188,29 @@ def check_run_dir(
             f"{out}: --overwrite only replaces a run folder written by `dredge train` "
             f"(it has no {MANIFEST_NAME}); choose another --out"
         )
+    if not _is_train_manifest(out / MANIFEST_NAME):
+        # `dredge run` writes a run.json too: its detections, tracks and counts were deleted
+        raise DredgeError(
+            f"{out}: --overwrite only replaces a run folder written by `dredge train`, and its "
+            f"{MANIFEST_NAME} is another command's (a `dredge run`: detections, tracks, counts); "
+            "choose another --out"
+        )
     for path, what in inputs:
         if _lies_in(path, out):
             raise DredgeError(
                 f"{out}: --overwrite would delete {path} ({what}) with the previous run — move "
                 f"it out of {out} first, or choose another --out"
             )
+
+
+def _is_train_manifest(path: Path) -> bool:
+    """Whether ``path`` is the manifest of a `dredge train` run (it names the weights)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    return isinstance(outputs, dict) and outputs.get("weights") == WEIGHTS_NAME
 
 
 def _lies_in(given: str | Path, folder: Path) -> bool:
