@@ -327,3 +327,30 @@ def test_overwrite_never_replaces_the_folder_of_a_detection_run(
     assert code == 2, output
     assert "its run.json is another command's (a `dredge run`" in output
     assert (out / "detections.parquet").read_bytes() == b"the run's detections"
+
+
+def test_from_takes_a_card_and_refuses_an_onnx_without_its_pt_in_one_line(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--from m.card.json` said "has no model card (expected m.card.card.json beside it)", as
+    `--model` no longer does; `--from m.onnx` shared without its .pt read every label set and
+    cut the chips, then ended in ultralytics' FileNotFoundError traceback."""
+    import shutil
+
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copy(base.with_name("tiny.card.json"), shared / "tiny.card.json")
+    (shared / "tiny.onnx").write_bytes(b"an ONNX export")  # its card has no onnx_sha256
+    code, output = _train([str(labels), "--from", str(shared / "tiny.onnx"), "--out",
+                           str(tmp_path / "a")])  # fmt: skip
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and "tiny.onnx: is an ONNX export, which cannot be trained" in lines[0]
+    assert "give the .pt weights (with their card) to --from" in lines[0]
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "b"
+    code, output = _train([str(labels), "--from", str(base.with_name("tiny.card.json")), "--imgsz",
+                           "64", "--out", str(out)])  # fmt: skip
+    assert code == 0, output
+    assert load_card(out / "model.pt").training["from"]["sha256"] == file_sha256(base)

@@ -37,8 +37,15 @@ import numpy as np
 import yaml
 
 from detector import __version__
-from detector.card import ModelCard, beside_card, load_card
-from detector.errors import DredgeError
+from detector.card import (
+    ONNX_SUFFIX,
+    ModelCard,
+    beside_card,
+    load_card,
+    model_file,
+    verify_weights,
+)
+from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
@@ -159,13 +166,25 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 
 def resolve_base(base: str) -> BaseModel:
-    """The starting model: ``bundled``, ``scratch`` or a weights path (its card is checked)."""
+    """The starting model: ``bundled``, ``scratch`` or a path as ``--model`` takes it (weights,
+    or their card); its card is checked, and an ONNX file stands for the ``.pt`` beside it,
+    which is checked against the card too (a missing one was a traceback after the chips were
+    cut; a card given was "has no model card")."""
     if base == "scratch":
         return BaseModel(None, None, DEFAULT_SPEC, CLASSES)
-    weights = bundled_weights() if base == "bundled" else Path(base)
+    weights = bundled_weights() if base == "bundled" else model_file(base)
     card = load_card(weights)
-    if weights.suffix.lower() == ".onnx":
-        weights = beside_card(weights, card.weights)
+    if weights.suffix.lower() == ONNX_SUFFIX:
+        torch_weights = beside_card(weights, card.weights)
+        if torch_weights.suffix.lower() == ONNX_SUFFIX or not torch_weights.is_file():
+            raise InputError(
+                weights,
+                f"is an ONNX export, which cannot be trained, and its card's weights "
+                f"({card.weights}) are not a .pt beside it",
+                "give the .pt weights (with their card) to --from",
+            )
+        verify_weights(card, torch_weights)
+        weights = torch_weights
     return BaseModel(weights, card, card.input, card.classes)
 
 
