@@ -354,3 +354,36 @@ def test_from_takes_a_card_and_refuses_an_onnx_without_its_pt_in_one_line(
                            "64", "--out", str(out)])  # fmt: skip
     assert code == 0, output
     assert load_card(out / "model.pt").training["from"]["sha256"] == file_sha256(base)
+
+
+def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--device cuda:0` (accepted: "cpu or cuda (or cuda:N)") trained, then the held-out
+    scoring asked the detector for device 'cuda:0', which it does not take: "unknown device
+    'cuda:0'" after the whole training, and no run folder."""
+    import torch
+
+    import training.finetune as finetune
+    from detector.model import DEVICES, load_model
+
+    devices: list[str] = []
+
+    def on_cpu(weights: Path, *, backend: str, device: str) -> object:
+        devices.append(device)
+        # the detector's own check of the device, then the CPU: there is no GPU here
+        return load_model(
+            weights, backend=backend, device=device if device not in DEVICES else "cpu"
+        )
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(finetune, "_train", _no_training(base))
+    monkeypatch.setattr(finetune, "load_model", on_cpu)
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--device",
+                           "cuda:0", "--out", str(out)])  # fmt: skip
+    assert code == 0, output
+    assert (
+        devices == ["cuda", "cuda"] and load_card(out / "model.pt").training["device"] == "cuda:0"
+    )
