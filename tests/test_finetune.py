@@ -387,3 +387,32 @@ def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
     assert (
         devices == ["cuda", "cuda"] and load_card(out / "model.pt").training["device"] == "cuda:0"
     )
+
+
+def test_a_second_training_into_the_same_out_is_refused_while_the_first_works(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same command typed again in another terminal deleted the first training's
+    `.RUN.partial` folder: the first ended in a FileNotFoundError traceback after its training,
+    its work lost. A partial folder left by a killed training is still cleared."""
+    import os
+    import socket
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    partial = tmp_path / ".run.partial"
+    (partial / "dataset").mkdir(parents=True)
+    lock = partial / ".dredge-run.lock"
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": "now"}
+    lock.write_text(json.dumps(holder))  # a training at work: this very process
+    args = [str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)]
+    code, output = _train(args)
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and "another dredge run is working in this folder" in lines[0]
+    assert (partial / "dataset").is_dir() and lock.is_file() and not out.exists()
+    lock.unlink()  # the first training killed (SIGTERM leaves its folder): a rerun works
+    code, output = _train(args)
+    assert code == 0, output
+    assert not partial.exists() and not (out / ".dredge-run.lock").exists()

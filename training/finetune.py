@@ -49,6 +49,7 @@ from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
+from detector.run_state import run_lock
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
@@ -270,6 +271,12 @@ def finetune(
     if config.base not in ("bundled", "scratch"):
         inputs.append((config.base, "the starting model, --from"))
     check_run_dir(out, overwrite, inputs)
+    partial = out.parent / f".{out.name}.partial"
+    if partial.is_dir():
+        # a training into the same --out still working there (the command typed again in
+        # another terminal): deleting its folder ended it in a traceback, its work lost
+        with run_lock(partial, command):
+            pass
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
@@ -287,15 +294,15 @@ def finetune(
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
         tile.read(bands)  # wrong band count: one clear error before anything is written
-    partial = out.parent / f".{out.name}.partial"
     if partial.exists():
-        shutil.rmtree(partial)
+        shutil.rmtree(partial)  # left by a killed run
     partial.mkdir(parents=True)
     try:
-        result = _run(
-            partial, out, base, config, sets, tiles, assignment, bands,
-            synthetic_worlds, progress, command, echo, started, started_at,
-        )  # fmt: skip
+        with run_lock(partial, command):
+            result = _run(
+                partial, out, base, config, sets, tiles, assignment, bands,
+                synthetic_worlds, progress, command, echo, started, started_at,
+            )  # fmt: skip
         _move_into_place(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
