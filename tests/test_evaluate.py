@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,30 @@ def test_cli_writes_the_report_and_figures(
         again.output
     )
     assert json.loads((out / "report.json").read_text()) == report
+
+
+def test_tiles_of_the_scenes_a_model_was_fine_tuned_on_are_counted_in_a_note(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """`dredge evaluate runs/ft/model.pt review/` on the review tiles it was fine-tuned on
+    scored them as if new: 12 of 16 review tiles of the demo run came from its training scenes,
+    without a word."""
+    from detector.card import load_card
+
+    weights = write_tiny_model(tmp_path / "model")
+    card = load_card(weights)
+    scenes = sorted({t.scene for t in labelled_tiles})
+    training = {"recipe": "finetune", "train_scenes": scenes[:2], "val_scenes": scenes[2:]}
+    replace(card, training=training).save(weights.with_name("tiny.card.json"))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "yolo")
+    out = tmp_path / "eval"
+    args = ["evaluate", str(weights), str(labels), "--out", str(out), "--backend", "torch"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    seen = sum(t.scene in scenes[:2] for t in labelled_tiles)
+    assert 0 < seen < len(labelled_tiles)
+    assert (
+        f"note: {seen} of {len(labelled_tiles)} tiles are from scenes tiny was fine-tuned on"
+        in result.output
+    )
+    assert json.loads((out / "report.json").read_text())["tiles_from_training_scenes"] == seen

@@ -254,3 +254,165 @@ def test_a_scene_among_the_labels_is_named_before_any_label_is_read(tmp_path: Pa
     scene.write_bytes(b"")
     with pytest.raises(InputError, match=r"b_3B_AnalyticMS_SR.tif: is a scene, not labels"):
         read_label_sets([unreadable, scene], ClassMap(["dredge", "boat"]), SPEC)
+
+
+def _no_training(base: Path) -> Callable[..., Path]:
+    """A stand-in for ultralytics' training: the 'trained' weights are the starting ones."""
+
+    def train(data_yaml: Path, run_dir: Path, *args: object) -> Path:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return base
+
+    return train
+
+
+def _previous_run(out: Path) -> None:
+    """A finished `dredge train` run folder (what --overwrite may replace)."""
+    out.mkdir(parents=True)
+    manifest = {"format": 1, "complete": True, "outputs": {"weights": "model.pt"}}
+    (out / "run.json").write_text(json.dumps(manifest))
+    (out / "model.pt").write_bytes(b"previous weights")
+
+
+def test_overwrite_never_deletes_the_labels_or_the_model_it_trains_from(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train runs/ft/review --out runs/ft --overwrite` deleted the 37 label files of the
+    16 review tiles it had just trained on, and `--from runs/ft/model.pt --out runs/ft
+    --overwrite` the model it started from (the one the card's warning says to keep), without
+    a word."""
+    import shutil
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "ft"
+    _previous_run(out)
+    labels = write_yolo_set(labelled_tiles, out / "review")
+    before = sorted(p.relative_to(labels) for p in labels.rglob("*"))
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 2, output
+    assert f"--overwrite would delete {labels} (labels given to this run)" in output
+    assert sorted(p.relative_to(labels) for p in labels.rglob("*")) == before
+    starting = out / "start.pt"
+    shutil.copy(base, starting)
+    shutil.copy(base.with_name("tiny.card.json"), out / "start.card.json")
+    elsewhere = write_yolo_set(labelled_tiles, tmp_path / "y")
+    code, output = _train([str(elsewhere), "--from", str(starting), "--imgsz", "64", "--out",
+                           str(out), "--overwrite"])  # fmt: skip
+    assert code == 2 and "(the starting model, --from)" in output, output
+    assert starting.is_file()
+    # labels elsewhere, from the bundled-like base: the previous run is replaced
+    code, output = _train([str(elsewhere), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 0, output
+    assert not (out / "review").exists() and (out / "model.pt").read_bytes() == base.read_bytes()
+
+
+def test_overwrite_never_replaces_the_folder_of_a_detection_run(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge run` writes a run.json too: `dredge train … --out runs/2024 --overwrite` into
+    a detection run replaced it (on the demo run, its 89 files: detections, tracks, counts,
+    the saved scenes) with the training run."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "runs" / "2024"
+    out.mkdir(parents=True)
+    record = {"format": 1, "command": "dredge run scenes --rivers r.geojson --out runs/2024",
+              "scenes": ["scenes/a.tif"], "parameters": {"conf": 0.25}}  # fmt: skip
+    (out / "run.json").write_text(json.dumps(record))
+    (out / "detections.parquet").write_bytes(b"the run's detections")
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out),
+                           "--overwrite"])  # fmt: skip
+    assert code == 2, output
+    assert "its run.json is another command's (a `dredge run`" in output
+    assert (out / "detections.parquet").read_bytes() == b"the run's detections"
+
+
+def test_from_takes_a_card_and_refuses_an_onnx_without_its_pt_in_one_line(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--from m.card.json` said "has no model card (expected m.card.card.json beside it)", as
+    `--model` no longer does; `--from m.onnx` shared without its .pt read every label set and
+    cut the chips, then ended in ultralytics' FileNotFoundError traceback."""
+    import shutil
+
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copy(base.with_name("tiny.card.json"), shared / "tiny.card.json")
+    (shared / "tiny.onnx").write_bytes(b"an ONNX export")  # its card has no onnx_sha256
+    code, output = _train([str(labels), "--from", str(shared / "tiny.onnx"), "--out",
+                           str(tmp_path / "a")])  # fmt: skip
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and "tiny.onnx: is an ONNX export, which cannot be trained" in lines[0]
+    assert "give the .pt weights (with their card) to --from" in lines[0]
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    out = tmp_path / "b"
+    code, output = _train([str(labels), "--from", str(base.with_name("tiny.card.json")), "--imgsz",
+                           "64", "--out", str(out)])  # fmt: skip
+    assert code == 0, output
+    assert load_card(out / "model.pt").training["from"]["sha256"] == file_sha256(base)
+
+
+def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--device cuda:0` (accepted: "cpu or cuda (or cuda:N)") trained, then the held-out
+    scoring asked the detector for device 'cuda:0', which it does not take: "unknown device
+    'cuda:0'" after the whole training, and no run folder."""
+    import torch
+
+    import training.finetune as finetune
+    from detector.model import DEVICES, load_model
+
+    devices: list[str] = []
+
+    def on_cpu(weights: Path, *, backend: str, device: str) -> object:
+        devices.append(device)
+        # the detector's own check of the device, then the CPU: there is no GPU here
+        return load_model(
+            weights, backend=backend, device=device if device not in DEVICES else "cpu"
+        )
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(finetune, "_train", _no_training(base))
+    monkeypatch.setattr(finetune, "load_model", on_cpu)
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--device",
+                           "cuda:0", "--out", str(out)])  # fmt: skip
+    assert code == 0, output
+    assert (
+        devices == ["cuda", "cuda"] and load_card(out / "model.pt").training["device"] == "cuda:0"
+    )
+
+
+def test_a_second_training_into_the_same_out_is_refused_while_the_first_works(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same command typed again in another terminal deleted the first training's
+    `.RUN.partial` folder: the first ended in a FileNotFoundError traceback after its training,
+    its work lost. A partial folder left by a killed training is still cleared."""
+    import os
+    import socket
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    partial = tmp_path / ".run.partial"
+    (partial / "dataset").mkdir(parents=True)
+    lock = partial / ".dredge-run.lock"
+    holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": "now"}
+    lock.write_text(json.dumps(holder))  # a training at work: this very process
+    args = [str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)]
+    code, output = _train(args)
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and "another dredge run is working in this folder" in lines[0]
+    assert (partial / "dataset").is_dir() and lock.is_file() and not out.exists()
+    lock.unlink()  # the first training killed (SIGTERM leaves its folder): a rerun works
+    code, output = _train(args)
+    assert code == 0, output
+    assert not partial.exists() and not (out / ".dredge-run.lock").exists()

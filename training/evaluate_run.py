@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from detector.model import bundled_weights, load_model
 from training.evaluate import Evaluation, evaluate_tiles, write_report
 from training.labels.sources import read_and_report
+from training.labels.table import LabelledTile
 
 
 def run_evaluation(
@@ -37,6 +39,14 @@ def run_evaluation(
         echo=echo,
     )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]
+    seen = trained_on(card.training, tiles)
+    if seen:
+        echo(
+            f"note: {seen} of {len(tiles)} tiles are from scenes {card.name} was fine-tuned on "
+            "(its card's training.train_scenes): their scores flatter it — to compare it with "
+            "the starting model, score both on scenes it has not seen (its held-out scenes, "
+            "training.val_scenes, or new ones)"
+        )
     evaluation, _ = evaluate_tiles(detector, tiles, iou=iou, match_m=match_m, conf=conf)
     report = write_report(
         evaluation,
@@ -47,7 +57,19 @@ def run_evaluation(
         extra={
             "sources": [
                 {"source": s.source, "format": s.format, "tiles": len(s.tiles)} for s in sets
-            ]
+            ],
+            "tiles_from_training_scenes": seen,
         },
     )
     return evaluation, report
+
+
+def trained_on(training: dict[str, Any], tiles: Sequence[LabelledTile]) -> int:
+    """How many ``tiles`` come from scenes the model was fine-tuned on (its card's
+    ``training.train_scenes``, written by `dredge train LABELS`): `dredge evaluate` of a
+    fine-tuned model on the label set it was trained on scored them without a word."""
+    scenes = training.get("train_scenes") if isinstance(training, dict) else None
+    if not isinstance(scenes, list) or not scenes:
+        return 0
+    trained = {str(scene) for scene in scenes}
+    return sum(tile.scene in trained for tile in tiles)

@@ -17,7 +17,7 @@
 Everything is written into ``.<RUN>.partial`` beside ``RUN`` and moved into place at the end,
 so a failed or interrupted run never leaves a folder that looks finished (``run.json`` with
 ``"complete": true`` is written last). An existing run folder is replaced only with
-``overwrite`` and only when it holds a ``run.json``.
+``overwrite``, only when it holds a ``run.json`` and none of the run's inputs.
 """
 
 from __future__ import annotations
@@ -37,11 +37,19 @@ import numpy as np
 import yaml
 
 from detector import __version__
-from detector.card import ModelCard, beside_card, load_card
-from detector.errors import DredgeError
+from detector.card import (
+    ONNX_SUFFIX,
+    ModelCard,
+    beside_card,
+    load_card,
+    model_file,
+    verify_weights,
+)
+from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
+from detector.run_state import run_lock
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
@@ -159,18 +167,34 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
 
 
 def resolve_base(base: str) -> BaseModel:
-    """The starting model: ``bundled``, ``scratch`` or a weights path (its card is checked)."""
+    """The starting model: ``bundled``, ``scratch`` or a path as ``--model`` takes it (weights,
+    or their card); its card is checked, and an ONNX file stands for the ``.pt`` beside it,
+    which is checked against the card too (a missing one was a traceback after the chips were
+    cut; a card given was "has no model card")."""
     if base == "scratch":
         return BaseModel(None, None, DEFAULT_SPEC, CLASSES)
-    weights = bundled_weights() if base == "bundled" else Path(base)
+    weights = bundled_weights() if base == "bundled" else model_file(base)
     card = load_card(weights)
-    if weights.suffix.lower() == ".onnx":
-        weights = beside_card(weights, card.weights)
+    if weights.suffix.lower() == ONNX_SUFFIX:
+        torch_weights = beside_card(weights, card.weights)
+        if torch_weights.suffix.lower() == ONNX_SUFFIX or not torch_weights.is_file():
+            raise InputError(
+                weights,
+                f"is an ONNX export, which cannot be trained, and its card's weights "
+                f"({card.weights}) are not a .pt beside it",
+                "give the .pt weights (with their card) to --from",
+            )
+        verify_weights(card, torch_weights)
+        weights = torch_weights
     return BaseModel(weights, card, card.input, card.classes)
 
 
-def check_run_dir(out: Path, overwrite: bool) -> None:
-    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run."""
+def check_run_dir(
+    out: Path, overwrite: bool, inputs: Sequence[tuple[str | Path, str]] = ()
+) -> None:
+    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run that
+    holds none of the run's ``inputs`` ((path, what it is) pairs): the whole folder is replaced,
+    and labels kept in it, or the model it starts from, were deleted without a word."""
     if not out.exists():
         return
     if not out.is_dir():
@@ -184,6 +208,42 @@ def check_run_dir(out: Path, overwrite: bool) -> None:
             f"{out}: --overwrite only replaces a run folder written by `dredge train` "
             f"(it has no {MANIFEST_NAME}); choose another --out"
         )
+    if not _is_train_manifest(out / MANIFEST_NAME):
+        # `dredge run` writes a run.json too: its detections, tracks and counts were deleted
+        raise DredgeError(
+            f"{out}: --overwrite only replaces a run folder written by `dredge train`, and its "
+            f"{MANIFEST_NAME} is another command's (a `dredge run`: detections, tracks, counts); "
+            "choose another --out"
+        )
+    for path, what in inputs:
+        if _lies_in(path, out):
+            raise DredgeError(
+                f"{out}: --overwrite would delete {path} ({what}) with the previous run — move "
+                f"it out of {out} first, or choose another --out"
+            )
+
+
+def _is_train_manifest(path: Path) -> bool:
+    """Whether ``path`` is the manifest of a `dredge train` run (it names the weights)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    return isinstance(outputs, dict) and outputs.get("weights") == WEIGHTS_NAME
+
+
+def _lies_in(given: str | Path, folder: Path) -> bool:
+    """Whether the path ``given`` (a glob: its folder) is ``folder`` or lies inside it."""
+    text = str(given)
+    if "://" in text:
+        return False
+    parts = Path(text).expanduser().parts
+    fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
+    kept = parts if fixed is None else parts[:fixed]
+    path = Path(*kept) if kept else Path()
+    root, resolved = folder.resolve(), path.resolve()
+    return resolved == root or root in resolved.parents
 
 
 def finetune(
@@ -205,7 +265,18 @@ def finetune(
     started_at = datetime.now(UTC)
     config.check()
     check_device(config.device)
-    check_run_dir(out, overwrite)
+    inputs: list[tuple[str | Path, str]] = [(path, "labels given to this run") for path in labels]
+    inputs += [(path, "--scenes") for path in scenes]
+    inputs += [(rivers, "--rivers")] if rivers is not None else []
+    if config.base not in ("bundled", "scratch"):
+        inputs.append((config.base, "the starting model, --from"))
+    check_run_dir(out, overwrite, inputs)
+    partial = out.parent / f".{out.name}.partial"
+    if partial.is_dir():
+        # a training into the same --out still working there (the command typed again in
+        # another terminal): deleting its folder ended it in a traceback, its work lost
+        with run_lock(partial, command):
+            pass
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
@@ -223,15 +294,15 @@ def finetune(
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
         tile.read(bands)  # wrong band count: one clear error before anything is written
-    partial = out.parent / f".{out.name}.partial"
     if partial.exists():
-        shutil.rmtree(partial)
+        shutil.rmtree(partial)  # left by a killed run
     partial.mkdir(parents=True)
     try:
-        result = _run(
-            partial, out, base, config, sets, tiles, assignment, bands,
-            synthetic_worlds, progress, command, echo, started, started_at,
-        )  # fmt: skip
+        with run_lock(partial, command):
+            result = _run(
+                partial, out, base, config, sets, tiles, assignment, bands,
+                synthetic_worlds, progress, command, echo, started, started_at,
+            )  # fmt: skip
         _move_into_place(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -444,7 +515,10 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
 def _val_metrics(
     weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str
 ) -> dict[str, Any]:
-    """The new model's scores on the held-out tiles, and the starting model's."""
+    """The new model's scores on the held-out tiles, and the starting model's (on ``cuda`` for
+    any ``cuda:N``: the detector takes no GPU number, and a run trained on ``cuda:0`` ended in
+    "unknown device 'cuda:0'" after the training, leaving nothing)."""
+    device = "cuda" if device.startswith("cuda") else device
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (

@@ -46,7 +46,7 @@ def train(
         str,
         typer.Option(
             "--from",
-            help="Starting model: 'bundled', 'scratch', or weights with their card.",
+            help="Starting model: 'bundled', 'scratch', or a .pt with its card (or the card).",
         ),
     ] = "bundled",
     epochs: Annotated[int | None, typer.Option(help="Epochs (labels: 10).")] = None,
