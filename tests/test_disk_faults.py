@@ -207,8 +207,8 @@ def after_scenes(monkeypatch: pytest.MonkeyPatch, count: int, then: Callable[[],
     original = RunState.record
     saved: list[str] = []
 
-    def record(self: RunState, path: str, frame: Any, error: str | None) -> None:
-        original(self, path, frame, error)
+    def record(self: RunState, path: str, frame: Any, error: str | None, **flags: Any) -> None:
+        original(self, path, frame, error, **flags)
         saved.append(path)
         if len(saved) == count:
             then()
