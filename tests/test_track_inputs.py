@@ -700,3 +700,32 @@ def test_a_table_without_rows_is_one_line(tmp_path: Path) -> None:
     empty.write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(InputError, match="holds no rows"):
         prepare_detections(read_detections(empty), empty, tf.network())
+
+
+def test_degrees_beside_metres_with_their_crs_are_read(tmp_path: Path) -> None:
+    """A table with lon/lat in degrees and x/y in the metres its 'crs' column names (QGIS's
+    Add geometry attributes, the synthetic world's truth/dredges.csv) took the degrees for
+    metres of EPSG:32718: a raw 'RuntimeError: Unable to determine UTM CRS'. Degrees under a
+    projected CRS with no x/y beside them are one line; a CRS per row (UTM zones) is the
+    x/y's, and lon/lat are read."""
+    lon, lat = lon_lat_on_the_river()
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "truth.csv"
+    path.write_text(
+        f"acquired,lon,lat,x,y,crs\n2024-03-05,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+        f"2024-03-06,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["chainage_m"].tolist() == pytest.approx(
+        [tf.network().length_m("Meander") - 500] * 2, abs=1
+    )
+    path.write_text(
+        f"acquired,lon,lat,x,y,crs\n2024-03-05,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+        f"2024-03-06,{lon},{lat},123.0,456.0,EPSG:32717\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    path.write_text(f"acquired,lon,lat,crs\n2024-03-05,{lon},{lat},{tf.CRS}\n")
+    with pytest.raises(InputError, match=r"'crs' says EPSG:32718, a CRS in metres, but .* degrees"):
+        read_detections(path)
