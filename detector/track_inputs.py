@@ -3,9 +3,9 @@
 Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
 an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, KML/KMZ placemarks with
 a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude`` /
-``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT ``geometry`` column, all in EPSG:4326;
-column names in any case). Only a date and a position are required. What is done to them, each
-reported as one line:
+``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT or WKB ``geometry`` column, all in
+EPSG:4326; column names in any case). Only a date and a position are required. What is done to
+them, each reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time``; a
   column of times of day alone is refused). Strings
@@ -793,12 +793,13 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
 
 
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
-    """A table with lon/lat columns or a WKT ``geometry`` column, in EPSG:4326 unless a
-    ``crs`` column names another (:func:`_table_crs`). A table with lon/lat and x/y columns
-    and a ``crs`` column naming a projected CRS is read from x/y: the column names their CRS,
-    as QGIS's 'Add geometry attributes' writes them beside lon/lat (the lon/lat degrees were
-    taken for metres of that CRS: a raw 'Unable to determine UTM CRS'); where it names a CRS
-    per row (UTM zones), lon/lat are read."""
+    """A table with lon/lat columns or a ``geometry`` column (WKT, or WKB as a GeoParquet
+    read and saved again by pandas holds it), in EPSG:4326 unless a ``crs`` column names
+    another (:func:`_table_crs`). A table with lon/lat and x/y columns and a ``crs`` column
+    naming a projected CRS is read from x/y: the column names their CRS, as QGIS's 'Add
+    geometry attributes' writes them beside lon/lat (the lon/lat degrees were taken for metres
+    of that CRS: a raw 'Unable to determine UTM CRS'); where it names a CRS per row (UTM
+    zones), lon/lat are read."""
     if table.empty:
         raise InputError(source, "holds no rows (a header only?)", "add the marks, one per row")
     pairs = {
@@ -827,7 +828,7 @@ def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
     for wanted in ("geometry", "wkt"):
         name = first_named(table.columns, [wanted])
         if name:
-            geometry = gpd.GeoSeries.from_wkt(table[name].astype(str))
+            geometry = _geometry_column(table[name])
             crs = _table_crs(table, source, np.asarray(geometry.array, dtype=object))
             frame = table.drop(columns=[name])
             return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=crs)
@@ -836,3 +837,17 @@ def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
         "has no position columns",
         "add lon and lat columns (EPSG:4326), or a WKT geometry column",
     )
+
+
+def _geometry_column(values: pd.Series) -> gpd.GeoSeries:
+    """Geometries written as WKT, or as WKB: bytes (a GeoParquet read with pandas and saved
+    again loses its geometry metadata and keeps the WKB; it was 'cannot be read as detections
+    ('utf-8' codec can't decode byte 0xc0 …)') or hex text (a database export)."""
+    cells = [None if v is None or (isinstance(v, float) and v != v) else v for v in values]
+    present = [v for v in cells if v is not None]
+    if present and all(isinstance(v, bytes | bytearray | memoryview) for v in present):
+        return gpd.GeoSeries.from_wkb([None if v is None else bytes(v) for v in cells])
+    hexed = pd.Series([str(v) for v in present], dtype=object)
+    if present and hexed.str.fullmatch(r"(?:[0-9A-Fa-f]{2}){5,}").all():
+        return gpd.GeoSeries.from_wkb(cells)
+    return gpd.GeoSeries.from_wkt(values.astype(str))

@@ -729,3 +729,24 @@ def test_degrees_beside_metres_with_their_crs_are_read(tmp_path: Path) -> None:
     path.write_text(f"acquired,lon,lat,crs\n2024-03-05,{lon},{lat},{tf.CRS}\n")
     with pytest.raises(InputError, match=r"'crs' says EPSG:32718, a CRS in metres, but .* degrees"):
         read_detections(path)
+
+
+def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
+    """Detections read with pandas, filtered and saved with ``to_parquet`` keep their boxes
+    as WKB bytes without GeoParquet's metadata: 'cannot be read as detections ('utf-8' codec
+    can't decode byte …)'. Hex WKB (a database export) is read too."""
+    lon, lat = lon_lat_on_the_river()
+    marks = gpd.GeoDataFrame(
+        {"acquired": ["2024-03-05T14:30:00Z"] * 2, "score": [0.8, 0.7]},
+        geometry=gpd.points_from_xy([lon, lon + 0.001], [lat, lat]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "filtered.parquet"
+    pd.DataFrame(marks.to_wkb()).to_parquet(path)
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame.geometry.x.tolist() == pytest.approx([lon, lon + 0.001])
+    hexed = tmp_path / "hex.csv"
+    pd.DataFrame(marks.to_wkb(hex=True)).to_csv(hexed, index=False)
+    frame, _ = prepare_detections(read_detections(hexed), hexed, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
