@@ -3,9 +3,9 @@
 Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
 an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, KML/KMZ placemarks with
 a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude`` /
-``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT ``geometry`` column, all in EPSG:4326;
-column names in any case). Only a date and a position are required. What is done to them, each
-reported as one line:
+``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT or WKB ``geometry`` column, all in
+EPSG:4326; column names in any case). Only a date and a position are required. What is done to
+them, each reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time``; a
   column of times of day alone is refused). Strings
@@ -36,6 +36,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
@@ -526,39 +528,65 @@ def _check_degrees(
     )
 
 
+def _column_crs(table: pd.DataFrame, source: Path) -> tuple[str, str, CRS] | None:
+    """(column, value as written, CRS) of a table's ``crs`` (or ``epsg``) column; None
+    without one. InputError for a column naming several CRSs or none that pyproj knows."""
+
+    column = first_named(table.columns, CRS_COLUMNS)
+    if column is None:
+        return None
+    named = table[column].dropna().astype(str).str.strip().unique()
+    if len(named) != 1:
+        raise InputError(
+            source,
+            f"'{column}' names {len(named)} CRSs ({', '.join(named[:3])})",
+            "give the positions of one file in one CRS",
+        )
+    text = f"EPSG:{named[0]}" if named[0].isdigit() else named[0]
+    try:
+        return column, named[0], CRS.from_user_input(text)
+    except CRSError:
+        raise InputError(
+            source, f"'{column}' is {named[0]!r}, not a CRS", "write it as EPSG:32718"
+        ) from None
+
+
 def _table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str:
     """The CRS of a table's positions: its ``crs`` (or ``epsg``) column when it has one, else
     EPSG:4326 — refused when the numbers cannot be degrees (metres of a projected CRS, as a
-    table exported from QGIS in UTM holds), rather than read as positions on no river."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    column = first_named(table.columns, CRS_COLUMNS)
-    if column is not None:
-        named = table[column].dropna().astype(str).str.strip().unique()
-        if len(named) != 1:
-            raise InputError(
-                source,
-                f"'{column}' names {len(named)} CRSs ({', '.join(named[:3])})",
-                "give the positions of one file in one CRS",
-            )
-        text = f"EPSG:{named[0]}" if named[0].isdigit() else named[0]
-        try:
-            crs = CRS.from_user_input(text)
-        except CRSError:
-            raise InputError(
-                source, f"'{column}' is {named[0]!r}, not a CRS", "write it as EPSG:32718"
-            ) from None
-        if crs.is_geographic:  # EPSG:4326 over metres was a traceback ("Unable to determine UTM")
-            _check_degrees(
-                geometries,
-                source,
-                f"'{column}' says {named[0]}, but positions",
-                f"give lon/lat in degrees, or write their CRS in '{column}' (e.g. EPSG:32718)",
-            )
+    table exported from QGIS in UTM holds), rather than read as positions on no river; and
+    refused when a projected CRS is named over numbers that are degrees (they were taken for
+    metres a few hundred metres from the CRS's origin: a raw 'Unable to determine UTM CRS')."""
+    found = _column_crs(table, source)
+    if found is None:
+        _check_degrees(geometries, source)
+        return WGS84
+    column, named, crs = found
+    if crs.is_geographic:  # EPSG:4326 over metres was a traceback ("Unable to determine UTM")
+        _check_degrees(
+            geometries,
+            source,
+            f"'{column}' says {named}, but positions",
+            f"give lon/lat in degrees, or write their CRS in '{column}' (e.g. EPSG:32718)",
+        )
         return crs.to_string()
-    _check_degrees(geometries, source)
-    return WGS84
+    with np.errstate(invalid="ignore"):
+        bounds = np.abs(shapely.bounds(geometries))
+        degrees = (np.nanmax(bounds[:, [0, 2]], axis=1, initial=0) <= 180) & (
+            np.nanmax(bounds[:, [1, 3]], axis=1, initial=0) <= 90
+        )
+    degrees &= ~shapely.is_empty(geometries) & ~shapely.is_missing(geometries)
+    if degrees.any():
+        row = int(np.flatnonzero(degrees)[0])
+        x, y = shapely.get_coordinates(geometries[row])[0]
+        raise InputError(
+            source,
+            f"'{column}' says {named}, a CRS in metres, but positions such as {x:g}, {y:g} "
+            f"(row {row + 1}) are degrees",
+            f"give the positions in {named}'s metres (columns x and y), or, for lon/lat in "
+            f"degrees, delete the '{column}' column",
+        )
+    return crs.to_string()
 
 
 def gather_detections(
@@ -765,21 +793,42 @@ def _read_parquet(source: Path) -> gpd.GeoDataFrame:
 
 
 def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
-    """A table with lon/lat columns or a WKT ``geometry`` column, in EPSG:4326 unless a
-    ``crs`` column names another (:func:`_table_crs`)."""
+    """A table with lon/lat columns or a ``geometry`` column (WKT, or WKB as a GeoParquet
+    read and saved again by pandas holds it), in EPSG:4326 unless a ``crs`` column names
+    another (:func:`_table_crs`). A table with lon/lat and x/y columns and a ``crs`` column
+    naming a projected CRS is read from x/y: the column names their CRS, as QGIS's 'Add
+    geometry attributes' writes them beside lon/lat (the lon/lat degrees were taken for metres
+    of that CRS: a raw 'Unable to determine UTM CRS'); where it names a CRS per row (UTM
+    zones), lon/lat are read."""
     if table.empty:
         raise InputError(source, "holds no rows (a header only?)", "add the marks, one per row")
-    for lon_name, lat_name in LON_LAT:
-        lon, lat = first_named(table.columns, [lon_name]), first_named(table.columns, [lat_name])
-        if lon and lat:
-            x = read_degrees(table[lon], source, "longitude").to_numpy(float)
-            y = read_degrees(table[lat], source, "latitude").to_numpy(float)
-            points = shapely.points(x, y)
-            return gpd.GeoDataFrame(table, geometry=points, crs=_table_crs(table, source, points))
+    pairs = {
+        names: (lon, lat)
+        for names in LON_LAT
+        if (lon := first_named(table.columns, [names[0]]))
+        and (lat := first_named(table.columns, [names[1]]))
+    }
+    if pairs:
+        lon, lat = next(iter(pairs.values()))
+        column = first_named(table.columns, CRS_COLUMNS)
+        per_row = False
+        if ("x", "y") in pairs and len(pairs) > 1 and column is not None:
+            per_row = table[column].dropna().astype(str).str.strip().nunique() > 1
+            found = None if per_row else _column_crs(table, source)
+            if found is not None and not found[2].is_geographic:
+                lon, lat = pairs[("x", "y")]  # the CRS the column names is theirs
+        x = read_degrees(table[lon], source, "longitude").to_numpy(float)
+        y = read_degrees(table[lat], source, "latitude").to_numpy(float)
+        points = shapely.points(x, y)
+        # A CRS per row (UTM zones) is its x/y's: lon/lat are degrees.
+        crs = WGS84 if per_row else _table_crs(table, source, points)
+        if per_row:
+            _check_degrees(points, source)
+        return gpd.GeoDataFrame(table, geometry=points, crs=crs)
     for wanted in ("geometry", "wkt"):
         name = first_named(table.columns, [wanted])
         if name:
-            geometry = gpd.GeoSeries.from_wkt(table[name].astype(str))
+            geometry = _geometry_column(table[name])
             crs = _table_crs(table, source, np.asarray(geometry.array, dtype=object))
             frame = table.drop(columns=[name])
             return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=crs)
@@ -788,3 +837,17 @@ def _from_table(table: pd.DataFrame, source: Path) -> gpd.GeoDataFrame:
         "has no position columns",
         "add lon and lat columns (EPSG:4326), or a WKT geometry column",
     )
+
+
+def _geometry_column(values: pd.Series) -> gpd.GeoSeries:
+    """Geometries written as WKT, or as WKB: bytes (a GeoParquet read with pandas and saved
+    again loses its geometry metadata and keeps the WKB; it was 'cannot be read as detections
+    ('utf-8' codec can't decode byte 0xc0 …)') or hex text (a database export)."""
+    cells = [None if v is None or (isinstance(v, float) and v != v) else v for v in values]
+    present = [v for v in cells if v is not None]
+    if present and all(isinstance(v, bytes | bytearray | memoryview) for v in present):
+        return gpd.GeoSeries.from_wkb([None if v is None else bytes(v) for v in cells])
+    hexed = pd.Series([str(v) for v in present], dtype=object)
+    if present and hexed.str.fullmatch(r"(?:[0-9A-Fa-f]{2}){5,}").all():
+        return gpd.GeoSeries.from_wkb(cells)
+    return gpd.GeoSeries.from_wkt(values.astype(str))

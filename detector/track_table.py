@@ -82,6 +82,7 @@ def tracks_table(
             "chain": chain[own],
             "river": rivers[own],
             "time": times[own],
+            "ns": _nanoseconds(linked["acquired"])[own],
             "day": np.floor(times[own]).astype(np.int64),
             "s": linked["chainage_m"].to_numpy(float)[own],
             "o": linked["offset_m"].to_numpy(float)[own],
@@ -96,6 +97,8 @@ def tracks_table(
         river=("river", "first"),
         first=("time", "min"),
         last=("time", "max"),
+        first_ns=("ns", "min"),
+        last_ns=("ns", "max"),
         n_detections=("time", "size"),
         mean_chainage_m=("s", "mean"),
         mean_offset_m=("o", "mean"),
@@ -130,8 +133,10 @@ def tracks_table(
     table["moves"] = result.moves[chains]
     table["moved_m"] = result.moved_m[chains].round(1)
     table["ambiguous_links"] = result.ambiguous[chains]
-    table["first_seen"] = pd.to_datetime(table["first"] * DAY_NS, utc=True).dt.floor("s")
-    table["last_seen"] = pd.to_datetime(table["last"] * DAY_NS, utc=True).dt.floor("s")
+    # From the detections' own times: through float days, a time on the second came back a
+    # hair before it and was floored a second early (last_seen 14:39:59 for 14:40:00).
+    table["first_seen"] = pd.to_datetime(table.pop("first_ns"), utc=True).dt.floor("s")
+    table["last_seen"] = pd.to_datetime(table.pop("last_ns"), utc=True).dt.floor("s")
     before, after = result.unseen_before[chains], result.unseen_after[chains]
     at_an_edge = np.isinf(np.maximum(before, after))  # spot never seen before, or never after
     long_enough = np.minimum(before, after) >= params.min_stay_days
@@ -197,3 +202,9 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     out = pd.Series(pd.array(result, dtype="Int64"), index=table.index)
     out[result < 0] = pd.NA
     return out
+
+
+def _nanoseconds(acquired: pd.Series) -> NDArray[np.int64]:
+    """Acquisition times (UTC; naive ones taken as UTC) as nanoseconds since 1970."""
+    stamps = pd.to_datetime(acquired, utc=True).dt.tz_localize(None).astype("datetime64[ns]")
+    return stamps.to_numpy().astype(np.int64)

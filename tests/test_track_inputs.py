@@ -700,3 +700,53 @@ def test_a_table_without_rows_is_one_line(tmp_path: Path) -> None:
     empty.write_text('{"type": "FeatureCollection", "features": []}')
     with pytest.raises(InputError, match="holds no rows"):
         prepare_detections(read_detections(empty), empty, tf.network())
+
+
+def test_degrees_beside_metres_with_their_crs_are_read(tmp_path: Path) -> None:
+    """A table with lon/lat in degrees and x/y in the metres its 'crs' column names (QGIS's
+    Add geometry attributes, the synthetic world's truth/dredges.csv) took the degrees for
+    metres of EPSG:32718: a raw 'RuntimeError: Unable to determine UTM CRS'. Degrees under a
+    projected CRS with no x/y beside them are one line; a CRS per row (UTM zones) is the
+    x/y's, and lon/lat are read."""
+    lon, lat = lon_lat_on_the_river()
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "truth.csv"
+    path.write_text(
+        f"acquired,lon,lat,x,y,crs\n2024-03-05,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+        f"2024-03-06,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["chainage_m"].tolist() == pytest.approx(
+        [tf.network().length_m("Meander") - 500] * 2, abs=1
+    )
+    path.write_text(
+        f"acquired,lon,lat,x,y,crs\n2024-03-05,{lon},{lat},{point.x:.2f},{point.y:.2f},{tf.CRS}\n"
+        f"2024-03-06,{lon},{lat},123.0,456.0,EPSG:32717\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    path.write_text(f"acquired,lon,lat,crs\n2024-03-05,{lon},{lat},{tf.CRS}\n")
+    with pytest.raises(InputError, match=r"'crs' says EPSG:32718, a CRS in metres, but .* degrees"):
+        read_detections(path)
+
+
+def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
+    """Detections read with pandas, filtered and saved with ``to_parquet`` keep their boxes
+    as WKB bytes without GeoParquet's metadata: 'cannot be read as detections ('utf-8' codec
+    can't decode byte …)'. Hex WKB (a database export) is read too."""
+    lon, lat = lon_lat_on_the_river()
+    marks = gpd.GeoDataFrame(
+        {"acquired": ["2024-03-05T14:30:00Z"] * 2, "score": [0.8, 0.7]},
+        geometry=gpd.points_from_xy([lon, lon + 0.001], [lat, lat]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "filtered.parquet"
+    pd.DataFrame(marks.to_wkb()).to_parquet(path)
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame.geometry.x.tolist() == pytest.approx([lon, lon + 0.001])
+    hexed = tmp_path / "hex.csv"
+    pd.DataFrame(marks.to_wkb(hex=True)).to_csv(hexed, index=False)
+    frame, _ = prepare_detections(read_detections(hexed), hexed, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]

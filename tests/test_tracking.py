@@ -464,6 +464,21 @@ def test_tracks_table_schema() -> None:
     assert row.geometry.distance(dets.geometry.iloc[0].centroid) < 1e-4
 
 
+def test_first_and_last_seen_are_the_detections_own_times() -> None:
+    """Times on the second (hand marks, Google Earth TimeStamps) went through float days and
+    came back a hair early: last_seen 2025-03-25 14:39:59 for a detection at 14:40:00 (3 of
+    the 22 tracks of the demo world's truth marks), and dredges.kml's TimeSpan ended before
+    the dredge's last detection."""
+    line = straight_line()
+    net = tf.network(line)
+    days = [pd.Timestamp(t, tz="UTC") for t in ("2024-10-23 15:08", "2025-03-06 14:56")]
+    days.append(pd.Timestamp("2025-03-25 14:40:00", tz="UTC"))
+    dets = tf.detections([(t, tf.point_at(line, 1500)) for t in days], net)
+    _, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(min_dates=1))
+    assert tracks["first_seen"].tolist() == [days[0]]
+    assert tracks["last_seen"].tolist() == [days[-1]]
+
+
 # --- observed areas --------------------------------------------------------------------------
 
 
