@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 from shapely import LineString, Point, box
+from shapely.ops import substring
 
 from detector.errors import InputError
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork, reference_line
@@ -244,6 +246,59 @@ def test_dredges_on_a_side_channel_drawn_beside_the_river_are_on_it(tmp_path: Pa
     assert got.loc[0, "chainage_m"] == pytest.approx(5800, abs=1)
     assert got.loc[0, "offset_m"] == pytest.approx(440, abs=1)
     assert got.loc[1, "river"] is None  # 300 m beyond the arm: off every piece
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        [((0, 0), (60, 0)), ((65, 0), (2000, 0))],  # a short head piece, a 5 m gap
+        [((60, 0), (0, 0)), ((60, 0), (2000, 0))],  # a short head piece drawn the other way
+        [((0, 0), (1900, 0)), ((1905, 0), (1960, 0))],  # a short tail piece, a 5 m gap
+    ],
+)
+def test_a_short_end_piece_with_a_gap_or_drawn_the_other_way_is_joined(
+    tmp_path: Path, drawn: list
+) -> None:
+    """Review of a tributary fix: a short end piece that line_merge does not merge (a 5 m gap,
+    or a touching piece drawn the other way) was joined again on every pass, for ever."""
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in drawn]
+    network = _network(tmp_path, {"nanay": pieces})
+    whole = drawn[-1][-1][0] - min(drawn[0][0][0], drawn[0][1][0])
+    assert network.length_m("nanay") == pytest.approx(whole, abs=1)
+
+
+def _omegas(neck: float, radius: float = 500.0, straight: float = 1500.0) -> LineString:
+    """Three omega meanders whose necks are ``neck`` wide, between straight reaches."""
+    points, x = [(X0, Y0)], X0
+    half = np.arcsin(neck / 2 / radius)
+    for _ in range(3):
+        x += straight
+        points.append((x, Y0))
+        cx, cy = x + neck / 2, Y0 + radius * np.cos(half)
+        start = -np.pi / 2 - half
+        for a in np.linspace(start, start - (2 * np.pi - 2 * half), 80)[1:]:
+            points.append((cx + radius * np.cos(a), cy + radius * np.sin(a)))
+        x += neck
+        points.append((x, Y0))
+    points.append((x + straight, Y0))
+    return LineString(points)
+
+
+@pytest.mark.parametrize("piece_m", [400.0, 1000.0])
+def test_tight_meanders_in_pieces_are_no_tributaries(tmp_path: Path, piece_m: float) -> None:
+    """Review of a tributary fix: a 15 km river of omega meanders with 150 m necks, drawn in
+    pieces with 5 m gaps, every other one against the flow. A piece whose end lay within the
+    corridor of the line so far was taken for a branch: chainage was off by 7–13 km."""
+    true = _omegas(neck=150.0)
+    cuts = [*np.arange(0, true.length, piece_m), true.length]
+    pieces = [substring(true, a + 5, b - 5) for a, b in itertools.pairwise(cuts)]
+    pieces = [p.reverse() if i % 2 else p for i, p in enumerate(pieces)]
+    network = _network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(true.length, abs=100)
+    along = np.linspace(50, true.length - 50, 80)
+    got = network.locate(_points(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
+    error = np.abs(got["chainage_m"] - (true.length - along))
+    assert error.max() < 100, error.max()  # gaps at tight bends: up to 80 m short (not km)
 
 
 def test_corridor_in_scene_crs(tmp_path: Path) -> None:
