@@ -35,7 +35,7 @@ DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
 APART_DEG = 0.1  # pieces of one name farther apart than this (about 11 km) are other rivers
 OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
-JOINT_M = 10.0  # a piece beginning this near the line's end, or past it, meets it there
+JOINT_M = 1.0  # a piece beginning within this of the line's end, or past it, meets it there
 BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in another CRS)
 """Half-width of the corridor: a 250 m wide river whose centerline is 50 m off-centre needs
 175 m; the rest leaves room for dredges moored at the bank and for digitising error."""
@@ -623,9 +623,9 @@ def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
     cut where it passes that end, when the part cut off runs along the line. Joined whole,
     the reference line went back up the overlap and down again: each position in it was on
     two lengths of the line (a moored dredge's chainage flickered between them) and each one
-    upstream was twice the overlap too far along. A piece that begins within :data:`JOINT_M`
-    of the line's end, or past it, meets it there, and a part that leaves the line is no
-    overlap: a piece round a hairpin bend can pass nearer the line's end than its own end
+    upstream was twice the overlap too far along. A piece that begins past the line's end
+    (its start lies nearest the end itself) meets it there, and a part that leaves the line is
+    no overlap: a piece round a hairpin bend can pass nearer the line's end than its own start
     does, and cut there, a river in 400 m pieces round 150 m meander necks was 36 m short."""
     end = joined.coords[-1] if where == "after" else joined.coords[0]
     line, at = LineString(piece), shapely.Point(end)

@@ -186,6 +186,20 @@ def test_a_piece_drawn_against_the_flow_is_turned_round(tmp_path: Path, turned: 
     assert np.allclose(got["offset_m"], expected["offset_m"], atol=1)
 
 
+@pytest.mark.parametrize("overlap_m", [3.0, 8.0, 30.0])
+def test_reaches_overlapping_by_a_few_metres_make_one_length(overlap_m: float) -> None:
+    """Review of c74c52d: a piece begun within 10 m of the end it joins was taken for a
+    joint and not cut, and the line went back up each overlap: ten 1 km reaches overlapping
+    by 8 m made a 10,144 m line for 10 km."""
+    pieces = [
+        LineString([(X0 + max(0.0, 1000 * i - overlap_m), Y0), (X0 + 1000 * (i + 1), Y0)])
+        for i in range(10)
+    ]
+    line = reference_line(pieces, 250.0)
+    assert line.length == pytest.approx(10_000, abs=0.5)
+    assert line.project(Point(X0 + 9500, Y0)) == pytest.approx(9500, abs=0.5)
+
+
 @pytest.mark.parametrize("copy", ["as drawn", "turned round"])
 def test_a_reach_traced_twice_is_one_length_of_the_line(tmp_path: Path, copy: str) -> None:
     """Reaches traced by hand overlap at their joints, and a feature copied (or two layers
