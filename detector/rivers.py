@@ -24,12 +24,11 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.ops
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
-from detector.river_branches import Branch, along_branches, branch_frames, stem_pieces
-from detector.river_branches import measure as _measure
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
@@ -43,6 +42,7 @@ BOUNDS_MARGIN_M = 1000.0  # slack for the search box of locate (centroids in ano
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 KML_SUFFIXES = (".kml", ".kmz")
 LINE_TYPES = ("LineString", "MultiLineString")
+TANGENT_STEP_M = 1.0
 LOCATE_COLUMNS = ("river", "chainage_m", "offset_m")
 
 
@@ -54,7 +54,6 @@ class River:
     crs: CRS  # the river's UTM zone
     pieces: MultiLineString  # every piece as given (side channels included)
     line: LineString  # reference line, upstream → downstream
-    branches: tuple[Branch, ...] = ()  # pieces off the reference line (tributaries)
 
     @property
     def length_m(self) -> float:
@@ -207,23 +206,16 @@ class RiverNetwork:
             if not len(near):
                 continue
             xy = geometry.iloc[near].to_crs(item.crs).centroid
-            x, y = xy.x.to_numpy(), xy.y.to_numpy()
-            distance, along, signed = _measure(item.line, x, y)
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
             # by any piece drawn, an island's other arm too: they were "farther than 250 m
             # from every centerline" where the arm bulges away from the main channel
             drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
-            along = item.length_m - along
-            out = np.flatnonzero(distance > self.corridor_m)
-            if item.branches and len(out):  # beyond the main stem's corridor by a tributary
-                by, placed, across = along_branches(item.branches, x[out], y[out])
-                tributary = by <= drawn[out] + 1e-6  # not by a side channel
-                along[out[tributary]], signed[out[tributary]] = placed[tributary], across[tributary]
             distance = np.minimum(distance, drawn)
             better = (distance <= gate) & (distance < best_distance[near])
             at = near[better]
             best_distance[at] = distance[better]
             river[at] = item.name
-            chainage[at] = along[better]
+            chainage[at] = item.length_m - along[better]
             offset[at] = signed[better]
         return pd.DataFrame(
             {
@@ -490,9 +482,7 @@ def _build_river(
             f"river {name!r} has no line of any length (its pieces are single points)",
             "redraw it, or drop its features",
         )
-    line, branches = _stem(parts, corridor_m)
-    frames = branch_frames(line, branches, corridor_m)
-    return River(name, utm, MultiLineString(parts), line, frames)
+    return River(name, utm, MultiLineString(parts), reference_line(parts, corridor_m))
 
 
 def _check_not_swapped(name: str, box: pd.Series, source: str) -> None:
@@ -524,12 +514,7 @@ def utm_zone_of(west: float, south: float, east: float, north: float) -> CRS | N
 
 
 def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString:
-    """Join directed pieces into one upstream → downstream line (see :func:`_stem`)."""
-    return _stem(parts, side_gap_m)[0]
-
-
-def _stem(parts: Sequence[LineString], side_gap_m: float) -> tuple[LineString, list[LineString]]:
-    """The reference line of a river's pieces, and the pieces that branch off it.
+    """Join directed pieces into one upstream → downstream line.
 
     Starting from the longest piece, the nearest piece is joined at the upstream or the
     downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
@@ -539,19 +524,12 @@ def _stem(parts: Sequence[LineString], side_gap_m: float) -> tuple[LineString, l
     other arm) and is left out of the reference line; it still counts for the corridor. So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
-
-    Tributaries drawn under the river's name (or a network dissolved by basin, as HydroRIVERS'
-    MAIN_RIV) are left out too (:func:`detector.river_branches.stem_pieces`): joined, a
-    straight bridge ran from the confluence to the line's head or tail.
     """
-    stem, branches = stem_pieces(parts)
-    remaining = sorted(stem, key=lambda part: part.length, reverse=True)
+    remaining = sorted(parts, key=lambda part: part.length, reverse=True)
     first = remaining.pop(0)
     coords = list(first.coords)
     kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
-    for _ in range(len(remaining)):  # each pass joins or drops a piece: never more passes
-        if not remaining:
-            break
+    while remaining:
         line = LineString(coords)
         remaining = [
             part
@@ -583,7 +561,7 @@ def _stem(parts: Sequence[LineString], side_gap_m: float) -> tuple[LineString, l
             coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
-    return LineString(coords[::-1] if turned_m > kept else coords), branches
+    return LineString(coords[::-1] if turned_m > kept else coords)
 
 
 def _is_traced_over(part: LineString, line: LineString) -> bool:
@@ -696,3 +674,26 @@ class _Transformers:
                 None if same else Transformer.from_crs(source, self.target, always_xy=True)
             )
         return self._made[key]
+
+
+def _measure(
+    line: LineString, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """(distance to the line, distance along it from its start, signed offset) per point."""
+    points = shapely.points(x, y)
+    along = shapely.line_locate_point(line, points)
+    nearest = shapely.line_interpolate_point(line, along)
+    distance = shapely.distance(points, line)
+    ahead = shapely.line_interpolate_point(line, np.minimum(along + TANGENT_STEP_M, line.length))
+    behind = shapely.line_interpolate_point(line, np.maximum(along - TANGENT_STEP_M, 0.0))
+    tx = shapely.get_x(ahead) - shapely.get_x(behind)
+    ty = shapely.get_y(ahead) - shapely.get_y(behind)
+    px = x - shapely.get_x(nearest)
+    py = y - shapely.get_y(nearest)
+    side = np.sign(tx * py - ty * px)  # > 0: left of the direction of flow
+    side[side == 0] = 1.0
+    return (
+        np.asarray(distance, dtype=float),
+        np.asarray(along, dtype=float),
+        np.asarray(distance * side, dtype=float),
+    )

@@ -321,67 +321,6 @@ def test_tight_meanders_in_pieces_are_no_tributaries(
     assert error.max() < 12, error.max()
 
 
-def test_a_tributary_under_the_rivers_name_is_left_out_of_its_line(tmp_path: Path) -> None:
-    """A 3 km tributary drawn under the river's name, joining a 10 km river at its middle:
-    joined into the reference line by a straight bridge from the confluence to the head, it
-    put a point 100 m upstream of the confluence at 14.9 km, 10 km from one 100 m below."""
-    main = LineString([(X0, Y0), (X0 + 10_000, Y0)])
-    tributary = LineString([(X0 + 5000, Y0 + 3000), (X0 + 5000, Y0)])
-    network = _network(tmp_path, {"nanay": [main, tributary]})
-    assert network.length_m("nanay") == pytest.approx(10_000, abs=1)
-    got = network.locate(_points((X0 + 4900, Y0), (X0 + 5100, Y0), (X0 + 9000, Y0)))
-    assert got["chainage_m"].tolist() == pytest.approx([5100, 4900, 1000], abs=1)
-    # up the tributary (on the river's left bank): one chainage, the offset grows
-    up = network.locate(_points(*[(X0 + 5000, Y0 + y) for y in (100, 1000, 1200, 2900)]))
-    assert up["river"].tolist() == ["nanay"] * 4
-    assert up["chainage_m"].tolist() == pytest.approx([5000] * 4, abs=1)
-    assert up["offset_m"].tolist() == pytest.approx([100, 1000, 1200, 2900], abs=11)
-    corridor = network.corridor(UTM).geometry.iloc[0]  # its tiles are still cut
-    assert corridor.contains(Point(X0 + 5000, Y0 + 2900))
-
-
-def test_a_tributary_longer_than_the_river_above_it_is_still_a_tributary(
-    tmp_path: Path,
-) -> None:
-    """A tributary that winds back toward the river's head, ending on the river 1 km below
-    it (as on the demo's Nanay): the river drawn through the confluence is the main stem, and
-    a point moving up the tributary keeps its chainage (by the main stem's nearest point it
-    jumped 973 m for 25 m up the demo's tributary)."""
-    main = LineString([(X0, Y0), (X0 + 4000, Y0)])
-    tributary = LineString([(X0 + 200, Y0 + 900), (X0 + 1000, Y0 + 600), (X0 + 1000, Y0)])
-    network = _network(tmp_path, {"nanay": [main, tributary]})
-    assert network.length_m("nanay") == pytest.approx(4000, abs=1)
-    steps = [tributary.interpolate(d) for d in np.arange(tributary.length, 0, -25)]
-    got = network.locate(_points(*[(p.x, p.y) for p in steps]))
-    assert got["river"].notna().all()
-    moved = np.hypot(np.diff(got["chainage_m"]), np.diff(got["offset_m"]))
-    assert moved.max() < 30, moved.max()  # 25 m apart along the tributary
-    assert got["offset_m"].iloc[-1] == pytest.approx(600 + np.hypot(800, 300), abs=15)
-
-
-@pytest.mark.parametrize("drawn", ["downstream", "shuffled, one reach against the flow"])
-def test_a_river_network_keeps_the_trunk_with_most_upstream(tmp_path: Path, drawn: str) -> None:
-    """A basin as HydroRIVERS' reaches dissolved by MAIN_RIV, three reach ends at each
-    confluence: the 5 km tributary is the longest reach, but more river lies up the main stem
-    (two reaches and a tributary, 7.5 km): chainage runs along the main stem from the mouth.
-    Joined, the tributaries were bridged into the line (17.5 km for 10)."""
-    reaches = [
-        LineString([(X0, Y0), (X0 + 2000, Y0)]),
-        LineString([(X0 + 2000, Y0), (X0 + 6000, Y0)]),
-        LineString([(X0 + 6000, Y0), (X0 + 10_000, Y0)]),
-        LineString([(X0 + 6000, Y0 + 5000), (X0 + 6000, Y0)]),
-        LineString([(X0 + 2000, Y0 + 1500), (X0 + 2000, Y0)]),
-    ]
-    if drawn != "downstream":
-        reaches = [reaches[4], reaches[2], reaches[3], reaches[1].reverse(), reaches[0]]
-    network = _network(tmp_path, {"nanay": reaches})
-    assert network.length_m("nanay") == pytest.approx(10_000, abs=1)
-    points = [(1000, 0), (5000, 30), (8000, 0), (6000, 1000), (6010, 3000), (2000, 800)]
-    got = network.locate(_points(*[(X0 + x, Y0 + y) for x, y in points]))
-    assert got["chainage_m"].tolist() == pytest.approx([9000, 5000, 2000, 4000, 3990, 8000], abs=1)
-    assert got["offset_m"].tolist() == pytest.approx([0, 30, 0, 1000, 3000, 800], abs=11)
-
-
 def test_corridor_in_scene_crs(tmp_path: Path) -> None:
     network = _network(tmp_path, {"nanay": EAST}, corridor_m=100)
     corridor = network.corridor("EPSG:3857")
