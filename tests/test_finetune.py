@@ -416,3 +416,31 @@ def test_a_second_training_into_the_same_out_is_refused_while_the_first_works(
     code, output = _train(args)
     assert code == 0, output
     assert not partial.exists() and not (out / ".dredge-run.lock").exists()
+
+
+def test_a_training_begun_while_labels_are_read_is_not_deleted(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of 5b4375b: the lock was looked at before the labels were read, and a folder
+    found after them was deleted without a second look: a training begun into the same --out
+    in those seconds lost its folder, lock and all."""
+    import os
+    import socket
+
+    import training.finetune as finetune
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out, partial = tmp_path / "run", tmp_path / ".run.partial"
+    reading = finetune.read_and_report
+
+    def read_while_another_begins(*args: object, **kwargs: object) -> object:
+        (partial / "dataset").mkdir(parents=True)  # the other training, this very process
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": "now"}
+        (partial / ".dredge-run.lock").write_text(json.dumps(holder))
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr("training.finetune.read_and_report", read_while_another_begins)
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
+    assert code == 2 and "another dredge run is working in this folder" in output, output
+    assert (partial / "dataset").is_dir() and not out.exists()

@@ -272,11 +272,7 @@ def finetune(
         inputs.append((config.base, "the starting model, --from"))
     check_run_dir(out, overwrite, inputs)
     partial = out.parent / f".{out.name}.partial"
-    if partial.is_dir():
-        # a training into the same --out still working there (the command typed again in
-        # another terminal): deleting its folder ended it in a traceback, its work lost
-        with run_lock(partial, command):
-            pass
+    _refuse_if_working(partial, command)
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
@@ -294,8 +290,9 @@ def finetune(
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
         tile.read(bands)  # wrong band count: one clear error before anything is written
-    if partial.exists():
-        shutil.rmtree(partial)  # left by a killed run
+    if partial.exists():  # left by a killed run, unless one began while the labels were read
+        _refuse_if_working(partial, command)
+        shutil.rmtree(partial)
     partial.mkdir(parents=True)
     try:
         with run_lock(partial, command):
@@ -548,6 +545,16 @@ def worse_than_before(metrics: dict[str, Any], starting: str = "the starting mod
         f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "
         "lr0 may help"
     )
+
+
+def _refuse_if_working(partial: Path, command: str) -> None:
+    """DredgeError in one line when a training into the same --out works in ``partial`` (the
+    command typed again in another terminal): deleting its folder ended it in a traceback, its
+    work lost. Checked again just before a left folder is deleted: a training begun while this
+    one read its labels was deleted with it."""
+    if partial.is_dir():
+        with run_lock(partial, command):
+            pass
 
 
 def _move_into_place(partial: Path, out: Path) -> None:
