@@ -351,14 +351,19 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             path, "holds no STAC item", "give a STAC Item, ItemCollection or Catalog with items"
         )
     skipped = 0
+    banded: list[str] = []  # items holding one band per asset
     for item in items:
         try:
-            href = tiff_asset(item)
+            bands = band_assets(item)
+            href = None if bands else tiff_asset(item)
             when = item.datetime or _start_datetime(item)
         except Exception as exc:  # pystac: assets or a date of the wrong shape
             raise InputError(
                 path, f"item {item.id!r} is not valid STAC ({first_line(exc)})", "check the file"
             ) from None
+        if bands:
+            banded.append(f"{item.id} ({', '.join(bands[:4])}{' …' if len(bands) > 4 else ''})")
+            continue
         if href is None:
             skipped += 1
             continue
@@ -373,6 +378,19 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             )
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
+    if banded:
+        sources.notes.append(
+            f"{path}: {len(banded)} STAC item(s) hold each band as its own asset, e.g. "
+            f"{banded[0]}; skipped — stack an item's bands into one file (gdalbuildvrt "
+            "-separate scene.vrt blue.tif green.tif red.tif nir.tif) and give that"
+        )
+        if len(banded) + skipped == len(items):  # the file gives no scene at all
+            raise InputError(
+                path,
+                f"every STAC item holds each band as its own asset (e.g. {banded[0]})",
+                "stack an item's bands into one file (gdalbuildvrt -separate scene.vrt "
+                "blue.tif green.tif red.tif nir.tif) and give that",
+            )
 
 
 def _start_datetime(item: Any) -> datetime | None:
@@ -402,6 +420,25 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
         f"is JSON of type {kind!r}, not STAC",
         "give a STAC Item, ItemCollection (FeatureCollection) or Catalog/Collection",
     )
+
+
+def band_assets(item: Any) -> list[str]:
+    """The names of an item's data assets when it holds one band per asset (Landsat's red,
+    green, blue, nir08; Sentinel-2's B02…B08 without a visual asset) and no asset of a whole
+    scene, else []. The first such band was taken for the scene, and failed as a one-band file
+    of an unknown layout, with no word of why."""
+    assets = item.get_assets()
+    if any(name in assets for name in PREFERRED_ASSETS):
+        return []
+    single = []
+    for name, asset in sorted(assets.items()):
+        if "data" not in (asset.roles or []) or set(asset.roles or []) & NOT_SCENE_ROLES:
+            continue
+        bands = asset.extra_fields.get("eo:bands") or asset.extra_fields.get("bands")
+        if not isinstance(bands, list) or len(bands) != 1:
+            return []  # a data asset of several bands (or untold): a scene
+        single.append(name)
+    return single if len(single) >= 3 else []
 
 
 def tiff_asset(item: Any) -> str | None:

@@ -515,3 +515,27 @@ def test_scenes_named_alike_but_for_their_suffix_are_one_line(tmp_path: Path) ->
         resolve_scenes([tmp_path])
     b.rename(tmp_path / "itaya.tiff")
     assert names(resolve_scenes([tmp_path]).paths) == ["itaya.tiff", "nanay.tif"]
+
+
+def test_an_item_of_one_band_per_asset_is_named_not_taken_for_a_scene(tmp_path: Path) -> None:
+    """A Landsat or Sentinel-2 item (assets blue, green, red, nir08: one band each) gave its
+    first band for the scene, which failed as a one-band file of unknown layout, with no word
+    of why. It is skipped with a note; a file of such items alone is one line."""
+    cog = "image/tiff; application=geotiff; profile=cloud-optimized"
+    banded = stac_item("LC09_L2SP_007063_20240315", "2024-03-15T15:00:00Z", "")
+    banded["assets"] = {
+        band: {"href": str(tmp_path / f"{band}.tif"), "type": cog, "roles": ["data"],
+               "eo:bands": [{"name": band}]}
+        for band in ("blue", "green", "red", "nir08")
+    }  # fmt: skip
+    whole = stac_item("s1", "2024-03-05T14:30:00Z", str(tmp_path / "s1_SR.tif"))
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [banded, whole]}))
+    sources = resolve_scenes([path])
+    assert sources.paths == [str(tmp_path / "s1_SR.tif")]
+    (note,) = sources.notes
+    assert "1 STAC item(s) hold each band as its own asset, e.g. LC09_L2SP_007063_20240315" in note
+    assert "gdalbuildvrt -separate" in note
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [banded]}))
+    with pytest.raises(DredgeError, match="every STAC item holds each band as its own asset"):
+        resolve_scenes([path])
