@@ -185,8 +185,7 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
         raise InputError(
             weights,
             f"has no model card (expected {path.name} beside it)",
-            "keep the card that came with the weights next to them, or write one "
-            f"({README_CARD})",
+            f"keep the card that came with the weights next to them, or write one ({README_CARD})",
         )
     card = parse_card(_read_json(path), path)
     if verify:
