@@ -43,7 +43,9 @@ GSD_RANGE_M = (0.05, 100.0)  # metres per pixel: from aerial-like 5 cm to Landsa
 TILE_RANGE_PX = (32, 4096)
 ONNX_SOURCE_KEY = "dredge_weights_sha256"
 """ONNX metadata this tool's exports carry: the sha256 of the ``.pt`` they were exported from."""
-_FIX_CARD = "write the card again (see the README, 'Model card'), or use the card that came with it"
+README_CARD = "see the README, 'Detection alone: dredge detect, the model card'"
+"""Where the README shows a card (it has no section of its own)."""
+_FIX_CARD = f"write the card again ({README_CARD}), or use the card that came with it"
 
 
 @dataclass(frozen=True)
@@ -177,14 +179,13 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if weights.is_dir():
         _refuse_folder(weights)
     if not weights.is_file():
-        raise InputError(weights, "weights file not found", "check the path given to --model")
+        raise InputError(weights, "weights file not found", "check the model's path")
     path = card_path_for(weights)
     if not path.is_file():
         raise InputError(
             weights,
             f"has no model card (expected {path.name} beside it)",
-            "keep the card that came with the weights next to them, or write one "
-            "(see the README, 'Model card')",
+            f"keep the card that came with the weights next to them, or write one ({README_CARD})",
         )
     card = parse_card(_read_json(path), path)
     if verify:
@@ -204,7 +205,7 @@ def _refuse_folder(folder: Path) -> None:
     raise InputError(
         folder,
         f"is a folder, not a weights file ({'it holds ' + shown if found else 'no model in it'})",
-        f"give the weights file: --model {folder / models[0]}"
+        f"give the weights file: {folder / models[0]}"
         if models
         else "give a weights file (.pt or .onnx) with its card beside it",
     )
@@ -312,7 +313,7 @@ def _unknown_keys(data: dict[str, Any], path: Path) -> tuple[str, ...]:
         return ()
     return (
         f"{path}: key(s) {', '.join(named)} are not model card keys and were ignored — check "
-        "their spelling (see the README, 'Model card')",
+        f"their spelling ({README_CARD})",
     )
 
 

@@ -308,8 +308,9 @@ def bundled_weights() -> Path:
     """The default weights shipped in ``detector/weights``; DredgeError when absent."""
     if not DEFAULT_WEIGHTS.is_file():
         raise DredgeError(
-            f"no bundled model at {DEFAULT_WEIGHTS} — give one with --model PATH, or build it "
-            "with `make model` (dredge train --recipe default)"
+            f"no bundled model at {DEFAULT_WEIGHTS} — give one (--model PATH; dredge train: "
+            "--from PATH; dredge evaluate: MODEL), or build it with `make model` (dredge train "
+            "--recipe default)"
         )
     return DEFAULT_WEIGHTS
 

@@ -312,7 +312,10 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
-    fix = "name the column that holds river names with --name-field"
+    fix = (  # `dredge train` and `evaluate` read --rivers with no --name-field
+        "name the column that holds river names with --name-field (dredge train and evaluate "
+        "have none: rename the column 'name')"
+    )
     if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
         fix = (
             "HydroRIVERS has no river names: select the reaches of your rivers in QGIS and add "

@@ -285,7 +285,8 @@ class Scene:
             raise InputError(
                 self.path,
                 f"has no {band} band (its bands: {', '.join(self.bands)})",
-                "choose --bands among those, or name the file's bands with --scene-bands",
+                "name the file's bands in order with --scene-bands, or use bands it has (dredge "
+                "tiles: --bands; else a model trained on them)",
             )
         return self.bands.index(band) + 1
 

@@ -100,7 +100,7 @@ def test_a_folder_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     message = _one_line_error(tmp_path)
     assert message == (
         f"{tmp_path}: is a folder, not a weights file (it holds model.card.json, model.pt) — "
-        f"give the weights file: --model {weights}"
+        f"give the weights file: {weights}"
     )
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -187,7 +187,7 @@ def test_unknown_keys_are_named_in_a_note(weights: Path) -> None:
     assert card.notes == (
         f"{card_path_for(weights)}: key(s) onnx_sha265 (onnx_sha256?), licence, input.gsd "
         "(gsd_m?) are not model card keys and were ignored — check their spelling (see the "
-        "README, 'Model card')",
+        "README, 'Detection alone: dredge detect, the model card')",
     )
 
 

@@ -344,7 +344,8 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
     garbage.write_text("not a geopackage")
     cases = {
         no_name: "has no 'name' column (columns: RIO) — name the column that holds river "
-        "names with --name-field",
+        "names with --name-field (dredge train and evaluate have none: rename the column "
+        "'name')",
         polygons: "holds Polygon geometries",
         empty: "has no",
         unnamed: "have no 'name'",

@@ -574,3 +574,17 @@ def test_a_dates_row_with_a_path_of_another_computer_finds_the_scene_by_its_name
     assert date_for_scene(table, tmp_path / "a.tif") == datetime(2024, 3, 1, tzinfo=UTC)
     assert date_for_scene(table, tmp_path / "b.tif") == datetime(2024, 3, 2, tzinfo=UTC)
     assert date_for_scene(table, tmp_path / "c.tif") is None
+
+
+def test_a_missing_band_names_no_option_review_lacks(tmp_path: Path) -> None:
+    """A scene without a band the model reads told `dredge review` users to "choose --bands",
+    an option only `dredge tiles` has."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    with open_scene(scene.path, bands=["blue", "green", "nir", "red_edge"]) as opened:
+        with pytest.raises(InputError) as caught:
+            opened.band_index("red")
+    assert str(caught.value).endswith(
+        "has no red band (its bands: blue, green, nir, red_edge) — name the file's bands in "
+        "order with --scene-bands, or use bands it has (dredge tiles: --bands; else a model "
+        "trained on them)"
+    )
