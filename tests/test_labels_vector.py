@@ -335,3 +335,38 @@ def test_objects_in_tile_overlaps_are_named_as_boxes_in_each_tile(
     assert boxes > objects and shared  # the fixture has objects in overlaps
     in_notes = [re.search(r"\((\d+) boxes in all\)", note) for note in shared]
     assert sum(int(found[1]) for found in in_notes if found) == boxes
+
+
+def test_scene_bands_name_the_bands_of_scenes_labelled_by_hand(
+    labelled_tiles: list[LabelledTile], label_world: Path, vector_labels: Path, tmp_path: Path
+) -> None:
+    """A 5-band stack was refused with advice to pass --scene-bands, which dredge train and
+    dredge evaluate did not have: labels over such scenes could not be used at all."""
+    import numpy as np
+    import rasterio
+
+    stacked = tmp_path / "scenes"
+    stacked.mkdir()
+    for source in sorted((label_world / "scenes").glob("*_SR.tif")):
+        with rasterio.open(source) as src:
+            data, profile = src.read(), src.profile
+        with rasterio.open(stacked / source.name, "w", **profile | {"count": 5}) as dst:
+            dst.write(np.concatenate([data, data[-1:]]))  # a red-edge band after the NIR
+
+    def read(bands: tuple[str, ...] | None) -> list[LabelledTile]:
+        tiles, _ = read_vector_labels(
+            vector_labels,
+            ClassMap(CLASSES),
+            scenes=[stacked],
+            rivers=RiverNetwork.read(label_world / "rivers.geojson"),
+            spec=SPEC,
+            scene_bands=bands,
+        )
+        return tiles
+
+    with pytest.raises(InputError, match="--scene-bands"):
+        read(None)
+    tiles = read(("blue", "green", "red", "nir", "red_edge"))
+    assert [t.boxes for t in tiles] == [t.boxes for t in labelled_tiles]
+    pairs = zip(tiles, labelled_tiles, strict=True)
+    assert all(np.array_equal(a.pixels, b.pixels) for a, b in pairs)

@@ -254,6 +254,7 @@ def finetune(
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    scene_bands: Sequence[str] | None = None,
     synthetic_worlds: Sequence[Path] | None = None,
     overwrite: bool = False,
     progress: bool = True,
@@ -276,7 +277,7 @@ def finetune(
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
-        echo=echo,
+        scene_bands=scene_bands, echo=echo,
     )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]
     if not tiles:

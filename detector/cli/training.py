@@ -71,6 +71,7 @@ def train(
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
     ] = None,
+    scene_bands: SceneBandsOption = None,
     synthetic: Annotated[
         int, typer.Option(help="Synthetic training chips to mix in with the labels.")
     ] = 0,
@@ -135,7 +136,8 @@ def train(
                        "leave them out when giving labels")  # fmt: skip
         _train_on_labels(
             paths, settings, out, from_model=from_model, epochs=epochs, imgsz=imgsz,
-            scenes=scenes, rivers=rivers, synthetic=synthetic, val_fraction=val_fraction,
+            scenes=scenes, rivers=rivers, scene_bands=scene_bands, synthetic=synthetic,
+            val_fraction=val_fraction,
             class_map=class_map, name=name, seed=seed, device=device, overwrite=overwrite,
             progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
         )  # fmt: skip
@@ -207,6 +209,7 @@ def _train_on_labels(
     imgsz: int | None,
     scenes: list[str] | None,
     rivers: Path | None,
+    scene_bands: str | None,
     synthetic: int,
     val_fraction: float,
     class_map: str | None,
@@ -218,6 +221,7 @@ def _train_on_labels(
     command: str,
 ) -> None:
     """``dredge train LABELS...``: fine-tune on analysts' labels (training.finetune)."""
+    from detector.inputspec import parse_bands
     from training.finetune import FinetuneConfig, finetune, parse_overrides, worse_than_before
     from training.labels.classes import parse_class_map
 
@@ -243,6 +247,7 @@ def _train_on_labels(
             class_map=parse_class_map(class_map),
             scenes=scenes or [],
             rivers=rivers,
+            scene_bands=parse_bands(scene_bands) if scene_bands else None,
             overwrite=overwrite,
             progress=progress,
             command=command,
@@ -296,6 +301,7 @@ def evaluate(
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
     ] = None,
+    scene_bands: SceneBandsOption = None,
     class_map: Annotated[
         str | None, typer.Option(help="Map label class names: chata=dredge,x=ignore.")
     ] = None,
@@ -315,6 +321,7 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
+    from detector.inputspec import parse_bands
     from training.evaluate import OUTPUT_NAMES
     from training.evaluate_run import run_evaluation
     from training.labels.classes import parse_class_map
@@ -324,7 +331,8 @@ def evaluate(
         refuse_to_replace([out / name for name in OUTPUT_NAMES], overwrite=overwrite)
         evaluation, report = run_evaluation(
             model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
-            rivers=rivers, class_map=parse_class_map(class_map), device=device, backend=backend,
+            rivers=rivers, scene_bands=parse_bands(scene_bands) if scene_bands else None,
+            class_map=parse_class_map(class_map), device=device, backend=backend,
             flips=flips, echo=typer.echo,
         )  # fmt: skip
     except (ValueError, DredgeError) as exc:

@@ -107,6 +107,7 @@ def read_label_sets(
     *,
     scenes: Sequence[str | Path] = (),
     rivers: RiverNetwork | None = None,
+    scene_bands: Sequence[str] | None = None,
 ) -> list[LabelSet]:
     """Read every label path (see the module's docstring); tile names made unique."""
     kinds = [label_format(Path(raw)) for raw in paths]  # every path's kind before any work
@@ -123,7 +124,7 @@ def read_label_sets(
             tiles, notes = read_voc(path, class_map)
         else:
             tiles, notes = read_vector_labels(
-                path, class_map, scenes=scenes, rivers=rivers, spec=spec
+                path, class_map, scenes=scenes, rivers=rivers, spec=spec, scene_bands=scene_bands
             )
         if kind != "vector":
             notes += _resized_tiles_note(path, tiles, spec)
@@ -308,6 +309,7 @@ def read_and_report(
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    scene_bands: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[LabelSet]:
     """:func:`read_label_sets` against a model's classes, with one summary line per set."""
@@ -315,7 +317,9 @@ def read_and_report(
     for note in network.notes if network is not None else []:
         echo(f"note: {note}")
     mapping = ClassMap(classes, class_map)
-    sets = read_label_sets(paths, mapping, spec, scenes=scenes, rivers=network)
+    sets = read_label_sets(
+        paths, mapping, spec, scenes=scenes, rivers=network, scene_bands=scene_bands
+    )
     for label_set in sets:
         echo(label_set.summary(classes))
         for note in label_set.notes:

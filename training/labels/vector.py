@@ -78,8 +78,10 @@ def read_vector_labels(
     scenes: Sequence[str | Path],
     rivers: RiverNetwork | None,
     spec: InputSpec,
+    scene_bands: Sequence[str] | None = None,
 ) -> tuple[list[LabelledTile], list[str]]:
-    """Tiles (with boxes) of every scene the file labels, and notes for people."""
+    """Tiles (with boxes) of every scene the file labels, and notes for people;
+    ``scene_bands`` names the scenes' bands in file order, as ``--scene-bands`` does."""
     frame = _read(path)
     if rivers is None:
         raise InputError(
@@ -103,7 +105,7 @@ def read_vector_labels(
                 for i, s in enumerate(assigned)
                 if s == scene_path and geometries[i] is not None and not geometries[i].is_empty
             ]
-            with open_scene(scene_path, name=names[scene_path]) as scene:
+            with open_scene(scene_path, name=names[scene_path], bands=scene_bands) as scene:
                 boxes = _scene_boxes(frame, rows, classes, scene, path)
                 scene_tiles, placed = _tiles(scene, boxes, rivers, spec, str(path))
             tiles += scene_tiles
