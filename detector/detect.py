@@ -172,8 +172,10 @@ def detect_scenes(
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene
-    runner.on_coarse = on_coarse
-    runner.on_off_channel = on_off_channel
+    if on_coarse is not None:  # told as found (else gathered for one warning at the end)
+        runner.on_coarse = on_coarse
+    if on_off_channel is not None:
+        runner.on_off_channel = on_off_channel
     with reading_env(), runner.bar, runner.model_thread:
         overall = runner.bar.add_task("scenes", total=len(paths))
         runner.overall = overall
@@ -181,11 +183,10 @@ def detect_scenes(
             when = (date_for_scene(dates, path, names.get(path)) if dates else None) or date
             runner.run_scene(path, bands, when, names.get(path))
         runner.flush()
-    if on_coarse is None and runner.coarse:
+    if runner.coarse:
         warn(coarse_note(runner.coarse, detector.card))
-    if on_off_channel is None:
-        for line in off_channel_warnings(runner.off_channel, network.corridor_m):
-            warn(line)
+    for line in off_channel_warnings(runner.off_channel, network.corridor_m):
+        warn(line)
     return concat_detections(runner.frames), runner.failures
 
 
@@ -244,11 +245,14 @@ class _Runner:
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
-        self.on_coarse: Callable[[str, float], None] | None = None  # each as found, before
-        self.on_off_channel: Callable[[str, str, float, int], None] | None = None  # on_scene
         self.max_land: float | None = DEFAULT_MAX_LAND
         self.coarse: list[tuple[str, float]] = []  # (scene, native GSD) much coarser than the model
         self.off_channel: list[tuple[str, str, float, int]] = []  # (scene, river, share, points)
+        # each as found, before on_scene; by default gathered in the lists above
+        self.on_coarse: Callable[[str, float], None] = lambda *found: self.coarse.append(found)
+        self.on_off_channel: Callable[[str, str, float, int], None] = lambda *found: (
+            self.off_channel.append(found)
+        )
         self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dredge-model")
         self._inflight: tuple[list[tuple[_SceneJob, Tile, WindowData]], Future[Any]] | None = None
 
@@ -293,9 +297,7 @@ class _Runner:
             self.card.check_scene(scene)
             acquired = scene.require_acquired()
             if scene.native_gsd_m > COARSE_RATIO * self.card.input.gsd_m:
-                self.coarse.append((scene.name, scene.native_gsd_m))
-                if self.on_coarse is not None:
-                    self.on_coarse(scene.name, scene.native_gsd_m)
+                self.on_coarse(scene.name, scene.native_gsd_m)
             plan = plan_scene(scene, self.network, self.card.input)
             check_overlap(plan, self.network)
         except BaseException:
@@ -339,9 +341,7 @@ class _Runner:
                         job.rows, job.plan, job.acquired, self.network, self.max_land, self.conf
                     )
                     for river, (share, points) in off.items():
-                        self.off_channel.append((job.scene.name, river, share, points))
-                        if self.on_off_channel is not None:
-                            self.on_off_channel(job.scene.name, river, share, points)
+                        self.on_off_channel(job.scene.name, river, share, points)
             except DredgeError as exc:
                 job.error = str(exc)
             finally:

@@ -23,13 +23,20 @@ from training.labels.table import LabelledTile
 from training.labels.vector import POINT_BOX_M, read_vector_labels
 
 
-def _read_with_notes(path: Path, world: Path) -> tuple[list[LabelledTile], list[str]]:
+def _read_with_notes(
+    path: Path,
+    world: Path,
+    scenes: str | Path | None = None,
+    scene_bands: tuple[str, ...] | None = None,
+) -> tuple[list[LabelledTile], list[str]]:
+    """The labels at ``path`` over the world's scenes (or ``scenes``) along its rivers."""
     return read_vector_labels(
         path,
         ClassMap(CLASSES),
-        scenes=[world / "scenes"],
+        scenes=[world / "scenes" if scenes is None else scenes],
         rivers=RiverNetwork.read(world / "rivers.geojson"),
         spec=SPEC,
+        scene_bands=scene_bands,
     )
 
 
@@ -177,13 +184,7 @@ def test_scenes_given_as_a_glob_or_a_list(
     names = sorted(p.name for p in (label_world / "scenes").glob("*_AnalyticMS_SR.tif"))
     listing.write_text("".join(f"{label_world / 'scenes' / n}\n" for n in names))
     for given in (str(label_world / "scenes" / "*.tif"), listing):
-        tiles, _ = read_vector_labels(
-            vector_labels,
-            ClassMap(CLASSES),
-            scenes=[given],
-            rivers=RiverNetwork.read(label_world / "rivers.geojson"),
-            spec=SPEC,
-        )
+        tiles, _ = _read_with_notes(vector_labels, label_world, scenes=given)
         assert [t.name for t in tiles] == [t.name for t in labelled_tiles]
 
 
@@ -353,20 +354,10 @@ def test_scene_bands_name_the_bands_of_scenes_labelled_by_hand(
         with rasterio.open(stacked / source.name, "w", **profile | {"count": 5}) as dst:
             dst.write(np.concatenate([data, data[-1:]]))  # a red-edge band after the NIR
 
-    def read(bands: tuple[str, ...] | None) -> list[LabelledTile]:
-        tiles, _ = read_vector_labels(
-            vector_labels,
-            ClassMap(CLASSES),
-            scenes=[stacked],
-            rivers=RiverNetwork.read(label_world / "rivers.geojson"),
-            spec=SPEC,
-            scene_bands=bands,
-        )
-        return tiles
-
     with pytest.raises(InputError, match="--scene-bands"):
-        read(None)
-    tiles = read(("blue", "green", "red", "nir", "red_edge"))
+        _read_with_notes(vector_labels, label_world, scenes=stacked)
+    bands = ("blue", "green", "red", "nir", "red_edge")
+    tiles, _ = _read_with_notes(vector_labels, label_world, scenes=stacked, scene_bands=bands)
     assert [t.boxes for t in tiles] == [t.boxes for t in labelled_tiles]
     pairs = zip(tiles, labelled_tiles, strict=True)
     assert all(np.array_equal(a.pixels, b.pixels) for a, b in pairs)
