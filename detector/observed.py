@@ -11,10 +11,15 @@ instead (``..._DN_udm.tif``; one band of bit flags): there the ground counts as 
 bit is set (bit 1 is cloud, bits 2–7 band data lost in downlink). Its clouds were found on a
 decimated image, so small clouds may be missed. Masks are read decimated (``out_shape``),
 never whole.
+
+A spot less than :data:`EDGE_MARGIN_M` inside the edge of the image or of a cloud is not seen:
+a dredge moored there is partly cut off or hidden, and the detector misses it (on a demo scene,
+a 22 m dredge whose centre was 5 m inside the scene's edge was missed, and found at 10 m).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -33,11 +38,13 @@ from detector.scene import CloudMask, find_cloud_mask, open_mask
 
 if TYPE_CHECKING:
     from affine import Affine
+    from rasterio.crs import CRS
     from rasterio.io import DatasetReader
 
 WGS84 = "EPSG:4326"
 UDM2_LIGHT_HAZE = 4
 UDM2_HIDDEN = (3, 5, 6)  # shadow, heavy haze, cloud
+EDGE_MARGIN_M = 15.0  # half the longest hull (dredges are 12 to 30 m long)
 
 
 def observed_areas(
@@ -53,8 +60,8 @@ def observed_areas(
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
     clear is what the scene's UDM2 (``*_udm2.tif``) or older UDM (``*_DN_udm.tif``) beside it
     calls seen ground (see the module notes), when there is one. Masks are read decimated to
-    at most ``max_pixels`` on a side, eroded by one pixel (a spot on the edge counts as not
-    seen) and simplified.
+    at most ``max_pixels`` on a side, eroded by :data:`EDGE_MARGIN_M` (at least one pixel: a
+    dredge on the edge is partly cut off, so its spot counts as not seen) and simplified.
 
     The acquisition time is the one in ``dates`` (by path, label, file name or stem; e.g. what
     the scene's detections carry), else the one the scene reader finds: a Planet metadata
@@ -158,7 +165,7 @@ def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -
 def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, str]:
     """Polygon of a scene's non-nodata pixels in the scene's CRS."""
     shape, transform = _decimated(src, max_pixels)
-    return _polygonise(_valid_pixels(src, shape), transform), str(src.crs)
+    return _polygonise(_valid_pixels(src, shape), transform, src.crs), str(src.crs)
 
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
@@ -198,7 +205,7 @@ def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str
                 clear |= src.read(UDM2_LIGHT_HAZE, out_shape=shape) == 1
                 for band in UDM2_HIDDEN:
                     clear &= src.read(band, out_shape=shape) == 0
-        return _polygonise(clear, transform), str(src.crs)
+        return _polygonise(clear, transform, src.crs), str(src.crs)
 
 
 def _decimated(src: DatasetReader, max_pixels: int) -> tuple[tuple[int, int], Affine]:
@@ -212,12 +219,15 @@ def _decimated(src: DatasetReader, max_pixels: int) -> tuple[tuple[int, int], Af
     return shape, src.transform @ scale
 
 
-def _polygonise(mask: NDArray[np.bool_], transform: Affine) -> shapely.Geometry:
-    """Union of the mask's pixels (eroded by one pixel) as a simplified polygon."""
+def _polygonise(mask: NDArray[np.bool_], transform: Affine, crs: CRS) -> shapely.Geometry:
+    """Union of the mask's pixels, less those within :data:`EDGE_MARGIN_M` (at least one pixel)
+    of a pixel outside it or of the raster's border, as a simplified polygon."""
     from rasterio import features
     from scipy.ndimage import binary_erosion
 
-    inner = binary_erosion(mask, iterations=1, border_value=0)
+    steps = max(1, math.ceil(EDGE_MARGIN_M / _pixel_metres(transform, crs, mask.shape) - 0.01))
+    square = np.ones((3, 3), dtype=bool)  # n steps: at least n pixels away in every direction
+    inner = binary_erosion(mask, structure=square, iterations=steps, border_value=0)
     pieces = [
         shapely.geometry.shape(geom)
         for geom, value in features.shapes(
@@ -229,5 +239,14 @@ def _polygonise(mask: NDArray[np.bool_], transform: Affine) -> shapely.Geometry:
     ]
     if not pieces:
         return shapely.Polygon()
-    pixel = abs(transform.a)
+    pixel = math.hypot(transform.a, transform.d)
     return shapely.union_all(pieces).simplify(pixel, preserve_topology=True)
+
+
+def _pixel_metres(transform: Affine, crs: CRS, shape: tuple[int, ...]) -> float:
+    """Ground size in metres of a pixel of ``transform`` (in ``crs``) at the raster's centre."""
+    from detector.scene import crs_units_per_metre
+
+    x, y = transform @ (shape[1] / 2, shape[0] / 2)
+    per_metre, _ = crs_units_per_metre(crs, x, y)
+    return math.hypot(transform.a, transform.d) / per_metre

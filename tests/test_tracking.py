@@ -12,7 +12,7 @@ import shapely
 from shapely import LineString
 
 from detector.errors import InputError
-from detector.observed import acquired_from_name, observed_areas
+from detector.observed import EDGE_MARGIN_M, acquired_from_name, observed_areas
 from detector.scene import find_udm2, open_scene
 from detector.track_inputs import (
     off_river_note,
@@ -653,7 +653,37 @@ def test_observed_area_leaves_out_pixels_without_data(tmp_path: Path, kind: str)
                 mask[:, :100] = 0
                 dst.write_mask(mask)
     area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0].area
-    assert area == pytest.approx(base.footprint.area / 2, rel=0.05)
+    west, south, east, north = base.footprint.bounds
+    half = shapely.box((west + east) / 2, south, east, north)
+    inner = half.buffer(-EDGE_MARGIN_M, join_style="mitre")  # spots by the edge are not seen
+    assert area == pytest.approx(inner.area, rel=0.05)
+
+
+def test_a_spot_where_the_image_or_a_cloud_cuts_a_dredge_is_not_seen(tmp_path: Path) -> None:
+    """A dredge whose centre lies 5 m inside a scene's edge is half cut off, and the detector
+    misses it (a 22 m demo dredge was found from 10 m in); the area was eroded by one decimated
+    pixel, 3 m on a clip of 1000 px, so its spot counted as seen empty. A cloud's edge too."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=200, height=200)
+    path = tmp_path / "20240105_150000_clip.tif"
+    with rasterio.open(base.path) as src:
+        profile, pixels = src.profile, src.read()
+    pixels[:, :, :100] = 0  # no data west of x = 100 px (300 m)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pixels)
+    west, _, _, top = shapely.bounds(base.footprint)
+    edge = west + 300.0
+    cloud = shapely.box(edge + 150, top - 600, edge + 300, top)
+    write_udm2(
+        write_scene(path.with_name("unused.tif"), width=200, height=200),
+        cloud=cloud,
+        name=path.name.replace(".tif", "_udm2.tif"),
+    )
+    spots = [edge + 6, edge + 18, edge + 144, edge + 132]  # image edge; cloud edge
+    points = gpd.GeoSeries([shapely.Point(x, top - 300) for x in spots], crs=base.crs)
+    area = observed_areas([path]).geometry.iloc[0]
+    assert area.contains(points.to_crs(4326)).tolist() == [False, True, False, True]
 
 
 def test_a_mask_found_by_prefix_is_the_scenes_own_for_detector_and_tracker(
