@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.errors import InputError
-from detector.scene import CloudMask, find_cloud_mask, open_mask
+from detector.scene import CloudMask, check_georeferenced, find_cloud_mask, open_mask
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -70,13 +71,18 @@ def observed_areas(
     :func:`detector.acquisition.scene_labels`).
     """
     import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
 
     rows: list[dict[str, object]] = []
     for raw in scene_paths:
         path = str(raw)
         label = (names or {}).get(path) or scene_file_name(path)
         try:
-            with rasterio.open(path) as src:  # once, for the time and the valid area
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                src = rasterio.open(path)
+            with src:  # once, for the time and the valid area
+                check_georeferenced(path, src)
                 acquired = scene_time(path, src, dates or {}, label)
                 area, crs = _valid_area(src, max_pixels)
         except rasterio.errors.RasterioIOError as exc:

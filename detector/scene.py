@@ -576,7 +576,7 @@ def open_scene(
     try:
         if not remote:
             _check_complete(path, dataset)
-        _check_georeferenced(path, dataset)
+        check_georeferenced(path, dataset)
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         mask = None if remote else find_cloud_mask(Path(path))
@@ -648,7 +648,9 @@ FIX_ORTHO = (
 )
 
 
-def _check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
+def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
+    """InputError when the scene has no CRS or geotransform, is in its sensor's geometry, or
+    has a CRS in degrees over coordinates that are not."""
     if dataset.crs is None or dataset.transform == Affine.identity():
         _check_not_sensor_geometry(path, dataset)
     if dataset.crs is None:

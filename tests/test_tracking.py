@@ -574,6 +574,15 @@ def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path
     assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
 
 
+def test_a_scene_without_georeferencing_given_to_track_is_one_line(tmp_path: Path) -> None:
+    """``dredge track --scenes`` with a scene without a CRS (or still in its sensor's geometry)
+    said what ``dredge detect`` says of it; it was pyproj's CRSError traceback."""
+    path = tmp_path / "20240105_150000_x.tif"
+    write_scene(path, with_crs=False)
+    with pytest.raises(InputError, match=r"x\.tif: has no CRS — georeference it"):
+        observed_areas([path])
+
+
 # --- inputs ------------------------------------------------------------------------------------
 
 
