@@ -46,6 +46,7 @@ WGS84 = "EPSG:4326"
 UDM2_LIGHT_HAZE = 4
 UDM2_HIDDEN = (3, 5, 6)  # shadow, heavy haze, cloud
 EDGE_MARGIN_M = 15.0  # half the longest hull (dredges are 12 to 30 m long)
+JPEG_BLOCK_PX = 16  # a JPEG block with YCbCr subsampling, over which its edge smears
 
 
 def observed_areas(
@@ -169,9 +170,30 @@ def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -
 
 
 def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, str]:
-    """Polygon of a scene's non-nodata pixels in the scene's CRS."""
+    """Polygon of a scene's non-nodata pixels in the scene's CRS.
+
+    JPEG compression smears a black collar into values near 0 across the blocks on the edge of
+    the image (8 px, 16 with YCbCr), which are not nodata: where validity comes from the values,
+    the edge margin of a JPEG-compressed scene grows by :data:`JPEG_BLOCK_PX` of its pixels (on
+    a demo scene so compressed, 49,000 m² of black collar up to 46 m out was taken as seen)."""
     shape, transform = _decimated(src, max_pixels)
-    return _polygonise(_valid_pixels(src, shape), transform, src.crs), str(src.crs)
+    margin = EDGE_MARGIN_M
+    if _jpeg_smeared(src):
+        margin += JPEG_BLOCK_PX * _pixel_metres(src.transform, src.crs, (src.height, src.width))
+    return _polygonise(_valid_pixels(src, shape), transform, src.crs, margin), str(src.crs)
+
+
+def _jpeg_smeared(src: DatasetReader) -> bool:
+    """True when the scene is JPEG-compressed and its validity comes from its values (no alpha
+    band, no mask of its own)."""
+    from rasterio.enums import Compression, MaskFlags
+
+    from detector.window_reads import alpha_band_index
+
+    if src.compression != Compression.jpeg or alpha_band_index(src) is not None:
+        return False
+    flags = src.mask_flag_enums[0]
+    return not (MaskFlags.per_dataset in flags and MaskFlags.nodata not in flags)
 
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
@@ -225,13 +247,15 @@ def _decimated(src: DatasetReader, max_pixels: int) -> tuple[tuple[int, int], Af
     return shape, src.transform @ scale
 
 
-def _polygonise(mask: NDArray[np.bool_], transform: Affine, crs: CRS) -> shapely.Geometry:
-    """Union of the mask's pixels, less those within :data:`EDGE_MARGIN_M` (at least one pixel)
-    of a pixel outside it or of the raster's border, as a simplified polygon."""
+def _polygonise(
+    mask: NDArray[np.bool_], transform: Affine, crs: CRS, margin_m: float = EDGE_MARGIN_M
+) -> shapely.Geometry:
+    """Union of the mask's pixels, less those within ``margin_m`` (at least one pixel) of a
+    pixel outside it or of the raster's border, as a simplified polygon."""
     from rasterio import features
     from scipy.ndimage import binary_erosion
 
-    steps = max(1, math.ceil(EDGE_MARGIN_M / _pixel_metres(transform, crs, mask.shape) - 0.01))
+    steps = max(1, math.ceil(margin_m / _pixel_metres(transform, crs, mask.shape) - 0.01))
     square = np.ones((3, 3), dtype=bool)  # n steps: at least n pixels away in every direction
     inner = binary_erosion(mask, structure=square, iterations=steps, border_value=0)
     pieces = [

@@ -574,6 +574,28 @@ def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path
     assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
 
 
+def test_a_jpeg_compressed_scenes_smeared_black_collar_is_not_seen(tmp_path: Path) -> None:
+    """JPEG compression (``gdal_translate -co COMPRESS=JPEG`` of an 8-bit visual scene with
+    nodata 0) turns the black collar next to the image into values near 0, which are not
+    nodata: the tracker took them as seen ground, up to 46 m out on a demo scene."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=256, height=256)
+    path = tmp_path / "20240105_150000_visual.tif"
+    rgb = np.random.default_rng(0).integers(60, 200, size=(3, 256, 256), dtype=np.uint8)
+    rgb[:, :, :100] = 0  # the collar: west of 100 px
+    with rasterio.open(base.path) as src:
+        profile = src.profile
+    profile.update(dtype="uint8", count=3, compress="jpeg", photometric="ycbcr")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(rgb)
+    with rasterio.open(path) as written:
+        assert (written.read()[:, :, :100] > 0).any(axis=0).sum() > 100  # the smear
+    area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0]
+    image_west = base.footprint.bounds[0] + 300.0
+    assert area.bounds[0] - image_west >= EDGE_MARGIN_M
+
+
 def test_a_scene_without_georeferencing_given_to_track_is_one_line(tmp_path: Path) -> None:
     """``dredge track --scenes`` with a scene without a CRS (or still in its sensor's geometry)
     said what ``dredge detect`` says of it; it was pyproj's CRSError traceback."""
