@@ -198,8 +198,8 @@ def _jpeg_smeared(src: DatasetReader) -> bool:
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
     """Pixels with data, read decimated to ``shape``: an alpha band, else an internal mask,
-    else the bands against their nodata value (0 when none is declared: PlanetScope and most
-    exports write 0 outside the footprint; NaN is never data)."""
+    else the bands against their nodata value (when none is declared, the fill of the frame's
+    corners, :func:`_corner_fill`; NaN is never data)."""
     from rasterio.enums import MaskFlags
 
     from detector.window_reads import alpha_band_index, data_band_indexes
@@ -212,11 +212,31 @@ def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool
         return np.asarray(src.read_masks(1, out_shape=shape) > 0)
     indexes = data_band_indexes(src)
     data = src.read(indexes, out_shape=(len(indexes), *shape))
-    nodata = 0 if src.nodata is None or np.isnan(src.nodata) else src.nodata
+    nodata = _corner_fill(src) if src.nodata is None or np.isnan(src.nodata) else src.nodata
     has = data != nodata
     if np.issubdtype(data.dtype, np.floating):
         has &= ~np.isnan(data)
     return np.asarray(has.any(axis=0))
+
+
+def _corner_fill(src: DatasetReader) -> float:
+    """The value outside the footprint of a scene that declares no nodata: one that every band
+    holds in two or more corners of the frame (a white collar, 255, around a rotated footprint
+    or an area of interest, or beside a strip's end), else 0 (PlanetScope and most exports
+    write 0 there). A white collar had counted as seen ground."""
+    from rasterio.windows import Window
+
+    from detector.window_reads import data_band_indexes
+
+    indexes = data_band_indexes(src)
+    corners = [(0, 0), (src.width - 1, 0), (0, src.height - 1), (src.width - 1, src.height - 1)]
+    fills: list[float] = []
+    for col, row in corners:
+        pixel = src.read(indexes, window=Window(col, row, 1, 1)).ravel()
+        if pixel.size and not np.isnan(pixel[0]) and bool((pixel == pixel[0]).all()):
+            fills.append(float(pixel[0]))
+    common = max(set(fills), key=lambda v: (fills.count(v), v == 0), default=0.0)
+    return common if fills.count(common) >= 2 else 0.0
 
 
 def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str]:

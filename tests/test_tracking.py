@@ -574,6 +574,28 @@ def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path
     assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
 
 
+def test_a_white_collar_without_nodata_is_not_seen(tmp_path: Path) -> None:
+    """An 8-bit export whose collar is white (255) and that declares no nodata: the collar
+    counted as seen ground (nodata was taken as 0), the whole frame of a demo scene, 1.5 km²
+    beyond its image. A black collar still reads as before."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=200, height=200)
+    with rasterio.open(base.path) as src:
+        profile = src.profile
+    profile.update(dtype="uint8", count=3, nodata=None)
+    rgb = np.random.default_rng(0).integers(20, 200, size=(3, 200, 200), dtype=np.uint8)
+    west, south, east, north = base.footprint.bounds
+    image = shapely.box(west + 300, south, east, north).buffer(-EDGE_MARGIN_M, join_style="mitre")
+    for fill in (255, 0):
+        rgb[:, :, :100] = fill  # the collar: west of 100 px
+        path = tmp_path / f"20240105_15000{fill % 10}_export.tif"
+        with rasterio.open(path, "w", **profile) as dst:
+            dst.write(rgb)
+        area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0]
+        assert area.area == pytest.approx(image.area, rel=0.05)
+
+
 def test_a_jpeg_compressed_scenes_smeared_black_collar_is_not_seen(tmp_path: Path) -> None:
     """JPEG compression (``gdal_translate -co COMPRESS=JPEG`` of an 8-bit visual scene with
     nodata 0) turns the black collar next to the image into values near 0, which are not
