@@ -58,3 +58,13 @@ def test_a_value_out_of_range_is_refused_before_any_work(
     assert result.exit_code == 2
     assert f"Invalid value for '{option.split('=')[0]}'" in result.output
     assert not out.exists()  # a failed --batch 0 used to leave OUT/run_key.json behind
+
+
+@pytest.mark.parametrize("command", ["run", "detect", "tiles"])
+def test_the_corridor_default_is_in_the_help(command: str) -> None:
+    # None in the signature (the command fills in the default), so typer showed no default.
+    from detector.rivers import DEFAULT_CORRIDOR_M
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    line = next(line for line in result.output.splitlines() if "--corridor-m" in line)
+    assert f"(default: {DEFAULT_CORRIDOR_M:g})" in line
