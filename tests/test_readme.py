@@ -95,3 +95,26 @@ def test_output_columns_are_the_written_ones() -> None:
     assert manifest and manifest.group(1).split(", ") == list(MANIFEST_COLUMNS)
     links = re.search(r"`link` \(([^:]*):", README)
     assert links and re.findall(r"`([^`]*)`", links.group(1)) == list(LINK_NAMES)
+
+
+def test_python_blocks_run() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # the README's own code
+
+
+def test_files_named_exist() -> None:
+    root = Path(__file__).parent.parent
+    named = {f"tests/{name}.py" for name in re.findall(r"`(test_[a-z_]+)`", README)}
+    named |= set(re.findall(r"tests/[a-z_]+\.py", README))
+    named |= {
+        f"benchmarks/{name}.py" for name in re.findall(r"python -m benchmarks\.(\w+)", README)
+    }
+    named |= set(re.findall(r"`((?:detector|training)/[\w/.-]+\.(?:py|yaml))`", README))
+    results = set(re.findall(r"`(\w+\.md)`", README)) | set(
+        re.findall(r"results/(\w+\.md)", README)
+    )
+    named |= {f"benchmarks/results/{name}" for name in results - {"detection_speed_cuda.md"}}
+    missing = sorted(path for path in named if not (root / path).exists())
+    assert not missing, f"README names files that are not there: {missing}"
