@@ -73,8 +73,23 @@ def test_every_command_shown_parses(line: str) -> None:
         pytest.fail(f"README: dredge {line} → {exc.format_message()}")
 
 
+def help_examples() -> list[str]:
+    """The commands of the `Example:` lines in each command's --help."""
+    return [
+        line
+        for command in COMMANDS.values()
+        for line in re.findall(r"Example: dredge (.*)", command.help or "")
+    ]
+
+
+@pytest.mark.parametrize("line", help_examples())
+def test_every_help_example_parses(line: str) -> None:
+    test_every_command_shown_parses(line)
+
+
 def test_there_are_commands_shown() -> None:
     assert {line.split()[0] for line in shown_commands()} >= {"run", "detect", "track", "train"}
+    assert len(help_examples()) >= 2
 
 
 def test_every_option_named_exists() -> None:
