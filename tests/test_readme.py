@@ -16,6 +16,7 @@ from detector.counts import COUNT_COLUMNS
 from detector.detect import DETECTION_COLUMNS
 from detector.run_state import MANIFEST_COLUMNS
 from detector.track_table import LINK_NAMES, TRACK_COLUMNS
+from training.synth.writer import TRUTH_COLUMNS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
@@ -53,12 +54,13 @@ def readme_columns(file: str) -> list[str]:
     """The column names the README's output table lists for ``file`` (its backticked words)."""
     row = next(line for line in README.splitlines() if line.startswith(f"| `{file}`"))
     held = row.split("|")[2].split(";")[0]
-    return [
+    names = [
         name.strip()
         for quoted in re.findall(r"`([^`]*)`", held)
         for name in quoted.split(",")
         if name.strip()
     ]
+    return list(dict.fromkeys(names))  # a column named again in the prose after the list
 
 
 @pytest.mark.parametrize("line", shown_commands())
@@ -108,6 +110,7 @@ def test_output_columns_are_the_written_ones() -> None:
     assert ["river", "year", *readme_columns("counts.csv`, `counts.json")] == COUNT_COLUMNS
     manifest = re.search(r"`OUT/manifest.csv` with `([^`]*)`", README)
     assert manifest and manifest.group(1).split(", ") == list(MANIFEST_COLUMNS)
+    assert readme_columns("truth/dredges.csv") == TRUTH_COLUMNS
     links = re.search(r"`link` \(([^:]*):", README)
     assert links and re.findall(r"`([^`]*)`", links.group(1)) == list(LINK_NAMES)
 
