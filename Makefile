@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip==26.3
-	@# torch first, from the recipe in DEVELOPERS.md (a local CUDA build of 2.14.1).
+	@# torch first (a CUDA build of 2.14.1), then the package with its pins.
 	$(PIP) install -q -c requirements/constraints.txt torch==2.14.1 torchvision==0.29.1
 	$(PIP) install -q -c requirements/constraints.txt -e '.[dev]'
 	@touch $(STAMP)

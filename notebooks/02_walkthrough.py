@@ -2,8 +2,9 @@
 # # Walkthrough: scenes → detections → dredge tracks → yearly counts
 #
 # The three stages of `dredge run`, one at a time, from Python, on the demo world
-# (`make demo` writes it to `demo-output/world`; without it, this notebook makes a one-river
-# slice of the same world, seed 1). Each stage reads and writes plain files, so any of them
+# (`make demo` writes it to `demo-output/world`; without it, run from the repository's folder,
+# this notebook makes a small world of its own: seed 1, the Nanay alone, three scenes of 2024,
+# not the demo's dredges). Each stage reads and writes plain files, so any of them
 # can be redone alone. Runs as a script (`.venv/bin/python notebooks/02_walkthrough.py`) or
 # cell by cell in VS Code / Jupyter (jupytext percent format); `tests/test_notebooks.py`
 # runs it.
@@ -88,7 +89,7 @@ tracks = gpd.read_parquet(out / "tracks.parquet")
 tracks[["track_id", "river", "first_seen", "last_seen", "n_dates", "moved_m", "counted"]].head()
 
 # %% [markdown]
-# Each counted dredge along the river: chainage (km from the upstream end) against date.
+# Each counted dredge along the river: chainage (km from the downstream end) against date.
 
 # %%
 linked = gpd.read_parquet(tracked.detections)

@@ -58,3 +58,45 @@ def test_a_value_out_of_range_is_refused_before_any_work(
     assert result.exit_code == 2
     assert f"Invalid value for '{option.split('=')[0]}'" in result.output
     assert not out.exists()  # a failed --batch 0 used to leave OUT/run_key.json behind
+
+
+@pytest.mark.parametrize("command", ["run", "detect", "tiles"])
+def test_the_corridor_default_is_in_the_help(command: str) -> None:
+    # None in the signature (the command fills in the default), so typer showed no default.
+    from detector.rivers import DEFAULT_CORRIDOR_M
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    line = next(line for line in result.output.splitlines() if "--corridor-m" in line)
+    assert f"(default: {DEFAULT_CORRIDOR_M:g})" in line
+
+
+def test_option_defaults_are_the_code_defaults() -> None:
+    # The README and --help state these defaults; the Python API has its own constants.
+    import typer
+
+    from detector.detect import DEFAULT_BATCH
+    from detector.model import DEFAULT_CONF
+    from detector.on_water import DEFAULT_MAX_LAND
+    from detector.rivers import DEFAULT_CORRIDOR_M
+    from detector.track_params import TrackParams
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    track = TrackParams()
+    expected = {
+        ("run", "conf"): DEFAULT_CONF,
+        ("detect", "conf"): DEFAULT_CONF,
+        ("evaluate", "conf"): DEFAULT_CONF,
+        ("run", "max_land"): DEFAULT_MAX_LAND,
+        ("detect", "max_land"): DEFAULT_MAX_LAND,
+        ("run", "batch"): DEFAULT_BATCH,
+        ("detect", "batch"): DEFAULT_BATCH,
+        ("run", "count_score"): track.count_score,
+        ("track", "count_score"): track.count_score,
+        ("run", "max_static_days"): track.max_static_days,
+        ("track", "max_static_days"): track.max_static_days,
+        ("track", "max_move_m"): track.max_move_m,
+        ("track", "corridor_m"): DEFAULT_CORRIDOR_M,
+    }
+    for (command, name), value in expected.items():
+        param = next(p for p in commands[command].params if p.name == name)
+        assert param.default == value, f"dredge {command} --{name}: {param.default} ≠ {value}"

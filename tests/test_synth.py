@@ -280,6 +280,14 @@ def test_cli_bad_arguments_give_one_line(tmp_path: Path, args: list[str], messag
     assert "Traceback" not in result.output
 
 
+def test_cli_list_rivers_needs_no_out() -> None:
+    # As the README shows it: `dredge synth --list-rivers` (it stopped: "Missing option '--out'").
+    result = runner.invoke(app, ["synth", "--list-rivers"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.output.splitlines()]
+    assert listed == [spec.name for spec in RIVER_CATALOGUE.values()]
+
+
 def test_cli_unwritable_and_non_empty_out(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

@@ -63,7 +63,9 @@ SceneBandsOption = Annotated[
 CorridorOption = Annotated[
     float | None,
     typer.Option(
-        min=1.0, callback=finite_metres, help="Corridor half-width around centerlines, m."
+        min=1.0,
+        callback=finite_metres,
+        help="Corridor half-width around centerlines, m (default: 250).",
     ),
 ]
 NameFieldOption = Annotated[

@@ -25,6 +25,17 @@ from detector.cli.common import (
 from detector.errors import DredgeError
 
 
+def list_river_catalogue(value: bool) -> None:
+    """``--list-rivers``: print the rivers a synthetic world knows and exit (no --out needed)."""
+    if not value:
+        return
+    from training.synth.world import RIVER_CATALOGUE
+
+    for spec in RIVER_CATALOGUE.values():
+        typer.echo(f"{spec.name:10s} EPSG:{spec.epsg}  {spec.water:10s} {spec.description}")
+    raise typer.Exit()
+
+
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
@@ -55,7 +66,13 @@ def synth(
         ),
     ] = "planetscope",
     list_rivers: Annotated[
-        bool, typer.Option("--list-rivers", help="List the rivers this world knows and exit.")
+        bool,
+        typer.Option(
+            "--list-rivers",
+            is_eager=True,
+            callback=list_river_catalogue,
+            help="List the rivers this world knows and exit.",
+        ),
     ] = False,
     overwrite: Annotated[
         bool, typer.Option(help="Replace the contents of a non-empty --out folder.")
@@ -63,20 +80,12 @@ def synth(
 ) -> None:
     """Generate a synthetic multi-date river world with scenes and ground truth.
 
-    Writes DIR/scenes/*.tif (Planet file names), DIR/rivers.geojson, DIR/truth/dredges.csv,
-    DIR/truth/counts.csv, DIR/truth/boxes/*.csv and DIR/quicklooks/*.png.
+    Writes OUT/scenes/*.tif (Planet file names, UDM2 masks and metadata beside them),
+    OUT/rivers.geojson, OUT/truth/dredges.csv, OUT/truth/counts.csv, OUT/truth/boxes/*.csv,
+    OUT/world.json and OUT/quicklooks/*.png.
     """
-    from training.synth.world import (
-        RIVER_CATALOGUE,
-        WorldConfig,
-        training_seed_note,
-        write_world,
-    )
+    from training.synth.world import WorldConfig, training_seed_note, write_world
 
-    if list_rivers:
-        for spec in RIVER_CATALOGUE.values():
-            typer.echo(f"{spec.name:10s} EPSG:{spec.epsg}  {spec.water:10s} {spec.description}")
-        raise typer.Exit()
     try:
         config = WorldConfig.from_cli(
             seed=seed, rivers=rivers, years=years, size=size, gsd=gsd, style=style
