@@ -348,6 +348,24 @@ def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
         read_label_sets([root, other], ClassMap(CLASSES), SPEC)
 
 
+def test_tiles_saved_again_as_jpeg_beside_the_pngs_are_read_once(tmp_path: Path) -> None:
+    """Tiles saved as JPEG beside their PNGs (for a labelling tool) share the PNG's label file:
+    each copy was read as a tile, every box counted twice (8 review tiles read as 16, 14
+    dredges and 32 boats for 7 and 16; dredge F1 0.667 → 0.609) without a word."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n1 0.25 0.25 0.125 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "images" / "a_r001_c002.jpg", quality=90)
+    Image.new("RGB", (64, 64)).save(root / "images" / "b_r001_c003.jpg")  # a JPEG of its own
+    notes: list[str] = []
+    tiles = read_yolo(root, ClassMap(CLASSES), notes=notes)
+    assert sorted(t.image.name for t in tiles if t.image) == ["a_r001_c002.png", "b_r001_c003.jpg"]
+    assert sum(len(t.boxes) for t in tiles) == 2
+    assert notes == [
+        f"1 image(s) in {root} are a copy of a tile under the same name in another format, "
+        "labelled by the same label file, and are read once, from the lossless copy (first: "
+        "a_r001_c002.jpg beside a_r001_c002.png)"
+    ]
+
+
 def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
     """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
     (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in

@@ -97,6 +97,7 @@ def read_yolo(
     images = _images(config, yaml_path, root, notes)
     if not images:
         raise InputError(path, "holds no images", "put the tiles in images/ beside the labels")
+    images = _one_copy_each(images, path, notes)
     scenes = _tile_scenes(root)
     source = str(path)
     tiles, with_labels = [], 0
@@ -154,6 +155,32 @@ def read_yolo(
             f"PascalVOC), and were read from it (first: {from_xml[0].name})"
         )
     return tiles
+
+
+LOSSLESS_FIRST = (".png", ".tif", ".tiff", ".bmp", ".webp", ".jpg", ".jpeg")
+
+
+def _one_copy_each(images: Sequence[Path], path: Path, notes: list[str]) -> list[Path]:
+    """One image per name in each folder: ``tile.png`` and ``tile.jpg`` side by side (the tiles
+    saved again as JPEG beside the PNGs, for a labelling tool) share one label file and are one
+    tile. Each was read as a tile of its own without a word: every box counted twice (on 8
+    review tiles, 16 tiles, 14 dredges and 32 boats). The lossless copy is read, with a note."""
+    groups: dict[tuple[Path, str], list[Path]] = {}
+    for image in images:
+        groups.setdefault((image.parent, image.stem), []).append(image)
+    kept, left = [], []
+    for group in groups.values():
+        group.sort(key=lambda image: LOSSLESS_FIRST.index(image.suffix.lower()))
+        kept.append(group[0])
+        left += [(copy, group[0]) for copy in group[1:]]
+    if left:
+        copy, first = left[0]
+        notes.append(
+            f"{len(left)} image(s) in {path} are a copy of a tile under the same name in "
+            f"another format, labelled by the same label file, and are read once, from the "
+            f"lossless copy (first: {copy.name} beside {first.name})"
+        )
+    return kept
 
 
 def _voc_beside(image: Path) -> Path | None:
