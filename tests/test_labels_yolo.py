@@ -366,6 +366,31 @@ def test_tiles_saved_again_as_jpeg_beside_the_pngs_are_read_once(tmp_path: Path)
     ]
 
 
+def test_tiles_exported_again_into_a_second_review_folder_are_read_once(tmp_path: Path) -> None:
+    """A second `dredge review` into another folder exports the first's tiles again: given
+    both, each such tile was read twice (with the corrected and the pre-filled boxes) without a
+    word: the demo run's 8 corrected review tiles and 12 new ones read as 20 tiles, 21 dredges
+    for 14."""
+    first = _one_tile(tmp_path / "r1", "0 0.5 0.5 0.25 0.125\n")
+    second = _one_tile(tmp_path / "r2", "0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64), "white").save(second / "images" / "b_w10_20.png")
+    one, two = read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    assert [t.name for t in one.tiles] == ["a_r001_c002"]
+    assert [t.name for t in two.tiles] == ["b_w10_20"]
+    assert two.notes == [
+        f"1 of its tile(s) are tiles of {first} exported again (the same name and pixels), "
+        "with the same boxes, and are read once (first: a_r001_c002)"
+    ]
+    (second / "labels" / "a_r001_c002.txt").write_text("")  # corrected: a false dredge
+    with pytest.raises(InputError, match=r"labels tile a_r001_c002, the same tile as .* "
+                       r"otherwise than .*r1.set does \(0 box\(es\) here, 1 there\)"):  # fmt: skip
+        read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    # another tile under the same name (other pixels) is not a copy
+    Image.new("RGB", (64, 64), "white").save(second / "images" / "a_r001_c002.png")
+    _, two = read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    assert len(two.tiles) == 2 and two.notes == []
+
+
 def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
     """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
     (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in
