@@ -391,6 +391,27 @@ def test_tiles_exported_again_into_a_second_review_folder_are_read_once(tmp_path
     assert len(two.tiles) == 2 and two.notes == []
 
 
+def test_a_label_file_saved_beside_the_image_and_one_in_labels_are_one_line(
+    tmp_path: Path,
+) -> None:
+    """LabelImg opened on images/ without its save folder set saves the corrected labels beside
+    the image: the pre-filled ones in labels/ were read instead, without a word (a false boat
+    deleted in one of 8 review tiles was still read: 16 boats for 15)."""
+    root = _one_tile(tmp_path, "1 0.5 0.5 0.25 0.125\n1 0.2 0.2 0.125 0.125\n")
+    beside = root / "images" / "a_r001_c002.txt"
+    beside.write_text("1 0.5 0.5 0.25 0.125\n1 0.2 0.2 0.125 0.125\n")  # the same boxes
+    notes: list[str] = []
+    assert len(read_yolo(root, ClassMap(CLASSES), notes=notes)[0].boxes) == 2
+    assert notes == []  # the copy beside is not a label file of no image
+    beside.write_text("1 0.5 0.5 0.25 0.125\n")  # a false boat deleted
+    with pytest.raises(InputError, match=r"images.a_r001_c002\.txt: and .*labels.a_r001_c002\."
+                       r"txt both label a_r001_c002\.png, with other boxes"):  # fmt: skip
+        read_yolo(root, ClassMap(CLASSES))
+    beside.write_text("12 0.5 0.5 0.25 0.125\n")  # LabelImg's own class list's index
+    with pytest.raises(InputError, match=r"both label a_r001_c002\.png, with other boxes"):
+        read_yolo(root, ClassMap(CLASSES))
+
+
 def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
     """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
     (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in

@@ -111,6 +111,7 @@ def read_yolo(
         if label is not None:
             with_labels += 1
             boxes = _read_label_file(label, names, width, height, class_map)
+            _check_beside(image, label, boxes, names, class_map)
             if xml is not None and not same_boxes(boxes, read_voc_file(xml, image, class_map)):
                 raise InputError(
                     xml,
@@ -181,6 +182,31 @@ def _one_copy_each(images: Sequence[Path], path: Path, notes: list[str]) -> list
             f"lossless copy (first: {copy.name} beside {first.name})"
         )
     return kept
+
+
+def _check_beside(
+    image: Path, label: Path, boxes: list[Box], names: Sequence[str], class_map: ClassMap
+) -> None:
+    """InputError when a label file beside the image labels it otherwise than the one in the
+    ``labels/`` mirror that is read: LabelImg opened on ``images/`` without its save folder
+    set saves beside the image, and those corrections were passed over for the pre-filled
+    labels without a word."""
+    beside = image.with_suffix(".txt")
+    if label == beside or not beside.is_file():
+        return
+    try:
+        width, height = image_size(image)
+        same = same_boxes(boxes, _read_label_file(beside, names, width, height, class_map))
+    except InputError:
+        same = False
+    if not same:
+        raise InputError(
+            beside,
+            f"and {label} both label {image.name}, with other boxes (a labelling tool saved "
+            "one beside the image, the other is in labels/)",
+            f"keep the corrected one in {label.parent} and delete the other (LabelImg: "
+            "'Change Save Dir' to the labels folder)",
+        )
 
 
 def _voc_beside(image: Path) -> Path | None:
@@ -397,6 +423,7 @@ def _label_files(
     was read as a negative."""
     labels = {image: label_file(image) for image in images}
     used = {label.resolve() for label in labels.values() if label is not None}
+    used |= {i.with_suffix(".txt").resolve() for i, label in labels.items() if label is not None}
     unlabelled: dict[Path, list[Path]] = {}  # label folder → images there without a label
     folders: set[Path] = set()
     for image in images:
