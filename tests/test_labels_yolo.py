@@ -412,6 +412,22 @@ def test_a_label_file_saved_beside_the_image_and_one_in_labels_are_one_line(
         read_yolo(root, ClassMap(CLASSES))
 
 
+def test_a_classes_txt_labelimg_wrote_beside_the_label_files_in_another_order_is_one_line(
+    tmp_path: Path,
+) -> None:
+    """LabelImg saves a classes.txt beside each label file, in its own class list's order: with
+    a list of boat, dredge its saved files swapped 0 and 1, read by data.yaml's dredge, boat
+    without a word (on 8 review tiles with one saved so, 4 dredges and 19 boats for 7 and 16,
+    dredge F1 0.667 → 0.444)."""
+    root = _one_tile(tmp_path, "1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "classes.txt").write_text("Dredge\nboat\n")  # the same, as review writes
+    assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["boat"]
+    (root / "labels" / "classes.txt").write_text("boat\ndredge\n")
+    with pytest.raises(InputError, match=r"labels.classes\.txt: names the classes boat, dredge "
+                       r"\(index 0, 1, …\) where data\.yaml names them dredge, boat"):  # fmt: skip
+        read_yolo(root, ClassMap(CLASSES))
+
+
 def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
     """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
     (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in

@@ -55,6 +55,8 @@ def test_export_reads_back_in_yolo_and_coco(
     assert "4 review tiles" in result.output
     pngs = sorted((out / "images" / "train").glob("*.png"))
     assert len(pngs) == 4
+    # LabelImg opens a label file only with a classes.txt beside it
+    assert (out / "labels" / "train" / "classes.txt").read_text() == "dredge\nboat\n"
     (yolo,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
     assert yolo.format == "yolo" and len(yolo.tiles) == 4
     assert all(t.boxes for t in yolo.tiles)  # each tile holds at least its detection

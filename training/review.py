@@ -11,7 +11,8 @@ drawing from nothing, and ``dredge train`` reads the result back.
 Output (one set of images, three label formats)::
 
     OUT/images/train/<scene>_w<col>_<row>.png   the tiles
-    OUT/labels/train/*.txt, data.yaml, classes.txt   YOLO (CVAT "Ultralytics YOLO", Label Studio)
+    OUT/labels/train/*.txt, data.yaml, classes.txt   YOLO (CVAT "Ultralytics YOLO", Label Studio;
+                                                     LabelImg: a classes.txt in labels/train too)
     OUT/annotations/instances_default.json      COCO (CVAT "COCO 1.0", Label Studio), with scores
     OUT/label_studio_tasks.json                 Label Studio tasks with the boxes as predictions
     OUT/tiles.csv                               chip, scene, detection_id, score, class_name, boxes
@@ -211,6 +212,8 @@ def export_review(
         images = [images_dir / f"{t.name}.png" for t in tiles]
         extra = {"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name}
         write_yolo(tiles, partial, classes, images=images, subset=SUBSET, extra=extra)
+        # LabelImg opens a label file only with a classes.txt beside it (else it stops)
+        shutil.copy(partial / "classes.txt", partial / "labels" / SUBSET / "classes.txt")
         coco = coco_dict(
             tiles, [p.name for p in images], classes, scores=scores,
             info={"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name},
@@ -267,6 +270,8 @@ def _corrections(out: Path, classes: Sequence[str]) -> str | None:
     written = {INDEX_NAME, "data.yaml", "classes.txt", "label_studio_tasks.json", COCO_NAME}
     written |= {chip.as_posix() for chip in chips}
     written |= {f"labels/{SUBSET}/{chip.stem}.txt" for chip in chips}
+    labelimg = f"labels/{SUBSET}/classes.txt"  # not in folders written before it was
+    written.add(labelimg)
     present = {
         path.relative_to(out).as_posix()
         for path in out.rglob("*")
@@ -275,7 +280,7 @@ def _corrections(out: Path, classes: Sequence[str]) -> str | None:
         and path.name.lower() not in _FOLDER_LITTER
     }
     for files, what in ((present - written, "file(s) it did not write"),
-                        (written - present, "of its files deleted")):  # fmt: skip
+                        (written - present - {labelimg}, "of its files deleted")):  # fmt: skip
         if files:
             return f"{len(files)} {what} (first: {sorted(files)[0]})"
     try:

@@ -104,6 +104,8 @@ def read_yolo(
     from_xml: list[Path] = []
     xmls = {image: _voc_beside(image) for image in images}
     labels = _label_files(images, xmls, path, notes)
+    folders = {label.parent for label in labels.values() if label is not None} - {root}
+    _check_names_beside_labels(folders, names, yaml_path or root)
     for image in images:
         label, xml = labels[image], xmls[image]
         width, height = image_size(image)
@@ -282,6 +284,32 @@ def _agree(names: list[str], yaml_path: Path | None, root: Path) -> list[str]:
                 f"Roboflow), or make the two agree",
             )
     return names
+
+
+def _check_names_beside_labels(folders: set[Path], names: Sequence[str], said: Path) -> None:
+    """InputError when a ``classes.txt`` / ``obj.names`` among the label files names the
+    classes otherwise than the set does: LabelImg writes one beside each label file it saves,
+    in the order of its own class list, and the files it saved follow that order, the others
+    the set's. Read by the set's names, every box LabelImg saved took another class without a
+    word (a class list of boat, dredge: its dredges read as boats)."""
+    for folder in sorted(folders):
+        for candidate in NAMES_FILES:
+            file = folder / candidate
+            if not file.is_file():
+                continue
+            other = _names_file(file)
+            if [n.strip().lower() for n in other] == [n.strip().lower() for n in names]:
+                continue
+            raise InputError(
+                file,
+                f"names the classes {', '.join(other)} (index 0, 1, …) where {said.name} names "
+                f"them {', '.join(names)}: LabelImg writes it beside the label files it saves, "
+                f"in its own class list's order, and those files follow it, the others "
+                f"{said.name}",
+                f"make the label files saved with it follow {said.name} and delete it (LabelImg "
+                f"keeps {said.name}'s order when started as 'labelImg images/train classes.txt "
+                "labels/train')",
+            )
 
 
 def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
