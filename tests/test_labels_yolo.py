@@ -348,6 +348,86 @@ def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
         read_label_sets([root, other], ClassMap(CLASSES), SPEC)
 
 
+def test_tiles_saved_again_as_jpeg_beside_the_pngs_are_read_once(tmp_path: Path) -> None:
+    """Tiles saved as JPEG beside their PNGs (for a labelling tool) share the PNG's label file:
+    each copy was read as a tile, every box counted twice (8 review tiles read as 16, 14
+    dredges and 32 boats for 7 and 16; dredge F1 0.667 → 0.609) without a word."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n1 0.25 0.25 0.125 0.125\n")
+    Image.new("RGB", (64, 64)).save(root / "images" / "a_r001_c002.jpg", quality=90)
+    Image.new("RGB", (64, 64)).save(root / "images" / "b_r001_c003.jpg")  # a JPEG of its own
+    notes: list[str] = []
+    tiles = read_yolo(root, ClassMap(CLASSES), notes=notes)
+    assert sorted(t.image.name for t in tiles if t.image) == ["a_r001_c002.png", "b_r001_c003.jpg"]
+    assert sum(len(t.boxes) for t in tiles) == 2
+    assert notes == [
+        f"1 image(s) in {root} are a copy of a tile under the same name in another format, "
+        "labelled by the same label file, and are read once, from the lossless copy (first: "
+        "a_r001_c002.jpg beside a_r001_c002.png)"
+    ]
+
+
+def test_tiles_exported_again_into_a_second_review_folder_are_read_once(tmp_path: Path) -> None:
+    """A second `dredge review` into another folder exports the first's tiles again: given
+    both, each such tile was read twice (with the corrected and the pre-filled boxes) without a
+    word: the demo run's 8 corrected review tiles and 12 new ones read as 20 tiles, 21 dredges
+    for 14."""
+    first = _one_tile(tmp_path / "r1", "0 0.5 0.5 0.25 0.125\n")
+    second = _one_tile(tmp_path / "r2", "0 0.5 0.5 0.25 0.125\n")
+    Image.new("RGB", (64, 64), "white").save(second / "images" / "b_w10_20.png")
+    one, two = read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    assert [t.name for t in one.tiles] == ["a_r001_c002"]
+    assert [t.name for t in two.tiles] == ["b_w10_20"]
+    assert two.notes == [
+        f"1 of its tile(s) are tiles of {first} exported again (the same name and pixels), "
+        "with the same boxes, and are read once (first: a_r001_c002)"
+    ]
+    (second / "labels" / "a_r001_c002.txt").write_text("")  # corrected: a false dredge
+    with pytest.raises(InputError, match=r"labels tile a_r001_c002, the same tile as .* "
+                       r"otherwise than .*r1.set does \(0 box\(es\) here, 1 there\)"):  # fmt: skip
+        read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    # another tile under the same name (other pixels) is not a copy
+    Image.new("RGB", (64, 64), "white").save(second / "images" / "a_r001_c002.png")
+    _, two = read_label_sets([first, second], ClassMap(CLASSES), SPEC)
+    assert len(two.tiles) == 2 and two.notes == []
+
+
+def test_a_label_file_saved_beside_the_image_and_one_in_labels_are_one_line(
+    tmp_path: Path,
+) -> None:
+    """LabelImg opened on images/ without its save folder set saves the corrected labels beside
+    the image: the pre-filled ones in labels/ were read instead, without a word (a false boat
+    deleted in one of 8 review tiles was still read: 16 boats for 15)."""
+    root = _one_tile(tmp_path, "1 0.5 0.5 0.25 0.125\n1 0.2 0.2 0.125 0.125\n")
+    beside = root / "images" / "a_r001_c002.txt"
+    beside.write_text("1 0.5 0.5 0.25 0.125\n1 0.2 0.2 0.125 0.125\n")  # the same boxes
+    notes: list[str] = []
+    assert len(read_yolo(root, ClassMap(CLASSES), notes=notes)[0].boxes) == 2
+    assert notes == []  # the copy beside is not a label file of no image
+    beside.write_text("1 0.5 0.5 0.25 0.125\n")  # a false boat deleted
+    with pytest.raises(InputError, match=r"images.a_r001_c002\.txt: and .*labels.a_r001_c002\."
+                       r"txt both label a_r001_c002\.png, with other boxes"):  # fmt: skip
+        read_yolo(root, ClassMap(CLASSES))
+    beside.write_text("12 0.5 0.5 0.25 0.125\n")  # LabelImg's own class list's index
+    with pytest.raises(InputError, match=r"both label a_r001_c002\.png, with other boxes"):
+        read_yolo(root, ClassMap(CLASSES))
+
+
+def test_a_classes_txt_labelimg_wrote_beside_the_label_files_in_another_order_is_one_line(
+    tmp_path: Path,
+) -> None:
+    """LabelImg saves a classes.txt beside each label file, in its own class list's order: with
+    a list of boat, dredge its saved files swapped 0 and 1, read by data.yaml's dredge, boat
+    without a word (on 8 review tiles with one saved so, 4 dredges and 19 boats for 7 and 16,
+    dredge F1 0.667 → 0.444)."""
+    root = _one_tile(tmp_path, "1 0.5 0.5 0.25 0.125\n")
+    (root / "labels" / "classes.txt").write_text("Dredge\nboat\n")  # the same, as review writes
+    assert [b.class_name for b in read_yolo(root, ClassMap(CLASSES))[0].boxes] == ["boat"]
+    (root / "labels" / "classes.txt").write_text("boat\ndredge\n")
+    with pytest.raises(InputError, match=r"labels.classes\.txt: names the classes boat, dredge "
+                       r"\(index 0, 1, …\) where data\.yaml names them dredge, boat"):  # fmt: skip
+        read_yolo(root, ClassMap(CLASSES))
+
+
 def test_label_files_saved_as_utf16_or_windows_1252_are_read(tmp_path: Path) -> None:
     """Label files saved by PowerShell 5 (UTF-16) and a classes.txt saved by Notepad as "ANSI"
     (Windows-1252: 'draga pequeña') stopped with "'utf-8' codec can't decode byte 0xff in

@@ -55,6 +55,8 @@ def test_export_reads_back_in_yolo_and_coco(
     assert "4 review tiles" in result.output
     pngs = sorted((out / "images" / "train").glob("*.png"))
     assert len(pngs) == 4
+    # LabelImg opens a label file only with a classes.txt beside it
+    assert (out / "labels" / "train" / "classes.txt").read_text() == "dredge\nboat\n"
     (yolo,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
     assert yolo.format == "yolo" and len(yolo.tiles) == 4
     assert all(t.boxes for t in yolo.tiles)  # each tile holds at least its detection
@@ -167,3 +169,33 @@ def test_a_run_reviewed_from_another_folder_or_with_another_model(
     assert "leave --model out" in result.output
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r3"), "--model", str(model)])
     assert result.exit_code == 0, result.output  # the run's own model may be given
+
+
+def test_overwrite_keeps_an_analysts_corrections(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """A re-run of review with --overwrite (for more tiles) deleted the corrected labels in
+    its folder without a word. Now it replaces only a folder as review wrote it."""
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "3"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    (out / ".DS_Store").write_bytes(b"\0")  # Finder's, not a correction
+    result = CliRunner().invoke(app, [*args[:-1], "4", "--overwrite"])
+    assert result.exit_code == 0, result.output  # nothing done in it: replaced
+    assert len(list((out / "images" / "train").glob("*.png"))) == 4
+    label = sorted((out / "labels" / "train").glob("*.txt"))[0]
+    corrected = label.read_text().splitlines()[1:]  # a false box deleted
+    label.write_text("".join(f"{line}\n" for line in corrected))
+    result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
+    assert result.exit_code == 2
+    assert "--overwrite would delete the work done in it" in result.output
+    assert f"first: {label.stem}" in result.output
+    assert label.read_text().splitlines() == corrected  # kept
+    label.unlink()  # a tile judged empty: its label file deleted
+    result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
+    assert result.exit_code == 2 and "1 of its files deleted" in result.output
+    (out / "labels" / "train" / "notes.xml").write_text("<annotation/>")  # LabelImg's save
+    result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
+    assert result.exit_code == 2 and "1 file(s) it did not write" in result.output
+    assert (out / "labels" / "train" / "notes.xml").is_file()

@@ -11,7 +11,8 @@ drawing from nothing, and ``dredge train`` reads the result back.
 Output (one set of images, three label formats)::
 
     OUT/images/train/<scene>_w<col>_<row>.png   the tiles
-    OUT/labels/train/*.txt, data.yaml, classes.txt   YOLO (CVAT "Ultralytics YOLO", Label Studio)
+    OUT/labels/train/*.txt, data.yaml, classes.txt   YOLO (CVAT "Ultralytics YOLO", Label Studio;
+                                                     LabelImg: a classes.txt in labels/train too)
     OUT/annotations/instances_default.json      COCO (CVAT "COCO 1.0", Label Studio), with scores
     OUT/label_studio_tasks.json                 Label Studio tasks with the boxes as predictions
     OUT/tiles.csv                               chip, scene, detection_id, score, class_name, boxes
@@ -20,6 +21,7 @@ Output (one set of images, three label formats)::
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -40,15 +42,20 @@ from detector.model import bundled_weights
 from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
-from training.labels.coco import coco_dict
-from training.labels.table import Box, LabelledTile
-from training.labels.yolo import write_yolo
+from training.labels.classes import ClassMap
+from training.labels.coco import coco_dict, read_coco
+from training.labels.table import Box, LabelledTile, read_text
+from training.labels.yolo import read_yolo, write_yolo
 
 REQUIRED_COLUMNS = ("scene", "score", "class_name")
 MARGIN_PX = 16  # a detection this far inside an exported tile needs no tile of its own
 MIN_INSIDE_FRACTION = 0.5
 SUBSET = "train"
 INDEX_NAME = "tiles.csv"
+COCO_NAME = "annotations/instances_default.json"
+# files a file manager leaves in a folder it shows (Finder, Explorer): nobody's corrections
+_FOLDER_LITTER = ("desktop.ini", "thumbs.db")
+SAME_BOX_PX = 0.05  # YOLO and COCO copies of one box agree to this (their rounding)
 RUN_RECORD = "run.json"  # written by `dredge run` beside its detections.parquet
 
 
@@ -172,7 +179,7 @@ def export_review(
     spec, classes = card.input, card.classes
     if len(spec.bands) not in (1, 3):
         raise DredgeError(f"review tiles are PNG (1 or 3 bands); the model reads {len(spec.bands)}")
-    _check_out(out, overwrite)
+    _check_out(out, overwrite, classes)
     frame = read_detections(detections)
     unknown = sorted(set(frame["class_name"].astype(str)) - set(classes))
     if unknown:
@@ -205,12 +212,14 @@ def export_review(
         images = [images_dir / f"{t.name}.png" for t in tiles]
         extra = {"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name}
         write_yolo(tiles, partial, classes, images=images, subset=SUBSET, extra=extra)
+        # LabelImg opens a label file only with a classes.txt beside it (else it stops)
+        shutil.copy(partial / "classes.txt", partial / "labels" / SUBSET / "classes.txt")
         coco = coco_dict(
             tiles, [p.name for p in images], classes, scores=scores,
             info={"gsd_m": spec.gsd_m, "bands": list(spec.bands), "model": card.name},
         )  # fmt: skip
         (partial / "annotations").mkdir()
-        _write_json(partial / "annotations" / "instances_default.json", coco)
+        _write_json(partial / COCO_NAME, coco)
         _write_json(partial / "label_studio_tasks.json", _label_studio(tiles, scores, card.name))
         with (partial / INDEX_NAME).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -229,7 +238,7 @@ def export_review(
     )
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
+def _check_out(out: Path, overwrite: bool, classes: Sequence[str]) -> None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise DredgeError(f"{out}: folder is not empty — choose another --out, or --overwrite")
@@ -238,6 +247,84 @@ def _check_out(out: Path, overwrite: bool) -> None:
                 f"{out}: --overwrite only replaces a folder written by `dredge review` "
                 f"(no {INDEX_NAME}); choose another --out"
             )
+        done = _corrections(out, classes)
+        if done:
+            raise DredgeError(
+                f"{out}: --overwrite would delete the work done in it since `dredge review` "
+                f"wrote it: {done} — move the folder away (give it to `dredge train`) or choose "
+                "another --out"
+            )
+
+
+def _corrections(out: Path, classes: Sequence[str]) -> str | None:
+    """What in a review folder is not as `dredge review` wrote it, in words; None when it is
+    all as written. Files it does not write (an export of a labelling tool, LabelImg's XMLs),
+    files of it deleted, and tiles whose YOLO labels and COCO boxes now differ (one of the two
+    was corrected) are the analyst's: `--overwrite` deleted them without a word (a re-run for
+    more tiles lost every correction)."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(out / INDEX_NAME), newline="")))
+        chips = [Path(str(row["chip"])) for row in rows]
+    except (InputError, KeyError, csv.Error):
+        return f"its {INDEX_NAME} is not the one dredge review wrote"
+    written = {INDEX_NAME, "data.yaml", "classes.txt", "label_studio_tasks.json", COCO_NAME}
+    written |= {chip.as_posix() for chip in chips}
+    written |= {f"labels/{SUBSET}/{chip.stem}.txt" for chip in chips}
+    labelimg = f"labels/{SUBSET}/classes.txt"  # not in folders written before it was
+    written.add(labelimg)
+    present = {
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file()
+        and not path.name.startswith(".")  # .DS_Store, ._name
+        and path.name.lower() not in _FOLDER_LITTER
+    }
+    for files, what in ((present - written, "file(s) it did not write"),
+                        (written - present - {labelimg}, "of its files deleted")):  # fmt: skip
+        if files:
+            return f"{len(files)} {what} (first: {sorted(files)[0]})"
+    try:
+        yolo = read_yolo(out, ClassMap(classes))
+        coco = {tile.name: tile for tile in read_coco(out / COCO_NAME, ClassMap(classes))}
+    except InputError as exc:
+        return f"labels that cannot be read as it wrote them ({exc})"
+    changed = [tile for tile in yolo if not _same(tile.boxes, coco.get(tile.name))]
+    if not changed:
+        return None
+    first = changed[0]
+    other = coco.get(first.name)
+    return (
+        f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} than in "
+        f"{COCO_NAME} (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+        f"{len(other.boxes) if other else 0} in COCO): one of them was corrected"
+    )
+
+
+def _same(boxes: Sequence[Box], tile: LabelledTile | None) -> bool:
+    """The same boxes in any order, to :data:`SAME_BOX_PX` (the YOLO and COCO copies of the
+    boxes review wrote)."""
+    if tile is None or len(boxes) != len(tile.boxes):
+        return False
+    left = list(tile.boxes)
+    for box in boxes:
+        twin = next(
+            (
+                other
+                for other in left
+                if other.class_name == box.class_name
+                and max(abs(a - b) for a, b in zip(_corners(box), _corners(other), strict=True))
+                <= SAME_BOX_PX
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        left.remove(twin)
+    return True
+
+
+def _corners(box: Box) -> tuple[float, float, float, float]:
+    return box.x0, box.y0, box.x1, box.y1
 
 
 def _export(

@@ -12,7 +12,9 @@ A path is read as:
 - **VOC**: a Pascal VOC ``.xml`` (LabelImg, CVAT, Roboflow), or a folder holding some.
 
 A tile whose image file an earlier set read already (the same folder given twice, a folder and
-its own COCO JSON) is left out with a note, or is an error where the two sets' boxes differ.
+its own COCO JSON), or a copy of such a tile under the name `dredge review` or `dredge tiles`
+gave it (two review folders whose tiles overlap), is left out with a note, or is an error
+where the two sets' boxes differ.
 Tile names are made unique across sets (a clash gets the set's number in front), so the sets
 can be written into one dataset.
 """
@@ -28,7 +30,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
-from training.labels.table import LabelledTile, same_boxes
+from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
 from training.labels.yolo import YAML_NAMES, is_yolo, label_file, read_yolo, relative
@@ -204,40 +206,55 @@ def _resized_tiles_note(path: Path, tiles: Sequence[LabelledTile], spec: InputSp
 
 def _read_once(sets: list[LabelSet]) -> None:
     """Leave out a tile whose image file an earlier label set read (the same folder given
-    twice, a folder and its own COCO JSON), with a note: it would count twice. InputError when
-    the two label it otherwise: which one is right only the analyst knows."""
+    twice, a folder and its own COCO JSON), or that is the same tile as one of an earlier set
+    (named as `dredge review` or `dredge tiles` named it, with the same pixels: two review
+    folders whose tiles overlap; tiles read from image files only), with a note: it would
+    count twice. InputError when the two label it otherwise: which one is right only the
+    analyst knows."""
     seen: dict[Path, tuple[LabelSet, LabelledTile]] = {}
+    named: dict[str, tuple[LabelSet, LabelledTile]] = {}
     for label_set in sets:
-        kept, again = [], []
+        kept: list[LabelledTile] = []
+        again: list[tuple[LabelledTile, LabelSet]] = []
+        copies: list[tuple[LabelledTile, LabelSet]] = []
         for tile in label_set.tiles:
             key = tile.image.resolve() if tile.image is not None else None
-            if key is None or key not in seen or seen[key][0] is label_set:
+            name = cut_tile_name(tile.name) if key is not None else None  # a file's tile
+            earlier = seen.get(key) if key is not None else None
+            copy = earlier is None and name is not None and name in named
+            if copy and named[str(name)][0] is not label_set:
+                earlier = named[str(name)] if same_pixels(tile, named[str(name)][1]) else None
+            if earlier is None or earlier[0] is label_set:
                 kept.append(tile)
                 if key is not None:
                     seen.setdefault(key, (label_set, tile))
+                if name is not None:
+                    named.setdefault(name, (label_set, tile))
                 continue
-            first_set, first = seen[key]
+            first_set, first = earlier
             if not same_boxes(tile.boxes, first.boxes):
+                what = f"tile {tile.name}, the same tile as {first.image}," if copy else tile.image
                 raise InputError(
                     label_set.source,
-                    f"labels {tile.image} otherwise than {first_set.source} does "
+                    f"labels {what} otherwise than {first_set.source} does "
                     f"({len(tile.boxes)} box(es) here, {len(first.boxes)} there)",
-                    "give one of the two label sets (the one corrected)",
-                )
-            again.append(tile)
+                    "give one of the two label sets (the one corrected)"
+                    + (", or delete the tile (image and label) from the one not corrected"
+                       if copy else ""),
+                )  # fmt: skip
+            (copies if copy else again).append((tile, first_set))
+        label_set.tiles = kept
         if again:
-            label_set.tiles = kept
-            earlier = seen[_key(again[0])][0].source
             label_set.notes.append(
-                f"{len(again)} of its tile(s) were read already from {earlier} (the same image "
-                f"files and boxes) and are read once (first: {again[0].name})"
+                f"{len(again)} of its tile(s) were read already from {again[0][1].source} (the "
+                f"same image files and boxes) and are read once (first: {again[0][0].name})"
             )
-
-
-def _key(tile: LabelledTile) -> Path:
-    """The tile's image file, resolved (a tile read from a file has one)."""
-    assert tile.image is not None
-    return tile.image.resolve()
+        if copies:
+            label_set.notes.append(
+                f"{len(copies)} of its tile(s) are tiles of {copies[0][1].source} exported again "
+                f"(the same name and pixels), with the same boxes, and are read once (first: "
+                f"{copies[0][0].name})"
+            )
 
 
 def _check_coco_beside(

@@ -162,6 +162,22 @@ def tile_stem(stem: str) -> str:
     return _UPLOAD_PREFIX.sub("", _ROBOFLOW_SUFFIX.sub("", stem))
 
 
+def cut_tile_name(stem: str) -> str | None:
+    """The name `dredge tiles` or `dredge review` gave a tile (``<scene>_r003_c017``,
+    ``<scene>_w12_340``), renamed by a labelling tool or not; None for other names."""
+    stem = tile_stem(stem)
+    return stem if _TILE_SUFFIX.match(stem) else None
+
+
+def same_pixels(a: LabelledTile, b: LabelledTile) -> bool:
+    """True when two tiles hold the same pixels (one tile exported twice)."""
+    if (a.width, a.height) != (b.width, b.height):
+        return False
+    left = a.pixels if a.pixels is not None else load_image(a.image) if a.image else None
+    right = b.pixels if b.pixels is not None else load_image(b.image) if b.image else None
+    return left is not None and right is not None and np.array_equal(left, right)
+
+
 def scene_of(stem: str) -> str:
     """The scene a tile was cut from, from its name (renamed by Roboflow or Label Studio or
     not); the name itself when it does not say."""

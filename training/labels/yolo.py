@@ -97,12 +97,15 @@ def read_yolo(
     images = _images(config, yaml_path, root, notes)
     if not images:
         raise InputError(path, "holds no images", "put the tiles in images/ beside the labels")
+    images = _one_copy_each(images, path, notes)
     scenes = _tile_scenes(root)
     source = str(path)
     tiles, with_labels = [], 0
     from_xml: list[Path] = []
     xmls = {image: _voc_beside(image) for image in images}
     labels = _label_files(images, xmls, path, notes)
+    folders = {label.parent for label in labels.values() if label is not None} - {root}
+    _check_names_beside_labels(folders, names, yaml_path or root)
     for image in images:
         label, xml = labels[image], xmls[image]
         width, height = image_size(image)
@@ -110,6 +113,7 @@ def read_yolo(
         if label is not None:
             with_labels += 1
             boxes = _read_label_file(label, names, width, height, class_map)
+            _check_beside(image, label, boxes, names, class_map)
             if xml is not None and not same_boxes(boxes, read_voc_file(xml, image, class_map)):
                 raise InputError(
                     xml,
@@ -154,6 +158,57 @@ def read_yolo(
             f"PascalVOC), and were read from it (first: {from_xml[0].name})"
         )
     return tiles
+
+
+LOSSLESS_FIRST = (".png", ".tif", ".tiff", ".bmp", ".webp", ".jpg", ".jpeg")
+
+
+def _one_copy_each(images: Sequence[Path], path: Path, notes: list[str]) -> list[Path]:
+    """One image per name in each folder: ``tile.png`` and ``tile.jpg`` side by side (the tiles
+    saved again as JPEG beside the PNGs, for a labelling tool) share one label file and are one
+    tile. Each was read as a tile of its own without a word: every box counted twice (on 8
+    review tiles, 16 tiles, 14 dredges and 32 boats). The lossless copy is read, with a note."""
+    groups: dict[tuple[Path, str], list[Path]] = {}
+    for image in images:
+        groups.setdefault((image.parent, image.stem), []).append(image)
+    kept, left = [], []
+    for group in groups.values():
+        group.sort(key=lambda image: LOSSLESS_FIRST.index(image.suffix.lower()))
+        kept.append(group[0])
+        left += [(copy, group[0]) for copy in group[1:]]
+    if left:
+        copy, first = left[0]
+        notes.append(
+            f"{len(left)} image(s) in {path} are a copy of a tile under the same name in "
+            f"another format, labelled by the same label file, and are read once, from the "
+            f"lossless copy (first: {copy.name} beside {first.name})"
+        )
+    return kept
+
+
+def _check_beside(
+    image: Path, label: Path, boxes: list[Box], names: Sequence[str], class_map: ClassMap
+) -> None:
+    """InputError when a label file beside the image labels it otherwise than the one in the
+    ``labels/`` mirror that is read: LabelImg opened on ``images/`` without its save folder
+    set saves beside the image, and those corrections were passed over for the pre-filled
+    labels without a word."""
+    beside = image.with_suffix(".txt")
+    if label == beside or not beside.is_file():
+        return
+    try:
+        width, height = image_size(image)
+        same = same_boxes(boxes, _read_label_file(beside, names, width, height, class_map))
+    except InputError:
+        same = False
+    if not same:
+        raise InputError(
+            beside,
+            f"and {label} both label {image.name}, with other boxes (a labelling tool saved "
+            "one beside the image, the other is in labels/)",
+            f"keep the corrected one in {label.parent} and delete the other (LabelImg: "
+            "'Change Save Dir' to the labels folder)",
+        )
 
 
 def _voc_beside(image: Path) -> Path | None:
@@ -229,6 +284,32 @@ def _agree(names: list[str], yaml_path: Path | None, root: Path) -> list[str]:
                 f"Roboflow), or make the two agree",
             )
     return names
+
+
+def _check_names_beside_labels(folders: set[Path], names: Sequence[str], said: Path) -> None:
+    """InputError when a ``classes.txt`` / ``obj.names`` among the label files names the
+    classes otherwise than the set does: LabelImg writes one beside each label file it saves,
+    in the order of its own class list, and the files it saved follow that order, the others
+    the set's. Read by the set's names, every box LabelImg saved took another class without a
+    word (a class list of boat, dredge: its dredges read as boats)."""
+    for folder in sorted(folders):
+        for candidate in NAMES_FILES:
+            file = folder / candidate
+            if not file.is_file():
+                continue
+            other = _names_file(file)
+            if [n.strip().lower() for n in other] == [n.strip().lower() for n in names]:
+                continue
+            raise InputError(
+                file,
+                f"names the classes {', '.join(other)} (index 0, 1, …) where {said.name} names "
+                f"them {', '.join(names)}: LabelImg writes it beside the label files it saves, "
+                f"in its own class list's order, and those files follow it, the others "
+                f"{said.name}",
+                f"make the label files saved with it follow {said.name} and delete it (LabelImg "
+                f"keeps {said.name}'s order when started as 'labelImg images/train classes.txt "
+                "labels/train')",
+            )
 
 
 def _check_gsd(value: object, gsd_m: float, path: Path) -> None:
@@ -370,6 +451,7 @@ def _label_files(
     was read as a negative."""
     labels = {image: label_file(image) for image in images}
     used = {label.resolve() for label in labels.values() if label is not None}
+    used |= {i.with_suffix(".txt").resolve() for i, label in labels.items() if label is not None}
     unlabelled: dict[Path, list[Path]] = {}  # label folder → images there without a label
     folders: set[Path] = set()
     for image in images:
