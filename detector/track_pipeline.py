@@ -37,7 +37,7 @@ from detector.counts import (
     first_years,
     linked_mismatch,
     partial_year_note,
-    read_river_table,
+    read_observations,
     sparse_note,
     unobserved_note,
     yearly_counts,
@@ -282,9 +282,9 @@ def run_counts(
             "writes; or give the detections written beside these tracks",
         )
     observations = observations or default_observations
-    seen = read_river_table(observations) if observations.is_file() else None
+    seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
-    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
+    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
     sparse = sparse_note(counts, seen) if seen is not None else None
     partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))

@@ -776,6 +776,29 @@ def test_a_counted_column_saved_as_text_is_read_as_true_or_false(
         run_counts(out, tmp_path / "bad.csv")
 
 
+@pytest.mark.parametrize("separator", [";", ","])
+def test_observations_saved_again_by_excel_are_read(separator: str, tmp_path: Path) -> None:
+    """tracks.observations.csv opened and saved in Excel holds the locale's dates: a Spanish
+    Excel's ';' columns were a raw KeyError ('date'), a British Excel's 17/01/2024 dateutil's
+    multi-line ValueError. Both are read as `dredge track` reads a table's dates."""
+    from detector.counts import read_river_table
+    from detector.track_pipeline import run_counts, run_track
+
+    marked, rivers = write_inputs(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    run_counts(out, tmp_path / "counts.csv")
+    seen = tmp_path / "tracks.observations.csv"
+    table = read_river_table(seen)
+    assert table["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    excel = table.assign(date=pd.to_datetime(table["date"]).dt.strftime("%d/%m/%Y"))
+    excel.to_csv(seen, sep=separator, index=False, encoding="cp1252")
+    lines = run_counts(out, tmp_path / "again.csv")
+    assert "were read day first" in " ".join(lines)
+    again = read_river_table(tmp_path / "again.csv")
+    pd.testing.assert_frame_equal(again, read_river_table(tmp_path / "counts.csv"))
+
+
 @pytest.mark.parametrize("name", ["007", "NA", "None"])
 def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
     name: str, tmp_path: Path
