@@ -96,7 +96,8 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
                 layer = detections_layer(source)
                 frame = gpd.read_file(source, layer=layer)
-                frame.attrs["notes"] = _other_dated_layers_note(source, layer)
+                frame, deleted = _without_deleted_dredges(frame, source, layer)
+                frame.attrs["notes"] = _other_dated_layers_note(source, layer) + deleted
                 return frame
         if suffix in KML_SUFFIXES:
             return read_kml_marks(source)
@@ -136,6 +137,37 @@ def _other_dated_layers_note(source: Path, layer: str | None) -> list[str]:
         f"{source}: read its layer '{layer}'; its layer(s) {', '.join(map(repr, others))} also "
         "hold dated rows and were not read — to count one of those, save it as the "
         "'detections' layer or in a file of its own"
+    ]
+
+
+def _without_deleted_dredges(
+    frame: gpd.GeoDataFrame, source: Path, layer: str | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The ``detections`` layer of dredges.gpkg less the detections of dredges deleted from its
+    ``dredges`` layer (a false dredge deleted in QGIS where it shows, one point per dredge),
+    with a note; they were tracked again and counted as before without a word. A ``dredges``
+    layer left empty removes nothing."""
+    import pyogrio
+
+    layers = {str(name).lower(): str(name) for name, _ in pyogrio.list_layers(source)}
+    if layer is None or layer.lower() != "detections" or "track_id" not in frame:
+        return frame, []
+    if "dredges" not in layers:
+        return frame, []
+    dredges = pyogrio.read_dataframe(source, layer=layers["dredges"], read_geometry=False)
+    if "track_id" not in dredges or dredges.empty:
+        return frame, []
+    kept = set(pd.to_numeric(dredges["track_id"], errors="coerce").dropna().astype(np.int64))
+    tracks = pd.to_numeric(frame["track_id"], errors="coerce")
+    gone = (tracks.notna() & ~tracks.isin(kept)).to_numpy()
+    if not gone.any():
+        return frame, []
+    ids = sorted({int(v) for v in tracks[gone]})
+    listed = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return frame[~gone].reset_index(drop=True), [
+        f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) deleted from its "
+        f"'{layers['dredges']}' layer (track_id {listed}) left out — to keep a dredge, keep "
+        "its row there"
     ]
 
 
