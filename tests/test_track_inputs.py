@@ -439,9 +439,10 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
     tmp_path: Path,
 ) -> None:
     """A false dredge deleted from the 'dredges' layer of dredges.gpkg in QGIS (one point per
-    dredge, where it shows) kept its detections in the 'detections' layer, which `dredge
-    track` reads: it was tracked and counted again without a word (on the demo's
-    dredges.gpkg, dredge 20 deleted left Santiago 2024 at 1 dredge; now 0)."""
+    dredge, where it shows), or from dredges.geojson, kept its detections in the 'detections'
+    layer (dredges.detections.geojson), which `dredge track` reads: it was tracked and counted
+    again without a word (on the demo's dredges.gpkg, dredge 20 deleted left Santiago 2024 at
+    1 dredge; now 0)."""
     from detector.track_pipeline import run_counts, run_track
 
     net = tf.network()
@@ -473,6 +474,11 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
     dredges.iloc[:0].to_file(emptied, layer="dredges", geometry_type="Point")
     dets.to_file(emptied, layer="detections")
     assert len(read_detections(emptied)) == 6
+    dredges.iloc[[1]].to_file(tmp_path / "d.geojson")  # dredges.geojson, dredge 1 deleted
+    dets.to_file(tmp_path / "d.detections.geojson")
+    frame = read_detections(tmp_path / "d.detections.geojson")
+    assert frame["track_id"].tolist() == [2, 2, 2]
+    assert "deleted from d.geojson (track_id 1)" in " ".join(frame.attrs["notes"])
 
 
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
