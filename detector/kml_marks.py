@@ -33,7 +33,13 @@ import shapely
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
-from detector.mark_classes import CLASS_COLUMNS, COUNT_COLUMNS, NEGATION_WORDS, class_of, class_words
+from detector.mark_classes import (
+    CLASS_COLUMNS,
+    COUNT_COLUMNS,
+    NEGATION_WORDS,
+    class_of,
+    class_words,
+)
 from detector.user_tables import first_named
 
 WGS84 = "EPSG:4326"

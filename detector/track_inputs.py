@@ -42,6 +42,7 @@ from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
+from detector.export_edits import without_deleted_dredges
 from detector.kml_marks import read_kml_marks
 from detector.mark_classes import (
     KNOWN_CLASSES,
@@ -96,7 +97,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
                 layer = detections_layer(source)
                 frame = gpd.read_file(source, layer=layer)
-                frame, deleted = _without_deleted_dredges(frame, source, layer)
+                frame, deleted = without_deleted_dredges(frame, source, layer)
                 frame.attrs["notes"] = _other_dated_layers_note(source, layer) + deleted
                 return frame
         if suffix in KML_SUFFIXES:
@@ -138,53 +139,6 @@ def _other_dated_layers_note(source: Path, layer: str | None) -> list[str]:
         "hold dated rows and were not read — to count one of those, save it as the "
         "'detections' layer or in a file of its own"
     ]
-
-
-def _without_deleted_dredges(
-    frame: gpd.GeoDataFrame, source: Path, layer: str | None
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """The detections of ``dredge counts``' exports less those of dredges deleted from its
-    dredges (the ``dredges`` layer of dredges.gpkg, or dredges.geojson beside
-    dredges.detections.geojson: a false dredge deleted in QGIS where it shows, one point per
-    dredge), with a note; they were tracked again and counted as before without a word.
-    Dredges all deleted (an empty layer) remove nothing."""
-    found = _dredges_beside(source, layer) if "track_id" in frame else None
-    if found is None:
-        return frame, []
-    where, dredges = found
-    kept = set(pd.to_numeric(dredges, errors="coerce").dropna().astype(np.int64))
-    tracks = pd.to_numeric(frame["track_id"], errors="coerce")
-    gone = (tracks.notna() & ~tracks.isin(kept)).to_numpy()
-    if not kept or not gone.any():
-        return frame, []
-    ids = sorted({int(v) for v in tracks[gone]})
-    listed = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-    return frame[~gone].reset_index(drop=True), [
-        f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) deleted from "
-        f"{where} (track_id {listed}) left out — to keep a dredge, keep its row there"
-    ]
-
-
-def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.Series] | None:
-    """Where the dredges exported with these detections are, and their ``track_id``: the
-    ``dredges`` layer of the same GeoPackage, or ``<stem>.geojson`` beside
-    ``<stem>.detections.geojson``; None when there are none."""
-    import pyogrio
-
-    if layer is not None and layer.lower() == "detections":
-        names = {str(name).lower(): str(name) for name, _ in pyogrio.list_layers(source)}
-        if "dredges" not in names:
-            return None
-        where, table = f"its '{names['dredges']}' layer", (source, names["dredges"])
-    elif layer is None and source.name.lower().endswith(".detections.geojson"):
-        beside = source.with_name(source.name[: -len(".detections.geojson")] + ".geojson")
-        if not beside.is_file():
-            return None
-        where, table = beside.name, (beside, None)
-    else:
-        return None
-    dredges = pyogrio.read_dataframe(table[0], layer=table[1], read_geometry=False)
-    return (where, dredges["track_id"]) if "track_id" in dredges else None
 
 
 def detections_layer(source: Path) -> str | None:

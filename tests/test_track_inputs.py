@@ -451,9 +451,8 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
         [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
     )
     dets["track_id"] = [1, 2] * 3
-    dredges = gpd.GeoDataFrame(
-        {"track_id": [1, 2]}, geometry=dets.geometry.representative_point().iloc[:2].to_numpy(), crs=dets.crs
-    )
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
     path = tmp_path / "dredges.gpkg"
     dredges.iloc[[0]].to_file(path, layer="dredges")  # dredge 2 deleted
     dets.to_file(path, layer="detections")
