@@ -53,6 +53,7 @@ from detector.track_inputs import (
     gather_detections,
     off_river_note,
 )
+from detector.track_merges import hand_merges, merge_tracks
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -201,7 +202,11 @@ def run_track(
                 "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
                 "and counted — give every scene the detections came from"
             )
+    merges = hand_merges(frame) if len(inputs) == 1 else {}  # one file's track ids
     linked, tracks = link_tracks(frame, observed, params=params)
+    if merges:
+        linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source)
+        notes += merge_notes
     if observed is None:
         far = long_gaps_note(linked, params.unobserved_gap_days)
         if far:
