@@ -13,11 +13,8 @@ note.
 The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
 ``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
 dredge seen once does not count). A ``dredges.kml`` written before it kept them is refused.
-Google Earth edits only names, places and folders, so its users' corrections are read there: a
-detection renamed to a class (``bote``, ``2024-03-05 boat``) or to a negation (``falsa
-draga``) takes it over the ``class_name`` kept in its data, and the detections of a dredge
-whose placemark was deleted (named ``2024-03-05 dredge 20``: of dredge 20) are left out, each
-with a note.
+Google Earth edits only names, places and folders, so its users' corrections are read there
+(:func:`detector.export_edits.google_earth_edits`): a placemark renamed, a dredge deleted.
 """
 
 from __future__ import annotations
@@ -33,13 +30,8 @@ import shapely
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
-from detector.mark_classes import (
-    CLASS_COLUMNS,
-    COUNT_COLUMNS,
-    NEGATION_WORDS,
-    class_of,
-    class_words,
-)
+from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
+from detector.mark_classes import CLASS_COLUMNS, COUNT_COLUMNS, class_of
 from detector.user_tables import first_named
 
 WGS84 = "EPSG:4326"
@@ -47,8 +39,6 @@ FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
 _COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
-_EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
-_DREDGE_OF_DETECTION = re.compile(r"\d{4}-\d{2}-\d{2} dredge (\d+)")
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
 _METRES_PER_DEGREE = 111_320.0
 
@@ -61,15 +51,16 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
     undated_folders: list[str] = []
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
-    dredges: set[str] = set()  # the track ids of dredges.kml's dredge placemarks left
+    dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     for layer, _ in pyogrio.list_layers(source):
         part = gpd.read_file(source, layer=str(layer))
         part = part[part.geometry.notna()]
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
             own_export = True
-            dredges |= {_id_text(v) for v in part["track_id"].dropna()}
-        own_export |= bool(len(part) and names.str.fullmatch(_EXPORTED_DETECTION).all())
+            named = part.dropna(subset=["track_id"])
+            dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
+        own_export |= bool(len(part) and names.str.fullmatch(EXPORTED_DETECTION).all())
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -111,58 +102,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    frame, edits = _google_earth_edits(frame, dredges, source)
+    frame, edits = google_earth_edits(frame, dredges, source)
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     return frame
-
-
-def _google_earth_edits(
-    frame: gpd.GeoDataFrame, dredges: set[str], source: Path
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """dredges.kml's detections as corrected in Google Earth, which edits names but not data:
-    a placemark renamed to a class (``bote``) or a negation (``falsa draga``) takes it over its
-    ``class_name``, and the detections of a dredge whose placemark was deleted (``dredges``:
-    the track ids of those left) are left out. Both edits were ignored without a word: the
-    dredge counted as before."""
-    if "class_name" not in frame or "name" not in frame:
-        return frame, []
-    notes = []
-    names = frame["name"].astype("string").fillna("").str.strip()
-    edited = ~names.str.fullmatch(_EXPORTED_DETECTION)  # renamed, or added by hand
-    read = names.map(class_of)
-    negated = names.map(lambda name: bool(NEGATION_WORDS.intersection(class_words(name))))
-    old = frame["class_name"].astype("string")
-    new = read.where(read.notna(), names.where(negated))  # a negation: a class it does not know
-    changed = (edited & new.notna() & (new != old).fillna(True)).to_numpy()
-    if changed.any():
-        frame = frame.copy()
-        frame.loc[changed, "class_name"] = new[changed].to_numpy()
-        pairs = dict(zip(names[changed], new[changed], strict=True))
-        shown = ", ".join(f"{name!r} as {kind}" for name, kind in list(pairs.items())[:3])
-        more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
-        notes.append(
-            f"{source}: {int(changed.sum())} detection placemark(s) renamed (or added) in Google "
-            f"Earth read by their name's class, not the class_name in their data ({shown}{more})"
-        )
-    tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION.pattern}$", expand=False)
-    gone = (tracks.notna() & ~tracks.isin(dredges)).to_numpy() if dredges else None
-    if gone is not None and gone.any():
-        ids = sorted(set(tracks[gone]), key=int)
-        listed = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        frame = frame[~gone].reset_index(drop=True)
-        notes.append(
-            f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) whose placemark "
-            f"was deleted (dredge {listed}) left out — to keep a dredge, keep its placemark in "
-            "the Dredges folder"
-        )
-    return frame, notes
-
-
-def _id_text(value: object) -> str:
-    """A track id read from KML data as text: 20, '20' and 20.0 as '20'."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _coarse_when_notes(source: Path) -> list[str]:

@@ -202,11 +202,23 @@ def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path
     assert not (again_tracks == deleted).any()
     assert len(again) == len(linked) - (linked["track_id"] == deleted).sum()
     notes = " ".join(again.attrs["notes"])
-    assert "renamed (or added) in Google Earth read by their name's class" in notes
+    assert "renamed (or added) in Google Earth, or of a dredge renamed there, read" in notes
     assert f"whose placemark was deleted (dredge {deleted}) left out" in notes
     untouched = read_detections(path)  # as written: nothing renamed, nothing left out
     assert len(untouched) == len(linked) and (untouched["class_name"] == "dredge").all()
     assert "Google Earth" not in " ".join(untouched.attrs["notes"])
+    root = ET.fromstring(path.read_text(encoding="utf-8"))  # the dredge renamed, not its marks
+    for name in root.iter(f"{{{KML_NS}}}name"):
+        if name.text and name.text.startswith(f"Dredge {renamed} ("):
+            name.text = f"Dredge {renamed} falsa draga"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    again_tracks = again["detection_id"].astype(str).map(track_of)
+    assert (
+        again.loc[again_tracks == renamed, "class_name"] == f"Dredge {renamed} falsa draga"
+    ).all()
+    assert (again.loc[again_tracks != renamed, "class_name"] == "dredge").all()
+    assert f"dredge(s) renamed: {renamed}" in " ".join(again.attrs["notes"])
 
 
 def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) -> None:
