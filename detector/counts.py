@@ -29,6 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from detector.errors import InputError
+from detector.user_tables import normalise_dates, read_csv_table
+
 COUNT_COLUMNS = [
     "river",
     "year",
@@ -267,6 +270,34 @@ def read_river_table(path: Path) -> pd.DataFrame:
     river names as written: pandas read a river named ``007`` as 7 (its counts split into rows
     ``007`` and ``7``) and one named ``NA`` or ``None`` as missing (a raw TypeError)."""
     return pd.read_csv(path, dtype={"river": str}, keep_default_na=False)
+
+
+ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+
+
+def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """``<stem>.observations.csv`` (``river, date, …``) with its dates as ``YYYY-MM-DD``, and
+    notes on how they were read. Opened and saved again in Excel it holds the locale's dates
+    (``3/1/2024``, ``03/01/2024``), in a Spanish Excel with ``;`` columns: these were a raw
+    KeyError ('date') or dateutil's ValueError traceback, and a day-first date of a day up to
+    12 would have been read month first. Read as ``dredge track`` reads a table's dates."""
+    table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
+    frame = table.frame
+    missing = [c for c in ("river", "date") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"has no {' or '.join(missing)} column (columns: {', '.join(frame.columns[:6])})",
+            "give the observations written beside the tracks by `dredge track` "
+            "(river, date, scenes, source)",
+        )
+    text = frame["date"].astype(str).str.strip()
+    if text.str.fullmatch(ISO_DAY).all():  # as `dredge track` writes them
+        return frame.assign(date=text), []
+    dates, notes = normalise_dates(text.replace("", None), path, day_first=table.day_first)
+    # the dates are days: a note that they have no time zone tells nothing
+    notes = [note for note in notes if "no time zone" not in note]
+    return frame.assign(date=dates.dt.strftime("%Y-%m-%d")), notes
 
 
 def linked_mismatch(

@@ -13,6 +13,8 @@ note.
 The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
 ``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
 dredge seen once does not count). A ``dredges.kml`` written before it kept them is refused.
+Google Earth edits only names, places and folders, so its users' corrections are read there
+(:func:`detector.export_edits.google_earth_edits`): a placemark renamed, a dredge deleted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import shapely
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
+from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
 from detector.mark_classes import CLASS_COLUMNS, COUNT_COLUMNS, class_of
 from detector.user_tables import first_named
 
@@ -36,7 +39,6 @@ FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
 _COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
-_EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
 _METRES_PER_DEGREE = 111_320.0
 
@@ -49,13 +51,16 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
     undated_folders: list[str] = []
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
+    dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     for layer, _ in pyogrio.list_layers(source):
         part = gpd.read_file(source, layer=str(layer))
         part = part[part.geometry.notna()]
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
-        own_export |= {"track_id", "n_detections"} <= set(part.columns) or bool(
-            len(part) and names.str.fullmatch(_EXPORTED_DETECTION).all()
-        )
+        if {"track_id", "n_detections"} <= set(part.columns):
+            own_export = True
+            named = part.dropna(subset=["track_id"])
+            dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
+        own_export |= bool(len(part) and names.str.fullmatch(EXPORTED_DETECTION).all())
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -97,7 +102,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    frame.attrs["notes"] = notes + _coarse_when_notes(source)
+    frame, edits = google_earth_edits(frame, dredges, source)
+    frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     return frame
 
 

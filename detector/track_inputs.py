@@ -42,6 +42,7 @@ from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError, first_line
+from detector.export_edits import without_deleted_dredges
 from detector.kml_marks import read_kml_marks
 from detector.mark_classes import (
     KNOWN_CLASSES,
@@ -96,7 +97,8 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
                 layer = detections_layer(source)
                 frame = gpd.read_file(source, layer=layer)
-                frame.attrs["notes"] = _other_dated_layers_note(source, layer)
+                frame, deleted = without_deleted_dredges(frame, source, layer)
+                frame.attrs["notes"] = _other_dated_layers_note(source, layer) + deleted
                 return frame
         if suffix in KML_SUFFIXES:
             return read_kml_marks(source)

@@ -37,7 +37,7 @@ from detector.counts import (
     first_years,
     linked_mismatch,
     partial_year_note,
-    read_river_table,
+    read_observations,
     sparse_note,
     unobserved_note,
     yearly_counts,
@@ -53,6 +53,7 @@ from detector.track_inputs import (
     gather_detections,
     off_river_note,
 )
+from detector.track_merges import hand_merges, merge_tracks
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
@@ -201,7 +202,11 @@ def run_track(
                 "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
                 "and counted — give every scene the detections came from"
             )
+    merges = hand_merges(frame) if len(inputs) == 1 else {}  # one file's track ids
     linked, tracks = link_tracks(frame, observed, params=params)
+    if merges:
+        linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source)
+        notes += merge_notes
     if observed is None:
         far = long_gaps_note(linked, params.unobserved_gap_days)
         if far:
@@ -282,9 +287,9 @@ def run_counts(
             "writes; or give the detections written beside these tracks",
         )
     observations = observations or default_observations
-    seen = read_river_table(observations) if observations.is_file() else None
+    seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
-    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)"]
+    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
     sparse = sparse_note(counts, seen) if seen is not None else None
     partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))

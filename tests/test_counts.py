@@ -776,6 +776,61 @@ def test_a_counted_column_saved_as_text_is_read_as_true_or_false(
         run_counts(out, tmp_path / "bad.csv")
 
 
+def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
+    """One dredge split in two by the tracker (unseen for 100 days), merged by hand in the
+    linked detections (the second track's detections given the first's track_id) and tracked
+    again: `dredge track` linked them anew and both counted, without a word (on the demo's
+    dredges.gpkg, tracks 14 and 15 merged so left Nanay 2025 at 10 dredges; now 9)."""
+    from detector.track_pipeline import run_counts, run_track
+
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(3) + [t + pd.Timedelta(days=100) for t in tf.dates(3)]
+    dets = tf.detections([(t, tf.point_at(line, 500)) for t in days])
+    dets.to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2]
+    merged = linked.assign(track_id=1)
+    merged.to_parquet(tmp_path / "merged.parquet")
+    run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet")
+    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    tracks = gpd.read_parquet(tmp_path / "once.parquet")
+    assert tracks[["track_id", "n_dates", "n_detections"]].values.tolist() == [[1, 6, 6]]
+    assert gpd.read_parquet(tmp_path / "once.detections.parquet")["track_id"].tolist() == [1] * 6
+    run_counts(tmp_path / "once.parquet", tmp_path / "counts.csv")
+    assert pd.read_csv(tmp_path / "counts.csv")["unique_dredges"].tolist() == [1]
+    moved = linked.assign(track_id=[1, 1, 1, 1, 2, 2])  # one detection moved, not a merge
+    moved.to_parquet(tmp_path / "moved.parquet")
+    run = run_track(tmp_path / "moved.parquet", rivers, tmp_path / "twice.parquet")
+    assert any("could not be kept as one, and are linked anew" in note for note in run.notes)
+    assert len(gpd.read_parquet(tmp_path / "twice.parquet")) == 2
+
+
+@pytest.mark.parametrize("separator", [";", ","])
+def test_observations_saved_again_by_excel_are_read(separator: str, tmp_path: Path) -> None:
+    """tracks.observations.csv opened and saved in Excel holds the locale's dates: a Spanish
+    Excel's ';' columns were a raw KeyError ('date'), a British Excel's 17/01/2024 dateutil's
+    multi-line ValueError. Both are read as `dredge track` reads a table's dates."""
+    from detector.counts import read_river_table
+    from detector.track_pipeline import run_counts, run_track
+
+    marked, rivers = write_inputs(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    run_counts(out, tmp_path / "counts.csv")
+    seen = tmp_path / "tracks.observations.csv"
+    table = read_river_table(seen)
+    assert table["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    excel = table.assign(date=pd.to_datetime(table["date"]).dt.strftime("%d/%m/%Y"))
+    excel.to_csv(seen, sep=separator, index=False, encoding="cp1252")
+    lines = run_counts(out, tmp_path / "again.csv")
+    assert "were read day first" in " ".join(lines)
+    again = read_river_table(tmp_path / "again.csv")
+    pd.testing.assert_frame_equal(again, read_river_table(tmp_path / "counts.csv"))
+
+
 @pytest.mark.parametrize("name", ["007", "NA", "None"])
 def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
     name: str, tmp_path: Path

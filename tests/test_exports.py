@@ -171,6 +171,56 @@ def test_kml_detections_keep_their_scores_and_an_older_kml_is_refused(
         read_detections(older)
 
 
+def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path) -> None:
+    """Google Earth edits a placemark's name, not its data: a detection of dredges.kml renamed
+    'bote' kept the class_name 'dredge' of its data, and a dredge whose placemark was deleted
+    kept its detections, both still counted without a word (on the demo's dredges.kml,
+    Santiago 2024 stayed at 1 dredge, renamed or deleted; now 0)."""
+    from detector.track_inputs import read_detections
+
+    linked, tracks, _ = world
+    path, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    ids = sorted(int(t) for t in tracks["track_id"])
+    renamed, deleted = ids[0], ids[-1]
+    for folder in root.iter(f"{{{KML_NS}}}Folder"):
+        for mark in list(folder.findall(f"{{{KML_NS}}}Placemark")):
+            name = mark.find(f"{{{KML_NS}}}name")
+            assert name is not None and name.text is not None
+            if name.text.endswith(f" dredge {renamed}"):
+                name.text = name.text[:10] + " bote"
+            if name.text.startswith(f"Dredge {deleted} ("):
+                folder.remove(mark)
+    edited = tmp_path / "edited.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    track_of = linked.set_index(linked["detection_id"].astype(str))["track_id"]
+    again_tracks = again["detection_id"].astype(str).map(track_of)
+    assert (again.loc[again_tracks == renamed, "class_name"] == "boat").all()
+    assert (again_tracks == renamed).sum() == (linked["track_id"] == renamed).sum()
+    assert (again.loc[again_tracks != renamed, "class_name"] == "dredge").all()
+    assert not (again_tracks == deleted).any()
+    assert len(again) == len(linked) - (linked["track_id"] == deleted).sum()
+    notes = " ".join(again.attrs["notes"])
+    assert "renamed (or added) in Google Earth, or of a dredge renamed there, read" in notes
+    assert f"whose placemark was deleted (dredge {deleted}) left out" in notes
+    untouched = read_detections(path)  # as written: nothing renamed, nothing left out
+    assert len(untouched) == len(linked) and (untouched["class_name"] == "dredge").all()
+    assert "Google Earth" not in " ".join(untouched.attrs["notes"])
+    root = ET.fromstring(path.read_text(encoding="utf-8"))  # the dredge renamed, not its marks
+    for name in root.iter(f"{{{KML_NS}}}name"):
+        if name.text and name.text.startswith(f"Dredge {renamed} ("):
+            name.text = f"Dredge {renamed} falsa draga"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    again_tracks = again["detection_id"].astype(str).map(track_of)
+    assert (
+        again.loc[again_tracks == renamed, "class_name"] == f"Dredge {renamed} falsa draga"
+    ).all()
+    assert (again.loc[again_tracks != renamed, "class_name"] == "dredge").all()
+    assert f"dredge(s) renamed: {renamed}" in " ".join(again.attrs["notes"])
+
+
 def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) -> None:
     """'$' started matplotlib's math text ('Santiago $\\frac$' stopped the run, 'US$5' was drawn
     in italics), a leading '_' hid a river from the legend, and a control character pasted

@@ -435,6 +435,51 @@ def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path
     ), notes
 
 
+def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """A false dredge deleted from the 'dredges' layer of dredges.gpkg in QGIS (one point per
+    dredge, where it shows), or from dredges.geojson, kept its detections in the 'detections'
+    layer (dredges.detections.geojson), which `dredge track` reads: it was tracked and counted
+    again without a word (on the demo's dredges.gpkg, dredge 20 deleted left Santiago 2024 at
+    1 dredge; now 0)."""
+    from detector.track_pipeline import run_counts, run_track
+
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 2] * 3
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
+    path = tmp_path / "dredges.gpkg"
+    dredges.iloc[[0]].to_file(path, layer="dredges")  # dredge 2 deleted
+    dets.to_file(path, layer="detections")
+    frame = read_detections(path)
+    assert frame["track_id"].tolist() == [1, 1, 1]
+    notes = " ".join(frame.attrs["notes"])
+    assert "3 detection(s) of 1 dredge(s) deleted from its 'dredges' layer (track_id 2)" in notes
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    run_track(path, rivers, tmp_path / "tracks.parquet")
+    run_counts(tmp_path / "tracks.parquet", tmp_path / "counts.csv")
+    assert pd.read_csv(tmp_path / "counts.csv")["unique_dredges"].tolist() == [1]
+    whole = tmp_path / "whole.gpkg"  # nothing deleted, or the dredges layer emptied: all read
+    dredges.to_file(whole, layer="dredges")
+    dets.to_file(whole, layer="detections")
+    assert len(read_detections(whole)) == 6 and not read_detections(whole).attrs["notes"]
+    emptied = tmp_path / "emptied.gpkg"
+    dredges.iloc[:0].to_file(emptied, layer="dredges", geometry_type="Point")
+    dets.to_file(emptied, layer="detections")
+    assert len(read_detections(emptied)) == 6
+    dredges.iloc[[1]].to_file(tmp_path / "d.geojson")  # dredges.geojson, dredge 1 deleted
+    dets.to_file(tmp_path / "d.detections.geojson")
+    frame = read_detections(tmp_path / "d.detections.geojson")
+    assert frame["track_id"].tolist() == [2, 2, 2]
+    assert "deleted from d.geojson (track_id 1)" in " ".join(frame.attrs["notes"])
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have

@@ -1,0 +1,113 @@
+"""Dredges merged by hand: two tracks the tracker split, joined by editing ``track_id``.
+
+An analyst who sees one dredge counted as two (in QGIS, in the ``detections`` layer of
+``dredges.gpkg`` or in ``tracks.detections.parquet``) gives the detections of one track the
+other's ``track_id`` and tracks the file again. ``dredge track`` links detections anew, so the
+edit was lost without a word: both tracks counted. A track of the tool's own numbering starts
+with one detection linked ``new``; an input track with two or more is such a merge. Where the
+detections it gathers are exactly those of several tracks on one river as linked now, those
+tracks become one (:func:`merge_tracks`); otherwise a note says the edit was not read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from detector.track_frames import WGS84
+
+
+def hand_merges(frame: pd.DataFrame) -> dict[int, np.ndarray]:
+    """Input ``track_id`` → positions of its rows, for the tracks that start twice or more
+    (two detections linked ``new``): tracks merged by hand. Empty for files without the
+    columns (marks, a detector's output)."""
+    if not {"track_id", "link"} <= set(frame.columns):
+        return {}
+    ids = pd.to_numeric(frame["track_id"], errors="coerce").to_numpy(float)
+    starts = (frame["link"].astype("string") == "new").fillna(False).to_numpy(bool)
+    found, counts = np.unique(ids[starts & np.isfinite(ids)], return_counts=True)
+    return {int(t): np.flatnonzero(ids == t) for t in found[counts >= 2]}
+
+
+def merge_tracks(
+    linked: pd.DataFrame,
+    tracks: gpd.GeoDataFrame,
+    merges: dict[int, np.ndarray],
+    source: str | Path,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[str]]:
+    """``linked`` and ``tracks`` with the tracks of each merge in ``merges`` (positions of
+    ``linked``'s rows, as :func:`hand_merges` gives) joined into the first, and notes."""
+    joined: list[str] = []
+    refused: list[str] = []
+    new_ids = pd.array(linked["track_id"], dtype="Int64")
+    for old, rows in merges.items():
+        ids = sorted({int(t) for t in new_ids[rows] if pd.notna(t)})
+        if len(ids) < 2:
+            continue  # linked as one anyway
+        whole = np.flatnonzero(np.isin(new_ids.to_numpy(dtype=float, na_value=np.nan), ids))
+        rivers = set(tracks.loc[tracks["track_id"].isin(ids), "river"].astype(str))
+        if len(rivers) > 1 or len(whole) != len(rows):
+            why = "on other rivers" if len(rivers) > 1 else "with other detections"
+            refused.append(f"track {old} ({len(rows)} detections): linked as tracks {ids} {why}")
+            continue
+        linked, tracks = _join(linked, tracks, ids)
+        new_ids = pd.array(linked["track_id"], dtype="Int64")
+        joined.append(f"track {old}: tracks {', '.join(map(str, ids))} as {ids[0]}")
+    notes = []
+    if joined:
+        notes.append(
+            f"{source}: {len(joined)} track(s) merged by hand (track_id edited: the detections "
+            f"of two or more tracks given one) kept as one dredge ({'; '.join(joined[:3])})"
+        )
+    if refused:
+        notes.append(
+            f"{source}: {len(refused)} track(s) merged by hand (track_id edited) could not be "
+            f"kept as one, and are linked anew ({'; '.join(refused[:3])}) — give all the "
+            "detections of the tracks to merge one track_id, on one river"
+        )
+    return linked, tracks, notes
+
+
+def _join(
+    linked: pd.DataFrame, tracks: gpd.GeoDataFrame, ids: list[int]
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The tracks ``ids`` as one, numbered ``ids[0]``."""
+    keep, others = ids[0], ids[1:]
+    linked = linked.copy()
+    linked.loc[linked["track_id"].isin(others), "track_id"] = keep
+    rows = tracks[tracks["track_id"].isin(ids)]
+    weight = rows["n_detections"].to_numpy(float)
+    dates = sorted({d for text in rows["dates"].astype(str) for d in text.split(";") if d})
+    lon = float(np.average(rows.geometry.x, weights=weight))
+    lat = float(np.average(rows.geometry.y, weights=weight))
+    one = {
+        "first_seen": rows["first_seen"].min(),
+        "last_seen": rows["last_seen"].max(),
+        "dates": ";".join(dates),
+        "n_dates": len(dates),
+        "n_detections": int(weight.sum()),
+        "mean_chainage_m": float(np.average(rows["mean_chainage_m"], weights=weight)),
+        "mean_offset_m": float(np.average(rows["mean_offset_m"], weights=weight)),
+        "moves": int(rows["moves"].sum()),
+        "moved_m": float(rows["moved_m"].sum()),
+        "ambiguous_links": int(rows["ambiguous_links"].sum()),
+        "seen_absent": int(rows["seen_absent"].sum()),
+        "static": bool(rows["static"].all()),
+        "counted": bool(rows["counted"].any()),
+        "confidence": float(rows["confidence"].max()),
+        "class_name": rows.sort_values("n_detections", ascending=False)["class_name"].iloc[0],
+    }
+    at = tracks.index[tracks["track_id"] == keep][0]
+    tracks = tracks[~tracks["track_id"].isin(others)].copy()
+    for column, value in one.items():
+        tracks.at[at, column] = value
+    tracks.loc[at, "geometry"] = shapely.Point(lon, lat)
+    same = pd.array(tracks["maybe_same_as"], dtype="Int64")
+    same[np.isin(same.to_numpy(dtype=float, na_value=np.nan), others)] = keep
+    same[(tracks["track_id"] == keep).to_numpy() & (same == keep).fillna(False)] = pd.NA
+    tracks["maybe_same_as"] = same
+    return linked, gpd.GeoDataFrame(tracks.reset_index(drop=True), crs=WGS84)
