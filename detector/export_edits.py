@@ -41,15 +41,44 @@ def without_deleted_dredges(
     where, dredges = found
     kept = set(pd.to_numeric(dredges, errors="coerce").dropna().astype(np.int64))
     tracks = pd.to_numeric(frame["track_id"], errors="coerce")
-    gone = (tracks.notna() & ~tracks.isin(kept)).to_numpy()
-    if not kept or not gone.any():
+    missing = (tracks.notna() & ~tracks.isin(kept)).to_numpy()
+    if not kept or not missing.any():
         return frame, []
-    ids = sorted({int(v) for v in tracks[gone]})
-    listed = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-    return frame[~gone].reset_index(drop=True), [
-        f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) deleted from "
-        f"{where} (track_id {listed}) left out — to keep a dredge, keep its row there"
-    ]
+    gone = missing & _whole_tracks(frame, tracks, kept)
+    notes = []
+    if gone.any():
+        ids = sorted({int(v) for v in tracks[gone]})
+        notes.append(
+            f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) deleted from "
+            f"{where} (track_id {_listed(ids)}) left out — to keep a dredge, keep its row there"
+        )
+    if (split := missing & ~gone).any():
+        ids = sorted({int(v) for v in tracks[split]})
+        notes.append(
+            f"{source}: {int(split.sum())} detection(s) with a track_id not among {where} "
+            f"(track_id {_listed(ids)}) are not a whole dredge as exported (a track split or "
+            "edited by hand): kept, and linked again"
+        )
+    return frame[~gone].reset_index(drop=True), notes
+
+
+def _whole_tracks(frame: gpd.GeoDataFrame, tracks: pd.Series, kept: set[int]) -> np.ndarray:
+    """Rows whose track is one track as ``dredge track`` wrote it: it starts with exactly one
+    detection linked ``new``, as does every dredge kept. A track_id missing from the dredges is
+    a deletion only then: detections given a new id (a track split by hand) have no ``new`` link
+    of their own, or took it from a dredge that is kept. Without a ``link`` column, every
+    row."""
+    if "link" not in frame:
+        return np.ones(len(frame), dtype=bool)
+    starts = frame["link"].astype("string").eq("new").groupby(tracks).sum()
+    present = [t for t in kept if t in starts.index]
+    if any(starts[t] != 1 for t in present):
+        return np.zeros(len(frame), dtype=bool)
+    return tracks.map(starts).eq(1).to_numpy()
+
+
+def _listed(ids: list[int]) -> str:
+    return ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
 def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.Series] | None:

@@ -480,6 +480,41 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
     assert "deleted from d.geojson (track_id 1)" in " ".join(frame.attrs["notes"])
 
 
+def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge(
+    tmp_path: Path,
+) -> None:
+    """Detections given a new track_id in the 'detections' layer of dredges.gpkg (a track split
+    by hand: the new id has no row among the dredges) were left out as those of a deleted
+    dredge. A missing id is a deletion only when its detections are one whole track as
+    exported (one `new` link), and every kept dredge still has its own."""
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 2] * 3
+    dets["link"] = ["new", "new", "stay", "stay", "stay", "stay"]
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
+
+    def read(frame: gpd.GeoDataFrame, kept: list[int], name: str) -> gpd.GeoDataFrame:
+        path = tmp_path / f"{name}.gpkg"
+        dredges[dredges["track_id"].isin(kept)].to_file(path, layer="dredges")
+        frame.to_file(path, layer="detections")
+        return read_detections(path)
+
+    deleted = read(dets, [1], "deleted")  # dredge 2 deleted: a whole track, left out
+    assert deleted["track_id"].tolist() == [1, 1, 1]
+    split = dets.copy()
+    split.loc[4, "track_id"] = 99  # the last detection of dredge 1 split off
+    frame = read(split, [1, 2], "split")
+    assert sorted(frame["track_id"].tolist()) == [1, 1, 2, 2, 2, 99]
+    assert "track_id 99) are not a whole dredge as exported" in " ".join(frame.attrs["notes"])
+    first = dets.copy()
+    first.loc[0, "track_id"] = 99  # the first one, with its `new` link, split off
+    assert len(read(first, [1, 2], "first")) == 6
+
+
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:
     """A point added to dredges.gpkg's detections layer has no class, id, score or river: it
     was dropped as a look-alike (with the note ': detection(s) left out') and said to have
