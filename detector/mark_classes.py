@@ -51,10 +51,12 @@ DREDGE_WORDS = {
 BOAT_WORDS = {"barco", "bote", "lancha", "canoa", "boat", "peque"}
 KNOWN_CLASSES = ("dredge", "barge", "raft", "boat")
 # Words that turn a class name into its opposite: a hard negative ('not_dredge', 'no draga',
-# 'falsa draga', 'dredge_false_positive') was read as a dredge by its class word.
+# 'falsa draga', 'dredge_false_positive') was read as a dredge by its class word; so were
+# plurals ('Dragas falsas', 'negativos').
 NEGATION_WORDS = {
     "no", "not", "non", "sin", "ni", "falsa", "falso", "false", "fake",
     "negative", "negativa", "negativo", "fp", "nodredge", "nodraga",
+    "falsas", "falsos", "fakes", "negatives", "negativas", "negativos", "fps",
 }  # fmt: skip
 
 
