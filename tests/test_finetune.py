@@ -501,3 +501,29 @@ def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTil
             assert held.place and t.place
             apart = abs(held.place[0] - t.place[0]) + abs(held.place[1] - t.place[1])
             assert apart * 111_000 > 768  # no training tile at a held-out tile's place
+
+
+def test_chips_of_dredge_tiles_take_their_place_from_its_index(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """Chips cut by `dredge tiles` and labelled in CVAT (YOLO, COCO, VOC) had no place: held
+    out by scene, other dates of a held-out reach trained. Their tiles.parquet has each
+    chip's footprint, read now by chip name."""
+    import geopandas as gpd
+    import shapely
+
+    from tests.label_fixtures import CLASSES, SPEC
+    from training.finetune_data import split_tiles
+    from training.labels.classes import ClassMap
+    from training.labels.sources import read_label_sets
+
+    folder = write_yolo_set(labelled_tiles, tmp_path / "tiles")
+    footprints = [shapely.Point(t.place).buffer(0.003) for t in labelled_tiles if t.place]
+    chips = [f"{t.scene}/{t.name}.png" for t in labelled_tiles]
+    gpd.GeoDataFrame({"chip": chips}, geometry=footprints, crs="EPSG:4326").to_parquet(
+        folder / "tiles.parquet"
+    )
+    (tiles,) = [s.tiles for s in read_label_sets([folder], ClassMap(CLASSES), SPEC)]
+    want = {t.name: t.place for t in labelled_tiles}
+    assert all(t.place == pytest.approx(want[t.name]) for t in tiles)
+    assert split_tiles(tiles, 0.25, seed=0, tile_m=768.0).unit == "place"
