@@ -7,7 +7,8 @@
   the same dredges at the same moorings (dredges stay weeks at a spot), so the validation
   score was the training set's. The squares (or scenes) are shuffled with ``seed`` and the
   first ``round(val_fraction × squares)`` (at least one, and never all) hold out for
-  validation. With one square only, or tiles without a place, the split is by scene.
+  validation; a training tile that may overlap a held-out one across a square's edge is left
+  out. With one square only, or tiles without a place, the split is by scene.
 - **Chips**: tiles are cut, never resized, into ``chip_px`` squares (overlapping by an eighth),
   so the model sees its own GSD; a tile smaller than a chip is padded with black at the bottom
   and right (what the detector sees past a scene's edge). A box cut by a chip's edge is kept,
@@ -66,7 +67,8 @@ _M_PER_DEGREE = 111_320.0
 
 @dataclass
 class Split:
-    """Each tile's side (``train`` or ``val``, in the tiles' order) and how they were drawn."""
+    """Each tile's side (``train``, ``val``, or ``gap``: a training tile beside a held-out
+    one, left out; in the tiles' order) and how they were drawn."""
 
     sides: list[str]
     unit: str  # "place" or "scene"
