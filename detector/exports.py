@@ -260,10 +260,15 @@ def _best_scores(detections: gpd.GeoDataFrame | None) -> dict[int, float]:
 
 
 def _uncounted(get: dict[str, Any], best: dict[int, float]) -> str:
-    """Why a track is not counted, from what the tracks table and its detections tell (it
-    said "seen on too few dates" of every one: of fixed objects seen for months, and of
-    tracks seen on several dates whose best detection scored under --count-score). The
-    run's settings are not in the table: the rules that may have left it out are named."""
+    """Why a track is not counted: its ``uncounted_reason``, which names the rules that left
+    it out with the values the tracker ran with. A tracks table written before it had that
+    column is explained from what the table and its detections tell (it said "seen on too
+    few dates" of every one: of fixed objects seen for months, and of tracks seen on several
+    dates whose best detection scored under --count-score): the rules that may have left it
+    out are named."""
+    reason = get.get("uncounted_reason")
+    if isinstance(reason, str) and reason:
+        return f"no ({reason})"
     if get.get("static"):
         days = (pd.Timestamp(get["last_seen"]) - pd.Timestamp(get["first_seen"])).days
         return f"no (a fixed object: never moved in {days} days; --max-static-days)"
@@ -273,7 +278,7 @@ def _uncounted(get: dict[str, Any], best: dict[int, float]) -> str:
     scored = "" if score is None else f", best detection score {score:.2f}"
     rules = "--count-score, or each of its stays seen empty before and after"
     if n_dates < TrackParams.min_dates:  # the default: a track seen once is not counted
-        rules = f"--min-dates (default {TrackParams.min_dates}), {rules}"
+        rules = f"`dredge track --min-dates` (default {TrackParams.min_dates}), {rules}"
     return f"no ({seen}{scored}: under {rules})"
 
 

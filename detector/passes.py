@@ -75,7 +75,9 @@ def same_pass_duplicates(
     for keeper, other, apart in zip(a.tolist(), b.tolist(), distance.tolist(), strict=True):
         candidates.setdefault(keeper, []).append((apart, other))
     kept = set()
-    for keeper in sorted(candidates, key=lambda d: (-rank[d], d)):
+    # Equal scores (hand marks have none) by scene and position, not by row order.
+    first = {d: (-rank[d], scene[d], chainage[d], offset[d], d) for d in candidates}
+    for keeper in sorted(candidates, key=first.__getitem__):
         if twin[keeper] >= 0:
             continue
         kept.add(keeper)

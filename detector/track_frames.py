@@ -109,7 +109,7 @@ def detection_scene_keys(detections: pd.DataFrame) -> SceneKeys:
     if "scene" not in detections.columns:
         return SceneKeys(np.full(len(detections), -1, dtype=np.int64), [])
     values = detections["scene"].astype("string")
-    codes, uniques = pd.factorize(values)
+    codes, uniques = pd.factorize(values, sort=True)  # numbered by name, not by row order
     return SceneKeys(codes.astype(np.int64), [scene_key(u) for u in uniques])
 
 

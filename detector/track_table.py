@@ -33,6 +33,7 @@ TRACK_COLUMNS = [
     "seen_absent",
     "static",
     "counted",
+    "uncounted_reason",
     "maybe_same_as",
     "confidence",
     "geometry",
@@ -147,9 +148,15 @@ def tracks_table(
     table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
     table["static"] &= span > params.max_static_days
     brief = observed & (result.longest_stay[chains] < params.min_stay_days)
-    table["counted"] = ((table["n_dates"] >= params.min_dates) | unconfirmed | hand) & confident
-    table["counted"] &= ~brief
-    table["counted"] &= ~table["static"]
+    short = (table["n_dates"] < params.min_dates) & ~unconfirmed & ~hand
+    table["counted"] = ~short & confident & ~brief & ~table["static"]
+    table["uncounted_reason"] = uncounted_reasons(
+        table,
+        params,
+        short=short.to_numpy(bool),
+        faint=~confident.to_numpy(bool),
+        brief=np.asarray(brief, bool),
+    )
     table = table.set_index("track_id", drop=False).rename_axis(None)
     table["maybe_same_as"] = maybe_same_as(table, params)
     score = table["score"].fillna(1.0).clip(0.0, 1.0)
@@ -159,6 +166,49 @@ def tracks_table(
     points = shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy())
     out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=WGS84)
     return out[TRACK_COLUMNS]
+
+
+def uncounted_reasons(
+    table: pd.DataFrame,
+    params: TrackParams,
+    *,
+    short: NDArray[np.bool_],
+    faint: NDArray[np.bool_],
+    brief: NDArray[np.bool_],
+) -> list[str]:
+    """Why each track is not counted ("" when it is), naming each rule that left it out with
+    the value it was run with and the option that sets it (``--min-dates`` is
+    `dredge track`'s only: `dredge run` has none). dredges.kml said "under --min-dates
+    (default 2), --count-score, or ...", of tracks of `dredge run` and of ones that
+    --min-dates 3 had left out."""
+    static = table["static"].to_numpy(bool)
+    days = (table["last"] - table["first"]).to_numpy(float)
+    n_dates = table["n_dates"].to_numpy(int)
+    best = table["best_score"].to_numpy(float)
+    reasons: list[str] = []
+    for k in range(len(table)):
+        why: list[str] = []
+        if static[k]:
+            why.append(
+                f"a fixed object: never moved in {int(days[k])} days, over "
+                f"--max-static-days {params.max_static_days:g}"
+            )
+        if short[k]:
+            seen = "one date" if n_dates[k] == 1 else f"{n_dates[k]} dates"
+            why.append(
+                f"seen on {seen}, under the {params.min_dates} needed (`dredge track --min-dates`)"
+            )
+        if faint[k]:
+            why.append(
+                f"best detection score {best[k]:.2f}, under --count-score {params.count_score:g}"
+            )
+        if brief[k]:
+            why.append(
+                f"its spot seen empty less than {params.min_stay_days:g} days before and after "
+                "each of its stays (as false detections repeat nearby)"
+            )
+        reasons.append("; ".join(why))
+    return reasons
 
 
 def column_or(frame: pd.DataFrame, name: str, default: object) -> NDArray[np.object_]:

@@ -137,8 +137,11 @@ def link_tracks(
 
     positions = np.flatnonzero(on_river)
     codes, names = pd.factorize(river.to_numpy()[positions], sort=True)
-    order = np.lexsort((keys.codes[positions], times[positions], codes))
-    rows = positions[order]  # on-river detections sorted by river, time and scene
+    # Within a scene by position, not by row order: which mooring is which, and the track
+    # ids, do not depend on the order of the table's rows.
+    by = (score, offset, chainage, keys.codes, times)
+    order = np.lexsort((*(values[positions] for values in by), codes))
+    rows = positions[order]  # on-river detections sorted by river, time, scene and position
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     per_river = []
     for k in range(len(names)):

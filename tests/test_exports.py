@@ -292,6 +292,34 @@ def test_kml_says_why_a_dredge_is_not_counted(world: tuple, tmp_path: Path) -> N
     assert "too few dates" not in "".join(said.values())
 
 
+def test_kml_reason_is_the_rule_that_left_the_track_out(tmp_path: Path) -> None:
+    """dredges.kml guessed the reason from the tracks table: a track that `dredge track
+    --min-dates 3` left out after two dates was "under --count-score, or each of its stays
+    seen empty" (its best score 0.9, over it), and `dredge run`'s tracks seen once were
+    "under --min-dates (default 2)", an option `dredge run` does not have (the demo run: 9
+    placemarks). The tracker now writes each rule that left a track out, with its value."""
+    from detector.tracking import TrackParams, link_tracks
+    from tests import track_fixtures as tf
+    from tests.test_tracking import straight_line
+
+    line = straight_line()
+    week = [pd.Timestamp("2024-03-01 14:00", tz="UTC") + pd.Timedelta(days=7 * k) for k in range(6)]
+    a, b = tf.point_at(line, 2000), tf.point_at(line, 500)
+    dets = tf.detections([(t, a) for t in week[:2]] + [(t, b) for t in week], tf.network(line))
+    dets["score"] = [0.9, 0.9] + [0.4] * 6
+    params = TrackParams(min_dates=3, count_score=0.5)
+    linked, tracks = link_tracks(dets, tf.observed(week), params=params)
+    reasons = dict(zip(tracks["n_dates"], tracks["uncounted_reason"], strict=True))
+    assert reasons == {
+        2: "seen on 2 dates, under the 3 needed (`dredge track --min-dates`)",
+        6: "best detection score 0.40, under --count-score 0.5",
+    }
+    path, _ = write_kml(tracks, tmp_path / "d.kml", linked)
+    text = path.read_text()
+    assert "Counted: no (seen on 2 dates, under the 3 needed" in text
+    assert "Counted: no (best detection score 0.40, under --count-score 0.5)" in text
+
+
 def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
     """With --min-dates 3 a track seen on two dates was explained as under --count-score, and
     'seen on one date' assumed the default --min-dates: the run's settings are not in the
@@ -300,7 +328,8 @@ def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
 
     once = _uncounted({"track_id": 3, "n_dates": 1, "static": False}, {3: 0.8})
     assert once == (
-        "no (seen on one date, best detection score 0.80: under --min-dates (default 2), "
+        "no (seen on one date, best detection score 0.80: under `dredge track --min-dates` "
+        "(default 2), "
         "--count-score, or each of its stays seen empty before and after)"
     )
     twice = _uncounted({"track_id": 3, "n_dates": 2, "static": False}, {})

@@ -178,7 +178,7 @@ def test_a_setting_that_cannot_work_is_one_line_before_any_work(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("training.finetune.split_by_scene", no_work)  # fail fast, never train
+    monkeypatch.setattr("training.finetune.split_tiles", no_work)  # fail fast, never train
     labels = tmp_path / "ok.gpkg"
     truth_frame(label_world).to_file(labels, driver="GPKG")
     out = tmp_path / "run"
@@ -444,3 +444,86 @@ def test_a_training_begun_while_labels_are_read_is_not_deleted(
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
     assert code == 2 and "another dredge run is working in this folder" in output, output
     assert (partial / "dataset").is_dir() and not out.exists()
+
+
+def _placed(scene: str, lon: float, lat: float) -> LabelledTile:
+    return LabelledTile(f"{scene}_{lon:.3f}", scene, "labels.gpkg", 64, 64, place=(lon, lat))
+
+
+def test_labels_over_whole_scenes_are_held_out_by_place() -> None:
+    """The hold-out was by scene: with one reach labelled on four dates, the held-out date's
+    tiles lay where the other dates' tiles trained, the same dredges at the same moorings (on
+    the label world's vector labels, 11 of 11 held-out tiles overlapped a training tile):
+    the validation score was the training set's. Every date of a held-out place is now held
+    out, and training tiles that would overlap it are left out."""
+    from training.finetune_data import place_cell, split_tiles
+
+    river = [-73.30 + 0.003 * k for k in range(120)]  # tiles every 330 m along 40 km
+    tiles = [_placed(f"2024-0{d}", lon, -3.75) for d in range(1, 5) for lon in river]
+    split = split_tiles(tiles, 0.25, seed=0, tile_m=768.0)
+    assert split.unit == "place" and split.held_out.startswith("by place: 2 of 9 squares")
+    val, train = split.tiles(tiles, "val"), split.tiles(tiles, "train")
+    assert val and train and {t.scene for t in val} == {"2024-01", "2024-02", "2024-03", "2024-04"}
+    assert not {place_cell(t.place) for t in val if t.place} & {
+        place_cell(t.place) for t in train if t.place
+    }
+    east = {t.place[0] for t in val if t.place}
+    nearest = min(abs(t.place[0] - lon) for t in train if t.place for lon in east)
+    assert nearest * 111_081 > 768 * 2**0.5  # no training tile overlaps a held-out one
+    assert "training tile(s) beside them left out" in split.held_out
+
+
+def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> None:
+    from training.finetune_data import split_tiles
+
+    unplaced = [LabelledTile(f"t{k}", f"scene{k % 4}", "yolo", 64, 64) for k in range(8)]
+    split = split_tiles(unplaced, 0.25, seed=0)
+    assert split.unit == "scene" and "8 of 8 tiles have no place" in split.held_out
+    assert len({t.scene for t in split.tiles(unplaced, "val")}) == 1
+    one_square = [_placed(f"scene{k % 4}", -73.3 + 0.001 * k, -3.75) for k in range(8)]
+    split = split_tiles(one_square, 0.25, seed=0)
+    assert split.unit == "scene" and "one square of 5 km" in split.held_out
+
+
+def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTile]) -> None:
+    """Tiles cut from labels drawn over whole scenes know where they lie: on the label world,
+    the three dates of one reach were split by scene, and each of the 11 held-out tiles
+    overlapped a training tile; now none does."""
+    from training.finetune_data import split_tiles
+
+    assert all(t.place is not None for t in labelled_tiles)
+    split = split_tiles(labelled_tiles, 0.25, seed=0, tile_m=768.0)
+    assert split.unit == "place"
+    val, train = split.tiles(labelled_tiles, "val"), split.tiles(labelled_tiles, "train")
+    assert val and train
+    for held in val:
+        for t in train:
+            assert held.place and t.place
+            apart = abs(held.place[0] - t.place[0]) + abs(held.place[1] - t.place[1])
+            assert apart * 111_000 > 768  # no training tile at a held-out tile's place
+
+
+def test_chips_of_dredge_tiles_take_their_place_from_its_index(
+    labelled_tiles: list[LabelledTile], tmp_path: Path
+) -> None:
+    """Chips cut by `dredge tiles` and labelled in CVAT (YOLO, COCO, VOC) had no place: held
+    out by scene, other dates of a held-out reach trained. Their tiles.parquet has each
+    chip's footprint, read now by chip name."""
+    import geopandas as gpd
+    import shapely
+
+    from tests.label_fixtures import CLASSES, SPEC
+    from training.finetune_data import split_tiles
+    from training.labels.classes import ClassMap
+    from training.labels.sources import read_label_sets
+
+    folder = write_yolo_set(labelled_tiles, tmp_path / "tiles")
+    footprints = [shapely.Point(t.place).buffer(0.003) for t in labelled_tiles if t.place]
+    chips = [f"{t.scene}/{t.name}.png" for t in labelled_tiles]
+    gpd.GeoDataFrame({"chip": chips}, geometry=footprints, crs="EPSG:4326").to_parquet(
+        folder / "tiles.parquet"
+    )
+    (tiles,) = [s.tiles for s in read_label_sets([folder], ClassMap(CLASSES), SPEC)]
+    want = {t.name: t.place for t in labelled_tiles}
+    assert all(t.place == pytest.approx(want[t.name]) for t in tiles)
+    assert split_tiles(tiles, 0.25, seed=0, tile_m=768.0).unit == "place"

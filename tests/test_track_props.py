@@ -1,7 +1,7 @@
 """Property-based tests of tracking and counting: whatever detections are drawn (dredges that
 stay, move, go unseen; false detections; dates across a new year; scenes given or not), the
 tracks and the yearly counts keep the invariants an analyst relies on, and the order of the
-rows does not change them.
+rows does not change them (nor the tracks and their ids).
 
 - ``unique_low <= unique_dredges <= unique_high`` and ``new_dredges <= unique_dredges``;
 - summed over the years, a river's ``new_dredges`` are its counted tracks;
@@ -103,5 +103,8 @@ def test_counts_keep_their_invariants_in_any_row_order(drawn: Drawn, shuffle: Ra
 
     order = list(range(len(detections)))
     shuffle.shuffle(order)
-    _, _, again = counted(detections.iloc[order].reset_index(drop=True), moments, scenes, min_dates)
+    _, tracks_again, again = counted(
+        detections.iloc[order].reset_index(drop=True), moments, scenes, min_dates
+    )
     pd.testing.assert_frame_equal(again, counts)
+    pd.testing.assert_frame_equal(tracks_again, tracks)  # the same tracks, the same ids

@@ -3,14 +3,15 @@
 1. Read every label set (:mod:`training.labels`) against the starting model's classes and
    input (bands, GSD, tile size) — every input problem is reported here, before anything is
    written.
-2. Split by scene and cut the tiles into training chips (:mod:`training.finetune_data`);
+2. Split by place (labels drawn over whole scenes) or by scene, and cut the tiles into training
+   chips (:mod:`training.finetune_data`);
    optionally add ``synthetic`` chips from a synthetic training world (seed 101, reserved for
    training) to the training split.
 3. Fine-tune the starting model (default: the bundled one; ``scratch``: the
    ``dredge-yolo11-p2`` architecture with :func:`training.train.small_box_prior`) with
    ultralytics, offline, seeded, with the satellite augmentation of :mod:`training.augment`.
-4. Score the new model — and the starting one, for comparison — on the held-out scenes' whole
-   tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives).
+4. Score the new model — and the starting one, for comparison — on the held-out places' or
+   scenes' whole tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives).
 5. Write ``model.pt`` with its card ``model.card.json`` (classes, input, data sources, counts per
    class, metrics) and the run manifest ``run.json`` (versions, seed, command, split).
 
@@ -53,7 +54,7 @@ from detector.run_state import run_lock
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
-from training.finetune_data import Chip, split_by_scene, write_chip_dataset
+from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
 from training.labels.classes import ClassMap
 from training.labels.sources import LabelSet, read_and_report
 from training.labels.table import LabelledTile
@@ -287,7 +288,8 @@ def finetune(
             f"--synthetic mixes in tiles of classes {', '.join(CLASSES)}; the model has "
             f"{', '.join(base.classes)}"
         )
-    assignment = split_by_scene(tiles, config.val_fraction, config.seed)
+    tile_m = base.spec.tile_px * base.spec.gsd_m
+    assignment = split_tiles(tiles, config.val_fraction, config.seed, tile_m=tile_m)
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
         tile.read(bands)  # wrong band count: one clear error before anything is written
@@ -315,7 +317,7 @@ def _run(
     config: FinetuneConfig,
     sets: list[LabelSet],
     tiles: list[LabelledTile],
-    assignment: dict[str, str],
+    assignment: Split,
     bands: int,
     synthetic_worlds: Sequence[Path] | None,
     progress: bool,
@@ -331,7 +333,8 @@ def _run(
     )  # fmt: skip
     echo(
         f"dataset: train {counts['train'].chips} chips from {len(counts['train'].scenes)} "
-        f"scene(s), val {counts['val'].chips} chips from {len(counts['val'].scenes)} scene(s)"
+        f"scene(s), val {counts['val'].chips} chips from {len(counts['val'].scenes)} scene(s); "
+        f"validation {assignment.held_out}"
     )
     best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
     weights = work / WEIGHTS_NAME
@@ -341,10 +344,10 @@ def _run(
         weights, name=name, classes=base.classes, input=base.spec, training={}, metrics={}
     )
     card_path = card.save(work / CARD_NAME)
-    val_tiles = [t for t in tiles if assignment[t.scene] == "val"]
+    val_tiles = assignment.tiles(tiles, "val")
     metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
     if val_tiles:
-        metrics = _val_metrics(weights, base, val_tiles, config.device)
+        metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit)
     training = {
         "recipe": "finetune",
         "from": base.describe(),
@@ -354,7 +357,7 @@ def _run(
         "instances": counts["train"].instances,
         "val_instances": counts["val"].instances,
         "negatives_per_positive": config.negatives,
-        "split": "by scene: no scene in both train and val",
+        "split": assignment.held_out,
         "train_scenes": counts["train"].scenes,
         "val_scenes": counts["val"].scenes,
         "seed": config.seed,
@@ -389,7 +392,8 @@ def _run(
                      "numpy": np.__version__},
         "from": base.describe(),
         "sources": training["data"],
-        "split": {"train": counts["train"].scenes, "val": counts["val"].scenes},
+        "split": {"unit": assignment.unit, "held_out": assignment.held_out,
+                  "train": counts["train"].scenes, "val": counts["val"].scenes},
         "outputs": {"weights": WEIGHTS_NAME, "card": CARD_NAME, "dataset": "dataset",
                     "ultralytics": "yolo"},
         "metrics": metrics,
@@ -511,7 +515,7 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
 
 
 def _val_metrics(
-    weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str
+    weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str, unit: str
 ) -> dict[str, Any]:
     """The new model's scores on the held-out tiles, and the starting model's (on ``cuda`` for
     any ``cuda:N``: the detector takes no GPU number, and a run trained on ``cuda:0`` ended in
@@ -520,7 +524,7 @@ def _val_metrics(
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
-        f"whole tiles of the held-out scenes ({len(val_tiles)} tiles), "
+        f"whole tiles of the held-out {unit}s ({len(val_tiles)} tiles), "
         f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
     )
     if base.weights is not None:

@@ -1,8 +1,14 @@
-"""A YOLO dataset from labelled tiles: split by scene, cut into training chips, negatives sampled.
+"""A YOLO dataset from labelled tiles: split by place or scene, cut into chips, negatives sampled.
 
-- **Split**: by scene, never by tile (neighbouring tiles overlap and share the scene's light
-  and water). Scenes are shuffled with ``seed`` and the first ``round(val_fraction × scenes)``
-  (at least one, and never all) hold out for validation.
+- **Split**: by place where every tile has one (labels drawn over whole scenes), else by scene;
+  never by tile (neighbouring tiles overlap and share the scene's light and water). By place,
+  the tiles fall into squares of :data:`PLACE_CELL_M` by their centre, and every date of a
+  square is on one side: a held-out scene of a reach whose other dates are in training showed
+  the same dredges at the same moorings (dredges stay weeks at a spot), so the validation
+  score was the training set's. The squares (or scenes) are shuffled with ``seed`` and the
+  first ``round(val_fraction × squares)`` (at least one, and never all) hold out for
+  validation; a training tile that may overlap a held-out one across a square's edge is left
+  out. With one square only, or tiles without a place, the split is by scene.
 - **Chips**: tiles are cut, never resized, into ``chip_px`` squares (overlapping by an eighth),
   so the model sees its own GSD; a tile smaller than a chip is padded with black at the bottom
   and right (what the detector sees past a scene's edge). A box cut by a chip's edge is kept,
@@ -54,6 +60,95 @@ class SplitCounts:
     scenes: list[str] = field(default_factory=list)
 
 
+PLACE_CELL_M = 5000.0
+"""Side of the squares held out by place: a dredge moves 0.2–5 km between moorings."""
+_M_PER_DEGREE = 111_320.0
+
+
+@dataclass
+class Split:
+    """Each tile's side (``train``, ``val``, or ``gap``: a training tile beside a held-out
+    one, left out; in the tiles' order) and how they were drawn."""
+
+    sides: list[str]
+    unit: str  # "place" or "scene"
+    held_out: str  # one line for the output and the card
+
+    def tiles(self, tiles: Sequence[LabelledTile], side: str) -> list[LabelledTile]:
+        return [t for t, s in zip(tiles, self.sides, strict=True) if s == side]
+
+
+def place_cell(place: tuple[float, float]) -> str:
+    """The :data:`PLACE_CELL_M` square (east, north index) of a (lon, lat)."""
+    lon, lat = place
+    north = lat * _M_PER_DEGREE
+    east = lon * _M_PER_DEGREE * math.cos(math.radians(lat))
+    return f"{math.floor(east / PLACE_CELL_M)},{math.floor(north / PLACE_CELL_M)}"
+
+
+def split_tiles(
+    tiles: Sequence[LabelledTile], val_fraction: float, seed: int, *, tile_m: float = 0.0
+) -> Split:
+    """Hold out tiles by place where every tile has one and they span two squares or more,
+    else by scene (see the module notes); DredgeError when the scenes are too few. By place, a
+    training tile that may overlap a held-out one (centres less than ``tile_m`` × √2 apart,
+    across a square's edge) is left out of both sides."""
+    cells = [place_cell(t.place) for t in tiles if t.place is not None]
+    km = f"{PLACE_CELL_M / 1000:g} km"
+    if val_fraction > 0 and len(cells) == len(tiles) and len(set(cells)) > 1:
+        if not 0 < val_fraction < 1:
+            raise DredgeError(f"--val-fraction must be in [0, 1), got {val_fraction}")
+        drawn = _draw(sorted(set(cells)), val_fraction, seed)
+        sides = [drawn[cell] for cell in cells]
+        places = [t.place for t in tiles if t.place is not None]
+        gap = _beside_held_out(places, sides, tile_m * math.sqrt(2))
+        for index in gap:
+            sides[index] = "gap"
+        n_val = sum(side == "val" for side in drawn.values())
+        left = f"; {len(gap)} training tile(s) beside them left out" if gap else ""
+        return Split(
+            sides,
+            "place",
+            f"by place: {n_val} of {len(drawn)} squares of {km} held out, every date of "
+            f"each (the same dredges at the same moorings are never on both sides){left}",
+        )
+    by_scene = split_by_scene(tiles, val_fraction, seed)
+    if val_fraction == 0:
+        why = "no validation (--val-fraction 0)"
+    elif len(cells) < len(tiles):
+        why = (
+            f"by scene ({len(tiles) - len(cells)} of {len(tiles)} tiles have no place on the "
+            "map: no tiles.parquet of `dredge tiles` lists them; other dates of a held-out "
+            "scene's reach may be in training, with the same dredges, and its score is then "
+            "optimistic)"
+        )
+    else:
+        why = f"by scene (all tiles lie in one square of {km}: one place, held out by date)"
+    return Split([by_scene[t.scene] for t in tiles], "scene", why)
+
+
+def _beside_held_out(
+    places: Sequence[tuple[float, float]], sides: Sequence[str], reach_m: float
+) -> list[int]:
+    """Indices of training tiles whose centre lies within ``reach_m`` of a held-out one's."""
+    lon, lat = np.array(places, dtype=np.float64).reshape(-1, 2).T
+    east = lon * _M_PER_DEGREE * np.cos(np.radians(lat))
+    north = lat * _M_PER_DEGREE
+    val = np.array([side == "val" for side in sides])
+    out = []
+    for index in np.flatnonzero(~val).tolist():
+        apart = np.hypot(east[val] - east[index], north[val] - north[index])
+        if reach_m > 0 and bool((apart < reach_m).any()):
+            out.append(index)
+    return out
+
+
+def _draw(units: list[str], val_fraction: float, seed: int) -> dict[str, str]:
+    order = [units[i] for i in np.random.default_rng(seed).permutation(len(units))]
+    n_val = min(len(order) - 1, max(1, math.floor(len(order) * val_fraction + 0.5)))
+    return {unit: ("val" if i < n_val else "train") for i, unit in enumerate(order)}
+
+
 def split_by_scene(tiles: Sequence[LabelledTile], val_fraction: float, seed: int) -> dict[str, str]:
     """scene → ``train`` or ``val``; DredgeError when the tiles come from too few scenes."""
     scenes = sorted({t.scene for t in tiles})
@@ -67,9 +162,7 @@ def split_by_scene(tiles: Sequence[LabelledTile], val_fraction: float, seed: int
             "validation holds out whole scenes — add tiles of another scene, or pass "
             "--val-fraction 0 to train without validation"
         )
-    order = [scenes[i] for i in np.random.default_rng(seed).permutation(len(scenes))]
-    n_val = min(len(order) - 1, max(1, math.floor(len(order) * val_fraction + 0.5)))
-    return {scene: ("val" if i < n_val else "train") for i, scene in enumerate(order)}
+    return _draw(scenes, val_fraction, seed)
 
 
 def cut_chips(tile: LabelledTile, chip_px: int, bands: int) -> list[Chip]:
@@ -113,7 +206,7 @@ def _in_chip(box: Box, left: int, top: int, size: int) -> Box | None:
 
 def write_chip_dataset(
     tiles: Sequence[LabelledTile],
-    assignment: dict[str, str],
+    assignment: Split,
     out: Path,
     classes: Sequence[str],
     *,
@@ -129,7 +222,7 @@ def write_chip_dataset(
     counts = {split: SplitCounts(instances=dict.fromkeys(classes, 0)) for split in SPLITS}
     chosen: dict[str, list[Chip]] = {split: [] for split in SPLITS}
     for split in SPLITS:
-        mine = [t for t in tiles if assignment[t.scene] == split]
+        mine = assignment.tiles(tiles, split)
         counts[split].scenes = sorted({t.scene for t in mine})
         chips = [chip for tile in mine for chip in cut_chips(tile, chip_px, bands)]
         positive = [c for c in chips if c.tile.boxes]

@@ -76,7 +76,11 @@ def train(
         int, typer.Option(help="Synthetic training chips to mix in with the labels.")
     ] = 0,
     val_fraction: Annotated[
-        float, typer.Option(help="Share of the labelled scenes held out for validation.")
+        float,
+        typer.Option(
+            help="Share held out for validation: of 5 km squares, every date of each, for "
+            "labels drawn over whole scenes; else of the labelled scenes."
+        ),
     ] = 0.25,
     class_map: Annotated[
         str | None,

@@ -25,12 +25,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
-from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels
+from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels, tile_stem
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
 from training.labels.yolo import YAML_NAMES, is_yolo, label_file, read_yolo, relative
@@ -131,10 +133,45 @@ def read_label_sets(
         if kind != "vector":
             notes += _resized_tiles_note(path, tiles, spec)
             _check_chip_index(path, spec)
+            _place_chips(path, tiles)
         sets.append(LabelSet(str(path), kind, tiles, notes))
     _read_once(sets)
     _unique_names(sets)
     return sets
+
+
+def _chip_index(path: Path) -> Path | None:
+    """The ``tiles.parquet`` of `dredge tiles` in or up to two folders above a label set."""
+    folder = path if path.is_dir() else path.parent
+    return next((f / "tiles.parquet" for f in (folder, *list(folder.parents)[:2])
+                 if (f / "tiles.parquet").is_file()), None)  # fmt: skip
+
+
+def _place_chips(path: Path, tiles: Sequence[LabelledTile]) -> None:
+    """Chips of `dredge tiles` take their place on the map (their footprint's centre) from its
+    ``tiles.parquet``, by file name, so that ``dredge train`` can hold out places."""
+    import geopandas as gpd
+    import shapely
+
+    index = _chip_index(path)
+    if index is None or all(t.place is not None for t in tiles):
+        return
+    try:
+        frame = gpd.read_parquet(index, columns=["chip", "geometry"])
+    except Exception:  # not an index this tool wrote: the tiles stay without a place
+        return
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    centres = shapely.centroid(np.asarray(frame.geometry.array, dtype=object))
+    xs, ys = shapely.get_x(centres).tolist(), shapely.get_y(centres).tolist()
+    places = {
+        Path(str(chip)).stem: (x, y)
+        for chip, x, y in zip(frame["chip"].tolist(), xs, ys, strict=True)
+        if np.isfinite(x) and np.isfinite(y)
+    }
+    for tile in tiles:
+        if tile.place is None:
+            tile.place = places.get(tile_stem(tile.name))
 
 
 def _check_chip_index(path: Path, spec: InputSpec) -> None:
@@ -145,9 +182,7 @@ def _check_chip_index(path: Path, spec: InputSpec) -> None:
     import pandas as pd
     import pyarrow.parquet as pq
 
-    folder = path if path.is_dir() else path.parent
-    index = next((f / "tiles.parquet" for f in (folder, *list(folder.parents)[:2])
-                  if (f / "tiles.parquet").is_file()), None)  # fmt: skip
+    index = _chip_index(path)
     if index is None:
         return
     try:

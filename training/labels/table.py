@@ -2,9 +2,10 @@
 
 A :class:`LabelledTile` is one image at the model's GSD: its pixels (a file on disk, or an
 8-bit array read from a scene), its boxes in the image's pixels (corners, x to the right, y
-down), the scene it was cut from (the unit of the train/val split, so that no scene is in both)
-and the label set it came from (reported per source by ``dredge evaluate``). A tile without
-boxes is a negative: "no dredge here".
+down), the scene it was cut from and, for labels drawn over whole scenes, its place on the map
+(the units of the train/val split: by place where every tile has one, else by scene) and the
+label set it came from (reported per source by ``dredge evaluate``). A tile without boxes is a
+negative: "no dredge here".
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class LabelledTile:
     boxes: list[Box] = field(default_factory=list)
     image: Path | None = None  # an 8-bit image file …
     pixels: NDArray[np.uint8] | None = None  # … or its pixels (rows, cols, bands)
+    place: tuple[float, float] | None = None  # its centre (lon, lat), where the labels tell
 
     def read(self, bands: int) -> NDArray[np.uint8]:
         """The tile's pixels as (rows, cols, ``bands``) uint8; InputError when they do not fit."""

@@ -351,7 +351,10 @@ def _tiles(
     plan = plan_scene(scene, rivers, spec)
     placed = [0] * len(boxes)
     tiles = []
-    for tile in plan.tiles:
+    crs = plan.tiles[0].crs if plan.tiles else None
+    centres = gpd.GeoSeries([t.footprint.centroid for t in plan.tiles], crs=crs)
+    places = centres.to_crs("EPSG:4326") if plan.tiles else centres  # the split's places
+    for tile, centre in zip(plan.tiles, places, strict=True):
         inverse = ~tile.transform
         labels = []
         for index, (cls, geom) in enumerate(boxes):
@@ -376,6 +379,7 @@ def _tiles(
                 height=spec.tile_px,
                 boxes=labels,
                 pixels=np.ascontiguousarray(np.moveaxis(pixels, 0, -1)),
+                place=(float(centre.x), float(centre.y)),
             )
         )
     return tiles, placed
