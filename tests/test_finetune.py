@@ -55,7 +55,7 @@ def test_one_epoch_over_every_format_writes_a_complete_card(
         )  # fmt: skip
     assert not attempts
     assert code == 0, output
-    assert "held-out scenes, dredge, before:" in output and "after:" in output
+    assert "held-out tiles, dredge, before:" in output and "after:" in output
     card = load_card(out / "model.pt")  # checks the sha256 too
     training = card.training
     assert training["recipe"] == "finetune" and training["epochs"] == 1

@@ -546,7 +546,7 @@ def worse_than_before(metrics: dict[str, Any], starting: str = "the starting mod
         return None
     changes = ", ".join(f"{k} {float(before[k]):.3f} → {float(after[k]):.3f}" for k in lower)
     return (
-        f"warning: the new model scores lower than {starting} on the held-out scenes "
+        f"warning: the new model scores lower than {starting} on the held-out tiles "
         f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "
         "lr0 may help"
     )

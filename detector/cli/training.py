@@ -117,9 +117,10 @@ def train(
 ) -> None:
     """Train a dredge detector: fine-tune on analysts' labels, or run a synthetic recipe.
 
-    With LABELS: reads them against the starting model's classes and input, splits by scene,
-    fine-tunes (default: from the bundled model), scores the new and the starting model on the
-    held-out scenes, and writes OUT/model.pt, OUT/model.card.json and OUT/run.json. A failed
+    With LABELS: reads them against the starting model's classes and input, holds out places
+    (5 km squares, every date of each; by scene where tiles carry no position), fine-tunes
+    (default: from the bundled model), scores the new and the starting model on the held-out
+    tiles, and writes OUT/model.pt, OUT/model.card.json and OUT/run.json. A failed
     run leaves no OUT folder behind.
 
     Without LABELS: generates the recipe's training worlds (reserved seeds 101–199), tiles
@@ -264,7 +265,7 @@ def _train_on_labels(
         if key in result.metrics:
             val = result.metrics[key]
             typer.echo(
-                f"held-out scenes, dredge, {label}: "
+                f"held-out tiles, dredge, {label}: "
                 + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
             )
     worse = worse_than_before(result.metrics)
