@@ -374,7 +374,7 @@ def _safe_datetime(
 
 
 SCENE_COLUMNS = ("scene", "escena", "imagen")
-DATE_COLUMNS = ("date", "acquired", "fecha")
+DATE_COLUMNS = ("date", "acquired", "fecha", "data")  # data: Portuguese
 
 
 class DateTable(dict[str, datetime]):
@@ -388,7 +388,7 @@ class DateTable(dict[str, datetime]):
 
 def read_date_table(path: str | Path) -> DateTable:
     """Read a CSV mapping scenes to dates: columns ``scene`` and ``date`` (or ``acquired``;
-    Spanish ``escena``/``imagen`` and ``fecha``; any case).
+    Spanish ``escena``/``imagen`` and ``fecha``, Portuguese ``data``; any case).
 
     ``scene`` is a path, a file name or a stem; ``date`` an ISO date or date-time (UTC when
     naive), or ``15/03/2024`` when the column or the table's locale tells the order (see
@@ -416,7 +416,7 @@ def read_date_table(path: str | Path) -> DateTable:
         )
     frame = frame[frame[scene].str.strip() != ""]
     dates = frame[when].replace("", None)
-    parsed, notes = normalise_dates(dates, path, day_first=table.day_first, guess=False)
+    parsed, notes = normalise_dates(dates, path, day_first=table.day_first_cue, guess=False)
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = _elsewhere_by_name(frame[scene].str.strip().map(lambda n: _as_path_key(n, table_path)))
     # the notes were dropped: a row of a year or a month alone ('2024', '2024-03') dated its

@@ -7,13 +7,14 @@ a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude
 EPSG:4326; column names in any case). Only a date and a position are required. What is done to
 them, each reported as one line:
 
-- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time``; a
-  column of times of day alone is refused). Strings
-  may mix formats and time zones (:func:`detector.user_tables.normalise_dates`): ISO 8601 with
-  ``Z`` or an offset is converted to UTC; a date or time with no zone is taken as UTC;
-  ``03/04/2024`` (or ``03-04-2024``) is read day first when the column or the table's locale
-  shows it, else month first (US order). Rows with no date or an unreadable one stop the run,
-  with the count and an example — nothing is dropped silently.
+- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``data`` /
+  ``time``; a column of times of day alone is refused). Strings may mix formats and time zones
+  (:func:`detector.user_tables.normalise_dates`): ISO 8601 with ``Z`` or an offset is
+  converted to UTC; a date or time with no zone is taken as UTC; ``03/04/2024`` (or
+  ``03-04-2024``) is read day first when the column or the table's locale (``;`` columns,
+  Spanish or Portuguese column names) shows it, else month first (US order). Rows with no
+  date or an unreadable one stop the run, with the count and an example — nothing is dropped
+  silently.
 - **CSV** as Excel writes it in any locale: ``;`` columns with decimal commas (Spanish,
   Portuguese), UTF-8 or Windows cp1252 (:func:`detector.user_tables.read_csv_table`).
 - **Classes and counts** of hand marks: :mod:`detector.mark_classes`.
@@ -57,14 +58,16 @@ from detector.user_tables import (
     first_named,
     layer_to_read,
     layers_holding,
+    locale_cue,
     normalise_dates,
     read_csv_table,
     read_degrees,
 )
 
 WGS84 = "EPSG:4326"
-# fecha: Spanish tables; a 'time' column comes last: beside a date column it holds the hour
-DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "time")
+# fecha, data: Spanish, Portuguese tables; a 'time' column comes last: beside a date column it
+# holds the hour
+DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "data", "time")
 LON_LAT = (
     ("lon", "lat"),
     ("longitude", "latitude"),
@@ -90,7 +93,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         if suffix == ".csv":
             table = read_csv_table(source)
             frame = _from_table(table.frame, source)
-            frame.attrs["day_first"] = table.day_first  # a ';' table: dates are day first
+            frame.attrs["day_first"] = table.day_first_cue  # a ';' table: dates day first
             return frame
         if suffix in VECTOR_SUFFIXES:
             with warnings.catch_warnings():  # a geometry GDAL cannot read is None: named below
@@ -215,7 +218,8 @@ def prepare_detections(
         out = out.rename(columns={scene: "scene"})
         notes.append(f"{source}: scenes read from the '{scene}' column")
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
-    day_first = bool(frame.attrs.get("day_first", False))
+    # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
+    day_first = frame.attrs.get("day_first") or locale_cue(out.columns)
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes
     out, repeat_notes = _drop_repeated_rows(out, source)

@@ -12,9 +12,10 @@ cp1252.
 - ISO 8601 with ``Z`` or an offset is converted to UTC; a date or time with no zone is taken
   as UTC.
 - ``03/04/2024`` is ambiguous. One order is used for the whole column: day first when a date
-  in it shows it (``25/03/2024``) or when the table is a ``;`` table (a locale that writes
-  dates day first), else month first (US order), each with a note. A column that shows both
-  orders is refused.
+  in it shows it (``25/03/2024``) or when the table's locale writes dates day first (a ``;``
+  table, or one whose column names are Spanish or Portuguese: ``fecha``, ``latitud``,
+  ``data``, :func:`locale_cue`), else month first (US order), each with a note. A column that
+  shows both orders is refused.
 - A number such as ``45354`` is a date cell that Excel saved as its day number (days from
   1899-12-30; 1990–2099 only), read with a note.
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +78,49 @@ class CsvTable:
 
     @property
     def day_first(self) -> bool:
-        """Written by a locale whose dates are day first (``;`` separates its columns)."""
-        return self.separator == ";"
+        """Written by a locale whose dates are day first (:attr:`day_first_cue`)."""
+        return self.day_first_cue is not None
+
+    @property
+    def day_first_cue(self) -> str | None:
+        """What shows that the table's locale writes dates day first (``;`` between its
+        columns, or Spanish or Portuguese column names), or None."""
+        if self.separator == ";":
+            return SEMICOLON_CUE
+        return locale_cue(self.frame.columns)
+
+
+SEMICOLON_CUE = "the table's ';' columns and decimal commas (a Spanish or Portuguese locale)"
+# Words of column names that people writing Spanish or Portuguese give, and people writing
+# English do not: their dates are day first as surely as a ';' table's ('latitude' is both)
+LOCALE_WORDS = {
+    "fecha", "latitud", "longitud", "clase", "classe", "escena", "imagen", "imagem", "cena",
+    "objeto", "cantidad", "quantidade", "dragas", "categoria", "tipo", "hora", "rio",
+    "observacion", "observaciones", "observacao", "descripcion", "descricao", "nombre", "nome",
+}  # fmt: skip
+LOCALE_NAMES = {"data"}  # Portuguese for date as a whole name, not as a word ('data source')
+
+
+def plain_name(name: object) -> str:
+    """A column name as compared: without accents, spaces around it or case (``Categoría``
+    is ``categoria``; ``Nº`` is ``no``)."""
+    text = unicodedata.normalize("NFKD", str(name).strip())
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def locale_cue(columns: Iterable[object]) -> str | None:
+    """The note's reason for reading a table's ambiguous dates day first when its column
+    names are Spanish or Portuguese (``fecha``, ``latitud``, ``data``), or None."""
+    names = [
+        str(column)
+        for column in columns
+        if plain_name(column) in LOCALE_NAMES
+        or LOCALE_WORDS.intersection(re.split(r"[^a-z]+", plain_name(column)))
+    ]
+    if not names:
+        return None
+    listed = ", ".join(repr(name) for name in names[:3])
+    return f"the table's Spanish or Portuguese column names ({listed})"
 
 
 def read_csv_table(path: str | Path, **options: object) -> CsvTable:
@@ -194,11 +237,16 @@ def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:
 
 
 def normalise_dates(
-    values: pd.Series, source: str | Path, *, day_first: bool = False, guess: bool = True
+    values: pd.Series,
+    source: str | Path,
+    *,
+    day_first: bool | str | None = False,
+    guess: bool = True,
 ) -> tuple[pd.Series, list[str]]:
     """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes).
 
-    ``day_first``: the table's locale writes dates day first (:attr:`CsvTable.day_first`).
+    ``day_first``: the table's locale writes dates day first; text says what shows it, for
+    the note (:attr:`CsvTable.day_first_cue`); True is a ``;`` table.
     ``guess`` False: an ambiguous column that nothing orders (``03/04/2024`` alone, in a ``,``
     table) is refused rather than read month first with a note.
     """
@@ -236,7 +284,7 @@ def normalise_dates(
             f"({text[shows_month_first].iloc[0]!r}) orders",
             "write dates as ISO 8601, e.g. 2024-07-15",
         )
-    read_day_first = shows_day_first.any() or (day_first and not shows_month_first.any())
+    read_day_first = shows_day_first.any() or (bool(day_first) and not shows_month_first.any())
     parsed = pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
     if read_day_first:  # one order for the whole column (pandas guesses row by row)
         rows = slashed[0].notna()
@@ -280,8 +328,8 @@ def normalise_dates(
         elif read_day_first:
             notes.append(
                 f"{source}: {int(ambiguous.sum())} dates like {example!r} were read day first, "
-                "as the table's ';' columns and decimal commas (a Spanish or Portuguese locale) "
-                "suggest; write ISO 8601 (YYYY-MM-DD) if that is wrong"
+                f"as {day_first if isinstance(day_first, str) else SEMICOLON_CUE} suggest; "
+                "write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
         elif not guess:
             raise InputError(

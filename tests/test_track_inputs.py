@@ -27,6 +27,7 @@ def lon_lat_on_the_river() -> tuple[float, float]:
         "LNG,LAT,Acquired",
         "X,Y,datetime",
         "Longitud,Latitud,Fecha",  # a Spanish table
+        "Longitude,Latitude,Data",  # a Portuguese one ('no acquired column' before)
     ],
 )
 def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
@@ -264,6 +265,29 @@ def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     assert frame["river"].tolist() == ["Meander"]
     assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
     assert any("read day first" in note for note in notes)
+
+
+def test_marks_with_spanish_column_names_read_their_dates_day_first(tmp_path: Path) -> None:
+    """fecha,latitud,longitud with ',' between columns: 01/03/2024 was read as 3 January (only
+    a ';' table was read day first); a QGIS layer with a 'fecha' text column the same."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    path.write_text(f"fecha,latitud,longitud\n01/03/2024,{lat},{lon}\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-01", tz="UTC")]
+    assert any("Spanish or Portuguese column names ('fecha', 'latitud'" in n for n in notes)
+    layer = tmp_path / "marcas.geojson"
+    gpd.GeoDataFrame(
+        {"fecha": ["01/03/2024"], "clase": ["draga"]},
+        geometry=gpd.points_from_xy([lon], [lat]),
+        crs="EPSG:4326",
+    ).to_file(layer)
+    frame, _ = prepare_detections(read_detections(layer), layer, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-01", tz="UTC")]
+    english = tmp_path / "marks.csv"
+    english.write_text(f"date,lat,lon\n01/03/2024,{lat},{lon}\n")
+    frame, _ = prepare_detections(read_detections(english), english, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-01-03", tz="UTC")]  # as before
 
 
 def test_a_class_column_of_blanks_alone_is_dredges(tmp_path: Path) -> None:

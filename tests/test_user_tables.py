@@ -62,6 +62,30 @@ def test_a_spanish_excel_csv_is_read_with_its_separator_decimals_and_code_page(
     assert list(read_csv_table(plain).frame.columns) == ["lon", "lat", "acquired"]  # no BOM
 
 
+def test_spanish_or_portuguese_column_names_read_ambiguous_dates_day_first(
+    tmp_path: Path,
+) -> None:
+    """A Peruvian table saved with ',' (fecha,latitud,longitud; 01/03/2024) was read month
+    first, 3 January for 1 March, with only a note: only a ';' table was read day first."""
+    for header in ("fecha,latitud,longitud,x", "Data,Latitude,Longitude,x", "date,y,x,Categoría"):
+        path = tmp_path / "marcas.csv"
+        path.write_text(f"{header}\n01/03/2024,-3.79,-73.41,x\n")
+        table = read_csv_table(path)
+        assert table.day_first, header
+        column = table.frame.columns[0]
+        parsed, notes = normalise_dates(table.frame[column], path, day_first=table.day_first_cue)
+        assert parsed.tolist() == [pd.Timestamp("2024-03-01", tz="UTC")], header
+        assert any("Spanish or Portuguese column names" in note for note in notes)
+    english = tmp_path / "marks.csv"
+    english.write_text("date,latitude,longitude,class\n01/03/2024,-3.79,-73.41,dredge\n")
+    assert not read_csv_table(english).day_first  # an English table: month first, as before
+    dates = tmp_path / "fechas.csv"
+    dates.write_text("escena,fecha\nexport.tif,02/03/2024\n")  # it was refused as ambiguous
+    table = read_date_table(dates)
+    assert table == {"export.tif": pd.Timestamp("2024-03-02", tz="UTC")}
+    assert "as the table's Spanish or Portuguese column names ('escena', 'fecha')" in table.notes[0]
+
+
 def test_a_date_table_in_any_locale_and_one_that_contradicts_itself(tmp_path: Path) -> None:
     spanish = tmp_path / "fechas.csv"
     spanish.write_bytes("Escena;Fecha\nexport.tif;02/03/2024\n".encode("cp1252"))
