@@ -170,13 +170,14 @@ def _separator(text: str) -> str:
 
 
 def first_named(columns: Iterable[object], names: Sequence[str]) -> str | None:
-    """The column called by the first of ``names`` that a table has, in any case and with
-    spaces around it ignored (``Lon``, ``LAT``, ``Fecha``, `` Clase``), or None."""
+    """The column called by the first of ``names`` that a table has, in any case, with or
+    without accents and with spaces around it ignored (``Lon``, ``LAT``, ``Fecha``,
+    `` Clase``, ``Categoría``), or None."""
     given = [str(c) for c in columns]
     for name in names:
         if name in given:
             return name
-        found = next((c for c in given if c.strip().casefold() == name.casefold()), None)
+        found = next((c for c in given if plain_name(c) == plain_name(name)), None)
         if found is not None:
             return found
     return None

@@ -341,6 +341,20 @@ def test_class_values_are_read_word_by_word(
         assert "'no draga'" in unknown[0] and "'falsa draga'" in unknown[0]
 
 
+def test_column_names_with_accents_are_read(tmp_path: Path) -> None:
+    """'Categoría' (as a Spanish keyboard writes categoria) was no class column: a 'bote' in it
+    counted as a dredge, 2 dredges for 1."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = [
+        f"{lon},{lat + k * 0.001},2024-03-05,{kind}" for k, kind in enumerate(("draga", "bote"))
+    ]
+    path.write_text("lon,lat,acquired,Categoría\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge"]
+    assert any("classes read from the 'Categoría' column" in note for note in notes)
+
+
 def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> None:
     """'Fecha' and 'Time' (the hour): the times were read as the dates, all of them today."""
     lon, lat = lon_lat_on_the_river()
