@@ -23,7 +23,11 @@ import pandas as pd
 
 from detector.user_tables import first_named
 
-CLASS_COLUMNS = ("class", "label", "category", "clase", "tipo", "categoria", "objeto")
+# The class column of marks and labels, for dredge track and for training labels alike
+# (training.labels.vector): class_name (the tool's own) first
+CLASS_COLUMNS = (
+    "class_name", "class", "label", "category", "clase", "tipo", "categoria", "objeto",
+)  # fmt: skip
 COUNT_COLUMNS = (
     "cantidad",
     "count",

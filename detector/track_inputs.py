@@ -242,6 +242,9 @@ def prepare_detections(
         for k, row in enumerate(np.flatnonzero(unnamed), start=1):
             ids[row] = f"added-{k}"
         out["detection_id"] = ids
+    named = first_named(out.columns, ["class_name"])
+    if named is not None and named != "class_name":  # CLASS_NAME (a Shapefile's upper case)
+        out = out.rename(columns={named: "class_name"})  # was no class: its boats dredges
     if "class_name" not in out.columns:
         out["class_name"], class_notes = hand_classes(out, source)
         notes += class_notes

@@ -271,6 +271,29 @@ def test_points_marked_for_counting_in_a_csv_are_labels(label_world: Path, tmp_p
     assert sum(len(t.boxes) for t in got) >= 4
 
 
+@pytest.mark.parametrize("column", ["Objeto", "Categoría"])
+def test_marks_read_with_the_class_columns_dredge_track_reads(
+    label_world: Path, tmp_path: Path, column: str
+) -> None:
+    """'objeto' (and 'Categoría', with its accent) name the class for `dredge track` but were
+    'has no class column' here, though marks are read "as dredge track reads them"."""
+    frame = truth_frame(label_world).iloc[:4].copy()
+    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    gpkg = tmp_path / "points.gpkg"
+    points.to_file(gpkg)
+    csv = tmp_path / "marcas.csv"
+    pd.DataFrame(
+        {
+            "escena": points["scene"],
+            column: points["class_name"],
+            "lon": points.geometry.x,
+            "lat": points.geometry.y,
+        }
+    ).to_csv(csv, index=False)
+    got, expected = _read(csv, label_world), _read(gpkg, label_world)
+    assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
+
+
 def test_a_labelled_feature_whose_geometry_cannot_be_read_is_named(
     label_world: Path, tmp_path: Path
 ) -> None:

@@ -355,6 +355,20 @@ def test_column_names_with_accents_are_read(tmp_path: Path) -> None:
     assert any("classes read from the 'Categoría' column" in note for note in notes)
 
 
+def test_a_class_name_column_in_upper_case_is_the_class(tmp_path: Path) -> None:
+    """CLASS_NAME (a Shapefile's field names in upper case) was no class column: its boat
+    counted as a dredge, 2 dredges for 1."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    rows = [
+        f"{lon},{lat + k * 0.001},2024-03-05,{kind}" for k, kind in enumerate(("dredge", "boat"))
+    ]
+    path.write_text("lon,lat,acquired,CLASS_NAME\n" + "\n".join(rows) + "\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge"]
+    assert any("1 boat detection(s) left out of tracking" in note for note in notes)
+
+
 def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> None:
     """'Fecha' and 'Time' (the hour): the times were read as the dates, all of them today."""
     lon, lat = lon_lat_on_the_river()

@@ -7,7 +7,8 @@ of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a Mul
 MultiPolygon is one object. Columns:
 
 - the class: ``class_name`` (or ``class``, ``label``, ``category``; Spanish ``clase``,
-  ``tipo``, ``categoria``; any case), mapped to the model's classes (``--class-map
+  ``tipo``, ``categoria``, ``objeto``; any case: the names ``dredge track`` reads,
+  :data:`detector.mark_classes.CLASS_COLUMNS`), mapped to the model's classes (``--class-map
   draga=dredge``);
 - ``scene`` (or ``escena``, ``imagen``; any case): the scene file the object was drawn on (its
   file name, stem or Planet ID). It may
@@ -36,9 +37,10 @@ import shapely
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
-from detector.acquisition import scene_file_name, scene_labels
+from detector.acquisition import SCENE_COLUMNS, scene_file_name, scene_labels
 from detector.errors import InputError, first_line
 from detector.inputspec import InputSpec
+from detector.mark_classes import CLASS_COLUMNS
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
@@ -49,8 +51,6 @@ from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
 MARK_SUFFIXES = (".csv", ".kml", ".kmz")  # read as dredge track reads hand marks
-CLASS_COLUMNS = ("class_name", "class", "label", "category", "clase", "tipo", "categoria")
-SCENE_COLUMNS = ("scene", "escena", "imagen")  # Spanish: a layer made in a QGIS en español
 
 
 POINT_BOX_M = {"dredge": 20.0, "boat": 8.0}  # side of the box drawn around a point, m
