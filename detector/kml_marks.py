@@ -31,7 +31,7 @@ import shapely
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
-from detector.mark_classes import CLASS_COLUMNS, COUNT_COLUMNS, class_of
+from detector.mark_classes import CLASS_COLUMNS, class_of, count_column
 from detector.user_tables import first_named
 
 WGS84 = "EPSG:4326"
@@ -160,8 +160,11 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
         "name": marks["Name"].to_numpy() if "Name" in marks else None,
         "folder": folder,
     }
-    for names in (CLASS_COLUMNS, COUNT_COLUMNS, SCENE_COLUMNS):  # ExtendedData fields
-        column = first_named(marks.columns, names)
+    for column in (  # ExtendedData fields
+        first_named(marks.columns, CLASS_COLUMNS),
+        count_column(marks),
+        first_named(marks.columns, SCENE_COLUMNS),
+    ):
         if column is not None:
             columns[column] = marks[column].to_numpy()
     for column in ("detection_id", "class_name"):  # dredges.kml's detections

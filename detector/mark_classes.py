@@ -9,8 +9,9 @@ not counted. A value with neither is not a class this tool knows: it is left out
 with a note naming it, never taken as a dredge or a boat by guess; so is a value with a word
 that negates it (``no draga``, ``not_dredge``, ``falsa draga``: a hard negative).
 
-A count column (``cantidad``, ``N° dragas``, ``Nro. dragas``, ``Cantidad de dragas``, …) says
-how many dredges a mark stands for (a group moored side by side marked once).
+A count column (``cantidad``, ``N° dragas``, ``Nro. dragas``, ``Cantidad de dragas``, ``N° de
+dragas``, ``Total dragas``, ``quantidade``, …) says how many dredges a mark stands for (a group
+moored side by side marked once).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.user_tables import first_named
+from detector.user_tables import first_named, plain_name
 
 # The class column of marks and labels, for dredge track and for training labels alike
 # (training.labels.vector): class_name (the tool's own) first
@@ -43,7 +44,16 @@ COUNT_COLUMNS = (
     "número de dragas",
     "cantidad de dragas",
     "dragas",
+    "quantidade",  # Portuguese
 )
+# A column named by a word of counting and the plural of dredge ('N° de dragas', 'Total
+# dragas', 'Number of dredges') is a count column too; the singular ('Número de draga') is a
+# dredge's own number
+COUNT_WORDS = {
+    "cantidad", "cant", "count", "n", "no", "nro", "num", "numero", "number", "total",
+    "quantidade", "qtd", "qtde",
+}  # fmt: skip
+PLURAL_DREDGE_WORDS = {"dragas", "dredges"}
 DREDGE_WORDS = {
     "draga": "dredge",
     "dredge": "dredge",
@@ -127,4 +137,11 @@ def hand_classes(frame: pd.DataFrame, source: str | Path) -> tuple[pd.Series, li
 
 def count_column(frame: pd.DataFrame) -> str | None:
     """The column that says how many dredges each mark stands for, or None."""
-    return first_named(frame.columns, COUNT_COLUMNS)
+    named = first_named(frame.columns, COUNT_COLUMNS)
+    if named is not None:
+        return named
+    for column in frame.columns:
+        words = set(re.split(r"[^a-z]+", plain_name(column)))
+        if words & PLURAL_DREDGE_WORDS and words & COUNT_WORDS:
+            return str(column)
+    return None

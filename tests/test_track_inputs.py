@@ -379,7 +379,19 @@ def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> N
     assert any("dates read from the 'Fecha' column" in note for note in notes)
 
 
-@pytest.mark.parametrize("column", ["N° dragas", "Nro. dragas", "Cantidad de dragas", "dragas"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        "N° dragas",
+        "Nro. dragas",
+        "Cantidad de dragas",
+        "dragas",
+        "N° de dragas",  # these were not read: 3 dragas at a point counted 1
+        "Total dragas",
+        "Quantidade",
+        "Number of dredges",
+    ],
+)
 def test_count_columns_under_spanish_names_and_blank_counts(tmp_path: Path, column: str) -> None:
     """'N° dragas' and the like were not read: a mark of three dredges counted one. A blank
     count is one dredge (it was 'nan', not a number of dredges)."""
