@@ -294,6 +294,28 @@ def test_marks_read_with_the_class_columns_dredge_track_reads(
     assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
 
 
+def test_a_mark_of_several_dredges_is_refused_as_a_label(label_world: Path, tmp_path: Path) -> None:
+    """A mark of 'cantidad' 3 (a group marked once for counting) was one box: 4 boxes for 6
+    dredges, the other two of the group taught as background without a word."""
+    frame = truth_frame(label_world).iloc[:4].copy()
+    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    csv = tmp_path / "marcas.csv"
+    table = pd.DataFrame(
+        {
+            "escena": points["scene"],
+            "clase": points["class_name"],
+            "lon": points.geometry.x,
+            "lat": points.geometry.y,
+            "N° de dragas": [1, 3, "", 1],
+        }
+    )
+    table.to_csv(csv, index=False)
+    with pytest.raises(InputError, match=r"feature 2: 'N° de dragas' is 3.*one object"):
+        _read(csv, label_world)
+    table.assign(**{"N° de dragas": [1, 1, "", 1]}).to_csv(csv, index=False)
+    assert sum(len(t.boxes) for t in _read(csv, label_world)) >= 4
+
+
 def test_a_labelled_feature_whose_geometry_cannot_be_read_is_named(
     label_world: Path, tmp_path: Path
 ) -> None:

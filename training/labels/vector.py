@@ -20,8 +20,9 @@ tiler (:func:`detector.tiling.plan_scene`) at the model's GSD, bands and tile si
 ``dredge detect`` will see it; tiles without objects are negatives. A box cut by a tile's edge
 is kept (clipped) when at least half of it is inside the tile. Features in another CRS than the
 scene's are reprojected. A file without a CRS, a GeoJSON whose coordinates are not longitude and
-latitude (RFC 7946 GeoJSON is always EPSG:4326), a feature outside its scene, or an unknown
-class is an :class:`InputError` naming the file and the feature.
+latitude (RFC 7946 GeoJSON is always EPSG:4326), a feature outside its scene, an unknown
+class, or a mark that stands for several dredges (a ``cantidad`` of 3: a label is one object)
+is an :class:`InputError` naming the file and the feature.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from shapely.geometry.base import BaseGeometry
 from detector.acquisition import SCENE_COLUMNS, scene_file_name, scene_labels
 from detector.errors import InputError, first_line
 from detector.inputspec import InputSpec
-from detector.mark_classes import CLASS_COLUMNS
+from detector.mark_classes import CLASS_COLUMNS, count_column
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
@@ -93,6 +94,7 @@ def read_vector_labels(
     if not scene_paths:
         raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
     classes = _classes(frame, path, class_map)
+    _check_one_object_a_row(frame, path)
     names = scene_labels(scene_paths)  # scenes that share a file name are named apart
     assigned = _scenes(frame, path, scene_paths, names)
     geometries = list(frame.geometry)
@@ -223,6 +225,25 @@ def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[s
             raise InputError(path, f"{_where(frame, row)} has no class", "fill in its class")
         out.append(class_map.resolve(name, path, _where(frame, row)))
     return out
+
+
+def _check_one_object_a_row(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """InputError for a row that stands for several dredges (a count column of marks made for
+    counting, :func:`detector.mark_classes.count_column`: "3 dragas" at one point). It was one
+    box, and the other dredges of the group, unlabelled, were taught as background."""
+    column = count_column(frame)
+    if column is None:
+        return
+    counts = pd.to_numeric(frame[column], errors="coerce")
+    several = (counts > 1).to_numpy()
+    if several.any():
+        row = int(np.flatnonzero(several)[0])
+        raise InputError(
+            path,
+            f"{_where(frame, row)}: '{column}' is {frame[column].iloc[row]}, dredges at one "
+            f"point ({int(several.sum())} such row(s)); a label is one object with its own box",
+            "mark each dredge of a group at its own point or box, or leave those rows out",
+        )
 
 
 def _names_a_class(class_map: ClassMap, name: object, path: Path, where: str) -> bool:
