@@ -153,10 +153,10 @@ def test_unknown_class_and_unknown_scene_name_the_feature(
     label_world: Path, tmp_path: Path
 ) -> None:
     frame = truth_frame(label_world).iloc[:3].copy()
-    frame["class_name"] = ["dredge", "dredge", "canoa"]
+    frame["class_name"] = ["dredge", "dredge", "chata"]
     path = tmp_path / "c.gpkg"
     frame.to_file(path, driver="GPKG")
-    with pytest.raises(InputError, match=r"feature 3: class 'canoa' is not one of the model's"):
+    with pytest.raises(InputError, match=r"feature 3: class 'chata' is not one of the model's"):
         _read(path, label_world)
     frame["class_name"] = "dredge"
     frame["scene"] = ["x", *frame["scene"].iloc[1:]]

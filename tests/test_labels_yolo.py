@@ -151,6 +151,10 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     words = ("dragas", "Draga grande", "balsa-draga", "botes")
     assert [two.resolve(n, "l.gpkg", "f") for n in words] == ["dredge", "dredge", "dredge", "boat"]
     assert two.spanish["draga grande"] == "dredge"
+    # boats that `dredge track` reads as boats were refused until mapped
+    assert [two.resolve(n, "l.gpkg", "f") for n in ("canoa", "Canoas", "peque-peque")] == [
+        "boat"
+    ] * 3
     # a hard negative was read as the class it negates: 'not_dredge' boxes became dredges
     for negative in ("not_dredge", "no draga", "falsa draga", "dredge_false_positive"):
         with pytest.raises(InputError, match=f"class '{negative}' is not one of the model's"):

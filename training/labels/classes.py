@@ -3,10 +3,11 @@
 Names are matched without regard to case or surrounding spaces (``Dredge`` is ``dredge``).
 Spanish names, as analysts in Peru label, are read as the model's classes when it has them:
 draga, barcaza and balsa as dredge (or barge, raft where the model has those classes), barco,
-bote and lancha as boat (:data:`SPANISH_CLASSES`; :attr:`ClassMap.spanish` lists those used),
-also in the plural, with accents or with a word beside them (``dragas``, ``Draga grande``,
-their words read as :func:`detector.mark_classes.class_words` reads them), unless a word
-negates them (``not_dredge``, ``falsa draga``: hard negatives).
+bote, lancha, canoa and peque(-peque) as boat (:data:`SPANISH_CLASSES`;
+:attr:`ClassMap.spanish` lists those used), also in the plural, with accents or with a word
+beside them (``dragas``, ``Draga grande``, their words read as
+:func:`detector.mark_classes.class_words` reads them), unless a word negates them
+(``not_dredge``, ``falsa draga``: hard negatives).
 Any other name needs a mapping, e.g. ``--class-map chata=dredge``; mapping a name to ``ignore``
 drops its boxes, and a mapping given wins over the Spanish reading. A name that is neither a
 model class nor mapped is an :class:`~detector.errors.InputError` naming the file, the place
@@ -18,17 +19,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from detector.errors import DredgeError, InputError
-from detector.mark_classes import NEGATION_WORDS, class_words
+from detector.mark_classes import BOAT_WORDS, NEGATION_WORDS, class_words
 
 IGNORE = "ignore"
-# Spanish label → the model classes it may be, in order of preference.
+# Spanish label → the model classes it may be, in order of preference: the words that
+# `dredge track` reads in hand marks (detector.mark_classes), boats' words included (canoa,
+# peque: a 'canoa' that track leaves out as a boat was refused here until mapped)
 SPANISH_CLASSES: dict[str, tuple[str, ...]] = {
     "draga": ("dredge",),
     "barcaza": ("barge", "dredge"),
     "balsa": ("raft", "dredge"),
-    "barco": ("boat",),
-    "bote": ("boat",),
-    "lancha": ("boat",),
+    **{word: ("boat",) for word in sorted(BOAT_WORDS - {"boat"})},
 }
 
 
@@ -74,7 +75,7 @@ class ClassMap:
     def _by_words(self, name: object) -> tuple[str, ...]:
         """The classes a name may be when one of its words, singular and without accents, is a
         Spanish class name or a model class ('dragas', 'Draga grande', 'balsa-draga',
-        'Dredges'); a name with neither (an English 'barge' the model lacks, 'canoa'), or with a
+        'Dredges'); a name with neither (an English 'barge' the model lacks, 'chata'), or with a
         word that negates it ('not_dredge', 'no draga'), is left for a mapping."""
         words = class_words(name)
         if NEGATION_WORDS.intersection(words):
