@@ -373,7 +373,7 @@ def _safe_datetime(
         return None
 
 
-SCENE_COLUMNS = ("scene", "escena", "imagen")
+SCENE_COLUMNS = ("scene", "escena", "imagen", "imagem", "cena")  # Spanish, Portuguese
 DATE_COLUMNS = ("date", "acquired", "fecha", "data")  # data: Portuguese
 
 

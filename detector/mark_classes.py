@@ -28,6 +28,7 @@ from detector.user_tables import first_named, plain_name
 # (training.labels.vector): class_name (the tool's own) first
 CLASS_COLUMNS = (
     "class_name", "class", "label", "category", "clase", "tipo", "categoria", "objeto",
+    "classe",  # Portuguese
 )  # fmt: skip
 COUNT_COLUMNS = (
     "cantidad",

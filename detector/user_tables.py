@@ -95,7 +95,7 @@ SEMICOLON_CUE = "the table's ';' columns and decimal commas (a Spanish or Portug
 # English do not: their dates are day first as surely as a ';' table's ('latitude' is both)
 LOCALE_WORDS = {
     "fecha", "latitud", "longitud", "clase", "classe", "escena", "imagen", "imagem", "cena",
-    "objeto", "cantidad", "quantidade", "dragas", "categoria", "tipo", "hora", "rio",
+    "objeto", "cantidad", "quantidade", "dragas", "categoria", "tipo", "hora",
     "observacion", "observaciones", "observacao", "descripcion", "descricao", "nombre", "nome",
 }  # fmt: skip
 LOCALE_NAMES = {"data"}  # Portuguese for date as a whole name, not as a word ('data source')

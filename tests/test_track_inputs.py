@@ -369,6 +369,24 @@ def test_a_class_name_column_in_upper_case_is_the_class(tmp_path: Path) -> None:
     assert any("1 boat detection(s) left out of tracking" in note for note in notes)
 
 
+def test_a_table_with_portuguese_column_names_is_read(tmp_path: Path) -> None:
+    """data, classe, imagem, quantidade (a Brazilian analyst's table): 'classe' was no class
+    column, its barco counted as a dredge (3 dredges for 2), nor 'imagem' a scene column."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = [
+        f"01/03/2024,{lat},{lon},draga,a.tif,1",
+        f"01/03/2024,{lat + 0.001},{lon},barco,a.tif,1",
+        f"01/03/2024,{lat + 0.002},{lon},balsa,b.tif,",
+    ]
+    header = "Data,Latitude,Longitude,Classe,Imagem,Quantidade"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge", "raft"]
+    assert frame["scene"].tolist() == ["a.tif", "b.tif"]
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-01", tz="UTC")] * 2
+
+
 def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> None:
     """'Fecha' and 'Time' (the hour): the times were read as the dates, all of them today."""
     lon, lat = lon_lat_on_the_river()

@@ -7,13 +7,13 @@ of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a Mul
 MultiPolygon is one object. Columns:
 
 - the class: ``class_name`` (or ``class``, ``label``, ``category``; Spanish ``clase``,
-  ``tipo``, ``categoria``, ``objeto``; any case: the names ``dredge track`` reads,
-  :data:`detector.mark_classes.CLASS_COLUMNS`), mapped to the model's classes (``--class-map
-  draga=dredge``);
-- ``scene`` (or ``escena``, ``imagen``; any case): the scene file the object was drawn on (its
-  file name, stem or Planet ID). It may
-  be left out (or left blank on some features) when one scene is given. A row with a scene and
-  no geometry says "this scene was looked at and holds nothing": its tiles all become negatives.
+  ``tipo``, ``categoria``, ``objeto``, Portuguese ``classe``; any case: the names ``dredge
+  track`` reads, :data:`detector.mark_classes.CLASS_COLUMNS`), mapped to the model's classes
+  (``--class-map draga=dredge``);
+- ``scene`` (or ``escena``, ``imagen``, ``imagem``, ``cena``; any case): the scene file the
+  object was drawn on (its file name, stem or Planet ID). It may be left out (or left blank on
+  some features) when one scene is given. A row with a scene and no geometry says "this scene
+  was looked at and holds nothing": its tiles all become negatives.
 
 Every scene named in the file is cut into tiles along the river corridors by the project's
 tiler (:func:`detector.tiling.plan_scene`) at the model's GSD, bands and tile size, exactly as
