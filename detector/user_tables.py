@@ -55,9 +55,9 @@ ZONED = re.compile(
     re.IGNORECASE,
 )
 EXCEL_SERIALS = (32874, 73051)  # Excel day numbers of 1990-01-01 and 2099-12-31
-# Day and month of 05/03/2024, 05.03.24 or 05-03-2024 (a dash only before a 4-digit year:
-# 2024-03-05 is ISO, year first)
-SLASHED = re.compile(r"^\s*(\d{1,2})(?:[/.](\d{1,2})[/.]\d{2,4}|-(\d{1,2})-\d{4})")
+# Day and month of 05/03/2024, 05.03.24, 05-03-2024 or 05-03-24 (2024-03-05, ISO, is year
+# first: its first number has four digits)
+SLASHED = re.compile(r"^\s*(\d{1,2})(?:[/.](\d{1,2})[/.]\d{2,4}|-(\d{1,2})-(?:\d{4}|\d{2})(?!\d))")
 TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*$", re.I)
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DMS = re.compile(

@@ -183,6 +183,17 @@ def test_day_first_dates_with_dashes_are_read_in_one_order() -> None:
     assert list(iso.dt.day) == [5, 6]  # year first stays ISO
 
 
+def test_day_first_dates_with_dashes_and_a_two_digit_year_are_read_in_one_order() -> None:
+    """'25-03-24' beside '05-03-24' (Excel's dd-mm-yy): the second was read as 3 May, row by
+    row, without a note; a lone '05-03-24' was read month first without saying so."""
+    parsed, notes = normalise_dates(pd.Series(["25-03-24", "05-03-24", "2024-03-06"]), "d.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d")) == ["2024-03-25", "2024-03-05", "2024-03-06"]
+    assert any("'05-03-24' were read day first, as '25-03-24'" in n for n in notes)
+    alone, notes = normalise_dates(pd.Series(["05-03-24"]), "d.csv")
+    assert list(alone.dt.strftime("%Y-%m-%d")) == ["2024-05-03"]
+    assert any("'05-03-24' were read month first (US order)" in n for n in notes)
+
+
 def test_short_offsets_are_zones_and_bare_times_are_refused() -> None:
     parsed, notes = normalise_dates(pd.Series(["2024-03-17 09:51 -05"]), "d.csv")
     assert parsed.iloc[0] == pd.Timestamp("2024-03-17 14:51", tz="UTC")
