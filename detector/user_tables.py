@@ -16,6 +16,7 @@ cp1252.
   table, or one whose column names are Spanish or Portuguese: ``fecha``, ``latitud``,
   ``data``, :func:`locale_cue`), else month first (US order), each with a note. A column that
   shows both orders is refused.
+- Spanish and Portuguese month names are read (``15-ene-24``, ``15 de setiembre de 2024``).
 - A number such as ``45354`` is a date cell that Excel saved as its day number (days from
   1899-12-30; 1990–2099 only), read with a note.
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
@@ -54,6 +55,30 @@ ZONED = re.compile(
     r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
     re.IGNORECASE,
 )
+# Spanish and Portuguese month names and Excel's abbreviations of them (15-ene-24, 12-ago-24,
+# 15 de setiembre de 2024) → English, which pandas reads; names English shares (mar, jun) stay
+FOREIGN_MONTHS = {
+    "jan": ("enero", "ene", "janeiro"),
+    "feb": ("febrero", "fevereiro", "fev"),
+    "mar": ("marzo", "março", "marco"),
+    "apr": ("abril", "abr"),
+    "may": ("mayo", "maio", "mai"),
+    "jun": ("junio", "junho"),
+    "jul": ("julio", "julho"),
+    "aug": ("agosto", "ago"),
+    "sep": ("septiembre", "setiembre", "setembro", "set"),
+    "oct": ("octubre", "outubro", "out"),
+    "nov": ("noviembre", "novembro"),
+    "dec": ("diciembre", "dezembro", "dic", "dez"),
+}
+_ENGLISH_MONTH = {name: english for english, names in FOREIGN_MONTHS.items() for name in names}
+MONTH_WORD = re.compile(
+    r"(?<![^\W\d_])(?:"
+    + "|".join(sorted(_ENGLISH_MONTH, key=len, reverse=True))
+    + r")\.?(?![^\W\d_])",
+    re.IGNORECASE,
+)
+DE = re.compile(r"(?<=[\d\w])\s+del?\s+(?=[\d\w])", re.IGNORECASE)  # 15 de marzo de 2024
 EXCEL_SERIALS = (32874, 73051)  # Excel day numbers of 1990-01-01 and 2099-12-31
 # Day and month of 05/03/2024, 05.03.24, 05-03-2024 or 05-03-24 (2024-03-05, ISO, is year
 # first: its first number has four digits)
@@ -267,6 +292,7 @@ def normalise_dates(
     # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
     # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
     text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)
+    text = _english_months(text)
     times = text.str.match(TIME_ONLY)
     if times.all():  # pandas puts a bare time on today's date
         raise InputError(
@@ -344,6 +370,20 @@ def normalise_dates(
                 "(US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
     return parsed, notes
+
+
+def _english_months(text: pd.Series) -> pd.Series:
+    """Dates with Spanish or Portuguese month names (``15-ene-24``, ``15 de setiembre de
+    2024``) with the English names that pandas reads; they were 'cannot be read'."""
+    named = text.str.contains(MONTH_WORD)
+    if not named.any():
+        return text
+    english = text[named].str.replace(
+        MONTH_WORD, lambda m: _ENGLISH_MONTH[m[0].rstrip(".").lower()], regex=True
+    )
+    out = text.copy()
+    out[named] = english.str.replace(DE, " ", regex=True)
+    return out
 
 
 def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:

@@ -194,6 +194,28 @@ def test_day_first_dates_with_dashes_and_a_two_digit_year_are_read_in_one_order(
     assert any("'05-03-24' were read month first (US order)" in n for n in notes)
 
 
+def test_dates_with_spanish_or_portuguese_month_names_are_read() -> None:
+    """Excel in Spanish writes dd-mmm-yy as '15-ene-24', '12-ago-24'; people type '15 de
+    setiembre de 2024': all were 'dates cannot be read' (English 'Mar' was read)."""
+    values = [
+        "15-ene-24",
+        "12-ago-24",
+        "05-dic-2024",
+        "15 de setiembre de 2024",
+        "3 de março de 2024",
+    ]
+    parsed, _ = normalise_dates(pd.Series([*values, "15-Set.-24 14:30", "15/out/2024"]), "d.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d %H:%M")) == [
+        "2024-01-15 00:00",
+        "2024-08-12 00:00",
+        "2024-12-05 00:00",
+        "2024-09-15 00:00",
+        "2024-03-03 00:00",
+        "2024-09-15 14:30",
+        "2024-10-15 00:00",
+    ]
+
+
 def test_short_offsets_are_zones_and_bare_times_are_refused() -> None:
     parsed, notes = normalise_dates(pd.Series(["2024-03-17 09:51 -05"]), "d.csv")
     assert parsed.iloc[0] == pd.Timestamp("2024-03-17 14:51", tz="UTC")
