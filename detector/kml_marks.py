@@ -32,7 +32,7 @@ from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
 from detector.mark_classes import CLASS_COLUMNS, class_of, count_column
-from detector.user_tables import first_named
+from detector.user_tables import first_named, locale_cue
 
 WGS84 = "EPSG:4326"
 FOLDER_DATE = re.compile(
@@ -50,6 +50,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
 
     parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
     undated_folders: list[str] = []
+    written: list[str] = []  # folder names that date marks, placemark and field names
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     for layer, _ in pyogrio.list_layers(source):
@@ -69,6 +70,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         undated = ~dated & ~span & marks
         folder_date = FOLDER_DATE.search(str(layer))
         if folder_date is not None and undated.any():
+            written.append(str(layer))
             counts["by_folder"] += int(undated.sum())
             stamps = stamps.astype(object).where(~undated, folder_date.group(0))
             dated = dated | undated
@@ -78,6 +80,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         counts["not_marks"] += int((~marks).sum())
         keep = dated & marks
         if keep.any():
+            written += [*map(str, part.columns), *names[keep]]
             parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
     if not parts:
         why = (
@@ -104,6 +107,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     notes = _notes(source, counts, undated_folders, own_export)
     frame, edits = google_earth_edits(frame, dredges, source)
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
+    # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
+    # names is no cue of its own
+    frame.attrs["day_first"] = locale_cue(written, "the Spanish or Portuguese names in the file")
     return frame
 
 

@@ -219,7 +219,7 @@ def prepare_detections(
         notes.append(f"{source}: scenes read from the '{scene}' column")
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
-    day_first = frame.attrs.get("day_first") or locale_cue(out.columns)
+    day_first = frame.attrs.get("day_first", locale_cue(out.columns))
     out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
     notes += date_notes
     out, repeat_notes = _drop_repeated_rows(out, source)

@@ -122,6 +122,7 @@ LOCALE_WORDS = {
     "fecha", "latitud", "longitud", "clase", "classe", "escena", "imagen", "imagem", "cena",
     "objeto", "cantidad", "quantidade", "dragas", "categoria", "tipo", "hora",
     "observacion", "observaciones", "observacao", "descripcion", "descricao", "nombre", "nome",
+    "draga", "barcaza", "balsa", "barco", "bote", "lancha", "canoa",
 }  # fmt: skip
 LOCALE_NAMES = {"data"}  # Portuguese for date as a whole name, not as a word ('data source')
 
@@ -133,9 +134,12 @@ def plain_name(name: object) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
-def locale_cue(columns: Iterable[object]) -> str | None:
+def locale_cue(
+    columns: Iterable[object], what: str = "the table's Spanish or Portuguese column names"
+) -> str | None:
     """The note's reason for reading a table's ambiguous dates day first when its column
-    names are Spanish or Portuguese (``fecha``, ``latitud``, ``data``), or None."""
+    names (or other ``what``: a KML's folder and placemark names) are Spanish or Portuguese
+    (``fecha``, ``latitud``, ``data``, ``Imagen 05-03-2024``), or None."""
     names = [
         str(column)
         for column in columns
@@ -144,8 +148,8 @@ def locale_cue(columns: Iterable[object]) -> str | None:
     ]
     if not names:
         return None
-    listed = ", ".join(repr(name) for name in names[:3])
-    return f"the table's Spanish or Portuguese column names ({listed})"
+    listed = ", ".join(repr(name) for name in dict.fromkeys(names[:3]))
+    return f"{what} ({listed})"
 
 
 def read_csv_table(path: str | Path, **options: object) -> CsvTable:

@@ -126,3 +126,25 @@ def test_time_stamps_of_a_month_or_a_year_only_are_named(tmp_path: Path) -> None
     text = "\n".join(notes)
     assert "1 placemark date(s) give only a month (e.g. 2024-03): taken as its first day" in text
     assert "1 placemark date(s) give only a year (e.g. 2024)" in text
+
+
+def _two_dated_folders(path: Path, word: str) -> tuple[list[str], list[str]]:
+    a, b = _lon_lat(400)
+    path.write_text(
+        _kml(
+            _folder(f"{word} 05-03-2024", _placemark("1", a, b)),
+            _folder(f"{word} 02-04-2024", _placemark("2", a, b)),
+        )
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    return frame["acquired"].dt.strftime("%Y-%m-%d").tolist(), notes
+
+
+def test_dates_in_spanish_folder_names_are_read_day_first(tmp_path: Path) -> None:
+    """Folders 'Imagen 05-03-2024' and 'Imagen 02-04-2024' dated their marks 3 May and 4
+    February (month first, with a note); folders named in English still are."""
+    days, notes = _two_dated_folders(tmp_path / "marcas.kml", "Imagen")
+    assert days == ["2024-03-05", "2024-04-02"]
+    assert any("Spanish or Portuguese names in the file ('Imagen 05-03-2024'" in n for n in notes)
+    days, _ = _two_dated_folders(tmp_path / "marks.kml", "Image")
+    assert days == ["2024-05-03", "2024-02-04"]
