@@ -3,9 +3,9 @@
 Detections may come from ``dredge detect`` (``detections.parquet``) or be points or boxes that
 an analyst marked by hand: GeoParquet, GeoPackage, GeoJSON, Shapefile, KML/KMZ placemarks with
 a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude`` /
-``latitude``, ``lng`` / ``lat``, ``x`` / ``y``, or a WKT or WKB ``geometry`` column, all in
-EPSG:4326; column names in any case). Only a date and a position are required. What is done to
-them, each reported as one line:
+``latitude``, ``lng`` or ``long`` / ``lat``, ``x`` / ``y``, or a WKT or WKB ``geometry``
+column, all in EPSG:4326; column names in any case). Only a date and a position are required.
+What is done to them, each reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``data`` /
   ``time``; a column of times of day alone is refused). Strings may mix formats and time zones
@@ -72,6 +72,7 @@ LON_LAT = (
     ("lon", "lat"),
     ("longitude", "latitude"),
     ("lng", "lat"),
+    ("long", "lat"),  # Excel's and Google Sheets' Lat, Long
     ("longitud", "latitud"),
     ("x", "y"),
 )

@@ -28,6 +28,7 @@ def lon_lat_on_the_river() -> tuple[float, float]:
         "X,Y,datetime",
         "Longitud,Latitud,Fecha",  # a Spanish table
         "Longitude,Latitude,Data",  # a Portuguese one ('no acquired column' before)
+        "Long,Lat,Fecha",  # 'has no position columns' before
     ],
 )
 def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
