@@ -55,9 +55,14 @@ COUNT_WORDS = {
     "quantidade", "qtd", "qtde",
 }  # fmt: skip
 PLURAL_DREDGE_WORDS = {"dragas", "dredges"}
+# Peru's names for kinds of dredge: a suction dredge ('chupadera'), the 'traca' and the
+# 'caranchera' (left out of tracking as classes this tool did not know)
 DREDGE_WORDS = {
     "draga": "dredge",
     "dredge": "dredge",
+    "chupadera": "dredge",
+    "traca": "dredge",
+    "caranchera": "dredge",
     "barcaza": "barge",
     "barge": "barge",
     "balsa": "raft",

@@ -317,6 +317,7 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
     ("column", "values", "expected"),
     [
         ("Clase", ["Dragas", "DRAGA ", "draga grande", "balsa-draga", "Dragá"], ["dredge"] * 5),
+        ("Clase", ["chupadera", "Tracas", "caranchera"], ["dredge"] * 3),
         ("Objeto", ["draga pequeña", "botes", "peque-peque", "Barcaza"], ["dredge", "barge"]),
         ("tipo", ["draga", "P1"], ["dredge"]),
         ("clase", ["draga", "no draga", "falsa draga", "Dragas falsas"], ["dredge"]),  # noted
