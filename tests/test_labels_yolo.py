@@ -155,8 +155,17 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     assert [two.resolve(n, "l.gpkg", "f") for n in ("canoa", "Canoas", "peque-peque")] == [
         "boat"
     ] * 3
+    # Peru's kinds of dredge, as `dredge track` reads them
+    kinds = ("chupadera", "Tracas", "caranchera")
+    assert [two.resolve(n, "l.gpkg", "f") for n in kinds] == ["dredge"] * 3
     # a hard negative was read as the class it negates: 'not_dredge' boxes became dredges
-    for negative in ("not_dredge", "no draga", "falsa draga", "dredge_false_positive"):
+    for negative in (
+        "not_dredge",
+        "no draga",
+        "falsa draga",
+        "dredge_false_positive",
+        "tracas falsas",
+    ):
         with pytest.raises(InputError, match=f"class '{negative}' is not one of the model's"):
             two.resolve(negative, "l.gpkg", "f")
     assert (

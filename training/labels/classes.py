@@ -27,6 +27,7 @@ IGNORE = "ignore"
 # peque: a 'canoa' that track leaves out as a boat was refused here until mapped)
 SPANISH_CLASSES: dict[str, tuple[str, ...]] = {
     "draga": ("dredge",),
+    **{word: ("dredge",) for word in ("chupadera", "traca", "caranchera")},  # Peru's kinds
     "barcaza": ("barge", "dredge"),
     "balsa": ("raft", "dredge"),
     **{word: ("boat",) for word in sorted(BOAT_WORDS - {"boat"})},
