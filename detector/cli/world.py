@@ -22,7 +22,7 @@ from detector.cli.common import (
     refuse_to_replace,
     warn_line,
 )
-from detector.errors import DredgeError, OutputError
+from detector.errors import DredgeError
 from detector.writing import refused_writes
 
 
@@ -87,9 +87,6 @@ def synth(
             warn_line(f"warning: {trained}")
         with refused_writes(out):
             summary = write_world(config, out, overwrite=overwrite, progress=True)
-    except OutputError as exc:  # the world is half written: the same command would refuse it
-        again = "" if overwrite else " with --overwrite"
-        raise fail(str(OutputError(exc.path, exc.problem, exc.fix + again))) from None
     except DredgeError as exc:
         raise fail(str(exc)) from None
     typer.echo(summary)
