@@ -90,11 +90,20 @@ def refused_writes(out: Path, *also: Path) -> Iterator[None]:
         if named is not None:
             ours = any(_inside(Path(named), folder) for folder in (out, *also))
             error = output_error(exc, Path(named)) if ours else None
-        else:
-            error = output_error(exc, out) if _cause(exc, _existing_folder(out / "x")) else None
+        elif _about_writing(exc) and _cause(exc, _existing_folder(out / "x")):
+            error = output_error(exc, out)
+        else:  # a read that failed on a disk nearly full is still a read
+            error = None
         if error is None:
             raise
         raise error from exc
+
+
+def _about_writing(exc: OSError) -> bool:
+    """True when an error that names no file says it is a write's (GDAL: "Write failed")."""
+    text = str(exc).lower()
+    words = ("writ", *_NO_SPACE_TEXT, *_NOT_WRITABLE_TEXT)
+    return exc.errno in NO_SPACE | NOT_WRITABLE or any(word in text for word in words)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -632,3 +632,23 @@ def test_disk_full_in_dredge_review_evaluate_synth_and_train(
     line = error_line(result)
     assert line.startswith(f"error: {trained}: could not be written: no space left on the device")
     assert not trained.exists() and not (tmp_path / ".trained.partial").exists()
+
+
+def test_refused_writes_names_the_folder_only_for_the_disk(tmp_path: Path) -> None:
+    """A write the disk refused is one line naming OUT; a read's error passes through."""
+    from detector.writing import refused_writes
+
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match=f"{out}: could not be written: no space left"):
+        with refused_writes(out):
+            raise OSError(errno.ENOSPC, NO_SPACE)
+    with pytest.raises(OutputError, match="is not writable"):
+        with refused_writes(out, tmp_path / ".out.partial"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".out.partial"))
+    for error in (
+        OSError("not recognized as a supported file format"),  # a scene read, no file named
+        PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "scene.tif")),
+    ):
+        with pytest.raises(type(error)):
+            with refused_writes(out):
+                raise error
