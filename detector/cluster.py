@@ -18,7 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -194,15 +196,16 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
     if scheduler == "local":
         if workers < 1:
             raise DredgeError(f"--workers must be at least 1, got {workers}")
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            # any free port on this machine alone: distributed opens it even when told None,
-            # and with 8787 taken (a second run) printed a raw "UserWarning: Port 8787 …"
-            dashboard_address="127.0.0.1:0",
-            silence_logs=40,
-        )
+        with _sigint_ignored():  # the workers inherit it: Ctrl-C reaches this process alone
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                # any free port on this machine alone: distributed opens it even when told
+                # None, and with 8787 taken (a second run) printed a raw "UserWarning: Port …"
+                dashboard_address="127.0.0.1:0",
+                silence_logs=40,
+            )
         try:
             with Client(cluster) as client:
                 yield client
@@ -225,6 +228,24 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
     finally:
         client.close()
         quiet.setLevel(level)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while the local cluster starts its worker processes, which keep it
+    ignored: Ctrl-C goes to every process of the terminal's group, and each worker stopped with
+    two tracebacks of its own (70 lines on a run of 2 workers) before this process ended the
+    run; now this process alone stops, and closing the cluster ends its workers. (A Ctrl-C in
+    the seconds the cluster takes to start is not taken; blocking SIGINT instead did not reach
+    the workers, which distributed starts from a thread of its own.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are set in the main thread only
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def detect_on_cluster(

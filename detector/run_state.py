@@ -114,16 +114,35 @@ def _lock_holder(path: Path) -> dict[str, Any] | None:
 
 
 def _lock_is_stale(holder: dict[str, Any]) -> bool:
-    """True when the run holding the lock ran on this machine and its process is gone."""
-    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+    """True when the run holding the lock ran on this machine and its process is gone: no
+    process has its number, or the one that has it (this one too) started after the lock was
+    taken. A run killed in a container (process 1, or the same number each start) and started
+    again got its own number back, and was refused as "another dredge run is working in this
+    folder (process 1 …)" each time; the same where a restart gave the number to another."""
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False  # another machine (a shared drive): cannot tell, so it holds
     try:
-        os.kill(holder["pid"], 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, another user's
+        pass
+    return _started_after(pid, holder.get("started"))
+
+
+def _started_after(pid: int, started: object) -> bool:
+    """True when process ``pid`` started over a second after ``started`` (the lock's ISO time,
+    to the second); False when either cannot be read."""
+    try:
+        import psutil  # distributed's dependency
+    except ImportError:  # pragma: no cover - installed with the package
         return False
-    return False
+    try:
+        taken = datetime.fromisoformat(str(started)).timestamp()
+        return bool(psutil.Process(pid).create_time() > taken + 1.0)
+    except (ValueError, OSError, psutil.Error):
+        return False
 
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:

@@ -17,8 +17,8 @@ import errno
 import os
 import re
 import shutil
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,44 @@ def remove_temporaries(folder: Path) -> list[Path]:
                 leftover.unlink()
                 removed.append(leftover)
     return removed
+
+
+@contextmanager
+def refused_writes(out: Path, *also: Path) -> Iterator[None]:
+    """Turn a write into the folder ``out`` (or the folders ``also``, a ``.OUT.partial``) that
+    the disk refused into one :class:`OutputError` line naming ``out``: an OSError naming a file
+    in them, or one naming no file (PIL, GDAL) when the cause is the disk (no space, not
+    writable). ``dredge review``, ``evaluate`` and ``synth`` on a full disk ended in a raw
+    ``OSError: [Errno 28] No space left on device`` or ``RasterioIOError: Write failed``
+    traceback. Other errors pass through (a scene that cannot be read is not the disk's)."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        named = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else None
+        if named is not None:
+            ours = any(_inside(Path(named), folder) for folder in (out, *also))
+            error = output_error(exc, Path(named)) if ours else None
+        elif _about_writing(exc) and _cause(exc, _existing_folder(out / "x")):
+            error = output_error(exc, out)
+        else:  # a read that failed on a disk nearly full is still a read
+            error = None
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _about_writing(exc: OSError) -> bool:
+    """True when an error that names no file says it is a write's (GDAL: "Write failed")."""
+    text = str(exc).lower()
+    words = ("writ", *_NO_SPACE_TEXT, *_NOT_WRITABLE_TEXT)
+    return exc.errno in NO_SPACE | NOT_WRITABLE or any(word in text for word in words)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.absolute(), folder.absolute()
+    return path == folder or folder in path.parents
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -566,3 +566,89 @@ def test_an_out_that_is_a_folder_or_inside_a_file_is_one_line_before_work(tmp_pa
             assert result.exit_code == 2, (command, result.output)
             assert f"{a_file}: is a file, not a folder — choose another --out" in result.stderr
     assert a_file.read_text() == "not a folder\n" and not any(folder.iterdir())
+
+
+def test_disk_full_in_dredge_review_evaluate_synth_and_train(
+    whole: Path, model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk under ``dredge review``, ``evaluate``, ``synth`` and ``train``: one line naming
+    the folder (each ended in a raw ``OSError: [Errno 28] No space left on device`` or
+    ``RasterioIOError: Write failed`` traceback; evaluate left a 0-byte ``pr_curve.png``, which
+    the same command, once there was space, refused as a file that exists)."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    full = half_then(OSError(errno.ENOSPC, NO_SPACE))
+    review = tmp_path / "review"
+    with monkeypatch.context() as patch:
+        fail_writes(patch, Image.Image, "save", when=lambda p: True, fault=full)
+        result = CliRunner().invoke(
+            app, ["review", str(whole / "detections.parquet"), "--out", str(review)]
+        )
+    line = error_line(result)
+    assert line.startswith(f"error: {review}: could not be written: no space left on the device")
+    assert not review.exists() and not (tmp_path / ".review.partial").exists()
+    result = CliRunner().invoke(
+        app, ["review", str(whole / "detections.parquet"), "--out", str(review)]
+    )
+    assert result.exit_code == 0, result.output
+
+    evaluation = tmp_path / "evaluation"
+    args = ["evaluate", str(model), str(review), "--out", str(evaluation), "--no-flips"]
+    with monkeypatch.context() as patch:
+        fail_writes(patch, Figure, "savefig", when=lambda p: True, fault=full)
+        result = CliRunner().invoke(app, args)
+    line = error_line(result)
+    assert line.startswith(f"error: {evaluation / 'pr_curve.png'}: could not be written: no space")
+    assert not [p for p in evaluation.iterdir()]  # no half PNG under its name, no temporary
+    result = CliRunner().invoke(app, args)  # the same command, once there is space
+    assert result.exit_code == 0, result.output
+
+    world = tmp_path / "world"
+    synth = ["synth", "--out", str(world), "--seed", "3", "--size", "small", "--rivers", "Nanay"]
+    synth += ["--years", "2024"]
+    with monkeypatch.context() as patch:
+        fail_writes(patch, pd.DataFrame, "to_csv", when=lambda p: True, fault=full)
+        result = CliRunner().invoke(app, synth)
+    line = error_line(result)
+    assert line.startswith(f"error: {world}: could not be written: no space left on the device")
+    result = CliRunner().invoke(app, synth)  # the same command: the world half made is redrawn
+    assert result.exit_code == 0, result.output
+
+    trained = tmp_path / "trained"
+    with monkeypatch.context() as patch:
+
+        def no_space(*args: Any, **kwargs: Any) -> None:
+            raise OSError(errno.ENOSPC, NO_SPACE)
+
+        def no_training(*args: Any, **kwargs: Any) -> None:
+            raise AssertionError("the chips were to fail first")
+
+        patch.setattr("training.finetune.write_chip_dataset", no_space)
+        patch.setattr("training.finetune._train", no_training)
+        result = CliRunner().invoke(
+            app, ["train", str(review), "--from", str(model), "--out", str(trained)]
+        )
+    line = error_line(result)
+    assert line.startswith(f"error: {trained}: could not be written: no space left on the device")
+    assert not trained.exists() and not (tmp_path / ".trained.partial").exists()
+
+
+def test_refused_writes_names_the_folder_only_for_the_disk(tmp_path: Path) -> None:
+    """A write the disk refused is one line naming OUT; a read's error passes through."""
+    from detector.writing import refused_writes
+
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match=f"{out}: could not be written: no space left"):
+        with refused_writes(out):
+            raise OSError(errno.ENOSPC, NO_SPACE)
+    with pytest.raises(OutputError, match="is not writable"):
+        with refused_writes(out, tmp_path / ".out.partial"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / ".out.partial"))
+    for error in (
+        OSError("not recognized as a supported file format"),  # a scene read, no file named
+        PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "scene.tif")),
+    ):
+        with pytest.raises(type(error)):
+            with refused_writes(out):
+                raise error

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -286,7 +287,8 @@ def test_a_second_run_into_the_same_folder_waits_for_none_and_a_killed_ones_lock
     args = ["run", str(scenes), "--rivers", str(world / "rivers.geojson"), "--no-progress"]
     args += ["--out", str(copy), "--model", str(model)]
     host = socket.gethostname()
-    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": "2026-01-01"}))
+    now = datetime.now(UTC).isoformat(timespec="seconds")  # a lock taken after this process began
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": now}))
     busy = CliRunner().invoke(app, args)
     assert busy.exit_code == 2, busy.output
     assert f"another dredge run is working in this folder (process {os.getpid()}" in busy.output

@@ -83,3 +83,30 @@ def test_rerun_of_a_finished_run_redoes_nothing(world: Path, model: Path, tmp_pa
     scenes = finished_scenes(out)
     assert f"{scenes} of {scenes} scenes already done" in again.stdout
     assert sorted(p.name for p in (out / "scenes").iterdir()) == before[1]
+
+
+def test_sigterm_ends_the_run_with_one_line_and_leaves_no_lock(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """A cluster job at its time limit gets SIGTERM: Python's default ended the process on the
+    spot and left OUT/.dredge-run.lock, which the job started again on another node of the
+    cluster took for a working run (refused, until the lock was deleted by hand)."""
+    out = tmp_path / "terminated"
+    process = subprocess.Popen(
+        command(world, model, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 300
+    while finished_scenes(out) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "error: stopped by SIGTERM — run the same command again" in stderr
+    assert "Traceback" not in stderr
+    assert not (out / ".dredge-run.lock").exists()
+    assert not [p.name for p in out.rglob(".*.tmp-*")]
+    assert finished_scenes(out) >= 1 and not (out / "counts.csv").exists()
+    resumed = subprocess.run(command(world, model, out), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "scenes already done" in resumed.stdout

@@ -6,8 +6,10 @@ import json
 import os
 import socket
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 
 from detector.errors import DredgeError
@@ -46,6 +48,28 @@ def test_a_live_run_holds_and_a_dead_ones_lock_is_taken(tmp_path: Path) -> None:
     with run_lock(tmp_path):
         assert json.loads(lock.read_text())["pid"] == os.getpid()
     assert not lock.exists()
+
+
+def test_a_lock_whose_process_number_was_given_again_is_taken(tmp_path: Path) -> None:
+    """A run killed in a container (process 1 each start) left a lock naming process 1; the
+    run started again was process 1 too, took the lock for a working run and was refused
+    ("another dredge run is working in this folder (process 1 …)") each time. A process that
+    began after the lock was taken is not the run that took it."""
+    lock = tmp_path / LOCK_NAME
+    host = socket.gethostname()
+    began = psutil.Process().create_time()
+
+    def taken_at(seconds: float) -> str:
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": taken_at(began - 60)}))
+    with run_lock(tmp_path):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+    assert not lock.exists()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": host, "started": taken_at(began)}))
+    with pytest.raises(DredgeError, match="another dredge run is working in this folder"):
+        with run_lock(tmp_path):  # taken by this process after it began: a working run
+            pass
 
 
 def test_scene_names_too_long_for_a_file_name_are_saved_under_a_short_one(tmp_path: Path) -> None:

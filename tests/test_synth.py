@@ -331,6 +331,31 @@ def test_cli_synth_small_world(tmp_path: Path) -> None:
     assert pd.read_csv(out / "truth" / "scenes.csv")["river"].unique().tolist() == ["Itaya"]
 
 
+def test_a_world_stopped_half_way_is_drawn_again_by_the_same_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or a kill, or a full disk) while a world was drawn left its scenes without
+    world.json: the same command, `dredge synth` or `dredge demo`, was refused ("folder is not
+    empty"), and with --overwrite too ("only replaces a folder made by `dredge synth` (no
+    world.json)"): only deleting the folder by hand went on."""
+    out, whole = tmp_path / "w", tmp_path / "whole"
+    args = ["synth", "--seed", "5", "--rivers", "aguaytia", "--years", "2024", "--out"]
+
+    def stopped(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("training.synth.world._write_manifest", stopped)
+        result = runner.invoke(app, [*args, str(out)])
+    assert result.exit_code == 130 and not (out / "world.json").exists()
+    assert len(list((out / "scenes").iterdir())) > 0
+    again = runner.invoke(app, [*args, str(out)])
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(app, [*args, str(whole)]).exit_code == 0
+    assert _digest(out) == _digest(whole)
+    assert "not empty" in runner.invoke(app, [*args, str(out)]).output  # finished: kept
+
+
 def test_a_move_past_the_end_of_the_reach_turns_back() -> None:
     assert reflect_into(3900.0, 250.0, 3820.0) == pytest.approx(3740.0)
     assert reflect_into(-100.0, 250.0, 3820.0) == pytest.approx(600.0)

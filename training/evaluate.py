@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from detector.errors import DredgeError
 from detector.model import Detector
+from detector.writing import write_text_atomic
 from training.labels.table import LabelledTile
 
 SCORE_FLOOR = 0.001  # lowest prediction score kept for the precision–recall curve
@@ -434,7 +435,7 @@ def write_report(
         "figures": {k: p.name for k, p in figures.items()},
     }
     path = out / REPORT_NAME
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return path
 
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detector.writing import write_atomic
+
 if TYPE_CHECKING:
     from training.evaluate import Evaluation, Finding
     from training.labels.table import LabelledTile
@@ -40,7 +42,7 @@ def draw_pr_curves(evaluation: Evaluation, path: Path) -> Path:
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    fig.savefig(path)
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))  # no half PNG left
     plt.close(fig)
     return path
 
@@ -85,6 +87,6 @@ def draw_findings(
         ax.set_title(f"{finding.class_name} {finding.score:.2f}\n{name}", fontsize=7)
     fig.suptitle(f"worst {kind}s", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))  # no half PNG left
     plt.close(fig)
     return path

@@ -17,6 +17,7 @@ from detector.cli.common import (
     refuse_to_replace,
 )
 from detector.errors import DredgeError
+from detector.writing import refused_writes
 
 
 @app.command()
@@ -245,19 +246,20 @@ def _train_on_labels(
             name=name,
             overrides=parse_overrides(settings),
         )
-        result = finetune(
-            paths,
-            out,
-            config,
-            class_map=parse_class_map(class_map),
-            scenes=scenes or [],
-            rivers=rivers,
-            scene_bands=parse_bands(scene_bands) if scene_bands else None,
-            overwrite=overwrite,
-            progress=progress,
-            command=command,
-            echo=typer.echo,
-        )
+        with refused_writes(out, out.parent / f".{out.name}.partial"):
+            result = finetune(
+                paths,
+                out,
+                config,
+                class_map=parse_class_map(class_map),
+                scenes=scenes or [],
+                rivers=rivers,
+                scene_bands=parse_bands(scene_bands) if scene_bands else None,
+                overwrite=overwrite,
+                progress=progress,
+                command=command,
+                echo=typer.echo,
+            )
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
@@ -334,12 +336,13 @@ def evaluate(
     try:
         check_out_folder(out)
         refuse_to_replace([out / name for name in OUTPUT_NAMES], overwrite=overwrite)
-        evaluation, report = run_evaluation(
-            model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
-            rivers=rivers, scene_bands=parse_bands(scene_bands) if scene_bands else None,
-            class_map=parse_class_map(class_map), device=device, backend=backend,
-            flips=flips, echo=typer.echo,
-        )  # fmt: skip
+        with refused_writes(out):
+            evaluation, report = run_evaluation(
+                model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
+                rivers=rivers, scene_bands=parse_bands(scene_bands) if scene_bands else None,
+                class_map=parse_class_map(class_map), device=device, backend=backend,
+                flips=flips, echo=typer.echo,
+            )  # fmt: skip
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     table = Table(title=f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}")
@@ -387,15 +390,16 @@ def review(
 
     try:
         check_out_folder(out)
-        summary = export_review(
-            detections,
-            scenes or [],
-            out,
-            count=count,
-            model=model,
-            bands=parse_bands(scene_bands) if scene_bands else None,
-            overwrite=overwrite,
-        )
+        with refused_writes(out, out.parent / f".{out.name}.partial"):
+            summary = export_review(
+                detections,
+                scenes or [],
+                out,
+                count=count,
+                model=model,
+                bands=parse_bands(scene_bands) if scene_bands else None,
+                overwrite=overwrite,
+            )
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     typer.echo(summary)

@@ -23,6 +23,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError
+from detector.writing import refused_writes
 
 
 def list_river_catalogue(value: bool) -> None:
@@ -93,7 +94,8 @@ def synth(
         trained = training_seed_note(seed)
         if trained:
             warn_line(f"warning: {trained}")
-        summary = write_world(config, out, overwrite=overwrite, progress=True)
+        with refused_writes(out):
+            summary = write_world(config, out, overwrite=overwrite, progress=True)
     except DredgeError as exc:
         raise fail(str(exc)) from None
     typer.echo(summary)

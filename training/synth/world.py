@@ -218,16 +218,25 @@ def _build_river(
     )
 
 
+UNFINISHED_MARK = ".dredge-synth-unfinished"
+"""In a world folder from its start until ``world.json`` is written: a world left by a run that
+was stopped (Ctrl-C, killed, a full disk) is drawn again by the same command."""
+
+
 def prepare_out_dir(out: Path, overwrite: bool) -> None:
-    """Create ``out``; refuse to mix a new world into a folder that holds files."""
+    """Create ``out``; refuse to mix a new world into a folder that holds files, unless it is a
+    world this tool began and never finished (:data:`UNFINISHED_MARK`): the same command,
+    ``dredge synth`` or ``dredge demo`` again, was refused as "folder is not empty" and, with
+    ``--overwrite``, as "no world.json", so that only deleting the folder by hand went on."""
     if out.exists() and not out.is_dir():
         raise DredgeError(f"{out}: exists and is not a folder — choose another --out")
     if out.exists() and any(out.iterdir()):
-        if not overwrite:
+        unfinished = (out / UNFINISHED_MARK).is_file()
+        if not overwrite and not unfinished:
             raise DredgeError(
                 f"{out}: folder is not empty — choose another --out, or pass --overwrite"
             )
-        if not (out / "world.json").exists():
+        if not unfinished and not (out / "world.json").exists():
             raise DredgeError(
                 f"{out}: --overwrite only replaces a folder made by `dredge synth` (no world.json)"
             )
@@ -236,9 +245,7 @@ def prepare_out_dir(out: Path, overwrite: bool) -> None:
     try:
         for sub in ("scenes", "truth/boxes", "quicklooks"):
             (out / sub).mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        (out / UNFINISHED_MARK).write_text("dredge synth: this world is not finished\n")
     except OSError as exc:
         raise DredgeError(
             f"{out}: cannot write here ({exc.strerror}) — choose another --out"
@@ -249,6 +256,8 @@ def is_same_world(path: Path, config: WorldConfig) -> bool:
     """True when ``path`` holds a complete world written from ``config`` (reuse it)."""
     manifest = path / "world.json"
     if not manifest.exists() or not (path / "truth" / "scenes.csv").exists():
+        return False
+    if (path / UNFINISHED_MARK).exists():  # an --overwrite stopped half-way
         return False
     written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
     return bool(written == config_json(config))
@@ -286,6 +295,7 @@ def write_world(
     write_rivers(world, out / "rivers.geojson")
     truth = write_truth(world, results, out / "truth")
     _write_manifest(world, out / "world.json")
+    (out / UNFINISHED_MARK).unlink()
     years = f"{config.years[0]}–{config.years[1]}"
     visible = int(truth["visible"].sum())
     return (

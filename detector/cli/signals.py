@@ -1,0 +1,71 @@
+"""A command stopped by SIGTERM or SIGHUP ends as Ctrl-C does: its clean-up runs.
+
+Python's default for SIGTERM (a cluster job at its time limit, a shutdown, ``kill``) and SIGHUP
+(the terminal closed) ends the process on the spot: no ``finally`` ran, so ``dredge run`` left
+its lock (``OUT/.dredge-run.lock``, which a run started again on another machine of a cluster
+took for a working run and refused to go on), ``dredge train`` and ``dredge review`` their
+``.OUT.partial`` folder, writes their temporary files, and the log ended without a word. Here
+the signal is raised as :class:`Stopped` in the main thread, every clean-up on the way runs,
+and the command ends with one line and exit code 128 + the signal's number (143 for SIGTERM),
+as a killed process would. A second signal of the same kind ends the process at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import typer
+
+CAUGHT = ("SIGTERM", "SIGHUP")
+
+
+class Stopped(BaseException):
+    """Raised in the main thread when the process is told to stop (a BaseException, as
+    KeyboardInterrupt is: no ``except Exception`` records it as a scene's failure)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+@contextmanager
+def stopping_cleanly() -> Iterator[None]:
+    """Raise :class:`Stopped` for SIGTERM and SIGHUP inside the block (where they would end the
+    process at once; a signal that is ignored, as under ``nohup``, stays ignored), then print
+    one line and exit with 128 + the signal's number."""
+    owner = os.getpid()
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        signal.signal(number, signal.SIG_DFL)  # a second one ends the process at once
+        if os.getpid() != owner:  # a forked worker that inherited this: end as before
+            os.kill(os.getpid(), number)
+            return
+        raise Stopped(number)
+
+    caught = []
+    if threading.current_thread() is threading.main_thread():
+        for name in CAUGHT:
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+                signal.signal(number, on_signal)
+                caught.append(number)
+    try:
+        yield
+    except Stopped as stop:
+        name = signal.Signals(stop.number).name
+        typer.secho(
+            f"error: stopped by {name} — run the same command again (`dredge run` goes on from "
+            "its finished scenes)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        sys.exit(128 + stop.number)
+    finally:
+        for number in caught:
+            signal.signal(number, signal.SIG_DFL)
