@@ -135,16 +135,21 @@ def plain_name(name: object) -> str:
 
 
 def locale_cue(
-    columns: Iterable[object], what: str = "the table's Spanish or Portuguese column names"
+    columns: Iterable[object],
+    what: str = "the table's Spanish or Portuguese column names",
+    *,
+    ignore: Iterable[str] = (),
 ) -> str | None:
     """The note's reason for reading a table's ambiguous dates day first when its column
     names (or other ``what``: a KML's folder and placemark names) are Spanish or Portuguese
-    (``fecha``, ``latitud``, ``data``, ``Imagen 05-03-2024``), or None."""
+    (``fecha``, ``latitud``, ``data``, ``Imagen 05-03-2024``), or None. Words in ``ignore``
+    are no cue (the Spanish class names that analysts writing English give their marks)."""
+    words = LOCALE_WORDS.difference(ignore)
     names = [
         str(column)
         for column in columns
         if plain_name(column) in LOCALE_NAMES
-        or LOCALE_WORDS.intersection(re.split(r"[^a-z]+", plain_name(column)))
+        or words.intersection(re.split(r"[^a-z]+", plain_name(column)))
     ]
     if not names:
         return None
