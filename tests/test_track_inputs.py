@@ -399,6 +399,23 @@ def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> N
     assert any("dates read from the 'Fecha' column" in note for note in notes)
 
 
+def test_a_data_column_beside_an_english_date_or_time_is_not_portuguese(tmp_path: Path) -> None:
+    """'time' (ISO) beside a 'data' column (what was measured): the dates were read from
+    'data' and refused; 'date' beside 'data' read 03/05/2024 day first, as a Portuguese
+    table's. A Portuguese 'Data' alone is still the date, day first."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f"time,lon,lat,data\n2024-03-05T15:00:00Z,{lon},{lat},planet\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05 15:00", tz="UTC")]
+    path.write_text(f"date,lon,lat,data\n03/05/2024,{lon},{lat},planet\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    path.write_text(f"Data,Longitude,Latitude\n03/05/2024,{lon},{lat}\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-05-03", tz="UTC")]
+
+
 @pytest.mark.parametrize(
     "column",
     [
