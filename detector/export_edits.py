@@ -64,15 +64,17 @@ def without_deleted_dredges(
 
 def _whole_tracks(frame: gpd.GeoDataFrame, tracks: pd.Series, kept: set[int]) -> np.ndarray:
     """Rows whose track is one track as ``dredge track`` wrote it: it starts with exactly one
-    detection linked ``new``, as does every dredge kept. A track_id missing from the dredges is
-    a deletion only then: detections given a new id (a track split by hand) have no ``new`` link
-    of their own, or took it from a dredge that is kept. Without a ``link`` column, every
-    row."""
+    detection linked ``new``, and no dredge kept has lost its own. A track_id missing from the
+    dredges is a deletion only then: detections given a new id (a track split by hand) have no
+    ``new`` link of their own, or took it from a dredge that is kept, which then has none. A
+    dredge kept that starts twice is two merged by hand (:mod:`detector.track_merges`), which
+    takes no start from a missing id: a dredge deleted beside such a merge was kept. Without a
+    ``link`` column, every row."""
     if "link" not in frame:
         return np.ones(len(frame), dtype=bool)
     starts = frame["link"].astype("string").eq("new").groupby(tracks).sum()
     present = [t for t in kept if t in starts.index]
-    if any(starts[t] != 1 for t in present):
+    if any(starts[t] == 0 for t in present):
         return np.zeros(len(frame), dtype=bool)
     return tracks.map(starts).eq(1).to_numpy()
 

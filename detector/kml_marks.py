@@ -31,7 +31,13 @@ import shapely
 from detector.acquisition import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
-from detector.mark_classes import CLASS_COLUMNS, class_of, count_column
+from detector.mark_classes import (
+    BOAT_WORDS,
+    CLASS_COLUMNS,
+    DREDGE_WORDS,
+    class_of,
+    count_column,
+)
 from detector.user_tables import first_named, locale_cue
 
 WGS84 = "EPSG:4326"
@@ -39,6 +45,7 @@ FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
 _COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
+CLASS_NAME_WORDS = {*DREDGE_WORDS, *(f"{w}s" for w in DREDGE_WORDS), *BOAT_WORDS}
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
 _METRES_PER_DEGREE = 111_320.0
 
@@ -50,7 +57,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
 
     parts, counts = [], {"spans": 0, "by_folder": 0, "undated": 0, "not_marks": 0}
     undated_folders: list[str] = []
-    written: list[str] = []  # folder names that date marks, placemark and field names
+    written: list[str] = []  # folder names that date marks, and field names
+    placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     for layer, _ in pyogrio.list_layers(source):
@@ -80,7 +88,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         counts["not_marks"] += int((~marks).sum())
         keep = dated & marks
         if keep.any():
-            written += [*map(str, part.columns), *names[keep]]
+            written += map(str, part.columns)
+            placemarks.extend(names[keep])
             parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
     if not parts:
         why = (
@@ -108,8 +117,12 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     frame, edits = google_earth_edits(frame, dredges, source)
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
-    # names is no cue of its own
-    frame.attrs["day_first"] = locale_cue(written, "the Spanish or Portuguese names in the file")
+    # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',
+    # 'bote'): analysts writing English name their marks so too, as the tool reads them
+    what = "the Spanish or Portuguese names in the file"
+    frame.attrs["day_first"] = locale_cue(written, what) or locale_cue(
+        placemarks, what, ignore=CLASS_NAME_WORDS
+    )
     return frame
 
 

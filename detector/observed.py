@@ -47,6 +47,7 @@ UDM2_LIGHT_HAZE = 4
 UDM2_HIDDEN = (3, 5, 6)  # shadow, heavy haze, cloud
 EDGE_MARGIN_M = 15.0  # half the longest hull (dredges are 12 to 30 m long)
 JPEG_BLOCK_PX = 16  # a JPEG block with YCbCr subsampling, over which its edge smears
+CORNER_PX = 4  # a collar fills at least this square at a corner of the frame
 
 
 def observed_areas(
@@ -221,20 +222,29 @@ def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool
 
 def _corner_fill(src: DatasetReader) -> float:
     """The value outside the footprint of a scene that declares no nodata: one that every band
-    holds in two or more corners of the frame (a white collar, 255, around a rotated footprint
-    or an area of interest, or beside a strip's end), else 0 (PlanetScope and most exports
-    write 0 there). A white collar had counted as seen ground."""
+    holds over a :data:`CORNER_PX` square in two or more corners of the frame (a white collar,
+    255, around a rotated footprint or an area of interest, or beside a strip's end), else 0
+    (PlanetScope and most exports write 0 there). A white collar had counted as seen ground.
+    In an integer scene only 0 or the type's largest value is a fill: a single-band scene of
+    even forest whose corner pixels happened to agree (50 and 50) took every pixel of 50 as
+    nodata, and its area seen shrank to nothing once eroded by the edge margin."""
     from rasterio.windows import Window
 
     from detector.window_reads import data_band_indexes
 
     indexes = data_band_indexes(src)
-    corners = [(0, 0), (src.width - 1, 0), (0, src.height - 1), (src.width - 1, src.height - 1)]
+    size_x, size_y = min(CORNER_PX, src.width), min(CORNER_PX, src.height)
+    right, bottom = src.width - size_x, src.height - size_y
+    corners = [(0, 0), (right, 0), (0, bottom), (right, bottom)]
+    dtype = np.dtype(src.dtypes[indexes[0] - 1])
+    allowed = {0.0, float(np.iinfo(dtype).max)} if np.issubdtype(dtype, np.integer) else None
     fills: list[float] = []
     for col, row in corners:
-        pixel = src.read(indexes, window=Window(col, row, 1, 1)).ravel()
-        if pixel.size and not np.isnan(pixel[0]) and bool((pixel == pixel[0]).all()):
-            fills.append(float(pixel[0]))
+        block = src.read(indexes, window=Window(col, row, size_x, size_y)).ravel()
+        if not block.size or np.isnan(block[0]) or not bool((block == block[0]).all()):
+            continue
+        if allowed is None or float(block[0]) in allowed:
+            fills.append(float(block[0]))
     common = max(set(fills), key=lambda v: (fills.count(v), v == 0), default=0.0)
     return common if fills.count(common) >= 2 else 0.0
 

@@ -7,8 +7,8 @@ a date (Google Earth's TimeStamp), or CSV with ``lon`` / ``lat`` (or ``longitude
 column, all in EPSG:4326; column names in any case). Only a date and a position are required.
 What is done to them, each reported as one line:
 
-- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``data`` /
-  ``time``; a column of times of day alone is refused). Strings may mix formats and time zones
+- **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time`` /
+  ``data``; a column of times of day alone is refused). Strings may mix formats and time zones
   (:func:`detector.user_tables.normalise_dates`): ISO 8601 with ``Z`` or an offset is
   converted to UTC; a date or time with no zone is taken as UTC; ``03/04/2024`` (or
   ``03-04-2024``) is read day first when the column or the table's locale (``;`` columns,
@@ -65,9 +65,10 @@ from detector.user_tables import (
 )
 
 WGS84 = "EPSG:4326"
-# fecha, data: Spanish, Portuguese tables; a 'time' column comes last: beside a date column it
-# holds the hour
-DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "data", "time")
+# fecha, data: Spanish, Portuguese tables; a 'time' column comes after the others: beside a
+# date column it holds the hour; 'data' last: beside an English date or time it is something
+# else (what was measured, its source)
+DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "time", "data")
 LON_LAT = (
     ("lon", "lat"),
     ("longitude", "latitude"),

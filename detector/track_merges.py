@@ -19,6 +19,13 @@ import pandas as pd
 import shapely
 
 from detector.track_frames import WGS84
+from detector.track_params import TrackParams
+from detector.track_table import uncounted_reasons
+
+# what :func:`detector.track_table.uncounted_reasons` says of a track left out for too few
+# dates, and for stays seen empty before and after
+_SHORT_REASON = "needed (`dredge track --min-dates`)"
+_BRIEF_REASON = "seen empty less than"
 
 
 def hand_merges(frame: pd.DataFrame) -> dict[int, np.ndarray]:
@@ -38,9 +45,11 @@ def merge_tracks(
     tracks: gpd.GeoDataFrame,
     merges: dict[int, np.ndarray],
     source: str | Path,
+    params: TrackParams | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[str]]:
     """``linked`` and ``tracks`` with the tracks of each merge in ``merges`` (positions of
-    ``linked``'s rows, as :func:`hand_merges` gives) joined into the first, and notes."""
+    ``linked``'s rows, as :func:`hand_merges` gives) joined into the first, and notes.
+    ``params``: what the tracks were linked with, by which the one track is counted or not."""
     joined: list[str] = []
     refused: list[str] = []
     new_ids = pd.array(linked["track_id"], dtype="Int64")
@@ -54,7 +63,7 @@ def merge_tracks(
             why = "on other rivers" if len(rivers) > 1 else "with other detections"
             refused.append(f"track {old} ({len(rows)} detections): linked as tracks {ids} {why}")
             continue
-        linked, tracks = _join(linked, tracks, ids)
+        linked, tracks = _join(linked, tracks, ids, params or TrackParams())
         new_ids = pd.array(linked["track_id"], dtype="Int64")
         joined.append(f"track {old}: tracks {', '.join(map(str, ids))} as {ids[0]}")
     notes = []
@@ -73,9 +82,11 @@ def merge_tracks(
 
 
 def _join(
-    linked: pd.DataFrame, tracks: gpd.GeoDataFrame, ids: list[int]
+    linked: pd.DataFrame, tracks: gpd.GeoDataFrame, ids: list[int], params: TrackParams
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """The tracks ``ids`` as one, numbered ``ids[0]``."""
+    """The tracks ``ids`` as one, numbered ``ids[0]``. It is counted as a track of its dates,
+    best score, stays and moves would be: two tracks seen once each, merged, are seen on two
+    dates (each was left out as seen on one date, and so was the merge, with that reason)."""
     keep, others = ids[0], ids[1:]
     linked = linked.copy()
     linked.loc[linked["track_id"].isin(others), "track_id"] = keep
@@ -97,10 +108,10 @@ def _join(
         "ambiguous_links": int(rows["ambiguous_links"].sum()),
         "seen_absent": int(rows["seen_absent"].sum()),
         "static": bool(rows["static"].all()),
-        "counted": bool(rows["counted"].any()),
         "confidence": float(rows["confidence"].max()),
         "class_name": rows.sort_values("n_detections", ascending=False)["class_name"].iloc[0],
     }
+    one.update(_counted(linked, rows, one, params, keep))
     at = tracks.index[tracks["track_id"] == keep][0]
     tracks = tracks[~tracks["track_id"].isin(others)].copy()
     for column, value in one.items():
@@ -111,3 +122,37 @@ def _join(
     same[(tracks["track_id"] == keep).to_numpy() & (same == keep).fillna(False)] = pd.NA
     tracks["maybe_same_as"] = same
     return linked, gpd.GeoDataFrame(tracks.reset_index(drop=True), crs=WGS84)
+
+
+def _counted(
+    linked: pd.DataFrame,
+    rows: pd.DataFrame,
+    one: dict[str, object],
+    params: TrackParams,
+    keep: int,
+) -> dict[str, object]:
+    """``counted`` and ``uncounted_reason`` of the merged track: by the rules of
+    :func:`detector.track_table.tracks_table`, from its tracks' (its longest stay and best
+    score are theirs at most; too few dates only where each was so left out)."""
+    reasons = rows["uncounted_reason"].fillna("").astype(str)
+    n_dates = int(str(one["n_dates"]))
+    short = n_dates < params.min_dates and bool(
+        reasons.str.contains(_SHORT_REASON, regex=False).all()
+    )
+    scores = pd.to_numeric(linked.loc[linked["track_id"] == keep, "score"], errors="coerce")
+    best = float(scores.fillna(1.0).max())
+    faint = best < params.count_score
+    brief = bool(reasons.str.contains(_BRIEF_REASON, regex=False).all())
+    table = pd.DataFrame(
+        {
+            "static": [one["static"]],
+            "first": [one["first_seen"]],
+            "last": [one["last_seen"]],
+            "n_dates": [n_dates],
+            "best_score": [best],
+        }
+    )
+    flags = {k: np.array([v]) for k, v in (("short", short), ("faint", faint), ("brief", brief))}
+    reason = uncounted_reasons(table, params, **flags)[0]
+    counted = not (short or faint or brief or bool(one["static"]))
+    return {"counted": counted, "uncounted_reason": reason}

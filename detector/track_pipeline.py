@@ -205,7 +205,7 @@ def run_track(
     merges = hand_merges(frame) if len(inputs) == 1 else {}  # one file's track ids
     linked, tracks = link_tracks(frame, observed, params=params)
     if merges:
-        linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source)
+        linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source, params)
         notes += merge_notes
     if observed is None:
         far = long_gaps_note(linked, params.unobserved_gap_days)

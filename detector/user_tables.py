@@ -125,6 +125,8 @@ LOCALE_WORDS = {
     "draga", "barcaza", "balsa", "barco", "bote", "lancha", "canoa",
 }  # fmt: skip
 LOCALE_NAMES = {"data"}  # Portuguese for date as a whole name, not as a word ('data source')
+# beside one of these, a 'data' column is English (what was measured, its source): no cue
+ENGLISH_DATE_NAMES = {"date", "acquired", "datetime", "time"}
 
 
 def plain_name(name: object) -> str:
@@ -135,16 +137,23 @@ def plain_name(name: object) -> str:
 
 
 def locale_cue(
-    columns: Iterable[object], what: str = "the table's Spanish or Portuguese column names"
+    columns: Iterable[object],
+    what: str = "the table's Spanish or Portuguese column names",
+    *,
+    ignore: Iterable[str] = (),
 ) -> str | None:
     """The note's reason for reading a table's ambiguous dates day first when its column
     names (or other ``what``: a KML's folder and placemark names) are Spanish or Portuguese
-    (``fecha``, ``latitud``, ``data``, ``Imagen 05-03-2024``), or None."""
+    (``fecha``, ``latitud``, ``data``, ``Imagen 05-03-2024``), or None. Words in ``ignore``
+    are no cue (the Spanish class names that analysts writing English give their marks)."""
+    columns = list(columns)
+    words = LOCALE_WORDS.difference(ignore)
+    whole = set() if ENGLISH_DATE_NAMES.intersection(map(plain_name, columns)) else LOCALE_NAMES
     names = [
         str(column)
         for column in columns
-        if plain_name(column) in LOCALE_NAMES
-        or LOCALE_WORDS.intersection(re.split(r"[^a-z]+", plain_name(column)))
+        if plain_name(column) in whole
+        or words.intersection(re.split(r"[^a-z]+", plain_name(column)))
     ]
     if not names:
         return None

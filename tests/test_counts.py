@@ -808,6 +808,32 @@ def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
     assert len(gpd.read_parquet(tmp_path / "twice.parquet")) == 2
 
 
+def test_two_tracks_seen_once_merged_by_hand_are_counted_as_seen_twice(tmp_path: Path) -> None:
+    """Two tracks seen on one date each, merged by hand: the one track, seen on two dates, was
+    still left out, 'seen on one date, under the 2 needed' (its counted taken as either's)."""
+    from detector.track_pipeline import run_track
+
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(1) + [t + pd.Timedelta(days=100) for t in tf.dates(1)]
+    tf.detections([(t, tf.point_at(line, 500)) for t in days]).to_parquet(tmp_path / "d.parquet")
+    run_track(tmp_path / "d.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 2]
+    assert not gpd.read_parquet(tmp_path / "tracks.parquet")["counted"].any()
+    linked.assign(track_id=1).to_parquet(tmp_path / "merged.parquet")
+    run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet")
+    tracks = gpd.read_parquet(tmp_path / "once.parquet")
+    assert tracks[["n_dates", "counted", "uncounted_reason"]].values.tolist() == [[2, True, ""]]
+    faint = linked.assign(track_id=1, score=0.1)  # under --count-score: left out, as is said
+    faint.to_parquet(tmp_path / "faint.parquet")
+    run_track(tmp_path / "faint.parquet", rivers, tmp_path / "faint_tracks.parquet")
+    tracks = gpd.read_parquet(tmp_path / "faint_tracks.parquet")
+    assert not tracks["counted"].iloc[0]
+    assert tracks["uncounted_reason"].iloc[0].startswith("best detection score 0.10")
+
+
 @pytest.mark.parametrize("separator", [";", ","])
 def test_observations_saved_again_by_excel_are_read(separator: str, tmp_path: Path) -> None:
     """tracks.observations.csv opened and saved in Excel holds the locale's dates: a Spanish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -483,6 +484,24 @@ def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> 
     one_square = [_placed(f"scene{k % 4}", -73.3 + 0.001 * k, -3.75) for k in range(8)]
     split = split_tiles(one_square, 0.25, seed=0)
     assert split.unit == "scene" and "one square of 5 km" in split.held_out
+
+
+def test_a_short_reach_across_a_squares_edge_still_has_tiles_to_train_on() -> None:
+    """A 4.5 km reach labelled on four dates whose tiles straddle a 5 km square's edge: one
+    square held out, every tile of the other lay beside it and was left out, and nothing was
+    left to train on (by scene, three dates trained). It is held out by scene, and says so."""
+    from training.finetune_data import _M_PER_DEGREE, PLACE_CELL_M, split_tiles
+
+    per_metre = 1 / (_M_PER_DEGREE * math.cos(math.radians(-3.75)))
+    edge = -1628 * PLACE_CELL_M
+    tiles = [
+        _placed(f"2024-0{d}", (edge + offset) * per_metre, -3.75)
+        for d in range(1, 5)
+        for offset in (-1500.0, -500.0, 500.0, 1500.0)
+    ]
+    split = split_tiles(tiles, 0.25, seed=0, tile_m=640 * 3.0)
+    assert split.unit == "scene" and "left no training tile" in split.held_out
+    assert len(split.tiles(tiles, "train")) == 12 and len(split.tiles(tiles, "val")) == 4
 
 
 def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTile]) -> None:

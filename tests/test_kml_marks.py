@@ -148,3 +148,23 @@ def test_dates_in_spanish_folder_names_are_read_day_first(tmp_path: Path) -> Non
     assert any("Spanish or Portuguese names in the file ('Imagen 05-03-2024'" in n for n in notes)
     days, _ = _two_dated_folders(tmp_path / "marks.kml", "Image")
     assert days == ["2024-05-03", "2024-02-04"]
+
+
+def test_marks_named_by_a_spanish_class_do_not_flip_english_folder_dates(tmp_path: Path) -> None:
+    """Placemarks named 'draga' or 'Draga 2' (the Spanish class names the tool reads, which
+    analysts writing English give their marks too) in folders 'Survey 05-03-2024' read the
+    folders' dates day first, as a Spanish file's; a placemark named in Spanish is a cue."""
+    a, b = _lon_lat(400)
+    path = tmp_path / "marks.kml"
+    for names, expected in (
+        (("draga", "Draga 2"), ["2024-05-03", "2024-02-04"]),
+        (("draga, tipo chupadera", "Draga 2"), ["2024-03-05", "2024-04-02"]),
+    ):
+        path.write_text(
+            _kml(
+                _folder("Survey 05-03-2024", _placemark(names[0], a, b)),
+                _folder("Survey 02-04-2024", _placemark(names[1], a, b)),
+            )
+        )
+        frame, _ = prepare_detections(read_detections(path), path, tf.network())
+        assert frame["acquired"].dt.strftime("%Y-%m-%d").tolist() == expected

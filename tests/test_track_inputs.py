@@ -399,6 +399,23 @@ def test_a_time_column_beside_a_date_column_is_not_the_date(tmp_path: Path) -> N
     assert any("dates read from the 'Fecha' column" in note for note in notes)
 
 
+def test_a_data_column_beside_an_english_date_or_time_is_not_portuguese(tmp_path: Path) -> None:
+    """'time' (ISO) beside a 'data' column (what was measured): the dates were read from
+    'data' and refused; 'date' beside 'data' read 03/05/2024 day first, as a Portuguese
+    table's. A Portuguese 'Data' alone is still the date, day first."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f"time,lon,lat,data\n2024-03-05T15:00:00Z,{lon},{lat},planet\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05 15:00", tz="UTC")]
+    path.write_text(f"date,lon,lat,data\n03/05/2024,{lon},{lat},planet\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    path.write_text(f"Data,Longitude,Latitude\n03/05/2024,{lon},{lat}\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-05-03", tz="UTC")]
+
+
 @pytest.mark.parametrize(
     "column",
     [
@@ -597,6 +614,27 @@ def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge
     first = dets.copy()
     first.loc[0, "track_id"] = 99  # the first one, with its `new` link, split off
     assert len(read(first, [1, 2], "first")) == 6
+
+
+def test_a_dredge_deleted_beside_two_merged_by_hand_is_left_out(tmp_path: Path) -> None:
+    """Dredge 2 merged into 1 by hand (its detections given track_id 1: dredge 1 starts twice)
+    and dredge 3 deleted from the 'dredges' layer: dredge 3 was kept and linked again, 'not a
+    whole dredge as exported'; a merge takes no start from a missing id."""
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 1500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 1, 3] * 3  # dredge 2 merged into 1
+    dets["link"] = ["new"] * 3 + ["stay"] * 6
+    points = dets.geometry.representative_point().iloc[:3].to_numpy()
+    path = tmp_path / "dredges.gpkg"
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2, 3]}, geometry=points, crs=dets.crs)
+    dredges.iloc[:2].to_file(path, layer="dredges")  # dredge 3 deleted
+    dets.to_file(path, layer="detections")
+    frame = read_detections(path)
+    assert frame["track_id"].tolist() == [1] * 6
+    assert "deleted from its 'dredges' layer (track_id 3)" in " ".join(frame.attrs["notes"])
 
 
 def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Path) -> None:

@@ -596,6 +596,28 @@ def test_a_white_collar_without_nodata_is_not_seen(tmp_path: Path) -> None:
         assert area.area == pytest.approx(image.area, rel=0.05)
 
 
+def test_corners_of_a_single_band_scene_that_happen_to_agree_are_no_collar(
+    tmp_path: Path,
+) -> None:
+    """A single-band 8-bit scene with no collar and no nodata, whose corner pixels happen to
+    hold the same value (50, of even forest): every pixel of 50 was taken as nodata, and the
+    area seen, eroded by the edge margin around each, shrank to nothing."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=200, height=200)
+    with rasterio.open(base.path) as src:
+        profile = src.profile
+    profile.update(dtype="uint8", count=1, nodata=None)
+    grey = np.random.default_rng(0).integers(45, 56, size=(1, 200, 200), dtype=np.uint8)
+    grey[:, 0, 0] = grey[:, 0, -1] = 50
+    path = tmp_path / "20240105_150000_pan.tif"
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(grey)
+    area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0]
+    inner = base.footprint.buffer(-EDGE_MARGIN_M, join_style="mitre")
+    assert area.area == pytest.approx(inner.area, rel=0.05)
+
+
 def test_a_jpeg_compressed_scenes_smeared_black_collar_is_not_seen(tmp_path: Path) -> None:
     """JPEG compression (``gdal_translate -co COMPRESS=JPEG`` of an 8-bit visual scene with
     nodata 0) turns the black collar next to the image into values near 0, which are not

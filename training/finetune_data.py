@@ -95,6 +95,7 @@ def split_tiles(
     across a square's edge) is left out of both sides."""
     cells = [place_cell(t.place) for t in tiles if t.place is not None]
     km = f"{PLACE_CELL_M / 1000:g} km"
+    no_training = ""
     if val_fraction > 0 and len(cells) == len(tiles) and len(set(cells)) > 1:
         if not 0 < val_fraction < 1:
             raise DredgeError(f"--val-fraction must be in [0, 1), got {val_fraction}")
@@ -106,14 +107,25 @@ def split_tiles(
             sides[index] = "gap"
         n_val = sum(side == "val" for side in drawn.values())
         left = f"; {len(gap)} training tile(s) beside them left out" if gap else ""
-        return Split(
-            sides,
-            "place",
-            f"by place: {n_val} of {len(drawn)} squares of {km} held out, every date of "
-            f"each (the same dredges at the same moorings are never on both sides){left}",
+        if "train" in sides:
+            return Split(
+                sides,
+                "place",
+                f"by place: {n_val} of {len(drawn)} squares of {km} held out, every date of "
+                f"each (the same dredges at the same moorings are never on both sides){left}",
+            )
+        # a reach of a few km across a square's edge: every training tile lies beside a
+        # held-out one, and nothing was left to train on (by scene it trained before)
+        no_training = (
+            f"by scene (holding out {n_val} of {len(drawn)} squares of {km} left no training "
+            "tile that does not overlap a held-out one; other dates of a "
+            "held-out scene's reach are in training, with the same dredges, and its score is "
+            "then optimistic)"
         )
     by_scene = split_by_scene(tiles, val_fraction, seed)
-    if val_fraction == 0:
+    if no_training:
+        why = no_training
+    elif val_fraction == 0:
         why = "no validation (--val-fraction 0)"
     elif len(cells) < len(tiles):
         why = (
