@@ -28,16 +28,26 @@ _SHORT_REASON = "needed (`dredge track --min-dates`)"
 _BRIEF_REASON = "seen empty less than"
 
 
-def hand_merges(frame: pd.DataFrame) -> dict[int, np.ndarray]:
+def hand_merges(frame: pd.DataFrame, source: str | Path) -> tuple[dict[int, np.ndarray], list[str]]:
     """Input ``track_id`` → positions of its rows, for the tracks that start twice or more
-    (two detections linked ``new``): tracks merged by hand. Empty for files without the
-    columns (marks, a detector's output)."""
+    (two detections linked ``new``): tracks merged by hand; and notes. Empty for files without
+    the columns (marks, a detector's output), and for two runs' tables appended into one file:
+    each run numbers its tracks from the start, so there the tracks that start twice are the
+    three or more first ids (two dredges years and kilometres apart were merged as one)."""
     if not {"track_id", "link"} <= set(frame.columns):
-        return {}
+        return {}, []
     ids = pd.to_numeric(frame["track_id"], errors="coerce").to_numpy(float)
     starts = (frame["link"].astype("string") == "new").fillna(False).to_numpy(bool)
     found, counts = np.unique(ids[starts & np.isfinite(ids)], return_counts=True)
-    return {int(t): np.flatnonzero(ids == t) for t in found[counts >= 2]}
+    twice = found[counts >= 2]
+    first = np.unique(ids[np.isfinite(ids)])[: len(twice)]
+    if len(twice) >= 3 and np.array_equal(twice, first):
+        return {}, [
+            f"{source}: tracks {int(twice[0])} to {int(twice[-1])} each start twice, as in the "
+            "tables of two runs appended into one file: their track_ids are not read as tracks "
+            "merged by hand (all is linked anew) — to merge tracks by hand, edit one run's table"
+        ]
+    return {int(t): np.flatnonzero(ids == t) for t in twice}, []
 
 
 def merge_tracks(

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from detector.acquisition import (
@@ -202,7 +203,10 @@ def run_track(
                 "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
                 "and counted — give every scene the detections came from"
             )
-    merges = hand_merges(frame) if len(inputs) == 1 else {}  # one file's track ids
+    merges: dict[int, np.ndarray] = {}
+    if len(inputs) == 1:  # one file's track ids
+        merges, merge_notes = hand_merges(frame, source)
+        notes += merge_notes
     linked, tracks = link_tracks(frame, observed, params=params)
     if merges:
         linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source, params)

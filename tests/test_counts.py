@@ -808,6 +808,32 @@ def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
     assert len(gpd.read_parquet(tmp_path / "twice.parquet")) == 2
 
 
+def test_two_runs_tables_appended_into_one_file_are_not_hand_merges(tmp_path: Path) -> None:
+    """Two runs' tracks.detections.parquet appended into one file (a year's run, then the next
+    year's): each run numbers its tracks from 1, so each id started twice and was read as a
+    merge by hand: three pairs of dredges 2.5 km and a year apart counted as 3 dredges for 6."""
+    from detector.track_pipeline import run_track
+
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    parts = []
+    for name, shift, spots in (("a", 0, (500, 1500, 2500)), ("b", 365, (3000, 4000, 5000))):
+        days = [t + pd.Timedelta(days=shift) for t in tf.dates(3)]
+        folder = tmp_path / name
+        folder.mkdir()
+        points = [(t, tf.point_at(line, at)) for t in days for at in spots]
+        tf.detections(points).to_parquet(folder / "detections.parquet")
+        run_track(folder / "detections.parquet", rivers, folder / "tracks.parquet")
+        parts.append(gpd.read_parquet(folder / "tracks.detections.parquet"))
+    assert sorted(set(parts[0]["track_id"])) == sorted(set(parts[1]["track_id"])) == [1, 2, 3]
+    pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "both.parquet")
+    run = run_track(tmp_path / "both.parquet", rivers, tmp_path / "tracks.parquet")
+    assert not any("merged by hand (track_id edited" in note for note in run.notes), run.notes
+    assert any("as in the tables of two runs appended" in note for note in run.notes)
+    assert int(gpd.read_parquet(tmp_path / "tracks.parquet")["counted"].sum()) == 6
+
+
 def test_two_tracks_seen_once_merged_by_hand_are_counted_as_seen_twice(tmp_path: Path) -> None:
     """Two tracks seen on one date each, merged by hand: the one track, seen on two dates, was
     still left out, 'seen on one date, under the 2 needed' (its counted taken as either's)."""
