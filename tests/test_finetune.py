@@ -486,6 +486,29 @@ def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> 
     assert split.unit == "scene" and "one square of 5 km" in split.held_out
 
 
+def test_a_place_hold_out_that_would_take_most_tiles_from_training_is_by_scene() -> None:
+    """A reach over two squares of 5 km, labelled on four dates: holding out one square, and
+    the training tiles beside it, kept 62 % of the tiles from training for --val-fraction
+    0.25 (a small label set mostly lost to validation). Squares are held out until they hold
+    the fraction asked; where that still keeps more than half of the tiles (or twice the
+    fraction) from training, the hold-out is by scene, and says why."""
+    from training.finetune_data import _M_PER_DEGREE, PLACE_CELL_M, split_tiles
+
+    per_metre = 1 / (_M_PER_DEGREE * math.cos(math.radians(-3.75)))
+    edge = -1628 * PLACE_CELL_M
+    offsets = (-3500.0, -2500.0, -1500.0, -500.0, 500.0, 1500.0, 2500.0, 3500.0)
+    tiles = [
+        _placed(f"2024-0{d}", (edge + offset) * per_metre, -3.75)
+        for d in range(1, 5)
+        for offset in offsets
+    ]
+    split = split_tiles(tiles, 0.25, seed=0, tile_m=1000.0)
+    assert split.unit == "scene" and "would have kept 62% of the tiles" in split.held_out
+    assert len(split.tiles(tiles, "train")) == 24 and len(split.tiles(tiles, "val")) == 8
+    many = split_tiles(tiles, 0.5, seed=0, tile_m=1000.0)  # half asked for: by place
+    assert many.unit == "place" and many.held_out.startswith("by place: 1 of 2 squares")
+
+
 def test_a_short_reach_across_a_squares_edge_still_has_tiles_to_train_on() -> None:
     """A 4.5 km reach labelled on four dates whose tiles straddle a 5 km square's edge: one
     square held out, every tile of the other lay beside it and was left out, and nothing was
@@ -511,7 +534,8 @@ def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTil
     from training.finetune_data import split_tiles
 
     assert all(t.place is not None for t in labelled_tiles)
-    split = split_tiles(labelled_tiles, 0.25, seed=0, tile_m=768.0)
+    # half held out: a quarter of this world's two squares would keep most tiles from training
+    split = split_tiles(labelled_tiles, 0.5, seed=0, tile_m=768.0)
     assert split.unit == "place"
     val, train = split.tiles(labelled_tiles, "val"), split.tiles(labelled_tiles, "train")
     assert val and train
@@ -545,4 +569,4 @@ def test_chips_of_dredge_tiles_take_their_place_from_its_index(
     (tiles,) = [s.tiles for s in read_label_sets([folder], ClassMap(CLASSES), SPEC)]
     want = {t.name: t.place for t in labelled_tiles}
     assert all(t.place == pytest.approx(want[t.name]) for t in tiles)
-    assert split_tiles(tiles, 0.25, seed=0, tile_m=768.0).unit == "place"
+    assert "squares of 5 km" in split_tiles(tiles, 0.25, seed=0, tile_m=768.0).held_out

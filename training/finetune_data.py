@@ -99,7 +99,7 @@ def split_tiles(
     if val_fraction > 0 and len(cells) == len(tiles) and len(set(cells)) > 1:
         if not 0 < val_fraction < 1:
             raise DredgeError(f"--val-fraction must be in [0, 1), got {val_fraction}")
-        drawn = _draw(sorted(set(cells)), val_fraction, seed)
+        drawn = _draw_by_tiles(cells, val_fraction, seed)
         sides = [drawn[cell] for cell in cells]
         places = [t.place for t in tiles if t.place is not None]
         gap = _beside_held_out(places, sides, tile_m * math.sqrt(2))
@@ -107,20 +107,30 @@ def split_tiles(
             sides[index] = "gap"
         n_val = sum(side == "val" for side in drawn.values())
         left = f"; {len(gap)} training tile(s) beside them left out" if gap else ""
-        if "train" in sides:
+        kept_out = sum(side != "train" for side in sides) / len(sides)
+        if "train" not in sides:
+            # a reach of a few km across a square's edge: every training tile lies beside a
+            # held-out one, and nothing was left to train on (by scene it trained before)
+            no_training = "left no training tile that does not overlap a held-out one"
+        elif kept_out > max(0.5, 2 * val_fraction):
+            # a reach over two or three squares: one held out, and the tiles beside it, took
+            # most of a small label set from training (50 % held out and 12 % beside it left
+            # out, for --val-fraction 0.25)
+            no_training = (
+                f"would have kept {kept_out:.0%} of the tiles from training, for "
+                f"--val-fraction {val_fraction:g}"
+            )
+        else:
             return Split(
                 sides,
                 "place",
                 f"by place: {n_val} of {len(drawn)} squares of {km} held out, every date of "
                 f"each (the same dredges at the same moorings are never on both sides){left}",
             )
-        # a reach of a few km across a square's edge: every training tile lies beside a
-        # held-out one, and nothing was left to train on (by scene it trained before)
         no_training = (
-            f"by scene (holding out {n_val} of {len(drawn)} squares of {km} left no training "
-            "tile that does not overlap a held-out one; other dates of a "
-            "held-out scene's reach are in training, with the same dredges, and its score is "
-            "then optimistic)"
+            f"by scene (holding out {n_val} of {len(drawn)} squares of {km} {no_training}; "
+            "other dates of a held-out scene's reach are in training, with the same dredges, "
+            "and its score is then optimistic)"
         )
     by_scene = split_by_scene(tiles, val_fraction, seed)
     if no_training:
@@ -153,6 +163,23 @@ def _beside_held_out(
         if reach_m > 0 and bool((apart < reach_m).any()):
             out.append(index)
     return out
+
+
+def _draw_by_tiles(cells: list[str], val_fraction: float, seed: int) -> dict[str, str]:
+    """square → ``train`` or ``val``: squares in a seeded random order are held out until
+    they hold ``val_fraction`` of the tiles (one at least, and one left to train on); squares
+    hold unequal numbers of tiles, so a share of the squares is not one of the tiles."""
+    units = sorted(set(cells))
+    tiles = {unit: cells.count(unit) for unit in units}
+    order = [units[i] for i in np.random.default_rng(seed).permutation(len(units))]
+    drawn = dict.fromkeys(units, "train")
+    held = 0
+    for unit in order[:-1]:
+        if held and held + tiles[unit] / 2 > val_fraction * len(cells):
+            break
+        drawn[unit] = "val"
+        held += tiles[unit]
+    return drawn
 
 
 def _draw(units: list[str], val_fraction: float, seed: int) -> dict[str, str]:
