@@ -187,36 +187,17 @@ class RiverNetwork:
         their centroid.
         """
         geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if geometry.crs is None:
-            raise ValueError("points have no CRS; set one with .set_crs(...)")
-        gate = self.corridor_m if max_offset_m is None else float(max_offset_m)
-        count = len(geometry)
-        best_distance = np.full(count, np.inf)
-        river = np.full(count, None, dtype=object)
-        chainage = np.full(count, np.nan)
-        offset = np.full(count, np.nan)
-        centres = shapely.centroid(np.asarray(geometry.array, dtype=object))
-        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
-        transformers = _Transformers(geometry.crs)
-        for item in self.rivers.values():
-            # Only points near the river's bounding box can be within the gate of a piece:
-            # the others are neither reprojected nor measured along it (the costly parts).
-            x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
-            near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
-            if not len(near):
-                continue
-            xy = geometry.iloc[near].to_crs(item.crs).centroid
-            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
-            # by any piece drawn, an island's other arm too: they were "farther than 250 m
-            # from every centerline" where the arm bulges away from the main channel
-            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
-            distance = np.minimum(distance, drawn)
-            better = (distance <= gate) & (distance < best_distance[near])
-            at = near[better]
-            best_distance[at] = distance[better]
-            river[at] = item.name
-            chainage[at] = item.length_m - along[better]
-            offset[at] = signed[better]
+        found = self.candidates(geometry, max_offset_m=max_offset_m)
+        # the nearest of each point's rivers; on a tie, the first river in the network's order
+        nearest = found.sort_values(["point", "distance_m"], kind="stable")
+        nearest = nearest.drop_duplicates("point")
+        river = np.full(len(geometry), None, dtype=object)
+        chainage = np.full(len(geometry), np.nan)
+        offset = np.full(len(geometry), np.nan)
+        at = nearest["point"].to_numpy()
+        river[at] = nearest["river"].to_numpy()
+        chainage[at] = nearest["chainage_m"].to_numpy()
+        offset[at] = nearest["offset_m"].to_numpy()
         return pd.DataFrame(
             {
                 "river": pd.Series(river, index=geometry.index, dtype=object),
@@ -225,6 +206,52 @@ class RiverNetwork:
             },
             index=geometry.index,
         )
+
+    def candidates(
+        self, points: gpd.GeoSeries, *, max_offset_m: float | None = None
+    ) -> pd.DataFrame:
+        """Every river with a piece at most ``max_offset_m`` (default: the corridor
+        half-width) from each point, one row each: ``point`` (its position in ``points``),
+        ``river``, ``distance_m``, ``chainage_m`` and ``offset_m`` (see :meth:`locate`), in
+        the network's order of rivers. A point near no river has no row."""
+        if points.crs is None:
+            raise ValueError("points have no CRS; set one with .set_crs(...)")
+        gate = self.corridor_m if max_offset_m is None else float(max_offset_m)
+        centres = shapely.centroid(np.asarray(points.array, dtype=object))
+        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
+        transformers = _Transformers(points.crs)
+        parts = []
+        for item in self.rivers.values():
+            # Only points near the river's bounding box can be within the gate of a piece:
+            # the others are neither reprojected nor measured along it (the costly parts).
+            x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
+            near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
+            if not len(near):
+                continue
+            xy = points.iloc[near].to_crs(item.crs).centroid
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
+            # by any piece drawn, an island's other arm too: they were "farther than 250 m
+            # from every centerline" where the arm bulges away from the main channel
+            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
+            distance = np.minimum(distance, drawn)
+            within = distance <= gate
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "point": near[within],
+                        "river": item.name,
+                        "distance_m": distance[within],
+                        "chainage_m": item.length_m - along[within],
+                        "offset_m": signed[within],
+                    }
+                )
+            )
+        columns = ["point", "river", "distance_m", "chainage_m", "offset_m"]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+                {"point": np.int64, "river": object}
+            )
+        return pd.concat(parts, ignore_index=True)
 
     def __repr__(self) -> str:
         return f"RiverNetwork({', '.join(self.names)}; corridor ±{self.corridor_m:g} m)"

@@ -41,6 +41,7 @@ from pyproj.exceptions import CRSError
 from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
+from detector.confluence import settle_confluences, settled_note
 from detector.errors import InputError, first_line
 from detector.kml_marks import read_kml_marks
 from detector.mark_classes import (
@@ -620,7 +621,7 @@ def gather_detections(
         )
         notes += file_notes
     if len(frames) == 1:
-        return frames[0], notes
+        return _settled(frames[0], network, next(iter(given.values())), notes)
     sources = list(given.values())
     _check_scenes_once(frames, sources)
     ids = [frame["detection_id"].astype(str) for frame in frames]
@@ -642,7 +643,19 @@ def gather_detections(
             "the same river and day (one dredge in two files: marked by two people, or by hand "
             "where the detector found it?): each counts as a dredge — give each dredge once"
         )
-    return merged, notes
+    return _settled(merged, network, f"{len(sources)} detection files", notes)
+
+
+def _settled(
+    frame: gpd.GeoDataFrame, network: RiverNetwork | None, source: object, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The detections with each confluence spot's on one river
+    (:func:`detector.confluence.settle_confluences`), and the notes with a line when some
+    changed river."""
+    if network is None:
+        return frame, notes
+    frame, changed = settle_confluences(frame, network)
+    return frame, notes + ([settled_note(changed, source)] if changed else [])
 
 
 def _one_type_per_column(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
