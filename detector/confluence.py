@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from detector.assignment import assign_pairs
@@ -36,17 +38,25 @@ SPOT_M = 45.0
 """A detection joins a spot whose mean position lies within this distance (a dredge's
 position jitters by 8 m or so each way from scene to scene: 45 m is four times the spread
 of the distance between two of its detections)."""
+GROUP_M = 20.0
+"""Boxes of one scene this close are one hull or one group moored side by side (neighbours lie
+7–18 m apart, centre to centre: :data:`detector.merge.MEMBER_ACROSS_M`)."""
 METRES_PER_DEGREE = 111_320.0
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 
 
 def settle_confluences(
-    frame: gpd.GeoDataFrame, network: RiverNetwork
+    frame: gpd.GeoDataFrame, network: RiverNetwork, *, one_scene: bool = False
 ) -> tuple[gpd.GeoDataFrame, int]:
     """``frame`` (detections placed on ``network``: ``river``, ``chainage_m``, ``offset_m``;
     ``acquired``, and ``scene`` where known) with the detections of each spot where two
     rivers' corridors overlap on one river (see the module notes); and how many changed
-    river."""
+    river.
+
+    ``one_scene``: the boxes of one scene, where a spot is a hull or a group: boxes chained
+    within :data:`GROUP_M` of each other (the rules that keep one box per hull and a group's
+    members compare boxes of one river: across two, a hull's second box was kept and a
+    member scored under ``--conf`` was dropped)."""
     if len(network.rivers) < 2 or frame.empty:
         return frame, 0
     rows = np.flatnonzero(_in_two_corridors(frame.geometry, network))
@@ -58,7 +68,7 @@ def settle_confluences(
     if found.empty:
         return frame, 0
     points = np.unique(found["point"].to_numpy())
-    spot = _spots(frame.iloc[rows[points]])
+    spot = (_groups if one_scene else _spots)(frame.iloc[rows[points]])
     found = found.assign(spot=spot[np.searchsorted(points, found["point"].to_numpy())])
     chosen = _spot_rivers(found)
     best = found.groupby("point")["distance_m"].transform("min")
@@ -77,6 +87,25 @@ def settle_confluences(
         values[at] = wanted[column].to_numpy()
         out[column] = values
     return out, int(changed.sum())
+
+
+def about_as_near(
+    geometry: gpd.GeoSeries, rivers: pd.Series, network: RiverNetwork
+) -> NDArray[np.bool_]:
+    """Whether each detection's river in ``rivers`` is at most :data:`JUNCTION_MARGIN_M`
+    farther from it than its nearest river is (``dredge detect`` put it there with its spot,
+    at a confluence), for a river that is not its nearest."""
+    out = np.zeros(len(geometry), dtype=bool)
+    named = rivers.astype("string").to_numpy()
+    rows = np.flatnonzero(rivers.notna().to_numpy() & _in_two_corridors(geometry, network))
+    if not len(rows):
+        return out
+    found = network.candidates(geometry.iloc[rows])
+    best = found.groupby("point")["distance_m"].transform("min")
+    near = found[found["distance_m"] <= best + JUNCTION_MARGIN_M]
+    near = near[near["river"].to_numpy() == named[rows[near["point"].to_numpy()]]]
+    out[rows[near["point"].to_numpy()]] = True
+    return out
 
 
 def settled_note(count: int, source: object) -> str:
@@ -138,6 +167,14 @@ def _spots(frame: gpd.GeoDataFrame) -> NDArray[np.int64]:
         centre = np.concatenate([centre, xy[fresh]])
         size = np.concatenate([size, np.ones(len(fresh))])
     return spot
+
+
+def _groups(frame: gpd.GeoDataFrame) -> NDArray[np.int64]:
+    """A group number per box of one scene: boxes chained within :data:`GROUP_M`."""
+    xy = _metres(frame.geometry)
+    pairs = cKDTree(xy).query_pairs(GROUP_M, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(xy),) * 2)
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 def _metres(geometry: gpd.GeoSeries) -> NDArray[np.float64]:

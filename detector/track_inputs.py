@@ -41,7 +41,7 @@ from pyproj.exceptions import CRSError
 from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
-from detector.confluence import settle_confluences, settled_note
+from detector.confluence import about_as_near, settle_confluences, settled_note
 from detector.errors import InputError, first_line
 from detector.kml_marks import read_kml_marks
 from detector.mark_classes import (
@@ -760,6 +760,7 @@ def _place_on_rivers(
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change
             changed &= frame["score"].notna()
+        changed &= ~about_as_near(frame.geometry, before, network)  # put so at a confluence
         moved = int(changed.sum())
         if moved:
             notes.append(
