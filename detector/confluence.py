@@ -8,10 +8,12 @@ track on each river, each seen on fewer dates, and was counted on both rivers or
 
 Here the detections that lie within the corridors of two rivers or more are linked, scene
 after scene in time order, into spots: each joins the spot whose mean position lies within
-:data:`SPOT_M` of it, one to one (Hungarian algorithm: two dredges moored side by side stay
-two spots), at most one detection of a scene each. Each spot goes to the river nearest to all
-its detections together (the smallest sum of distances), the river of its mean position
-whatever one date's jitter; a detection takes it when that river is at most
+:data:`SPOT_M` of it, one to one (Hungarian algorithm), at most one detection of a scene each,
+so that dredges on the two banks of a spit stay apart. The spots of a group (detections of one
+scene within :data:`GROUP_M` of each other: dredges moored side by side) are then one, as a
+group moves as one and the tracker finds its members on one river. Each spot goes to the
+river nearest to all its detections together (the smallest sum of distances), the river of
+its mean position whatever one date's jitter; a detection takes it when that river is at most
 :data:`JUNCTION_MARGIN_M` farther than its own nearest (a dredge that is clearly on one river
 keeps it, on any date).
 """
@@ -166,7 +168,16 @@ def _spots(frame: gpd.GeoDataFrame) -> NDArray[np.int64]:
         spot[fresh] = np.arange(len(centre), len(centre) + len(fresh))
         centre = np.concatenate([centre, xy[fresh]])
         size = np.concatenate([size, np.ones(len(fresh))])
-    return spot
+    # the spots of a group moored side by side (within GROUP_M of each other in one scene) are
+    # one: a group moves as one, and the tracker finds its members on one river
+    pairs = cKDTree(xy).query_pairs(GROUP_M, output_type="ndarray")
+    labels = key.to_numpy()
+    pairs = pairs[labels[pairs[:, 0]] == labels[pairs[:, 1]]]
+    count = len(centre)
+    graph = coo_matrix(
+        (np.ones(len(pairs)), (spot[pairs[:, 0]], spot[pairs[:, 1]])), shape=(count, count)
+    )
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)[spot]
 
 
 def _groups(frame: gpd.GeoDataFrame) -> NDArray[np.int64]:

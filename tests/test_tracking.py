@@ -123,21 +123,24 @@ def test_a_dredge_moored_at_a_confluence_is_one_track_on_one_river(
 def test_dredges_on_both_banks_of_a_spit_stay_on_their_own_rivers(tmp_path: Path) -> None:
     """Two rivers 60 m apart (centerlines) for 1 km before they meet, a spit between them; a
     dredge on each of its banks every 150 m, 15 m from its own river's centerline and 45 m
-    from the other's, jittered 8 m (each way) over 6 dates. Each detection took its own
-    nearest river: 15 tracks for 14, 8 counted on the Amazon for 7. A spot is linked one to
-    one, so two dredges side by side across the spit stay apart, each on its own river."""
+    from the other's, over 6 dates, each scene shifted by 8 m (each way) and each dredge by
+    2 m more. Each detection took its own nearest river: 20 tracks for 14, 13 counted on the
+    Amazon for 7. A spot is linked one to one, so two dredges across the spit stay two, each
+    on its own river."""
     x0, y0 = tf.ORIGIN
     nanay = LineString([(x0, y0 + 3000), (x0, y0 + 60), (x0 + 1000, y0 + 60), (x0 + 1100, y0)])
     amazon = LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
     frame = gpd.GeoDataFrame({"name": ["Amazon", "Nanay"]}, geometry=[amazon, nanay], crs=tf.CRS)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(3)
     days = tf.dates(6)
     spots = [(x0 + 50 + 150 * k, y0 + y) for k in range(7) for y in (15, 45)]
-    rows = [
-        (t, shapely.Point(x + rng.normal(0, 8), y + rng.normal(0, 8)))
-        for t in days
-        for x, y in spots
-    ]
+    rows = []
+    for t in days:
+        sx, sy = rng.normal(0, 8, 2)  # the scene's shift
+        rows += [
+            (t, shapely.Point(x + sx + rng.normal(0, 2), y + sy + rng.normal(0, 2)))
+            for x, y in spots
+        ]
     tf.detections(rows).to_parquet(tmp_path / "detections.parquet")
     placed, _ = gather_detections([tmp_path / "detections.parquet"], RiverNetwork.from_frame(frame))
     linked, tracks = link_tracks(placed, tf.observed(days))
@@ -148,6 +151,24 @@ def test_dredges_on_both_banks_of_a_spit_stay_on_their_own_rivers(tmp_path: Path
     assert len(tracks) == 14
     truth = np.tile(["Amazon", "Nanay"] * 7, len(days))
     assert (linked["river"].to_numpy() == truth).all()
+
+
+def test_a_group_moored_across_a_confluence_is_on_one_river(tmp_path: Path) -> None:
+    """Two dredges moored side by side 12 m apart across the bisector of the Nanay's mouth,
+    one nearer each river, each scene shifted 8 m: they were 4 tracks, 2 counted on each
+    river, for 2 dredges. A group moves as one and stays on one river."""
+    x0, y0 = tf.ORIGIN
+    rng = np.random.default_rng(1)
+    days = tf.dates(6)
+    rows = []
+    for t in days:
+        sx, sy = rng.normal(0, 8, 2)
+        rows += [(t, shapely.Point(x0 + 21 + dx + sx, y0 + 21 - dx + sy)) for dx in (-4, 4)]
+    tf.detections(rows).to_parquet(tmp_path / "detections.parquet")
+    placed, _ = gather_detections([tmp_path / "detections.parquet"], confluence())
+    linked, tracks = link_tracks(placed, tf.observed(days))
+    assert len(tracks) == 2 and tracks["counted"].all()
+    assert linked["river"].nunique() == 1
 
 
 # --- neighbours and one-to-one assignment ---------------------------------------------------
