@@ -95,8 +95,8 @@ def about_as_near(
     geometry: gpd.GeoSeries, rivers: pd.Series, network: RiverNetwork
 ) -> NDArray[np.bool_]:
     """Whether each detection's river in ``rivers`` is at most :data:`JUNCTION_MARGIN_M`
-    farther from it than its nearest river is (``dredge detect`` put it there with its spot,
-    at a confluence), for a river that is not its nearest."""
+    farther from it than its nearest river (its nearest, or the river that ``dredge detect``
+    put it on with its hull or group at a confluence)."""
     out = np.zeros(len(geometry), dtype=bool)
     named = rivers.astype("string").to_numpy()
     rows = np.flatnonzero(rivers.notna().to_numpy() & _in_two_corridors(geometry, network))

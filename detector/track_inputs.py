@@ -760,7 +760,9 @@ def _place_on_rivers(
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change
             changed &= frame["score"].notna()
-        changed &= ~about_as_near(frame.geometry, before, network)  # put so at a confluence
+        if changed.any():  # a box put on the other river at a confluence is no other line
+            rows = changed.to_numpy()
+            changed[rows] = ~about_as_near(frame.geometry[rows], before[rows], network)
         moved = int(changed.sum())
         if moved:
             notes.append(
