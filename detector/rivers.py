@@ -151,12 +151,15 @@ class RiverNetwork:
         """Length of a river's reference line in metres."""
         return self.rivers[name].length_m
 
-    def corridor(self, crs: Any) -> gpd.GeoDataFrame:
+    def corridor(self, crs: Any, *, ends: bool = True) -> gpd.GeoDataFrame:
         """Corridor polygons (every piece buffered by ``corridor_m``) in ``crs``.
 
-        Columns ``river`` and ``geometry``, one row per river.
+        Columns ``river`` and ``geometry``, one row per river. ``ends`` False: without the
+        round caps beyond the ends of the pieces (and of the reference line, which bridges
+        gaps), as for what a scene saw of a river: a tributary's cap reaches 250 m into the
+        river it joins, and a scene of that river alone counted as a look at the tributary.
         """
-        key = CRS.from_user_input(crs).to_wkt()
+        key = CRS.from_user_input(crs).to_wkt() + ("" if ends else " flat")
         if key not in self._corridors:
             names = list(self.rivers)
             geometries: list[Any] = [None] * len(names)
@@ -165,12 +168,18 @@ class RiverNetwork:
                 zones.setdefault(river.crs.srs, []).append(index)
             for members in zones.values():
                 zone = self.rivers[names[members[0]]].crs
-                buffers = [self.rivers[names[i]].pieces.buffer(self.corridor_m) for i in members]
+                buffers = [self._buffer(self.rivers[names[i]], ends) for i in members]
                 moved = gpd.GeoSeries(buffers, crs=zone).to_crs(crs)
                 for i, geometry in zip(members, moved, strict=True):
                     geometries[i] = geometry
             self._corridors[key] = gpd.GeoDataFrame({"river": names}, geometry=geometries, crs=crs)
         return self._corridors[key].copy()
+
+    def _buffer(self, river: River, ends: bool) -> Any:
+        if ends:
+            return river.pieces.buffer(self.corridor_m)
+        parts = (river.pieces, river.line)
+        return shapely.union_all([g.buffer(self.corridor_m, cap_style="flat") for g in parts])
 
     def locate(
         self,
