@@ -49,6 +49,7 @@ from rich.progress import (
 from detector.acquisition import date_for_scene, scene_labels
 from detector.card import ModelCard
 from detector.chips import expand_scene_paths
+from detector.confluence import settle_confluences
 from detector.errors import DredgeError, InputError
 from detector.merge import (
     MEMBER_CONF_RATIO,
@@ -436,6 +437,7 @@ def finish_scene(
     )
     merged = merge_detections(raw)
     placed = pd.concat([merged, network.locate(merged)], axis=1)
+    placed, _ = settle_confluences(placed, network, one_scene=True)  # a hull on one river
     confident = placed["score"] >= conf
     counts = {"merged": len(raw) - len(merged)}
     counts["off-river"] = int((placed["river"].isna() & confident).sum())

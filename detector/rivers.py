@@ -151,12 +151,15 @@ class RiverNetwork:
         """Length of a river's reference line in metres."""
         return self.rivers[name].length_m
 
-    def corridor(self, crs: Any) -> gpd.GeoDataFrame:
+    def corridor(self, crs: Any, *, ends: bool = True) -> gpd.GeoDataFrame:
         """Corridor polygons (every piece buffered by ``corridor_m``) in ``crs``.
 
-        Columns ``river`` and ``geometry``, one row per river.
+        Columns ``river`` and ``geometry``, one row per river. ``ends`` False: without the
+        round caps beyond the ends of the pieces (and of the reference line, which bridges
+        gaps), as for what a scene saw of a river: a tributary's cap reaches 250 m into the
+        river it joins, and a scene of that river alone counted as a look at the tributary.
         """
-        key = CRS.from_user_input(crs).to_wkt()
+        key = CRS.from_user_input(crs).to_wkt() + ("" if ends else " flat")
         if key not in self._corridors:
             names = list(self.rivers)
             geometries: list[Any] = [None] * len(names)
@@ -165,12 +168,18 @@ class RiverNetwork:
                 zones.setdefault(river.crs.srs, []).append(index)
             for members in zones.values():
                 zone = self.rivers[names[members[0]]].crs
-                buffers = [self.rivers[names[i]].pieces.buffer(self.corridor_m) for i in members]
+                buffers = [self._buffer(self.rivers[names[i]], ends) for i in members]
                 moved = gpd.GeoSeries(buffers, crs=zone).to_crs(crs)
                 for i, geometry in zip(members, moved, strict=True):
                     geometries[i] = geometry
             self._corridors[key] = gpd.GeoDataFrame({"river": names}, geometry=geometries, crs=crs)
         return self._corridors[key].copy()
+
+    def _buffer(self, river: River, ends: bool) -> Any:
+        if ends:
+            return river.pieces.buffer(self.corridor_m)
+        parts = (river.pieces, river.line)
+        return shapely.union_all([g.buffer(self.corridor_m, cap_style="flat") for g in parts])
 
     def locate(
         self,
@@ -187,36 +196,17 @@ class RiverNetwork:
         their centroid.
         """
         geometry = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-        if geometry.crs is None:
-            raise ValueError("points have no CRS; set one with .set_crs(...)")
-        gate = self.corridor_m if max_offset_m is None else float(max_offset_m)
-        count = len(geometry)
-        best_distance = np.full(count, np.inf)
-        river = np.full(count, None, dtype=object)
-        chainage = np.full(count, np.nan)
-        offset = np.full(count, np.nan)
-        centres = shapely.centroid(np.asarray(geometry.array, dtype=object))
-        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
-        transformers = _Transformers(geometry.crs)
-        for item in self.rivers.values():
-            # Only points near the river's bounding box can be within the gate of a piece:
-            # the others are neither reprojected nor measured along it (the costly parts).
-            x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
-            near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
-            if not len(near):
-                continue
-            xy = geometry.iloc[near].to_crs(item.crs).centroid
-            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
-            # by any piece drawn, an island's other arm too: they were "farther than 250 m
-            # from every centerline" where the arm bulges away from the main channel
-            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
-            distance = np.minimum(distance, drawn)
-            better = (distance <= gate) & (distance < best_distance[near])
-            at = near[better]
-            best_distance[at] = distance[better]
-            river[at] = item.name
-            chainage[at] = item.length_m - along[better]
-            offset[at] = signed[better]
+        found = self.candidates(geometry, max_offset_m=max_offset_m)
+        # the nearest of each point's rivers; on a tie, the first river in the network's order
+        nearest = found.sort_values(["point", "distance_m"], kind="stable")
+        nearest = nearest.drop_duplicates("point")
+        river = np.full(len(geometry), None, dtype=object)
+        chainage = np.full(len(geometry), np.nan)
+        offset = np.full(len(geometry), np.nan)
+        at = nearest["point"].to_numpy()
+        river[at] = nearest["river"].to_numpy()
+        chainage[at] = nearest["chainage_m"].to_numpy()
+        offset[at] = nearest["offset_m"].to_numpy()
         return pd.DataFrame(
             {
                 "river": pd.Series(river, index=geometry.index, dtype=object),
@@ -225,6 +215,52 @@ class RiverNetwork:
             },
             index=geometry.index,
         )
+
+    def candidates(
+        self, points: gpd.GeoSeries, *, max_offset_m: float | None = None
+    ) -> pd.DataFrame:
+        """Every river with a piece at most ``max_offset_m`` (default: the corridor
+        half-width) from each point, one row each: ``point`` (its position in ``points``),
+        ``river``, ``distance_m``, ``chainage_m`` and ``offset_m`` (see :meth:`locate`), in
+        the network's order of rivers. A point near no river has no row."""
+        if points.crs is None:
+            raise ValueError("points have no CRS; set one with .set_crs(...)")
+        gate = self.corridor_m if max_offset_m is None else float(max_offset_m)
+        centres = shapely.centroid(np.asarray(points.array, dtype=object))
+        cx, cy = shapely.get_x(centres), shapely.get_y(centres)
+        transformers = _Transformers(points.crs)
+        parts = []
+        for item in self.rivers.values():
+            # Only points near the river's bounding box can be within the gate of a piece:
+            # the others are neither reprojected nor measured along it (the costly parts).
+            x0, y0, x1, y1 = _bounds_in(item, gate + BOUNDS_MARGIN_M, transformers(item.crs))
+            near = np.flatnonzero((cx >= x0) & (cx <= x1) & (cy >= y0) & (cy <= y1))
+            if not len(near):
+                continue
+            xy = points.iloc[near].to_crs(item.crs).centroid
+            distance, along, signed = _measure(item.line, xy.x.to_numpy(), xy.y.to_numpy())
+            # by any piece drawn, an island's other arm too: they were "farther than 250 m
+            # from every centerline" where the arm bulges away from the main channel
+            drawn = shapely.distance(np.asarray(xy.array, dtype=object), item.pieces)
+            distance = np.minimum(distance, drawn)
+            within = distance <= gate
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "point": near[within],
+                        "river": item.name,
+                        "distance_m": distance[within],
+                        "chainage_m": item.length_m - along[within],
+                        "offset_m": signed[within],
+                    }
+                )
+            )
+        columns = ["point", "river", "distance_m", "chainage_m", "offset_m"]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+                {"point": np.int64, "river": object}
+            )
+        return pd.concat(parts, ignore_index=True)
 
     def __repr__(self) -> str:
         return f"RiverNetwork({', '.join(self.names)}; corridor ±{self.corridor_m:g} m)"

@@ -42,6 +42,7 @@ from pyproj.exceptions import CRSError
 from scipy.spatial import cKDTree
 
 from detector.acquisition import SCENE_COLUMNS
+from detector.confluence import about_as_near, settle_confluences, settled_note
 from detector.errors import InputError, first_line
 from detector.export_edits import without_deleted_dredges
 from detector.kml_marks import read_kml_marks
@@ -631,7 +632,7 @@ def gather_detections(
         )
         notes += file_notes
     if len(frames) == 1:
-        return frames[0], notes
+        return _settled(frames[0], network, next(iter(given.values())), notes)
     sources = list(given.values())
     _check_scenes_once(frames, sources)
     ids = [frame["detection_id"].astype(str) for frame in frames]
@@ -653,7 +654,19 @@ def gather_detections(
             "the same river and day (one dredge in two files: marked by two people, or by hand "
             "where the detector found it?): each counts as a dredge — give each dredge once"
         )
-    return merged, notes
+    return _settled(merged, network, f"{len(sources)} detection files", notes)
+
+
+def _settled(
+    frame: gpd.GeoDataFrame, network: RiverNetwork | None, source: object, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The detections with each confluence spot's on one river
+    (:func:`detector.confluence.settle_confluences`), and the notes with a line when some
+    changed river."""
+    if network is None:
+        return frame, notes
+    frame, changed = settle_confluences(frame, network)
+    return frame, notes + ([settled_note(changed, source)] if changed else [])
 
 
 def _one_type_per_column(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -758,6 +771,9 @@ def _place_on_rivers(
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change
             changed &= frame["score"].notna()
+        if changed.any():  # a box put on the other river at a confluence is no other line
+            rows = changed.to_numpy()
+            changed[rows] = ~about_as_near(frame.geometry[rows], before[rows], network)
         moved = int(changed.sum())
         if moved:
             notes.append(

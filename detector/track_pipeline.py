@@ -171,7 +171,7 @@ def run_track(
         beyond = scenes_beyond_note(frame, observed, source)
         if beyond:
             notes.append(beyond)
-        observations = river_observations(observed, network.corridor(WGS84))
+        observations = river_observations(observed, network.corridor(WGS84, ends=False))
         observations["source"] = "scenes"
         unmarked = None if scored else unmarked_looks_note(observations, frame)
         if unmarked:

@@ -8,6 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from pyproj import Transformer
+from shapely import LineString
 from typer.testing import CliRunner
 
 from detector.cli import app
@@ -20,6 +22,7 @@ from detector.counts import (
     yearly_counts,
 )
 from detector.rivers import RiverNetwork
+from detector.track_pipeline import run_track
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import SceneFixture, write_scene
@@ -219,6 +222,36 @@ def test_counts_from_scenes_far_apart_say_they_are_likely_low(
     result = runner.invoke(app, ["counts", str(out), "--out", str(tmp_path / "counts.csv")])
     assert result.exit_code == 0, result.output
     assert ("counts likely low on 1 of 1" in result.output) == (every_days > 10)
+
+
+def test_a_scene_of_the_main_river_is_no_look_at_a_tributary_beyond_its_mouth(
+    tmp_path: Path,
+) -> None:
+    """The Nanay drawn to the Amazon's bank, 150 m from its centerline; scenes of the Amazon
+    whose edge lies 50 m short of the Nanay's line. The corridor's round cap beyond the line's
+    end reached 250 m into the Amazon, and `counts.csv` said "Nanay 2024: 0 dredges, 3
+    scenes" for a river none of them saw."""
+    from tests.geo_fixtures import write_udm2
+
+    x0, y0 = tf.ORIGIN
+    amazon = straight_line()
+    nanay = LineString([(x0 + 500, y0 + 3000), (x0 + 500, y0 + 150)])
+    days = tf.dates(3)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    south = Transformer.from_crs(tf.CRS, "EPSG:4326", always_xy=True).transform(x0, y0 - 300)
+    for t in days:  # 8 km × 800 m, its north edge 100 m north of the Amazon's centerline
+        path = scenes / f"{tf.scene_name(t)}.tif"
+        write_udm2(write_scene(path, gsd_m=20.0, width=400, height=40, centre_lonlat=south))
+    dets = tf.detections([(t, tf.point_at(amazon, 2000)) for t in days])
+    dets.to_parquet(tmp_path / "dets.parquet")
+    rivers = tmp_path / "rivers.geojson"
+    frame = gpd.GeoDataFrame({"name": ["Amazon", "Nanay"]}, geometry=[amazon, nanay], crs=tf.CRS)
+    frame.to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    run_track(tmp_path / "dets.parquet", rivers, out, scenes=[scenes])
+    seen = pd.read_csv(tmp_path / "tracks.observations.csv")
+    assert set(seen["river"]) == {"Amazon"} and len(seen) == 3
 
 
 def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:

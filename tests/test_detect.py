@@ -19,7 +19,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 from rasterio.crs import CRS
-from shapely import Point
+from shapely import LineString, Point
 from typer.testing import CliRunner
 
 from detector.cli import app
@@ -97,6 +97,32 @@ def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> N
     (summary,) = lines
     assert summary.startswith(f"{PLANET}: ") and "3 detections (3 dredge)" in summary
     assert "merged" in summary and "1 off-river left out" in summary
+
+
+def test_a_hull_boxed_twice_at_a_confluence_is_one_detection(tmp_path: Path) -> None:
+    """Two boxes 9 m apart on one hull where a tributary meets the river, one nearer each
+    river: the rule that keeps one box per hull compared boxes of one river, and both were
+    kept (2 dredges for 1); the boxes of a hull or a group go to one river first."""
+    fixture = write_scene(tmp_path / PLANET, width=600, height=600, dredge_fractions=())
+    with rasterio.open(fixture.path, "r+") as dst:
+        data = dst.read()
+        for row0, row1, col0, col1 in ((297, 299, 308, 312), (300, 302, 308, 312)):
+            data[:, row0:row1, col0:col1] = 9000
+        dst.write(data)
+    tributary = LineString([fixture.transform @ (500, 100), fixture.transform @ (300, 300)])
+    rivers = write_rivers(
+        tmp_path / "rivers.geojson", {"Amazon": fixture.river, "Nanay": tributary}, crs=fixture.crs
+    )
+    lines: list[str] = []
+    frame, _ = detect_scenes(
+        [fixture.path],
+        rivers,
+        model=BrightBlobDetector(card_for_blobs(tmp_path / "model")),
+        progress=False,
+        echo=lines.append,
+    )
+    assert len(frame) == 1, lines
+    assert "1 second box(es) on one hull dropped" in lines[0]
 
 
 def _detect_beside_original(

@@ -8,8 +8,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely import LineString, Point
 
 from detector.errors import InputError
+from detector.rivers import RiverNetwork
 from detector.track_inputs import gather_detections, prepare_detections, read_detections
 from tests import track_fixtures as tf
 
@@ -87,6 +89,26 @@ def test_positions_from_other_centerlines_are_measured_again(tmp_path: Path) -> 
     kept, notes = prepare_detections(read_detections(path), path, None)  # no centerlines given
     assert kept["river"].tolist() == ["Old name", "Old name"]
     assert not any("river" in n for n in notes)
+
+
+def test_a_detection_put_on_the_other_river_of_a_confluence_is_not_from_other_centerlines(
+    tmp_path: Path,
+) -> None:
+    """`dredge detect` puts a hull's or a group's boxes at a confluence on one river, the one
+    nearest to them together: a box there on a river 10 m farther than its nearest is no sign
+    of other centerlines (the note said so); one 300 m farther is."""
+    x0, y0 = tf.ORIGIN
+    amazon = LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
+    nanay = LineString([(x0, y0 + 3000), (x0, y0)])
+    frame = gpd.GeoDataFrame({"name": ["Amazon", "Nanay"]}, geometry=[amazon, nanay], crs=tf.CRS)
+    network = RiverNetwork.from_frame(frame)
+    marks = [(tf.START, Point(x0 + 28, y0 + 25)), (tf.START, Point(x0 + 10, y0 + 300))]
+    dets = tf.detections(marks)
+    dets["river"] = ["Nanay", "Amazon"]  # the first 28 m from the Nanay, 25 m from the Amazon
+    dets["chainage_m"], dets["offset_m"] = 0.0, 0.0
+    placed, notes = prepare_detections(dets, "d.parquet", network)
+    assert placed["river"].tolist() == ["Amazon", "Nanay"]  # measured again; tracking settles
+    assert any("1 detection(s) now lie on another river than the file said" in n for n in notes)
 
 
 def points_frame(**columns: object) -> gpd.GeoDataFrame:

@@ -13,8 +13,10 @@ from shapely import LineString
 
 from detector.errors import InputError
 from detector.observed import EDGE_MARGIN_M, acquired_from_name, observed_areas
+from detector.rivers import RiverNetwork
 from detector.scene import find_udm2, open_scene
 from detector.track_inputs import (
+    gather_detections,
     off_river_note,
     prepare_detections,
     read_detections,
@@ -77,6 +79,96 @@ def test_dredges_moored_on_both_sides_of_a_neck_at_once_stay_two() -> None:
     linked, tracks = link_tracks(dets, tf.observed(days))
     assert len(tracks) == 2
     assert linked.groupby("track_id")["chainage_m"].std().max() < 5
+
+
+# --- the confluence ------------------------------------------------------------------------
+
+
+def confluence() -> RiverNetwork:
+    """The Amazon west → east, and the Nanay from the north ending on it (a right angle)."""
+    x0, y0 = tf.ORIGIN
+    amazon = LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
+    nanay = LineString([(x0, y0 + 3000), (x0, y0)])
+    frame = gpd.GeoDataFrame({"name": ["Amazon", "Nanay"]}, geometry=[amazon, nanay], crs=tf.CRS)
+    return RiverNetwork.from_frame(frame)
+
+
+@pytest.mark.parametrize("corner_m", [10, 30])
+def test_a_dredge_moored_at_a_confluence_is_one_track_on_one_river(
+    tmp_path: Path, corner_m: float
+) -> None:
+    """A dredge moored about as near to both rivers (on the bisector of the Nanay's mouth),
+    its position jittered 6 m from date to date: each detection's nearest river changed
+    between dates, and it made one track on each river, each counted (2 dredges for 1). A
+    dredge 60 m up the Nanay and one 100 m down the Amazon, jittered alike, keep theirs."""
+    x0, y0 = tf.ORIGIN
+    days = tf.dates(6)
+    jitter = [(6, -6), (-6, 6)] * 3  # nearer the Amazon on one date, the Nanay on the next
+    rows = [
+        (t, shapely.Point(x + dx, y + dy))
+        for x, y in ((x0 + corner_m, y0 + corner_m), (x0, y0 + 60), (x0 + 100, y0 - 5))
+        for t, (dx, dy) in zip(days, jitter, strict=True)
+    ]
+    path = tmp_path / "detections.parquet"
+    tf.detections(rows).to_parquet(path)
+    frame, notes = gather_detections([path], confluence())
+    linked, tracks = link_tracks(frame, tf.observed(days))
+    assert len(tracks) == 3 and tracks["counted"].all()
+    assert (tracks["n_dates"] == 6).all()
+    assert linked.groupby("track_id")["river"].nunique().max() == 1
+    assert list(linked["river"].iloc[6:]) == ["Nanay"] * 6 + ["Amazon"] * 6
+    assert sum("about as near to two rivers" in note for note in notes) == 1
+
+
+def test_dredges_on_both_banks_of_a_spit_stay_on_their_own_rivers(tmp_path: Path) -> None:
+    """Two rivers 60 m apart (centerlines) for 1 km before they meet, a spit between them; a
+    dredge on each of its banks every 150 m, 15 m from its own river's centerline and 45 m
+    from the other's, over 6 dates, each scene shifted by 8 m (each way) and each dredge by
+    2 m more. Each detection took its own nearest river: 20 tracks for 14, 13 counted on the
+    Amazon for 7. A spot is linked one to one, so two dredges across the spit stay two, each
+    on its own river."""
+    x0, y0 = tf.ORIGIN
+    nanay = LineString([(x0, y0 + 3000), (x0, y0 + 60), (x0 + 1000, y0 + 60), (x0 + 1100, y0)])
+    amazon = LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
+    frame = gpd.GeoDataFrame({"name": ["Amazon", "Nanay"]}, geometry=[amazon, nanay], crs=tf.CRS)
+    rng = np.random.default_rng(3)
+    days = tf.dates(6)
+    spots = [(x0 + 50 + 150 * k, y0 + y) for k in range(7) for y in (15, 45)]
+    rows = []
+    for t in days:
+        sx, sy = rng.normal(0, 8, 2)  # the scene's shift
+        rows += [
+            (t, shapely.Point(x + sx + rng.normal(0, 2), y + sy + rng.normal(0, 2)))
+            for x, y in spots
+        ]
+    tf.detections(rows).to_parquet(tmp_path / "detections.parquet")
+    placed, _ = gather_detections([tmp_path / "detections.parquet"], RiverNetwork.from_frame(frame))
+    linked, tracks = link_tracks(placed, tf.observed(days))
+    assert tracks.loc[tracks["counted"], "river"].value_counts().to_dict() == {
+        "Amazon": 7,
+        "Nanay": 7,
+    }
+    assert len(tracks) == 14
+    truth = np.tile(["Amazon", "Nanay"] * 7, len(days))
+    assert (linked["river"].to_numpy() == truth).all()
+
+
+def test_a_group_moored_across_a_confluence_is_on_one_river(tmp_path: Path) -> None:
+    """Two dredges moored side by side 12 m apart across the bisector of the Nanay's mouth,
+    one nearer each river, each scene shifted 8 m: they were 4 tracks, 2 counted on each
+    river, for 2 dredges. A group moves as one and stays on one river."""
+    x0, y0 = tf.ORIGIN
+    rng = np.random.default_rng(1)
+    days = tf.dates(6)
+    rows = []
+    for t in days:
+        sx, sy = rng.normal(0, 8, 2)
+        rows += [(t, shapely.Point(x0 + 21 + dx + sx, y0 + 21 - dx + sy)) for dx in (-4, 4)]
+    tf.detections(rows).to_parquet(tmp_path / "detections.parquet")
+    placed, _ = gather_detections([tmp_path / "detections.parquet"], confluence())
+    linked, tracks = link_tracks(placed, tf.observed(days))
+    assert len(tracks) == 2 and tracks["counted"].all()
+    assert linked["river"].nunique() == 1
 
 
 # --- neighbours and one-to-one assignment ---------------------------------------------------
