@@ -144,8 +144,8 @@ def _empty_run(out: Path) -> RiverNetwork:
         {"track_id": [], "river": [], "counted": [], "static": []}, geometry=[], crs="EPSG:4326"
     )
     tracks.to_parquet(out / "tracks.parquet")
-    pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_dredges": [0], "scenes": [3],
-                  "unique_low": [0], "unique_high": [0]}).to_csv(out / "counts.csv", index=False)  # fmt: skip
+    counts = {"river": ["Nanay"], "year": [2024], "scenes": [3], "unique_high": [0]}
+    pd.DataFrame(counts).to_csv(out / "counts.csv", index=False)
     return rivers
 
 
