@@ -72,6 +72,15 @@ def river_styles(count: int) -> list[tuple[str, str]]:
     return [(f"C{i % 10}", CHART_HATCHES[i // 10 % len(CHART_HATCHES)]) for i in range(count)]
 
 
+LEGEND_ROWS = 20  # river names that fit one under the other beside the chart
+
+
+def legend_columns(rivers: int) -> int:
+    """Columns of the chart's legend: one held 20 rivers and the others were drawn off the
+    image (30 rivers: bars of 9 named nowhere)."""
+    return max(1, -(-rivers // LEGEND_ROWS))
+
+
 def chart_text(name: object) -> str:
     """A river name as matplotlib should draw it, as written: ``$`` is not the start of math
     text (``Santiago $\\frac$`` stopped the run, ``US$5 a US$10`` was drawn in italics), a
@@ -95,7 +104,10 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     target = Path(path)
     rivers = sorted(counts["river"].unique())
     years = sorted(counts["year"].unique())
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
+    columns = legend_columns(len(rivers))
+    longest = max((len(chart_text(river)) for river in rivers), default=0)
+    wider = (columns - 1) * (0.6 + 0.07 * longest)  # inches for the legend's other columns
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3) + wider, 4.5), dpi=120)
     width = 0.8 / max(len(rivers), 1)
     x = np.arange(len(years))
     styles = river_styles(len(rivers))  # the 11th river was drawn in the 1st one's colour
@@ -131,7 +143,13 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     fig.suptitle(title or "Unique dredges per river and year (whiskers: low–high range)")  # over
     # the figure: over the axes alone, a wide legend pushed it off the image
     if rivers:
-        ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(
+            title="river",
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            **({"ncols": columns} if columns > 1 else {}),
+        )
     else:
         ax.text(0.5, 0.5, "no river-years to count", ha="center", va="center",
                 transform=ax.transAxes)  # fmt: skip

@@ -334,3 +334,36 @@ def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
     )
     twice = _uncounted({"track_id": 3, "n_dates": 2, "static": False}, {})
     assert twice.startswith("no (seen on 2 dates: under --count-score")
+
+
+def test_every_river_of_a_regional_chart_is_named_in_its_legend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legend held 20 rivers one under the other; of 30, the last 9 were drawn below the
+    image, and their bars were named nowhere. It takes as many columns as it needs."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    names = [f"Río {i:02d}" for i in range(30)]
+    counts = pd.DataFrame(
+        [{"river": name, "year": year, "unique_dredges": i, "unique_low": i, "unique_high": i}
+         for i, name in enumerate(names) for year in (2024, 2025)]
+    )  # fmt: skip
+    figures: list = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    write_chart(counts, tmp_path / "chart.png")
+    fig = figures[0]
+    canvas = FigureCanvasAgg(fig)  # closed: drawn again to measure where its texts lie
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    page = fig.bbox
+    texts = fig.axes[0].get_legend().get_texts()
+    inside = [
+        t.get_text()
+        for t in texts
+        if page.x0 <= t.get_window_extent(renderer).x0
+        and t.get_window_extent(renderer).x1 <= page.x1
+        and page.y0 <= t.get_window_extent(renderer).y0
+    ]
+    assert inside == names
