@@ -207,9 +207,11 @@ def write_kml(
     detections: gpd.GeoDataFrame | None = None,
     *,
     max_detections: int = KML_DETECTION_LIMIT,
+    elsewhere: str = "the detections layer of dredges.gpkg and in tracks.detections.parquet",
 ) -> tuple[Path, bool]:
     """KML for Google Earth: a placemark per dredge (its dates, time span and figures) and,
-    when there are at most ``max_detections``, a folder of detection points.
+    when there are at most ``max_detections``, a folder of detection points; else a folder
+    that says where they are (``elsewhere``).
 
     Returns the path and whether the detections were included.
     """
@@ -237,9 +239,22 @@ def write_kml(
             detections.itertuples(index=False), _points(detections), strict=True
         ):
             _detection_placemark(dfolder, row, lon, lat)
+    elif detections is not None:  # all or none: a KML of some, read back, would lose the rest
+        dfolder = _sub(doc, "Folder")
+        _sub(dfolder, "name", f"Detections ({len(detections):,}): not in this file")
+        _sub(dfolder, "description", kml_left_out(len(detections), max_detections, elsewhere))
     tree = ET.ElementTree(kml)
     write_atomic(target, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
     return target, included
+
+
+def kml_left_out(detections: int, limit: int, elsewhere: str) -> str:
+    """What dredges.kml says, and `dredge counts` prints, of detections too many for it."""
+    return (
+        f"its {detections:,} detections (over {limit:,}, too many for Google Earth) are left "
+        f"out of the KML: they are in {elsewhere}; to delete false detections, edit them there "
+        "and give them to `dredge track`"
+    )
 
 
 # --------------------------------------------------------------------------------------------

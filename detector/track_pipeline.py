@@ -43,7 +43,16 @@ from detector.counts import (
     yearly_counts,
 )
 from detector.errors import DredgeError, InputError, first_line
-from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
+from detector.exports import (
+    KML_DETECTION_LIMIT,
+    geojson_paths,
+    kml_left_out,
+    write_chart,
+    write_counts,
+    write_geojson,
+    write_gpkg,
+    write_kml,
+)
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
@@ -306,9 +315,17 @@ def run_counts(
         dredges, dets = write_geojson(tracks, linked, geojson)
         lines.append(f"wrote {dredges} and {dets}")
     if kml:
-        path, included = write_kml(tracks, kml, linked)
-        extra = "" if included else f" (dredges only: {len(linked):,} detections are too many)"
-        lines.append(f"wrote {path}{extra}")
+        homes = [f"the detections layer of {gpkg.name}"] if gpkg else []
+        homes += [geojson_paths(geojson)[1].name] if geojson else []
+        beside = detections.parent.resolve() == kml.parent.resolve()
+        elsewhere = " and in ".join([*homes, detections.name if beside else str(detections)])
+        path, included = write_kml(
+            tracks, kml, linked, max_detections=KML_DETECTION_LIMIT, elsewhere=elsewhere
+        )
+        lines.append(f"wrote {path}")
+        if not included:  # a note of its own: `dredge run` keeps it in run.json and the report
+            left = kml_left_out(len(linked), KML_DETECTION_LIMIT, elsewhere)
+            lines.append(f"{path.name}: dredges only — {left}")
     return lines
 
 

@@ -367,3 +367,42 @@ def test_every_river_of_a_regional_chart_is_named_in_its_legend(
         and page.y0 <= t.get_window_extent(renderer).y0
     ]
     assert inside == names
+
+
+def test_a_kml_without_its_detections_says_where_they_are(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over 50,000 detections, dredges.kml holds the dredges alone. It said nothing of it (the
+    run's notes, run.json and the report neither), and given back to `dredge track` it was
+    read as marks without a date, with the fix to date each placemark in Google Earth."""
+    from detector.errors import InputError
+    from detector.track_inputs import read_detections
+
+    linked, tracks, _ = world
+    path, included = write_kml(
+        tracks, tmp_path / "dredges.kml", linked, max_detections=3, elsewhere="dredges.gpkg"
+    )
+    assert not included
+    root = ET.parse(path).getroot()
+    folders = root.findall(f"{{{KML_NS}}}Document/{{{KML_NS}}}Folder")
+    description = folders[1].findtext(f"{{{KML_NS}}}description") or ""
+    assert f"its {len(linked)} detections (over 3, too many for Google Earth)" in description
+    assert "they are in dredges.gpkg" in description
+    refused = r"dredges.kml: is dredges.kml of `dredge counts` without its detections .* — give"
+    with pytest.raises(InputError, match=refused):
+        read_detections(path)
+    from detector import track_pipeline
+    from detector.track_pipeline import run_counts, sidecars
+
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(sidecars(tmp_path / "tracks.parquet")[0])
+    monkeypatch.setattr(track_pipeline, "KML_DETECTION_LIMIT", 3)
+    lines = run_counts(
+        tmp_path / "tracks.parquet", tmp_path / "c.csv", kml=tmp_path / "run.kml",
+        gpkg=tmp_path / "run.gpkg",
+    )  # fmt: skip
+    assert (
+        f"run.kml: dredges only — its {len(linked)} detections (over 3, too many for Google "
+        "Earth) are left out of the KML: they are in the detections layer of run.gpkg and in "
+        "tracks.detections.parquet;"
+    ) in " ".join(lines)
