@@ -208,10 +208,13 @@ def write_kml(
     *,
     max_detections: int = KML_DETECTION_LIMIT,
     elsewhere: str = "the detections layer of dredges.gpkg and in tracks.detections.parquet",
+    dredges_elsewhere: str = "the dredges layer of dredges.gpkg and in tracks.parquet",
 ) -> tuple[Path, bool]:
     """KML for Google Earth: a placemark per dredge (its dates, time span and figures) and,
     when there are at most ``max_detections``, a folder of detection points; else a folder
-    that says where they are (``elsewhere``).
+    that says where they are (``elsewhere``). Without its detections, a KML of more than
+    ``max_detections`` dredges holds the counted ones, and a folder says where the others are
+    (``dredges_elsewhere``).
 
     Returns the path and whether the detections were included.
     """
@@ -224,13 +227,27 @@ def write_kml(
     _style(doc, "counted", "ff00a5ff", 1.1)
     _style(doc, "uncounted", "ff9e9e9e", 0.8)
     _style(doc, "detection", "ff0000ff", 0.5)
-    folder = _sub(doc, "Folder")
-    _sub(folder, "name", f"Dredges ({len(tracks)})")
-    points = _points(tracks)
-    best = _best_scores(detections)
-    for row, (lon, lat) in zip(tracks.itertuples(index=False), points, strict=True):
-        _dredge_placemark(folder, row, lon, lat, best)
     included = detections is not None and len(detections) <= max_detections
+    shown, left = tracks, tracks.iloc[:0]
+    if not included and len(tracks) > max_detections and "counted" in tracks:
+        counted = tracks["counted"].astype(bool).to_numpy()  # a KML that cannot go back to
+        shown, left = tracks[counted], tracks[~counted]  # `dredge track`: the counted dredges
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", f"Dredges ({len(shown)}{' counted' if len(left) else ''})")
+    points = _points(shown)
+    best = _best_scores(detections)
+    for row, (lon, lat) in zip(shown.itertuples(index=False), points, strict=True):
+        _dredge_placemark(folder, row, lon, lat, best)
+    if len(left):
+        lfolder = _sub(doc, "Folder")
+        _sub(lfolder, "name", f"Dredges not counted ({len(left):,}): not in this file")
+        _sub(
+            lfolder,
+            "description",
+            f"The {len(tracks):,} dredge tracks are too many for Google Earth (over "
+            f"{max_detections:,}): the {len(left):,} not counted (most of them a detection seen "
+            f"on one date) are left out of the KML; they are in {dredges_elsewhere}.",
+        )
     if detections is not None and included:
         dfolder = _sub(doc, "Folder")
         _sub(dfolder, "name", f"Detections ({len(detections)})")

@@ -315,18 +315,45 @@ def run_counts(
         dredges, dets = write_geojson(tracks, linked, geojson)
         lines.append(f"wrote {dredges} and {dets}")
     if kml:
-        homes = [f"the detections layer of {gpkg.name}"] if gpkg else []
-        homes += [geojson_paths(geojson)[1].name] if geojson else []
-        beside = detections.parent.resolve() == kml.parent.resolve()
-        elsewhere = " and in ".join([*homes, detections.name if beside else str(detections)])
+        elsewhere, dredges_elsewhere = _export_homes(kml, tracks_path, detections, gpkg, geojson)
         path, included = write_kml(
-            tracks, kml, linked, max_detections=KML_DETECTION_LIMIT, elsewhere=elsewhere
+            tracks,
+            kml,
+            linked,
+            max_detections=KML_DETECTION_LIMIT,
+            elsewhere=elsewhere,
+            dredges_elsewhere=dredges_elsewhere,
         )
         lines.append(f"wrote {path}")
         if not included:  # a note of its own: `dredge run` keeps it in run.json and the report
             left = kml_left_out(len(linked), KML_DETECTION_LIMIT, elsewhere)
-            lines.append(f"{path.name}: dredges only — {left}")
+            shown = (
+                f"the {int(tracks['counted'].sum()):,} counted dredges of {len(tracks):,} (the "
+                f"others are in {dredges_elsewhere})"
+                if len(tracks) > KML_DETECTION_LIMIT
+                else "dredges only"
+            )
+            lines.append(f"{path.name}: {shown} — {left}")
     return lines
+
+
+def _export_homes(
+    kml: Path, tracks: Path, detections: Path, gpkg: Path | None, geojson: Path | None
+) -> tuple[str, str]:
+    """Where the detections and the dredges that dredges.kml leaves out are (the files
+    written beside it, and the tracks' own), as dredges.kml and its note name them."""
+
+    def named(path: Path) -> str:
+        return path.name if path.parent.resolve() == kml.parent.resolve() else str(path)
+
+    detection_homes = [f"the detections layer of {gpkg.name}"] if gpkg else []
+    detection_homes += [geojson_paths(geojson)[1].name] if geojson else []
+    dredge_homes = [f"the dredges layer of {gpkg.name}"] if gpkg else []
+    dredge_homes += [geojson_paths(geojson)[0].name] if geojson else []
+    return (
+        " and in ".join([*detection_homes, named(detections)]),
+        " and in ".join([*dredge_homes, named(tracks)]),
+    )
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:

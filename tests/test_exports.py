@@ -406,3 +406,41 @@ def test_a_kml_without_its_detections_says_where_they_are(
         "Earth) are left out of the KML: they are in the detections layer of run.gpkg and in "
         "tracks.detections.parquet;"
     ) in " ".join(lines)
+
+
+def test_a_kml_of_too_many_dredges_holds_the_counted_ones(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its detections, dredges.kml still held a placemark per track: of a run of 10
+    years on 20 rivers (1,036,203 detections, 71,550 tracks, 17,215 counted) about 77 MB, most
+    of it tracks not counted, mainly false detections seen once. Over 50,000 tracks it holds
+    the counted dredges, and a folder and a note say where the others are."""
+    from detector import track_pipeline
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks, _ = world
+    tracks = tracks.assign(counted=[True, False])
+    path, included = write_kml(tracks, tmp_path / "d.kml", linked, max_detections=1)
+    assert not included
+    ns = {"k": KML_NS}
+    folders = ET.parse(path).getroot().findall("k:Document/k:Folder", ns)
+    assert [f.findtext("k:name", namespaces=ns) for f in folders] == [
+        "Dredges (1 counted)",
+        "Dredges not counted (1): not in this file",
+        f"Detections ({len(linked)}): not in this file",
+    ]
+    assert len(folders[0].findall("k:Placemark", ns)) == 1
+    assert "they are in the dredges layer of dredges.gpkg" in (
+        folders[1].findtext("k:description", namespaces=ns) or ""
+    )
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(sidecars(tmp_path / "tracks.parquet")[0])
+    monkeypatch.setattr(track_pipeline, "KML_DETECTION_LIMIT", 1)
+    lines = run_counts(tmp_path / "tracks.parquet", tmp_path / "c.csv", kml=tmp_path / "r.kml")
+    assert (
+        "r.kml: the 1 counted dredges of 2 (the others are in tracks.parquet) — its "
+        f"{len(linked)} detections"
+    ) in " ".join(lines)
+    _, included = write_kml(tracks, tmp_path / "all.kml", linked, max_detections=2)
+    folders = ET.parse(tmp_path / "all.kml").getroot().findall("k:Document/k:Folder", ns)
+    assert len(folders[0].findall("k:Placemark", ns)) == 2  # up to the limit, all of them
