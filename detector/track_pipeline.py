@@ -350,10 +350,11 @@ def _export_homes(
     detection_homes += [geojson_paths(geojson)[1].name] if geojson else []
     dredge_homes = [f"the dredges layer of {gpkg.name}"] if gpkg else []
     dredge_homes += [geojson_paths(geojson)[0].name] if geojson else []
-    return (
-        " and in ".join([*detection_homes, named(detections)]),
-        " and in ".join([*dredge_homes, named(tracks)]),
-    )
+
+    def listed(homes: list[str]) -> str:
+        return ", ".join(homes[:-1]) + " and " + homes[-1] if len(homes) > 1 else homes[0]
+
+    return listed([*detection_homes, named(detections)]), listed([*dredge_homes, named(tracks)])
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:

@@ -403,7 +403,7 @@ def test_a_kml_without_its_detections_says_where_they_are(
     )  # fmt: skip
     assert (
         f"run.kml: dredges only — its {len(linked)} detections (over 3, too many for Google "
-        "Earth) are left out of the KML: they are in the detections layer of run.gpkg and in "
+        "Earth) are left out of the KML: they are in the detections layer of run.gpkg and "
         "tracks.detections.parquet;"
     ) in " ".join(lines)
 
