@@ -72,13 +72,11 @@ def river_styles(count: int) -> list[tuple[str, str]]:
     return [(f"C{i % 10}", CHART_HATCHES[i // 10 % len(CHART_HATCHES)]) for i in range(count)]
 
 
-LEGEND_ROWS = 20  # river names that fit one under the other beside the chart
-
-
-def legend_columns(rivers: int) -> int:
-    """Columns of the chart's legend: one held 20 rivers and the others were drawn off the
-    image (30 rivers: bars of 9 named nowhere)."""
-    return max(1, -(-rivers // LEGEND_ROWS))
+GROUPED_RIVERS = 20
+"""Rivers drawn side by side in one chart, named in its legend (one column holds 20). More
+rivers get a small chart each: of 30, the legend's last 9 names were drawn below the image
+and their bars were named nowhere, and 100 rivers' bars ran into one black block."""
+PANEL_COLUMNS = 5
 
 
 def chart_text(name: object) -> str:
@@ -94,29 +92,51 @@ def chart_text(name: object) -> str:
 
 
 def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:
-    """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars."""
+    """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars; a
+    small chart per river, side by side, for more than :data:`GROUPED_RIVERS` rivers."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     target = Path(path)
     rivers = sorted(counts["river"].unique())
     years = sorted(counts["year"].unique())
-    columns = legend_columns(len(rivers))
-    longest = max((len(chart_text(river)) for river in rivers), default=0)
-    wider = (columns - 1) * (0.6 + 0.07 * longest)  # inches for the legend's other columns
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3) + wider, 4.5), dpi=120)
+    title = title or "Unique dredges per river and year (whiskers: low–high range)"
+    if len(rivers) > GROUPED_RIVERS:
+        fig = _river_panels(plt, counts, rivers, years, title)
+    else:
+        fig = _grouped_bars(plt, counts, rivers, years, title)
+    try:
+        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
+    return target
+
+
+def _river_values(
+    counts: pd.DataFrame, river: object, years: list[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A river's unique dredges per year (0 where it has no row) and their whiskers."""
+    rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
+    value = rows["unique_dredges"].to_numpy(float)
+    low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
+    high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
+    return value, np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
+
+
+def _grouped_bars(
+    plt: Any, counts: pd.DataFrame, rivers: list[Any], years: list[Any], title: str
+) -> Any:
+    """One chart: each year's bars side by side, a colour and pattern per river."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
     width = 0.8 / max(len(rivers), 1)
     x = np.arange(len(years))
     styles = river_styles(len(rivers))  # the 11th river was drawn in the 1st one's colour
     for i, (river, (colour, hatch)) in enumerate(zip(rivers, styles, strict=True)):
-        rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
-        value = rows["unique_dredges"].to_numpy(float)
-        low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
-        high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
-        errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
+        value, errors = _river_values(counts, river, years)
         ax.bar(
             x + (i - (len(rivers) - 1) / 2) * width,
             value,
@@ -140,26 +160,45 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     ax.set_xlabel("year")
     ax.set_ylabel("unique dredges")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half dredges on the axis
-    fig.suptitle(title or "Unique dredges per river and year (whiskers: low–high range)")  # over
-    # the figure: over the axes alone, a wide legend pushed it off the image
+    fig.suptitle(title)  # over the figure: over the axes alone, a wide legend pushed it off
     if rivers:
-        ax.legend(
-            title="river",
-            fontsize="small",
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            **({"ncols": columns} if columns > 1 else {}),
-        )
+        ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         ax.text(0.5, 0.5, "no river-years to count", ha="center", va="center",
                 transform=ax.transAxes)  # fmt: skip
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    try:
-        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
-    finally:
-        plt.close(fig)
-    return target
+    return fig
+
+
+def _river_panels(
+    plt: Any, counts: pd.DataFrame, rivers: list[Any], years: list[Any], title: str
+) -> Any:
+    """A small chart per river (named over it), :data:`PANEL_COLUMNS` to a row, one scale."""
+    from matplotlib.ticker import MaxNLocator
+
+    columns = PANEL_COLUMNS
+    rows = -(-len(rivers) // columns)
+    size = (columns * max(2.6, 0.22 * len(years) + 1.0), 1.9 * rows + 0.9)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=size, dpi=120, sharey=True, squeeze=False, layout="constrained"
+    )  # constrained: tight_layout put the title of a tall figure over its first row
+    x = np.arange(len(years))
+    for ax, river in zip(axes.flat, rivers, strict=False):
+        value, errors = _river_values(counts, river, years)
+        ax.bar(x, value, 0.7, color="C0")
+        ax.errorbar(x, value, yerr=errors, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+        ax.set_title(chart_text(river), fontsize="medium")
+        ax.set_xticks(x, [str(y) for y in years], fontsize="small")
+        ax.tick_params(axis="x", labelrotation=90 if len(years) > 4 else 0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.flat[len(rivers) :]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.supxlabel("year")
+    fig.supylabel("unique dredges")
+    return fig
 
 
 def write_gpkg(tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str | Path) -> Path:
