@@ -174,30 +174,46 @@ def _grouped_bars(
 def _river_panels(
     plt: Any, counts: pd.DataFrame, rivers: list[Any], years: list[Any], title: str
 ) -> Any:
-    """A small chart per river (named over it), :data:`PANEL_COLUMNS` to a row, one scale."""
+    """A small chart per river (named over it), :data:`PANEL_COLUMNS` to a row, one scale.
+
+    Margins are set in inches (matplotlib's layout engines took 10 s over 100 rivers)."""
     from matplotlib.ticker import MaxNLocator
 
-    columns = PANEL_COLUMNS
+    columns = min(PANEL_COLUMNS, len(rivers))
     rows = -(-len(rivers) // columns)
-    size = (columns * max(2.6, 0.22 * len(years) + 1.0), 1.9 * rows + 0.9)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=size, dpi=120, sharey=True, squeeze=False, layout="constrained"
-    )  # constrained: tight_layout put the title of a tall figure over its first row
+    longest = max(len(chart_text(river)) for river in rivers)  # a name over its chart alone
+    panel_w = max(2.2, 0.2 * len(years) + 0.8, 0.075 * longest)
+    panel_h, gap_w, gap_h = 1.3, 0.3, 0.8
+    left, right, top, bottom = 0.8, 0.2, 0.6, 0.8
+    width = left + columns * panel_w + (columns - 1) * gap_w + right
+    height = top + rows * panel_h + (rows - 1) * gap_h + bottom
+    fig, axes = plt.subplots(rows, columns, figsize=(width, height), dpi=120, squeeze=False)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        wspace=gap_w / panel_w,
+        hspace=gap_h / panel_h,
+    )
+    values = [_river_values(counts, river, years) for river in rivers]
+    highest = max((float((v + e[1]).max(initial=0)) for v, e in values), default=0.0)
     x = np.arange(len(years))
-    for ax, river in zip(axes.flat, rivers, strict=False):
-        value, errors = _river_values(counts, river, years)
+    for i, (ax, river, (value, errors)) in enumerate(zip(axes.flat, rivers, values, strict=False)):
         ax.bar(x, value, 0.7, color="C0")
         ax.errorbar(x, value, yerr=errors, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
         ax.set_title(chart_text(river), fontsize="medium")
         ax.set_xticks(x, [str(y) for y in years], fontsize="small")
         ax.tick_params(axis="x", labelrotation=90 if len(years) > 4 else 0)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(0, max(highest * 1.05, 1.0))  # one scale, so that rivers compare
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.tick_params(axis="y", labelleft=i % columns == 0)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes.flat[len(rivers) :]:
         ax.set_visible(False)
-    fig.suptitle(title)
-    fig.supxlabel("year")
-    fig.supylabel("unique dredges")
+    fig.suptitle(title, y=1 - 0.2 / height)
+    fig.supxlabel("year", y=0.1 / height)
+    fig.supylabel("unique dredges", x=0.1 / width)
     return fig
 
 
