@@ -72,6 +72,13 @@ def river_styles(count: int) -> list[tuple[str, str]]:
     return [(f"C{i % 10}", CHART_HATCHES[i // 10 % len(CHART_HATCHES)]) for i in range(count)]
 
 
+GROUPED_RIVERS = 20
+"""Rivers drawn side by side in one chart, named in its legend (one column holds 20). More
+rivers get a small chart each: of 30, the legend's last 9 names were drawn below the image
+and their bars were named nowhere, and 100 rivers' bars ran into one black block."""
+PANEL_COLUMNS = 5
+
+
 def chart_text(name: object) -> str:
     """A river name as matplotlib should draw it, as written: ``$`` is not the start of math
     text (``Santiago $\\frac$`` stopped the run, ``US$5 a US$10`` was drawn in italics), a
@@ -85,26 +92,51 @@ def chart_text(name: object) -> str:
 
 
 def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = None) -> Path:
-    """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars."""
+    """PNG bar chart: unique dredges per river (colour) and year, low–high as error bars; a
+    small chart per river, side by side, for more than :data:`GROUPED_RIVERS` rivers."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     target = Path(path)
     rivers = sorted(counts["river"].unique())
     years = sorted(counts["year"].unique())
+    title = title or "Unique dredges per river and year (whiskers: low–high range)"
+    if len(rivers) > GROUPED_RIVERS:
+        fig = _river_panels(plt, counts, rivers, years, title)
+    else:
+        fig = _grouped_bars(plt, counts, rivers, years, title)
+    try:
+        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
+    return target
+
+
+def _river_values(
+    counts: pd.DataFrame, river: object, years: list[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A river's unique dredges per year (0 where it has no row) and their whiskers."""
+    rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
+    value = rows["unique_dredges"].to_numpy(float)
+    low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
+    high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
+    return value, np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
+
+
+def _grouped_bars(
+    plt: Any, counts: pd.DataFrame, rivers: list[Any], years: list[Any], title: str
+) -> Any:
+    """One chart: each year's bars side by side, a colour and pattern per river."""
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(years) + 3), 4.5), dpi=120)
     width = 0.8 / max(len(rivers), 1)
     x = np.arange(len(years))
     styles = river_styles(len(rivers))  # the 11th river was drawn in the 1st one's colour
     for i, (river, (colour, hatch)) in enumerate(zip(rivers, styles, strict=True)):
-        rows = counts[counts["river"] == river].set_index("year").reindex(years, fill_value=0)
-        value = rows["unique_dredges"].to_numpy(float)
-        low = rows["unique_low"].to_numpy(float) if "unique_low" in rows else value
-        high = rows["unique_high"].to_numpy(float) if "unique_high" in rows else value
-        errors = np.vstack([np.maximum(value - low, 0), np.maximum(high - value, 0)])
+        value, errors = _river_values(counts, river, years)
         ax.bar(
             x + (i - (len(rivers) - 1) / 2) * width,
             value,
@@ -128,8 +160,7 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     ax.set_xlabel("year")
     ax.set_ylabel("unique dredges")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half dredges on the axis
-    fig.suptitle(title or "Unique dredges per river and year (whiskers: low–high range)")  # over
-    # the figure: over the axes alone, a wide legend pushed it off the image
+    fig.suptitle(title)  # over the figure: over the axes alone, a wide legend pushed it off
     if rivers:
         ax.legend(title="river", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
@@ -137,11 +168,53 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
                 transform=ax.transAxes)  # fmt: skip
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    try:
-        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
-    finally:
-        plt.close(fig)
-    return target
+    return fig
+
+
+def _river_panels(
+    plt: Any, counts: pd.DataFrame, rivers: list[Any], years: list[Any], title: str
+) -> Any:
+    """A small chart per river (named over it), :data:`PANEL_COLUMNS` to a row, one scale.
+
+    Margins are set in inches (matplotlib's layout engines took 10 s over 100 rivers)."""
+    from matplotlib.ticker import MaxNLocator
+
+    columns = min(PANEL_COLUMNS, len(rivers))
+    rows = -(-len(rivers) // columns)
+    longest = max(len(chart_text(river)) for river in rivers)  # a name over its chart alone
+    panel_w = max(2.2, 0.2 * len(years) + 0.8, 0.075 * longest)
+    panel_h, gap_w, gap_h = 1.3, 0.3, 0.8
+    left, right, top, bottom = 0.8, 0.2, 0.6, 0.8
+    width = left + columns * panel_w + (columns - 1) * gap_w + right
+    height = top + rows * panel_h + (rows - 1) * gap_h + bottom
+    fig, axes = plt.subplots(rows, columns, figsize=(width, height), dpi=120, squeeze=False)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        wspace=gap_w / panel_w,
+        hspace=gap_h / panel_h,
+    )
+    values = [_river_values(counts, river, years) for river in rivers]
+    highest = max((float((v + e[1]).max(initial=0)) for v, e in values), default=0.0)
+    x = np.arange(len(years))
+    for i, (ax, river, (value, errors)) in enumerate(zip(axes.flat, rivers, values, strict=False)):
+        ax.bar(x, value, 0.7, color="C0")
+        ax.errorbar(x, value, yerr=errors, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+        ax.set_title(chart_text(river), fontsize="medium")
+        ax.set_xticks(x, [str(y) for y in years], fontsize="small")
+        ax.tick_params(axis="x", labelrotation=90 if len(years) > 4 else 0)
+        ax.set_ylim(0, max(highest * 1.05, 1.0))  # one scale, so that rivers compare
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.tick_params(axis="y", labelleft=i % columns == 0)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes.flat[len(rivers) :]:
+        ax.set_visible(False)
+    fig.suptitle(title, y=1 - 0.2 / height)
+    fig.supxlabel("year", y=0.1 / height)
+    fig.supylabel("unique dredges", x=0.1 / width)
+    return fig
 
 
 def write_gpkg(tracks: gpd.GeoDataFrame, detections: gpd.GeoDataFrame, path: str | Path) -> Path:
@@ -189,9 +262,14 @@ def write_kml(
     detections: gpd.GeoDataFrame | None = None,
     *,
     max_detections: int = KML_DETECTION_LIMIT,
+    elsewhere: str = "the detections layer of dredges.gpkg and in tracks.detections.parquet",
+    dredges_elsewhere: str = "the dredges layer of dredges.gpkg and in tracks.parquet",
 ) -> tuple[Path, bool]:
     """KML for Google Earth: a placemark per dredge (its dates, time span and figures) and,
-    when there are at most ``max_detections``, a folder of detection points.
+    when there are at most ``max_detections``, a folder of detection points; else a folder
+    that says where they are (``elsewhere``). Without its detections, a KML of more than
+    ``max_detections`` dredges holds the counted ones, and a folder says where the others are
+    (``dredges_elsewhere``).
 
     Returns the path and whether the detections were included.
     """
@@ -204,13 +282,27 @@ def write_kml(
     _style(doc, "counted", "ff00a5ff", 1.1)
     _style(doc, "uncounted", "ff9e9e9e", 0.8)
     _style(doc, "detection", "ff0000ff", 0.5)
-    folder = _sub(doc, "Folder")
-    _sub(folder, "name", f"Dredges ({len(tracks)})")
-    points = _points(tracks)
-    best = _best_scores(detections)
-    for row, (lon, lat) in zip(tracks.itertuples(index=False), points, strict=True):
-        _dredge_placemark(folder, row, lon, lat, best)
     included = detections is not None and len(detections) <= max_detections
+    shown, left = tracks, tracks.iloc[:0]
+    if not included and len(tracks) > max_detections and "counted" in tracks:
+        counted = tracks["counted"].astype(bool).to_numpy()  # a KML that cannot go back to
+        shown, left = tracks[counted], tracks[~counted]  # `dredge track`: the counted dredges
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", f"Dredges ({len(shown)}{' counted' if len(left) else ''})")
+    points = _points(shown)
+    best = _best_scores(detections)
+    for row, (lon, lat) in zip(shown.itertuples(index=False), points, strict=True):
+        _dredge_placemark(folder, row, lon, lat, best)
+    if len(left):
+        lfolder = _sub(doc, "Folder")
+        _sub(lfolder, "name", f"Dredges not counted ({len(left):,}): not in this file")
+        _sub(
+            lfolder,
+            "description",
+            f"The {len(tracks):,} dredge tracks are too many for Google Earth (over "
+            f"{max_detections:,}): the {len(left):,} not counted (most of them a detection seen "
+            f"on one date) are left out of the KML; they are in {dredges_elsewhere}.",
+        )
     if detections is not None and included:
         dfolder = _sub(doc, "Folder")
         _sub(dfolder, "name", f"Detections ({len(detections)})")
@@ -219,9 +311,22 @@ def write_kml(
             detections.itertuples(index=False), _points(detections), strict=True
         ):
             _detection_placemark(dfolder, row, lon, lat)
+    elif detections is not None:  # all or none: a KML of some, read back, would lose the rest
+        dfolder = _sub(doc, "Folder")
+        _sub(dfolder, "name", f"Detections ({len(detections):,}): not in this file")
+        _sub(dfolder, "description", kml_left_out(len(detections), max_detections, elsewhere))
     tree = ET.ElementTree(kml)
     write_atomic(target, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
     return target, included
+
+
+def kml_left_out(detections: int, limit: int, elsewhere: str) -> str:
+    """What dredges.kml says, and `dredge counts` prints, of detections too many for it."""
+    return (
+        f"its {detections:,} detections (over {limit:,}, too many for Google Earth) are left "
+        f"out of the KML: they are in {elsewhere}; to delete false detections, edit them there "
+        "and give them to `dredge track`"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,6 +91,15 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             written += map(str, part.columns)
             placemarks.extend(names[keep])
             parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
+    if not parts and dredges:  # dredges.kml of a run with too many detections for it
+        raise InputError(
+            source,
+            f"is dredges.kml of `dredge counts` without its detections (its {len(dredges):,} "
+            "dredge placemarks are not marks: a run of more detections than the KML holds "
+            "leaves them out)",
+            "give the detections layer of dredges.gpkg, dredges.detections.geojson or "
+            "tracks.detections.parquet (delete false detections there)",
+        )
     if not parts:
         why = (
             f" ({counts['spans']} have a time span: one per dredge, as in dredges.kml?)"

@@ -67,6 +67,7 @@ def river_map(
         x, y = (bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2
         ax.scatter(x, y, s=4, c="#888888", alpha=0.5, label="detections", zorder=2)
     mine = tracks[(tracks["river"] == river) & tracks["counted"]] if len(tracks) else tracks
+    bar = None
     if len(mine):
         years = pd.to_datetime(mine["first_seen"], utc=True).dt.year
         points = ax.scatter(
@@ -95,7 +96,21 @@ def river_map(
         ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.2)
     fig.tight_layout()
+    if bar is not None:
+        _thin_year_labels(fig, bar.ax, sorted(years.unique()))
     return _png(fig)
+
+
+YEAR_LABEL_IN = 0.45  # a year's label on the colour bar and the space after it, inches
+
+
+def _thin_year_labels(fig: Any, axis: Any, years: Sequence[int]) -> None:
+    """Label every other year (or fewer) where the colour bar cannot hold a label for each:
+    ten years of a run were drawn into one another ("2016201720182019…")."""
+    fits = max(1, int(axis.get_position().width * fig.get_figwidth() / YEAR_LABEL_IN))
+    step = -(-len(years) // fits)
+    if step > 1:
+        axis.set_xticklabels([str(y) if i % step == 0 else "" for i, y in enumerate(years)])
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,16 @@ from detector.counts import (
     yearly_counts,
 )
 from detector.errors import DredgeError, InputError, first_line
-from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
+from detector.exports import (
+    KML_DETECTION_LIMIT,
+    geojson_paths,
+    kml_left_out,
+    write_chart,
+    write_counts,
+    write_geojson,
+    write_gpkg,
+    write_kml,
+)
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
@@ -310,10 +319,46 @@ def run_counts(
         dredges, dets = write_geojson(tracks, linked, geojson)
         lines.append(f"wrote {dredges} and {dets}")
     if kml:
-        path, included = write_kml(tracks, kml, linked)
-        extra = "" if included else f" (dredges only: {len(linked):,} detections are too many)"
-        lines.append(f"wrote {path}{extra}")
+        elsewhere, dredges_elsewhere = _export_homes(kml, tracks_path, detections, gpkg, geojson)
+        path, included = write_kml(
+            tracks,
+            kml,
+            linked,
+            max_detections=KML_DETECTION_LIMIT,
+            elsewhere=elsewhere,
+            dredges_elsewhere=dredges_elsewhere,
+        )
+        lines.append(f"wrote {path}")
+        if not included:  # a note of its own: `dredge run` keeps it in run.json and the report
+            left = kml_left_out(len(linked), KML_DETECTION_LIMIT, elsewhere)
+            shown = (
+                f"the {int(tracks['counted'].sum()):,} counted dredges of {len(tracks):,} (the "
+                f"others are in {dredges_elsewhere})"
+                if len(tracks) > KML_DETECTION_LIMIT
+                else "dredges only"
+            )
+            lines.append(f"{path.name}: {shown} — {left}")
     return lines
+
+
+def _export_homes(
+    kml: Path, tracks: Path, detections: Path, gpkg: Path | None, geojson: Path | None
+) -> tuple[str, str]:
+    """Where the detections and the dredges that dredges.kml leaves out are (the files
+    written beside it, and the tracks' own), as dredges.kml and its note name them."""
+
+    def named(path: Path) -> str:
+        return path.name if path.parent.resolve() == kml.parent.resolve() else str(path)
+
+    detection_homes = [f"the detections layer of {gpkg.name}"] if gpkg else []
+    detection_homes += [geojson_paths(geojson)[1].name] if geojson else []
+    dredge_homes = [f"the dredges layer of {gpkg.name}"] if gpkg else []
+    dredge_homes += [geojson_paths(geojson)[0].name] if geojson else []
+
+    def listed(homes: list[str]) -> str:
+        return ", ".join(homes[:-1]) + " and " + homes[-1] if len(homes) > 1 else homes[0]
+
+    return listed([*detection_homes, named(detections)]), listed([*dredge_homes, named(tracks)])
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:

@@ -248,7 +248,7 @@ def test_each_river_has_its_own_bars_in_the_chart(
     from matplotlib.colors import to_hex
     from matplotlib.container import BarContainer
 
-    names = [f"River {i:02d}" for i in range(23)]
+    names = [f"River {i:02d}" for i in range(20)]  # more get a chart each
     counts = pd.DataFrame(
         [
             {"river": name, "year": year, "unique_dredges": i + 1, "new_dredges": 0,
@@ -334,3 +334,116 @@ def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
     )
     twice = _uncounted({"track_id": 3, "n_dates": 2, "static": False}, {})
     assert twice.startswith("no (seen on 2 dates: under --count-score")
+
+
+def test_every_river_of_a_regional_chart_is_named_and_drawn_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legend held 20 rivers one under the other; of 30, the last 9 were drawn below the
+    image, and their bars were named nowhere (of 100 rivers over 10 years, the bars ran into
+    one black block). More than 20 rivers get a chart each, named over it, on one scale."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.container import BarContainer
+
+    names = [f"Río {i:02d}" for i in range(30)]
+    counts = pd.DataFrame(
+        [{"river": name, "year": year, "unique_dredges": i, "unique_low": i, "unique_high": i}
+         for i, name in enumerate(names) for year in (2024, 2025)]
+    )  # fmt: skip
+    figures: list = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: figures.append(fig) or close(fig))
+    write_chart(counts, tmp_path / "chart.png")
+    fig = figures[0]
+    canvas = FigureCanvasAgg(fig)  # closed: drawn again to measure where its texts lie
+    canvas.draw()
+    page = fig.bbox
+    named = {}
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        box = ax.title.get_window_extent(canvas.get_renderer())
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 <= page.y1
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+        named[ax.get_title()] = [p.get_height() for p in bars[0].patches]
+    assert list(named) == names
+    assert named["Río 29"] == [29, 29]
+    assert len({ax.get_ylim() for ax in fig.axes if ax.get_visible()}) == 1  # one scale
+
+
+def test_a_kml_without_its_detections_says_where_they_are(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over 50,000 detections, dredges.kml holds the dredges alone. It said nothing of it (the
+    run's notes, run.json and the report neither), and given back to `dredge track` it was
+    read as marks without a date, with the fix to date each placemark in Google Earth."""
+    from detector.errors import InputError
+    from detector.track_inputs import read_detections
+
+    linked, tracks, _ = world
+    path, included = write_kml(
+        tracks, tmp_path / "dredges.kml", linked, max_detections=3, elsewhere="dredges.gpkg"
+    )
+    assert not included
+    root = ET.parse(path).getroot()
+    folders = root.findall(f"{{{KML_NS}}}Document/{{{KML_NS}}}Folder")
+    description = folders[1].findtext(f"{{{KML_NS}}}description") or ""
+    assert f"its {len(linked)} detections (over 3, too many for Google Earth)" in description
+    assert "they are in dredges.gpkg" in description
+    refused = r"dredges.kml: is dredges.kml of `dredge counts` without its detections .* — give"
+    with pytest.raises(InputError, match=refused):
+        read_detections(path)
+    from detector import track_pipeline
+    from detector.track_pipeline import run_counts, sidecars
+
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(sidecars(tmp_path / "tracks.parquet")[0])
+    monkeypatch.setattr(track_pipeline, "KML_DETECTION_LIMIT", 3)
+    lines = run_counts(
+        tmp_path / "tracks.parquet", tmp_path / "c.csv", kml=tmp_path / "run.kml",
+        gpkg=tmp_path / "run.gpkg",
+    )  # fmt: skip
+    assert (
+        f"run.kml: dredges only — its {len(linked)} detections (over 3, too many for Google "
+        "Earth) are left out of the KML: they are in the detections layer of run.gpkg and "
+        "tracks.detections.parquet;"
+    ) in " ".join(lines)
+
+
+def test_a_kml_of_too_many_dredges_holds_the_counted_ones(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its detections, dredges.kml still held a placemark per track: of a run of 10
+    years on 20 rivers (1,036,203 detections, 71,550 tracks, 17,215 counted) about 77 MB, most
+    of it tracks not counted, mainly false detections seen once. Over 50,000 tracks it holds
+    the counted dredges, and a folder and a note say where the others are."""
+    from detector import track_pipeline
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks, _ = world
+    tracks = tracks.assign(counted=[True, False])
+    path, included = write_kml(tracks, tmp_path / "d.kml", linked, max_detections=1)
+    assert not included
+    ns = {"k": KML_NS}
+    folders = ET.parse(path).getroot().findall("k:Document/k:Folder", ns)
+    assert [f.findtext("k:name", namespaces=ns) for f in folders] == [
+        "Dredges (1 counted)",
+        "Dredges not counted (1): not in this file",
+        f"Detections ({len(linked)}): not in this file",
+    ]
+    assert len(folders[0].findall("k:Placemark", ns)) == 1
+    assert "they are in the dredges layer of dredges.gpkg" in (
+        folders[1].findtext("k:description", namespaces=ns) or ""
+    )
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(sidecars(tmp_path / "tracks.parquet")[0])
+    monkeypatch.setattr(track_pipeline, "KML_DETECTION_LIMIT", 1)
+    lines = run_counts(tmp_path / "tracks.parquet", tmp_path / "c.csv", kml=tmp_path / "r.kml")
+    assert (
+        "r.kml: the 1 counted dredges of 2 (the others are in tracks.parquet) — its "
+        f"{len(linked)} detections"
+    ) in " ".join(lines)
+    _, included = write_kml(tracks, tmp_path / "all.kml", linked, max_detections=2)
+    folders = ET.parse(tmp_path / "all.kml").getroot().findall("k:Document/k:Folder", ns)
+    assert len(folders[0].findall("k:Placemark", ns)) == 2  # up to the limit, all of them
