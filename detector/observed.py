@@ -225,9 +225,10 @@ def _corner_fill(src: DatasetReader) -> float:
     holds over a :data:`CORNER_PX` square in two or more corners of the frame (a white collar,
     255, around a rotated footprint or an area of interest, or beside a strip's end), else 0
     (PlanetScope and most exports write 0 there). A white collar had counted as seen ground.
-    In an integer scene only 0 or the type's largest value is a fill: a single-band scene of
-    even forest whose corner pixels happened to agree (50 and 50) took every pixel of 50 as
-    nodata, and its area seen shrank to nothing once eroded by the edge margin."""
+    In an integer scene only 0 or below (a signed scene's -9999) or the type's largest value is
+    a fill: a single-band scene of even forest whose corner pixels happened to agree (50 and
+    50) took every pixel of 50 as nodata, and its area seen shrank to nothing once eroded by
+    the edge margin."""
     from rasterio.windows import Window
 
     from detector.window_reads import data_band_indexes
@@ -237,14 +238,16 @@ def _corner_fill(src: DatasetReader) -> float:
     right, bottom = src.width - size_x, src.height - size_y
     corners = [(0, 0), (right, 0), (0, bottom), (right, bottom)]
     dtype = np.dtype(src.dtypes[indexes[0] - 1])
-    allowed = {0.0, float(np.iinfo(dtype).max)} if np.issubdtype(dtype, np.integer) else None
+    top = float(np.iinfo(dtype).max) if np.issubdtype(dtype, np.integer) else None
     fills: list[float] = []
     for col, row in corners:
         block = src.read(indexes, window=Window(col, row, size_x, size_y)).ravel()
         if not block.size or np.isnan(block[0]) or not bool((block == block[0]).all()):
             continue
-        if allowed is None or float(block[0]) in allowed:
-            fills.append(float(block[0]))
+        value = float(block[0])
+        # no band of an image is below 0: a signed scene's -9999 or -32768 is a fill as well
+        if top is None or value <= 0 or value == top:
+            fills.append(value)
     common = max(set(fills), key=lambda v: (fills.count(v), v == 0), default=0.0)
     return common if fills.count(common) >= 2 else 0.0
 

@@ -72,7 +72,7 @@ from detector.run_state import KEY_NAME, RunState, SceneFindings, dates_digest, 
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
-from detector.writing import output_error, write_atomic, write_text_atomic
+from detector.writing import inside, output_error, write_atomic, write_text_atomic
 
 RUN_FILES = (
     "detections.parquet",
@@ -382,7 +382,7 @@ def output_errors(out: Path) -> Iterator[None]:
         raise _scenes_kept(exc) from exc
     except OSError as exc:
         target = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
-        error = output_error(exc, target) if target and _inside(target, out) else None
+        error = output_error(exc, target) if target and inside(target, out) else None
         if error is None:
             raise
         raise _scenes_kept(error) from exc
@@ -406,11 +406,6 @@ def _working_in(out: Path, command: str) -> Iterator[None]:
 
 def _scenes_kept(error: OutputError) -> OutputError:
     return OutputError(error.path, error.problem, f"{error.fix}; finished scenes are kept")
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    path, folder = path.absolute(), folder.absolute()
-    return path == folder or folder in path.parents
 
 
 def _detect_on_cluster(

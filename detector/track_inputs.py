@@ -56,6 +56,7 @@ from detector.mark_classes import (
 from detector.merge import HULL_ACROSS_M
 from detector.rivers import RiverNetwork
 from detector.user_tables import (
+    TIME_ONLY,
     first_named,
     layer_to_read,
     layers_holding,
@@ -67,8 +68,8 @@ from detector.user_tables import (
 
 WGS84 = "EPSG:4326"
 # fecha, data: Spanish, Portuguese tables; a 'time' column comes after the others: beside a
-# date column it holds the hour; 'data' last: beside an English date or time it is something
-# else (what was measured, its source)
+# date column it holds the hour (one of hours alone is passed over: _date_column); 'data'
+# last: beside an English date or time it is something else (what was measured, its source)
 DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "time", "data")
 LON_LAT = (
     ("lon", "lat"),
@@ -193,7 +194,7 @@ def prepare_detections(
             "Circle, or a polygon whose rings are not lists of points, as none)",
             "give every row a position: a point or a polygon",
         )
-    column = first_named(out.columns, DATE_COLUMNS)
+    column = _date_column(out)
     if column is None and {"track_id", "first_seen", "n_dates"} <= set(out.columns):
         raise InputError(
             source,
@@ -278,6 +279,20 @@ def prepare_detections(
         out = out[counted].copy()
     out, river_notes = _place_on_rivers(out, source, network)
     return out, notes + river_notes
+
+
+def _date_column(frame: pd.DataFrame) -> str | None:
+    """The first column named as in :data:`DATE_COLUMNS` that holds more than times of day:
+    a Portuguese 'data' beside a 'time' of hours ('data,time,lon,lat') was refused as "dates
+    are times of day only" once 'time' came before 'data'. None without one; the first named
+    when all hold times of day (refused with that reason)."""
+    named = [first_named(frame.columns, (name,)) for name in DATE_COLUMNS]
+    found = [str(c) for c in dict.fromkeys(named) if c is not None]
+    for column in found:
+        text = frame[column].dropna().astype(str)
+        if not (len(text) and bool(text.str.match(TIME_ONLY).all())):
+            return column
+    return found[0] if found else None
 
 
 def _scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:

@@ -88,7 +88,7 @@ def refused_writes(out: Path, *also: Path) -> Iterator[None]:
     except OSError as exc:
         named = os.fsdecode(exc.filename) if isinstance(exc.filename, str | bytes) else None
         if named is not None:
-            ours = any(_inside(Path(named), folder) for folder in (out, *also))
+            ours = any(inside(Path(named), folder) for folder in (out, *also))
             error = output_error(exc, Path(named)) if ours else None
         elif _about_writing(exc) and _cause(exc, _existing_folder(out / "x")):
             error = output_error(exc, out)
@@ -106,7 +106,8 @@ def _about_writing(exc: OSError) -> bool:
     return exc.errno in NO_SPACE | NOT_WRITABLE or any(word in text for word in words)
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies in it (paths made absolute, not resolved)."""
     path, folder = path.absolute(), folder.absolute()
     return path == folder or folder in path.parents
 

@@ -974,3 +974,14 @@ def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
     pd.DataFrame(marks.to_wkb(hex=True)).to_csv(hexed, index=False)
     frame, _ = prepare_detections(read_detections(hexed), hexed, tf.network())
     assert frame["river"].tolist() == ["Meander", "Meander"]
+
+
+def test_a_portuguese_data_column_beside_a_time_of_day_is_the_date(tmp_path: Path) -> None:
+    """'data' (the date) beside 'time' (the hour): once 'time' came before 'data', the hours
+    were taken for the dates and the table refused as "dates are times of day only"."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f"data,time,lon,lat\n2024-03-05,14:30,{lon},{lat}\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("dates read from the 'data' column" in note for note in notes)

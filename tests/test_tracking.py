@@ -688,6 +688,27 @@ def test_a_white_collar_without_nodata_is_not_seen(tmp_path: Path) -> None:
         assert area.area == pytest.approx(image.area, rel=0.05)
 
 
+def test_a_signed_scenes_negative_collar_without_nodata_is_not_seen(tmp_path: Path) -> None:
+    """A 16-bit signed export (reflectance) whose collar is -9999 and that declares no
+    nodata: once only 0 or the type's largest value could be a fill, the collar counted as
+    seen ground again."""
+    import rasterio
+
+    base = write_scene(tmp_path / "base.tif", width=200, height=200)
+    with rasterio.open(base.path) as src:
+        profile = src.profile
+    profile.update(dtype="int16", count=3, nodata=None)
+    bands = np.random.default_rng(0).integers(200, 3000, size=(3, 200, 200), dtype=np.int16)
+    bands[:, :, :100] = -9999  # the collar: west of 100 px
+    west, south, east, north = base.footprint.bounds
+    image = shapely.box(west + 300, south, east, north).buffer(-EDGE_MARGIN_M, join_style="mitre")
+    path = tmp_path / "20240105_150000_sr.tif"
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(bands)
+    area = observed_areas([path]).to_crs(base.crs).geometry.iloc[0]
+    assert area.area == pytest.approx(image.area, rel=0.05)
+
+
 def test_corners_of_a_single_band_scene_that_happen_to_agree_are_no_collar(
     tmp_path: Path,
 ) -> None:

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,8 +170,8 @@ def _draw_by_tiles(cells: list[str], val_fraction: float, seed: int) -> dict[str
     """square → ``train`` or ``val``: squares in a seeded random order are held out until
     they hold ``val_fraction`` of the tiles (one at least, and one left to train on); squares
     hold unequal numbers of tiles, so a share of the squares is not one of the tiles."""
-    units = sorted(set(cells))
-    tiles = {unit: cells.count(unit) for unit in units}
+    tiles = Counter(cells)  # not cells.count per square: 13 s for 200,000 tiles in 5,000
+    units = sorted(tiles)
     order = [units[i] for i in np.random.default_rng(seed).permutation(len(units))]
     drawn = dict.fromkeys(units, "train")
     held = 0
