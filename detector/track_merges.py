@@ -32,20 +32,23 @@ def hand_merges(frame: pd.DataFrame, source: str | Path) -> tuple[dict[int, np.n
     """Input ``track_id`` → positions of its rows, for the tracks that start twice or more
     (two detections linked ``new``): tracks merged by hand; and notes. Empty for files without
     the columns (marks, a detector's output), and for two runs' tables appended into one file:
-    each run numbers its tracks from the start, so there the tracks that start twice are the
-    three or more first ids (two dredges years and kilometres apart were merged as one)."""
+    each run numbers its tracks in a row, so there tracks of consecutive ids start twice (two
+    dredges years and kilometres apart were merged as one). A hand merge gathers a track into
+    another, so merges into two consecutive ids are read as an append too, and left unread
+    with a note: edit one merge at a time, or merge into ids apart."""
     if not {"track_id", "link"} <= set(frame.columns):
         return {}, []
     ids = pd.to_numeric(frame["track_id"], errors="coerce").to_numpy(float)
     starts = (frame["link"].astype("string") == "new").fillna(False).to_numpy(bool)
     found, counts = np.unique(ids[starts & np.isfinite(ids)], return_counts=True)
     twice = found[counts >= 2]
-    first = np.unique(ids[np.isfinite(ids)])[: len(twice)]
-    if len(twice) >= 3 and np.array_equal(twice, first):
+    if bool((np.diff(twice) == 1).any()):
+        listed = ", ".join(str(int(t)) for t in twice[:6]) + (" …" if len(twice) > 6 else "")
         return {}, [
-            f"{source}: tracks {int(twice[0])} to {int(twice[-1])} each start twice, as in the "
-            "tables of two runs appended into one file: their track_ids are not read as tracks "
-            "merged by hand (all is linked anew) — to merge tracks by hand, edit one run's table"
+            f"{source}: tracks of consecutive ids start twice ({listed}), as in the tables of two "
+            "runs appended into one file: their track_ids are not read as tracks merged by hand "
+            "(all is linked anew) — to merge tracks by hand, give one track's detections another "
+            "track's id in one run's table"
         ]
     return {int(t): np.flatnonzero(ids == t) for t in twice}, []
 

@@ -867,6 +867,30 @@ def test_two_runs_tables_appended_into_one_file_are_not_hand_merges(tmp_path: Pa
     assert int(gpd.read_parquet(tmp_path / "tracks.parquet")["counted"].sum()) == 6
 
 
+@pytest.mark.parametrize(
+    ("second", "merged"),
+    [
+        ([1, 2], []),  # a second run of two tracks: 1 and 2 were merged across the runs
+        ([2, 3, 4], []),  # a second run numbered from 2 (its first river had one track)
+        ([3], [3]),  # one track given track 3's id by hand
+        ([2, 5], [2, 5]),  # two merges into ids apart
+    ],
+)
+def test_tracks_that_start_twice_are_merges_only_where_no_two_ids_follow(
+    second: list[int], merged: list[int]
+) -> None:
+    """Two runs' tables appended number their tracks each in a row, so ids that follow each
+    other start twice; the rule taking only the first three or more ids for an append merged
+    a second run of two tracks, or one numbered from 2, into the first run's."""
+    from detector.track_merges import hand_merges
+
+    first = list(range(1, 7))
+    frame = pd.DataFrame({"track_id": first + second, "link": ["new"] * (len(first) + len(second))})
+    merges, notes = hand_merges(frame, "t.parquet")
+    assert sorted(merges) == merged
+    assert bool(notes) == (not merged)
+
+
 def test_two_tracks_seen_once_merged_by_hand_are_counted_as_seen_twice(tmp_path: Path) -> None:
     """Two tracks seen on one date each, merged by hand: the one track, seen on two dates, was
     still left out, 'seen on one date, under the 2 needed' (its counted taken as either's)."""
