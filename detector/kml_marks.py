@@ -132,6 +132,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     frame.attrs["day_first"] = locale_cue(written, what) or locale_cue(
         placemarks, what, ignore=CLASS_NAME_WORDS
     )
+    # placemarks named by a Spanish class alone ('Draga 1') and no other cue: ambiguous dates
+    # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
+    frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
 
 

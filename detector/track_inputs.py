@@ -224,7 +224,9 @@ def prepare_detections(
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
     day_first = frame.attrs.get("day_first", locale_cue(out.columns))
-    out["acquired"], date_notes = normalise_dates(out[column], source, day_first=day_first)
+    out["acquired"], date_notes = normalise_dates(
+        out[column], source, day_first=day_first, guess=frame.attrs.get("date_guess", True)
+    )
     notes += date_notes
     out, repeat_notes = _drop_repeated_rows(out, source)
     notes += repeat_notes

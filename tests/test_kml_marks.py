@@ -6,7 +6,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 
+from detector.errors import InputError
 from detector.track_inputs import prepare_detections, read_detections
 from tests import track_fixtures as tf
 
@@ -150,21 +152,37 @@ def test_dates_in_spanish_folder_names_are_read_day_first(tmp_path: Path) -> Non
     assert days == ["2024-05-03", "2024-02-04"]
 
 
-def test_marks_named_by_a_spanish_class_do_not_flip_english_folder_dates(tmp_path: Path) -> None:
+def test_marks_named_by_a_spanish_class_alone_leave_ambiguous_dates_to_the_analyst(
+    tmp_path: Path,
+) -> None:
     """Placemarks named 'draga' or 'Draga 2' (the Spanish class names the tool reads, which
     analysts writing English give their marks too) in folders 'Survey 05-03-2024' read the
-    folders' dates day first, as a Spanish file's; a placemark named in Spanish is a cue."""
+    folders' dates day first, as a Spanish file's; read month first instead, a Spanish
+    analyst's folders '05/03/2024' were 3 May. With no other cue, ambiguous dates are one line
+    asking for ISO dates; a placemark named in other Spanish words is a cue; dates that show
+    their order are read."""
     a, b = _lon_lat(400)
     path = tmp_path / "marks.kml"
-    for names, expected in (
-        (("draga", "Draga 2"), ["2024-05-03", "2024-02-04"]),
-        (("draga, tipo chupadera", "Draga 2"), ["2024-03-05", "2024-04-02"]),
-    ):
+    cases: list[tuple[tuple[str, str], tuple[str, str], list[str] | None]] = [
+        (("draga", "Draga 2"), ("05-03-2024", "02-04-2024"), None),
+        (
+            ("draga, tipo chupadera", "Draga 2"),
+            ("05-03-2024", "02-04-2024"),
+            ["2024-03-05", "2024-04-02"],
+        ),
+        (("draga", "Draga 2"), ("25-03-2024", "02-04-2024"), ["2024-03-25", "2024-04-02"]),
+        (("draga", "Draga 2"), ("2024-03-05", "2024-04-02"), ["2024-03-05", "2024-04-02"]),
+    ]
+    for names, dates, expected in cases:
         path.write_text(
             _kml(
-                _folder("Survey 05-03-2024", _placemark(names[0], a, b)),
-                _folder("Survey 02-04-2024", _placemark(names[1], a, b)),
+                _folder(f"Survey {dates[0]}", _placemark(names[0], a, b)),
+                _folder(f"Survey {dates[1]}", _placemark(names[1], a, b)),
             )
         )
+        if expected is None:
+            with pytest.raises(InputError, match="may be day or month first"):
+                prepare_detections(read_detections(path), path, tf.network())
+            continue
         frame, _ = prepare_detections(read_detections(path), path, tf.network())
         assert frame["acquired"].dt.strftime("%Y-%m-%d").tolist() == expected
