@@ -68,6 +68,7 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
         "host": socket.gethostname(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
+        "process": process_identity(os.getpid()),
     }
     for _ in range(2):
         try:
@@ -128,7 +129,24 @@ def _lock_is_stale(holder: dict[str, Any]) -> bool:
         return True
     except PermissionError:  # alive, another user's
         pass
+    recorded, now = holder.get("process"), process_identity(pid)
+    if isinstance(recorded, str) and now is not None:
+        return recorded != now  # the same boot and start tick: the run that took it
     return _started_after(pid, holder.get("started"))
+
+
+def process_identity(pid: int) -> str | None:
+    """The boot and the clock tick process ``pid`` started at (Linux: ``/proc``), which no
+    other process of this machine shares and no change of the wall clock moves; None where
+    they cannot be read. Compared with wall-clock times, a clock stepped forward (NTP on a
+    fresh machine, a laptop woken from sleep) made a working run's lock look stale."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        start = stat.rsplit(")", 1)[1].split()[19]  # field 22, after the command's name
+    except (OSError, IndexError):
+        return None
+    return f"{boot}:{start}"
 
 
 def _started_after(pid: int, started: object) -> bool:

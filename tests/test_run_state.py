@@ -72,6 +72,29 @@ def test_a_lock_whose_process_number_was_given_again_is_taken(tmp_path: Path) ->
             pass
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_working_runs_lock_holds_after_the_clock_is_stepped(tmp_path: Path) -> None:
+    """The lock's wall-clock time was compared with the process's start time, which moves
+    with the clock: stepped forward after the lock was taken (NTP on a fresh machine), a
+    working run's lock was taken over by a second run. The process's boot and start tick,
+    kept in the lock, decide where they can be read."""
+    from detector.run_state import process_identity
+
+    lock = tmp_path / LOCK_NAME
+    host = socket.gethostname()
+    long_ago = datetime.fromtimestamp(psutil.Process().create_time() - 3600, UTC)
+    mine = process_identity(os.getpid())
+    assert mine is not None
+    holder = {"pid": os.getpid(), "host": host, "started": long_ago.isoformat(), "process": mine}
+    lock.write_text(json.dumps(holder))
+    with pytest.raises(DredgeError, match="another dredge run is working in this folder"):
+        with run_lock(tmp_path):  # the clock stepped an hour: still this working run
+            pass
+    lock.write_text(json.dumps({**holder, "process": mine + "0"}))  # the number given again
+    with run_lock(tmp_path):
+        assert json.loads(lock.read_text())["process"] == mine
+
+
 def test_scene_names_too_long_for_a_file_name_are_saved_under_a_short_one(tmp_path: Path) -> None:
     """A scene file name of 232 characters (legal) stopped the run: its saved detections'
     temporary name passed 255 bytes ('File name too long', with a fix that could not work);
