@@ -247,11 +247,16 @@ def _single(frame: gpd.GeoDataFrame, tmp_path: Path) -> Path:
     return path
 
 
+def _four_marks(label_world: Path) -> gpd.GeoDataFrame:
+    """Four of the label world's truth boxes as points (marks made for counting)."""
+    frame = truth_frame(label_world).iloc[:4].copy()
+    return frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+
+
 def test_points_marked_for_counting_in_a_csv_are_labels(label_world: Path, tmp_path: Path) -> None:
     """A CSV of marks (lon/lat, Clase, Escena), as `dredge track` reads it, was 'is not a label
     set this tool reads'; it gives the tiles its points give from a GeoPackage."""
-    frame = truth_frame(label_world).iloc[:4].copy()
-    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    points = _four_marks(label_world)
     gpkg = tmp_path / "points.gpkg"
     points.to_file(gpkg)
     csv = tmp_path / "marcas.csv"
@@ -277,8 +282,7 @@ def test_marks_read_with_the_class_columns_dredge_track_reads(
 ) -> None:
     """'objeto' (and 'Categoría', with its accent) name the class for `dredge track` but were
     'has no class column' here, though marks are read "as dredge track reads them"."""
-    frame = truth_frame(label_world).iloc[:4].copy()
-    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    points = _four_marks(label_world)
     gpkg = tmp_path / "points.gpkg"
     points.to_file(gpkg)
     csv = tmp_path / "marcas.csv"
@@ -297,8 +301,7 @@ def test_marks_read_with_the_class_columns_dredge_track_reads(
 def test_a_mark_of_several_dredges_is_refused_as_a_label(label_world: Path, tmp_path: Path) -> None:
     """A mark of 'cantidad' 3 (a group marked once for counting) was one box: 4 boxes for 6
     dredges, the other two of the group taught as background without a word."""
-    frame = truth_frame(label_world).iloc[:4].copy()
-    points = frame.assign(geometry=shapely.centroid(frame.geometry.to_numpy()))
+    points = _four_marks(label_world)
     csv = tmp_path / "marcas.csv"
     table = pd.DataFrame(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,17 @@ from detector.errors import InputError
 from detector.rivers import RiverNetwork
 from detector.track_inputs import gather_detections, prepare_detections, read_detections
 from tests import track_fixtures as tf
+
+
+def read_marks(
+    path: Path, column: str, values: Sequence[str]
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Marks on the river on 2024-03-05, one per value of ``column``, written to ``path`` and
+    read as `dredge track` reads them: rows and notes."""
+    lon, lat = lon_lat_on_the_river()
+    rows = [f"{lon},{lat + k * 0.001},2024-03-05,{value}" for k, value in enumerate(values)]
+    path.write_text(f"lon,lat,acquired,{column}\n" + "\n".join(rows) + "\n")
+    return prepare_detections(read_detections(path), path, tf.network())
 
 
 def lon_lat_on_the_river() -> tuple[float, float]:
@@ -365,32 +377,22 @@ def test_class_values_are_read_word_by_word(
         assert "'no draga'" in unknown[0] and "'falsa draga'" in unknown[0]
 
 
-def test_column_names_with_accents_are_read(tmp_path: Path) -> None:
-    """'Categoría' (as a Spanish keyboard writes categoria) was no class column: a 'bote' in it
-    counted as a dredge, 2 dredges for 1."""
-    lon, lat = lon_lat_on_the_river()
-    path = tmp_path / "marcas.csv"
-    rows = [
-        f"{lon},{lat + k * 0.001},2024-03-05,{kind}" for k, kind in enumerate(("draga", "bote"))
-    ]
-    path.write_text("lon,lat,acquired,Categoría\n" + "\n".join(rows) + "\n")
-    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+@pytest.mark.parametrize(
+    ("column", "kinds", "said"),
+    [
+        ("Categoría", ("draga", "bote"), "classes read from the 'Categoría' column"),
+        ("CLASS_NAME", ("dredge", "boat"), "1 boat detection(s) left out of tracking"),
+    ],
+)
+def test_class_columns_are_found_with_accents_or_in_upper_case(
+    tmp_path: Path, column: str, kinds: tuple[str, str], said: str
+) -> None:
+    """'Categoría' (as a Spanish keyboard writes categoria) and CLASS_NAME (a Shapefile's field
+    names in upper case) were no class column: the boat in it counted as a dredge, 2 dredges
+    for 1."""
+    frame, notes = read_marks(tmp_path / "marks.csv", column, kinds)
     assert frame["class_name"].tolist() == ["dredge"]
-    assert any("classes read from the 'Categoría' column" in note for note in notes)
-
-
-def test_a_class_name_column_in_upper_case_is_the_class(tmp_path: Path) -> None:
-    """CLASS_NAME (a Shapefile's field names in upper case) was no class column: its boat
-    counted as a dredge, 2 dredges for 1."""
-    lon, lat = lon_lat_on_the_river()
-    path = tmp_path / "marks.csv"
-    rows = [
-        f"{lon},{lat + k * 0.001},2024-03-05,{kind}" for k, kind in enumerate(("dredge", "boat"))
-    ]
-    path.write_text("lon,lat,acquired,CLASS_NAME\n" + "\n".join(rows) + "\n")
-    frame, notes = prepare_detections(read_detections(path), path, tf.network())
-    assert frame["class_name"].tolist() == ["dredge"]
-    assert any("1 boat detection(s) left out of tracking" in note for note in notes)
+    assert any(said in note for note in notes)
 
 
 def test_a_table_with_portuguese_column_names_is_read(tmp_path: Path) -> None:
