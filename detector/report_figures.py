@@ -105,12 +105,20 @@ YEAR_LABEL_IN = 0.45  # a year's label on the colour bar and the space after it,
 
 
 def _thin_year_labels(fig: Any, axis: Any, years: Sequence[int]) -> None:
-    """Label every other year (or fewer) where the colour bar cannot hold a label for each:
-    ten years of a run were drawn into one another ("2016201720182019…")."""
-    fits = max(1, int(axis.get_position().width * fig.get_figwidth() / YEAR_LABEL_IN))
-    step = -(-len(years) // fits)
-    if step > 1:
-        axis.set_xticklabels([str(y) if i % step == 0 else "" for i, y in enumerate(years)])
+    """Leave out the labels of years too close to the last one labelled on the colour bar,
+    which spans the first year to the last: ten years of a run were drawn into one another
+    ("2016201720182019…"), and so were 2016–2019 of a river whose dredges were first seen
+    then and in 2025 (a count of labels fitting the bar took them for evenly spaced)."""
+    span = max(years[-1] - years[0], 1)
+    per_year = axis.get_position().width * fig.get_figwidth() / span  # inches
+    shown: list[str] = []
+    last: int | None = None
+    for year in years:
+        fits = last is None or (year - last) * per_year >= YEAR_LABEL_IN
+        shown.append(str(year) if fits else "")
+        last = year if fits else last
+    if any(not label for label in shown):
+        axis.set_xticklabels(shown)
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,19 @@ def test_a_river_with_no_detections_gets_a_map_without_warnings() -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_years_of_a_ten_year_map_are_drawn_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("years", [list(range(2016, 2026)), [2016, 2017, 2018, 2019, 2025]])
+def test_the_years_of_a_ten_year_map_are_drawn_apart(
+    monkeypatch: pytest.MonkeyPatch, years: list[int]
+) -> None:
     """The colour bar of a ten-year run labelled each year, into one another
-    ("2016201720182019…"); labels that do not fit are left out, every other year or fewer."""
+    ("2016201720182019…"); labels that do not fit are left out, every other year or fewer.
+    The bar spans the first year to the last: five years of 2016–2025 (2016–2019 and 2025)
+    ran into one another too, counted as five labels that fit."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     rivers = network()
     line = meander_line()
-    years = list(range(2016, 2026))
     places = [point_at(line, 200.0 + 300 * i) for i in range(len(years))]
     tracks = gpd.GeoDataFrame(
         {"river": "Meander", "counted": True, "n_dates": 3,
