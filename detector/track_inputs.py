@@ -291,7 +291,10 @@ def _date_column(frame: pd.DataFrame) -> str | None:
     named = [first_named(frame.columns, (name,)) for name in DATE_COLUMNS]
     found = [str(c) for c in dict.fromkeys(named) if c is not None]
     for column in found:
-        text = frame[column].dropna().astype(str)
+        values = frame[column].dropna()
+        if pd.api.types.is_datetime64_any_dtype(values):  # a detector's own: no text to read
+            return column  # (made text row by row, 1,000,000 rows took 3.5 s)
+        text = pd.Series(pd.unique(values.to_numpy()), dtype=object).astype(str)
         if not (len(text) and bool(text.str.match(TIME_ONLY).all())):
             return column
     return found[0] if found else None
