@@ -22,6 +22,12 @@ from detector.track_frames import WGS84
 from detector.track_params import TrackParams
 from detector.track_table import uncounted_reasons
 
+MERGED = "merged"
+"""The ``link`` of a later start of a track merged by hand into another, where the merge was
+kept: read as the merge again when the file is tracked again, and not as a second run's track
+(a second merge beside a kept one took the file for two runs' tables appended, and both merges
+were lost)."""
+
 # what :func:`detector.track_table.uncounted_reasons` says of a track left out for too few
 # dates, and for stays seen empty before and after
 _SHORT_REASON = "needed (`dredge track --min-dates`)"
@@ -39,11 +45,15 @@ def hand_merges(frame: pd.DataFrame, source: str | Path) -> tuple[dict[int, np.n
     if not {"track_id", "link"} <= set(frame.columns):
         return {}, []
     ids = pd.to_numeric(frame["track_id"], errors="coerce").to_numpy(float)
-    starts = (frame["link"].astype("string") == "new").fillna(False).to_numpy(bool)
-    found, counts = np.unique(ids[starts & np.isfinite(ids)], return_counts=True)
+    link = frame["link"].astype("string")
+    new = (link == "new").fillna(False).to_numpy(bool)
+    kept = (link == MERGED).fillna(False).to_numpy(bool)  # a merge kept before: still one
+    found, counts = np.unique(ids[(new | kept) & np.isfinite(ids)], return_counts=True)
     twice = found[counts >= 2]
-    if bool((np.diff(twice) == 1).any()):
-        listed = ", ".join(str(int(t)) for t in twice[:6]) + (" …" if len(twice) > 6 else "")
+    fresh, starts = np.unique(ids[new & np.isfinite(ids)], return_counts=True)
+    fresh = fresh[starts >= 2]
+    if bool((np.diff(fresh) == 1).any()):
+        listed = ", ".join(str(int(t)) for t in fresh[:6]) + (" …" if len(fresh) > 6 else "")
         return {}, [
             f"{source}: tracks of consecutive ids start twice ({listed}), as in the tables of two "
             "runs appended into one file: their track_ids are not read as tracks merged by hand "
@@ -103,6 +113,9 @@ def _join(
     keep, others = ids[0], ids[1:]
     linked = linked.copy()
     linked.loc[linked["track_id"].isin(others), "track_id"] = keep
+    starts = linked.index[(linked["track_id"] == keep) & (linked["link"] == "new")]
+    later = linked.loc[starts].sort_values("acquired").index[1:]
+    linked.loc[later, "link"] = MERGED  # one start: the merge is read again, not as an append
     rows = tracks[tracks["track_id"].isin(ids)]
     weight = rows["n_detections"].to_numpy(float)
     dates = sorted({d for text in rows["dates"].astype(str) for d in text.split(";") if d})

@@ -891,6 +891,34 @@ def test_tracks_that_start_twice_are_merges_only_where_no_two_ids_follow(
     assert bool(notes) == (not merged)
 
 
+def test_merges_by_hand_made_one_at_a_time_are_all_kept(tmp_path: Path) -> None:
+    """Two dredges each split by the tracker, merged by hand one at a time (merge, track
+    again, merge the next in the output): the kept merge still started twice, so the second
+    merge beside it looked like two runs' tables appended, and both were lost (4 tracks for
+    2). A kept merge's later start is linked `merged`."""
+    from detector.track_pipeline import run_track
+
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(3) + [t + pd.Timedelta(days=100) for t in tf.dates(3)]
+    points = [(t, tf.point_at(line, at)) for t in days for at in (500, 3000)]
+    tf.detections(points).to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].nunique() == 4
+    for step, far in enumerate((True, False)):
+        spot = (linked["chainage_m"] > 4000) == far
+        edited = linked.copy()
+        edited.loc[spot, "track_id"] = min(linked.loc[spot, "track_id"])
+        edited.to_parquet(tmp_path / f"edit{step}.parquet")
+        run = run_track(tmp_path / f"edit{step}.parquet", rivers, tmp_path / f"t{step}.parquet")
+        assert not any("appended" in note for note in run.notes), run.notes
+        linked = gpd.read_parquet(tmp_path / f"t{step}.detections.parquet")
+    assert len(gpd.read_parquet(tmp_path / "t1.parquet")) == 2
+    assert sorted(linked["link"].value_counts().items())[:2] == [("merged", 2), ("new", 2)]
+
+
 def test_two_tracks_seen_once_merged_by_hand_are_counted_as_seen_twice(tmp_path: Path) -> None:
     """Two tracks seen on one date each, merged by hand: the one track, seen on two dates, was
     still left out, 'seen on one date, under the 2 needed' (its counted taken as either's)."""
