@@ -62,6 +62,7 @@ from detector.user_tables import (
     layers_holding,
     locale_cue,
     normalise_dates,
+    plain_name,
     read_csv_table,
     read_degrees,
 )
@@ -224,6 +225,8 @@ def prepare_detections(
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
     # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
     day_first = frame.attrs.get("day_first", locale_cue(out.columns))
+    if day_first is None and plain_name(column) == "data":  # dates under Portuguese 'data'
+        day_first = f"the Portuguese '{column}' column holding the dates"
     out["acquired"], date_notes = normalise_dates(
         out[column], source, day_first=day_first, guess=frame.attrs.get("date_guess", True)
     )
@@ -295,6 +298,8 @@ def _date_column(frame: pd.DataFrame) -> str | None:
         if pd.api.types.is_datetime64_any_dtype(values):  # a detector's own: no text to read
             return column  # (made text row by row, 1,000,000 rows took 3.5 s)
         text = pd.Series(pd.unique(values.to_numpy()), dtype=object).astype(str)
+        if not text.str.contains(r"\d").any():
+            continue  # no digit: no date ('sonar' in an English 'data' column beside 'time')
         if not (len(text) and bool(text.str.match(TIME_ONLY).all())):
             return column
     return found[0] if found else None

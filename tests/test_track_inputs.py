@@ -987,3 +987,13 @@ def test_a_portuguese_data_column_beside_a_time_of_day_is_the_date(tmp_path: Pat
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
     assert any("dates read from the 'data' column" in note for note in notes)
+    # its dates are a Portuguese table's: day first (05/03/2024 was 3 May, as US order)
+    path.write_text(f"data,time,lon,lat\n05/03/2024,14:30,{lon},{lat}\n")
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("the Portuguese 'data' column holding the dates" in note for note in notes)
+    # an English 'data' column of words beside 'time' of hours: the hours are no dates (it
+    # said "1 dates cannot be read, e.g. 'sonar'", of the wrong column)
+    path.write_text(f"time,data,lon,lat\n14:30,sonar,{lon},{lat}\n")
+    with pytest.raises(InputError, match="dates are times of day only"):
+        prepare_detections(read_detections(path), path, tf.network())
