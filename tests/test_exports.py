@@ -336,6 +336,28 @@ def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
     assert twice.startswith("no (seen on 2 dates: under --count-score")
 
 
+def test_a_chart_of_very_many_rivers_draws_those_with_most_dredges(tmp_path: Path) -> None:
+    """1,300 rivers got a small chart each: a PNG of 1584 × 65,592 px (43 s, and a warning
+    from Pillow of a decompression bomb where it is read). Over 100, the rivers with most
+    dredges are drawn, and the title says how many more counts.csv holds."""
+    from PIL import Image
+
+    from detector.exports import CHART_RIVERS, chart_rivers
+
+    names = [f"Río {i:03d}" for i in range(130)]
+    counts = pd.DataFrame(
+        [{"river": name, "year": 2024, "unique_dredges": i % 7, "unique_low": 0, "unique_high": 9}
+         for i, name in enumerate(names)]
+    )  # fmt: skip
+    rivers, left_out = chart_rivers(counts)
+    assert len(rivers) == CHART_RIVERS == 100 and left_out == 30
+    totals = counts.set_index("river")["unique_dredges"]
+    assert min(totals[rivers]) >= max(totals.drop(index=rivers))  # the busiest kept
+    assert rivers == sorted(rivers)
+    with Image.open(write_chart(counts, tmp_path / "chart.png")) as image:
+        assert image.height < 6000  # 100 small charts, 20 rows: about 4,800 px
+
+
 def test_every_river_of_a_regional_chart_is_named_and_drawn_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
