@@ -107,4 +107,9 @@ def test_counts_keep_their_invariants_in_any_row_order(drawn: Drawn, shuffle: Ra
         detections.iloc[order].reset_index(drop=True), moments, scenes, min_dates
     )
     pd.testing.assert_frame_equal(again, counts)
-    pd.testing.assert_frame_equal(tracks_again, tracks)  # the same tracks, the same ids
+    # the same tracks, the same ids; a mean position may differ in its last digit (a sum of
+    # the same numbers in another order: -73.41137971166938 for -73.4113797116694)
+    pd.testing.assert_frame_equal(
+        tracks_again.drop(columns="geometry"), tracks.drop(columns="geometry")
+    )
+    assert tracks_again.geometry.geom_equals_exact(tracks.geometry, tolerance=1e-9).all()
