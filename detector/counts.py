@@ -2,7 +2,8 @@
 
 One row per river and year, zero rows included::
 
-    river, year, unique_dredges, new_dredges, detections, scenes, unique_low, unique_high
+    river, year, unique_dredges, new_dredges, detections, scenes, unique_low, unique_high,
+    seen_km, seen_share
 
 - ``unique_dredges``: counted tracks (see :mod:`detector.tracking`) with at least one detection
   that year. A dredge seen on twelve dates, or one that moved 2 km, is one dredge.
@@ -16,6 +17,10 @@ One row per river and year, zero rows included::
   same year (``maybe_same_as``: a dredge that went unseen long enough to be split in two).
 - ``unique_high``: ``unique_dredges`` plus the short tracks that were not counted (seen on too
   few dates; most are false detections, some may be real dredges seen once).
+- ``seen_km``: the length of the river (its main channel) inside the clear area of a scene on
+  at least one of those dates; ``seen_share`` that length over the river's. The counts are of
+  the part seen: a zero row whose scenes saw 3 % of the river is no dredge on that 3 %. Blank
+  where not known (tracked without ``--scenes``, or by an older version).
 
 Years are calendar years in UTC. Detections on no river are not counted here; ``dredge track``
 reports them.
@@ -30,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import InputError
+from detector.observed import merge_stretches, parse_stretches
 from detector.user_tables import normalise_dates, read_csv_table
 
 COUNT_COLUMNS = [
@@ -41,8 +47,11 @@ COUNT_COLUMNS = [
     "scenes",
     "unique_low",
     "unique_high",
+    "seen_km",
+    "seen_share",
 ]
 PARTIAL_YEAR_DAYS = 270.0  # scenes spanning less than this (first to last) cover part of a year
+LOW_SEEN_SHARE = 0.5  # scenes that saw less of a river-year than this: its counts are of a part
 SPARSE_GAP_DAYS = 10.0
 """Where a river's scenes of a year are on average more than this many days apart, the tracker
 takes groups that leave and groups that arrive between two looks for moves, and counts run low
@@ -106,7 +115,39 @@ def yearly_counts(
     out = out.fillna(0).astype(np.int64)
     out["unique_low"] = out["unique_dredges"] - out["split"]
     out["unique_high"] = out["unique_dredges"] + out["short"]
+    out = out.join(_seen_lengths(observations, grid))
     return out.reset_index()[COUNT_COLUMNS]
+
+
+def _seen_lengths(observations: pd.DataFrame | None, grid: pd.MultiIndex) -> pd.DataFrame:
+    """``seen_km`` and ``seen_share`` per (river, year) of ``grid``: the union of the stretches
+    seen on its dates (``seen_chainage_m``, ``river_km``: see
+    :func:`detector.observed.river_observations`). NaN where unknown: observations without
+    those columns (older files, tracking without scenes), or a river never measured."""
+    out = pd.DataFrame({"seen_km": np.nan, "seen_share": np.nan}, index=grid)
+    if observations is None or not {"river_km", "seen_chainage_m"} <= set(observations.columns):
+        return out
+    lengths = pd.to_numeric(observations["river_km"], errors="coerce")
+    measured = observations[lengths.notna()].assign(river_km=lengths[lengths.notna()])
+    if measured.empty:
+        return out
+    measured = measured.assign(year=pd.to_datetime(measured["date"], utc=True).dt.year)
+    river_km = measured.groupby(measured["river"].astype(str))["river_km"].max()
+    stretches: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for river, year, text in zip(
+        measured["river"].astype(str), measured["year"], measured["seen_chainage_m"], strict=True
+    ):
+        stretches.setdefault((river, int(year)), []).extend(parse_stretches(text))
+    for river, year in grid:
+        if river not in river_km.index:
+            continue
+        seen_m = sum(b - a for a, b in merge_stretches(stretches.get((river, year), [])))
+        total_km = float(river_km[river])
+        out.loc[(river, year), "seen_km"] = round(seen_m / 1000, 2)
+        out.loc[(river, year), "seen_share"] = (
+            min(1.0, round(seen_m / 1000 / total_km, 3)) if total_km else 0.0
+        )
+    return out
 
 
 def _detection_years(detections: pd.DataFrame) -> pd.DataFrame:
@@ -239,6 +280,42 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
     )
 
 
+def low_seen_note(counts: pd.DataFrame) -> str | None:
+    """One line naming the river-years with scenes that saw less than ``LOW_SEEN_SHARE`` of the
+    river (``seen_share``; their zeros and counts are of the part seen), or None."""
+    share = pd.to_numeric(counts["seen_share"], errors="coerce")
+    low = counts[(counts["scenes"] > 0) & (share < LOW_SEEN_SHARE)]
+    if low.empty:
+        return None
+    listed = ", ".join(
+        f"{row.river} {row.year} ({float(row.seen_km):g} km, {float(row.seen_share):.0%})"
+        for row in low.head(6).itertuples()
+    ) + (f" and {len(low) - 6} more" if len(low) > 6 else "")
+    zeros = int((low["unique_high"] == 0).sum())
+    return (
+        f"the scenes of {len(low)} river-year(s) saw under {LOW_SEEN_SHARE:.0%} of the river "
+        f"({listed}; seen_km, seen_share in the counts): their counts are of the part seen"
+        + (
+            f"; {zeros} of them are zero rows: no dredge on the part seen, not none on the river"
+            if zeros
+            else ""
+        )
+        + " — add scenes of the rest of the river"
+    )
+
+
+def unknown_seen_note(observations: pd.DataFrame, path: Path) -> str | None:
+    """A line when ``observations`` (read from ``path``) hold scenes' dates but not how much of
+    each river they saw (written before ``seen_chainage_m``), else None."""
+    if not _from_scenes(observations) or "seen_chainage_m" in observations.columns:
+        return None
+    return (
+        f"{path}: written by an older `dredge track` (no seen_chainage_m): how much of each "
+        "river its scenes saw is unknown (seen_km, seen_share blank) — run `dredge track` "
+        "with --scenes again to know it"
+    )
+
+
 def first_years(observations: pd.DataFrame | None, detections: pd.DataFrame) -> dict[str, int]:
     """Each river's first year observed (its scenes' dates and its detections'), over all the
     years tracked, whatever ``--years`` reports."""
@@ -269,7 +346,8 @@ def read_river_table(path: Path) -> pd.DataFrame:
     """A CSV this tool wrote with a ``river`` column (counts.csv, tracks.observations.csv),
     river names as written: pandas read a river named ``007`` as 7 (its counts split into rows
     ``007`` and ``7``) and one named ``NA`` or ``None`` as missing (a raw TypeError)."""
-    return pd.read_csv(path, dtype={"river": str}, keep_default_na=False)
+    blank = {column: [""] for column in ("seen_km", "seen_share", "river_km")}
+    return pd.read_csv(path, dtype={"river": str}, keep_default_na=False, na_values=blank)
 
 
 ISO_DAY = r"\d{4}-\d{2}-\d{2}"

@@ -488,7 +488,7 @@ def _iso(value: object) -> str:
 def _json_value(value: object) -> object:
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
+    if isinstance(value, float | np.floating):  # NaN (a blank seen_km) is no JSON: null
         return None if np.isnan(value) else float(value)
     if isinstance(value, np.bool_):
         return bool(value)

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from rasterio.crs import CRS
     from rasterio.io import DatasetReader
 
+    from detector.rivers import RiverNetwork
+
 WGS84 = "EPSG:4326"
 UDM2_LIGHT_HAZE = 4
 UDM2_HIDDEN = (3, 5, 6)  # shadow, heavy haze, cloud
@@ -155,19 +157,80 @@ def scene_key(name: object) -> str:
     return re.sub(r"\.tiff?$", "", base, flags=re.IGNORECASE)
 
 
-def river_observations(observed: gpd.GeoDataFrame, corridor: gpd.GeoDataFrame) -> pd.DataFrame:
+def river_observations(
+    observed: gpd.GeoDataFrame,
+    corridor: gpd.GeoDataFrame,
+    network: RiverNetwork | None = None,
+) -> pd.DataFrame:
     """Which river was seen on which date: ``river, date, scenes`` (one row per river-date).
 
     A river counts as observed on a date when some scene's clear valid area touches its
-    corridor that day.
+    corridor that day. With the ``network``, how much of it: ``river_km`` (the length of its
+    reference line, the main channel), ``seen_km`` (the length of that line inside the day's
+    clear areas) and ``seen_chainage_m``, the stretches seen as ``FROM..TO`` in metres of
+    chainage (as ``chainage_m`` measures it), space-separated. A scene that saw only the first
+    kilometre of a 30 km river was a look at the whole river, and a zero count read as no
+    dredge on any of it.
     """
     if observed.empty or corridor.empty:
         return pd.DataFrame({"river": [], "date": [], "scenes": []})
     areas = observed[~observed.geometry.is_empty].to_crs(corridor.crs)
     joined = gpd.sjoin(areas, corridor[["river", "geometry"]], predicate="intersects")
     joined["date"] = pd.to_datetime(joined["acquired"], utc=True).dt.strftime("%Y-%m-%d")
-    counted = joined.groupby(["river", "date"], sort=True)["scene"].nunique()
-    return counted.rename("scenes").reset_index()
+    groups = joined.groupby(["river", "date"], sort=True)
+    counted = groups["scene"].nunique().rename("scenes").reset_index()
+    if network is None:
+        return counted
+    seen: list[list[tuple[float, float]]] = []
+    moved: dict[str, gpd.GeoSeries] = {}  # the areas in each river's UTM zone, reprojected once
+    for river, date in zip(counted["river"], counted["date"], strict=True):
+        item = network.rivers[str(river)]
+        if item.crs.srs not in moved:
+            moved[item.crs.srs] = joined.geometry.to_crs(item.crs)
+        rows = groups.indices[(river, date)]  # positions in ``joined``
+        area = shapely.union_all(np.asarray(moved[item.crs.srs].iloc[rows].array))
+        seen.append(line_stretches(item.line, area))
+    counted["river_km"] = [round(network.length_m(str(r)) / 1000, 2) for r in counted["river"]]
+    counted["seen_km"] = [round(sum(b - a for a, b in s) / 1000, 2) for s in seen]
+    counted["seen_chainage_m"] = [format_stretches(s) for s in seen]
+    return counted
+
+
+def line_stretches(line: shapely.LineString, area: shapely.Geometry) -> list[tuple[float, float]]:
+    """The stretches of ``line`` inside ``area`` as (from, to) chainage in metres (from the
+    line's end, as :meth:`detector.rivers.RiverNetwork.locate` measures it), merged and
+    sorted."""
+    inside = shapely.intersection(line, area)
+    ends: list[tuple[float, float]] = []
+    for part in shapely.get_parts(inside):
+        if part.geom_type != "LineString" or part.length <= 0:
+            continue
+        first, last = part.coords[0], part.coords[-1]
+        along = sorted(line.project(shapely.Point(p)) for p in (first, last))
+        ends.append((line.length - along[1], line.length - along[0]))
+    return merge_stretches(ends)
+
+
+def merge_stretches(stretches: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching (within a metre) stretches as one, sorted."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(stretches):
+        if merged and start <= merged[-1][1] + 1.0:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def format_stretches(stretches: Iterable[tuple[float, float]]) -> str:
+    """``0..900 12300..30000`` (metres; not ``0-900``, which Excel may take for a date)."""
+    return " ".join(f"{round(a)}..{round(b)}" for a, b in stretches)
+
+
+def parse_stretches(text: object) -> list[tuple[float, float]]:
+    """The stretches of :func:`format_stretches`; none for an empty or missing value."""
+    found = re.findall(r"(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)", str(text or ""))
+    return [(float(a), float(b)) for a, b in found]
 
 
 def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, str]:

@@ -41,6 +41,8 @@ COUNT_COLUMNS = (
     "new_dredges",
     "detections",
     "scenes",
+    "seen_km",
+    "seen_share",
 )
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
@@ -239,7 +241,7 @@ def _counts_table(counts: pd.DataFrame) -> str:
     body = []
     for row in counts[columns].itertuples(index=False):
         cells = "".join(
-            f"<td{' class=l' if c == 'river' else ''}>{_esc(v)}</td>"
+            f"<td{' class=l' if c == 'river' else ''}>{_esc('' if pd.isna(v) else v)}</td>"
             for c, v in zip(columns, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")

@@ -5,9 +5,11 @@ them on the rivers, reads what the scenes saw, links tracks and writes three fil
 
 - ``OUT`` (e.g. ``tracks.parquet``): one row per dredge (GeoParquet, EPSG:4326);
 - ``<stem>.detections.parquet``: every input detection with its ``track_id`` and ``link``;
-- ``<stem>.observations.csv``: ``river, date, scenes, source`` — the dates each river was
-  seen (``source`` = ``scenes`` from the scenes' clear areas, ``detections`` for dates that
-  only detections vouch for: without scenes, boats' too).
+- ``<stem>.observations.csv``: ``river, date, scenes, source, river_km, seen_km,
+  seen_chainage_m`` — the dates each river was seen (``source`` = ``scenes`` from the scenes'
+  clear areas, ``detections`` for dates that only detections vouch for: without scenes, boats'
+  too) and, from the scenes, how much of it (:func:`detector.observed.river_observations`;
+  blank where only detections vouch for the date).
 
 ``run_counts`` reads those files back and writes the yearly counts and the exports.
 """
@@ -37,9 +39,11 @@ from detector.counts import (
     first_year_note,
     first_years,
     linked_mismatch,
+    low_seen_note,
     partial_year_note,
     read_observations,
     sparse_note,
+    unknown_seen_note,
     unobserved_note,
     yearly_counts,
 )
@@ -68,6 +72,15 @@ from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_atomic
 
 WGS84 = "EPSG:4326"
+OBSERVATION_COLUMNS = [
+    "river",
+    "date",
+    "scenes",
+    "source",
+    "river_km",
+    "seen_km",
+    "seen_chainage_m",
+]
 
 
 @dataclass
@@ -149,7 +162,7 @@ def run_track(
             )
     params = replace(params, min_dates=min_dates)
     observed = None
-    observations = pd.DataFrame(columns=["river", "date", "scenes", "source"])
+    observations = pd.DataFrame(columns=OBSERVATION_COLUMNS)
     if scenes:
         sources = resolve_scenes(scenes)
         files = sources.paths
@@ -180,8 +193,8 @@ def run_track(
         beyond = scenes_beyond_note(frame, observed, source)
         if beyond:
             notes.append(beyond)
-        observations = river_observations(observed, network.corridor(WGS84, ends=False))
-        observations["source"] = "scenes"
+        corridor = network.corridor(WGS84, ends=False)
+        observations = river_observations(observed, corridor, network).assign(source="scenes")
         unmarked = None if scored else unmarked_looks_note(observations, frame)
         if unmarked:
             notes.append(unmarked)
@@ -239,7 +252,7 @@ def run_track(
             "--max-static-days 0 counts them)"
         )
     seen_by = [linked] + (look_alikes if observed is None else [])  # scenes given say it all
-    observations = _with_detection_dates(observations, seen_by)
+    observations = _with_detection_dates(observations, seen_by).reindex(columns=OBSERVATION_COLUMNS)
 
     detections_out, observations_out = sidecars(out)
     linked_frame = gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84)
@@ -306,7 +319,8 @@ def run_counts(
     sparse = sparse_note(counts, seen) if seen is not None else None
     partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))
-    for note in (sparse, partial, unobserved_note(counts), opening):
+    unknown = unknown_seen_note(seen, observations) if seen is not None else None
+    for note in (sparse, partial, unobserved_note(counts), low_seen_note(counts), opening, unknown):
         if note:
             lines.append(note)
     if seen is None:

@@ -64,7 +64,7 @@ def test_a_year_with_scenes_and_no_dredges_gives_a_zero_row() -> None:
     )
     counts = yearly_counts(tracks, linked, observations=observations)
     rows = counts.set_index(["river", "year"])
-    assert rows.loc[("Meander", 2026)].to_dict() == {
+    assert rows.loc[("Meander", 2026)].drop(["seen_km", "seen_share"]).to_dict() == {
         "unique_dredges": 0,
         "new_dredges": 0,
         "detections": 0,
@@ -1011,3 +1011,82 @@ def test_a_year_whose_scenes_showed_only_boats_is_a_zero_row_without_scenes(
     counts = pd.read_csv(tmp_path / "counts.csv")
     rows = counts[["year", "unique_dredges", "scenes"]].values.tolist()
     assert rows == [[2024, 1, 3], [2025, 0, 3]]
+
+
+def sliver_world(folder: Path) -> tuple[Path, Path, Path]:
+    """The 6 km Meander: in 2024 three scenes of all of it, with a dredge; in 2025 two scenes
+    400 m wide across its middle, with none. Returns the detections, rivers and scenes."""
+    line = straight_line()
+    scenes = folder / "scenes"
+    scenes.mkdir()
+    y24 = tf.dates(3)
+    y25 = [t + pd.Timedelta(days=400) for t in tf.dates(2)]
+    centre = (-73.40, -3.80)  # the line's middle
+    for t in y24:
+        write_strip_scene(scenes / f"{tf.scene_name(t)}.tif")
+    for t in y25:
+        write_scene(
+            scenes / f"{tf.scene_name(t)}.tif",
+            gsd_m=20.0,
+            width=20,
+            height=40,
+            centre_lonlat=centre,
+        )
+    dets = folder / "dets.parquet"
+    tf.detections([(t, tf.point_at(line, 2000)) for t in y24], tf.network(line)).to_parquet(dets)
+    rivers = folder / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    return dets, rivers, scenes
+
+
+def test_counts_say_how_much_of_the_river_the_scenes_saw(tmp_path: Path) -> None:
+    """Two scenes of a year that each saw the same 360 m of a 6 km river were two full looks:
+    counts.csv said "Meander 2025: 0 dredges, 2 scenes" without a word. Now each river-date has the
+    length and stretches seen, each river-year ``seen_km`` and ``seen_share``, and a note names
+    the river-years that saw under half of the river."""
+    from detector.track_pipeline import run_counts
+
+    dets, rivers, scenes = sliver_world(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(dets, rivers, out, scenes=[scenes])
+    seen = pd.read_csv(tmp_path / "tracks.observations.csv")
+    assert seen["river_km"].tolist() == [6.0] * 5
+    assert seen["seen_km"].iloc[:3].tolist() == [6.0] * 3
+    assert seen["seen_chainage_m"].iloc[0] == "0..6000"
+    assert seen["seen_km"].iloc[3:].tolist() == [0.36] * 2  # 400 m less 20 m at each edge
+    assert seen["seen_chainage_m"].iloc[3:].tolist() == ["2820..3180"] * 2
+    lines = run_counts(out, tmp_path / "counts.csv")
+    counts = pd.read_csv(tmp_path / "counts.csv", encoding="utf-8-sig").set_index("year")
+    assert counts.loc[2024, "seen_share"] == 1.0 and counts.loc[2024, "seen_km"] == 6.0
+    assert counts.loc[2025, "unique_dredges"] == 0 and counts.loc[2025, "scenes"] == 2
+    assert counts.loc[2025, "seen_share"] == 0.06 and counts.loc[2025, "seen_km"] == 0.36
+    text = " ".join(lines)
+    assert (
+        "the scenes of 1 river-year(s) saw under 50% of the river (Meander 2025 (0.36 km, 6%)"
+        in text
+    )
+    assert "1 of them are zero rows: no dredge on the part seen, not none on the river" in text
+
+
+def test_counts_of_observations_without_the_lengths_seen_say_they_are_unknown(
+    tmp_path: Path,
+) -> None:
+    """Observations written by an older `dredge track` (river, date, scenes, source) are
+    counted as before, with blank seen_km and seen_share and a note; tracked without scenes,
+    blank and no note."""
+    from detector.track_pipeline import run_counts
+
+    dets, rivers, scenes = sliver_world(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(dets, rivers, out, scenes=[scenes])
+    observations = tmp_path / "tracks.observations.csv"
+    pd.read_csv(observations).iloc[:, :4].to_csv(observations, index=False)
+    lines = run_counts(out, tmp_path / "counts.json")
+    assert "NaN" not in (tmp_path / "counts.json").read_text()  # no JSON: null
+    counts = pd.read_json(tmp_path / "counts.json")
+    assert counts["scenes"].tolist() == [3, 2] and counts["seen_km"].isna().all()
+    assert any("how much of each river its scenes saw is unknown" in line for line in lines)
+    run_track(dets, rivers, tmp_path / "bare.parquet")
+    lines = run_counts(tmp_path / "bare.parquet", tmp_path / "bare.csv")
+    bare = pd.read_csv(tmp_path / "bare.csv", encoding="utf-8-sig")
+    assert bare["seen_share"].isna().all() and not any("unknown" in line for line in lines)

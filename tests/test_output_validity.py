@@ -43,6 +43,7 @@ from detector.detect import DETECTION_COLUMNS
 from detector.exports import KML_NS
 from detector.run import RUN_FILES
 from detector.run_state import KEY_NAME, MANIFEST_COLUMNS, MANIFEST_NAME, SCENES_DIR
+from detector.track_pipeline import OBSERVATION_COLUMNS
 from detector.tracking import TRACK_COLUMNS
 from tests.geo_fixtures import truncate
 from tests.model_fixtures import CLASSES, write_untrained_model
@@ -50,7 +51,7 @@ from training.synth.world import WorldConfig, write_world
 
 CONF = 0.5
 BROKEN = "20240101_120000_00_0000_3B_AnalyticMS_SR.tif"
-COUNT_NUMBERS = [c for c in COUNT_COLUMNS if c not in ("river", "year")]
+COUNT_NUMBERS = [c for c in COUNT_COLUMNS if c not in ("river", "year", "seen_km", "seen_share")]
 
 
 def _no_nan(token: str) -> float:
@@ -205,10 +206,11 @@ def test_tracks_and_their_detections(
     )
 
     observations = pd.read_csv(out / "tracks.observations.csv")
-    assert list(observations.columns) == ["river", "date", "scenes", "source"]
+    assert list(observations.columns) == OBSERVATION_COLUMNS
     assert pd.to_datetime(observations["date"], format="%Y-%m-%d").notna().all()
     assert (observations["scenes"] >= 1).all()
     assert set(observations["source"]) <= {"scenes", "detections"}
+    assert observations["seen_km"].between(0, observations["river_km"]).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,6 +316,7 @@ def test_counts_csv_and_json_agree_and_add_up(
     records = read_json(out / "counts.json")
     assert pd.DataFrame(records)[COUNT_COLUMNS].equals(counts)
     assert all(isinstance(r[c], int) for r in records for c in COUNT_NUMBERS)
+    assert counts["seen_share"].between(0, 1).all() and (counts["seen_km"] > 0).all()
 
 
 def test_failures_csv_matches_the_manifest_and_run_json(out: Path, manifest: pd.DataFrame) -> None:

@@ -15,6 +15,7 @@ from detector.cli import app
 from detector.counts import COUNT_COLUMNS
 from detector.detect import DETECTION_COLUMNS
 from detector.run_state import MANIFEST_COLUMNS
+from detector.track_pipeline import OBSERVATION_COLUMNS
 from detector.track_table import LINK_NAMES, TRACK_COLUMNS
 from training.synth.writer import TRUTH_COLUMNS
 
@@ -108,6 +109,7 @@ def test_output_columns_are_the_written_ones() -> None:
     assert readme_columns("detections.parquet") == list(DETECTION_COLUMNS)
     assert readme_columns("tracks.parquet") == list(TRACK_COLUMNS)
     assert ["river", "year", *readme_columns("counts.csv`, `counts.json")] == COUNT_COLUMNS
+    assert f"`{', '.join(OBSERVATION_COLUMNS)}`" in README
     manifest = re.search(r"`OUT/manifest.csv` with `([^`]*)`", README)
     assert manifest and manifest.group(1).split(", ") == list(MANIFEST_COLUMNS)
     assert readme_columns("truth/dredges.csv") == TRUTH_COLUMNS
