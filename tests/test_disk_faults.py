@@ -31,7 +31,7 @@ from detector.cli import app
 from detector.errors import OutputError
 from detector.run import RUN_FILES
 from detector.run_state import MANIFEST_NAME, SCENES_DIR, RunState
-from detector.writing import output_error, remove_temporaries, write_atomic
+from detector.writing import output_error, remove_temporaries, write_atomic, write_together
 from tests.model_fixtures import write_untrained_model
 from training.synth.world import WorldConfig, write_world
 
@@ -485,6 +485,46 @@ def test_temporaries_of_a_killed_run_are_swept(tmp_path: Path) -> None:
         path.write_text("x")
     assert sorted(remove_temporaries(tmp_path)) == sorted(left)
     assert sorted(tmp_path.iterdir()) == sorted(kept)
+
+
+@pytest.mark.parametrize("stop_at", [0, 1, 2, 3])
+def test_files_written_together_are_never_of_two_writes(
+    stop_at: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped at any of its steps (the removal of the first file, each rename), a set written
+    together is the previous set whole or a set without its first file, never a mix."""
+    names = ["tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"]
+    for name in names:
+        (tmp_path / name).write_text("old")
+    steps = {"n": 0}
+    real_replace, real_unlink = os.replace, Path.unlink
+
+    def step() -> None:
+        if steps["n"] == stop_at:
+            raise KeyboardInterrupt
+        steps["n"] += 1
+
+    def replace(src: Any, dst: Any) -> None:
+        step()
+        real_replace(src, dst)
+
+    def unlink(path: Path, missing_ok: bool = False) -> None:
+        if path.name == names[0]:
+            step()
+        real_unlink(path, missing_ok=missing_ok)
+
+    writes = [(tmp_path / name, lambda tmp: tmp.write_text("new")) for name in names]
+    with monkeypatch.context() as patch:
+        patch.setattr("detector.writing.os.replace", replace)
+        patch.setattr(Path, "unlink", unlink)
+        with pytest.raises(KeyboardInterrupt):
+            write_together(writes)
+    left = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert left == dict.fromkeys(names, "old") or (
+        names[0] not in left and len(left) == 2
+    ), left  # no temporary either
+    write_together(writes)
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == dict.fromkeys(names, "new")
 
 
 # --------------------------------------------------------------------------------------------
