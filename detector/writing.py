@@ -88,6 +88,30 @@ def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list
     return targets
 
 
+def move_into_place(partial: Path, out: Path) -> None:
+    """Rename the finished folder ``partial`` to ``out``. A previous ``out`` is renamed aside
+    (``.OUT.old``) first and deleted last, so that stopped at any moment (Ctrl-C, a kill) ``out``
+    is the previous folder or the new one, whole; stopped between the two renames, the
+    previous one is put back (or, after SIGKILL, left as ``.OUT.old``). Deleting the previous
+    folder in place first, as ``dredge review --overwrite`` did, lost both when stopped while
+    deleting: the old one half deleted, the new one removed with its ``.OUT.partial``."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():  # left by a command killed while it deleted it
+        shutil.rmtree(old)
+    if out.exists():
+        if any(out.iterdir()):
+            os.replace(out, old)
+        else:
+            out.rmdir()
+    try:
+        os.replace(partial, out)
+    except BaseException:
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def remove_temporaries(folder: Path) -> list[Path]:
     """Remove the temporary files that interrupted writes left in ``folder`` (not below)."""
     removed = []

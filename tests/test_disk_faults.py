@@ -526,9 +526,9 @@ def test_files_written_together_are_never_of_two_writes(
         with pytest.raises(KeyboardInterrupt):
             write_together(writes)
     left = {p.name: p.read_text() for p in tmp_path.iterdir()}
-    assert left == dict.fromkeys(names, "old") or (
-        names[0] not in left and len(left) == 2
-    ), left  # no temporary either
+    assert left == dict.fromkeys(names, "old") or (names[0] not in left and len(left) == 2), (
+        left
+    )  # no temporary either
     write_together(writes)
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == dict.fromkeys(names, "new")
 
