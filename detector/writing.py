@@ -34,6 +34,7 @@ _ERRNO_IN_TEXT = re.compile(r"errno (\d+)", re.IGNORECASE)
 _NO_SPACE_TEXT = ("no space left", "disk is full", "disk quota exceeded", "file too large")
 _NOT_WRITABLE_TEXT = ("read-only file system", "permission denied", "operation not permitted")
 _SQLITE_SIDES = ("-journal", "-wal", "-shm")  # files GDAL's SQLite writes beside a GeoPackage
+_ASIDE = "-old"  # a previous file renamed aside by write_together
 LOW_SPACE_BYTES = 1 << 20  # less than this left: a write that failed without a reason ran out
 
 
@@ -53,15 +54,19 @@ def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
 
 def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
     """Write files that are read as one set, each as :func:`write_atomic` writes one: every
-    ``write(tmp)`` first, then the renames. Of several, the first (the file a reader opens
-    first: ``tracks.parquet``) is removed before any rename and renamed last, so that while it
-    is there the others are of its own write: stopped at any moment (even by SIGKILL), they
-    are the previous set whole, or a set without its first file, which a reader refuses as
-    missing. Written one after the other, ``dredge track --overwrite`` stopped after its tracks
-    and detections left the previous run's observations beside them, which ``dredge counts``
-    took without a word."""
+    ``write(tmp)`` first, then the renames. Of several, each previous file is first renamed
+    aside (``.<name>.tmp-<pid><suffix>-old``), the first one (the file a reader opens first:
+    ``tracks.parquet``) before any other and put in place last; a write or rename that fails
+    (or Ctrl-C) puts every previous file back. Killed at any moment (SIGKILL), the files are
+    the previous set, or the new one, or a set without its first file, which a reader refuses
+    as missing. Written one after the other, ``dredge track --overwrite`` stopped after its
+    tracks and detections left the previous run's observations beside them, which ``dredge
+    counts`` took without a word."""
     targets = [Path(path) for path, _ in writes]
     temporaries = [temporary_path(target) for target in targets]
+    asides = [tmp.with_name(tmp.name + _ASIDE) for tmp in temporaries]
+    moved: list[int] = []  # whose previous file is aside
+    placed: list[int] = []  # whose new file is in place
     current = targets[0]
     try:
         for (target, write), tmp in zip(writes, temporaries, strict=True):
@@ -69,23 +74,39 @@ def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list
             current.parent.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
             write(tmp)
+        together = len(targets) > 1  # one file alone is replaced by its rename
+        for index in [0, *range(len(targets) - 1, 0, -1)] if together else []:
+            current = targets[index]
+            if current.exists():
+                os.replace(current, asides[index])
+                moved.append(index)
+            if index:
+                os.replace(temporaries[index], current)
+                placed.append(index)
         current = targets[0]
-        if len(targets) > 1:
-            targets[0].unlink(missing_ok=True)
-        for tmp, target in reversed(list(zip(temporaries, targets, strict=True))):
-            current = target
-            os.replace(tmp, target)
-    except Exception as exc:
-        error = output_error(exc, current)
+        os.replace(temporaries[0], current)
+    except BaseException as exc:
+        _put_back(targets, asides, moved, placed)
+        error = output_error(exc, current) if isinstance(exc, Exception) else None
         if error is None:
             raise
         raise error from exc
     finally:
         for tmp in temporaries:
-            for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in _SQLITE_SIDES)):
+            for side in ("", _ASIDE, *_SQLITE_SIDES):
                 with suppress(OSError):
-                    leftover.unlink(missing_ok=True)
+                    tmp.with_name(tmp.name + side).unlink(missing_ok=True)
     return targets
+
+
+def _put_back(targets: list[Path], asides: list[Path], moved: list[int], placed: list[int]) -> None:
+    """Undo the renames of :func:`write_together`: the new files out, the previous ones back."""
+    for index in placed:
+        with suppress(OSError):
+            targets[index].unlink()
+    for index in moved:
+        with suppress(OSError):
+            os.replace(asides[index], targets[index])
 
 
 def move_into_place(partial: Path, out: Path) -> None:
@@ -136,7 +157,7 @@ def remove_stale_temporaries(*targets: Path) -> list[Path]:
         folder = target.parent
         shape = re.compile(
             rf"\.{re.escape(target.name)}\.tmp-(\d+){re.escape(target.suffix)}"
-            rf"(?:{'|'.join(_SQLITE_SIDES)})?"
+            rf"(?:{'|'.join((_ASIDE, *_SQLITE_SIDES))})?"
         )
         try:
             names = [entry.name for entry in os.scandir(folder) if entry.is_file()]

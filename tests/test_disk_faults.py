@@ -301,8 +301,11 @@ def test_disk_full_while_writing_the_outputs(
     original = os.replace
 
     def disk_full_at(target: str) -> Callable[[Any, Any], None]:
+        failed: list[Path] = []
+
         def replace(src: Any, dst: Any) -> None:
-            if Path(dst) == out / target:
+            if Path(dst) == out / target and not failed:  # once: the file put back needs no space
+                failed.append(Path(src))
                 half_then(OSError(errno.ENOSPC, NO_SPACE))(Path(src))
             original(src, dst)
 
@@ -493,44 +496,60 @@ def test_temporaries_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 
-@pytest.mark.parametrize("stop_at", [0, 1, 2, 3])
-def test_files_written_together_are_never_of_two_writes(
-    stop_at: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Stopped at any of its steps (the removal of the first file, each rename), a set written
-    together is the previous set whole or a set without its first file, never a mix."""
-    names = ["tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"]
-    for name in names:
-        (tmp_path / name).write_text("old")
-    steps = {"n": 0}
-    real_replace, real_unlink = os.replace, Path.unlink
+TOGETHER = ["tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"]
 
-    def step() -> None:
-        if steps["n"] == stop_at:
-            raise KeyboardInterrupt
-        steps["n"] += 1
+
+def write_set_stopped(folder: Path, step: int, stop: Callable[[], None]) -> None:
+    """Write TOGETHER into ``folder`` (holding the previous set), ``stop()`` at rename ``step``."""
+    calls = {"n": 0}
+    real = os.replace
 
     def replace(src: Any, dst: Any) -> None:
-        step()
-        real_replace(src, dst)
+        calls["n"] += 1
+        if calls["n"] == step + 1:
+            stop()
+        real(src, dst)
 
-    def unlink(path: Path, missing_ok: bool = False) -> None:
-        if path.name == names[0]:
-            step()
-        real_unlink(path, missing_ok=missing_ok)
+    writes = [(folder / name, lambda tmp: tmp.write_text("new")) for name in TOGETHER]
+    os.replace = replace  # type: ignore[assignment]
+    try:
+        write_together(writes)
+    finally:
+        os.replace = real
 
-    writes = [(tmp_path / name, lambda tmp: tmp.write_text("new")) for name in names]
-    with monkeypatch.context() as patch:
-        patch.setattr("detector.writing.os.replace", replace)
-        patch.setattr(Path, "unlink", unlink)
-        with pytest.raises(KeyboardInterrupt):
-            write_together(writes)
-    left = {p.name: p.read_text() for p in tmp_path.iterdir()}
-    assert left == dict.fromkeys(names, "old") or (names[0] not in left and len(left) == 2), (
-        left
-    )  # no temporary either
-    write_together(writes)
-    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == dict.fromkeys(names, "new")
+
+def contents(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("step", range(6))
+def test_files_written_together_are_never_of_two_writes(step: int, tmp_path: Path) -> None:
+    """Stopped at any of its renames by an error or Ctrl-C, a set written together is the
+    previous set; killed there (SIGKILL: no clean-up), the previous set, the new one, or one
+    without its first file (which `dredge counts` refuses), never the files of two writes."""
+    import multiprocessing
+
+    for name in TOGETHER:
+        (tmp_path / name).write_text("old")
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_set_stopped(tmp_path, step, interrupt)
+    assert contents(tmp_path) == dict.fromkeys(TOGETHER, "old")  # no temporary either
+    for name in TOGETHER:
+        (tmp_path / name).write_text("old")
+    killed = multiprocessing.get_context("fork").Process(
+        target=write_set_stopped, args=(tmp_path, step, lambda: os._exit(9))
+    )
+    killed.start()
+    killed.join(60)
+    assert killed.exitcode == 9
+    left = {name: text for name, text in contents(tmp_path).items() if name in TOGETHER}
+    assert TOGETHER[0] not in left or len(set(left.values())) == 1, left
+    remove_stale_temporaries(*(tmp_path / name for name in TOGETHER))
+    assert sorted(contents(tmp_path)) == sorted(left)
 
 
 def test_a_temporary_named_by_a_process_started_since_is_stale(tmp_path: Path) -> None:
