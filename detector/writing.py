@@ -43,6 +43,15 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}{path.suffix}")
 
 
+_TEMPORARY = re.compile(r"\..+\.tmp-\d+(?:\.[^.]+)?(?:-old|-journal|-wal|-shm)?")
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is named as a temporary of :func:`write_atomic` or :func:`write_together`
+    (``.<name>.tmp-<pid><suffix>``, a previous file set aside, a GeoPackage's journal)."""
+    return _TEMPORARY.fullmatch(path.name) is not None
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
     """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``.
 
