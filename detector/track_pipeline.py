@@ -69,7 +69,7 @@ from detector.track_inputs import (
 )
 from detector.track_merges import hand_merges, merge_tracks
 from detector.tracking import TrackParams, link_tracks
-from detector.writing import write_atomic
+from detector.writing import write_together
 
 WGS84 = "EPSG:4326"
 OBSERVATION_COLUMNS = [
@@ -256,9 +256,13 @@ def run_track(
 
     detections_out, observations_out = sidecars(out)
     linked_frame = gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84)
-    write_atomic(out, lambda tmp: tracks.to_parquet(tmp))
-    write_atomic(detections_out, lambda tmp: linked_frame.to_parquet(tmp))
-    write_atomic(observations_out, lambda tmp: observations.to_csv(tmp, index=False))
+    write_together(  # all or none: counts took the observations of an earlier run
+        [
+            (out, lambda tmp: tracks.to_parquet(tmp)),
+            (detections_out, lambda tmp: linked_frame.to_parquet(tmp)),
+            (observations_out, lambda tmp: observations.to_csv(tmp, index=False)),
+        ]
+    )
     on = int(linked["track_id"].notna().sum())
     summary = (
         f"linked {on:,} detections on {linked['river'].nunique()} river(s) into "

@@ -4,7 +4,11 @@
 and renames it into place, so a file under its final name is always whole: a write that fails
 half-way (disk full, folder made read-only, process killed) leaves the previous version or
 nothing. The temporary file is removed when the write fails; :func:`remove_temporaries` sweeps
-the ones a killed process left behind.
+the ones a killed process left behind in a run's folder, and :func:`remove_stale_temporaries`
+those of the files a command is about to write (``dredge detect``, ``track``, ``counts``, …: a
+``.detections.parquet.tmp-PID.parquet`` of a killed ``dredge detect`` stayed beside ``--out``).
+:func:`write_together` writes files that are read as one set (a tracks file and the two beside
+it) so that a write stopped half-way never leaves one of them beside the others' old versions.
 
 A failed write raises :class:`~detector.errors.OutputError` naming the file, what the disk said
 (no space left, not writable) and the fix. OSError from Python, pyarrow and matplotlib and the
@@ -17,7 +21,7 @@ import errno
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,8 @@ NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
 _ERRNO_IN_TEXT = re.compile(r"errno (\d+)", re.IGNORECASE)
 _NO_SPACE_TEXT = ("no space left", "disk is full", "disk quota exceeded", "file too large")
 _NOT_WRITABLE_TEXT = ("read-only file system", "permission denied", "operation not permitted")
+_SQLITE_SIDES = ("-journal", "-wal", "-shm")  # files GDAL's SQLite writes beside a GeoPackage
+_ASIDE = "-old"  # a previous file renamed aside by write_together
 LOW_SPACE_BYTES = 1 << 20  # less than this left: a write that failed without a reason ran out
 
 
@@ -37,29 +43,103 @@ def temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}{path.suffix}")
 
 
+_TEMPORARY = re.compile(r"\..+\.tmp-\d+(?:\.[^.]+)?(?:-old|-journal|-wal|-shm)?")
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is named as a temporary of :func:`write_atomic` or :func:`write_together`
+    (``.<name>.tmp-<pid><suffix>``, a previous file set aside, a GeoPackage's journal)."""
+    return _TEMPORARY.fullmatch(path.name) is not None
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
     """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``.
 
     A write that fails leaves ``path`` as it was and no temporary file, and raises
     :class:`OutputError` when the cause is the disk or the folder (see :func:`output_error`).
     """
-    target = Path(path)
-    tmp = temporary_path(target)
+    return write_together([(Path(path), write)])[0]
+
+
+def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
+    """Write files that are read as one set, each as :func:`write_atomic` writes one: every
+    ``write(tmp)`` first, then the renames. Of several, each previous file is first renamed
+    aside (``.<name>.tmp-<pid><suffix>-old``), the first one (the file a reader opens first:
+    ``tracks.parquet``) before any other and put in place last; a write or rename that fails
+    (or Ctrl-C) puts every previous file back. Killed at any moment (SIGKILL), the files are
+    the previous set, or the new one, or a set without its first file, which a reader refuses
+    as missing. Written one after the other, ``dredge track --overwrite`` stopped after its
+    tracks and detections left the previous run's observations beside them, which ``dredge
+    counts`` took without a word."""
+    targets = [Path(path) for path, _ in writes]
+    temporaries = [temporary_path(target) for target in targets]
+    asides = [tmp.with_name(tmp.name + _ASIDE) for tmp in temporaries]
+    moved: list[int] = []  # whose previous file is aside
+    placed: list[int] = []  # whose new file is in place
+    current = targets[0]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
-        write(tmp)
-        os.replace(tmp, target)
-    except Exception as exc:
-        error = output_error(exc, target)
+        for (target, write), tmp in zip(writes, temporaries, strict=True):
+            current = Path(target)
+            current.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
+            write(tmp)
+        together = len(targets) > 1  # one file alone is replaced by its rename
+        for index in [0, *range(len(targets) - 1, 0, -1)] if together else []:
+            current = targets[index]
+            if current.exists():
+                os.replace(current, asides[index])
+                moved.append(index)
+            if index:
+                os.replace(temporaries[index], current)
+                placed.append(index)
+        current = targets[0]
+        os.replace(temporaries[0], current)
+    except BaseException as exc:
+        _put_back(targets, asides, moved, placed)
+        error = output_error(exc, current) if isinstance(exc, Exception) else None
         if error is None:
             raise
         raise error from exc
     finally:
-        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
-            with suppress(OSError):
-                leftover.unlink(missing_ok=True)
-    return target
+        for tmp in temporaries:
+            for side in ("", _ASIDE, *_SQLITE_SIDES):
+                with suppress(OSError):
+                    tmp.with_name(tmp.name + side).unlink(missing_ok=True)
+    return targets
+
+
+def _put_back(targets: list[Path], asides: list[Path], moved: list[int], placed: list[int]) -> None:
+    """Undo the renames of :func:`write_together`: the new files out, the previous ones back."""
+    for index in placed:
+        with suppress(OSError):
+            targets[index].unlink()
+    for index in moved:
+        with suppress(OSError):
+            os.replace(asides[index], targets[index])
+
+
+def move_into_place(partial: Path, out: Path) -> None:
+    """Rename the finished folder ``partial`` to ``out``. A previous ``out`` is renamed aside
+    (``.OUT.old``) first and deleted last, so that stopped at any moment (Ctrl-C, a kill) ``out``
+    is the previous folder or the new one, whole; stopped between the two renames, the
+    previous one is put back (or, after SIGKILL, left as ``.OUT.old``). Deleting the previous
+    folder in place first, as ``dredge review --overwrite`` did, lost both when stopped while
+    deleting: the old one half deleted, the new one removed with its ``.OUT.partial``."""
+    old = out.parent / f".{out.name}.old"
+    if old.exists():  # left by a command killed while it deleted it
+        shutil.rmtree(old)
+    if out.exists():
+        if any(out.iterdir()):
+            os.replace(out, old)
+        else:
+            out.rmdir()
+    try:
+        os.replace(partial, out)
+    except BaseException:
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_temporaries(folder: Path) -> list[Path]:
@@ -71,6 +151,55 @@ def remove_temporaries(folder: Path) -> list[Path]:
                 leftover.unlink()
                 removed.append(leftover)
     return removed
+
+
+def remove_stale_temporaries(*targets: Path) -> list[Path]:
+    """Remove the temporary files of ``targets`` (``.<name>.tmp-<pid><suffix>``, and a
+    GeoPackage's journal) that a killed command left, before a command writes them again:
+    those of a process that is gone, or that started after the file was last written (its
+    number given again, as in a container), and this process's own. A temporary another
+    command is writing now is kept. SIGKILL (or running out of memory) leaves no time to remove
+    one: ``dredge detect`` killed while writing its table left a file as large as the table
+    beside ``--out`` for good; only ``dredge run`` swept them."""
+    removed = []
+    for target in targets:
+        folder = target.parent
+        shape = re.compile(
+            rf"\.{re.escape(target.name)}\.tmp-(\d+){re.escape(target.suffix)}"
+            rf"(?:{'|'.join((_ASIDE, *_SQLITE_SIDES))})?"
+        )
+        try:
+            names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+        except OSError:  # no folder yet: nothing left in it
+            continue
+        for name in names:
+            found = shape.fullmatch(name)
+            leftover = folder / name
+            if found and _writer_gone(int(found.group(1)), leftover):
+                with suppress(OSError):
+                    leftover.unlink()
+                    removed.append(leftover)
+    return removed
+
+
+def _writer_gone(pid: int, leftover: Path) -> bool:
+    """Whether process ``pid``, named in the temporary ``leftover``, can no longer write it."""
+    if pid == os.getpid():
+        return True  # a command sweeps before it writes: none of its own is being written
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        pass
+    try:
+        import psutil  # distributed's dependency
+    except ImportError:  # pragma: no cover - installed with the package
+        return False
+    try:
+        return bool(psutil.Process(pid).create_time() > leftover.stat().st_mtime + 1.0)
+    except (OSError, psutil.Error):
+        return False
 
 
 @contextmanager

@@ -1090,3 +1090,53 @@ def test_counts_of_observations_without_the_lengths_seen_say_they_are_unknown(
     lines = run_counts(tmp_path / "bare.parquet", tmp_path / "bare.csv")
     bare = pd.read_csv(tmp_path / "bare.csv", encoding="utf-8-sig")
     assert bare["seen_share"].isna().all() and not any("unknown" in line for line in lines)
+
+
+def test_track_stopped_while_writing_leaves_no_mix_of_two_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge track --overwrite` wrote tracks.parquet, tracks.detections.parquet and
+    tracks.observations.csv one after the other: stopped before the last, the new tracks lay
+    beside the previous run's observations, and `dredge counts` took their scenes and zero rows
+    without a word (here a 2025 of 0 dredges, where the first run counted 1 and the second has
+    no 2025). Now the three are replaced together, or the tracks file is missing."""
+    from detector.track_pipeline import run_counts
+    from tests.geo_fixtures import write_udm2
+
+    line = straight_line()
+    net = tf.network(line)
+    days_2024 = tf.dates(3)
+    days_2025 = [day + pd.Timedelta(days=365) for day in days_2024]
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for t in days_2024 + days_2025:
+        write_udm2(write_strip_scene(scenes / f"{tf.scene_name(t)}.tif"))
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    both = tmp_path / "both.parquet"  # both years' detections, then 2024's alone
+    spots = [(t, tf.point_at(line, 2000)) for t in days_2024]
+    spots += [(t, tf.point_at(line, 4000)) for t in days_2025]
+    tf.detections(spots, net).to_parquet(both)
+    first = tmp_path / "2024.parquet"
+    tf.detections(spots[:3], net).to_parquet(first)
+    out = tmp_path / "tracks.parquet"
+    run_track(both, rivers, out, scenes=[str(scenes)])
+    run_counts(out, tmp_path / "before.csv")
+    before = pd.read_csv(tmp_path / "before.csv")
+    rows = before[["year", "unique_dredges", "scenes"]].values.tolist()
+    assert rows == [[2024, 1, 3], [2025, 1, 3]]
+    of_2024 = sorted(str(path) for path in scenes.glob("2024*.tif"))
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C, or a kill, while the observations were written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "to_csv", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            run_track(first, rivers, out, scenes=of_2024)
+    run_counts(out, tmp_path / "after.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "after.csv"), before)
+    run_track(first, rivers, out, scenes=of_2024)
+    run_counts(out, tmp_path / "again.csv")
+    again = pd.read_csv(tmp_path / "again.csv")
+    assert again[["year", "unique_dredges", "scenes"]].values.tolist() == [[2024, 1, 3]]

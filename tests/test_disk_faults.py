@@ -31,7 +31,13 @@ from detector.cli import app
 from detector.errors import OutputError
 from detector.run import RUN_FILES
 from detector.run_state import MANIFEST_NAME, SCENES_DIR, RunState
-from detector.writing import output_error, remove_temporaries, write_atomic
+from detector.writing import (
+    output_error,
+    remove_stale_temporaries,
+    remove_temporaries,
+    write_atomic,
+    write_together,
+)
 from tests.model_fixtures import write_untrained_model
 from training.synth.world import WorldConfig, write_world
 
@@ -295,8 +301,11 @@ def test_disk_full_while_writing_the_outputs(
     original = os.replace
 
     def disk_full_at(target: str) -> Callable[[Any, Any], None]:
+        failed: list[Path] = []
+
         def replace(src: Any, dst: Any) -> None:
-            if Path(dst) == out / target:
+            if Path(dst) == out / target and not failed:  # once: the file put back needs no space
+                failed.append(Path(src))
                 half_then(OSError(errno.ENOSPC, NO_SPACE))(Path(src))
             original(src, dst)
 
@@ -487,8 +496,116 @@ def test_temporaries_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == sorted(kept)
 
 
+TOGETHER = ["tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"]
+
+
+def write_set_stopped(folder: Path, step: int, stop: Callable[[], None]) -> None:
+    """Write TOGETHER into ``folder`` (holding the previous set), ``stop()`` at rename ``step``."""
+    calls = {"n": 0}
+    real = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == step + 1:
+            stop()
+        real(src, dst)
+
+    writes = [(folder / name, lambda tmp: tmp.write_text("new")) for name in TOGETHER]
+    os.replace = replace  # type: ignore[assignment]
+    try:
+        write_together(writes)
+    finally:
+        os.replace = real
+
+
+def contents(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("step", range(6))
+def test_files_written_together_are_never_of_two_writes(step: int, tmp_path: Path) -> None:
+    """Stopped at any of its renames by an error or Ctrl-C, a set written together is the
+    previous set; killed there (SIGKILL: no clean-up), the previous set, the new one, or one
+    without its first file (which `dredge counts` refuses), never the files of two writes."""
+    import multiprocessing
+
+    for name in TOGETHER:
+        (tmp_path / name).write_text("old")
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_set_stopped(tmp_path, step, interrupt)
+    assert contents(tmp_path) == dict.fromkeys(TOGETHER, "old")  # no temporary either
+    for name in TOGETHER:
+        (tmp_path / name).write_text("old")
+    killed = multiprocessing.get_context("fork").Process(
+        target=write_set_stopped, args=(tmp_path, step, lambda: os._exit(9))
+    )
+    killed.start()
+    killed.join(60)
+    assert killed.exitcode == 9
+    left = {name: text for name, text in contents(tmp_path).items() if name in TOGETHER}
+    assert TOGETHER[0] not in left or len(set(left.values())) == 1, left
+    remove_stale_temporaries(*(tmp_path / name for name in TOGETHER))
+    assert sorted(contents(tmp_path)) == sorted(left)
+
+
+def test_a_temporary_named_by_a_process_started_since_is_stale(tmp_path: Path) -> None:
+    """In a container the command killed and started again has the same number (process 1):
+    a temporary last written before the process of its number began is not that process's."""
+    target = tmp_path / "d.gpkg"
+    alive = os.getppid()
+    old = tmp_path / f".d.gpkg.tmp-{alive}.gpkg-journal"
+    new = tmp_path / f".d.gpkg.tmp-{alive}.gpkg"
+    mine = tmp_path / f".d.gpkg.tmp-{os.getpid()}.gpkg"
+    for path in (old, new, mine):
+        path.write_text("x")
+    os.utime(old, (946684800, 946684800))  # written in 2000
+    assert sorted(remove_stale_temporaries(target)) == sorted([old, mine])
+    assert new.exists()
+
+
 # --------------------------------------------------------------------------------------------
 # dredge detect and dredge tiles write through the same atomic writes
+
+
+def test_detect_and_track_remove_what_a_killed_command_left_beside_their_files(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """SIGKILL (or running out of memory) while `dredge detect` wrote its table left
+    `.detections.parquet.tmp-PID.parquet` beside --out for good: only `dredge run` swept such
+    files. A command now removes those of its own files whose process is gone; another
+    command's, still writing, are kept."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead, alive = int(gone.stdout), os.getppid()
+    out = tmp_path / "detections.parquet"
+    left = tmp_path / f".detections.parquet.tmp-{dead}.parquet"
+    writing = tmp_path / f".detections.parquet.tmp-{alive}.parquet"
+    other = tmp_path / f".other.parquet.tmp-{dead}.parquet"  # not this command's file
+    stale_tracks = tmp_path / f".tracks.parquet.tmp-{dead}.parquet"
+    for path in (left, writing, other, stale_tracks):
+        path.write_bytes(b"PAR1" * 1000)
+    scene = sorted((world / "scenes").glob("*_SR.tif"))[0]
+    rivers = world / "rivers.geojson"
+    result = CliRunner().invoke(
+        app,
+        [*("detect", str(scene), "--rivers", str(rivers), "--out", str(out)),
+         *("--model", str(model), "--conf", "0.6", "--no-progress")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not left.exists() and writing.exists() and other.exists()
+    tracks = tmp_path / "tracks.parquet"
+    result = CliRunner().invoke(
+        app, ["track", str(out), "--rivers", str(rivers), "--out", str(tracks)]
+    )
+    assert result.exit_code == 0, result.output
+    assert not stale_tracks.exists() and writing.exists()
 
 
 def test_disk_full_in_dredge_detect_and_dredge_tiles(

@@ -470,6 +470,20 @@ def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(tmp_path: Path) -> None
     assert notes == []
 
 
+def test_the_temporaries_of_a_killed_dredge_tiles_are_not_tiles(tmp_path: Path) -> None:
+    """`dredge tiles` killed (SIGKILL, out of memory) while it saved a chip left
+    `.NAME.png.tmp-PID.png` among the chips: a whole one was read as one more tile with no
+    label, a negative (on a demo scene's 11 chips labelled in place, 12 tiles of 2 scenes), one
+    cut short stopped the reading ('is not a readable image'). Both are passed over."""
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    chip = root / "images" / "a_r001_c002.png"
+    (root / "images" / ".a_r001_c003.png.tmp-4242.png").write_bytes(chip.read_bytes())
+    (root / "images" / ".a_r002_c002.png.tmp-4243.png").write_bytes(chip.read_bytes()[:40])
+    notes: list[str] = []
+    assert [t.name for t in read_yolo(root, ClassMap(CLASSES), notes=notes)] == ["a_r001_c002"]
+    assert notes == []
+
+
 def test_a_roboflow_data_yaml_with_dotdot_splits_is_read_as_ultralytics_reads_it(
     tmp_path: Path,
 ) -> None:

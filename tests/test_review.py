@@ -199,3 +199,38 @@ def test_overwrite_keeps_an_analysts_corrections(
     result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
     assert result.exit_code == 2 and "1 file(s) it did not write" in result.output
     assert (out / "labels" / "train" / "notes.xml").is_file()
+
+
+def test_overwrite_stopped_while_the_old_folder_is_deleted_keeps_a_whole_review(
+    detections: Path,
+    label_world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`dredge review --overwrite` deleted the old folder in place, then renamed the new one
+    to it: stopped while deleting (Ctrl-C, a kill), the old folder was half deleted and the new
+    one removed with its .partial, both lost. The old folder is now renamed aside first."""
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count"]  # fmt: skip
+    assert CliRunner().invoke(app, [*args, "3"]).exit_code == 0
+    real_rmtree = shutil.rmtree
+
+    def stopped_half_way(path: Path, *rest: object, **kwargs: object) -> None:
+        if Path(path).name.endswith(".partial"):
+            return real_rmtree(path, ignore_errors=True)
+        for image in sorted(Path(path).rglob("*.png"))[:2]:
+            image.unlink()  # the first files deleted, then Ctrl-C
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(shutil, "rmtree", stopped_half_way)
+        result = CliRunner().invoke(app, [*args, "4", "--overwrite"])
+    assert result.exit_code == 130, result.output  # as Ctrl-C ends a command
+    pngs = list((out / "images" / "train").glob("*.png"))
+    assert len(pngs) == 4, pngs  # the new review, whole
+    assert len(list((out / "labels" / "train").glob("*.txt"))) == 5  # and classes.txt
+    result = CliRunner().invoke(app, [*args, "5", "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review"]  # nothing left aside

@@ -434,3 +434,26 @@ def test_a_demo_on_a_training_world_is_refused(tmp_path: Path) -> None:
     assert "seed 150 draws one of the training worlds (seeds 101–199)" in result.output
     assert not (tmp_path / "d").exists()
     assert training_seed_note(1) is None and training_seed_note(200) is None
+
+
+def test_a_world_whose_worker_died_is_drawn_again_without_deleting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rendering worker that died (out of memory, a script without a main guard) ended in a
+    line that said to delete the partial folder: the world is marked unfinished, and the same
+    command draws it anew."""
+    from training.processes import WorkerDied
+
+    out = tmp_path / "w"
+    args = ["synth", "--seed", "5", "--rivers", "aguaytia", "--years", "2024", "--out", str(out)]
+
+    def died(*_: object, what: str = "", **__: object) -> None:
+        raise WorkerDied(f"{what}: a worker process died before it finished")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("training.synth.world.in_processes", died)
+        result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "delete" not in result.output and "run it again" in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output

@@ -24,7 +24,6 @@ so a failed or interrupted run never leaves a folder that looks finished (``run.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import time
@@ -51,6 +50,7 @@ from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
 from detector.run_state import run_lock
+from detector.writing import move_into_place
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
@@ -303,7 +303,7 @@ def finetune(
                 partial, out, base, config, sets, tiles, assignment, bands,
                 synthetic_worlds, progress, command, echo, started, started_at,
             )  # fmt: skip
-        _move_into_place(partial, out)
+        move_into_place(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -560,17 +560,3 @@ def _refuse_if_working(partial: Path, command: str) -> None:
     if partial.is_dir():
         with run_lock(partial, command):
             pass
-
-
-def _move_into_place(partial: Path, out: Path) -> None:
-    """Rename the finished run to ``out`` (replacing a previous run, checked before)."""
-    old = out.parent / f".{out.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        if any(out.iterdir()):
-            os.replace(out, old)
-        else:
-            out.rmdir()
-    os.replace(partial, out)
-    shutil.rmtree(old, ignore_errors=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +41,7 @@ from detector.model import bundled_weights
 from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
+from detector.writing import move_into_place
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_dict, read_coco
 from training.labels.table import Box, LabelledTile, read_text
@@ -225,9 +225,7 @@ def export_review(
             writer = csv.writer(handle)
             writer.writerow(["chip", "scene", "detection_id", "score", "class_name", "boxes"])
             writer.writerows(rows)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(partial, out)
+        move_into_place(partial, out)  # the old folder aside first, deleted last
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

@@ -173,13 +173,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) -> None:
     """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file
     (the command did all its work, then said to check the disk's space and permissions), or
-    that exists: a command replaces a file only when asked (``overwrite``)."""
+    that exists: a command replaces a file only when asked (``overwrite``). The temporary files
+    of ``paths`` that an earlier command killed while writing them left are removed
+    (:func:`detector.writing.remove_stale_temporaries`)."""
+    from detector.writing import remove_stale_temporaries
+
     for path in paths:
         if path is None:
             continue
         if path.is_dir():
             raise DredgeError(f"{path}: is a folder — give the name of a file to write")
         check_out_folder(path.parent, path)
+        remove_stale_temporaries(path)
         if path.exists() and not overwrite:
             raise DredgeError(f"{path}: exists — choose another name, or pass --overwrite")
 

@@ -29,7 +29,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
-    is_mac_metadata,
+    is_stray,
     read_text,
     same_boxes,
     scene_of,
@@ -60,7 +60,7 @@ def coco_files(folder: Path) -> list[Path]:
         for place in (folder / "annotations", folder)
         if place.is_dir()
         for p in sorted(place.glob("*.json"))
-        if not is_mac_metadata(p) and not _looks_geojson(p) and _looks_coco(p)
+        if not is_stray(p) and not _looks_geojson(p) and _looks_coco(p)
     ]
 
 
@@ -258,7 +258,7 @@ def _image_index(json_path: Path) -> dict[str, list[Path]]:
             files += [p for p in folder.rglob("*") if p.is_file()]
     index: dict[str, list[Path]] = {}
     for path in sorted(set(files)):
-        if not is_mac_metadata(path):
+        if not is_stray(path):
             index.setdefault(path.name, []).append(path)
     return index
 

@@ -138,6 +138,16 @@ def is_mac_metadata(path: Path) -> bool:
     return path.name.startswith("._") or "__MACOSX" in path.parts
 
 
+def is_stray(path: Path) -> bool:
+    """True for files that are not labels nor tiles though named like them: a Mac's
+    (:func:`is_mac_metadata`) and the temporary file of a write that was killed
+    (``.<chip>.png.tmp-<pid>.png`` of `dredge tiles`: a copy of a chip, read as one more tile
+    with no label, a negative, or a chip cut short, "not a readable image")."""
+    from detector.writing import is_temporary
+
+    return is_mac_metadata(path) or is_temporary(path)
+
+
 def read_text(path: Path) -> str:
     """A text file as Windows tools save it: UTF-8 (with or without a byte-order mark), UTF-16
     with its byte-order mark (PowerShell 5's ``>``, Notepad's "Unicode"), else Windows-1252

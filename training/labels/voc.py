@@ -31,7 +31,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
-    is_mac_metadata,
+    is_stray,
     same_boxes,
     scene_of,
     the_one_image,
@@ -56,7 +56,7 @@ def voc_files(path: Path) -> list[Path]:
     found = [
         p
         for p in sorted(path.rglob("*"))
-        if p.suffix.lower() == ".xml" and p.is_file() and not is_mac_metadata(p)
+        if p.suffix.lower() == ".xml" and p.is_file() and not is_stray(p)
     ]
     return [p for p in found if _is_annotation(p)]
 
@@ -215,7 +215,7 @@ def _image_index(root: Path) -> dict[str, list[Path]]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() not in IMAGE_SUFFIXES or is_mac_metadata(path):
+            if path.suffix.lower() not in IMAGE_SUFFIXES or is_stray(path):
                 continue
             if path.is_file() and path not in seen:
                 seen.add(path)

@@ -52,7 +52,7 @@ from training.labels.table import (
     LabelledTile,
     check_box,
     image_size,
-    is_mac_metadata,
+    is_stray,
     read_text,
     same_boxes,
     scene_of,
@@ -411,7 +411,7 @@ def _in_output(folder: Path, root: Path) -> bool:
 
 
 def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not is_mac_metadata(path)
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not is_stray(path)
 
 
 def label_file(image: Path) -> Path | None:

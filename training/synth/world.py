@@ -342,8 +342,8 @@ def _render_all(
                 render_and_write, work, workers, done=lambda: bar.advance(task), what=str(out)
             )
         except WorkerDied as error:
-            raise WorkerDied(
-                f"{error}; then delete the partial folder {out} and run again"
+            raise WorkerDied(  # the world is marked unfinished: drawn anew, nothing to delete
+                f"{error}; then run it again: the unfinished world in {out} is drawn anew"
             ) from error.__cause__
 
 
