@@ -35,6 +35,7 @@ _NO_SPACE_TEXT = ("no space left", "disk is full", "disk quota exceeded", "file 
 _NOT_WRITABLE_TEXT = ("read-only file system", "permission denied", "operation not permitted")
 _SQLITE_SIDES = ("-journal", "-wal", "-shm")  # files GDAL's SQLite writes beside a GeoPackage
 _ASIDE = "-old"  # a previous file renamed aside by write_together
+_SET_ASIDE = re.compile(r"\.(.+)\.tmp-(\d+)(\.[^.]+)?-old")  # name, pid, suffix
 LOW_SPACE_BYTES = 1 << 20  # less than this left: a write that failed without a reason ran out
 
 
@@ -68,7 +69,8 @@ def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list
     ``tracks.parquet``) before any other and put in place last; a write or rename that fails
     (or Ctrl-C) puts every previous file back. Killed at any moment (SIGKILL), the files are
     the previous set, or the new one, or a set without its first file, which a reader refuses
-    as missing. Written one after the other, ``dredge track --overwrite`` stopped after its
+    as missing and the next command puts back (:func:`put_back_set_aside`). Written one
+    after the other, ``dredge track --overwrite`` stopped after its
     tracks and detections left the previous run's observations beside them, which ``dredge
     counts`` took without a word."""
     targets = [Path(path) for path, _ in writes]
@@ -142,8 +144,42 @@ def move_into_place(partial: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def put_back_set_aside(folder: Path) -> list[Path]:
+    """Put back the previous files that a :func:`write_together` killed while renaming (SIGKILL,
+    out of memory) left set aside in ``folder`` (``.<name>.tmp-<pid><suffix>-old``), before
+    its temporaries are swept: where one of the files it set aside is missing (the first one
+    goes in place last), the renames were cut short, and the previous set is put back whole
+    (the new files placed are replaced); where none is missing, the new set is whole and the
+    files aside are left to be swept. They were swept as temporaries: the previous
+    ``tracks.parquet`` was deleted by the next command, even one refused for ``--overwrite``."""
+    groups: dict[int, list[tuple[Path, Path]]] = {}
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.is_file()]
+    except OSError:  # no folder yet
+        return []
+    for name in names:
+        found = _SET_ASIDE.fullmatch(name)
+        if found and (found.group(3) or "") == Path(found.group(1)).suffix:
+            aside = folder / name
+            target = folder / found.group(1)
+            if _writer_gone(int(found.group(2)), aside):
+                groups.setdefault(int(found.group(2)), []).append((aside, target))
+    restored = []
+    for pairs in groups.values():
+        if all(target.exists() for _, target in pairs):
+            continue
+        for aside, target in pairs:
+            with suppress(OSError):
+                os.replace(aside, target)
+                restored.append(target)
+    return restored
+
+
 def remove_temporaries(folder: Path) -> list[Path]:
-    """Remove the temporary files that interrupted writes left in ``folder`` (not below)."""
+    """Remove the temporary files that interrupted writes left in ``folder`` (not below), once
+    the previous files a killed :func:`write_together` set aside are back
+    (:func:`put_back_set_aside`)."""
+    put_back_set_aside(folder)
     removed = []
     for leftover in folder.glob(".*.tmp-*"):
         if leftover.is_file():
@@ -162,6 +198,8 @@ def remove_stale_temporaries(*targets: Path) -> list[Path]:
     one: ``dredge detect`` killed while writing its table left a file as large as the table
     beside ``--out`` for good; only ``dredge run`` swept them."""
     removed = []
+    for folder in dict.fromkeys(target.parent for target in targets):
+        put_back_set_aside(folder)
     for target in targets:
         folder = target.parent
         shape = re.compile(
