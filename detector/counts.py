@@ -123,7 +123,8 @@ def _seen_lengths(observations: pd.DataFrame | None, grid: pd.MultiIndex) -> pd.
     """``seen_km`` and ``seen_share`` per (river, year) of ``grid``: the union of the stretches
     seen on its dates (``seen_chainage_m``, ``river_km``: see
     :func:`detector.observed.river_observations`). NaN where unknown: observations without
-    those columns (older files, tracking without scenes), or a river never measured."""
+    those columns (older files, tracking without scenes), or a river-year whose dates only
+    detections vouch for (no scene of it given: 0 km seen, and named as seen under half)."""
     out = pd.DataFrame({"seen_km": np.nan, "seen_share": np.nan}, index=grid)
     if observations is None or not {"river_km", "seen_chainage_m"} <= set(observations.columns):
         return out
@@ -139,7 +140,7 @@ def _seen_lengths(observations: pd.DataFrame | None, grid: pd.MultiIndex) -> pd.
     ):
         stretches.setdefault((river, int(year)), []).extend(parse_stretches(text))
     for river, year in grid:
-        if river not in river_km.index:
+        if (river, year) not in stretches:  # no date of the scenes: unknown, not 0 km seen
             continue
         seen_m = sum(b - a for a, b in merge_stretches(stretches.get((river, year), [])))
         total_km = float(river_km[river])

@@ -1068,6 +1068,28 @@ def test_counts_say_how_much_of_the_river_the_scenes_saw(tmp_path: Path) -> None
     assert "1 of them are zero rows: no dredge on the part seen, not none on the river" in text
 
 
+def test_a_river_year_only_detections_vouch_for_has_no_length_seen(tmp_path: Path) -> None:
+    """A river-year whose dates only detections vouch for (``source`` detections: no scene of
+    it given, its lengths blank) saw an unknown length, not 0 km: it was ``seen_km`` 0 and
+    ``seen_share`` 0, named as a river-year whose scenes saw 0 % of the river."""
+    from detector.track_pipeline import run_counts
+
+    dets, rivers, scenes = sliver_world(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(dets, rivers, out, scenes=[scenes])
+    observations = tmp_path / "tracks.observations.csv"
+    seen = pd.read_csv(observations, dtype=str, keep_default_na=False)
+    later = seen["date"].str.startswith("2025")
+    seen.loc[later, ["river_km", "seen_km", "seen_chainage_m"]] = ""
+    seen.loc[later, "source"] = "detections"
+    seen.to_csv(observations, index=False)
+    lines = run_counts(out, tmp_path / "counts.csv")
+    counts = pd.read_csv(tmp_path / "counts.csv", encoding="utf-8-sig").set_index("year")
+    assert counts.loc[2024, "seen_km"] == 6.0
+    assert pd.isna(counts.loc[2025, "seen_km"]) and pd.isna(counts.loc[2025, "seen_share"])
+    assert not any("saw under" in line for line in lines)
+
+
 def test_counts_of_observations_without_the_lengths_seen_say_they_are_unknown(
     tmp_path: Path,
 ) -> None:
