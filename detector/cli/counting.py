@@ -156,7 +156,8 @@ def counts(
         typer.Option(
             help=(
                 "Counts table: river, year, unique_dredges, new_dredges, detections, scenes, "
-                "unique_low, unique_high (one row per river and year, zeros included)."
+                "unique_low, unique_high, seen_km, seen_share (one row per river and year, zeros "
+                "included)."
             )
         ),
     ] = Path("counts.csv"),
