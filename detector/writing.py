@@ -128,6 +128,7 @@ def move_into_place(partial: Path, out: Path) -> None:
     folder in place first, as ``dredge review --overwrite`` did, lost both when stopped while
     deleting: the old one half deleted, the new one removed with its ``.OUT.partial``."""
     old = out.parent / f".{out.name}.old"
+    put_back_folder_set_aside(out)
     if old.exists():  # left by a command killed while it deleted it
         shutil.rmtree(old)
     if out.exists():
@@ -142,6 +143,18 @@ def move_into_place(partial: Path, out: Path) -> None:
             os.replace(old, out)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def put_back_folder_set_aside(out: Path) -> bool:
+    """Put back the previous folder that :func:`move_into_place` killed between its two renames
+    left aside as ``.OUT.old`` with no ``OUT``; True where it did. Call it before deciding
+    whether ``OUT`` may be written: the next command found no ``OUT``, needed no
+    ``--overwrite``, and deleted ``.OUT.old``, the only copy of the previous folder."""
+    old = out.parent / f".{out.name}.old"
+    if not old.is_dir() or out.exists():
+        return False
+    os.replace(old, out)
+    return True
 
 
 def put_back_set_aside(folder: Path) -> list[Path]:

@@ -778,3 +778,27 @@ def test_refused_writes_names_the_folder_only_for_the_disk(tmp_path: Path) -> No
         with pytest.raises(type(error)):
             with refused_writes(out):
                 raise error
+
+
+def test_a_previous_folder_left_aside_by_a_killed_replace_is_put_back(tmp_path: Path) -> None:
+    """Killed between move_into_place's two renames, a review (or training) left the previous
+    folder as .OUT.old and no OUT: the next command needed no --overwrite, and deleted
+    .OUT.old, the only copy of the previous folder. It is put back first, and then refused
+    without --overwrite like any folder in the way."""
+    from detector.errors import DredgeError
+    from detector.writing import move_into_place
+    from training.finetune import check_run_dir
+
+    out = tmp_path / "review"
+    old = tmp_path / ".review.old"
+    old.mkdir()
+    (old / "labels.csv").write_text("prev")
+    with pytest.raises(DredgeError, match="folder is not empty"):
+        check_run_dir(out, overwrite=False)
+    assert (out / "labels.csv").read_text() == "prev" and not old.exists()
+    out.rename(old)  # the same again, replaced on purpose (--overwrite): the new one whole
+    partial = tmp_path / ".review.partial"
+    partial.mkdir()
+    (partial / "labels.csv").write_text("new")
+    move_into_place(partial, out)
+    assert (out / "labels.csv").read_text() == "new" and not old.exists()

@@ -50,7 +50,7 @@ from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
 from detector.run_state import run_lock
-from detector.writing import move_into_place
+from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
@@ -196,6 +196,7 @@ def check_run_dir(
     """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run that
     holds none of the run's ``inputs`` ((path, what it is) pairs): the whole folder is replaced,
     and labels kept in it, or the model it starts from, were deleted without a word."""
+    put_back_folder_set_aside(out)  # a run killed while it replaced the previous one
     if not out.exists():
         return
     if not out.is_dir():

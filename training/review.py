@@ -41,7 +41,7 @@ from detector.model import bundled_weights
 from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
-from detector.writing import move_into_place
+from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_dict, read_coco
 from training.labels.table import Box, LabelledTile, read_text
@@ -237,6 +237,7 @@ def export_review(
 
 
 def _check_out(out: Path, overwrite: bool, classes: Sequence[str]) -> None:
+    put_back_folder_set_aside(out)  # a review killed while it replaced the previous one
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise DredgeError(f"{out}: folder is not empty — choose another --out, or --overwrite")
