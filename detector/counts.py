@@ -28,8 +28,9 @@ reports them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,10 +259,7 @@ def partial_year_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str |
     short = partial_years(counts, observations)
     if short.empty:
         return None
-    listed = ", ".join(
-        f"{row.river} {row.year} ({row.first:%d %b}–{row.last:%d %b})"
-        for row in short.head(6).itertuples()
-    ) + (f" and {len(short) - 6} more" if len(short) > 6 else "")
+    listed = _river_years(short, detail=lambda row: f" ({row.first:%d %b}–{row.last:%d %b})")
     return (
         f"scenes of {len(short)} river-year(s) span under {PARTIAL_YEAR_DAYS / 30.4:.0f} months "
         f"({listed}): a dredge there only in the months without scenes is not counted — compare "
@@ -288,10 +286,9 @@ def low_seen_note(counts: pd.DataFrame) -> str | None:
     low = counts[(counts["scenes"] > 0) & (share < LOW_SEEN_SHARE)]
     if low.empty:
         return None
-    listed = ", ".join(
-        f"{row.river} {row.year} ({float(row.seen_km):g} km, {float(row.seen_share):.0%})"
-        for row in low.head(6).itertuples()
-    ) + (f" and {len(low) - 6} more" if len(low) > 6 else "")
+    listed = _river_years(
+        low, detail=lambda row: f" ({float(row.seen_km):g} km, {float(row.seen_share):.0%})"
+    )
     zeros = int((low["unique_high"] == 0).sum())
     return (
         f"the scenes of {len(low)} river-year(s) saw under {LOW_SEEN_SHARE:.0%} of the river "
@@ -337,9 +334,11 @@ def first_year_note(counts: pd.DataFrame, first: dict[str, int]) -> str | None:
     )
 
 
-def _river_years(rows: pd.DataFrame, shown: int = 6) -> str:
-    """'Nanay 2024, Itaya 2025 and 3 more'."""
-    names = ", ".join(f"{r.river} {r.year}" for r in rows.head(shown).itertuples())
+def _river_years(
+    rows: pd.DataFrame, shown: int = 6, detail: Callable[[Any], str] = lambda row: ""
+) -> str:
+    """'Nanay 2024, Itaya 2025 and 3 more', each river-year followed by ``detail`` of its row."""
+    names = ", ".join(f"{r.river} {r.year}{detail(r)}" for r in rows.head(shown).itertuples())
     return names + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
 
 

@@ -39,7 +39,7 @@ import pandas as pd
 from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
-from detector.writing import remove_temporaries, write_atomic, write_text_atomic
+from detector.writing import process_alive, remove_temporaries, write_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     from detector.cluster import SceneFlags
@@ -123,12 +123,8 @@ def _lock_is_stale(holder: dict[str, Any]) -> bool:
     pid = holder.get("pid")
     if holder.get("host") != socket.gethostname() or not isinstance(pid, int):
         return False  # another machine (a shared drive): cannot tell, so it holds
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not process_alive(pid):
         return True
-    except PermissionError:  # alive, another user's
-        pass
     recorded, now = holder.get("process"), process_identity(pid)
     if isinstance(recorded, str) and now is not None:
         return recorded != now  # the same boot and start tick: the run that took it

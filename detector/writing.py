@@ -233,16 +233,23 @@ def remove_stale_temporaries(*targets: Path) -> list[Path]:
     return removed
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process numbered ``pid`` runs on this machine (another user's too)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        pass
+    return True
+
+
 def _writer_gone(pid: int, leftover: Path) -> bool:
     """Whether process ``pid``, named in the temporary ``leftover``, can no longer write it."""
     if pid == os.getpid():
         return True  # a command sweeps before it writes: none of its own is being written
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not process_alive(pid):
         return True
-    except OSError:  # alive, another user's
-        pass
     try:
         import psutil  # distributed's dependency
     except ImportError:  # pragma: no cover - installed with the package
