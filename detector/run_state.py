@@ -39,7 +39,13 @@ import pandas as pd
 from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
-from detector.writing import process_alive, remove_temporaries, write_atomic, write_text_atomic
+from detector.writing import (
+    process_alive,
+    remove_temporaries,
+    started_after,
+    write_atomic,
+    write_text_atomic,
+)
 
 if TYPE_CHECKING:
     from detector.cluster import SceneFlags
@@ -149,14 +155,10 @@ def _started_after(pid: int, started: object) -> bool:
     """True when process ``pid`` started over a second after ``started`` (the lock's ISO time,
     to the second); False when either cannot be read."""
     try:
-        import psutil  # distributed's dependency
-    except ImportError:  # pragma: no cover - installed with the package
-        return False
-    try:
         taken = datetime.fromisoformat(str(started)).timestamp()
-        return bool(psutil.Process(pid).create_time() > taken + 1.0)
-    except (ValueError, OSError, psutil.Error):
+    except ValueError:
         return False
+    return started_after(pid, taken)
 
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:

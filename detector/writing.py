@@ -251,11 +251,20 @@ def _writer_gone(pid: int, leftover: Path) -> bool:
     if not process_alive(pid):
         return True
     try:
+        return started_after(pid, leftover.stat().st_mtime)
+    except OSError:
+        return False
+
+
+def started_after(pid: int, moment: float) -> bool:
+    """True when process ``pid`` started over a second after ``moment`` (a POSIX time): its
+    number was given again since; False when its start cannot be read."""
+    try:
         import psutil  # distributed's dependency
     except ImportError:  # pragma: no cover - installed with the package
         return False
     try:
-        return bool(psutil.Process(pid).create_time() > leftover.stat().st_mtime + 1.0)
+        return bool(psutil.Process(pid).create_time() > moment + 1.0)
     except (OSError, psutil.Error):
         return False
 
