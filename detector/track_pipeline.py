@@ -1,6 +1,6 @@
 """The ``dredge track`` and ``dredge counts`` steps as Python functions.
 
-``run_track`` reads detections (any of the formats of :mod:`detector.track_inputs`), places
+``run_track`` reads detections (any of the formats of :mod:`detector.track_files`), places
 them on the rivers, reads what the scenes saw, links tracks and writes three files:
 
 - ``OUT`` (e.g. ``tracks.parquet``): one row per dredge (GeoParquet, EPSG:4326);
@@ -61,13 +61,11 @@ from detector.exports import (
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
-from detector.track_inputs import (
-    DREDGE_CLASSES,
-    PARQUET_SUFFIXES,
-    gather_detections,
-    off_river_note,
-)
+from detector.track_files import PARQUET_SUFFIXES
+from detector.track_gather import gather_detections
 from detector.track_merges import hand_merges, merge_tracks
+from detector.track_prepare import DREDGE_CLASSES
+from detector.track_rivers import off_river_note
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_together
 
@@ -117,7 +115,7 @@ def run_track(
     names: Mapping[str, str] | None = None,
 ) -> TrackRun:
     """Link the detections in ``detections`` (one file or several, read as one table:
-    :func:`detector.track_inputs.gather_detections`) into dredge tracks; see the module notes.
+    :func:`detector.track_gather.gather_detections`) into dredge tracks; see the module notes.
 
     A scene in ``scenes`` is dated by its detections, else by ``dates`` (scene path, file name
     or stem → time, as ``--dates`` gives), else by what the file says

@@ -124,7 +124,7 @@ def test_a_chart_with_no_river_years_says_so_without_warnings(tmp_path: Path) ->
 def test_kml_reads_back_as_its_detections(world: tuple, tmp_path: Path) -> None:
     """Google Earth users may hand dredges.kml to `dredge track`: its dated placemarks are the
     detections (the dredges' placemarks have time spans and are left out)."""
-    from detector.track_inputs import read_detections
+    from detector.track_files import read_detections
 
     linked, tracks, _ = world
     path, included = write_kml(tracks, tmp_path / "dredges.kml", linked)
@@ -144,7 +144,7 @@ def test_kml_detections_keep_their_scores_and_an_older_kml_is_refused(
     2024 12 dredges for 4). Their id, scene, class and score are now read back; a dredges.kml
     without them (written before) is one line, whole or its detections' folder alone."""
     from detector.errors import InputError
-    from detector.track_inputs import read_detections
+    from detector.track_files import read_detections
 
     linked, tracks, _ = world
     linked = linked.assign(score=[0.25 + 0.05 * k for k in range(len(linked))])
@@ -177,7 +177,7 @@ def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path
     'bote' kept the class_name 'dredge' of its data, and a dredge whose placemark was deleted
     kept its detections, both still counted without a word (on the demo's dredges.kml,
     Santiago 2024 stayed at 1 dredge, renamed or deleted; now 0)."""
-    from detector.track_inputs import read_detections
+    from detector.track_files import read_detections
 
     linked, tracks, _ = world
     path, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
@@ -402,7 +402,7 @@ def test_a_kml_without_its_detections_says_where_they_are(
     run's notes, run.json and the report neither), and given back to `dredge track` it was
     read as marks without a date, with the fix to date each placemark in Google Earth."""
     from detector.errors import InputError
-    from detector.track_inputs import read_detections
+    from detector.track_files import read_detections
 
     linked, tracks, _ = world
     path, included = write_kml(

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from detector.errors import InputError
-from detector.track_inputs import prepare_detections, read_detections
+from detector.track_files import read_detections
+from detector.track_prepare import prepare_detections
 from tests import track_fixtures as tf
 
 

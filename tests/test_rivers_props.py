@@ -25,7 +25,7 @@ from shapely import LineString, MultiLineString, Point
 
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
-from detector.track_inputs import gather_detections
+from detector.track_gather import gather_detections
 from detector.tracking import TrackParams, link_tracks
 from tests import track_fixtures as tf
 

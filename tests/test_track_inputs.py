@@ -13,7 +13,9 @@ from shapely import LineString, Point
 
 from detector.errors import InputError
 from detector.rivers import RiverNetwork
-from detector.track_inputs import gather_detections, prepare_detections, read_detections
+from detector.track_files import read_detections
+from detector.track_gather import gather_detections
+from detector.track_prepare import prepare_detections
 from tests import track_fixtures as tf
 
 

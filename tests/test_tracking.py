@@ -15,12 +15,10 @@ from detector.errors import InputError
 from detector.observed import EDGE_MARGIN_M, acquired_from_name, observed_areas
 from detector.rivers import RiverNetwork
 from detector.scene import find_udm2, open_scene
-from detector.track_inputs import (
-    gather_detections,
-    off_river_note,
-    prepare_detections,
-    read_detections,
-)
+from detector.track_files import read_detections
+from detector.track_gather import gather_detections
+from detector.track_prepare import prepare_detections
+from detector.track_rivers import off_river_note
 from detector.tracking import TrackParams, link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import write_scene, write_udm2

@@ -134,7 +134,7 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             frame = gpd.read_parquet(path)
         elif path.suffix.lower() in MARK_SUFFIXES:
-            from detector.track_inputs import read_detections
+            from detector.track_files import read_detections
 
             frame = read_detections(path)  # lon/lat, degrees-minutes-seconds, a crs column
         else:
