@@ -97,3 +97,18 @@ def observed(
             area = area.difference(centre.buffer(cloud_radius_m))
         rows.append({"scene": scene_name(moment), "acquired": moment, "geometry": area})
     return gpd.GeoDataFrame(rows, crs=CRS).to_crs("EPSG:4326")
+
+
+def lon_lat_on_the_river() -> tuple[float, float]:
+    """Lon/lat (EPSG:4326) of a point on :func:`meander_line`, 500 m along it: where hand
+    marks in the track input tests lie."""
+    point = gpd.GeoSeries([point_at(meander_line(), 500)], crs=CRS).to_crs("EPSG:4326")
+    return float(point.x.iloc[0]), float(point.y.iloc[0])
+
+
+def points_frame(**columns: object) -> gpd.GeoDataFrame:
+    """One point at :func:`lon_lat_on_the_river` (EPSG:4326) with ``columns``."""
+    lon, lat = lon_lat_on_the_river()
+    return gpd.GeoDataFrame(
+        dict(columns), geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326"
+    )

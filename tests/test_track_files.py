@@ -1,0 +1,330 @@
+"""Detection files read as `dredge track` reads them: formats, GeoPackage layers, placemarks
+and position columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from detector.errors import InputError
+from detector.track_files import read_detections
+from detector.track_prepare import prepare_detections
+from tests import track_fixtures as tf
+from tests.track_fixtures import lon_lat_on_the_river, points_frame
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "lon,lat,acquired",
+        "Longitude,Latitude,Date",
+        "LNG,LAT,Acquired",
+        "X,Y,datetime",
+        "Longitud,Latitud,Fecha",  # a Spanish table
+        "Longitude,Latitude,Data",  # a Portuguese one ('no acquired column' before)
+        "Long,Lat,Fecha",  # 'has no position columns' before
+    ],
+)
+def test_positions_and_dates_are_found_under_any_usual_name_in_any_case(
+    header: str, tmp_path: Path
+) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marked.csv"
+    path.write_text(f"{header}\n{lon},{lat},2024-03-05\n{lon},{lat},2024-04-05T14:30:00Z\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05T14:30:00", tz="UTC"),
+    ]
+
+
+def test_a_table_without_positions_says_which_columns_to_add(tmp_path: Path) -> None:
+    path = tmp_path / "marked.csv"
+    path.write_text("east,north,acquired\n1,2,2024-03-05\n")
+    with pytest.raises(InputError, match="has no position columns — add lon and lat columns"):
+        read_detections(path)
+
+
+def test_a_geopackage_of_several_layers_gives_its_detections(tmp_path: Path) -> None:
+    path = tmp_path / "dredges.gpkg"  # as `dredge counts --gpkg` writes it: dredges first
+    points_frame(track_id=[1], first_seen=["2024-03-05"]).to_file(path, layer="dredges")
+    points_frame(acquired=["2024-03-05"], score=[0.9]).to_file(path, layer="detections")
+    assert read_detections(path)["score"].tolist() == [0.9]
+    other = tmp_path / "mine.gpkg"  # any names: the one layer with dates
+    points_frame(name=["camp"]).to_file(other, layer="camps")
+    points_frame(date=["2024-03-05"]).to_file(other, layer="dredges marked")
+    assert read_detections(other)["date"].tolist() == ["2024-03-05"]
+    points_frame(date=["2024-04-05"]).to_file(other, layer="more marks")
+    with pytest.raises(InputError, match=r"has 3 layers .* and no one layer of dated detections"):
+        read_detections(other)
+
+
+def placemark(name: str, when: str | None, lon: float, lat: float, span: bool = False) -> str:
+    if when is None:
+        time = ""
+    elif span:
+        time = f"<TimeSpan><begin>{when}</begin><end>{when}</end></TimeSpan>"
+    else:
+        time = f"<TimeStamp><when>{when}</when></TimeStamp>"
+    return (
+        f"<Placemark><name>{name}</name>{time}"
+        f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
+    )
+
+
+def kml(*folders: tuple[str, list[str]]) -> str:
+    body = "".join(f"<Folder><name>{n}</name>{''.join(marks)}</Folder>" for n, marks in folders)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><name>marks</name>{body}</Document></kml>"
+    )
+
+
+def test_placemarks_marked_in_google_earth_are_detections(tmp_path: Path) -> None:
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.kml"
+    path.write_text(
+        kml(
+            ("March", [placemark("draga 1", "2024-03-05", lon, lat)]),
+            (
+                "April",
+                [
+                    placemark("draga 1", "2024-04-05T14:30:00Z", lon, lat),
+                    placemark("no date", None, lon, lat),  # left out: not a detection
+                ],
+            ),
+        )
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["name"].tolist() == ["draga 1", "draga 1"]
+    assert frame["folder"].tolist() == ["March", "April"]
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05T14:30:00", tz="UTC"),
+    ]
+    spans = tmp_path / "dredges.kml"
+    spans.write_text(kml(("Dredges (1)", [placemark("Dredge 1", "2024-03-05", lon, lat, True)])))
+    with pytest.raises(InputError, match=r"no placemark with a date \(1 have a time span"):
+        read_detections(spans)
+
+
+def test_placemarks_in_a_folder_named_by_a_date_take_its_date(tmp_path: Path) -> None:
+    """Marks sorted into a folder per image date, without Google Earth's TimeStamp, were 'no
+    placemark with a date'."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.kml"
+    path.write_text(
+        kml(
+            ("Planet 2024-03-05", [placemark("draga 1", None, lon, lat)]),
+            (
+                "2024-04-05",
+                [
+                    placemark("draga 1", None, lon, lat),
+                    placemark("own date", "2024-04-06T14:30:00Z", lon, lat),  # its own wins
+                ],
+            ),
+            ("sin fecha", [placemark("draga 2", None, lon, lat)]),  # left out: no date
+        )
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["name"].tolist() == ["draga 1", "draga 1", "own date"]
+    assert frame["acquired"].tolist() == [
+        pd.Timestamp("2024-03-05", tz="UTC"),
+        pd.Timestamp("2024-04-05", tz="UTC"),
+        pd.Timestamp("2024-04-06T14:30:00", tz="UTC"),
+    ]
+    assert any("2 placemark(s) without a date dated by their folder's name" in n for n in notes)
+
+
+def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
+    """';' columns, decimal commas, day-first dates, cp1252: 'has no position columns' before."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = f"{lon:.6f};{lat:.6f};05/03/2024\n".replace(".", ",")
+    path.write_bytes(f"Longitud;Latitud;Fecha;Descripción\n{rows}".encode("cp1252"))
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander"]
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("read day first" in note for note in notes)
+
+
+def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path) -> None:
+    """An edited copy saved into dredges.gpkg as a new layer ('detections_edited') was passed
+    over for 'detections' without a word: the edit did not count."""
+    net = tf.network()
+    dets = tf.detections([(t, tf.point_at(tf.meander_line(), 500)) for t in tf.dates(3)], net)
+    path = tmp_path / "dredges.gpkg"
+    dets.to_file(path, layer="detections")
+    dets.iloc[:2].to_file(path, layer="detections_edited")
+    frame, notes = prepare_detections(read_detections(path), path, net)
+    assert len(frame) == 3
+    assert any(
+        "read its layer 'detections'; its layer(s) 'detections_edited' also hold dated rows "
+        "and were not read" in note
+        for note in notes
+    ), notes
+
+
+def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """A false dredge deleted from the 'dredges' layer of dredges.gpkg in QGIS (one point per
+    dredge, where it shows), or from dredges.geojson, kept its detections in the 'detections'
+    layer (dredges.detections.geojson), which `dredge track` reads: it was tracked and counted
+    again without a word (on the demo's dredges.gpkg, dredge 20 deleted left Santiago 2024 at
+    1 dredge; now 0)."""
+    from detector.track_pipeline import run_counts, run_track
+
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 2] * 3
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
+    path = tmp_path / "dredges.gpkg"
+    dredges.iloc[[0]].to_file(path, layer="dredges")  # dredge 2 deleted
+    dets.to_file(path, layer="detections")
+    frame = read_detections(path)
+    assert frame["track_id"].tolist() == [1, 1, 1]
+    notes = " ".join(frame.attrs["notes"])
+    assert "3 detection(s) of 1 dredge(s) deleted from its 'dredges' layer (track_id 2)" in notes
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    run_track(path, rivers, tmp_path / "tracks.parquet")
+    run_counts(tmp_path / "tracks.parquet", tmp_path / "counts.csv")
+    assert pd.read_csv(tmp_path / "counts.csv")["unique_dredges"].tolist() == [1]
+    whole = tmp_path / "whole.gpkg"  # nothing deleted, or the dredges layer emptied: all read
+    dredges.to_file(whole, layer="dredges")
+    dets.to_file(whole, layer="detections")
+    assert len(read_detections(whole)) == 6 and not read_detections(whole).attrs["notes"]
+    emptied = tmp_path / "emptied.gpkg"
+    dredges.iloc[:0].to_file(emptied, layer="dredges", geometry_type="Point")
+    dets.to_file(emptied, layer="detections")
+    assert len(read_detections(emptied)) == 6
+    dredges.iloc[[1]].to_file(tmp_path / "d.geojson")  # dredges.geojson, dredge 1 deleted
+    dets.to_file(tmp_path / "d.detections.geojson")
+    frame = read_detections(tmp_path / "d.detections.geojson")
+    assert frame["track_id"].tolist() == [2, 2, 2]
+    assert "deleted from d.geojson (track_id 1)" in " ".join(frame.attrs["notes"])
+
+
+def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge(
+    tmp_path: Path,
+) -> None:
+    """Detections given a new track_id in the 'detections' layer of dredges.gpkg (a track split
+    by hand: the new id has no row among the dredges) were left out as those of a deleted
+    dredge. A missing id is a deletion only when its detections are one whole track as
+    exported (one `new` link), and every kept dredge still has its own."""
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 2] * 3
+    dets["link"] = ["new", "new", "stay", "stay", "stay", "stay"]
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
+
+    def read(frame: gpd.GeoDataFrame, kept: list[int], name: str) -> gpd.GeoDataFrame:
+        path = tmp_path / f"{name}.gpkg"
+        dredges[dredges["track_id"].isin(kept)].to_file(path, layer="dredges")
+        frame.to_file(path, layer="detections")
+        return read_detections(path)
+
+    deleted = read(dets, [1], "deleted")  # dredge 2 deleted: a whole track, left out
+    assert deleted["track_id"].tolist() == [1, 1, 1]
+    split = dets.copy()
+    split.loc[4, "track_id"] = 99  # the last detection of dredge 1 split off
+    frame = read(split, [1, 2], "split")
+    assert sorted(frame["track_id"].tolist()) == [1, 1, 2, 2, 2, 99]
+    assert "track_id 99) are not a whole dredge as exported" in " ".join(frame.attrs["notes"])
+    first = dets.copy()
+    first.loc[0, "track_id"] = 99  # the first one, with its `new` link, split off
+    assert len(read(first, [1, 2], "first")) == 6
+
+
+def test_a_dredge_deleted_beside_two_merged_by_hand_is_left_out(tmp_path: Path) -> None:
+    """Dredge 2 merged into 1 by hand (its detections given track_id 1: dredge 1 starts twice)
+    and dredge 3 deleted from the 'dredges' layer: dredge 3 was kept and linked again, 'not a
+    whole dredge as exported'; a merge takes no start from a missing id."""
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 1500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 1, 3] * 3  # dredge 2 merged into 1
+    dets["link"] = ["new"] * 3 + ["stay"] * 6
+    points = dets.geometry.representative_point().iloc[:3].to_numpy()
+    path = tmp_path / "dredges.gpkg"
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2, 3]}, geometry=points, crs=dets.crs)
+    dredges.iloc[:2].to_file(path, layer="dredges")  # dredge 3 deleted
+    dets.to_file(path, layer="detections")
+    frame = read_detections(path)
+    assert frame["track_id"].tolist() == [1] * 6
+    assert "deleted from its 'dredges' layer (track_id 3)" in " ".join(frame.attrs["notes"])
+
+
+def test_positions_copied_from_google_earth_in_degrees_minutes_seconds(tmp_path: Path) -> None:
+    """'could not convert string to float' used to be the only line."""
+    lon, lat = lon_lat_on_the_river()
+
+    def dms(value: float, letters: str) -> str:
+        whole = abs(value)
+        d, m = int(whole), int(whole * 60) % 60
+        s = whole * 3600 - d * 3600 - m * 60
+        return f'{d}°{m}\'{s:.3f}""{letters[value < 0]}'
+
+    path = tmp_path / "marcas.csv"
+    path.write_text(f'fecha,latitud,longitud\n2024-03-05,"{dms(lat, "NS")}","{dms(lon, "EO")}"\n')
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame.geometry.x.iloc[0] == pytest.approx(lon, abs=1e-6)
+    assert frame.geometry.y.iloc[0] == pytest.approx(lat, abs=1e-6)
+    assert frame["river"].tolist() == ["Meander"]
+
+
+def test_a_scene_given_as_detections_says_to_quote_the_scenes_glob(tmp_path: Path) -> None:
+    """`--scenes scenes/*.tif` unquoted: the shell's second match on was read as detections
+    ("unknown file type '.tif'")."""
+    scene = tmp_path / "b_3B_AnalyticMS_SR.tif"
+    scene.write_bytes(b"")
+    with pytest.raises(InputError, match=r"is a scene, not detections .* quote the glob"):
+        read_detections(scene)
+
+
+def test_a_table_without_rows_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "marks.csv"
+    path.write_text("lon,lat,fecha\n")
+    with pytest.raises(InputError, match="holds no rows"):
+        read_detections(path)
+    empty = tmp_path / "marks.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputError, match="holds no rows"):
+        prepare_detections(read_detections(empty), empty, tf.network())
+
+
+def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
+    """Detections read with pandas, filtered and saved with ``to_parquet`` keep their boxes
+    as WKB bytes without GeoParquet's metadata: 'cannot be read as detections ('utf-8' codec
+    can't decode byte …)'. Hex WKB (a database export) is read too."""
+    lon, lat = lon_lat_on_the_river()
+    marks = gpd.GeoDataFrame(
+        {"acquired": ["2024-03-05T14:30:00Z"] * 2, "score": [0.8, 0.7]},
+        geometry=gpd.points_from_xy([lon, lon + 0.001], [lat, lat]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "filtered.parquet"
+    pd.DataFrame(marks.to_wkb()).to_parquet(path)
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    assert frame.geometry.x.tolist() == pytest.approx([lon, lon + 0.001])
+    hexed = tmp_path / "hex.csv"
+    pd.DataFrame(marks.to_wkb(hex=True)).to_csv(hexed, index=False)
+    frame, _ = prepare_detections(read_detections(hexed), hexed, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]

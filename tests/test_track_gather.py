@@ -1,0 +1,74 @@
+"""Several detection files read as one table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from detector.errors import InputError
+from detector.track_gather import gather_detections
+from tests import track_fixtures as tf
+from tests.track_fixtures import lon_lat_on_the_river
+
+
+def test_several_detection_files_are_read_as_one_table(tmp_path: Path) -> None:
+    """One `dredge detect` output per month, and points marked by hand in two tables whose
+    rows are both numbered from 1."""
+    net = tf.network()
+    line = tf.meander_line()
+    january, february = tf.dates(2, every_days=31)
+    detected = [tmp_path / "jan.parquet", tmp_path / "feb.parquet"]
+    for path, when in zip(detected, (january, february), strict=True):
+        tf.detections([(when, tf.point_at(line, 500))]).to_parquet(path)
+    lon, lat = lon_lat_on_the_river()
+    marks = [tmp_path / "marks_a.csv", tmp_path / "marks_b.csv"]
+    for path in marks:
+        path.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05\n")
+    frame, notes = gather_detections([*detected, *marks], net)
+    assert len(frame) == 4 and frame["detection_id"].is_unique
+    assert "marks_b:1" in set(frame["detection_id"]) and frame.crs == "EPSG:4326"
+    assert any("prefixed with its file's name" in note for note in notes)
+    assert frame["river"].tolist() == ["Meander"] * 4
+    with pytest.raises(InputError, match="is given twice"):
+        gather_detections([marks[0], tmp_path / "." / "marks_a.csv"], net)
+    again = tmp_path / "jan_other_model.parquet"
+    tf.detections([(january, tf.point_at(line, 520))]).to_parquet(again)
+    with pytest.raises(InputError, match=r"holds detections of scene 2024.*jan\.parquet"):
+        gather_detections([*detected, again], net)
+    # two people marking two rivers of one scene: hand marks (no scores) may share scenes
+    ana, luis = tmp_path / "ana.parquet", tmp_path / "luis.parquet"
+    tf.detections([(january, tf.point_at(line, 500))]).drop(columns="score").to_parquet(ana)
+    tf.detections([(january, tf.point_at(line, 900))]).drop(columns="score").to_parquet(luis)
+    frame, _ = gather_detections([ana, luis], net)
+    assert frame["scene"].nunique() == 1 and len(frame) == 2
+
+
+def test_a_detector_output_and_hand_marks_track_together(tmp_path: Path) -> None:
+    """`dredge track detections.parquet marks.csv`: the detector's text ids beside the marks'
+    numbers made a column Parquet refused (a traceback); a dredge in both files is named."""
+    net = tf.network()
+    line = tf.meander_line()
+    (when,) = tf.dates(1)
+    detected = tmp_path / "detections.parquet"
+    found = tf.detections([(when, tf.point_at(line, 500)), (when, tf.point_at(line, 900))])
+    found["detection_id"] = ["scene_0001", "scene_0002"]
+    found.to_parquet(detected)
+    point = gpd.GeoSeries([tf.point_at(line, 503), tf.point_at(line, 1500)], crs=tf.CRS)
+    lonlat = point.to_crs("EPSG:4326")
+    marks = tmp_path / "marks.csv"
+    rows = "".join(f"{p.x},{p.y},{when.isoformat()}\n" for p in lonlat)
+    marks.write_text(f"lon,lat,acquired\n{rows}")
+    frame, notes = gather_detections([detected, marks], net)
+    assert frame["detection_id"].tolist() == ["scene_0001", "scene_0002", "1", "2"]
+    frame.to_parquet(tmp_path / "linked.parquet")  # was: ArrowTypeError
+    other = tmp_path / "notes.csv"  # a column of text where the first file's is numbers
+    other.write_text(
+        f"lon,lat,acquired,nota\n{lonlat.iloc[1].x},{lonlat.iloc[1].y},2024-03-05,ver\n"
+    )
+    marks.write_text(f"lon,lat,acquired,nota\n{lonlat.iloc[1].x},{lonlat.iloc[1].y},2024-03-05,3\n")
+    mixed, _ = gather_detections([marks, other], net)
+    assert mixed["nota"].tolist() == ["3", "ver"]
+    mixed.to_parquet(tmp_path / "mixed.parquet")  # was: ArrowInvalid
+    assert any(n.startswith("1 detection(s) lie within 7 m of one in an earlier") for n in notes)
