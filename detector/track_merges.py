@@ -20,18 +20,20 @@ import shapely
 
 from detector.track_frames import WGS84
 from detector.track_params import TrackParams
-from detector.track_table import uncounted_reasons
+from detector.track_table import (
+    RULE_BRIEF,
+    RULE_FAINT,
+    RULE_SHORT,
+    RULE_STATIC,
+    Rules,
+    uncounted_reasons,
+)
 
 MERGED = "merged"
 """The ``link`` of a later start of a track merged by hand into another, where the merge was
 kept: read as the merge again when the file is tracked again, and not as a second run's track
 (a second merge beside a kept one took the file for two runs' tables appended, and both merges
 were lost)."""
-
-# what :func:`detector.track_table.uncounted_reasons` says of a track left out for too few
-# dates, and for stays seen empty before and after
-_SHORT_REASON = "needed (`dredge track --min-dates`)"
-_BRIEF_REASON = "seen empty less than"
 
 
 def hand_merges(frame: pd.DataFrame, source: str | Path) -> tuple[dict[int, np.ndarray], list[str]]:
@@ -69,10 +71,14 @@ def merge_tracks(
     merges: dict[int, np.ndarray],
     source: str | Path,
     params: TrackParams | None = None,
+    *,
+    rules: Rules,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[str]]:
     """``linked`` and ``tracks`` with the tracks of each merge in ``merges`` (positions of
     ``linked``'s rows, as :func:`hand_merges` gives) joined into the first, and notes.
-    ``params``: what the tracks were linked with, by which the one track is counted or not."""
+    ``params``: what the tracks were linked with, by which the one track is counted or not;
+    ``rules``: the rules that left each track out, as :func:`detector.tracking.link_tracks`
+    gave them (updated for the tracks joined)."""
     joined: list[str] = []
     refused: list[str] = []
     new_ids = pd.array(linked["track_id"], dtype="Int64")
@@ -86,7 +92,7 @@ def merge_tracks(
             why = "on other rivers" if len(rivers) > 1 else "with other detections"
             refused.append(f"track {old} ({len(rows)} detections): linked as tracks {ids} {why}")
             continue
-        linked, tracks = _join(linked, tracks, ids, params or TrackParams())
+        linked, tracks = _join(linked, tracks, ids, params or TrackParams(), rules)
         new_ids = pd.array(linked["track_id"], dtype="Int64")
         joined.append(f"track {old}: tracks {', '.join(map(str, ids))} as {ids[0]}")
     notes = []
@@ -105,7 +111,11 @@ def merge_tracks(
 
 
 def _join(
-    linked: pd.DataFrame, tracks: gpd.GeoDataFrame, ids: list[int], params: TrackParams
+    linked: pd.DataFrame,
+    tracks: gpd.GeoDataFrame,
+    ids: list[int],
+    params: TrackParams,
+    rules: Rules,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """The tracks ``ids`` as one, numbered ``ids[0]``. It is counted as a track of its dates,
     best score, stays and moves would be: two tracks seen once each, merged, are seen on two
@@ -137,7 +147,11 @@ def _join(
         "confidence": float(rows["confidence"].max()),
         "class_name": rows.sort_values("n_detections", ascending=False)["class_name"].iloc[0],
     }
-    one.update(_counted(linked, rows, one, params, keep))
+    counted, broken = _counted(linked, one, params, keep, [rules.get(t, frozenset()) for t in ids])
+    one.update(counted)
+    for other in others:
+        rules.pop(other, None)
+    rules[keep] = broken
     at = tracks.index[tracks["track_id"] == keep][0]
     tracks = tracks[~tracks["track_id"].isin(others)].copy()
     for column, value in one.items():
@@ -152,23 +166,23 @@ def _join(
 
 def _counted(
     linked: pd.DataFrame,
-    rows: pd.DataFrame,
     one: dict[str, object],
     params: TrackParams,
     keep: int,
-) -> dict[str, object]:
-    """``counted`` and ``uncounted_reason`` of the merged track: by the rules of
-    :func:`detector.track_table.tracks_table`, from its tracks' (its longest stay and best
-    score are theirs at most; too few dates only where each was so left out)."""
-    reasons = rows["uncounted_reason"].fillna("").astype(str)
+    parts: list[frozenset[str]],
+) -> tuple[dict[str, object], frozenset[str]]:
+    """``counted`` and ``uncounted_reason`` of the merged track, and the rules that leave it
+    out: by the rules of :func:`detector.track_table.tracks_table`, from its tracks' ``parts``
+    (the rules that left each out: its longest stay and best score are theirs at most; too
+    few dates only where each was so left out). Read from the rules' codes, not from the words
+    of ``uncounted_reason``, which rewording changed (a track left out for too few dates was
+    then taken for one seen on enough)."""
     n_dates = int(str(one["n_dates"]))
-    short = n_dates < params.min_dates and bool(
-        reasons.str.contains(_SHORT_REASON, regex=False).all()
-    )
+    short = n_dates < params.min_dates and all(RULE_SHORT in part for part in parts)
     scores = pd.to_numeric(linked.loc[linked["track_id"] == keep, "score"], errors="coerce")
     best = float(scores.fillna(1.0).max())
     faint = best < params.count_score
-    brief = bool(reasons.str.contains(_BRIEF_REASON, regex=False).all())
+    brief = all(RULE_BRIEF in part for part in parts)
     table = pd.DataFrame(
         {
             "static": [one["static"]],
@@ -180,5 +194,7 @@ def _counted(
     )
     flags = {k: np.array([v]) for k, v in (("short", short), ("faint", faint), ("brief", brief))}
     reason = uncounted_reasons(table, params, **flags)[0]
-    counted = not (short or faint or brief or bool(one["static"]))
-    return {"counted": counted, "uncounted_reason": reason}
+    codes = {RULE_STATIC: bool(one["static"]), RULE_SHORT: short, RULE_FAINT: faint}
+    codes[RULE_BRIEF] = brief
+    broken = frozenset(code for code, on in codes.items() if on)
+    return {"counted": not broken, "uncounted_reason": reason}, broken

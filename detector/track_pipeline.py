@@ -66,6 +66,7 @@ from detector.track_gather import gather_detections
 from detector.track_merges import hand_merges, merge_tracks
 from detector.track_prepare import DREDGE_CLASSES
 from detector.track_rivers import off_river_note
+from detector.track_table import Rules
 from detector.tracking import TrackParams, link_tracks
 from detector.writing import write_together
 
@@ -227,9 +228,12 @@ def run_track(
     if len(inputs) == 1:  # one file's track ids
         merges, merge_notes = hand_merges(frame, source)
         notes += merge_notes
-    linked, tracks = link_tracks(frame, observed, params=params)
+    rules: Rules = {}  # why each track is left out, as codes: a merge is counted by them
+    linked, tracks = link_tracks(frame, observed, params=params, rules=rules)
     if merges:
-        linked, tracks, merge_notes = merge_tracks(linked, tracks, merges, source, params)
+        linked, tracks, merge_notes = merge_tracks(
+            linked, tracks, merges, source, params, rules=rules
+        )
         notes += merge_notes
     if observed is None:
         far = long_gaps_note(linked, params.unobserved_gap_days)

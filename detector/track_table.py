@@ -40,6 +40,14 @@ TRACK_COLUMNS = [
 ]
 
 
+# The rules that leave a track out of the counts, as codes: ``uncounted_reason`` says them in
+# words, for people; what the tool decides from them reads these (:func:`tracks_table`'s
+# ``rules``), which a rewording cannot change.
+RULE_STATIC, RULE_SHORT, RULE_FAINT, RULE_BRIEF = "static", "short", "faint", "brief"
+Rules = dict[int, frozenset[str]]
+"""track_id → the codes of the rules that left the track out (none for a counted track)."""
+
+
 @dataclass
 class Linked:
     """Per-detection chain numbers and link codes, and per-chain counters."""
@@ -65,9 +73,12 @@ def tracks_table(
     result: Linked,
     params: TrackParams,
     observed: bool,
+    *,
+    rules: Rules | None = None,
 ) -> gpd.GeoDataFrame:
     """Summarise each chain as a track, numbered by river and first date; add the track ids
-    and link names to ``linked``."""
+    and link names to ``linked``. ``rules``, when given, gets the codes of the rules that left
+    each track out (:data:`Rules`)."""
     on = chain >= 0
     rivers = linked["river"].astype("string").to_numpy(dtype=object, na_value=None)
     names = np.full(len(linked), "off-river", dtype=object)
@@ -150,13 +161,18 @@ def tracks_table(
     brief = observed & (result.longest_stay[chains] < params.min_stay_days)
     short = (table["n_dates"] < params.min_dates) & ~unconfirmed & ~hand
     table["counted"] = ~short & confident & ~brief & ~table["static"]
+    flags = {
+        RULE_STATIC: table["static"].to_numpy(bool),
+        RULE_SHORT: short.to_numpy(bool),
+        RULE_FAINT: ~confident.to_numpy(bool),
+        RULE_BRIEF: np.asarray(brief, bool),
+    }
     table["uncounted_reason"] = uncounted_reasons(
-        table,
-        params,
-        short=short.to_numpy(bool),
-        faint=~confident.to_numpy(bool),
-        brief=np.asarray(brief, bool),
+        table, params, short=flags[RULE_SHORT], faint=flags[RULE_FAINT], brief=flags[RULE_BRIEF]
     )
+    if rules is not None:
+        for k, track in enumerate(table["track_id"].tolist()):
+            rules[int(track)] = frozenset(code for code, on in flags.items() if on[k])
     table = table.set_index("track_id", drop=False).rename_axis(None)
     table["maybe_same_as"] = maybe_same_as(table, params)
     score = table["score"].fillna(1.0).clip(0.0, 1.0)

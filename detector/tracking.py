@@ -88,6 +88,7 @@ from detector.track_table import (
     LINK_STAY,
     TRACK_COLUMNS,
     Linked,
+    Rules,
     column_or,
     tracks_table,
 )
@@ -107,6 +108,7 @@ def link_tracks(
     observed: gpd.GeoDataFrame | None = None,
     *,
     params: TrackParams | None = None,
+    rules: Rules | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Link ``detections`` across dates; return them with ``track_id`` and the tracks table.
 
@@ -118,6 +120,8 @@ def link_tracks(
     ``link``: new, stay, resume (same spot after it was seen empty), move, move? (a move that
     had other candidates), duplicate (the same dredge in another scene of the same pass, see
     :mod:`detector.passes`; it takes its twin's track and is not linked itself) or off-river.
+    ``rules``, when given, gets the codes of the rules that left each track out
+    (:data:`detector.track_table.Rules`), as :func:`detector.track_merges.merge_tracks` needs.
     """
     params = params or TrackParams()
     require_columns(detections, ("acquired", "river", "chainage_m", "offset_m"))
@@ -169,7 +173,9 @@ def link_tracks(
     duplicate = np.flatnonzero(twin >= 0)
     chain[duplicate], link[duplicate] = chain[twin[duplicate]], LINK_DUPLICATE
     linked = detections.copy()
-    tracks = tracks_table(linked, chain, link, times, lon, lat, result, params, seen is not None)
+    tracks = tracks_table(
+        linked, chain, link, times, lon, lat, result, params, seen is not None, rules=rules
+    )
     return linked, tracks
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -943,6 +944,42 @@ def test_two_tracks_seen_once_merged_by_hand_are_counted_as_seen_twice(tmp_path:
     tracks = gpd.read_parquet(tmp_path / "faint_tracks.parquet")
     assert not tracks["counted"].iloc[0]
     assert tracks["uncounted_reason"].iloc[0].startswith("best detection score 0.10")
+
+
+def test_a_merge_by_hand_is_counted_by_its_rules_not_by_the_wording_of_its_reasons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tracks seen once each, merged by hand under --min-dates 3: the one track, seen on
+    two dates, is still too short. Whether each track was left out for too few dates was read
+    from the words of its uncounted_reason ("needed (`dredge track --min-dates`)"): reworded,
+    the merge counted as a dredge seen on enough dates."""
+    from detector import track_table
+    from detector.track_pipeline import run_track
+
+    worded = track_table.uncounted_reasons
+
+    def reworded(*args: Any, **kwargs: Any) -> list[str]:
+        return [
+            reason.replace("needed", "required").replace("less than", "under")
+            for reason in worded(*args, **kwargs)
+        ]
+
+    monkeypatch.setattr(track_table, "uncounted_reasons", reworded)
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(1) + [t + pd.Timedelta(days=100) for t in tf.dates(1)]
+    tf.detections([(t, tf.point_at(line, 500)) for t in days]).to_parquet(tmp_path / "d.parquet")
+    run_track(tmp_path / "d.parquet", rivers, tmp_path / "tracks.parquet", min_dates=3)
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 2]
+    linked.assign(track_id=1).to_parquet(tmp_path / "merged.parquet")
+    run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet", min_dates=3)
+    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    tracks = gpd.read_parquet(tmp_path / "once.parquet")
+    assert tracks["n_dates"].tolist() == [2]
+    assert not tracks["counted"].iloc[0]
+    assert "seen on 2 dates, under the 3" in tracks["uncounted_reason"].iloc[0]
 
 
 @pytest.mark.parametrize("separator", [";", ","])
