@@ -258,6 +258,8 @@ def run_track(
 
     detections_out, observations_out = sidecars(out)
     linked_frame = gpd.GeoDataFrame(linked, geometry=linked.geometry.name, crs=WGS84)
+    # The reader's notes (pandas attrs, with input paths) stay out of the files' metadata.
+    linked_frame.attrs, tracks.attrs = {}, {}
     write_together(  # all or none: counts took the observations of an earlier run
         [
             (out, lambda tmp: tracks.to_parquet(tmp)),

@@ -1199,3 +1199,24 @@ def test_track_stopped_while_writing_leaves_no_mix_of_two_runs(
     run_counts(out, tmp_path / "again.csv")
     again = pd.read_csv(tmp_path / "again.csv")
     assert again[["year", "unique_dredges", "scenes"]].values.tolist() == [[2024, 1, 3]]
+
+
+def test_track_outputs_carry_no_metadata_of_the_reader(tmp_path: Path) -> None:
+    """The reader's notes (pandas attrs, with the input's absolute path) were stored in
+    tracks.detections.parquet's metadata (PANDAS_ATTRS): a table shared with a partner told
+    where the analyst kept their files. The outputs hold the tables only."""
+    import pyarrow.parquet as pq
+
+    from detector.track_pipeline import run_track, sidecars
+
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    points = [(t, tf.point_at(line, at)) for t in tf.dates(3) for at in (500, 1500)]
+    table = tf.detections(points)
+    table.attrs["note"] = f"read from {tmp_path / 'private' / 'marks.kml'}"
+    table.to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    for path in (tmp_path / "tracks.parquet", *sidecars(tmp_path / "tracks.parquet")[:1]):
+        metadata = pq.read_metadata(path).metadata
+        assert b"PANDAS_ATTRS" not in metadata, (path.name, metadata[b"PANDAS_ATTRS"][:200])
