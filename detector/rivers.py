@@ -348,9 +348,11 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
+    guess = _likely_name_column(frame, columns)
+    example = f", here likely --name-field {guess}" if guess else ""
     fix = (  # `dredge train` and `evaluate` read --rivers with no --name-field
-        "name the column that holds river names with --name-field (dredge train and evaluate "
-        "have none: rename the column 'name')"
+        f"name the column that holds river names with --name-field{example} (dredge train and "
+        "evaluate have none: rename the column 'name')"
     )
     if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
         fix = (
@@ -360,6 +362,17 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
     raise InputError(
         source, f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})", fix
     )
+
+
+def _likely_name_column(frame: pd.DataFrame, columns: list[str]) -> str | None:
+    """The column that most likely holds river names, to name in the error: the only column of
+    text, else the only one whose name says name or river (``NOMBRE_RIO``, ``RIVER``)."""
+    text = [c for c in columns if frame[c].map(lambda v: isinstance(v, str)).mean() > 0.5]
+    if len(text) == 1:
+        return text[0]
+    words = ("nom", "name", "rio", "río", "river")
+    named = [c for c in text if any(word in c.casefold() for word in words)]
+    return named[0] if len(named) == 1 else None
 
 
 def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.GeoDataFrame:

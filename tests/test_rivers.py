@@ -344,8 +344,8 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
     garbage.write_text("not a geopackage")
     cases = {
         no_name: "has no 'name' column (columns: RIO) — name the column that holds river "
-        "names with --name-field (dredge train and evaluate have none: rename the column "
-        "'name')",
+        "names with --name-field, here likely --name-field RIO (dredge train and evaluate have "
+        "none: rename the column 'name')",
         polygons: "holds Polygon geometries",
         empty: "has no",
         unnamed: "have no 'name'",
@@ -358,6 +358,28 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         message = str(caught.value)
         assert message.startswith(str(path)) and problem in message, message
         assert "\n" not in message
+
+
+def test_a_rivers_file_without_a_name_column_names_the_likely_one(tmp_path: Path) -> None:
+    """ANA-style columns (NOMBRE_RIO beside a numeric OBJECTID, or beside other text): the
+    error said only "name the column ... with --name-field", leaving the analyst to guess."""
+    lines = [EAST, EAST.parallel_offset(3000)]
+    ana = tmp_path / "ana.gpkg"
+    frame = {"OBJECTID": [1, 2], "NOMBRE_RIO": ["Nanay", "Itaya"]}
+    gpd.GeoDataFrame(frame, geometry=lines, crs=UTM).to_file(ana)
+    two = tmp_path / "two.gpkg"
+    frame = {"CODIGO": ["a1", "a2"], "NOMBRE_RIO": ["Nanay", "Itaya"], "TIPO": ["rio", "rio"]}
+    gpd.GeoDataFrame(frame, geometry=lines, crs=UTM).to_file(two)
+    vague = tmp_path / "vague.gpkg"
+    gpd.GeoDataFrame({"A": ["x", "y"], "B": ["x", "y"]}, geometry=lines, crs=UTM).to_file(vague)
+    for path in (ana, two):
+        with pytest.raises(InputError, match="here likely --name-field NOMBRE_RIO "):
+            RiverNetwork.read(path)
+    with pytest.raises(InputError) as caught:
+        RiverNetwork.read(vague)
+    assert "likely" not in str(caught.value)
+    assert "--name-field" in str(caught.value)
+    assert len(RiverNetwork.read(ana, name_field="NOMBRE_RIO").rivers) == 2
 
 
 def test_a_rivers_file_written_latitude_first_is_one_line(tmp_path: Path) -> None:

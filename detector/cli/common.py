@@ -71,7 +71,9 @@ CorridorOption = Annotated[
 NameFieldOption = Annotated[
     str,
     typer.Option(
-        help="Column of the river names (default: name, Name, NAME or nombre, whichever is there)."
+        help="Column of the river names, e.g. NOMBRE_RIO (default: 'name' or 'nombre' in any "
+        "case, whichever is there: Name, NAME, NOMBRE).",
+        show_default=False,
     ),
 ]
 DateOption = Annotated[
