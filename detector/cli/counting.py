@@ -205,7 +205,8 @@ def counts(
     """Count unique dredges per river and year from tracks, and export them.
 
     unique_low/unique_high give the range where tracking was ambiguous: low merges tracks that
-    may be one dredge seen again, high adds short tracks that were not counted.
+    may be one dredge seen again (maybe_same_as), high adds the tracks detected that year that
+    were not counted (seen on too few dates, faint, static: their uncounted_reason).
 
     River-years whose scenes (given to `dredge track --scenes`) were more than 10 days apart on
     average are named: groups that leave and arrive between two looks pass for moves there,
