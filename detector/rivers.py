@@ -350,10 +350,7 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
     guess = _likely_name_column(frame, columns)
     example = f", here likely --name-field {guess}" if guess else ""
-    fix = (  # `dredge train` and `evaluate` read --rivers with no --name-field
-        f"name the column that holds river names with --name-field{example} (dredge train and "
-        "evaluate have none: rename the column 'name')"
-    )
+    fix = f"name the column that holds river names with --name-field{example}"
     if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
         fix = (
             "HydroRIVERS has no river names: select the reaches of your rivers in QGIS and add "

@@ -409,3 +409,28 @@ def test_scene_bands_name_the_bands_of_scenes_labelled_by_hand(
     assert [t.boxes for t in tiles] == [t.boxes for t in labelled_tiles]
     pairs = zip(tiles, labelled_tiles, strict=True)
     assert all(np.array_equal(a.pixels, b.pixels) for a, b in pairs)
+
+
+def test_rivers_named_in_another_column(
+    labelled_tiles: list[LabelledTile], label_world: Path, vector_labels: Path, tmp_path: Path
+) -> None:
+    """`dredge train` and `dredge evaluate` take --name-field as `dredge run` does: rivers of
+    ANA's layer (`NOMBRE_RIO`) were refused with "rename the column 'name'", as they had none."""
+    import typer
+
+    from detector.cli import app
+    from training.labels.sources import read_and_report
+
+    rivers = gpd.read_file(label_world / "rivers.geojson").rename(columns={"name": "NOMBRE_RIO"})
+    rivers.to_file(tmp_path / "rios.gpkg")
+    sets = read_and_report(
+        [vector_labels], CLASSES, SPEC, scenes=[label_world / "scenes"],
+        rivers=tmp_path / "rios.gpkg", name_field="NOMBRE_RIO", echo=lambda _: None,
+    )  # fmt: skip
+    assert len(sets[0].tiles) == len(labelled_tiles)
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for command in ("train", "evaluate"):
+        args = ["bundled"] if command == "evaluate" else []
+        args += ["l.gpkg", "--rivers", "rios.gpkg", "--name-field", "NOMBRE_RIO"]
+        context = commands[command].make_context(command, args)
+        assert context.params["name_field"] == "NOMBRE_RIO"

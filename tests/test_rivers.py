@@ -344,8 +344,7 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
     garbage.write_text("not a geopackage")
     cases = {
         no_name: "has no 'name' column (columns: RIO) — name the column that holds river "
-        "names with --name-field, here likely --name-field RIO (dredge train and evaluate have "
-        "none: rename the column 'name')",
+        "names with --name-field, here likely --name-field RIO",
         polygons: "holds Polygon geometries",
         empty: "has no",
         unnamed: "have no 'name'",
@@ -373,7 +372,7 @@ def test_a_rivers_file_without_a_name_column_names_the_likely_one(tmp_path: Path
     vague = tmp_path / "vague.gpkg"
     gpd.GeoDataFrame({"A": ["x", "y"], "B": ["x", "y"]}, geometry=lines, crs=UTM).to_file(vague)
     for path in (ana, two):
-        with pytest.raises(InputError, match="here likely --name-field NOMBRE_RIO "):
+        with pytest.raises(InputError, match="here likely --name-field NOMBRE_RIO$"):
             RiverNetwork.read(path)
     with pytest.raises(InputError) as caught:
         RiverNetwork.read(vague)

@@ -361,11 +361,13 @@ def read_and_report(
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[LabelSet]:
-    """:func:`read_label_sets` against a model's classes, with one summary line per set."""
-    network = RiverNetwork.read(rivers) if rivers is not None else None
+    """:func:`read_label_sets` against a model's classes, with one summary line per set
+    (``name_field``: the column of the river names in ``rivers``)."""
+    network = RiverNetwork.read(rivers, name_field=name_field) if rivers is not None else None
     for note in network.notes if network is not None else []:
         echo(f"note: {note}")
     mapping = ClassMap(classes, class_map)
