@@ -434,3 +434,22 @@ def test_rivers_named_in_another_column(
         args += ["l.gpkg", "--rivers", "rios.gpkg", "--name-field", "NOMBRE_RIO"]
         context = commands[command].make_context(command, args)
         assert context.params["name_field"] == "NOMBRE_RIO"
+
+
+def test_a_class_labelled_nowhere_is_named(
+    vector_labels: Path, label_world: Path, tmp_path: Path
+) -> None:
+    """Dredges marked alone (or a run's corrected dredges.gpkg, dredges only): its boats were
+    taught as background without a word; now a note names the class labelled nowhere."""
+    from training.labels.sources import read_and_report
+
+    frame = gpd.read_file(vector_labels)
+    only = tmp_path / "dragas.gpkg"
+    frame[frame["class_name"] == "dredge"].to_file(only)
+    said: list[str] = []
+    scenes, rivers = [label_world / "scenes"], label_world / "rivers.geojson"
+    read_and_report([only], CLASSES, SPEC, scenes=scenes, rivers=rivers, echo=said.append)
+    assert [line for line in said if "no 'boat' labelled in any label set" in line], said
+    said.clear()
+    read_and_report([vector_labels], CLASSES, SPEC, scenes=scenes, rivers=rivers, echo=said.append)
+    assert not [line for line in said if "labelled in any label set" in line], said

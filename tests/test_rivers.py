@@ -372,7 +372,7 @@ def test_a_rivers_file_without_a_name_column_names_the_likely_one(tmp_path: Path
     vague = tmp_path / "vague.gpkg"
     gpd.GeoDataFrame({"A": ["x", "y"], "B": ["x", "y"]}, geometry=lines, crs=UTM).to_file(vague)
     for path in (ana, two):
-        with pytest.raises(InputError, match="here likely --name-field NOMBRE_RIO$"):
+        with pytest.raises(InputError, match=r"here likely --name-field NOMBRE_RIO$"):
             RiverNetwork.read(path)
     with pytest.raises(InputError) as caught:
         RiverNetwork.read(vague)

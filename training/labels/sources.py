@@ -378,6 +378,9 @@ def read_and_report(
         echo(label_set.summary(classes))
         for note in label_set.notes:
             echo(f"note: {note}")
+    missing = unlabelled_classes_note(sets, classes)
+    if missing:
+        echo(f"note: {missing}")
     if mapping.spanish:
         read_as = ", ".join(
             f"{name} as {target}" for name, target in sorted(mapping.spanish.items())
@@ -387,3 +390,24 @@ def read_and_report(
             "(--class-map to change)"
         )
     return sets
+
+
+def unlabelled_classes_note(sets: Sequence[LabelSet], classes: Sequence[str]) -> str:
+    """A note naming the model's classes that no label set labels, where others are labelled:
+    what they look like in the tiles is learnt as background. Dredges marked alone in QGIS, or
+    the corrected ``detections`` layer of a run's ``dredges.gpkg`` (dredges only: boats are left
+    out of tracking), taught the bundled model's boats as nothing, without a word."""
+    totals = dict.fromkeys(classes, 0)
+    for label_set in sets:
+        for name, count in label_set.instances(classes).items():
+            totals[name] += count
+    missing = [name for name, count in totals.items() if count == 0]
+    if not missing or len(missing) == len(totals):
+        return ""
+    named = ", ".join(f"'{name}'" for name in missing)
+    return (
+        f"no {named} labelled in any label set: every {missing[0]} in these tiles is taught as "
+        f"background — label them too, unless the tiles hold none (a `dredge run`'s "
+        "dredges.gpkg holds its dredges only; `dredge review` tiles come with every class "
+        "pre-filled)"
+    )
