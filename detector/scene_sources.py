@@ -241,6 +241,22 @@ def _nested_scenes_note(folder: Path) -> list[str]:
     ]
 
 
+def scene_folder_error(path: Path, what: str, option: str = "--scenes") -> InputError | None:
+    """The error for a folder of scenes given where ``what`` (``DETECTIONS``, ``LABELS``) was
+    expected: most often the second folder after ``--scenes``, which takes one path each time
+    (the others fall to the arguments). It was "file not found" for `dredge track`, a folder
+    that is there, and "is not a label set" for `dredge train`. None for anything else."""
+    if not path.is_dir() or not any(is_scene_file(p) for p in path.iterdir()):
+        return None
+    return InputError(
+        path,
+        f"is a folder of scenes, not {what} ({option} takes one path: a second folder after it "
+        f"is read as {what})",
+        f"repeat {option} before each folder ({option} a/ {option} b/), or give one quoted glob "
+        f"({option} 'planet/**/*.tif')",
+    )
+
+
 def require_scenes(items: Sequence[str | Path]) -> SceneSources:
     """:func:`resolve_scenes`, with one clear error when ``items`` give no scene (pointing at
     subfolders that hold some: :func:`detector.chips.no_scenes_message`)."""

@@ -117,10 +117,14 @@ def track(
     with no track (one warning line).
     """
     from detector.acquisition import read_date_table
+    from detector.scene_sources import scene_folder_error
     from detector.track_pipeline import run_track, sidecars
     from detector.tracking import TrackParams
 
     try:
+        for path in detections:
+            if (folder := scene_folder_error(path, "DETECTIONS")) is not None:
+                raise folder
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
         for note in table.notes if table else []:

@@ -30,6 +30,7 @@ import numpy as np
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
+from detector.scene_sources import scene_folder_error
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels, tile_stem
@@ -95,6 +96,9 @@ def label_format(path: Path) -> str:
             f"holds {len(several)} COCO JSON files ({names}) and it is not known which to read",
             "give each one as a label set: " + " ".join(str(p) for p in several),
         )
+    scenes = scene_folder_error(path, "LABELS")
+    if scenes is not None:
+        raise scenes
     raise InputError(
         path,
         "is not a label set this tool reads",
