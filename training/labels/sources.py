@@ -124,8 +124,11 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
+            from training.review import uncorrected_review_note
+
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
             _check_coco_beside(path, tiles, class_map, spec.gsd_m)
+            notes += [note for note in [uncorrected_review_note(path)] if note]
         elif kind == "coco":
             tiles = read_coco(path, class_map, gsd_m=spec.gsd_m, notes=notes)
         elif kind == "voc":
