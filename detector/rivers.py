@@ -274,6 +274,7 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     source = Path(path)
     if not source.exists():
         raise InputError(path, "file not found", "check the path given to --rivers")
+    _refuse_scenes(source)
     try:
         if source.suffix.lower() in PARQUET_SUFFIXES:
             frame = gpd.read_parquet(source)
@@ -293,6 +294,26 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise InputError(path, "has no geometry column", "export the centerlines with geometry")
     return frame
+
+
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2")
+
+
+def _refuse_scenes(source: Path) -> None:
+    """A scene, or a folder of them, given as rivers (SCENES and --rivers swapped) is named so:
+    it was "cannot be read as centerlines (… not recognized as being in a supported file
+    format.; It might help to specify the correct driver …)"."""
+    scene = source.suffix.lower() in RASTER_SUFFIXES
+    if source.is_dir() and source.suffix.lower() != ".gdb":  # a FileGDB is a folder
+        scene = any(p.suffix.lower() in RASTER_SUFFIXES for p in source.iterdir())
+    if scene:
+        what = "a folder of scenes" if source.is_dir() else "a scene (a raster)"
+        raise InputError(
+            source,
+            f"is {what}, not river centerlines",
+            "give the scenes as SCENES and the centerlines' file (GeoJSON, GeoPackage, "
+            "Shapefile, GeoParquet, KML) to --rivers",
+        )
 
 
 RIVER_LAYERS = ("rivers", "rios", "ríos", "centerlines", "centrelines")

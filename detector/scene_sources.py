@@ -50,6 +50,7 @@ from detector.errors import DredgeError, InputError, first_line
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".kml", ".kmz", ".parquet", ".geoparquet", ".fgb")
 GLOB_CHARS = ("*", "?", "[")
 TIFF_TYPES = ("image/tiff", "image/geotiff", "image/vnd.stac.geotiff")
 PREFERRED_ASSETS = ("ortho_analytic_4b_sr", "analytic", "ortho_analytic_4b", "data", "visual")
@@ -136,6 +137,13 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(read_scene_list(path))
         elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
             _add_stac(path, sources)
+        elif path.suffix.lower() in VECTOR_SUFFIXES:  # each was a failed scene, "corrupt"
+            raise InputError(
+                text,
+                "is a vector file (centerlines, detections or labels), not a scene",
+                "give scenes (GeoTIFFs, folders, globs, lists, STAC) as SCENES, and the river "
+                "centerlines to --rivers",
+            )
         else:
             sources.add(expand_scene_paths([text]))
             if path.is_dir():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -493,3 +494,16 @@ def test_a_line_with_a_null_coordinate_is_one_line_naming_its_feature(tmp_path: 
     )
     with pytest.raises(InputError, match=r"feature 2 \(river 'Nanay'\) has no geometry"):
         RiverNetwork.read(path)
+
+
+def test_scenes_given_as_rivers_are_named(tmp_path: Path) -> None:
+    """SCENES and --rivers swapped: a scene or a folder of them given to --rivers was "cannot
+    be read as centerlines (… not recognized as being in a supported file format.; It might
+    help to specify the correct driver explicitly …)"."""
+    folder = tmp_path / "PSScene"
+    folder.mkdir()
+    scene = folder / "20240101_145902_28_241d_3B_AnalyticMS_SR.tif"
+    scene.write_bytes(b"II*\0")
+    for path, what in ((folder, "a folder of scenes"), (scene, "a scene (a raster)")):
+        with pytest.raises(InputError, match=rf"is {re.escape(what)}, not river centerlines"):
+            RiverNetwork.read(path)
