@@ -58,8 +58,8 @@ def track(
         list[str] | None,
         typer.Option(
             help=(
-                "Scenes (repeat the option; GeoTIFFs, folders, globs, lists, STAC or URLs as "
-                "for `dredge run`). Their clear, valid areas "
+                "Scenes (one path each time: --scenes a/ --scenes b/; GeoTIFFs, folders, globs, "
+                "lists, STAC or URLs as for `dredge run`). Their clear, valid areas "
                 "(UDM2 masks beside the scenes, or the older UDM) tell where a dredge was seen "
                 "absent. Without them "
                 "a dredge counts as gone after 30 days without a detection."

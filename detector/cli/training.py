@@ -66,8 +66,8 @@ def train(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scenes the vector labels were drawn on (repeat; folders, globs, lists, STAC "
-            "as for `dredge run`)."
+            help="Scenes the vector labels were drawn on (one path each time: --scenes a/ "
+            "--scenes b/; folders, globs, lists, STAC as for `dredge run`)."
         ),
     ] = None,
     rivers: Annotated[
@@ -305,8 +305,8 @@ def evaluate(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scenes of vector labels (repeat; folders, globs, lists, STAC as for "
-            "`dredge run`)."
+            help="Scenes of vector labels (one path each time: --scenes a/ --scenes b/; folders, "
+            "globs, lists, STAC as for `dredge run`)."
         ),
     ] = None,
     rivers: Annotated[
@@ -369,8 +369,9 @@ def review(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="The scenes the detections came from (repeat; folders, globs, lists, STAC as "
-            "for `dredge run`). Default for RUN/detections.parquet of `dredge run`: its scenes."
+            help="The scenes the detections came from (one path each time: --scenes a/ "
+            "--scenes b/; folders, globs, lists, STAC as for `dredge run`). Default for "
+            "RUN/detections.parquet of `dredge run`: its scenes."
         ),
     ] = None,
     count: Annotated[int, typer.Option(help="Least certain detections to export.")] = 50,
