@@ -29,6 +29,7 @@ from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
+from detector.river_inputs import likely_name_column, refuse_scenes
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
@@ -274,7 +275,7 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     source = Path(path)
     if not source.exists():
         raise InputError(path, "file not found", "check the path given to --rivers")
-    _refuse_scenes(source)
+    refuse_scenes(source)
     try:
         if source.suffix.lower() in PARQUET_SUFFIXES:
             frame = gpd.read_parquet(source)
@@ -294,26 +295,6 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
         raise InputError(path, "has no geometry column", "export the centerlines with geometry")
     return frame
-
-
-RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2")
-
-
-def _refuse_scenes(source: Path) -> None:
-    """A scene, or a folder of them, given as rivers (SCENES and --rivers swapped) is named so:
-    it was "cannot be read as centerlines (… not recognized as being in a supported file
-    format.; It might help to specify the correct driver …)"."""
-    scene = source.suffix.lower() in RASTER_SUFFIXES
-    if source.is_dir() and source.suffix.lower() != ".gdb":  # a FileGDB is a folder
-        scene = any(p.suffix.lower() in RASTER_SUFFIXES for p in source.iterdir())
-    if scene:
-        what = "a folder of scenes" if source.is_dir() else "a scene (a raster)"
-        raise InputError(
-            source,
-            f"is {what}, not river centerlines",
-            "give the scenes as SCENES and the centerlines' file (GeoJSON, GeoPackage, "
-            "Shapefile, GeoParquet, KML) to --rivers",
-        )
 
 
 RIVER_LAYERS = ("rivers", "rios", "ríos", "centerlines", "centrelines")
@@ -369,7 +350,7 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
-    guess = _likely_name_column(frame, columns)
+    guess = likely_name_column(frame, columns)
     example = f", here likely --name-field {guess}" if guess else ""
     fix = f"name the column that holds river names with --name-field{example}"
     if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
@@ -380,17 +361,6 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
     raise InputError(
         source, f"has no '{name_field}' column (columns: {', '.join(columns) or 'none'})", fix
     )
-
-
-def _likely_name_column(frame: pd.DataFrame, columns: list[str]) -> str | None:
-    """The column that most likely holds river names, to name in the error: the only column of
-    text, else the only one whose name says name or river (``NOMBRE_RIO``, ``RIVER``)."""
-    text = [c for c in columns if frame[c].map(lambda v: isinstance(v, str)).mean() > 0.5]
-    if len(text) == 1:
-        return text[0]
-    words = ("nom", "name", "rio", "río", "river")
-    named = [c for c in text if any(word in c.casefold() for word in words)]
-    return named[0] if len(named) == 1 else None
 
 
 def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.GeoDataFrame:
