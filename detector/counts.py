@@ -15,8 +15,9 @@ One row per river and year, zero rows included::
   areas when they were given to ``dredge track``, else the dates with detections.
 - ``unique_low``: ``unique_dredges`` less the tracks that may continue another track counted the
   same year (``maybe_same_as``: a dredge that went unseen long enough to be split in two).
-- ``unique_high``: ``unique_dredges`` plus the short tracks that were not counted (seen on too
-  few dates; most are false detections, some may be real dredges seen once).
+- ``unique_high``: ``unique_dredges`` plus the tracks detected that year that were not counted,
+  whatever the reason (``uncounted_reason``: mostly seen on too few dates, most of them false
+  detections, some real dredges seen once; also faint and static ones).
 - ``seen_km``: the length of the river (its main channel) inside the clear area of a scene on
   at least one of those dates; ``seen_share`` that length over the river's. The counts are of
   the part seen: a zero row whose scenes saw 3 % of the river is no dredge on that 3 %. Blank

@@ -304,7 +304,7 @@ def write_kml(
         counted = tracks["counted"].astype(bool).to_numpy()  # a KML that cannot go back to
         shown, left = tracks[counted], tracks[~counted]  # `dredge track`: the counted dredges
     folder = _sub(doc, "Folder")
-    _sub(folder, "name", f"Dredges ({len(shown)}{' counted' if len(left) else ''})")
+    _sub(folder, "name", _dredges_folder_name(shown, all_counted=bool(len(left))))
     points = _points(shown)
     best = _best_scores(detections)
     for row, (lon, lat) in zip(shown.itertuples(index=False), points, strict=True):
@@ -403,12 +403,24 @@ def _uncounted(get: dict[str, Any], best: dict[int, float]) -> str:
     return f"no ({seen}{scored}: under {rules})"
 
 
+def _dredges_folder_name(shown: pd.DataFrame, *, all_counted: bool) -> str:
+    """``Dredges (4 counted, 1 uncounted)``: the folder said ``Dredges (5)`` of a run that
+    counted 4, its uncounted track a placemark named like the others."""
+    if all_counted:
+        return f"Dredges ({len(shown)} counted)"
+    counted = int(shown["counted"].astype(bool).sum()) if "counted" in shown else len(shown)
+    if counted == len(shown):
+        return f"Dredges ({len(shown)})"
+    return f"Dredges ({counted} counted, {len(shown) - counted} uncounted)"
+
+
 def _dredge_placemark(
     folder: ET.Element, row: object, lon: float, lat: float, best: dict[int, float]
 ) -> None:
     get = row._asdict()  # type: ignore[attr-defined]
     mark = _sub(folder, "Placemark")
-    _sub(mark, "name", f"Dredge {get['track_id']} ({get['river']})")
+    uncounted = "" if get.get("counted", True) else ", uncounted"
+    _sub(mark, "name", f"Dredge {get['track_id']} ({get['river']}{uncounted})")
     dates = str(get.get("dates") or "").split(";")
     lines = [
         f"River: {get['river']}",

@@ -29,6 +29,7 @@ from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
+from detector.river_inputs import likely_name_column, refuse_scenes
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
@@ -274,6 +275,7 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
     source = Path(path)
     if not source.exists():
         raise InputError(path, "file not found", "check the path given to --rivers")
+    refuse_scenes(source)
     try:
         if source.suffix.lower() in PARQUET_SUFFIXES:
             frame = gpd.read_parquet(source)
@@ -348,10 +350,9 @@ def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
-    fix = (  # `dredge train` and `evaluate` read --rivers with no --name-field
-        "name the column that holds river names with --name-field (dredge train and evaluate "
-        "have none: rename the column 'name')"
-    )
+    guess = likely_name_column(frame, columns)
+    example = f", here likely --name-field {guess}" if guess else ""
+    fix = f"name the column that holds river names with --name-field{example}"
     if "HYRIV_ID" in columns:  # HydroRIVERS: reaches without names; MAIN_RIV is a whole basin
         fix = (
             "HydroRIVERS has no river names: select the reaches of your rivers in QGIS and add "

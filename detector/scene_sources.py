@@ -50,6 +50,7 @@ from detector.errors import DredgeError, InputError, first_line
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".kml", ".kmz", ".parquet", ".geoparquet", ".fgb")
 GLOB_CHARS = ("*", "?", "[")
 TIFF_TYPES = ("image/tiff", "image/geotiff", "image/vnd.stac.geotiff")
 PREFERRED_ASSETS = ("ortho_analytic_4b_sr", "analytic", "ortho_analytic_4b", "data", "visual")
@@ -136,6 +137,13 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(read_scene_list(path))
         elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
             _add_stac(path, sources)
+        elif path.suffix.lower() in VECTOR_SUFFIXES:  # each was a failed scene, "corrupt"
+            raise InputError(
+                text,
+                "is a vector file (centerlines, detections or labels), not a scene",
+                "give scenes (GeoTIFFs, folders, globs, lists, STAC) as SCENES, and the river "
+                "centerlines to --rivers",
+            )
         else:
             sources.add(expand_scene_paths([text]))
             if path.is_dir():
@@ -239,6 +247,22 @@ def _nested_scenes_note(folder: Path) -> list[str]:
         f"{nested[0].relative_to(folder)}) were not read: a folder gives its own scenes only — "
         f"give the subfolders too, or the glob '{folder}/**/*.tif'"
     ]
+
+
+def scene_folder_error(path: Path, what: str, option: str = "--scenes") -> InputError | None:
+    """The error for a folder of scenes given where ``what`` (``DETECTIONS``, ``LABELS``) was
+    expected: most often the second folder after ``--scenes``, which takes one path each time
+    (the others fall to the arguments). It was "file not found" for `dredge track`, a folder
+    that is there, and "is not a label set" for `dredge train`. None for anything else."""
+    if not path.is_dir() or not any(is_scene_file(p) for p in path.iterdir()):
+        return None
+    return InputError(
+        path,
+        f"is a folder of scenes, not {what} ({option} takes one path: a second folder after it "
+        f"is read as {what})",
+        f"repeat {option} before each folder ({option} a/ {option} b/), or give one quoted glob "
+        f"({option} 'planet/**/*.tif')",
+    )
 
 
 def require_scenes(items: Sequence[str | Path]) -> SceneSources:

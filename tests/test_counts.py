@@ -22,6 +22,7 @@ from detector.counts import (
     sparse_note,
     yearly_counts,
 )
+from detector.errors import InputError
 from detector.rivers import RiverNetwork
 from detector.track_pipeline import run_track
 from detector.tracking import link_tracks
@@ -1220,3 +1221,24 @@ def test_track_outputs_carry_no_metadata_of_the_reader(tmp_path: Path) -> None:
     for path in (tmp_path / "tracks.parquet", *sidecars(tmp_path / "tracks.parquet")[:1]):
         metadata = pq.read_metadata(path).metadata
         assert b"PANDAS_ATTRS" not in metadata, (path.name, metadata[b"PANDAS_ATTRS"][:200])
+
+
+def test_a_second_scene_folder_after_scenes_is_named(tmp_path: Path) -> None:
+    """`--scenes a/ b/`: --scenes takes one path, so b/ fell to DETECTIONS and `dredge track`
+    said "b: file not found — check the DETECTIONS path" of a folder that is there; `dredge
+    train` (b/ read as LABELS) said "is not a label set this tool reads"."""
+    from training.labels.sources import label_format
+
+    marked, rivers = write_inputs(tmp_path)
+    folders = [tmp_path / "2024-01", tmp_path / "2024-02"]
+    for folder in folders:
+        folder.mkdir()
+        (folder / "20240105_140000_00_2405_3B_AnalyticMS_SR.tif").write_bytes(b"")
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", *map(str, folders)]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "t.parquet")])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert f"{folders[1]}: is a folder of scenes, not DETECTIONS" in said, said
+    assert "repeat --scenes before each folder (--scenes a/ --scenes b/)" in said
+    with pytest.raises(InputError, match="is a folder of scenes, not LABELS"):
+        label_format(folders[1])

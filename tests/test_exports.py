@@ -283,12 +283,14 @@ def test_kml_says_why_a_dredge_is_not_counted(world: tuple, tmp_path: Path) -> N
         mark.findtext("k:name", namespaces=ns): mark.findtext("k:description", namespaces=ns) or ""
         for mark in marks.findall("k:Placemark", ns)
     }
-    assert (
-        "Counted: no (a fixed object: never moved in 342 days" in said[f"Dredge {fixed} (Meander)"]
-    )
+    fixed_said = said[f"Dredge {fixed} (Meander, uncounted)"]
+    assert "Counted: no (a fixed object: never moved in 342 days" in fixed_said
     assert (
         "Counted: no (seen on 6 dates, best detection score 0.30: under --count-score"
-        in said[f"Dredge {faint} (Meander)"]
+        in said[f"Dredge {faint} (Meander, uncounted)"]
+    )
+    assert ET.parse(path).getroot().findtext("k:Document/k:Folder/k:name", namespaces=ns) == (
+        "Dredges (0 counted, 2 uncounted)"
     )
     assert "too few dates" not in "".join(said.values())
 

@@ -409,3 +409,47 @@ def test_scene_bands_name_the_bands_of_scenes_labelled_by_hand(
     assert [t.boxes for t in tiles] == [t.boxes for t in labelled_tiles]
     pairs = zip(tiles, labelled_tiles, strict=True)
     assert all(np.array_equal(a.pixels, b.pixels) for a, b in pairs)
+
+
+def test_rivers_named_in_another_column(
+    labelled_tiles: list[LabelledTile], label_world: Path, vector_labels: Path, tmp_path: Path
+) -> None:
+    """`dredge train` and `dredge evaluate` take --name-field as `dredge run` does: rivers of
+    ANA's layer (`NOMBRE_RIO`) were refused with "rename the column 'name'", as they had none."""
+    import typer
+
+    from detector.cli import app
+    from training.labels.sources import read_and_report
+
+    rivers = gpd.read_file(label_world / "rivers.geojson").rename(columns={"name": "NOMBRE_RIO"})
+    rivers.to_file(tmp_path / "rios.gpkg")
+    sets = read_and_report(
+        [vector_labels], CLASSES, SPEC, scenes=[label_world / "scenes"],
+        rivers=tmp_path / "rios.gpkg", name_field="NOMBRE_RIO", echo=lambda _: None,
+    )  # fmt: skip
+    assert len(sets[0].tiles) == len(labelled_tiles)
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for command in ("train", "evaluate"):
+        args = ["bundled"] if command == "evaluate" else []
+        args += ["l.gpkg", "--rivers", "rios.gpkg", "--name-field", "NOMBRE_RIO"]
+        context = commands[command].make_context(command, args)
+        assert context.params["name_field"] == "NOMBRE_RIO"
+
+
+def test_a_class_labelled_nowhere_is_named(
+    vector_labels: Path, label_world: Path, tmp_path: Path
+) -> None:
+    """Dredges marked alone (or a run's corrected dredges.gpkg, dredges only): its boats were
+    taught as background without a word; now a note names the class labelled nowhere."""
+    from training.labels.sources import read_and_report
+
+    frame = gpd.read_file(vector_labels)
+    only = tmp_path / "dragas.gpkg"
+    frame[frame["class_name"] == "dredge"].to_file(only)
+    said: list[str] = []
+    scenes, rivers = [label_world / "scenes"], label_world / "rivers.geojson"
+    read_and_report([only], CLASSES, SPEC, scenes=scenes, rivers=rivers, echo=said.append)
+    assert [line for line in said if "no 'boat' labelled in any label set" in line], said
+    said.clear()
+    read_and_report([vector_labels], CLASSES, SPEC, scenes=scenes, rivers=rivers, echo=said.append)
+    assert not [line for line in said if "labelled in any label set" in line], said

@@ -7,12 +7,14 @@ import re
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
 from typer._click.exceptions import UsageError
 
 from detector.cli import app
 from detector.counts import COUNT_COLUMNS
+from detector.demo import compare_counts
 from detector.detect import DETECTION_COLUMNS
 from detector.run_state import MANIFEST_COLUMNS
 from detector.track_pipeline import OBSERVATION_COLUMNS
@@ -113,6 +115,11 @@ def test_output_columns_are_the_written_ones() -> None:
     manifest = re.search(r"`OUT/manifest.csv` with `([^`]*)`", README)
     assert manifest and manifest.group(1).split(", ") == list(MANIFEST_COLUMNS)
     assert readme_columns("truth/dredges.csv") == TRUTH_COLUMNS
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_dredges": [1]})
+    counts["unique_low"], counts["unique_high"] = 1, 2
+    truth = pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_dredges": [1]})
+    versus = re.search(r"`demo-output/run/counts_vs_truth.csv` \(`([^`]*)`", README)
+    assert versus and versus.group(1).split(", ") == list(compare_counts(counts, truth).columns)
     links = re.search(r"`link` \(([^:]*):", README)
     assert links and re.findall(r"`([^`]*)`", links.group(1)) == list(LINK_NAMES)
 

@@ -81,6 +81,29 @@ def test_export_reads_back_in_yolo_and_coco(
     assert again.exit_code == 2 and "folder is not empty" in again.output
 
 
+def test_an_uncorrected_review_given_as_labels_gets_a_note(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """`dredge train review/` straight after `dredge review` fine-tuned on the model's own
+    detections without a word; now a note asks for the corrections first. A tile corrected in
+    both YOLO and COCO (an export over them) is a correction: no note."""
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "3"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    (labels,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
+    assert [n for n in labels.notes if "look as `dredge review` wrote them" in n], labels.notes
+    label = sorted((out / "labels" / "train").glob("*.txt"))[0]
+    label.write_text("")  # judged empty, in YOLO and in COCO
+    coco_path = out / "annotations" / "instances_default.json"
+    coco = json.loads(coco_path.read_text())
+    image = next(i["id"] for i in coco["images"] if Path(i["file_name"]).stem == label.stem)
+    coco["annotations"] = [a for a in coco["annotations"] if a["image_id"] != image]
+    coco_path.write_text(json.dumps(coco))
+    (labels,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
+    assert not [n for n in labels.notes if "wrote them" in n], labels.notes
+
+
 def test_detections_on_other_scenes_are_refused(
     detections: Path, model: Path, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -344,8 +345,7 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
     garbage.write_text("not a geopackage")
     cases = {
         no_name: "has no 'name' column (columns: RIO) — name the column that holds river "
-        "names with --name-field (dredge train and evaluate have none: rename the column "
-        "'name')",
+        "names with --name-field, here likely --name-field RIO",
         polygons: "holds Polygon geometries",
         empty: "has no",
         unnamed: "have no 'name'",
@@ -358,6 +358,28 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         message = str(caught.value)
         assert message.startswith(str(path)) and problem in message, message
         assert "\n" not in message
+
+
+def test_a_rivers_file_without_a_name_column_names_the_likely_one(tmp_path: Path) -> None:
+    """ANA-style columns (NOMBRE_RIO beside a numeric OBJECTID, or beside other text): the
+    error said only "name the column ... with --name-field", leaving the analyst to guess."""
+    lines = [EAST, EAST.parallel_offset(3000)]
+    ana = tmp_path / "ana.gpkg"
+    frame = {"OBJECTID": [1, 2], "NOMBRE_RIO": ["Nanay", "Itaya"]}
+    gpd.GeoDataFrame(frame, geometry=lines, crs=UTM).to_file(ana)
+    two = tmp_path / "two.gpkg"
+    frame = {"CODIGO": ["a1", "a2"], "NOMBRE_RIO": ["Nanay", "Itaya"], "TIPO": ["rio", "rio"]}
+    gpd.GeoDataFrame(frame, geometry=lines, crs=UTM).to_file(two)
+    vague = tmp_path / "vague.gpkg"
+    gpd.GeoDataFrame({"A": ["x", "y"], "B": ["x", "y"]}, geometry=lines, crs=UTM).to_file(vague)
+    for path in (ana, two):
+        with pytest.raises(InputError, match=r"here likely --name-field NOMBRE_RIO$"):
+            RiverNetwork.read(path)
+    with pytest.raises(InputError) as caught:
+        RiverNetwork.read(vague)
+    assert "likely" not in str(caught.value)
+    assert "--name-field" in str(caught.value)
+    assert len(RiverNetwork.read(ana, name_field="NOMBRE_RIO").rivers) == 2
 
 
 def test_a_rivers_file_written_latitude_first_is_one_line(tmp_path: Path) -> None:
@@ -472,3 +494,16 @@ def test_a_line_with_a_null_coordinate_is_one_line_naming_its_feature(tmp_path: 
     )
     with pytest.raises(InputError, match=r"feature 2 \(river 'Nanay'\) has no geometry"):
         RiverNetwork.read(path)
+
+
+def test_scenes_given_as_rivers_are_named(tmp_path: Path) -> None:
+    """SCENES and --rivers swapped: a scene or a folder of them given to --rivers was "cannot
+    be read as centerlines (… not recognized as being in a supported file format.; It might
+    help to specify the correct driver explicitly …)"."""
+    folder = tmp_path / "PSScene"
+    folder.mkdir()
+    scene = folder / "20240101_145902_28_241d_3B_AnalyticMS_SR.tif"
+    scene.write_bytes(b"II*\0")
+    for path, what in ((folder, "a folder of scenes"), (scene, "a scene (a raster)")):
+        with pytest.raises(InputError, match=rf"is {re.escape(what)}, not river centerlines"):
+            RiverNetwork.read(path)

@@ -539,3 +539,14 @@ def test_an_item_of_one_band_per_asset_is_named_not_taken_for_a_scene(tmp_path: 
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [banded]}))
     with pytest.raises(DredgeError, match="every STAC item holds each band as its own asset"):
         resolve_scenes([path])
+
+
+def test_a_vector_file_given_as_scenes_is_named(tmp_path: Path) -> None:
+    """`dredge run rios.shp --rivers …` (the rivers among SCENES): each vector file was a failed
+    scene, "is not a readable raster … the file may be truncated or corrupt; download or
+    export it again", after the model was loaded, and the run wrote its empty tables."""
+    for name in ("rios.shp", "rios.gpkg", "dragas.kml", "detections.parquet"):
+        path = tmp_path / name
+        path.write_bytes(b"")
+        with pytest.raises(InputError, match=r"is a vector file .*, not a scene — give scenes"):
+            resolve_scenes([path])

@@ -22,6 +22,7 @@ def run_evaluation(
     conf: float = 0.25,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
     class_map: dict[str, str] | None = None,
     device: str = "cpu",
@@ -37,7 +38,7 @@ def run_evaluation(
     card = detector.card
     sets = read_and_report(
         labels, card.classes, card.input, class_map=class_map, scenes=scenes, rivers=rivers,
-        scene_bands=scene_bands,
+        name_field=name_field, scene_bands=scene_bands,
         echo=echo,
     )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]

@@ -256,6 +256,7 @@ def finetune(
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
     synthetic_worlds: Sequence[Path] | None = None,
     overwrite: bool = False,
@@ -279,7 +280,7 @@ def finetune(
     base = resolve_base(config.base)
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
-        scene_bands=scene_bands, echo=echo,
+        name_field=name_field, scene_bands=scene_bands, echo=echo,
     )  # fmt: skip
     tiles = [tile for s in sets for tile in s.tiles]
     if not tiles:

@@ -255,6 +255,35 @@ def _check_out(out: Path, overwrite: bool, classes: Sequence[str]) -> None:
             )
 
 
+def uncorrected_review_note(folder: Path) -> str | None:
+    """A note when ``folder``, given as labels, is a review folder exactly as `dredge review`
+    wrote it: its boxes are the model's own detections, and training or scoring on them
+    teaches or measures nothing (`dredge train review/` right after `dredge review` fine-tuned
+    on the model's own mistakes without a word). None for anything else."""
+    if not (folder / INDEX_NAME).is_file() or not (folder / COCO_NAME).is_file():
+        return None
+    try:
+        classes = [c.strip() for c in read_text(folder / "classes.txt").splitlines() if c.strip()]
+    except InputError:
+        return None
+    if not classes or _corrections(folder, classes) is not None:
+        return None
+    try:  # a correction made in both YOLO and COCO (an export over them) changes box counts
+        rows = csv.DictReader(io.StringIO(read_text(folder / INDEX_NAME), newline=""))
+        given = {Path(str(row["chip"])).stem: int(row["boxes"]) for row in rows}
+        held = {tile.name: len(tile.boxes) for tile in read_yolo(folder, ClassMap(classes))}
+    except (InputError, KeyError, ValueError, csv.Error):
+        return None
+    if held != given:
+        return None
+    return (
+        f"{folder}: its labels look as `dredge review` wrote them (the model's own detections: "
+        "YOLO and COCO agree, and each tile holds the boxes it was given) — correct them first "
+        "(CVAT, Label Studio, LabelImg), or go on if you checked every tile and found nothing "
+        "to change"
+    )
+
+
 def _corrections(out: Path, classes: Sequence[str]) -> str | None:
     """What in a review folder is not as `dredge review` wrote it, in words; None when it is
     all as written. Files it does not write (an export of a labelling tool, LabelImg's XMLs),

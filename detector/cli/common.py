@@ -71,14 +71,22 @@ CorridorOption = Annotated[
 NameFieldOption = Annotated[
     str,
     typer.Option(
-        help="Column of the river names (default: name, Name, NAME or nombre, whichever is there)."
+        help="Column of the river names, e.g. NOMBRE_RIO (default: 'name' or 'nombre' in any "
+        "case, whichever is there: Name, NAME, NOMBRE).",
+        show_default=False,
     ),
 ]
 DateOption = Annotated[
     str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
 ]
 DatesOption = Annotated[
-    Path | None, typer.Option(help="CSV with columns scene,date for the scenes.")
+    Path | None,
+    typer.Option(
+        help="CSV of dates for scenes with none in their name, Planet metadata or tags: columns "
+        "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17) "
+        "or day first (17/03/2024).",
+        show_default=False,
+    ),
 ]
 ModelOption = Annotated[
     Path | None,

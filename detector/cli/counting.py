@@ -58,8 +58,8 @@ def track(
         list[str] | None,
         typer.Option(
             help=(
-                "Scenes (repeat the option; GeoTIFFs, folders, globs, lists, STAC or URLs as "
-                "for `dredge run`). Their clear, valid areas "
+                "Scenes (one path each time: --scenes a/ --scenes b/; GeoTIFFs, folders, globs, "
+                "lists, STAC or URLs as for `dredge run`). Their clear, valid areas "
                 "(UDM2 masks beside the scenes, or the older UDM) tell where a dredge was seen "
                 "absent. Without them "
                 "a dredge counts as gone after 30 days without a detection."
@@ -117,10 +117,14 @@ def track(
     with no track (one warning line).
     """
     from detector.acquisition import read_date_table
+    from detector.scene_sources import scene_folder_error
     from detector.track_pipeline import run_track, sidecars
     from detector.tracking import TrackParams
 
     try:
+        for path in detections:
+            if (folder := scene_folder_error(path, "DETECTIONS")) is not None:
+                raise folder
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
         for note in table.notes if table else []:
@@ -205,7 +209,8 @@ def counts(
     """Count unique dredges per river and year from tracks, and export them.
 
     unique_low/unique_high give the range where tracking was ambiguous: low merges tracks that
-    may be one dredge seen again, high adds short tracks that were not counted.
+    may be one dredge seen again (maybe_same_as), high adds the tracks detected that year that
+    were not counted (seen on too few dates, faint, static: their uncounted_reason).
 
     River-years whose scenes (given to `dredge track --scenes`) were more than 10 days apart on
     average are named: groups that leave and arrive between two looks pass for moves there,

@@ -9,6 +9,7 @@ import typer
 
 from detector.cli.common import (
     FlipsOption,
+    NameFieldOption,
     SceneBandsOption,
     app,
     check_out_folder,
@@ -65,13 +66,14 @@ def train(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scenes the vector labels were drawn on (repeat; folders, globs, lists, STAC "
-            "as for `dredge run`)."
+            help="Scenes the vector labels were drawn on (one path each time: --scenes a/ "
+            "--scenes b/; folders, globs, lists, STAC as for `dredge run`)."
         ),
     ] = None,
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
     ] = None,
+    name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
     synthetic: Annotated[
         int, typer.Option(help="Synthetic training chips to mix in with the labels.")
@@ -142,8 +144,8 @@ def train(
                        "leave them out when giving labels")  # fmt: skip
         _train_on_labels(
             paths, settings, out, from_model=from_model, epochs=epochs, imgsz=imgsz,
-            scenes=scenes, rivers=rivers, scene_bands=scene_bands, synthetic=synthetic,
-            val_fraction=val_fraction,
+            scenes=scenes, rivers=rivers, name_field=name_field, scene_bands=scene_bands,
+            synthetic=synthetic, val_fraction=val_fraction,
             class_map=class_map, name=name, seed=seed, device=device, overwrite=overwrite,
             progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
         )  # fmt: skip
@@ -215,6 +217,7 @@ def _train_on_labels(
     imgsz: int | None,
     scenes: list[str] | None,
     rivers: Path | None,
+    name_field: str,
     scene_bands: str | None,
     synthetic: int,
     val_fraction: float,
@@ -254,6 +257,7 @@ def _train_on_labels(
                 class_map=parse_class_map(class_map),
                 scenes=scenes or [],
                 rivers=rivers,
+                name_field=name_field,
                 scene_bands=parse_bands(scene_bands) if scene_bands else None,
                 overwrite=overwrite,
                 progress=progress,
@@ -301,13 +305,14 @@ def evaluate(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="Scenes of vector labels (repeat; folders, globs, lists, STAC as for "
-            "`dredge run`)."
+            help="Scenes of vector labels (one path each time: --scenes a/ --scenes b/; folders, "
+            "globs, lists, STAC as for `dredge run`)."
         ),
     ] = None,
     rivers: Annotated[
         Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
     ] = None,
+    name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
     class_map: Annotated[
         str | None, typer.Option(help="Map label class names: chata=dredge,x=ignore.")
@@ -339,7 +344,8 @@ def evaluate(
         with refused_writes(out):
             evaluation, report = run_evaluation(
                 model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
-                rivers=rivers, scene_bands=parse_bands(scene_bands) if scene_bands else None,
+                rivers=rivers, name_field=name_field,
+                scene_bands=parse_bands(scene_bands) if scene_bands else None,
                 class_map=parse_class_map(class_map), device=device, backend=backend,
                 flips=flips, echo=typer.echo,
             )  # fmt: skip
@@ -363,8 +369,9 @@ def review(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
-            help="The scenes the detections came from (repeat; folders, globs, lists, STAC as "
-            "for `dredge run`). Default for RUN/detections.parquet of `dredge run`: its scenes."
+            help="The scenes the detections came from (one path each time: --scenes a/ "
+            "--scenes b/; folders, globs, lists, STAC as for `dredge run`). Default for "
+            "RUN/detections.parquet of `dredge run`: its scenes."
         ),
     ] = None,
     count: Annotated[int, typer.Option(help="Least certain detections to export.")] = 50,

@@ -30,6 +30,7 @@ import numpy as np
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
+from detector.scene_sources import scene_folder_error
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels, tile_stem
@@ -95,6 +96,9 @@ def label_format(path: Path) -> str:
             f"holds {len(several)} COCO JSON files ({names}) and it is not known which to read",
             "give each one as a label set: " + " ".join(str(p) for p in several),
         )
+    scenes = scene_folder_error(path, "LABELS")
+    if scenes is not None:
+        raise scenes
     raise InputError(
         path,
         "is not a label set this tool reads",
@@ -120,8 +124,11 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
+            from training.review import uncorrected_review_note
+
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
             _check_coco_beside(path, tiles, class_map, spec.gsd_m)
+            notes += [note for note in [uncorrected_review_note(path)] if note]
         elif kind == "coco":
             tiles = read_coco(path, class_map, gsd_m=spec.gsd_m, notes=notes)
         elif kind == "voc":
@@ -361,11 +368,13 @@ def read_and_report(
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
     rivers: Path | None = None,
+    name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[LabelSet]:
-    """:func:`read_label_sets` against a model's classes, with one summary line per set."""
-    network = RiverNetwork.read(rivers) if rivers is not None else None
+    """:func:`read_label_sets` against a model's classes, with one summary line per set
+    (``name_field``: the column of the river names in ``rivers``)."""
+    network = RiverNetwork.read(rivers, name_field=name_field) if rivers is not None else None
     for note in network.notes if network is not None else []:
         echo(f"note: {note}")
     mapping = ClassMap(classes, class_map)
@@ -376,6 +385,9 @@ def read_and_report(
         echo(label_set.summary(classes))
         for note in label_set.notes:
             echo(f"note: {note}")
+    missing = unlabelled_classes_note(sets, classes)
+    if missing:
+        echo(f"note: {missing}")
     if mapping.spanish:
         read_as = ", ".join(
             f"{name} as {target}" for name, target in sorted(mapping.spanish.items())
@@ -385,3 +397,24 @@ def read_and_report(
             "(--class-map to change)"
         )
     return sets
+
+
+def unlabelled_classes_note(sets: Sequence[LabelSet], classes: Sequence[str]) -> str:
+    """A note naming the model's classes that no label set labels, where others are labelled:
+    what they look like in the tiles is learnt as background. Dredges marked alone in QGIS, or
+    the corrected ``detections`` layer of a run's ``dredges.gpkg`` (dredges only: boats are left
+    out of tracking), taught the bundled model's boats as nothing, without a word."""
+    totals = dict.fromkeys(classes, 0)
+    for label_set in sets:
+        for name, count in label_set.instances(classes).items():
+            totals[name] += count
+    missing = [name for name, count in totals.items() if count == 0]
+    if not missing or len(missing) == len(totals):
+        return ""
+    named = ", ".join(f"'{name}'" for name in missing)
+    return (
+        f"no {named} labelled in any label set: every {missing[0]} in these tiles is taught as "
+        f"background — label them too, unless the tiles hold none (a `dredge run`'s "
+        "dredges.gpkg holds its dredges only; `dredge review` tiles come with every class "
+        "pre-filled)"
+    )
