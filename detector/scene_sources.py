@@ -36,11 +36,14 @@ from detector.acquisition import (
     check_date_keys,
     date_for_scene,
     is_remote,
+    scene_file_name,
     scene_labels,
     unused_dates_note,
+    without_query,
 )
 from detector.chips import (
     OTHER_RASTER_SUFFIXES,
+    SCENE_SUFFIXES,
     expand_scene_paths,
     is_mask_file,
     is_scene_file,
@@ -110,7 +113,15 @@ class SceneSources:
 
 
 def _file_key(path: str) -> str:
-    return path if is_remote(path) else str(Path(path).resolve())
+    """What tells one scene file from another: the absolute path; a URL as written, but for
+    its query where it names a raster file (``…/a.tif?token=…``, a signed link: two links to
+    one file, signed apart, were two scenes, each detected, named ``0_http:_…`` and
+    ``1_http:_…``). A query that may choose the file (``…/download?id=…``) is kept."""
+    if not is_remote(path):
+        return str(Path(path).resolve())
+    bare = without_query(path)
+    suffix = Path(scene_file_name(bare)).suffix.lower()
+    return bare if suffix in SCENE_SUFFIXES + OTHER_RASTER_SUFFIXES else path
 
 
 def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
@@ -179,7 +190,7 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     first: dict[str, str] = {}
     again: list[tuple[str, str]] = []
     for path in paths:
-        match = _PLANET_CAPTURE.match(Path(path).name)
+        match = _PLANET_CAPTURE.match(scene_file_name(path))
         if match is None:
             continue
         capture = match.group(1).lower()
@@ -192,8 +203,9 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     path, earlier = again[0]
     return (
         f"{len(again)} scene file(s) are another product or copy of a Planet capture given "
-        f"already (e.g. {Path(path).name} and {Path(earlier).name}): each is detected, and a "
-        "dredge seen in both counts once; give one product per capture to save the time"
+        f"already (e.g. {scene_file_name(path)} and {scene_file_name(earlier)}): each is "
+        "detected, and a dredge seen in both counts once; give one product per capture to save "
+        "the time"
     )
 
 

@@ -539,3 +539,30 @@ def test_an_item_of_one_band_per_asset_is_named_not_taken_for_a_scene(tmp_path: 
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [banded]}))
     with pytest.raises(DredgeError, match="every STAC item holds each band as its own asset"):
         resolve_scenes([path])
+
+
+def test_two_signed_links_to_one_scene_are_one_scene(tmp_path: Path) -> None:
+    """A list of signed links given again with fresh tokens (or two lists of one order): the
+    same file was two scenes, each detected, named '0_https:_…' and '1_https:_…', and the
+    copies note showed the token ('…_SR.tif?token=b'). A query that may choose the file
+    (a download endpoint, `…/download?id=…`) still tells links apart."""
+    planet = "20240101_145902_28_241d_3B_AnalyticMS_SR.tif"
+    url = f"https://storage.example/order/{planet}"
+    other = "https://storage.example/order/20240102_145902_28_241d_3B_AnalyticMS_SR.tif?token=c"
+    listing = tmp_path / "links.txt"
+    listing.write_text(
+        f"{url}?token=a\n{other}\n{url}?token=b\n"
+        "https://api.example/download?id=1\nhttps://api.example/download?id=2\n"
+    )
+    sources = resolve_scenes([listing])
+    assert sources.paths == [
+        f"{url}?token=a",
+        other,
+        "https://api.example/download?id=1",
+        "https://api.example/download?id=2",
+    ]
+    assert scene_labels(sources.paths)[f"{url}?token=a"] == planet
+    assert not sources.notes
+    copy = f"https://mirror.example/{planet}?X-Amz-Credential=AKIA%2F2024%2Faws4_request"
+    (note,) = resolve_scenes([f"{url}?token=a", copy]).notes
+    assert f"(e.g. {planet} and {planet})" in note and "?" not in note
