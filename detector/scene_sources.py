@@ -136,6 +136,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
                 "folders, globs, lists or STAC"
             )
         if is_remote(text):
+            _check_not_remote_listing(text)
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
             found = sorted(_glob(text))
@@ -161,6 +162,24 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             f"{Path(sources.masks[0]).name}): a mask is read beside its scene, not detected"
         )
     return sources
+
+
+def _check_not_remote_listing(url: str) -> None:
+    """InputError for a STAC file or a list of scenes given by URL (a STAC API search saved on
+    a server, a list of an order's links): it was opened as a raster after the model loaded,
+    and failed as 'could not be read over the network … check the network and the URL'."""
+    name = scene_file_name(url)
+    suffix = Path(name).suffix.lower()
+    if suffix not in STAC_SUFFIXES + LIST_SUFFIXES:
+        return
+    kind = "a STAC file" if suffix in STAC_SUFFIXES else "a list of scenes"
+    raise InputError(
+        url,
+        f"is {kind} given by URL, and SCENES reads STAC and lists from files (its scenes may "
+        "be URLs)",
+        f"download it (curl -o {name} '{url}') and give that file; relative links in it are "
+        "read beside the file",
+    )
 
 
 def _check_stems_apart(paths: Sequence[str]) -> None:

@@ -566,3 +566,16 @@ def test_two_signed_links_to_one_scene_are_one_scene(tmp_path: Path) -> None:
     copy = f"https://mirror.example/{planet}?X-Amz-Credential=AKIA%2F2024%2Faws4_request"
     (note,) = resolve_scenes([f"{url}?token=a", copy]).notes
     assert f"(e.g. {planet} and {planet})" in note and "?" not in note
+
+
+@pytest.mark.parametrize("name", ["search.json", "items.geojson", "links.txt"])
+def test_a_stac_file_or_list_given_by_url_is_one_line_before_any_work(name: str) -> None:
+    """It was opened as a scene after the model loaded, and failed as 'could not be read over
+    the network (… not recognized as being in a supported file format) — check the network
+    and the URL'."""
+    url = f"https://catalog.example/nanay/{name}?token=a"
+    with pytest.raises(InputError) as caught:
+        resolve_scenes([url])
+    message = str(caught.value)
+    assert message.startswith(f"{url}: is a ") and "given by URL" in message
+    assert f"curl -o {name} '{url}'" in message and "\n" not in message
