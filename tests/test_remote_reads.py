@@ -18,6 +18,7 @@ from detector import remote_reads
 from detector.detect import detect_scenes
 from detector.errors import InputError
 from detector.inputspec import InputSpec
+from detector.observed import observed_areas
 from detector.scene import open_scene
 from tests.geo_fixtures import write_rivers, write_scene
 from tests.http_fixtures import STALL_S, serving
@@ -158,3 +159,17 @@ def test_a_batch_of_urls_with_bad_ones_completes_the_good_ones(
     assert all(message.startswith(f"{path}: could not be read") for path, message in failures)
     assert all("\n" not in line for line in errors) and len(errors) == len(bad)
     assert elapsed < 2 * STALL_S, f"took {elapsed:.1f} s"
+
+
+def test_the_tracker_gives_up_a_stalled_scene_url(tmp_path: Path, quick_limits: None) -> None:
+    """`dredge track --scenes URL…` reads each scene's valid area without the scene reader:
+    a server that stopped answering held it for ever there too."""
+    write_scene(tmp_path / PLANET, width=40, height=40)
+    with serving(tmp_path) as base:
+        url = f"{base}/stall/{PLANET}"
+        start = time.monotonic()
+        with pytest.raises(InputError) as caught:
+            observed_areas([url])
+        elapsed = time.monotonic() - start
+    assert elapsed < STALL_S / 2, f"waited {elapsed:.1f} s"
+    assert str(caught.value).startswith(f"{url}: could not be read over the network")
