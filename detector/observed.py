@@ -34,7 +34,8 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
-from detector.errors import InputError
+from detector.errors import InputError, first_line
+from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scene import CloudMask, check_georeferenced, find_cloud_mask, open_mask
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ def observed_areas(
     for raw in scene_paths:
         path = str(raw)
         label = (names or {}).get(path) or scene_file_name(path)
+        if is_remote(path):
+            use_http_time_limits()  # else a server that stops answering holds it for ever
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -90,6 +93,8 @@ def observed_areas(
                 acquired = scene_time(path, src, dates or {}, label)
                 area, crs = _valid_area(src, max_pixels)
         except rasterio.errors.RasterioIOError as exc:
+            if is_remote(path):
+                raise network_open_error(path, first_line(exc)) from None
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
         mask = None if is_remote(path) else find_cloud_mask(Path(path))
         if mask is not None:

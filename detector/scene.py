@@ -59,6 +59,7 @@ from detector.errors import InputError, first_line
 from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
+from detector.remote_reads import network_open_error, network_read_error, use_http_time_limits
 from detector.scaling import (
     EIGHT_BIT_WHITE,
     header_calibration,
@@ -87,10 +88,6 @@ UDM_HIDDEN_BITS = 0b1111_1110
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
 FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
-FIX_REMOTE = (
-    "check the network and the URL (a link that needs a login or an API key, such as a Planet "
-    "download link, cannot be read: download the scenes and give the files)"
-)
 # What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
 READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
@@ -531,6 +528,8 @@ class Scene:
         try:
             yield
         except READ_ERRORS as exc:
+            if path is None and is_remote(self.path):
+                raise network_read_error(self.path, _first_line(exc)) from None
             raise InputError(
                 path or self.path, f"cannot be read ({_first_line(exc)})", FIX_CORRUPT
             ) from None
@@ -561,15 +560,15 @@ def open_scene(
         if "\\" in path:  # a list written on Windows, read here
             fix = "write paths with / (this one has Windows backslashes)"
         raise InputError(path, "file not found", fix)
+    if remote:
+        use_http_time_limits()  # else a server that stops answering holds the read for ever
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             dataset = rasterio.open(path)
     except READ_ERRORS as exc:
         if remote:
-            raise InputError(
-                path, f"could not be read over the network ({_first_line(exc)})", FIX_REMOTE
-            ) from None
+            raise network_open_error(path, _first_line(exc)) from None
         raise InputError(
             path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
         ) from None

@@ -36,11 +36,14 @@ from detector.acquisition import (
     check_date_keys,
     date_for_scene,
     is_remote,
+    scene_file_name,
     scene_labels,
     unused_dates_note,
+    without_query,
 )
 from detector.chips import (
     OTHER_RASTER_SUFFIXES,
+    SCENE_SUFFIXES,
     expand_scene_paths,
     is_mask_file,
     is_scene_file,
@@ -111,7 +114,15 @@ class SceneSources:
 
 
 def _file_key(path: str) -> str:
-    return path if is_remote(path) else str(Path(path).resolve())
+    """What tells one scene file from another: the absolute path; a URL as written, but for
+    its query where it names a raster file (``…/a.tif?token=…``, a signed link: two links to
+    one file, signed apart, were two scenes, each detected, named ``0_http:_…`` and
+    ``1_http:_…``). A query that may choose the file (``…/download?id=…``) is kept."""
+    if not is_remote(path):
+        return str(Path(path).resolve())
+    bare = without_query(path)
+    suffix = Path(scene_file_name(bare)).suffix.lower()
+    return bare if suffix in SCENE_SUFFIXES + OTHER_RASTER_SUFFIXES else path
 
 
 def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
@@ -126,6 +137,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
                 "folders, globs, lists or STAC"
             )
         if is_remote(text):
+            _check_not_remote_listing(text)
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
             found = sorted(_glob(text))
@@ -160,6 +172,24 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
     return sources
 
 
+def _check_not_remote_listing(url: str) -> None:
+    """InputError for a STAC file or a list of scenes given by URL (a STAC API search saved on
+    a server, a list of an order's links): it was opened as a raster after the model loaded,
+    and failed as 'could not be read over the network … check the network and the URL'."""
+    name = scene_file_name(url)
+    suffix = Path(name).suffix.lower()
+    if suffix not in STAC_SUFFIXES + LIST_SUFFIXES:
+        return
+    kind = "a STAC file" if suffix in STAC_SUFFIXES else "a list of scenes"
+    raise InputError(
+        url,
+        f"is {kind} given by URL, and SCENES reads STAC and lists from files (its scenes may "
+        "be URLs)",
+        f"download it (curl -o {name} '{url}') and give that file; relative links in it are "
+        "read beside the file",
+    )
+
+
 def _check_stems_apart(paths: Sequence[str]) -> None:
     """DredgeError when two scenes' names differ only in their .tif / .tiff / .TIF suffix
     (``nanay.tif`` and ``nanay.TIF``): a scene is known by its name without the suffix in the
@@ -187,7 +217,7 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     first: dict[str, str] = {}
     again: list[tuple[str, str]] = []
     for path in paths:
-        match = _PLANET_CAPTURE.match(Path(path).name)
+        match = _PLANET_CAPTURE.match(scene_file_name(path))
         if match is None:
             continue
         capture = match.group(1).lower()
@@ -200,8 +230,9 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     path, earlier = again[0]
     return (
         f"{len(again)} scene file(s) are another product or copy of a Planet capture given "
-        f"already (e.g. {Path(path).name} and {Path(earlier).name}): each is detected, and a "
-        "dredge seen in both counts once; give one product per capture to save the time"
+        f"already (e.g. {scene_file_name(path)} and {scene_file_name(earlier)}): each is "
+        "detected, and a dredge seen in both counts once; give one product per capture to save "
+        "the time"
     )
 
 

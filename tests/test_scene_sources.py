@@ -550,3 +550,43 @@ def test_a_vector_file_given_as_scenes_is_named(tmp_path: Path) -> None:
         path.write_bytes(b"")
         with pytest.raises(InputError, match=r"is a vector file .*, not a scene — give scenes"):
             resolve_scenes([path])
+
+
+def test_two_signed_links_to_one_scene_are_one_scene(tmp_path: Path) -> None:
+    """A list of signed links given again with fresh tokens (or two lists of one order): the
+    same file was two scenes, each detected, named '0_https:_…' and '1_https:_…', and the
+    copies note showed the token ('…_SR.tif?token=b'). A query that may choose the file
+    (a download endpoint, `…/download?id=…`) still tells links apart."""
+    planet = "20240101_145902_28_241d_3B_AnalyticMS_SR.tif"
+    url = f"https://storage.example/order/{planet}"
+    other = "https://storage.example/order/20240102_145902_28_241d_3B_AnalyticMS_SR.tif?token=c"
+    listing = tmp_path / "links.txt"
+    listing.write_text(
+        f"{url}?token=a\n{other}\n{url}?token=b\n"
+        "https://api.example/download?id=1\nhttps://api.example/download?id=2\n"
+    )
+    sources = resolve_scenes([listing])
+    assert sources.paths == [
+        f"{url}?token=a",
+        other,
+        "https://api.example/download?id=1",
+        "https://api.example/download?id=2",
+    ]
+    assert scene_labels(sources.paths)[f"{url}?token=a"] == planet
+    assert not sources.notes
+    copy = f"https://mirror.example/{planet}?X-Amz-Credential=AKIA%2F2024%2Faws4_request"
+    (note,) = resolve_scenes([f"{url}?token=a", copy]).notes
+    assert f"(e.g. {planet} and {planet})" in note and "?" not in note
+
+
+@pytest.mark.parametrize("name", ["search.json", "items.geojson", "links.txt"])
+def test_a_stac_file_or_list_given_by_url_is_one_line_before_any_work(name: str) -> None:
+    """It was opened as a scene after the model loaded, and failed as 'could not be read over
+    the network (… not recognized as being in a supported file format) — check the network
+    and the URL'."""
+    url = f"https://catalog.example/nanay/{name}?token=a"
+    with pytest.raises(InputError) as caught:
+        resolve_scenes([url])
+    message = str(caught.value)
+    assert message.startswith(f"{url}: is a ") and "given by URL" in message
+    assert f"curl -o {name} '{url}'" in message and "\n" not in message

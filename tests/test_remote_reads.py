@@ -1,0 +1,175 @@
+"""Scenes read by URL from a local HTTP server (tests/http_fixtures.py) that fails as real ones
+do: a server that stops answering, a connection dropped or refused mid-file, an expired
+signed link, a server without Range requests. Each is one line naming the URL and the fix, in
+seconds, and in a batch the other scenes complete."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.windows import Window
+
+from detector import remote_reads
+from detector.detect import detect_scenes
+from detector.errors import InputError
+from detector.inputspec import InputSpec
+from detector.observed import observed_areas
+from detector.scene import open_scene
+from tests.geo_fixtures import write_rivers, write_scene
+from tests.http_fixtures import STALL_S, serving
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs
+
+PLANET = "20240115_143000_00_2400_3B_AnalyticMS_SR.tif"
+QUICK = {"GDAL_HTTP_LOW_SPEED_TIME": "1", "GDAL_HTTP_MAX_RETRY": "0"}
+
+
+def _noisy_scene(path: Path) -> Path:
+    """A 300 px scene of noise: 720 KB that do not compress, so that its image data lies
+    past the header's reads (the fixtures' scenes compress to a few KB)."""
+    write_scene(path, width=300, height=300, block_px=128)
+    with rasterio.open(path, "r+") as dst:
+        noise = np.random.default_rng(0).integers(1, 3000, (dst.count, 300, 300))
+        dst.write(noise.astype(np.uint16))
+    return path
+
+
+@pytest.fixture
+def quick_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tool's own HTTP limits, at a second, in an environment that sets none (restored
+    after the test: the tool writes its limits into the environment)."""
+    for name in remote_reads.HTTP_DEFAULTS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in QUICK.items():
+        monkeypatch.setitem(remote_reads.HTTP_DEFAULTS, name, value)
+
+
+def test_a_server_that_stops_answering_is_given_up_not_waited_on(
+    tmp_path: Path, quick_limits: None
+) -> None:
+    """A server that accepted the connection and sent nothing held the read for ever (GDAL
+    has no time limit by default; Ctrl-C and SIGTERM could not end it, as the wait is in C)."""
+    write_scene(tmp_path / PLANET, width=40, height=40)
+    with serving(tmp_path) as base:
+        url = f"{base}/stall/{PLANET}"
+        start = time.monotonic()
+        with pytest.raises(InputError) as caught:
+            open_scene(url)
+        elapsed = time.monotonic() - start
+    message = str(caught.value)
+    assert elapsed < STALL_S / 2, f"waited {elapsed:.1f} s"
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert "sent nothing for 1 s" in message and "GDAL_HTTP_LOW_SPEED_TIME" in message
+    assert "\n" not in message
+
+
+def test_the_users_own_time_limit_wins(quick_limits: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GDAL_HTTP_LOW_SPEED_TIME set by the user is kept, and the message gives it."""
+    monkeypatch.setenv("GDAL_HTTP_LOW_SPEED_TIME", "2")
+    remote_reads.use_http_time_limits()
+    assert os.environ["GDAL_HTTP_LOW_SPEED_TIME"] == "2"
+    assert os.environ["GDAL_HTTP_CONNECTTIMEOUT"] == str(remote_reads.CONNECT_TIMEOUT_S)
+    assert "for 2 s" in str(remote_reads.network_open_error("http://x/a.tif", "timed out"))
+
+
+def test_a_server_error_once_is_retried(
+    tmp_path: Path, quick_limits: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 503 from a busy server (S3, an order server) failed the scene at once."""
+    monkeypatch.setitem(remote_reads.HTTP_DEFAULTS, "GDAL_HTTP_MAX_RETRY", "2")
+    monkeypatch.setitem(remote_reads.HTTP_DEFAULTS, "GDAL_HTTP_RETRY_DELAY", "0.05")
+    _noisy_scene(tmp_path / PLANET)
+    with serving(tmp_path) as base, open_scene(f"{base}/flaky/{PLANET}") as scene:
+        read = scene.read_window(Window(0, 0, 300, 300), InputSpec(bands=("red",)))
+    assert read.valid.all()
+
+
+@pytest.mark.parametrize("fault", ["data-status=500", "data-drop", "data-stall"])
+def test_a_url_failing_mid_file_is_a_network_error_not_a_corrupt_file(
+    tmp_path: Path, quick_limits: None, fault: str
+) -> None:
+    """The header came, then the image data did not (a server error, a dropped connection, a
+    stall): it was 'cannot be read (TIFFFillTile:Read error …) — the file may be truncated or
+    corrupt; download or export it again'."""
+    _noisy_scene(tmp_path / PLANET)
+    with serving(tmp_path) as base:
+        url = f"{base}/{fault}/{PLANET}"
+        start = time.monotonic()
+        with open_scene(url) as scene, pytest.raises(InputError) as caught:
+            scene.read_window(Window(0, 0, 300, 300), InputSpec(bands=("red",)))
+        elapsed = time.monotonic() - start
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert "corrupt" not in message and "download the scenes" in message and "\n" not in message
+    assert elapsed < STALL_S / 2, f"waited {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("fault", "query", "fragment"),
+    [
+        ("status=403", "?token=expired", "get fresh links"),
+        ("no-range", "", "sends whole files only"),
+        ("status=404", "", "check the network and the URL"),
+    ],
+)
+def test_a_url_that_cannot_be_opened_says_why(
+    tmp_path: Path, quick_limits: None, fault: str, query: str, fragment: str
+) -> None:
+    """An expired signed link (Planet's download links expire) and a server without Range
+    requests were told to 'check the network and the URL'."""
+    _noisy_scene(tmp_path / PLANET)  # over GDAL first read: a small file comes whole
+    with serving(tmp_path) as base:
+        url = f"{base}/{fault}/{PLANET}{query}"
+        with pytest.raises(InputError) as caught:
+            open_scene(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert fragment in message and "\n" not in message
+
+
+def test_a_batch_of_urls_with_bad_ones_completes_the_good_ones(
+    tmp_path: Path, quick_limits: None
+) -> None:
+    """One scene served well among a 404, an expired link, a stall and a drop mid-file: each
+    bad one is one recorded line, in seconds, and the good one is detected."""
+    fixture = write_scene(tmp_path / PLANET, width=300, height=300, block_px=128)
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)
+    card = card_for_blobs(tmp_path / "model", bands=("nir", "red", "green"))
+    noisy = _noisy_scene(tmp_path / "20240116_143000_00_2400_3B_AnalyticMS_SR.tif").name
+    errors: list[str] = []
+    with serving(tmp_path) as base:
+        bad = [f"{base}/{fault}/{PLANET}" for fault in ("status=404", "stall")]
+        bad += [f"{base}/status=403/{PLANET}?token=old", f"{base}/data-drop/{noisy}"]
+        start = time.monotonic()
+        frame, failures = detect_scenes(
+            [*bad, f"{base}/{PLANET}"],
+            rivers,
+            model=BrightBlobDetector(card),
+            progress=False,
+            warn=errors.append,
+        )
+        elapsed = time.monotonic() - start
+    assert len(frame) > 0 and frame["scene"].nunique() == 1  # named by its host: 4 share it
+    assert frame["scene"].iloc[0].endswith(PLANET)
+    assert sorted(path for path, _ in failures) == sorted(bad)
+    assert all(message.startswith(f"{path}: could not be read") for path, message in failures)
+    assert all("\n" not in line for line in errors) and len(errors) == len(bad)
+    assert elapsed < 2 * STALL_S, f"took {elapsed:.1f} s"
+
+
+def test_the_tracker_gives_up_a_stalled_scene_url(tmp_path: Path, quick_limits: None) -> None:
+    """`dredge track --scenes URL…` reads each scene's valid area without the scene reader:
+    a server that stopped answering held it for ever there too."""
+    write_scene(tmp_path / PLANET, width=40, height=40)
+    with serving(tmp_path) as base:
+        url = f"{base}/stall/{PLANET}"
+        start = time.monotonic()
+        with pytest.raises(InputError) as caught:
+            observed_areas([url])
+        elapsed = time.monotonic() - start
+    assert elapsed < STALL_S / 2, f"waited {elapsed:.1f} s"
+    assert str(caught.value).startswith(f"{url}: could not be read over the network")
