@@ -30,6 +30,7 @@ from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
 from detector.river_inputs import likely_name_column, refuse_scenes
+from detector.vector_files import read_vector_layer
 
 DEFAULT_CORRIDOR_M = 250.0
 WGS84_CRS = "EPSG:4326"
@@ -282,7 +283,7 @@ def read_vector(path: str | Path) -> gpd.GeoDataFrame:
         elif source.suffix.lower() in KML_SUFFIXES:
             frame = _kml_paths(source)
         else:
-            frame = gpd.read_file(source, layer=_rivers_layer(source))
+            frame = read_vector_layer(source, _rivers_layer(source))
     except InputError:
         raise
     except Exception as exc:  # pyogrio, pyarrow and fiona raise many unrelated types

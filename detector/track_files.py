@@ -35,6 +35,7 @@ from detector.user_tables import (
     read_csv_table,
     read_degrees,
 )
+from detector.vector_files import read_vector_layer
 
 # fecha, data: Spanish, Portuguese tables; a 'time' column comes after the others: beside a
 # date column it holds the hour (one of hours alone is passed over: track_prepare's
@@ -72,7 +73,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
             with warnings.catch_warnings():  # a geometry GDAL cannot read is None: named below
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
                 layer = detections_layer(source)
-                frame = gpd.read_file(source, layer=layer)
+                frame = read_vector_layer(source, layer)
                 frame, deleted = without_deleted_dredges(frame, source, layer)
                 frame.attrs["notes"] = _other_dated_layers_note(source, layer) + deleted
                 return frame

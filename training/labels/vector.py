@@ -47,6 +47,7 @@ from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read
+from detector.vector_files import read_vector_layer
 from training.labels.classes import ClassMap
 from training.labels.table import Box, LabelledTile
 
@@ -140,7 +141,7 @@ def _read(path: Path) -> gpd.GeoDataFrame:
         else:
             with warnings.catch_warnings():  # a geometry GDAL cannot read is None: see _classes
                 warnings.filterwarnings("ignore", "Unsupported geometry type", RuntimeWarning)
-                frame = gpd.read_file(path, layer=_labels_layer(path))
+                frame = read_vector_layer(path, _labels_layer(path))
     except InputError:
         raise
     except Exception as exc:  # pyogrio and pyarrow raise many unrelated types
