@@ -460,6 +460,11 @@ def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
     if not failures:
         path.unlink(missing_ok=True)
         return
+    write_atomic(path, failures_writer(failures))
+
+
+def failures_writer(failures: list[tuple[str, str]]) -> Callable[[Path], None]:
+    """What writes ``failures`` as ``scene,error`` rows to the path it is given."""
 
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8") as handle:
@@ -467,4 +472,4 @@ def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
             writer.writerow(["scene", "error"])
             writer.writerows(failures)
 
-    write_atomic(path, write)
+    return write
