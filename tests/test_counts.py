@@ -426,6 +426,30 @@ def test_track_and_counts_replace_a_file_only_when_asked(tmp_path: Path) -> None
     assert chart.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_every_export_that_would_be_replaced_is_named_at_once(tmp_path: Path) -> None:
+    """`dredge counts` with a chart and a KML that existed named only counts.csv: the others
+    came to light one rerun at a time, or were replaced unseen with --overwrite; and the
+    temporary a killed command left of the KML stayed (only the first file's were swept)."""
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    csv_out, chart, kml = tmp_path / "counts.csv", tmp_path / "chart.png", tmp_path / "d.kml"
+    for path in (csv_out, chart, kml):
+        path.write_text("mine")
+    left = tmp_path / ".d.kml.tmp-999999999.kml"  # of a process long gone
+    left.write_text("half")
+    counts = ["counts", str(out), "--out", str(csv_out), "--chart", str(chart), "--kml", str(kml)]
+    result = runner.invoke(app, counts)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {csv_out}: exists, and so do {chart}, {kml} — choose other names, or pass "
+        "--overwrite (it replaces all 3)"
+    ]
+    assert all(path.read_text() == "mine" for path in (csv_out, chart, kml))
+    assert not left.exists()
+
+
 def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()

@@ -101,9 +101,8 @@ def test_cli_writes_the_report_and_figures(
         assert (out / name).stat().st_size > 1000
     again = CliRunner().invoke(app, ["evaluate", str(weights), str(labels), "--out", str(out)])
     assert again.exit_code == 2  # an earlier report is kept unless --overwrite
-    assert f"{out / 'report.json'}: exists — choose another name, or pass --overwrite" in (
-        again.output
-    )
+    assert f"{out / 'report.json'}: exists, and so do {out / 'pr_curve.png'}" in again.output
+    assert "— choose other names, or pass --overwrite (it replaces all" in again.output
     assert json.loads((out / "report.json").read_text()) == report
 
 
