@@ -450,6 +450,52 @@ def test_every_export_that_would_be_replaced_is_named_at_once(tmp_path: Path) ->
     assert not left.exists()
 
 
+@pytest.mark.parametrize("fault", ["ctrl-c", "disk full"])
+def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
+    fault: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge counts --overwrite` wrote counts.csv, the chart, the GeoPackage, the GeoJSON and
+    the KML one after the other: stopped (Ctrl-C) or failing while it wrote the KML, the new
+    counts and chart lay beside the earlier run's GeoPackage, GeoJSON and KML. Now they are
+    renamed into place together, at the end: all the earlier ones, or all new."""
+    import errno
+
+    import detector.exports as exports
+
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    names = ("counts.csv", "chart.png", "d.gpkg", "d.geojson", "d.detections.geojson", "d.kml")
+    for name in names:
+        (tmp_path / name).write_text("earlier")
+    real = exports.ET.ElementTree.write
+
+    def write_kml(self: object, path: object, *args: object, **kwargs: object) -> None:
+        real(self, path, *args, **kwargs)  # type: ignore[arg-type]
+        if fault == "ctrl-c":
+            raise KeyboardInterrupt
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(exports.ET.ElementTree, "write", write_kml)
+    counts = [
+        *("counts", str(out), "--out", str(tmp_path / "counts.csv"), "--overwrite"),
+        *("--chart", str(tmp_path / "chart.png"), "--gpkg", str(tmp_path / "d.gpkg")),
+        *("--geojson", str(tmp_path / "d.geojson"), "--kml", str(tmp_path / "d.kml")),
+    ]
+    result = runner.invoke(app, counts)
+    assert result.exit_code == (130 if fault == "ctrl-c" else 2)
+    if fault == "disk full":
+        assert "no space left on the device" in result.stderr
+    left = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name in names}
+    assert left == dict.fromkeys(names, b"earlier")
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    monkeypatch.undo()
+    result = runner.invoke(app, counts)
+    assert result.exit_code == 0, result.output
+    assert not any((tmp_path / name).read_bytes() == b"earlier" for name in names)
+
+
 def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()
