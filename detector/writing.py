@@ -8,7 +8,9 @@ the ones a killed process left behind in a run's folder, and :func:`remove_stale
 those of the files a command is about to write (``dredge detect``, ``track``, ``counts``, …: a
 ``.detections.parquet.tmp-PID.parquet`` of a killed ``dredge detect`` stayed beside ``--out``).
 :func:`write_together` writes files that are read as one set (a tracks file and the two beside
-it) so that a write stopped half-way never leaves one of them beside the others' old versions.
+it) so that a write stopped half-way never leaves one of them beside the others' old versions;
+:func:`placed_together` does the same for files written by several functions (``dredge counts``
+and its exports, ``dredge evaluate``'s report and figures).
 
 A failed write raises :class:`~detector.errors.OutputError` naming the file, what the disk said
 (no space left, not writable) and the fix. OSError from Python, pyarrow and matplotlib and the
@@ -80,8 +82,8 @@ def placed_together() -> Iterator[None]:
     they are renamed into place together, as :func:`write_together` does (the first one
     written set aside first and put in place last), and where the block fails or is stopped
     (Ctrl-C), none is. For outputs read as one set written by several functions: ``dredge
-    counts --overwrite`` stopped (or failing) while it wrote its KML left the new counts and
-    chart beside the earlier run's KML and GeoPackage."""
+    counts --overwrite`` stopped (or failing) while it wrote its KML left the new counts,
+    chart, GeoPackage and GeoJSON beside the earlier run's KML."""
     pending: list[Path] = []
     token = _PENDING.set(pending)
     try:

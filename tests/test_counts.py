@@ -456,7 +456,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
 ) -> None:
     """`dredge counts --overwrite` wrote counts.csv, the chart, the GeoPackage, the GeoJSON and
     the KML one after the other: stopped (Ctrl-C) or failing while it wrote the KML, the new
-    counts and chart lay beside the earlier run's GeoPackage, GeoJSON and KML. Now they are
+    counts, chart, GeoPackage and GeoJSON lay beside the earlier run's KML. Now they are
     renamed into place together, at the end: all the earlier ones, or all new."""
     import errno
 
