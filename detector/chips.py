@@ -5,12 +5,18 @@ model's GSD and bands and write it as a PNG (8-bit, 1 or 3 bands) or a GeoTIFF (
 [0, 1], georeferenced, NaN where the scene has no data). The index ``tiles.parquet``
 (GeoParquet, footprints in EPSG:4326) has one row per chip. A scene that cannot be used is
 reported in one line, recorded in ``failures.csv``, and the batch goes on.
+
+A scene's chips are cut into ``OUT/.chips.partial`` and moved under ``OUT/chips`` once the
+index lists them (it is written again after each scene), so that a batch stopped at any moment
+leaves an index that lists every chip in ``chips/`` (see :func:`run_tiles`).
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +39,7 @@ from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
-from detector.writing import write_atomic
+from detector.writing import output_error, write_atomic
 
 FORMATS = ("png", "tif")
 PNG_BAND_COUNTS = (1, 3)
@@ -173,6 +179,7 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
 
 
 CHIPS_DIR = "chips"
+PARTIAL_DIR = ".chips.partial"  # the chips of the scene being cut
 LABEL_SUFFIXES = (".txt", ".xml", ".json")  # what labelling tools write beside images
 
 
@@ -205,6 +212,7 @@ def clear_old_chips(out: Path) -> list[str]:
             listed = pd.Series([], dtype=str)
         for chip in listed:
             (out / chip).unlink(missing_ok=True)
+        write_index([], index)  # it lists none of them now
     folder = out / CHIPS_DIR
     labels = [p for p in folder.rglob("*") if p.suffix.lower() in LABEL_SUFFIXES]
     if not labels:
@@ -270,9 +278,21 @@ def run_tiles(
 ) -> TilesRun:
     """Tile every scene, write chips, ``tiles.parquet`` and (when some failed) ``failures.csv``.
 
+    The index and the failures are written again after each scene, and a scene's chips are
+    moved into ``chips/`` only once the index lists them, so that stopped at any moment (Ctrl-C,
+    a kill) the index lists every chip in ``chips/``, and ``--overwrite`` removes them all.
+    Written once at the end, a batch killed half-way under ``--overwrite`` left the earlier
+    run's index beside the new chips: of 68 chips it listed, 55 were gone and 13 were the new
+    run's pixels under the old names (another tile size), and 2 new chips were listed nowhere.
+    A scene that failed half-way (a read error) left the chips it had cut, listed nowhere.
+
     ``taken`` maps scene paths to names an earlier run gave (:func:`earlier_scene_names`)."""
     check_format(fmt, spec)
     out.mkdir(parents=True, exist_ok=True)
+    index, failures, partial = out / INDEX_NAME, out / FAILURES_NAME, out / PARTIAL_DIR
+    shutil.rmtree(partial, ignore_errors=True)  # a killed batch's scene, never listed
+    write_index([], index)
+    write_failures([], failures)
     run = TilesRun()
     console = Console(stderr=True)
     bar = Progress(
@@ -292,18 +312,37 @@ def run_tiles(
                 rows, cover, told = _tile_scene(
                     path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
                 )
+                run.rows += rows
+                write_index(run.rows, index)  # before its chips are in place: a kill leaves
+                _move_chips(rows, out)  # listed chips missing, never chips no index lists
             except OutputError:
                 raise  # the disk, not the scene: the other scenes would fail the same way
             except DredgeError as exc:
                 warn(f"error: {exc}")
                 run.failures.append((path, str(exc)))
+                write_failures(run.failures, failures)
                 continue
-            run.rows += rows
+            finally:
+                shutil.rmtree(partial, ignore_errors=True)  # a scene that failed half-way
             run.coverages.append(cover)
             echo("; ".join([cover.summary(), *told]))
-    write_index(run.rows, out / INDEX_NAME)
-    write_failures(run.failures, out / FAILURES_NAME)
     return run
+
+
+def _move_chips(rows: list[dict[str, Any]], out: Path) -> None:
+    """Move the chips of ``rows`` from ``OUT/.chips.partial`` to their place in ``OUT``."""
+    for row in rows:
+        chip = out / row["chip"]
+        try:
+            chip.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(_partial_chip(out, row["chip"]), chip)
+        except OSError as exc:
+            raise output_error(exc, chip) or exc from exc
+
+
+def _partial_chip(out: Path, chip: str) -> Path:
+    """Where the chip listed as ``chip`` (``chips/<scene>/<tile>.png``) is cut."""
+    return out / PARTIAL_DIR / Path(chip).relative_to(CHIPS_DIR)
 
 
 def _tile_scene(
@@ -319,7 +358,8 @@ def _tile_scene(
 ) -> tuple[list[dict[str, Any]], Coverage, list[str]]:
     """The scene's index rows, its coverage, and what reading it could not be sure of (band
     layout, values, date: as `dredge detect` says them; a scene with bands in another order
-    than its header suggests was tiled with red and blue swapped without a word)."""
+    than its header suggests was tiled with red and blue swapped without a word). Its chips
+    are written under ``OUT/.chips.partial`` (:func:`_move_chips` puts them in place)."""
     with open_scene(path, date=date, bands=bands, name=name) as scene:
         for band in spec.bands:
             scene.band_index(band)
@@ -327,12 +367,12 @@ def _tile_scene(
         if not plan.overlaps_river:
             raise no_river_error(scene, rivers)
         task = bar.add_task(scene.name, total=len(plan.tiles))
-        folder = out / CHIPS_DIR / scene.stem
+        folder = Path(CHIPS_DIR) / scene.stem
         rows = []
         for tile in plan.tiles:
             chip = folder / f"{tile.tile_id}.{fmt}"
-            write_chip(plan.read(tile), chip, fmt)
-            rows.append(_index_row(plan, tile, chip.relative_to(out)))
+            write_chip(plan.read(tile), _partial_chip(out, chip.as_posix()), fmt)
+            rows.append(_index_row(plan, tile, chip))
             bar.advance(task)
         bar.remove_task(task)
         told = [t for t in (scene.values_read_as, scene.layout_caveat, scene.date_caveat) if t]
@@ -420,6 +460,11 @@ def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
     if not failures:
         path.unlink(missing_ok=True)
         return
+    write_atomic(path, failures_writer(failures))
+
+
+def failures_writer(failures: list[tuple[str, str]]) -> Callable[[Path], None]:
+    """What writes ``failures`` as ``scene,error`` rows to the path it is given."""
 
     def write(tmp: Path) -> None:
         with tmp.open("w", newline="", encoding="utf-8") as handle:
@@ -427,4 +472,4 @@ def write_failures(failures: list[tuple[str, str]], path: Path) -> None:
             writer.writerow(["scene", "error"])
             writer.writerows(failures)
 
-    write_atomic(path, write)
+    return write

@@ -48,7 +48,7 @@ from rich.progress import (
 
 from detector.acquisition import date_for_scene, scene_labels
 from detector.card import ModelCard
-from detector.chips import expand_scene_paths
+from detector.chips import expand_scene_paths, failures_writer
 from detector.confluence import settle_confluences
 from detector.errors import DredgeError, InputError
 from detector.merge import (
@@ -69,7 +69,7 @@ from detector.on_water import (
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
-from detector.writing import write_atomic
+from detector.writing import write_atomic, write_together
 
 WGS84 = "EPSG:4326"
 DETECTION_COLUMNS = (
@@ -532,8 +532,33 @@ def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parq
     failed write leaves no half file, and a full or read-only disk is one clear line.
     """
     target = Path(path)
-    fmt = output_format(target, fmt)
+    write_atomic(target, _detections_writer(frame, target, output_format(target, fmt)))
+    return target
 
+
+def write_detections_and_failures(
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    fmt: str,
+    failures: list[tuple[str, str]],
+    failures_path: Path,
+) -> None:
+    """Write the detections and the scenes that failed (``scene,error``) together
+    (:func:`write_together`), then remove the failures file when none failed: stopped at any
+    moment, the two are the earlier run's or this one's (an empty failures file at worst).
+    Written one after the other, ``dredge detect --overwrite`` stopped in between left the new
+    table beside the earlier run's failures, naming as failed a scene the table holds."""
+    write_together(
+        [
+            (path, _detections_writer(frame, path, output_format(path, fmt))),
+            (failures_path, failures_writer(failures)),
+        ]
+    )
+    if not failures:
+        failures_path.unlink(missing_ok=True)
+
+
+def _detections_writer(frame: gpd.GeoDataFrame, target: Path, fmt: str) -> Callable[[Path], None]:
     def write(tmp: Path) -> None:
         if fmt == "parquet":
             frame.to_parquet(tmp)
@@ -542,5 +567,4 @@ def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parq
         else:
             frame.to_file(tmp, driver="GeoJSON", layer=target.stem)
 
-    write_atomic(target, write)
-    return target
+    return write

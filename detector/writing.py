@@ -8,7 +8,9 @@ the ones a killed process left behind in a run's folder, and :func:`remove_stale
 those of the files a command is about to write (``dredge detect``, ``track``, ``counts``, …: a
 ``.detections.parquet.tmp-PID.parquet`` of a killed ``dredge detect`` stayed beside ``--out``).
 :func:`write_together` writes files that are read as one set (a tracks file and the two beside
-it) so that a write stopped half-way never leaves one of them beside the others' old versions.
+it) so that a write stopped half-way never leaves one of them beside the others' old versions;
+:func:`placed_together` does the same for files written by several functions (``dredge counts``
+and its exports, ``dredge evaluate``'s report and figures).
 
 A failed write raises :class:`~detector.errors.OutputError` naming the file, what the disk said
 (no space left, not writable) and the fix. OSError from Python, pyarrow and matplotlib and the
@@ -23,6 +25,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +57,44 @@ def is_temporary(path: Path) -> bool:
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``.
+    """Call ``write(tmp)`` on a temporary name beside ``path``, then rename it to ``path``
+    (inside :func:`placed_together`, with the other files written there, at its end).
 
     A write that fails leaves ``path`` as it was and no temporary file, and raises
     :class:`OutputError` when the cause is the disk or the folder (see :func:`output_error`).
     """
-    return write_together([(Path(path), write)])[0]
+    target = Path(path)
+    pending = _PENDING.get()
+    if pending is None:
+        return write_together([(target, write)])[0]
+    _write_temporaries([(target, write)])
+    if target not in pending:
+        pending.append(target)
+    return target
+
+
+_PENDING: ContextVar[list[Path] | None] = ContextVar("_PENDING", default=None)
+
+
+@contextmanager
+def placed_together() -> Iterator[None]:
+    """Inside, :func:`write_atomic` writes each file under its temporary name only; at the end
+    they are renamed into place together, as :func:`write_together` does (the first one
+    written set aside first and put in place last), and where the block fails or is stopped
+    (Ctrl-C), none is. For outputs read as one set written by several functions: ``dredge
+    counts --overwrite`` stopped (or failing) while it wrote its KML left the new counts,
+    chart, GeoPackage and GeoJSON beside the earlier run's KML."""
+    pending: list[Path] = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        _remove_temporaries_of(pending)
+        raise
+    finally:
+        _PENDING.reset(token)
+    if pending:
+        _place_together(pending)
 
 
 def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
@@ -73,18 +108,39 @@ def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list
     after the other, ``dredge track --overwrite`` stopped after its
     tracks and detections left the previous run's observations beside them, which ``dredge
     counts`` took without a word."""
+    targets = _write_temporaries(writes)
+    _place_together(targets)
+    return targets
+
+
+def _write_temporaries(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:
+    """Call each ``write(tmp)`` on the temporary name of its target; where one fails (or
+    Ctrl-C), remove the temporaries and raise (an :class:`OutputError` for the disk)."""
     targets = [Path(path) for path, _ in writes]
+    current = targets[0]
+    try:
+        for (target, write), tmp in zip(writes, map(temporary_path, targets), strict=True):
+            current = Path(target)
+            current.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
+            write(tmp)
+    except BaseException as exc:
+        _remove_temporaries_of(targets)
+        error = output_error(exc, current) if isinstance(exc, Exception) else None
+        if error is None:
+            raise
+        raise error from exc
+    return targets
+
+
+def _place_together(targets: list[Path]) -> None:
+    """Rename the temporaries of ``targets`` into place (see :func:`write_together`)."""
     temporaries = [temporary_path(target) for target in targets]
     asides = [tmp.with_name(tmp.name + _ASIDE) for tmp in temporaries]
     moved: list[int] = []  # whose previous file is aside
     placed: list[int] = []  # whose new file is in place
     current = targets[0]
     try:
-        for (target, write), tmp in zip(writes, temporaries, strict=True):
-            current = Path(target)
-            current.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)  # a GeoPackage would add layers to a stale one
-            write(tmp)
         together = len(targets) > 1  # one file alone is replaced by its rename
         for index in [0, *range(len(targets) - 1, 0, -1)] if together else []:
             current = targets[index]
@@ -103,11 +159,15 @@ def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list
             raise
         raise error from exc
     finally:
-        for tmp in temporaries:
-            for side in ("", _ASIDE, *_SQLITE_SIDES):
-                with suppress(OSError):
-                    tmp.with_name(tmp.name + side).unlink(missing_ok=True)
-    return targets
+        _remove_temporaries_of(targets)
+
+
+def _remove_temporaries_of(targets: Sequence[Path]) -> None:
+    """Remove the temporaries of ``targets`` this process wrote, and the files set aside."""
+    for tmp in map(temporary_path, targets):
+        for side in ("", _ASIDE, *_SQLITE_SIDES):
+            with suppress(OSError):
+                tmp.with_name(tmp.name + side).unlink(missing_ok=True)
 
 
 def _put_back(targets: list[Path], asides: list[Path], moved: list[int], placed: list[int]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -317,3 +318,104 @@ def test_a_gsd_or_tile_size_no_model_has_is_one_line(tmp_path: Path) -> None:
         code, _, stderr = _tiles(*args, option, value)
         assert code == 2 and words in stderr, stderr
     assert not (tmp_path / "out").exists()
+
+
+def _listed_and_on_disk(out: Path) -> tuple[set[str], set[str]]:
+    index = gpd.read_parquet(out / "tiles.parquet")
+    on_disk = {p.relative_to(out).as_posix() for p in (out / "chips").rglob("*.png")}
+    return set(index["chip"]), on_disk
+
+
+def _tiles_stopped_at(chip: int, stop: object, args: tuple[str, ...]) -> None:
+    """`dredge tiles ARGS` with ``stop()`` called in place of writing its chip number ``chip``."""
+    import detector.chips as chips
+
+    real, written = chips.write_chip, [0]
+
+    def write_chip(*given: object) -> None:
+        written[0] += 1
+        if written[0] == chip:
+            stop()  # type: ignore[operator]
+        real(*given)  # type: ignore[arg-type]
+
+    chips.write_chip = write_chip  # type: ignore[assignment]
+    try:
+        _tiles(*args)
+    finally:
+        chips.write_chip = real
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def _killed() -> None:
+    os._exit(9)
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill"])
+def test_a_batch_stopped_half_way_leaves_an_index_of_the_chips_there(
+    stop: str, tmp_path: Path
+) -> None:
+    """`dredge tiles --overwrite` wrote its index once, at the end: stopped half-way (another
+    tile size), it left the earlier run's index beside the new chips: of 68 chips it listed,
+    55 were gone and 13 were new pixels under the old names; 2 new chips were listed nowhere,
+    and a rerun with --overwrite did not remove them. Now the index lists every chip in
+    chips/ at any moment; a rerun sweeps the scene being cut when killed."""
+    import multiprocessing
+
+    a = write_scene(tmp_path / "scenes" / "a.tif", width=200, height=200)
+    b = write_scene(tmp_path / "scenes" / "b.tif", width=200, height=200, dredge_offset_px=4)
+    rivers = _rivers(tmp_path, a)
+    out = tmp_path / "out"
+    args = (str(a.path), str(b.path), "--rivers", str(rivers), "--out", str(out))
+    code, _, stderr = _tiles(*args, "--tile-px", "64")
+    assert code == 0, stderr
+    second = (*args, "--tile-px", "32", "--overlap-px", "4", "--overwrite")
+    for chip in (20, 60):  # in the first scene, in the second
+        if stop == "ctrl-c":
+            _tiles_stopped_at(chip, _interrupt, second)
+        else:
+            child = multiprocessing.get_context("fork").Process(
+                target=_tiles_stopped_at, args=(chip, _killed, second)
+            )
+            child.start()
+            child.join(120)
+            assert child.exitcode == 9
+        listed, on_disk = _listed_and_on_disk(out)
+        assert listed == on_disk
+        windows = gpd.read_parquet(out / "tiles.parquet")["window"]
+        assert all(list(window)[2:] == [32, 32] for window in windows)
+        assert (out / ".chips.partial").exists() == (stop == "kill")
+    code, _, stderr = _tiles(*second)
+    assert code == 0, stderr
+    listed, on_disk = _listed_and_on_disk(out)
+    assert listed == on_disk and len(listed) == 94
+    assert not (out / ".chips.partial").exists()
+
+
+def test_a_scene_that_fails_half_way_leaves_none_of_its_chips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scene whose read failed after some tiles (a damaged block, a dropped connection) was
+    recorded as failed and the batch went on, with the chips it had cut left in chips/,
+    listed in no index."""
+    from detector.errors import InputError
+    from detector.tiling import TilePlan
+
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    out = tmp_path / "out"
+    real, reads = TilePlan.read, [0]
+
+    def read(plan: TilePlan, tile: object) -> object:
+        reads[0] += 1
+        if reads[0] == 3:
+            raise InputError(plan.scene.path, "block 3 cannot be read", "export it again")
+        return real(plan, tile)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TilePlan, "read", read)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(out), "--tile-px", "64")
+    code, _, stderr = _tiles(*args)
+    assert code == 1 and "block 3 cannot be read" in stderr
+    assert _listed_and_on_disk(out) == (set(), set())

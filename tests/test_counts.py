@@ -428,6 +428,76 @@ def test_track_and_counts_replace_a_file_only_when_asked(tmp_path: Path) -> None
     assert chart.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_every_export_that_would_be_replaced_is_named_at_once(tmp_path: Path) -> None:
+    """`dredge counts` with a chart and a KML that existed named only counts.csv: the others
+    came to light one rerun at a time, or were replaced unseen with --overwrite; and the
+    temporary a killed command left of the KML stayed (only the first file's were swept)."""
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    csv_out, chart, kml = tmp_path / "counts.csv", tmp_path / "chart.png", tmp_path / "d.kml"
+    for path in (csv_out, chart, kml):
+        path.write_text("mine")
+    left = tmp_path / ".d.kml.tmp-999999999.kml"  # of a process long gone
+    left.write_text("half")
+    counts = ["counts", str(out), "--out", str(csv_out), "--chart", str(chart), "--kml", str(kml)]
+    result = runner.invoke(app, counts)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {csv_out}: exists, and so do {chart}, {kml} — choose other names, or pass "
+        "--overwrite (it replaces all 3)"
+    ]
+    assert all(path.read_text() == "mine" for path in (csv_out, chart, kml))
+    assert not left.exists()
+
+
+@pytest.mark.parametrize("fault", ["ctrl-c", "disk full"])
+def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
+    fault: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge counts --overwrite` wrote counts.csv, the chart, the GeoPackage, the GeoJSON and
+    the KML one after the other: stopped (Ctrl-C) or failing while it wrote the KML, the new
+    counts, chart, GeoPackage and GeoJSON lay beside the earlier run's KML. Now they are
+    renamed into place together, at the end: all the earlier ones, or all new."""
+    import errno
+
+    import detector.exports as exports
+
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    names = ("counts.csv", "chart.png", "d.gpkg", "d.geojson", "d.detections.geojson", "d.kml")
+    for name in names:
+        (tmp_path / name).write_text("earlier")
+    real = exports.ET.ElementTree.write
+
+    def write_kml(self: object, path: object, *args: object, **kwargs: object) -> None:
+        real(self, path, *args, **kwargs)  # type: ignore[arg-type]
+        if fault == "ctrl-c":
+            raise KeyboardInterrupt
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(exports.ET.ElementTree, "write", write_kml)
+    counts = [
+        *("counts", str(out), "--out", str(tmp_path / "counts.csv"), "--overwrite"),
+        *("--chart", str(tmp_path / "chart.png"), "--gpkg", str(tmp_path / "d.gpkg")),
+        *("--geojson", str(tmp_path / "d.geojson"), "--kml", str(tmp_path / "d.kml")),
+    ]
+    result = runner.invoke(app, counts)
+    assert result.exit_code == (130 if fault == "ctrl-c" else 2)
+    if fault == "disk full":
+        assert "no space left on the device" in result.stderr
+    left = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name in names}
+    assert left == dict.fromkeys(names, b"earlier")
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    monkeypatch.undo()
+    result = runner.invoke(app, counts)
+    assert result.exit_code == 0, result.output
+    assert not any((tmp_path / name).read_bytes() == b"earlier" for name in names)
+
+
 def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()

@@ -357,3 +357,79 @@ def test_a_date_from_the_tiff_tag_is_pointed_out_in_the_scene_summary(tmp_path: 
         "file: check it, or give the date with --dates"
     )
     assert "TIFFTAG" not in planet
+
+
+def _detect_stopped(
+    stop: str, out: Path, scenes: list[str], rivers: Path, failed: list[tuple[str, str]]
+) -> None:
+    """`dredge detect --overwrite` that finds ``failed`` and is stopped (``stop``) just after
+    its table would have been renamed into place."""
+    import os
+
+    import detector.detect as detect
+    import detector.model as model
+    import detector.writing as writing
+
+    class Stub:
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+
+        def describe(self) -> str:
+            return "stub"
+
+    real_replace, stopped = os.replace, list[object]()
+
+    def replace(source: object, target: object) -> None:
+        real_replace(source, target)  # type: ignore[arg-type]
+        if Path(str(target)) == out and not stopped:
+            stopped.append(target)
+            if stop == "kill":
+                os._exit(9)
+            raise KeyboardInterrupt
+
+    frame = detect.empty_detections()
+    detect.detect_scenes = lambda *a, **k: (frame, failed)
+    model.load_model = lambda *a, **k: Stub()  # type: ignore[assignment]
+    writing.os.replace = replace  # type: ignore[assignment]
+    args = [*scenes, "--rivers", str(rivers), "--out", str(out), "--no-progress", "--overwrite"]
+    CliRunner().invoke(app, ["detect", *args])
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "kill"])
+@pytest.mark.parametrize("failed_again", [True, False])
+def test_detections_and_their_failures_are_never_of_two_runs(
+    stop: str, failed_again: bool, tmp_path: Path
+) -> None:
+    """`dredge detect --overwrite` wrote its table, then `<stem>.failures.csv` (or removed it):
+    stopped in between, the new table lay beside the earlier run's failures (a scene listed as
+    failed that the table holds). Now both are written together: the earlier pair or the new
+    one, also after a kill, once the next command has put a set aside back."""
+    import multiprocessing
+
+    from detector.writing import remove_stale_temporaries
+
+    good = write_scene(tmp_path / "scenes" / PLANET, width=60, height=60)
+    bad = write_scene(tmp_path / "scenes" / "other.tif", width=60, height=60)
+    rivers = _rivers(tmp_path, good)
+    out = tmp_path / "detections.parquet"
+    failures = tmp_path / "detections.failures.csv"
+    out.write_text("earlier table")
+    failures.write_text(f"scene,error\n{good.path},earlier\n")
+    failed = [(str(bad.path), "its error")] if failed_again else []
+    context = multiprocessing.get_context("spawn")  # a fork hangs after onnxruntime's threads
+    child = context.Process(
+        target=_detect_stopped, args=(stop, out, [str(good.path), str(bad.path)], rivers, failed)
+    )
+    child.start()
+    child.join(120)
+    remove_stale_temporaries(out, failures)  # as the next command does before it writes
+    table = out.read_bytes()
+    listed = failures.read_text() if failures.exists() else None
+    if table == b"earlier table":
+        assert listed == f"scene,error\n{good.path},earlier\n"  # the earlier pair
+    else:  # the new table, with its own failures or none
+        assert table[:4] == b"PAR1"
+        if failed_again:
+            assert listed is not None and "its error" in listed and "earlier" not in listed
+        else:
+            assert listed in (None, "scene,error\n")

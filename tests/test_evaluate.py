@@ -101,10 +101,37 @@ def test_cli_writes_the_report_and_figures(
         assert (out / name).stat().st_size > 1000
     again = CliRunner().invoke(app, ["evaluate", str(weights), str(labels), "--out", str(out)])
     assert again.exit_code == 2  # an earlier report is kept unless --overwrite
-    assert f"{out / 'report.json'}: exists — choose another name, or pass --overwrite" in (
-        again.output
-    )
+    assert f"{out / 'report.json'}: exists, and so do {out / 'pr_curve.png'}" in again.output
+    assert "— choose other names, or pass --overwrite (it replaces all" in again.output
     assert json.loads((out / "report.json").read_text()) == report
+
+
+def test_a_report_stopped_while_written_leaves_the_earlier_report_and_figures(
+    labelled_tiles: list[LabelledTile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge evaluate --overwrite` drew its three figures into place, then wrote report.json:
+    stopped in between (Ctrl-C), the new figures lay beside the earlier report. All four are
+    now renamed into place together, at the end."""
+    import training.evaluate as evaluate
+    from training.evaluate import OUTPUT_NAMES
+
+    weights = write_tiny_model(tmp_path / "model")
+    labels = write_yolo_set(labelled_tiles, tmp_path / "yolo")
+    out = tmp_path / "eval"
+    out.mkdir()
+    for name in OUTPUT_NAMES:
+        (out / name).write_bytes(b"earlier")
+
+    def stopped(*given: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evaluate, "write_text_atomic", stopped)
+    args = ["evaluate", str(weights), str(labels), "--out", str(out), "--backend", "torch"]
+    result = CliRunner().invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 130, result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == dict.fromkeys(
+        OUTPUT_NAMES, b"earlier"
+    )
 
 
 def test_tiles_of_the_scenes_a_model_was_fine_tuned_on_are_counted_in_a_note(

@@ -257,3 +257,36 @@ def test_overwrite_stopped_while_the_old_folder_is_deleted_keeps_a_whole_review(
     result = CliRunner().invoke(app, [*args, "5", "--overwrite"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review"]  # nothing left aside
+
+
+def test_overwrite_keeps_corrections_made_while_the_new_tiles_were_cut(
+    detections: Path,
+    label_world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The folder was looked at for an analyst's corrections before the new tiles were cut
+    (minutes, for many scenes), and replaced after: a label corrected in the meantime (the old
+    review still open in a labelling tool) was deleted without a word. It is looked at again
+    just before it is replaced."""
+    import training.review as review
+
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count"]  # fmt: skip
+    assert CliRunner().invoke(app, [*args, "3"]).exit_code == 0
+    label = sorted((out / "labels" / "train").glob("*.txt"))[0]
+    corrected = label.read_text().splitlines()[1:]  # a false box deleted
+    real = review.write_yolo
+
+    def corrected_meanwhile(*given: object, **kwargs: object) -> object:
+        label.write_text("".join(f"{line}\n" for line in corrected))
+        return real(*given, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(review, "write_yolo", corrected_meanwhile)
+    result = CliRunner().invoke(app, [*args, "4", "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "--overwrite would delete the work done in it" in result.output
+    assert label.read_text().splitlines() == corrected  # kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review"]  # no .partial left

@@ -225,6 +225,7 @@ def export_review(
             writer = csv.writer(handle)
             writer.writerow(["chip", "scene", "detection_id", "score", "class_name", "boxes"])
             writer.writerows(rows)
+        _check_out(out, overwrite, classes)  # corrected while the tiles were cut: kept
         move_into_place(partial, out)  # the old folder aside first, deleted last
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

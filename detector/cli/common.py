@@ -180,21 +180,31 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) -> None:
     """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file
-    (the command did all its work, then said to check the disk's space and permissions), or
-    that exists: a command replaces a file only when asked (``overwrite``). The temporary files
-    of ``paths`` that an earlier command killed while writing them left are removed
-    (:func:`detector.writing.remove_stale_temporaries`)."""
+    (the command did all its work, then said to check the disk's space and permissions), or,
+    naming them all in one line, for those that exist: a command replaces a file only when
+    asked (``overwrite``). The temporary files of ``paths`` that an earlier command killed
+    while writing them left are removed first (:func:`detector.writing.remove_stale_temporaries`),
+    those of every path. It stopped at the first that existed: `dredge counts` with four
+    exports named only counts.csv (the others came to light one rerun at a time, or were
+    replaced unseen by --overwrite), and the temporaries of the later ones were left."""
     from detector.writing import remove_stale_temporaries
 
-    for path in paths:
-        if path is None:
-            continue
+    given = [path for path in paths if path is not None]
+    for path in given:
         if path.is_dir():
             raise DredgeError(f"{path}: is a folder — give the name of a file to write")
         check_out_folder(path.parent, path)
-        remove_stale_temporaries(path)
-        if path.exists() and not overwrite:
-            raise DredgeError(f"{path}: exists — choose another name, or pass --overwrite")
+    remove_stale_temporaries(*given)
+    existing = list(dict.fromkeys(path for path in given if path.exists()))
+    if not existing or overwrite:
+        return
+    if len(existing) == 1:
+        raise DredgeError(f"{existing[0]}: exists — choose another name, or pass --overwrite")
+    others = ", ".join(map(str, existing[1:]))
+    raise DredgeError(
+        f"{existing[0]}: exists, and so do {others} — choose other names, or pass --overwrite "
+        f"(it replaces all {len(existing)})"
+    )
 
 
 def check_out_folder(out: Path, file: Path | None = None) -> None:

@@ -218,22 +218,24 @@ def counts(
     """
     from detector.exports import geojson_paths
     from detector.track_pipeline import run_counts
+    from detector.writing import placed_together
 
     try:
         written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
         refuse_to_replace(written, overwrite=overwrite)
-        lines = run_counts(
-            tracks,
-            out,
-            fmt=fmt,
-            detections=detections,
-            observations=observations,
-            years=years,
-            chart=chart,
-            kml=kml,
-            gpkg=gpkg,
-            geojson=geojson,
-        )
+        with placed_together():  # stopped while writing the KML, the new counts lay beside
+            lines = run_counts(  # the earlier exports
+                tracks,
+                out,
+                fmt=fmt,
+                detections=detections,
+                observations=observations,
+                years=years,
+                chart=chart,
+                kml=kml,
+                gpkg=gpkg,
+                geojson=geojson,
+            )
     except (DredgeError, ValueError) as exc:
         raise fail(str(exc)) from None
     for line in lines:

@@ -72,8 +72,7 @@ def detect(
     recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
     """
     from detector.acquisition import read_date_table
-    from detector.chips import write_failures
-    from detector.detect import detect_scenes, output_format, write_detections
+    from detector.detect import detect_scenes, output_format, write_detections_and_failures
     from detector.inputspec import parse_bands
     from detector.model import load_model
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
@@ -120,8 +119,7 @@ def detect(
             echo=typer.echo,
             warn=warn_line,
         )
-        write_detections(frame, out, kind)
-        write_failures(failures, failures_path)
+        write_detections_and_failures(frame, out, kind, failures, failures_path)
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
     done = len(paths) - len(failures)

@@ -334,6 +334,7 @@ def evaluate(
     from rich.table import Table
 
     from detector.inputspec import parse_bands
+    from detector.writing import placed_together
     from training.evaluate import OUTPUT_NAMES
     from training.evaluate_run import run_evaluation
     from training.labels.classes import parse_class_map
@@ -341,7 +342,7 @@ def evaluate(
     try:
         check_out_folder(out)
         refuse_to_replace([out / name for name in OUTPUT_NAMES], overwrite=overwrite)
-        with refused_writes(out):
+        with refused_writes(out), placed_together():  # the figures with their report
             evaluation, report = run_evaluation(
                 model, labels, out, iou=iou, match_m=match_m, conf=conf, scenes=scenes or [],
                 rivers=rivers, name_field=name_field,
