@@ -515,7 +515,7 @@ def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) 
 
 
 def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None:
-    from detector.track_pipeline import scenes_not_given
+    from detector.track_notes import scenes_not_given
 
     dets = pd.DataFrame(
         {"scene": ["a.tif", "b.tif", "b.tif", "c.tif", None], "river": ["R", "R", "R", None, "R"]}
@@ -527,7 +527,7 @@ def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None
 
 
 def test_tracking_without_scenes_names_rivers_whose_dates_lie_too_far_apart() -> None:
-    from detector.track_pipeline import long_gaps_note
+    from detector.track_notes import long_gaps_note
 
     linked = pd.DataFrame(
         {
@@ -622,7 +622,7 @@ def test_track_scenes_as_globs_and_the_order_folder_hint(tmp_path: Path) -> None
 
 
 def test_hand_marks_with_scenes_they_did_not_mark_are_named() -> None:
-    from detector.track_pipeline import unmarked_looks_note
+    from detector.track_notes import unmarked_looks_note
 
     looks = pd.DataFrame(
         {
@@ -787,7 +787,7 @@ def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
     kept, dated the whole scene when it came first: the scene's clear area counted as seen on
     the new date (the demo's 2024-01-01 Nanay scene on 2024-04-18), without a word."""
-    from detector.track_pipeline import detection_dates, mixed_scene_dates_note
+    from detector.track_notes import detection_dates, mixed_scene_dates_note
 
     dets = pd.DataFrame(
         {
@@ -819,7 +819,7 @@ def test_scenes_far_past_the_detections_dates_are_named() -> None:
     """Detections of 2024 only (a 2025 file forgotten) with every scene of 2024-2025: 2025 was
     published as zeros on 9-12 scenes per river without a word. A last scene or two with no
     dredge, close to the last detection, is no sign of that and is not named."""
-    from detector.track_pipeline import scenes_beyond_note
+    from detector.track_notes import scenes_beyond_note
 
     dets = pd.DataFrame(
         {
