@@ -14,6 +14,7 @@ leaves an index that lists every chip in ``chips/`` (see :func:`run_tiles`).
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
 import shutil
@@ -278,9 +279,11 @@ def run_tiles(
 ) -> TilesRun:
     """Tile every scene, write chips, ``tiles.parquet`` and (when some failed) ``failures.csv``.
 
-    The index and the failures are written again after each scene, and a scene's chips are
-    moved into ``chips/`` only once the index lists them, so that stopped at any moment (Ctrl-C,
-    a kill) the index lists every chip in ``chips/``, and ``--overwrite`` removes them all.
+    The failures are written again after each scene, and the index whenever the scenes cut
+    since it was last written hold as many chips as it lists (so that a batch of thousands of
+    scenes writes it a few times, not once per scene); a scene's chips are moved into
+    ``chips/`` only once the index lists them, so that stopped at any moment (Ctrl-C, a kill)
+    the index lists every chip in ``chips/``, and ``--overwrite`` removes them all.
     Written once at the end, a batch killed half-way under ``--overwrite`` left the earlier
     run's index beside the new chips: of 68 chips it listed, 55 were gone and 13 were the new
     run's pixels under the old names (another tile size), and 2 new chips were listed nowhere.
@@ -304,29 +307,51 @@ def run_tiles(
         transient=True,
         disable=not progress,
     )
-    with reading_env(), bar:
-        names = scene_labels(scene_paths, taken=taken)
-        for path in scene_paths:
-            explicit = date_for_scene(dates, path, names[path]) if dates else None
-            try:
-                rows, cover, told = _tile_scene(
-                    path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
-                )
+    pending: list[dict[str, Any]] = []  # rows of scenes cut, their chips not yet in place
+    try:
+        with reading_env(), bar:
+            names = scene_labels(scene_paths, taken=taken)
+            for path in scene_paths:
+                explicit = date_for_scene(dates, path, names[path]) if dates else None
+                try:
+                    rows, cover, told = _tile_scene(
+                        path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
+                    )
+                except OutputError:
+                    raise  # the disk, not the scene: the other scenes would fail the same way
+                except DredgeError as exc:
+                    warn(f"error: {exc}")
+                    run.failures.append((path, str(exc)))
+                    write_failures(run.failures, failures)
+                    _drop_unlisted(out, pending)  # the chips it cut before it failed
+                    continue
                 run.rows += rows
-                write_index(run.rows, index)  # before its chips are in place: a kill leaves
-                _move_chips(rows, out)  # listed chips missing, never chips no index lists
-            except OutputError:
-                raise  # the disk, not the scene: the other scenes would fail the same way
-            except DredgeError as exc:
-                warn(f"error: {exc}")
-                run.failures.append((path, str(exc)))
-                write_failures(run.failures, failures)
-                continue
-            finally:
-                shutil.rmtree(partial, ignore_errors=True)  # a scene that failed half-way
-            run.coverages.append(cover)
-            echo("; ".join([cover.summary(), *told]))
+                pending += rows
+                if len(pending) >= len(run.rows) - len(pending):  # as many as listed: O(n) writes
+                    _list_and_place(run.rows, pending, out)
+                run.coverages.append(cover)
+                echo("; ".join([cover.summary(), *told]))
+            _list_and_place(run.rows, pending, out)
+    finally:  # stopped or done: chips never listed go
+        shutil.rmtree(partial, ignore_errors=True)
     return run
+
+
+def _list_and_place(rows: list[dict[str, Any]], pending: list[dict[str, Any]], out: Path) -> None:
+    """Write the index of ``rows``, then move the chips of ``pending`` (the last of ``rows``)
+    into place and empty it: a kill in between leaves listed chips missing, never chips that no
+    index lists."""
+    write_index(rows, out / INDEX_NAME)
+    _move_chips(pending, out)
+    pending.clear()
+
+
+def _drop_unlisted(out: Path, pending: list[dict[str, Any]]) -> None:
+    """Remove the files in ``OUT/.chips.partial`` that are not chips of ``pending``."""
+    keep = {_partial_chip(out, row["chip"]) for row in pending}
+    for path in sorted((out / PARTIAL_DIR).rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
 
 
 def _move_chips(rows: list[dict[str, Any]], out: Path) -> None:
@@ -335,9 +360,21 @@ def _move_chips(rows: list[dict[str, Any]], out: Path) -> None:
         chip = out / row["chip"]
         try:
             chip.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(_partial_chip(out, row["chip"]), chip)
+            _move(_partial_chip(out, row["chip"]), chip)
         except OSError as exc:
             raise output_error(exc, chip) or exc from exc
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``; copied, then removed, where ``chips/`` is on another
+    disk than ``OUT`` (a link or a mount: EXDEV), into which the chips were written before."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.copyfile(source, target)
+        source.unlink()
 
 
 def _partial_chip(out: Path, chip: str) -> Path:

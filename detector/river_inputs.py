@@ -10,6 +10,7 @@ import pandas as pd
 from detector.errors import InputError
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2")
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".fgb", ".tab", ".mif")
 
 
 def refuse_scenes(source: Path) -> None:
@@ -18,7 +19,10 @@ def refuse_scenes(source: Path) -> None:
     format.; It might help to specify the correct driver …)"."""
     scene = source.suffix.lower() in RASTER_SUFFIXES
     if source.is_dir() and source.suffix.lower() != ".gdb":  # a FileGDB is a folder
-        scene = any(p.suffix.lower() in RASTER_SUFFIXES for p in source.iterdir())
+        suffixes = {p.suffix.lower() for p in source.iterdir()}
+        # a folder that GDAL reads as a vector data source (its shapefiles) is no folder of
+        # scenes for holding a raster beside them (a hillshade, a scene to look at)
+        scene = bool(suffixes & set(RASTER_SUFFIXES)) and not suffixes & set(VECTOR_SUFFIXES)
     if scene:
         what = "a folder of scenes" if source.is_dir() else "a scene (a raster)"
         raise InputError(

@@ -43,7 +43,11 @@ def quick_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tool's own HTTP limits, at a second, in an environment that sets none (restored
     after the test: the tool writes its limits into the environment)."""
     for name in remote_reads.HTTP_DEFAULTS:
-        monkeypatch.delenv(name, raising=False)
+        # setenv first, so that monkeypatch records the variable, unset or not, and removes
+        # what use_http_time_limits() writes at teardown (delenv of an unset name records
+        # nothing: the 1 s limits stayed in os.environ for the rest of the session)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     for name, value in QUICK.items():
         monkeypatch.setitem(remote_reads.HTTP_DEFAULTS, name, value)
 

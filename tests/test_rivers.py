@@ -507,3 +507,32 @@ def test_scenes_given_as_rivers_are_named(tmp_path: Path) -> None:
     for path, what in ((folder, "a folder of scenes"), (scene, "a scene (a raster)")):
         with pytest.raises(InputError, match=rf"is {re.escape(what)}, not river centerlines"):
             RiverNetwork.read(path)
+
+
+def _small_raster(path: Path) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    profile = {
+        "driver": "GTiff",
+        "width": 4,
+        "height": 4,
+        "count": 1,
+        "dtype": "uint8",
+        "crs": "EPSG:4326",
+        "transform": from_origin(-74, -3, 0.1, 0.1),
+    }
+    with rasterio.open(path, "w", **profile) as dataset:
+        dataset.write(np.zeros((1, 4, 4), "uint8"))
+
+
+def test_a_folder_of_shapefiles_with_a_raster_beside_is_read(tmp_path: Path) -> None:
+    """A folder given to --rivers, read by GDAL for its shapefile, was refused as "a folder of
+    scenes" when a raster lay beside the shapefile (a hillshade)."""
+    line = LineString([(-73.3, -3.7), (-73.2, -3.7)])
+    gpd.GeoDataFrame({"name": ["Nanay"]}, geometry=[line], crs=4326).to_file(tmp_path / "r.shp")
+    _small_raster(tmp_path / "hillshade.tif")
+    assert RiverNetwork.read(tmp_path).names == ["Nanay"]
+    (tmp_path / "r.shp").unlink()
+    with pytest.raises(InputError, match="is a folder of scenes"):
+        RiverNetwork.read(tmp_path)
