@@ -53,7 +53,8 @@ def network_read_error(path: str, cause: str) -> InputError:
     return InputError(
         path,
         f"could not be read over the network: part of its image data did not arrive (a server "
-        f"error, a dropped connection, or nothing received for {limit} s: {cause})",
+        f"error, a dropped connection, nothing received for {limit} s, or a file damaged on the "
+        f"server: {cause})",
         "check the network and try again (GDAL_HTTP_LOW_SPEED_TIME=SECONDS waits longer on a "
         "slow link), or download the scenes and give the files",
     )
