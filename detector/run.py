@@ -280,6 +280,7 @@ def run_pipeline(
                 on_coarse=found.coarse,
                 on_off_channel=found.off_channel,
             )
+        state.tidy()  # one row per scene again where a scene was retried
         coarse, off_channel = state.flags(sources.paths)  # the earlier runs' scenes' too
         if coarse:
             warn_and_note(coarse_note(coarse, detector.card))
