@@ -506,8 +506,9 @@ def empty_detections() -> gpd.GeoDataFrame:
     return _typed(frame)
 
 
-def concat_detections(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """Detection tables one after the other (typed; an empty table when there are none)."""
+def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """Detection tables one after the other (typed; an empty table when there are none); each
+    a GeoDataFrame or a DataFrame of shapely geometries, in EPSG:4326."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return empty_detections()

@@ -175,3 +175,58 @@ def test_a_row_cut_short_by_a_kill_is_left_out_on_resume(tmp_path: Path) -> None
     state.tidy()
     rows = pd.read_csv(manifest)
     assert rows["scene"].tolist() == paths and set(rows["status"]) == {"done"}
+
+
+def test_saved_detections_are_read_back_without_parsing_their_crs_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of each run (and each rerun) read every scene's saved detections with
+    geopandas, 26 ms a file, mostly parsing the same CRS again: 10 minutes at 24,000 scenes.
+    The files as a run saves them are decoded directly (about 1 ms), the same table; one in
+    another CRS is still read by geopandas, and reprojected."""
+    import geopandas as gpd
+    from shapely import box
+
+    from detector.detect import concat_detections, empty_detections
+
+    frame = concat_detections(
+        [
+            gpd.GeoDataFrame(
+                {
+                    "detection_id": ["a_0001", "a_0002"],
+                    "scene": "a.tif",
+                    "acquired": pd.Timestamp("2024-01-01", tz="UTC"),
+                    "sensor": "PlanetScope",
+                    "class_name": ["dredge", "boat"],
+                    "score": [0.9, 0.5],
+                    "river": ["Nanay", None],
+                    "chainage_m": [1.0, 2.0],
+                    "offset_m": [0.0, 3.0],
+                },
+                geometry=[box(-73.4, -3.8, -73.39, -3.79), box(-73.5, -3.7, -73.49, -3.69)],
+                crs="EPSG:4326",
+            )
+        ]
+    )
+    state = RunState(tmp_path, {})
+    paths = ["/s/a.tif", "/s/b.tif", "/s/c.tif"]
+    state.record(paths[0], frame, None)
+    state.record(paths[1], empty_detections(), None)
+    state.record(paths[2], frame.to_crs("EPSG:32718"), None)
+    read = gpd.read_parquet
+    by_geopandas: list[Any] = []
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> Any:
+        by_geopandas.append(path)
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(gpd, "read_parquet", counting)
+    table = concat_detections(state.detections(paths[:2]))
+    assert not by_geopandas
+    pd.testing.assert_frame_equal(table, frame)
+    table = concat_detections(state.detections(paths))
+    assert by_geopandas == [state.scene_file(paths[2])]
+    expected = concat_detections([frame, frame])
+    pd.testing.assert_frame_equal(table.drop(columns="geometry"), expected.drop(columns="geometry"))
+    assert table.crs == expected.crs
+    assert table.geometry.geom_equals_exact(expected.geometry, tolerance=1e-9).all()
