@@ -277,6 +277,7 @@ def run_pipeline(
                 echo=echo,
                 warn=warn_and_note,
                 on_scene=found.record,
+                keep=False,  # saved by found.record, read back below
                 on_coarse=found.coarse,
                 on_off_channel=found.off_channel,
             )
