@@ -287,6 +287,7 @@ class RunState:
         for name in (KEY_NAME, MANIFEST_NAME):
             (self.out / name).unlink(missing_ok=True)
         self.rows = {}
+        self._written = self._recorded_again = False  # the next row starts the file again
 
     def start(self) -> None:
         """Remove what interrupted writes left, then write the run key (before any scene)."""
