@@ -132,6 +132,7 @@ def detect_scenes(
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
     on_scene: SceneCallback | None = None,
+    keep: bool = True,
     on_coarse: Callable[[str, float], None] | None = None,
     on_off_channel: Callable[[str, str, float, int], None] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Failure]]:
@@ -152,11 +153,14 @@ def detect_scenes(
     A problem with the model or the rivers raises (it concerns every scene); a problem with
     one scene is reported through ``warn``, recorded in the failures, and the batch goes on.
     ``on_scene(path, detections, None)`` or ``on_scene(path, None, error)`` is called as each
-    scene finishes (a resumable run saves it then). Scenes much coarser than the model reads
-    (:data:`COARSE_RATIO`) get one warning at the end, or ``on_coarse(name, gsd_m)`` each; so
-    do rivers whose line lies off the channel (:func:`detector.on_water.off_channel`: one
-    warning per river, or ``on_off_channel(scene, river, share, points)`` each). Both are
-    called as they are found, before ``on_scene`` of their scene.
+    scene finishes (a resumable run saves it then); with ``keep`` False the detections are
+    handed to it only, and an empty table is returned (``dredge run`` held every scene's table
+    to the end, about 10 kB a scene, and concatenated them to no use). Scenes much coarser
+    than the model reads (:data:`COARSE_RATIO`) get one warning at the end, or
+    ``on_coarse(name, gsd_m)`` each; so do rivers whose line lies off the channel
+    (:func:`detector.on_water.off_channel`: one warning per river, or
+    ``on_off_channel(scene, river, share, points)`` each). Both are called as they are found,
+    before ``on_scene`` of their scene.
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
@@ -173,6 +177,7 @@ def detect_scenes(
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene
+    runner.keep = keep
     if on_coarse is not None:  # told as found (else gathered for one warning at the end)
         runner.on_coarse = on_coarse
     if on_off_channel is not None:
@@ -246,6 +251,7 @@ class _Runner:
         self.frames: list[gpd.GeoDataFrame] = []
         self.failures: list[Failure] = []
         self.on_scene: SceneCallback | None = None
+        self.keep = True  # each scene's detections in self.frames
         self.max_land: float | None = DEFAULT_MAX_LAND
         self.coarse: list[tuple[str, float]] = []  # (scene, native GSD) much coarser than the model
         self.off_channel: list[tuple[str, str, float, int]] = []  # (scene, river, share, points)
@@ -350,7 +356,8 @@ class _Runner:
             if job.error is not None:
                 self._fail(job.path, job.error)
                 continue
-            self.frames.append(frame)
+            if self.keep:
+                self.frames.append(frame)
             if self.on_scene is not None:
                 self.on_scene(job.path, frame, None)
             self.echo(summary)
@@ -506,8 +513,9 @@ def empty_detections() -> gpd.GeoDataFrame:
     return _typed(frame)
 
 
-def concat_detections(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    """Detection tables one after the other (typed; an empty table when there are none)."""
+def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
+    """Detection tables one after the other (typed; an empty table when there are none); each
+    a GeoDataFrame or a DataFrame of shapely geometries, in EPSG:4326."""
     frames = [frame for frame in frames if len(frame)]
     if not frames:
         return empty_detections()

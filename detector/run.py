@@ -277,9 +277,11 @@ def run_pipeline(
                 echo=echo,
                 warn=warn_and_note,
                 on_scene=found.record,
+                keep=False,  # saved by found.record, read back below
                 on_coarse=found.coarse,
                 on_off_channel=found.off_channel,
             )
+        state.tidy()  # one row per scene again where a scene was retried
         coarse, off_channel = state.flags(sources.paths)  # the earlier runs' scenes' too
         if coarse:
             warn_and_note(coarse_note(coarse, detector.card))

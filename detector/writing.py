@@ -170,6 +170,43 @@ def _remove_temporaries_of(targets: Sequence[Path]) -> None:
                 tmp.with_name(tmp.name + side).unlink(missing_ok=True)
 
 
+def append_line(path: Path, line: str) -> None:
+    """Append ``line`` (ending with a newline) to ``path`` in one write, flushed to the OS, so
+    that a process killed at any moment (even SIGKILL) leaves the lines before it whole and at
+    most this one cut short (a reader drops a last line with no newline:
+    :func:`complete_lines`). A write that fails (disk full, read-only) is taken back (the file
+    cut to its size before, where the disk lets it) and raises :class:`OutputError`."""
+    data = line.encode("utf-8")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError as exc:
+        error = output_error(exc, path)
+        if error is None:  # pragma: no cover - an OSError is always told as one
+            raise
+        raise error from exc
+    try:
+        size = os.fstat(descriptor).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        except BaseException as exc:
+            with suppress(OSError):
+                os.ftruncate(descriptor, size)
+            error = output_error(exc, path) if isinstance(exc, Exception) else None
+            if error is None:
+                raise
+            raise error from exc
+    finally:
+        os.close(descriptor)
+
+
+def complete_lines(data: bytes) -> bytes:
+    """``data`` up to its last newline: without the line that a process killed while it
+    appended it (:func:`append_line`) left cut short."""
+    return data[: data.rfind(b"\n") + 1]
+
+
 def _put_back(targets: list[Path], asides: list[Path], moved: list[int], placed: list[int]) -> None:
     """Undo the renames of :func:`write_together`: the new files out, the previous ones back."""
     for index in placed:

@@ -267,25 +267,37 @@ def test_disk_full_while_saving_a_scene(
     assert "1 of" in resumed.output and "scenes already done" in resumed.output
 
 
-def test_disk_full_when_the_manifest_is_renamed(
+def test_disk_full_when_a_scene_is_added_to_the_manifest(
     world: Path, model: Path, whole: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rename of the manifest fails: the scene file is there, the manifest of before too."""
+    """The third scene's row is half appended to the manifest when the disk fills up: the half
+    row is taken back; the scene file is there, the manifest says two scenes are done."""
     out = tmp_path / "run"
-    renames = {"count": 0}
-    original = os.replace
+    manifests: set[int] = set()
+    appends = {"count": 0}
+    original_open, original_write = os.open, os.write
 
-    def replace(src: Any, dst: Any) -> None:
-        if Path(dst).name == MANIFEST_NAME:
-            renames["count"] += 1
-            if renames["count"] == 3:
-                half_then(OSError(errno.ENOSPC, NO_SPACE))(Path(src))
-        original(src, dst)
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        descriptor = original_open(path, flags, *args, **kwargs)
+        if Path(path).name == MANIFEST_NAME and flags & os.O_APPEND:
+            appends["count"] += 1
+            if appends["count"] == 2:  # the first scene's row is written with the header
+                manifests.add(descriptor)
+        return descriptor
+
+    def write(descriptor: int, data: Any) -> int:
+        if descriptor in manifests:
+            manifests.discard(descriptor)
+            original_write(descriptor, bytes(data)[: len(data) // 2])
+            raise OSError(errno.ENOSPC, NO_SPACE)
+        return original_write(descriptor, data)
 
     with monkeypatch.context() as patch:
-        patch.setattr(os, "replace", replace)
+        patch.setattr(os, "open", open_)
+        patch.setattr(os, "write", write)
         line = error_line(dredge_run(world, model, out))
     assert line.startswith(f"error: {out / MANIFEST_NAME}: could not be written: no space left")
+    assert (out / MANIFEST_NAME).read_bytes().endswith(b"\n")  # no half row left
     assert assert_whole(out) == 2  # the third scene's file is saved, the manifest does not say so
     assert len(list((out / SCENES_DIR).glob("*.parquet"))) == 3
     rerun_completes(world, model, out, whole)

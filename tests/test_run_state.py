@@ -1,4 +1,4 @@
-"""The run folder's lock: one run at a time, a killed run's lock taken over."""
+"""The run folder's lock (one run at a time, a killed run's lock taken over) and its manifest."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import socket
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import psutil
 import pytest
 
 from detector.errors import DredgeError
-from detector.run_state import LOCK_NAME, LOCK_WRITE_S, run_lock
+from detector.run_state import LOCK_NAME, LOCK_WRITE_S, MANIFEST_NAME, RunState, run_lock
 
 
 def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
@@ -111,3 +113,120 @@ def test_scene_names_too_long_for_a_file_name_are_saved_under_a_short_one(tmp_pa
     candidates = sidecar_candidates(tmp_path / long)
     assert candidates and all(len(c.name.encode()) <= 255 for c in candidates)
     assert not any(c.is_file() for c in candidates)  # it raised OSError: File name too long
+
+
+def _record_scenes(out: Path, paths: list[str], *, fail: bool = False) -> RunState:
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path in paths:
+        state.record(path, None, f'{path}: bad, "quoted"' if fail else None)
+    return state
+
+
+def test_the_manifest_grows_by_one_row_per_scene(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest was written whole after each scene: at 24,000 scenes the last ones took
+    0.2 s each to record (about 40 minutes in all, against 0.5 s now). Each scene's row is
+    appended, and the file reads the same as the one written whole (pandas' CSV)."""
+    import detector.run_state as run_state
+
+    whole: list[Path] = []
+    write_atomic = run_state.write_atomic
+
+    def counting(path: Path, write: Any) -> Path:
+        whole.append(Path(path))
+        return write_atomic(path, write)
+
+    monkeypatch.setattr(run_state, "write_atomic", counting)
+    paths = [
+        f'/scenes/{n}, "odd"\n name é.tif' if n == 3 else f"/scenes/{n}.tif" for n in range(60)
+    ]
+    state = _record_scenes(tmp_path, paths)
+    assert [p.name for p in whole] == [MANIFEST_NAME]  # the first scene's, with the header
+    appended = (tmp_path / MANIFEST_NAME).read_bytes()
+    state._write_manifest()
+    assert (tmp_path / MANIFEST_NAME).read_bytes() == appended
+    assert list(RunState.open(tmp_path, {"k": 1}, overwrite=False).rows) == paths
+
+
+def test_a_row_cut_short_by_a_kill_is_left_out_on_resume(tmp_path: Path) -> None:
+    """A run killed while it appended a row left it cut short (here inside a quoted error);
+    the next run reads the rows before it, redoes that scene and writes one row per scene."""
+    paths = [f"/scenes/{n}.tif" for n in range(4)]
+    _record_scenes(tmp_path, paths[:2])
+    _record_scenes(tmp_path, paths[2:3], fail=True)
+    manifest = tmp_path / MANIFEST_NAME
+    text = manifest.read_bytes()
+    row = text.splitlines(keepends=True)[-1].replace(b"2.tif", b"3.tif")  # the next scene's
+    manifest.write_bytes(text + row[: row.index(b"bad") + 3])  # cut in its quoted error
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert list(state.rows) == paths[:3] and state.rows[paths[2]]["status"] == "failed"
+    assert state.rows[paths[2]]["error"] == f'{paths[2]}: bad, "quoted"'
+    state.name_scenes(paths)
+    state.start()
+    for path in paths[2:]:  # the failed scene again, and the one cut short
+        state.record(path, None, None)
+    rows = pd.read_csv(manifest)
+    assert rows["scene"].tolist() == [*paths[:3], *paths[2:]]  # the retried row appended
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert all(row["status"] == "done" for row in resumed.rows.values())
+    state.tidy()
+    rows = pd.read_csv(manifest)
+    assert rows["scene"].tolist() == paths and set(rows["status"]) == {"done"}
+
+
+def test_saved_detections_are_read_back_without_parsing_their_crs_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end of each run (and each rerun) read every scene's saved detections with
+    geopandas, 26 ms a file, mostly parsing the same CRS again: 10 minutes at 24,000 scenes.
+    The files as a run saves them are decoded directly (about 1 ms), the same table; one in
+    another CRS is still read by geopandas, and reprojected."""
+    import geopandas as gpd
+    from shapely import box
+
+    from detector.detect import concat_detections, empty_detections
+
+    frame = concat_detections(
+        [
+            gpd.GeoDataFrame(
+                {
+                    "detection_id": ["a_0001", "a_0002"],
+                    "scene": "a.tif",
+                    "acquired": pd.Timestamp("2024-01-01", tz="UTC"),
+                    "sensor": "PlanetScope",
+                    "class_name": ["dredge", "boat"],
+                    "score": [0.9, 0.5],
+                    "river": ["Nanay", None],
+                    "chainage_m": [1.0, 2.0],
+                    "offset_m": [0.0, 3.0],
+                },
+                geometry=[box(-73.4, -3.8, -73.39, -3.79), box(-73.5, -3.7, -73.49, -3.69)],
+                crs="EPSG:4326",
+            )
+        ]
+    )
+    state = RunState(tmp_path, {})
+    paths = ["/s/a.tif", "/s/b.tif", "/s/c.tif"]
+    state.record(paths[0], frame, None)
+    state.record(paths[1], empty_detections(), None)
+    state.record(paths[2], frame.to_crs("EPSG:32718"), None)
+    read = gpd.read_parquet
+    by_geopandas: list[Any] = []
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> Any:
+        by_geopandas.append(path)
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(gpd, "read_parquet", counting)
+    table = concat_detections(state.detections(paths[:2]))
+    assert not by_geopandas
+    pd.testing.assert_frame_equal(table, frame)
+    table = concat_detections(state.detections(paths))
+    assert by_geopandas == [state.scene_file(paths[2])]
+    expected = concat_detections([frame, frame])
+    pd.testing.assert_frame_equal(table.drop(columns="geometry"), expected.drop(columns="geometry"))
+    assert table.crs == expected.crs
+    assert table.geometry.geom_equals_exact(expected.geometry, tolerance=1e-9).all()

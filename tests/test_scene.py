@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import (
     find_cloud_mask,
+    find_udm2,
     open_scene,
     udm2_candidates,
     udm_candidates,
@@ -484,6 +486,32 @@ def test_masks_of_deliveries_in_cog_file_format_are_found(tmp_path: Path) -> Non
     assert udm_candidates(cog)[0].name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_file_format.tif"
     skysat = Path("/d/20201122_183822_ss01_u0001_analytic_SR_clip_file_format.tif")  # lower case
     assert udm2_candidates(skysat)[0].name == "20201122_183822_ss01_u0001_udm2_clip_file_format.tif"
+
+
+def test_a_folder_of_scenes_is_listed_once_for_their_masks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mask found by its capture prefix only (renamed on delivery) was looked for with a glob
+    of the scene's folder, for each scene, twice (the detector, the tracker): in a folder of
+    24,000 scenes without masks 26 ms each time, 21 minutes for the run. The folder is listed
+    once (0.3 ms a scene), and again once a file is added."""
+    others = [tmp_path / f"20230716_1450{n:02d}_56_2455_3B_AnalyticMS_SR.tif" for n in range(40)]
+    for other in others:
+        other.touch()
+    listed: list[Any] = []
+    scandir = os.scandir
+
+    def listing(folder: Any = ".") -> Any:
+        listed.append(folder)
+        return scandir(folder)
+
+    monkeypatch.setattr(os, "scandir", listing)
+    assert all(find_udm2(other) is None for other in others)
+    assert len(listed) == 1
+    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
+    renamed = tmp_path / f"{PLANET_ID}_3B_udm2_v2.tif"
+    write_udm2(scene, box(*scene.footprint.bounds)).rename(renamed)
+    assert find_udm2(scene.path) == renamed and len(listed) == 2
 
 
 # --- bad files -----------------------------------------------------------------------------------
