@@ -373,7 +373,13 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        shutil.copyfile(source, target)
+        copy = target.with_name(f".{target.name}.copy")  # a copy cut short is never the chip
+        try:
+            shutil.copyfile(source, copy)
+            os.replace(copy, target)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
         source.unlink()
 
 

@@ -410,8 +410,10 @@ def read_saved(path: Path) -> pd.DataFrame:
     table = pq.read_table(path)
     geo = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
     column = geo.get("columns", {}).get("geometry", {})
-    if column.get("encoding") != "WKB" or column.get("crs", {}).get("id") != WGS84_ID:
-        return gpd.read_parquet(path).to_crs("EPSG:4326")
+    crs = column.get("crs")  # PROJJSON; null (no CRS) or WKT (GeoParquet 0.1) in others
+    if column.get("encoding") != "WKB" or not isinstance(crs, dict) or crs.get("id") != WGS84_ID:
+        frame = gpd.read_parquet(path)  # no CRS: taken as EPSG:4326, as it was before
+        return frame.set_crs("EPSG:4326") if frame.crs is None else frame.to_crs("EPSG:4326")
     frame = table.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
     return frame
@@ -434,7 +436,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     without a last row cut short by a killed run."""
     if not path.is_file():
         return {}
-    data = complete_lines(path.read_bytes())
+    data = complete_lines(path.read_bytes(), quote=b'"')
     if not data:
         return {}
     table = pd.read_csv(

@@ -201,10 +201,21 @@ def append_line(path: Path, line: str) -> None:
         os.close(descriptor)
 
 
-def complete_lines(data: bytes) -> bytes:
+def complete_lines(data: bytes, quote: bytes | None = None) -> bytes:
     """``data`` up to its last newline: without the line that a process killed while it
-    appended it (:func:`append_line`) left cut short."""
-    return data[: data.rfind(b"\n") + 1]
+    appended it (:func:`append_line`) left cut short. With ``quote`` (CSV: ``b'"'``), up to its
+    last newline outside a quoted field: a row cut short just after a newline inside its
+    quoted error (a message of two lines, a path with a newline) ended with a newline, was
+    kept, and the CSV reader stopped at the open quote (EOF inside string) on every resume."""
+    if quote is None:
+        return data[: data.rfind(b"\n") + 1]
+    end = position = quotes = 0
+    for piece in data.split(b"\n")[:-1]:
+        position += len(piece) + 1
+        quotes += piece.count(quote)
+        if quotes % 2 == 0:  # every quoted field opened before this newline is closed
+            end = position
+    return data[:end]
 
 
 def _put_back(targets: list[Path], asides: list[Path], moved: list[int], placed: list[int]) -> None:

@@ -472,3 +472,42 @@ def test_the_index_is_written_a_few_times_in_a_batch_not_once_per_scene(
     listed, on_disk = _listed_and_on_disk(out)
     assert listed == on_disk and writes[-1] == len(listed) > 0
     assert len(writes) <= 1 + 5, writes  # the empty index, then doubling: 1, 2, 4, 8, 12 scenes
+
+
+def test_a_disk_that_fills_up_while_chips_are_copied_to_it_leaves_no_half_chip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chips/ on another disk: a chip is copied there, and a copy that the disk stopped half-way
+    (full) was left in chips/ under the chip's name, listed in the index, cut short."""
+    import errno
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    scene = write_scene(tmp_path / "scenes" / "a.tif", width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    out = tmp_path / "out"
+    out.mkdir()
+    other = Path(tempfile.mkdtemp(dir=shm))
+    copies = [0]
+    real = shutil.copyfile
+
+    def copyfile(src: object, dst: object, **kwargs: object) -> object:
+        copies[0] += 1
+        if copies[0] == 2:  # the disk fills up half-way through the second chip
+            data = Path(str(src)).read_bytes()
+            Path(str(dst)).write_bytes(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+    try:
+        (out / "chips").symlink_to(other, target_is_directory=True)
+        args = ("--rivers", str(rivers), "--out", str(out), "--tile-px", "64")
+        code, _, stderr = _tiles(str(scene.path), *args)
+        assert code == 2 and "no space" in stderr.lower(), stderr
+        for chip in other.rglob("*"):
+            if chip.is_file():
+                Image.open(chip).load()  # whole, or not there
+    finally:
+        shutil.rmtree(other)

@@ -230,3 +230,60 @@ def test_saved_detections_are_read_back_without_parsing_their_crs_each_time(
     pd.testing.assert_frame_equal(table.drop(columns="geometry"), expected.drop(columns="geometry"))
     assert table.crs == expected.crs
     assert table.geometry.geom_equals_exact(expected.geometry, tolerance=1e-9).all()
+
+
+@pytest.mark.parametrize("where", ["after its newline", "before its newline"])
+def test_a_row_cut_short_inside_a_quoted_error_of_two_lines_is_left_out(
+    tmp_path: Path, where: str
+) -> None:
+    """A failed scene's error of two lines (or a path with a newline) is quoted across a
+    newline; a kill that cut its row just after that newline left a file ending in a newline,
+    and the next run stopped on the open quote (pandas: EOF inside string) every time."""
+    paths = [f"/scenes/{n}.tif" for n in range(3)]
+    _record_scenes(tmp_path, paths[:2])
+    manifest = tmp_path / MANIFEST_NAME
+    text = manifest.read_bytes()
+    row = text.splitlines(keepends=True)[-1].replace(b"1.tif", b"2.tif")
+    row = row.replace(b",done,", b",failed,").rstrip(b"\r\n") + b'"GDAL said:\nblock 3"\n'
+    cut = row.index(b"said:\n") + len(b"said:\n") - (1 if where == "before its newline" else 0)
+    manifest.write_bytes(text + row[:cut])
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert list(state.rows) == paths[:2]
+    state.name_scenes(paths)
+    state.start()
+    state.record(paths[2], None, "GDAL said:\nblock 3")
+    rows = RunState.open(tmp_path, {"k": 1}, overwrite=False).rows
+    assert list(rows) == paths and rows[paths[2]]["error"] == "GDAL said:\nblock 3"
+
+
+@pytest.mark.parametrize("kind", ["no crs", "wkt crs (GeoParquet 0.1.0)"])
+def test_saved_detections_with_no_or_a_wkt_crs_are_read(tmp_path: Path, kind: str) -> None:
+    """A saved file whose GeoParquet CRS is null (a frame with no CRS) or a WKT string
+    (GeoParquet 0.1.0) stopped the run with AttributeError ('NoneType'/'str' object has no
+    attribute 'get'); geopandas read both before, taken as EPSG:4326."""
+    import geopandas as gpd
+    from shapely import box
+
+    from detector.detect import concat_detections
+    from detector.run_state import read_saved
+
+    frame = gpd.GeoDataFrame(
+        {
+            "detection_id": ["a_0001"],
+            "scene": "a.tif",
+            "acquired": pd.Timestamp("2024-01-01", tz="UTC"),
+            "sensor": "PlanetScope",
+            "class_name": ["dredge"],
+            "score": [0.9],
+            "river": ["Nanay"],
+            "chainage_m": [1.0],
+            "offset_m": [0.0],
+        },
+        geometry=[box(-73.4, -3.8, -73.39, -3.79)],
+        crs=None if kind == "no crs" else "EPSG:4326",
+    )
+    path = tmp_path / "a.parquet"
+    frame.to_parquet(path, schema_version="0.1.0" if kind.startswith("wkt") else None)
+    table = concat_detections([read_saved(path)])
+    assert table.crs.to_epsg() == 4326 and len(table) == 1
+    assert table.geometry.iloc[0].equals(frame.geometry.iloc[0])
