@@ -376,7 +376,7 @@ def _polygonise(
 
 def _pixel_metres(transform: Affine, crs: CRS, shape: tuple[int, ...]) -> float:
     """Ground size in metres of a pixel of ``transform`` (in ``crs``) at the raster's centre."""
-    from detector.scene import crs_units_per_metre
+    from detector.grid import crs_units_per_metre
 
     x, y = transform @ (shape[1] / 2, shape[0] / 2)
     per_metre, _ = crs_units_per_metre(crs, x, y)

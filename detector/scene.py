@@ -3,8 +3,9 @@
 A :class:`Scene` wraps one GeoTIFF (a local path or any URL GDAL reads). Opening it reads only
 the header. Pixels are read window by window, so a 30,000 × 30,000 px scene is never loaded
 whole: straight from the file when the scene is north up and already within
-:data:`GSD_SNAP_TOLERANCE` of the requested ground sampling distance, else through a WarpedVRT
-that brings it there (average when downsampling, bilinear when upsampling).
+:data:`~detector.inputspec.GSD_SNAP_TOLERANCE` of the requested ground sampling distance,
+else through a WarpedVRT that brings it there (average when downsampling, bilinear when
+upsampling). Its pixel grids: :mod:`detector.grid`.
 
 Acquisition time: see :mod:`detector.acquisition`.
 
@@ -39,8 +40,6 @@ import numpy as np
 import rasterio
 from affine import Affine
 from numpy.typing import NDArray
-from pyproj import CRS as ProjCRS
-from pyproj import Geod, Proj, Transformer
 from pyproj.exceptions import ProjError
 from rasterio._err import CPLE_BaseError  # GDAL errors rasterio raises as they are
 from rasterio.crs import CRS
@@ -59,7 +58,8 @@ from detector.acquisition import (
 )
 from detector.band_layout import band_layout, layout_caveat
 from detector.errors import InputError, first_line
-from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
+from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
+from detector.inputspec import InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
 from detector.remote_reads import network_open_error, network_read_error, use_http_time_limits
@@ -97,31 +97,6 @@ READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 _PLANET_PRODUCT = re.compile(
     r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)", re.IGNORECASE
 )
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A north-up pixel grid in a scene's CRS (the scene brought to one GSD)."""
-
-    crs: CRS
-    transform: Affine
-    width: int
-    height: int
-
-    def window_transform(self, window: Window) -> Affine:
-        """Affine transform of a window of this grid (pixel → map coordinates)."""
-        return self.transform @ Affine.translation(window.col_off, window.row_off)
-
-    def window_footprint(self, window: Window) -> Polygon:
-        """The window's outline in map coordinates."""
-        x0, y0 = self.window_transform(window) @ (0, 0)
-        x1, y1 = self.window_transform(window) @ (window.width, window.height)
-        return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-    @property
-    def pixels(self) -> int:
-        """Number of pixels in the grid."""
-        return self.width * self.height
 
 
 @dataclass(frozen=True)
@@ -311,8 +286,8 @@ class Scene:
         """
         native_x, native_y = self._native_res()
         ux, uy = self._units_per_metre
-        res_x = _snap(gsd_m * ux, native_x)
-        res_y = _snap(gsd_m * uy, native_y)
+        res_x = snap_pixel_size(gsd_m * ux, native_x)
+        res_y = snap_pixel_size(gsd_m * uy, native_y)
         left, bottom, right, top = self.bounds
         width = max(1, math.ceil((right - left) / res_x - 1e-6))
         height = max(1, math.ceil((top - bottom) / res_y - 1e-6))
@@ -853,38 +828,6 @@ def open_mask(path: str | Path) -> rasterio.DatasetReader:
 
 
 # --- numbers -----------------------------------------------------------------------------------
-
-
-def crs_units_per_metre(crs: CRS, x: float, y: float) -> tuple[float, float]:
-    """CRS units per ground metre along x and y at map point (x, y).
-
-    1 for UTM (to 0.04 %), 1 / cos(latitude) for Web Mercator, about 1 / 111,000 for degrees.
-    """
-    proj_crs = ProjCRS.from_user_input(crs.to_wkt())
-    to_lonlat = Transformer.from_crs(proj_crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_lonlat.transform(x, y)
-    if proj_crs.is_geographic:
-        geod = Geod(ellps="WGS84")
-        step = 1e-4
-        _, _, east = geod.inv(lon, lat, lon + step, lat)
-        _, _, north = geod.inv(lon, lat, lon, lat + step)
-        return step / east, step / north
-    metres_per_unit = proj_crs.axis_info[0].unit_conversion_factor
-    factors = Proj(proj_crs).get_factors(lon, lat)
-    return (
-        factors.parallel_scale / metres_per_unit,
-        factors.meridional_scale / metres_per_unit,
-    )
-
-
-def _snap(target: float, native: float) -> float:
-    """The native pixel size when close to the target, else the target to 4 significant digits.
-
-    Rounding keeps UTM grids at round sizes (3.000 m, not 3.00012 m from the scale factor).
-    """
-    if abs(target / native - 1) < GSD_SNAP_TOLERANCE:
-        return native
-    return float(f"{target:.4g}")
 
 
 def _first_line(exc: BaseException) -> str:
