@@ -28,8 +28,8 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -40,8 +40,6 @@ import numpy as np
 import rasterio
 from affine import Affine
 from numpy.typing import NDArray
-from pyproj.exceptions import ProjError
-from rasterio._err import CPLE_BaseError  # GDAL errors rasterio raises as they are
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
@@ -57,12 +55,13 @@ from detector.acquisition import (
     scene_file_name,
 )
 from detector.band_layout import band_layout, layout_caveat
-from detector.errors import InputError, first_line
+from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
 from detector.inputspec import InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
-from detector.remote_reads import network_open_error, network_read_error, use_http_time_limits
+from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, innermost_line
+from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
     EIGHT_BIT_WHITE,
     header_calibration,
@@ -70,6 +69,7 @@ from detector.scaling import (
     stored_full_scale,
     values_kind,
 )
+from detector.scene_checks import check_complete, check_georeferenced
 from detector.window_reads import (
     RecentReads,
     alpha_is_tagged,
@@ -90,9 +90,6 @@ UDM2_MIN_BANDS = 6
 UDM_HIDDEN_BITS = 0b1111_1110
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
-FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
-# What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
-READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
 
 _PLANET_PRODUCT = re.compile(
     r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)", re.IGNORECASE
@@ -500,17 +497,10 @@ class Scene:
                 self._udm = open_mask(self.cloud_mask.path)
         return self._udm
 
-    @contextmanager
-    def _reading(self, path: str | None = None) -> Iterator[None]:
-        """Turn GDAL read failures into one clear InputError naming the file."""
-        try:
-            yield
-        except READ_ERRORS as exc:
-            if path is None and is_remote(self.path):
-                raise network_read_error(self.path, _first_line(exc)) from None
-            raise InputError(
-                path or self.path, f"cannot be read ({_first_line(exc)})", FIX_CORRUPT
-            ) from None
+    def _reading(self, path: str | None = None) -> AbstractContextManager[None]:
+        """Turn GDAL read failures into one clear InputError naming the file (the scene's own,
+        read over the network, as one that says so)."""
+        return file_read_errors(path or self.path, remote=path is None and is_remote(self.path))
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -546,13 +536,13 @@ def open_scene(
             dataset = rasterio.open(path)
     except READ_ERRORS as exc:
         if remote:
-            raise network_open_error(path, _first_line(exc)) from None
+            raise network_open_error(path, innermost_line(exc)) from None
         raise InputError(
-            path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
+            path, f"is not a readable raster ({innermost_line(exc)})", FIX_CORRUPT
         ) from None
     try:
         if not remote:
-            _check_complete(path, dataset)
+            check_complete(path, dataset)
         check_georeferenced(path, dataset)
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
@@ -577,7 +567,7 @@ def open_scene(
     except READ_ERRORS as exc:
         dataset.close()
         raise InputError(
-            path, f"has a header that cannot be used ({_first_line(exc)})", FIX_CORRUPT
+            path, f"has a header that cannot be used ({innermost_line(exc)})", FIX_CORRUPT
         ) from None
     except BaseException:
         dataset.close()
@@ -587,98 +577,6 @@ def open_scene(
 def reading_env(**options: Any) -> rasterio.Env:
     """A rasterio environment for batch reads: GDAL's block cache capped at GDAL_CACHE_MB."""
     return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, **options)
-
-
-def _check_complete(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError when a local GeoTIFF's image blocks reach past the end of the file."""
-    if dataset.driver != "GTiff":
-        return
-    size = Path(path).stat().st_size
-    needed = tiff_data_end(dataset)
-    if needed > size:
-        raise InputError(
-            path,
-            f"is truncated ({size:,} bytes; its image data needs {needed:,})",
-            "download or export it again (an interrupted transfer leaves files like this)",
-        )
-
-
-def tiff_data_end(dataset: rasterio.DatasetReader) -> int:
-    """Byte offset where a GeoTIFF's last image block ends (first and last band checked)."""
-    block_rows, block_cols = dataset.block_shapes[0]
-    rows = math.ceil(dataset.height / block_rows)
-    cols = math.ceil(dataset.width / block_cols)
-    end = 0
-    for band in sorted({1, dataset.count}):
-        for row in range(rows):
-            for col in range(cols):
-                offset = dataset.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=band)
-                length = dataset.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=band)
-                if offset and length:
-                    end = max(end, int(offset) + int(length))
-    return end
-
-
-FIX_ORTHO = (
-    "order the orthorectified product (Planet's analytic/ortho assets, Maxar's ortho-ready "
-    "or ortho imagery)"
-)
-
-
-def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError when the scene has no CRS or geotransform, is in its sensor's geometry, or
-    has a CRS in degrees over coordinates that are not."""
-    if dataset.crs is None or dataset.transform == Affine.identity():
-        _check_not_sensor_geometry(path, dataset)
-    if dataset.crs is None:
-        raise InputError(
-            path,
-            "has no CRS",
-            "georeference it, e.g. gdal_edit.py -a_srs EPSG:32718 FILE, or export it as GeoTIFF",
-        )
-    if dataset.transform == Affine.identity():
-        raise InputError(
-            path,
-            "has no geotransform (pixel coordinates only)",
-            "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
-        )
-    corners = [dataset.transform @ xy for xy in ((0, 0), (dataset.width, dataset.height))]
-    corners += [dataset.transform @ xy for xy in ((0, dataset.height), (dataset.width, 0))]
-    left, right = min(x for x, _ in corners), max(x for x, _ in corners)
-    bottom, top = min(y for _, y in corners), max(y for _, y in corners)
-    if dataset.crs.is_geographic and not (
-        -180 <= left <= right <= 360 and -90 <= bottom <= top <= 90
-    ):
-        raise InputError(
-            path,
-            f"has a CRS in degrees ({dataset.crs.to_string()}) but coordinates that are not "
-            f"(x {left:,.0f} to {right:,.0f}, y {bottom:,.0f} to {top:,.0f})",
-            "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:32718 FILE",
-        )
-
-
-def _check_not_sensor_geometry(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError for an image still in its sensor's geometry: RPCs or GCPs, no map grid.
-
-    Planet's basic (L1B) assets and Maxar's level-1B images come like this. Giving them a CRS
-    would not place them: they need warping onto a map grid first.
-    """
-    if dataset.rpcs is not None:
-        raise InputError(
-            path,
-            "is not orthorectified (it carries RPCs, its sensor model, but no map grid)",
-            "orthorectify it first, e.g. gdalwarp -rpc -t_srs EPSG:32718 FILE OUT.tif (better "
-            f"with a DEM: -to RPC_DEM=dem.tif), or {FIX_ORTHO}",
-        )
-    points, _ = dataset.gcps
-    if points:
-        raise InputError(
-            path,
-            f"is not orthorectified (it carries {len(points)} ground control points but no "
-            "map grid)",
-            f"warp it onto a map grid first, e.g. gdalwarp -tps -t_srs EPSG:32718 FILE OUT.tif, "
-            f"or {FIX_ORTHO}",
-        )
 
 
 # --- UDM2 --------------------------------------------------------------------------------------
@@ -825,13 +723,3 @@ def open_mask(path: str | Path) -> rasterio.DatasetReader:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path)
-
-
-# --- numbers -----------------------------------------------------------------------------------
-
-
-def _first_line(exc: BaseException) -> str:
-    """First line of the innermost GDAL message ("Read failed" hides the real cause)."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return first_line(exc)
