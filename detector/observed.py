@@ -34,9 +34,9 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
+from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask
 from detector.errors import InputError, first_line
 from detector.remote_reads import network_open_error, use_http_time_limits
-from detector.scene import CloudMask, find_cloud_mask, open_mask
 from detector.scene_checks import check_georeferenced
 
 if TYPE_CHECKING:
