@@ -46,12 +46,12 @@ from shapely import Polygon, box
 from detector.acquisition import (
     Acquisition,
     is_remote,
-    name_date_range,
     resolve_acquisition,
     scene_file_name,
 )
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
+from detector.date_caveats import date_caveat
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
 from detector.inputspec import InputSpec
@@ -60,11 +60,10 @@ from detector.radiance import Calibration, radiance_coefficients
 from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, innermost_line
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
-    EIGHT_BIT_WHITE,
     header_calibration,
     normalise,
     stored_full_scale,
-    values_kind,
+    values_read_as,
 )
 from detector.scene_checks import check_complete, check_georeferenced
 from detector.window_reads import (
@@ -94,16 +93,6 @@ class WindowData:
     bands: tuple[str, ...]
     crs: CRS
     transform: Affine
-
-
-OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
-    "metadata.xml": "metadata XML",
-    "metadata.imd": "IMD",
-    "planet-name": "file name",
-    "maxar-name": "file name",
-    "iso-name": "file name",
-    "landsat-name": "file name",
-}
 
 
 class Scene:
@@ -165,14 +154,7 @@ class Scene:
         """How stored values were read where the file's type alone does not tell it (floating
         point, Planet radiance, Maxar digital numbers, 8-bit values in a wider integer type), for
         the scene's summary line; None for integer reflectance and 8-bit imagery."""
-        if self.calibration is not None:
-            return self.calibration.read_as
-        if not is_floating(self._dataset):
-            dtype = self._dataset.dtypes[0]
-            if self.full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
-                return f"{dtype} values read as 8-bit (0–255): none sampled was above 255"
-            return None
-        return f"float values read as {values_kind(self.full_scale)}"
+        return values_read_as(self._dataset, self.full_scale, self.calibration)
 
     @property
     def date_caveat(self) -> str | None:
@@ -182,34 +164,7 @@ class Scene:
         ``--dates``, a STAC item's) is another day than the scene's own metadata or name
         says; or when its name gives a range of days (an image of a time range, dated by its
         first day). None otherwise."""
-        own = self.acquisition.own
-        if own is not None and own.time is not None and self.acquired is not None:
-            where = OWN_DATE_SOURCES.get(own.source, own.source)
-            if own.time.date() == self.acquired.date():  # the same day, hours apart
-                return (
-                    f"dated {self.acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
-                    f"{own.time:%H:%M} UTC: a time written without its zone is read as UTC; "
-                    f"add the zone ({self.acquired:%Y-%m-%dT%H:%M:%S}-05:00 in Peru), or give "
-                    "the day alone to keep the scene's own time"
-                )
-            return (
-                f"dated {self.acquired:%Y-%m-%d} as given, while its {where} says "
-                f"{own.time:%Y-%m-%d}: check which is right"
-            )
-        span = name_date_range(self.path) if self.acquisition.source == "iso-name" else None
-        if span is not None:
-            first, last = span
-            return (
-                f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
-                f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
-                "range), give that date with --dates"
-            )
-        if self.acquisition.source != "tiff-tag" or self.acquired is None:
-            return None
-        return (
-            f"dated {self.acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
-            "when they write a file: check it, or give the date with --dates"
-        )
+        return date_caveat(self.path, self.acquisition)
 
     @property
     def acquired(self) -> datetime | None:
