@@ -7,16 +7,16 @@ whole: straight from the file when the scene is north up and already within
 else through a WarpedVRT that brings it there (average when downsampling, bilinear when
 upsampling). Its pixel grids: :mod:`detector.grid`.
 
-Acquisition time: see :mod:`detector.acquisition`.
+Opening (:func:`open_scene`) checks the file first (:mod:`detector.scene_checks`; read errors
+become one line, :mod:`detector.read_errors`), then works out:
 
-Band layouts: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
-basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout.
-Stored values to [0, 1]: :mod:`detector.scaling` and, for Planet radiance and Maxar's digital
-numbers, :mod:`detector.radiance` and :mod:`detector.maxar_radiometry`. A Planet UDM2 file next
-to the scene (``<id>_udm2.tif``) is used as the cloud mask: band 6 (cloud) and band 3 (shadow)
-mark pixels that are not clear. Scenes from before August 2018 come with Planet's older UDM
-instead (``<id>_3B_AnalyticMS_DN_udm.tif``), whose cloud bit and lost-data bits are used the
-same way (:func:`find_cloud_mask`).
+- its acquisition time: :mod:`detector.acquisition` (and the summary line's word when that date
+  may be wrong, :mod:`detector.date_caveats`);
+- its band layout: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
+  basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout;
+- how stored values become [0, 1]: :mod:`detector.scaling` and, for Planet radiance and Maxar's
+  digital numbers, :mod:`detector.radiance` and :mod:`detector.maxar_radiometry`;
+- its cloud mask, Planet's UDM2 or older UDM beside it: :mod:`detector.cloud_masks`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ from detector.window_reads import (
     window_key,
 )
 
-# The older UDM's bits: 0 not imaged (blackfill), 1 cloud, 2–7 band 1–6 data lost in downlink
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
 
