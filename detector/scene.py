@@ -68,13 +68,13 @@ from detector.scaling import (
 from detector.scene_checks import check_complete, check_georeferenced
 from detector.window_reads import (
     RecentReads,
-    alpha_is_tagged,
     data_band_indexes,
     file_window,
     is_floating,
     mask_needs_bands,
     read_mask_padded,
     read_padded,
+    warped_window,
     window_key,
 )
 
@@ -222,8 +222,8 @@ class Scene:
     def grid(self, gsd_m: float) -> Grid:
         """The scene's grid brought to ``gsd_m`` metres: same CRS and origin, north up.
 
-        A scene within :data:`GSD_SNAP_TOLERANCE` of the target keeps its own pixel size, so it
-        is read without resampling.
+        A scene within :data:`~detector.inputspec.GSD_SNAP_TOLERANCE` of the target keeps its own
+        pixel size, so it is read without resampling.
         """
         native_x, native_y = self._native_res()
         ux, uy = self._units_per_metre
@@ -359,21 +359,8 @@ class Scene:
 
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
         """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
-        options: dict[str, Any] = {}
-        if self.alpha_band is None:
-            options["add_alpha"] = True
-            if self.nodata is None and is_floating(self._dataset):
-                options["src_nodata"] = math.nan  # NaN is no data, and is not resampled in
-        elif not alpha_is_tagged(self._dataset):  # described "alpha": the warper is told
-            options.update(src_alpha=self.alpha_band, add_alpha=True)
-        return WarpedVRT(
-            self._dataset,
-            crs=self.crs,
-            transform=transform,
-            width=width,
-            height=height,
-            resampling=resampling,
-            **options,
+        return warped_window(
+            self._dataset, self.crs, transform, width, height, resampling, self.alpha_band
         )
 
     @property
@@ -391,10 +378,10 @@ class Scene:
             return np.zeros((height, width), dtype=bool)
         return self._mask_reader.hidden(transform, width, height, keep=keep)
 
-    def _reading(self, path: str | None = None) -> AbstractContextManager[None]:
-        """Turn GDAL read failures into one clear InputError naming the file (the scene's own,
-        read over the network, as one that says so)."""
-        return file_read_errors(path or self.path, remote=path is None and is_remote(self.path))
+    def _reading(self) -> AbstractContextManager[None]:
+        """Turn GDAL read failures into one clear InputError naming the scene (read over the
+        network, one that says so)."""
+        return file_read_errors(self.path, remote=is_remote(self.path))
 
 
 # --- opening ---------------------------------------------------------------------------------
