@@ -62,7 +62,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from detector.scene import crs_units_per_metre
+from detector.grid import crs_units_per_metre
 
 DEFAULT_DISTANCE_M = 20.0  # a box cut in half by an edge is ≤ 15 m off the whole one (30 m dredge)
 DEFAULT_IOS = 0.5

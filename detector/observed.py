@@ -34,9 +34,10 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
+from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask
 from detector.errors import InputError, first_line
 from detector.remote_reads import network_open_error, use_http_time_limits
-from detector.scene import CloudMask, check_georeferenced, find_cloud_mask, open_mask
+from detector.scene_checks import check_georeferenced
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -376,7 +377,7 @@ def _polygonise(
 
 def _pixel_metres(transform: Affine, crs: CRS, shape: tuple[int, ...]) -> float:
     """Ground size in metres of a pixel of ``transform`` (in ``crs``) at the raster's centre."""
-    from detector.scene import crs_units_per_metre
+    from detector.grid import crs_units_per_metre
 
     x, y = transform @ (shape[1] / 2, shape[0] / 2)
     per_metre, _ = crs_units_per_metre(crs, x, y)

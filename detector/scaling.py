@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from detector.inputspec import DISPLAY_WHITE_REFLECTANCE, REFLECTANCE_FULL_SCALE
 from detector.radiance import Calibration
-from detector.window_reads import data_band_indexes, sample_values
+from detector.window_reads import data_band_indexes, is_floating, sample_values
 
 EIGHT_BIT_WHITE = 255.0
 PERCENT_FULL_SCALE = 100.0  # reflectance in percent (0–100)
@@ -92,6 +92,21 @@ def values_kind(full_scale: float) -> str:
         EIGHT_BIT_WHITE: "8-bit values (0–255)",
     }
     return kinds.get(full_scale, "reflectance × 10,000")
+
+
+def values_read_as(
+    dataset: rasterio.DatasetReader, full_scale: float, calibration: Calibration | None
+) -> str | None:
+    """How stored values were read where the file's type alone does not tell it, for the
+    scene's summary line (:attr:`detector.scene.Scene.values_read_as`)."""
+    if calibration is not None:
+        return calibration.read_as
+    if not is_floating(dataset):
+        dtype = dataset.dtypes[0]
+        if full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
+            return f"{dtype} values read as 8-bit (0–255): none sampled was above 255"
+        return None
+    return f"float values read as {values_kind(full_scale)}"
 
 
 def header_calibration(dataset: rasterio.DatasetReader) -> Calibration | None:

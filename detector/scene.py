@@ -3,32 +3,29 @@
 A :class:`Scene` wraps one GeoTIFF (a local path or any URL GDAL reads). Opening it reads only
 the header. Pixels are read window by window, so a 30,000 × 30,000 px scene is never loaded
 whole: straight from the file when the scene is north up and already within
-:data:`GSD_SNAP_TOLERANCE` of the requested ground sampling distance, else through a WarpedVRT
-that brings it there (average when downsampling, bilinear when upsampling).
+:data:`~detector.inputspec.GSD_SNAP_TOLERANCE` of the requested ground sampling distance,
+else through a WarpedVRT that brings it there (average when downsampling, bilinear when
+upsampling). Its pixel grids: :mod:`detector.grid`.
 
-Acquisition time: see :mod:`detector.acquisition`.
+Opening (:func:`open_scene`) checks the file first (:mod:`detector.scene_checks`; read errors
+become one line, :mod:`detector.read_errors`), then works out:
 
-Band layouts: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
-basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout.
-Stored values to [0, 1]: :mod:`detector.scaling` and, for Planet radiance and Maxar's digital
-numbers, :mod:`detector.radiance` and :mod:`detector.maxar_radiometry`. A Planet UDM2 file next
-to the scene (``<id>_udm2.tif``) is used as the cloud mask: band 6 (cloud) and band 3 (shadow)
-mark pixels that are not clear. Scenes from before August 2018 come with Planet's older UDM
-instead (``<id>_3B_AnalyticMS_DN_udm.tif``), whose cloud bit and lost-data bits are used the
-same way (:func:`find_cloud_mask`).
+- its acquisition time: :mod:`detector.acquisition` (and the summary line's word when that date
+  may be wrong, :mod:`detector.date_caveats`);
+- its band layout: :mod:`detector.band_layout` (PlanetScope 4-band BGRN, SuperDove 8-band, NICFI
+  basemap quads, 3-band RGB, or the band names in the header); ``bands=`` overrides the layout;
+- how stored values become [0, 1]: :mod:`detector.scaling` and, for Planet radiance and Maxar's
+  digital numbers, :mod:`detector.radiance` and :mod:`detector.maxar_radiometry`;
+- its cloud mask, Planet's UDM2 or older UDM beside it: :mod:`detector.cloud_masks`.
 """
 
 from __future__ import annotations
 
-import bisect
-import fnmatch
-import functools
 import math
-import os
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,13 +36,9 @@ import numpy as np
 import rasterio
 from affine import Affine
 from numpy.typing import NDArray
-from pyproj import CRS as ProjCRS
-from pyproj import Geod, Proj, Transformer
-from pyproj.exceptions import ProjError
-from rasterio._err import CPLE_BaseError  # GDAL errors rasterio raises as they are
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning, RasterioError
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 from shapely import Polygon, box
@@ -53,75 +46,40 @@ from shapely import Polygon, box
 from detector.acquisition import (
     Acquisition,
     is_remote,
-    name_date_range,
     resolve_acquisition,
     scene_file_name,
 )
 from detector.band_layout import band_layout, layout_caveat
-from detector.errors import InputError, first_line
-from detector.inputspec import GSD_SNAP_TOLERANCE, InputSpec
+from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
+from detector.date_caveats import date_caveat
+from detector.errors import InputError
+from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
+from detector.inputspec import InputSpec
 from detector.maxar_radiometry import maxar_calibration
 from detector.radiance import Calibration, radiance_coefficients
-from detector.remote_reads import network_open_error, network_read_error, use_http_time_limits
+from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, innermost_line
+from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
-    EIGHT_BIT_WHITE,
     header_calibration,
     normalise,
     stored_full_scale,
-    values_kind,
+    values_read_as,
 )
+from detector.scene_checks import check_complete, check_georeferenced
 from detector.window_reads import (
     RecentReads,
-    alpha_is_tagged,
     data_band_indexes,
     file_window,
     is_floating,
     mask_needs_bands,
-    read_bands_padded,
     read_mask_padded,
     read_padded,
+    warped_window,
     window_key,
 )
 
-UDM2_SHADOW_BAND = 3
-UDM2_CLOUD_BAND = 6
-UDM2_MIN_BANDS = 6
-# The older UDM's bits: 0 not imaged (blackfill), 1 cloud, 2–7 band 1–6 data lost in downlink
-UDM_HIDDEN_BITS = 0b1111_1110
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
-FIX_CORRUPT = "the file may be truncated or corrupt; download or export it again"
-# What a damaged file can raise from rasterio, GDAL and PROJ: each becomes one InputError line
-READ_ERRORS = (RasterioError, CPLE_BaseError, ProjError, UnicodeDecodeError)
-
-_PLANET_PRODUCT = re.compile(
-    r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)", re.IGNORECASE
-)
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A north-up pixel grid in a scene's CRS (the scene brought to one GSD)."""
-
-    crs: CRS
-    transform: Affine
-    width: int
-    height: int
-
-    def window_transform(self, window: Window) -> Affine:
-        """Affine transform of a window of this grid (pixel → map coordinates)."""
-        return self.transform @ Affine.translation(window.col_off, window.row_off)
-
-    def window_footprint(self, window: Window) -> Polygon:
-        """The window's outline in map coordinates."""
-        x0, y0 = self.window_transform(window) @ (0, 0)
-        x1, y1 = self.window_transform(window) @ (window.width, window.height)
-        return box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-    @property
-    def pixels(self) -> int:
-        """Number of pixels in the grid."""
-        return self.width * self.height
 
 
 @dataclass(frozen=True)
@@ -134,16 +92,6 @@ class WindowData:
     bands: tuple[str, ...]
     crs: CRS
     transform: Affine
-
-
-OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
-    "metadata.xml": "metadata XML",
-    "metadata.imd": "IMD",
-    "planet-name": "file name",
-    "maxar-name": "file name",
-    "iso-name": "file name",
-    "landsat-name": "file name",
-}
 
 
 class Scene:
@@ -192,8 +140,10 @@ class Scene:
         self.acquisition = acquisition
         self.cloud_mask = cloud_mask
         """Planet's UDM2 (or older UDM) beside the scene, if any."""
-        self._udm: rasterio.DatasetReader | None = None
         self._recent = RecentReads(RECENT_READS_MB << 20)
+        self._mask_reader = (
+            CloudMaskReader(cloud_mask, self.crs, self._recent) if cloud_mask is not None else None
+        )
         self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
 
     # --- facts -------------------------------------------------------------------------------
@@ -203,14 +153,7 @@ class Scene:
         """How stored values were read where the file's type alone does not tell it (floating
         point, Planet radiance, Maxar digital numbers, 8-bit values in a wider integer type), for
         the scene's summary line; None for integer reflectance and 8-bit imagery."""
-        if self.calibration is not None:
-            return self.calibration.read_as
-        if not is_floating(self._dataset):
-            dtype = self._dataset.dtypes[0]
-            if self.full_scale == EIGHT_BIT_WHITE and dtype != "uint8":
-                return f"{dtype} values read as 8-bit (0–255): none sampled was above 255"
-            return None
-        return f"float values read as {values_kind(self.full_scale)}"
+        return values_read_as(self._dataset, self.full_scale, self.calibration)
 
     @property
     def date_caveat(self) -> str | None:
@@ -220,34 +163,7 @@ class Scene:
         ``--dates``, a STAC item's) is another day than the scene's own metadata or name
         says; or when its name gives a range of days (an image of a time range, dated by its
         first day). None otherwise."""
-        own = self.acquisition.own
-        if own is not None and own.time is not None and self.acquired is not None:
-            where = OWN_DATE_SOURCES.get(own.source, own.source)
-            if own.time.date() == self.acquired.date():  # the same day, hours apart
-                return (
-                    f"dated {self.acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
-                    f"{own.time:%H:%M} UTC: a time written without its zone is read as UTC; "
-                    f"add the zone ({self.acquired:%Y-%m-%dT%H:%M:%S}-05:00 in Peru), or give "
-                    "the day alone to keep the scene's own time"
-                )
-            return (
-                f"dated {self.acquired:%Y-%m-%d} as given, while its {where} says "
-                f"{own.time:%Y-%m-%d}: check which is right"
-            )
-        span = name_date_range(self.path) if self.acquisition.source == "iso-name" else None
-        if span is not None:
-            first, last = span
-            return (
-                f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
-                f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
-                "range), give that date with --dates"
-            )
-        if self.acquisition.source != "tiff-tag" or self.acquired is None:
-            return None
-        return (
-            f"dated {self.acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
-            "when they write a file: check it, or give the date with --dates"
-        )
+        return date_caveat(self.path, self.acquisition)
 
     @property
     def acquired(self) -> datetime | None:
@@ -306,13 +222,13 @@ class Scene:
     def grid(self, gsd_m: float) -> Grid:
         """The scene's grid brought to ``gsd_m`` metres: same CRS and origin, north up.
 
-        A scene within :data:`GSD_SNAP_TOLERANCE` of the target keeps its own pixel size, so it
-        is read without resampling.
+        A scene within :data:`~detector.inputspec.GSD_SNAP_TOLERANCE` of the target keeps its own
+        pixel size, so it is read without resampling.
         """
         native_x, native_y = self._native_res()
         ux, uy = self._units_per_metre
-        res_x = _snap(gsd_m * ux, native_x)
-        res_y = _snap(gsd_m * uy, native_y)
+        res_x = snap_pixel_size(gsd_m * ux, native_x)
+        res_y = snap_pixel_size(gsd_m * uy, native_y)
         left, bottom, right, top = self.bounds
         width = max(1, math.ceil((right - left) / res_x - 1e-6))
         height = max(1, math.ceil((top - bottom) / res_y - 1e-6))
@@ -388,9 +304,8 @@ class Scene:
     def close(self) -> None:
         """Close the scene's file handles."""
         self._dataset.close()
-        if self._udm is not None:
-            self._udm.close()
-            self._udm = None
+        if self._mask_reader is not None:
+            self._mask_reader.close()
 
     def __enter__(self) -> Scene:
         return self
@@ -444,21 +359,8 @@ class Scene:
 
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
         """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
-        options: dict[str, Any] = {}
-        if self.alpha_band is None:
-            options["add_alpha"] = True
-            if self.nodata is None and is_floating(self._dataset):
-                options["src_nodata"] = math.nan  # NaN is no data, and is not resampled in
-        elif not alpha_is_tagged(self._dataset):  # described "alpha": the warper is told
-            options.update(src_alpha=self.alpha_band, add_alpha=True)
-        return WarpedVRT(
-            self._dataset,
-            crs=self.crs,
-            transform=transform,
-            width=width,
-            height=height,
-            resampling=resampling,
-            **options,
+        return warped_window(
+            self._dataset, self.crs, transform, width, height, resampling, self.alpha_band
         )
 
     @property
@@ -470,72 +372,16 @@ class Scene:
     def _cloud(
         self, transform: Affine, width: int, height: int, *, keep: bool = False
     ) -> NDArray[np.bool_]:
-        """Hidden pixels (cloud or shadow) from the scene's cloud mask (all False without one).
-
-        UDM2: its shadow and cloud bands. The older UDM: its cloud bit and the bits of band
-        data lost in downlink (its bit 0, not imaged, is the scene's own nodata). The mask is
-        brought to the grid by majority (mode) when coarser, else nearest. A window of the mask
-        itself is read as is, and with ``keep`` kept for the next read of it.
-        """
-        udm = self._open_udm()
-        if udm is None or self.cloud_mask is None:
+        """Hidden pixels (cloud or shadow) from the scene's cloud mask (all False without one):
+        :meth:`detector.cloud_masks.CloudMaskReader.hidden`."""
+        if self._mask_reader is None:
             return np.zeros((height, width), dtype=bool)
-        mask_path = str(self.cloud_mask.path)
-        bands = [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND] if self.cloud_mask.kind == "udm2" else [1]
-        direct = file_window(udm, self.crs, transform, width, height)
-        if direct is not None:
-            key = ("cloud", *window_key(direct))
-            kept = self._recent.take(key)
-            if kept is not None:
-                return np.asarray(kept)
-            with self._reading(mask_path):
-                flags = read_bands_padded(udm, bands, direct)
-            cloud = self._hidden(flags)
-            if keep:
-                self._recent.put(key, cloud, cloud.nbytes)
-            return cloud
-        coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
-        resampling = Resampling.mode if coarser else Resampling.nearest
-        with (
-            self._reading(mask_path),
-            WarpedVRT(
-                udm,
-                crs=self.crs,
-                transform=transform,
-                width=width,
-                height=height,
-                resampling=resampling,
-                add_alpha=True,
-            ) as vrt,
-        ):
-            flags = vrt.read([*bands, vrt.count])
-        return self._hidden(flags[:-1]) & (flags[-1] > 0)
+        return self._mask_reader.hidden(transform, width, height, keep=keep)
 
-    def _hidden(self, flags: NDArray[Any]) -> NDArray[np.bool_]:
-        """Hidden pixels from the bands that :meth:`_cloud` read."""
-        if self.cloud_mask is not None and self.cloud_mask.kind == "udm":
-            return np.asarray((flags[0] & UDM_HIDDEN_BITS) > 0)
-        return np.asarray((flags[0] > 0) | (flags[1] > 0))
-
-    def _open_udm(self) -> rasterio.DatasetReader | None:
-        if self.cloud_mask is None:
-            return None
-        if self._udm is None:
-            with self._reading(str(self.cloud_mask.path)):
-                self._udm = open_mask(self.cloud_mask.path)
-        return self._udm
-
-    @contextmanager
-    def _reading(self, path: str | None = None) -> Iterator[None]:
-        """Turn GDAL read failures into one clear InputError naming the file."""
-        try:
-            yield
-        except READ_ERRORS as exc:
-            if path is None and is_remote(self.path):
-                raise network_read_error(self.path, _first_line(exc)) from None
-            raise InputError(
-                path or self.path, f"cannot be read ({_first_line(exc)})", FIX_CORRUPT
-            ) from None
+    def _reading(self) -> AbstractContextManager[None]:
+        """Turn GDAL read failures into one clear InputError naming the scene (read over the
+        network, one that says so)."""
+        return file_read_errors(self.path, remote=is_remote(self.path))
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -571,13 +417,13 @@ def open_scene(
             dataset = rasterio.open(path)
     except READ_ERRORS as exc:
         if remote:
-            raise network_open_error(path, _first_line(exc)) from None
+            raise network_open_error(path, innermost_line(exc)) from None
         raise InputError(
-            path, f"is not a readable raster ({_first_line(exc)})", FIX_CORRUPT
+            path, f"is not a readable raster ({innermost_line(exc)})", FIX_CORRUPT
         ) from None
     try:
         if not remote:
-            _check_complete(path, dataset)
+            check_complete(path, dataset)
         check_georeferenced(path, dataset)
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
@@ -602,7 +448,7 @@ def open_scene(
     except READ_ERRORS as exc:
         dataset.close()
         raise InputError(
-            path, f"has a header that cannot be used ({_first_line(exc)})", FIX_CORRUPT
+            path, f"has a header that cannot be used ({innermost_line(exc)})", FIX_CORRUPT
         ) from None
     except BaseException:
         dataset.close()
@@ -612,283 +458,3 @@ def open_scene(
 def reading_env(**options: Any) -> rasterio.Env:
     """A rasterio environment for batch reads: GDAL's block cache capped at GDAL_CACHE_MB."""
     return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, **options)
-
-
-def _check_complete(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError when a local GeoTIFF's image blocks reach past the end of the file."""
-    if dataset.driver != "GTiff":
-        return
-    size = Path(path).stat().st_size
-    needed = tiff_data_end(dataset)
-    if needed > size:
-        raise InputError(
-            path,
-            f"is truncated ({size:,} bytes; its image data needs {needed:,})",
-            "download or export it again (an interrupted transfer leaves files like this)",
-        )
-
-
-def tiff_data_end(dataset: rasterio.DatasetReader) -> int:
-    """Byte offset where a GeoTIFF's last image block ends (first and last band checked)."""
-    block_rows, block_cols = dataset.block_shapes[0]
-    rows = math.ceil(dataset.height / block_rows)
-    cols = math.ceil(dataset.width / block_cols)
-    end = 0
-    for band in sorted({1, dataset.count}):
-        for row in range(rows):
-            for col in range(cols):
-                offset = dataset.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=band)
-                length = dataset.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=band)
-                if offset and length:
-                    end = max(end, int(offset) + int(length))
-    return end
-
-
-FIX_ORTHO = (
-    "order the orthorectified product (Planet's analytic/ortho assets, Maxar's ortho-ready "
-    "or ortho imagery)"
-)
-
-
-def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError when the scene has no CRS or geotransform, is in its sensor's geometry, or
-    has a CRS in degrees over coordinates that are not."""
-    if dataset.crs is None or dataset.transform == Affine.identity():
-        _check_not_sensor_geometry(path, dataset)
-    if dataset.crs is None:
-        raise InputError(
-            path,
-            "has no CRS",
-            "georeference it, e.g. gdal_edit.py -a_srs EPSG:32718 FILE, or export it as GeoTIFF",
-        )
-    if dataset.transform == Affine.identity():
-        raise InputError(
-            path,
-            "has no geotransform (pixel coordinates only)",
-            "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
-        )
-    corners = [dataset.transform @ xy for xy in ((0, 0), (dataset.width, dataset.height))]
-    corners += [dataset.transform @ xy for xy in ((0, dataset.height), (dataset.width, 0))]
-    left, right = min(x for x, _ in corners), max(x for x, _ in corners)
-    bottom, top = min(y for _, y in corners), max(y for _, y in corners)
-    if dataset.crs.is_geographic and not (
-        -180 <= left <= right <= 360 and -90 <= bottom <= top <= 90
-    ):
-        raise InputError(
-            path,
-            f"has a CRS in degrees ({dataset.crs.to_string()}) but coordinates that are not "
-            f"(x {left:,.0f} to {right:,.0f}, y {bottom:,.0f} to {top:,.0f})",
-            "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:32718 FILE",
-        )
-
-
-def _check_not_sensor_geometry(path: str, dataset: rasterio.DatasetReader) -> None:
-    """InputError for an image still in its sensor's geometry: RPCs or GCPs, no map grid.
-
-    Planet's basic (L1B) assets and Maxar's level-1B images come like this. Giving them a CRS
-    would not place them: they need warping onto a map grid first.
-    """
-    if dataset.rpcs is not None:
-        raise InputError(
-            path,
-            "is not orthorectified (it carries RPCs, its sensor model, but no map grid)",
-            "orthorectify it first, e.g. gdalwarp -rpc -t_srs EPSG:32718 FILE OUT.tif (better "
-            f"with a DEM: -to RPC_DEM=dem.tif), or {FIX_ORTHO}",
-        )
-    points, _ = dataset.gcps
-    if points:
-        raise InputError(
-            path,
-            f"is not orthorectified (it carries {len(points)} ground control points but no "
-            "map grid)",
-            f"warp it onto a map grid first, e.g. gdalwarp -tps -t_srs EPSG:32718 FILE OUT.tif, "
-            f"or {FIX_ORTHO}",
-        )
-
-
-# --- UDM2 --------------------------------------------------------------------------------------
-
-
-def udm2_candidates(path: Path) -> list[Path]:
-    """Possible UDM2 files for a Planet scene, e.g. ``<id>_3B_udm2.tif`` for
-    ``<id>_3B_AnalyticMS_SR.tif``, ``<id>_3B_udm2_clip.tif`` for a clipped delivery and
-    ``<id>_3B_udm2_clip_file_format.tif`` for a clipped one in COG file format."""
-    stem, base, tail = _planet_name_parts(path)
-    names = [f"{base}_udm2{tail}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
-
-
-_DELIVERY_TAIL = re.compile(r"(?:_clip)?(?:_file_format)?$", re.IGNORECASE)
-
-
-def _planet_name_parts(path: Path) -> tuple[str, str, str]:
-    """(stem, capture id before the product, delivery tail) of a Planet file name: the tail is
-    what the order's tools appended, ``_clip`` (clip) and ``_file_format`` (COG), as in
-    ``<id>_3B_AnalyticMS_SR_8b_harmonized_clip_file_format.tif``, whose masks end the same."""
-    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
-    match = _PLANET_PRODUCT.match(stem)
-    tail = _DELIVERY_TAIL.search(stem)
-    return stem, match[1] if match else stem, tail[0] if tail else ""
-
-
-def find_udm2(path: Path) -> Path | None:
-    """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands):
-    one of :func:`udm2_candidates`, else the mask that shares the scene's capture prefix
-    ``YYYYMMDD_HHMMSS_SS_SAT`` and most of its name (:func:`_udm2_by_prefix`). The detector
-    and the tracker (:mod:`detector.observed`) both read the mask found here."""
-    for candidate in udm2_candidates(path):
-        if candidate.is_file() and candidate != path and _is_udm2(candidate):
-            return candidate
-    by_prefix = _udm2_by_prefix(path)
-    return by_prefix if by_prefix is not None and _is_udm2(by_prefix) else None
-
-
-_CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
-
-
-def _udm2_by_prefix(path: Path) -> Path | None:
-    """A ``*udm2*.tif`` beside the scene with its ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one
-    sharing the longest start with the scene's name; none when two tie (scenes of one collect,
-    e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``, share a prefix, not a mask)."""
-    match = _CAPTURE_PREFIX.match(path.name)
-    if match is None:
-        return None
-    try:
-        modified = path.parent.stat().st_mtime_ns
-    except OSError:  # no folder
-        return None
-    prefix = os.path.normcase(match[1])
-    keys, names = _udm2_names(str(path.parent), modified)  # listed once, not for each scene
-    found = []
-    for index in range(bisect.bisect_left(keys, prefix), len(keys)):
-        if not keys[index].startswith(prefix):
-            break
-        if names[index] != path.name:
-            found.append(names[index])
-    shared = sorted((_shared_start(name, path.name), name) for name in found)
-    if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
-        return None
-    return path.with_name(shared[-1][1])
-
-
-@functools.lru_cache(maxsize=64)
-def _udm2_names(folder: str, modified_ns: int) -> tuple[list[str], list[str]]:
-    """The ``*udm2*.tif`` names in ``folder`` as it was at ``modified_ns`` (its mtime: a file
-    added or removed lists it again), sorted, with their keys (``os.path.normcase``, as glob
-    compares them). Globbed for each scene, a folder of 24,000 scenes without masks was listed
-    twice per scene (the detector, the tracker): 26 ms each time."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [e.name for e in entries if fnmatch.fnmatch(e.name, "*udm2*.tif")]
-    except OSError:
-        return [], []
-    pairs = sorted((os.path.normcase(name), name) for name in names)
-    return [key for key, _ in pairs], [name for _, name in pairs]
-
-
-def _shared_start(a: str, b: str) -> int:
-    """How many leading characters two names share."""
-    return next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
-
-
-def _is_udm2(path: Path) -> bool:
-    return _looks_like_mask(path, lambda udm: udm.count >= UDM2_MIN_BANDS)
-
-
-@dataclass(frozen=True)
-class CloudMask:
-    """A Planet cloud mask beside a scene: ``udm2`` (8 bands, one class per pixel; from August
-    2018) or ``udm``, the older one (one band of bit flags; all PlanetScope and RapidEye
-    scenes before that)."""
-
-    path: Path
-    kind: str
-
-
-def udm_candidates(path: Path) -> list[Path]:
-    """Possible older-UDM files for a Planet scene: ``<id>_3B_AnalyticMS_DN_udm.tif`` for
-    ``<id>_3B_AnalyticMS(_SR).tif``, ``<tile>_BGRN_DN_udm.tif`` for an ortho tile,
-    ``<id>_udm.tif`` (RapidEye), and their ``_clip`` deliveries."""
-    stem, base, tail = _planet_name_parts(path)
-    names = [
-        f"{base}_{product}_DN_udm{tail}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
-    ] + [f"{base}_DN_udm{tail}.tif", f"{base}_udm{tail}.tif", f"{stem}_udm.tif"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
-
-
-def find_cloud_mask(path: Path) -> CloudMask | None:
-    """The scene's UDM2 beside it, else its older UDM (one uint8 band), else None."""
-    udm2 = find_udm2(path)
-    if udm2 is not None:
-        return CloudMask(udm2, "udm2")
-    for candidate in udm_candidates(path):
-        if candidate.is_file() and candidate != path and _is_udm(candidate):
-            return CloudMask(candidate, "udm")
-    return None
-
-
-def _is_udm(path: Path) -> bool:
-    return _looks_like_mask(path, lambda udm: udm.count == 1)
-
-
-def _looks_like_mask(path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool]) -> bool:
-    """A georeferenced uint8 raster whose bands fit; a file without georeferencing is not a
-    mask (and says so with no warning of rasterio's)."""
-    try:
-        with open_mask(path) as udm:
-            placed = udm.crs is not None and not udm.transform.is_identity
-            return bands_fit(udm) and udm.dtypes[0] == "uint8" and placed
-    except RasterioError:
-        return False
-
-
-def open_mask(path: str | Path) -> rasterio.DatasetReader:
-    """Open a cloud mask; a damaged one's missing georeferencing is not a rasterio warning
-    (a mask that cannot be placed hides nothing: its windows fall outside the scene)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path)
-
-
-# --- numbers -----------------------------------------------------------------------------------
-
-
-def crs_units_per_metre(crs: CRS, x: float, y: float) -> tuple[float, float]:
-    """CRS units per ground metre along x and y at map point (x, y).
-
-    1 for UTM (to 0.04 %), 1 / cos(latitude) for Web Mercator, about 1 / 111,000 for degrees.
-    """
-    proj_crs = ProjCRS.from_user_input(crs.to_wkt())
-    to_lonlat = Transformer.from_crs(proj_crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_lonlat.transform(x, y)
-    if proj_crs.is_geographic:
-        geod = Geod(ellps="WGS84")
-        step = 1e-4
-        _, _, east = geod.inv(lon, lat, lon + step, lat)
-        _, _, north = geod.inv(lon, lat, lon, lat + step)
-        return step / east, step / north
-    metres_per_unit = proj_crs.axis_info[0].unit_conversion_factor
-    factors = Proj(proj_crs).get_factors(lon, lat)
-    return (
-        factors.parallel_scale / metres_per_unit,
-        factors.meridional_scale / metres_per_unit,
-    )
-
-
-def _snap(target: float, native: float) -> float:
-    """The native pixel size when close to the target, else the target to 4 significant digits.
-
-    Rounding keeps UTM grids at round sizes (3.000 m, not 3.00012 m from the scale factor).
-    """
-    if abs(target / native - 1) < GSD_SNAP_TOLERANCE:
-        return native
-    return float(f"{target:.4g}")
-
-
-def _first_line(exc: BaseException) -> str:
-    """First line of the innermost GDAL message ("Read failed" hides the real cause)."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return first_line(exc)

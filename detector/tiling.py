@@ -27,9 +27,10 @@ from rasterio.features import rasterize
 from rasterio.windows import Window
 from shapely import Polygon
 
+from detector.grid import Grid
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
-from detector.scene import Grid, Scene, WindowData
+from detector.scene import Scene, WindowData
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Plain windowed reads for a grid window that is already a window of the file.
+"""Windowed reads of a scene's grid: plain when the grid window is already a window of the
+file, else through a small warped VRT (:func:`warped_window`).
 
 A scene read at its own GSD (within :data:`detector.inputspec.GSD_SNAP_TOLERANCE`), north up, is
 read straight from the file: no warped VRT to build for every window, which costs more than the
@@ -18,7 +19,8 @@ import rasterio
 from affine import Affine
 from numpy.typing import NDArray
 from rasterio.crs import CRS
-from rasterio.enums import ColorInterp, MaskFlags
+from rasterio.enums import ColorInterp, MaskFlags, Resampling
+from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 PIXEL_TOLERANCE = 1e-6  # how far (in pixels) an origin may be from a pixel corner
@@ -203,6 +205,37 @@ def mask_needs_bands(dataset: rasterio.DatasetReader) -> bool:
 def is_floating(dataset: rasterio.DatasetReader) -> bool:
     """True when the scene's bands are floating point (and may hold NaN)."""
     return bool(np.issubdtype(np.dtype(dataset.dtypes[0]), np.floating))
+
+
+def warped_window(
+    dataset: rasterio.DatasetReader,
+    crs: CRS,
+    transform: Affine,
+    width: int,
+    height: int,
+    resampling: Resampling,
+    alpha_band: int | None,
+) -> WarpedVRT:
+    """A WarpedVRT of the scene on a small grid; its last band is the validity alpha.
+
+    ``alpha_band``: the scene's band that holds its alpha, if any (from its band layout).
+    """
+    options: dict[str, Any] = {}
+    if alpha_band is None:
+        options["add_alpha"] = True
+        if dataset.nodata is None and is_floating(dataset):
+            options["src_nodata"] = math.nan  # NaN is no data, and is not resampled in
+    elif not alpha_is_tagged(dataset):  # described "alpha": the warper is told
+        options.update(src_alpha=alpha_band, add_alpha=True)
+    return WarpedVRT(
+        dataset,
+        crs=crs,
+        transform=transform,
+        width=width,
+        height=height,
+        resampling=resampling,
+        **options,
+    )
 
 
 def read_mask_padded(dataset: rasterio.DatasetReader, window: Window) -> NDArray[np.bool_]:

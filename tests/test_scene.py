@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,28 +11,13 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.windows import Window
-from shapely import box
 
 from detector.acquisition import date_for_scene, read_date_table, time_from_name, to_utc
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.errors import InputError
 from detector.inputspec import InputSpec
-from detector.scene import (
-    find_cloud_mask,
-    find_udm2,
-    open_scene,
-    udm2_candidates,
-    udm_candidates,
-)
-from tests.geo_fixtures import (
-    DREDGE,
-    FOREST,
-    truncate,
-    write_planet_metadata,
-    write_scene,
-    write_udm,
-    write_udm2,
-)
+from detector.scene import open_scene
+from tests.geo_fixtures import DREDGE, FOREST, write_planet_metadata, write_scene
 
 PLANET_ID = "20230715_145012_56_2455"
 PLANET_NAME = f"{PLANET_ID}_3B_AnalyticMS_SR.tif"
@@ -57,25 +41,6 @@ def test_metadata_json_comes_before_the_file_name(tmp_path: Path) -> None:
     with open_scene(scene.path) as opened:
         assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, 561234, tzinfo=UTC)
         assert opened.acquisition.source == "metadata.json"
-
-
-def test_a_date_given_for_another_day_than_the_scenes_own_is_said(tmp_path: Path) -> None:
-    """--date, a --dates row or a STAC item's date wins, as before, but it passed without a
-    word when the scene's metadata or name said another day (a STAC item of 2024-07-15 over
-    a scene of 2024-01-01)."""
-    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
-    write_planet_metadata(scene, "2023-07-15T14:50:12Z", PLANET_ID)
-    with open_scene(scene.path, date="2023-09-01") as opened:
-        assert opened.acquired == datetime(2023, 9, 1, tzinfo=UTC)
-        assert opened.date_caveat == (
-            "dated 2023-09-01 as given, while its metadata.json says 2023-07-15: check which is "
-            "right"
-        )
-    with open_scene(scene.path, date="2023-07-15") as opened:  # the same day: nothing to say
-        assert opened.date_caveat is None
-    quad = write_scene(tmp_path / "planet_medres_normalized_analytic_2023-07_mosaic.tif", **SMALL)
-    with open_scene(quad.path, date="2023-07-20") as opened:  # a mosaic's name: its first day
-        assert opened.date_caveat is None
 
 
 def test_a_day_given_without_a_time_keeps_the_scenes_own_time_that_day(tmp_path: Path) -> None:
@@ -112,26 +77,6 @@ def test_a_day_given_without_a_time_keeps_the_scenes_own_time_that_day(tmp_path:
     with open_scene(scene.path, date="2023-07-16") as opened:  # another day: the day given
         assert opened.acquired == datetime(2023, 7, 16, tzinfo=UTC)
         assert opened.date_caveat is not None
-
-
-def test_a_time_given_hours_from_the_scenes_own_time_that_day_is_said(tmp_path: Path) -> None:
-    """A --dates row of Peru's local time without its zone (`2023-07-15 09:50:12`) is read as
-    UTC, five hours before the scene's own 14:50:12: another pass than its neighbours of the
-    strip, their dredges counted twice, and nothing was said (only another day was)."""
-    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
-    table_path = tmp_path / "dates.csv"
-    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 09:50:12\n")
-    given = date_for_scene(read_date_table(table_path), scene.path)
-    with open_scene(scene.path, date=given) as opened:
-        assert opened.acquired == datetime(2023, 7, 15, 9, 50, 12, tzinfo=UTC)  # as given
-        assert opened.date_caveat is not None
-        assert opened.date_caveat.startswith(
-            "dated 2023-07-15 09:50 UTC as given, while its file name says 14:50 UTC: a time "
-            "written without its zone is read as UTC"
-        )
-    for close in ("2023-07-15T14:50:13Z", "2023-07-15T09:52:12-05:00", "2023-07-15"):
-        with open_scene(scene.path, date=close) as opened:
-            assert opened.date_caveat is None, close
 
 
 def test_a_windows_path_that_is_not_found_says_so(tmp_path: Path) -> None:
@@ -244,45 +189,6 @@ def test_a_time_of_making_in_a_name_does_not_date_the_scene(tmp_path: Path, name
     with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
         assert opened.acquisition.source == "tiff-tag"
         assert opened.date_caveat is not None
-
-
-def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
-    """Copernicus Browser names an image of a time range by the range, and it may show any day
-    of it: it was dated by the range's first day without a word (a March range read as
-    1 March; a December–January one counted in the year before)."""
-    month = "2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff"
-    day = "2024-03-15-00_00_2024-03-15-23_59_Sentinel-2_L2A_True_color.tiff"
-    with open_scene(write_scene(tmp_path / month, **SMALL).path) as opened:
-        assert opened.acquired == datetime(2024, 3, 1, tzinfo=UTC)
-        assert opened.date_caveat is not None
-        assert "first day of the range 2024-03-01 to 2024-03-31" in opened.date_caveat
-        assert "--dates" in opened.date_caveat
-    with open_scene(write_scene(tmp_path / day, **SMALL).path) as opened:
-        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
-        assert opened.date_caveat is None
-    export = "2024-03-15_nanay_clip_export_2024-07-01.tif"  # a scene's day, then an export's
-    with open_scene(write_scene(tmp_path / export, **SMALL).path) as opened:
-        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
-        assert opened.date_caveat is None
-
-
-def test_tiff_datetime_tag(tmp_path: Path) -> None:
-    scene = write_scene(
-        tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
-    )
-    with open_scene(scene.path) as opened:
-        assert opened.acquired == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
-        assert opened.acquisition.source == "tiff-tag"
-        # Many programs set the tag when they write a file: the summary line says so.
-        assert opened.date_caveat is not None
-        assert opened.date_caveat.startswith("dated 2021-11-02 by its TIFFTAG_DATETIME")
-    with open_scene(scene.path, date="2021-10-30") as opened:
-        assert opened.date_caveat is None
-    named = write_scene(
-        tmp_path / PLANET_NAME, tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
-    )
-    with open_scene(named.path) as opened:
-        assert opened.date_caveat is None
 
 
 def test_explicit_date_wins_and_unknown_date_is_explained(tmp_path: Path) -> None:
@@ -425,155 +331,7 @@ def test_valid_mask_follows_nodata_and_grid_edge(tmp_path: Path) -> None:
     assert (got.clear == got.valid).all()  # no UDM2: clear wherever valid
 
 
-def test_udm2_cloud_mask(tmp_path: Path) -> None:
-    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
-    left, _, _, top = scene.footprint.bounds
-    cloud = box(left, top - 30 * 3.0, left + 30 * 3.0, top)  # top-left quarter
-    udm = write_udm2(scene, cloud)
-    assert udm.name == f"{PLANET_ID}_3B_udm2.tif"
-    with open_scene(scene.path) as opened:
-        assert opened.udm2_path == str(udm)
-        got = opened.read_window(Window(0, 0, 60, 60), InputSpec())
-    assert not got.clear[:30, :30].any()
-    assert got.clear[30:, :].all() and got.clear[:, 30:].all()
-    assert got.valid.all()
-
-
-def test_the_older_udm_is_the_cloud_mask_of_scenes_without_udm2(tmp_path: Path) -> None:
-    """Scenes before August 2018 come with Planet's older UDM (bit flags), not UDM2: its cloud
-    bit and its lost-band-data bits hide pixels; with a UDM2 beside it too, UDM2 wins."""
-    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
-    left, _, _, top = scene.footprint.bounds
-    cloud = box(left, top - 30 * 3.0, left + 30 * 3.0, top)  # top-left quarter
-    lost = box(left, top - 60 * 3.0, left + 60 * 3.0, top - 50 * 3.0)  # bottom ten rows
-    udm = write_udm(scene, cloud, lost)
-    assert udm.name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm.tif"
-    with open_scene(scene.path) as opened:
-        assert opened.cloud_mask is not None and opened.cloud_mask.kind == "udm"
-        assert opened.udm2_path is None
-        got = opened.read_window(Window(0, 0, 60, 60), InputSpec())
-    assert not got.clear[:30, :30].any() and not got.clear[50:, :].any()
-    assert got.clear[30:50, :].all() and got.clear[:50, 30:].all()
-    assert got.valid.all()
-    write_udm2(scene)  # all clear
-    with open_scene(scene.path) as opened:
-        assert opened.cloud_mask is not None and opened.cloud_mask.kind == "udm2"
-        assert opened.read_window(Window(0, 0, 60, 60), InputSpec()).clear.all()
-
-
-def test_older_udm_names() -> None:
-    tile = [p.name for p in udm_candidates(Path("/d/4626013_1862607_2017-06-15_0e0f_BGRN_SR.tif"))]
-    assert "4626013_1862607_2017-06-15_0e0f_BGRN_DN_udm.tif" in tile
-    clip = [p.name for p in udm_candidates(Path(f"/d/{PLANET_ID}_3B_AnalyticMS_clip.tif"))]
-    assert clip[0] == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_clip.tif"
-
-
-def test_udm2_names_of_clipped_deliveries() -> None:
-    names = [p.name for p in udm2_candidates(Path(f"/d/{PLANET_ID}_3B_AnalyticMS_SR_clip.tif"))]
-    assert names[0] == f"{PLANET_ID}_3B_udm2_clip.tif"
-
-
-def test_masks_of_deliveries_in_cog_file_format_are_found(tmp_path: Path) -> None:
-    """Orders with the clip and file-format (COG) tools name scene and masks
-    ``…_clip_file_format.tif``: the detector found no mask and read clouds as clear ground."""
-    name = f"{PLANET_ID}_3B_AnalyticMS_SR_8b_harmonized_clip_file_format.tif"
-    scene = write_scene(tmp_path / name, width=60, height=60)
-    udm2 = write_udm2(scene, box(*scene.footprint.bounds))
-    delivered = udm2.rename(tmp_path / f"{PLANET_ID}_3B_udm2_clip_file_format.tif")
-    found = find_cloud_mask(scene.path)
-    assert found is not None and found.path == delivered and found.kind == "udm2"
-    cog = Path(f"/d/{PLANET_ID}_3B_AnalyticMS_file_format.tif")
-    assert udm_candidates(cog)[0].name == f"{PLANET_ID}_3B_AnalyticMS_DN_udm_file_format.tif"
-    skysat = Path("/d/20201122_183822_ss01_u0001_analytic_SR_clip_file_format.tif")  # lower case
-    assert udm2_candidates(skysat)[0].name == "20201122_183822_ss01_u0001_udm2_clip_file_format.tif"
-
-
-def test_a_folder_of_scenes_is_listed_once_for_their_masks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A mask found by its capture prefix only (renamed on delivery) was looked for with a glob
-    of the scene's folder, for each scene, twice (the detector, the tracker): in a folder of
-    24,000 scenes without masks 26 ms each time, 21 minutes for the run. The folder is listed
-    once (0.3 ms a scene), and again once a file is added."""
-    others = [tmp_path / f"20230716_1450{n:02d}_56_2455_3B_AnalyticMS_SR.tif" for n in range(40)]
-    for other in others:
-        other.touch()
-    listed: list[Any] = []
-    scandir = os.scandir
-
-    def listing(folder: Any = ".") -> Any:
-        listed.append(folder)
-        return scandir(folder)
-
-    monkeypatch.setattr(os, "scandir", listing)
-    assert all(find_udm2(other) is None for other in others)
-    assert len(listed) == 1
-    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
-    renamed = tmp_path / f"{PLANET_ID}_3B_udm2_v2.tif"
-    write_udm2(scene, box(*scene.footprint.bounds)).rename(renamed)
-    assert find_udm2(scene.path) == renamed and len(listed) == 2
-
-
 # --- bad files -----------------------------------------------------------------------------------
-
-
-def test_bad_files_give_one_clear_line(tmp_path: Path) -> None:
-    no_crs = write_scene(tmp_path / "no_crs.tif", with_crs=False, **SMALL)
-    cut = write_scene(tmp_path / "cut.tif", width=200, height=200)
-    truncate(cut.path, 0.6)
-    text = tmp_path / "notes.tif"
-    text.write_text("not an image")
-    cases = {
-        no_crs.path: "has no CRS",
-        cut.path: "is truncated",
-        text: "is not a readable raster",
-        tmp_path / "missing.tif": "file not found",
-    }
-    for path, problem in cases.items():
-        with pytest.raises(InputError) as caught:
-            open_scene(path)
-        message = str(caught.value)
-        assert message.startswith(str(path)), message
-        assert problem in message
-        assert " — " in message and "\n" not in message
-
-
-def _unrectified(path: Path, **georef: Any) -> Path:
-    """A 4-band image in its sensor's geometry: GCPs or RPCs, no CRS, no geotransform."""
-    with rasterio.open(
-        path, "w", driver="GTiff", width=40, height=40, count=4, dtype="uint16", **georef
-    ) as out:
-        out.write(np.full((4, 40, 40), 500, dtype="uint16"))
-    return path
-
-
-def test_an_image_in_sensor_geometry_asks_for_orthorectification(tmp_path: Path) -> None:
-    """Planet basic (L1B) and Maxar level-1B images carry RPCs or GCPs and no map grid; the
-    line said "has no CRS — gdal_edit.py -a_srs", which would not place them."""
-    from rasterio.control import GroundControlPoint
-    from rasterio.rpc import RPC
-
-    corners = [(0, 0), (0, 40), (40, 0), (40, 40)]
-    gcps = [
-        GroundControlPoint(row, col, 675_000 + 3 * col, 9_580_000 - 3 * row) for row, col in corners
-    ]
-    term = np.eye(20).tolist()  # term[k]: only the k-th of the 20 RPC coefficients is 1
-    rpcs = RPC(
-        height_off=100, height_scale=500, lat_off=-3.8, lat_scale=0.1, long_off=-73.4,
-        long_scale=0.1, line_off=20, line_scale=20, samp_off=20, samp_scale=20,
-        line_num_coeff=[-c for c in term[2]], line_den_coeff=term[0],
-        samp_num_coeff=term[1], samp_den_coeff=term[0],
-    )  # fmt: skip
-    cases = {
-        _unrectified(tmp_path / "gcps.tif", gcps=gcps, crs="EPSG:32718"): "gdalwarp -tps",
-        _unrectified(tmp_path / "rpcs.tif", rpcs=rpcs): "gdalwarp -rpc",
-    }
-    for path, fix in cases.items():
-        with pytest.raises(InputError) as caught:
-            open_scene(path)
-        message = str(caught.value)
-        assert message.startswith(f"{path}: is not orthorectified"), message
-        assert fix in message and "has no CRS" not in message and "\n" not in message
 
 
 def test_a_url_that_cannot_be_reached_says_so_not_corrupt() -> None:

@@ -11,10 +11,11 @@ import pytest
 import shapely
 from shapely import LineString
 
+from detector.cloud_masks import find_udm2
 from detector.errors import InputError
 from detector.observed import EDGE_MARGIN_M, acquired_from_name, observed_areas
 from detector.rivers import RiverNetwork
-from detector.scene import find_udm2, open_scene
+from detector.scene import open_scene
 from detector.track_files import read_detections
 from detector.track_gather import gather_detections
 from detector.track_prepare import prepare_detections

@@ -12,6 +12,7 @@ from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 from shapely import box
 
+import detector.cloud_masks
 import detector.scene
 from detector.inputspec import InputSpec
 from detector.scene import Scene, open_scene
@@ -31,6 +32,7 @@ WINDOWS = [
 def _warped(scene: Scene, window: Window, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setattr(detector.scene, "file_window", lambda *args: None)
+        patch.setattr(detector.cloud_masks, "file_window", lambda *args: None)
         got = scene.read_window(window, InputSpec())
         validity = scene.read_validity(window, scene.grid(3.0), factor=1)
     return got, validity

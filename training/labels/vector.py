@@ -40,10 +40,11 @@ from shapely.geometry.base import BaseGeometry
 
 from detector.acquisition import SCENE_COLUMNS, scene_file_name, scene_labels
 from detector.errors import InputError, first_line
+from detector.grid import crs_units_per_metre
 from detector.inputspec import InputSpec
 from detector.mark_classes import CLASS_COLUMNS, count_column
 from detector.rivers import RiverNetwork
-from detector.scene import Scene, crs_units_per_metre, open_scene, reading_env
+from detector.scene import Scene, open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read

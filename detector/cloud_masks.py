@@ -1,0 +1,259 @@
+"""Planet cloud masks beside a scene: finding them, and the pixels they hide in a window.
+
+A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the cloud mask: band 6
+(cloud) and band 3 (shadow) mark pixels that are not clear. Scenes from before August 2018 come
+with Planet's older UDM instead (``<id>_3B_AnalyticMS_DN_udm.tif``), whose cloud bit and
+lost-data bits are used the same way (:func:`find_cloud_mask`). The detector
+(:class:`CloudMaskReader`, through :class:`detector.scene.Scene`) and the tracker
+(:mod:`detector.observed`) both read the mask found here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+import functools
+import math
+import os
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from numpy.typing import NDArray
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
+from rasterio.vrt import WarpedVRT
+
+from detector.read_errors import file_read_errors
+from detector.window_reads import RecentReads, file_window, read_bands_padded, window_key
+
+UDM2_SHADOW_BAND = 3
+UDM2_CLOUD_BAND = 6
+UDM2_MIN_BANDS = 6
+# The older UDM's bits: 0 not imaged (blackfill), 1 cloud, 2–7 band 1–6 data lost in downlink
+UDM_HIDDEN_BITS = 0b1111_1110
+
+_PLANET_PRODUCT = re.compile(
+    r"^(.*?)_(?:AnalyticMS|Analytic|BGRN|Visual|basic_analytic)", re.IGNORECASE
+)
+
+
+def udm2_candidates(path: Path) -> list[Path]:
+    """Possible UDM2 files for a Planet scene, e.g. ``<id>_3B_udm2.tif`` for
+    ``<id>_3B_AnalyticMS_SR.tif``, ``<id>_3B_udm2_clip.tif`` for a clipped delivery and
+    ``<id>_3B_udm2_clip_file_format.tif`` for a clipped one in COG file format."""
+    stem, base, tail = _planet_name_parts(path)
+    names = [f"{base}_udm2{tail}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+_DELIVERY_TAIL = re.compile(r"(?:_clip)?(?:_file_format)?$", re.IGNORECASE)
+
+
+def _planet_name_parts(path: Path) -> tuple[str, str, str]:
+    """(stem, capture id before the product, delivery tail) of a Planet file name: the tail is
+    what the order's tools appended, ``_clip`` (clip) and ``_file_format`` (COG), as in
+    ``<id>_3B_AnalyticMS_SR_8b_harmonized_clip_file_format.tif``, whose masks end the same."""
+    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
+    match = _PLANET_PRODUCT.match(stem)
+    tail = _DELIVERY_TAIL.search(stem)
+    return stem, match[1] if match else stem, tail[0] if tail else ""
+
+
+def find_udm2(path: Path) -> Path | None:
+    """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands):
+    one of :func:`udm2_candidates`, else the mask that shares the scene's capture prefix
+    ``YYYYMMDD_HHMMSS_SS_SAT`` and most of its name (:func:`_udm2_by_prefix`). The detector
+    and the tracker (:mod:`detector.observed`) both read the mask found here."""
+    for candidate in udm2_candidates(path):
+        if candidate.is_file() and candidate != path and _is_udm2(candidate):
+            return candidate
+    by_prefix = _udm2_by_prefix(path)
+    return by_prefix if by_prefix is not None and _is_udm2(by_prefix) else None
+
+
+_CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
+
+
+def _udm2_by_prefix(path: Path) -> Path | None:
+    """A ``*udm2*.tif`` beside the scene with its ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one
+    sharing the longest start with the scene's name; none when two tie (scenes of one collect,
+    e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``, share a prefix, not a mask)."""
+    match = _CAPTURE_PREFIX.match(path.name)
+    if match is None:
+        return None
+    try:
+        modified = path.parent.stat().st_mtime_ns
+    except OSError:  # no folder
+        return None
+    prefix = os.path.normcase(match[1])
+    keys, names = _udm2_names(str(path.parent), modified)  # listed once, not for each scene
+    found = []
+    for index in range(bisect.bisect_left(keys, prefix), len(keys)):
+        if not keys[index].startswith(prefix):
+            break
+        if names[index] != path.name:
+            found.append(names[index])
+    shared = sorted((_shared_start(name, path.name), name) for name in found)
+    if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
+        return None
+    return path.with_name(shared[-1][1])
+
+
+@functools.lru_cache(maxsize=64)
+def _udm2_names(folder: str, modified_ns: int) -> tuple[list[str], list[str]]:
+    """The ``*udm2*.tif`` names in ``folder`` as it was at ``modified_ns`` (its mtime: a file
+    added or removed lists it again), sorted, with their keys (``os.path.normcase``, as glob
+    compares them). Globbed for each scene, a folder of 24,000 scenes without masks was listed
+    twice per scene (the detector, the tracker): 26 ms each time."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if fnmatch.fnmatch(e.name, "*udm2*.tif")]
+    except OSError:
+        return [], []
+    pairs = sorted((os.path.normcase(name), name) for name in names)
+    return [key for key, _ in pairs], [name for _, name in pairs]
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters two names share."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def _is_udm2(path: Path) -> bool:
+    return _looks_like_mask(path, lambda udm: udm.count >= UDM2_MIN_BANDS)
+
+
+@dataclass(frozen=True)
+class CloudMask:
+    """A Planet cloud mask beside a scene: ``udm2`` (8 bands, one class per pixel; from August
+    2018) or ``udm``, the older one (one band of bit flags; all PlanetScope and RapidEye
+    scenes before that)."""
+
+    path: Path
+    kind: str
+
+
+def udm_candidates(path: Path) -> list[Path]:
+    """Possible older-UDM files for a Planet scene: ``<id>_3B_AnalyticMS_DN_udm.tif`` for
+    ``<id>_3B_AnalyticMS(_SR).tif``, ``<tile>_BGRN_DN_udm.tif`` for an ortho tile,
+    ``<id>_udm.tif`` (RapidEye), and their ``_clip`` deliveries."""
+    stem, base, tail = _planet_name_parts(path)
+    names = [
+        f"{base}_{product}_DN_udm{tail}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
+    ] + [f"{base}_DN_udm{tail}.tif", f"{base}_udm{tail}.tif", f"{stem}_udm.tif"]
+    return [path.with_name(name) for name in dict.fromkeys(names)]
+
+
+def find_cloud_mask(path: Path) -> CloudMask | None:
+    """The scene's UDM2 beside it, else its older UDM (one uint8 band), else None."""
+    udm2 = find_udm2(path)
+    if udm2 is not None:
+        return CloudMask(udm2, "udm2")
+    for candidate in udm_candidates(path):
+        if candidate.is_file() and candidate != path and _is_udm(candidate):
+            return CloudMask(candidate, "udm")
+    return None
+
+
+def _is_udm(path: Path) -> bool:
+    return _looks_like_mask(path, lambda udm: udm.count == 1)
+
+
+def _looks_like_mask(path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool]) -> bool:
+    """A georeferenced uint8 raster whose bands fit; a file without georeferencing is not a
+    mask (and says so with no warning of rasterio's)."""
+    try:
+        with open_mask(path) as udm:
+            placed = udm.crs is not None and not udm.transform.is_identity
+            return bands_fit(udm) and udm.dtypes[0] == "uint8" and placed
+    except RasterioError:
+        return False
+
+
+def open_mask(path: str | Path) -> rasterio.DatasetReader:
+    """Open a cloud mask; a damaged one's missing georeferencing is not a rasterio warning
+    (a mask that cannot be placed hides nothing: its windows fall outside the scene)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
+
+
+class CloudMaskReader:
+    """A scene's cloud mask, opened at its first read: the pixels it hides in the scene's grid
+    windows. Windows of the mask itself are kept in the scene's :class:`RecentReads`."""
+
+    def __init__(self, mask: CloudMask, crs: CRS, recent: RecentReads) -> None:
+        self.mask = mask
+        self._crs = crs
+        self._recent = recent
+        self._udm: rasterio.DatasetReader | None = None
+
+    def hidden(
+        self, transform: Affine, width: int, height: int, *, keep: bool = False
+    ) -> NDArray[np.bool_]:
+        """Hidden pixels (cloud or shadow) of a grid window.
+
+        UDM2: its shadow and cloud bands. The older UDM: its cloud bit and the bits of band
+        data lost in downlink (its bit 0, not imaged, is the scene's own nodata). The mask is
+        brought to the grid by majority (mode) when coarser, else nearest. A window of the mask
+        itself is read as is, and with ``keep`` kept for the next read of it.
+        """
+        udm = self._open()
+        mask_path = str(self.mask.path)
+        bands = [UDM2_SHADOW_BAND, UDM2_CLOUD_BAND] if self.mask.kind == "udm2" else [1]
+        direct = file_window(udm, self._crs, transform, width, height)
+        if direct is not None:
+            key = ("cloud", *window_key(direct))
+            kept = self._recent.take(key)
+            if kept is not None:
+                return np.asarray(kept)
+            with file_read_errors(mask_path):
+                flags = read_bands_padded(udm, bands, direct)
+            cloud = self._hidden(flags)
+            if keep:
+                self._recent.put(key, cloud, cloud.nbytes)
+            return cloud
+        coarser = abs(transform.a) > math.hypot(udm.transform.a, udm.transform.d) * (1 + 1e-6)
+        resampling = Resampling.mode if coarser else Resampling.nearest
+        with (
+            file_read_errors(mask_path),
+            WarpedVRT(
+                udm,
+                crs=self._crs,
+                transform=transform,
+                width=width,
+                height=height,
+                resampling=resampling,
+                add_alpha=True,
+            ) as vrt,
+        ):
+            flags = vrt.read([*bands, vrt.count])
+        return self._hidden(flags[:-1]) & (flags[-1] > 0)
+
+    def close(self) -> None:
+        """Close the mask's file handle (a later read opens it again)."""
+        if self._udm is not None:
+            self._udm.close()
+            self._udm = None
+
+    def _hidden(self, flags: NDArray[Any]) -> NDArray[np.bool_]:
+        """Hidden pixels from the bands that :meth:`hidden` read."""
+        if self.mask.kind == "udm":
+            return np.asarray((flags[0] & UDM_HIDDEN_BITS) > 0)
+        return np.asarray((flags[0] > 0) | (flags[1] > 0))
+
+    def _open(self) -> rasterio.DatasetReader:
+        if self._udm is None:
+            with file_read_errors(str(self.mask.path)):
+                self._udm = open_mask(self.mask.path)
+        return self._udm

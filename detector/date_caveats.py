@@ -1,0 +1,55 @@
+"""The word on a scene's summary line when its date may be wrong.
+
+A date given (``--date``, ``--dates``, a STAC item's) for another day, or another time of the
+same day, than the scene's own metadata or name says; a name that gives a range of days (an
+image of a time range, dated by its first day); a date from ``TIFFTAG_DATETIME`` alone, a tag
+many programs set to when they wrote the file. How the date itself is found:
+:mod:`detector.acquisition`.
+"""
+
+from __future__ import annotations
+
+from detector.acquisition import Acquisition, name_date_range
+
+OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
+    "metadata.xml": "metadata XML",
+    "metadata.imd": "IMD",
+    "planet-name": "file name",
+    "maxar-name": "file name",
+    "iso-name": "file name",
+    "landsat-name": "file name",
+}
+
+
+def date_caveat(path: str, acquisition: Acquisition) -> str | None:
+    """The caveat for a scene at ``path`` dated by ``acquisition``; None when there is none
+    (:attr:`detector.scene.Scene.date_caveat`)."""
+    acquired = acquisition.time
+    own = acquisition.own
+    if own is not None and own.time is not None and acquired is not None:
+        where = OWN_DATE_SOURCES.get(own.source, own.source)
+        if own.time.date() == acquired.date():  # the same day, hours apart
+            return (
+                f"dated {acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
+                f"{own.time:%H:%M} UTC: a time written without its zone is read as UTC; "
+                f"add the zone ({acquired:%Y-%m-%dT%H:%M:%S}-05:00 in Peru), or give "
+                "the day alone to keep the scene's own time"
+            )
+        return (
+            f"dated {acquired:%Y-%m-%d} as given, while its {where} says "
+            f"{own.time:%Y-%m-%d}: check which is right"
+        )
+    span = name_date_range(path) if acquisition.source == "iso-name" else None
+    if span is not None:
+        first, last = span
+        return (
+            f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
+            f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
+            "range), give that date with --dates"
+        )
+    if acquisition.source != "tiff-tag" or acquired is None:
+        return None
+    return (
+        f"dated {acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
+        "when they write a file: check it, or give the date with --dates"
+    )

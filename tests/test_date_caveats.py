@@ -1,0 +1,94 @@
+"""The word on a scene's summary line when its date may be wrong: a date given for another day
+or time than the scene's own, a name giving a range of days, a date from TIFFTAG_DATETIME."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from detector.acquisition import date_for_scene, read_date_table
+from detector.scene import open_scene
+from tests.geo_fixtures import write_planet_metadata, write_scene
+
+PLANET_ID = "20230715_145012_56_2455"
+PLANET_NAME = f"{PLANET_ID}_3B_AnalyticMS_SR.tif"
+SMALL: dict[str, Any] = {"width": 40, "height": 40}
+
+
+def test_a_date_given_for_another_day_than_the_scenes_own_is_said(tmp_path: Path) -> None:
+    """--date, a --dates row or a STAC item's date wins, as before, but it passed without a
+    word when the scene's metadata or name said another day (a STAC item of 2024-07-15 over
+    a scene of 2024-01-01)."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    write_planet_metadata(scene, "2023-07-15T14:50:12Z", PLANET_ID)
+    with open_scene(scene.path, date="2023-09-01") as opened:
+        assert opened.acquired == datetime(2023, 9, 1, tzinfo=UTC)
+        assert opened.date_caveat == (
+            "dated 2023-09-01 as given, while its metadata.json says 2023-07-15: check which is "
+            "right"
+        )
+    with open_scene(scene.path, date="2023-07-15") as opened:  # the same day: nothing to say
+        assert opened.date_caveat is None
+    quad = write_scene(tmp_path / "planet_medres_normalized_analytic_2023-07_mosaic.tif", **SMALL)
+    with open_scene(quad.path, date="2023-07-20") as opened:  # a mosaic's name: its first day
+        assert opened.date_caveat is None
+
+
+def test_a_time_given_hours_from_the_scenes_own_time_that_day_is_said(tmp_path: Path) -> None:
+    """A --dates row of Peru's local time without its zone (`2023-07-15 09:50:12`) is read as
+    UTC, five hours before the scene's own 14:50:12: another pass than its neighbours of the
+    strip, their dredges counted twice, and nothing was said (only another day was)."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 09:50:12\n")
+    given = date_for_scene(read_date_table(table_path), scene.path)
+    with open_scene(scene.path, date=given) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 9, 50, 12, tzinfo=UTC)  # as given
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith(
+            "dated 2023-07-15 09:50 UTC as given, while its file name says 14:50 UTC: a time "
+            "written without its zone is read as UTC"
+        )
+    for close in ("2023-07-15T14:50:13Z", "2023-07-15T09:52:12-05:00", "2023-07-15"):
+        with open_scene(scene.path, date=close) as opened:
+            assert opened.date_caveat is None, close
+
+
+def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
+    """Copernicus Browser names an image of a time range by the range, and it may show any day
+    of it: it was dated by the range's first day without a word (a March range read as
+    1 March; a December–January one counted in the year before)."""
+    month = "2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff"
+    day = "2024-03-15-00_00_2024-03-15-23_59_Sentinel-2_L2A_True_color.tiff"
+    with open_scene(write_scene(tmp_path / month, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 1, tzinfo=UTC)
+        assert opened.date_caveat is not None
+        assert "first day of the range 2024-03-01 to 2024-03-31" in opened.date_caveat
+        assert "--dates" in opened.date_caveat
+    with open_scene(write_scene(tmp_path / day, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
+        assert opened.date_caveat is None
+    export = "2024-03-15_nanay_clip_export_2024-07-01.tif"  # a scene's day, then an export's
+    with open_scene(write_scene(tmp_path / export, **SMALL).path) as opened:
+        assert opened.acquired == datetime(2024, 3, 15, tzinfo=UTC)
+        assert opened.date_caveat is None
+
+
+def test_tiff_datetime_tag(tmp_path: Path) -> None:
+    scene = write_scene(
+        tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
+    )
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
+        assert opened.acquisition.source == "tiff-tag"
+        # Many programs set the tag when they write a file: the summary line says so.
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith("dated 2021-11-02 by its TIFFTAG_DATETIME")
+    with open_scene(scene.path, date="2021-10-30") as opened:
+        assert opened.date_caveat is None
+    named = write_scene(
+        tmp_path / PLANET_NAME, tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
+    )
+    with open_scene(named.path) as opened:
+        assert opened.date_caveat is None
