@@ -16,6 +16,7 @@ import functools
 import math
 import os
 import re
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,7 +95,10 @@ def _udm2_by_prefix(path: Path) -> Path | None:
     except OSError:  # no folder
         return None
     prefix = os.path.normcase(match[1])
-    keys, names = _udm2_names(str(path.parent), modified)  # listed once, not for each scene
+    listing = _udm2_names  # listed once, not for each scene
+    if time.time_ns() - modified < _MTIME_SETTLED_NS:  # a file added now may keep this mtime
+        listing = _udm2_names.__wrapped__
+    keys, names = listing(str(path.parent), modified)
     found = []
     for index in range(bisect.bisect_left(keys, prefix), len(keys)):
         if not keys[index].startswith(prefix):
@@ -105,6 +109,13 @@ def _udm2_by_prefix(path: Path) -> Path | None:
     if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
         return None
     return path.with_name(shared[-1][1])
+
+
+_MTIME_SETTLED_NS = 3_000_000_000
+"""A folder modified this recently is listed again at each look: on a file system whose
+mtime is coarse (FAT 2 s, HFS+ and ext3 1 s, a kernel's clock tick), a mask added just after
+the listing leaves the folder's mtime as it was, and the listing cached under it missed the
+mask for the rest of the run."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -93,6 +93,8 @@ def test_a_folder_of_scenes_is_listed_once_for_their_masks(
     others = [tmp_path / f"20230716_1450{n:02d}_56_2455_3B_AnalyticMS_SR.tif" for n in range(40)]
     for other in others:
         other.touch()
+    settled = os.stat(tmp_path).st_mtime_ns - 60 * 10**9  # a folder modified a minute ago
+    os.utime(tmp_path, ns=(settled, settled))
     listed: list[Any] = []
     scandir = os.scandir
 
@@ -107,3 +109,21 @@ def test_a_folder_of_scenes_is_listed_once_for_their_masks(
     renamed = tmp_path / f"{PLANET_ID}_3B_udm2_v2.tif"
     write_udm2(scene, box(*scene.footprint.bounds)).rename(renamed)
     assert find_udm2(scene.path) == renamed and len(listed) == 2
+
+
+def test_a_mask_added_without_changing_the_folders_mtime_is_found(tmp_path: Path) -> None:
+    """On a file system with a coarse mtime (FAT 2 s, HFS+ 1 s, a kernel's clock tick) a mask
+    added just after the folder was listed leaves its mtime as it was: the listing cached under
+    that mtime missed the mask for the rest of the run. A folder modified in the last seconds
+    is listed again."""
+    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
+    stage = tmp_path / "stage"
+    staged = write_udm2(
+        write_scene(stage / PLANET_NAME, width=60, height=60), box(*scene.footprint.bounds)
+    )
+    before = os.stat(tmp_path)
+    assert find_udm2(scene.path) is None
+    renamed = tmp_path / f"{PLANET_ID}_3B_udm2_v2.tif"
+    staged.rename(renamed)
+    os.utime(tmp_path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same coarse stamp
+    assert find_udm2(scene.path) == renamed
