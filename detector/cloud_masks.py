@@ -95,7 +95,7 @@ def _udm2_by_prefix(path: Path) -> Path | None:
     except OSError:  # no folder
         return None
     prefix = os.path.normcase(match[1])
-    listing = _udm2_names  # listed once, not for each scene
+    listing: Callable[[str, int], tuple[list[str], list[str]]] = _udm2_names  # listed once
     if time.time_ns() - modified < _MTIME_SETTLED_NS:  # a file added now may keep this mtime
         listing = _udm2_names.__wrapped__
     keys, names = listing(str(path.parent), modified)
