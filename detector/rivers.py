@@ -387,7 +387,7 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
             "fill in the names or drop those features",
         )
-    named = present[name_field].astype(str).map(lambda text: unicodedata.normalize("NFC", text))
+    named = present[name_field].map(lambda name: unicodedata.normalize("NFC", _name_text(name)))
     present = present.assign(**{name_field: named.str.split().str.join(" ")})
     # 'Nanay ' is the Nanay: spaces around and within a name do not make another river; nor
     # does 'Río' typed on a Mac (NFD: 'i' + a combining accent), which was refused as another
@@ -404,6 +404,15 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             )
         present = present[~flat]
     return present
+
+
+def _name_text(name: object) -> str:
+    """A river's name as text: a code held in a column of decimals (a Shapefile's Real field,
+    one `3.0` among whole numbers in a GeoJSON) as the whole number it is (`4972`, not
+    `4972.0`, in every table and map)."""
+    if isinstance(name, float) and name.is_integer():
+        return str(int(name))
+    return str(name)
 
 
 def _check_unreadable(frame: gpd.GeoDataFrame, name_field: str, source: str) -> None:

@@ -536,3 +536,16 @@ def test_a_folder_of_shapefiles_with_a_raster_beside_is_read(tmp_path: Path) -> 
     (tmp_path / "r.shp").unlink()
     with pytest.raises(InputError, match="is a folder of scenes"):
         RiverNetwork.read(tmp_path)
+
+
+def test_river_codes_in_a_column_of_decimals_are_named_as_whole_numbers(tmp_path: Path) -> None:
+    """A Shapefile's Real field of reach codes (`--name-field codigo`) named the rivers
+    `4972.0` and `4975.0` in counts.csv, the report and every map; one `3.0` among whole
+    numbers in a GeoJSON did so to all of them."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    path = tmp_path / "cuencas.shp"
+    frame = gpd.GeoDataFrame({"codigo": [4972.0, 4975.0]}, crs=UTM, geometry=[EAST, other])
+    frame.to_file(path)
+    assert RiverNetwork.read(path, name_field="codigo").names == ["4972", "4975"]
+    mixed = frame.assign(codigo=[3.0, 2.5])
+    assert RiverNetwork.from_frame(mixed, name_field="codigo").names == ["2.5", "3"]
