@@ -495,7 +495,10 @@ def _check_names_apart(names: pd.Series, source: str) -> None:
     Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
     groups: dict[str, set[str]] = {}
     for name in names.unique():
-        folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+        # accents alone dropped: without every other non-ASCII character too ('Quebrada 1–2'
+        # and 'Quebrada 12' were refused as names that differ only in case or accents)
+        decomposed = unicodedata.normalize("NFKD", str(name))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
         groups.setdefault(folded.casefold(), set()).add(str(name))
     clashes = [sorted(group) for group in groups.values() if len(group) > 1]
     if clashes:

@@ -549,3 +549,17 @@ def test_river_codes_in_a_column_of_decimals_are_named_as_whole_numbers(tmp_path
     assert RiverNetwork.read(path, name_field="codigo").names == ["4972", "4975"]
     mixed = frame.assign(codigo=[3.0, 2.5])
     assert RiverNetwork.from_frame(mixed, name_field="codigo").names == ["2.5", "3"]
+
+
+def test_names_that_differ_by_more_than_case_or_accents_are_two_rivers() -> None:
+    """Names were compared with every character outside ASCII dropped: `Quebrada 1–2` (an en
+    dash) and `Quebrada 12`, or `Ña’pe` (a typographic apostrophe) and `Ñape`, were refused as
+    names that 'differ only in case or accents'."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    frame = gpd.GeoDataFrame({"name": ["Quebrada 1–2", "Quebrada 12"]}, crs=UTM,
+                             geometry=[EAST, other])  # fmt: skip
+    assert RiverNetwork.from_frame(frame).names == ["Quebrada 12", "Quebrada 1–2"]
+    apostrophe = frame.assign(name=["Quebrada Ña’pe", "Quebrada Ñape"])
+    assert len(RiverNetwork.from_frame(apostrophe).names) == 2
+    with pytest.raises(InputError, match="differ only in case or accents"):
+        RiverNetwork.from_frame(frame.assign(name=["Quebrada Ña’pe", "QUEBRADA NA’PE"]))
