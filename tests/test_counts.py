@@ -1312,3 +1312,29 @@ def test_a_second_scene_folder_after_scenes_is_named(tmp_path: Path) -> None:
     assert "repeat --scenes before each folder (--scenes a/ --scenes b/)" in said
     with pytest.raises(InputError, match="is a folder of scenes, not LABELS"):
         label_format(folders[1])
+
+
+def test_detections_of_a_scene_named_in_the_other_unicode_form_are_of_the_scene_given() -> None:
+    """Detections made on a Mac name `escena ñ río 01.tif` decomposed (`n` + a combining
+    tilde); the same scene given to `dredge track --scenes` from a copy whose name is composed
+    was 'not among --scenes' (a note showing names alike, and no dredge there could be seen
+    gone), and its date was not the detections'."""
+    import unicodedata
+
+    from detector.observed import scene_key
+    from detector.track_notes import detection_dates, scenes_not_given
+
+    name = "escena ñ río 01.tif"
+    detections = pd.DataFrame(
+        {
+            "scene": [unicodedata.normalize("NFD", name)],
+            "river": ["Nanay"],
+            "acquired": [pd.Timestamp("2025-02-14 14:47", tz="UTC")],
+        }
+    )
+    observed = pd.DataFrame({"scene": [scene_key(unicodedata.normalize("NFC", name))]})
+    assert scenes_not_given(detections, observed) is None
+    dates = detection_dates(detections)
+    assert dates[scene_key(unicodedata.normalize("NFC", name))] == pd.Timestamp(
+        "2025-02-14 14:47", tz="UTC"
+    )
