@@ -380,14 +380,14 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"holds {', '.join(wrong)} geometries, not centerlines (LineString)",
             _FIX_LINES,
         )
-    unnamed = present[name_field].isna() | (present[name_field].astype(str).str.strip() == "")
+    named = present[name_field].map(_name_text)
+    unnamed = present[name_field].isna() | (named.str.strip() == "")
     if unnamed.any():
         raise InputError(
             source,
             f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
             "fill in the names or drop those features",
         )
-    named = present[name_field].map(lambda name: unicodedata.normalize("NFC", _name_text(name)))
     present = present.assign(**{name_field: named.str.split().str.join(" ")})
     # 'Nanay ' is the Nanay: spaces around and within a name do not make another river; nor
     # does 'Río' typed on a Mac (NFD: 'i' + a combining accent), which was refused as another
@@ -409,10 +409,14 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
 def _name_text(name: object) -> str:
     """A river's name as text: a code held in a column of decimals (a Shapefile's Real field,
     one `3.0` among whole numbers in a GeoJSON) as the whole number it is (`4972`, not
-    `4972.0`, in every table and map)."""
+    `4972.0`, in every table and map); see the comment for the rest."""
     if isinstance(name, float) and name.is_integer():
         return str(int(name))
-    return str(name)
+    # composed (NFC), without the invisible format characters a name pasted from a web page or
+    # a CSV's first cell carries (a zero-width space, a byte-order mark, a soft hyphen):
+    # 'Nanay\u200b' beside 'Nanay' was refused as a name that differs in case or accents
+    text = unicodedata.normalize("NFC", str(name))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def _check_unreadable(frame: gpd.GeoDataFrame, name_field: str, source: str) -> None:

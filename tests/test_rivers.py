@@ -563,3 +563,19 @@ def test_names_that_differ_by_more_than_case_or_accents_are_two_rivers() -> None
     assert len(RiverNetwork.from_frame(apostrophe).names) == 2
     with pytest.raises(InputError, match="differ only in case or accents"):
         RiverNetwork.from_frame(frame.assign(name=["Quebrada Ña’pe", "QUEBRADA NA’PE"]))
+
+
+def test_invisible_characters_pasted_into_a_name_make_no_other_river() -> None:
+    """A name pasted from a web page or a CSV's first cell carries a zero-width space, a
+    byte-order mark or a soft hyphen: `Nanay\\u200b` beside `Nanay` was refused as names that
+    'differ only in case or accents' (shown as 'Nanay' and 'Nanay\\u200b'); a name of such
+    characters alone is no name."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    upstream = LineString([(X0 - 3000, Y0), (X0, Y0)])
+    frame = gpd.GeoDataFrame({"name": ["\ufeffNanay\u200b", "Nanay", "Ita\u00adya"]}, crs=UTM,
+                             geometry=[upstream, EAST, other])  # fmt: skip
+    network = RiverNetwork.from_frame(frame)
+    assert network.names == ["Itaya", "Nanay"]
+    assert network.length_m("Nanay") == pytest.approx(8000, abs=1)
+    with pytest.raises(InputError, match=r"1 centerline\(s\) have no 'name'"):
+        RiverNetwork.from_frame(frame.assign(name=["Nanay", "Nanay", "\u200b"]))
