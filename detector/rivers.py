@@ -30,6 +30,7 @@ from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
 from detector.river_inputs import likely_name_column, refuse_scenes
+from detector.user_tables import plain_name
 from detector.vector_files import read_vector_layer
 
 DEFAULT_CORRIDOR_M = 250.0
@@ -341,13 +342,16 @@ NAME_ALIASES = ("name", "nombre")  # nombre: Peru's IGN and ANA hydrography
 
 def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
     """The column of river names: ``name_field``, else the one column of that name in another
-    case (Google Earth's KML gives ``Name``, shapefiles ``NAME``); for the default ``name``,
-    also ``nombre``."""
+    case, with spaces around it or accents (Google Earth's KML gives ``Name``, shapefiles
+    ``NAME``); for the default ``name``, also ``nombre``."""
     if name_field in frame.columns:
         return name_field
     wanted = NAME_ALIASES if name_field == "name" else (name_field,)
     for alias in wanted:
-        found = [str(c) for c in frame.columns if str(c).casefold() == alias.casefold()]
+        # in any case, with spaces around or accents ('Nombre ' from a spreadsheet's header,
+        # 'Nombre_Río' for --name-field nombre_rio): "has no 'name' column (columns: Nombre ,
+        # …)", and the advice --name-field Nombre, unquoted, did not find it either
+        found = [str(c) for c in frame.columns if plain_name(c) == plain_name(alias)]
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]

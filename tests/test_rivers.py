@@ -579,3 +579,17 @@ def test_invisible_characters_pasted_into_a_name_make_no_other_river() -> None:
     assert network.length_m("Nanay") == pytest.approx(8000, abs=1)
     with pytest.raises(InputError, match=r"1 centerline\(s\) have no 'name'"):
         RiverNetwork.from_frame(frame.assign(name=["Nanay", "Nanay", "\u200b"]))
+
+
+def test_a_name_column_with_spaces_around_or_accents_is_found(tmp_path: Path) -> None:
+    """A GeoJSON joined from a spreadsheet whose header was `Nombre ` was "has no 'name'
+    column (columns: Nombre , OBJECTID)", with the advice `--name-field Nombre `, which typed
+    unquoted did not find it either; `--name-field nombre_rio` did not find `Nombre_Río`."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    path = tmp_path / "rios.geojson"
+    frame = gpd.GeoDataFrame({"Nombre ": ["Nanay", "Itaya"], "OBJECTID": [1, 2]}, crs=UTM,
+                             geometry=[EAST, other])  # fmt: skip
+    frame.to_file(path)
+    assert RiverNetwork.read(path).names == ["Itaya", "Nanay"]
+    frame.rename(columns={"Nombre ": "Nombre_Río"}).to_file(path)
+    assert RiverNetwork.read(path, name_field="nombre_rio").names == ["Itaya", "Nanay"]
