@@ -1338,3 +1338,26 @@ def test_detections_of_a_scene_named_in_the_other_unicode_form_are_of_the_scene_
     assert dates[scene_key(unicodedata.normalize("NFC", name))] == pd.Timestamp(
         "2025-02-14 14:47", tz="UTC"
     )
+
+
+def test_observations_csv_keeps_accents_in_excel(tmp_path: Path) -> None:
+    """tracks.observations.csv was UTF-8 without a byte-order mark, which Excel reads in the
+    system's code page: `Marañón` showed as `MaraÃ±Ã³n`, where counts.csv beside it (with
+    the mark) showed `Marañón`. Read back by `dredge counts` as before."""
+    import codecs
+
+    from detector.counts import read_observations
+    from detector.track_pipeline import run_counts, run_track
+
+    marked, rivers = write_inputs(tmp_path)
+    frame = gpd.read_file(rivers)
+    frame["name"] = "Marañón"
+    frame.to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    raw = (tmp_path / "tracks.observations.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    observations, _ = read_observations(tmp_path / "tracks.observations.csv")
+    assert set(observations["river"]) == {"Marañón"}
+    run_counts(out, tmp_path / "counts.csv")
+    assert "Marañón,2024,1" in (tmp_path / "counts.csv").read_text(encoding="utf-8-sig")
