@@ -13,7 +13,6 @@ Each river is worked on in its own UTM zone, so distances are metres whatever th
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,12 @@ from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
-from detector.river_inputs import likely_name_column, refuse_scenes
+from detector.river_inputs import (
+    check_names_apart,
+    likely_name_column,
+    name_text,
+    refuse_scenes,
+)
 from detector.user_tables import plain_name
 from detector.vector_files import read_vector_layer
 
@@ -384,7 +388,7 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"holds {', '.join(wrong)} geometries, not centerlines (LineString)",
             _FIX_LINES,
         )
-    named = present[name_field].map(_name_text)
+    named = present[name_field].map(name_text)
     unnamed = present[name_field].isna() | (named.str.strip() == "")
     if unnamed.any():
         raise InputError(
@@ -396,7 +400,7 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
     # 'Nanay ' is the Nanay: spaces around and within a name do not make another river; nor
     # does 'Río' typed on a Mac (NFD: 'i' + a combining accent), which was refused as another
     # name that differs only in accents, shown as two names that look alike
-    _check_names_apart(present[name_field], source)
+    check_names_apart(present[name_field], source)
     flat = shapely.length(present.geometry.to_numpy()) == 0  # a double click: one point
     if flat.any():
         lone = sorted(set(present[name_field][flat]) - set(present[name_field][~flat]))
@@ -408,19 +412,6 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             )
         present = present[~flat]
     return present
-
-
-def _name_text(name: object) -> str:
-    """A river's name as text: a code held in a column of decimals (a Shapefile's Real field,
-    one `3.0` among whole numbers in a GeoJSON) as the whole number it is (`4972`, not
-    `4972.0`, in every table and map); see the comment for the rest."""
-    if isinstance(name, float) and name.is_integer():
-        return str(int(name))
-    # composed (NFC), without the invisible format characters a name pasted from a web page or
-    # a CSV's first cell carries (a zero-width space, a byte-order mark, a soft hyphen):
-    # 'Nanay\u200b' beside 'Nanay' was refused as a name that differs in case or accents
-    text = unicodedata.normalize("NFC", str(name))
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def _check_unreadable(frame: gpd.GeoDataFrame, name_field: str, source: str) -> None:
@@ -496,26 +487,6 @@ def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, l
         f"{example!r}: {int((split['name'] == example).sum())} rivers): each is counted as its "
         f"own river, the longest under the name and the others as '{example} (2)', …"
     ]
-
-
-def _check_names_apart(names: pd.Series, source: str) -> None:
-    """InputError when two river names differ only in case or accents (Santiago, santiago;
-    Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
-    groups: dict[str, set[str]] = {}
-    for name in names.unique():
-        # accents alone dropped: without every other non-ASCII character too ('Quebrada 1–2'
-        # and 'Quebrada 12' were refused as names that differ only in case or accents)
-        decomposed = unicodedata.normalize("NFKD", str(name))
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-        groups.setdefault(folded.casefold(), set()).add(str(name))
-    clashes = [sorted(group) for group in groups.values() if len(group) > 1]
-    if clashes:
-        shown = "; ".join(" and ".join(repr(n) for n in group) for group in clashes[:3])
-        raise InputError(
-            source,
-            f"river names differ only in case or accents: {shown}",
-            "write one name for one river (each name is counted as a river of its own)",
-        )
 
 
 _FIX_LINES = "give river centerlines as lines (e.g. HydroRIVERS), digitised downstream"
