@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -501,6 +502,9 @@ def date_keys(table: Mapping[str, object], path: str | Path, label: str | None =
     capture = _PLANET_CAPTURE.match(name)
     if capture:
         keys.append(capture.group(1))
+    # a scene copied from a Mac keeps its name decomposed ('n' + a combining tilde), a row typed
+    # in Excel is composed: the row named no scene given, and the note showed two names alike
+    keys += [unicodedata.normalize(form, key) for key in keys for form in ("NFC", "NFD")]
     return [key for key in dict.fromkeys(keys) if key in table]
 
 

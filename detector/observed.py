@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -158,8 +159,9 @@ def acquired_from_name(name: str) -> pd.Timestamp | None:
 
 
 def scene_key(name: object) -> str:
-    """The scene's file name without folders and a .tif/.tiff extension."""
-    base = Path(str(name)).name
+    """The scene's file name without folders and a .tif/.tiff extension, composed (NFC): a
+    name decomposed on a Mac (``n`` + a combining tilde) is the same scene's."""
+    base = unicodedata.normalize("NFC", Path(str(name)).name)
     return re.sub(r"\.tiff?$", "", base, flags=re.IGNORECASE)
 
 

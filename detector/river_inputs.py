@@ -1,8 +1,10 @@
 """What a rivers file given to --rivers is when it is not the centerlines expected: the column
-its names are most likely in, or a scene given in its place (:mod:`detector.rivers` reads it)."""
+its names are most likely in, or a scene given in its place; and its names as text, checked for
+twins that differ only in case or accents (:mod:`detector.rivers` reads it)."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -42,3 +44,36 @@ def likely_name_column(frame: pd.DataFrame, columns: list[str]) -> str | None:
     words = ("nom", "name", "rio", "río", "river")
     named = [c for c in text if any(word in c.casefold() for word in words)]
     return named[0] if len(named) == 1 else None
+
+
+def name_text(name: object) -> str:
+    """A river's name as text: a code held in a column of decimals (a Shapefile's Real field,
+    one `3.0` among whole numbers in a GeoJSON) as the whole number it is (`4972`, not
+    `4972.0`, in every table and map); see the comment for the rest."""
+    if isinstance(name, float) and name.is_integer():
+        return str(int(name))
+    # composed (NFC), without the invisible format characters a name pasted from a web page or
+    # a CSV's first cell carries (a zero-width space, a byte-order mark, a soft hyphen):
+    # 'Nanay\u200b' beside 'Nanay' was refused as a name that differs in case or accents
+    text = unicodedata.normalize("NFC", str(name))
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def check_names_apart(names: pd.Series, source: str) -> None:
+    """InputError when two river names differ only in case or accents (Santiago, santiago;
+    Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
+    groups: dict[str, set[str]] = {}
+    for name in names.unique():
+        # accents alone dropped: without every other non-ASCII character too ('Quebrada 1–2'
+        # and 'Quebrada 12' were refused as names that differ only in case or accents)
+        decomposed = unicodedata.normalize("NFKD", str(name))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        groups.setdefault(folded.casefold(), set()).add(str(name))
+    clashes = [sorted(group) for group in groups.values() if len(group) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(repr(n) for n in group) for group in clashes[:3])
+        raise InputError(
+            source,
+            f"river names differ only in case or accents: {shown}",
+            "write one name for one river (each name is counted as a river of its own)",
+        )

@@ -13,7 +13,6 @@ Each river is worked on in its own UTM zone, so distances are metres whatever th
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,13 @@ from pyproj import CRS, Transformer
 from shapely import LineString, MultiLineString
 
 from detector.errors import InputError, first_line
-from detector.river_inputs import likely_name_column, refuse_scenes
+from detector.river_inputs import (
+    check_names_apart,
+    likely_name_column,
+    name_text,
+    refuse_scenes,
+)
+from detector.user_tables import plain_name
 from detector.vector_files import read_vector_layer
 
 DEFAULT_CORRIDOR_M = 250.0
@@ -341,13 +346,16 @@ NAME_ALIASES = ("name", "nombre")  # nombre: Peru's IGN and ANA hydrography
 
 def name_column(frame: pd.DataFrame, name_field: str, source: str) -> str:
     """The column of river names: ``name_field``, else the one column of that name in another
-    case (Google Earth's KML gives ``Name``, shapefiles ``NAME``); for the default ``name``,
-    also ``nombre``."""
+    case, with spaces around it or accents (Google Earth's KML gives ``Name``, shapefiles
+    ``NAME``); for the default ``name``, also ``nombre``."""
     if name_field in frame.columns:
         return name_field
     wanted = NAME_ALIASES if name_field == "name" else (name_field,)
     for alias in wanted:
-        found = [str(c) for c in frame.columns if str(c).casefold() == alias.casefold()]
+        # in any case, with spaces around or accents ('Nombre ' from a spreadsheet's header,
+        # 'Nombre_Río' for --name-field nombre_rio): "has no 'name' column (columns: Nombre ,
+        # …)", and the advice --name-field Nombre, unquoted, did not find it either
+        found = [str(c) for c in frame.columns if plain_name(c) == plain_name(alias)]
         if len(found) == 1:
             return found[0]
     columns = [str(column) for column in frame.columns if column != frame.geometry.name]
@@ -380,19 +388,19 @@ def _checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd
             f"holds {', '.join(wrong)} geometries, not centerlines (LineString)",
             _FIX_LINES,
         )
-    unnamed = present[name_field].isna() | (present[name_field].astype(str).str.strip() == "")
+    named = present[name_field].map(name_text)
+    unnamed = present[name_field].isna() | (named.str.strip() == "")
     if unnamed.any():
         raise InputError(
             source,
             f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
             "fill in the names or drop those features",
         )
-    named = present[name_field].astype(str).map(lambda text: unicodedata.normalize("NFC", text))
     present = present.assign(**{name_field: named.str.split().str.join(" ")})
     # 'Nanay ' is the Nanay: spaces around and within a name do not make another river; nor
     # does 'Río' typed on a Mac (NFD: 'i' + a combining accent), which was refused as another
     # name that differs only in accents, shown as two names that look alike
-    _check_names_apart(present[name_field], source)
+    check_names_apart(present[name_field], source)
     flat = shapely.length(present.geometry.to_numpy()) == 0  # a double click: one point
     if flat.any():
         lone = sorted(set(present[name_field][flat]) - set(present[name_field][~flat]))
@@ -479,23 +487,6 @@ def _rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, l
         f"{example!r}: {int((split['name'] == example).sum())} rivers): each is counted as its "
         f"own river, the longest under the name and the others as '{example} (2)', …"
     ]
-
-
-def _check_names_apart(names: pd.Series, source: str) -> None:
-    """InputError when two river names differ only in case or accents (Santiago, santiago;
-    Río Nanay, Rio Nanay): most likely one river typed twice, which would be counted apart."""
-    groups: dict[str, set[str]] = {}
-    for name in names.unique():
-        folded = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-        groups.setdefault(folded.casefold(), set()).add(str(name))
-    clashes = [sorted(group) for group in groups.values() if len(group) > 1]
-    if clashes:
-        shown = "; ".join(" and ".join(repr(n) for n in group) for group in clashes[:3])
-        raise InputError(
-            source,
-            f"river names differ only in case or accents: {shown}",
-            "write one name for one river (each name is counted as a river of its own)",
-        )
 
 
 _FIX_LINES = "give river centerlines as lines (e.g. HydroRIVERS), digitised downstream"

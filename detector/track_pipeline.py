@@ -49,6 +49,7 @@ from detector.counts import (
 )
 from detector.errors import DredgeError, InputError, first_line
 from detector.exports import (
+    CSV_ENCODING,
     KML_DETECTION_LIMIT,
     geojson_paths,
     kml_left_out,
@@ -272,7 +273,11 @@ def run_track(
         [
             (out, lambda tmp: tracks.to_parquet(tmp)),
             (detections_out, lambda tmp: linked_frame.to_parquet(tmp)),
-            (observations_out, lambda tmp: observations.to_csv(tmp, index=False)),
+            # with a byte-order mark, as counts.csv: Excel showed Marañón as MaraÃ±Ã³n
+            (
+                observations_out,
+                lambda tmp: observations.to_csv(tmp, index=False, encoding=CSV_ENCODING),
+            ),
         ]
     )
     on = int(linked["track_id"].notna().sum())

@@ -1312,3 +1312,52 @@ def test_a_second_scene_folder_after_scenes_is_named(tmp_path: Path) -> None:
     assert "repeat --scenes before each folder (--scenes a/ --scenes b/)" in said
     with pytest.raises(InputError, match="is a folder of scenes, not LABELS"):
         label_format(folders[1])
+
+
+def test_detections_of_a_scene_named_in_the_other_unicode_form_are_of_the_scene_given() -> None:
+    """Detections made on a Mac name `escena ñ río 01.tif` decomposed (`n` + a combining
+    tilde); the same scene given to `dredge track --scenes` from a copy whose name is composed
+    was 'not among --scenes' (a note showing names alike, and no dredge there could be seen
+    gone), and its date was not the detections'."""
+    import unicodedata
+
+    from detector.observed import scene_key
+    from detector.track_notes import detection_dates, scenes_not_given
+
+    name = "escena ñ río 01.tif"
+    detections = pd.DataFrame(
+        {
+            "scene": [unicodedata.normalize("NFD", name)],
+            "river": ["Nanay"],
+            "acquired": [pd.Timestamp("2025-02-14 14:47", tz="UTC")],
+        }
+    )
+    observed = pd.DataFrame({"scene": [scene_key(unicodedata.normalize("NFC", name))]})
+    assert scenes_not_given(detections, observed) is None
+    dates = detection_dates(detections)
+    assert dates[scene_key(unicodedata.normalize("NFC", name))] == pd.Timestamp(
+        "2025-02-14 14:47", tz="UTC"
+    )
+
+
+def test_observations_csv_keeps_accents_in_excel(tmp_path: Path) -> None:
+    """tracks.observations.csv was UTF-8 without a byte-order mark, which Excel reads in the
+    system's code page: `Marañón` showed as `MaraÃ±Ã³n`, where counts.csv beside it (with
+    the mark) showed `Marañón`. Read back by `dredge counts` as before."""
+    import codecs
+
+    from detector.counts import read_observations
+    from detector.track_pipeline import run_counts, run_track
+
+    marked, rivers = write_inputs(tmp_path)
+    frame = gpd.read_file(rivers)
+    frame["name"] = "Marañón"
+    frame.to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    raw = (tmp_path / "tracks.observations.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    observations, _ = read_observations(tmp_path / "tracks.observations.csv")
+    assert set(observations["river"]) == {"Marañón"}
+    run_counts(out, tmp_path / "counts.csv")
+    assert "Marañón,2024,1" in (tmp_path / "counts.csv").read_text(encoding="utf-8-sig")

@@ -290,3 +290,25 @@ def test_overwrite_keeps_corrections_made_while_the_new_tiles_were_cut(
     assert "--overwrite would delete the work done in it" in result.output
     assert label.read_text().splitlines() == corrected  # kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review"]  # no .partial left
+
+
+def test_label_studio_tasks_find_tiles_of_scenes_with_url_characters_in_their_names() -> None:
+    """A scene named `escena #1, 50% & A+B.tif`: its tasks' image URLs were written as the
+    file name, which Label Studio reads as a URL — `#` cut it (the rest a fragment), `&` split
+    its `d=` parameter, `+` became a space and `%20` one: the image did not load."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from training.labels.table import Box, LabelledTile
+    from training.review import _label_studio
+
+    names = ["escena #1, 50% & A+B_w0_0", "Escena%20B (copia)_w1_2", "escena ñ 01_w3_4"]
+    tiles = [
+        LabelledTile(name, "s", "review", 64, 64, [Box("dredge", 1, 2, 30, 40)]) for name in names
+    ]
+    tasks = _label_studio(tiles, [[0.5]] * 3, "m")
+    for name, task in zip(names, tasks, strict=True):
+        url = task["data"]["image"]
+        assert url.startswith("/data/local-files/?d=")
+        # as Label Studio's server reads its `d` parameter (Django's request.GET)
+        assert parse_qs(urlsplit(url).query)["d"] == [f"images/train/{name}.png"]
+    assert tasks[2]["data"]["image"] == "/data/local-files/?d=images/train/escena ñ 01_w3_4.png"

@@ -536,3 +536,60 @@ def test_a_folder_of_shapefiles_with_a_raster_beside_is_read(tmp_path: Path) -> 
     (tmp_path / "r.shp").unlink()
     with pytest.raises(InputError, match="is a folder of scenes"):
         RiverNetwork.read(tmp_path)
+
+
+def test_river_codes_in_a_column_of_decimals_are_named_as_whole_numbers(tmp_path: Path) -> None:
+    """A Shapefile's Real field of reach codes (`--name-field codigo`) named the rivers
+    `4972.0` and `4975.0` in counts.csv, the report and every map; one `3.0` among whole
+    numbers in a GeoJSON did so to all of them."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    path = tmp_path / "cuencas.shp"
+    frame = gpd.GeoDataFrame({"codigo": [4972.0, 4975.0]}, crs=UTM, geometry=[EAST, other])
+    frame.to_file(path)
+    assert RiverNetwork.read(path, name_field="codigo").names == ["4972", "4975"]
+    mixed = frame.assign(codigo=[3.0, 2.5])
+    assert RiverNetwork.from_frame(mixed, name_field="codigo").names == ["2.5", "3"]
+
+
+def test_names_that_differ_by_more_than_case_or_accents_are_two_rivers() -> None:
+    """Names were compared with every character outside ASCII dropped: `Quebrada 1–2` (an en
+    dash) and `Quebrada 12`, or `Ña’pe` (a typographic apostrophe) and `Ñape`, were refused as
+    names that 'differ only in case or accents'."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    frame = gpd.GeoDataFrame({"name": ["Quebrada 1–2", "Quebrada 12"]}, crs=UTM,
+                             geometry=[EAST, other])  # fmt: skip
+    assert RiverNetwork.from_frame(frame).names == ["Quebrada 12", "Quebrada 1–2"]
+    apostrophe = frame.assign(name=["Quebrada Ña’pe", "Quebrada Ñape"])
+    assert len(RiverNetwork.from_frame(apostrophe).names) == 2
+    with pytest.raises(InputError, match="differ only in case or accents"):
+        RiverNetwork.from_frame(frame.assign(name=["Quebrada Ña’pe", "QUEBRADA NA’PE"]))
+
+
+def test_invisible_characters_pasted_into_a_name_make_no_other_river() -> None:
+    """A name pasted from a web page or a CSV's first cell carries a zero-width space, a
+    byte-order mark or a soft hyphen: `Nanay\\u200b` beside `Nanay` was refused as names that
+    'differ only in case or accents' (shown as 'Nanay' and 'Nanay\\u200b'); a name of such
+    characters alone is no name."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    upstream = LineString([(X0 - 3000, Y0), (X0, Y0)])
+    frame = gpd.GeoDataFrame({"name": ["\ufeffNanay\u200b", "Nanay", "Ita\u00adya"]}, crs=UTM,
+                             geometry=[upstream, EAST, other])  # fmt: skip
+    network = RiverNetwork.from_frame(frame)
+    assert network.names == ["Itaya", "Nanay"]
+    assert network.length_m("Nanay") == pytest.approx(8000, abs=1)
+    with pytest.raises(InputError, match=r"1 centerline\(s\) have no 'name'"):
+        RiverNetwork.from_frame(frame.assign(name=["Nanay", "Nanay", "\u200b"]))
+
+
+def test_a_name_column_with_spaces_around_or_accents_is_found(tmp_path: Path) -> None:
+    """A GeoJSON joined from a spreadsheet whose header was `Nombre ` was "has no 'name'
+    column (columns: Nombre , OBJECTID)", with the advice `--name-field Nombre `, which typed
+    unquoted did not find it either; `--name-field nombre_rio` did not find `Nombre_Río`."""
+    other = LineString([(X0, Y0 + 5000), (X0 + 4000, Y0 + 5000)])
+    path = tmp_path / "rios.geojson"
+    frame = gpd.GeoDataFrame({"Nombre ": ["Nanay", "Itaya"], "OBJECTID": [1, 2]}, crs=UTM,
+                             geometry=[EAST, other])  # fmt: skip
+    frame.to_file(path)
+    assert RiverNetwork.read(path).names == ["Itaya", "Nanay"]
+    frame.rename(columns={"Nombre ": "Nombre_Río"}).to_file(path)
+    assert RiverNetwork.read(path, name_field="nombre_rio").names == ["Itaya", "Nanay"]

@@ -590,3 +590,23 @@ def test_a_stac_file_or_list_given_by_url_is_one_line_before_any_work(name: str)
     message = str(caught.value)
     assert message.startswith(f"{url}: is a ") and "given by URL" in message
     assert f"curl -o {name} '{url}'" in message and "\n" not in message
+
+
+def test_a_dates_row_typed_in_another_unicode_form_finds_its_scene(folder: Path) -> None:
+    """A scene copied from a Mac keeps its name decomposed (`n` + a combining tilde), a
+    `--dates` row typed in Excel is composed: the row named no scene given, its date was
+    left out (the scene dated by its TIFF tag, or failing), and the note showed two names
+    that look alike."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "escena ñ río 01.tif")
+    (folder / decomposed).write_bytes(b"")
+    table_path = folder.parent / "fechas.csv"
+    composed = unicodedata.normalize("NFC", "escena ñ río 01.tif")
+    table_path.write_text(f"escena,fecha\n{composed},2025-02-14\n", encoding="utf-8")
+    sources = resolve_scenes([folder / decomposed])
+    dates = sources.dates_with(read_date_table(table_path))
+    assert dates == {str(folder / decomposed): datetime(2025, 2, 14, tzinfo=UTC)}
+    assert sources.notes == []
+    typed_on_a_mac = {unicodedata.normalize("NFD", "escena ñ río 02"): datetime(2024, 1, 2)}
+    assert date_for_scene(typed_on_a_mac, "/s/escena ñ río 02.tif") == datetime(2024, 1, 2)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -470,11 +471,19 @@ def _label_studio(
             )
         tasks.append(
             {
-                "data": {"image": f"/data/local-files/?d=images/{SUBSET}/{tile.name}.png"},
+                "data": {"image": _local_files_url(f"images/{SUBSET}/{tile.name}.png")},
                 "predictions": [{"model_version": model, "result": result}],
             }
         )
     return tasks
+
+
+def _local_files_url(path: str) -> str:
+    """Label Studio's URL of a file it serves: ``/data/local-files/?d=PATH``, with the
+    characters that end or change a URL's query value (``%``, ``#``, ``&``, ``+``) escaped
+    (a scene named ``escena #1, 50% & A+B.tif``: its tiles did not load). Spaces and accents
+    stay as written: the browser escapes them."""
+    return "/data/local-files/?d=" + re.sub(r"[%#&+]", lambda m: f"%{ord(m[0]):02X}", path)
 
 
 def _write_json(path: Path, data: object) -> None:
