@@ -14,6 +14,7 @@ leaves the previous file or none, and raises :class:`~detector.errors.OutputErro
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -433,7 +434,9 @@ def _dredge_placemark(
         f"Counted: {'yes' if get.get('counted', True) else _uncounted(get, best)}",
         f"Confidence: {get.get('confidence', '')}",
     ]
-    _sub(mark, "description", "\n".join(lines))
+    # Google Earth shows a description as HTML: a river named `<b>A & B</b>` was bold there,
+    # and a `<script>` in a name would run in the placemark's balloon.
+    _sub(mark, "description", "\n".join(html.escape(line, quote=False) for line in lines))
     span = _sub(mark, "TimeSpan")
     _sub(span, "begin", _iso(get["first_seen"]))
     _sub(span, "end", _iso(get["last_seen"]))

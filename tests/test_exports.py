@@ -472,3 +472,19 @@ def test_a_kml_of_too_many_dredges_holds_the_counted_ones(
     _, included = write_kml(tracks, tmp_path / "all.kml", linked, max_detections=2)
     folders = ET.parse(tmp_path / "all.kml").getroot().findall("k:Document/k:Folder", ns)
     assert len(folders[0].findall("k:Placemark", ns)) == 2  # up to the limit, all of them
+
+
+def test_kml_descriptions_show_names_as_text_in_google_earth(world: tuple, tmp_path: Path) -> None:
+    """Google Earth shows a placemark's description as HTML: a river named `<b>A & B</b>` was
+    shown bold (and a `<script>` in a name would run in the balloon). Names are escaped for
+    HTML inside the KML's own escaping; the placemark's name (plain text there) is as given."""
+    linked, tracks, _ = world
+    river = '<b>A & B</b> "río"'
+    path, _ = write_kml(tracks.assign(river=river), tmp_path / "d.kml", linked)
+    ns = {"k": KML_NS}
+    marks = ET.parse(path).getroot().findall("k:Document/k:Folder/k:Placemark", ns)
+    description = marks[0].findtext("k:description", namespaces=ns) or ""
+    assert 'River: &lt;b&gt;A &amp; B&lt;/b&gt; "río"' in description.splitlines()
+    assert (marks[0].findtext("k:name", namespaces=ns) or "").startswith(
+        f"Dredge {tracks['track_id'].iloc[0]} ({river}"
+    )
