@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,6 +145,53 @@ def scene_time(
         )
     stamp = pd.Timestamp(known)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def valid_footprints(
+    scene_paths: Iterable[str],
+    *,
+    names: Mapping[str, str] | None = None,
+    max_pixels: int = 2048,
+    days: Collection[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Each scene's acquisition time (UTC, as :func:`scene_time` dates it without ``--dates``;
+    NaT where nothing tells it) and its valid area (pixels that are not nodata, less one
+    decimated pixel at its edge; no cloud mask) in EPSG:4326: where a mark made on that day's
+    image can be a label on it (:mod:`training.labels.dated`). Columns ``path``, ``acquired``,
+    ``geometry``. With ``days`` (``YYYY-MM-DD``), the pixels of scenes of other days are not
+    read: their area is empty."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    rows: list[dict[str, object]] = []
+    for path in scene_paths:
+        label = (names or {}).get(path) or scene_file_name(path)
+        if is_remote(path):
+            use_http_time_limits()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                src = rasterio.open(path)
+            with src:
+                check_georeferenced(path, src)
+                try:
+                    acquired: pd.Timestamp | None = scene_time(path, src, {}, label)
+                except InputError:  # no date: it takes no dated marks (the caller says so)
+                    acquired = None
+                crs = str(src.crs)
+                area = shapely.Polygon()
+                if days is None or (acquired is not None and f"{acquired:%Y-%m-%d}" in days):
+                    shape, transform = _decimated(src, max_pixels)
+                    area = _polygonise(_valid_pixels(src, shape), transform, src.crs, 0.0)
+        except rasterio.errors.RasterioIOError as exc:
+            if is_remote(path):
+                raise network_open_error(path, first_line(exc)) from None
+            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+        area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
+        rows.append({"path": path, "acquired": acquired, "geometry": area})
+    frame = gpd.GeoDataFrame(rows, columns=["path", "acquired", "geometry"], crs=WGS84)
+    frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
+    return frame
 
 
 def acquired_from_name(name: str) -> pd.Timestamp | None:

@@ -39,7 +39,7 @@ from detector.vector_files import read_vector_layer
 
 # fecha, data: Spanish, Portuguese tables; a 'time' column comes after the others: beside a
 # date column it holds the hour (one of hours alone is passed over: track_prepare's
-# _date_column); 'data' last: beside an English date or time it is something else (what was
+# date_column); 'data' last: beside an English date or time it is something else (what was
 # measured, its source)
 DATE_COLUMNS = ("acquired", "date", "datetime", "fecha", "time", "data")
 LON_LAT = (

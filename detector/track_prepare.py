@@ -20,6 +20,7 @@ What is done to them, each reported as one line:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -79,7 +80,7 @@ def prepare_detections(
             "Circle, or a polygon whose rings are not lists of points, as none)",
             "give every row a position: a point or a polygon",
         )
-    column = _date_column(out)
+    column = date_column(out)
     if column is None and {"track_id", "first_seen", "n_dates"} <= set(out.columns):
         raise InputError(
             source,
@@ -107,13 +108,7 @@ def prepare_detections(
         out = out.rename(columns={scene: "scene"})
         notes.append(f"{source}: scenes read from the '{scene}' column")
     notes += list(frame.attrs.get("notes", []))  # what reading the file decided
-    # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
-    day_first = frame.attrs.get("day_first", locale_cue(out.columns))
-    if day_first is None and plain_name(column) == "data":  # dates under Portuguese 'data'
-        day_first = f"the Portuguese '{column}' column holding the dates"
-    out["acquired"], date_notes = normalise_dates(
-        out[column], source, day_first=day_first, guess=frame.attrs.get("date_guess", True)
-    )
+    out["acquired"], date_notes = read_mark_dates(out, column, source, frame.attrs)
     notes += date_notes
     out, repeat_notes = drop_repeated_rows(out, source)
     notes += repeat_notes
@@ -170,7 +165,29 @@ def prepare_detections(
     return out, notes + river_notes
 
 
-def _date_column(frame: pd.DataFrame) -> str | None:
+def read_mark_dates(
+    frame: pd.DataFrame,
+    column: str,
+    source: str | Path,
+    attrs: Mapping[str, object] | None = None,
+) -> tuple[pd.Series, list[str]]:
+    """The dates in ``frame[column]`` as UTC timestamps, and notes: read day first where a
+    ``;`` CSV or Spanish or Portuguese names show it (``attrs``, what reading the file decided:
+    ``day_first``, ``date_guess``; else the frame's column names), ambiguous ones refused or
+    read month first (:func:`detector.user_tables.normalise_dates`)."""
+    attrs = frame.attrs if attrs is None else attrs
+    # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
+    day_first = attrs.get("day_first", locale_cue(frame.columns))
+    if day_first is None and plain_name(column) == "data":  # dates under Portuguese 'data'
+        day_first = f"the Portuguese '{column}' column holding the dates"
+    if day_first is not None and not isinstance(day_first, bool | str):
+        day_first = bool(day_first)
+    return normalise_dates(
+        frame[column], source, day_first=day_first, guess=bool(attrs.get("date_guess", True))
+    )
+
+
+def date_column(frame: pd.DataFrame) -> str | None:
     """The first column named as in :data:`detector.track_files.DATE_COLUMNS` that holds
     more than times of day: a Portuguese 'data' beside a 'time' of hours ('data,time,lon,lat')
     was refused as "dates are times of day only" once 'time' came before 'data'. None without

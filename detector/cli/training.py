@@ -30,8 +30,10 @@ def train(
                 "Label sets to fine-tune on: YOLO folders (data.yaml, or classes.txt / "
                 "obj.names), COCO JSON (CVAT, Label Studio), Pascal VOC XML or folders of it "
                 "(LabelImg, CVAT), "
-                "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes (with "
-                "--scenes and --rivers); and ultralytics key=value settings (e.g. lr0=0.0005). "
+                "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes, or marks in a "
+                "CSV or Google Earth KML (with --scenes and --rivers; each names its scene, or "
+                "has a date, as a KML folder named 2024-03-17, that matches it to the scenes of "
+                "its day); and ultralytics key=value settings (e.g. lr0=0.0005). "
                 "Without labels: the synthetic --recipe."
             )
         ),

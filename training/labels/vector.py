@@ -1,6 +1,6 @@
 """Boxes or points drawn over whole scenes (QGIS): GeoJSON, GeoPackage, Shapefile, GeoParquet;
 also points marked for counting, as ``dredge track`` reads them (a CSV of lon/lat, Google Earth
-placemarks in KML/KMZ), when they name their class and scene.
+placemarks in KML/KMZ), when they name their class, and their scene or date.
 
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
 of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a MultiPoint or
@@ -13,7 +13,9 @@ MultiPolygon is one object. Columns:
 - ``scene`` (or ``escena``, ``imagen``, ``imagem``, ``cena``; any case): the scene file the
   object was drawn on (its file name, stem or Planet ID). It may be left out (or left blank on
   some features) when one scene is given. A row with a scene and no geometry says "this scene
-  was looked at and holds nothing": its tiles all become negatives.
+  was looked at and holds nothing": its tiles all become negatives. Without a scene column,
+  marks with a date (Google Earth folders named by date, ``fecha``) label the scenes given of
+  their day that hold them (:mod:`training.labels.dated`).
 
 Every scene named in the file is cut into tiles along the river corridors by the project's
 tiler (:func:`detector.tiling.plan_scene`) at the model's GSD, bands and tile size, exactly as
@@ -50,6 +52,7 @@ from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read
 from detector.vector_files import read_vector_layer
 from training.labels.classes import ClassMap
+from training.labels.dated import scenes_by_date
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
@@ -98,15 +101,14 @@ def read_vector_labels(
     classes = _classes(frame, path, class_map)
     _check_one_object_a_row(frame, path)
     names = scene_labels(scene_paths)  # scenes that share a file name are named apart
-    assigned = _scenes(frame, path, scene_paths, names)
+    assigned, notes = _assigned(frame, path, scene_paths, names)
     geometries = list(frame.geometry)
     tiles: list[LabelledTile] = []
-    notes: list[str] = []
     with reading_env():
-        for scene_path in dict.fromkeys(assigned):
+        for scene_path in dict.fromkeys(s for _, s in assigned):
             rows = [
                 i
-                for i, s in enumerate(assigned)
+                for i, s in assigned
                 if s == scene_path and geometries[i] is not None and not geometries[i].is_empty
             ]
             with open_scene(scene_path, name=names[scene_path], bands=scene_bands) as scene:
@@ -258,6 +260,19 @@ def _names_a_class(class_map: ClassMap, name: object, path: Path, where: str) ->
         return False
 
 
+def _assigned(
+    frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str], labels: dict[str, str]
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """``(row, scene path)`` of every feature (a dated mark where scenes of its day overlap is
+    on each), and notes: by the scene column; without one, by the marks' dates
+    (:mod:`training.labels.dated`); else on the one scene given."""
+    if first_named(frame.columns, SCENE_COLUMNS) is None:
+        by_date = scenes_by_date(frame, path, scene_paths, labels)
+        if by_date is not None:
+            return by_date
+    return list(enumerate(_scenes(frame, path, scene_paths, labels))), []
+
+
 def _scenes(
     frame: gpd.GeoDataFrame, path: Path, scene_paths: list[str], labels: dict[str, str]
 ) -> list[str]:
@@ -269,7 +284,9 @@ def _scenes(
         raise InputError(
             path,
             f"has no 'scene' column, and {len(scene_paths)} scenes were given",
-            "add a column 'scene' naming the scene file each object was drawn on",
+            "add a column 'scene' naming the scene file each object was drawn on, or a date "
+            "column (fecha, acquired; in Google Earth, folders named by the image date) to "
+            "match marks to the scenes of their day",
         )
     keys: dict[str, set[str]] = {}
     for scene_path in scene_paths:

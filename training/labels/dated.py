@@ -1,0 +1,109 @@
+"""Marks with a date and no scene column, matched to the scenes given by day and place.
+
+Analysts who count dredges mark them in Google Earth (placemarks in a folder named by the image
+date, ``2024-03-17`` or ``17/03/2024``) or in a table or QGIS layer with a date column
+(``fecha``, ``acquired``, ``date``) and no scene: Google Earth cannot add one. With one scene
+given every mark is on it, as before. Their dates are
+read as ``dredge track`` reads them (:func:`detector.track_prepare.read_mark_dates`: day first
+where the file's locale shows it, an ambiguous date refused where nothing orders it), and each
+mark labels every scene given whose acquisition day (UTC, as the tracker dates scenes:
+:func:`detector.observed.valid_footprints`) is the mark's and whose valid area holds it: a mark
+where two scenes of one pass overlap labels both. Marks that no scene takes (no scene of their
+day, or outside the valid area of every scene of it) are left out with one note.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from detector.errors import InputError
+from detector.observed import valid_footprints
+from detector.track_prepare import date_column, read_mark_dates
+
+WGS84 = "EPSG:4326"
+
+
+def scenes_by_date(
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    scene_paths: list[str],
+    labels: dict[str, str],
+) -> tuple[list[tuple[int, str]], list[str]] | None:
+    """``(row, scene path)`` of every mark that a scene of its day holds (a row may be on
+    several), and notes; None with one scene given (every mark is on it, as before) or without
+    a date column."""
+    column = date_column(frame)
+    if column is None or len(scene_paths) < 2:
+        return None
+    rows = [
+        i
+        for i, geom in enumerate(frame.geometry)
+        if geom is not None and not geom.is_empty  # a row without a place labels nothing
+    ]
+    part = frame.iloc[rows]
+    when, notes = read_mark_dates(part, column, path, frame.attrs)  # refused before any scene
+    days = when.dt.strftime("%Y-%m-%d").to_numpy()
+    scenes = valid_footprints(scene_paths, names=labels, days=set(days))
+    dated = scenes[scenes["acquired"].notna()]
+    if dated.empty:
+        raise InputError(
+            path,
+            f"has no 'scene' column, and none of the {len(scene_paths)} scenes given has an "
+            "acquisition date to match its marks' dates with (no Planet metadata, no date in "
+            "the name or tags)",
+            "add a column 'scene' naming the scene file each mark was made on, or give the "
+            "scenes with their Planet _metadata.json beside them",
+        )
+    if column != "acquired":
+        notes.insert(0, f"{path}: dates read from the '{column}' column")
+    notes += [str(note) for note in frame.attrs.get("notes", [])]  # placemarks left out
+    scene_days = dated["acquired"].dt.strftime("%Y-%m-%d").to_numpy()
+    places = part.geometry.to_crs(WGS84) if part.crs is not None else part.geometry
+    centres = shapely.centroid(np.asarray(places.array, dtype=object))
+    pairs: list[tuple[int, str]] = []
+    no_day: list[int] = []
+    outside: list[int] = []
+    for k, (row, day, centre) in enumerate(zip(rows, days, centres, strict=True)):
+        same_day = np.flatnonzero(scene_days == day)
+        if not len(same_day):
+            no_day.append(k)
+            continue
+        taken = [
+            str(dated["path"].iloc[j])
+            for j in same_day
+            if shapely.covers(dated.geometry.iloc[j], centre)
+        ]
+        if not taken:
+            outside.append(k)
+        pairs += [(row, scene) for scene in taken]
+    left = sorted(no_day + outside)
+    if left:
+        first = centres[left[0]]
+        where = f"{days[left[0]]} at {shapely.get_x(first):.5f}, {shapely.get_y(first):.5f}"
+        notes.append(
+            f"{path}: {len(left)} of {len(rows)} mark(s) on no scene given were left out "
+            f"({len(no_day)} of a day with no scene, {len(outside)} outside the valid area of "
+            f"every scene of their day; e.g. {where}; the scenes' days nearest it: "
+            f"{_nearest(days[left[0]], scene_days)}) — add those days' "
+            "scenes to --scenes, or correct the marks' dates (folder names) or places"
+        )
+    undated = scenes.loc[scenes["acquired"].isna(), "path"].tolist()
+    if undated:
+        notes.append(
+            f"{path}: {len(undated)} scene(s) given have no acquisition date and take no marks "
+            f"(e.g. {Path(str(undated[0])).name}) — add a 'scene' column to the marks, or put "
+            "the scenes' Planet _metadata.json beside them"
+        )
+    return pairs, notes
+
+
+def _nearest(day: str, scene_days: np.ndarray, count: int = 3) -> str:
+    """The ``count`` days of ``scene_days`` nearest ``day`` (all YYYY-MM-DD), in order."""
+    unique = sorted(set(scene_days.tolist()))
+    target = np.datetime64(day)
+    near = sorted(unique, key=lambda d: abs(np.datetime64(d) - target))[:count]
+    return ", ".join(sorted(near))
