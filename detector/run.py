@@ -83,7 +83,14 @@ from detector.run_state import (
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
-from detector.writing import inside, output_error, place_from, write_atomic, write_text_atomic
+from detector.writing import (
+    inside,
+    output_error,
+    place_from,
+    put_back_set_aside,
+    write_atomic,
+    write_text_atomic,
+)
 
 RUN_FILES = (
     "detections.parquet",
@@ -224,6 +231,7 @@ def run_pipeline(
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out), _working_in(out, command):
+        put_back_set_aside(out)  # a run killed while placing its outputs: the earlier set, whole
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
         state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)

@@ -422,3 +422,27 @@ def test_a_run_stopped_while_writing_its_outputs_leaves_the_earlier_runs_whole(
     ran = json.loads((copy / "run.json").read_text())
     assert len(ran["scenes"]) == 3 and not ran["failures"]
     assert "scene(s) failed" not in (copy / "report.html").read_text()
+
+
+def test_outputs_a_killed_run_left_set_aside_are_put_back_by_the_next_run_even_refused(
+    run: Path, scenes: Path, world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Killed (SIGKILL) while it placed its outputs, a run leaves some of the earlier ones set
+    aside (`.report.html.tmp-PID.html-old`) and some new ones in place; the next run puts the
+    earlier set back first, also when it is then refused (other settings): it was put back
+    only by a run that went on to detect, and a refused one left the two runs' files mixed."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    before = {name: (copy / name).read_bytes() for name in RUN_FILES}
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for name in ("detections.parquet", "report.html"):  # set aside; the first not yet placed
+        suffix = Path(name).suffix
+        (copy / name).rename(copy / f".{name}.tmp-{gone.pid}{suffix}-old")
+    (copy / "report.html").write_text("<html>the killed run's</html>")
+    args = ["run", str(scenes), "--rivers", str(world / "rivers.geojson"), "--no-progress"]
+    args += ["--out", str(copy), "--model", str(model), "--conf", "0.9"]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "holds a run made with other settings" in refused.output
+    assert {name: (copy / name).read_bytes() for name in RUN_FILES} == before
+    assert not [p.name for p in copy.iterdir() if ".tmp-" in p.name]
