@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,15 @@ pre{background:#f5f7f9;padding:.8rem;overflow:auto;font-size:.8rem;max-height:30
 """
 
 
-def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -> Path:
-    """Write ``out/report.html`` from the run's files in ``out`` and its manifest."""
+def write_report(
+    out: Path,
+    manifest: dict[str, Any],
+    *,
+    rivers: RiverNetwork,
+    names: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``out/report.html`` from the run's files in ``out`` and its manifest. ``names``:
+    scene path → its name in the tables (default: those of ``out/manifest.csv``)."""
     detections = gpd.read_parquet(out / "tracks.detections.parquet")
     tracks = gpd.read_parquet(out / "tracks.parquet")
     counts = read_river_table(out / "counts.csv")
@@ -81,7 +89,11 @@ def write_report(out: Path, manifest: dict[str, Any], *, rivers: RiverNetwork) -
         ok = [s for s in manifest["scenes"] if s not in failed]
         bands = manifest.get("parameters", {}).get("scene_bands")
         chips, problems = detection_chips(
-            detections, ok, spec, scene_bands=bands, names=manifest_names(out)
+            detections,
+            ok,
+            spec,
+            scene_bands=bands,
+            names=manifest_names(out) if names is None else names,
         )
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

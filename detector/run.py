@@ -29,13 +29,16 @@ One run at a time works in a folder (``OUT/.dredge-run.lock``,
 
 Every file is written whole (:mod:`detector.writing`): a disk that fills up or a folder that
 becomes read-only stops the run with one line naming the file and the fix; the files already
-written stay whole, and the same command, once there is space, finishes the run.
+written stay whole, and the same command, once there is space, finishes the run. The outputs
+above are made in ``OUT/.dredge-run.partial/`` and moved into OUT together at the end, so a run
+stopped at any moment leaves the earlier run's set or its own, never some of each.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -68,11 +71,26 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_state import KEY_NAME, RunState, SceneFindings, dates_digest, run_key, run_lock
+from detector.run_state import (
+    KEY_NAME,
+    RunState,
+    SceneFindings,
+    dates_digest,
+    manifest_names,
+    run_key,
+    run_lock,
+)
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
-from detector.writing import inside, output_error, write_atomic, write_text_atomic
+from detector.writing import (
+    inside,
+    output_error,
+    place_from,
+    put_back_set_aside,
+    write_atomic,
+    write_text_atomic,
+)
 
 RUN_FILES = (
     "detections.parquet",
@@ -90,6 +108,8 @@ RUN_FILES = (
     "run.json",
     "report.html",
 )
+STAGING = ".dredge-run.partial"
+"""Where a run makes its outputs before they are placed in OUT together (:func:`_staged`)."""
 
 
 @dataclass
@@ -211,6 +231,7 @@ def run_pipeline(
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out), _working_in(out, command):
+        put_back_set_aside(out)  # a run killed while placing its outputs: the earlier set, whole
         state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
         state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)
@@ -288,84 +309,93 @@ def run_pipeline(
         for line in off_channel_warnings(off_channel, network.corridor_m):
             warn_and_note(line)
         timings["detect_s"] = time.monotonic() - started
-        asked = set(sources.paths)
-        failures = [(path, error) for path, error in state.failed() if path in asked]
-        frame = concat_detections(state.detections(sources.paths))
-        write_detections(frame, out / "detections.parquet")
-        failed_table = pd.DataFrame(failures, columns=["scene", "error"])
-        write_atomic(out / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False))
-        echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
+        with _staged(out) as staging:  # all placed in out at its end, or none (a kill)
 
-        started = time.monotonic()
-        failed = {path for path, _ in failures}
-        usable = [path for path in sources.paths if path not in failed]
-        tracked = run_track(
-            out / "detections.parquet",
-            network,  # read once (a country's layer takes seconds), its notes told above
-            out / "tracks.parquet",
-            scenes=usable,
-            name_field=name_field,
-            corridor_m=corridor_m,
-            params=TrackParams(count_score=count_score, max_static_days=max_static_days),
-            dates={path: when for path, when in scene_dates.items() if path not in failed},
-            names=names,
-        )
-        for note in tracked.notes:
-            warn(note)
-        notes += tracked.notes
-        echo(tracked.summary)
-        lines = run_counts(
-            out / "tracks.parquet",
-            out / "counts.csv",
-            chart=out / "counts.png",
-            gpkg=out / "dredges.gpkg",
-            geojson=out / "dredges.geojson",
-            kml=out / "dredges.kml",
-        )
-        counts = read_river_table(out / "counts.csv")
-        write_counts(counts, out / "counts.json", "json")
-        timings["track_count_s"] = time.monotonic() - started
-        for line in lines:
-            echo(line)
-        notes += [line for line in lines if not line.startswith("wrote ")]
+            def told(line: str) -> str:  # the files' names as they will be, not as made
+                return line.replace(str(staging), str(out))
 
-        tracks = pd.read_parquet(out / "tracks.parquet", columns=["counted"])
-        manifest = run_manifest(
-            sources.paths,
-            failures,
-            rivers=rivers,
-            card=card,
-            parameters={
-                **detection_parameters,
-                "batch": batch,
-                "device": device,
-                "backend": getattr(detector, "backend", backend),
-                "count_score": count_score,
-                "max_static_days": max_static_days,
-            },
-            timings=timings,
-            command=command,
-            notes=notes,
-        )
-        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
-        write_text_atomic(out / "run.json", text)
-        result = RunResult(
-            out=out,
-            scenes=sources.paths,
-            failures=failures,
-            detections=len(frame),
-            tracks=len(tracks),
-            counted=int(tracks["counted"].sum()) if len(tracks) else 0,
-            counts=counts,
-            report=out / "report.html",
-            timings=timings,
-            notes=notes,
-        )
-        from detector.report import write_report  # matplotlib: only when a run gets this far
+            asked = set(sources.paths)
+            failures = [(path, error) for path, error in state.failed() if path in asked]
+            frame = concat_detections(state.detections(sources.paths))
+            write_detections(frame, staging / "detections.parquet")
+            failed_table = pd.DataFrame(failures, columns=["scene", "error"])
+            write_atomic(
+                staging / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False)
+            )
+            echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
 
-        started = time.monotonic()
-        write_report(out, manifest, rivers=network)
-        timings["report_s"] = time.monotonic() - started
+            started = time.monotonic()
+            failed = {path for path, _ in failures}
+            usable = [path for path in sources.paths if path not in failed]
+            tracked = run_track(
+                staging / "detections.parquet",
+                network,  # read once (a country's layer takes seconds), its notes told above
+                staging / "tracks.parquet",
+                scenes=usable,
+                name_field=name_field,
+                corridor_m=corridor_m,
+                params=TrackParams(count_score=count_score, max_static_days=max_static_days),
+                dates={path: when for path, when in scene_dates.items() if path not in failed},
+                names=names,
+            )
+            tracked_notes = [told(note) for note in tracked.notes]
+            for note in tracked_notes:
+                warn(note)
+            notes += tracked_notes
+            echo(told(tracked.summary))
+            lines = run_counts(
+                staging / "tracks.parquet",
+                staging / "counts.csv",
+                chart=staging / "counts.png",
+                gpkg=staging / "dredges.gpkg",
+                geojson=staging / "dredges.geojson",
+                kml=staging / "dredges.kml",
+            )
+            counts = read_river_table(staging / "counts.csv")
+            write_counts(counts, staging / "counts.json", "json")
+            timings["track_count_s"] = time.monotonic() - started
+            lines = [told(line) for line in lines]
+            for line in lines:
+                echo(line)
+            notes += [line for line in lines if not line.startswith("wrote ")]
+
+            tracks = pd.read_parquet(staging / "tracks.parquet", columns=["counted"])
+            manifest = run_manifest(
+                sources.paths,
+                failures,
+                rivers=rivers,
+                card=card,
+                parameters={
+                    **detection_parameters,
+                    "batch": batch,
+                    "device": device,
+                    "backend": getattr(detector, "backend", backend),
+                    "count_score": count_score,
+                    "max_static_days": max_static_days,
+                },
+                timings=timings,
+                command=command,
+                notes=notes,
+            )
+            text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+            write_text_atomic(staging / "run.json", text)
+            result = RunResult(
+                out=out,
+                scenes=sources.paths,
+                failures=failures,
+                detections=len(frame),
+                tracks=len(tracks),
+                counted=int(tracks["counted"].sum()) if len(tracks) else 0,
+                counts=counts,
+                report=out / "report.html",
+                timings=timings,
+                notes=notes,
+            )
+            from detector.report import write_report  # matplotlib: only when a run gets this far
+
+            started = time.monotonic()
+            write_report(staging, manifest, rivers=network, names=manifest_names(out))
+            timings["report_s"] = time.monotonic() - started
         echo(f"report: {result.report}")
         return result
 
@@ -381,13 +411,13 @@ def output_errors(out: Path) -> Iterator[None]:
     try:
         yield
     except OutputError as exc:
-        raise _scenes_kept(exc) from exc
+        raise _scenes_kept(exc, out) from exc
     except OSError as exc:
         target = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
         error = output_error(exc, target) if target and inside(target, out) else None
         if error is None:
             raise
-        raise _scenes_kept(error) from exc
+        raise _scenes_kept(error, out) from exc
 
 
 @contextmanager
@@ -406,8 +436,33 @@ def _working_in(out: Path, command: str) -> Iterator[None]:
         raise
 
 
-def _scenes_kept(error: OutputError) -> OutputError:
-    return OutputError(error.path, error.problem, f"{error.fix}; finished scenes are kept")
+def _scenes_kept(error: OutputError, out: Path) -> OutputError:
+    """``error`` with the reminder that the finished scenes are kept, its file named where it
+    goes (``OUT/counts.csv``), not where it was being made (:func:`_staged`)."""
+
+    def placed(text: str) -> str:
+        return text.replace(str(out / STAGING), str(out))
+
+    fix = f"{placed(error.fix)}; finished scenes are kept"
+    return OutputError(placed(error.path), placed(error.problem), fix)
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Path]:
+    """A folder in ``out`` (:data:`STAGING`) for the run's outputs (:data:`RUN_FILES`) while
+    they are made (they read one another), moved into ``out`` together at the end
+    (:func:`detector.writing.place_from`): stopped at any moment (Ctrl-C, SIGTERM, a kill),
+    ``out`` holds the earlier run's outputs or this one's, never some of each. Written in
+    place one after the other, a run stopped after its detections left them beside the earlier
+    run's tracks, counts, run.json and report until it was run again."""
+    staging = out / STAGING
+    shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
+    staging.mkdir()
+    try:
+        yield staging
+        place_from(staging, out, RUN_FILES)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _detect_on_cluster(

@@ -44,9 +44,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from detector.acquisition import is_remote, scene_file_name, scene_labels
+from detector.acquisition import scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
+from detector.scene_sources import file_key
 from detector.writing import (
     append_line,
     complete_lines,
@@ -270,11 +271,13 @@ class RunState:
 
     def adopt(self, paths: Sequence[str]) -> None:
         """Take finished scenes recorded under another spelling of the same file (relative or
-        absolute, through a link) as the paths given now."""
-        given = {_same_file(path): path for path in paths if path not in self.rows}
+        absolute, through a link; a signed link signed again, ``…/a.tif?token=b``: Planet's
+        links expire, so a run resumed needs fresh ones) as the paths given now, which the
+        manifest records from then on (:func:`detector.scene_sources.file_key`)."""
+        given = {file_key(path): path for path in paths if path not in self.rows}
         moved = False
         for recorded in list(self.rows):
-            now = given.get(_same_file(recorded))
+            now = given.get(file_key(recorded))
             if now is not None and now not in self.rows:
                 self.rows[now] = {**self.rows.pop(recorded), "scene": now}
                 moved = True
@@ -417,11 +420,6 @@ def read_saved(path: Path) -> pd.DataFrame:
     frame = table.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
     return frame
-
-
-def _same_file(path: str) -> str:
-    """A key that two spellings of one local file share (a URL is its own key)."""
-    return path if is_remote(path) else os.path.realpath(path)
 
 
 def _manifest_line(row: Mapping[str, Any]) -> str:

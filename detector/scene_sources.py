@@ -85,14 +85,14 @@ class SceneSources:
             if not is_remote(path) and is_mask_file(Path(path)):
                 self.masks.append(path)  # `scenes/*.tif` expanded by the shell, or listed
                 continue
-            key = _file_key(path)
+            key = file_key(path)
             if key not in self._files:  # `scenes/` and `./scenes/a.tif`, a link to a scene
                 self._files[key] = path
                 self.paths.append(path)
 
     def spelling(self, path: str) -> str:
         """The spelling under which the scene at ``path`` was added (the first one given)."""
-        return self._files.get(_file_key(path), path)
+        return self._files.get(file_key(path), path)
 
     def dates_with(
         self, table: Mapping[str, datetime] | None, names: Mapping[str, str] | None = None
@@ -113,7 +113,7 @@ class SceneSources:
         return dates
 
 
-def _file_key(path: str) -> str:
+def file_key(path: str) -> str:
     """What tells one scene file from another: the absolute path; a URL as written, but for
     its query where it names a raster file (``…/a.tif?token=…``, a signed link: two links to
     one file, signed apart, were two scenes, each detected, named ``0_http:_…`` and

@@ -10,7 +10,8 @@ those of the files a command is about to write (``dredge detect``, ``track``, ``
 :func:`write_together` writes files that are read as one set (a tracks file and the two beside
 it) so that a write stopped half-way never leaves one of them beside the others' old versions;
 :func:`placed_together` does the same for files written by several functions (``dredge counts``
-and its exports, ``dredge evaluate``'s report and figures).
+and its exports, ``dredge evaluate``'s report and figures), and :func:`place_from` for files
+made in a folder of their own first (``dredge run``'s outputs, which read one another).
 
 A failed write raises :class:`~detector.errors.OutputError` naming the file, what the disk said
 (no space left, not writable) and the fix. OSError from Python, pyarrow and matplotlib and the
@@ -95,6 +96,29 @@ def placed_together() -> Iterator[None]:
         _PENDING.reset(token)
     if pending:
         _place_together(pending)
+
+
+def place_from(staging: Path, out: Path, names: Sequence[str]) -> list[Path]:
+    """Move the files ``names`` that were written in the folder ``staging`` (on the same disk)
+    into ``out`` together, as :func:`placed_together` places them (the first one set aside
+    first and put in place last; stopped, none is placed). For a set of outputs that read one
+    another while they are made (``dredge run``: tracks from its detections, counts from its
+    tracks, the report from all of them), which therefore cannot wait under temporary names
+    beside their targets. Names missing in ``staging`` are left as they are in ``out``."""
+    placed = []
+    with placed_together():
+        for name in names:
+            source = staging / name
+            if source.is_file():
+                placed.append(write_atomic(out / name, _moved_from(source)))
+    return placed
+
+
+def _moved_from(source: Path) -> Callable[[Path], None]:
+    def move(tmp: Path) -> None:
+        os.replace(source, tmp)
+
+    return move
 
 
 def write_together(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> list[Path]:

@@ -177,3 +177,44 @@ def test_the_tracker_gives_up_a_stalled_scene_url(tmp_path: Path, quick_limits: 
         elapsed = time.monotonic() - start
     assert elapsed < STALL_S / 2, f"waited {elapsed:.1f} s"
     assert str(caught.value).startswith(f"{url}: could not be read over the network")
+
+
+def test_a_run_resumed_with_fresh_signed_links_takes_its_scenes_as_the_same(
+    tmp_path: Path, quick_limits: None
+) -> None:
+    """Planet's download links expire, so a run resumed after an interruption is given fresh
+    ones (`…_SR.tif?token=b`): it was refused, "holds 1 finished scene(s) that are not among
+    the scenes given (e.g. …?token=a) … pass --overwrite to start it again", as if they were
+    other scenes. The finished scene is kept, the one not finished (not yet delivered: 404) is
+    retried, and the manifest records the fresh links for the next rerun."""
+    import pandas as pd
+
+    from detector.run import run_pipeline
+    from detector.run_state import MANIFEST_NAME
+
+    fixture = write_scene(tmp_path / "served" / PLANET, width=300, height=300, block_px=128)
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model", bands=("nir", "red", "green")))
+    later = "20240116_143000_00_2400_3B_AnalyticMS_SR.tif"
+    out = tmp_path / "run"
+    told: list[str] = []
+    with serving(tmp_path / "served") as base:
+        links = {
+            token: [f"{base}/{name}?token={token}" for name in (PLANET, later)] for token in "ab"
+        }
+        first = run_pipeline(
+            links["a"], rivers, out, model=detector, progress=False, echo=told.append,
+            warn=told.append,
+        )  # fmt: skip
+        assert [path for path, _ in first.failures] == [links["a"][1]]  # not there yet: 404
+        write_scene(tmp_path / "served" / later, width=300, height=300, block_px=128)
+        told.clear()
+        second = run_pipeline(
+            links["b"], rivers, out, model=detector, progress=False, echo=told.append,
+            warn=told.append,
+        )  # fmt: skip
+    assert f"resuming {out}: 1 of 2 scenes already done" in told
+    assert second.ok and second.detections == 2 * first.detections > 0
+    manifest = pd.read_csv(out / MANIFEST_NAME)
+    assert sorted(manifest["scene"]) == links["b"] and (manifest["status"] == "done").all()
+    assert len(list((out / "scenes").iterdir())) == 2

@@ -369,3 +369,80 @@ def test_a_run_resumes_when_its_scenes_are_spelled_another_way(
     assert set(pd.read_csv(copy / "manifest.csv")["scene"]) == {
         f"link/{p.name}" for p in scenes.glob("*_AnalyticMS_SR.tif")
     }
+
+
+@pytest.mark.parametrize("stop_in", ["run_counts", "write_report"])
+def test_a_run_stopped_while_writing_its_outputs_leaves_the_earlier_runs_whole(
+    run: Path,
+    scenes: Path,
+    world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stop_in: str,
+) -> None:
+    """The outputs were written in place one after the other: a run stopped (Ctrl-C, SIGTERM,
+    a kill) after its detections left them beside the earlier run's counts, run.json and
+    report (here failures.csv said no scene failed, run.json and the report that one did).
+    They are made aside and placed together: the earlier run's set stays whole, and the
+    command run again makes its own whole."""
+    import detector.report
+    import detector.run
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    before = {name: (copy / name).read_bytes() for name in RUN_FILES}
+    good = sorted(
+        p for p in scenes.glob("*_AnalyticMS_SR.tif") if not p.name.startswith("20240101")
+    )
+    args = ["run", *map(str, good), "--rivers", str(world / "rivers.geojson"), "--no-progress"]
+    args += ["--out", str(copy), "--model", str(model)]
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            detector.report if stop_in == "write_report" else detector.run, stop_in, stopped
+        )
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0, result.output
+    changed = [name for name in RUN_FILES if (copy / name).read_bytes() != before[name]]
+    assert not changed, changed
+    assert not [p.name for p in copy.rglob("*") if ".tmp-" in p.name or ".partial" in p.name]
+
+    (copy / ".dredge-run.partial").mkdir()  # as a run killed (SIGKILL) while making them leaves
+    (copy / ".dredge-run.partial" / "counts.csv").write_text("river,year\n")
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "3 of 3 scenes already done" in again.output
+    assert ".dredge-run.partial" not in again.output
+    assert not (copy / ".dredge-run.partial").exists()
+    assert pd.read_csv(copy / "failures.csv").empty
+    ran = json.loads((copy / "run.json").read_text())
+    assert len(ran["scenes"]) == 3 and not ran["failures"]
+    assert "scene(s) failed" not in (copy / "report.html").read_text()
+
+
+def test_outputs_a_killed_run_left_set_aside_are_put_back_by_the_next_run_even_refused(
+    run: Path, scenes: Path, world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Killed (SIGKILL) while it placed its outputs, a run leaves some of the earlier ones set
+    aside (`.report.html.tmp-PID.html-old`) and some new ones in place; the next run puts the
+    earlier set back first, also when it is then refused (other settings): it was put back
+    only by a run that went on to detect, and a refused one left the two runs' files mixed."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    before = {name: (copy / name).read_bytes() for name in RUN_FILES}
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for name in ("detections.parquet", "report.html"):  # set aside; the first not yet placed
+        suffix = Path(name).suffix
+        (copy / name).rename(copy / f".{name}.tmp-{gone.pid}{suffix}-old")
+    (copy / "report.html").write_text("<html>the killed run's</html>")
+    args = ["run", str(scenes), "--rivers", str(world / "rivers.geojson"), "--no-progress"]
+    args += ["--out", str(copy), "--model", str(model), "--conf", "0.9"]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "holds a run made with other settings" in refused.output
+    assert {name: (copy / name).read_bytes() for name in RUN_FILES} == before
+    assert not [p.name for p in copy.iterdir() if ".tmp-" in p.name]

@@ -287,3 +287,28 @@ def test_saved_detections_with_no_or_a_wkt_crs_are_read(tmp_path: Path, kind: st
     table = concat_detections([read_saved(path)])
     assert table.crs.to_epsg() == 4326 and len(table) == 1
     assert table.geometry.iloc[0].equals(frame.geometry.iloc[0])
+
+
+def test_a_signed_link_signed_again_is_the_same_scene_and_a_query_choosing_a_file_is_not(
+    tmp_path: Path,
+) -> None:
+    """A finished scene given again with a fresh signed link (`…_SR.tif?token=b`: Planet's
+    links expire) was another scene, and the run refused to resume. It is the same scene, and
+    the manifest records the fresh link; a query that may choose the file (`…/download?id=2`)
+    still names another."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.3, -3.8)], crs="EPSG:4326")
+    before = ["https://h/x/a_3B_AnalyticMS_SR.tif?token=a", "https://h/download?id=1"]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(before)
+    state.start()
+    for path in before:
+        state.record(path, frame, None)
+    now = ["https://h/x/a_3B_AnalyticMS_SR.tif?token=b", "https://h/download?id=2"]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.adopt(now)
+    assert state.is_done(now[0]) and not state.is_done(now[1])
+    assert state.done_besides(now) == [before[1]]
+    assert set(RunState.open(tmp_path, {"k": 1}, overwrite=False).rows) == {now[0], before[1]}
