@@ -510,7 +510,7 @@ def failures_writer(failures: list[tuple[str, str]]) -> Callable[[Path], None]:
     """What writes ``failures`` as ``scene,error`` rows to the path it is given."""
 
     def write(tmp: Path) -> None:
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
+        with tmp.open("w", newline="", encoding="utf-8-sig") as handle:  # Excel: Marañón
             writer = csv.writer(handle)
             writer.writerow(["scene", "error"])
             writer.writerows(failures)

@@ -320,7 +320,8 @@ def run_pipeline(
             write_detections(frame, staging / "detections.parquet")
             failed_table = pd.DataFrame(failures, columns=["scene", "error"])
             write_atomic(
-                staging / "failures.csv", lambda tmp: failed_table.to_csv(tmp, index=False)
+                staging / "failures.csv",
+                lambda tmp: failed_table.to_csv(tmp, index=False, encoding="utf-8-sig"),
             )
             echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
 

@@ -59,7 +59,7 @@ def test_batch_goes_on_past_bad_scenes(tmp_path: Path) -> None:
     assert any("is truncated" in line for line in errors)
     assert any("does not overlap any river corridor" in line for line in errors)
     assert "3 of 5 scene(s) failed" in stderr
-    with (out / "failures.csv").open() as handle:
+    with (out / "failures.csv").open(encoding="utf-8-sig") as handle:
         failed = {Path(row["scene"]).name for row in csv.DictReader(handle)}
     assert failed == {"no_crs.tif", "cut.tif", "elsewhere.tif"}
     assert f"{PLANET_NAME}:" in stdout and "nicfi_2024-03_mosaic.tif:" in stdout

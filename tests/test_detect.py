@@ -287,8 +287,9 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     assert f"{PLANET}: " in result.stdout and "→" in result.stdout
     assert "1 of 2 scene(s) failed" in result.stderr
     failures = out.with_name("detections.failures.csv")
-    with failures.open() as handle:
+    with failures.open(encoding="utf-8-sig") as handle:
         assert [Path(row["scene"]).name for row in csv.DictReader(handle)] == ["no_crs.tif"]
+    assert failures.read_bytes().startswith(b"\xef\xbb\xbfscene,error")  # Excel: accents
     frame = gpd.read_parquet(out)
     assert frame.crs.to_epsg() == 4326 and tuple(frame.columns) == DETECTION_COLUMNS
     assert len(frame) > 0 and frame["score"].min() >= 0.25
@@ -446,7 +447,7 @@ def test_detections_and_their_failures_are_never_of_two_runs(
     child.join(120)
     remove_stale_temporaries(out, failures)  # as the next command does before it writes
     table = out.read_bytes()
-    listed = failures.read_text() if failures.exists() else None
+    listed = failures.read_text(encoding="utf-8-sig") if failures.exists() else None
     if table == b"earlier table":
         assert listed == f"scene,error\n{good.path},earlier\n"  # the earlier pair
     else:  # the new table, with its own failures or none

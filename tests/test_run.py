@@ -99,6 +99,8 @@ def test_outputs_open_with_the_right_crs_and_columns(run: Path) -> None:
 def test_the_failed_scene_is_listed_everywhere(run: Path) -> None:
     failures = pd.read_csv(run / "failures.csv")
     assert len(failures) == 1 and failures.loc[0, "scene"].endswith("0000_3B_AnalyticMS_SR.tif")
+    # with a byte-order mark, as counts.csv: Excel read `escena ñ.tif` as `escena Ã±.tif`
+    assert (run / "failures.csv").read_bytes().startswith(b"\xef\xbb\xbfscene,error")
     manifest = json.loads((run / "run.json").read_text())
     assert len(manifest["failures"]) == 1 and len(manifest["scenes"]) == 4
     assert manifest["model"]["name"] and manifest["parameters"]["conf"] == 0.25
