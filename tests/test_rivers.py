@@ -14,7 +14,9 @@ from shapely import LineString, Point, box
 from shapely.ops import substring
 
 from detector.errors import InputError
-from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork, reference_line
+from detector.river_lines import reference_line
+from detector.river_measure import utm_zone_of
+from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from tests.geo_fixtures import write_rivers
 
 UTM = "EPSG:32718"
@@ -427,8 +429,6 @@ def test_names_with_stray_spaces_are_one_river_and_case_twins_are_refused() -> N
 def test_utm_zones_are_the_ones_geopandas_estimates() -> None:
     """The zone is worked out, not queried from the PROJ database (about 0.1 s a river: eight
     minutes for a country's 5,000 named rivers)."""
-    from detector.rivers import utm_zone_of
-
     rng = np.random.default_rng(0)
     for lon, lat in zip(rng.uniform(-179, 179, 40), rng.uniform(-79, 83, 40), strict=True):
         line = gpd.GeoSeries([LineString([(lon, lat), (lon + 0.2, lat + 0.1)])], crs="EPSG:4326")
