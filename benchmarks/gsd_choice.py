@@ -26,14 +26,10 @@ import pandas as pd
 from benchmarks.report import markdown_table, write_result
 from detector.inputspec import InputSpec
 from training.dataset import DatasetSummary, build_yolo_dataset, load_summary
-from training.train import (
-    ARCHITECTURE,
-    RECIPES,
-    TRAINING_SEEDS,
-    make_worlds,
-    train_yolo,
-    validate,
-)
+from training.recipes import ARCHITECTURE, RECIPES
+from training.synth.world import TRAINING_SEEDS
+from training.train_worlds import make_worlds
+from training.yolo_fit import train_yolo, validate
 
 ARCHITECTURES = {"yolo11n": "yolo11n.yaml", "p2": str(ARCHITECTURE)}
 
@@ -66,7 +62,7 @@ strides 4 and 8 (`architecture_choice.md`), 256 px tiles (768 m) with 32 px over
 **Earlier attempts, same worlds.** (1) 256 px chips at imgsz 256, ~2400 image iterations per
 GSD: the box loss was exactly 0 in every epoch at both GSDs and both ended at mAP50 0.000 —
 ultralytics' untrained box head predicts boxes ~15 strides wide, the complete-IoU with a 3–10 px
-label is ≤ 0 for every anchor, and no anchor is ever assigned. `training.train.small_box_prior`
+label is ≤ 0 for every anchor, and no anchor is ever assigned. `training.yolo_fit.small_box_prior`
 (box-head bias for ~1-stride boxes) fixed that. (2) With the prior, still 256 px chips and ~2400
 iterations: mAP50 0.0007 (3 m) vs 0.026 (1.5 m), too short to learn. (3) The table: 128 px
 training chips (4× cheaper per image; the network still runs on 256 px tiles), ~8000 iterations.

@@ -24,7 +24,8 @@ import pandas as pd
 
 from benchmarks.report import write_markdown
 from detector.on_water import LINE_MIN_POINTS, LINE_ON_LAND_ABOVE, lines_on_land
-from detector.rivers import RiverNetwork, read_vector
+from detector.river_files import read_vector
+from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from detector.scene_sources import resolve_scenes
 from training.track_eval import markdown_table

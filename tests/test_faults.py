@@ -2,7 +2,7 @@
 
 Faults tested elsewhere: no CRS, truncated, no overlap with the rivers, all nodata, a band
 the model needs is missing, no date (tests/test_detect.py); rivers without names, empty or
-unreadable rivers files (tests/test_rivers.py, test_cli_tiles.py); model files that are not
+unreadable rivers files (tests/test_river_files.py, test_cli_tiles.py); model files that are not
 models, pickles that would run code, cards that disagree (tests/test_model.py,
 test_card.py); malformed labels (tests/test_labels_*.py); dates in many formats and time
 zones (tests/test_scene.py, test_tracking.py); the network (tests/test_run.py,

@@ -17,13 +17,9 @@ from detector.model import load_model
 from detector.offline import import_ultralytics
 from tests.network import blocked_network
 from training.augment import HazeVeil, satellite_augmentations
+from training.recipes import CARD_NAME, RECIPES, WEIGHTS_NAME, Extension, Recipe
 from training.synth.world import WorldConfig, write_world
 from training.train import (
-    CARD_NAME,
-    RECIPES,
-    WEIGHTS_NAME,
-    Extension,
-    Recipe,
     TrainResult,
     _shift_extensions,
     extend_on_worlds,

@@ -1,6 +1,6 @@
 """Augmentation that fits overhead satellite chips of small objects on rivers.
 
-Two parts, both handed to ultralytics' trainer by :func:`training.train.train_yolo`:
+Two parts, both handed to ultralytics' trainer by :func:`training.yolo_fit.train_yolo`:
 
 - :func:`satellite_augmentations`: albumentations transforms, passed as
   ``model.train(augmentations=[...])``. An overhead scene has no "up": all eight 90° rotations

@@ -8,7 +8,7 @@
    optionally add ``synthetic`` chips from a synthetic training world (seed 101, reserved for
    training) to the training split.
 3. Fine-tune the starting model (default: the bundled one; ``scratch``: the
-   ``dredge-yolo11-p2`` architecture with :func:`training.train.small_box_prior`) with
+   ``dredge-yolo11-p2`` architecture with :func:`training.yolo_fit.small_box_prior`) with
    ultralytics, offline, seeded, with the satellite augmentation of :mod:`training.augment`.
 4. Score the new model — and the starting one, for comparison — on the held-out places' or
    scenes' whole tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives).
@@ -59,14 +59,9 @@ from training.labels.classes import ClassMap
 from training.labels.sources import LabelSet, read_and_report
 from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
-from training.train import (
-    ARCHITECTURE,
-    DEFAULT_SPEC,
-    _small_object_trainer,
-    check_device,
-    make_worlds,
-    no_font_download,
-)
+from training.recipes import ARCHITECTURE, DEFAULT_SPEC
+from training.train_worlds import make_worlds
+from training.yolo_fit import check_device, no_font_download, small_object_trainer
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
@@ -478,7 +473,7 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
     source = str(base.weights) if base.weights is not None else str(ARCHITECTURE)
     model = ultralytics.YOLO(source)
     settings: dict[str, Any] = {
-        "trainer": _small_object_trainer(),
+        "trainer": small_object_trainer(),
         "data": str(data_yaml),
         "epochs": config.epochs,
         "imgsz": config.imgsz,

@@ -177,7 +177,8 @@ def _train_recipe(
 ) -> None:
     """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's)."""
     import detector
-    from training.train import RECIPES, check_install_target, train_default
+    from training.recipes import RECIPES
+    from training.train import check_install_target, train_default
     from training.train import install as install_model
 
     if recipe not in RECIPES:

@@ -1,0 +1,145 @@
+"""A river's reference line: its pieces joined upstream → downstream into one line, less side
+channels, copies of a reach and the overlaps of reaches traced by hand
+(:class:`detector.rivers.RiverNetwork` measures chainage and offset along it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import shapely
+import shapely.ops
+from shapely import LineString
+
+OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
+JOINT_M = 1.0  # a piece beginning within this of the line's end, or past it, meets it there
+
+
+def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString:
+    """Join directed pieces into one upstream → downstream line.
+
+    Starting from the longest piece, the nearest piece is joined at the upstream or the
+    downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
+    longest one (reaches digitised by hand in both directions) is turned round, and the whole
+    line is turned when most of its length was drawn the other way. A piece whose
+    two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
+    other arm) and is left out of the reference line; it still counts for the corridor. So is
+    a piece that traces over the line (a reach given twice), and a piece begun upstream of the
+    end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
+    """
+    remaining = sorted(parts, key=lambda part: part.length, reverse=True)
+    first = remaining.pop(0)
+    coords = list(first.coords)
+    kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
+    while remaining:
+        line = LineString(coords)
+        remaining = [
+            part
+            for part in remaining
+            if not (_is_side_channel(part, line, side_gap_m) or _is_traced_over(part, line))
+        ]
+        if not remaining:
+            break
+        head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
+        gaps = []
+        for index, part in enumerate(remaining):
+            start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
+            gaps += [
+                (start.distance(tail), 0, index, "after"),
+                (end.distance(head), 0, index, "before"),
+                (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
+                (start.distance(head), 1, index, "before"),
+            ]
+        _, turned, index, where = min(gaps)
+        part = remaining.pop(index)
+        piece = list(part.coords)
+        if turned:
+            piece.reverse()
+            turned_m += part.length
+        else:
+            kept += part.length
+        piece = _beyond(piece, LineString(coords), where)
+        if where == "after":
+            coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
+        else:
+            coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
+    return LineString(coords[::-1] if turned_m > kept else coords)
+
+
+def _is_traced_over(part: LineString, line: LineString) -> bool:
+    """True when all of ``part`` lies within :data:`OVERLAP_M` of ``line``: a reach given twice
+    (a feature copied, two layers merged), which adds nothing to the line. Joined to it, the
+    reference line went down the reach and back, and each position upstream of it was as far
+    along again as the reach is long. Pieces of at most twice that length are never copies:
+    a river digitised click by click in short pieces keeps every one."""
+    if part.length <= 2 * OVERLAP_M:
+        return False
+    ends = shapely.points([part.coords[0], part.coords[-1]])
+    if shapely.distance(ends, line).max() > OVERLAP_M:  # most pieces: two distances
+        return False
+    dense = shapely.get_coordinates(shapely.segmentize(part, OVERLAP_M / 2))
+    return bool(shapely.distance(shapely.points(dense), line).max() <= OVERLAP_M)
+
+
+def without_copies(pieces: list[LineString]) -> list[LineString]:
+    """The pieces less those that trace over a longer one (a reach given twice). Merged first,
+    a copy drawn the other way made one line down the reach and back up it."""
+    order = sorted(range(len(pieces)), key=lambda k: -pieces[k].length)
+    rank = {k: r for r, k in enumerate(order)}
+    tree = shapely.STRtree(pieces)
+    dropped: set[int] = set()
+    for k in order:
+        near = tree.query(pieces[k], predicate="dwithin", distance=OVERLAP_M)
+        longer = [int(j) for j in near if rank[int(j)] < rank[k] and int(j) not in dropped]
+        if any(_is_traced_over(pieces[k], pieces[j]) for j in longer):
+            dropped.add(k)
+    return [piece for k, piece in enumerate(pieces) if k not in dropped]
+
+
+def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
+    """The coordinates of ``piece`` (in flow order) that go on from the end of the line
+    ``joined`` it joins (``where``: after its tail or before its head): a piece digitised from
+    a point upstream of the end it joins (reaches traced by hand overlap at their joints) is
+    cut where it passes that end, when the part cut off runs along the line. Joined whole,
+    the reference line went back up the overlap and down again: each position in it was on
+    two lengths of the line (a moored dredge's chainage flickered between them) and each one
+    upstream was twice the overlap too far along. A piece that begins past the line's end
+    (its start lies nearest the end itself) meets it there, and a part that leaves the line is
+    no overlap: a piece round a hairpin bend can pass nearer the line's end than its own start
+    does, and cut there, a river in 400 m pieces round 150 m meander necks was 36 m short."""
+    end = joined.coords[-1] if where == "after" else joined.coords[0]
+    line, at = LineString(piece), shapely.Point(end)
+    if line.distance(at) > OVERLAP_M:
+        return piece
+    # how far back along the line the piece begins: an overlap begins alongside it, a joint
+    # at or past its end (a hairpin bend in the piece may still pass nearer the end than the
+    # piece's own end does)
+    along = joined.project(shapely.Point(piece[0] if where == "after" else piece[-1]))
+    if (joined.length - along if where == "after" else along) <= JOINT_M:
+        return piece
+    cut = line.project(at)
+    if where == "after" and cut > 0:
+        dropped, kept = (
+            shapely.ops.substring(line, *span) for span in ((0, cut), (cut, line.length))
+        )
+    elif where == "before" and cut < line.length:
+        dropped, kept = (
+            shapely.ops.substring(line, *span) for span in ((cut, line.length), (0, cut))
+        )
+    else:
+        return piece
+    dense = shapely.get_coordinates(shapely.segmentize(dropped, OVERLAP_M / 2))
+    if shapely.distance(shapely.points(dense), joined).max() > OVERLAP_M:
+        return piece
+    return list(kept.coords)
+
+
+def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
+    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end."""
+    start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
+    head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
+    alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
+    extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
+    extends |= end.distance(tail) <= gap_m or start.distance(head) <= gap_m  # drawn upstream
+    return alongside and not extends

@@ -1,0 +1,175 @@
+"""Reference lines: pieces merged, turned to the flow, overlaps cut and copies, side channels
+and tight meanders left as they are (:mod:`detector.river_lines`)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely import LineString, Point
+from shapely.ops import substring
+
+from detector.river_lines import reference_line
+from detector.rivers import DEFAULT_CORRIDOR_M
+from tests.river_fixtures import EAST, X0, Y0, points_at, river_network
+
+
+def test_pieces_in_any_order_are_merged_and_gaps_bridged(tmp_path: Path) -> None:
+    pieces = [
+        LineString([(X0 + 3000, Y0), (X0 + 5000, Y0)]),  # downstream piece first
+        LineString([(X0, Y0), (X0 + 1000, Y0)]),
+        LineString([(X0 + 1000, Y0), (X0 + 2950, Y0)]),  # 50 m gap before the next piece
+    ]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(5000, abs=1)
+    got = network.locate(points_at((X0 + 500, Y0 + 10), (X0 + 4500, Y0 - 10)))
+    assert list(got["chainage_m"].round()) == [4500, 500]
+    assert list(np.sign(got["offset_m"])) == [1, -1]
+
+
+@pytest.mark.parametrize("turned", [1, 2])
+def test_a_piece_drawn_against_the_flow_is_turned_round(tmp_path: Path, turned: int) -> None:
+    """Reaches digitised by hand, one of them upstream: the reference line bridged across the
+    turned piece and back (6.2 km instead of 3.9 km on a synthetic river), so that positions
+    along it were off by up to 2.4 km and across it by 200 m."""
+    pieces = [
+        LineString([(X0, Y0), (X0 + 1000, Y0 + 300)]),
+        LineString([(X0 + 1000, Y0 + 300), (X0 + 1500, Y0 + 600), (X0 + 2000, Y0)]),
+        LineString([(X0 + 2000, Y0), (X0 + 5000, Y0 + 200)]),  # the longest: the flow
+    ]
+    pieces[turned - 1] = pieces[turned - 1].reverse()
+    network = river_network(tmp_path, {"nanay": pieces})
+    whole = LineString(
+        [
+            (X0, Y0),
+            (X0 + 1000, Y0 + 300),
+            (X0 + 1500, Y0 + 600),
+            (X0 + 2000, Y0),
+            (X0 + 5000, Y0 + 200),
+        ]
+    )
+    assert network.length_m("nanay") == pytest.approx(whole.length, abs=1)
+    points = ((X0 + 500, Y0 + 160), (X0 + 1500, Y0 + 560), (X0 + 3000, Y0 + 100))
+    got = network.locate(points_at(*points))
+    expected = river_network(tmp_path / "one", {"nanay": [whole]}).locate(points_at(*points))
+    assert np.allclose(got["chainage_m"], expected["chainage_m"], atol=1)
+    assert np.allclose(got["offset_m"], expected["offset_m"], atol=1)
+
+
+@pytest.mark.parametrize("overlap_m", [3.0, 8.0, 30.0])
+def test_reaches_overlapping_by_a_few_metres_make_one_length(overlap_m: float) -> None:
+    """Review of c74c52d: a piece begun within 10 m of the end it joins was taken for a
+    joint and not cut, and the line went back up each overlap: ten 1 km reaches overlapping
+    by 8 m made a 10,144 m line for 10 km."""
+    pieces = [
+        LineString([(X0 + max(0.0, 1000 * i - overlap_m), Y0), (X0 + 1000 * (i + 1), Y0)])
+        for i in range(10)
+    ]
+    line = reference_line(pieces, 250.0)
+    assert line.length == pytest.approx(10_000, abs=0.5)
+    assert line.project(Point(X0 + 9500, Y0)) == pytest.approx(9500, abs=0.5)
+
+
+@pytest.mark.parametrize("copy", ["as drawn", "turned round"])
+def test_a_reach_traced_twice_is_one_length_of_the_line(tmp_path: Path, copy: str) -> None:
+    """Reaches traced by hand overlap at their joints, and a feature copied (or two layers
+    merged) gives a reach twice. The reference line went back up each overlap and down again:
+    with the demo's upstream Nanay piece given twice, 29 of its 75 dredge detections were placed
+    up to 3.9 km off and its counts went from 4 and 9 to 6 and 8; with the next reach begun
+    400 m upstream of the joint, 10 m aside, positions were off by up to 801 m, and two
+    detections a metre apart in the overlap were 800 m apart along the river."""
+    upstream = LineString([(X0, Y0), (X0 + 6000, Y0)])  # 1 km past the joint
+    downstream = LineString([(X0 + 5000, Y0 + 15), (X0 + 10_000, Y0 + 15)])
+    network = river_network(tmp_path, {"nanay": [upstream, downstream]})
+    assert network.length_m("nanay") == pytest.approx(10_000, abs=20)
+    moored = network.locate(points_at((X0 + 5200, Y0 + 4), (X0 + 5200, Y0 + 12), (X0 + 4000, Y0)))
+    assert moored.loc[0, "chainage_m"] == pytest.approx(moored.loc[1, "chainage_m"], abs=2)
+    assert moored.loc[2, "chainage_m"] == pytest.approx(6000, abs=20)
+    twice = EAST if copy == "as drawn" else EAST.reverse()
+    network = river_network(tmp_path / "twice", {"nanay": [EAST, twice]})
+    assert network.length_m("nanay") == pytest.approx(5000, abs=1)
+    got = network.locate(points_at((X0 + 1000, Y0 + 20)))
+    assert got.loc[0, "chainage_m"] == pytest.approx(4000, abs=1)
+    assert got.loc[0, "offset_m"] == pytest.approx(20, abs=1)
+
+
+def test_a_river_drawn_mostly_downstream_keeps_that_direction() -> None:
+    """The longest piece was drawn upstream, the other two (longer together) downstream."""
+    pieces = [
+        LineString([(0, 0), (2000, 0)]),
+        LineString([(5000, 0), (2000, 0)]),  # the longest, drawn against the flow
+        LineString([(5000, 0), (7000, 0)]),
+    ]
+    line = reference_line(pieces, side_gap_m=DEFAULT_CORRIDOR_M)
+    assert line.coords[0] == (0, 0) and line.coords[-1] == (7000, 0)
+    assert line.length == pytest.approx(7000)
+    alone = reference_line(pieces[1:2], side_gap_m=DEFAULT_CORRIDOR_M)
+    assert alone.coords[0] == (5000, 0)
+
+
+def test_side_channel_stays_out_of_the_reference_line() -> None:
+    main = LineString([(0, 0), (10_000, 0)])
+    island_arm = LineString([(3000, 10), (3500, 200), (4000, 10)])
+    line = reference_line([island_arm, main], side_gap_m=DEFAULT_CORRIDOR_M)
+    assert line.equals(main)
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        [((0, 0), (60, 0)), ((65, 0), (2000, 0))],  # a short head piece, a 5 m gap
+        [((60, 0), (0, 0)), ((60, 0), (2000, 0))],  # a short head piece drawn the other way
+        [((0, 0), (1900, 0)), ((1905, 0), (1960, 0))],  # a short tail piece, a 5 m gap
+    ],
+)
+def test_a_short_end_piece_with_a_gap_or_drawn_the_other_way_is_joined(
+    tmp_path: Path, drawn: list
+) -> None:
+    """Review of a tributary fix: a short end piece that line_merge does not merge (a 5 m gap,
+    or a touching piece drawn the other way) was joined again on every pass, for ever."""
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in drawn]
+    network = river_network(tmp_path, {"nanay": pieces})
+    whole = drawn[-1][-1][0] - min(drawn[0][0][0], drawn[0][1][0])
+    assert network.length_m("nanay") == pytest.approx(whole, abs=1)
+
+
+def _omegas(neck: float, radius: float = 500.0, straight: float = 1500.0) -> LineString:
+    """Three omega meanders whose necks are ``neck`` wide, between straight reaches."""
+    points, x = [(X0, Y0)], X0
+    half = np.arcsin(neck / 2 / radius)
+    for _ in range(3):
+        x += straight
+        points.append((x, Y0))
+        cx, cy = x + neck / 2, Y0 + radius * np.cos(half)
+        start = -np.pi / 2 - half
+        for a in np.linspace(start, start - (2 * np.pi - 2 * half), 80)[1:]:
+            points.append((cx + radius * np.cos(a), cy + radius * np.sin(a)))
+        x += neck
+        points.append((x, Y0))
+    points.append((x + straight, Y0))
+    return LineString(points)
+
+
+@pytest.mark.parametrize("reversed_too", [False, True])
+@pytest.mark.parametrize("piece_m", [400.0, 1000.0])
+def test_tight_meanders_in_pieces_are_no_tributaries(
+    tmp_path: Path, piece_m: float, reversed_too: bool
+) -> None:
+    """Review of a tributary fix: a 15 km river of omega meanders with 150 m necks, drawn in
+    pieces with 5 m gaps (and every other one against the flow). A piece whose end lay within
+    the corridor of the line so far was taken for a branch: chainage was off by 7–13 km. And a
+    piece round a hairpin bend, passing nearer the line's end than its own end, was cut there
+    as an overlap at its joint: in 400 m pieces the river was 36 m short, chainage 31 m off."""
+    true = _omegas(neck=150.0)
+    cuts = [*np.arange(0, true.length, piece_m), true.length]
+    pieces = [substring(true, a + 5, b - 5) for a, b in itertools.pairwise(cuts)]
+    if reversed_too:
+        pieces = [p.reverse() if i % 2 else p for i, p in enumerate(pieces)]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(true.length, abs=12)  # the last gap
+    along = np.linspace(50, true.length - 50, 80)
+    got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
+    error = np.abs(got["chainage_m"] - (true.length - along))
+    assert error.max() < 12, error.max()
