@@ -235,3 +235,29 @@ def test_dated_marks_and_scenes_of_no_known_date_are_one_line(tmp_path: Path) ->
             csv, ClassMap(CLASSES), scenes=[str(f.path) for f in fixtures],
             rivers=RiverNetwork.read(rivers), spec=SPEC,
         )  # fmt: skip
+
+
+def test_placemarks_named_by_a_number_or_unnamed_are_dredges(world: World, tmp_path: Path) -> None:
+    """Placemarks named '1' or left unnamed in a folder '2024-03-05' (as `dredge track` counts
+    them: dredges) stopped with "has no class column … add a column class_name", which Google
+    Earth cannot do; they are dredges, with one note, beside a boat named 'Bote 3'. A placemark
+    named 'falsa draga' is not taken for a dredge: one line asks for a --class-map."""
+    (a, b), (c, d) = world.lonlat["a_only"], world.lonlat["a_and_b"]
+    marks = tmp_path / "marcas.kml"
+    marks.write_text(_kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("", c, d))))
+    tiles, notes = world.read(marks)
+    assert world.boxes_per_scene(tiles) == {"A": 2, "B": 1, "C": 0}
+    assert {box.class_name for tile in tiles for box in tile.boxes} == {"dredge"}
+    (note,) = [note for note in notes if "name no class" in note]
+    assert "2 of 2 mark(s)" in note and "taken as dredges" in note and "bote" in note
+    marks.write_text(_kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("Bote 3", c, d))))
+    tiles, _ = world.read(marks)
+    assert Counter(box.class_name for tile in tiles for box in tile.boxes) == {
+        "dredge": 1,
+        "boat": 2,  # on A and B, where they overlap
+    }
+    marks.write_text(
+        _kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("falsa draga", c, d)))
+    )
+    with pytest.raises(InputError, match="--class-map 'falsa draga=ignore'"):
+        world.read(marks)
