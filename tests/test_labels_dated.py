@@ -261,3 +261,36 @@ def test_placemarks_named_by_a_number_or_unnamed_are_dredges(world: World, tmp_p
     )
     with pytest.raises(InputError, match="--class-map 'falsa draga=ignore'"):
         world.read(marks)
+
+
+def test_one_scene_and_marks_of_other_days_are_boxed_on_it_with_a_note(
+    world: World, tmp_path: Path
+) -> None:
+    """With one scene given every mark is boxed on it whatever its date (a date may be the day
+    the marks were drawn), as before; marks of 3 May boxed on A of 5 March were so without a
+    word, and so was a placemark of an undated folder left out. Each is now one note."""
+    (a, b), (c, d) = world.lonlat["a_only"], world.lonlat["c"]
+    marks = tmp_path / "marcas.kml"
+    marks.write_text(
+        _kml(
+            _folder("2024-03-05", _placemark("Draga 1", a, b)),
+            _folder("2024-05-03", _placemark("Draga 2", c, d), _placemark("Draga 3", a, b)),
+            _folder("marcas", _placemark("Draga 4", c, d)),
+        )
+    )
+    rivers = RiverNetwork.read(world.rivers)
+    tiles, notes = read_vector_labels(
+        marks, ClassMap(CLASSES), scenes=[str(world.paths["A"])], rivers=rivers, spec=SPEC
+    )
+    assert sum(len(tile.boxes) for tile in tiles) == 3  # all three dated marks, as before
+    (note,) = [note for note in notes if "dated other days" in note]
+    assert "2 of 3 mark(s)" in note and "2024-05-03 ×2" in note
+    assert f"({Path(world.paths['A']).name}, 2024-03-05)" in note and "--scenes" in note
+    assert any("(marcas): left out" in note for note in notes), notes
+    csv = tmp_path / "marks.csv"  # a 'date' column of no dates: boxed on the scene, no note
+    pd.DataFrame({"class": ["dredge"], "lon": [a], "lat": [b], "date": ["lote 3"]}
+                 ).to_csv(csv, index=False)  # fmt: skip
+    tiles, notes = read_vector_labels(
+        csv, ClassMap(CLASSES), scenes=[str(world.paths["A"])], rivers=rivers, spec=SPEC
+    )
+    assert sum(len(tile.boxes) for tile in tiles) == 1 and not notes

@@ -54,7 +54,7 @@ from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read
 from detector.vector_files import read_vector_layer
 from training.labels.classes import ClassMap
-from training.labels.dated import scenes_by_date
+from training.labels.dated import one_scene_note, scenes_by_date
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
@@ -293,11 +293,14 @@ def _assigned(
     """``(row, scene path)`` of every feature (a dated mark where scenes of its day overlap is
     on each), and notes: by the scene column; without one, by the marks' dates
     (:mod:`training.labels.dated`); else on the one scene given."""
+    notes = [str(note) for note in frame.attrs.get("notes", [])]  # placemarks left out
     if first_named(frame.columns, SCENE_COLUMNS) is None:
         by_date = scenes_by_date(frame, path, scene_paths, labels)
         if by_date is not None:
             return by_date
-    return list(enumerate(_scenes(frame, path, scene_paths, labels))), []
+        if len(scene_paths) == 1:
+            notes += one_scene_note(frame, path, scene_paths[0], labels)
+    return list(enumerate(_scenes(frame, path, scene_paths, labels))), notes
 
 
 def _scenes(
