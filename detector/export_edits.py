@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from detector.mark_classes import NEGATION_WORDS, class_of, class_words
+from detector.mark_classes import class_named
 
 EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 _DREDGE_OF_DETECTION = r"\d{4}-\d{2}-\d{2} dredge (\d+)"
@@ -119,10 +119,10 @@ def google_earth_edits(
     renamed = {
         track: kind
         for track, name in dredges.items()
-        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := _class_named(name)) is not None
+        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := class_named(name)) is not None
     }
     edited = ~names.str.fullmatch(EXPORTED_DETECTION)  # renamed, or added by hand
-    own = names.map(_class_named).where(edited)  # its own name first, then its dredge's
+    own = names.map(class_named).where(edited)  # its own name first, then its dredge's
     new = own.where(own.notna(), tracks.map(renamed))
     old = frame["class_name"].astype("string")
     changed = (new.notna() & (new != old).fillna(True)).to_numpy()
@@ -149,15 +149,6 @@ def google_earth_edits(
             "the Dredges folder"
         )
     return frame, notes
-
-
-def _class_named(name: object) -> str | None:
-    """The class a placemark's name gives: the class it names, or the name itself where it
-    negates one (``falsa draga``: a class this tool does not know, left out); else None."""
-    kind = class_of(name)
-    if kind is None and NEGATION_WORDS.intersection(class_words(name)):
-        return str(name)
-    return kind
 
 
 def id_text(value: object) -> str:

@@ -7,8 +7,8 @@ from ``dredge counts`` has one per dredge (first to last seen), beside a folder 
 detections. A mark is a point, or a polygon drawn around a hull; a path, and a polygon wider
 than a dredge (a scene's footprint, an area of interest), are not. The placemark's
 ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name is read as its
-class when it names one (``bote``, ``Draga 3``). Every placemark left out is counted in a
-note.
+class when it names one (``bote``, ``Draga 3``) or negates one (``falsa draga``: left out with
+the classes this tool does not know). Every placemark left out is counted in a note.
 
 The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
 ``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
@@ -35,7 +35,7 @@ from detector.mark_classes import (
     BOAT_WORDS,
     CLASS_COLUMNS,
     DREDGE_WORDS,
-    class_of,
+    class_named,
     count_column,
 )
 from detector.user_tables import first_named, locale_cue
@@ -69,7 +69,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             own_export = True
             named = part.dropna(subset=["track_id"])
             dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
-        own_export |= bool(len(part) and names.str.fullmatch(EXPORTED_DETECTION).all())
+        own_export |= _exported_detections(names, str(layer))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -172,6 +172,16 @@ def _coarse_when_notes(source: Path) -> list[str]:
     return notes
 
 
+def _exported_detections(names: pd.Series, folder: str) -> bool:
+    """True for a folder of ``dredges.kml``'s detections: every name as it writes them
+    (``2024-03-05 dredge 7``, or none off the rivers). A folder of unnamed placemarks alone is
+    that only under its name there (``Detections (12)``): hand marks left unnamed in a folder
+    ``2024-03-05`` were refused as a ``dredges.kml`` written before it kept scores."""
+    if not len(names) or not names.str.fullmatch(EXPORTED_DETECTION).all():
+        return False
+    return bool(names.str.len().gt(0).any()) or folder.startswith("Detections (")
+
+
 def _is_mark(geometry: gpd.GeoSeries) -> pd.Series:
     """Points, and polygons no wider than a dredge's surroundings (:data:`MARK_ACROSS_M`)."""
     kind = geometry.geom_type.str.removesuffix(" Z")
@@ -204,7 +214,8 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
     if "score" in marks:  # read as text where the KML has no schema
         columns["score"] = pd.to_numeric(marks["score"], errors="coerce").to_numpy()
     if first_named(marks.columns, CLASS_COLUMNS) is None and "Name" in marks:
-        named = marks["Name"].map(class_of)  # a placemark named 'bote' or 'Draga 3'
+        # a placemark named 'bote' or 'Draga 3'; 'falsa draga' kept as written: not a dredge
+        named = marks["Name"].map(class_named)
         if named.notna().any():
             columns["clase"] = named.to_numpy()
     geometry = shapely.force_2d(marks.geometry.to_numpy())

@@ -95,6 +95,16 @@ def class_of(value: object) -> str | None:
     return None
 
 
+def class_named(name: object) -> str | None:
+    """The class a placemark's name gives: the class it names, or the name itself where it
+    negates one (``falsa draga``: a class this tool does not know, left out of tracking, and a
+    hard negative for training); else None (``1``, ``Untitled Placemark``)."""
+    kind = class_of(name)
+    if kind is None and NEGATION_WORDS.intersection(class_words(name)):
+        return str(name)
+    return kind
+
+
 def class_words(value: object) -> list[str]:
     """The words of a class text, lower case, without accents, singular for the class words
     (``Dragas grandes`` → ``draga``, ``grandes``)."""

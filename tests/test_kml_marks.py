@@ -187,3 +187,30 @@ def test_marks_named_by_a_spanish_class_alone_leave_ambiguous_dates_to_the_analy
             continue
         frame, _ = prepare_detections(read_detections(path), path, tf.network())
         assert frame["acquired"].dt.strftime("%Y-%m-%d").tolist() == expected
+
+
+def test_unnamed_placemarks_in_a_date_folder_are_marks_not_an_old_dredges_kml(
+    tmp_path: Path,
+) -> None:
+    """Placemarks whose name was cleared (``<name></name>``) in a folder '2024-03-05' were
+    refused as "dredges.kml of `dredge counts`, written before it kept each detection's score"
+    (its off-river detections are unnamed); they are two dredges."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    path = tmp_path / "marcas.kml"
+    path.write_text(_kml(_folder("2024-03-05", _placemark("", a, b), _placemark("", c, d))))
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge", "dredge"]
+
+
+def test_a_placemark_named_as_a_hard_negative_is_not_a_dredge(tmp_path: Path) -> None:
+    """A placemark named 'falsa draga' (a look-alike marked as such) was counted as a dredge:
+    its name named no class, so the file had no class column and every mark was a dredge. It
+    is now left out with the note that names classes this tool does not know."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    path = tmp_path / "marcas.kml"
+    path.write_text(
+        _kml(_folder("2024-03-05", _placemark("falsa draga", a, b), _placemark("1", c, d)))
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["class_name"].tolist() == ["dredge"]  # the mark named '1'
+    assert any("'falsa draga'" in note and "left out" in note for note in notes), notes

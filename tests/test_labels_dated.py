@@ -235,3 +235,62 @@ def test_dated_marks_and_scenes_of_no_known_date_are_one_line(tmp_path: Path) ->
             csv, ClassMap(CLASSES), scenes=[str(f.path) for f in fixtures],
             rivers=RiverNetwork.read(rivers), spec=SPEC,
         )  # fmt: skip
+
+
+def test_placemarks_named_by_a_number_or_unnamed_are_dredges(world: World, tmp_path: Path) -> None:
+    """Placemarks named '1' or left unnamed in a folder '2024-03-05' (as `dredge track` counts
+    them: dredges) stopped with "has no class column … add a column class_name", which Google
+    Earth cannot do; they are dredges, with one note, beside a boat named 'Bote 3'. A placemark
+    named 'falsa draga' is not taken for a dredge: one line asks for a --class-map."""
+    (a, b), (c, d) = world.lonlat["a_only"], world.lonlat["a_and_b"]
+    marks = tmp_path / "marcas.kml"
+    marks.write_text(_kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("", c, d))))
+    tiles, notes = world.read(marks)
+    assert world.boxes_per_scene(tiles) == {"A": 2, "B": 1, "C": 0}
+    assert {box.class_name for tile in tiles for box in tile.boxes} == {"dredge"}
+    (note,) = [note for note in notes if "name no class" in note]
+    assert "2 of 2 mark(s)" in note and "taken as dredges" in note and "bote" in note
+    marks.write_text(_kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("Bote 3", c, d))))
+    tiles, _ = world.read(marks)
+    assert Counter(box.class_name for tile in tiles for box in tile.boxes) == {
+        "dredge": 1,
+        "boat": 2,  # on A and B, where they overlap
+    }
+    marks.write_text(
+        _kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("falsa draga", c, d)))
+    )
+    with pytest.raises(InputError, match="--class-map 'falsa draga=ignore'"):
+        world.read(marks)
+
+
+def test_one_scene_and_marks_of_other_days_are_boxed_on_it_with_a_note(
+    world: World, tmp_path: Path
+) -> None:
+    """With one scene given every mark is boxed on it whatever its date (a date may be the day
+    the marks were drawn), as before; marks of 3 May boxed on A of 5 March were so without a
+    word, and so was a placemark of an undated folder left out. Each is now one note."""
+    (a, b), (c, d) = world.lonlat["a_only"], world.lonlat["c"]
+    marks = tmp_path / "marcas.kml"
+    marks.write_text(
+        _kml(
+            _folder("2024-03-05", _placemark("Draga 1", a, b)),
+            _folder("2024-05-03", _placemark("Draga 2", c, d), _placemark("Draga 3", a, b)),
+            _folder("marcas", _placemark("Draga 4", c, d)),
+        )
+    )
+    rivers = RiverNetwork.read(world.rivers)
+    tiles, notes = read_vector_labels(
+        marks, ClassMap(CLASSES), scenes=[str(world.paths["A"])], rivers=rivers, spec=SPEC
+    )
+    assert sum(len(tile.boxes) for tile in tiles) == 3  # all three dated marks, as before
+    (note,) = [note for note in notes if "dated other days" in note]
+    assert "2 of 3 mark(s)" in note and "2024-05-03 ×2" in note
+    assert f"({Path(world.paths['A']).name}, 2024-03-05)" in note and "--scenes" in note
+    assert any("(marcas): left out" in note for note in notes), notes
+    csv = tmp_path / "marks.csv"  # a 'date' column of no dates: boxed on the scene, no note
+    pd.DataFrame({"class": ["dredge"], "lon": [a], "lat": [b], "date": ["lote 3"]}
+                 ).to_csv(csv, index=False)  # fmt: skip
+    tiles, notes = read_vector_labels(
+        csv, ClassMap(CLASSES), scenes=[str(world.paths["A"])], rivers=rivers, spec=SPEC
+    )
+    assert sum(len(tile.boxes) for tile in tiles) == 1 and not notes

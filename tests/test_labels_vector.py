@@ -453,3 +453,29 @@ def test_a_class_labelled_nowhere_is_named(
     said.clear()
     read_and_report([vector_labels], CLASSES, SPEC, scenes=scenes, rivers=rivers, echo=said.append)
     assert not [line for line in said if "labelled in any label set" in line], said
+
+
+def test_marks_made_for_counting_without_a_class_are_dredges_boxes_are_not(
+    label_world: Path, tmp_path: Path
+) -> None:
+    """A CSV of lon/lat marks with no class column, as `dredge track` counts it (every mark a
+    dredge), was 'has no class column — add a column class_name'; its marks are now dredges,
+    with one note saying how to mark another class. A blank class cell beside others is a
+    dredge there too. A layer drawn in QGIS without a class column is refused as before."""
+    points = _four_marks(label_world)
+    csv = tmp_path / "marcas.csv"
+    table = pd.DataFrame(
+        {"escena": points["scene"], "lon": points.geometry.x, "lat": points.geometry.y}
+    )
+    table.to_csv(csv, index=False)
+    tiles, notes = _read_with_notes(csv, label_world)
+    assert {b.class_name for t in tiles for b in t.boxes} == {"dredge"}
+    (note,) = [note for note in notes if "name no class" in note]
+    assert "4 of 4 mark(s)" in note and "taken as dredges" in note and "clase" in note
+    table.assign(clase=["bote", "", "draga", None]).to_csv(csv, index=False)
+    tiles, notes = _read_with_notes(csv, label_world)
+    assert any("2 of 4 mark(s) name no class" in note for note in notes), notes
+    gpkg = tmp_path / "boxes.gpkg"
+    points[["scene", "geometry"]].to_file(gpkg)
+    with pytest.raises(InputError, match="has no class column"):
+        _read(gpkg, label_world)

@@ -3,7 +3,9 @@
 Analysts who count dredges mark them in Google Earth (placemarks in a folder named by the image
 date, ``2024-03-17`` or ``17/03/2024``) or in a table or QGIS layer with a date column
 (``fecha``, ``acquired``, ``date``) and no scene: Google Earth cannot add one. With one scene
-given every mark is on it, as before. Their dates are
+given every mark is on it, as before (a date column may hold another day: the day the marks
+were drawn), with one note counting the marks dated other days than the scene's
+(:func:`one_scene_note`). Their dates are
 read as ``dredge track`` reads them (:func:`detector.track_prepare.read_mark_dates`: day first
 where the file's locale shows it, an ambiguous date refused where nothing orders it), and each
 mark labels every scene given whose acquisition day (UTC, as the tracker dates scenes:
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from detector.errors import InputError
@@ -99,6 +102,40 @@ def scenes_by_date(
             "the scenes' Planet _metadata.json beside them"
         )
     return pairs, notes
+
+
+def one_scene_note(
+    frame: gpd.GeoDataFrame, path: Path, scene_path: str, labels: dict[str, str]
+) -> list[str]:
+    """With one scene given every mark is on it, whatever its date (a date column may hold
+    another day: the day the marks were drawn); a note when marks are dated other days than
+    the scene's, which may be marks of other images boxed on this one. No note where the
+    dates cannot be read (a column that holds something else) or the scene has no date."""
+    column = date_column(frame)
+    if column is None:
+        return []
+    rows = [i for i, geom in enumerate(frame.geometry) if geom is not None and not geom.is_empty]
+    try:
+        when, _ = read_mark_dates(frame.iloc[rows], column, path, frame.attrs)
+    except InputError:
+        return []
+    acquired = valid_footprints([scene_path], names=labels, days=())["acquired"].iloc[0]
+    if pd.isna(acquired):
+        return []
+    scene_day = f"{acquired:%Y-%m-%d}"
+    days = when.dt.strftime("%Y-%m-%d")
+    other = days[days != scene_day].value_counts().sort_index()
+    if other.empty:
+        return []
+    listed = ", ".join(f"{day} ×{n}" for day, n in other.iloc[:3].items())
+    more = f" and {len(other) - 3} other day(s)" if len(other) > 3 else ""
+    return [
+        f"{path}: {int(other.sum())} of {len(rows)} mark(s) are dated other days than the one "
+        f"scene given ({labels[scene_path]}, {scene_day}): {listed}{more}; all were boxed on "
+        "it — if they were marked on those days' images, give those scenes with --scenes too "
+        "(each mark then labels the scenes of its day); if their dates are not their images' "
+        "(the day they were drawn), nothing is wrong"
+    ]
 
 
 def _nearest(day: str, scene_days: np.ndarray, count: int = 3) -> str:

@@ -1,15 +1,17 @@
 """Boxes or points drawn over whole scenes (QGIS): GeoJSON, GeoPackage, Shapefile, GeoParquet;
 also points marked for counting, as ``dredge track`` reads them (a CSV of lon/lat, Google Earth
-placemarks in KML/KMZ), when they name their class, and their scene or date.
+placemarks in KML/KMZ), when they name their scene or date; those that name no class (a
+placemark named ``1`` or not named, a CSV without a class column) are dredges, as ``dredge
+track`` counts them, with one note.
 
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
 of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a MultiPoint or
 MultiPolygon is one object. Columns:
 
-- the class: ``class_name`` (or ``class``, ``label``, ``category``; Spanish ``clase``,
-  ``tipo``, ``categoria``, ``objeto``, Portuguese ``classe``; any case: the names ``dredge
-  track`` reads, :data:`detector.mark_classes.CLASS_COLUMNS`), mapped to the model's classes
-  (``--class-map draga=dredge``);
+- the class (a layer drawn in QGIS must have one): ``class_name`` (or ``class``, ``label``,
+  ``category``; Spanish ``clase``, ``tipo``, ``categoria``, ``objeto``, Portuguese ``classe``;
+  any case: the names ``dredge track`` reads, :data:`detector.mark_classes.CLASS_COLUMNS`),
+  mapped to the model's classes (``--class-map draga=dredge``);
 - ``scene`` (or ``escena``, ``imagen``, ``imagem``, ``cena``; any case): the scene file the
   object was drawn on (its file name, stem or Planet ID). It may be left out (or left blank on
   some features) when one scene is given. A row with a scene and no geometry says "this scene
@@ -52,7 +54,7 @@ from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read
 from detector.vector_files import read_vector_layer
 from training.labels.classes import ClassMap
-from training.labels.dated import scenes_by_date
+from training.labels.dated import one_scene_note, scenes_by_date
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
@@ -98,10 +100,11 @@ def read_vector_labels(
     scene_paths = resolve_scenes(scenes).paths if scenes else []
     if not scene_paths:
         raise InputError(path, "labels scenes, but no scene was given", "add --scenes SCENES")
-    classes = _classes(frame, path, class_map)
+    classes, class_notes = _classes(frame, path, class_map)
     _check_one_object_a_row(frame, path)
     names = scene_labels(scene_paths)  # scenes that share a file name are named apart
     assigned, notes = _assigned(frame, path, scene_paths, names)
+    notes += class_notes
     geometries = list(frame.geometry)
     tiles: list[LabelledTile] = []
     with reading_env():
@@ -203,16 +206,24 @@ def _where(frame: gpd.GeoDataFrame, row: int) -> str:
     return f"feature {row + 1}"
 
 
-def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[str | None]:
+def _classes(
+    frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap
+) -> tuple[list[str | None], list[str]]:
+    """The class of every feature (None: a scene looked at, with nothing in it), and notes.
+    Marks made for counting (:data:`MARK_SUFFIXES`) that name no class are dredges, as
+    ``dredge track`` counts them: a Google Earth placemark named ``1`` or left unnamed."""
     column = first_named(frame.columns, CLASS_COLUMNS)
-    if column is None:
+    counting = path.suffix.lower() in MARK_SUFFIXES
+    if column is None and not counting:
         raise InputError(
             path,
             f"has no class column ({', '.join(CLASS_COLUMNS)})",
             f"add a column class_name with one of {', '.join(class_map.classes)}",
         )
+    names = frame[column] if column is not None else pd.Series(None, frame.index, dtype=object)
     out: list[str | None] = []
-    for row, (name, geom) in enumerate(zip(frame[column], frame.geometry, strict=True)):
+    unnamed = 0
+    for row, (name, geom) in enumerate(zip(names, frame.geometry, strict=True)):
         if geom is None or geom.is_empty:
             if _names_a_class(class_map, name, path, _where(frame, row)):
                 raise InputError(
@@ -225,10 +236,26 @@ def _classes(frame: gpd.GeoDataFrame, path: Path, class_map: ClassMap) -> list[s
                 )
             out.append(None)  # a scene marked as looked at, with nothing in it
             continue
-        if _missing(name):
+        if _missing(name) and counting:
+            unnamed += 1
+            name = "dredge"
+        elif _missing(name):
             raise InputError(path, f"{_where(frame, row)} has no class", "fill in its class")
         out.append(class_map.resolve(name, path, _where(frame, row)))
-    return out
+    return out, [_unnamed_note(path, unnamed, len(frame))] if unnamed else []
+
+
+def _unnamed_note(path: Path, unnamed: int, rows: int) -> str:
+    """The note for marks made for counting that name no class, taken as dredges."""
+    if path.suffix.lower() == ".csv":
+        what, how = "no class column, or a blank cell", "fill in a class column (clase: bote)"
+    else:
+        what = "placemarks named by a number, or not named"
+        how = "name its placemark by its class in Google Earth (bote, Draga 2)"
+    return (
+        f"{path}: {unnamed} of {rows} mark(s) name no class ({what}) and were taken as "
+        f"dredges, as `dredge track` counts them — to mark a boat or another class, {how}"
+    )
 
 
 def _check_one_object_a_row(frame: gpd.GeoDataFrame, path: Path) -> None:
@@ -266,11 +293,14 @@ def _assigned(
     """``(row, scene path)`` of every feature (a dated mark where scenes of its day overlap is
     on each), and notes: by the scene column; without one, by the marks' dates
     (:mod:`training.labels.dated`); else on the one scene given."""
+    notes = [str(note) for note in frame.attrs.get("notes", [])]  # placemarks left out
     if first_named(frame.columns, SCENE_COLUMNS) is None:
         by_date = scenes_by_date(frame, path, scene_paths, labels)
         if by_date is not None:
             return by_date
-    return list(enumerate(_scenes(frame, path, scene_paths, labels))), []
+        if len(scene_paths) == 1:
+            notes += one_scene_note(frame, path, scene_paths[0], labels)
+    return list(enumerate(_scenes(frame, path, scene_paths, labels))), notes
 
 
 def _scenes(
