@@ -423,18 +423,23 @@ def test_a_scene_that_fails_half_way_leaves_none_of_its_chips(
     assert _listed_and_on_disk(out) == (set(), set())
 
 
-def test_chips_folder_on_another_disk(tmp_path: Path) -> None:
-    """OUT/chips as a link to another disk (a bigger one): the chips, cut in OUT/.chips.partial
-    to be listed before they are in place, could not be renamed across disks (EXDEV), and the
-    batch stopped with "could not be written"; they are copied there."""
+def _chips_on_another_disk(tmp_path: Path) -> tuple[SceneFixture, Path, Path, Path]:
+    """A scene, its rivers, OUT, and a folder on another file system (tmpfs) for OUT/chips to
+    link to; the test is skipped where /dev/shm is the temporary folder's file system."""
     shm = Path("/dev/shm")
     if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
         pytest.skip("needs /dev/shm on another file system than the temporary folder")
     scene = write_scene(tmp_path / "scenes" / "a.tif", width=200, height=200)
-    rivers = _rivers(tmp_path, scene)
     out = tmp_path / "out"
     out.mkdir()
-    other = Path(tempfile.mkdtemp(dir=shm))
+    return scene, _rivers(tmp_path, scene), out, Path(tempfile.mkdtemp(dir=shm))
+
+
+def test_chips_folder_on_another_disk(tmp_path: Path) -> None:
+    """OUT/chips as a link to another disk (a bigger one): the chips, cut in OUT/.chips.partial
+    to be listed before they are in place, could not be renamed across disks (EXDEV), and the
+    batch stopped with "could not be written"; they are copied there."""
+    scene, rivers, out, other = _chips_on_another_disk(tmp_path)
     try:
         (out / "chips").symlink_to(other, target_is_directory=True)
         code, _, stderr = _tiles(str(scene.path), "--rivers", str(rivers), "--out", str(out))
@@ -481,14 +486,7 @@ def test_a_disk_that_fills_up_while_chips_are_copied_to_it_leaves_no_half_chip(
     (full) was left in chips/ under the chip's name, listed in the index, cut short."""
     import errno
 
-    shm = Path("/dev/shm")
-    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
-        pytest.skip("needs /dev/shm on another file system than the temporary folder")
-    scene = write_scene(tmp_path / "scenes" / "a.tif", width=200, height=200)
-    rivers = _rivers(tmp_path, scene)
-    out = tmp_path / "out"
-    out.mkdir()
-    other = Path(tempfile.mkdtemp(dir=shm))
+    scene, rivers, out, other = _chips_on_another_disk(tmp_path)
     copies = [0]
     real = shutil.copyfile
 
