@@ -254,7 +254,9 @@ class RunState:
                 )
                 again = ""
                 if changed == ["rivers_sha256"]:  # a centerline corrected: detections may stand
-                    detections = out / "detections.parquet"
+                    detections: Path | str = out / "detections.parquet"
+                    if not Path(detections).is_file():  # a run stopped before its outputs
+                        detections = f"{out / SCENES_DIR}/*.parquet"  # were placed together
                     again = (
                         "; to recount on the new rivers without detecting again (detections "
                         f"stay those of the old corridors): dredge track {detections} "

@@ -312,3 +312,21 @@ def test_a_signed_link_signed_again_is_the_same_scene_and_a_query_choosing_a_fil
     assert state.is_done(now[0]) and not state.is_done(now[1])
     assert state.done_besides(now) == [before[1]]
     assert set(RunState.open(tmp_path, {"k": 1}, overwrite=False).rows) == {now[0], before[1]}
+
+
+def test_other_rivers_advice_names_detections_that_are_there(tmp_path: Path) -> None:
+    """A run stopped after detection (Ctrl-C or an error in tracking) places no outputs, so
+    OUT/detections.parquet is not there: the advice for corrected rivers named it anyway
+    ('dredge track OUT/detections.parquet …'); it names the finished scenes' files."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.3, -3.8)], crs="EPSG:4326")
+    state = RunState.open(tmp_path, {"rivers_sha256": "a"}, overwrite=False)
+    state.name_scenes(["a.tif"])
+    state.start()
+    state.record("a.tif", frame, None)
+    with pytest.raises(DredgeError) as refused:
+        RunState.open(tmp_path, {"rivers_sha256": "b"}, overwrite=False)
+    advice = str(refused.value).split("dredge track ", 1)[1].split(" --rivers")[0]
+    assert list(tmp_path.glob(str(Path(advice).relative_to(tmp_path)))), advice

@@ -16,6 +16,7 @@ day, or outside the valid area of every scene of it) are left out with one note.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -49,7 +50,7 @@ def scenes_by_date(
     ]
     part = frame.iloc[rows]
     when, notes = read_mark_dates(part, column, path, frame.attrs)  # refused before any scene
-    days = when.dt.strftime("%Y-%m-%d").to_numpy()
+    days = _written_days(part[column], when)
     scenes = valid_footprints(scene_paths, names=labels, days=set(days))
     dated = scenes[scenes["acquired"].notna()]
     if dated.empty:
@@ -136,6 +137,25 @@ def one_scene_note(
         "(each mark then labels the scenes of its day); if their dates are not their images' "
         "(the day they were drawn), nothing is wrong"
     ]
+
+
+# an ISO time with its zone offset: '2024-03-05T00:00:00+01:00', '2024-03-05 19:30-05:00'
+_ZONED = re.compile(
+    r"\s*(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*[+-]\d{2}(?::?\d{2})?\s*"
+)
+
+
+def _written_days(raw: pd.Series, when: pd.Series) -> np.ndarray:
+    """Each mark's day (``YYYY-MM-DD``): its UTC day, but for a time written with its zone
+    offset, the day written. A mark made at midnight in Madrid on the image of 5 March
+    (``2024-03-05T00:00:00+01:00``) or in Lima in the evening (``…T19:30:00-05:00``) is of
+    5 March, not of its UTC day (4 or 6 March), on which no scene of 5 March was found."""
+    days = when.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    for i, value in enumerate(raw.tolist()):
+        found = _ZONED.fullmatch(str(value))
+        if found:
+            days[i] = found.group(1)
+    return days
 
 
 def _nearest(day: str, scene_days: np.ndarray, count: int = 3) -> str:
