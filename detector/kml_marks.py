@@ -62,7 +62,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     for layer, _ in pyogrio.list_layers(source):
-        part = gpd.read_file(source, layer=str(layer))
+        # times as written: GDAL converts a layer's times to UTC where their zone offsets
+        # differ, and a mark made at 21:00 in Lima on the image of 5 March was of 6 March
+        part = gpd.read_file(source, layer=str(layer), datetime_as_string=True)
         part = part[part.geometry.notna()]
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):

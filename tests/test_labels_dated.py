@@ -13,6 +13,7 @@ from pyproj import Transformer
 from shapely import LineString
 
 from detector.errors import InputError
+from detector.kml_marks import read_kml_marks
 from detector.rivers import RiverNetwork
 from tests import geo_fixtures as gf
 from tests.label_fixtures import CLASSES, SPEC
@@ -310,3 +311,37 @@ def test_a_mark_dated_with_its_zone_offset_is_of_the_day_written(
     tiles, notes = world.read(csv)
     assert world.boxes_per_scene(tiles) == {"A": 1, "B": 0, "C": 0}, notes
     assert not [note for note in notes if "left out" in note], notes
+
+
+@pytest.mark.parametrize(
+    ("when", "other"),
+    [
+        ("2024-03-05T21:00:00-05:00", "2024-05-03T10:00:00Z"),
+        ("2024-03-05T00:30:00+01:00", "2024-05-03"),
+        ("2024-03-05T19:30:00-05:00", "2024-05-03T10:00:00-04:00"),
+    ],
+)
+def test_a_google_earth_mark_dated_with_its_zone_offset_is_of_the_day_written(
+    world: World, tmp_path: Path, when: str, other: str
+) -> None:
+    """A placemark's TimeStamp with its zone offset (``<when>2024-03-05T21:00:00-05:00</when>``,
+    an evening in Lima) came from GDAL in UTC (6 March) where a placemark of its folder had
+    another offset or none: no scene of that day, and the mark was left out; it labels the
+    scene of 5 March it is on, and `dredge track` reads the same time as before."""
+    (lon, lat), (c_lon, c_lat) = world.lonlat["a_only"], world.lonlat["c"]
+    marks = tmp_path / "dragas.kml"
+    marks.write_text(
+        _kml(
+            _folder(
+                "marcas",
+                _placemark("Draga 1", lon, lat, f"<TimeStamp><when>{when}</when></TimeStamp>"),
+                _placemark("Draga 2", c_lon, c_lat, f"<TimeStamp><when>{other}</when></TimeStamp>"),
+            )
+        )
+    )
+    tiles, notes = world.read(marks)
+    assert world.boxes_per_scene(tiles) == {"A": 1, "B": 0, "C": 1}, notes
+    assert not [note for note in notes if "left out" in note], notes
+    acquired = pd.to_datetime(read_kml_marks(marks)["acquired"], utc=True, format="mixed")
+    assert acquired.tolist() == [pd.Timestamp(t, tz="UTC") if len(t) == 10 else
+                        pd.Timestamp(t).tz_convert("UTC") for t in (when, other)]  # fmt: skip
