@@ -565,14 +565,18 @@ def scene_labels(
     labels none of those have.
     """
     labels = {str(p): taken[str(p)] for p in paths if taken and str(p) in taken}
-    used = set((taken or {}).values())
+    # told apart composed (NFC), as the tracker knows scenes (detector.observed.scene_key):
+    # 'escena ñ.tif' composed and decomposed, two files of one Linux folder, were two labels
+    # and one scene to it, their detections and dates mixed
+    used = {unicodedata.normalize("NFC", label) for label in (taken or {}).values()}
     new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
     parts = {p: [part for part in without_query(p).split("/") if part] for p in new}
     depth = dict.fromkeys(new, 1)
     while True:
         candidate = {p: "_".join(parts[p][-depth[p] :]) for p in new}
-        counts = Counter(candidate.values())
-        clashing = [p for p in new if counts[candidate[p]] > 1 or candidate[p] in used]
+        key = {p: unicodedata.normalize("NFC", candidate[p]) for p in new}
+        counts = Counter(key.values())
+        clashing = [p for p in new if counts[key[p]] > 1 or key[p] in used]
         deeper = [p for p in clashing if depth[p] < len(parts[p])]
         if not deeper:
             break
@@ -580,8 +584,8 @@ def scene_labels(
             depth[p] += 1
     for index, p in enumerate(new):
         label = candidate[p]
-        if counts[label] > 1 or label in used:  # no folder tells them apart
+        if counts[key[p]] > 1 or key[p] in used:  # no folder tells them apart
             label = f"{index}_{label}"
         labels[p] = label
-        used.add(label)
+        used.add(unicodedata.normalize("NFC", label))
     return labels

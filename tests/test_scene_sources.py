@@ -610,3 +610,23 @@ def test_a_dates_row_typed_in_another_unicode_form_finds_its_scene(folder: Path)
     assert sources.notes == []
     typed_on_a_mac = {unicodedata.normalize("NFD", "escena ñ río 02"): datetime(2024, 1, 2)}
     assert date_for_scene(typed_on_a_mac, "/s/escena ñ río 02.tif") == datetime(2024, 1, 2)
+
+
+def test_two_files_named_alike_but_for_their_unicode_form_are_two_scenes(folder: Path) -> None:
+    """Two scene files in one Linux folder whose names differ only in Unicode form
+    (`escena ñ.tif` composed, and decomposed as copied from a Mac) had two labels but one
+    `scene_key`: the tracker took them for one scene, their detections and dates mixed.
+    Their labels differ composed too, as a file's copies in two folders are; one file named
+    in either form keeps its own name."""
+    import unicodedata
+
+    from detector.observed import scene_key
+
+    composed = str(folder / unicodedata.normalize("NFC", "escena ñ.tif"))
+    decomposed = str(folder / unicodedata.normalize("NFD", "escena ñ.tif"))
+    labels = scene_labels([composed, decomposed])
+    assert len({scene_key(label) for label in labels.values()}) == 2, labels
+    assert scene_labels([decomposed]) == {decomposed: Path(decomposed).name}
+    labels = scene_labels([composed, decomposed], taken={composed: Path(composed).name})
+    assert labels[composed] == Path(composed).name
+    assert scene_key(labels[decomposed]) != scene_key(composed), labels
