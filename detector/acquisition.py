@@ -553,6 +553,18 @@ def unused_dates_note(
     )
 
 
+ITEM_NAMES: dict[str, str] = {}  # by path, filled as STAC is read: see name_by_item
+
+
+def name_by_item(path: str, item_id: str) -> None:
+    """Name the scene at ``path``, a link that names no raster file (Planet's Data API
+    ``…/download?token=…``), by its STAC item's id in :func:`scene_labels`, which every command
+    names scenes by (it was named by the link's folders, ``v1_download``)."""
+    name = item_id.replace("/", "_").replace("\\", "_").strip()
+    if name not in ("", ".", ".."):
+        ITEM_NAMES[path] = name
+
+
 def scene_labels(
     paths: Sequence[str | Path], taken: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -560,6 +572,7 @@ def scene_labels(
     where scenes share a file name (NICFI quads of several months, STAC assets all called
     ``analytic.tif``), the folders above it joined with ``_`` from the nearest one that tells
     them apart: ``…_2024-01_mosaic/L15-0745E-1031N.tif`` → ``…_2024-01_mosaic_L15-0745E-1031N.tif``.
+    A link that names no file takes its STAC item's id for its last part (:func:`name_by_item`).
 
     ``taken`` maps paths to labels given before (a resumed run keeps them); new scenes get
     labels none of those have.
@@ -571,6 +584,8 @@ def scene_labels(
     used = {unicodedata.normalize("NFC", label) for label in (taken or {}).values()}
     new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
     parts = {p: [part for part in without_query(p).split("/") if part] for p in new}
+    for p in set(new) & set(ITEM_NAMES):
+        parts[p] = [*parts[p][:-1], ITEM_NAMES[p]]
     depth = dict.fromkeys(new, 1)
     while True:
         candidate = {p: "_".join(parts[p][-depth[p] :]) for p in new}

@@ -15,7 +15,8 @@
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
   or media type ``image/tiff``; Planet's ``ortho_analytic_4b_sr`` and ``analytic`` first, then
   the first by name order whose roles say data; never a mask, overview or metadata) and its
-  ``datetime`` (or ``start_datetime``) as the acquisition time.
+  ``datetime`` (or ``start_datetime``) as the acquisition time; an asset whose link names no
+  raster file (Planet's Data API ``…/download?token=…``) is named by the item's id.
 
 :func:`resolve_scenes` returns the scene paths and the acquisition times known from STAC.
 """
@@ -36,6 +37,7 @@ from detector.acquisition import (
     check_date_keys,
     date_for_scene,
     is_remote,
+    name_by_item,
     scene_file_name,
     scene_labels,
     unused_dates_note,
@@ -121,8 +123,14 @@ def file_key(path: str) -> str:
     if not is_remote(path):
         return str(Path(path).resolve())
     bare = without_query(path)
-    suffix = Path(scene_file_name(bare)).suffix.lower()
-    return bare if suffix in SCENE_SUFFIXES + OTHER_RASTER_SUFFIXES else path
+    return bare if names_raster_file(bare) else path
+
+
+def names_raster_file(path: str) -> bool:
+    """True when a path or URL ends in a raster file's name (``…/a_SR.tif?token=…``); False
+    for a link such as Planet's Data API ``…/download?token=…`` or ``…/assets/…/download``."""
+    suffix = Path(scene_file_name(path)).suffix.lower()
+    return suffix in SCENE_SUFFIXES + OTHER_RASTER_SUFFIXES
 
 
 def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
@@ -427,6 +435,9 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
             # An ItemCollection's items have no location of their own: relative to the file.
             href = str((path.parent / href).resolve())
         sources.add([href])
+        given = sources.spelling(href)
+        if given in sources.paths and not names_raster_file(given):
+            name_by_item(given, str(item.id))  # `…/download?token=…`: named by its item
         if when is not None:  # under the spelling the scene was first given
             sources.dates[sources.spelling(href)] = (
                 when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -456,3 +456,49 @@ def test_detections_and_their_failures_are_never_of_two_runs(
             assert listed is not None and "its error" in listed and "earlier" not in listed
         else:
             assert listed in (None, "scene,error\n")
+
+
+def test_a_stac_scene_whose_link_has_no_file_name_is_named_by_its_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planet's Data API links (`…/download?token=…`, `…/assets/…/download`) name no file: such
+    scenes were named by their links' folders (`dl1_download`, `dl2_download`), which told
+    nothing of them. Each is named by its STAC item's id, and dated by the item's datetime;
+    a link that ends in a file name keeps its file name."""
+    from tests.http_fixtures import serving
+
+    monkeypatch.setenv("DREDGE_CACHE_DIR", str(tmp_path / "cache"))
+    weights = write_untrained_model(tmp_path / "model")
+    good = _scene(tmp_path / "served" / "pass_a.tif")
+    for folder in ("dl1", "dl2"):
+        (tmp_path / "served" / folder).mkdir()
+        (tmp_path / "served" / folder / "download").write_bytes(good.path.read_bytes())
+    collection = tmp_path / "items.json"
+    out = tmp_path / "detections.parquet"
+    args = ["detect", str(collection), "--rivers", str(_rivers(tmp_path, good))]
+    with serving(tmp_path / "served") as base:
+        features = [
+            {
+                "type": "Feature",
+                "stac_version": "1.0.0",
+                "id": name,
+                "geometry": None,
+                "properties": {"datetime": when},
+                "links": [],
+                "assets": {"data": {"href": f"{base}/{href}", "type": "image/tiff"}},
+            }
+            for name, when, href in (
+                ("20240620_145051_22_2480", "2024-06-20T14:50:51Z", "dl1/download?token=x"),
+                ("20240622_150000_00_2481", "2024-06-22T15:00:00Z", "dl2/download?token=y"),
+                ("pass_a_item", "2024-06-25T15:00:00Z", "pass_a.tif?token=z"),
+            )
+        ]
+        collection.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        result = CliRunner().invoke(app, [*args, "--model", str(weights), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = gpd.read_parquet(out)
+    assert frame.groupby("scene")["acquired"].first().to_dict() == {
+        "20240620_145051_22_2480": pd.Timestamp("2024-06-20 14:50:51", tz="UTC"),
+        "20240622_150000_00_2481": pd.Timestamp("2024-06-22 15:00", tz="UTC"),
+        "pass_a.tif": pd.Timestamp("2024-06-25 15:00", tz="UTC"),
+    }

@@ -218,3 +218,43 @@ def test_a_run_resumed_with_fresh_signed_links_takes_its_scenes_as_the_same(
     manifest = pd.read_csv(out / MANIFEST_NAME)
     assert sorted(manifest["scene"]) == links["b"] and (manifest["status"] == "done").all()
     assert len(list((out / "scenes").iterdir())) == 2
+
+
+def test_dredge_run_names_a_stac_scene_of_a_download_link_by_its_item(
+    tmp_path: Path, quick_limits: None
+) -> None:
+    """`dredge run` on a STAC search of Planet's Data API links (`…/download?token=…`) named
+    its scene `dl1_download` in the manifest, the tables and OUT/scenes/; it is named by the
+    item's id, and a resumed run keeps the name."""
+    import json
+
+    import pandas as pd
+
+    from detector.run import run_pipeline
+    from detector.run_state import MANIFEST_NAME
+
+    fixture = write_scene(tmp_path / "served" / "dl1" / "download", width=300, height=300)
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)
+    detector = BrightBlobDetector(card_for_blobs(tmp_path / "model", bands=("nir", "red", "green")))
+    item_id = "20240620_145051_22_2480"
+    search = tmp_path / "search.json"
+    out = tmp_path / "run"
+    told: list[str] = []
+    with serving(tmp_path / "served") as base:
+        item = {
+            "type": "Feature", "stac_version": "1.0.0", "id": item_id, "geometry": None,
+            "properties": {"datetime": "2024-06-20T14:50:51Z"}, "links": [],
+            "assets": {"analytic": {"href": f"{base}/dl1/download?token=a", "type": "image/tiff"}},
+        }  # fmt: skip
+        search.write_text(json.dumps({"type": "FeatureCollection", "features": [item]}))
+        first = run_pipeline([search], rivers, out, model=detector, progress=False,
+                             echo=told.append, warn=told.append)  # fmt: skip
+        assert first.ok and first.detections > 0
+        again = run_pipeline([search], rivers, out, model=detector, progress=False,
+                             echo=told.append, warn=told.append)  # fmt: skip
+    assert f"resuming {out}: 1 of 1 scenes already done" in told and again.ok
+    assert list(pd.read_csv(out / MANIFEST_NAME)["name"]) == [item_id]
+    assert [p.name for p in (out / "scenes").iterdir()] == [f"{item_id}.parquet"]
+    frame = pd.read_parquet(out / "detections.parquet")
+    assert set(frame["scene"]) == {item_id}
+    assert (frame["acquired"] == pd.Timestamp("2024-06-20 14:50:51", tz="UTC")).all()

@@ -630,3 +630,31 @@ def test_two_files_named_alike_but_for_their_unicode_form_are_two_scenes(folder:
     labels = scene_labels([composed, decomposed], taken={composed: Path(composed).name})
     assert labels[composed] == Path(composed).name
     assert scene_key(labels[decomposed]) != scene_key(composed), labels
+
+
+def test_stac_links_without_a_file_name_are_named_by_their_items(tmp_path: Path) -> None:
+    """Planet's Data API links name no file (`…/download?token=…`): their scenes were named by
+    the links' folders (`…_v1_download`, `0_https:_…`). Each is named by its item's id, told
+    apart as file names are where two share one; links ending in a file name keep their
+    names, and names given before (a resumed run's manifest) are kept."""
+    api = "https://api.planet.com/data/v1"
+    features = [
+        stac_item("20240620_145051_22_2480", "2024-06-20T14:50:51Z", f"{api}/download?token=a"),
+        stac_item("20240621_145051_22_2480", "2024-06-21T14:50:51Z", f"{api}/download?token=b"),
+        stac_item("20240621_145051_22_2480", "2024-06-21T14:50:51Z", f"{api}/x/download?token=c"),
+        stac_item("20240622_1", "2024-06-22T15:00:00Z", f"{api}/assets/abc/download"),
+        stac_item("s9", "2024-06-23T15:00:00Z", "https://example.org/s9/s9_SR.tif?token=d"),
+    ]
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    sources = resolve_scenes([path])
+    assert list(scene_labels(sources.paths).values()) == [
+        "20240620_145051_22_2480",
+        "v1_20240621_145051_22_2480",  # one item id twice: its folders tell them apart
+        "x_20240621_145051_22_2480",
+        "20240622_1",
+        "s9_SR.tif",
+    ]
+    earlier = {sources.paths[0]: "v1_download"}  # named so by a run before this version
+    assert scene_labels(sources.paths, taken=earlier)[sources.paths[0]] == "v1_download"
+    assert sources.dates[sources.paths[3]] == datetime(2024, 6, 22, 15, tzinfo=UTC)
