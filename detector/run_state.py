@@ -44,10 +44,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from detector.acquisition import scene_file_name, scene_labels
+from detector.acquisition import ITEM_NAMES, is_remote, scene_file_name, scene_labels
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
-from detector.scene_sources import file_key
+from detector.scene_sources import file_key, names_raster_file
 from detector.writing import (
     append_line,
     complete_lines,
@@ -274,12 +274,17 @@ class RunState:
     def adopt(self, paths: Sequence[str]) -> None:
         """Take finished scenes recorded under another spelling of the same file (relative or
         absolute, through a link; a signed link signed again, ``…/a.tif?token=b``: Planet's
-        links expire, so a run resumed needs fresh ones) as the paths given now, which the
+        links expire, so a run resumed needs fresh ones; a Data API link ``…/download?token=b``
+        of the STAC item whose id the scene was named by) as the paths given now, which the
         manifest records from then on (:func:`detector.scene_sources.file_key`)."""
         given = {file_key(path): path for path in paths if path not in self.rows}
+        # a link that names no file (Planet's …/download?token=…) is its STAC item's scene
+        items = {ITEM_NAMES[path]: path for path in paths if path in ITEM_NAMES}
         moved = False
         for recorded in list(self.rows):
             now = given.get(file_key(recorded))
+            if now is None and is_remote(recorded) and not names_raster_file(recorded):
+                now = items.get(str(self.rows[recorded].get("name")))
             if now is not None and now not in self.rows:
                 self.rows[now] = {**self.rows.pop(recorded), "scene": now}
                 moved = True

@@ -330,3 +330,34 @@ def test_other_rivers_advice_names_detections_that_are_there(tmp_path: Path) -> 
         RunState.open(tmp_path, {"rivers_sha256": "b"}, overwrite=False)
     advice = str(refused.value).split("dredge track ", 1)[1].split(" --rivers")[0]
     assert list(tmp_path.glob(str(Path(advice).relative_to(tmp_path)))), advice
+
+
+def test_a_download_link_of_a_stac_item_given_a_fresh_token_is_the_same_scene(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planet's Data API links (`…/download?token=a`) name no file; from STAC the scene is
+    named by its item's id. Resumed with fresh tokens (they expire), the run refused: "holds 1
+    finished scene(s) that are not among the scenes given". The item's scene is the same."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    import detector.acquisition as acquisition
+
+    monkeypatch.setattr(acquisition, "ITEM_NAMES", {})
+    monkeypatch.setattr("detector.run_state.ITEM_NAMES", acquisition.ITEM_NAMES)
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.3, -3.8)], crs="EPSG:4326")
+    item = "20240620_145051_22_2480"
+    before, other = "https://api/dl1/download?token=a", "https://api/dl2/download?token=a"
+    acquisition.name_by_item(before, item)
+    acquisition.name_by_item(other, "20240621_145051_22_2480")
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert state.name_scenes([before, other]) == {before: item, other: "20240621_145051_22_2480"}
+    state.start()
+    state.record(before, frame, None)
+    state.record(other, frame, None)
+    now = "https://api/dl1/download?token=b"
+    acquisition.name_by_item(now, item)
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.adopt([now])
+    assert state.is_done(now) and state.scene_name(now) == item
+    assert state.done_besides([now]) == [other]  # another item's scene is not taken for it
