@@ -278,11 +278,14 @@ class RunState:
         of the STAC item whose id the scene was named by) as the paths given now, which the
         manifest records from then on (:func:`detector.scene_sources.file_key`)."""
         given = {file_key(path): path for path in paths if path not in self.rows}
+        wanted = set(paths)
         # a link that names no file (Planet's …/download?token=…) is its STAC item's scene
         items = {ITEM_NAMES[path]: path for path in paths if path in ITEM_NAMES}
         moved = False
         for recorded in list(self.rows):
             now = given.get(file_key(recorded))
+            if recorded in wanted:  # given as recorded: its own scene, not a fresh link's
+                continue
             if now is None and is_remote(recorded) and not names_raster_file(recorded):
                 now = items.get(str(self.rows[recorded].get("name")))
             if now is not None and now not in self.rows:

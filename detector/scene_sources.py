@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.acquisition import (
+    ITEM_NAMES,
     check_date_keys,
     date_for_scene,
     is_remote,
@@ -137,6 +138,8 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
     """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes)."""
     sources = SceneSources()
     for item in items:
+        if is_remote(str(item)):  # a link given as it is: not named by a STAC read before
+            ITEM_NAMES.pop(str(item), None)
         text = local_path(str(item))
         path = Path(text)
         if not text.strip():  # `dredge run "$SCENES"` with the variable unset: the folder '.'

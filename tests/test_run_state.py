@@ -361,3 +361,29 @@ def test_a_download_link_of_a_stac_item_given_a_fresh_token_is_the_same_scene(
     state.adopt([now])
     assert state.is_done(now) and state.scene_name(now) == item
     assert state.done_besides([now]) == [other]  # another item's scene is not taken for it
+
+
+def test_a_recorded_download_link_given_again_beside_a_fresh_one_keeps_its_scene(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old and the fresh STAC search both given: the recorded link's finished row was moved
+    to the fresh link of its item, and the recorded link, given as it was, read again."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    import detector.acquisition as acquisition
+
+    monkeypatch.setattr(acquisition, "ITEM_NAMES", {})
+    monkeypatch.setattr("detector.run_state.ITEM_NAMES", acquisition.ITEM_NAMES)
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.3, -3.8)], crs="EPSG:4326")
+    item = "20240620_145051_22_2480"
+    old, new = "https://api/dl1/download?token=a", "https://api/dl1/download?token=b"
+    acquisition.name_by_item(old, item)
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes([old])
+    state.start()
+    state.record(old, frame, None)
+    acquisition.name_by_item(new, item)
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.adopt([old, new])
+    assert state.is_done(old) and not state.is_done(new)

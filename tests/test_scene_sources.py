@@ -658,3 +658,25 @@ def test_stac_links_without_a_file_name_are_named_by_their_items(tmp_path: Path)
     earlier = {sources.paths[0]: "v1_download"}  # named so by a run before this version
     assert scene_labels(sources.paths, taken=earlier)[sources.paths[0]] == "v1_download"
     assert sources.dates[sources.paths[3]] == datetime(2024, 6, 22, 15, tzinfo=UTC)
+
+
+def test_a_link_named_by_stac_in_one_run_is_not_so_named_in_a_later_run_without_it(
+    tmp_path: Path,
+) -> None:
+    """ITEM_NAMES outlived the run that read the STAC: in a notebook, a later run given the
+    same link without STAC named its scene by the earlier run's item."""
+    import json
+
+    link = "https://api.planet.com/data/v1/assets/leak/download"
+    item = {
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "id": "20240620_145051_22_2480",
+        "geometry": None,
+        "properties": {"datetime": "2024-06-20T14:50:51Z"},
+        "links": [],
+        "assets": {"analytic": {"href": link, "type": "image/tiff", "roles": ["data"]}},
+    }
+    (tmp_path / "search.json").write_text(json.dumps(item))
+    resolve_scenes([tmp_path / "search.json"])
+    assert scene_labels(resolve_scenes([link]).paths) == {link: "download"}
