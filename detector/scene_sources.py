@@ -27,6 +27,7 @@ import csv
 import glob
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -208,7 +209,8 @@ def _check_stems_apart(paths: Sequence[str]) -> None:
     one overwritten by the other's and a date seen lost, without a word."""
     seen: dict[str, str] = {}
     for path, name in scene_labels(paths).items():
-        key = re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
+        # composed (NFC), as the tables key scenes (detector.observed.scene_key)
+        key = unicodedata.normalize("NFC", re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE))
         if key in seen and seen[key] != path:
             raise DredgeError(
                 f"{seen[key]} and {path}: two scenes named alike but for their suffix are one "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -515,6 +516,14 @@ def test_scenes_named_alike_but_for_their_suffix_are_one_line(tmp_path: Path) ->
         resolve_scenes([tmp_path])
     b.rename(tmp_path / "itaya.tiff")
     assert names(resolve_scenes([tmp_path]).paths) == ["itaya.tiff", "nanay.tif"]
+    # the same with a name composed beside one decomposed (a Mac's copy): they were two
+    # labels but one scene to the tables, and no line said so
+    composed = tmp_path / unicodedata.normalize("NFC", "río ñ.tif")
+    decomposed = tmp_path / unicodedata.normalize("NFD", "río ñ.TIF")
+    composed.write_bytes(b"")
+    decomposed.write_bytes(b"")
+    with pytest.raises(DredgeError, match="two scenes named alike but for their suffix"):
+        resolve_scenes([composed, decomposed])
 
 
 def test_an_item_of_one_band_per_asset_is_named_not_taken_for_a_scene(tmp_path: Path) -> None:
