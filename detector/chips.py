@@ -7,7 +7,7 @@ model's GSD and bands and write it as a PNG (8-bit, 1 or 3 bands) or a GeoTIFF (
 reported in one line, recorded in ``failures.csv``, and the batch goes on.
 
 A scene's chips are cut into ``OUT/.chips.partial`` and moved under ``OUT/chips`` once the
-index lists them (it is written again after each scene), so that a batch stopped at any moment
+index lists them (it is written again as the batch grows), so that a batch stopped at any moment
 leaves an index that lists every chip in ``chips/`` (see :func:`run_tiles`).
 """
 
@@ -373,13 +373,7 @@ def _move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        copy = target.with_name(f".{target.name}.copy")  # a copy cut short is never the chip
-        try:
-            shutil.copyfile(source, copy)
-            os.replace(copy, target)
-        except BaseException:
-            copy.unlink(missing_ok=True)
-            raise
+        write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))  # whole, or none
         source.unlink()
 
 

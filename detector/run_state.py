@@ -283,9 +283,9 @@ class RunState:
         items = {ITEM_NAMES[path]: path for path in paths if path in ITEM_NAMES}
         moved = False
         for recorded in list(self.rows):
-            now = given.get(file_key(recorded))
             if recorded in wanted:  # given as recorded: its own scene, not a fresh link's
                 continue
+            now = given.get(file_key(recorded))
             if now is None and is_remote(recorded) and not names_raster_file(recorded):
                 now = items.get(str(self.rows[recorded].get("name")))
             if now is not None and now not in self.rows:
@@ -444,7 +444,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     without a last row cut short by a killed run."""
     if not path.is_file():
         return {}
-    data = complete_lines(path.read_bytes(), quote=b'"')
+    data = complete_lines(path.read_bytes())
     if not data:
         return {}
     table = pd.read_csv(

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from detector.errors import OutputError
 
@@ -150,10 +150,7 @@ def _write_temporaries(writes: Sequence[tuple[Path, Callable[[Path], Any]]]) -> 
             write(tmp)
     except BaseException as exc:
         _remove_temporaries_of(targets)
-        error = output_error(exc, current) if isinstance(exc, Exception) else None
-        if error is None:
-            raise
-        raise error from exc
+        _raise_for(exc, current)
     return targets
 
 
@@ -178,10 +175,7 @@ def _place_together(targets: list[Path]) -> None:
         os.replace(temporaries[0], current)
     except BaseException as exc:
         _put_back(targets, asides, moved, placed)
-        error = output_error(exc, current) if isinstance(exc, Exception) else None
-        if error is None:
-            raise
-        raise error from exc
+        _raise_for(exc, current)
     finally:
         _remove_temporaries_of(targets)
 
@@ -204,10 +198,7 @@ def append_line(path: Path, line: str) -> None:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     except OSError as exc:
-        error = output_error(exc, path)
-        if error is None:  # pragma: no cover - an OSError is always told as one
-            raise
-        raise error from exc
+        _raise_for(exc, path)
     try:
         size = os.fstat(descriptor).st_size
         try:
@@ -217,26 +208,21 @@ def append_line(path: Path, line: str) -> None:
         except BaseException as exc:
             with suppress(OSError):
                 os.ftruncate(descriptor, size)
-            error = output_error(exc, path) if isinstance(exc, Exception) else None
-            if error is None:
-                raise
-            raise error from exc
+            _raise_for(exc, path)
     finally:
         os.close(descriptor)
 
 
-def complete_lines(data: bytes, quote: bytes | None = None) -> bytes:
-    """``data`` up to its last newline: without the line that a process killed while it
-    appended it (:func:`append_line`) left cut short. With ``quote`` (CSV: ``b'"'``), up to its
-    last newline outside a quoted field: a row cut short just after a newline inside its
-    quoted error (a message of two lines, a path with a newline) ended with a newline, was
-    kept, and the CSV reader stopped at the open quote (EOF inside string) on every resume."""
-    if quote is None:
-        return data[: data.rfind(b"\n") + 1]
+def complete_lines(data: bytes) -> bytes:
+    """CSV ``data`` up to its last newline outside a quoted field: without the row that a
+    process killed while it appended it (:func:`append_line`) left cut short — even just after
+    a newline inside its quoted error (a message of two lines, a path with a newline), which
+    ended with a newline, was kept, and the CSV reader stopped at the open quote (EOF inside
+    string) on every resume."""
     end = position = quotes = 0
     for piece in data.split(b"\n")[:-1]:
         position += len(piece) + 1
-        quotes += piece.count(quote)
+        quotes += piece.count(b'"')
         if quotes % 2 == 0:  # every quoted field opened before this newline is closed
             end = position
     return data[:end]
@@ -443,6 +429,15 @@ def inside(path: Path, folder: Path) -> bool:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through :func:`write_atomic`."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _raise_for(exc: BaseException, path: Path) -> NoReturn:
+    """Raise ``exc`` as the :class:`OutputError` of a failed write of ``path`` where it is one
+    (:func:`output_error`), else as it is (Ctrl-C, a bug)."""
+    error = output_error(exc, path)
+    if error is None:
+        raise exc
+    raise error from exc
 
 
 def output_error(exc: BaseException, path: Path) -> OutputError | None:

@@ -43,11 +43,7 @@ def scenes_by_date(
     column = date_column(frame)
     if column is None or len(scene_paths) < 2:
         return None
-    rows = [
-        i
-        for i, geom in enumerate(frame.geometry)
-        if geom is not None and not geom.is_empty  # a row without a place labels nothing
-    ]
+    rows = _placed_rows(frame)
     part = frame.iloc[rows]
     when, notes = read_mark_dates(part, column, path, frame.attrs)  # refused before any scene
     days = _written_days(part[column], when)
@@ -115,7 +111,7 @@ def one_scene_note(
     column = date_column(frame)
     if column is None:
         return []
-    rows = [i for i, geom in enumerate(frame.geometry) if geom is not None and not geom.is_empty]
+    rows = _placed_rows(frame)
     try:
         when, _ = read_mark_dates(frame.iloc[rows], column, path, frame.attrs)
     except InputError:
@@ -124,7 +120,7 @@ def one_scene_note(
     if pd.isna(acquired):
         return []
     scene_day = f"{acquired:%Y-%m-%d}"
-    days = when.dt.strftime("%Y-%m-%d")
+    days = pd.Series(_written_days(frame.iloc[rows][column], when))
     other = days[days != scene_day].value_counts().sort_index()
     if other.empty:
         return []
@@ -156,6 +152,11 @@ def _written_days(raw: pd.Series, when: pd.Series) -> np.ndarray:
         if found:
             days[i] = found.group(1)
     return days
+
+
+def _placed_rows(frame: gpd.GeoDataFrame) -> list[int]:
+    """Positions of the rows with a place (a row without one labels nothing)."""
+    return [i for i, geom in enumerate(frame.geometry) if geom is not None and not geom.is_empty]
 
 
 def _nearest(day: str, scene_days: np.ndarray, count: int = 3) -> str:
