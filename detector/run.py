@@ -51,6 +51,7 @@ import pandas as pd
 
 from detector import __version__
 from detector.card import ModelCard
+from detector.chips import failures_writer
 from detector.cluster import (
     SceneTask,
     check_scheduler,
@@ -318,11 +319,7 @@ def run_pipeline(
             failures = [(path, error) for path, error in state.failed() if path in asked]
             frame = concat_detections(state.detections(sources.paths))
             write_detections(frame, staging / "detections.parquet")
-            failed_table = pd.DataFrame(failures, columns=["scene", "error"])
-            write_atomic(
-                staging / "failures.csv",
-                lambda tmp: failed_table.to_csv(tmp, index=False, encoding="utf-8-sig"),
-            )
+            write_atomic(staging / "failures.csv", failures_writer(failures))
             echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
 
             started = time.monotonic()

@@ -17,6 +17,7 @@ import pytest
 import rasterio
 from typer.testing import CliRunner
 
+from detector.chips import failures_writer
 from detector.cli import app
 from detector.run import RUN_FILES
 from tests.geo_fixtures import truncate
@@ -96,11 +97,17 @@ def test_outputs_open_with_the_right_crs_and_columns(run: Path) -> None:
     assert set(layers) == {"dredges", "detections"}
 
 
-def test_the_failed_scene_is_listed_everywhere(run: Path) -> None:
+def test_the_failed_scene_is_listed_everywhere(
+    run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     failures = pd.read_csv(run / "failures.csv")
     assert len(failures) == 1 and failures.loc[0, "scene"].endswith("0000_3B_AnalyticMS_SR.tif")
     # with a byte-order mark, as counts.csv: Excel read `escena ñ.tif` as `escena Ã±.tif`
     assert (run / "failures.csv").read_bytes().startswith(b"\xef\xbb\xbfscene,error")
+    # written as `dredge detect` and `dredge tiles` write theirs (pandas ended lines apart)
+    again = tmp_path_factory.mktemp("failures") / "failures.csv"
+    failures_writer(list(failures.itertuples(index=False, name=None)))(again)
+    assert (run / "failures.csv").read_bytes() == again.read_bytes()
     manifest = json.loads((run / "run.json").read_text())
     assert len(manifest["failures"]) == 1 and len(manifest["scenes"]) == 4
     assert manifest["model"]["name"] and manifest["parameters"]["conf"] == 0.25
