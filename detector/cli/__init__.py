@@ -19,6 +19,7 @@ from detector.cli.common import (
     expand_home,
     reflow_help,
 )
+from detector.cli.faults import reporting_faults
 from detector.cli.signals import stopping_cleanly
 
 __all__ = ["COUNT_SCORE", "MAX_LAND", "MAX_STATIC_DAYS", "app", "main"]
@@ -29,5 +30,5 @@ expand_home(app)
 
 def main() -> None:
     """Entry point of the ``dredge`` script (and of ``python -m detector.cli``)."""
-    with stopping_cleanly():
+    with stopping_cleanly(), reporting_faults():
         app()

@@ -1,0 +1,69 @@
+"""An unexpected fault ends with the traceback, one line and exit code 3 (detector.cli.faults)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import training.synth.world as world
+from detector.cli import main
+from detector.cli.faults import FAULT_EXIT
+
+
+class _Failing:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+    def values(self) -> list[object]:
+        raise self.exc
+
+
+def _main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], exc: BaseException
+) -> tuple[int | str | None, str]:
+    """Run `dredge synth --list-rivers` with the river catalogue raising ``exc``."""
+    monkeypatch.setattr(world, "RIVER_CATALOGUE", _Failing(exc))
+    monkeypatch.setattr(sys, "argv", ["dredge", "synth", "--list-rivers"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    return stop.value.code, capsys.readouterr().err
+
+
+def test_a_bug_prints_its_traceback_then_one_line_and_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _main(monkeypatch, capsys, RuntimeError("index 7 is out of bounds\nmore"))
+    # it was Python's traceback alone and exit code 1, what a run with failed scenes returns
+    assert code == FAULT_EXIT == 3
+    assert "Traceback (most recent call last)" in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(
+        "error: dredge stopped on an unexpected fault (RuntimeError: index 7 is out of bounds) "
+        "— this is a bug in dredge"
+    )
+    assert "goes on from its finished scenes" in last
+
+
+def test_out_of_memory_says_what_to_change(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _main(monkeypatch, capsys, MemoryError())
+    last = err.strip().splitlines()[-1]
+    assert code == 3 and last.startswith("error: out of memory — ")
+    assert "--workers" in last and "--batch" in last
+
+
+def test_ordinary_exits_and_ctrl_c_pass_through(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["dredge", "synth", "--list-rivers"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code in (0, None) and "Nanay" in capsys.readouterr().out
+    monkeypatch.setattr(world, "RIVER_CATALOGUE", _Failing(KeyboardInterrupt()))
+    with pytest.raises((KeyboardInterrupt, SystemExit)) as interrupted:
+        main()
+    if isinstance(interrupted.value, SystemExit):  # typer's own Ctrl-C handling: exit 130 / 1
+        assert interrupted.value.code != FAULT_EXIT
+    assert "unexpected fault" not in capsys.readouterr().err
