@@ -272,7 +272,8 @@ class Scene:
 
         A window of the file itself is read as is. Otherwise validity is computed on a grid
         ``factor`` times coarser (a coarse pixel is valid when any scene pixel under it is) and
-        repeated back to full size. The cloud mask is read at full size: UDM2 files are small.
+        repeated back to full size; a window of a rotated scene that this finds empty is looked
+        at again at full size. The cloud mask is read at full size: UDM2 files are small.
         """
         width, height = int(window.width), int(window.height)
         coarse_w, coarse_h = math.ceil(width / factor), math.ceil(height / factor)
@@ -292,6 +293,12 @@ class Scene:
                 coarse_valid = vrt.read(vrt.count) > 0
             valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
             valid = valid[:height, :width]
+            if not valid.any() and (self.transform.b or self.transform.d):
+                # GDAL's coarse warp of a rotated grid misses data that lies in a corner of a
+                # window: its read at full size has data there
+                with self._reading():
+                    with self._vrt(transform, width, height, Resampling.average) as vrt:
+                        valid = vrt.read(vrt.count) > 0
         clear = valid & ~self._cloud(transform, width, height, keep=True)
         return valid, clear
 
