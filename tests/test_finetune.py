@@ -22,7 +22,7 @@ from tests.label_fixtures import (
 )
 from tests.network import blocked_network
 from training.finetune import worse_than_before
-from training.labels.table import LabelledTile
+from training.labels.table import LabelledTile, scene_of
 
 
 @pytest.fixture(scope="module")
@@ -484,6 +484,25 @@ def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> 
     one_square = [_placed(f"scene{k % 4}", -73.3 + 0.001 * k, -3.75) for k in range(8)]
     split = split_tiles(one_square, 0.25, seed=0)
     assert split.unit == "scene" and "one square of 5 km" in split.held_out
+
+
+def test_tiles_whose_names_say_no_scene_are_named_in_the_split_line() -> None:
+    """Tiles exported under names of the analyst's (img_000 … img_007, no tiles.csv) are each
+    their own scene: 8 tiles of one scene were held out tile by tile, 2 in val beside 6
+    neighbours in train, and the split said "by scene"."""
+    from training.finetune_data import split_tiles
+
+    own = [LabelledTile(f"img_{k:03d}", scene_of(f"img_{k:03d}"), "yolo", 64, 64) for k in range(8)]
+    split = split_tiles(own, 0.25, seed=0)
+    assert split.sides.count("val") == 2 and split.unit == "scene"
+    assert "8 of 8 tiles name no scene" in split.held_out
+    assert "held out each as its own scene" in split.held_out
+    renamed = [LabelledTile("s2_img_000", "img_000", "b", 64, 64)]  # a twin renamed apart
+    cut = [LabelledTile(f"20240101_r00{k}_c001", "20240101", "a", 64, 64) for k in range(4)]
+    cut += [LabelledTile(f"20240102_w1_{k}", "20240102", "a", 64, 64) for k in range(4)]
+    assert "1 of 9 tiles name no scene" in split_tiles(cut + renamed, 0.25, seed=0).held_out
+    assert "name no scene" not in split_tiles(cut, 0.25, seed=0).held_out
+    assert "name no scene" not in split_tiles(own, 0.0, seed=0).held_out
 
 
 def test_a_place_hold_out_that_would_take_most_tiles_from_training_is_by_scene() -> None:
