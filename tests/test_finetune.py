@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from detector.card import file_sha256, load_card
@@ -563,6 +564,45 @@ def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTil
             assert held.place and t.place
             apart = abs(held.place[0] - t.place[0]) + abs(held.place[1] - t.place[1])
             assert apart * 111_000 > 768  # no training tile at a held-out tile's place
+
+
+def test_tiles_larger_than_the_models_are_kept_apart_by_their_own_size(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training tiles left out beside a held-out place were those within the model's tile
+    (64 px: 768 m × √2) of it. Tiles cut larger (`dredge tiles --tile-px 128`: 1536 m) overlap
+    farther apart: a training tile 1200 m from a held-out one, overlapping it by 336 m, was
+    kept. The reach is now the largest tile's."""
+    from training.finetune_data import split_tiles
+
+    folder = tmp_path / "big"
+    (folder / "images").mkdir(parents=True)
+    (folder / "labels").mkdir()
+    (folder / "classes.txt").write_text("dredge\nboat\n")
+    for k in range(2):
+        Image.new("RGB", (128, 128)).save(folder / "images" / f"s{k}_r000_c000.png")
+        (folder / "labels" / f"s{k}_r000_c000.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    given: list[float] = []
+
+    def record(*args: object, tile_m: float = 0.0) -> object:
+        given.append(tile_m)
+        raise DredgeError("stop here")
+
+    monkeypatch.setattr("training.finetune.split_tiles", record)
+    code, output = _train([str(folder), "--from", str(base), "--imgsz", "64",
+                           "--out", str(tmp_path / "run")])  # fmt: skip
+    assert code == 2 and "stop here" in output and given == [128 * 12.0], output
+    # two dates of one reach: a tile every 1200 m on each, either side of a square's edge
+    lons = [-73.30 + 1200 * k / 111_081 for k in range(40)]
+    tiles = [_placed(f"2024-0{d}", lon, -3.75) for d in (1, 2) for lon in lons]
+    for t in tiles:
+        t.width = t.height = 128
+    split = split_tiles(tiles, 0.25, seed=0, tile_m=given[0])
+    assert split.unit == "place"
+    for held in split.tiles(tiles, "val"):
+        for t in split.tiles(tiles, "train"):
+            assert held.place and t.place
+            assert abs(held.place[0] - t.place[0]) * 111_081 > 1536
 
 
 def test_chips_of_dredge_tiles_take_their_place_from_its_index(

@@ -285,7 +285,8 @@ def finetune(
             f"--synthetic mixes in tiles of classes {', '.join(CLASSES)}; the model has "
             f"{', '.join(base.classes)}"
         )
-    tile_m = base.spec.tile_px * base.spec.gsd_m
+    # tiles of `dredge tiles --tile-px 512` overlap farther apart than the model's tiles do
+    tile_m = max(base.spec.tile_px, *(max(t.width, t.height) for t in tiles)) * base.spec.gsd_m
     assignment = split_tiles(tiles, config.val_fraction, config.seed, tile_m=tile_m)
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
