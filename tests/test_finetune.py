@@ -268,6 +268,37 @@ def _no_training(base: Path) -> Callable[..., Path]:
     return train
 
 
+def test_held_out_tiles_without_a_dredge_say_so_not_scores_of_zero(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held-out tiles with boats and no dredge were scored "precision 0.000, recall 0.000,
+    f1 0.000, mAP50 0.000" before and after: a model that finds nothing, where there was
+    nothing to find."""
+    import dataclasses
+
+    from training.finetune_data import split_by_scene
+    from training.labels.table import Box
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    scenes = sorted({t.scene for t in labelled_tiles})[:2]
+    tiles = [dataclasses.replace(t) for t in labelled_tiles if t.scene in scenes]
+    held = next(s for s, side in split_by_scene(tiles, 0.5, seed=1).items() if side == "val")
+    for t in tiles:
+        if t.scene == held:  # the scene held out with --seed 1: its boats only
+            t.boxes = [b for b in t.boxes if b.class_name == "boat"] or [Box("boat", 1, 1, 5, 5)]
+    labels = write_yolo_set(tiles, tmp_path / "y")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--seed", "1",
+                           "--val-fraction", "0.5", "--out", str(tmp_path / "run")])  # fmt: skip
+    assert code == 0, output
+    for label in ("before", "after"):
+        assert (
+            f"held-out tiles, dredge, {label}: no labelled dredge among them, nothing to score"
+            in output
+        ), output
+    card = load_card(tmp_path / "run" / "model.pt")
+    assert card.metrics["val"]["boxes"] == 0 and card.training["val_scenes"] == [held]
+
+
 def _previous_run(out: Path) -> None:
     """A finished `dredge train` run folder (what --overwrite may replace)."""
     out.mkdir(parents=True)

@@ -533,6 +533,21 @@ def _val_metrics(
     return metrics
 
 
+def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
+    """One line for people: the dredge scores on the held-out tiles under ``metrics[key]``
+    (``val`` or ``val_before``); where they hold no labelled dredge, that there is nothing to
+    score (precision, recall, F1 and mAP50 are 0 then, which reads as a model that finds
+    nothing)."""
+    val = metrics[key]
+    head = f"held-out tiles, dredge, {label}: "
+    if val.get("boxes") == 0:
+        return head + (
+            "no labelled dredge among them, nothing to score (another --seed or a larger "
+            "--val-fraction holds out other tiles)"
+        )
+    return head + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
+
+
 def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:
     """One warning line when the new model scores lower than the starting one on the held-out
     scenes (F1 or mAP50 for dredges), or None."""
