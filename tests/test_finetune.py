@@ -299,6 +299,35 @@ def test_held_out_tiles_without_a_dredge_say_so_not_scores_of_zero(
     assert card.metrics["val"]["boxes"] == 0 and card.training["val_scenes"] == [held]
 
 
+def test_chips_cut_boxes_at_their_edges_as_the_module_says() -> None:
+    """Checked by hand (right as it was): 64 px chips over a 120 px wide tile start at x 0 and
+    56 (an eighth overlap, the last ending on the edge); a box in the overlap is in both chips;
+    one half inside is kept, clipped, one less than half inside is not; a 1 px sliver is
+    widened to 3 px inside the chip; a tile smaller than a chip is padded with black."""
+    import numpy as np
+
+    from training.finetune_data import cut_chips
+    from training.labels.table import Box
+
+    def chips(width: int, height: int, box: Box) -> dict[str, list[tuple[float, ...]]]:
+        pixels = np.full((height, width, 3), 7, np.uint8)
+        tile = LabelledTile("t", "s", "l", width, height, [box], pixels=pixels)
+        return {
+            c.name: [(b.x0, b.y0, b.x1, b.y1) for b in c.tile.boxes] for c in cut_chips(tile, 64, 3)
+        }
+
+    overlap = chips(120, 64, Box("dredge", 58, 10, 62, 20))
+    assert overlap == {"t__x0_y0": [(58, 10, 62, 20)], "t__x56_y0": [(2, 10, 6, 20)]}
+    assert chips(120, 64, Box("dredge", 50, 10, 60, 20))["t__x56_y0"] == []  # 4 of 10 px in
+    assert chips(120, 64, Box("dredge", 51, 10, 61, 20))["t__x56_y0"] == [(0, 10, 5, 20)]
+    assert chips(120, 64, Box("dredge", 63, 10, 65, 20))["t__x0_y0"] == [(61, 10, 64, 20)]
+    small = cut_chips(
+        LabelledTile("t", "s", "l", 50, 40, [], pixels=np.full((40, 50, 3), 7, np.uint8)), 64, 3
+    )
+    assert len(small) == 1 and small[0].tile.pixels is not None
+    assert small[0].tile.pixels[39, 49, 0] == 7 and small[0].tile.pixels[40, 50].max() == 0
+
+
 def _previous_run(out: Path) -> None:
     """A finished `dredge train` run folder (what --overwrite may replace)."""
     out.mkdir(parents=True)
