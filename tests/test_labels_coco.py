@@ -178,6 +178,20 @@ def test_an_image_id_or_category_id_given_twice_is_one_line(tmp_path: Path) -> N
     assert [b.class_name for b in read_coco(path, ClassMap(CLASSES))[0].boxes] == ["dredge"]
 
 
+def test_a_gsd_that_is_not_a_number_names_the_json(tmp_path: Path) -> None:
+    """info.gsd_m "3 m" stopped with "could not convert string to float: '3 m'", naming no
+    file (a YOLO data.yaml's gsd_m was already named)."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["info"] = {"gsd_m": "3 m"}
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"labels.json: info.gsd_m '3 m' is not a number"):
+        read_coco(path, ClassMap(CLASSES), gsd_m=3.0)
+    data["info"] = {"gsd_m": "3"}
+    path.write_text(json.dumps(data))
+    assert len(read_coco(path, ClassMap(CLASSES), gsd_m=3.0)) == 1
+
+
 def test_an_image_size_that_is_not_the_files_names_the_json_and_the_image(
     tmp_path: Path,
 ) -> None:

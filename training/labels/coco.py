@@ -196,10 +196,16 @@ def _check_gsd(data: dict[str, Any], gsd_m: float, path: Path) -> None:
     value = info.get("gsd_m") if isinstance(info, dict) else None
     if value is None:
         return
-    if abs(float(value) - gsd_m) > 0.02 * gsd_m:
+    try:
+        found = float(str(value))
+    except ValueError:
+        raise InputError(
+            path, f"info.gsd_m {value!r} is not a number", "fix or remove it"
+        ) from None
+    if abs(found - gsd_m) > 0.02 * gsd_m:
         raise InputError(
             path,
-            f"tiles are at {float(value):g} m per pixel (info.gsd_m); the model reads {gsd_m:g} m",
+            f"tiles are at {found:g} m per pixel (info.gsd_m); the model reads {gsd_m:g} m",
             f"cut the tiles again at {gsd_m:g} m, or train a model at their GSD",
         )
 
