@@ -79,6 +79,33 @@ def test_average_precision_of_a_perfect_and_an_empty_ranking() -> None:
     assert average_precision(np.zeros(0), np.zeros(0, bool), 0)[0] is None
 
 
+def test_matching_rules_at_their_edges() -> None:
+    """Checked by hand (all right as they were): IoU exactly at the threshold matches; a box
+    is matched once (a second prediction on it is a false positive); classes are matched
+    apart; no predictions give AP 0 and no truths AP None; the tile order changes nothing."""
+    truth = [_tile("t", "s", [Box("dredge", 0, 0, 10, 10)])]
+
+    def score(boxes: list[list[float]], tiles: list[LabelledTile] = truth) -> dict[str, object]:
+        arrays = [np.array(boxes, np.float32).reshape(-1, 6)] + [np.zeros((0, 6))] * (
+            len(tiles) - 1
+        )
+        result = score_predictions(tiles, arrays, CLASSES, matching=Matching())
+        return {c: (s.tp, s.fp, s.fn, s.ap) for c, s in result.overall.items()}
+
+    assert score([[0, 0, 10, 5, 0.9, 0]])["dredge"] == (1, 0, 0, 1.0)  # IoU 50/100 = 0.5
+    assert score([[0, 0, 10, 4.9, 0.9, 0]])["dredge"] == (0, 1, 1, 0.0)  # IoU 0.49
+    # two predictions on one box: the higher one matches, the other is a false positive
+    assert score([[0, 0, 10, 10, 0.6, 0], [1, 0, 11, 10, 0.8, 0]])["dredge"] == (1, 1, 0, 1.0)
+    # a boat predicted on a dredge: a missed dredge and a false boat, no truth for boats
+    assert score([[0, 0, 10, 10, 0.9, 1]]) == {"dredge": (0, 0, 1, 0.0), "boat": (0, 1, 0, None)}
+    assert score([])["dredge"] == (0, 0, 1, 0.0)
+    empty = [_tile("e", "s", [])]
+    assert score([[0, 0, 10, 10, 0.9, 0]], empty)["dredge"] == (0, 1, 0, None)
+    forward = score_predictions(TILES, PREDICTIONS, CLASSES, matching=Matching())
+    backward = score_predictions(TILES[::-1], PREDICTIONS[::-1], CLASSES, matching=Matching())
+    assert forward.overall["dredge"].to_json() == backward.overall["dredge"].to_json()
+
+
 def test_cli_writes_the_report_and_figures(
     labelled_tiles: list[LabelledTile], tmp_path: Path
 ) -> None:

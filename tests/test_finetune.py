@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from detector.card import file_sha256, load_card
@@ -22,7 +23,7 @@ from tests.label_fixtures import (
 )
 from tests.network import blocked_network
 from training.finetune import worse_than_before
-from training.labels.table import LabelledTile
+from training.labels.table import LabelledTile, scene_of
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +268,66 @@ def _no_training(base: Path) -> Callable[..., Path]:
     return train
 
 
+def test_held_out_tiles_without_a_dredge_say_so_not_scores_of_zero(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held-out tiles with boats and no dredge were scored "precision 0.000, recall 0.000,
+    f1 0.000, mAP50 0.000" before and after: a model that finds nothing, where there was
+    nothing to find."""
+    import dataclasses
+
+    from training.finetune_data import split_by_scene
+    from training.labels.table import Box
+
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    scenes = sorted({t.scene for t in labelled_tiles})[:2]
+    tiles = [dataclasses.replace(t) for t in labelled_tiles if t.scene in scenes]
+    held = next(s for s, side in split_by_scene(tiles, 0.5, seed=1).items() if side == "val")
+    for t in tiles:
+        if t.scene == held:  # the scene held out with --seed 1: its boats only
+            t.boxes = [b for b in t.boxes if b.class_name == "boat"] or [Box("boat", 1, 1, 5, 5)]
+    labels = write_yolo_set(tiles, tmp_path / "y")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--seed", "1",
+                           "--val-fraction", "0.5", "--out", str(tmp_path / "run")])  # fmt: skip
+    assert code == 0, output
+    for label in ("before", "after"):
+        assert (
+            f"held-out tiles, dredge, {label}: no labelled dredge among them, nothing to score"
+            in output
+        ), output
+    card = load_card(tmp_path / "run" / "model.pt")
+    assert card.metrics["val"]["boxes"] == 0 and card.training["val_scenes"] == [held]
+
+
+def test_chips_cut_boxes_at_their_edges_as_the_module_says() -> None:
+    """Checked by hand (right as it was): 64 px chips over a 120 px wide tile start at x 0 and
+    56 (an eighth overlap, the last ending on the edge); a box in the overlap is in both chips;
+    one half inside is kept, clipped, one less than half inside is not; a 1 px sliver is
+    widened to 3 px inside the chip; a tile smaller than a chip is padded with black."""
+    import numpy as np
+
+    from training.finetune_data import cut_chips
+    from training.labels.table import Box
+
+    def chips(width: int, height: int, box: Box) -> dict[str, list[tuple[float, ...]]]:
+        pixels = np.full((height, width, 3), 7, np.uint8)
+        tile = LabelledTile("t", "s", "l", width, height, [box], pixels=pixels)
+        return {
+            c.name: [(b.x0, b.y0, b.x1, b.y1) for b in c.tile.boxes] for c in cut_chips(tile, 64, 3)
+        }
+
+    overlap = chips(120, 64, Box("dredge", 58, 10, 62, 20))
+    assert overlap == {"t__x0_y0": [(58, 10, 62, 20)], "t__x56_y0": [(2, 10, 6, 20)]}
+    assert chips(120, 64, Box("dredge", 50, 10, 60, 20))["t__x56_y0"] == []  # 4 of 10 px in
+    assert chips(120, 64, Box("dredge", 51, 10, 61, 20))["t__x56_y0"] == [(0, 10, 5, 20)]
+    assert chips(120, 64, Box("dredge", 63, 10, 65, 20))["t__x0_y0"] == [(61, 10, 64, 20)]
+    small = cut_chips(
+        LabelledTile("t", "s", "l", 50, 40, [], pixels=np.full((40, 50, 3), 7, np.uint8)), 64, 3
+    )
+    assert len(small) == 1 and small[0].tile.pixels is not None
+    assert small[0].tile.pixels[39, 49, 0] == 7 and small[0].tile.pixels[40, 50].max() == 0
+
+
 def _previous_run(out: Path) -> None:
     """A finished `dredge train` run folder (what --overwrite may replace)."""
     out.mkdir(parents=True)
@@ -486,6 +547,25 @@ def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> 
     assert split.unit == "scene" and "one square of 5 km" in split.held_out
 
 
+def test_tiles_whose_names_say_no_scene_are_named_in_the_split_line() -> None:
+    """Tiles exported under names of the analyst's (img_000 … img_007, no tiles.csv) are each
+    their own scene: 8 tiles of one scene were held out tile by tile, 2 in val beside 6
+    neighbours in train, and the split said "by scene"."""
+    from training.finetune_data import split_tiles
+
+    own = [LabelledTile(f"img_{k:03d}", scene_of(f"img_{k:03d}"), "yolo", 64, 64) for k in range(8)]
+    split = split_tiles(own, 0.25, seed=0)
+    assert split.sides.count("val") == 2 and split.unit == "scene"
+    assert "8 of 8 tiles name no scene" in split.held_out
+    assert "held out each as its own scene" in split.held_out
+    renamed = [LabelledTile("s2_img_000", "img_000", "b", 64, 64)]  # a twin renamed apart
+    cut = [LabelledTile(f"20240101_r00{k}_c001", "20240101", "a", 64, 64) for k in range(4)]
+    cut += [LabelledTile(f"20240102_w1_{k}", "20240102", "a", 64, 64) for k in range(4)]
+    assert "1 of 9 tiles name no scene" in split_tiles(cut + renamed, 0.25, seed=0).held_out
+    assert "name no scene" not in split_tiles(cut, 0.25, seed=0).held_out
+    assert "name no scene" not in split_tiles(own, 0.0, seed=0).held_out
+
+
 def test_a_place_hold_out_that_would_take_most_tiles_from_training_is_by_scene() -> None:
     """A reach over two squares of 5 km, labelled on four dates: holding out one square, and
     the training tiles beside it, kept 62 % of the tiles from training for --val-fraction
@@ -544,6 +624,45 @@ def test_vector_labels_carry_their_tiles_places(labelled_tiles: list[LabelledTil
             assert held.place and t.place
             apart = abs(held.place[0] - t.place[0]) + abs(held.place[1] - t.place[1])
             assert apart * 111_000 > 768  # no training tile at a held-out tile's place
+
+
+def test_tiles_larger_than_the_models_are_kept_apart_by_their_own_size(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The training tiles left out beside a held-out place were those within the model's tile
+    (64 px: 768 m × √2) of it. Tiles cut larger (`dredge tiles --tile-px 128`: 1536 m) overlap
+    farther apart: a training tile 1200 m from a held-out one, overlapping it by 336 m, was
+    kept. The reach is now the largest tile's."""
+    from training.finetune_data import split_tiles
+
+    folder = tmp_path / "big"
+    (folder / "images").mkdir(parents=True)
+    (folder / "labels").mkdir()
+    (folder / "classes.txt").write_text("dredge\nboat\n")
+    for k in range(2):
+        Image.new("RGB", (128, 128)).save(folder / "images" / f"s{k}_r000_c000.png")
+        (folder / "labels" / f"s{k}_r000_c000.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    given: list[float] = []
+
+    def record(*args: object, tile_m: float = 0.0) -> object:
+        given.append(tile_m)
+        raise DredgeError("stop here")
+
+    monkeypatch.setattr("training.finetune.split_tiles", record)
+    code, output = _train([str(folder), "--from", str(base), "--imgsz", "64",
+                           "--out", str(tmp_path / "run")])  # fmt: skip
+    assert code == 2 and "stop here" in output and given == [128 * 12.0], output
+    # two dates of one reach: a tile every 1200 m on each, either side of a square's edge
+    lons = [-73.30 + 1200 * k / 111_081 for k in range(40)]
+    tiles = [_placed(f"2024-0{d}", lon, -3.75) for d in (1, 2) for lon in lons]
+    for t in tiles:
+        t.width = t.height = 128
+    split = split_tiles(tiles, 0.25, seed=0, tile_m=given[0])
+    assert split.unit == "place"
+    for held in split.tiles(tiles, "val"):
+        for t in split.tiles(tiles, "train"):
+            assert held.place and t.place
+            assert abs(held.place[0] - t.place[0]) * 111_081 > 1536
 
 
 def test_chips_of_dredge_tiles_take_their_place_from_its_index(

@@ -152,6 +152,46 @@ def test_an_image_listed_twice_is_read_once(tmp_path: Path) -> None:
         read_coco(path, ClassMap(CLASSES))
 
 
+def test_an_image_id_or_category_id_given_twice_is_one_line(tmp_path: Path) -> None:
+    """Two exports merged without renumbering: image id 1 is a.png in one and t.png in the
+    other. The later entry replaced the earlier without a word: a.png was not read and its box
+    (x 30–38) was read on t.png, 2 boxes on 1 tile for 1 on each of 2; a category id listed as
+    dredge and as boat read every box of it as a boat."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    Image.new("RGB", (64, 64)).save(tmp_path / "a.png")
+    data = json.loads(path.read_text())
+    data["images"].insert(0, dict(data["images"][0], file_name="a.png"))
+    data["annotations"].append(dict(data["annotations"][0], id=8, bbox=[30, 30, 8, 4]))
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        read_coco(path, ClassMap(CLASSES))
+    assert str(error.value).startswith(
+        f"{path}: image id 1 is listed twice, as 'a.png' and 't.png'"
+    )
+    data = json.loads(_coco(tmp_path, [10, 10, 8, 4]).read_text())
+    data["categories"].append({"id": 1, "name": "boat"})
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="category id 1 is listed twice, as 'dredge' and 'boat'"):
+        read_coco(path, ClassMap(CLASSES))
+    data["categories"][1]["name"] = "Dredge"  # the same class twice: read as before
+    path.write_text(json.dumps(data))
+    assert [b.class_name for b in read_coco(path, ClassMap(CLASSES))[0].boxes] == ["dredge"]
+
+
+def test_a_gsd_that_is_not_a_number_names_the_json(tmp_path: Path) -> None:
+    """info.gsd_m "3 m" stopped with "could not convert string to float: '3 m'", naming no
+    file (a YOLO data.yaml's gsd_m was already named)."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["info"] = {"gsd_m": "3 m"}
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"labels.json: info.gsd_m '3 m' is not a number"):
+        read_coco(path, ClassMap(CLASSES), gsd_m=3.0)
+    data["info"] = {"gsd_m": "3"}
+    path.write_text(json.dumps(data))
+    assert len(read_coco(path, ClassMap(CLASSES), gsd_m=3.0)) == 1
+
+
 def test_an_image_size_that_is_not_the_files_names_the_json_and_the_image(
     tmp_path: Path,
 ) -> None:

@@ -150,3 +150,19 @@ def test_the_files_a_mac_leaves_in_a_zip_are_passed_over(
     tiles, notes = read_voc(out, ClassMap(CLASSES))
     _assert_same(tiles, labelled_tiles[:2])
     assert notes == []
+
+
+def test_corners_are_read_as_written_with_no_one_pixel_shift(tmp_path: Path) -> None:
+    """Checked by hand (as the README says): xmin 10, xmax 20 is x 10–20, 10 px wide, not the
+    pixels 10–20 of a 1-based inclusive box (9–20, 11 px), nor ultralytics' VOC.yaml 9–19."""
+    from PIL import Image
+
+    Image.new("RGB", (64, 48)).save(tmp_path / "t.png")
+    (tmp_path / "t.xml").write_text(
+        "<annotation><filename>t.png</filename><size><width>64</width><height>48</height>"
+        "</size><object><name>draga</name><bndbox><xmin>10</xmin><ymin>5</ymin><xmax>20</xmax>"
+        "<ymax>47</ymax></bndbox></object></annotation>"
+    )
+    tiles, _ = read_voc(tmp_path, ClassMap(CLASSES))
+    (box,) = tiles[0].boxes
+    assert (box.class_name, box.x0, box.y0, box.x1, box.y1) == ("dredge", 10, 5, 20, 47)

@@ -130,6 +130,20 @@ def test_malformed_lines_give_input_error_or_boxes_inside_the_image(
         assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
 
 
+def test_a_box_wholly_outside_the_image_within_the_edge_tolerance_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A box in the 2 px past the image's right edge (x 64.64–65.92 on a 64 px tile) was clipped
+    to x 64.64–64, a box turned inside out: read as a dredge no prediction could match, it
+    counted as a miss (a perfect detector scored recall 0.5 on this tile's two dredges)."""
+    root = _one_tile(tmp_path, "0 1.02 0.5 0.02 0.1\n0 0.5 0.5 0.1 0.1\n")
+    with pytest.raises(InputError, match=r"a_r001_c002.txt: line 1: box x 64.64–65.92"):
+        read_yolo(root, ClassMap(CLASSES))
+    root = _one_tile(tmp_path, "0 0.99 0.5 0.04 0.1\n")  # 2 px past the edge: clipped, kept
+    (box,) = read_yolo(root, ClassMap(CLASSES))[0].boxes
+    assert (box.x0, box.x1) == pytest.approx((62.08, 64.0))
+
+
 def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     """Labels drawn in Spanish (draga, barco) were refused until mapped by hand, while
     `dredge track` read the same names."""

@@ -285,7 +285,8 @@ def finetune(
             f"--synthetic mixes in tiles of classes {', '.join(CLASSES)}; the model has "
             f"{', '.join(base.classes)}"
         )
-    tile_m = base.spec.tile_px * base.spec.gsd_m
+    # tiles of `dredge tiles --tile-px 512` overlap farther apart than the model's tiles do
+    tile_m = max(base.spec.tile_px, *(max(t.width, t.height) for t in tiles)) * base.spec.gsd_m
     assignment = split_tiles(tiles, config.val_fraction, config.seed, tile_m=tile_m)
     bands = len(base.spec.bands)
     for tile in tiles[:1]:
@@ -530,6 +531,21 @@ def _val_metrics(
         )
         metrics["val_before"] = card_metrics(before)["val"]
     return metrics
+
+
+def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
+    """One line for people: the dredge scores on the held-out tiles under ``metrics[key]``
+    (``val`` or ``val_before``); where they hold no labelled dredge, that there is nothing to
+    score (precision, recall, F1 and mAP50 are 0 then, which reads as a model that finds
+    nothing)."""
+    val = metrics[key]
+    head = f"held-out tiles, dredge, {label}: "
+    if val.get("boxes") == 0:
+        return head + (
+            "no labelled dredge among them, nothing to score (another --seed or a larger "
+            "--val-fraction holds out other tiles)"
+        )
+    return head + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
 
 
 def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:

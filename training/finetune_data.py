@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from PIL import Image
 from detector.errors import DredgeError
 from detector.tiling import tile_origins
 from training.dataset import MIN_BOX_PX
-from training.labels.table import Box, LabelledTile
+from training.labels.table import Box, LabelledTile, tile_stem
 from training.labels.yolo import yolo_lines
 
 SPLITS = ("train", "val")
@@ -147,7 +148,22 @@ def split_tiles(
         )
     else:
         why = f"by scene (all tiles lie in one square of {km}: one place, held out by date)"
+    alone = sum(names_no_scene(t) for t in tiles)
+    if alone and val_fraction > 0:
+        why += (
+            f"; {alone} of {len(tiles)} tiles name no scene (not <scene>_r003_c017 as `dredge "
+            "tiles` names them, no tiles.csv or COCO scene) and are held out each as its own "
+            "scene: tiles cut from one scene may be on both sides, and the score is then "
+            "optimistic"
+        )
     return Split([by_scene[t.scene] for t in tiles], "scene", why)
+
+
+def names_no_scene(tile: LabelledTile) -> bool:
+    """True for a tile whose scene is only its own name (:func:`scene_of` found none in it),
+    renamed apart from a twin (``s2_<name>``, ``<name>_2``) or not."""
+    stem = tile_stem(tile.name)
+    return tile.scene in (stem, re.sub(r"^s\d+_", "", stem), re.sub(r"_\d+$", "", stem))
 
 
 def _beside_held_out(

@@ -234,7 +234,13 @@ def _train_on_labels(
 ) -> None:
     """``dredge train LABELS...``: fine-tune on analysts' labels (training.finetune)."""
     from detector.inputspec import parse_bands
-    from training.finetune import FinetuneConfig, finetune, parse_overrides, worse_than_before
+    from training.finetune import (
+        FinetuneConfig,
+        finetune,
+        held_out_line,
+        parse_overrides,
+        worse_than_before,
+    )
     from training.labels.classes import parse_class_map
 
     try:
@@ -272,11 +278,7 @@ def _train_on_labels(
     typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
     for key, label in (("val_before", "before"), ("val", "after")):
         if key in result.metrics:
-            val = result.metrics[key]
-            typer.echo(
-                f"held-out tiles, dredge, {label}: "
-                + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
-            )
+            typer.echo(held_out_line(result.metrics, key, label))
     worse = worse_than_before(result.metrics)
     if worse:
         typer.secho(worse, fg=typer.colors.YELLOW, err=True)

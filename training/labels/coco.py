@@ -38,6 +38,10 @@ from training.labels.table import (
 
 _FIX_BOX = "correct or delete the box in CVAT / Label Studio and export again"
 _FIX_JSON = "export the labels again as COCO JSON (CVAT: COCO 1.0; Label Studio: COCO)"
+_FIX_IDS = (
+    "give each image and category its own id (two exports merged without renumbering: read "
+    "each JSON as its own label set)"
+)
 
 
 def is_coco(path: Path) -> bool:
@@ -192,20 +196,36 @@ def _check_gsd(data: dict[str, Any], gsd_m: float, path: Path) -> None:
     value = info.get("gsd_m") if isinstance(info, dict) else None
     if value is None:
         return
-    if abs(float(value) - gsd_m) > 0.02 * gsd_m:
+    try:
+        found = float(str(value))
+    except ValueError:
+        raise InputError(
+            path, f"info.gsd_m {value!r} is not a number", "fix or remove it"
+        ) from None
+    if abs(found - gsd_m) > 0.02 * gsd_m:
         raise InputError(
             path,
-            f"tiles are at {float(value):g} m per pixel (info.gsd_m); the model reads {gsd_m:g} m",
+            f"tiles are at {found:g} m per pixel (info.gsd_m); the model reads {gsd_m:g} m",
             f"cut the tiles again at {gsd_m:g} m, or train a model at their GSD",
         )
 
 
 def _categories(data: dict[str, Any], path: Path, class_map: ClassMap) -> dict[Any, str | None]:
     categories: dict[Any, str | None] = {}
+    names: dict[Any, str] = {}
     for position, cat in enumerate(_list(data, "categories", path)):
         if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
             raise InputError(path, f"category #{position} lacks 'id' or 'name'", _FIX_JSON)
-        categories[cat["id"]] = class_map.resolve(cat["name"], path, f"category id {cat['id']}")
+        target = class_map.resolve(cat["name"], path, f"category id {cat['id']}")
+        if cat["id"] in categories and categories[cat["id"]] != target:
+            raise InputError(
+                path,
+                f"category id {cat['id']} is listed twice, as {names[cat['id']]!r} and "
+                f"{cat['name']!r}: its boxes cannot be told apart",
+                _FIX_IDS,
+            )
+        categories[cat["id"]] = target
+        names.setdefault(cat["id"], str(cat["name"]))
     return categories
 
 
@@ -222,7 +242,15 @@ def _images(data: dict[str, Any], path: Path) -> dict[Any, tuple[str, int, int, 
             raise InputError(path, f"{where} lacks its width and height", _FIX_JSON) from None
         if width <= 0 or height <= 0:
             raise InputError(path, f"{where} has size {width}×{height}", _FIX_JSON)
-        images[image["id"]] = (str(image["file_name"]), width, height, str(image.get("scene", "")))
+        entry = (str(image["file_name"]), width, height, str(image.get("scene", "")))
+        if image["id"] in images and images[image["id"]] != entry:
+            raise InputError(
+                path,
+                f"image id {image['id']} is listed twice, as {images[image['id']][0]!r} and "
+                f"{entry[0]!r}: the boxes of one would be read on the other",
+                _FIX_IDS,
+            )
+        images[image["id"]] = entry
     if not images:
         raise InputError(path, "has no images", _FIX_JSON)
     return images

@@ -226,14 +226,16 @@ def check_box(
     where: str,
     fix: str,
 ) -> tuple[float, float, float, float]:
-    """A box clipped to its image; InputError when it is empty or reaches outside it."""
+    """A box clipped to its image; InputError when it is empty, reaches outside it by more
+    than :data:`EDGE_TOLERANCE_PX` or lies wholly outside it."""
     x0, y0, x1, y1 = box
     if not all(np.isfinite(v) for v in box):
         raise InputError(path, f"{where}: box has a value that is not a number", fix)
     if x1 - x0 <= 0 or y1 - y0 <= 0:
         raise InputError(path, f"{where}: box has no area (width or height ≤ 0)", fix)
     tol = EDGE_TOLERANCE_PX
-    if x0 < -tol or y0 < -tol or x1 > width + tol or y1 > height + tol:
+    outside = x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height  # within tol, but all out
+    if x0 < -tol or y0 < -tol or x1 > width + tol or y1 > height + tol or outside:
         raise InputError(
             path,
             f"{where}: box x {x0:g}–{x1:g}, y {y0:g}–{y1:g} reaches outside the "

@@ -2,7 +2,9 @@
 
 One XML per image (root ``<annotation>``): ``<filename>``, ``<size>`` (``width``, ``height``)
 and an ``<object>`` per box with ``<name>`` and ``<bndbox>`` (``xmin``, ``ymin``, ``xmax``,
-``ymax`` in pixels, read as corners as ultralytics reads them). A path is read as VOC when it
+``ymax`` in pixels, read as the corners written, with no 1-pixel shift: tools differ on whether
+the first pixel is 0 or 1 and the file does not say; ultralytics' ``VOC.yaml`` takes them as
+1-based and shifts boxes 1 px up and left). A path is read as VOC when it
 is such an XML, or a folder holding some, at any depth: CVAT's ``Annotations/`` (images in
 ``JPEGImages/``), or XMLs beside their images (LabelImg, Roboflow's ``train/``, ``valid/``).
 Other XML files in the folder (a Planet scene's metadata) are not labels and are passed over.
