@@ -78,7 +78,12 @@ def yearly_counts(
     without it the dates with detections stand in. Rows cover every river in ``rivers``,
     ``tracks``, ``detections`` and ``observations``, for every year in ``years`` (default: from
     the first to the last year observed), so a year with scenes and no dredges gives zeros.
+    ValueError when a ``track_id`` is on several rows of ``tracks`` (each row was counted).
     """
+    twice = tracks["track_id"][tracks["track_id"].duplicated()].unique()
+    if len(twice):  # each of its rows joined its detections: one dredge counted twice
+        shown = ", ".join(str(t) for t in twice[:3]) + (" …" if len(twice) > 3 else "")
+        raise ValueError(f"the tracks hold {len(twice)} track_id(s) more than once ({shown})")
     dets = _detection_years(detections)
     obs = _observation_years(observations, dets)
     all_rivers = sorted(
@@ -383,7 +388,9 @@ def linked_mismatch(
     tracks: pd.DataFrame, detections: pd.DataFrame, classes: Iterable[str] = ()
 ) -> str | None:
     """What makes linked ``detections`` disagree with the ``tracks`` they were linked into, or
-    None: tracks with no detection, detections of a track not in the table, or a track whose
+    None: a track on several rows of the tracks (a row copied in QGIS, two tables appended:
+    each row was counted, and comparing them was a raw pandas error), tracks with no
+    detection, detections of a track not in the table, or a track whose
     number of detections (``n_detections``, a dredge seen twice in one pass once) or first and
     last date differ — the detections were edited, or come from another run of `dredge track`.
     Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
@@ -397,6 +404,10 @@ def linked_mismatch(
     table = tracks.set_index(pd.array(tracks["track_id"], dtype="Int64").astype(np.int64))
     own = on[on["link"] != "duplicate"] if "link" in on.columns else on
     problems: dict[int, str] = {}
+    repeated = table.index[table.index.duplicated()]
+    for track in sorted(set(repeated)):  # the comparisons below need one row per track
+        problems[int(track)] = f"{int((table.index == track).sum())} rows in the tracks"
+    table = table[~table.index.duplicated()]
     for track in sorted(set(table.index) - set(on["track_id"])):
         problems[int(track)] = "no detection here"
     for track in sorted(set(on["track_id"]) - set(table.index)):

@@ -783,6 +783,25 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert not (tmp_path / "again.csv").exists()
 
 
+def test_a_track_on_two_rows_of_the_tracks_is_refused_not_counted_twice(tmp_path: Path) -> None:
+    """A track's row copied (QGIS) or two tables appended: yearly_counts counted each row (the
+    2025 dredges 2 → 3), and `dredge counts` stopped on a raw pandas error ('Can only compare
+    identically-labeled Series objects')."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    doubled = pd.concat([tracks, tracks.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"1 track_id\(s\) more than once \(1\)"):
+        yearly_counts(doubled, linked)
+    out = tmp_path / "tracks.parquet"
+    doubled.to_parquet(out)
+    linked.to_parquet(sidecars(out)[0])
+    with pytest.raises(InputError, match=r"disagree with their detections \(track 1: 2 rows in"):
+        run_counts(out, tmp_path / "counts.csv")
+    assert not (tmp_path / "counts.csv").exists()
+
+
 def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
     kept, dated the whole scene when it came first: the scene's clear area counted as seen on
