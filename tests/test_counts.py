@@ -802,6 +802,26 @@ def test_a_track_on_two_rows_of_the_tracks_is_refused_not_counted_twice(tmp_path
     assert not (tmp_path / "counts.csv").exists()
 
 
+@pytest.mark.parametrize("column", ["counted", "maybe_same_as", "last_seen"])
+def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
+    column: str, tmp_path: Path
+) -> None:
+    """A column deleted from tracks.parquet while editing it was a raw KeyError traceback
+    (`counted`, `maybe_same_as`; `last_seen` with --kml)."""
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.drop(columns=column).to_parquet(out)
+    linked.to_parquet(tmp_path / "tracks.detections.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["counts", str(out), "--out", str(tmp_path / "c.csv"), "--kml", str(tmp_path / "d.kml")],
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"error: {out}: has no {column} column(s)" in text, text
+    assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
+
+
 def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
     kept, dated the whole scene when it came first: the scene's clear area counted as seen on
