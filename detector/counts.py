@@ -364,7 +364,9 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     notes on how they were read. Opened and saved again in Excel it holds the locale's dates
     (``3/1/2024``, ``03/01/2024``), in a Spanish Excel with ``;`` columns: these were a raw
     KeyError ('date') or dateutil's ValueError traceback, and a day-first date of a day up to
-    12 would have been read month first. Read as ``dredge track`` reads a table's dates."""
+    12 would have been read month first. Read as ``dredge track`` reads a table's dates; the
+    lengths (``river_km``, ``seen_km``) with the decimal commas of its ``;`` columns (they were
+    no numbers, and seen_km and seen_share were blank)."""
     table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
     frame = table.frame
     missing = [c for c in ("river", "date") if c not in frame.columns]
@@ -375,6 +377,12 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
             "give the observations written beside the tracks by `dredge track` "
             "(river, date, scenes, source)",
         )
+    for column in ("river_km", "seen_km"):  # blank on the dates only detections vouch for,
+        if column in frame and not pd.api.types.is_numeric_dtype(frame[column]):  # so text
+            values = frame[column].astype(str).str.strip()
+            if table.separator == ";":  # and '4,27' of a Spanish Excel was no number: blank
+                values = values.str.replace(",", ".", regex=False)
+            frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     text = frame["date"].astype(str).str.strip()
     if text.str.fullmatch(ISO_DAY).all():  # as `dredge track` writes them
         return frame.assign(date=text), []

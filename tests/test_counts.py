@@ -1115,6 +1115,27 @@ def test_observations_saved_again_by_excel_are_read(separator: str, tmp_path: Pa
     pd.testing.assert_frame_equal(again, read_river_table(tmp_path / "counts.csv"))
 
 
+def test_lengths_seen_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
+    """A Spanish Excel writes river_km and seen_km with decimal commas; with the blanks of the
+    dates only detections vouch for, the columns were read as text and seen_km, seen_share
+    were blank on every river-year (the demo's six) without a word."""
+    from detector.counts import read_observations
+
+    seen = tmp_path / "tracks.observations.csv"
+    seen.write_text(
+        "river;date;scenes;source;river_km;seen_km;seen_chainage_m\n"
+        "Meander;01/03/2024;1;scenes;4,27;3,92;146..4068\n"
+        "Meander;20/03/2024;0;detections;;;\n",
+        encoding="utf-8-sig",
+    )
+    observations, _ = read_observations(seen)
+    assert observations["river_km"].tolist()[0] == 4.27
+    linked, tracks = two_year_world()
+    counts = yearly_counts(tracks, linked, observations=observations)
+    row = counts.set_index(["river", "year"]).loc[("Meander", 2024)]
+    assert (row["seen_km"], row["seen_share"]) == (3.92, 0.919)
+
+
 @pytest.mark.parametrize("name", ["007", "NA", "None"])
 def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
     name: str, tmp_path: Path
