@@ -396,16 +396,19 @@ def linked_mismatch(
     tracks: pd.DataFrame, detections: pd.DataFrame, classes: Iterable[str] = ()
 ) -> str | None:
     """What makes linked ``detections`` disagree with the ``tracks`` they were linked into, or
-    None: a track on several rows of the tracks (a row copied in QGIS, two tables appended:
-    each row was counted, and comparing them was a raw pandas error), tracks with no
-    detection, detections of a track not in the table, or a track whose
+    None: detections without track ids (the detector's own, not linked: every river-year
+    was counted 0 dredges), a track on several rows of the tracks (a row copied in QGIS, two
+    tables appended: each row was counted, and comparing them was a raw pandas error),
+    tracks with no detection, detections of a track not in the table, or a track whose
     number of detections (``n_detections``, a dredge seen twice in one pass once) or first and
     last date differ — the detections were edited, or come from another run of `dredge track`.
     Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
     count too. Counting such a pair mixes two runs: unique dredges come from the tracks, the
     years and rivers they are counted in from the detections."""
-    if "track_id" not in detections.columns or "track_id" not in tracks.columns:
+    if "track_id" not in tracks.columns:
         return None
+    if "track_id" not in detections.columns:  # every one was counted as of no dredge: zeros
+        return "they have no track_id (detections `dredge track` has not linked)"
     ids = pd.array(detections["track_id"], dtype="Int64")
     on = detections[pd.notna(ids)].copy()
     on["track_id"] = pd.array(on["track_id"], dtype="Int64").astype(np.int64)

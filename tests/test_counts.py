@@ -783,6 +783,22 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert not (tmp_path / "again.csv").exists()
 
 
+def test_counts_of_detections_not_linked_by_track_are_refused_not_zero(tmp_path: Path) -> None:
+    """`--detections detections.parquet` (the detector's, no track_id) counted every river-year
+    0 dredges without a word (the demo's Nanay 2024/2025: 0/0 for 4/10)."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.to_parquet(out)
+    raw = tmp_path / "detections.parquet"
+    linked.drop(columns=["track_id", "link"]).to_parquet(raw)
+    with pytest.raises(InputError, match=r"detections.parquet: does not match .* no track_id"):
+        run_counts(out, tmp_path / "counts.csv", detections=raw)
+    assert not (tmp_path / "counts.csv").exists()
+
+
 def test_a_track_on_two_rows_of_the_tracks_is_refused_not_counted_twice(tmp_path: Path) -> None:
     """A track's row copied (QGIS) or two tables appended: yearly_counts counted each row (the
     2025 dredges 2 → 3), and `dredge counts` stopped on a raw pandas error ('Can only compare
