@@ -400,8 +400,10 @@ def linked_mismatch(
     was counted 0 dredges), a track on several rows of the tracks (a row copied in QGIS, two
     tables appended: each row was counted, and comparing them was a raw pandas error),
     tracks with no detection, detections of a track not in the table, or a track whose
-    number of detections (``n_detections``, a dredge seen twice in one pass once) or first and
-    last date differ — the detections were edited, or come from another run of `dredge track`.
+    number of detections (``n_detections``, a dredge seen twice in one pass once), river (a
+    river renamed in the tracks alone: counted under its old name, and a zero row under the
+    new) or first and last date differ — the detections were edited, or come from another
+    run of `dredge track`.
     Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
     count too. Counting such a pair mixes two runs: unique dredges come from the tracks, the
     years and rivers they are counted in from the detections."""
@@ -445,6 +447,13 @@ def linked_mismatch(
                 int(track),
                 f"seen {spans.loc[track, 'min']:%Y-%m-%d}–{spans.loc[track, 'max']:%Y-%m-%d} "
                 f"here, {first[track]:%Y-%m-%d}–{last[track]:%Y-%m-%d} in the tracks",
+            )
+    if "river" in table.columns and "river" in own.columns:  # counted on the detections' river
+        rivers = own.groupby("track_id")["river"].first().reindex(shared).astype(str)
+        named = table.loc[shared, "river"].astype(str)
+        for track in shared[(rivers.to_numpy() != named.to_numpy())]:
+            problems.setdefault(
+                int(track), f"on {rivers[track]} here, {named[track]} in the tracks"
             )
     wanted = {str(name).lower() for name in classes}
     if wanted and "class_name" in on.columns:

@@ -750,10 +750,17 @@ def of_another_run(linked: pd.DataFrame) -> pd.DataFrame:
     return link_tracks(linked[linked["track_id"] == 1].drop(columns=["track_id", "link"]), looks)[0]
 
 
+def renamed(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge B's river renamed (in the detections, or the other way in the tracks): counted
+    under the detections' name, and the tracks' name a zero row, without a word."""
+    return linked.assign(river=linked["river"].where(linked["track_id"] != 2, "Río Meander"))
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
         (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
+        (renamed, "track 2: on Río Meander here, Meander in the tracks"),
         (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
         (marked_boat, "track 2: its detection(s) now 'boat'"),
         (of_another_run, "track 2: no detection here"),
