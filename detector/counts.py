@@ -443,10 +443,14 @@ def linked_mismatch(
         slack = pd.Timedelta(seconds=2)  # first_seen and last_seen are kept to the second
         moved = ((spans["min"] - first).abs() > slack) | ((spans["max"] - last).abs() > slack)
         for track in shared[moved.to_numpy()]:
+            here_span = (spans.loc[track, "min"], spans.loc[track, "max"])
+            there_span = (first[track], last[track])
+            day = "%Y-%m-%d"  # to the second where the days are alike (times moved by hours)
+            form = day if _days(here_span) != _days(there_span) else f"{day} %H:%M:%S UTC"
             problems.setdefault(
                 int(track),
-                f"seen {spans.loc[track, 'min']:%Y-%m-%d}–{spans.loc[track, 'max']:%Y-%m-%d} "
-                f"here, {first[track]:%Y-%m-%d}–{last[track]:%Y-%m-%d} in the tracks",
+                f"seen {here_span[0]:{form}}–{here_span[1]:{form}} here, "
+                f"{there_span[0]:{form}}–{there_span[1]:{form}} in the tracks",
             )
     if "river" in table.columns and "river" in own.columns:  # counted on the detections' river
         rivers = own.groupby("track_id")["river"].first().reindex(shared).astype(str)
@@ -467,3 +471,8 @@ def linked_mismatch(
     shown = "; ".join(f"track {k}: {text}" for k, text in ordered[:3])
     more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
     return f"{len(problems)} track(s) disagree with their detections ({shown}{more})"
+
+
+def _days(span: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[str, str]:
+    """A span's first and last day, as :func:`linked_mismatch` names them."""
+    return (f"{span[0]:%Y-%m-%d}", f"{span[1]:%Y-%m-%d}")

@@ -750,6 +750,16 @@ def of_another_run(linked: pd.DataFrame) -> pd.DataFrame:
     return link_tracks(linked[linked["track_id"] == 1].drop(columns=["track_id", "link"]), looks)[0]
 
 
+def shifted(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's times moved by five hours (local times written without their zone): the
+    error named the same days on both sides ('seen 2024-03-01–2025-02-06 here, 2024-03-01–
+    2025-02-06 in the tracks')."""
+    a = linked["track_id"] == 1
+    return linked.assign(
+        acquired=linked["acquired"].where(~a, linked["acquired"] + pd.Timedelta(hours=5))
+    )
+
+
 def renamed(linked: pd.DataFrame) -> pd.DataFrame:
     """Dredge B's river renamed (in the detections, or the other way in the tracks): counted
     under the detections' name, and the tracks' name a zero row, without a word."""
@@ -761,6 +771,11 @@ def renamed(linked: pd.DataFrame) -> pd.DataFrame:
     [
         (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
         (renamed, "track 2: on Río Meander here, Meander in the tracks"),
+        (
+            shifted,
+            "track 1: seen 2024-03-01 19:00:00 UTC–2025-02-06 19:00:00 UTC here, "
+            "2024-03-01 14:00:00 UTC–2025-02-06 14:00:00 UTC in the tracks",
+        ),
         (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
         (marked_boat, "track 2: its detection(s) now 'boat'"),
         (of_another_run, "track 2: no detection here"),
