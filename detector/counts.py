@@ -366,9 +366,11 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     KeyError ('date') or dateutil's ValueError traceback, and a day-first date of a day up to
     12 would have been read month first. Read as ``dredge track`` reads a table's dates; the
     lengths (``river_km``, ``seen_km``) with the decimal commas of its ``;`` columns (they were
-    no numbers, and seen_km and seen_share were blank)."""
+    no numbers, and seen_km and seen_share were blank). Rows with every field blank (Excel
+    writes them where cells below the table were cleared) are passed over."""
     table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
-    frame = table.frame
+    blank = table.frame.astype(str).apply(lambda column: column.str.strip()).eq("").all(axis=1)
+    frame = table.frame[~blank]  # Excel's ';;;;;;' rows below the table: "rows have no date"
     missing = [c for c in ("river", "date") if c not in frame.columns]
     if missing:
         raise InputError(

@@ -1174,6 +1174,22 @@ def test_lengths_seen_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     assert (row["seen_km"], row["seen_share"]) == (3.92, 0.919)
 
 
+def test_blank_rows_excel_left_below_the_observations_are_passed_over(tmp_path: Path) -> None:
+    """Excel writes ';;;;;;' rows where cells below a table were cleared: they were refused as
+    '2 of 4 rows have no date'."""
+    from detector.counts import read_observations
+
+    seen = tmp_path / "tracks.observations.csv"
+    seen.write_text(
+        "river;date;scenes;source;river_km;seen_km;seen_chainage_m\r\n"
+        "Meander;01/03/2024;1;scenes;4,27;3,92;146..4068\r\n"
+        "Meander;20/03/2024;0;detections;;;\r\n;;;;;;\r\n;;;;;;\r\n",
+        encoding="utf-8-sig",
+    )
+    observations, _ = read_observations(seen)
+    assert observations["date"].tolist() == ["2024-03-01", "2024-03-20"]
+
+
 @pytest.mark.parametrize("name", ["007", "NA", "None"])
 def test_river_names_that_pandas_reads_as_numbers_or_missing_are_kept(
     name: str, tmp_path: Path
