@@ -78,7 +78,12 @@ def yearly_counts(
     without it the dates with detections stand in. Rows cover every river in ``rivers``,
     ``tracks``, ``detections`` and ``observations``, for every year in ``years`` (default: from
     the first to the last year observed), so a year with scenes and no dredges gives zeros.
+    ValueError when a ``track_id`` is on several rows of ``tracks`` (each row was counted).
     """
+    twice = tracks["track_id"][tracks["track_id"].duplicated()].unique()
+    if len(twice):  # each of its rows joined its detections: one dredge counted twice
+        shown = ", ".join(str(t) for t in twice[:3]) + (" …" if len(twice) > 3 else "")
+        raise ValueError(f"the tracks hold {len(twice)} track_id(s) more than once ({shown})")
     dets = _detection_years(detections)
     obs = _observation_years(observations, dets)
     all_rivers = sorted(
@@ -359,9 +364,13 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     notes on how they were read. Opened and saved again in Excel it holds the locale's dates
     (``3/1/2024``, ``03/01/2024``), in a Spanish Excel with ``;`` columns: these were a raw
     KeyError ('date') or dateutil's ValueError traceback, and a day-first date of a day up to
-    12 would have been read month first. Read as ``dredge track`` reads a table's dates."""
+    12 would have been read month first. Read as ``dredge track`` reads a table's dates; the
+    lengths (``river_km``, ``seen_km``) with the decimal commas of its ``;`` columns (they were
+    no numbers, and seen_km and seen_share were blank). Rows with every field blank (Excel
+    writes them where cells below the table were cleared) are passed over."""
     table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
-    frame = table.frame
+    blank = table.frame.astype(str).apply(lambda column: column.str.strip()).eq("").all(axis=1)
+    frame = table.frame[~blank]  # Excel's ';;;;;;' rows below the table: "rows have no date"
     missing = [c for c in ("river", "date") if c not in frame.columns]
     if missing:
         raise InputError(
@@ -370,6 +379,12 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
             "give the observations written beside the tracks by `dredge track` "
             "(river, date, scenes, source)",
         )
+    for column in ("river_km", "seen_km"):  # blank on the dates only detections vouch for,
+        if column in frame and not pd.api.types.is_numeric_dtype(frame[column]):  # so text
+            values = frame[column].astype(str).str.strip()
+            if table.separator == ";":  # and '4,27' of a Spanish Excel was no number: blank
+                values = values.str.replace(",", ".", regex=False)
+            frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     text = frame["date"].astype(str).str.strip()
     if text.str.fullmatch(ISO_DAY).all():  # as `dredge track` writes them
         return frame.assign(date=text), []
@@ -383,20 +398,31 @@ def linked_mismatch(
     tracks: pd.DataFrame, detections: pd.DataFrame, classes: Iterable[str] = ()
 ) -> str | None:
     """What makes linked ``detections`` disagree with the ``tracks`` they were linked into, or
-    None: tracks with no detection, detections of a track not in the table, or a track whose
-    number of detections (``n_detections``, a dredge seen twice in one pass once) or first and
-    last date differ — the detections were edited, or come from another run of `dredge track`.
+    None: detections without track ids (the detector's own, not linked: every river-year
+    was counted 0 dredges), a track on several rows of the tracks (a row copied in QGIS, two
+    tables appended: each row was counted, and comparing them was a raw pandas error),
+    tracks with no detection, detections of a track not in the table, or a track whose
+    number of detections (``n_detections``, a dredge seen twice in one pass once), river (a
+    river renamed in the tracks alone: counted under its old name, and a zero row under the
+    new) or first and last date differ — the detections were edited, or come from another
+    run of `dredge track`.
     Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
     count too. Counting such a pair mixes two runs: unique dredges come from the tracks, the
     years and rivers they are counted in from the detections."""
-    if "track_id" not in detections.columns or "track_id" not in tracks.columns:
+    if "track_id" not in tracks.columns:
         return None
+    if "track_id" not in detections.columns:  # every one was counted as of no dredge: zeros
+        return "they have no track_id (detections `dredge track` has not linked)"
     ids = pd.array(detections["track_id"], dtype="Int64")
     on = detections[pd.notna(ids)].copy()
     on["track_id"] = pd.array(on["track_id"], dtype="Int64").astype(np.int64)
     table = tracks.set_index(pd.array(tracks["track_id"], dtype="Int64").astype(np.int64))
     own = on[on["link"] != "duplicate"] if "link" in on.columns else on
     problems: dict[int, str] = {}
+    repeated = table.index[table.index.duplicated()]
+    for track in sorted(set(repeated)):  # the comparisons below need one row per track
+        problems[int(track)] = f"{int((table.index == track).sum())} rows in the tracks"
+    table = table[~table.index.duplicated()]
     for track in sorted(set(table.index) - set(on["track_id"])):
         problems[int(track)] = "no detection here"
     for track in sorted(set(on["track_id"]) - set(table.index)):
@@ -419,10 +445,21 @@ def linked_mismatch(
         slack = pd.Timedelta(seconds=2)  # first_seen and last_seen are kept to the second
         moved = ((spans["min"] - first).abs() > slack) | ((spans["max"] - last).abs() > slack)
         for track in shared[moved.to_numpy()]:
+            here_span = (spans.loc[track, "min"], spans.loc[track, "max"])
+            there_span = (first[track], last[track])
+            day = "%Y-%m-%d"  # to the second where the days are alike (times moved by hours)
+            form = day if _days(here_span) != _days(there_span) else f"{day} %H:%M:%S UTC"
             problems.setdefault(
                 int(track),
-                f"seen {spans.loc[track, 'min']:%Y-%m-%d}–{spans.loc[track, 'max']:%Y-%m-%d} "
-                f"here, {first[track]:%Y-%m-%d}–{last[track]:%Y-%m-%d} in the tracks",
+                f"seen {here_span[0]:{form}}–{here_span[1]:{form}} here, "
+                f"{there_span[0]:{form}}–{there_span[1]:{form}} in the tracks",
+            )
+    if "river" in table.columns and "river" in own.columns:  # counted on the detections' river
+        rivers = own.groupby("track_id")["river"].first().reindex(shared).astype(str)
+        named = table.loc[shared, "river"].astype(str)
+        for track in shared[(rivers.to_numpy() != named.to_numpy())]:
+            problems.setdefault(
+                int(track), f"on {rivers[track]} here, {named[track]} in the tracks"
             )
     wanted = {str(name).lower() for name in classes}
     if wanted and "class_name" in on.columns:
@@ -436,3 +473,8 @@ def linked_mismatch(
     shown = "; ".join(f"track {k}: {text}" for k, text in ordered[:3])
     more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
     return f"{len(problems)} track(s) disagree with their detections ({shown}{more})"
+
+
+def _days(span: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[str, str]:
+    """A span's first and last day, as :func:`linked_mismatch` names them."""
+    return (f"{span[0]:%Y-%m-%d}", f"{span[1]:%Y-%m-%d}")

@@ -289,6 +289,10 @@ def run_track(
     return TrackRun(out, detections_out, observations_out, notes, summary)
 
 
+COUNTED_COLUMNS = ("river", "last_seen", "counted", "maybe_same_as")
+"""Columns of the tracks file that `dredge counts` and its exports read."""
+
+
 def run_counts(
     tracks_path: Path,
     out: Path,
@@ -320,6 +324,14 @@ def run_counts(
             if "acquired" in tracks.columns
             else "is not a tracks file (no track_id, first_seen)",
             "run `dredge track` on it first, then give the tracks file it writes",
+        )
+    lacking = [c for c in COUNTED_COLUMNS if c not in tracks.columns]
+    if lacking:  # a column deleted while editing: a raw KeyError traceback
+        raise InputError(
+            tracks_path,
+            f"has no {', '.join(lacking)} column(s) (removed or renamed since `dredge track` wrote "
+            "it?)",
+            "run `dredge track` again and count the tracks file it writes",
         )
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections

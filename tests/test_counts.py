@@ -750,10 +750,32 @@ def of_another_run(linked: pd.DataFrame) -> pd.DataFrame:
     return link_tracks(linked[linked["track_id"] == 1].drop(columns=["track_id", "link"]), looks)[0]
 
 
+def shifted(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge A's times moved by five hours (local times written without their zone): the
+    error named the same days on both sides ('seen 2024-03-01–2025-02-06 here, 2024-03-01–
+    2025-02-06 in the tracks')."""
+    a = linked["track_id"] == 1
+    return linked.assign(
+        acquired=linked["acquired"].where(~a, linked["acquired"] + pd.Timedelta(hours=5))
+    )
+
+
+def renamed(linked: pd.DataFrame) -> pd.DataFrame:
+    """Dredge B's river renamed (in the detections, or the other way in the tracks): counted
+    under the detections' name, and the tracks' name a zero row, without a word."""
+    return linked.assign(river=linked["river"].where(linked["track_id"] != 2, "Río Meander"))
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
         (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
+        (renamed, "track 2: on Río Meander here, Meander in the tracks"),
+        (
+            shifted,
+            "track 1: seen 2024-03-01 19:00:00 UTC–2025-02-06 19:00:00 UTC here, "
+            "2024-03-01 14:00:00 UTC–2025-02-06 14:00:00 UTC in the tracks",
+        ),
         (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
         (marked_boat, "track 2: its detection(s) now 'boat'"),
         (of_another_run, "track 2: no detection here"),
@@ -781,6 +803,61 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track(s) disagree")
     assert named in text and "run `dredge track` again" in text
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_counts_of_detections_not_linked_by_track_are_refused_not_zero(tmp_path: Path) -> None:
+    """`--detections detections.parquet` (the detector's, no track_id) counted every river-year
+    0 dredges without a word (the demo's Nanay 2024/2025: 0/0 for 4/10)."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.to_parquet(out)
+    raw = tmp_path / "detections.parquet"
+    linked.drop(columns=["track_id", "link"]).to_parquet(raw)
+    with pytest.raises(InputError, match=r"detections.parquet: does not match .* no track_id"):
+        run_counts(out, tmp_path / "counts.csv", detections=raw)
+    assert not (tmp_path / "counts.csv").exists()
+
+
+def test_a_track_on_two_rows_of_the_tracks_is_refused_not_counted_twice(tmp_path: Path) -> None:
+    """A track's row copied (QGIS) or two tables appended: yearly_counts counted each row (the
+    2025 dredges 2 → 3), and `dredge counts` stopped on a raw pandas error ('Can only compare
+    identically-labeled Series objects')."""
+    from detector.errors import InputError
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    doubled = pd.concat([tracks, tracks.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"1 track_id\(s\) more than once \(1\)"):
+        yearly_counts(doubled, linked)
+    out = tmp_path / "tracks.parquet"
+    doubled.to_parquet(out)
+    linked.to_parquet(sidecars(out)[0])
+    with pytest.raises(InputError, match=r"disagree with their detections \(track 1: 2 rows in"):
+        run_counts(out, tmp_path / "counts.csv")
+    assert not (tmp_path / "counts.csv").exists()
+
+
+@pytest.mark.parametrize("column", ["counted", "maybe_same_as", "last_seen"])
+def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
+    column: str, tmp_path: Path
+) -> None:
+    """A column deleted from tracks.parquet while editing it was a raw KeyError traceback
+    (`counted`, `maybe_same_as`; `last_seen` with --kml)."""
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.drop(columns=column).to_parquet(out)
+    linked.to_parquet(tmp_path / "tracks.detections.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["counts", str(out), "--out", str(tmp_path / "c.csv"), "--kml", str(tmp_path / "d.kml")],
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"error: {out}: has no {column} column(s)" in text, text
+    assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
 
 
 def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
@@ -1074,6 +1151,43 @@ def test_observations_saved_again_by_excel_are_read(separator: str, tmp_path: Pa
     assert "were read day first" in " ".join(lines)
     again = read_river_table(tmp_path / "again.csv")
     pd.testing.assert_frame_equal(again, read_river_table(tmp_path / "counts.csv"))
+
+
+def test_lengths_seen_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
+    """A Spanish Excel writes river_km and seen_km with decimal commas; with the blanks of the
+    dates only detections vouch for, the columns were read as text and seen_km, seen_share
+    were blank on every river-year (the demo's six) without a word."""
+    from detector.counts import read_observations
+
+    seen = tmp_path / "tracks.observations.csv"
+    seen.write_text(
+        "river;date;scenes;source;river_km;seen_km;seen_chainage_m\n"
+        "Meander;01/03/2024;1;scenes;4,27;3,92;146..4068\n"
+        "Meander;20/03/2024;0;detections;;;\n",
+        encoding="utf-8-sig",
+    )
+    observations, _ = read_observations(seen)
+    assert observations["river_km"].tolist()[0] == 4.27
+    linked, tracks = two_year_world()
+    counts = yearly_counts(tracks, linked, observations=observations)
+    row = counts.set_index(["river", "year"]).loc[("Meander", 2024)]
+    assert (row["seen_km"], row["seen_share"]) == (3.92, 0.919)
+
+
+def test_blank_rows_excel_left_below_the_observations_are_passed_over(tmp_path: Path) -> None:
+    """Excel writes ';;;;;;' rows where cells below a table were cleared: they were refused as
+    '2 of 4 rows have no date'."""
+    from detector.counts import read_observations
+
+    seen = tmp_path / "tracks.observations.csv"
+    seen.write_text(
+        "river;date;scenes;source;river_km;seen_km;seen_chainage_m\r\n"
+        "Meander;01/03/2024;1;scenes;4,27;3,92;146..4068\r\n"
+        "Meander;20/03/2024;0;detections;;;\r\n;;;;;;\r\n;;;;;;\r\n",
+        encoding="utf-8-sig",
+    )
+    observations, _ = read_observations(seen)
+    assert observations["date"].tolist() == ["2024-03-01", "2024-03-20"]
 
 
 @pytest.mark.parametrize("name", ["007", "NA", "None"])
