@@ -106,6 +106,17 @@ def test_matching_rules_at_their_edges() -> None:
     assert forward.overall["dredge"].to_json() == backward.overall["dredge"].to_json()
 
 
+def test_tiny_boxes_are_matched_as_training_widens_them() -> None:
+    """A 2 × 2 px boat (6 m at 3 m) is learnt as a 3 × 3 px box: that box, predicted exactly,
+    matches it (IoU 4/9 with the box as drawn: a false boat and a missed one). At the tile's
+    edge the widened box stays inside, as in training."""
+    tiles = [_tile("t", "s", [Box("boat", 10, 10, 12, 12), Box("boat", 0, 20, 1, 22)])]
+    predictions = [np.array([[9.5, 9.5, 12.5, 12.5, 0.9, 1], [0, 19.5, 3, 22.5, 0.8, 1]])]
+    result = score_predictions(tiles, predictions, CLASSES, matching=Matching())
+    boat = result.overall["boat"]
+    assert (boat.tp, boat.fp, boat.fn) == (2, 0, 0)
+
+
 def test_cli_writes_the_report_and_figures(
     labelled_tiles: list[LabelledTile], tmp_path: Path
 ) -> None:
