@@ -270,6 +270,10 @@ runner = CliRunner()
         (["--years", "2025-2023"], "reversed"),
         (["--years", "last year"], "not a year"),
         (["--size", "huge"], "unknown size"),
+        # a blank list (a shell variable that was empty but for a space) was a traceback,
+        # "ValueError: No objects to concatenate", after folders had been made
+        (["--rivers", " "], "names no river"),
+        (["--rivers", ","], "names no river"),
     ],
 )
 def test_cli_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
@@ -278,6 +282,15 @@ def test_cli_bad_arguments_give_one_line(tmp_path: Path, args: list[str], messag
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error:")
     assert "Traceback" not in result.output
+
+
+def test_a_river_named_twice_is_drawn_once() -> None:
+    # `--rivers Nanay,NAN` drew the Nanay twice: its scenes written twice over the same files
+    # (by two processes at once), every truth row and every counts.csv row doubled
+    config = WorldConfig.from_cli(rivers="Nanay, nan,Itaya,NANAY", years="2024")
+    assert config.rivers == ("Nanay", "Itaya")
+    names = [scene.file_name for _, scene in build_world(config).scenes()]
+    assert len(names) == len(set(names)) == 2 * 3
 
 
 def test_cli_list_rivers_needs_no_out() -> None:

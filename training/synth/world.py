@@ -88,11 +88,7 @@ class WorldConfig:
         gsd: float = 3.0,
         style: str = "planetscope",
     ) -> WorldConfig:
-        names = (
-            tuple(RIVER_CATALOGUE)
-            if not rivers
-            else tuple(find_river(name).name for name in rivers.split(",") if name.strip())
-        )
+        names = tuple(RIVER_CATALOGUE) if not rivers else _river_names(rivers)
         if size not in SIZES:
             raise DredgeError(f"unknown size {size!r}; use one of: {', '.join(SIZES)}")
         if style not in STYLES:
@@ -104,6 +100,18 @@ class WorldConfig:
         return cls(
             seed=seed, rivers=names, years=parse_years(years), size=size, gsd=gsd, style=style
         )
+
+
+def _river_names(text: str) -> tuple[str, ...]:
+    """The catalogue names of ``--rivers``, each once, in the order given: a river named twice
+    (``Nanay,NAN``) was drawn twice, its scenes written twice over the same files and every
+    truth row doubled."""
+    names = [find_river(name).name for name in text.split(",") if name.strip()]
+    if not names:
+        raise DredgeError(
+            f"--rivers {text!r} names no river; give names such as Nanay,Cenepa (--list-rivers)"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def parse_years(text: str) -> tuple[int, int]:
