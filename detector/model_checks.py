@@ -27,7 +27,7 @@ FIX_MODEL = (
 def anchor_counts(side: int) -> set[int]:
     """How many anchors a YOLO head has on a ``side`` px square input, for each set of strides
     it could use (4 to 64 px)."""
-    per_stride = [-((-side // stride) ** 2) for stride in (4, 8, 16, 32, 64)]
+    per_stride = [(-(-side // stride)) ** 2 for stride in (4, 8, 16, 32, 64)]
     return {
         sum(count for bit, count in enumerate(per_stride) if mask >> bit & 1)
         for mask in range(1, 1 << len(per_stride))

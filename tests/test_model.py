@@ -331,6 +331,25 @@ def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, s
     assert load_model(raw).predict(_tiles(1, size=64))[0].shape == (0, 6)  # the layout it reads
 
 
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        ("transposed", "gives its output transposed, (batch, anchors, 4 + classes)"),
+        ("v5", "gives YOLOv5/v7 output (batch, anchors, 4 + objectness + 2 classes)"),
+    ],
+)
+def test_fixed_input_onnx_in_another_layout_is_named_for_what_it_is(
+    tmp_path: Path, layout: str, says: str
+) -> None:
+    """With a fixed 256 px input, anchors cannot be told by a second, larger probe; the count
+    for the input's side was computed negative (every one of them), so both layouts were
+    called 'boxes after NMS', with the fix to export without NMS."""
+    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", _Layout(layout), side=256, dynamic=False)
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    assert _one_line(caught).startswith(f"{onnx}: {says}")
+
+
 def test_onnx_without_names_is_checked_by_its_output(tmp_path: Path) -> None:
     """Without ultralytics' metadata a 3-class network with a 2-class card was an IndexError
     at the first tile, and a network whose classes are boat, dredge passed under a dredge, boat
