@@ -177,6 +177,33 @@ def test_an_onnx_named_by_the_card_is_used_only_as_this_models_export(
     assert load_model(pt).source == own
 
 
+def test_an_older_models_export_given_as_the_model_is_refused(
+    weights: Path, tmp_path: Path
+) -> None:
+    """--model model.onnx, the previous model's export left beside a retrained model.pt and
+    its card (written afresh, or carried over with the old export's onnx_sha256): it ran
+    under the new card's name and sha256 without a word, as it did when picked beside the
+    .pt (test above)."""
+    folder = tmp_path / "retrained"
+    folder.mkdir()
+    pt = folder / "model.pt"
+    pt.write_bytes(weights.read_bytes())
+    card = replace(load_card(weights), weights=pt.name)
+    older = {**NAMES, "dredge_weights_sha256": "ab" * 32}
+    stale = write_onnx_network(folder / "model.onnx", _Layout("raw"), metadata=older, card=False)
+    for vouched in (None, file_sha256(stale)):
+        replace(card, onnx_sha256=vouched).save(card_path_for(pt))
+        with pytest.raises(InputError) as caught:
+            load_model(stale)
+        assert _one_line(caught).startswith(
+            f"{stale}: is the export of weights of sha256 abababababab…, not of its card's "
+            f"model.pt ({card.sha256[:12]}…: an older model's export?) — give model.pt itself"
+        )
+    card.save(card_path_for(pt))
+    own = export_onnx(pt, folder / "model.onnx")  # this model's export: used as before
+    assert load_model(own).source == own
+
+
 def test_card_paths_are_relative_to_its_folder(weights: Path, tmp_path: Path) -> None:
     """'onnx': 'exports/m.onnx' and 'weights': 'pt/m.pt' were "Invalid name 'exports/m.onnx'"
     (exit 2), whatever the backend."""
