@@ -119,6 +119,13 @@ class YoloDetector(ABC):
             )
         if len(batch) == 0:
             return []
+        top = float(batch.max())
+        if top > 1.0 + 1e-3:  # 8-bit chips: 4,552 boxes, all 'dredge', on 24 demo tiles with 33
+            raise ValueError(
+                f"batch values must be in [0, 1] for model {self.card.name} (its card's "
+                f"'{self.card.input.scale}' scaling), got values up to {top:g} — divide 8-bit "
+                "tiles by 255, or read them with Scene.read_window"
+            )
         height, width = batch.shape[2:]
         # one call per view: four times the batch in one call ran torch on CPU 1.6x slower
         per_view = [
