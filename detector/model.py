@@ -119,6 +119,11 @@ class YoloDetector(ABC):
             )
         if len(batch) == 0:
             return []
+        if not np.isfinite(batch).all():  # NaN spreads through the network: boxes lost
+            raise ValueError(
+                f"batch for model {self.card.name} holds NaN or infinite values (nodata?) — "
+                "set those pixels to 0, as Scene.read_window does"
+            )
         top = float(batch.max())
         if top > 1.0 + 1e-3:  # 8-bit chips: 4,552 boxes, all 'dredge', on 24 demo tiles with 33
             raise ValueError(
