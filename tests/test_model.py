@@ -340,19 +340,25 @@ def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
 
 class _Layout(torch.nn.Module):
     """A stand-in network whose output has the shape of one YOLO output layout for 2 classes:
-    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, 300, 6) boxes after
-    NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one anchor
-    per 8 × 8 px. ``extra`` adds channels to each anchor (a third class, say)."""
+    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, ``boxes``, 6) boxes
+    after NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one
+    anchor per ``stride`` × ``stride`` px for each of ``strides`` (default one level at 8 px).
+    ``extra`` adds channels to each anchor (a third class, say)."""
 
-    def __init__(self, layout: str, extra: int = 0) -> None:
+    def __init__(
+        self, layout: str, extra: int = 0, strides: tuple[int, ...] = (8,), boxes: int = 300
+    ) -> None:
         super().__init__()
         self.layout = layout
         self.extra = extra
+        self.strides = strides
+        self.boxes = boxes
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.layout == "nms":
-            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, 300, 6) * 0
-        anchors = torch.nn.functional.avg_pool2d(x[:, :1], 8).flatten(1)
+            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, self.boxes, 6) * 0
+        pooled = [torch.nn.functional.avg_pool2d(x[:, :1], s).flatten(1) for s in self.strides]
+        anchors = torch.cat(pooled, dim=1)
         columns = (7 if self.layout == "v5" else 6) + self.extra
         out = anchors.unsqueeze(-1).expand(-1, -1, columns)
         return out.transpose(1, 2) if self.layout == "raw" else out
@@ -384,15 +390,20 @@ def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, s
     [
         ("transposed", "gives its output transposed, (batch, anchors, 4 + classes)"),
         ("v5", "gives YOLOv5/v7 output (batch, anchors, 4 + objectness + 2 classes)"),
+        ("nms", "gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads"),
     ],
 )
+@pytest.mark.parametrize("side", [256, 640])
 def test_fixed_input_onnx_in_another_layout_is_named_for_what_it_is(
-    tmp_path: Path, layout: str, says: str
+    tmp_path: Path, layout: str, says: str, side: int
 ) -> None:
-    """With a fixed 256 px input, anchors cannot be told by a second, larger probe; the count
-    for the input's side was computed negative (every one of them), so both layouts were
-    called 'boxes after NMS', with the fix to export without NMS."""
-    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", _Layout(layout), side=256, dynamic=False)
+    """With a fixed input, anchors cannot be told by a second, larger probe; the anchor counts
+    for the input's side were computed negative (every one of them), so a transposed or v5
+    output (a P3–P5 head) was called 'boxes after NMS', with the fix to export without NMS.
+    NMS output of 100 boxes (max_det=100) on a 640 px input, as many as a lone stride-64 level
+    has anchors, stays NMS: only runs of three or more strides count, as YOLO heads have."""
+    network = _Layout(layout, strides=(8, 16, 32), boxes=100)
+    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", network, side=side, dynamic=False)
     with pytest.raises(InputError) as caught:
         load_model(onnx)
     assert _one_line(caught).startswith(f"{onnx}: {says}")
