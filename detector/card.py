@@ -377,8 +377,19 @@ def _free_form(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
 
 
 def verify_weights(card: ModelCard, weights: Path) -> None:
-    """InputError when ``weights`` is not the file the card describes (sha256 differs)."""
+    """InputError when ``weights`` is not the file the card describes (sha256 differs), or is
+    an ONNX that records being exported from other weights than the card's (this tool's
+    exports record the ``.pt``'s sha256: an older model's export beside a retrained one)."""
     if weights.suffix.lower() == ONNX_SUFFIX:
+        source = onnx_source_sha256(weights)
+        if source is not None and source != card.sha256:
+            raise InputError(
+                weights,
+                f"is the export of weights of sha256 {source[:12]}…, not of its card's "
+                f"{card.weights} ({card.sha256[:12]}…: an older model's export?)",
+                f"give {card.weights} itself (it is exported once, into the cache), or export "
+                "it again beside its card",
+            )
         expected = card.onnx_sha256
         key = "onnx_sha256"
     else:

@@ -25,12 +25,14 @@ FIX_MODEL = (
 
 
 def anchor_counts(side: int) -> set[int]:
-    """How many anchors a YOLO head has on a ``side`` px square input, for each set of strides
-    it could use (4 to 64 px)."""
-    per_stride = [-((-side // stride) ** 2) for stride in (4, 8, 16, 32, 64)]
+    """How many anchors a YOLO head has on a ``side`` px square input, for each run of three or
+    more consecutive strides it could use (4 to 64 px: P3–P5, P2–P5, P3–P6, ...). Any set of
+    levels would take an NMS output of 100 or 500 boxes on a 640 px input for anchors."""
+    per_stride = [(-(-side // stride)) ** 2 for stride in (4, 8, 16, 32, 64)]
     return {
-        sum(count for bit, count in enumerate(per_stride) if mask >> bit & 1)
-        for mask in range(1, 1 << len(per_stride))
+        sum(per_stride[first:stop])
+        for first in range(len(per_stride))
+        for stop in range(first + 3, len(per_stride) + 1)
     }
 
 

@@ -177,6 +177,33 @@ def test_an_onnx_named_by_the_card_is_used_only_as_this_models_export(
     assert load_model(pt).source == own
 
 
+def test_an_older_models_export_given_as_the_model_is_refused(
+    weights: Path, tmp_path: Path
+) -> None:
+    """--model model.onnx, the previous model's export left beside a retrained model.pt and
+    its card (written afresh, or carried over with the old export's onnx_sha256): it ran
+    under the new card's name and sha256 without a word, as it did when picked beside the
+    .pt (test above)."""
+    folder = tmp_path / "retrained"
+    folder.mkdir()
+    pt = folder / "model.pt"
+    pt.write_bytes(weights.read_bytes())
+    card = replace(load_card(weights), weights=pt.name)
+    older = {**NAMES, "dredge_weights_sha256": "ab" * 32}
+    stale = write_onnx_network(folder / "model.onnx", _Layout("raw"), metadata=older, card=False)
+    for vouched in (None, file_sha256(stale)):
+        replace(card, onnx_sha256=vouched).save(card_path_for(pt))
+        with pytest.raises(InputError) as caught:
+            load_model(stale)
+        assert _one_line(caught).startswith(
+            f"{stale}: is the export of weights of sha256 abababababab…, not of its card's "
+            f"model.pt ({card.sha256[:12]}…: an older model's export?) — give model.pt itself"
+        )
+    card.save(card_path_for(pt))
+    own = export_onnx(pt, folder / "model.onnx")  # this model's export: used as before
+    assert load_model(own).source == own
+
+
 def test_card_paths_are_relative_to_its_folder(weights: Path, tmp_path: Path) -> None:
     """'onnx': 'exports/m.onnx' and 'weights': 'pt/m.pt' were "Invalid name 'exports/m.onnx'"
     (exit 2), whatever the backend."""
@@ -217,6 +244,27 @@ def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
 def test_wrong_batch_shape(weights: Path) -> None:
     with pytest.raises(ValueError, match=r"batch must be \(n, 3, h, w\)"):
         load_model(weights, backend="torch").predict(np.zeros((2, 4, 64, 64), np.float32))
+
+
+def test_batch_of_8_bit_values_is_refused(weights: Path) -> None:
+    """Tiles of 0–255 (PNG chips not divided by 255) were taken: the bundled model gave 4,552
+    boxes, all 'dredge', on 24 demo tiles where it gives 33 (5 dredges)."""
+    detector = load_model(weights, backend="onnx", flips=False)
+    tiles = _tiles(1, size=64)
+    with pytest.raises(ValueError, match=r"values must be in \[0, 1\].* up to 2\d\d — divide"):
+        detector.predict((tiles * 255).round().astype(np.uint8))
+    assert len(detector.predict(tiles)) == 1  # [0, 1] as before
+
+
+def test_batch_with_nan_is_refused(weights: Path) -> None:
+    """NaN pixels (float chips with NaN as nodata) were taken: NaN spread through the
+    network and the boxes near it were lost (an 8 × 8 px NaN corner in each of 24 demo tiles:
+    20 boxes of the bundled model's 33, 4 dredges of 5)."""
+    detector = load_model(weights, backend="onnx", flips=False)
+    tiles = _tiles(2, size=64)
+    tiles[1, :, :8, :8] = np.nan
+    with pytest.raises(ValueError, match="holds NaN or infinite values"):
+        detector.predict(tiles)
 
 
 def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
@@ -292,19 +340,25 @@ def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
 
 class _Layout(torch.nn.Module):
     """A stand-in network whose output has the shape of one YOLO output layout for 2 classes:
-    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, 300, 6) boxes after
-    NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one anchor
-    per 8 × 8 px. ``extra`` adds channels to each anchor (a third class, say)."""
+    ``raw`` (batch, 4 + 2, anchors) as this tool reads it, ``nms`` (batch, ``boxes``, 6) boxes
+    after NMS, ``transposed`` (batch, anchors, 6), ``v5`` (batch, anchors, 4 + 1 + 2); one
+    anchor per ``stride`` × ``stride`` px for each of ``strides`` (default one level at 8 px).
+    ``extra`` adds channels to each anchor (a third class, say)."""
 
-    def __init__(self, layout: str, extra: int = 0) -> None:
+    def __init__(
+        self, layout: str, extra: int = 0, strides: tuple[int, ...] = (8,), boxes: int = 300
+    ) -> None:
         super().__init__()
         self.layout = layout
         self.extra = extra
+        self.strides = strides
+        self.boxes = boxes
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.layout == "nms":
-            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, 300, 6) * 0
-        anchors = torch.nn.functional.avg_pool2d(x[:, :1], 8).flatten(1)
+            return x[:, :1, :1, :1].reshape(-1, 1, 1).expand(-1, self.boxes, 6) * 0
+        pooled = [torch.nn.functional.avg_pool2d(x[:, :1], s).flatten(1) for s in self.strides]
+        anchors = torch.cat(pooled, dim=1)
         columns = (7 if self.layout == "v5" else 6) + self.extra
         out = anchors.unsqueeze(-1).expand(-1, -1, columns)
         return out.transpose(1, 2) if self.layout == "raw" else out
@@ -329,6 +383,30 @@ def test_onnx_in_another_output_layout_is_refused(tmp_path: Path, layout: str, s
     assert "yolo export model=M.pt format=onnx dynamic=True (without nms=True)" in message
     raw = write_onnx_network(tmp_path / "raw.onnx", _Layout("raw"))
     assert load_model(raw).predict(_tiles(1, size=64))[0].shape == (0, 6)  # the layout it reads
+
+
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        ("transposed", "gives its output transposed, (batch, anchors, 4 + classes)"),
+        ("v5", "gives YOLOv5/v7 output (batch, anchors, 4 + objectness + 2 classes)"),
+        ("nms", "gives boxes after NMS (x0, y0, x1, y1, score, class) where this tool reads"),
+    ],
+)
+@pytest.mark.parametrize("side", [256, 640])
+def test_fixed_input_onnx_in_another_layout_is_named_for_what_it_is(
+    tmp_path: Path, layout: str, says: str, side: int
+) -> None:
+    """With a fixed input, anchors cannot be told by a second, larger probe; the anchor counts
+    for the input's side were computed negative (every one of them), so a transposed or v5
+    output (a P3–P5 head) was called 'boxes after NMS', with the fix to export without NMS.
+    NMS output of 100 boxes (max_det=100) on a 640 px input, as many as a lone stride-64 level
+    has anchors, stays NMS: only runs of three or more strides count, as YOLO heads have."""
+    network = _Layout(layout, strides=(8, 16, 32), boxes=100)
+    onnx = write_onnx_network(tmp_path / f"{layout}.onnx", network, side=side, dynamic=False)
+    with pytest.raises(InputError) as caught:
+        load_model(onnx)
+    assert _one_line(caught).startswith(f"{onnx}: {says}")
 
 
 def test_onnx_without_names_is_checked_by_its_output(tmp_path: Path) -> None:
