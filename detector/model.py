@@ -247,6 +247,14 @@ class OnnxDetector(YoloDetector):
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         if self.side is not None:
+            height, width = batch.shape[2:]
+            if height > self.side or width > self.side:  # named neither the file nor a fix
+                raise InputError(
+                    self.source,
+                    f"takes a fixed {self.side} px input, and these tiles are {height}×{width} px",
+                    "give its .pt, or export it again with dynamic=True (or a larger imgsz), "
+                    f"or cut the tiles at {self.side} px",
+                )
             batch = _pad_to(batch, self.side)
         if self.batch_size is None:
             return self._run(batch)

@@ -505,6 +505,17 @@ def test_onnx_with_a_fixed_input_or_float16_input(tmp_path: Path) -> None:
         "takes a fixed 640 px input where its card's tiles are 256 px: each tile is padded to "
         "it, 6× the work; export it with dynamic=True to run at the tiles' size"
     )
+    # tiles larger than a fixed input (labelled chips cut at 512 px for `dredge evaluate`):
+    # one line naming the file and the fix (it was "tiles of 288×288 px do not fit the model's
+    # 256 px input")
+    fixed = load_model(tmp_path / "s256.onnx", flips=False)
+    with pytest.raises(InputError) as caught:
+        fixed.predict(_tiles(1, size=288))
+    assert _one_line(caught) == (
+        f"{tmp_path / 's256.onnx'}: takes a fixed 256 px input, and these tiles are 288×288 px "
+        "— give its .pt, or export it again with dynamic=True (or a larger imgsz), or cut the "
+        "tiles at 256 px"
+    )
 
 
 def test_end_to_end_torch_model_is_refused(tmp_path: Path) -> None:
