@@ -54,8 +54,11 @@ The parameters live in :mod:`detector.track_params`, the frames the tracker step
 in :mod:`detector.track_frames`, and the tracks table it returns in :mod:`detector.track_table`.
 
 All rivers are processed together — the k-th frame of every river in one vectorised step, the
-rivers kept apart by a large chainage offset — so the Python loop runs once per frame of the
-busiest river, not once per frame of every river.
+rivers kept apart by a large chainage offset in lookups — so the Python loop runs once per
+frame of the busiest river, not once per frame of every river. Distances are measured on the
+chainage itself: with the offset added (1e9 m a river), a detection 45.0 m from a mooring
+was in the gate on one river and out of it on the next, so a river's tracks depended on its
+name's place among the rivers tracked with it.
 """
 
 from __future__ import annotations
@@ -95,7 +98,9 @@ from detector.track_table import (
 
 __all__ = ["TRACK_COLUMNS", "TrackParams", "link_tracks"]
 
-RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together
+RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together, in lookups only
+LOOKUP_SLACK_M = 1.0  # lookups on offset chainage reach this much further; the gates then
+# test the chainage itself
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,7 +162,7 @@ def link_tracks(
     hand = np.isnan(score) & params.unscored_sure  # rows added by hand to a detector's table
     result = _link_all(
         codes[order].astype(np.int64),
-        chainage[rows] + codes[order] * RIVER_SPACING_M,
+        chainage[rows],
         detections["offset_m"].to_numpy(float)[rows],
         times[rows],
         lon[rows],
@@ -220,8 +225,7 @@ def _link_all(
 ) -> Linked:
     """Link the sorted on-river detections of all rivers: moorings first, then moves.
 
-    ``river`` numbers each detection's river; ``s`` is its chainage plus ``river ×
-    RIVER_SPACING_M``. A mooring holding one of ``sure_rows`` (marked by hand) links as one
+    ``river`` numbers each detection's river; ``s`` is its chainage. A mooring holding one of ``sure_rows`` (marked by hand) links as one
     seen on ``min_dates`` dates.
     """
     moorings, det_mooring, det_link = _moorings(
@@ -239,7 +243,7 @@ def _link_all(
     np.minimum.at(first_det, det_mooring, np.arange(len(t)))
     last_det = np.full(count, -1, dtype=np.int64)
     np.maximum.at(last_det, det_mooring, np.arange(len(t)))
-    groups = side_by_side_groups(s, o, t, params.group_gate_m)
+    groups = side_by_side_groups(s, o, t, params.group_gate_m, river=river)
     arrived = SideBySide(groups.size[first_det], groups.rank[first_det])
     departed = SideBySide(groups.size[last_det], groups.rank[last_det])
     pred, ambiguous = _link_moves(moorings, n_dates, arrived, departed, params, observed=observed)
@@ -292,7 +296,9 @@ def _moorings(
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(moorings, live, dets, s, o, t, k, params, det_mooring, det_link)
+            matched = _stay(
+                moorings, live, dets, river, s, o, t, k, params, det_mooring, det_link
+            )
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -352,6 +358,7 @@ def _stay(
     moorings: _Moorings,
     live: NDArray[np.int64],
     dets: NDArray[np.int64],
+    river: NDArray[np.int64],
     s: NDArray[np.float64],
     o: NDArray[np.float64],
     t: NDArray[np.float64],
@@ -363,10 +370,13 @@ def _stay(
     """Match a step's detections one-to-one to open moorings; return the moorings matched."""
     if len(live) == 0:
         return np.zeros(0, dtype=np.int64)
-    mi, dj = window_pairs(moorings.s[live], s[dets], params.stay_gate_m)
+    key = moorings.s[live] + moorings.river[live] * RIVER_SPACING_M
+    reach = params.stay_gate_m + LOOKUP_SLACK_M
+    mi, dj = window_pairs(key, s[dets] + river[dets] * RIVER_SPACING_M, reach)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
+    keep &= moorings.river[mi] == river[dj]
     # After a long gap with other looks at the river, the group may have been elsewhere.
     away = (t[dj] - moorings.last[mi] > params.stay_gap_days) & (step - moorings.last_step[mi] > 1)
     keep &= ~away
@@ -541,7 +551,7 @@ def _move_candidates(
         left = last + params.unobserved_gap_days
         arrive = first - params.unobserved_gap_days
     reach = max(params.max_move_m, params.stay_gate_m)
-    cell = np.floor(moorings.s[:count] / reach)
+    cell = np.floor((moorings.s[:count] + moorings.river[:count] * RIVER_SPACING_M) / reach)
     t0 = float(first.min(initial=0.0))
     span = float(last.max(initial=0.0)) - t0 + 2 * params.link_gap_days + 1
     a_parts, b_parts = [], []
@@ -559,6 +569,7 @@ def _move_candidates(
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
     keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap))
+    keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]
 
 

@@ -53,3 +53,15 @@ def test_each_rivers_tracks_are_those_it_gets_alone_under_any_name() -> None:
     renamed = detections.assign(river=detections["river"].replace({"R00": "Z00"}))
     again, _ = link_tracks(renamed, observed)
     assert _partition(again, "Z00") == _partition(linked, "R00")
+
+
+def test_a_detection_at_the_edge_of_the_stay_gate_is_judged_alike_on_every_river() -> None:
+    """Rivers tracked together were kept apart by adding 1e9 m a river to the chainage, and
+    the gates measured on that sum: two detections 500.2 m and 545.2 m along the Zeta (45 m
+    apart, give or take 1e-13 m) were two moorings tracked alone and one beside the Alfa,
+    which sorts before it (its 45 m measured 45 m ± 1e-7)."""
+    zeta = [(1, "Zeta", T1, 500.2, 0.0), (2, "Zeta", T2, 545.2, 0.0)]
+    alone, _ = link_tracks(_table(zeta))
+    beside, _ = link_tracks(_table([*zeta, (3, "Alfa", T1, 100.0, 0.0)]))
+    assert _partition(beside, "Zeta") == _partition(alone, "Zeta")
+    assert beside["link"].tolist()[:2] == alone["link"].tolist()
