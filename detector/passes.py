@@ -29,7 +29,9 @@ from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
 PASS_GAP_MINUTES = 10.0
 """Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
 apart; two satellites rarely image a river minutes apart, and if they do it is one look)."""
-_PASS_GAP_DAYS = PASS_GAP_MINUTES / 1440
+_PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
+# Compared in whole milliseconds: through floating-point days, two scenes exactly ten minutes
+# apart were more than ten minutes apart at most times of day, and one pass at others.
 _PASS_SPACING_M = 1e12  # chainage key offset between passes
 
 
@@ -55,7 +57,8 @@ def same_pass_duplicates(
     order = np.lexsort((times[rows], codes))
     rows, codes = rows[order], codes[order]
     t = times[rows]
-    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (np.diff(t) > _PASS_GAP_DAYS)])
+    apart_ms = np.round(np.diff(t) * 86_400_000)
+    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (apart_ms > _PASS_GAP_MS)])
     pass_id = np.cumsum(new_pass) - 1
     several = pd.Series(scene[rows]).groupby(pass_id).nunique().to_numpy() > 1
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from detector.passes import same_pass_duplicates
 from detector.tracking import link_tracks
+from detector.track_frames import days_since_epoch as tf_days
 from tests import track_fixtures as tf
 
 SECOND = pd.Timedelta(seconds=1)
@@ -88,3 +89,15 @@ def test_a_scene_of_the_same_pass_that_missed_a_dredge_is_not_its_spot_seen_empt
     given = pd.concat([dets, missed], ignore_index=True).assign(detection_id=lambda f: f.index)
     _, tracks = link_tracks(given, tf.observed([*days, before]))
     assert tracks["counted"].tolist() == [True, True]
+
+
+def test_scenes_exactly_ten_minutes_apart_are_one_pass_whatever_the_time() -> None:
+    """Times went through floating-point days: two scenes 10:00 apart (hand marks timed to
+    the minute) were one pass at some times of day and two at others (of 20,000 random
+    times, 15,431 were taken as more than ten minutes apart)."""
+    for start in ("2024-03-05 14:30", "2024-07-19 15:10", "2025-01-02 13:50"):
+        first = pd.Timestamp(start, tz="UTC")
+        times = pd.Series([first, first + pd.Timedelta(minutes=10)])
+        days = tf_days(times)
+        rows = [(days[0], 0, 1000.0, 0.0, 0.9), (days[1], 1, 1003.0, 1.0, 0.7)]
+        assert _twins(rows) == [-1, 0], start
