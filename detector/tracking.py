@@ -11,8 +11,9 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    |Δoffset|``), so two dredges moored 15 m apart stay two. A detection with no mooring opens
    a new one. A mooring's spot that a later scene saw clearly (inside its valid footprint, not
    under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
-   empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
-   there again within ``resume_days`` and before its spot was seen empty more than
+   empty* (once a UTC day: the overlapping scenes of a strip are one look); after
+   ``absent_to_end`` such times the dredge has left — unless it is detected there again
+   within ``resume_days`` and before its spot was seen empty more than
    ``resume_absent_max`` times (the detector missed it; with scenes days apart, a spot seen
    empty on five looks was left, and a group mooring there later is another stay). A look at
    a spot while another detection lies within ``group_gate_m`` along the channel is not
@@ -206,6 +207,7 @@ class _Moorings:
         self.absent = np.zeros(capacity, dtype=np.int64)  # seen empty since the last detection
         self.absent_total = np.zeros(capacity, dtype=np.int64)
         self.left = np.full(capacity, np.inf)  # first time seen empty after the last detection
+        self.empty_day = np.full(capacity, -np.inf)  # UTC day of the last look that saw it empty
         self.arrive = np.full(capacity, -np.inf)  # last time seen empty before the first one
         self.count = 0
 
@@ -455,11 +457,15 @@ def _seen_empty(
     gate: float,
 ) -> None:
     """Count a miss for open moorings whose spot this step's frame saw without a detection
-    there or within ``gate`` along the channel (``s``: the sorted detections' chainage)."""
+    there or within ``gate`` along the channel (``s``: the sorted detections' chainage), at
+    most one a UTC day."""
     cand = live[~np.isin(live, matched)]
     now = schedule.time[moorings.river[cand], step]
-    # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted.
-    cand = cand[np.floor(moorings.last[cand]) < np.floor(now)]  # NaN (no frame): False
+    # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted, and
+    # a spot seen empty again that day (the overlap of a strip's next scene, seconds later)
+    # is the same look: counted twice, three missed passes ended a stay.
+    day = np.floor(now)
+    cand = cand[(np.floor(moorings.last[cand]) < day) & (moorings.empty_day[cand] < day)]
     if len(cand) == 0:
         return
     river = moorings.river[cand]
@@ -474,6 +480,7 @@ def _seen_empty(
     moorings.absent[seen] += 1
     moorings.absent_total[seen] += 1
     moorings.left[seen] = np.minimum(moorings.left[seen], when)
+    moorings.empty_day[seen] = np.floor(when)
 
 
 # --------------------------------------------------------------------------------------------

@@ -101,3 +101,18 @@ def test_scenes_exactly_ten_minutes_apart_are_one_pass_whatever_the_time() -> No
         days = tf_days(times)
         rows = [(days[0], 0, 1000.0, 0.0, 0.9), (days[1], 1, 1003.0, 1.0, 0.7)]
         assert _twins(rows) == [-1, 0], start
+
+
+def test_a_spot_seen_empty_by_two_scenes_of_a_pass_is_one_look() -> None:
+    """A strip's scenes overlap: a dredge the detector missed there was seen empty twice on
+    one pass, and three missed passes (six looks, over ``resume_absent_max``) ended its stay,
+    so it came back as a second dredge; seen_absent said 6."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(8)
+    missed = moments[2:5]
+    rows = [(t, tf.point_at(line, 500)) for t in moments if t not in missed]
+    strips = [t + 5 * SECOND for t in missed]  # the next scene of each pass, overlapping
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed(moments + strips))
+    assert linked["track_id"].nunique() == 1
+    assert linked["link"].tolist().count("resume") == 1
+    assert tracks["seen_absent"].tolist() == [3]
