@@ -16,14 +16,14 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    within ``resume_days`` and before its spot was seen empty more than
    ``resume_absent_max`` times (the detector missed it; with scenes days apart, a spot seen
    empty on five looks was left, and a group mooring there later is another stay). A look at
-   a spot while another detection lies within ``group_gate_m`` along the channel is not
-   empty: the group the dredge is moored in is there and the detector missed this member (in
-   the tracking benchmark's simulation, counting such looks as empty ended one member's stay
-   before its group moved, so the move did not link it). A spot under cloud or outside a
-   footprint was not seen: the mooring waits (up to ``close_days``), but a detection more
-   than ``stay_gap_days`` after its last one, with other looks at the river in between,
-   opens a new mooring, which the move stage may link back: in that time the group may have
-   moored elsewhere and returned.
+   a spot on a UTC day when a detection lies within ``group_gate_m`` along the channel, in
+   any scene of that day, is not empty: the group the dredge is moored in is there and the
+   detector missed this member (in the tracking benchmark's simulation, counting such looks
+   as empty ended one member's stay before its group moved, so the move did not link it). A
+   spot under cloud or outside a footprint was not seen: the mooring waits (up to
+   ``close_days``), but a detection more than ``stay_gap_days`` after its last one, with
+   other looks at the river in between, opens a new mooring, which the move stage may link
+   back: in that time the group may have moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -77,6 +77,7 @@ from detector.track_frames import (
     ObservedIndex,
     Schedule,
     centres_lon_lat,
+    day_ranges,
     days_since_epoch,
     detection_scene_keys,
     require_columns,
@@ -227,8 +228,8 @@ def _link_all(
 ) -> Linked:
     """Link the sorted on-river detections of all rivers: moorings first, then moves.
 
-    ``river`` numbers each detection's river; ``s`` is its chainage. A mooring holding one of ``sure_rows`` (marked by hand) links as one
-    seen on ``min_dates`` dates.
+    ``river`` numbers each detection's river; ``s`` is its chainage. A mooring holding one of
+    ``sure_rows`` (marked by hand) links as one seen on ``min_dates`` dates.
     """
     moorings, det_mooring, det_link = _moorings(
         river, s, o, t, lon, lat, schedule, params, observed
@@ -292,15 +293,14 @@ def _moorings(
     det_mooring = np.full(len(s), -1, dtype=np.int64)
     det_link = np.full(len(s), LINK_STAY, dtype=np.int64)
     live = np.zeros(0, dtype=np.int64)
+    day_start, day_stop = day_ranges(schedule)
     for k in range(schedule.time.shape[1]):
         now = schedule.time[:, k]
         live = _close(moorings, live, now, params, observed)
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(
-                moorings, live, dets, river, s, o, t, k, params, det_mooring, det_link
-            )
+            matched = _stay(moorings, live, dets, river, s, o, t, k, params, det_mooring, det_link)
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -311,7 +311,7 @@ def _moorings(
             det_mooring[fresh] = ids
             det_link[fresh] = LINK_NEW
             if observed:
-                _arrivals(moorings, ids, schedule, k, params.link_gap_days, s, params.group_gate_m)
+                _arrivals(moorings, ids, schedule, k, params, s, (day_start, day_stop))
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
             moorings.last[hit] = t[dets]
@@ -321,7 +321,7 @@ def _moorings(
             moorings.left[hit] = np.inf
             matched = np.concatenate([matched, ids])
         if observed:
-            _seen_empty(moorings, live, matched, schedule, k, s, params.group_gate_m)
+            _seen_empty(moorings, live, matched, schedule, k, s, params, (day_start, day_stop))
     return moorings, det_mooring, det_link
 
 
@@ -400,15 +400,17 @@ def _arrivals(
     ids: NDArray[np.int64],
     schedule: Schedule,
     step: int,
-    window: float,
+    params: TrackParams,
     s: NDArray[np.float64],
-    gate: float,
+    days: tuple[NDArray[np.int64], NDArray[np.int64]],
 ) -> None:
     """For new moorings, the last earlier frame of their river that saw their spot empty:
     without a detection there (or they would have continued an open mooring — unless that one
-    was last detected more than ``stay_gap_days`` before) and without one within ``gate``
-    along the channel (their group was there; the detector missed them); looked for up to
-    ``window`` days back. ``s`` is the sorted detections' chainage."""
+    was last detected more than ``stay_gap_days`` before) and without one within
+    ``group_gate_m`` along the channel that day, in any scene (their group was there; the
+    detector missed them); looked for up to ``link_gap_days`` back. ``s`` is the sorted
+    detections' chainage, ``days`` each frame's detections of its day (:func:`day_ranges`)."""
+    window, gate = params.link_gap_days, params.group_gate_m
     todo = ids
     for k in range(step - 1, -1, -1):
         if len(todo) == 0:
@@ -422,9 +424,7 @@ def _arrivals(
             schedule.seen[river, k], moorings.lon[todo], moorings.lat[todo]
         )
         # A look at the spot while its group was there (a member missed) is no arrival.
-        inside &= ~_beside(
-            moorings.s[todo], schedule.start[river, k], schedule.stop[river, k], s, gate
-        )
+        inside &= ~_beside(moorings.s[todo], days[0][river, k], days[1][river, k], s, gate)
         # Nor is a look earlier the same UTC day (another scene of the pass, seconds before,
         # whose detector missed it), as _seen_empty takes none as a departure.
         inside &= np.floor(schedule.time[river, k]) < np.floor(moorings.first[todo])
@@ -454,11 +454,15 @@ def _seen_empty(
     schedule: Schedule,
     step: int,
     s: NDArray[np.float64],
-    gate: float,
+    params: TrackParams,
+    days: tuple[NDArray[np.int64], NDArray[np.int64]],
 ) -> None:
     """Count a miss for open moorings whose spot this step's frame saw without a detection
-    there or within ``gate`` along the channel (``s``: the sorted detections' chainage), at
-    most one a UTC day."""
+    there or within ``group_gate_m`` along the channel that UTC day, in any of its scenes
+    (``s``: the sorted detections' chainage; ``days``: :func:`day_ranges`), at most one a
+    day. The scenes of a pass are one look: a strip's overlap counted twice, three missed
+    passes ended a stay; a look seconds before the next scene found the dredge, or whose
+    detections beside the spot were the other scene's duplicates, saw it empty."""
     cand = live[~np.isin(live, matched)]
     now = schedule.time[moorings.river[cand], step]
     # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted, and
@@ -474,7 +478,7 @@ def _seen_empty(
     # detector missed this member (a group moves as one).
     river = river[inside]
     beside = _beside(
-        moorings.s[cand[inside]], schedule.start[river, step], schedule.stop[river, step], s, gate
+        moorings.s[cand[inside]], days[0][river, step], days[1][river, step], s, params.group_gate_m
     )
     seen, when = cand[inside][~beside], schedule.time[river[~beside], step]
     moorings.absent[seen] += 1

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from detector.passes import same_pass_duplicates
-from detector.tracking import link_tracks
 from detector.track_frames import days_since_epoch as tf_days
+from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 
 SECOND = pd.Timedelta(seconds=1)
@@ -116,3 +116,43 @@ def test_a_spot_seen_empty_by_two_scenes_of_a_pass_is_one_look() -> None:
     assert linked["track_id"].nunique() == 1
     assert linked["link"].tolist().count("resume") == 1
     assert tracks["seen_absent"].tolist() == [3]
+
+
+def test_a_spot_seen_empty_seconds_before_a_detection_in_the_same_pass_was_not_left() -> None:
+    """The first scene of a strip missed the dredge in its overlap, the next one, five seconds
+    later, found it: that look counted as seen empty, so with one earlier missed look the
+    dredge had "left" (``absent_to_end``) and its detection was a resume; after a long gap
+    (over ``resume_days``) its stay ended there and it came back as a move."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(8)
+    pass_first, found = moments[4], moments[4] + 5 * SECOND
+    rows = [(t, tf.point_at(line, 500)) for t in moments if t not in (moments[3], pass_first)]
+    rows.append((found, tf.point_at(line, 500)))
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed([*moments, found]))
+    assert tracks["seen_absent"].tolist() == [1]  # moments[3]'s look alone saw it empty
+    assert linked["link"].tolist() == ["new"] + ["stay"] * 6
+    # Unseen for weeks (cloud), then missed once: the same pass ended its stay.
+    days = [tf.START + pd.Timedelta(days=d) for d in (0, 7, 55, 62, 69, 76)]
+    found = days[3] + 5 * SECOND
+    rows = [(t, tf.point_at(line, 500)) for t in (days[0], days[1], found, days[4], days[5])]
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed([*days, found]))
+    assert linked["link"].tolist() == ["new"] + ["stay"] * 4
+    assert tracks["moves"].tolist() == [0]
+
+
+def test_a_member_missed_by_both_scenes_of_a_pass_beside_its_group_was_not_left() -> None:
+    """Both scenes of a strip saw a group of two where they overlap and missed one member; the
+    other member's detection in one scene was the duplicate of the other's, so that scene had
+    no detection beside the missed member's spot, which counted as seen empty."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(6)
+    strip = moments[3] + 5 * SECOND
+    for first_scores_higher in (True, False):
+        rows = [(t, tf.point_at(line, 500, o)) for t in moments for o in (0.0, 12.0)]
+        rows = [r for r in rows if r[0] != moments[3] or r[1] == tf.point_at(line, 500, 0.0)]
+        rows.append((strip, tf.point_at(line, 500, 0.0)))  # the same member, next scene
+        dets = tf.detections(rows, net)
+        dets.loc[dets["acquired"] == strip, "score"] = 0.8 if first_scores_higher else 0.95
+        linked, tracks = link_tracks(dets, tf.observed([*moments, strip]))
+        assert linked["link"].tolist().count("duplicate") == 1
+        assert tracks["seen_absent"].tolist() == [0, 0], first_scores_higher
