@@ -174,6 +174,19 @@ def day_ranges(schedule: Schedule) -> tuple[NDArray[np.int64], NDArray[np.int64]
     return start, stop
 
 
+def earlier_days(schedule: Schedule) -> NDArray[np.float64]:
+    """Per river and frame step, the UTC day of the river's last frame on an earlier day than
+    the step's (-inf for none, NaN past a river's last frame): other scenes of a pass are no
+    other look at the river."""
+    days = np.floor(schedule.time)
+    out = np.full(days.shape, np.nan)
+    for r in range(days.shape[0]):
+        row = days[r][np.isfinite(days[r])]
+        before = np.searchsorted(row, row, side="left") - 1
+        out[r, : len(row)] = np.where(before >= 0, row[np.maximum(before, 0)], -np.inf)
+    return out
+
+
 def days_since_epoch(values: pd.Series) -> NDArray[np.float64]:
     """Days since 1970-01-01 UTC as floats (naive times are taken as UTC)."""
     stamps = pd.to_datetime(values, utc=True)

@@ -80,6 +80,7 @@ from detector.track_frames import (
     day_ranges,
     days_since_epoch,
     detection_scene_keys,
+    earlier_days,
     require_columns,
     river_frames,
 )
@@ -200,7 +201,6 @@ class _Moorings:
         self.n = np.zeros(capacity, dtype=np.int64)
         self.river = np.zeros(capacity, dtype=np.int64)
         self.step = np.zeros(capacity, dtype=np.int64)  # frame step of the first detection
-        self.last_step = np.zeros(capacity, dtype=np.int64)  # ...and of the last one
         self.first = np.zeros(capacity)  # days of the first and last detection
         self.last = np.zeros(capacity)
         self.lon = np.zeros(capacity)  # last detected position, EPSG:4326
@@ -294,13 +294,16 @@ def _moorings(
     det_link = np.full(len(s), LINK_STAY, dtype=np.int64)
     live = np.zeros(0, dtype=np.int64)
     day_start, day_stop = day_ranges(schedule)
+    looked = earlier_days(schedule)
     for k in range(schedule.time.shape[1]):
         now = schedule.time[:, k]
         live = _close(moorings, live, now, params, observed)
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(moorings, live, dets, river, s, o, t, k, params, det_mooring, det_link)
+            matched = _stay(
+                moorings, live, dets, river, s, o, t, looked[:, k], params, det_mooring, det_link
+            )
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -315,7 +318,6 @@ def _moorings(
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
             moorings.last[hit] = t[dets]
-            moorings.last_step[hit] = k
             moorings.lon[hit], moorings.lat[hit] = lon[dets], lat[dets]
             moorings.absent[hit] = 0
             moorings.left[hit] = np.inf
@@ -364,12 +366,13 @@ def _stay(
     s: NDArray[np.float64],
     o: NDArray[np.float64],
     t: NDArray[np.float64],
-    step: int,
+    looked: NDArray[np.float64],
     params: TrackParams,
     det_mooring: NDArray[np.int64],
     det_link: NDArray[np.int64],
 ) -> NDArray[np.int64]:
-    """Match a step's detections one-to-one to open moorings; return the moorings matched."""
+    """Match a step's detections one-to-one to open moorings; return the moorings matched.
+    ``looked``: each river's last look before the step's UTC day (:func:`earlier_days`)."""
     if len(live) == 0:
         return np.zeros(0, dtype=np.int64)
     key = moorings.s[live] + moorings.river[live] * RIVER_SPACING_M
@@ -379,8 +382,10 @@ def _stay(
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
     keep &= moorings.river[mi] == river[dj]
-    # After a long gap with other looks at the river, the group may have been elsewhere.
-    away = (t[dj] - moorings.last[mi] > params.stay_gap_days) & (step - moorings.last_step[mi] > 1)
+    # After a long gap with other looks at the river, the group may have been elsewhere (the
+    # other scenes of the last detection's pass or of this one are no other look).
+    away = t[dj] - moorings.last[mi] > params.stay_gap_days
+    away &= looked[river[dj]] > np.floor(moorings.last[mi])
     keep &= ~away
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end

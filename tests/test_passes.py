@@ -156,3 +156,17 @@ def test_a_member_missed_by_both_scenes_of_a_pass_beside_its_group_was_not_left(
         linked, tracks = link_tracks(dets, tf.observed([*moments, strip]))
         assert linked["link"].tolist().count("duplicate") == 1
         assert tracks["seen_absent"].tolist() == [0, 0], first_scores_higher
+
+
+def test_the_next_scene_of_a_pass_is_no_other_look_between_two_detections() -> None:
+    """A detection more than ``stay_gap_days`` after the last one opens a new mooring only
+    with other looks at the river in between: the next scene of the pass (seconds after the
+    last detection, or before this one) counted as one, so a fixed object seen every 65 days
+    "moved" and was counted as a dredge."""
+    line, net = tf.meander_line(), tf.network()
+    days = [tf.START + pd.Timedelta(days=d) for d in (0, 65, 130)]
+    dets = tf.detections([(t, tf.point_at(line, 500)) for t in days], net)
+    for strip in (days[0] + 5 * SECOND, days[1] - 5 * SECOND):
+        linked, tracks = link_tracks(dets, tf.observed([*days, strip]))
+        assert linked["link"].tolist() == ["new", "stay", "stay"], strip
+        assert tracks["static"].tolist() == [True]
