@@ -74,9 +74,11 @@ def same_pass_duplicates(
         return twin
     distance = np.hypot(chainage[a] - chainage[b], offset[a] - offset[b])
     rank = np.nan_to_num(score, nan=0.0)
-    candidates: dict[int, list[tuple[float, int]]] = {}
+    candidates: dict[int, list[tuple[float, int, float, float, int]]] = {}
     for keeper, other, apart in zip(a.tolist(), b.tolist(), distance.tolist(), strict=True):
-        candidates.setdefault(keeper, []).append((apart, other))
+        # Equally near ones by scene and position, not by row order.
+        where = (int(scene[other]), float(chainage[other]), float(offset[other]))
+        candidates.setdefault(keeper, []).append((apart, *where, other))
     kept = set()
     # Equal scores (hand marks have none) by scene and position, not by row order.
     first = {d: (-rank[d], scene[d], chainage[d], offset[d], d) for d in candidates}
@@ -85,7 +87,7 @@ def same_pass_duplicates(
             continue
         kept.add(keeper)
         taken = {int(scene[keeper])}
-        for _, other in sorted(candidates[keeper]):
+        for *_, other in sorted(candidates[keeper]):
             if twin[other] < 0 and other not in kept and int(scene[other]) not in taken:
                 twin[other] = keeper
                 taken.add(int(scene[other]))

@@ -170,3 +170,15 @@ def test_the_next_scene_of_a_pass_is_no_other_look_between_two_detections() -> N
         linked, tracks = link_tracks(dets, tf.observed([*days, strip]))
         assert linked["link"].tolist() == ["new", "stay", "stay"], strip
         assert tracks["static"].tolist() == [True]
+
+
+def test_two_detections_equally_near_a_twin_are_told_apart_by_position_not_row_order() -> None:
+    """Two dredges 7.2 m apart across the channel in the next scene, either side of one seen
+    in the first: the duplicate was the one in the earlier row."""
+    second = 1 / 86_400
+    keeper = (100.0, 0, 1000.0, 0.0, 0.9)
+    left, right = (100.0 + second, 1, 1000.0, 3.6, 0.5), (100.0 + second, 1, 1000.0, -3.6, 0.5)
+    one = _twins([keeper, left, right])
+    other = _twins([keeper, right, left])
+    assert [one[1], one[2]] == [other[2], other[1]]
+    assert one == [-1, -1, 0]  # the lower offset, whatever the rows
