@@ -106,7 +106,7 @@ def test_scenes_exactly_ten_minutes_apart_are_one_pass_whatever_the_time() -> No
 def test_a_spot_seen_empty_by_two_scenes_of_a_pass_is_one_look() -> None:
     """A strip's scenes overlap: a dredge the detector missed there was seen empty twice on
     one pass, and three missed passes (six looks, over ``resume_absent_max``) ended its stay,
-    so it came back as a second dredge; seen_absent said 6."""
+    so it came back as a second dredge (both counted); seen_absent said 5."""
     line, net = tf.meander_line(), tf.network()
     moments = tf.dates(8)
     missed = moments[2:5]
