@@ -29,7 +29,9 @@ from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
 PASS_GAP_MINUTES = 10.0
 """Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
 apart; two satellites rarely image a river minutes apart, and if they do it is one look)."""
-_PASS_GAP_DAYS = PASS_GAP_MINUTES / 1440
+_PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
+# Compared in whole milliseconds: through floating-point days, two scenes exactly ten minutes
+# apart were more than ten minutes apart at most times of day, and one pass at others.
 _PASS_SPACING_M = 1e12  # chainage key offset between passes
 
 
@@ -55,7 +57,8 @@ def same_pass_duplicates(
     order = np.lexsort((times[rows], codes))
     rows, codes = rows[order], codes[order]
     t = times[rows]
-    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (np.diff(t) > _PASS_GAP_DAYS)])
+    apart_ms = np.round(np.diff(t) * 86_400_000)
+    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (apart_ms > _PASS_GAP_MS)])
     pass_id = np.cumsum(new_pass) - 1
     several = pd.Series(scene[rows]).groupby(pass_id).nunique().to_numpy() > 1
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
@@ -71,9 +74,11 @@ def same_pass_duplicates(
         return twin
     distance = np.hypot(chainage[a] - chainage[b], offset[a] - offset[b])
     rank = np.nan_to_num(score, nan=0.0)
-    candidates: dict[int, list[tuple[float, int]]] = {}
+    candidates: dict[int, list[tuple[float, int, float, float, int]]] = {}
     for keeper, other, apart in zip(a.tolist(), b.tolist(), distance.tolist(), strict=True):
-        candidates.setdefault(keeper, []).append((apart, other))
+        # Equally near ones by scene and position, not by row order.
+        where = (int(scene[other]), float(chainage[other]), float(offset[other]))
+        candidates.setdefault(keeper, []).append((apart, *where, other))
     kept = set()
     # Equal scores (hand marks have none) by scene and position, not by row order.
     first = {d: (-rank[d], scene[d], chainage[d], offset[d], d) for d in candidates}
@@ -82,7 +87,7 @@ def same_pass_duplicates(
             continue
         kept.add(keeper)
         taken = {int(scene[keeper])}
-        for _, other in sorted(candidates[keeper]):
+        for *_, other in sorted(candidates[keeper]):
             if twin[other] < 0 and other not in kept and int(scene[other]) not in taken:
                 twin[other] = keeper
                 taken.add(int(scene[other]))

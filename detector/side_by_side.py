@@ -28,9 +28,11 @@ def side_by_side_groups(
     o: NDArray[np.float64],
     t: NDArray[np.float64],
     gate_m: float,
+    *,
+    river: NDArray[np.int64] | None = None,
 ) -> SideBySide:
-    """Group detections taken at the same time ``t`` whose chainages ``s`` chain together
-    within ``gate_m`` (members of a group share one chainage; ``s`` keeps rivers apart).
+    """Group detections of one ``river`` taken at the same time ``t`` whose chainages ``s``
+    chain together within ``gate_m`` (members of a group share one chainage).
 
     Members are ranked by their offset ``o`` across the channel.
     """
@@ -38,10 +40,11 @@ def side_by_side_groups(
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return SideBySide(empty, empty.copy())
-    order = np.lexsort((s, t))
-    ts, ss = t[order], s[order]
+    rivers = np.zeros(n, dtype=np.int64) if river is None else river
+    order = np.lexsort((s, t, rivers))
+    ts, ss, rs = t[order], s[order], rivers[order]
     new = np.ones(n, dtype=bool)
-    new[1:] = (ts[1:] != ts[:-1]) | (ss[1:] - ss[:-1] > gate_m)
+    new[1:] = (rs[1:] != rs[:-1]) | (ts[1:] != ts[:-1]) | (ss[1:] - ss[:-1] > gate_m)
     label_sorted = np.cumsum(new) - 1
     label = np.empty(n, dtype=np.int64)
     label[order] = label_sorted

@@ -153,6 +153,40 @@ def river_frames(
     return frames
 
 
+def day_ranges(schedule: Schedule) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per river and frame step, the detections of the river on the frame's UTC day (in every
+    scene of the day, as a slice of the sorted table: a river's rows are in time order)."""
+    start, stop = np.zeros_like(schedule.start), np.zeros_like(schedule.stop)
+    for r in range(schedule.time.shape[0]):
+        n = int(np.isfinite(schedule.time[r]).sum())
+        if n == 0:
+            continue
+        days = np.floor(schedule.time[r, :n])
+        has = schedule.stop[r, :n] > schedule.start[r, :n]
+        low = np.where(has, schedule.start[r, :n], np.iinfo(np.int64).max)
+        high = np.where(has, schedule.stop[r, :n], -1)
+        firsts = np.concatenate([[0], np.flatnonzero(np.diff(days)) + 1])
+        group = np.cumsum(np.isin(np.arange(n), firsts)) - 1
+        low, high = np.minimum.reduceat(low, firsts), np.maximum.reduceat(high, firsts)
+        any_det = high >= 0
+        start[r, :n] = np.where(any_det, low, 0)[group]
+        stop[r, :n] = np.where(any_det, high, 0)[group]
+    return start, stop
+
+
+def earlier_days(schedule: Schedule) -> NDArray[np.float64]:
+    """Per river and frame step, the UTC day of the river's last frame on an earlier day than
+    the step's (-inf for none, NaN past a river's last frame): other scenes of a pass are no
+    other look at the river."""
+    days = np.floor(schedule.time)
+    out = np.full(days.shape, np.nan)
+    for r in range(days.shape[0]):
+        row = days[r][np.isfinite(days[r])]
+        before = np.searchsorted(row, row, side="left") - 1
+        out[r, : len(row)] = np.where(before >= 0, row[np.maximum(before, 0)], -np.inf)
+    return out
+
+
 def days_since_epoch(values: pd.Series) -> NDArray[np.float64]:
     """Days since 1970-01-01 UTC as floats (naive times are taken as UTC)."""
     stamps = pd.to_datetime(values, utc=True)

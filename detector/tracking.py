@@ -11,18 +11,19 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    |Δoffset|``), so two dredges moored 15 m apart stay two. A detection with no mooring opens
    a new one. A mooring's spot that a later scene saw clearly (inside its valid footprint, not
    under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
-   empty*; after ``absent_to_end`` such times the dredge has left — unless it is detected
-   there again within ``resume_days`` and before its spot was seen empty more than
+   empty* (once a UTC day: the overlapping scenes of a strip are one look); after
+   ``absent_to_end`` such times the dredge has left — unless it is detected there again
+   within ``resume_days`` and before its spot was seen empty more than
    ``resume_absent_max`` times (the detector missed it; with scenes days apart, a spot seen
    empty on five looks was left, and a group mooring there later is another stay). A look at
-   a spot while another detection lies within ``group_gate_m`` along the channel is not
-   empty: the group the dredge is moored in is there and the detector missed this member (in
-   the tracking benchmark's simulation, counting such looks as empty ended one member's stay
-   before its group moved, so the move did not link it). A spot under cloud or outside a
-   footprint was not seen: the mooring waits (up to ``close_days``), but a detection more
-   than ``stay_gap_days`` after its last one, with other looks at the river in between,
-   opens a new mooring, which the move stage may link back: in that time the group may have
-   moored elsewhere and returned.
+   a spot on a UTC day when a detection lies within ``group_gate_m`` along the channel, in
+   any scene of that day, is not empty: the group the dredge is moored in is there and the
+   detector missed this member (in the tracking benchmark's simulation, counting such looks
+   as empty ended one member's stay before its group moved, so the move did not link it). A
+   spot under cloud or outside a footprint was not seen: the mooring waits (up to
+   ``close_days``), but a detection more than ``stay_gap_days`` after its last one, with
+   other looks at the river in between, opens a new mooring, which the move stage may link
+   back: in that time the group may have moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -54,8 +55,11 @@ The parameters live in :mod:`detector.track_params`, the frames the tracker step
 in :mod:`detector.track_frames`, and the tracks table it returns in :mod:`detector.track_table`.
 
 All rivers are processed together — the k-th frame of every river in one vectorised step, the
-rivers kept apart by a large chainage offset — so the Python loop runs once per frame of the
-busiest river, not once per frame of every river.
+rivers kept apart by a large chainage offset in lookups — so the Python loop runs once per
+frame of the busiest river, not once per frame of every river. Distances are measured on the
+chainage itself: with the offset added (1e9 m a river), a detection 45.0 m from a mooring
+was in the gate on one river and out of it on the next, so a river's tracks depended on its
+name's place among the rivers tracked with it.
 """
 
 from __future__ import annotations
@@ -73,8 +77,10 @@ from detector.track_frames import (
     ObservedIndex,
     Schedule,
     centres_lon_lat,
+    day_ranges,
     days_since_epoch,
     detection_scene_keys,
+    earlier_days,
     require_columns,
     river_frames,
 )
@@ -95,7 +101,9 @@ from detector.track_table import (
 
 __all__ = ["TRACK_COLUMNS", "TrackParams", "link_tracks"]
 
-RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together
+RIVER_SPACING_M = 1e9  # chainage offset between rivers processed together, in lookups only
+LOOKUP_SLACK_M = 1.0  # lookups on offset chainage reach this much further; the gates then
+# test the chainage itself
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,7 +165,7 @@ def link_tracks(
     hand = np.isnan(score) & params.unscored_sure  # rows added by hand to a detector's table
     result = _link_all(
         codes[order].astype(np.int64),
-        chainage[rows] + codes[order] * RIVER_SPACING_M,
+        chainage[rows],
         detections["offset_m"].to_numpy(float)[rows],
         times[rows],
         lon[rows],
@@ -193,7 +201,6 @@ class _Moorings:
         self.n = np.zeros(capacity, dtype=np.int64)
         self.river = np.zeros(capacity, dtype=np.int64)
         self.step = np.zeros(capacity, dtype=np.int64)  # frame step of the first detection
-        self.last_step = np.zeros(capacity, dtype=np.int64)  # ...and of the last one
         self.first = np.zeros(capacity)  # days of the first and last detection
         self.last = np.zeros(capacity)
         self.lon = np.zeros(capacity)  # last detected position, EPSG:4326
@@ -201,6 +208,7 @@ class _Moorings:
         self.absent = np.zeros(capacity, dtype=np.int64)  # seen empty since the last detection
         self.absent_total = np.zeros(capacity, dtype=np.int64)
         self.left = np.full(capacity, np.inf)  # first time seen empty after the last detection
+        self.empty_day = np.full(capacity, -np.inf)  # UTC day of the last look that saw it empty
         self.arrive = np.full(capacity, -np.inf)  # last time seen empty before the first one
         self.count = 0
 
@@ -220,9 +228,8 @@ def _link_all(
 ) -> Linked:
     """Link the sorted on-river detections of all rivers: moorings first, then moves.
 
-    ``river`` numbers each detection's river; ``s`` is its chainage plus ``river ×
-    RIVER_SPACING_M``. A mooring holding one of ``sure_rows`` (marked by hand) links as one
-    seen on ``min_dates`` dates.
+    ``river`` numbers each detection's river; ``s`` is its chainage. A mooring holding one of
+    ``sure_rows`` (marked by hand) links as one seen on ``min_dates`` dates.
     """
     moorings, det_mooring, det_link = _moorings(
         river, s, o, t, lon, lat, schedule, params, observed
@@ -239,7 +246,7 @@ def _link_all(
     np.minimum.at(first_det, det_mooring, np.arange(len(t)))
     last_det = np.full(count, -1, dtype=np.int64)
     np.maximum.at(last_det, det_mooring, np.arange(len(t)))
-    groups = side_by_side_groups(s, o, t, params.group_gate_m)
+    groups = side_by_side_groups(s, o, t, params.group_gate_m, river=river)
     arrived = SideBySide(groups.size[first_det], groups.rank[first_det])
     departed = SideBySide(groups.size[last_det], groups.rank[last_det])
     pred, ambiguous = _link_moves(moorings, n_dates, arrived, departed, params, observed=observed)
@@ -286,13 +293,17 @@ def _moorings(
     det_mooring = np.full(len(s), -1, dtype=np.int64)
     det_link = np.full(len(s), LINK_STAY, dtype=np.int64)
     live = np.zeros(0, dtype=np.int64)
+    day_start, day_stop = day_ranges(schedule)
+    looked = earlier_days(schedule)
     for k in range(schedule.time.shape[1]):
         now = schedule.time[:, k]
         live = _close(moorings, live, now, params, observed)
         dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
-            matched = _stay(moorings, live, dets, s, o, t, k, params, det_mooring, det_link)
+            matched = _stay(
+                moorings, live, dets, river, s, o, t, looked[:, k], params, det_mooring, det_link
+            )
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
             moorings.count += len(fresh)
@@ -303,17 +314,16 @@ def _moorings(
             det_mooring[fresh] = ids
             det_link[fresh] = LINK_NEW
             if observed:
-                _arrivals(moorings, ids, schedule, k, params.link_gap_days, s, params.group_gate_m)
+                _arrivals(moorings, ids, schedule, k, params, s, (day_start, day_stop))
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
             moorings.last[hit] = t[dets]
-            moorings.last_step[hit] = k
             moorings.lon[hit], moorings.lat[hit] = lon[dets], lat[dets]
             moorings.absent[hit] = 0
             moorings.left[hit] = np.inf
             matched = np.concatenate([matched, ids])
         if observed:
-            _seen_empty(moorings, live, matched, schedule, k, s, params.group_gate_m)
+            _seen_empty(moorings, live, matched, schedule, k, s, params, (day_start, day_stop))
     return moorings, det_mooring, det_link
 
 
@@ -352,23 +362,30 @@ def _stay(
     moorings: _Moorings,
     live: NDArray[np.int64],
     dets: NDArray[np.int64],
+    river: NDArray[np.int64],
     s: NDArray[np.float64],
     o: NDArray[np.float64],
     t: NDArray[np.float64],
-    step: int,
+    looked: NDArray[np.float64],
     params: TrackParams,
     det_mooring: NDArray[np.int64],
     det_link: NDArray[np.int64],
 ) -> NDArray[np.int64]:
-    """Match a step's detections one-to-one to open moorings; return the moorings matched."""
+    """Match a step's detections one-to-one to open moorings; return the moorings matched.
+    ``looked``: each river's last look before the step's UTC day (:func:`earlier_days`)."""
     if len(live) == 0:
         return np.zeros(0, dtype=np.int64)
-    mi, dj = window_pairs(moorings.s[live], s[dets], params.stay_gate_m)
+    key = moorings.s[live] + moorings.river[live] * RIVER_SPACING_M
+    reach = params.stay_gate_m + LOOKUP_SLACK_M
+    mi, dj = window_pairs(key, s[dets] + river[dets] * RIVER_SPACING_M, reach)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
     keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
-    # After a long gap with other looks at the river, the group may have been elsewhere.
-    away = (t[dj] - moorings.last[mi] > params.stay_gap_days) & (step - moorings.last_step[mi] > 1)
+    keep &= moorings.river[mi] == river[dj]
+    # After a long gap with other looks at the river, the group may have been elsewhere (the
+    # other scenes of the last detection's pass or of this one are no other look).
+    away = t[dj] - moorings.last[mi] > params.stay_gap_days
+    away &= looked[river[dj]] > np.floor(moorings.last[mi])
     keep &= ~away
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end
@@ -388,15 +405,17 @@ def _arrivals(
     ids: NDArray[np.int64],
     schedule: Schedule,
     step: int,
-    window: float,
+    params: TrackParams,
     s: NDArray[np.float64],
-    gate: float,
+    days: tuple[NDArray[np.int64], NDArray[np.int64]],
 ) -> None:
     """For new moorings, the last earlier frame of their river that saw their spot empty:
     without a detection there (or they would have continued an open mooring — unless that one
-    was last detected more than ``stay_gap_days`` before) and without one within ``gate``
-    along the channel (their group was there; the detector missed them); looked for up to
-    ``window`` days back. ``s`` is the sorted detections' chainage."""
+    was last detected more than ``stay_gap_days`` before) and without one within
+    ``group_gate_m`` along the channel that day, in any scene (their group was there; the
+    detector missed them); looked for up to ``link_gap_days`` back. ``s`` is the sorted
+    detections' chainage, ``days`` each frame's detections of its day (:func:`day_ranges`)."""
+    window, gate = params.link_gap_days, params.group_gate_m
     todo = ids
     for k in range(step - 1, -1, -1):
         if len(todo) == 0:
@@ -410,9 +429,7 @@ def _arrivals(
             schedule.seen[river, k], moorings.lon[todo], moorings.lat[todo]
         )
         # A look at the spot while its group was there (a member missed) is no arrival.
-        inside &= ~_beside(
-            moorings.s[todo], schedule.start[river, k], schedule.stop[river, k], s, gate
-        )
+        inside &= ~_beside(moorings.s[todo], days[0][river, k], days[1][river, k], s, gate)
         # Nor is a look earlier the same UTC day (another scene of the pass, seconds before,
         # whose detector missed it), as _seen_empty takes none as a departure.
         inside &= np.floor(schedule.time[river, k]) < np.floor(moorings.first[todo])
@@ -442,14 +459,22 @@ def _seen_empty(
     schedule: Schedule,
     step: int,
     s: NDArray[np.float64],
-    gate: float,
+    params: TrackParams,
+    days: tuple[NDArray[np.int64], NDArray[np.int64]],
 ) -> None:
     """Count a miss for open moorings whose spot this step's frame saw without a detection
-    there or within ``gate`` along the channel (``s``: the sorted detections' chainage)."""
+    there or within ``group_gate_m`` along the channel that UTC day, in any of its scenes
+    (``s``: the sorted detections' chainage; ``days``: :func:`day_ranges`), at most one a
+    day. The scenes of a pass are one look: a strip's overlap counted twice, three missed
+    passes ended a stay; a look seconds before the next scene found the dredge, or whose
+    detections beside the spot were the other scene's duplicates, saw it empty."""
     cand = live[~np.isin(live, matched)]
     now = schedule.time[moorings.river[cand], step]
-    # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted.
-    cand = cand[np.floor(moorings.last[cand]) < np.floor(now)]  # NaN (no frame): False
+    # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted, and
+    # a spot seen empty again that day (the overlap of a strip's next scene, seconds later)
+    # is the same look: counted twice, three missed passes ended a stay.
+    day = np.floor(now)
+    cand = cand[(np.floor(moorings.last[cand]) < day) & (moorings.empty_day[cand] < day)]
     if len(cand) == 0:
         return
     river = moorings.river[cand]
@@ -458,12 +483,13 @@ def _seen_empty(
     # detector missed this member (a group moves as one).
     river = river[inside]
     beside = _beside(
-        moorings.s[cand[inside]], schedule.start[river, step], schedule.stop[river, step], s, gate
+        moorings.s[cand[inside]], days[0][river, step], days[1][river, step], s, params.group_gate_m
     )
     seen, when = cand[inside][~beside], schedule.time[river[~beside], step]
     moorings.absent[seen] += 1
     moorings.absent_total[seen] += 1
     moorings.left[seen] = np.minimum(moorings.left[seen], when)
+    moorings.empty_day[seen] = np.floor(when)
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,7 +567,7 @@ def _move_candidates(
         left = last + params.unobserved_gap_days
         arrive = first - params.unobserved_gap_days
     reach = max(params.max_move_m, params.stay_gate_m)
-    cell = np.floor(moorings.s[:count] / reach)
+    cell = np.floor((moorings.s[:count] + moorings.river[:count] * RIVER_SPACING_M) / reach)
     t0 = float(first.min(initial=0.0))
     span = float(last.max(initial=0.0)) - t0 + 2 * params.link_gap_days + 1
     a_parts, b_parts = [], []
@@ -559,6 +585,7 @@ def _move_candidates(
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
     keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap))
+    keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from detector.passes import same_pass_duplicates
+from detector.track_frames import days_since_epoch as tf_days
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 
@@ -88,3 +89,96 @@ def test_a_scene_of_the_same_pass_that_missed_a_dredge_is_not_its_spot_seen_empt
     given = pd.concat([dets, missed], ignore_index=True).assign(detection_id=lambda f: f.index)
     _, tracks = link_tracks(given, tf.observed([*days, before]))
     assert tracks["counted"].tolist() == [True, True]
+
+
+def test_scenes_exactly_ten_minutes_apart_are_one_pass_whatever_the_time() -> None:
+    """Times went through floating-point days: two scenes 10:00 apart (hand marks timed to
+    the minute) were one pass at some times of day and two at others (of 20,000 random
+    times, 15,431 were taken as more than ten minutes apart)."""
+    for start in ("2024-03-05 14:30", "2024-07-19 15:10", "2025-01-02 13:50"):
+        first = pd.Timestamp(start, tz="UTC")
+        times = pd.Series([first, first + pd.Timedelta(minutes=10)])
+        days = tf_days(times)
+        rows = [(days[0], 0, 1000.0, 0.0, 0.9), (days[1], 1, 1003.0, 1.0, 0.7)]
+        assert _twins(rows) == [-1, 0], start
+
+
+def test_a_spot_seen_empty_by_two_scenes_of_a_pass_is_one_look() -> None:
+    """A strip's scenes overlap: a dredge the detector missed there was seen empty twice on
+    one pass, and three missed passes (six looks, over ``resume_absent_max``) ended its stay,
+    so it came back as a second dredge (both counted); seen_absent said 5."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(8)
+    missed = moments[2:5]
+    rows = [(t, tf.point_at(line, 500)) for t in moments if t not in missed]
+    strips = [t + 5 * SECOND for t in missed]  # the next scene of each pass, overlapping
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed(moments + strips))
+    assert linked["track_id"].nunique() == 1
+    assert linked["link"].tolist().count("resume") == 1
+    assert tracks["seen_absent"].tolist() == [3]
+
+
+def test_a_spot_seen_empty_seconds_before_a_detection_in_the_same_pass_was_not_left() -> None:
+    """The first scene of a strip missed the dredge in its overlap, the next one, five seconds
+    later, found it: that look counted as seen empty, so with one earlier missed look the
+    dredge had "left" (``absent_to_end``) and its detection was a resume; after a long gap
+    (over ``resume_days``) its stay ended there and it came back as a move."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(8)
+    pass_first, found = moments[4], moments[4] + 5 * SECOND
+    rows = [(t, tf.point_at(line, 500)) for t in moments if t not in (moments[3], pass_first)]
+    rows.append((found, tf.point_at(line, 500)))
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed([*moments, found]))
+    assert tracks["seen_absent"].tolist() == [1]  # moments[3]'s look alone saw it empty
+    assert linked["link"].tolist() == ["new"] + ["stay"] * 6
+    # Unseen for weeks (cloud), then missed once: the same pass ended its stay.
+    days = [tf.START + pd.Timedelta(days=d) for d in (0, 7, 55, 62, 69, 76)]
+    found = days[3] + 5 * SECOND
+    rows = [(t, tf.point_at(line, 500)) for t in (days[0], days[1], found, days[4], days[5])]
+    linked, tracks = link_tracks(tf.detections(rows, net), tf.observed([*days, found]))
+    assert linked["link"].tolist() == ["new"] + ["stay"] * 4
+    assert tracks["moves"].tolist() == [0]
+
+
+def test_a_member_missed_by_both_scenes_of_a_pass_beside_its_group_was_not_left() -> None:
+    """Both scenes of a strip saw a group of two where they overlap and missed one member; the
+    other member's detection in one scene was the duplicate of the other's, so that scene had
+    no detection beside the missed member's spot, which counted as seen empty."""
+    line, net = tf.meander_line(), tf.network()
+    moments = tf.dates(6)
+    strip = moments[3] + 5 * SECOND
+    for first_scores_higher in (True, False):
+        rows = [(t, tf.point_at(line, 500, o)) for t in moments for o in (0.0, 12.0)]
+        rows = [r for r in rows if r[0] != moments[3] or r[1] == tf.point_at(line, 500, 0.0)]
+        rows.append((strip, tf.point_at(line, 500, 0.0)))  # the same member, next scene
+        dets = tf.detections(rows, net)
+        dets.loc[dets["acquired"] == strip, "score"] = 0.8 if first_scores_higher else 0.95
+        linked, tracks = link_tracks(dets, tf.observed([*moments, strip]))
+        assert linked["link"].tolist().count("duplicate") == 1
+        assert tracks["seen_absent"].tolist() == [0, 0], first_scores_higher
+
+
+def test_the_next_scene_of_a_pass_is_no_other_look_between_two_detections() -> None:
+    """A detection more than ``stay_gap_days`` after the last one opens a new mooring only
+    with other looks at the river in between: the next scene of the pass (seconds after the
+    last detection, or before this one) counted as one, so a fixed object seen every 65 days
+    "moved" and was counted as a dredge."""
+    line, net = tf.meander_line(), tf.network()
+    days = [tf.START + pd.Timedelta(days=d) for d in (0, 65, 130)]
+    dets = tf.detections([(t, tf.point_at(line, 500)) for t in days], net)
+    for strip in (days[0] + 5 * SECOND, days[1] - 5 * SECOND):
+        linked, tracks = link_tracks(dets, tf.observed([*days, strip]))
+        assert linked["link"].tolist() == ["new", "stay", "stay"], strip
+        assert tracks["static"].tolist() == [True]
+
+
+def test_two_detections_equally_near_a_twin_are_told_apart_by_position_not_row_order() -> None:
+    """Two dredges 7.2 m apart across the channel in the next scene, either side of one seen
+    in the first: the duplicate was the one in the earlier row."""
+    second = 1 / 86_400
+    keeper = (100.0, 0, 1000.0, 0.0, 0.9)
+    left, right = (100.0 + second, 1, 1000.0, 3.6, 0.5), (100.0 + second, 1, 1000.0, -3.6, 0.5)
+    one = _twins([keeper, left, right])
+    other = _twins([keeper, right, left])
+    assert [one[1], one[2]] == [other[2], other[1]]
+    assert one == [-1, -1, 0]  # the lower offset, whatever the rows

@@ -25,3 +25,12 @@ def test_groups_chain_along_the_channel_within_the_gate_only() -> None:
 def test_no_detections_give_empty_groups() -> None:
     groups = side_by_side_groups(np.zeros(0), np.zeros(0), np.zeros(0), gate_m=30.0)
     assert len(groups.size) == 0 and len(groups.rank) == 0
+
+
+def test_detections_of_two_rivers_in_one_scene_are_two_groups() -> None:
+    """One scene can see two rivers: detections at the same time and chainage on each are
+    groups of their own river."""
+    s, o, t = np.array([100.0, 100.0, 110.0]), np.array([0.0, 5.0, 10.0]), np.zeros(3)
+    groups = side_by_side_groups(s, o, t, gate_m=30.0, river=np.array([0, 1, 0]))
+    assert groups.size.tolist() == [2, 1, 2]
+    assert groups.rank.tolist() == [0, 0, 1]
