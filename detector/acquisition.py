@@ -40,7 +40,10 @@ _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_\d{4}[-_]\d{2}(?:[-_]\d{2})?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
-_ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
+_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00)
+    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:[.,]\d+)?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+)
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
@@ -303,8 +306,13 @@ def time_from_name(path: str) -> Acquisition | None:
         if found:
             return Acquisition(found, "nicfi-name")
     for match in _ISO_NAME.finditer(name):
-        found = _safe_datetime(*match.groups(default="00"))
-        if found:
+        year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second)
+        if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
+            # a year at New Year) off
+            return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
+        found = _safe_datetime(year, month, day)  # six digits that are no time: the day alone
+        if found:  # (the date was lost, and the scene dated by its TIFFTAG_DATETIME)
             return Acquisition(found, "iso-name")
     # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
     # program wrote the file, from its TIFFTAG_DATETIME
@@ -356,6 +364,17 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
             except ValueError:
                 continue
     return None
+
+
+def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
+    """The UTC offset written after a time in a name (``-05:00``, ``+0530``); zero for none,
+    or for digits that are no zone (``-0001``: a part number)."""
+    if sign is None or hours is None or minutes is None:
+        return timedelta(0)
+    if int(hours) > 14 or minutes not in ("00", "15", "30", "45"):
+        return timedelta(0)
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return -offset if sign == "-" else offset
 
 
 def _hms(text: str) -> tuple[str, str, str]:

@@ -157,6 +157,27 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "acquired"),
+    [  # the zone after an ISO time in a name (a local time as Python's isoformat writes it)
+        ("nanay_2024-12-31T22:00:00-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00.250-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-01-01T04:00:00+05:30.tif", datetime(2023, 12, 31, 22, 30, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00Z.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
+        # six digits after the day that are no time of day (an order number): the day alone
+        ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+    ],
+)
+def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
+    """The zone was dropped: 22:00 in Lima on 31 December 2024 dated the scene 2024-12-31
+    22:00 UTC, counted in 2024 for 2025; and a day followed by six digits that are no time
+    (`_987654`) was no date at all (the scene was dated by its TIFFTAG_DATETIME, or refused)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == acquired
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240320T190203.tif",  # sensing time first
