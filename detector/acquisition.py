@@ -122,15 +122,40 @@ def resolve_acquisition(
             and own.time is not None
             and (own.time.date() != given.date() or _other_time(own.time, given))
         )
-        return Acquisition(given, "explicit", own if differs else None)
+        return _not_ahead(path, Acquisition(given, "explicit", own if differs else None))
     if not is_remote(path):
         found = time_from_sidecar(Path(path))
         if found is not None:
-            return found
+            return _not_ahead(path, found)
     found = time_from_name(path)
     if found is not None:
+        return _not_ahead(path, found)
+    return _not_ahead(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
+
+
+AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a little fast
+_SOURCE_WORDS = {
+    "explicit": "the date given",
+    "tiff-tag": "its TIFFTAG_DATETIME",
+    "imagery-tag": "its ACQUISITIONDATETIME tag",
+    "metadata.json": "its metadata.json",
+    "metadata.xml": "its metadata XML",
+    "metadata.imd": "its IMD",
+}
+
+
+def _not_ahead(path: str, found: Acquisition) -> Acquisition:
+    """``found``, or an InputError when it dates the scene after today: a typo (2204 for
+    2024 in a name, a tag, ``--date``) dated it so without a word, and its dredges were
+    counted in a year of their own."""
+    if found.time is None or found.time <= datetime.now(UTC) + AHEAD_SLACK:
         return found
-    return time_from_tags(dataset) or Acquisition(None, "unknown")
+    where = _SOURCE_WORDS.get(found.source, "its file name")
+    raise InputError(
+        path,
+        f"{where} dates it {found.time:%Y-%m-%d}, after today",
+        "a typo? give its date with --dates, a CSV of scene,date (2024-07-15)",
+    )
 
 
 class GivenDay(datetime):
@@ -291,7 +316,8 @@ def time_from_name(path: str) -> Acquisition | None:
     match = _MAXAR_NAME.search(name.upper())
     if match:  # Maxar / DigitalGlobe: 17AUG31162013-P1BS-…
         month = f"{_MONTHS.index(match[2]) + 1:02d}"
-        found = _safe_datetime(f"20{match[1]}", month, match[3], *_hms(match[4]))
+        century = "20" if 2000 + int(match[1]) <= datetime.now(UTC).year + 1 else "19"
+        found = _safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
         if found:
             return Acquisition(found, "maxar-name")
     where = without_query(path)  # the mosaic's name is often the folder's

@@ -178,6 +178,30 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
 
 
 @pytest.mark.parametrize(
+    ("name", "tags", "date", "where"),
+    [
+        ("nanay_2204-03-15.tif", None, None, "its file name"),
+        ("nanay.tif", {"TIFFTAG_DATETIME": "2204:03:15 14:50:00"}, None, "its TIFFTAG_DATETIME"),
+        (PLANET_NAME, None, "2204-03-15", "the date given"),
+    ],
+)
+def test_a_date_after_today_is_one_line(
+    tmp_path: Path, name: str, tags: dict[str, str] | None, date: str | None, where: str
+) -> None:
+    """A typo of the year (2204 for 2024) in a name, a tag or --date dated the scene so without
+    a word: its dredges counted in a year 2204 of their own."""
+    scene = write_scene(tmp_path / name, tags=tags, **SMALL)
+    with pytest.raises(InputError, match=f"{where} dates it 2204-03-15, after today"):
+        open_scene(scene.path, date=date)
+
+
+def test_a_maxar_name_of_the_last_century() -> None:
+    """A two-digit year is of this century unless that is after next year (99JAN01 was 2099)."""
+    found = time_from_name("/o/99DEC31162013-P1BS-058316163010_01_P001.TIF")
+    assert found is not None and found.time == datetime(1999, 12, 31, 16, 20, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "S2A_MSIL2A_20240315T143012_N0510_R010_T18MYA_20240320T190203.tif",  # sensing time first

@@ -252,3 +252,15 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="rows have more fields than its header") as caught:
         read_csv_table(path)
     assert "decimal commas" in str(caught.value)
+
+
+@pytest.mark.parametrize("typed", ["2204-03-05", "05/03/2204", "2204-03-05T14:50:00-05:00"])
+def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
+    """A typo of the year (2204 for 2024) was read as written: its marks, or its scene from a
+    --dates table, counted in a year 2204 of their own, without a word."""
+    with pytest.raises(InputError, match=r"1 dates are after today, e\.g\. '[^']*2204"):
+        normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
+    with pytest.raises(InputError, match="after today"):
+        read_date_table(table)
