@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import rasterio
 
+from detector.date_sanity import not_ahead
 from detector.errors import InputError, first_line
 from detector.user_tables import first_named, normalise_dates, read_csv_table
 
@@ -122,40 +123,15 @@ def resolve_acquisition(
             and own.time is not None
             and (own.time.date() != given.date() or _other_time(own.time, given))
         )
-        return _not_ahead(path, Acquisition(given, "explicit", own if differs else None))
+        return _checked(path, Acquisition(given, "explicit", own if differs else None))
     if not is_remote(path):
         found = time_from_sidecar(Path(path))
         if found is not None:
-            return _not_ahead(path, found)
+            return _checked(path, found)
     found = time_from_name(path)
     if found is not None:
-        return _not_ahead(path, found)
-    return _not_ahead(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
-
-
-AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a little fast
-_SOURCE_WORDS = {
-    "explicit": "the date given",
-    "tiff-tag": "its TIFFTAG_DATETIME",
-    "imagery-tag": "its ACQUISITIONDATETIME tag",
-    "metadata.json": "its metadata.json",
-    "metadata.xml": "its metadata XML",
-    "metadata.imd": "its IMD",
-}
-
-
-def _not_ahead(path: str, found: Acquisition) -> Acquisition:
-    """``found``, or an InputError when it dates the scene after today: a typo (2204 for
-    2024 in a name, a tag, ``--date``) dated it so without a word, and its dredges were
-    counted in a year of their own."""
-    if found.time is None or found.time <= datetime.now(UTC) + AHEAD_SLACK:
-        return found
-    where = _SOURCE_WORDS.get(found.source, "its file name")
-    raise InputError(
-        path,
-        f"{where} dates it {found.time:%Y-%m-%d}, after today",
-        "a typo? give its date with --dates, a CSV of scene,date (2024-07-15)",
-    )
+        return _checked(path, found)
+    return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
 
 
 class GivenDay(datetime):
@@ -167,6 +143,12 @@ class GivenDay(datetime):
     def of(cls, day: date) -> GivenDay:
         """Midnight UTC of ``day``."""
         return cls(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _checked(path: str, found: Acquisition) -> Acquisition:
+    """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
+    not_ahead(path, found.time, found.source)
+    return found
 
 
 def _other_time(own: datetime, given: datetime) -> bool:

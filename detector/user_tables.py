@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from detector.date_sanity import rows_not_ahead
 from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
@@ -301,7 +302,7 @@ def normalise_dates(
         if getattr(values.dt, "tz", None) is None:
             notes.append(f"{source}: dates have no time zone; taken as UTC")
         stamps = pd.to_datetime(values, utc=True)
-        _none_ahead(stamps, stamps.astype(str), source)
+        rows_not_ahead(stamps, stamps.astype(str), source)
         return stamps, notes
     text = values.astype(str).str.strip()
     # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
@@ -350,7 +351,7 @@ def normalise_dates(
             f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
             "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
         )
-    _none_ahead(parsed, text, source)
+    rows_not_ahead(parsed, text, source)
     zoned = text.str.contains(ZONED)
     if zoned.any() and (~zoned).any():
         notes.append(
@@ -386,19 +387,6 @@ def normalise_dates(
                 "(US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
     return parsed, notes
-
-
-def _none_ahead(parsed: pd.Series, text: pd.Series, source: str | Path) -> None:
-    """InputError when dates lie after today: a typo (``2204-03-05``) was read as it was, and
-    its marks counted in a year of their own without a word."""
-    ahead = parsed > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
-    if ahead.any():
-        raise InputError(
-            source,
-            f"{int(ahead.sum())} dates are after today, e.g. {text[ahead].iloc[0]!r} "
-            f"({parsed[ahead].iloc[0]:%Y-%m-%d})",
-            "a typo? write the date of each row's scene, e.g. 2024-07-15",
-        )
 
 
 def _english_months(text: pd.Series) -> pd.Series:
