@@ -65,7 +65,7 @@ _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
-_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -161,7 +161,8 @@ def _other_time(own: datetime, given: datetime) -> bool:
 
 def is_day_only(value: object) -> bool:
     """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
-    ``datetime``), or text ``YYYY-MM-DD``."""
+    ``datetime``), or text ``YYYY-MM-DD`` (also ``YYYYMMDD``, ``YYYY-Www-D``: they were a time,
+    midnight, and the scene another pass than its neighbours)."""
     if isinstance(value, str):
         return _DAY_ONLY.fullmatch(value.strip()) is not None
     return isinstance(value, GivenDay) or (

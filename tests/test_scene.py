@@ -113,6 +113,23 @@ def test_maxar_tile_finds_its_products_metadata(tmp_path: Path, sidecar: str) ->
         assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
 
 
+@pytest.mark.parametrize("typed", ["20230715", "2023-W28-6"])
+def test_a_day_given_in_iso_basic_or_week_form_keeps_the_scenes_own_time(
+    tmp_path: Path, typed: str
+) -> None:
+    """`--date 20230715` (ISO 8601's basic form) or `2023-W28-6` (its week date: Saturday of
+    week 28) is a day alone, as `2023-07-15` is: the Planet scene of 14:50 was put at midnight,
+    another pass than its neighbours of the strip (their dredges counted twice), with a
+    caveat that the time given had no zone."""
+    from detector.cli.common import date_option
+
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    for given in (date_option(typed), typed):
+        with open_scene(scene.path, date=given) as opened:
+            assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+            assert opened.date_caveat is None
+
+
 def test_maxar_product_name_gives_the_time() -> None:
     found = time_from_name("/o/17AUG31162013-P1BS-058316163010_01_P001_R1C1.TIF")
     assert found is not None and found.source == "maxar-name"
