@@ -65,6 +65,9 @@ _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
+_TIFF_TIME = re.compile(
+    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
@@ -177,9 +180,9 @@ def to_utc(value: datetime | date | str) -> datetime:
     """
     if isinstance(value, str):
         text = value.strip()
-        tiff = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2})", text)
+        tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
         if tiff:
-            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}"
+            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)

@@ -130,6 +130,25 @@ def test_a_day_given_in_iso_basic_or_week_form_keeps_the_scenes_own_time(
             assert opened.date_caveat is None
 
 
+@pytest.mark.parametrize(
+    ("tag", "acquired"),
+    [
+        ("2024:12:31 22:00:00-05:00", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("2024:12:31 22:00:00.5+0530", datetime(2024, 12, 31, 16, 30, 0, 500000, tzinfo=UTC)),
+        ("2024:12:31 22:00:00", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # as before: UTC
+    ],
+)
+def test_a_tiff_date_with_a_fraction_or_a_zone_is_read(
+    tmp_path: Path, tag: str, acquired: datetime
+) -> None:
+    """TIFFTAG_DATETIME in the TIFF form followed by a fraction of a second or a zone (as
+    EXIF writers add them) was no date: "acquisition date unknown"."""
+    scene = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": tag}, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == acquired
+        assert opened.acquisition.source == "tiff-tag"
+
+
 def test_maxar_product_name_gives_the_time() -> None:
     found = time_from_name("/o/17AUG31162013-P1BS-058316163010_01_P001_R1C1.TIF")
     assert found is not None and found.source == "maxar-name"
