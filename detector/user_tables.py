@@ -51,9 +51,10 @@ def _iso_offset(match: re.Match[str]) -> str:
     return f" {match[1]}{int(match[2]):02d}:{match[3] or '00'}"
 
 
-# A zone after a time of day (Z, UTC, +05:30, -0500, -05), not the -2024 of 02-12-2024
+# A zone after a time of day (Z, UTC, +05:30, -0500, -05; after 10:00 PM too), not the -2024
+# of 02-12-2024
 ZONED = re.compile(
-    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
+    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
     re.IGNORECASE,
 )
 # Spanish and Portuguese month names and Excel's abbreviations of them (15-ene-24, 12-ago-24,

@@ -264,3 +264,11 @@ def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
     table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
     with pytest.raises(InputError, match="after today"):
         read_date_table(table)
+
+
+def test_a_zone_after_am_or_pm_is_said_to_be_one() -> None:
+    """`12/31/2024 10:00 PM -05:00` was converted with its zone (1 January 03:00 UTC) while the
+    note said the dates had no time zone and were taken as UTC."""
+    parsed, notes = normalise_dates(pd.Series(["12/31/2024 10:00 PM -05:00"]), "marks.csv")
+    assert parsed.iloc[0] == pd.Timestamp("2025-01-01 03:00", tz="UTC")
+    assert not any("no time zone" in note for note in notes)
