@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 import rasterio
 
+from detector.date_sanity import not_ahead
 from detector.errors import InputError, first_line
 from detector.user_tables import first_named, normalise_dates, read_csv_table
 
@@ -40,7 +41,10 @@ _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_\d{4}[-_]\d{2}(?:[-_]\d{2})?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
-_ISO_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[T_ ](\d{2}):?(\d{2}):?(\d{2}))?(?!\d)")
+_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00)
+    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:[.,]\d+)?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+)
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
@@ -61,7 +65,10 @@ _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
-_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIFF_TIME = re.compile(
+    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -119,15 +126,15 @@ def resolve_acquisition(
             and own.time is not None
             and (own.time.date() != given.date() or _other_time(own.time, given))
         )
-        return Acquisition(given, "explicit", own if differs else None)
+        return _checked(path, Acquisition(given, "explicit", own if differs else None))
     if not is_remote(path):
         found = time_from_sidecar(Path(path))
         if found is not None:
-            return found
+            return _checked(path, found)
     found = time_from_name(path)
     if found is not None:
-        return found
-    return time_from_tags(dataset) or Acquisition(None, "unknown")
+        return _checked(path, found)
+    return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
 
 
 class GivenDay(datetime):
@@ -141,6 +148,12 @@ class GivenDay(datetime):
         return cls(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def _checked(path: str, found: Acquisition) -> Acquisition:
+    """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
+    not_ahead(path, found.time, found.source)
+    return found
+
+
 def _other_time(own: datetime, given: datetime) -> bool:
     """True when a time given is farther from the scene's own time of that day than one pass
     lasts (a local time written without its zone, read as UTC: 09:50 for 14:50 UTC made the
@@ -151,7 +164,8 @@ def _other_time(own: datetime, given: datetime) -> bool:
 
 def is_day_only(value: object) -> bool:
     """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
-    ``datetime``), or text ``YYYY-MM-DD``."""
+    ``datetime``), or text ``YYYY-MM-DD`` (also ``YYYYMMDD``, ``YYYY-Www-D``: they were a time,
+    midnight, and the scene another pass than its neighbours)."""
     if isinstance(value, str):
         return _DAY_ONLY.fullmatch(value.strip()) is not None
     return isinstance(value, GivenDay) or (
@@ -166,9 +180,9 @@ def to_utc(value: datetime | date | str) -> datetime:
     """
     if isinstance(value, str):
         text = value.strip()
-        tiff = re.fullmatch(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2})", text)
+        tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
         if tiff:
-            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}"
+            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
@@ -288,7 +302,8 @@ def time_from_name(path: str) -> Acquisition | None:
     match = _MAXAR_NAME.search(name.upper())
     if match:  # Maxar / DigitalGlobe: 17AUG31162013-P1BS-…
         month = f"{_MONTHS.index(match[2]) + 1:02d}"
-        found = _safe_datetime(f"20{match[1]}", month, match[3], *_hms(match[4]))
+        century = "20" if 2000 + int(match[1]) <= datetime.now(UTC).year + 1 else "19"
+        found = _safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
         if found:
             return Acquisition(found, "maxar-name")
     where = without_query(path)  # the mosaic's name is often the folder's
@@ -303,8 +318,13 @@ def time_from_name(path: str) -> Acquisition | None:
         if found:
             return Acquisition(found, "nicfi-name")
     for match in _ISO_NAME.finditer(name):
-        found = _safe_datetime(*match.groups(default="00"))
-        if found:
+        year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second)
+        if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
+            # a year at New Year) off
+            return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
+        found = _safe_datetime(year, month, day)  # six digits that are no time: the day alone
+        if found:  # (the date was lost, and the scene dated by its TIFFTAG_DATETIME)
             return Acquisition(found, "iso-name")
     # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
     # program wrote the file, from its TIFFTAG_DATETIME
@@ -356,6 +376,17 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
             except ValueError:
                 continue
     return None
+
+
+def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
+    """The UTC offset written after a time in a name (``-05:00``, ``+0530``); zero for none,
+    or for digits that are no zone (``-0001``: a part number)."""
+    if sign is None or hours is None or minutes is None:
+        return timedelta(0)
+    if int(hours) > 14 or minutes not in ("00", "15", "30", "45"):
+        return timedelta(0)
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return -offset if sign == "-" else offset
 
 
 def _hms(text: str) -> tuple[str, str, str]:

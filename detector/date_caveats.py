@@ -9,9 +9,12 @@ many programs set to when they wrote the file. How the date itself is found:
 
 from __future__ import annotations
 
-from detector.acquisition import Acquisition, name_date_range
+from datetime import datetime
+
+from detector.acquisition import Acquisition, name_date_range, time_from_name
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
+    "metadata.json": "metadata.json",
     "metadata.xml": "metadata XML",
     "metadata.imd": "IMD",
     "planet-name": "file name",
@@ -26,6 +29,8 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
     (:attr:`detector.scene.Scene.date_caveat`)."""
     acquired = acquisition.time
     own = acquisition.own
+    if acquisition.source.startswith("metadata.") and acquired is not None:
+        return _name_of_another_day(path, acquisition.source, acquired)
     if own is not None and own.time is not None and acquired is not None:
         where = OWN_DATE_SOURCES.get(own.source, own.source)
         if own.time.date() == acquired.date():  # the same day, hours apart
@@ -52,4 +57,19 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
     return (
         f"dated {acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
         "when they write a file: check it, or give the date with --dates"
+    )
+
+
+def _name_of_another_day(path: str, source: str, acquired: datetime) -> str | None:
+    """The caveat for a scene dated by its metadata (``source``) when its name says another
+    day (a sidecar of another scene, a file renamed): the metadata won without a word."""
+    named = time_from_name(path)
+    if named is None or named.time is None or named.source == "nicfi-name":
+        return None  # a mosaic's name gives its first day only
+    if named.time.date() == acquired.date():
+        return None
+    return (
+        f"dated {acquired:%Y-%m-%d} by its {OWN_DATE_SOURCES.get(source, source)}, while its "
+        f"file name says {named.time:%Y-%m-%d}: check which is right (a sidecar of another "
+        "scene?), or give the date with --dates"
     )

@@ -20,6 +20,7 @@ Google Earth edits only names, places and folders, so its users' corrections are
 from __future__ import annotations
 
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -44,6 +45,12 @@ WGS84 = "EPSG:4326"
 FOLDER_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}|(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)|(?<!\d)\d{8}(?!\d)"
 )
+# a TimeStamp's time with its zone written otherwise than GDAL keeps it (-05:00 after the
+# seconds): -0500, -05, 22:00-05:00 without seconds, a space for the T (GDAL then drops the time)
+_LOOSE_WHEN = re.compile(
+    r"<when>\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?\s*"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?\s*</when>"
+)
 _COARSE_WHEN = re.compile(r"<when>\s*(\d{4})(-\d{2})?\s*</when>")  # 2024, 2024-03
 CLASS_NAME_WORDS = {*DREDGE_WORDS, *(f"{w}s" for w in DREDGE_WORDS), *BOAT_WORDS}
 MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hull
@@ -61,10 +68,15 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
-    for layer, _ in pyogrio.list_layers(source):
-        # times as written: GDAL converts a layer's times to UTC where their zone offsets
-        # differ, and a mark made at 21:00 in Lima on the image of 5 March was of 6 March
-        part = gpd.read_file(source, layer=str(layer), datetime_as_string=True)
+    with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
+        readable = _zones_written_out(source, Path(folder))
+        layers = [
+            # times as written: GDAL converts a layer's times to UTC where their zone offsets
+            # differ, and a mark made at 21:00 in Lima on the image of 5 March was of 6 March
+            (str(layer), gpd.read_file(readable, layer=str(layer), datetime_as_string=True))
+            for layer, _ in pyogrio.list_layers(readable)
+        ]
+    for layer, part in layers:
         part = part[part.geometry.notna()]
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
@@ -138,6 +150,51 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
     frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
+
+
+def _canonical_when(match: re.Match[str]) -> str:
+    """``<when>2024-12-31 22:00-0500</when>`` → ``<when>2024-12-31T22:00:00-05:00</when>``."""
+    day, hours_minutes, seconds, zone = match.groups()
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        zone = f"{zone[0]}{digits[:2]}:{digits[2:] or '00'}"
+    return f"<when>{day}T{hours_minutes}{seconds or ':00'}{zone or ''}</when>"
+
+
+def _zones_written_out(source: Path, folder: Path) -> Path:
+    """``source``, or a copy in ``folder`` whose TimeStamps are written as GDAL reads them
+    whole (:data:`_LOOSE_WHEN`): GDAL dropped a zone written ``-0500``, ``-05``, ``+0530`` or
+    after a time without seconds, and a mark of 22:00 in Lima on 31 December 2024 (1 January
+    2025 UTC) was counted in 2024, with the note that it had no time zone."""
+
+    def written_out(text: str) -> str:
+        return _LOOSE_WHEN.sub(_canonical_when, text)
+
+    try:
+        if source.suffix.lower() != ".kmz":
+            text = source.read_text(encoding="utf-8", errors="surrogateescape")
+            rewritten = written_out(text)
+            if rewritten == text:
+                return source
+            copy = folder / source.name
+            copy.write_text(rewritten, encoding="utf-8", errors="surrogateescape")
+            return copy
+        with zipfile.ZipFile(source) as kmz:
+            members = [(info, kmz.read(info)) for info in kmz.infolist()]
+    except (OSError, zipfile.BadZipFile):
+        return source  # GDAL says what is wrong with it
+    changed = False
+    copy = folder / source.name
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            if info.filename.lower().endswith(".kml"):
+                text = data.decode("utf-8", "surrogateescape")
+                rewritten = written_out(text)
+                if rewritten != text:
+                    changed = True
+                    data = rewritten.encode("utf-8", "surrogateescape")
+            out.writestr(info, data)
+    return copy if changed else source
 
 
 def _coarse_when_notes(source: Path) -> list[str]:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from detector.date_sanity import rows_not_ahead
 from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
@@ -50,9 +51,10 @@ def _iso_offset(match: re.Match[str]) -> str:
     return f" {match[1]}{int(match[2]):02d}:{match[3] or '00'}"
 
 
-# A zone after a time of day (Z, UTC, +05:30, -0500, -05), not the -2024 of 02-12-2024
+# A zone after a time of day (Z, UTC, +05:30, -0500, -05; after 10:00 PM too), not the -2024
+# of 02-12-2024
 ZONED = re.compile(
-    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
+    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
     re.IGNORECASE,
 )
 # Spanish and Portuguese month names and Excel's abbreviations of them (15-ene-24, 12-ago-24,
@@ -300,7 +302,9 @@ def normalise_dates(
     if pd.api.types.is_datetime64_any_dtype(values):
         if getattr(values.dt, "tz", None) is None:
             notes.append(f"{source}: dates have no time zone; taken as UTC")
-        return pd.to_datetime(values, utc=True), notes
+        stamps = pd.to_datetime(values, utc=True)
+        rows_not_ahead(stamps, stamps.astype(str), source)
+        return stamps, notes
     text = values.astype(str).str.strip()
     # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
     # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
@@ -348,6 +352,7 @@ def normalise_dates(
             f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
             "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
         )
+    rows_not_ahead(parsed, text, source)
     zoned = text.str.contains(ZONED)
     if zoned.any() and (~zoned).any():
         notes.append(

@@ -92,3 +92,20 @@ def test_tiff_datetime_tag(tmp_path: Path) -> None:
     )
     with open_scene(named.path) as opened:
         assert opened.date_caveat is None
+
+
+def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
+    """The metadata still wins, as before, but a Planet scene of 2023-07-15 by its name beside
+    a metadata.json of 2024-01-03 (another scene's, copied beside it) was dated 2024-01-03 and
+    counted in 2024 without a word."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    write_planet_metadata(scene, "2024-01-03T14:46:59Z", PLANET_ID)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2024, 1, 3, 14, 46, 59, tzinfo=UTC)
+        assert opened.date_caveat == (
+            "dated 2024-01-03 by its metadata.json, while its file name says 2023-07-15: check "
+            "which is right (a sidecar of another scene?), or give the date with --dates"
+        )
+    write_planet_metadata(scene, "2023-07-15T14:50:12.56Z", PLANET_ID)  # the same day
+    with open_scene(scene.path) as opened:
+        assert opened.date_caveat is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -214,3 +215,34 @@ def test_a_placemark_named_as_a_hard_negative_is_not_a_dredge(tmp_path: Path) ->
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["class_name"].tolist() == ["dredge"]  # the mark named '1'
     assert any("'falsa draga'" in note and "left out" in note for note in notes), notes
+
+
+def test_time_stamps_with_a_zone_written_otherwise_keep_it(tmp_path: Path) -> None:
+    """GDAL keeps a TimeStamp's zone written `-05:00` after the seconds only: `-0500` (as
+    Python's %z writes it), `-05`, `+0530`, a time without seconds (`22:00-05:00`) lost it,
+    and a space for the `T` the time too. A mark of 22:00 in Lima on 31 December 2024 is of
+    1 January 2025 UTC, and it was counted in 2024 with the note that it had no time zone."""
+    a, b = _lon_lat(400)
+    whens = [
+        "2024-12-31T22:00:00-0500",
+        "2024-12-31T22:00:00-05",
+        "2024-12-31T22:00-05:00",
+        "2024-12-31 22:00:00-05:00",
+        "2024-12-31T22:00:00.5-05:00",  # kept by GDAL: as before
+        "2024-06-20T09:50:53+0530",
+    ]
+    marks = [
+        _placemark(f"Draga {k}", a, b, f"<TimeStamp><when>{when}</when></TimeStamp>")
+        for k, when in enumerate(whens)
+    ]
+    for suffix in ("kml", "kmz"):
+        path = tmp_path / f"lima.{suffix}"
+        if suffix == "kml":
+            path.write_text(_kml(_folder("marcas", *marks)))
+        else:
+            with zipfile.ZipFile(path, "w") as kmz:
+                kmz.writestr("doc.kml", _kml(_folder("marcas", *marks)))
+        frame, notes = prepare_detections(read_detections(path), path, tf.network())
+        got = frame["acquired"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
+        assert got == ["2025-01-01 03:00:00"] * 5 + ["2024-06-20 04:20:53"], suffix
+        assert not any("no time zone" in note for note in notes), suffix

@@ -113,6 +113,42 @@ def test_maxar_tile_finds_its_products_metadata(tmp_path: Path, sidecar: str) ->
         assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
 
 
+@pytest.mark.parametrize("typed", ["20230715", "2023-W28-6"])
+def test_a_day_given_in_iso_basic_or_week_form_keeps_the_scenes_own_time(
+    tmp_path: Path, typed: str
+) -> None:
+    """`--date 20230715` (ISO 8601's basic form) or `2023-W28-6` (its week date: Saturday of
+    week 28) is a day alone, as `2023-07-15` is: the Planet scene of 14:50 was put at midnight,
+    another pass than its neighbours of the strip (their dredges counted twice), with a
+    caveat that the time given had no zone."""
+    from detector.cli.common import date_option
+
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    for given in (date_option(typed), typed):
+        with open_scene(scene.path, date=given) as opened:
+            assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+            assert opened.date_caveat is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "acquired"),
+    [
+        ("2024:12:31 22:00:00-05:00", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("2024:12:31 22:00:00.5+0530", datetime(2024, 12, 31, 16, 30, 0, 500000, tzinfo=UTC)),
+        ("2024:12:31 22:00:00", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # as before: UTC
+    ],
+)
+def test_a_tiff_date_with_a_fraction_or_a_zone_is_read(
+    tmp_path: Path, tag: str, acquired: datetime
+) -> None:
+    """TIFFTAG_DATETIME in the TIFF form followed by a fraction of a second or a zone (as
+    EXIF writers add them) was no date: "acquisition date unknown"."""
+    scene = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": tag}, **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == acquired
+        assert opened.acquisition.source == "tiff-tag"
+
+
 def test_maxar_product_name_gives_the_time() -> None:
     found = time_from_name("/o/17AUG31162013-P1BS-058316163010_01_P001_R1C1.TIF")
     assert found is not None and found.source == "maxar-name"
@@ -154,6 +190,51 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
     with open_scene(scene.path) as opened:  # 2024-02-30 is not a date: the next one is used
         assert opened.acquired == datetime(2024, 3, 9, tzinfo=UTC)
         assert opened.acquisition.source == "iso-name"
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [  # the zone after an ISO time in a name (a local time as Python's isoformat writes it)
+        ("nanay_2024-12-31T22:00:00-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00.250-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-01-01T04:00:00+05:30.tif", datetime(2023, 12, 31, 22, 30, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00Z.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
+        # six digits after the day that are no time of day (an order number): the day alone
+        ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+    ],
+)
+def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
+    """The zone was dropped: 22:00 in Lima on 31 December 2024 dated the scene 2024-12-31
+    22:00 UTC, counted in 2024 for 2025; and a day followed by six digits that are no time
+    (`_987654`) was no date at all (the scene was dated by its TIFFTAG_DATETIME, or refused)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "tags", "date", "where"),
+    [
+        ("nanay_2204-03-15.tif", None, None, "its file name"),
+        ("nanay.tif", {"TIFFTAG_DATETIME": "2204:03:15 14:50:00"}, None, "its TIFFTAG_DATETIME"),
+        (PLANET_NAME, None, "2204-03-15", "the date given"),
+    ],
+)
+def test_a_date_after_today_is_one_line(
+    tmp_path: Path, name: str, tags: dict[str, str] | None, date: str | None, where: str
+) -> None:
+    """A typo of the year (2204 for 2024) in a name, a tag or --date dated the scene so without
+    a word: its dredges counted in a year 2204 of their own."""
+    scene = write_scene(tmp_path / name, tags=tags, **SMALL)
+    with pytest.raises(InputError, match=f"{where} dates it 2204-03-15, after today"):
+        open_scene(scene.path, date=date)
+
+
+def test_a_maxar_name_of_the_last_century() -> None:
+    """A two-digit year is of this century unless that is after next year (99JAN01 was 2099)."""
+    found = time_from_name("/o/99DEC31162013-P1BS-058316163010_01_P001.TIF")
+    assert found is not None and found.time == datetime(1999, 12, 31, 16, 20, 13, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -252,3 +252,23 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="rows have more fields than its header") as caught:
         read_csv_table(path)
     assert "decimal commas" in str(caught.value)
+
+
+@pytest.mark.parametrize("typed", ["2204-03-05", "05/03/2204", "2204-03-05T14:50:00-05:00"])
+def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
+    """A typo of the year (2204 for 2024) was read as written: its marks, or its scene from a
+    --dates table, counted in a year 2204 of their own, without a word."""
+    with pytest.raises(InputError, match=r"1 dates are after today, e\.g\. '[^']*2204"):
+        normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
+    with pytest.raises(InputError, match="after today"):
+        read_date_table(table)
+
+
+def test_a_zone_after_am_or_pm_is_said_to_be_one() -> None:
+    """`12/31/2024 10:00 PM -05:00` was converted with its zone (1 January 03:00 UTC) while the
+    note said the dates had no time zone and were taken as UTC."""
+    parsed, notes = normalise_dates(pd.Series(["12/31/2024 10:00 PM -05:00"]), "marks.csv")
+    assert parsed.iloc[0] == pd.Timestamp("2025-01-01 03:00", tz="UTC")
+    assert not any("no time zone" in note for note in notes)
