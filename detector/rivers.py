@@ -5,7 +5,8 @@ come as several pieces per river; the pieces of a name are merged into one refer
 Each river is worked on in its own UTM zone, so distances are metres whatever the input CRS.
 
 - ``chainage_m``: distance along the river from its downstream end (the mouth does not move
-  when an analyst extends a river upstream).
+  when an analyst extends a river upstream); in the corridor's round caps beyond the line's
+  ends, it goes on along the end's direction (below 0 past the downstream end).
 - ``offset_m``: signed distance from the centerline; positive on the left bank looking
   downstream.
 
