@@ -27,6 +27,8 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     other arm) and is left out of the reference line; it still counts for the corridor. So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
+    Where pieces meet at one end, an island's arm (its far end comes back to another piece)
+    is not the one joined there (:func:`_not_an_arm`).
     """
     remaining = sorted(parts, key=lambda part: part.length, reverse=True)
     first = remaining.pop(0)
@@ -51,7 +53,7 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
                 (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
                 (start.distance(head), 1, index, "before"),
             ]
-        _, turned, index, where = min(gaps)
+        _, turned, index, where = _not_an_arm(gaps, remaining)
         part = remaining.pop(index)
         piece = list(part.coords)
         if turned:
@@ -65,6 +67,35 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
     return LineString(coords[::-1] if turned_m > kept else coords)
+
+
+def _not_an_arm(
+    gaps: list[tuple[float, int, int, str]], remaining: list[LineString]
+) -> tuple[float, int, int, str]:
+    """The join of least gap, ``(gap, turned, index, where)``; of the pieces that meet the same
+    end of the line within :data:`JOINT_M` of it, not an island's arm drawn from the joint of
+    two pieces of the main channel: one whose far end comes back to (within
+    :data:`OVERLAP_M` of) another piece, more than that from either of its ends (the channel
+    goes on past it). Joined there in place of the shorter main piece (the longest went
+    first), the reference line went down the arm and then came back up that piece from its
+    far end: a 12 km river was 14.6 km long, points on it 2 km off."""
+    best = min(gaps)
+    tied = [gap for gap in gaps if gap[3] == best[3] and gap[0] <= best[0] + JOINT_M]
+    if len({gap[2] for gap in tied}) < 2:
+        return best
+
+    def is_arm(gap: tuple[float, int, int, str]) -> bool:
+        _, turned, index, where = gap
+        coords = remaining[index].coords
+        end = shapely.Point(coords[-1] if (where == "after") != bool(turned) else coords[0])
+        return any(
+            end.distance(piece) <= OVERLAP_M
+            and min(end.distance(shapely.Point(piece.coords[k])) for k in (0, -1)) > OVERLAP_M
+            for other, piece in enumerate(remaining)
+            if other != index
+        )
+
+    return min([gap for gap in tied if not is_arm(gap)] or [best])
 
 
 def _is_traced_over(part: LineString, line: LineString) -> bool:

@@ -173,3 +173,26 @@ def test_tight_meanders_in_pieces_are_no_tributaries(
     got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
     error = np.abs(got["chainage_m"] - (true.length - along))
     assert error.max() < 12, error.max()
+
+
+@pytest.mark.parametrize("where", ["downstream", "upstream"])
+def test_an_island_arm_begun_at_a_joint_of_the_main_channel_stays_out(
+    tmp_path: Path, where: str
+) -> None:
+    """A 12 km river in two pieces, 10 km and 2 km, and an island's arm (2.1 km, 600 m out)
+    drawn from their joint to the middle of the short piece (an OpenStreetMap river split into
+    ways where the arm leaves it). The arm, longer than the short piece, was joined at the
+    joint in its place, and the short piece after it from its far end back up: the line was
+    14.6 km long, and a point on the short piece 2 km off in chainage."""
+    main = [((0, 0), (10_000, 0)), ((10_000, 0), (12_000, 0))]
+    arm = ((10_000, 0), (10_400, 600), (11_100, 600), (11_500, 0))
+    probe = (11_800, 10)  # on the short piece, beyond the arm's end
+    if where == "upstream":  # mirrored: the short piece is the head, the arm ends at the joint
+        main = [((0, 0), (2000, 0)), ((2000, 0), (12_000, 0))]
+        arm = ((500, 0), (900, 600), (1600, 600), (2000, 0))
+        probe = (200, 10)
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in [*main, arm]]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(12_000, abs=1)
+    got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
+    assert got.loc[0, "chainage_m"] == pytest.approx(12_000 - probe[0], abs=1)
