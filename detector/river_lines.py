@@ -23,8 +23,10 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
     longest one (reaches digitised by hand in both directions) is turned round, and the whole
     line is turned when most of its length was drawn the other way. A piece whose
-    two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
-    other arm) and is left out of the reference line; it still counts for the corridor. So is
+    two ends both lie within ``side_gap_m`` of the line so far when it is the nearest piece to
+    join is a side channel (an island's other arm) and is left out of the reference line; it
+    still counts for the corridor (told of every piece before each join, the pieces that close
+    a tight meander's loop, across its neck from the line, were left out). So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
     Where pieces meet at one end, an island's arm (its far end comes back to another piece)
@@ -36,11 +38,7 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
     while remaining:
         line = LineString(coords)
-        remaining = [
-            part
-            for part in remaining
-            if not (_is_side_channel(part, line, side_gap_m) or _is_traced_over(part, line))
-        ]
+        remaining = [part for part in remaining if not _is_traced_over(part, line)]
         if not remaining:
             break
         head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
@@ -55,6 +53,8 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
             ]
         _, turned, index, where = _not_an_arm(gaps, remaining)
         part = remaining.pop(index)
+        if _is_side_channel(part, line, side_gap_m):
+            continue  # an island's other arm
         piece = list(part.coords)
         if turned:
             piece.reverse()

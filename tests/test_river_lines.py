@@ -196,3 +196,28 @@ def test_an_island_arm_begun_at_a_joint_of_the_main_channel_stays_out(
     assert network.length_m("nanay") == pytest.approx(12_000, abs=1)
     got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
     assert got.loc[0, "chainage_m"] == pytest.approx(12_000 - probe[0], abs=1)
+
+
+@pytest.mark.parametrize(
+    ("neck", "piece_m", "reversed_too"), [(150.0, 200.0, False), (60.0, 200.0, True)]
+)
+def test_tight_meanders_in_short_pieces_keep_every_piece(
+    tmp_path: Path, neck: float, piece_m: float, reversed_too: bool
+) -> None:
+    """The river of omega meanders above, digitised in 200 m pieces (click by click). Every
+    piece whose two ends lay within the corridor of the line so far was left out as a side
+    channel before the line had come round the loop to it: the pieces that close a loop lie
+    across its neck from the pieces that open it. The line then cut across each loop's end:
+    193 m short with 150 m necks, chainage 188 m off; with 60 m necks and every other piece
+    drawn against the flow, the line ran the wrong way (chainage 15 km off). A piece is now
+    told a side channel when it is the nearest one to join."""
+    true = _omegas(neck=neck)
+    cuts = [*np.arange(0, true.length, piece_m), true.length]
+    pieces = [substring(true, a + 5, b - 5) for a, b in itertools.pairwise(cuts)]
+    if reversed_too:
+        pieces = [p.reverse() if i % 2 else p for i, p in enumerate(pieces)]
+    network = river_network(tmp_path, {"nanay": pieces})
+    along = np.linspace(50, true.length - 50, 80)
+    got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
+    error = np.abs(got["chainage_m"] - (true.length - along))
+    assert error.max() < 150 if neck < 100 else error.max() < 12, error.max()
