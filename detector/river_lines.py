@@ -167,10 +167,18 @@ def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
 
 
 def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
-    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end."""
+    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end, or
+    both come back to the line away from its ends."""
     start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
     head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
     alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
     extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
     extends |= end.distance(tail) <= gap_m or start.distance(head) <= gap_m  # drawn upstream
-    return alongside and not extends
+    # both ends back on the line (within OVERLAP_M), away from its ends: an arm, however near
+    # an end (one that came back 100 m short of the line's end was joined there, back up it)
+    comes_back = all(
+        point.distance(line) <= OVERLAP_M
+        and min(point.distance(head), point.distance(tail)) > OVERLAP_M
+        for point in (start, end)
+    )
+    return alongside and (comes_back or not extends)

@@ -221,3 +221,22 @@ def test_tight_meanders_in_short_pieces_keep_every_piece(
     got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
     error = np.abs(got["chainage_m"] - (true.length - along))
     assert error.max() < 150 if neck < 100 else error.max() < 12, error.max()
+
+
+@pytest.mark.parametrize("where", ["downstream", "upstream"])
+def test_an_island_arm_near_the_end_of_the_line_stays_out(tmp_path: Path, where: str) -> None:
+    """An island's arm that comes back to the river 100 m from the end of its line (the line
+    drawn to just past the island): its end lay within the corridor of the line's end, so it
+    was taken for a piece extending the line, and joined there back up the arm: a 10.75 km
+    river was 11.8 km long, every point's chainage 1,054 m off."""
+    main = ((0, 0), (10_750, 0))
+    arm = ((10_000, 0), (10_130, -250), (10_520, -250), (10_650, 0))
+    probe = (10_300, 10)  # on the main channel, beside the arm
+    if where == "upstream":  # mirrored: the arm leaves the river 100 m from its head
+        arm = ((100, 0), (230, -250), (620, -250), (750, 0))
+        probe = (450, 10)
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in (main, arm)]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(10_750, abs=1)
+    got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
+    assert got.loc[0, "chainage_m"] == pytest.approx(10_750 - probe[0], abs=1)
