@@ -23,10 +23,14 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     downstream end (a straight segment bridges a gap). A piece drawn against the flow of the
     longest one (reaches digitised by hand in both directions) is turned round, and the whole
     line is turned when most of its length was drawn the other way. A piece whose
-    two ends both lie within ``side_gap_m`` of the line so far is a side channel (an island's
-    other arm) and is left out of the reference line; it still counts for the corridor. So is
+    two ends both lie within ``side_gap_m`` of the line so far when it is the nearest piece to
+    join is a side channel (an island's other arm) and is left out of the reference line; it
+    still counts for the corridor (told of every piece before each join, the pieces that close
+    a tight meander's loop, across its neck from the line, were left out). So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
+    Where pieces meet at one end, an island's arm (its far end comes back to another piece)
+    is not the one joined there (:func:`_not_an_arm`).
     """
     remaining = sorted(parts, key=lambda part: part.length, reverse=True)
     first = remaining.pop(0)
@@ -34,11 +38,7 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
     while remaining:
         line = LineString(coords)
-        remaining = [
-            part
-            for part in remaining
-            if not (_is_side_channel(part, line, side_gap_m) or _is_traced_over(part, line))
-        ]
+        remaining = [part for part in remaining if not _is_traced_over(part, line)]
         if not remaining:
             break
         head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
@@ -51,8 +51,10 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
                 (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
                 (start.distance(head), 1, index, "before"),
             ]
-        _, turned, index, where = min(gaps)
+        _, turned, index, where = _not_an_arm(gaps, remaining)
         part = remaining.pop(index)
+        if _is_side_channel(part, line, side_gap_m):
+            continue  # an island's other arm
         piece = list(part.coords)
         if turned:
             piece.reverse()
@@ -65,6 +67,35 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
         else:
             coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
     return LineString(coords[::-1] if turned_m > kept else coords)
+
+
+def _not_an_arm(
+    gaps: list[tuple[float, int, int, str]], remaining: list[LineString]
+) -> tuple[float, int, int, str]:
+    """The join of least gap, ``(gap, turned, index, where)``; of the pieces that meet the same
+    end of the line within :data:`JOINT_M` of it, not an island's arm drawn from the joint of
+    two pieces of the main channel: one whose far end comes back to (within
+    :data:`OVERLAP_M` of) another piece, more than that from either of its ends (the channel
+    goes on past it). Joined there in place of the shorter main piece (the longest went
+    first), the reference line went down the arm and then came back up that piece from its
+    far end: a 12 km river was 14.6 km long, points on it 2 km off."""
+    best = min(gaps)
+    tied = [gap for gap in gaps if gap[3] == best[3] and gap[0] <= best[0] + JOINT_M]
+    if len({gap[2] for gap in tied}) < 2:
+        return best
+
+    def is_arm(gap: tuple[float, int, int, str]) -> bool:
+        _, turned, index, where = gap
+        coords = remaining[index].coords
+        end = shapely.Point(coords[-1] if (where == "after") != bool(turned) else coords[0])
+        return any(
+            end.distance(piece) <= OVERLAP_M
+            and min(end.distance(shapely.Point(piece.coords[k])) for k in (0, -1)) > OVERLAP_M
+            for other, piece in enumerate(remaining)
+            if other != index
+        )
+
+    return min([gap for gap in tied if not is_arm(gap)] or [best])
 
 
 def _is_traced_over(part: LineString, line: LineString) -> bool:
@@ -136,10 +167,18 @@ def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
 
 
 def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
-    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end."""
+    """True when both ends of ``part`` lie by ``line`` and it cannot extend either end, or
+    both come back to the line away from its ends."""
     start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
     head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
     alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
     extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
     extends |= end.distance(tail) <= gap_m or start.distance(head) <= gap_m  # drawn upstream
-    return alongside and not extends
+    # both ends back on the line (within OVERLAP_M), away from its ends: an arm, however near
+    # an end (one that came back 100 m short of the line's end was joined there, back up it)
+    comes_back = all(
+        point.distance(line) <= OVERLAP_M
+        and min(point.distance(head), point.distance(tail)) > OVERLAP_M
+        for point in (start, end)
+    )
+    return alongside and (comes_back or not extends)

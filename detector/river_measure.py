@@ -64,7 +64,8 @@ class Transformers:
 def measure(
     line: LineString, x: NDArray[np.float64], y: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """(distance to the line, distance along it from its start, signed offset) per point."""
+    """(distance to the line, distance along it from its start, signed offset) per point;
+    beyond an end, along and offset are measured on the end's straight extension."""
     points = shapely.points(x, y)
     along = shapely.line_locate_point(line, points)
     nearest = shapely.line_interpolate_point(line, along)
@@ -77,8 +78,35 @@ def measure(
     py = y - shapely.get_y(nearest)
     side = np.sign(tx * py - ty * px)  # > 0: left of the direction of flow
     side[side == 0] = 1.0
-    return (
-        np.asarray(distance, dtype=float),
-        np.asarray(along, dtype=float),
-        np.asarray(distance * side, dtype=float),
-    )
+    along = np.asarray(along, dtype=float)
+    offset = np.asarray(distance * side, dtype=float)
+    _beyond_ends(line, along, offset, (px, py), (tx, ty))
+    return np.asarray(distance, dtype=float), along, offset
+
+
+def _beyond_ends(
+    line: LineString,
+    along: NDArray[np.float64],
+    offset: NDArray[np.float64],
+    away: tuple[NDArray[np.float64], NDArray[np.float64]],
+    tangent: tuple[NDArray[np.float64], NDArray[np.float64]],
+) -> None:
+    """``along`` and ``offset`` (in place) of the points beyond an end of ``line`` (``away``:
+    from their nearest point, the end; ``tangent``: the line's direction there) measured on
+    the end's straight extension: along it, past the end, and across it. Held at the end, the
+    round cap of the corridor beyond it folded onto one line of positions (the end's chainage,
+    offset the distance to the end): two dredges the same distance from the end were at one
+    position, and one moving away from the end did not move along the river. A closed line
+    has no ends."""
+    if line.is_closed:
+        return
+    px, py = away
+    tx, ty = tangent
+    norm = np.hypot(tx, ty)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ahead = (px * tx + py * ty) / norm  # > 0: on, in the direction of flow
+        across = (tx * py - ty * px) / norm  # > 0: left of it
+    past = ((along <= 0) & (ahead < 0)) | ((along >= line.length) & (ahead > 0))
+    past &= norm > 0
+    along[past] += ahead[past]
+    offset[past] = across[past]

@@ -2,10 +2,13 @@
 
 Centerlines are digitised in flow direction (upstream → downstream, as in HydroRIVERS) and may
 come as several pieces per river; the pieces of a name are merged into one reference line.
-Each river is worked on in its own UTM zone, so distances are metres whatever the input CRS.
+Each river is worked on in its own UTM zone (the zone of its middle), so distances are metres
+whatever the input CRS: metres of that zone, within 0.1 % of the ground in the zone (0.4 % near
+the far end of a river 1,000 km long east–west, across three zones).
 
 - ``chainage_m``: distance along the river from its downstream end (the mouth does not move
-  when an analyst extends a river upstream).
+  when an analyst extends a river upstream); in the corridor's round caps beyond the line's
+  ends, it goes on along the end's direction (below 0 past the downstream end).
 - ``offset_m``: signed distance from the centerline; positive on the left bank looking
   downstream.
 

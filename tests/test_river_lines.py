@@ -173,3 +173,70 @@ def test_tight_meanders_in_pieces_are_no_tributaries(
     got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
     error = np.abs(got["chainage_m"] - (true.length - along))
     assert error.max() < 12, error.max()
+
+
+@pytest.mark.parametrize("where", ["downstream", "upstream"])
+def test_an_island_arm_begun_at_a_joint_of_the_main_channel_stays_out(
+    tmp_path: Path, where: str
+) -> None:
+    """A 12 km river in two pieces, 10 km and 2 km, and an island's arm (2.1 km, 600 m out)
+    drawn from their joint to the middle of the short piece (an OpenStreetMap river split into
+    ways where the arm leaves it). The arm, longer than the short piece, was joined at the
+    joint in its place, and the short piece after it from its far end back up: the line was
+    14.6 km long, and a point on the short piece 2 km off in chainage."""
+    main = [((0, 0), (10_000, 0)), ((10_000, 0), (12_000, 0))]
+    arm = ((10_000, 0), (10_400, 600), (11_100, 600), (11_500, 0))
+    probe = (11_800, 10)  # on the short piece, beyond the arm's end
+    if where == "upstream":  # mirrored: the short piece is the head, the arm ends at the joint
+        main = [((0, 0), (2000, 0)), ((2000, 0), (12_000, 0))]
+        arm = ((500, 0), (900, 600), (1600, 600), (2000, 0))
+        probe = (200, 10)
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in [*main, arm]]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(12_000, abs=1)
+    got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
+    assert got.loc[0, "chainage_m"] == pytest.approx(12_000 - probe[0], abs=1)
+
+
+@pytest.mark.parametrize(
+    ("neck", "piece_m", "reversed_too"), [(150.0, 200.0, False), (60.0, 200.0, True)]
+)
+def test_tight_meanders_in_short_pieces_keep_every_piece(
+    tmp_path: Path, neck: float, piece_m: float, reversed_too: bool
+) -> None:
+    """The river of omega meanders above, digitised in 200 m pieces (click by click). Every
+    piece whose two ends lay within the corridor of the line so far was left out as a side
+    channel before the line had come round the loop to it: the pieces that close a loop lie
+    across its neck from the pieces that open it. The line then cut across each loop's end:
+    193 m short with 150 m necks, chainage 188 m off; with 60 m necks and every other piece
+    drawn against the flow, the line ran the wrong way (chainage 15 km off). A piece is now
+    told a side channel when it is the nearest one to join."""
+    true = _omegas(neck=neck)
+    cuts = [*np.arange(0, true.length, piece_m), true.length]
+    pieces = [substring(true, a + 5, b - 5) for a, b in itertools.pairwise(cuts)]
+    if reversed_too:
+        pieces = [p.reverse() if i % 2 else p for i, p in enumerate(pieces)]
+    network = river_network(tmp_path, {"nanay": pieces})
+    along = np.linspace(50, true.length - 50, 80)
+    got = network.locate(points_at(*[(p.x, p.y) for p in (true.interpolate(s) for s in along)]))
+    error = np.abs(got["chainage_m"] - (true.length - along))
+    assert error.max() < 150 if neck < 100 else error.max() < 12, error.max()
+
+
+@pytest.mark.parametrize("where", ["downstream", "upstream"])
+def test_an_island_arm_near_the_end_of_the_line_stays_out(tmp_path: Path, where: str) -> None:
+    """An island's arm that comes back to the river 100 m from the end of its line (the line
+    drawn to just past the island): its end lay within the corridor of the line's end, so it
+    was taken for a piece extending the line, and joined there back up the arm: a 10.75 km
+    river was 11.8 km long, every point's chainage 1,054 m off."""
+    main = ((0, 0), (10_750, 0))
+    arm = ((10_000, 0), (10_130, -250), (10_520, -250), (10_650, 0))
+    probe = (10_300, 10)  # on the main channel, beside the arm
+    if where == "upstream":  # mirrored: the arm leaves the river 100 m from its head
+        arm = ((100, 0), (230, -250), (620, -250), (750, 0))
+        probe = (450, 10)
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in (main, arm)]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(10_750, abs=1)
+    got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
+    assert got.loc[0, "chainage_m"] == pytest.approx(10_750 - probe[0], abs=1)

@@ -11,6 +11,7 @@ import pytest
 from pyproj import Transformer
 from shapely import LineString, Point, box
 
+from detector.merge import drop_duplicates_on_one_hull
 from detector.river_measure import utm_zone_of
 from detector.rivers import RiverNetwork
 from tests.geo_fixtures import write_rivers
@@ -107,3 +108,21 @@ def test_many_rivers_in_several_zones_are_each_in_their_own(tmp_path: Path) -> N
     corridor = network.corridor("EPSG:32718")
     assert list(corridor["river"]) == [f"r{k}" for k in range(5)]
     assert corridor.geometry.is_valid.all() and not corridor.geometry.is_empty.any()
+
+
+def test_points_beyond_a_line_end_keep_their_own_river_position(tmp_path: Path) -> None:
+    """The corridor's round cap reaches 250 m beyond each end of a line (a river drawn only
+    over the study area, a tributary drawn to the main river's bank), and its tiles are
+    searched. There every point was put at the end's chainage with its distance to the end as
+    offset: two dredges 100 m beyond the head, 100 m apart, were at one position (the second
+    was dropped as a second box of the first one's hull), and a dredge moving 150 m away from
+    the end moved 0 m along the river. Beyond an end, chainage goes on along the end's
+    direction (less than 0 past the downstream end) and offset is across it."""
+    network = river_network(tmp_path, {"nanay": EAST})  # flows east, 5 km: head at X0
+    ahead, aside = (X0 - 100, Y0), (X0 - 50, Y0 + 86.6)  # both 100 m from the head
+    got = network.locate(points_at(ahead, aside, (X0 - 200, Y0), (X0 + 5120, Y0 - 60)))
+    assert got["river"].tolist() == ["nanay"] * 4
+    assert got["chainage_m"].tolist() == pytest.approx([5100, 5050, 5200, -120], abs=0.01)
+    assert got["offset_m"].tolist() == pytest.approx([0, 86.6, 0, -60], abs=0.01)
+    boxes = got.assign(score=[0.9, 0.8, 0.7, 0.6], class_name="dredge")
+    assert len(drop_duplicates_on_one_hull(boxes)) == 4  # two dredges, not one hull
