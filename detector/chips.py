@@ -32,8 +32,9 @@ from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from detector.acquisition import date_for_scene, is_remote, scene_labels
+from detector.acquisition import is_remote, scene_labels
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
+from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, OutputError
 from detector.inputspec import InputSpec
 from detector.misplaced import no_river_error

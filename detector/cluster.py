@@ -266,7 +266,7 @@ def detect_on_cluster(
     ``on_scene`` of that scene."""
     from dask.distributed import as_completed
 
-    from detector.acquisition import date_for_scene
+    from detector.date_tables import date_for_scene
 
     futures = {
         client.submit(

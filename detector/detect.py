@@ -46,10 +46,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from detector.acquisition import date_for_scene, scene_labels
+from detector.acquisition import scene_labels
 from detector.card import ModelCard
 from detector.chips import expand_scene_paths, failures_writer
 from detector.confluence import settle_confluences
+from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, InputError
 from detector.merge import (
     MEMBER_CONF_RATIO,

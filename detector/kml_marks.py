@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from detector.acquisition import SCENE_COLUMNS
+from detector.date_tables import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
 from detector.mark_classes import (

@@ -128,7 +128,8 @@ def scene_time(
 ) -> pd.Timestamp:
     """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
     label, file name or stem), else the file."""
-    from detector.acquisition import date_for_scene, is_day_only, resolve_acquisition
+    from detector.acquisition import is_day_only, resolve_acquisition
+    from detector.date_tables import date_for_scene
 
     name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)

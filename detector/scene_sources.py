@@ -36,13 +36,10 @@ from typing import Any
 
 from detector.acquisition import (
     ITEM_NAMES,
-    check_date_keys,
-    date_for_scene,
     is_remote,
     name_by_item,
     scene_file_name,
     scene_labels,
-    unused_dates_note,
     without_query,
 )
 from detector.chips import (
@@ -53,6 +50,7 @@ from detector.chips import (
     is_scene_file,
     no_scenes_message,
 )
+from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")

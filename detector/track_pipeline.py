@@ -26,14 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from detector.acquisition import (
-    check_date_keys,
-    date_for_scene,
-    is_remote,
-    scene_file_name,
-    scene_labels,
-    unused_dates_note,
-)
+from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.chips import no_scenes_message
 from detector.counts import (
     first_year_note,
@@ -47,6 +40,7 @@ from detector.counts import (
     unobserved_note,
     yearly_counts,
 )
+from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
 from detector.exports import (
     CSV_ENCODING,

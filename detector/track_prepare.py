@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from detector.acquisition import SCENE_COLUMNS
+from detector.date_tables import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.mark_classes import hand_classes
 from detector.rivers import RiverNetwork

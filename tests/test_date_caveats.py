@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.acquisition import date_for_scene, read_date_table
+from detector.date_tables import date_for_scene, read_date_table
 from detector.scene import open_scene
 from tests.geo_fixtures import write_planet_metadata, write_scene
 

@@ -12,8 +12,9 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
-from detector.acquisition import date_for_scene, read_date_table, time_from_name, to_utc
+from detector.acquisition import time_from_name, to_utc
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
+from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from detector.acquisition import date_for_scene, read_date_table, scene_labels
+from detector.acquisition import scene_labels
 from detector.chips import no_scenes_message
+from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import DredgeError, InputError
 from detector.scene_sources import resolve_scenes
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from detector.acquisition import read_date_table
+from detector.date_tables import read_date_table
 from detector.errors import InputError
 from detector.user_tables import normalise_dates, read_csv_table, read_degrees
 

@@ -116,7 +116,7 @@ def track(
     Dates in any format or time zone are converted to UTC; detections on no river are kept
     with no track (one warning line).
     """
-    from detector.acquisition import read_date_table
+    from detector.date_tables import read_date_table
     from detector.scene_sources import scene_folder_error
     from detector.track_pipeline import run_track, sidecars
     from detector.tracking import TrackParams

@@ -71,7 +71,7 @@ def detect(
     river, chainage_m, offset_m, geometry (box). A scene that cannot be used is reported,
     recorded in <stem>.failures.csv, and the others go on; the exit code is then 1.
     """
-    from detector.acquisition import read_date_table
+    from detector.date_tables import read_date_table
     from detector.detect import detect_scenes, output_format, write_detections_and_failures
     from detector.inputspec import parse_bands
     from detector.model import load_model

@@ -102,7 +102,7 @@ def run(
     """
     import sys
 
-    from detector.acquisition import read_date_table
+    from detector.date_tables import read_date_table
     from detector.inputspec import parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M
     from detector.run import run_pipeline

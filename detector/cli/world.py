@@ -141,7 +141,6 @@ def tiles(
     share of the river corridor covered. A scene that cannot be used is reported, recorded in
     OUT/failures.csv, and the others go on; the exit code is then 1.
     """
-    from detector.acquisition import read_date_table
     from detector.chips import (
         check_chips_folder,
         check_format,
@@ -149,6 +148,7 @@ def tiles(
         earlier_scene_names,
         run_tiles,
     )
+    from detector.date_tables import read_date_table
     from detector.inputspec import InputSpec, parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes

@@ -42,7 +42,8 @@ import shapely
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
-from detector.acquisition import SCENE_COLUMNS, scene_file_name, scene_labels
+from detector.acquisition import scene_file_name, scene_labels
+from detector.date_tables import SCENE_COLUMNS
 from detector.errors import InputError, first_line
 from detector.grid import crs_units_per_metre
 from detector.inputspec import InputSpec
