@@ -392,7 +392,8 @@ def test_a_recorded_download_link_given_again_beside_a_fresh_one_keeps_its_scene
 def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: Path) -> None:
     """Scenes named ``0012`` and ``0345`` (links, or files without a suffix) were read back from
     the manifest as the numbers 12 and 345: a resumed run looked for ``scenes/12.parquet``,
-    detected both scenes again and renamed them ``12`` and ``345`` in its tables."""
+    detected both scenes again and renamed them ``12`` and ``345`` in its tables; the report of
+    any such run looked for the chips of scenes ``12`` and ``345`` and drew none."""
     import geopandas as gpd
     from shapely.geometry import Point
 
