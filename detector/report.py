@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,16 @@ def write_report(
     return write_text_atomic(out / "report.html", page)
 
 
+LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]", re.IGNORECASE)
+"""A link's query, up to the punctuation after it: a signed link's token or signature."""
+
+
 def _esc(value: object) -> str:
-    return html.escape(str(value))
+    """``value`` as HTML text, its links without their query (``…/download?…``): the page is made
+    to be shared, and a signed link printed whole (Planet's ``?token=…``, an S3 presigned
+    ``X-Amz-Credential=…&X-Amz-Signature=…``) fetched the scene for anyone who read it until
+    it expired. run.json and manifest.csv keep the links whole, for a rerun."""
+    return html.escape(LINK_QUERY.sub(r"\1?…", str(value)))
 
 
 def _img(png: bytes, alt: str, css: str = "") -> str:

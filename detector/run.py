@@ -374,6 +374,7 @@ def run_pipeline(
                 timings=timings,
                 command=command,
                 notes=notes,
+                resumed=len(sources.paths) - len(todo),
             )
             text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
             write_text_atomic(staging / "run.json", text)
@@ -511,8 +512,12 @@ def run_manifest(
     timings: dict[str, float],
     command: str,
     notes: Sequence[str] = (),
+    resumed: int = 0,
 ) -> dict[str, Any]:
-    """What a run was given and used: enough to repeat it and to judge its output."""
+    """What a run was given and used: enough to repeat it and to judge its output.
+    ``resumed``: scenes finished by an earlier call into the same folder and not detected
+    again, whose time is not in ``timings_s`` (a resumed run of 6 scenes, 5 of them done
+    before, gave ``detect_s`` 0.03 without a word of it)."""
     import torch
 
     from detector.offline import import_ultralytics
@@ -525,6 +530,7 @@ def run_manifest(
         "command": command,
         "cwd": str(Path.cwd()),  # where relative scene paths start (`dredge review` from elsewhere)
         "scenes": list(scenes),
+        "resumed_scenes": resumed,
         "failures": [{"scene": path, "error": error} for path, error in failures],
         "notes": list(notes),
         "rivers": str(rivers),

@@ -441,14 +441,17 @@ def _manifest_line(row: Mapping[str, Any]) -> str:
 
 def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     """Scene path → its row; a scene's last row where it has several (recorded again), and
-    without a last row cut short by a killed run."""
+    without a last row cut short by a killed run. Paths and names as written: pandas read
+    scenes named ``0012`` and ``0345`` as 12 and 345 (a resumed run detected them again)."""
     if not path.is_file():
         return {}
     data = complete_lines(path.read_bytes())
     if not data:
         return {}
     table = pd.read_csv(
-        io.BytesIO(data), dtype={"error": "string", "flags": "string"}, keep_default_na=False
+        io.BytesIO(data),
+        dtype={"scene": str, "name": str, "error": "string", "flags": "string"},
+        keep_default_na=False,
     )
     return {str(row["scene"]): row for row in table.to_dict("records")}
 

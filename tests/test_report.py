@@ -169,3 +169,28 @@ def test_a_run_with_thousands_of_failed_scenes_gets_a_short_report_quickly(
     assert "<b>1,500 scene(s) failed</b>" in page
     assert "far_0199.tif" in page and "far_0200.tif" not in page
     assert "… and 1,300 more: every failed scene and its error is in failures.csv" in page
+
+
+def test_the_page_shows_scene_links_without_their_signed_query(tmp_path: Path) -> None:
+    """The report is made to be shared, and it printed each scene's link whole, in the scene
+    list, the failed scenes, the command and the notes: a Planet ``…/download?token=…`` or an
+    S3 presigned link (``X-Amz-Credential``, ``X-Amz-Signature``) fetched the scene for anyone
+    who read the page until it expired. The page shows the links without their query (they
+    are whole in run.json and manifest.csv, for a rerun)."""
+    rivers = _empty_run(tmp_path)
+    planet = "https://api.planet.com/data/v1/assets/abc/download?token=SECRET1"
+    s3 = (
+        "https://b.s3.amazonaws.com/s/a_SR.tif?X-Amz-Credential=AKIASECRET2%2F20240101"
+        "&X-Amz-Signature=SECRET3"
+    )
+    manifest = {
+        "scenes": [planet, s3, "scenes/20240105_x.tif"],
+        "failures": [{"scene": s3, "error": f"{s3}: answered 403 Forbidden"}],
+        "notes": [f"{planet}: no date in its name; dated by its STAC item"],
+        "command": f"dredge run '{planet}' '{s3}' --rivers r.geojson --out run",
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "SECRET" not in page
+    assert "https://api.planet.com/data/v1/assets/abc/download?…" in page
+    assert "https://b.s3.amazonaws.com/s/a_SR.tif?…: answered 403 Forbidden" in page
+    assert "scenes/20240105_x.tif" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -76,13 +77,19 @@ def test_kill_and_resume_gives_the_same_outputs(world: Path, model: Path, tmp_pa
 
 
 def test_rerun_of_a_finished_run_redoes_nothing(world: Path, model: Path, tmp_path: Path) -> None:
+    """… and its run.json says how many scenes an earlier call finished, whose time is not in
+    its ``timings_s`` (a resumed run of 6 scenes, 5 done before, gave ``detect_s`` 0.03 and no
+    word of them)."""
     out = tmp_path / "again"
     subprocess.run(command(world, model, out), check=True, capture_output=True)
+    assert json.loads((out / "run.json").read_text())["resumed_scenes"] == 0
     before = (out / "scenes").stat().st_mtime_ns, sorted(p.name for p in (out / "scenes").iterdir())
     again = subprocess.run(command(world, model, out), capture_output=True, text=True, check=True)
     scenes = finished_scenes(out)
     assert f"{scenes} of {scenes} scenes already done" in again.stdout
     assert sorted(p.name for p in (out / "scenes").iterdir()) == before[1]
+    record = json.loads((out / "run.json").read_text())
+    assert record["resumed_scenes"] == scenes == len(record["scenes"])
 
 
 def test_sigterm_ends_the_run_with_one_line_and_leaves_no_lock(

@@ -387,3 +387,26 @@ def test_a_recorded_download_link_given_again_beside_a_fresh_one_keeps_its_scene
     state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
     state.adopt([old, new])
     assert state.is_done(old) and not state.is_done(new)
+
+
+def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: Path) -> None:
+    """Scenes named ``0012`` and ``0345`` (links, or files without a suffix) were read back from
+    the manifest as the numbers 12 and 345: a resumed run looked for ``scenes/12.parquet``,
+    detected both scenes again and renamed them ``12`` and ``345`` in its tables; the report of
+    any such run looked for the chips of scenes ``12`` and ``345`` and drew none."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.run_state import manifest_names
+
+    paths = ["https://example.org/scenes/0012", "https://example.org/scenes/0345"]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path in paths:
+        frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+        state.record(path, frame, None)
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert resumed.name_scenes(paths) == dict(zip(paths, ["0012", "0345"], strict=True))
+    assert all(resumed.is_done(path) for path in paths)
+    assert manifest_names(tmp_path) == dict(zip(paths, ["0012", "0345"], strict=True))
