@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -170,6 +171,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(expand_scene_paths([text]))
             if path.is_dir():
                 sources.notes += _nested_scenes_note(path)
+    _check_names_utf8(sources.paths)
     _check_stems_apart(sources.paths)
     note = same_capture_note(sources.paths)
     if note:
@@ -198,6 +200,36 @@ def _check_not_remote_listing(url: str) -> None:
         f"download it (curl -o {name} '{url}') and give that file; relative links in it are "
         "read beside the file",
     )
+
+
+def _check_names_utf8(paths: Sequence[str]) -> None:
+    """InputError, before any work, when a scene's path is not valid UTF-8 (a name made on
+    Windows, such as ``escena ñ.tif`` unzipped from a Windows archive: its ``ñ`` one byte,
+    0xF1): GDAL could not be given it, and the run stopped at that scene with "'utf-8' codec
+    can't encode character '\\udcf1' …: surrogates not allowed", naming no file, the other
+    scenes left undone."""
+    bad = [path for path in paths if not _encodes(path)]
+    if not bad:
+        return
+    raw = os.fsencode(bad[0])
+    shown = raw.decode("utf-8", "backslashreplace")
+    meant = raw.decode("cp1252", "replace")
+    more = f" ({len(bad)} scenes' names are not)" if len(bad) > 1 else ""
+    raise InputError(
+        shown,
+        f"its name is not valid UTF-8{more}: a name made on Windows? ({meant!r} in the Windows "
+        "code page)",
+        "rename it, e.g. `convmv -f cp1252 -t utf8 --notest -r FOLDER`, or unzip the archive "
+        "again with `unzip -O cp1252`",
+    )
+
+
+def _encodes(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_stems_apart(paths: Sequence[str]) -> None:

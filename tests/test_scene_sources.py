@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -690,3 +691,20 @@ def test_a_link_named_by_stac_in_one_run_is_not_so_named_in_a_later_run_without_
     (tmp_path / "search.json").write_text(json.dumps(item))
     resolve_scenes([tmp_path / "search.json"])
     assert scene_labels(resolve_scenes([link]).paths) == {link: "download"}
+
+
+def test_a_scene_name_not_in_utf8_is_one_line_before_any_work(tmp_path: Path) -> None:
+    """`escena ñ.tif` unzipped from a Windows archive: its ñ is one byte, 0xF1. The run
+    stopped at that scene with "'utf-8' codec can't encode character '\\udcf1' …", naming no
+    file and leaving the other scenes undone."""
+    folder = tmp_path / "sc"
+    folder.mkdir()
+    (folder / "20240101_a.tif").write_bytes(b"")
+    (folder / os.fsdecode(b"escena \xf1.tif")).write_bytes(b"")
+    with pytest.raises(InputError) as caught:
+        resolve_scenes([folder])
+    message = str(caught.value)
+    assert message.startswith(f"{folder}/escena \\xf1.tif: its name is not valid UTF-8")
+    assert "'" + str(folder) + "/escena ñ.tif' in the Windows code page" in message
+    assert "convmv -f cp1252 -t utf8" in message
+    message.encode("utf-8")  # printable: no lone surrogate left in the line
