@@ -51,6 +51,24 @@ def test_a_1_km_move_along_a_tight_meander_links() -> None:
     assert list(linked["link"]) == ["new", "stay", "stay", "move", "stay", "stay"]
 
 
+def test_a_track_that_moved_round_a_bend_is_drawn_where_it_stayed_longest() -> None:
+    """Four dates at one spot, then two across the loop: the track's point is its main
+    mooring's (it was the mean of all six, inside the loop: on land, ~115 m from either)."""
+    line = tf.meander_line()
+    net = tf.network(line)
+    stayed, then = tf.point_at(line, 2100, 10), tf.point_at(line, 2700, 10)
+    days = tf.dates(6)
+    dets = tf.detections([(t, stayed) for t in days[:4]] + [(t, then) for t in days[4:]], net)
+    _, tracks = link_tracks(dets, tf.observed(days), params=TrackParams(max_move_m=1100))
+    assert len(tracks) == 1 and tracks.loc[0, "moves"] == 1
+    drawn = tracks.to_crs(tf.CRS).geometry.iloc[0]
+    assert crow_m(drawn, stayed) < 2.0
+    assert line.distance(drawn) < 15.0  # on the water, not inside the loop
+    assert tracks.loc[0, "mean_chainage_m"] == pytest.approx(
+        net.locate(dets.geometry)["chainage_m"].mean()
+    )  # the mean position along the channel is still that of all six
+
+
 @pytest.mark.parametrize("meander", [True, False])
 def test_dredges_across_a_meander_neck_stay_apart(meander: bool) -> None:
     """X leaves when Y arrives, ~160 m away as the crow flies. Across the neck they are ~1.3 km
