@@ -194,6 +194,64 @@ def test_a_run_reviewed_from_another_folder_or_with_another_model(
     assert result.exit_code == 0, result.output  # the run's own model may be given
 
 
+def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
+    detections: Path,
+    label_world: Path,
+    model: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--scenes naming the run's own scenes by another path than run.json's (absolute for a
+    relative one) or in the folder they were moved to since: the manifest's names were kept
+    for the paths it lists, and the given ones took other names (``scenes_<name>``) that no
+    detection has — 'none of its detections is on the scenes given', for the very scenes."""
+    from detector.card import load_card
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(detections, run / "detections.parquet")
+    scenes = sorted(
+        str(p.relative_to(label_world.parent)) for p in (label_world / "scenes").glob("*SR.tif")
+    )
+    record = {
+        "cwd": str(label_world.parent),
+        "scenes": scenes,
+        "model": load_card(model, verify=False).to_dict(),
+        "parameters": {"scene_bands": None},
+    }
+    (run / "run.json").write_text(json.dumps(record))
+    manifest = ["scene,name,status,detections,finished,error"]
+    manifest += [
+        f"{scene},{Path(scene).name},done,1,2024-01-01T00:00:00+00:00," for scene in scenes
+    ]
+    (run / "manifest.csv").write_text("\n".join(manifest) + "\n")
+    monkeypatch.chdir(label_world.parent)
+    args = ["review", str(run / "detections.parquet"), "--count", "3"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r0")])
+    assert result.exit_code == 0, result.output
+    given = ["--scenes", str(label_world / "scenes")]  # absolute; run.json's are relative
+    result = CliRunner().invoke(app, [*args, *given, "--out", str(tmp_path / "r1")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r1" / "tiles.csv").read_text() == (
+        tmp_path / "r0" / "tiles.csv"
+    ).read_text()
+    moved = tmp_path / "moved" / "scenes"
+    shutil.copytree(label_world / "scenes", moved)
+    record["cwd"] = str(tmp_path / "gone")  # where the run was started, and its scenes were
+    (run / "run.json").write_text(json.dumps(record))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 2
+    assert "not where" in result.output and "give the folder they are in now with --scenes" in (
+        result.output
+    )
+    result = CliRunner().invoke(app, [*args, "--scenes", str(moved), "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r2" / "tiles.csv").read_text() == (
+        tmp_path / "r0" / "tiles.csv"
+    ).read_text()
+
+
 def test_overwrite_keeps_an_analysts_corrections(
     detections: Path, label_world: Path, model: Path, tmp_path: Path
 ) -> None:

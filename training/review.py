@@ -35,7 +35,7 @@ import pandas as pd
 from PIL import Image
 from rasterio.windows import Window
 
-from detector.acquisition import scene_labels
+from detector.acquisition import is_remote, scene_labels
 from detector.card import load_card, parse_card
 from detector.errors import DredgeError, InputError, first_line
 from detector.model import bundled_weights
@@ -117,13 +117,52 @@ def _from_run(text: str, record: dict[str, Any], run: Path) -> str:
     return str(found) if found is not None else text
 
 
-def _names_from_here(detections: Path, record: dict[str, Any] | None) -> dict[str, str]:
+def _names_from_here(
+    detections: Path, record: dict[str, Any] | None, given: Sequence[str] = ()
+) -> dict[str, str]:
     """The run's manifest names (scene path → name in its tables), by the scene paths as found
-    from here: relative ones from another folder took other names, and matched no detection."""
+    from here: relative ones from another folder took other names, and matched no detection.
+    A ``given`` scene takes the name of the run's scene that is the same file under another
+    path (absolute for a relative one), or, where that scene is no longer found (moved since),
+    of the one run's scene whose name its path ends with: both took other names than the
+    manifest's (``scenes_<name>``), and 'none of its detections is on the scenes given'."""
     names = manifest_names(detections.parent)
-    if record is None:
-        return names
-    return {_from_run(path, record, detections): name for path, name in names.items()}
+    if record is not None:
+        names = {_from_run(path, record, detections): name for path, name in names.items()}
+    taken = dict(names)
+    missing = [path for path in given if path not in names]
+    if not missing:
+        return taken
+    files = {key: name for known, name in names.items() if (key := _file_key(known))}
+    gone: dict[str, list[str]] = {}  # name → the run's scenes of it no longer found
+    for known, name in names.items():
+        if not Path(known).exists():
+            gone.setdefault(name, []).append(known)
+    assigned = {taken[path] for path in given if path in names}
+    for path in missing:
+        key = _file_key(path)
+        moved = [name for name in _endings(path) if len(gone.get(name, [])) == 1]
+        found = (files.get(key) if key else None) or (moved[0] if len(moved) == 1 else None)
+        if found and found not in assigned:  # not when another given scene has it (a copy)
+            taken[path] = found
+            assigned.add(found)
+    return taken
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """The file's device and inode (one file under two paths), None where it is not found."""
+    try:
+        stat = Path(path).stat()
+    except (OSError, ValueError):
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _endings(path: str) -> list[str]:
+    """The names :func:`~detector.acquisition.scene_labels` may have given ``path``: its file
+    name, and its folders and file name joined with ``_``."""
+    parts = [part for part in Path(path).as_posix().split("/") if part]
+    return ["_".join(parts[-depth:]) for depth in range(1, len(parts) + 1)]
 
 
 def export_review(
@@ -174,6 +213,14 @@ def export_review(
                 "no --scenes given, and no run.json of `dredge run` beside it names them",
                 "give the scenes the detections came from with --scenes",
             )
+        gone = [str(s) for s in scenes if not is_remote(str(s)) and not Path(s).exists()]
+        if gone:  # moved since the run: 'file not found — check the path' gave no way on
+            raise InputError(
+                gone[0],
+                f"not found ({len(gone)} of the run's {len(scenes)} scenes are not where "
+                f"{detections.parent / RUN_RECORD} says: moved since?)",
+                "give the folder they are in now with --scenes",
+            )
     if bands is None and record is not None:
         run_bands = (record.get("parameters") or {}).get("scene_bands")
         bands = list(run_bands) if run_bands else None
@@ -190,10 +237,8 @@ def export_review(
             "give the model that made the detections with --model",
         )
     given = resolve_scenes(scenes).paths
-    paths = {
-        name: path
-        for path, name in scene_labels(given, taken=_names_from_here(detections, record)).items()
-    }
+    taken = _names_from_here(detections, record, [str(p) for p in given])
+    paths = {name: path for path, name in scene_labels(given, taken=taken).items()}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(
