@@ -252,6 +252,51 @@ def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
     ).read_text()
 
 
+def test_detections_at_a_scenes_edge_get_one_tile(
+    label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Two detections within the margin of a scene's edge: the second was not 'well inside'
+    the first's tile, and got a tile of its own, clamped to the scene: the same window. Both
+    were written under one name (tiles.csv and the COCO JSON listing it twice, two Label Studio
+    tasks for one image: a correction made in one lost or in conflict with the other). Each
+    pre-filled box lies where its detection's polygon is, through the tile's transform."""
+    import geopandas as gpd
+    import shapely
+
+    from detector.scene import open_scene
+    from training.labels.yolo import read_yolo
+
+    scene_path = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    with open_scene(scene_path) as scene:
+        grid = scene.grid(SPEC.gsd_m)
+        rows = []
+        for n, (x, y, score) in enumerate([(4, 30, 0.5), (7, 28, 0.52), (grid.width - 3, 9, 0.54)]):
+            (ax, ay), (bx, by) = grid.transform @ (x - 2, y - 2), grid.transform @ (x + 2, y + 2)
+            geometry = shapely.box(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+            rows.append({"detection_id": f"e{n}", "scene": scene_path.name, "score": score,
+                         "class_name": "dredge", "geometry": geometry})  # fmt: skip
+        frame = gpd.GeoDataFrame(rows, crs=scene.crs).to_crs("EPSG:4326")
+    frame.to_parquet(tmp_path / "detections.parquet")
+    out = tmp_path / "review"
+    args = ["review", str(tmp_path / "detections.parquet"), "--scenes", str(scene_path),
+            "--out", str(out), "--model", str(model), "--count", "5"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    chips = [line.split(",")[0] for line in (out / "tiles.csv").read_text().splitlines()[1:]]
+    assert len(chips) == len(set(chips)) == 2, chips
+    coco = json.loads((out / "annotations" / "instances_default.json").read_text())
+    assert len({i["file_name"] for i in coco["images"]}) == len(coco["images"]) == 2
+    tasks = json.loads((out / "label_studio_tasks.json").read_text())
+    assert len({t["data"]["image"] for t in tasks}) == len(tasks) == 2
+    for tile in read_yolo(out, ClassMap(CLASSES)):
+        col, row = (int(v) for v in tile.name.rsplit("_w", 1)[1].split("_"))
+        for box in tile.boxes:
+            cx, cy = col + (box.x0 + box.x1) / 2, row + (box.y0 + box.y1) / 2
+            assert min(abs(cx - x) + abs(cy - y) for x, y, _ in [(4, 30, 0), (7, 28, 0),
+                       (grid.width - 3, 9, 0)]) < 0.01  # fmt: skip
+    assert sum(len(t.boxes) for t in read_yolo(out, ClassMap(CLASSES))) == 3
+
+
 def test_overwrite_keeps_an_analysts_corrections(
     detections: Path, label_world: Path, model: Path, tmp_path: Path
 ) -> None:

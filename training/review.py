@@ -431,11 +431,13 @@ def _export(
                 inverse = ~grid.transform
                 x0, y0, x1, y1 = _pixel_box(mine.geometry.loc[position], inverse)
                 cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-                if any(_well_inside(cx, cy, w) for w in windows.get(scene_name, [])):
+                if any(_well_inside(cx, cy, w, grid) for w in windows.get(scene_name, [])):
                     continue
                 col = int(np.clip(round(cx - size / 2), 0, max(0, grid.width - size)))
                 row = int(np.clip(round(cy - size / 2), 0, max(0, grid.height - size)))
                 window = Window(col, row, size, size)
+                if window in windows.get(scene_name, []):  # clamped to the scene: exported
+                    continue
                 windows.setdefault(scene_name, []).append(window)
                 boxes, box_scores = [], []
                 for index, geom in zip(mine.index, mine.geometry, strict=True):
@@ -468,10 +470,16 @@ def _pixel_box(geom: Any, inverse: Any) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _well_inside(cx: float, cy: float, window: Window) -> bool:
+def _well_inside(cx: float, cy: float, window: Window, grid: Any) -> bool:
+    """The centre lies :data:`MARGIN_PX` inside the window, or nearer a side of it that is the
+    scene's edge (no tile shows more there: two detections at a scene's edge got one tile
+    each, the same window under one name)."""
+    left, top = window.col_off, window.row_off
+    right, bottom = left + window.width, top + window.height
+    margin = [0 if at_edge else MARGIN_PX for at_edge in
+              (left <= 0, top <= 0, right >= grid.width, bottom >= grid.height)]  # fmt: skip
     return bool(
-        window.col_off + MARGIN_PX <= cx <= window.col_off + window.width - MARGIN_PX
-        and window.row_off + MARGIN_PX <= cy <= window.row_off + window.height - MARGIN_PX
+        left + margin[0] <= cx <= right - margin[2] and top + margin[1] <= cy <= bottom - margin[3]
     )
 
 
