@@ -327,6 +327,45 @@ def test_overwrite_keeps_an_analysts_corrections(
     assert (out / "labels" / "train" / "notes.xml").is_file()
 
 
+def test_overwrite_keeps_corrections_saved_in_both_yolo_and_coco(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """A tile corrected in both formats (CVAT's YOLO and COCO exports unzipped over the
+    folder): YOLO and COCO agreed, and `--overwrite` took the folder for one as review wrote
+    it and deleted the corrections. A false box deleted, and a box moved, in both."""
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "3"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    coco_path = out / "annotations" / "instances_default.json"
+    pristine = {p: p.read_bytes() for p in [coco_path, *(out / "labels" / "train").glob("*.txt")]}
+    for change in ("delete", "move"):
+        for path, data in pristine.items():
+            path.write_bytes(data)
+        coco = json.loads(coco_path.read_text())
+        first = coco["annotations"][0]
+        image = next(i for i in coco["images"] if i["id"] == first["image_id"])
+        label = out / "labels" / "train" / f"{Path(image['file_name']).stem}.txt"
+        lines = label.read_text().splitlines()
+        x, y, w, h = first["bbox"]
+        line = next(n for n, text in enumerate(lines) if
+                    abs(float(text.split()[1]) * image["width"] - (x + w / 2)) < 0.01)  # fmt: skip
+        if change == "delete":
+            del lines[line]
+            coco["annotations"] = coco["annotations"][1:]
+        else:
+            first["bbox"] = [x + 1, y, w, h]
+            parts = lines[line].split()
+            parts[1] = f"{float(parts[1]) + 1 / image['width']:.6f}"
+            lines[line] = " ".join(parts)
+        label.write_text("".join(f"{text}\n" for text in lines))
+        coco_path.write_text(json.dumps(coco))
+        result = CliRunner().invoke(app, [*args[:-1], "4", "--overwrite"])
+        assert result.exit_code == 2, (change, result.output)
+        assert "--overwrite would delete the work done in it" in result.output
+        assert label.read_text().splitlines() == lines  # kept
+
+
 def test_overwrite_stopped_while_the_old_folder_is_deleted_keeps_a_whole_review(
     detections: Path,
     label_world: Path,

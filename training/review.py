@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import geopandas as gpd
 import numpy as np
@@ -364,15 +365,47 @@ def _corrections(out: Path, classes: Sequence[str]) -> str | None:
     except InputError as exc:
         return f"labels that cannot be read as it wrote them ({exc})"
     changed = [tile for tile in yolo if not _same(tile.boxes, coco.get(tile.name))]
-    if not changed:
+    if changed:
+        first = changed[0]
+        other = coco.get(first.name)
+        return (
+            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} than "
+            f"in {COCO_NAME} (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+            f"{len(other.boxes) if other else 0} in COCO): one of them was corrected"
+        )
+    # corrected in both (CVAT's YOLO and COCO exports unzipped over the folder): the boxes
+    # review wrote are also in its Label Studio tasks, which no tool writes back
+    written_boxes = _task_boxes(out)
+    if written_boxes is None:
+        return "its label_studio_tasks.json is not the one dredge review wrote"
+    changed = [tile for tile in yolo if not _same(tile.boxes, written_boxes.get(tile.name))]
+    if changed:
+        return (
+            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} and "
+            f"{COCO_NAME} than review pre-filled them (first: {changed[0].name}): corrected"
+        )
+    return None
+
+
+def _task_boxes(out: Path) -> dict[str, LabelledTile] | None:
+    """Tile name → the boxes review wrote into ``label_studio_tasks.json``; None where it is
+    not a file of review's."""
+    try:
+        tasks = json.loads(read_text(out / "label_studio_tasks.json"))
+        tiles = {}
+        for task in tasks:
+            stem = Path(unquote(str(task["data"]["image"]).split("?d=", 1)[1])).stem
+            boxes = []
+            for result in task["predictions"][0]["result"]:
+                width, height = float(result["original_width"]), float(result["original_height"])
+                value = result["value"]
+                x0, y0 = value["x"] * width / 100, value["y"] * height / 100
+                x1, y1 = x0 + value["width"] * width / 100, y0 + value["height"] * height / 100
+                boxes.append(Box(str(value["rectanglelabels"][0]), x0, y0, x1, y1))
+            tiles[stem] = LabelledTile(stem, "", "review", 0, 0, boxes)  # only its boxes
+    except (InputError, json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError):
         return None
-    first = changed[0]
-    other = coco.get(first.name)
-    return (
-        f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} than in "
-        f"{COCO_NAME} (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
-        f"{len(other.boxes) if other else 0} in COCO): one of them was corrected"
-    )
+    return tiles
 
 
 def _same(boxes: Sequence[Box], tile: LabelledTile | None) -> bool:
