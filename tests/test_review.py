@@ -81,6 +81,37 @@ def test_export_reads_back_in_yolo_and_coco(
     assert again.exit_code == 2 and "folder is not empty" in again.output
 
 
+def test_review_tiles_have_a_place_so_train_holds_out_places(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Review tiles had no place on the map (tiles.csv named only their scene), so `dredge
+    train review/` held out by scene: other dates of a held-out tile's reach, the same dredges
+    at the same moorings, were in training (on the demo run's 203 review tiles, each of the 40
+    held out had a training tile within a tile's width). tiles.csv now gives each tile's centre
+    (lon, lat), read back for YOLO and COCO alike, and the split holds out places."""
+    from rasterio.warp import transform as warp
+
+    from detector.scene import open_scene
+
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "6"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    (yolo,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
+    (coco,) = read_label_sets([out / "annotations" / "instances_default.json"],
+                              ClassMap(CLASSES), SPEC)  # fmt: skip
+    scenes = {p.stem: p for p in (label_world / "scenes").glob("*SR.tif")}
+    for tile in yolo.tiles:
+        assert tile.place is not None, tile.name
+        col, row = (int(v) for v in tile.name.rsplit("_w", 1)[1].split("_"))
+        with open_scene(scenes[tile.scene]) as scene:
+            grid = scene.grid(SPEC.gsd_m)
+            x, y = grid.transform @ (col + tile.width / 2, row + tile.height / 2)
+            (lon,), (lat,) = warp(scene.crs, "EPSG:4326", [x], [y])
+        assert abs(tile.place[0] - lon) < 1e-5 and abs(tile.place[1] - lat) < 1e-5
+    assert {t.name: t.place for t in coco.tiles} == {t.name: t.place for t in yolo.tiles}
+
+
 def test_an_uncorrected_review_given_as_labels_gets_a_note(
     detections: Path, label_world: Path, model: Path, tmp_path: Path
 ) -> None:

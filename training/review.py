@@ -15,7 +15,9 @@ Output (one set of images, three label formats)::
                                                      LabelImg: a classes.txt in labels/train too)
     OUT/annotations/instances_default.json      COCO (CVAT "COCO 1.0", Label Studio), with scores
     OUT/label_studio_tasks.json                 Label Studio tasks with the boxes as predictions
-    OUT/tiles.csv                               chip, scene, detection_id, score, class_name, boxes
+    OUT/tiles.csv                               chip, scene, detection_id, score, class_name, boxes,
+                                                lon, lat (the tile's centre: `dredge train`
+                                                holds out places by it)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from PIL import Image
+from rasterio.warp import transform as warp_points
 from rasterio.windows import Window
 
 from detector.acquisition import is_remote, scene_labels
@@ -270,7 +273,9 @@ def export_review(
         _write_json(partial / "label_studio_tasks.json", _label_studio(tiles, scores, card.name))
         with (partial / INDEX_NAME).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["chip", "scene", "detection_id", "score", "class_name", "boxes"])
+            writer.writerow(
+                ["chip", "scene", "detection_id", "score", "class_name", "boxes", "lon", "lat"]
+            )
             writer.writerows(rows)
         _check_out(out, overwrite, classes)  # corrected while the tiles were cut: kept
         move_into_place(partial, out)  # the old folder aside first, deleted last
@@ -488,10 +493,12 @@ def _export(
                 )
                 scores.append(box_scores)
                 detection = frame.iloc[position]
+                x, y = grid.transform @ (col + size / 2, row + size / 2)
+                (lon,), (lat,) = warp_points(scene.crs, "EPSG:4326", [x], [y])
                 rows.append(
                     [f"images/{SUBSET}/{name}.png", scene.stem,
                      detection.get("detection_id", ""), round(float(detection["score"]), 4),
-                     detection["class_name"], len(boxes)]
+                     detection["class_name"], len(boxes), round(lon, 7), round(lat, 7)]
                 )  # fmt: skip
     return tiles, scores, rows
 

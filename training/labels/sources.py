@@ -21,6 +21,8 @@ can be written into one dataset.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,14 @@ from detector.rivers import RiverNetwork
 from detector.scene_sources import scene_folder_error
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
-from training.labels.table import LabelledTile, cut_tile_name, same_boxes, same_pixels, tile_stem
+from training.labels.table import (
+    LabelledTile,
+    cut_tile_name,
+    read_text,
+    same_boxes,
+    same_pixels,
+    tile_stem,
+)
 from training.labels.vector import is_vector, read_vector_labels
 from training.labels.voc import is_voc, read_voc
 from training.labels.yolo import YAML_NAMES, is_yolo, label_file, read_yolo, relative
@@ -156,10 +165,15 @@ def _chip_index(path: Path) -> Path | None:
 
 def _place_chips(path: Path, tiles: Sequence[LabelledTile]) -> None:
     """Chips of `dredge tiles` take their place on the map (their footprint's centre) from its
-    ``tiles.parquet``, by file name, so that ``dredge train`` can hold out places."""
+    ``tiles.parquet``, and tiles of `dredge review` from its ``tiles.csv`` (``lon``, ``lat``),
+    by file name, so that ``dredge train`` can hold out places."""
     import geopandas as gpd
     import shapely
 
+    reviewed = _review_places(path)
+    for tile in tiles:
+        if tile.place is None:
+            tile.place = reviewed.get(tile_stem(tile.name))
     index = _chip_index(path)
     if index is None or all(t.place is not None for t in tiles):
         return
@@ -179,6 +193,30 @@ def _place_chips(path: Path, tiles: Sequence[LabelledTile]) -> None:
     for tile in tiles:
         if tile.place is None:
             tile.place = places.get(tile_stem(tile.name))
+
+
+def _review_places(path: Path) -> dict[str, tuple[float, float]]:
+    """Tile name → (lon, lat) from the ``tiles.csv`` of `dredge review` in or up to two folders
+    above a label set (its COCO file is in ``annotations/``); empty where there is none or it
+    has no places (written before it gave them)."""
+    folder = path if path.is_dir() else path.parent
+    index = next((f / "tiles.csv" for f in (folder, *list(folder.parents)[:2])
+                  if (f / "tiles.csv").is_file()), None)  # fmt: skip
+    if index is None:
+        return {}
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(index), newline="")))
+    except (InputError, csv.Error):
+        return {}
+    places = {}
+    for row in rows:
+        try:
+            lon, lat = float(row.get("lon") or "nan"), float(row.get("lat") or "nan")
+        except ValueError:
+            continue
+        if row.get("chip") and np.isfinite(lon) and np.isfinite(lat):
+            places[tile_stem(Path(str(row["chip"])).stem)] = (lon, lat)
+    return places
 
 
 def _check_chip_index(path: Path, spec: InputSpec) -> None:
