@@ -133,7 +133,7 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
-            from training.review import uncorrected_review_note
+            from training.review_folder import uncorrected_review_note
 
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
             _check_coco_beside(path, tiles, class_map, spec.gsd_m)

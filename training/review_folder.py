@@ -1,0 +1,159 @@
+"""A `dredge review` folder: what in it is as review wrote it, and what is the analyst's.
+
+`--overwrite` replaces only a folder as review wrote it (:func:`corrections`), and `dredge
+train` notes a folder still as review wrote it (:func:`uncorrected_review_note`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote
+
+from detector.errors import InputError
+from training.labels.classes import ClassMap
+from training.labels.coco import read_coco
+from training.labels.table import Box, LabelledTile, read_text
+from training.labels.yolo import read_yolo
+
+SUBSET = "train"
+INDEX_NAME = "tiles.csv"
+COCO_NAME = "annotations/instances_default.json"
+# files a file manager leaves in a folder it shows (Finder, Explorer): nobody's corrections
+_FOLDER_LITTER = ("desktop.ini", "thumbs.db")
+SAME_BOX_PX = 0.05  # YOLO and COCO copies of one box agree to this (their rounding)
+
+
+def uncorrected_review_note(folder: Path) -> str | None:
+    """A note when ``folder``, given as labels, is a review folder exactly as `dredge review`
+    wrote it: its boxes are the model's own detections, and training or scoring on them
+    teaches or measures nothing (`dredge train review/` right after `dredge review` fine-tuned
+    on the model's own mistakes without a word). None for anything else."""
+    if not (folder / INDEX_NAME).is_file() or not (folder / COCO_NAME).is_file():
+        return None
+    try:
+        classes = [c.strip() for c in read_text(folder / "classes.txt").splitlines() if c.strip()]
+    except InputError:
+        return None
+    if not classes or corrections(folder, classes) is not None:
+        return None
+    try:  # a correction made in both YOLO and COCO (an export over them) changes box counts
+        rows = csv.DictReader(io.StringIO(read_text(folder / INDEX_NAME), newline=""))
+        given = {Path(str(row["chip"])).stem: int(row["boxes"]) for row in rows}
+        held = {tile.name: len(tile.boxes) for tile in read_yolo(folder, ClassMap(classes))}
+    except (InputError, KeyError, ValueError, csv.Error):
+        return None
+    if held != given:
+        return None
+    return (
+        f"{folder}: its labels look as `dredge review` wrote them (the model's own detections: "
+        "YOLO and COCO agree, and each tile holds the boxes it was given) — correct them first "
+        "(CVAT, Label Studio, LabelImg), or go on if you checked every tile and found nothing "
+        "to change"
+    )
+
+
+def corrections(out: Path, classes: Sequence[str]) -> str | None:
+    """What in a review folder is not as `dredge review` wrote it, in words; None when it is
+    all as written. Files it does not write (an export of a labelling tool, LabelImg's XMLs),
+    files of it deleted, and tiles whose YOLO labels and COCO boxes now differ (one of the two
+    was corrected) are the analyst's: `--overwrite` deleted them without a word (a re-run for
+    more tiles lost every correction)."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(read_text(out / INDEX_NAME), newline="")))
+        chips = [Path(str(row["chip"])) for row in rows]
+    except (InputError, KeyError, csv.Error):
+        return f"its {INDEX_NAME} is not the one dredge review wrote"
+    written = {INDEX_NAME, "data.yaml", "classes.txt", "label_studio_tasks.json", COCO_NAME}
+    written |= {chip.as_posix() for chip in chips}
+    written |= {f"labels/{SUBSET}/{chip.stem}.txt" for chip in chips}
+    labelimg = f"labels/{SUBSET}/classes.txt"  # not in folders written before it was
+    written.add(labelimg)
+    present = {
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file()
+        and not path.name.startswith(".")  # .DS_Store, ._name
+        and path.name.lower() not in _FOLDER_LITTER
+    }
+    for files, what in ((present - written, "file(s) it did not write"),
+                        (written - present - {labelimg}, "of its files deleted")):  # fmt: skip
+        if files:
+            return f"{len(files)} {what} (first: {sorted(files)[0]})"
+    try:
+        yolo = read_yolo(out, ClassMap(classes))
+        coco = {tile.name: tile for tile in read_coco(out / COCO_NAME, ClassMap(classes))}
+    except InputError as exc:
+        return f"labels that cannot be read as it wrote them ({exc})"
+    changed = [tile for tile in yolo if not _same(tile.boxes, coco.get(tile.name))]
+    if changed:
+        first = changed[0]
+        other = coco.get(first.name)
+        return (
+            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} than "
+            f"in {COCO_NAME} (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+            f"{len(other.boxes) if other else 0} in COCO): one of them was corrected"
+        )
+    # corrected in both (CVAT's YOLO and COCO exports unzipped over the folder): the boxes
+    # review wrote are also in its Label Studio tasks, which no tool writes back
+    written_boxes = _task_boxes(out)
+    if written_boxes is None:
+        return "its label_studio_tasks.json is not the one dredge review wrote"
+    changed = [tile for tile in yolo if not _same(tile.boxes, written_boxes.get(tile.name))]
+    if changed:
+        return (
+            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} and "
+            f"{COCO_NAME} than review pre-filled them (first: {changed[0].name}): corrected"
+        )
+    return None
+
+
+def _task_boxes(out: Path) -> dict[str, LabelledTile] | None:
+    """Tile name → the boxes review wrote into ``label_studio_tasks.json``; None where it is
+    not a file of review's."""
+    try:
+        tasks = json.loads(read_text(out / "label_studio_tasks.json"))
+        tiles = {}
+        for task in tasks:
+            stem = Path(unquote(str(task["data"]["image"]).split("?d=", 1)[1])).stem
+            boxes = []
+            for result in task["predictions"][0]["result"]:
+                width, height = float(result["original_width"]), float(result["original_height"])
+                value = result["value"]
+                x0, y0 = value["x"] * width / 100, value["y"] * height / 100
+                x1, y1 = x0 + value["width"] * width / 100, y0 + value["height"] * height / 100
+                boxes.append(Box(str(value["rectanglelabels"][0]), x0, y0, x1, y1))
+            tiles[stem] = LabelledTile(stem, "", "review", 0, 0, boxes)  # only its boxes
+    except (InputError, json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError):
+        return None
+    return tiles
+
+
+def _same(boxes: Sequence[Box], tile: LabelledTile | None) -> bool:
+    """The same boxes in any order, to :data:`SAME_BOX_PX` (the YOLO and COCO copies of the
+    boxes review wrote)."""
+    if tile is None or len(boxes) != len(tile.boxes):
+        return False
+    left = list(tile.boxes)
+    for box in boxes:
+        twin = next(
+            (
+                other
+                for other in left
+                if other.class_name == box.class_name
+                and max(abs(a - b) for a, b in zip(_corners(box), _corners(other), strict=True))
+                <= SAME_BOX_PX
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        left.remove(twin)
+    return True
+
+
+def _corners(box: Box) -> tuple[float, float, float, float]:
+    return box.x0, box.y0, box.x1, box.y1
