@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -133,6 +134,35 @@ def test_an_uncorrected_review_given_as_labels_gets_a_note(
     coco_path.write_text(json.dumps(coco))
     (labels,) = read_label_sets([out], ClassMap(CLASSES), SPEC)
     assert not [n for n in labels.notes if "wrote them" in n], labels.notes
+
+
+def test_a_label_studio_export_unzipped_over_a_review_folder_is_not_passed_over(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Label Studio's YOLO export (images/, labels/, classes.txt, notes.json) or its COCO
+    export (result.json) unzipped over the review folder: `dredge train review/` read the
+    pre-filled labels in labels/train and passed over the corrected ones without a word."""
+    from detector.errors import InputError
+
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "3"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    image = sorted((out / "images" / "train").glob("*.png"))[0]
+    shutil.copy(image, out / "images" / image.name)
+    (out / "labels" / f"{image.stem}.txt").write_text("")  # judged: no dredge here
+    (out / "notes.json").write_text('{"categories": [], "info": {}}')
+    with pytest.raises(InputError, match=re.escape(f"labels/{image.stem}.txt")):
+        read_label_sets([out], ClassMap(CLASSES), SPEC)
+    (out / "labels" / f"{image.stem}.txt").unlink()
+    coco = json.loads((out / "annotations" / "instances_default.json").read_text())
+    coco["annotations"] = coco["annotations"][1:]
+    (out / "result.json").write_text(json.dumps(coco))  # Label Studio's COCO export
+    with pytest.raises(InputError, match=re.escape("result.json")):
+        read_label_sets([out], ClassMap(CLASSES), SPEC)
+    (out / "result.json").unlink()
+    (labels,) = read_label_sets([out], ClassMap(CLASSES), SPEC)  # its own copy: read
+    assert len(labels.tiles) == 3
 
 
 def test_detections_on_other_scenes_are_refused(

@@ -15,8 +15,8 @@ from urllib.parse import unquote
 
 from detector.errors import InputError
 from training.labels.classes import ClassMap
-from training.labels.coco import read_coco
-from training.labels.table import Box, LabelledTile, read_text
+from training.labels.coco import coco_files, read_coco
+from training.labels.table import Box, LabelledTile, read_text, tile_stem
 from training.labels.yolo import read_yolo
 
 SUBSET = "train"
@@ -157,3 +157,41 @@ def _same(boxes: Sequence[Box], tile: LabelledTile | None) -> bool:
 
 def _corners(box: Box) -> tuple[float, float, float, float]:
     return box.x0, box.y0, box.x1, box.y1
+
+
+def passed_over_labels(folder: Path) -> InputError | None:
+    """An InputError when a review folder, read as YOLO, holds labels of its tiles where the
+    reader does not look: a labelling tool's export unzipped over it (Label Studio's YOLO
+    ``labels/<tile>.txt`` or COCO ``result.json``, CVAT's "YOLO 1.1" ``obj_train_data/``).
+    `dredge train review/` read the pre-filled labels in ``labels/train`` and passed over the
+    corrected ones without a word. None for anything else."""
+    if not (folder / INDEX_NAME).is_file() or not (folder / COCO_NAME).is_file():
+        return None
+    try:
+        rows = csv.DictReader(io.StringIO(read_text(folder / INDEX_NAME), newline=""))
+        tiles = {Path(str(row["chip"])).stem for row in rows}
+    except (InputError, KeyError, csv.Error):
+        return None
+    read_here = (f"images/{SUBSET}/", f"labels/{SUBSET}/")  # the reader's (and LabelImg's)
+    strays = [
+        path.relative_to(folder).as_posix()
+        for path in sorted(folder.rglob("*.[tT][xX][tT]"))
+        if path.is_file()
+        and tile_stem(path.stem) in tiles
+        and not path.relative_to(folder).as_posix().startswith(read_here)
+    ]
+    strays += [
+        path.relative_to(folder).as_posix()
+        for path in coco_files(folder)
+        if path.relative_to(folder).as_posix() != COCO_NAME
+    ]
+    if not strays:
+        return None
+    more = f" and {len(strays) - 1} more" if len(strays) > 1 else ""
+    return InputError(
+        folder,
+        f"holds labels of its tiles outside labels/{SUBSET} and {COCO_NAME}, where they are "
+        f"not read: {strays[0]}{more} (a labelling tool's export unzipped over it?); the "
+        "pre-filled labels would be read in their place",
+        "unzip the export into a folder of its own and give that folder (or its JSON)",
+    )

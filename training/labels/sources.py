@@ -133,8 +133,11 @@ def read_label_sets(
         path = Path(raw)
         notes: list[str] = []
         if kind == "yolo":
-            from training.review_folder import uncorrected_review_note
+            from training.review_folder import passed_over_labels, uncorrected_review_note
 
+            passed_over = passed_over_labels(path if path.is_dir() else path.parent)
+            if passed_over is not None:
+                raise passed_over
             tiles = read_yolo(path, class_map, gsd_m=spec.gsd_m, notes=notes)
             _check_coco_beside(path, tiles, class_map, spec.gsd_m)
             notes += [note for note in [uncorrected_review_note(path)] if note]
