@@ -427,6 +427,26 @@ def test_overwrite_keeps_corrections_saved_in_both_yolo_and_coco(
         assert label.read_text().splitlines() == lines  # kept
 
 
+def test_overwrite_keeps_notes_taken_in_tiles_csv(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """tiles.csv lists the tiles with their detection and score: an analyst keeping track of
+    the tiles done in a column of it (Excel) lost it to `--overwrite` without a word."""
+    out = tmp_path / "review"
+    args = ["review", str(detections), "--scenes", str(label_world / "scenes"), "--out",
+            str(out), "--model", str(model), "--count", "3"]  # fmt: skip
+    assert CliRunner().invoke(app, args).exit_code == 0
+    index = out / "tiles.csv"
+    lines = index.read_text().splitlines()
+    noted = [f"{lines[0]},checked"] + [f"{line},yes" for line in lines[1:]]
+    index.write_text("".join(f"{line}\n" for line in noted))
+    result = CliRunner().invoke(app, [*args[:-1], "4", "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "--overwrite would delete the work done in it" in result.output
+    assert "checked" in result.output
+    assert index.read_text().splitlines() == noted
+
+
 def test_overwrite_stopped_while_the_old_folder_is_deleted_keeps_a_whole_review(
     detections: Path,
     label_world: Path,

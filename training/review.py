@@ -48,7 +48,7 @@ from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
 from training.labels.yolo import write_yolo
-from training.review_folder import COCO_NAME, INDEX_NAME, SUBSET, corrections
+from training.review_folder import COCO_NAME, INDEX_COLUMNS, INDEX_NAME, SUBSET, corrections
 
 REQUIRED_COLUMNS = ("scene", "score", "class_name")
 MARGIN_PX = 16  # a detection this far inside an exported tile needs no tile of its own
@@ -265,9 +265,7 @@ def export_review(
         _write_json(partial / "label_studio_tasks.json", _label_studio(tiles, scores, card.name))
         with (partial / INDEX_NAME).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(
-                ["chip", "scene", "detection_id", "score", "class_name", "boxes", "lon", "lat"]
-            )
+            writer.writerow(INDEX_COLUMNS)
             writer.writerows(rows)
         _check_out(out, overwrite, classes)  # corrected while the tiles were cut: kept
         move_into_place(partial, out)  # the old folder aside first, deleted last

@@ -22,6 +22,7 @@ from training.labels.yolo import read_yolo
 SUBSET = "train"
 INDEX_NAME = "tiles.csv"
 COCO_NAME = "annotations/instances_default.json"
+INDEX_COLUMNS = ("chip", "scene", "detection_id", "score", "class_name", "boxes", "lon", "lat")
 # files a file manager leaves in a folder it shows (Finder, Explorer): nobody's corrections
 _FOLDER_LITTER = ("desktop.ini", "thumbs.db")
 SAME_BOX_PX = 0.05  # YOLO and COCO copies of one box agree to this (their rounding)
@@ -63,10 +64,15 @@ def corrections(out: Path, classes: Sequence[str]) -> str | None:
     was corrected) are the analyst's: `--overwrite` deleted them without a word (a re-run for
     more tiles lost every correction)."""
     try:
-        rows = list(csv.DictReader(io.StringIO(read_text(out / INDEX_NAME), newline="")))
+        reader = csv.DictReader(io.StringIO(read_text(out / INDEX_NAME), newline=""))
+        rows = list(reader)
         chips = [Path(str(row["chip"])) for row in rows]
     except (InputError, KeyError, csv.Error):
         return f"its {INDEX_NAME} is not the one dredge review wrote"
+    columns = tuple(reader.fieldnames or ())
+    if columns not in (INDEX_COLUMNS, INDEX_COLUMNS[:6]):  # written without lon, lat before
+        added = [c for c in columns if c not in INDEX_COLUMNS] or list(columns)
+        return f"its {INDEX_NAME} has columns dredge review did not write ({', '.join(added)})"
     written = {INDEX_NAME, "data.yaml", "classes.txt", "label_studio_tasks.json", COCO_NAME}
     written |= {chip.as_posix() for chip in chips}
     written |= {f"labels/{SUBSET}/{chip.stem}.txt" for chip in chips}
