@@ -142,9 +142,9 @@ def split_tiles(
     elif len(cells) < len(tiles):
         why = (
             f"by scene ({len(tiles) - len(cells)} of {len(tiles)} tiles have no place on the "
-            "map: no tiles.parquet of `dredge tiles` lists them; other dates of a held-out "
-            "scene's reach may be in training, with the same dredges, and its score is then "
-            "optimistic)"
+            "map: no tiles.parquet of `dredge tiles` nor tiles.csv of `dredge review` lists "
+            "them; other dates of a held-out scene's reach may be in training, with the same "
+            "dredges, and its score is then optimistic)"
         )
     else:
         why = f"by scene (all tiles lie in one square of {km}: one place, held out by date)"
