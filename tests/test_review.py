@@ -311,6 +311,12 @@ def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
     assert (tmp_path / "r2" / "tiles.csv").read_text() == (
         tmp_path / "r0" / "tiles.csv"
     ).read_text()
+    other = tmp_path / "other" / "scenes"  # scenes of the same names elsewhere (another month)
+    shutil.copytree(label_world / "scenes", other)
+    given = ["--scenes", str(moved), "--scenes", str(other)]
+    result = CliRunner().invoke(app, [*args, *given, "--out", str(tmp_path / "r3")])
+    assert result.exit_code == 2, result.output  # which of the two was the run's is not known
+    assert "none of its detections is on the scenes given" in result.output
 
 
 def test_detections_at_a_scenes_edge_get_one_tile(

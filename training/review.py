@@ -26,6 +26,7 @@ import csv
 import json
 import re
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -135,10 +136,16 @@ def _names_from_here(
         if not Path(known).exists():
             gone.setdefault(name, []).append(known)
     assigned = {taken[path] for path in given if path in names}
+    same = {path: files.get(key) for path in missing if (key := _file_key(path))}
+    moved = {}
     for path in missing:
-        key = _file_key(path)
-        moved = [name for name in _endings(path) if len(gone.get(name, [])) == 1]
-        found = (files.get(key) if key else None) or (moved[0] if len(moved) == 1 else None)
+        ends = [name for name in _endings(path) if len(gone.get(name, [])) == 1]
+        moved[path] = ends[0] if len(ends) == 1 else None
+    # one month's NICFI quad given beside another's of the same name: neither takes it (the
+    # boxes of one would be cut from the other)
+    claims = Counter(name for name in moved.values() if name)
+    for path in missing:
+        found = same.get(path) or (moved[path] if claims[moved[path]] == 1 else None)
         if found and found not in assigned:  # not when another given scene has it (a copy)
             taken[path] = found
             assigned.add(found)
