@@ -266,11 +266,21 @@ def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
     relative one) or in the folder they were moved to since: the manifest's names were kept
     for the paths it lists, and the given ones took other names (``scenes_<name>``) that no
     detection has — 'none of its detections is on the scenes given', for the very scenes."""
+    import geopandas as gpd
+    import pandas as pd
+
     from detector.card import load_card
+    from detector.scene import open_scene
 
     run = tmp_path / "run"
     run.mkdir()
-    shutil.copy(detections, run / "detections.parquet")
+    frame = gpd.read_parquet(detections)  # with the scenes' dates, as `dredge run` writes it
+    dates = {}
+    for path in (label_world / "scenes").glob("*SR.tif"):
+        with open_scene(path) as scene:
+            dates[path.name] = scene.acquired
+    frame["acquired"] = [dates[name] for name in frame["scene"]]
+    frame.to_parquet(run / "detections.parquet")
     scenes = sorted(
         str(p.relative_to(label_world.parent)) for p in (label_world / "scenes").glob("*SR.tif")
     )
@@ -316,6 +326,12 @@ def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
     given = ["--scenes", str(moved), "--scenes", str(other)]
     result = CliRunner().invoke(app, [*args, *given, "--out", str(tmp_path / "r3")])
     assert result.exit_code == 2, result.output  # which of the two was the run's is not known
+    assert "none of its detections is on the scenes given" in result.output
+    # the run's scenes were of another month (NICFI quads of one name): these are not them
+    frame["acquired"] = frame["acquired"] + pd.Timedelta(days=31)
+    frame.to_parquet(run / "detections.parquet")
+    result = CliRunner().invoke(app, [*args, "--scenes", str(moved), "--out", str(tmp_path / "r4")])
+    assert result.exit_code == 2, result.output
     assert "none of its detections is on the scenes given" in result.output
 
 

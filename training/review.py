@@ -116,20 +116,21 @@ def _from_run(text: str, record: dict[str, Any], run: Path) -> str:
 
 def _names_from_here(
     detections: Path, record: dict[str, Any] | None, given: Sequence[str] = ()
-) -> dict[str, str]:
+) -> tuple[dict[str, str], set[str]]:
     """The run's manifest names (scene path → name in its tables), by the scene paths as found
     from here: relative ones from another folder took other names, and matched no detection.
     A ``given`` scene takes the name of the run's scene that is the same file under another
     path (absolute for a relative one), or, where that scene is no longer found (moved since),
     of the one run's scene whose name its path ends with: both took other names than the
-    manifest's (``scenes_<name>``), and 'none of its detections is on the scenes given'."""
+    manifest's (``scenes_<name>``), and 'none of its detections is on the scenes given'.
+    Also the given scenes named by their path's ending (to be checked: :func:`_same_date`)."""
     names = manifest_names(detections.parent)
     if record is not None:
         names = {_from_run(path, record, detections): name for path, name in names.items()}
     taken = dict(names)
     missing = [path for path in given if path not in names]
     if not missing:
-        return taken
+        return taken, set()
     files = {key: name for known, name in names.items() if (key := _file_key(known))}
     gone: dict[str, list[str]] = {}  # name → the run's scenes of it no longer found
     for known, name in names.items():
@@ -144,12 +145,30 @@ def _names_from_here(
     # one month's NICFI quad given beside another's of the same name: neither takes it (the
     # boxes of one would be cut from the other)
     claims = Counter(name for name in moved.values() if name)
+    by_ending = set()
     for path in missing:
         found = same.get(path) or (moved[path] if claims[moved[path]] == 1 else None)
         if found and found not in assigned:  # not when another given scene has it (a copy)
             taken[path] = found
             assigned.add(found)
-    return taken
+            if not same.get(path):
+                by_ending.add(path)
+    return taken, by_ending
+
+
+def _same_date(path: str, name: str, frame: pd.DataFrame, bands: Sequence[str] | None) -> bool:
+    """Whether the scene at ``path`` was acquired on the day of the detections on ``name``: a
+    scene named by its path's ending only may be another date's of one name (a NICFI quad of
+    February for a run of January's), whose image would show the boxes where nothing is."""
+    if "acquired" not in frame.columns:
+        return False
+    try:
+        with open_scene(path, bands=bands, name=name) as scene:
+            acquired = scene.acquired
+    except DredgeError:
+        return False
+    days = pd.to_datetime(frame.loc[frame["scene"].astype(str) == name, "acquired"], utc=True)
+    return acquired is not None and acquired.date() in set(days.dt.date)
 
 
 def _file_key(path: str) -> tuple[int, int] | None:
@@ -240,7 +259,10 @@ def export_review(
             "give the model that made the detections with --model",
         )
     given = resolve_scenes(scenes).paths
-    taken = _names_from_here(detections, record, [str(p) for p in given])
+    taken, by_ending = _names_from_here(detections, record, [str(p) for p in given])
+    for path in sorted(by_ending):
+        if not _same_date(path, taken[path], frame, bands):
+            del taken[path]  # not the run's scene: it takes a name of its own
     paths = {name: path for path, name in scene_labels(given, taken=taken).items()}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
