@@ -138,16 +138,18 @@ def _names_from_here(
             gone.setdefault(name, []).append(known)
     assigned = {taken[path] for path in given if path in names}
     same = {path: files.get(key) for path in missing if (key := _file_key(path))}
-    moved = {}
+    moved: dict[str, str] = {}
     for path in missing:
         ends = [name for name in _endings(path) if len(gone.get(name, [])) == 1]
-        moved[path] = ends[0] if len(ends) == 1 else None
+        if len(ends) == 1:
+            moved[path] = ends[0]
     # one month's NICFI quad given beside another's of the same name: neither takes it (the
     # boxes of one would be cut from the other)
-    claims = Counter(name for name in moved.values() if name)
+    claims = Counter(moved.values())
     by_ending = set()
     for path in missing:
-        found = same.get(path) or (moved[path] if claims[moved[path]] == 1 else None)
+        ending = moved.get(path)
+        found = same.get(path) or (ending if ending and claims[ending] == 1 else None)
         if found and found not in assigned:  # not when another given scene has it (a copy)
             taken[path] = found
             assigned.add(found)
