@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from detector.acquisition import is_remote, scene_file_name
 from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask
 from detector.errors import InputError, first_line
+from detector.read_errors import file_read_errors
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scene_checks import check_georeferenced
 
@@ -104,9 +105,10 @@ def observed_areas(
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
         mask = None if is_remote(path) else find_cloud_mask(Path(path))
         if mask is not None:
-            clear, udm_crs = _clear_area(mask, max_pixels)
-            if udm_crs != crs:
-                clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
+            with file_read_errors(str(mask.path)):  # a mask cut short: one line naming it
+                clear, udm_crs = _clear_area(mask, max_pixels)
+                if udm_crs != crs:
+                    clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
         rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -708,6 +709,19 @@ def test_no_seen_spot_is_within_the_edge_margin_of_a_cloud_or_the_edge(
             ]
         )
         assert area.distance(pixels) >= EDGE_MARGIN_M - 0.01
+
+
+def test_a_cloud_mask_cut_short_is_one_line_naming_it(tmp_path: Path) -> None:
+    """A UDM2 whose download stopped part way (its header whole): `dredge track --scenes`
+    stopped on "an unexpected fault (RasterioIOError: Read failed …) — this is a bug in
+    dredge", with a traceback and no file named."""
+    path = tmp_path / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+    scene = write_scene(path)
+    udm = write_udm2(scene, cloud=scene.footprint.centroid.buffer(100))
+    data = udm.read_bytes()
+    udm.write_bytes(data[: len(data) * 9 // 10])
+    with pytest.raises(InputError, match=rf"^{re.escape(str(udm))}: cannot be read \(.*download"):
+        observed_areas([path])
 
 
 def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path: Path) -> None:
