@@ -9,8 +9,10 @@ the ground (UDM2.1 puts all haze in band 4) and which the detector reads like cl
 under shadow, heavy haze or cloud. Scenes from before August 2018 have Planet's older UDM
 instead (``..._DN_udm.tif``; one band of bit flags): there the ground counts as seen where no
 bit is set (bit 1 is cloud, bits 2–7 band data lost in downlink). Its clouds were found on a
-decimated image, so small clouds may be missed. Masks are read decimated (``out_shape``),
-never whole.
+decimated image, so small clouds may be missed. Masks are read in strips of rows at full
+size, never whole, and brought to a grid of at most ``max_pixels`` on a side where a cell is
+seen only when every pixel under it is (read by nearest, a cloud narrower than a cell could
+fall between the pixels read, and count as seen ground).
 
 A spot less than :data:`EDGE_MARGIN_M` inside the edge of the image or of a cloud is not seen:
 a dredge moored there is partly cut off or hidden, and the detector misses it (on a demo scene,
@@ -23,7 +25,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +39,7 @@ from numpy.typing import NDArray
 from detector.acquisition import is_remote, scene_file_name
 from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask
 from detector.errors import InputError, first_line
+from detector.read_errors import file_read_errors
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scene_checks import check_georeferenced
 
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from affine import Affine
     from rasterio.crs import CRS
     from rasterio.io import DatasetReader
+    from rasterio.windows import Window
 
     from detector.rivers import RiverNetwork
 
@@ -67,9 +71,10 @@ def observed_areas(
 
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
     clear is what the scene's UDM2 (``*_udm2.tif``) or older UDM (``*_DN_udm.tif``) beside it
-    calls seen ground (see the module notes), when there is one. Masks are read decimated to
-    at most ``max_pixels`` on a side, eroded by :data:`EDGE_MARGIN_M` (at least one pixel: a
-    dredge on the edge is partly cut off, so its spot counts as not seen) and simplified.
+    calls seen ground (see the module notes), when there is one. Masks are brought to at most
+    ``max_pixels`` on a side (a pixel is seen where all it covers is), eroded by
+    :data:`EDGE_MARGIN_M` (at least one pixel: a dredge on the edge is partly cut off, so its
+    spot counts as not seen) and simplified.
 
     The acquisition time is the one in ``dates`` (by path, label, file name or stem; e.g. what
     the scene's detections carry), else the one the scene reader finds: a Planet metadata
@@ -100,9 +105,10 @@ def observed_areas(
             raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
         mask = None if is_remote(path) else find_cloud_mask(Path(path))
         if mask is not None:
-            clear, udm_crs = _clear_area(mask, max_pixels)
-            if udm_crs != crs:
-                clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
+            with file_read_errors(str(mask.path)):  # a mask cut short: one line naming it
+                clear, udm_crs = _clear_area(mask, max_pixels)
+                if udm_crs != crs:
+                    clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
             area = shapely.intersection(area, clear)
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
         rows.append(
@@ -295,9 +301,17 @@ def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, 
     JPEG compression smears a black collar into values near 0 across the blocks on the edge of
     the image (8 px, 16 with YCbCr), which are not nodata: where validity comes from the values,
     the edge margin of a JPEG-compressed scene grows by :data:`JPEG_BLOCK_PX` of its pixels (on
-    a demo scene so compressed, 49,000 m² of black collar up to 46 m out was taken as seen)."""
+    a demo scene so compressed, 49,000 m² of black collar up to 46 m out was taken as seen).
+    Read decimated by nearest, the edge of a cell read as valid lies up to half a cell and a
+    pixel beyond the image's, so the margin grows by that (it came 12 m from a seen spot at a
+    full PlanetScope scene's 24 m cells). A scene is not read at full size, as its cloud mask is:
+    its overviews (a remote COG's) spare reading all of it, and its edge has no small parts."""
     shape, transform = _decimated(src, max_pixels)
     margin = EDGE_MARGIN_M
+    if shape != (src.height, src.width):  # read by nearest: the edge is up to half a cell off
+        full = (src.height, src.width)
+        margin += _pixel_metres(transform, src.crs, shape) / 2
+        margin += _pixel_metres(src.transform, src.crs, full)
     if _jpeg_smeared(src):
         margin += JPEG_BLOCK_PX * _pixel_metres(src.transform, src.crs, (src.height, src.width))
     return _polygonise(_valid_pixels(src, shape), transform, src.crs, margin), str(src.crs)
@@ -374,18 +388,63 @@ def _corner_fill(src: DatasetReader) -> float:
 def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str]:
     """Polygon of the mask's seen pixels: UDM2 clear (band 1) or light haze (band 4), and not
     shadow, heavy haze or cloud (bands 3, 5, 6); the older UDM with no bit set. See the module
-    notes."""
+    notes. A decimated pixel is seen only where every mask pixel under it is
+    (:func:`_all_in_cells`): read by nearest, each took one mask pixel, and a cloud narrower
+    than a decimated pixel fell between them."""
     with open_mask(mask.path) as src:
         shape, transform = _decimated(src, max_pixels)
         if mask.kind == "udm":
-            clear = src.read(1, out_shape=shape) == 0
+            clear = _all_in_cells(src, shape, lambda window: src.read(1, window=window) == 0)
+        elif src.count >= 6:
+            bands = [1, UDM2_LIGHT_HAZE, *UDM2_HIDDEN]
+            clear = _all_in_cells(src, shape, lambda w: _udm2_seen(src.read(bands, window=w)))
         else:
-            clear = src.read(1, out_shape=shape) == 1
-            if src.count >= 6:
-                clear |= src.read(UDM2_LIGHT_HAZE, out_shape=shape) == 1
-                for band in UDM2_HIDDEN:
-                    clear &= src.read(band, out_shape=shape) == 0
+            clear = _all_in_cells(src, shape, lambda window: src.read(1, window=window) == 1)
         return _polygonise(clear, transform, src.crs), str(src.crs)
+
+
+def _udm2_seen(flags: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Seen pixels of UDM2 bands 1, 4, 3, 5 and 6 (in that order): clear or light haze, and
+    not shadow, heavy haze or cloud."""
+    seen = (flags[0] == 1) | (flags[1] == 1)
+    return np.asarray(seen & ~(flags[2:] > 0).any(axis=0))
+
+
+STRIP_PX = 256  # rows of a mask read at a time at full size
+
+
+def _all_in_cells(
+    src: DatasetReader,
+    shape: tuple[int, int],
+    good: Callable[[Window], NDArray[np.bool_]],
+) -> NDArray[np.bool_]:
+    """Cells of the grid of ``shape`` laid over ``src`` (as :func:`_decimated` lays it) all of
+    whose pixels are ``good``: a cell is bad where any pixel it overlaps, even in part, is not.
+    ``good`` reads a window of ``src`` at full size (strips of :data:`STRIP_PX` rows) and
+    says which of its pixels are good."""
+    from rasterio.windows import Window
+
+    def spans(cells: int, pixels: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        edges = np.arange(cells + 1) * (pixels / cells)
+        first = np.floor(edges[:-1] + 1e-9).astype(np.intp)
+        last = np.minimum(np.ceil(edges[1:] - 1e-9).astype(np.intp), pixels)
+        return first, np.maximum(last, first + 1)
+
+    row_first, row_last = spans(shape[0], src.height)
+    col_first, col_last = spans(shape[1], src.width)
+    out = np.ones(shape, dtype=bool)
+    per_strip = max(1, int(STRIP_PX * shape[0] / src.height))
+    for start in range(0, shape[0], per_strip):
+        stop = min(start + per_strip, shape[0])
+        top, bottom = int(row_first[start]), int(row_last[stop - 1])
+        bad = ~good(Window(0, top, src.width, bottom - top))
+        down = np.zeros((bad.shape[0] + 1, bad.shape[1]), dtype=np.int32)
+        np.cumsum(bad, axis=0, out=down[1:])
+        rows = (down[row_last[start:stop] - top] - down[row_first[start:stop] - top]) > 0
+        across = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=np.int32)
+        np.cumsum(rows, axis=1, out=across[:, 1:])
+        out[start:stop] = (across[:, col_last] - across[:, col_first]) == 0
+    return out
 
 
 def _decimated(src: DatasetReader, max_pixels: int) -> tuple[tuple[int, int], Affine]:
@@ -403,11 +462,20 @@ def _polygonise(
     mask: NDArray[np.bool_], transform: Affine, crs: CRS, margin_m: float = EDGE_MARGIN_M
 ) -> shapely.Geometry:
     """Union of the mask's pixels, less those within ``margin_m`` (at least one pixel) of a
-    pixel outside it or of the raster's border, as a simplified polygon."""
+    pixel outside it or of the raster's border, as a polygon simplified by what the erosion
+    left beyond ``margin_m`` (up to a pixel; the erosion takes a pixel more when that is under
+    a quarter of one): simplified by a whole pixel after eroding by just ``margin_m``, its
+    outline cut corners up to a pixel into the margin (a seen spot 13 m from a cloud at
+    3 m pixels, and cloud pixels inside the seen area at a full scene's 24 m)."""
     from rasterio import features
     from scipy.ndimage import binary_erosion
 
-    steps = max(1, math.ceil(margin_m / _pixel_metres(transform, crs, mask.shape) - 0.01))
+    cell = _pixel_metres(transform, crs, mask.shape)
+    steps = max(1, math.ceil(margin_m / cell - 0.01))
+    if steps * cell - margin_m < cell / 4:  # no room left to simplify: one step more
+        steps += 1
+    # the simplified outline strays up to its tolerance outside the pixels, into the margin
+    slack = min(1.0, (steps * cell - margin_m) / cell)
     square = np.ones((3, 3), dtype=bool)  # n steps: at least n pixels away in every direction
     inner = binary_erosion(mask, structure=square, iterations=steps, border_value=0)
     pieces = [
@@ -422,7 +490,7 @@ def _polygonise(
     if not pieces:
         return shapely.Polygon()
     pixel = math.hypot(transform.a, transform.d)
-    return shapely.union_all(pieces).simplify(pixel, preserve_topology=True)
+    return shapely.union_all(pieces).simplify(slack * pixel, preserve_topology=True)
 
 
 def _pixel_metres(transform: Affine, crs: CRS, shape: tuple[int, ...]) -> float:

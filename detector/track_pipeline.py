@@ -220,6 +220,15 @@ def run_track(
                 "dredge under a cloud there looks gone — fine for cloud-free mosaics (NICFI); "
                 "for single captures put the masks beside the scenes (Planet's udm2 asset)"
             )
+        by_url = [f for f in files if is_remote(f)]  # no mask is looked for beside a URL
+        if by_url:
+            notes.append(
+                f"{len(by_url)} of {len(files)} scenes are read by URL, with no cloud mask (e.g. "
+                f"{labels.get(by_url[0]) or scene_file_name(by_url[0])}): their whole valid area "
+                "counts as seen, so a dredge under a cloud there looks gone — fine for cloud-free "
+                "mosaics (NICFI); for single captures download the scenes with their udm2 masks "
+                "beside them"
+            )
         unseen = scenes_not_given(frame, observed)
         if unseen:
             notes.append(

@@ -258,3 +258,31 @@ def test_dredge_run_names_a_stac_scene_of_a_download_link_by_its_item(
     frame = pd.read_parquet(out / "detections.parquet")
     assert set(frame["scene"]) == {item_id}
     assert (frame["acquired"] == pd.Timestamp("2024-06-20 14:50:51", tz="UTC")).all()
+
+
+def test_scenes_tracked_by_url_are_named_as_read_without_a_cloud_mask(tmp_path: Path) -> None:
+    """No cloud mask is looked for beside a URL, so a served scene's clouds count as seen
+    ground: local scenes without a mask were named in a note, scenes read by URL were not
+    (their departures under cloud went without a word)."""
+    import geopandas as gpd
+
+    from detector.track_pipeline import run_track
+    from tests import track_fixtures as tf
+    from tests.geo_fixtures import write_udm2
+    from tests.test_counts import write_strip_scene
+    from tests.test_tracking import straight_line
+
+    line = straight_line()
+    days = tf.dates(2)
+    for t in days:
+        write_udm2(write_strip_scene(tmp_path / "served" / f"{tf.scene_name(t)}.tif"))
+    tf.detections([(t, tf.point_at(line, 2000)) for t in days]).to_parquet(tmp_path / "d.parquet")
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    with serving(tmp_path / "served") as base:
+        urls = [f"{base}/{tf.scene_name(t)}.tif" for t in days]
+        run = run_track(tmp_path / "d.parquet", rivers, tmp_path / "t.parquet", scenes=urls)
+    first = tf.scene_name(days[0])
+    assert any(n.startswith(f"2 of 2 scenes are read by URL, with no cloud mask (e.g. {first}")
+               for n in run.notes), run.notes  # fmt: skip
+    assert not any("beside them (e.g." in note for note in run.notes)
