@@ -118,7 +118,7 @@ def resolve_acquisition(
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
-                return Acquisition(own.time, "explicit")
+                return _checked(path, Acquisition(own.time, "explicit"))
         differs = (  # a mosaic's name gives its first day only
             own is not None
             and own.source != "nicfi-name"

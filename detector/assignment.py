@@ -12,8 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 COST_STEP = 0.01
 """Costs (metres) are compared in whole steps of this: two assignments whose totals differ by
@@ -72,34 +70,102 @@ def _assign_steps(
     ri_t, r_map = np.unique(ri[todo], return_inverse=True)
     ci_t, c_map = np.unique(ci[todo], return_inverse=True)
     optional = bool(cost.max() < 0)
-    for group, r_at, c_at, shape in _components(r_map, c_map, len(ri_t), len(ci_t)):
-        picked = _solve_dense(r_at, c_at, shape, cost[todo[group]], optional=optional)
-        chosen[todo[group[picked]]] = True
+    picked = _solve_components(r_map, c_map, len(ri_t), len(ci_t), cost[todo], optional=optional)
+    chosen[todo[picked]] = True
     return chosen, ambiguous
 
 
-Component = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], tuple[int, int]]
-"""Pairs of one connected component, their rows and columns within it, and its shape."""
+def _solve_components(
+    r: NDArray[np.int64],
+    c: NDArray[np.int64],
+    n_rows: int,
+    n_cols: int,
+    cost: NDArray[np.float64],
+    *,
+    optional: bool,
+) -> NDArray[np.int64]:
+    """Hungarian assignment of each connected component of the bipartite graph of candidate
+    pairs (rows ``r``, columns ``c``) on its own dense matrix; returns indices of the chosen
+    pairs.
 
+    ``optional``: all costs are negative gains and a missing pair costs 0, so rows and columns
+    stay unmatched when no pair is worth it. Otherwise a missing pair costs more than all real
+    pairs of its component together: the most matches first.
 
-def _components(
-    r: NDArray[np.int64], c: NDArray[np.int64], n_rows: int, n_cols: int
-) -> list[Component]:
-    """Split candidate pairs into the connected components of the bipartite graph, each with
-    its rows and columns numbered within it (in the order of ``r`` and ``c``)."""
-    graph = coo_matrix((np.ones(len(r)), (r, n_rows + c)), shape=(n_rows + n_cols, n_rows + n_cols))
-    n_parts, label = connected_components(graph, directed=False)
+    A component of one row or one column (a detection between two moorings) is solved all at
+    once: its pair of least cost, a tie to the first row or column, as
+    :func:`scipy.optimize.linear_sum_assignment` chooses on such a matrix. The others'
+    matrices are built together, a stack per shape, and solved one by one: built and solved
+    one component at a time, the tracker's assignments took three times as long as one solve
+    a frame (0.21 s → 0.58 s; link_tracks 0.91 → 1.72 CPU s on a simulated world of 82,458
+    detections, whose parts are mostly 2×2 to 6×6; now 0.39 s and 1.23 s).
+    """
+    n_parts, label = _connected(r, n_rows + c, n_rows + n_cols)
     row_at, row_count = _within(label[:n_rows], n_parts)
     col_at, col_count = _within(label[n_rows:], n_parts)
-    pair_label = label[r]
-    order = np.argsort(pair_label, kind="stable")
-    bounds = np.searchsorted(pair_label[order], np.arange(n_parts + 1))
-    parts = []
-    for k in range(n_parts):
-        group = order[bounds[k] : bounds[k + 1]].astype(np.int64)
-        shape = (int(row_count[k]), int(col_count[k]))
-        parts.append((group, row_at[r[group]], col_at[c[group]], shape))
-    return parts
+    part = label[r]
+    r_at, c_at = row_at[r], col_at[c]
+    one_row = row_count[part] == 1
+    star = np.flatnonzero(one_row | (col_count[part] == 1))
+    first = np.lexsort((np.where(one_row, c_at, r_at)[star], cost[star], part[star]))
+    leads = np.ones(len(star), dtype=bool)
+    leads[1:] = part[star][first][1:] != part[star][first][:-1]
+    picked = [star[first][leads].astype(np.int64)]
+    missing = np.zeros(n_parts)
+    if not optional:
+        missing = (np.bincount(part, np.abs(cost), minlength=n_parts) + 1.0) * (
+            row_count + col_count + 1
+        )
+    shape_of = row_count * (n_cols + 1) + col_count  # of each part
+    rest = np.flatnonzero((row_count > 1) & (col_count > 1))
+    rest = rest[np.argsort(shape_of[rest], kind="stable")]  # by shape, then part
+    shapes, part_bounds = np.unique(shape_of[rest], return_index=True)
+    slot = np.zeros(n_parts, dtype=np.int64)  # place of a part in its shape's stack
+    slot[rest] = np.arange(len(rest)) - np.repeat(part_bounds, np.diff([*part_bounds, len(rest)]))
+    pairs = np.flatnonzero(np.isin(part, rest))
+    pairs = pairs[np.argsort(shape_of[part[pairs]], kind="stable")]
+    pair_bounds = np.searchsorted(shape_of[part[pairs]], [*shapes.tolist(), np.inf])
+    for k, shape in enumerate(shapes.tolist()):
+        height, width = divmod(shape, n_cols + 1)
+        parts = rest[part_bounds[k] : part_bounds[k + 1] if k + 1 < len(shapes) else len(rest)]
+        these = pairs[pair_bounds[k] : pair_bounds[k + 1]]
+        at = (slot[part[these]], r_at[these], c_at[these])
+        matrices = np.repeat(missing[parts], height * width).reshape(-1, height, width)
+        pair_at = np.full(matrices.shape, -1, dtype=np.int64)
+        matrices[at] = cost[these]
+        pair_at[at] = these
+        solved = [linear_sum_assignment(matrix) for matrix in matrices]
+        got = pair_at[
+            np.repeat(np.arange(len(parts)), min(height, width)),
+            np.concatenate([rows for rows, _ in solved]),
+            np.concatenate([cols for _, cols in solved]),
+        ]
+        picked.append(got[got >= 0])
+    return np.concatenate(picked)
+
+
+def _connected(
+    a: NDArray[np.int64], b: NDArray[np.int64], n_nodes: int
+) -> tuple[int, NDArray[np.int64]]:
+    """Connected components of the graph of edges ``a``–``b``: their number, and each
+    node's (hooking roots to the least root they meet, then pointer jumping; scipy's
+    connected_components spent 0.15 ms a call checking its input, a third of the time of a
+    frame's assignment)."""
+    parent = np.arange(n_nodes)
+    while True:
+        root_a, root_b = parent[a], parent[b]
+        apart = root_a != root_b
+        if not apart.any():
+            break
+        low = np.minimum(root_a[apart], root_b[apart])
+        np.minimum.at(parent, np.maximum(root_a[apart], root_b[apart]), low)
+        while True:  # every node to its root
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    roots, label = np.unique(parent, return_inverse=True)
+    return len(roots), label.astype(np.int64)
 
 
 def _within(label: NDArray[np.int64], n_parts: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -110,31 +176,6 @@ def _within(label: NDArray[np.int64], n_parts: int) -> tuple[NDArray[np.int64], 
     at = np.empty(len(label), dtype=np.int64)
     at[order] = np.arange(len(label)) - start[label[order]]
     return at, count
-
-
-def _solve_dense(
-    r: NDArray[np.int64],
-    c: NDArray[np.int64],
-    shape: tuple[int, int],
-    cost: NDArray[np.float64],
-    *,
-    optional: bool,
-) -> NDArray[np.int64]:
-    """Hungarian assignment on the pairs' dense matrix (rows ``r``, columns ``c`` of a matrix
-    of ``shape``); returns indices of the chosen pairs.
-
-    ``optional``: all costs are negative gains and a missing pair costs 0, so rows and columns
-    stay unmatched when no pair is worth it. Otherwise a missing pair costs more than all real
-    pairs together: the most matches first.
-    """
-    missing = 0.0 if optional else (float(np.abs(cost).sum()) + 1.0) * (sum(shape) + 1)
-    matrix = np.full(shape, missing)
-    pair_at = np.full(shape, -1, dtype=np.int64)
-    matrix[r, c] = cost
-    pair_at[r, c] = np.arange(len(r))
-    row_ind, col_ind = linear_sum_assignment(matrix)
-    picked = pair_at[row_ind, col_ind]
-    return picked[picked >= 0]
 
 
 def window_pairs(

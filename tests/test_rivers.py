@@ -126,3 +126,14 @@ def test_points_beyond_a_line_end_keep_their_own_river_position(tmp_path: Path) 
     assert got["offset_m"].tolist() == pytest.approx([0, 86.6, 0, -60], abs=0.01)
     boxes = got.assign(score=[0.9, 0.8, 0.7, 0.6], class_name="dredge")
     assert len(drop_duplicates_on_one_hull(boxes)) == 4  # two dredges, not one hull
+
+
+def test_beyond_an_end_the_rivers_direction_is_that_of_its_last_stretch(tmp_path: Path) -> None:
+    """A line whose last vertex is a click half a metre aside (a snap to the bank): its last
+    metre pointed 59° off the river, and a dredge 150 m on downstream, on the river's axis, was
+    about 123 m past the end and 86 m across it (the 1 m used for the side of a point)."""
+    hooked = LineString([*EAST.coords, (X0 + 5000.3, Y0 + 0.5)])
+    network = river_network(tmp_path, {"nanay": hooked})
+    got = network.locate(points_at((X0 + 5150, Y0), (X0 - 150, Y0 + 20)))
+    assert got["chainage_m"].tolist() == pytest.approx([-150, 5150], abs=1.0)
+    assert got["offset_m"].tolist() == pytest.approx([0, 20], abs=3.0)  # the end is 0.5 m aside

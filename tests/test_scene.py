@@ -220,6 +220,8 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
         ("nanay_2204-03-15.tif", None, None, "its file name"),
         ("nanay.tif", {"TIFFTAG_DATETIME": "2204:03:15 14:50:00"}, None, "its TIFFTAG_DATETIME"),
         (PLANET_NAME, None, "2204-03-15", "the date given"),
+        # the day given is the name's: the scene keeps the name's time, and was not checked
+        ("nanay_2204-03-15.tif", None, "2204-03-15", "the date given"),
     ],
 )
 def test_a_date_after_today_is_one_line(

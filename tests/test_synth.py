@@ -10,6 +10,7 @@ import subprocess
 import sys
 import types
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -477,3 +478,13 @@ def test_a_world_whose_worker_died_is_drawn_again_without_deleting_it(
     assert "delete" not in result.output and "run it again" in result.output
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
+
+
+def test_years_whose_scenes_fall_after_today_are_one_line(tmp_path: Path) -> None:
+    """dredge refuses scene dates after today (a typo of the year): `dredge synth --years`
+    of next year wrote a world whose every scene `dredge run` then refused."""
+    year = datetime.now(UTC).year + 1
+    result = runner.invoke(app, ["synth", "--out", str(tmp_path / "w"), "--years", str(year)])
+    assert result.exit_code != 0
+    assert "after today" in result.output and "Traceback" not in result.output
+    assert not list((tmp_path / "w").glob("scenes/*.tif"))

@@ -11,13 +11,14 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pyproj import Transformer
 
+from detector.date_sanity import AHEAD_SLACK
 from detector.errors import DredgeError
 from training.processes import WorkerDied, in_processes, usable_cores
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
@@ -185,7 +186,22 @@ def build_world(config: WorldConfig) -> World:
         spec = RIVER_CATALOGUE[name]
         seed = config.seed * 1000 + catalogue.index(name)
         rivers.append(_build_river(spec, seed, preset, config.years, start, end))
-    return World(config, rivers)
+    world = World(config, rivers)
+    _not_ahead(world)
+    return world
+
+
+def _not_ahead(world: World) -> None:
+    """DredgeError when a scene of ``world`` would be dated after today: dredge refuses such
+    dates (:mod:`detector.date_sanity`), so the world written was one it could not read."""
+    now = datetime.now(UTC)
+    ahead = sorted(s.acquired for _, s in world.scenes() if s.acquired > now + AHEAD_SLACK)
+    if ahead:
+        raise DredgeError(
+            f"--years {world.config.years[0]}-{world.config.years[1]}: {len(ahead)} scenes "
+            f"would be dated after today (from {ahead[0]:%Y-%m-%d}), which dredge refuses as "
+            f"typos — give years that end before today ({now:%Y-%m-%d})"
+        )
 
 
 def _build_river(
