@@ -8,7 +8,7 @@ import pytest
 
 import training.synth.world as world
 from detector.cli import main
-from detector.cli.faults import FAULT_EXIT
+from detector.cli.faults import FAULT_EXIT, fault_line
 
 
 class _Failing:
@@ -51,7 +51,11 @@ def test_out_of_memory_says_what_to_change(
     code, err = _main(monkeypatch, capsys, MemoryError())
     last = err.strip().splitlines()[-1]
     assert code == 3 and last.startswith("error: out of memory — ")
-    assert "--workers" in last and "--batch" in last
+    # what lowers the memory of the command run (it named --workers and --batch for all)
+    assert last.endswith("run again with less input at a time") and "--" not in last
+    run = fault_line(MemoryError(), "run")
+    assert "fewer --workers or a smaller --batch" in run and "finished scenes" in run
+    assert "--batch" in fault_line(MemoryError(), "detect")
 
 
 def test_ordinary_exits_and_ctrl_c_pass_through(

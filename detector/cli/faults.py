@@ -26,13 +26,19 @@ others completed; 2: bad input or a file that could not be written; 128 + N: sig
 RESUME = "`dredge run` goes on from its finished scenes when run again"
 
 
-def fault_line(exc: BaseException) -> str:
-    """The line printed after the traceback of ``exc``."""
+MEMORY_FIXES = {
+    "run": f"fewer --workers or a smaller --batch ({RESUME})",
+    "detect": "a smaller --batch, or fewer scenes at a time",
+    "train": "a smaller batch=, a smaller --imgsz, or fewer --workers",
+}
+"""What lowers the memory a command takes, by command (others: less input at a time)."""
+
+
+def fault_line(exc: BaseException, command: str | None = None) -> str:
+    """The line printed after the traceback of ``exc``, raised by ``dredge COMMAND``."""
     if isinstance(exc, MemoryError):
-        return (
-            "error: out of memory — close other programs, or run again with fewer --workers "
-            f"or a smaller --batch ({RESUME})"
-        )
+        fix = MEMORY_FIXES.get(command or "", "less input at a time")
+        return f"error: out of memory — close other programs, or run again with {fix}"
     text = str(exc).strip().splitlines()
     what = type(exc).__name__ + (f": {text[0]}" if text else "")
     return (
@@ -51,5 +57,6 @@ def reporting_faults() -> Iterator[None]:
     except Exception as exc:  # the last resort: anything else is a fault
         traceback.print_exc()
         sys.stderr.flush()
-        typer.secho(fault_line(exc), fg=typer.colors.RED, err=True)
+        command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+        typer.secho(fault_line(exc, command), fg=typer.colors.RED, err=True)
         sys.exit(FAULT_EXIT)
