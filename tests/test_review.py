@@ -557,3 +557,40 @@ def test_label_studio_tasks_find_tiles_of_scenes_with_url_characters_in_their_na
         # as Label Studio's server reads its `d` parameter (Django's request.GET)
         assert parse_qs(urlsplit(url).query)["d"] == [f"images/train/{name}.png"]
     assert tasks[2]["data"]["image"] == "/data/local-files/?d=images/train/escena ñ 01_w3_4.png"
+
+
+def test_scenes_on_a_file_system_without_inode_numbers_take_their_own_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the file system gives no file number (``st_ino`` 0: Python's "if non-zero, it
+    identifies the file"; FAT and some network shares on Windows), every file looked like the
+    same one: the run's scenes given by another path than run.json's (here through a link)
+    took one another's names (a.tif took b.tif's, its image cut with the boxes of b). Now
+    such files are told apart by their paths, links resolved."""
+    import os
+
+    from training.review import _names_from_here
+
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for name in ("a.tif", "b.tif"):
+        (scenes / name).write_bytes(name.encode())
+    (tmp_path / "link").symlink_to(scenes, target_is_directory=True)
+    run = tmp_path / "run"
+    run.mkdir()
+    recorded = [str(tmp_path / "link" / "a.tif"), str(tmp_path / "link" / "b.tif")]
+    manifest = ["scene,name,status,detections,finished,error"]
+    manifest += [f"{s},{Path(s).name},done,1,2024-01-01T00:00:00+00:00," for s in recorded]
+    (run / "manifest.csv").write_text("\n".join(manifest) + "\n")
+    given = [str(scenes / "a.tif"), str(scenes / "b.tif")]
+    taken, _ = _names_from_here(run / "detections.parquet", {"scenes": recorded}, given)
+    assert [taken.get(p) for p in given] == ["a.tif", "b.tif"]  # the same files: their names
+    real_stat = Path.stat
+
+    def no_inode(self: Path, **kwargs: bool) -> os.stat_result:
+        got = real_stat(self, **kwargs)
+        return os.stat_result((got.st_mode, 0, *tuple(got)[2:]))
+
+    monkeypatch.setattr(Path, "stat", no_inode)
+    taken, _ = _names_from_here(run / "detections.parquet", {"scenes": recorded}, given)
+    assert [taken.get(p) for p in given] == ["a.tif", "b.tif"]  # by their paths, links resolved

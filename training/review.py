@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -173,11 +174,16 @@ def _same_date(path: str, name: str, frame: pd.DataFrame, bands: Sequence[str] |
     return acquired is not None and acquired.date() in set(days.dt.date)
 
 
-def _file_key(path: str) -> tuple[int, int] | None:
-    """The file's device and inode (one file under two paths), None where it is not found."""
+def _file_key(path: str) -> tuple[int, int] | str | None:
+    """The file's device and inode (one file under two paths), None where it is not found.
+    Where the file system numbers no file (``st_ino`` 0: FAT, some network shares), its path
+    with links resolved: (device, 0) was every file's, and the run's scenes given by other
+    paths took one another's names."""
     try:
         stat = Path(path).stat()
-    except (OSError, ValueError):
+        if stat.st_ino == 0:
+            return os.path.normcase(Path(path).resolve())
+    except (OSError, ValueError, RuntimeError):
         return None
     return stat.st_dev, stat.st_ino
 
