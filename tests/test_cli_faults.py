@@ -71,3 +71,21 @@ def test_ordinary_exits_and_ctrl_c_pass_through(
     if isinstance(interrupted.value, SystemExit):  # typer's own Ctrl-C handling: exit 130 / 1
         assert interrupted.value.code != FAULT_EXIT
     assert "unexpected fault" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "detect", "train"])
+def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
+    """The line for `dredge train` said "a smaller batch=", which train refuses ("batch=… cannot
+    be set as key=value; use the command's options") and has no option for."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+    from training.finetune import RESERVED_KEYS
+
+    line = fault_line(MemoryError(), command)
+    help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+    for option in re.findall(r"--[a-z-]+", line):
+        assert option in help_text, (option, line)
+    assert not any(f"{key}=" in line for key in RESERVED_KEYS), line

@@ -29,7 +29,8 @@ RESUME = "`dredge run` goes on from its finished scenes when run again"
 MEMORY_FIXES = {
     "run": f"fewer --workers or a smaller --batch ({RESUME})",
     "detect": "a smaller --batch, or fewer scenes at a time",
-    "train": "a smaller batch=, a smaller --imgsz, or fewer --workers",
+    # not batch=: train refuses it as key=value, and its batch is fixed
+    "train": "a smaller --imgsz, or fewer --workers (a recipe's)",
 }
 """What lowers the memory a command takes, by command (others: less input at a time)."""
 
