@@ -3,8 +3,8 @@
 1. Read every label set (:mod:`training.labels`) against the starting model's classes and
    input (bands, GSD, tile size) — every input problem is reported here, before anything is
    written.
-2. Split by place (labels drawn over whole scenes) or by scene, and cut the tiles into training
-   chips (:mod:`training.finetune_data`);
+2. Split by place (labels drawn over whole scenes, tiles of `dredge tiles` or `dredge review`)
+   or by scene, and cut the tiles into training chips (:mod:`training.finetune_data`);
    optionally add ``synthetic`` chips from a synthetic training world (seed 101, reserved for
    training) to the training split.
 3. Fine-tune the starting model (default: the bundled one; ``scratch``: the

@@ -1,6 +1,8 @@
 """A YOLO dataset from labelled tiles: split by place or scene, cut into chips, negatives sampled.
 
-- **Split**: by place where every tile has one (labels drawn over whole scenes), else by scene;
+- **Split**: by place where every tile has one (labels drawn over whole scenes, chips of
+  `dredge tiles` in its ``tiles.parquet``, tiles of `dredge review` in its ``tiles.csv``), else
+  by scene;
   never by tile (neighbouring tiles overlap and share the scene's light and water). By place,
   the tiles fall into squares of :data:`PLACE_CELL_M` by their centre, and every date of a
   square is on one side: a held-out scene of a reach whose other dates are in training showed

@@ -84,7 +84,9 @@ def train(
         float,
         typer.Option(
             help="Share held out for validation: of 5 km squares, every date of each, for "
-            "labels drawn over whole scenes; else of the labelled scenes."
+            "labels drawn over whole scenes and tiles of `dredge tiles` or `dredge review` "
+            "(their tiles.parquet or tiles.csv gives each tile's place); else of the labelled "
+            "scenes."
         ),
     ] = 0.25,
     class_map: Annotated[
@@ -396,7 +398,8 @@ def review(
     Writes OUT/images/train/*.png with YOLO labels (OUT/labels/train, OUT/data.yaml,
     OUT/classes.txt), the same as COCO (OUT/annotations/instances_default.json, for CVAT and
     Label Studio), Label Studio tasks with predictions (OUT/label_studio_tasks.json), and
-    OUT/tiles.csv. `dredge train OUT` (or the corrected export) reads them back.
+    OUT/tiles.csv (each tile's scene and centre, lon and lat). `dredge train OUT` (or the
+    corrected export) reads them back, and holds out places by the tiles' centres.
     """
     from detector.inputspec import parse_bands
     from training.review import export_review

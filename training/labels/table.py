@@ -2,7 +2,8 @@
 
 A :class:`LabelledTile` is one image at the model's GSD: its pixels (a file on disk, or an
 8-bit array read from a scene), its boxes in the image's pixels (corners, x to the right, y
-down), the scene it was cut from and, for labels drawn over whole scenes, its place on the map
+down), the scene it was cut from and, for labels drawn over whole scenes and tiles listed in a
+``tiles.parquet`` of `dredge tiles` or ``tiles.csv`` of `dredge review`, its place on the map
 (the units of the train/val split: by place where every tile has one, else by scene) and the
 label set it came from (reported per source by ``dredge evaluate``). A tile without boxes is a
 negative: "no dredge here".
