@@ -4,7 +4,9 @@ Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`), then ma
 labelled boxes tile by tile and class by class, greedily from the highest score down: a
 prediction matches the unmatched box of its class that it overlaps most (IoU ≥ ``iou``), or,
 with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of its own (tiles
-are at the model's GSD). Because matching runs from the highest score down, the matches among
+are at the model's GSD); a labelled box's side shorter than
+:data:`~training.dataset.MIN_BOX_PX` is first widened to it about its centre, as training widens
+it (:func:`truth_array`). Because matching runs from the highest score down, the matches among
 the predictions scoring at least ``conf`` are the same as if only those had been made; so:
 
 - **precision, recall, F1** are at the operating score ``conf`` (``dredge detect --conf``);

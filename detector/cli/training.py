@@ -300,7 +300,13 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for report.json and the PNG figures.")] = Path(
         "evaluation"
     ),
-    iou: Annotated[float, typer.Option(help="A prediction matches a box at IoU ≥ this.")] = 0.5,
+    iou: Annotated[
+        float,
+        typer.Option(
+            help="A prediction matches a box at IoU ≥ this (a box side under 3 px is widened "
+            "to 3 px about its centre first, as training widens it)."
+        ),
+    ] = 0.5,
     match_m: Annotated[
         float | None,
         typer.Option(
