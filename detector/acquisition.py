@@ -14,6 +14,9 @@
    Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
    (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+
+A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
+a typo of the year, 2204 for 2024, was counted in a year of its own).
 """
 
 from __future__ import annotations

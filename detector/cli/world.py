@@ -45,7 +45,13 @@ def synth(
         str | None,
         typer.Option(help="Comma-separated river names (default: all). See --list-rivers."),
     ] = None,
-    years: Annotated[str, typer.Option(help="Year or range, e.g. 2023-2025.")] = "2023-2025",
+    years: Annotated[
+        str,
+        typer.Option(
+            help="Year or range, e.g. 2023-2025; its scenes must be dated before today "
+            "(`dredge` refuses dates after today as typos)."
+        ),
+    ] = "2023-2025",
     size: Annotated[
         str,
         typer.Option(
