@@ -18,10 +18,11 @@ with one of two backends and checks that the model and its card agree (classes, 
 - ``auto`` (default): onnxruntime on CPU, torch on CUDA.
 
 Both backends share pre- and post-processing: a batch of tiles (float32, bands × h × w, in
-[0, 1]) is padded to the model's stride, run, and reduced by class-agnostic NMS to boxes in
-tile pixels ``x0, y0, x1, y1, score, class``. With ``flips`` (the default) each tile is also
-run mirrored three ways and a box is kept when two of the four views find it
-(:mod:`detector.flip_views`: F1 0.826 → 0.863 on the validation world, four times the work).
+[0, 1]: NaN, infinite values or values above 1 are a ``ValueError``) is padded to the model's
+stride, run, and reduced by class-agnostic NMS to boxes in tile pixels ``x0, y0, x1, y1, score,
+class``. With ``flips`` (the default) each tile is also run mirrored three ways and a box is
+kept when two of the four views find it (:mod:`detector.flip_views`: F1 0.826 → 0.863 on the
+validation world, four times the work).
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ class YoloDetector(ABC):
     def predict(
         self, batch: NDArray[np.float32], *, conf: float = DEFAULT_CONF
     ) -> list[NDArray[np.float32]]:
-        """Boxes per tile: (n, 6) float32 arrays of x0, y0, x1, y1 (tile px), score, class."""
+        """Boxes per tile: (n, 6) float32 arrays of x0, y0, x1, y1 (tile px), score, class;
+        ``batch`` (n, bands, h, w) is finite and in [0, 1] (else ValueError)."""
         batch = np.asarray(batch, dtype=np.float32)
         bands = len(self.card.input.bands)
         if batch.ndim != 4 or batch.shape[1] != bands:
