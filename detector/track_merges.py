@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from detector.track_frames import WGS84
+from detector.track_frames import WGS84, centres_lon_lat
 from detector.track_params import TrackParams
 from detector.track_table import (
     RULE_BRIEF,
@@ -26,6 +26,8 @@ from detector.track_table import (
     RULE_SHORT,
     RULE_STATIC,
     Rules,
+    main_spot,
+    nanoseconds,
     uncounted_reasons,
 )
 
@@ -129,8 +131,7 @@ def _join(
     rows = tracks[tracks["track_id"].isin(ids)]
     weight = rows["n_detections"].to_numpy(float)
     dates = sorted({d for text in rows["dates"].astype(str) for d in text.split(";") if d})
-    lon = float(np.average(rows.geometry.x, weights=weight))
-    lat = float(np.average(rows.geometry.y, weights=weight))
+    lon, lat = _drawn_at(linked, keep, rows, weight, params)
     one = {
         "first_seen": rows["first_seen"].min(),
         "last_seen": rows["last_seen"].max(),
@@ -162,6 +163,39 @@ def _join(
     same[(tracks["track_id"] == keep).to_numpy() & (same == keep).fillna(False)] = pd.NA
     tracks["maybe_same_as"] = same
     return linked, gpd.GeoDataFrame(tracks.reset_index(drop=True), crs=WGS84)
+
+
+def _drawn_at(
+    linked: pd.DataFrame,
+    keep: int,
+    rows: gpd.GeoDataFrame,
+    weight: np.ndarray,
+    params: TrackParams,
+) -> tuple[float, float]:
+    """Where the merged track is drawn: its main mooring, as
+    :func:`detector.track_table.main_spot` places every track (the mean of its parts' points,
+    weighted, could fall on land between two parts round a bend); without detection
+    geometries, that mean."""
+    mine = linked[(linked["track_id"] == keep) & (linked["link"] != "duplicate")]
+    lon, lat = centres_lon_lat(mine, needed=False)
+    finite = np.isfinite(np.column_stack([lon, lat, mine["chainage_m"].to_numpy(float)]))
+    if len(mine) and finite.all():
+        part = pd.DataFrame(
+            {
+                "chain": 0,
+                "s": mine["chainage_m"].to_numpy(float),
+                "o": mine["offset_m"].to_numpy(float),
+                "ns": nanoseconds(mine["acquired"]),
+                "lon": lon,
+                "lat": lat,
+            }
+        )
+        spot = main_spot(part, params).iloc[0]
+        return float(spot["lon"]), float(spot["lat"])
+    return (
+        float(np.average(rows.geometry.x, weights=weight)),
+        float(np.average(rows.geometry.y, weights=weight)),
+    )
 
 
 def _counted(

@@ -94,7 +94,7 @@ def tracks_table(
             "chain": chain[own],
             "river": rivers[own],
             "time": times[own],
-            "ns": _nanoseconds(linked["acquired"])[own],
+            "ns": nanoseconds(linked["acquired"])[own],
             "day": np.floor(times[own]).astype(np.int64),
             "s": linked["chainage_m"].to_numpy(float)[own],
             "o": linked["offset_m"].to_numpy(float)[own],
@@ -288,7 +288,7 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     return out
 
 
-def _nanoseconds(acquired: pd.Series) -> NDArray[np.int64]:
+def nanoseconds(acquired: pd.Series) -> NDArray[np.int64]:
     """Acquisition times (UTC; naive ones taken as UTC) as nanoseconds since 1970."""
     stamps = pd.to_datetime(acquired, utc=True).dt.tz_localize(None).astype("datetime64[ns]")
     return stamps.to_numpy().astype(np.int64)

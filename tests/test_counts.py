@@ -990,6 +990,32 @@ def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
     assert len(gpd.read_parquet(tmp_path / "twice.parquet")) == 2
 
 
+def test_tracks_merged_by_hand_round_a_bend_are_drawn_where_the_dredge_stayed_longest(
+    tmp_path: Path,
+) -> None:
+    """Two tracks of one dredge, across a meander's loop, merged by hand: drawn at the spot of
+    three of its five detections, as `dredge track` draws every track (it was the weighted
+    mean of the two tracks' points, inside the loop: on land)."""
+    from detector.track_pipeline import run_track
+
+    line = tf.meander_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    stayed, then = tf.point_at(line, 2100, 10), tf.point_at(line, 2700, 10)
+    later = [t + pd.Timedelta(days=200) for t in tf.dates(2)]
+    dets = tf.detections([(t, stayed) for t in tf.dates(3)] + [(t, then) for t in later])
+    dets.to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].nunique() == 2
+    linked.assign(track_id=1).to_parquet(tmp_path / "merged.parquet")
+    run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet")
+    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    drawn = gpd.read_parquet(tmp_path / "once.parquet").to_crs(tf.CRS).geometry
+    assert len(drawn) == 1
+    assert drawn.iloc[0].distance(stayed) < 2.0 and line.distance(drawn.iloc[0]) < 15.0
+
+
 def test_two_runs_tables_appended_into_one_file_are_not_hand_merges(tmp_path: Path) -> None:
     """Two runs' tracks.detections.parquet appended into one file (a year's run, then the next
     year's): each run numbers its tracks from 1, so each id started twice and was read as a
