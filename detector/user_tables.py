@@ -5,7 +5,7 @@ A CSV saved by Excel in Spanish or Portuguese (Peru, Brazil, Spain) separates co
 saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`read_csv_table`
 reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
 decimals are read with a comma, and the text is UTF-8 (a byte-order mark allowed) or else
-cp1252.
+cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
 
@@ -171,7 +171,10 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     """Read a CSV in any of the dialects of the module notes (``options`` go to pandas)."""
     source = Path(path)
     raw = source.read_bytes()
-    for encoding in ENCODINGS:
+    # Excel's 'Unicode text' (tab-separated UTF-16 with a byte-order mark) was read as cp1252:
+    # its NULs in every name gave 'has no position columns'
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ENCODINGS:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
