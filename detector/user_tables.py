@@ -208,12 +208,16 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
 def _separator(text: str) -> str:
     """The column separator of a CSV's text (``,`` when it cannot tell)."""
     header = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {sep: unquoted.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
     try:
-        return csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
+        sniffed = csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
     except csv.Error:
-        counts = {sep: header.count(sep) for sep in SEPARATORS}
-        best = max(counts, key=lambda sep: counts[sep])
         return best if counts[best] else ","
+    # the sniffer prefers ',' to the others whenever it is in the header: a ';' table with a
+    # comma in a column name ('Observaciones, notas') was read by commas
+    return sniffed if counts[sniffed] >= counts[best] else best
 
 
 def first_named(columns: Iterable[object], names: Sequence[str]) -> str | None:

@@ -62,6 +62,26 @@ def test_a_spanish_excel_csv_is_read_with_its_separator_decimals_and_code_page(
     assert list(read_csv_table(plain).frame.columns) == ["lon", "lat", "acquired"]  # no BOM
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "separator"),
+    [
+        ("Fecha;Longitud;Latitud;Observaciones, notas", "05/03/2024;-73,4123;-3,7512;a", ";"),
+        ("Fecha\tLongitud\tLatitud\tNotas, obs", "05/03/2024\t-73.4123\t-3.7512\ta", "\t"),
+    ],
+)
+def test_a_comma_in_a_column_name_is_not_the_separator(
+    tmp_path: Path, header: str, row: str, separator: str
+) -> None:
+    """The sniffer prefers ',' whenever the header holds one: these were read by commas and
+    stopped with 'rows have more fields than its header' / 'has no position columns'."""
+    path = tmp_path / "marcas.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert table.separator == separator
+    assert table.frame["Longitud"].tolist() == [-73.4123]
+    assert table.frame["Latitud"].tolist() == [-3.7512]
+
+
 def test_spanish_or_portuguese_column_names_read_ambiguous_dates_day_first(
     tmp_path: Path,
 ) -> None:
