@@ -29,6 +29,7 @@ def read_scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[
     ``could not convert string to float`` and scores compared with ``--count-score 0.45`` as
     they were (every percent score counted)."""
     notes = []
+    percent = pd.Series(False, index=values.index)
     if not pd.api.types.is_numeric_dtype(values):
         text = values.astype("string").str.strip().replace("", pd.NA)
         percent = text.str.endswith("%", na=False)
@@ -47,7 +48,9 @@ def read_scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[
             notes.append(
                 f"{source}: scores written as text ({text.dropna().iloc[0]!r}) read as numbers"
             )
-    high = float(values.max()) if values.notna().any() else 0.0
+    # '72%' is read already: divided again with the column's 85 it was 0.0072
+    plain = values[~percent.to_numpy()]
+    high = float(plain.max()) if plain.notna().any() else 0.0
     if high > 100:
         raise InputError(
             source,
@@ -55,7 +58,7 @@ def read_scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[
             "give the detector's scores (0 to 1), or leave the column out",
         )
     if high > 1:
-        values = values / 100
+        values = values.where(percent.to_numpy(), values / 100)
         notes.append(
             f"{source}: scores reach {high:g}: read as percent (divided by 100), so that "
             "--count-score compares them as scores from 0 to 1"

@@ -5,7 +5,7 @@ A CSV saved by Excel in Spanish or Portuguese (Peru, Brazil, Spain) separates co
 saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`read_csv_table`
 reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
 decimals are read with a comma, and the text is UTF-8 (a byte-order mark allowed) or else
-cp1252.
+cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
 
@@ -24,7 +24,8 @@ cp1252.
 
 :func:`read_degrees` reads a longitude or latitude column as decimal degrees, also when it was
 copied from Google Earth in degrees, minutes and seconds (``3°47'46.83"S``, ``73°25'0.12"O``:
-O is Spanish for west) or written with a hemisphere letter (``3.7963 S``).
+O is Spanish for west) or written with a hemisphere letter (``3.7963 S``, ``3 47 46.83 S``);
+metres that Excel wrote with thousands separators (``512.345,67``) are read whole.
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ SLASHED = re.compile(r"^\s*(\d{1,2})(?:[/.](\d{1,2})[/.]\d{2,4}|-(\d{1,2})-(?:\d
 TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*$", re.I)
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DMS = re.compile(
-    r"^\s*([NSEWO])?\s*([+-])?\s*" + _NUMBER + r"\s*(?:°|º|˚|d|deg)?\s*"
-    r"(?:" + _NUMBER + r"\s*(?:'|′|’|m|min)?\s*)?"
-    r"(?:" + _NUMBER + r"\s*(?:\"|''|″|”|s|sec)?\s*)?([NSEWO])?\s*$",
+    r"^\s*([NSEWO])?\s*([+-])?\s*" + _NUMBER + r"\s*(°|º|˚|d|deg)?\s*"
+    r"(?:" + _NUMBER + r"\s*('|′|’|m|min)?\s*)?"
+    r"(?:" + _NUMBER + r"\s*(\"|''|″|”|s|sec)?\s*)?([NSEWO])?\s*$",
     re.IGNORECASE,
 )
+# A number with thousands separators as Excel writes a cell formatted with them (a UTM x of
+# 512.345,67 or "512,345.67"): groups of three digits, and a decimal part after the other mark
+GROUPED = re.compile(r"^\s*([+-]?)(\d{1,3}(?:([.,])\d{3})+)(?:(?!\3)[.,](\d+))?\s*$")
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,10 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     """Read a CSV in any of the dialects of the module notes (``options`` go to pandas)."""
     source = Path(path)
     raw = source.read_bytes()
-    for encoding in ENCODINGS:
+    # Excel's 'Unicode text' (tab-separated UTF-16 with a byte-order mark) was read as cp1252:
+    # its NULs in every name gave 'has no position columns'
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for encoding in ("utf-16",) if utf16 else ENCODINGS:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
@@ -201,12 +208,16 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
 def _separator(text: str) -> str:
     """The column separator of a CSV's text (``,`` when it cannot tell)."""
     header = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", header)
+    counts = {sep: unquoted.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda sep: counts[sep])
     try:
-        return csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
+        sniffed = csv.Sniffer().sniff(header, delimiters=SEPARATORS).delimiter
     except csv.Error:
-        counts = {sep: header.count(sep) for sep in SEPARATORS}
-        best = max(counts, key=lambda sep: counts[sep])
         return best if counts[best] else ","
+    # the sniffer prefers ',' to the others whenever it is in the header: a ';' table with a
+    # comma in a column name ('Observaciones, notas') was read by commas
+    return sniffed if counts[sniffed] >= counts[best] else best
 
 
 def first_named(columns: Iterable[object], names: Sequence[str]) -> str | None:
@@ -412,7 +423,9 @@ def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
     if text.empty:
         return numbers.astype(float)
     for index, value in text.items():
-        degrees = _dms(value)
+        degrees = _grouped(value)
+        if degrees is None:
+            degrees = _dms(value)
         if degrees is None:
             row = list(values.index).index(index) + 2  # the header is line 1
             raise InputError(
@@ -424,12 +437,31 @@ def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
     return numbers.astype(float)
 
 
+def _grouped(text: str) -> float | None:
+    """A number written with thousands separators (``512.345,67``, ``9,585,123.4``), or None
+    (``512,345`` alone may be a decimal comma: read as degrees)."""
+    match = GROUPED.match(text)
+    if match is None:
+        return None
+    sign, whole, mark, fraction = match.groups()
+    if fraction is None and whole.count(mark) < 2:
+        return None
+    value = float(whole.replace(mark, "") + "." + (fraction or "0"))
+    return -value if sign == "-" else value
+
+
 def _dms(text: str) -> float | None:
     match = DMS.match(text)
     if match is None:
         return None
-    before, sign, d, m, sec, after = match.groups()
+    before, sign, d, d_unit, m, m_unit, sec, s_unit, after = match.groups()
+    lettered = any(unit and unit[0].isalpha() for unit in (d_unit, m_unit))
+    if s_unit and s_unit.lower() == "s" and not (before or after or lettered):
+        after = s_unit  # 3°47'46.83 S, 3 47 46.83 S: south (the seconds of 3d47m46.83s only)
     if before and after:
+        return None
+    # only the last part has decimals: 512.345,67 is not 512.3° 45.67' (a thousands separator)
+    if (re.search(r"[.,]", d) and (m or sec)) or (m and re.search(r"[.,]", m) and sec):
         return None
     parts = [float(x.replace(",", ".")) if x else 0.0 for x in (d, m, sec)]
     if parts[1] >= 60 or parts[2] >= 60:

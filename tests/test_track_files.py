@@ -153,6 +153,22 @@ def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
     assert any("read day first" in note for note in notes)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_marks_saved_by_excel_as_unicode_text_are_read(tmp_path: Path, encoding: str) -> None:
+    """Excel's 'Unicode text': tab-separated UTF-16 with a byte-order mark, CRLF, decimal
+    commas; it was read as cp1252 and stopped with 'has no position columns'."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.txt.csv"
+    rows = f"{lon:.6f}\t{lat:.6f}\t05/03/2024\tdraga\r\n".replace(".", ",")
+    text = f"\ufeffLongitud\tLatitud\tFecha\tDescripción\r\n{rows}"
+    path.write_bytes(text.encode(encoding))
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander"]
+    assert frame.geometry.x.tolist() == pytest.approx([round(lon, 6)])
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+    assert any("read day first" in note for note in notes)  # Spanish names: 5 March
+
+
 def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path) -> None:
     """An edited copy saved into dredges.gpkg as a new layer ('detections_edited') was passed
     over for 'detections' without a word: the edit did not count."""

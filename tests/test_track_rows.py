@@ -73,6 +73,8 @@ def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
         (["72%", "29%", ""], [0.72, 0.29, None], "scores written as text ('72%') read as numbers"),
         (["0,72", "0,29", "0,5"], [0.72, 0.29, 0.5], "scores written as text ('0,72')"),
         ([72.0, 29.0, 50.0], [0.72, 0.29, 0.5], "scores reach 72: read as percent"),
+        # some typed with their '%', some without: the '72%' was divided twice (0.0072)
+        (["72%", "85", "29"], [0.72, 0.85, 0.29], "scores reach 85: read as percent"),
     ],
 )
 def test_scores_as_excel_writes_them_and_in_percent(

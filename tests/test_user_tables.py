@@ -62,6 +62,26 @@ def test_a_spanish_excel_csv_is_read_with_its_separator_decimals_and_code_page(
     assert list(read_csv_table(plain).frame.columns) == ["lon", "lat", "acquired"]  # no BOM
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "separator"),
+    [
+        ("Fecha;Longitud;Latitud;Observaciones, notas", "05/03/2024;-73,4123;-3,7512;a", ";"),
+        ("Fecha\tLongitud\tLatitud\tNotas, obs", "05/03/2024\t-73.4123\t-3.7512\ta", "\t"),
+    ],
+)
+def test_a_comma_in_a_column_name_is_not_the_separator(
+    tmp_path: Path, header: str, row: str, separator: str
+) -> None:
+    """The sniffer prefers ',' whenever the header holds one: these were read by commas and
+    stopped with 'rows have more fields than its header' / 'has no position columns'."""
+    path = tmp_path / "marcas.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    table = read_csv_table(path)
+    assert table.separator == separator
+    assert table.frame["Longitud"].tolist() == [-73.4123]
+    assert table.frame["Latitud"].tolist() == [-3.7512]
+
+
 def test_spanish_or_portuguese_column_names_read_ambiguous_dates_day_first(
     tmp_path: Path,
 ) -> None:
@@ -127,6 +147,11 @@ def test_a_date_table_says_how_it_read_a_year_or_a_month_alone(tmp_path: Path) -
         ("S 3°47.5'", -(3 + 47.5 / 60)),
         ("3.7963 S", -3.7963),
         ("12°N", 12.0),
+        # a hemisphere S after seconds is not their unit (it was read north: +3.7963)
+        ("3°47'46.83 S", -(3 + 47 / 60 + 46.83 / 3600)),
+        ("3 47 46.83 S", -(3 + 47 / 60 + 46.83 / 3600)),
+        ("3°47'46.83S", -(3 + 47 / 60 + 46.83 / 3600)),
+        ("3d47m46.83s", 3 + 47 / 60 + 46.83 / 3600),  # letter units: s is seconds
     ],
 )
 def test_degrees_are_read_from_google_earth_and_hemisphere_forms(
@@ -136,10 +161,29 @@ def test_degrees_are_read_from_google_earth_and_hemisphere_forms(
     assert got.tolist() == pytest.approx([expected, 1.5])
 
 
-@pytest.mark.parametrize("text", ["73°75'0\"W", "N 3° S", "west", "3°47'46.83\"Q"])
+@pytest.mark.parametrize(
+    "text", ["73°75'0\"W", "N 3° S", "west", "3°47'46.83\"Q", "3.5°30'", "-3.7512.5"]
+)
 def test_a_position_that_is_not_degrees_names_its_line(text: str) -> None:
     with pytest.raises(InputError, match=r"marks.csv: line 3: cannot read .* as a latitude"):
         read_degrees(pd.Series(["-3.79", text]), "marks.csv", "latitude")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("512.345,67", 512345.67),
+        ("512,345.67", 512345.67),
+        ("9.585.123,4", 9585123.4),
+        ("-1,234,567", -1234567.0),
+        ("512,345", 512.345),  # one group and no other mark: a decimal comma
+    ],
+)
+def test_numbers_with_thousands_separators_are_read_whole(text: str, expected: float) -> None:
+    """A UTM x/y that Excel wrote as formatted (thousands separators) was read as degrees
+    and minutes: 512.345,67 as 512.3° 45.67' = 512.43."""
+    got = read_degrees(pd.Series([text, "1.5"]), "marks.csv", "longitude")
+    assert got.tolist() == pytest.approx([expected, 1.5])
 
 
 def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
