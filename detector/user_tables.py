@@ -184,13 +184,18 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
         raise InputError(
             source, "is neither UTF-8 nor Windows (cp1252) text", "save it as UTF-8 CSV"
         )
-    separator = _separator(text)
+    # Excel's 'sep=;' first line names the separator (a CSV exported for Excel in another
+    # locale): it was read as the header, 'rows have more fields than its header'
+    lines = text.lstrip("\ufeff").splitlines()
+    named = re.fullmatch(r"\s*sep=(\S)\s*", lines[0], re.IGNORECASE) if lines else None
+    separator = named.group(1) if named else _separator(text)
     decimal = "," if separator == ";" else "."
     frame = pd.read_csv(
         source,
         sep=separator,
         decimal=decimal,
         encoding=encoding,
+        **({"skiprows": 1} if named else {}),
         **options,
     )
     if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra fields an index

@@ -82,6 +82,16 @@ def test_a_comma_in_a_column_name_is_not_the_separator(
     assert table.frame["Latitud"].tolist() == [-3.7512]
 
 
+def test_an_excel_sep_line_names_the_separator(tmp_path: Path) -> None:
+    """Excel's 'sep=;' first line (a CSV made for Excel in another locale) was read as the
+    header: 'rows have more fields than its header'."""
+    path = tmp_path / "marcas.csv"
+    path.write_text("sep=;\nlon;lat;fecha\n-73,4123;-3,7512;15/03/2024\n", encoding="utf-8-sig")
+    table = read_csv_table(path)
+    assert table.separator == ";" and list(table.frame.columns) == ["lon", "lat", "fecha"]
+    assert table.frame["lon"].tolist() == [-73.4123] and table.frame["lat"].tolist() == [-3.7512]
+
+
 def test_spanish_or_portuguese_column_names_read_ambiguous_dates_day_first(
     tmp_path: Path,
 ) -> None:
