@@ -420,6 +420,12 @@ def _english_months(text: pd.Series) -> pd.Series:
     return out
 
 
+MINUS_SIGNS = str.maketrans(
+    {"\u2212": "-", "\u2013": "-", "\u2012": "-", "\ufe63": "-", "\uff0d": "-"}
+)
+"""Minus signs other than the hyphen-minus, read as it."""
+
+
 def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
     """Decimal degrees from a column of numbers or of text (see the module notes); ``what``
     (longitude, latitude) names the column in the error for a value that cannot be read."""
@@ -427,7 +433,9 @@ def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
     text = values[numbers.isna() & values.notna()].astype(str)
     if text.empty:
         return numbers.astype(float)
-    for index, value in text.items():
+    for index, written in text.items():
+        # a minus typed as U+2212 (Word, a web page) or a dash: '−3.7512' could not be read
+        value = written.strip().translate(MINUS_SIGNS)
         degrees = _grouped(value)
         if degrees is None:
             degrees = _dms(value)
@@ -435,7 +443,7 @@ def read_degrees(values: pd.Series, source: str | Path, what: str) -> pd.Series:
             row = list(values.index).index(index) + 2  # the header is line 1
             raise InputError(
                 source,
-                f"line {row}: cannot read {value!r} as a {what}",
+                f"line {row}: cannot read {written!r} as a {what}",
                 "write decimal degrees (-73.4167) or degrees, minutes and seconds (73°25'0.12\"W)",
             )
         numbers[index] = degrees

@@ -162,6 +162,10 @@ def test_a_date_table_says_how_it_read_a_year_or_a_month_alone(tmp_path: Path) -
         ("3 47 46.83 S", -(3 + 47 / 60 + 46.83 / 3600)),
         ("3°47'46.83S", -(3 + 47 / 60 + 46.83 / 3600)),
         ("3d47m46.83s", 3 + 47 / 60 + 46.83 / 3600),  # letter units: s is seconds
+        # a minus typed as U+2212 (Word, a web page) or an en dash: 'cannot read' before
+        ("\u22123.7512", -3.7512),
+        ("\u22123,7512", -3.7512),
+        ("\u201373\u00b025'0.12\"", -(73 + 25 / 60 + 0.12 / 3600)),
     ],
 )
 def test_degrees_are_read_from_google_earth_and_hemisphere_forms(
