@@ -119,15 +119,16 @@ def _solve_components(
     shape_of = row_count * (n_cols + 1) + col_count  # of each part
     rest = np.flatnonzero((row_count > 1) & (col_count > 1))
     rest = rest[np.argsort(shape_of[rest], kind="stable")]  # by shape, then part
-    shapes, part_bounds = np.unique(shape_of[rest], return_index=True)
+    shapes, starts = np.unique(shape_of[rest], return_index=True)
+    part_bounds = np.append(starts, len(rest))  # the parts of shape k: bounds k to k + 1
     slot = np.zeros(n_parts, dtype=np.int64)  # place of a part in its shape's stack
-    slot[rest] = np.arange(len(rest)) - np.repeat(part_bounds, np.diff([*part_bounds, len(rest)]))
+    slot[rest] = np.arange(len(rest)) - np.repeat(starts, np.diff(part_bounds))
     pairs = np.flatnonzero(np.isin(part, rest))
     pairs = pairs[np.argsort(shape_of[part[pairs]], kind="stable")]
     pair_bounds = np.searchsorted(shape_of[part[pairs]], [*shapes.tolist(), np.inf])
     for k, shape in enumerate(shapes.tolist()):
         height, width = divmod(shape, n_cols + 1)
-        parts = rest[part_bounds[k] : part_bounds[k + 1] if k + 1 < len(shapes) else len(rest)]
+        parts = rest[part_bounds[k] : part_bounds[k + 1]]
         these = pairs[pair_bounds[k] : pair_bounds[k + 1]]
         at = (slot[part[these]], r_at[these], c_at[these])
         matrices = np.repeat(missing[parts], height * width).reshape(-1, height, width)
