@@ -218,3 +218,36 @@ def test_a_bad_scene_in_a_worker_is_one_clear_line(world: Path, tmp_path: Path) 
     missing.unlink()
     with pytest.raises(InputError, match=f"has no truth boxes for {missing.stem}"):
         build_yolo_dataset([copy], tmp_path / "ds", SPEC, progress=False, workers=2)
+
+
+def test_a_build_stopped_while_it_wrote_chips_is_replaced_by_the_next_one(
+    dataset: DatasetSummary, world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped (Ctrl-C) while it wrote chips, a build left ``images/`` and ``labels/`` without
+    ``summary.json``; the rerun with ``overwrite`` (as every `dredge train --recipe` makes it)
+    was refused: "overwrite only replaces a dataset folder (no summary.json)"."""
+    import training.dataset as module
+
+    write_scene, calls = module._write_scene, []
+
+    def stopped(*args: object) -> object:
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return write_scene(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_write_scene", stopped)
+    out = tmp_path / "ds"
+    with pytest.raises(KeyboardInterrupt):
+        build_yolo_dataset([world], out, SPEC, val_fraction=0.5, progress=False, overwrite=True)
+    assert (out / "images").is_dir() and not (out / "summary.json").exists()
+    monkeypatch.setattr(module, "_write_scene", write_scene)
+    again = build_yolo_dataset([world], out, SPEC, val_fraction=0.5, progress=False, overwrite=True)
+    assert again.splits == dataset.splits
+    assert (out / "tiles.csv").read_text() == (dataset.root / "tiles.csv").read_text()
+    # a folder that is no dataset is still never replaced, and a new one needs no overwrite
+    other = tmp_path / "mine"
+    (other / "images").mkdir(parents=True)
+    with pytest.raises(DredgeError, match="overwrite only replaces a dataset folder"):
+        build_yolo_dataset([world], other, SPEC, progress=False, overwrite=True)
+    assert (other / "images").is_dir()

@@ -32,7 +32,8 @@ splits (checked before anything is written).
 Output: ``images/{train,val}/*.png``, ``labels/{train,val}/*.txt`` (YOLO: class, x, y, w, h
 normalised), ``data.yaml`` (absolute ``path``; names from ``datasets/classes.yaml``),
 ``tiles.csv`` (one row per chip) and ``summary.json`` (counts per split and class, scenes and
-groups per split).
+groups per split), written last; ``.dredge-dataset``, written first, marks the folder as one
+that ``overwrite`` may replace even when a build was stopped before its summary.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ MIN_INSIDE_FRACTION = 0.5  # share of a box's area inside a tile for it to be la
 MIN_BOX_PX = 3.0  # shorter box sides are widened to this (ultralytics drops boxes < 2 px)
 AMBIGUOUS_CLEAR_FRACTION = 0.5  # an invisible dredge this clear makes its tile ambiguous
 DATASET_FORMAT = 1
+DATASET_MARK = ".dredge-dataset"  # written first: the folder is a dataset, finished or not
 T = TypeVar("T")
 BOX_COLUMNS = ("object_id", "class_name", "visible", "x_min", "y_min", "x_max", "y_max")
 TILE_COLUMNS = (
@@ -372,13 +374,18 @@ def build_yolo_dataset(
 
 
 def _prepare_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and any(out.iterdir()):
+    """Make ``out`` ready for a new dataset; with ``overwrite``, replace a dataset built there,
+    finished (``summary.json``) or stopped part way (only :data:`DATASET_MARK`, written first:
+    a build stopped while it wrote chips left ``images/`` and ``labels/`` without a summary,
+    and every rerun into it, as `dredge train --recipe` makes, was refused)."""
+    if out.exists() and any(p.name != DATASET_MARK for p in out.iterdir()):
         if not overwrite:
             raise DredgeError(f"{out}: folder is not empty — choose another one or overwrite")
-        if not (out / "summary.json").exists():
+        if not ((out / "summary.json").exists() or (out / DATASET_MARK).exists()):
             raise DredgeError(f"{out}: overwrite only replaces a dataset folder (no summary.json)")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / DATASET_MARK).write_text("a dataset of training.dataset; built or being built\n")
 
 
 def _progress(enabled: bool) -> Progress:
