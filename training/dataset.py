@@ -335,13 +335,15 @@ def build_yolo_dataset(
 
     ``negatives``: empty tiles kept in ``train`` per positive tile (all are kept in ``val``).
     ``workers``: processes that label and cut the scenes (scene by scene); the dataset is the
-    same for any number.
+    same for any number, and for the worlds given in any order.
     """
     if len(spec.bands) not in (1, 3):
         raise DredgeError(f"PNG chips hold 1 or 3 bands, not {len(spec.bands)}; change the spec")
     if negatives < 0:
         raise DredgeError(f"negatives must be ≥ 0, got {negatives}")
-    worlds = [Path(w) for w in worlds]
+    # in the order of their names: the train negatives drawn, and so the dataset, were those of
+    # the order the worlds were given in (14 of 26 differed for two worlds given the other way)
+    worlds = sorted((Path(w) for w in worlds), key=lambda w: w.resolve().name)
     names = [w.resolve().name for w in worlds]
     if len(set(names)) != len(names):
         raise DredgeError(f"world folders need distinct names, got {', '.join(names)}")
