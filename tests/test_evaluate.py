@@ -79,6 +79,23 @@ def test_average_precision_of_a_perfect_and_an_empty_ranking() -> None:
     assert average_precision(np.zeros(0), np.zeros(0, bool), 0)[0] is None
 
 
+def test_predictions_of_equal_score_count_together_in_any_tile_order() -> None:
+    """A hit and a false positive of equal score (on two tiles) are kept or dropped together
+    by any threshold: AP 0.5, in either tile order (it was 1.0 with the hit's tile first and
+    0.5 the other way round); predictions of distinct scores rank as before."""
+    tiles = [_tile("a", "s", [Box("dredge", 0, 0, 10, 10)]), _tile("b", "s", [])]
+    same = [np.array([[0, 0, 10, 10, 0.5, 0]], np.float32)] * 2
+    for order in (slice(None), slice(None, None, -1)):
+        result = score_predictions(tiles[order], same[order], CLASSES, matching=Matching())
+        assert result.overall["dredge"].ap == pytest.approx(0.5)
+    ap, (recall, precision) = average_precision(
+        np.array([0.9, 0.7, 0.7, 0.7, 0.2]), np.array([True, False, True, True, False]), 4
+    )
+    assert recall.tolist() == [0.25, 0.75, 0.75] and precision.tolist() == [1.0, 0.75, 0.6]
+    assert ap == pytest.approx(0.25 * 1.0 + 0.5 * 0.75)
+    assert average_precision(np.zeros(0), np.zeros(0, bool), 2)[0] == 0.0
+
+
 def test_matching_rules_at_their_edges() -> None:
     """Checked by hand (all right as they were): IoU exactly at the threshold matches; a box
     is matched once (a second prediction on it is a false positive); classes are matched

@@ -242,12 +242,19 @@ def match_tile(
 def average_precision(
     scores: NDArray[np.float64], hits: NDArray[np.bool_], truths: int
 ) -> tuple[float | None, tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """All-point interpolated AP, and the curve (recall, precision) by falling score."""
+    """All-point interpolated AP, and the curve (recall, precision) by falling score.
+
+    The curve has one point per distinct score: predictions of equal score are kept or
+    dropped together by any threshold, so their order (the tiles' order) cannot matter (a hit
+    and a false positive of equal score gave AP 1.0 in one order and 0.5 in the other)."""
     order = np.argsort(-scores, kind="stable")
     tp = np.cumsum(hits[order]).astype(np.float64)
     fp = np.cumsum(~hits[order]).astype(np.float64)
     if truths == 0:
         return None, (np.zeros(0), np.zeros(0))
+    ranked = scores[order]
+    last = np.append(ranked[1:] != ranked[:-1], True)[: len(ranked)]  # last of each score
+    tp, fp = tp[last], fp[last]
     recall = tp / truths
     precision = tp / np.maximum(tp + fp, 1.0)
     if not len(recall):
