@@ -197,6 +197,23 @@ def test_fewer_first_worlds_shift_the_later_stages_worlds_after_them() -> None:
     assert _shift_extensions(stages, 97) == (Extension((198, 199), 5),)
 
 
+def test_more_first_worlds_than_reserved_seeds_is_one_line_before_drawing_any(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--worlds 120`` was taken as the 99 reserved seeds (101–199), without the later
+    stages, and the card's command said ``--worlds 99``, without a word."""
+    from training.train import train_default
+
+    def no_worlds(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worlds were drawn")
+
+    monkeypatch.setattr("training.train.make_worlds", no_worlds)
+    for worlds in (100, 120, 0):
+        with pytest.raises(DredgeError, match=rf"--worlds must be 1–99 .*101–199\), got {worlds}"):
+            train_default(tmp_path / "r", worlds=worlds, progress=False)
+    assert not (tmp_path / "r").exists()
+
+
 def test_augmentations_survive_ultralytics_serialisation() -> None:
     import albumentations as A
 

@@ -109,8 +109,12 @@ def train_default(
     if imgsz is not None and (imgsz < 32 or imgsz % 32):
         raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {imgsz}")
     if worlds is not None:
-        if worlds < 1:
-            raise DredgeError(f"--worlds must be at least 1, got {worlds}")
+        if not 1 <= worlds <= len(TRAINING_SEEDS):
+            # more were taken as all 99 reserved seeds, without the later stages, without a word
+            raise DredgeError(
+                f"--worlds must be 1–{len(TRAINING_SEEDS)} (the reserved training seeds "
+                f"{TRAINING_SEEDS.start}–{TRAINING_SEEDS.stop - 1}), got {worlds}"
+            )
         seeds = tuple(TRAINING_SEEDS)[:worlds]
         extensions = _shift_extensions(recipe.extensions, worlds)
     recipe = replace(
