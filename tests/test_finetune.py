@@ -689,3 +689,41 @@ def test_chips_of_dredge_tiles_take_their_place_from_its_index(
     want = {t.name: t.place for t in labelled_tiles}
     assert all(t.place == pytest.approx(want[t.name]) for t in tiles)
     assert "squares of 5 km" in split_tiles(tiles, 0.25, seed=0, tile_m=768.0).held_out
+
+
+def test_lr0_given_as_a_setting_is_the_runs_rate_for_the_warm_up_and_the_card(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``lr0=0.0002`` (the only way to set it from the command line) trained at 0.0002, but the
+    biases of the trained head warmed up from 0.001 (the default rate), and the card's
+    ``training.lr0`` and run.json said 0.001."""
+    import shutil
+    import types
+
+    import training.finetune as module
+
+    given: dict[str, object] = {}
+
+    class Model:
+        def __init__(self, source: str) -> None:
+            self.source = source
+
+        def train(self, **settings: object) -> None:
+            given.update(settings)
+            weights = Path(str(settings["project"])) / str(settings["name"]) / "weights"
+            weights.mkdir(parents=True)
+            shutil.copyfile(self.source, weights / "best.pt")
+
+    real = module.import_ultralytics()
+    fake = types.SimpleNamespace(YOLO=Model, __version__=real.__version__)
+    monkeypatch.setattr(module, "import_ultralytics", lambda: fake)
+    scenes = sorted({t.scene for t in labelled_tiles})[:2]
+    labels = write_yolo_set([t for t in labelled_tiles if t.scene in scenes], tmp_path / "y")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--val-fraction",
+                           "0.5", "--out", str(tmp_path / "run"), "lr0=0.0002"])  # fmt: skip
+    assert code == 0, output
+    assert given["lr0"] == 0.0002 and given["warmup_bias_lr"] == 0.0002
+    card = load_card(tmp_path / "run" / "model.pt")
+    assert card.training["lr0"] == 0.0002 and "lr0" not in card.training["overrides"]
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["config"]["lr0"] == 0.0002

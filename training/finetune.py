@@ -28,7 +28,7 @@ import platform
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -263,6 +263,11 @@ def finetune(
     started = time.monotonic()
     started_at = datetime.now(UTC)
     config.check()
+    if "lr0" in config.overrides:
+        # lr0=… is the run's rate: the warm-up of a trained head starts at it, and the card and
+        # run.json give it (they gave 0.001, and the biases warmed up from 0.001, for lr0=0.0002)
+        rest = {k: v for k, v in config.overrides.items() if k != "lr0"}
+        config = replace(config, lr0=float(config.overrides["lr0"]), overrides=rest)
     check_device(config.device)
     inputs: list[tuple[str | Path, str]] = [(path, "labels given to this run") for path in labels]
     inputs += [(path, "--scenes") for path in scenes]
