@@ -230,6 +230,23 @@ def test_augmentations_survive_ultralytics_serialisation() -> None:
     assert hazy.dtype == np.uint8 and 30 < hazy.mean() < 70  # 0.15–0.3 of 0.9 × 255
 
 
+def test_the_scale_jitter_is_the_gsd_range_the_augmentation_module_gives() -> None:
+    """Ultralytics zooms a chip by 1 ± ``scale``: 3 m became 2.5–3.75 m, where the module said
+    2.4–3.6 m (3 m × (1 ± 0.2))."""
+    import random
+
+    import training.augment as module
+    from ultralytics.data.augment import RandomPerspective
+
+    jitter = RandomPerspective(scale=module.ultralytics_overrides()["scale"])
+    image = np.zeros((64, 64, 3), np.uint8)
+    random.seed(0)
+    zooms = [jitter._compute_affine_matrix(image, (64, 64))[1] for _ in range(2000)]
+    finest, coarsest = 3.0 / max(zooms), 3.0 / min(zooms)
+    assert finest == pytest.approx(2.5, abs=0.01) and coarsest == pytest.approx(3.75, abs=0.02)
+    assert "3 m becomes 2.5–3.75 m" in " ".join(str(module.__doc__).split())
+
+
 def test_cli_hands_workers_to_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """--workers (default: one per usable core) reaches the recipe; with labels it is refused."""
     from training.processes import usable_cores

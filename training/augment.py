@@ -12,7 +12,8 @@ Two parts, both handed to ultralytics' trainer by :func:`training.yolo_fit.train
   are shear, perspective and free rotation (boxes of rotated boxes grow; the 90° turns above
   suffice). Its flips are off because the albumentations above already flip. Mosaic stays (it
   packs more dredges and more river context into a batch), and ``scale`` is the scale jitter
-  around the model's GSD: ±:data:`GSD_JITTER` (3 m → 2.4–3.6 m).
+  around the model's GSD: chips are zoomed by 1 ± :data:`GSD_JITTER`, so 3 m becomes
+  2.5–3.75 m (3 m / 1.2 to 3 m / 0.8).
 """
 
 from __future__ import annotations
