@@ -274,3 +274,12 @@ def test_the_dataset_is_the_same_for_the_worlds_given_in_any_order(
     assert {g.split("/")[0] for g in forward.splits["train"].groups} == {"w13", "w14"}
     assert backward_tiles == forward_tiles
     assert backward.splits == forward.splits and backward.worlds == forward.worlds
+
+
+def test_val_holds_different_rivers_up_to_every_river() -> None:
+    """As the module says (it said every river was in val with several worlds: with two worlds
+    of three rivers, 0.25 holds out two groups, of two rivers)."""
+    groups = [(w, river) for w in ("w1", "w2") for river in ("A", "B", "C")]
+    for fraction, n_val in ((0.25, 2), (0.5, 3), (0.75, 5)):
+        val = [g for g, side in split_groups(groups, fraction, seed=0).items() if side == "val"]
+        assert len(val) == n_val and len({river for _, river in val}) == min(n_val, 3)

@@ -727,3 +727,17 @@ def test_lr0_given_as_a_setting_is_the_runs_rate_for_the_warm_up_and_the_card(
     assert card.training["lr0"] == 0.0002 and "lr0" not in card.training["overrides"]
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
     assert manifest["config"]["lr0"] == 0.0002
+
+
+def test_squares_are_held_out_by_their_share_of_the_tiles() -> None:
+    """As the module says (it said round(val_fraction × squares) were held out: here two of
+    four squares, of 10 tiles of 45, for 0.25)."""
+    from training.finetune_data import _draw_by_tiles
+
+    cells = ["a"] * 30 + ["b"] * 5 + ["c"] * 5 + ["d"] * 5
+    drawn = _draw_by_tiles(cells, 0.25, seed=2)
+    assert sorted(c for c, side in drawn.items() if side == "val") == ["c", "d"]
+    for seed in range(20):
+        held = [c for c, side in _draw_by_tiles(cells, 0.25, seed).items() if side == "val"]
+        assert 1 <= len(held) < 4
+        assert held == ["a"] or sum(cells.count(c) for c in held) <= 0.25 * len(cells) + 2.5

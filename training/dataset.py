@@ -25,9 +25,10 @@ Rules (all per tile):
 **Split**: never by tile. The unit is a *group*, one river of one world: all dates of a river
 share its landscape and its dredges, so a dredge seen in training on one date must not be
 scored in validation on another. Groups are ordered river by river in turn (rivers and worlds
-shuffled with ``seed``) and the first ``round(val_fraction × groups)`` (at least one) go to
-``val``; with several worlds every river is represented in ``val``. No scene is in both
-splits (checked before anything is written).
+shuffled with ``seed``) and the first ``round(val_fraction × groups)`` (at least one, and
+never all) go to ``val``; with several worlds the rivers take turns, so ``val`` holds as many
+different rivers as it has groups, up to every river. No scene is in both splits (checked
+before anything is written).
 
 Output: ``images/{train,val}/*.png``, ``labels/{train,val}/*.txt`` (YOLO: class, x, y, w, h
 normalised), ``data.yaml`` (absolute ``path``; names from ``datasets/classes.yaml``),

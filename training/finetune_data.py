@@ -7,10 +7,12 @@
   the tiles fall into squares of :data:`PLACE_CELL_M` by their centre, and every date of a
   square is on one side: a held-out scene of a reach whose other dates are in training showed
   the same dredges at the same moorings (dredges stay weeks at a spot), so the validation
-  score was the training set's. The squares (or scenes) are shuffled with ``seed`` and the
-  first ``round(val_fraction × squares)`` (at least one, and never all) hold out for
-  validation; a training tile that may overlap a held-out one across a square's edge is left
-  out. With one square only, or tiles without a place, the split is by scene.
+  score was the training set's. The squares are shuffled with ``seed`` and held out in that
+  order until they hold ``val_fraction`` of the tiles (at least one, and never all; squares
+  hold unequal numbers of tiles); a training tile that may overlap a held-out one across a
+  square's edge is left out. With one square only, or tiles without a place, the split is by
+  scene: the scenes are shuffled with ``seed`` and the first ``round(val_fraction × scenes)``
+  (at least one, and never all) hold out.
 - **Chips**: tiles are cut, never resized, into ``chip_px`` squares (overlapping by an eighth),
   so the model sees its own GSD; a tile smaller than a chip is padded with black at the bottom
   and right (what the detector sees past a scene's edge). A box cut by a chip's edge is kept,
