@@ -236,6 +236,8 @@ def test_the_scale_jitter_is_the_gsd_range_the_augmentation_module_gives() -> No
     import random
 
     import training.augment as module
+
+    import_ultralytics()  # offline, as training imports it
     from ultralytics.data.augment import RandomPerspective
 
     jitter = RandomPerspective(scale=module.ultralytics_overrides()["scale"])
