@@ -260,7 +260,7 @@ def test_the_dataset_is_the_same_for_the_worlds_given_in_any_order(
     the worlds were given: 14 of 26 empty train chips differed for two worlds given the other
     way round."""
     other = tmp_path / "w14"
-    write_world(WorldConfig(seed=14, rivers=("Nanay", "Cenepa"), years=(2024, 2024)), other)
+    write_world(WorldConfig(seed=14, rivers=("Nanay",), years=(2024, 2024)), other)
 
     def build(worlds: list[Path], name: str) -> tuple[DatasetSummary, str]:
         summary = build_yolo_dataset(
