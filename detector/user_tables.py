@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.date_sanity import rows_not_ahead
+from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
@@ -333,6 +333,8 @@ def normalise_dates(
             f"dates are times of day only (e.g. {text.iloc[0]!r})",
             "give the date of each mark's scene (a 'fecha' or 'date' column), e.g. 2024-07-15",
         )
+    text, year_notes = short_years_first(text, source, cue=day_first, guess=guess)  # 24-06-20
+    notes += year_notes
     found = text.str.extract(SLASHED).astype(float)  # 05/03/2024 or 05-03-2024, or NaN
     slashed = pd.DataFrame({0: found[0], 1: found[1].fillna(found[2])})
     shows_day_first = slashed[0] > 12  # 25/03/2024
