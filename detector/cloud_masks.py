@@ -32,7 +32,8 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.vrt import WarpedVRT
 
-from detector.read_errors import file_read_errors
+from detector.errors import InputError
+from detector.read_errors import FIX_CORRUPT, file_read_errors, innermost_line
 from detector.window_reads import RecentReads, file_window, read_bands_padded, window_key
 
 UDM2_SHADOW_BAND = 3
@@ -182,13 +183,20 @@ def _is_udm(path: Path) -> bool:
 
 def _looks_like_mask(path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool]) -> bool:
     """A georeferenced uint8 raster whose bands fit; a file without georeferencing is not a
-    mask (and says so with no warning of rasterio's)."""
+    mask (and says so with no warning of rasterio's). A file named as the scene's mask that
+    GDAL cannot open (a download cut short in its header, an error page saved as the mask) is
+    one line naming it: it was no mask without a word, and the scene's clouds were read as
+    clear ground by the detector and as seen ground by the tracker."""
     try:
         with open_mask(path) as udm:
             placed = udm.crs is not None and not udm.transform.is_identity
             return bands_fit(udm) and udm.dtypes[0] == "uint8" and placed
-    except RasterioError:
-        return False
+    except RasterioError as exc:
+        raise InputError(
+            path,
+            f"is named as the scene's cloud mask but cannot be read ({innermost_line(exc)})",
+            f"{FIX_CORRUPT}, or move it away to read the scene without a cloud mask",
+        ) from None
 
 
 def open_mask(path: str | Path) -> rasterio.DatasetReader:
