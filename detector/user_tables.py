@@ -18,7 +18,8 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
   shows both orders is refused.
 - Spanish and Portuguese month names are read (``15-ene-24``, ``15 de setiembre de 2024``).
 - A number such as ``45354`` is a date cell that Excel saved as its day number (days from
-  1899-12-30; 1990–2099 only), read with a note.
+  1899-12-30; 1990–2099 only), read with a note (Excel's 1900 date system: a CSV does not
+  say whether its workbook used the 1904 one, whose numbers are 1462 days less).
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
   dropped silently.
 
@@ -360,7 +361,10 @@ def normalise_dates(
         parsed[excel] = (pd.Timestamp("1899-12-30", tz="UTC") + seconds).astype(parsed.dtype)
         notes.append(
             f"{source}: {int(excel.sum())} dates were Excel day numbers (e.g. "
-            f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such"
+            f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such, in "
+            "Excel's 1900 date system — from a workbook set to the 1904 one (older Mac Excel; "
+            "a CSV does not say which), each is 4 years and a day later: format the column as "
+            "dates in Excel and save it again"
         )
     bad = parsed.isna()
     if bad.any():

@@ -210,6 +210,10 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
         pd.Timestamp("2024-07-01", tz="UTC"),
     ]
     assert any("2 dates were Excel day numbers (e.g. '45354' = 2024-03-03)" in n for n in notes)
+    # a 1904 workbook's numbers (Mac Excel) are 1462 days less: it cannot be told, so said
+    assert any(
+        "from a workbook set to the 1904 one" in n and "4 years and a day" in n for n in notes
+    )
     with pytest.raises(InputError, match=r"1 dates cannot be read, e\.g\. '12'"):
         normalise_dates(pd.Series(["12"]), "m.csv")
 
