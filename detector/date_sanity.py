@@ -81,14 +81,16 @@ def short_years_first(
     ``24-06-20`` is 20 June 2024 year first, 24 June 2020 year last; pandas read it year last
     without a word. One order for the column: year first where a row can only be so (year
     last it is no day, or after today: ``24-07-28``), year last where a row can only be so
-    (``28-07-24``); both is refused. Where nothing shows it, year last (as Excel writes dates
-    in every locale) with a note, or refused where ``guess`` is False and no ``cue`` (the
-    table's locale) tells that the dates are day-month-year.
+    (``28-07-24``); both is refused. Where nothing shows it, year last (as most locales write
+    dates) with a note, or refused where ``guess`` is False and no ``cue`` (the table's
+    locale) tells that the dates are day-month-year.
     """
+    labels = text.index
+    text = text.reset_index(drop=True)  # rows by position: a frame's index may repeat
     found = text.str.extract(SHORT_YEAR)
     rows = found[0].notna()
     if not rows.any():
-        return text, []
+        return text.set_axis(labels), []
     latest = latest_day()
     first: dict[object, date | None] = {}
     last_ok: dict[object, bool] = {}
@@ -132,9 +134,9 @@ def short_years_first(
             "write dates as ISO 8601, with the year in four digits, e.g. 2024-07-15",
         )
     if not only_first:
-        return text, notes
+        return text.set_axis(labels), notes
     year_first = pd.Series(False, index=text.index)
     year_first[[i for i in first if first[i]]] = True
     out = text.copy()
     out[year_first] = text[year_first].str.replace(SHORT_YEAR, r"20\1-\3-\4", regex=True)
-    return out, notes
+    return out.set_axis(labels), notes
