@@ -32,7 +32,8 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from rasterio.vrt import WarpedVRT
 
-from detector.read_errors import file_read_errors
+from detector.errors import InputError
+from detector.read_errors import FIX_CORRUPT, file_read_errors, innermost_line
 from detector.window_reads import RecentReads, file_window, read_bands_padded, window_key
 
 UDM2_SHADOW_BAND = 3
@@ -76,8 +77,8 @@ def find_udm2(path: Path) -> Path | None:
     for candidate in udm2_candidates(path):
         if candidate.is_file() and candidate != path and _is_udm2(candidate):
             return candidate
-    by_prefix = _udm2_by_prefix(path)
-    return by_prefix if by_prefix is not None and _is_udm2(by_prefix) else None
+    by_prefix = _udm2_by_prefix(path)  # a name only like the scene's: unreadable is no mask
+    return by_prefix if by_prefix is not None and _is_udm2(by_prefix, named=False) else None
 
 
 _CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
@@ -140,8 +141,8 @@ def _shared_start(a: str, b: str) -> int:
     )
 
 
-def _is_udm2(path: Path) -> bool:
-    return _looks_like_mask(path, lambda udm: udm.count >= UDM2_MIN_BANDS)
+def _is_udm2(path: Path, *, named: bool = True) -> bool:
+    return _looks_like_mask(path, lambda udm: udm.count >= UDM2_MIN_BANDS, named=named)
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,27 @@ def _is_udm(path: Path) -> bool:
     return _looks_like_mask(path, lambda udm: udm.count == 1)
 
 
-def _looks_like_mask(path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool]) -> bool:
+def _looks_like_mask(
+    path: Path, bands_fit: Callable[[rasterio.DatasetReader], bool], *, named: bool = True
+) -> bool:
     """A georeferenced uint8 raster whose bands fit; a file without georeferencing is not a
-    mask (and says so with no warning of rasterio's)."""
+    mask (and says so with no warning of rasterio's). A file ``named`` as the scene's mask
+    (Planet's name for it, not one found by its prefix alone) that GDAL cannot open (a
+    download cut short in its header, an error page saved as the mask) is one line naming it:
+    it was no mask without a word, and the scene's clouds were read as clear ground by the
+    detector and as seen ground by the tracker."""
     try:
         with open_mask(path) as udm:
             placed = udm.crs is not None and not udm.transform.is_identity
             return bands_fit(udm) and udm.dtypes[0] == "uint8" and placed
-    except RasterioError:
-        return False
+    except RasterioError as exc:
+        if not named:
+            return False
+        raise InputError(
+            path,
+            f"is named as the scene's cloud mask but cannot be read ({innermost_line(exc)})",
+            f"{FIX_CORRUPT}, or move it away to read the scene without a cloud mask",
+        ) from None
 
 
 def open_mask(path: str | Path) -> rasterio.DatasetReader:

@@ -3,12 +3,15 @@
 Read as written, such a date put its scene's or its marks' dredges in a year of their own
 without a word; each is one line (:class:`detector.errors.InputError`) naming where it came
 from. Scenes: :func:`not_ahead` (:func:`detector.acquisition.resolve_acquisition`); tables of
-dates: :func:`rows_not_ahead` (:func:`detector.user_tables.normalise_dates`).
+dates: :func:`rows_not_ahead` (:func:`detector.user_tables.normalise_dates`). A date whose
+two-digit year may come first or last (``24-06-20``) is read in the order after-today and
+impossible days show for its column (:func:`short_years_first`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -48,3 +51,92 @@ def rows_not_ahead(parsed: pd.Series, text: pd.Series, source: str | Path) -> No
             f"({parsed[ahead].iloc[0]:%Y-%m-%d})",
             "a typo? write the date of each row's scene, e.g. 2024-07-15",
         )
+
+
+# 24-06-20, 24/06/20, 24.06.20: a two-digit year written first (yy-mm-dd, 2024-06-20) or last
+# (dd-mm-yy or mm-dd-yy, 24 June 2020); the rest of the cell (a time) after it
+SHORT_YEAR = re.compile(r"^\s*(\d{2})([-/.])(\d{1,2})\2(\d{2})(?!\d)")
+
+
+def latest_day() -> date:
+    """The last day a scene can be of (today, with the slack of :data:`AHEAD_SLACK`)."""
+    return (datetime.now(UTC) + AHEAD_SLACK).date()
+
+
+def _day(year: int, month: int, day: int, latest: date) -> date | None:
+    """The day, where it is one and not after ``latest``."""
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found if found <= latest else None
+
+
+def short_years_first(
+    text: pd.Series, source: str | Path, *, cue: str | bool | None, guess: bool
+) -> tuple[pd.Series, list[str]]:
+    """``text`` with dates of a two-digit year written first (``24-06-20``) as ISO 8601
+    (``2024-06-20``) where the column shows that order, and notes on how they were read.
+
+    ``24-06-20`` is 20 June 2024 year first, 24 June 2020 year last; pandas read it year last
+    without a word. One order for the column: year first where a row can only be so (year
+    last it is no day, or after today: ``24-07-28``), year last where a row can only be so
+    (``28-07-24``); both is refused. Where nothing shows it, year last (as most locales write
+    dates) with a note, or refused where ``guess`` is False and no ``cue`` (the table's
+    locale) tells that the dates are day-month-year.
+    """
+    labels = text.index
+    text = text.reset_index(drop=True)  # rows by position: a frame's index may repeat
+    found = text.str.extract(SHORT_YEAR)
+    rows = found[0].notna()
+    if not rows.any():
+        return text.set_axis(labels), []
+    latest = latest_day()
+    first: dict[object, date | None] = {}
+    last_ok: dict[object, bool] = {}
+    for index, (a, _, b, c) in found[rows].astype({0: int, 2: int, 3: int}).iterrows():
+        first[index] = _day(2000 + a, b, c, latest)
+        lasts = {_day(2000 + c, b, a, latest), _day(2000 + c, a, b, latest)} - {None}
+        last_ok[index] = bool(lasts) and first[index] not in lasts
+        if first[index] in lasts:  # 20-06-20: the same day either way
+            first[index] = None
+    only_first = [i for i in first if first[i] and not last_ok[i]]
+    only_last = [i for i in first if last_ok[i] and not first[i]]
+    either = [i for i in first if first[i] and last_ok[i]]
+    if only_first and only_last:
+        raise InputError(
+            source,
+            f"dates mix a two-digit year first ({text[only_first[0]]!r}) and last "
+            f"({text[only_last[0]]!r})",
+            "write dates as ISO 8601, with the year in four digits, e.g. 2024-07-15",
+        )
+    if not either:
+        notes: list[str] = []
+    elif only_first:
+        notes = [
+            f"{source}: {len(either)} dates like {text[either[0]]!r} were read with the year "
+            f"first ({first[either[0]]:%Y-%m-%d}), as {text[only_first[0]]!r} in the same "
+            "column shows (with the year last it is no day, or after today)"
+        ]
+    elif only_last:
+        notes = []  # read year last, as the column shows
+    elif cue or guess:
+        notes = [
+            f"{source}: {len(either)} dates like {text[either[0]]!r} were read with the "
+            f"two-digit year last, as most locales write it (year first, it would be "
+            f"{first[either[0]]:%Y-%m-%d}); write ISO 8601 (YYYY-MM-DD) if that is wrong"
+        ]
+    else:
+        raise InputError(
+            source,
+            f"{len(either)} dates like {text[either[0]]!r} may have their two-digit year "
+            f"first ({first[either[0]]:%Y-%m-%d}) or last",
+            "write dates as ISO 8601, with the year in four digits, e.g. 2024-07-15",
+        )
+    if not only_first:
+        return text.set_axis(labels), notes
+    year_first = pd.Series(False, index=text.index)
+    year_first[[i for i in first if first[i]]] = True
+    out = text.copy()
+    out[year_first] = text[year_first].str.replace(SHORT_YEAR, r"20\1-\3-\4", regex=True)
+    return out.set_axis(labels), notes

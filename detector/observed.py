@@ -405,8 +405,10 @@ def _clear_area(mask: CloudMask, max_pixels: int) -> tuple[shapely.Geometry, str
 
 def _udm2_seen(flags: NDArray[np.uint8]) -> NDArray[np.bool_]:
     """Seen pixels of UDM2 bands 1, 4, 3, 5 and 6 (in that order): clear or light haze, and
-    not shadow, heavy haze or cloud."""
-    seen = (flags[0] == 1) | (flags[1] == 1)
+    not shadow, heavy haze or cloud. Any value but 0 is set, as the detector reads the mask:
+    some tools write a class band 0/255, and clear was read only where it was 1 (a scene
+    whose clear band was so written saw nothing)."""
+    seen = (flags[0] > 0) | (flags[1] > 0)
     return np.asarray(seen & ~(flags[2:] > 0).any(axis=0))
 
 

@@ -15,7 +15,9 @@
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
   or media type ``image/tiff``; Planet's ``ortho_analytic_4b_sr`` and ``analytic`` first, then
   the first by name order whose roles say data; never a mask, overview or metadata) and its
-  ``datetime`` (or ``start_datetime``) as the acquisition time; an asset whose link names no
+  ``datetime`` (or ``start_datetime``) as the acquisition time (exactly midnight UTC, as a
+  catalogue that knows only the day writes it, is a day alone: the scene keeps its own time
+  that day, as for a ``--dates`` day); an asset whose link names no
   raster file (Planet's Data API ``…/download?token=…``) is named by the item's id.
 
 :func:`resolve_scenes` returns the scene paths and the acquisition times known from STAC.
@@ -31,12 +33,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 from detector.acquisition import (
     ITEM_NAMES,
+    GivenDay,
     is_remote,
     name_by_item,
     scene_file_name,
@@ -474,9 +477,7 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         if given in sources.paths and not names_raster_file(given):
             name_by_item(given, str(item.id))  # `…/download?token=…`: named by its item
         if when is not None:  # under the spelling the scene was first given
-            sources.dates[sources.spelling(href)] = (
-                when if when.tzinfo else when.replace(tzinfo=UTC)
-            )
+            sources.dates[sources.spelling(href)] = _stac_time(when)
     if skipped:
         sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
     if banded:
@@ -492,6 +493,20 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
                 "stack an item's bands into one file (gdalbuildvrt -separate scene.vrt "
                 "blue.tif green.tif red.tif nir.tif) and give that",
             )
+
+
+def _stac_time(when: datetime) -> datetime:
+    """An item's time in UTC; exactly midnight UTC is a day alone (:class:`GivenDay`).
+
+    STAC's ``datetime`` must be a date-time, so a catalogue that knows only the day writes
+    ``2024-06-20T00:00:00Z``; as a time, a scene whose own metadata or name says 14:50 that day
+    was put at midnight, another pass than its neighbours of the strip (dated by their names),
+    as a ``--dates`` day was before it kept the scene's own time. No optical pass over the
+    Amazon is at midnight UTC (19:00 in Peru)."""
+    utc = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    if utc.timetz() == time(tzinfo=UTC):
+        return GivenDay.of(utc.date())
+    return utc
 
 
 def _start_datetime(item: Any) -> datetime | None:

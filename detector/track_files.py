@@ -4,7 +4,8 @@
 (its ``detections`` layer), GeoJSON, Shapefile, FlatGeobuf, KML/KMZ placemarks with a date
 (Google Earth's TimeStamp; :mod:`detector.kml_marks`) and CSV with ``lon`` / ``lat`` (or
 ``longitude`` / ``latitude``, ``lng`` or ``long`` / ``lat``, ``x`` / ``y``, or a WKT or WKB
-``geometry`` column; column names in any case). CSV is read as Excel writes it in any locale:
+``geometry`` column; column names in any case; also under ``.txt`` or ``.tsv``, as Excel saves
+'Unicode text' and 'Text (Tab delimited)'). CSV is read as Excel writes it in any locale:
 ``;`` columns with decimal commas (Spanish, Portuguese), UTF-8 or Windows cp1252
 (:func:`detector.user_tables.read_csv_table`). A table's positions are EPSG:4326 unless a
 ``crs`` column names another (:mod:`detector.track_crs`). The detections of dredges deleted
@@ -53,6 +54,9 @@ LON_LAT = (
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 KML_SUFFIXES = (".kml", ".kmz")
+# Excel saves a sheet as 'Unicode text' (UTF-16, tabs) or 'Text (Tab delimited)' under .txt:
+# it was "unknown file type '.txt'", read once renamed .csv
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 def read_detections(path: str | Path) -> gpd.GeoDataFrame:
@@ -64,7 +68,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     try:
         if suffix in PARQUET_SUFFIXES:
             return _read_parquet(source)
-        if suffix == ".csv":
+        if suffix in TABLE_SUFFIXES:
             table = read_csv_table(source)
             frame = _from_table(table.frame, source)
             frame.attrs["day_first"] = table.day_first_cue  # a ';' table: dates day first
@@ -98,7 +102,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     raise InputError(
         source,
         f"unknown file type '{suffix}'",
-        "give .parquet, .gpkg, .geojson, .shp, .kml or .csv (with lon/lat columns)",
+        "give .parquet, .gpkg, .geojson, .shp, .kml or .csv or .txt (a table with lon/lat columns)",
     )
 
 

@@ -18,7 +18,8 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
   shows both orders is refused.
 - Spanish and Portuguese month names are read (``15-ene-24``, ``15 de setiembre de 2024``).
 - A number such as ``45354`` is a date cell that Excel saved as its day number (days from
-  1899-12-30; 1990–2099 only), read with a note.
+  1899-12-30; 1990–2099 only), read with a note (Excel's 1900 date system: a CSV does not
+  say whether its workbook used the 1904 one, whose numbers are 1462 days less).
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
   dropped silently.
 
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.date_sanity import rows_not_ahead
+from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
 
 SEPARATORS = ",;\t|"
@@ -333,6 +334,8 @@ def normalise_dates(
             f"dates are times of day only (e.g. {text.iloc[0]!r})",
             "give the date of each mark's scene (a 'fecha' or 'date' column), e.g. 2024-07-15",
         )
+    text, year_notes = short_years_first(text, source, cue=day_first, guess=guess)  # 24-06-20
+    notes += year_notes
     found = text.str.extract(SLASHED).astype(float)  # 05/03/2024 or 05-03-2024, or NaN
     slashed = pd.DataFrame({0: found[0], 1: found[1].fillna(found[2])})
     shows_day_first = slashed[0] > 12  # 25/03/2024
@@ -358,7 +361,10 @@ def normalise_dates(
         parsed[excel] = (pd.Timestamp("1899-12-30", tz="UTC") + seconds).astype(parsed.dtype)
         notes.append(
             f"{source}: {int(excel.sum())} dates were Excel day numbers (e.g. "
-            f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such"
+            f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such, in "
+            "Excel's 1900 date system — from a workbook set to the 1904 one (older Mac Excel; "
+            "a CSV does not say which), each is 4 years and a day later: format the column as "
+            "dates in Excel and save it again"
         )
     bad = parsed.isna()
     if bad.any():

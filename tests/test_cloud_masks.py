@@ -12,7 +12,9 @@ from rasterio.windows import Window
 from shapely import box
 
 from detector.cloud_masks import find_cloud_mask, find_udm2, udm2_candidates, udm_candidates
+from detector.errors import InputError
 from detector.inputspec import InputSpec
+from detector.observed import observed_areas
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene, write_udm, write_udm2
 
@@ -127,3 +129,16 @@ def test_a_mask_added_without_changing_the_folders_mtime_is_found(tmp_path: Path
     staged.rename(renamed)
     os.utime(tmp_path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same coarse stamp
     assert find_udm2(scene.path) == renamed
+
+
+@pytest.mark.parametrize("data", [b"", b"<html>403 Forbidden</html>", b"II*\x00\x08\x00\x00\x00"])
+def test_a_cloud_mask_that_cannot_be_opened_is_one_line(tmp_path: Path, data: bytes) -> None:
+    """A UDM2 beside the scene that GDAL cannot open (empty, an error page saved in its place,
+    a header cut short) was no mask without a word: the scene's clouds read as clear ground."""
+    scene = write_scene(tmp_path / PLANET_NAME, width=60, height=60)
+    udm = tmp_path / f"{PLANET_ID}_3B_udm2.tif"
+    udm.write_bytes(data)
+    with pytest.raises(InputError, match=r"_3B_udm2\.tif: is named as the scene's cloud mask"):
+        open_scene(scene.path).close()
+    with pytest.raises(InputError, match=r"or move it away to read the scene without a cloud"):
+        observed_areas([scene.path])

@@ -20,7 +20,7 @@ from tests.label_fixtures import CLASSES, SPEC, truth_frame
 from training.labels.classes import ClassMap
 from training.labels.sources import label_format
 from training.labels.table import LabelledTile
-from training.labels.vector import POINT_BOX_M, read_vector_labels
+from training.labels.vector import POINT_BOX_M, is_vector, read_vector_labels
 
 
 def _read_with_notes(
@@ -274,6 +274,35 @@ def test_points_marked_for_counting_in_a_csv_are_labels(label_world: Path, tmp_p
     got, expected = _read(csv, label_world), _read(gpkg, label_world)
     assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
     assert sum(len(t.boxes) for t in got) >= 4
+
+
+def test_marks_saved_by_excel_as_unicode_text_under_txt_are_labels(
+    label_world: Path, tmp_path: Path
+) -> None:
+    """Excel's 'Unicode text' (UTF-16, tabs) keeps the .txt suffix Excel gives it: it was 'is
+    not a label set this tool reads', and read once renamed .csv; a YOLO classes.txt is not
+    taken for marks."""
+    points = _four_marks(label_world)
+    gpkg = tmp_path / "points.gpkg"
+    points.to_file(gpkg)
+    text = tmp_path / "marcas.txt"
+    table = pd.DataFrame(
+        {
+            "Escena": points["scene"],
+            "Clase": points["class_name"],
+            "lon": points.geometry.x,
+            "lat": points.geometry.y,
+            "fecha": "2024-01-27",
+        }
+    )
+    text.write_bytes(table.to_csv(sep="\t", index=False).encode("utf-16"))
+    assert label_format(text) == "vector"
+    got, expected = _read(text, label_world), _read(gpkg, label_world)
+    assert [(t.name, t.boxes) for t in got] == [(t.name, t.boxes) for t in expected]
+    names = tmp_path / "yolo" / "classes.txt"
+    names.parent.mkdir()
+    names.write_text("dredge\nboat\n")
+    assert not is_vector(names)
 
 
 @pytest.mark.parametrize("column", ["Objeto", "Categoría"])

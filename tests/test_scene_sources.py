@@ -7,6 +7,7 @@ import os
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,11 @@ from detector.acquisition import scene_labels
 from detector.chips import no_scenes_message
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import DredgeError, InputError
+from detector.scene import open_scene
 from detector.scene_sources import resolve_scenes
+from tests.geo_fixtures import write_scene
+
+SMALL: dict[str, Any] = {"width": 40, "height": 40}
 
 
 @pytest.fixture
@@ -708,3 +713,31 @@ def test_a_scene_name_not_in_utf8_is_one_line_before_any_work(tmp_path: Path) ->
     assert "'" + str(folder) + "/escena ñ.tif' in the Windows code page" in message
     assert "convmv -f cp1252 -t utf8" in message
     message.encode("utf-8")  # printable: no lone surrogate left in the line
+
+
+def test_a_stac_datetime_of_midnight_utc_is_a_day_and_the_scene_keeps_its_own_time(
+    tmp_path: Path,
+) -> None:
+    """STAC's `datetime` must hold a time, so a catalogue that knows only the day writes
+    `T00:00:00Z`: a scene whose name says 14:50 that day was put at midnight (another pass than
+    its neighbours of the strip), as a `--dates` day was before it kept the scene's own time."""
+    planet = write_scene(tmp_path / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif", **SMALL)
+    plain = write_scene(tmp_path / "clip.tif", **SMALL)  # no time of its own
+    timed = write_scene(tmp_path / "20230716_145012_56_2455_3B_AnalyticMS_SR.tif", **SMALL)
+    items = [
+        stac_item("a", "2023-07-15T00:00:00Z", str(planet.path)),
+        stac_item("b", "2023-07-15T00:00:00Z", str(plain.path)),
+        stac_item("c", "2023-07-16T09:50:12-05:00", str(timed.path)),
+    ]
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
+    dates = resolve_scenes([path]).dates
+    expected = {
+        planet.path: datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC),  # its own time that day
+        plain.path: datetime(2023, 7, 15, tzinfo=UTC),  # midnight, as before
+        timed.path: datetime(2023, 7, 16, 14, 50, 12, tzinfo=UTC),  # a time: as given
+    }
+    for scene, when in expected.items():
+        with open_scene(scene, date=dates[str(scene)]) as opened:
+            assert opened.acquired == when, scene
+            assert opened.date_caveat is None, scene

@@ -169,6 +169,23 @@ def test_marks_saved_by_excel_as_unicode_text_are_read(tmp_path: Path, encoding:
     assert any("read day first" in note for note in notes)  # Spanish names: 5 March
 
 
+@pytest.mark.parametrize(
+    ("suffix", "encoding"), [(".txt", "utf-16"), (".txt", "cp1252"), (".tsv", "utf-8")]
+)
+def test_marks_saved_by_excel_as_text_keep_their_txt_suffix(
+    tmp_path: Path, suffix: str, encoding: str
+) -> None:
+    """Excel saves 'Unicode text' (UTF-16) and 'Text (Tab delimited)' (cp1252) as .txt: they
+    were "unknown file type '.txt'", and read only once renamed .csv."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / f"marcas{suffix}"
+    rows = f"{lon:.6f}\t{lat:.6f}\t05/03/2024\tdraga\r\n".replace(".", ",")
+    path.write_bytes(f"Longitud\tLatitud\tFecha\tDescripción\r\n{rows}".encode(encoding))
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander"]
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05", tz="UTC")]
+
+
 def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path) -> None:
     """An edited copy saved into dredges.gpkg as a new layer ('detections_edited') was passed
     over for 'detections' without a word: the edit did not count."""

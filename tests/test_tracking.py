@@ -668,6 +668,23 @@ def test_ground_under_light_haze_is_seen_and_under_shadow_or_heavy_haze_is_not(
     assert area.contains(points).tolist() == [True, False, False]
 
 
+def test_a_udm2_whose_classes_are_written_0_and_255_is_read(tmp_path: Path) -> None:
+    """Some tools write UDM2's class bands 0/255: the detector read them (any value but 0),
+    while the tracker took clear only where band 1 was 1, and the scene saw nothing."""
+    import rasterio
+
+    path = tmp_path / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif"
+    scene = write_scene(path)
+    centre = scene.footprint.centroid
+    cloud = shapely.Point(centre.x + 150, centre.y).buffer(60)
+    udm_path = write_udm2(scene, cloud=cloud)
+    with rasterio.open(udm_path, "r+") as udm:
+        udm.write(udm.read() * 255)
+    area = observed_areas([path]).geometry.iloc[0]
+    points = gpd.GeoSeries([centre, cloud.centroid], crs=scene.crs).to_crs(4326)
+    assert area.contains(points).tolist() == [True, False]
+
+
 @pytest.mark.parametrize(("size", "max_pixels"), [(300, 1024), (800, 100)])
 def test_no_seen_spot_is_within_the_edge_margin_of_a_cloud_or_the_edge(
     tmp_path: Path, size: int, max_pixels: int

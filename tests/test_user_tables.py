@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -209,6 +210,10 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
         pd.Timestamp("2024-07-01", tz="UTC"),
     ]
     assert any("2 dates were Excel day numbers (e.g. '45354' = 2024-03-03)" in n for n in notes)
+    # a 1904 workbook's numbers (Mac Excel) are 1462 days less: it cannot be told, so said
+    assert any(
+        "from a workbook set to the 1904 one" in n and "4 years and a day" in n for n in notes
+    )
     with pytest.raises(InputError, match=r"1 dates cannot be read, e\.g\. '12'"):
         normalise_dates(pd.Series(["12"]), "m.csv")
 
@@ -330,3 +335,27 @@ def test_a_zone_after_am_or_pm_is_said_to_be_one() -> None:
     parsed, notes = normalise_dates(pd.Series(["12/31/2024 10:00 PM -05:00"]), "marks.csv")
     assert parsed.iloc[0] == pd.Timestamp("2025-01-01 03:00", tz="UTC")
     assert not any("no time zone" in note for note in notes)
+
+
+def test_a_two_digit_year_written_first_is_read_so_where_the_column_shows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'24-06-20' (yy-mm-dd) was read as 24 June 2020 without a word, four years off, also
+    beside '24-07-28', which year last is 2028, after today."""
+    monkeypatch.setattr("detector.date_sanity.latest_day", lambda: date(2026, 12, 7))
+    parsed, notes = normalise_dates(pd.Series(["24-06-20", "24-07-28 14:50"]), "m.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d %H:%M")) == ["2024-06-20 00:00", "2024-07-28 14:50"]
+    assert any("'24-06-20' were read with the year first (2024-06-20)" in n for n in notes)
+    alone, notes = normalise_dates(pd.Series(["24/06/20"]), "m.csv")  # nothing shows it
+    assert list(alone.dt.strftime("%Y-%m-%d")) == ["2020-06-24"]
+    assert any("two-digit year last" in n and "it would be 2024-06-20" in n for n in notes)
+    shown, notes = normalise_dates(pd.Series(["28-07-24", "24-06-20"]), "m.csv")
+    assert list(shown.dt.strftime("%Y-%m-%d")) == ["2024-07-28", "2020-06-24"]
+    with pytest.raises(InputError, match=r"mix a two-digit year first \('24-07-28'\) and last"):
+        normalise_dates(pd.Series(["24-07-28", "28-07-24"]), "m.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\na.tif,24-06-20\n")
+    with pytest.raises(InputError, match=r"two-digit year\s+first \(2024-06-20\) or last"):
+        read_date_table(table)
+    table.write_text("scene,date\na.tif,24-06-20\nb.tif,24-07-28\n")
+    assert read_date_table(table)["a.tif"].date() == date(2024, 6, 20)

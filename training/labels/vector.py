@@ -59,7 +59,10 @@ from training.labels.dated import one_scene_note, scenes_by_date
 from training.labels.table import Box, LabelledTile
 
 VECTOR_SUFFIXES = (".geojson", ".gpkg", ".shp", ".parquet", ".geoparquet", ".fgb")
-MARK_SUFFIXES = (".csv", ".kml", ".kmz")  # read as dredge track reads hand marks
+MARK_SUFFIXES = (".csv", ".kml", ".kmz", ".txt", ".tsv")  # read as dredge track reads marks
+# Excel saves a sheet as 'Unicode text' or 'Text (Tab delimited)' under .txt: a table of marks
+# when its header holds columns (YOLO's classes.txt and label files hold none)
+TEXT_SUFFIXES = (".txt", ".tsv")
 
 
 POINT_BOX_M = {"dredge": 20.0, "boat": 8.0}  # side of the box drawn around a point, m
@@ -71,6 +74,8 @@ _FIX_EXPORT = "export the layer again from QGIS (Save Features As…)"
 def is_vector(path: Path) -> bool:
     """True for a vector file by its suffix, or a ``.json`` holding GeoJSON."""
     suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return path.is_file() and _is_table(path)
     if suffix in VECTOR_SUFFIXES or (suffix in MARK_SUFFIXES and path.is_file()):
         return True
     if suffix == ".json" and path.is_file():
@@ -246,9 +251,19 @@ def _classes(
     return out, [_unnamed_note(path, unnamed, len(frame))] if unnamed else []
 
 
+def _is_table(path: Path) -> bool:
+    """True for a text file whose header holds two columns or more (tab, ``;``, ``,``)."""
+    from detector.user_tables import read_csv_table
+
+    try:
+        return len(read_csv_table(path, nrows=2).frame.columns) >= 2
+    except (ValueError, UnicodeDecodeError, InputError):
+        return False
+
+
 def _unnamed_note(path: Path, unnamed: int, rows: int) -> str:
     """The note for marks made for counting that name no class, taken as dredges."""
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() not in (".kml", ".kmz"):
         what, how = "no class column, or a blank cell", "fill in a class column (clase: bote)"
     else:
         what = "placemarks named by a number, or not named"
