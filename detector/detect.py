@@ -57,6 +57,7 @@ from detector.merge import (
     drop_duplicates_on_one_hull,
     keep_side_by_side_members,
     merge_detections,
+    spec_for_merging,
 )
 from detector.misplaced import no_river_error
 from detector.model import DEFAULT_CONF, Detector, load_model
@@ -306,7 +307,7 @@ class _Runner:
             acquired = scene.require_acquired()
             if scene.native_gsd_m > COARSE_RATIO * self.card.input.gsd_m:
                 self.on_coarse(scene.name, scene.native_gsd_m)
-            plan = plan_scene(scene, self.network, self.card.input)
+            plan = plan_scene(scene, self.network, spec_for_merging(self.card.input))
             check_overlap(plan, self.network)
         except BaseException:
             scene.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,28 @@ def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> N
     (summary,) = lines
     assert summary.startswith(f"{PLANET}: ") and "3 detections (3 dredge)" in summary
     assert "merged" in summary and "1 off-river left out" in summary
+
+
+@pytest.mark.parametrize("overlap_px", [0, 2])
+def test_a_card_with_little_tile_overlap_still_finds_an_edge_cut_dredge_once(
+    tmp_path: Path, overlap_px: int
+) -> None:
+    """A card whose tiles overlap by less than a hull (0 or 6 m): the 36 m dredge across column
+    256 lay whole in no tile, and its two parts, side by side with little or no overlap, were
+    two dredges. Tiles for detection overlap by at least MIN_OVERLAP_M, whatever the card."""
+    fixture = _scene(tmp_path / PLANET)
+    blobs = card_for_blobs(tmp_path / "model")
+    card = replace(blobs, input=replace(blobs.input, overlap_px=overlap_px))
+    frame, failures = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=BrightBlobDetector(card),
+        progress=False,
+        echo=lambda line: None,
+    )
+    assert failures == []
+    assert len(frame) == 3  # the edge-cut dredge once, the pair as two
+    assert max(_metres_to_nearest(frame, _truth_lonlat(fixture))) < 3.0
 
 
 def test_a_hull_boxed_twice_at_a_confluence_is_one_detection(tmp_path: Path) -> None:
