@@ -24,7 +24,7 @@ from shapely import LineString, Point
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.detect import DETECTION_COLUMNS, detect_scenes, write_detections
+from detector.detect import DETECTION_COLUMNS, detect_scenes, output_format, write_detections
 from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
 from tests.model_fixtures import BrightBlobDetector, card_for_blobs, write_untrained_model
 
@@ -327,6 +327,26 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     result = runner.invoke(app, only_good)
     assert result.exit_code == 0, result.output
     assert len(gpd.read_file(gpkg)) == len(frame)
+
+
+@pytest.mark.parametrize("name", ["detections.csv", "detections.shp", "detections.kml"])
+def test_detections_to_a_file_of_no_known_format_is_one_clear_error(
+    tmp_path: Path, name: str
+) -> None:
+    """`--out detections.csv` (to open in Excel) wrote GeoParquet under that name, without a
+    word; it is refused before any work, as `dredge counts` refuses `counts.xml`."""
+    fixture = _scene(tmp_path / PLANET)
+    out = tmp_path / name
+    args = ["detect", str(fixture.path), "--rivers", str(_rivers(tmp_path, fixture))]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{out}: no detections format ends in" in lines[0]
+    assert "end the name in .parquet, .gpkg or .geojson, or give --format" in lines[0]
+    assert not out.exists()
+    assert output_format(out, "geojson") == "geojson"  # --format still names any file
+    assert output_format(tmp_path / "detections") == "parquet"
+    assert output_format(tmp_path / "d.GeoParquet") == "parquet"
 
 
 def test_cli_detect_takes_a_stac_file_and_its_dates(
