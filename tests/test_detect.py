@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
 from shapely import LineString, Point
@@ -120,6 +121,48 @@ def test_a_card_with_little_tile_overlap_still_finds_an_edge_cut_dredge_once(
     assert failures == []
     assert len(frame) == 3  # the edge-cut dredge once, the pair as two
     assert max(_metres_to_nearest(frame, _truth_lonlat(fixture))) < 3.0
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["south_up", "origin_top_right", "pixels_3_by_5_m"],
+)
+def test_boxes_land_on_their_dredges_whatever_the_geotransform(tmp_path: Path, kind: str) -> None:
+    """A scene stored bottom row first (origin at its bottom-left), right to left, or with
+    pixels 3 m wide and 5 m tall: each bright dredge is found once, where it is on the map."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32718", always_xy=True).transform(-73.3, -3.75)
+    transform = {
+        "south_up": Affine(3.0, 0.0, x, 0.0, 3.0, y - 900.0),
+        "origin_top_right": Affine(-3.0, 0.0, x + 900.0, 0.0, -3.0, y),
+        "pixels_3_by_5_m": Affine(3.0, 0.0, x, 0.0, -5.0, y),
+    }[kind]
+    data = np.full((4, 300, 300), 900, dtype="uint16")
+    dredges = ((50, 53, 60, 68), (140, 143, 150, 158), (230, 233, 210, 218))
+    for row0, row1, col0, col1 in dredges:
+        data[:, row0:row1, col0:col1] = 9000
+    path = tmp_path / PLANET
+    profile = {"driver": "GTiff", "width": 300, "height": 300, "count": 4, "dtype": "uint16"}
+    with rasterio.open(
+        path, "w", crs="EPSG:32718", transform=transform, nodata=0, **profile
+    ) as dst:
+        dst.write(data)
+    river = LineString([transform @ (0, 0), transform @ (300, 300)])
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": river}, crs="EPSG:32718")
+    frame, failures = detect_scenes(
+        [path],
+        rivers,
+        model=BrightBlobDetector(card_for_blobs(tmp_path / "model")),
+        max_land=None,
+        progress=False,
+        echo=lambda line: None,
+    )
+    to_wgs84 = Transformer.from_crs("EPSG:32718", "EPSG:4326", always_xy=True)
+    truth = [
+        Point(to_wgs84.transform(*(transform @ ((c0 + c1) / 2, (r0 + r1) / 2))))
+        for r0, r1, c0, c1 in dredges
+    ]
+    assert failures == [] and len(frame) == 3
+    assert max(_metres_to_nearest(frame, truth)) < 1.5  # resampled 5 m rows: within a pixel
 
 
 def test_a_hull_boxed_twice_at_a_confluence_is_one_detection(tmp_path: Path) -> None:
