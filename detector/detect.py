@@ -57,6 +57,7 @@ from detector.merge import (
     drop_duplicates_on_one_hull,
     keep_side_by_side_members,
     merge_detections,
+    spec_for_merging,
 )
 from detector.misplaced import no_river_error
 from detector.model import DEFAULT_CONF, Detector, load_model
@@ -306,7 +307,7 @@ class _Runner:
             acquired = scene.require_acquired()
             if scene.native_gsd_m > COARSE_RATIO * self.card.input.gsd_m:
                 self.on_coarse(scene.name, scene.native_gsd_m)
-            plan = plan_scene(scene, self.network, self.card.input)
+            plan = plan_scene(scene, self.network, spec_for_merging(self.card.input))
             check_overlap(plan, self.network)
         except BaseException:
             scene.close()
@@ -524,14 +525,23 @@ def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
 
 
 def output_format(path: str | Path, fmt: str | None = None) -> str:
-    """The output format: ``fmt`` when given, else from the suffix (default parquet)."""
+    """The output format: ``fmt`` when given, else from the suffix (parquet without one).
+
+    ValueError for another suffix: ``--out detections.csv`` was written as GeoParquet under
+    that name, without a word."""
     if fmt is not None:
         if fmt not in FORMATS:
             raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
         return fmt
     suffix = Path(path).suffix.lower()
-    by_suffix = {s: name for name, s in FORMATS.items()} | {".json": "geojson"}
-    return by_suffix.get(suffix, "parquet")
+    by_suffix = {s: name for name, s in FORMATS.items()}
+    by_suffix |= {"": "parquet", ".geoparquet": "parquet", ".json": "geojson"}
+    if suffix not in by_suffix:
+        raise ValueError(
+            f"{path}: no detections format ends in {Path(path).suffix!r} — end the name in "
+            ".parquet, .gpkg or .geojson, or give --format"
+        )
+    return by_suffix[suffix]
 
 
 def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parquet") -> Path:

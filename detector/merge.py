@@ -48,13 +48,18 @@ moored side by side (10–20 m apart) must stay two. The rules:
   0.850 → 0.877 (true detections 811 → 853, false ones 116 → 112). One box per hull alone
   gave 0.867 but fewer dredges counted: the second boxes had made up for missed members.
 
+The rules need each hull whole in one tile, so tiles for detection overlap by at least
+:data:`MIN_OVERLAP_M` whatever the model card says (:func:`spec_for_merging`): a card with
+``overlap_px`` 0 cut a 36 m dredge on a seam into two boxes that touch (IoS 0), two dredges.
+
 Distances are in metres whatever the CRS (UTM, Web Mercator or degrees): coordinates are
 scaled by the CRS's units per metre at the centre of the detections.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +68,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.grid import crs_units_per_metre
+from detector.inputspec import InputSpec
 
 DEFAULT_DISTANCE_M = 20.0  # a box cut in half by an edge is ≤ 15 m off the whole one (30 m dredge)
 DEFAULT_IOS = 0.5
@@ -73,6 +79,7 @@ MEMBER_ACROSS_M = (6.0, 20.0)  # ...and a neighbour's distance across (7–18 m 
 HULL_ALONG_M = 12.0  # the shortest hull's length (synthetic world: 12–30 m)
 HULL_ACROSS_M = 7.0  # the closest side-by-side hulls, centre to centre (5 m hulls, 2 m gap)
 REQUIRED_COLUMNS = ("scene", "tile", "score", "class_name")
+MIN_OVERLAP_M = 2 * DEFAULT_DISTANCE_M  # a hull up to 40 m lies whole in one of two tiles
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,16 @@ class _Boxes:
     centres_m: NDArray[np.float64]  # (n, 2)
     tiles: NDArray[np.int64]  # tile codes
     scores: NDArray[np.float64]
+
+
+def spec_for_merging(spec: InputSpec) -> InputSpec:
+    """``spec`` with tiles overlapping by at least :data:`MIN_OVERLAP_M` (at most half a tile,
+    as :class:`~detector.inputspec.InputSpec` allows): the model sees tiles of the same size,
+    only more of them where the card's overlap is narrower than a hull."""
+    needed = min(math.ceil(MIN_OVERLAP_M / spec.gsd_m - 1e-9), spec.tile_px // 2)
+    if spec.overlap_px >= needed:
+        return spec
+    return replace(spec, overlap_px=needed)
 
 
 def merge_detections(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
 from shapely import LineString, Point
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.detect import DETECTION_COLUMNS, detect_scenes, write_detections
+from detector.detect import DETECTION_COLUMNS, detect_scenes, output_format, write_detections
 from tests.geo_fixtures import SceneFixture, truncate, write_rivers, write_scene
 from tests.model_fixtures import BrightBlobDetector, card_for_blobs, write_untrained_model
 
@@ -97,6 +99,70 @@ def test_edge_cut_dredge_once_pair_twice_off_river_left_out(tmp_path: Path) -> N
     (summary,) = lines
     assert summary.startswith(f"{PLANET}: ") and "3 detections (3 dredge)" in summary
     assert "merged" in summary and "1 off-river left out" in summary
+
+
+@pytest.mark.parametrize("overlap_px", [0, 2])
+def test_a_card_with_little_tile_overlap_still_finds_an_edge_cut_dredge_once(
+    tmp_path: Path, overlap_px: int
+) -> None:
+    """A card whose tiles overlap by less than a hull (0 or 6 m): the 36 m dredge across column
+    256 lay whole in no tile, and its two parts, side by side with little or no overlap, were
+    two dredges. Tiles for detection overlap by at least MIN_OVERLAP_M, whatever the card."""
+    fixture = _scene(tmp_path / PLANET)
+    blobs = card_for_blobs(tmp_path / "model")
+    card = replace(blobs, input=replace(blobs.input, overlap_px=overlap_px))
+    frame, failures = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=BrightBlobDetector(card),
+        progress=False,
+        echo=lambda line: None,
+    )
+    assert failures == []
+    assert len(frame) == 3  # the edge-cut dredge once, the pair as two
+    assert max(_metres_to_nearest(frame, _truth_lonlat(fixture))) < 3.0
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["south_up", "origin_top_right", "pixels_3_by_5_m"],
+)
+def test_boxes_land_on_their_dredges_whatever_the_geotransform(tmp_path: Path, kind: str) -> None:
+    """A scene stored bottom row first (origin at its bottom-left), right to left, or with
+    pixels 3 m wide and 5 m tall: each bright dredge is found once, where it is on the map."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32718", always_xy=True).transform(-73.3, -3.75)
+    transform = {
+        "south_up": Affine(3.0, 0.0, x, 0.0, 3.0, y - 900.0),
+        "origin_top_right": Affine(-3.0, 0.0, x + 900.0, 0.0, -3.0, y),
+        "pixels_3_by_5_m": Affine(3.0, 0.0, x, 0.0, -5.0, y),
+    }[kind]
+    data = np.full((4, 300, 300), 900, dtype="uint16")
+    dredges = ((50, 53, 60, 68), (140, 143, 150, 158), (230, 233, 210, 218))
+    for row0, row1, col0, col1 in dredges:
+        data[:, row0:row1, col0:col1] = 9000
+    path = tmp_path / PLANET
+    profile = {"driver": "GTiff", "width": 300, "height": 300, "count": 4, "dtype": "uint16"}
+    with rasterio.open(
+        path, "w", crs="EPSG:32718", transform=transform, nodata=0, **profile
+    ) as dst:
+        dst.write(data)
+    river = LineString([transform @ (0, 0), transform @ (300, 300)])
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": river}, crs="EPSG:32718")
+    frame, failures = detect_scenes(
+        [path],
+        rivers,
+        model=BrightBlobDetector(card_for_blobs(tmp_path / "model")),
+        max_land=None,
+        progress=False,
+        echo=lambda line: None,
+    )
+    to_wgs84 = Transformer.from_crs("EPSG:32718", "EPSG:4326", always_xy=True)
+    truth = [
+        Point(to_wgs84.transform(*(transform @ ((c0 + c1) / 2, (r0 + r1) / 2))))
+        for r0, r1, c0, c1 in dredges
+    ]
+    assert failures == [] and len(frame) == 3
+    assert max(_metres_to_nearest(frame, truth)) < 1.5  # resampled 5 m rows: within a pixel
 
 
 def test_a_hull_boxed_twice_at_a_confluence_is_one_detection(tmp_path: Path) -> None:
@@ -304,6 +370,26 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     result = runner.invoke(app, only_good)
     assert result.exit_code == 0, result.output
     assert len(gpd.read_file(gpkg)) == len(frame)
+
+
+@pytest.mark.parametrize("name", ["detections.csv", "detections.shp", "detections.kml"])
+def test_detections_to_a_file_of_no_known_format_is_one_clear_error(
+    tmp_path: Path, name: str
+) -> None:
+    """`--out detections.csv` (to open in Excel) wrote GeoParquet under that name, without a
+    word; it is refused before any work, as `dredge counts` refuses `counts.xml`."""
+    fixture = _scene(tmp_path / PLANET)
+    out = tmp_path / name
+    args = ["detect", str(fixture.path), "--rivers", str(_rivers(tmp_path, fixture))]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{out}: no detections format ends in" in lines[0]
+    assert "end the name in .parquet, .gpkg or .geojson, or give --format" in lines[0]
+    assert not out.exists()
+    assert output_format(out, "geojson") == "geojson"  # --format still names any file
+    assert output_format(tmp_path / "detections") == "parquet"
+    assert output_format(tmp_path / "d.GeoParquet") == "parquet"
 
 
 def test_cli_detect_takes_a_stac_file_and_its_dates(

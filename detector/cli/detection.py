@@ -80,8 +80,8 @@ def detect(
 
     failures_path = out.with_name(f"{out.stem}.failures.csv")
     try:
-        kind = output_format(out, fmt)
         refuse_to_replace([out, failures_path], overwrite=True)  # a folder, below a file
+        kind = output_format(out, fmt)
         if out.exists() and not overwrite:
             raise DredgeError(f"{out}: exists — choose another --out, or pass --overwrite")
         if not 0 <= conf <= 1:
