@@ -175,6 +175,13 @@ def _by_names(
     return "custom", names, alpha  # the header names every band: it knows best
 
 
+def _name_key(text: str) -> str:
+    """``text`` in lower case with each run of spaces, hyphens and underscores one ``_``: a
+    description ``Near_Infrared`` was not known (``near infrared`` and ``near-infrared``
+    were), so a Planet scene in R, G, B, NIR order so described was read as BGRN by its name."""
+    return re.sub(r"[\s\-_]+", "_", text.strip().lower())
+
+
 _DESCRIBED_NAMES = {
     **{name: name for name in BAND_NAMES},
     "near infrared": "nir",
@@ -195,6 +202,7 @@ _DESCRIBED_NAMES = {
     "borde rojo": "red_edge",
     "azul costero": "coastal_blue",
 }
+_NAME_KEYS = {_name_key(text): name for text, name in _DESCRIBED_NAMES.items()}
 _TAGGED_NAMES = {ColorInterp.red: "red", ColorInterp.green: "green", ColorInterp.blue: "blue"}
 
 
@@ -208,10 +216,7 @@ def _described_bands(dataset: rasterio.DatasetReader) -> list[str | None]:
 def band_name(description: str) -> str | None:
     """The band a description names (any case; spaces, hyphens or underscores alike:
     ``Coastal Blue``, ``green-i``, ``Red_Edge``), else None."""
-    key = description.strip().lower()
-    if key in _DESCRIBED_NAMES:
-        return _DESCRIBED_NAMES[key]
-    return _DESCRIBED_NAMES.get(re.sub(r"[\s\-]+", "_", key))
+    return _NAME_KEYS.get(_name_key(description))
 
 
 def _tagged_bands(dataset: rasterio.DatasetReader) -> list[str | None]:

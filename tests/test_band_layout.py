@@ -149,6 +149,23 @@ def test_spanish_and_spaced_band_names_are_read(tmp_path: Path) -> None:
         assert scene.sensor == "superdove" and scene.layout_caveat is None
 
 
+def test_band_names_written_with_underscores_are_read(tmp_path: Path) -> None:
+    """``Near_Infrared``, ``Borde_Rojo`` (underscores where the names known had a space or a
+    hyphen) were names it did not know: a Planet scene in R, G, B, NIR order so described was
+    read as BGRN by its name, red and blue swapped (15 detections, 10 dredges, on a demo
+    scene that gives 11 and 3), and a file without a product name was refused."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    described = ("Red", "Green", "Blue", "Near_Infrared")
+    with open_scene(_retagged(source, tmp_path / PLANET_NAME, described)) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir") and scene.layout_caveat is None
+    with open_scene(_retagged(source, tmp_path / "stack.tif", described)) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir")
+    five = write_scene(tmp_path / "five.tif", bands=5, **SMALL).path
+    spanish = ("Azul_Costero", "Azul", "Verde", "Borde_Rojo", "Infrarrojo_Cercano")
+    with open_scene(_retagged(five, tmp_path / "es.tif", spanish)) as scene:
+        assert scene.bands == ("coastal_blue", "blue", "green", "red_edge", "nir")
+
+
 def test_band_names_it_does_not_know_are_said(tmp_path: Path) -> None:
     """Sentinel-2 codes in R, G, B, NIR order (an Earth Engine export): read by the band count
     as BGRN; the summary line now says which names it could not read."""
