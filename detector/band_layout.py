@@ -23,7 +23,7 @@ from rasterio.enums import ColorInterp
 
 from detector.acquisition import scene_file_name
 from detector.errors import InputError
-from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE
+from detector.inputspec import BAND_NAMES, GSD_SNAP_TOLERANCE, repeated_bands
 from detector.window_reads import (
     alpha_band_index,
     alpha_holds_data,
@@ -75,6 +75,13 @@ def band_layout(
                 path,
                 f"{len(names)} band names given for {data_count} bands",
                 "name every band of the file, in file order",
+            )
+        repeated = repeated_bands(names)
+        if repeated:
+            raise InputError(
+                path,
+                f"band name(s) {', '.join(repeated)} given twice ({','.join(names)})",
+                "name every band of the file once, in file order",
             )
         sensor = known[data_count][0] if data_count in known else "custom"
         return sensor, names, alpha
