@@ -196,7 +196,9 @@ class Scene:
         return (res_x / ux + res_y / uy) / 2
 
     def band_index(self, band: str) -> int:
-        """1-based index of a named band; InputError when the scene lacks it."""
+        """1-based index in the file of a named band (the alpha band, wherever it is, has no
+        name: an alpha band first was read as red, red as green); InputError when the scene
+        lacks it."""
         if band not in self.bands:
             raise InputError(
                 self.path,
@@ -204,7 +206,7 @@ class Scene:
                 "name the file's bands in order with --scene-bands, or use bands it has (dredge "
                 "tiles: --bands; else a model trained on them)",
             )
-        return self.bands.index(band) + 1
+        return data_band_indexes(self._dataset)[self.bands.index(band)]
 
     def require_acquired(self) -> datetime:
         """The acquisition time, or an InputError that says how to give it."""

@@ -261,3 +261,25 @@ def test_a_band_named_twice_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         open_scene(source, bands=("blue", "green", "red", "red"))
     assert "band name(s) red given twice (blue,green,red,red)" in str(caught.value)
+
+
+def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path) -> None:
+    """A file of alpha, red, green, blue (alpha first): its bands were read by their place
+    among the named bands, not in the file: red from the alpha band, green from red, blue
+    from green (a grey scene of 255, 200, 100 for 200, 100, 50), on plain and warped reads."""
+    path = tmp_path / "argb.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid}  # fmt: skip
+    data = np.stack([np.full((40, 40), v, dtype="uint8") for v in (255, 200, 100, 50)])
+    data[0, :5] = 0  # the alpha band: no data in the first rows
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = (ColorInterp.alpha, ColorInterp.red, ColorInterp.green,
+                           ColorInterp.blue)  # fmt: skip
+    with open_scene(path) as scene:
+        assert scene.bands == ("red", "green", "blue") and scene.alpha_band == 1
+        for gsd in (3.0, 6.0):
+            got = scene.read_window(Window(0, 0, 20, 20), InputSpec(gsd_m=gsd))
+            np.testing.assert_allclose(got.data[:, 10, 10] * 255, [200, 100, 50], atol=1e-3)
+        assert not got.valid[0].any() and got.valid[10].all()
