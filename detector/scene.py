@@ -74,6 +74,7 @@ from detector.window_reads import (
     mask_needs_bands,
     read_mask_padded,
     read_padded,
+    vrt_alpha_index,
     warped_window,
     window_key,
 )
@@ -292,7 +293,7 @@ class Scene:
         else:
             coarse = transform @ Affine.scale(factor)
             with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
-                coarse_valid = vrt.read(vrt.count) > 0
+                coarse_valid = vrt.read(vrt_alpha_index(vrt)) > 0
             valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
             valid = valid[:height, :width]
             if not valid.any() and (self.transform.b or self.transform.d):
@@ -300,7 +301,7 @@ class Scene:
                 # window: its read at full size has data there
                 with self._reading():
                     with self._vrt(transform, width, height, Resampling.average) as vrt:
-                        valid = vrt.read(vrt.count) > 0
+                        valid = vrt.read(vrt_alpha_index(vrt)) > 0
         clear = valid & ~self._cloud(transform, width, height, keep=True)
         return valid, clear
 
@@ -364,7 +365,7 @@ class Scene:
                 raw, valid = kept or read_padded(self._dataset, everything, direct)
                 return raw[[everything.index(i) for i in indexes]], valid
             with self._vrt(transform, width, height, resampling) as vrt:
-                return vrt.read(indexes), vrt.read(vrt.count) > 0
+                return vrt.read(indexes), vrt.read(vrt_alpha_index(vrt)) > 0
 
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
         """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""

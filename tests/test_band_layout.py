@@ -270,7 +270,7 @@ def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path
     path = tmp_path / "argb.tif"
     grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
     profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
-               "crs": "EPSG:32718", "transform": grid}  # fmt: skip
+               "crs": "EPSG:32718", "transform": grid, "photometric": "MINISBLACK"}  # fmt: skip
     data = np.stack([np.full((40, 40), v, dtype="uint8") for v in (255, 200, 100, 50)])
     data[0, :5] = 0  # the alpha band: no data in the first rows
     with rasterio.open(path, "w", **profile) as dst:
@@ -283,3 +283,27 @@ def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path
             got = scene.read_window(Window(0, 0, 20, 20), InputSpec(gsd_m=gsd))
             np.testing.assert_allclose(got.data[:, 10, 10] * 255, [200, 100, 50], atol=1e-3)
         assert not got.valid[0].any() and got.valid[10].all()
+
+
+def test_an_alpha_band_first_is_the_valid_area_of_warped_reads(tmp_path: Path) -> None:
+    """Warped reads (another GSD or CRS) took the warped file's last band for its alpha: with
+    the alpha band first that is blue, and valid pixels of blue 0 (dark water in 8 bits) were
+    read as no data, on reads and on the tiler's look at a window."""
+    path = tmp_path / "argb.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid, "photometric": "MINISBLACK"}  # fmt: skip
+    data = np.stack([np.full((40, 40), v, dtype="uint8") for v in (255, 200, 100, 50)])
+    data[0, :10] = 0  # no data in the first rows
+    data[3, 20:] = 0  # blue 0 in the last rows, which hold data
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = (ColorInterp.alpha, ColorInterp.red, ColorInterp.green,
+                           ColorInterp.blue)  # fmt: skip
+    with open_scene(path) as scene:
+        coarse = scene.grid(6.0)
+        got = scene.read_window(Window(0, 0, 20, 20), InputSpec(gsd_m=6.0), coarse)
+        valid, _ = scene.read_validity(Window(0, 0, 20, 20), coarse, factor=1)
+    expected = np.repeat((np.arange(20) >= 5)[:, np.newaxis], 20, axis=1)
+    np.testing.assert_array_equal(got.valid, expected)
+    np.testing.assert_array_equal(valid, expected)
