@@ -261,7 +261,8 @@ class Scene:
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
         full_scale = [self.band_full_scale.get(i, self.full_scale) for i in indexes]
         offsets = [self.band_offset.get(i, 0.0) for i in indexes]
-        data = normalise(raw, full_scale, spec.scale, offsets)
+        eight_bit = self.calibration.eight_bit if self.calibration is not None else None
+        data = normalise(raw, full_scale, spec.scale, offsets, eight_bit)
         if is_floating(self._dataset):
             valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
