@@ -147,16 +147,27 @@ def is_maxar_product(name: str) -> bool:
 
 
 def layout_caveat(
-    dataset: rasterio.DatasetReader, bands: tuple[str, ...], given: bool
+    dataset: rasterio.DatasetReader, bands: tuple[str, ...], given: bool, name: str = ""
 ) -> str | None:
     """A word for the scene's summary line when its header describes bands with names this
     reader does not know (``B1``, ``Band_4``, another language's) and the layout came from
-    elsewhere (the band count, the product name): a wrong order would pass without a sign."""
+    elsewhere (the band count, the product name): a wrong order would pass without a sign.
+    Also for three bands under a Planet multispectral product's name ``name`` (a product of
+    4 or 8 bands, cut to three): they may be red, green, blue or the product's own blue,
+    green, red (read as red, green, blue without a word: a demo scene's blue, green, red gave
+    26 detections, 21 dredges, where it gives 11, 3 of them dredges)."""
     if given:
         return None
     indexes = data_band_indexes(dataset)
     texts = [(dataset.descriptions[i - 1] or "").strip() for i in indexes]
     unknown = [text for text in texts if text and band_name(text) is None]
+    cut = len(indexes) == 3 and bool(_PLANET_MULTISPECTRAL.search(name))
+    if cut and not unknown and not _names_every_band(_described_bands(dataset)):
+        return (
+            f"3 bands under a Planet product's name (its products have 4 or 8): read as "
+            f"{','.join(bands)}; if they kept the product's order, name them with "
+            "--scene-bands blue,green,red"
+        )
     if not unknown:
         return None
     return (

@@ -454,7 +454,9 @@ def open_scene(
             cloud_mask=mask,
             name=name,
             calibration=calibration,
-            layout_caveat=layout_caveat(dataset, layout, given=bands is not None),
+            layout_caveat=layout_caveat(
+                dataset, layout, given=bands is not None, name=scene_file_name(path)
+            ),
         )
     except READ_ERRORS as exc:
         dataset.close()

@@ -307,3 +307,27 @@ def test_an_alpha_band_first_is_the_valid_area_of_warped_reads(tmp_path: Path) -
     expected = np.repeat((np.arange(20) >= 5)[:, np.newaxis], 20, axis=1)
     np.testing.assert_array_equal(got.valid, expected)
     np.testing.assert_array_equal(valid, expected)
+
+
+def test_three_bands_under_a_planet_product_name_are_said(tmp_path: Path) -> None:
+    """A Planet scene cut to three bands under its own name (``gdal_translate -b 1 -b 2 -b 3``
+    keeps its blue, green, red; ``-b 3 -b 2 -b 1`` makes red, green, blue) was read as red,
+    green, blue without a word: the summary line now says so, and how to name them."""
+    source = write_scene(tmp_path / "source.tif", bands=3, **SMALL).path
+    cut = tmp_path / PLANET_NAME
+    cut.write_bytes(source.read_bytes())
+    with open_scene(cut) as scene:
+        assert scene.bands == ("red", "green", "blue")
+        assert scene.layout_caveat == (
+            "3 bands under a Planet product's name (its products have 4 or 8): read as "
+            "red,green,blue; if they kept the product's order, name them with "
+            "--scene-bands blue,green,red"
+        )
+    with open_scene(cut, bands=("blue", "green", "red")) as scene:
+        assert scene.layout_caveat is None
+    (tmp_path / "named").mkdir()
+    named = _retagged(source, tmp_path / "named" / PLANET_NAME, ("blue", "green", "red"))
+    with open_scene(named) as scene:
+        assert scene.bands == ("blue", "green", "red") and scene.layout_caveat is None
+    with open_scene(source) as scene:
+        assert scene.layout_caveat is None
