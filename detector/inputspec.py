@@ -85,4 +85,14 @@ def parse_bands(text: str) -> tuple[str, ...]:
             f"unknown band name(s) {unknown or '(none given)'} in {text!r}; "
             f"use {', '.join(BAND_NAMES)}"
         )
+    repeated = repeated_bands(bands)
+    if repeated:
+        # a typo (blue,green,red,red for blue,green,red,nir) lost the band it replaced without a
+        # word: the near-infrared band's check of detections on land was skipped
+        raise ValueError(f"band name(s) {', '.join(repeated)} given twice in {text!r}")
     return bands
+
+
+def repeated_bands(bands: tuple[str, ...]) -> list[str]:
+    """The band names that ``bands`` holds more than once, in order."""
+    return sorted({band for band in bands if bands.count(band) > 1}, key=bands.index)

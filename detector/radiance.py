@@ -40,6 +40,7 @@ class Calibration:
     coefficients: dict[int, float]  # 1-based band → reflectance per stored unit
     read_as: str
     offsets: dict[int, float] = field(default_factory=dict)  # reflectance added, per band
+    eight_bit: bool = False  # the values are 8-bit imagery (a display product), not reflectance
 
 
 def is_planet_radiance(name: str) -> bool:

@@ -136,6 +136,7 @@ def header_calibration(dataset: rasterio.DatasetReader) -> Calibration | None:
         {b: scales[b] / unit for b in bands},
         f"values read with the header's scale and offset ({told}) as {values_kind(unit)}",
         {b: offsets[b] / unit for b in bands},
+        eight_bit=unit == EIGHT_BIT_WHITE,
     )
 
 
@@ -158,6 +159,7 @@ def normalise(
     full_scale: float | Sequence[float],
     scale: str,
     offsets: Sequence[float] | None = None,
+    eight_bit: bool | None = None,
 ) -> NDArray[np.float32]:
     """Stored values (bands × rows × cols) → float32 in [0, 1] as ``scale`` says (see
     :mod:`detector.inputspec`).
@@ -165,12 +167,17 @@ def normalise(
     ``full_scale`` is the stored value of reflectance 1, or of white for 8-bit imagery
     (:func:`stored_full_scale`), for all bands or band by band; ``offsets`` (reflectance, band
     by band) are added after the division (a header's offset, :func:`header_calibration`).
-    8-bit imagery is a display product whatever ``scale`` says.
+    8-bit imagery is a display product whatever ``scale`` says; ``eight_bit`` tells it where
+    ``full_scale`` does not (a header's scale: 8-bit values × 256 with scale 1/256 were
+    stretched again, as reflectance, 3.3 times too bright), else a full scale of 255 does.
     """
     per_band = np.atleast_1d(np.asarray(full_scale, dtype=np.float32))
     white = np.ones_like(per_band)
     if scale == "display":
-        white = np.where(per_band == EIGHT_BIT_WHITE, white, np.float32(DISPLAY_WHITE_REFLECTANCE))
+        eight = (
+            per_band == EIGHT_BIT_WHITE if eight_bit is None else np.full(per_band.shape, eight_bit)
+        )
+        white = np.where(eight, white, np.float32(DISPLAY_WHITE_REFLECTANCE))
     out = raw.astype(np.float32)
     out /= (per_band * white).reshape(-1, 1, 1)
     if offsets is not None and any(offsets):

@@ -74,6 +74,7 @@ from detector.window_reads import (
     mask_needs_bands,
     read_mask_padded,
     read_padded,
+    vrt_alpha_index,
     warped_window,
     window_key,
 )
@@ -196,7 +197,9 @@ class Scene:
         return (res_x / ux + res_y / uy) / 2
 
     def band_index(self, band: str) -> int:
-        """1-based index of a named band; InputError when the scene lacks it."""
+        """1-based index in the file of a named band (the alpha band, wherever it is, has no
+        name: an alpha band first was read as red, red as green); InputError when the scene
+        lacks it."""
         if band not in self.bands:
             raise InputError(
                 self.path,
@@ -204,7 +207,7 @@ class Scene:
                 "name the file's bands in order with --scene-bands, or use bands it has (dredge "
                 "tiles: --bands; else a model trained on them)",
             )
-        return self.bands.index(band) + 1
+        return data_band_indexes(self._dataset)[self.bands.index(band)]
 
     def require_acquired(self) -> datetime:
         """The acquisition time, or an InputError that says how to give it."""
@@ -258,7 +261,8 @@ class Scene:
         raw, valid = self._read(indexes, transform, width, height, self.resampling_for(grid))
         full_scale = [self.band_full_scale.get(i, self.full_scale) for i in indexes]
         offsets = [self.band_offset.get(i, 0.0) for i in indexes]
-        data = normalise(raw, full_scale, spec.scale, offsets)
+        eight_bit = self.calibration.eight_bit if self.calibration is not None else None
+        data = normalise(raw, full_scale, spec.scale, offsets, eight_bit)
         if is_floating(self._dataset):
             valid &= ~np.isnan(data).any(axis=0)  # NaN left by a warp or in a band not read
         data[:, ~valid] = 0.0
@@ -290,7 +294,7 @@ class Scene:
         else:
             coarse = transform @ Affine.scale(factor)
             with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
-                coarse_valid = vrt.read(vrt.count) > 0
+                coarse_valid = vrt.read(vrt_alpha_index(vrt)) > 0
             valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
             valid = valid[:height, :width]
             if not valid.any() and (self.transform.b or self.transform.d):
@@ -298,7 +302,7 @@ class Scene:
                 # window: its read at full size has data there
                 with self._reading():
                     with self._vrt(transform, width, height, Resampling.average) as vrt:
-                        valid = vrt.read(vrt.count) > 0
+                        valid = vrt.read(vrt_alpha_index(vrt)) > 0
         clear = valid & ~self._cloud(transform, width, height, keep=True)
         return valid, clear
 
@@ -362,7 +366,7 @@ class Scene:
                 raw, valid = kept or read_padded(self._dataset, everything, direct)
                 return raw[[everything.index(i) for i in indexes]], valid
             with self._vrt(transform, width, height, resampling) as vrt:
-                return vrt.read(indexes), vrt.read(vrt.count) > 0
+                return vrt.read(indexes), vrt.read(vrt_alpha_index(vrt)) > 0
 
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
         """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
@@ -450,7 +454,9 @@ def open_scene(
             cloud_mask=mask,
             name=name,
             calibration=calibration,
-            layout_caveat=layout_caveat(dataset, layout, given=bands is not None),
+            layout_caveat=layout_caveat(
+                dataset, layout, given=bands is not None, name=scene_file_name(path)
+            ),
         )
     except READ_ERRORS as exc:
         dataset.close()

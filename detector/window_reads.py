@@ -238,6 +238,15 @@ def warped_window(
     )
 
 
+def vrt_alpha_index(vrt: WarpedVRT) -> int:
+    """The 1-based band of a warped VRT (:func:`warped_window`) that holds its validity: the
+    last band tagged alpha, the source's own where it has one (an alpha band first stays
+    first: its last band, blue or near-infrared, was taken for it, and a valid pixel of 0
+    there for no data)."""
+    tagged = [i for i, kind in enumerate(vrt.colorinterp, 1) if kind == ColorInterp.alpha]
+    return tagged[-1] if tagged else vrt.count
+
+
 def read_mask_padded(dataset: rasterio.DatasetReader, window: Window) -> NDArray[np.bool_]:
     """Where ``window`` has data (see :func:`read_padded`; nodata is checked on every band)."""
     valid = np.zeros((int(window.height), int(window.width)), dtype=bool)

@@ -149,6 +149,23 @@ def test_spanish_and_spaced_band_names_are_read(tmp_path: Path) -> None:
         assert scene.sensor == "superdove" and scene.layout_caveat is None
 
 
+def test_band_names_written_with_underscores_are_read(tmp_path: Path) -> None:
+    """``Near_Infrared``, ``Borde_Rojo`` (underscores where the names known had a space or a
+    hyphen) were names it did not know: a Planet scene in R, G, B, NIR order so described was
+    read as BGRN by its name, red and blue swapped (15 detections, 10 dredges, on a demo
+    scene that gives 11 and 3), and a file without a product name was refused."""
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    described = ("Red", "Green", "Blue", "Near_Infrared")
+    with open_scene(_retagged(source, tmp_path / PLANET_NAME, described)) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir") and scene.layout_caveat is None
+    with open_scene(_retagged(source, tmp_path / "stack.tif", described)) as scene:
+        assert scene.bands == ("red", "green", "blue", "nir")
+    five = write_scene(tmp_path / "five.tif", bands=5, **SMALL).path
+    spanish = ("Azul_Costero", "Azul", "Verde", "Borde_Rojo", "Infrarrojo_Cercano")
+    with open_scene(_retagged(five, tmp_path / "es.tif", spanish)) as scene:
+        assert scene.bands == ("coastal_blue", "blue", "green", "red_edge", "nir")
+
+
 def test_band_names_it_does_not_know_are_said(tmp_path: Path) -> None:
     """Sentinel-2 codes in R, G, B, NIR order (an Earth Engine export): read by the band count
     as BGRN; the summary line now says which names it could not read."""
@@ -230,3 +247,87 @@ def test_an_untagged_mask_band_is_one_line(tmp_path: Path) -> None:
         assert scene.bands == ("blue", "green", "red", "nir") and scene.alpha_band is None
     with pytest.raises(ValueError, match="'alpha' is not a band name here"):
         parse_bands("red,green,blue,alpha")
+
+
+def test_a_band_named_twice_is_one_line(tmp_path: Path) -> None:
+    """``--scene-bands blue,green,red,red`` (a typo for ``nir``) was taken: the band it replaced
+    was lost without a word (on a demo scene its check of detections on land was skipped:
+    13 detections, 4 dredges, where the scene gives 11 and 3)."""
+    with pytest.raises(
+        ValueError, match="band name\\(s\\) red given twice in 'blue,green,red,red'"
+    ):
+        parse_bands("blue,green,red,red")
+    source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
+    with pytest.raises(InputError) as caught:
+        open_scene(source, bands=("blue", "green", "red", "red"))
+    assert "band name(s) red given twice (blue,green,red,red)" in str(caught.value)
+
+
+def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path) -> None:
+    """A file of alpha, red, green, blue (alpha first): its bands were read by their place
+    among the named bands, not in the file: red from the alpha band, green from red, blue
+    from green (a grey scene of 255, 200, 100 for 200, 100, 50), on plain and warped reads."""
+    path = tmp_path / "argb.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid, "photometric": "MINISBLACK"}  # fmt: skip
+    data = np.stack([np.full((40, 40), v, dtype="uint8") for v in (255, 200, 100, 50)])
+    data[0, :5] = 0  # the alpha band: no data in the first rows
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = (ColorInterp.alpha, ColorInterp.red, ColorInterp.green,
+                           ColorInterp.blue)  # fmt: skip
+    with open_scene(path) as scene:
+        assert scene.bands == ("red", "green", "blue") and scene.alpha_band == 1
+        for gsd in (3.0, 6.0):
+            got = scene.read_window(Window(0, 0, 20, 20), InputSpec(gsd_m=gsd))
+            np.testing.assert_allclose(got.data[:, 10, 10] * 255, [200, 100, 50], atol=1e-3)
+        assert not got.valid[0].any() and got.valid[10].all()
+
+
+def test_an_alpha_band_first_is_the_valid_area_of_warped_reads(tmp_path: Path) -> None:
+    """Warped reads (another GSD or CRS) took the warped file's last band for its alpha: with
+    the alpha band first that is blue, and valid pixels of blue 0 (dark water in 8 bits) were
+    read as no data, on reads and on the tiler's look at a window."""
+    path = tmp_path / "argb.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 4, "dtype": "uint8",
+               "crs": "EPSG:32718", "transform": grid, "photometric": "MINISBLACK"}  # fmt: skip
+    data = np.stack([np.full((40, 40), v, dtype="uint8") for v in (255, 200, 100, 50)])
+    data[0, :10] = 0  # no data in the first rows
+    data[3, 20:] = 0  # blue 0 in the last rows, which hold data
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = (ColorInterp.alpha, ColorInterp.red, ColorInterp.green,
+                           ColorInterp.blue)  # fmt: skip
+    with open_scene(path) as scene:
+        coarse = scene.grid(6.0)
+        got = scene.read_window(Window(0, 0, 20, 20), InputSpec(gsd_m=6.0), coarse)
+        valid, _ = scene.read_validity(Window(0, 0, 20, 20), coarse, factor=1)
+    expected = np.repeat((np.arange(20) >= 5)[:, np.newaxis], 20, axis=1)
+    np.testing.assert_array_equal(got.valid, expected)
+    np.testing.assert_array_equal(valid, expected)
+
+
+def test_three_bands_under_a_planet_product_name_are_said(tmp_path: Path) -> None:
+    """A Planet scene cut to three bands under its own name (``gdal_translate -b 1 -b 2 -b 3``
+    keeps its blue, green, red; ``-b 3 -b 2 -b 1`` makes red, green, blue) was read as red,
+    green, blue without a word: the summary line now says so, and how to name them."""
+    source = write_scene(tmp_path / "source.tif", bands=3, **SMALL).path
+    cut = tmp_path / PLANET_NAME
+    cut.write_bytes(source.read_bytes())
+    with open_scene(cut) as scene:
+        assert scene.bands == ("red", "green", "blue")
+        assert scene.layout_caveat == (
+            "3 bands under a Planet product's name (its products have 4 or 8): read as "
+            "red,green,blue; if they kept the product's order, name them with "
+            "--scene-bands blue,green,red"
+        )
+    with open_scene(cut, bands=("blue", "green", "red")) as scene:
+        assert scene.layout_caveat is None
+    (tmp_path / "named").mkdir()
+    named = _retagged(source, tmp_path / "named" / PLANET_NAME, ("blue", "green", "red"))
+    with open_scene(named) as scene:
+        assert scene.bands == ("blue", "green", "red") and scene.layout_caveat is None
+    with open_scene(source) as scene:
+        assert scene.layout_caveat is None

@@ -169,3 +169,23 @@ def test_a_scale_that_changes_nothing_is_not_named(tmp_path: Path) -> None:
         dst.scales = [1e-4] * 4
     with open_scene(path) as scene:
         assert scene.calibration is None and scene.values_read_as is None
+
+
+def test_eight_bit_values_told_by_a_header_scale_stay_a_display_product(tmp_path: Path) -> None:
+    """8-bit values stretched to 16 bits (× 256) with the header scale 1/256 that says so: read
+    as 8-bit values (the summary line said it), but the display scaling took them for
+    reflectance and stretched them again, 3.3 times too bright (white from 77 of 255)."""
+    eight = write_scene(tmp_path / "visual.tif", bands=3, dtype="uint8", **SMALL).path
+    wide = tmp_path / "visual_x256.tif"
+    with rasterio.open(eight) as src:
+        data, profile = src.read(), src.profile | {"dtype": "uint16"}
+    with rasterio.open(wide, "w", **profile) as dst:
+        dst.write(data.astype("uint16") * 256)
+        dst.scales = [1 / 256] * 3
+    for scale in ("reflectance", "display"):
+        spec = InputSpec(bands=("red", "green", "blue"), scale=scale)
+        with open_scene(eight) as original, open_scene(wide) as widened:
+            assert widened.values_read_as is not None and "8-bit" in widened.values_read_as
+            expected = original.read_window(Window(0, 0, 40, 40), spec).data
+            got = widened.read_window(Window(0, 0, 40, 40), spec).data
+        np.testing.assert_allclose(got, expected, atol=1e-6)
