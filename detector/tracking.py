@@ -82,6 +82,7 @@ from detector.track_frames import (
     detection_scene_keys,
     earlier_days,
     require_columns,
+    require_offsets,
     river_frames,
 )
 from detector.track_params import TrackParams
@@ -120,7 +121,8 @@ def link_tracks(
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Link ``detections`` across dates; return them with ``track_id`` and the tracks table.
 
-    ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m``; it may
+    ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m`` (a row
+    on a river without a finite ``offset_m`` is a ValueError; one on none may lack both); it may
     have ``scene``, ``class_name``, ``score`` and a ``geometry`` in EPSG:4326 (needed when
     ``observed`` is given, to test whether a mooring's spot was seen). ``observed`` is the
     table of :func:`detector.observed.observed_areas`. The returned detections keep the input's
@@ -143,6 +145,7 @@ def link_tracks(
     keys = detection_scene_keys(detections)
     seen = ObservedIndex(observed) if observed is not None else None
     offset = detections["offset_m"].to_numpy(float)
+    require_offsets(detections, on_river & ~np.isfinite(offset))
     score = column_or(detections, "score", np.nan).astype(float)
     twin = same_pass_duplicates(river, times, keys.codes, chainage, offset, score)
     on_river &= twin < 0  # a dredge seen twice in one pass is linked once (detector.passes)

@@ -4,7 +4,9 @@ tracked alone or beside other rivers, and whatever the rivers are called."""
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pytest
 
 from benchmarks.tracking_scale import build
 from detector.tracking import link_tracks
@@ -82,3 +84,16 @@ def test_scenes_given_twice_change_no_track() -> None:
     for river in ("R00", "R01"):
         assert _partition(again, river) == _partition(linked, river)
     assert again_tracks["seen_absent"].sum() == tracks["seen_absent"].sum()
+
+
+def test_a_detection_on_a_river_without_an_offset_is_refused_naming_the_column() -> None:
+    """A table built in Python with NaN in offset_m on some rows (chainage known): each such
+    row failed every gate and opened a track of its own without a word (two dredges seen on
+    three dates were 4 tracks). A row on no river may lack both, as before."""
+    rows = [(1, "R", T1, 1000.0, 0.0), (2, "R", T1, 1100.0, 0.0)]
+    rows += [(3, "R", T2, 1000.0, np.nan), (4, "R", T2, 1100.0, 0.0)]
+    with pytest.raises(ValueError, match=r"1 detection\(s\) on a river have no finite 'offset_m'"):
+        link_tracks(_table(rows))
+    off_river = [*rows[:2], (3, None, T2, np.nan, np.nan), rows[3]]
+    linked, _ = link_tracks(_table(off_river))
+    assert linked["link"].tolist() == ["new", "new", "off-river", "stay"]
