@@ -85,7 +85,7 @@ from detector.track_frames import (
     require_offsets,
     river_frames,
 )
-from detector.track_params import TrackParams
+from detector.track_params import GATE_TOLERANCE_M, TrackParams
 from detector.track_table import (
     LINK_DUPLICATE,
     LINK_MOVE,
@@ -383,7 +383,8 @@ def _stay(
     mi, dj = window_pairs(key, s[dets] + river[dets] * RIVER_SPACING_M, reach)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
-    keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
+    keep = ds <= params.stay_gate_m + GATE_TOLERANCE_M
+    keep &= do <= params.stay_lateral_m + GATE_TOLERANCE_M
     keep &= moorings.river[mi] == river[dj]
     # After a long gap with other looks at the river, the group may have been elsewhere (the
     # other scenes of the last detection's pass or of this one are no other look).
@@ -451,7 +452,7 @@ def _beside(
     counts = np.maximum(stop - start, 0)
     dets = _ranges(start, stop)
     owner = np.repeat(np.arange(len(spot)), counts)
-    near = np.abs(s[dets] - spot[owner]) <= gate
+    near = np.abs(s[dets] - spot[owner]) <= gate + GATE_TOLERANCE_M
     return np.bincount(owner, near, minlength=len(spot)) > 0
 
 
@@ -569,7 +570,7 @@ def _move_candidates(
     else:
         left = last + params.unobserved_gap_days
         arrive = first - params.unobserved_gap_days
-    reach = max(params.max_move_m, params.stay_gate_m)
+    reach = max(params.max_move_m, params.stay_gate_m) + GATE_TOLERANCE_M  # a cell per gate
     cell = np.floor((moorings.s[:count] + moorings.river[:count] * RIVER_SPACING_M) / reach)
     t0 = float(first.min(initial=0.0))
     span = float(last.max(initial=0.0)) - t0 + 2 * params.link_gap_days + 1
@@ -587,7 +588,7 @@ def _move_candidates(
     ds = np.abs(moorings.s[b] - moorings.s[a])
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
-    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap))
+    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap) + GATE_TOLERANCE_M)
     keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]
 
