@@ -63,12 +63,18 @@ def fuse_views(
     agreeing: int = AGREEING_VIEWS,
 ) -> NDArray[np.float32]:
     """One tile's boxes from several views (each (n, 6): x0, y0, x1, y1, score, class) → the
-    groups whose ``agreeing``-th best view scores at least ``conf``, best first."""
+    groups whose ``agreeing``-th best view scores at least ``conf``, best first.
+
+    Views that split on an object's class (two say dredge, two boat) make a group of each
+    class: only the one whose views' best scores sum higher is kept, as one view's
+    class-agnostic NMS keeps one box per object (both were kept: one object, two boxes)."""
     boxes = np.concatenate([np.asarray(v, dtype=np.float32).reshape(-1, 6) for v in views])
     view = np.concatenate([np.full(len(v), i) for i, v in enumerate(views)]).astype(np.int64)
     centres = np.column_stack([boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]]) / 2
     taken = np.zeros(len(boxes), dtype=bool)
     fused: list[list[float]] = []
+    seeds: list[int] = []
+    summed: list[float] = []
     for seed in np.argsort(-boxes[:, 4], kind="stable"):
         if taken[seed]:
             continue
@@ -83,5 +89,13 @@ def fuse_views(
         weights = boxes[members, 4]
         box = (boxes[members, :4] * weights[:, None]).sum(axis=0) / weights.sum()
         fused.append([*box.tolist(), score, float(boxes[seed, 5])])
-    out = np.asarray(fused, dtype=np.float32).reshape(-1, 6)
+        seeds.append(int(seed))
+        summed.append(float(best_per_view.sum()))
+    kept: list[int] = []
+    for k in np.argsort(-np.asarray(summed), kind="stable").tolist():
+        near = np.hypot(*(centres[[seeds[j] for j in kept]] - centres[seeds[k]]).T) <= radius_px
+        other = np.asarray([fused[j][5] != fused[k][5] for j in kept], dtype=bool)
+        if not (near & other).any():  # the object's other class won on its summed score
+            kept.append(k)
+    out = np.asarray([fused[k] for k in kept], dtype=np.float32).reshape(-1, 6)
     return out[np.argsort(-out[:, 4], kind="stable")]

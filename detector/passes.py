@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from detector.assignment import range_pairs
 from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
+from detector.track_params import GATE_TOLERANCE_M
 
 PASS_GAP_MINUTES = 10.0
 """Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
@@ -67,8 +68,9 @@ def same_pass_duplicates(
     key = pass_id * _PASS_SPACING_M + chainage[rows]
     a, b = range_pairs(key, key - HULL_ALONG_M, key + HULL_ALONG_M)
     a, b = rows[a], rows[b]
-    near = (a != b) & (scene[a] != scene[b]) & (np.abs(offset[a] - offset[b]) < HULL_ACROSS_M)
-    near &= np.abs(chainage[a] - chainage[b]) < HULL_ALONG_M
+    near = (a != b) & (scene[a] != scene[b])
+    near &= np.abs(offset[a] - offset[b]) < HULL_ACROSS_M - GATE_TOLERANCE_M
+    near &= np.abs(chainage[a] - chainage[b]) < HULL_ALONG_M - GATE_TOLERANCE_M
     a, b = a[near], b[near]
     if len(a) == 0:
         return twin

@@ -73,14 +73,16 @@ def _not_an_arm(
     gaps: list[tuple[float, int, int, str]], remaining: list[LineString]
 ) -> tuple[float, int, int, str]:
     """The join of least gap, ``(gap, turned, index, where)``; of the pieces that meet the same
-    end of the line within :data:`JOINT_M` of it, not an island's arm drawn from the joint of
-    two pieces of the main channel: one whose far end comes back to (within
+    end of the line within :data:`OVERLAP_M` of the nearest, not an island's arm drawn from
+    the joint of two pieces of the main channel: one whose far end comes back to (within
     :data:`OVERLAP_M` of) another piece, more than that from either of its ends (the channel
     goes on past it). Joined there in place of the shorter main piece (the longest went
     first), the reference line went down the arm and then came back up that piece from its
-    far end: a 12 km river was 14.6 km long, points on it 2 km off."""
+    far end: a 12 km river was 14.6 km long, points on it 2 km off. The main piece may begin
+    a few metres off the joint the arm is snapped to (traced by hand, overlapping the line or
+    short of it): within :data:`JOINT_M` alone, one 5 m short of it was passed over so."""
     best = min(gaps)
-    tied = [gap for gap in gaps if gap[3] == best[3] and gap[0] <= best[0] + JOINT_M]
+    tied = [gap for gap in gaps if gap[3] == best[3] and gap[0] <= best[0] + OVERLAP_M]
     if len({gap[2] for gap in tied}) < 2:
         return best
 
@@ -182,3 +184,52 @@ def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
         for point in (start, end)
     )
     return alongside and (comes_back or not extends)
+
+
+def merged_pieces(pieces: list[LineString]) -> list[LineString]:
+    """The pieces joined end to start where exactly two meet (:func:`shapely.line_merge`),
+    except at a joint that another piece's loose end (one no other piece meets) comes within
+    :data:`OVERLAP_M` of: an island's arm snapped to the end of a piece of the main channel
+    whose next piece, traced by hand, begins a few metres off. Merged there, the arm and the
+    piece it leaves were one line, longest of all, and the reference line went down the arm and
+    back up the main channel's next piece: a 12 km river was 14.7 km long. Left apart, the
+    joint is weighed as :func:`reference_line` weighs any (:func:`_not_an_arm`)."""
+    merged = shapely.line_merge(shapely.MultiLineString(pieces), directed=True)
+    parts = [
+        part
+        for part in shapely.get_parts(merged)
+        if isinstance(part, LineString) and part.length > 0
+    ]
+    kept = _contested_joints(pieces)
+    if not kept:
+        return parts
+    out: list[LineString] = []
+    for part in parts:
+        coords = list(part.coords)
+        cuts = [k for k in range(1, len(coords) - 1) if tuple(coords[k][:2]) in kept]
+        for a, b in zip([0, *cuts], [*cuts, len(coords) - 1], strict=True):
+            out.append(LineString(coords[a : b + 1]))
+    return out
+
+
+def _contested_joints(pieces: list[LineString]) -> set[tuple[float, float]]:
+    """Joints where one piece ends and one begins with another piece's loose end within
+    :data:`OVERLAP_M`."""
+    ends: dict[tuple[float, float], list[int]] = {}
+    for index, piece in enumerate(pieces):
+        for k in (0, -1):
+            ends.setdefault(tuple(piece.coords[k][:2]), []).append(index)
+    loose = [(point, owners[0]) for point, owners in ends.items() if len(owners) == 1]
+    joints = {point: owners for point, owners in ends.items() if len(owners) == 2}
+    if not loose or not joints:
+        return set()
+    tree = shapely.STRtree(shapely.points([point for point, _ in loose]))
+    where = list(joints)
+    near_joint, near_loose = tree.query(
+        shapely.points(where), predicate="dwithin", distance=OVERLAP_M
+    )
+    return {
+        where[j]
+        for j, k in zip(near_joint.tolist(), near_loose.tolist(), strict=True)
+        if loose[k][1] not in joints[where[j]]
+    }

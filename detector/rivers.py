@@ -40,7 +40,7 @@ from detector.river_files import (
     read_vector,
     rivers_apart,
 )
-from detector.river_lines import reference_line, without_copies
+from detector.river_lines import merged_pieces, reference_line, without_copies
 from detector.river_measure import Transformers, bounds_in, measure, utm_zone_of
 
 DEFAULT_CORRIDOR_M = 250.0
@@ -281,12 +281,7 @@ def _build_river(
         for part in shapely.get_parts(geom)
         if len(part.coords) >= 2
     ]
-    merged = shapely.line_merge(shapely.MultiLineString(without_copies(pieces)), directed=True)
-    parts = [
-        part
-        for part in shapely.get_parts(merged)
-        if isinstance(part, LineString) and part.length > 0
-    ]
+    parts = merged_pieces(without_copies(pieces))
     if not parts:
         raise InputError(
             source,

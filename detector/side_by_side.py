@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from detector.track_params import GATE_TOLERANCE_M
+
 
 @dataclass(frozen=True)
 class SideBySide:
@@ -44,7 +46,8 @@ def side_by_side_groups(
     order = np.lexsort((s, t, rivers))
     ts, ss, rs = t[order], s[order], rivers[order]
     new = np.ones(n, dtype=bool)
-    new[1:] = (rs[1:] != rs[:-1]) | (ts[1:] != ts[:-1]) | (ss[1:] - ss[:-1] > gate_m)
+    apart = ss[1:] - ss[:-1] > gate_m + GATE_TOLERANCE_M
+    new[1:] = (rs[1:] != rs[:-1]) | (ts[1:] != ts[:-1]) | apart
     label_sorted = np.cumsum(new) - 1
     label = np.empty(n, dtype=np.int64)
     label[order] = label_sorted

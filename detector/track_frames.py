@@ -214,3 +214,17 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"missing column(s): {', '.join(missing)}")
+
+
+def require_offsets(detections: pd.DataFrame, missing: NDArray[np.bool_]) -> None:
+    """Refuse rows placed on a river (``river`` and ``chainage_m``) without an ``offset_m``:
+    the gates cannot measure them across the channel (each opened a mooring, and so a track,
+    of its own without a word)."""
+    if not missing.any():
+        return
+    first = detections.index[int(np.flatnonzero(missing)[0])]
+    raise ValueError(
+        f"{int(missing.sum())} detection(s) on a river have no finite 'offset_m' (e.g. row "
+        f"{first!r}); measure river, chainage_m and offset_m together "
+        "(detector.rivers.RiverNetwork.locate), or drop those rows"
+    )

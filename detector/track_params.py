@@ -8,6 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+GATE_TOLERANCE_M = 1e-6
+"""Distances within this of a gate are on it: gates are inclusive however the chainages round
+(500.2 and 545.2 m are 45.00000000000006 m apart in floating point, 100.1 and 145.1 m 45.0:
+without it a detection 45 m along from a mooring stayed at one place on a river and opened a
+mooring of its own at another, so shifting every chainage changed links)."""
+
 
 @dataclass(frozen=True)
 class TrackParams:

@@ -82,9 +82,10 @@ from detector.track_frames import (
     detection_scene_keys,
     earlier_days,
     require_columns,
+    require_offsets,
     river_frames,
 )
-from detector.track_params import TrackParams
+from detector.track_params import GATE_TOLERANCE_M, TrackParams
 from detector.track_table import (
     LINK_DUPLICATE,
     LINK_MOVE,
@@ -120,7 +121,8 @@ def link_tracks(
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Link ``detections`` across dates; return them with ``track_id`` and the tracks table.
 
-    ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m``; it may
+    ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m`` (a row
+    on a river without a finite ``offset_m`` is a ValueError; one on none may lack both); it may
     have ``scene``, ``class_name``, ``score`` and a ``geometry`` in EPSG:4326 (needed when
     ``observed`` is given, to test whether a mooring's spot was seen). ``observed`` is the
     table of :func:`detector.observed.observed_areas`. The returned detections keep the input's
@@ -143,6 +145,7 @@ def link_tracks(
     keys = detection_scene_keys(detections)
     seen = ObservedIndex(observed) if observed is not None else None
     offset = detections["offset_m"].to_numpy(float)
+    require_offsets(detections, on_river & ~np.isfinite(offset))
     score = column_or(detections, "score", np.nan).astype(float)
     twin = same_pass_duplicates(river, times, keys.codes, chainage, offset, score)
     on_river &= twin < 0  # a dredge seen twice in one pass is linked once (detector.passes)
@@ -380,7 +383,8 @@ def _stay(
     mi, dj = window_pairs(key, s[dets] + river[dets] * RIVER_SPACING_M, reach)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
-    keep = (ds <= params.stay_gate_m) & (do <= params.stay_lateral_m)
+    keep = ds <= params.stay_gate_m + GATE_TOLERANCE_M
+    keep &= do <= params.stay_lateral_m + GATE_TOLERANCE_M
     keep &= moorings.river[mi] == river[dj]
     # After a long gap with other looks at the river, the group may have been elsewhere (the
     # other scenes of the last detection's pass or of this one are no other look).
@@ -448,7 +452,7 @@ def _beside(
     counts = np.maximum(stop - start, 0)
     dets = _ranges(start, stop)
     owner = np.repeat(np.arange(len(spot)), counts)
-    near = np.abs(s[dets] - spot[owner]) <= gate
+    near = np.abs(s[dets] - spot[owner]) <= gate + GATE_TOLERANCE_M
     return np.bincount(owner, near, minlength=len(spot)) > 0
 
 
@@ -566,7 +570,7 @@ def _move_candidates(
     else:
         left = last + params.unobserved_gap_days
         arrive = first - params.unobserved_gap_days
-    reach = max(params.max_move_m, params.stay_gate_m)
+    reach = max(params.max_move_m, params.stay_gate_m) + GATE_TOLERANCE_M  # a cell per gate
     cell = np.floor((moorings.s[:count] + moorings.river[:count] * RIVER_SPACING_M) / reach)
     t0 = float(first.min(initial=0.0))
     span = float(last.max(initial=0.0)) - t0 + 2 * params.link_gap_days + 1
@@ -584,7 +588,7 @@ def _move_candidates(
     ds = np.abs(moorings.s[b] - moorings.s[a])
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
-    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap))
+    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap) + GATE_TOLERANCE_M)
     keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]
 

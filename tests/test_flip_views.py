@@ -91,3 +91,21 @@ def test_neighbours_stay_apart_and_classes_do_not_mix() -> None:
     expected = (0.9 * 0 + 0.5 * 1 + 0.4 * -1 + 0.3 * 0.5) / (0.9 + 0.5 + 0.4 + 0.3)
     assert dredge[0] == pytest.approx(10 + expected)
     assert fuse_views([np.zeros((0, 6), np.float32)] * 4, conf=0.25).shape == (0, 6)
+
+
+def test_views_split_two_and_two_on_the_class_give_one_box() -> None:
+    """Two views call an object a dredge and two a boat: each class's group had two agreeing
+    views, and both boxes were kept (one object, a dredge and a boat). Now one box, of the
+    class whose views' scores sum higher, with that class's score."""
+
+    def view(cls: int, score: float) -> np.ndarray:
+        return np.array([[10, 10, 13, 13, score, cls]], dtype=np.float32)
+
+    fused = fuse_views([view(0, 0.8), view(0, 0.7), view(1, 0.6), view(1, 0.5)], conf=0.25)
+    assert fused[:, 4:].ravel().tolist() == pytest.approx([0.7, 0])
+    fused = fuse_views([view(0, 0.8), view(0, 0.3), view(1, 0.6), view(1, 0.6)], conf=0.25)
+    assert fused[:, 4:].ravel().tolist() == pytest.approx([0.6, 1])
+    # a boat beside a dredge (5 px apart) is another object: both stay
+    boat = np.array([[10, 15, 13, 18, 0.6, 1]], dtype=np.float32)
+    beside = [np.vstack([view(0, 0.8), boat])] * 4
+    assert sorted(fuse_views(beside, conf=0.25)[:, 5].tolist()) == [0, 1]

@@ -326,7 +326,8 @@ def test_a_runs_scenes_given_by_another_path_or_moved_elsewhere(
     given = ["--scenes", str(moved), "--scenes", str(other)]
     result = CliRunner().invoke(app, [*args, *given, "--out", str(tmp_path / "r3")])
     assert result.exit_code == 2, result.output  # which of the two was the run's is not known
-    assert "none of its detections is on the scenes given" in result.output
+    assert "which 2 of the scenes given have" in result.output
+    assert "it cannot tell which is its — give only the scenes" in result.output
     # the run's scenes were of another month (NICFI quads of one name): these are not them
     frame["acquired"] = frame["acquired"] + pd.Timedelta(days=31)
     frame.to_parquet(run / "detections.parquet")
@@ -594,3 +595,44 @@ def test_scenes_on_a_file_system_without_inode_numbers_take_their_own_names(
     monkeypatch.setattr(Path, "stat", no_inode)
     taken, _ = _names_from_here(run / "detections.parquet", {"scenes": recorded}, given)
     assert [taken.get(p) for p in given] == ["a.tif", "b.tif"]  # by their paths, links resolved
+
+
+def test_a_scene_of_the_same_file_name_in_another_folder_is_not_taken_for_the_detections(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """`dredge detect` output (no run folder) names scenes by file name: given another scene
+    of that name (another date's, in another folder), review cut the detections' boxes from
+    its image without a word (the label world's first scene's 10 detections as `x.tif`, given
+    its third scene as `b/x.tif`: 3 tiles, 10 boxes pre-filled from another date). Given both
+    scenes named `x.tif`, it said 'none of its detections is on the scenes given'."""
+    import geopandas as gpd
+
+    from detector.scene import open_scene
+
+    first, _, third = sorted((label_world / "scenes").glob("*SR.tif"))
+    for folder, scene in (("a", first), ("b", third)):
+        (tmp_path / folder).mkdir()
+        shutil.copy(scene, tmp_path / folder / "x.tif")
+        for sidecar in scene.parent.glob(scene.name.split("_3B_")[0] + "*metadata*"):
+            shutil.copy(sidecar, tmp_path / folder / f"x{sidecar.suffix}")  # x.json
+    frame = gpd.read_parquet(detections)
+    frame = frame[frame["scene"] == first.name].assign(scene="x.tif")
+    with open_scene(tmp_path / "a" / "x.tif") as scene:
+        frame["acquired"] = scene.acquired
+    frame.to_parquet(tmp_path / "d.parquet")
+    common = ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "5"]
+    result = CliRunner().invoke(
+        app, [*common, "--scenes", str(tmp_path / "b" / "x.tif"), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2, result.output
+    assert re.search(r"b/x\.tif: .* dates it 20\d\d-\d\d-\d\d, while the detections on scene "
+                     r"'x\.tif' in d\.parquet are of", result.output), result.output  # fmt: skip
+    assert not (tmp_path / "r").exists()
+    both = ["--scenes", str(tmp_path / "a" / "x.tif"), "--scenes", str(tmp_path / "b" / "x.tif")]
+    result = CliRunner().invoke(app, [*common, *both, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2, result.output
+    assert "names its scenes by file name (x.tif), which 2 of the scenes given" in result.output
+    result = CliRunner().invoke(
+        app, [*common, "--scenes", str(tmp_path / "a" / "x.tif"), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 0, result.output

@@ -240,3 +240,27 @@ def test_an_island_arm_near_the_end_of_the_line_stays_out(tmp_path: Path, where:
     assert network.length_m("nanay") == pytest.approx(10_750, abs=1)
     got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
     assert got.loc[0, "chainage_m"] == pytest.approx(10_750 - probe[0], abs=1)
+
+
+@pytest.mark.parametrize("where", ["downstream", "upstream"])
+@pytest.mark.parametrize("off_m", [-20.0, 5.0, 20.0])
+def test_an_island_arm_at_a_joint_the_main_piece_misses_by_metres_stays_out(
+    tmp_path: Path, where: str, off_m: float
+) -> None:
+    """The river and arm above, the arm snapped to the long piece's end and the short piece
+    begun a few metres off it (traced by hand: overlapping the long piece by 20 m, or 5 or
+    20 m short of the joint). Only pieces within 1 m of the nearest were weighed against the
+    arm, so the arm was joined in the short piece's place: the line 14.6 km long, a point on
+    the short piece 642 m off in chainage."""
+    main = [((0, 0), (10_000, 0)), ((10_000 + off_m, 0), (12_000, 0))]
+    arm = ((10_000, 0), (10_400, 600), (11_100, 600), (11_500, 0))
+    probe = (11_800, 10)
+    if where == "upstream":  # mirrored: the short piece is the head, the arm ends at the joint
+        main = [((0, 0), (2000 - off_m, 0)), ((2000, 0), (12_000, 0))]
+        arm = ((500, 0), (900, 600), (1600, 600), (2000, 0))
+        probe = (200, 10)
+    pieces = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in [*main, arm]]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(12_000, abs=1)
+    got = network.locate(points_at((X0 + probe[0], Y0 + probe[1])))
+    assert got.loc[0, "chainage_m"] == pytest.approx(12_000 - probe[0], abs=1)

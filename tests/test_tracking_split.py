@@ -4,9 +4,12 @@ tracked alone or beside other rivers, and whatever the rivers are called."""
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pytest
 
 from benchmarks.tracking_scale import build
+from detector.side_by_side import side_by_side_groups
 from detector.tracking import link_tracks
 
 T1 = pd.Timestamp("2024-03-01 14:00", tz="UTC")
@@ -82,3 +85,47 @@ def test_scenes_given_twice_change_no_track() -> None:
     for river in ("R00", "R01"):
         assert _partition(again, river) == _partition(linked, river)
     assert again_tracks["seen_absent"].sum() == tracks["seen_absent"].sum()
+
+
+def test_a_detection_on_a_river_without_an_offset_is_refused_naming_the_column() -> None:
+    """A table built in Python with NaN in offset_m on some rows (chainage known): each such
+    row failed every gate and opened a track of its own without a word (two dredges seen on
+    three dates were 4 tracks). A row on no river may lack both, as before."""
+    rows = [(1, "R", T1, 1000.0, 0.0), (2, "R", T1, 1100.0, 0.0)]
+    rows += [(3, "R", T2, 1000.0, np.nan), (4, "R", T2, 1100.0, 0.0)]
+    with pytest.raises(ValueError, match=r"1 detection\(s\) on a river have no finite 'offset_m'"):
+        link_tracks(_table(rows))
+    off_river = [*rows[:2], (3, None, T2, np.nan, np.nan), rows[3]]
+    linked, _ = link_tracks(_table(off_river))
+    assert linked["link"].tolist() == ["new", "new", "off-river", "stay"]
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.5, 480.8, 1234.5, 98765.4])
+def test_gates_hold_their_edge_wherever_the_reach_lies_on_the_river(shift: float) -> None:
+    """A detection exactly 45 m (the stay gate) along from a mooring, and two 30 m (the group
+    gate) apart, their chainages written to 0.1 m: the same geometry at every shift of the
+    chainage links and groups alike, and the gates are inclusive. 19.4 and 64.4 m are
+    45.00000000000001 m apart in floating point: the second detection opened a mooring of its
+    own there (shifted by 0.5 or 480.8 m, too: 500.2 and 545.2 m) and stayed elsewhere; 2.2 and
+    32.2 m are 30.000000000000004 m apart, and were two groups of one."""
+    rows = [(1, "R", T1, 19.4, 0.0), (2, "R", T2, 64.4, 0.0), (3, "R", T2, 2000.0, 0.0)]
+    shifted = [(i, r, t, round(s + shift, 1), o) for i, r, t, s, o in rows]
+    linked, _ = link_tracks(_table(shifted))
+    assert linked["link"].tolist() == ["new", "stay", "new"]
+    assert _partition(linked, "R") == [(1, 2), (3,)]
+    ends = np.array([round(2.2 + shift, 1), round(32.2 + shift, 1)])
+    groups = side_by_side_groups(ends, np.array([-10.0, 10.0]), np.zeros(2), 30.0)
+    assert groups.size.tolist() == [2, 2]
+
+
+def test_a_move_of_exactly_the_longest_move_links() -> None:
+    """A mooring at 15,275.49 m and one 6,000 m (max_move_m) downstream a month later: the
+    difference is 6000.000000000002 m in floating point, and the move was not linked."""
+    a = 15275.492379532281
+    assert (a + 6000.0) - a > 6000.0
+    later = T2 + pd.Timedelta(days=35)
+    rows = [(1, "R", T1, a, 0.0), (2, "R", T2, a, 0.0), (3, "R", later, a + 6000.0, 0.0)]
+    rows += [(4, "R", later + pd.Timedelta(days=7), a + 6000.0, 0.0)]
+    linked, tracks = link_tracks(_table(rows))
+    assert linked["link"].tolist() == ["new", "stay", "move", "stay"]
+    assert len(tracks) == 1

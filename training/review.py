@@ -41,6 +41,7 @@ from rasterio.windows import Window
 
 from detector.acquisition import is_remote, scene_labels
 from detector.card import load_card, parse_card
+from detector.date_sanity import SOURCE_WORDS
 from detector.errors import DredgeError, InputError, first_line
 from detector.model import bundled_weights
 from detector.run_state import manifest_names
@@ -174,6 +175,56 @@ def _same_date(path: str, name: str, frame: pd.DataFrame, bands: Sequence[str] |
     return acquired is not None and acquired.date() in set(days.dt.date)
 
 
+def _check_names(
+    detections: Path,
+    labels: dict[str, str],
+    taken: dict[str, str],
+    frame: pd.DataFrame,
+    bands: Sequence[str] | None,
+) -> None:
+    """InputError where a given scene named here (not by a run's manifest) is not the scene of
+    the detections on its name. `dredge detect` names scenes by file name, so another scene
+    of that name (another month's quad, another folder's ``analytic.tif``) took its
+    detections: their boxes were cut from its image without a word. One whose own date (but a
+    TIFFTAG_DATETIME, which `dredge detect` asks to check) is not the detections' day is
+    refused; two of the file name the detections use, given together,
+    took folder names that match none of them ('none of its detections is on the scenes
+    given')."""
+    names = set(frame["scene"].astype(str))
+    for path, name in labels.items():
+        if path in taken or name not in names or "acquired" not in frame.columns:
+            continue
+        try:
+            with open_scene(path, bands=bands, name=name) as scene:
+                own = scene.acquisition
+        except DredgeError:
+            continue  # cut from it, the export says what is wrong with it
+        days = pd.to_datetime(frame.loc[frame["scene"].astype(str) == name, "acquired"], utc=True)
+        if own.time is None or own.source == "tiff-tag" or own.time.date() in set(days.dt.date):
+            continue  # a TIFFTAG_DATETIME may be when the file was written: given with --dates
+        raise InputError(
+            path,
+            f"{SOURCE_WORDS.get(own.source, 'its file name')} dates it {own.time:%Y-%m-%d}, "
+            f"while the detections on scene {name!r} in {detections.name} are of "
+            f"{min(days):%Y-%m-%d}: another scene of the same file name?",
+            "give the scene the detections came from with --scenes",
+        )
+    if names & set(labels.values()):
+        return
+    shared: dict[str, list[str]] = {}
+    for path in labels:
+        if path not in taken and Path(path).name in names:
+            shared.setdefault(Path(path).name, []).append(path)
+    for name, same in sorted(shared.items()):
+        if len(same) > 1:
+            raise InputError(
+                detections,
+                f"names its scenes by file name ({name}), which {len(same)} of the scenes given "
+                f"have ({same[0]}, {same[1]}): it cannot tell which is its",
+                "give only the scenes the detections came from with --scenes",
+            )
+
+
 def _file_key(path: str) -> tuple[int, int] | str | None:
     """The file's device and inode (one file under two paths), None where it is not found.
     Where the file system numbers no file (``st_ino`` 0: FAT, some network shares), its path
@@ -271,7 +322,9 @@ def export_review(
     for path in sorted(by_ending):
         if not _same_date(path, taken[path], frame, bands):
             del taken[path]  # not the run's scene: it takes a name of its own
-    paths = {name: path for path, name in scene_labels(given, taken=taken).items()}
+    labels = scene_labels(given, taken=taken)
+    _check_names(detections, labels, taken, frame, bands)
+    paths = {name: path for path, name in labels.items()}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(
