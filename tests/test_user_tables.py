@@ -359,3 +359,29 @@ def test_a_two_digit_year_written_first_is_read_so_where_the_column_shows_it(
         read_date_table(table)
     table.write_text("scene,date\na.tif,24-06-20\nb.tif,24-07-28\n")
     assert read_date_table(table)["a.tif"].date() == date(2024, 6, 20)
+
+
+def test_two_digit_year_dates_are_weighed_once_per_distinct_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The order of a two-digit year was weighed row by row in Python (20 µs a row): 200,000
+    rows of `24-06-20` were read in 5.4 s, ISO dates in 1.4 s; a column holds few distinct
+    dates, each now weighed once (1.9 s), and read as before."""
+    import detector.date_sanity as date_sanity
+
+    monkeypatch.setattr(date_sanity, "latest_day", lambda: date(2026, 12, 7))
+    calls: list[tuple[int, int, int]] = []
+    real_day = date_sanity._day
+
+    def counted(year: int, month: int, day: int, latest: date) -> date | None:
+        calls.append((year, month, day))
+        return real_day(year, month, day, latest)
+
+    monkeypatch.setattr(date_sanity, "_day", counted)
+    values = pd.Series(["24-06-20", "24-07-28 14:50", "24-06-20 09:00"] * 5_000)
+    parsed, notes = normalise_dates(values, "m.csv")
+    assert len(calls) <= 3 * 3  # three distinct dates, each weighed year first and last
+    assert list(parsed[:3].dt.strftime("%Y-%m-%d %H:%M")) == [
+        "2024-06-20 00:00", "2024-07-28 14:50", "2024-06-20 09:00",
+    ]  # fmt: skip
+    assert any("10000 dates like '24-06-20' were read with the year first" in n for n in notes)
