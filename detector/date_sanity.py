@@ -54,8 +54,9 @@ def rows_not_ahead(parsed: pd.Series, text: pd.Series, source: str | Path) -> No
 
 
 # 24-06-20, 24/06/20, 24.06.20: a two-digit year written first (yy-mm-dd, 2024-06-20) or last
-# (dd-mm-yy or mm-dd-yy, 24 June 2020); the rest of the cell (a time) after it
-SHORT_YEAR = re.compile(r"^\s*(\d{2})([-/.])(\d{1,2})\2(\d{2})(?!\d)")
+# (dd-mm-yy or mm-dd-yy, 24 June 2020); 24/6/5 (one digit last) only first; the rest of the
+# cell (a time) after it
+SHORT_YEAR = re.compile(r"^\s*(\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 
 
 def latest_day() -> date:
@@ -80,10 +81,10 @@ def short_years_first(
 
     ``24-06-20`` is 20 June 2024 year first, 24 June 2020 year last; pandas read it year last
     without a word. One order for the column: year first where a row can only be so (year
-    last it is no day, or after today: ``24-07-28``), year last where a row can only be so
-    (``28-07-24``); both is refused. Where nothing shows it, year last (as most locales write
-    dates) with a note, or refused where ``guess`` is False and no ``cue`` (the table's
-    locale) tells that the dates are day-month-year.
+    last it is no day, or after today: ``24-07-28``, or one digit: ``24/6/5``), year last
+    where a row can only be so (``28-07-24``); both is refused. Where nothing shows it, year
+    last (as most locales write dates) with a note, or refused where ``guess`` is False and no
+    ``cue`` (the table's locale) tells that the dates are day-month-year.
     """
     labels = text.index
     text = text.reset_index(drop=True)  # rows by position: a frame's index may repeat
@@ -93,14 +94,17 @@ def short_years_first(
         return text.set_axis(labels), []
     # each distinct date once (a column holds few): row by row, 200,000 rows took 4 s
     numbers = found.loc[rows, [0, 2, 3]].astype(int)
-    keys = numbers[0] * 10_000 + numbers[2] * 100 + numbers[3]
+    one_digit = found.loc[rows, 3].str.len() == 1  # 24/6/5: a year is never one digit
+    keys = one_digit * 1_000_000 + numbers[0] * 10_000 + numbers[2] * 100 + numbers[3]
     latest = latest_day()
     firsts: dict[int, date | None] = {}
     lasts_ok: dict[int, bool] = {}
     for key in keys.unique().tolist():
-        a, b, c = key // 10_000, key // 100 % 100, key % 100
+        a, b, c = key // 10_000 % 100, key // 100 % 100, key % 100
         day = _day(2000 + a, b, c, latest)
         lasts = {_day(2000 + c, b, a, latest), _day(2000 + c, a, b, latest)} - {None}
+        if key >= 1_000_000:
+            lasts = set()
         lasts_ok[key] = bool(lasts) and day not in lasts
         firsts[key] = None if day in lasts else day  # 20-06-20: the same day either way
     first = keys.map(firsts)
@@ -122,7 +126,7 @@ def short_years_first(
         notes = [
             f"{source}: {len(either)} dates like {text[either[0]]!r} were read with the year "
             f"first ({first[either[0]]:%Y-%m-%d}), as {text[only_first[0]]!r} in the same "
-            "column shows (with the year last it is no day, or after today)"
+            "column shows (with the year last it is no day, after today, or of one digit)"
         ]
     elif len(only_last):
         notes = []  # read year last, as the column shows

@@ -385,3 +385,22 @@ def test_two_digit_year_dates_are_weighed_once_per_distinct_date(
         "2024-06-20 00:00", "2024-07-28 14:50", "2024-06-20 09:00",
     ]  # fmt: skip
     assert any("10000 dates like '24-06-20' were read with the year first" in n for n in notes)
+
+
+def test_a_two_digit_year_first_with_a_one_digit_day_is_read_in_the_columns_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`24/6/5` (yy/m/d: its last part one digit, so no year) escaped the column's order: it was
+    read as 24 June 2005 beside `24/6/28`, read 28 June 2024, without a word; alone, too."""
+    monkeypatch.setattr("detector.date_sanity.latest_day", lambda: date(2026, 12, 7))
+    parsed, _ = normalise_dates(pd.Series(["24/6/5", "24/6/28 14:50"]), "m.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d %H:%M")) == ["2024-06-05 00:00", "2024-06-28 14:50"]
+    alone, _ = normalise_dates(pd.Series(["24-6-5"]), "m.csv")
+    assert alone.iloc[0] == pd.Timestamp("2024-06-05", tz="UTC")
+    parsed, notes = normalise_dates(pd.Series(["24.6.5", "24.06.20"]), "m.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d")) == ["2024-06-05", "2024-06-20"]
+    assert any("as '24.6.5' in the same column shows" in n for n in notes)
+    with pytest.raises(InputError, match=r"mix a two-digit year first \('24/6/5'\)"):
+        normalise_dates(pd.Series(["24/6/5", "28/6/24"]), "m.csv")
+    day_first, _ = normalise_dates(pd.Series(["5/6/24", "28/6/24"]), "m.csv")  # as before
+    assert list(day_first.dt.strftime("%Y-%m-%d")) == ["2024-06-05", "2024-06-28"]
