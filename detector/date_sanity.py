@@ -84,7 +84,9 @@ def short_years_first(
     last it is no day, or after today: ``24-07-28``, or one digit: ``24/6/5``), year last
     where a row can only be so (``28-07-24``); both is refused. Where nothing shows it, year
     last (as most locales write dates) with a note, or refused where ``guess`` is False and no
-    ``cue`` (the table's locale) tells that the dates are day-month-year.
+    ``cue`` (the table's locale) tells that the dates are day-month-year. A date after today
+    year last is no proof of year first where the first numbers vary more than the last (a
+    column of days, one year typed ``28`` for ``24``): it is left to be named after today.
     """
     labels = text.index
     text = text.reset_index(drop=True)  # rows by position: a frame's index may repeat
@@ -120,6 +122,11 @@ def short_years_first(
             f"({text[only_last[0]]!r})",
             "write dates as ISO 8601, with the year in four digits, e.g. 2024-07-15",
         )
+    by_form = bool((keys[only_first] >= 1_000_000).any())  # 24/6/5: year first by its form
+    if len(only_first) and not by_form and numbers[0].nunique() > numbers[3].nunique():
+        # 15-03-24, 16-03-24, 17-03-28: what varies first is the day, and a year typed 28 for
+        # 24 is after today (as it says), not a column of years first (2015, 2016, 2017)
+        return text.set_axis(labels), []
     if not len(either):
         notes: list[str] = []
     elif len(only_first):

@@ -404,3 +404,21 @@ def test_a_two_digit_year_first_with_a_one_digit_day_is_read_in_the_columns_orde
         normalise_dates(pd.Series(["24/6/5", "28/6/24"]), "m.csv")
     day_first, _ = normalise_dates(pd.Series(["5/6/24", "28/6/24"]), "m.csv")  # as before
     assert list(day_first.dt.strftime("%Y-%m-%d")) == ["2024-06-05", "2024-06-28"]
+
+
+def test_a_year_typo_in_day_first_dates_is_after_today_not_a_column_of_years_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`17-03-28` (28 typed for 24) among `15-03-24`, `16-03-24`: year last it is after today,
+    which the two-digit-year rule took for proof of year first, and the whole column was read
+    as 2015, 2016 and 2017 with only a note; the typo is named as after today, as before."""
+    monkeypatch.setattr("detector.date_sanity.latest_day", lambda: date(2026, 12, 7))
+    with pytest.raises(InputError, match=r"1 dates are after today, e\.g\. '17-03-28'"):
+        normalise_dates(pd.Series(["15-03-24", "16-03-24", "17-03-28"]), "m.csv")
+    with pytest.raises(InputError, match=r"after today, e\.g\. '19/11/27' \(2027-11-19\)"):
+        normalise_dates(pd.Series(["05/11/24", "12/11/24", "19/11/27"]), "m.csv")
+    years_first = ["24-06-20", "24-06-28", "24-07-03", "23-07-28"]  # a column of years first
+    parsed, _ = normalise_dates(pd.Series(years_first), "m.csv")
+    assert list(parsed.dt.strftime("%Y-%m-%d")) == [
+        "2024-06-20", "2024-06-28", "2024-07-03", "2023-07-28",
+    ]  # fmt: skip
