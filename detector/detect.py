@@ -544,8 +544,10 @@ def output_format(path: str | Path, fmt: str | None = None) -> str:
     return by_suffix[suffix]
 
 
-def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str = "parquet") -> Path:
-    """Write detections as GeoParquet (default), GeoPackage (layer ``detections``) or GeoJSON.
+def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write detections as GeoParquet, GeoPackage (layer ``detections``) or GeoJSON: ``fmt``,
+    else by the suffix as ``dredge detect --out`` (:func:`output_format`; it was GeoParquet
+    whatever the suffix, and ``d.gpkg`` a Parquet file that GDAL cannot open).
 
     The file is written beside the target and moved into place (:func:`write_atomic`), so a
     failed write leaves no half file, and a full or read-only disk is one clear line.

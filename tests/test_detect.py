@@ -259,6 +259,12 @@ def test_several_crs_in_one_wgs84_table(tmp_path: Path) -> None:
         other = gpd.read_file(write_detections(frame, tmp_path / f"d.{fmt}", fmt))
         assert len(other) == 9 and other.crs.to_epsg() == 4326
         assert set(DETECTION_COLUMNS) <= set(other.columns)
+        # by the suffix, as `dredge detect --out` (the API wrote GeoParquet under any name)
+        by_suffix = gpd.read_file(write_detections(frame, tmp_path / f"s.{fmt}"))
+        assert len(by_suffix) == 9 and set(DETECTION_COLUMNS) <= set(by_suffix.columns)
+    with pytest.raises(ValueError, match=r"no detections format ends in '\.csv'"):
+        write_detections(frame, tmp_path / "d.csv")
+    assert not (tmp_path / "d.csv").exists()
 
 
 def test_a_run_that_saves_each_scene_does_not_hold_them_all(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from tests.label_fixtures import (
     write_yolo_set,
 )
 from tests.network import blocked_network
-from training.finetune import worse_than_before
+from training.finetune import parse_overrides, worse_than_before
 from training.labels.table import LabelledTile, scene_of
 
 
@@ -193,6 +193,13 @@ def test_a_setting_that_cannot_work_is_one_line_before_any_work(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
     assert not out.exists()
+
+
+def test_a_setting_in_exponent_notation_is_a_number() -> None:
+    """`lr0=1e-4`, as `yolo train` takes it, was text (YAML 1.1 reads no float without a dot):
+    one line "'lr0=1e-4' is of invalid type str" for a rate written as ultralytics writes it."""
+    got = parse_overrides(["lr0=1e-4", "lrf=2.5E-2", "optimizer=SGD", "name=1e5x", "mosaic=0"])
+    assert got == {"lr0": 1e-4, "lrf": 0.025, "optimizer": "SGD", "name": "1e5x", "mosaic": 0}
 
 
 def test_the_recipe_refuses_zero_epochs_before_drawing_worlds(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -148,6 +149,9 @@ class FinetuneResult:
     duration_s: float
 
 
+EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")  # 1e-4, 2.5E-3
+
+
 def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
     """``["lr0=0.0005", "mosaic=0"]`` → ``{"lr0": 0.0005, "mosaic": 0}`` (YAML values)."""
     out: dict[str, Any] = {}
@@ -156,9 +160,12 @@ def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
         if not sep or not key.strip():
             raise DredgeError(f"{item!r} is neither a label path nor key=value")
         try:
-            out[key.strip()] = yaml.safe_load(value)
+            read = yaml.safe_load(value)
         except yaml.YAMLError:
-            out[key.strip()] = value
+            read = value
+        if isinstance(read, str) and EXPONENT.fullmatch(read.strip()):
+            read = float(read)  # YAML 1.1 reads 1e-4 as text; `yolo train lr0=1e-4` a number
+        out[key.strip()] = read
     return out
 
 
