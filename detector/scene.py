@@ -22,7 +22,6 @@ become one line, :mod:`detector.read_errors`), then works out:
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -48,6 +47,7 @@ from detector.acquisition import (
     is_remote,
     resolve_acquisition,
     scene_file_name,
+    scene_stem,
 )
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
@@ -174,7 +174,7 @@ class Scene:
     @property
     def stem(self) -> str:
         """File name without its extension."""
-        return re.sub(r"\.tiff?$", "", self.name, flags=re.IGNORECASE)
+        return scene_stem(self.name)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
