@@ -60,6 +60,7 @@ from detector.radiance import Calibration, radiance_coefficients
 from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, innermost_line
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
+    EIGHT_BIT_WHITE,
     header_calibration,
     normalise,
     stored_full_scale,
@@ -148,6 +149,15 @@ class Scene:
         self._units_per_metre = crs_units_per_metre(self.crs, *self._centre())
 
     # --- facts -------------------------------------------------------------------------------
+
+    @property
+    def eight_bit(self) -> bool:
+        """True when the values are 8-bit imagery (a display product, no reflectance), as
+        reading takes them: as a header's calibration says (8-bit values × 256 with scale
+        1/256), else from the stored full scale."""
+        if self.calibration is not None:
+            return self.calibration.eight_bit
+        return self.full_scale == EIGHT_BIT_WHITE
 
     @property
     def values_read_as(self) -> str | None:
