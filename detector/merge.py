@@ -144,15 +144,19 @@ def _merge_scene(frame: gpd.GeoDataFrame, distance_m: float, ios: float) -> gpd.
 
 
 def _in_canonical_order(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The rows best score first, boxes of one score by position (min x, min y, max x, max y),
-    then tile and class, index reset: the greedy steps take tied boxes in this order, not the
-    table's, so that a table in another row order merges alike (with scores tied, 17 of 400
-    random layouts merged into other boxes, some into another number of them)."""
+    """The rows best score first; boxes of one score largest first (a box cut by a tile edge
+    after the whole one, as tiles in row order happened to give them), then by position (min
+    x, min y, max x, max y), tile and class; index reset. The greedy steps take tied boxes in
+    this order, not the table's, so that a table in another row order merges alike (with
+    scores tied, 17 of 400 random layouts merged into other boxes, some into another number of
+    them)."""
     bounds = frame.geometry.bounds.to_numpy(dtype=float)
+    area = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
     keys = (
         frame["class_name"].astype(str).to_numpy(),
         frame["tile"].astype(str).to_numpy(),
         *bounds.T[::-1],
+        -area,
         -frame["score"].to_numpy(dtype=float),
     )
     return frame.iloc[np.lexsort(keys)].reset_index(drop=True)
