@@ -41,6 +41,7 @@ from detector.model import YoloDetector, load_model
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from detector.tiling import plan_scene
+from training.evaluate import average_precision as curve_average_precision
 from training.synth.world import WorldConfig, write_world
 
 MATCH_M = 15.0
@@ -225,18 +226,16 @@ def _iou(p: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 
 def average_precision(scores: pd.Series, outcomes: pd.Series, positives: int) -> float:
-    """All-point interpolated AP from scored outcomes (ignored ones left out)."""
-    kept = outcomes != "ignored"
-    order = np.argsort(-scores[kept].to_numpy(), kind="stable")
-    tp = (outcomes[kept].to_numpy()[order] == "tp").astype(float)
-    if positives == 0 or len(tp) == 0:
+    """All-point interpolated AP from scored outcomes (ignored ones left out), NaN without
+    truth or detections: :func:`training.evaluate.average_precision`'s, one point of the curve
+    per distinct score (detections of one score taken in row order gave a hit and a false
+    positive AP 1.0 in one order, 0.5 in the other)."""
+    kept = (outcomes != "ignored").to_numpy()
+    if positives == 0 or not kept.any():
         return float("nan")
-    cum_tp = np.cumsum(tp)
-    precision = cum_tp / np.arange(1, len(tp) + 1)
-    recall = cum_tp / positives
-    envelope = np.maximum.accumulate(precision[::-1])[::-1]
-    steps = np.diff(np.concatenate([[0.0], recall]))
-    return float(np.sum(steps * envelope))
+    hits = outcomes.to_numpy()[kept] == "tp"
+    ap, _ = curve_average_precision(scores.to_numpy(dtype=float)[kept], hits, positives)
+    return float("nan") if ap is None else ap
 
 
 def prf(

@@ -100,6 +100,14 @@ def scene_file_name(path: str) -> str:
     return without_query(path).rstrip("/").rsplit("/", 1)[-1]
 
 
+def scene_stem(name: str) -> str:
+    """A scene's name without a .tif / .tiff suffix (any case), the one rule by which the
+    tables know a scene (chip folders, tile ids, detection ids, dates seen): ``a.tif`` → ``a``,
+    ``a.vrt`` → ``a.vrt``. Tile ids that dropped any suffix named the tiles of ``a.tif`` and
+    ``a.img`` alike (34 of 68 ids in ``tiles.parquet`` shared)."""
+    return re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
+
+
 def resolve_acquisition(
     path: str,
     dataset: rasterio.DatasetReader,

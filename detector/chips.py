@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import errno
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from PIL import Image
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from detector.acquisition import is_remote, scene_labels
+from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, OutputError
@@ -244,7 +243,7 @@ def earlier_scene_names(out: Path, paths: Sequence[str]) -> dict[str, str]:
         for old, name in earlier.items():
             if path != old and _same_file(path, old):
                 names[path] = name
-    stems = {re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE) for name in earlier.values()}
+    stems = {scene_stem(name) for name in earlier.values()}
     folders = (out / CHIPS_DIR).iterdir() if (out / CHIPS_DIR).is_dir() else iter(())
     for folder in folders:
         kinds = {p.suffix.lower() for p in folder.iterdir()} if folder.is_dir() else set()

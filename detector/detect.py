@@ -467,6 +467,11 @@ def finish_scene(
     frame["acquired"] = acquired
     frame["sensor"] = scene.sensor
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
+    if not plan.tiles and plan.skipped_cloud:  # it said "0 tiles, 0 detections" alone
+        summary += (
+            f"; its river all under cloud ({plan.skipped_cloud} tile(s) with no clear pixel): "
+            "nothing seen"
+        )
     told = (scene.values_read_as, scene.layout_caveat, scene.date_caveat)
     notes = [note for note in told if note]
     off = off_channel(scene, network, plan.spec.gsd_m)

@@ -42,7 +42,6 @@ from shapely.geometry.base import BaseGeometry
 
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
-from detector.scaling import EIGHT_BIT_WHITE
 from detector.scene import Scene
 from detector.tiling import corridors_in_scene
 
@@ -61,8 +60,10 @@ LINE_ON_LAND_ABOVE = 0.4
 
 
 def can_check(scene: Scene) -> bool:
-    """True when the scene holds surface reflectance in blue, green and NIR."""
-    return scene.full_scale != EIGHT_BIT_WHITE and all(band in scene.bands for band in BANDS)
+    """True when the scene holds surface reflectance in blue, green and NIR: not 8-bit imagery,
+    whether its file type or a header's scale says so (8-bit values × 256 in a 16-bit file with
+    scale 1/256 were judged on display values)."""
+    return not scene.eight_bit and all(band in scene.bands for band in BANDS)
 
 
 def land_fractions(

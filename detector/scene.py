@@ -22,7 +22,6 @@ become one line, :mod:`detector.read_errors`), then works out:
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -48,6 +47,7 @@ from detector.acquisition import (
     is_remote,
     resolve_acquisition,
     scene_file_name,
+    scene_stem,
 )
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
@@ -60,6 +60,7 @@ from detector.radiance import Calibration, radiance_coefficients
 from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, innermost_line
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
+    EIGHT_BIT_WHITE,
     header_calibration,
     normalise,
     stored_full_scale,
@@ -150,6 +151,15 @@ class Scene:
     # --- facts -------------------------------------------------------------------------------
 
     @property
+    def eight_bit(self) -> bool:
+        """True when the values are 8-bit imagery (a display product, no reflectance), as
+        reading takes them: as a header's calibration says (8-bit values × 256 with scale
+        1/256), else from the stored full scale."""
+        if self.calibration is not None:
+            return self.calibration.eight_bit
+        return self.full_scale == EIGHT_BIT_WHITE
+
+    @property
     def values_read_as(self) -> str | None:
         """How stored values were read where the file's type alone does not tell it (floating
         point, Planet radiance, Maxar digital numbers, 8-bit values in a wider integer type), for
@@ -174,7 +184,7 @@ class Scene:
     @property
     def stem(self) -> str:
         """File name without its extension."""
-        return re.sub(r"\.tiff?$", "", self.name, flags=re.IGNORECASE)
+        return scene_stem(self.name)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

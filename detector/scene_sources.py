@@ -44,6 +44,7 @@ from detector.acquisition import (
     name_by_item,
     scene_file_name,
     scene_labels,
+    scene_stem,
     without_query,
 )
 from detector.chips import (
@@ -243,7 +244,7 @@ def _check_stems_apart(paths: Sequence[str]) -> None:
     seen: dict[str, str] = {}
     for path, name in scene_labels(paths).items():
         # composed (NFC), as the tables key scenes (detector.observed.scene_key)
-        key = unicodedata.normalize("NFC", re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE))
+        key = unicodedata.normalize("NFC", scene_stem(name))
         if key in seen and seen[key] != path:
             raise DredgeError(
                 f"{seen[key]} and {path}: two scenes named alike but for their suffix are one "

@@ -27,6 +27,7 @@ from rasterio.features import rasterize
 from rasterio.windows import Window
 from shapely import Polygon
 
+from detector.acquisition import scene_stem
 from detector.grid import Grid
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
@@ -52,9 +53,9 @@ class Tile:
 
     @property
     def tile_id(self) -> str:
-        """A name unique within a scene, e.g. ``<scene stem>_r003_c017``."""
-        stem = self.scene_name.rsplit(".", 1)[0]
-        return f"{stem}_r{self.row:03d}_c{self.col:03d}"
+        """A name unique among the scenes of a run, e.g. ``<scene stem>_r003_c017`` (the stem
+        as :func:`~detector.acquisition.scene_stem` makes it, whose stems a run checks apart)."""
+        return f"{scene_stem(self.scene_name)}_r{self.row:03d}_c{self.col:03d}"
 
 
 @dataclass

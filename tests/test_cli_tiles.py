@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import rasterio.shutil
 from PIL import Image
 from shapely import LineString
 from typer.testing import CliRunner
@@ -509,3 +510,21 @@ def test_a_disk_that_fills_up_while_chips_are_copied_to_it_leaves_no_half_chip(
                 Image.open(chip).load()  # whole, or not there
     finally:
         shutil.rmtree(other)
+
+
+def test_scenes_of_one_name_but_another_format_keep_their_tile_ids_apart(tmp_path: Path) -> None:
+    """``a.tif`` and ``a.img`` in one run: tile ids dropped any suffix while scenes are told
+    apart by their name without .tif/.tiff, so 34 of the 68 ids in ``tiles.parquet`` named
+    two chips (the dataset names chips by them). Now one rule makes the stem everywhere."""
+    first = write_scene(tmp_path / "s" / "a.tif", width=200, height=200)
+    other = write_scene(tmp_path / "t" / "src.tif", width=200, height=200, dredge_offset_px=4)
+    img = tmp_path / "s" / "a.img"
+    rasterio.shutil.copy(other.path, img, driver="HFA")
+    out = tmp_path / "out"
+    args = ("--rivers", str(_rivers(tmp_path, first)), "--out", str(out), "--tile-px", "64")
+    code, _, stderr = _tiles(str(first.path), str(img), *args, "--date", "2024-01-01")
+    assert code == 0, stderr
+    index = gpd.read_parquet(out / "tiles.parquet")
+    assert set(index["scene_name"]) == {"a.tif", "a.img"}
+    assert index["tile_id"].is_unique and index["chip"].is_unique
+    assert {Path(chip).stem for chip in index["chip"]} == set(index["tile_id"])

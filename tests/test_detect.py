@@ -594,3 +594,27 @@ def test_a_stac_scene_whose_link_has_no_file_name_is_named_by_its_item(
         "20240622_150000_00_2481": pd.Timestamp("2024-06-22 15:00", tz="UTC"),
         "pass_a.tif": pd.Timestamp("2024-06-25 15:00", tz="UTC"),
     }
+
+
+def test_a_scene_whose_river_is_all_under_cloud_says_so(tmp_path: Path) -> None:
+    """Its UDM2 clouds every tile along the river: the summary said "0 tiles, 0 detections"
+    alone, as if the river had been seen empty; now it says the river was under cloud."""
+    from shapely import box
+
+    from tests.geo_fixtures import write_udm2
+
+    fixture = _scene(tmp_path / "s" / PLANET)
+    write_udm2(fixture, box(*fixture.footprint.bounds))
+    lines: list[str] = []
+    frame, failures = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=BrightBlobDetector(card_for_blobs(tmp_path / "model")),
+        progress=False,
+        echo=lines.append,
+    )
+    assert failures == [] and frame.empty
+    assert lines == [
+        f"{PLANET}: 0 tiles, 0 detections; its river all under cloud (7 tile(s) with no clear "
+        "pixel): nothing seen"
+    ]

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -214,3 +215,21 @@ def test_tiles_of_the_scenes_a_model_was_fine_tuned_on_are_counted_in_a_note(
         in result.output
     )
     assert json.loads((out / "report.json").read_text())["tiles_from_training_scenes"] == seen
+
+
+def test_the_benchmarks_average_precision_counts_tied_scores_together() -> None:
+    """benchmarks/detection_accuracy.py's AP took detections of one score in row order (a hit
+    and a false positive: 1.0 one way, 0.5 the other); it is now this module's AP."""
+    from benchmarks.detection_accuracy import average_precision as benchmark_ap
+
+    scores = pd.Series([0.5, 0.5, 0.3])
+    for outcomes in (["tp", "fp", "ignored"], ["fp", "tp", "ignored"]):
+        assert benchmark_ap(scores, pd.Series(outcomes), 1) == pytest.approx(0.5)
+    outcomes = pd.Series(["tp", "fp", "ignored", "tp", "tp", "fp"])
+    scores = pd.Series([0.9, 0.7, 0.7, 0.7, 0.7, 0.2])
+    expected, _ = average_precision(
+        np.array([0.9, 0.7, 0.7, 0.7, 0.2]), np.array([True, False, True, True, False]), 4
+    )
+    assert benchmark_ap(scores, outcomes, 4) == pytest.approx(expected)
+    assert np.isnan(benchmark_ap(scores, outcomes, 0))
+    assert np.isnan(benchmark_ap(pd.Series([0.5]), pd.Series(["ignored"]), 2))

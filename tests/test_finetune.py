@@ -748,3 +748,34 @@ def test_squares_are_held_out_by_their_share_of_the_tiles() -> None:
         held = [c for c, side in _draw_by_tiles(cells, 0.25, seed).items() if side == "val"]
         assert 1 <= len(held) < 4
         assert held == ["a"] or sum(cells.count(c) for c in held) <= 0.25 * len(cells) + 2.5
+
+
+def test_asking_for_more_synthetic_chips_than_the_world_holds_says_how_many_were_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--synthetic 50 over a synthetic world of 3 chips mixed in 3 without a word; now a note
+    says so (and asking for no more than it holds says nothing)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from training import finetune
+
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    held = [LabelledTile(f"w_{k}", "w", "yolo", 64, 64, pixels=pixels) for k in range(3)]
+    monkeypatch.setattr(finetune, "build_yolo_dataset", lambda *a, **k: SimpleNamespace(worlds=[]))
+    monkeypatch.setattr(finetune, "read_yolo", lambda *a, **k: list(held))
+    base = finetune.BaseModel(None, None, finetune.DEFAULT_SPEC, finetune.CLASSES)
+    said: dict[int, list[str]] = {}
+    for asked in (50, 3):
+        lines: list[str] = []
+        config = finetune.FinetuneConfig(synthetic=asked, imgsz=64)
+        chips, _ = finetune._synthetic_chips(
+            tmp_path, base, config, [tmp_path], False, lines.append
+        )
+        assert len(chips) == 3
+        said[asked] = lines
+    assert said[3] == []
+    assert said[50] == [
+        "note: --synthetic 50: the synthetic world(s) hold 3 chips; all 3 were mixed in"
+    ]

@@ -138,6 +138,16 @@ def test_scenes_without_reflectance_in_green_and_nir_are_not_judged(tmp_path: Pa
         assert np.isnan(_fractions(path, [_box(160, 100)])[0]), path
 
 
+def test_eight_bit_values_told_by_a_header_scale_are_not_judged(tmp_path: Path) -> None:
+    """8-bit values × 256 in a 16-bit file with the header scale 1/256 are read as the 8-bit
+    display product they are, and like it are not judged: the check went by the stored full
+    scale alone and put the bank's box on land (1.0) from display values."""
+    wide = _write(tmp_path / NAME, (_river_and_bank() // 40) * 256)
+    with rasterio.open(wide, "r+") as dst:
+        dst.scales = [1 / 256] * 4
+    assert np.isnan(_fractions(wide, [_box(160, 100), _box(50, 100)])).all()
+
+
 def test_detect_leaves_out_a_bright_roof_on_the_bank_and_says_so(tmp_path: Path) -> None:
     image = _river_and_bank()
     image[:, 98:102, 40:46] = 9000  # a dredge in the river

@@ -336,7 +336,7 @@ def _run(
     started: float,
     started_at: datetime,
 ) -> FinetuneResult:
-    extra, synthetic_info = _synthetic_chips(work, base, config, synthetic_worlds, progress)
+    extra, synthetic_info = _synthetic_chips(work, base, config, synthetic_worlds, progress, echo)
     counts = write_chip_dataset(
         tiles, assignment, work / "dataset", base.classes, chip_px=config.imgsz, bands=bands,
         negatives=config.negatives, seed=config.seed, extra_train=extra,
@@ -445,8 +445,10 @@ def _synthetic_chips(
     config: FinetuneConfig,
     worlds: Sequence[Path] | None,
     progress: bool,
+    echo: Any = print,
 ) -> tuple[list[Chip], list[dict[str, Any]]]:
-    """``config.synthetic`` chips from synthetic training worlds, and their data entry."""
+    """``config.synthetic`` chips from synthetic training worlds, and their data entry; a note
+    when the worlds hold fewer (all are used: fewer were used without a word)."""
     if not config.synthetic:
         return [], []
     if worlds is None:
@@ -461,6 +463,11 @@ def _synthetic_chips(
     available = read_yolo(work / "synthetic", ClassMap(base.classes))
     picks = np.random.default_rng([config.seed, 13]).permutation(len(available))
     chosen = [available[i] for i in picks[: config.synthetic]]
+    if len(chosen) < config.synthetic:
+        echo(
+            f"note: --synthetic {config.synthetic}: the synthetic world(s) hold {len(chosen)} "
+            f"chips; all {len(chosen)} were mixed in"
+        )
     chips = []
     for tile in chosen:
         pixels = tile.read(len(base.spec.bands))
