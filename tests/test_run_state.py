@@ -410,3 +410,29 @@ def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: P
     assert resumed.name_scenes(paths) == dict(zip(paths, ["0012", "0345"], strict=True))
     assert all(resumed.is_done(path) for path in paths)
     assert manifest_names(tmp_path) == dict(zip(paths, ["0012", "0345"], strict=True))
+
+
+def test_a_resumed_run_names_scenes_sharing_a_file_name_as_an_uninterrupted_one(
+    tmp_path: Path,
+) -> None:
+    """Three NICFI-like scenes sharing a file name (`2024-0{1,2,3}/x.tif`), the run stopped
+    after two: resumed, the third was named `x.tif` (its detections `x_0001`, …), where the
+    run uninterrupted names it `2024-03_x.tif`, so the tables of the two runs differed."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    paths = [f"/planet/2024-0{month}/x.tif" for month in (1, 2, 3)]
+    whole = RunState.open(tmp_path / "whole", {"k": 1}, overwrite=False).name_scenes(paths)
+    assert whole[paths[2]] == "2024-03_x.tif"
+    out = tmp_path / "resumed"
+    out.mkdir()
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    for path in paths[:2]:  # stopped here
+        state.record(path, frame, None)
+    assert RunState.open(out, {"k": 1}, overwrite=False).name_scenes(paths) == whole
+    added = RunState.open(out, {"k": 1}, overwrite=False)  # a later month given besides
+    names = added.name_scenes([*paths, "/planet/2024-04/x.tif", "/planet/x/2024-01_x.tif"])
+    assert len({name.lower() for name in names.values()}) == 5
