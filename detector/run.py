@@ -248,6 +248,13 @@ def run_pipeline(
         scene_dates = sources.dates_with(dates, names)
         for note in sources.notes[noted:]:  # --dates rows that name no scene
             warn_and_note(f"warning: {note}")
+        redated = state.forget_redated(scene_dates)
+        if redated:
+            warn_and_note(
+                f"warning: {len(redated)} finished scene(s) are given another date (by a --dates "
+                f"row or a STAC item's datetime) than their detections carry (e.g. "
+                f"{redated[0]}); detected again"
+            )
         todo = [path for path in sources.paths if not state.is_done(path)]
         if len(todo) < len(sources.paths):
             echo(

@@ -6,7 +6,9 @@ threshold, the flipped views, the rivers file and corridor, the scene band names
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
-kept so that a resumed or recounted run warns of its earlier scenes too); each scene's row is
+kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
+acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
+its STAC item, is detected again, :meth:`RunState.forget_redated`); each scene's row is
 appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
 last row cut short, which is not read), and the file is written whole once when a run starts
 and, where a scene of an earlier run was recorded again below its old row, when detection
@@ -44,7 +46,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from detector.acquisition import ITEM_NAMES, is_remote, scene_file_name, scene_labels
+from detector.acquisition import (
+    ITEM_NAMES,
+    is_day_only,
+    is_remote,
+    scene_file_name,
+    scene_labels,
+    to_utc,
+)
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
 from detector.scene_sources import file_key, names_raster_file
@@ -64,7 +73,7 @@ if TYPE_CHECKING:
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
-MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error", "flags")
+MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error", "flags", "date")
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
 
@@ -294,6 +303,30 @@ class RunState:
         if moved:
             self._write_manifest()
 
+    def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
+        """Forget the finished scenes whose detections carry another time than ``dates`` now
+        gives them (``--dates``, a STAC item's ``datetime``), so that they are detected again,
+        and return them. A STAC search saved again with a corrected ``datetime``, or scenes run
+        from a folder and then through STAC items that date them otherwise, resumed with the
+        detections of the old date, without a word: tracks and counts other than a run made at
+        once on the new dates. A scene without detections carries no date (the tracker dates it
+        by ``dates``), nor does a row written before the manifest kept them."""
+        again = []
+        for path, when in dates.items():
+            row = self.rows.get(path)
+            recorded = str(row.get("date") or "") if row else ""
+            if not recorded or row is None or row["status"] != "done":
+                continue
+            carried, given = datetime.fromisoformat(recorded), to_utc(when)
+            if is_day_only(when):  # a day alone keeps the scene's own time of that day
+                same = carried.date() == given.date()
+            else:
+                same = abs((carried - given).total_seconds()) < 1
+            if not same:
+                again.append(path)
+                del self.rows[path]
+        return again
+
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``)."""
         shutil.rmtree(self.out / SCENES_DIR, ignore_errors=True)
@@ -367,6 +400,7 @@ class RunState:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
+            "date": _carried_date(frame),
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -432,6 +466,13 @@ def read_saved(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _carried_date(frame: pd.DataFrame | None) -> str:
+    """The acquisition time a scene's detections carry (ISO, UTC), or "" without any."""
+    if frame is None or not len(frame) or "acquired" not in frame.columns:
+        return ""
+    return to_utc(pd.Timestamp(frame["acquired"].iloc[0]).to_pydatetime()).isoformat()
+
+
 def _manifest_line(row: Mapping[str, Any]) -> str:
     """One row of the manifest as ``DataFrame.to_csv`` writes it (Python's csv module)."""
     line = io.StringIO()
@@ -450,7 +491,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     table = pd.read_csv(
         io.BytesIO(data),
-        dtype={"scene": str, "name": str, "error": "string", "flags": "string"},
+        dtype={"scene": str, "name": str, "error": "string", "flags": "string", "date": str},
         keep_default_na=False,
     )
     return {str(row["scene"]): row for row in table.to_dict("records")}

@@ -436,3 +436,41 @@ def test_a_resumed_run_names_scenes_sharing_a_file_name_as_an_uninterrupted_one(
     added = RunState.open(out, {"k": 1}, overwrite=False)  # a later month given besides
     names = added.name_scenes([*paths, "/planet/2024-04/x.tif", "/planet/x/2024-01_x.tif"])
     assert len({name.lower() for name in names.values()}) == 5
+
+
+def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
+    tmp_path: Path,
+) -> None:
+    """A finished scene is detected again when the date given to it now (a STAC item's
+    datetime, a --dates row) is not the one its detections carry; a day alone that is the
+    scene's own day (it keeps its own time of day), a date given the same, a scene without
+    detections and a row of a manifest written before dates were kept stay done."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.acquisition import GivenDay
+
+    at = datetime(2024, 3, 17, 14, 51, 41, 260000, tzinfo=UTC)
+    paths = [f"/scenes/{n}.tif" for n in range(4)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path in paths[:3]:
+        frame = gpd.GeoDataFrame(
+            {"acquired": [pd.Timestamp(at)]}, geometry=[Point(-73.0, -3.0)], crs=4326
+        )
+        state.record(path, frame, None)
+    state.record(paths[3], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    dates = {
+        paths[0]: GivenDay.of(at.date()),
+        paths[1]: at.replace(microsecond=0),
+        paths[2]: GivenDay.of(datetime(2024, 3, 27).date()),
+        paths[3]: datetime(2024, 3, 27, tzinfo=UTC),
+    }
+    assert resumed.forget_redated(dates) == [paths[2]]
+    assert [resumed.is_done(path) for path in paths] == [True, True, False, True]
+    manifest = tmp_path / MANIFEST_NAME  # written before the column: as it was
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    table.drop(columns="date").to_csv(manifest, index=False)
+    assert RunState.open(tmp_path, {"k": 1}, overwrite=False).forget_redated(dates) == []
