@@ -508,9 +508,9 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
         if kind == "FeatureCollection":
             return pystac.ItemCollection.from_dict(document, preserve_dict=False).items
         if kind == "Feature":
-            return [pystac.Item.from_file(str(path))]
+            return [pystac.Item.from_file(str(path), stac_io=_stac_io())]
         if kind in ("Catalog", "Collection"):
-            catalog = pystac.read_file(str(path))
+            catalog = pystac.read_file(str(path), stac_io=_stac_io())
             if not isinstance(catalog, pystac.Catalog):  # Collection is a Catalog
                 raise ValueError(f"read as {type(catalog).__name__}")
             return list(catalog.get_items(recursive=True))
@@ -521,6 +521,19 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
         f"is JSON of type {kind!r}, not STAC",
         "give a STAC Item, ItemCollection (FeatureCollection) or Catalog/Collection",
     )
+
+
+def _stac_io() -> Any:
+    """pystac's reader of files, which reads them with a byte-order mark (Windows Notepad's): an
+    Item or a Catalog (and its children) so saved was "not valid STAC (Unexpected UTF-8 BOM …)",
+    where an ItemCollection, read here, was read."""
+    from pystac.stac_io import DefaultStacIO
+
+    class BomStacIO(DefaultStacIO):
+        def read_text_from_href(self, href: str) -> str:
+            return super().read_text_from_href(href).removeprefix("\ufeff")
+
+    return BomStacIO()
 
 
 def band_assets(item: Any) -> list[str]:

@@ -708,3 +708,24 @@ def test_a_scene_name_not_in_utf8_is_one_line_before_any_work(tmp_path: Path) ->
     assert "'" + str(folder) + "/escena ñ.tif' in the Windows code page" in message
     assert "convmv -f cp1252 -t utf8" in message
     message.encode("utf-8")  # printable: no lone surrogate left in the line
+
+
+@pytest.mark.parametrize("kind", ["item", "catalog"])
+def test_a_stac_item_or_catalog_saved_by_windows_notepad_is_read(tmp_path: Path, kind: str) -> None:
+    """A STAC Item, or a Catalog and its item, saved with a byte-order mark and CRLF (Windows
+    Notepad) was "is not valid STAC (Unexpected UTF-8 BOM (decode using utf-8-sig) …)", where
+    an ItemCollection so saved was read; pystac read those files itself."""
+
+    def save(path: Path, document: dict[str, object]) -> None:
+        path.write_bytes(b"\xef\xbb\xbf" + json.dumps(document, indent=1).encode() + b"\r\n")
+
+    (tmp_path / "s1").mkdir()
+    item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
+    save(tmp_path / "s1" / "s1.json", item)
+    catalog = {"type": "Catalog", "stac_version": "1.0.0", "id": "mine", "description": "d",
+               "links": [{"rel": "item", "href": "./s1/s1.json"}]}  # fmt: skip
+    save(tmp_path / "catalog.json", catalog)
+    given = tmp_path / ("catalog.json" if kind == "catalog" else "s1/s1.json")
+    sources = resolve_scenes([given])
+    assert [Path(path).resolve() for path in sources.paths] == [tmp_path / "s1" / "s1_SR.tif"]
+    assert list(sources.dates.values()) == [datetime(2024, 3, 5, 14, 30, tzinfo=UTC)]
