@@ -400,7 +400,10 @@ def read_scene_list(path: Path) -> list[str]:
 def _list_entries(path: Path) -> list[str]:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")  # Notepad writes a BOM
+        # UTF-16 with its byte-order mark: Excel's 'Unicode text', PowerShell 5's `dir -Name >
+        # scenes.txt` (read as cp1252, its NULs stopped the run: "error: embedded null byte")
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")  # Notepad writes a BOM
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     lines = [line.strip() for line in text.splitlines()]

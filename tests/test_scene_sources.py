@@ -729,3 +729,17 @@ def test_a_stac_item_or_catalog_saved_by_windows_notepad_is_read(tmp_path: Path,
     sources = resolve_scenes([given])
     assert [Path(path).resolve() for path in sources.paths] == [tmp_path / "s1" / "s1_SR.tif"]
     assert list(sources.dates.values()) == [datetime(2024, 3, 5, 14, 30, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_list_saved_as_utf16_is_read(folder: Path, encoding: str) -> None:
+    """A list saved as UTF-16 with its byte-order mark (Excel's 'Unicode text', PowerShell 5's
+    `dir -Name > scenes.txt`) was read as cp1252, and its NULs stopped `dredge run` with
+    "error: embedded null byte", naming no file."""
+    listing = folder.parent / "scenes.txt"
+    text = "\ufeffscenes/a_3B_AnalyticMS_SR.tif\r\nscenes/b_3B_AnalyticMS_SR.tif\r\n"
+    listing.write_bytes(text.encode(encoding))
+    assert resolve_scenes([listing]).paths == [
+        str(folder / "a_3B_AnalyticMS_SR.tif"),
+        str(folder / "b_3B_AnalyticMS_SR.tif"),
+    ]
