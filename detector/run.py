@@ -77,6 +77,7 @@ from detector.run_state import (
     RunState,
     SceneFindings,
     dates_digest,
+    earlier_key_values,
     manifest_names,
     run_key,
     run_lock,
@@ -233,7 +234,12 @@ def run_pipeline(
         detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out), _working_in(out, command):
         put_back_set_aside(out)  # a run killed while placing its outputs: the earlier set, whole
-        state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+        state = RunState.open(
+            out,
+            run_key(card, detection_parameters, rivers),
+            overwrite=overwrite,
+            earlier=earlier_key_values(rivers),
+        )
         state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)
         if besides:

@@ -29,6 +29,7 @@ duplicated. A run key that differs (another model or threshold) is refused unles
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import io
 import json
@@ -191,12 +192,26 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
     }
 
 
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+"""The files of a Shapefile beside its ``.shp`` that what is read from it depends on: the
+index, the attributes (the rivers' names), the CRS and the names' encoding."""
+
+
 def rivers_digest(rivers: Path) -> str:
-    """sha256 of a rivers file; of a folder source (a FileGDB ``.gdb``), of its files' names
+    """sha256 of a rivers file (of a Shapefile, of its ``.shp`` and the parts beside it in
+    :data:`SHAPEFILE_PARTS`); of a folder source (a FileGDB ``.gdb``), of its files' names
     and bytes; another source (a URL) is its text. A folder's digest was its path as
-    typed, which a Dask worker, given it absolute, never matched: every scene failed."""
+    typed, which a Dask worker, given it absolute, never matched: every scene failed. A
+    Shapefile's was its ``.shp`` alone: a river renamed in its ``.dbf``, or its ``.prj``
+    corrected (other corridors), resumed the run with the old detections without a word."""
     if rivers.is_file():
-        return file_sha256(rivers)
+        parts = _shapefile_parts(rivers)
+        if not parts:
+            return file_sha256(rivers)
+        digest = hashlib.sha256(file_sha256(rivers).encode())
+        for part in parts:
+            digest.update(part.suffix.lower().encode() + b"\0" + file_sha256(part).encode())
+        return digest.hexdigest()
     if rivers.is_dir():
         digest = hashlib.sha256()
         parts = (p for p in rivers.rglob("*") if p.is_file() and p.suffix != ".lock")
@@ -205,6 +220,27 @@ def rivers_digest(rivers: Path) -> str:
             digest.update(file_sha256(part).encode())
         return digest.hexdigest()
     return str(rivers)
+
+
+def earlier_key_values(rivers: Path) -> dict[str, str]:
+    """Values of a run key as an earlier version wrote them, where they differ: the digest of
+    a Shapefile's ``.shp`` alone (a run it began resumes, as it did then)."""
+    if rivers.is_file() and _shapefile_parts(rivers):
+        return {"rivers_sha256": file_sha256(rivers)}
+    return {}
+
+
+def _shapefile_parts(path: Path) -> list[Path]:
+    """The parts in :data:`SHAPEFILE_PARTS` beside a ``.shp`` (any case), in that order; []
+    for another file."""
+    if path.suffix.lower() != ".shp":
+        return []
+    beside = {
+        part.suffix.lower(): part
+        for part in path.parent.glob(f"{glob.escape(path.stem)}.*")
+        if part.stem == path.stem  # not rivers.v2.dbf beside rivers.shp
+    }
+    return [beside[suffix] for suffix in SHAPEFILE_PARTS if suffix in beside]
 
 
 def dates_digest(dates: Mapping[str, datetime]) -> str:
@@ -251,12 +287,24 @@ class RunState:
         self._recorded_again = False  # a scene's row appended below an earlier row of it
 
     @classmethod
-    def open(cls, out: Path, key: dict[str, Any], *, overwrite: bool) -> RunState:
-        """The state of ``out``: resumed when its key matches, fresh with ``overwrite``."""
+    def open(
+        cls,
+        out: Path,
+        key: dict[str, Any],
+        *,
+        overwrite: bool,
+        earlier: Mapping[str, str] | None = None,
+    ) -> RunState:
+        """The state of ``out``: resumed when its key matches, fresh with ``overwrite``.
+        ``earlier``: what an earlier version of this tool put in the key for values it now
+        works out otherwise (:func:`earlier_key_values`), taken as the same."""
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
             previous = json.loads(key_path.read_text(encoding="utf-8"))
+            for name, value in (earlier or {}).items():
+                if previous.get(name) == value:  # resumed as that version resumed it
+                    previous[name] = key.get(name)
             if previous != json.loads(json.dumps(key, default=str)):
                 changed = sorted(
                     k for k in set(previous) | set(key) if previous.get(k) != key.get(k)

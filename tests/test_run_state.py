@@ -474,3 +474,45 @@ def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
     table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
     table.drop(columns="date").to_csv(manifest, index=False)
     assert RunState.open(tmp_path, {"k": 1}, overwrite=False).forget_redated(dates) == []
+
+
+def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
+    """The digest of a Shapefile's rivers was its `.shp` alone: a river renamed in QGIS (its
+    `.dbf`) or a `.prj` corrected (the corridors elsewhere) resumed the run with the old
+    detections without a word (on the demo run, the Nanay renamed `Rio Nanay`: 198 detections
+    on `Nanay` in detections.parquet beside counts of `Rio Nanay`), where a GeoJSON so edited
+    is refused with the way to recount. A run an earlier version began still resumes."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from detector.card import file_sha256
+    from detector.run_state import rivers_digest, run_key
+
+    rivers = tmp_path / "rios" / "rivers.shp"
+    rivers.parent.mkdir()
+    line = LineString([(-73.3, -3.8), (-73.2, -3.7)])
+    gpd.GeoDataFrame({"name": ["Nanay"]}, geometry=[line], crs=4326).to_file(rivers)
+    (rivers.parent / "rivers.v2.dbf").write_bytes(b"another layer's")  # not a part of it
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState.open(out, run_key(None, {}, rivers), overwrite=False)
+    state.name_scenes(["a.tif"])
+    state.start()
+    state.record("a.tif", None, None)
+    digests = {rivers_digest(rivers)}
+    renamed = gpd.read_file(rivers).assign(name="Rio Nanay")
+    renamed.to_file(rivers)
+    digests.add(rivers_digest(rivers))
+    with pytest.raises(DredgeError, match="rivers_sha256"):
+        RunState.open(out, run_key(None, {}, rivers), overwrite=False)
+    rivers.with_suffix(".prj").write_text(gpd.GeoSeries(crs=32718).crs.to_wkt())
+    digests.add(rivers_digest(rivers))
+    assert len(digests) == 3
+    before = {**run_key(None, {}, rivers), "rivers_sha256": file_sha256(rivers)}  # the .shp's
+    (out / "run_key.json").write_text(json.dumps(before))
+    from detector.run_state import earlier_key_values
+
+    resumed = RunState.open(
+        out, run_key(None, {}, rivers), overwrite=False, earlier=earlier_key_values(rivers)
+    )
+    assert list(resumed.rows) == ["a.tif"]  # resumed, as it was
