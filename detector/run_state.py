@@ -205,11 +205,11 @@ def rivers_digest(rivers: Path) -> str:
     Shapefile's was its ``.shp`` alone: a river renamed in its ``.dbf``, or its ``.prj``
     corrected (other corridors), resumed the run with the old detections without a word."""
     if rivers.is_file():
-        parts = _shapefile_parts(rivers)
-        if not parts:
+        beside = _shapefile_parts(rivers)
+        if not beside:
             return file_sha256(rivers)
         digest = hashlib.sha256(file_sha256(rivers).encode())
-        for part in parts:
+        for part in beside:
             digest.update(part.suffix.lower().encode() + b"\0" + file_sha256(part).encode())
         return digest.hexdigest()
     if rivers.is_dir():
