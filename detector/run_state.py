@@ -8,7 +8,9 @@ threshold, the flipped views, the rivers file and corridor, the scene band names
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
 kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
 acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
-its STAC item, is detected again, :meth:`RunState.forget_redated`); each scene's row is
+its STAC item, is detected again, :meth:`RunState.forget_redated`) and ``file`` (the absolute
+path of a local scene, which its path as given may not name from another folder:
+:meth:`RunState.adopt`); each scene's row is
 appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
 last row cut short, which is not read), and the file is written whole once when a run starts
 and, where a scene of an earlier run was recorded again below its old row, when detection
@@ -29,7 +31,6 @@ duplicated. A run key that differs (another model or threshold) is refused unles
 from __future__ import annotations
 
 import csv
-import glob
 import hashlib
 import io
 import json
@@ -57,6 +58,7 @@ from detector.acquisition import (
 )
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
+from detector.river_inputs import rivers_digest, shapefile_parts
 from detector.scene_sources import file_key, names_raster_file
 from detector.writing import (
     append_line,
@@ -74,7 +76,17 @@ if TYPE_CHECKING:
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
-MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error", "flags", "date")
+MANIFEST_COLUMNS = (
+    "scene",
+    "name",
+    "status",
+    "detections",
+    "finished",
+    "error",
+    "flags",
+    "date",
+    "file",
+)
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
 
@@ -192,55 +204,12 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
     }
 
 
-SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
-"""The files of a Shapefile beside its ``.shp`` that what is read from it depends on: the
-index, the attributes (the rivers' names), the CRS and the names' encoding."""
-
-
-def rivers_digest(rivers: Path) -> str:
-    """sha256 of a rivers file (of a Shapefile, of its ``.shp`` and the parts beside it in
-    :data:`SHAPEFILE_PARTS`); of a folder source (a FileGDB ``.gdb``), of its files' names
-    and bytes; another source (a URL) is its text. A folder's digest was its path as
-    typed, which a Dask worker, given it absolute, never matched: every scene failed. A
-    Shapefile's was its ``.shp`` alone: a river renamed in its ``.dbf``, or its ``.prj``
-    corrected (other corridors), resumed the run with the old detections without a word."""
-    if rivers.is_file():
-        beside = _shapefile_parts(rivers)
-        if not beside:
-            return file_sha256(rivers)
-        digest = hashlib.sha256(file_sha256(rivers).encode())
-        for part in beside:
-            digest.update(part.suffix.lower().encode() + b"\0" + file_sha256(part).encode())
-        return digest.hexdigest()
-    if rivers.is_dir():
-        digest = hashlib.sha256()
-        parts = (p for p in rivers.rglob("*") if p.is_file() and p.suffix != ".lock")
-        for part in sorted(parts):  # (ArcGIS adds and drops .lock files while it reads)
-            digest.update(part.relative_to(rivers).as_posix().encode() + b"\0")
-            digest.update(file_sha256(part).encode())
-        return digest.hexdigest()
-    return str(rivers)
-
-
 def earlier_key_values(rivers: Path) -> dict[str, str]:
     """Values of a run key as an earlier version wrote them, where they differ: the digest of
     a Shapefile's ``.shp`` alone (a run it began resumes, as it did then)."""
-    if rivers.is_file() and _shapefile_parts(rivers):
+    if rivers.is_file() and shapefile_parts(rivers):
         return {"rivers_sha256": file_sha256(rivers)}
     return {}
-
-
-def _shapefile_parts(path: Path) -> list[Path]:
-    """The parts in :data:`SHAPEFILE_PARTS` beside a ``.shp`` (any case), in that order; []
-    for another file."""
-    if path.suffix.lower() != ".shp":
-        return []
-    beside = {
-        part.suffix.lower(): part
-        for part in path.parent.glob(f"{glob.escape(path.stem)}.*")
-        if part.stem == path.stem  # not rivers.v2.dbf beside rivers.shp
-    }
-    return [beside[suffix] for suffix in SHAPEFILE_PARTS if suffix in beside]
 
 
 def dates_digest(dates: Mapping[str, datetime]) -> str:
@@ -333,16 +302,24 @@ class RunState:
         absolute, through a link; a signed link signed again, ``…/a.tif?token=b``: Planet's
         links expire, so a run resumed needs fresh ones; a Data API link ``…/download?token=b``
         of the STAC item whose id the scene was named by) as the paths given now, which the
-        manifest records from then on (:func:`detector.scene_sources.file_key`)."""
-        given = {file_key(path): path for path in paths if path not in self.rows}
+        manifest records from then on (:func:`detector.scene_sources.file_key`). A row is known
+        by the file it named when it was recorded (``file``), not by its path as typed: given
+        again from another folder, ``a.tif`` of ``2024-02/`` was taken for ``a.tif`` of
+        ``2024-01/`` and skipped (NICFI quads of two months share file names)."""
         wanted = set(paths)
+        moved = False
+        for recorded in [path for path in self.rows if path in wanted]:
+            then = self._file_of(recorded)
+            if then != file_key(recorded) and then not in self.rows:  # another file now
+                self.rows[then] = {**self.rows.pop(recorded), "scene": then}
+                moved = True
+        given = {file_key(path): path for path in paths if path not in self.rows}
         # a link that names no file (Planet's …/download?token=…) is its STAC item's scene
         items = {ITEM_NAMES[path]: path for path in paths if path in ITEM_NAMES}
-        moved = False
         for recorded in list(self.rows):
             if recorded in wanted:  # given as recorded: its own scene, not a fresh link's
                 continue
-            now = given.get(file_key(recorded))
+            now = given.get(self._file_of(recorded))
             if now is None and is_remote(recorded) and not names_raster_file(recorded):
                 now = items.get(str(self.rows[recorded].get("name")))
             if now is not None and now not in self.rows:
@@ -350,6 +327,11 @@ class RunState:
                 moved = True
         if moved:
             self._write_manifest()
+
+    def _file_of(self, recorded: str) -> str:
+        """The file (:func:`~detector.scene_sources.file_key`) a recorded scene's path named when
+        it was recorded; as it names one now for a row of a manifest without the column."""
+        return str(self.rows[recorded].get("file") or "") or file_key(recorded)
 
     def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
         """Forget the finished scenes whose detections carry another time than ``dates`` now
@@ -449,6 +431,7 @@ class RunState:
             "error": error or "",
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
             "date": _carried_date(frame),
+            "file": "" if is_remote(path) else file_key(path),
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -539,7 +522,14 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     table = pd.read_csv(
         io.BytesIO(data),
-        dtype={"scene": str, "name": str, "error": "string", "flags": "string", "date": str},
+        dtype={
+            "scene": str,
+            "name": str,
+            "error": "string",
+            "flags": "string",
+            "date": str,
+            "file": str,
+        },
         keep_default_na=False,
     )
     return {str(row["scene"]): row for row in table.to_dict("records")}

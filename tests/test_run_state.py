@@ -516,3 +516,39 @@ def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path:
         out, run_key(None, {}, rivers), overwrite=False, earlier=earlier_key_values(rivers)
     )
     assert list(resumed.rows) == ["a.tif"]  # resumed, as it was
+
+
+def test_a_relative_path_given_from_another_folder_is_not_taken_for_the_scene_it_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest keeps scene paths as given: a run started in `2024-01/` with `.` recorded
+    its NICFI quad as `L15-0745E-1031N.tif`; run again from `2024-02/` with `. ../2024-01/`
+    (the README's way to add a month), February's quad of the same name was taken for the
+    finished January one and skipped, and January's detected again as a new scene: January's
+    detections twice, February's none, without a word."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    quad = "L15-0745E-1031N.tif"
+    for month in ("2024-01", "2024-02"):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / quad).write_bytes(b"")
+    out = tmp_path / "run"
+    out.mkdir()
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(tmp_path / "2024-01")
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.name_scenes([quad])
+    state.start()
+    state.record(quad, frame, None)
+    monkeypatch.chdir(tmp_path / "2024-02")
+    given = [quad, f"../2024-01/{quad}"]
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.adopt(given)
+    assert [state.is_done(path) for path in given] == [False, True]
+    assert state.done_besides(given) == []
+    assert len(set(state.name_scenes(given).values())) == 2
+    monkeypatch.chdir(tmp_path)  # January's alone, from another folder again: still done
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.adopt([f"2024-01/{quad}"])
+    assert state.is_done(f"2024-01/{quad}")
