@@ -50,6 +50,7 @@ from typing import Any
 import pandas as pd
 
 from detector import __version__
+from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.chips import failures_writer
 from detector.cluster import (
@@ -67,7 +68,7 @@ from detector.detect import (
     detect_scenes,
     write_detections,
 )
-from detector.errors import DredgeError, OutputError
+from detector.errors import DredgeError, InputError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
@@ -262,6 +263,7 @@ def run_pipeline(
                 f"{redated[0]}); detected again"
             )
         todo = [path for path in sources.paths if not state.is_done(path)]
+        _check_finished_scenes_there([path for path in sources.paths if path not in todo])
         if len(todo) < len(sources.paths):
             echo(
                 f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
@@ -410,6 +412,23 @@ def run_pipeline(
             timings["report_s"] = time.monotonic() - started
         echo(f"report: {result.report}")
         return result
+
+
+def _check_finished_scenes_there(finished: Sequence[str]) -> None:
+    """InputError, before any work, when a scene finished by an earlier call is no longer at
+    its path: tracks and counts are made again from every scene's clear area. It stopped
+    after detection with 'no such scene file or folder — check the --scenes path', an option
+    `dredge run` does not have."""
+    gone = [path for path in finished if not is_remote(path) and not Path(path).exists()]
+    if gone:
+        more = f" ({len(gone)} of its finished scenes are not)" if len(gone) > 1 else ""
+        raise InputError(
+            gone[0],
+            f"is no longer there{more}: a scene this run finished earlier, whose clear area "
+            "its tracks and counts are made from again",
+            "put the scenes back where they were and run the same command again, or start "
+            "another --out with the scenes where they are now",
+        )
 
 
 @contextmanager

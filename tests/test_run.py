@@ -503,3 +503,29 @@ def test_a_scene_given_another_date_by_its_stac_item_is_detected_again_on_resume
     assert len(after) == len(before)
     unchanged = CliRunner().invoke(app, [*args, str(tmp_path / "out")])
     assert "3 of 3 scenes already done" in unchanged.output
+
+
+def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run given again (to add a scene, to recount) after one of its finished scenes was
+    moved away detected the new scenes, then stopped in tracking with "no such scene file or
+    folder — check the --scenes path", an option `dredge run` does not have. It stops before
+    any work, naming the scene and the ways on."""
+    from detector.run_state import MANIFEST_NAME
+
+    folder = tmp_path / "planet"
+    folder.mkdir()
+    for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
+        if "_0000_" not in source.name:  # not the truncated one
+            shutil.copy(source, folder / source.name)
+    first, second, third = (str(path) for path in sorted(folder.iterdir()))
+    args = ["run", "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
+    args += ["--no-progress", "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(app, [*args, first, second]).exit_code == 0
+    Path(first).unlink()  # moved to an archive disk
+    again = CliRunner().invoke(app, [*args, first, second, third])
+    assert again.exit_code == 2, again.output
+    line = " ".join(again.output.split())
+    assert f"error: {first}: is no longer there" in line and "--scenes" not in line
+    assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected
