@@ -437,13 +437,20 @@ def scene_labels(
     A link that names no file takes its STAC item's id for its last part (:func:`name_by_item`).
 
     ``taken`` maps paths to labels given before (a resumed run keeps them); new scenes get
-    labels none of those have.
+    the labels they have among all of ``paths`` where none of those has it (a run stopped
+    after two of ``2024-0{1,2,3}/x.tif`` and resumed named the third ``x.tif``, where the run
+    uninterrupted names it ``2024-03_x.tif``), else labels none of those have.
     """
     labels = {str(p): taken[str(p)] for p in paths if taken and str(p) in taken}
     # told apart composed (NFC), as the tracker knows scenes (detector.observed.scene_key):
     # 'escena ñ.tif' composed and decomposed, two files of one Linux folder, were two labels
     # and one scene to it, their detections and dates mixed
     used = {unicodedata.normalize("NFC", label) for label in (taken or {}).values()}
+    if labels:  # as a run given ``paths`` at once names them, where no earlier label is that
+        for p, label in scene_labels(paths).items():
+            if p not in labels and unicodedata.normalize("NFC", label) not in used:
+                labels[p] = label
+                used.add(unicodedata.normalize("NFC", label))
     new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
     parts = {p: [part for part in without_query(p).split("/") if part] for p in new}
     for p in set(new) & set(ITEM_NAMES):

@@ -21,6 +21,7 @@ import re
 import signal
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -268,6 +269,7 @@ def detect_on_cluster(
 
     from detector.date_tables import date_for_scene
 
+    run = uuid.uuid4().hex[:12]  # keys of this call alone: see below
     futures = {
         client.submit(
             detect_one,
@@ -275,7 +277,10 @@ def detect_on_cluster(
             worker_path(path),
             date_for_scene(dates, path, (names or {}).get(path)) if dates else None,
             (names or {}).get(path),
-            key=f"detect-{index}-{Path(path).name}",
+            # a key the scheduler holds already is taken for the same task and its result
+            # handed over: two runs on one cluster (two models compared, NICFI quads of two
+            # months sharing file names) each got the other's detections for their scene
+            key=f"detect-{index}-{Path(path).name}-{run}",
             pure=False,
         ): path
         for index, path in enumerate(paths)

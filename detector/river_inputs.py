@@ -1,14 +1,18 @@
 """What a rivers file given to --rivers is when it is not the centerlines expected: the column
 its names are most likely in, or a scene given in its place; and its names as text, checked for
-twins that differ only in case or accents (:mod:`detector.rivers` reads it)."""
+twins that differ only in case or accents (:mod:`detector.rivers` reads it); and its digest,
+which a run's key and Dask workers compare (:func:`rivers_digest`)."""
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
+from detector.card import file_sha256
 from detector.errors import InputError
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2")
@@ -77,3 +81,46 @@ def check_names_apart(names: pd.Series, source: str) -> None:
             f"river names differ only in case or accents: {shown}",
             "write one name for one river (each name is counted as a river of its own)",
         )
+
+
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+"""The files of a Shapefile beside its ``.shp`` that what is read from it depends on: the
+index, the attributes (the rivers' names), the CRS and the names' encoding."""
+
+
+def rivers_digest(rivers: Path) -> str:
+    """sha256 of a rivers file (of a Shapefile, of its ``.shp`` and the parts beside it in
+    :data:`SHAPEFILE_PARTS`); of a folder source (a FileGDB ``.gdb``), of its files' names
+    and bytes; another source (a URL) is its text. A folder's digest was its path as
+    typed, which a Dask worker, given it absolute, never matched: every scene failed. A
+    Shapefile's was its ``.shp`` alone: a river renamed in its ``.dbf``, or its ``.prj``
+    corrected (other corridors), resumed the run with the old detections without a word."""
+    if rivers.is_file():
+        beside = shapefile_parts(rivers)
+        if not beside:
+            return file_sha256(rivers)
+        digest = hashlib.sha256(file_sha256(rivers).encode())
+        for part in beside:
+            digest.update(part.suffix.lower().encode() + b"\0" + file_sha256(part).encode())
+        return digest.hexdigest()
+    if rivers.is_dir():
+        digest = hashlib.sha256()
+        parts = (p for p in rivers.rglob("*") if p.is_file() and p.suffix != ".lock")
+        for part in sorted(parts):  # (ArcGIS adds and drops .lock files while it reads)
+            digest.update(part.relative_to(rivers).as_posix().encode() + b"\0")
+            digest.update(file_sha256(part).encode())
+        return digest.hexdigest()
+    return str(rivers)
+
+
+def shapefile_parts(path: Path) -> list[Path]:
+    """The parts in :data:`SHAPEFILE_PARTS` beside a ``.shp`` (any case), in that order; []
+    for another file."""
+    if path.suffix.lower() != ".shp":
+        return []
+    beside = {
+        part.suffix.lower(): part
+        for part in path.parent.glob(f"{glob.escape(path.stem)}.*")
+        if part.stem == path.stem  # not rivers.v2.dbf beside rivers.shp
+    }
+    return [beside[suffix] for suffix in SHAPEFILE_PARTS if suffix in beside]

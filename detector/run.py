@@ -50,6 +50,7 @@ from typing import Any
 import pandas as pd
 
 from detector import __version__
+from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.chips import failures_writer
 from detector.cluster import (
@@ -67,7 +68,7 @@ from detector.detect import (
     detect_scenes,
     write_detections,
 )
-from detector.errors import DredgeError, OutputError
+from detector.errors import DredgeError, InputError, OutputError
 from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
@@ -77,6 +78,7 @@ from detector.run_state import (
     RunState,
     SceneFindings,
     dates_digest,
+    earlier_key_values,
     manifest_names,
     run_key,
     run_lock,
@@ -233,7 +235,12 @@ def run_pipeline(
         detection_parameters["dates_sha256"] = dates_digest(dates)
     with output_errors(out), _working_in(out, command):
         put_back_set_aside(out)  # a run killed while placing its outputs: the earlier set, whole
-        state = RunState.open(out, run_key(card, detection_parameters, rivers), overwrite=overwrite)
+        state = RunState.open(
+            out,
+            run_key(card, detection_parameters, rivers),
+            overwrite=overwrite,
+            earlier=earlier_key_values(rivers),
+        )
         state.adopt(sources.paths)
         besides = state.done_besides(sources.paths)
         if besides:
@@ -248,7 +255,15 @@ def run_pipeline(
         scene_dates = sources.dates_with(dates, names)
         for note in sources.notes[noted:]:  # --dates rows that name no scene
             warn_and_note(f"warning: {note}")
+        redated = state.forget_redated(scene_dates)
+        if redated:
+            warn_and_note(
+                f"warning: {len(redated)} finished scene(s) are given another date (by a --dates "
+                f"row or a STAC item's datetime) than their detections carry (e.g. "
+                f"{redated[0]}); detected again"
+            )
         todo = [path for path in sources.paths if not state.is_done(path)]
+        _check_finished_scenes_there([path for path in sources.paths if path not in todo])
         if len(todo) < len(sources.paths):
             echo(
                 f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
@@ -397,6 +412,23 @@ def run_pipeline(
             timings["report_s"] = time.monotonic() - started
         echo(f"report: {result.report}")
         return result
+
+
+def _check_finished_scenes_there(finished: Sequence[str]) -> None:
+    """InputError, before any work, when a scene finished by an earlier call is no longer at
+    its path: tracks and counts are made again from every scene's clear area. It stopped
+    after detection with 'no such scene file or folder — check the --scenes path', an option
+    `dredge run` does not have."""
+    gone = [path for path in finished if not is_remote(path) and not Path(path).exists()]
+    if gone:
+        more = f" ({len(gone)} of its finished scenes are not)" if len(gone) > 1 else ""
+        raise InputError(
+            gone[0],
+            f"is no longer there{more}: a scene this run finished earlier, whose clear area "
+            "its tracks and counts are made from again",
+            "put the scenes back where they were and run the same command again, or start "
+            "another --out with the scenes where they are now",
+        )
 
 
 @contextmanager

@@ -6,7 +6,11 @@ threshold, the flipped views, the rivers file and corridor, the scene band names
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
-kept so that a resumed or recounted run warns of its earlier scenes too); each scene's row is
+kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
+acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
+its STAC item, is detected again, :meth:`RunState.forget_redated`) and ``file`` (the absolute
+path of a local scene, which its path as given may not name from another folder:
+:meth:`RunState.adopt`); each scene's row is
 appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
 last row cut short, which is not read), and the file is written whole once when a run starts
 and, where a scene of an earlier run was recorded again below its old row, when detection
@@ -44,9 +48,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from detector.acquisition import ITEM_NAMES, is_remote, scene_file_name, scene_labels
+from detector.acquisition import (
+    ITEM_NAMES,
+    is_day_only,
+    is_remote,
+    scene_file_name,
+    scene_labels,
+    to_utc,
+)
 from detector.card import ModelCard, file_sha256
 from detector.errors import DredgeError
+from detector.river_inputs import rivers_digest, shapefile_parts
 from detector.scene_sources import file_key, names_raster_file
 from detector.writing import (
     append_line,
@@ -64,7 +76,17 @@ if TYPE_CHECKING:
 KEY_NAME = "run_key.json"
 MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
-MANIFEST_COLUMNS = ("scene", "name", "status", "detections", "finished", "error", "flags")
+MANIFEST_COLUMNS = (
+    "scene",
+    "name",
+    "status",
+    "detections",
+    "finished",
+    "error",
+    "flags",
+    "date",
+    "file",
+)
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
 
@@ -182,20 +204,12 @@ def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, An
     }
 
 
-def rivers_digest(rivers: Path) -> str:
-    """sha256 of a rivers file; of a folder source (a FileGDB ``.gdb``), of its files' names
-    and bytes; another source (a URL) is its text. A folder's digest was its path as
-    typed, which a Dask worker, given it absolute, never matched: every scene failed."""
-    if rivers.is_file():
-        return file_sha256(rivers)
-    if rivers.is_dir():
-        digest = hashlib.sha256()
-        parts = (p for p in rivers.rglob("*") if p.is_file() and p.suffix != ".lock")
-        for part in sorted(parts):  # (ArcGIS adds and drops .lock files while it reads)
-            digest.update(part.relative_to(rivers).as_posix().encode() + b"\0")
-            digest.update(file_sha256(part).encode())
-        return digest.hexdigest()
-    return str(rivers)
+def earlier_key_values(rivers: Path) -> dict[str, str]:
+    """Values of a run key as an earlier version wrote them, where they differ: the digest of
+    a Shapefile's ``.shp`` alone (a run it began resumes, as it did then)."""
+    if rivers.is_file() and shapefile_parts(rivers):
+        return {"rivers_sha256": file_sha256(rivers)}
+    return {}
 
 
 def dates_digest(dates: Mapping[str, datetime]) -> str:
@@ -242,12 +256,24 @@ class RunState:
         self._recorded_again = False  # a scene's row appended below an earlier row of it
 
     @classmethod
-    def open(cls, out: Path, key: dict[str, Any], *, overwrite: bool) -> RunState:
-        """The state of ``out``: resumed when its key matches, fresh with ``overwrite``."""
+    def open(
+        cls,
+        out: Path,
+        key: dict[str, Any],
+        *,
+        overwrite: bool,
+        earlier: Mapping[str, str] | None = None,
+    ) -> RunState:
+        """The state of ``out``: resumed when its key matches, fresh with ``overwrite``.
+        ``earlier``: what an earlier version of this tool put in the key for values it now
+        works out otherwise (:func:`earlier_key_values`), taken as the same."""
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
             previous = json.loads(key_path.read_text(encoding="utf-8"))
+            for name, value in (earlier or {}).items():
+                if previous.get(name) == value:  # resumed as that version resumed it
+                    previous[name] = key.get(name)
             if previous != json.loads(json.dumps(key, default=str)):
                 changed = sorted(
                     k for k in set(previous) | set(key) if previous.get(k) != key.get(k)
@@ -276,16 +302,24 @@ class RunState:
         absolute, through a link; a signed link signed again, ``…/a.tif?token=b``: Planet's
         links expire, so a run resumed needs fresh ones; a Data API link ``…/download?token=b``
         of the STAC item whose id the scene was named by) as the paths given now, which the
-        manifest records from then on (:func:`detector.scene_sources.file_key`)."""
-        given = {file_key(path): path for path in paths if path not in self.rows}
+        manifest records from then on (:func:`detector.scene_sources.file_key`). A row is known
+        by the file it named when it was recorded (``file``), not by its path as typed: given
+        again from another folder, ``a.tif`` of ``2024-02/`` was taken for ``a.tif`` of
+        ``2024-01/`` and skipped (NICFI quads of two months share file names)."""
         wanted = set(paths)
+        moved = False
+        for recorded in [path for path in self.rows if path in wanted]:
+            then = self._file_of(recorded)
+            if then != file_key(recorded) and then not in self.rows:  # another file now
+                self.rows[then] = {**self.rows.pop(recorded), "scene": then}
+                moved = True
+        given = {file_key(path): path for path in paths if path not in self.rows}
         # a link that names no file (Planet's …/download?token=…) is its STAC item's scene
         items = {ITEM_NAMES[path]: path for path in paths if path in ITEM_NAMES}
-        moved = False
         for recorded in list(self.rows):
             if recorded in wanted:  # given as recorded: its own scene, not a fresh link's
                 continue
-            now = given.get(file_key(recorded))
+            now = given.get(self._file_of(recorded))
             if now is None and is_remote(recorded) and not names_raster_file(recorded):
                 now = items.get(str(self.rows[recorded].get("name")))
             if now is not None and now not in self.rows:
@@ -293,6 +327,35 @@ class RunState:
                 moved = True
         if moved:
             self._write_manifest()
+
+    def _file_of(self, recorded: str) -> str:
+        """The file (:func:`~detector.scene_sources.file_key`) a recorded scene's path named when
+        it was recorded; as it names one now for a row of a manifest without the column."""
+        return str(self.rows[recorded].get("file") or "") or file_key(recorded)
+
+    def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
+        """Forget the finished scenes whose detections carry another time than ``dates`` now
+        gives them (``--dates``, a STAC item's ``datetime``), so that they are detected again,
+        and return them. A STAC search saved again with a corrected ``datetime``, or scenes run
+        from a folder and then through STAC items that date them otherwise, resumed with the
+        detections of the old date, without a word: tracks and counts other than a run made at
+        once on the new dates. A scene without detections carries no date (the tracker dates it
+        by ``dates``), nor does a row written before the manifest kept them."""
+        again = []
+        for path, when in dates.items():
+            row = self.rows.get(path)
+            recorded = str(row.get("date") or "") if row else ""
+            if not recorded or row is None or row["status"] != "done":
+                continue
+            carried, given = datetime.fromisoformat(recorded), to_utc(when)
+            if is_day_only(when):  # a day alone keeps the scene's own time of that day
+                same = carried.date() == given.date()
+            else:
+                same = abs((carried - given).total_seconds()) < 1
+            if not same:
+                again.append(path)
+                del self.rows[path]
+        return again
 
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``)."""
@@ -367,6 +430,8 @@ class RunState:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
+            "date": _carried_date(frame),
+            "file": "" if is_remote(path) else file_key(path),
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -432,6 +497,13 @@ def read_saved(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _carried_date(frame: pd.DataFrame | None) -> str:
+    """The acquisition time a scene's detections carry (ISO, UTC), or "" without any."""
+    if frame is None or not len(frame) or "acquired" not in frame.columns:
+        return ""
+    return to_utc(pd.Timestamp(frame["acquired"].iloc[0]).to_pydatetime()).isoformat()
+
+
 def _manifest_line(row: Mapping[str, Any]) -> str:
     """One row of the manifest as ``DataFrame.to_csv`` writes it (Python's csv module)."""
     line = io.StringIO()
@@ -450,7 +522,14 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     table = pd.read_csv(
         io.BytesIO(data),
-        dtype={"scene": str, "name": str, "error": "string", "flags": "string"},
+        dtype={
+            "scene": str,
+            "name": str,
+            "error": "string",
+            "flags": "string",
+            "date": str,
+            "file": str,
+        },
         keep_default_na=False,
     )
     return {str(row["scene"]): row for row in table.to_dict("records")}

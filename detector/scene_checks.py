@@ -3,7 +3,7 @@
 A local GeoTIFF whose image blocks reach past the end of the file is truncated
 (:func:`check_complete`); a scene must have a CRS and a geotransform, not be in its sensor's
 geometry (RPCs or GCPs: Planet basic, Maxar level 1B), and not have a CRS in degrees over
-coordinates that are not (:func:`check_georeferenced`).
+coordinates that are not, or the reverse (:func:`check_georeferenced`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ def tiff_data_end(dataset: rasterio.DatasetReader) -> int:
     return end
 
 
+DEGREE_LIKE_PIXEL = 1e-3
+"""A pixel smaller than this in a projected CRS (a millimetre) is a file in degrees."""
+
 FIX_ORTHO = (
     "order the orthorectified product (Planet's analytic/ortho assets, Maxar's ortho-ready "
     "or ortho imagery)"
@@ -55,7 +58,8 @@ FIX_ORTHO = (
 
 def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
     """InputError when the scene has no CRS or geotransform, is in its sensor's geometry, or
-    has a CRS in degrees over coordinates that are not."""
+    has a CRS in degrees over coordinates that are not, or a CRS in metres over coordinates
+    in degrees (pixels under a millimetre)."""
     if dataset.crs is None or dataset.transform == Affine.identity():
         _check_not_sensor_geometry(path, dataset)
     if dataset.crs is None:
@@ -82,6 +86,21 @@ def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
             f"has a CRS in degrees ({dataset.crs.to_string()}) but coordinates that are not "
             f"(x {left:,.0f} to {right:,.0f}, y {bottom:,.0f} to {top:,.0f})",
             "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:32718 FILE",
+        )
+    size = max(math.hypot(dataset.transform.a, dataset.transform.d), abs(dataset.transform.e))
+    if (
+        not dataset.crs.is_geographic
+        and size < DEGREE_LIKE_PIXEL
+        and -360 <= left <= right <= 360
+        and -90 <= bottom <= top <= 90
+    ):  # a lon/lat file given a metre CRS (the fix above, followed for a file in degrees):
+        # a scene 2.7e-05 m a pixel "did not overlap any river corridor — widen --corridor-m"
+        raise InputError(
+            path,
+            f"has a projected CRS ({dataset.crs.to_string()}) but coordinates that look like "
+            f"degrees (x {left:.4f} to {right:.4f}, y "
+            f"{bottom:.4f} to {top:.4f}; pixels of {size:.2g} units)",
+            "give it its real CRS, e.g. gdal_edit.py -a_srs EPSG:4326 FILE",
         )
 
 

@@ -404,7 +404,10 @@ def read_scene_list(path: Path) -> list[str]:
 def _list_entries(path: Path) -> list[str]:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")  # Notepad writes a BOM
+        # UTF-16 with its byte-order mark: Excel's 'Unicode text', PowerShell 5's `dir -Name >
+        # scenes.txt` (read as cp1252, its NULs stopped the run: "error: embedded null byte")
+        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+        text = raw.decode("utf-16" if utf16 else "utf-8-sig")  # Notepad writes a BOM
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     lines = [line.strip() for line in text.splitlines()]
@@ -524,9 +527,9 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
         if kind == "FeatureCollection":
             return pystac.ItemCollection.from_dict(document, preserve_dict=False).items
         if kind == "Feature":
-            return [pystac.Item.from_file(str(path))]
+            return [pystac.Item.from_file(str(path), stac_io=_stac_io())]
         if kind in ("Catalog", "Collection"):
-            catalog = pystac.read_file(str(path))
+            catalog = pystac.read_file(str(path), stac_io=_stac_io())
             if not isinstance(catalog, pystac.Catalog):  # Collection is a Catalog
                 raise ValueError(f"read as {type(catalog).__name__}")
             return list(catalog.get_items(recursive=True))
@@ -537,6 +540,19 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
         f"is JSON of type {kind!r}, not STAC",
         "give a STAC Item, ItemCollection (FeatureCollection) or Catalog/Collection",
     )
+
+
+def _stac_io() -> Any:
+    """pystac's reader of files, which reads them with a byte-order mark (Windows Notepad's): an
+    Item or a Catalog (and its children) so saved was "not valid STAC (Unexpected UTF-8 BOM …)",
+    where an ItemCollection, read here, was read."""
+    from pystac.stac_io import DefaultStacIO
+
+    class BomStacIO(DefaultStacIO):
+        def read_text_from_href(self, href: str) -> str:
+            return super().read_text_from_href(href).removeprefix("\ufeff")
+
+    return BomStacIO()
 
 
 def band_assets(item: Any) -> list[str]:

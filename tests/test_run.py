@@ -455,3 +455,77 @@ def test_outputs_a_killed_run_left_set_aside_are_put_back_by_the_next_run_even_r
     assert refused.exit_code == 2 and "holds a run made with other settings" in refused.output
     assert {name: (copy / name).read_bytes() for name in RUN_FILES} == before
     assert not [p.name for p in copy.iterdir() if ".tmp-" in p.name]
+
+
+def test_a_scene_given_another_date_by_its_stac_item_is_detected_again_on_resume(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A STAC search saved again with a corrected `datetime` (or scenes run from a folder, then
+    through STAC items that date them otherwise) resumed with the detections of the old date,
+    without a word: on 3 scenes, one item's datetime moved by 10 days, its detections kept
+    the old date, where a run made at once on the new search dates them anew. That scene is
+    detected again (the others resumed), with one warning."""
+    paths = sorted(p for p in scenes.glob("*_AnalyticMS_SR.tif") if "_0000_" not in p.name)
+    search = tmp_path / "search.json"
+
+    def save(shifted: int) -> None:
+        features = [
+            {
+                "type": "Feature",
+                "stac_version": "1.0.0",
+                "id": path.name[:23],
+                "geometry": None,
+                "properties": {
+                    "datetime": f"2024-0{n + 1}-{5 + (shifted if n == 1 else 0):02d}T14:50:00Z"
+                },
+                "links": [],
+                "assets": {"ortho_analytic_4b_sr": {"href": str(path), "roles": ["data"]}},
+            }
+            for n, path in enumerate(paths)
+        ]
+        search.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+    args = ["run", str(search), "--rivers", str(world / "rivers.geojson")]
+    args += ["--model", str(model), "--no-progress", "--conf", "0.05", "--out"]
+    save(0)
+    first = CliRunner().invoke(app, [*args, str(tmp_path / "out")])
+    assert first.exit_code == 0, first.output
+    before = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
+    moved = before[before["scene"] == paths[1].name]
+    assert len(moved) and set(moved["acquired"].dt.day) == {5}
+    save(10)
+    again = CliRunner().invoke(app, [*args, str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    after = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
+    assert set(after.loc[after["scene"] == paths[1].name, "acquired"].dt.day) == {15}
+    assert "resuming" in again.output and "2 of 3 scenes already done" in again.output
+    assert "1 finished scene(s) are given another date" in " ".join(again.output.split())
+    assert len(after) == len(before)
+    unchanged = CliRunner().invoke(app, [*args, str(tmp_path / "out")])
+    assert "3 of 3 scenes already done" in unchanged.output
+
+
+def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run given again (to add a scene, to recount) after one of its finished scenes was
+    moved away detected the new scenes, then stopped in tracking with "no such scene file or
+    folder — check the --scenes path", an option `dredge run` does not have. It stops before
+    any work, naming the scene and the ways on."""
+    from detector.run_state import MANIFEST_NAME
+
+    folder = tmp_path / "planet"
+    folder.mkdir()
+    for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
+        if "_0000_" not in source.name:  # not the truncated one
+            shutil.copy(source, folder / source.name)
+    first, second, third = (str(path) for path in sorted(folder.iterdir()))
+    args = ["run", "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
+    args += ["--no-progress", "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(app, [*args, first, second]).exit_code == 0
+    Path(first).unlink()  # moved to an archive disk
+    again = CliRunner().invoke(app, [*args, first, second, third])
+    assert again.exit_code == 2, again.output
+    line = " ".join(again.output.split())
+    assert f"error: {first}: is no longer there" in line and "--scenes" not in line
+    assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected

@@ -328,3 +328,54 @@ def test_ctrl_c_stops_a_local_cluster_run_without_the_workers_tracebacks(
     assert process.returncode == 130
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-3000:]
     assert len(pd.read_csv(manifest)) >= 2
+
+
+def _slow_detect_one(
+    task: SceneTask, path: str, when: object, name: str | None = None
+) -> tuple[str, object, None, object]:
+    """A worker's detection that takes a while and answers which scene and task it read."""
+    from detector.cluster import SceneFlags
+
+    time.sleep(0.5)
+    return path, (path, task.conf), None, SceneFlags()
+
+
+def test_two_runs_on_one_cluster_each_get_their_own_scenes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two `dredge run`s on one cluster at once (two models or thresholds compared on the same
+    scenes; NICFI quads of two months, sharing file names) gave their tasks the same keys
+    (`detect-0-x.tif`), which the scheduler takes for one task: the second run was handed the
+    first run's result, the detections of another scene or another model, without a word."""
+    import threading
+
+    from dask.distributed import Client, LocalCluster
+
+    monkeypatch.setattr("detector.cluster.detect_one", _slow_detect_one)
+    base = SceneTask(None, "auto", "cpu", False, None, "/r.geojson", "name", 50, 0.25, 4, None)
+    runs = {"A": (["/planet/2024-01/x.tif"], base), "B": (["/planet/2024-02/x.tif"], base)}
+    runs["C"] = (runs["A"][0], replace(base, conf=0.6))  # the same scene, another threshold
+    got: dict[str, list[tuple[str, object]]] = {}
+    with LocalCluster(
+        n_workers=1, threads_per_worker=3, processes=False, dashboard_address=":0"
+    ) as cluster:
+
+        def run_on(label: str) -> None:
+            paths, task = runs[label]
+            with Client(cluster.scheduler_address) as client:
+                detect_on_cluster(
+                    client,
+                    paths,
+                    task,
+                    dates=None,
+                    on_scene=lambda p, f, _: got.setdefault(label, []).append((p, f)),
+                )
+
+        threads = [threading.Thread(target=run_on, args=(label,)) for label in runs]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join()
+    for label, (paths, task) in runs.items():
+        assert got[label] == [(paths[0], (paths[0], task.conf))], label

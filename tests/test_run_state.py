@@ -410,3 +410,145 @@ def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: P
     assert resumed.name_scenes(paths) == dict(zip(paths, ["0012", "0345"], strict=True))
     assert all(resumed.is_done(path) for path in paths)
     assert manifest_names(tmp_path) == dict(zip(paths, ["0012", "0345"], strict=True))
+
+
+def test_a_resumed_run_names_scenes_sharing_a_file_name_as_an_uninterrupted_one(
+    tmp_path: Path,
+) -> None:
+    """Three NICFI-like scenes sharing a file name (`2024-0{1,2,3}/x.tif`), the run stopped
+    after two: resumed, the third was named `x.tif` (its detections `x_0001`, …), where the
+    run uninterrupted names it `2024-03_x.tif`, so the tables of the two runs differed."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    paths = [f"/planet/2024-0{month}/x.tif" for month in (1, 2, 3)]
+    whole = RunState.open(tmp_path / "whole", {"k": 1}, overwrite=False).name_scenes(paths)
+    assert whole[paths[2]] == "2024-03_x.tif"
+    out = tmp_path / "resumed"
+    out.mkdir()
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    for path in paths[:2]:  # stopped here
+        state.record(path, frame, None)
+    assert RunState.open(out, {"k": 1}, overwrite=False).name_scenes(paths) == whole
+    added = RunState.open(out, {"k": 1}, overwrite=False)  # a later month given besides
+    names = added.name_scenes([*paths, "/planet/2024-04/x.tif", "/planet/x/2024-01_x.tif"])
+    assert len({name.lower() for name in names.values()}) == 5
+
+
+def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
+    tmp_path: Path,
+) -> None:
+    """A finished scene is detected again when the date given to it now (a STAC item's
+    datetime, a --dates row) is not the one its detections carry; a day alone that is the
+    scene's own day (it keeps its own time of day), a date given the same, a scene without
+    detections and a row of a manifest written before dates were kept stay done."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.acquisition import GivenDay
+
+    at = datetime(2024, 3, 17, 14, 51, 41, 260000, tzinfo=UTC)
+    paths = [f"/scenes/{n}.tif" for n in range(4)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path in paths[:3]:
+        frame = gpd.GeoDataFrame(
+            {"acquired": [pd.Timestamp(at)]}, geometry=[Point(-73.0, -3.0)], crs=4326
+        )
+        state.record(path, frame, None)
+    state.record(paths[3], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    dates = {
+        paths[0]: GivenDay.of(at.date()),
+        paths[1]: at.replace(microsecond=0),
+        paths[2]: GivenDay.of(datetime(2024, 3, 27).date()),
+        paths[3]: datetime(2024, 3, 27, tzinfo=UTC),
+    }
+    assert resumed.forget_redated(dates) == [paths[2]]
+    assert [resumed.is_done(path) for path in paths] == [True, True, False, True]
+    manifest = tmp_path / MANIFEST_NAME  # written before the column: as it was
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    table.drop(columns="date").to_csv(manifest, index=False)
+    assert RunState.open(tmp_path, {"k": 1}, overwrite=False).forget_redated(dates) == []
+
+
+def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
+    """The digest of a Shapefile's rivers was its `.shp` alone: a river renamed in QGIS (its
+    `.dbf`) or a `.prj` corrected (the corridors elsewhere) resumed the run with the old
+    detections without a word (on the demo run, the Nanay renamed `Rio Nanay`: 198 detections
+    on `Nanay` in detections.parquet beside counts of `Rio Nanay`), where a GeoJSON so edited
+    is refused with the way to recount. A run an earlier version began still resumes."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from detector.card import file_sha256
+    from detector.run_state import rivers_digest, run_key
+
+    rivers = tmp_path / "rios" / "rivers.shp"
+    rivers.parent.mkdir()
+    line = LineString([(-73.3, -3.8), (-73.2, -3.7)])
+    gpd.GeoDataFrame({"name": ["Nanay"]}, geometry=[line], crs=4326).to_file(rivers)
+    (rivers.parent / "rivers.v2.dbf").write_bytes(b"another layer's")  # not a part of it
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState.open(out, run_key(None, {}, rivers), overwrite=False)
+    state.name_scenes(["a.tif"])
+    state.start()
+    state.record("a.tif", None, None)
+    digests = {rivers_digest(rivers)}
+    renamed = gpd.read_file(rivers).assign(name="Rio Nanay")
+    renamed.to_file(rivers)
+    digests.add(rivers_digest(rivers))
+    with pytest.raises(DredgeError, match="rivers_sha256"):
+        RunState.open(out, run_key(None, {}, rivers), overwrite=False)
+    rivers.with_suffix(".prj").write_text(gpd.GeoSeries(crs=32718).crs.to_wkt())
+    digests.add(rivers_digest(rivers))
+    assert len(digests) == 3
+    before = {**run_key(None, {}, rivers), "rivers_sha256": file_sha256(rivers)}  # the .shp's
+    (out / "run_key.json").write_text(json.dumps(before))
+    from detector.run_state import earlier_key_values
+
+    resumed = RunState.open(
+        out, run_key(None, {}, rivers), overwrite=False, earlier=earlier_key_values(rivers)
+    )
+    assert list(resumed.rows) == ["a.tif"]  # resumed, as it was
+
+
+def test_a_relative_path_given_from_another_folder_is_not_taken_for_the_scene_it_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest keeps scene paths as given: a run started in `2024-01/` with `.` recorded
+    its NICFI quad as `L15-0745E-1031N.tif`; run again from `2024-02/` with `. ../2024-01/`
+    (the README's way to add a month), February's quad of the same name was taken for the
+    finished January one and skipped, and January's detected again as a new scene: January's
+    detections twice, February's none, without a word."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    quad = "L15-0745E-1031N.tif"
+    for month in ("2024-01", "2024-02"):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / quad).write_bytes(b"")
+    out = tmp_path / "run"
+    out.mkdir()
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(tmp_path / "2024-01")
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.name_scenes([quad])
+    state.start()
+    state.record(quad, frame, None)
+    monkeypatch.chdir(tmp_path / "2024-02")
+    given = [quad, f"../2024-01/{quad}"]
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.adopt(given)
+    assert [state.is_done(path) for path in given] == [False, True]
+    assert state.done_besides(given) == []
+    assert len(set(state.name_scenes(given).values())) == 2
+    monkeypatch.chdir(tmp_path)  # January's alone, from another folder again: still done
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.adopt([f"2024-01/{quad}"])
+    assert state.is_done(f"2024-01/{quad}")

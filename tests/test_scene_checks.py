@@ -74,3 +74,25 @@ def test_an_image_in_sensor_geometry_asks_for_orthorectification(tmp_path: Path)
         message = str(caught.value)
         assert message.startswith(f"{path}: is not orthorectified"), message
         assert fix in message and "has no CRS" not in message and "\n" not in message
+
+
+def test_a_metre_crs_over_coordinates_in_degrees_is_one_line(tmp_path: Path) -> None:
+    """A scene in longitude and latitude given a UTM CRS (`gdal_edit.py -a_srs EPSG:32718`, the
+    fix for a file without a CRS, followed for one in degrees) has pixels of 2.7e-05 "metres"
+    near the origin of its zone: it failed as "does not overlap any river corridor … — check
+    that the rivers file covers this scene, or widen --corridor-m", a fix that cannot work."""
+    from affine import Affine
+
+    path = tmp_path / "scene.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=40, height=40, count=4, dtype="uint16",
+        crs="EPSG:32718", transform=Affine(2.7e-5, 0, -73.43, 0, -2.7e-5, -3.79),
+    ) as out:  # fmt: skip
+        out.write(np.full((4, 40, 40), 500, dtype="uint16"))
+    with pytest.raises(InputError) as caught:
+        open_scene(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: has a projected CRS (EPSG:32718) but coordinates")
+    assert "gdal_edit.py -a_srs EPSG:4326" in message and "\n" not in message
+    fine = write_scene(tmp_path / "drone.tif", gsd_m=0.05, **SMALL)  # 5 cm: a scene
+    open_scene(fine.path).close()

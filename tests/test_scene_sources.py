@@ -741,3 +741,38 @@ def test_a_stac_datetime_of_midnight_utc_is_a_day_and_the_scene_keeps_its_own_ti
         with open_scene(scene, date=dates[str(scene)]) as opened:
             assert opened.acquired == when, scene
             assert opened.date_caveat is None, scene
+
+
+@pytest.mark.parametrize("kind", ["item", "catalog"])
+def test_a_stac_item_or_catalog_saved_by_windows_notepad_is_read(tmp_path: Path, kind: str) -> None:
+    """A STAC Item, or a Catalog and its item, saved with a byte-order mark and CRLF (Windows
+    Notepad) was "is not valid STAC (Unexpected UTF-8 BOM (decode using utf-8-sig) …)", where
+    an ItemCollection so saved was read; pystac read those files itself."""
+
+    def save(path: Path, document: dict[str, object]) -> None:
+        path.write_bytes(b"\xef\xbb\xbf" + json.dumps(document, indent=1).encode() + b"\r\n")
+
+    (tmp_path / "s1").mkdir()
+    item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
+    save(tmp_path / "s1" / "s1.json", item)
+    catalog = {"type": "Catalog", "stac_version": "1.0.0", "id": "mine", "description": "d",
+               "links": [{"rel": "item", "href": "./s1/s1.json"}]}  # fmt: skip
+    save(tmp_path / "catalog.json", catalog)
+    given = tmp_path / ("catalog.json" if kind == "catalog" else "s1/s1.json")
+    sources = resolve_scenes([given])
+    assert [Path(path).resolve() for path in sources.paths] == [tmp_path / "s1" / "s1_SR.tif"]
+    assert list(sources.dates.values()) == [datetime(2024, 3, 5, 14, 30, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_list_saved_as_utf16_is_read(folder: Path, encoding: str) -> None:
+    """A list saved as UTF-16 with its byte-order mark (Excel's 'Unicode text', PowerShell 5's
+    `dir -Name > scenes.txt`) was read as cp1252, and its NULs stopped `dredge run` with
+    "error: embedded null byte", naming no file."""
+    listing = folder.parent / "scenes.txt"
+    text = "\ufeffscenes/a_3B_AnalyticMS_SR.tif\r\nscenes/b_3B_AnalyticMS_SR.tif\r\n"
+    listing.write_bytes(text.encode(encoding))
+    assert resolve_scenes([listing]).paths == [
+        str(folder / "a_3B_AnalyticMS_SR.tif"),
+        str(folder / "b_3B_AnalyticMS_SR.tif"),
+    ]
