@@ -6,8 +6,9 @@ back by ``dredge track``.
 dredge is deleted; the detections, which ``dredge track`` reads, keep its rows. A detection of
 a dredge no longer among the dredges is left out, with a note. Google Earth edits a placemark's
 name, not its data: a detection (``2024-03-05 dredge 20``, of dredge 20) or a dredge
-(``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``) gives the
-detections that class over the ``class_name`` in their data. These edits were all ignored
+(``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``), or with
+one added after its name (``Dredge 20 (Nanay) - bote``), gives the detections that class over
+the ``class_name`` in their data. These edits were all ignored
 without a word: the dredge counted as before.
 """
 
@@ -25,6 +26,9 @@ from detector.mark_classes import class_named
 EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 _DREDGE_OF_DETECTION = r"\d{4}-\d{2}-\d{2} dredge (\d+)"
 _EXPORTED_DREDGE = re.compile(r"Dredge \d+ \(.*\)", re.DOTALL)
+# a name as exported with words added after it ('2024-03-05 dredge 20 bote', 'Dredge 20
+# (Nanay) - bote'): those words are the edit
+_EXPORTED_START = re.compile(r"(?:\d{4}-\d{2}-\d{2} dredge \d+|Dredge \d+ \(.*?\))[\s,;:-]*")
 
 
 def without_deleted_dredges(
@@ -157,14 +161,14 @@ def google_earth_edits(
         return frame, []
     notes = []
     names = frame["name"].astype("string").fillna("").str.strip()
-    tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}$", expand=False)
+    tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
     renamed = {
         track: kind
         for track, name in dredges.items()
-        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := class_named(name)) is not None
+        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := class_named(_added(name))) is not None
     }
     edited = ~names.str.fullmatch(EXPORTED_DETECTION)  # renamed, or added by hand
-    own = names.map(class_named).where(edited)  # its own name first, then its dredge's
+    own = names.map(lambda name: class_named(_added(name))).where(edited)  # then its dredge's
     new = own.where(own.notna(), tracks.map(renamed))
     old = frame["class_name"].astype("string")
     changed = (new.notna() & (new != old).fillna(True)).to_numpy()
@@ -191,6 +195,14 @@ def google_earth_edits(
             "the Dredges folder"
         )
     return frame, notes
+
+
+def _added(name: str) -> str:
+    """The words added after a name as exported (``2024-03-05 dredge 20 bote``: ``bote``),
+    else the name: read whole, the exported words came first and named the class (an
+    analyst's ``bote`` was read as ``dredge``)."""
+    start = _EXPORTED_START.match(name)
+    return name[start.end() :] if start is not None and start.end() < len(name) else name
 
 
 def id_text(value: object) -> str:

@@ -222,6 +222,34 @@ def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path
     assert f"dredge(s) renamed: {renamed}" in " ".join(again.attrs["notes"])
 
 
+def test_kml_placemarks_renamed_by_adding_a_class_are_read_by_it(
+    world: tuple, tmp_path: Path
+) -> None:
+    """A detection renamed in Google Earth by adding to its name ('2024-01-25 dredge 3 bote'),
+    a dredge so ('Dredge 4 (Nanay) - bote'): the exported words came first and named the
+    class, so both were read as dredges, the edit lost without a word."""
+    from detector.track_files import read_detections
+
+    linked, tracks, _ = world
+    path, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    ids = sorted(int(t) for t in tracks["track_id"])
+    one, other = ids[0], ids[-1]
+    for name in root.iter(f"{{{KML_NS}}}name"):
+        if name.text and name.text.endswith(f" dredge {one}"):
+            name.text += " bote"
+        if name.text and name.text.startswith(f"Dredge {other} ("):
+            name.text += " - bote"
+    edited = tmp_path / "edited.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    track_of = linked.set_index(linked["detection_id"].astype(str))["track_id"]
+    again_tracks = again["detection_id"].astype(str).map(track_of)
+    assert (again.loc[again_tracks.isin([one, other]), "class_name"] == "boat").all()
+    assert (again.loc[~again_tracks.isin([one, other]), "class_name"] == "dredge").all()
+    assert len(again) == len(linked)
+
+
 def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) -> None:
     """'$' started matplotlib's math text ('Santiago $\\frac$' stopped the run, 'US$5' was drawn
     in italics), a leading '_' hid a river from the legend, and a control character pasted
