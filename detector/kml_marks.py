@@ -11,9 +11,10 @@ ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name
 its class when it names one (``bote``, ``Draga 3``) or negates one (``falsa draga``: left out
 with the classes this tool does not know). Every placemark left out is counted in a note.
 
-The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
-``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
-dredge seen once does not count). A ``dredges.kml`` written before it kept them is refused.
+The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name``,
+``score``, ``track_id`` and ``link`` in ExtendedData, kept here: a detector's detections, not
+certain hand marks (a dredge seen once does not count), and a track merged by hand stays one
+(:mod:`detector.track_merges`). A ``dredges.kml`` written before it kept scores is refused.
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed, a dredge deleted.
 """
@@ -319,7 +320,7 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
     ):
         if column is not None:
             columns[column] = marks[column].to_numpy()
-    for column in ("detection_id", "class_name"):  # dredges.kml's detections
+    for column in ("detection_id", "class_name", "track_id", "link"):  # dredges.kml's detections
         if column in marks:
             columns[column] = marks[column].to_numpy()
     if "score" in marks:  # read as text where the KML has no schema
