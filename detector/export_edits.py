@@ -50,6 +50,7 @@ def without_deleted_dredges(
     if not kept or not missing.any():
         return frame, []
     exported = dredges[ids.notna().to_numpy()].set_index(ids.dropna().astype(np.int64))
+    exported = exported[~exported.index.duplicated()]  # a point copied in QGIS: one dredge
     gone = missing & _whole_tracks(frame, tracks, kept, exported)
     notes = []
     if gone.any():
