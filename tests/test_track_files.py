@@ -319,6 +319,8 @@ def test_a_dredge_deleted_beside_a_false_first_detection_deleted_is_left_out(
     later = dets.drop(index=4).copy()  # and its last one deleted as false
     later.loc[0, "track_id"] = 99
     assert len(read(later, [1, 2], "later")) == 5
+    dredges = pd.concat([dredges, dredges.iloc[[0]]])  # dredge 1's point copied in QGIS
+    assert read(dets.drop(index=0), [1], "copied")["track_id"].tolist() == [1, 1]
 
 
 def test_a_dredge_deleted_beside_two_merged_by_hand_is_left_out(tmp_path: Path) -> None:
