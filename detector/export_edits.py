@@ -95,7 +95,8 @@ def _whole_tracks(
     known = [c for c in ("n_detections", "first_seen") if c in exported]
     if not known:
         return np.zeros(len(frame), dtype=bool)
-    sizes = tracks.value_counts()
+    sizes = tracks[frame["link"].astype("string").ne("duplicate").fillna(True).to_numpy()]
+    sizes = sizes.value_counts().reindex(list(starts.index), fill_value=0)  # as n_detections
     new = frame["link"].astype("string").eq("new").fillna(False).to_numpy()
     begun = _seconds(frame["acquired"]) if "acquired" in frame else None
     rivers = frame["river"].astype("string") if "river" in frame else None

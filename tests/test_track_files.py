@@ -319,6 +319,10 @@ def test_a_dredge_deleted_beside_a_false_first_detection_deleted_is_left_out(
     later = dets.drop(index=4).copy()  # and its last one deleted as false
     later.loc[0, "track_id"] = 99
     assert len(read(later, [1, 2], "later")) == 5
+    seen_twice = pd.concat([dets, dets.iloc[[2]]], ignore_index=True)  # in one pass: not in
+    seen_twice.loc[6, "link"] = "duplicate"  # n_detections
+    seen_twice.loc[[0, 2, 6], "track_id"] = 99
+    assert len(read(seen_twice, [1, 2], "twice")) == 7
     dredges = pd.concat([dredges, dredges.iloc[[0]]])  # dredge 1's point copied in QGIS
     assert read(dets.drop(index=0), [1], "copied")["track_id"].tolist() == [1, 1]
 
