@@ -6,8 +6,9 @@ back by ``dredge track``.
 dredge is deleted; the detections, which ``dredge track`` reads, keep its rows. A detection of
 a dredge no longer among the dredges is left out, with a note. Google Earth edits a placemark's
 name, not its data: a detection (``2024-03-05 dredge 20``, of dredge 20) or a dredge
-(``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``) gives the
-detections that class over the ``class_name`` in their data. These edits were all ignored
+(``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``), or with
+one added after its name (``Dredge 20 (Nanay) - bote``), gives the detections that class over
+the ``class_name`` in their data. These edits were all ignored
 without a word: the dredge counted as before.
 """
 
@@ -25,6 +26,9 @@ from detector.mark_classes import class_named
 EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 _DREDGE_OF_DETECTION = r"\d{4}-\d{2}-\d{2} dredge (\d+)"
 _EXPORTED_DREDGE = re.compile(r"Dredge \d+ \(.*\)", re.DOTALL)
+# a name as exported with words added after it ('2024-03-05 dredge 20 bote', 'Dredge 20
+# (Nanay) - bote'): those words are the edit
+_EXPORTED_START = re.compile(r"(?:\d{4}-\d{2}-\d{2} dredge \d+|Dredge \d+ \(.*?\))[\s,;:-]*")
 
 
 def without_deleted_dredges(
@@ -39,12 +43,15 @@ def without_deleted_dredges(
     if found is None:
         return frame, []
     where, dredges = found
-    kept = set(pd.to_numeric(dredges, errors="coerce").dropna().astype(np.int64))
+    ids = pd.to_numeric(dredges["track_id"], errors="coerce")
+    kept = set(ids.dropna().astype(np.int64))
     tracks = pd.to_numeric(frame["track_id"], errors="coerce")
     missing = (tracks.notna() & ~tracks.isin(kept)).to_numpy()
     if not kept or not missing.any():
         return frame, []
-    gone = missing & _whole_tracks(frame, tracks, kept)
+    exported = dredges[ids.notna().to_numpy()].set_index(ids.dropna().astype(np.int64))
+    exported = exported[~exported.index.duplicated()]  # a point copied in QGIS: one dredge
+    gone = missing & _whole_tracks(frame, tracks, kept, exported)
     notes = []
     if gone.any():
         ids = sorted({int(v) for v in tracks[gone]})
@@ -62,29 +69,70 @@ def without_deleted_dredges(
     return frame[~gone].reset_index(drop=True), notes
 
 
-def _whole_tracks(frame: gpd.GeoDataFrame, tracks: pd.Series, kept: set[int]) -> np.ndarray:
+def _whole_tracks(
+    frame: gpd.GeoDataFrame, tracks: pd.Series, kept: set[int], exported: pd.DataFrame
+) -> np.ndarray:
     """Rows whose track is one track as ``dredge track`` wrote it: it starts with exactly one
-    detection linked ``new``, and no dredge kept has lost its own. A track_id missing from the
+    detection linked ``new``, which no dredge kept has lost to it. A track_id missing from the
     dredges is a deletion only then: detections given a new id (a track split by hand) have no
     ``new`` link of their own, or took it from a dredge that is kept, which then has none. A
     dredge kept that starts twice is two merged by hand (:mod:`detector.track_merges`), which
     takes no start from a missing id: a dredge deleted beside such a merge was kept. Without a
-    ``link`` column, every row."""
+    ``link`` column, every row.
+
+    A kept dredge without its start may have lost it to the false detection deleted, not to a
+    split: where the dredges (``exported``, by track_id) give their ``n_detections`` or
+    ``first_seen``, a missing id took the start of such a dredge only if their detections
+    together are no more than it had, and its start is at that dredge's first_seen (a dredge
+    deleted beside a kept one's first detection deleted was counted again)."""
     if "link" not in frame:
         return np.ones(len(frame), dtype=bool)
     starts = frame["link"].astype("string").eq("new").groupby(tracks).sum()
-    present = [t for t in kept if t in starts.index]
-    if any(starts[t] == 0 for t in present):
+    whole = tracks.map(starts).eq(1).to_numpy()
+    lost = [t for t in kept if t in starts.index and starts[t] == 0]
+    if not lost:
+        return whole
+    known = [c for c in ("n_detections", "first_seen") if c in exported]
+    if not known:
         return np.zeros(len(frame), dtype=bool)
-    return tracks.map(starts).eq(1).to_numpy()
+    sizes = tracks[frame["link"].astype("string").ne("duplicate").fillna(True).to_numpy()]
+    sizes = sizes.value_counts().reindex(list(starts.index), fill_value=0)  # as n_detections
+    new = frame["link"].astype("string").eq("new").fillna(False).to_numpy()
+    begun = _seconds(frame["acquired"]) if "acquired" in frame else None
+    rivers = frame["river"].astype("string") if "river" in frame else None
+    for missing in {int(t) for t in tracks[whole & ~tracks.isin(kept).to_numpy()]}:
+        mine = (tracks == missing).to_numpy()
+        start = begun[mine & new].iloc[0] if begun is not None else pd.NaT
+        for dredge in lost:
+            rows = (tracks == dredge).to_numpy()
+            if rivers is not None and set(rivers[mine].dropna()) != set(rivers[rows].dropna()):
+                continue  # a split keeps its river
+            had = exported.at[dredge, "n_detections"] if "n_detections" in known else None
+            had = pd.to_numeric(pd.Series([had]), errors="coerce").iloc[0]
+            if pd.notna(had) and sizes[missing] + sizes[dredge] > had:
+                continue  # more detections than the dredge had
+            first = exported.at[dredge, "first_seen"] if "first_seen" in known else None
+            first = _seconds(pd.Series([first])).iloc[0]
+            if pd.notna(first) and pd.notna(start) and start != first:
+                continue  # its start is not the dredge's first detection
+            whole &= ~mine  # the start of a kept dredge, split off by hand
+            break
+    return whole
+
+
+def _seconds(values: pd.Series) -> pd.Series:
+    """Times as UTC, to the second (a dredge's first_seen is its first detection's time, which
+    the exports keep to the second or the millisecond)."""
+    return pd.to_datetime(values, utc=True, errors="coerce").dt.floor("s")
 
 
 def _listed(ids: list[int]) -> str:
     return ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
-def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.Series] | None:
-    """Where the dredges exported with these detections are, and their ``track_id``: the
+def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.DataFrame] | None:
+    """Where the dredges exported with these detections are, and their table (``track_id``,
+    and what else it kept): the
     ``dredges`` layer of the same GeoPackage, or ``<stem>.geojson`` beside
     ``<stem>.detections.geojson``; None when there are none."""
     import pyogrio
@@ -102,7 +150,7 @@ def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.Series] | 
     else:
         return None
     dredges = pyogrio.read_dataframe(path, layer=dredges_layer, read_geometry=False)
-    return (where, dredges["track_id"]) if "track_id" in dredges else None
+    return (where, dredges) if "track_id" in dredges else None
 
 
 def google_earth_edits(
@@ -115,14 +163,14 @@ def google_earth_edits(
         return frame, []
     notes = []
     names = frame["name"].astype("string").fillna("").str.strip()
-    tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}$", expand=False)
+    tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
     renamed = {
         track: kind
         for track, name in dredges.items()
-        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := class_named(name)) is not None
+        if not _EXPORTED_DREDGE.fullmatch(name) and (kind := class_named(_added(name))) is not None
     }
     edited = ~names.str.fullmatch(EXPORTED_DETECTION)  # renamed, or added by hand
-    own = names.map(class_named).where(edited)  # its own name first, then its dredge's
+    own = names.map(lambda name: class_named(_added(name))).where(edited)  # then its dredge's
     new = own.where(own.notna(), tracks.map(renamed))
     old = frame["class_name"].astype("string")
     changed = (new.notna() & (new != old).fillna(True)).to_numpy()
@@ -149,6 +197,14 @@ def google_earth_edits(
             "the Dredges folder"
         )
     return frame, notes
+
+
+def _added(name: str) -> str:
+    """The words added after a name as exported (``2024-03-05 dredge 20 bote``: ``bote``),
+    else the name: read whole, the exported words came first and named the class (an
+    analyst's ``bote`` was read as ``dredge``)."""
+    start = _EXPORTED_START.match(name)
+    return name[start.end() :] if start is not None and start.end() < len(name) else name
 
 
 def id_text(value: object) -> str:

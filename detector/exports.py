@@ -462,8 +462,10 @@ def _detection_placemark(folder: ET.Element, row: object, lon: float, lat: float
     # What `dredge track` needs to read the placemark back as this detection (Google Earth
     # keeps ExtendedData): without its score, every one was a certain hand mark, and each
     # dredge seen once counted (the demo's dredges.kml tracked again: 36 of 36 tracks counted).
+    # Its track_id and link too: a track merged by hand, kept as one (link 'merged'), was two
+    # again when the KML was read back (the demo's tracks 14 and 15: Nanay 2025 at 10, not 9).
     data = _sub(mark, "ExtendedData")
-    for key in ("detection_id", "scene", "class_name", "score"):
+    for key in ("detection_id", "scene", "class_name", "score", "track_id", "link"):
         value = get.get(key)
         if value is not None and not pd.isna(value):
             item = _sub(data, "Data")

@@ -2,17 +2,19 @@
 
 A placemark's date is its TimeStamp, else a date in the name of the folder it is in
 (``2024-03-03``, ``Planet 03/03/2024``, ``Imagen 20-06-2024``: analysts sort their marks into
-a folder per image date). Placemarks with a time span only are not marks: ``dredges.kml``
+a folder per image date), or of the innermost folder around that one named by a date (a folder
+per river inside each date's). Placemarks with a time span only are not marks: ``dredges.kml``
 from ``dredge counts`` has one per dredge (first to last seen), beside a folder of its dated
 detections. A mark is a point, or a polygon drawn around a hull; a path, and a polygon wider
 than a dredge (a scene's footprint, an area of interest), are not. The placemark's
-ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name is read as its
-class when it names one (``bote``, ``Draga 3``) or negates one (``falsa draga``: left out with
-the classes this tool does not know). Every placemark left out is counted in a note.
+ExtendedData fields (``clase``, ``cantidad``, ``escena``) are kept, and its name is read as
+its class when it names one (``bote``, ``Draga 3``) or negates one (``falsa draga``: left out
+with the classes this tool does not know). Every placemark left out is counted in a note.
 
-The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name`` and
-``score`` in ExtendedData, kept here: a detector's detections, not certain hand marks (a
-dredge seen once does not count). A ``dredges.kml`` written before it kept them is refused.
+The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``class_name``,
+``score``, ``track_id`` and ``link`` in ExtendedData, kept here: a detector's detections, not
+certain hand marks (a dredge seen once does not count), and a track merged by hand stays one
+(:mod:`detector.track_merges`). A ``dredges.kml`` written before it kept scores is refused.
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed, a dredge deleted.
 """
@@ -23,6 +25,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import numpy as np
@@ -70,6 +73,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
+        enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
         layers = [
             # times as written: GDAL converts a layer's times to UTC where their zone offsets
             # differ, and a mark made at 21:00 in Lima on the image of 5 March was of 6 March
@@ -90,9 +94,14 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         span = ~dated & part["begin"].notna() if "begin" in part else pd.Series(False, part.index)
         counts["spans"] += int((span & marks).sum())
         undated = ~dated & ~span & marks
-        folder_date = FOLDER_DATE.search(str(layer))
+        # its folder's name, else the innermost enclosing one's named by a date (a folder
+        # per image date holding a folder per river: its marks were 'in no folder named by a
+        # date', and left out)
+        dating = [str(layer), *reversed(enclosing.get(str(layer), []))]
+        found = [(name, m) for name in dating if (m := FOLDER_DATE.search(name)) is not None]
+        folder_date = found[0][1] if found else None
         if folder_date is not None and undated.any():
-            written.append(str(layer))
+            written.append(found[0][0])
             counts["by_folder"] += int(undated.sum())
             stamps = stamps.astype(object).where(~undated, folder_date.group(0))
             dated = dated | undated
@@ -150,6 +159,50 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
     frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
+
+
+def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
+    """Layer → the names of the folders (and documents but the file's own) around its folder,
+    outermost first: GDAL makes each folder a layer named by it alone (``Nanay``,
+    ``Nanay (#2)``, ``Layer0`` when unnamed), in the file's order; {} where the file's folders
+    do not line up with the layers so."""
+    try:
+        if path.suffix.lower() == ".kmz":
+            with zipfile.ZipFile(path) as kmz:
+                kml = [n for n in kmz.namelist() if n.lower().endswith(".kml")]
+                data = kmz.read(kml[0]) if len(kml) == 1 else b""
+        else:
+            data = path.read_bytes()
+        root = ElementTree.fromstring(data)
+    except (OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}
+    containers: list[tuple[str, list[str]]] = []
+
+    def walk(element: ElementTree.Element, around: list[str]) -> None:
+        for child in element:
+            if child.tag.rsplit("}", 1)[-1] in ("Folder", "Document"):
+                name = next(
+                    (n.text or "" for n in child if n.tag.rsplit("}", 1)[-1] == "name"), ""
+                ).strip()
+                containers.append((name, around))
+                # not the file's own document: Google Earth names it by the file, whose date
+                # (the day it was saved?) would date the marks of every undated folder
+                walk(child, [*around, name] if element is not root else around)
+
+    walk(root, [])
+    out: dict[str, list[str]] = {}
+    at = 0
+    for layer in layers:
+        base = re.sub(r" \(#\d+\)$", "", layer)
+        while at < len(containers) and not (
+            containers[at][0] == base or (not containers[at][0] and re.fullmatch(r"Layer\d+", base))
+        ):
+            at += 1
+        if at == len(containers):
+            return {}
+        out[layer] = containers[at][1]
+        at += 1
+    return out
 
 
 def _canonical_when(match: re.Match[str]) -> str:
@@ -267,7 +320,7 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
     ):
         if column is not None:
             columns[column] = marks[column].to_numpy()
-    for column in ("detection_id", "class_name"):  # dredges.kml's detections
+    for column in ("detection_id", "class_name", "track_id", "link"):  # dredges.kml's detections
         if column in marks:
             columns[column] = marks[column].to_numpy()
     if "score" in marks:  # read as text where the KML has no schema

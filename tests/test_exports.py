@@ -222,6 +222,55 @@ def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path
     assert f"dredge(s) renamed: {renamed}" in " ".join(again.attrs["notes"])
 
 
+def test_kml_placemarks_renamed_by_adding_a_class_are_read_by_it(
+    world: tuple, tmp_path: Path
+) -> None:
+    """A detection renamed in Google Earth by adding to its name ('2024-01-25 dredge 3 bote'),
+    a dredge so ('Dredge 4 (Nanay) - bote'): the exported words came first and named the
+    class, so both were read as dredges, the edit lost without a word."""
+    from detector.track_files import read_detections
+
+    linked, tracks, _ = world
+    path, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    ids = sorted(int(t) for t in tracks["track_id"])
+    one, other = ids[0], ids[-1]
+    for name in root.iter(f"{{{KML_NS}}}name"):
+        if name.text and name.text.endswith(f" dredge {one}"):
+            name.text += " bote"
+        if name.text and name.text.startswith(f"Dredge {other} ("):
+            name.text += " - bote"
+    edited = tmp_path / "edited.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    track_of = linked.set_index(linked["detection_id"].astype(str))["track_id"]
+    again_tracks = again["detection_id"].astype(str).map(track_of)
+    assert (again.loc[again_tracks.isin([one, other]), "class_name"] == "boat").all()
+    assert (again.loc[~again_tracks.isin([one, other]), "class_name"] == "dredge").all()
+    assert len(again) == len(linked)
+
+
+def test_kml_read_back_keeps_a_track_merged_by_hand(world: tuple, tmp_path: Path) -> None:
+    """A run whose tracks 14 and 15 were merged by hand (kept as one: the later start linked
+    'merged'), its dredges.kml read back: the detections carried no track_id nor link, so the
+    merge was lost and both counted again without a word (the demo's Nanay 2025 at 10, not
+    9). They carry both now, and the merge is read as from dredges.gpkg."""
+    from detector.track_files import read_detections
+    from detector.track_merges import MERGED, hand_merges
+
+    linked, tracks, _ = world
+    merged = linked.copy()
+    one, other = sorted(int(t) for t in tracks["track_id"])[:2]
+    merged.loc[merged["track_id"] == other, "track_id"] = one
+    starts = merged.index[(merged["track_id"] == one) & (merged["link"] == "new")]
+    merged.loc[merged.loc[starts].sort_values("acquired").index[1:], "link"] = MERGED
+    path, _ = write_kml(tracks[tracks["track_id"] != other], tmp_path / "dredges.kml", merged)
+    again = read_detections(path)
+    found, notes = hand_merges(again, path)
+    assert list(found) == [one] and not notes
+    assert len(found[one]) == int((merged["track_id"] == one).sum())
+
+
 def test_odd_river_names_in_the_chart_and_the_kml(world: tuple, tmp_path: Path) -> None:
     """'$' started matplotlib's math text ('Santiago $\\frac$' stopped the run, 'US$5' was drawn
     in italics), a leading '_' hid a river from the legend, and a control character pasted

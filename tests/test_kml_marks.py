@@ -246,3 +246,40 @@ def test_time_stamps_with_a_zone_written_otherwise_keep_it(tmp_path: Path) -> No
         got = frame["acquired"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
         assert got == ["2025-01-01 03:00:00"] * 5 + ["2024-06-20 04:20:53"], suffix
         assert not any("no time zone" in note for note in notes), suffix
+
+
+def test_marks_in_a_river_folder_inside_a_date_folder_are_dated_by_it(tmp_path: Path) -> None:
+    """A folder per image date holding a folder per river (as Google Earth Pro saves 'My
+    Places': its own namespaces, a CDATA description, an unnamed folder): GDAL names each
+    folder's layer by that folder alone, so the marks were 'in no folder named by a date' and
+    the file was refused ('has no placemark with a date'); a KMZ alike."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    cdata = "<description><![CDATA[draga <b>grande</b>]]></description>"
+    text = _kml(
+        _folder(
+            "Mis lugares",
+            _folder("2024-03-05", _folder("Nanay", _placemark("1", a, b, extra=cdata))),
+            _folder("Imagen 20-06-2024", _folder("Nanay", _placemark("2", c, d))),
+            _folder("2024-07-01", "<Folder>" + _placemark("3", a, b) + "</Folder>"),
+        )
+    ).replace("<kml ", '<kml xmlns:gx="http://www.google.com/kml/ext/2.2" ')
+    path = tmp_path / "marcas.kml"
+    path.write_text(text, encoding="utf-8")
+    zipped = tmp_path / "marcas.kmz"
+    with zipfile.ZipFile(zipped, "w") as kmz:
+        kmz.writestr("doc.kml", text)
+    for source in (path, zipped):
+        frame = read_detections(source)
+        assert sorted(frame["acquired"]) == ["20-06-2024", "2024-03-05", "2024-07-01"]
+        assert frame.attrs["day_first"]  # 'Imagen 20-06-2024' dated them
+        assert not any("no date" in note for note in frame.attrs["notes"])
+    named = path.read_text(encoding="utf-8").replace(  # the file's own name dates no folder
+        "<Document>",
+        "<Document><name>marcas 2024-08-01.kml</name><Folder><name>Pendientes</name>"
+        + _placemark("4", a, b)
+        + "</Folder>",
+    )
+    path.write_text(named, encoding="utf-8")
+    frame = read_detections(path)
+    assert len(frame) == 3
+    assert any("1 placemark(s) have no date" in note for note in frame.attrs["notes"])

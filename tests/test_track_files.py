@@ -283,6 +283,50 @@ def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge
     assert len(read(first, [1, 2], "first")) == 6
 
 
+def test_a_dredge_deleted_beside_a_false_first_detection_deleted_is_left_out(
+    tmp_path: Path,
+) -> None:
+    """Dredge 2 deleted from the dredges and the first detection of dredge 1 (its `new` link)
+    deleted as false, in one QGIS session: dredge 1, kept without its start, was taken for a
+    track split by hand, and dredge 2 was kept and counted again (the demo's dredges.gpkg,
+    dredge 14 deleted and dredge 3's first detection: Nanay 2025 stayed at 10 dredges, not 9).
+    A split keeps its start: its detections, with the dredge's, are no more than the dredge
+    had (n_detections) and begin at its first_seen."""
+    net = tf.network()
+    line = tf.meander_line()
+    days = tf.dates(3)
+    dets = tf.detections([(t, tf.point_at(line, s)) for t in days for s in (500.0, 2500.0)], net)
+    dets["track_id"] = [1, 2] * 3
+    dets["link"] = ["new", "new", "stay", "stay", "stay", "stay"]
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame(
+        {"track_id": [1, 2], "n_detections": [3, 3], "first_seen": [days[0], days[0]]},
+        geometry=points,
+        crs=dets.crs,
+    )
+
+    def read(frame: gpd.GeoDataFrame, kept: list[int], name: str) -> gpd.GeoDataFrame:
+        dredges[dredges["track_id"].isin(kept)].to_file(tmp_path / f"{name}.geojson")
+        frame.to_file(tmp_path / f"{name}.detections.geojson")
+        return read_detections(tmp_path / f"{name}.detections.geojson")
+
+    both = read(dets.drop(index=0), [1], "both")  # dredge 2, and dredge 1's first detection
+    assert both["track_id"].tolist() == [1, 1]
+    assert "deleted from both.geojson (track_id 2)" in " ".join(both.attrs["notes"])
+    first = dets.copy()
+    first.loc[[0, 2], "track_id"] = 99  # dredge 1's first two detections, its start, split off
+    assert len(read(first, [1, 2], "first")) == 6
+    later = dets.drop(index=4).copy()  # and its last one deleted as false
+    later.loc[0, "track_id"] = 99
+    assert len(read(later, [1, 2], "later")) == 5
+    seen_twice = pd.concat([dets, dets.iloc[[2]]], ignore_index=True)  # in one pass: not in
+    seen_twice.loc[6, "link"] = "duplicate"  # n_detections
+    seen_twice.loc[[0, 2, 6], "track_id"] = 99
+    assert len(read(seen_twice, [1, 2], "twice")) == 7
+    dredges = pd.concat([dredges, dredges.iloc[[0]]])  # dredge 1's point copied in QGIS
+    assert read(dets.drop(index=0), [1], "copied")["track_id"].tolist() == [1, 1]
+
+
 def test_a_dredge_deleted_beside_two_merged_by_hand_is_left_out(tmp_path: Path) -> None:
     """Dredge 2 merged into 1 by hand (its detections given track_id 1: dredge 1 starts twice)
     and dredge 3 deleted from the 'dredges' layer: dredge 3 was kept and linked again, 'not a
