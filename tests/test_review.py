@@ -673,3 +673,25 @@ def test_a_mosaic_quad_dated_within_its_month_is_the_detections_scene(
     assert result.exit_code == exit_code, result.output
     if exit_code:
         assert "another scene of the same file name?" in result.output
+
+
+def test_detections_without_a_date_are_not_refused_for_their_scenes_date(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Detections whose ``acquired`` is empty (a table typed or exported without dates) tell
+    no day to check a scene against: the date check of plain `dredge detect` output stopped
+    with a traceback (NaT does not format as a date) on the scene that dates itself."""
+    import geopandas as gpd
+    import pandas as pd
+
+    first = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    frame = gpd.read_parquet(detections)
+    frame = frame[frame["scene"] == first.name]
+    frame["acquired"] = pd.NaT
+    frame.to_parquet(tmp_path / "d.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "5",
+         "--scenes", str(first), "--out", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
