@@ -40,7 +40,7 @@ NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 _NICFI_NAME = re.compile(
-    r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_\d{4}[-_]\d{2}(?:[-_]\d{2})?)?_mosaic"
+    r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00)
@@ -298,6 +298,38 @@ def _time_from_xml(path: Path) -> datetime | None:
             except ValueError:
                 continue
     return None
+
+
+def mosaic_days(path: str) -> tuple[date, date] | None:
+    """The first and last day a mosaic's name covers (``…_2024-03_mosaic``: March 2024;
+    ``…_2024q1_mosaic``: January to March; ``…_2024-01-01_2024-01-15_mosaic``: those days),
+    None for a name that is no mosaic's. Its ``nicfi-name`` date is the first of them only."""
+    where = without_query(path)
+    name = scene_file_name(path)
+    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
+    if match:
+        year, month, day, *end = match.groups()
+        first = _safe_datetime(year, month, day or "01")
+        if first is None:
+            return None
+        if end[0] is not None:
+            year, month, day = end
+        last = _safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
+        return (first.date(), last.date()) if last is not None else None
+    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
+    if match:
+        first_month = 3 * int(match[2]) - 2
+        quarter = _month_end(int(match[1]), first_month, 3)
+        return (date(int(match[1]), first_month, 1), quarter.date()) if quarter else None
+    return None
+
+
+def _month_end(year: int, month: int, months: int) -> datetime | None:
+    """The last day of the ``months`` months from ``month`` of ``year`` (1: that month)."""
+    after = _safe_datetime(
+        str(year + (month - 1 + months) // 12), str((month - 1 + months) % 12 + 1), "01"
+    )
+    return None if after is None else after - timedelta(days=1)
 
 
 def time_from_name(path: str) -> Acquisition | None:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from detector.assignment import range_pairs
 from detector.track_frames import DAY_NS, WGS84
-from detector.track_params import TrackParams
+from detector.track_params import GATE_TOLERANCE_M, TrackParams
 
 LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS, LINK_DUPLICATE = range(6)
 LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?", "duplicate"], dtype=object)
@@ -199,8 +199,8 @@ def main_spot(part: pd.DataFrame, params: TrackParams) -> pd.DataFrame:
     anchor = keys.drop_duplicates("chain").set_index("chain")
     s = anchor["s"].reindex(part["chain"]).to_numpy()
     o = anchor["o"].reindex(part["chain"]).to_numpy()
-    along = np.abs(part["s"].to_numpy() - s) <= params.stay_gate_m
-    across = np.abs(part["o"].to_numpy() - o) <= params.stay_lateral_m
+    along = np.abs(part["s"].to_numpy() - s) <= params.stay_gate_m + GATE_TOLERANCE_M
+    across = np.abs(part["o"].to_numpy() - o) <= params.stay_lateral_m + GATE_TOLERANCE_M
     near = along & (across | np.isnan(o))
     return part[near].groupby("chain")[["lon", "lat"]].mean()
 
@@ -277,7 +277,8 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     earlier, later = range_pairs(key, query - params.link_gap_days, query - 1e-9)
     earlier, later = counted[earlier], counted[later]
     gap = first[later] - last[earlier]
-    close = (gap > 0) & (np.abs(s[later] - s[earlier]) <= params.move_gate(gap))
+    close = gap > 0
+    close &= np.abs(s[later] - s[earlier]) <= params.move_gate(gap) + GATE_TOLERANCE_M
     earlier, later, gap = earlier[close], later[close], gap[close]
     taken: set[int] = set()
     for k in np.argsort(gap, kind="stable").tolist():

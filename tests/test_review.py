@@ -636,3 +636,62 @@ def test_a_scene_of_the_same_file_name_in_another_folder_is_not_taken_for_the_de
         app, [*common, "--scenes", str(tmp_path / "a" / "x.tif"), "--out", str(tmp_path / "r")]
     )
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("folder", "exit_code"),
+    [
+        ("planet_medres_normalized_analytic_2024-03_mosaic", 0),  # the quad of its month
+        ("planet_medres_normalized_analytic_2024-03-01_2024-03-31_mosaic", 0),
+        ("global_quarterly_2024q1_mosaic", 0),
+        ("planet_medres_normalized_analytic_2024-02_mosaic", 2),  # another month's quad
+        ("planet_medres_normalized_analytic_2024-04_mosaic", 2),
+    ],
+)
+def test_a_mosaic_quad_dated_within_its_month_is_the_detections_scene(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path, folder: str, exit_code: int
+) -> None:
+    """A NICFI quad's mosaic name dates only the mosaic's first day: `dredge detect --date
+    2024-03-16` on the March quad (as `dredge detect` takes it, without a caveat) gave
+    detections of 16 March, and review of them with that very quad was refused as 'another
+    scene of the same file name' (its name dates it 2024-03-01); another month's quad still is."""
+    first = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    (tmp_path / folder).mkdir()
+    shutil.copy(first, tmp_path / folder / "x.tif")
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = gpd.read_parquet(detections)
+    frame = frame[frame["scene"] == first.name].assign(scene="x.tif")
+    frame["acquired"] = pd.Timestamp("2024-03-16", tz="UTC")
+    frame.to_parquet(tmp_path / "d.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "5",
+         "--scenes", str(tmp_path / folder / "x.tif"), "--out", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert result.exit_code == exit_code, result.output
+    if exit_code:
+        assert "another scene of the same file name?" in result.output
+
+
+def test_detections_without_a_date_are_not_refused_for_their_scenes_date(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Detections whose ``acquired`` is empty (a table typed or exported without dates) tell
+    no day to check a scene against: the date check of plain `dredge detect` output stopped
+    with a traceback (NaT does not format as a date) on the scene that dates itself."""
+    import geopandas as gpd
+    import pandas as pd
+
+    first = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    frame = gpd.read_parquet(detections)
+    frame = frame[frame["scene"] == first.name]
+    frame["acquired"] = pd.NaT
+    frame.to_parquet(tmp_path / "d.parquet")
+    result = CliRunner().invoke(
+        app,
+        ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "5",
+         "--scenes", str(first), "--out", str(tmp_path / "r")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output

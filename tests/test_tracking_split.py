@@ -129,3 +129,36 @@ def test_a_move_of_exactly_the_longest_move_links() -> None:
     linked, tracks = link_tracks(_table(rows))
     assert linked["link"].tolist() == ["new", "stay", "move", "stay"]
     assert len(tracks) == 1
+
+
+@pytest.mark.parametrize("shift", [0.0, 1234.5])
+def test_a_tracks_main_spot_holds_the_stay_gates_edge_wherever_it_lies(shift: float) -> None:
+    """A track's point is the mean of its detections within the stay gates of its main
+    mooring: one 45 m along from it is inside, whatever the chainages (19.4 and 64.4 m,
+    45.00000000000001 m apart, left it out; 1,253.9 and 1,298.9 m took it in)."""
+    from detector.track_params import TrackParams
+    from detector.track_table import main_spot
+
+    s = [round(v + shift, 1) for v in (19.4, 19.4, 19.4, 64.4)]
+    part = pd.DataFrame(
+        {"chain": 0, "s": s, "o": [0.0, 0.0, 0.0, 35.0], "ns": 0,
+         "lon": [0.0, 0.0, 0.0, 4.0], "lat": 0.0}
+    )  # fmt: skip
+    assert main_spot(part, TrackParams()).loc[0, "lon"] == pytest.approx(1.0)
+
+
+def test_a_track_begun_the_longest_move_from_one_ended_may_be_it() -> None:
+    """``maybe_same_as`` (the counts' low end) takes a track begun within the move gate of an
+    earlier one: 6,000 m (max_move_m) from 15,275.49 m is 6000.000000000002 m in floating
+    point, and it was not taken."""
+    from detector.track_params import TrackParams
+    from detector.track_table import maybe_same_as
+
+    a = 15275.492379532281
+    table = pd.DataFrame(
+        {"counted": True, "first": [0.0, 40.0], "last": [10.0, 50.0],
+         "mean_chainage_m": [a, a + 6000.0], "river": "R"},
+        index=pd.Index([1, 2], name="track_id"),
+    )  # fmt: skip
+    got = maybe_same_as(table, TrackParams())
+    assert got.isna().tolist() == [True, False] and got[2] == 1

@@ -39,7 +39,7 @@ from PIL import Image
 from rasterio.warp import transform as warp_points
 from rasterio.windows import Window
 
-from detector.acquisition import is_remote, scene_labels
+from detector.acquisition import is_remote, mosaic_days, scene_labels
 from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
 from detector.errors import DredgeError, InputError, first_line
@@ -200,8 +200,14 @@ def _check_names(
         except DredgeError:
             continue  # cut from it, the export says what is wrong with it
         days = pd.to_datetime(frame.loc[frame["scene"].astype(str) == name, "acquired"], utc=True)
-        if own.time is None or own.source == "tiff-tag" or own.time.date() in set(days.dt.date):
+        days = days.dropna()  # detections without a date tell no day to check it against
+        if days.empty or own.time is None or own.source == "tiff-tag":
             continue  # a TIFFTAG_DATETIME may be when the file was written: given with --dates
+        if own.time.date() in set(days.dt.date):
+            continue
+        span = mosaic_days(path) if own.source == "nicfi-name" else None
+        if span is not None and any(span[0] <= day <= span[1] for day in days.dt.date):
+            continue  # a mosaic's name dates its first day only: --date gave one of its days
         raise InputError(
             path,
             f"{SOURCE_WORDS.get(own.source, 'its file name')} dates it {own.time:%Y-%m-%d}, "
