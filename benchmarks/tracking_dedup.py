@@ -60,9 +60,9 @@ NOTES = [
     "",
     "- `net error` is counted minus true over all river-years; `moves` counts the move links "
     "(a detection linked to another mooring) in counted tracks, `false moves` the links in "
-    "counted tracks that join a dredge's last appearance to another dredge's first appearance "
-    "in the same year (a group that left for good taken for one that moved: one dredge too few "
-    "that year).",
+    "counted tracks that join a dredge's last detection to another dredge's first detection "
+    "in the same year, false detections between them skipped (a group that left for good "
+    "taken for one that moved: one dredge too few that year).",
     "- The rows `truth identities, returns … not linked` link every dredge perfectly while it "
     "is on the river and count a return as a new dredge: 30 % of groups leave the river and "
     "come back 60–240 days later anywhere on it, and these detections carry only positions "
@@ -305,7 +305,9 @@ def run_case(
         big = errors[errors["true_unique"] >= MIN_DREDGES]
         counted = _counted_with_labels(linked, tracks, case.labels)
         moves = int(counted["link"].isin(["move", "move?"]).sum())
-        joined = false_moves(counted, case.truth)
+        acquired = case.detections["acquired"].to_numpy()
+        given = pd.DataFrame({"dredge_id": case.labels.to_numpy(), "acquired": acquired})
+        joined = false_moves(counted, given)  # as the tracker saw them: the detections
         lines.append(
             f"| {name} | {label} | {len(case.detections):,} | {len(tracks):,} | "
             f"{int(tracks['counted'].sum()):,} | {ids.idf1:.3f} | {ids.idp:.3f} | {ids.idr:.3f} | "
