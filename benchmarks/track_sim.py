@@ -89,7 +89,9 @@ def _scenes(
 ) -> pd.DataFrame:
     """Scene days, footprints (a stretch of river) and clouds (stretches hidden)."""
     slots = np.arange(0, days - 1, config.revisit_days)
-    day = slots + rng.uniform(0, config.revisit_days, len(slots)) * 0.8 + 0.6  # ~14:30 UTC
+    # Scenes fall at any hour of the UTC day (not at Planet's ~14:30 UTC pass over Peru);
+    # years and dates are UTC on both sides, so counts do not depend on it.
+    day = slots + rng.uniform(0, config.revisit_days, len(slots)) * 0.8 + 0.6
     day = day[day < days]
     length = config.river_length_m
     rows = []

@@ -99,3 +99,18 @@ def test_false_moves_count_a_life_joined_to_the_next() -> None:
     later = [m.replace("2024-03", "2025-03").replace("2024-04", "2025-04") for m in months]
     next_year = truth.assign(acquired=later * 2)
     assert false_moves(linked.assign(acquired=[*later, *later, "2024-02-05"]), next_year) == 0
+
+
+def test_false_moves_through_a_false_detection_and_past_a_missed_appearance() -> None:
+    # C leaves for good after February, D arrives in March; the track links C → false → D.
+    months = ["2024-01-05", "2024-02-05", "2024-02-20", "2024-03-05", "2024-04-05"]
+    linked = pd.DataFrame(
+        {"track_id": 1, "dredge_id": ["C", "C", None, "D", "D"], "acquired": months}
+    )
+    detected = linked.drop(columns="track_id")
+    assert false_moves(linked, detected.assign(visible=True)) == 1  # was 0: the false one hid it
+    # C was there once more in February, unseen (a missed detection): as the tracker saw it,
+    # C's last detection was joined to D's first all the same.
+    truth = pd.concat([detected, pd.DataFrame({"dredge_id": ["C"], "acquired": ["2024-02-25"]})])
+    assert false_moves(linked, truth.assign(visible=True)) == 0  # by the truth: C came back
+    assert false_moves(linked, detected.dropna()) == 1

@@ -236,13 +236,17 @@ def false_moves(linked: pd.DataFrame, truth: pd.DataFrame) -> int:
     """Links that join two lives: a dredge's last appearance, then another's first, same year.
 
     ``linked`` holds the detections of counted tracks (``track_id``, ``acquired``) with the
-    true ``dredge_id`` each came from (missing for a false detection); ``truth`` the true
-    appearances (``dredge_id``, ``acquired``, ``visible``). Consecutive detections of a track
-    whose dredges differ are such a link when the first dredge is never visible again and the
-    second was never visible before. Each one is a dredge that left for good, taken for one
-    that moved: one dredge too few in that year's count.
+    true ``dredge_id`` each came from (missing for a false detection); ``truth`` the
+    appearances the tracker was given (``dredge_id``, ``acquired``, optionally ``visible``):
+    the degraded detections with the dredge each came from, or the truth's visible
+    appearances when it was given those. Consecutive detections of real dredges in a track
+    (false detections between them skipped) whose dredges differ are such a link when the
+    first dredge never appears again and the second never appeared before. Each one is a
+    dredge that left for good, taken for one that moved: one dredge too few in that year's
+    count.
     """
-    seen = truth[truth["visible"].astype(bool)]
+    seen = truth[truth["visible"].astype(bool)] if "visible" in truth.columns else truth
+    seen = seen[seen["dredge_id"].notna()]
     when = pd.to_datetime(seen["acquired"], utc=True)
     first = when.groupby(seen["dredge_id"]).min()
     last = when.groupby(seen["dredge_id"]).max()
@@ -252,7 +256,8 @@ def false_moves(linked: pd.DataFrame, truth: pd.DataFrame) -> int:
             "dredge": linked["dredge_id"].to_numpy(),
             "when": pd.to_datetime(linked["acquired"], utc=True).reset_index(drop=True),
         }
-    ).sort_values(["track", "when"], kind="stable")
+    )
+    frame = frame[frame["dredge"].notna()].sort_values(["track", "when"], kind="stable")
     after = frame.groupby("track").shift(-1)
     pairs = frame.assign(next_dredge=after["dredge"], next_when=after["when"]).dropna()
     pairs = pairs[pairs["dredge"] != pairs["next_dredge"]]
