@@ -9,6 +9,7 @@ from training.track_eval import (
     count_errors,
     false_moves,
     identity_scores,
+    identity_scores_from_labels,
     markdown_table,
     truth_counts,
 )
@@ -62,6 +63,30 @@ def test_far_detections_and_untracked_ones_are_not_matches() -> None:
     scores = identity_scores(truth_table(), with_untracked)
     assert scores.idtp == 4 + 1  # A fully; B once (each untracked box is its own identity)
     assert scores.predicted_ids == 1 + 3
+
+
+def test_labels_score_a_track_that_hops_between_dredges_side_by_side() -> None:
+    """Two dredges moored 12 m apart on four scenes, two tracks that swap them every scene:
+    paired by position (30 m) both tracks follow both dredges (IDF1 1.0); by the true dredge
+    of each detection, each track is right half the time."""
+    rows = []
+    for k in range(4):
+        rows.append(("A", f"s{k}", -73.0, -3.0, True))
+        rows.append(("B", f"s{k}", -73.0 + 12 * M, -3.0, True))
+    truth = pd.DataFrame(rows, columns=["dredge_id", "scene", "lon", "lat", "visible"])
+    hops = [1, 2, 2, 1, 1, 2, 2, 1]  # A→1, B→2, then A→2, B→1, ...
+    found = truth[["scene", "lon", "lat"]].assign(track_id=hops)
+    assert identity_scores(truth, found).idf1 == 1.0  # by position: credited
+    exact = identity_scores_from_labels(truth["dredge_id"], found["track_id"], len(truth))
+    assert exact.idtp == 4 and exact.idf1 == pytest.approx(0.5)
+    steady = identity_scores_from_labels(truth["dredge_id"], pd.Series([1, 2] * 4), 8)
+    assert steady.idf1 == 1.0
+    # A false detection (no true dredge) lowers precision only; an untracked one is alone.
+    labels = pd.Series(["A", "B"] * 4 + [None, "A"])
+    tracks = pd.array([1, 2] * 4 + [1, None], dtype="Int64")
+    scores = identity_scores_from_labels(labels, pd.Series(tracks), 9)
+    assert (scores.idtp, scores.predicted, scores.predicted_ids) == (8, 10, 3)
+    assert scores.idr == pytest.approx(8 / 9) and scores.idp == pytest.approx(0.8)
 
 
 def test_truth_counts_and_count_errors() -> None:
