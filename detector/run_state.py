@@ -325,13 +325,22 @@ class RunState:
             if now is not None and now not in self.rows:
                 self.rows[now] = {**self.rows.pop(recorded), "scene": now}
                 moved = True
+        for path in wanted & set(self.rows):  # moved with the run: its file is where it is now
+            then = str(self.rows[path].get("file") or "")
+            if then and self._file_of(path) != then:
+                self.rows[path]["file"] = file_key(path)
+                moved = True
         if moved:
             self._write_manifest()
 
     def _file_of(self, recorded: str) -> str:
         """The file (:func:`~detector.scene_sources.file_key`) a recorded scene's path named when
-        it was recorded; as it names one now for a row of a manifest without the column."""
-        return str(self.rows[recorded].get("file") or "") or file_key(recorded)
+        it was recorded, where a file is still there; else (a manifest without the column, or
+        scenes moved with the run to another disk or folder) the one its path names now: a
+        project moved whole was refused, each of its scenes taken for a file of its old place."""
+        now = file_key(recorded)
+        then = str(self.rows[recorded].get("file") or "")
+        return then if then and then != now and Path(then).exists() else now
 
     def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
         """Forget the finished scenes whose detections carry another time than ``dates`` now

@@ -552,3 +552,40 @@ def test_a_relative_path_given_from_another_folder_is_not_taken_for_the_scene_it
     state = RunState.open(out, {"k": 1}, overwrite=False)
     state.adopt([f"2024-01/{quad}"])
     assert state.is_done(f"2024-01/{quad}")
+
+
+def test_a_run_moved_with_its_scenes_resumes_from_its_new_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project folder (scenes and run, given relative) moved whole to another disk or folder,
+    or a drive mounted elsewhere, resumes as before: the manifest's `file` is where the scene
+    was, and no file is there any more. Each finished scene was taken for a file of its old
+    place and the run stopped: 'holds 3 finished scene(s) that are not among the scenes
+    given (e.g. /old/scenes/…)'; the same command resumed all three before `file` was kept."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    old, new = tmp_path / "disk1" / "project", tmp_path / "disk2" / "project"
+    (old / "scenes").mkdir(parents=True)
+    given = [f"scenes/{n}.tif" for n in "abc"]
+    for path in given:
+        (old / path).write_bytes(b"")
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(old)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    new.parent.mkdir()
+    old.rename(new)
+    monkeypatch.chdir(new)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.adopt(given)
+    assert [state.is_done(path) for path in given] == [True, True, True]
+    assert state.done_besides(given) == []
+    absolute = [str(new / path) for path in given]  # given absolute in its new place
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.adopt(absolute)
+    assert [state.is_done(path) for path in absolute] == [True, True, True]
+    assert {str(row["file"]) for row in state.rows.values()} == set(absolute)  # kept from now
