@@ -340,7 +340,7 @@ class RunState:
         project moved whole was refused, each of its scenes taken for a file of its old place."""
         now = file_key(recorded)
         then = str(self.rows[recorded].get("file") or "")
-        return then if then and then != now and Path(then).exists() else now
+        return then if then and then != now and _another_file_there(then, now) else now
 
     def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
         """Forget the finished scenes whose detections carry another time than ``dates`` now
@@ -504,6 +504,21 @@ def read_saved(path: Path) -> pd.DataFrame:
     frame = table.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
     return frame
+
+
+def _another_file_there(then: str, now: str) -> bool:
+    """True when the file ``then`` is still there and is not the file ``now``: a hard link to
+    it (a project copied with ``cp -al``), or its disk mounted at two places, is the same file;
+    on a file system that numbers no file (``st_ino`` 0: FAT drives) two paths are two files."""
+    try:
+        old = os.stat(then)
+    except OSError:  # gone: moved with the run
+        return False
+    try:
+        new = os.stat(now)
+    except OSError:
+        return True
+    return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
 
 
 def _carried_date(frame: pd.DataFrame | None) -> str:

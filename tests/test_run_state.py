@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 from datetime import UTC, datetime
@@ -589,3 +590,37 @@ def test_a_run_moved_with_its_scenes_resumes_from_its_new_place(
     state.adopt(absolute)
     assert [state.is_done(path) for path in absolute] == [True, True, True]
     assert {str(row["file"]) for row in state.rows.values()} == set(absolute)  # kept from now
+
+
+def test_a_run_copied_with_hard_links_to_its_scenes_resumes_where_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project (scenes given relative, and the run) copied with `cp -al` (or its disk seen
+    at a second mount point), the first place kept: each relative path names the same file
+    there, a hard link of the one the manifest's `file` names. It stopped with 'holds 3
+    finished scene(s) that are not among the scenes given', where before `file` was kept it
+    resumed; another file of that name in the new place is still not taken for it."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    old, new = tmp_path / "project", tmp_path / "copy"
+    (old / "scenes").mkdir(parents=True)
+    given = [f"scenes/{n}.tif" for n in "abc"]
+    for path in given:
+        (old / path).write_bytes(path.encode())
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(old)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    (new / "scenes").mkdir(parents=True)
+    shutil.copytree(old / "run", new / "run")
+    for path in given[:2]:
+        os.link(old / path, new / path)
+    (new / given[2]).write_bytes(b"another scene of that name")
+    monkeypatch.chdir(new)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.adopt(given)
+    assert [state.is_done(path) for path in given] == [True, True, False]
