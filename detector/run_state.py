@@ -254,6 +254,7 @@ class RunState:
         """Scene path → its name in the tables and under OUT/scenes/ (set by ``name_scenes``)."""
         self._written = False  # the manifest on disk holds self.rows (rows are appended to it)
         self._recorded_again = False  # a scene's row appended below an earlier row of it
+        self._cwd = ""  # the working folder while adopt runs
 
     @classmethod
     def open(
@@ -308,9 +309,10 @@ class RunState:
         ``2024-01/`` and skipped (NICFI quads of two months share file names)."""
         wanted = set(paths)
         moved = False
+        self._cwd = os.getcwd()  # once: a call for each of 24,000 scenes took 0.3 s
         for recorded in [path for path in self.rows if path in wanted]:
-            then = self._file_of(recorded)
-            if then != file_key(recorded) and then not in self.rows:  # another file now
+            then, now = self._files_of(recorded)
+            if then != now and then not in self.rows:  # another file now
                 self.rows[then] = {**self.rows.pop(recorded), "scene": then}
                 moved = True
         given = {file_key(path): path for path in paths if path not in self.rows}
@@ -338,9 +340,24 @@ class RunState:
         it was recorded, where a file is still there; else (a manifest without the column, or
         scenes moved with the run to another disk or folder) the one its path names now: a
         project moved whole was refused, each of its scenes taken for a file of its old place."""
-        now = file_key(recorded)
+        return self._files_of(recorded)[0]
+
+    def _files_of(self, recorded: str) -> tuple[str, str]:
+        """(:meth:`_file_of`, the file the path names now). A path that is the recorded file's
+        own (given from the same folder, no ``..``) names it without a look at the disk: each
+        scene's path was resolved, 2.6 s (a link checked at each folder of it) on a resume of
+        24,000 scenes given as before, where none was."""
         then = str(self.rows[recorded].get("file") or "")
-        return then if then and then != now and _another_file_there(then, now) else now
+        if then and ".." not in recorded.split(os.sep) and self._absolute(recorded) == then:
+            return then, then
+        now = file_key(recorded)
+        if then and then != now and _another_file_there(then, now):
+            return then, now
+        return now, now
+
+    def _absolute(self, path: str) -> str:
+        """``os.path.abspath`` from the folder :meth:`adopt` looked up once."""
+        return os.path.normpath(os.path.join(self._cwd or os.getcwd(), path))
 
     def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
         """Forget the finished scenes whose detections carry another time than ``dates`` now

@@ -624,3 +624,35 @@ def test_a_run_copied_with_hard_links_to_its_scenes_resumes_where_it_is_now(
     state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
     state.adopt(given)
     assert [state.is_done(path) for path in given] == [True, True, False]
+
+
+def test_a_run_resumed_with_its_scenes_spelled_as_before_looks_at_no_path_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Since the manifest kept each scene's file, every scene's path was resolved again on
+    resume (links checked at each of its folders): 2.6 s on 24,000 scenes given as before, and
+    on a network share a file-system call per folder per scene, where none was made. A path
+    given from the same folder as the file recorded is that file without a look."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    import detector.run_state as run_state
+    from detector.scene_sources import file_key
+
+    given = [f"scenes/{n:04d}.tif" for n in range(200)]
+    (tmp_path / "scenes").mkdir()
+    for path in given:
+        (tmp_path / path).write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    looked: list[str] = []
+    monkeypatch.setattr(run_state, "file_key", lambda path: looked.append(path) or file_key(path))
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.adopt(given)
+    assert all(state.is_done(path) for path in given)
+    assert looked == []
