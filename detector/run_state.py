@@ -311,8 +311,8 @@ class RunState:
         moved = False
         self._cwd = os.getcwd()  # once: a call for each of 24,000 scenes took 0.3 s
         for recorded in [path for path in self.rows if path in wanted]:
-            then, now = self._files_of(recorded)
-            if then != now and then not in self.rows:  # another file now
+            then, named = self._files_of(recorded)
+            if then != named and then not in self.rows:  # another file now
                 self.rows[then] = {**self.rows.pop(recorded), "scene": then}
                 moved = True
         given = {file_key(path): path for path in paths if path not in self.rows}
