@@ -337,27 +337,21 @@ class RunState:
 
     def _file_of(self, recorded: str) -> str:
         """The file (:func:`~detector.scene_sources.file_key`) a recorded scene's path named when
-        it was recorded, where a file is still there; else (a manifest without the column, or
-        scenes moved with the run to another disk or folder) the one its path names now: a
-        project moved whole was refused, each of its scenes taken for a file of its old place."""
+        it was recorded, where a file is still there; else (no such column, or scenes moved with
+        the run to another disk or folder: it was refused) the one its path names now."""
         return self._files_of(recorded)[0]
 
     def _files_of(self, recorded: str) -> tuple[str, str]:
-        """(:meth:`_file_of`, the file the path names now). A path that is the recorded file's
-        own (given from the same folder, no ``..``) names it without a look at the disk: each
-        scene's path was resolved, 2.6 s (a link checked at each folder of it) on a resume of
-        24,000 scenes given as before, where none was."""
+        """(:meth:`_file_of`, the file the path names now); the recorded file's own path (no
+        ``..``) is not resolved again (0.65 s on a resume of 24,000 scenes given as before)."""
         then = str(self.rows[recorded].get("file") or "")
-        if then and ".." not in recorded.split(os.sep) and self._absolute(recorded) == then:
-            return then, then
+        if then and ".." not in recorded.split(os.sep):  # (abspath, with one getcwd)
+            if os.path.normpath(os.path.join(self._cwd, recorded)) == then:
+                return then, then
         now = file_key(recorded)
         if then and then != now and _another_file_there(then, now):
             return then, now
         return now, now
-
-    def _absolute(self, path: str) -> str:
-        """``os.path.abspath`` from the folder :meth:`adopt` looked up once."""
-        return os.path.normpath(os.path.join(self._cwd or os.getcwd(), path))
 
     def forget_redated(self, dates: Mapping[str, datetime]) -> list[str]:
         """Forget the finished scenes whose detections carry another time than ``dates`` now
@@ -524,9 +518,8 @@ def read_saved(path: Path) -> pd.DataFrame:
 
 
 def _another_file_there(then: str, now: str) -> bool:
-    """True when the file ``then`` is still there and is not the file ``now``: a hard link to
-    it (a project copied with ``cp -al``), or its disk mounted at two places, is the same file;
-    on a file system that numbers no file (``st_ino`` 0: FAT drives) two paths are two files."""
+    """True when the file ``then`` is there and is not ``now`` (a hard link, ``cp -al``, or a
+    second mount point is the same file; not where ``st_ino`` is 0, FAT drives)."""
     try:
         old = os.stat(then)
     except OSError:  # gone: moved with the run
