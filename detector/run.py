@@ -263,7 +263,7 @@ def run_pipeline(
                 f"{redated[0]}); detected again"
             )
         todo = [path for path in sources.paths if not state.is_done(path)]
-        _check_finished_scenes_there([path for path in sources.paths if path not in todo])
+        _check_finished_scenes_there(sources.paths, todo)
         if len(todo) < len(sources.paths):
             echo(
                 f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
@@ -414,12 +414,18 @@ def run_pipeline(
         return result
 
 
-def _check_finished_scenes_there(finished: Sequence[str]) -> None:
-    """InputError, before any work, when a scene finished by an earlier call is no longer at
-    its path: tracks and counts are made again from every scene's clear area. It stopped
-    after detection with 'no such scene file or folder — check the --scenes path', an option
-    `dredge run` does not have."""
-    gone = [path for path in finished if not is_remote(path) and not Path(path).exists()]
+def _check_finished_scenes_there(paths: Sequence[str], todo: Sequence[str]) -> None:
+    """InputError, before any work, when a scene of ``paths`` not in ``todo`` (finished by an
+    earlier call) is no longer at its path: tracks and counts are made again from every
+    scene's clear area. It stopped after detection with 'no such scene file or folder — check
+    the --scenes path', an option `dredge run` does not have. (``todo`` was a list looked
+    through for each scene: 12 s before any work on a fresh run of 48,000 scenes.)"""
+    waiting = set(todo)
+    gone = [
+        path
+        for path in paths
+        if path not in waiting and not is_remote(path) and not Path(path).exists()
+    ]
     if gone:
         more = f" ({len(gone)} of its finished scenes are not)" if len(gone) > 1 else ""
         raise InputError(

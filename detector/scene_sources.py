@@ -57,6 +57,7 @@ from detector.chips import (
 )
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
+from detector.user_tables import saved_text
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -403,11 +404,8 @@ def read_scene_list(path: Path) -> list[str]:
 
 def _list_entries(path: Path) -> list[str]:
     raw = path.read_bytes()
-    try:
-        # UTF-16 with its byte-order mark: Excel's 'Unicode text', PowerShell 5's `dir -Name >
-        # scenes.txt` (read as cp1252, its NULs stopped the run: "error: embedded null byte")
-        utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-        text = raw.decode("utf-16" if utf16 else "utf-8-sig")  # Notepad writes a BOM
+    try:  # UTF-16 (PowerShell 5's `dir -Name > scenes.txt`: read as cp1252, its NULs stopped
+        text = saved_text(raw)  # the run, "error: embedded null byte"), or Notepad's BOM
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     lines = [line.strip() for line in text.splitlines()]
@@ -444,7 +442,7 @@ def _list_entries(path: Path) -> list[str]:
 
 def _add_stac(path: Path, sources: SceneSources) -> None:
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        document = json.loads(saved_text(path.read_bytes()))  # (PowerShell 5's `>`: UTF-16)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
             path, f"is not JSON ({exc})", "give a STAC Item, ItemCollection or Catalog"
@@ -543,13 +541,15 @@ def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:
 
 
 def _stac_io() -> Any:
-    """pystac's reader of files, which reads them with a byte-order mark (Windows Notepad's): an
-    Item or a Catalog (and its children) so saved was "not valid STAC (Unexpected UTF-8 BOM …)",
-    where an ItemCollection, read here, was read."""
+    """pystac's reader of files, which reads them with a byte-order mark (Windows Notepad's), or
+    as UTF-16 (:func:`~detector.user_tables.saved_text`): an Item or a Catalog (and its children)
+    so saved was "not valid STAC (Unexpected UTF-8 BOM …)", where an ItemCollection was read."""
     from pystac.stac_io import DefaultStacIO
 
     class BomStacIO(DefaultStacIO):
         def read_text_from_href(self, href: str) -> str:
+            if os.path.isfile(href):
+                return saved_text(Path(href).read_bytes())
             return super().read_text_from_href(href).removeprefix("\ufeff")
 
     return BomStacIO()

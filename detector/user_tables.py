@@ -168,6 +168,14 @@ def locale_cue(
     return f"{what} ({listed})"
 
 
+def saved_text(raw: bytes) -> str:
+    """Text as Windows tools save it: UTF-16 with its byte-order mark (Excel's 'Unicode text',
+    PowerShell 5's ``>``), else UTF-8 with or without one (Notepad's); UnicodeDecodeError
+    where it is neither."""
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return raw.decode("utf-16" if utf16 else "utf-8-sig")
+
+
 def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     """Read a CSV in any of the dialects of the module notes (``options`` go to pandas)."""
     source = Path(path)

@@ -529,3 +529,18 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     line = " ".join(again.output.split())
     assert f"error: {first}: is no longer there" in line and "--scenes" not in line
     assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected
+
+
+def test_finished_scenes_are_checked_at_once_on_a_run_of_tens_of_thousands_of_scenes() -> None:
+    """The scenes finished before were found by looking each scene up in the list of those to
+    detect: quadratic, 12 s before any work on a fresh run of 48,000 scenes (3 s at 24,000)."""
+    import time
+
+    from detector.run import _check_finished_scenes_there
+
+    paths = [f"/planet/{n:06d}_3B_AnalyticMS_SR.tif" for n in range(60_000)]
+    started = time.perf_counter()
+    _check_finished_scenes_there(paths, paths)  # a fresh run: nothing finished
+    finished = [f"https://planet.example/{n:06d}_SR.tif" for n in range(30_000)]
+    _check_finished_scenes_there([*finished, *paths[:30_000]], paths[:30_000])
+    assert time.perf_counter() - started < 1.0

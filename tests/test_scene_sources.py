@@ -776,3 +776,28 @@ def test_a_list_saved_as_utf16_is_read(folder: Path, encoding: str) -> None:
         str(folder / "a_3B_AnalyticMS_SR.tif"),
         str(folder / "b_3B_AnalyticMS_SR.tif"),
     ]
+
+
+@pytest.mark.parametrize("kind", ["collection", "item", "catalog"])
+def test_stac_json_saved_as_utf16_is_read(tmp_path: Path, kind: str) -> None:
+    """A STAC search saved by PowerShell 5 (`Invoke-RestMethod … | ConvertTo-Json > search.json`
+    writes UTF-16 with its byte-order mark), or an Item or Catalog saved as Excel's or
+    Notepad's 'Unicode': it was one line, "is not JSON ('utf-8' codec can't decode byte 0xff
+    in position 0 …)", where a scene list so saved is read."""
+
+    def save(path: Path, document: dict[str, object]) -> None:
+        path.write_bytes(("\ufeff" + json.dumps(document, indent=1) + "\r\n").encode("utf-16-le"))
+
+    (tmp_path / "s1").mkdir()
+    item = stac_item("s1", "2024-03-05T14:30:00Z", "./s1_SR.tif")
+    save(tmp_path / "s1" / "s1.json", item)
+    catalog = {"type": "Catalog", "stac_version": "1.0.0", "id": "mine", "description": "d",
+               "links": [{"rel": "item", "href": "./s1/s1.json"}]}  # fmt: skip
+    save(tmp_path / "catalog.json", catalog)
+    found = stac_item("s1", "2024-03-05T14:30:00Z", str(tmp_path / "s1" / "s1_SR.tif"))
+    search = {"type": "FeatureCollection", "features": [found]}
+    save(tmp_path / "search.json", search)
+    given = {"collection": "search.json", "item": "s1/s1.json", "catalog": "catalog.json"}[kind]
+    sources = resolve_scenes([tmp_path / given])
+    assert [Path(path).resolve() for path in sources.paths] == [tmp_path / "s1" / "s1_SR.tif"]
+    assert list(sources.dates.values()) == [datetime(2024, 3, 5, 14, 30, tzinfo=UTC)]
