@@ -180,14 +180,17 @@ def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
 
     def walk(element: ElementTree.Element, around: list[str]) -> None:
         for child in element:
-            if child.tag.rsplit("}", 1)[-1] in ("Folder", "Document"):
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag in ("Folder", "Document"):
                 name = next(
                     (n.text or "" for n in child if n.tag.rsplit("}", 1)[-1] == "name"), ""
                 ).strip()
                 containers.append((name, around))
                 # not the file's own document: Google Earth names it by the file, whose date
-                # (the day it was saved?) would date the marks of every undated folder
-                walk(child, [*around, name] if element is not root else around)
+                # (the day it was saved?) would date the marks of every undated folder; a
+                # folder at the root is one named by hand (a date folder saved alone)
+                own = element is root and tag == "Document"
+                walk(child, around if own else [*around, name])
 
     walk(root, [])
     out: dict[str, list[str]] = {}

@@ -283,3 +283,25 @@ def test_marks_in_a_river_folder_inside_a_date_folder_are_dated_by_it(tmp_path: 
     frame = read_detections(path)
     assert len(frame) == 3
     assert any("1 placemark(s) have no date" in note for note in frame.attrs["notes"])
+
+
+def test_a_file_whose_outermost_container_is_a_date_folder_dates_the_folders_in_it(
+    tmp_path: Path,
+) -> None:
+    """A KML whose root is a folder named by the date (`<kml><Folder><name>2024-03-05`, a
+    folder saved alone) holding a folder per river: only a root Document is named by the file,
+    but the root folder was left out of the folders around them too, so the marks in 'Nanay'
+    had no date while those beside it in the date folder had (1 of 2 read; with the date
+    folder holding only river folders, the file was refused, 'has no placemark with a
+    date'). A root Document's own name still dates nothing."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    head = '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+    inner = _folder("Nanay", _placemark("1", a, b))
+    path = tmp_path / "fecha.kml"
+    path.write_text(head + _folder("2024-03-05", _placemark("0", c, d), inner) + "</kml>")
+    assert sorted(read_detections(path)["acquired"]) == ["2024-03-05", "2024-03-05"]
+    path.write_text(head + _folder("2024-03-05", inner) + "</kml>")
+    assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
+    path.write_text(head + "<Document><name>2024-03-05.kml</name>" + inner + "</Document></kml>")
+    with pytest.raises(InputError, match="has no placemark with a date"):
+        read_detections(path)
