@@ -112,12 +112,26 @@ def _whole_tracks(
             if pd.notna(had) and sizes[missing] + sizes[dredge] > had:
                 continue  # more detections than the dredge had
             first = exported.at[dredge, "first_seen"] if "first_seen" in known else None
-            first = _seconds(pd.Series([first])).iloc[0]
-            if pd.notna(first) and pd.notna(start) and start != first:
+            if pd.notna(start) and not _may_be_day(first, start):
                 continue  # its start is not the dredge's first detection
             whole &= ~mine  # the start of a kept dredge, split off by hand
             break
     return whole
+
+
+def _may_be_day(first: object, start: pd.Timestamp) -> bool:
+    """Whether a dredge's ``first_seen`` as the dredges layer keeps it may be the day of
+    ``start`` (UTC), give or take one: saved again as a date, as local time without its zone,
+    or as text day or month first (compared to the second, a split's start was taken for a
+    dredge deleted, and its detections left out). Unreadable: it may."""
+    text = str(first).strip() if pd.notna(first) else ""
+    days = [
+        pd.to_datetime(pd.Series([text]), utc=True, errors="coerce", dayfirst=dayfirst).iloc[0]
+        for dayfirst in (False, True)
+    ]
+    days = [day for day in days if pd.notna(day)]
+    near = [abs(day.normalize() - start.normalize()) <= pd.Timedelta(days=1) for day in days]
+    return not days or any(near)
 
 
 def _seconds(values: pd.Series) -> pd.Series:
