@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -98,7 +99,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         # per image date holding a folder per river: its marks were 'in no folder named by a
         # date', and left out)
         dating = [str(layer), *reversed(enclosing.get(str(layer), []))]
-        found = [(name, m) for name in dating if (m := FOLDER_DATE.search(name)) is not None]
+        found = [(name, m) for name in dating if (m := _named_date(name)) is not None]
         folder_date = found[0][1] if found else None
         if folder_date is not None and undated.any():
             written.append(found[0][0])
@@ -159,6 +160,21 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
     frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
+
+
+def _named_date(name: str) -> re.Match[str] | None:
+    """The first date in a folder's name that names a day, read either order: an order number
+    or a date that is none (``Pedido 12345678``, ``2024-13-45``) dated every mark in the
+    folders inside, and the whole file was refused ('dates cannot be read')."""
+    for match in FOLDER_DATE.finditer(name):
+        text = re.sub(r"[.-]", "/", match.group(0))
+        for form in ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d"):
+            try:
+                datetime.strptime(text, form)
+            except ValueError:
+                continue
+            return match
+    return None
 
 
 def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:

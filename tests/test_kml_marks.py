@@ -305,3 +305,21 @@ def test_a_file_whose_outermost_container_is_a_date_folder_dates_the_folders_in_
     path.write_text(head + "<Document><name>2024-03-05.kml</name>" + inner + "</Document></kml>")
     with pytest.raises(InputError, match="has no placemark with a date"):
         read_detections(path)
+
+
+def test_a_folder_named_by_a_number_like_a_date_dates_nothing(tmp_path: Path) -> None:
+    """A folder per river inside one named by an order number or a date that is none
+    ('Pedido 12345678', 'Lote 2024-13-45', 'Lote 45/13/2024'): its marks took the number for
+    their date, and the whole file was refused ('1 dates cannot be read, e.g. 12345678'),
+    its dated marks too. The name names no day, so they are left out as undated, with a note;
+    a real date later in the name still dates them."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    path = tmp_path / "pedido.kml"
+    for outer in ("Pedido 12345678", "Lote 2024-13-45", "Lote 45/13/2024"):
+        dated = _folder("2024-03-05", _placemark("2", c, d))
+        path.write_text(_kml(_folder(outer, _folder("Nanay", _placemark("1", a, b)), dated)))
+        frame = read_detections(path)
+        assert list(frame["acquired"]) == ["2024-03-05"], outer
+        assert any("1 placemark(s) have no date" in n for n in frame.attrs["notes"]), outer
+    path.write_text(_kml(_folder("Pedido 12345678 del 2024-03-05", _placemark("1", a, b))))
+    assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
