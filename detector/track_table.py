@@ -197,12 +197,13 @@ def main_spot(part: pd.DataFrame, params: TrackParams) -> pd.DataFrame:
     # (by the earlier of the two middle detections, a few metres of jitter chose the mooring:
     # A seen on days 1 and 3, B on 2 and 4, went to B where A's later detection lay nearer B)
     tied = part[(d - d.groupby(part["chain"]).transform("min") <= TIE_M).to_numpy()]
-    pairs = tied[["chain", "s", "o"]].reset_index(drop=True).reset_index(names="k")
+    spots = tied[["chain", "s", "o"]].drop_duplicates().reset_index(drop=True)  # a place once
     around = part[["chain", "s", "o", "ns"]].rename(columns={"s": "s_at", "o": "o_at"})
-    pairs = pairs.merge(around, on="chain")
+    pairs = spots.reset_index(names="k").merge(around, on="chain")
     at = _near(pairs["s_at"], pairs["o_at"], pairs["s"].to_numpy(), pairs["o"].to_numpy(), params)
-    mooring = pairs[at].groupby("k")["ns"].agg(["size", "min"]).reindex(range(len(tied)))
-    keys = tied.assign(size=-mooring["size"].to_numpy(), first=mooring["min"].to_numpy())
+    mooring = pairs[at].groupby("k")["ns"].agg(["size", "min"]).reindex(range(len(spots)))
+    spots = spots.assign(size=-mooring["size"].to_numpy(), first=mooring["min"].to_numpy())
+    keys = tied.merge(spots, on=["chain", "s", "o"], how="left")
     keys = keys.sort_values(["chain", "size", "first", "ns", "s", "o", "lon", "lat"], kind="stable")
     anchor = keys.drop_duplicates("chain").set_index("chain")
     s = anchor["s"].reindex(part["chain"]).to_numpy()
