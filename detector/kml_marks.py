@@ -213,8 +213,10 @@ def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
     at = 0
     for layer in layers:
         base = re.sub(r" \(#\d+\)$", "", layer)
+        # an unnamed folder is 'Layer0'…, an unnamed document holding marks named by the file
+        unnamed = re.fullmatch(r"Layer\d+", base) is not None or base == path.stem
         while at < len(containers) and not (
-            containers[at][0] == base or (not containers[at][0] and re.fullmatch(r"Layer\d+", base))
+            containers[at][0] == base or (not containers[at][0] and unnamed)
         ):
             at += 1
         if at == len(containers):

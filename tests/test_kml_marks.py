@@ -323,3 +323,26 @@ def test_a_folder_named_by_a_number_like_a_date_dates_nothing(tmp_path: Path) ->
         assert any("1 placemark(s) have no date" in n for n in frame.attrs["notes"]), outer
     path.write_text(_kml(_folder("Pedido 12345678 del 2024-03-05", _placemark("1", a, b))))
     assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
+
+
+def test_river_folders_in_date_folders_beside_marks_of_an_unnamed_document(
+    tmp_path: Path,
+) -> None:
+    """Dated marks at the root of a Document without a name (GDAL names their layer by the
+    file) beside a date folder holding a folder per river: the layers no longer lined up with
+    the file's folders, so the marks in 'Nanay' were left out as undated (1 of 2 read); a KMZ
+    alike."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    when = "<TimeStamp><when>2024-03-01</when></TimeStamp>"
+    text = _kml(
+        _placemark("0", c, d, when), _folder("2024-03-05", _folder("Nanay", _placemark("1", a, b)))
+    )
+    path = tmp_path / "sin nombre.kml"
+    path.write_text(text, encoding="utf-8")
+    zipped = tmp_path / "sin nombre.kmz"
+    with zipfile.ZipFile(zipped, "w") as kmz:
+        kmz.writestr("doc.kml", text)
+    for source in (path, zipped):
+        frame = read_detections(source)
+        got = sorted(str(day)[:10] for day in frame["acquired"])
+        assert got == ["2024-03-01", "2024-03-05"], source
