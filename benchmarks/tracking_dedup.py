@@ -184,14 +184,17 @@ def false_rows(world: SimWorld, n: int, rng: np.random.Generator) -> pd.DataFram
     """``n`` false detections where a detector makes them: on a river's water, inside the clear
     observed area of one of its scenes, dated on that scene (``scene, acquired, river,
     chainage_m, offset_m``). Spread evenly over the water the scenes saw, scenes with no dredge
-    included: scenes and places are drawn at random and kept when the scene saw the place."""
+    included: scenes and places are drawn at random and kept when the scene saw the place
+    (fewer, or none, where the scenes saw little or no water)."""
     observed = world.observed[~world.observed.geometry.is_empty].reset_index(drop=True)
     n = n if len(observed) else 0
     river = observed["scene"].str.split("_").str[3].astype(int).to_numpy()  # …_NN_RRRR_3B_…
     areas = observed.geometry.to_numpy()
     room, length = world.config.width_m / 2 - 10, world.config.river_length_m
     picks, along, across = [np.zeros(0, np.int64)], [np.zeros(0)], [np.zeros(0)]
-    while sum(map(len, picks)) < n:
+    for _ in range(1000):  # a bound: where the scenes saw no water, none (it drew forever)
+        if sum(map(len, picks)) >= n:
+            break
         size = 2 * n
         pick = rng.integers(0, len(observed), size)
         s, o = rng.uniform(0, length, size), rng.uniform(-room, room, size)

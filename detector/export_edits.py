@@ -84,7 +84,8 @@ def _whole_tracks(
     split: where the dredges (``exported``, by track_id) give their ``n_detections`` or
     ``first_seen``, a missing id took the start of such a dredge only if their detections
     together are no more than it had, and its start is at that dredge's first_seen (a dredge
-    deleted beside a kept one's first detection deleted was counted again)."""
+    deleted beside a kept one's first detection deleted was counted again). Of two ids that
+    may so hold one dredge's start but not both, the one with all its rest is the split."""
     if "link" not in frame:
         return np.ones(len(frame), dtype=bool)
     starts = frame["link"].astype("string").eq("new").groupby(tracks).sum()
@@ -100,24 +101,49 @@ def _whole_tracks(
     new = frame["link"].astype("string").eq("new").fillna(False).to_numpy()
     begun = _seconds(frame["acquired"]) if "acquired" in frame else None
     rivers = frame["river"].astype("string") if "river" in frame else None
-    for missing in {int(t) for t in tracks[whole & ~tracks.isin(kept).to_numpy()]}:
+    claims: dict[int, list[int]] = {dredge: [] for dredge in lost}  # its possible splits
+    had: dict[int, float] = {}
+    for dredge in lost:
+        told = exported.at[dredge, "n_detections"] if "n_detections" in known else None
+        had[dredge] = float(pd.to_numeric(pd.Series([told]), errors="coerce").iloc[0])
+    for missing in sorted({int(t) for t in tracks[whole & ~tracks.isin(kept).to_numpy()]}):
         mine = (tracks == missing).to_numpy()
         start = begun[mine & new].iloc[0] if begun is not None else pd.NaT
         for dredge in lost:
             rows = (tracks == dredge).to_numpy()
             if rivers is not None and set(rivers[mine].dropna()) != set(rivers[rows].dropna()):
                 continue  # a split keeps its river
-            had = exported.at[dredge, "n_detections"] if "n_detections" in known else None
-            had = pd.to_numeric(pd.Series([had]), errors="coerce").iloc[0]
-            if pd.notna(had) and sizes[missing] + sizes[dredge] > had:
+            if sizes[missing] + sizes[dredge] > had[dredge]:
                 continue  # more detections than the dredge had
             first = exported.at[dredge, "first_seen"] if "first_seen" in known else None
-            first = _seconds(pd.Series([first])).iloc[0]
-            if pd.notna(first) and pd.notna(start) and start != first:
+            if pd.notna(start) and not _may_be_day(first, start):
                 continue  # its start is not the dredge's first detection
-            whole &= ~mine  # the start of a kept dredge, split off by hand
-            break
+            claims[dredge].append(missing)
+    split = set()
+    for dredge, ids in claims.items():
+        # one dredge has one start: of two ids that may hold it, but not both (more
+        # detections than it had), the one with all the rest is the split, where one is so
+        # (a dredge deleted beside a split was kept as a second split, and counted again)
+        exact = [m for m in ids if sizes[m] + sizes[dredge] == had[dredge]]
+        over = len(ids) > 1 and sizes[ids].sum() + sizes[dredge] > had[dredge]
+        split |= set(exact if over and len(exact) == 1 else ids)
+    return whole & ~tracks.isin(split).to_numpy()
     return whole
+
+
+def _may_be_day(first: object, start: pd.Timestamp) -> bool:
+    """Whether a dredge's ``first_seen`` as the dredges layer keeps it may be the day of
+    ``start`` (UTC), give or take one: saved again as a date, as local time without its zone,
+    or as text day or month first (compared to the second, a split's start was taken for a
+    dredge deleted, and its detections left out). Unreadable: it may."""
+    text = str(first).strip() if pd.notna(first) else ""
+    days = [
+        pd.to_datetime(pd.Series([text]), utc=True, errors="coerce", dayfirst=dayfirst).iloc[0]
+        for dayfirst in (False, True)
+    ]
+    days = [day for day in days if pd.notna(day)]
+    near = [abs(day.normalize() - start.normalize()) <= pd.Timedelta(days=1) for day in days]
+    return not days or any(near)
 
 
 def _seconds(values: pd.Series) -> pd.Series:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -98,7 +99,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         # per image date holding a folder per river: its marks were 'in no folder named by a
         # date', and left out)
         dating = [str(layer), *reversed(enclosing.get(str(layer), []))]
-        found = [(name, m) for name in dating if (m := FOLDER_DATE.search(name)) is not None]
+        found = [(name, m) for name in dating if (m := _named_date(name)) is not None]
         folder_date = found[0][1] if found else None
         if folder_date is not None and undated.any():
             written.append(found[0][0])
@@ -161,6 +162,21 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     return frame
 
 
+def _named_date(name: str) -> re.Match[str] | None:
+    """The first date in a folder's name that names a day, read either order: an order number
+    or a date that is none (``Pedido 12345678``, ``2024-13-45``) dated every mark in the
+    folders inside, and the whole file was refused ('dates cannot be read')."""
+    for match in FOLDER_DATE.finditer(name):
+        text = re.sub(r"[.-]", "/", match.group(0))
+        for form in ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d"):
+            try:
+                datetime.strptime(text, form)
+            except ValueError:
+                continue
+            return match
+    return None
+
+
 def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
     """Layer → the names of the folders (and documents but the file's own) around its folder,
     outermost first: GDAL makes each folder a layer named by it alone (``Nanay``,
@@ -180,22 +196,27 @@ def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
 
     def walk(element: ElementTree.Element, around: list[str]) -> None:
         for child in element:
-            if child.tag.rsplit("}", 1)[-1] in ("Folder", "Document"):
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag in ("Folder", "Document"):
                 name = next(
                     (n.text or "" for n in child if n.tag.rsplit("}", 1)[-1] == "name"), ""
                 ).strip()
                 containers.append((name, around))
                 # not the file's own document: Google Earth names it by the file, whose date
-                # (the day it was saved?) would date the marks of every undated folder
-                walk(child, [*around, name] if element is not root else around)
+                # (the day it was saved?) would date the marks of every undated folder; a
+                # folder at the root is one named by hand (a date folder saved alone)
+                own = element is root and tag == "Document"
+                walk(child, around if own else [*around, name])
 
     walk(root, [])
     out: dict[str, list[str]] = {}
     at = 0
     for layer in layers:
         base = re.sub(r" \(#\d+\)$", "", layer)
+        # an unnamed folder is 'Layer0'…, an unnamed document holding marks named by the file
+        unnamed = re.fullmatch(r"Layer\d+", base) is not None or base == path.stem
         while at < len(containers) and not (
-            containers[at][0] == base or (not containers[at][0] and re.fullmatch(r"Layer\d+", base))
+            containers[at][0] == base or (not containers[at][0] and unnamed)
         ):
             at += 1
         if at == len(containers):

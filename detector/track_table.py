@@ -15,6 +15,7 @@ from detector.track_frames import DAY_NS, WGS84
 from detector.track_params import GATE_TOLERANCE_M, TrackParams
 
 LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS, LINK_DUPLICATE = range(6)
+TIE_M = 1e-3  # distances to a median chainage this close are a tie (metres)
 LINK_NAMES = np.array(["new", "stay", "resume", "move", "move?", "duplicate"], dtype=object)
 TRACK_COLUMNS = [
     "track_id",
@@ -190,19 +191,38 @@ def main_spot(part: pd.DataFrame, params: TrackParams) -> pd.DataFrame:
     put a dredge that moved round a bend on land, hundreds of metres from any place it was
     seen (the demo's Nanay track 3, 12 detections and 7 moves: 312 m from the nearest)."""
     median = part.groupby("chain")["s"].transform("median")
-    # ties (two moorings seen as often) fall to the earlier, whatever the rows' order; the
-    # two middle chainages of an even count are as far from their median but for the last
-    # bits of the floats, which chose the later in 3 of 10 tracks of two (and the KML's
-    # 7-decimal degrees, read back, chose the other: the dredge drawn 450 m away)
-    keys = part.assign(d=(part["s"] - median).abs().round(6))
-    keys = keys.sort_values(["chain", "d", "ns", "s", "o", "lon", "lat"], kind="stable")
+    d = (part["s"] - median).abs()
+    # the two middle chainages of an even count are as far from their median but for the
+    # floats' last bits: a tie, won by the mooring seen more often, then the one seen first
+    # (by the earlier of the two middle detections, a few metres of jitter chose the mooring:
+    # A seen on days 1 and 3, B on 2 and 4, went to B where A's later detection lay nearer B)
+    tied = part[(d - d.groupby(part["chain"]).transform("min") <= TIE_M).to_numpy()]
+    spots = tied[["chain", "s", "o"]].drop_duplicates().reset_index(drop=True)  # a place once
+    around = part[["chain", "s", "o", "ns"]].rename(columns={"s": "s_at", "o": "o_at"})
+    pairs = spots.reset_index(names="k").merge(around, on="chain")
+    at = _near(pairs["s_at"], pairs["o_at"], pairs["s"].to_numpy(), pairs["o"].to_numpy(), params)
+    mooring = pairs[at].groupby("k")["ns"].agg(["size", "min"]).reindex(range(len(spots)))
+    spots = spots.assign(size=-mooring["size"].to_numpy(), first=mooring["min"].to_numpy())
+    keys = tied.merge(spots, on=["chain", "s", "o"], how="left")
+    keys = keys.sort_values(["chain", "size", "first", "ns", "s", "o", "lon", "lat"], kind="stable")
     anchor = keys.drop_duplicates("chain").set_index("chain")
     s = anchor["s"].reindex(part["chain"]).to_numpy()
     o = anchor["o"].reindex(part["chain"]).to_numpy()
-    along = np.abs(part["s"].to_numpy() - s) <= params.stay_gate_m + GATE_TOLERANCE_M
-    across = np.abs(part["o"].to_numpy() - o) <= params.stay_lateral_m + GATE_TOLERANCE_M
-    near = along & (across | np.isnan(o))
+    near = _near(part["s"], part["o"], s, o, params)
     return part[near].groupby("chain")[["lon", "lat"]].mean()
+
+
+def _near(
+    s: pd.Series,
+    o: pd.Series,
+    anchor_s: NDArray[np.float64],
+    anchor_o: NDArray[np.float64],
+    params: TrackParams,
+) -> NDArray[np.bool_]:
+    """Detections (``s``, ``o``) at the mooring of an anchor: within the stay gates of it."""
+    along = np.abs(s.to_numpy() - anchor_s) <= params.stay_gate_m + GATE_TOLERANCE_M
+    across = np.abs(o.to_numpy() - anchor_o) <= params.stay_lateral_m + GATE_TOLERANCE_M
+    return np.asarray(along & (across | np.isnan(anchor_o)), dtype=bool)
 
 
 def uncounted_reasons(

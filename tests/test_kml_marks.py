@@ -283,3 +283,66 @@ def test_marks_in_a_river_folder_inside_a_date_folder_are_dated_by_it(tmp_path: 
     frame = read_detections(path)
     assert len(frame) == 3
     assert any("1 placemark(s) have no date" in note for note in frame.attrs["notes"])
+
+
+def test_a_file_whose_outermost_container_is_a_date_folder_dates_the_folders_in_it(
+    tmp_path: Path,
+) -> None:
+    """A KML whose root is a folder named by the date (`<kml><Folder><name>2024-03-05`, a
+    folder saved alone) holding a folder per river: only a root Document is named by the file,
+    but the root folder was left out of the folders around them too, so the marks in 'Nanay'
+    had no date while those beside it in the date folder had (1 of 2 read; with the date
+    folder holding only river folders, the file was refused, 'has no placemark with a
+    date'). A root Document's own name still dates nothing."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    head = '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+    inner = _folder("Nanay", _placemark("1", a, b))
+    path = tmp_path / "fecha.kml"
+    path.write_text(head + _folder("2024-03-05", _placemark("0", c, d), inner) + "</kml>")
+    assert sorted(read_detections(path)["acquired"]) == ["2024-03-05", "2024-03-05"]
+    path.write_text(head + _folder("2024-03-05", inner) + "</kml>")
+    assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
+    path.write_text(head + "<Document><name>2024-03-05.kml</name>" + inner + "</Document></kml>")
+    with pytest.raises(InputError, match="has no placemark with a date"):
+        read_detections(path)
+
+
+def test_a_folder_named_by_a_number_like_a_date_dates_nothing(tmp_path: Path) -> None:
+    """A folder per river inside one named by an order number or a date that is none
+    ('Pedido 12345678', 'Lote 2024-13-45', 'Lote 45/13/2024'): its marks took the number for
+    their date, and the whole file was refused ('1 dates cannot be read, e.g. 12345678'),
+    its dated marks too. The name names no day, so they are left out as undated, with a note;
+    a real date later in the name still dates them."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    path = tmp_path / "pedido.kml"
+    for outer in ("Pedido 12345678", "Lote 2024-13-45", "Lote 45/13/2024"):
+        dated = _folder("2024-03-05", _placemark("2", c, d))
+        path.write_text(_kml(_folder(outer, _folder("Nanay", _placemark("1", a, b)), dated)))
+        frame = read_detections(path)
+        assert list(frame["acquired"]) == ["2024-03-05"], outer
+        assert any("1 placemark(s) have no date" in n for n in frame.attrs["notes"]), outer
+    path.write_text(_kml(_folder("Pedido 12345678 del 2024-03-05", _placemark("1", a, b))))
+    assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
+
+
+def test_river_folders_in_date_folders_beside_marks_of_an_unnamed_document(
+    tmp_path: Path,
+) -> None:
+    """Dated marks at the root of a Document without a name (GDAL names their layer by the
+    file) beside a date folder holding a folder per river: the layers no longer lined up with
+    the file's folders, so the marks in 'Nanay' were left out as undated (1 of 2 read); a KMZ
+    alike."""
+    (a, b), (c, d) = _lon_lat(400), _lon_lat(900)
+    when = "<TimeStamp><when>2024-03-01</when></TimeStamp>"
+    text = _kml(
+        _placemark("0", c, d, when), _folder("2024-03-05", _folder("Nanay", _placemark("1", a, b)))
+    )
+    path = tmp_path / "sin nombre.kml"
+    path.write_text(text, encoding="utf-8")
+    zipped = tmp_path / "sin nombre.kmz"
+    with zipfile.ZipFile(zipped, "w") as kmz:
+        kmz.writestr("doc.kml", text)
+    for source in (path, zipped):
+        frame = read_detections(source)
+        got = sorted(str(day)[:10] for day in frame["acquired"])
+        assert got == ["2024-03-01", "2024-03-05"], source

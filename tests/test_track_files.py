@@ -327,6 +327,77 @@ def test_a_dredge_deleted_beside_a_false_first_detection_deleted_is_left_out(
     assert read(dets.drop(index=0), [1], "copied")["track_id"].tolist() == [1, 1]
 
 
+@pytest.mark.parametrize("written", ["%Y-%m-%d", "local", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p"])
+def test_a_split_is_not_a_deletion_with_first_seen_saved_otherwise(
+    tmp_path: Path, written: str
+) -> None:
+    """Dredge 1's first two detections (its start) given id 99 by hand, the dredges layer
+    saved again with first_seen as a date, as local time without a zone, or as text day or
+    month first: the split's start was compared to the second with first_seen, so it was
+    taken for a dredge deleted, and its 2 detections of 6 were left out ('deleted from').
+    A split's start is at first_seen where they name the same day, give or take one."""
+    net = tf.network()
+    line = tf.meander_line()
+    days = tf.dates(3)
+    dets = tf.detections([(t, tf.point_at(line, s)) for t in days for s in (500.0, 2500.0)], net)
+    dets["track_id"] = [1, 2] * 3
+    dets["link"] = ["new", "new", "stay", "stay", "stay", "stay"]
+    first = pd.Timestamp(days[0])
+    shown = (first - pd.Timedelta(hours=5)).tz_localize(None) if written == "local" else first
+    text = shown.strftime("%Y-%m-%d %H:%M:%S" if written == "local" else written)
+    dredges = gpd.GeoDataFrame(
+        {"track_id": [1, 2], "n_detections": [3, 3], "first_seen": [text, text]},
+        geometry=dets.geometry.representative_point().iloc[:2].to_numpy(),
+        crs=dets.crs,
+    )
+    dredges.to_file(tmp_path / "d.geojson")
+    split = dets.copy()
+    split.loc[[0, 2], "track_id"] = 99
+    split.to_file(tmp_path / "d.detections.geojson")
+    got = read_detections(tmp_path / "d.detections.geojson")
+    assert len(got) == 6, got.attrs["notes"]
+    dets.drop(index=0).to_file(tmp_path / "d.detections.geojson")  # a deletion still is one
+    dredges[dredges["track_id"] == 1].to_file(tmp_path / "d.geojson")
+    assert read_detections(tmp_path / "d.detections.geojson")["track_id"].tolist() == [1, 1]
+
+
+def test_a_dredge_deleted_beside_a_split_is_left_out(tmp_path: Path) -> None:
+    """Dredge 1 (4 detections) split by hand, its first two given id 99, and dredge 2 (seen
+    once, on dredge 1's first date) deleted: both fit what dredge 1 had (2 + 2 and 1 + 2 of
+    its 4 detections, first seen that day), so dredge 2 was kept as a second split and counted
+    again. One dredge has one start: the id holding all the rest is the split. A track split
+    in three keeps every piece."""
+    net = tf.network()
+    line = tf.meander_line()
+    days = tf.dates(4)
+    at = [500.0] * 4 + [2500.0] + [4000.0] * 4
+    when = [*days, days[0], *days]
+    dets = tf.detections([(t, tf.point_at(line, s)) for t, s in zip(when, at, strict=True)], net)
+    dets["track_id"] = [1] * 4 + [2] + [3] * 4
+    dets["link"] = ["new", "stay", "stay", "stay", "new", "new", "stay", "stay", "stay"]
+    dredges = gpd.GeoDataFrame(
+        {"track_id": [1, 2, 3], "n_detections": [4, 1, 4], "first_seen": [days[0]] * 3},
+        geometry=dets.geometry.representative_point().iloc[[0, 4, 5]].to_numpy(),
+        crs=dets.crs,
+    )
+
+    def read(frame: gpd.GeoDataFrame, kept: list[int]) -> gpd.GeoDataFrame:
+        dredges[dredges["track_id"].isin(kept)].to_file(tmp_path / "d.geojson")
+        frame.to_file(tmp_path / "d.detections.geojson")
+        return read_detections(tmp_path / "d.detections.geojson")
+
+    split = dets.copy()
+    split.loc[[0, 1], "track_id"] = 99
+    got = read(split, [1, 3])
+    assert sorted(set(got["track_id"])) == [1, 3, 99]
+    assert "deleted from d.geojson (track_id 2)" in " ".join(got.attrs["notes"])
+    three = dets.copy()
+    three.loc[0, "track_id"], three.loc[1, "track_id"] = 99, 98
+    assert len(read(three, [1, 2, 3])) == 9
+    ambiguous = split.drop(index=3)  # and a false detection of dredge 1 deleted: neither has
+    assert len(read(ambiguous, [1, 3])) == 8  # all the rest, so both are kept, as before
+
+
 def test_a_dredge_deleted_beside_two_merged_by_hand_is_left_out(tmp_path: Path) -> None:
     """Dredge 2 merged into 1 by hand (its detections given track_id 1: dredge 1 starts twice)
     and dredge 3 deleted from the 'dredges' layer: dredge 3 was kept and linked again, 'not a

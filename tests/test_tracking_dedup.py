@@ -51,3 +51,24 @@ def test_degradation_drops_and_jitters_the_visible_appearances() -> None:
     along = merged["chainage_m"] - merged["chainage_m_true"]
     across = merged["offset_m"] - merged["offset_m_true"]
     assert abs(along.std() - 8.0) < 0.8 and abs(across.std() - 8.0) < 0.8  # metres, per axis
+
+
+def test_false_detections_of_scenes_that_saw_no_water_are_none() -> None:
+    """Scenes whose clear areas hold none of the rivers' water (here, moved 1° north): the
+    false detections were drawn until enough fell inside one, forever. None are drawn."""
+    import signal
+    from dataclasses import replace
+
+    from benchmarks.track_sim import simulate
+    from benchmarks.tracking_dedup import false_rows
+
+    world = simulate(SMALL)
+    moved = world.observed.assign(geometry=world.observed.geometry.translate(yoff=1.0))
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("false_rows drew forever"))
+    signal.alarm(60)
+    try:
+        fake = false_rows(replace(world, observed=moved), 50, np.random.default_rng(0))
+    finally:
+        signal.alarm(0)
+    assert fake.empty
+    assert len(false_rows(world, 50, np.random.default_rng(0))) == 50
