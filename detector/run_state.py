@@ -1,8 +1,9 @@
 """Resumable runs: what ``dredge run`` has finished in its output folder.
 
 ``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
-threshold, the flipped views, the rivers file and corridor, the scene band names, the
-``--dates`` table);
+threshold, the flipped views, the rivers file and corridor, the scene band names) and the
+``--dates`` table's digest, which is not compared: scenes' dates are, one by one
+(:meth:`RunState.forget_redated`);
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
@@ -212,8 +213,13 @@ def earlier_key_values(rivers: Path) -> dict[str, str]:
     return {}
 
 
+DATES_KEY = "dates_sha256"
+
+
 def dates_digest(dates: Mapping[str, datetime]) -> str:
-    """sha256 of a scene → date table (a rerun with other dates must not resume)."""
+    """sha256 of a scene → date table: kept in the run key, not compared on resuming (a
+    scene's date is, :meth:`RunState.forget_redated`), but for the scenes of a manifest
+    written before it kept their dates."""
     lines = sorted(f"{name}={when.isoformat()}" for name, when in dates.items())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
@@ -254,6 +260,7 @@ class RunState:
         """Scene path → its name in the tables and under OUT/scenes/ (set by ``name_scenes``)."""
         self._written = False  # the manifest on disk holds self.rows (rows are appended to it)
         self._recorded_again = False  # a scene's row appended below an earlier row of it
+        self.earlier_dates: str | None = None  # the --dates digest of the run resumed
 
     @classmethod
     def open(
@@ -271,6 +278,10 @@ class RunState:
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
             previous = json.loads(key_path.read_text(encoding="utf-8"))
+            # not compared: rows for new scenes added to a --dates table were refused with
+            # the run; each scene's date is (forget_redated)
+            state.earlier_dates = previous.pop(DATES_KEY, None)
+            key = {k: v for k, v in key.items() if k != DATES_KEY}
             for name, value in (earlier or {}).items():
                 if previous.get(name) == value:  # resumed as that version resumed it
                     previous[name] = key.get(name)
@@ -340,12 +351,20 @@ class RunState:
         from a folder and then through STAC items that date them otherwise, resumed with the
         detections of the old date, without a word: tracks and counts other than a run made at
         once on the new dates. A scene without detections carries no date (the tracker dates it
-        by ``dates``), nor does a row written before the manifest kept them."""
+        by ``dates``). A row with detections written before the manifest kept their date is
+        detected again when the ``--dates`` table is not the one of the run resumed (such a
+        run was refused then: adding rows for new scenes to the table was too)."""
         again = []
+        table_changed = self.earlier_dates != self.key.get(DATES_KEY)
         for path, when in dates.items():
             row = self.rows.get(path)
-            recorded = str(row.get("date") or "") if row else ""
-            if not recorded or row is None or row["status"] != "done":
+            if row is None or row["status"] != "done":
+                continue
+            recorded = str(row.get("date") or "")
+            if not recorded:
+                if table_changed and _has_detections(row):  # an older manifest's row
+                    again.append(path)
+                    del self.rows[path]
                 continue
             carried, given = datetime.fromisoformat(recorded), to_utc(when)
             if is_day_only(when):  # a day alone keeps the scene's own time of that day
@@ -495,6 +514,14 @@ def read_saved(path: Path) -> pd.DataFrame:
     frame = table.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
     return frame
+
+
+def _has_detections(row: Mapping[str, Any]) -> bool:
+    """True when a manifest row counts any detection (or does not say)."""
+    try:
+        return int(row.get("detections") or 0) > 0
+    except (TypeError, ValueError):
+        return True
 
 
 def _carried_date(frame: pd.DataFrame | None) -> str:

@@ -15,7 +15,14 @@ import psutil
 import pytest
 
 from detector.errors import DredgeError
-from detector.run_state import LOCK_NAME, LOCK_WRITE_S, MANIFEST_NAME, RunState, run_lock
+from detector.run_state import (
+    KEY_NAME,
+    LOCK_NAME,
+    LOCK_WRITE_S,
+    MANIFEST_NAME,
+    RunState,
+    run_lock,
+)
 
 
 def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
@@ -474,6 +481,13 @@ def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
     table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
     table.drop(columns="date").to_csv(manifest, index=False)
     assert RunState.open(tmp_path, {"k": 1}, overwrite=False).forget_redated(dates) == []
+    # the --dates digest is not compared (rows added for new scenes refused the run), but
+    # such a manifest's rows with detections are detected again under another table
+    (tmp_path / KEY_NAME).write_text(json.dumps({"k": 1, "dates_sha256": "old"}))
+    same = RunState.open(tmp_path, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    assert same.forget_redated(dates) == []
+    other = RunState.open(tmp_path, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    assert other.forget_redated(dates) == paths[:3]  # the fourth has no detections
 
 
 def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
