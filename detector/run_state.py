@@ -9,9 +9,11 @@ threshold, the flipped views, the rivers file and corridor, the scene band names
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
 kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
 acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
-its STAC item, is detected again, :meth:`RunState.forget_redated`) and ``file`` (the absolute
+its STAC item, is detected again, :meth:`RunState.forget_redated`), ``file`` (the absolute
 path of a local scene, which its path as given may not name from another folder:
-:meth:`RunState.adopt`); each scene's row is
+:meth:`RunState.adopt`) and ``backend`` (torch or onnxruntime: a run resumed with another one
+goes on, as with another ``--device`` or ``--batch``, and says so,
+:meth:`RunState.backends`); each scene's row is
 appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
 last row cut short, which is not read), and the file is written whole once when a run starts
 and, where a scene of an earlier run was recorded again below its old row, when detection
@@ -87,6 +89,7 @@ MANIFEST_COLUMNS = (
     "flags",
     "date",
     "file",
+    "backend",
 )
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
@@ -261,6 +264,7 @@ class RunState:
         self._written = False  # the manifest on disk holds self.rows (rows are appended to it)
         self._recorded_again = False  # a scene's row appended below an earlier row of it
         self.earlier_dates: str | None = None  # the --dates digest of the run resumed
+        self.backend = ""  # what runs the model in this call (torch, onnxruntime)
 
     @classmethod
     def open(
@@ -451,6 +455,7 @@ class RunState:
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
             "date": _carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
+            "backend": "" if error else self.backend,
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -483,6 +488,12 @@ class RunState:
                 coarse.append((name, float(found["coarse_gsd_m"])))
             off += [(name, str(r), float(s), int(n)) for r, s, n in found.get("off_channel", [])]
         return coarse, off
+
+    def backends(self, paths: Sequence[str]) -> list[str]:
+        """The backends that detected the finished scenes among ``paths`` (none for a row of a
+        manifest written before they were kept)."""
+        rows = [self.rows.get(path) for path in paths if self.is_done(path)]
+        return sorted({str(row.get("backend") or "") for row in rows if row} - {""})
 
     def _write_manifest(self) -> None:
         table = pd.DataFrame(list(self.rows.values()), columns=list(MANIFEST_COLUMNS))
@@ -556,6 +567,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
             "flags": "string",
             "date": str,
             "file": str,
+            "backend": str,
         },
         keep_default_na=False,
     )

@@ -566,3 +566,28 @@ def test_a_relative_path_given_from_another_folder_is_not_taken_for_the_scene_it
     state = RunState.open(out, {"k": 1}, overwrite=False)
     state.adopt([f"2024-01/{quad}"])
     assert state.is_done(f"2024-01/{quad}")
+
+
+def test_each_scene_records_the_backend_that_detected_it(tmp_path: Path) -> None:
+    """--backend (torch, onnxruntime) is not in the run key, like --device and --batch: a run
+    begun on a GPU node (auto: torch) goes on on a CPU node (auto: onnxruntime). Which one
+    detected each scene was recorded nowhere (run.json names the last call's), so a run of
+    both said nothing of it; the manifest keeps it per scene, and the run notes both."""
+    import geopandas as gpd
+
+    paths = [f"/scenes/{n}.tif" for n in range(3)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    state.backend = "torch"
+    state.record(paths[0], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    state.record(paths[1], None, "unreadable")
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    resumed.name_scenes(paths)
+    resumed.backend = "onnxruntime"
+    assert resumed.backends(paths) == ["torch"]  # the failed scene's is none
+    for path in paths[1:]:
+        resumed.record(path, gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    assert resumed.backends(paths) == ["onnxruntime", "torch"]
+    again = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert [again.rows[path]["backend"] for path in paths] == ["torch", *["onnxruntime"] * 2]
