@@ -32,7 +32,7 @@ import shapely
 from pyproj import CRS
 from shapely import LineString, MultiLineString
 
-from detector.errors import InputError
+from detector.errors import InputError, UsageError
 from detector.river_files import (
     check_not_swapped,
     checked_lines,
@@ -70,7 +70,7 @@ def check_corridor(corridor_m: float) -> None:
     """ValueError unless ``corridor_m`` is a positive, finite number of metres (``inf`` was a
     shapely traceback at the first scene, or every detection 'on no river')."""
     if not 0 < corridor_m < math.inf:
-        raise ValueError(f"corridor_m must be a positive number of metres, got {corridor_m}")
+        raise UsageError(f"corridor_m must be a positive number of metres, got {corridor_m}")
 
 
 class RiverNetwork:
