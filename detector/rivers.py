@@ -274,11 +274,14 @@ class RiverNetwork:
 def _build_river(
     name: str, utm: CRS, projected: gpd.GeoSeries, corridor_m: float, source: str
 ) -> River:
-    """One river from its pieces in its UTM zone: merged, and ordered downstream."""
+    """One river from its pieces in its UTM zone: merged, and ordered downstream. Heights are
+    dropped (positions along a river are measured in the plane): pieces with and without them
+    (a layer merged from two sources, one with elevations) stopped the reading on numpy's
+    'inhomogeneous shape'."""
     pieces = [
         LineString(part.coords)
         for geom in projected
-        for part in shapely.get_parts(geom)
+        for part in shapely.get_parts(shapely.force_2d(geom))
         if len(part.coords) >= 2
     ]
     parts = merged_pieces(without_copies(pieces))
