@@ -7,12 +7,14 @@ all south of the equator), then times what every command does with them:
 
 - reading them into a :class:`detector.rivers.RiverNetwork` (each river in its UTM zone);
 - the corridors in one scene's CRS (what the tiler clips to each scene);
-- placing 10,000 points on the rivers (what ``dredge detect`` and ``dredge track`` do).
+- placing 10,000 points on the rivers (what ``dredge detect`` and ``dredge track`` do);
+- one river's reference line from 300 to ``--pieces`` pieces whose ends do not meet (an
+  OpenStreetMap river exported as thousands of ways, a third drawn upstream, 5 m gaps).
 
 Beside it, the old way of choosing each river's UTM zone (geopandas' ``estimate_utm_crs``,
 which queries the PROJ database) is timed on 50 rivers and scaled to all of them.
 
-    .venv/bin/python -m benchmarks.rivers_scale [--count 5000]
+    .venv/bin/python -m benchmarks.rivers_scale [--count 5000] [--pieces 3000]
 
 Writes ``benchmarks/results/rivers_scale.md``.
 """
@@ -28,7 +30,8 @@ import shapely
 from shapely import LineString
 
 from benchmarks.report import write_result
-from detector.rivers import RiverNetwork
+from detector.river_lines import merged_pieces, reference_line, without_copies
+from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 
 
 def hydrography(count: int, seed: int = 0) -> gpd.GeoDataFrame:
@@ -48,10 +51,44 @@ def hydrography(count: int, seed: int = 0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs="EPSG:4326")
 
 
+def pieced_river(count: int, seed: int = 0, shuffled: bool = True) -> list[LineString]:
+    """A meandering river (in metres, 100 m steps) cut into ``count`` pieces of 200–400 m in
+    shuffled order (or in flow order), each begun 5 m past the last one's end, every third
+    drawn upstream."""
+    rng = np.random.default_rng(seed)
+    steps = count * 3
+    turns = np.cumsum(rng.normal(0, 0.35, steps))
+    xy = np.column_stack(
+        [
+            np.concatenate([[0], np.cumsum(100 * np.cos(turns))]) + 690_000,
+            np.concatenate([[0], np.cumsum(100 * np.sin(turns))]) + 9_585_000,
+        ]
+    )
+    cuts = np.sort(rng.choice(np.arange(1, steps), count - 1, replace=False))
+    pieces = []
+    for k, (a, b) in enumerate(zip([0, *cuts], [*cuts, steps], strict=True)):
+        start = xy[a] + 0.05 * (xy[a + 1] - xy[a])  # 5 m past the joint
+        line = LineString([start, *xy[a + 1 : b + 1]])
+        pieces.append(line.reverse() if k % 3 == 2 else line)
+    order = rng.permutation(count)
+    return [pieces[k] for k in order] if shuffled else pieces
+
+
+def time_reference_line(count: int) -> float:
+    """Seconds to build the reference line of a river in ``count`` pieces."""
+    parts = merged_pieces(without_copies(pieced_river(count)))
+    start = time.perf_counter()
+    reference_line(parts, DEFAULT_CORRIDOR_M)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--pieces", type=int, default=3000)
     args = parser.parse_args()
+    piece_counts = sorted({300, 600, args.pieces})
+    line_s = {count: time_reference_line(count) for count in piece_counts}
     frame = hydrography(args.count)
 
     start = time.perf_counter()
@@ -96,6 +133,13 @@ def main() -> None:
         f"| place 10,000 points on the rivers ({placed:,} within a corridor) | {locate_s:.1f} s |",
         "| choosing UTM zones the old way (`estimate_utm_crs`, 50 timed, scaled to all) | "
         f"{old_s:.0f} s |",
+        "",
+        "One river's reference line from pieces whose ends do not meet (a meandering river in "
+        "200–400 m pieces, 5 m gaps, a third drawn upstream, shuffled):",
+        "",
+        "| pieces | time |",
+        "|---|---|",
+        *(f"| {count:,} | {seconds:.2f} s |" for count, seconds in line_s.items()),
         "",
     ]
     write_result(

@@ -51,7 +51,7 @@ from detector.card import ModelCard
 from detector.chips import expand_scene_paths, failures_writer
 from detector.confluence import settle_confluences
 from detector.date_tables import date_for_scene
-from detector.errors import DredgeError, InputError
+from detector.errors import DredgeError, InputError, UsageError
 from detector.merge import (
     MEMBER_CONF_RATIO,
     drop_duplicates_on_one_hull,
@@ -165,7 +165,7 @@ def detect_scenes(
     before ``on_scene`` of their scene.
     """
     if batch < 1:
-        raise ValueError(f"batch must be at least 1, got {batch}")
+        raise UsageError(f"batch must be at least 1, got {batch}")
     detector = (
         model
         if isinstance(model, Detector)
@@ -175,7 +175,7 @@ def detect_scenes(
     paths = expand_scene_paths(scene_paths)
     names = names or scene_labels(paths)
     if max_land is not None and not 0.0 <= max_land <= 1.0:
-        raise ValueError(f"max_land must be between 0 and 1, got {max_land}")
+        raise UsageError(f"max_land must be between 0 and 1, got {max_land}")
     runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene

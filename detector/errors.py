@@ -14,6 +14,13 @@ class DredgeError(Exception):
     """An error caused by the user's input or environment, reported as one line."""
 
 
+class UsageError(DredgeError, ValueError):
+    """A value given to the tool out of its range or form (an option, a parameter): one line
+    as any DredgeError, and a ValueError to the library's callers. Commands that catch no
+    other ValueError report one raised elsewhere as the fault it is (a bug), not as bad
+    input."""
+
+
 class FileError(DredgeError):
     """A problem with one file: the message names the file, what is wrong and the fix."""
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from detector.errors import UsageError
+
 BAND_NAMES = (
     "coastal_blue",
     "blue",
@@ -75,13 +77,13 @@ def parse_bands(text: str) -> tuple[str, ...]:
     bands = tuple(part.strip().lower() for part in text.split(",") if part.strip())
     unknown = [band for band in bands if band not in BAND_NAMES]
     if "alpha" in unknown:
-        raise ValueError(
+        raise UsageError(
             f"'alpha' is not a band name here ({text!r}): a mask band is known by its tag; "
             "tag it and leave it out of the list, e.g. "
             "rio edit-info --colorinterp red,green,blue,alpha FILE"
         )
     if not bands or unknown:
-        raise ValueError(
+        raise UsageError(
             f"unknown band name(s) {unknown or '(none given)'} in {text!r}; "
             f"use {', '.join(BAND_NAMES)}"
         )
@@ -89,7 +91,7 @@ def parse_bands(text: str) -> tuple[str, ...]:
     if repeated:
         # a typo (blue,green,red,red for blue,green,red,nir) lost the band it replaced without a
         # word: the near-infrared band's check of detections on land was skipped
-        raise ValueError(f"band name(s) {', '.join(repeated)} given twice in {text!r}")
+        raise UsageError(f"band name(s) {', '.join(repeated)} given twice in {text!r}")
     return bands
 
 

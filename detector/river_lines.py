@@ -5,11 +5,14 @@ channels, copies of a reach and the overlaps of reaches traced by hand
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import shapely
 import shapely.ops
+from scipy.spatial import cKDTree
 from shapely import LineString
 
 OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
@@ -31,46 +34,102 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
     Where pieces meet at one end, an island's arm (its far end comes back to another piece)
     is not the one joined there (:func:`_not_an_arm`).
+
+    The pieces near each join are found in an index (:class:`_Pieces`), and distances to the
+    line so far measured to its segments near the point (:class:`_Line`): weighing every piece
+    left at every join, against the whole line, took 9.5 s for 600 pieces whose ends do not
+    meet and 53 s for 1,200 (an OpenStreetMap river of thousands of ways took many minutes).
     """
-    remaining = sorted(parts, key=lambda part: part.length, reverse=True)
-    first = remaining.pop(0)
-    coords = list(first.coords)
+    pieces = _Pieces(sorted(parts, key=lambda part: part.length, reverse=True))
+    first = pieces.take(0)
+    line = _Line(first, len(parts))
     kept, turned_m = first.length, 0.0  # length of the pieces joined as drawn / turned round
-    while remaining:
-        line = LineString(coords)
-        remaining = [part for part in remaining if not _is_traced_over(part, line)]
-        if not remaining:
+    added: LineString | None = first  # what the line gained since pieces were last weighed
+    while pieces.left:
+        if added is not None:  # only a piece near what the line gained can now trace over it
+            for index in pieces.near(added, OVERLAP_M):
+                if _is_traced_over(pieces.parts[index], line):
+                    pieces.take(index)
+            added = None
+        if not pieces.left:
             break
-        head, tail = shapely.Point(coords[0]), shapely.Point(coords[-1])
-        gaps = []
-        for index, part in enumerate(remaining):
-            start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
-            gaps += [
-                (start.distance(tail), 0, index, "after"),
-                (end.distance(head), 0, index, "before"),
-                (end.distance(tail), 1, index, "after"),  # drawn upstream: turned round
-                (start.distance(head), 1, index, "before"),
-            ]
-        _, turned, index, where = _not_an_arm(gaps, remaining)
-        part = remaining.pop(index)
+        _, turned, index, where = _not_an_arm(pieces.gaps(line.head, line.tail), pieces)
+        part = pieces.take(index)
         if _is_side_channel(part, line, side_gap_m):
             continue  # an island's other arm
-        piece = list(part.coords)
+        piece = np.asarray(part.coords)
         if turned:
-            piece.reverse()
+            piece = piece[::-1]
             turned_m += part.length
         else:
             kept += part.length
-        piece = _beyond(piece, LineString(coords), where)
-        if where == "after":
-            coords = coords + piece[1:] if piece[0] == coords[-1] else coords + piece
-        else:
-            coords = piece[:-1] + coords if piece[-1] == coords[0] else piece + coords
-    return LineString(coords[::-1] if turned_m > kept else coords)
+        added = line.join(_beyond(piece, line, where), where)
+    whole = line.whole()
+    return whole.reverse() if turned_m > kept else whole
+
+
+class _Pieces:
+    """The pieces not yet joined (by their rank, longest first), with an index of their ends
+    and one of their lines to find those near a point of the line so far."""
+
+    def __init__(self, parts: list[LineString]) -> None:
+        self.parts = parts
+        self.alive = np.ones(len(parts), dtype=bool)
+        self.left = len(parts)
+        ends = [(part.coords[k][0], part.coords[k][1]) for part in parts for k in (0, -1)]
+        self.ends = cKDTree(np.array(ends, dtype=float).reshape(-1, 2))  # 2k start, 2k+1 end
+        self.lines = shapely.STRtree(parts)
+
+    def take(self, index: int) -> LineString:
+        """Piece ``index``, no longer left to join."""
+        self.alive[index] = False
+        self.left -= 1
+        return self.parts[index]
+
+    def near(self, geometry: Any, distance: float) -> list[int]:
+        """The pieces left within about ``distance`` of ``geometry`` (a metre more: a
+        superset, each weighed exactly after), in rank order."""
+        found = self.lines.query(geometry, predicate="dwithin", distance=distance + 1.0)
+        return sorted(int(k) for k in found if self.alive[k])
+
+    def gaps(self, head: Any, tail: Any) -> list[tuple[float, int, int, str]]:
+        """The joins, ``(gap, turned, index, where)``, of each piece left whose end lies within
+        :data:`OVERLAP_M` of the nearest one to either end of the line (the nearest join and
+        those :func:`_not_an_arm` weighs against it; farther ones are never either)."""
+        points = np.array([head[:2], tail[:2]], dtype=float)
+        radius = 2 * OVERLAP_M
+        while True:  # widen the search until it holds the nearest end and those beside it
+            found = [
+                np.array(ends, dtype=int) for ends in self.ends.query_ball_point(points, radius)
+            ]
+            found = [ends[self.alive[ends // 2]] for ends in found]
+            near = [
+                np.hypot(*(self.ends.data[ends] - point).T)
+                for ends, point in zip(found, points, strict=True)
+            ]
+            if not any(len(d) for d in near):
+                radius *= 4
+                continue
+            wanted = min(float(d.min()) for d in near if len(d)) + OVERLAP_M + 1.0
+            if wanted <= radius:
+                break
+            radius = wanted
+        gaps = []
+        for where, line_end, ends, d in zip(
+            ("before", "after"), (head, tail), found, near, strict=True
+        ):
+            at = shapely.Point(line_end)
+            for end in sorted(int(end) for end in ends[d <= wanted]):
+                index, is_end = divmod(end, 2)
+                gap = at.distance(shapely.Point(self.parts[index].coords[-1 if is_end else 0]))
+                # a piece's end before the head, or its start after the tail, joins as drawn
+                turned = int(is_end != (where == "before"))
+                gaps.append((gap, turned, index, where))
+        return gaps
 
 
 def _not_an_arm(
-    gaps: list[tuple[float, int, int, str]], remaining: list[LineString]
+    gaps: list[tuple[float, int, int, str]], pieces: _Pieces
 ) -> tuple[float, int, int, str]:
     """The join of least gap, ``(gap, turned, index, where)``; of the pieces that meet the same
     end of the line within :data:`OVERLAP_M` of the nearest, not an island's arm drawn from
@@ -88,19 +147,18 @@ def _not_an_arm(
 
     def is_arm(gap: tuple[float, int, int, str]) -> bool:
         _, turned, index, where = gap
-        coords = remaining[index].coords
+        coords = pieces.parts[index].coords
         end = shapely.Point(coords[-1] if (where == "after") != bool(turned) else coords[0])
         return any(
             end.distance(piece) <= OVERLAP_M
             and min(end.distance(shapely.Point(piece.coords[k])) for k in (0, -1)) > OVERLAP_M
-            for other, piece in enumerate(remaining)
-            if other != index
+            for piece in (pieces.parts[k] for k in pieces.near(end, OVERLAP_M) if k != index)
         )
 
     return min([gap for gap in tied if not is_arm(gap)] or [best])
 
 
-def _is_traced_over(part: LineString, line: LineString) -> bool:
+def _is_traced_over(part: LineString, line: LineString | _Line) -> bool:
     """True when all of ``part`` lies within :data:`OVERLAP_M` of ``line``: a reach given twice
     (a feature copied, two layers merged), which adds nothing to the line. Joined to it, the
     reference line went down the reach and back, and each position upstream of it was as far
@@ -109,10 +167,17 @@ def _is_traced_over(part: LineString, line: LineString) -> bool:
     if part.length <= 2 * OVERLAP_M:
         return False
     ends = shapely.points([part.coords[0], part.coords[-1]])
-    if shapely.distance(ends, line).max() > OVERLAP_M:  # most pieces: two distances
+    if _distances(ends, line, OVERLAP_M).max() > OVERLAP_M:  # most pieces: two distances
         return False
     dense = shapely.get_coordinates(shapely.segmentize(part, OVERLAP_M / 2))
-    return bool(shapely.distance(shapely.points(dense), line).max() <= OVERLAP_M)
+    return bool(_distances(shapely.points(dense), line, OVERLAP_M).max() <= OVERLAP_M)
+
+
+def _distances(points: Any, line: LineString | _Line, within: float) -> np.ndarray:
+    """The points' distances to ``line``, exact where at most ``within``."""
+    if isinstance(line, _Line):
+        return line.distance(points, within)
+    return np.asarray(shapely.distance(points, line))
 
 
 def without_copies(pieces: list[LineString]) -> list[LineString]:
@@ -130,7 +195,7 @@ def without_copies(pieces: list[LineString]) -> list[LineString]:
     return [piece for k, piece in enumerate(pieces) if k not in dropped]
 
 
-def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
+def _beyond(piece: np.ndarray, joined: _Line, where: str) -> np.ndarray:
     """The coordinates of ``piece`` (in flow order) that go on from the end of the line
     ``joined`` it joins (``where``: after its tail or before its head): a piece digitised from
     a point upstream of the end it joins (reaches traced by hand overlap at their joints) is
@@ -141,15 +206,15 @@ def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
     (its start lies nearest the end itself) meets it there, and a part that leaves the line is
     no overlap: a piece round a hairpin bend can pass nearer the line's end than its own start
     does, and cut there, a river in 400 m pieces round 150 m meander necks was 36 m short."""
-    end = joined.coords[-1] if where == "after" else joined.coords[0]
+    end = joined.tail if where == "after" else joined.head
     line, at = LineString(piece), shapely.Point(end)
     if line.distance(at) > OVERLAP_M:
         return piece
     # how far back along the line the piece begins: an overlap begins alongside it, a joint
     # at or past its end (a hairpin bend in the piece may still pass nearer the end than the
     # piece's own end does)
-    along = joined.project(shapely.Point(piece[0] if where == "after" else piece[-1]))
-    if (joined.length - along if where == "after" else along) <= JOINT_M:
+    start = shapely.Point(piece[0] if where == "after" else piece[-1])
+    if joined.along_from_end(start, where) <= JOINT_M:
         return piece
     cut = line.project(at)
     if where == "after" and cut > 0:
@@ -163,27 +228,131 @@ def _beyond(piece: list[Any], joined: LineString, where: str) -> list[Any]:
     else:
         return piece
     dense = shapely.get_coordinates(shapely.segmentize(dropped, OVERLAP_M / 2))
-    if shapely.distance(shapely.points(dense), joined).max() > OVERLAP_M:
+    if joined.distance(shapely.points(dense), OVERLAP_M).max() > OVERLAP_M:
         return piece
-    return list(kept.coords)
+    return np.asarray(kept.coords)
 
 
-def _is_side_channel(part: LineString, line: LineString, gap_m: float) -> bool:
+def _is_side_channel(part: LineString, line: _Line, gap_m: float) -> bool:
     """True when both ends of ``part`` lie by ``line`` and it cannot extend either end, or
     both come back to the line away from its ends."""
     start, end = shapely.Point(part.coords[0]), shapely.Point(part.coords[-1])
-    head, tail = shapely.Point(line.coords[0]), shapely.Point(line.coords[-1])
-    alongside = start.distance(line) <= gap_m and end.distance(line) <= gap_m
+    head, tail = shapely.Point(line.head), shapely.Point(line.tail)
+    to_start, to_end = line.distance([start, end], max(gap_m, OVERLAP_M))
+    alongside = to_start <= gap_m and to_end <= gap_m
     extends = start.distance(tail) <= gap_m or end.distance(head) <= gap_m
     extends |= end.distance(tail) <= gap_m or start.distance(head) <= gap_m  # drawn upstream
     # both ends back on the line (within OVERLAP_M), away from its ends: an arm, however near
     # an end (one that came back 100 m short of the line's end was joined there, back up it)
     comes_back = all(
-        point.distance(line) <= OVERLAP_M
-        and min(point.distance(head), point.distance(tail)) > OVERLAP_M
-        for point in (start, end)
+        to_line <= OVERLAP_M and min(point.distance(head), point.distance(tail)) > OVERLAP_M
+        for point, to_line in ((start, to_start), (end, to_end))
     )
-    return alongside and (comes_back or not extends)
+    return bool(alongside and (comes_back or not extends))
+
+
+class _Line:
+    """The line so far, as the runs of segments each join added (in line order), with their
+    bounding boxes to find those near a point: its distances are those to the whole line
+    wherever they are within the distance asked for (the segments, so the values, are the
+    same), without measuring every segment of a line of thousands of pieces at every join."""
+
+    def __init__(self, first: LineString, capacity: int) -> None:
+        self.runs: deque[np.ndarray] = deque([np.asarray(first.coords)])
+        self.geoms = np.empty(capacity, dtype=object)
+        self.boxes = np.empty((capacity, 4))
+        self.count = 0
+        self.first, self.last = 0, 0  # the runs at the head and the tail
+        self.length, self.segments = 0.0, 0  # about: to bound the rounding of a measure along
+        self._add(first)
+
+    @property
+    def head(self) -> np.ndarray:
+        return self.runs[0][0]
+
+    @property
+    def tail(self) -> np.ndarray:
+        return self.runs[-1][-1]
+
+    def whole(self) -> LineString:
+        return LineString(np.concatenate(list(self.runs)))
+
+    def join(self, piece: np.ndarray, where: str) -> LineString | None:
+        """Join ``piece`` after the tail or before the head; the segments it added."""
+        if where == "after":
+            joint = tuple(piece[0]) == tuple(self.tail)
+            added = piece if joint else np.concatenate([self.tail[None], piece])
+            self.runs.append(added[1:])
+        else:
+            joint = tuple(piece[-1]) == tuple(self.head)
+            added = piece if joint else np.concatenate([piece, self.head[None]])
+            self.runs.appendleft(added[:-1])
+        if len(added) < 2:
+            return None
+        run = LineString(added)
+        index = self._add(run)
+        if where == "after":
+            self.last = index
+        else:
+            self.first = index
+        return run
+
+    def _add(self, run: LineString) -> int:
+        self.geoms[self.count] = run
+        self.boxes[self.count] = run.bounds
+        self.length += run.length
+        self.segments += len(run.coords) - 1
+        self.count += 1
+        return self.count - 1
+
+    def near(self, geometry: Any, distance: float) -> np.ndarray:
+        """The runs within about ``distance`` of ``geometry`` (a superset)."""
+        x0, y0, x1, y1 = shapely.bounds(geometry)
+        boxes = self.boxes[: self.count]
+        reach = distance + 1.0
+        return np.flatnonzero(
+            (boxes[:, 0] <= x1 + reach)
+            & (boxes[:, 2] >= x0 - reach)
+            & (boxes[:, 1] <= y1 + reach)
+            & (boxes[:, 3] >= y0 - reach)
+        )
+
+    def distance(self, points: Any, within: float) -> np.ndarray:
+        """Each point's distance to the line where it is at most ``within``; more otherwise
+        (``inf`` or the distance to a nearby run)."""
+        points = np.atleast_1d(np.asarray(points, dtype=object))
+        runs = self.geoms[self.near(shapely.multipoints(points), within)]
+        if not len(runs):
+            return np.full(len(points), np.inf)
+        return np.asarray(shapely.distance(points[:, None], runs[None, :]).min(axis=1))
+
+    def is_traced_over(self, part: LineString) -> bool:
+        """:func:`_is_traced_over` against the line so far."""
+        if part.length <= 2 * OVERLAP_M:
+            return False
+        ends = shapely.points([part.coords[0], part.coords[-1]])
+        if self.distance(ends, OVERLAP_M).max() > OVERLAP_M:
+            return False
+        dense = shapely.get_coordinates(shapely.segmentize(part, OVERLAP_M / 2))
+        return bool(self.distance(shapely.points(dense), OVERLAP_M).max() <= OVERLAP_M)
+
+    def along_from_end(self, point: Any, where: str) -> float:
+        """How far along the line from its end (the tail after, the head before) the nearest
+        point of it to ``point`` lies: within the run at that end, unless another is as near
+        or the figure is within rounding of :data:`JOINT_M`, where the whole line is
+        measured (summed from the head, the two figures differ by rounding)."""
+        end_run = self.geoms[self.last if where == "after" else self.first]
+        near = end_run.distance(point)
+        others = [k for k in self.near(point, near) if self.geoms[k] is not end_run]
+        if not len(others) or shapely.distance(point, self.geoms[others]).min() > near + 1e-6:
+            along = end_run.project(point)
+            figure = end_run.length - along if where == "after" else along
+            rounding = 4 * (self.segments + 1) * float(np.spacing(self.length)) + 1e-9
+            if abs(figure - JOINT_M) > rounding:
+                return float(figure)
+        line = self.whole()
+        along = line.project(point)
+        return float(line.length - along if where == "after" else along)
 
 
 def merged_pieces(pieces: list[LineString]) -> list[LineString]:

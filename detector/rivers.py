@@ -32,7 +32,7 @@ import shapely
 from pyproj import CRS
 from shapely import LineString, MultiLineString
 
-from detector.errors import InputError
+from detector.errors import InputError, UsageError
 from detector.river_files import (
     check_not_swapped,
     checked_lines,
@@ -70,7 +70,7 @@ def check_corridor(corridor_m: float) -> None:
     """ValueError unless ``corridor_m`` is a positive, finite number of metres (``inf`` was a
     shapely traceback at the first scene, or every detection 'on no river')."""
     if not 0 < corridor_m < math.inf:
-        raise ValueError(f"corridor_m must be a positive number of metres, got {corridor_m}")
+        raise UsageError(f"corridor_m must be a positive number of metres, got {corridor_m}")
 
 
 class RiverNetwork:
@@ -274,11 +274,14 @@ class RiverNetwork:
 def _build_river(
     name: str, utm: CRS, projected: gpd.GeoSeries, corridor_m: float, source: str
 ) -> River:
-    """One river from its pieces in its UTM zone: merged, and ordered downstream."""
+    """One river from its pieces in its UTM zone: merged, and ordered downstream. Heights are
+    dropped (positions along a river are measured in the plane): pieces with and without them
+    (a layer merged from two sources, one with elevations) stopped the reading on numpy's
+    'inhomogeneous shape'."""
     pieces = [
         LineString(part.coords)
         for geom in projected
-        for part in shapely.get_parts(geom)
+        for part in shapely.get_parts(shapely.force_2d(geom))
         if len(part.coords) >= 2
     ]
     parts = merged_pieces(without_copies(pieces))

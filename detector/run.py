@@ -242,6 +242,7 @@ def run_pipeline(
             earlier=earlier_key_values(rivers),
         )
         state.adopt(sources.paths)
+        state.backend = str(getattr(detector, "backend", backend))
         besides = state.done_besides(sources.paths)
         if besides:
             raise DredgeError(
@@ -320,6 +321,14 @@ def run_pipeline(
             )
         state.tidy()  # one row per scene again where a scene was retried
         coarse, off_channel = state.flags(sources.paths)  # the earlier runs' scenes' too
+        backends = state.backends(sources.paths)
+        if len(backends) > 1:  # resumed with another --backend (or --device, under auto)
+            notes.append(
+                f"the run's scenes were detected with {' and '.join(backends)} (resumed with "
+                "another --backend or --device); their scores differ by about 1e-6 (the same "
+                "detections on the demo scenes)"
+            )
+            warn(notes[-1])
         if coarse:
             warn_and_note(coarse_note(coarse, detector.card))
         for line in off_channel_warnings(off_channel, network.corridor_m):

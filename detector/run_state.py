@@ -1,16 +1,19 @@
 """Resumable runs: what ``dredge run`` has finished in its output folder.
 
 ``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
-threshold, the flipped views, the rivers file and corridor, the scene band names, the
-``--dates`` table);
+threshold, the flipped views, the rivers file and corridor, the scene band names) and the
+``--dates`` table's digest, which is not compared: scenes' dates are, one by one
+(:meth:`RunState.forget_redated`);
 ``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
 ``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
 of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
 kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
 acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
-its STAC item, is detected again, :meth:`RunState.forget_redated`) and ``file`` (the absolute
+its STAC item, is detected again, :meth:`RunState.forget_redated`), ``file`` (the absolute
 path of a local scene, which its path as given may not name from another folder:
-:meth:`RunState.adopt`); each scene's row is
+:meth:`RunState.adopt`) and ``backend`` (torch or onnxruntime: a run resumed with another one
+goes on, as with another ``--device`` or ``--batch``, and says so,
+:meth:`RunState.backends`); each scene's row is
 appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
 last row cut short, which is not read), and the file is written whole once when a run starts
 and, where a scene of an earlier run was recorded again below its old row, when detection
@@ -86,6 +89,7 @@ MANIFEST_COLUMNS = (
     "flags",
     "date",
     "file",
+    "backend",
 )
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
@@ -212,8 +216,13 @@ def earlier_key_values(rivers: Path) -> dict[str, str]:
     return {}
 
 
+DATES_KEY = "dates_sha256"
+
+
 def dates_digest(dates: Mapping[str, datetime]) -> str:
-    """sha256 of a scene → date table (a rerun with other dates must not resume)."""
+    """sha256 of a scene → date table: kept in the run key, not compared on resuming (a
+    scene's date is, :meth:`RunState.forget_redated`), but for the scenes of a manifest
+    written before it kept their dates."""
     lines = sorted(f"{name}={when.isoformat()}" for name, when in dates.items())
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
@@ -255,6 +264,8 @@ class RunState:
         self._written = False  # the manifest on disk holds self.rows (rows are appended to it)
         self._recorded_again = False  # a scene's row appended below an earlier row of it
         self._cwd = ""  # the working folder while adopt runs
+        self.earlier_dates: str | None = None  # the --dates digest of the run resumed
+        self.backend = ""  # what runs the model in this call (torch, onnxruntime)
 
     @classmethod
     def open(
@@ -272,6 +283,10 @@ class RunState:
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
             previous = json.loads(key_path.read_text(encoding="utf-8"))
+            # not compared: rows for new scenes added to a --dates table were refused with
+            # the run; each scene's date is (forget_redated)
+            state.earlier_dates = previous.pop(DATES_KEY, None)
+            key = {k: v for k, v in key.items() if k != DATES_KEY}
             for name, value in (earlier or {}).items():
                 if previous.get(name) == value:  # resumed as that version resumed it
                     previous[name] = key.get(name)
@@ -360,12 +375,20 @@ class RunState:
         from a folder and then through STAC items that date them otherwise, resumed with the
         detections of the old date, without a word: tracks and counts other than a run made at
         once on the new dates. A scene without detections carries no date (the tracker dates it
-        by ``dates``), nor does a row written before the manifest kept them."""
+        by ``dates``). A row with detections written before the manifest kept their date is
+        detected again when the ``--dates`` table is not the one of the run resumed (such a
+        run was refused then: adding rows for new scenes to the table was too)."""
         again = []
+        table_changed = self.earlier_dates != self.key.get(DATES_KEY)
         for path, when in dates.items():
             row = self.rows.get(path)
-            recorded = str(row.get("date") or "") if row else ""
-            if not recorded or row is None or row["status"] != "done":
+            if row is None or row["status"] != "done":
+                continue
+            recorded = str(row.get("date") or "")
+            if not recorded:
+                if table_changed and _has_detections(row):  # an older manifest's row
+                    again.append(path)
+                    del self.rows[path]
                 continue
             carried, given = datetime.fromisoformat(recorded), to_utc(when)
             if is_day_only(when):  # a day alone keeps the scene's own time of that day
@@ -452,6 +475,7 @@ class RunState:
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
             "date": _carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
+            "backend": "" if error else self.backend,
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -484,6 +508,12 @@ class RunState:
                 coarse.append((name, float(found["coarse_gsd_m"])))
             off += [(name, str(r), float(s), int(n)) for r, s, n in found.get("off_channel", [])]
         return coarse, off
+
+    def backends(self, paths: Sequence[str]) -> list[str]:
+        """The backends that detected the finished scenes among ``paths`` (none for a row of a
+        manifest written before they were kept)."""
+        rows = [self.rows.get(path) for path in paths if self.is_done(path)]
+        return sorted({str(row.get("backend") or "") for row in rows if row} - {""})
 
     def _write_manifest(self) -> None:
         table = pd.DataFrame(list(self.rows.values()), columns=list(MANIFEST_COLUMNS))
@@ -531,6 +561,14 @@ def _another_file_there(then: str, now: str) -> bool:
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
 
 
+def _has_detections(row: Mapping[str, Any]) -> bool:
+    """True when a manifest row counts any detection (or does not say)."""
+    try:
+        return int(row.get("detections") or 0) > 0
+    except (TypeError, ValueError):
+        return True
+
+
 def _carried_date(frame: pd.DataFrame | None) -> str:
     """The acquisition time a scene's detections carry (ISO, UTC), or "" without any."""
     if frame is None or not len(frame) or "acquired" not in frame.columns:
@@ -563,6 +601,7 @@ def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
             "flags": "string",
             "date": str,
             "file": str,
+            "backend": str,
         },
         keep_default_na=False,
     )

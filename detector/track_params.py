@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from detector.errors import UsageError
+
 GATE_TOLERANCE_M = 1e-6
 """Distances within this of a gate are on it: gates are inclusive however the chainages round
 (500.2 and 545.2 m are 45.00000000000006 m apart in floating point, 100.1 and 145.1 m 45.0:
@@ -108,15 +110,15 @@ class TrackParams:
         positive = ("stay_gate_m", "stay_lateral_m", "lateral_weight", "link_gap_days")
         for name in positive:
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
+                raise UsageError(f"{name} must be positive")
         if self.absent_to_end < 1 or self.min_dates < 1:
-            raise ValueError("absent_to_end and min_dates must be at least 1")
+            raise UsageError("absent_to_end and min_dates must be at least 1")
         if self.resume_absent_max < self.absent_to_end:
-            raise ValueError("resume_absent_max must be at least absent_to_end")
+            raise UsageError("resume_absent_max must be at least absent_to_end")
         if not 0 <= self.max_move_m < math.inf:
-            raise ValueError(f"max_move_m must be a number of metres ≥ 0, got {self.max_move_m}")
+            raise UsageError(f"max_move_m must be a number of metres ≥ 0, got {self.max_move_m}")
         if self.max_static_days < 0:
-            raise ValueError("max_static_days must be 0 (off) or positive")
+            raise UsageError("max_static_days must be 0 (off) or positive")
 
     def move_gate(self, elapsed_days: NDArray[np.float64]) -> NDArray[np.float64]:
         """Largest plausible move along the channel after ``elapsed_days``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,37 @@ def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
     for option in re.findall(r"--[a-z-]+", line):
         assert option in help_text, (option, line)
     assert not any(f"{key}=" in line for key in RESERVED_KEYS), line
+
+
+def test_a_value_error_inside_dredge_run_is_a_fault_not_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`dredge run` turned every ValueError into one 'error:' line and exit 2, with no
+    traceback: a bug raising one (numpy's 'operands could not be broadcast') read as bad input.
+    Only the tool's own errors are one line now (values out of range, bad band names: a
+    UsageError); anything else is the fault line, its traceback and exit 3."""
+    import detector.run
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(detector.run, "run_pipeline", broken)
+    args = ["dredge", "run", str(tmp_path), "--rivers", str(tmp_path / "r.geojson")]
+    args += ["--out", str(tmp_path / "out")]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == FAULT_EXIT, err
+    assert "Traceback (most recent call last)" in err
+    assert "unexpected fault (ValueError: operands could not be broadcast" in err
+    for option, line in [
+        (["--scene-bands", "red,red"], "error: band name(s) red given twice in 'red,red'"),
+        (["--conf", "2"], "error: --conf must be between 0 and 1, got 2.0"),
+    ]:
+        monkeypatch.setattr(sys, "argv", [*args, *option])
+        with pytest.raises(SystemExit) as stop:
+            main()
+        err = capsys.readouterr().err
+        assert stop.value.code == 2, err
+        assert err.strip() == line and "Traceback" not in err

@@ -695,3 +695,40 @@ def test_detections_without_a_date_are_not_refused_for_their_scenes_date(
          "--scenes", str(first), "--out", str(tmp_path / "r")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+def test_detections_dated_by_detect_date_are_reviewed_with_the_same_date(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """`dredge detect --date` (or `--dates`) on a scene that dates itself otherwise (its Planet
+    name, metadata.json): reviewing the detections was refused as 'another scene of the same
+    file name?' with no way past. `dredge review` takes the same --date / --dates, the scene's
+    date for that check; another day given is still refused."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from detector.scene import open_scene
+
+    first = sorted((label_world / "scenes").glob("*SR.tif"))[0]
+    with open_scene(first) as scene:
+        own = scene.acquired
+    assert own is not None
+    given = (own + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    frame = gpd.read_parquet(detections)
+    frame = frame[frame["scene"] == first.name]
+    frame["acquired"] = pd.Timestamp(given, tz="UTC")
+    frame.to_parquet(tmp_path / "d.parquet")
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\n{first.name},{given}\n")
+    common = ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "5"]
+    common += ["--scenes", str(first)]
+    refused = CliRunner().invoke(app, [*common, "--out", str(tmp_path / "r0")])
+    assert refused.exit_code == 2, refused.output
+    assert "--date or --dates" in " ".join(refused.output.split())
+    for k, extra in enumerate([["--date", given], ["--dates", str(table)]]):
+        result = CliRunner().invoke(app, [*common, *extra, "--out", str(tmp_path / f"r{k + 1}")])
+        assert result.exit_code == 0, result.output
+    other = (own + pd.Timedelta(days=5)).strftime("%Y-%m-%d")
+    result = CliRunner().invoke(app, [*common, "--date", other, "--out", str(tmp_path / "r3")])
+    assert result.exit_code == 2, result.output
+    assert "the date given dates it" in result.output

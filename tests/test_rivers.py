@@ -137,3 +137,32 @@ def test_beyond_an_end_the_rivers_direction_is_that_of_its_last_stretch(tmp_path
     got = network.locate(points_at((X0 + 5150, Y0), (X0 - 150, Y0 + 20)))
     assert got["chainage_m"].tolist() == pytest.approx([-150, 5150], abs=1.0)
     assert got["offset_m"].tolist() == pytest.approx([0, 20], abs=3.0)  # the end is 0.5 m aside
+
+
+def test_pieces_with_and_without_heights_make_one_river(tmp_path: Path) -> None:
+    """A river layer merged from two sources, one with elevations (a LineString Z among plain
+    LineStrings, the same river): reading it stopped on numpy's 'setting an array element with
+    a sequence … inhomogeneous shape', which `dredge run` gave as one line naming no file.
+    Heights are dropped: positions along a river are measured in the plane."""
+    import json
+
+    lines = [
+        [[-73.30, -3.70], [-73.28, -3.70]],
+        [[-73.2799, -3.70, 5.0], [-73.26, -3.70, 4.0]],
+        [[-73.2599, -3.70], [-73.24, -3.70]],
+    ]
+    read = []
+    for name, drawn in [("mixed", lines), ("plane", [[p[:2] for p in line] for line in lines])]:
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"name": "Nanay"},
+                "geometry": {"type": "LineString", "coordinates": line},
+            }
+            for line in drawn
+        ]
+        path = tmp_path / f"{name}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        read.append(RiverNetwork.read(path).length_m("Nanay"))
+    assert read[0] == pytest.approx(read[1], abs=1e-6)
+    assert read[0] == pytest.approx(6666, abs=5)

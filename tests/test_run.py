@@ -235,13 +235,46 @@ def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
     key = json.loads((tmp_path / "out" / "run_key.json").read_text())
     assert len(key["dates_sha256"]) == 64
 
-    table.write_text("scene,date\nnanay_b.tif,2024-02-11\nnanay_c,2024-03-15\n")
-    again = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
-    assert again.exit_code == 2 and "dates_sha256" in again.output  # other dates: no resume
-
     undated = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "undated")])
     assert undated.exit_code == 1  # two scenes without a date failed, the third completed
     assert "2 of 3 scene(s) failed" in undated.output and "--dates" in undated.output
+
+
+def test_a_dates_table_with_rows_for_new_scenes_extends_the_run(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run extended with new scenes (the earlier ones given again) and their rows added to
+    its --dates table: the table's digest was in the run key, so the run was refused ('holds a
+    run made with other settings (dates_sha256)'). The dates are compared scene by scene: the
+    finished scene is resumed, and detected again once its own row gives another date."""
+    sources = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[:2]
+    for source, month in zip(sources, ("jan", "feb"), strict=True):
+        (tmp_path / month).mkdir()
+        with rasterio.open(source) as src:  # pixels only: dated by the table alone
+            profile, pixels = src.profile, src.read()
+        with rasterio.open(tmp_path / month / f"nanay_{month}.tif", "w", **profile) as dst:
+            dst.write(pixels)
+    table, out = tmp_path / "dates.csv", tmp_path / "out"
+    table.write_text("scene,date\nnanay_jan.tif,2024-01-05\n")
+    args = ["--rivers", str(world / "rivers.geojson"), "--model", str(model), "--no-progress"]
+    args += ["--dates", str(table), "--out", str(out)]
+    first = CliRunner().invoke(app, ["run", str(tmp_path / "jan"), *args])
+    assert first.exit_code == 0, first.output
+    table.write_text("scene,date\nnanay_jan.tif,2024-01-05\nnanay_feb.tif,2024-02-10\n")
+    both = ["run", str(tmp_path / "jan"), str(tmp_path / "feb"), *args]
+    extended = CliRunner().invoke(app, both)
+    assert extended.exit_code == 0, extended.output
+    assert "1 of 2 scenes already done" in " ".join(extended.output.split())
+    seen = pd.read_csv(out / "tracks.observations.csv")
+    assert set(seen.loc[seen["source"] == "scenes", "date"]) == {"2024-01-05", "2024-02-10"}
+
+    table.write_text("scene,date\nnanay_jan.tif,2024-01-06\nnanay_feb.tif,2024-02-10\n")
+    redated = CliRunner().invoke(app, both)
+    assert redated.exit_code == 0, redated.output
+    detections = pd.read_parquet(out / "detections.parquet")
+    assert len(detections), "the scene has dredges: its detections carry its date"
+    assert "detected again" in redated.output
+    assert "2024-01-06" in set(pd.to_datetime(detections["acquired"]).dt.strftime("%Y-%m-%d"))
 
 
 def test_scenes_read_through_gdal_paths_give_observed_areas(

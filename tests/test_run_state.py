@@ -16,7 +16,14 @@ import psutil
 import pytest
 
 from detector.errors import DredgeError
-from detector.run_state import LOCK_NAME, LOCK_WRITE_S, MANIFEST_NAME, RunState, run_lock
+from detector.run_state import (
+    KEY_NAME,
+    LOCK_NAME,
+    LOCK_WRITE_S,
+    MANIFEST_NAME,
+    RunState,
+    run_lock,
+)
 
 
 def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
@@ -475,6 +482,13 @@ def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
     table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
     table.drop(columns="date").to_csv(manifest, index=False)
     assert RunState.open(tmp_path, {"k": 1}, overwrite=False).forget_redated(dates) == []
+    # the --dates digest is not compared (rows added for new scenes refused the run), but
+    # such a manifest's rows with detections are detected again under another table
+    (tmp_path / KEY_NAME).write_text(json.dumps({"k": 1, "dates_sha256": "old"}))
+    same = RunState.open(tmp_path, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    assert same.forget_redated(dates) == []
+    other = RunState.open(tmp_path, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    assert other.forget_redated(dates) == paths[:3]  # the fourth has no detections
 
 
 def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
@@ -656,3 +670,28 @@ def test_a_run_resumed_with_its_scenes_spelled_as_before_looks_at_no_path_on_dis
     state.adopt(given)
     assert all(state.is_done(path) for path in given)
     assert looked == []
+
+
+def test_each_scene_records_the_backend_that_detected_it(tmp_path: Path) -> None:
+    """--backend (torch, onnxruntime) is not in the run key, like --device and --batch: a run
+    begun on a GPU node (auto: torch) goes on on a CPU node (auto: onnxruntime). Which one
+    detected each scene was recorded nowhere (run.json names the last call's), so a run of
+    both said nothing of it; the manifest keeps it per scene, and the run notes both."""
+    import geopandas as gpd
+
+    paths = [f"/scenes/{n}.tif" for n in range(3)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    state.backend = "torch"
+    state.record(paths[0], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    state.record(paths[1], None, "unreadable")
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    resumed.name_scenes(paths)
+    resumed.backend = "onnxruntime"
+    assert resumed.backends(paths) == ["torch"]  # the failed scene's is none
+    for path in paths[1:]:
+        resumed.record(path, gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    assert resumed.backends(paths) == ["onnxruntime", "torch"]
+    again = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert [again.rows[path]["backend"] for path in paths] == ["torch", *["onnxruntime"] * 2]

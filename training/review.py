@@ -28,7 +28,8 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -160,14 +161,21 @@ def _names_from_here(
     return taken, by_ending
 
 
-def _same_date(path: str, name: str, frame: pd.DataFrame, bands: Sequence[str] | None) -> bool:
+def _same_date(
+    path: str,
+    name: str,
+    frame: pd.DataFrame,
+    bands: Sequence[str] | None,
+    date: datetime | None = None,
+) -> bool:
     """Whether the scene at ``path`` was acquired on the day of the detections on ``name``: a
     scene named by its path's ending only may be another date's of one name (a NICFI quad of
-    February for a run of January's), whose image would show the boxes where nothing is."""
+    February for a run of January's), whose image would show the boxes where nothing is.
+    ``date``: the date `dredge detect` was given for it (``--date``, ``--dates``)."""
     if "acquired" not in frame.columns:
         return False
     try:
-        with open_scene(path, bands=bands, name=name) as scene:
+        with open_scene(path, bands=bands, name=name, date=date) as scene:
             acquired = scene.acquired
     except DredgeError:
         return False
@@ -181,6 +189,7 @@ def _check_names(
     taken: dict[str, str],
     frame: pd.DataFrame,
     bands: Sequence[str] | None,
+    dates: Mapping[str, datetime] | None = None,
 ) -> None:
     """InputError where a given scene named here (not by a run's manifest) is not the scene of
     the detections on its name. `dredge detect` names scenes by file name, so another scene
@@ -189,13 +198,14 @@ def _check_names(
     TIFFTAG_DATETIME, which `dredge detect` asks to check) is not the detections' day is
     refused; two of the file name the detections use, given together,
     took folder names that match none of them ('none of its detections is on the scenes
-    given')."""
+    given'). ``dates``: the date `dredge detect` was given for a scene (``--date``,
+    ``--dates``), its date here as there (detections dated so were refused, with no way on)."""
     names = set(frame["scene"].astype(str))
     for path, name in labels.items():
         if path in taken or name not in names or "acquired" not in frame.columns:
             continue
         try:
-            with open_scene(path, bands=bands, name=name) as scene:
+            with open_scene(path, bands=bands, name=name, date=(dates or {}).get(path)) as scene:
                 own = scene.acquisition
         except DredgeError:
             continue  # cut from it, the export says what is wrong with it
@@ -213,7 +223,8 @@ def _check_names(
             f"{SOURCE_WORDS.get(own.source, 'its file name')} dates it {own.time:%Y-%m-%d}, "
             f"while the detections on scene {name!r} in {detections.name} are of "
             f"{min(days):%Y-%m-%d}: another scene of the same file name?",
-            "give the scene the detections came from with --scenes",
+            "give the scene the detections came from with --scenes (or, where `dredge detect` "
+            "was given its date with --date or --dates, give the same here)",
         )
     if names & set(labels.values()):
         return
@@ -261,8 +272,13 @@ def export_review(
     model: Path | None = None,
     bands: Sequence[str] | None = None,
     overwrite: bool = False,
+    date: datetime | None = None,
+    dates: Mapping[str, datetime] | None = None,
 ) -> str:
     """Export the review tiles (see the module's docstring); return a summary line.
+
+    ``date`` / ``dates``: as `dredge detect` was given them (``--date``, a ``--dates``
+    table), the scenes' dates when checked against their detections' days.
 
     Detections in a `dredge run` folder need neither ``scenes``, ``model`` nor ``bands``: the
     run's ``run.json`` names its scenes, holds its model's card (GSD, bands, tile size, classes)
@@ -323,13 +339,16 @@ def export_review(
             f"has class(es) {', '.join(unknown)} that model {card.name} does not know",
             "give the model that made the detections with --model",
         )
-    given = resolve_scenes(scenes).paths
+    sources = resolve_scenes(scenes)
+    given = sources.paths
+    table = sources.dates_with(dates)  # as `dredge detect` dates them: the table, then --date
+    scene_dates = {path: when for path in given if (when := table.get(path) or date) is not None}
     taken, by_ending = _names_from_here(detections, record, [str(p) for p in given])
     for path in sorted(by_ending):
-        if not _same_date(path, taken[path], frame, bands):
+        if not _same_date(path, taken[path], frame, bands, scene_dates.get(path)):
             del taken[path]  # not the run's scene: it takes a name of its own
     labels = scene_labels(given, taken=taken)
-    _check_names(detections, labels, taken, frame, bands)
+    _check_names(detections, labels, taken, frame, bands, scene_dates)
     paths = {name: path for path, name in labels.items()}
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():

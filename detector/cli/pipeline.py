@@ -29,7 +29,7 @@ from detector.cli.common import (
     fail,
     warn_line,
 )
-from detector.errors import DredgeError
+from detector.errors import DredgeError, UsageError
 
 
 @app.command()
@@ -109,7 +109,7 @@ def run(
 
     try:
         if not 0 <= conf <= 1:
-            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+            raise UsageError(f"--conf must be between 0 and 1, got {conf}")
         result = run_pipeline(
             scenes,
             rivers,
@@ -135,7 +135,7 @@ def run(
             echo=typer.echo,
             warn=warn_line,
         )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     if result.failures:
         raise fail(

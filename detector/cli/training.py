@@ -8,14 +8,18 @@ from typing import Annotated
 import typer
 
 from detector.cli.common import (
+    DateOption,
+    DatesOption,
     FlipsOption,
     NameFieldOption,
     SceneBandsOption,
     app,
     check_out_folder,
+    date_option,
     fail,
     finite_metres,
     refuse_to_replace,
+    warn_line,
 )
 from detector.errors import DredgeError
 from detector.writing import refused_writes
@@ -398,6 +402,8 @@ def review(
     ] = None,
     scene_bands: SceneBandsOption = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a previous review in --out.")] = False,
+    date: DateOption = None,
+    dates: DatesOption = None,
 ) -> None:
     """Export the least certain detections as tiles with pre-filled labels, to correct.
 
@@ -407,11 +413,16 @@ def review(
     OUT/tiles.csv (each tile's scene and centre, lon and lat). `dredge train OUT` (or the
     corrected export) reads them back, and holds out places by the tiles' centres.
     """
+    from detector.date_tables import read_date_table
     from detector.inputspec import parse_bands
     from training.review import export_review
 
     try:
         check_out_folder(out)
+        when = date_option(date)
+        given = read_date_table(dates) if dates else None
+        for note in given.notes if given else []:
+            warn_line(note)
         with refused_writes(out, out.parent / f".{out.name}.partial"):
             summary = export_review(
                 detections,
@@ -421,6 +432,8 @@ def review(
                 model=model,
                 bands=parse_bands(scene_bands) if scene_bands else None,
                 overwrite=overwrite,
+                date=when,
+                dates=given,
             )
     except (ValueError, DredgeError) as exc:
         raise fail(str(exc)) from None
