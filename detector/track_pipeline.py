@@ -348,6 +348,13 @@ def run_counts(
             "run `dredge track` again on the detections (as edited) and count the tracks it "
             "writes; or give the detections written beside these tracks",
         )
+    if observations is not None and not observations.is_file():  # a typo was counted from
+        raise InputError(  # the detection dates, with a line among the notes and exit code 0
+            observations,
+            "is a folder" if observations.is_dir() else "file not found",
+            "give the observations written beside the tracks by `dredge track` "
+            f"({default_observations.name}), or leave --observations out",
+        )
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))

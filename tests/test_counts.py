@@ -1501,3 +1501,25 @@ def test_observations_csv_keeps_accents_in_excel(tmp_path: Path) -> None:
     assert set(observations["river"]) == {"Marañón"}
     run_counts(out, tmp_path / "counts.csv")
     assert "Marañón,2024,1" in (tmp_path / "counts.csv").read_text(encoding="utf-8-sig")
+
+
+def test_observations_given_that_are_not_there_are_refused(tmp_path: Path) -> None:
+    """`dredge counts --observations obs.csv` with a typo in the name (or a folder) counted the
+    scenes of each year from the detection dates, with one line among the notes and exit code
+    0: on the demo run, Itaya 2024 was 0 scenes ("not observed") for 11, and seen_km blank on
+    every river-year. Not given, a missing default is counted so still (older tracks)."""
+    from detector.track_pipeline import run_counts
+
+    marked, rivers = write_inputs(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    for wrong in (tmp_path / "tracks.observatons.csv", tmp_path):
+        with pytest.raises(InputError, match="observations") as caught:
+            run_counts(out, tmp_path / "counts.csv", observations=wrong)
+        assert str(wrong) in str(caught.value)
+    assert not (tmp_path / "counts.csv").exists()
+    args = ["counts", str(out), "--out", str(tmp_path / "c.csv")]
+    typo = CliRunner().invoke(app, [*args, "--observations", str(tmp_path / "obs.csv")])
+    assert typo.exit_code == 2 and "file not found" in typo.output, typo.output
+    (tmp_path / "tracks.observations.csv").unlink()
+    assert run_counts(out, tmp_path / "bare.csv")[-1].endswith("counted from detection dates")
