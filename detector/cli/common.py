@@ -190,10 +190,7 @@ def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) 
     from detector.writing import remove_stale_temporaries
 
     given = [path for path in paths if path is not None]
-    for path in given:
-        if path.is_dir():
-            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
-        check_out_folder(path.parent, path)
+    check_files_to_write(given)
     remove_stale_temporaries(*given)
     existing = list(dict.fromkeys(path for path in given if path.exists()))
     if not existing or overwrite:
@@ -205,6 +202,19 @@ def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) 
         f"{existing[0]}: exists, and so do {others} — choose other names, or pass --overwrite "
         f"(it replaces all {len(existing)})"
     )
+
+
+def check_files_to_write(paths: Iterable[Path | None]) -> None:
+    """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file.
+    Called before the names of the files written beside them are made: ``--out .`` (or an
+    empty ``--out ""``, an unset shell variable) was a traceback of ``Path.with_name``, exit 3,
+    that called itself a bug."""
+    for path in paths:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
+        check_out_folder(path.parent, path)
 
 
 def check_out_folder(out: Path, file: Path | None = None) -> None:

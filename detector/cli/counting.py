@@ -15,6 +15,7 @@ from detector.cli.common import (
     NameFieldOption,
     OverwriteOption,
     app,
+    check_files_to_write,
     fail,
     finite_metres,
     refuse_to_replace,
@@ -125,6 +126,7 @@ def track(
         for path in detections:
             if (folder := scene_folder_error(path, "DETECTIONS")) is not None:
                 raise folder
+        check_files_to_write([out])  # before the names of the files beside it are made
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         table = read_date_table(dates) if dates else None
         for note in table.notes if table else []:
@@ -221,6 +223,7 @@ def counts(
     from detector.writing import placed_together
 
     try:
+        check_files_to_write([out, chart, gpkg, kml, geojson])  # before geojson's detections'
         written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
         refuse_to_replace(written, overwrite=overwrite)
         with placed_together():  # stopped while writing the KML, the new counts lay beside
