@@ -154,6 +154,22 @@ def train(
             progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
         )  # fmt: skip
         return
+    label_only = {  # ignored by the recipe: a forgotten LABELS started its hours without a word
+        "--from": from_model != "bundled",
+        "--scenes": bool(scenes),
+        "--rivers": rivers is not None,
+        "--synthetic": synthetic != 0,
+        "--val-fraction": val_fraction != 0.25,
+        "--class-map": class_map is not None,
+        "--name": name is not None,
+        "--scene-bands": scene_bands is not None,
+        "--name-field": name_field != "name",
+    }
+    if given := [option for option, is_set in label_only.items() if is_set]:
+        options = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+        raise fail(f"{options} train on labels, and no LABELS were given — give the label sets "
+                   "first (dredge train LABELS … --out OUT), or leave them out to run the "
+                   "synthetic --recipe")  # fmt: skip
     from training.processes import usable_cores
 
     _train_recipe(
