@@ -10,6 +10,7 @@ the error.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def run_demo(
         model=model,
         overwrite=overwrite,
         progress=progress,
-        command=f"dredge demo --out {out} --seed {seed}",
+        command=shlex.join(["dredge", "demo", "--out", str(out), "--seed", str(seed)]),
         echo=echo,
         warn=warn,
     )

@@ -529,3 +529,34 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     line = " ".join(again.output.split())
     assert f"error: {first}: is no longer there" in line and "--scenes" not in line
     assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected
+
+
+def test_the_command_recorded_runs_again_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run.json's `command` (and the fine-tuned model's card) joined the arguments with spaces:
+    `dredge run "Mi unidad/escenas" --out "runs/a b"` was recorded as
+    `dredge run Mi unidad/escenas --out runs/a b`, and a signed link's `&` unquoted; pasted
+    into a shell, it ran on other paths, or not at all. Now quoted as the shell reads it."""
+    import shlex
+    import sys
+
+    import detector.cli.training
+    import detector.run
+
+    recorded: list[str] = []
+
+    def keep(*args: object, command: str = "", **kwargs: object) -> None:
+        recorded.append(command)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(detector.run, "run_pipeline", keep)
+    monkeypatch.setattr(detector.cli.training, "_train_on_labels", keep)
+    link = "https://x.test/a.tif?X-Amz-Credential=k&X-Amz-Signature=s"
+    for args in (
+        ["run", "Mi unidad/escenas", link, "--rivers", "ríos.gpkg", "--out", "runs/a b"],
+        ["train", "mis etiquetas/", "--scenes", "Mi unidad/escenas", "--out", "runs/it's"],
+    ):
+        monkeypatch.setattr(sys, "argv", ["/usr/bin/dredge", *args])
+        CliRunner().invoke(app, args)
+        assert shlex.split(recorded[-1]) == ["dredge", *args], recorded[-1]

@@ -167,6 +167,15 @@ def _root(
     """Dredge detector command line."""
 
 
+def typed_command() -> str:
+    """The command as typed, quoted as a shell reads it (for run.json and a model's card):
+    joined with spaces, `--out "runs/a b"` came back as two arguments, a link's `&` unquoted."""
+    import shlex
+    import sys
+
+    return shlex.join(["dredge", *sys.argv[1:]])
+
+
 def warn_line(line: str) -> None:
     """Print a warning or a scene's error line on stderr, in red."""
     typer.secho(line, fg=typer.colors.RED, err=True)

@@ -16,6 +16,7 @@ from detector.cli.common import (
     fail,
     finite_metres,
     refuse_to_replace,
+    typed_command,
 )
 from detector.errors import DredgeError
 from detector.writing import refused_writes
@@ -138,8 +139,6 @@ def train(
 
     Example: dredge train review/ labels.gpkg --scenes planet/ --rivers rivers.gpkg --out runs/ft
     """
-    import sys
-
     paths = [item for item in labels or [] if "=" not in item or Path(item).exists()]
     settings = [item for item in labels or [] if item not in paths]
     if paths or settings:
@@ -151,7 +150,7 @@ def train(
             scenes=scenes, rivers=rivers, name_field=name_field, scene_bands=scene_bands,
             synthetic=synthetic, val_fraction=val_fraction,
             class_map=class_map, name=name, seed=seed, device=device, overwrite=overwrite,
-            progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
+            progress=progress, command=typed_command(),
         )  # fmt: skip
         return
     label_only = {  # ignored by the recipe: a forgotten LABELS started its hours without a word
