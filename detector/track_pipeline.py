@@ -45,6 +45,7 @@ from detector.errors import DredgeError, InputError, first_line
 from detector.exports import (
     CSV_ENCODING,
     KML_DETECTION_LIMIT,
+    check_export_names,
     geojson_paths,
     kml_left_out,
     write_chart,
@@ -313,6 +314,7 @@ def run_counts(
 
     Returns one line per file written (and notes).
     """
+    check_export_names(chart, gpkg, kml)
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
             tracks_path,

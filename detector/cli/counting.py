@@ -176,7 +176,11 @@ def counts(
         typer.Option(help="Years to report, e.g. 2024 or 2022-2025 (default: all observed)."),
     ] = None,
     chart: Annotated[
-        Path | None, typer.Option(help="Also draw a PNG chart of unique dredges per river/year.")
+        Path | None,
+        typer.Option(
+            help="Also draw a PNG chart of unique dredges per river/year (SVG, PDF or JPEG for "
+            "a name ending .svg, .pdf or .jpg)."
+        ),
     ] = None,
     gpkg: Annotated[
         Path | None,
@@ -189,8 +193,8 @@ def counts(
     kml: Annotated[
         Path | None,
         typer.Option(
-            help="Also write KML for Google Earth: one placemark per dredge, its dates, and its "
-            "detections (which `dredge track` reads back)."
+            help="Also write KML for Google Earth (zipped for a name ending .kmz): one placemark "
+            "per dredge, its dates, and its detections (which `dredge track` reads back)."
         ),
     ] = None,
     detections: Annotated[
