@@ -134,6 +134,13 @@ def run_track(
     ``rivers`` may be a network already read (``dredge run``'s, whose notes it has told); a
     path is read here, and the notes of reading it lead the run's.
     """
+    if Path(out).suffix.lower() not in PARQUET_SUFFIXES:  # written as GeoParquet under the
+        raise InputError(  # name given, which `dredge counts` then refused as no tracks file
+            out,
+            "tracks are written as GeoParquet, which `dredge counts` knows by the name's .parquet",
+            "end the name in .parquet (for QGIS or Google Earth: dredge counts --gpkg, --geojson "
+            "or --kml)",
+        )
     if isinstance(rivers, RiverNetwork):
         network, notes = rivers, []
     else:

@@ -1523,3 +1523,21 @@ def test_observations_given_that_are_not_there_are_refused(tmp_path: Path) -> No
     assert typo.exit_code == 2 and "file not found" in typo.output, typo.output
     (tmp_path / "tracks.observations.csv").unlink()
     assert run_counts(out, tmp_path / "bare.csv")[-1].endswith("counted from detection dates")
+
+
+def test_tracks_named_other_than_parquet_are_refused_before_tracking(tmp_path: Path) -> None:
+    """`dredge track … --out tracks.gpkg` wrote GeoParquet under that name (QGIS cannot open
+    it), and `dredge counts tracks.gpkg` then said it "is not a tracks file … run `dredge
+    track` on them first"; without a suffix, the same. Now one line, before any work."""
+    marked, rivers = write_inputs(tmp_path)
+    for name in ("tracks.gpkg", "tracks.geojson", "tracks"):
+        args = ["track", str(marked), "--rivers", str(rivers), "--out", str(tmp_path / name)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "end the name in .parquet" in " ".join(result.output.split()), result.output
+        assert not (tmp_path / name).exists()
+    assert not list(tmp_path.glob("tracks.*"))
+    from detector.track_pipeline import run_counts
+
+    run_track(marked, rivers, tmp_path / "tracks.pq")  # as Parquet's short suffix, which
+    assert run_counts(tmp_path / "tracks.pq", tmp_path / "c.csv")  # counts refused as no tracks
