@@ -1541,3 +1541,20 @@ def test_tracks_named_other_than_parquet_are_refused_before_tracking(tmp_path: P
 
     run_track(marked, rivers, tmp_path / "tracks.pq")  # as Parquet's short suffix, which
     assert run_counts(tmp_path / "tracks.pq", tmp_path / "c.csv")  # counts refused as no tracks
+
+
+def test_dates_without_scenes_are_refused(tmp_path: Path) -> None:
+    """`dredge track … --dates dates.csv` without --scenes read the table and used none of it,
+    without a word: the detections kept their own dates (a table meant to correct them, or
+    given for scenes forgotten, changed nothing)."""
+    marked, rivers = write_inputs(tmp_path)
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\nescena.tif,2021-06-01\n", encoding="utf-8")
+    out = tmp_path / "tracks.parquet"
+    args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--dates", str(table)])
+    assert result.exit_code == 2, result.output
+    assert "--dates dates the scenes given with --scenes, and none were given" in " ".join(
+        result.output.split()
+    )
+    assert not out.exists()

@@ -128,6 +128,11 @@ def track(
                 raise folder
         check_files_to_write([out])  # before the names of the files beside it are made
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
+        if dates and not scenes:  # it was read, then not used, without a word
+            raise DredgeError(
+                f"{dates}: --dates dates the scenes given with --scenes, and none were given — "
+                "give the scenes (--scenes), or leave --dates out (detections keep their own dates)"
+            )
         table = read_date_table(dates) if dates else None
         for note in table.notes if table else []:
             warn_line(note)
