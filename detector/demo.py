@@ -10,12 +10,14 @@ the error.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from detector.card import load_card, model_file
 from detector.errors import DredgeError
 from detector.model import Detector
 from detector.run import RunResult, run_pipeline
@@ -62,6 +64,10 @@ def run_demo(
     trained = training_seed_note(seed)
     if trained:  # the demo's comparison with the truth would flatter the model
         raise DredgeError(f"--seed {seed}: {trained}")
+    if seed < 0:  # it ended in numpy's words, after the folder was made
+        raise DredgeError(f"--seed {seed} is negative; give a whole number ≥ 0")
+    if model is not None and not isinstance(model, Detector):
+        load_card(model_file(model))  # a typo was told after the world was drawn (a minute)
     world = out / "world"
     config = WorldConfig(seed=seed, size=DEMO_SIZE, rivers=DEMO_RIVERS, years=DEMO_YEARS)
     if is_same_world(world, config):
@@ -76,7 +82,7 @@ def run_demo(
         model=model,
         overwrite=overwrite,
         progress=progress,
-        command=f"dredge demo --out {out} --seed {seed}",
+        command=shlex.join(["dredge", "demo", "--out", str(out), "--seed", str(seed)]),
         echo=echo,
         warn=warn,
     )

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from detector.errors import DredgeError
 from detector.track_params import TrackParams
 from detector.writing import write_atomic, write_text_atomic
 
@@ -114,10 +115,41 @@ def write_chart(counts: pd.DataFrame, path: str | Path, *, title: str | None = N
     else:
         fig = _grouped_bars(plt, counts, rivers, years, title)
     try:
-        write_atomic(target, lambda tmp: fig.savefig(tmp, format="png"))
+        fmt = chart_format(target)  # --chart counts.svg was a PNG under that name
+        write_atomic(target, lambda tmp: fig.savefig(tmp, format=fmt))
     finally:
         plt.close(fig)
     return target
+
+
+CHART_FORMATS = {"": "png", ".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg"}
+CHART_FORMATS[".jpeg"] = "jpg"
+
+
+def chart_format(path: Path) -> str:
+    """The chart's format from its suffix (PNG without one)."""
+    return CHART_FORMATS[path.suffix.lower()]
+
+
+def check_export_names(
+    chart: Path | None = None, gpkg: Path | None = None, kml: Path | None = None
+) -> None:
+    """DredgeError for an export named with a suffix of another format: a PNG written as
+    ``counts.svg``, a GeoPackage as ``dredges.geojson``, KML as ``dredges.kmz`` (a zip, which
+    Google Earth and `dredge track` could not open) were written so without a word."""
+    if chart is not None and chart.suffix.lower() not in CHART_FORMATS:
+        raise DredgeError(
+            f"{chart}: --chart draws PNG, SVG, PDF or JPEG — end the name in .png, .svg, .pdf "
+            "or .jpg"
+        )
+    if gpkg is not None and gpkg.suffix.lower() != ".gpkg":
+        raise DredgeError(
+            f"{gpkg}: --gpkg writes a GeoPackage — end the name in .gpkg (GeoJSON: --geojson)"
+        )
+    if kml is not None and kml.suffix.lower() not in (".kml", ".kmz"):
+        raise DredgeError(
+            f"{kml}: --kml writes KML for Google Earth — end the name in .kml or .kmz"
+        )
 
 
 def chart_rivers(counts: pd.DataFrame) -> tuple[list[Any], int]:
@@ -333,7 +365,20 @@ def write_kml(
         _sub(dfolder, "name", f"Detections ({len(detections):,}): not in this file")
         _sub(dfolder, "description", kml_left_out(len(detections), max_detections, elsewhere))
     tree = ET.ElementTree(kml)
-    write_atomic(target, lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True))
+
+    def write(tmp: Path) -> None:
+        if target.suffix.lower() != ".kmz":
+            tree.write(tmp, encoding="utf-8", xml_declaration=True)
+            return
+        import io
+        import zipfile
+
+        text = io.BytesIO()  # a KMZ is a zip of doc.kml: it was the KML text under that name
+        tree.write(text, encoding="utf-8", xml_declaration=True)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as kmz:
+            kmz.writestr("doc.kml", text.getvalue())
+
+    write_atomic(target, write)
     return target, included
 
 

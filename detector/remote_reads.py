@@ -45,6 +45,11 @@ def stall_limit_s() -> str:
     return os.environ.get("GDAL_HTTP_LOW_SPEED_TIME", str(STALL_TIMEOUT_S))
 
 
+def connect_limit_s() -> str:
+    """The connection limit in force (the user's GDAL_HTTP_CONNECTTIMEOUT, else ours)."""
+    return os.environ.get("GDAL_HTTP_CONNECTTIMEOUT", str(CONNECT_TIMEOUT_S))
+
+
 def network_read_error(path: str, cause: str) -> InputError:
     """The error for a scene URL whose header opened but whose image data could not be read:
     the connection failed, was dropped or stalled (GDAL tells only that bytes were missing:
@@ -74,6 +79,14 @@ def network_open_error(path: str, cause: str) -> InputError:
         fix = (
             "a signed download link (one with a ?token or signature) that has expired is "
             "refused so: get fresh links, or download the scenes and give the files"
+        )
+    elif "connection timed out" in lowered or (
+        "failed to connect" in lowered and "timeout" in lowered
+    ):  # curl's words for GDAL_HTTP_CONNECTTIMEOUT: it was told as a stall of the data
+        fix = (
+            f"the server did not accept a connection within {connect_limit_s()} s: check the "
+            "network and the URL and try again (GDAL_HTTP_CONNECTTIMEOUT=SECONDS waits longer), "
+            "or download the scenes and give the files"
         )
     elif "too slow" in lowered or "timed out" in lowered or "timeout" in lowered:
         fix = (

@@ -52,7 +52,7 @@ LON_LAT = (
     ("x", "y"),
 )
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb")
-PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
 KML_SUFFIXES = (".kml", ".kmz")
 # Excel saves a sheet as 'Unicode text' (UTF-16, tabs) or 'Text (Tab delimited)' under .txt:
 # it was "unknown file type '.txt'", read once renamed .csv

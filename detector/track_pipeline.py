@@ -45,6 +45,7 @@ from detector.errors import DredgeError, InputError, first_line
 from detector.exports import (
     CSV_ENCODING,
     KML_DETECTION_LIMIT,
+    check_export_names,
     geojson_paths,
     kml_left_out,
     write_chart,
@@ -133,6 +134,13 @@ def run_track(
     ``rivers`` may be a network already read (``dredge run``'s, whose notes it has told); a
     path is read here, and the notes of reading it lead the run's.
     """
+    if Path(out).suffix.lower() not in PARQUET_SUFFIXES:  # written as GeoParquet under the
+        raise InputError(  # name given, which `dredge counts` then refused as no tracks file
+            out,
+            "tracks are written as GeoParquet, which `dredge counts` knows by the name's .parquet",
+            "end the name in .parquet (for QGIS or Google Earth: dredge counts --gpkg, --geojson "
+            "or --kml)",
+        )
     if isinstance(rivers, RiverNetwork):
         network, notes = rivers, []
     else:
@@ -313,6 +321,7 @@ def run_counts(
 
     Returns one line per file written (and notes).
     """
+    check_export_names(chart, gpkg, kml)
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
             tracks_path,
@@ -347,6 +356,13 @@ def run_counts(
             f"does not match {tracks_path.name}: {mismatch}",
             "run `dredge track` again on the detections (as edited) and count the tracks it "
             "writes; or give the detections written beside these tracks",
+        )
+    if observations is not None and not observations.is_file():  # a typo was counted from
+        raise InputError(  # the detection dates, with a line among the notes and exit code 0
+            observations,
+            "is a folder" if observations.is_dir() else "file not found",
+            "give the observations written beside the tracks by `dredge track` "
+            f"({default_observations.name}), or leave --observations out",
         )
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])

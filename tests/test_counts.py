@@ -1501,3 +1501,60 @@ def test_observations_csv_keeps_accents_in_excel(tmp_path: Path) -> None:
     assert set(observations["river"]) == {"Marañón"}
     run_counts(out, tmp_path / "counts.csv")
     assert "Marañón,2024,1" in (tmp_path / "counts.csv").read_text(encoding="utf-8-sig")
+
+
+def test_observations_given_that_are_not_there_are_refused(tmp_path: Path) -> None:
+    """`dredge counts --observations obs.csv` with a typo in the name (or a folder) counted the
+    scenes of each year from the detection dates, with one line among the notes and exit code
+    0: on the demo run, Itaya 2024 was 0 scenes ("not observed") for 11, and seen_km blank on
+    every river-year. Not given, a missing default is counted so still (older tracks)."""
+    from detector.track_pipeline import run_counts
+
+    marked, rivers = write_inputs(tmp_path)
+    out = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, out)
+    for wrong in (tmp_path / "tracks.observatons.csv", tmp_path):
+        with pytest.raises(InputError, match="observations") as caught:
+            run_counts(out, tmp_path / "counts.csv", observations=wrong)
+        assert str(wrong) in str(caught.value)
+    assert not (tmp_path / "counts.csv").exists()
+    args = ["counts", str(out), "--out", str(tmp_path / "c.csv")]
+    typo = CliRunner().invoke(app, [*args, "--observations", str(tmp_path / "obs.csv")])
+    assert typo.exit_code == 2 and "file not found" in typo.output, typo.output
+    (tmp_path / "tracks.observations.csv").unlink()
+    assert run_counts(out, tmp_path / "bare.csv")[-1].endswith("counted from detection dates")
+
+
+def test_tracks_named_other_than_parquet_are_refused_before_tracking(tmp_path: Path) -> None:
+    """`dredge track … --out tracks.gpkg` wrote GeoParquet under that name (QGIS cannot open
+    it), and `dredge counts tracks.gpkg` then said it "is not a tracks file … run `dredge
+    track` on them first"; without a suffix, the same. Now one line, before any work."""
+    marked, rivers = write_inputs(tmp_path)
+    for name in ("tracks.gpkg", "tracks.geojson", "tracks"):
+        args = ["track", str(marked), "--rivers", str(rivers), "--out", str(tmp_path / name)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "end the name in .parquet" in " ".join(result.output.split()), result.output
+        assert not (tmp_path / name).exists()
+    assert not list(tmp_path.glob("tracks.*"))
+    from detector.track_pipeline import run_counts
+
+    run_track(marked, rivers, tmp_path / "tracks.pq")  # as Parquet's short suffix, which
+    assert run_counts(tmp_path / "tracks.pq", tmp_path / "c.csv")  # counts refused as no tracks
+
+
+def test_dates_without_scenes_are_refused(tmp_path: Path) -> None:
+    """`dredge track … --dates dates.csv` without --scenes read the table and used none of it,
+    without a word: the detections kept their own dates (a table meant to correct them, or
+    given for scenes forgotten, changed nothing)."""
+    marked, rivers = write_inputs(tmp_path)
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\nescena.tif,2021-06-01\n", encoding="utf-8")
+    out = tmp_path / "tracks.parquet"
+    args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--dates", str(table)])
+    assert result.exit_code == 2, result.output
+    assert "--dates dates the scenes given with --scenes, and none were given" in " ".join(
+        result.output.split()
+    )
+    assert not out.exists()

@@ -706,6 +706,24 @@ def test_an_out_that_is_a_folder_or_inside_a_file_is_one_line_before_work(tmp_pa
     assert a_file.read_text() == "not a folder\n" and not any(folder.iterdir())
 
 
+def test_a_file_out_of_dot_or_empty_is_one_line(tmp_path: Path) -> None:
+    """`--out .` (or `--out ""`, an unset shell variable) of `detect` and `track`, and
+    `counts --geojson .`, were a traceback of Path.with_name ('has an empty name') before the
+    check that the output is no folder: exit code 3 and 'this is a bug in dredge' for detect
+    and track, the raw ValueError's words for counts."""
+    missing = str(tmp_path / "missing.parquet")
+    runs = [
+        ["detect", missing, "--rivers", missing, "--no-progress", "--out"],
+        ["track", missing, "--rivers", missing, "--out"],
+        ["counts", missing, "--out", str(tmp_path / "c.csv"), "--geojson"],
+    ]
+    for command in runs:
+        for out in (".", ""):
+            result = CliRunner().invoke(app, [*command, out])
+            assert result.exit_code == 2, (command, out, result.output)
+            assert ".: is a folder — give the name of a file to write" in result.stderr
+
+
 def test_disk_full_in_dredge_review_evaluate_synth_and_train(
     whole: Path, model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -233,3 +233,27 @@ def test_the_benchmarks_average_precision_counts_tied_scores_together() -> None:
     assert benchmark_ap(scores, outcomes, 4) == pytest.approx(expected)
     assert np.isnan(benchmark_ap(scores, outcomes, 0))
     assert np.isnan(benchmark_ap(pd.Series([0.5]), pd.Series(["ignored"]), 2))
+
+
+def test_a_score_or_overlap_out_of_range_is_refused_before_the_model_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge evaluate … --conf 25` (a percent) or `--iou 50` loaded the model, read and tiled
+    every label set and ran the model on every tile, then said `--conf must be between 0 and 1`.
+    Now the same line before any of it."""
+    import training.evaluate_run
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(training.evaluate_run, "load_model", no_model)
+    missing = str(tmp_path / "labels")
+    for option, value, said in (
+        ("--conf", "25", "--conf must be between 0 and 1, got 25"),
+        ("--iou", "50", "--iou must be in (0, 1], got 50"),
+        ("--match-m", "-5", "--match-m must be positive, got -5"),
+    ):
+        args = ["evaluate", "bundled", missing, "--out", str(tmp_path / "ev"), option, value]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (option, result.output)
+        assert said in " ".join(result.output.split()), result.output

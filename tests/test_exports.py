@@ -537,3 +537,39 @@ def test_kml_descriptions_show_names_as_text_in_google_earth(world: tuple, tmp_p
     assert (marks[0].findtext("k:name", namespaces=ns) or "").startswith(
         f"Dredge {tracks['track_id'].iloc[0]} ({river}"
     )
+
+
+def test_exports_are_written_in_the_format_their_name_says(tmp_path: Path) -> None:
+    """`dredge counts --chart counts.svg` wrote a PNG under that name, `--kml dredges.kmz`
+    the KML text (not the zip a KMZ is: Google Earth and `dredge track` could not open it,
+    'is not a valid kmz file'), and `--gpkg dredges.geojson` a GeoPackage, each without a
+    word. The chart and the KMZ are now what their names say; a GeoPackage named otherwise is
+    one line, before anything is written."""
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+    from detector.track_pipeline import run_counts, run_track
+    from tests.test_counts import write_inputs
+
+    marked, rivers = write_inputs(tmp_path)
+    tracks = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, tracks)
+    chart, kmz = tmp_path / "counts.svg", tmp_path / "dredges.kmz"
+    run_counts(tracks, tmp_path / "counts.csv", chart=chart, kml=kmz)
+    assert b"<svg" in chart.read_bytes()[:500]
+    assert zipfile.is_zipfile(kmz)
+    again = tmp_path / "again.parquet"
+    run_track(kmz, rivers, again)  # read back as any KMZ of Google Earth
+    assert len(gpd.read_parquet(again)) == len(gpd.read_parquet(tracks))
+    for option, name, said in (
+        ("--gpkg", "dredges.geojson", "--gpkg writes a GeoPackage — end the name in .gpkg"),
+        ("--chart", "chart.csv", "--chart draws PNG, SVG, PDF or JPEG"),
+        ("--kml", "dredges.xml", "--kml writes KML for Google Earth"),
+    ):
+        out = tmp_path / "refused.csv"
+        args = ["counts", str(tracks), "--out", str(out), option, str(tmp_path / name)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+        assert not out.exists() and not (tmp_path / name).exists()

@@ -80,6 +80,44 @@ def test_the_users_own_time_limit_wins(quick_limits: None, monkeypatch: pytest.M
     assert "for 2 s" in str(remote_reads.network_open_error("http://x/a.tif", "timed out"))
 
 
+def test_a_server_that_accepts_no_connection_is_named_so(
+    quick_limits: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that does not take the connection (its queue full, a firewall that drops the
+    packets) is given up after GDAL_HTTP_CONNECTTIMEOUT, 30 s: the line said "the server sent
+    nothing for 60 s" and to raise GDAL_HTTP_LOW_SPEED_TIME, which does not help."""
+    import socket
+
+    monkeypatch.setitem(remote_reads.HTTP_DEFAULTS, "GDAL_HTTP_CONNECTTIMEOUT", "1")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)  # never accepted: once its queue is full, connections time out
+        port = server.getsockname()[1]
+        waiting = [socket.socket() for _ in range(3)]
+        for client in waiting:
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+        time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/{PLANET}"
+        try:
+            with pytest.raises(InputError) as caught:
+                open_scene(url)
+        finally:
+            for client in waiting:
+                client.close()
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert "did not accept a connection within 1 s" in message, message
+    assert "GDAL_HTTP_CONNECTTIMEOUT" in message and "LOW_SPEED" not in message
+    for cause in (
+        "Connection timed out after 30000 milliseconds",
+        "Failed to connect to x port 443 after 30001 ms: Timeout was reached",
+    ):
+        assert "accept a connection" in str(remote_reads.network_open_error(url, cause))
+    stall = "Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds"
+    assert "sent nothing for 1 s" in str(remote_reads.network_open_error(url, stall))
+
+
 def test_a_server_error_once_is_retried(
     tmp_path: Path, quick_limits: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

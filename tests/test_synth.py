@@ -457,6 +457,29 @@ def test_a_demo_on_a_training_world_is_refused(tmp_path: Path) -> None:
     assert training_seed_note(1) is None and training_seed_note(200) is None
 
 
+def test_a_demo_with_a_model_not_there_or_a_negative_seed_is_refused_before_the_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge demo --model runs/ft/model.pt` with a typo drew the whole demo world (72 scenes,
+    368 MB, 67 s on two cores), then said `weights file not found`; `--seed -3` made the
+    folder, then ended in numpy's words, `error: expected non-negative integer`."""
+    import training.synth.world
+
+    def no_world(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the world was drawn")
+
+    monkeypatch.setattr(training.synth.world, "write_world", no_world)
+    out = tmp_path / "d"
+    for given, said in (
+        (["--model", str(tmp_path / "model.pt")], "model.pt: weights file not found"),
+        (["--seed", "-3"], "--seed -3 is negative; give a whole number ≥ 0"),
+    ):
+        result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress", *given])
+        assert result.exit_code == 2, (given, result.output)
+        assert said in " ".join(result.output.split()), result.output
+        assert not out.exists()
+
+
 def test_a_world_whose_worker_died_is_drawn_again_without_deleting_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

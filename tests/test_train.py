@@ -165,6 +165,32 @@ def test_cli_refuses_an_unknown_recipe() -> None:
     assert not Path("unused").exists()
 
 
+def test_options_of_label_training_without_labels_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --scenes planet/ --rivers rivers.gpkg --out runs/ft` with the LABELS
+    forgotten (or an unset `$LABELS`) started the synthetic recipe, about 2 h 40 min on two
+    cores, with --scenes, --rivers, --from, --synthetic, --class-map … ignored without a
+    word. Now one line before any work."""
+    import training.train
+
+    started: list[Path] = []
+    monkeypatch.setattr(training.train, "train_default", lambda out, **_: started.append(out))
+    out = str(tmp_path / "ft")
+    for given in (
+        ["--scenes", "planet/", "--rivers", "rivers.gpkg"],
+        ["--from", "m.pt"],
+        ["--synthetic", "200"],
+        ["--class-map", "chata=dredge"],
+        ["--val-fraction", "0.5"],
+    ):
+        result = CliRunner().invoke(app, ["train", *given, "--out", out])
+        assert result.exit_code == 2, (given, result.output)
+        said = " ".join(result.output.split())
+        assert said.startswith(f"error: {given[0]}") and "train on labels, and no LABELS" in said
+    assert not started and not (tmp_path / "ft").exists()
+
+
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):

@@ -264,6 +264,12 @@ def average_precision(
     return float(np.sum(steps * envelope)), (recall, precision)
 
 
+def check_conf(conf: float) -> None:
+    """DredgeError for an operating score outside 0–1 (``--conf 25``, a percent)."""
+    if not 0 <= conf <= 1:
+        raise DredgeError(f"--conf must be between 0 and 1, got {conf:g}")
+
+
 def score_predictions(
     tiles: Sequence[LabelledTile],
     predictions: Sequence[NDArray[np.float32]],
@@ -275,8 +281,7 @@ def score_predictions(
     """Match predictions (per tile, (n, 6) in tile pixels) to the tiles' boxes and score them."""
     if len(tiles) != len(predictions):
         raise ValueError(f"{len(tiles)} tiles but {len(predictions)} prediction arrays")
-    if not 0 <= conf <= 1:
-        raise DredgeError(f"--conf must be between 0 and 1, got {conf}")
+    check_conf(conf)
     sources = list(dict.fromkeys(t.source for t in tiles))
     records: list[tuple[int, int, float, bool]] = []  # tile, class, score, matched
     truth_records: list[_Truth] = []

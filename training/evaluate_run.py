@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.model import bundled_weights, load_model
-from training.evaluate import Evaluation, evaluate_tiles, write_report
+from training.evaluate import Evaluation, Matching, check_conf, evaluate_tiles, write_report
 from training.labels.sources import read_and_report
 from training.labels.table import LabelledTile
 
@@ -31,6 +31,8 @@ def run_evaluation(
     echo: Callable[[str], None] = print,
 ) -> tuple[Evaluation, Path]:
     """Score ``model`` (``bundled`` for the bundled one) on label sets; write into ``out``."""
+    Matching(iou=iou, match_m=match_m)  # --iou 50, --conf 25: refused before the model ran on
+    check_conf(conf)  # every tile (and every label set was read and tiled)
     weights = bundled_weights() if str(model) == "bundled" else Path(model)
     detector = load_model(weights, backend=backend, device=device, flips=flips)
     for note in detector.notes:

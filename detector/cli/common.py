@@ -167,6 +167,15 @@ def _root(
     """Dredge detector command line."""
 
 
+def typed_command() -> str:
+    """The command as typed, quoted as a shell reads it (for run.json and a model's card):
+    joined with spaces, `--out "runs/a b"` came back as two arguments, a link's `&` unquoted."""
+    import shlex
+    import sys
+
+    return shlex.join(["dredge", *sys.argv[1:]])
+
+
 def warn_line(line: str) -> None:
     """Print a warning or a scene's error line on stderr, in red."""
     typer.secho(line, fg=typer.colors.RED, err=True)
@@ -190,10 +199,7 @@ def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) 
     from detector.writing import remove_stale_temporaries
 
     given = [path for path in paths if path is not None]
-    for path in given:
-        if path.is_dir():
-            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
-        check_out_folder(path.parent, path)
+    check_files_to_write(given)
     remove_stale_temporaries(*given)
     existing = list(dict.fromkeys(path for path in given if path.exists()))
     if not existing or overwrite:
@@ -205,6 +211,19 @@ def refuse_to_replace(paths: Iterable[Path | None], *, overwrite: bool = False) 
         f"{existing[0]}: exists, and so do {others} — choose other names, or pass --overwrite "
         f"(it replaces all {len(existing)})"
     )
+
+
+def check_files_to_write(paths: Iterable[Path | None]) -> None:
+    """Raise for the first of ``paths`` (files to write) that is a folder or lies below a file.
+    Called before the names of the files written beside them are made: ``--out .`` (or an
+    empty ``--out ""``, an unset shell variable) was a traceback of ``Path.with_name``, exit 3,
+    that called itself a bug."""
+    for path in paths:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
+        check_out_folder(path.parent, path)
 
 
 def check_out_folder(out: Path, file: Path | None = None) -> None:

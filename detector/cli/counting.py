@@ -15,6 +15,7 @@ from detector.cli.common import (
     NameFieldOption,
     OverwriteOption,
     app,
+    check_files_to_write,
     fail,
     finite_metres,
     refuse_to_replace,
@@ -125,7 +126,13 @@ def track(
         for path in detections:
             if (folder := scene_folder_error(path, "DETECTIONS")) is not None:
                 raise folder
+        check_files_to_write([out])  # before the names of the files beside it are made
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
+        if dates and not scenes:  # it was read, then not used, without a word
+            raise DredgeError(
+                f"{dates}: --dates dates the scenes given with --scenes, and none were given — "
+                "give the scenes (--scenes), or leave --dates out (detections keep their own dates)"
+            )
         table = read_date_table(dates) if dates else None
         for note in table.notes if table else []:
             warn_line(note)
@@ -174,7 +181,11 @@ def counts(
         typer.Option(help="Years to report, e.g. 2024 or 2022-2025 (default: all observed)."),
     ] = None,
     chart: Annotated[
-        Path | None, typer.Option(help="Also draw a PNG chart of unique dredges per river/year.")
+        Path | None,
+        typer.Option(
+            help="Also draw a PNG chart of unique dredges per river/year (SVG, PDF or JPEG for "
+            "a name ending .svg, .pdf or .jpg)."
+        ),
     ] = None,
     gpkg: Annotated[
         Path | None,
@@ -187,8 +198,8 @@ def counts(
     kml: Annotated[
         Path | None,
         typer.Option(
-            help="Also write KML for Google Earth: one placemark per dredge, its dates, and its "
-            "detections (which `dredge track` reads back)."
+            help="Also write KML for Google Earth (zipped for a name ending .kmz): one placemark "
+            "per dredge, its dates, and its detections (which `dredge track` reads back)."
         ),
     ] = None,
     detections: Annotated[
@@ -221,6 +232,7 @@ def counts(
     from detector.writing import placed_together
 
     try:
+        check_files_to_write([out, chart, gpkg, kml, geojson])  # before geojson's detections'
         written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
         refuse_to_replace(written, overwrite=overwrite)
         with placed_together():  # stopped while writing the KML, the new counts lay beside

@@ -24,6 +24,7 @@ from detector.cli.common import (
     SceneBandsOption,
     ScenePathsArgument,
     app,
+    check_files_to_write,
     date_option,
     fail,
     refuse_to_replace,
@@ -78,8 +79,9 @@ def detect(
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes
 
-    failures_path = out.with_name(f"{out.stem}.failures.csv")
     try:
+        check_files_to_write([out])  # before its name is taken for the failures'
+        failures_path = out.with_name(f"{out.stem}.failures.csv")
         refuse_to_replace([out, failures_path], overwrite=True)  # a folder, below a file
         kind = output_format(out, fmt)
         if out.exists() and not overwrite:

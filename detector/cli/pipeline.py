@@ -27,6 +27,7 @@ from detector.cli.common import (
     SceneBandsOption,
     app,
     fail,
+    typed_command,
     warn_line,
 )
 from detector.errors import DredgeError, UsageError
@@ -100,8 +101,6 @@ def run(
 
     Example: dredge run planet/2024/ --rivers rivers.gpkg --out runs/2024
     """
-    import sys
-
     from detector.date_tables import read_date_table
     from detector.inputspec import parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M
@@ -131,7 +130,7 @@ def run(
             scheduler=scheduler,
             workers=workers,
             progress=progress,
-            command=" ".join(["dredge", *sys.argv[1:]]),
+            command=typed_command(),
             echo=typer.echo,
             warn=warn_line,
         )

@@ -19,6 +19,7 @@ from detector.cli.common import (
     fail,
     finite_metres,
     refuse_to_replace,
+    typed_command,
     warn_line,
 )
 from detector.errors import DredgeError
@@ -142,8 +143,6 @@ def train(
 
     Example: dredge train review/ labels.gpkg --scenes planet/ --rivers rivers.gpkg --out runs/ft
     """
-    import sys
-
     paths = [item for item in labels or [] if "=" not in item or Path(item).exists()]
     settings = [item for item in labels or [] if item not in paths]
     if paths or settings:
@@ -155,9 +154,25 @@ def train(
             scenes=scenes, rivers=rivers, name_field=name_field, scene_bands=scene_bands,
             synthetic=synthetic, val_fraction=val_fraction,
             class_map=class_map, name=name, seed=seed, device=device, overwrite=overwrite,
-            progress=progress, command=" ".join(["dredge", *sys.argv[1:]]),
+            progress=progress, command=typed_command(),
         )  # fmt: skip
         return
+    label_only = {  # ignored by the recipe: a forgotten LABELS started its hours without a word
+        "--from": from_model != "bundled",
+        "--scenes": bool(scenes),
+        "--rivers": rivers is not None,
+        "--synthetic": synthetic != 0,
+        "--val-fraction": val_fraction != 0.25,
+        "--class-map": class_map is not None,
+        "--name": name is not None,
+        "--scene-bands": scene_bands is not None,
+        "--name-field": name_field != "name",
+    }
+    if given := [option for option, is_set in label_only.items() if is_set]:
+        options = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+        raise fail(f"{options} train on labels, and no LABELS were given — give the label sets "
+                   "first (dredge train LABELS … --out OUT), or leave them out to run the "
+                   "synthetic --recipe")  # fmt: skip
     from training.processes import usable_cores
 
     _train_recipe(
