@@ -5,7 +5,9 @@ jittered by 8 m (normal, per axis), and 10 % false detections added (10 % of tho
 random places on the rivers' water that a scene saw clearly, on that scene's date. The tracker
 links them (with the scenes' clear observed areas, and without), and the yearly counts are
 compared with the true counts on every river-year; the issue asks for counts within 5 % on
-every river-year with at least 10 dredges. Identity metrics (IDF1) come along.
+every river-year with at least 10 dredges. Identity metrics come along: IDF1 pairing
+detections with dredges by position, and ``IDF1 by label`` by the true dredge each detection
+was drawn from.
 
 Worlds: the simulated world of :mod:`benchmarks.track_sim` (a usable scene every ~5 days, like
 PlanetScope's near-daily revisit after clouds), and, when given with ``--world DIR``, a world

@@ -8,7 +8,7 @@ the scene's map coordinates, duplicates from overlapping tiles are merged in map
 ``offset_m``) and the scene's detections are reprojected to EPSG:4326. Detections whose centre
 lies outside every river corridor are left out (tiles reach past the corridor, and only the
 corridor is covered on every date), and so are those whose surroundings are mostly land, read
-from the scene's green and NIR bands (:mod:`detector.on_water`: a roof on the bank is the
+from the scene's blue, green and NIR bands (:mod:`detector.on_water`: a roof on the bank is the
 confuser most like a dredge).
 
 A scene that cannot be used (unreadable, no CRS, no date, no overlap with the rivers, all

@@ -5,6 +5,8 @@ A 3 m dredge is 2–5 pixels wide, and one view's score on it is noisy: a real d
 in one view and found in another, and a false one (a roof, foam, a boat's wake) is rarely
 found in two. The four views' boxes are grouped by centre (within :data:`AGREE_RADIUS_PX`, one
 class); a group's score is its second-best view's best score, its box the score-weighted mean.
+Where the views split on an object's class (two say dredge, two boat), only the class whose
+views' best scores sum higher keeps its box: one object, one box.
 
 Chosen on the validation world (seed 2, monthly, five rivers, 2024; dredge F1 with a 15 m
 centroid match, conf 0.25; never a test world): one view P 0.891 R 0.771 F1 0.826; four views

@@ -1,4 +1,4 @@
-"""Is a detection on water? The land around it, from the scene's own green and NIR bands.
+"""Is a detection on water? The land around it, from the scene's own blue, green and NIR bands.
 
 A dredge floats: what surrounds it is water, or other hulls. At 3 m the confuser that looks
 most like one is a bright metal roof on the bank, and around a roof is vegetation or a

@@ -110,6 +110,25 @@ def test_a_tie_between_two_moorings_goes_to_the_one_seen_first() -> None:
     assert spot([20465.48202427734, 21773.532039277336], [2, 1], [1.0, 0.0]) == 0.0
 
 
+def test_a_tie_between_two_moorings_goes_to_the_one_seen_more_often() -> None:
+    """The two middle chainages tie between a mooring seen once, first (A, day 1), and one
+    seen twice (B, days 2 and 3): B, as README's tracks.parquet row says, though A was seen
+    first (the earlier middle detection won before, so A)."""
+    from detector.track_table import main_spot
+
+    part = pd.DataFrame(
+        {
+            "chain": 0,
+            "s": [1000.0, 2000.0, 2030.0, 0.0],  # A; B twice, 30 m apart; a stray far off
+            "o": 0.0,
+            "ns": [1, 2, 3, 4],
+            "lon": [0.0, 1.0, 1.0, 5.0],
+            "lat": 0.0,
+        }
+    )
+    assert float(main_spot(part, TrackParams()).iloc[0]["lon"]) == 1.0
+
+
 @pytest.mark.parametrize("meander", [True, False])
 def test_dredges_across_a_meander_neck_stay_apart(meander: bool) -> None:
     """X leaves when Y arrives, ~160 m away as the crow flies. Across the neck they are ~1.3 km

@@ -9,6 +9,10 @@ largest (Hungarian algorithm on the identity-overlap matrix). Then
 - IDP = IDTP / predicted detections, IDR = IDTP / true appearances,
 - IDF1 = 2 IDTP / (predicted detections + true appearances).
 
+Where each detection's true dredge is known (degraded truth), :func:`identity_scores_from_labels`
+pairs by that label instead of by position: the exact score, lower where a track hops between
+dredges moored side by side within ``match_m`` of each other.
+
 Only visible true appearances count (a dredge under cloud cannot be detected). Count errors
 compare :func:`detector.counts.yearly_counts` with the truth's ``counts.csv`` per river-year.
 """

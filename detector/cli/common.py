@@ -82,7 +82,8 @@ DateOption = Annotated[
 DatesOption = Annotated[
     Path | None,
     typer.Option(
-        help="CSV of dates for scenes with none in their name, Planet metadata or tags: columns "
+        help="CSV of dates for scenes with none in their name, Planet metadata or tags (a scene "
+        "listed takes the table's date over its own, with a note where they differ): columns "
         "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17) "
         "or day first (17/03/2024).",
         show_default=False,

@@ -82,7 +82,11 @@ def synth(
         ),
     ] = False,
     overwrite: Annotated[
-        bool, typer.Option(help="Replace the contents of a non-empty --out folder.")
+        bool,
+        typer.Option(
+            help="Replace a world that `dredge synth` made in --out (a folder of other files is "
+            "never replaced)."
+        ),
     ] = False,
 ) -> None:
     """Generate a synthetic multi-date river world with scenes and ground truth.
