@@ -25,7 +25,7 @@ skips finished scenes, retries failed ones and ends with the same tables as an u
 run. Tracking, counts, exports and the report are rebuilt from all scenes each time (seconds).
 
 One run at a time works in a folder (``OUT/.dredge-run.lock``,
-:func:`detector.run_state.run_lock`); a second one stops with one line.
+:func:`detector.run_lock.run_lock`); a second one stops with one line.
 
 Every file is written whole (:mod:`detector.writing`): a disk that fills up or a folder that
 becomes read-only stops the run with one line naming the file and the fix; the files already
@@ -73,6 +73,7 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.run_lock import run_lock
 from detector.run_state import (
     KEY_NAME,
     RunState,
@@ -81,7 +82,6 @@ from detector.run_state import (
     earlier_key_values,
     manifest_names,
     run_key,
-    run_lock,
 )
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track

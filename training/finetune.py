@@ -50,7 +50,7 @@ from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
-from detector.run_state import run_lock
+from detector.run_lock import run_lock
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
