@@ -1,4 +1,5 @@
-"""One-to-one assignment of candidate pairs, and pairs of sorted keys within a range.
+"""One-to-one assignment of candidate pairs, pairs of sorted keys within a range, and index
+ranges concatenated.
 
 The tracker links detections to moorings and moorings to moorings with these: candidates are
 sparse pairs with a cost, solved exactly (Hungarian algorithm) on each connected part of the
@@ -200,3 +201,11 @@ def range_pairs(
     starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
     key = order[np.arange(total) + starts]
     return key.astype(np.int64), query.astype(np.int64)
+
+
+def concat_ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Concatenation of ``arange(start[i], stop[i])`` for all i."""
+    counts = np.maximum(stop - start, 0)
+    total = int(counts.sum())
+    offsets = np.repeat(start - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + offsets

@@ -64,6 +64,22 @@ class Linked:
     longest_stay: NDArray[np.float64]  # days between the empty looks around its longest stay
 
 
+def chain_numbers(pred: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Number the chains of moorings (a dredge each), in order of their first mooring, from
+    each mooring's predecessor in its chain (``pred``, -1 for a chain's first): ``Linked.chain``
+    of :func:`detector.tracking.link_tracks`."""
+    chain = np.full(len(pred), -1, dtype=np.int64)
+    succ = np.full(len(pred), -1, dtype=np.int64)
+    linked = np.flatnonzero(pred >= 0)
+    succ[pred[linked]] = linked
+    for number, head in enumerate(np.flatnonzero(pred < 0).tolist()):
+        node = head
+        while node >= 0:
+            chain[node] = number
+            node = int(succ[node])
+    return chain
+
+
 def tracks_table(
     linked: pd.DataFrame,
     chain: NDArray[np.int64],

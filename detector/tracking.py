@@ -70,7 +70,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from detector.assignment import assign_pairs, range_pairs, window_pairs
+from detector.assignment import assign_pairs, concat_ranges, range_pairs, window_pairs
 from detector.passes import same_pass_duplicates
 from detector.side_by_side import SideBySide, side_by_side_groups
 from detector.track_frames import (
@@ -96,6 +96,7 @@ from detector.track_table import (
     TRACK_COLUMNS,
     Linked,
     Rules,
+    chain_numbers,
     column_or,
     tracks_table,
 )
@@ -253,7 +254,7 @@ def _link_all(
     arrived = SideBySide(groups.size[first_det], groups.rank[first_det])
     departed = SideBySide(groups.size[last_det], groups.rank[last_det])
     pred, ambiguous = _link_moves(moorings, n_dates, arrived, departed, params, observed=observed)
-    chain = _chains(pred)
+    chain = chain_numbers(pred)
     moved = pred >= 0
     det_link[first_det[moved]] = np.where(ambiguous[moved], LINK_MOVE_AMBIGUOUS, LINK_MOVE)
     n_chains = int(chain.max(initial=-1)) + 1
@@ -301,7 +302,7 @@ def _moorings(
     for k in range(schedule.time.shape[1]):
         now = schedule.time[:, k]
         live = _close(moorings, live, now, params, observed)
-        dets = _ranges(schedule.start[:, k], schedule.stop[:, k])
+        dets = concat_ranges(schedule.start[:, k], schedule.stop[:, k])
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
             matched = _stay(
@@ -328,14 +329,6 @@ def _moorings(
         if observed:
             _seen_empty(moorings, live, matched, schedule, k, s, params, (day_start, day_stop))
     return moorings, det_mooring, det_link
-
-
-def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Concatenation of ``arange(start[i], stop[i])`` for all i."""
-    counts = np.maximum(stop - start, 0)
-    total = int(counts.sum())
-    offsets = np.repeat(start - (np.cumsum(counts) - counts), counts)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 def _close(
@@ -450,7 +443,7 @@ def _beside(
 ) -> NDArray[np.bool_]:
     """Whether each ``spot`` has a detection of its frame (``s[start:stop]``) within ``gate``."""
     counts = np.maximum(stop - start, 0)
-    dets = _ranges(start, stop)
+    dets = concat_ranges(start, stop)
     owner = np.repeat(np.arange(len(spot)), counts)
     near = np.abs(s[dets] - spot[owner]) <= gate + GATE_TOLERANCE_M
     return np.bincount(owner, near, minlength=len(spot)) > 0
@@ -591,17 +584,3 @@ def _move_candidates(
     keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap) + GATE_TOLERANCE_M)
     keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]
-
-
-def _chains(pred: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Number the chains of moorings (a dredge each), in order of their first mooring."""
-    chain = np.full(len(pred), -1, dtype=np.int64)
-    succ = np.full(len(pred), -1, dtype=np.int64)
-    linked = np.flatnonzero(pred >= 0)
-    succ[pred[linked]] = linked
-    for number, head in enumerate(np.flatnonzero(pred < 0).tolist()):
-        node = head
-        while node >= 0:
-            chain[node] = number
-            node = int(succ[node])
-    return chain
