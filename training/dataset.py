@@ -3,8 +3,8 @@
 :func:`build_yolo_dataset` runs the project's own tiler (:func:`detector.tiling.plan_scene`)
 over every scene of every world, so the chips are exactly the windows that ``dredge detect``
 will see (same bands, GSD, size, overlap and scaling, from an :class:`InputSpec`). Labels come
-from ``truth/boxes/<scene>.csv``: each box's map coordinates go through ``~tile.transform`` into
-the tile's pixels.
+from ``truth/boxes/<scene>.csv`` (read by :mod:`training.world_truth`): each box's map
+coordinates go through ``~tile.transform`` into the tile's pixels.
 
 Rules (all per tile):
 
@@ -63,6 +63,7 @@ from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
 from training.processes import in_processes
+from training.world_truth import boxes_path, check_world, read_boxes, scene_rivers
 
 CLASSES: tuple[str, ...] = ("dredge", "boat")  # YOLO class index order; = datasets/classes.yaml
 SPLITS = ("train", "val")
@@ -72,7 +73,6 @@ AMBIGUOUS_CLEAR_FRACTION = 0.5  # an invisible dredge this clear makes its tile 
 DATASET_FORMAT = 1
 DATASET_MARK = ".dredge-dataset"  # written first: the folder is a dataset, finished or not
 T = TypeVar("T")
-BOX_COLUMNS = ("object_id", "class_name", "visible", "x_min", "y_min", "x_max", "y_max")
 TILE_COLUMNS = (
     "chip", "split", "world", "river", "scene", "tile_id", "window", "dredges", "boats",
 )  # fmt: skip
@@ -249,43 +249,6 @@ def _clear_share(clear: np.ndarray, box: Box) -> float:
 
 def _is_true(value: object) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes"}
-
-
-# --- worlds ----------------------------------------------------------------------------------
-
-
-def check_world(world: Path) -> None:
-    """Raise InputError unless ``world`` looks like a folder written by ``dredge synth``."""
-    for part in ("world.json", "rivers.geojson", "scenes", "truth/boxes", "truth/scenes.csv"):
-        if not (world / part).exists():
-            raise InputError(
-                world, f"has no {part}", "give a folder written by `dredge synth --out FOLDER`"
-            )
-
-
-def boxes_path(world: Path, scene_name: str) -> Path:
-    """``truth/boxes/<scene>.csv`` of a scene (Planet names: the part before ``_3B_``)."""
-    stem = scene_name.rsplit(".", 1)[0]
-    for candidate in (stem, stem.split("_3B_")[0]):
-        path = world / "truth" / "boxes" / f"{candidate}.csv"
-        if path.exists():
-            return path
-    raise InputError(world, f"has no truth boxes for {scene_name}", "regenerate the world")
-
-
-def read_boxes(path: Path) -> pd.DataFrame:
-    """Read a truth box table; one clear error when a column is missing."""
-    frame = pd.read_csv(path)
-    missing = [c for c in BOX_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(path, f"lacks column(s) {', '.join(missing)}", "regenerate the world")
-    return frame
-
-
-def scene_rivers(world: Path) -> dict[str, str]:
-    """Scene file name → river, from ``truth/scenes.csv``."""
-    table = pd.read_csv(world / "truth" / "scenes.csv")
-    return {str(s): str(r) for s, r in zip(table["scene"], table["river"], strict=True)}
 
 
 # --- split -----------------------------------------------------------------------------------
