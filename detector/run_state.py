@@ -55,6 +55,7 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
+    own_time,
     scene_file_name,
     scene_labels,
     to_utc,
@@ -377,7 +378,10 @@ class RunState:
         once on the new dates. A scene without detections carries no date (the tracker dates it
         by ``dates``). A row with detections written before the manifest kept their date is
         detected again when the ``--dates`` table is not the one of the run resumed (such a
-        run was refused then: adding rows for new scenes to the table was too)."""
+        run was refused then: adding rows for new scenes to the table was too). So is a scene
+        that the run resumed may have dated by its table, given no date now (its row dropped,
+        or the table left out), whose own time (sidecar, name) is not its detections': they
+        kept the old row's date without a word."""
         again = []
         table_changed = self.earlier_dates != self.key.get(DATES_KEY)
         for path, when in dates.items():
@@ -396,6 +400,10 @@ class RunState:
             else:
                 same = abs((carried - given).total_seconds()) < 1
             if not same:
+                again.append(path)
+                del self.rows[path]
+        for path, row in list(self.rows.items()) if table_changed and self.earlier_dates else ():
+            if path not in dates and row["status"] == "done" and _dated_otherwise(path, row):
                 again.append(path)
                 del self.rows[path]
         return again
@@ -559,6 +567,15 @@ def _another_file_there(then: str, now: str) -> bool:
     except OSError:
         return True
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
+
+
+def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
+    """True when the date a finished scene's detections carry is not its own time (or that
+    is known only to its tags)."""
+    recorded, own = str(row.get("date") or ""), own_time(path)
+    if not recorded or own is None:
+        return bool(recorded)
+    return abs((datetime.fromisoformat(recorded) - to_utc(own)).total_seconds()) >= 1
 
 
 def _has_detections(row: Mapping[str, Any]) -> bool:
