@@ -61,7 +61,7 @@ from detector.acquisition import (
     to_utc,
 )
 from detector.card import ModelCard, file_sha256
-from detector.errors import DredgeError
+from detector.errors import DredgeError, InputError, first_line
 from detector.river_inputs import rivers_digest, shapefile_parts
 from detector.scene_sources import file_key, names_raster_file
 from detector.writing import (
@@ -156,6 +156,23 @@ def _lock_holder(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return holder if isinstance(holder, dict) else None
+
+
+def _read_key(path: Path) -> dict[str, Any]:
+    """A run key, as written: a JSON object (else one line: a JSONDecodeError is a ValueError,
+    which ``dredge run`` reports as a fault, with its traceback)."""
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        key = exc
+    if not isinstance(key, dict):
+        problem = f" ({first_line(key)})" if isinstance(key, Exception) else ""
+        raise InputError(
+            path,
+            f"cannot be read as a run key{problem}",
+            "pass --overwrite to start the run again, or choose another --out",
+        )
+    return key
 
 
 def _lock_is_stale(holder: dict[str, Any]) -> bool:
@@ -283,7 +300,7 @@ class RunState:
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
-            previous = json.loads(key_path.read_text(encoding="utf-8"))
+            previous = _read_key(key_path)
             # not compared: rows for new scenes added to a --dates table were refused with
             # the run; each scene's date is (forget_redated)
             state.earlier_dates = previous.pop(DATES_KEY, None)

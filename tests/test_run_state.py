@@ -695,3 +695,14 @@ def test_each_scene_records_the_backend_that_detected_it(tmp_path: Path) -> None
     assert resumed.backends(paths) == ["onnxruntime", "torch"]
     again = RunState.open(tmp_path, {"k": 1}, overwrite=False)
     assert [again.rows[path]["backend"] for path in paths] == ["torch", *["onnxruntime"] * 2]
+
+
+@pytest.mark.parametrize("text", ['{"model_sha', "[1, 2]", "\x00\x01"])
+def test_an_unreadable_run_key_is_one_line(tmp_path: Path, text: str) -> None:
+    """A run key cut short or edited out of shape: since ``dredge run`` reports only a
+    DredgeError as one line, its JSONDecodeError (a ValueError) stopped the run with a
+    traceback and 'this is a bug in dredge' (exit 3); a list went on to an AttributeError."""
+    (tmp_path / KEY_NAME).write_text(text)
+    with pytest.raises(DredgeError, match=r"run_key\.json: cannot be read .*--overwrite"):
+        RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert RunState.open(tmp_path, {"k": 1}, overwrite=True).rows == {}
