@@ -527,7 +527,12 @@ class RunState:
             text = str(row.get("flags") or "") if row else ""
             if not text:  # none, or a manifest written before flags were kept
                 continue
-            found = json.loads(text)
+            try:  # a cell edited by hand out of shape: the warnings only, passed over
+                found = json.loads(text)
+            except ValueError:
+                continue
+            if not isinstance(found, dict):
+                continue
             name = str(row["name"]) if row else ""
             if "coarse_gsd_m" in found:
                 coarse.append((name, float(found["coarse_gsd_m"])))
