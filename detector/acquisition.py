@@ -233,6 +233,14 @@ def _upper_suffix(name: str) -> str:
     return f"{stem}.{suffix.upper()}"
 
 
+def own_time(path: str) -> datetime | None:
+    """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
+    given, from its sidecar or name; None where only its tags (the file is not opened) or
+    nothing could say."""
+    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+    return found.time if found is not None else None
+
+
 def time_from_sidecar(path: Path) -> Acquisition | None:
     """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene."""
     for candidate in sidecar_candidates(path):

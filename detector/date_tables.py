@@ -61,6 +61,12 @@ def read_date_table(path: str | Path) -> DateTable:
             "write a header line scene,date",
         )
     frame = frame[frame[scene].str.strip() != ""]
+    if frame.empty:  # it looked at the first of no dates: an IndexError, a bug's exit 3
+        raise InputError(
+            path,
+            "has no row naming a scene",
+            "give one row per scene (scene,date), or leave --dates out",
+        )
     dates = frame[when].replace("", None)
     parsed, notes = normalise_dates(dates, path, day_first=table.day_first_cue, guess=False)
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)

@@ -54,12 +54,13 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
+    own_time,
     scene_file_name,
     scene_labels,
     to_utc,
 )
 from detector.card import ModelCard, file_sha256
-from detector.errors import DredgeError
+from detector.errors import DredgeError, InputError, first_line
 from detector.river_inputs import rivers_digest, shapefile_parts
 from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, process_identity, run_lock
 from detector.scene_sources import file_key, names_raster_file
@@ -115,6 +116,23 @@ MANIFEST_COLUMNS = (
 )
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
+
+
+def _read_key(path: Path) -> dict[str, Any]:
+    """A run key, as written: a JSON object (else one line: a JSONDecodeError is a ValueError,
+    which ``dredge run`` reports as a fault, with its traceback)."""
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        key = exc
+    if not isinstance(key, dict):
+        problem = f" ({first_line(key)})" if isinstance(key, Exception) else ""
+        raise InputError(
+            path,
+            f"cannot be read as a run key{problem}",
+            "pass --overwrite to start the run again, or choose another --out",
+        )
+    return key
 
 
 def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:
@@ -201,7 +219,7 @@ class RunState:
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
-            previous = json.loads(key_path.read_text(encoding="utf-8"))
+            previous = _read_key(key_path)
             # not compared: rows for new scenes added to a --dates table were refused with
             # the run; each scene's date is (forget_redated)
             state.earlier_dates = previous.pop(DATES_KEY, None)
@@ -296,7 +314,10 @@ class RunState:
         once on the new dates. A scene without detections carries no date (the tracker dates it
         by ``dates``). A row with detections written before the manifest kept their date is
         detected again when the ``--dates`` table is not the one of the run resumed (such a
-        run was refused then: adding rows for new scenes to the table was too)."""
+        run was refused then: adding rows for new scenes to the table was too). So is a scene
+        that the run resumed may have dated by its table, given no date now (its row dropped,
+        or the table left out), whose own time (sidecar, name) is not its detections': they
+        kept the old row's date without a word."""
         again = []
         table_changed = self.earlier_dates != self.key.get(DATES_KEY)
         for path, when in dates.items():
@@ -315,6 +336,10 @@ class RunState:
             else:
                 same = abs((carried - given).total_seconds()) < 1
             if not same:
+                again.append(path)
+                del self.rows[path]
+        for path, row in list(self.rows.items()) if table_changed and self.earlier_dates else ():
+            if path not in dates and row["status"] == "done" and _dated_otherwise(path, row):
                 again.append(path)
                 del self.rows[path]
         return again
@@ -421,7 +446,12 @@ class RunState:
             text = str(row.get("flags") or "") if row else ""
             if not text:  # none, or a manifest written before flags were kept
                 continue
-            found = json.loads(text)
+            try:  # a cell edited by hand out of shape: the warnings only, passed over
+                found = json.loads(text)
+            except ValueError:
+                continue
+            if not isinstance(found, dict):
+                continue
             name = str(row["name"]) if row else ""
             if "coarse_gsd_m" in found:
                 coarse.append((name, float(found["coarse_gsd_m"])))
@@ -478,6 +508,15 @@ def _another_file_there(then: str, now: str) -> bool:
     except OSError:
         return True
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
+
+
+def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
+    """True when the date a finished scene's detections carry is not its own time (or that
+    is known only to its tags)."""
+    recorded, own = str(row.get("date") or ""), own_time(path)
+    if not recorded or own is None:
+        return bool(recorded)
+    return abs((datetime.fromisoformat(recorded) - to_utc(own)).total_seconds()) >= 1
 
 
 def _has_detections(row: Mapping[str, Any]) -> bool:

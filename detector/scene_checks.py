@@ -74,6 +74,14 @@ def check_georeferenced(path: str, dataset: rasterio.DatasetReader) -> None:
             "has no geotransform (pixel coordinates only)",
             "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
         )
+    area = dataset.transform.determinant  # a pixel's area: 0 stopped the grid on a division
+    if not math.isfinite(area) or abs(area) < 1e-300:
+        raise InputError(
+            path,
+            "has a geotransform whose pixels have no area "
+            f"({', '.join(f'{v:g}' for v in dataset.transform[:6])})",
+            "export it georeferenced, e.g. with gdal_translate -a_ullr or from QGIS",
+        )
     corners = [dataset.transform @ xy for xy in ((0, 0), (dataset.width, dataset.height))]
     corners += [dataset.transform @ xy for xy in ((0, dataset.height), (dataset.width, 0))]
     left, right = min(x for x, _ in corners), max(x for x, _ in corners)

@@ -336,7 +336,7 @@ def normalise_dates(
     text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)
     text = _english_months(text)
     times = text.str.match(TIME_ONLY)
-    if times.all():  # pandas puts a bare time on today's date
+    if len(times) and times.all():  # pandas puts a bare time on today's date
         raise InputError(
             source,
             f"dates are times of day only (e.g. {text.iloc[0]!r})",

@@ -277,6 +277,35 @@ def test_a_dates_table_with_rows_for_new_scenes_extends_the_run(
     assert "2024-01-06" in set(pd.to_datetime(detections["acquired"]).dt.strftime("%Y-%m-%d"))
 
 
+def test_a_scene_whose_dates_row_is_dropped_is_dated_by_itself_again(
+    world: Path, model: Path, tmp_path: Path
+) -> None:
+    """A finished scene dated by a --dates row, resumed with that row dropped (or without the
+    table): it falls back to its own date (its name, sidecar), but its detections kept the
+    table's, without a word, as the digest of the table was no longer compared and the scene,
+    in no table now, was not either. It is detected again."""
+    source = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[0]
+    stem = source.name.removesuffix("_3B_AnalyticMS_SR.tif")
+    (tmp_path / "scenes").mkdir()
+    for sidecar in source.parent.glob(f"{stem}*"):
+        shutil.copy(sidecar, tmp_path / "scenes" / sidecar.name)
+    own = datetime.strptime(stem[:8], "%Y%m%d").strftime("%Y-%m-%d")
+    table, out = tmp_path / "dates.csv", tmp_path / "out"
+    table.write_text(f"scene,date\n{source.name},2024-12-20\n")
+    args = ["run", str(tmp_path / "scenes"), "--rivers", str(world / "rivers.geojson")]
+    args += ["--model", str(model), "--no-progress", "--out", str(out)]
+    first = CliRunner().invoke(app, [*args, "--dates", str(table)])
+    assert first.exit_code == 0, first.output
+    days = pd.to_datetime(pd.read_parquet(out / "detections.parquet")["acquired"])
+    assert set(days.dt.strftime("%Y-%m-%d")) == {"2024-12-20"}, "the table's date"
+
+    resumed = CliRunner().invoke(app, args)  # the table left out: the scene's own date
+    assert resumed.exit_code == 0, resumed.output
+    assert "detected again" in resumed.output
+    days = pd.to_datetime(pd.read_parquet(out / "detections.parquet")["acquired"])
+    assert set(days.dt.strftime("%Y-%m-%d")) == {own}
+
+
 def test_scenes_read_through_gdal_paths_give_observed_areas(
     world: Path, model: Path, tmp_path: Path
 ) -> None:

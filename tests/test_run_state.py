@@ -695,3 +695,37 @@ def test_each_scene_records_the_backend_that_detected_it(tmp_path: Path) -> None
     assert resumed.backends(paths) == ["onnxruntime", "torch"]
     again = RunState.open(tmp_path, {"k": 1}, overwrite=False)
     assert [again.rows[path]["backend"] for path in paths] == ["torch", *["onnxruntime"] * 2]
+
+
+@pytest.mark.parametrize("text", ['{"model_sha', "[1, 2]", "\x00\x01"])
+def test_an_unreadable_run_key_is_one_line(tmp_path: Path, text: str) -> None:
+    """A run key cut short or edited out of shape: since ``dredge run`` reports only a
+    DredgeError as one line, its JSONDecodeError (a ValueError) stopped the run with a
+    traceback and 'this is a bug in dredge' (exit 3); a list went on to an AttributeError."""
+    (tmp_path / KEY_NAME).write_text(text)
+    with pytest.raises(DredgeError, match=r"run_key\.json: cannot be read .*--overwrite"):
+        RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert RunState.open(tmp_path, {"k": 1}, overwrite=True).rows == {}
+
+
+def test_a_manifest_flag_edited_out_of_shape_is_passed_over(tmp_path: Path) -> None:
+    """A manifest's ``flags`` cell edited by hand (cut short): a run resumed or recounted read
+    it with json.loads, whose ValueError, once ``dredge run`` reported only its own errors as
+    one line, stopped it with a traceback and exit 3 after every scene was done. The flags are
+    warnings only: the other scenes' are kept, that one's passed over."""
+    import geopandas as gpd
+
+    paths = [f"/scenes/{n}.tif" for n in range(2)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path in paths:
+        state.record(path, gpd.GeoDataFrame(geometry=[], crs=4326), None, coarse_gsd_m=9.0)
+    manifest = tmp_path / MANIFEST_NAME
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    table.loc[0, "flags"] = '{"coarse_gsd_m": '
+    table.to_csv(manifest, index=False)
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    resumed.name_scenes(paths)
+    coarse, off = resumed.flags(paths)
+    assert [gsd for _, gsd in coarse] == [9.0] and off == []

@@ -96,3 +96,24 @@ def test_a_metre_crs_over_coordinates_in_degrees_is_one_line(tmp_path: Path) -> 
     assert "gdal_edit.py -a_srs EPSG:4326" in message and "\n" not in message
     fine = write_scene(tmp_path / "drone.tif", gsd_m=0.05, **SMALL)  # 5 cm: a scene
     open_scene(fine.path).close()
+
+
+@pytest.mark.parametrize("a, b, d, e", [(0, 0, 0, 0), (3, 0, 0, 0), (3, 3, 3, 3)])
+def test_a_geotransform_of_no_area_is_one_line(
+    tmp_path: Path, a: float, b: float, d: float, e: float
+) -> None:
+    """A geotransform whose pixels have no area (all zeros, a pixel height of 0, or both axes
+    along one line): `dredge run` stopped on 'ZeroDivisionError: float division by zero' in
+    the scene's grid, with a traceback and exit 3, rather than failing that scene."""
+    from rasterio.crs import CRS
+    from rasterio.transform import Affine
+
+    path = tmp_path / "flat.tif"
+    transform = Affine(a, b, 675_000, d, e, 9_580_000)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=40, height=40, count=4, dtype="uint16",
+        crs=CRS.from_epsg(32718), transform=transform,
+    ) as out:  # fmt: skip
+        out.write(np.full((4, 40, 40), 500, dtype="uint16"))
+    with pytest.raises(InputError, match=r"flat\.tif: has a geotransform whose pixels have no"):
+        open_scene(path)

@@ -422,3 +422,15 @@ def test_a_year_typo_in_day_first_dates_is_after_today_not_a_column_of_years_fir
     assert list(parsed.dt.strftime("%Y-%m-%d")) == [
         "2024-06-20", "2024-06-28", "2024-07-03", "2023-07-28",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", ["", ",2024-03-02\n", " ,\n"])
+def test_a_dates_table_without_a_scene_row_is_one_line(tmp_path: Path, rows: str) -> None:
+    """A --dates table of its header alone (written by a script that found no scene), or of
+    rows naming no scene: 'times of day only' looked at the first of no dates, and `dredge run`
+    (as `track`, `detect`, `review`) stopped with an IndexError traceback and exit 3."""
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\n{rows}")
+    with pytest.raises(InputError, match=r"dates\.csv: has no row naming a scene .*--dates"):
+        read_date_table(table)
+    assert normalise_dates(pd.Series([], dtype=str), "marks.csv")[0].empty
