@@ -450,6 +450,6 @@ def review(
                 date=when,
                 dates=given,
             )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     typer.echo(summary)

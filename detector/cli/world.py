@@ -181,7 +181,7 @@ def tiles(
         paths = sources.paths
         given = read_date_table(dates) if dates else None
         table = sources.dates_with(given)
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     taken = earlier_scene_names(out, paths) if overwrite else None
     for note in [
