@@ -35,7 +35,7 @@ from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, OutputError, UsageError
-from detector.inputspec import InputSpec
+from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
@@ -87,6 +87,28 @@ class TilesRun:
     def tiles(self) -> int:
         """Chips written."""
         return len(self.rows)
+
+
+def tiles_spec(
+    bands: str, gsd: float, tile_px: int, overlap_px: int, scale: str, fmt: str
+) -> InputSpec:
+    """The chips' input spec from `dredge tiles`' options, a value out of range a UsageError
+    naming the option typed (``--tile-px 8`` said 'tile_px must be at least 16', a name the
+    user never typed, as did ``--overlap-px``, ``--gsd`` and ``--scale``)."""
+    low, high = GSD_RANGE_M
+    if not low <= gsd <= high:  # inf and nan included
+        raise UsageError(f"--gsd {gsd:g} is outside {low:g}–{high:g} m per pixel")
+    if tile_px < MIN_TILE_PX:
+        raise UsageError(f"--tile-px {tile_px} is under {MIN_TILE_PX} px")
+    if not 0 <= overlap_px <= tile_px // 2:
+        raise UsageError(
+            f"--overlap-px {overlap_px} is not between 0 and half of --tile-px ({tile_px // 2})"
+        )
+    if scale not in SCALES:
+        raise UsageError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
+    spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
+    check_format(fmt, spec)
+    return spec
 
 
 def check_format(fmt: str, spec: InputSpec) -> None:

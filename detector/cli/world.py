@@ -153,13 +153,13 @@ def tiles(
     """
     from detector.chips import (
         check_chips_folder,
-        check_format,
         clear_old_chips,
         earlier_scene_names,
         run_tiles,
+        tiles_spec,
     )
     from detector.date_tables import read_date_table
-    from detector.inputspec import InputSpec, parse_bands
+    from detector.inputspec import parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes
 
@@ -168,8 +168,7 @@ def tiles(
         refuse_to_replace([out / "tiles.parquet", out / "failures.csv"], overwrite=overwrite)
         if not overwrite:
             check_chips_folder(out)
-        spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
-        check_format(fmt, spec)
+        spec = tiles_spec(bands, gsd, tile_px, overlap_px, scale, fmt)
         own_bands = parse_bands(scene_bands) if scene_bands else None
         when = date_option(date)
         network = RiverNetwork.read(
