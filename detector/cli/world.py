@@ -19,6 +19,7 @@ from detector.cli.common import (
     check_out_folder,
     date_option,
     fail,
+    given_text,
     refuse_to_replace,
     warn_line,
 )
@@ -43,7 +44,10 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 1,
     rivers: Annotated[
         str | None,
-        typer.Option(help="Comma-separated river names (default: all). See --list-rivers."),
+        typer.Option(
+            callback=given_text("river names (see --list-rivers), or leave it out (all rivers)"),
+            help="Comma-separated river names (default: all). See --list-rivers.",
+        ),
     ] = None,
     years: Annotated[
         str,
