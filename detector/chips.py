@@ -34,8 +34,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
-from detector.errors import DredgeError, OutputError
-from detector.inputspec import InputSpec
+from detector.errors import DredgeError, OutputError, UsageError
+from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
@@ -89,20 +89,42 @@ class TilesRun:
         return len(self.rows)
 
 
+def tiles_spec(
+    bands: str, gsd: float, tile_px: int, overlap_px: int, scale: str, fmt: str
+) -> InputSpec:
+    """The chips' input spec from `dredge tiles`' options, a value out of range a UsageError
+    naming the option typed (``--tile-px 8`` said 'tile_px must be at least 16', a name the
+    user never typed, as did ``--overlap-px``, ``--gsd`` and ``--scale``)."""
+    low, high = GSD_RANGE_M
+    if not low <= gsd <= high:  # inf and nan included
+        raise UsageError(f"--gsd {gsd:g} is outside {low:g}–{high:g} m per pixel")
+    if tile_px < MIN_TILE_PX:
+        raise UsageError(f"--tile-px {tile_px} is under {MIN_TILE_PX} px")
+    if not 0 <= overlap_px <= tile_px // 2:
+        raise UsageError(
+            f"--overlap-px {overlap_px} is not between 0 and half of --tile-px ({tile_px // 2})"
+        )
+    if scale not in SCALES:
+        raise UsageError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
+    spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
+    check_format(fmt, spec)
+    return spec
+
+
 def check_format(fmt: str, spec: InputSpec) -> None:
-    """Raise ValueError when ``fmt`` cannot hold the spec's bands, or when ``--gsd`` or
+    """Raise UsageError when ``fmt`` cannot hold the spec's bands, or when ``--gsd`` or
     ``--tile-px`` lie outside what a model card may give (``--gsd 0.01`` still read the first
     scene, 300 times upsampled, after minutes; ``--tile-px 100000`` was an ArrayMemoryError
     traceback, 74.5 GiB)."""
     low, high = GSD_RANGE_M
     if not low <= spec.gsd_m <= high:
-        raise ValueError(f"--gsd {spec.gsd_m:g} is outside {low:g}–{high:g} m per pixel")
+        raise UsageError(f"--gsd {spec.gsd_m:g} is outside {low:g}–{high:g} m per pixel")
     if spec.tile_px > TILE_RANGE_PX[1]:
-        raise ValueError(f"--tile-px {spec.tile_px} is over {TILE_RANGE_PX[1]} px")
+        raise UsageError(f"--tile-px {spec.tile_px} is over {TILE_RANGE_PX[1]} px")
     if fmt not in FORMATS:
-        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "png" and len(spec.bands) not in PNG_BAND_COUNTS:
-        raise ValueError(
+        raise UsageError(
             f"PNG chips hold 1 or 3 bands, not {len(spec.bands)} "
             f"({', '.join(spec.bands)}); use --format tif"
         )

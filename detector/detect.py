@@ -532,17 +532,23 @@ def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
 def output_format(path: str | Path, fmt: str | None = None) -> str:
     """The output format: ``fmt`` when given, else from the suffix (parquet without one).
 
-    ValueError for another suffix: ``--out detections.csv`` was written as GeoParquet under
-    that name, without a word."""
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-        return fmt
+    UsageError (a ValueError) for another suffix (``--out detections.csv`` was written as
+    GeoParquet under that name, without a word), or one of another format than ``fmt``."""
     suffix = Path(path).suffix.lower()
     by_suffix = {s: name for name, s in FORMATS.items()}
-    by_suffix |= {"": "parquet", ".geoparquet": "parquet", ".json": "geojson"}
+    by_suffix |= {".geoparquet": "parquet", ".json": "geojson"}
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        if by_suffix.get(suffix, fmt) != fmt:  # --out d.parquet --format gpkg: so named
+            raise UsageError(
+                f"{path}: --format is {fmt}, but the name ends in {Path(path).suffix} — end "
+                f"it in {FORMATS[fmt]}, or leave --format out"
+            )
+        return fmt
+    by_suffix[""] = "parquet"
     if suffix not in by_suffix:
-        raise ValueError(
+        raise UsageError(
             f"{path}: no detections format ends in {Path(path).suffix!r} — end the name in "
             ".parquet, .gpkg or .geojson, or give --format"
         )

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from detector.errors import DredgeError
+from detector.errors import DredgeError, UsageError
 from detector.track_params import TrackParams
 from detector.writing import write_atomic, write_text_atomic
 
@@ -41,18 +41,39 @@ CSV_ENCODING = "utf-8-sig"
 LibreOffice read it as UTF-8."""
 
 
-def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write the counts table as CSV or JSON (``fmt``; default from the file suffix)."""
+COUNT_SUFFIXES = {".csv": "csv", ".json": "json"}
+
+
+def counts_format(path: str | Path, fmt: str | None = None) -> str:
+    """The counts table's format: ``fmt`` (csv or json), else from the suffix (CSV without
+    one). UsageError for a suffix of no format, or of the other one than ``fmt``: ``--out
+    c.json --format csv`` wrote CSV under that name, which a JSON reader then refused."""
     target = Path(path)
     suffix = target.suffix.lower()
-    if fmt is None and suffix not in ("", ".csv", ".json"):
-        raise ValueError(
-            f"{target}: no counts format ends in {target.suffix!r} — end the name in .csv or "
-            ".json, or give --format"
-        )
-    fmt = (fmt or ("json" if suffix == ".json" else "csv")).lower()
+    named = COUNT_SUFFIXES.get(suffix)
+    if fmt is None:
+        if suffix and named is None:
+            raise UsageError(
+                f"{target}: no counts format ends in {target.suffix!r} — end the name in .csv "
+                "or .json, or give --format"
+            )
+        return named or "csv"
+    fmt = fmt.lower()
     if fmt not in COUNT_FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
+        raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
+    if named is not None and named != fmt:
+        raise UsageError(
+            f"{target}: --format is {fmt}, but the name ends in {target.suffix} — end it in "
+            f".{fmt}, or leave --format out"
+        )
+    return fmt
+
+
+def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the counts table as CSV or JSON (``fmt``; default from the file suffix:
+    :func:`counts_format`)."""
+    target = Path(path)
+    fmt = counts_format(target, fmt)
     if fmt == "csv":  # with a byte-order mark, so that Excel reads Aguaytía and Marañón right
         return write_atomic(
             target, lambda tmp: counts.to_csv(tmp, index=False, encoding=CSV_ENCODING)

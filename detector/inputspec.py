@@ -31,6 +31,7 @@ BAND_NAMES = (
     "nir2",  # WorldView-2/3's second near-infrared band
 )
 SCALES = ("reflectance", "display")
+MIN_TILE_PX = 16
 REFLECTANCE_FULL_SCALE = 10000.0  # Planet surface reflectance products store reflectance × 1e4
 DISPLAY_WHITE_REFLECTANCE = 0.3  # reflectance shown as white by the ``display`` scaling
 GSD_SNAP_TOLERANCE = 0.02  # within 2 % of the target GSD a scene is read at its own resolution
@@ -49,22 +50,22 @@ class InputSpec:
     def __post_init__(self) -> None:
         unknown = [band for band in self.bands if band not in BAND_NAMES]
         if not self.bands or unknown:
-            raise ValueError(
+            raise UsageError(
                 f"unknown band name(s) {unknown or '(none given)'}; use {', '.join(BAND_NAMES)}"
             )
         if len(set(self.bands)) != len(self.bands):
-            raise ValueError(f"band names repeat: {', '.join(self.bands)}")
+            raise UsageError(f"band names repeat: {', '.join(self.bands)}")
         if not 0 < self.gsd_m < float("inf"):  # inf was read as "does not overlap any river"
-            raise ValueError(f"gsd_m must be a positive number of metres, got {self.gsd_m}")
-        if self.tile_px < 16:
-            raise ValueError(f"tile_px must be at least 16, got {self.tile_px}")
+            raise UsageError(f"gsd_m must be a positive number of metres, got {self.gsd_m}")
+        if self.tile_px < MIN_TILE_PX:
+            raise UsageError(f"tile_px must be at least {MIN_TILE_PX}, got {self.tile_px}")
         if not 0 <= self.overlap_px <= self.tile_px // 2:
-            raise ValueError(
+            raise UsageError(
                 f"overlap_px must be between 0 and half the tile ({self.tile_px // 2}), "
                 f"got {self.overlap_px}"
             )
         if self.scale not in SCALES:
-            raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {self.scale!r}")
+            raise UsageError(f"scale must be one of {', '.join(SCALES)}, got {self.scale!r}")
 
     @property
     def stride_px(self) -> int:

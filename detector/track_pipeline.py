@@ -46,6 +46,7 @@ from detector.exports import (
     CSV_ENCODING,
     KML_DETECTION_LIMIT,
     check_export_names,
+    counts_format,
     geojson_paths,
     kml_left_out,
     write_chart,
@@ -322,6 +323,7 @@ def run_counts(
     Returns one line per file written (and notes).
     """
     check_export_names(chart, gpkg, kml)
+    counts_format(out, fmt)  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
             tracks_path,

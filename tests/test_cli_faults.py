@@ -124,3 +124,68 @@ def test_a_value_error_inside_dredge_run_is_a_fault_not_bad_input(
         err = capsys.readouterr().err
         assert stop.value.code == 2, err
         assert err.strip() == line and "Traceback" not in err
+
+
+def _exit_and_err(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> tuple[int | str | None, str]:
+    monkeypatch.setattr(sys, "argv", ["dredge", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    return stop.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "broken", "bad_input"),
+    [
+        (
+            "detect",
+            "detector.detect.output_format",
+            [
+                (["--conf", "2"], "error: --conf must be between 0 and 1, got 2.0"),
+                (["--scene-bands", "red,red"], "error: band name(s) red given twice in 'red,red'"),
+            ],
+        ),
+        (
+            "tiles",
+            "detector.chips.check_format",
+            [
+                (["--bands", "red,red"], "error: band name(s) red given twice in 'red,red'"),
+                (["--format", "jpg"], "error: --format must be one of png, tif, got 'jpg'"),
+            ],
+        ),
+        (
+            "review",
+            "training.review.export_review",
+            [(["--scene-bands", "red,red"], "error: band name(s) red given twice in 'red,red'")],
+        ),
+    ],
+)
+def test_a_value_error_inside_detect_tiles_or_review_is_a_fault_not_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+    broken: str,
+    bad_input: list[tuple[list[str], str]],
+) -> None:
+    """`dredge detect`, `tiles` and `review` turned every ValueError into one 'error:' line and
+    exit 2, as `dredge run` did: a bug raising one read as bad input. The tool's own value
+    checks stay one line, exit 2 (a UsageError)."""
+    if command == "review":
+        args = ["review", str(tmp_path / "d.parquet"), "--out", str(tmp_path / "review")]
+    else:
+        args = [command, str(tmp_path), "--rivers", str(tmp_path / "r.geojson")]
+        args += ["--out", str(tmp_path / ("d.parquet" if command == "detect" else "out"))]
+    for option, line in bad_input:
+        code, err = _exit_and_err(monkeypatch, capsys, [*args, *option])
+        assert code == 2 and err.strip() == line, err
+
+    def broken_call(*args: object, **kwargs: object) -> None:
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(broken, broken_call)
+    code, err = _exit_and_err(monkeypatch, capsys, args)
+    assert code == FAULT_EXIT, err
+    assert "Traceback (most recent call last)" in err
+    assert "unexpected fault (ValueError: operands could not be broadcast" in err

@@ -100,3 +100,41 @@ def test_option_defaults_are_the_code_defaults() -> None:
     for (command, name), value in expected.items():
         param = next(p for p in commands[command].params if p.name == name)
         assert param.default == value, f"dredge {command} --{name}: {param.default} ≠ {value}"
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        ("detect", "--scene-bands"),
+        ("run", "--scene-bands"),
+        ("detect", "--dates"),
+        ("tiles", "--dates"),
+        ("detect", "--model"),
+        ("detect", "--rivers"),
+        ("synth", "--rivers"),
+        ("review", "--model"),
+        ("demo", "--model"),
+    ],
+)
+def test_an_empty_option_value_is_one_line_naming_the_option(
+    command: str, option: str, tmp_path: Path
+) -> None:
+    """`--scene-bands ""` (an unset shell variable) was taken as not given, `synth --rivers ""`
+    as all rivers; `--dates ""` said '.: file not found' and `--model ""` '.: is a folder':
+    typer reads "" as the current folder, which names nothing the user typed."""
+    out = tmp_path / "out"
+    if command in ("synth", "demo"):
+        args = [command, "--out", str(out)]
+    elif command == "review":
+        args = [command, str(tmp_path / "d.parquet"), "--out", str(out)]
+    else:
+        args = [command, str(tmp_path), "--rivers", str(tmp_path / "r.geojson"), "--out", str(out)]
+    for empty in ("", " "):
+        result = CliRunner().invoke(app, [*args, option, empty])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {option}: empty — give "), lines
+    assert not out.exists()
+    if option != "--rivers":  # typed, the option is read as before
+        result = CliRunner().invoke(app, [*args, option, str(tmp_path / "none")])
+        assert f"{option}: empty" not in result.output

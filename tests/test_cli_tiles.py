@@ -259,7 +259,7 @@ def test_a_gsd_that_is_no_number_of_metres_is_one_line(tmp_path: Path) -> None:
     args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
     for value in ("inf", "0", "nan"):
         code, _, stderr = _tiles(*args, "--gsd", value)
-        assert code == 2 and "gsd_m must be a positive number of metres" in stderr, stderr
+        assert code == 2 and f"--gsd {value} is outside 0.05–100 m per pixel" in stderr, stderr
 
 
 def test_a_distance_of_inf_metres_is_refused_naming_the_option(tmp_path: Path) -> None:
@@ -320,6 +320,34 @@ def test_a_gsd_or_tile_size_no_model_has_is_one_line(tmp_path: Path) -> None:
     ):
         code, _, stderr = _tiles(*args, option, value)
         assert code == 2 and words in stderr, stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_chip_size_overlap_or_scale_out_of_range_names_the_option_typed(
+    tmp_path: Path,
+) -> None:
+    """--tile-px 8 said 'tile_px must be at least 16', --overlap-px 200 'overlap_px must be
+    between 0 and half the tile', --scale raw 'scale must be one of …': names of the model
+    card's keys, not the options the user typed."""
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    for option, value, line in (
+        ("--tile-px", "8", "error: --tile-px 8 is under 16 px"),
+        (
+            "--overlap-px",
+            "200",
+            "error: --overlap-px 200 is not between 0 and half of --tile-px (128)",
+        ),
+        (
+            "--overlap-px",
+            "-1",
+            "error: --overlap-px -1 is not between 0 and half of --tile-px (128)",
+        ),
+        ("--scale", "raw", "error: --scale must be one of reflectance, display, got 'raw'"),
+    ):
+        code, _, stderr = _tiles(*args, option, value)
+        assert code == 2 and stderr.strip() == line, stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -514,6 +514,30 @@ def test_counts_to_a_file_of_no_known_format_is_one_clear_error(tmp_path: Path) 
     assert result.exit_code == 0, result.output
 
 
+def test_counts_named_for_the_other_format_than_format_is_one_clear_error(
+    tmp_path: Path,
+) -> None:
+    """`--out c.json --format csv` wrote CSV under that name (a JSON reader refused it), and
+    `--out c.csv --format json` JSON."""
+    marked, rivers = write_inputs(tmp_path)
+    runner = CliRunner()
+    out = tmp_path / "tracks.parquet"
+    runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
+    for name, fmt, other in (("c.json", "csv", ".json"), ("c.csv", "json", ".csv")):
+        target = tmp_path / name
+        result = runner.invoke(app, ["counts", str(out), "--out", str(target), "--format", fmt])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (
+            f"error: {target}: --format is {fmt}, but the name ends in {other} — end it in "
+            f".{fmt}, or leave --format out"
+        )
+        assert not target.exists()
+    result = runner.invoke(
+        app, ["counts", str(out), "--out", str(tmp_path / "c.JSON"), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+
+
 def test_scenes_with_detections_that_were_not_given_to_track_are_named() -> None:
     from detector.track_notes import scenes_not_given
 

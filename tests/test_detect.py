@@ -398,6 +398,27 @@ def test_detections_to_a_file_of_no_known_format_is_one_clear_error(
     assert output_format(tmp_path / "d.GeoParquet") == "parquet"
 
 
+def test_detections_named_for_another_format_than_format_is_one_clear_error(
+    tmp_path: Path,
+) -> None:
+    """`--out d.parquet --format geojson` wrote GeoJSON under that name (GeoPandas' Parquet
+    reader refused it), as `dredge counts --out c.json --format csv` wrote CSV."""
+    fixture = _scene(tmp_path / PLANET)
+    out = tmp_path / "d.parquet"
+    args = ["detect", str(fixture.path), "--rivers", str(_rivers(tmp_path, fixture))]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--format", "geojson"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: {out}: --format is geojson, but the name ends in .parquet — end it in "
+        ".geojson, or leave --format out"
+    )
+    assert not out.exists()
+    assert output_format(tmp_path / "d.json", "geojson") == "geojson"
+    assert output_format(tmp_path / "d.GPKG", "gpkg") == "gpkg"
+    with pytest.raises(ValueError, match=r"--format is parquet, but the name ends in \.gpkg"):
+        output_format(tmp_path / "d.gpkg", "parquet")
+
+
 def test_cli_detect_takes_a_stac_file_and_its_dates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -273,7 +273,8 @@ runner = CliRunner()
         (["--size", "huge"], "unknown size"),
         # a blank list (a shell variable that was empty but for a space) was a traceback,
         # "ValueError: No objects to concatenate", after folders had been made
-        (["--rivers", " "], "names no river"),
+        (["--rivers", " "], "--rivers: empty — give river names"),
+        (["--rivers", ""], "--rivers: empty — give river names"),  # it drew all rivers
         (["--rivers", ","], "names no river"),
     ],
 )

@@ -40,6 +40,38 @@ def finite_metres(value: float | None) -> float | None:
     return value
 
 
+def refuse_empty(option: str, what: str) -> typer.Exit:
+    """Print the line for an empty ``option`` (``--dates ""``, an unset shell variable) and
+    return the exit to raise: it was taken as not given (``--scene-bands``, ``synth
+    --rivers``: all rivers), or named the current folder (``--dates``: '.: file not found')."""
+    return fail(f"{option}: empty — give {what}")
+
+
+def given_text(what: str) -> Callable[[typer.CallbackParam, str | None], str | None]:
+    """Option callback: a text option given empty is one line naming it (:func:`refuse_empty`)."""
+
+    def check(param: typer.CallbackParam, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise refuse_empty(max(param.opts, key=len), what)
+        return value
+
+    return check
+
+
+def given_path(option: str, what: str) -> Callable[[str], Path]:
+    """Option parser: a path option given empty is one line naming it, not ``.`` (typer reads
+    ``""`` as the current folder)."""
+
+    def parse(text: str | Path) -> Path:
+        if isinstance(text, Path):  # a default
+            return text
+        if not text.strip():
+            raise refuse_empty(option, what)
+        return Path(text)
+
+    return parse
+
+
 # Options that several commands share, defined once.
 ScenePathsArgument = Annotated[
     list[str],
@@ -50,14 +82,20 @@ ScenePathsArgument = Annotated[
     ),
 ]
 RiversOption = Annotated[
-    Path, typer.Option(help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet, KML.")
+    Path,
+    typer.Option(
+        parser=given_path("--rivers", "a file of river centerlines"),
+        metavar="<path>",
+        help="River centerlines: GeoJSON, GeoPackage, Shapefile, GeoParquet, KML.",
+    ),
 ]
 SceneBandsOption = Annotated[
     str | None,
     typer.Option(
+        callback=given_text("the bands in file order, e.g. red,green,blue,nir, or leave it out"),
         help="Name the scenes' own bands in file order, e.g. red,green,blue,nir. Default: a "
         "Planet or Maxar product name, the band names in each file's header, else by band count "
-        "(4: Planet's blue,green,red,nir; 8: SuperDove; 3: red,green,blue)."
+        "(4: Planet's blue,green,red,nir; 8: SuperDove; 3: red,green,blue).",
     ),
 ]
 CorridorOption = Annotated[
@@ -82,6 +120,8 @@ DateOption = Annotated[
 DatesOption = Annotated[
     Path | None,
     typer.Option(
+        parser=given_path("--dates", "a CSV of scene,date, or leave it out"),
+        metavar="<path>",
         help="CSV of dates for scenes with none in their name, Planet metadata or tags (a scene "
         "listed takes the table's date over its own, with a note where they differ): columns "
         "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17) "
@@ -92,7 +132,9 @@ DatesOption = Annotated[
 ModelOption = Annotated[
     Path | None,
     typer.Option(
-        help="Weights (.pt or .onnx) with <stem>.card.json beside, or the card (default: bundled)."
+        parser=given_path("--model", "a weights file, or leave it out (the bundled model)"),
+        metavar="<path>",
+        help="Weights (.pt or .onnx) with <stem>.card.json beside, or the card (default: bundled).",
     ),
 ]
 ConfOption = Annotated[

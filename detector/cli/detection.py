@@ -30,7 +30,7 @@ from detector.cli.common import (
     refuse_to_replace,
     warn_line,
 )
-from detector.errors import DredgeError
+from detector.errors import DredgeError, UsageError
 
 
 @app.command()
@@ -87,9 +87,9 @@ def detect(
         if out.exists() and not overwrite:
             raise DredgeError(f"{out}: exists — choose another --out, or pass --overwrite")
         if not 0 <= conf <= 1:
-            raise ValueError(f"--conf must be between 0 and 1, got {conf}")
+            raise UsageError(f"--conf must be between 0 and 1, got {conf}")
         if batch < 1:
-            raise ValueError(f"--batch must be at least 1, got {batch}")
+            raise UsageError(f"--batch must be at least 1, got {batch}")
         own_bands = parse_bands(scene_bands) if scene_bands else None
         when = date_option(date)
         network = RiverNetwork.read(
@@ -122,7 +122,7 @@ def detect(
             warn=warn_line,
         )
         write_detections_and_failures(frame, out, kind, failures, failures_path)
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     done = len(paths) - len(failures)
     typer.echo(f"{len(frame)} detections from {done} scene(s) → {out}")

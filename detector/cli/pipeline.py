@@ -27,6 +27,7 @@ from detector.cli.common import (
     SceneBandsOption,
     app,
     fail,
+    given_path,
     typed_command,
     warn_line,
 )
@@ -156,7 +157,12 @@ def demo(
         ),
     ] = 1,
     model: Annotated[
-        Path | None, typer.Option(help="Weights with their card (default: bundled).")
+        Path | None,
+        typer.Option(
+            parser=given_path("--model", "a weights file, or leave it out (the bundled model)"),
+            metavar="<path>",
+            help="Weights with their card (default: bundled).",
+        ),
     ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace a previous demo run (and a different demo world).")

@@ -18,6 +18,7 @@ from detector.cli.common import (
     date_option,
     fail,
     finite_metres,
+    given_path,
     refuse_to_replace,
     typed_command,
     warn_line,
@@ -411,8 +412,10 @@ def review(
     model: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path("--model", "a weights file, or leave it out"),
+            metavar="<path>",
             help="Model whose card gives GSD, bands and tile size (default: the run's model for "
-            "RUN/detections.parquet of `dredge run`, else the bundled one)."
+            "RUN/detections.parquet of `dredge run`, else the bundled one).",
         ),
     ] = None,
     scene_bands: SceneBandsOption = None,
@@ -450,6 +453,6 @@ def review(
                 date=when,
                 dates=given,
             )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     typer.echo(summary)

@@ -19,6 +19,7 @@ from detector.cli.common import (
     check_out_folder,
     date_option,
     fail,
+    given_text,
     refuse_to_replace,
     warn_line,
 )
@@ -43,7 +44,10 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 1,
     rivers: Annotated[
         str | None,
-        typer.Option(help="Comma-separated river names (default: all). See --list-rivers."),
+        typer.Option(
+            callback=given_text("river names (see --list-rivers), or leave it out (all rivers)"),
+            help="Comma-separated river names (default: all). See --list-rivers.",
+        ),
     ] = None,
     years: Annotated[
         str,
@@ -153,13 +157,13 @@ def tiles(
     """
     from detector.chips import (
         check_chips_folder,
-        check_format,
         clear_old_chips,
         earlier_scene_names,
         run_tiles,
+        tiles_spec,
     )
     from detector.date_tables import read_date_table
-    from detector.inputspec import InputSpec, parse_bands
+    from detector.inputspec import parse_bands
     from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
     from detector.scene_sources import require_scenes
 
@@ -168,8 +172,7 @@ def tiles(
         refuse_to_replace([out / "tiles.parquet", out / "failures.csv"], overwrite=overwrite)
         if not overwrite:
             check_chips_folder(out)
-        spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
-        check_format(fmt, spec)
+        spec = tiles_spec(bands, gsd, tile_px, overlap_px, scale, fmt)
         own_bands = parse_bands(scene_bands) if scene_bands else None
         when = date_option(date)
         network = RiverNetwork.read(
@@ -181,7 +184,7 @@ def tiles(
         paths = sources.paths
         given = read_date_table(dates) if dates else None
         table = sources.dates_with(given)
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     taken = earlier_scene_names(out, paths) if overwrite else None
     for note in [
