@@ -130,6 +130,7 @@ def checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.
     if frame.crs is None:
         raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
     _check_unreadable(frame, name_field, source)
+    _check_finite(frame, name_field, source)
     present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     if present.empty:
         raise InputError(source, "has no geometries (empty file or empty shapes)", _FIX_LINES)
@@ -180,6 +181,24 @@ def _check_unreadable(frame: gpd.GeoDataFrame, name_field: str, source: str) -> 
             source,
             f"feature {lost[0] + 1} (river {str(names.iloc[lost[0]]).strip()!r}) has no "
             f"geometry{more}: one null or non-numeric coordinate makes a line unreadable",
+            "fix or remove that coordinate (in QGIS: Vertex tool), or drop the feature",
+        )
+
+
+def _check_finite(frame: gpd.GeoDataFrame, name_field: str, source: str) -> None:
+    """InputError naming a feature with a coordinate that is not a finite number: GDAL reads
+    NaN and Infinity in a GeoJSON line as numbers, and the river built on them stopped the
+    command on a GEOS fault (or was said to have no length, or to lie off the Earth)."""
+    coords, rows = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    odd = np.unique(rows[~np.isfinite(coords).all(axis=1)])
+    if len(odd):
+        names = frame[name_field] if name_field in frame.columns else None
+        river = f" (river {str(names.iloc[odd[0]]).strip()!r})" if names is not None else ""
+        more = f" (and {len(odd) - 1} more)" if len(odd) > 1 else ""
+        raise InputError(
+            source,
+            f"feature {odd[0] + 1}{river} has a coordinate that is not a number (NaN or "
+            f"Infinity){more}",
             "fix or remove that coordinate (in QGIS: Vertex tool), or drop the feature",
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 SHAPEFILE_SUFFIXES = (".shp", ".dbf")
@@ -22,8 +23,10 @@ __all__ = ["read_vector_layer", "utf8_read_as_latin1"]
 
 def read_vector_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """``gpd.read_file(path, layer=layer)``, with a UTF-8 Shapefile without ``.cpg`` read as
-    UTF-8."""
-    frame = gpd.read_file(path, layer=layer)
+    UTF-8. A coordinate NaN or Infinity is read without numpy's RuntimeWarning (the callers
+    refuse it in one line, :func:`detector.river_files.checked_lines`)."""
+    with np.errstate(invalid="ignore"):
+        frame = gpd.read_file(path, layer=layer)
     if _shapefile_without_code_page(Path(path)) and _holds_utf8_read_as_latin1(frame):
         frame = gpd.read_file(path, layer=layer, encoding="utf-8")
     return frame

@@ -231,6 +231,35 @@ def test_a_line_with_a_null_coordinate_is_one_line_naming_its_feature(tmp_path: 
         RiverNetwork.read(path)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[NaN, -3.8], [-73.40, -3.8]",
+        "[-73.45, -3.8], [NaN, -3.8], [-73.40, -3.8]",
+        "[-73.45, -3.8], [Infinity, -3.8], [-73.40, -3.8]",
+        "[-73.45, -3.8], [-73.40, -Infinity]",
+    ],
+)
+def test_a_line_with_a_coordinate_not_a_number_is_one_line_naming_its_feature(
+    tmp_path: Path, line: str
+) -> None:
+    """GDAL reads NaN and Infinity in a GeoJSON line as numbers: the river was built on them.
+    A NaN first stopped every command that reads --rivers on a fault ('GEOSException:
+    IllegalArgumentException: CGAlgorithmsDD::orientationIndex encountered NaN/Inf numbers',
+    a traceback, exit 3); a NaN further on said the river 'has no line of any length', an
+    Infinity that it 'does not lie on Earth in the file's CRS'."""
+    path = tmp_path / "r.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {"name": "Itaya"}, "geometry": {"type": '
+        '"LineString", "coordinates": [[-73.30, -3.9], [-73.28, -3.9]]}},'
+        '{"type": "Feature", "properties": {"name": "Nanay"}, "geometry": {"type": '
+        f'"LineString", "coordinates": [{line}]}}}}]}}'
+    )
+    with pytest.raises(InputError, match=r"feature 2 \(river 'Nanay'\) has a coordinate that"):
+        RiverNetwork.read(path)
+
+
 def test_scenes_given_as_rivers_are_named(tmp_path: Path) -> None:
     """SCENES and --rivers swapped: a scene or a folder of them given to --rivers was "cannot
     be read as centerlines (… not recognized as being in a supported file format.; It might
