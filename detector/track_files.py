@@ -59,6 +59,19 @@ KML_SUFFIXES = (".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
+def is_parquet(path: Path) -> bool:
+    """True for a Parquet name (``.parquet``, ``.geoparquet``, ``.pq``), or a file without a
+    suffix that is Parquet: `dredge detect --out detections` writes GeoParquet so named."""
+    suffix = path.suffix.lower()
+    if suffix or not path.is_file():
+        return suffix in PARQUET_SUFFIXES
+    try:
+        with path.open("rb") as file:
+            return file.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
 def read_detections(path: str | Path) -> gpd.GeoDataFrame:
     """Read a detections file into a GeoDataFrame (CRS as stored; CSV: EPSG:4326)."""
     source = Path(path)
@@ -66,7 +79,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
         raise InputError(source, "file not found", "check the DETECTIONS path")
     suffix = source.suffix.lower()
     try:
-        if suffix in PARQUET_SUFFIXES:
+        if is_parquet(source):
             return _read_parquet(source)
         if suffix in TABLE_SUFFIXES:
             table = read_csv_table(source)

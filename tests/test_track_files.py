@@ -476,3 +476,28 @@ def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
     pd.DataFrame(marks.to_wkb(hex=True)).to_csv(hexed, index=False)
     frame, _ = prepare_detections(read_detections(hexed), hexed, tf.network())
     assert frame["river"].tolist() == ["Meander", "Meander"]
+
+
+@pytest.mark.parametrize("name", ["detections", "d.geoparquet", "d.PQ"])
+def test_detections_named_as_detect_names_them_are_read_by_track_and_review(
+    tmp_path: Path, name: str
+) -> None:
+    """`dredge detect --out detections` (no suffix) writes GeoParquet, and `--out
+    d.geoparquet` too; `dredge track` said "unknown file type ''" of the first, and `dredge
+    review` "cannot be read (libduckdb.so: cannot open shared object file …)" of both."""
+    from training.review import read_detections as review_detections
+
+    lon, lat = lon_lat_on_the_river()
+    marks = gpd.GeoDataFrame(
+        {"acquired": ["2024-03-05T14:30:00Z"], "score": [0.8], "scene": ["s.tif"]},
+        geometry=gpd.points_from_xy([lon], [lat]),
+        crs="EPSG:4326",
+    ).assign(class_name="dredge")
+    path = tmp_path / name
+    marks.to_parquet(path)
+    assert read_detections(path)["score"].tolist() == [0.8]
+    assert review_detections(path)["score"].tolist() == [0.8]
+    text = tmp_path / "notes"  # a file without a suffix that is not Parquet is still refused
+    text.write_text("lon,lat\n")
+    with pytest.raises(InputError, match="unknown file type"):
+        read_detections(text)

@@ -48,6 +48,7 @@ from detector.model import bundled_weights
 from detector.run_state import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
+from detector.track_files import is_parquet
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
@@ -71,7 +72,7 @@ def read_detections(path: Path) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(path, "file not found", "give detections.parquet from `dredge detect`")
     try:
-        frame = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+        frame = gpd.read_parquet(path) if is_parquet(path) else gpd.read_file(path)
     except Exception as exc:  # pyarrow and pyogrio raise many unrelated types
         first = first_line(exc)
         fix = "give the file `dredge detect` wrote"
