@@ -330,8 +330,10 @@ class RunState:
                     again.append(path)
                     del self.rows[path]
                 continue
-            carried, given = datetime.fromisoformat(recorded), to_utc(when)
-            if is_day_only(when):  # a day alone keeps the scene's own time of that day
+            carried, given = _recorded_time(recorded), to_utc(when)
+            if carried is None:  # a cell edited out of shape: its date is not known
+                same = False
+            elif is_day_only(when):  # a day alone keeps the scene's own time of that day
                 same = carried.date() == given.date()
             else:
                 same = abs((carried - given).total_seconds()) < 1
@@ -516,7 +518,16 @@ def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
     recorded, own = str(row.get("date") or ""), own_time(path)
     if not recorded or own is None:
         return bool(recorded)
-    return abs((datetime.fromisoformat(recorded) - to_utc(own)).total_seconds()) >= 1
+    carried = _recorded_time(recorded)
+    return carried is None or abs((carried - to_utc(own)).total_seconds()) >= 1
+
+
+def _recorded_time(text: str) -> datetime | None:
+    """A manifest's date cell in UTC (no zone: UTC); None out of shape (it was a ValueError)."""
+    try:
+        return to_utc(text)
+    except ValueError:
+        return None
 
 
 def _has_detections(row: Mapping[str, Any]) -> bool:

@@ -491,6 +491,34 @@ def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
     assert other.forget_redated(dates) == paths[:3]  # the fourth has no detections
 
 
+def test_a_manifest_date_cell_out_of_shape_is_detected_again(tmp_path: Path) -> None:
+    """A manifest's date cell edited by hand out of shape ('garbage', a time without its
+    zone) stopped every resumed run given --dates on a fault: 'ValueError: Invalid isoformat
+    string' or 'TypeError: can't subtract offset-naive and offset-aware datetimes' (a
+    traceback, exit 3, at each try). Such a scene is detected again; a time without a zone
+    is read as UTC."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    at = datetime(2024, 3, 17, 14, 51, 41, tzinfo=UTC)
+    paths = [f"/scenes/20240317_145141_{n:02d}_2455_3B_AnalyticMS_SR.tif" for n in range(3)]
+    state = RunState.open(tmp_path, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    frame = gpd.GeoDataFrame({"acquired": [pd.Timestamp(at)]}, geometry=[Point(-73, -3)], crs=4326)
+    for path in paths:
+        state.record(path, frame, None)
+    manifest = tmp_path / MANIFEST_NAME
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    table["date"] = ["garbage", "2024-03-17T14:51:41", "2024-03-99"]
+    table.to_csv(manifest, index=False)
+    resumed = RunState.open(tmp_path, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    assert resumed.forget_redated({path: at for path in paths}) == [paths[0], paths[2]]
+    table.to_csv(manifest, index=False)
+    dropped = RunState.open(tmp_path, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    assert dropped.forget_redated({}) == [paths[0], paths[2]]  # the rows dropped: own times
+
+
 def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
     """The digest of a Shapefile's rivers was its `.shp` alone: a river renamed in QGIS (its
     `.dbf`) or a `.prj` corrected (the corridors elsewhere) resumed the run with the old
