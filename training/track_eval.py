@@ -74,18 +74,7 @@ def identity_scores(
     t_xyz = _xyz(truth, scenes)
     p_xyz = _xyz(predicted, scenes)
     overlap = _overlap(t_xyz, t_codes, len(t_ids), p_xyz, p_codes, len(p_ids), match_m)
-    idtp = _best_identity_total(overlap)
-    n_true, n_pred = len(truth), len(predicted)
-    return IdentityScores(
-        idf1=_ratio(2 * idtp, n_true + n_pred),
-        idp=_ratio(idtp, n_pred),
-        idr=_ratio(idtp, n_true),
-        idtp=idtp,
-        predicted=n_pred,
-        truth=n_true,
-        true_ids=len(t_ids),
-        predicted_ids=len(p_ids),
-    )
+    return _scores(_best_identity_total(overlap), len(truth), len(predicted), t_ids, p_ids)
 
 
 def identity_scores_from_labels(
@@ -116,15 +105,20 @@ def identity_scores_from_labels(
         ),
         shape=(len(t_ids), len(p_ids)),
     )
-    idtp = _best_identity_total(overlap)
-    n_pred = len(p_track)
+    return _scores(_best_identity_total(overlap), n_truth, len(p_track), t_ids, p_ids)
+
+
+def _scores(
+    idtp: int, n_true: int, n_pred: int, t_ids: pd.Index, p_ids: pd.Index
+) -> IdentityScores:
+    """IDF1, IDP and IDR from the best identity total and the counts."""
     return IdentityScores(
-        idf1=_ratio(2 * idtp, n_truth + n_pred),
+        idf1=_ratio(2 * idtp, n_true + n_pred),
         idp=_ratio(idtp, n_pred),
-        idr=_ratio(idtp, n_truth),
+        idr=_ratio(idtp, n_true),
         idtp=idtp,
         predicted=n_pred,
-        truth=n_truth,
+        truth=n_true,
         true_ids=len(t_ids),
         predicted_ids=len(p_ids),
     )
