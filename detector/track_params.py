@@ -125,3 +125,11 @@ class TrackParams:
         """Largest plausible move along the channel after ``elapsed_days``."""
         grown = self.stay_gate_m + self.move_speed_m_per_day * np.maximum(elapsed_days, 0.0)
         return np.minimum(grown, max(self.max_move_m, self.stay_gate_m))
+
+
+def within_gate(
+    distance: NDArray[np.float64], gate: float | NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """``distance <= gate``, where a distance within :data:`GATE_TOLERANCE_M` of the edge is on
+    it: float rounding of chainages must not decide a link."""
+    return np.asarray(distance <= gate + GATE_TOLERANCE_M)

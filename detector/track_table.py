@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from detector.assignment import range_pairs
 from detector.track_frames import DAY_NS, WGS84
-from detector.track_params import GATE_TOLERANCE_M, TrackParams
+from detector.track_params import TrackParams, within_gate
 
 LINK_NEW, LINK_STAY, LINK_RESUME, LINK_MOVE, LINK_MOVE_AMBIGUOUS, LINK_DUPLICATE = range(6)
 TIE_M = 1e-3  # distances to a median chainage this close are a tie (metres)
@@ -236,8 +236,8 @@ def _near(
     params: TrackParams,
 ) -> NDArray[np.bool_]:
     """Detections (``s``, ``o``) at the mooring of an anchor: within the stay gates of it."""
-    along = np.abs(s.to_numpy() - anchor_s) <= params.stay_gate_m + GATE_TOLERANCE_M
-    across = np.abs(o.to_numpy() - anchor_o) <= params.stay_lateral_m + GATE_TOLERANCE_M
+    along = within_gate(np.abs(s.to_numpy() - anchor_s), params.stay_gate_m)
+    across = within_gate(np.abs(o.to_numpy() - anchor_o), params.stay_lateral_m)
     return np.asarray(along & (across | np.isnan(anchor_o)), dtype=bool)
 
 
@@ -314,7 +314,7 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     earlier, later = counted[earlier], counted[later]
     gap = first[later] - last[earlier]
     close = gap > 0
-    close &= np.abs(s[later] - s[earlier]) <= params.move_gate(gap) + GATE_TOLERANCE_M
+    close &= within_gate(np.abs(s[later] - s[earlier]), params.move_gate(gap))
     earlier, later, gap = earlier[close], later[close], gap[close]
     taken: set[int] = set()
     for k in np.argsort(gap, kind="stable").tolist():

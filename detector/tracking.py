@@ -85,7 +85,7 @@ from detector.track_frames import (
     require_offsets,
     river_frames,
 )
-from detector.track_params import GATE_TOLERANCE_M, TrackParams
+from detector.track_params import GATE_TOLERANCE_M, TrackParams, within_gate
 from detector.track_table import (
     LINK_DUPLICATE,
     LINK_MOVE,
@@ -376,8 +376,8 @@ def _stay(
     mi, dj = window_pairs(key, s[dets] + river[dets] * RIVER_SPACING_M, reach)
     mi, dj = live[mi], dets[dj]
     ds, do = np.abs(s[dj] - moorings.s[mi]), np.abs(o[dj] - moorings.o[mi])
-    keep = ds <= params.stay_gate_m + GATE_TOLERANCE_M
-    keep &= do <= params.stay_lateral_m + GATE_TOLERANCE_M
+    keep = within_gate(ds, params.stay_gate_m)
+    keep &= within_gate(do, params.stay_lateral_m)
     keep &= moorings.river[mi] == river[dj]
     # After a long gap with other looks at the river, the group may have been elsewhere (the
     # other scenes of the last detection's pass or of this one are no other look).
@@ -445,7 +445,7 @@ def _beside(
     counts = np.maximum(stop - start, 0)
     dets = concat_ranges(start, stop)
     owner = np.repeat(np.arange(len(spot)), counts)
-    near = np.abs(s[dets] - spot[owner]) <= gate + GATE_TOLERANCE_M
+    near = within_gate(np.abs(s[dets] - spot[owner]), gate)
     return np.bincount(owner, near, minlength=len(spot)) > 0
 
 
@@ -581,6 +581,6 @@ def _move_candidates(
     ds = np.abs(moorings.s[b] - moorings.s[a])
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
-    keep = (gap > 0) & (opens < closes) & (ds <= params.move_gate(gap) + GATE_TOLERANCE_M)
+    keep = (gap > 0) & (opens < closes) & within_gate(ds, params.move_gate(gap))
     keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]

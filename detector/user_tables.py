@@ -168,12 +168,18 @@ def locale_cue(
     return f"{what} ({listed})"
 
 
-def saved_text(raw: bytes) -> str:
+def saved_text(raw: bytes, *, also: tuple[str, ...] = ()) -> str:
     """Text as Windows tools save it: UTF-16 with its byte-order mark (Excel's 'Unicode text',
-    PowerShell 5's ``>``), else UTF-8 with or without one (Notepad's); UnicodeDecodeError
-    where it is neither."""
-    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))
-    return raw.decode("utf-16" if utf16 else "utf-8-sig")
+    PowerShell 5's ``>``), else UTF-8 with or without one (Notepad's), else each encoding of
+    ``also`` in turn (``cp1252``: Notepad's "ANSI"); UnicodeDecodeError where none reads it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    for encoding in ("utf-8-sig", *also):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            error = exc
+    raise error
 
 
 def read_csv_table(path: str | Path, **options: object) -> CsvTable:

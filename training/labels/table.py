@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from detector.errors import InputError
+from detector.user_tables import saved_text
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 EDGE_TOLERANCE_PX = 2.0  # boxes may reach this far past an image's edge (rounding in tools)
@@ -157,16 +158,12 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "file not found", "check the path") from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "cp1252")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8")
+    try:
+        return saved_text(data, also=("cp1252",))
+    except UnicodeDecodeError:
+        raise InputError(
+            path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8"
+        ) from None
 
 
 def tile_stem(stem: str) -> str:
