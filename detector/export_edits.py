@@ -8,7 +8,8 @@ a dredge no longer among the dredges is left out, with a note. Google Earth edit
 name, not its data: a detection (``2024-03-05 dredge 20``, of dredge 20) or a dredge
 (``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``), or with
 one added after its name (``Dredge 20 (Nanay) - bote``), gives the detections that class over
-the ``class_name`` in their data. These edits were all ignored
+the ``class_name`` in their data; renamed to another dredge (``2024-03-05 dredge 14``,
+``Dredge 14 (Nanay)``), their ``track_id``, a merge by hand. These edits were all ignored
 without a word: the dredge counted as before.
 """
 
@@ -187,9 +188,9 @@ def google_earth_edits(
     left."""
     if "class_name" not in frame or "name" not in frame:
         return frame, []
-    notes = []
     names = frame["name"].astype("string").fillna("").str.strip()
     tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
+    frame, notes = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
     renamed = {
         track: kind
         for track, name in dredges.items()
@@ -223,6 +224,42 @@ def google_earth_edits(
             "the Dredges folder"
         )
     return frame, notes
+
+
+def _renamed_to_another_dredge(
+    frame: gpd.GeoDataFrame,
+    names: pd.Series,
+    tracks: pd.Series,
+    dredges: dict[str, str],
+    source: Path,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``frame`` with the ``track_id`` of detections renamed in Google Earth to another dredge
+    (``2024-03-05 dredge 14`` for a detection of dredge 15), or of a dredge so renamed
+    (``Dredge 15 (Nanay)`` to ``Dredge 14 (Nanay)``), made that dredge's, and a note: the
+    merge by hand that Google Earth can make, which edits names, not data (the renamed
+    dredges were both counted without a word). :mod:`detector.track_merges` reads it."""
+    if "track_id" not in frame:
+        return frame, []
+    data = frame["track_id"].map(lambda v: id_text(v) if pd.notna(v) else None)
+    into = {
+        track: number
+        for track, name in dredges.items()
+        if (found := re.match(r"Dredge (\d+) \(", name)) and (number := found.group(1)) != track
+    }
+    target = tracks.where(tracks.notna() & (tracks != data), tracks.map(into))
+    moved = (target.notna() & data.notna() & (target != data)).fillna(False).to_numpy(bool)
+    if not moved.any():
+        return frame, []
+    frame = frame.copy()
+    frame["track_id"] = frame["track_id"].astype(object).where(~moved, target)
+    pairs = list(zip(names[moved], data[moved], strict=True))
+    shown = ", ".join(f"{name!r} of dredge {old}" for name, old in pairs[:3])
+    more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
+    return frame, [
+        f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
+        f"dredge, or of a dredge so renamed ({shown}{more}), read as merged into it (given its "
+        "track_id, as in dredges.gpkg)"
+    ]
 
 
 def _added(name: str) -> str:

@@ -16,7 +16,8 @@ The detections of ``dredges.kml`` carry their ``detection_id``, ``scene``, ``cla
 certain hand marks (a dredge seen once does not count), and a track merged by hand stays one
 (:mod:`detector.track_merges`). A ``dredges.kml`` written before it kept scores is refused.
 Google Earth edits only names, places and folders, so its users' corrections are read there
-(:func:`detector.export_edits.google_earth_edits`): a placemark renamed, a dredge deleted.
+(:func:`detector.export_edits.google_earth_edits`): a placemark renamed (to a class, or to
+another dredge: a merge), a dredge deleted.
 """
 
 from __future__ import annotations

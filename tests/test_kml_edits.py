@@ -1,0 +1,77 @@
+"""dredges.kml edited in Google Earth and given back to `dredge track`: dredges merged by
+renaming placemarks."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from detector.exports import KML_NS, write_kml
+from detector.track_pipeline import run_counts, run_track
+from tests import track_fixtures as tf
+from tests.test_counts import straight_line
+
+K = f"{{{KML_NS}}}"
+
+
+def _split_dredge(tmp_path: Path, along_m: float = 500.0, start_days: int = 0) -> tuple[Path, Path]:
+    """A dredge seen on 3 dates, then unseen 100 days and seen on 3 more: tracked as two
+    (tracks 1 and 2); the rivers file and the run's dredges.kml."""
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    first = [t + pd.Timedelta(days=start_days) for t in tf.dates(3)]
+    days = first + [t + pd.Timedelta(days=100) for t in first]
+    dets = tf.detections([(t, tf.point_at(line, along_m)) for t in days])
+    dets.to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    tracks = gpd.read_parquet(tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2]
+    kml, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    return rivers, kml
+
+
+def _detection_folder(root: ET.Element) -> ET.Element:
+    folders = root.iter(f"{K}Folder")
+    return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Detections"))
+
+
+def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path) -> None:
+    """An analyst merges two dredges in Google Earth, which edits names only: the detection
+    placemarks of dredge 2 renamed '… dredge 1'. The rename was ignored without a word (both
+    tracks counted: 2 dredges for 1); it is read as the merge `track_id` edited in
+    dredges.gpkg is."""
+    rivers, kml = _split_dredge(tmp_path)
+    root = ET.fromstring(kml.read_bytes())
+    for name in _detection_folder(root).iter(f"{K}name"):
+        assert name.text is not None
+        name.text = name.text.replace(" dredge 2", " dredge 1")
+    edited = tmp_path / "renamed.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "3 detection placemark(s) renamed in Google Earth to another dredge" in notes, notes
+    assert "of dredge 2" in notes
+    assert "1 track(s) merged by hand" in notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert again[["track_id", "n_dates", "n_detections"]].values.tolist() == [[1, 6, 6]]
+    run_counts(tmp_path / "again.parquet", tmp_path / "counts.csv")
+    assert pd.read_csv(tmp_path / "counts.csv")["unique_dredges"].sum() == 1
+    # the dredge's placemark renamed instead ('Dredge 2 (Meander)' → 'Dredge 1 (Meander)')
+    root = ET.fromstring(kml.read_bytes())
+    for name in root.iter(f"{K}name"):
+        if name.text == "Dredge 2 (Meander)":
+            name.text = "Dredge 1 (Meander)"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    assert "1 track(s) merged by hand" in " ".join(run.notes), run.notes
+    assert len(gpd.read_parquet(tmp_path / "again.parquet")) == 1
+    # as written, nothing is merged and nothing said
+    run = run_track(kml, rivers, tmp_path / "as_written.parquet")
+    assert "renamed in Google Earth" not in " ".join(run.notes)
+    assert "merged by hand" not in " ".join(run.notes)
+    assert len(gpd.read_parquet(tmp_path / "as_written.parquet")) == 2
