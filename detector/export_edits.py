@@ -10,7 +10,8 @@ name, not its data: a detection (``2024-03-05 dredge 20``, of dredge 20) or a dr
 one added after its name (``Dredge 20 (Nanay) - bote``), gives the detections that class over
 the ``class_name`` in their data; renamed to another dredge (``2024-03-05 dredge 14``,
 ``Dredge 14 (Nanay)``), their ``track_id``, a merge by hand. These edits were all ignored
-without a word: the dredge counted as before.
+without a word: the dredge counted as before. Detections not seen on their dredge's dates
+(pasted from another run's dredges.kml) keep no ``track_id`` nor ``link``, with a note.
 """
 
 from __future__ import annotations
@@ -181,16 +182,22 @@ def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.DataFrame]
 
 
 def google_earth_edits(
-    frame: gpd.GeoDataFrame, dredges: dict[str, str], source: Path
+    frame: gpd.GeoDataFrame,
+    dredges: dict[str, str],
+    source: Path,
+    seen: dict[str, set[str]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """dredges.kml's detections (``frame``: ``name``, ``class_name``) as corrected in Google
     Earth (see the module notes); ``dredges``: the track id and name of each dredge placemark
-    left."""
+    left; ``seen``: the days (``2024-03-05``) each was seen on, as its data gives them."""
     if "class_name" not in frame or "name" not in frame:
         return frame, []
+    notes = []
     names = frame["name"].astype("string").fillna("").str.strip()
     tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
-    frame, notes = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
+    frame, foreign = _not_of_their_dredge(frame, names, seen or {}, source)
+    frame, merged = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
+    notes += foreign + merged
     renamed = {
         track: kind
         for track, name in dredges.items()
@@ -224,6 +231,40 @@ def google_earth_edits(
             "the Dredges folder"
         )
     return frame, notes
+
+
+def _not_of_their_dredge(
+    frame: gpd.GeoDataFrame, names: pd.Series, seen: dict[str, set[str]], source: Path
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``frame`` without the ``track_id`` and ``link`` of detections whose dredge (by their
+    data's track_id) was not seen on their day, and a note: placemarks pasted from another
+    run's dredges.kml carry that run's track ids, and one pasted with its start (linked
+    ``new``) made a dredge of this run start twice, read as a merge by hand (another run's
+    dredge joined this one's without a word of where it came from)."""
+    if not seen or "track_id" not in frame or "acquired" not in frame:
+        return frame, []
+    track = frame["track_id"].map(lambda v: id_text(v) if pd.notna(v) else None)
+    days = pd.to_datetime(frame["acquired"], utc=True, errors="coerce").dt.strftime("%Y-%m-%d")
+    known = track.isin(list(seen)) & days.notna()
+    foreign = np.array(
+        [bool(k) and day not in seen[str(t)] for k, t, day in zip(known, track, days, strict=True)]
+    )
+    if not foreign.any():
+        return frame, []
+    frame = frame.copy()
+    frame["track_id"] = frame["track_id"].astype(object).where(~foreign, None)
+    if "link" in frame:
+        frame["link"] = frame["link"].astype(object).where(~foreign, None)
+    listed = list(zip(names[foreign], track[foreign], days[foreign], strict=True))
+    shown = "; ".join(f"{name!r}: dredge {t} was not seen on {day}" for name, t, day in listed[:3])
+    more = f" and {int(foreign.sum()) - 3} more" if foreign.sum() > 3 else ""
+    return frame, [
+        f"{source}: {int(foreign.sum())} detection placemark(s) not seen on their dredge's dates "
+        f"({shown}{more}) — pasted from another run's dredges.kml, or copied? Their track_id "
+        "and link are not read (not a merge by hand): they are linked anew as detections; "
+        "delete them if they are another run's (to track two runs' detections together, give "
+        "both runs' detections files)"
+    ]
 
 
 def _renamed_to_another_dredge(

@@ -17,7 +17,8 @@ certain hand marks (a dredge seen once does not count), and a track merged by ha
 (:mod:`detector.track_merges`). A ``dredges.kml`` written before it kept scores is refused.
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed (to a class, or to
-another dredge: a merge), a dredge deleted.
+another dredge: a merge), a dredge deleted; detections not seen on their dredge's dates
+(pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
+    seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates')
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -89,6 +91,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             own_export = True
             named = part.dropna(subset=["track_id"])
             dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
+            if "dates" in named:
+                days = named["dates"].fillna("").astype(str).str.split(";").map(set)
+                seen |= dict(zip(named["track_id"].map(id_text), days, strict=True))
         own_export |= _exported_detections(names, str(layer))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
@@ -148,7 +153,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    frame, edits = google_earth_edits(frame, dredges, source)
+    frame, edits = google_earth_edits(frame, dredges, source, seen)
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',

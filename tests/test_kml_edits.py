@@ -1,5 +1,5 @@
 """dredges.kml edited in Google Earth and given back to `dredge track`: dredges merged by
-renaming placemarks."""
+renaming placemarks, and placemarks pasted from another run's dredges.kml."""
 
 from __future__ import annotations
 
@@ -75,3 +75,33 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
     assert "renamed in Google Earth" not in " ".join(run.notes)
     assert "merged by hand" not in " ".join(run.notes)
     assert len(gpd.read_parquet(tmp_path / "as_written.parquet")) == 2
+
+
+def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Path) -> None:
+    """Run B's detections of its dredge 1 (another dredge, 2.5 km away, seen the next year)
+    pasted into run A's dredges.kml: they carry track_id 1 and a start linked 'new', so A's
+    dredge 1 started twice and was read as a merge by hand: B's dredge joined A's ('kept as
+    one dredge', 2 dredges for 3). Placemarks not of their dredge's dates are named in a
+    note, and their track_id and link are not read."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    pasted = [
+        mark
+        for mark in _detection_folder(ET.fromstring(other.read_bytes())).findall(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith(" dredge 1")
+    ]
+    assert len(pasted) == 3
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merged by hand" not in notes, notes
+    assert "3 detection placemark(s) not seen on their dredge's dates" in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3, 3]
