@@ -124,12 +124,19 @@ LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]
 """A link's query, up to the punctuation after it: a signed link's token or signature."""
 
 
+# Characters HTML forbids in a page (parse errors: controls but whitespace, C1 controls,
+# noncharacters): a river name pasted from a PDF or Excel (``Santiago\x08``), an escape code
+# in a tool's error message. The page with one was not valid HTML.
+_NOT_HTML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+
+
 def _esc(value: object) -> str:
     """``value`` as HTML text, its links without their query (``…/download?…``): the page is made
     to be shared, and a signed link printed whole (Planet's ``?token=…``, an S3 presigned
     ``X-Amz-Credential=…&X-Amz-Signature=…``) fetched the scene for anyone who read it until
-    it expired. run.json and manifest.csv keep the links whole, for a rerun."""
-    return html.escape(LINK_QUERY.sub(r"\1?…", str(value)))
+    it expired. run.json and manifest.csv keep the links whole, for a rerun. Characters HTML
+    forbids (:data:`_NOT_HTML`) are left out."""
+    return html.escape(_NOT_HTML.sub("", LINK_QUERY.sub(r"\1?…", str(value))))
 
 
 def _img(png: bytes, alt: str, css: str = "") -> str:

@@ -194,3 +194,27 @@ def test_the_page_shows_scene_links_without_their_signed_query(tmp_path: Path) -
     assert "https://api.planet.com/data/v1/assets/abc/download?…" in page
     assert "https://b.s3.amazonaws.com/s/a_SR.tif?…: answered 403 Forbidden" in page
     assert "scenes/20240105_x.tif" in page
+
+
+def test_the_page_holds_no_control_character_of_a_river_name_or_note(tmp_path: Path) -> None:
+    """A river name pasted from a PDF or Excel with a control character (``Santiago\\x08``),
+    an escape code in a tool's error: they went into the page as they were, and HTML forbids
+    them (a parse error: the page is not valid HTML), as dredges.kml's XML does. They are
+    left out of the page's text, as of dredges.kml."""
+    import re
+
+    rivers = _empty_run(tmp_path)
+    named = "Santiago\x08 bajo\x7f\x85"
+    counts = {"river": [named], "year": [2024], "scenes": [3], "unique_high": [0]}
+    pd.DataFrame(counts).to_csv(tmp_path / "counts.csv", index=False)
+    manifest = {
+        "scenes": ["a.tif", "b\x01.tif"],
+        "failures": [{"scene": "b\x01.tif", "error": "b\x01.tif: GDAL said \x1b[31mno\x1b[0m"}],
+        "notes": [f"river {named}: no scene"],
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    # HTML's parse errors: controls but tab, LF, FF, CR and space; C1 controls; noncharacters
+    forbidden = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+    assert not forbidden.findall(page)
+    assert "<td class=l>Santiago bajo</td>" in page
+    assert "b.tif: GDAL said [31mno[0m" in page
