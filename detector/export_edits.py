@@ -298,8 +298,9 @@ def _renamed_to_another_dredge(
     more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
     return frame, [
         f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
-        f"dredge, or of a dredge so renamed ({shown}{more}), read as merged into it (given its "
-        "track_id, as in dredges.gpkg)"
+        f"dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a merge by "
+        "hand as in dredges.gpkg (a dredge whose detections are all renamed is merged into "
+        "the other; a part of one is linked anew)"
     ]
 
 
