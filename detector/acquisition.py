@@ -43,9 +43,11 @@ _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
-_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00)
+_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
+    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:[.,]\d+)?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+    r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    r"(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
 )
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
@@ -369,7 +371,7 @@ def time_from_name(path: str) -> Acquisition | None:
             return Acquisition(found, "nicfi-name")
     for match in _ISO_NAME.finditer(name):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
-        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second)
+        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
         if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
             # a year at New Year) off
             return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")

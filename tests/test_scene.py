@@ -200,6 +200,9 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         ("nanay_2024-12-31T22:00:00.250-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
         ("nanay_2024-01-01T04:00:00+05:30.tif", datetime(2023, 12, 31, 22, 30, tzinfo=UTC)),
         ("nanay_2024-12-31T22:00:00Z.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        # a time without seconds (isoformat(timespec="minutes")), with its zone or without
+        ("nanay_2024-12-31T22:00-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-06-20_14:50.tif", datetime(2024, 6, 20, 14, 50, tzinfo=UTC)),
         ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
         # six digits after the day that are no time of day (an order number): the day alone
         ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
@@ -207,7 +210,8 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
     """The zone was dropped: 22:00 in Lima on 31 December 2024 dated the scene 2024-12-31
-    22:00 UTC, counted in 2024 for 2025; and a day followed by six digits that are no time
+    22:00 UTC, counted in 2024 for 2025 (written without seconds, the time too: 2024-12-31
+    00:00 UTC); and a day followed by six digits that are no time
     (`_987654`) was no date at all (the scene was dated by its TIFFTAG_DATETIME, or refused)."""
     found = time_from_name(f"/scenes/{name}")
     assert found is not None and found.source == "iso-name"
