@@ -10,9 +10,10 @@
 3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
    basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
-   first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name,
-   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
-   (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
+   first day; the nearest folder's name counts too, after the file name's own dates), an ISO
+   date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
+   (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time (``S2A_MSIL2A_20240315T143012_…``,
+   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -314,9 +315,7 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
     """The first and last day a mosaic's name covers (``…_2024-03_mosaic``: March 2024;
     ``…_2024q1_mosaic``: January to March; ``…_2024-01-01_2024-01-15_mosaic``: those days),
     None for a name that is no mosaic's. Its ``nicfi-name`` date is the first of them only."""
-    where = without_query(path)
-    name = scene_file_name(path)
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
+    match = _mosaic_name(path, _NICFI_NAME)
     if match:
         year, month, day, *end = match.groups()
         first = _safe_datetime(year, month, day or "01")
@@ -326,11 +325,24 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
             year, month, day = end
         last = _safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
         return (first.date(), last.date()) if last is not None else None
-    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
+    match = _mosaic_name(path, _QUARTER_NAME)
     if match:
         first_month = 3 * int(match[2]) - 2
         quarter = _month_end(int(match[1]), first_month, 3)
         return (date(int(match[1]), first_month, 1), quarter.date()) if quarter else None
+    return None
+
+
+def _mosaic_name(
+    path: str, pattern: re.Pattern[str], *, folders: bool = True
+) -> re.Match[str] | None:
+    """``pattern``'s match in the file's name, else in its folders' names, the nearest first
+    (``folders``: else in the name alone)."""
+    parts = [part for part in without_query(path).split("/") if part]
+    for part in reversed(parts if folders else parts[-1:]):
+        match = pattern.search(part)
+        if match:
+            return match
     return None
 
 
@@ -358,17 +370,9 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
         if found:
             return Acquisition(found, "maxar-name")
-    where = without_query(path)  # the mosaic's name is often the folder's
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
-    if match:
-        found = _safe_datetime(match[1], match[2], match[3] or "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
-    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
-    if match:
-        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
+    mosaic = _mosaic_first_day(path, folders=False)
+    if mosaic:
+        return mosaic
     for match in _ISO_NAME.finditer(name):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
         timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
@@ -390,6 +394,23 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, "iso-name")
+    # the mosaic's name is often the folder's: the nearest such folder, after the file's own
+    # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
+    return _mosaic_first_day(path, folders=True)
+
+
+def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
+    """The first day of a Planet basemap's mosaic named by the file (or by its folders)."""
+    match = _mosaic_name(path, _NICFI_NAME, folders=folders)
+    if match:
+        found = _safe_datetime(match[1], match[2], match[3] or "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
+    match = _mosaic_name(path, _QUARTER_NAME, folders=folders)
+    if match:
+        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
     return None
 
 

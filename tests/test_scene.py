@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
-from detector.acquisition import time_from_name, to_utc
+from detector.acquisition import Acquisition, mosaic_days, time_from_name, to_utc
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
@@ -184,6 +184,21 @@ def test_planet_basemap_names_give_the_first_day(mosaic: str, first_day: datetim
     assert found is not None and found.time == first_day.replace(tzinfo=UTC)
     assert time_from_name(f"/quads/{mosaic}_L15-0987E-1023N.tif") == found  # in the file name
     assert time_from_name("/quads/global_monthly_2024_13_mosaic/q.tif") is None
+
+
+def test_a_mosaic_name_is_read_from_the_nearest_folder_after_the_files_own_date() -> None:
+    """A mosaic's name anywhere above the scene dated it, before the file's own date and from
+    the outermost folder: a scene `nanay_2024-03-15.tif` under a project folder
+    `nicfi_2023-06_mosaic_vs_planetscope` was dated 2023-06-01 (without a word: a mosaic's
+    date has no caveat), and a quad of a June 2023 mosaic kept in a January 2024 one, January."""
+    project = "/p/nicfi_2023-06_mosaic_vs_planetscope/escenas"
+    found = time_from_name(f"{project}/nanay_2024-03-15.tif")
+    assert found == Acquisition(datetime(2024, 3, 15, tzinfo=UTC), "iso-name")
+    landsat = time_from_name(f"{project}/LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF")
+    assert landsat == Acquisition(datetime(2024, 3, 15, tzinfo=UTC), "landsat-name")
+    nested = "/x/global_monthly_2024_01_mosaic/ps_normalized_analytic_2023-06_mosaic/q.tif"
+    assert time_from_name(nested) == Acquisition(datetime(2023, 6, 1, tzinfo=UTC), "nicfi-name")
+    assert mosaic_days(nested) == (date(2023, 6, 1), date(2023, 6, 30))
 
 
 def test_iso_date_in_name(tmp_path: Path) -> None:
