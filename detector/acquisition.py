@@ -13,7 +13,8 @@
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
    (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time (``S2A_MSIL2A_20240315T143012_…``,
-   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
+   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``), Earth Engine's image ids
+   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -67,6 +68,14 @@ _SENTINEL2_NAMES = (
 )
 # Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
 _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
+# Earth Engine's image ids (system:index), by which its exports are named, behind a prefix too:
+# Sentinel-2's datatake and granule sensing times, then the tile
+# (20240315T143012_20240315T143515_T18MYA); Landsat's sensor, path/row and day
+# (LC09_007063_20240315; 1_2_LC08_… in merged collections)
+_EARTH_ENGINE_NAMES = (
+    (re.compile(rf"(?:^|_){_BASIC}_\d{{8}}T\d{{6}}_T\d{{2}}[A-Z]{{3}}(?=[_.]|$)"), "iso-name"),
+    (re.compile(r"(?:^|_)L[COTEM]0\d_\d{6}_(\d{4})(\d{2})(\d{2})(?=[_.]|$)"), "landsat-name"),
+)
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
@@ -355,8 +364,8 @@ def _month_end(year: int, month: int, months: int) -> datetime | None:
 
 
 def time_from_name(path: str) -> Acquisition | None:
-    """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2 or
-    ISO-dated file name."""
+    """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2, Earth
+    Engine or ISO-dated file name."""
     name = scene_file_name(path)
     match = _PLANET_NAME.match(name)
     if match:
@@ -394,6 +403,11 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, "iso-name")
+    for pattern, source in _EARTH_ENGINE_NAMES:  # were "acquisition date unknown", or the tag's
+        match = pattern.search(name.upper())
+        found = _safe_datetime(*match.groups()) if match else None
+        if found:
+            return Acquisition(found, source)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)

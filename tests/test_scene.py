@@ -266,11 +266,17 @@ def test_a_maxar_name_of_the_last_century() -> None:
         "T18MYA_20240315T143012_B04_B03_B02_10m.tif",  # a granule's bands, stacked
         "LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF",  # Landsat: acquired, then processed
         "S2A_OPER_PRD_MSIL1C_PDMC_20240320T190203_R010_V20240315T143012_20240315T143012.tif",
+        # Earth Engine's image ids (system:index), as its exports are named: Sentinel-2's
+        # datatake and granule sensing times, then the tile; Landsat's path/row, then the day
+        "20240315T143012_20240315T143515_T18MYA.tif",
+        "S2_SR_nanay_20240315T143012_20240315T143515_T18MYA.tif",
+        "LC09_007063_20240315.tif",
+        "nanay_1_2_LC08_007063_20240315_sr.tif",
     ],
 )
 def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
     """They were dated by the tag a program wrote with the file (here 2024-11-02), or not at
-    all: "acquisition date unknown"."""
+    all: "acquisition date unknown" (Earth Engine's ids too, until they were read)."""
     tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
     scene = write_scene(tmp_path / name, tags=tags, **SMALL)
     with open_scene(scene.path) as opened:
