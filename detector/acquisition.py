@@ -7,8 +7,9 @@
    file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``), a Maxar ``.IMD``
    (``firstLineTime``); a Maxar tile ``…-M2AS_R1C1-…_P001.TIF`` reads its product's
    ``…-M2AS-…_P001.XML``;
-3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
-   basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
+3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…`` (its id also behind a prefix), Maxar
+   ``17AUG31162013-P1BS-…``, a Planet basemap's mosaic name (NICFI ``…_2024-01_mosaic``,
+   ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
@@ -41,6 +42,9 @@ from detector.errors import InputError
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
+# a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
+# where a day and time alone may be an export's (nanay_clip_20241102_093015)
+_PLANET_ID = re.compile(r"(?<![0-9A-Za-z])(\d{8})_(\d{6})_\d{2}_[0-9a-fA-F]{4}(?=[_.]|$)")
 _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
@@ -367,7 +371,7 @@ def time_from_name(path: str) -> Acquisition | None:
     """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2, Earth
     Engine or ISO-dated file name."""
     name = scene_file_name(path)
-    match = _PLANET_NAME.match(name)
+    match = _PLANET_NAME.match(name) or _PLANET_ID.search(name)
     if match:
         found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:

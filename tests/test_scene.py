@@ -36,6 +36,27 @@ def test_planet_file_name_gives_utc_time(tmp_path: Path) -> None:
         assert opened.acquired.utcoffset() is not None
 
 
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        (f"Nanay_{PLANET_NAME}", datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)),
+        (
+            f"rio nanay - {PLANET_ID}_3B_Visual_clip.tif",
+            datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC),
+        ),
+        # a time an export was made, a part number: no Planet id (no satellite's)
+        ("nanay_clip_20241102_093015.tif", None),
+        ("nanay_20241102_093015_0001.tif", None),
+    ],
+)
+def test_a_planet_id_behind_a_prefix_gives_the_time(name: str, acquired: datetime | None) -> None:
+    """A PlanetScope file renamed with the river before its id (`Nanay_20230715_145012_56_2455_
+    3B_AnalyticMS_SR.tif`) was 'acquisition date unknown', or dated by its TIFFTAG_DATETIME."""
+    found = time_from_name(f"/scenes/{name}")
+    assert (found.time if found else None) == acquired
+    assert found is None or found.source == "planet-name"
+
+
 def test_metadata_json_comes_before_the_file_name(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
     write_planet_metadata(scene, "2023-07-15T14:50:12.561234Z", PLANET_ID)
