@@ -7,12 +7,15 @@
    file (``acquisitionDate``, ``acquired``, Maxar ``FIRSTLINETIME``), a Maxar ``.IMD``
    (``firstLineTime``); a Maxar tile ``…-M2AS_R1C1-…_P001.TIF`` reads its product's
    ``…-M2AS-…_P001.XML``;
-3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…``, Maxar ``17AUG31162013-P1BS-…``, a Planet
-   basemap's mosaic name (NICFI ``…_2024-01_mosaic``, ``global_monthly_2024_01_mosaic``,
+3. the file name: PlanetScope ``YYYYMMDD_HHMMSS_…`` (its id also behind a prefix), Maxar
+   ``17AUG31162013-P1BS-…``, a Planet basemap's mosaic name (NICFI ``…_2024-01_mosaic``,
+   ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
-   first day; the folder name counts too), an ISO date ``YYYY-MM-DD`` anywhere in the name,
-   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
-   (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``);
+   first day; the nearest folder's name counts too, after the file name's own dates), an ISO
+   date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
+   (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time (``S2A_MSIL2A_20240315T143012_…``,
+   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``), Earth Engine's image ids
+   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -39,13 +42,18 @@ from detector.errors import InputError
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
+# a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
+# where a day and time alone may be an export's (nanay_clip_20241102_093015)
+_PLANET_ID = re.compile(r"(?<![0-9A-Za-z])(\d{8})_(\d{6})_\d{2}_[0-9a-fA-F]{4}(?=[_.]|$)")
 _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
-_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00)
+_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
+    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T_ ](\d{2}):?(\d{2}):?(\d{2})(?:[.,]\d+)?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+    r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    r"(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
 )
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
@@ -64,6 +72,14 @@ _SENTINEL2_NAMES = (
 )
 # Landsat's product ID: acquisition date, then processing date (LC09_L2SP_007063_20240315_…)
 _LANDSAT_NAME = re.compile(r"^L[COTEM]0\d_L[0-9A-Z]{3}_\d{6}_(\d{4})(\d{2})(\d{2})_\d{8}_")
+# Earth Engine's image ids (system:index), by which its exports are named, behind a prefix too:
+# Sentinel-2's datatake and granule sensing times, then the tile
+# (20240315T143012_20240315T143515_T18MYA); Landsat's sensor, path/row and day
+# (LC09_007063_20240315; 1_2_LC08_… in merged collections)
+_EARTH_ENGINE_NAMES = (
+    (re.compile(rf"(?:^|_){_BASIC}_\d{{8}}T\d{{6}}_T\d{{2}}[A-Z]{{3}}(?=[_.]|$)"), "iso-name"),
+    (re.compile(r"(?:^|_)L[COTEM]0\d_\d{6}_(\d{4})(\d{2})(\d{2})(?=[_.]|$)"), "landsat-name"),
+)
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
@@ -312,9 +328,7 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
     """The first and last day a mosaic's name covers (``…_2024-03_mosaic``: March 2024;
     ``…_2024q1_mosaic``: January to March; ``…_2024-01-01_2024-01-15_mosaic``: those days),
     None for a name that is no mosaic's. Its ``nicfi-name`` date is the first of them only."""
-    where = without_query(path)
-    name = scene_file_name(path)
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
+    match = _mosaic_name(path, _NICFI_NAME)
     if match:
         year, month, day, *end = match.groups()
         first = _safe_datetime(year, month, day or "01")
@@ -324,11 +338,24 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
             year, month, day = end
         last = _safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
         return (first.date(), last.date()) if last is not None else None
-    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
+    match = _mosaic_name(path, _QUARTER_NAME)
     if match:
         first_month = 3 * int(match[2]) - 2
         quarter = _month_end(int(match[1]), first_month, 3)
         return (date(int(match[1]), first_month, 1), quarter.date()) if quarter else None
+    return None
+
+
+def _mosaic_name(
+    path: str, pattern: re.Pattern[str], *, folders: bool = True
+) -> re.Match[str] | None:
+    """``pattern``'s match in the file's name, else in its folders' names, the nearest first
+    (``folders``: else in the name alone)."""
+    parts = [part for part in without_query(path).split("/") if part]
+    for part in reversed(parts if folders else parts[-1:]):
+        match = pattern.search(part)
+        if match:
+            return match
     return None
 
 
@@ -341,10 +368,10 @@ def _month_end(year: int, month: int, months: int) -> datetime | None:
 
 
 def time_from_name(path: str) -> Acquisition | None:
-    """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2 or
-    ISO-dated file name."""
+    """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2, Earth
+    Engine or ISO-dated file name."""
     name = scene_file_name(path)
-    match = _PLANET_NAME.match(name)
+    match = _PLANET_NAME.match(name) or _PLANET_ID.search(name)
     if match:
         found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:
@@ -356,20 +383,12 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
         if found:
             return Acquisition(found, "maxar-name")
-    where = without_query(path)  # the mosaic's name is often the folder's
-    match = _NICFI_NAME.search(name) or _NICFI_NAME.search(where)
-    if match:
-        found = _safe_datetime(match[1], match[2], match[3] or "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
-    match = _QUARTER_NAME.search(name) or _QUARTER_NAME.search(where)
-    if match:
-        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
+    mosaic = _mosaic_first_day(path, folders=False)
+    if mosaic:
+        return mosaic
     for match in _ISO_NAME.finditer(name):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
-        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second)
+        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
         if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
             # a year at New Year) off
             return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
@@ -388,6 +407,28 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, "iso-name")
+    for pattern, source in _EARTH_ENGINE_NAMES:  # were "acquisition date unknown", or the tag's
+        match = pattern.search(name.upper())
+        found = _safe_datetime(*match.groups()) if match else None
+        if found:
+            return Acquisition(found, source)
+    # the mosaic's name is often the folder's: the nearest such folder, after the file's own
+    # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
+    return _mosaic_first_day(path, folders=True)
+
+
+def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
+    """The first day of a Planet basemap's mosaic named by the file (or by its folders)."""
+    match = _mosaic_name(path, _NICFI_NAME, folders=folders)
+    if match:
+        found = _safe_datetime(match[1], match[2], match[3] or "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
+    match = _mosaic_name(path, _QUARTER_NAME, folders=folders)
+    if match:
+        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
+        if found:
+            return Acquisition(found, "nicfi-name")
     return None
 
 

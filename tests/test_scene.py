@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
-from detector.acquisition import time_from_name, to_utc
+from detector.acquisition import Acquisition, mosaic_days, time_from_name, to_utc
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
@@ -34,6 +34,27 @@ def test_planet_file_name_gives_utc_time(tmp_path: Path) -> None:
         assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
         assert opened.acquisition.source == "planet-name"
         assert opened.acquired.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        (f"Nanay_{PLANET_NAME}", datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)),
+        (
+            f"rio nanay - {PLANET_ID}_3B_Visual_clip.tif",
+            datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC),
+        ),
+        # a time an export was made, a part number: no Planet id (no satellite's)
+        ("nanay_clip_20241102_093015.tif", None),
+        ("nanay_20241102_093015_0001.tif", None),
+    ],
+)
+def test_a_planet_id_behind_a_prefix_gives_the_time(name: str, acquired: datetime | None) -> None:
+    """A PlanetScope file renamed with the river before its id (`Nanay_20230715_145012_56_2455_
+    3B_AnalyticMS_SR.tif`) was 'acquisition date unknown', or dated by its TIFFTAG_DATETIME."""
+    found = time_from_name(f"/scenes/{name}")
+    assert (found.time if found else None) == acquired
+    assert found is None or found.source == "planet-name"
 
 
 def test_metadata_json_comes_before_the_file_name(tmp_path: Path) -> None:
@@ -186,6 +207,21 @@ def test_planet_basemap_names_give_the_first_day(mosaic: str, first_day: datetim
     assert time_from_name("/quads/global_monthly_2024_13_mosaic/q.tif") is None
 
 
+def test_a_mosaic_name_is_read_from_the_nearest_folder_after_the_files_own_date() -> None:
+    """A mosaic's name anywhere above the scene dated it, before the file's own date and from
+    the outermost folder: a scene `nanay_2024-03-15.tif` under a project folder
+    `nicfi_2023-06_mosaic_vs_planetscope` was dated 2023-06-01 (without a word: a mosaic's
+    date has no caveat), and a quad of a June 2023 mosaic kept in a January 2024 one, January."""
+    project = "/p/nicfi_2023-06_mosaic_vs_planetscope/escenas"
+    found = time_from_name(f"{project}/nanay_2024-03-15.tif")
+    assert found == Acquisition(datetime(2024, 3, 15, tzinfo=UTC), "iso-name")
+    landsat = time_from_name(f"{project}/LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF")
+    assert landsat == Acquisition(datetime(2024, 3, 15, tzinfo=UTC), "landsat-name")
+    nested = "/x/global_monthly_2024_01_mosaic/ps_normalized_analytic_2023-06_mosaic/q.tif"
+    assert time_from_name(nested) == Acquisition(datetime(2023, 6, 1, tzinfo=UTC), "nicfi-name")
+    assert mosaic_days(nested) == (date(2023, 6, 1), date(2023, 6, 30))
+
+
 def test_iso_date_in_name(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / "nanay_maxar_2024-02-30_2024-03-09.tif", **SMALL)
     with open_scene(scene.path) as opened:  # 2024-02-30 is not a date: the next one is used
@@ -200,6 +236,9 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         ("nanay_2024-12-31T22:00:00.250-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
         ("nanay_2024-01-01T04:00:00+05:30.tif", datetime(2023, 12, 31, 22, 30, tzinfo=UTC)),
         ("nanay_2024-12-31T22:00:00Z.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        # a time without seconds (isoformat(timespec="minutes")), with its zone or without
+        ("nanay_2024-12-31T22:00-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-06-20_14:50.tif", datetime(2024, 6, 20, 14, 50, tzinfo=UTC)),
         ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
         # six digits after the day that are no time of day (an order number): the day alone
         ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
@@ -207,7 +246,8 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
     """The zone was dropped: 22:00 in Lima on 31 December 2024 dated the scene 2024-12-31
-    22:00 UTC, counted in 2024 for 2025; and a day followed by six digits that are no time
+    22:00 UTC, counted in 2024 for 2025 (written without seconds, the time too: 2024-12-31
+    00:00 UTC); and a day followed by six digits that are no time
     (`_987654`) was no date at all (the scene was dated by its TIFFTAG_DATETIME, or refused)."""
     found = time_from_name(f"/scenes/{name}")
     assert found is not None and found.source == "iso-name"
@@ -247,11 +287,17 @@ def test_a_maxar_name_of_the_last_century() -> None:
         "T18MYA_20240315T143012_B04_B03_B02_10m.tif",  # a granule's bands, stacked
         "LC09_L2SP_007063_20240315_20240320_02_T1_SR.TIF",  # Landsat: acquired, then processed
         "S2A_OPER_PRD_MSIL1C_PDMC_20240320T190203_R010_V20240315T143012_20240315T143012.tif",
+        # Earth Engine's image ids (system:index), as its exports are named: Sentinel-2's
+        # datatake and granule sensing times, then the tile; Landsat's path/row, then the day
+        "20240315T143012_20240315T143515_T18MYA.tif",
+        "S2_SR_nanay_20240315T143012_20240315T143515_T18MYA.tif",
+        "LC09_007063_20240315.tif",
+        "nanay_1_2_LC08_007063_20240315_sr.tif",
     ],
 )
 def test_sentinel2_and_landsat_names(tmp_path: Path, name: str) -> None:
     """They were dated by the tag a program wrote with the file (here 2024-11-02), or not at
-    all: "acquisition date unknown"."""
+    all: "acquisition date unknown" (Earth Engine's ids too, until they were read)."""
     tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
     scene = write_scene(tmp_path / name, tags=tags, **SMALL)
     with open_scene(scene.path) as opened:

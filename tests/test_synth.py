@@ -6,8 +6,10 @@ import hashlib
 import itertools
 import multiprocessing
 import re
+import signal
 import subprocess
 import sys
+import time
 import types
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -23,7 +25,8 @@ from shapely import Point
 from typer.testing import CliRunner
 
 from detector.cli import app
-from training.processes import THREADED_LIBRARIES, pool_context
+from detector.errors import InputError
+from training.processes import THREADED_LIBRARIES, in_processes, pool_context
 from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
@@ -479,6 +482,56 @@ def test_a_demo_with_a_model_not_there_or_a_negative_seed_is_refused_before_the_
         assert result.exit_code == 2, (given, result.output)
         assert said in " ".join(result.output.split()), result.output
         assert not out.exists()
+
+
+def job_or_fault(index: int, folder: str) -> int:
+    """Job 0 fails at once; the others take 0.3 s and leave a file each (in_processes' tests)."""
+    if index == 0:
+        raise InputError(folder, "job 0 cannot be done", "fix it")
+    time.sleep(0.3)
+    (Path(folder) / f"{index}.done").touch()
+    return index
+
+
+def test_a_failing_job_stops_the_jobs_not_started(tmp_path: Path) -> None:
+    """A job's error was raised only once every other job had run (with one worker it is
+    raised at once): a world that could not be written waited for all the others to be drawn,
+    15 of 15 jobs of 0.3 s here."""
+    jobs = [(index, str(tmp_path)) for index in range(16)]
+    with pytest.raises(InputError, match="job 0 cannot be done"):
+        in_processes(job_or_fault, jobs, 2)
+    assert len(list(tmp_path.glob("*.done"))) <= 6  # those running or queued to a worker
+
+
+def test_ctrl_c_stops_the_jobs_not_started(tmp_path: Path) -> None:
+    """Ctrl-C while jobs ran in workers waited for every job left (the training worlds, minutes
+    each, were all drawn before the command stopped): the jobs not started are dropped."""
+    script = tmp_path / "jobs.py"
+    script.write_text(
+        "import os, sys\n"
+        "sys.path.insert(0, os.getcwd())\n"
+        "from tests.test_synth import job_or_fault\n"
+        "from training.processes import in_processes\n"
+        "if __name__ == '__main__':\n"
+        "    in_processes(job_or_fault, [(i + 1, sys.argv[1]) for i in range(24)], 2)\n"
+    )
+    folder = tmp_path / "done"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(folder)],
+        cwd=Path(__file__).parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(folder.glob("*.done")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert "KeyboardInterrupt" in stderr
+    # of 24: those done, running or queued to a worker then
+    assert len(list(folder.glob("*.done"))) <= 10, stderr[-2000:]
 
 
 def test_a_world_whose_worker_died_is_drawn_again_without_deleting_it(

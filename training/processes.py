@@ -54,7 +54,9 @@ def in_processes(
     """``work(*job)`` for every job, in up to ``workers`` processes (no more than cores or jobs;
     1: here); results in job order.
 
-    ``done`` is called as each job finishes (a progress bar's advance). A worker that dies (a
+    ``done`` is called as each job finishes (a progress bar's advance). A job's error (the first
+    to come, with several workers) or Ctrl-C is raised at once, and the jobs not started then
+    are not run. A worker that dies (a
     spawned one re-runs a calling script that has no main guard; or memory ran out) is one
     :class:`WorkerDied` line, starting with ``what``, that says so.
     """
@@ -68,8 +70,16 @@ def in_processes(
     try:
         with ProcessPoolExecutor(workers, mp_context=pool_context()) as pool:
             futures = [pool.submit(work, *job) for job in jobs]
-            for _ in as_completed(futures):
-                done()
+            try:
+                for future in as_completed(futures):
+                    future.result()  # a job's error at once, as with one worker
+                    done()
+            except BaseException:
+                # a job's error or Ctrl-C waited for every job left (training worlds drawn for
+                # minutes each): the jobs not started are dropped
+                for future in futures:  # (shutdown(cancel_futures=True) then the pool's exit,
+                    future.cancel()  # shutdown(), undid it, unless the pool had seen it)
+                raise
             return [future.result() for future in futures]
     except BrokenProcessPool as error:
         raise WorkerDied(
