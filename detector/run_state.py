@@ -54,7 +54,7 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
-    own_time,
+    own_time_read,
     scene_file_name,
     scene_labels,
     to_utc,
@@ -513,9 +513,11 @@ def _another_file_there(then: str, now: str) -> bool:
 
 
 def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
-    """True when the date a finished scene's detections carry is not its own time (or that
-    is known only to its tags)."""
-    recorded, own = str(row.get("date") or ""), own_time(path)
+    """True when the date a finished scene's detections carry is not its own time (its
+    sidecar's, its name's, else its tags': a scene dated by its TIFFTAG_DATETIME alone was
+    detected again whenever a row for another scene was added to the --dates table)."""
+    recorded = str(row.get("date") or "")
+    own = own_time_read(path) if recorded else None
     if not recorded or own is None:
         return bool(recorded)
     carried = _recorded_time(recorded)

@@ -519,6 +519,41 @@ def test_a_manifest_date_cell_out_of_shape_is_detected_again(tmp_path: Path) -> 
     assert dropped.forget_redated({}) == [paths[0], paths[2]]  # the rows dropped: own times
 
 
+def test_a_scene_dated_by_its_tags_resumes_when_other_rows_of_the_table_change(
+    tmp_path: Path,
+) -> None:
+    """A finished scene that no --dates row dates, whose own time is its TIFFTAG_DATETIME
+    alone, was detected again whenever the table changed (a row added for another scene):
+    its tags were not read, so its detections' date was taken for a dropped row's. It
+    resumes now; one whose detections carry a dropped row's date is still detected again."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from shapely.geometry import Point
+
+    tagged = datetime(2024, 3, 17, 14, 51, 41, tzinfo=UTC)
+    paths = [str(tmp_path / f"scene_{n}.tif") for n in range(2)]
+    for path in paths:
+        profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "uint8"}
+        place = {"crs": "EPSG:32718", "transform": Affine(3, 0, 600000, 0, -3, 9580000)}
+        with rasterio.open(path, "w", **profile, **place) as dst:
+            dst.write(np.zeros((1, 4, 4), np.uint8))
+            dst.update_tags(TIFFTAG_DATETIME="2024:03:17 14:51:41")
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState.open(out, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path, when in zip(paths, (tagged, datetime(2024, 5, 1, tzinfo=UTC)), strict=True):
+        frame = gpd.GeoDataFrame(
+            {"acquired": [pd.Timestamp(when)]}, geometry=[Point(-73, -3)], crs=4326
+        )
+        state.record(path, frame, None)  # the second dated by a row, dropped below
+    other = RunState.open(out, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    assert other.forget_redated({str(tmp_path / "new.tif"): tagged}) == [paths[1]]
+
+
 def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
     """The digest of a Shapefile's rivers was its `.shp` alone: a river renamed in QGIS (its
     `.dbf`) or a `.prj` corrected (the corridors elsewhere) resumed the run with the old
