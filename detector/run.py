@@ -81,6 +81,7 @@ from detector.run_state import (
     dates_digest,
     earlier_key_values,
     manifest_names,
+    redated_warnings,
     run_key,
 )
 from detector.scene_sources import require_scenes
@@ -256,13 +257,8 @@ def run_pipeline(
         scene_dates = sources.dates_with(dates, names)
         for note in sources.notes[noted:]:  # --dates rows that name no scene
             warn_and_note(f"warning: {note}")
-        redated = state.forget_redated(scene_dates)
-        if redated:
-            warn_and_note(
-                f"warning: {len(redated)} finished scene(s) are given another date (by a --dates "
-                f"row or a STAC item's datetime) than their detections carry (e.g. "
-                f"{redated[0]}); detected again"
-            )
+        for warning in redated_warnings(state.forget_redated(scene_dates), scene_dates):
+            warn_and_note(warning)
         todo = [path for path in sources.paths if not state.is_done(path)]
         _check_finished_scenes_there(sources.paths, todo)
         if len(todo) < len(sources.paths):

@@ -93,6 +93,7 @@ __all__ = [  # with the lock's names (detector.run_lock), imported from here bef
     "manifest_names",
     "process_identity",
     "read_saved",
+    "redated_warnings",
     "rivers_digest",
     "run_key",
     "run_lock",
@@ -510,6 +511,28 @@ def _another_file_there(then: str, now: str) -> bool:
     except OSError:
         return True
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
+
+
+def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> list[str]:
+    """The warnings for the finished scenes :meth:`RunState.forget_redated` forgot: those given
+    another date, and those given none now, dated by themselves (a scene whose --dates row
+    was dropped was said to be 'given another date (by a --dates row …)')."""
+    given = [path for path in redated if path in dates]
+    own = [path for path in redated if path not in dates]
+    warnings = []
+    if given:
+        warnings.append(
+            f"warning: {len(given)} finished scene(s) are given another date (by a --dates row "
+            f"or a STAC item's datetime) than their detections carry (e.g. {given[0]}); "
+            "detected again"
+        )
+    if own:
+        warnings.append(
+            f"warning: {len(own)} finished scene(s) are no longer dated by a --dates row (their "
+            "row dropped, or the table left out), and their own date (metadata, name or tags) "
+            f"is not the one their detections carry (e.g. {own[0]}); detected again"
+        )
+    return warnings
 
 
 def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
