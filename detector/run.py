@@ -244,14 +244,7 @@ def run_pipeline(
         )
         state.adopt(sources.paths)
         state.backend = str(getattr(detector, "backend", backend))
-        besides = state.done_besides(sources.paths)
-        if besides:
-            raise DredgeError(
-                f"{out}: holds {len(besides)} finished scene(s) that are not among the scenes "
-                f"given (e.g. {besides[0]}), and its tables would be made again without them — "
-                "to add scenes to this run give the earlier scenes too (e.g. both folders), or "
-                "choose another --out, or pass --overwrite to start it again"
-            )
+        state.refuse_others(sources.paths)  # finished scenes not given: not remade without
         names = state.name_scenes(sources.paths)
         noted = len(sources.notes)
         scene_dates = sources.dates_with(dates, names)

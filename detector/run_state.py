@@ -389,6 +389,39 @@ class RunState:
         asked = set(paths)
         return [path for path in self.rows if path not in asked and self.is_done(path)]
 
+    def refuse_others(self, paths: Sequence[str]) -> None:
+        """DredgeError where finished scenes are not among ``paths``: the run's tables would be
+        made again without them. Where a relative path given names, from here, another file
+        than the one a finished scene under that path named, still there (a plain copy of the
+        project, the first kept; the run started from another folder), one line says so and
+        what to do: it asked to 'give the earlier scenes too', which the user had, by path."""
+        besides = self.done_besides(paths)
+        by_name: dict[str, list[str]] = {}
+        for path in paths:
+            if not is_remote(path) and not os.path.isabs(path) and not self.is_done(path):
+                by_name.setdefault(os.path.basename(os.path.normpath(path)), []).append(path)
+        for done in besides:
+            then = str(self.rows[done].get("file") or done)
+            for given in by_name.get(os.path.basename(then), []):
+                start = then.removesuffix(os.sep + os.path.normpath(given))
+                if start != then and os.path.exists(then):
+                    raise InputError(
+                        given,
+                        f"is another file than the one the run in {self.out} finished under "
+                        f"this path ({then}, still there: a copy of the scenes, or another "
+                        "folder's?)",
+                        f"run it from {start}, where it was started, or give the scenes it "
+                        "finished (a run moved whole, or copied with `cp -al`, resumes); to "
+                        "detect these files, choose another --out, or pass --overwrite",
+                    )
+        if besides:
+            raise DredgeError(
+                f"{self.out}: holds {len(besides)} finished scene(s) that are not among the "
+                f"scenes given (e.g. {besides[0]}), and its tables would be made again without "
+                "them — to add scenes to this run give the earlier scenes too (e.g. both "
+                "folders), or choose another --out, or pass --overwrite to start it again"
+            )
+
     def failed(self) -> list[tuple[str, str]]:
         return [(p, str(r["error"])) for p, r in self.rows.items() if r["status"] == "failed"]
 

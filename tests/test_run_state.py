@@ -703,6 +703,46 @@ def test_a_run_copied_with_hard_links_to_its_scenes_resumes_where_it_is_now(
     assert [state.is_done(path) for path in given] == [True, True, False]
 
 
+def test_a_plain_copy_of_a_run_and_its_scenes_is_refused_in_one_line_that_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project (scenes given relative, and the run) copied with `cp -r`, the first place
+    kept, and run again in the copy: each path names another file than the one finished under
+    it, which is still there, so the scenes are not taken for the run's (the README's rule for
+    another file of that name). It stopped with 'holds 3 finished scene(s) that are not among
+    the scenes given … give the earlier scenes too', which the user had, by their paths."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.errors import InputError
+
+    old, new = tmp_path / "project", tmp_path / "copy"
+    (old / "scenes").mkdir(parents=True)
+    given = [f"scenes/{n}.tif" for n in "abc"]
+    for path in given:
+        (old / path).write_bytes(path.encode())
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(old)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    shutil.copytree(old, new)
+    monkeypatch.chdir(new)
+    for _ in range(2):  # the first try records the files found elsewhere: the same again
+        state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+        state.adopt(given)
+        with pytest.raises(InputError) as refused:
+            state.refuse_others(given)
+        said = str(refused.value)
+        assert said.startswith("scenes/a.tif: is another file than the one the run in run")
+        assert f"run it from {old}, where it was started" in said
+    state.refuse_others([str(old / path) for path in given])  # its scenes: goes on
+    with pytest.raises(DredgeError, match="holds 3 finished scene"):
+        state.refuse_others([])
+
+
 def test_a_run_resumed_with_its_scenes_spelled_as_before_looks_at_no_path_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
