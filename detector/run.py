@@ -73,17 +73,10 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.run_key import KEY_NAME, dates_digest, earlier_key_values, run_key
 from detector.run_lock import run_lock
-from detector.run_state import (
-    KEY_NAME,
-    RunState,
-    SceneFindings,
-    dates_digest,
-    earlier_key_values,
-    manifest_names,
-    redated_warnings,
-    run_key,
-)
+from detector.run_manifest import manifest_names
+from detector.run_state import RunState, SceneFindings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams

@@ -577,7 +577,7 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     moved away detected the new scenes, then stopped in tracking with "no such scene file or
     folder — check the --scenes path", an option `dredge run` does not have. It stops before
     any work, naming the scene and the ways on."""
-    from detector.run_state import MANIFEST_NAME
+    from detector.run_manifest import MANIFEST_NAME
 
     folder = tmp_path / "planet"
     folder.mkdir()

@@ -16,14 +16,10 @@ import psutil
 import pytest
 
 from detector.errors import DredgeError
-from detector.run_state import (
-    KEY_NAME,
-    LOCK_NAME,
-    LOCK_WRITE_S,
-    MANIFEST_NAME,
-    RunState,
-    run_lock,
-)
+from detector.run_key import KEY_NAME
+from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, run_lock
+from detector.run_manifest import MANIFEST_NAME
+from detector.run_state import RunState
 
 
 def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
@@ -88,7 +84,7 @@ def test_a_working_runs_lock_holds_after_the_clock_is_stepped(tmp_path: Path) ->
     with the clock: stepped forward after the lock was taken (NTP on a fresh machine), a
     working run's lock was taken over by a second run. The process's boot and start tick,
     kept in the lock, decide where they can be read."""
-    from detector.run_state import process_identity
+    from detector.run_lock import process_identity
 
     lock = tmp_path / LOCK_NAME
     host = socket.gethostname()
@@ -405,7 +401,7 @@ def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: P
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from detector.run_state import manifest_names
+    from detector.run_manifest import manifest_names
 
     paths = ["https://example.org/scenes/0012", "https://example.org/scenes/0345"]
     state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
@@ -564,7 +560,8 @@ def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path:
     from shapely.geometry import LineString
 
     from detector.card import file_sha256
-    from detector.run_state import rivers_digest, run_key
+    from detector.river_inputs import rivers_digest
+    from detector.run_key import run_key
 
     rivers = tmp_path / "rios" / "rivers.shp"
     rivers.parent.mkdir()
@@ -588,7 +585,7 @@ def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path:
     assert len(digests) == 3
     before = {**run_key(None, {}, rivers), "rivers_sha256": file_sha256(rivers)}  # the .shp's
     (out / "run_key.json").write_text(json.dumps(before))
-    from detector.run_state import earlier_key_values
+    from detector.run_key import earlier_key_values
 
     resumed = RunState.open(
         out, run_key(None, {}, rivers), overwrite=False, earlier=earlier_key_values(rivers)

@@ -45,7 +45,7 @@ from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
 from detector.errors import DredgeError, InputError, first_line
 from detector.model import bundled_weights
-from detector.run_state import manifest_names
+from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.track_files import is_parquet
