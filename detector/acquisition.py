@@ -35,9 +35,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import rasterio
+from rasterio.errors import RasterioError
 
 from detector.date_sanity import not_ahead
 from detector.errors import InputError
+from detector.remote_reads import use_http_time_limits
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
@@ -255,6 +257,22 @@ def own_time(path: str) -> datetime | None:
     nothing could say."""
     found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
     return found.time if found is not None else None
+
+
+def own_time_read(path: str) -> datetime | None:
+    """:func:`own_time`, else the time its tags give (``ACQUISITIONDATETIME``,
+    ``TIFFTAG_DATETIME``: the file's header is read), as :func:`resolve_acquisition` finds it
+    with no date given; None where nothing says, or the file cannot be opened."""
+    found = own_time(path)
+    if found is not None:
+        return found
+    use_http_time_limits()  # a server that stops answering held the read for ever
+    try:
+        with rasterio.open(path) as dataset:
+            tagged = time_from_tags(dataset)
+    except (RasterioError, OSError):
+        return None
+    return tagged.time if tagged is not None else None
 
 
 def time_from_sidecar(path: Path) -> Acquisition | None:

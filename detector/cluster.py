@@ -36,7 +36,7 @@ from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
-from detector.run_state import rivers_digest
+from detector.river_inputs import rivers_digest
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class SceneTask:
     a worker kept between runs loads the model again when it changed (it kept the first one
     it loaded under that path), and refuses a model of its own that is another."""
     rivers_sha256: str | None = None
-    """Of the rivers file ``dredge run`` read (:func:`detector.run_state.rivers_digest`), for
+    """Of the rivers file ``dredge run`` read (:func:`detector.river_inputs.rivers_digest`), for
     the same reasons."""
 
 

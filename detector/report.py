@@ -29,7 +29,7 @@ from detector.counts import (
 from detector.inputspec import InputSpec
 from detector.report_figures import Chip, detection_chips, river_map
 from detector.rivers import RiverNetwork
-from detector.run_state import manifest_names
+from detector.run_manifest import manifest_names
 from detector.writing import write_text_atomic
 
 MAX_MAPS = 12

@@ -73,16 +73,10 @@ from detector.exports import write_counts
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
+from detector.run_key import KEY_NAME, dates_digest, earlier_key_values, run_key
 from detector.run_lock import run_lock
-from detector.run_state import (
-    KEY_NAME,
-    RunState,
-    SceneFindings,
-    dates_digest,
-    earlier_key_values,
-    manifest_names,
-    run_key,
-)
+from detector.run_manifest import manifest_names
+from detector.run_state import RunState, SceneFindings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
@@ -243,26 +237,14 @@ def run_pipeline(
         )
         state.adopt(sources.paths)
         state.backend = str(getattr(detector, "backend", backend))
-        besides = state.done_besides(sources.paths)
-        if besides:
-            raise DredgeError(
-                f"{out}: holds {len(besides)} finished scene(s) that are not among the scenes "
-                f"given (e.g. {besides[0]}), and its tables would be made again without them — "
-                "to add scenes to this run give the earlier scenes too (e.g. both folders), or "
-                "choose another --out, or pass --overwrite to start it again"
-            )
+        state.refuse_others(sources.paths)  # finished scenes not given: not remade without
         names = state.name_scenes(sources.paths)
         noted = len(sources.notes)
         scene_dates = sources.dates_with(dates, names)
         for note in sources.notes[noted:]:  # --dates rows that name no scene
             warn_and_note(f"warning: {note}")
-        redated = state.forget_redated(scene_dates)
-        if redated:
-            warn_and_note(
-                f"warning: {len(redated)} finished scene(s) are given another date (by a --dates "
-                f"row or a STAC item's datetime) than their detections carry (e.g. "
-                f"{redated[0]}); detected again"
-            )
+        for warning in redated_warnings(state.forget_redated(scene_dates), scene_dates):
+            warn_and_note(warning)
         todo = [path for path in sources.paths if not state.is_done(path)]
         _check_finished_scenes_there(sources.paths, todo)
         if len(todo) < len(sources.paths):

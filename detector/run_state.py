@@ -1,23 +1,15 @@
 """Resumable runs: what ``dredge run`` has finished in its output folder.
 
-``OUT/run_key.json`` says what the detections depend on (model sha256, its input, the score
-threshold, the flipped views, the rivers file and corridor, the scene band names) and the
-``--dates`` table's digest, which is not compared: scenes' dates are, one by one
-(:meth:`RunState.forget_redated`);
-``OUT/manifest.csv`` has one row per scene attempted: ``scene, name, status`` (``done`` or
-``failed``), ``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns
-of at its end, as JSON: pixels much coarser than the model's, river lines off the channel;
-kept so that a resumed or recounted run warns of its earlier scenes too) and ``date`` (the
-acquisition time its detections carry: a finished scene given another one, by ``--dates`` or
-its STAC item, is detected again, :meth:`RunState.forget_redated`), ``file`` (the absolute
-path of a local scene, which its path as given may not name from another folder:
-:meth:`RunState.adopt`) and ``backend`` (torch or onnxruntime: a run resumed with another one
-goes on, as with another ``--device`` or ``--batch``, and says so,
-:meth:`RunState.backends`); each scene's row is
-appended as it finishes (:func:`detector.writing.append_line`: a killed run leaves at most its
-last row cut short, which is not read), and the file is written whole once when a run starts
-and, where a scene of an earlier run was recorded again below its old row, when detection
-ends (the last row of a scene is the one that counts);
+``OUT/run_key.json`` says what the detections depend on (:mod:`detector.run_key`: a key that
+differs, another model or threshold, is refused unless ``--overwrite`` is given, which starts
+afresh; the ``--dates`` table's digest is not compared: scenes' dates are, one by one,
+:meth:`RunState.forget_redated`); ``OUT/manifest.csv`` has one row per scene attempted
+(:mod:`detector.run_manifest`: its ``date`` is the time a scene's detections carry,
+:meth:`RunState.forget_redated`; its ``file`` the file a path named, :meth:`RunState.adopt`;
+its ``backend`` the one that detected it, :meth:`RunState.backends`); each scene's row is
+appended as it finishes, and the file is written whole once when a run starts and, where a
+scene of an earlier run was recorded again below its old row, when detection ends (the last
+row of a scene is the one that counts);
 ``OUT/scenes/<scene name>.parquet`` holds each finished scene's detections (the name is the
 file name, or a label where scenes share one: :func:`detector.acquisition.scene_labels`).
 Every other file is written to a temporary name and renamed into place
@@ -27,16 +19,13 @@ by a full disk or a folder made read-only leaves only whole files; a failed writ
 removed when the run starts again. Rerunning the same command skips
 the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
-duplicated. A run key that differs (another model or threshold) is refused unless
-``--overwrite`` is given, which starts afresh. One run at a time works in a folder: its lock is
-:mod:`detector.run_lock` (its names are importable from here too).
+duplicated. One run at a time works in a folder: its lock is :mod:`detector.run_lock` (its
+names, and those of the key and the manifest, are importable from here too).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -54,28 +43,37 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
-    own_time,
+    own_time_read,
     scene_file_name,
     scene_labels,
     to_utc,
 )
-from detector.card import ModelCard, file_sha256
-from detector.errors import DredgeError, InputError, first_line
-from detector.river_inputs import rivers_digest, shapefile_parts
-from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, process_identity, run_lock
-from detector.scene_sources import file_key, names_raster_file
-from detector.writing import (
-    append_line,
-    complete_lines,
-    remove_temporaries,
-    write_atomic,
-    write_text_atomic,
+from detector.errors import DredgeError, InputError
+from detector.river_inputs import rivers_digest
+from detector.run_key import (
+    DATES_KEY,
+    KEY_NAME,
+    dates_digest,
+    earlier_key_values,
+    read_key,
+    run_key,
 )
+from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, process_identity, run_lock
+from detector.run_manifest import (
+    MANIFEST_COLUMNS,
+    MANIFEST_NAME,
+    carried_date,
+    manifest_line,
+    manifest_names,
+    read_manifest,
+)
+from detector.scene_sources import file_key, names_raster_file
+from detector.writing import append_line, remove_temporaries, write_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     from detector.cluster import SceneFlags
 
-__all__ = [  # with the lock's names (detector.run_lock), imported from here before
+__all__ = [  # with names of detector.run_lock, run_key, run_manifest: imported from here before
     "DATES_KEY",
     "KEY_NAME",
     "LOCK_NAME",
@@ -93,85 +91,16 @@ __all__ = [  # with the lock's names (detector.run_lock), imported from here bef
     "manifest_names",
     "process_identity",
     "read_saved",
+    "redated_warnings",
     "rivers_digest",
     "run_key",
     "run_lock",
     "saved_name",
 ]
 
-KEY_NAME = "run_key.json"
-MANIFEST_NAME = "manifest.csv"
 SCENES_DIR = "scenes"
-MANIFEST_COLUMNS = (
-    "scene",
-    "name",
-    "status",
-    "detections",
-    "finished",
-    "error",
-    "flags",
-    "date",
-    "file",
-    "backend",
-)
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
-
-
-def _read_key(path: Path) -> dict[str, Any]:
-    """A run key, as written: a JSON object (else one line: a JSONDecodeError is a ValueError,
-    which ``dredge run`` reports as a fault, with its traceback)."""
-    try:
-        key = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        key = exc
-    if not isinstance(key, dict):
-        problem = f" ({first_line(key)})" if isinstance(key, Exception) else ""
-        raise InputError(
-            path,
-            f"cannot be read as a run key{problem}",
-            "pass --overwrite to start the run again, or choose another --out",
-        )
-    return key
-
-
-def run_key(card: Any, parameters: dict[str, Any], rivers: Path) -> dict[str, Any]:
-    """What a run's detections depend on (compared when a run resumes)."""
-    return {
-        "model_sha256": getattr(card, "sha256", None),
-        "model_input": card.to_dict()["input"] if isinstance(card, ModelCard) else None,
-        "rivers_sha256": rivers_digest(rivers),
-        **parameters,
-    }
-
-
-def earlier_key_values(rivers: Path) -> dict[str, str]:
-    """Values of a run key as an earlier version wrote them, where they differ: the digest of
-    a Shapefile's ``.shp`` alone (a run it began resumes, as it did then)."""
-    if rivers.is_file() and shapefile_parts(rivers):
-        return {"rivers_sha256": file_sha256(rivers)}
-    return {}
-
-
-DATES_KEY = "dates_sha256"
-
-
-def dates_digest(dates: Mapping[str, datetime]) -> str:
-    """sha256 of a scene → date table: kept in the run key, not compared on resuming (a
-    scene's date is, :meth:`RunState.forget_redated`), but for the scenes of a manifest
-    written before it kept their dates."""
-    lines = sorted(f"{name}={when.isoformat()}" for name, when in dates.items())
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
-def manifest_names(folder: Path) -> dict[str, str]:
-    """Scene path → its name in the tables, from ``folder/manifest.csv`` of a run (empty when
-    there is none)."""
-    try:
-        rows = _read_manifest(folder / MANIFEST_NAME)
-    except (ValueError, KeyError, OSError):  # not a manifest this tool wrote
-        return {}
-    return {path: str(row["name"]) for path, row in rows.items()}
 
 
 SAVED_NAME_BYTES = 200  # its temporary name while written adds about 30 bytes (of 255)
@@ -219,7 +148,7 @@ class RunState:
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
-            previous = _read_key(key_path)
+            previous = read_key(key_path)
             # not compared: rows for new scenes added to a --dates table were refused with
             # the run; each scene's date is (forget_redated)
             state.earlier_dates = previous.pop(DATES_KEY, None)
@@ -245,7 +174,7 @@ class RunState:
                     f"{out}: holds a run made with other settings ({', '.join(changed)}) — "
                     f"choose another --out, or pass --overwrite to start it again{again}"
                 )
-            state.rows = _read_manifest(out / MANIFEST_NAME)
+            state.rows = read_manifest(out / MANIFEST_NAME)
         elif overwrite:
             state.clear()
         return state
@@ -388,6 +317,39 @@ class RunState:
         asked = set(paths)
         return [path for path in self.rows if path not in asked and self.is_done(path)]
 
+    def refuse_others(self, paths: Sequence[str]) -> None:
+        """DredgeError where finished scenes are not among ``paths``: the run's tables would be
+        made again without them. Where a relative path given names, from here, another file
+        than the one a finished scene under that path named, still there (a plain copy of the
+        project, the first kept; the run started from another folder), one line says so and
+        what to do: it asked to 'give the earlier scenes too', which the user had, by path."""
+        besides = self.done_besides(paths)
+        by_name: dict[str, list[str]] = {}
+        for path in paths:
+            if not is_remote(path) and not os.path.isabs(path) and not self.is_done(path):
+                by_name.setdefault(os.path.basename(os.path.normpath(path)), []).append(path)
+        for done in besides:
+            then = str(self.rows[done].get("file") or done)
+            for given in by_name.get(os.path.basename(then), []):
+                start = then.removesuffix(os.sep + os.path.normpath(given))
+                if start != then and os.path.exists(then):
+                    raise InputError(
+                        given,
+                        f"is another file than the one the run in {self.out} finished under "
+                        f"this path ({then}, still there: a copy of the scenes, or another "
+                        "folder's?)",
+                        f"run it from {start}, where it was started, or give the scenes it "
+                        "finished (a run moved whole, or copied with `cp -al`, resumes); to "
+                        "detect these files, choose another --out, or pass --overwrite",
+                    )
+        if besides:
+            raise DredgeError(
+                f"{self.out}: holds {len(besides)} finished scene(s) that are not among the "
+                f"scenes given (e.g. {besides[0]}), and its tables would be made again without "
+                "them — to add scenes to this run give the earlier scenes too (e.g. both "
+                "folders), or choose another --out, or pass --overwrite to start it again"
+            )
+
     def failed(self) -> list[tuple[str, str]]:
         return [(p, str(r["error"])) for p, r in self.rows.items() if r["status"] == "failed"]
 
@@ -419,14 +381,14 @@ class RunState:
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
             "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
-            "date": _carried_date(frame),
+            "date": carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
             "backend": "" if error else self.backend,
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
             return
-        append_line(self.out / MANIFEST_NAME, _manifest_line(self.rows[path]))
+        append_line(self.out / MANIFEST_NAME, manifest_line(self.rows[path]))
         self._recorded_again |= again
 
     def tidy(self) -> None:
@@ -512,10 +474,34 @@ def _another_file_there(then: str, now: str) -> bool:
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
 
 
+def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> list[str]:
+    """The warnings for the finished scenes :meth:`RunState.forget_redated` forgot: those given
+    another date, and those given none now, dated by themselves (a scene whose --dates row
+    was dropped was said to be 'given another date (by a --dates row …)')."""
+    given = [path for path in redated if path in dates]
+    own = [path for path in redated if path not in dates]
+    warnings = []
+    if given:
+        warnings.append(
+            f"warning: {len(given)} finished scene(s) are given another date (by a --dates row "
+            f"or a STAC item's datetime) than their detections carry (e.g. {given[0]}); "
+            "detected again"
+        )
+    if own:
+        warnings.append(
+            f"warning: {len(own)} finished scene(s) are no longer dated by a --dates row (their "
+            "row dropped, or the table left out), and their own date (metadata, name or tags) "
+            f"is not the one their detections carry (e.g. {own[0]}); detected again"
+        )
+    return warnings
+
+
 def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
-    """True when the date a finished scene's detections carry is not its own time (or that
-    is known only to its tags)."""
-    recorded, own = str(row.get("date") or ""), own_time(path)
+    """True when the date a finished scene's detections carry is not its own time (its
+    sidecar's, its name's, else its tags': a scene dated by its TIFFTAG_DATETIME alone was
+    detected again whenever a row for another scene was added to the --dates table)."""
+    recorded = str(row.get("date") or "")
+    own = own_time_read(path) if recorded else None
     if not recorded or own is None:
         return bool(recorded)
     carried = _recorded_time(recorded)
@@ -536,45 +522,6 @@ def _has_detections(row: Mapping[str, Any]) -> bool:
         return int(row.get("detections") or 0) > 0
     except (TypeError, ValueError):
         return True
-
-
-def _carried_date(frame: pd.DataFrame | None) -> str:
-    """The acquisition time a scene's detections carry (ISO, UTC), or "" without any."""
-    if frame is None or not len(frame) or "acquired" not in frame.columns:
-        return ""
-    return to_utc(pd.Timestamp(frame["acquired"].iloc[0]).to_pydatetime()).isoformat()
-
-
-def _manifest_line(row: Mapping[str, Any]) -> str:
-    """One row of the manifest as ``DataFrame.to_csv`` writes it (Python's csv module)."""
-    line = io.StringIO()
-    csv.writer(line, lineterminator=os.linesep).writerow([row[c] for c in MANIFEST_COLUMNS])
-    return line.getvalue()
-
-
-def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """Scene path → its row; a scene's last row where it has several (recorded again), and
-    without a last row cut short by a killed run. Paths and names as written: pandas read
-    scenes named ``0012`` and ``0345`` as 12 and 345 (a resumed run detected them again)."""
-    if not path.is_file():
-        return {}
-    data = complete_lines(path.read_bytes())
-    if not data:
-        return {}
-    table = pd.read_csv(
-        io.BytesIO(data),
-        dtype={
-            "scene": str,
-            "name": str,
-            "error": "string",
-            "flags": "string",
-            "date": str,
-            "file": str,
-            "backend": str,
-        },
-        keep_default_na=False,
-    )
-    return {str(row["scene"]): row for row in table.to_dict("records")}
 
 
 class SceneFindings:

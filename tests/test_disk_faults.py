@@ -30,7 +30,8 @@ from typer.testing import CliRunner, Result
 from detector.cli import app
 from detector.errors import OutputError
 from detector.run import RUN_FILES
-from detector.run_state import MANIFEST_NAME, SCENES_DIR, RunState
+from detector.run_manifest import MANIFEST_NAME
+from detector.run_state import SCENES_DIR, RunState
 from detector.writing import (
     output_error,
     remove_stale_temporaries,

@@ -42,7 +42,9 @@ from detector.counts import COUNT_COLUMNS
 from detector.detect import DETECTION_COLUMNS
 from detector.exports import KML_NS
 from detector.run import RUN_FILES
-from detector.run_state import KEY_NAME, MANIFEST_COLUMNS, MANIFEST_NAME, SCENES_DIR
+from detector.run_key import KEY_NAME
+from detector.run_manifest import MANIFEST_COLUMNS, MANIFEST_NAME
+from detector.run_state import SCENES_DIR
 from detector.track_pipeline import OBSERVATION_COLUMNS
 from detector.tracking import TRACK_COLUMNS
 from tests.geo_fixtures import truncate

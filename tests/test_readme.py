@@ -16,7 +16,7 @@ from detector.cli import app
 from detector.counts import COUNT_COLUMNS
 from detector.demo import compare_counts
 from detector.detect import DETECTION_COLUMNS
-from detector.run_state import MANIFEST_COLUMNS
+from detector.run_manifest import MANIFEST_COLUMNS
 from detector.track_pipeline import OBSERVATION_COLUMNS
 from detector.track_table import LINK_NAMES, TRACK_COLUMNS
 from training.synth.writer import TRUTH_COLUMNS

@@ -228,7 +228,7 @@ def test_a_run_resumed_with_fresh_signed_links_takes_its_scenes_as_the_same(
     import pandas as pd
 
     from detector.run import run_pipeline
-    from detector.run_state import MANIFEST_NAME
+    from detector.run_manifest import MANIFEST_NAME
 
     fixture = write_scene(tmp_path / "served" / PLANET, width=300, height=300, block_px=128)
     rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)
@@ -269,7 +269,7 @@ def test_dredge_run_names_a_stac_scene_of_a_download_link_by_its_item(
     import pandas as pd
 
     from detector.run import run_pipeline
-    from detector.run_state import MANIFEST_NAME
+    from detector.run_manifest import MANIFEST_NAME
 
     fixture = write_scene(tmp_path / "served" / "dl1" / "download", width=300, height=300)
     rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": fixture.river}, crs=fixture.crs)

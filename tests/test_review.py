@@ -638,6 +638,47 @@ def test_a_scene_of_the_same_file_name_in_another_folder_is_not_taken_for_the_de
     assert result.exit_code == 0, result.output
 
 
+def test_one_of_two_scenes_of_one_file_name_detected_together_is_reviewed_alone(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """`dredge detect a/x.tif b/x.tif` names the two `a_x.tif` and `b_x.tif` (as `dredge run`
+    does); review given one of them alone named it `x.tif` and stopped with 'none of its
+    detections is on the scenes given': its detections could not be reviewed."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from detector.scene import open_scene
+
+    first, _, third = sorted((label_world / "scenes").glob("*SR.tif"))
+    frame = gpd.read_parquet(detections)
+    parts = []
+    for folder, scene in (("a", first), ("b", third)):
+        (tmp_path / folder).mkdir()
+        shutil.copy(scene, tmp_path / folder / "x.tif")
+        for sidecar in scene.parent.glob(scene.name.split("_3B_")[0] + "*metadata*"):
+            shutil.copy(sidecar, tmp_path / folder / f"x{sidecar.suffix}")
+        mine = frame[frame["scene"] == scene.name].assign(scene=f"{folder}_x.tif")
+        with open_scene(tmp_path / folder / "x.tif") as opened:
+            mine["acquired"] = opened.acquired
+        parts.append(mine)
+    pd.concat(parts).to_parquet(tmp_path / "d.parquet")
+    common = ["review", str(tmp_path / "d.parquet"), "--model", str(model), "--count", "50"]
+    for folder in ("a", "b"):
+        out = tmp_path / f"r_{folder}"
+        given = ["--scenes", str(tmp_path / folder / "x.tif"), "--out", str(out)]
+        result = CliRunner().invoke(app, [*common, *given])
+        assert result.exit_code == 0, result.output
+        rows = (out / "tiles.csv").read_text().splitlines()[1:]
+        assert rows and {row.split(",")[1] for row in rows} == {f"{folder}_x"}
+    (tmp_path / "c" / "a").mkdir(parents=True)  # another date's x.tif in a folder called a
+    shutil.copy(tmp_path / "b" / "x.tif", tmp_path / "c" / "a" / "x.tif")
+    shutil.copy(tmp_path / "b" / "x.json", tmp_path / "c" / "a" / "x.json")
+    given = ["--scenes", str(tmp_path / "c" / "a" / "x.tif"), "--out", str(tmp_path / "r_c")]
+    result = CliRunner().invoke(app, [*common, *given])
+    assert result.exit_code == 2, result.output
+    assert "none of its detections is on the scenes given" in result.output
+
+
 @pytest.mark.parametrize(
     ("folder", "exit_code"),
     [

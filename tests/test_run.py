@@ -283,7 +283,8 @@ def test_a_scene_whose_dates_row_is_dropped_is_dated_by_itself_again(
     """A finished scene dated by a --dates row, resumed with that row dropped (or without the
     table): it falls back to its own date (its name, sidecar), but its detections kept the
     table's, without a word, as the digest of the table was no longer compared and the scene,
-    in no table now, was not either. It is detected again."""
+    in no table now, was not either. It is detected again, with a warning that says the scene
+    is no longer dated by a row (it said 'given another date (by a --dates row …)')."""
     source = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))[0]
     stem = source.name.removesuffix("_3B_AnalyticMS_SR.tif")
     (tmp_path / "scenes").mkdir()
@@ -301,7 +302,9 @@ def test_a_scene_whose_dates_row_is_dropped_is_dated_by_itself_again(
 
     resumed = CliRunner().invoke(app, args)  # the table left out: the scene's own date
     assert resumed.exit_code == 0, resumed.output
-    assert "detected again" in resumed.output
+    said = " ".join(resumed.output.split())  # it said 'are given another date (by a --dates row'
+    assert "1 finished scene(s) are no longer dated by a --dates row" in said
+    assert "given another date" not in said and "detected again" in said
     days = pd.to_datetime(pd.read_parquet(out / "detections.parquet")["acquired"])
     assert set(days.dt.strftime("%Y-%m-%d")) == {own}
 
@@ -574,7 +577,7 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     moved away detected the new scenes, then stopped in tracking with "no such scene file or
     folder — check the --scenes path", an option `dredge run` does not have. It stops before
     any work, naming the scene and the ways on."""
-    from detector.run_state import MANIFEST_NAME
+    from detector.run_manifest import MANIFEST_NAME
 
     folder = tmp_path / "planet"
     folder.mkdir()

@@ -30,7 +30,8 @@ from detector.cluster import (
     detect_one,
 )
 from detector.errors import DredgeError
-from detector.run_state import MANIFEST_NAME, rivers_digest
+from detector.river_inputs import rivers_digest
+from detector.run_manifest import MANIFEST_NAME
 from tests.geo_fixtures import truncate, write_rivers, write_scene
 from tests.model_fixtures import untrained_scene_task, write_untrained_model
 from training.synth.world import WorldConfig, write_world

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from detector.run_state import MANIFEST_NAME
+from detector.run_manifest import MANIFEST_NAME
 from tests.model_fixtures import write_untrained_model
 from training.synth.world import WorldConfig, write_world
 

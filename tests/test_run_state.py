@@ -16,14 +16,10 @@ import psutil
 import pytest
 
 from detector.errors import DredgeError
-from detector.run_state import (
-    KEY_NAME,
-    LOCK_NAME,
-    LOCK_WRITE_S,
-    MANIFEST_NAME,
-    RunState,
-    run_lock,
-)
+from detector.run_key import KEY_NAME
+from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, run_lock
+from detector.run_manifest import MANIFEST_NAME
+from detector.run_state import RunState
 
 
 def test_a_lock_being_written_holds_and_an_old_unreadable_one_is_taken(tmp_path: Path) -> None:
@@ -88,7 +84,7 @@ def test_a_working_runs_lock_holds_after_the_clock_is_stepped(tmp_path: Path) ->
     with the clock: stepped forward after the lock was taken (NTP on a fresh machine), a
     working run's lock was taken over by a second run. The process's boot and start tick,
     kept in the lock, decide where they can be read."""
-    from detector.run_state import process_identity
+    from detector.run_lock import process_identity
 
     lock = tmp_path / LOCK_NAME
     host = socket.gethostname()
@@ -405,7 +401,7 @@ def test_scene_names_that_look_like_numbers_are_read_back_as_written(tmp_path: P
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from detector.run_state import manifest_names
+    from detector.run_manifest import manifest_names
 
     paths = ["https://example.org/scenes/0012", "https://example.org/scenes/0345"]
     state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
@@ -519,6 +515,41 @@ def test_a_manifest_date_cell_out_of_shape_is_detected_again(tmp_path: Path) -> 
     assert dropped.forget_redated({}) == [paths[0], paths[2]]  # the rows dropped: own times
 
 
+def test_a_scene_dated_by_its_tags_resumes_when_other_rows_of_the_table_change(
+    tmp_path: Path,
+) -> None:
+    """A finished scene that no --dates row dates, whose own time is its TIFFTAG_DATETIME
+    alone, was detected again whenever the table changed (a row added for another scene):
+    its tags were not read, so its detections' date was taken for a dropped row's. It
+    resumes now; one whose detections carry a dropped row's date is still detected again."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from affine import Affine
+    from shapely.geometry import Point
+
+    tagged = datetime(2024, 3, 17, 14, 51, 41, tzinfo=UTC)
+    paths = [str(tmp_path / f"scene_{n}.tif") for n in range(2)]
+    for path in paths:
+        profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 1, "dtype": "uint8"}
+        place = {"crs": "EPSG:32718", "transform": Affine(3, 0, 600000, 0, -3, 9580000)}
+        with rasterio.open(path, "w", **profile, **place) as dst:
+            dst.write(np.zeros((1, 4, 4), np.uint8))
+            dst.update_tags(TIFFTAG_DATETIME="2024:03:17 14:51:41")
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState.open(out, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    for path, when in zip(paths, (tagged, datetime(2024, 5, 1, tzinfo=UTC)), strict=True):
+        frame = gpd.GeoDataFrame(
+            {"acquired": [pd.Timestamp(when)]}, geometry=[Point(-73, -3)], crs=4326
+        )
+        state.record(path, frame, None)  # the second dated by a row, dropped below
+    other = RunState.open(out, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    assert other.forget_redated({str(tmp_path / "new.tif"): tagged}) == [paths[1]]
+
+
 def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path: Path) -> None:
     """The digest of a Shapefile's rivers was its `.shp` alone: a river renamed in QGIS (its
     `.dbf`) or a `.prj` corrected (the corridors elsewhere) resumed the run with the old
@@ -529,7 +560,8 @@ def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path:
     from shapely.geometry import LineString
 
     from detector.card import file_sha256
-    from detector.run_state import rivers_digest, run_key
+    from detector.river_inputs import rivers_digest
+    from detector.run_key import run_key
 
     rivers = tmp_path / "rios" / "rivers.shp"
     rivers.parent.mkdir()
@@ -553,7 +585,7 @@ def test_a_shapefile_whose_names_or_crs_changed_is_another_rivers_file(tmp_path:
     assert len(digests) == 3
     before = {**run_key(None, {}, rivers), "rivers_sha256": file_sha256(rivers)}  # the .shp's
     (out / "run_key.json").write_text(json.dumps(before))
-    from detector.run_state import earlier_key_values
+    from detector.run_key import earlier_key_values
 
     resumed = RunState.open(
         out, run_key(None, {}, rivers), overwrite=False, earlier=earlier_key_values(rivers)
@@ -666,6 +698,46 @@ def test_a_run_copied_with_hard_links_to_its_scenes_resumes_where_it_is_now(
     state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
     state.adopt(given)
     assert [state.is_done(path) for path in given] == [True, True, False]
+
+
+def test_a_plain_copy_of_a_run_and_its_scenes_is_refused_in_one_line_that_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project (scenes given relative, and the run) copied with `cp -r`, the first place
+    kept, and run again in the copy: each path names another file than the one finished under
+    it, which is still there, so the scenes are not taken for the run's (the README's rule for
+    another file of that name). It stopped with 'holds 3 finished scene(s) that are not among
+    the scenes given … give the earlier scenes too', which the user had, by their paths."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.errors import InputError
+
+    old, new = tmp_path / "project", tmp_path / "copy"
+    (old / "scenes").mkdir(parents=True)
+    given = [f"scenes/{n}.tif" for n in "abc"]
+    for path in given:
+        (old / path).write_bytes(path.encode())
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    monkeypatch.chdir(old)
+    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    shutil.copytree(old, new)
+    monkeypatch.chdir(new)
+    for _ in range(2):  # the first try records the files found elsewhere: the same again
+        state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
+        state.adopt(given)
+        with pytest.raises(InputError) as refused:
+            state.refuse_others(given)
+        said = str(refused.value)
+        assert said.startswith("scenes/a.tif: is another file than the one the run in run")
+        assert f"run it from {old}, where it was started" in said
+    state.refuse_others([str(old / path) for path in given])  # its scenes: goes on
+    with pytest.raises(DredgeError, match="holds 3 finished scene"):
+        state.refuse_others([])
 
 
 def test_a_run_resumed_with_its_scenes_spelled_as_before_looks_at_no_path_on_disk(

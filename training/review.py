@@ -45,7 +45,7 @@ from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
 from detector.errors import DredgeError, InputError, first_line
 from detector.model import bundled_weights
-from detector.run_state import manifest_names
+from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.track_files import is_parquet
@@ -257,6 +257,29 @@ def _file_key(path: str) -> tuple[int, int] | str | None:
     return stat.st_dev, stat.st_ino
 
 
+def _named_by_ending(
+    labels: Mapping[str, str], taken: Mapping[str, str], names: set[str]
+) -> dict[str, str]:
+    """Of plain `dredge detect` output (no run manifest, whose names are ``taken``), the given
+    scenes whose label here is no detection's but whose path ends with one detection scene's
+    name, and that name: scenes sharing a file name were named by their folders
+    (``a_scene.tif``, ``b_scene.tif``) by the command that detected them together; either
+    given alone was ``scene.tif`` here, and its detections were lost ('none of its detections
+    is on the scenes given'). None where two given scenes end with the name, or another given
+    scene has it (to be checked: :func:`_same_date`)."""
+    if taken:  # a run's scenes are named by its manifest (:func:`_names_from_here`)
+        return {}
+    used = set(labels.values())
+    ends = {
+        path: found[0]
+        for path, label in labels.items()
+        if label not in names
+        if len(found := [e for e in _endings(path) if e in names and e not in used]) == 1
+    }
+    claims = Counter(ends.values())
+    return {path: name for path, name in ends.items() if claims[name] == 1}
+
+
 def _endings(path: str) -> list[str]:
     """The names :func:`~detector.acquisition.scene_labels` may have given ``path``: its file
     name, and its folders and file name joined with ``_``."""
@@ -349,6 +372,9 @@ def export_review(
         if not _same_date(path, taken[path], frame, bands, scene_dates.get(path)):
             del taken[path]  # not the run's scene: it takes a name of its own
     labels = scene_labels(given, taken=taken)
+    for path, name in _named_by_ending(labels, taken, set(frame["scene"].astype(str))).items():
+        if _same_date(path, name, frame, bands, scene_dates.get(path)):
+            labels[path] = name
     _check_names(detections, labels, taken, frame, bands, scene_dates)
     paths = {name: path for path, name in labels.items()}
     on_given = frame["scene"].astype(str).isin(list(paths))

@@ -1,0 +1,91 @@
+"""A run's manifest: ``OUT/manifest.csv``, one row per scene attempted.
+
+Its columns (:data:`MANIFEST_COLUMNS`): ``scene, name, status`` (``done`` or ``failed``),
+``detections``, ``finished`` (UTC), ``error`` and ``flags`` (what the run warns of at its end,
+as JSON: pixels much coarser than the model's, river lines off the channel; kept so that a
+resumed or recounted run warns of its earlier scenes too) and ``date`` (the acquisition time
+its detections carry, :func:`carried_date`: a finished scene given another one, by ``--dates``
+or its STAC item, is detected again), ``file`` (the absolute path of a local scene, which its
+path as given may not name from another folder) and ``backend`` (torch or onnxruntime). Each
+scene's row is appended as it finishes (:func:`manifest_line`,
+:func:`detector.writing.append_line`: a killed run leaves at most its last row cut short,
+which :func:`read_manifest` does not read); what keeps and compares the rows is
+:class:`detector.run_state.RunState`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from detector.acquisition import to_utc
+from detector.writing import complete_lines
+
+MANIFEST_NAME = "manifest.csv"
+MANIFEST_COLUMNS = (
+    "scene",
+    "name",
+    "status",
+    "detections",
+    "finished",
+    "error",
+    "flags",
+    "date",
+    "file",
+    "backend",
+)
+
+
+def manifest_names(folder: Path) -> dict[str, str]:
+    """Scene path → its name in the tables, from ``folder/manifest.csv`` of a run (empty when
+    there is none)."""
+    try:
+        rows = read_manifest(folder / MANIFEST_NAME)
+    except (ValueError, KeyError, OSError):  # not a manifest this tool wrote
+        return {}
+    return {path: str(row["name"]) for path, row in rows.items()}
+
+
+def carried_date(frame: pd.DataFrame | None) -> str:
+    """The acquisition time a scene's detections carry (ISO, UTC), or "" without any."""
+    if frame is None or not len(frame) or "acquired" not in frame.columns:
+        return ""
+    return to_utc(pd.Timestamp(frame["acquired"].iloc[0]).to_pydatetime()).isoformat()
+
+
+def manifest_line(row: Mapping[str, Any]) -> str:
+    """One row of the manifest as ``DataFrame.to_csv`` writes it (Python's csv module)."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator=os.linesep).writerow([row[c] for c in MANIFEST_COLUMNS])
+    return line.getvalue()
+
+
+def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """Scene path → its row; a scene's last row where it has several (recorded again), and
+    without a last row cut short by a killed run. Paths and names as written: pandas read
+    scenes named ``0012`` and ``0345`` as 12 and 345 (a resumed run detected them again)."""
+    if not path.is_file():
+        return {}
+    data = complete_lines(path.read_bytes())
+    if not data:
+        return {}
+    table = pd.read_csv(
+        io.BytesIO(data),
+        dtype={
+            "scene": str,
+            "name": str,
+            "error": "string",
+            "flags": "string",
+            "date": str,
+            "file": str,
+            "backend": str,
+        },
+        keep_default_na=False,
+    )
+    return {str(row["scene"]): row for row in table.to_dict("records")}
