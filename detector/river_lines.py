@@ -17,6 +17,7 @@ from shapely import LineString
 
 OVERLAP_M = 50.0  # a piece within this of the line so far traces it again (a reach drawn twice)
 JOINT_M = 1.0  # a piece beginning within this of the line's end, or past it, meets it there
+PASSING_M = 10.0  # a reach traced twice passes the end of the line so far within this of it
 
 
 def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString:
@@ -31,7 +32,9 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
     still counts for the corridor (told of every piece before each join, the pieces that close
     a tight meander's loop, across its neck from the line, were left out). So is
     a piece that traces over the line (a reach given twice), and a piece begun upstream of the
-    end it joins (reaches traced by hand overlap at their joints) is cut where it passes it.
+    end it joins (reaches traced by hand overlap at their joints) is cut where it passes it;
+    one that would come back along the line is not joined that way (:func:`_going_on`), and
+    one that passes the line's end from alongside it is joined there (:func:`_passing`).
     Where pieces meet at one end, an island's arm (its far end comes back to another piece)
     is not the one joined there (:func:`_not_an_arm`).
 
@@ -53,7 +56,13 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
             added = None
         if not pieces.left:
             break
-        _, turned, index, where = _not_an_arm(pieces.gaps(line.head, line.tail), pieces)
+        gaps = pieces.gaps(line.head, line.tail)
+        going_on = _going_on(gaps, pieces, line)
+        if len(going_on) < len(gaps) or min(gaps)[0] > PASSING_M:  # no joint at the end: a
+            # piece may pass it from alongside the line (overlapping it by more than OVERLAP_M)
+            going_on = _going_on(gaps + _passing(pieces, line, min(gaps)[0]), pieces, line)
+        gaps = going_on or gaps
+        _, turned, index, where = _not_an_arm(gaps, pieces)
         part = pieces.take(index)
         if _is_side_channel(part, line, side_gap_m):
             continue  # an island's other arm
@@ -156,6 +165,71 @@ def _not_an_arm(
         )
 
     return min([gap for gap in tied if not is_arm(gap)] or [best])
+
+
+def _passing(pieces: _Pieces, line: _Line, nearest: float) -> list[tuple[float, int, int, str]]:
+    """The joins, ``(gap, turned, index, where)``, of the pieces left that pass an end of the
+    line within :data:`PASSING_M`, nearer than ``nearest`` (the nearest piece's end), with an
+    end of theirs alongside the line farther back than :data:`OVERLAP_M` (reaches traced by
+    hand overlapping by more than that): joined by that end and cut where they pass the line's
+    end (:func:`_beyond`), the gap is how near they pass. Only pieces' ends were weighed, and
+    with the end alongside the line far back, the piece was joined the other way round, or
+    another piece in its place (an end on the next piece, farther than :data:`OVERLAP_M` from
+    its ends, was taken for an island's arm's), and the line went back up the overlap."""
+    joins = []
+    for where, line_end in (("before", line.head), ("after", line.tail)):
+        at = shapely.Point(line_end)
+        for index in pieces.near(at, PASSING_M):
+            part = pieces.parts[index]
+            gap = at.distance(part)
+            if gap > PASSING_M or gap >= nearest:
+                continue
+            ends = shapely.points([part.coords[0], part.coords[-1]])
+            alongside = line.distance(ends, OVERLAP_M) <= OVERLAP_M
+            back = shapely.distance(ends, at) > OVERLAP_M
+            for k in np.flatnonzero(alongside & back):
+                cut = part.project(at)  # the overlap: from that end to where it passes
+                span = (0.0, cut) if k == 0 else (cut, part.length)
+                overlap = shapely.ops.substring(part, *span)
+                if line.along_from_end(ends[k], where) > overlap.length + OVERLAP_M:
+                    continue  # alongside another reach: a meander's, across its neck
+                dense = shapely.segmentize(overlap, OVERLAP_M / 2)
+                points = shapely.points(shapely.get_coordinates(dense))
+                if line.distance(points, OVERLAP_M).max() > OVERLAP_M:
+                    continue  # not alongside all the way
+                # as drawn, a piece joins after the tail by its start, before the head by its end
+                turned = int((k == 0) != (where == "after"))
+                joins.append((float(gap), turned, index, where))
+    return joins
+
+
+def _going_on(
+    gaps: list[tuple[float, int, int, str]], pieces: _Pieces, line: _Line
+) -> list[tuple[float, int, int, str]]:
+    """The joins of ``gaps`` less those whose piece, so joined, would come back along the line:
+    its far end lies within :data:`OVERLAP_M` of the line, nearer it than the end joined
+    (the piece is the other way round, or it lies alongside the line), back from the line's end
+    by at most the piece's length (not across a meander's neck). A short piece that overlaps
+    the line by more than it extends it (reaches traced by hand overlap at their joints) has
+    its end beyond the line's end nearer that end than its other end alongside the line, and
+    joined by that nearer end the reference line went back up the overlap."""
+    ends = []
+    for _, turned, index, where in gaps:
+        coords = pieces.parts[index].coords
+        far = (where == "after") != bool(turned)
+        ends += [coords[0] if far else coords[-1], coords[-1] if far else coords[0]]
+    distance = line.distance(shapely.points(ends), OVERLAP_M).reshape(-1, 2)
+    kept = [
+        gap
+        for gap, (joined, far), end in zip(gaps, distance, ends[1::2], strict=True)
+        if not (
+            far <= OVERLAP_M
+            and far < joined
+            and line.along_from_end(shapely.Point(end), gap[3])
+            <= pieces.parts[gap[2]].length + OVERLAP_M
+        )
+    ]
+    return kept
 
 
 def _is_traced_over(part: LineString, line: LineString | _Line) -> bool:

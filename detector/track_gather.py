@@ -59,11 +59,13 @@ def gather_detections(
     for frame, own in zip(frames, ids, strict=True):  # one type: a detector's ids are text,
         frame["detection_id"] = own  # a hand table's numbers (Parquet refused the mix)
     if pd.concat(ids, ignore_index=True).duplicated().any():
-        for frame, source, own in zip(frames, sources, ids, strict=True):
-            frame["detection_id"] = f"{source.stem}:" + own
+        labels = file_labels(sources)
+        for frame, label, own in zip(frames, labels, ids, strict=True):
+            frame["detection_id"] = f"{label}:" + own
+        example = next(str(f["detection_id"].iloc[0]) for f in frames if len(f))
         notes.append(
             f"detection ids repeat across the {len(sources)} files: each is prefixed with its "
-            "file's name (e.g. marks:1)"
+            f"file's name (e.g. {example})"
         )
     merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
     merged = _one_type_per_column(merged)
@@ -75,6 +77,22 @@ def gather_detections(
             "where the detector found it?): each counts as a dredge — give each dredge once"
         )
     return _settled(merged, network, f"{len(sources)} detection files", notes)
+
+
+def file_labels(sources: Sequence[Path]) -> list[str]:
+    """A name per file that tells the files apart: its stem, after as many of its folders as
+    it takes where stems repeat (``enero/marcas``, ``febrero/marcas``). Prefixed with the stem
+    alone, the ids of one month's ``marcas.csv`` and the next's stayed the same
+    (``marcas:1`` twice)."""
+    paths = [Path(source).resolve() for source in sources]
+    for depth in range(max(len(path.parts) for path in paths)):
+        labels = [
+            "/".join([*path.parent.parts[len(path.parent.parts) - depth :], path.stem])
+            for path in paths
+        ]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [path.name for path in paths]  # one folder, one stem: marcas.csv, marcas.kml
 
 
 def _settled(

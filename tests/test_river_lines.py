@@ -73,6 +73,33 @@ def test_reaches_overlapping_by_a_few_metres_make_one_length(overlap_m: float) -
     assert line.project(Point(X0 + 9500, Y0)) == pytest.approx(9500, abs=0.5)
 
 
+@pytest.mark.parametrize(
+    ("spans", "upstream"),
+    [
+        # a short piece inside two others' overlap (250 m): its end on the next piece, more than
+        # 50 m from that piece's ends, made the main piece look like an island's arm
+        ([(0, 1394), (1144, 2243), (1993, 2321), (2071, 4000)], {3}),
+        # a short piece overlapping the line by 120 m and going on 60 m past its end
+        ([(0, 2447), (2327, 2507), (2387, 2675), (2555, 4000)], {0, 3}),
+    ],
+)
+def test_reaches_overlapping_by_hundreds_of_metres_make_one_length(
+    spans: list[tuple[float, float]], upstream: set[int]
+) -> None:
+    """Reaches traced by hand overlapping by more than 50 m at their joints, some drawn
+    upstream: a piece was joined by the end nearer the line's, though that end lay beyond it
+    and the other alongside it, and the line went back up the overlap: 4,656 m and 4,360 m
+    for 4 km, positions on the last reaches 656 m and 360 m off."""
+    pieces = [LineString([(X0 + a, Y0), (X0 + b, Y0)]) for a, b in spans]
+    pieces = [p.reverse() if k in upstream else p for k, p in enumerate(pieces)]
+    line = reference_line(pieces, DEFAULT_CORRIDOR_M)
+    assert line.length == pytest.approx(4000, abs=0.5)
+    if line.coords[0][0] > line.coords[-1][0]:
+        line = line.reverse()
+    for x in (500, 1500, 2500, 3500):
+        assert line.project(Point(X0 + x, Y0)) == pytest.approx(x, abs=0.5)
+
+
 @pytest.mark.parametrize("copy", ["as drawn", "turned round"])
 def test_a_reach_traced_twice_is_one_length_of_the_line(tmp_path: Path, copy: str) -> None:
     """Reaches traced by hand overlap at their joints, and a feature copied (or two layers

@@ -72,3 +72,20 @@ def test_a_detector_output_and_hand_marks_track_together(tmp_path: Path) -> None
     assert mixed["nota"].tolist() == ["3", "ver"]
     mixed.to_parquet(tmp_path / "mixed.parquet")  # was: ArrowInvalid
     assert any(n.startswith("1 detection(s) lie within 7 m of one in an earlier") for n in notes)
+
+
+def test_hand_marks_of_one_name_in_two_folders_keep_ids_apart(tmp_path: Path) -> None:
+    """One `marcas.csv` per month, each in its month's folder, rows numbered from 1: their ids
+    were prefixed with the file's stem alone, and stayed the same (marcas:1 twice)."""
+    lon, lat = lon_lat_on_the_river()
+    paths = []
+    for month, day in (("enero", "2024-01-10"), ("febrero", "2024-02-10")):
+        (tmp_path / month).mkdir()
+        paths.append(tmp_path / month / "marcas.csv")
+        paths[-1].write_text(
+            "id,lon,lat,fecha\n" + "".join(f"{k},{lon + k * 1e-4},{lat},{day}\n" for k in (1, 2))
+        )
+    frame, notes = gather_detections(paths, tf.network())
+    assert frame["detection_id"].is_unique
+    assert {"enero/marcas:1", "febrero/marcas:2"} <= set(frame["detection_id"])
+    assert any("(e.g. enero/marcas:1)" in note for note in notes)
