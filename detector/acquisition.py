@@ -12,10 +12,13 @@
    ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
-   date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
-   (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time (``S2A_MSIL2A_20240315T143012_…``,
-   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``), Earth Engine's image ids
-   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``);
+   date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``),
+   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
+   (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
+   ``…_V20160315T143012…``), Earth Engine's image ids
+   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
+   ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
+   ``nanay_clip_20241102_093015``: an export's);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -54,6 +57,18 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
     r"(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+)
+# a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
+# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight)
+_SAFE_TIME = re.compile(
+    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})(?:([+-])(\d{2})\2(\d{2}))?(?!\d)"
+)
+# a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
+# where nothing else in the name dates it (both were "acquisition date unknown"); not one
+# followed by a time (nanay_clip_20241102_093015: when an export was made)
+_OTHER_DAYS = (
+    re.compile(r"(?<![^_.-])((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
+    re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
 )
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
@@ -386,7 +401,7 @@ def time_from_name(path: str) -> Acquisition | None:
     mosaic = _mosaic_first_day(path, folders=False)
     if mosaic:
         return mosaic
-    for match in _ISO_NAME.finditer(name):
+    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
         timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
         if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
@@ -412,6 +427,11 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, source)
+    for pattern in _OTHER_DAYS:
+        match = pattern.search(name)
+        found = _safe_datetime(*match.groups()) if match else None
+        if found:
+            return Acquisition(found, "iso-name")
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)
@@ -478,6 +498,13 @@ def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> ti
         return timedelta(0)
     offset = timedelta(hours=int(hours), minutes=int(minutes))
     return -offset if sign == "-" else offset
+
+
+def _colons(match: re.Match[str]) -> str:
+    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``)."""
+    hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
+    return f"{hour}:{minute}:{second}{zone}"
 
 
 def _hms(text: str) -> tuple[str, str, str]:
