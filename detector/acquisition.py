@@ -56,7 +56,7 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r"(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+    r" ?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"  # ` -05:00` too (`date "+%F %T %z"`)
 )
 # a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
 # T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight)

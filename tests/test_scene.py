@@ -242,6 +242,9 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
         # six digits after the day that are no time of day (an order number): the day alone
         ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        # a space before the zone (`date "+%F %T %z"`): the zone was dropped, 22:00 UTC
+        ("nanay_2024-12-31 22:00:00 -05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31 22:00:00 -0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
     ],
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
