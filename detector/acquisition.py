@@ -404,6 +404,8 @@ def time_from_name(path: str) -> Acquisition | None:
     for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
         timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
+        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
+            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
         if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
             # a year at New Year) off
             return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
@@ -505,6 +507,12 @@ def _colons(match: re.Match[str]) -> str:
     hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
     zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
     return f"{hour}:{minute}:{second}{zone}"
+
+
+def _next_day(year: str, month: str, day: str) -> datetime | None:
+    """Midnight at the end of a day (``T24:00``), None for no real day."""
+    found = _safe_datetime(year, month, day)
+    return None if found is None else found + timedelta(days=1)
 
 
 def _hms(text: str) -> tuple[str, str, str]:

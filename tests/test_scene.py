@@ -260,6 +260,24 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
 @pytest.mark.parametrize(
     ("name", "acquired"),
     [
+        ("nanay_2024-12-31T24:00:00.tif", datetime(2025, 1, 1, tzinfo=UTC)),
+        ("nanay_2024-12-31T24:00-05:00.tif", datetime(2025, 1, 1, 5, tzinfo=UTC)),
+        ("nanay_2024-02-29T24:00:00Z.tif", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("nanay_2024-12-31T24:30:00.tif", datetime(2024, 12, 31, tzinfo=UTC)),  # no time
+    ],
+)
+def test_an_iso_time_of_24_00_in_a_name_is_the_end_of_the_day(
+    name: str, acquired: datetime
+) -> None:
+    """ISO 8601's 24:00 is the end of the day: `2024-12-31T24:00:00` was read as midnight at
+    its start (2024-12-31 00:00 UTC, a day early: counted in 2024 for 2025)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
         ("nanay_20240315.tif", datetime(2024, 3, 15, tzinfo=UTC)),
         ("20240315-nanay.tif", datetime(2024, 3, 15, tzinfo=UTC)),
         ("nanay.20240315.tif", datetime(2024, 3, 15, tzinfo=UTC)),
