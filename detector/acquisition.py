@@ -157,6 +157,8 @@ def resolve_acquisition(
             raise InputError(
                 path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
             ) from None
+        if not is_day_only(explicit) and _without_zone(explicit):  # said in its caveat
+            given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
@@ -187,6 +189,38 @@ class GivenDay(datetime):
     def of(cls, day: date) -> GivenDay:
         """Midnight UTC of ``day``."""
         return cls(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class ZonelessTime(datetime):
+    """A time given without its zone (``--date 2024-06-20T09:50``, a ``--dates`` row
+    ``2024-06-20 09:50``), read as UTC, marked so that a caveat says so only where it was: it
+    told a ``--date 2024-06-20T00:00-05:00`` that a time without its zone is read as UTC."""
+
+    @classmethod
+    def of(cls, moment: datetime) -> ZonelessTime:
+        """``moment`` in UTC, marked."""
+        at = to_utc(moment)
+        return cls(*at.timetuple()[:6], at.microsecond, tzinfo=UTC)
+
+
+def given_time(text: str) -> datetime:
+    """A date given as text in UTC: a day alone a :class:`GivenDay`, a time without its zone a
+    :class:`ZonelessTime`; ValueError for no date."""
+    when = to_utc(text)
+    if is_day_only(text):
+        return GivenDay.of(when)
+    return ZonelessTime.of(when) if _without_zone(text) else when
+
+
+def _without_zone(value: object) -> bool:
+    """True for a time given without its zone: a naive ``datetime``, a :class:`ZonelessTime`,
+    text without one (``2024-06-20T09:50``)."""
+    if isinstance(value, str):
+        try:
+            return _parsed(value).tzinfo is None
+        except ValueError:
+            return False
+    return isinstance(value, ZonelessTime) or (isinstance(value, datetime) and value.tzinfo is None)
 
 
 def _checked(path: str, found: Acquisition) -> Acquisition:
@@ -220,16 +254,21 @@ def to_utc(value: datetime | date | str) -> datetime:
     Naive times are taken as UTC; a bare date means midnight UTC.
     """
     if isinstance(value, str):
-        text = value.strip()
-        tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
-        if tiff:
-            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = _parsed(value)
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _parsed(text: str) -> datetime:
+    """An ISO or TIFF date string as written: naive where it has no zone."""
+    text = text.strip()
+    tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
+    if tiff:
+        text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def sidecar_candidates(path: Path) -> list[Path]:
