@@ -41,6 +41,12 @@ import rasterio
 
 from detector.date_sanity import not_ahead
 from detector.errors import InputError
+from detector.given_dates import GivenDay as GivenDay
+from detector.given_dates import ZonelessTime as ZonelessTime
+from detector.given_dates import given_time as given_time
+from detector.given_dates import is_day_only as is_day_only
+from detector.given_dates import to_utc as to_utc
+from detector.given_dates import without_zone
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
@@ -98,10 +104,6 @@ _EARTH_ENGINE_NAMES = (
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
-_TIFF_TIME = re.compile(
-    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
-)
-_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -157,7 +159,7 @@ def resolve_acquisition(
             raise InputError(
                 path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
             ) from None
-        if not is_day_only(explicit) and _without_zone(explicit):  # said in its caveat
+        if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
         if is_day_only(explicit) and own is not None and own.time is not None:
@@ -180,49 +182,6 @@ def resolve_acquisition(
     return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
 
 
-class GivenDay(datetime):
-    """A day given without a time of day (a ``--dates`` row ``2024-06-20``, ``--date
-    2024-06-20``): midnight UTC, as before, marked so that a scene whose own metadata or name
-    tells its time that day keeps that time (:func:`resolve_acquisition`)."""
-
-    @classmethod
-    def of(cls, day: date) -> GivenDay:
-        """Midnight UTC of ``day``."""
-        return cls(day.year, day.month, day.day, tzinfo=UTC)
-
-
-class ZonelessTime(datetime):
-    """A time given without its zone (``--date 2024-06-20T09:50``, a ``--dates`` row
-    ``2024-06-20 09:50``), read as UTC, marked so that a caveat says so only where it was: it
-    told a ``--date 2024-06-20T00:00-05:00`` that a time without its zone is read as UTC."""
-
-    @classmethod
-    def of(cls, moment: datetime) -> ZonelessTime:
-        """``moment`` in UTC, marked."""
-        at = to_utc(moment)
-        return cls(*at.timetuple()[:6], at.microsecond, tzinfo=UTC)
-
-
-def given_time(text: str) -> datetime:
-    """A date given as text in UTC: a day alone a :class:`GivenDay`, a time without its zone a
-    :class:`ZonelessTime`; ValueError for no date."""
-    when = to_utc(text)
-    if is_day_only(text):
-        return GivenDay.of(when)
-    return ZonelessTime.of(when) if _without_zone(text) else when
-
-
-def _without_zone(value: object) -> bool:
-    """True for a time given without its zone: a naive ``datetime``, a :class:`ZonelessTime`,
-    text without one (``2024-06-20T09:50``)."""
-    if isinstance(value, str):
-        try:
-            return _parsed(value).tzinfo is None
-        except ValueError:
-            return False
-    return isinstance(value, ZonelessTime) or (isinstance(value, datetime) and value.tzinfo is None)
-
-
 def _checked(path: str, found: Acquisition) -> Acquisition:
     """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
     not_ahead(path, found.time, found.source)
@@ -235,40 +194,6 @@ def _other_time(own: datetime, given: datetime) -> bool:
     scene another pass than its neighbours of the strip, and their dredges counted twice)."""
     has_time = own.timetz() != OWN_MIDNIGHT
     return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
-
-
-def is_day_only(value: object) -> bool:
-    """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
-    ``datetime``), or text ``YYYY-MM-DD`` (also ``YYYYMMDD``, ``YYYY-Www-D``: they were a time,
-    midnight, and the scene another pass than its neighbours)."""
-    if isinstance(value, str):
-        return _DAY_ONLY.fullmatch(value.strip()) is not None
-    return isinstance(value, GivenDay) or (
-        isinstance(value, date) and not isinstance(value, datetime)
-    )
-
-
-def to_utc(value: datetime | date | str) -> datetime:
-    """A timezone-aware UTC datetime from a datetime, a date or an ISO / TIFF date string.
-
-    Naive times are taken as UTC; a bare date means midnight UTC.
-    """
-    if isinstance(value, str):
-        value = _parsed(value)
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _parsed(text: str) -> datetime:
-    """An ISO or TIFF date string as written: naive where it has no zone."""
-    text = text.strip()
-    tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
-    if tiff:
-        text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def sidecar_candidates(path: Path) -> list[Path]:

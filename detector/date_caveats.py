@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detector.acquisition import Acquisition, ZonelessTime, name_date_range, time_from_name
+from detector.acquisition import Acquisition, name_date_range, time_from_name
+from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
     "metadata.json": "metadata.json",

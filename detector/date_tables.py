@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.acquisition import GivenDay, ZonelessTime, is_remote, scene_file_name
+from detector.acquisition import GivenDay, is_remote, scene_file_name
 from detector.errors import InputError, first_line
+from detector.given_dates import ZonelessTime
 from detector.user_tables import ZONED, first_named, normalise_dates, read_csv_table
 
 SCENE_COLUMNS = ("scene", "escena", "imagen", "imagem", "cena")  # Spanish, Portuguese

@@ -292,7 +292,7 @@ def date_option(text: str | None) -> datetime | None:
     time that day), or one clear error naming the option."""
     if text is None:
         return None
-    from detector.acquisition import given_time
+    from detector.given_dates import given_time
 
     try:
         return given_time(text)
