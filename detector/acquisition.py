@@ -546,10 +546,15 @@ def scene_labels(
             break
         for p in deeper:
             depth[p] += 1
-    for index, p in enumerate(new):
+    # numbered in the paths' order, not the listing's: `/b/b/x.tif` and `/b/b_x.tif`, both
+    # `b_b_x.tif`, took each other's number when listed the other way round
+    named: dict[str, str] = {}
+    for index, p in enumerate(sorted(new)):
         label = candidate[p]
         if counts[key[p]] > 1 or key[p] in used:  # no folder tells them apart
             label = f"{index}_{label}"
-        labels[p] = label
+            while unicodedata.normalize("NFC", label) in used:  # a file named so already
+                label = f"{index}_{label}"
+        named[p] = label
         used.add(unicodedata.normalize("NFC", label))
-    return labels
+    return labels | {p: named[p] for p in new}
