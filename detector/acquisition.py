@@ -12,10 +12,13 @@
    ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
-   date ``YYYY-MM-DD`` anywhere in the name, Landsat's product ID
-   (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time (``S2A_MSIL2A_20240315T143012_…``,
-   ``T18MYA_20240315T143012_B04…``, ``…_V20160315T143012…``), Earth Engine's image ids
-   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``);
+   date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``),
+   Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
+   (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
+   ``…_V20160315T143012…``), Earth Engine's image ids
+   (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
+   ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
+   ``nanay_clip_20241102_093015``: an export's);
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -39,6 +42,12 @@ from rasterio.errors import RasterioError
 
 from detector.date_sanity import not_ahead
 from detector.errors import InputError
+from detector.given_dates import GivenDay as GivenDay
+from detector.given_dates import ZonelessTime as ZonelessTime
+from detector.given_dates import given_time as given_time
+from detector.given_dates import is_day_only as is_day_only
+from detector.given_dates import to_utc as to_utc
+from detector.given_dates import without_zone
 from detector.remote_reads import use_http_time_limits
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
@@ -55,7 +64,19 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r"(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"
+    r" ?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"  # ` -05:00` too (`date "+%F %T %z"`)
+)
+# a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
+# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight)
+_SAFE_TIME = re.compile(
+    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})(?:([+-])(\d{2})\2(\d{2}))?(?!\d)"
+)
+# a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
+# where nothing else in the name dates it (both were "acquisition date unknown"); not one
+# followed by a time (nanay_clip_20241102_093015: when an export was made)
+_OTHER_DAYS = (
+    re.compile(r"(?<![^_.-])((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
+    re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
 )
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
@@ -85,10 +106,6 @@ _EARTH_ENGINE_NAMES = (
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
-_TIFF_TIME = re.compile(
-    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
-)
-_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 
 
@@ -144,6 +161,8 @@ def resolve_acquisition(
             raise InputError(
                 path, f"the date given, {explicit!r}, is not a date", "use YYYY-MM-DD"
             ) from None
+        if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
+            given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
@@ -165,17 +184,6 @@ def resolve_acquisition(
     return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
 
 
-class GivenDay(datetime):
-    """A day given without a time of day (a ``--dates`` row ``2024-06-20``, ``--date
-    2024-06-20``): midnight UTC, as before, marked so that a scene whose own metadata or name
-    tells its time that day keeps that time (:func:`resolve_acquisition`)."""
-
-    @classmethod
-    def of(cls, day: date) -> GivenDay:
-        """Midnight UTC of ``day``."""
-        return cls(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def _checked(path: str, found: Acquisition) -> Acquisition:
     """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
     not_ahead(path, found.time, found.source)
@@ -188,35 +196,6 @@ def _other_time(own: datetime, given: datetime) -> bool:
     scene another pass than its neighbours of the strip, and their dredges counted twice)."""
     has_time = own.timetz() != OWN_MIDNIGHT
     return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
-
-
-def is_day_only(value: object) -> bool:
-    """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
-    ``datetime``), or text ``YYYY-MM-DD`` (also ``YYYYMMDD``, ``YYYY-Www-D``: they were a time,
-    midnight, and the scene another pass than its neighbours)."""
-    if isinstance(value, str):
-        return _DAY_ONLY.fullmatch(value.strip()) is not None
-    return isinstance(value, GivenDay) or (
-        isinstance(value, date) and not isinstance(value, datetime)
-    )
-
-
-def to_utc(value: datetime | date | str) -> datetime:
-    """A timezone-aware UTC datetime from a datetime, a date or an ISO / TIFF date string.
-
-    Naive times are taken as UTC; a bare date means midnight UTC.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
-        if tiff:
-            text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def sidecar_candidates(path: Path) -> list[Path]:
@@ -404,9 +383,11 @@ def time_from_name(path: str) -> Acquisition | None:
     mosaic = _mosaic_first_day(path, folders=False)
     if mosaic:
         return mosaic
-    for match in _ISO_NAME.finditer(name):
+    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
         year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
         timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
+        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
+            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
         if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
             # a year at New Year) off
             return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
@@ -430,6 +411,11 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, source)
+    for pattern in _OTHER_DAYS:
+        match = pattern.search(name)
+        found = _safe_datetime(*match.groups()) if match else None
+        if found:
+            return Acquisition(found, "iso-name")
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)
@@ -496,6 +482,19 @@ def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> ti
         return timedelta(0)
     offset = timedelta(hours=int(hours), minutes=int(minutes))
     return -offset if sign == "-" else offset
+
+
+def _colons(match: re.Match[str]) -> str:
+    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``)."""
+    hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
+    return f"{hour}:{minute}:{second}{zone}"
+
+
+def _next_day(year: str, month: str, day: str) -> datetime | None:
+    """Midnight at the end of a day (``T24:00``), None for no real day."""
+    found = _safe_datetime(year, month, day)
+    return None if found is None else found + timedelta(days=1)
 
 
 def _hms(text: str) -> tuple[str, str, str]:
@@ -565,10 +564,15 @@ def scene_labels(
             break
         for p in deeper:
             depth[p] += 1
-    for index, p in enumerate(new):
+    # numbered in the paths' order, not the listing's: `/b/b/x.tif` and `/b/b_x.tif`, both
+    # `b_b_x.tif`, took each other's number when listed the other way round
+    named: dict[str, str] = {}
+    for index, p in enumerate(sorted(new)):
         label = candidate[p]
         if counts[key[p]] > 1 or key[p] in used:  # no folder tells them apart
             label = f"{index}_{label}"
-        labels[p] = label
+            while unicodedata.normalize("NFC", label) in used:  # a file named so already
+                label = f"{index}_{label}"
+        named[p] = label
         used.add(unicodedata.normalize("NFC", label))
-    return labels
+    return labels | {p: named[p] for p in new}

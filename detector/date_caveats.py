@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from detector.acquisition import Acquisition, name_date_range, time_from_name
+from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
     "metadata.json": "metadata.json",
@@ -33,12 +34,18 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
         return _name_of_another_day(path, acquisition.source, acquired)
     if own is not None and own.time is not None and acquired is not None:
         where = OWN_DATE_SOURCES.get(own.source, own.source)
-        if own.time.date() == acquired.date():  # the same day, hours apart
-            return (
+        if own.time.date() == acquired.date() and isinstance(acquired, ZonelessTime):
+            return (  # the same day, hours apart
                 f"dated {acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
                 f"{own.time:%H:%M} UTC: a time written without its zone is read as UTC; "
                 f"add the zone ({acquired:%Y-%m-%dT%H:%M:%S}-05:00 in Peru), or give "
                 "the day alone to keep the scene's own time"
+            )
+        if own.time.date() == acquired.date():  # with its zone: no word of one left out
+            return (
+                f"dated {acquired:%Y-%m-%d %H:%M} UTC as given, while its {where} says "
+                f"{own.time:%H:%M} UTC: check the time given, or give the day alone to keep "
+                "the scene's own time"
             )
         return (
             f"dated {acquired:%Y-%m-%d} as given, while its {where} says "

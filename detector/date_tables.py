@@ -17,7 +17,8 @@ import pandas as pd
 
 from detector.acquisition import GivenDay, is_remote, scene_file_name
 from detector.errors import InputError, first_line
-from detector.user_tables import first_named, normalise_dates, read_csv_table
+from detector.given_dates import ZonelessTime
+from detector.user_tables import ZONED, first_named, normalise_dates, read_csv_table
 
 SCENE_COLUMNS = ("scene", "escena", "imagen", "imagem", "cena")  # Spanish, Portuguese
 DATE_COLUMNS = ("date", "acquired", "fecha", "data")  # data: Portuguese
@@ -75,8 +76,11 @@ def read_date_table(path: str | Path) -> DateTable:
     # scene 1 January or the 1st without a word; that a zone-less time is UTC is said where it
     # matters (a time hours from the scene's own, in its summary line)
     result = DateTable([note for note in notes if "no time zone" not in note])
-    for name, moment, day in zip(names, parsed, day_only, strict=True):
+    zoned = frame[when].astype(str).str.strip().str.contains(ZONED)
+    for name, moment, day, zone in zip(names, parsed, day_only, zoned, strict=True):
         value = GivenDay.of(moment.date()) if day else moment.to_pydatetime()
+        if not day and not zone:  # a time without its zone, read as UTC: its caveat says so
+            value = ZonelessTime.of(value)
         if result.get(name, value) != value:
             raise InputError(
                 path,

@@ -55,6 +55,32 @@ def test_a_time_given_hours_from_the_scenes_own_time_that_day_is_said(tmp_path: 
             assert opened.date_caveat is None, close
 
 
+def test_a_time_given_with_its_zone_hours_from_the_scenes_own_is_not_said_to_lack_one(
+    tmp_path: Path,
+) -> None:
+    """`--date 2023-07-15T00:00-05:00` (05:00 UTC) for a scene of 14:50 UTC: its summary line
+    said "a time written without its zone is read as UTC; add the zone", of a time that had
+    one (also a --dates row with its zone, a STAC item's time)."""
+    from detector.cli.common import date_option
+
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    table_path = tmp_path / "dates.csv"
+    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 00:00 -05:00\n")
+    row = date_for_scene(read_date_table(table_path), scene.path)
+    typed = "2023-07-15T00:00-05:00"
+    for given in (typed, date_option(typed), row):
+        with open_scene(scene.path, date=given) as opened:
+            assert opened.acquired == datetime(2023, 7, 15, 5, tzinfo=UTC)  # as given
+            assert opened.date_caveat == (
+                "dated 2023-07-15 05:00 UTC as given, while its file name says 14:50 UTC: "
+                "check the time given, or give the day alone to keep the scene's own time"
+            ), given
+    for zoneless in ("2023-07-15T05:00", date_option("2023-07-15T05:00")):  # as before
+        with open_scene(scene.path, date=zoneless) as opened:
+            assert opened.date_caveat is not None
+            assert "a time written without its zone is read as UTC" in opened.date_caveat
+
+
 def test_a_range_of_days_in_the_name_is_pointed_out(tmp_path: Path) -> None:
     """Copernicus Browser names an image of a time range by the range, and it may show any day
     of it: it was dated by the range's first day without a word (a March range read as

@@ -242,6 +242,9 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         ("nanay_2024-12-31_220000-0001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),  # no zone
         # six digits after the day that are no time of day (an order number): the day alone
         ("nanay_2024-03-15_987654.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        # a space before the zone (`date "+%F %T %z"`): the zone was dropped, 22:00 UTC
+        ("nanay_2024-12-31 22:00:00 -05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31 22:00:00 -0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
     ],
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
@@ -252,6 +255,59 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
     found = time_from_name(f"/scenes/{name}")
     assert found is not None and found.source == "iso-name"
     assert found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        ("nanay_2024-12-31T24:00:00.tif", datetime(2025, 1, 1, tzinfo=UTC)),
+        ("nanay_2024-12-31T24:00-05:00.tif", datetime(2025, 1, 1, 5, tzinfo=UTC)),
+        ("nanay_2024-02-29T24:00:00Z.tif", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("nanay_2024-12-31T24:30:00.tif", datetime(2024, 12, 31, tzinfo=UTC)),  # no time
+    ],
+)
+def test_an_iso_time_of_24_00_in_a_name_is_the_end_of_the_day(
+    name: str, acquired: datetime
+) -> None:
+    """ISO 8601's 24:00 is the end of the day: `2024-12-31T24:00:00` was read as midnight at
+    its start (2024-12-31 00:00 UTC, a day early: counted in 2024 for 2025)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        ("nanay_20240315.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        ("20240315-nanay.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        ("nanay.20240315.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        ("nanay_20240315_0001.tif", datetime(2024, 3, 15, tzinfo=UTC)),  # then a part number
+        ("nanay_2024_03_15.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        # a time written as Windows allows, after the T: it was dropped (midnight)
+        ("nanay_2024-12-31T22_00_00.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31T22-00-00.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31T22-00-00-05-00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        # the file's own day before a mosaic's name in its folder
+        ("global_monthly_2023_06_mosaic/nanay_20240315.tif", datetime(2024, 3, 15, tzinfo=UTC)),
+        # no day: a day and an export's time; no real day; no year 19xx/20xx; more digits
+        ("nanay_20241102_093015.tif", None),
+        ("nanay_20241102-093015.tif", None),
+        ("nanay_20241399.tif", None),
+        ("nanay_18991231.tif", None),
+        ("nanay_120240315.tif", None),
+        ("nanay_v20240315.tif", None),
+        ("nanay_2024_13_01.tif", None),
+        ("nanay_2024-12-31_22_00_00.tif", datetime(2024, 12, 31, tzinfo=UTC)),  # no T: the day
+    ],
+)
+def test_a_basic_or_underscored_day_in_a_name_dates_the_scene(
+    name: str, acquired: datetime | None
+) -> None:
+    """`nanay_20240315.tif` and `nanay_2024_03_15.tif` were "acquisition date unknown" (or
+    dated by the TIFFTAG_DATETIME a program wrote); `…T22_00_00` was read as midnight."""
+    found = time_from_name(f"/scenes/{name}")
+    assert (found.time if found else None) == acquired
+    assert found is None or found.source == "iso-name"
 
 
 @pytest.mark.parametrize(

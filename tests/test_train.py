@@ -297,3 +297,19 @@ def test_cli_hands_workers_to_the_recipe(monkeypatch: pytest.MonkeyPatch, tmp_pa
     labels.write_text('{"type": "FeatureCollection", "features": []}')
     result = runner.invoke(app, ["train", str(labels), "--workers", "2", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--workers" in result.output and "leave them" in result.output
+
+
+def test_a_card_records_its_architecture_relative_to_the_repository(tmp_path: Path) -> None:
+    """`recipe_values.architecture` was the training machine's absolute path
+    (`/work/main/training/models/dredge-yolo11-p2.yaml`), as `training.architecture` is not."""
+    from dataclasses import replace
+
+    from training.recipes import recipe_json
+
+    assert recipe_json(RECIPES["default"])["architecture"] == (
+        "training/models/dredge-yolo11-p2.yaml"
+    )
+    outside = replace(RECIPES["default"], architecture=str(tmp_path / "m.yaml"))
+    assert recipe_json(outside)["architecture"] == "m.yaml"
+    named = replace(RECIPES["default"], architecture="yolo11n.yaml")
+    assert recipe_json(named)["architecture"] == "yolo11n.yaml"

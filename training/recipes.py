@@ -118,8 +118,13 @@ RECIPES = {
 }
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
 def recipe_json(recipe: Recipe) -> dict[str, Any]:
+    """The recipe's values as a card records them (``recipe_values``)."""
     values = asdict(recipe)
+    values["architecture"] = portable_path(recipe.architecture)
     values["spec"]["bands"] = list(recipe.spec.bands)
     values["world_seeds"] = list(recipe.world_seeds)
     values["extensions"] = [
@@ -127,3 +132,17 @@ def recipe_json(recipe: Recipe) -> dict[str, Any]:
         for stage in recipe.extensions
     ]
     return values
+
+
+def portable_path(path: str) -> str:
+    """``path`` as a card records it: relative to the repository where it lies in it
+    (``training/models/dredge-yolo11-p2.yaml``), else its file name where it is absolute; an
+    ultralytics name (``yolo11n.yaml``) as it is. Cards recorded the training machine's
+    absolute path (``/work/main/training/models/…``)."""
+    where = Path(path)
+    if not where.is_absolute():
+        return path
+    try:
+        return where.resolve().relative_to(REPOSITORY).as_posix()
+    except ValueError:
+        return where.name

@@ -292,11 +292,10 @@ def date_option(text: str | None) -> datetime | None:
     time that day), or one clear error naming the option."""
     if text is None:
         return None
-    from detector.acquisition import GivenDay, is_day_only, to_utc
+    from detector.given_dates import given_time
 
     try:
-        when = to_utc(text)
-        return GivenDay.of(when) if is_day_only(text) else when
+        return given_time(text)
     except ValueError as exc:
         raise DredgeError(
             f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"

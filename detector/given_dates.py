@@ -1,0 +1,92 @@
+"""Dates given by the user (``--date``, a ``--dates`` row, a STAC item's) and the ISO / TIFF
+date strings of metadata and tags, as UTC datetimes; a day alone and a time without its zone
+are marked (:class:`GivenDay`, :class:`ZonelessTime`): :mod:`detector.acquisition` keeps a
+scene's own time for the one and its caveat (:mod:`detector.date_caveats`) says the other."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+_TIFF_TIME = re.compile(
+    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+_DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
+
+
+class GivenDay(datetime):
+    """A day given without a time of day (a ``--dates`` row ``2024-06-20``, ``--date
+    2024-06-20``): midnight UTC, as before, marked so that a scene whose own metadata or name
+    tells its time that day keeps that time
+    (:func:`detector.acquisition.resolve_acquisition`)."""
+
+    @classmethod
+    def of(cls, day: date) -> GivenDay:
+        """Midnight UTC of ``day``."""
+        return cls(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class ZonelessTime(datetime):
+    """A time given without its zone (``--date 2024-06-20T09:50``, a ``--dates`` row
+    ``2024-06-20 09:50``), read as UTC, marked so that a caveat says so only where it was: it
+    told a ``--date 2024-06-20T00:00-05:00`` that a time without its zone is read as UTC."""
+
+    @classmethod
+    def of(cls, moment: datetime) -> ZonelessTime:
+        """``moment`` in UTC, marked."""
+        at = to_utc(moment)
+        return cls(*at.timetuple()[:6], at.microsecond, tzinfo=UTC)
+
+
+def given_time(text: str) -> datetime:
+    """A date given as text in UTC: a day alone a :class:`GivenDay`, a time without its zone a
+    :class:`ZonelessTime`; ValueError for no date."""
+    when = to_utc(text)
+    if is_day_only(text):
+        return GivenDay.of(when)
+    return ZonelessTime.of(when) if without_zone(text) else when
+
+
+def without_zone(value: object) -> bool:
+    """True for a time given without its zone: a naive ``datetime``, a :class:`ZonelessTime`,
+    text without one (``2024-06-20T09:50``)."""
+    if isinstance(value, str):
+        try:
+            return _parsed(value).tzinfo is None
+        except ValueError:
+            return False
+    return isinstance(value, ZonelessTime) or (isinstance(value, datetime) and value.tzinfo is None)
+
+
+def is_day_only(value: object) -> bool:
+    """True for a date without a time of day: a :class:`GivenDay`, a ``date`` (not a
+    ``datetime``), or text ``YYYY-MM-DD`` (also ``YYYYMMDD``, ``YYYY-Www-D``: they were a time,
+    midnight, and the scene another pass than its neighbours)."""
+    if isinstance(value, str):
+        return _DAY_ONLY.fullmatch(value.strip()) is not None
+    return isinstance(value, GivenDay) or (
+        isinstance(value, date) and not isinstance(value, datetime)
+    )
+
+
+def to_utc(value: datetime | date | str) -> datetime:
+    """A timezone-aware UTC datetime from a datetime, a date or an ISO / TIFF date string.
+
+    Naive times are taken as UTC; a bare date means midnight UTC.
+    """
+    if isinstance(value, str):
+        value = _parsed(value)
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _parsed(text: str) -> datetime:
+    """An ISO or TIFF date string as written: naive where it has no zone."""
+    text = text.strip()
+    tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
+    if tiff:
+        text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
