@@ -186,17 +186,32 @@ def _summary(
     twice = int((detections["link"] == "duplicate").sum()) if "link" in detections else 0
     again = f" ({twice:,} of them a dredge seen again in a scene of the same pass)" if twice else ""
     model = (manifest.get("model") or {}).get("name", "?")
-    years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
+    first, last = (counts["year"].min(), counts["year"].max()) if len(counts) else (None, None)
+    years = "no year" if first is None else f"{first}" if first == last else f"{first}–{last}"
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
         f"<p><b>{scenes - failed}</b> of {scenes} scenes used, "
         f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> dredges counted on "
-        f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
+        f"{_rivers_counted(tracks, counts)}, {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
         "publishing.</p>"
     )
+
+
+def _rivers_counted(tracks: pd.DataFrame, counts: pd.DataFrame) -> str:
+    """``2 of the 3 river(s) imaged``: the rivers with a dredge counted, of those in the counts.
+    The summary gave the rivers in the counts (those the scenes saw) as the rivers the dredges
+    were counted on: the demo's "15 dredges counted on 3 river(s)", where Itaya had none."""
+    imaged = counts["river"].astype(str).nunique() if len(counts) else 0
+    if "river" in tracks and "counted" in tracks:
+        on = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).nunique()
+    elif "unique_dredges" in counts:
+        on = counts.loc[counts["unique_dredges"] > 0, "river"].astype(str).nunique()
+    else:
+        on = imaged
+    return f"{on} river(s)" if on >= imaged else f"{on} of the {imaged} river(s) imaged"
 
 
 def _classes_found(out: Path) -> pd.Series:

@@ -218,3 +218,31 @@ def test_the_page_holds_no_control_character_of_a_river_name_or_note(tmp_path: P
     assert not forbidden.findall(page)
     assert "<td class=l>Santiago bajo</td>" in page
     assert "b.tif: GDAL said [31mno[0m" in page
+
+
+def test_the_summary_counts_only_the_rivers_with_a_dredge_counted() -> None:
+    """The demo's summary said "15 dredges counted on 3 river(s)": Itaya, imaged, had none."""
+    counts = pd.DataFrame(
+        {"river": ["Itaya", "Nanay", "Santiago"], "year": [2024] * 3, "scenes": [5] * 3,
+         "unique_dredges": [0, 2, 1], "unique_high": [0, 2, 1]}
+    )  # fmt: skip
+    tracks = pd.DataFrame(
+        {"river": ["Nanay", "Nanay", "Santiago", "Itaya"], "counted": [True, True, True, False],
+         "static": [False] * 4}
+    )  # fmt: skip
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "<b>3</b> dredges counted on 2 of the 3 river(s) imaged, 2024." in text
+    text = _summary(
+        {"scenes": ["a.tif"]}, pd.DataFrame(), tracks.assign(counted=True), counts, pd.DataFrame()
+    )
+    assert "<b>4</b> dredges counted on 3 river(s), 2024." in text
+
+
+def test_the_summary_of_a_one_year_run_names_the_year_once() -> None:
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "scenes": [5], "unique_high": [1]})
+    tracks = pd.DataFrame({"counted": [True], "static": [False]})
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "river(s), 2024. " in text and "2024–2024" not in text
+    counts = pd.concat([counts, counts.assign(year=2025)])
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "river(s), 2024–2025. " in text
