@@ -246,3 +246,18 @@ def test_the_summary_of_a_one_year_run_names_the_year_once() -> None:
     counts = pd.concat([counts, counts.assign(year=2025)])
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
     assert "river(s), 2024–2025. " in text
+
+
+def test_a_run_whose_every_scene_failed_has_no_map(tmp_path: Path) -> None:
+    """Every scene failed: the maps drew every river of the file as if the run had looked at
+    it (3 maps of the demo's rivers for 2 unreadable scenes). The page says there is nothing
+    to map."""
+    rivers = _empty_run(tmp_path)
+    failures = [{"scene": s, "error": f"{s}: is not a readable raster"} for s in ("a.tif", "b.tif")]
+    manifest = {"scenes": ["a.tif", "b.tif"], "failures": failures}
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of " not in page
+    assert "No scene was read (every one failed)" in page
+    manifest["failures"] = failures[:1]
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of Nanay'" in page
