@@ -54,6 +54,7 @@ h1{margin-bottom:.2rem}h2{border-bottom:2px solid #dfe6ec;padding-bottom:.2rem;m
 table{border-collapse:collapse;font-size:.92rem;margin:.6rem 0}
 th,td{border:1px solid #d5dde4;padding:.25rem .6rem;text-align:right}
 th{background:#eef3f7}td.l,th.l{text-align:left}
+td,li{overflow-wrap:anywhere}
 .maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:1rem}
 .maps img,.chart{max-width:100%;border:1px solid #dfe6ec}
 .chips{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5rem,1fr));gap:.8rem}

@@ -261,3 +261,28 @@ def test_a_run_whose_every_scene_failed_has_no_map(tmp_path: Path) -> None:
     manifest["failures"] = failures[:1]
     page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
     assert "alt='map of Nanay'" in page
+
+
+def test_a_long_path_in_the_failures_table_wraps_within_the_page(tmp_path: Path) -> None:
+    """A scene's path or link has no space to break at: the failures table (and a note) grew
+    past the page's width, cut off at the window's edge. Table cells and list items may break
+    anywhere, by the page's own style (nothing loaded)."""
+    import re
+
+    rivers = _empty_run(tmp_path)
+    long = "https://data.example.org/" + "/".join(f"folder_{i:03d}" for i in range(40)) + "/a.tif"
+    manifest = {
+        "scenes": [long, "b.tif"],
+        "failures": [{"scene": long, "error": f"{long}: answered 404"}],
+        "notes": [f"{long}: no date in its name"],
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    wraps = {
+        selector.strip()
+        for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", style)
+        if "overflow-wrap:anywhere" in body.replace(" ", "")
+        for selector in selectors.split(",")
+    }
+    assert {"td", "li"} <= wraps
+    assert "<link" not in page and "<script" not in page
