@@ -15,9 +15,10 @@ A scene that cannot be used (unreadable, no CRS, no date, no overlap with the ri
 nodata, or lacking a band the model needs) is one line naming the file and the fix; it is
 recorded in the failures and the other scenes go on.
 
-The table (:data:`DETECTION_COLUMNS`), one row per detection, EPSG:4326:
-``detection_id`` (``<scene stem>_<n>``), ``scene`` (file name; where scenes share one, as NICFI
-quads of several months do, the folders that tell them apart joined with ``_``:
+The table (:data:`~detector.detection_table.DETECTION_COLUMNS`, its files written by
+:mod:`detector.detection_table`), one row per detection, EPSG:4326: ``detection_id``
+(``<scene stem>_<n>``), ``scene`` (file name; where scenes share one, as NICFI quads of several
+months do, the folders that tell them apart joined with ``_``:
 :func:`~detector.acquisition.scene_labels`), ``acquired`` (UTC), ``sensor``, ``class_name``,
 ``score``, ``river``, ``chainage_m``, ``offset_m``, ``geometry`` (box polygon).
 """
@@ -48,9 +49,20 @@ from rich.progress import (
 
 from detector.acquisition import scene_labels
 from detector.card import ModelCard
-from detector.chips import expand_scene_paths, failures_writer
+from detector.chips import expand_scene_paths
 from detector.confluence import settle_confluences
 from detector.date_tables import date_for_scene
+from detector.detection_table import (
+    DETECTION_COLUMNS,
+    FORMATS,
+    WGS84,
+    concat_detections,
+    empty_detections,
+    output_format,
+    typed_detections,
+    write_detections,
+    write_detections_and_failures,
+)
 from detector.errors import DredgeError, InputError, UsageError
 from detector.merge import (
     MEMBER_CONF_RATIO,
@@ -71,22 +83,27 @@ from detector.on_water import (
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
-from detector.writing import write_atomic, write_together
 
-WGS84 = "EPSG:4326"
-DETECTION_COLUMNS = (
-    "detection_id",
-    "scene",
-    "acquired",
-    "sensor",
-    "class_name",
-    "score",
-    "river",
-    "chainage_m",
-    "offset_m",
-    "geometry",
-)
-FORMATS = {"parquet": ".parquet", "gpkg": ".gpkg", "geojson": ".geojson"}
+__all__ = [  # with the detections table's names (detector.detection_table), imported from here
+    "COARSE_RATIO",
+    "DEFAULT_BATCH",
+    "DETECTION_COLUMNS",
+    "FORMATS",
+    "WGS84",
+    "Failure",
+    "SceneCallback",
+    "box_rows",
+    "check_overlap",
+    "coarse_note",
+    "concat_detections",
+    "detect_scenes",
+    "empty_detections",
+    "finish_scene",
+    "output_format",
+    "write_detections",
+    "write_detections_and_failures",
+]
+
 DEFAULT_BATCH = 16
 COARSE_RATIO = 2.0
 """A scene whose pixels are more than this many times the model's GSD is named in a warning:
@@ -476,7 +493,7 @@ def finish_scene(
     notes = [note for note in told if note]
     off = off_channel(scene, network, plan.spec.gsd_m)
     notes += [off_channel_note(river, *found, network.corridor_m) for river, found in off.items()]
-    return _typed(frame), "; ".join([summary, *notes]), off
+    return typed_detections(frame), "; ".join([summary, *notes]), off
 
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:
@@ -491,112 +508,3 @@ def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, in
     }
     said = [text.format(counts[key]) for key, text in notes.items() if counts.get(key, 0) > 0]
     return line + ("; " + ", ".join(said) if said else "")
-
-
-def _typed(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The columns of :data:`DETECTION_COLUMNS` in order, with stable dtypes, EPSG:4326."""
-    out = pd.DataFrame(
-        {
-            "detection_id": frame["detection_id"].astype("string"),
-            "scene": frame["scene"].astype("string"),
-            "acquired": pd.to_datetime(frame["acquired"], utc=True).astype("datetime64[us, UTC]"),
-            "sensor": frame["sensor"].astype("string"),
-            "class_name": frame["class_name"].astype("string"),
-            "score": frame["score"].astype("float64"),
-            "river": frame["river"].astype("string"),
-            "chainage_m": frame["chainage_m"].astype("float64"),
-            "offset_m": frame["offset_m"].astype("float64"),
-        }
-    ).reset_index(drop=True)
-    geometry = gpd.GeoSeries(list(frame.geometry), crs=WGS84)
-    return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
-
-
-def empty_detections() -> gpd.GeoDataFrame:
-    """A detections table with no rows and the right columns and dtypes."""
-    columns: dict[str, Any] = {name: [] for name in DETECTION_COLUMNS if name != "geometry"}
-    frame = pd.DataFrame(columns)
-    frame["geometry"] = gpd.GeoSeries([], crs=WGS84)
-    return _typed(frame)
-
-
-def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
-    """Detection tables one after the other (typed; an empty table when there are none); each
-    a GeoDataFrame or a DataFrame of shapely geometries, in EPSG:4326."""
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return empty_detections()
-    return _typed(pd.concat(frames, ignore_index=True))
-
-
-def output_format(path: str | Path, fmt: str | None = None) -> str:
-    """The output format: ``fmt`` when given, else from the suffix (parquet without one).
-
-    UsageError (a ValueError) for another suffix (``--out detections.csv`` was written as
-    GeoParquet under that name, without a word), or one of another format than ``fmt``."""
-    suffix = Path(path).suffix.lower()
-    by_suffix = {s: name for name, s in FORMATS.items()}
-    by_suffix |= {".geoparquet": "parquet", ".json": "geojson"}
-    if fmt is not None:
-        if fmt not in FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-        if by_suffix.get(suffix, fmt) != fmt:  # --out d.parquet --format gpkg: so named
-            raise UsageError(
-                f"{path}: --format is {fmt}, but the name ends in {Path(path).suffix} — end "
-                f"it in {FORMATS[fmt]}, or leave --format out"
-            )
-        return fmt
-    by_suffix[""] = "parquet"
-    if suffix not in by_suffix:
-        raise UsageError(
-            f"{path}: no detections format ends in {Path(path).suffix!r} — end the name in "
-            ".parquet, .gpkg or .geojson, or give --format"
-        )
-    return by_suffix[suffix]
-
-
-def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write detections as GeoParquet, GeoPackage (layer ``detections``) or GeoJSON: ``fmt``,
-    else by the suffix as ``dredge detect --out`` (:func:`output_format`; it was GeoParquet
-    whatever the suffix, and ``d.gpkg`` a Parquet file that GDAL cannot open).
-
-    The file is written beside the target and moved into place (:func:`write_atomic`), so a
-    failed write leaves no half file, and a full or read-only disk is one clear line.
-    """
-    target = Path(path)
-    write_atomic(target, _detections_writer(frame, target, output_format(target, fmt)))
-    return target
-
-
-def write_detections_and_failures(
-    frame: gpd.GeoDataFrame,
-    path: Path,
-    fmt: str,
-    failures: list[tuple[str, str]],
-    failures_path: Path,
-) -> None:
-    """Write the detections and the scenes that failed (``scene,error``) together
-    (:func:`write_together`), then remove the failures file when none failed: stopped at any
-    moment, the two are the earlier run's or this one's (an empty failures file at worst).
-    Written one after the other, ``dredge detect --overwrite`` stopped in between left the new
-    table beside the earlier run's failures, naming as failed a scene the table holds."""
-    write_together(
-        [
-            (path, _detections_writer(frame, path, output_format(path, fmt))),
-            (failures_path, failures_writer(failures)),
-        ]
-    )
-    if not failures:
-        failures_path.unlink(missing_ok=True)
-
-
-def _detections_writer(frame: gpd.GeoDataFrame, target: Path, fmt: str) -> Callable[[Path], None]:
-    def write(tmp: Path) -> None:
-        if fmt == "parquet":
-            frame.to_parquet(tmp)
-        elif fmt == "gpkg":
-            frame.to_file(tmp, driver="GPKG", layer="detections")
-        else:
-            frame.to_file(tmp, driver="GeoJSON", layer=target.stem)
-
-    return write

@@ -34,7 +34,7 @@ AGREEING_VIEWS = 2
 
 def flip_batch(batch: NDArray[np.float32], left_right: bool, up_down: bool) -> NDArray[np.float32]:
     """The (n, bands, h, w) batch mirrored as asked: a strided view, no copy
-    (:func:`detector.model.pad_to_stride` makes the one contiguous copy the model needs)."""
+    (:func:`detector.model_boxes.pad_to_stride` makes the one contiguous copy the model needs)."""
     if left_right:
         batch = batch[:, :, :, ::-1]
     if up_down:

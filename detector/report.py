@@ -54,6 +54,7 @@ h1{margin-bottom:.2rem}h2{border-bottom:2px solid #dfe6ec;padding-bottom:.2rem;m
 table{border-collapse:collapse;font-size:.92rem;margin:.6rem 0}
 th,td{border:1px solid #d5dde4;padding:.25rem .6rem;text-align:right}
 th{background:#eef3f7}td.l,th.l{text-align:left}
+td,li{overflow-wrap:anywhere}
 .maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:1rem}
 .maps img,.chart{max-width:100%;border:1px solid #dfe6ec}
 .chips{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5rem,1fr));gap:.8rem}
@@ -83,11 +84,11 @@ def write_report(
     card = manifest.get("model") or {}
     chips: list[Chip] = []
     problems: list[str] = []
+    failed = {f["scene"] for f in failures}  # once: per scene, it made the report
+    # quadratic (20,465 scenes, 20,000 of them failed: 95 s)
+    ok = [s for s in manifest.get("scenes", []) if s not in failed]
     if card.get("input"):
         spec = InputSpec(**{**card["input"], "bands": tuple(card["input"]["bands"])})
-        failed = {f["scene"] for f in failures}  # once: per scene, it made the report
-        # quadratic (20,465 scenes, 20,000 of them failed: 95 s)
-        ok = [s for s in manifest["scenes"] if s not in failed]
         bands = manifest.get("parameters", {}).get("scene_bands")
         chips, problems = detection_chips(
             detections,
@@ -109,7 +110,9 @@ def write_report(
         _chart(out / "counts.png"),
         _counts_table(counts),
         "<h2 id='maps'>Maps</h2>",
-        _maps(rivers, detections, tracks, observations),
+        _maps(rivers, detections, tracks, observations)
+        if ok or "scenes" not in manifest
+        else NOTHING_MAPPED,
         "<h2 id='chips'>Detections, most and least certain</h2>",
         _gallery(chips, problems),
         "<h2 id='inputs'>Inputs, parameters and model</h2>",
@@ -118,6 +121,13 @@ def write_report(
     ]
     page = "\n".join(parts)
     return write_text_atomic(out / "report.html", page)
+
+
+NOTHING_MAPPED = (
+    "<p class='muted'>No scene was read (every one failed): no river was looked at, so there "
+    "is nothing to map.</p>"
+)
+"""The maps of a run whose every scene failed: they drew every river, as if looked at."""
 
 
 LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]", re.IGNORECASE)
@@ -186,17 +196,32 @@ def _summary(
     twice = int((detections["link"] == "duplicate").sum()) if "link" in detections else 0
     again = f" ({twice:,} of them a dredge seen again in a scene of the same pass)" if twice else ""
     model = (manifest.get("model") or {}).get("name", "?")
-    years = f"{counts['year'].min()}–{counts['year'].max()}" if len(counts) else "no year"
+    first, last = (counts["year"].min(), counts["year"].max()) if len(counts) else (None, None)
+    years = "no year" if first is None else f"{first}" if first == last else f"{first}–{last}"
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
         f"<p><b>{scenes - failed}</b> of {scenes} scenes used, "
         f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> dredges counted on "
-        f"{counts['river'].nunique() if len(counts) else 0} river(s), {years}. "
+        f"{_rivers_counted(tracks, counts)}, {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
         "publishing.</p>"
     )
+
+
+def _rivers_counted(tracks: pd.DataFrame, counts: pd.DataFrame) -> str:
+    """``2 of the 3 river(s) imaged``: the rivers with a dredge counted, of those in the counts.
+    The summary gave the rivers in the counts (those the scenes saw) as the rivers the dredges
+    were counted on: the demo's "15 dredges counted on 3 river(s)", where Itaya had none."""
+    imaged = counts["river"].astype(str).nunique() if len(counts) else 0
+    if "river" in tracks and "counted" in tracks:
+        on = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).nunique()
+    elif "unique_dredges" in counts:
+        on = counts.loc[counts["unique_dredges"] > 0, "river"].astype(str).nunique()
+    else:
+        on = imaged
+    return f"{on} river(s)" if on >= imaged else f"{on} of the {imaged} river(s) imaged"
 
 
 def _classes_found(out: Path) -> pd.Series:

@@ -155,7 +155,7 @@ def detection_chips(
         return [], []
     labels = scene_labels(scene_paths, taken=names)
     by_name = {label: path for path, label in labels.items()}
-    ranked = detections.sort_values("score", ascending=False)
+    ranked = _ranked(detections)
     half = max(limit // 2, 1)
     chosen = pd.concat([ranked.head(half), ranked.tail(limit - half)])
     chosen = chosen[~chosen.index.duplicated()]
@@ -170,8 +170,26 @@ def detection_chips(
             chips += _scene_chips(path, rows, spec, scene_bands)
         except (DredgeError, OSError, ValueError) as exc:
             problems.append(f"{scene_name}: chips not drawn ({exc})")
-    chips.sort(key=lambda chip: -chip.score)
+    order = {str(d): i for i, d in enumerate(chosen["detection_id"])}
+    chips.sort(key=lambda chip: order.get(chip.detection_id, len(order)))
     return chips, problems
+
+
+RANK_TIES = ("acquired", "scene", "detection_id")
+"""Ties of score are ranked by these, in this order, where the detections have them."""
+
+
+def _ranked(detections: pd.DataFrame) -> pd.DataFrame:
+    """``detections`` by score, highest first; equal scores by date, scene and detection id,
+    then by their place in the file. Ranked by score alone (quicksort, not stable), which of
+    the detections tied on a score were shown depended on the order of the rows: the same run
+    with its rows shuffled showed other chips."""
+    ties = [c for c in RANK_TIES if c in detections.columns]
+    keys = pd.DataFrame({"score": -detections["score"].astype(float).to_numpy()})
+    for column in ties:
+        keys[column] = detections[column].astype(str).to_numpy()
+    order = keys.sort_values(["score", *ties], kind="stable").index
+    return detections.iloc[order]
 
 
 def _scene_chips(

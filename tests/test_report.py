@@ -218,3 +218,71 @@ def test_the_page_holds_no_control_character_of_a_river_name_or_note(tmp_path: P
     assert not forbidden.findall(page)
     assert "<td class=l>Santiago bajo</td>" in page
     assert "b.tif: GDAL said [31mno[0m" in page
+
+
+def test_the_summary_counts_only_the_rivers_with_a_dredge_counted() -> None:
+    """The demo's summary said "15 dredges counted on 3 river(s)": Itaya, imaged, had none."""
+    counts = pd.DataFrame(
+        {"river": ["Itaya", "Nanay", "Santiago"], "year": [2024] * 3, "scenes": [5] * 3,
+         "unique_dredges": [0, 2, 1], "unique_high": [0, 2, 1]}
+    )  # fmt: skip
+    tracks = pd.DataFrame(
+        {"river": ["Nanay", "Nanay", "Santiago", "Itaya"], "counted": [True, True, True, False],
+         "static": [False] * 4}
+    )  # fmt: skip
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "<b>3</b> dredges counted on 2 of the 3 river(s) imaged, 2024." in text
+    text = _summary(
+        {"scenes": ["a.tif"]}, pd.DataFrame(), tracks.assign(counted=True), counts, pd.DataFrame()
+    )
+    assert "<b>4</b> dredges counted on 3 river(s), 2024." in text
+
+
+def test_the_summary_of_a_one_year_run_names_the_year_once() -> None:
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "scenes": [5], "unique_high": [1]})
+    tracks = pd.DataFrame({"counted": [True], "static": [False]})
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "river(s), 2024. " in text and "2024–2024" not in text
+    counts = pd.concat([counts, counts.assign(year=2025)])
+    text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
+    assert "river(s), 2024–2025. " in text
+
+
+def test_a_run_whose_every_scene_failed_has_no_map(tmp_path: Path) -> None:
+    """Every scene failed: the maps drew every river of the file as if the run had looked at
+    it (3 maps of the demo's rivers for 2 unreadable scenes). The page says there is nothing
+    to map."""
+    rivers = _empty_run(tmp_path)
+    failures = [{"scene": s, "error": f"{s}: is not a readable raster"} for s in ("a.tif", "b.tif")]
+    manifest = {"scenes": ["a.tif", "b.tif"], "failures": failures}
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of " not in page
+    assert "No scene was read (every one failed)" in page
+    manifest["failures"] = failures[:1]
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of Nanay'" in page
+
+
+def test_a_long_path_in_the_failures_table_wraps_within_the_page(tmp_path: Path) -> None:
+    """A scene's path or link has no space to break at: the failures table (and a note) grew
+    past the page's width, cut off at the window's edge. Table cells and list items may break
+    anywhere, by the page's own style (nothing loaded)."""
+    import re
+
+    rivers = _empty_run(tmp_path)
+    long = "https://data.example.org/" + "/".join(f"folder_{i:03d}" for i in range(40)) + "/a.tif"
+    manifest = {
+        "scenes": [long, "b.tif"],
+        "failures": [{"scene": long, "error": f"{long}: answered 404"}],
+        "notes": [f"{long}: no date in its name"],
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    wraps = {
+        selector.strip()
+        for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", style)
+        if "overflow-wrap:anywhere" in body.replace(" ", "")
+        for selector in selectors.split(",")
+    }
+    assert {"td", "li"} <= wraps
+    assert "<link" not in page and "<script" not in page

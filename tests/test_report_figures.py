@@ -62,3 +62,45 @@ def test_the_years_of_a_ten_year_map_are_drawn_apart(
     ]
     assert len(boxes) >= 2
     assert all(a.x1 < b.x0 for a, b in pairwise(boxes))
+
+
+def test_the_gallery_shows_the_same_chips_whatever_the_order_of_the_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Of detections tied on a score, those shown were the first met in the file (a sort by
+    score alone): the same run with its rows shuffled showed other chips. Ties are ranked by
+    date, scene and detection id."""
+    import numpy as np
+
+    from detector import report_figures
+    from detector.inputspec import InputSpec
+    from detector.report_figures import Chip, detection_chips
+
+    def fake_chips(path: str, rows: gpd.GeoDataFrame, *_: object) -> list[Chip]:
+        return [
+            Chip(b"", str(r.detection_id), str(r.scene), str(r.acquired), "Meander",
+                 float(r.score), "dredge", None)
+            for r in rows.itertuples()
+        ]  # fmt: skip
+
+    monkeypatch.setattr(report_figures, "_scene_chips", fake_chips)
+    n = 60
+    detections = gpd.GeoDataFrame(
+        {
+            "detection_id": [f"d{i:02d}" for i in range(n)],
+            "scene": [f"2024{1 + i % 6:02d}05_x.tif" for i in range(n)],
+            "acquired": pd.to_datetime([f"2024-{1 + i % 6:02d}-05" for i in range(n)], utc=True),
+            "score": [0.9 if i % 3 == 0 else 0.6 if i % 3 == 1 else 0.3 for i in range(n)],
+        },
+        geometry=gpd.points_from_xy([-73.0] * n, [-3.0] * n),
+        crs="EPSG:4326",
+    )
+    scenes = [f"s/2024{m:02d}05_x.tif" for m in range(1, 7)]
+    spec = InputSpec(bands=("red", "green", "blue"), gsd_m=3.0, scale="display")
+    first, _ = detection_chips(detections, scenes, spec, limit=8)
+    for seed in range(5):
+        shuffled = detections.iloc[np.random.default_rng(seed).permutation(n)]
+        again, _ = detection_chips(shuffled, scenes, spec, limit=8)
+        assert [c.detection_id for c in again] == [c.detection_id for c in first]
+    shown = ["d00", "d06", "d12", "d18", "d41", "d47", "d53", "d59"]  # most, then least certain
+    assert [c.detection_id for c in first] == shown
