@@ -131,7 +131,6 @@ def _whole_tracks(
         over = len(ids) > 1 and sizes[ids].sum() + sizes[dredge] > had[dredge]
         split |= set(exact if over and len(exact) == 1 else ids)
     return whole & ~tracks.isin(split).to_numpy()
-    return whole
 
 
 def _may_be_day(first: object, start: pd.Timestamp) -> bool:
