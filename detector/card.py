@@ -333,15 +333,41 @@ def _parse_input(value: object, path: Path) -> InputSpec:
             raise ValueError(f"bands must be a list of band names, got {bands!r}")
         spec = InputSpec(
             bands=tuple(str(band).lower() for band in bands),
-            gsd_m=float(value["gsd_m"]),
-            tile_px=int(value["tile_px"]),
-            overlap_px=int(value["overlap_px"]),
+            gsd_m=_number(value["gsd_m"], "gsd_m", "metres per pixel (3.0)", path),
+            tile_px=_whole_px(value["tile_px"], "tile_px", path),
+            overlap_px=_whole_px(value["overlap_px"], "overlap_px", path),
             scale=str(value["scale"]),
         )
     except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(path, f"'input' is invalid: {exc}", _FIX_CARD) from None
     _check_ranges(spec, path)
     return spec
+
+
+def _number(value: object, key: str, unit: str, path: Path) -> float:
+    """A card's number (a number, or text of one); InputError naming the field for another
+    type (``true`` was read as 1)."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(value)
+        return float(value)
+    except ValueError:
+        raise InputError(
+            path, f"'input' {key} is {json.dumps(value)}, not a number", f"give it in {unit}"
+        ) from None
+
+
+def _whole_px(value: object, key: str, path: Path) -> int:
+    """A card's whole number of pixels; InputError naming the field for a fraction (``256.7``
+    was read as 256 without a word) or another type."""
+    number = _number(value, key, "whole pixels (256)", path)
+    if not number.is_integer():
+        raise InputError(
+            path,
+            f"'input' {key} is {json.dumps(value)}, not a whole number of pixels",
+            f"give the {key} the model was trained with, in whole pixels (e.g. 256)",
+        )
+    return int(number)
 
 
 def _check_ranges(spec: InputSpec, path: Path) -> None:

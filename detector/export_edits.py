@@ -17,6 +17,7 @@ without a word: the dredge counted as before. Detections not seen on their dredg
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -130,7 +131,6 @@ def _whole_tracks(
         over = len(ids) > 1 and sizes[ids].sum() + sizes[dredge] > had[dredge]
         split |= set(exact if over and len(exact) == 1 else ids)
     return whole & ~tracks.isin(split).to_numpy()
-    return whole
 
 
 def _may_be_day(first: object, start: pd.Timestamp) -> bool:
@@ -154,7 +154,7 @@ def _seconds(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True, errors="coerce").dt.floor("s")
 
 
-def _listed(ids: list[int]) -> str:
+def _listed(ids: Sequence[int | str]) -> str:
     return ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
@@ -186,10 +186,12 @@ def google_earth_edits(
     dredges: dict[str, str],
     source: Path,
     seen: dict[str, set[str]] | None = None,
+    run_dredges: int = 0,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """dredges.kml's detections (``frame``: ``name``, ``class_name``) as corrected in Google
     Earth (see the module notes); ``dredges``: the track id and name of each dredge placemark
-    left; ``seen``: the days (``2024-03-05``) each was seen on, as its data gives them."""
+    left; ``seen``: the days (``2024-03-05``) each was seen on, as its data gives them;
+    ``run_dredges``: how many dredges the file was written with (its Dredges folder's name)."""
     if "class_name" not in frame or "name" not in frame:
         return frame, []
     notes = []
@@ -220,17 +222,46 @@ def google_earth_edits(
             f"of a dredge renamed there, read by the name's class, not the class_name in their "
             f"data ({shown}{more}{dredge})"
         )
-    gone = (tracks.notna() & ~tracks.isin(list(dredges))).to_numpy() if dredges else None
-    if gone is not None and gone.any():
-        ids = sorted(set(tracks[gone]), key=int)
-        listed = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        frame = frame[~gone].reset_index(drop=True)
-        notes.append(
-            f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) whose placemark "
-            f"was deleted (dredge {listed}) left out — to keep a dredge, keep its placemark in "
-            "the Dredges folder"
-        )
+    if dredges:
+        frame, gone_notes = _of_no_dredge_left(frame, tracks, dredges, source, run_dredges)
+        notes += gone_notes
     return frame, notes
+
+
+def _of_no_dredge_left(
+    frame: gpd.GeoDataFrame,
+    tracks: pd.Series,
+    dredges: dict[str, str],
+    source: Path,
+    run_dredges: int,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``frame`` without the detections named after a dredge with no placemark left, and a
+    note each: the dredge's placemark deleted, or — numbered above every dredge of the run
+    (its Dredges folder's count, its placemarks') — no such dredge in this run (placemarks
+    pasted from another run's dredges.kml: they were said to be of a deleted placemark)."""
+    gone = (tracks.notna() & ~tracks.isin(list(dredges))).to_numpy()
+    if not gone.any():
+        return frame, []
+    highest = max([run_dredges, *(int(t) for t in dredges if t.isdigit())])
+    foreign = gone & (pd.to_numeric(tracks, errors="coerce").to_numpy(float) > highest)
+    deleted = gone & ~foreign
+    notes = []
+    if deleted.any():
+        ids = sorted(set(tracks[deleted]), key=int)
+        notes.append(
+            f"{source}: {int(deleted.sum())} detection(s) of {len(ids)} dredge(s) whose "
+            f"placemark was deleted (dredge {_listed(ids)}) left out — to keep a dredge, "
+            "keep its placemark in the Dredges folder"
+        )
+    if foreign.any():
+        ids = sorted(set(tracks[foreign]), key=int)
+        notes.append(
+            f"{source}: {int(foreign.sum())} detection(s) of dredge {_listed(ids)} left "
+            f"out: no such dredge is in this run (its dredges are numbered up to {highest}) — "
+            "pasted from another run's dredges.kml? To track two runs' detections together, "
+            "give both runs' detections files"
+        )
+    return frame[~gone].reset_index(drop=True), notes
 
 
 def _not_of_their_dredge(

@@ -6,12 +6,17 @@ scene's own time for the one and its caveat (:mod:`detector.date_caveats`) says 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 _TIFF_TIME = re.compile(
     r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
+# ISO 8601's midnight at the end of a day (T24:00), with its zone or none
+_END_OF_DAY = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?(\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?",
+    re.IGNORECASE,
+)
 
 
 class GivenDay(datetime):
@@ -83,9 +88,23 @@ def to_utc(value: datetime | date | str) -> datetime:
     return value.astimezone(UTC)
 
 
+def end_of_day_written_out(text: str) -> str:
+    """ISO 8601's ``T24:00`` (the midnight that ends a day) as the next day's ``T00:00:00``,
+    with its zone: ``2024-12-31T24:00`` → ``2025-01-01T00:00:00``, as a file name with T24:00
+    is read (Python and pandas refuse hour 24: it was 'not a date'); other text as it is."""
+    found = _END_OF_DAY.fullmatch(text.strip())
+    if found is None:
+        return text
+    try:
+        day = date.fromisoformat(found[1]) + timedelta(days=1)
+    except ValueError:  # no real day: refused as the text it is
+        return text
+    return f"{day.isoformat()}T00:00:00{(found[2] or '').strip()}"
+
+
 def _parsed(text: str) -> datetime:
     """An ISO or TIFF date string as written: naive where it has no zone."""
-    text = text.strip()
+    text = end_of_day_written_out(text.strip())
     tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
     if tiff:
         text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"

@@ -1,8 +1,9 @@
 """What a model wants to see: bands, ground sampling distance, tile size, overlap and scaling.
 
 This is the part of a model card that the scene reader and the tiler need. Band names are lower
-case and shared by all sensors: ``blue``, ``green``, ``red``, ``nir`` and the extra SuperDove
-bands ``coastal_blue``, ``green_i``, ``yellow`` and ``red_edge``.
+case and shared by all sensors: ``blue``, ``green``, ``red``, ``nir``, the extra SuperDove
+bands ``coastal_blue``, ``green_i``, ``yellow`` and ``red_edge``, and WorldView-2/3's second
+near-infrared band ``nir2`` (:data:`BAND_NAMES`).
 
 Scaling (``scale``) turns stored values into float32 in [0, 1]:
 

@@ -75,6 +75,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
     seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates')
+    run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)'
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -89,6 +90,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
             own_export = True
+            if re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)):
+                run_dredges += sum(map(int, re.findall(r"\d+", str(layer))))
             named = part.dropna(subset=["track_id"])
             dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
             if "dates" in named:
@@ -153,7 +156,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    frame, edits = google_earth_edits(frame, dredges, source, seen)
+    frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',

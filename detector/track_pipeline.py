@@ -219,15 +219,17 @@ def run_track(
         if older:
             notes.append(
                 f"{len(older)} of {len(files)} scenes have Planet's older UDM as their cloud mask "
-                f"(e.g. {Path(older[0]).name}; no UDM2, as before August 2018): it found clouds "
-                "on a coarse image, so a small cloud may be missed and its ground count as seen"
+                f"(e.g. {labels.get(older[0]) or scene_file_name(older[0])}; no UDM2, as before "
+                "August 2018): it found clouds on a coarse image, so a small cloud may be missed "
+                "and its ground count as seen"
             )
         if unmasked:
             notes.append(
                 f"{len(unmasked)} of {len(files)} scenes have no cloud mask (UDM2) beside them "
-                f"(e.g. {Path(unmasked[0]).name}): their whole valid area counts as seen, so a "
-                "dredge under a cloud there looks gone — fine for cloud-free mosaics (NICFI); "
-                "for single captures put the masks beside the scenes (Planet's udm2 asset)"
+                f"(e.g. {labels.get(unmasked[0]) or scene_file_name(unmasked[0])}): their whole "
+                "valid area counts as seen, so a dredge under a cloud there looks gone — fine for "
+                "cloud-free mosaics (NICFI); for single captures put the masks beside the scenes "
+                "(Planet's udm2 asset)"
             )
         by_url = [f for f in files if is_remote(f)]  # no mask is looked for beside a URL
         if by_url:

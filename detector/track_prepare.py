@@ -13,8 +13,8 @@ What is done to them, each reported as one line:
 - **Rows**: each read once, as the dredges it stands for (:mod:`detector.track_rows`).
 - **Classes and counts** of hand marks: :mod:`detector.mark_classes`; only
   :data:`DREDGE_CLASSES` are tracked, look-alikes (boats) are left out.
-- **CRS**: geometries are reprojected to EPSG:4326; a file with no CRS is refused (CSV
-  coordinates are EPSG:4326).
+- **CRS**: geometries are reprojected to EPSG:4326 (OGC:CRS84, the same lon/lat, is taken
+  as it is, with no note); a file with no CRS is refused (CSV coordinates are EPSG:4326).
 - **Rivers**: positions measured on the centerlines given (:mod:`detector.track_rivers`).
 """
 
@@ -68,7 +68,9 @@ def prepare_detections(
     out = frame.copy()
     if out.crs is None:
         raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
-    if not out.crs.equals(WGS84):
+    if out.crs.equals(WGS84, ignore_axis_order=True):  # OGC:CRS84: lon/lat as read, unmoved
+        out = out.set_crs(WGS84, allow_override=True)
+    else:
         notes.append(f"{source}: reprojected from {out.crs.to_string()} to EPSG:4326")
         out = out.to_crs(WGS84)
     empty = out.geometry.isna() | out.geometry.is_empty

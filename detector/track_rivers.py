@@ -18,6 +18,7 @@ import shapely
 
 from detector.confluence import about_as_near
 from detector.errors import InputError
+from detector.river_inputs import name_text
 from detector.rivers import RiverNetwork
 from detector.track_crs import WGS84
 
@@ -56,7 +57,7 @@ def place_on_rivers(
             "has no river positions (river, chainage_m, offset_m)",
             "give the river centerlines with --rivers",
         )
-    before = frame["river"].astype("string") if has_positions else None
+    before = _file_rivers(frame["river"]) if has_positions else None
     located = network.locate(frame.geometry)
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
@@ -65,6 +66,8 @@ def place_on_rivers(
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change
             changed &= frame["score"].notna()
+        else:  # hand marks: a blank river was not given, rather than off every river
+            changed &= before.notna()
         if changed.any():  # a box put on the other river at a confluence is no other line
             rows = changed.to_numpy()
             changed[rows] = ~about_as_near(frame.geometry[rows], before[rows], network)
@@ -77,6 +80,13 @@ def place_on_rivers(
     if len(frame) and frame["river"].isna().all():
         notes += _misplaced_note(frame, source, network)
     return frame, notes
+
+
+def _file_rivers(rivers: pd.Series) -> pd.Series:
+    """The rivers a file gives, as the rivers file's names are read: a numeric name in a column
+    with blanks (pandas' floats) as the whole number (`1`, not `1.0`), spaces collapsed."""
+    names = rivers.map(name_text, na_action="ignore").astype("string").str.split().str.join(" ")
+    return names.mask(names.eq(""))
 
 
 def _misplaced_note(

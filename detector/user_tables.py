@@ -42,6 +42,7 @@ import pandas as pd
 
 from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
+from detector.given_dates import end_of_day_written_out
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -336,7 +337,7 @@ def normalise_dates(
         stamps = pd.to_datetime(values, utc=True)
         rows_not_ahead(stamps, stamps.astype(str), source)
         return stamps, notes
-    text = values.astype(str).str.strip()
+    text = values.astype(str).str.strip().map(end_of_day_written_out)  # T24:00: next day
     # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
     # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
     text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)

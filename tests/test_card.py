@@ -177,6 +177,29 @@ def test_input_values_out_of_range(weights: Path, changes: dict[str, float], say
     assert says in _one_line_error(weights)
 
 
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"tile_px": 256.7}, "'input' tile_px is 256.7, not a whole number of pixels — give"),
+        ({"overlap_px": "32.5"}, "'input' overlap_px is \"32.5\", not a whole number of pixels"),
+        ({"overlap_px": [32]}, "'input' overlap_px is [32], not a number — give it in whole"),
+        ({"gsd_m": True}, "'input' gsd_m is true, not a number — give it in metres per pixel"),
+        ({"gsd_m": "3 m"}, "'input' gsd_m is \"3 m\", not a number"),
+    ],
+)  # fmt: skip
+def test_input_numbers_of_the_wrong_kind(
+    weights: Path, changes: dict[str, object], says: str
+) -> None:
+    """tile_px 256.7 (overlap_px 32.5) was read as 256 (32) without a word, gsd_m true as
+    1 m; a list was Python's message ("int() argument must be …") with no field named."""
+    data = json.loads(card_path_for(weights).read_text())
+    _edit_card(weights, input={**data["input"], **changes})
+    message = _one_line_error(weights)
+    assert message.startswith(str(card_path_for(weights))) and says in message, message
+    _edit_card(weights, input={**data["input"], "tile_px": 256.0, "overlap_px": "32"})
+    assert (load_card(weights).input.tile_px, load_card(weights).input.overlap_px) == (256, 32)
+
+
 def test_unknown_keys_are_named_in_a_note(weights: Path) -> None:
     """They were ignored without a word: a misspelt onnx_sha256 turns its check off."""
     assert load_card(weights).notes == ()

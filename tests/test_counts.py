@@ -284,6 +284,40 @@ def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
     assert f"1 of 3 scenes have Planet's older UDM as their cloud mask (e.g. {second}" in text
 
 
+def test_scenes_without_a_cloud_mask_are_named_as_the_run_names_them(tmp_path: Path) -> None:
+    """Two scenes that share a file name (a/NAME.tif, b/NAME.tif, dated by --dates): the notes
+    named the one without a mask (or with the older UDM) by its file name, either of them."""
+    from tests.geo_fixtures import write_udm, write_udm2
+
+    line = straight_line()
+    days = tf.dates(2)
+    name = f"{tf.scene_name(days[0])}.tif"
+    files = [tmp_path / folder / name for folder in ("a", "b")]
+    for k, path in enumerate(files):
+        path.parent.mkdir()
+        scene = write_strip_scene(path)
+        if k:  # b's mask is the older UDM; then none
+            write_udm(scene)
+        else:
+            write_udm2(scene)
+    marks = tf.detections([(t, tf.point_at(line, 2000)) for t in days], tf.network(line))
+    marks["scene"] = [f"a_{name}", f"b_{name}"]
+    marks.to_parquet(tmp_path / "dets.parquet")
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    when = {str(path): t for path, t in zip(files, days, strict=True)}
+    out = tmp_path / "tracks.parquet"
+    scenes = [str(path) for path in files]
+    run = run_track(tmp_path / "dets.parquet", rivers, out, scenes=scenes, dates=when)
+    text = " ".join(" ".join(run.notes).split())
+    assert f"older UDM as their cloud mask (e.g. b_{name};" in text
+    for mask in files[1].parent.glob("*udm*"):
+        mask.unlink()
+    run = run_track(tmp_path / "dets.parquet", rivers, out, scenes=scenes, dates=when)
+    text = " ".join(" ".join(run.notes).split())
+    assert f"1 of 2 scenes have no cloud mask (UDM2) beside them (e.g. b_{name})" in text
+
+
 def test_track_and_counts_commands(tmp_path: Path) -> None:
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()

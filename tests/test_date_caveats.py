@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from detector.date_tables import date_for_scene, read_date_table
 from detector.scene import open_scene
 from tests.geo_fixtures import write_planet_metadata, write_scene
@@ -135,3 +137,20 @@ def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
     write_planet_metadata(scene, "2023-07-15T14:50:12.56Z", PLANET_ID)  # the same day
     with open_scene(scene.path) as opened:
         assert opened.date_caveat is None
+
+
+def test_midnight_at_the_end_of_a_day_is_the_next_day(tmp_path: Path) -> None:
+    """ISO 8601's T24:00, read so in a file name, was 'not a date' for --date (Python refuses
+    hour 24) and a --dates row 'cannot be read': it is the next day's 00:00, zone kept."""
+    from detector.given_dates import ZonelessTime, given_time
+
+    assert given_time("2024-12-31T24:00:00") == datetime(2025, 1, 1, tzinfo=UTC)
+    assert isinstance(given_time("2024-12-31T24:00"), ZonelessTime)
+    assert given_time("2024-06-20T24:00-05:00") == datetime(2024, 6, 21, 5, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        given_time("2024-02-30T24:00")  # no such day
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\na.tif,2024-12-31T24:00:00Z\nb.tif,2024-06-20 24:00\n")
+    dates = read_date_table(table)
+    assert dates["a.tif"] == datetime(2025, 1, 1, tzinfo=UTC)
+    assert dates["b.tif"] == datetime(2024, 6, 21, tzinfo=UTC)

@@ -105,3 +105,45 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     assert "3 detection placemark(s) not seen on their dredge's dates" in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
+
+
+def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> None:
+    """Run B's detections of a dredge numbered above every dredge of run A (B's dredge 27, A
+    has 2) pasted into A's dredges.kml: they were left out as of a dredge "whose placemark was
+    deleted (dredge 27)". A's own last dredge, its placemark deleted, is still said so."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    pasted = [
+        mark
+        for mark in _detection_folder(ET.fromstring(other.read_bytes())).findall(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith(" dredge 1")
+    ]
+    for mark in pasted:  # as B's dredge 27 was written
+        name = mark.find(f"{K}name")
+        assert name is not None and name.text is not None
+        name.text = name.text.replace(" dredge 1", " dredge 27")
+        for data in mark.iter(f"{K}Data"):
+            if data.get("name") == "track_id":
+                data[0].text = "27"
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    dredges = next(f for f in root.iter(f"{K}Folder") if f.findtext(f"{K}name") == "Dredges (2)")
+    last = next(
+        m
+        for m in dredges.iter(f"{K}Placemark")
+        if m.findtext(f"{K}name", "") == "Dredge 2 (Meander)"
+    )
+    dredges.remove(last)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "3 detection(s) of dredge 27 left out: no such dredge is in this run" in notes, notes
+    assert "numbered up to 2" in notes
+    assert "whose placemark was deleted (dredge 2) left out" in notes, notes
+    assert "(dredge 27)" not in notes
+    assert gpd.read_parquet(tmp_path / "again.parquet")["n_detections"].tolist() == [3]

@@ -77,3 +77,17 @@ def test_degrees_beside_metres_with_their_crs_are_read(tmp_path: Path) -> None:
     path.write_text(f"acquired,lon,lat,crs\n2024-03-05,{lon},{lat},{tf.CRS}\n")
     with pytest.raises(InputError, match=r"'crs' says EPSG:32718, a CRS in metres, but .* degrees"):
         read_detections(path)
+
+
+def test_crs84_positions_are_not_reported_as_reprojected(tmp_path: Path) -> None:
+    """A GeoParquet in OGC:CRS84 (lon/lat, as GeoJSON and many tools write) was noted as
+    "reprojected from OGC:CRS84 to EPSG:4326", though no coordinate moved."""
+    line = tf.meander_line()
+    marks = tf.detections([(t, tf.point_at(line, 500)) for t in tf.dates(2)])
+    path = tmp_path / "crs84.parquet"
+    marks.set_crs("OGC:CRS84", allow_override=True).to_parquet(path)
+    frame, notes = prepare_detections(read_detections(path), path, tf.network())
+    assert not [n for n in notes if "reprojected" in n]
+    assert frame.crs == "EPSG:4326"
+    assert frame.total_bounds.tolist() == marks.total_bounds.tolist()  # nothing moved
+    assert frame["river"].tolist() == ["Meander", "Meander"]

@@ -46,6 +46,27 @@ def test_positions_from_other_centerlines_are_measured_again(tmp_path: Path) -> 
     assert not any("river" in n for n in notes)
 
 
+def test_numeric_river_names_with_blanks_are_the_rivers_files_names(tmp_path: Path) -> None:
+    """Hand marks naming river `1` (the rivers layer's name) with some river cells blank:
+    pandas read the column as decimals, `1.0` against `1`, and the blank as a river given;
+    all 3 marks were said to "now lie on another river than the file said"."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(
+        "acquired,lon,lat,river,chainage_m,offset_m\n"
+        f"2024-03-05,{lon},{lat},1,500,0\n2024-04-05,{lon},{lat},1,500,0\n"
+        f"2024-05-05,{lon},{lat},,,\n"
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network(name="1"))
+    assert frame["river"].tolist() == ["1", "1", "1"]
+    assert not any("another river" in n for n in notes)
+    path.write_text(  # a river named otherwise in the file is still pointed out
+        f"acquired,lon,lat,river,chainage_m,offset_m\n2024-03-05,{lon},{lat},2,500,0\n"
+    )
+    frame, notes = prepare_detections(read_detections(path), path, tf.network(name="1"))
+    assert any("1 detection(s) now lie on another river than the file said" in n for n in notes)
+
+
 def test_a_detection_put_on_the_other_river_of_a_confluence_is_not_from_other_centerlines(
     tmp_path: Path,
 ) -> None:
