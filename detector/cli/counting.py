@@ -248,7 +248,7 @@ def counts(
                 gpkg=gpkg,
                 geojson=geojson,
             )
-    except (DredgeError, ValueError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     for line in lines:
         typer.echo(line)

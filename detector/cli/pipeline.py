@@ -189,7 +189,7 @@ def demo(
             echo=typer.echo,
             warn=warn_line,
         )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     table = Table(title="Unique dredges per river and year: counted vs truth")
     for column in ("river", "year", "counted", "low–high", "truth", "error"):

@@ -295,7 +295,7 @@ def _train_on_labels(
                 command=command,
                 echo=typer.echo,
             )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
     for key, label in (("val_before", "before"), ("val", "after")):
@@ -383,7 +383,7 @@ def evaluate(
                 class_map=parse_class_map(class_map), device=device, backend=backend,
                 flips=flips, echo=typer.echo,
             )  # fmt: skip
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     table = Table(title=f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}")
     for header in evaluation.headers():
