@@ -138,3 +138,48 @@ def test_an_empty_option_value_is_one_line_naming_the_option(
     if option != "--rivers":  # typed, the option is read as before
         result = CliRunner().invoke(app, [*args, option, str(tmp_path / "none")])
         assert f"{option}: empty" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["run", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["synth"], "--out"),
+        (["tiles", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["evaluate", "bundled", "{tmp}/labels"], "--out"),
+        (["review", "{tmp}/d.parquet"], "--out"),
+        (["train", "{tmp}/labels"], "--out"),
+        (["demo"], "--out"),
+        (["detect", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["track", "{tmp}/d.parquet", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["track", "{tmp}/d.parquet", "--out", "{tmp}/t.parquet"], "--rivers"),
+        (["track", "{tmp}/d.parquet", "--rivers", "{tmp}/r.geojson", "--scenes", "{tmp}"],
+         "--dates"),
+        (["counts", "{tmp}/t.parquet"], "--out"),
+        (["counts", "{tmp}/t.parquet"], "--chart"),
+        (["counts", "{tmp}/t.parquet"], "--gpkg"),
+        (["counts", "{tmp}/t.parquet"], "--geojson"),
+        (["counts", "{tmp}/t.parquet"], "--kml"),
+        (["counts", "{tmp}/t.parquet"], "--detections"),
+        (["counts", "{tmp}/t.parquet"], "--observations"),
+        (["train", "{tmp}/labels", "--out", "{tmp}/train"], "--rivers"),
+        (["evaluate", "bundled", "{tmp}/labels"], "--rivers"),
+    ],
+)  # fmt: skip
+def test_an_empty_path_option_is_one_line_naming_it(
+    args: list[str], option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out ""` (an unset shell variable) of `dredge run`, `synth`, `tiles`, `evaluate`,
+    `train`, `demo` (and `review` in an empty folder) wrote into the current folder: typer reads
+    "" as it. A file's `--out ""` (`detect`, `track`, `counts`), `--chart ""`, `--gpkg ""` …
+    said `.: is a folder`, `track --dates ""` and `counts --detections ""` `.: file not found`,
+    `--rivers ""` `.: cannot be read as centerlines`: a folder the user never typed, and no
+    option named."""
+    monkeypatch.chdir(tmp_path)
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    for empty in ("", " "):
+        result = CliRunner().invoke(app, [*args, option, empty])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {option}: empty — give "), lines
+    assert not any(tmp_path.iterdir())

@@ -46,7 +46,11 @@ def train(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option(help="Run folder: weights, model card, run.json, dataset/, yolo/."),
+        typer.Option(
+            parser=given_path("--out", "a folder for the run, or leave it out (runs/train)"),
+            metavar="<path>",
+            help="Run folder: weights, model card, run.json, dataset/, yolo/.",
+        ),
     ] = Path("runs/train"),
     recipe: Annotated[
         str | None,
@@ -79,7 +83,12 @@ def train(
         ),
     ] = None,
     rivers: Annotated[
-        Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
+        Path | None,
+        typer.Option(
+            parser=given_path("--rivers", "a file of river centerlines, or leave it out"),
+            metavar="<path>",
+            help="River centerlines, to tile the scenes of vector labels.",
+        ),
     ] = None,
     name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
@@ -317,9 +326,14 @@ def evaluate(
             help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes)."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="Folder for report.json and the PNG figures.")] = Path(
-        "evaluation"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the report, or leave it out (evaluation)"),
+            metavar="<path>",
+            help="Folder for report.json and the PNG figures.",
+        ),
+    ] = Path("evaluation"),
     iou: Annotated[
         float,
         typer.Option(
@@ -343,7 +357,12 @@ def evaluate(
         ),
     ] = None,
     rivers: Annotated[
-        Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
+        Path | None,
+        typer.Option(
+            parser=given_path("--rivers", "a file of river centerlines, or leave it out"),
+            metavar="<path>",
+            help="River centerlines, to tile the scenes of vector labels.",
+        ),
     ] = None,
     name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
@@ -399,7 +418,14 @@ def review(
     detections: Annotated[
         Path, typer.Argument(help="Detections from `dredge detect` / `dredge run`.")
     ],
-    out: Annotated[Path, typer.Option(help="Folder for the review tiles and their labels.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the review tiles"),
+            metavar="<path>",
+            help="Folder for the review tiles and their labels.",
+        ),
+    ],
     scenes: Annotated[
         list[str] | None,
         typer.Option(
