@@ -42,7 +42,7 @@ from detector.counts import (
     yearly_counts,
 )
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
-from detector.errors import DredgeError, InputError, first_line
+from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.exports import (
     CSV_ENCODING,
     KML_DETECTION_LIMIT,
@@ -331,7 +331,9 @@ def run_counts(
             "is not a tracks file (GeoParquet written by `dredge track`)",
             "give tracks.parquet; to count detections or marks, run `dredge track` on them first",
         )
-    tracks = _read_geoparquet(tracks_path, "the tracks file written by `dredge track`")
+    tracks = _read_geoparquet(
+        tracks_path, "the tracks file written by `dredge track`", "tracks.parquet"
+    )
     if "track_id" not in tracks.columns or "first_seen" not in tracks.columns:
         raise InputError(
             tracks_path,
@@ -351,7 +353,9 @@ def run_counts(
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
     tracks["counted"] = _flags(tracks["counted"], tracks_path, "counted")
-    linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
+    linked = _read_geoparquet(
+        detections, "the detections written beside it by `dredge track`", default_detections.name
+    )
     _check_cells(tracks, tracks_path, ids=("track_id",), dates=("first_seen", "last_seen"))
     _check_cells(linked, detections, ids=("track_id",), dates=("acquired",), needed=LINKED_COLUMNS)
     mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
@@ -566,9 +570,9 @@ def _flags(values: pd.Series, source: Path, column: str) -> pd.Series:
     return text.isin(_TRUE_WORDS)
 
 
-def _read_geoparquet(path: Path, what: str) -> gpd.GeoDataFrame:
-    if not path.is_file():
-        raise InputError(path, "file not found", f"give {what}")
+def _read_geoparquet(path: Path, what: str, expected: str | None = None) -> gpd.GeoDataFrame:
+    if not path.is_file():  # 'expected': the file in a folder given for it (a run's)
+        raise not_a_file(path, f"give {what}", expected)
     try:
         return gpd.read_parquet(path)
     except Exception as exc:  # pyarrow and geopandas raise many unrelated types

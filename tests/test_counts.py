@@ -1623,3 +1623,33 @@ def test_dates_without_scenes_are_refused(tmp_path: Path) -> None:
         result.output.split()
     )
     assert not out.exists()
+
+
+def test_a_folder_given_for_a_file_says_it_is_a_folder_and_names_the_file_in_it(
+    tmp_path: Path,
+) -> None:
+    """`dredge counts RUN` (a `dredge run` folder for its tracks.parquet), `--detections RUN`
+    and `dredge track --dates FOLDER` said 'file not found' of a folder that is there."""
+    linked, tracks = two_year_world()
+    run = tmp_path / "run"
+    run.mkdir()
+    tracks.to_parquet(run / "tracks.parquet")
+    linked.to_parquet(run / "tracks.detections.parquet")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = ["--out", str(tmp_path / "c.csv")]
+    track = ["track", str(run / "d.parquet"), "--rivers", str(run / "r.geojson")]
+    track += ["--out", str(tmp_path / "t.parquet"), "--scenes", str(run), "--dates"]
+    for args, line in [
+        (["counts", str(run), *out], f"{run}: is a folder — give the file in it, "
+         f"{run / 'tracks.parquet'}"),
+        (["counts", str(run / "tracks.parquet"), *out, "--detections", str(run)],
+         f"{run}: is a folder — give the file in it, {run / 'tracks.detections.parquet'}"),
+        (["counts", str(empty), *out], f"{empty}: is a folder — give the tracks file written "
+         "by `dredge track`"),
+        ([*track, str(empty)], f"{empty}: is a folder — give a CSV with columns scene,date"),
+    ]:  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == f"error: {line}", result.stderr
+    assert not (tmp_path / "c.csv").exists()
