@@ -183,3 +183,28 @@ def test_an_empty_path_option_is_one_line_naming_it(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {option}: empty — give "), lines
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["counts", "{empty}"], "TRACKS"),
+        (["track", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
+        (["track", "{tmp}/d.parquet", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
+        (["review", "{empty}", "--out", "{tmp}/review"], "DETECTIONS"),
+    ],
+)
+def test_an_empty_path_argument_is_one_line_naming_it(
+    args: list[str], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge counts ""` (an unset shell variable) said `.: file not found` of the current
+    folder; `track ""` `.: file not found — check the DETECTIONS path`; `review ""` 'no
+    --scenes given, and no run.json of `dredge run` beside it names them', of `.`."""
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", " "):
+        typed = [arg.format(tmp=tmp_path, empty=empty) for arg in args]
+        result = CliRunner().invoke(app, typed)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {name}: empty — give "), lines
+    assert not any(tmp_path.iterdir())

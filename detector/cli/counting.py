@@ -30,6 +30,7 @@ def track(
     detections: Annotated[
         list[Path],
         typer.Argument(
+            parser=given_path("DETECTIONS", "detections: detections.parquet, or marks"),
             help=(
                 "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
                 "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat in "
@@ -39,7 +40,7 @@ def track(
                 "'cantidad' column counts several dredges at a point. Several files (e.g. one "
                 "`dredge detect` output per month) are tracked as one; a scene in two detector "
                 "outputs is refused."
-            )
+            ),
         ),
     ],
     rivers: Annotated[
@@ -169,7 +170,10 @@ def track(
 def counts(
     tracks: Annotated[
         Path,
-        typer.Argument(help="Tracks file written by `dredge track` (e.g. tracks.parquet)."),
+        typer.Argument(
+            parser=given_path("TRACKS", "the tracks file written by `dredge track`"),
+            help="Tracks file written by `dredge track` (e.g. tracks.parquet).",
+        ),
     ],
     out: Annotated[
         Path,

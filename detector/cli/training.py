@@ -416,7 +416,11 @@ def evaluate(
 @app.command()
 def review(
     detections: Annotated[
-        Path, typer.Argument(help="Detections from `dredge detect` / `dredge run`.")
+        Path,
+        typer.Argument(
+            parser=given_path("DETECTIONS", "detections.parquet from `dredge detect`"),
+            help="Detections from `dredge detect` / `dredge run`.",
+        ),
     ],
     out: Annotated[
         Path,
