@@ -323,7 +323,7 @@ def run_counts(
 
     Returns one line per file written (and notes).
     """
-    check_export_names(chart, gpkg, kml)
+    check_export_names(chart, gpkg, kml, geojson, out)
     counts_format(out, fmt)  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
