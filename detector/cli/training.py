@@ -216,6 +216,7 @@ def _train_recipe(
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
     bundled = Path(detector.__file__).parent / "weights"
     try:
+        check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
         if install:
             check_install_target(bundled, overwrite=overwrite)  # before, not after, the hours
         result = train_default(
