@@ -106,7 +106,7 @@ def tiles_spec(
         )
     if scale not in SCALES:
         raise UsageError(f"--scale must be one of {', '.join(SCALES)}, got {scale!r}")
-    spec = InputSpec(parse_bands(bands), gsd, tile_px, overlap_px, scale)
+    spec = InputSpec(parse_bands(bands, "--bands"), gsd, tile_px, overlap_px, scale)
     check_format(fmt, spec)
     return spec
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.acquisition import GivenDay, is_remote, scene_file_name
-from detector.errors import InputError, first_line
+from detector.errors import InputError, first_line, not_a_file
 from detector.given_dates import ZonelessTime
 from detector.user_tables import ZONED, first_named, normalise_dates, read_csv_table
 
@@ -46,7 +46,7 @@ def read_date_table(path: str | Path) -> DateTable:
     """
     table_path = Path(path)
     if not table_path.is_file():
-        raise InputError(path, "file not found", "give a CSV with columns scene,date")
+        raise not_a_file(path, "give a CSV with columns scene,date")
     try:
         table = read_csv_table(table_path, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError) as exc:

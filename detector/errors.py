@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message, or its type's name when it has none (what a
@@ -45,3 +47,16 @@ class InputError(FileError):
 
 class OutputError(FileError):
     """A file could not be written (disk full, folder not writable); names the file and the fix."""
+
+
+def not_a_file(path: str | Path, fix: str, expected: str | None = None) -> InputError:
+    """The error for an input ``path`` that is no file: 'is a folder' where it is one (it said
+    'file not found' of a folder that is there: a `dredge run` folder given for its
+    tracks.parquet), naming the file ``expected`` in it where that is there; else 'file not
+    found'."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return InputError(path, "file not found", fix)
+    if expected is not None and (folder / expected).is_file():
+        return InputError(path, "is a folder", f"give the file in it, {folder / expected}")
+    return InputError(path, "is a folder", fix)

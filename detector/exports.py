@@ -153,11 +153,33 @@ def chart_format(path: Path) -> str:
 
 
 def check_export_names(
-    chart: Path | None = None, gpkg: Path | None = None, kml: Path | None = None
+    chart: Path | None = None,
+    gpkg: Path | None = None,
+    kml: Path | None = None,
+    geojson: Path | None = None,
+    out: Path | None = None,
 ) -> None:
     """DredgeError for an export named with a suffix of another format: a PNG written as
     ``counts.svg``, a GeoPackage as ``dredges.geojson``, KML as ``dredges.kmz`` (a zip, which
-    Google Earth and `dredge track` could not open) were written so without a word."""
+    Google Earth and `dredge track` could not open), GeoJSON as ``dredges.gpkg`` were written
+    so without a word; or for two of them, or one and the counts table (``out``), given one
+    name: ``--out c.json --geojson c.json`` wrote the counts, then the GeoJSON over them."""
+    named = {"--out": out, "--chart": chart, "--gpkg": gpkg, "--kml": kml, "--geojson": geojson}
+    seen: dict[Path, str] = {}
+    for option, path in named.items():
+        if path is None:
+            continue
+        key = path.absolute()
+        if key in seen:
+            raise DredgeError(
+                f"{path}: given to both {seen[key]} and {option} — give each its own name"
+            )
+        seen[key] = option
+    if geojson is not None and geojson.suffix.lower() not in (".geojson", ".json"):
+        raise DredgeError(
+            f"{geojson}: --geojson writes GeoJSON — end the name in .geojson or .json "
+            "(a GeoPackage: --gpkg)"
+        )
     if chart is not None and chart.suffix.lower() not in CHART_FORMATS:
         raise DredgeError(
             f"{chart}: --chart draws PNG, SVG, PDF or JPEG — end the name in .png, .svg, .pdf "

@@ -74,9 +74,17 @@ class InputSpec:
         return self.tile_px - self.overlap_px
 
 
-def parse_bands(text: str) -> tuple[str, ...]:
-    """Parse a comma-separated band list such as ``"red,green,blue"`` (case-insensitive)."""
-    bands = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+def parse_bands(text: str, option: str = "--scene-bands") -> tuple[str, ...]:
+    """Parse a comma-separated band list such as ``"red,green,blue"`` (case-insensitive);
+    ``option`` is the option that gave it, named when a name in it is empty."""
+    parts = [part.strip().lower() for part in text.split(",")]
+    if "" in parts and any(parts):  # 'red,,blue' was red,blue: blue was read from band 2
+        place = parts.index("") + 1
+        raise UsageError(
+            f"{option}: {text!r} has an empty band name (name {place} of {len(parts)}) — leave "
+            "no name empty, e.g. red,green,blue,nir"
+        )
+    bands = tuple(part for part in parts if part)
     unknown = [band for band in bands if band not in BAND_NAMES]
     if "alpha" in unknown:
         raise UsageError(

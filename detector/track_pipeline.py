@@ -17,6 +17,7 @@ them on the rivers, reads what the scenes saw, links tracks and writes three fil
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -41,7 +42,7 @@ from detector.counts import (
     yearly_counts,
 )
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
-from detector.errors import DredgeError, InputError, first_line
+from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.exports import (
     CSV_ENCODING,
     KML_DETECTION_LIMIT,
@@ -324,7 +325,7 @@ def run_counts(
 
     Returns one line per file written (and notes).
     """
-    check_export_names(chart, gpkg, kml)
+    check_export_names(chart, gpkg, kml, geojson, out)
     counts_format(out, fmt)  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
@@ -332,7 +333,9 @@ def run_counts(
             "is not a tracks file (GeoParquet written by `dredge track`)",
             "give tracks.parquet; to count detections or marks, run `dredge track` on them first",
         )
-    tracks = _read_geoparquet(tracks_path, "the tracks file written by `dredge track`")
+    tracks = _read_geoparquet(
+        tracks_path, "the tracks file written by `dredge track`", "tracks.parquet"
+    )
     if "track_id" not in tracks.columns or "first_seen" not in tracks.columns:
         raise InputError(
             tracks_path,
@@ -352,7 +355,11 @@ def run_counts(
     default_detections, default_observations = sidecars(tracks_path)
     detections = detections or default_detections
     tracks["counted"] = _flags(tracks["counted"], tracks_path, "counted")
-    linked = _read_geoparquet(detections, "the detections written beside it by `dredge track`")
+    linked = _read_geoparquet(
+        detections, "the detections written beside it by `dredge track`", default_detections.name
+    )
+    _check_cells(tracks, tracks_path, ids=("track_id",), dates=("first_seen", "last_seen"))
+    _check_cells(linked, detections, ids=("track_id",), dates=("acquired",), needed=LINKED_COLUMNS)
     mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
     if mismatch:  # edited after tracking, or of another run: counts would mix the two
         raise InputError(
@@ -505,6 +512,45 @@ def _with_detection_dates(
     return merged.sort_values(["river", "date"], kind="stable").reset_index(drop=True)
 
 
+LINKED_COLUMNS = ("river", "acquired")
+"""Columns of the linked detections that `dredge counts` reads (beside ``track_id``)."""
+
+
+def _check_cells(
+    frame: pd.DataFrame,
+    source: Path,
+    *,
+    ids: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    needed: Sequence[str] = (),
+) -> None:
+    """InputError naming ``source`` for a ``needed`` column it lacks, or an ``ids`` column
+    (whole numbers) or ``dates`` column it holds that cannot be read as such: a file edited in
+    QGIS or a spreadsheet ('1x' for a track id, 'garbage' for a date, the river column
+    deleted) stopped `dredge counts` on pandas' own line ('invalid literal for int() with base
+    10: '1x''), naming neither the file nor the column."""
+    fix = "run `dredge track` again and count the files it writes"
+    lacking = [column for column in needed if column not in frame.columns]
+    if lacking:
+        raise InputError(
+            source, f"has no {', '.join(lacking)} column(s) (removed or renamed?)", fix
+        )
+    for column in (c for c in ids if c in frame.columns):
+        try:
+            pd.array(frame[column], dtype="Int64")
+        except (TypeError, ValueError) as exc:
+            problem = f"its '{column}' column holds values that are not whole numbers"
+            raise InputError(source, f"{problem} ({first_line(exc)})", fix) from None
+    for column in (c for c in dates if c in frame.columns):
+        try:
+            with warnings.catch_warnings():  # pandas' 'Could not infer format': a 2nd line
+                warnings.simplefilter("ignore")
+                pd.to_datetime(frame[column], utc=True)
+        except (TypeError, ValueError, OverflowError) as exc:
+            problem = f"its '{column}' column holds values that are not dates"
+            raise InputError(source, f"{problem} ({first_line(exc)})", fix) from None
+
+
 _TRUE_WORDS = {"true", "t", "yes", "y", "1", "si", "sí", "s", "verdadero", "x"}
 _FALSE_WORDS = {"false", "f", "no", "n", "0", "", "falso", "nan", "none", "<na>"}
 
@@ -526,9 +572,9 @@ def _flags(values: pd.Series, source: Path, column: str) -> pd.Series:
     return text.isin(_TRUE_WORDS)
 
 
-def _read_geoparquet(path: Path, what: str) -> gpd.GeoDataFrame:
-    if not path.is_file():
-        raise InputError(path, "file not found", f"give {what}")
+def _read_geoparquet(path: Path, what: str, expected: str | None = None) -> gpd.GeoDataFrame:
+    if not path.is_file():  # 'expected': the file in a folder given for it (a run's)
+        raise not_a_file(path, f"give {what}", expected)
     try:
         return gpd.read_parquet(path)
     except Exception as exc:  # pyarrow and geopandas raise many unrelated types

@@ -11,7 +11,7 @@ import rasterio
 from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
-from detector.errors import InputError
+from detector.errors import InputError, UsageError
 from detector.inputspec import InputSpec, parse_bands
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene
@@ -261,6 +261,30 @@ def test_a_band_named_twice_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         open_scene(source, bands=("blue", "green", "red", "red"))
     assert "band name(s) red given twice (blue,green,red,red)" in str(caught.value)
+
+
+def test_an_empty_band_name_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    """``--scene-bands 'red,,blue'`` (a band left unnamed, a name deleted) was taken as
+    red,blue: blue was read from the file's second band, and every band after it shifted;
+    ``--bands red,green,blue,`` of `dredge tiles` passed the same way."""
+    from typer.testing import CliRunner
+
+    from detector.chips import tiles_spec
+    from detector.cli import app
+
+    with pytest.raises(UsageError, match=r"^--scene-bands: 'red,,blue' has an empty band name "
+                       r"\(name 2 of 3\) — leave no name empty"):  # fmt: skip
+        parse_bands("red,,blue")
+    with pytest.raises(UsageError, match=r"^--bands: 'red,green,blue,' has an empty band name"):
+        tiles_spec("red,green,blue,", 3.0, 256, 32, "display", "png")
+    rivers = tmp_path / "rivers.geojson"
+    args = ["detect", str(tmp_path), "--rivers", str(rivers), "--out", str(tmp_path / "d.parquet")]
+    result = CliRunner().invoke(app, [*args, "--scene-bands", "blue, ,red,nir"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().startswith(
+        "error: --scene-bands: 'blue, ,red,nir' has an empty band name (name 2 of 4)"
+    ), result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path) -> None:

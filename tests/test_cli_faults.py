@@ -189,3 +189,60 @@ def test_a_value_error_inside_detect_tiles_or_review_is_a_fault_not_bad_input(
     assert code == FAULT_EXIT, err
     assert "Traceback (most recent call last)" in err
     assert "unexpected fault (ValueError: operands could not be broadcast" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "broken", "bad_input"),
+    [
+        (
+            ["counts", "{tmp}/tracks.parquet", "--out", "{tmp}/c.csv"],
+            "detector.track_pipeline.run_counts",
+            [(["--format", "xml"], "error: unknown format 'xml'; use one of csv, json")],
+        ),
+        (
+            ["train", "{tmp}/labels", "--out", "{tmp}/train"],
+            "training.finetune.finetune",
+            [
+                (["--imgsz", "33"], "error: --imgsz must be a multiple of 32 (≥ 32), got 33"),
+                (["--scene-bands", "red,red"], "error: band name(s) red given twice in 'red,red'"),
+            ],
+        ),
+        (
+            ["evaluate", "bundled", "{tmp}/labels", "--out", "{tmp}/evaluation"],
+            "training.evaluate_run.run_evaluation",
+            [
+                (["--iou", "50"], "error: --iou must be in (0, 1], got 50.0"),
+                (["--scene-bands", "red,red"], "error: band name(s) red given twice in 'red,red'"),
+            ],
+        ),
+        (
+            ["demo", "--out", "{tmp}/demo"],
+            "detector.demo.run_demo",
+            [(["--seed", "-1"], "error: --seed -1 is negative; give a whole number ≥ 0")],
+        ),
+    ],
+)
+def test_a_value_error_inside_counts_train_evaluate_or_demo_is_a_fault_not_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    broken: str,
+    bad_input: list[tuple[list[str], str]],
+) -> None:
+    """`dredge counts`, `train`, `evaluate` and `demo` still turned every ValueError into one
+    'error:' line and exit 2, as `dredge run`, `detect`, `tiles` and `review` did: a bug raising
+    one read as bad input. The tool's own value checks stay one line, exit 2."""
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    for option, line in bad_input:
+        code, err = _exit_and_err(monkeypatch, capsys, [*args, *option])
+        assert code == 2 and err.strip() == line, err
+
+    def broken_call(*args: object, **kwargs: object) -> None:
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(broken, broken_call)
+    code, err = _exit_and_err(monkeypatch, capsys, args)
+    assert code == FAULT_EXIT, err
+    assert "Traceback (most recent call last)" in err
+    assert "unexpected fault (ValueError: operands could not be broadcast" in err

@@ -138,3 +138,73 @@ def test_an_empty_option_value_is_one_line_naming_the_option(
     if option != "--rivers":  # typed, the option is read as before
         result = CliRunner().invoke(app, [*args, option, str(tmp_path / "none")])
         assert f"{option}: empty" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["run", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["synth"], "--out"),
+        (["tiles", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["evaluate", "bundled", "{tmp}/labels"], "--out"),
+        (["review", "{tmp}/d.parquet"], "--out"),
+        (["train", "{tmp}/labels"], "--out"),
+        (["demo"], "--out"),
+        (["detect", "{tmp}", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["track", "{tmp}/d.parquet", "--rivers", "{tmp}/r.geojson"], "--out"),
+        (["track", "{tmp}/d.parquet", "--out", "{tmp}/t.parquet"], "--rivers"),
+        (["track", "{tmp}/d.parquet", "--rivers", "{tmp}/r.geojson", "--scenes", "{tmp}"],
+         "--dates"),
+        (["counts", "{tmp}/t.parquet"], "--out"),
+        (["counts", "{tmp}/t.parquet"], "--chart"),
+        (["counts", "{tmp}/t.parquet"], "--gpkg"),
+        (["counts", "{tmp}/t.parquet"], "--geojson"),
+        (["counts", "{tmp}/t.parquet"], "--kml"),
+        (["counts", "{tmp}/t.parquet"], "--detections"),
+        (["counts", "{tmp}/t.parquet"], "--observations"),
+        (["train", "{tmp}/labels", "--out", "{tmp}/train"], "--rivers"),
+        (["evaluate", "bundled", "{tmp}/labels"], "--rivers"),
+    ],
+)  # fmt: skip
+def test_an_empty_path_option_is_one_line_naming_it(
+    args: list[str], option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--out ""` (an unset shell variable) of `dredge run`, `synth`, `tiles`, `evaluate`,
+    `train`, `demo` (and `review` in an empty folder) wrote into the current folder: typer reads
+    "" as it. A file's `--out ""` (`detect`, `track`, `counts`), `--chart ""`, `--gpkg ""` …
+    said `.: is a folder`, `track --dates ""` and `counts --detections ""` `.: file not found`,
+    `--rivers ""` `.: cannot be read as centerlines`: a folder the user never typed, and no
+    option named."""
+    monkeypatch.chdir(tmp_path)
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    for empty in ("", " "):
+        result = CliRunner().invoke(app, [*args, option, empty])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {option}: empty — give "), lines
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["counts", "{empty}"], "TRACKS"),
+        (["track", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
+        (["track", "{tmp}/d.parquet", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
+        (["review", "{empty}", "--out", "{tmp}/review"], "DETECTIONS"),
+    ],
+)
+def test_an_empty_path_argument_is_one_line_naming_it(
+    args: list[str], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge counts ""` (an unset shell variable) said `.: file not found` of the current
+    folder; `track ""` `.: file not found — check the DETECTIONS path`; `review ""` 'no
+    --scenes given, and no run.json of `dredge run` beside it names them', of `.`."""
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", " "):
+        typed = [arg.format(tmp=tmp_path, empty=empty) for arg in args]
+        result = CliRunner().invoke(app, typed)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: {name}: empty — give "), lines
+    assert not any(tmp_path.iterdir())

@@ -918,6 +918,47 @@ def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
     assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("edit", "file", "problem"),
+    [
+        (("tracks", "track_id", "1x"), "tracks.parquet", "its 'track_id' column holds values that "
+         "are not whole numbers (invalid literal for int() with base 10: '1x')"),
+        (("tracks", "first_seen", "garbage"), "tracks.parquet", "its 'first_seen' column holds "
+         "values that are not dates"),
+        (("linked", "track_id", "3x"), "tracks.detections.parquet", "its 'track_id' column "
+         "holds values that are not whole numbers"),
+        (("linked", "acquired", "not a date"), "tracks.detections.parquet", "its 'acquired' "
+         "column holds values that are not dates"),
+        (("linked", "river", None), "tracks.detections.parquet", "has no river column(s)"),
+        (("linked", "acquired", None), "tracks.detections.parquet", "has no acquired column(s)"),
+    ],
+)  # fmt: skip
+def test_a_cell_edited_out_of_shape_in_the_tracks_files_is_one_line_naming_the_file(
+    tmp_path: Path, edit: tuple[str, str, str | None], file: str, problem: str
+) -> None:
+    """A track id or date edited into text, or the river or acquired column deleted, in the
+    tracks or their linked detections stopped `dredge counts` on pandas' own line ('error:
+    invalid literal for int() with base 10: '1x'', 'error: detections miss column(s): river'),
+    naming neither the file nor the column; with only the tool's errors one line, a traceback
+    that called itself a bug."""
+    linked, tracks = two_year_world()
+    which, column, value = edit
+    frames = {"tracks": tracks, "linked": linked}
+    frame = frames[which]
+    if value is None:
+        frames[which] = frame.drop(columns=column)
+    else:
+        frames[which] = frame.assign(**{column: frame[column].astype(str).str[:-1] + value})
+    frames["tracks"].to_parquet(tmp_path / "tracks.parquet")
+    frames["linked"].to_parquet(tmp_path / "tracks.detections.parquet")
+    args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert text.startswith(f"error: {tmp_path / file}: {problem}"), text
+    assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
+
+
 def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     """A detection pasted from a scene to mark a missed dredge, its date edited and its scene
     kept, dated the whole scene when it came first: the scene's clear area counted as seen on
@@ -1616,3 +1657,33 @@ def test_dates_without_scenes_are_refused(tmp_path: Path) -> None:
         result.output.split()
     )
     assert not out.exists()
+
+
+def test_a_folder_given_for_a_file_says_it_is_a_folder_and_names_the_file_in_it(
+    tmp_path: Path,
+) -> None:
+    """`dredge counts RUN` (a `dredge run` folder for its tracks.parquet), `--detections RUN`
+    and `dredge track --dates FOLDER` said 'file not found' of a folder that is there."""
+    linked, tracks = two_year_world()
+    run = tmp_path / "run"
+    run.mkdir()
+    tracks.to_parquet(run / "tracks.parquet")
+    linked.to_parquet(run / "tracks.detections.parquet")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = ["--out", str(tmp_path / "c.csv")]
+    track = ["track", str(run / "d.parquet"), "--rivers", str(run / "r.geojson")]
+    track += ["--out", str(tmp_path / "t.parquet"), "--scenes", str(run), "--dates"]
+    for args, line in [
+        (["counts", str(run), *out], f"{run}: is a folder — give the file in it, "
+         f"{run / 'tracks.parquet'}"),
+        (["counts", str(run / "tracks.parquet"), *out, "--detections", str(run)],
+         f"{run}: is a folder — give the file in it, {run / 'tracks.detections.parquet'}"),
+        (["counts", str(empty), *out], f"{empty}: is a folder — give the tracks file written "
+         "by `dredge track`"),
+        ([*track, str(empty)], f"{empty}: is a folder — give a CSV with columns scene,date"),
+    ]:  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == f"error: {line}", result.stderr
+    assert not (tmp_path / "c.csv").exists()

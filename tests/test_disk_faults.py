@@ -711,7 +711,7 @@ def test_a_file_out_of_dot_or_empty_is_one_line(tmp_path: Path) -> None:
     """`--out .` (or `--out ""`, an unset shell variable) of `detect` and `track`, and
     `counts --geojson .`, were a traceback of Path.with_name ('has an empty name') before the
     check that the output is no folder: exit code 3 and 'this is a bug in dredge' for detect
-    and track, the raw ValueError's words for counts."""
+    and track, the raw ValueError's words for counts. An empty one names the option."""
     missing = str(tmp_path / "missing.parquet")
     runs = [
         ["detect", missing, "--rivers", missing, "--no-progress", "--out"],
@@ -722,7 +722,10 @@ def test_a_file_out_of_dot_or_empty_is_one_line(tmp_path: Path) -> None:
         for out in (".", ""):
             result = CliRunner().invoke(app, [*command, out])
             assert result.exit_code == 2, (command, out, result.output)
-            assert ".: is a folder — give the name of a file to write" in result.stderr
+            if out:
+                assert ".: is a folder — give the name of a file to write" in result.stderr
+            else:
+                assert result.stderr.startswith(f"error: {command[-1]}: empty — give a file")
 
 
 def test_disk_full_in_dredge_review_evaluate_synth_and_train(

@@ -257,3 +257,29 @@ def test_a_score_or_overlap_out_of_range_is_refused_before_the_model_runs(
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2, (option, result.output)
         assert said in " ".join(result.output.split()), result.output
+
+
+def test_iou_and_match_m_together_are_refused_not_the_iou_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge evaluate … --iou 0.3 --match-m 15` matched by distance alone: the IoU given was
+    dropped without a word (report.json's rule 'distance', no iou). Now one line before the
+    model is loaded; --match-m with the default --iou is the distance rule, as before."""
+    import training.evaluate_run
+    from detector.errors import DredgeError
+
+    with pytest.raises(DredgeError, match=r"--iou 0.3 and --match-m 15 are two ways"):
+        Matching(iou=0.3, match_m=15.0)
+    assert Matching(match_m=15.0).describe() == "centres within 15 m"
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(training.evaluate_run, "load_model", no_model)
+    args = ["evaluate", "bundled", str(tmp_path / "labels"), "--out", str(tmp_path / "ev")]
+    result = CliRunner().invoke(app, [*args, "--iou", "0.3", "--match-m", "15"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "error: --iou 0.3 and --match-m 15 are two ways to match a prediction to a box — give "
+        "one (--match-m matches by centre distance instead)"
+    )

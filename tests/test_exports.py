@@ -576,3 +576,36 @@ def test_exports_are_written_in_the_format_their_name_says(tmp_path: Path) -> No
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
         assert not out.exists() and not (tmp_path / name).exists()
+
+
+def test_a_geojson_of_another_suffix_or_two_outputs_of_one_name_are_refused(
+    tmp_path: Path,
+) -> None:
+    """`dredge counts --geojson dredges.gpkg` wrote GeoJSON under that name (the suffix check
+    of --gpkg, --kml and --chart left --geojson out), and `--out c.json --geojson c.json` wrote
+    the counts, then the GeoJSON over them: both 'wrote c.json' lines, exit 0, no counts."""
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+    from detector.track_pipeline import run_track
+    from tests.test_counts import write_inputs
+
+    marked, rivers = write_inputs(tmp_path)
+    tracks = tmp_path / "tracks.parquet"
+    run_track(marked, rivers, tracks)
+    same = tmp_path / "c.json"
+    for args, line in [
+        (["--out", str(tmp_path / "c.csv"), "--geojson", str(tmp_path / "d.gpkg")],
+         f"{tmp_path / 'd.gpkg'}: --geojson writes GeoJSON — end the name in .geojson or .json"),
+        (["--out", str(same), "--geojson", str(same)],
+         f"{same}: given to both --out and --geojson — give each its own name"),
+        (["--out", str(tmp_path / "k.json"), "--geojson", str(tmp_path / "d.json")], None),
+    ]:  # fmt: skip
+        result = CliRunner().invoke(app, ["counts", str(tracks), *args])
+        if line is None:  # GeoJSON named .json, beside counts of another name, as before
+            assert result.exit_code == 0, result.output
+            assert (tmp_path / "d.detections.geojson").is_file()
+            continue
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().startswith(f"error: {line}"), result.stderr
+        assert not {"c.csv", "c.json", "d.gpkg"} & {p.name for p in tmp_path.iterdir()}

@@ -779,3 +779,20 @@ def test_asking_for_more_synthetic_chips_than_the_world_holds_says_how_many_were
     assert said[50] == [
         "note: --synthetic 50: the synthetic world(s) hold 3 chips; all 3 were mixed in"
     ]
+
+
+def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:
+    """`--class-map chata=dredge,chata=ignore` (or `Chata=…,chata=…`: names match in any case)
+    took the last mapping without a word: every chata box left out as a hard negative."""
+    from training.labels.classes import parse_class_map
+
+    assert parse_class_map("chata=dredge, chata=dredge") == {"chata": "dredge"}
+    with pytest.raises(DredgeError, match=r"'chata' is mapped twice \(dredge, boat\)"):
+        parse_class_map("Chata=dredge,chata=boat")
+    args = ["evaluate", "bundled", "labels", "--out", "unused"]
+    result = CliRunner().invoke(app, [*args, "--class-map", "chata=dredge,chata=ignore"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "error: --class-map: 'chata' is mapped twice (dredge, ignore) — map each name once"
+    )
+    assert not Path("unused").exists()

@@ -773,3 +773,21 @@ def test_detections_dated_by_detect_date_are_reviewed_with_the_same_date(
     result = CliRunner().invoke(app, [*common, "--date", other, "--out", str(tmp_path / "r3")])
     assert result.exit_code == 2, result.output
     assert "the date given dates it" in result.output
+
+
+def test_a_run_folder_given_for_its_detections_names_the_file_in_it(tmp_path: Path) -> None:
+    """`dredge review RUN` (the `dredge run` folder, for RUN/detections.parquet) said 'no
+    --scenes given, and no run.json of `dredge run` beside it names them' of a folder that
+    holds run.json; another folder, 'file not found'."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "detections.parquet").write_bytes(b"")
+    (run / "run.json").write_text("{}")
+    for given, line in [
+        (run, f"{run}: is a folder — give the file in it, {run / 'detections.parquet'}"),
+        (tmp_path, f"{tmp_path}: is a folder — give detections.parquet from `dredge detect`"),
+    ]:
+        result = CliRunner().invoke(app, ["review", str(given), "--out", str(tmp_path / "rv")])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == f"error: {line}", result.stderr
+    assert not (tmp_path / "rv").exists()

@@ -191,6 +191,26 @@ def test_options_of_label_training_without_labels_are_refused(
     assert not started and not (tmp_path / "ft").exists()
 
 
+def test_a_recipe_out_that_is_a_file_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --out FILE` (the synthetic recipe; or --out below a file) stopped on
+    FileExistsError's traceback from its mkdir, exit 3, 'this is a bug in dredge'."""
+    import training.train
+
+    started: list[Path] = []
+    monkeypatch.setattr(training.train, "train_default", lambda out, **_: started.append(out))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("a file\n")
+    for out in (a_file, a_file / "run"):
+        result = CliRunner().invoke(app, ["train", "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (
+            f"error: {a_file}: is a file, not a folder — choose another --out"
+        ), result.stderr
+    assert not started
+
+
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):

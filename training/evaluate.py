@@ -61,6 +61,11 @@ class Matching:
             raise DredgeError(f"--iou must be in (0, 1], got {self.iou}")
         if self.match_m is not None and not self.match_m > 0:
             raise DredgeError(f"--match-m must be positive, got {self.match_m}")
+        if self.match_m is not None and self.iou != DEFAULT_IOU:  # the IoU was dropped unsaid
+            raise DredgeError(
+                f"--iou {self.iou:g} and --match-m {self.match_m:g} are two ways to match a "
+                "prediction to a box — give one (--match-m matches by centre distance instead)"
+            )
 
     def describe(self) -> str:
         """E.g. ``IoU ≥ 0.5`` or ``centres within 15 m``."""

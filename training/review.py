@@ -43,7 +43,7 @@ from rasterio.windows import Window
 from detector.acquisition import is_remote, mosaic_days, scene_labels
 from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
-from detector.errors import DredgeError, InputError, first_line
+from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.model import bundled_weights
 from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
@@ -70,7 +70,7 @@ def uncertainty_order(scores: pd.Series) -> list[int]:
 def read_detections(path: Path) -> gpd.GeoDataFrame:
     """A detections file (GeoParquet, GeoPackage, GeoJSON); InputError naming what is wrong."""
     if not path.is_file():
-        raise InputError(path, "file not found", "give detections.parquet from `dredge detect`")
+        raise not_a_file(path, "give detections.parquet from `dredge detect`", "detections.parquet")
     try:
         frame = gpd.read_parquet(path) if is_parquet(path) else gpd.read_file(path)
     except Exception as exc:  # pyarrow and pyogrio raise many unrelated types
@@ -310,6 +310,8 @@ def export_review(
     """
     if count < 1:
         raise DredgeError(f"--count must be at least 1, got {count}")
+    if detections.is_dir():  # a run's folder: 'no run.json beside it', of a folder holding one
+        read_detections(detections)
     record = run_record(detections)
     run_card = record.get("model") if record is not None else None
     run_card = run_card if isinstance(run_card, dict) else None

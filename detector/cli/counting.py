@@ -18,6 +18,7 @@ from detector.cli.common import (
     check_files_to_write,
     fail,
     finite_metres,
+    given_path,
     refuse_to_replace,
     warn_line,
 )
@@ -29,6 +30,7 @@ def track(
     detections: Annotated[
         list[Path],
         typer.Argument(
+            parser=given_path("DETECTIONS", "detections: detections.parquet, or marks"),
             help=(
                 "Detections: detections.parquet from `dredge detect`, or points/boxes marked "
                 "by hand (GeoParquet, GeoPackage, GeoJSON, Shapefile, CSV with lon/lat in "
@@ -38,21 +40,27 @@ def track(
                 "'cantidad' column counts several dredges at a point. Several files (e.g. one "
                 "`dredge detect` output per month) are tracked as one; a scene in two detector "
                 "outputs is refused."
-            )
+            ),
         ),
     ],
     rivers: Annotated[
         Path,
-        typer.Option(help="River centerlines (GeoJSON, GeoPackage, Shapefile, GeoParquet, KML)."),
+        typer.Option(
+            parser=given_path("--rivers", "a file of river centerlines"),
+            metavar="<path>",
+            help="River centerlines (GeoJSON, GeoPackage, Shapefile, GeoParquet, KML).",
+        ),
     ],
     out: Annotated[
         Path,
         typer.Option(
+            parser=given_path("--out", "a file to write, e.g. tracks.parquet"),
+            metavar="<path>",
             help=(
                 "Tracks file to write (GeoParquet, one row per dredge). Beside it go "
                 "<stem>.detections.parquet (detections with their track_id) and "
                 "<stem>.observations.csv (dates each river was seen)."
-            )
+            ),
         ),
     ] = Path("tracks.parquet"),
     scenes: Annotated[
@@ -70,10 +78,12 @@ def track(
     dates: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path("--dates", "a CSV of scene,date, or leave it out"),
+            metavar="<path>",
             help=(
                 "CSV with columns scene,date: dates of --scenes that have no detection and no "
                 "date in their name, Planet metadata or tags (as given to `dredge detect`)."
-            )
+            ),
         ),
     ] = None,
     min_dates: Annotated[
@@ -160,16 +170,21 @@ def track(
 def counts(
     tracks: Annotated[
         Path,
-        typer.Argument(help="Tracks file written by `dredge track` (e.g. tracks.parquet)."),
+        typer.Argument(
+            parser=given_path("TRACKS", "the tracks file written by `dredge track`"),
+            help="Tracks file written by `dredge track` (e.g. tracks.parquet).",
+        ),
     ],
     out: Annotated[
         Path,
         typer.Option(
+            parser=given_path("--out", "a file to write, e.g. counts.csv"),
+            metavar="<path>",
             help=(
                 "Counts table: river, year, unique_dredges, new_dredges, detections, scenes, "
                 "unique_low, unique_high, seen_km, seen_share (one row per river and year, zeros "
                 "included)."
-            )
+            ),
         ),
     ] = Path("counts.csv"),
     fmt: Annotated[
@@ -183,37 +198,57 @@ def counts(
     chart: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path("--chart", "a file to draw, e.g. counts.png, or leave it out"),
+            metavar="<path>",
             help="Also draw a PNG chart of unique dredges per river/year (SVG, PDF or JPEG for "
-            "a name ending .svg, .pdf or .jpg)."
+            "a name ending .svg, .pdf or .jpg).",
         ),
     ] = None,
     gpkg: Annotated[
         Path | None,
-        typer.Option(help="Also write a GeoPackage with layers 'dredges' and 'detections'."),
+        typer.Option(
+            parser=given_path("--gpkg", "a file to write, e.g. dredges.gpkg, or leave it out"),
+            metavar="<path>",
+            help="Also write a GeoPackage with layers 'dredges' and 'detections'.",
+        ),
     ] = None,
     geojson: Annotated[
         Path | None,
-        typer.Option(help="Also write the dredges as GeoJSON (detections: <stem>.detections)."),
+        typer.Option(
+            parser=given_path(
+                "--geojson", "a file to write, e.g. dredges.geojson, or leave it out"
+            ),
+            metavar="<path>",
+            help="Also write the dredges as GeoJSON (detections: <stem>.detections).",
+        ),
     ] = None,
     kml: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path("--kml", "a file to write, e.g. dredges.kml, or leave it out"),
+            metavar="<path>",
             help="Also write KML for Google Earth (zipped for a name ending .kmz): one placemark "
-            "per dredge, its dates, and its detections (which `dredge track` reads back)."
+            "per dredge, its dates, and its detections (which `dredge track` reads back).",
         ),
     ] = None,
     detections: Annotated[
         Path | None,
         typer.Option(
+            parser=given_path("--detections", "the linked detections, or leave it out"),
+            metavar="<path>",
             help=(
                 "Linked detections (default: <tracks stem>.detections.parquet); refused when "
                 "they do not match TRACKS (edited, or of another run)."
-            )
+            ),
         ),
     ] = None,
     observations: Annotated[
         Path | None,
-        typer.Option(help="Dates each river was seen (default: <tracks stem>.observations.csv)."),
+        typer.Option(
+            parser=given_path("--observations", "the observations CSV, or leave it out"),
+            metavar="<path>",
+            help="Dates each river was seen (default: <tracks stem>.observations.csv).",
+        ),
     ] = None,
     overwrite: OverwriteOption = False,
 ) -> None:
@@ -248,7 +283,7 @@ def counts(
                 gpkg=gpkg,
                 geojson=geojson,
             )
-    except (DredgeError, ValueError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     for line in lines:
         typer.echo(line)

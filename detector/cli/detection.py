@@ -27,6 +27,7 @@ from detector.cli.common import (
     check_files_to_write,
     date_option,
     fail,
+    given_path,
     refuse_to_replace,
     warn_line,
 )
@@ -40,6 +41,8 @@ def detect(
     out: Annotated[
         Path,
         typer.Option(
+            parser=given_path("--out", "a file to write, e.g. detections.parquet"),
+            metavar="<path>",
             help="Detections file; failed scenes go to <stem>.failures.csv beside it.",
         ),
     ] = Path("detections.parquet"),

@@ -48,7 +48,12 @@ def run(
     ],
     rivers: RiversOption,
     out: Annotated[
-        Path, typer.Option(help="Folder for every output (listed above); a rerun resumes it.")
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the run"),
+            metavar="<path>",
+            help="Folder for every output (listed above); a rerun resumes it.",
+        ),
     ],
     model: ModelOption = None,
     conf: ConfOption = 0.25,
@@ -147,9 +152,14 @@ def run(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the demo world and run.")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the demo, or leave it out (demo-output)"),
+            metavar="<path>",
+            help="Folder for the demo world and run.",
+        ),
+    ] = Path("demo-output"),
     seed: Annotated[
         int,
         typer.Option(
@@ -189,7 +199,7 @@ def demo(
             echo=typer.echo,
             warn=warn_line,
         )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     table = Table(title="Unique dredges per river and year: counted vs truth")
     for column in ("river", "year", "counted", "low–high", "truth", "error"):

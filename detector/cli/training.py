@@ -46,7 +46,11 @@ def train(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option(help="Run folder: weights, model card, run.json, dataset/, yolo/."),
+        typer.Option(
+            parser=given_path("--out", "a folder for the run, or leave it out (runs/train)"),
+            metavar="<path>",
+            help="Run folder: weights, model card, run.json, dataset/, yolo/.",
+        ),
     ] = Path("runs/train"),
     recipe: Annotated[
         str | None,
@@ -79,7 +83,12 @@ def train(
         ),
     ] = None,
     rivers: Annotated[
-        Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
+        Path | None,
+        typer.Option(
+            parser=given_path("--rivers", "a file of river centerlines, or leave it out"),
+            metavar="<path>",
+            help="River centerlines, to tile the scenes of vector labels.",
+        ),
     ] = None,
     name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
@@ -207,6 +216,7 @@ def _train_recipe(
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
     bundled = Path(detector.__file__).parent / "weights"
     try:
+        check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
         if install:
             check_install_target(bundled, overwrite=overwrite)  # before, not after, the hours
         result = train_default(
@@ -295,7 +305,7 @@ def _train_on_labels(
                 command=command,
                 echo=typer.echo,
             )
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
     for key, label in (("val_before", "before"), ("val", "after")):
@@ -317,9 +327,14 @@ def evaluate(
             help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes)."
         ),
     ],
-    out: Annotated[Path, typer.Option(help="Folder for report.json and the PNG figures.")] = Path(
-        "evaluation"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the report, or leave it out (evaluation)"),
+            metavar="<path>",
+            help="Folder for report.json and the PNG figures.",
+        ),
+    ] = Path("evaluation"),
     iou: Annotated[
         float,
         typer.Option(
@@ -343,7 +358,12 @@ def evaluate(
         ),
     ] = None,
     rivers: Annotated[
-        Path | None, typer.Option(help="River centerlines, to tile the scenes of vector labels.")
+        Path | None,
+        typer.Option(
+            parser=given_path("--rivers", "a file of river centerlines, or leave it out"),
+            metavar="<path>",
+            help="River centerlines, to tile the scenes of vector labels.",
+        ),
     ] = None,
     name_field: NameFieldOption = "name",
     scene_bands: SceneBandsOption = None,
@@ -383,7 +403,7 @@ def evaluate(
                 class_map=parse_class_map(class_map), device=device, backend=backend,
                 flips=flips, echo=typer.echo,
             )  # fmt: skip
-    except (ValueError, DredgeError) as exc:
+    except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     table = Table(title=f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}")
     for header in evaluation.headers():
@@ -397,9 +417,20 @@ def evaluate(
 @app.command()
 def review(
     detections: Annotated[
-        Path, typer.Argument(help="Detections from `dredge detect` / `dredge run`.")
+        Path,
+        typer.Argument(
+            parser=given_path("DETECTIONS", "detections.parquet from `dredge detect`"),
+            help="Detections from `dredge detect` / `dredge run`.",
+        ),
     ],
-    out: Annotated[Path, typer.Option(help="Folder for the review tiles and their labels.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the review tiles"),
+            metavar="<path>",
+            help="Folder for the review tiles and their labels.",
+        ),
+    ],
     scenes: Annotated[
         list[str] | None,
         typer.Option(

@@ -19,6 +19,7 @@ from detector.cli.common import (
     check_out_folder,
     date_option,
     fail,
+    given_path,
     given_text,
     refuse_to_replace,
     warn_line,
@@ -40,7 +41,15 @@ def list_river_catalogue(value: bool) -> None:
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the world into.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            parser=given_path("--out", "a folder to write the world into"),
+            metavar="<path>",
+            help="Folder to write the world into.",
+        ),
+    ],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same bytes.")] = 1,
     rivers: Annotated[
         str | None,
@@ -119,7 +128,14 @@ def synth(
 def tiles(
     scenes: ScenePathsArgument,
     rivers: RiversOption,
-    out: Annotated[Path, typer.Option(help="Folder for chips/, tiles.parquet, failures.csv.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            parser=given_path("--out", "a folder for the chips"),
+            metavar="<path>",
+            help="Folder for chips/, tiles.parquet, failures.csv.",
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", help="png (8-bit, 1 or 3 bands) or tif (float32).")
     ] = "png",

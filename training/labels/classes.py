@@ -104,5 +104,12 @@ def parse_class_map(text: str | None) -> dict[str, str]:
             raise DredgeError(
                 f"--class-map: {part.strip()!r} is not NAME=CLASS; e.g. --class-map draga=dredge"
             )
+        key = name.strip().lower()  # names are matched in any case (ClassMap)
+        earlier = next((t for n, t in pairs.items() if n.lower() == key), None)
+        if earlier is not None and earlier.lower() != target.strip().lower():
+            raise DredgeError(  # the last one was taken without a word
+                f"--class-map: {name.strip()!r} is mapped twice ({earlier}, {target.strip()}) "
+                "— map each name once"
+            )
         pairs[name.strip()] = target.strip()
     return pairs
