@@ -105,3 +105,38 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     assert "3 detection placemark(s) not seen on their dredge's dates" in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
+
+
+def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: Path) -> None:
+    """A rename to a dredge number the file has no dredge of (a typo, '… dredge 9' for
+    '… dredge 1'): the detections renamed were left out as 'of a dredge whose placemark was
+    deleted (dredge 9)', though none was, after a note that called them a merge (2 dredges
+    for 2: 1); a dredge placemark so renamed ('Dredge 2 (Meander)' to 'Dredge 9 (Meander)')
+    was called a merge too, of nothing. Both are read as their dredge, as exported, and a
+    note names the rename that merges nothing."""
+    rivers, kml = _split_dredge(tmp_path)
+    root = ET.fromstring(kml.read_bytes())
+    for name in _detection_folder(root).iter(f"{K}name"):
+        assert name.text is not None
+        name.text = name.text.replace(" dredge 2", " dredge 9")
+    edited = tmp_path / "typo.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "deleted" not in notes and "merge by hand as in" not in notes, notes
+    assert "3 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "of dredge 2 (no dredge 9)" in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3]
+    # the dredge's placemark renamed instead
+    root = ET.fromstring(kml.read_bytes())
+    for name in root.iter(f"{K}name"):
+        if name.text == "Dredge 2 (Meander)":
+            name.text = "Dredge 9 (Meander)"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merge by hand as in" not in notes, notes
+    assert "1 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "'Dredge 9 (Meander)' of dredge 2 (no dredge 9)" in notes
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
