@@ -250,12 +250,17 @@ def _not_of_their_dredge(
     foreign = np.array(
         [bool(k) and day not in seen[str(t)] for k, t, day in zip(known, track, days, strict=True)]
     )
-    if not foreign.any():
+    # of a dredge whose placemarks give other dates (no days): named by the caller
+    doubled = track.isin([t for t, seen_on in seen.items() if not seen_on]).to_numpy(bool)
+    if not (foreign | doubled).any():
         return frame, []
     frame = frame.copy()
-    frame["track_id"] = frame["track_id"].astype(object).where(~foreign, None)
+    frame["track_id"] = frame["track_id"].astype(object).where(~(foreign | doubled), None)
     if "link" in frame:
-        frame["link"] = frame["link"].astype(object).where(~foreign, None)
+        frame["link"] = frame["link"].astype(object).where(~(foreign | doubled), None)
+    foreign = foreign & ~doubled
+    if not foreign.any():
+        return frame, []
     listed = list(zip(names[foreign], track[foreign], days[foreign], strict=True))
     shown = "; ".join(f"{name!r}: dredge {t} was not seen on {day}" for name, t, day in listed[:3])
     more = f" and {int(foreign.sum()) - 3} more" if foreign.sum() > 3 else ""
@@ -319,17 +324,13 @@ def _renamed_to_another_dredge(
     pairs = list(zip(names[moved], data[moved], strict=True))
     shown = ", ".join(f"{name!r} of dredge {old}" for name, old in pairs[:3])
     more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
-    return (
-        frame,
-        [
-            *notes,
-            f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
-            f"dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a merge by "
-            "hand as in dredges.gpkg (a dredge whose detections are all renamed is merged into "
-            "the other; a part of one is linked anew)",
-        ],
-        tracks,
+    notes.append(
+        f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
+        f"dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a merge by "
+        "hand as in dredges.gpkg (a dredge whose detections are all renamed is merged into "
+        "the other; a part of one is linked anew)"
     )
+    return frame, notes, tracks
 
 
 def _added(name: str) -> str:

@@ -140,3 +140,38 @@ def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: P
     assert "1 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
     assert "'Dredge 9 (Meander)' of dredge 2 (no dredge 9)" in notes
     assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
+
+
+def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
+    tmp_path: Path,
+) -> None:
+    """Run B's dredge 1 pasted into run A's dredges.kml with its detections (its dredge
+    placemark too, in one folder): the folder's detections were read as dredge placemarks
+    and the last placemark of id 1 gave the dates, so A's own 3 detections of dredge 1 were
+    named 'pasted from another run' with B's (6), which the note said to delete. Two dredge
+    placemarks of one id with other dates are named instead, and the detections of that id
+    are linked anew (3 dredges, none merged by hand)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    theirs = ET.fromstring(other.read_bytes())
+    pasted = [
+        mark
+        for mark in theirs.iter(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith((" dredge 1", "Dredge 1 (Meander)"))
+    ]
+    assert len(pasted) == 4
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merged by hand" not in notes, notes
+    assert "not seen on their dredge's dates" not in notes, notes  # A's own were named so
+    assert "2 dredge placemarks of dredge 1 with other dates" in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3, 3]
