@@ -254,6 +254,17 @@ def own_time_read(path: str) -> datetime | None:
     return tagged.time if tagged is not None else None
 
 
+def unreadable(path: str) -> str | None:
+    """Why the file at ``path`` cannot be opened as a raster now (the first line of the
+    error), else None."""
+    use_http_time_limits()
+    try:
+        with rasterio.open(path):
+            return None
+    except (RasterioError, OSError) as error:
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 def time_from_sidecar(path: Path) -> Acquisition | None:
     """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene."""
     for candidate in sidecar_candidates(path):

@@ -9,7 +9,8 @@ name, not its data: a detection (``2024-03-05 dredge 20``, of dredge 20) or a dr
 (``Dredge 20 (Nanay)``) renamed to a class (``bote``) or a negation (``falsa draga``), or with
 one added after its name (``Dredge 20 (Nanay) - bote``), gives the detections that class over
 the ``class_name`` in their data; renamed to another dredge (``2024-03-05 dredge 14``,
-``Dredge 14 (Nanay)``), their ``track_id``, a merge by hand. These edits were all ignored
+``Dredge 14 (Nanay)``), their ``track_id``, a merge by hand (to a number no dredge placemark
+has: none, with a note). These edits were all ignored
 without a word: the dredge counted as before. Detections not seen on their dredge's dates
 (pasted from another run's dredges.kml) keep no ``track_id`` nor ``link``, with a note.
 """
@@ -198,7 +199,7 @@ def google_earth_edits(
     names = frame["name"].astype("string").fillna("").str.strip()
     tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
     frame, foreign = _not_of_their_dredge(frame, names, seen or {}, source)
-    frame, merged = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
+    frame, merged, tracks = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
     notes += foreign + merged
     renamed = {
         track: kind
@@ -280,12 +281,17 @@ def _not_of_their_dredge(
     foreign = np.array(
         [bool(k) and day not in seen[str(t)] for k, t, day in zip(known, track, days, strict=True)]
     )
-    if not foreign.any():
+    # of a dredge whose placemarks give other dates (no days): named by the caller
+    doubled = track.isin([t for t, seen_on in seen.items() if not seen_on]).to_numpy(bool)
+    if not (foreign | doubled).any():
         return frame, []
     frame = frame.copy()
-    frame["track_id"] = frame["track_id"].astype(object).where(~foreign, None)
+    frame["track_id"] = frame["track_id"].astype(object).where(~(foreign | doubled), None)
     if "link" in frame:
-        frame["link"] = frame["link"].astype(object).where(~foreign, None)
+        frame["link"] = frame["link"].astype(object).where(~(foreign | doubled), None)
+    foreign = foreign & ~doubled
+    if not foreign.any():
+        return frame, []
     listed = list(zip(names[foreign], track[foreign], days[foreign], strict=True))
     shown = "; ".join(f"{name!r}: dredge {t} was not seen on {day}" for name, t, day in listed[:3])
     more = f" and {int(foreign.sum()) - 3} more" if foreign.sum() > 3 else ""
@@ -304,14 +310,20 @@ def _renamed_to_another_dredge(
     tracks: pd.Series,
     dredges: dict[str, str],
     source: Path,
-) -> tuple[gpd.GeoDataFrame, list[str]]:
+) -> tuple[gpd.GeoDataFrame, list[str], pd.Series]:
     """``frame`` with the ``track_id`` of detections renamed in Google Earth to another dredge
     (``2024-03-05 dredge 14`` for a detection of dredge 15), or of a dredge so renamed
     (``Dredge 15 (Nanay)`` to ``Dredge 14 (Nanay)``), made that dredge's, and a note: the
     merge by hand that Google Earth can make, which edits names, not data (the renamed
-    dredges were both counted without a word). :mod:`detector.track_merges` reads it."""
+    dredges were both counted without a word). :mod:`detector.track_merges` reads it.
+
+    A rename to a dredge the file has no placemark of (a typo, ``… dredge 99``) merges
+    nothing: those detections stay their dredge's, with a note (they were called a merge,
+    and a detection so renamed was left out as of a dredge whose placemark was deleted).
+    Returned too: ``tracks`` (each detection's dredge by its name) with such a detection's
+    dredge as exported."""
     if "track_id" not in frame:
-        return frame, []
+        return frame, [], tracks
     data = frame["track_id"].map(lambda v: id_text(v) if pd.notna(v) else None)
     into = {
         track: number
@@ -320,19 +332,36 @@ def _renamed_to_another_dredge(
     }
     target = tracks.where(tracks.notna() & (tracks != data), tracks.map(into))
     moved = (target.notna() & data.notna() & (target != data)).fillna(False).to_numpy(bool)
+    nowhere = moved & ~target.isin(list(dredges)).to_numpy(bool) & bool(dredges)
+    moved = moved & ~nowhere
+    notes = []
+    if nowhere.any():  # no dredge of that number left: its own, as exported
+        # the placemark renamed: the detection's, else its dredge's ('Dredge 99 (Nanay)')
+        renamed = names.where(tracks != data, data.map(dredges))
+        rows = zip(renamed[nowhere], data[nowhere], target[nowhere], strict=True)
+        listed = list(dict.fromkeys(rows))
+        shown = ", ".join(f"{n!r} of dredge {old} (no dredge {to})" for n, old, to in listed[:3])
+        tracks = tracks.where(~nowhere, data)
+        more = f" and {len(listed) - 3} more" if len(listed) > 3 else ""
+        notes.append(
+            f"{source}: {len(listed)} placemark(s) renamed in Google Earth to a dredge not in "
+            f"this file ({shown}{more}): no merge — read as of their dredge as exported; to "
+            "merge, rename them to the number of a dredge placemark of the file"
+        )
     if not moved.any():
-        return frame, []
+        return frame, notes, tracks
     frame = frame.copy()
     frame["track_id"] = frame["track_id"].astype(object).where(~moved, target)
     pairs = list(zip(names[moved], data[moved], strict=True))
     shown = ", ".join(f"{name!r} of dredge {old}" for name, old in pairs[:3])
     more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
-    return frame, [
+    notes.append(
         f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
         f"dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a merge by "
         "hand as in dredges.gpkg (a dredge whose detections are all renamed is merged into "
         "the other; a part of one is linked anew)"
-    ]
+    )
+    return frame, notes, tracks
 
 
 def _added(name: str) -> str:

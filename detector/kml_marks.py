@@ -63,6 +63,27 @@ MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hu
 _METRES_PER_DEGREE = 111_320.0
 
 
+def _pasted_dredges_note(
+    source: Path, seen: dict[str, set[str]], placemarks: dict[str, int]
+) -> list[str]:
+    """A note naming the dredges of which dredges.kml has placemarks with other dates (one
+    pasted from another run's dredges.kml): their detections are linked anew
+    (:func:`detector.export_edits.google_earth_edits`)."""
+    ids = sorted((track for track, days in seen.items() if not days), key=str)
+    if not ids:
+        return []
+    shown = ", ".join(
+        f"{placemarks[track]} dredge placemarks of dredge {track}" for track in ids[:3]
+    )
+    more = f" and {len(ids) - 3} more dredges" if len(ids) > 3 else ""
+    return [
+        f"{source}: {shown}{more} with other dates — pasted from another run's dredges.kml? "
+        "The track_id and link of their detections are not read (not a merge by hand): they "
+        "are linked anew; delete the placemarks of the other run (to track two runs' "
+        "detections together, give both runs' detections files)"
+    ]
+
+
 def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     """The dated marks of every folder of a KML/KMZ file (see the module notes), with notes in
     ``attrs['notes']``; InputError when none has a date."""
@@ -74,7 +95,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
     dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
-    seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates')
+    seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates'; none
+    # where placemarks of one id give other dates: one pasted from another run's dredges.kml)
+    doubled: dict[str, int] = {}  # dredge placemarks of each id
     run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)'
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
@@ -92,11 +115,17 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             own_export = True
             if re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)):
                 run_dredges += sum(map(int, re.findall(r"\d+", str(layer))))
-            named = part.dropna(subset=["track_id"])
-            dredges |= dict(zip(named["track_id"].map(id_text), names[named.index], strict=True))
+            # not its detections: a folder pasted whole holds a dredge and its detections
+            named = part.dropna(subset=["track_id", "n_detections"])
+            ids = named["track_id"].map(id_text).tolist()
+            for track, name in zip(ids, names[named.index], strict=True):
+                dredges.setdefault(track, name)
             if "dates" in named:
-                days = named["dates"].fillna("").astype(str).str.split(";").map(set)
-                seen |= dict(zip(named["track_id"].map(id_text), days, strict=True))
+                texts = named["dates"].fillna("").astype(str)
+                for track, days in zip(ids, texts.str.split(";").map(set), strict=True):
+                    doubled[track] = doubled.get(track, 0) + 1
+                    if seen.setdefault(track, days) != days:  # another run's dredge of that id
+                        seen[track] = set()
         own_export |= _exported_detections(names, str(layer))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
@@ -157,6 +186,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         )
     notes = _notes(source, counts, undated_folders, own_export)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
+    edits = _pasted_dredges_note(source, seen, doubled) + edits
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',

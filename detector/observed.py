@@ -59,6 +59,14 @@ JPEG_BLOCK_PX = 16  # a JPEG block with YCbCr subsampling, over which its edge s
 CORNER_PX = 4  # a collar fills at least this square at a corner of the frame
 
 
+# for `dredge track --scenes` and `dredge run` alike (which has no --scenes: it said "check the
+# --scenes files" of a finished scene cut short since)
+UNREADABLE_FIX = (
+    "the file may be truncated or corrupt: download or export it again, or leave it out of "
+    "the scenes given"
+)
+
+
 def observed_areas(
     scene_paths: Iterable[str | Path],
     *,
@@ -102,7 +110,7 @@ def observed_areas(
         except rasterio.errors.RasterioIOError as exc:
             if is_remote(path):
                 raise network_open_error(path, first_line(exc)) from None
-            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+            raise InputError(path, f"cannot be read ({exc})", UNREADABLE_FIX) from None
         mask = None if is_remote(path) else find_cloud_mask(Path(path))
         if mask is not None:
             with file_read_errors(str(mask.path)):  # a mask cut short: one line naming it
@@ -193,7 +201,7 @@ def valid_footprints(
         except rasterio.errors.RasterioIOError as exc:
             if is_remote(path):
                 raise network_open_error(path, first_line(exc)) from None
-            raise InputError(path, f"cannot be read ({exc})", "check the --scenes files") from None
+            raise InputError(path, f"cannot be read ({exc})", UNREADABLE_FIX) from None
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
         rows.append({"path": path, "acquired": acquired, "geometry": area})
     frame = gpd.GeoDataFrame(rows, columns=["path", "acquired", "geometry"], crs=WGS84)

@@ -47,6 +47,7 @@ from detector.acquisition import (
     scene_file_name,
     scene_labels,
     to_utc,
+    unreadable,
 )
 from detector.errors import DredgeError, InputError
 from detector.river_inputs import rivers_digest
@@ -477,10 +478,20 @@ def _another_file_there(then: str, now: str) -> bool:
 def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> list[str]:
     """The warnings for the finished scenes :meth:`RunState.forget_redated` forgot: those given
     another date, and those given none now, dated by themselves (a scene whose --dates row
-    was dropped was said to be 'given another date (by a --dates row …)')."""
+    was dropped was said to be 'given another date (by a --dates row …)'), or whose file
+    cannot be read now (said to be dated otherwise)."""
     given = [path for path in redated if path in dates]
     own = [path for path in redated if path not in dates]
+    # a file that cannot be read now has no own date to tell (it was said to be another)
+    unread = {path: why for path in own if (why := unreadable(path)) is not None}
+    own = [path for path in own if path not in unread]
     warnings = []
+    if unread:
+        first, why = next(iter(unread.items()))
+        warnings.append(
+            f"warning: {len(unread)} finished scene(s) cannot be read now (e.g. {first}: {why}), "
+            "so their date cannot be checked against the changed --dates table; detected again"
+        )
     if given:
         warnings.append(
             f"warning: {len(given)} finished scene(s) are given another date (by a --dates row "

@@ -147,3 +147,73 @@ def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> 
     assert "whose placemark was deleted (dredge 2) left out" in notes, notes
     assert "(dredge 27)" not in notes
     assert gpd.read_parquet(tmp_path / "again.parquet")["n_detections"].tolist() == [3]
+
+
+def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: Path) -> None:
+    """A rename to a dredge number the file has no dredge of (a typo, '… dredge 9' for
+    '… dredge 1'): the detections renamed were left out as 'of a dredge whose placemark was
+    deleted (dredge 9)', though none was, after a note that called them a merge (2 dredges
+    for 2: 1); a dredge placemark so renamed ('Dredge 2 (Meander)' to 'Dredge 9 (Meander)')
+    was called a merge too, of nothing. Both are read as their dredge, as exported, and a
+    note names the rename that merges nothing."""
+    rivers, kml = _split_dredge(tmp_path)
+    root = ET.fromstring(kml.read_bytes())
+    for name in _detection_folder(root).iter(f"{K}name"):
+        assert name.text is not None
+        name.text = name.text.replace(" dredge 2", " dredge 9")
+    edited = tmp_path / "typo.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "deleted" not in notes and "merge by hand as in" not in notes, notes
+    assert "3 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "of dredge 2 (no dredge 9)" in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3]
+    # the dredge's placemark renamed instead
+    root = ET.fromstring(kml.read_bytes())
+    for name in root.iter(f"{K}name"):
+        if name.text == "Dredge 2 (Meander)":
+            name.text = "Dredge 9 (Meander)"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merge by hand as in" not in notes, notes
+    assert "1 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "'Dredge 9 (Meander)' of dredge 2 (no dredge 9)" in notes
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
+
+
+def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
+    tmp_path: Path,
+) -> None:
+    """Run B's dredge 1 pasted into run A's dredges.kml with its detections (its dredge
+    placemark too, in one folder): the folder's detections were read as dredge placemarks
+    and the last placemark of id 1 gave the dates, so A's own 3 detections of dredge 1 were
+    named 'pasted from another run' with B's (6), which the note said to delete. Two dredge
+    placemarks of one id with other dates are named instead, and the detections of that id
+    are linked anew (3 dredges, none merged by hand)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    theirs = ET.fromstring(other.read_bytes())
+    pasted = [
+        mark
+        for mark in theirs.iter(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith((" dredge 1", "Dredge 1 (Meander)"))
+    ]
+    assert len(pasted) == 4
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merged by hand" not in notes, notes
+    assert "not seen on their dredge's dates" not in notes, notes  # A's own were named so
+    assert "2 dredge placemarks of dredge 1 with other dates" in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3, 3]

@@ -596,6 +596,30 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected
 
 
+def test_a_finished_scene_cut_short_since_is_named_without_an_option_run_lacks(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run given again after one of its finished scenes was written again, cut short (a
+    download redone): tracking stopped with "cannot be read (…) — check the --scenes files",
+    an option `dredge run` does not have. It says the file may be cut short or corrupt, and
+    what to do; the scene detected meanwhile is kept for the next run."""
+    folder = tmp_path / "planet"
+    folder.mkdir()
+    for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
+        if "_0000_" not in source.name:  # not the truncated one
+            shutil.copy(source, folder / source.name)
+    first, second, third = (str(path) for path in sorted(folder.iterdir()))
+    args = ["run", "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
+    args += ["--no-progress", "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(app, [*args, first, second]).exit_code == 0
+    Path(first).write_bytes(Path(first).read_bytes()[:600])  # downloaded again, cut short
+    again = CliRunner().invoke(app, [*args, first, second, third])
+    assert again.exit_code == 2, again.output
+    line = " ".join(again.output.split())
+    assert f"error: {first}: cannot be read" in line and "--scenes" not in line, line
+    assert "download or export it again" in line
+
+
 def test_finished_scenes_are_checked_at_once_on_a_run_of_tens_of_thousands_of_scenes() -> None:
     """The scenes finished before were found by looking each scene up in the list of those to
     detect: quadratic, 12 s before any work on a fresh run of 48,000 scenes (3 s at 24,000).

@@ -829,3 +829,34 @@ def test_a_manifest_flag_edited_out_of_shape_is_passed_over(tmp_path: Path) -> N
     resumed.name_scenes(paths)
     coarse, off = resumed.flags(paths)
     assert [gsd for _, gsd in coarse] == [9.0] and off == []
+
+
+def test_a_finished_scene_unreadable_now_is_not_said_to_be_dated_otherwise(
+    tmp_path: Path,
+) -> None:
+    """The --dates table changed, and a finished scene that no row dates cannot be read now (a
+    download cut short, written again): its date cannot be checked and it is detected again,
+    but the warning said that its row was dropped and that its own date (metadata, name or
+    tags) differs from its detections', though no row ever dated it and it has none that
+    could be read. It says that the file cannot be read."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from detector.run_state import redated_warnings
+
+    path = str(tmp_path / "scene_0.tif")
+    Path(path).write_bytes(b"II*\x00" + bytes(500))  # a TIFF cut short
+    out = tmp_path / "out"
+    out.mkdir()
+    state = RunState.open(out, {"k": 1, "dates_sha256": "old"}, overwrite=False)
+    state.name_scenes([path])
+    state.start()
+    when = pd.Timestamp(datetime(2024, 3, 17, 14, 51, 41, tzinfo=UTC))
+    frame = gpd.GeoDataFrame({"acquired": [when]}, geometry=[Point(-73, -3)], crs=4326)
+    state.record(path, frame, None)
+    other = RunState.open(out, {"k": 1, "dates_sha256": "new"}, overwrite=False)
+    dates = {str(tmp_path / "new.tif"): when.to_pydatetime()}
+    said = " ".join(redated_warnings(other.forget_redated(dates), dates))
+    assert "no longer dated by a --dates row" not in said, said
+    assert "1 finished scene(s) cannot be read now" in said and path in said, said
+    assert "detected again" in said
