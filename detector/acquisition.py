@@ -73,9 +73,10 @@ _SAFE_TIME = re.compile(
 )
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one
-# followed by a time (nanay_clip_20241102_093015: when an export was made)
+# followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
+# of a version (nanay_v2.1.20240101: a build's day)
 _OTHER_DAYS = (
-    re.compile(r"(?<![^_.-])((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
+    re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
 )
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}

@@ -64,15 +64,17 @@ def reference_line(parts: Sequence[LineString], side_gap_m: float) -> LineString
         gaps = going_on or gaps
         _, turned, index, where = _not_an_arm(gaps, pieces)
         part = pieces.take(index)
-        if _is_side_channel(part, line, side_gap_m):
-            continue  # an island's other arm
         piece = np.asarray(part.coords)
+        piece = _beyond(piece[::-1] if turned else piece, line, where)
+        # weighed as joined, cut where it passes the line's end: whole, its start back up the
+        # overlap lay beside the line, and a river bending back near itself was an island's arm
+        if _is_side_channel(LineString(piece) if len(piece) > 1 else part, line, side_gap_m):
+            continue  # an island's other arm
         if turned:
-            piece = piece[::-1]
             turned_m += part.length
         else:
             kept += part.length
-        added = line.join(_beyond(piece, line, where), where)
+        added = line.join(piece, where)
     whole = line.whole()
     return whole.reverse() if turned_m > kept else whole
 

@@ -83,16 +83,24 @@ def file_labels(sources: Sequence[Path]) -> list[str]:
     """A name per file that tells the files apart: its stem, after as many of its folders as
     it takes where stems repeat (``enero/marcas``, ``febrero/marcas``). Prefixed with the stem
     alone, the ids of one month's ``marcas.csv`` and the next's stayed the same
-    (``marcas:1`` twice)."""
+    (``marcas:1`` twice). Where two files of one folder share a stem (``enero/marcas.csv``,
+    ``enero/marcas.txt``), the file's whole name is its last part: the names alone left
+    ``marcas.csv`` twice beside a ``febrero/marcas.csv``."""
     paths = [Path(source).resolve() for source in sources]
-    for depth in range(max(len(path.parts) for path in paths)):
-        labels = [
-            "/".join([*path.parent.parts[len(path.parent.parts) - depth :], path.stem])
-            for path in paths
-        ]
-        if len(set(labels)) == len(labels):
-            return labels
-    return [path.name for path in paths]  # one folder, one stem: marcas.csv, marcas.kml
+    for whole in (False, True):
+        for depth in range(max(len(path.parts) for path in paths)):
+            labels = [
+                "/".join(
+                    [
+                        *path.parent.parts[len(path.parent.parts) - depth :],
+                        path.name if whole else path.stem,
+                    ]
+                )
+                for path in paths
+            ]
+            if len(set(labels)) == len(labels):
+                return labels
+    return [str(path) for path in paths]  # not reached: gather_detections takes each once
 
 
 def _settled(

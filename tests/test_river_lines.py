@@ -310,3 +310,29 @@ def test_a_river_in_hundreds_of_shuffled_pieces_is_joined_whole() -> None:
     assert line.length == pytest.approx(sum(p.length for p in drawn) + 5 * 399, rel=1e-3)
     for piece in drawn[::40]:  # each in flow order: its start before its end along the line
         assert line.project(Point(piece.coords[0])) < line.project(Point(piece.coords[-1]))
+
+
+def test_a_piece_overlapping_by_more_than_the_corridor_round_a_hairpin_is_joined(
+    tmp_path: Path,
+) -> None:
+    """A reach traced from 300 m back up the last one (more than the 250 m corridor) that bends
+    back to within 200 m of it: weighed whole, both its ends lay beside the line and it was
+    left out as an island's other arm: the river was 3,000 m long, not 5,283, and a dredge on
+    the reach past the bend was off it."""
+    pieces = [
+        LineString([(X0, Y0), (X0 + 3000, Y0)]),
+        LineString(
+            [
+                (X0 + 2700, Y0 + 3),
+                (X0 + 3000, Y0 + 2),
+                (X0 + 3400, Y0),
+                (X0 + 3600, Y0 + 200),
+                (X0 + 3400, Y0 + 200),
+                (X0 + 2000, Y0 + 200),
+            ]
+        ),
+    ]
+    network = river_network(tmp_path, {"nanay": pieces})
+    assert network.length_m("nanay") == pytest.approx(5283, abs=5)
+    got = network.locate(points_at((X0 + 2500, Y0 + 200)))
+    assert abs(got["offset_m"].iloc[0]) < 5  # on the reach, not 200 m beside the first

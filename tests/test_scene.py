@@ -296,6 +296,8 @@ def test_an_iso_time_of_24_00_in_a_name_is_the_end_of_the_day(
         ("nanay_18991231.tif", None),
         ("nanay_120240315.tif", None),
         ("nanay_v20240315.tif", None),
+        ("nanay_v2.1.20240101.tif", None),  # a version's last number: its build day
+        ("dredges_1.0.20231115_nanay.tif", None),
         ("nanay_2024_13_01.tif", None),
         ("nanay_2024-12-31_22_00_00.tif", datetime(2024, 12, 31, tzinfo=UTC)),  # no T: the day
     ],

@@ -89,3 +89,29 @@ def test_hand_marks_of_one_name_in_two_folders_keep_ids_apart(tmp_path: Path) ->
     assert frame["detection_id"].is_unique
     assert {"enero/marcas:1", "febrero/marcas:2"} <= set(frame["detection_id"])
     assert any("(e.g. enero/marcas:1)" in note for note in notes)
+
+
+def test_marks_of_one_stem_in_one_folder_beside_another_folder_keep_ids_apart(
+    tmp_path: Path,
+) -> None:
+    """`enero/marcas.csv`, `enero/marcas.txt` and `febrero/marcas.csv`: no folder tells the
+    first two apart, and their file names alone left `marcas.csv` twice: `marcas.csv:1` was
+    the id of two marks."""
+    lon, lat = lon_lat_on_the_river()
+    paths = []
+    for folder, name, day in (
+        ("enero", "marcas.csv", "2024-01-10"),
+        ("enero", "marcas.txt", "2024-01-20"),
+        ("febrero", "marcas.csv", "2024-02-10"),
+    ):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        paths.append(tmp_path / folder / name)
+        paths[-1].write_text(
+            "id,lon,lat,fecha\n" + "".join(f"{k},{lon + k * 1e-4},{lat},{day}\n" for k in (1, 2))
+        )
+    for order in (paths, paths[::-1]):
+        frame, _ = gather_detections(order, tf.network())
+        assert frame["detection_id"].is_unique
+        assert {"enero/marcas.csv:1", "enero/marcas.txt:1", "febrero/marcas.csv:1"} <= set(
+            frame["detection_id"]
+        )
