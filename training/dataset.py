@@ -2,7 +2,8 @@
 
 :func:`build_yolo_dataset` runs the project's own tiler (:func:`detector.tiling.plan_scene`)
 over every scene of every world, so the chips are exactly the windows that ``dredge detect``
-will see (same bands, GSD, size, overlap and scaling, from an :class:`InputSpec`). Labels come
+would cut with the same :class:`InputSpec` (bands, GSD, size, overlap and scaling; a recipe's
+``train_spec`` keeps the detector's bands, GSD and scaling but cuts smaller chips). Labels come
 from ``truth/boxes/<scene>.csv`` (read by :mod:`training.world_truth`): each box's map
 coordinates go through ``~tile.transform`` into the tile's pixels.
 
