@@ -10,7 +10,7 @@ the corridor inside the scene lies in at least one tile; the grid over the corri
 box is never built.
 
 Kept windows are then looked at cheaply (:meth:`Scene.read_validity`): windows with no valid
-pixel, or (with a UDM2 cloud mask) with no clear pixel, are skipped.
+pixel, or (with a cloud mask: Planet's UDM2, or its older UDM) with no clear pixel, are skipped.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely import LineString, Point, box
+from shapely import LineString, Point, box, union_all
 
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
@@ -132,6 +132,33 @@ def test_only_the_corridor_is_tiled(tmp_path: Path) -> None:
     assert report.read_fraction < 0.15
     assert report.corridor_fraction == pytest.approx(1.0)
     assert report.pixels_in_scene == 640 * 640
+
+
+def test_a_river_that_leaves_the_scene_and_comes_back_is_tiled_on_both_reaches(
+    tmp_path: Path,
+) -> None:
+    """Two reaches in the scene joined by a loop outside it: both tiled whole, nothing between
+    them (the rivers file is in EPSG:4326, the scene in UTM)."""
+    fixture = write_scene(tmp_path / "s.tif", width=320, height=320)
+    left, bottom, right, top = fixture.footprint.bounds
+    loop = LineString(
+        [
+            (left + 100, bottom),
+            (left + 100, top + 500),
+            (right - 100, top + 500),
+            (right - 100, bottom),
+        ]
+    )
+    plan = _plan(fixture, SMALL_TILES, tmp_path, nanay=loop)
+    corridor = loop.buffer(60).intersection(fixture.footprint)
+    assert corridor.geom_type == "MultiPolygon" and len(corridor.geoms) == 2
+    kept = union_all([tile.footprint for tile in plan.tiles])
+    assert corridor.difference(kept).area < 1e-6 * corridor.area
+    assert coverage(plan).corridor_fraction == pytest.approx(1.0)
+    middle = box(
+        left + 400, bottom, right - 400, top
+    )  # between the reaches: 200 m past their tiles
+    assert not any(tile.footprint.intersects(middle) for tile in plan.tiles)
 
 
 def test_last_row_and_column_are_tiled(tmp_path: Path) -> None:

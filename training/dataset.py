@@ -2,7 +2,8 @@
 
 :func:`build_yolo_dataset` runs the project's own tiler (:func:`detector.tiling.plan_scene`)
 over every scene of every world, so the chips are exactly the windows that ``dredge detect``
-will see (same bands, GSD, size, overlap and scaling, from an :class:`InputSpec`). Labels come
+would cut with the same :class:`InputSpec` (bands, GSD, size, overlap and scaling; a recipe's
+``train_spec`` keeps the detector's bands, GSD and scaling but cuts smaller chips). Labels come
 from ``truth/boxes/<scene>.csv`` (read by :mod:`training.world_truth`): each box's map
 coordinates go through ``~tile.transform`` into the tile's pixels.
 
@@ -53,14 +54,16 @@ import numpy as np
 import pandas as pd
 import yaml
 from affine import Affine
+from rasterio.windows import Window
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.acquisition import scene_file_name
 from detector.chips import expand_scene_paths, write_chip
 from detector.errors import DredgeError, InputError
+from detector.grid import Grid
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
-from detector.scene import WindowData, open_scene, reading_env
+from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
 from training.processes import in_processes
 from training.world_truth import boxes_path, check_world, read_boxes, scene_rivers
@@ -221,6 +224,17 @@ def labels_for_tile(
 def is_ambiguous(clear: np.ndarray, hidden: list[Box]) -> bool:
     """True when an invisible dredge lies mostly on pixels the cloud mask calls clear."""
     return any(_clear_share(clear, box) >= AMBIGUOUS_CLEAR_FRACTION for box in hidden)
+
+
+def hidden_on_clear_pixels(scene: Scene, window: Window, grid: Grid, hidden: list[Box]) -> bool:
+    """:func:`is_ambiguous` on the window's clear pixels at full resolution.
+
+    The tiler's quick look (:meth:`Scene.read_validity`) is 8 times coarser where the scene is
+    warped to another GSD, and calls up to 7 px beyond the scene's data valid: a dredge hidden
+    there, off the data, dropped its tile as ambiguous (of the demo world's tiles, 1 at 1.5 m,
+    1 at 2 m and 2 at 4 m).
+    """
+    return is_ambiguous(scene.read_validity(window, grid, factor=1)[1], hidden)
 
 
 def _area(box: Box) -> float:
@@ -404,7 +418,7 @@ def _label_scene(
         plan = plan_scene(scene, _river_network(world / "rivers.geojson"), spec)
         for tile in plan.tiles:
             labels, hidden = labels_for_tile(boxes, tile.transform, spec.tile_px)
-            if hidden and is_ambiguous(scene.read_validity(tile.window, plan.grid)[1], hidden):
+            if hidden and hidden_on_clear_pixels(scene, tile.window, plan.grid, hidden):
                 n_ambiguous += 1
                 continue
             records.append(_TileRecord(name, river, str(path), scene.name, tile, labels))

@@ -93,7 +93,7 @@ def small_object_trainer() -> type:
 
 
 def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -> Path:
-    """Train :data:`ARCHITECTURE` from scratch on ``data_yaml``; return the best weights' path.
+    """Train ``recipe.architecture`` from scratch on ``data_yaml``; return the best weights' path.
 
     With ``recipe.refine_epochs``, a second stage continues from the first stage's weights
     (in ``run_dir`` + ``-refine``) at ``refine_lr0``, without warm-up, so that it does not undo
