@@ -85,7 +85,9 @@ def place_on_rivers(
 def _file_rivers(rivers: pd.Series) -> pd.Series:
     """The rivers a file gives, as the rivers file's names are read: a numeric name in a column
     with blanks (pandas' floats) as the whole number (`1`, not `1.0`), spaces collapsed."""
-    names = rivers.map(name_text, na_action="ignore").astype("string").str.split().str.join(" ")
+    given = rivers.dropna().unique()  # a river per detection: read each name once
+    read = {name: " ".join(name_text(name).split()) for name in given}
+    names = rivers.map(read, na_action="ignore").astype("string")
     return names.mask(names.eq(""))
 
 
