@@ -27,10 +27,8 @@ a typo of the year, 2204 for 2024, was counted in a year of its own).
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,8 +47,9 @@ from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import to_utc as to_utc
 from detector.given_dates import without_zone
 from detector.remote_reads import use_http_time_limits
+from detector.sidecars import sidecar_candidates as sidecar_candidates
+from detector.sidecars import sidecar_time
 
-NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 # a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
@@ -79,7 +78,6 @@ _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
 )
-_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
@@ -104,7 +102,6 @@ _EARTH_ENGINE_NAMES = (
     (re.compile(rf"(?:^|_){_BASIC}_\d{{8}}T\d{{6}}_T\d{{2}}[A-Z]{{3}}(?=[_.]|$)"), "iso-name"),
     (re.compile(r"(?:^|_)L[COTEM]0\d_\d{6}_(\d{4})(\d{2})(\d{2})(?=[_.]|$)"), "landsat-name"),
 )
-_MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
@@ -199,38 +196,6 @@ def _other_time(own: datetime, given: datetime) -> bool:
     return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
 
 
-def sidecar_candidates(path: Path) -> list[Path]:
-    """Metadata files that may belong to a scene, most specific first (names in any case).
-
-    Planet names them after the scene id with product parts cut off, e.g.
-    ``20230715_145012_56_2455_metadata.json`` and
-    ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
-    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``; Maxar after the product, whose tiles add
-    a part: ``…-M2AS-…_P001.XML`` / ``.IMD`` for ``…-M2AS_R1C1-…_P001.TIF`` (Maxar's own tile
-    names) or ``…_P001_R1C1.TIF``.
-    """
-    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
-    parts = stem.split("_")
-    names = [f"{stem}.json", f"{stem}.xml", f"{stem}.imd"]
-    product = _MAXAR_TILE.sub("", stem)
-    if product != stem:
-        names += [f"{product}.xml", f"{product}.imd"]
-    for keep in range(len(parts), 1, -1):
-        base = "_".join(parts[:keep])
-        names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
-        names += [f"{base}.xml", f"{base}.imd"]
-    cased = [variant for name in names for variant in (name, _upper_suffix(name))]
-    return [  # a name past the file system's 255 bytes cannot exist: looking raised OSError
-        path.with_name(name) for name in dict.fromkeys(cased) if len(name.encode()) <= NAME_MAX
-    ]
-
-
-def _upper_suffix(name: str) -> str:
-    """``a_P001.xml`` → ``a_P001.XML`` (Maxar writes its suffixes in capitals)."""
-    stem, _, suffix = name.rpartition(".")
-    return f"{stem}.{suffix.upper()}"
-
-
 def own_time(path: str) -> datetime | None:
     """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
     given, from its sidecar or name; None where only its tags (the file is not opened) or
@@ -267,70 +232,10 @@ def unreadable(path: str) -> str | None:
 
 
 def time_from_sidecar(path: Path) -> Acquisition | None:
-    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene."""
-    for candidate in sidecar_candidates(path):
-        if not candidate.is_file():
-            continue
-        suffix = candidate.suffix.lower()
-        if suffix == ".json":
-            found, source = _time_from_json(candidate), "metadata.json"
-        elif suffix == ".imd":
-            found, source = _time_from_imd(candidate), "metadata.imd"
-        else:
-            found, source = _time_from_xml(candidate), "metadata.xml"
-        if found is not None:
-            return Acquisition(found, source)
-    return None
-
-
-def _time_from_imd(path: Path) -> datetime | None:
-    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
-    if match is None:
-        return None
-    try:
-        return to_utc(match[1])
-    except ValueError:
-        return None
-
-
-def _time_from_json(path: Path) -> datetime | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    properties = doc.get("properties")
-    places = [properties, doc] if isinstance(properties, dict) else [doc]
-    for place in places:
-        for key in ("acquired", "datetime"):
-            value = place.get(key)
-            if isinstance(value, str):
-                try:
-                    return to_utc(value)
-                except ValueError:
-                    continue
-    return None
-
-
-def _time_from_xml(path: Path) -> datetime | None:
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in _XML_TIME_TAGS and element.text:
-            try:
-                return to_utc(element.text)
-            except ValueError:
-                continue
-    return None
+    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene
+    (:mod:`detector.sidecars`)."""
+    found = sidecar_time(path)
+    return None if found is None else Acquisition(*found)
 
 
 def mosaic_days(path: str) -> tuple[date, date] | None:
