@@ -18,7 +18,9 @@
    ``…_V20160315T143012…``), Earth Engine's image ids
    (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
    ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
-   ``nanay_clip_20241102_093015``: an export's);
+   ``nanay_clip_20241102_093015``: an export's), source ``day-name``: it may be no date (a
+   grid's numbers), so the GeoTIFF's ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes
+   before it;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
@@ -74,6 +76,7 @@ _SAFE_TIME = re.compile(
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
 # of a version (nanay_v2.1.20240101: a build's day)
+DAY_NAME = "day-name"  # the source of such a day: it yields to an ACQUISITIONDATETIME tag
 _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
@@ -162,6 +165,9 @@ def resolve_acquisition(
         if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+        weak = own is not None and own.source == DAY_NAME
+        if weak and _first_of(own, time_from_tags(dataset)) is not own:
+            own = None  # a day alone in the name is not its own where its tag tells one
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
                 return _checked(path, Acquisition(own.time, "explicit"))
@@ -177,9 +183,18 @@ def resolve_acquisition(
         if found is not None:
             return _checked(path, found)
     found = time_from_name(path)
-    if found is not None:
-        return _checked(path, found)
-    return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
+    tagged = time_from_tags(dataset) if found is None or found.source == DAY_NAME else None
+    return _checked(path, _first_of(found, tagged) or Acquisition(None, "unknown"))
+
+
+def _first_of(named: Acquisition | None, tagged: Acquisition | None) -> Acquisition | None:
+    """The date a scene's name gives, else its tags': a day alone in the name
+    (:data:`DAY_NAME`: ``nanay_20240315``, ``grid_2012_05_07``, that may be no date at all)
+    after an ``ACQUISITIONDATETIME`` tag, before a ``TIFFTAG_DATETIME`` (a file's write time).
+    Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME."""
+    if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
+        return tagged
+    return named
 
 
 def _checked(path: str, found: Acquisition) -> Acquisition:
@@ -196,28 +211,22 @@ def _other_time(own: datetime, given: datetime) -> bool:
     return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
 
 
-def own_time(path: str) -> datetime | None:
-    """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
-    given, from its sidecar or name; None where only its tags (the file is not opened) or
-    nothing could say."""
-    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
-    return found.time if found is not None else None
-
-
 def own_time_read(path: str) -> datetime | None:
-    """:func:`own_time`, else the time its tags give (``ACQUISITIONDATETIME``,
-    ``TIFFTAG_DATETIME``: the file's header is read), as :func:`resolve_acquisition` finds it
-    with no date given; None where nothing says, or the file cannot be opened."""
-    found = own_time(path)
-    if found is not None:
-        return found
+    """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
+    given: its sidecar's or name's, else its tags' (``ACQUISITIONDATETIME``,
+    ``TIFFTAG_DATETIME``: the file's header is read; also for a day alone in the name, which
+    yields to the first); None where nothing says, or the file cannot be opened."""
+    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+    if found is not None and found.source != DAY_NAME:
+        return found.time
     use_http_time_limits()  # a server that stops answering held the read for ever
     try:
         with rasterio.open(path) as dataset:
             tagged = time_from_tags(dataset)
     except (RasterioError, OSError):
-        return None
-    return tagged.time if tagged is not None else None
+        tagged = None
+    chosen = _first_of(found, tagged)
+    return chosen.time if chosen is not None else None
 
 
 def unreadable(path: str) -> str | None:
@@ -328,11 +337,11 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, source)
-    for pattern in _OTHER_DAYS:
+    for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it
         match = pattern.search(name)
         found = _safe_datetime(*match.groups()) if match else None
         if found:
-            return Acquisition(found, "iso-name")
+            return Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)

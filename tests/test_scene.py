@@ -12,7 +12,13 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
-from detector.acquisition import Acquisition, mosaic_days, time_from_name, to_utc
+from detector.acquisition import (
+    Acquisition,
+    mosaic_days,
+    own_time_read,
+    time_from_name,
+    to_utc,
+)
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
@@ -309,7 +315,47 @@ def test_a_basic_or_underscored_day_in_a_name_dates_the_scene(
     dated by the TIFFTAG_DATETIME a program wrote); `…T22_00_00` was read as midnight."""
     found = time_from_name(f"/scenes/{name}")
     assert (found.time if found else None) == acquired
-    assert found is None or found.source == "iso-name"
+    assert found is None or found.source == ("iso-name" if "2024-12-31" in name else "day-name")
+
+
+def _with_acquisition_tag(path: Path, when: str) -> str:
+    """``path`` with an IMAGERY ``ACQUISITIONDATETIME`` tag ``when`` added (as GDAL writes a
+    DigitalGlobe / Maxar product's)."""
+    with rasterio.open(path, "r+") as dataset:
+        dataset.update_tags(ns="IMAGERY", ACQUISITIONDATETIME=when)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "grid_2012_05_07.tif",
+        "nanay_20240315.tif",
+        "nanay_2024_03_15.tif",
+        "order_20001231_P001.tif",
+    ],
+)
+def test_a_day_alone_in_a_name_yields_to_the_acquisition_tag(tmp_path: Path, name: str) -> None:
+    """A day alone in a name (`day-name`: a grid's or an order's numbers may read as one) was
+    read before the tags and dated the scene ahead of its own ACQUISITIONDATETIME (here
+    2024-06-20 14:50:51: it was 2012-05-07, 2024-03-15, 2000-12-31), also for a finished
+    scene's check in a run (own_time_read), and with --date of the tag's day it warned that the
+    file name said another day. It still comes before a TIFFTAG_DATETIME (a write time)."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    path = _with_acquisition_tag(
+        write_scene(tmp_path / name, tags=tags, **SMALL).path, "2024-06-20T14:50:51Z"
+    )
+    tagged = datetime(2024, 6, 20, 14, 50, 51, tzinfo=UTC)
+    with open_scene(path) as opened:
+        assert (opened.acquired, opened.acquisition.source) == (tagged, "imagery-tag")
+    assert own_time_read(path) == tagged
+    with open_scene(path, date="2024-06-20") as opened:
+        assert opened.date_caveat is None
+    untagged = write_scene(tmp_path / "other" / name, tags=tags, **SMALL).path
+    with open_scene(untagged) as opened:
+        assert opened.acquisition.source == "day-name"
+        assert opened.acquired == time_from_name(name).time  # type: ignore[union-attr]
+        assert opened.date_caveat is None
 
 
 @pytest.mark.parametrize(
