@@ -18,13 +18,14 @@
    ``…_V20160315T143012…``), Earth Engine's image ids
    (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
    ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
-   ``nanay_clip_20241102_093015``: an export's), source ``day-name``: it may be no date (a
-   grid's numbers), so the GeoTIFF's ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes
-   before it;
+   ``nanay_clip_20241102_093015``: an export's; nor one after today, ``tile_2048_10_12``),
+   source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
+   ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
-A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
-a typo of the year, 2204 for 2024, was counted in a year of its own).
+A date after today, from any of them but a day alone in the name, is one error line
+(:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
+year of its own).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import not_ahead
+from detector.date_sanity import AHEAD_SLACK, not_ahead
 from detector.errors import InputError
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
@@ -337,11 +338,12 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, source)
-    for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it
-        match = pattern.search(name)
-        found = _safe_datetime(*match.groups()) if match else None
-        if found:
-            return Acquisition(found, DAY_NAME)
+    for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it, and one after
+        # today is no date (tile_2048_10_12, a grid's numbers, failed the scene as a typo)
+        for match in pattern.finditer(name):
+            found = _safe_datetime(*match.groups())
+            if found and found <= datetime.now(UTC) + AHEAD_SLACK:
+                return Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)

@@ -359,6 +359,27 @@ def test_a_day_alone_in_a_name_yields_to_the_acquisition_tag(tmp_path: Path, nam
 
 
 @pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        ("tile_2048_10_12.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),  # the tag's
+        ("nanay_20990101.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),
+        ("tile_2048_10_12_2024_03_15.tif", datetime(2024, 3, 15, tzinfo=UTC)),  # the next
+        ("global_monthly_2023_06_mosaic/tile_2048_10_12.tif", datetime(2023, 6, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_day_alone_in_a_name_after_today_is_no_date(
+    tmp_path: Path, name: str, acquired: datetime
+) -> None:
+    """Numbers that read as a day alone after today (a grid's tile `tile_2048_10_12`) failed
+    the scene: 'its file name dates it 2048-10-12, after today' (before such days were read
+    it ran, dated by its tags). They date nothing: the next date found does (a later day alone
+    in the name, a mosaic's folder, the tags). An ISO date after today is still an error."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
+        assert opened.acquired == acquired
+
+
+@pytest.mark.parametrize(
     ("name", "tags", "date", "where"),
     [
         ("nanay_2204-03-15.tif", None, None, "its file name"),
