@@ -66,12 +66,14 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r" ?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"  # ` -05:00` too (`date "+%F %T %z"`)
-)
+    r" ?(?:([+-])(\d{2}):?(\d{2})(?!:\d\d(?!\d)))?)?(?!\d)"  # ` -05:00` (`date "+%F %T %z"`);
+)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC)
 # a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
-# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight)
+# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
+# no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
 _SAFE_TIME = re.compile(
-    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})(?:([+-])(\d{2})\2(\d{2}))?(?!\d)"
+    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})"
+    r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
 )
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one

@@ -265,6 +265,26 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
 
 @pytest.mark.parametrize(
     ("name", "acquired"),
+    [  # a time range: its start, in UTC, or with the zone written after it
+        ("nanay_2024-03-15T10_00_00-11_00_00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("nanay_2024-03-15T10-00-00-11-00-00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("nanay_2024-03-15T10:00:00-11:00:00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("n_2024-03-15T10_00_00-05_00-11_00_00-05_00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        ("n_2024-03-15T10-00-00-05-00-11-00-00-05-00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        ("n_2024-03-15T10:00:00-05:00-11:00:00-05:00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        # a zone, then more of the name
+        ("nanay_2024-03-15T10_00_00-05_00_2.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_a_time_range_in_a_name_is_read_from_its_start(name: str, acquired: datetime) -> None:
+    """The end of a range of times after a time (`T10_00_00-11_00_00`, `T10:00:00-11:00:00`)
+    was read as its zone: 10:00 at -11:00, 21:00 UTC, eleven hours after the range."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
     [
         ("nanay_2024-12-31T24:00:00.tif", datetime(2025, 1, 1, tzinfo=UTC)),
         ("nanay_2024-12-31T24:00-05:00.tif", datetime(2025, 1, 1, 5, tzinfo=UTC)),
