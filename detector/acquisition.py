@@ -18,19 +18,20 @@
    ``…_V20160315T143012…``), Earth Engine's image ids
    (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
    ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
-   ``nanay_clip_20241102_093015``: an export's);
+   ``nanay_clip_20241102_093015``: an export's; nor one after today, ``tile_2048_10_12``),
+   source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
+   ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
-A date after today, from any of them, is one error line (:func:`detector.date_sanity.not_ahead`:
-a typo of the year, 2204 for 2024, was counted in a year of its own).
+A date after today, from any of them but a day alone in the name, is one error line
+(:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
+year of its own).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from pathlib import Path
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import not_ahead
+from detector.date_sanity import AHEAD_SLACK, not_ahead
 from detector.errors import InputError
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
@@ -49,8 +50,9 @@ from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import to_utc as to_utc
 from detector.given_dates import without_zone
 from detector.remote_reads import use_http_time_limits
+from detector.sidecars import sidecar_candidates as sidecar_candidates
+from detector.sidecars import sidecar_time
 
-NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 # a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
@@ -64,22 +66,24 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r" ?(?:([+-])(\d{2}):?(\d{2}))?)?(?!\d)"  # ` -05:00` too (`date "+%F %T %z"`)
-)
+    r" ?(?:([+-])(\d{2}):?(\d{2})(?!:\d\d(?!\d)))?)?(?!\d)"  # ` -05:00` (`date "+%F %T %z"`);
+)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC)
 # a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
-# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight)
+# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
+# no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
 _SAFE_TIME = re.compile(
-    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})(?:([+-])(\d{2})\2(\d{2}))?(?!\d)"
+    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})"
+    r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
 )
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
 # of a version (nanay_v2.1.20240101: a build's day)
+DAY_NAME = "day-name"  # the source of such a day: it yields to an ACQUISITIONDATETIME tag
 _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
 )
-_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )
@@ -104,7 +108,6 @@ _EARTH_ENGINE_NAMES = (
     (re.compile(rf"(?:^|_){_BASIC}_\d{{8}}T\d{{6}}_T\d{{2}}[A-Z]{{3}}(?=[_.]|$)"), "iso-name"),
     (re.compile(r"(?:^|_)L[COTEM]0\d_\d{6}_(\d{4})(\d{2})(\d{2})(?=[_.]|$)"), "landsat-name"),
 )
-_MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 OWN_TIME_SLACK_MINUTES = 10.0  # detector.passes.PASS_GAP_MINUTES (passes imports the scene)
 OWN_MIDNIGHT = time(0, tzinfo=UTC)
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
@@ -165,6 +168,9 @@ def resolve_acquisition(
         if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+        weak = own is not None and own.source == DAY_NAME
+        if weak and _first_of(own, time_from_tags(dataset)) is not own:
+            own = None  # a day alone in the name is not its own where its tag tells one
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
                 return _checked(path, Acquisition(own.time, "explicit"))
@@ -180,9 +186,18 @@ def resolve_acquisition(
         if found is not None:
             return _checked(path, found)
     found = time_from_name(path)
-    if found is not None:
-        return _checked(path, found)
-    return _checked(path, time_from_tags(dataset) or Acquisition(None, "unknown"))
+    tagged = time_from_tags(dataset) if found is None or found.source == DAY_NAME else None
+    return _checked(path, _first_of(found, tagged) or Acquisition(None, "unknown"))
+
+
+def _first_of(named: Acquisition | None, tagged: Acquisition | None) -> Acquisition | None:
+    """The date a scene's name gives, else its tags': a day alone in the name
+    (:data:`DAY_NAME`: ``nanay_20240315``, ``grid_2012_05_07``, that may be no date at all)
+    after an ``ACQUISITIONDATETIME`` tag, before a ``TIFFTAG_DATETIME`` (a file's write time).
+    Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME."""
+    if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
+        return tagged
+    return named
 
 
 def _checked(path: str, found: Acquisition) -> Acquisition:
@@ -199,60 +214,22 @@ def _other_time(own: datetime, given: datetime) -> bool:
     return has_time and abs(own - given) > timedelta(minutes=OWN_TIME_SLACK_MINUTES)
 
 
-def sidecar_candidates(path: Path) -> list[Path]:
-    """Metadata files that may belong to a scene, most specific first (names in any case).
-
-    Planet names them after the scene id with product parts cut off, e.g.
-    ``20230715_145012_56_2455_metadata.json`` and
-    ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
-    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``; Maxar after the product, whose tiles add
-    a part: ``…-M2AS-…_P001.XML`` / ``.IMD`` for ``…-M2AS_R1C1-…_P001.TIF`` (Maxar's own tile
-    names) or ``…_P001_R1C1.TIF``.
-    """
-    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
-    parts = stem.split("_")
-    names = [f"{stem}.json", f"{stem}.xml", f"{stem}.imd"]
-    product = _MAXAR_TILE.sub("", stem)
-    if product != stem:
-        names += [f"{product}.xml", f"{product}.imd"]
-    for keep in range(len(parts), 1, -1):
-        base = "_".join(parts[:keep])
-        names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
-        names += [f"{base}.xml", f"{base}.imd"]
-    cased = [variant for name in names for variant in (name, _upper_suffix(name))]
-    return [  # a name past the file system's 255 bytes cannot exist: looking raised OSError
-        path.with_name(name) for name in dict.fromkeys(cased) if len(name.encode()) <= NAME_MAX
-    ]
-
-
-def _upper_suffix(name: str) -> str:
-    """``a_P001.xml`` → ``a_P001.XML`` (Maxar writes its suffixes in capitals)."""
-    stem, _, suffix = name.rpartition(".")
-    return f"{stem}.{suffix.upper()}"
-
-
-def own_time(path: str) -> datetime | None:
-    """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
-    given, from its sidecar or name; None where only its tags (the file is not opened) or
-    nothing could say."""
-    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
-    return found.time if found is not None else None
-
-
 def own_time_read(path: str) -> datetime | None:
-    """:func:`own_time`, else the time its tags give (``ACQUISITIONDATETIME``,
-    ``TIFFTAG_DATETIME``: the file's header is read), as :func:`resolve_acquisition` finds it
-    with no date given; None where nothing says, or the file cannot be opened."""
-    found = own_time(path)
-    if found is not None:
-        return found
+    """A scene's own acquisition time as :func:`resolve_acquisition` finds it with no date
+    given: its sidecar's or name's, else its tags' (``ACQUISITIONDATETIME``,
+    ``TIFFTAG_DATETIME``: the file's header is read; also for a day alone in the name, which
+    yields to the first); None where nothing says, or the file cannot be opened."""
+    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+    if found is not None and found.source != DAY_NAME:
+        return found.time
     use_http_time_limits()  # a server that stops answering held the read for ever
     try:
         with rasterio.open(path) as dataset:
             tagged = time_from_tags(dataset)
     except (RasterioError, OSError):
-        return None
-    return tagged.time if tagged is not None else None
+        tagged = None
+    chosen = _first_of(found, tagged)
+    return chosen.time if chosen is not None else None
 
 
 def unreadable(path: str) -> str | None:
@@ -267,70 +244,10 @@ def unreadable(path: str) -> str | None:
 
 
 def time_from_sidecar(path: Path) -> Acquisition | None:
-    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene."""
-    for candidate in sidecar_candidates(path):
-        if not candidate.is_file():
-            continue
-        suffix = candidate.suffix.lower()
-        if suffix == ".json":
-            found, source = _time_from_json(candidate), "metadata.json"
-        elif suffix == ".imd":
-            found, source = _time_from_imd(candidate), "metadata.imd"
-        else:
-            found, source = _time_from_xml(candidate), "metadata.xml"
-        if found is not None:
-            return Acquisition(found, source)
-    return None
-
-
-def _time_from_imd(path: Path) -> datetime | None:
-    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
-    if match is None:
-        return None
-    try:
-        return to_utc(match[1])
-    except ValueError:
-        return None
-
-
-def _time_from_json(path: Path) -> datetime | None:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict):
-        return None
-    properties = doc.get("properties")
-    places = [properties, doc] if isinstance(properties, dict) else [doc]
-    for place in places:
-        for key in ("acquired", "datetime"):
-            value = place.get(key)
-            if isinstance(value, str):
-                try:
-                    return to_utc(value)
-                except ValueError:
-                    continue
-    return None
-
-
-def _time_from_xml(path: Path) -> datetime | None:
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
-        if tag in _XML_TIME_TAGS and element.text:
-            try:
-                return to_utc(element.text)
-            except ValueError:
-                continue
-    return None
+    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene
+    (:mod:`detector.sidecars`)."""
+    found = sidecar_time(path)
+    return None if found is None else Acquisition(*found)
 
 
 def mosaic_days(path: str) -> tuple[date, date] | None:
@@ -423,11 +340,12 @@ def time_from_name(path: str) -> Acquisition | None:
         found = _safe_datetime(*match.groups()) if match else None
         if found:
             return Acquisition(found, source)
-    for pattern in _OTHER_DAYS:
-        match = pattern.search(name)
-        found = _safe_datetime(*match.groups()) if match else None
-        if found:
-            return Acquisition(found, "iso-name")
+    for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it, and one after
+        # today is no date (tile_2048_10_12, a grid's numbers, failed the scene as a typo)
+        for match in pattern.finditer(name):
+            found = _safe_datetime(*match.groups())
+            if found and found <= datetime.now(UTC) + AHEAD_SLACK:
+                return Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
     return _mosaic_first_day(path, folders=True)

@@ -22,6 +22,7 @@ OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
     "maxar-name": "file name",
     "iso-name": "file name",
     "landsat-name": "file name",
+    "day-name": "file name",
 }
 
 

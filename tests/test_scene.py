@@ -12,7 +12,13 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
-from detector.acquisition import Acquisition, mosaic_days, time_from_name, to_utc
+from detector.acquisition import (
+    Acquisition,
+    mosaic_days,
+    own_time_read,
+    time_from_name,
+    to_utc,
+)
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
@@ -259,6 +265,26 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
 
 @pytest.mark.parametrize(
     ("name", "acquired"),
+    [  # a time range: its start, in UTC, or with the zone written after it
+        ("nanay_2024-03-15T10_00_00-11_00_00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("nanay_2024-03-15T10-00-00-11-00-00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("nanay_2024-03-15T10:00:00-11:00:00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("n_2024-03-15T10_00_00-05_00-11_00_00-05_00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        ("n_2024-03-15T10-00-00-05-00-11-00-00-05-00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        ("n_2024-03-15T10:00:00-05:00-11:00:00-05:00.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+        # a zone, then more of the name
+        ("nanay_2024-03-15T10_00_00-05_00_2.tif", datetime(2024, 3, 15, 15, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_a_time_range_in_a_name_is_read_from_its_start(name: str, acquired: datetime) -> None:
+    """The end of a range of times after a time (`T10_00_00-11_00_00`, `T10:00:00-11:00:00`)
+    was read as its zone: 10:00 at -11:00, 21:00 UTC, eleven hours after the range."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
     [
         ("nanay_2024-12-31T24:00:00.tif", datetime(2025, 1, 1, tzinfo=UTC)),
         ("nanay_2024-12-31T24:00-05:00.tif", datetime(2025, 1, 1, 5, tzinfo=UTC)),
@@ -309,7 +335,68 @@ def test_a_basic_or_underscored_day_in_a_name_dates_the_scene(
     dated by the TIFFTAG_DATETIME a program wrote); `…T22_00_00` was read as midnight."""
     found = time_from_name(f"/scenes/{name}")
     assert (found.time if found else None) == acquired
-    assert found is None or found.source == "iso-name"
+    assert found is None or found.source == ("iso-name" if "2024-12-31" in name else "day-name")
+
+
+def _with_acquisition_tag(path: Path, when: str) -> str:
+    """``path`` with an IMAGERY ``ACQUISITIONDATETIME`` tag ``when`` added (as GDAL writes a
+    DigitalGlobe / Maxar product's)."""
+    with rasterio.open(path, "r+") as dataset:
+        dataset.update_tags(ns="IMAGERY", ACQUISITIONDATETIME=when)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "grid_2012_05_07.tif",
+        "nanay_20240315.tif",
+        "nanay_2024_03_15.tif",
+        "order_20001231_P001.tif",
+    ],
+)
+def test_a_day_alone_in_a_name_yields_to_the_acquisition_tag(tmp_path: Path, name: str) -> None:
+    """A day alone in a name (`day-name`: a grid's or an order's numbers may read as one) was
+    read before the tags and dated the scene ahead of its own ACQUISITIONDATETIME (here
+    2024-06-20 14:50:51: it was 2012-05-07, 2024-03-15, 2000-12-31), also for a finished
+    scene's check in a run (own_time_read), and with --date of the tag's day it warned that the
+    file name said another day. It still comes before a TIFFTAG_DATETIME (a write time)."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    path = _with_acquisition_tag(
+        write_scene(tmp_path / name, tags=tags, **SMALL).path, "2024-06-20T14:50:51Z"
+    )
+    tagged = datetime(2024, 6, 20, 14, 50, 51, tzinfo=UTC)
+    with open_scene(path) as opened:
+        assert (opened.acquired, opened.acquisition.source) == (tagged, "imagery-tag")
+    assert own_time_read(path) == tagged
+    with open_scene(path, date="2024-06-20") as opened:
+        assert opened.date_caveat is None
+    untagged = write_scene(tmp_path / "other" / name, tags=tags, **SMALL).path
+    with open_scene(untagged) as opened:
+        assert opened.acquisition.source == "day-name"
+        assert opened.acquired == time_from_name(name).time  # type: ignore[union-attr]
+        assert opened.date_caveat is None
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        ("tile_2048_10_12.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),  # the tag's
+        ("nanay_20990101.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),
+        ("tile_2048_10_12_2024_03_15.tif", datetime(2024, 3, 15, tzinfo=UTC)),  # the next
+        ("global_monthly_2023_06_mosaic/tile_2048_10_12.tif", datetime(2023, 6, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_day_alone_in_a_name_after_today_is_no_date(
+    tmp_path: Path, name: str, acquired: datetime
+) -> None:
+    """Numbers that read as a day alone after today (a grid's tile `tile_2048_10_12`) failed
+    the scene: 'its file name dates it 2048-10-12, after today' (before such days were read
+    it ran, dated by its tags). They date nothing: the next date found does (a later day alone
+    in the name, a mosaic's folder, the tags). An ISO date after today is still an error."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 16:20:00"}
+    with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
+        assert opened.acquired == acquired
 
 
 @pytest.mark.parametrize(

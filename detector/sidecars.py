@@ -1,0 +1,118 @@
+"""A scene's metadata files (sidecars) and the acquisition time they give: Planet's
+``<stem>_metadata.json`` (``properties.acquired``) or XML (``acquired``), Maxar's ``.XML``
+(``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar tile's product's. Read by
+:mod:`detector.acquisition` (which comes first: its docstring)."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+from detector.given_dates import to_utc
+
+NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
+_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
+_MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
+
+
+def sidecar_candidates(path: Path) -> list[Path]:
+    """Metadata files that may belong to a scene, most specific first (names in any case).
+
+    Planet names them after the scene id with product parts cut off, e.g.
+    ``20230715_145012_56_2455_metadata.json`` and
+    ``20230715_145012_56_2455_3B_AnalyticMS_metadata.xml`` for
+    ``20230715_145012_56_2455_3B_AnalyticMS_SR.tif``; Maxar after the product, whose tiles add
+    a part: ``…-M2AS-…_P001.XML`` / ``.IMD`` for ``…-M2AS_R1C1-…_P001.TIF`` (Maxar's own tile
+    names) or ``…_P001_R1C1.TIF``.
+    """
+    stem = re.sub(r"\.tiff?$", "", path.name, flags=re.IGNORECASE)
+    parts = stem.split("_")
+    names = [f"{stem}.json", f"{stem}.xml", f"{stem}.imd"]
+    product = _MAXAR_TILE.sub("", stem)
+    if product != stem:
+        names += [f"{product}.xml", f"{product}.imd"]
+    for keep in range(len(parts), 1, -1):
+        base = "_".join(parts[:keep])
+        names += [f"{base}_metadata.json", f"{base}_metadata.xml", f"{base}_metadata_clip.xml"]
+        names += [f"{base}.xml", f"{base}.imd"]
+    cased = [variant for name in names for variant in (name, _upper_suffix(name))]
+    return [  # a name past the file system's 255 bytes cannot exist: looking raised OSError
+        path.with_name(name) for name in dict.fromkeys(cased) if len(name.encode()) <= NAME_MAX
+    ]
+
+
+def _upper_suffix(name: str) -> str:
+    """``a_P001.xml`` → ``a_P001.XML`` (Maxar writes its suffixes in capitals)."""
+    stem, _, suffix = name.rpartition(".")
+    return f"{stem}.{suffix.upper()}"
+
+
+def sidecar_time(path: Path) -> tuple[datetime, str] | None:
+    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene, and its
+    source (``metadata.json``, ``metadata.xml``, ``metadata.imd``)."""
+    for candidate in sidecar_candidates(path):
+        if not candidate.is_file():
+            continue
+        suffix = candidate.suffix.lower()
+        if suffix == ".json":
+            found, source = _time_from_json(candidate), "metadata.json"
+        elif suffix == ".imd":
+            found, source = _time_from_imd(candidate), "metadata.imd"
+        else:
+            found, source = _time_from_xml(candidate), "metadata.xml"
+        if found is not None:
+            return found, source
+    return None
+
+
+def _time_from_imd(path: Path) -> datetime | None:
+    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
+    if match is None:
+        return None
+    try:
+        return to_utc(match[1])
+    except ValueError:
+        return None
+
+
+def _time_from_json(path: Path) -> datetime | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    properties = doc.get("properties")
+    places = [properties, doc] if isinstance(properties, dict) else [doc]
+    for place in places:
+        for key in ("acquired", "datetime"):
+            value = place.get(key)
+            if isinstance(value, str):
+                try:
+                    return to_utc(value)
+                except ValueError:
+                    continue
+    return None
+
+
+def _time_from_xml(path: Path) -> datetime | None:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower()
+        if tag in _XML_TIME_TAGS and element.text:
+            try:
+                return to_utc(element.text)
+            except ValueError:
+                continue
+    return None
