@@ -18,7 +18,8 @@
    ``…_V20160315T143012…``), Earth Engine's image ids
    (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
    ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
-   ``nanay_clip_20241102_093015``: an export's; nor one after today, ``tile_2048_10_12``),
+   ``nanay_clip_20241102_093015``: an export's; nor one after today, ``tile_2048_10_12``, or
+   before Landsat 1, ``img_1920_08_15``),
    source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
    ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
@@ -80,6 +81,9 @@ _SAFE_TIME = re.compile(
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
 # of a version (nanay_v2.1.20240101: a build's day)
 DAY_NAME = "day-name"  # the source of such a day: it yields to an ACQUISITIONDATETIME tag
+# nor one before the first satellite image of the Earth's surface to be sold or shared (Landsat 1,
+# 23 July 1972): img_1920_08_15 is a number, and was dated 1920 without a word
+FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
 _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
@@ -344,7 +348,7 @@ def time_from_name(path: str) -> Acquisition | None:
         # today is no date (tile_2048_10_12, a grid's numbers, failed the scene as a typo)
         for match in pattern.finditer(name):
             found = _safe_datetime(*match.groups())
-            if found and found <= datetime.now(UTC) + AHEAD_SLACK:
+            if found and FIRST_IMAGERY <= found <= datetime.now(UTC) + AHEAD_SLACK:
                 return Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)

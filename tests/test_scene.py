@@ -385,6 +385,9 @@ def test_a_day_alone_in_a_name_yields_to_the_acquisition_tag(tmp_path: Path, nam
         ("nanay_20990101.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),
         ("tile_2048_10_12_2024_03_15.tif", datetime(2024, 3, 15, tzinfo=UTC)),  # the next
         ("global_monthly_2023_06_mosaic/tile_2048_10_12.tif", datetime(2023, 6, 1, tzinfo=UTC)),
+        # before any satellite image (Landsat 1, 1972): dated 1920-08-15 without a word
+        ("img_1920_08_15.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),
+        ("grid_19700101.tif", datetime(2024, 11, 2, 16, 20, tzinfo=UTC)),
     ],
 )
 def test_a_day_alone_in_a_name_after_today_is_no_date(
