@@ -39,7 +39,7 @@ from training.synth.world import (
     training_seed_note,
     write_world,
 )
-from training.synth.writer import counts_from_truth, render_scene
+from training.synth.writer import _dredge_rows, counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
 ONE_RIVER = WorldConfig(seed=3, rivers=("Nanay",), years=(2024, 2024))
@@ -192,6 +192,20 @@ def test_truth_counts_follow_from_truth_table(world_dir: Path) -> None:
     itaya = counts[counts["river"] == "Itaya"]
     assert (itaya["unique_dredges"] == 0).all()
     assert counts.loc[counts["river"] == "Nanay", "unique_dredges"].sum() > 0
+
+
+def test_heading_deg_is_a_bearing_below_360() -> None:
+    """A hull 0.01° west of north was written heading_deg 360.0 (folded into [0, 360), then
+    rounded); it is 0.0, as one 0.01° east of north is."""
+    river, scene, _ = _first_dredge()
+    pose = river.ground_on(scene).dredges[0]
+    headings = [
+        _dredge_rows(river, scene, [replace(pose, heading_rad=np.pi / 2 + np.deg2rad(turn))])[0][
+            "heading_deg"
+        ]
+        for turn in (0.01, -0.01, 0.0, 90.0)
+    ]
+    assert headings == [0.0, 0.0, 0.0, 270.0]
 
 
 def test_counts_keep_zero_rows() -> None:

@@ -193,11 +193,17 @@ def _dredge_rows(river: RiverWorld, scene: SceneSpec, poses: list[Any]) -> list[
                 "crs": river.crs,
                 "length_m": round(pose.dredge.length_m, 2),
                 "width_m": round(pose.dredge.width_m, 2),
-                "heading_deg": round(float(np.rad2deg(np.pi / 2 - pose.heading_rad)) % 360, 1),
+                "heading_deg": compass_deg(pose.heading_rad),
                 "visible": is_visible(scene, pose.x, pose.y),
             }
         )
     return rows
+
+
+def compass_deg(heading_rad: float) -> float:
+    """A heading counter-clockwise from east as a compass bearing (clockwise from north) in
+    [0, 360), to 0.1°: rounded before it is folded, as 359.96° rounded is 360.0."""
+    return round(float(np.rad2deg(np.pi / 2 - heading_rad)) % 360, 1) % 360
 
 
 def _write_boxes(path: Path, ground: Any, scene: SceneSpec, grid: Grid) -> None:
