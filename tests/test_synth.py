@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import multiprocessing
 import re
 import signal
@@ -35,7 +36,10 @@ from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
 from training.synth.world import (
     RiverWorld,
     WorldConfig,
+    WORLD_FORMAT,
     build_world,
+    config_json,
+    is_same_world,
     training_seed_note,
     write_world,
 )
@@ -386,6 +390,18 @@ def test_a_world_stopped_half_way_is_drawn_again_by_the_same_command(
     assert runner.invoke(app, [*args, str(whole)]).exit_code == 0
     assert _digest(out) == _digest(whole)
     assert "not empty" in runner.invoke(app, [*args, str(out)]).output  # finished: kept
+
+
+def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
+    """A world folder that `dredge demo`, the benchmarks and the training recipe would reuse:
+    one written by a generator of another format (dredges placed, UDM2 classes drawn otherwise)
+    was reused, its config alone compared."""
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "truth" / "scenes.csv").write_text("scene\n")
+    for fmt, reused in ((WORLD_FORMAT, True), (WORLD_FORMAT - 1, False), (None, False)):
+        manifest = {"format": fmt, "config": config_json(ONE_RIVER)}
+        (tmp_path / "world.json").write_text(json.dumps(manifest))
+        assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
 
 
 def test_a_move_past_the_end_of_the_reach_turns_back() -> None:

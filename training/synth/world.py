@@ -48,6 +48,8 @@ def training_seed_note(seed: int) -> str | None:
 
 
 WORLD_FORMAT = 1
+"""Written in ``world.json``. A world folder of another format is not reused (it is drawn
+again): raise it whenever the same configuration draws different files."""
 
 
 @dataclass(frozen=True)
@@ -283,8 +285,10 @@ def is_same_world(path: Path, config: WorldConfig) -> bool:
         return False
     if (path / UNFINISHED_MARK).exists():  # an --overwrite stopped half-way
         return False
-    written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
-    return bool(written == config_json(config))
+    written = json.loads(manifest.read_text(encoding="utf-8"))
+    if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+        return False
+    return bool(written["config"] == config_json(config))
 
 
 def config_json(config: WorldConfig) -> dict[str, object]:
