@@ -47,9 +47,11 @@ def training_seed_note(seed: int) -> str | None:
     )
 
 
-WORLD_FORMAT = 1
+WORLD_FORMAT = 2
 """Written in ``world.json``. A world folder of another format is not reused (it is drawn
-again): raise it whenever the same configuration draws different files."""
+again): raise it whenever the same configuration draws different files. Format 1 was written
+by generators that moored groups at the end of the reach (before they turned back there) and
+drew UDM2 classes that overlapped, as well as by the one of format 2."""
 
 
 @dataclass(frozen=True)
