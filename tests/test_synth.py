@@ -26,7 +26,7 @@ from shapely import Point
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.errors import InputError
+from detector.errors import DredgeError, InputError
 from training.processes import THREADED_LIBRARIES, in_processes, pool_context
 from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.dredges import reflect_into
@@ -402,6 +402,27 @@ def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
         manifest = {"format": fmt, "config": config_json(ONE_RIVER)}
         (tmp_path / "world.json").write_text(json.dumps(manifest))
         assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
+
+
+def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--gsd 0.5 --size full` (18,000 px scenes, about 60 GB each to draw) on a machine of
+    8 GB: it made the folders and drew for minutes, then was killed or ended "out of memory —
+    run again with less input at a time" (seen under a 6 GB limit at --gsd 0.5, after 44 s)."""
+    import training.synth.world as world_module
+
+    def no_render(*_: object, **__: object) -> None:
+        raise AssertionError("the scenes were drawn")
+
+    monkeypatch.setattr(world_module, "physical_memory", lambda: 8 * 2**30, raising=False)
+    monkeypatch.setattr(world_module, "_render_all", no_render)
+    config = WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024), gsd=0.5, size="full")
+    with pytest.raises(DredgeError, match=r"--gsd 0.5 --size full: one scene of 18,000 × 18,000 px"):
+        write_world(config, tmp_path / "big")
+    assert not (tmp_path / "big").exists()
+    with pytest.raises(AssertionError, match="drawn"):  # 3 m scenes fit: drawn as before
+        write_world(replace(config, gsd=3.0), tmp_path / "fits")
 
 
 def test_a_move_past_the_end_of_the_reach_turns_back() -> None:

@@ -317,6 +317,7 @@ def write_world(
     from training.synth.writer import write_rivers, write_truth
 
     out = Path(out)
+    check_scene_fits(config)
     prepare_out_dir(out, overwrite)
     world = build_world(config)
     jobs = list(world.scenes())
@@ -350,6 +351,30 @@ def workers_that_fit(config: WorldConfig, jobs: int, most: int = RENDER_WORKERS)
         available = 8 * 2**30
     fits = int(0.7 * available // per_worker)
     return max(1, min(most, jobs, fits, usable_cores()))
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory this machine has (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_scene_fits(config: WorldConfig) -> None:
+    """DredgeError when one scene of ``config`` needs more memory to draw than the machine has:
+    it ran for minutes, then the system killed it or it ended in "out of memory — run again
+    with less input at a time", where there is no input to cut."""
+    side_px = round(SIZES[config.size].side_m / config.gsd)
+    need = side_px * side_px * RENDER_BYTES_PER_PX
+    have = physical_memory()
+    if have is not None and need > have:
+        raise DredgeError(
+            f"--gsd {config.gsd:g} --size {config.size}: one scene of {side_px:,} × {side_px:,} px "
+            f"needs about {need / 2**30:.0f} GB to draw, more than this machine's "
+            f"{have / 2**30:.0f} GB — give a coarser --gsd or a smaller --size, or draw chips "
+            "around the dredges with render_scene(bounds=…) (README: The synthetic river world)"
+        )
 
 
 def _render_all(
