@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import rasterio
 from pyproj import Transformer
-from shapely import Point
+from shapely import Point, box
 from typer.testing import CliRunner
 
 from detector.cli import app
@@ -261,6 +261,23 @@ def test_other_gsd_and_rgb8_chip() -> None:
     assert centre > np.median(chip.astype(float).mean(axis=0)) + 40  # the hull stands out
     _, coarse = render_scene(river, scene, 4.77, "planetscope", bounds=bounds)
     assert coarse.shape == (4, 17, 17) and coarse.dtype == np.uint16
+
+
+def test_a_scene_at_any_gsd_holds_all_of_its_footprint() -> None:
+    """At a GSD that does not divide the 3 km scene (9 m: 333.3 px), the grid was rounded down
+    to 333 px: the last 3 m of the footprint, where the truth calls a dredge visible, were not
+    in the image (8 m at 17 m)."""
+    river = build_world(ONE_RIVER).rivers[0]
+    scene = replace(river.scenes[0], footprint=box(*river.scenes[0].bounds), cloud_cover=0.0)
+    _, miny, maxx, _ = scene.bounds
+    x, y = maxx - 1.0, miny + 1.0  # a dredge 1 m inside the bottom-right corner
+    assert is_visible(scene, x, y)
+    for gsd in (3.0, 9.0, 17.0, 0.3, 4.77):
+        grid = Grid.over(scene.bounds, gsd)
+        col, row = ~grid.transform @ (x, y)
+        assert col < grid.width and row < grid.height, gsd
+        assert grid.width * gsd - (maxx - scene.bounds[0]) < gsd  # and less than a pixel more
+    assert (Grid.over(scene.bounds, 3.0).width, Grid.over(scene.bounds, 0.3).width) == (1000, 10000)
 
 
 def test_styles_of_another_place_change_water_and_roofs() -> None:
