@@ -34,9 +34,9 @@ from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
 from training.synth.world import (
+    WORLD_FORMAT,
     RiverWorld,
     WorldConfig,
-    WORLD_FORMAT,
     build_world,
     config_json,
     is_same_world,
@@ -435,7 +435,7 @@ def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
     monkeypatch.setattr(world_module, "physical_memory", lambda: 8 * 2**30, raising=False)
     monkeypatch.setattr(world_module, "_render_all", no_render)
     config = WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024), gsd=0.5, size="full")
-    with pytest.raises(DredgeError, match=r"--gsd 0.5 --size full: one scene of 18,000 × 18,000 px"):
+    with pytest.raises(DredgeError, match=r"--gsd 0.5 --size full: one scene of 18,000 × 18,000"):
         write_world(config, tmp_path / "big")
     assert not (tmp_path / "big").exists()
     with pytest.raises(AssertionError, match="drawn"):  # 3 m scenes fit: drawn as before
