@@ -280,6 +280,21 @@ def test_a_scene_at_any_gsd_holds_all_of_its_footprint() -> None:
     assert (Grid.over(scene.bounds, 3.0).width, Grid.over(scene.bounds, 0.3).width) == (1000, 10000)
 
 
+def test_a_chip_given_in_degrees_is_one_line() -> None:
+    """Bounds in lon/lat (the truth's lon and lat, not its x and y) ended in "ValueError:
+    zero-size array to reduction operation minimum" (80 m around a dredge), or drew a chip of
+    nodata without a word (2 × 2 px for a degree, and 1 × 1 px for 80 m once the grid covers
+    its bounds)."""
+    river, scene, bounds = _first_dredge()
+    to_wgs84 = Transformer.from_crs(river.crs, "EPSG:4326", always_xy=True)
+    west, south = to_wgs84.transform(bounds[0], bounds[1])
+    east, north = to_wgs84.transform(bounds[2], bounds[3])
+    with pytest.raises(DredgeError, match=r"lie outside the scene .* not in degrees"):
+        render_scene(river, scene, 0.5, "rgb8", bounds=(west, south, east, north))
+    _, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)  # metres: drawn
+    assert chip.shape == (3, 160, 160) and chip.max() > 0
+
+
 def test_styles_of_another_place_change_water_and_roofs() -> None:
     river, scene, bounds = _first_dredge()
     chips = {style: render_scene(river, scene, 0.5, style, bounds=bounds)[1].astype(float)
