@@ -295,6 +295,14 @@ def test_a_chip_given_in_degrees_is_one_line() -> None:
     assert chip.shape == (3, 160, 160) and chip.max() > 0
 
 
+def test_a_chip_of_an_unknown_style_is_one_line() -> None:
+    """`render_scene(..., "RGB8")` drew a 4-band uint16 chip (the planetscope style) without a
+    word, where `dredge synth --style RGB8` is refused."""
+    river, scene, bounds = _first_dredge()
+    with pytest.raises(DredgeError, match="unknown style 'RGB8'; use one of: planetscope, rgb8"):
+        render_scene(river, scene, 0.5, "RGB8", bounds=bounds)
+
+
 def test_styles_of_another_place_change_water_and_roofs() -> None:
     river, scene, bounds = _first_dredge()
     chips = {style: render_scene(river, scene, 0.5, style, bounds=bounds)[1].astype(float)

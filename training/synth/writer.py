@@ -46,6 +46,11 @@ def render_scene(
     ``bounds`` (metres in the river's CRS) renders only a chip, e.g. a 0.5 m Maxar-like chip
     around one dredge; by default the whole scene grid is rendered.
     """
+    if style not in ("planetscope", *EIGHT_BIT_STYLES):  # "RGB8" drew 4-band uint16
+        raise DredgeError(
+            f"render_scene: unknown style {style!r}; use one of: planetscope, "
+            + ", ".join(EIGHT_BIT_STYLES)
+        )
     if bounds is not None:
         _check_chip_bounds(bounds, scene, river.crs)
     grid = Grid.over(bounds or scene.bounds, gsd)
