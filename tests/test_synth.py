@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import multiprocessing
 import re
 import signal
@@ -21,11 +22,11 @@ import pandas as pd
 import pytest
 import rasterio
 from pyproj import Transformer
-from shapely import Point
+from shapely import Point, box
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.errors import InputError
+from detector.errors import DredgeError, InputError
 from training.processes import THREADED_LIBRARIES, in_processes, pool_context
 from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.dredges import reflect_into
@@ -33,13 +34,16 @@ from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
 from training.synth.world import (
+    WORLD_FORMAT,
     RiverWorld,
     WorldConfig,
     build_world,
+    config_json,
+    is_same_world,
     training_seed_note,
     write_world,
 )
-from training.synth.writer import counts_from_truth, render_scene
+from training.synth.writer import _dredge_rows, counts_from_truth, render_scene
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
 ONE_RIVER = WorldConfig(seed=3, rivers=("Nanay",), years=(2024, 2024))
@@ -194,6 +198,20 @@ def test_truth_counts_follow_from_truth_table(world_dir: Path) -> None:
     assert counts.loc[counts["river"] == "Nanay", "unique_dredges"].sum() > 0
 
 
+def test_heading_deg_is_a_bearing_below_360() -> None:
+    """A hull 0.01° west of north was written heading_deg 360.0 (folded into [0, 360), then
+    rounded); it is 0.0, as one 0.01° east of north is."""
+    river, scene, _ = _first_dredge()
+    pose = river.ground_on(scene).dredges[0]
+    headings = [
+        _dredge_rows(river, scene, [replace(pose, heading_rad=np.pi / 2 + np.deg2rad(turn))])[0][
+            "heading_deg"
+        ]
+        for turn in (0.01, -0.01, 0.0, 90.0)
+    ]
+    assert headings == [0.0, 0.0, 0.0, 270.0]
+
+
 def test_counts_keep_zero_rows() -> None:
     empty = pd.DataFrame(columns=["dredge_id", "river", "acquired", "visible"])
     counts = counts_from_truth(empty, ["Itaya"], range(2023, 2026))
@@ -243,6 +261,46 @@ def test_other_gsd_and_rgb8_chip() -> None:
     assert centre > np.median(chip.astype(float).mean(axis=0)) + 40  # the hull stands out
     _, coarse = render_scene(river, scene, 4.77, "planetscope", bounds=bounds)
     assert coarse.shape == (4, 17, 17) and coarse.dtype == np.uint16
+
+
+def test_a_scene_at_any_gsd_holds_all_of_its_footprint() -> None:
+    """At a GSD that does not divide the 3 km scene (9 m: 333.3 px), the grid was rounded down
+    to 333 px: the last 3 m of the footprint, where the truth calls a dredge visible, were not
+    in the image (8 m at 17 m)."""
+    river = build_world(ONE_RIVER).rivers[0]
+    scene = replace(river.scenes[0], footprint=box(*river.scenes[0].bounds), cloud_cover=0.0)
+    _, miny, maxx, _ = scene.bounds
+    x, y = maxx - 1.0, miny + 1.0  # a dredge 1 m inside the bottom-right corner
+    assert is_visible(scene, x, y)
+    for gsd in (3.0, 9.0, 17.0, 0.3, 4.77):
+        grid = Grid.over(scene.bounds, gsd)
+        col, row = ~grid.transform @ (x, y)
+        assert col < grid.width and row < grid.height, gsd
+        assert grid.width * gsd - (maxx - scene.bounds[0]) < gsd  # and less than a pixel more
+    assert (Grid.over(scene.bounds, 3.0).width, Grid.over(scene.bounds, 0.3).width) == (1000, 10000)
+
+
+def test_a_chip_given_in_degrees_is_one_line() -> None:
+    """Bounds in lon/lat (the truth's lon and lat, not its x and y) ended in "ValueError:
+    zero-size array to reduction operation minimum" (80 m around a dredge), or drew a chip of
+    nodata without a word (2 × 2 px for a degree, and 1 × 1 px for 80 m once the grid covers
+    its bounds)."""
+    river, scene, bounds = _first_dredge()
+    to_wgs84 = Transformer.from_crs(river.crs, "EPSG:4326", always_xy=True)
+    west, south = to_wgs84.transform(bounds[0], bounds[1])
+    east, north = to_wgs84.transform(bounds[2], bounds[3])
+    with pytest.raises(DredgeError, match=r"lie outside the scene .* not in degrees"):
+        render_scene(river, scene, 0.5, "rgb8", bounds=(west, south, east, north))
+    _, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)  # metres: drawn
+    assert chip.shape == (3, 160, 160) and chip.max() > 0
+
+
+def test_a_chip_of_an_unknown_style_is_one_line() -> None:
+    """`render_scene(..., "RGB8")` drew a 4-band uint16 chip (the planetscope style) without a
+    word, where `dredge synth --style RGB8` is refused."""
+    river, scene, bounds = _first_dredge()
+    with pytest.raises(DredgeError, match="unknown style 'RGB8'; use one of: planetscope, rgb8"):
+        render_scene(river, scene, 0.5, "RGB8", bounds=bounds)
 
 
 def test_styles_of_another_place_change_water_and_roofs() -> None:
@@ -372,6 +430,39 @@ def test_a_world_stopped_half_way_is_drawn_again_by_the_same_command(
     assert runner.invoke(app, [*args, str(whole)]).exit_code == 0
     assert _digest(out) == _digest(whole)
     assert "not empty" in runner.invoke(app, [*args, str(out)]).output  # finished: kept
+
+
+def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
+    """A world folder that `dredge demo`, the benchmarks and the training recipe would reuse:
+    one written by a generator of another format (dredges placed, UDM2 classes drawn otherwise)
+    was reused, its config alone compared."""
+    (tmp_path / "truth").mkdir()
+    (tmp_path / "truth" / "scenes.csv").write_text("scene\n")
+    for fmt, reused in ((WORLD_FORMAT, True), (WORLD_FORMAT - 1, False), (None, False)):
+        manifest = {"format": fmt, "config": config_json(ONE_RIVER)}
+        (tmp_path / "world.json").write_text(json.dumps(manifest))
+        assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
+
+
+def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--gsd 0.5 --size full` (18,000 px scenes, about 60 GB each to draw) on a machine of
+    8 GB: it made the folders and drew for minutes, then was killed or ended "out of memory —
+    run again with less input at a time" (seen under a 6 GB limit at --gsd 0.5, after 44 s)."""
+    import training.synth.world as world_module
+
+    def no_render(*_: object, **__: object) -> None:
+        raise AssertionError("the scenes were drawn")
+
+    monkeypatch.setattr(world_module, "physical_memory", lambda: 8 * 2**30, raising=False)
+    monkeypatch.setattr(world_module, "_render_all", no_render)
+    config = WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024), gsd=0.5, size="full")
+    with pytest.raises(DredgeError, match=r"--gsd 0.5 --size full: one scene of 18,000 × 18,000"):
+        write_world(config, tmp_path / "big")
+    assert not (tmp_path / "big").exists()
+    with pytest.raises(AssertionError, match="drawn"):  # 3 m scenes fit: drawn as before
+        write_world(replace(config, gsd=3.0), tmp_path / "fits")
 
 
 def test_a_move_past_the_end_of_the_reach_turns_back() -> None:

@@ -47,7 +47,11 @@ def training_seed_note(seed: int) -> str | None:
     )
 
 
-WORLD_FORMAT = 1
+WORLD_FORMAT = 2
+"""Written in ``world.json``. A world folder of another format is not reused (it is drawn
+again): raise it whenever the same configuration draws different files. Format 1 was written
+by generators that moored groups at the end of the reach (before they turned back there) and
+drew UDM2 classes that overlapped, as well as by the one of format 2."""
 
 
 @dataclass(frozen=True)
@@ -283,8 +287,10 @@ def is_same_world(path: Path, config: WorldConfig) -> bool:
         return False
     if (path / UNFINISHED_MARK).exists():  # an --overwrite stopped half-way
         return False
-    written = json.loads(manifest.read_text(encoding="utf-8"))["config"]
-    return bool(written == config_json(config))
+    written = json.loads(manifest.read_text(encoding="utf-8"))
+    if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+        return False
+    return bool(written["config"] == config_json(config))
 
 
 def config_json(config: WorldConfig) -> dict[str, object]:
@@ -311,6 +317,7 @@ def write_world(
     from training.synth.writer import write_rivers, write_truth
 
     out = Path(out)
+    check_scene_fits(config)
     prepare_out_dir(out, overwrite)
     world = build_world(config)
     jobs = list(world.scenes())
@@ -344,6 +351,30 @@ def workers_that_fit(config: WorldConfig, jobs: int, most: int = RENDER_WORKERS)
         available = 8 * 2**30
     fits = int(0.7 * available // per_worker)
     return max(1, min(most, jobs, fits, usable_cores()))
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory this machine has (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_scene_fits(config: WorldConfig) -> None:
+    """DredgeError when one scene of ``config`` needs more memory to draw than the machine has:
+    it ran for minutes, then the system killed it or it ended in "out of memory — run again
+    with less input at a time", where there is no input to cut."""
+    side_px = round(SIZES[config.size].side_m / config.gsd)
+    need = side_px * side_px * RENDER_BYTES_PER_PX
+    have = physical_memory()
+    if have is not None and need > have:
+        raise DredgeError(
+            f"--gsd {config.gsd:g} --size {config.size}: one scene of {side_px:,} × {side_px:,} px "
+            f"needs about {need / 2**30:.0f} GB to draw, more than this machine's "
+            f"{have / 2**30:.0f} GB — give a coarser --gsd or a smaller --size, or draw chips "
+            "around the dredges with render_scene(bounds=…) (README: The synthetic river world)"
+        )
 
 
 def _render_all(

@@ -14,6 +14,7 @@ from PIL import Image
 from pyproj import Transformer
 from shapely import Point
 
+from detector.errors import DredgeError
 from training.synth.render import BANDS, Grid, iter_boxes, mask_of, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
 
@@ -45,6 +46,13 @@ def render_scene(
     ``bounds`` (metres in the river's CRS) renders only a chip, e.g. a 0.5 m Maxar-like chip
     around one dredge; by default the whole scene grid is rendered.
     """
+    if style not in ("planetscope", *EIGHT_BIT_STYLES):  # "RGB8" drew 4-band uint16
+        raise DredgeError(
+            f"render_scene: unknown style {style!r}; use one of: planetscope, "
+            + ", ".join(EIGHT_BIT_STYLES)
+        )
+    if bounds is not None:
+        _check_chip_bounds(bounds, scene, river.crs)
     grid = Grid.over(bounds or scene.bounds, gsd)
     ground = river.ground_on(scene)
     reflectance = render_reflectance(
@@ -65,6 +73,21 @@ def render_scene(
         data = np.clip(np.round(noisy), 1, 10000).astype(np.uint16)
     data[:, ~valid] = 0
     return grid, data
+
+
+def _check_chip_bounds(
+    bounds: tuple[float, float, float, float], scene: SceneSpec, crs: str
+) -> None:
+    """DredgeError when a chip's ``bounds`` miss the scene: given in degrees (lon/lat from
+    ``truth/dredges.csv``) they ended in a ValueError or drew a chip of nodata."""
+    minx, miny, maxx, maxy = scene.bounds
+    if bounds[0] < maxx and bounds[2] > minx and bounds[1] < maxy and bounds[3] > miny:
+        return
+    raise DredgeError(
+        f"render_scene: bounds {tuple(bounds)} lie outside the scene {scene.stem} (x "
+        f"{minx:.0f}–{maxx:.0f}, y {miny:.0f}–{maxy:.0f} in metres of {crs}) — give them in "
+        "metres of the river's CRS, as the x and y of truth/dredges.csv, not in degrees"
+    )
 
 
 def render_and_write(
@@ -193,11 +216,17 @@ def _dredge_rows(river: RiverWorld, scene: SceneSpec, poses: list[Any]) -> list[
                 "crs": river.crs,
                 "length_m": round(pose.dredge.length_m, 2),
                 "width_m": round(pose.dredge.width_m, 2),
-                "heading_deg": round(float(np.rad2deg(np.pi / 2 - pose.heading_rad)) % 360, 1),
+                "heading_deg": compass_deg(pose.heading_rad),
                 "visible": is_visible(scene, pose.x, pose.y),
             }
         )
     return rows
+
+
+def compass_deg(heading_rad: float) -> float:
+    """A heading counter-clockwise from east as a compass bearing (clockwise from north) in
+    [0, 360), to 0.1°: rounded before it is folded, as 359.96° rounded is 360.0."""
+    return round(float(np.rad2deg(np.pi / 2 - heading_rad)) % 360, 1) % 360
 
 
 def _write_boxes(path: Path, ground: Any, scene: SceneSpec, grid: Grid) -> None:
