@@ -1,7 +1,8 @@
 """A run's key: ``OUT/run_key.json``, what its detections depend on.
 
-The model's sha256 and input, the score threshold, the flipped views, the rivers file and
-corridor, the scene band names: a run resumed with another key is refused unless
+The model's sha256 and input, the score threshold, the flipped views, the land share
+(``--max-land``), the rivers file, its name column and corridor, the scene band names: a run
+resumed with another key is refused unless
 ``--overwrite`` is given (:meth:`detector.run_state.RunState.open`). The ``--dates`` table's
 digest (:data:`DATES_KEY`) is kept too, but not compared: scenes' dates are, one by one
 (:meth:`detector.run_state.RunState.forget_redated`).
