@@ -1,7 +1,8 @@
 """A scene's metadata files (sidecars) and the acquisition time they give: Planet's
-``<stem>_metadata.json`` (``properties.acquired``) or XML (``acquired``), Maxar's ``.XML``
-(``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar tile's product's. Read by
-:mod:`detector.acquisition` (which comes first: its docstring)."""
+``<stem>_metadata.json`` (``properties.acquired``, or ``datetime``, or either at the top
+level) or XML (``acquisitionDate``, ``acquisitionDateTime`` or ``acquired``, any namespace or
+case), Maxar's ``.XML`` (``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar
+tile's product's. Read by :mod:`detector.acquisition` (which comes first: its docstring)."""
 
 from __future__ import annotations
 
