@@ -115,7 +115,11 @@ NameFieldOption = Annotated[
     ),
 ]
 DateOption = Annotated[
-    str | None, typer.Option(help="Acquisition date for every scene (YYYY-MM-DD).")
+    str | None,
+    typer.Option(
+        help="Acquisition date for every scene: YYYY-MM-DD (a scene whose own time is of that "
+        "day keeps it), or a time with its zone, e.g. 2024-03-17T14:50:00Z."
+    ),
 ]
 DatesOption = Annotated[
     Path | None,
