@@ -221,9 +221,10 @@ def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
 
 def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: Path) -> None:
     """Run B's dredge 27 (A has 2) pasted into A's dredges.kml with its dredge placemark, in a
-    folder of its own: it was tracked as one of A's dredges without a word (3 dredges, B's among them),
-    where its detections pasted alone are left out as of no dredge in this run, and a pasted
-    dredge of a number A has is named. It is named too: its detections are linked anew."""
+    folder of its own: it was tracked as one of A's dredges without a word (3 dredges, B's
+    among them), where its detections pasted alone are left out as of no dredge in this run,
+    and a pasted dredge of a number A has is named. It is named too: its detections are
+    linked anew."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     rivers, kml = _split_dredge(tmp_path / "a")
