@@ -173,7 +173,7 @@ def resolve_acquisition(
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
         weak = own is not None and own.source == DAY_NAME
-        if weak and _first_of(own, time_from_tags(dataset)) is not own:
+        if weak and _first_of(path, own, time_from_tags(dataset)) is not own:
             own = None  # a day alone in the name is not its own where its tag tells one
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
@@ -191,16 +191,20 @@ def resolve_acquisition(
             return _checked(path, found)
     found = time_from_name(path)
     tagged = time_from_tags(dataset) if found is None or found.source == DAY_NAME else None
-    return _checked(path, _first_of(found, tagged) or Acquisition(None, "unknown"))
+    return _checked(path, _first_of(path, found, tagged) or Acquisition(None, "unknown"))
 
 
-def _first_of(named: Acquisition | None, tagged: Acquisition | None) -> Acquisition | None:
+def _first_of(
+    path: str, named: Acquisition | None, tagged: Acquisition | None
+) -> Acquisition | None:
     """The date a scene's name gives, else its tags': a day alone in the name
     (:data:`DAY_NAME`: ``nanay_20240315``, ``grid_2012_05_07``, that may be no date at all)
     after an ``ACQUISITIONDATETIME`` tag, before a ``TIFFTAG_DATETIME`` (a file's write time).
-    Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME."""
+    Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME. Where it
+    yields, the next date the name gives comes first, a mosaic's folder, as for a day after
+    today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it)."""
     if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
-        return tagged
+        return tagged if named is None else _mosaic_first_day(path, folders=True) or tagged
     return named
 
 
@@ -232,7 +236,7 @@ def own_time_read(path: str) -> datetime | None:
             tagged = time_from_tags(dataset)
     except (RasterioError, OSError):
         tagged = None
-    chosen = _first_of(found, tagged)
+    chosen = _first_of(path, found, tagged)
     return chosen.time if chosen is not None else None
 
 

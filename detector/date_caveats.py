@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detector.acquisition import Acquisition, name_date_range, time_from_name
+from detector.acquisition import DAY_NAME, Acquisition, name_date_range, time_from_name
 from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
@@ -74,6 +74,8 @@ def _name_of_another_day(path: str, source: str, acquired: datetime) -> str | No
     named = time_from_name(path)
     if named is None or named.time is None or named.source == "nicfi-name":
         return None  # a mosaic's name gives its first day only
+    if named.source == DAY_NAME:  # a day alone may be no date (grid_2012_05_07): it yields to
+        return None  # the scene's metadata without a word, as to its ACQUISITIONDATETIME tag
     if named.time.date() == acquired.date():
         return None
     return (

@@ -63,13 +63,36 @@ MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hu
 _METRES_PER_DEGREE = 111_320.0
 
 
+def _dredges_of_no_run(
+    source: Path, own: set[str], elsewhere: set[str], run_dredges: int
+) -> tuple[list[str], list[str]]:
+    """The ids of dredge placemarks outside the Dredges folder numbered above all of its own
+    (``own``) and its count (``run_dredges``), and a note: another run's dredge pasted with its
+    detections was tracked as one of this run's without a word. Their detections are linked
+    anew (:func:`detector.export_edits.google_earth_edits`)."""
+    if not own and not run_dredges:
+        return [], []
+    highest = max([run_dredges, *(int(t) for t in own if t.isdigit())])
+    ids = sorted((t for t in elsewhere - own if t.isdigit() and int(t) > highest), key=int)
+    if not ids:
+        return [], []
+    return ids, [
+        f"{source}: {len(ids)} dredge placemark(s) of dredge {', '.join(ids)} outside the "
+        f"Dredges folder, of no dredge in this run (its dredges are numbered up to {highest}) "
+        "— pasted from another run's dredges.kml? The track_id and link of their detections "
+        "are not read: they are linked anew; delete the placemarks of the other run (to track "
+        "two runs' detections together, give both runs' detections files)"
+    ]
+
+
 def _pasted_dredges_note(
-    source: Path, seen: dict[str, set[str]], placemarks: dict[str, int]
+    source: Path, seen: dict[str, set[str]], placemarks: dict[str, int], foreign: list[str]
 ) -> list[str]:
     """A note naming the dredges of which dredges.kml has placemarks with other dates (one
-    pasted from another run's dredges.kml): their detections are linked anew
+    pasted from another run's dredges.kml; not those of ``foreign``, named by
+    :func:`_dredges_of_no_run`): their detections are linked anew
     (:func:`detector.export_edits.google_earth_edits`)."""
-    ids = sorted((track for track, days in seen.items() if not days), key=str)
+    ids = sorted((track for track, days in seen.items() if not days and track not in foreign))
     if not ids:
         return []
     shown = ", ".join(
@@ -99,6 +122,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # where placemarks of one id give other dates: one pasted from another run's dredges.kml)
     doubled: dict[str, int] = {}  # dredge placemarks of each id
     run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)'
+    own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
+    elsewhere: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -113,11 +138,13 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
             own_export = True
-            if re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)):
+            in_dredges = re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)) is not None
+            if in_dredges:
                 run_dredges += sum(map(int, re.findall(r"\d+", str(layer))))
             # not its detections: a folder pasted whole holds a dredge and its detections
             named = part.dropna(subset=["track_id", "n_detections"])
             ids = named["track_id"].map(id_text).tolist()
+            (own_ids if in_dredges else elsewhere).update(ids)
             for track, name in zip(ids, names[named.index], strict=True):
                 dredges.setdefault(track, name)
             if "dates" in named:
@@ -185,8 +212,10 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
+    foreign, pasted = _dredges_of_no_run(source, own_ids, elsewhere, run_dredges)
+    seen.update({track: set() for track in foreign})  # their detections linked anew
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
-    edits = _pasted_dredges_note(source, seen, doubled) + edits
+    edits = pasted + _pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',

@@ -154,3 +154,17 @@ def test_midnight_at_the_end_of_a_day_is_the_next_day(tmp_path: Path) -> None:
     dates = read_date_table(table)
     assert dates["a.tif"] == datetime(2025, 1, 1, tzinfo=UTC)
     assert dates["b.tif"] == datetime(2024, 6, 21, tzinfo=UTC)
+
+
+def test_metadata_beside_a_day_alone_in_the_name_is_no_other_day(tmp_path: Path) -> None:
+    """A day alone in a name (source day-name: ``grid_2012_05_07``, maybe a grid's numbers)
+    yields to the scene's metadata as it does to its ACQUISITIONDATETIME tag, without a word:
+    the summary line said 'while its file name says 2012-05-07: check which is right (a
+    sidecar of another scene?)'."""
+    for name in ("grid_2012_05_07.tif", "order_20001231_P001.tif"):
+        scene = write_scene(tmp_path / name, **SMALL)
+        write_planet_metadata(scene, "2024-06-20T14:50:51Z", scene.path.stem)
+        with open_scene(scene.path) as opened:
+            assert opened.acquired == datetime(2024, 6, 20, 14, 50, 51, tzinfo=UTC)
+            assert opened.acquisition.source == "metadata.json"
+            assert opened.date_caveat is None

@@ -217,3 +217,41 @@ def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
     assert "2 dredge placemarks of dredge 1 with other dates" in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
+
+
+def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: Path) -> None:
+    """Run B's dredge 27 (A has 2) pasted into A's dredges.kml with its dredge placemark, in a
+    folder of its own: it was tracked as one of A's dredges without a word (3 dredges, B's
+    among them), where its detections pasted alone are left out as of no dredge in this run,
+    and a pasted dredge of a number A has is named. It is named too: its detections are
+    linked anew."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    pasted = [
+        mark
+        for mark in ET.fromstring(other.read_bytes()).iter(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith((" dredge 1", "Dredge 1 (Meander)"))
+    ]
+    for mark in pasted:  # as B's dredge 27 was written
+        name = mark.find(f"{K}name")
+        assert name is not None and name.text is not None
+        name.text = name.text.replace(" dredge 1", " dredge 27").replace("e 1 (", "e 27 (")
+        for data in mark.iter(f"{K}Data"):
+            if data.get("name") == "track_id":
+                data[0].text = "27"
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "merged by hand" not in notes, notes
+    assert "1 dredge placemark(s) of dredge 27 outside the Dredges folder" in notes, notes
+    assert "numbered up to 2" in notes, notes
+    assert "with other dates" not in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3, 3]

@@ -378,6 +378,24 @@ def test_a_day_alone_in_a_name_yields_to_the_acquisition_tag(tmp_path: Path, nam
         assert opened.date_caveat is None
 
 
+@pytest.mark.parametrize("name", ["tile_2012_05_07.tif", "tile_2048_10_12.tif", "L15-0123E.tif"])
+def test_a_day_alone_that_yields_to_the_tag_in_a_mosaics_folder_leaves_the_folders_date(
+    tmp_path: Path, name: str
+) -> None:
+    """A day alone in a name yields to an ACQUISITIONDATETIME tag: the date then is the next
+    one the name gives, the mosaic's folder (2023-06-01), as for a day after today and a tile
+    with no day at all. It skipped the folder for the tag: grid numbers that happen to read as
+    a day dated a tile of the 2023-06 mosaic 2024-06-20, its neighbour 2023-06-01."""
+    folder = tmp_path / "planet_medres_normalized_analytic_2023-06_mosaic"
+    path = _with_acquisition_tag(write_scene(folder / name, **SMALL).path, "2024-06-20T14:50:51Z")
+    first = datetime(2023, 6, 1, tzinfo=UTC)
+    with open_scene(path) as opened:
+        assert (opened.acquired, opened.acquisition.source) == (first, "nicfi-name")
+    assert own_time_read(path) == first
+    with open_scene(path, date="2024-06-20") as opened:
+        assert opened.date_caveat is None
+
+
 @pytest.mark.parametrize(
     ("name", "acquired"),
     [
