@@ -414,10 +414,13 @@ def check_cells(
     ids: Sequence[str] = (),
     optional_ids: Sequence[str] = (),
     dates: Sequence[str] = (),
+    numbers: Sequence[str] = (),
     needed: Sequence[str] = (),
 ) -> None:
     """Read a tracks file's (or its linked detections') ``ids`` (whole numbers, none blank),
-    ``optional_ids`` (whole numbers or blank) and ``dates`` (none blank) as such, in place;
+    ``optional_ids`` (whole numbers or blank), ``dates`` (none blank) and ``numbers`` (or
+    blank: a detection's score held as text stopped `--kml` on "Unknown format code 'g'") as
+    such, in place;
     InputError naming ``source``, the column and the first bad cell where one cannot be, or
     for a ``needed`` column it lacks. A file edited in QGIS or a spreadsheet ('1x' for a track
     id, 'garbage' for a date, the river column deleted) stopped `dredge counts` on pandas' own
@@ -431,19 +434,24 @@ def check_cells(
         raise InputError(
             source, f"has no {', '.join(lacking)} column(s) (removed or renamed?)", fix
         )
-    for column in (c for c in (*ids, *optional_ids, *dates) if c in frame.columns):
+    for column in (c for c in (*ids, *optional_ids, *dates, *numbers) if c in frame.columns):
         values = frame[column]
-        read = _read_dates(values) if column in dates else _read_whole_numbers(values)
+        read, kind = (
+            (_read_dates(values), "date")
+            if column in dates
+            else (_read_numbers(values), "number")
+            if column in numbers
+            else (_read_whole_numbers(values), "whole number")
+        )
         blank = values.isna() | values.astype(str).str.strip().eq("")
         bad = read.isna() & ~blank
-        if column in optional_ids:
-            blank &= False  # blank is allowed: no other track, no track
+        if column in optional_ids or column in numbers:
+            blank &= False  # blank is allowed: no other track, no track, no score
         if bad.any() or blank.any():
             row = int(np.flatnonzero((bad | blank).to_numpy())[0])
-            kind = "date" if column in dates else "whole number"
             cell = "is blank" if blank.iloc[row] else f"holds {values.iloc[row]!r}, not a {kind}"
             raise InputError(source, f"row {row + 1} of its '{column}' column {cell}", fix)
-        frame[column] = read if column in dates or column in optional_ids else read.astype(np.int64)
+        frame[column] = read.astype(np.int64) if column in ids else read
 
 
 def _read_dates(values: pd.Series) -> pd.Series:
@@ -456,15 +464,19 @@ def _read_dates(values: pd.Series) -> pd.Series:
         return pd.to_datetime(text.mask(text.eq("")), utc=True, errors="coerce", format="mixed")
 
 
+def _read_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as Float64, NA where one is no number (or blank)."""
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(pd.NA, index=values.index, dtype="Float64")
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.to_numeric(values).astype("Float64")
+    text = values.astype("string").str.strip()
+    return pd.to_numeric(text.mask(text.eq("")), errors="coerce").astype("Float64")
+
+
 def _read_whole_numbers(values: pd.Series) -> pd.Series:
     """``values`` as Int64, NA where one is no whole number ('3.0' typed for 3 is 3)."""
-    if pd.api.types.is_bool_dtype(values):
-        return pd.Series(pd.NA, index=values.index, dtype="Int64")
-    if pd.api.types.is_numeric_dtype(values):
-        numbers = pd.to_numeric(values).astype("Float64")
-    else:
-        text = values.astype("string").str.strip()
-        numbers = pd.to_numeric(text.mask(text.eq("")), errors="coerce").astype("Float64")
+    numbers = _read_numbers(values)
     whole = (numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)).fillna(False)
     return numbers.where(whole).astype("Int64")
 

@@ -367,7 +367,12 @@ def run_counts(
         dates=("first_seen", "last_seen"),
     )
     check_cells(
-        linked, detections, optional_ids=("track_id",), dates=("acquired",), needed=LINKED_COLUMNS
+        linked,
+        detections,
+        optional_ids=("track_id",),
+        dates=("acquired",),
+        numbers=("score",),
+        needed=LINKED_COLUMNS,
     )
     mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
     if mismatch:  # edited after tracking, or of another run: counts would mix the two

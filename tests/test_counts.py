@@ -1016,6 +1016,31 @@ def test_a_blank_track_id_or_date_or_a_maybe_same_as_of_text_is_one_line(
     assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
 
 
+def test_detection_scores_held_as_text_are_read_as_numbers(tmp_path: Path) -> None:
+    """A score column of the linked detections held as text ('0.83', the column retyped in
+    QGIS) stopped `dredge counts --kml` on "Unknown format code 'g' for object of type 'str'",
+    a traceback that called itself a bug (exit 3); a score that is no number is one line."""
+    linked, tracks = two_year_world()
+    kml = ["--kml", str(tmp_path / "d.kml")]
+    args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv"), *kml]
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.assign(score=linked["score"].astype(str)).to_parquet(
+        tmp_path / "tracks.detections.parquet"
+    )
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "<value>0.9</value>" in (tmp_path / "d.kml").read_text()
+    scores = linked["score"].astype(str).tolist()
+    scores[2] = "alta"
+    linked.assign(score=scores).to_parquet(tmp_path / "tracks.detections.parquet")
+    result = CliRunner().invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "tracks.detections.parquet: row 3 of its 'score' column holds 'alta', not a number" in (
+        text
+    ), text
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
