@@ -403,6 +403,31 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame.assign(date=dates.dt.strftime("%Y-%m-%d")), notes
 
 
+def unobserved_detection_days(observations: pd.DataFrame, detections: pd.DataFrame) -> str | None:
+    """What makes ``observations`` (read by :func:`read_observations`) disagree with the linked
+    ``detections`` they were written with, or None: river-days with detections that they lack.
+    `dredge track` writes every one of them (the dates only detections vouch for too), so such
+    observations are of another run, or edited: counted with them, river-years of the tracks
+    lost their scenes and seen_km and rivers of that run gave zero rows, without a word."""
+    on = detections[detections["river"].notna()]
+    if on.empty:
+        return None
+    stamps = pd.to_datetime(on["acquired"], utc=True)
+    days = pd.DataFrame(
+        {"river": on["river"].astype(str).to_numpy(), "date": stamps.dt.strftime("%Y-%m-%d")}
+    ).drop_duplicates()
+    known = set(zip(observations["river"].astype(str), observations["date"], strict=True))
+    pairs = zip(days["river"], days["date"], strict=True)
+    lacking = days[[pair not in known for pair in pairs]].sort_values(["river", "date"])
+    if lacking.empty:
+        return None
+    first = lacking.iloc[0]
+    return (
+        f"{len(lacking)} of {len(days)} river-days with detections are not in it (e.g. "
+        f"{first['river']} {first['date']}): of another run, or edited"
+    )
+
+
 LINKED_COLUMNS = ("river", "acquired")
 """Columns of the linked detections that `dredge counts` reads (beside ``track_id``)."""
 

@@ -39,6 +39,7 @@ from detector.counts import (
     read_observations,
     sparse_note,
     unknown_seen_note,
+    unobserved_detection_days,
     unobserved_note,
     yearly_counts,
 )
@@ -391,6 +392,16 @@ def run_counts(
         )
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
+    unseen = unobserved_detection_days(seen, linked) if seen is not None else None
+    if unseen:  # of another run: its rivers gave zero rows, the tracks' lost their scenes
+        raise InputError(
+            observations,
+            f"does not match {tracks_path.name}: {unseen}",
+            "run `dredge track` again and count the files it writes"
+            if observations == default_observations
+            else "give the observations `dredge track` wrote with these tracks "
+            f"({default_observations.name}), or leave --observations out",
+        )
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
     sparse = sparse_note(counts, seen) if seen is not None else None

@@ -1016,6 +1016,32 @@ def test_a_blank_track_id_or_date_or_a_maybe_same_as_of_text_is_one_line(
     assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
 
 
+@pytest.mark.parametrize("given", [True, False])
+def test_observations_of_another_run_are_one_line(given: bool, tmp_path: Path) -> None:
+    """`dredge track` writes every river-day with detections into the observations: ones of
+    another run (`--observations`, or copied beside the tracks) that lack them were counted
+    with, without a word: the other run's rivers gave zero rows, the tracks' river-years lost
+    their scenes and seen_km (on the demo run with two rivers renamed, 10 river-years for 6,
+    Itaya 2024 0 scenes for 11)."""
+    linked, tracks = two_year_world()
+    other = tmp_path / ("other.csv" if given else "tracks.observations.csv")
+    other.write_text("river,date,scenes,source\nElsewhere,2024-03-01,1,scenes\n")
+    result = _count_edited(tmp_path, tracks, linked) if not given else None
+    if given:
+        tracks.to_parquet(tmp_path / "tracks.parquet")
+        linked.to_parquet(tmp_path / "tracks.detections.parquet")
+        args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv")]
+        result = CliRunner().invoke(app, [*args, "--observations", str(other)])
+    assert result is not None and result.exit_code == 2, result and result.output
+    text = " ".join(result.output.split())
+    assert text.startswith(
+        f"error: {other}: does not match tracks.parquet: 10 of 10 river-days with detections "
+        "are not in it (e.g. Meander 2024-03-01): of another run, or edited — "
+    ), text
+    fix = "leave --observations out" if given else "run `dredge track` again"
+    assert fix in text and not (tmp_path / "c.csv").exists()
+
+
 def test_detection_scores_held_as_text_are_read_as_numbers(tmp_path: Path) -> None:
     """A score column of the linked detections held as text ('0.83', the column retyped in
     QGIS) stopped `dredge counts --kml` on "Unknown format code 'g' for object of type 'str'",
