@@ -29,14 +29,15 @@ reports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from detector.errors import InputError
+from detector.errors import InputError, first_line
 from detector.observed import merge_stretches, parse_stretches
 from detector.user_tables import normalise_dates, read_csv_table
 
@@ -357,6 +358,7 @@ def read_river_table(path: Path) -> pd.DataFrame:
 
 
 ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+_OBSERVATIONS_FIX = "give the observations written beside the tracks by `dredge track`"
 
 
 def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -368,7 +370,14 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     lengths (``river_km``, ``seen_km``) with the decimal commas of its ``;`` columns (they were
     no numbers, and seen_km and seen_share were blank). Rows with every field blank (Excel
     writes them where cells below the table were cleared) are passed over."""
-    table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
+    try:
+        table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
+    except pd.errors.EmptyDataError:  # an empty file: pandas' line, a traceback called a bug
+        raise InputError(path, "is empty", f"{_OBSERVATIONS_FIX}, or delete it") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(
+            path, f"cannot be read as CSV ({first_line(exc)})", _OBSERVATIONS_FIX
+        ) from None
     blank = table.frame.astype(str).apply(lambda column: column.str.strip()).eq("").all(axis=1)
     frame = table.frame[~blank]  # Excel's ';;;;;;' rows below the table: "rows have no date"
     missing = [c for c in ("river", "date") if c not in frame.columns]
@@ -376,8 +385,7 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
         raise InputError(
             path,
             f"has no {' or '.join(missing)} column (columns: {', '.join(frame.columns[:6])})",
-            "give the observations written beside the tracks by `dredge track` "
-            "(river, date, scenes, source)",
+            f"{_OBSERVATIONS_FIX} (river, date, scenes, source)",
         )
     for column in ("river_km", "seen_km"):  # blank on the dates only detections vouch for,
         if column in frame and not pd.api.types.is_numeric_dtype(frame[column]):  # so text
@@ -386,12 +394,116 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
                 values = values.str.replace(",", ".", regex=False)
             frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     text = frame["date"].astype(str).str.strip()
-    if text.str.fullmatch(ISO_DAY).all():  # as `dredge track` writes them
+    days = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")  # 2024-13-45: no day
+    if text.str.fullmatch(ISO_DAY).all() and days.notna().all():  # as `dredge track` writes
         return frame.assign(date=text), []
     dates, notes = normalise_dates(text.replace("", None), path, day_first=table.day_first)
     # the dates are days: a note that they have no time zone tells nothing
     notes = [note for note in notes if "no time zone" not in note]
     return frame.assign(date=dates.dt.strftime("%Y-%m-%d")), notes
+
+
+def unobserved_detection_days(observations: pd.DataFrame, detections: pd.DataFrame) -> str | None:
+    """What makes ``observations`` (read by :func:`read_observations`) disagree with the linked
+    ``detections`` they were written with, or None: river-days with detections that they lack.
+    `dredge track` writes every one of them (the dates only detections vouch for too), so such
+    observations are of another run, or edited: counted with them, river-years of the tracks
+    lost their scenes and seen_km and rivers of that run gave zero rows, without a word."""
+    on = detections[detections["river"].notna()]
+    if on.empty:
+        return None
+    stamps = pd.to_datetime(on["acquired"], utc=True)
+    days = pd.DataFrame(
+        {"river": on["river"].astype(str).to_numpy(), "date": stamps.dt.strftime("%Y-%m-%d")}
+    ).drop_duplicates()
+    known = set(zip(observations["river"].astype(str), observations["date"], strict=True))
+    pairs = zip(days["river"], days["date"], strict=True)
+    lacking = days[[pair not in known for pair in pairs]].sort_values(["river", "date"])
+    if lacking.empty:
+        return None
+    first = lacking.iloc[0]
+    return (
+        f"{len(lacking)} of {len(days)} river-days with detections are not in it (e.g. "
+        f"{first['river']} {first['date']}): of another run, or edited"
+    )
+
+
+LINKED_COLUMNS = ("river", "acquired")
+"""Columns of the linked detections that `dredge counts` reads (beside ``track_id``)."""
+
+
+def check_cells(
+    frame: pd.DataFrame,
+    source: Path,
+    *,
+    ids: Sequence[str] = (),
+    optional_ids: Sequence[str] = (),
+    dates: Sequence[str] = (),
+    numbers: Sequence[str] = (),
+    needed: Sequence[str] = (),
+) -> None:
+    """Read a tracks file's (or its linked detections') ``ids`` (whole numbers, none blank),
+    ``optional_ids`` (whole numbers or blank), ``dates`` (none blank) and ``numbers`` (or
+    blank: a detection's score held as text stopped `--kml` on "Unknown format code 'g'") as
+    such, in place;
+    InputError naming ``source``, the column and the first bad cell where one cannot be, or
+    for a ``needed`` column it lacks. A file edited in QGIS or a spreadsheet ('1x' for a track
+    id, 'garbage' for a date, the river column deleted) stopped `dredge counts` on pandas' own
+    line ('invalid literal for int() with base 10: '1x''), naming neither the file nor the
+    column; a blank track_id or last_seen, a maybe_same_as of 'x', or track ids held as text
+    ('3') passed that check and stopped it on a traceback called a bug; '3.0' for 3 was
+    refused as no whole number, and one date typed as 2024-03-01 among times as no date."""
+    fix = "run `dredge track` again and count the files it writes"
+    lacking = [column for column in needed if column not in frame.columns]
+    if lacking:
+        raise InputError(
+            source, f"has no {', '.join(lacking)} column(s) (removed or renamed?)", fix
+        )
+    for column in (c for c in (*ids, *optional_ids, *dates, *numbers) if c in frame.columns):
+        values = frame[column]
+        read, kind = (
+            (_read_dates(values), "date")
+            if column in dates
+            else (_read_numbers(values), "number")
+            if column in numbers
+            else (_read_whole_numbers(values), "whole number")
+        )
+        blank = values.isna() | values.astype(str).str.strip().eq("")
+        bad = read.isna() & ~blank
+        if column in optional_ids or column in numbers:
+            blank &= False  # blank is allowed: no other track, no track, no score
+        if bad.any() or blank.any():
+            row = int(np.flatnonzero((bad | blank).to_numpy())[0])
+            cell = "is blank" if blank.iloc[row] else f"holds {values.iloc[row]!r}, not a {kind}"
+            raise InputError(source, f"row {row + 1} of its '{column}' column {cell}", fix)
+        frame[column] = read.astype(np.int64) if column in ids else read
+
+
+def _read_dates(values: pd.Series) -> pd.Series:
+    """``values`` as UTC times, NaT where one is no date (each text read in its own form)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pd.to_datetime(values, utc=True)
+    text = values.astype("string").str.strip()
+    with warnings.catch_warnings():  # pandas' 'Could not infer format': a 2nd line
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(text.mask(text.eq("")), utc=True, errors="coerce", format="mixed")
+
+
+def _read_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as Float64, NA where one is no number (or blank)."""
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(pd.NA, index=values.index, dtype="Float64")
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.to_numeric(values).astype("Float64")
+    text = values.astype("string").str.strip()
+    return pd.to_numeric(text.mask(text.eq("")), errors="coerce").astype("Float64")
+
+
+def _read_whole_numbers(values: pd.Series) -> pd.Series:
+    """``values`` as Int64, NA where one is no whole number ('3.0' typed for 3 is 3)."""
+    numbers = _read_numbers(values)
+    whole = (numbers.notna() & (numbers % 1 == 0) & (numbers.abs() < 2**53)).fillna(False)
+    return numbers.where(whole).astype("Int64")
 
 
 def linked_mismatch(

@@ -17,7 +17,6 @@ them on the rivers, reads what the scenes saw, links tracks and writes three fil
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,6 +29,8 @@ import pandas as pd
 from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.chips import no_scenes_message
 from detector.counts import (
+    LINKED_COLUMNS,
+    check_cells,
     first_year_note,
     first_years,
     linked_mismatch,
@@ -38,6 +39,7 @@ from detector.counts import (
     read_observations,
     sparse_note,
     unknown_seen_note,
+    unobserved_detection_days,
     unobserved_note,
     yearly_counts,
 )
@@ -358,8 +360,21 @@ def run_counts(
     linked = _read_geoparquet(
         detections, "the detections written beside it by `dredge track`", default_detections.name
     )
-    _check_cells(tracks, tracks_path, ids=("track_id",), dates=("first_seen", "last_seen"))
-    _check_cells(linked, detections, ids=("track_id",), dates=("acquired",), needed=LINKED_COLUMNS)
+    check_cells(  # read as such in place: '3' and '3.0' typed for 3, dates as text
+        tracks,
+        tracks_path,
+        ids=("track_id",),
+        optional_ids=("maybe_same_as",),
+        dates=("first_seen", "last_seen"),
+    )
+    check_cells(
+        linked,
+        detections,
+        optional_ids=("track_id",),
+        dates=("acquired",),
+        numbers=("score",),
+        needed=LINKED_COLUMNS,
+    )
     mismatch = linked_mismatch(tracks, linked, DREDGE_CLASSES)
     if mismatch:  # edited after tracking, or of another run: counts would mix the two
         raise InputError(
@@ -377,6 +392,16 @@ def run_counts(
         )
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
+    unseen = unobserved_detection_days(seen, linked) if seen is not None else None
+    if unseen:  # of another run: its rivers gave zero rows, the tracks' lost their scenes
+        raise InputError(
+            observations,
+            f"does not match {tracks_path.name}: {unseen}",
+            "run `dredge track` again and count the files it writes"
+            if observations == default_observations
+            else "give the observations `dredge track` wrote with these tracks "
+            f"({default_observations.name}), or leave --observations out",
+        )
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
     lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
     sparse = sparse_note(counts, seen) if seen is not None else None
@@ -510,45 +535,6 @@ def _with_detection_dates(
         return observations
     merged = pd.concat(frames, ignore_index=True)
     return merged.sort_values(["river", "date"], kind="stable").reset_index(drop=True)
-
-
-LINKED_COLUMNS = ("river", "acquired")
-"""Columns of the linked detections that `dredge counts` reads (beside ``track_id``)."""
-
-
-def _check_cells(
-    frame: pd.DataFrame,
-    source: Path,
-    *,
-    ids: Sequence[str] = (),
-    dates: Sequence[str] = (),
-    needed: Sequence[str] = (),
-) -> None:
-    """InputError naming ``source`` for a ``needed`` column it lacks, or an ``ids`` column
-    (whole numbers) or ``dates`` column it holds that cannot be read as such: a file edited in
-    QGIS or a spreadsheet ('1x' for a track id, 'garbage' for a date, the river column
-    deleted) stopped `dredge counts` on pandas' own line ('invalid literal for int() with base
-    10: '1x''), naming neither the file nor the column."""
-    fix = "run `dredge track` again and count the files it writes"
-    lacking = [column for column in needed if column not in frame.columns]
-    if lacking:
-        raise InputError(
-            source, f"has no {', '.join(lacking)} column(s) (removed or renamed?)", fix
-        )
-    for column in (c for c in ids if c in frame.columns):
-        try:
-            pd.array(frame[column], dtype="Int64")
-        except (TypeError, ValueError) as exc:
-            problem = f"its '{column}' column holds values that are not whole numbers"
-            raise InputError(source, f"{problem} ({first_line(exc)})", fix) from None
-    for column in (c for c in dates if c in frame.columns):
-        try:
-            with warnings.catch_warnings():  # pandas' 'Could not infer format': a 2nd line
-                warnings.simplefilter("ignore")
-                pd.to_datetime(frame[column], utc=True)
-        except (TypeError, ValueError, OverflowError) as exc:
-            problem = f"its '{column}' column holds values that are not dates"
-            raise InputError(source, f"{problem} ({first_line(exc)})", fix) from None
 
 
 _TRUE_WORDS = {"true", "t", "yes", "y", "1", "si", "sí", "s", "verdadero", "x"}

@@ -921,14 +921,14 @@ def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
 @pytest.mark.parametrize(
     ("edit", "file", "problem"),
     [
-        (("tracks", "track_id", "1x"), "tracks.parquet", "its 'track_id' column holds values that "
-         "are not whole numbers (invalid literal for int() with base 10: '1x')"),
-        (("tracks", "first_seen", "garbage"), "tracks.parquet", "its 'first_seen' column holds "
-         "values that are not dates"),
-        (("linked", "track_id", "3x"), "tracks.detections.parquet", "its 'track_id' column "
-         "holds values that are not whole numbers"),
-        (("linked", "acquired", "not a date"), "tracks.detections.parquet", "its 'acquired' "
-         "column holds values that are not dates"),
+        (("tracks", "track_id", "1x"), "tracks.parquet", "row 1 of its 'track_id' column holds "
+         "'1x', not a whole number"),
+        (("tracks", "first_seen", "garbage"), "tracks.parquet", "row 1 of its 'first_seen' column "
+         "holds '2024-03-01 14:00:00+00:0garbage', not a date"),
+        (("linked", "track_id", "3x"), "tracks.detections.parquet", "row 1 of its 'track_id' "
+         "column holds '3x', not a whole number"),
+        (("linked", "acquired", "not a date"), "tracks.detections.parquet", "row 1 of its "
+         "'acquired' column holds '2024-03-01 14:00:00+00:0not a date', not a date"),
         (("linked", "river", None), "tracks.detections.parquet", "has no river column(s)"),
         (("linked", "acquired", None), "tracks.detections.parquet", "has no acquired column(s)"),
     ],
@@ -957,6 +957,141 @@ def test_a_cell_edited_out_of_shape_in_the_tracks_files_is_one_line_naming_the_f
     text = " ".join(result.output.split())
     assert text.startswith(f"error: {tmp_path / file}: {problem}"), text
     assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
+
+
+def _count_edited(tmp_path: Path, tracks: pd.DataFrame, linked: pd.DataFrame) -> Any:
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(tmp_path / "tracks.detections.parquet")
+    args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv")]
+    return CliRunner().invoke(app, [*args, "--gpkg", str(tmp_path / "d.gpkg")])
+
+
+def test_track_ids_typed_as_text_and_times_retyped_in_another_form_are_counted(
+    tmp_path: Path,
+) -> None:
+    """Track ids held as text ('1', '2': the column retyped in QGIS or saved from a table) and
+    a whole number typed as '2.0' are the tracks' ids; a first_seen column of text whose cells
+    were written in two ISO forms ('…14:00:00+00:00', '…T14:00:00Z') is the same times. Text
+    ids stopped `dredge counts` on "You are trying to merge on Int64 and str columns" (a
+    traceback called a bug, exit 3), '2.0' was refused as no whole number and the two forms
+    as no dates."""
+    linked, tracks = two_year_world()
+    first = _count_edited(tmp_path, tracks, linked)
+    assert first.exit_code == 0, first.output
+    expected = pd.read_csv(tmp_path / "c.csv")
+    ids = tracks["track_id"].astype(str).tolist()
+    ids[-1] = f"{ids[-1]}.0"
+    stamps = tracks["first_seen"].astype(str).tolist()
+    stamps[-1] = tracks["first_seen"].iloc[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    edited = tracks.assign(track_id=ids, first_seen=stamps)
+    for name in ("c.csv", "d.gpkg"):
+        (tmp_path / name).unlink()
+    result = _count_edited(tmp_path, edited, linked)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "c.csv"), expected)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("track_id", None, "row 2 of its 'track_id' column is blank"),
+        ("last_seen", None, "row 2 of its 'last_seen' column is blank"),
+        ("maybe_same_as", "x", "row 2 of its 'maybe_same_as' column holds 'x', not a whole number"),
+    ],
+)
+def test_a_blank_track_id_or_date_or_a_maybe_same_as_of_text_is_one_line(
+    column: str, value: str | None, problem: str, tmp_path: Path
+) -> None:
+    """A track's id or last_seen cleared, or 'x' typed in maybe_same_as, while editing the
+    tracks passed the check of edited cells and stopped `dredge counts` on "cannot convert NA
+    to integer", "NaTType does not support strftime" (writing the GeoPackage), "invalid literal
+    for int() with base 10: 'x'": a traceback that called itself a bug, exit 3."""
+    linked, tracks = two_year_world()
+    cells = tracks[column].astype(object)
+    cells.iloc[1] = value
+    result = _count_edited(tmp_path, tracks.assign(**{column: cells}), linked)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert text.startswith(f"error: {tmp_path / 'tracks.parquet'}: {problem} — run"), text
+    assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_observations_of_another_run_are_one_line(given: bool, tmp_path: Path) -> None:
+    """`dredge track` writes every river-day with detections into the observations: ones of
+    another run (`--observations`, or copied beside the tracks) that lack them were counted
+    with, without a word: the other run's rivers gave zero rows, the tracks' river-years lost
+    their scenes and seen_km (on the demo run with two rivers renamed, 10 river-years for 6,
+    Itaya 2024 0 scenes for 11)."""
+    linked, tracks = two_year_world()
+    other = tmp_path / ("other.csv" if given else "tracks.observations.csv")
+    other.write_text("river,date,scenes,source\nElsewhere,2024-03-01,1,scenes\n")
+    result = _count_edited(tmp_path, tracks, linked) if not given else None
+    if given:
+        tracks.to_parquet(tmp_path / "tracks.parquet")
+        linked.to_parquet(tmp_path / "tracks.detections.parquet")
+        args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv")]
+        result = CliRunner().invoke(app, [*args, "--observations", str(other)])
+    assert result is not None and result.exit_code == 2, result and result.output
+    text = " ".join(result.output.split())
+    assert text.startswith(
+        f"error: {other}: does not match tracks.parquet: 10 of 10 river-days with detections "
+        "are not in it (e.g. Meander 2024-03-01): of another run, or edited — "
+    ), text
+    fix = "leave --observations out" if given else "run `dredge track` again"
+    assert fix in text and not (tmp_path / "c.csv").exists()
+
+
+def test_detection_scores_held_as_text_are_read_as_numbers(tmp_path: Path) -> None:
+    """A score column of the linked detections held as text ('0.83', the column retyped in
+    QGIS) stopped `dredge counts --kml` on "Unknown format code 'g' for object of type 'str'",
+    a traceback that called itself a bug (exit 3); a score that is no number is one line."""
+    linked, tracks = two_year_world()
+    kml = ["--kml", str(tmp_path / "d.kml")]
+    args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv"), *kml]
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.assign(score=linked["score"].astype(str)).to_parquet(
+        tmp_path / "tracks.detections.parquet"
+    )
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "<value>0.9</value>" in (tmp_path / "d.kml").read_text()
+    scores = linked["score"].astype(str).tolist()
+    scores[2] = "alta"
+    linked.assign(score=scores).to_parquet(tmp_path / "tracks.detections.parquet")
+    result = CliRunner().invoke(app, [*args, "--overwrite"])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "tracks.detections.parquet: row 3 of its 'score' column holds 'alta', not a number" in (
+        text
+    ), text
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "is empty"),
+        (
+            "river,date,scenes\nMeander,2024-03-01,1\nMeander,2024-02-30,1\n",
+            "1 dates cannot be read, e.g. '2024-02-30'",
+        ),
+    ],
+)
+def test_an_empty_observations_file_or_a_day_that_is_none_is_one_line(
+    content: str, problem: str, tmp_path: Path
+) -> None:
+    """tracks.observations.csv emptied (a copy cut short), or a date edited into a day that is
+    none (2024-02-30, in the form `dredge track` writes), stopped `dredge counts` on pandas'
+    "No columns to parse from file" and "day is out of range for month": tracebacks called a
+    bug, exit 3; the file went unnamed."""
+    linked, tracks = two_year_world()
+    seen = tmp_path / "tracks.observations.csv"
+    seen.write_text(content, encoding="utf-8")
+    result = _count_edited(tmp_path, tracks, linked)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert text.startswith(f"error: {seen}: {problem}"), text
+    assert not (tmp_path / "c.csv").exists()
 
 
 def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:

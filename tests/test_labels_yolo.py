@@ -633,3 +633,18 @@ def test_images_without_a_label_file_in_a_folder_labelled_in_place_are_named(
         "2 of 3 image(s) in" in note and "have no label file and are read as negatives" in note
         for note in label_set.notes
     ), label_set.notes
+
+
+def test_a_file_that_is_no_image_among_the_tiles_is_one_line_once_ultralytics_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """ultralytics (loaded by `dredge train` before it reads the labels) replaces PIL's
+    Image.open with one that, for a file PIL cannot identify, imports pi-heif, which is not
+    installed: a text file or an empty .png among the tiles stopped `dredge train` on
+    "No module named 'pi_heif'", a traceback that called itself a bug (exit 3)."""
+    import ultralytics.utils.patches  # noqa: F401  (its Image.open, as in `dredge train`)
+
+    root = _one_tile(tmp_path, "0 0.5 0.5 0.25 0.125\n")
+    (root / "images" / "notes.png").write_text("not an image\n")
+    with pytest.raises(InputError, match=r"notes\.png: is not a readable image \(cannot "):
+        read_yolo(root, ClassMap(CLASSES))

@@ -86,6 +86,13 @@ class LabelledTile:
         return np.moveaxis(self.read(bands), -1, 0).astype(np.float32) / np.float32(255)
 
 
+def _unidentified(path: Path) -> str:
+    """What PIL says of a file it cannot identify. Once ultralytics is imported, its Image.open
+    imports pi-heif (not installed) for such a file: a text file or an empty .png among the
+    tiles stopped `dredge train` on "No module named 'pi_heif'", a traceback called a bug."""
+    return f"is not a readable image (cannot identify image file {str(path)!r})"
+
+
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) of an image, from its header only."""
     try:
@@ -95,6 +102,8 @@ def image_size(path: Path) -> tuple[int, int]:
         raise InputError(path, "image not found", "check the label set's image folder") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise InputError(path, f"is not a readable image ({exc})", _FIX_IMAGE) from None
+    except ImportError:  # ultralytics' Image.open: for a file PIL cannot identify, pi-heif
+        raise InputError(path, _unidentified(path), _FIX_IMAGE) from None
 
 
 def load_image(path: Path) -> NDArray[np.uint8]:
@@ -114,6 +123,8 @@ def load_image(path: Path) -> NDArray[np.uint8]:
         raise InputError(path, "image not found", "check the label set's image folder") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise InputError(path, f"is not a readable image ({exc})", _FIX_IMAGE) from None
+    except ImportError:  # ultralytics' Image.open: for a file PIL cannot identify, pi-heif
+        raise InputError(path, _unidentified(path), _FIX_IMAGE) from None
     return array[:, :, None] if array.ndim == 2 else array
 
 
