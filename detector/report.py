@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from detector import wording
 from detector.counts import (
     PARTIAL_YEAR_DAYS,
     SPARSE_GAP_DAYS,
@@ -201,8 +202,9 @@ def _summary(
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
-        f"<p><b>{scenes - failed}</b> of {scenes} scenes used, "
-        f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> dredges counted on "
+        f"<p><b>{scenes - failed}</b> of {wording.counted(scenes, 'scene')} used, "
+        f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> "
+        f"{'dredge' if counted == 1 else 'dredges'} counted on "
         f"{_rivers_counted(tracks, counts)}, {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "

@@ -74,6 +74,7 @@ from detector.track_prepare import DREDGE_CLASSES
 from detector.track_rivers import off_river_note
 from detector.track_table import Rules
 from detector.tracking import TrackParams, link_tracks
+from detector.wording import counted
 from detector.writing import write_together
 
 WGS84 = "EPSG:4326"
@@ -210,7 +211,7 @@ def run_track(
         unmarked = None if scored else unmarked_looks_note(observations, frame)
         if unmarked:
             notes.append(unmarked)
-        notes.append(f"read the clear, valid areas of {len(files)} scenes")
+        notes.append(f"read the clear, valid areas of {counted(len(files), 'scene')}")
         unmasked = [
             f
             for f, masked in zip(files, observed["cloud_mask"], strict=True)
@@ -298,7 +299,7 @@ def run_track(
     on = int(linked["track_id"].notna().sum())
     summary = (
         f"linked {on:,} detections on {linked['river'].nunique()} river(s) into "
-        f"{len(tracks):,} tracks ({int(tracks['counted'].sum()):,} counted); wrote {out}, "
+        f"{counted(len(tracks), 'track')} ({int(tracks['counted'].sum()):,} counted); wrote {out}, "
         f"{detections_out.name}, {observations_out.name}"
     )
     return TrackRun(out, detections_out, observations_out, notes, summary)
@@ -378,7 +379,10 @@ def run_counts(
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
-    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
+    lines = [
+        f"wrote {write_counts(counts, out, fmt)} ({counted(len(counts), 'river-year')})",
+        *read_notes,
+    ]
     sparse = sparse_note(counts, seen) if seen is not None else None
     partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))

@@ -91,5 +91,5 @@ def test_walkthrough_finds_the_demo_world_from_notebooks_folder(tmp_path: Path) 
     first_code = next(cell for cell in cells if re.search(r"^import ", cell, flags=re.M))
     result = run_script(first_code, tmp_path / "out", tmp_path / "repo" / "notebooks")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"1 scenes in {world}" in result.stdout, result.stdout
+    assert f"1 scene in {world}" in result.stdout, result.stdout
     assert "of its own" not in result.stdout

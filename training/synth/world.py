@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from detector.date_sanity import AHEAD_SLACK
 from detector.errors import DredgeError
+from detector.wording import counted
 from training.processes import WorkerDied, in_processes, usable_cores
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
 from training.synth.channel import Channel, imperfect_centerline, meandering_channel
@@ -323,8 +324,10 @@ def write_world(
     years = f"{config.years[0]}–{config.years[1]}"
     visible = int(truth["visible"].sum())
     return (
-        f"wrote {len(jobs)} scenes of {len(world.rivers)} rivers ({years}) to {out}/scenes; "
-        f"{truth['dredge_id'].nunique()} dredges, {visible} of {len(truth)} appearances visible; "
+        f"wrote {counted(len(jobs), 'scene')} of {counted(len(world.rivers), 'river')} ({years}) "
+        f"to {out}/scenes; "
+        f"{counted(truth['dredge_id'].nunique(), 'dredge')}, {visible} of {len(truth)} appearances "
+        "visible; "
         f"truth in {out}/truth, quicklooks in {out}/quicklooks"
     )
 
