@@ -83,7 +83,7 @@ from detector.on_water import (
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
-from detector.wording import counted
+from detector.wording import count_of
 
 __all__ = [  # with the detections table's names (detector.detection_table), imported from here
     "COARSE_RATIO",
@@ -499,7 +499,7 @@ def finish_scene(
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:
     classes = ", ".join(f"{n} {cls}" for cls, n in frame["class_name"].value_counts().items())
-    line = f"{name}: {counted(tiles, 'tile')}, {counted(len(frame), 'detection')}" + (
+    line = f"{name}: {count_of(tiles, 'tile')}, {count_of(len(frame), 'detection')}" + (
         f" ({classes})" if classes else ""
     )
     notes = {

@@ -211,7 +211,7 @@ def _summary(
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
-        f"<p><b>{scenes - failed}</b> of {wording.counted(scenes, 'scene')} used, "
+        f"<p><b>{scenes - failed}</b> of {wording.count_of(scenes, 'scene')} used, "
         f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> "
         f"{'dredge' if counted == 1 else 'dredges'} counted on "
         f"{_rivers_counted(tracks, counts)}, {years}. "

@@ -30,7 +30,7 @@ from detector.track_table import (
     nanoseconds,
     uncounted_reasons,
 )
-from detector.wording import counted
+from detector.wording import count_of
 
 MERGED = "merged"
 """The ``link`` of a later start of a track merged by hand into another, where the merge was
@@ -93,7 +93,7 @@ def merge_tracks(
         rivers = set(tracks.loc[tracks["track_id"].isin(ids), "river"].astype(str))
         if len(rivers) > 1 or len(whole) != len(rows):
             why = "on other rivers" if len(rivers) > 1 else "with other detections"
-            rows_text = counted(len(rows), "detection")
+            rows_text = count_of(len(rows), "detection")
             refused.append(f"track {old} ({rows_text}): linked as tracks {ids} {why}")
             continue
         linked, tracks = _join(linked, tracks, ids, params or TrackParams(), rules)

@@ -34,7 +34,7 @@ from detector.demo import compare_counts  # noqa: E402
 from detector.detect import detect_scenes, write_detections  # noqa: E402
 from detector.model import load_model  # noqa: E402
 from detector.track_pipeline import run_counts, run_track  # noqa: E402
-from detector.wording import counted  # noqa: E402
+from detector.wording import count_of  # noqa: E402
 from training.synth.world import WorldConfig, write_world  # noqa: E402
 
 out = Path(os.environ.get("DREDGE_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="dredge-walkthrough-"))
@@ -49,7 +49,7 @@ else:
     print(write_world(WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024)), world))
 scenes = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))
 rivers = world / "rivers.geojson"
-print(f"{counted(len(scenes), 'scene')} in {world}")
+print(f"{count_of(len(scenes), 'scene')} in {world}")
 
 # %% [markdown]
 # ## 1. Detect
@@ -79,9 +79,9 @@ detections, failures = detect_scenes(
 )
 print()
 write_detections(detections, out / "detections.parquet")
-classes = ", ".join(counted(n, str(c)) for c, n in detections["class_name"].value_counts().items())
+classes = ", ".join(count_of(n, str(c)) for c, n in detections["class_name"].value_counts().items())
 print(
-    f"{counted(len(detections), 'detection')} ({classes}), {counted(len(failures), 'failed scene')}"
+    f"{count_of(len(detections), 'detection')} ({classes}), {count_of(len(failures), 'failed scene')}"
 )
 detections[["scene", "acquired", "class_name", "score", "river", "chainage_m", "offset_m"]].head()
 

@@ -62,7 +62,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
-from detector.wording import counted
+from detector.wording import count_of
 from training.processes import in_processes
 from training.world_truth import boxes_path, check_world, read_boxes, scene_rivers
 
@@ -160,8 +160,8 @@ class DatasetSummary:
         for name, split in self.splits.items():
             counts = ", ".join(f"{n} {cls}" for cls, n in split.instances.items())
             parts.append(
-                f"{name}: {counted(split.tiles, 'tile')} ({split.negative_tiles} empty) from "
-                f"{counted(len(split.scenes), 'scene')}, {counts}"
+                f"{name}: {count_of(split.tiles, 'tile')} ({split.negative_tiles} empty) from "
+                f"{count_of(len(split.scenes), 'scene')}, {counts}"
             )
         return f"dataset {self.root}: " + "; ".join(parts)
 
