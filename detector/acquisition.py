@@ -262,8 +262,8 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
     """The first and last day a mosaic's name covers (``…_2024-03_mosaic``: March 2024;
     ``…_2024q1_mosaic``: January to March; ``…_2024-01-01_2024-01-15_mosaic``: those days),
     None for a name that is no mosaic's. Its ``nicfi-name`` date is the first of them only."""
-    match = _mosaic_name(path, _NICFI_NAME)
-    if match:
+    match = _mosaic_name(path)
+    if match is not None and match.re is _NICFI_NAME:
         year, month, day, *end = match.groups()
         first = _safe_datetime(year, month, day or "01")
         if first is None:
@@ -272,22 +272,22 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
             year, month, day = end
         last = _safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
         return (first.date(), last.date()) if last is not None else None
-    match = _mosaic_name(path, _QUARTER_NAME)
-    if match:
+    if match is not None:  # a quarter's
         first_month = 3 * int(match[2]) - 2
         quarter = _month_end(int(match[1]), first_month, 3)
         return (date(int(match[1]), first_month, 1), quarter.date()) if quarter else None
     return None
 
 
-def _mosaic_name(
-    path: str, pattern: re.Pattern[str], *, folders: bool = True
-) -> re.Match[str] | None:
-    """``pattern``'s match in the file's name, else in its folders' names, the nearest first
-    (``folders``: else in the name alone)."""
+def _mosaic_name(path: str, *, folders: bool = True) -> re.Match[str] | None:
+    """A mosaic's name (monthly or biweekly, ``_NICFI_NAME``; quarterly, ``_QUARTER_NAME``:
+    ``match.re`` tells which) in the file's name, else in its folders' names, the nearest
+    first whatever its kind (``folders``: else in the name alone). Every folder was searched
+    for a monthly name before any for a quarterly one: a quad of a 2024 q1 folder kept in a
+    2023-06 monthly folder was dated June 2023."""
     parts = [part for part in without_query(path).split("/") if part]
     for part in reversed(parts if folders else parts[-1:]):
-        match = pattern.search(part)
+        match = _NICFI_NAME.search(part) or _QUARTER_NAME.search(part)
         if match:
             return match
     return None
@@ -361,17 +361,14 @@ def time_from_name(path: str) -> Acquisition | None:
 
 def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
     """The first day of a Planet basemap's mosaic named by the file (or by its folders)."""
-    match = _mosaic_name(path, _NICFI_NAME, folders=folders)
-    if match:
+    match = _mosaic_name(path, folders=folders)
+    if match is None:
+        return None
+    if match.re is _NICFI_NAME:
         found = _safe_datetime(match[1], match[2], match[3] or "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
-    match = _mosaic_name(path, _QUARTER_NAME, folders=folders)
-    if match:
+    else:
         found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
-        if found:
-            return Acquisition(found, "nicfi-name")
-    return None
+    return Acquisition(found, "nicfi-name") if found else None
 
 
 # a range of days as Copernicus Browser writes it: first day (and hour), "_", last day

@@ -30,6 +30,7 @@ from detector.window_reads import (
     data_band_indexes,
     looks_like_mask,
 )
+from detector.wording import count_of
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
 SUPERDOVE_BANDS = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
@@ -73,7 +74,7 @@ def band_layout(
         if len(names) != data_count:
             raise InputError(
                 path,
-                f"{len(names)} band names given for {data_count} bands",
+                f"{count_of(len(names), 'band name')} given for {count_of(data_count, 'band')}",
                 "name every band of the file, in file order",
             )
         repeated = repeated_bands(names)
@@ -103,7 +104,7 @@ def band_layout(
     if data_count not in known:
         raise InputError(
             path,
-            f"has {data_count} bands; its band layout is unknown",
+            f"has {count_of(data_count, 'band')}; its band layout is unknown",
             "name its bands in order, e.g. --scene-bands blue,green,red,nir",
         )
     sensor, names = known[data_count]

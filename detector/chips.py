@@ -40,6 +40,7 @@ from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
+from detector.wording import count_of
 from detector.writing import output_error, write_atomic
 
 FORMATS = ("png", "tif")
@@ -218,7 +219,8 @@ def check_chips_folder(out: Path) -> None:
     labels = sum(p.suffix.lower() in LABEL_SUFFIXES for p in files)
     what = f", {labels} of them labels" if labels else ""
     raise DredgeError(
-        f"{folder}: holds {len(files)} files of an earlier run{what} — choose another --out, "
+        f"{folder}: holds {count_of(len(files), 'file')} of an earlier run{what} — choose another "
+        "--out, "
         "or pass --overwrite (its chips are removed and cut again; labels are kept)"
     )
 

@@ -37,6 +37,7 @@ from detector.card import ModelCard
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
 from detector.river_inputs import rivers_digest
+from detector.wording import count_of
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def detect_on_cluster(
         if on_flags is not None:  # before its scene is recorded, to be recorded with it
             on_flags(found_here)
         on_scene(path, frame, error)
-        found = "failed" if frame is None else f"{len(frame)} detections"
+        found = "failed" if frame is None else count_of(len(frame), "detection")
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
             progress(line)
     return flags

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.errors import InputError
+from detector.wording import agree, count_of, counted_like
 
 AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a little fast
 SOURCE_WORDS = {  # detector.acquisition.Acquisition.source → where the date was read
@@ -47,7 +48,8 @@ def rows_not_ahead(parsed: pd.Series, text: pd.Series, source: str | Path) -> No
     if ahead.any():
         raise InputError(
             source,
-            f"{int(ahead.sum())} dates are after today, e.g. {text[ahead].iloc[0]!r} "
+            f"{count_of(int(ahead.sum()), 'date')} {agree(int(ahead.sum()), 'is', 'are')} after "
+            f"today, e.g. {text[ahead].iloc[0]!r} "
             f"({parsed[ahead].iloc[0]:%Y-%m-%d})",
             "a typo? write the date of each row's scene, e.g. 2024-07-15",
         )
@@ -127,11 +129,13 @@ def short_years_first(
         # 15-03-24, 16-03-24, 17-03-28: what varies first is the day, and a year typed 28 for
         # 24 is after today (as it says), not a column of years first (2015, 2016, 2017)
         return text.set_axis(labels), []
+    some = counted_like(len(either), "date", repr(text[either[0]])) if len(either) else ""
+    were = agree(len(either), "was", "were")
     if not len(either):
         notes: list[str] = []
     elif len(only_first):
         notes = [
-            f"{source}: {len(either)} dates like {text[either[0]]!r} were read with the year "
+            f"{source}: {some} {were} read with the year "
             f"first ({first[either[0]]:%Y-%m-%d}), as {text[only_first[0]]!r} in the same "
             "column shows (with the year last it is no day, after today, or of one digit)"
         ]
@@ -139,14 +143,14 @@ def short_years_first(
         notes = []  # read year last, as the column shows
     elif cue or guess:
         notes = [
-            f"{source}: {len(either)} dates like {text[either[0]]!r} were read with the "
+            f"{source}: {some} {were} read with the "
             f"two-digit year last, as most locales write it (year first, it would be "
             f"{first[either[0]]:%Y-%m-%d}); write ISO 8601 (YYYY-MM-DD) if that is wrong"
         ]
     else:
         raise InputError(
             source,
-            f"{len(either)} dates like {text[either[0]]!r} may have their two-digit year "
+            f"{some} may have {agree(len(either), 'its', 'their')} two-digit year "
             f"first ({first[either[0]]:%Y-%m-%d}) or last",
             "write dates as ISO 8601, with the year in four digits, e.g. 2024-07-15",
         )

@@ -83,6 +83,7 @@ from detector.on_water import (
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
+from detector.wording import count_of
 
 __all__ = [  # with the detections table's names (detector.detection_table), imported from here
     "COARSE_RATIO",
@@ -498,7 +499,9 @@ def finish_scene(
 
 def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, int]) -> str:
     classes = ", ".join(f"{n} {cls}" for cls, n in frame["class_name"].value_counts().items())
-    line = f"{name}: {tiles} tiles, {len(frame)} detections" + (f" ({classes})" if classes else "")
+    line = f"{name}: {count_of(tiles, 'tile')}, {count_of(len(frame), 'detection')}" + (
+        f" ({classes})" if classes else ""
+    )
     notes = {
         "merged": "{} duplicate(s) from tile overlaps merged",
         "off-river": "{} off-river left out",

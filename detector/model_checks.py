@@ -12,6 +12,7 @@ from typing import Any
 
 from detector.card import ModelCard, card_path_for
 from detector.errors import InputError
+from detector.wording import count_of
 
 STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
 # A blank tile of this side is run through the model once at load, to read its output's layout
@@ -47,10 +48,11 @@ def output_problem(
     keypoints).
     """
     text = f"({', '.join(str(n) for n in shape)}) for a blank {PROBE_PX}×{PROBE_PX} tile"
-    wanted = f"(batch, 4 + {classes} classes, anchors)"
+    wanted = f"(batch, 4 + {count_of(classes, 'class', 'classes')}, anchors)"
     if len(shape) == 3 and grows and shape[2] == 5 + classes:
         return (
-            f"gives YOLOv5/v7 output (batch, anchors, 4 + objectness + {classes} classes) where "
+            f"gives YOLOv5/v7 output (batch, anchors, 4 + objectness + "
+            f"{count_of(classes, 'class', 'classes')}) where "
             f"this tool reads ultralytics YOLOv8/YOLO11 output {wanted}: {text}",
             f"train a model with `dredge train`, or export an ultralytics .pt with {EXPORT_RAW}",
         )
@@ -78,7 +80,8 @@ def output_problem(
         )
     if len(shape) == 3 and not grows and shape[1] > 4:
         return (
-            f"predicts {shape[1] - 4} classes (4 + {shape[1] - 4} output channels); its card "
+            f"predicts {count_of(shape[1] - 4, 'class', 'classes')} (4 + {shape[1] - 4} output "
+            "channels); its card "
             f"names {classes}",
             "use the card written for this model",
         )

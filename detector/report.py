@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from detector import wording
 from detector.counts import (
     PARTIAL_YEAR_DAYS,
     SPARSE_GAP_DAYS,
@@ -76,10 +77,10 @@ def write_report(
     detections = gpd.read_parquet(out / "tracks.detections.parquet")
     tracks = gpd.read_parquet(out / "tracks.parquet")
     counts = read_river_table(out / "counts.csv")
-    seen = out / "tracks.observations.csv"
-    observations = (
-        read_river_table(seen) if seen.is_file() else pd.DataFrame(columns=["river", "date"])
-    )
+    seen = out / "tracks.observations.csv"  # None where missing: which rivers were looked
+    # at is not known. Empty: none was (every scene read was off the rivers); the two were
+    # one empty frame, and the maps drew every river for a run that observed none
+    observations = read_river_table(seen) if seen.is_file() else None
     failures = manifest.get("failures", [])
     card = manifest.get("model") or {}
     chips: list[Chip] = []
@@ -129,6 +130,13 @@ NOTHING_MAPPED = (
 )
 """The maps of a run whose every scene failed: they drew every river, as if looked at."""
 
+NOTHING_OBSERVED = (
+    "<p class='muted'>No river was observed: every scene read was off the rivers (or clouded "
+    "or without data over them), so there is nothing to map.</p>"
+)
+"""The maps of a run whose scenes observed no river (an empty tracks.observations.csv): they
+drew every river, as if its coverage were not known."""
+
 
 LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]", re.IGNORECASE)
 """A link's query, up to the punctuation after it: a signed link's token or signature."""
@@ -160,7 +168,7 @@ def _summary(
     detections: pd.DataFrame,
     tracks: pd.DataFrame,
     counts: pd.DataFrame,
-    observations: pd.DataFrame,
+    observations: pd.DataFrame | None,
     found: pd.Series | None = None,
 ) -> str:
     scenes = len(manifest.get("scenes", []))
@@ -173,6 +181,8 @@ def _summary(
         if static
         else ""
     )
+    if observations is None:  # not known: no river-year said sparse or partial
+        observations = pd.DataFrame(columns=["river", "date"])
     sparse, with_dredges = sparse_years(counts, observations)
     low = (
         f" <b>{len(sparse)} of {with_dredges}</b> river-years with dredge detections had scenes "
@@ -201,8 +211,9 @@ def _summary(
     return (
         f"<p class='muted'>Made {_esc(manifest.get('created', ''))} by dredge "
         f"{_esc(manifest.get('versions', {}).get('dredge', ''))}; model {_esc(model)}.</p>"
-        f"<p><b>{scenes - failed}</b> of {scenes} scenes used, "
-        f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> dredges counted on "
+        f"<p><b>{scenes - failed}</b> of {wording.count_of(scenes, 'scene')} used, "
+        f"{_detections_line(detections, found, again)}, <b>{counted:,}</b> "
+        f"{'dredge' if counted == 1 else 'dredges'} counted on "
         f"{_rivers_counted(tracks, counts)}, {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
         f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
@@ -308,6 +319,8 @@ def _maps(
     observations: pd.DataFrame | None = None,
 ) -> str:
     names = _mapped_rivers(rivers, detections, tracks, observations)
+    if not names:
+        return NOTHING_OBSERVED
     figures = [
         _img(river_map(rivers, name, detections, tracks), f"map of {name}")
         for name in names[:MAX_MAPS]
@@ -330,14 +343,17 @@ def _mapped_rivers(
 ) -> list[str]:
     """The rivers with detections, most dredges counted first (then most detections, then by
     name); when none has one, the rivers the scenes looked at (every river when that is not
-    known). By name alone, the first :data:`MAX_MAPS` in the alphabet were drawn, and a river
-    holding most of the dredges could be left out; a run without a detection drew the first
-    rivers of the file, whether a scene covered them or not."""
+    known; none when the scenes looked at none). By name alone, the first :data:`MAX_MAPS`
+    in the alphabet were drawn, and a river holding most of the dredges could be left out; a
+    run without a detection drew the first rivers of the file, whether a scene covered them
+    or not."""
     found = detections["river"].dropna().astype(str) if "river" in detections else pd.Series()
     if found.empty:
-        looked = set()
-        if observations is not None and "river" in observations:
-            looked = set(observations["river"].dropna().astype(str))
+        if observations is None or "river" not in observations:
+            return rivers.names
+        looked = set(observations["river"].dropna().astype(str))
+        if not looked:  # the run's scenes observed no river: none to draw
+            return []
         return [n for n in rivers.names if n in looked] or rivers.names
     counted = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
     seen = found.value_counts()

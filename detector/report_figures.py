@@ -23,6 +23,7 @@ from detector.exports import chart_text
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
+from detector.wording import count_of
 
 WGS84 = "EPSG:4326"
 CHIP_PX = 48  # chip side at the model's GSD
@@ -88,7 +89,10 @@ def river_map(
             bar.set_label("first seen (year)")
     lat = float(line.iloc[0].centroid.y)
     ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.1))
-    ax.set_title(f"{chart_text(river)}: {len(dets):,} detections, {len(mine):,} dredges counted")
+    ax.set_title(
+        f"{chart_text(river)}: {count_of(len(dets), 'detection')}, "
+        f"{count_of(len(mine), 'dredge')} counted"
+    )
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.ticklabel_format(useOffset=False)

@@ -80,6 +80,7 @@ from detector.run_state import RunState, SceneFindings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
+from detector.wording import count_of
 from detector.writing import (
     inside,
     output_error,
@@ -326,7 +327,10 @@ def run_pipeline(
             frame = concat_detections(state.detections(sources.paths))
             write_detections(frame, staging / "detections.parquet")
             write_atomic(staging / "failures.csv", failures_writer(failures))
-            echo(f"{len(frame):,} detections from {len(sources.paths) - len(failures)} scene(s)")
+            echo(
+                f"{count_of(len(frame), 'detection')} from "
+                f"{len(sources.paths) - len(failures)} scene(s)"
+            )
 
             started = time.monotonic()
             failed = {path for path, _ in failures}

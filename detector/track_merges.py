@@ -30,6 +30,7 @@ from detector.track_table import (
     nanoseconds,
     uncounted_reasons,
 )
+from detector.wording import count_of
 
 MERGED = "merged"
 """The ``link`` of a later start of a track merged by hand into another, where the merge was
@@ -92,7 +93,8 @@ def merge_tracks(
         rivers = set(tracks.loc[tracks["track_id"].isin(ids), "river"].astype(str))
         if len(rivers) > 1 or len(whole) != len(rows):
             why = "on other rivers" if len(rivers) > 1 else "with other detections"
-            refused.append(f"track {old} ({len(rows)} detections): linked as tracks {ids} {why}")
+            rows_text = count_of(len(rows), "detection")
+            refused.append(f"track {old} ({rows_text}): linked as tracks {ids} {why}")
             continue
         linked, tracks = _join(linked, tracks, ids, params or TrackParams(), rules)
         new_ids = pd.array(linked["track_id"], dtype="Int64")

@@ -76,6 +76,7 @@ from detector.track_prepare import DREDGE_CLASSES
 from detector.track_rivers import off_river_note
 from detector.track_table import Rules
 from detector.tracking import TrackParams, link_tracks
+from detector.wording import count_of
 from detector.writing import write_together
 
 WGS84 = "EPSG:4326"
@@ -212,7 +213,7 @@ def run_track(
         unmarked = None if scored else unmarked_looks_note(observations, frame)
         if unmarked:
             notes.append(unmarked)
-        notes.append(f"read the clear, valid areas of {len(files)} scenes")
+        notes.append(f"read the clear, valid areas of {count_of(len(files), 'scene')}")
         unmasked = [
             f
             for f, masked in zip(files, observed["cloud_mask"], strict=True)
@@ -299,8 +300,9 @@ def run_track(
     )
     on = int(linked["track_id"].notna().sum())
     summary = (
-        f"linked {on:,} detections on {linked['river'].nunique()} river(s) into "
-        f"{len(tracks):,} tracks ({int(tracks['counted'].sum()):,} counted); wrote {out}, "
+        f"linked {count_of(on, 'detection')} on {linked['river'].nunique()} river(s) into "
+        f"{count_of(len(tracks), 'track')} ({int(tracks['counted'].sum()):,} counted); "
+        f"wrote {out}, "
         f"{detections_out.name}, {observations_out.name}"
     )
     return TrackRun(out, detections_out, observations_out, notes, summary)
@@ -403,7 +405,10 @@ def run_counts(
             f"({default_observations.name}), or leave --observations out",
         )
     counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
-    lines = [f"wrote {write_counts(counts, out, fmt)} ({len(counts)} river-years)", *read_notes]
+    lines = [
+        f"wrote {write_counts(counts, out, fmt)} ({count_of(len(counts), 'river-year')})",
+        *read_notes,
+    ]
     sparse = sparse_note(counts, seen) if seen is not None else None
     partial = partial_year_note(counts, seen) if seen is not None else None
     opening = first_year_note(counts, first_years(seen, linked))

@@ -45,6 +45,7 @@ from detector.track_rows import (
     read_scores,
 )
 from detector.user_tables import TIME_ONLY, first_named, locale_cue, normalise_dates, plain_name
+from detector.wording import agree, count_of
 
 DREDGE_CLASSES = ("dredge", "barge", "raft")  # tracked and counted; "boat" is a look-alike
 
@@ -78,8 +79,9 @@ def prepare_detections(
         first = int(np.flatnonzero(empty.to_numpy())[0]) + 1
         raise InputError(
             source,
-            f"{int(empty.sum())} rows have no geometry (the first: row {first}; GDAL reads a "
-            "Circle, or a polygon whose rings are not lists of points, as none)",
+            f"{count_of(int(empty.sum()), 'row')} {agree(int(empty.sum()), 'has', 'have')} no "
+            f"geometry (the first: row {first}; GDAL reads a Circle, or a polygon whose rings "
+            "are not lists of points, as none)",
             "give every row a position: a point or a polygon",
         )
     column = date_column(out)

@@ -43,6 +43,7 @@ import pandas as pd
 from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
 from detector.given_dates import end_of_day_written_out
+from detector.wording import agree, count_of, counted_like
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -293,8 +294,10 @@ def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:
     notes = []
     years = text.str.fullmatch(r"\d{4}")
     if years.any():
+        n = int(years.sum())
         notes.append(
-            f"{source}: {int(years.sum())} dates give only a year (e.g. {text[years].iloc[0]!r}): "
+            f"{source}: {count_of(n, 'date')} {agree(n, 'gives', 'give')} only a year (e.g. "
+            f"{text[years].iloc[0]!r}): "
             "taken as 1 January, so a year's marks are one look and no dredge can be seen to "
             "come and go within it; give each mark its scene's day where you have it"
         )
@@ -302,8 +305,9 @@ def _coarse_date_notes(text: pd.Series, source: str | Path) -> list[str]:
         r"\d{4}[-/.]\d{1,2}|\d{1,2}[-/.]\d{4}|[^\W\d_]{3,10}\.?[-/ ]\d{4}|\d{4}[-/ ][^\W\d_]{3,10}"
     )  # 2024-03, 03/2024, Mar 2024, March-2024
     if months.any():
+        n = int(months.sum())
         notes.append(
-            f"{source}: {int(months.sum())} dates give only a month (e.g. "
+            f"{source}: {count_of(n, 'date')} {agree(n, 'gives', 'give')} only a month (e.g. "
             f"{text[months].iloc[0]!r}): taken as its first day, as monthly mosaics are dated"
         )
     return notes
@@ -374,8 +378,10 @@ def normalise_dates(
     if excel.any():  # a date cell saved as its number (Excel counts days from 1899-12-30)
         seconds = pd.to_timedelta((serials[excel] * 86400).round(), unit="s")
         parsed[excel] = (pd.Timestamp("1899-12-30", tz="UTC") + seconds).astype(parsed.dtype)
+        n = int(excel.sum())
+        as_excel = agree(n, "was an Excel day number", "were Excel day numbers")
         notes.append(
-            f"{source}: {int(excel.sum())} dates were Excel day numbers (e.g. "
+            f"{source}: {count_of(n, 'date')} {as_excel} (e.g. "
             f"{text[excel].iloc[0]!r} = {parsed[excel].iloc[0]:%Y-%m-%d}); read as such, in "
             "Excel's 1900 date system — from a workbook set to the 1904 one (older Mac Excel; "
             "a CSV does not say which), each is 4 years and a day later: format the column as "
@@ -386,42 +392,46 @@ def normalise_dates(
         example = text[bad].iloc[0]
         raise InputError(
             source,
-            f"{int(bad.sum())} dates cannot be read, e.g. {example!r}",
+            f"{count_of(int(bad.sum()), 'date')} cannot be read, e.g. {example!r}",
             "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
         )
     rows_not_ahead(parsed, text, source)
     zoned = text.str.contains(ZONED)
     if zoned.any() and (~zoned).any():
+        bare, with_zone = int((~zoned).sum()), int(zoned.sum())
         notes.append(
-            f"{source}: {int((~zoned).sum())} dates have no time zone and "
-            f"{int(zoned.sum())} have one; all converted to UTC (no zone = UTC)"
+            f"{source}: {count_of(bare, 'date')} {agree(bare, 'has', 'have')} no time zone and "
+            f"{with_zone} {agree(with_zone, 'has', 'have')} one; all converted to UTC (no zone = "
+            "UTC)"
         )
     elif not zoned.any():
         notes.append(f"{source}: dates have no time zone; taken as UTC")
     notes += _coarse_date_notes(text, source)
     ambiguous = (slashed[0] <= 12) & (slashed[1] <= 12) & (slashed[0] != slashed[1])
     if ambiguous.any():
-        example = text[ambiguous].iloc[0]
+        n = int(ambiguous.sum())
+        some = counted_like(n, "date", repr(text[ambiguous].iloc[0]))
+        were = agree(n, "was", "were")
         if shows_day_first.any():
             notes.append(
-                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read day first, "
+                f"{source}: {some} {were} read day first, "
                 f"as {text[shows_day_first].iloc[0]!r} in the same column shows"
             )
         elif read_day_first:
             notes.append(
-                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read day first, "
+                f"{source}: {some} {were} read day first, "
                 f"as {day_first if isinstance(day_first, str) else SEMICOLON_CUE} suggest; "
                 "write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
         elif not guess:
             raise InputError(
                 source,
-                f"{int(ambiguous.sum())} dates like {example!r} may be day or month first",
+                f"{some} may be day or month first",
                 "write dates as ISO 8601, e.g. 2024-07-15",
             )
         else:
             notes.append(
-                f"{source}: {int(ambiguous.sum())} dates like {example!r} were read month first "
+                f"{source}: {some} {were} read month first "
                 "(US order); write ISO 8601 (YYYY-MM-DD) if that is wrong"
             )
     return parsed, notes

@@ -20,6 +20,7 @@
 # %%
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import matplotlib
@@ -33,6 +34,7 @@ from detector.demo import compare_counts  # noqa: E402
 from detector.detect import detect_scenes, write_detections  # noqa: E402
 from detector.model import load_model  # noqa: E402
 from detector.track_pipeline import run_counts, run_track  # noqa: E402
+from detector.wording import count_of  # noqa: E402
 from training.synth.world import WorldConfig, write_world  # noqa: E402
 
 out = Path(os.environ.get("DREDGE_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="dredge-walkthrough-"))
@@ -47,7 +49,7 @@ else:
     print(write_world(WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024)), world))
 scenes = sorted((world / "scenes").glob("*_AnalyticMS_SR.tif"))
 rivers = world / "rivers.geojson"
-print(f"{len(scenes)} scenes in {world}")
+print(f"{count_of(len(scenes), 'scene')} in {world}")
 
 # %% [markdown]
 # ## 1. Detect
@@ -60,13 +62,27 @@ print(f"{len(scenes)} scenes in {world}")
 # the bundled model, detector/weights/dredge-yolo11-p2: .onnx (on CPU), .pt and .card.json
 model = load_model()
 print(model.describe(), "| input:", model.card.input)
-# echo: a line per scene finished (left out here); problems with a scene are still printed
+# echo: a line per scene finished (left out here); problems with a scene are still printed.
+# on_scene counts the scenes as they finish, on one line rewritten in place (in Jupyter as in
+# a terminal): the demo world's 72 scenes take minutes on a CPU
+started, finished = time.monotonic(), []
+
+
+def scene_done(path: str, found: object, error: object) -> None:
+    finished.append(path)
+    took = time.monotonic() - started
+    print(f"\rdetecting: {len(finished)} of {len(scenes)} scenes, {took:.0f} s", end="", flush=True)
+
+
 detections, failures = detect_scenes(
-    scenes, rivers, model=model, progress=False, echo=lambda _: None
+    scenes, rivers, model=model, progress=False, echo=lambda _: None, on_scene=scene_done
 )
+print()
 write_detections(detections, out / "detections.parquet")
-classes = ", ".join(f"{n} {c}s" for c, n in detections["class_name"].value_counts().items())
-print(f"{len(detections)} detections ({classes}), {len(failures)} failed scenes")
+classes = ", ".join(count_of(n, str(c)) for c, n in detections["class_name"].value_counts().items())
+print(
+    f"{count_of(len(detections), 'detection')} ({classes}), {count_of(len(failures), 'failed scene')}"
+)
 detections[["scene", "acquired", "class_name", "score", "river", "chainage_m", "offset_m"]].head()
 
 # %% [markdown]

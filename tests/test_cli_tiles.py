@@ -149,7 +149,7 @@ def test_an_index_that_exists_is_replaced_only_when_asked(tmp_path: Path) -> Non
     assert f"{out / 'tiles.parquet'}: exists — choose another name, or pass --overwrite" in stderr
     assert (out / "tiles.parquet").read_text() == "my index" and not (out / "chips").exists()
     code, stdout, _ = _tiles(*args, "--overwrite")
-    assert code == 0 and "chips from 1 scene(s)" in stdout
+    assert code == 0 and "1 chip from 1 scene(s)" in stdout
     assert (out / "tiles.parquet").read_bytes()[:4] == b"PAR1"
 
 

@@ -324,7 +324,7 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     out = tmp_path / "run" / "tracks.parquet"
     result = runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "into 1 tracks (1 counted)" in result.output
+    assert "into 1 track (1 counted)" in result.output
     assert "1 of 4 detections are on no river" in result.output
     assert "2 dates have no time zone and 2 have one; all converted to UTC" in result.output
     assert "no scores (marked by hand?)" in result.output
@@ -350,7 +350,7 @@ def test_track_links_one_dredge_across_several_detection_files(tmp_path: Path) -
     args = ["track", *months, "--rivers", str(rivers), "--out", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "linked 3 detections on 1 river(s) into 1 tracks (1 counted)" in result.output
+    assert "linked 3 detections on 1 river(s) into 1 track (1 counted)" in result.output
     assert "prefixed with its file's name" in result.output
 
 
@@ -388,13 +388,13 @@ def test_a_count_rule_leaves_a_track_out_and_its_option_reaches_the_tracker(
     args = ["track", str(marked), "--rivers", str(rivers), "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "into 1 tracks (0 counted)" in result.output
+    assert "into 1 track (0 counted)" in result.output
     assert pd.read_parquet(out)["static"].tolist() == [note is not None]
     if note:
         assert note in result.output
     result = runner.invoke(app, [*args, option, value, "--overwrite"])
     assert result.exit_code == 0, result.output
-    assert "into 1 tracks (1 counted)" in result.output
+    assert "into 1 track (1 counted)" in result.output
 
 
 def test_the_command_line_default_count_score_is_the_trackers() -> None:

@@ -18,7 +18,7 @@ def test_the_summary_says_how_many_fixed_objects_were_left_out() -> None:
     seen = pd.DataFrame({"river": ["Nanay", "Nanay"], "date": ["2024-03-01", "2024-03-06"]})
     tracks = pd.DataFrame({"counted": [True, False, False], "static": [False, True, False]})
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen)
-    assert "<b>1</b> dredges counted" in text
+    assert "<b>1</b> dredge counted" in text
     assert "1 spot(s) detected for months without moving were left out" in text
     text = _summary(
         {"scenes": ["a.tif"]}, pd.DataFrame(), tracks.assign(static=False), counts, seen
@@ -121,6 +121,23 @@ def test_a_run_without_detections_maps_the_rivers_its_scenes_looked_at(tmp_path:
     assert page.count("alt='map of ") == 1 and "alt='map of Nanay'" in page
     page = _maps(rivers, empty, tracks)  # scenes' coverage not known: every river
     assert page.count("alt='map of ") == 3
+
+
+def test_a_run_whose_scenes_observed_no_river_says_so_instead_of_mapping_every_river(
+    tmp_path: Path,
+) -> None:
+    """An empty tracks.observations.csv (scenes read, every one off the rivers) was read as a
+    missing one, coverage not known, and the maps drew every river of the file. A missing
+    file still maps every river; an empty one says no river was observed."""
+    rivers = _empty_run(tmp_path)
+    manifest = {"scenes": ["far_a.tif", "far_b.tif"], "failures": []}
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of Nanay'" in page  # no observations file: not known, every river
+    columns = "river,date,scenes,source,river_km,seen_km,seen_chainage_m\n"
+    (tmp_path / "tracks.observations.csv").write_text(columns, encoding="utf-8-sig")
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "alt='map of " not in page
+    assert "No river was observed" in page
 
 
 class _CountedList(list[dict[str, str]]):

@@ -65,7 +65,7 @@ def run(world: Path, out: Path, model: Path, *extra: str, given: Sequence[str] =
 
 def summary_lines(output: str) -> list[str]:
     """The scenes' summary lines (`NAME.tif: 11 tiles, 3 detections …`), sorted."""
-    return sorted(line for line in output.splitlines() if re.match(r"\S+\.tif: \d+ tiles", line))
+    return sorted(line for line in output.splitlines() if re.match(r"\S+\.tif: \d+ tiles?", line))
 
 
 def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:

@@ -228,6 +228,24 @@ def test_a_mosaic_name_is_read_from_the_nearest_folder_after_the_files_own_date(
     assert mosaic_days(nested) == (date(2023, 6, 1), date(2023, 6, 30))
 
 
+def test_the_nearest_mosaic_folder_wins_whatever_its_kind() -> None:
+    """Every folder was searched for a monthly mosaic's name before any for a quarterly one:
+    a quad of a 2024 q1 mosaic folder kept inside a 2023-06 monthly folder was dated June 2023
+    (and its days were June's), where the nearest folder is to win."""
+    quarter_in_month = (
+        "/x/ps_normalized_analytic_2023-06_mosaic/global_quarterly_2024q1_mosaic/q.tif"
+    )
+    found = time_from_name(quarter_in_month)
+    assert found == Acquisition(datetime(2024, 1, 1, tzinfo=UTC), "nicfi-name")
+    assert mosaic_days(quarter_in_month) == (date(2024, 1, 1), date(2024, 3, 31))
+    month_in_quarter = (
+        "/x/global_quarterly_2024q1_mosaic/ps_normalized_analytic_2023-06_mosaic/q.tif"
+    )
+    found = time_from_name(month_in_quarter)
+    assert found == Acquisition(datetime(2023, 6, 1, tzinfo=UTC), "nicfi-name")
+    assert mosaic_days(month_in_quarter) == (date(2023, 6, 1), date(2023, 6, 30))
+
+
 def test_iso_date_in_name(tmp_path: Path) -> None:
     scene = write_scene(tmp_path / "nanay_maxar_2024-02-30_2024-03-09.tif", **SMALL)
     with open_scene(scene.path) as opened:  # 2024-02-30 is not a date: the next one is used

@@ -385,7 +385,7 @@ def test_cli_synth_small_world(tmp_path: Path) -> None:
         app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "aguaytia", "--years", "2024"]
     )
     assert result.exit_code == 0, result.output
-    assert "wrote 3 scenes of 1 rivers" in result.output
+    assert "wrote 3 scenes of 1 river (2024–2024)" in result.output
     again = runner.invoke(app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "Itaya"])
     assert again.exit_code == 2 and "not empty" in again.output
     replaced = runner.invoke(
@@ -573,6 +573,20 @@ def test_a_demo_with_a_model_not_there_or_a_negative_seed_is_refused_before_the_
         assert result.exit_code == 2, (given, result.output)
         assert said in " ".join(result.output.split()), result.output
         assert not out.exists()
+
+
+def test_a_demo_out_that_is_a_file_is_named_itself(tmp_path: Path) -> None:
+    """`dredge demo --out FILE` said `FILE/world: cannot write here (Not a directory)`, a
+    folder the user never named; the file itself is named, before anything is drawn."""
+    given = tmp_path / "notes.txt"
+    given.write_text("precious")
+    for out in (given, given / "demo"):
+        result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        assert f"{given}: is a file, not a folder — choose another --out" in said, said
+        assert "world" not in said
+    assert given.read_text() == "precious"
 
 
 def job_or_fault(index: int, folder: str) -> int:

@@ -252,7 +252,7 @@ def test_a_mark_whose_geometry_cannot_be_read_is_one_line(tmp_path: Path) -> Non
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         frame = read_detections(path)
-        with pytest.raises(InputError, match=r"1 rows have no geometry \(the first: row 2; GDAL"):
+        with pytest.raises(InputError, match=r"1 row has no geometry \(the first: row 2; GDAL"):
             prepare_detections(frame, path, None)
     assert not [w for w in seen if "Unsupported geometry" in str(w.message)]
 

@@ -39,7 +39,7 @@ def test_a_day_first_column_is_read_day_first_throughout() -> None:
 def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
     with pytest.raises(InputError, match="1 of 2 rows have no date"):
         normalise_dates(pd.Series(["2024-01-01", None]), "d.csv")
-    with pytest.raises(InputError, match=r"1 dates cannot be read, e.g. 'soon'"):
+    with pytest.raises(InputError, match=r"1 date cannot be read, e.g. 'soon'"):
         normalise_dates(pd.Series(["2024-01-01", "soon"]), "d.csv")
 
 
@@ -123,7 +123,7 @@ def test_a_date_table_in_any_locale_and_one_that_contradicts_itself(tmp_path: Pa
     assert read_date_table(spanish) == {"export.tif": pd.Timestamp("2024-03-02", tz="UTC")}
     ambiguous = tmp_path / "dates.csv"
     ambiguous.write_text("scene,date\nexport.tif,02/03/2024\n")
-    with pytest.raises(InputError, match=r"dates like '02/03/2024' may be day or month first"):
+    with pytest.raises(InputError, match=r"1 date, '02/03/2024', may be day or month first"):
         read_date_table(ambiguous)
     twice = tmp_path / "twice.csv"
     twice.write_text("scene,date\na.tif,2024-03-02\nb.tif,2024-03-09\na.tif,2024-03-03\n")
@@ -139,9 +139,9 @@ def test_a_date_table_says_how_it_read_a_year_or_a_month_alone(tmp_path: Path) -
     table = read_date_table(coarse)
     assert table["a.tif"] == pd.Timestamp("2024-01-01", tz="UTC")
     text = " ".join(table.notes)
-    assert "1 dates give only a year (e.g. '2024'): taken as 1 January" in text
-    assert "1 dates give only a month (e.g. '2024-03')" in text
-    assert "Excel day numbers" in text
+    assert "1 date gives only a year (e.g. '2024'): taken as 1 January" in text
+    assert "1 date gives only a month (e.g. '2024-03')" in text
+    assert "1 date was an Excel day number" in text
     days = tmp_path / "days.csv"
     days.write_text("scene,date\na.tif,2024-06-20\nb.tif,2024-06-21 14:50\n")
     assert read_date_table(days).notes == []  # nothing to say ('no time zone' is said elsewhere)
@@ -214,7 +214,7 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
     assert any(
         "from a workbook set to the 1904 one" in n and "4 years and a day" in n for n in notes
     )
-    with pytest.raises(InputError, match=r"1 dates cannot be read, e\.g\. '12'"):
+    with pytest.raises(InputError, match=r"1 date cannot be read, e\.g\. '12'"):
         normalise_dates(pd.Series(["12"]), "m.csv")
 
 
@@ -228,7 +228,7 @@ def test_dates_of_only_a_year_or_a_month_are_said_to_be_their_first_day() -> Non
         "2024-03-05",
     ]
     text = " ".join(notes)
-    assert "1 dates give only a year (e.g. '2024'): taken as 1 January" in text
+    assert "1 date gives only a year (e.g. '2024'): taken as 1 January" in text
     assert "2 dates give only a month (e.g. '2024-03'): taken as its first day" in text
     _, plain = normalise_dates(pd.Series(["2024-03-05", "20240306"]), "m.csv")
     assert not [n for n in plain if "give only" in n]
@@ -251,10 +251,10 @@ def test_day_first_dates_with_dashes_and_a_two_digit_year_are_read_in_one_order(
     row, without a note; a lone '05-03-24' was read month first without saying so."""
     parsed, notes = normalise_dates(pd.Series(["25-03-24", "05-03-24", "2024-03-06"]), "d.csv")
     assert list(parsed.dt.strftime("%Y-%m-%d")) == ["2024-03-25", "2024-03-05", "2024-03-06"]
-    assert any("'05-03-24' were read day first, as '25-03-24'" in n for n in notes)
+    assert any("1 date, '05-03-24', was read day first, as '25-03-24'" in n for n in notes)
     alone, notes = normalise_dates(pd.Series(["05-03-24"]), "d.csv")
     assert list(alone.dt.strftime("%Y-%m-%d")) == ["2024-05-03"]
-    assert any("'05-03-24' were read month first (US order)" in n for n in notes)
+    assert any("1 date, '05-03-24', was read month first (US order)" in n for n in notes)
 
 
 def test_dates_with_spanish_or_portuguese_month_names_are_read() -> None:
@@ -321,7 +321,7 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
 def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
     """A typo of the year (2204 for 2024) was read as written: its marks, or its scene from a
     --dates table, counted in a year 2204 of their own, without a word."""
-    with pytest.raises(InputError, match=r"1 dates are after today, e\.g\. '[^']*2204"):
+    with pytest.raises(InputError, match=r"1 date is after today, e\.g\. '[^']*2204"):
         normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
     table = tmp_path / "dates.csv"
     table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
@@ -345,7 +345,7 @@ def test_a_two_digit_year_written_first_is_read_so_where_the_column_shows_it(
     monkeypatch.setattr("detector.date_sanity.latest_day", lambda: date(2026, 12, 7))
     parsed, notes = normalise_dates(pd.Series(["24-06-20", "24-07-28 14:50"]), "m.csv")
     assert list(parsed.dt.strftime("%Y-%m-%d %H:%M")) == ["2024-06-20 00:00", "2024-07-28 14:50"]
-    assert any("'24-06-20' were read with the year first (2024-06-20)" in n for n in notes)
+    assert any("1 date, '24-06-20', was read with the year first (2024-06-20)" in n for n in notes)
     alone, notes = normalise_dates(pd.Series(["24/06/20"]), "m.csv")  # nothing shows it
     assert list(alone.dt.strftime("%Y-%m-%d")) == ["2020-06-24"]
     assert any("two-digit year last" in n and "it would be 2024-06-20" in n for n in notes)
@@ -384,7 +384,7 @@ def test_two_digit_year_dates_are_weighed_once_per_distinct_date(
     assert list(parsed[:3].dt.strftime("%Y-%m-%d %H:%M")) == [
         "2024-06-20 00:00", "2024-07-28 14:50", "2024-06-20 09:00",
     ]  # fmt: skip
-    assert any("10000 dates like '24-06-20' were read with the year first" in n for n in notes)
+    assert any("10,000 dates like '24-06-20' were read with the year first" in n for n in notes)
 
 
 def test_a_two_digit_year_first_with_a_one_digit_day_is_read_in_the_columns_order(
@@ -413,7 +413,7 @@ def test_a_year_typo_in_day_first_dates_is_after_today_not_a_column_of_years_fir
     which the two-digit-year rule took for proof of year first, and the whole column was read
     as 2015, 2016 and 2017 with only a note; the typo is named as after today, as before."""
     monkeypatch.setattr("detector.date_sanity.latest_day", lambda: date(2026, 12, 7))
-    with pytest.raises(InputError, match=r"1 dates are after today, e\.g\. '17-03-28'"):
+    with pytest.raises(InputError, match=r"1 date is after today, e\.g\. '17-03-28'"):
         normalise_dates(pd.Series(["15-03-24", "16-03-24", "17-03-28"]), "m.csv")
     with pytest.raises(InputError, match=r"after today, e\.g\. '19/11/27' \(2027-11-19\)"):
         normalise_dates(pd.Series(["05/11/24", "12/11/24", "19/11/27"]), "m.csv")

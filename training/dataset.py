@@ -65,6 +65,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
+from detector.wording import count_of
 from training.processes import in_processes
 from training.world_truth import boxes_path, check_world, read_boxes, scene_rivers
 
@@ -162,8 +163,8 @@ class DatasetSummary:
         for name, split in self.splits.items():
             counts = ", ".join(f"{n} {cls}" for cls, n in split.instances.items())
             parts.append(
-                f"{name}: {split.tiles} tiles ({split.negative_tiles} empty) from "
-                f"{len(split.scenes)} scenes, {counts}"
+                f"{name}: {count_of(split.tiles, 'tile')} ({split.negative_tiles} empty) from "
+                f"{count_of(len(split.scenes), 'scene')}, {counts}"
             )
         return f"dataset {self.root}: " + "; ".join(parts)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detector.wording import count_of
 from detector.writing import write_atomic
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ def draw_pr_curves(evaluation: Evaluation, path: Path) -> Path:
         if score.curve is None or score.ap is None:
             continue
         recall, precision = score.curve
-        label = f"{cls}: {evaluation.matching.ap_name} {score.ap:.3f} ({score.truths} boxes)"
+        boxes = count_of(score.truths, "box", "boxes")
+        label = f"{cls}: {evaluation.matching.ap_name} {score.ap:.3f} ({boxes})"
         line = ax.plot(recall, precision, label=label)[0]
         ax.plot([score.recall], [score.precision], "o", color=line.get_color(), markersize=6)
     ax.set_xlim(0, 1.02)

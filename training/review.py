@@ -49,6 +49,7 @@ from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.track_files import is_parquet
+from detector.wording import count_of
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
@@ -418,7 +419,9 @@ def export_review(
         raise
     boxes = sum(len(t.boxes) for t in tiles)
     return (
-        f"{len(tiles)} review tiles with {boxes} pre-filled boxes from {len(order)} detections "
+        f"{count_of(len(tiles), 'review tile')} with "
+        f"{count_of(boxes, 'pre-filled box', 'pre-filled boxes')} "
+        f"from {count_of(len(order), 'detection')} "
         f"→ {out} (YOLO: data.yaml; COCO: annotations/instances_default.json)"
     )
 

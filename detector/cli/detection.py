@@ -32,6 +32,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError, UsageError
+from detector.wording import count_of
 
 
 @app.command()
@@ -128,6 +129,6 @@ def detect(
     except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
     done = len(paths) - len(failures)
-    typer.echo(f"{len(frame)} detections from {done} scene(s) → {out}")
+    typer.echo(f"{count_of(len(frame), 'detection')} from {count_of(done, 'scene')} → {out}")
     if failures:
         raise fail(f"{len(failures)} of {len(paths)} scene(s) failed; see {failures_path}", code=1)

@@ -26,6 +26,7 @@ from detector.cli.common import (
     RiversOption,
     SceneBandsOption,
     app,
+    check_out_folder,
     fail,
     given_path,
     typed_command,
@@ -190,6 +191,7 @@ def demo(
     from detector.demo import TOLERANCE, run_demo
 
     try:
+        check_out_folder(out)  # it named OUT/world: 'cannot write here (Not a directory)'
         result = run_demo(
             out,
             seed=seed,

@@ -33,6 +33,7 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene_sources import scene_folder_error
+from detector.wording import count_of
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import (
@@ -73,7 +74,8 @@ class LabelSet:
         scenes = len({t.scene for t in self.tiles})
         boxes = ", ".join(f"{n} {c}" for c, n in self.instances(classes).items())
         return (
-            f"{self.source} ({self.format}): {len(self.tiles)} tiles ({negatives} negative) "
+            f"{self.source} ({self.format}): {count_of(len(self.tiles), 'tile')} "
+            f"({negatives} negative) "
             f"from {scenes} scene(s); {boxes}"
         )
 

@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from detector.date_sanity import AHEAD_SLACK
 from detector.errors import DredgeError
+from detector.wording import count_of
 from training.processes import WorkerDied, in_processes, usable_cores
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
 from training.synth.channel import Channel, imperfect_centerline, meandering_channel
@@ -202,7 +203,8 @@ def _not_ahead(world: World) -> None:
     ahead = sorted(s.acquired for _, s in world.scenes() if s.acquired > now + AHEAD_SLACK)
     if ahead:
         raise DredgeError(
-            f"--years {world.config.years[0]}-{world.config.years[1]}: {len(ahead)} scenes "
+            f"--years {world.config.years[0]}-{world.config.years[1]}: "
+            f"{count_of(len(ahead), 'scene')} "
             f"would be dated after today (from {ahead[0]:%Y-%m-%d}), which dredge refuses as "
             f"typos — give years that end before today ({now:%Y-%m-%d})"
         )
@@ -330,8 +332,9 @@ def write_world(
     years = f"{config.years[0]}–{config.years[1]}"
     visible = int(truth["visible"].sum())
     return (
-        f"wrote {len(jobs)} scenes of {len(world.rivers)} rivers ({years}) to {out}/scenes; "
-        f"{truth['dredge_id'].nunique()} dredges, {visible} of {len(truth)} appearances visible; "
+        f"wrote {count_of(len(jobs), 'scene')} of {count_of(len(world.rivers), 'river')} "
+        f"({years}) to {out}/scenes; {count_of(truth['dredge_id'].nunique(), 'dredge')}, "
+        f"{visible} of {len(truth)} appearances visible; "
         f"truth in {out}/truth, quicklooks in {out}/quicklooks"
     )
 
