@@ -385,7 +385,7 @@ def test_cli_synth_small_world(tmp_path: Path) -> None:
         app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "aguaytia", "--years", "2024"]
     )
     assert result.exit_code == 0, result.output
-    assert "wrote 3 scenes of 1 river (2024–2024)" in result.output
+    assert "wrote 3 scenes of 1 river (2024) to" in result.output
     again = runner.invoke(app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "Itaya"])
     assert again.exit_code == 2 and "not empty" in again.output
     replaced = runner.invoke(

@@ -329,7 +329,8 @@ def write_world(
     truth = write_truth(world, results, out / "truth")
     _write_manifest(world, out / "world.json")
     (out / UNFINISHED_MARK).unlink()
-    years = f"{config.years[0]}–{config.years[1]}"
+    first, last = config.years
+    years = str(first) if first == last else f"{first}–{last}"  # not 2024–2024
     visible = int(truth["visible"].sum())
     return (
         f"wrote {count_of(len(jobs), 'scene')} of {count_of(len(world.rivers), 'river')} "
