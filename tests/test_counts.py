@@ -1822,3 +1822,51 @@ def test_a_folder_given_for_a_file_says_it_is_a_folder_and_names_the_file_in_it(
         assert result.exit_code == 2, result.output
         assert result.stderr.strip() == f"error: {line}", result.stderr
     assert not (tmp_path / "c.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "name"),
+    [
+        ("--out", "counts.csv"),
+        ("--chart", "counts.png"),
+        ("--gpkg", "dredges.gpkg"),
+        ("--geojson", "dredges.geojson"),
+        ("--kml", "dredges.kml"),
+    ],
+)
+def test_a_file_option_typed_as_a_folder_is_one_line(
+    option: str, name: str, tmp_path: Path
+) -> None:
+    """`dredge counts TRACKS --out results/` (a folder that is not there yet) wrote a CSV file
+    named `results`, exit 0 (typer's Path drops the slash); `--chart charts/` a PNG named
+    `charts`. A file option typed with a trailing slash (or `/.`) is one line naming it."""
+    linked, tracks = two_year_world()
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(tmp_path / "tracks.detections.parquet")
+    folder = tmp_path / "results"
+    args = ["counts", str(tmp_path / "tracks.parquet"), "--out", str(tmp_path / "c.csv")]
+    for typed in (f"{folder}/", f"{folder}/."):
+        result = CliRunner().invoke(app, [*args, option, typed])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"error: {option}: {typed!r} names a folder — give a file name ({folder / name})\n"
+        )
+        assert not folder.exists() and not (tmp_path / "c.csv").exists()
+
+
+def test_detect_and_track_out_typed_as_a_folder_is_one_line(tmp_path: Path) -> None:
+    """`dredge track --out tracks/` and `dredge detect --out found/` named a file `tracks` /
+    `found` (typer's Path drops the slash); a folder option (`dredge tiles --out chips/`) keeps
+    its slash's meaning."""
+    missing = str(tmp_path / "missing.parquet")
+    runs = {
+        "tracks.parquet": ["track", missing, "--rivers", missing, "--out"],
+        "detections.parquet": ["detect", missing, "--rivers", missing, "--no-progress", "--out"],
+    }
+    for name, command in runs.items():
+        result = CliRunner().invoke(app, [*command, f"{tmp_path}/found/"])
+        assert result.exit_code == 2, result.output
+        assert f"names a folder — give a file name ({tmp_path / 'found' / name})" in result.stderr
+    tiles = ["tiles", missing, "--rivers", missing, "--no-progress", "--out", f"{tmp_path}/c/"]
+    result = CliRunner().invoke(app, tiles)
+    assert "names a folder" not in result.output and "missing.parquet" in result.output

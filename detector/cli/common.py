@@ -58,18 +58,33 @@ def given_text(what: str) -> Callable[[typer.CallbackParam, str | None], str | N
     return check
 
 
-def given_path(option: str, what: str) -> Callable[[str], Path]:
+def given_path(option: str, what: str, *, file_named: str | None = None) -> Callable[[str], Path]:
     """Option parser: a path option given empty is one line naming it, not ``.`` (typer reads
-    ``""`` as the current folder)."""
+    ``""`` as the current folder). With ``file_named`` (the option names a file to write, e.g.
+    ``counts.csv``), a path typed as a folder (``results/``, ``results/.``) is one line naming
+    the option: ``Path`` drops the slash, and `dredge counts --out results/` wrote a CSV file
+    named ``results``."""
 
     def parse(text: str | Path) -> Path:
         if isinstance(text, Path):  # a default
             return text
         if not text.strip():
             raise refuse_empty(option, what)
+        if file_named is not None and names_folder(text):
+            raise fail(
+                f"{option}: {text!r} names a folder — give a file name "
+                f"({os.path.join(os.path.normpath(text), file_named)})"
+            )
         return Path(text)
 
     return parse
+
+
+def names_folder(text: str) -> bool:
+    """True for a path typed as a folder: ending in a separator, ``/.`` or ``/..`` (a bare ``.``
+    is the current folder, refused where the file would be written)."""
+    seps = [sep for sep in (os.sep, os.altsep) if sep]
+    return text.endswith(tuple(sep + end for sep in seps for end in ("", ".", "..")))
 
 
 # Options that several commands share, defined once.

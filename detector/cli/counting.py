@@ -54,7 +54,9 @@ def track(
     out: Annotated[
         Path,
         typer.Option(
-            parser=given_path("--out", "a file to write, e.g. tracks.parquet"),
+            parser=given_path(
+                "--out", "a file to write, e.g. tracks.parquet", file_named="tracks.parquet"
+            ),
             metavar="<path>",
             help=(
                 "Tracks file to write (GeoParquet, one row per dredge). Beside it go "
@@ -178,7 +180,7 @@ def counts(
     out: Annotated[
         Path,
         typer.Option(
-            parser=given_path("--out", "a file to write, e.g. counts.csv"),
+            parser=given_path("--out", "a file to write, e.g. counts.csv", file_named="counts.csv"),
             metavar="<path>",
             help=(
                 "Counts table: river, year, unique_dredges, new_dredges, detections, scenes, "
@@ -198,7 +200,11 @@ def counts(
     chart: Annotated[
         Path | None,
         typer.Option(
-            parser=given_path("--chart", "a file to draw, e.g. counts.png, or leave it out"),
+            parser=given_path(
+                "--chart",
+                "a file to draw, e.g. counts.png, or leave it out",
+                file_named="counts.png",
+            ),
             metavar="<path>",
             help="Also draw a PNG chart of unique dredges per river/year (SVG, PDF or JPEG for "
             "a name ending .svg, .pdf or .jpg).",
@@ -207,7 +213,11 @@ def counts(
     gpkg: Annotated[
         Path | None,
         typer.Option(
-            parser=given_path("--gpkg", "a file to write, e.g. dredges.gpkg, or leave it out"),
+            parser=given_path(
+                "--gpkg",
+                "a file to write, e.g. dredges.gpkg, or leave it out",
+                file_named="dredges.gpkg",
+            ),
             metavar="<path>",
             help="Also write a GeoPackage with layers 'dredges' and 'detections'.",
         ),
@@ -216,7 +226,9 @@ def counts(
         Path | None,
         typer.Option(
             parser=given_path(
-                "--geojson", "a file to write, e.g. dredges.geojson, or leave it out"
+                "--geojson",
+                "a file to write, e.g. dredges.geojson, or leave it out",
+                file_named="dredges.geojson",
             ),
             metavar="<path>",
             help="Also write the dredges as GeoJSON (detections: <stem>.detections).",
@@ -225,7 +237,11 @@ def counts(
     kml: Annotated[
         Path | None,
         typer.Option(
-            parser=given_path("--kml", "a file to write, e.g. dredges.kml, or leave it out"),
+            parser=given_path(
+                "--kml",
+                "a file to write, e.g. dredges.kml, or leave it out",
+                file_named="dredges.kml",
+            ),
             metavar="<path>",
             help="Also write KML for Google Earth (zipped for a name ending .kmz): one placemark "
             "per dredge, its dates, and its detections (which `dredge track` reads back).",

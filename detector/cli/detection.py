@@ -42,7 +42,9 @@ def detect(
     out: Annotated[
         Path,
         typer.Option(
-            parser=given_path("--out", "a file to write, e.g. detections.parquet"),
+            parser=given_path(
+                "--out", "a file to write, e.g. detections.parquet", file_named="detections.parquet"
+            ),
             metavar="<path>",
             help="Detections file; failed scenes go to <stem>.failures.csv beside it.",
         ),
