@@ -192,7 +192,8 @@ def google_earth_edits(
     """dredges.kml's detections (``frame``: ``name``, ``class_name``) as corrected in Google
     Earth (see the module notes); ``dredges``: the track id and name of each dredge placemark
     left; ``seen``: the days (``2024-03-05``) each was seen on, as its data gives them;
-    ``run_dredges``: how many dredges the file was written with (its Dredges folder's name)."""
+    ``run_dredges``: how many dredges the file was written with (its Dredges folder's name),
+    or the highest track id of its Detections folder where that is higher (a merge by hand)."""
     if "class_name" not in frame or "name" not in frame:
         return frame, []
     notes = []

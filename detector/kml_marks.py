@@ -67,7 +67,8 @@ def _dredges_of_no_run(
     source: Path, own: set[str], elsewhere: set[str], run_dredges: int
 ) -> tuple[list[str], list[str]]:
     """The ids of dredge placemarks outside the Dredges folder numbered above all of its own
-    (``own``) and its count (``run_dredges``), and a note: another run's dredge pasted with its
+    (``own``) and ``run_dredges`` (its count, or its Detections folder's highest track id:
+    :func:`_highest_id`), and a note: another run's dredge pasted with its
     detections was tracked as one of this run's without a word. Their detections are linked
     anew (:func:`detector.export_edits.google_earth_edits`)."""
     if not own and not run_dredges:
@@ -83,6 +84,18 @@ def _dredges_of_no_run(
         "are not read: they are linked anew; delete the placemarks of the other run (to track "
         "two runs' detections together, give both runs' detections files)"
     ]
+
+
+def _highest_id(detections: pd.DataFrame) -> int:
+    """The highest ``track_id`` of the detection placemarks of a run's own Detections folder
+    (0 without one). A merge by hand keeps the lower id, so a run's dredges may be numbered
+    above their count ('Dredges (2)' holding dredges 1 and 3): its last dredge moved out of the
+    Dredges folder was named as another run's (with the advice to delete it), and its
+    detections, its placemark deleted, as of no dredge in this run."""
+    if "track_id" not in detections:
+        return 0
+    ids = pd.to_numeric(detections["track_id"].map(id_text), errors="coerce").dropna()
+    return int(ids.max()) if len(ids) else 0
 
 
 def _pasted_dredges_note(
@@ -121,9 +134,11 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates'; none
     # where placemarks of one id give other dates: one pasted from another run's dredges.kml)
     doubled: dict[str, int] = {}  # dredge placemarks of each id
-    run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)'
+    run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)',
+    # or the highest track id of its Detections folder, where that is higher (a hand merge)
     own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
     elsewhere: set[str] = set()
+    listed: str | None = None  # its Detections folder: the first, as written after Dredges
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -154,6 +169,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
                     if seen.setdefault(track, days) != days:  # another run's dredge of that id
                         seen[track] = set()
         own_export |= _exported_detections(names, str(layer))
+        if listed is None and re.fullmatch(r"Detections \(\d+\)", str(layer)):
+            listed = str(layer)  # its track ids are this run's (a folder pasted comes later)
+            run_dredges = max(run_dredges, _highest_id(part))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()

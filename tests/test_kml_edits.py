@@ -255,3 +255,66 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     assert "with other dates" not in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
+
+
+def _kml_after_a_merge(tmp_path: Path) -> tuple[Path, Path]:
+    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3), then merged by
+    hand (track 2's detections given track_id 1) and tracked again: tracks 1 and 3, as a
+    merge keeps the lower id. The rivers file and that run's dredges.kml ('Dredges (2)')."""
+    line = straight_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    first = tf.dates(3)
+    later = [t + pd.Timedelta(days=100) for t in first]
+    beside = [t + pd.Timedelta(days=101) for t in first]
+    marks = [(t, tf.point_at(line, 500.0)) for t in first + later]
+    dets = tf.detections(marks + [(t, tf.point_at(line, 3000.0)) for t in beside])
+    dets.to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "split.parquet")
+    linked = gpd.read_parquet(tmp_path / "split.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    linked.loc[linked["track_id"] == 2, "track_id"] = 1
+    linked.to_parquet(tmp_path / "merged.parquet")
+    run_track(tmp_path / "merged.parquet", rivers, tmp_path / "tracks.parquet")
+    tracks = gpd.read_parquet(tmp_path / "tracks.parquet")
+    assert tracks["track_id"].tolist() == [1, 3]
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    kml, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
+    return rivers, kml
+
+
+def test_the_last_dredge_after_a_hand_merge_is_of_this_run(tmp_path: Path) -> None:
+    """After a hand merge the run's dredges are 1 and 3 ('Dredges (2)'). Dredge 3's placemark
+    moved out of the Dredges folder (a folder 'revisar' of its own) was named 'of no dredge in
+    this run (its dredges are numbered up to 2) — pasted from another run's dredges.kml?',
+    with the advice to delete it; its placemark deleted (a false dredge), its detections were
+    left out as 'no such dredge is in this run'. The track ids of the run's own Detections
+    folder are of this run: moved, it is one of its dredges without a word; deleted, its
+    placemark was."""
+    rivers, kml = _kml_after_a_merge(tmp_path)
+    root = ET.fromstring(kml.read_bytes())
+    dredges = next(f for f in root.iter(f"{K}Folder") if f.findtext(f"{K}name") == "Dredges (2)")
+    last = next(
+        m
+        for m in dredges.iter(f"{K}Placemark")
+        if m.findtext(f"{K}name", "") == "Dredge 3 (Meander)"
+    )
+    dredges.remove(last)
+    deleted = tmp_path / "deleted.kml"
+    ET.ElementTree(root).write(deleted, encoding="utf-8", xml_declaration=True)
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "revisar"
+    folder.append(last)
+    moved = tmp_path / "moved.kml"
+    ET.ElementTree(root).write(moved, encoding="utf-8", xml_declaration=True)
+    run = run_track(moved, rivers, tmp_path / "moved.parquet")
+    notes = " ".join(run.notes)
+    assert "of no dredge in this run" not in notes, notes
+    assert "with other dates" not in notes, notes
+    again = gpd.read_parquet(tmp_path / "moved.parquet")
+    assert again[["track_id", "n_detections"]].values.tolist() == [[1, 6], [3, 3]]
+    run = run_track(deleted, rivers, tmp_path / "deleted.parquet")
+    notes = " ".join(run.notes)
+    assert "whose placemark was deleted (dredge 3) left out" in notes, notes
+    assert "no such dredge is in this run" not in notes, notes
+    assert gpd.read_parquet(tmp_path / "deleted.parquet")["n_detections"].tolist() == [6]
