@@ -118,7 +118,7 @@ class Coverage:
             skipped.append(f"{self.skipped_cloud} cloud")
         skipped_text = f", skipped {' and '.join(skipped)}" if skipped else ""
         return (
-            f"{self.scene}: {count_of(self.tiles, 'tile')} of {self.grid_tiles}{skipped_text}; "
+            f"{self.scene}: {count_of(self.tiles, 'tile')} of {self.grid_tiles:,}{skipped_text}; "
             "read "
             f"{self.pixels_read / 1e6:.2f} of {self.pixels_in_scene / 1e6:.2f} Mpx "
             f"({self.read_fraction:.1%}); corridor covered {self.corridor_fraction:.1%}"
