@@ -1073,7 +1073,7 @@ def test_detection_scores_held_as_text_are_read_as_numbers(tmp_path: Path) -> No
         ("", "is empty"),
         (
             "river,date,scenes\nMeander,2024-03-01,1\nMeander,2024-02-30,1\n",
-            "1 dates cannot be read, e.g. '2024-02-30'",
+            "1 date cannot be read, e.g. '2024-02-30'",
         ),
     ],
 )
