@@ -64,26 +64,49 @@ _METRES_PER_DEGREE = 111_320.0
 
 
 def _dredges_of_no_run(
-    source: Path, own: set[str], elsewhere: set[str], run_dredges: int
+    source: Path,
+    own: set[str],
+    elsewhere: set[str],
+    run_dredges: int,
+    run_ids: set[str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """The ids of dredge placemarks outside the Dredges folder numbered above all of its own
-    (``own``) and ``run_dredges`` (its count, or its Detections folder's highest track id:
-    :func:`_highest_id`), and a note: another run's dredge pasted with its
-    detections was tracked as one of this run's without a word. Their detections are linked
-    anew (:func:`detector.export_edits.google_earth_edits`)."""
+    """The ids of dredge placemarks outside the Dredges folder of no dredge of the run: not
+    among its own (``own``) nor the track ids of its Detections folder (``run_ids``, None
+    without one: then numbered above all of ``own`` and ``run_dredges``, its count), and a
+    note: another run's dredge pasted with its detections was tracked as one of this run's
+    without a word (of a number in a gap of the run's, 2 of dredges 1 and 3 after a hand
+    merge, too). Their detections are linked anew
+    (:func:`detector.export_edits.google_earth_edits`)."""
     if not own and not run_dredges:
         return [], []
     highest = max([run_dredges, *(int(t) for t in own if t.isdigit())])
-    ids = sorted((t for t in elsewhere - own if t.isdigit() and int(t) > highest), key=int)
+    ids = sorted(
+        (
+            t
+            for t in elsewhere - own
+            if t.isdigit() and (int(t) > highest if run_ids is None else t not in run_ids)
+        ),
+        key=int,
+    )
     if not ids:
         return [], []
+    gap = [t for t in ids if int(t) <= highest]
+    none_of = f"; it has no dredge {', '.join(gap)}" if gap else ""
     return ids, [
         f"{source}: {len(ids)} dredge placemark(s) of dredge {', '.join(ids)} outside the "
-        f"Dredges folder, of no dredge in this run (its dredges are numbered up to {highest}) "
+        f"Dredges folder, of no dredge in this run (its dredges are numbered up to {highest}"
+        f"{none_of}) "
         "— pasted from another run's dredges.kml? The track_id and link of their detections "
         "are not read: they are linked anew; delete the placemarks of the other run (to track "
         "two runs' detections together, give both runs' detections files)"
     ]
+
+
+def _track_ids(detections: pd.DataFrame) -> set[str]:
+    """The ``track_id`` values of the detection placemarks of a Detections folder, as text."""
+    if "track_id" not in detections:
+        return set()
+    return set(detections["track_id"].dropna().map(id_text))
 
 
 def _highest_id(detections: pd.DataFrame) -> int:
@@ -139,6 +162,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
     elsewhere: set[str] = set()
     listed: str | None = None  # its Detections folder: the first, as written after Dredges
+    listed_ids: set[str] | None = None  # and the track ids of its detections
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -172,6 +196,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         if listed is None and re.fullmatch(r"Detections \(\d+\)", str(layer)):
             listed = str(layer)  # its track ids are this run's (a folder pasted comes later)
             run_dredges = max(run_dredges, _highest_id(part))
+            listed_ids = _track_ids(part)
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -230,7 +255,7 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    foreign, pasted = _dredges_of_no_run(source, own_ids, elsewhere, run_dredges)
+    foreign, pasted = _dredges_of_no_run(source, own_ids, elsewhere, run_dredges, listed_ids)
     seen.update({track: set() for track in foreign})  # their detections linked anew
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
     edits = pasted + _pasted_dredges_note(source, seen, doubled, foreign) + edits

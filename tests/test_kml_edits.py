@@ -318,3 +318,36 @@ def test_the_last_dredge_after_a_hand_merge_is_of_this_run(tmp_path: Path) -> No
     assert "whose placemark was deleted (dredge 3) left out" in notes, notes
     assert "no such dredge is in this run" not in notes, notes
     assert gpd.read_parquet(tmp_path / "deleted.parquet")["n_detections"].tolist() == [6]
+
+
+def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path) -> None:
+    """After a hand merge the run's dredges are 1 and 3. Run B's dredge 2 pasted in with its
+    detections (its dredge placemark too, in a folder of its own): 2 is below the highest
+    number, so it was tracked as one of this run's dredges without a word, its track_id and
+    link read. A dredge placemark outside the Dredges folder whose id is neither there nor
+    among the track ids of the run's own Detections folder is named, and its detections are
+    linked anew."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _kml_after_a_merge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=4500.0, start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    pasted = [
+        mark
+        for mark in ET.fromstring(other.read_bytes()).iter(f"{K}Placemark")
+        if (mark.findtext(f"{K}name") or "").endswith((" dredge 2", "Dredge 2 (Meander)"))
+    ]
+    assert len(pasted) == 4
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "1 dredge placemark(s) of dredge 2 outside the Dredges folder" in notes, notes
+    assert "(its dredges are numbered up to 3; it has no dredge 2)" in notes, notes
+    assert "with other dates" not in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert sorted(again["n_detections"]) == [3, 3, 6]
+    assert 2 not in again["track_id"].tolist()  # B's track_id not read: linked anew
