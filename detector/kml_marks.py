@@ -18,7 +18,9 @@ certain hand marks (a dredge seen once does not count), and a track merged by ha
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed (to a class, or to
 another dredge: a merge), a dredge deleted; detections not seen on their dredge's dates
-(pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
+(pasted from another run's dredges.kml) are named in a note, their track_id and link unread;
+of two Detections folders (another run's pasted whole), the one on its dredges' dates is the
+run's, with a note.
 """
 
 from __future__ import annotations
@@ -102,6 +104,50 @@ def _dredges_of_no_run(
     ]
 
 
+def _run_detections(
+    source: Path, folders: list[tuple[str, pd.DataFrame]], own_seen: dict[str, set[str]]
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The run's own Detections folder of dredges.kml (None without one), and a note where
+    there are several: the one whose detections are most often on the dates of their dredge's
+    placemark in the Dredges folder (``own_seen``), the first where none is more so. The first
+    was taken: another run's folder pasted whole above it in Google Earth made that run's
+    track ids this run's (its dredges above this run's highest were said to be 'of a dredge
+    whose placemark was deleted')."""
+    if len(folders) < 2:
+        return (folders[0][1] if folders else None), []
+
+    def on_their_dates(part: pd.DataFrame) -> float:
+        if "track_id" not in part or "timestamp" not in part:
+            return 0.0
+        tracks = part["track_id"].map(lambda v: id_text(v) if pd.notna(v) else "")
+        days = pd.to_datetime(part["timestamp"], utc=True, errors="coerce").dt.strftime("%Y-%m-%d")
+        linked = [(t, d) for t, d in zip(tracks, days, strict=True) if t]
+        return sum(d in own_seen.get(t, ()) for t, d in linked) / len(linked) if linked else 0.0
+
+    shares = [on_their_dates(part) for _, part in folders]
+    best = int(np.argmax(shares))  # the first of the highest
+    names = ", ".join(f"'{name}'" for name, _ in folders)
+    if shares.count(shares[best]) > 1:
+        why = (
+            "not told apart by the dates of the Dredges folder's placemarks: the first, "
+            f"'{folders[best][0]}', read as this run's"
+        )
+    else:
+        why = (
+            f"'{folders[best][0]}' read as this run's ({shares[best]:.0%} of its detections on "
+            "their dredge placemark's dates, the other"
+            + ("'s " if len(folders) == 2 else "s' ")
+            + ", ".join(f"{share:.0%}" for i, share in enumerate(shares) if i != best)
+            + ")"
+        )
+    return folders[best][1], [
+        f"{source}: {len(folders)} Detections folders ({names}): {why} — another run's "
+        "pasted whole? The other's track ids are not taken for this run's dredges; delete "
+        "the folder of the other run (to track two runs' detections together, give both "
+        "runs' detections files)"
+    ]
+
+
 def _track_ids(detections: pd.DataFrame) -> set[str]:
     """The ``track_id`` values of the detection placemarks of a Detections folder, as text."""
     if "track_id" not in detections:
@@ -161,8 +207,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # or the highest track id of its Detections folder, where that is higher (a hand merge)
     own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
     elsewhere: set[str] = set()
-    listed: str | None = None  # its Detections folder: the first, as written after Dredges
-    listed_ids: set[str] | None = None  # and the track ids of its detections
+    own_seen: dict[str, set[str]] = {}  # days of the dredge placemarks of its Dredges folder
+    detection_folders: list[tuple[str, pd.DataFrame]] = []  # 'Detections (N)': the run's, and
+    # any pasted whole from another run's dredges.kml (:func:`_run_detections`)
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -189,14 +236,14 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             if "dates" in named:
                 texts = named["dates"].fillna("").astype(str)
                 for track, days in zip(ids, texts.str.split(";").map(set), strict=True):
+                    if in_dredges:
+                        own_seen.setdefault(track, set()).update(days)
                     doubled[track] = doubled.get(track, 0) + 1
                     if seen.setdefault(track, days) != days:  # another run's dredge of that id
                         seen[track] = set()
         own_export |= _exported_detections(names, str(layer))
-        if listed is None and re.fullmatch(r"Detections \(\d+\)", str(layer)):
-            listed = str(layer)  # its track ids are this run's (a folder pasted comes later)
-            run_dredges = max(run_dredges, _highest_id(part))
-            listed_ids = _track_ids(part)
+        if re.fullmatch(r"Detections \(\d+\)( \(#\d+\))?", str(layer)):
+            detection_folders.append((str(layer), part))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
         dated = stamps.notna()
@@ -255,11 +302,14 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
+    listed, which = _run_detections(source, detection_folders, own_seen)
+    listed_ids = None if listed is None else _track_ids(listed)  # its track ids: this run's
+    run_dredges = max(run_dredges, 0 if listed is None else _highest_id(listed))
     foreign, pasted = _dredges_of_no_run(source, own_ids, elsewhere, run_dredges, listed_ids)
     seen.update({track: set() for track in foreign})  # their detections linked anew
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
     edits = pasted + _pasted_dredges_note(source, seen, doubled, foreign) + edits
-    frame.attrs["notes"] = notes + edits + _coarse_when_notes(source)
+    frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',
     # 'bote'): analysts writing English name their marks so too, as the tool reads them

@@ -257,14 +257,14 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     assert sorted(again["n_detections"]) == [3, 3, 3]
 
 
-def _kml_after_a_merge(tmp_path: Path) -> tuple[Path, Path]:
+def _kml_after_a_merge(tmp_path: Path, start_days: int = 0) -> tuple[Path, Path]:
     """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3), then merged by
     hand (track 2's detections given track_id 1) and tracked again: tracks 1 and 3, as a
     merge keeps the lower id. The rivers file and that run's dredges.kml ('Dredges (2)')."""
     line = straight_line()
     rivers = tmp_path / "rivers.geojson"
     gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
-    first = tf.dates(3)
+    first = [t + pd.Timedelta(days=start_days) for t in tf.dates(3)]
     later = [t + pd.Timedelta(days=100) for t in first]
     beside = [t + pd.Timedelta(days=101) for t in first]
     marks = [(t, tf.point_at(line, 500.0)) for t in first + later]
@@ -351,3 +351,30 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 6]
     assert 2 not in again["track_id"].tolist()  # B's track_id not read: linked anew
+
+
+def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_it(
+    tmp_path: Path,
+) -> None:
+    """Run B's whole Detections folder (dredges 1 and 3 after a hand merge) pasted above run
+    A's own (dredges 1 and 2) in Google Earth: the first Detections folder was taken as the
+    run's, so B's highest track id, 3, was this run's, and B's 3 detections of dredge 3 were
+    left out as of a dredge 'whose placemark was deleted (dredge 3)'. The run's folder is the
+    one whose detections are on the dates of its dredge placemarks, named in a note."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _kml_after_a_merge(tmp_path / "b", start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    document = root.find(f"{K}Document")
+    assert document is not None
+    theirs = _detection_folder(ET.fromstring(other.read_bytes()))
+    document.insert(list(document).index(_detection_folder(root)), theirs)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "whose placemark was deleted" not in notes, notes
+    assert "3 detection(s) of dredge 3 left out: no such dredge is in this run" in notes, notes
+    assert "'Detections (6)' read as this run's" in notes, notes
+    assert "'Detections (9)'" in notes, notes
