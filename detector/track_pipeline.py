@@ -47,17 +47,15 @@ from detector.date_tables import check_date_keys, date_for_scene, unused_dates_n
 from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.exports import (
     CSV_ENCODING,
-    KML_DETECTION_LIMIT,
     check_export_names,
     counts_format,
     geojson_paths,
-    kml_left_out,
     write_chart,
     write_counts,
     write_geojson,
     write_gpkg,
-    write_kml,
 )
+from detector.kml_export import KML_DETECTION_LIMIT, kml_left_out, write_kml
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes

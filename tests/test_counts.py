@@ -496,7 +496,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
     renamed into place together, at the end: all the earlier ones, or all new."""
     import errno
 
-    import detector.exports as exports
+    import detector.kml_export as kml_export
 
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()
@@ -505,7 +505,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
     names = ("counts.csv", "chart.png", "d.gpkg", "d.geojson", "d.detections.geojson", "d.kml")
     for name in names:
         (tmp_path / name).write_text("earlier")
-    real = exports.ET.ElementTree.write
+    real = kml_export.ET.ElementTree.write
 
     def write_kml(self: object, path: object, *args: object, **kwargs: object) -> None:
         real(self, path, *args, **kwargs)  # type: ignore[arg-type]
@@ -513,7 +513,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
             raise KeyboardInterrupt
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(exports.ET.ElementTree, "write", write_kml)
+    monkeypatch.setattr(kml_export.ET.ElementTree, "write", write_kml)
     counts = [
         *("counts", str(out), "--out", str(tmp_path / "counts.csv"), "--overwrite"),
         *("--chart", str(tmp_path / "chart.png"), "--gpkg", str(tmp_path / "d.gpkg")),
