@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from detector.acquisition import scene_file_name, scene_labels, scene_stem
 from detector.errors import DredgeError, InputError
+from detector.wording import agree, count_of
 
 
 def check_names_utf8(paths: Sequence[str]) -> None:
@@ -82,7 +83,8 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
         return None
     path, earlier = again[0]
     return (
-        f"{len(again)} scene file(s) are another product or copy of a Planet capture given "
+        f"{count_of(len(again), 'scene file')} {agree(len(again), 'is', 'are')} another product "
+        "or copy of a Planet capture given "
         f"already (e.g. {scene_file_name(path)} and {scene_file_name(earlier)}): each is "
         "detected, and a dredge seen in both counts once; give one product per capture to save "
         "the time"

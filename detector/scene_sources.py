@@ -57,6 +57,7 @@ from detector.date_tables import check_date_keys, date_for_scene, unused_dates_n
 from detector.errors import DredgeError, InputError, first_line
 from detector.scene_names import check_names_utf8, check_stems_apart, same_capture_note
 from detector.user_tables import saved_text
+from detector.wording import count_of
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -182,7 +183,7 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
         sources.notes.append(note)
     if sources.masks:
         sources.notes.append(
-            f"left out {len(sources.masks)} UDM mask file(s) given as scenes (e.g. "
+            f"left out {count_of(len(sources.masks), 'UDM mask file')} given as scenes (e.g. "
             f"{Path(sources.masks[0]).name}): a mask is read beside its scene, not detected"
         )
     return sources
