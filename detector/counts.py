@@ -40,6 +40,7 @@ import pandas as pd
 from detector.errors import InputError, first_line
 from detector.observed import merge_stretches, parse_stretches
 from detector.user_tables import normalise_dates, read_csv_table
+from detector.wording import agree, part_of
 
 COUNT_COLUMNS = [
     "river",
@@ -423,7 +424,8 @@ def unobserved_detection_days(observations: pd.DataFrame, detections: pd.DataFra
         return None
     first = lacking.iloc[0]
     return (
-        f"{len(lacking)} of {len(days)} river-days with detections are not in it (e.g. "
+        f"{part_of(len(lacking), len(days), 'river-day')} with detections "
+        f"{agree(len(lacking), 'is', 'are')} not in it (e.g. "
         f"{first['river']} {first['date']}): of another run, or edited"
     )
 

@@ -80,7 +80,7 @@ from detector.run_state import RunState, SceneFindings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
-from detector.wording import count_of
+from detector.wording import count_of, part_of
 from detector.writing import (
     inside,
     output_error,
@@ -250,7 +250,8 @@ def run_pipeline(
         _check_finished_scenes_there(sources.paths, todo)
         if len(todo) < len(sources.paths):
             echo(
-                f"resuming {out}: {len(sources.paths) - len(todo)} of {len(sources.paths)} scenes "
+                f"resuming {out}: "
+                f"{part_of(len(sources.paths) - len(todo), len(sources.paths), 'scene')} "
                 "already done"
             )
         state.start()

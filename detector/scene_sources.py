@@ -30,7 +30,6 @@ import glob
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -44,7 +43,6 @@ from detector.acquisition import (
     name_by_item,
     scene_file_name,
     scene_labels,
-    scene_stem,
     without_query,
 )
 from detector.chips import (
@@ -57,7 +55,9 @@ from detector.chips import (
 )
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
+from detector.scene_names import check_names_utf8, check_stems_apart, same_capture_note
 from detector.user_tables import saved_text
+from detector.wording import count_of
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -176,14 +176,14 @@ def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
             sources.add(expand_scene_paths([text]))
             if path.is_dir():
                 sources.notes += _nested_scenes_note(path)
-    _check_names_utf8(sources.paths)
-    _check_stems_apart(sources.paths)
+    check_names_utf8(sources.paths)
+    check_stems_apart(sources.paths)
     note = same_capture_note(sources.paths)
     if note:
         sources.notes.append(note)
     if sources.masks:
         sources.notes.append(
-            f"left out {len(sources.masks)} UDM mask file(s) given as scenes (e.g. "
+            f"left out {count_of(len(sources.masks), 'UDM mask file')} given as scenes (e.g. "
             f"{Path(sources.masks[0]).name}): a mask is read beside its scene, not detected"
         )
     return sources
@@ -204,83 +204,6 @@ def _check_not_remote_listing(url: str) -> None:
         "be URLs)",
         f"download it (curl -o {name} '{url}') and give that file; relative links in it are "
         "read beside the file",
-    )
-
-
-def _check_names_utf8(paths: Sequence[str]) -> None:
-    """InputError, before any work, when a scene's path is not valid UTF-8 (a name made on
-    Windows, such as ``escena ñ.tif`` unzipped from a Windows archive: its ``ñ`` one byte,
-    0xF1): GDAL could not be given it, and the run stopped at that scene with "'utf-8' codec
-    can't encode character '\\udcf1' …: surrogates not allowed", naming no file, the other
-    scenes left undone."""
-    bad = [path for path in paths if not _encodes(path)]
-    if not bad:
-        return
-    raw = os.fsencode(bad[0])
-    shown = raw.decode("utf-8", "backslashreplace")
-    meant = raw.decode("cp1252", "replace")
-    more = f" ({len(bad)} scenes' names are not)" if len(bad) > 1 else ""
-    raise InputError(
-        shown,
-        f"its name is not valid UTF-8{more}: a name made on Windows? ({meant!r} in the Windows "
-        "code page)",
-        "rename it, e.g. `convmv -f cp1252 -t utf8 --notest -r FOLDER`, or unzip the archive "
-        "again with `unzip -O cp1252`",
-    )
-
-
-def _encodes(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _check_stems_apart(paths: Sequence[str]) -> None:
-    """DredgeError when two scenes' names differ only in their .tif / .tiff / .TIF suffix
-    (``nanay.tif`` and ``nanay.TIF``): a scene is known by its name without the suffix in the
-    tables (chips, detection ids, the dates seen), so the two were taken for one, 9 chips of
-    one overwritten by the other's and a date seen lost, without a word."""
-    seen: dict[str, str] = {}
-    for path, name in scene_labels(paths).items():
-        # composed (NFC), as the tables key scenes (detector.observed.scene_key)
-        key = unicodedata.normalize("NFC", scene_stem(name))
-        if key in seen and seen[key] != path:
-            raise DredgeError(
-                f"{seen[key]} and {path}: two scenes named alike but for their suffix are one "
-                "scene to the tables (chips, detections, dates seen) — rename one"
-            )
-        seen[key] = path
-
-
-_PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
-
-
-def same_capture_note(paths: Sequence[str]) -> str | None:
-    """One line when several files are products of one Planet capture (its SR and Visual
-    products, a clipped copy, the same file in two folders), or None: each is detected, and
-    the tracker counts a dredge seen in both once (:mod:`detector.passes`), but the work is
-    done twice."""
-    first: dict[str, str] = {}
-    again: list[tuple[str, str]] = []
-    for path in paths:
-        match = _PLANET_CAPTURE.match(scene_file_name(path))
-        if match is None:
-            continue
-        capture = match.group(1).lower()
-        if capture in first:
-            again.append((path, first[capture]))
-        else:
-            first[capture] = path
-    if not again:
-        return None
-    path, earlier = again[0]
-    return (
-        f"{len(again)} scene file(s) are another product or copy of a Planet capture given "
-        f"already (e.g. {scene_file_name(path)} and {scene_file_name(earlier)}): each is "
-        "detected, and a dredge seen in both counts once; give one product per capture to save "
-        "the time"
     )
 
 

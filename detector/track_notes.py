@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.observed import scene_key
+from detector.wording import agree, part_of
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
@@ -90,11 +91,14 @@ def scenes_beyond_note(
         parts.append(
             f"{len(before)} before the first, {first:%Y-%m-%d}, from {before.min():%Y-%m-%d}"
         )
+    outside = len(after) + len(before)
     return (
-        f"{source}: {len(after) + len(before)} of {len(observed)} scenes given have no dredge "
-        f"detection and lie outside the detections' dates ({' and '.join(parts)}): each is a "
-        "look that found no dredge, and their river-years count zeros — if their detections "
-        "are in another file (forgotten?), give it too"
+        f"{source}: {part_of(outside, len(observed), 'scene')} given "
+        f"{agree(outside, 'has', 'have')} no dredge detection and {agree(outside, 'lies', 'lie')} "
+        f"outside the detections' dates ({' and '.join(parts)}): each is a "
+        f"look that found no dredge, and {agree(outside, 'its', 'their')} river-years count "
+        f"zeros — if {agree(outside, 'its', 'their')} detections are in another file "
+        "(forgotten?), give it too"
     )
 
 
@@ -114,8 +118,9 @@ def unmarked_looks_note(observations: pd.DataFrame, marks: pd.DataFrame) -> str 
         return None
     river, day = empty[0]
     return (
-        f"{len(empty)} of {len(pairs)} dates on which the scenes saw a river with hand marks "
-        f"have no mark on it (e.g. {river} {day}): each is a look that found no dredge where "
+        f"{part_of(len(empty), len(pairs), 'date')} on which the scenes saw a river with hand "
+        f"marks {agree(len(empty), 'has', 'have')} no mark on it (e.g. {river} {day}): each is "
+        "a look that found no dredge where "
         "the scene was clear — right if you looked at those scenes; leave out of --scenes any "
         "you did not mark, or its dredges will seem to leave"
     )

@@ -47,17 +47,15 @@ from detector.date_tables import check_date_keys, date_for_scene, unused_dates_n
 from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.exports import (
     CSV_ENCODING,
-    KML_DETECTION_LIMIT,
     check_export_names,
     counts_format,
     geojson_paths,
-    kml_left_out,
     write_chart,
     write_counts,
     write_geojson,
     write_gpkg,
-    write_kml,
 )
+from detector.kml_export import KML_DETECTION_LIMIT, kml_left_out, write_kml
 from detector.observed import observed_areas, river_observations, scene_key
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.scene_sources import resolve_scenes
@@ -76,7 +74,7 @@ from detector.track_prepare import DREDGE_CLASSES
 from detector.track_rivers import off_river_note
 from detector.track_table import Rules
 from detector.tracking import TrackParams, link_tracks
-from detector.wording import count_of
+from detector.wording import agree, count_of, part_of
 from detector.writing import write_together
 
 WGS84 = "EPSG:4326"
@@ -222,33 +220,41 @@ def run_track(
         older = [f for f, kind in zip(files, observed["cloud_mask"], strict=True) if kind == "udm"]
         if older:
             notes.append(
-                f"{len(older)} of {len(files)} scenes have Planet's older UDM as their cloud mask "
+                f"{part_of(len(older), len(files), 'scene')} {agree(len(older), 'has', 'have')} "
+                f"Planet's older UDM as {agree(len(older), 'its', 'their')} cloud mask "
                 f"(e.g. {labels.get(older[0]) or scene_file_name(older[0])}; no UDM2, as before "
                 "August 2018): it found clouds on a coarse image, so a small cloud may be missed "
                 "and its ground count as seen"
             )
         if unmasked:
             notes.append(
-                f"{len(unmasked)} of {len(files)} scenes have no cloud mask (UDM2) beside them "
-                f"(e.g. {labels.get(unmasked[0]) or scene_file_name(unmasked[0])}): their whole "
-                "valid area counts as seen, so a dredge under a cloud there looks gone — fine for "
+                f"{part_of(len(unmasked), len(files), 'scene')} "
+                f"{agree(len(unmasked), 'has', 'have')} no cloud mask (UDM2) beside "
+                f"{agree(len(unmasked), 'it', 'them')} "
+                f"(e.g. {labels.get(unmasked[0]) or scene_file_name(unmasked[0])}): "
+                f"{agree(len(unmasked), 'its', 'their')} whole valid area counts as seen, so a "
+                "dredge under a cloud there looks gone — fine for "
                 "cloud-free mosaics (NICFI); for single captures put the masks beside the scenes "
                 "(Planet's udm2 asset)"
             )
         by_url = [f for f in files if is_remote(f)]  # no mask is looked for beside a URL
         if by_url:
             notes.append(
-                f"{len(by_url)} of {len(files)} scenes are read by URL, with no cloud mask (e.g. "
-                f"{labels.get(by_url[0]) or scene_file_name(by_url[0])}): their whole valid area "
-                "counts as seen, so a dredge under a cloud there looks gone — fine for cloud-free "
+                f"{part_of(len(by_url), len(files), 'scene')} {agree(len(by_url), 'is', 'are')} "
+                "read by URL, with no cloud mask (e.g. "
+                f"{labels.get(by_url[0]) or scene_file_name(by_url[0])}): "
+                f"{agree(len(by_url), 'its', 'their')} whole valid area counts as seen, so a "
+                "dredge under a cloud there looks gone — fine for cloud-free "
                 "mosaics (NICFI); for single captures download the scenes with their udm2 masks "
                 "beside them"
             )
         unseen = scenes_not_given(frame, observed)
         if unseen:
             notes.append(
-                f"{source}: {unseen[0]} of {unseen[1]} scenes with detections are not among "
-                "--scenes: on their dates no dredge can be seen gone, which changes what is linked "
+                f"{source}: {part_of(unseen[0], unseen[1], 'scene')} with detections "
+                f"{agree(unseen[0], 'is', 'are')} not among --scenes: on "
+                f"{agree(unseen[0], 'its date', 'their dates')} no dredge can be seen gone, which "
+                "changes what is linked "
                 "and counted — give every scene the detections came from"
             )
     merges: dict[int, np.ndarray] = {}

@@ -21,6 +21,7 @@ from detector.errors import InputError
 from detector.river_inputs import name_text
 from detector.rivers import RiverNetwork
 from detector.track_crs import WGS84
+from detector.wording import agree, part_of
 
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 
@@ -31,7 +32,8 @@ def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: flo
     if off == 0:
         return None
     return (
-        f"{source}: {off} of {len(detections)} detections are on no river (farther than "
+        f"{source}: {part_of(off, len(detections), 'detection')} {agree(off, 'is', 'are')} on "
+        "no river (farther than "
         f"{corridor_m:g} m from every centerline); kept in the output with no track_id (marks "
         "on a wide river's banks or a side channel the rivers file lacks: widen --corridor-m, or "
         "draw the channel under its river's name)"

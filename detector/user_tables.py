@@ -43,7 +43,7 @@ import pandas as pd
 from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
 from detector.given_dates import end_of_day_written_out
-from detector.wording import agree, count_of, counted_like
+from detector.wording import agree, count_of, counted_like, part_of
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -332,7 +332,8 @@ def normalise_dates(
     if missing.any():
         raise InputError(
             source,
-            f"{int(missing.sum())} of {len(values)} rows have no date",
+            f"{part_of(int(missing.sum()), len(values), 'row')} "
+            f"{agree(int(missing.sum()), 'has', 'have')} no date",
             "give every row the date of its scene, or drop those rows",
         )
     if pd.api.types.is_datetime64_any_dtype(values):

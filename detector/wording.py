@@ -20,3 +20,10 @@ def counted_like(count: int, noun: str, example: str) -> str:
     """``count`` things and one of them: "3 dates like '03/04/2024'", and for one
     "1 date, '03/04/2024',"."""
     return f"1 {noun}, {example}," if count == 1 else f"{count_of(count, noun)} like {example}"
+
+
+def part_of(part: int, whole: int, noun: str, plural: str | None = None) -> str:
+    """``part`` of ``whole`` things, the noun in the number of the whole: '2 of 3 scenes',
+    '1 of 1 scene' (it said '1 of 1 scenes'). A verb after it agrees with ``part``
+    (:func:`agree`): '1 of 3 scenes has', '2 of 3 scenes have'."""
+    return f"{part:,} of {count_of(whole, noun, plural)}"

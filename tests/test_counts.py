@@ -279,9 +279,9 @@ def test_scenes_without_a_cloud_mask_are_named(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     first = tf.scene_name(days[0])
-    assert f"1 of 3 scenes have no cloud mask (UDM2) beside them (e.g. {first}" in text
+    assert f"1 of 3 scenes has no cloud mask (UDM2) beside it (e.g. {first}" in text
     second = tf.scene_name(days[1])
-    assert f"1 of 3 scenes have Planet's older UDM as their cloud mask (e.g. {second}" in text
+    assert f"1 of 3 scenes has Planet's older UDM as its cloud mask (e.g. {second}" in text
 
 
 def test_scenes_without_a_cloud_mask_are_named_as_the_run_names_them(tmp_path: Path) -> None:
@@ -310,12 +310,12 @@ def test_scenes_without_a_cloud_mask_are_named_as_the_run_names_them(tmp_path: P
     scenes = [str(path) for path in files]
     run = run_track(tmp_path / "dets.parquet", rivers, out, scenes=scenes, dates=when)
     text = " ".join(" ".join(run.notes).split())
-    assert f"older UDM as their cloud mask (e.g. b_{name};" in text
+    assert f"older UDM as its cloud mask (e.g. b_{name};" in text
     for mask in files[1].parent.glob("*udm*"):
         mask.unlink()
     run = run_track(tmp_path / "dets.parquet", rivers, out, scenes=scenes, dates=when)
     text = " ".join(" ".join(run.notes).split())
-    assert f"1 of 2 scenes have no cloud mask (UDM2) beside them (e.g. b_{name})" in text
+    assert f"1 of 2 scenes has no cloud mask (UDM2) beside it (e.g. b_{name})" in text
 
 
 def test_track_and_counts_commands(tmp_path: Path) -> None:
@@ -325,7 +325,7 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     result = runner.invoke(app, ["track", str(marked), "--rivers", str(rivers), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "into 1 track (1 counted)" in result.output
-    assert "1 of 4 detections are on no river" in result.output
+    assert "1 of 4 detections is on no river" in result.output
     assert "2 dates have no time zone and 2 have one; all converted to UTC" in result.output
     assert "no scores (marked by hand?)" in result.output
     for name in ("tracks.parquet", "tracks.detections.parquet", "tracks.observations.csv"):
@@ -496,7 +496,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
     renamed into place together, at the end: all the earlier ones, or all new."""
     import errno
 
-    import detector.exports as exports
+    import detector.kml_export as kml_export
 
     marked, rivers = write_inputs(tmp_path)
     runner = CliRunner()
@@ -505,7 +505,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
     names = ("counts.csv", "chart.png", "d.gpkg", "d.geojson", "d.detections.geojson", "d.kml")
     for name in names:
         (tmp_path / name).write_text("earlier")
-    real = exports.ET.ElementTree.write
+    real = kml_export.ET.ElementTree.write
 
     def write_kml(self: object, path: object, *args: object, **kwargs: object) -> None:
         real(self, path, *args, **kwargs)  # type: ignore[arg-type]
@@ -513,7 +513,7 @@ def test_counts_and_exports_stopped_while_written_are_all_the_earlier_ones(
             raise KeyboardInterrupt
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(exports.ET.ElementTree, "write", write_kml)
+    monkeypatch.setattr(kml_export.ET.ElementTree, "write", write_kml)
     counts = [
         *("counts", str(out), "--out", str(tmp_path / "counts.csv"), "--overwrite"),
         *("--chart", str(tmp_path / "chart.png"), "--gpkg", str(tmp_path / "d.gpkg")),
@@ -699,6 +699,7 @@ def test_hand_marks_with_scenes_they_did_not_mark_are_named() -> None:
     note = unmarked_looks_note(looks, marks)
     # B has no marks (and is not named); A was seen on 2024-02-01 with nothing marked.
     assert note is not None and note.startswith("1 of 3 dates") and "A 2024-02-01" in note
+    assert "with hand marks has no mark on it" in note  # it said '1 of 3 dates … have'
     assert unmarked_looks_note(looks[looks["date"] != "2024-02-01"], marks) is None
 
 
@@ -1040,6 +1041,10 @@ def test_observations_of_another_run_are_one_line(given: bool, tmp_path: Path) -
     ), text
     fix = "leave --observations out" if given else "run `dredge track` again"
     assert fix in text and not (tmp_path / "c.csv").exists()
+    from detector.counts import unobserved_detection_days
+
+    one = unobserved_detection_days(pd.DataFrame({"river": [], "date": []}), linked.iloc[:1])
+    assert one is not None and one.startswith("1 of 1 river-day with detections is not in it")
 
 
 def test_detection_scores_held_as_text_are_read_as_numbers(tmp_path: Path) -> None:
@@ -1159,6 +1164,10 @@ def test_scenes_far_past_the_detections_dates_are_named() -> None:
     assert "2 after the last, 2024-01-10, to 2024-06-01 and 1 before the first" in note
     assert "another file (forgotten?)" in note
     assert scenes_beyond_note(dets, looks.iloc[:3], "dets.parquet") is None  # 15 days after
+    one = scenes_beyond_note(dets, looks.iloc[[0, 1, 3]], "dets.parquet")
+    assert one is not None and one.startswith(  # it said '1 of 3 scenes given have … lie'
+        "dets.parquet: 1 of 3 scenes given has no dredge detection and lies outside"
+    )
     assert scenes_beyond_note(dets.iloc[:0], looks, "dets.parquet") is None
 
 

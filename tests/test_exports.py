@@ -116,6 +116,20 @@ def test_kml_has_a_placemark_per_dredge_with_its_dates(world: tuple, tmp_path: P
     assert not included
 
 
+def test_kml_says_seen_on_1_date_of_a_dredge_seen_once(world: tuple, tmp_path: Path) -> None:
+    """A dredge seen on one date was 'Seen on 1 dates:' in its placemark's description."""
+    linked, tracks, _ = world
+    first = tracks["dates"].iloc[0].split(";")[0]
+    once = tracks.assign(n_dates=[1, *tracks["n_dates"].iloc[1:]])
+    once.loc[once.index[0], "dates"] = first
+    path, _ = write_kml(once, tmp_path / "d.kml", linked)
+    ns = {"k": KML_NS}
+    marks = ET.parse(path).getroot().findall("k:Document/k:Folder/k:Placemark", ns)
+    lines = [(m.findtext("k:description", namespaces=ns) or "").splitlines() for m in marks]
+    assert f"Seen on 1 date: {first}" in lines[0]
+    assert f"Seen on {tracks['n_dates'].iloc[1]} dates: " in "\n".join(lines[1])
+
+
 def test_a_chart_with_no_river_years_says_so_without_warnings(tmp_path: Path) -> None:
     empty = pd.DataFrame(columns=COUNT_COLUMNS)
     with warnings.catch_warnings():
@@ -379,7 +393,7 @@ def test_kml_reason_names_the_rules_a_run_may_have_set() -> None:
     """With --min-dates 3 a track seen on two dates was explained as under --count-score, and
     'seen on one date' assumed the default --min-dates: the run's settings are not in the
     tracks table, so the rules are named."""
-    from detector.exports import _uncounted
+    from detector.kml_export import _uncounted
 
     once = _uncounted({"track_id": 3, "n_dates": 1, "static": False}, {3: 0.8})
     assert once == (

@@ -290,7 +290,7 @@ def test_dredge_run_names_a_stac_scene_of_a_download_link_by_its_item(
         assert first.ok and first.detections > 0
         again = run_pipeline([search], rivers, out, model=detector, progress=False,
                              echo=told.append, warn=told.append)  # fmt: skip
-    assert f"resuming {out}: 1 of 1 scenes already done" in told and again.ok
+    assert f"resuming {out}: 1 of 1 scene already done" in told and again.ok
     assert list(pd.read_csv(out / MANIFEST_NAME)["name"]) == [item_id]
     assert [p.name for p in (out / "scenes").iterdir()] == [f"{item_id}.parquet"]
     frame = pd.read_parquet(out / "detections.parquet")
@@ -320,7 +320,12 @@ def test_scenes_tracked_by_url_are_named_as_read_without_a_cloud_mask(tmp_path: 
     with serving(tmp_path / "served") as base:
         urls = [f"{base}/{tf.scene_name(t)}.tif" for t in days]
         run = run_track(tmp_path / "d.parquet", rivers, tmp_path / "t.parquet", scenes=urls)
+        one = run_track(tmp_path / "d.parquet", rivers, tmp_path / "t.parquet", scenes=urls[:1])
     first = tf.scene_name(days[0])
     assert any(n.startswith(f"2 of 2 scenes are read by URL, with no cloud mask (e.g. {first}")
                for n in run.notes), run.notes  # fmt: skip
+    # one scene: it said '1 of 1 scenes are read by URL' and '1 of 2 scenes with detections are'
+    told = " ".join(" ".join(one.notes).split())
+    assert f"1 of 1 scene is read by URL, with no cloud mask (e.g. {first}.tif): its whole" in told
+    assert "1 of 2 scenes with detections is not among --scenes: on its date" in told
     assert not any("beside them (e.g." in note for note in run.notes)

@@ -71,8 +71,7 @@ def test_masks_given_one_by_one_as_the_shell_expands_a_glob_are_left_out(folder:
     sources = resolve_scenes(given)
     assert names(sources.paths) == ["a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif"]
     assert any(
-        "left out 1 UDM mask file(s) given as scenes (e.g. a_3B_udm2.tif)" in n
-        for n in sources.notes
+        "left out 1 UDM mask file given as scenes (e.g. a_3B_udm2.tif)" in n for n in sources.notes
     )
 
 
@@ -153,7 +152,7 @@ def test_products_of_one_planet_capture_are_named_once() -> None:
     classic = "/o/20180915_150036_0f4d_3B_AnalyticMS.tif"  # a Dove Classic id, once
     other = "/o/20240317_145142_27_2455_3B_AnalyticMS_SR.tif"  # the next scene of the strip
     note = resolve_scenes([sr, visual, classic, other]).notes[0]
-    assert note.startswith("1 scene file(s) are another product or copy of a Planet capture")
+    assert note.startswith("1 scene file is another product or copy of a Planet capture")
     assert "(e.g. 20240317_145141_26_2455_3B_Visual.tif and 20240317_145141_26_2455_3B_" in note
     assert resolve_scenes([sr, classic, other]).notes == []
 

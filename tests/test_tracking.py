@@ -615,7 +615,7 @@ def test_off_river_detections_are_kept_without_a_track() -> None:
     assert linked["link"].tolist() == ["off-river", "new"]
     assert linked["detection_id"].tolist() == dets["detection_id"].tolist()
     assert len(tracks) == 1
-    assert "1 of 2 detections are on no river" in str(off_river_note(linked, "d.csv", 250))
+    assert "1 of 2 detections is on no river" in str(off_river_note(linked, "d.csv", 250))
 
 
 def test_tracks_table_schema() -> None:

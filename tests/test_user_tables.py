@@ -37,7 +37,7 @@ def test_a_day_first_column_is_read_day_first_throughout() -> None:
 
 
 def test_missing_and_unreadable_dates_stop_with_one_line() -> None:
-    with pytest.raises(InputError, match="1 of 2 rows have no date"):
+    with pytest.raises(InputError, match="1 of 2 rows has no date"):
         normalise_dates(pd.Series(["2024-01-01", None]), "d.csv")
     with pytest.raises(InputError, match=r"1 date cannot be read, e.g. 'soon'"):
         normalise_dates(pd.Series(["2024-01-01", "soon"]), "d.csv")

@@ -33,6 +33,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError, UsageError
+from detector.wording import part_of
 
 
 @app.command()
@@ -218,7 +219,8 @@ def demo(
     Console().print(table)
     rows = len(result.comparison)
     typer.echo(
-        f"{result.within_tolerance} of {rows} river-years within {TOLERANCE:.0%} of the truth "
+        f"{part_of(result.within_tolerance, rows, 'river-year')} within {TOLERANCE:.0%} of the "
+        "truth "
         f"(✗: outside). Report: {result.run.report}"
     )
     if result.run.failures:
