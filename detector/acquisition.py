@@ -55,6 +55,9 @@ from detector.sidecars import sidecar_candidates as sidecar_candidates
 from detector.sidecars import sidecar_time
 
 REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
+# a PlanetScope capture (day, time, an optional tenths field, its satellite): the files of one
+# capture (its scene, UDM2, metadata, another product) share it
+PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
 _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 # a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
 # where a day and time alone may be an export's (nanay_clip_20241102_093015)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.acquisition import GivenDay, is_remote, scene_file_name
+from detector.acquisition import PLANET_CAPTURE, GivenDay, is_remote, scene_file_name
 from detector.errors import InputError, first_line, not_a_file
 from detector.given_dates import ZonelessTime
 from detector.user_tables import ZONED, first_named, normalise_dates, read_csv_table
@@ -101,9 +101,6 @@ def _without_time(text: pd.Series, parsed: pd.Series) -> pd.Series:
     return midnight & ~text.str.contains(r"\d:\d", regex=True) & ~fraction
 
 
-_PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
-
-
 def _as_path_key(name: str, table: Path) -> str:
     """A ``--dates`` row's scene: a path (``scenes/a.tif``, ``C:\\…``) as the absolute path of
     the file it names (from the current folder, else from the table's), else as written."""
@@ -154,7 +151,7 @@ def date_keys(table: Mapping[str, object], path: str | Path, label: str | None =
     keys = [text, *([] if is_remote(text) else [str(Path(text).resolve())])]
     named = [*([label] if label else []), name]
     keys += named + [re.sub(r"\.tiff?$", "", key, flags=re.IGNORECASE) for key in named]
-    capture = _PLANET_CAPTURE.match(name)
+    capture = PLANET_CAPTURE.match(name)
     if capture:
         keys.append(capture.group(1))
     # a scene copied from a Mac keeps its name decomposed ('n' + a combining tilde), a row typed

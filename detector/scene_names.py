@@ -4,11 +4,10 @@ named alike but for their suffix, and several products of one Planet capture."""
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from collections.abc import Sequence
 
-from detector.acquisition import scene_file_name, scene_labels, scene_stem
+from detector.acquisition import PLANET_CAPTURE, scene_file_name, scene_labels, scene_stem
 from detector.errors import DredgeError, InputError
 from detector.wording import agree, count_of
 
@@ -60,9 +59,6 @@ def check_stems_apart(paths: Sequence[str]) -> None:
         seen[key] = path
 
 
-_PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
-
-
 def same_capture_note(paths: Sequence[str]) -> str | None:
     """One line when several files are products of one Planet capture (its SR and Visual
     products, a clipped copy, the same file in two folders), or None: each is detected, and
@@ -71,7 +67,7 @@ def same_capture_note(paths: Sequence[str]) -> str | None:
     first: dict[str, str] = {}
     again: list[tuple[str, str]] = []
     for path in paths:
-        match = _PLANET_CAPTURE.match(scene_file_name(path))
+        match = PLANET_CAPTURE.match(scene_file_name(path))
         if match is None:
             continue
         capture = match.group(1).lower()
