@@ -135,6 +135,29 @@ def _exit_and_err(
     return stop.value.code, capsys.readouterr().err
 
 
+def _bad_input_is_one_line_and_a_bug_a_fault(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    broken: str,
+    bad_input: list[tuple[list[str], str]],
+) -> None:
+    """Each of ``bad_input`` (options added to ``args``, and the line they give) is that one
+    line, exit 2; a ValueError raised inside ``broken`` is a fault: its traceback, FAULT_EXIT."""
+    for option, line in bad_input:
+        code, err = _exit_and_err(monkeypatch, capsys, [*args, *option])
+        assert code == 2 and err.strip() == line, err
+
+    def broken_call(*args: object, **kwargs: object) -> None:
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr(broken, broken_call)
+    code, err = _exit_and_err(monkeypatch, capsys, args)
+    assert code == FAULT_EXIT, err
+    assert "Traceback (most recent call last)" in err
+    assert "unexpected fault (ValueError: operands could not be broadcast" in err
+
+
 @pytest.mark.parametrize(
     ("command", "broken", "bad_input"),
     [
@@ -177,18 +200,7 @@ def test_a_value_error_inside_detect_tiles_or_review_is_a_fault_not_bad_input(
     else:
         args = [command, str(tmp_path), "--rivers", str(tmp_path / "r.geojson")]
         args += ["--out", str(tmp_path / ("d.parquet" if command == "detect" else "out"))]
-    for option, line in bad_input:
-        code, err = _exit_and_err(monkeypatch, capsys, [*args, *option])
-        assert code == 2 and err.strip() == line, err
-
-    def broken_call(*args: object, **kwargs: object) -> None:
-        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
-
-    monkeypatch.setattr(broken, broken_call)
-    code, err = _exit_and_err(monkeypatch, capsys, args)
-    assert code == FAULT_EXIT, err
-    assert "Traceback (most recent call last)" in err
-    assert "unexpected fault (ValueError: operands could not be broadcast" in err
+    _bad_input_is_one_line_and_a_bug_a_fault(monkeypatch, capsys, args, broken, bad_input)
 
 
 @pytest.mark.parametrize(
@@ -234,15 +246,4 @@ def test_a_value_error_inside_counts_train_evaluate_or_demo_is_a_fault_not_bad_i
     'error:' line and exit 2, as `dredge run`, `detect`, `tiles` and `review` did: a bug raising
     one read as bad input. The tool's own value checks stay one line, exit 2."""
     args = [arg.format(tmp=tmp_path) for arg in args]
-    for option, line in bad_input:
-        code, err = _exit_and_err(monkeypatch, capsys, [*args, *option])
-        assert code == 2 and err.strip() == line, err
-
-    def broken_call(*args: object, **kwargs: object) -> None:
-        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
-
-    monkeypatch.setattr(broken, broken_call)
-    code, err = _exit_and_err(monkeypatch, capsys, args)
-    assert code == FAULT_EXIT, err
-    assert "Traceback (most recent call last)" in err
-    assert "unexpected fault (ValueError: operands could not be broadcast" in err
+    _bad_input_is_one_line_and_a_bug_a_fault(monkeypatch, capsys, args, broken, bad_input)

@@ -40,6 +40,41 @@ def _detection_folder(root: ET.Element) -> ET.Element:
     return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Detections"))
 
 
+def _two_runs(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Run A's rivers and dredges.kml (in ``a/``), and run B's dredges.kml (in ``b/``: its
+    dredges 2.5 km away, seen the next year)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    return rivers, kml, other
+
+
+def _placemarks(element: ET.Element, ends: str | tuple[str, ...]) -> list[ET.Element]:
+    """The placemarks in ``element`` whose name ends with ``ends``."""
+    marks = element.iter(f"{K}Placemark")
+    return [mark for mark in marks if (mark.findtext(f"{K}name") or "").endswith(ends)]
+
+
+def _renumber(marks: list[ET.Element], old: int, new: int) -> None:
+    """``marks`` of dredge ``old`` as dredge ``new`` was written: names and track_id."""
+    for mark in marks:
+        name = mark.find(f"{K}name")
+        assert name is not None and name.text is not None
+        name.text = name.text.replace(f" dredge {old}", f" dredge {new}")
+        name.text = name.text.replace(f"e {old} (", f"e {new} (")
+        for data in mark.iter(f"{K}Data"):
+            if data.get("name") == "track_id":
+                data[0].text = str(new)
+
+
+def _paste(root: ET.Element, marks: list[ET.Element]) -> None:
+    """``marks`` pasted into ``root``'s document in a folder of their own."""
+    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
+    ET.SubElement(folder, f"{K}name").text = "from run B"
+    folder.extend(marks)
+
+
 def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path) -> None:
     """An analyst merges two dredges in Google Earth, which edits names only: the detection
     placemarks of dredge 2 renamed '… dredge 1'. The rename was ignored without a word (both
@@ -83,20 +118,11 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     dredge 1 started twice and was read as a merge by hand: B's dredge joined A's ('kept as
     one dredge', 2 dredges for 3). Placemarks not of their dredge's dates are named in a
     note, and their track_id and link are not read."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    rivers, kml, other = _two_runs(tmp_path)
     root = ET.fromstring(kml.read_bytes())
-    pasted = [
-        mark
-        for mark in _detection_folder(ET.fromstring(other.read_bytes())).findall(f"{K}Placemark")
-        if (mark.findtext(f"{K}name") or "").endswith(" dredge 1")
-    ]
+    pasted = _placemarks(_detection_folder(ET.fromstring(other.read_bytes())), " dredge 1")
     assert len(pasted) == 3
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(pasted)
+    _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
@@ -111,26 +137,11 @@ def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> 
     """Run B's detections of a dredge numbered above every dredge of run A (B's dredge 27, A
     has 2) pasted into A's dredges.kml: they were left out as of a dredge "whose placemark was
     deleted (dredge 27)". A's own last dredge, its placemark deleted, is still said so."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    rivers, kml, other = _two_runs(tmp_path)
     root = ET.fromstring(kml.read_bytes())
-    pasted = [
-        mark
-        for mark in _detection_folder(ET.fromstring(other.read_bytes())).findall(f"{K}Placemark")
-        if (mark.findtext(f"{K}name") or "").endswith(" dredge 1")
-    ]
-    for mark in pasted:  # as B's dredge 27 was written
-        name = mark.find(f"{K}name")
-        assert name is not None and name.text is not None
-        name.text = name.text.replace(" dredge 1", " dredge 27")
-        for data in mark.iter(f"{K}Data"):
-            if data.get("name") == "track_id":
-                data[0].text = "27"
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(pasted)
+    pasted = _placemarks(_detection_folder(ET.fromstring(other.read_bytes())), " dredge 1")
+    _renumber(pasted, 1, 27)  # as B's dredge 27 was written
+    _paste(root, pasted)
     dredges = next(f for f in root.iter(f"{K}Folder") if f.findtext(f"{K}name") == "Dredges (2)")
     last = next(
         m
@@ -193,21 +204,12 @@ def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
     named 'pasted from another run' with B's (6), which the note said to delete. Two dredge
     placemarks of one id with other dates are named instead, and the detections of that id
     are linked anew (3 dredges, none merged by hand)."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    rivers, kml, other = _two_runs(tmp_path)
     root = ET.fromstring(kml.read_bytes())
     theirs = ET.fromstring(other.read_bytes())
-    pasted = [
-        mark
-        for mark in theirs.iter(f"{K}Placemark")
-        if (mark.findtext(f"{K}name") or "").endswith((" dredge 1", "Dredge 1 (Meander)"))
-    ]
+    pasted = _placemarks(theirs, (" dredge 1", "Dredge 1 (Meander)"))
     assert len(pasted) == 4
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(pasted)
+    _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
@@ -225,26 +227,11 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     among them), where its detections pasted alone are left out as of no dredge in this run,
     and a pasted dredge of a number A has is named. It is named too: its detections are
     linked anew."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
+    rivers, kml, other = _two_runs(tmp_path)
     root = ET.fromstring(kml.read_bytes())
-    pasted = [
-        mark
-        for mark in ET.fromstring(other.read_bytes()).iter(f"{K}Placemark")
-        if (mark.findtext(f"{K}name") or "").endswith((" dredge 1", "Dredge 1 (Meander)"))
-    ]
-    for mark in pasted:  # as B's dredge 27 was written
-        name = mark.find(f"{K}name")
-        assert name is not None and name.text is not None
-        name.text = name.text.replace(" dredge 1", " dredge 27").replace("e 1 (", "e 27 (")
-        for data in mark.iter(f"{K}Data"):
-            if data.get("name") == "track_id":
-                data[0].text = "27"
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(pasted)
+    pasted = _placemarks(ET.fromstring(other.read_bytes()), (" dredge 1", "Dredge 1 (Meander)"))
+    _renumber(pasted, 1, 27)  # as B's dredge 27 was written
+    _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
@@ -332,15 +319,9 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     rivers, kml = _kml_after_a_merge(tmp_path / "a")
     _, other = _split_dredge(tmp_path / "b", along_m=4500.0, start_days=400)
     root = ET.fromstring(kml.read_bytes())
-    pasted = [
-        mark
-        for mark in ET.fromstring(other.read_bytes()).iter(f"{K}Placemark")
-        if (mark.findtext(f"{K}name") or "").endswith((" dredge 2", "Dredge 2 (Meander)"))
-    ]
+    pasted = _placemarks(ET.fromstring(other.read_bytes()), (" dredge 2", "Dredge 2 (Meander)"))
     assert len(pasted) == 4
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(pasted)
+    _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
