@@ -12,9 +12,14 @@ _TIFF_TIME = re.compile(
     r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
 )
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
-# ISO 8601's midnight at the end of a day (T24:00), with its zone or none
+# a zone named after a time: UTC or GMT, alone or with an offset as written (UTC-05:00,
+# GMT-0500, UTC-5: five hours behind, as ISO 8601 reads -05:00)
+_NAMED_ZONE = r"(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?"
+_NAMED_ZONE_END = re.compile(r"\s*(?:UTC|GMT)(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?$", re.IGNORECASE)
+# ISO 8601's midnight at the end of a day (T24:00), with its zone (a named one too) or none
 _END_OF_DAY = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?(\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?",
+    r"(\d{4}-\d{2}-\d{2})[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?"
+    rf"(\s*(?:Z|{_NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?))?",
     re.IGNORECASE,
 )
 
@@ -90,8 +95,9 @@ def to_utc(value: datetime | date | str) -> datetime:
 
 def end_of_day_written_out(text: str) -> str:
     """ISO 8601's ``T24:00`` (the midnight that ends a day) as the next day's ``T00:00:00``,
-    with its zone: ``2024-12-31T24:00`` → ``2025-01-01T00:00:00``, as a file name with T24:00
-    is read (Python and pandas refuse hour 24: it was 'not a date'); other text as it is."""
+    with its zone: ``2024-12-31T24:00`` → ``2025-01-01T00:00:00``, ``2024-12-31 24:00 UTC`` →
+    ``2025-01-01T00:00:00 UTC``, as a file name with T24:00 is read (Python and pandas refuse
+    hour 24: it was 'not a date'; with a zone named, UTC or GMT, too); other text as it is."""
     found = _END_OF_DAY.fullmatch(text.strip())
     if found is None:
         return text
@@ -99,13 +105,25 @@ def end_of_day_written_out(text: str) -> str:
         day = date.fromisoformat(found[1]) + timedelta(days=1)
     except ValueError:  # no real day: refused as the text it is
         return text
-    return f"{day.isoformat()}T00:00:00{(found[2] or '').strip()}"
+    zone = (found[2] or "").strip().upper()
+    named = zone[:1].isalpha() and zone != "Z"  # ' UTC': apart, as pandas reads it
+    return f"{day.isoformat()}T00:00:00{' ' if named else ''}{zone}"
 
 
 def _parsed(text: str) -> datetime:
-    """An ISO or TIFF date string as written: naive where it has no zone."""
+    """An ISO or TIFF date string as written: naive where it has no zone; a zone named after
+    it (``UTC``, ``GMT``, ``UTC-05:00``) read as a ``--dates`` table reads it (Python's ISO
+    reader refused it: ``--date '2024-12-31 23:00 UTC'`` was 'not a date')."""
     text = end_of_day_written_out(text.strip())
+    text = _NAMED_ZONE_END.sub(_iso_offset, text)
     tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
     if tiff:
         text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _iso_offset(match: re.Match[str]) -> str:
+    """A named zone (``UTC``, ``GMT-0500``, ``UTC-5``) as ISO 8601 writes it (``+00:00``,
+    ``-05:00``)."""
+    sign, hours, minutes = match.groups()
+    return f"{sign or '+'}{int(hours or 0):02d}:{minutes or '00'}"

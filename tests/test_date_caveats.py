@@ -156,6 +156,26 @@ def test_midnight_at_the_end_of_a_day_is_the_next_day(tmp_path: Path) -> None:
     assert dates["b.tif"] == datetime(2024, 6, 21, tzinfo=UTC)
 
 
+def test_midnight_at_the_end_of_a_day_with_a_named_zone_is_the_next_day(tmp_path: Path) -> None:
+    """T24:00 with its zone named (`2024-12-31 24:00 UTC`, as a file name, `--date` or a
+    `--dates` row may write it) was refused ('not a date', 'cannot be read') where `T24:00Z`
+    and `T24:00` were read; `--date` refused a named zone at any hour."""
+    from detector.cli.common import date_option
+    from detector.given_dates import ZonelessTime, given_time
+
+    new_year = datetime(2025, 1, 1, tzinfo=UTC)
+    for text in ("2024-12-31 24:00 UTC", "2024-12-31T24:00:00 GMT", "2024-12-31 24:00 utc"):
+        assert given_time(text) == new_year, text
+        assert not isinstance(given_time(text), ZonelessTime)
+    assert date_option("2024-12-31 24:00 UTC-05:00") == datetime(2025, 1, 1, 5, tzinfo=UTC)
+    assert date_option("2024-12-31 23:00 UTC") == datetime(2024, 12, 31, 23, tzinfo=UTC)
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\na.tif,2024-12-31 24:00 UTC\nb.tif,2024-12-31T24:00 GMT-05:00\n")
+    dates = read_date_table(table)
+    assert dates["a.tif"] == new_year
+    assert dates["b.tif"] == datetime(2025, 1, 1, 5, tzinfo=UTC)
+
+
 def test_metadata_beside_a_day_alone_in_the_name_is_no_other_day(tmp_path: Path) -> None:
     """A day alone in a name (source day-name: ``grid_2012_05_07``, maybe a grid's numbers)
     yields to the scene's metadata as it does to its ACQUISITIONDATETIME tag, without a word:
