@@ -12,7 +12,9 @@
    ``global_monthly_2024_01_mosaic``,
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
-   date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``),
+   date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``,
+   ``T22_00``; its zone also after ``UTC``, or in hours alone after a time the ``T`` or a colon
+   marks, ``T22:00-05``: after ``_220000`` that may be a part number, read so and said),
    Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
    (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
    ``…_V20160315T143012…``), Earth Engine's image ids
@@ -69,14 +71,17 @@ _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # globa
 _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T_ ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r" ?(?:([+-])(\d{2}):?(\d{2})(?!:\d\d(?!\d)))?)?(?!\d)"  # ` -05:00` (`date "+%F %T %z"`);
-)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC)
+    r"(?:([T_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    r" ?(?:(?:UTC|GMT) ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`
+    r"(?:([+-])(\d{2})(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?)?(?!\d)"
+)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
+# in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end
+# (T10:00-11_00) or its minutes; read only after an ISO time (see _iso_time)
 # a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
-# T22-00-00-05-00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
+# T22-00-00-05-00, T22_00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
 # no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
-_SAFE_TIME = re.compile(
-    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})\2(\d{2})"
+_SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
+    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})(?:\2(\d{2}))?"
     r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
 )
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
@@ -323,17 +328,9 @@ def time_from_name(path: str) -> Acquisition | None:
     mosaic = _mosaic_first_day(path, folders=False)
     if mosaic:
         return mosaic
-    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
-        year, month, day, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
-        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
-        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
-            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
-        if timed:  # the zone written after it: a local time was taken as UTC, hours (a day,
-            # a year at New Year) off
-            return Acquisition(timed - _zone_offset(sign, zone_hours, zone_minutes), "iso-name")
-        found = _safe_datetime(year, month, day)  # six digits that are no time: the day alone
-        if found:  # (the date was lost, and the scene dated by its TIFFTAG_DATETIME)
-            return Acquisition(found, "iso-name")
+    iso = _iso_time(name)
+    if iso is not None:
+        return Acquisition(iso[0], "iso-name")
     # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
     # program wrote the file, from its TIFFTAG_DATETIME
     match = _LANDSAT_NAME.match(name.upper())
@@ -411,6 +408,51 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
     return None
 
 
+def _iso_time(name: str) -> tuple[datetime, str | None] | None:
+    """The first ISO day in a file name (:data:`_ISO_NAME`), with its time and zone, in UTC;
+    and the zone in hours alone left unread after it where it may be a part number, else None.
+
+    A zone in hours alone (``-05``, as ISO 8601 allows) is read after a time the ``T`` or a
+    colon marks as one (``T22:00-05``, ``T220000-05``, ``T22_00_00-05``, ``_22:00-05``): it
+    was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
+    counted in 2024 for 2025. After six digits behind ``_`` or a space (``_220000-05``),
+    which may be an order's number and a part, it is not read, and said
+    (:func:`name_zone_in_doubt`)."""
+    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
+        year, month, day, mark, hour, minute, second, sign, zone_hours, zone_minutes = (
+            match.groups()
+        )
+        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
+        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
+            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
+        if not timed:  # six digits that are no time: the day alone (the date was lost, and
+            found = _safe_datetime(year, month, day)  # the scene dated by its TIFFTAG_DATETIME)
+            if found:
+                return found, None
+            continue
+        doubt = None
+        if sign is not None and zone_minutes is None:  # in hours alone
+            if mark == "T" or ":" in match.string[match.start(5) : match.start(8)]:
+                zone_minutes = "00"
+            elif int(zone_hours) <= 14:
+                doubt = f"{sign}{zone_hours}"
+        # the zone written after it: a local time was taken as UTC, hours (a day, a year at
+        # New Year) off
+        return timed - _zone_offset(sign, zone_hours, zone_minutes), doubt
+    return None
+
+
+def name_zone_in_doubt(path: str) -> tuple[str, datetime] | None:
+    """Where a file name's time is followed by what may be its zone in hours alone or a part
+    number (``nanay_2024-12-31_220000-05.tif``), read as the part (:func:`_iso_time`): that
+    text (``-05``) and the time in UTC were it the zone; else None."""
+    name = scene_file_name(path)
+    iso = _iso_time(name)
+    if iso is None or iso[1] is None:
+        return None
+    return iso[1], iso[0] - _zone_offset(iso[1][0], iso[1][1:], "00")
+
+
 def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
     """The UTC offset written after a time in a name (``-05:00``, ``+0530``); zero for none,
     or for digits that are no zone (``-0001``: a part number)."""
@@ -423,10 +465,11 @@ def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> ti
 
 
 def _colons(match: re.Match[str]) -> str:
-    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``)."""
+    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``, ``22_00`` →
+    ``22:00``)."""
     hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
     zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
-    return f"{hour}:{minute}:{second}{zone}"
+    return f"{hour}:{minute}{':' + second if second else ''}{zone}"
 
 
 def _next_day(year: str, month: str, day: str) -> datetime | None:

@@ -2,7 +2,8 @@
 
 A date given (``--date``, ``--dates``, a STAC item's) for another day, or another time of the
 same day, than the scene's own metadata or name says; a name that gives a range of days (an
-image of a time range, dated by its first day); a date from ``TIFFTAG_DATETIME`` alone, a tag
+image of a time range, dated by its first day); a name whose time is followed by what may be
+its zone in hours or a part number (``_220000-05``); a date from ``TIFFTAG_DATETIME`` alone, a tag
 many programs set to when they wrote the file. How the date itself is found:
 :mod:`detector.acquisition`.
 """
@@ -11,7 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from detector.acquisition import DAY_NAME, Acquisition, name_date_range, time_from_name
+from detector.acquisition import (
+    DAY_NAME,
+    Acquisition,
+    name_date_range,
+    name_zone_in_doubt,
+    time_from_name,
+)
 from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
@@ -59,6 +66,15 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
             f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
             f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
             "range), give that date with --dates"
+        )
+    doubt = name_zone_in_doubt(path) if acquisition.source == "iso-name" else None
+    if doubt is not None and acquired is not None:
+        zone, zoned = doubt
+        return (
+            f"dated {acquired:%Y-%m-%d %H:%M} UTC by its file name, the {zone} after its time "
+            f"read as a part number; if it is the time's zone (UTC{zone}), the scene is of "
+            f"{zoned:%Y-%m-%d %H:%M} UTC: write a T before the time "
+            f"({acquired:%Y-%m-%dT%H%M%S}{zone} is read so), or give the date with --dates"
         )
     if acquisition.source != "tiff-tag" or acquired is None:
         return None

@@ -139,6 +139,24 @@ def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
         assert opened.date_caveat is None
 
 
+def test_a_zone_in_hours_or_a_part_number_after_a_time_in_a_name_is_said(tmp_path: Path) -> None:
+    """`nanay_2024-12-31_220000-05.tif`: six digits behind `_` and `-05` may be a time and
+    its zone (2025-01-01 03:00 UTC) or an order's number and a part; read as the part, as
+    before (22:00 UTC), where nothing was said. With a T or a colon the zone is read."""
+    scene = write_scene(tmp_path / "nanay_2024-12-31_220000-05.tif", **SMALL)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2024, 12, 31, 22, tzinfo=UTC)
+        assert opened.date_caveat == (
+            "dated 2024-12-31 22:00 UTC by its file name, the -05 after its time read as a "
+            "part number; if it is the time's zone (UTC-05), the scene is of 2025-01-01 03:00 "
+            "UTC: write a T before the time (2024-12-31T220000-05 is read so), or give the "
+            "date with --dates"
+        )
+    for name in ("nanay_2024-12-31T220000-05.tif", "nanay_2024-12-31_220000-0001.tif"):
+        with open_scene(write_scene(tmp_path / name, **SMALL).path) as opened:
+            assert opened.date_caveat is None, name
+
+
 def test_midnight_at_the_end_of_a_day_is_the_next_day(tmp_path: Path) -> None:
     """ISO 8601's T24:00, read so in a file name, was 'not a date' for --date (Python refuses
     hour 24) and a --dates row 'cannot be read': it is the next day's 00:00, zone kept."""

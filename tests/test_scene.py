@@ -269,6 +269,9 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         # a space before the zone (`date "+%F %T %z"`): the zone was dropped, 22:00 UTC
         ("nanay_2024-12-31 22:00:00 -05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
         ("nanay_2024-12-31 22:00:00 -0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        # after UTC or GMT (`UTC-05:00`): the zone was dropped, 22:00 UTC
+        ("nanay_2024-12-31 22:00 UTC-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31 22:00 UTC.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
     ],
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
@@ -276,6 +279,43 @@ def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> 
     22:00 UTC, counted in 2024 for 2025 (written without seconds, the time too: 2024-12-31
     00:00 UTC); and a day followed by six digits that are no time
     (`_987654`) was no date at all (the scene was dated by its TIFFTAG_DATETIME, or refused)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == acquired
+
+
+NEW_YEAR_IN_LIMA = datetime(2025, 1, 1, 3, tzinfo=UTC)  # 2024-12-31 22:00 at UTC-05:00
+
+
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [  # the zone in hours alone (ISO 8601's -05) after a time the T or a colon marks
+        ("nanay_2024-12-31T22:00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31T22:00:00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31T220000-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31T22_00_00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31T22-00-00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31T22_00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31_22:00-05.tif", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31 22:00:00 -05.tif", NEW_YEAR_IN_LIMA),  # date "+%F %T %:::z"
+        ("nanay_2024-12-31T22:00-05_2.tif", NEW_YEAR_IN_LIMA),  # then a part number
+        ("nanay_2024-12-31T24:00-05.tif", datetime(2025, 1, 1, 5, tzinfo=UTC)),
+        # T22_00 without seconds (the day alone was read: midnight)
+        ("nanay_2024-12-31T22_00.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        # no zone: one digit, three, more than 14 hours; a range's end; after six digits
+        # behind _ (an order's number and a part? read so, and said: test_date_caveats)
+        ("nanay_2024-12-31T22:00:00-1.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00-001.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00-20.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-03-15T10_00_00-11_00_00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
+        ("nanay_2024-12-31_220000-05.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+    ],
+)
+def test_a_zone_in_hours_alone_after_a_time_in_a_name_is_read(
+    name: str, acquired: datetime
+) -> None:
+    """`nanay_2024-12-31T22:00-05.tif` (22:00 in Lima, 2025-01-01 03:00 UTC) was read as
+    22:00 UTC, its `-05` taken for a part number: counted in 2024 for 2025."""
     found = time_from_name(f"/scenes/{name}")
     assert found is not None and found.source == "iso-name"
     assert found.time == acquired
