@@ -86,14 +86,21 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
 
 def _name_of_another_day(path: str, source: str, acquired: datetime) -> str | None:
     """The caveat for a scene dated by its metadata (``source``) when its name says another
-    day (a sidecar of another scene, a file renamed): the metadata won without a word."""
+    day (a sidecar of another scene, a file renamed): the metadata won without a word. A day
+    alone in the name (``day-name``, maybe no date) is said as the numbers it may be."""
     named = time_from_name(path)
     if named is None or named.time is None or named.source == "nicfi-name":
         return None  # a mosaic's name gives its first day only
-    if named.source == DAY_NAME:  # a day alone may be no date (grid_2012_05_07): it yields to
-        return None  # the scene's metadata without a word, as to its ACQUISITIONDATETIME tag
     if named.time.date() == acquired.date():
         return None
+    if named.source == DAY_NAME:  # a day alone may be no date (grid_2012_05_07): it yields to
+        # the metadata, but a sidecar may be another scene's (it yielded without a word)
+        return (
+            f"dated {acquired:%Y-%m-%d} by its {OWN_DATE_SOURCES.get(source, source)}, while "
+            f"its file name has numbers that read as {named.time:%Y-%m-%d}, a day alone (or "
+            "a grid's or an order's numbers): check which is right (a sidecar of another "
+            "scene?), or give the date with --dates"
+        )
     return (
         f"dated {acquired:%Y-%m-%d} by its {OWN_DATE_SOURCES.get(source, source)}, while its "
         f"file name says {named.time:%Y-%m-%d}: check which is right (a sidecar of another "

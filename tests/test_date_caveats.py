@@ -194,15 +194,27 @@ def test_midnight_at_the_end_of_a_day_with_a_named_zone_is_the_next_day(tmp_path
     assert dates["b.tif"] == datetime(2025, 1, 1, 5, tzinfo=UTC)
 
 
-def test_metadata_beside_a_day_alone_in_the_name_is_no_other_day(tmp_path: Path) -> None:
-    """A day alone in a name (source day-name: ``grid_2012_05_07``, maybe a grid's numbers)
-    yields to the scene's metadata as it does to its ACQUISITIONDATETIME tag, without a word:
-    the summary line said 'while its file name says 2012-05-07: check which is right (a
-    sidecar of another scene?)'."""
-    for name in ("grid_2012_05_07.tif", "order_20001231_P001.tif"):
+def test_metadata_beside_a_day_alone_of_another_day_in_the_name_is_said(tmp_path: Path) -> None:
+    """A day alone in a name (source day-name: ``nanay_20240315``, or a grid's numbers,
+    ``grid_2012_05_07``) yields to the scene's metadata, as it does to its ACQUISITIONDATETIME
+    tag; but a sidecar may be another scene's, and where its day was another than the name's
+    nothing was said (a full date-time in the name gets 'a sidecar of another scene?')."""
+    for name, day in (
+        ("nanay_20240315.tif", "2024-03-15"),
+        ("grid_2012_05_07.tif", "2012-05-07"),
+        ("order_20001231_P001.tif", "2000-12-31"),
+    ):
         scene = write_scene(tmp_path / name, **SMALL)
         write_planet_metadata(scene, "2024-06-20T14:50:51Z", scene.path.stem)
         with open_scene(scene.path) as opened:
             assert opened.acquired == datetime(2024, 6, 20, 14, 50, 51, tzinfo=UTC)
             assert opened.acquisition.source == "metadata.json"
-            assert opened.date_caveat is None
+            assert opened.date_caveat == (
+                f"dated 2024-06-20 by its metadata.json, while its file name has numbers that "
+                f"read as {day}, a day alone (or a grid's or an order's numbers): check which "
+                "is right (a sidecar of another scene?), or give the date with --dates"
+            )
+    same_day = write_scene(tmp_path / "nanay_20240620.tif", **SMALL)
+    write_planet_metadata(same_day, "2024-06-20T14:50:51Z", same_day.path.stem)
+    with open_scene(same_day.path) as opened:
+        assert opened.date_caveat is None
