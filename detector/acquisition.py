@@ -20,8 +20,10 @@
    ``…_V20160315T143012…``), Earth Engine's image ids
    (``20240315T143012_20240315T143515_T18MYA``, ``LC09_007063_20240315``), a day alone written
    ``YYYYMMDD`` or ``YYYY_MM_DD`` (``nanay_20240315``; not one followed by a time,
-   ``nanay_clip_20241102_093015``: an export's; nor one after today, ``tile_2048_10_12``, or
-   before Landsat 1, ``img_1920_08_15``),
+   ``nanay_clip_20241102_093015``, ``…_2024_11_02_093015``: an export's; followed by four
+   digits, ``_0930`` (or a part number, ``_0001``), it dates the scene, with a word
+   (:mod:`detector.date_caveats`); nor one after today, ``tile_2048_10_12``, or before
+   Landsat 1, ``img_1920_08_15``),
    source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
    ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
@@ -94,8 +96,8 @@ DAY_NAME = "day-name"  # the source of such a day: it yields to an ACQUISITIONDA
 FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
 _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
-    re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)"),
-)
+    re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)(?![_-]\d{6}(?!\d))"),
+)  # nanay_2024_11_02_093015, an export's, was dated 2024-11-02 (its basic form dated nothing)
 _MAXAR_NAME = re.compile(  # also behind an archive's prefix (WV03_…_104001008A2B3C00_17AUG31…)
     r"(?:^|_)(\d{2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(\d{2})(\d{6})-"
 )

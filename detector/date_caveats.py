@@ -3,13 +3,15 @@
 A date given (``--date``, ``--dates``, a STAC item's) for another day, or another time of the
 same day, than the scene's own metadata or name says; a name that gives a range of days (an
 image of a time range, dated by its first day); a name whose time is followed by what may be
-its zone in hours or a part number (``_220000-05``); a date from ``TIFFTAG_DATETIME`` alone, a tag
+its zone in hours or a part number (``_220000-05``); a day alone in a name followed by what may
+be a time (``_20241102_0930``: a clip's); a date from ``TIFFTAG_DATETIME`` alone, a tag
 many programs set to when they wrote the file. How the date itself is found:
 :mod:`detector.acquisition`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from detector.acquisition import (
@@ -17,6 +19,7 @@ from detector.acquisition import (
     Acquisition,
     name_date_range,
     name_zone_in_doubt,
+    scene_file_name,
     time_from_name,
 )
 from detector.given_dates import ZonelessTime
@@ -76,6 +79,13 @@ def date_caveat(path: str, acquisition: Acquisition) -> str | None:
             f"{zoned:%Y-%m-%d %H:%M} UTC: write a T before the time "
             f"({acquired:%Y-%m-%dT%H%M%S}{zone} is read so), or give the date with --dates"
         )
+    clock = _time_after_day(path, acquired) if acquisition.source == DAY_NAME else None
+    if clock is not None and acquired is not None:
+        return (
+            f"dated {acquired:%Y-%m-%d} by the day in its file name, followed by {clock}, "
+            f"which may be a time ({clock[:2]}:{clock[2:]}): if that is when a clip or export "
+            "was made, so is the day — check it, or give the date with --dates"
+        )
     if acquisition.source != "tiff-tag" or acquired is None:
         return None
     return (
@@ -106,3 +116,17 @@ def _name_of_another_day(path: str, source: str, acquired: datetime) -> str | No
         f"file name says {named.time:%Y-%m-%d}: check which is right (a sidecar of another "
         "scene?), or give the date with --dates"
     )
+
+
+def _time_after_day(path: str, day: datetime | None) -> str | None:
+    """The four digits after a day alone in a file name that read as a time of day, HHMM
+    (``nanay_clip_20241102_0930``: maybe when a clip was made, or a local time; six, an
+    export's time, date nothing), else None. The hour after midnight (``_0001``) is taken for
+    the part number it far more often is."""
+    if day is None:
+        return None
+    digits = f"(?:{day:%Y%m%d}|{day:%Y_%m_%d})"
+    found = re.search(
+        rf"(?<!\d){digits}[_-]((?:0[1-9]|1\d|2[0-3])[0-5]\d)(?!\d)", scene_file_name(path)
+    )
+    return found[1] if found else None

@@ -157,6 +157,27 @@ def test_a_zone_in_hours_or_a_part_number_after_a_time_in_a_name_is_said(tmp_pat
             assert opened.date_caveat is None, name
 
 
+def test_a_day_alone_in_a_name_followed_by_what_may_be_a_time_is_said(tmp_path: Path) -> None:
+    """`nanay_clip_20241102_0930.tif`: a day alone and four digits that read as 09:30, maybe
+    when the clip was made (six, `_093015`, an export's time, date nothing). The day still
+    dates the scene, before its TIFFTAG_DATETIME (a part number, `_0001`, follows a day as
+    often), but nothing was said that it may be the clip's day."""
+    tags = {"TIFFTAG_DATETIME": "2024:11:02 09:30:00"}  # as a program writing the clip sets it
+    for name in ("nanay_clip_20241102_0930.tif", "nanay_clip_2024_11_02-0930.tif"):
+        with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
+            assert opened.acquired == datetime(2024, 11, 2, tzinfo=UTC)
+            assert opened.acquisition.source == "day-name"
+            assert opened.date_caveat == (
+                "dated 2024-11-02 by the day in its file name, followed by 0930, which may be "
+                "a time (09:30): if that is when a clip or export was made, so is the day — "
+                "check it, or give the date with --dates"
+            )
+    for name in ("nanay_20240315_0001.tif", "nanay_20240315_2460.tif", "nanay_20240315.tif"):
+        with open_scene(write_scene(tmp_path / name, tags=tags, **SMALL).path) as opened:
+            assert opened.acquisition.source == "day-name"
+            assert opened.date_caveat is None, name
+
+
 def test_midnight_at_the_end_of_a_day_is_the_next_day(tmp_path: Path) -> None:
     """ISO 8601's T24:00, read so in a file name, was 'not a date' for --date (Python refuses
     hour 24) and a --dates row 'cannot be read': it is the next day's 00:00, zone kept."""

@@ -376,6 +376,7 @@ def test_an_iso_time_of_24_00_in_a_name_is_the_end_of_the_day(
         # no day: a day and an export's time; no real day; no year 19xx/20xx; more digits
         ("nanay_20241102_093015.tif", None),
         ("nanay_20241102-093015.tif", None),
+        ("nanay_2024_11_02_093015.tif", None),  # it was dated 2024-11-02
         ("nanay_20241399.tif", None),
         ("nanay_18991231.tif", None),
         ("nanay_120240315.tif", None),
