@@ -18,9 +18,10 @@ certain hand marks (a dredge seen once does not count), and a track merged by ha
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed (to a class, or to
 another dredge: a merge), a dredge deleted; detections not seen on their dredge's dates
-(pasted from another run's dredges.kml) are named in a note, their track_id and link unread;
-of two Detections folders (another run's pasted whole), the one on its dredges' dates is the
-run's, with a note.
+(pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
+Which placemarks and folders are the run's own, and which pasted from another run, is told by
+:mod:`detector.kml_runs`: of two Dredges or Detections folders (another run's pasted whole),
+the ones on each other's dates are the run's, with a note.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ from detector.date_tables import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
 from detector.kml_runs import (
+    DETECTIONS_FOLDER,
+    DREDGES_FOLDER,
+    DredgeMarks,
     dredges_of_no_run,
     highest_id,
     pasted_dredges_note,
-    run_detections,
-    track_ids,
+    run_folders,
 )
 from detector.mark_classes import (
     BOAT_WORDS,
@@ -82,17 +85,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     written: list[str] = []  # folder names that date marks, and field names
     placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
-    dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
-    seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates'; none
-    # where placemarks of one id give other dates: one pasted from another run's dredges.kml)
-    doubled: dict[str, int] = {}  # dredge placemarks of each id
-    run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)',
-    # or the highest track id of its Detections folder, where that is higher (a hand merge)
-    own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
-    elsewhere: set[str] = set()
-    own_seen: dict[str, set[str]] = {}  # days of the dredge placemarks of its Dredges folder
+    dredge_marks: list[DredgeMarks] = []  # dredges.kml's dredge placemarks, by folder
     detection_folders: list[tuple[str, pd.DataFrame]] = []  # 'Detections (N)': the run's, and
-    # any pasted whole from another run's dredges.kml (:func:`detector.kml_runs.run_detections`)
+    # any pasted whole from another run's dredges.kml (:func:`detector.kml_runs.run_folders`)
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -107,25 +102,21 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
             own_export = True
-            in_dredges = re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)) is not None
-            if in_dredges:
-                run_dredges += sum(map(int, re.findall(r"\d+", str(layer))))
             # not its detections: a folder pasted whole holds a dredge and its detections
             named = part.dropna(subset=["track_id", "n_detections"])
-            ids = named["track_id"].map(id_text).tolist()
-            (own_ids if in_dredges else elsewhere).update(ids)
-            for track, name in zip(ids, names[named.index], strict=True):
-                dredges.setdefault(track, name)
-            if "dates" in named:
-                texts = named["dates"].fillna("").astype(str)
-                for track, days in zip(ids, texts.str.split(";").map(set), strict=True):
-                    if in_dredges:
-                        own_seen.setdefault(track, set()).update(days)
-                    doubled[track] = doubled.get(track, 0) + 1
-                    if seen.setdefault(track, days) != days:  # another run's dredge of that id
-                        seen[track] = set()
+            texts = named["dates"].fillna("").astype(str) if "dates" in named else None
+            dredge_marks.append(
+                DredgeMarks(
+                    str(layer),
+                    named["track_id"].map(id_text).tolist(),
+                    names[named.index].tolist(),
+                    None if texts is None else texts.str.split(";").map(set).tolist(),
+                )
+            )
+        elif DREDGES_FOLDER.fullmatch(str(layer)):  # its placemarks all moved or deleted
+            dredge_marks.append(DredgeMarks(str(layer), [], [], None))
         own_export |= _exported_detections(names, str(layer))
-        if re.fullmatch(r"Detections \(\d+\)( \(#\d+\))?", str(layer)):
+        if DETECTIONS_FOLDER.fullmatch(str(layer)):
             detection_folders.append((str(layer), part))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
@@ -153,10 +144,11 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             written += map(str, part.columns)
             placemarks.extend(names[keep])
             parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
-    if not parts and dredges:  # dredges.kml of a run with too many detections for it
+    dredge_ids = {track for marks in dredge_marks for track in marks.ids}
+    if not parts and dredge_ids:  # dredges.kml of a run with too many detections for it
         raise InputError(
             source,
-            f"is dredges.kml of `dredge counts` without its detections (its {len(dredges):,} "
+            f"is dredges.kml of `dredge counts` without its detections (its {len(dredge_ids):,} "
             "dredge placemarks are not marks: a run of more detections than the KML holds "
             "leaves them out)",
             "give the detections layer of dredges.gpkg, dredges.detections.geojson or "
@@ -185,11 +177,16 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    listed, which = run_detections(source, detection_folders, own_seen)
-    listed_ids = None if listed is None else track_ids(listed)  # its track ids: this run's
-    run_dredges = max(run_dredges, 0 if listed is None else highest_id(listed))
-    foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, run_dredges, listed_ids)
+    own, listed, which = run_folders(source, dredge_marks, detection_folders)
+    count = 0 if own is None else own.written or 0  # 'Dredges (4 counted, 1 uncounted)': 5
+    # another run's Dredges folder pasted whole is none of this run's, nor are its dredges
+    kept = [marks for marks in dredge_marks if marks is own or marks.written is None]
+    elsewhere = {track for marks in kept if marks is not own for track in marks.ids}
+    dredges, seen, doubled = _dredge_placemarks(kept)
+    own_ids = set() if own is None else set(own.ids)
+    foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, count, listed)
     seen.update({track: set() for track in foreign})  # their detections linked anew
+    run_dredges = highest_id(count, listed)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
     edits = pasted + pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)
@@ -204,6 +201,28 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
     frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
+
+
+def _dredge_placemarks(
+    marks: list[DredgeMarks],
+) -> tuple[dict[str, str], dict[str, set[str]], dict[str, int]]:
+    """Of dredges.kml's dredge placemarks (those of the run, in and outside its Dredges
+    folder): each track id's first name, the days it was seen on (its data's ``dates``; none
+    where placemarks of one id give other dates: one pasted from another run's dredges.kml),
+    and how many placemarks of each id give dates."""
+    dredges: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
+    doubled: dict[str, int] = {}
+    for folder in marks:
+        for track, name in zip(folder.ids, folder.names, strict=True):
+            dredges.setdefault(track, name)
+        if folder.days is None:  # no 'dates' in its data
+            continue
+        for track, days in zip(folder.ids, folder.days, strict=True):
+            doubled[track] = doubled.get(track, 0) + 1
+            if seen.setdefault(track, days) != days:  # another run's dredge of that id
+                seen[track] = set()
+    return dredges, seen, doubled
 
 
 def _named_date(name: str) -> re.Match[str] | None:
