@@ -21,7 +21,8 @@ another dredge: a merge), a dredge deleted; detections not seen on their dredge'
 (pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
 Which placemarks and folders are the run's own, and which pasted from another run, is told by
 :mod:`detector.kml_runs`: of two Dredges or Detections folders (another run's pasted whole),
-the ones on each other's dates are the run's, with a note.
+the ones on each other's dates are the run's, with a note; a dredge moved out of the Dredges
+folder is the run's where the folder lacks one of its dredges.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ with its ``track_id`` and the ``dates`` it was seen on) and a ``Detections (N)``
 detection with its ``track_id`` and ``link``). In Google Earth an analyst moves a dredge's
 placemarks to folders of their own, deletes them, and pastes placemarks, or whole folders,
 from another run's ``dredges.kml``, whose track ids are that run's. The run's own folders are
-told from pasted ones by their dates (a detection is on a date of its dredge's placemark).
+told from pasted ones by their dates (a detection is on a date of its dredge's placemark),
+and a dredge placemark outside the Dredges folder from a pasted one by the run's numbering
+and what the folders' names say they held.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from detector.export_edits import id_text
+from detector.track_merges import MERGED
 from detector.wording import count_of
 
 DREDGES_FOLDER = re.compile(r"Dredges \(([\d ,a-z]+)\)( \(#\d+\))?")
@@ -169,7 +172,11 @@ def dredges_of_no_run(
     ``own``: the ids in the run's Dredges folder, which its name says held ``written``;
     ``listed``: the run's Detections folder (None without one: then an id numbered above
     all of ``own`` and ``written`` is of no dredge of the run). An id among neither ``own``
-    nor the track ids of ``listed`` is of no dredge of the run."""
+    nor the track ids of ``listed`` is the run's only where the Dredges folder lacks as many
+    of its dredges, and numbered no higher than the run's dredges may be (its count and its
+    hand merges, each a later start linked ``merged``): a dredge the analyst moved out of the
+    folder with all its detections, or after deleting them, was named as another run's, with
+    the advice to delete it, and its detections linked anew."""
     highest = max([highest_id(written, listed), *(int(t) for t in own if t.isdigit())])
     if not own and not highest:
         return [], []
@@ -178,6 +185,12 @@ def dredges_of_no_run(
     else:
         run_ids = track_ids(listed)
         ids = sorted((t for t in elsewhere - own - run_ids if t.isdigit()), key=int)
+        lacking = written - len(own | run_ids)  # the run's dredges neither here nor listed
+        links = listed["link"].astype("string") if "link" in listed else pd.Series(dtype="string")
+        may_be = max(highest, written + int(links.eq(MERGED).sum()))  # ids merged away
+        moved = [t for t in ids if int(t) <= may_be]
+        if moved and len(moved) <= lacking:
+            ids = [t for t in ids if t not in moved]
     if not ids:
         return [], []
     gap = [t for t in ids if int(t) <= highest]

@@ -45,6 +45,24 @@ def _dredges_folder(root: ET.Element) -> ET.Element:
     return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Dredges"))
 
 
+def _move_out(root: ET.Element, dredge: int, detections: bool) -> None:
+    """Dredge ``dredge``'s placemark moved out of the Dredges folder to a folder 'revisar' of
+    its own, with all its detection placemarks (``detections``), or after deleting them all."""
+    document = root.find(f"{K}Document")
+    assert document is not None
+    folder = ET.SubElement(document, f"{K}Folder")
+    ET.SubElement(folder, f"{K}name").text = "revisar"
+    dredges = _dredges_folder(root)
+    (mark,) = [m for m in dredges if m.findtext(f"{K}name") == f"Dredge {dredge} (Meander)"]
+    dredges.remove(mark)
+    folder.append(mark)
+    found = _detection_folder(root)
+    for mark in _placemarks(found, f" dredge {dredge}"):
+        found.remove(mark)
+        if detections:
+            folder.append(mark)
+
+
 def _two_runs(tmp_path: Path) -> tuple[Path, Path, Path]:
     """Run A's rivers and dredges.kml (in ``a/``), and run B's dredges.kml (in ``b/``: its
     dredges 2.5 km away, seen the next year)."""
@@ -317,6 +335,61 @@ def test_the_last_dredge_after_a_hand_merge_is_of_this_run(tmp_path: Path) -> No
     assert "whose placemark was deleted (dredge 3) left out" in notes, notes
     assert "no such dredge is in this run" not in notes, notes
     assert gpd.read_parquet(tmp_path / "deleted.parquet")["n_detections"].tolist() == [6]
+
+
+def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_this_runs(
+    tmp_path: Path,
+) -> None:
+    """An analyst moves a dredge's placemark out of the Dredges folder (to a folder 'revisar'
+    of its own) with all its detections, or after deleting them all: it was named 'of no
+    dredge in this run (its dredges are numbered up to 2; it has no dredge 2) — pasted from
+    another run's dredges.kml?', with the advice to delete it, and its detections were linked
+    anew, their track_id and link not read; after a hand merge (dredges 1 and 3), dredge 3 so
+    too. 'Dredges (2)' holding one dredge lacks one of the run's: the dredge outside it,
+    numbered as the run's are (up to its count and its hand merges), is that one, without a
+    word. Numbered above them (another run's dredge 27 pasted with its detections beside a
+    false dredge deleted whole), it is still named."""
+    from detector.track_files import read_detections
+
+    rivers, kml, other = _two_runs(tmp_path)
+    notes = read_detections(kml).attrs["notes"]  # as written: no note but the placemarks'
+    assert len(notes) == 1 and "its 2 dredge placemark(s) (time spans) left out" in notes[0]
+    for detections, tracks in ((True, [[1, 3], [2, 3]]), (False, [[1, 3]])):
+        root = ET.fromstring(kml.read_bytes())
+        _move_out(root, 2, detections)
+        edited = tmp_path / f"moved_{detections}.kml"
+        ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+        again = read_detections(edited)
+        notes = " ".join(again.attrs["notes"])
+        assert "of no dredge in this run" not in notes and "pasted" not in notes, notes
+        assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3 * detections  # read
+        run_track(edited, rivers, tmp_path / "again.parquet")
+        again = gpd.read_parquet(tmp_path / "again.parquet")
+        assert again[["track_id", "n_detections"]].values.tolist() == tracks
+    (tmp_path / "merged").mkdir()
+    rivers_m, merged = _kml_after_a_merge(tmp_path / "merged")
+    root = ET.fromstring(merged.read_bytes())
+    _move_out(root, 3, detections=True)
+    edited = tmp_path / "moved_after_a_merge.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers_m, tmp_path / "again.parquet")
+    assert "pasted" not in " ".join(run.notes), run.notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert again[["track_id", "n_detections"]].values.tolist() == [[1, 6], [3, 3]]
+    # dredge 2 deleted whole (a false dredge), and run B's dredge 27 pasted with its detections
+    root = ET.fromstring(kml.read_bytes())
+    dredges, found = _dredges_folder(root), _detection_folder(root)
+    dredges.remove(_placemarks(dredges, "Dredge 2 (Meander)")[0])
+    for mark in _placemarks(found, " dredge 2"):
+        found.remove(mark)
+    pasted = _placemarks(ET.fromstring(other.read_bytes()), (" dredge 1", "Dredge 1 (Meander)"))
+    _renumber(pasted, 1, 27)
+    _paste(root, pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    assert "1 dredge placemark(s) of dredge 27 outside the Dredges folder" in " ".join(run.notes)
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
 
 def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path) -> None:
