@@ -18,9 +18,11 @@ certain hand marks (a dredge seen once does not count), and a track merged by ha
 Google Earth edits only names, places and folders, so its users' corrections are read there
 (:func:`detector.export_edits.google_earth_edits`): a placemark renamed (to a class, or to
 another dredge: a merge), a dredge deleted; detections not seen on their dredge's dates
-(pasted from another run's dredges.kml) are named in a note, their track_id and link unread;
-of two Detections folders (another run's pasted whole), the one on its dredges' dates is the
-run's, with a note.
+(pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
+Which placemarks and folders are the run's own, and which pasted from another run, is told by
+:mod:`detector.kml_runs`: of two Dredges or Detections folders (another run's pasted whole),
+the ones on each other's dates are the run's, with a note; a dredge moved out of the Dredges
+folder is the run's where the folder lacks one of its dredges.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ import shapely
 from detector.date_tables import SCENE_COLUMNS
 from detector.errors import InputError
 from detector.export_edits import EXPORTED_DETECTION, google_earth_edits, id_text
+from detector.kml_runs import (
+    DETECTIONS_FOLDER,
+    DREDGES_FOLDER,
+    DredgeMarks,
+    dredges_of_no_run,
+    highest_id,
+    pasted_dredges_note,
+    run_folders,
+)
 from detector.mark_classes import (
     BOAT_WORDS,
     CLASS_COLUMNS,
@@ -65,130 +76,6 @@ MARK_ACROSS_M = 250.0  # a polygon wider than this is an area, not a dredge's hu
 _METRES_PER_DEGREE = 111_320.0
 
 
-def _dredges_of_no_run(
-    source: Path,
-    own: set[str],
-    elsewhere: set[str],
-    run_dredges: int,
-    run_ids: set[str] | None = None,
-) -> tuple[list[str], list[str]]:
-    """The ids of dredge placemarks outside the Dredges folder of no dredge of the run: not
-    among its own (``own``) nor the track ids of its Detections folder (``run_ids``, None
-    without one: then numbered above all of ``own`` and ``run_dredges``, its count), and a
-    note: another run's dredge pasted with its detections was tracked as one of this run's
-    without a word (of a number in a gap of the run's, 2 of dredges 1 and 3 after a hand
-    merge, too). Their detections are linked anew
-    (:func:`detector.export_edits.google_earth_edits`)."""
-    if not own and not run_dredges:
-        return [], []
-    highest = max([run_dredges, *(int(t) for t in own if t.isdigit())])
-    ids = sorted(
-        (
-            t
-            for t in elsewhere - own
-            if t.isdigit() and (int(t) > highest if run_ids is None else t not in run_ids)
-        ),
-        key=int,
-    )
-    if not ids:
-        return [], []
-    gap = [t for t in ids if int(t) <= highest]
-    none_of = f"; it has no dredge {', '.join(gap)}" if gap else ""
-    return ids, [
-        f"{source}: {len(ids)} dredge placemark(s) of dredge {', '.join(ids)} outside the "
-        f"Dredges folder, of no dredge in this run (its dredges are numbered up to {highest}"
-        f"{none_of}) "
-        "— pasted from another run's dredges.kml? The track_id and link of their detections "
-        "are not read: they are linked anew; delete the placemarks of the other run (to track "
-        "two runs' detections together, give both runs' detections files)"
-    ]
-
-
-def _run_detections(
-    source: Path, folders: list[tuple[str, pd.DataFrame]], own_seen: dict[str, set[str]]
-) -> tuple[pd.DataFrame | None, list[str]]:
-    """The run's own Detections folder of dredges.kml (None without one), and a note where
-    there are several: the one whose detections are most often on the dates of their dredge's
-    placemark in the Dredges folder (``own_seen``), the first where none is more so. The first
-    was taken: another run's folder pasted whole above it in Google Earth made that run's
-    track ids this run's (its dredges above this run's highest were said to be 'of a dredge
-    whose placemark was deleted')."""
-    if len(folders) < 2:
-        return (folders[0][1] if folders else None), []
-
-    def on_their_dates(part: pd.DataFrame) -> float:
-        if "track_id" not in part or "timestamp" not in part:
-            return 0.0
-        tracks = part["track_id"].map(lambda v: id_text(v) if pd.notna(v) else "")
-        days = pd.to_datetime(part["timestamp"], utc=True, errors="coerce").dt.strftime("%Y-%m-%d")
-        linked = [(t, d) for t, d in zip(tracks, days, strict=True) if t]
-        return sum(d in own_seen.get(t, ()) for t, d in linked) / len(linked) if linked else 0.0
-
-    shares = [on_their_dates(part) for _, part in folders]
-    best = int(np.argmax(shares))  # the first of the highest
-    names = ", ".join(f"'{name}'" for name, _ in folders)
-    if shares.count(shares[best]) > 1:
-        why = (
-            "not told apart by the dates of the Dredges folder's placemarks: the first, "
-            f"'{folders[best][0]}', read as this run's"
-        )
-    else:
-        why = (
-            f"'{folders[best][0]}' read as this run's ({shares[best]:.0%} of its detections on "
-            "their dredge placemark's dates, the other"
-            + ("'s " if len(folders) == 2 else "s' ")
-            + ", ".join(f"{share:.0%}" for i, share in enumerate(shares) if i != best)
-            + ")"
-        )
-    return folders[best][1], [
-        f"{source}: {len(folders)} Detections folders ({names}): {why} — another run's "
-        "pasted whole? The other's track ids are not taken for this run's dredges; delete "
-        "the folder of the other run (to track two runs' detections together, give both "
-        "runs' detections files)"
-    ]
-
-
-def _track_ids(detections: pd.DataFrame) -> set[str]:
-    """The ``track_id`` values of the detection placemarks of a Detections folder, as text."""
-    if "track_id" not in detections:
-        return set()
-    return set(detections["track_id"].dropna().map(id_text))
-
-
-def _highest_id(detections: pd.DataFrame) -> int:
-    """The highest ``track_id`` of the detection placemarks of a run's own Detections folder
-    (0 without one). A merge by hand keeps the lower id, so a run's dredges may be numbered
-    above their count ('Dredges (2)' holding dredges 1 and 3): its last dredge moved out of the
-    Dredges folder was named as another run's (with the advice to delete it), and its
-    detections, its placemark deleted, as of no dredge in this run."""
-    if "track_id" not in detections:
-        return 0
-    ids = pd.to_numeric(detections["track_id"].map(id_text), errors="coerce").dropna()
-    return int(ids.max()) if len(ids) else 0
-
-
-def _pasted_dredges_note(
-    source: Path, seen: dict[str, set[str]], placemarks: dict[str, int], foreign: list[str]
-) -> list[str]:
-    """A note naming the dredges of which dredges.kml has placemarks with other dates (one
-    pasted from another run's dredges.kml; not those of ``foreign``, named by
-    :func:`_dredges_of_no_run`): their detections are linked anew
-    (:func:`detector.export_edits.google_earth_edits`)."""
-    ids = sorted((track for track, days in seen.items() if not days and track not in foreign))
-    if not ids:
-        return []
-    shown = ", ".join(
-        f"{placemarks[track]} dredge placemarks of dredge {track}" for track in ids[:3]
-    )
-    more = f" and {len(ids) - 3} more dredges" if len(ids) > 3 else ""
-    return [
-        f"{source}: {shown}{more} with other dates — pasted from another run's dredges.kml? "
-        "The track_id and link of their detections are not read (not a merge by hand): they "
-        "are linked anew; delete the placemarks of the other run (to track two runs' "
-        "detections together, give both runs' detections files)"
-    ]
-
-
 def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     """The dated marks of every folder of a KML/KMZ file (see the module notes), with notes in
     ``attrs['notes']``; InputError when none has a date."""
@@ -199,17 +86,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     written: list[str] = []  # folder names that date marks, and field names
     placemarks: list[str] = []  # names of the marks kept
     own_export = False  # dredges.kml of `dredge counts`: its dredges, or its detections' names
-    dredges: dict[str, str] = {}  # dredges.kml's dredge placemarks left: track id → name
-    seen: dict[str, set[str]] = {}  # and the days each was seen on (its data's 'dates'; none
-    # where placemarks of one id give other dates: one pasted from another run's dredges.kml)
-    doubled: dict[str, int] = {}  # dredge placemarks of each id
-    run_dredges = 0  # how many its Dredges folder was written with: 'Dredges (4 counted, 1 …)',
-    # or the highest track id of its Detections folder, where that is higher (a hand merge)
-    own_ids: set[str] = set()  # ids of the dredge placemarks in that folder, and elsewhere
-    elsewhere: set[str] = set()
-    own_seen: dict[str, set[str]] = {}  # days of the dredge placemarks of its Dredges folder
+    dredge_marks: list[DredgeMarks] = []  # dredges.kml's dredge placemarks, by folder
     detection_folders: list[tuple[str, pd.DataFrame]] = []  # 'Detections (N)': the run's, and
-    # any pasted whole from another run's dredges.kml (:func:`_run_detections`)
+    # any pasted whole from another run's dredges.kml (:func:`detector.kml_runs.run_folders`)
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
         enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
@@ -224,25 +103,21 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
         names = part["Name"].astype(str) if "Name" in part else pd.Series("", part.index)
         if {"track_id", "n_detections"} <= set(part.columns):
             own_export = True
-            in_dredges = re.fullmatch(r"Dredges \([\d ,a-z]+\)", str(layer)) is not None
-            if in_dredges:
-                run_dredges += sum(map(int, re.findall(r"\d+", str(layer))))
             # not its detections: a folder pasted whole holds a dredge and its detections
             named = part.dropna(subset=["track_id", "n_detections"])
-            ids = named["track_id"].map(id_text).tolist()
-            (own_ids if in_dredges else elsewhere).update(ids)
-            for track, name in zip(ids, names[named.index], strict=True):
-                dredges.setdefault(track, name)
-            if "dates" in named:
-                texts = named["dates"].fillna("").astype(str)
-                for track, days in zip(ids, texts.str.split(";").map(set), strict=True):
-                    if in_dredges:
-                        own_seen.setdefault(track, set()).update(days)
-                    doubled[track] = doubled.get(track, 0) + 1
-                    if seen.setdefault(track, days) != days:  # another run's dredge of that id
-                        seen[track] = set()
+            texts = named["dates"].fillna("").astype(str) if "dates" in named else None
+            dredge_marks.append(
+                DredgeMarks(
+                    str(layer),
+                    named["track_id"].map(id_text).tolist(),
+                    names[named.index].tolist(),
+                    None if texts is None else texts.str.split(";").map(set).tolist(),
+                )
+            )
+        elif DREDGES_FOLDER.fullmatch(str(layer)):  # its placemarks all moved or deleted
+            dredge_marks.append(DredgeMarks(str(layer), [], [], None))
         own_export |= _exported_detections(names, str(layer))
-        if re.fullmatch(r"Detections \(\d+\)( \(#\d+\))?", str(layer)):
+        if DETECTIONS_FOLDER.fullmatch(str(layer)):
             detection_folders.append((str(layer), part))
         marks = _is_mark(part.geometry)
         stamps = part["timestamp"] if "timestamp" in part else pd.Series(None, part.index)
@@ -270,10 +145,11 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             written += map(str, part.columns)
             placemarks.extend(names[keep])
             parts.append(_marks_frame(part[keep], stamps[keep], str(layer)))
-    if not parts and dredges:  # dredges.kml of a run with too many detections for it
+    dredge_ids = {track for marks in dredge_marks for track in marks.ids}
+    if not parts and dredge_ids:  # dredges.kml of a run with too many detections for it
         raise InputError(
             source,
-            f"is dredges.kml of `dredge counts` without its detections (its {len(dredges):,} "
+            f"is dredges.kml of `dredge counts` without its detections (its {len(dredge_ids):,} "
             "dredge placemarks are not marks: a run of more detections than the KML holds "
             "leaves them out)",
             "give the detections layer of dredges.gpkg, dredges.detections.geojson or "
@@ -302,13 +178,18 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    listed, which = _run_detections(source, detection_folders, own_seen)
-    listed_ids = None if listed is None else _track_ids(listed)  # its track ids: this run's
-    run_dredges = max(run_dredges, 0 if listed is None else _highest_id(listed))
-    foreign, pasted = _dredges_of_no_run(source, own_ids, elsewhere, run_dredges, listed_ids)
+    own, listed, which = run_folders(source, dredge_marks, detection_folders)
+    count = 0 if own is None else own.written or 0  # 'Dredges (4 counted, 1 uncounted)': 5
+    # another run's Dredges folder pasted whole is none of this run's, nor are its dredges
+    kept = [marks for marks in dredge_marks if marks is own or marks.written is None]
+    elsewhere = {track for marks in kept if marks is not own for track in marks.ids}
+    dredges, seen, doubled = _dredge_placemarks(kept)
+    own_ids = set() if own is None else set(own.ids)
+    foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, count, listed)
     seen.update({track: set() for track in foreign})  # their detections linked anew
+    run_dredges = highest_id(count, listed)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
-    edits = pasted + _pasted_dredges_note(source, seen, doubled, foreign) + edits
+    edits = pasted + pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',
@@ -321,6 +202,28 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # are refused rather than read month first (a Spanish analyst's 05/03/2024 was 3 May)
     frame.attrs["date_guess"] = bool(frame.attrs["day_first"]) or not locale_cue(placemarks)
     return frame
+
+
+def _dredge_placemarks(
+    marks: list[DredgeMarks],
+) -> tuple[dict[str, str], dict[str, set[str]], dict[str, int]]:
+    """Of dredges.kml's dredge placemarks (those of the run, in and outside its Dredges
+    folder): each track id's first name, the days it was seen on (its data's ``dates``; none
+    where placemarks of one id give other dates: one pasted from another run's dredges.kml),
+    and how many placemarks of each id give dates."""
+    dredges: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
+    doubled: dict[str, int] = {}
+    for folder in marks:
+        for track, name in zip(folder.ids, folder.names, strict=True):
+            dredges.setdefault(track, name)
+        if folder.days is None:  # no 'dates' in its data
+            continue
+        for track, days in zip(folder.ids, folder.days, strict=True):
+            doubled[track] = doubled.get(track, 0) + 1
+            if seen.setdefault(track, days) != days:  # another run's dredge of that id
+                seen[track] = set()
+    return dredges, seen, doubled
 
 
 def _named_date(name: str) -> re.Match[str] | None:

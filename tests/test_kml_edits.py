@@ -40,6 +40,29 @@ def _detection_folder(root: ET.Element) -> ET.Element:
     return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Detections"))
 
 
+def _dredges_folder(root: ET.Element) -> ET.Element:
+    folders = root.iter(f"{K}Folder")
+    return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Dredges"))
+
+
+def _move_out(root: ET.Element, dredge: int, detections: bool) -> None:
+    """Dredge ``dredge``'s placemark moved out of the Dredges folder to a folder 'revisar' of
+    its own, with all its detection placemarks (``detections``), or after deleting them all."""
+    document = root.find(f"{K}Document")
+    assert document is not None
+    folder = ET.SubElement(document, f"{K}Folder")
+    ET.SubElement(folder, f"{K}name").text = "revisar"
+    dredges = _dredges_folder(root)
+    (mark,) = [m for m in dredges if m.findtext(f"{K}name") == f"Dredge {dredge} (Meander)"]
+    dredges.remove(mark)
+    folder.append(mark)
+    found = _detection_folder(root)
+    for mark in _placemarks(found, f" dredge {dredge}"):
+        found.remove(mark)
+        if detections:
+            folder.append(mark)
+
+
 def _two_runs(tmp_path: Path) -> tuple[Path, Path, Path]:
     """Run A's rivers and dredges.kml (in ``a/``), and run B's dredges.kml (in ``b/``: its
     dredges 2.5 km away, seen the next year)."""
@@ -244,10 +267,9 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     assert sorted(again["n_detections"]) == [3, 3, 3]
 
 
-def _kml_after_a_merge(tmp_path: Path, start_days: int = 0) -> tuple[Path, Path]:
-    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3), then merged by
-    hand (track 2's detections given track_id 1) and tracked again: tracks 1 and 3, as a
-    merge keeps the lower id. The rivers file and that run's dredges.kml ('Dredges (2)')."""
+def _three_tracks(tmp_path: Path, start_days: int = 0) -> Path:
+    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3): the rivers file;
+    the tracks are ``split.parquet`` and ``split.detections.parquet`` beside it."""
     line = straight_line()
     rivers = tmp_path / "rivers.geojson"
     gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
@@ -258,6 +280,14 @@ def _kml_after_a_merge(tmp_path: Path, start_days: int = 0) -> tuple[Path, Path]
     dets = tf.detections(marks + [(t, tf.point_at(line, 3000.0)) for t in beside])
     dets.to_parquet(tmp_path / "detections.parquet")
     run_track(tmp_path / "detections.parquet", rivers, tmp_path / "split.parquet")
+    return rivers
+
+
+def _kml_after_a_merge(tmp_path: Path, start_days: int = 0) -> tuple[Path, Path]:
+    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3), then merged by
+    hand (track 2's detections given track_id 1) and tracked again: tracks 1 and 3, as a
+    merge keeps the lower id. The rivers file and that run's dredges.kml ('Dredges (2)')."""
+    rivers = _three_tracks(tmp_path, start_days)
     linked = gpd.read_parquet(tmp_path / "split.detections.parquet")
     assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
     linked.loc[linked["track_id"] == 2, "track_id"] = 1
@@ -305,6 +335,61 @@ def test_the_last_dredge_after_a_hand_merge_is_of_this_run(tmp_path: Path) -> No
     assert "whose placemark was deleted (dredge 3) left out" in notes, notes
     assert "no such dredge is in this run" not in notes, notes
     assert gpd.read_parquet(tmp_path / "deleted.parquet")["n_detections"].tolist() == [6]
+
+
+def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_this_runs(
+    tmp_path: Path,
+) -> None:
+    """An analyst moves a dredge's placemark out of the Dredges folder (to a folder 'revisar'
+    of its own) with all its detections, or after deleting them all: it was named 'of no
+    dredge in this run (its dredges are numbered up to 2; it has no dredge 2) — pasted from
+    another run's dredges.kml?', with the advice to delete it, and its detections were linked
+    anew, their track_id and link not read; after a hand merge (dredges 1 and 3), dredge 3 so
+    too. 'Dredges (2)' holding one dredge lacks one of the run's: the dredge outside it,
+    numbered as the run's are (up to its count and its hand merges), is that one, without a
+    word. Numbered above them (another run's dredge 27 pasted with its detections beside a
+    false dredge deleted whole), it is still named."""
+    from detector.track_files import read_detections
+
+    rivers, kml, other = _two_runs(tmp_path)
+    notes = read_detections(kml).attrs["notes"]  # as written: no note but the placemarks'
+    assert len(notes) == 1 and "its 2 dredge placemark(s) (time spans) left out" in notes[0]
+    for detections, tracks in ((True, [[1, 3], [2, 3]]), (False, [[1, 3]])):
+        root = ET.fromstring(kml.read_bytes())
+        _move_out(root, 2, detections)
+        edited = tmp_path / f"moved_{detections}.kml"
+        ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+        again = read_detections(edited)
+        notes = " ".join(again.attrs["notes"])
+        assert "of no dredge in this run" not in notes and "pasted" not in notes, notes
+        assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3 * detections  # read
+        run_track(edited, rivers, tmp_path / "again.parquet")
+        again = gpd.read_parquet(tmp_path / "again.parquet")
+        assert again[["track_id", "n_detections"]].values.tolist() == tracks
+    (tmp_path / "merged").mkdir()
+    rivers_m, merged = _kml_after_a_merge(tmp_path / "merged")
+    root = ET.fromstring(merged.read_bytes())
+    _move_out(root, 3, detections=True)
+    edited = tmp_path / "moved_after_a_merge.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers_m, tmp_path / "again.parquet")
+    assert "pasted" not in " ".join(run.notes), run.notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert again[["track_id", "n_detections"]].values.tolist() == [[1, 6], [3, 3]]
+    # dredge 2 deleted whole (a false dredge), and run B's dredge 27 pasted with its detections
+    root = ET.fromstring(kml.read_bytes())
+    dredges, found = _dredges_folder(root), _detection_folder(root)
+    dredges.remove(_placemarks(dredges, "Dredge 2 (Meander)")[0])
+    for mark in _placemarks(found, " dredge 2"):
+        found.remove(mark)
+    pasted = _placemarks(ET.fromstring(other.read_bytes()), (" dredge 1", "Dredge 1 (Meander)"))
+    _renumber(pasted, 1, 27)
+    _paste(root, pasted)
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    assert "1 dredge placemark(s) of dredge 27 outside the Dredges folder" in " ".join(run.notes)
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
 
 def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path) -> None:
@@ -359,3 +444,56 @@ def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_
     assert "3 detection(s) of dredge 3 left out: no such dredge is in this run" in notes, notes
     assert "'Detections (6)' read as this run's" in notes, notes
     assert "'Detections (9)'" in notes, notes
+
+
+def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Path) -> None:
+    """Run B's whole Dredges folder ('Dredges (3)') pasted into run A's dredges.kml below A's
+    ('Dredges (2)'), with B's detections of its dredge 3, A's dredge 2 deleted (a false
+    dredge): both folders were read as A's, their counts added (5), so B's dredge 3 and its
+    detections were tracked as A's, and A's deleted dredge 2, its dates now B's dredge 2's,
+    had its detections 'not seen on their dredge's dates' linked anew and counted again: 3
+    dredges for 1. The Dredges folder on whose dates the run's detections are is the run's,
+    the other named in a note and not read. A folder of the same name ('Dredges (2)' of a run
+    after a hand merge, pasted above A's) made A's own detections of dredge 1 'pasted', their
+    track_id and link not read."""
+    from detector.track_files import read_detections
+
+    for run in ("a", "b", "c"):
+        (tmp_path / run).mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    _three_tracks(tmp_path / "b", start_days=400)
+    split = [
+        gpd.read_parquet(tmp_path / "b" / f"split{end}.parquet") for end in ("", ".detections")
+    ]
+    other, _ = write_kml(split[0], tmp_path / "b" / "dredges.kml", split[1])
+    root = ET.fromstring(kml.read_bytes())
+    theirs = ET.fromstring(other.read_bytes())
+    document, ours = root.find(f"{K}Document"), _dredges_folder(root)
+    assert document is not None and _dredges_folder(theirs).findtext(f"{K}name") == "Dredges (3)"
+    ours.remove(_placemarks(ours, "Dredge 2 (Meander)")[0])
+    document.insert(list(document).index(ours) + 1, _dredges_folder(theirs))
+    _paste(root, _placemarks(_detection_folder(theirs), " dredge 3"))
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "2 Dredges folders ('Dredges (2)', 'Dredges (3)'): 'Dredges (2)' read as" in notes
+    assert "The other's dredges are not this run's: not counted among its 2 dredges" in notes
+    assert "whose placemark was deleted (dredge 2) left out" in notes, notes
+    assert "3 detection(s) of dredge 3 left out: no such dredge is in this run" in notes, notes
+    assert "(its dredges are numbered up to 2)" in notes, notes
+    assert "not seen on their dredge's dates" not in notes, notes
+    again = gpd.read_parquet(tmp_path / "again.parquet")
+    assert again[["track_id", "n_detections"]].values.tolist() == [[1, 3]]
+    _, merged = _kml_after_a_merge(tmp_path / "c", start_days=400)
+    root = ET.fromstring(kml.read_bytes())
+    document = root.find(f"{K}Document")
+    assert document is not None
+    pasted = _dredges_folder(ET.fromstring(merged.read_bytes()))
+    document.insert(list(document).index(_dredges_folder(root)), pasted)
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    notes = " ".join(again.attrs["notes"])
+    assert "('Dredges (2)', the second 'Dredges (2)'): the second 'Dredges (2)' read" in notes
+    assert "with other dates" not in notes and "outside the Dredges folder" not in notes, notes
+    assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # read: not linked anew
