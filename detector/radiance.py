@@ -30,6 +30,10 @@ FIX_RADIANCE = (
     "put its _metadata.xml (from the same order) beside it, or download the surface "
     "reflectance asset (analytic_sr / ortho_analytic_4b_sr)"
 )
+FIX_RADIANCE_URL = (
+    "download the scene and its _metadata.xml (from the same order) into one folder and give "
+    "the file, or give the surface reflectance asset (analytic_sr / ortho_analytic_4b_sr)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,19 @@ def radiance_coefficients(
     path: str, dataset: rasterio.DatasetReader, *, remote: bool
 ) -> Calibration | None:
     """The reflectance coefficients of the scene at ``path`` when it is Planet radiance, None
-    for other scenes; InputError when its XML is missing (always for a URL) or lacks a band."""
+    for other scenes; InputError when its XML is missing or lacks a band, and for a URL (no
+    XML is read over the network)."""
     if not is_planet_radiance(scene_file_name(path)):
         return None
-    found = None if remote else reflectance_coefficients(Path(path))
+    if remote:  # a URL's neighbours are not looked for: it said no XML lay beside it
+        raise InputError(
+            path,
+            "is Planet radiance (an analytic asset, not _SR) read by URL; the _metadata.xml "
+            "that gives the reflectance coefficients that turn it into reflectance is not read "
+            "over the network",
+            FIX_RADIANCE_URL,
+        )
+    found = reflectance_coefficients(Path(path))
     if found is None:
         raise InputError(
             path,
