@@ -33,6 +33,7 @@ from detector.band_layout import is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
 from detector.window_reads import data_band_indexes
+from detector.wording import agree, count_of
 
 # Band group of the IMD for each band name of this project.
 IMD_BANDS = {
@@ -130,7 +131,8 @@ def maxar_calibration(
         raise InputError(
             path,
             f"is a Maxar product, and {metadata.source.name} has no absCalFactor and "
-            f"effectiveBandwidth for band(s) {', '.join(missing)} of its {len(indexes)}",
+            f"effectiveBandwidth for {agree(len(missing), 'band', 'bands')} "
+            f"{', '.join(missing)} of its {count_of(len(indexes), 'band')}",
             FIX_MAXAR,
         )
     if metadata.sun_elevation is None or not 0 < metadata.sun_elevation <= 90:

@@ -21,6 +21,7 @@ import rasterio
 from detector.acquisition import scene_file_name, sidecar_candidates
 from detector.errors import InputError
 from detector.window_reads import data_band_indexes
+from detector.wording import agree, count_of
 
 _RADIANCE_NAME = re.compile(
     r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip)?(?:_file_format)?\.tiff?$",
@@ -81,8 +82,9 @@ def radiance_coefficients(
     if missing:
         raise InputError(
             path,
-            f"is Planet radiance, and {xml.name} has no reflectance coefficient for band(s) "
-            f"{', '.join(map(str, missing))} of its {dataset.count}",
+            f"is Planet radiance, and {xml.name} has no reflectance coefficient for "
+            f"{agree(len(missing), 'band', 'bands')} {', '.join(map(str, missing))} of its "
+            f"{count_of(dataset.count, 'band')}",
             FIX_RADIANCE,
         )
     read_as = "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"
