@@ -366,3 +366,27 @@ def test_a_calibrated_product_read_by_url_says_its_metadata_is_not_read(
     assert message.startswith(f"{url}: {problem}"), message
     assert "is not read over the network" in message and fix in message, message
     assert "beside it" not in message and "\n" not in message
+
+
+def test_an_s3_url_without_credentials_says_how_to_read_a_public_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDAL reads s3:// only signed, or told AWS_NO_SIGN_REQUEST=YES: a scene of a public
+    bucket (Sentinel-2's sentinel-cogs) was told to 'check the network and the URL', and that a
+    link that needs a login cannot be read, to download the scenes."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_NO_SIGN_REQUEST", "NO")
+    monkeypatch.setenv("CPL_AWS_AUTODETECT_EC2", "NO")  # no look for a cloud machine's role
+    monkeypatch.setenv("CPL_AWS_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    for name in remote_reads.HTTP_DEFAULTS:  # restored after: open_scene sets them
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    url = "s3://sentinel-cogs/sentinel-s2-l2a-cogs/18/M/YA/2024/3/S2A_18MYA_20240315_0_L2A/B04.tif"
+    with pytest.raises(InputError) as caught:
+        open_scene(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert "AWS_NO_SIGN_REQUEST=YES set in the environment" in message, message
+    assert "check the network" not in message and "\n" not in message
