@@ -28,7 +28,7 @@ from detector.window_reads import (
     alpha_band_index,
     alpha_holds_data,
     data_band_indexes,
-    looks_like_mask,
+    mask_white,
 )
 from detector.wording import count_of
 
@@ -108,10 +108,11 @@ def band_layout(
             "name its bands in order, e.g. --scene-bands blue,green,red,nir",
         )
     sensor, names = known[data_count]
-    if data_count == 4 and alpha is None and looks_like_mask(dataset, 4):
+    white = mask_white(dataset, 4) if data_count == 4 and alpha is None else None
+    if white is not None:
         raise InputError(
             path,
-            "band 4 holds only 0 and its maximum, like a mask, but is not tagged alpha; "
+            f"band 4 holds only 0 and {white:g}, like a mask, but is not tagged alpha; "
             f"a 4-band file is read as {','.join(names)}",
             "if it is an alpha mask, tag the bands as they are, e.g. "
             f"rio edit-info --colorinterp red,green,blue,alpha {path}",

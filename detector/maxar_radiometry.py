@@ -33,6 +33,7 @@ from detector.band_layout import is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
 from detector.window_reads import data_band_indexes
+from detector.wording import agree, count_of
 
 # Band group of the IMD for each band name of this project.
 IMD_BANDS = {
@@ -75,6 +76,10 @@ FIX_MAXAR = (
     "put the product's .IMD or .XML (from the same delivery) beside it; a file you turned into "
     "reflectance × 10,000 yourself needs a name without Maxar's product part (-M2AS-)"
 )
+FIX_MAXAR_URL = (
+    "download the product with its .IMD or .XML (from the same delivery) into one folder and "
+    "give the file"
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +102,20 @@ def maxar_calibration(
     acquired: datetime | None = None,
 ) -> Calibration | None:
     """The per-band reflectance coefficients of a Maxar product of more than 8 bits per pixel,
-    None for other scenes; InputError when its IMD/XML is missing (always for a URL), lacks a
-    band or the sun's elevation."""
+    None for other scenes; InputError when its IMD/XML is missing, lacks a band or the sun's
+    elevation, and for a URL (no IMD/XML is read over the network)."""
     name = scene_file_name(path)
     dtype = np.dtype(dataset.dtypes[0])
     if not is_maxar_product(name) or dtype == np.uint8 or not np.issubdtype(dtype, np.integer):
         return None
-    metadata = None if remote else product_metadata(Path(path))
+    if remote:  # a URL's neighbours are not looked for: it said no IMD lay beside it
+        raise InputError(
+            path,
+            f"is a Maxar product of {dtype} digital numbers read by URL; the .IMD or .XML that "
+            "gives the absCalFactor that turns them into reflectance is not read over the network",
+            FIX_MAXAR_URL,
+        )
+    metadata = product_metadata(Path(path))
     if metadata is None:
         raise InputError(
             path,
@@ -119,7 +131,8 @@ def maxar_calibration(
         raise InputError(
             path,
             f"is a Maxar product, and {metadata.source.name} has no absCalFactor and "
-            f"effectiveBandwidth for band(s) {', '.join(missing)} of its {len(indexes)}",
+            f"effectiveBandwidth for {agree(len(missing), 'band', 'bands')} "
+            f"{', '.join(missing)} of its {count_of(len(indexes), 'band')}",
             FIX_MAXAR,
         )
     if metadata.sun_elevation is None or not 0 < metadata.sun_elevation <= 90:

@@ -21,6 +21,7 @@ import rasterio
 from detector.acquisition import scene_file_name, sidecar_candidates
 from detector.errors import InputError
 from detector.window_reads import data_band_indexes
+from detector.wording import agree, count_of
 
 _RADIANCE_NAME = re.compile(
     r"_(?:3B_AnalyticMS|3B_Analytic|BGRN_Analytic)(?:_8b)?(?:_clip)?(?:_file_format)?\.tiff?$",
@@ -29,6 +30,10 @@ _RADIANCE_NAME = re.compile(
 FIX_RADIANCE = (
     "put its _metadata.xml (from the same order) beside it, or download the surface "
     "reflectance asset (analytic_sr / ortho_analytic_4b_sr)"
+)
+FIX_RADIANCE_URL = (
+    "download the scene and its _metadata.xml (from the same order) into one folder and give "
+    "the file, or give the surface reflectance asset (analytic_sr / ortho_analytic_4b_sr)"
 )
 
 
@@ -52,10 +57,19 @@ def radiance_coefficients(
     path: str, dataset: rasterio.DatasetReader, *, remote: bool
 ) -> Calibration | None:
     """The reflectance coefficients of the scene at ``path`` when it is Planet radiance, None
-    for other scenes; InputError when its XML is missing (always for a URL) or lacks a band."""
+    for other scenes; InputError when its XML is missing or lacks a band, and for a URL (no
+    XML is read over the network)."""
     if not is_planet_radiance(scene_file_name(path)):
         return None
-    found = None if remote else reflectance_coefficients(Path(path))
+    if remote:  # a URL's neighbours are not looked for: it said no XML lay beside it
+        raise InputError(
+            path,
+            "is Planet radiance (an analytic asset, not _SR) read by URL; the _metadata.xml "
+            "that gives the reflectance coefficients that turn it into reflectance is not read "
+            "over the network",
+            FIX_RADIANCE_URL,
+        )
+    found = reflectance_coefficients(Path(path))
     if found is None:
         raise InputError(
             path,
@@ -68,8 +82,9 @@ def radiance_coefficients(
     if missing:
         raise InputError(
             path,
-            f"is Planet radiance, and {xml.name} has no reflectance coefficient for band(s) "
-            f"{', '.join(map(str, missing))} of its {dataset.count}",
+            f"is Planet radiance, and {xml.name} has no reflectance coefficient for "
+            f"{agree(len(missing), 'band', 'bands')} {', '.join(map(str, missing))} of its "
+            f"{count_of(dataset.count, 'band')}",
             FIX_RADIANCE,
         )
     read_as = "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"

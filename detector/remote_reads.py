@@ -67,13 +67,20 @@ def network_read_error(path: str, cause: str) -> InputError:
 
 def network_open_error(path: str, cause: str) -> InputError:
     """The error for a scene URL that could not be opened (HTTP 404 or 403, no server, a
-    server that does not serve parts of files, a stall)."""
+    server that does not serve parts of files, a stall, an s3:// URL without credentials)."""
     fix = FIX_REMOTE
     lowered = cause.lower()
     if "range downloading not supported" in lowered:
         fix = (
             "this server sends whole files only (no HTTP Range requests), which GDAL cannot "
             "read a scene from: download the scenes and give the files"
+        )
+    elif "aws_no_sign_request" in lowered:  # GDAL's words for an s3:// URL and no credentials
+        fix = (
+            "an s3:// URL is read with AWS credentials (AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials); a public bucket, such as Sentinel-2's "
+            "sentinel-cogs, with AWS_NO_SIGN_REQUEST=YES set in the environment, or by its "
+            "https:// address"
         )
     elif "403" in cause and "?" in path:
         fix = (

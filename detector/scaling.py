@@ -5,7 +5,8 @@ Integers: 255 for 8-bit imagery (a display product, also when saved in a 16-bit 
 point is told from a sample of its values (:func:`stored_full_scale`). A scale and offset in
 the header are applied (:func:`header_calibration`). Planet radiance products are scaled band
 by band through their XML's coefficients (:mod:`detector.radiance`), Maxar's digital numbers
-through their IMD (:mod:`detector.maxar_radiometry`).
+through their IMD (:mod:`detector.maxar_radiometry`). Complex values (radar) are refused
+(:func:`check_real_values`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import rasterio
 from numpy.typing import NDArray
 
+from detector.errors import InputError
 from detector.inputspec import DISPLAY_WHITE_REFLECTANCE, REFLECTANCE_FULL_SCALE
 from detector.radiance import Calibration
 from detector.window_reads import data_band_indexes, is_floating, sample_values
@@ -27,6 +29,22 @@ REFLECTANCE_AT_MOST = 2.0  # a 99th percentile above this is not reflectance in 
 PERCENT_AT_MOST = 100.0  # a 99th percentile above this is not reflectance in percent
 FRACTIONAL_SHARE = 0.5  # more values than this off whole numbers: not 8-bit values
 MAX_EIGHT_BIT_BANDS = 3  # wider integer files of at most this many bands may hold 8-bit RGB
+
+
+def check_real_values(path: str, dataset: rasterio.DatasetReader) -> None:
+    """InputError for a scene of complex values (radar in its sensor's geometry of phase and
+    amplitude, a Sentinel-1 SLC): of four bands it stopped the batch on a traceback
+    (``Invalid integer data type 'c'``), of fewer its real parts were read as 8-bit values
+    without a word, and complex_int16 stopped on ``data type not understood``."""
+    dtype = str(dataset.dtypes[0])
+    if dtype.startswith("complex"):
+        raise InputError(
+            path,
+            f"holds complex values ({dtype}: radar, such as a Sentinel-1 SLC), not an image "
+            "of reflectance or colour",
+            "give optical scenes: reflectance or 8-bit colour (PlanetScope, Sentinel-2, "
+            "Maxar, RGB exports)",
+        )
 
 
 def stored_full_scale(dataset: rasterio.DatasetReader) -> float:

@@ -61,6 +61,7 @@ from detector.read_errors import FIX_CORRUPT, READ_ERRORS, file_read_errors, inn
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scaling import (
     EIGHT_BIT_WHITE,
+    check_real_values,
     header_calibration,
     normalise,
     stored_full_scale,
@@ -446,6 +447,7 @@ def open_scene(
         if not remote:
             check_complete(path, dataset)
         check_georeferenced(path, dataset)
+        check_real_values(path, dataset)
         sensor, layout, alpha = band_layout(path, dataset, bands)
         acquisition = resolve_acquisition(path, dataset, explicit=date)
         mask = None if remote else find_cloud_mask(Path(path))

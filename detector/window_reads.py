@@ -132,6 +132,7 @@ def alpha_band_index(dataset: rasterio.DatasetReader) -> int | None:
 SAMPLE_PX = 64  # side of each of the 3 × 3 windows that header checks sample values in
 SAMPLE_WHOLE_PX = 512  # long side of the coarse whole-scene read when the windows hold no data
 ALPHA_MIXED_ABOVE = 0.25  # a tagged alpha band with more values between its extremes is data
+EIGHT_BIT_MASK_WHITE = 255.0  # an 8-bit mask's white, also when saved in a wider type
 
 
 def sample_values(
@@ -177,14 +178,20 @@ def alpha_holds_data(dataset: rasterio.DatasetReader) -> bool:
     return bool(between.mean() > ALPHA_MIXED_ABOVE)
 
 
-def looks_like_mask(dataset: rasterio.DatasetReader, band: int) -> bool:
-    """True when ``band`` holds nothing but 0 and its type's white (255, 65535 or 1), as a
-    validity mask does: an RGBA file whose alpha lost its tag (a 4-band GeoTIFF written as
-    MINISBLACK) was read as blue, green, red, near-infrared, its red and blue swapped."""
+def mask_white(dataset: rasterio.DatasetReader, band: int) -> float | None:
+    """The value other than 0 when ``band`` holds nothing but 0 and one white, as a validity
+    mask does, else None: its type's white (255, 65535 or 1), or 255 in a wider type (an 8-bit
+    mask widened with its image, ``gdal_merge.py -ot UInt16`` of an RGBA Visual product). An
+    RGBA file whose alpha lost its tag (a 4-band GeoTIFF written as MINISBLACK) was read as
+    blue, green, red, near-infrared, its red and blue swapped; in 16 bits, also as reflectance
+    × 10,000 (near black), without a word."""
     kind = np.dtype(dataset.dtypes[band - 1])
     white = 1.0 if np.issubdtype(kind, np.floating) else float(np.iinfo(kind).max)
-    values = np.unique(sample_values(dataset, [band]))
-    return values.size > 0 and white in values and set(values.tolist()) <= {0.0, white}
+    values = set(np.unique(sample_values(dataset, [band])).tolist())
+    for candidate in dict.fromkeys((white, EIGHT_BIT_MASK_WHITE)):
+        if candidate in values and values <= {0.0, candidate}:
+            return candidate
+    return None
 
 
 def alpha_is_tagged(dataset: rasterio.DatasetReader) -> bool:

@@ -232,7 +232,7 @@ def test_an_untagged_mask_band_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         open_scene(path)
     message = str(caught.value)
-    assert "band 4 holds only 0 and its maximum, like a mask" in message
+    assert "band 4 holds only 0 and 255, like a mask" in message
     assert f"rio edit-info --colorinterp red,green,blue,alpha {path}" in message
     with rasterio.open(path, "r+") as dst:  # what that command does
         dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue,
@@ -247,6 +247,38 @@ def test_an_untagged_mask_band_is_one_line(tmp_path: Path) -> None:
         assert scene.bands == ("blue", "green", "red", "nir") and scene.alpha_band is None
     with pytest.raises(ValueError, match="'alpha' is not a band name here"):
         parse_bands("red,green,blue,alpha")
+
+
+def test_an_untagged_8_bit_mask_in_a_16_bit_file_is_one_line(tmp_path: Path) -> None:
+    """An RGBA Visual product widened to 16 bits (``gdal_merge.py -ot UInt16``: the alpha tag
+    lost, the mask 0 and 255, not 65535) was read as blue, green, red, near-infrared and as
+    reflectance × 10,000, without a word: red and blue swapped and near black. It is now the
+    untagged mask's line; once tagged, its three bands are 8-bit red, green, blue, read as
+    the 8-bit file is."""
+    eight = write_scene(tmp_path / "visual.tif", bands=3, dtype="uint8", **SMALL).path
+    with rasterio.open(eight) as src:
+        rgb, profile = src.read(), src.profile
+    alpha = np.where((rgb != 0).any(axis=0), 255, 0).astype("uint8")
+    wide = tmp_path / "visual_uint16.tif"
+    profile |= {"count": 4, "dtype": "uint16", "nodata": None, "photometric": "MINISBLACK"}
+    with rasterio.open(wide, "w", **profile) as dst:
+        dst.write(np.concatenate([rgb, alpha[None]]).astype("uint16"))
+    with pytest.raises(InputError) as caught:
+        open_scene(wide)
+    message = str(caught.value)
+    assert "band 4 holds only 0 and 255, like a mask, but is not tagged alpha" in message
+    assert f"rio edit-info --colorinterp red,green,blue,alpha {wide}" in message
+    with rasterio.open(wide, "r+") as dst:  # what that command does
+        dst.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue,
+                           ColorInterp.alpha)  # fmt: skip
+    spec = InputSpec(bands=("red", "green", "blue"))
+    with open_scene(wide) as widened, open_scene(eight) as original:
+        assert widened.alpha_band == 4 and widened.bands == ("red", "green", "blue")
+        assert widened.full_scale == 255.0
+        got = widened.read_window(Window(0, 0, 40, 40), spec)
+        expected = original.read_window(Window(0, 0, 40, 40), spec)
+    np.testing.assert_array_equal(got.data, expected.data)
+    np.testing.assert_array_equal(got.valid, expected.valid)
 
 
 def test_a_band_named_twice_is_one_line(tmp_path: Path) -> None:

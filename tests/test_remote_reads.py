@@ -329,3 +329,64 @@ def test_scenes_tracked_by_url_are_named_as_read_without_a_cloud_mask(tmp_path: 
     assert f"1 of 1 scene is read by URL, with no cloud mask (e.g. {first}.tif): its whole" in told
     assert "1 of 2 scenes with detections is not among --scenes: on its date" in told
     assert not any("beside them (e.g." in note for note in run.notes)
+
+
+@pytest.mark.parametrize(
+    ("scene", "sidecar", "problem", "fix"),
+    [
+        pytest.param(
+            "20170715_145012_56_2455_3B_AnalyticMS.tif",
+            "20170715_145012_56_2455_3B_AnalyticMS_metadata.xml",
+            "is Planet radiance (an analytic asset, not _SR) read by URL; the _metadata.xml",
+            "download the scene and its _metadata.xml (from the same order) into one folder",
+            id="planet-radiance",
+        ),
+        pytest.param(
+            "17AUG31162013-M2AS-058236580010_01_P001.TIF",
+            "17AUG31162013-M2AS-058236580010_01_P001.IMD",
+            "is a Maxar product of uint16 digital numbers read by URL; the .IMD or .XML",
+            "download the product with its .IMD or .XML (from the same delivery) into one folder",
+            id="maxar",
+        ),
+    ],
+)
+def test_a_calibrated_product_read_by_url_says_its_metadata_is_not_read(
+    tmp_path: Path, quick_limits: None, scene: str, sidecar: str, problem: str, fix: str
+) -> None:
+    """Planet radiance and Maxar digital numbers need their XML or IMD, which is not looked for
+    beside a URL: served with it beside them, they said 'no _metadata.xml beside it' and to
+    put it there, where it was."""
+    write_scene(tmp_path / scene, width=40, height=40)
+    (tmp_path / sidecar).write_text("<beside the scene on the server/>")
+    with serving(tmp_path) as base:
+        url = f"{base}/{scene}"
+        with pytest.raises(InputError) as caught:
+            open_scene(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: {problem}"), message
+    assert "is not read over the network" in message and fix in message, message
+    assert "beside it" not in message and "\n" not in message
+
+
+def test_an_s3_url_without_credentials_says_how_to_read_a_public_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDAL reads s3:// only signed, or told AWS_NO_SIGN_REQUEST=YES: a scene of a public
+    bucket (Sentinel-2's sentinel-cogs) was told to 'check the network and the URL', and that a
+    link that needs a login cannot be read, to download the scenes."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_NO_SIGN_REQUEST", "NO")
+    monkeypatch.setenv("CPL_AWS_AUTODETECT_EC2", "NO")  # no look for a cloud machine's role
+    monkeypatch.setenv("CPL_AWS_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    for name in remote_reads.HTTP_DEFAULTS:  # restored after: open_scene sets them
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    url = "s3://sentinel-cogs/sentinel-s2-l2a-cogs/18/M/YA/2024/3/S2A_18MYA_20240315_0_L2A/B04.tif"
+    with pytest.raises(InputError) as caught:
+        open_scene(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url}: could not be read over the network"), message
+    assert "AWS_NO_SIGN_REQUEST=YES set in the environment" in message, message
+    assert "check the network" not in message and "\n" not in message

@@ -10,6 +10,7 @@ import pytest
 import rasterio
 from rasterio.windows import Window
 
+from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene
@@ -189,3 +190,26 @@ def test_eight_bit_values_told_by_a_header_scale_stay_a_display_product(tmp_path
             expected = original.read_window(Window(0, 0, 40, 40), spec).data
             got = widened.read_window(Window(0, 0, 40, 40), spec).data
         np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "bands"),
+    [("complex64", 4), ("complex64", 2), ("complex_int16", 2)],
+)
+def test_complex_values_are_one_line(tmp_path: Path, dtype: str, bands: int) -> None:
+    """Radar in complex values (a Sentinel-1 SLC): of four bands the batch stopped on a
+    traceback ('Invalid integer data type'), of two named with --scene-bands the real parts
+    were read as 8-bit values without a word, and complex_int16 stopped on 'data type not
+    understood'."""
+    path = tmp_path / f"slc_{dtype}.tif"
+    grid = rasterio.Affine(3, 0, 6e5, 0, -3, 9.6e6)
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": bands, "dtype": dtype,
+               "crs": "EPSG:32718", "transform": grid}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.full((bands, 40, 40), 30 + 40j, dtype="complex64"))
+    names = None if bands == 4 else ("red", "nir")
+    with pytest.raises(InputError) as caught:
+        open_scene(path, bands=names)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: holds complex values ({dtype}: radar"), message
+    assert "give optical scenes" in message and "\n" not in message
