@@ -36,6 +36,18 @@ _PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
 _PASS_SPACING_M = 1e12  # chainage key offset between passes
 
 
+def pass_numbers(river: NDArray[np.int64], times: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per detection, the number of its pass: detections of one ``river`` (numbered) whose
+    ``times`` (days) chain within :data:`PASS_GAP_MINUTES` share one. Numbered 0, 1, … in the
+    order of river, then time."""
+    order = np.lexsort((times, river))
+    apart_ms = np.round(np.diff(times[order]) * 86_400_000)
+    new_pass = np.concatenate([[True], (np.diff(river[order]) != 0) | (apart_ms > _PASS_GAP_MS)])
+    numbers = np.empty(len(times), dtype=np.int64)
+    numbers[order] = np.cumsum(new_pass[: len(times)]) - 1
+    return numbers
+
+
 def same_pass_duplicates(
     river: pd.Series,
     times: NDArray[np.float64],
@@ -55,12 +67,7 @@ def same_pass_duplicates(
     if len(rows) < 2:
         return twin
     codes, _ = pd.factorize(river.to_numpy()[rows])
-    order = np.lexsort((times[rows], codes))
-    rows, codes = rows[order], codes[order]
-    t = times[rows]
-    apart_ms = np.round(np.diff(t) * 86_400_000)
-    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (apart_ms > _PASS_GAP_MS)])
-    pass_id = np.cumsum(new_pass) - 1
+    pass_id = pass_numbers(codes, times[rows])
     several = pd.Series(scene[rows]).groupby(pass_id).nunique().to_numpy() > 1
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
     if len(rows) < 2:
