@@ -83,7 +83,7 @@ from detector.on_water import (
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 __all__ = [  # with the detections table's names (detector.detection_table), imported from here
     "COARSE_RATIO",
@@ -219,11 +219,13 @@ def detect_scenes(
 def coarse_note(coarse: Sequence[tuple[str, float]], card: ModelCard) -> str:
     """One line on scenes much coarser than the model's GSD (see :data:`COARSE_RATIO`)."""
     name, gsd = max(coarse, key=lambda item: item[1])
+    scenes = f"{count_of(len(coarse), 'scene')} {agree(len(coarse), 'has', 'have')}"
     return (
-        f"warning: {len(coarse)} scene(s) have pixels over {COARSE_RATIO:g} × the "
+        f"warning: {scenes} pixels over {COARSE_RATIO:g} × the "
         f"{card.input.gsd_m:g} m model {card.name} reads (coarsest: {name} at {gsd:.1f} m): "
-        f"a 20 m dredge is {20 / gsd:.0f} pixel(s) across there and is upsampled; detections "
-        "on them are unreliable — use imagery of 5 m or finer (PlanetScope, NICFI, Maxar)"
+        f"a 20 m dredge is {count_of(round(20 / gsd), 'pixel')} across there and is upsampled; "
+        f"detections on {agree(len(coarse), 'it', 'them')} are unreliable — use imagery of 5 m "
+        "or finer (PlanetScope, NICFI, Maxar)"
     )
 
 
@@ -487,7 +489,8 @@ def finish_scene(
     summary = _summary(scene.name, len(plan.tiles), frame, counts)
     if not plan.tiles and plan.skipped_cloud:  # it said "0 tiles, 0 detections" alone
         summary += (
-            f"; its river all under cloud ({plan.skipped_cloud} tile(s) with no clear pixel): "
+            f"; its river all under cloud ({count_of(plan.skipped_cloud, 'tile')} with no clear "
+            "pixel): "
             "nothing seen"
         )
     told = (scene.values_read_as, scene.layout_caveat, scene.date_caveat)
@@ -502,12 +505,20 @@ def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, in
     line = f"{name}: {count_of(tiles, 'tile')}, {count_of(len(frame), 'detection')}" + (
         f" ({classes})" if classes else ""
     )
-    notes = {
-        "merged": "{} duplicate(s) from tile overlaps merged",
-        "off-river": "{} off-river left out",
-        "on land": "{} on land left out",
-        "same hull": "{} second box(es) on one hull dropped",
-        "members": "{} group member(s) scored under --conf kept beside a confident dredge",
+    notes = {  # the count, then the words after it: (singular, plural)
+        "merged": ("duplicate", "duplicates", "from tile overlaps merged"),
+        "off-river": ("off-river", "off-river", "left out"),
+        "on land": ("on land", "on land", "left out"),
+        "same hull": ("second box", "second boxes", "on one hull dropped"),
+        "members": (
+            "group member",
+            "group members",
+            "scored under --conf kept beside a confident dredge",
+        ),
     }
-    said = [text.format(counts[key]) for key, text in notes.items() if counts.get(key, 0) > 0]
+    said = [
+        f"{count_of(counts[key], one, many)} {rest}"
+        for key, (one, many, rest) in notes.items()
+        if counts.get(key, 0) > 0
+    ]
     return line + ("; " + ", ".join(said) if said else "")

@@ -44,6 +44,7 @@ from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene import Scene
 from detector.tiling import corridors_in_scene
+from detector.wording import count_of
 
 RADIUS_M = 27.0
 LAND_NDWI_BELOW = 0.0
@@ -194,7 +195,8 @@ def off_channel_warnings(
         scene, share, points = max(seen, key=lambda item: item[1])
         lines.append(
             f"warning: the {river} line is on land at over {LINE_ON_LAND_ABOVE:.0%} of the points "
-            f"looked at in {len(seen)} scene(s) (worst: {scene}, {share:.0%} of {points} points): "
+            f"looked at in {count_of(len(seen), 'scene')} (worst: {scene}, {share:.0%} of "
+            f"{points} points): "
             "is it on the channel? "
             f"Dredges more than {corridor_m:g} m from it (--corridor-m) were not looked for; "
             "draw it on the water or widen the corridor"

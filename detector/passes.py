@@ -12,9 +12,10 @@ Scenes of one river whose acquisitions lie within :data:`PASS_GAP_MINUTES` of ea
 (chained) are one pass. Two detections from different scenes of a pass that lie less than a
 short hull's length along the channel and the closest side-by-side spacing across it apart
 (:data:`detector.merge.HULL_ALONG_M`, :data:`detector.merge.HULL_ACROSS_M`: the rule that
-keeps one box per hull within a scene) are one dredge: the better scored detection stays, the
-other is its duplicate. A detection takes at most one duplicate from each other scene, so two
-dredges side by side in an overlap stay two.
+keeps one box per hull within a scene) are one dredge: the better scored detection stays (a
+row without a score, marked by hand, before any scored one), the other is its duplicate. A
+detection takes at most one duplicate from each other scene, so two dredges side by side in an
+overlap stay two.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ _PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
 _PASS_SPACING_M = 1e12  # chainage key offset between passes
 
 
+def pass_numbers(river: NDArray[np.int64], times: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per detection, the number of its pass: detections of one ``river`` (numbered) whose
+    ``times`` (days) chain within :data:`PASS_GAP_MINUTES` share one. Numbered 0, 1, … in the
+    order of river, then time."""
+    order = np.lexsort((times, river))
+    apart_ms = np.round(np.diff(times[order]) * 86_400_000)
+    new_pass = np.concatenate([[True], (np.diff(river[order]) != 0) | (apart_ms > _PASS_GAP_MS)])
+    numbers = np.empty(len(times), dtype=np.int64)
+    numbers[order] = np.cumsum(new_pass[: len(times)]) - 1
+    return numbers
+
+
 def same_pass_duplicates(
     river: pd.Series,
     times: NDArray[np.float64],
@@ -55,12 +68,7 @@ def same_pass_duplicates(
     if len(rows) < 2:
         return twin
     codes, _ = pd.factorize(river.to_numpy()[rows])
-    order = np.lexsort((times[rows], codes))
-    rows, codes = rows[order], codes[order]
-    t = times[rows]
-    apart_ms = np.round(np.diff(t) * 86_400_000)
-    new_pass = np.concatenate([[True], (np.diff(codes) != 0) | (apart_ms > _PASS_GAP_MS)])
-    pass_id = np.cumsum(new_pass) - 1
+    pass_id = pass_numbers(codes, times[rows])
     several = pd.Series(scene[rows]).groupby(pass_id).nunique().to_numpy() > 1
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
     if len(rows) < 2:
@@ -75,14 +83,17 @@ def same_pass_duplicates(
     if len(a) == 0:
         return twin
     distance = np.hypot(chainage[a] - chainage[b], offset[a] - offset[b])
-    rank = np.nan_to_num(score, nan=0.0)
+    # A row without a score was marked by hand: the analyst saw the dredge, so it stays (as
+    # its duplicate, the detector's box alone judged the track: a mark beside a box scored
+    # 0.3 was not counted, under --count-score).
+    rank = np.where(np.isnan(score), np.inf, score)
     candidates: dict[int, list[tuple[float, int, float, float, int]]] = {}
     for keeper, other, apart in zip(a.tolist(), b.tolist(), distance.tolist(), strict=True):
         # Equally near ones by scene and position, not by row order.
         where = (int(scene[other]), float(chainage[other]), float(offset[other]))
         candidates.setdefault(keeper, []).append((apart, *where, other))
     kept = set()
-    # Equal scores (hand marks have none) by scene and position, not by row order.
+    # Equal scores (two hand marks) by scene and position, not by row order.
     first = {d: (-rank[d], scene[d], chainage[d], offset[d], d) for d in candidates}
     for keeper in sorted(candidates, key=first.__getitem__):
         if twin[keeper] >= 0:

@@ -1,4 +1,5 @@
-"""Dredges moored side by side: the groups seen in one acquisition.
+"""Dredges moored side by side: the groups seen in one pass (one scene, or the scenes of a
+strip seconds apart: :func:`detector.passes.pass_numbers`).
 
 Dredges on Amazonian rivers work in groups of two to six lashed side by side across the
 flow, and a group moves as one. When a dredge leaves a mooring and another appears elsewhere
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from detector.passes import pass_numbers
 from detector.track_params import GATE_TOLERANCE_M
 
 
@@ -33,21 +35,26 @@ def side_by_side_groups(
     *,
     river: NDArray[np.int64] | None = None,
 ) -> SideBySide:
-    """Group detections of one ``river`` taken at the same time ``t`` whose chainages ``s``
-    chain together within ``gate_m`` (members of a group share one chainage).
+    """Group detections of one ``river`` taken in one pass (times ``t``, in days, chained
+    within :data:`~detector.passes.PASS_GAP_MINUTES`) whose chainages ``s`` chain together
+    within ``gate_m`` (members of a group share one chainage).
 
-    Members are ranked by their offset ``o`` across the channel.
+    Members are ranked by their offset ``o`` across the channel. A group in the overlap of
+    two scenes of a strip keeps each member's better-scored detection
+    (:func:`detector.passes.same_pass_duplicates`), from either scene: taken by the exact
+    time, one group of two was two groups of one.
     """
     n = len(s)
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return SideBySide(empty, empty.copy())
     rivers = np.zeros(n, dtype=np.int64) if river is None else river
-    order = np.lexsort((s, t, rivers))
-    ts, ss, rs = t[order], s[order], rivers[order]
+    passes = pass_numbers(rivers, t)  # numbered by river, then time
+    order = np.lexsort((s, passes))
+    ss, ps = s[order], passes[order]
     new = np.ones(n, dtype=bool)
     apart = ss[1:] - ss[:-1] > gate_m + GATE_TOLERANCE_M
-    new[1:] = (rs[1:] != rs[:-1]) | (ts[1:] != ts[:-1]) | apart
+    new[1:] = (ps[1:] != ps[:-1]) | apart
     label_sorted = np.cumsum(new) - 1
     label = np.empty(n, dtype=np.int64)
     label[order] = label_sorted

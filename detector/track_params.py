@@ -58,10 +58,11 @@ class TrackParams:
     move_lateral_weight: float = 0.1
     """Cost of a metre across the channel, in metres along it, when linking a move."""
     group_gate_m: float = 30.0
-    """Detections of one acquisition whose chainages chain within this are one group moored
-    side by side (see :mod:`detector.side_by_side`); a mooring's spot is not seen empty (nor
-    a new mooring's spot seen before it arrived) on a look with a detection this close along
-    the channel: its group was there and the detector missed it."""
+    """Detections of one pass (a scene, or a strip's scenes seconds apart) whose chainages
+    chain within this are one group moored side by side (see :mod:`detector.side_by_side`); a
+    mooring's spot is not seen empty (nor a new mooring's spot seen before it arrived) on a
+    look with a detection this close along the channel: its group was there and the detector
+    missed it."""
     group_size_cost_m: float = 1000.0
     """Cost of a move, in metres along the channel, per dredge of difference between the size
     of the group the dredge left and of the group it arrived in (groups move as one)."""

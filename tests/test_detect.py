@@ -188,7 +188,7 @@ def test_a_hull_boxed_twice_at_a_confluence_is_one_detection(tmp_path: Path) -> 
         echo=lines.append,
     )
     assert len(frame) == 1, lines
-    assert "1 second box(es) on one hull dropped" in lines[0]
+    assert "1 second box on one hull dropped" in lines[0]
 
 
 def _detect_beside_original(
@@ -446,6 +446,24 @@ def test_cli_detect_takes_a_stac_file_and_its_dates(
     assert len(frame) and (frame["acquired"] == pd.Timestamp("2024-03-02 15:00", tz="UTC")).all()
 
 
+def test_a_scene_line_counts_one_of_each_in_the_singular() -> None:
+    """A scene's line said '1 duplicate(s) from tile overlaps merged', '1 second box(es) on
+    one hull dropped' and '1 group member(s) …'."""
+    from detector.detect import _summary
+
+    frame = pd.DataFrame({"class_name": ["dredge"]})
+    counts = {"merged": 1, "same hull": 1, "members": 1, "on land": 2}
+    assert _summary("s.tif", 1, frame, counts) == (
+        "s.tif: 1 tile, 1 detection (1 dredge); 1 duplicate from tile overlaps merged, 2 on "
+        "land left out, 1 second box on one hull dropped, 1 group member scored under --conf "
+        "kept beside a confident dredge"
+    )
+    counts = {"merged": 2, "same hull": 3, "members": 2}
+    said = _summary("s.tif", 2, frame, counts)
+    assert "2 duplicates from" in said and "3 second boxes on" in said
+    assert "2 group members scored" in said
+
+
 def test_scenes_much_coarser_than_the_model_are_named_once(tmp_path: Path) -> None:
     """Sentinel-2's 10 m given to a 3 m model used to run without a word."""
     fine = _scene(tmp_path / "s" / PLANET)
@@ -463,8 +481,10 @@ def test_scenes_much_coarser_than_the_model_are_named_once(tmp_path: Path) -> No
         warn=warnings.append,
     )
     assert failures == []
-    assert len(warnings) == 1 and "1 scene(s) have pixels over 2 × the 3 m" in warnings[0]
+    assert len(warnings) == 1 and "1 scene has pixels over 2 × the 3 m" in warnings[0]
     assert f"{coarse.path.name} at 10.0 m" in warnings[0] and "5 m or finer" in warnings[0]
+    assert "a 20 m dredge is 2 pixels across there" in warnings[0]
+    assert "detections on it are unreliable" in warnings[0]
     quiet: list[str] = []
     detect_scenes(
         [fine.path], _rivers(tmp_path, fine), model=detector, progress=False, warn=quiet.append
@@ -636,6 +656,6 @@ def test_a_scene_whose_river_is_all_under_cloud_says_so(tmp_path: Path) -> None:
     )
     assert failures == [] and frame.empty
     assert lines == [
-        f"{PLANET}: 0 tiles, 0 detections; its river all under cloud (7 tile(s) with no clear "
+        f"{PLANET}: 0 tiles, 0 detections; its river all under cloud (7 tiles with no clear "
         "pixel): nothing seen"
     ]

@@ -222,7 +222,7 @@ def test_a_river_line_off_the_channel_is_pointed_out(
     )
     assert lines[0].endswith(note) and "nanay line" not in lines[0]
     assert warnings == [  # once more at the end: a scene's line scrolls by in a long run
-        f"warning: the itaya line is on land at over 40% of the points looked at in 1 scene(s) "
+        f"warning: the itaya line is on land at over 40% of the points looked at in 1 scene "
         f"(worst: {NAME}, 100% of {points} points): is it on the channel? Dredges more than 250 "
         "m from it (--corridor-m) were not looked for; draw it on the water or widen the corridor"
     ]
@@ -256,7 +256,7 @@ def test_a_resumed_run_still_warns_of_a_river_line_off_the_channel(tmp_path: Pat
             echo=lambda _: None, warn=warnings.append,
         )  # fmt: skip
         line = next(w for w in warnings if "itaya line is on land" in w)
-        assert f"in 1 scene(s) (worst: {NAME}, 100% of" in line
+        assert f"in 1 scene (worst: {NAME}, 100% of" in line
         notes = json.loads((out / "run.json").read_text(encoding="utf-8"))["notes"]
         assert line.removeprefix("warning: ") in notes
         assert "the itaya line is on land" in (out / "report.html").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import pandas as pd
 
 from detector.passes import same_pass_duplicates
 from detector.track_frames import days_since_epoch as tf_days
+from detector.track_params import TrackParams
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 
@@ -182,3 +183,23 @@ def test_two_detections_equally_near_a_twin_are_told_apart_by_position_not_row_o
     other = _twins([keeper, right, left])
     assert [one[1], one[2]] == [other[2], other[1]]
     assert one == [-1, -1, 0]  # the lower offset, whatever the rows
+
+
+def test_a_mark_by_hand_in_the_next_scene_of_a_pass_stays_and_the_dredge_counts() -> None:
+    """An analyst marked a dredge (a row without a score) in the next scene of a strip, where
+    the detector's box in the first scene scored 0.3: the mark was the box's duplicate, so the
+    box alone judged the track, and the dredge the analyst saw was not counted (its best score
+    0.30 under --count-score). The mark stays; the box is its duplicate."""
+    second = 1 / 86_400
+    box, mark = (100.0, 0, 1000.0, 0.0, 0.3), (100.0 + 5 * second, 1, 1001.0, 1.0, np.nan)
+    assert _twins([box, mark]) == [1, -1]
+    assert _twins([mark, box]) == [-1, 0]
+    line, net = tf.meander_line(), tf.network()
+    days = tf.dates(5)
+    rows = [(day, tf.point_at(line, 3000)) for day in days]  # another dredge, every look
+    rows += [(days[2], tf.point_at(line, 500)), (days[2] + 5 * SECOND, tf.point_at(line, 501, 1))]
+    dets = tf.detections(rows, net).assign(score=[0.9] * 5 + [0.3, np.nan])
+    seen = tf.observed([*days, days[2] + 5 * SECOND])
+    linked, tracks = link_tracks(dets, seen, params=TrackParams(unscored_sure=True))
+    assert linked["link"].tolist()[5:] == ["duplicate", "new"]
+    assert tracks["counted"].tolist() == [True, True]
