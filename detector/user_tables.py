@@ -9,8 +9,9 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
 
-- ISO 8601 with ``Z`` or an offset is converted to UTC; a date or time with no zone is taken
-  as UTC.
+- ISO 8601 with ``Z`` or an offset is converted to UTC, as is a time with its zone named
+  (``UTC``, ``gmt``, ``UTC-05:00``: as written, five hours behind); a date or time with no
+  zone is taken as UTC.
 - ``03/04/2024`` is ambiguous. One order is used for the whole column: day first when a date
   in it shows it (``25/03/2024``) or when the table's locale writes dates day first (a ``;``
   table, or one whose column names are Spanish or Portuguese: ``fecha``, ``latitud``,
@@ -42,23 +43,27 @@ import pandas as pd
 
 from detector.date_sanity import rows_not_ahead, short_years_first
 from detector.errors import InputError
-from detector.given_dates import end_of_day_written_out
+from detector.given_dates import NAMED_ZONE, NAMED_ZONE_END, end_of_day_written_out, iso_offset
 from detector.wording import agree, count_of, counted_like, part_of
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
-UTC_NAMED_OFFSET = re.compile(r"\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
-def _iso_offset(match: re.Match[str]) -> str:
-    """``UTC-05:00``, ``GMT-0500``, ``UTC-5`` → `` -05:00`` (the offset as written)."""
-    return f" {match[1]}{int(match[2]):02d}:{match[3] or '00'}"
+def _named_zone(match: re.Match[str]) -> str:
+    """A zone named after a time (:data:`detector.given_dates.NAMED_ZONE_END`) as pandas reads
+    it: ``UTC-05:00``, ``GMT-0500``, ``UTC-5`` → `` -05:00`` (the offset as written: dateutil
+    reads a sign after UTC or GMT the POSIX way, UTC-5 as five hours east, 10 hours off for
+    Peru); ``utc``, ``Gmt`` → `` UTC``, `` GMT`` (in lower case they 'cannot be read')."""
+    named = match[0].strip().upper()
+    return f" {named}" if named in ("UTC", "GMT") else f" {iso_offset(match)}"
 
 
-# A zone after a time of day (Z, UTC, +05:30, -0500, -05; after 10:00 PM too), not the -2024
-# of 02-12-2024
+# A zone after a time of day (Z, UTC, UTC-05:00, +05:30, -0500, -05; after 10:00 PM too), not
+# the -2024 of 02-12-2024
 ZONED = re.compile(
-    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
+    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?"
+    rf"(?:Z|{NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?)|\dZ)$",
     re.IGNORECASE,
 )
 # Spanish and Portuguese month names and Excel's abbreviations of them (15-ene-24, 12-ago-24,
@@ -343,9 +348,7 @@ def normalise_dates(
         rows_not_ahead(stamps, stamps.astype(str), source)
         return stamps, notes
     text = values.astype(str).str.strip().map(end_of_day_written_out)  # T24:00: next day
-    # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
-    # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
-    text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)
+    text = text.str.replace(NAMED_ZONE_END, _named_zone, regex=True)  # UTC-05:00, utc
     text = _english_months(text)
     times = text.str.match(TIME_ONLY)
     if len(times) and times.all():  # pandas puts a bare time on today's date

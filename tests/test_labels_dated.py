@@ -297,13 +297,21 @@ def test_one_scene_and_marks_of_other_days_are_boxed_on_it_with_a_note(
     assert sum(len(tile.boxes) for tile in tiles) == 1 and not notes
 
 
-@pytest.mark.parametrize("fecha", ["2024-03-05T00:00:00+01:00", "2024-03-05 19:30:00-05:00"])
+@pytest.mark.parametrize(
+    "fecha",
+    [
+        "2024-03-05T00:00:00+01:00",
+        "2024-03-05 19:30:00-05:00",
+        "2024-03-05 19:30:00 UTC-05:00",
+    ],
+)
 def test_a_mark_dated_with_its_zone_offset_is_of_the_day_written(
     world: World, tmp_path: Path, fecha: str
 ) -> None:
     """A mark's date-time with its zone offset ('2024-03-05T00:00:00+01:00', midnight in
     Madrid; '…19:30:00-05:00', an evening in Lima) was matched by its UTC day (4 or 6 March):
-    no scene, and the mark was left out; it labels the scene of 5 March it is on."""
+    no scene, and the mark was left out; it labels the scene of 5 March it is on. So too with
+    the zone after UTC ('… 19:30:00 UTC-05:00': 6 March)."""
     lon, lat = world.lonlat["a_only"]
     csv = tmp_path / "marks.csv"
     pd.DataFrame({"class": ["dredge"], "lon": [lon], "lat": [lat], "date": [fecha]}

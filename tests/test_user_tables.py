@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +10,7 @@ import pytest
 
 from detector.date_tables import read_date_table
 from detector.errors import InputError
+from detector.given_dates import ZonelessTime
 from detector.user_tables import normalise_dates, read_csv_table, read_degrees
 
 
@@ -315,6 +316,40 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="rows have more fields than its header") as caught:
         read_csv_table(path)
     assert "decimal commas" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2024-12-31 23:00 utc", "2024-12-31 23:00"),
+        ("2024-12-31T23:00:00 gmt", "2024-12-31 23:00"),
+        ("2024-12-31 23:00 Utc-05:00", "2025-01-01 04:00"),
+        ("2024-12-31 23:00 UTC", "2024-12-31 23:00"),
+        ("2024-12-31 23:00 GMT-0500", "2025-01-01 04:00"),
+        ("2024-12-31 23:00 UTC+5", "2024-12-31 18:00"),
+        ("2024-12-31 24:00 gmt-05:00", "2025-01-01 05:00"),
+        ("2024-12-31T23:00z", "2024-12-31 23:00"),
+    ],
+)
+def test_a_zone_named_in_any_case_is_read_alike_in_tables_and_date(
+    tmp_path: Path, typed: str, utc: str
+) -> None:
+    """A zone named in lower case (`2024-12-31 23:00 utc`, `gmt`) 'cannot be read' in a --dates
+    table or a mark's date; `--date` read it. A row with an offset after UTC (`UTC-05:00`) was
+    read in its zone, but taken for a time without one: its caveat said that a time written
+    without its zone is read as UTC. `--date 2024-12-31T23:00z` was 'not a date'. --date,
+    tables and marks now read a named zone by one definition (given_dates.NAMED_ZONE)."""
+    from detector.given_dates import given_time
+
+    expected = datetime.fromisoformat(utc).replace(tzinfo=UTC)
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,{typed}\n")
+    row = read_date_table(table)["a.tif"]
+    assert row == expected
+    assert not isinstance(row, ZonelessTime)
+    assert normalise_dates(pd.Series([typed]), "marks.csv")[0].iloc[0] == expected
+    assert given_time(typed) == expected
+    assert not isinstance(given_time(typed), ZonelessTime)
 
 
 @pytest.mark.parametrize("typed", ["2204-03-05", "05/03/2204", "2204-03-05T14:50:00-05:00"])

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from detector.errors import InputError
+from detector.given_dates import NAMED_ZONE
 from detector.observed import valid_footprints
 from detector.track_prepare import date_column, read_mark_dates
 
@@ -135,9 +136,12 @@ def one_scene_note(
     ]
 
 
-# an ISO time with its zone offset: '2024-03-05T00:00:00+01:00', '2024-03-05 19:30-05:00'
+# an ISO time with its zone offset: '2024-03-05T00:00:00+01:00', '2024-03-05 19:30-05:00',
+# '2024-03-05 19:30 UTC-05:00'
 _ZONED = re.compile(
-    r"\s*(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*[+-]\d{2}(?::?\d{2})?\s*"
+    r"\s*(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*"
+    rf"(?:[+-]\d{{2}}(?::?\d{{2}})?|{NAMED_ZONE})\s*",
+    re.IGNORECASE,
 )
 
 
