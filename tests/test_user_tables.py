@@ -318,6 +318,60 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
     assert "decimal commas" in str(caught.value)
 
 
+def test_a_date_time_in_a_tiff_tags_form_is_read(tmp_path: Path) -> None:
+    """`2024:12:31 22:00:00`, a GeoTIFF's DateTime or ACQUISITIONDATETIME tag copied into a
+    --dates table or a mark's date, was read by pandas as 0001-01-01 22:00 UTC without a word:
+    it is 2024-12-31 22:00, a time without its zone (UTC, its caveat says so), or in its zone."""
+    table = tmp_path / "dates.csv"
+    table.write_text(
+        "scene,date\na.tif,2024:12:31 22:00:00\nb.tif,2024:12:31 22:00:00-05:00\n"
+        "c.tif,2024:12:31 22:00:00.5 utc\n"
+    )
+    dates = read_date_table(table)
+    assert dates["a.tif"] == datetime(2024, 12, 31, 22, tzinfo=UTC)
+    assert isinstance(dates["a.tif"], ZonelessTime)
+    assert dates["b.tif"] == datetime(2025, 1, 1, 3, tzinfo=UTC)
+    assert not isinstance(dates["b.tif"], ZonelessTime)
+    assert dates["c.tif"] == datetime(2024, 12, 31, 22, 0, 0, 500000, tzinfo=UTC)
+    assert not isinstance(dates["c.tif"], ZonelessTime)
+    parsed, notes = normalise_dates(pd.Series(["2024:12:31 22:00:00"]), "marks.csv")
+    assert parsed.tolist() == [pd.Timestamp("2024-12-31 22:00", tz="UTC")]
+    assert notes == ["marks.csv: dates have no time zone; taken as UTC"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["0001-01-01", "1899-12-30", "1970-01-01T00:00:00Z", "15/03/1924", "1972-07-22"]
+)
+def test_dates_before_the_first_satellite_image_are_one_line(tmp_path: Path, typed: str) -> None:
+    """A date before Landsat 1's first image (23 July 1972) is no scene's: a placeholder for
+    none (0001-01-01, Excel's 1899-12-30, the Unix 1970-01-01) or a typo of the year. Read as
+    written, its scene or marks were counted in a year of their own without a word."""
+    with pytest.raises(InputError, match=r"1 date is before the first satellite image"):
+        normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
+    with pytest.raises(InputError) as caught:
+        read_date_table(table)
+    assert str(caught.value).startswith(
+        f"{table}: 1 date is before the first satellite image (Landsat 1's, 1972-07-23), "
+        f"e.g. '{typed}'"
+    )
+    assert "in the row of scene 'b.tif' — a typo, or a placeholder for none?" in str(caught.value)
+    table.write_text("scene,date\na.tif,1972-07-23\n")  # Landsat 1's first day: a scene's
+    assert read_date_table(table)["a.tif"].date() == date(1972, 7, 23)
+
+
+def test_a_time_of_day_alone_among_dates_is_one_line(tmp_path: Path) -> None:
+    """A row of a time alone (`22:00`) among dates was put on today's date by pandas, without a
+    word (only a column of times alone was refused)."""
+    with pytest.raises(InputError, match=r"1 of 2 dates is a time of day only \(e\.g\. '22:00'\)"):
+        normalise_dates(pd.Series(["2024-03-05", "22:00"]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\na.tif,2024-03-05\nb.tif,22:00:00\nc.tif,10:00 PM\n")
+    with pytest.raises(InputError, match=r"dates\.csv: 2 of 3 dates are a time of day only"):
+        read_date_table(table)
+
+
 @pytest.mark.parametrize(
     ("typed", "utc"),
     [
@@ -360,7 +414,7 @@ def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
         normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
     table = tmp_path / "dates.csv"
     table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
-    with pytest.raises(InputError, match="after today"):
+    with pytest.raises(InputError, match=r"after today, .* in the row of scene 'b\.tif'"):
         read_date_table(table)
 
 
