@@ -46,7 +46,7 @@ from pathlib import Path
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import AHEAD_SLACK, not_ahead
+from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead
 from detector.errors import InputError
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
@@ -91,9 +91,8 @@ _SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
 # of a version (nanay_v2.1.20240101: a build's day)
 DAY_NAME = "day-name"  # the source of such a day: it yields to an ACQUISITIONDATETIME tag
-# nor one before the first satellite image of the Earth's surface to be sold or shared (Landsat 1,
-# 23 July 1972): img_1920_08_15 is a number, and was dated 1920 without a word
-FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
+# nor one before the first satellite image (date_sanity.FIRST_IMAGERY, Landsat 1's of 23 July
+# 1972): img_1920_08_15 is a number, and was dated 1920 without a word
 _OTHER_DAYS = (
     re.compile(r"(?<![^_.-])(?<!\d\.)((?:19|20)\d{2})(\d{2})(\d{2})(?![^_.-])(?![_-]\d{6}(?!\d))"),
     re.compile(r"(?<!\d)((?:19|20)\d{2})_(\d{2})_(\d{2})(?!\d)(?![_-]\d{6}(?!\d))"),

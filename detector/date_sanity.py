@@ -1,9 +1,10 @@
-"""Dates that cannot be a scene's: after today (a typo of the year, 2204 for 2024).
+"""Dates that cannot be a scene's: after today (a typo of the year, 2204 for 2024), and in
+tables before the first satellite image (:data:`FIRST_IMAGERY`: a placeholder, 0001-01-01).
 
 Read as written, such a date put its scene's or its marks' dredges in a year of their own
 without a word; each is one line (:class:`detector.errors.InputError`) naming where it came
 from. Scenes: :func:`not_ahead` (:func:`detector.acquisition.resolve_acquisition`); tables of
-dates: :func:`rows_not_ahead` (:func:`detector.user_tables.normalise_dates`). A date whose
+dates: :func:`rows_of_imagery` (:func:`detector.user_tables.normalise_dates`). A date whose
 two-digit year may come first or last (``24-06-20``) is read in the order after-today and
 impossible days show for its column (:func:`short_years_first`).
 """
@@ -20,6 +21,9 @@ from detector.errors import InputError
 from detector.wording import agree, count_of, counted_like
 
 AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a little fast
+# the first satellite image of the Earth's surface to be sold or shared (Landsat 1, 23 July
+# 1972): no scene is older, and a day before it in a name is a number, in a table a typo
+FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
 SOURCE_WORDS = {  # detector.acquisition.Acquisition.source → where the date was read
     "explicit": "the date given",
     "tiff-tag": "its TIFFTAG_DATETIME",
@@ -42,16 +46,30 @@ def not_ahead(path: str | Path, when: datetime | None, source: str) -> None:
     )
 
 
-def rows_not_ahead(parsed: pd.Series, text: pd.Series, source: str | Path) -> None:
-    """InputError when dates of a table (``parsed``, as typed in ``text``) lie after today."""
-    ahead = parsed > pd.Timestamp.now(tz="UTC") + pd.Timedelta(AHEAD_SLACK)
-    if ahead.any():
+def rows_of_imagery(
+    parsed: pd.Series, text: pd.Series, source: str | Path, rows: pd.Series | None = None
+) -> None:
+    """InputError when dates of a table (``parsed``, as typed in ``text``) lie after today or
+    before :data:`FIRST_IMAGERY`; ``rows`` names each row in the message (a ``--dates``
+    table's scenes: ``scene 'a.tif'``), in the order of ``parsed``. Such a date is no scene's:
+    a typo of the year (2204, 1924 for 2024), or a placeholder for no date (0001-01-01,
+    1899-12-30, 1970-01-01); read as written, it was counted in a year of its own."""
+    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(AHEAD_SLACK)
+    first_image = f"before the first satellite image (Landsat 1's, {FIRST_IMAGERY:%Y-%m-%d})"
+    for wrong, when, why in (
+        (parsed > now, "after today", "a typo"),
+        (parsed < pd.Timestamp(FIRST_IMAGERY), first_image, "a typo, or a placeholder for none"),
+    ):
+        if not wrong.any():
+            continue
+        n, first = int(wrong.sum()), int(wrong.to_numpy().argmax())  # by position: labels repeat
+        typed, day = str(text.iloc[first]), parsed.iloc[first].date().isoformat()
+        read = "" if typed.strip() == day else f" ({day})"
+        row = "" if rows is None else f" in the row of {rows.iloc[first]}"
         raise InputError(
             source,
-            f"{count_of(int(ahead.sum()), 'date')} {agree(int(ahead.sum()), 'is', 'are')} after "
-            f"today, e.g. {text[ahead].iloc[0]!r} "
-            f"({parsed[ahead].iloc[0]:%Y-%m-%d})",
-            "a typo? write the date of each row's scene, e.g. 2024-07-15",
+            f"{count_of(n, 'date')} {agree(n, 'is', 'are')} {when}, e.g. {typed!r}{read}{row}",
+            f"{why}? write the date of each row's scene, e.g. 2024-07-15",
         )
 
 

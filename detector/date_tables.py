@@ -38,11 +38,13 @@ def read_date_table(path: str | Path) -> DateTable:
     Spanish ``escena``/``imagen`` and ``fecha``, Portuguese ``data``; any case).
 
     ``scene`` is a path, a file name or a stem; ``date`` an ISO date or date-time (UTC when
-    naive), or ``15/03/2024`` when the column or the table's locale tells the order (see
-    :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read). A scene given
-    two different dates is refused. A row of a day without a time of day (``2024-06-20``,
-    ``20/06/2024``, an Excel day number) is a :class:`GivenDay`: a scene whose own metadata or
-    name tells its time that day keeps that time.
+    naive; a zone also named, ``UTC``, ``gmt``, ``UTC-05:00``), a TIFF tag's date-time
+    (``2024:12:31 22:00:00``), or ``15/03/2024`` when the column or the table's locale tells
+    the order (see :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read).
+    A scene given two different dates is refused, and so is a date after today or before the
+    first satellite image (1972), naming its row's scene. A row of a day without a time of day
+    (``2024-06-20``, ``20/06/2024``, an Excel day number) is a :class:`GivenDay`: a scene whose
+    own metadata or name tells its time that day keeps that time.
     """
     table_path = Path(path)
     if not table_path.is_file():
@@ -69,7 +71,10 @@ def read_date_table(path: str | Path) -> DateTable:
             "give one row per scene (scene,date), or leave --dates out",
         )
     dates = frame[when].replace("", None)
-    parsed, notes = normalise_dates(dates, path, day_first=table.day_first_cue, guess=False)
+    named = "scene " + frame[scene].str.strip().map(repr)  # a date after today or before 1972
+    parsed, notes = normalise_dates(
+        dates, path, day_first=table.day_first_cue, guess=False, row_names=named
+    )
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = _elsewhere_by_name(frame[scene].str.strip().map(lambda n: _as_path_key(n, table_path)))
     # the notes were dropped: a row of a year or a month alone ('2024', '2024-03') dated its

@@ -8,18 +8,25 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-_TIFF_TIME = re.compile(
-    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|[+-]\d{2}(?::?\d{2})?)?"
-)
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
-# a zone named after a time: UTC or GMT, alone or with an offset as written (UTC-05:00,
-# GMT-0500, UTC-5: five hours behind, as ISO 8601 reads -05:00)
-_NAMED_ZONE = r"(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?"
-_NAMED_ZONE_END = re.compile(r"\s*(?:UTC|GMT)(?:\s*([+-])(\d{1,2})(?::?(\d{2}))?)?$", re.IGNORECASE)
+# A zone named after a time: UTC or GMT, in any case (utc, Gmt), alone or with an offset as
+# written (UTC-05:00, GMT-0500, UTC-5: five hours behind, as ISO 8601 reads -05:00). The one
+# definition that --date, --dates tables and hand marks' dates (detector.user_tables) read;
+# compile it with re.IGNORECASE
+NAMED_ZONE = r"(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?"
+NAMED_ZONE_END = re.compile(rf"\s*{NAMED_ZONE}$", re.IGNORECASE)  # such a zone ending a text
+_ZONE_OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?$")  # its offset: sign, hours, minutes
+# the TIFF form of a date-time (TIFFTAG_DATETIME, ACQUISITIONDATETIME: 2024:12:31 22:00:00),
+# with a fraction of a second or a zone after it, as some programs and people write it
+_TIFF_TIME = re.compile(
+    r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+    rf"(\s*(?:Z|[+-]\d{{2}}(?::?\d{{2}})?|{NAMED_ZONE}))?",
+    re.IGNORECASE,
+)
 # ISO 8601's midnight at the end of a day (T24:00), with its zone (a named one too) or none
 _END_OF_DAY = re.compile(
     r"(\d{4}-\d{2}-\d{2})[T ]24(?::?00(?::?00(?:[.,]0+)?)?)?"
-    rf"(\s*(?:Z|{_NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?))?",
+    rf"(\s*(?:Z|{NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?))?",
     re.IGNORECASE,
 )
 
@@ -114,16 +121,30 @@ def _parsed(text: str) -> datetime:
     """An ISO or TIFF date string as written: naive where it has no zone; a zone named after
     it (``UTC``, ``GMT``, ``UTC-05:00``) read as a ``--dates`` table reads it (Python's ISO
     reader refused it: ``--date '2024-12-31 23:00 UTC'`` was 'not a date')."""
-    text = end_of_day_written_out(text.strip())
-    text = _NAMED_ZONE_END.sub(_iso_offset, text)
-    tiff = _TIFF_TIME.fullmatch(text)  # with a fraction or a zone: it was no date
-    if tiff:
-        text = f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{tiff[5] or ''}"
+    text = end_of_day_written_out(tiff_written_out(text.strip()))
+    text = NAMED_ZONE_END.sub(iso_offset, text)
+    text = re.sub(r"(?<=\d)z$", "Z", text)  # 'T23:00z' as 'T23:00Z' (it was 'not a date')
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _iso_offset(match: re.Match[str]) -> str:
-    """A named zone (``UTC``, ``GMT-0500``, ``UTC-5``) as ISO 8601 writes it (``+00:00``,
-    ``-05:00``)."""
-    sign, hours, minutes = match.groups()
-    return f"{sign or '+'}{int(hours or 0):02d}:{minutes or '00'}"
+def tiff_written_out(text: str) -> str:
+    """A date-time in the TIFF form (``2024:12:31 22:00:00``, as a GeoTIFF's DateTime or
+    ACQUISITIONDATETIME tag holds it, with a fraction or a zone after it too) in ISO 8601's
+    (``2024-12-31T22:00:00``); other text as it is. Analysts copy it from the tags into a
+    ``--dates`` table, where pandas read it as a time of year 1 (0001-01-01 22:00)."""
+    tiff = _TIFF_TIME.fullmatch(text.strip())
+    if tiff is None:
+        return text
+    zone = (tiff[5] or "").strip().upper()
+    named = zone[:1] in ("U", "G")  # ' UTC-05:00': apart, as a named zone is written
+    return f"{tiff[1]}-{tiff[2]}-{tiff[3]}T{tiff[4]}{' ' if named else ''}{zone}"
+
+
+def iso_offset(match: re.Match[str]) -> str:
+    """A named zone matched by :data:`NAMED_ZONE_END` (``UTC``, ``GMT-0500``, ``UTC-5``) as
+    ISO 8601 writes it (``+00:00``, ``-05:00``)."""
+    offset = _ZONE_OFFSET.search(match[0])
+    if offset is None:  # UTC or GMT alone
+        return "+00:00"
+    sign, hours, minutes = offset.groups()
+    return f"{sign}{int(hours):02d}:{minutes or '00'}"

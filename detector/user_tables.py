@@ -9,8 +9,9 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
 
-- ISO 8601 with ``Z`` or an offset is converted to UTC; a date or time with no zone is taken
-  as UTC.
+- ISO 8601 with ``Z`` or an offset is converted to UTC, as is a time with its zone named
+  (``UTC``, ``gmt``, ``UTC-05:00``: as written, five hours behind); a date or time with no
+  zone is taken as UTC. A date-time in a TIFF tag's form (``2024:12:31 22:00:00``) is read.
 - ``03/04/2024`` is ambiguous. One order is used for the whole column: day first when a date
   in it shows it (``25/03/2024``) or when the table's locale writes dates day first (a ``;``
   table, or one whose column names are Spanish or Portuguese: ``fecha``, ``latitud``,
@@ -21,7 +22,8 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
   1899-12-30; 1990–2099 only), read with a note (Excel's 1900 date system: a CSV does not
   say whether its workbook used the 1904 one, whose numbers are 1462 days less).
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
-  dropped silently.
+  dropped silently; so do a time of day alone, and a date after today or before the first
+  satellite image (:func:`detector.date_sanity.rows_of_imagery`).
 
 :func:`read_degrees` reads a longitude or latitude column as decimal degrees, also when it was
 copied from Google Earth in degrees, minutes and seconds (``3°47'46.83"S``, ``73°25'0.12"O``:
@@ -40,25 +42,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector.date_sanity import rows_not_ahead, short_years_first
+from detector.date_sanity import rows_of_imagery, short_years_first
 from detector.errors import InputError
-from detector.given_dates import end_of_day_written_out
+from detector.given_dates import (
+    NAMED_ZONE,
+    NAMED_ZONE_END,
+    end_of_day_written_out,
+    iso_offset,
+    tiff_written_out,
+)
 from detector.wording import agree, count_of, counted_like, part_of
 
 SEPARATORS = ",;\t|"
 ENCODINGS = ("utf-8-sig", "cp1252")
-UTC_NAMED_OFFSET = re.compile(r"\s*(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
-def _iso_offset(match: re.Match[str]) -> str:
-    """``UTC-05:00``, ``GMT-0500``, ``UTC-5`` → `` -05:00`` (the offset as written)."""
-    return f" {match[1]}{int(match[2]):02d}:{match[3] or '00'}"
+def _named_zone(match: re.Match[str]) -> str:
+    """A zone named after a time (:data:`detector.given_dates.NAMED_ZONE_END`) as pandas reads
+    it: ``UTC-05:00``, ``GMT-0500``, ``UTC-5`` → `` -05:00`` (the offset as written: dateutil
+    reads a sign after UTC or GMT the POSIX way, UTC-5 as five hours east, 10 hours off for
+    Peru); ``utc``, ``Gmt`` → `` UTC``, `` GMT`` (in lower case they 'cannot be read')."""
+    named = match[0].strip().upper()
+    return f" {named}" if named in ("UTC", "GMT") else f" {iso_offset(match)}"
 
 
-# A zone after a time of day (Z, UTC, +05:30, -0500, -05; after 10:00 PM too), not the -2024
-# of 02-12-2024
+# A zone after a time of day (Z, UTC, UTC-05:00, +05:30, -0500, -05; after 10:00 PM too), not
+# the -2024 of 02-12-2024
 ZONED = re.compile(
-    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|\dZ)$",
+    r"(?:\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?\s*)?"
+    rf"(?:Z|{NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?)|\dZ)$",
     re.IGNORECASE,
 )
 # Spanish and Portuguese month names and Excel's abbreviations of them (15-ene-24, 12-ago-24,
@@ -319,6 +331,7 @@ def normalise_dates(
     *,
     day_first: bool | str | None = False,
     guess: bool = True,
+    row_names: pd.Series | None = None,
 ) -> tuple[pd.Series, list[str]]:
     """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes).
 
@@ -326,6 +339,9 @@ def normalise_dates(
     the note (:attr:`CsvTable.day_first_cue`); True is a ``;`` table.
     ``guess`` False: an ambiguous column that nothing orders (``03/04/2024`` alone, in a ``,``
     table) is refused rather than read month first with a note.
+    ``row_names``: what names each row where a date is refused for lying after today or
+    before the first satellite image (a ``--dates`` table's ``scene 'a.tif'``), in the order
+    of ``values``.
     """
     notes: list[str] = []
     missing = values.isna()
@@ -340,12 +356,12 @@ def normalise_dates(
         if getattr(values.dt, "tz", None) is None:
             notes.append(f"{source}: dates have no time zone; taken as UTC")
         stamps = pd.to_datetime(values, utc=True)
-        rows_not_ahead(stamps, stamps.astype(str), source)
+        rows_of_imagery(stamps, stamps.astype(str), source, row_names)
         return stamps, notes
-    text = values.astype(str).str.strip().map(end_of_day_written_out)  # T24:00: next day
-    # 'UTC-05:00' / 'GMT-0500': dateutil reads a sign after UTC or GMT the POSIX way (UTC-5
-    # as five hours east), 10 hours off for Peru; as an ISO offset it is read as written
-    text = text.str.replace(UTC_NAMED_OFFSET, _iso_offset, regex=True)
+    # 2024:12:31 22:00:00, a TIFF tag's form, was a time of year 1; T24:00 is the next day's
+    typed = values.astype(str).str.strip()
+    text = typed.map(tiff_written_out).map(end_of_day_written_out)
+    text = text.str.replace(NAMED_ZONE_END, _named_zone, regex=True)  # UTC-05:00, utc
     text = _english_months(text)
     times = text.str.match(TIME_ONLY)
     if len(times) and times.all():  # pandas puts a bare time on today's date
@@ -353,6 +369,14 @@ def normalise_dates(
             source,
             f"dates are times of day only (e.g. {text.iloc[0]!r})",
             "give the date of each mark's scene (a 'fecha' or 'date' column), e.g. 2024-07-15",
+        )
+    if times.any():  # among dates: it was dated today without a word
+        n = int(times.sum())
+        raise InputError(
+            source,
+            f"{part_of(n, len(times), 'date')} {agree(n, 'is', 'are')} a time of day only "
+            f"(e.g. {text[times].iloc[0]!r})",
+            "give each row the day of its scene too, e.g. 2024-07-15 14:50",
         )
     text, year_notes = short_years_first(text, source, cue=day_first, guess=guess)  # 24-06-20
     notes += year_notes
@@ -396,7 +420,7 @@ def normalise_dates(
             f"{count_of(int(bad.sum()), 'date')} cannot be read, e.g. {example!r}",
             "write dates as ISO 8601, e.g. 2024-07-15 or 2024-07-15T14:50:12Z",
         )
-    rows_not_ahead(parsed, text, source)
+    rows_of_imagery(parsed, typed, source, row_names)
     zoned = text.str.contains(ZONED)
     if zoned.any() and (~zoned).any():
         bare, with_zone = int((~zoned).sum()), int(zoned.sum())

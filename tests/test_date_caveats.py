@@ -62,15 +62,18 @@ def test_a_time_given_with_its_zone_hours_from_the_scenes_own_is_not_said_to_lac
 ) -> None:
     """`--date 2023-07-15T00:00-05:00` (05:00 UTC) for a scene of 14:50 UTC: its summary line
     said "a time written without its zone is read as UTC; add the zone", of a time that had
-    one (also a --dates row with its zone, a STAC item's time)."""
+    one (also a --dates row with its zone, a STAC item's time; a row with its zone after UTC,
+    `00:00 UTC-05:00`, was told to add it: '2023-07-15T05:00:00-05:00 in Peru', ten hours off)."""
     from detector.cli.common import date_option
 
     scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
-    table_path = tmp_path / "dates.csv"
-    table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 00:00 -05:00\n")
-    row = date_for_scene(read_date_table(table_path), scene.path)
+    rows = []
+    for zone in ("-05:00", "UTC-05:00", "gmt-5"):
+        table_path = tmp_path / "dates.csv"
+        table_path.write_text(f"scene,date\n{PLANET_NAME},2023-07-15 00:00 {zone}\n")
+        rows.append(date_for_scene(read_date_table(table_path), scene.path))
     typed = "2023-07-15T00:00-05:00"
-    for given in (typed, date_option(typed), row):
+    for given in (typed, date_option(typed), *rows):
         with open_scene(scene.path, date=given) as opened:
             assert opened.acquired == datetime(2023, 7, 15, 5, tzinfo=UTC)  # as given
             assert opened.date_caveat == (

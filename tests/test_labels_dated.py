@@ -297,13 +297,24 @@ def test_one_scene_and_marks_of_other_days_are_boxed_on_it_with_a_note(
     assert sum(len(tile.boxes) for tile in tiles) == 1 and not notes
 
 
-@pytest.mark.parametrize("fecha", ["2024-03-05T00:00:00+01:00", "2024-03-05 19:30:00-05:00"])
+@pytest.mark.parametrize(
+    "fecha",
+    [
+        "2024-03-05T00:00:00+01:00",
+        "2024-03-05 19:30:00-05:00",
+        "2024-03-05 19:30:00 UTC-05:00",
+        "2024:03:05 19:30:00-05:00",
+        "2024:03:05 14:50:00",
+    ],
+)
 def test_a_mark_dated_with_its_zone_offset_is_of_the_day_written(
     world: World, tmp_path: Path, fecha: str
 ) -> None:
     """A mark's date-time with its zone offset ('2024-03-05T00:00:00+01:00', midnight in
     Madrid; '…19:30:00-05:00', an evening in Lima) was matched by its UTC day (4 or 6 March):
-    no scene, and the mark was left out; it labels the scene of 5 March it is on."""
+    no scene, and the mark was left out; it labels the scene of 5 March it is on. So too with
+    the zone after UTC ('… 19:30:00 UTC-05:00': 6 March) and in a TIFF tag's form
+    ('2024:03:05 19:30:00-05:00', '2024:03:05 14:50:00': read as of year 1)."""
     lon, lat = world.lonlat["a_only"]
     csv = tmp_path / "marks.csv"
     pd.DataFrame({"class": ["dredge"], "lon": [lon], "lat": [lat], "date": [fecha]}
@@ -345,3 +356,16 @@ def test_a_google_earth_mark_dated_with_its_zone_offset_is_of_the_day_written(
     acquired = pd.to_datetime(read_kml_marks(marks)["acquired"], utc=True, format="mixed")
     assert acquired.tolist() == [pd.Timestamp(t, tz="UTC") if len(t) == 10 else
                         pd.Timestamp(t).tz_convert("UTC") for t in (when, other)]  # fmt: skip
+
+
+def test_a_mark_dated_before_any_satellite_image_is_one_line(world: World, tmp_path: Path) -> None:
+    """A mark dated 0001-01-01 (a placeholder for no date) was matched to no scene of its day
+    and left out with a note, as if its scene were missing; it is one line naming the file."""
+    (lon, lat), (lon2, lat2) = world.lonlat["a_only"], world.lonlat["c"]
+    csv = tmp_path / "marcas.csv"
+    pd.DataFrame(
+        {"clase": ["draga", "draga"], "longitud": [lon, lon2], "latitud": [lat, lat2],
+         "fecha": ["2024-03-05", "0001-01-01"]}
+    ).to_csv(csv, index=False)  # fmt: skip
+    with pytest.raises(InputError, match=r"marcas\.csv: 1 date is before the first satellite"):
+        world.read(csv)

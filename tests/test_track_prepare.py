@@ -276,3 +276,23 @@ def test_a_portuguese_data_column_beside_a_time_of_day_is_the_date(tmp_path: Pat
     path.write_text(f"time,data,lon,lat\n14:30,sonar,{lon},{lat}\n")
     with pytest.raises(InputError, match="dates are times of day only"):
         prepare_detections(read_detections(path), path, tf.network())
+
+
+def test_marks_dated_in_a_tiff_tags_form_or_before_any_satellite_image(tmp_path: Path) -> None:
+    """A mark's `acquired` copied from a GeoTIFF tag (`2024:03:05 14:50:00`) was read as
+    0001-01-01 14:50 UTC, and counted in a year 1 of its own without a word; it is 2024-03-05.
+    A date before the first satellite image (a placeholder for none: 0001-01-01, or a GeoPackage
+    date field of 1970-01-01) is one line naming the file."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marks.csv"
+    path.write_text(f"lon,lat,acquired\n{lon},{lat},2024:03:05 14:50:00\n")
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["acquired"].tolist() == [pd.Timestamp("2024-03-05 14:50", tz="UTC")]
+    path.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05\n{lon},{lat + 0.01},0001-01-01\n")
+    with pytest.raises(InputError, match=r"marks\.csv: 1 date is before the first satellite"):
+        prepare_detections(read_detections(path), path, tf.network())
+    layer = tmp_path / "marks.gpkg"
+    points_frame(acquired=pd.to_datetime(["1970-01-01"], utc=True)).to_file(layer)
+    assert pd.api.types.is_datetime64_any_dtype(read_detections(layer)["acquired"])
+    with pytest.raises(InputError, match=r"marks\.gpkg: 1 date is before the first satellite"):
+        prepare_detections(read_detections(layer), layer, tf.network())

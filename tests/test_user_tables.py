@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +10,7 @@ import pytest
 
 from detector.date_tables import read_date_table
 from detector.errors import InputError
+from detector.given_dates import ZonelessTime
 from detector.user_tables import normalise_dates, read_csv_table, read_degrees
 
 
@@ -317,6 +318,94 @@ def test_extra_fields_in_rows_are_one_line(tmp_path: Path) -> None:
     assert "decimal commas" in str(caught.value)
 
 
+def test_a_date_time_in_a_tiff_tags_form_is_read(tmp_path: Path) -> None:
+    """`2024:12:31 22:00:00`, a GeoTIFF's DateTime or ACQUISITIONDATETIME tag copied into a
+    --dates table or a mark's date, was read by pandas as 0001-01-01 22:00 UTC without a word:
+    it is 2024-12-31 22:00, a time without its zone (UTC, its caveat says so), or in its zone."""
+    table = tmp_path / "dates.csv"
+    table.write_text(
+        "scene,date\na.tif,2024:12:31 22:00:00\nb.tif,2024:12:31 22:00:00-05:00\n"
+        "c.tif,2024:12:31 22:00:00.5 utc\n"
+    )
+    dates = read_date_table(table)
+    assert dates["a.tif"] == datetime(2024, 12, 31, 22, tzinfo=UTC)
+    assert isinstance(dates["a.tif"], ZonelessTime)
+    assert dates["b.tif"] == datetime(2025, 1, 1, 3, tzinfo=UTC)
+    assert not isinstance(dates["b.tif"], ZonelessTime)
+    assert dates["c.tif"] == datetime(2024, 12, 31, 22, 0, 0, 500000, tzinfo=UTC)
+    assert not isinstance(dates["c.tif"], ZonelessTime)
+    parsed, notes = normalise_dates(pd.Series(["2024:12:31 22:00:00"]), "marks.csv")
+    assert parsed.tolist() == [pd.Timestamp("2024-12-31 22:00", tz="UTC")]
+    assert notes == ["marks.csv: dates have no time zone; taken as UTC"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["0001-01-01", "1899-12-30", "1970-01-01T00:00:00Z", "15/03/1924", "1972-07-22"]
+)
+def test_dates_before_the_first_satellite_image_are_one_line(tmp_path: Path, typed: str) -> None:
+    """A date before Landsat 1's first image (23 July 1972) is no scene's: a placeholder for
+    none (0001-01-01, Excel's 1899-12-30, the Unix 1970-01-01) or a typo of the year. Read as
+    written, its scene or marks were counted in a year of their own without a word."""
+    with pytest.raises(InputError, match=r"1 date is before the first satellite image"):
+        normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
+    with pytest.raises(InputError) as caught:
+        read_date_table(table)
+    assert str(caught.value).startswith(
+        f"{table}: 1 date is before the first satellite image (Landsat 1's, 1972-07-23), "
+        f"e.g. '{typed}'"
+    )
+    assert "in the row of scene 'b.tif' — a typo, or a placeholder for none?" in str(caught.value)
+    table.write_text("scene,date\na.tif,1972-07-23\n")  # Landsat 1's first day: a scene's
+    assert read_date_table(table)["a.tif"].date() == date(1972, 7, 23)
+
+
+def test_a_time_of_day_alone_among_dates_is_one_line(tmp_path: Path) -> None:
+    """A row of a time alone (`22:00`) among dates was put on today's date by pandas, without a
+    word (only a column of times alone was refused)."""
+    with pytest.raises(InputError, match=r"1 of 2 dates is a time of day only \(e\.g\. '22:00'\)"):
+        normalise_dates(pd.Series(["2024-03-05", "22:00"]), "marcas.csv")
+    table = tmp_path / "dates.csv"
+    table.write_text("scene,date\na.tif,2024-03-05\nb.tif,22:00:00\nc.tif,10:00 PM\n")
+    with pytest.raises(InputError, match=r"dates\.csv: 2 of 3 dates are a time of day only"):
+        read_date_table(table)
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2024-12-31 23:00 utc", "2024-12-31 23:00"),
+        ("2024-12-31T23:00:00 gmt", "2024-12-31 23:00"),
+        ("2024-12-31 23:00 Utc-05:00", "2025-01-01 04:00"),
+        ("2024-12-31 23:00 UTC", "2024-12-31 23:00"),
+        ("2024-12-31 23:00 GMT-0500", "2025-01-01 04:00"),
+        ("2024-12-31 23:00 UTC+5", "2024-12-31 18:00"),
+        ("2024-12-31 24:00 gmt-05:00", "2025-01-01 05:00"),
+        ("2024-12-31T23:00z", "2024-12-31 23:00"),
+    ],
+)
+def test_a_zone_named_in_any_case_is_read_alike_in_tables_and_date(
+    tmp_path: Path, typed: str, utc: str
+) -> None:
+    """A zone named in lower case (`2024-12-31 23:00 utc`, `gmt`) 'cannot be read' in a --dates
+    table or a mark's date; `--date` read it. A row with an offset after UTC (`UTC-05:00`) was
+    read in its zone, but taken for a time without one: its caveat said that a time written
+    without its zone is read as UTC. `--date 2024-12-31T23:00z` was 'not a date'. --date,
+    tables and marks now read a named zone by one definition (given_dates.NAMED_ZONE)."""
+    from detector.given_dates import given_time
+
+    expected = datetime.fromisoformat(utc).replace(tzinfo=UTC)
+    table = tmp_path / "dates.csv"
+    table.write_text(f"scene,date\na.tif,{typed}\n")
+    row = read_date_table(table)["a.tif"]
+    assert row == expected
+    assert not isinstance(row, ZonelessTime)
+    assert normalise_dates(pd.Series([typed]), "marks.csv")[0].iloc[0] == expected
+    assert given_time(typed) == expected
+    assert not isinstance(given_time(typed), ZonelessTime)
+
+
 @pytest.mark.parametrize("typed", ["2204-03-05", "05/03/2204", "2204-03-05T14:50:00-05:00"])
 def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
     """A typo of the year (2204 for 2024) was read as written: its marks, or its scene from a
@@ -325,7 +414,7 @@ def test_dates_after_today_are_one_line(tmp_path: Path, typed: str) -> None:
         normalise_dates(pd.Series(["2024-03-05", typed]), "marcas.csv")
     table = tmp_path / "dates.csv"
     table.write_text(f"scene,date\na.tif,2024-03-05\nb.tif,{typed}\n")
-    with pytest.raises(InputError, match="after today"):
+    with pytest.raises(InputError, match=r"after today, .* in the row of scene 'b\.tif'"):
         read_date_table(table)
 
 

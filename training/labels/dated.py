@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from detector.errors import InputError
+from detector.given_dates import NAMED_ZONE, tiff_written_out
 from detector.observed import valid_footprints
 from detector.track_prepare import date_column, read_mark_dates
 
@@ -135,9 +136,12 @@ def one_scene_note(
     ]
 
 
-# an ISO time with its zone offset: '2024-03-05T00:00:00+01:00', '2024-03-05 19:30-05:00'
+# an ISO time with its zone offset: '2024-03-05T00:00:00+01:00', '2024-03-05 19:30-05:00',
+# '2024-03-05 19:30 UTC-05:00' (a TIFF tag's form, '2024:03:05 19:30:00-05:00', as ISO's)
 _ZONED = re.compile(
-    r"\s*(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*[+-]\d{2}(?::?\d{2})?\s*"
+    r"\s*(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?\s*"
+    rf"(?:[+-]\d{{2}}(?::?\d{{2}})?|{NAMED_ZONE})\s*",
+    re.IGNORECASE,
 )
 
 
@@ -148,7 +152,7 @@ def _written_days(raw: pd.Series, when: pd.Series) -> np.ndarray:
     5 March, not of its UTC day (4 or 6 March), on which no scene of 5 March was found."""
     days = when.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     for i, value in enumerate(raw.tolist()):
-        found = _ZONED.fullmatch(str(value))
+        found = _ZONED.fullmatch(tiff_written_out(str(value)))
         if found:
             days[i] = found.group(1)
     return days
