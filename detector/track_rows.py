@@ -150,11 +150,19 @@ def check_ids_once_per_scene(frame: pd.DataFrame, source: str | Path) -> None:
         source,
         f"{len(rows):,} rows over {scenes} scene(s) repeat a detection_id of their scene with "
         f"other values (e.g. detection_id {first['id']} of {first['scene']}, rows "
-        f"{' and '.join(str(r + 1) for r in pair[:2])}): one scene's detections twice, e.g. two "
-        "runs appended",
+        f"{' and '.join(str(file_row(frame, r)) for r in pair[:2])}): one scene's detections "
+        "twice, e.g. two runs appended",
         "give each scene's detections once; a row added by hand for a missed dredge needs a "
         "new detection_id (or none)",
     )
+
+
+def file_row(frame: pd.DataFrame, position: int) -> int:
+    """The row of the file (from 1) that the row at ``position`` of ``frame`` was read from:
+    by its label, where rows repeated before it were dropped (:func:`drop_repeated_rows`),
+    which shifted the rows named after them (a bad count on the fourth row was "row 3")."""
+    label = frame.index[position]
+    return (int(label) if isinstance(label, int | np.integer) else position) + 1
 
 
 CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
@@ -178,9 +186,7 @@ def close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     pairs = cKDTree(np.column_stack([x, metric.y.to_numpy()])).query_pairs(HULL_ACROSS_M)
     if not pairs:
         return []
-    position = min(min(pair) for pair in pairs)
-    label = frame.index[position]  # the file's row, where rows were dropped before
-    first = (int(label) if isinstance(label, int | np.integer) else position) + 1
+    first = file_row(frame, min(min(pair) for pair in pairs))
     return [
         f"{source}: {len(pairs):,} pair(s) of marks of one date lie under {HULL_ACROSS_M:g} m "
         f"apart (the first: row {first}), closer than two dredges moored side by side; each "
@@ -202,11 +208,11 @@ def one_row_per_dredge(
     counts = pd.to_numeric(frame[column].where(~blank, 1), errors="coerce")
     bad = counts.isna() | (counts < 1) | (counts % 1 != 0)
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        value = str(frame[column].iloc[row - 1])
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        value = str(frame[column].iloc[position])
         raise InputError(
             source,
-            f"row {row}: '{column}' is {value!r}, not a number of dredges",
+            f"row {file_row(frame, position)}: '{column}' is {value!r}, not a number of dredges",
             f"give each row a whole number from 1 in '{column}' (the dredges at that point)",
         )
     notes = []

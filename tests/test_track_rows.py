@@ -137,6 +137,24 @@ def test_a_number_of_dredges_per_row_is_read_as_that_many_dredges(tmp_path: Path
         prepare_detections(read_detections(path), path, tf.network())
 
 
+def test_a_bad_row_after_a_repeated_one_is_named_by_its_own_row(tmp_path: Path) -> None:
+    """Rows repeated above it are read once: a bad count, or a detection_id repeated in its
+    scene, on the file's fourth row was named row 3 (rows 3 and 4 as rows 2 and 3), its
+    number among the rows kept."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = [f"2024-03-05,{lon},{lat},1"] * 2 + [f"2024-03-06,{lon},{lat},2"]
+    path.write_text("fecha,lon,lat,cantidad\n" + "\n".join([*rows, f"2024-03-07,{lon},{lat},dos"]))
+    with pytest.raises(InputError, match=r"row 4: 'cantidad' is 'dos', not a number"):
+        prepare_detections(read_detections(path), path, tf.network())
+    path = tmp_path / "dets.csv"
+    rows = [f"1,s1,2024-03-05,{lon},{lat},0.9"] * 2
+    rows += [f"2,s1,2024-03-05,{lon + 0.001},{lat},{score}" for score in (0.9, 0.8)]
+    path.write_text("detection_id,scene,acquired,lon,lat,score\n" + "\n".join(rows))
+    with pytest.raises(InputError, match=r"\(e\.g\. detection_id 2 of s1, rows 3 and 4\)"):
+        prepare_detections(read_detections(path), path, tf.network())
+
+
 def test_a_mark_of_several_parts_is_one_dredge_per_part(tmp_path: Path) -> None:
     """Two dredges marked as one MultiPoint feature were one detection at their centre."""
     import shapely
