@@ -57,6 +57,7 @@ class Linked:
     link: NDArray[np.int64]
     seen_absent: NDArray[np.int64]
     moves: NDArray[np.int64]
+    moves_away: NDArray[np.int64]  # moves beyond the stay gates of the mooring left
     moved_m: NDArray[np.float64]
     ambiguous: NDArray[np.int64]
     unseen_before: NDArray[np.float64]  # days its spot went unseen before its first detection
@@ -172,7 +173,9 @@ def tracks_table(
     hand = table.pop("hand").to_numpy(bool)  # marked by hand in a detector's table: seen
     confident = (table["best_score"].fillna(1.0) >= params.count_score) | hand
     span = table["last"] - table["first"]
-    table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
+    # A fixed object seen again at its spot after a long gap (clouds for 80 days: a new
+    # mooring there, linked back as a move of 0 m) still never moved; it was counted.
+    table["static"] = (params.max_static_days > 0) & (result.moves_away[chains] == 0)
     table["static"] &= span > params.max_static_days
     brief = observed & (result.longest_stay[chains] < params.min_stay_days)
     short = (table["n_dates"] < params.min_dates) & ~unconfirmed & ~hand
