@@ -31,7 +31,7 @@ from detector.track_table import (
     nanoseconds,
     uncounted_reasons,
 )
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 DAY = pd.Timedelta(days=1)
 MERGED = "merged"
@@ -104,13 +104,15 @@ def merge_tracks(
     notes = []
     if joined:
         notes.append(
-            f"{source}: {len(joined)} track(s) merged by hand (track_id edited: the detections "
+            f"{source}: {count_of(len(joined), 'track')} merged by hand (track_id edited: the "
+            "detections "
             f"of two or more tracks given one) kept as one dredge ({'; '.join(joined[:3])})"
         )
     if refused:
         notes.append(
-            f"{source}: {len(refused)} track(s) merged by hand (track_id edited) could not be "
-            f"kept as one, and are linked anew ({'; '.join(refused[:3])}) — give all the "
+            f"{source}: {count_of(len(refused), 'track')} merged by hand (track_id edited) could "
+            f"not be kept as one, and {agree(len(refused), 'is', 'are')} linked anew "
+            f"({'; '.join(refused[:3])}) — give all the "
             "detections of the tracks to merge one track_id, on one river"
         )
     return linked, tracks, notes
