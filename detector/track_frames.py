@@ -18,6 +18,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.observed import scene_key
+from detector.wording import agree, count_of
 
 WGS84 = "EPSG:4326"
 DAY_NS = 86_400 * 10**9
@@ -213,7 +214,9 @@ def centres_lon_lat(
 def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"missing column(s): {', '.join(missing)}")
+        raise ValueError(
+            f"missing {agree(len(missing), 'column', 'columns')}: {', '.join(missing)}"
+        )
 
 
 def require_offsets(detections: pd.DataFrame, missing: NDArray[np.bool_]) -> None:
@@ -224,7 +227,8 @@ def require_offsets(detections: pd.DataFrame, missing: NDArray[np.bool_]) -> Non
         return
     first = detections.index[int(np.flatnonzero(missing)[0])]
     raise ValueError(
-        f"{int(missing.sum())} detection(s) on a river have no finite 'offset_m' (e.g. row "
+        f"{count_of(int(missing.sum()), 'detection')} on a river "
+        f"{agree(int(missing.sum()), 'has', 'have')} no finite 'offset_m' (e.g. row "
         f"{first!r}); measure river, chainage_m and offset_m together "
         "(detector.rivers.RiverNetwork.locate), or drop those rows"
     )

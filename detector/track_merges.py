@@ -26,12 +26,14 @@ from detector.track_table import (
     RULE_SHORT,
     RULE_STATIC,
     Rules,
+    confidence,
     main_spot,
     nanoseconds,
     uncounted_reasons,
 )
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
+DAY = pd.Timedelta(days=1)
 MERGED = "merged"
 """The ``link`` of a later start of a track merged by hand into another, where the merge was
 kept: read as the merge again when the file is tracked again, and not as a second run's track
@@ -102,13 +104,15 @@ def merge_tracks(
     notes = []
     if joined:
         notes.append(
-            f"{source}: {len(joined)} track(s) merged by hand (track_id edited: the detections "
+            f"{source}: {count_of(len(joined), 'track')} merged by hand (track_id edited: the "
+            "detections "
             f"of two or more tracks given one) kept as one dredge ({'; '.join(joined[:3])})"
         )
     if refused:
         notes.append(
-            f"{source}: {len(refused)} track(s) merged by hand (track_id edited) could not be "
-            f"kept as one, and are linked anew ({'; '.join(refused[:3])}) — give all the "
+            f"{source}: {count_of(len(refused), 'track')} merged by hand (track_id edited) could "
+            f"not be kept as one, and {agree(len(refused), 'is', 'are')} linked anew "
+            f"({'; '.join(refused[:3])}) — give all the "
             "detections of the tracks to merge one track_id, on one river"
         )
     return linked, tracks, notes
@@ -147,11 +151,21 @@ def _join(
         "ambiguous_links": int(rows["ambiguous_links"].sum()),
         "seen_absent": int(rows["seen_absent"].sum()),
         "static": bool(rows["static"].all()),
-        "confidence": float(rows["confidence"].max()),
         "class_name": rows.sort_values("n_detections", ascending=False)["class_name"].iloc[0],
     }
-    counted, broken = _counted(linked, one, params, keep, [rules.get(t, frozenset()) for t in ids])
+    own = linked[(linked["track_id"] == keep) & (linked["link"] != "duplicate")]
+    # hand marks have no score column (a merge of theirs was a KeyError traceback)
+    scores = pd.to_numeric(own["score"], errors="coerce") if "score" in own.columns else None
+    if scores is None:
+        scores = pd.Series(np.nan, index=own.index, dtype=float)
+    counted, broken = _counted(one, scores, params, [rules.get(t, frozenset()) for t in ids])
     one.update(counted)
+    # as the tracker rates a track of its detections, dates and links (it was the larger of
+    # its parts': two tracks seen once, merged, kept 0.45 for the 0.675 of one seen twice)
+    rated = confidence(
+        pd.Series([scores.mean()]), pd.Series([one["n_dates"]]), pd.Series([one["ambiguous_links"]])
+    )
+    one["confidence"] = float(rated.iloc[0])
     for other in others:
         rules.pop(other, None)
     rules[keep] = broken
@@ -201,13 +215,13 @@ def _drawn_at(
 
 
 def _counted(
-    linked: pd.DataFrame,
     one: dict[str, object],
+    scores: pd.Series,
     params: TrackParams,
-    keep: int,
     parts: list[frozenset[str]],
 ) -> tuple[dict[str, object], frozenset[str]]:
-    """``counted`` and ``uncounted_reason`` of the merged track, and the rules that leave it
+    """``counted`` and ``uncounted_reason`` of the merged track, whose detections (less the
+    duplicates) scored ``scores`` (NaN: none, marked by hand), and the rules that leave it
     out: by the rules of :func:`detector.track_table.tracks_table`, from its tracks' ``parts``
     (the rules that left each out: its longest stay and best score are theirs at most; too
     few dates only where each was so left out). Read from the rules' codes, not from the words
@@ -215,15 +229,17 @@ def _counted(
     then taken for one seen on enough)."""
     n_dates = int(str(one["n_dates"]))
     short = n_dates < params.min_dates and all(RULE_SHORT in part for part in parts)
-    scores = pd.to_numeric(linked.loc[linked["track_id"] == keep, "score"], errors="coerce")
     best = float(scores.fillna(1.0).max())
     faint = best < params.count_score
     brief = all(RULE_BRIEF in part for part in parts)
+    # in days, as the tracker's table has them: as times, a fixed object "never moved in
+    # 33696000000000000 days" (the nanoseconds of 390)
+    span = (pd.Timestamp(str(one["last_seen"])) - pd.Timestamp(str(one["first_seen"]))) / DAY
     table = pd.DataFrame(
         {
             "static": [one["static"]],
-            "first": [one["first_seen"]],
-            "last": [one["last_seen"]],
+            "first": [0.0],
+            "last": [span],
             "n_dates": [n_dates],
             "best_score": [best],
         }

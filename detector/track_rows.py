@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from detector.errors import InputError
 from detector.mark_classes import KNOWN_CLASSES, class_of, class_words, count_column
 from detector.merge import HULL_ACROSS_M
+from detector.wording import agree, count_of
 
 
 def read_scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[str]]:
@@ -40,7 +41,8 @@ def read_scores(values: pd.Series, source: str | Path) -> tuple[pd.Series, list[
         if bad.any():
             raise InputError(
                 source,
-                f"{int(bad.sum())} score(s) are not numbers, e.g. {text[bad].iloc[0]!r}",
+                f"{count_of(int(bad.sum()), 'score')} {agree(int(bad.sum()), 'is', 'are')} not "
+                f"{agree(int(bad.sum()), 'a number', 'numbers')}, e.g. {text[bad].iloc[0]!r}",
                 "write scores as numbers from 0 to 1 (0.72), or leave them blank",
             )
         values = read.where(~percent.to_numpy(), read / 100)
@@ -85,8 +87,8 @@ def classes_by_words(classes: pd.Series, source: str | Path) -> tuple[pd.Series,
     examples = ", ".join(f"{value!r} as {kind}" for value, kind in list(read.items())[:3])
     values = np.where(changed, [read.get(value, value) for value in text], classes.to_numpy())
     return pd.Series(values, index=classes.index, dtype=object), [
-        f"{source}: {int(changed.sum()):,} class_name value(s) that are not the tool's class "
-        f"names read by their words ({examples})"
+        f"{source}: {count_of(int(changed.sum()), 'class_name value')} not among the tool's "
+        f"class names read by {agree(int(changed.sum()), 'its', 'their')} words ({examples})"
     ]
 
 
@@ -121,9 +123,11 @@ def drop_repeated_rows(
     if not repeated.any():
         return frame, []
     first = int(np.flatnonzero(repeated)[0]) + 1
+    n = int(repeated.sum())
     return frame[~repeated].copy(), [
-        f"{source}: {int(repeated.sum()):,} row(s) repeat another in every column but the id "
-        f"(the first: row {first}) and are read once — the same detection twice, e.g. "
+        f"{source}: {count_of(n, 'row')} {agree(n, 'repeats', 'repeat')} another in every "
+        f"column but the id (the first: row {first}) and {agree(n, 'is', 'are')} read once — "
+        "the same detection twice, e.g. "
         "two runs appended; mark a group at one point with a 'count' column instead"
     ]
 
@@ -148,13 +152,22 @@ def check_ids_once_per_scene(frame: pd.DataFrame, source: str | Path) -> None:
     scenes = key[repeated]["scene"].nunique()
     raise InputError(
         source,
-        f"{len(rows):,} rows over {scenes} scene(s) repeat a detection_id of their scene with "
+        f"{len(rows):,} rows over {count_of(scenes, 'scene')} repeat a detection_id of their "
+        "scene with "
         f"other values (e.g. detection_id {first['id']} of {first['scene']}, rows "
-        f"{' and '.join(str(r + 1) for r in pair[:2])}): one scene's detections twice, e.g. two "
-        "runs appended",
+        f"{' and '.join(str(file_row(frame, r)) for r in pair[:2])}): one scene's detections "
+        "twice, e.g. two runs appended",
         "give each scene's detections once; a row added by hand for a missed dredge needs a "
         "new detection_id (or none)",
     )
+
+
+def file_row(frame: pd.DataFrame, position: int) -> int:
+    """The row of the file (from 1) that the row at ``position`` of ``frame`` was read from:
+    by its label, where rows repeated before it were dropped (:func:`drop_repeated_rows`),
+    which shifted the rows named after them (a bad count on the fourth row was "row 3")."""
+    label = frame.index[position]
+    return (int(label) if isinstance(label, int | np.integer) else position) + 1
 
 
 CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
@@ -178,11 +191,10 @@ def close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     pairs = cKDTree(np.column_stack([x, metric.y.to_numpy()])).query_pairs(HULL_ACROSS_M)
     if not pairs:
         return []
-    position = min(min(pair) for pair in pairs)
-    label = frame.index[position]  # the file's row, where rows were dropped before
-    first = (int(label) if isinstance(label, int | np.integer) else position) + 1
+    first = file_row(frame, min(min(pair) for pair in pairs))
     return [
-        f"{source}: {len(pairs):,} pair(s) of marks of one date lie under {HULL_ACROSS_M:g} m "
+        f"{source}: {count_of(len(pairs), 'pair')} of marks of one date "
+        f"{agree(len(pairs), 'lies', 'lie')} under {HULL_ACROSS_M:g} m "
         f"apart (the first: row {first}), closer than two dredges moored side by side; each "
         "counts as a dredge — if one is a dredge marked twice (two overlapping scenes), add a "
         "'scene' column naming each mark's scene, or delete one"
@@ -202,17 +214,18 @@ def one_row_per_dredge(
     counts = pd.to_numeric(frame[column].where(~blank, 1), errors="coerce")
     bad = counts.isna() | (counts < 1) | (counts % 1 != 0)
     if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-        value = str(frame[column].iloc[row - 1])
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        value = str(frame[column].iloc[position])
         raise InputError(
             source,
-            f"row {row}: '{column}' is {value!r}, not a number of dredges",
+            f"row {file_row(frame, position)}: '{column}' is {value!r}, not a number of dredges",
             f"give each row a whole number from 1 in '{column}' (the dredges at that point)",
         )
     notes = []
     if blank.any():
         notes.append(
-            f"{source}: {int(blank.sum()):,} row(s) with a blank '{column}' taken as one dredge"
+            f"{source}: {count_of(int(blank.sum()), 'row')} with a blank '{column}' taken as "
+            "one dredge"
         )
     if (counts == 1).all():
         return frame, notes

@@ -57,6 +57,7 @@ class Linked:
     link: NDArray[np.int64]
     seen_absent: NDArray[np.int64]
     moves: NDArray[np.int64]
+    moves_away: NDArray[np.int64]  # moves beyond the stay gates of the mooring left
     moved_m: NDArray[np.float64]
     ambiguous: NDArray[np.int64]
     unseen_before: NDArray[np.float64]  # days its spot went unseen before its first detection
@@ -172,7 +173,9 @@ def tracks_table(
     hand = table.pop("hand").to_numpy(bool)  # marked by hand in a detector's table: seen
     confident = (table["best_score"].fillna(1.0) >= params.count_score) | hand
     span = table["last"] - table["first"]
-    table["static"] = (params.max_static_days > 0) & (table["moves"] == 0)
+    # A fixed object seen again at its spot after a long gap (clouds for 80 days: a new
+    # mooring there, linked back as a move of 0 m) still never moved; it was counted.
+    table["static"] = (params.max_static_days > 0) & (result.moves_away[chains] == 0)
     table["static"] &= span > params.max_static_days
     brief = observed & (result.longest_stay[chains] < params.min_stay_days)
     short = (table["n_dates"] < params.min_dates) & ~unconfirmed & ~hand
@@ -191,13 +194,18 @@ def tracks_table(
             rules[int(track)] = frozenset(code for code, on in flags.items() if on[k])
     table = table.set_index("track_id", drop=False).rename_axis(None)
     table["maybe_same_as"] = maybe_same_as(table, params)
-    score = table["score"].fillna(1.0).clip(0.0, 1.0)
-    evidence = 1.0 - 0.5 ** table["n_dates"].astype(float)
-    clear_links = np.where(table["ambiguous_links"] > 0, 0.9, 1.0)
-    table["confidence"] = (score * evidence * clear_links).round(3)
+    table["confidence"] = confidence(table["score"], table["n_dates"], table["ambiguous_links"])
     points = shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy())
     out = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=points, crs=WGS84)
     return out[TRACK_COLUMNS]
+
+
+def confidence(score: pd.Series, n_dates: pd.Series, ambiguous: pd.Series) -> pd.Series:
+    """A track's ``confidence`` (0–1, to sort tracks by): the mean score of its detections
+    (1 without one: marked by hand) × (1 − 0.5 ^ ``n_dates``), × 0.9 with an ambiguous link."""
+    evidence = 1.0 - 0.5 ** n_dates.astype(float)
+    clear_links = np.where(ambiguous > 0, 0.9, 1.0)
+    return (score.fillna(1.0).clip(0.0, 1.0) * evidence * clear_links).round(3)
 
 
 def main_spot(part: pd.DataFrame, params: TrackParams) -> pd.DataFrame:

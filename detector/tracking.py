@@ -47,8 +47,10 @@ kept but marked ``counted = False`` (most are false detections) unless nothing c
 them: their spot was never seen before (within ``link_gap_days``) or never seen again — at the
 start or end of the imagery — and the look on the other side was at least ``min_stay_days``
 away. Tracks whose best detection scored below ``count_score`` are not counted either, nor
-tracks that never moved over more than ``max_static_days`` (``static``: a fixed object), nor
-tracks whose every stay was seen empty less than ``min_stay_days`` before and after it.
+tracks that never moved over more than ``max_static_days`` (``static``: a fixed object; a
+move back into the stay gates of its own spot, after a gap that opened a new mooring there,
+is no move), nor tracks whose every stay was seen empty less than ``min_stay_days`` before
+and after it.
 Detections on no river are kept with an empty ``track_id``.
 
 The parameters live in :mod:`detector.track_params`, the frames the tracker steps through
@@ -259,11 +261,14 @@ def _link_all(
     det_link[first_det[moved]] = np.where(ambiguous[moved], LINK_MOVE_AMBIGUOUS, LINK_MOVE)
     n_chains = int(chain.max(initial=-1)) + 1
     step = np.where(moved, np.abs(moorings.s[:count] - moorings.s[np.maximum(pred, 0)]), 0.0)
+    across = np.where(moved, np.abs(moorings.o[:count] - moorings.o[np.maximum(pred, 0)]), 0.0)
+    home = within_gate(step, params.stay_gate_m) & within_gate(across, params.stay_lateral_m)
     return Linked(
         chain=chain[det_mooring],
         link=det_link,
         seen_absent=np.bincount(chain, moorings.absent_total[:count], n_chains).astype(np.int64),
         moves=np.bincount(chain, moved, n_chains).astype(np.int64),
+        moves_away=np.bincount(chain, moved & ~home, n_chains).astype(np.int64),
         moved_m=np.bincount(chain, step, n_chains).astype(np.float64),
         ambiguous=np.bincount(chain, ambiguous & moved, n_chains).astype(np.int64),
         unseen_before=_largest(chain, moorings.first[:count] - moorings.arrive[:count], n_chains),

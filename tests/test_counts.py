@@ -1220,7 +1220,7 @@ def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
     merged = linked.assign(track_id=1)
     merged.to_parquet(tmp_path / "merged.parquet")
     run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet")
-    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    assert any("1 track merged by hand" in note for note in run.notes), run.notes
     tracks = gpd.read_parquet(tmp_path / "once.parquet")
     assert tracks[["track_id", "n_dates", "n_detections"]].values.tolist() == [[1, 6, 6]]
     assert gpd.read_parquet(tmp_path / "once.detections.parquet")["track_id"].tolist() == [1] * 6
@@ -1229,7 +1229,11 @@ def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:
     moved = linked.assign(track_id=[1, 1, 1, 1, 2, 2])  # one detection moved, not a merge
     moved.to_parquet(tmp_path / "moved.parquet")
     run = run_track(tmp_path / "moved.parquet", rivers, tmp_path / "twice.parquet")
-    assert any("could not be kept as one, and are linked anew" in note for note in run.notes)
+    assert any(
+        "1 track merged by hand (track_id edited) could not be kept as one, and is linked "
+        "anew" in note
+        for note in run.notes
+    )
     assert len(gpd.read_parquet(tmp_path / "twice.parquet")) == 2
 
 
@@ -1253,7 +1257,7 @@ def test_tracks_merged_by_hand_round_a_bend_are_drawn_where_the_dredge_stayed_lo
     assert linked["track_id"].nunique() == 2
     linked.assign(track_id=1).to_parquet(tmp_path / "merged.parquet")
     run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet")
-    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    assert any("1 track merged by hand" in note for note in run.notes), run.notes
     drawn = gpd.read_parquet(tmp_path / "once.parquet").to_crs(tf.CRS).geometry
     assert len(drawn) == 1
     assert drawn.iloc[0].distance(stayed) < 2.0 and line.distance(drawn.iloc[0]) < 15.0
@@ -1392,7 +1396,7 @@ def test_a_merge_by_hand_is_counted_by_its_rules_not_by_the_wording_of_its_reaso
     assert linked["track_id"].tolist() == [1, 2]
     linked.assign(track_id=1).to_parquet(tmp_path / "merged.parquet")
     run = run_track(tmp_path / "merged.parquet", rivers, tmp_path / "once.parquet", min_dates=3)
-    assert any("1 track(s) merged by hand" in note for note in run.notes), run.notes
+    assert any("1 track merged by hand" in note for note in run.notes), run.notes
     tracks = gpd.read_parquet(tmp_path / "once.parquet")
     assert tracks["n_dates"].tolist() == [2]
     assert not tracks["counted"].iloc[0]

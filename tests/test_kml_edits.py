@@ -114,7 +114,7 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
     notes = " ".join(run.notes)
     assert "3 detection placemark(s) renamed in Google Earth to another dredge" in notes, notes
     assert "of dredge 2" in notes
-    assert "1 track(s) merged by hand" in notes
+    assert "1 track merged by hand" in notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert again[["track_id", "n_dates", "n_detections"]].values.tolist() == [[1, 6, 6]]
     run_counts(tmp_path / "again.parquet", tmp_path / "counts.csv")
@@ -126,7 +126,7 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
             name.text = "Dredge 1 (Meander)"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
-    assert "1 track(s) merged by hand" in " ".join(run.notes), run.notes
+    assert "1 track merged by hand" in " ".join(run.notes), run.notes
     assert len(gpd.read_parquet(tmp_path / "again.parquet")) == 1
     # as written, nothing is merged and nothing said
     run = run_track(kml, rivers, tmp_path / "as_written.parquet")

@@ -39,7 +39,7 @@ def test_count_columns_under_spanish_names_and_blank_counts(tmp_path: Path, colu
     )
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert len(frame) == 4
-    assert any(f"1 row(s) with a blank '{column}' taken as one dredge" in n for n in notes)
+    assert any(f"1 row with a blank '{column}' taken as one dredge" in n for n in notes)
 
 
 def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
@@ -58,7 +58,7 @@ def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
     frame, notes = prepare_detections(read_detections(path), path, net)
     assert frame["class_name"].tolist() == ["dredge"] * 4
     assert any(
-        "4 class_name value(s) that are not the tool's class names read by their words "
+        "4 class_name values not among the tool's class names read by their words "
         "('draga' as dredge, 'Dragas' as dredge, ' dredge' as dredge)" in note
         for note in notes
     ), notes
@@ -93,7 +93,7 @@ def test_scores_as_excel_writes_them_and_in_percent(
     assert any(said in note for note in notes), notes
     dets["score"] = ["alto", "0.5", "0.4"]
     dets.to_file(path, layer="detections")
-    with pytest.raises(InputError, match=r"1 score\(s\) are not numbers, e.g. 'alto'"):
+    with pytest.raises(InputError, match=r"1 score is not a number, e.g. 'alto'"):
         prepare_detections(read_detections(path), path, net)
 
 
@@ -110,9 +110,7 @@ def test_two_runs_of_one_scene_appended_into_one_file_are_one_line(tmp_path: Pat
     with pytest.raises(InputError) as caught:
         prepare_detections(read_detections(path), path, net)
     message = str(caught.value)
-    assert (
-        "6 rows over 3 scene(s) repeat a detection_id of their scene with other values" in message
-    )
+    assert "6 rows over 3 scenes repeat a detection_id of their scene with other values" in message
     assert "(e.g. detection_id 1 of " in message and "rows 1 and 4)" in message
     months = again.copy()  # another month's run, numbered from 1 again: not a repeat
     months["scene"] = months["scene"] + "_feb"
@@ -134,6 +132,24 @@ def test_a_number_of_dredges_per_row_is_read_as_that_many_dredges(tmp_path: Path
     assert frame["detection_id"].tolist() == ["7", "7-2"]
     path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{lon},{lat},2.5\n")
     with pytest.raises(InputError, match=r"row 1: 'cantidad' is '2.5', not a number of dredges"):
+        prepare_detections(read_detections(path), path, tf.network())
+
+
+def test_a_bad_row_after_a_repeated_one_is_named_by_its_own_row(tmp_path: Path) -> None:
+    """Rows repeated above it are read once: a bad count, or a detection_id repeated in its
+    scene, on the file's fourth row was named row 3 (rows 3 and 4 as rows 2 and 3), its
+    number among the rows kept."""
+    lon, lat = lon_lat_on_the_river()
+    path = tmp_path / "marcas.csv"
+    rows = [f"2024-03-05,{lon},{lat},1"] * 2 + [f"2024-03-06,{lon},{lat},2"]
+    path.write_text("fecha,lon,lat,cantidad\n" + "\n".join([*rows, f"2024-03-07,{lon},{lat},dos"]))
+    with pytest.raises(InputError, match=r"row 4: 'cantidad' is 'dos', not a number"):
+        prepare_detections(read_detections(path), path, tf.network())
+    path = tmp_path / "dets.csv"
+    rows = [f"1,s1,2024-03-05,{lon},{lat},0.9"] * 2
+    rows += [f"2,s1,2024-03-05,{lon + 0.001},{lat},{score}" for score in (0.9, 0.8)]
+    path.write_text("detection_id,scene,acquired,lon,lat,score\n" + "\n".join(rows))
+    with pytest.raises(InputError, match=r"\(e\.g\. detection_id 2 of s1, rows 3 and 4\)"):
         prepare_detections(read_detections(path), path, tf.network())
 
 
@@ -172,7 +188,7 @@ def test_rows_that_repeat_another_exactly_are_read_once(tmp_path: Path) -> None:
     path.write_text("detection_id,acquired,lon,lat,class_name\n" + "\n".join(rows + rows[:2]))
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["detection_id"].tolist() == ["a", "b", "c", "d"]
-    assert any("2 row(s) repeat another in every column" in n and "row 5)" in n for n in notes)
+    assert any("2 rows repeat another in every column" in n and "row 5)" in n for n in notes)
     path.write_text("detection_id,acquired,lon,lat,class_name\n" + "\n".join(rows))
     _, notes = prepare_detections(read_detections(path), path, tf.network())
     assert not any("repeat another" in note for note in notes), notes
@@ -191,17 +207,17 @@ def test_marks_of_one_date_closer_than_two_hulls_are_pointed_out(tmp_path: Path)
     path.write_text("fecha,lon,lat\n" + rows)
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert len(frame) == 3
-    (note,) = [n for n in notes if "pair(s) of marks" in n]
-    assert note.startswith(f"{path}: 1 pair(s) of marks of one date lie under 7 m apart (the first")
+    (note,) = [n for n in notes if "of marks of one date" in n]
+    assert note.startswith(f"{path}: 1 pair of marks of one date lies under 7 m apart (the first")
     assert "add a 'scene' column naming each mark's scene, or delete one" in note
     scenes = "".join(f"2024-03-05,{p.x},{p.y},{s}\n" for p, s in zip(points, "ABA", strict=True))
     path.write_text("fecha,lon,lat,escena\n" + scenes)  # the two marks in two scenes: no note
     _, notes = prepare_detections(read_detections(path), path, tf.network())
-    assert not [n for n in notes if "pair(s) of marks" in n]
+    assert not [n for n in notes if "of marks of one date" in n]
     one = points.iloc[0]
     path.write_text(f"fecha,lon,lat,cantidad\n2024-03-05,{one.x},{one.y},3\n")  # a group
     _, notes = prepare_detections(read_detections(path), path, tf.network())
-    assert not [n for n in notes if "pair(s) of marks" in n]
+    assert not [n for n in notes if "of marks of one date" in n]
 
 
 def test_rows_pasted_twice_with_a_row_number_are_read_once(tmp_path: Path) -> None:
@@ -213,4 +229,4 @@ def test_rows_pasted_twice_with_a_row_number_are_read_once(tmp_path: Path) -> No
     path.write_text("Nro,lon,lat,fecha\n" + "\n".join(rows) + "\n")
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert len(frame) == 2
-    assert any("2 row(s) repeat another in every column but the id" in n for n in notes)
+    assert any("2 rows repeat another in every column but the id" in n for n in notes)

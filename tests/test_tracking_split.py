@@ -93,7 +93,7 @@ def test_a_detection_on_a_river_without_an_offset_is_refused_naming_the_column()
     three dates were 4 tracks). A row on no river may lack both, as before."""
     rows = [(1, "R", T1, 1000.0, 0.0), (2, "R", T1, 1100.0, 0.0)]
     rows += [(3, "R", T2, 1000.0, np.nan), (4, "R", T2, 1100.0, 0.0)]
-    with pytest.raises(ValueError, match=r"1 detection\(s\) on a river have no finite 'offset_m'"):
+    with pytest.raises(ValueError, match=r"1 detection on a river has no finite 'offset_m'"):
         link_tracks(_table(rows))
     off_river = [*rows[:2], (3, None, T2, np.nan, np.nan), rows[3]]
     linked, _ = link_tracks(_table(off_river))
