@@ -103,7 +103,8 @@ def maxar_calibration(
 ) -> Calibration | None:
     """The per-band reflectance coefficients of a Maxar product of more than 8 bits per pixel,
     None for other scenes; InputError when its IMD/XML is missing, lacks a band or the sun's
-    elevation, and for a URL (no IMD/XML is read over the network)."""
+    elevation or has one out of range, when a band's name is not one of Maxar's
+    (:data:`IMD_BANDS`), and for a URL (no IMD/XML is read over the network)."""
     name = scene_file_name(path)
     dtype = np.dtype(dataset.dtypes[0])
     if not is_maxar_product(name) or dtype == np.uint8 or not np.issubdtype(dtype, np.integer):
@@ -126,6 +127,19 @@ def maxar_calibration(
     indexes = data_band_indexes(dataset)
     named = zip(indexes, band_names, strict=True)
     groups = {band: IMD_BANDS.get(band_name) for band, band_name in named}
+    foreign = [(b, name) for b, name in zip(indexes, band_names, strict=True) if not groups[b]]
+    if foreign:  # it said the IMD had no absCalFactor for that band
+        numbers = ", ".join(str(band) for band, _ in foreign)
+        names = ", ".join(name for _, name in foreign)
+        raise InputError(
+            path,
+            f"is a Maxar product, and {agree(len(foreign), 'its band', 'its bands')} {numbers} "
+            f"{agree(len(foreign), 'is', 'are')} named {names}, not "
+            f"{agree(len(foreign), 'a Maxar band name', 'Maxar band names')} "
+            f"({', '.join(IMD_BANDS)})",
+            "name the file's bands in order with Maxar's band names, e.g. --scene-bands "
+            "blue,green,red,nir",
+        )
     missing = [str(b) for b, group in groups.items() if group not in metadata.bands]
     if missing:
         raise InputError(
@@ -135,9 +149,17 @@ def maxar_calibration(
             f"{', '.join(missing)} of its {count_of(len(indexes), 'band')}",
             FIX_MAXAR,
         )
-    if metadata.sun_elevation is None or not 0 < metadata.sun_elevation <= 90:
+    if metadata.sun_elevation is None:
         raise InputError(
             path, f"is a Maxar product, and {metadata.source.name} has no meanSunEl", FIX_MAXAR
+        )
+    if not 0 < metadata.sun_elevation <= 90:  # it said "has no meanSunEl" of one it has
+        raise InputError(
+            path,
+            f"is a Maxar product, and {metadata.source.name}'s meanSunEl, "
+            f"{metadata.sun_elevation:g}°, is out of range: the sun's elevation is above 0 and "
+            "at most 90°",
+            "put the product's own .IMD or .XML (from the same delivery) beside it",
         )
     satellite = metadata.satellite if metadata.satellite in SOLAR_IRRADIANCE else None
     irradiance = SOLAR_IRRADIANCE[satellite or FALLBACK_SATELLITE]

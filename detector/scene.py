@@ -72,8 +72,10 @@ from detector.window_reads import (
     RecentReads,
     data_band_indexes,
     file_window,
+    holds_two_nodata,
     is_floating,
     mask_needs_bands,
+    nodata_as_nan,
     read_mask_padded,
     read_padded,
     vrt_alpha_index,
@@ -118,6 +120,7 @@ class Scene:
         self.name = name or scene_file_name(path)
         """The scene's file name, or its label among scenes that share one."""
         self._dataset = dataset
+        self._warp_source: rasterio.DatasetReader | None = None  # see _vrt
         self.crs: CRS = dataset.crs
         self.transform: Affine = dataset.transform
         self.width: int = dataset.width
@@ -325,6 +328,8 @@ class Scene:
 
     def close(self) -> None:
         """Close the scene's file handles."""
+        if self._warp_source is not None and self._warp_source is not self._dataset:
+            self._warp_source.close()
         self._dataset.close()
         if self._mask_reader is not None:
             self._mask_reader.close()
@@ -380,9 +385,16 @@ class Scene:
                 return vrt.read(indexes), vrt.read(vrt_alpha_index(vrt)) > 0
 
     def _vrt(self, transform: Affine, width: int, height: int, resampling: Resampling) -> WarpedVRT:
-        """A WarpedVRT of the scene on a small grid; its last band is the validity alpha."""
+        """A WarpedVRT of the scene on a small grid; its last band is the validity alpha.
+
+        A floating-point scene whose nodata tag is not NaN is warped from a VRT that reads its
+        nodata value as NaN (:func:`~detector.window_reads.nodata_as_nan`), opened once: both
+        are no data at every GSD, as at its own."""
+        if self._warp_source is None:
+            two = holds_two_nodata(self._dataset)
+            self._warp_source = nodata_as_nan(self._dataset) if two else self._dataset
         return warped_window(
-            self._dataset, self.crs, transform, width, height, resampling, self.alpha_band
+            self._warp_source, self.crs, transform, width, height, resampling, self.alpha_band
         )
 
     @property

@@ -4,7 +4,9 @@ file, else through a small warped VRT (:func:`warped_window`).
 A scene read at its own GSD (within :data:`detector.inputspec.GSD_SNAP_TOLERANCE`), north up, is
 read straight from the file: no warped VRT to build for every window, which costs more than the
 read itself. A window that reaches past the file's edge is padded with zeros and marked not
-valid, as a warped read would.
+valid, as a warped read would. A floating-point scene whose nodata tag is not NaN is warped
+from a VRT in which that value reads as NaN (:func:`nodata_as_nan`): NaN and the tag's value are
+no data at every GSD, as at its own.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 import rasterio
@@ -212,6 +215,43 @@ def mask_needs_bands(dataset: rasterio.DatasetReader) -> bool:
 def is_floating(dataset: rasterio.DatasetReader) -> bool:
     """True when the scene's bands are floating point (and may hold NaN)."""
     return bool(np.issubdtype(np.dtype(dataset.dtypes[0]), np.floating))
+
+
+def holds_two_nodata(dataset: rasterio.DatasetReader) -> bool:
+    """True when a floating-point scene without an alpha band has a nodata tag other than NaN
+    (a profile copied with ``nodata=0``): its masked pixels may be NaN as well, and both are
+    no data (:func:`_has_data`), but GDAL's warper takes one nodata value per band."""
+    nodata = dataset.nodata
+    return (
+        alpha_band_index(dataset) is None
+        and is_floating(dataset)
+        and nodata is not None
+        and not math.isnan(nodata)
+    )
+
+
+def nodata_as_nan(dataset: rasterio.DatasetReader) -> rasterio.DatasetReader:
+    """A VRT of ``dataset`` (:func:`holds_two_nodata`) in which its nodata value reads as NaN and
+    NaN is the nodata, for the warper: warped with the tag alone, NaN was data, spread through
+    resampling, and the tiler's quick look took a NaN border for ground (100 % of a scene 72 %
+    valid). The caller closes it."""
+    source = escape(dataset.files[0] if dataset.files else dataset.name)
+    nodata = repr(float(dataset.nodata))
+    bands = "".join(
+        f'<VRTRasterBand dataType="{dataset.dtypes[band - 1].capitalize()}" band="{band}">'
+        "<NoDataValue>nan</NoDataValue><ComplexSource>"
+        f'<SourceFilename relativeToVRT="0">{source}</SourceFilename>'
+        f"<SourceBand>{band}</SourceBand><NODATA>{nodata}</NODATA></ComplexSource>"
+        "</VRTRasterBand>"
+        for band in range(1, dataset.count + 1)
+    )
+    geotransform = ", ".join(repr(v) for v in dataset.transform.to_gdal())
+    document = (
+        f'<VRTDataset rasterXSize="{dataset.width}" rasterYSize="{dataset.height}">'
+        f"<SRS>{escape(dataset.crs.to_wkt())}</SRS><GeoTransform>{geotransform}</GeoTransform>"
+        f"{bands}</VRTDataset>"
+    )
+    return rasterio.open(document)
 
 
 def warped_window(

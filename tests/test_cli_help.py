@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
+from detector.cli.common import SceneBandsOption
 
 COMMANDS = [
     info.name or info.callback.__name__ for info in app.registered_commands if info.callback
@@ -208,3 +209,12 @@ def test_an_empty_path_argument_is_one_line_naming_it(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {name}: empty — give "), lines
     assert not any(tmp_path.iterdir())
+
+
+def test_the_scene_bands_help_names_the_layouts_in_the_order_they_are_tried() -> None:
+    """The header's band names come first (a Planet-named file whose header says R, G, B, NIR
+    is read so, :func:`detector.band_layout.band_layout`); the help named the product name
+    first."""
+    text = " ".join(SceneBandsOption.__metadata__[0].help.split())
+    found = [text.find(words) for words in ("header", "product name", "colour tags", "count")]
+    assert -1 not in found and found == sorted(found), text

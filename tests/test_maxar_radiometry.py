@@ -156,6 +156,37 @@ def test_an_imd_missing_a_band_is_one_line(product: Path) -> None:
         open_scene(product)
 
 
+def test_a_band_name_maxar_has_not_is_named_as_the_fault(product: Path) -> None:
+    """``--scene-bands blue,green,green_i,nir``: it said the IMD had "no absCalFactor and
+    effectiveBandwidth for band 3", of an IMD that has BAND_G and BAND_R."""
+    with pytest.raises(InputError) as caught:
+        open_scene(product, bands=("blue", "green", "green_i", "nir"))
+    message = str(caught.value)
+    assert "its band 3 is named green_i, not a Maxar band name (coastal_blue, blue," in message
+    assert "absCalFactor" not in message and "--scene-bands" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("elevation", ["-3.5", "0", "90.5"])
+def test_a_sun_elevation_out_of_range_is_named_with_its_value(
+    product: Path, elevation: str
+) -> None:
+    """A meanSunEl below the horizon or past the zenith was reported as missing, "has no
+    meanSunEl", in an IMD that has one."""
+    imd = product.with_suffix(".IMD")
+    imd.write_text(
+        imd_text(CALIBRATION).replace(f"meanSunEl = {SUN_ELEVATION}", f"meanSunEl = {elevation}")
+    )
+    with pytest.raises(InputError) as caught:
+        open_scene(product)
+    message = str(caught.value)
+    assert f"{imd.name}'s meanSunEl, {float(elevation):g}°, is out of range" in message
+    assert "has no meanSunEl" not in message and "\n" not in message
+    imd.write_text(imd_text(CALIBRATION).replace(f"meanSunEl = {SUN_ELEVATION};", ""))
+    with pytest.raises(InputError, match="has no meanSunEl"):
+        open_scene(product)
+
+
 def test_eight_bit_products_are_display_images(tmp_path: Path) -> None:
     """An 8-bit product (dynamic range adjusted for display) is read as 8-bit, IMD or not."""
     scene = write_scene(tmp_path / f"{PRODUCT}.TIF", width=60, height=60, bands=3, dtype="uint8")

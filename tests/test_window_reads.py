@@ -144,6 +144,67 @@ def test_nan_in_a_float_scene_without_nodata_is_not_data(
     assert coarser.valid.any() and not coarser.valid[15:17, 15:17].any()
 
 
+def _any_in_blocks(mask: np.ndarray, side: int) -> np.ndarray:
+    rows, cols = mask.shape
+    return mask.reshape(rows // side, side, cols // side, side).any(axis=(1, 3))
+
+
+def _bilinear_weights(fine: int) -> np.ndarray:
+    """GDAL's bilinear weights from a grid to one twice as fine, aligned (fine × coarse)."""
+    weights = np.zeros((fine, fine // 2))
+    for row in range(fine):
+        centre = (row + 0.5) / 2 - 0.5
+        below = math.floor(centre)
+        for pixel, weight in ((below, 1 - (centre - below)), (below + 1, centre - below)):
+            if 0 <= pixel < fine // 2:
+                weights[row, pixel] = weight
+    return weights
+
+
+def test_nan_and_a_nodata_tag_are_both_no_data_at_every_gsd(tmp_path: Path) -> None:
+    """A float scene whose nodata tag is not NaN (a profile copied with nodata=0) and whose
+    masked pixels are NaN: GDAL's warper took the tag alone, so read at another GSD NaN was data
+    (the tiler's quick look called a scene 72 % valid 100 % valid at 6 m, 81 % at 1.5 m) and
+    NaN spread through resampling. Against the read at the scene's own GSD: at 6 m (average)
+    each pixel is the mean of the valid pixels under it; at 1.5 m (bilinear) a pixel is valid
+    where the one under it is, the bilinear mean of its valid neighbours."""
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    path = tmp_path / "20230715_float.tif"
+    with rasterio.open(source.path) as src:
+        data = src.read().astype("float32") / 10_000
+        profile = src.profile | {"dtype": "float32", "nodata": 0, "predictor": 1}
+    data[:, data[0] == 0] = np.nan  # outside the footprint: NaN, not the tag's 0
+    data[:, :, :16] = np.nan  # a masked strip
+    data[:, 40:56, 40:56] = 0.0  # and the tag's value, no data too
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    with open_scene(path) as scene:
+        native = scene.read_window(Window(0, 0, 64, 64), InputSpec())
+        truth = ~np.isnan(data).any(axis=0) & (data != 0).any(axis=0)
+        np.testing.assert_array_equal(native.valid, truth)
+        values = native.data.astype(np.float64)  # 0 where not valid
+        for gsd_m, side in ((6.0, 32), (1.5, 128)):
+            grid, window = scene.grid(gsd_m), Window(0, 0, side, side)
+            got = scene.read_window(window, InputSpec(gsd_m=gsd_m), grid)
+            quick, _ = scene.read_validity(window, grid)
+            if gsd_m == 6.0:
+                valid = _any_in_blocks(native.valid, 2)
+                count = native.valid.reshape(32, 2, 32, 2).sum(axis=(1, 3))
+                mean = values.reshape(3, 32, 2, 32, 2).sum(axis=(2, 4)) / np.maximum(count, 1)
+                native_px = 16  # under each pixel of the quick look, 8 times coarser
+            else:
+                valid = np.repeat(np.repeat(native.valid, 2, axis=0), 2, axis=1)
+                weights = _bilinear_weights(side)
+                spread = weights @ native.valid @ weights.T
+                mean = weights @ values @ weights.T / np.where(spread > 0, spread, 1)
+                native_px = 4
+            np.testing.assert_array_equal(got.valid, valid)
+            np.testing.assert_allclose(got.data[:, valid], mean[:, valid], atol=1e-6)
+            looked = _any_in_blocks(native.valid, native_px)
+            np.testing.assert_array_equal(quick, np.repeat(np.repeat(looked, 8, 0), 8, 1))
+            assert not quick.all()
+
+
 def test_a_band_described_alpha_is_the_alpha_band(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -108,9 +108,10 @@ SceneBandsOption = Annotated[
     str | None,
     typer.Option(
         callback=given_text("the bands in file order, e.g. red,green,blue,nir, or leave it out"),
-        help="Name the scenes' own bands in file order, e.g. red,green,blue,nir. Default: a "
-        "Planet or Maxar product name, the band names in each file's header, else by band count "
-        "(4: Planet's blue,green,red,nir; 8: SuperDove; 3: red,green,blue).",
+        help="Name the scenes' own bands in file order, e.g. red,green,blue,nir. Default: the "
+        "band names in each file's header, else a Planet or Maxar product name or NICFI's grid, "
+        "else its colour tags, else by band count (4: Planet's blue,green,red,nir; 8: "
+        "SuperDove; 3: red,green,blue).",
     ),
 ]
 CorridorOption = Annotated[
