@@ -184,6 +184,28 @@ def test_precision_and_recall_are_of_the_boxes_made_at_the_operating_score(
     assert dredge.ap == 0.0  # the curve is of the boxes made at 0.001, as before
 
 
+def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """worst_misses.png was titled "worst misss" (and "no misss" without misses)."""
+    import matplotlib.pyplot as plt
+
+    from training.evaluate import Finding
+    from training.evaluate_figures import draw_findings
+
+    drawn = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    tiles = [_tile("a", "s", [Box("dredge", 0, 0, 10, 10)])]
+    miss = Finding(0, "dredge", 0.1, (0.0, 0.0, 10.0, 10.0))
+    for findings, kind in (([miss], "miss"), ([], "miss"), ([], "false positive")):
+        draw_findings(findings, tiles, 3, tmp_path / "f.png", kind)
+    titles = [figure.texts[0].get_text() for figure in drawn]
+    assert titles == ["worst misses", "worst misses", "worst false positives"]
+    assert [t.get_text() for t in drawn[1].axes[0].texts] == ["no misses"]
+    assert [t.get_text() for t in drawn[2].axes[0].texts] == ["no false positives"]
+    monkeypatch.undo()
+    for figure in drawn:
+        plt.close(figure)
+
+
 def test_cli_writes_the_report_and_figures(
     labelled_tiles: list[LabelledTile], tmp_path: Path
 ) -> None:
