@@ -286,6 +286,17 @@ def test_tiles_of_the_scenes_a_model_was_fine_tuned_on_are_counted_in_a_note(
         in result.output
     )
     assert json.loads((out / "report.json").read_text())["tiles_from_training_scenes"] == seen
+    # one tile of them: '1 of 13 tiles is from scenes …: its score flatters it' (was '1 of 13
+    # tiles are from scenes …: their scores flatter it')
+    one = [t for t in labelled_tiles if t.scene == scenes[0]][:1]
+    subset = one + [t for t in labelled_tiles if t.scene not in scenes[:2]]
+    labels = write_yolo_set(subset, tmp_path / "one")
+    args = ["evaluate", str(weights), str(labels), "--out", str(tmp_path / "ev1"), "--backend"]
+    result = CliRunner().invoke(app, [*args, "torch"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"note: 1 of {len(subset)} tiles is from scenes tiny was fine-tuned on" in said
+    assert "training.train_scenes): its score flatters it" in said
 
 
 def test_the_benchmarks_average_precision_counts_tied_scores_together() -> None:
