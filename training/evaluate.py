@@ -1,10 +1,10 @@
 """Score a model against labelled tiles: precision, recall, F1 and AP per class and per source.
 
-Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`), then matched to the
-labelled boxes tile by tile and class by class, greedily from the highest score down: a
-prediction matches the unmatched box of its class that it overlaps most (IoU ≥ ``iou``), or,
-with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of its own (tiles
-are at the model's GSD); a labelled box's side shorter than
+Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`, and at ``conf``), then
+matched to the labelled boxes tile by tile and class by class, greedily from the highest score
+down: a prediction matches the unmatched box of its class that it overlaps most (IoU ≥
+``iou``), or, with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of
+its own (tiles are at the model's GSD); a labelled box's side shorter than
 :data:`~training.dataset.MIN_BOX_PX` is first widened to it about its centre, as training widens
 it (:func:`truth_array`).
 
