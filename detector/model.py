@@ -31,6 +31,7 @@ import os
 import tempfile
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -139,6 +140,16 @@ class YoloDetector(ABC):
     ) -> list[NDArray[np.float32]]:
         """Boxes per tile: (n, 6) float32 arrays of x0, y0, x1, y1 (tile px), score, class;
         ``batch`` (n, bands, h, w) is finite and in [0, 1] (else ValueError)."""
+        return self.predict_at(batch, (conf,))[0]
+
+    def predict_at(
+        self, batch: NDArray[np.float32], confs: Sequence[float]
+    ) -> list[list[NDArray[np.float32]]]:
+        """:meth:`predict` at each score of ``confs`` (boxes per tile, one list per score), from
+        one run of the network. With flips, a box is the score-weighted mean of its group's
+        boxes, so boxes made at a low score and then cut at a higher one are not the boxes
+        made at the higher score: `dredge evaluate` scored boxes made at 0.001 as the boxes
+        of `--conf 0.25`."""
         batch = np.asarray(batch, dtype=np.float32)
         bands = len(self.card.input.bands)
         if batch.ndim != 4 or batch.shape[1] != bands:
@@ -146,7 +157,7 @@ class YoloDetector(ABC):
                 f"batch must be (n, {bands}, h, w) for model {self.card.name}, got {batch.shape}"
             )
         if len(batch) == 0:
-            return []
+            return [[] for _ in confs]
         if not np.isfinite(batch).all():  # NaN spreads through the network: boxes lost
             raise ValueError(
                 f"batch for model {self.card.name} holds NaN or infinite values (nodata?) — "
@@ -160,6 +171,7 @@ class YoloDetector(ABC):
                 "tiles by 255, or read them with Scene.read_window"
             )
         height, width = batch.shape[2:]
+        lowest = min(confs)
         # one call per view: four times the batch in one call ran torch on CPU 1.6x slower
         per_view = [
             postprocess(
@@ -169,15 +181,20 @@ class YoloDetector(ABC):
                     width=width,
                     height=height,
                 ),
-                conf=conf,
+                conf=lowest,
                 width=width,
                 height=height,
             )
             for flip in (FLIPS if self.flips else FLIPS[:1])
         ]
-        if len(per_view) == 1:
-            return per_view[0]
-        return [fuse_views(tile, conf=conf) for tile in zip(*per_view, strict=True)]
+        out = []
+        for conf in confs:  # greedy NMS keeps the same boxes above a score from any lower one
+            views = [[boxes[boxes[:, 4] >= conf] for boxes in view] for view in per_view]
+            if len(views) == 1:
+                out.append(views[0])
+            else:
+                out.append([fuse_views(tile, conf=conf) for tile in zip(*views, strict=True)])
+        return out
 
     @abstractmethod
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:

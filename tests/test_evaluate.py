@@ -12,8 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
+from detector.flip_views import FLIPS
+from detector.model import YoloDetector
 from tests.label_fixtures import CLASSES, write_tiny_model, write_yolo_set
-from training.evaluate import Matching, average_precision, score_predictions
+from tests.model_fixtures import card_for_blobs
+from training.evaluate import Matching, average_precision, evaluate_tiles, score_predictions
 from training.labels.table import Box, LabelledTile
 
 
@@ -135,6 +138,74 @@ def test_tiny_boxes_are_matched_as_training_widens_them() -> None:
     assert (boat.tp, boat.fp, boat.fn) == (2, 0, 0)
 
 
+class _WeakBoxBeside(YoloDetector):
+    """A 'network' that finds, in every flipped view of a 64 px tile, a 3 × 3 px dredge at
+    (20, 20) scoring 0.3 and a weaker box (0.2) 1.9 px to its right: the four views agree on
+    both, which flip views fuse into one box, the score-weighted mean of the boxes found."""
+
+    backend = "test"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(card_for_blobs(folder), folder / "blobs.pt", "cpu", flips=True)
+        self.calls = 0
+
+    def forward(self, batch: np.ndarray) -> np.ndarray:
+        left_right, up_down = FLIPS[self.calls % len(FLIPS)]
+        self.calls += 1
+        raw = np.zeros((len(batch), 6, 2), np.float32)
+        for anchor, (cx, score) in enumerate(((21.5, 0.3), (23.4, 0.2))):
+            x = 64 - cx if left_right else cx  # where the view, flipped, has it
+            y = 64 - 21.5 if up_down else 21.5
+            raw[:, :, anchor] = [x, y, 3, 3, score, 0]
+        return raw
+
+
+def test_precision_and_recall_are_of_the_boxes_made_at_the_operating_score(
+    tmp_path: Path,
+) -> None:
+    """With flips, `dredge evaluate` scored the boxes made at score 0.001, cut at --conf, as
+    the boxes of --conf: a box fused with a weaker one beside it (0.2 < 0.25) lay 0.76 px off
+    the box `dredge detect --conf 0.25` gives, and at IoU 0.7 its dredge was a miss and a false
+    positive. (The bundled model on the label world's 35 tiles: dredge TP 29, precision 0.644,
+    recall 0.659, where its boxes at 0.25 score 27, 0.600 and 0.614.) Now P/R/F1 are of the
+    boxes made at --conf, from the same run of the network as the curve's."""
+    network = _WeakBoxBeside(tmp_path)
+    pixels = np.zeros((1, 3, 64, 64), np.float32)
+    (floor, at_conf) = network.predict_at(pixels, (0.001, 0.25))
+    np.testing.assert_allclose(at_conf[0], network.predict(pixels, conf=0.25)[0])
+    np.testing.assert_allclose(floor[0], network.predict(pixels, conf=0.001)[0])
+    np.testing.assert_allclose(at_conf[0][:, :4], [[20, 20, 23, 23]], atol=1e-5)
+    assert floor[0][0, 0] == pytest.approx(20.76, abs=1e-3)  # the weak box's pull
+    tiles = [_tile("t", "s", [Box("dredge", 20, 20, 23, 23)])]
+    evaluation, _ = evaluate_tiles(network, tiles, iou=0.7, conf=0.25)
+    dredge = evaluation.overall["dredge"]
+    assert (dredge.tp, dredge.fp, dredge.fn) == (1, 0, 0)  # was (0, 1, 1)
+    assert evaluation.false_positives == [] and evaluation.misses == []
+    assert dredge.ap == 0.0  # the curve is of the boxes made at 0.001, as before
+
+
+def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """worst_misses.png was titled "worst misss" (and "no misss" without misses)."""
+    import matplotlib.pyplot as plt
+
+    from training.evaluate import Finding
+    from training.evaluate_figures import draw_findings
+
+    drawn = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    tiles = [_tile("a", "s", [Box("dredge", 0, 0, 10, 10)])]
+    miss = Finding(0, "dredge", 0.1, (0.0, 0.0, 10.0, 10.0))
+    for findings, kind in (([miss], "miss"), ([], "miss"), ([], "false positive")):
+        draw_findings(findings, tiles, 3, tmp_path / "f.png", kind)
+    titles = [figure.texts[0].get_text() for figure in drawn]
+    assert titles == ["worst misses", "worst misses", "worst false positives"]
+    assert [t.get_text() for t in drawn[1].axes[0].texts] == ["no misses"]
+    assert [t.get_text() for t in drawn[2].axes[0].texts] == ["no false positives"]
+    monkeypatch.undo()
+    for figure in drawn:
+        plt.close(figure)
+
+
 def test_cli_writes_the_report_and_figures(
     labelled_tiles: list[LabelledTile], tmp_path: Path
 ) -> None:
@@ -215,6 +286,17 @@ def test_tiles_of_the_scenes_a_model_was_fine_tuned_on_are_counted_in_a_note(
         in result.output
     )
     assert json.loads((out / "report.json").read_text())["tiles_from_training_scenes"] == seen
+    # one tile of them: '1 of 13 tiles is from scenes …: its score flatters it' (was '1 of 13
+    # tiles are from scenes …: their scores flatter it')
+    one = [t for t in labelled_tiles if t.scene == scenes[0]][:1]
+    subset = one + [t for t in labelled_tiles if t.scene not in scenes[:2]]
+    labels = write_yolo_set(subset, tmp_path / "one")
+    args = ["evaluate", str(weights), str(labels), "--out", str(tmp_path / "ev1"), "--backend"]
+    result = CliRunner().invoke(app, [*args, "torch"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"note: 1 of {len(subset)} tiles is from scenes tiny was fine-tuned on" in said
+    assert "training.train_scenes): its score flatters it" in said
 
 
 def test_the_benchmarks_average_precision_counts_tied_scores_together() -> None:

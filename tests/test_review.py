@@ -401,13 +401,15 @@ def test_overwrite_keeps_an_analysts_corrections(
     assert result.exit_code == 2
     assert "--overwrite would delete the work done in it" in result.output
     assert f"first: {label.stem}" in result.output
+    said = " ".join(result.output.split())
+    assert "1 of 4 tiles labelled otherwise" in said and "(s)" not in said and "(es)" not in said
     assert label.read_text().splitlines() == corrected  # kept
     label.unlink()  # a tile judged empty: its label file deleted
     result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
     assert result.exit_code == 2 and "1 of its files deleted" in result.output
     (out / "labels" / "train" / "notes.xml").write_text("<annotation/>")  # LabelImg's save
     result = CliRunner().invoke(app, [*args[:-1], "8", "--overwrite"])
-    assert result.exit_code == 2 and "1 file(s) it did not write" in result.output
+    assert result.exit_code == 2 and "1 file it did not write" in result.output
     assert (out / "labels" / "train" / "notes.xml").is_file()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from training.track_eval import (
     count_errors,
@@ -63,6 +64,25 @@ def test_far_detections_and_untracked_ones_are_not_matches() -> None:
     scores = identity_scores(truth_table(), with_untracked)
     assert scores.idtp == 4 + 1  # A fully; B once (each untracked box is its own identity)
     assert scores.predicted_ids == 1 + 3
+
+
+def test_match_m_is_metres_in_every_direction_away_from_the_equator() -> None:
+    """Each point was scaled east–west by the cosine of its own latitude: at the Aguaytía
+    (8.75° S, 75.45° W) a point due north of another was also set 0.2 × as far east, so a
+    detection 28 m north-west of a dredge was 31.0 m from it (not matched at 30 m) and one
+    32 m north-east was 29.1 m (matched). Now each scene is scaled at one latitude."""
+    geod = Geod(ellps="WGS84")
+    lon, lat = -75.45, -8.75
+    rows = []
+    for k, (azimuth, metres) in enumerate(
+        [(315, 28.0), (45, 32.0), (0, 29.5), (90, 29.5), (135, 31.0), (225, 28.5)]
+    ):
+        there = geod.fwd(lon, lat, azimuth, metres)
+        rows.append((f"s{k}", there[0], there[1], metres <= 30))
+    truth = pd.DataFrame({"dredge_id": "A", "scene": [r[0] for r in rows], "lon": lon, "lat": lat})
+    for scene, d_lon, d_lat, near in rows:
+        found = pd.DataFrame({"track_id": [1], "scene": [scene], "lon": [d_lon], "lat": [d_lat]})
+        assert identity_scores(truth, found, match_m=30.0).idtp == int(near), scene
 
 
 def test_labels_score_a_track_that_hops_between_dredges_side_by_side() -> None:

@@ -1,17 +1,20 @@
 """Score a model against labelled tiles: precision, recall, F1 and AP per class and per source.
 
-Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`), then matched to the
-labelled boxes tile by tile and class by class, greedily from the highest score down: a
-prediction matches the unmatched box of its class that it overlaps most (IoU ≥ ``iou``), or,
-with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of its own (tiles
-are at the model's GSD); a labelled box's side shorter than
+Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`, and at ``conf``), then
+matched to the labelled boxes tile by tile and class by class, greedily from the highest score
+down: a prediction matches the unmatched box of its class that it overlaps most (IoU ≥
+``iou``), or, with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of
+its own (tiles are at the model's GSD); a labelled box's side shorter than
 :data:`~training.dataset.MIN_BOX_PX` is first widened to it about its centre, as training widens
-it (:func:`truth_array`). Because matching runs from the highest score down, the matches among
-the predictions scoring at least ``conf`` are the same as if only those had been made; so:
+it (:func:`truth_array`).
 
-- **precision, recall, F1** are at the operating score ``conf`` (``dredge detect --conf``);
-- **AP** is the area under the precision–recall curve over all scores, with precision made
-  monotone (all-point interpolation, as PASCAL VOC 2010+); with the default IoU 0.5 it is AP50.
+- **precision, recall, F1** are of the boxes the detector gives at the operating score ``conf``
+  (``dredge detect --conf``): made at that score, not cut from those made at
+  :data:`SCORE_FLOOR`, as with flips a box is the score-weighted mean of its group's boxes,
+  the low scores' boxes included (:meth:`detector.model.YoloDetector.predict_at`);
+- **AP** is the area under the precision–recall curve over all scores (the boxes made at
+  :data:`SCORE_FLOOR`), with precision made monotone (all-point interpolation, as PASCAL VOC
+  2010+); with the default IoU 0.5 it is AP50.
 
 The report (:func:`write_report`) is ``report.json`` with every figure, ``pr_curve.png``, and
 ``worst_false_positives.png`` / ``worst_misses.png``: crops of the highest-scoring predictions
@@ -32,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detector.errors import DredgeError
-from detector.model import Detector
+from detector.model import Detector, YoloDetector
 from detector.writing import write_text_atomic
 from training.dataset import MIN_BOX_PX
 from training.labels.table import LabelledTile
@@ -282,44 +285,57 @@ def score_predictions(
     *,
     matching: Matching,
     conf: float = DEFAULT_CONF,
+    operating: Sequence[NDArray[np.floating[Any]]] | None = None,
 ) -> Evaluation:
-    """Match predictions (per tile, (n, 6) in tile pixels) to the tiles' boxes and score them."""
+    """Match predictions (per tile, (n, 6) in tile pixels) to the tiles' boxes and score them.
+
+    ``predictions`` (all scores) give AP; ``operating``, the boxes made at ``conf``, give
+    precision, recall, F1 and the findings (default: ``predictions`` scoring at least ``conf``,
+    which greedy matching from the highest score down matches as if only they were made)."""
     if len(tiles) != len(predictions):
         raise ValueError(f"{len(tiles)} tiles but {len(predictions)} prediction arrays")
     check_conf(conf)
+    if operating is None:
+        operating = [_at_least(raw, conf) for raw in predictions]
+    if len(operating) != len(tiles):
+        raise ValueError(f"{len(tiles)} tiles but {len(operating)} operating prediction arrays")
     sources = list(dict.fromkeys(t.source for t in tiles))
-    records: list[tuple[int, int, float, bool]] = []  # tile, class, score, matched
+    records: list[tuple[int, int, float, bool]] = []  # tile, class, score, matched: all scores
+    kept: list[tuple[int, int, float, bool]] = []  # the same of the boxes made at ``conf``
     truth_records: list[_Truth] = []
     fps: list[Finding] = []
-    for index, (tile, raw) in enumerate(zip(tiles, predictions, strict=True)):
+    for index, (tile, raw, raw_kept) in enumerate(zip(tiles, predictions, operating, strict=True)):
         preds = np.asarray(raw, dtype=np.float64).reshape(-1, 6)
+        at_conf = _at_least(raw_kept, conf)
         truths = truth_array(tile, classes)
         matched = match_tile(preds, truths, matching)
+        matched_kept = match_tile(at_conf, truths, matching)
         overlap = pairwise_iou(truths, preds) if len(preds) else np.zeros((len(truths), 0))
         for p, target in zip(preds, matched, strict=True):
             records.append((index, int(p[5]), float(p[4]), bool(target >= 0)))
-            if target < 0 and p[4] >= conf:
+        for p, target in zip(at_conf, matched_kept, strict=True):
+            kept.append((index, int(p[5]), float(p[4]), bool(target >= 0)))
+            if target < 0:
                 fps.append(Finding(index, classes[int(p[5])], float(p[4]), _box(p)))
         for t_index, t in enumerate(truths):
-            hit = np.flatnonzero(matched == t_index)
             near = overlap[t_index] > 0
             truth_records.append(
                 _Truth(
                     tile=index,
                     cls=int(t[4]),
-                    matched_score=float(preds[hit[0], 4]) if hit.size else -1.0,
+                    found=bool((matched_kept == t_index).any()),
                     seen_score=float(preds[near, 4].max()) if near.any() else 0.0,
                     box=_box(t),
                 )
             )
-    overall = _scores(records, truth_records, classes, conf, None, tiles)
+    overall = _scores(records, kept, truth_records, classes, None, tiles)
     per_source = {
-        src: _scores(records, truth_records, classes, conf, src, tiles) for src in sources
+        src: _scores(records, kept, truth_records, classes, src, tiles) for src in sources
     }
     misses = [
         Finding(t.tile, classes[t.cls], t.seen_score, t.box)
         for t in truth_records
-        if t.matched_score < conf  # unmatched, or matched only below the operating score
+        if not t.found  # unmatched by the boxes made at the operating score
     ]
     misses.sort(key=lambda f: (f.score, -_area(f.box)))
     fps.sort(key=lambda f: -f.score)
@@ -339,9 +355,15 @@ def score_predictions(
 class _Truth:
     tile: int
     cls: int
-    matched_score: float  # score of the prediction it matched, -1 when none
+    found: bool  # matched by a box made at the operating score
     seen_score: float  # best score of any prediction overlapping it (any class), 0 when none
     box: tuple[float, float, float, float]
+
+
+def _at_least(raw: NDArray[np.floating[Any]], conf: float) -> NDArray[np.float64]:
+    """(n, 6) predictions scoring at least ``conf``."""
+    preds = np.asarray(raw, dtype=np.float64).reshape(-1, 6)
+    return preds[preds[:, 4] >= conf]
 
 
 def _box(row: NDArray[np.float64]) -> tuple[float, float, float, float]:
@@ -354,28 +376,26 @@ def _area(box: tuple[float, float, float, float]) -> float:
 
 def _scores(
     records: list[tuple[int, int, float, bool]],
+    kept: list[tuple[int, int, float, bool]],
     truth_records: list[_Truth],
     classes: Sequence[str],
-    conf: float,
     source: str | None,
     tiles: Sequence[LabelledTile],
 ) -> dict[str, ClassScore]:
+    """Per class: AP over ``records`` (all scores), counts and P/R/F1 of ``kept``."""
     out = {}
     for cls_index, cls in enumerate(classes):
-        mine = [
-            (score, hit)
-            for tile, c, score, hit in records
-            if c == cls_index and (source is None or tiles[tile].source == source)
-        ]
+        ranked = _of_class(records, cls_index, source, tiles)
+        operating = _of_class(kept, cls_index, source, tiles)
         truths = sum(
             1
             for t in truth_records
             if t.cls == cls_index and (source is None or tiles[t.tile].source == source)
         )
-        scores = np.asarray([s for s, _ in mine], dtype=np.float64)
-        hits = np.asarray([h for _, h in mine], dtype=bool)
-        kept = scores >= conf
-        tp, fp = int(hits[kept].sum()), int((~hits[kept]).sum())
+        scores = np.asarray([s for s, _ in ranked], dtype=np.float64)
+        hits = np.asarray([h for _, h in ranked], dtype=bool)
+        tp = sum(hit for _, hit in operating)
+        fp = len(operating) - tp
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / truths if truths else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -395,15 +415,36 @@ def _scores(
     return out
 
 
+def _of_class(
+    rows: list[tuple[int, int, float, bool]],
+    cls_index: int,
+    source: str | None,
+    tiles: Sequence[LabelledTile],
+) -> list[tuple[float, bool]]:
+    """(score, matched) of the predictions of one class (in one source, or all)."""
+    return [
+        (score, hit)
+        for tile, c, score, hit in rows
+        if c == cls_index and (source is None or tiles[tile].source == source)
+    ]
+
+
 # --- running a model -------------------------------------------------------------------------
 
 
 def predict_tiles(
-    detector: Detector, tiles: Sequence[LabelledTile], *, batch: int = 16
-) -> list[NDArray[np.float32]]:
-    """The detector's boxes (scores ≥ :data:`SCORE_FLOOR`) on every tile, in tile order."""
+    detector: Detector,
+    tiles: Sequence[LabelledTile],
+    *,
+    batch: int = 16,
+    conf: float = DEFAULT_CONF,
+) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]]]:
+    """The detector's boxes on every tile, in tile order: made at :data:`SCORE_FLOOR`, and
+    made at ``conf`` (as `dredge detect --conf` makes them; a YOLO model runs once for both)."""
     bands = len(detector.card.input.bands)
-    out: list[NDArray[np.float32] | None] = [None] * len(tiles)
+    empty = np.zeros((0, 6), np.float32)
+    low: list[NDArray[np.float32]] = [empty] * len(tiles)
+    high: list[NDArray[np.float32]] = [empty] * len(tiles)
     by_size: dict[tuple[int, int], list[int]] = {}
     for index, tile in enumerate(tiles):
         by_size.setdefault((tile.height, tile.width), []).append(index)
@@ -411,9 +452,14 @@ def predict_tiles(
         for start in range(0, len(indices), batch):
             chunk = indices[start : start + batch]
             pixels = np.stack([tiles[i].as_float(bands) for i in chunk])
-            for i, boxes in zip(chunk, detector.predict(pixels, conf=SCORE_FLOOR), strict=True):
-                out[i] = boxes
-    return [np.zeros((0, 6), np.float32) if b is None else b for b in out]
+            if isinstance(detector, YoloDetector):
+                floor, at_conf = detector.predict_at(pixels, (SCORE_FLOOR, conf))
+            else:
+                floor = detector.predict(pixels, conf=SCORE_FLOOR)
+                at_conf = detector.predict(pixels, conf=conf)
+            for i, boxes, kept in zip(chunk, floor, at_conf, strict=True):
+                low[i], high[i] = boxes, kept
+    return low, high
 
 
 def evaluate_tiles(
@@ -428,10 +474,13 @@ def evaluate_tiles(
     """Run the detector on the tiles and score it; also return the raw predictions."""
     if not tiles:
         raise DredgeError("no labelled tiles to evaluate on")
+    check_conf(conf)
     matching = Matching(iou=iou, match_m=match_m, gsd_m=detector.card.input.gsd_m)
-    predictions = predict_tiles(detector, tiles, batch=batch)
-    classes = detector.card.classes
-    return score_predictions(tiles, predictions, classes, matching=matching, conf=conf), predictions
+    predictions, operating = predict_tiles(detector, tiles, batch=batch, conf=conf)
+    evaluation = score_predictions(
+        tiles, predictions, detector.card.classes, matching=matching, conf=conf, operating=operating
+    )
+    return evaluation, predictions
 
 
 # --- report ----------------------------------------------------------------------------------

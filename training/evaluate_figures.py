@@ -63,6 +63,7 @@ def draw_findings(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    kinds = kind + ("es" if kind.endswith("s") else "s")  # "misses" (it said "misss")
     count = max(1, len(findings))
     rows = int(np.ceil(count / COLUMNS))
     fig, axes = plt.subplots(rows, COLUMNS, figsize=(2.4 * COLUMNS, 2.6 * rows), dpi=100)
@@ -70,7 +71,7 @@ def draw_findings(
     for ax in axes:
         ax.axis("off")
     if not findings:
-        axes[0].text(0.5, 0.5, f"no {kind}s", ha="center", va="center")
+        axes[0].text(0.5, 0.5, f"no {kinds}", ha="center", va="center")
     colour = "red" if kind == "false positive" else "lime"
     for ax, finding in zip(axes, findings, strict=False):
         tile = tiles[finding.tile]
@@ -87,7 +88,7 @@ def draw_findings(
         )  # fmt: skip
         name = tile.name if len(tile.name) <= 26 else "…" + tile.name[-25:]
         ax.set_title(f"{finding.class_name} {finding.score:.2f}\n{name}", fontsize=7)
-    fig.suptitle(f"worst {kind}s", fontsize=10)
+    fig.suptitle(f"worst {kinds}", fontsize=10)
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))  # no half PNG left
     plt.close(fig)

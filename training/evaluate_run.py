@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.model import bundled_weights, load_model
+from detector.wording import agree, part_of
 from training.evaluate import Evaluation, Matching, check_conf, evaluate_tiles, write_report
 from training.labels.sources import read_and_report
 from training.labels.table import LabelledTile
@@ -47,10 +48,11 @@ def run_evaluation(
     seen = trained_on(card.training, tiles)
     if seen:
         echo(
-            f"note: {seen} of {len(tiles)} tiles are from scenes {card.name} was fine-tuned on "
-            "(its card's training.train_scenes): their scores flatter it — to compare it with "
-            "the starting model, score both on scenes it has not seen (its held-out scenes, "
-            "training.val_scenes, or new ones)"
+            f"note: {part_of(seen, len(tiles), 'tile')} {agree(seen, 'is', 'are')} from scenes "
+            f"{card.name} was fine-tuned on (its card's training.train_scenes): "
+            f"{agree(seen, 'its score flatters', 'their scores flatter')} it — to compare it "
+            "with the starting model, score both on scenes it has not seen (its held-out "
+            "scenes, training.val_scenes, or new ones)"
         )
     evaluation, _ = evaluate_tiles(detector, tiles, iou=iou, match_m=match_m, conf=conf)
     report = write_report(

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from detector.errors import InputError
+from detector.wording import count_of, part_of
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_files, read_coco
 from training.labels.table import Box, LabelledTile, read_text, tile_stem
@@ -85,10 +86,10 @@ def corrections(out: Path, classes: Sequence[str]) -> str | None:
         and not path.name.startswith(".")  # .DS_Store, ._name
         and path.name.lower() not in _FOLDER_LITTER
     }
-    for files, what in ((present - written, "file(s) it did not write"),
-                        (written - present - {labelimg}, "of its files deleted")):  # fmt: skip
-        if files:
-            return f"{len(files)} {what} (first: {sorted(files)[0]})"
+    if files := present - written:
+        return f"{count_of(len(files), 'file')} it did not write (first: {sorted(files)[0]})"
+    if files := written - present - {labelimg}:
+        return f"{len(files)} of its files deleted (first: {sorted(files)[0]})"
     try:
         yolo = read_yolo(out, ClassMap(classes))
         coco = {tile.name: tile for tile in read_coco(out / COCO_NAME, ClassMap(classes))}
@@ -99,8 +100,9 @@ def corrections(out: Path, classes: Sequence[str]) -> str | None:
         first = changed[0]
         other = coco.get(first.name)
         return (
-            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} than "
-            f"in {COCO_NAME} (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+            f"{part_of(len(changed), len(yolo), 'tile')} labelled otherwise in labels/{SUBSET} "
+            f"than in {COCO_NAME} (first: {first.name}, "
+            f"{count_of(len(first.boxes), 'box', 'boxes')} in YOLO, "
             f"{len(other.boxes) if other else 0} in COCO): one of them was corrected"
         )
     # corrected in both (CVAT's YOLO and COCO exports unzipped over the folder): the boxes
@@ -111,8 +113,8 @@ def corrections(out: Path, classes: Sequence[str]) -> str | None:
     changed = [tile for tile in yolo if not _same(tile.boxes, written_boxes.get(tile.name))]
     if changed:
         return (
-            f"{len(changed)} of {len(yolo)} tile(s) labelled otherwise in labels/{SUBSET} and "
-            f"{COCO_NAME} than review pre-filled them (first: {changed[0].name}): corrected"
+            f"{part_of(len(changed), len(yolo), 'tile')} labelled otherwise in labels/{SUBSET} "
+            f"and {COCO_NAME} than review pre-filled them (first: {changed[0].name}): corrected"
         )
     return None
 

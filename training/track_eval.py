@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from detector.observed import scene_key
 
-M_PER_DEG = 111_320.0
+M_PER_DEG = 111_320.0  # metres per degree on the equator (kept for callers)
 FRAME_SPACING_M = 1e8  # scenes are stacked this far apart on a third axis of the k-d tree
 
 
@@ -71,8 +71,8 @@ def identity_scores(
     scenes = pd.Index(
         sorted(set(map(scene_key, truth["scene"])) | set(map(scene_key, predicted["scene"])))
     )
-    t_xyz = _xyz(truth, scenes)
-    p_xyz = _xyz(predicted, scenes)
+    t_place, p_place = _places(truth, scenes), _places(predicted, scenes)
+    t_xyz, p_xyz = _xyz(t_place, p_place, n_scenes=len(scenes))
     overlap = _overlap(t_xyz, t_codes, len(t_ids), p_xyz, p_codes, len(p_ids), match_m)
     return _scores(_best_identity_total(overlap), len(truth), len(predicted), t_ids, p_ids)
 
@@ -162,17 +162,39 @@ def _codes(values: pd.Series) -> tuple[pd.Index, NDArray[np.int64]]:
     return pd.Index(uniques), codes.astype(np.int64)
 
 
-def _xyz(frame: pd.DataFrame, scenes: pd.Index) -> NDArray[np.float64]:
-    """Local metres (equirectangular) plus a scene axis that keeps scenes apart."""
+def _places(frame: pd.DataFrame, scenes: pd.Index) -> NDArray[np.float64]:
+    """(n, 3): lon, lat and scene index of each row."""
     if "lon" in frame.columns and "lat" in frame.columns:
         lon, lat = frame["lon"].to_numpy(float), frame["lat"].to_numpy(float)
     else:
         centres = frame.geometry.to_crs("EPSG:4326").centroid
         lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
-    x = lon * M_PER_DEG * np.cos(np.radians(lat))
-    y = lat * M_PER_DEG
-    z = scenes.get_indexer(frame["scene"].map(scene_key)) * FRAME_SPACING_M
-    return np.column_stack([x, y, z])
+    scene = scenes.get_indexer(frame["scene"].map(scene_key))
+    return np.column_stack([lon, lat, scene]).astype(np.float64).reshape(-1, 3)
+
+
+def _xyz(*places: NDArray[np.float64], n_scenes: int) -> tuple[NDArray[np.float64], ...]:
+    """Local metres plus a scene axis that keeps scenes apart, for each of ``places``.
+
+    Each scene is scaled at one latitude, the mean of its rows in all ``places``, by WGS84's
+    metres per degree there: a metre east is as long at both ends of a pair. (Each point was
+    scaled by the cosine of its own latitude: two points due north of each other were set
+    apart east–west too, by 0.2 × their distance at 8.75° S, 75.45° W, where a detection 28 m
+    north-west of a dredge was 31.0 m from it and one 32 m north-east 29.1 m.)"""
+    every = np.concatenate(places) if places else np.zeros((0, 3))
+    scene = every[:, 2].astype(np.int64)
+    counts = np.bincount(scene, minlength=n_scenes)
+    sums = np.bincount(scene, weights=every[:, 1], minlength=n_scenes)
+    ref = np.radians(sums / np.maximum(counts, 1))
+    per_lat = 111_132.92 - 559.82 * np.cos(2 * ref) + 1.175 * np.cos(4 * ref)
+    per_lon = 111_412.84 * np.cos(ref) - 93.5 * np.cos(3 * ref) + 0.118 * np.cos(5 * ref)
+    out = []
+    for place in places:
+        index = place[:, 2].astype(np.int64)
+        x = place[:, 0] * per_lon[index]
+        y = place[:, 1] * per_lat[index]
+        out.append(np.column_stack([x, y, index * FRAME_SPACING_M]))
+    return tuple(out)
 
 
 def _overlap(
