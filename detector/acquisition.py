@@ -13,8 +13,9 @@
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``,
-   ``T22_00``; its zone also after ``UTC``, or in hours alone after a time the ``T`` or a colon
-   marks, ``T22:00-05``: after ``_220000`` that may be a part number, read so and said),
+   ``T22_00``; its zone also after ``UTC`` or ``GMT`` in any case (``utc-05:00``), or in hours
+   alone after a time the ``T`` or a colon marks, ``T22:00-05``: after ``_220000`` that may be
+   a part number, read so and said),
    Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
    (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
    ``…_V20160315T143012…``), Earth Engine's image ids
@@ -48,12 +49,12 @@ from rasterio.errors import RasterioError
 
 from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead
 from detector.errors import InputError
+from detector.given_dates import ZONE_NAME, without_zone
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
 from detector.given_dates import given_time as given_time
 from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import to_utc as to_utc
-from detector.given_dates import without_zone
 from detector.remote_reads import use_http_time_limits
 from detector.sidecars import sidecar_candidates as sidecar_candidates
 from detector.sidecars import sidecar_time
@@ -74,7 +75,7 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:([T_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r" ?(?:(?:UTC|GMT) ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`
+    rf" ?(?:{ZONE_NAME} ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`
     r"(?:([+-])(\d{2})(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?)?(?!\d)"
 )  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
 # in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end

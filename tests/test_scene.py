@@ -272,6 +272,10 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         # after UTC or GMT (`UTC-05:00`): the zone was dropped, 22:00 UTC
         ("nanay_2024-12-31 22:00 UTC-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
         ("nanay_2024-12-31 22:00 UTC.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        # named in lower or mixed case, as --date and --dates read it: the zone was dropped
+        ("nanay_2024-12-31 22:00 utc-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00 Gmt-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31_22:00 gmt-05.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
     ],
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
