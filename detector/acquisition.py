@@ -31,7 +31,8 @@
 
 A date after today, from any of them but a day alone in the name, is one error line
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
-year of its own).
+year of its own); so is a date given before the first satellite image
+(:func:`detector.date_sanity.not_before_imagery`: ``0001-01-01`` dated the scene year 1).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from pathlib import Path
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead
+from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead, not_before_imagery
 from detector.errors import InputError
 from detector.given_dates import ZONE_NAME, without_zone
 from detector.given_dates import GivenDay as GivenDay
@@ -219,8 +220,10 @@ def _first_of(
 
 
 def _checked(path: str, found: Acquisition) -> Acquisition:
-    """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
+    """``found``, once :func:`detector.date_sanity.not_ahead` (and, for a date given,
+    :func:`detector.date_sanity.not_before_imagery`) has checked it."""
     not_ahead(path, found.time, found.source)
+    not_before_imagery(path, found.time, found.source)
     return found
 
 

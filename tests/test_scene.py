@@ -503,6 +503,18 @@ def test_a_date_after_today_is_one_line(
         open_scene(scene.path, date=date)
 
 
+@pytest.mark.parametrize("date", ["0001-01-01", "1965-01-01T14:50:00Z"])
+def test_a_date_given_before_the_first_satellite_image_is_one_line(
+    tmp_path: Path, date: str
+) -> None:
+    """A date given (a library caller's, a STAC item's) before Landsat 1's first image dated
+    the scene so without a word: its dredges counted in a year 1 of their own."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    day = date[:10]
+    with pytest.raises(InputError, match=f"the date given dates it {day}, before the first"):
+        open_scene(scene.path, date=date)
+
+
 def test_a_maxar_name_of_the_last_century() -> None:
     """A two-digit year is of this century unless that is after next year (99JAN01 was 2099)."""
     found = time_from_name("/o/99DEC31162013-P1BS-058316163010_01_P001.TIF")
