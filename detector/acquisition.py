@@ -27,7 +27,9 @@
    Landsat 1, ``img_1920_08_15``),
    source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
    ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
-4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag; one
+   before Landsat 1 (``1970:01:01 00:00:00``, a camera's or a program's default for none)
+   dates nothing: the next source does, and the scene's caveat names the tag and its value.
 
 A date after today, from any of them but a day alone in the name, is one error line
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
@@ -41,7 +43,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -135,6 +137,9 @@ class Acquisition:
     time: datetime | None
     source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
     own: Acquisition | None = None  # for a date given: the scene's own, when it is another day
+    # a tag passed over, its source and value as written: it was before the first satellite
+    # image (1970:01:01 00:00:00), where it would have dated the scene (time_from_tags)
+    passed_over: tuple[str, str] | None = None
 
 
 def is_remote(path: str) -> bool:
@@ -183,9 +188,10 @@ def resolve_acquisition(
         if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
-        weak = own is not None and own.source == DAY_NAME
-        if weak and _first_of(path, own, time_from_tags(dataset)) is not own:
-            own = None  # a day alone in the name is not its own where its tag tells one
+        if own is not None and own.source == DAY_NAME:
+            chosen = _first_of(path, own, time_from_tags(dataset))
+            if chosen is None or chosen.source != DAY_NAME:
+                own = None  # a day alone in the name is not its own where its tag tells one
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
                 return _checked(path, Acquisition(own.time, "explicit"))
@@ -213,9 +219,14 @@ def _first_of(
     after an ``ACQUISITIONDATETIME`` tag, before a ``TIFFTAG_DATETIME`` (a file's write time).
     Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME. Where it
     yields, the next date the name gives comes first, a mosaic's folder, as for a day after
-    today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it)."""
+    today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it).
+    An ``ACQUISITIONDATETIME`` before Landsat 1 that the day would have yielded to is said
+    (``passed_over``)."""
     if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
         return tagged if named is None else _mosaic_first_day(path, folders=True) or tagged
+    over = tagged.passed_over if tagged is not None else None
+    if named.source == DAY_NAME and over is not None and over[0] == "imagery-tag":
+        return replace(named, passed_over=over)
     return named
 
 
@@ -398,19 +409,31 @@ def name_date_range(path: str) -> tuple[date, date] | None:
 
 
 def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
-    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``."""
+    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``.
+
+    A tag before the first satellite image (:data:`FIRST_IMAGERY`: ``1970:01:01 00:00:00``, a
+    camera's or a program's default for none) dates nothing, as such a day in a name does: the
+    next tag does, and the first such tag is kept (``passed_over``) for the scene's caveat
+    (:mod:`detector.date_caveats`); where no tag dates it, an Acquisition of no time keeps it
+    (the scene was dated 1970 with only the caveat that a TIFFTAG_DATETIME may be a write
+    time)."""
     places = [
         (dataset.tags(ns="IMAGERY"), "ACQUISITIONDATETIME", "imagery-tag"),
         (dataset.tags(), "TIFFTAG_DATETIME", "tiff-tag"),
     ]
+    over = None
     for tags, key, source in places:
         value = tags.get(key)
         if value:
             try:
-                return Acquisition(to_utc(value), source)
+                when = to_utc(value)
             except ValueError:
                 continue
-    return None
+            if when < FIRST_IMAGERY:
+                over = over or (source, value)
+                continue
+            return Acquisition(when, source, passed_over=over)
+    return None if over is None else Acquisition(None, "unknown", passed_over=over)
 
 
 def _iso_time(name: str) -> tuple[datetime, str | None] | None:

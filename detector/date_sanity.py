@@ -50,6 +50,17 @@ def not_ahead(path: str | Path, when: datetime | None, source: str) -> None:
     )
 
 
+def tag_before_imagery(source: str, value: str) -> str:
+    """The words for a scene's tag (``source``: ``tiff-tag``, ``imagery-tag``) whose date,
+    ``value`` as written, is before :data:`FIRST_IMAGERY`: a camera's or a program's default
+    for none (``1970:01:01 00:00:00``, the Unix epoch), which dates nothing
+    (:func:`detector.acquisition.time_from_tags` passes it over)."""
+    return (
+        f"{SOURCE_WORDS[source]}, {value.strip()!r}, is {BEFORE_IMAGERY}, a program's "
+        "default for none: it dates nothing"
+    )
+
+
 def not_before_imagery(path: str | Path, when: datetime | None, source: str) -> None:
     """InputError when a date given (``source`` ``explicit``: ``--date``, a STAC item's, a
     library caller's) dates the scene at ``path`` before :data:`FIRST_IMAGERY` (0001-01-01
