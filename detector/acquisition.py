@@ -13,8 +13,9 @@
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``,
-   ``T22_00``; its zone also after ``UTC``, or in hours alone after a time the ``T`` or a colon
-   marks, ``T22:00-05``: after ``_220000`` that may be a part number, read so and said),
+   ``T22_00``; its zone also after ``UTC`` or ``GMT`` in any case (``utc-05:00``), or in hours
+   alone after a time the ``T`` or a colon marks, ``T22:00-05``: after ``_220000`` that may be
+   a part number, read so and said),
    Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
    (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
    ``…_V20160315T143012…``), Earth Engine's image ids
@@ -26,11 +27,14 @@
    Landsat 1, ``img_1920_08_15``),
    source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
    ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
-4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag; one
+   before Landsat 1 (``1970:01:01 00:00:00``, a camera's or a program's default for none)
+   dates nothing: the next source does, and the scene's caveat names the tag and its value.
 
 A date after today, from any of them but a day alone in the name, is one error line
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
-year of its own).
+year of its own); so is a date given before the first satellite image
+(:func:`detector.date_sanity.not_before_imagery`: ``0001-01-01`` dated the scene year 1).
 """
 
 from __future__ import annotations
@@ -39,21 +43,21 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead
+from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead, not_before_imagery
 from detector.errors import InputError
+from detector.given_dates import ZONE_NAME, without_zone
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
 from detector.given_dates import given_time as given_time
 from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import to_utc as to_utc
-from detector.given_dates import without_zone
 from detector.remote_reads import use_http_time_limits
 from detector.sidecars import sidecar_candidates as sidecar_candidates
 from detector.sidecars import sidecar_time
@@ -74,7 +78,7 @@ _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00
     # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
     r"(?:([T_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    r" ?(?:(?:UTC|GMT) ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`
+    rf" ?(?:{ZONE_NAME} ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`
     r"(?:([+-])(\d{2})(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?)?(?!\d)"
 )  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
 # in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end
@@ -133,6 +137,9 @@ class Acquisition:
     time: datetime | None
     source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
     own: Acquisition | None = None  # for a date given: the scene's own, when it is another day
+    # a tag passed over, its source and value as written: it was before the first satellite
+    # image (1970:01:01 00:00:00), where it would have dated the scene (time_from_tags)
+    passed_over: tuple[str, str] | None = None
 
 
 def is_remote(path: str) -> bool:
@@ -181,9 +188,10 @@ def resolve_acquisition(
         if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
         own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
-        weak = own is not None and own.source == DAY_NAME
-        if weak and _first_of(path, own, time_from_tags(dataset)) is not own:
-            own = None  # a day alone in the name is not its own where its tag tells one
+        if own is not None and own.source == DAY_NAME:
+            chosen = _first_of(path, own, time_from_tags(dataset))
+            if chosen is None or chosen.source != DAY_NAME:
+                own = None  # a day alone in the name is not its own where its tag tells one
         if is_day_only(explicit) and own is not None and own.time is not None:
             if own.time.date() == given.date():
                 return _checked(path, Acquisition(own.time, "explicit"))
@@ -211,15 +219,22 @@ def _first_of(
     after an ``ACQUISITIONDATETIME`` tag, before a ``TIFFTAG_DATETIME`` (a file's write time).
     Read before the tags, such a name overrode the scene's own ACQUISITIONDATETIME. Where it
     yields, the next date the name gives comes first, a mosaic's folder, as for a day after
-    today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it)."""
+    today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it).
+    An ``ACQUISITIONDATETIME`` before Landsat 1 that the day would have yielded to is said
+    (``passed_over``)."""
     if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
         return tagged if named is None else _mosaic_first_day(path, folders=True) or tagged
+    over = tagged.passed_over if tagged is not None else None
+    if named.source == DAY_NAME and over is not None and over[0] == "imagery-tag":
+        return replace(named, passed_over=over)
     return named
 
 
 def _checked(path: str, found: Acquisition) -> Acquisition:
-    """``found``, once :func:`detector.date_sanity.not_ahead` has checked it."""
+    """``found``, once :func:`detector.date_sanity.not_ahead` (and, for a date given,
+    :func:`detector.date_sanity.not_before_imagery`) has checked it."""
     not_ahead(path, found.time, found.source)
+    not_before_imagery(path, found.time, found.source)
     return found
 
 
@@ -394,19 +409,31 @@ def name_date_range(path: str) -> tuple[date, date] | None:
 
 
 def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
-    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``."""
+    """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``.
+
+    A tag before the first satellite image (:data:`FIRST_IMAGERY`: ``1970:01:01 00:00:00``, a
+    camera's or a program's default for none) dates nothing, as such a day in a name does: the
+    next tag does, and the first such tag is kept (``passed_over``) for the scene's caveat
+    (:mod:`detector.date_caveats`); where no tag dates it, an Acquisition of no time keeps it
+    (the scene was dated 1970 with only the caveat that a TIFFTAG_DATETIME may be a write
+    time)."""
     places = [
         (dataset.tags(ns="IMAGERY"), "ACQUISITIONDATETIME", "imagery-tag"),
         (dataset.tags(), "TIFFTAG_DATETIME", "tiff-tag"),
     ]
+    over = None
     for tags, key, source in places:
         value = tags.get(key)
         if value:
             try:
-                return Acquisition(to_utc(value), source)
+                when = to_utc(value)
             except ValueError:
                 continue
-    return None
+            if when < FIRST_IMAGERY:
+                over = over or (source, value)
+                continue
+            return Acquisition(when, source, passed_over=over)
+    return None if over is None else Acquisition(None, "unknown", passed_over=over)
 
 
 def _iso_time(name: str) -> tuple[datetime, str | None] | None:

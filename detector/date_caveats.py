@@ -5,7 +5,8 @@ same day, than the scene's own metadata or name says; a name that gives a range 
 image of a time range, dated by its first day); a name whose time is followed by what may be
 its zone in hours or a part number (``_220000-05``); a day alone in a name followed by what may
 be a time (``_20241102_0930``: a clip's); a date from ``TIFFTAG_DATETIME`` alone, a tag
-many programs set to when they wrote the file. How the date itself is found:
+many programs set to when they wrote the file; a tag before the first satellite image, passed
+over (``1970:01:01 00:00:00``: a default for none). How the date itself is found:
 :mod:`detector.acquisition`.
 """
 
@@ -22,6 +23,7 @@ from detector.acquisition import (
     scene_file_name,
     time_from_name,
 )
+from detector.date_sanity import tag_before_imagery
 from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
@@ -38,7 +40,17 @@ OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
 
 def date_caveat(path: str, acquisition: Acquisition) -> str | None:
     """The caveat for a scene at ``path`` dated by ``acquisition``; None when there is none
-    (:attr:`detector.scene.Scene.date_caveat`)."""
+    (:attr:`detector.scene.Scene.date_caveat`). A tag passed over, before the first satellite
+    image, is said first: the scene was dated by it (1970) with only the word on any
+    ``TIFFTAG_DATETIME``."""
+    over = acquisition.passed_over
+    said = [tag_before_imagery(*over)] if over is not None else []
+    found = _caveat(path, acquisition)
+    return "; ".join([*said, *([found] if found else [])]) or None
+
+
+def _caveat(path: str, acquisition: Acquisition) -> str | None:
+    """The caveat of :func:`date_caveat` but for a tag passed over."""
     acquired = acquisition.time
     own = acquisition.own
     if acquisition.source.startswith("metadata.") and acquired is not None:

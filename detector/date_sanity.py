@@ -1,9 +1,11 @@
-"""Dates that cannot be a scene's: after today (a typo of the year, 2204 for 2024), and in
-tables before the first satellite image (:data:`FIRST_IMAGERY`: a placeholder, 0001-01-01).
+"""Dates that cannot be a scene's: after today (a typo of the year, 2204 for 2024), and, in
+tables and dates given, before the first satellite image (:data:`FIRST_IMAGERY`: a
+placeholder, 0001-01-01).
 
 Read as written, such a date put its scene's or its marks' dredges in a year of their own
 without a word; each is one line (:class:`detector.errors.InputError`) naming where it came
-from. Scenes: :func:`not_ahead` (:func:`detector.acquisition.resolve_acquisition`); tables of
+from. Scenes: :func:`not_ahead`, :func:`not_before_imagery`
+(:func:`detector.acquisition.resolve_acquisition`); tables of
 dates: :func:`rows_of_imagery` (:func:`detector.user_tables.normalise_dates`). A date whose
 two-digit year may come first or last (``24-06-20``) is read in the order after-today and
 impossible days show for its column (:func:`short_years_first`).
@@ -22,8 +24,10 @@ from detector.wording import agree, count_of, counted_like
 
 AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a little fast
 # the first satellite image of the Earth's surface to be sold or shared (Landsat 1, 23 July
-# 1972): no scene is older, and a day before it in a name is a number, in a table a typo
+# 1972): no scene is older, and a day before it in a name is a number, in a table or --date a
+# typo or a placeholder, in a tag a program's default (1970:01:01 00:00:00, the Unix epoch)
 FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
+BEFORE_IMAGERY = f"before the first satellite image (Landsat 1's, {FIRST_IMAGERY:%Y-%m-%d})"
 SOURCE_WORDS = {  # detector.acquisition.Acquisition.source → where the date was read
     "explicit": "the date given",
     "tiff-tag": "its TIFFTAG_DATETIME",
@@ -46,6 +50,32 @@ def not_ahead(path: str | Path, when: datetime | None, source: str) -> None:
     )
 
 
+def tag_before_imagery(source: str, value: str) -> str:
+    """The words for a scene's tag (``source``: ``tiff-tag``, ``imagery-tag``) whose date,
+    ``value`` as written, is before :data:`FIRST_IMAGERY`: a camera's or a program's default
+    for none (``1970:01:01 00:00:00``, the Unix epoch), which dates nothing
+    (:func:`detector.acquisition.time_from_tags` passes it over)."""
+    return (
+        f"{SOURCE_WORDS[source]}, {value.strip()!r}, is {BEFORE_IMAGERY}, a program's "
+        "default for none: it dates nothing"
+    )
+
+
+def not_before_imagery(path: str | Path, when: datetime | None, source: str) -> None:
+    """InputError when a date given (``source`` ``explicit``: ``--date``, a STAC item's, a
+    library caller's) dates the scene at ``path`` before :data:`FIRST_IMAGERY` (0001-01-01
+    dated it year 1 without a word). ``--date`` is refused before any scene is opened, naming
+    the option (:func:`detector.cli.common.date_option`); a ``--dates`` table as it is read
+    (:func:`rows_of_imagery`)."""
+    if source != "explicit" or when is None or when >= FIRST_IMAGERY:
+        return
+    raise InputError(
+        path,
+        f"{SOURCE_WORDS[source]} dates it {when.date().isoformat()}, {BEFORE_IMAGERY}",
+        "a typo, or a placeholder for none? give its date, e.g. 2024-07-15",
+    )
+
+
 def rows_of_imagery(
     parsed: pd.Series, text: pd.Series, source: str | Path, rows: pd.Series | None = None
 ) -> None:
@@ -55,10 +85,9 @@ def rows_of_imagery(
     a typo of the year (2204, 1924 for 2024), or a placeholder for no date (0001-01-01,
     1899-12-30, 1970-01-01); read as written, it was counted in a year of its own."""
     now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(AHEAD_SLACK)
-    first_image = f"before the first satellite image (Landsat 1's, {FIRST_IMAGERY:%Y-%m-%d})"
     for wrong, when, why in (
         (parsed > now, "after today", "a typo"),
-        (parsed < pd.Timestamp(FIRST_IMAGERY), first_image, "a typo, or a placeholder for none"),
+        (parsed < pd.Timestamp(FIRST_IMAGERY), BEFORE_IMAGERY, "a typo, or a placeholder for none"),
     ):
         if not wrong.any():
             continue

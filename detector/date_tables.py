@@ -19,6 +19,7 @@ from detector.acquisition import PLANET_CAPTURE, GivenDay, is_remote, scene_file
 from detector.errors import InputError, first_line, not_a_file
 from detector.given_dates import ZonelessTime
 from detector.user_tables import ZONED, first_named, normalise_dates, read_csv_table
+from detector.wording import agree, part_of
 
 SCENE_COLUMNS = ("scene", "escena", "imagen", "imagem", "cena")  # Spanish, Portuguese
 DATE_COLUMNS = ("date", "acquired", "fecha", "data")  # data: Portuguese
@@ -204,7 +205,9 @@ def unused_dates_note(
     unused = [key for key in table if key not in used]
     if not unused:
         return None
+    n = len(unused)  # '1 of 3 row(s) name …': one row, of several, in the number of neither
     return (
-        f"--dates: {len(unused)} of {len(table)} row(s) name no scene given (e.g. {unused[0]!r}) "
-        "and are not used — check the names against the scenes"
+        f"--dates: {part_of(n, len(table), 'row')} {agree(n, 'names', 'name')} no scene given "
+        f"(e.g. {unused[0]!r}) and {agree(n, 'is', 'are')} not used — check the names against "
+        "the scenes"
     )

@@ -52,6 +52,7 @@ from detector.acquisition import (
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
 from detector.date_caveats import date_caveat
+from detector.date_sanity import tag_before_imagery
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
 from detector.inputspec import InputSpec
@@ -177,7 +178,8 @@ class Scene:
         scene would be counted in that year without a sign; or when a date given (``--date``,
         ``--dates``, a STAC item's) is another day than the scene's own metadata or name
         says; or when its name gives a range of days (an image of a time range, dated by its
-        first day). None otherwise."""
+        first day); or when a date tag before the first satellite image (1970:01:01 00:00:00,
+        a default for none) was passed over. None otherwise."""
         return date_caveat(self.path, self.acquisition)
 
     @property
@@ -226,9 +228,11 @@ class Scene:
     def require_acquired(self) -> datetime:
         """The acquisition time, or an InputError that says how to give it."""
         if self.acquired is None:
+            over = self.acquisition.passed_over  # 1970:01:01 00:00:00: a default for none
             raise InputError(
                 self.path,
-                "acquisition date unknown (no Planet metadata, no date in the name or tags)",
+                "acquisition date unknown (no Planet metadata, no date in the name or tags"
+                + (f"; {tag_before_imagery(*over)})" if over else ")"),
                 "give the scenes' dates with --dates, a CSV of scene,date (or, for one scene, "
                 "--date YYYY-MM-DD to `dredge detect`)",
             )

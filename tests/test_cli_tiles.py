@@ -6,6 +6,7 @@ import csv
 import os
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -163,6 +164,29 @@ def test_a_date_that_is_no_date_is_one_line_naming_the_option(tmp_path: Path) ->
         "error: --date: '2024-13-01' is not a date (month must be in 1..12) — use YYYY-MM-DD or "
         "YYYY-MM-DDTHH:MM:SSZ"
     ]
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "1965-01-01", "1972-07-22T23:59:59Z"])
+def test_a_date_before_the_first_satellite_image_is_one_line_naming_the_option(
+    tmp_path: Path, typed: str
+) -> None:
+    """`--date 0001-01-01` (a placeholder) or `1965-01-01` (a typo) dated every scene in a
+    year of its own without a word, where a --dates table so dated is refused; the day of
+    Landsat 1's first image is a date."""
+    from detector.cli.common import date_option
+
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    rivers = _rivers(tmp_path, scene)
+    args = (str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out"))
+    code, _, stderr = _tiles(*args, "--date", typed)
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"error: --date: {typed!r} is before the first satellite image (Landsat 1's, "
+        "1972-07-23) — a typo, or a placeholder for none? give the scenes' date, e.g. "
+        "--date 2024-07-15"
+    ]
+    assert not (tmp_path / "out").exists()
+    assert date_option("1972-07-23") == datetime(1972, 7, 23, tzinfo=UTC)
 
 
 def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(

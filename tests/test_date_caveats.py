@@ -125,6 +125,55 @@ def test_tiff_datetime_tag(tmp_path: Path) -> None:
         assert opened.date_caveat is None
 
 
+EPOCH_WORDS = (
+    "{tag}, {value!r}, is before the first satellite image (Landsat 1's, 1972-07-23), a "
+    "program's default for none: it dates nothing"
+)
+
+
+def test_a_tag_before_the_first_satellite_image_dates_nothing(tmp_path: Path) -> None:
+    """A TIFFTAG_DATETIME or ACQUISITIONDATETIME of 1970:01:01 00:00:00 (a camera's or a
+    program's default for none) dated the scene 1970, its dredges counted in a year of their
+    own, with only the word that the tag may be a write time. It dates nothing now: the next
+    source does (the other tag, a day alone in the name), and the tag is named with its value;
+    with none, the date is unknown, and the error names it."""
+    import rasterio
+
+    from detector.acquisition import own_time_read
+    from detector.errors import InputError
+
+    epoch = "1970:01:01 00:00:00"
+    alone = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": epoch}, **SMALL)
+    with open_scene(alone.path) as opened:
+        assert opened.acquired is None
+        said = EPOCH_WORDS.format(tag="its TIFFTAG_DATETIME", value=epoch)
+        with pytest.raises(InputError, match=r"export\.tif: acquisition date unknown") as caught:
+            opened.require_acquired()
+        assert said in str(caught.value) and "\n" not in str(caught.value)
+    assert own_time_read(str(alone.path)) is None
+    tagged = "1970-01-01T00:00:00Z"
+    for name, acquired, after in (  # the ACQUISITIONDATETIME passed over, then what dates it
+        ("clip.tif", datetime(2021, 11, 2, 16, 20, tzinfo=UTC), "; dated 2021-11-02 by its TIFF"),
+        ("nanay_20240315.tif", datetime(2024, 3, 15, tzinfo=UTC), ""),  # it yielded to the tag
+    ):
+        scene = write_scene(
+            tmp_path / name, tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"}, **SMALL
+        )
+        with rasterio.open(scene.path, "r+") as dataset:
+            dataset.update_tags(ns="IMAGERY", ACQUISITIONDATETIME=tagged)
+        with open_scene(scene.path) as opened:
+            assert opened.acquired == acquired, name
+            words = EPOCH_WORDS.format(tag="its ACQUISITIONDATETIME tag", value=tagged)
+            assert opened.date_caveat is not None
+            assert opened.date_caveat.startswith(words + after), opened.date_caveat
+        assert own_time_read(str(scene.path)) == acquired
+        with open_scene(scene.path, date="2024-03-15") as opened:  # the date given: no word
+            assert opened.date_caveat is None
+    named = write_scene(tmp_path / PLANET_NAME, tags={"TIFFTAG_DATETIME": epoch}, **SMALL)
+    with open_scene(named.path) as opened:  # dated by its name: the tags are not read
+        assert opened.date_caveat is None
+
+
 def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
     """The metadata still wins, as before, but a Planet scene of 2023-07-15 by its name beside
     a metadata.json of 2024-01-03 (another scene's, copied beside it) was dated 2024-01-03 and

@@ -222,7 +222,7 @@ def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
     args += ["--model", str(model), "--dates", str(table)]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    typo = "--dates: 1 of 3 row(s) name no scene given (e.g. 'nanay_x.tif')"
+    typo = "--dates: 1 of 3 rows names no scene given (e.g. 'nanay_x.tif')"
     assert " ".join(result.output.split()).count(typo) == 1
     notes = json.loads((tmp_path / "out" / "run.json").read_text())["notes"]
     assert sum(note.startswith(typo) for note in notes) == 1

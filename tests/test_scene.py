@@ -272,6 +272,10 @@ def test_iso_date_in_name(tmp_path: Path) -> None:
         # after UTC or GMT (`UTC-05:00`): the zone was dropped, 22:00 UTC
         ("nanay_2024-12-31 22:00 UTC-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
         ("nanay_2024-12-31 22:00 UTC.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        # named in lower or mixed case, as --date and --dates read it: the zone was dropped
+        ("nanay_2024-12-31 22:00 utc-05:00.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31T22:00:00 Gmt-0500.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31_22:00 gmt-05.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
     ],
 )
 def test_an_iso_time_in_a_name_keeps_its_zone(name: str, acquired: datetime) -> None:
@@ -496,6 +500,18 @@ def test_a_date_after_today_is_one_line(
     a word: its dredges counted in a year 2204 of their own."""
     scene = write_scene(tmp_path / name, tags=tags, **SMALL)
     with pytest.raises(InputError, match=f"{where} dates it 2204-03-15, after today"):
+        open_scene(scene.path, date=date)
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "1965-01-01T14:50:00Z"])
+def test_a_date_given_before_the_first_satellite_image_is_one_line(
+    tmp_path: Path, date: str
+) -> None:
+    """A date given (a library caller's, a STAC item's) before Landsat 1's first image dated
+    the scene so without a word: its dredges counted in a year 1 of their own."""
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    day = date[:10]
+    with pytest.raises(InputError, match=f"the date given dates it {day}, before the first"):
         open_scene(scene.path, date=date)
 
 

@@ -134,13 +134,20 @@ def test_a_list_saved_by_windows_notepad_is_read(folder: Path) -> None:
 
 
 def test_dates_rows_that_name_no_scene_are_named() -> None:
-    """A typo in a --dates table: its row was ignored without a word."""
+    """A typo in a --dates table: its row was ignored without a word. The note is worded in
+    the number of its rows ('1 of 2 row(s) name no scene given' of one row)."""
     a, b = "https://example.org/x/a.tif", "https://example.org/x/b.tif"
     sources = resolve_scenes([a, b])
     table = {"a": datetime(2024, 5, 5, tzinfo=UTC), "bb": datetime(2024, 5, 6, tzinfo=UTC)}
     assert sources.dates_with(table) == {a: datetime(2024, 5, 5, tzinfo=UTC)}
     assert sources.notes == [
-        "--dates: 1 of 2 row(s) name no scene given (e.g. 'bb') and are not used — check the "
+        "--dates: 1 of 2 rows names no scene given (e.g. 'bb') and is not used — check the "
+        "names against the scenes"
+    ]
+    sources = resolve_scenes([a, b])
+    sources.dates_with(table | {"cc": datetime(2024, 5, 7, tzinfo=UTC)})
+    assert sources.notes == [
+        "--dates: 2 of 3 rows name no scene given (e.g. 'bb') and are not used — check the "
         "names against the scenes"
     ]
 

@@ -309,17 +309,26 @@ OverwriteOption = Annotated[
 
 def date_option(text: str | None) -> datetime | None:
     """``--date`` as a UTC datetime (a day alone as a ``GivenDay``: each scene keeps its own
-    time that day), or one clear error naming the option."""
+    time that day), or one clear error naming the option: for no date, and for a date before
+    the first satellite image (``0001-01-01``, ``1965-01-01``: a placeholder or a typo, which
+    dated every scene in a year of its own), as a ``--dates`` table's are refused."""
     if text is None:
         return None
+    from detector.date_sanity import BEFORE_IMAGERY, FIRST_IMAGERY
     from detector.given_dates import given_time
 
     try:
-        return given_time(text)
+        when = given_time(text)
     except ValueError as exc:
         raise DredgeError(
             f"--date: {text!r} is not a date ({exc}) — use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
         ) from None
+    if when < FIRST_IMAGERY:
+        raise DredgeError(
+            f"--date: {text!r} is {BEFORE_IMAGERY} — a typo, or a placeholder for none? give "
+            "the scenes' date, e.g. --date 2024-07-15"
+        )
+    return when
 
 
 def _home_expanded(value: object) -> object:
