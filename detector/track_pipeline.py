@@ -28,12 +28,10 @@ import pandas as pd
 
 from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.chips import no_scenes_message
+from detector.count_inputs import LINKED_COLUMNS, check_cells, linked_mismatch
 from detector.counts import (
-    LINKED_COLUMNS,
-    check_cells,
     first_year_note,
     first_years,
-    linked_mismatch,
     low_seen_note,
     partial_year_note,
     read_observations,
