@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import InputError
+from detector.wording import agree, count_of
 
 LINKED_COLUMNS = ("river", "acquired")
 """Columns of the linked detections that `dredge counts` reads (beside ``track_id``)."""
@@ -43,7 +44,10 @@ def check_cells(
     lacking = [column for column in needed if column not in frame.columns]
     if lacking:
         raise InputError(
-            source, f"has no {', '.join(lacking)} column(s) (removed or renamed?)", fix
+            source,
+            f"has no {', '.join(lacking)} {agree(len(lacking), 'column', 'columns')} "
+            "(removed or renamed?)",
+            fix,
         )
     for column in (c for c in (*ids, *optional_ids, *dates, *numbers) if c in frame.columns):
         values = frame[column]
@@ -133,7 +137,7 @@ def linked_mismatch(
         for track in shared[(here != there).to_numpy()]:
             problems.setdefault(
                 int(track),
-                f"{here[track]} detection(s) here, {there[track]} in the tracks",
+                f"{count_of(int(here[track]), 'detection')} here, {there[track]} in the tracks",
             )
     if {"first_seen", "last_seen"} <= set(table.columns) and "acquired" in own.columns:
         stamps = pd.to_datetime(own["acquired"], utc=True)
@@ -164,13 +168,14 @@ def linked_mismatch(
         other = ~on["class_name"].astype(str).str.lower().isin(wanted).to_numpy()
         for track, names in on[other].groupby("track_id")["class_name"]:
             listed = "/".join(sorted(set(names.astype(str))))
-            problems.setdefault(int(track), f"its detection(s) now '{listed}'")
+            problems.setdefault(int(track), f"{count_of(len(names), 'detection')} now '{listed}'")
     if not problems:
         return None
     ordered = sorted(problems.items())
     shown = "; ".join(f"track {k}: {text}" for k, text in ordered[:3])
     more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-    return f"{len(problems)} track(s) disagree with their detections ({shown}{more})"
+    disagree = agree(len(problems), "disagrees with its", "disagree with their")
+    return f"{count_of(len(problems), 'track')} {disagree} detections ({shown}{more})"
 
 
 def _days(span: tuple[pd.Timestamp, pd.Timestamp]) -> tuple[str, str]:

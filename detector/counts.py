@@ -39,7 +39,7 @@ import pandas as pd
 from detector.errors import InputError, first_line
 from detector.observed import merge_stretches, parse_stretches
 from detector.user_tables import normalise_dates, read_csv_table
-from detector.wording import agree, part_of
+from detector.wording import agree, count_of, part_of
 
 COUNT_COLUMNS = [
     "river",
@@ -84,7 +84,9 @@ def yearly_counts(
     twice = tracks["track_id"][tracks["track_id"].duplicated()].unique()
     if len(twice):  # each of its rows joined its detections: one dredge counted twice
         shown = ", ".join(str(t) for t in twice[:3]) + (" …" if len(twice) > 3 else "")
-        raise ValueError(f"the tracks hold {len(twice)} track_id(s) more than once ({shown})")
+        raise ValueError(
+            f"the tracks hold {count_of(len(twice), 'track_id')} more than once ({shown})"
+        )
     dets = _detection_years(detections)
     obs = _observation_years(observations, dets)
     all_rivers = sorted(
@@ -163,7 +165,9 @@ def _detection_years(detections: pd.DataFrame) -> pd.DataFrame:
     """On-river detections with their track, UTC year and date."""
     missing = [c for c in ("river", "acquired") if c not in detections.columns]
     if missing:
-        raise ValueError(f"detections miss column(s): {', '.join(missing)}")
+        raise ValueError(
+            f"detections miss {agree(len(missing), 'a column', 'columns')}: {', '.join(missing)}"
+        )
     on = detections[detections["river"].notna()]
     if "link" in on.columns:  # a dredge seen twice in one pass (detector.passes) is one
         on = on[on["link"] != "duplicate"]
@@ -237,7 +241,7 @@ def sparse_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str | None:
     if sparse.empty:
         return None
     return (
-        f"counts likely low on {len(sparse)} of {with_dredges} river-year(s) with dredge "
+        f"counts likely low on {part_of(len(sparse), with_dredges, 'river-year')} with dredge "
         f"detections ({_river_years(sparse)}): scenes more than {SPARSE_GAP_DAYS:g} days apart on "
         "average, where groups that leave and groups that arrive between two looks pass for "
         "moves; add every clear scene you have (README: How often must a river be imaged?)"
@@ -268,9 +272,10 @@ def partial_year_note(counts: pd.DataFrame, observations: pd.DataFrame) -> str |
         return None
     listed = _river_years(short, detail=lambda row: f" ({row.first:%d %b}–{row.last:%d %b})")
     return (
-        f"scenes of {len(short)} river-year(s) span under {PARTIAL_YEAR_DAYS / 30.4:.0f} months "
-        f"({listed}): a dredge there only in the months without scenes is not counted — compare "
-        "them with years imaged throughout with care"
+        f"scenes of {count_of(len(short), 'river-year')} span under "
+        f"{PARTIAL_YEAR_DAYS / 30.4:.0f} months ({listed}): a dredge there only in the months "
+        f"without scenes is not counted — compare {agree(len(short), 'it', 'them')} with years "
+        "imaged throughout with care"
     )
 
 
@@ -281,8 +286,8 @@ def unobserved_note(counts: pd.DataFrame) -> str | None:
     if unseen.empty:
         return None
     return (
-        f"no scene of {len(unseen)} river-year(s) ({_river_years(unseen)}): their zeros mean "
-        "not observed, not no dredges"
+        f"no scene of {count_of(len(unseen), 'river-year')} ({_river_years(unseen)}): "
+        f"{agree(len(unseen), 'its zero means', 'their zeros mean')} not observed, not no dredges"
     )
 
 
@@ -298,10 +303,12 @@ def low_seen_note(counts: pd.DataFrame) -> str | None:
     )
     zeros = int((low["unique_high"] == 0).sum())
     return (
-        f"the scenes of {len(low)} river-year(s) saw under {LOW_SEEN_SHARE:.0%} of the river "
-        f"({listed}; seen_km, seen_share in the counts): their counts are of the part seen"
+        f"the scenes of {count_of(len(low), 'river-year')} saw under {LOW_SEEN_SHARE:.0%} of the "
+        f"river ({listed}; seen_km, seen_share in the counts): "
+        f"{agree(len(low), 'its count is', 'their counts are')} of the part seen"
         + (
-            f"; {zeros} of them are zero rows: no dredge on the part seen, not none on the river"
+            f"; {zeros} of them {agree(zeros, 'is a zero row', 'are zero rows')}: no dredge on the "
+            "part seen, not none on the river"
             if zeros
             else ""
         )
