@@ -40,7 +40,7 @@ from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
-from detector.wording import count_of
+from detector.wording import agree, count_of
 from detector.writing import output_error, write_atomic
 
 FORMATS = ("png", "tif")
@@ -176,9 +176,12 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
     if not nested:
         zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
         if zips:
+            unzip = agree(
+                len(zips), "it and give the unzipped folder", "them and give the unzipped folders"
+            )
             return (
-                f"{message}; it holds {len(zips)} zip archive(s) (e.g. {zips[0].name}): unzip "
-                "them and give the unzipped folders"
+                f"{message}; it holds {count_of(len(zips), 'zip archive')} (e.g. {zips[0].name}): "
+                f"unzip {unzip}"
             )
         others = [
             path
@@ -189,8 +192,9 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
         if others:
             suffix = others[0].suffix
             return (
-                f"{message}; it holds {len(others)} other raster(s) (e.g. {others[0].name}), "
-                f"which a folder is not searched for: give them by name or by a quoted glob "
+                f"{message}; it holds {count_of(len(others), 'other raster')} (e.g. "
+                f"{others[0].name}), which a folder is not searched for: give "
+                f"{agree(len(others), 'it', 'them')} by name or by a quoted glob "
                 f"such as '{others[0].parent}/*{suffix}'"
             )
         return message
@@ -243,9 +247,10 @@ def clear_old_chips(out: Path) -> list[str]:
     if not labels:
         return []
     return [
-        f"{folder}: {len(labels)} label file(s) of the earlier run kept (e.g. "
-        f"{labels[0].relative_to(out)}); the chips they label are cut again or gone — check "
-        "them against the new chips"
+        f"{folder}: {count_of(len(labels), 'label file')} of the earlier run kept (e.g. "
+        f"{labels[0].relative_to(out)}); "
+        f"{agree(len(labels), 'the chip it labels is', 'the chips they label are')} cut again or "
+        f"gone — check {agree(len(labels), 'it', 'them')} against the new chips"
     ]
 
 

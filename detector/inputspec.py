@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from detector.errors import UsageError
+from detector.wording import agree
 
 BAND_NAMES = (
     "coastal_blue",
@@ -52,7 +53,8 @@ class InputSpec:
         unknown = [band for band in self.bands if band not in BAND_NAMES]
         if not self.bands or unknown:
             raise UsageError(
-                f"unknown band name(s) {unknown or '(none given)'}; use {', '.join(BAND_NAMES)}"
+                f"unknown band {agree(len(unknown), 'name', 'names')} "
+                f"{unknown or '(none given)'}; use {', '.join(BAND_NAMES)}"
             )
         if len(set(self.bands)) != len(self.bands):
             raise UsageError(f"band names repeat: {', '.join(self.bands)}")
@@ -94,14 +96,16 @@ def parse_bands(text: str, option: str = "--scene-bands") -> tuple[str, ...]:
         )
     if not bands or unknown:
         raise UsageError(
-            f"unknown band name(s) {unknown or '(none given)'} in {text!r}; "
+            f"unknown band {agree(len(unknown), 'name', 'names')} {unknown or '(none given)'} "
+            f"in {text!r}; "
             f"use {', '.join(BAND_NAMES)}"
         )
     repeated = repeated_bands(bands)
     if repeated:
         # a typo (blue,green,red,red for blue,green,red,nir) lost the band it replaced without a
         # word: the near-infrared band's check of detections on land was skipped
-        raise UsageError(f"band name(s) {', '.join(repeated)} given twice in {text!r}")
+        names = agree(len(repeated), "band name", "band names")
+        raise UsageError(f"{names} {', '.join(repeated)} given twice in {text!r}")
     return bands
 
 

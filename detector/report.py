@@ -175,8 +175,11 @@ def _summary(
     failed = len(manifest.get("failures", []))
     counted = int(tracks["counted"].sum()) if len(tracks) else 0
     static = int(tracks["static"].sum())
+    left_out = wording.agree(
+        static, "was left out as a fixed object", "were left out as fixed objects"
+    )
     fixed = (
-        f" {static} spot(s) detected for months without moving were left out as fixed objects "
+        f" {wording.count_of(static, 'spot')} detected for months without moving {left_out} "
         "(<code>static</code> in tracks.parquet)."
         if static
         else ""
@@ -185,21 +188,25 @@ def _summary(
         observations = pd.DataFrame(columns=["river", "date"])
     sparse, with_dredges = sparse_years(counts, observations)
     low = (
-        f" <b>{len(sparse)} of {with_dredges}</b> river-years with dredge detections had scenes "
-        f"more than {SPARSE_GAP_DAYS:g} days apart on average: groups that leave and groups "
-        "that arrive between two looks pass for moves, so their counts are likely low (README: "
+        f" <b>{len(sparse)} of {with_dredges}</b> "
+        f"{wording.agree(with_dredges, 'river-year', 'river-years')} with dredge detections had "
+        f"scenes more than {SPARSE_GAP_DAYS:g} days apart on average: groups that leave and "
+        "groups that arrive between two looks pass for moves, so "
+        f"{wording.agree(len(sparse), 'its', 'their')} counts are likely low (README: "
         "<i>How often must a river be imaged?</i>)."
         if len(sparse)
         else ""
     )
     short = partial_years(counts, observations)
     partial = (
-        f" <b>{len(short)}</b> river-year(s) had scenes over less than "
+        f" <b>{len(short)}</b> {wording.agree(len(short), 'river-year', 'river-years')} had "
+        "scenes over less than "
         f"{PARTIAL_YEAR_DAYS / 30.4:.0f} months ("
         + ", ".join(f"{_esc(r.river)} {r.year}" for r in short.head(6).itertuples())
         + (" …" if len(short) > 6 else "")
-        + "): a dredge there only in the other months is not counted; compare them with years "
-        "imaged throughout with care."
+        + "): a dredge there only in the other months is not counted; compare "
+        + wording.agree(len(short), "it", "them")
+        + " with years imaged throughout with care."
         if len(short)
         else ""
     )
@@ -222,7 +229,7 @@ def _summary(
 
 
 def _rivers_counted(tracks: pd.DataFrame, counts: pd.DataFrame) -> str:
-    """``2 of the 3 river(s) imaged``: the rivers with a dredge counted, of those in the counts.
+    """``2 of the 3 rivers imaged``: the rivers with a dredge counted, of those in the counts.
     The summary gave the rivers in the counts (those the scenes saw) as the rivers the dredges
     were counted on: the demo's "15 dredges counted on 3 river(s)", where Itaya had none."""
     imaged = counts["river"].astype(str).nunique() if len(counts) else 0
@@ -232,7 +239,9 @@ def _rivers_counted(tracks: pd.DataFrame, counts: pd.DataFrame) -> str:
         on = counts.loc[counts["unique_dredges"] > 0, "river"].astype(str).nunique()
     else:
         on = imaged
-    return f"{on} river(s)" if on >= imaged else f"{on} of the {imaged} river(s) imaged"
+    if on >= imaged:
+        return wording.count_of(on, "river")
+    return f"{on} of the {wording.count_of(imaged, 'river')} imaged"
 
 
 def _classes_found(out: Path) -> pd.Series:
@@ -287,8 +296,9 @@ def _failures(failures: list[dict[str, str]]) -> str:
         else ""
     )
     return (
-        f"<div class='bad' id='failures'><b>{len(failures):,} scene(s) failed</b> and are not "
-        "in the counts (also in failures.csv):<table><tr><th class='l'>scene</th>"
+        f"<div class='bad' id='failures'><b>{wording.count_of(len(failures), 'scene')} failed</b> "
+        f"and {wording.agree(len(failures), 'is', 'are')} not in the counts (also in "
+        "failures.csv):<table><tr><th class='l'>scene</th>"
         f"<th class='l'>error</th></tr>{rows}</table>{more}</div>"
     )
 
@@ -327,7 +337,8 @@ def _maps(
     ]
     left = names[MAX_MAPS:]
     note = (
-        f"<p class='muted'>{len(left)} more river(s) with fewer dredges counted not drawn: "
+        f"<p class='muted'>{wording.count_of(len(left), 'more river')} with fewer dredges "
+        "counted not drawn: "
         f"{_esc(', '.join(left[:20]))}{' …' if len(left) > 20 else ''}.</p>"
         if left
         else ""

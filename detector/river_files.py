@@ -21,6 +21,7 @@ from detector.river_inputs import (
 )
 from detector.user_tables import plain_name
 from detector.vector_files import read_vector_layer
+from detector.wording import agree, count_of
 
 APART_DEG = 0.1  # pieces of one name farther apart than this (about 11 km) are other rivers
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
@@ -147,7 +148,8 @@ def checked_lines(frame: gpd.GeoDataFrame, name_field: str, source: str) -> gpd.
     if unnamed.any():
         raise InputError(
             source,
-            f"{int(unnamed.sum())} centerline(s) have no '{name_field}'",
+            f"{count_of(int(unnamed.sum()), 'centerline')} "
+            f"{agree(int(unnamed.sum()), 'has', 'have')} no '{name_field}'",
             "fill in the names or drop those features",
         )
     present = present.assign(**{name_field: named.str.split().str.join(" ")})
@@ -255,7 +257,8 @@ def rivers_apart(names: pd.Series, lonlat: gpd.GeoSeries) -> tuple[pd.Series, li
     shared = split["name"].unique()
     example = str(shared[0])
     return out, [
-        f"{len(shared)} river name(s) are shared by lines more than ~11 km apart (e.g. "
+        f"{count_of(len(shared), 'river name')} {agree(len(shared), 'is', 'are')} shared by "
+        "lines more than ~11 km apart (e.g. "
         f"{example!r}: {int((split['name'] == example).sum())} rivers): each is counted as its "
         f"own river, the longest under the name and the others as '{example} (2)', …"
     ]

@@ -330,7 +330,7 @@ def run_pipeline(
             write_atomic(staging / "failures.csv", failures_writer(failures))
             echo(
                 f"{count_of(len(frame), 'detection')} from "
-                f"{len(sources.paths) - len(failures)} scene(s)"
+                f"{count_of(len(sources.paths) - len(failures), 'scene')}"
             )
 
             started = time.monotonic()
@@ -515,7 +515,7 @@ def _detect_on_cluster(
             warn(f"error: {error}")
 
     with dask_client(scheduler, workers) as client:
-        echo(f"dask: {len(paths)} scene task(s) on {scheduler} ({_describe(client)})")
+        echo(f"dask: {count_of(len(paths), 'scene task')} on {scheduler} ({_describe(client)})")
         detect_on_cluster(
             client,
             paths,
@@ -533,7 +533,7 @@ def _describe(client: Any) -> str:
         count = len(client.scheduler_info().get("workers", {}))
     except Exception:  # informational only
         return "workers unknown"
-    return f"{count} worker(s)"
+    return count_of(count, "worker")
 
 
 def run_manifest(

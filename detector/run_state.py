@@ -69,6 +69,7 @@ from detector.run_manifest import (
     read_manifest,
 )
 from detector.scene_sources import file_key, names_raster_file
+from detector.wording import agree, count_of
 from detector.writing import append_line, remove_temporaries, write_atomic, write_text_atomic
 
 if TYPE_CHECKING:
@@ -345,10 +346,12 @@ class RunState:
                     )
         if besides:
             raise DredgeError(
-                f"{self.out}: holds {len(besides)} finished scene(s) that are not among the "
-                f"scenes given (e.g. {besides[0]}), and its tables would be made again without "
-                "them — to add scenes to this run give the earlier scenes too (e.g. both "
-                "folders), or choose another --out, or pass --overwrite to start it again"
+                f"{self.out}: holds {count_of(len(besides), 'finished scene')} that "
+                f"{agree(len(besides), 'is', 'are')} not among the scenes given (e.g. "
+                f"{besides[0]}), and its tables would be made again without "
+                f"{agree(len(besides), 'it', 'them')} — to add scenes to this run give the "
+                "earlier scenes too (e.g. both folders), or choose another --out, or pass "
+                "--overwrite to start it again"
             )
 
     def failed(self) -> list[tuple[str, str]]:
@@ -489,20 +492,24 @@ def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> l
     if unread:
         first, why = next(iter(unread.items()))
         warnings.append(
-            f"warning: {len(unread)} finished scene(s) cannot be read now (e.g. {first}: {why}), "
-            "so their date cannot be checked against the changed --dates table; detected again"
+            f"warning: {count_of(len(unread), 'finished scene')} cannot be read now (e.g. {first}: "
+            f"{why}), so {agree(len(unread), 'its', 'their')} date cannot be checked against the "
+            "changed --dates table; detected again"
         )
     if given:
         warnings.append(
-            f"warning: {len(given)} finished scene(s) are given another date (by a --dates row "
-            f"or a STAC item's datetime) than their detections carry (e.g. {given[0]}); "
+            f"warning: {count_of(len(given), 'finished scene')} {agree(len(given), 'is', 'are')} "
+            "given another date (by a --dates row or a STAC item's datetime) than "
+            f"{agree(len(given), 'its', 'their')} detections carry (e.g. {given[0]}); "
             "detected again"
         )
     if own:
+        its = agree(len(own), "its", "their")
         warnings.append(
-            f"warning: {len(own)} finished scene(s) are no longer dated by a --dates row (their "
-            "row dropped, or the table left out), and their own date (metadata, name or tags) "
-            f"is not the one their detections carry (e.g. {own[0]}); detected again"
+            f"warning: {count_of(len(own), 'finished scene')} {agree(len(own), 'is', 'are')} no "
+            f"longer dated by a --dates row ({its} row dropped, or the table left out), and {its} "
+            f"own date (metadata, name or tags) is not the one {its} detections carry (e.g. "
+            f"{own[0]}); detected again"
         )
     return warnings
 

@@ -57,7 +57,7 @@ from detector.date_tables import check_date_keys, date_for_scene, unused_dates_n
 from detector.errors import DredgeError, InputError, first_line
 from detector.scene_names import check_names_utf8, check_stems_apart, same_capture_note
 from detector.user_tables import saved_text
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 LIST_SUFFIXES = (".txt", ".lst", ".csv")
 STAC_SUFFIXES = (".json", ".geojson")
@@ -245,8 +245,9 @@ def _nested_scenes_note(folder: Path) -> list[str]:
     if not nested or not any(is_scene_file(p) for p in folder.iterdir()):
         return []
     return [
-        f"{folder}: {len(nested)} scene(s) in its subfolders (e.g. "
-        f"{nested[0].relative_to(folder)}) were not read: a folder gives its own scenes only — "
+        f"{folder}: {count_of(len(nested), 'scene')} in its subfolders (e.g. "
+        f"{nested[0].relative_to(folder)}) {agree(len(nested), 'was', 'were')} not read: a folder "
+        "gives its own scenes only — "
         f"give the subfolders too, or the glob '{folder}/**/*.tif'"
     ]
 
@@ -404,10 +405,14 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         if when is not None:  # under the spelling the scene was first given
             sources.dates[sources.spelling(href)] = _stac_time(when)
     if skipped:
-        sources.notes.append(f"{path}: {skipped} STAC item(s) have no GeoTIFF asset; skipped")
+        sources.notes.append(
+            f"{path}: {count_of(skipped, 'STAC item')} {agree(skipped, 'has', 'have')} no GeoTIFF "
+            "asset; skipped"
+        )
     if banded:
         sources.notes.append(
-            f"{path}: {len(banded)} STAC item(s) hold each band as its own asset, e.g. "
+            f"{path}: {count_of(len(banded), 'STAC item')} {agree(len(banded), 'holds', 'hold')} "
+            "each band as its own asset, e.g. "
             f"{banded[0]}; skipped — stack an item's bands into one file (gdalbuildvrt "
             "-separate scene.vrt blue.tif green.tif red.tif nir.tif) and give that"
         )

@@ -37,6 +37,7 @@ from detector.user_tables import (
     read_degrees,
 )
 from detector.vector_files import read_vector_layer
+from detector.wording import agree
 
 # fecha, data: Spanish, Portuguese tables; a 'time' column comes after the others: beside a
 # date column it holds the hour (one of hours alone is passed over: track_prepare's
@@ -128,10 +129,13 @@ def _other_dated_layers_note(source: Path, layer: str | None) -> list[str]:
     others = [name for name in layers_holding(source, DATE_COLUMNS) if name != layer]
     if not others:
         return []
+    layers = agree(len(others), "its layer", "its layers")
+    held = agree(len(others), "holds dated rows and was", "hold dated rows and were")
+    which = agree(len(others), "it", "one of those")
     return [
-        f"{source}: read its layer '{layer}'; its layer(s) {', '.join(map(repr, others))} also "
-        "hold dated rows and were not read — to count one of those, save it as the "
-        "'detections' layer or in a file of its own"
+        f"{source}: read its layer '{layer}'; {layers} {', '.join(map(repr, others))} also "
+        f"{held} not read — to count {which}, save it as the 'detections' layer or in a file of "
+        "its own"
     ]
 
 

@@ -18,6 +18,7 @@ from detector.rivers import RiverNetwork
 from detector.track_crs import WGS84
 from detector.track_files import read_detections
 from detector.track_prepare import prepare_detections
+from detector.wording import agree, count_of
 
 
 def gather_detections(
@@ -72,9 +73,10 @@ def gather_detections(
     again = marked_twice(frames)
     if again:
         notes.append(
-            f"{again} detection(s) lie within {HULL_ACROSS_M:g} m of one in an earlier file on "
-            "the same river and day (one dredge in two files: marked by two people, or by hand "
-            "where the detector found it?): each counts as a dredge — give each dredge once"
+            f"{count_of(again, 'detection')} {agree(again, 'lies', 'lie')} within "
+            f"{HULL_ACROSS_M:g} m of one in an earlier file on the same river and day (one dredge "
+            "in two files: marked by two people, or by hand where the detector found it?): each "
+            "counts as a dredge — give each dredge once"
         )
     return _settled(merged, network, f"{len(sources)} detection files", notes)
 

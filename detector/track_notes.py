@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.observed import scene_key
-from detector.wording import agree, part_of
+from detector.wording import agree, count_of, part_of
 
 
 def detection_dates(detections: pd.DataFrame) -> dict[str, pd.Timestamp]:
@@ -32,13 +32,19 @@ def mixed_scene_dates_note(detections: pd.DataFrame, source: str | Path) -> str 
     named = (
         ", ".join(f"detection_id {v}" for v in ids.head(3))
         if ids is not None and ids.notna().all()
-        else "row(s) " + ", ".join(str(int(detections.index.get_loc(r)) + 1) for r in rows[:3])
+        else agree(len(rows), "row ", "rows ")
+        + ", ".join(str(int(detections.index.get_loc(r)) + 1) for r in rows[:3])
     )
     days = sorted(set(pd.to_datetime(detections.loc[rows, "acquired"], utc=True).dt.date))
     others = sum(len(other) for _, other in odd.values())
+    dated = agree(
+        others,
+        "is dated otherwise than the rest of its",
+        "are dated otherwise than the rest of their",
+    )
     return (
-        f"{source}: {others} detection(s) of {len(odd)} scene(s) are dated otherwise than the "
-        f"rest of their scene (e.g. {named} of {key}: {', '.join(map(str, days[:3]))}, the "
+        f"{source}: {count_of(others, 'detection')} of {count_of(len(odd), 'scene')} {dated} "
+        f"scene (e.g. {named} of {key}: {', '.join(map(str, days[:3]))}, the "
         f"scene's other rows {when:%Y-%m-%d}): each scene is dated as most of its rows are, "
         "and those rows keep their own date — a row copied to mark a missed dredge keeps its "
         "copy's scene: clear its scene (or give its own), or correct its date"
@@ -144,10 +150,10 @@ def long_gaps_note(linked: pd.DataFrame, gap_days: float) -> str | None:
         return None
     return (
         f"no --scenes: a dredge counts as gone {gap_days:g} days after its last detection, and "
-        f"{len(rivers)} river(s) ({', '.join(rivers)}) have detection dates further apart than "
-        "that: a dredge that moved between two such dates counts twice there: read those "
-        "counts as high — give the scenes (--scenes) where you have them, so that moves can be "
-        "linked"
+        f"{count_of(len(rivers), 'river')} ({', '.join(rivers)}) "
+        f"{agree(len(rivers), 'has', 'have')} detection dates further apart than that: a dredge "
+        "that moved between two such dates counts twice there: read those counts as high — give "
+        "the scenes (--scenes) where you have them, so that moves can be linked"
     )
 
 

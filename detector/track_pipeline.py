@@ -28,12 +28,10 @@ import pandas as pd
 
 from detector.acquisition import is_remote, scene_file_name, scene_labels
 from detector.chips import no_scenes_message
+from detector.count_inputs import LINKED_COLUMNS, check_cells, linked_mismatch
 from detector.counts import (
-    LINKED_COLUMNS,
-    check_cells,
     first_year_note,
     first_years,
-    linked_mismatch,
     low_seen_note,
     partial_year_note,
     read_observations,
@@ -170,8 +168,9 @@ def run_track(
         if added:
             params = replace(params, unscored_sure=True)
             notes.append(
-                f"{source}: {added:,} detection(s) without a score (added by hand?): a dredge "
-                "they mark counts even if seen on one date (--min-dates applies to all)"
+                f"{source}: {count_of(added, 'detection')} without a score (added by hand?): a "
+                f"dredge {agree(added, 'it marks', 'they mark')} counts even if seen on one date "
+                "(--min-dates applies to all)"
             )
     params = replace(params, min_dates=min_dates)
     observed = None
@@ -275,16 +274,21 @@ def run_track(
     twice = int((linked["link"] == "duplicate").sum())
     if twice:
         notes.append(
-            f"{twice} detection(s) were a dredge seen again in another scene of the same pass "
-            "(overlapping scenes of a strip, tiles, or a scene given twice): counted once "
-            "(link 'duplicate' in the detections)"
+            f"{count_of(twice, 'detection')} {agree(twice, 'was', 'were')} a dredge seen again in "
+            "another scene of the same pass (overlapping scenes of a strip, tiles, or a scene "
+            "given twice): counted once (link 'duplicate' in the detections)"
         )
     static = int(tracks["static"].sum())
     if static:
+        fixed = agree(
+            static,
+            "a fixed object (roof, wreck, pontoon?)",
+            "fixed objects (roofs, wrecks, pontoons?)",
+        )
         notes.append(
-            f"{static} track(s) never moved over more than {params.max_static_days:g} days: "
-            "fixed objects (roofs, wrecks, pontoons?), not counted (static in tracks.parquet; "
-            "--max-static-days 0 counts them)"
+            f"{count_of(static, 'track')} never moved over more than {params.max_static_days:g} "
+            f"days: {fixed}, not counted (static in tracks.parquet; --max-static-days 0 counts "
+            "them)"
         )
     seen_by = [linked] + (look_alikes if observed is None else [])  # scenes given say it all
     observations = _with_detection_dates(observations, seen_by).reindex(columns=OBSERVATION_COLUMNS)
@@ -306,10 +310,9 @@ def run_track(
     )
     on = int(linked["track_id"].notna().sum())
     summary = (
-        f"linked {count_of(on, 'detection')} on {linked['river'].nunique()} river(s) into "
-        f"{count_of(len(tracks), 'track')} ({int(tracks['counted'].sum()):,} counted); "
-        f"wrote {out}, "
-        f"{detections_out.name}, {observations_out.name}"
+        f"linked {count_of(on, 'detection')} on {count_of(linked['river'].nunique(), 'river')} "
+        f"into {count_of(len(tracks), 'track')} ({int(tracks['counted'].sum()):,} counted); "
+        f"wrote {out}, {detections_out.name}, {observations_out.name}"
     )
     return TrackRun(out, detections_out, observations_out, notes, summary)
 
@@ -358,8 +361,8 @@ def run_counts(
     if lacking:  # a column deleted while editing: a raw KeyError traceback
         raise InputError(
             tracks_path,
-            f"has no {', '.join(lacking)} column(s) (removed or renamed since `dredge track` wrote "
-            "it?)",
+            f"has no {', '.join(lacking)} {agree(len(lacking), 'column', 'columns')} (removed or "
+            "renamed since `dredge track` wrote it?)",
             "run `dredge track` again and count the tracks file it writes",
         )
     default_detections, default_observations = sidecars(tracks_path)

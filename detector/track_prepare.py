@@ -144,8 +144,8 @@ def prepare_detections(
     if blank.any():  # rows added by hand to a detector's table (in QGIS) leave it empty
         out["class_name"] = out["class_name"].where(~blank, "dredge")
         notes.append(
-            f"{source}: {int(blank.sum()):,} row(s) without a class (added by hand?) taken as "
-            "dredges"
+            f"{source}: {count_of(int(blank.sum()), 'row')} without a class (added by hand?) "
+            f"taken as {agree(int(blank.sum()), 'a dredge', 'dredges')}"
         )
     out["class_name"], word_notes = classes_by_words(out["class_name"], source)
     notes += word_notes
@@ -154,7 +154,8 @@ def prepare_detections(
         others = out.loc[~counted, "class_name"].astype(str).value_counts()
         listed = ", ".join(f"{n:,} {name}" for name, n in others.items())
         notes.append(
-            f"{source}: {listed} detection(s) left out of tracking: only "
+            f"{source}: {listed} {agree(int(others.sum()), 'detection', 'detections')} left out "
+            "of tracking: only "
             f"{'/'.join(DREDGE_CLASSES)} classes are dredges (the rest are look-alikes)"
         )
         if looks is not None and network is not None:

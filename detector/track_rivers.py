@@ -21,7 +21,7 @@ from detector.errors import InputError
 from detector.river_inputs import name_text
 from detector.rivers import RiverNetwork
 from detector.track_crs import WGS84
-from detector.wording import agree, part_of
+from detector.wording import agree, count_of, part_of
 
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 
@@ -63,7 +63,7 @@ def place_on_rivers(
     located = network.locate(frame.geometry)
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
-    notes = [f"{source}: positions measured along {len(network.names)} river(s)"]
+    notes = [f"{source}: positions measured along {count_of(len(network.names), 'river')}"]
     if before is not None:
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change
@@ -76,8 +76,9 @@ def place_on_rivers(
         moved = int(changed.sum())
         if moved:
             notes.append(
-                f"{source}: {moved} detection(s) now lie on another river than the file said, or "
-                "on none: it was placed on other centerlines than the ones given"
+                f"{source}: {count_of(moved, 'detection')} now {agree(moved, 'lies', 'lie')} on "
+                "another river than the file said, or on none: it was placed on other centerlines "
+                "than the ones given"
             )
     if len(frame) and frame["river"].isna().all():
         notes += _misplaced_note(frame, source, network)

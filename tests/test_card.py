@@ -149,7 +149,7 @@ def test_classes_without_dredge(weights: Path) -> None:
 def test_invalid_input(weights: Path) -> None:
     _edit_card(weights, input={"bands": ["red", "swir"], "gsd_m": 3, "tile_px": 256,
                                "overlap_px": 32, "scale": "display"})  # fmt: skip
-    assert "'input' is invalid: unknown band name(s) ['swir']" in _one_line_error(weights)
+    assert "'input' is invalid: unknown band name ['swir']" in _one_line_error(weights)
     _edit_card(weights, input={"bands": ["red"], "gsd_m": 3})
     assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
 

@@ -60,7 +60,7 @@ def test_batch_goes_on_past_bad_scenes(tmp_path: Path) -> None:
     assert any("has no CRS" in line for line in errors)
     assert any("is truncated" in line for line in errors)
     assert any("does not overlap any river corridor" in line for line in errors)
-    assert "3 of 5 scene(s) failed" in stderr
+    assert "3 of 5 scenes failed" in stderr
     with (out / "failures.csv").open(encoding="utf-8-sig") as handle:
         failed = {Path(row["scene"]).name for row in csv.DictReader(handle)}
     assert failed == {"no_crs.tif", "cut.tif", "elsewhere.tif"}
@@ -150,7 +150,7 @@ def test_an_index_that_exists_is_replaced_only_when_asked(tmp_path: Path) -> Non
     assert f"{out / 'tiles.parquet'}: exists — choose another name, or pass --overwrite" in stderr
     assert (out / "tiles.parquet").read_text() == "my index" and not (out / "chips").exists()
     code, stdout, _ = _tiles(*args, "--overwrite")
-    assert code == 0 and "1 chip from 1 scene(s)" in stdout
+    assert code == 0 and "1 chip from 1 scene →" in stdout
     assert (out / "tiles.parquet").read_bytes()[:4] == b"PAR1"
 
 
@@ -213,7 +213,7 @@ def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(
     assert code == 0, stderr
     code, _, stderr = _tiles(*args, "--tile-px", "32", "--overlap-px", "4", "--overwrite")
     assert code == 0, stderr
-    assert "label file(s) of the earlier run kept" in stderr
+    assert "1 label file of the earlier run kept" in stderr and "check it against" in stderr
     index = gpd.read_parquet(out / "tiles.parquet")
     on_disk = {p.relative_to(out).as_posix() for p in (out / "chips").rglob("*.png")}
     assert on_disk == set(index["chip"])  # no stale chip beside the new ones

@@ -169,7 +169,7 @@ def test_river_years_with_scenes_far_apart_are_named_as_likely_low() -> None:
     note = sparse_note(counts, observations.assign(date=observations["date"].dt.strftime("%F")))
     assert note is not None
     assert note.startswith(
-        "counts likely low on 3 of 4 river-year(s) with dredge detections (Nanay 2024, Nanay 2025, "
+        "counts likely low on 3 of 4 river-years with dredge detections (Nanay 2024, Nanay 2025, "
         "Itaya 2024): scenes more than 10 days apart"
     )
     assert sparse_note(counts, observations[observations["river"] == "Cenepa"]) is None
@@ -186,8 +186,8 @@ def test_river_years_imaged_over_part_of_the_year_are_named() -> None:
     )
     note = partial_year_note(counts, observations.assign(source="scenes"))
     assert note == (
-        "scenes of 1 river-year(s) span under 9 months (Cenepa 2024 (01 Mar–03 May)): a dredge "
-        "there only in the months without scenes is not counted — compare them with years "
+        "scenes of 1 river-year span under 9 months (Cenepa 2024 (01 Mar–03 May)): a dredge "
+        "there only in the months without scenes is not counted — compare it with years "
         "imaged throughout with care"
     )
     # dates of detections alone (tracked without --scenes) say nothing of the imagery
@@ -337,6 +337,44 @@ def test_track_and_counts_commands(tmp_path: Path) -> None:
     assert counts[["river", "year", "unique_dredges"]].values.tolist() == [["Meander", 2024, 1]]
 
 
+def test_track_notes_of_one_detection_are_singular(tmp_path: Path) -> None:
+    """One mark without a score and one dredge marked again in an overlapping scene of the
+    same pass: the notes said '1 detection(s) without a score …: a dredge they mark' and
+    '1 detection(s) were a dredge seen again'."""
+    lon, lat = tf.lon_lat_on_the_river()
+    marks = tmp_path / "marcas.csv"
+    rows = [
+        f"{scene},{lon},{lat},2024-03-05,{score}"
+        for scene, score in (("20240305_141737_65_2423", 0.9), ("20240305_141742_11_2423", ""))
+    ]
+    marks.write_text("Escena,lon,lat,fecha,score\n" + "\n".join(rows) + "\n")
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[tf.meander_line()], crs=tf.CRS).to_file(
+        rivers
+    )
+    run = run_track(marks, rivers, tmp_path / "tracks.parquet")
+    text = " ".join(" ".join(run.notes).split())
+    assert "1 detection without a score (added by hand?): a dredge it marks counts" in text
+    assert "1 detection was a dredge seen again in another scene of the same pass" in text
+    assert "on 1 river into 1 track" in run.summary
+
+
+def test_one_sparse_river_year_is_named_in_the_singular() -> None:
+    """'counts likely low on 1 of 1 river-year(s)': the singular now."""
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_high": [2]})
+    observations = pd.DataFrame(
+        {
+            "river": ["Nanay"] * 3,
+            "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-05-01"]).strftime("%F"),
+            "source": "scenes",
+        }
+    )
+    note = sparse_note(counts, observations)
+    assert note is not None and note.startswith(
+        "counts likely low on 1 of 1 river-year with dredge detections (Nanay 2024)"
+    )
+
+
 def test_track_links_one_dredge_across_several_detection_files(tmp_path: Path) -> None:
     """One table per month of marks: the same dredge in each is one dredge, not three."""
     marked, rivers = write_inputs(tmp_path)
@@ -350,7 +388,7 @@ def test_track_links_one_dredge_across_several_detection_files(tmp_path: Path) -
     args = ["track", *months, "--rivers", str(rivers), "--out", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "linked 3 detections on 1 river(s) into 1 track (1 counted)" in result.output
+    assert "linked 3 detections on 1 river into 1 track (1 counted)" in result.output
     assert "prefixed with its file's name" in result.output
 
 
@@ -373,7 +411,12 @@ def one_spot_for_months(marked: Path) -> None:
     ("prepare", "option", "value", "note"),
     [
         (scored_low, "--count-score", "0.3", None),
-        (one_spot_for_months, "--max-static-days", "0", "never moved over more than 120 days"),
+        (
+            one_spot_for_months,
+            "--max-static-days",
+            "0",
+            "1 track never moved over more than 120 days: a fixed object (roof, wreck, pontoon?)",
+        ),
     ],
 )
 def test_a_count_rule_leaves_a_track_out_and_its_option_reaches_the_tracker(
@@ -606,7 +649,7 @@ def test_tracking_without_scenes_names_rivers_whose_dates_lie_too_far_apart() ->
     )
     note = long_gaps_note(linked, 30.0)
     # A: 74 days between looks; B: 24 and 26 days; the row on no river is not a look.
-    assert note is not None and "1 river(s) (A)" in note and "--scenes" in note
+    assert note is not None and "1 river (A) has detection dates" in note and "--scenes" in note
     assert long_gaps_note(linked, 80.0) is None
     assert long_gaps_note(linked.iloc[:0], 30.0) is None
 
@@ -618,7 +661,7 @@ def test_river_years_without_a_scene_are_named_as_not_observed() -> None:
         {"river": ["Nanay", "Nanay", "Itaya"], "year": [2023, 2024, 2024], "scenes": [0, 12, 3]}
     )
     assert unobserved_note(counts) == (
-        "no scene of 1 river-year(s) (Nanay 2023): their zeros mean not observed, not no dredges"
+        "no scene of 1 river-year (Nanay 2023): its zero means not observed, not no dredges"
     )
     assert unobserved_note(counts[counts["scenes"] > 0]) is None
 
@@ -828,7 +871,7 @@ def renamed(linked: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
-        (cut_to_one, "track 1: 1 detection(s) here, 10 in the tracks"),
+        (cut_to_one, "track 1: 1 detection here, 10 in the tracks"),
         (renamed, "track 2: on Río Meander here, Meander in the tracks"),
         (
             shifted,
@@ -836,7 +879,7 @@ def renamed(linked: pd.DataFrame) -> pd.DataFrame:
             "2024-03-01 14:00:00 UTC–2025-02-06 14:00:00 UTC in the tracks",
         ),
         (redated, "track 1: seen 2024-03-01–2026-02-06 here, 2024-03-01–2025-02-06 in the tracks"),
-        (marked_boat, "track 2: its detection(s) now 'boat'"),
+        (marked_boat, "track 2: 6 detections now 'boat'"),
         (of_another_run, "track 2: no detection here"),
     ],
 )
@@ -859,7 +902,7 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     with pytest.raises(InputError) as error:
         run_counts(out, tmp_path / "again.csv")
     text = str(error.value)
-    assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track(s) disagree")
+    assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track disagrees with its")
     assert named in text and "run `dredge track` again" in text
     assert not (tmp_path / "again.csv").exists()
 
@@ -889,12 +932,14 @@ def test_a_track_on_two_rows_of_the_tracks_is_refused_not_counted_twice(tmp_path
 
     linked, tracks = two_year_world()
     doubled = pd.concat([tracks, tracks.iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"1 track_id\(s\) more than once \(1\)"):
+    with pytest.raises(ValueError, match=r"hold 1 track_id more than once \(1\)"):
         yearly_counts(doubled, linked)
     out = tmp_path / "tracks.parquet"
     doubled.to_parquet(out)
     linked.to_parquet(sidecars(out)[0])
-    with pytest.raises(InputError, match=r"disagree with their detections \(track 1: 2 rows in"):
+    with pytest.raises(
+        InputError, match=r"1 track disagrees with its detections \(track 1: 2 rows in"
+    ):
         run_counts(out, tmp_path / "counts.csv")
     assert not (tmp_path / "counts.csv").exists()
 
@@ -915,7 +960,7 @@ def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
     )
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
-    assert f"error: {out}: has no {column} column(s)" in text, text
+    assert f"error: {out}: has no {column} column (removed" in text, text
     assert "run `dredge track` again" in text and not (tmp_path / "c.csv").exists()
 
 
@@ -930,8 +975,8 @@ def test_a_tracks_file_missing_a_column_counts_read_is_one_clear_error(
          "column holds '3x', not a whole number"),
         (("linked", "acquired", "not a date"), "tracks.detections.parquet", "row 1 of its "
          "'acquired' column holds '2024-03-01 14:00:00+00:0not a date', not a date"),
-        (("linked", "river", None), "tracks.detections.parquet", "has no river column(s)"),
-        (("linked", "acquired", None), "tracks.detections.parquet", "has no acquired column(s)"),
+        (("linked", "river", None), "tracks.detections.parquet", "has no river column ("),
+        (("linked", "acquired", None), "tracks.detections.parquet", "has no acquired column ("),
     ],
 )  # fmt: skip
 def test_a_cell_edited_out_of_shape_in_the_tracks_files_is_one_line_naming_the_file(
@@ -1124,7 +1169,9 @@ def test_a_row_of_a_scene_dated_otherwise_does_not_redate_the_scene() -> None:
     assert dates["a"] == pd.Timestamp("2024-01-01T14:59:02Z")
     assert dates["b"] == pd.Timestamp("2024-02-01T14:00:00Z")
     note = mixed_scene_dates_note(dets, "marks.parquet")
-    assert note is not None and note.startswith("marks.parquet: 1 detection(s) of 1 scene(s)")
+    assert note is not None and note.startswith(
+        "marks.parquet: 1 detection of 1 scene is dated otherwise than the rest of its scene"
+    )
     assert "detection_id added of a: 2024-04-18, the scene's other rows 2024-01-01" in note
     same_day = dets.iloc[1:].copy()
     same_day.loc[1, "acquired"] += pd.Timedelta(minutes=5)  # one day: not named
@@ -1557,10 +1604,9 @@ def test_counts_say_how_much_of_the_river_the_scenes_saw(tmp_path: Path) -> None
     assert counts.loc[2025, "seen_share"] == 0.06 and counts.loc[2025, "seen_km"] == 0.36
     text = " ".join(lines)
     assert (
-        "the scenes of 1 river-year(s) saw under 50% of the river (Meander 2025 (0.36 km, 6%)"
-        in text
+        "the scenes of 1 river-year saw under 50% of the river (Meander 2025 (0.36 km, 6%)" in text
     )
-    assert "1 of them are zero rows: no dredge on the part seen, not none on the river" in text
+    assert "1 of them is a zero row: no dredge on the part seen, not none on the river" in text
 
 
 def test_a_river_year_only_detections_vouch_for_has_no_length_seen(tmp_path: Path) -> None:

@@ -359,3 +359,13 @@ def test_val_holds_different_rivers_up_to_every_river() -> None:
     for fraction, n_val in ((0.25, 2), (0.5, 3), (0.75, 5)):
         val = [g for g, side in split_groups(groups, fraction, seed=0).items() if side == "val"]
         assert len(val) == n_val and len({river for _, river in val}) == min(n_val, 3)
+
+
+def test_a_truth_table_lacking_one_column_names_it_singular(tmp_path: Path) -> None:
+    """'lacks column(s) x0': the singular now."""
+    from training.world_truth import read_boxes
+
+    path = tmp_path / "boxes.csv"
+    pd.DataFrame({c: [1] for c in BOX_COLUMNS[1:]}).to_csv(path, index=False)
+    with pytest.raises(InputError, match=rf"lacks column {BOX_COLUMNS[0]} — regenerate"):
+        read_boxes(path)

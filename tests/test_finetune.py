@@ -539,7 +539,7 @@ def test_labels_over_whole_scenes_are_held_out_by_place() -> None:
     east = {t.place[0] for t in val if t.place}
     nearest = min(abs(t.place[0] - lon) for t in train if t.place for lon in east)
     assert nearest * 111_081 > 768 * 2**0.5  # no training tile overlaps a held-out one
-    assert "training tile(s) beside them left out" in split.held_out
+    assert "training tiles beside them left out" in split.held_out
 
 
 def test_tiles_without_a_place_are_held_out_by_scene_and_the_split_says_so() -> None:
@@ -796,3 +796,27 @@ def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:
         "error: --class-map: 'chata' is mapped twice (dredge, ignore) — map each name once"
     )
     assert not Path("unused").exists()
+
+
+def test_one_training_tile_beside_the_held_out_place_is_named_singular(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'1 training tile(s) beside them left out': the singular now. Four squares in a row, the
+    first held out; of the second, one tile lies 500 m from a held-out one."""
+    import training.finetune_data as finetune_data
+
+    lat = -3.75
+    per_m = 1 / (finetune_data._M_PER_DEGREE * math.cos(math.radians(lat)))
+    start = math.floor(-73.3 / per_m / 5000) * 5000  # a square's west edge, in metres
+    offsets = [(0, 2400), (0, 2500), (0, 4800), (1, 300), (1, 2500), (1, 2600)]
+    offsets += [(k, m) for k in (2, 3) for m in (2400, 2500, 2600)]
+    tiles = [_placed("2024-01", (start + 5000 * k + m) * per_m, lat) for k, m in offsets]
+    first = finetune_data.place_cell(tiles[0].place or (0.0, 0.0))
+
+    def held_out_first(cells: list[str], val_fraction: float, seed: int) -> dict[str, str]:
+        return {cell: "val" if cell == first else "train" for cell in cells}
+
+    monkeypatch.setattr(finetune_data, "_draw_by_tiles", held_out_first)
+    split = finetune_data.split_tiles(tiles, 0.25, seed=0, tile_m=768.0)
+    assert split.unit == "place", split.held_out
+    assert split.held_out.endswith("; 1 training tile beside them left out")

@@ -92,7 +92,7 @@ def test_every_placemark_is_read_or_counted_in_a_note(tmp_path: Path) -> None:
         "2024-03-05",
     ]  # the boat left out; the group of three is three rows
     text = "\n".join(notes)
-    assert "1 boat detection(s) left out of tracking" in text
+    assert "1 boat detection left out of tracking" in text
     assert "1 placemark(s) have no date and are in no folder named by a date (sin fecha)" in text
     assert "1 placemark(s) with a time span, not a date, left out" in text
     assert "2 path(s) or polygon(s) wider than 250 m left out" in text

@@ -143,7 +143,7 @@ def test_an_image_listed_twice_is_read_once(tmp_path: Path) -> None:
     tiles = read_coco(path, ClassMap(CLASSES), notes=notes)
     assert len(tiles) == 1 and len(tiles[0].boxes) == 1
     assert notes == [
-        f"{path}: 1 image(s) are listed twice, with the same boxes, and are read once "
+        f"{path}: 1 image is listed twice, with the same boxes, and is read once "
         "(first: image id 101, 't.png')"
     ]
     data["annotations"].pop()  # the copy without its box: which is right is not guessed

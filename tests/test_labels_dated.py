@@ -117,9 +117,9 @@ def test_google_earth_marks_in_date_folders_label_the_scenes_of_their_day(
     )
     tiles, notes = world.read(marks)
     assert world.boxes_per_scene(tiles) == {"A": 2, "B": 1, "C": 1}
-    left = [note for note in notes if "left out" in note and "mark(s)" in note]
+    left = [note for note in notes if "left out" in note and "marks" in note]
     assert len(left) == 1, notes
-    assert "2 of 5 mark(s)" in left[0]  # the day with no scene; the one in B's nodata collar
+    assert "2 of 5 marks" in left[0]  # the day with no scene; the one in B's nodata collar
     assert "1 of a day with no scene, 1 outside the valid area" in left[0]
     assert "--scenes" in left[0]
 
@@ -151,7 +151,10 @@ def test_a_mark_on_a_day_with_no_scene_is_left_out_with_a_note(
     tiles, notes = world.read(csv)
     assert world.boxes_per_scene(tiles) == {"A": 1, "B": 0, "C": 0}
     (left,) = [note for note in notes if "left out" in note]
-    assert "1 of 2 mark(s)" in left and f"2024-03-07 at {lon:.5f}, {lat:.5f}" in left
+    assert (
+        "1 of 2 marks on no scene given was left out" in left
+        and f"2024-03-07 at {lon:.5f}, {lat:.5f}" in left
+    )
 
 
 def test_a_mark_where_two_scenes_of_one_pass_overlap_labels_both(
@@ -220,8 +223,8 @@ def test_dredge_train_reads_google_earth_marks_up_to_the_training(
          "--no-progress"],
     )  # fmt: skip
     assert "error: stopped before training" in result.output, result.output
-    assert "from 3 scene(s); 4 dredge, 0 boat" in result.output
-    assert "2 of 5 mark(s) on no scene given were left out" in result.output
+    assert "from 3 scenes; 4 dredge, 0 boat" in result.output
+    assert "2 of 5 marks on no scene given were left out" in result.output
 
 
 def test_dated_marks_and_scenes_of_no_known_date_are_one_line(tmp_path: Path) -> None:
@@ -250,7 +253,7 @@ def test_placemarks_named_by_a_number_or_unnamed_are_dredges(world: World, tmp_p
     assert world.boxes_per_scene(tiles) == {"A": 2, "B": 1, "C": 0}
     assert {box.class_name for tile in tiles for box in tile.boxes} == {"dredge"}
     (note,) = [note for note in notes if "name no class" in note]
-    assert "2 of 2 mark(s)" in note and "taken as dredges" in note and "bote" in note
+    assert "2 of 2 marks" in note and "taken as dredges" in note and "bote" in note
     marks.write_text(_kml(_folder("2024-03-05", _placemark("1", a, b), _placemark("Bote 3", c, d))))
     tiles, _ = world.read(marks)
     assert Counter(box.class_name for tile in tiles for box in tile.boxes) == {
@@ -285,7 +288,7 @@ def test_one_scene_and_marks_of_other_days_are_boxed_on_it_with_a_note(
     )
     assert sum(len(tile.boxes) for tile in tiles) == 3  # all three dated marks, as before
     (note,) = [note for note in notes if "dated other days" in note]
-    assert "2 of 3 mark(s)" in note and "2024-05-03 ×2" in note
+    assert "2 of 3 marks" in note and "2024-05-03 ×2" in note
     assert f"({Path(world.paths['A']).name}, 2024-03-05)" in note and "--scenes" in note
     assert any("(marcas): left out" in note for note in notes), notes
     csv = tmp_path / "marks.csv"  # a 'date' column of no dates: boxed on the scene, no note

@@ -500,11 +500,23 @@ def test_marks_made_for_counting_without_a_class_are_dredges_boxes_are_not(
     tiles, notes = _read_with_notes(csv, label_world)
     assert {b.class_name for t in tiles for b in t.boxes} == {"dredge"}
     (note,) = [note for note in notes if "name no class" in note]
-    assert "4 of 4 mark(s)" in note and "taken as dredges" in note and "clase" in note
+    assert "4 of 4 marks" in note and "taken as dredges" in note and "clase" in note
     table.assign(clase=["bote", "", "draga", None]).to_csv(csv, index=False)
     tiles, notes = _read_with_notes(csv, label_world)
-    assert any("2 of 4 mark(s) name no class" in note for note in notes), notes
+    assert any("2 of 4 marks name no class" in note for note in notes), notes
     gpkg = tmp_path / "boxes.gpkg"
     points[["scene", "geometry"]].to_file(gpkg)
     with pytest.raises(InputError, match="has no class column"):
         _read(gpkg, label_world)
+
+
+def test_one_mark_naming_no_class_is_named_in_the_singular() -> None:
+    """'1 of 4 mark(s) name no class … and were taken as dredges, as `dredge track` counts
+    them': the singular now."""
+    from training.labels.vector import _unnamed_note
+
+    note = _unnamed_note(Path("marks.csv"), 1, 4)
+    assert note.startswith(
+        "marks.csv: 1 of 4 marks names no class (no class column, or a blank cell) and was taken "
+        "as a dredge, as `dredge track` counts it — "
+    )

@@ -48,7 +48,7 @@ def test_labelimg_layout_unlabelled_images_and_other_xml(
     sets = read_label_sets([out], ClassMap(CLASSES), SPEC)
     assert sets[0].format == "voc"
     _assert_same(sets[0].tiles, labelled_tiles[:4])
-    assert len(sets[0].notes) == 1 and "2 image(s)" in sets[0].notes[0]
+    assert len(sets[0].notes) == 1 and "2 images" in sets[0].notes[0]
     assert "have no annotation XML and are not read" in sets[0].notes[0]
 
 
@@ -129,8 +129,8 @@ def test_a_copied_xml_is_read_once(labelled_tiles: list[LabelledTile], tmp_path:
     tiles, notes = read_voc(out, ClassMap(CLASSES))
     _assert_same(tiles, labelled_tiles[:3])
     assert notes == [
-        f"1 XML(s) in {out} label an image that another XML labels, with the same boxes, and "
-        f"are not read again (first: {tile.name} - copia.xml); delete the copies"
+        f"1 XML in {out} labels an image that another XML labels, with the same boxes, and "
+        f"is not read again (first: {tile.name} - copia.xml); delete the copy"
     ]
     (out / f"{tile.name} - copia.xml").write_text(voc_xml(LabelledTile("x", "x", "x", 64, 64),
                                                           f"{tile.name}.png"))  # fmt: skip

@@ -232,7 +232,7 @@ def test_an_evaluation_written_inside_the_label_folder_is_not_read_as_tiles(
     tiles = read_yolo(root, ClassMap(CLASSES), notes=notes)
     assert [t.name for t in tiles] == ["a_r001_c002"]
     assert notes == [
-        f"3 image(s) outside images/ in {root} are not tiles and are not read "
+        f"3 images outside images/ in {root} are not tiles and are not read "
         "(first: eval/pr_curve.png); keep other files out of the label folder"
     ]
     # labels beside the images (LabelImg, CVAT YOLO 1.1): the evaluation's folder is known by
@@ -248,7 +248,7 @@ def test_an_evaluation_written_inside_the_label_folder_is_not_read_as_tiles(
     Image.new("RGB", (64, 64)).save(flat / "runs" / "train" / "results.png")
     (sets,) = read_label_sets([flat], ClassMap(CLASSES), SPEC)
     assert [t.name for t in sets.tiles] == ["a"]
-    assert sets.notes[0].startswith("4 image(s) in a dredge evaluate or ultralytics output")
+    assert sets.notes[0].startswith("4 images in a dredge evaluate or ultralytics output")
 
 
 def test_a_set_kept_under_a_folder_named_labels_is_read(tmp_path: Path) -> None:
@@ -281,8 +281,8 @@ def test_labelimg_xmls_beside_yolo_label_files_are_read(tmp_path: Path) -> None:
         "b": [("boat", 10, 12, 20, 18)],
     }
     assert labels.notes == [
-        f"1 image(s) in {root} are labelled in Pascal VOC XML beside their image, not in YOLO "
-        ".txt (LabelImg saved them with its format button on PascalVOC), and were read from it "
+        f"1 image in {root} is labelled in Pascal VOC XML beside its image, not in YOLO "
+        ".txt (LabelImg saved it with its format button on PascalVOC), and was read from it "
         "(first: b.xml)"
     ]
     # the same image saved in both formats: the same boxes are read once; others are one line
@@ -316,8 +316,8 @@ def test_a_review_folder_whose_coco_file_was_corrected_is_one_line(tmp_path: Pat
         read_label_sets([root], ClassMap(CLASSES), SPEC)
     message = str(error.value)
     assert message.startswith(
-        f"{root}: its YOLO labels and annotations/instances_default.json label 1 of 1 tile(s) "
-        "otherwise (first: a_r001_c002, 1 box(es) in YOLO, 0 in COCO;"
+        f"{root}: its YOLO labels and annotations/instances_default.json label 1 of 1 tile "
+        "otherwise (first: a_r001_c002, 1 box in YOLO, 0 in COCO;"
     )
     assert message.endswith(f"give the one you corrected: {json_path} or {root / 'data.yaml'}")
     # either one given by itself is read
@@ -345,9 +345,9 @@ def test_label_files_named_otherwise_than_their_image_are_matched_or_named(
         "a_r001_c002": ["dredge"], "B_R001_C002": ["boat"], "c": ["boat"]
     }  # fmt: skip
     assert notes == [
-        f"2 label file(s) in {root} named otherwise than their image (in case, or with Label "
+        f"2 label files in {root} named otherwise than their image (in case, or with Label "
         "Studio's upload prefix) were read for it (first: a1b2c3d4-c.txt for c.png)",
-        f"1 label file(s) in {root} match no image and are not read (first: d.txt); an image "
+        f"1 label file in {root} matches no image and is not read (first: d.txt); an image "
         "whose label file is named otherwise is read as a negative: name each label file as "
         "its image",
     ]
@@ -355,7 +355,7 @@ def test_label_files_named_otherwise_than_their_image_are_matched_or_named(
     (root / "labels" / "C.txt").write_text("0 0.5 0.5 0.25 0.125\n")
     notes = []
     tiles = {t.name: t for t in read_yolo(root, ClassMap(CLASSES), notes=notes)}
-    assert tiles["c"].boxes == [] and notes[-1].startswith("3 label file(s)")
+    assert tiles["c"].boxes == [] and notes[-1].startswith("3 label files")
 
 
 def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
@@ -365,13 +365,13 @@ def test_one_label_set_given_twice_is_read_once(tmp_path: Path) -> None:
     first, second = read_label_sets([root, root / "data.yaml"], ClassMap(CLASSES), SPEC)
     assert len(first.tiles) == 1 and second.tiles == []
     assert second.notes == [
-        f"1 of its tile(s) were read already from {root} (the same image files and boxes) and "
-        "are read once (first: a_r001_c002)"
+        f"1 of 1 tile was read already from {root} (the same image file and boxes) and "
+        "is read once (first: a_r001_c002)"
     ]
     other = _one_tile(tmp_path / "copy", "1 0.5 0.5 0.25 0.125\n")
     (other / "images" / "a_r001_c002.png").unlink()
     (other / "images" / "a_r001_c002.png").symlink_to(root / "images" / "a_r001_c002.png")
-    with pytest.raises(InputError, match=r"otherwise than .* does \(1 box\(es\) here, 1 there\)"):
+    with pytest.raises(InputError, match=r"otherwise than .* does \(1 box here, 1 there\)"):
         read_label_sets([root, other], ClassMap(CLASSES), SPEC)
 
 
@@ -387,8 +387,8 @@ def test_tiles_saved_again_as_jpeg_beside_the_pngs_are_read_once(tmp_path: Path)
     assert sorted(t.image.name for t in tiles if t.image) == ["a_r001_c002.png", "b_r001_c003.jpg"]
     assert sum(len(t.boxes) for t in tiles) == 2
     assert notes == [
-        f"1 image(s) in {root} are a copy of a tile under the same name in another format, "
-        "labelled by the same label file, and are read once, from the lossless copy (first: "
+        f"1 image in {root} is a copy of a tile under the same name in another format, "
+        "labelled by the same label file, and is read once, from the lossless copy (first: "
         "a_r001_c002.jpg beside a_r001_c002.png)"
     ]
 
@@ -405,12 +405,12 @@ def test_tiles_exported_again_into_a_second_review_folder_are_read_once(tmp_path
     assert [t.name for t in one.tiles] == ["a_r001_c002"]
     assert [t.name for t in two.tiles] == ["b_w10_20"]
     assert two.notes == [
-        f"1 of its tile(s) are tiles of {first} exported again (the same name and pixels), "
-        "with the same boxes, and are read once (first: a_r001_c002)"
+        f"1 of 2 tiles is a tile of {first} exported again (the same name and pixels), "
+        "with the same boxes, and is read once (first: a_r001_c002)"
     ]
     (second / "labels" / "a_r001_c002.txt").write_text("")  # corrected: a false dredge
     with pytest.raises(InputError, match=r"labels tile a_r001_c002, the same tile as .* "
-                       r"otherwise than .*r1.set does \(0 box\(es\) here, 1 there\)"):  # fmt: skip
+                       r"otherwise than .*r1.set does \(0 boxes here, 1 there\)"):  # fmt: skip
         read_label_sets([first, second], ClassMap(CLASSES), SPEC)
     # another tile under the same name (other pixels) is not a copy
     Image.new("RGB", (64, 64), "white").save(second / "images" / "a_r001_c002.png")
@@ -630,7 +630,7 @@ def test_images_without_a_label_file_in_a_folder_labelled_in_place_are_named(
     (root / "classes.txt").write_text("dredge\nboat\n")
     (label_set,) = read_label_sets([root], ClassMap(CLASSES), SPEC)
     assert any(
-        "2 of 3 image(s) in" in note and "have no label file and are read as negatives" in note
+        "2 of 3 images in" in note and "have no label file and are read as negatives" in note
         for note in label_set.notes
     ), label_set.notes
 
@@ -648,3 +648,12 @@ def test_a_file_that_is_no_image_among_the_tiles_is_one_line_once_ultralytics_is
     (root / "images" / "notes.png").write_text("not an image\n")
     with pytest.raises(InputError, match=r"notes\.png: is not a readable image \(cannot "):
         read_yolo(root, ClassMap(CLASSES))
+
+
+def test_a_tile_of_one_band_for_a_model_of_three_says_1_band() -> None:
+    """Pixels of one band for a three-band model said 'has 1 band(s)'."""
+    import numpy as np
+
+    tile = LabelledTile("t", "s", "labels", 4, 4, pixels=np.zeros((4, 4, 1), dtype=np.uint8))
+    with pytest.raises(InputError, match=r"labels \(t\): has 1 band; the model reads 3"):
+        tile.read(3)

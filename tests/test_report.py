@@ -19,7 +19,7 @@ def test_the_summary_says_how_many_fixed_objects_were_left_out() -> None:
     tracks = pd.DataFrame({"counted": [True, False, False], "static": [False, True, False]})
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen)
     assert "<b>1</b> dredge counted" in text
-    assert "1 spot(s) detected for months without moving were left out" in text
+    assert "1 spot detected for months without moving was left out as a fixed object" in text
     text = _summary(
         {"scenes": ["a.tif"]}, pd.DataFrame(), tracks.assign(static=False), counts, seen
     )
@@ -78,7 +78,7 @@ def test_the_summary_names_years_imaged_over_part_of_the_year() -> None:
     )
     tracks = pd.DataFrame({"counted": [True], "static": [False]})
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen)
-    assert "<b>1</b> river-year(s) had scenes over less than 9 months (Nanay 2025)" in text
+    assert "<b>1</b> river-year had scenes over less than 9 months (Nanay 2025)" in text
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, seen.iloc[:2])
     assert "less than 9 months" not in text
 
@@ -106,7 +106,7 @@ def test_the_maps_are_of_the_rivers_with_most_dredges(tmp_path: Path) -> None:
     page = _maps(rivers, detections, tracks)
     assert "alt='map of Yavarí'" in page
     assert page.count("alt='map of ") == 12
-    assert "1 more river(s) with fewer dredges counted not drawn: Río L." in page
+    assert "1 more river with fewer dredges counted not drawn: Río L." in page
 
 
 def test_a_run_without_detections_maps_the_rivers_its_scenes_looked_at(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_a_run_with_thousands_of_failed_scenes_gets_a_short_report_quickly(
     manifest = {"scenes": scenes, "failures": failures, "model": card}
     page = write_report(tmp_path, manifest, rivers=rivers).read_text()
     assert failures.passes < 10  # not once per scene
-    assert "<b>1,500 scene(s) failed</b>" in page
+    assert "<b>1,500 scenes failed</b> and are not in the counts" in page
     assert "far_0199.tif" in page and "far_0200.tif" not in page
     assert "… and 1,300 more: every failed scene and its error is in failures.csv" in page
 
@@ -248,21 +248,21 @@ def test_the_summary_counts_only_the_rivers_with_a_dredge_counted() -> None:
          "static": [False] * 4}
     )  # fmt: skip
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
-    assert "<b>3</b> dredges counted on 2 of the 3 river(s) imaged, 2024." in text
+    assert "<b>3</b> dredges counted on 2 of the 3 rivers imaged, 2024." in text
     text = _summary(
         {"scenes": ["a.tif"]}, pd.DataFrame(), tracks.assign(counted=True), counts, pd.DataFrame()
     )
-    assert "<b>4</b> dredges counted on 3 river(s), 2024." in text
+    assert "<b>4</b> dredges counted on 3 rivers, 2024." in text
 
 
 def test_the_summary_of_a_one_year_run_names_the_year_once() -> None:
     counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "scenes": [5], "unique_high": [1]})
     tracks = pd.DataFrame({"counted": [True], "static": [False]})
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
-    assert "river(s), 2024. " in text and "2024–2024" not in text
+    assert "counted on 1 river, 2024. " in text and "2024–2024" not in text
     counts = pd.concat([counts, counts.assign(year=2025)])
     text = _summary({"scenes": ["a.tif"]}, pd.DataFrame(), tracks, counts, pd.DataFrame())
-    assert "river(s), 2024–2025. " in text
+    assert "counted on 1 river, 2024–2025. " in text
 
 
 def test_a_run_whose_every_scene_failed_has_no_map(tmp_path: Path) -> None:

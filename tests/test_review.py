@@ -793,3 +793,33 @@ def test_a_run_folder_given_for_its_detections_names_the_file_in_it(tmp_path: Pa
         assert result.exit_code == 2, result.output
         assert result.stderr.strip() == f"error: {line}", result.stderr
     assert not (tmp_path / "rv").exists()
+
+
+def test_detections_lacking_one_column_or_of_one_unknown_class_are_named_singular(
+    tmp_path: Path,
+) -> None:
+    """'lacks column(s) score', 'has class(es) raft': the singular now."""
+    import geopandas as gpd
+    from shapely import Point
+
+    from detector.errors import InputError
+    from training.review import read_detections
+
+    path = tmp_path / "detections.parquet"
+    frame = gpd.GeoDataFrame(
+        {"scene": ["a.tif"], "class_name": ["raft"]}, geometry=[Point(0, 0)], crs="EPSG:4326"
+    )
+    frame.to_parquet(path)
+    with pytest.raises(InputError, match=r"detections.parquet: lacks column score — give"):
+        read_detections(path)
+    frame.assign(score=0.9).to_parquet(path)
+    model = write_tiny_model(tmp_path / "model")
+    scene = tmp_path / "a.tif"
+    scene.write_bytes(b"")
+    result = CliRunner().invoke(
+        app,
+        ["review", str(path), "--scenes", str(scene), "--model", str(model),
+         "--out", str(tmp_path / "review")],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "has class raft that model" in " ".join(result.output.split())

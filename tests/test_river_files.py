@@ -114,7 +114,7 @@ def test_bad_rivers_files_give_one_clear_line(tmp_path: Path) -> None:
         "names with --name-field, here likely --name-field RIO",
         polygons: "holds Polygon geometries",
         empty: "has no",
-        unnamed: "have no 'name'",
+        unnamed: "1 centerline has no 'name'",
         garbage: "cannot be read as centerlines",
         tmp_path / "missing.geojson": "file not found",
     }
@@ -341,7 +341,7 @@ def test_invisible_characters_pasted_into_a_name_make_no_other_river() -> None:
     network = RiverNetwork.from_frame(frame)
     assert network.names == ["Itaya", "Nanay"]
     assert network.length_m("Nanay") == pytest.approx(8000, abs=1)
-    with pytest.raises(InputError, match=r"1 centerline\(s\) have no 'name'"):
+    with pytest.raises(InputError, match=r"1 centerline has no 'name'"):
         RiverNetwork.from_frame(frame.assign(name=["Nanay", "Nanay", "\u200b"]))
 
 

@@ -73,8 +73,24 @@ def run(world: Path, scenes: Path, model: Path, tmp_path_factory: pytest.TempPat
         ],
     )
     assert result.exit_code == 1, result.output  # one scene failed
-    assert "1 of 4 scene(s) failed" in result.output
+    assert "1 of 4 scenes failed" in result.output
     return out
+
+
+def test_a_run_of_one_failed_scene_says_so_in_the_singular(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run of one scene that cannot be read said '1 of 1 scene(s) failed'."""
+    broken = scenes / "20240101_120000_00_0000_3B_AnalyticMS_SR.tif"
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(broken), "--rivers", str(world / "rivers.geojson")),
+            *("--out", str(tmp_path / "run"), "--model", str(model), "--no-progress"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "1 of 1 scene failed; see" in result.output
 
 
 def test_writes_every_output(run: Path) -> None:
@@ -113,7 +129,9 @@ def test_the_failed_scene_is_listed_everywhere(
     assert manifest["model"]["name"] and manifest["parameters"]["conf"] == 0.25
     assert manifest["parameters"]["count_score"] == 0.45
     page = (run / "report.html").read_text()
-    assert "1 scene(s) failed" in page and "20240101_120000_00_0000" in page
+    assert (
+        "1 scene failed</b> and is not in the counts" in page and "20240101_120000_00_0000" in page
+    )
 
 
 def test_report_is_self_contained(run: Path) -> None:
@@ -237,7 +255,7 @@ def test_scenes_dated_by_a_table_or_an_iso_name_run_to_the_end(
 
     undated = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "undated")])
     assert undated.exit_code == 1  # two scenes without a date failed, the third completed
-    assert "2 of 3 scene(s) failed" in undated.output and "--dates" in undated.output
+    assert "2 of 3 scenes failed" in undated.output and "--dates" in undated.output
 
 
 def test_a_dates_table_with_rows_for_new_scenes_extends_the_run(
@@ -303,7 +321,7 @@ def test_a_scene_whose_dates_row_is_dropped_is_dated_by_itself_again(
     resumed = CliRunner().invoke(app, args)  # the table left out: the scene's own date
     assert resumed.exit_code == 0, resumed.output
     said = " ".join(resumed.output.split())  # it said 'are given another date (by a --dates row'
-    assert "1 finished scene(s) are no longer dated by a --dates row" in said
+    assert "1 finished scene is no longer dated by a --dates row (its row dropped" in said
     assert "given another date" not in said and "detected again" in said
     days = pd.to_datetime(pd.read_parquet(out / "detections.parquet")["acquired"])
     assert set(days.dt.strftime("%Y-%m-%d")) == {own}
@@ -344,7 +362,7 @@ def test_a_run_given_fewer_scenes_is_not_remade_without_the_others(
     args = [*("run", str(one), "--rivers", str(world / "rivers.geojson")), "--no-progress"]
     result = CliRunner().invoke(app, [*args, "--out", str(copy), "--model", str(model)])
     assert result.exit_code == 2
-    assert "holds 2 finished scene(s) that are not among the scenes given" in result.output
+    assert "holds 2 finished scenes that are not among the scenes given" in result.output
     assert "give the earlier scenes too" in result.output
     assert (copy / "counts.csv").read_bytes() == before
 
@@ -495,7 +513,7 @@ def test_a_run_stopped_while_writing_its_outputs_leaves_the_earlier_runs_whole(
     assert pd.read_csv(copy / "failures.csv").empty
     ran = json.loads((copy / "run.json").read_text())
     assert len(ran["scenes"]) == 3 and not ran["failures"]
-    assert "scene(s) failed" not in (copy / "report.html").read_text()
+    assert "failed</b>" not in (copy / "report.html").read_text()
 
 
 def test_outputs_a_killed_run_left_set_aside_are_put_back_by_the_next_run_even_refused(
@@ -564,7 +582,7 @@ def test_a_scene_given_another_date_by_its_stac_item_is_detected_again_on_resume
     after = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
     assert set(after.loc[after["scene"] == paths[1].name, "acquired"].dt.day) == {15}
     assert "resuming" in again.output and "2 of 3 scenes already done" in again.output
-    assert "1 finished scene(s) are given another date" in " ".join(again.output.split())
+    assert "1 finished scene is given another date" in " ".join(again.output.split())
     assert len(after) == len(before)
     unchanged = CliRunner().invoke(app, [*args, str(tmp_path / "out")])
     assert "3 of 3 scenes already done" in unchanged.output

@@ -83,6 +83,17 @@ def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:
         assert (tmp_path / "here" / name).read_text() == (tmp_path / "dask" / name).read_text()
 
 
+def test_a_cluster_of_one_worker_is_described_in_the_singular() -> None:
+    """The run's 'dask: … on local (1 worker(s))' line reads '1 worker'."""
+    from detector.run import _describe
+
+    class OneWorker:
+        def scheduler_info(self) -> dict[str, dict[str, object]]:
+            return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+    assert _describe(OneWorker()) == "1 worker"
+
+
 def test_unreachable_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,

@@ -858,5 +858,7 @@ def test_a_finished_scene_unreadable_now_is_not_said_to_be_dated_otherwise(
     dates = {str(tmp_path / "new.tif"): when.to_pydatetime()}
     said = " ".join(redated_warnings(other.forget_redated(dates), dates))
     assert "no longer dated by a --dates row" not in said, said
-    assert "1 finished scene(s) cannot be read now" in said and path in said, said
+    assert (
+        "1 finished scene cannot be read now" in said and "so its date" in said and path in said
+    ), said
     assert "detected again" in said

@@ -96,7 +96,7 @@ def test_a_zipped_planet_order_says_to_unzip_it(tmp_path: Path) -> None:
         resolve_scenes([listed])
     message = no_scenes_message([tmp_path])
     assert message.endswith(
-        "it holds 1 zip archive(s) (e.g. order.zip): unzip them and give the unzipped folders"
+        "it holds 1 zip archive (e.g. order.zip): unzip it and give the unzipped folder"
     )
 
 
@@ -357,7 +357,7 @@ def test_other_rasters_are_named_by_the_message_and_taken_from_a_glob_of_their_s
         (folder / name).write_text("<VRTDataset/>")
     message = no_scenes_message([folder])
     assert message == (
-        f"no scenes (*.tif) in {folder}; it holds 2 other raster(s) (e.g. 2024-01_mosaic.vrt), "
+        f"no scenes (*.tif) in {folder}; it holds 2 other rasters (e.g. 2024-01_mosaic.vrt), "
         f"which a folder is not searched for: give them by name or by a quoted glob such as "
         f"'{folder}/*.vrt'"
     )
@@ -377,7 +377,7 @@ def test_scenes_in_subfolders_beside_a_folders_own_are_named(folder: Path) -> No
     sources = resolve_scenes([folder])
     assert names(sources.paths) == ["a_3B_AnalyticMS_SR.tif", "b_3B_AnalyticMS_SR.tif"]
     assert any(
-        "1 scene(s) in its subfolders (e.g. 2024-01/c_3B_AnalyticMS_SR.tif) were not read" in n
+        "1 scene in its subfolders (e.g. 2024-01/c_3B_AnalyticMS_SR.tif) was not read" in n
         and f"'{folder}/**/*.tif'" in n
         for n in sources.notes
     )
@@ -576,7 +576,7 @@ def test_an_item_of_one_band_per_asset_is_named_not_taken_for_a_scene(tmp_path: 
     sources = resolve_scenes([path])
     assert sources.paths == [str(tmp_path / "s1_SR.tif")]
     (note,) = sources.notes
-    assert "1 STAC item(s) hold each band as its own asset, e.g. LC09_L2SP_007063_20240315" in note
+    assert "1 STAC item holds each band as its own asset, e.g. LC09_L2SP_007063_20240315" in note
     assert "gdalbuildvrt -separate" in note
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [banded]}))
     with pytest.raises(DredgeError, match="every STAC item holds each band as its own asset"):

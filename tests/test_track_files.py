@@ -197,8 +197,8 @@ def test_other_dated_layers_beside_the_detections_layer_are_named(tmp_path: Path
     frame, notes = prepare_detections(read_detections(path), path, net)
     assert len(frame) == 3
     assert any(
-        "read its layer 'detections'; its layer(s) 'detections_edited' also hold dated rows "
-        "and were not read" in note
+        "read its layer 'detections'; its layer 'detections_edited' also holds dated rows "
+        "and was not read — to count it, save it" in note
         for note in notes
     ), notes
 

@@ -71,7 +71,7 @@ def test_a_detector_output_and_hand_marks_track_together(tmp_path: Path) -> None
     mixed, _ = gather_detections([marks, other], net)
     assert mixed["nota"].tolist() == ["3", "ver"]
     mixed.to_parquet(tmp_path / "mixed.parquet")  # was: ArrowInvalid
-    assert any(n.startswith("1 detection(s) lie within 7 m of one in an earlier") for n in notes)
+    assert any(n.startswith("1 detection lies within 7 m of one in an earlier") for n in notes)
 
 
 def test_hand_marks_of_one_name_in_two_folders_keep_ids_apart(tmp_path: Path) -> None:

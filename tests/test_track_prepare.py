@@ -84,7 +84,7 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["class_name"].tolist() == ["dredge", "raft", "dredge"]
     assert any("classes read from the 'Clase' column" in note for note in notes)
-    assert any("1 boat detection(s) left out of tracking" in note for note in notes)
+    assert any("1 boat detection left out of tracking" in note for note in notes)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_class_values_are_read_word_by_word(
     ("column", "kinds", "said"),
     [
         ("Categoría", ("draga", "bote"), "classes read from the 'Categoría' column"),
-        ("CLASS_NAME", ("dredge", "boat"), "1 boat detection(s) left out of tracking"),
+        ("CLASS_NAME", ("dredge", "boat"), "1 boat detection left out of tracking"),
     ],
 )
 def test_class_columns_are_found_with_accents_or_in_upper_case(
@@ -197,7 +197,7 @@ def test_rows_added_by_hand_to_a_detector_table_in_qgis_are_dredges(tmp_path: Pa
     assert frame["class_name"].tolist() == ["dredge"] * 3
     assert frame["detection_id"].astype(str).tolist() == ["1", "2", "added-1"]
     assert frame["river"].tolist() == ["Meander"] * 3
-    assert any("1 row(s) without a class (added by hand?) taken as dredges" in n for n in notes)
+    assert any("1 row without a class (added by hand?) taken as a dredge" in n for n in notes)
     lon, lat = lon_lat_on_the_river()
     numbered = tmp_path / "numbered.csv"  # numbers with a blank: read as 1.0, 2.0, NaN
     numbered.write_text(

@@ -40,7 +40,7 @@ def test_positions_from_other_centerlines_are_measured_again(tmp_path: Path) -> 
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["river"].tolist()[0] == "Meander" and pd.isna(frame["river"].iloc[1])
     assert frame["chainage_m"].iloc[0] == pytest.approx(tf.meander_line().length - 500, abs=1)
-    assert any("2 detection(s) now lie on another river than the file said" in n for n in notes)
+    assert any("2 detections now lie on another river than the file said" in n for n in notes)
     kept, notes = prepare_detections(read_detections(path), path, None)  # no centerlines given
     assert kept["river"].tolist() == ["Old name", "Old name"]
     assert not any("river" in n for n in notes)
@@ -64,7 +64,7 @@ def test_numeric_river_names_with_blanks_are_the_rivers_files_names(tmp_path: Pa
         f"acquired,lon,lat,river,chainage_m,offset_m\n2024-03-05,{lon},{lat},2,500,0\n"
     )
     frame, notes = prepare_detections(read_detections(path), path, tf.network(name="1"))
-    assert any("1 detection(s) now lie on another river than the file said" in n for n in notes)
+    assert any("1 detection now lies on another river than the file said" in n for n in notes)
 
 
 def test_a_detection_put_on_the_other_river_of_a_confluence_is_not_from_other_centerlines(
@@ -84,7 +84,7 @@ def test_a_detection_put_on_the_other_river_of_a_confluence_is_not_from_other_ce
     dets["chainage_m"], dets["offset_m"] = 0.0, 0.0
     placed, notes = prepare_detections(dets, "d.parquet", network)
     assert placed["river"].tolist() == ["Amazon", "Nanay"]  # measured again; tracking settles
-    assert any("1 detection(s) now lie on another river than the file said" in n for n in notes)
+    assert any("1 detection now lies on another river than the file said" in n for n in notes)
 
 
 @pytest.mark.parametrize(

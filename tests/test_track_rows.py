@@ -63,7 +63,7 @@ def test_class_names_edited_by_hand_in_a_detector_table_are_read_by_their_words(
         for note in notes
     ), notes
     # a model's own class of several words (a dredge's support boat) is not read as a dredge
-    (left,) = [note for note in notes if "detection(s) left out of tracking" in note]
+    (left,) = [note for note in notes if "detections left out of tracking" in note]
     assert "1 boat" in left and "1 dredge_boat" in left
 
 

@@ -973,7 +973,7 @@ def test_boats_are_not_tracked_or_counted(tmp_path: pytest.TempPathFactory) -> N
     ).to_csv(path, index=False)
     ready, notes = prepare_detections(read_detections(path), path, tf.network())
     assert ready["class_name"].tolist() == ["dredge", "dredge"]
-    assert any("1 boat detection(s) left out of tracking" in n for n in notes)
+    assert any("1 boat detection left out of tracking" in n for n in notes)
     only_boats = read_detections(path).iloc[[2]]
     empty, _ = prepare_detections(only_boats, path, tf.network())
     _, tracks = link_tracks(empty, params=TrackParams(min_dates=1))

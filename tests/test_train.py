@@ -351,3 +351,12 @@ def test_a_card_records_its_architecture_relative_to_the_repository(tmp_path: Pa
     assert recipe_json(outside)["architecture"] == "m.yaml"
     named = replace(RECIPES["default"], architecture="yolo11n.yaml")
     assert recipe_json(named)["architecture"] == "yolo11n.yaml"
+
+
+def test_installing_over_one_file_of_a_model_says_it_exists(tmp_path: Path) -> None:
+    """'model.pt already exist(s)': the singular now."""
+    from training.train import check_install_target
+
+    (tmp_path / WEIGHTS_NAME).write_bytes(b"")
+    with pytest.raises(DredgeError, match=r"already exists — pass --overwrite"):
+        check_install_target(tmp_path)

@@ -38,6 +38,7 @@ from PIL import Image
 
 from detector.errors import DredgeError
 from detector.tiling import tile_origins
+from detector.wording import count_of
 from training.dataset import MIN_BOX_PX
 from training.labels.table import Box, LabelledTile, tile_stem
 from training.labels.yolo import yolo_lines
@@ -112,7 +113,7 @@ def split_tiles(
         for index in gap:
             sides[index] = "gap"
         n_val = sum(side == "val" for side in drawn.values())
-        left = f"; {len(gap)} training tile(s) beside them left out" if gap else ""
+        left = f"; {count_of(len(gap), 'training tile')} beside them left out" if gap else ""
         kept_out = sum(side != "train" for side in sides) / len(sides)
         if "train" not in sides:
             # a reach of a few km across a square's edge: every training tile lies beside a

@@ -49,7 +49,7 @@ from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.track_files import is_parquet
-from detector.wording import count_of
+from detector.wording import agree, count_of
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
@@ -81,7 +81,9 @@ def read_detections(path: Path) -> gpd.GeoDataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(
-            path, f"lacks column(s) {', '.join(missing)}", "give the file `dredge detect` wrote"
+            path,
+            f"lacks {agree(len(missing), 'column', 'columns')} {', '.join(missing)}",
+            "give the file `dredge detect` wrote",
         )
     if frame.crs is None:
         raise InputError(path, "has no CRS", "give the file `dredge detect` wrote (EPSG:4326)")
@@ -363,7 +365,8 @@ def export_review(
     if unknown:
         raise InputError(
             detections,
-            f"has class(es) {', '.join(unknown)} that model {card.name} does not know",
+            f"has {agree(len(unknown), 'class', 'classes')} {', '.join(unknown)} that model "
+            f"{card.name} does not know",
             "give the model that made the detections with --model",
         )
     sources = resolve_scenes(scenes)

@@ -43,6 +43,7 @@ from typing import Any
 
 from detector.card import ModelCard, file_sha256, load_card
 from detector.errors import DredgeError
+from detector.wording import agree
 from training.dataset import DatasetSummary, build_yolo_dataset
 from training.recipes import (
     CARD_NAME,
@@ -327,7 +328,8 @@ def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
     present = [str(weights_dir / n) for n in names if (weights_dir / n).exists()]
     if present and not overwrite:
         raise DredgeError(
-            f"{', '.join(present)} already exist(s) — pass --overwrite to replace the bundled model"
+            f"{', '.join(present)} already {agree(len(present), 'exists', 'exist')} — pass "
+            "--overwrite to replace the bundled model"
         )
 
 

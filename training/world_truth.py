@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.errors import InputError
+from detector.wording import agree
 
 BOX_COLUMNS = ("object_id", "class_name", "visible", "x_min", "y_min", "x_max", "y_max")
 
@@ -38,7 +39,8 @@ def read_boxes(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path)
     missing = [c for c in BOX_COLUMNS if c not in frame.columns]
     if missing:
-        raise InputError(path, f"lacks column(s) {', '.join(missing)}", "regenerate the world")
+        columns = agree(len(missing), "column", "columns")
+        raise InputError(path, f"lacks {columns} {', '.join(missing)}", "regenerate the world")
     return frame
 
 

@@ -33,7 +33,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError, UsageError
-from detector.wording import part_of
+from detector.wording import count_of, part_of
 
 
 @app.command()
@@ -146,7 +146,7 @@ def run(
         raise fail(str(exc)) from None
     if result.failures:
         raise fail(
-            f"{len(result.failures)} of {len(result.scenes)} scene(s) failed; see "
+            f"{part_of(len(result.failures), len(result.scenes), 'scene')} failed; see "
             f"{out / 'failures.csv'} and the report",
             code=1,
         )
@@ -224,7 +224,7 @@ def demo(
         f"(✗: outside). Report: {result.run.report}"
     )
     if result.run.failures:
-        raise fail(f"{len(result.run.failures)} scene(s) failed; see the report", code=1)
+        raise fail(f"{count_of(len(result.run.failures), 'scene')} failed; see the report", code=1)
 
 
 def pd_isna(value: object) -> bool:

@@ -25,7 +25,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError
-from detector.wording import count_of
+from detector.wording import count_of, part_of
 from detector.writing import refused_writes
 
 
@@ -229,11 +229,11 @@ def tiles(
     except DredgeError as exc:  # the disk: a scene's own fault is recorded and the batch goes on
         raise fail(str(exc)) from None
     typer.echo(
-        f"{count_of(run.tiles, 'chip')} from {len(run.coverages)} scene(s) → "
+        f"{count_of(run.tiles, 'chip')} from {count_of(len(run.coverages), 'scene')} → "
         f"{out / 'tiles.parquet'}"
     )
     if run.failures:
         raise fail(
-            f"{len(run.failures)} of {len(paths)} scene(s) failed; see {out / 'failures.csv'}",
+            f"{part_of(len(run.failures), len(paths), 'scene')} failed; see {out / 'failures.csv'}",
             code=1,
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.errors import InputError
+from detector.wording import agree, count_of
 from training.labels.classes import ClassMap
 from training.labels.table import (
     Box,
@@ -163,8 +164,9 @@ def read_coco(
         tiles[image] = (key, tile)
     if twice:
         notes.append(
-            f"{json_path}: {len(twice)} image(s) are listed twice, with the same boxes, and "
-            f"are read once (first: image id {twice[0]}, {images[twice[0]][0]!r})"
+            f"{json_path}: {count_of(len(twice), 'image')} {agree(len(twice), 'is', 'are')} "
+            f"listed twice, with the same boxes, and {agree(len(twice), 'is', 'are')} read once "
+            f"(first: image id {twice[0]}, {images[twice[0]][0]!r})"
         )
     return [tile for _, tile in tiles.values()]
 

@@ -28,6 +28,7 @@ from detector.errors import InputError
 from detector.given_dates import NAMED_ZONE, tiff_written_out
 from detector.observed import valid_footprints
 from detector.track_prepare import date_column, read_mark_dates
+from detector.wording import agree, count_of, part_of
 
 WGS84 = "EPSG:4326"
 
@@ -86,7 +87,8 @@ def scenes_by_date(
         first = centres[left[0]]
         where = f"{days[left[0]]} at {shapely.get_x(first):.5f}, {shapely.get_y(first):.5f}"
         notes.append(
-            f"{path}: {len(left)} of {len(rows)} mark(s) on no scene given were left out "
+            f"{path}: {part_of(len(left), len(rows), 'mark')} on no scene given "
+            f"{agree(len(left), 'was', 'were')} left out "
             f"({len(no_day)} of a day with no scene, {len(outside)} outside the valid area of "
             f"every scene of their day; e.g. {where}; the scenes' days nearest it: "
             f"{_nearest(days[left[0]], scene_days)}) — add those days' "
@@ -95,7 +97,9 @@ def scenes_by_date(
     undated = scenes.loc[scenes["acquired"].isna(), "path"].tolist()
     if undated:
         notes.append(
-            f"{path}: {len(undated)} scene(s) given have no acquisition date and take no marks "
+            f"{path}: {count_of(len(undated), 'scene')} given "
+            f"{agree(len(undated), 'has', 'have')} no acquisition date and "
+            f"{agree(len(undated), 'takes', 'take')} no marks "
             f"(e.g. {Path(str(undated[0])).name}) — add a 'scene' column to the marks, or put "
             "the scenes' Planet _metadata.json beside them"
         )
@@ -126,13 +130,24 @@ def one_scene_note(
     if other.empty:
         return []
     listed = ", ".join(f"{day} ×{n}" for day, n in other.iloc[:3].items())
-    more = f" and {len(other) - 3} other day(s)" if len(other) > 3 else ""
+    more = f" and {count_of(len(other) - 3, 'other day')}" if len(other) > 3 else ""
+    n = int(other.sum())
+    dated = agree(n, "is dated another day", "are dated other days")
+    marked = agree(
+        n,
+        "it was marked on that day's image, give that scene",
+        "they were marked on those days' images, give those scenes",
+    )
+    drawn = agree(
+        n,
+        "its date is not its image's (the day it was",
+        "their dates are not their images' (the day they were",
+    )
     return [
-        f"{path}: {int(other.sum())} of {len(rows)} mark(s) are dated other days than the one "
-        f"scene given ({labels[scene_path]}, {scene_day}): {listed}{more}; all were boxed on "
-        "it — if they were marked on those days' images, give those scenes with --scenes too "
-        "(each mark then labels the scenes of its day); if their dates are not their images' "
-        "(the day they were drawn), nothing is wrong"
+        f"{path}: {part_of(n, len(rows), 'mark')} {dated} than the one scene given "
+        f"({labels[scene_path]}, {scene_day}): {listed}{more}; all were boxed on it — if "
+        f"{marked} with --scenes too (each mark then labels the scenes of its day); if {drawn} "
+        "drawn), nothing is wrong"
     ]
 
 

@@ -33,7 +33,7 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.rivers import RiverNetwork
 from detector.scene_sources import scene_folder_error
-from detector.wording import count_of
+from detector.wording import agree, count_of, part_of
 from training.labels.classes import ClassMap
 from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import (
@@ -76,7 +76,7 @@ class LabelSet:
         return (
             f"{self.source} ({self.format}): {count_of(len(self.tiles), 'tile')} "
             f"({negatives} negative) "
-            f"from {scenes} scene(s); {boxes}"
+            f"from {count_of(scenes, 'scene')}; {boxes}"
         )
 
 
@@ -322,23 +322,27 @@ def _read_once(sets: list[LabelSet]) -> None:
                 raise InputError(
                     label_set.source,
                     f"labels {what} otherwise than {first_set.source} does "
-                    f"({len(tile.boxes)} box(es) here, {len(first.boxes)} there)",
+                    f"({count_of(len(tile.boxes), 'box', 'boxes')} here, {len(first.boxes)} there)",
                     "give one of the two label sets (the one corrected)"
                     + (", or delete the tile (image and label) from the one not corrected"
                        if copy else ""),
                 )  # fmt: skip
             (copies if copy else again).append((tile, first_set))
+        total = len(label_set.tiles)
         label_set.tiles = kept
         if again:
+            n = len(again)
             label_set.notes.append(
-                f"{len(again)} of its tile(s) were read already from {again[0][1].source} (the "
-                f"same image files and boxes) and are read once (first: {again[0][0].name})"
+                f"{part_of(n, total, 'tile')} {agree(n, 'was', 'were')} read already from "
+                f"{again[0][1].source} (the same image {agree(n, 'file', 'files')} and boxes) and "
+                f"{agree(n, 'is', 'are')} read once (first: {again[0][0].name})"
             )
         if copies:
+            n = len(copies)
             label_set.notes.append(
-                f"{len(copies)} of its tile(s) are tiles of {copies[0][1].source} exported again "
-                f"(the same name and pixels), with the same boxes, and are read once (first: "
-                f"{copies[0][0].name})"
+                f"{part_of(n, total, 'tile')} {agree(n, 'is a tile', 'are tiles')} of "
+                f"{copies[0][1].source} exported again (the same name and pixels), with the same "
+                f"boxes, and {agree(n, 'is', 'are')} read once (first: {copies[0][0].name})"
             )
 
 
@@ -371,8 +375,9 @@ def _check_coco_beside(
     newer = "the JSON" if json_path.stat().st_mtime > _labels_mtime(tiles) else "the YOLO labels"
     raise InputError(
         path,
-        f"its YOLO labels and {relative(json_path, path)} label {len(differ)} of {len(tiles)} "
-        f"tile(s) otherwise (first: {first.name}, {len(first.boxes)} box(es) in YOLO, "
+        f"its YOLO labels and {relative(json_path, path)} label "
+        f"{part_of(len(differ), len(tiles), 'tile')} otherwise (first: {first.name}, "
+        f"{count_of(len(first.boxes), 'box', 'boxes')} in YOLO, "
         f"{len(other.boxes)} in COCO; {newer} saved later): one was corrected, the other not",
         f"give the one you corrected: {json_path} or {yaml_path}",
     )

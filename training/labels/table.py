@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from detector.errors import InputError
 from detector.user_tables import saved_text
+from detector.wording import count_of
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 EDGE_TOLERANCE_PX = 2.0  # boxes may reach this far past an image's edge (rounding in tools)
@@ -76,7 +77,7 @@ class LabelledTile:
         if array.shape[2] != bands:
             raise InputError(
                 where,
-                f"has {array.shape[2]} band(s); the model reads {bands}",
+                f"has {count_of(array.shape[2], 'band')}; the model reads {bands}",
                 "give tiles in the model's bands (see its card's input)",
             )
         return array

@@ -54,6 +54,7 @@ from detector.scene_sources import resolve_scenes
 from detector.tiling import plan_scene
 from detector.user_tables import first_named, layer_to_read
 from detector.vector_files import read_vector_layer
+from detector.wording import agree, count_of, part_of
 from training.labels.classes import ClassMap
 from training.labels.dated import one_scene_note, scenes_by_date
 from training.labels.table import Box, LabelledTile
@@ -128,14 +129,17 @@ def read_vector_labels(
             shared = sum(times > 1 for times in placed)
             if shared:
                 notes.append(
-                    f"{path}: {shared} of {len(placed)} object(s) on {Path(scene_path).name} lie "
-                    f"where tiles overlap and are a box in each ({sum(placed)} boxes in all): "
+                    f"{path}: {part_of(shared, len(placed), 'object')} on "
+                    f"{Path(scene_path).name} {agree(shared, 'lies', 'lie')} where tiles overlap "
+                    f"and {agree(shared, 'is', 'are')} a box in each ({sum(placed)} boxes in all): "
                     "boxes, not objects, are counted per tile in the summary and the scores"
                 )
             if missed:
                 notes.append(
-                    f"{path}: {missed} object(s) on {Path(scene_path).name} lie outside every "
-                    "river-corridor tile and were left out (widen --corridor-m to keep them)"
+                    f"{path}: {count_of(missed, 'object')} on {Path(scene_path).name} "
+                    f"{agree(missed, 'lies', 'lie')} outside every river-corridor tile and "
+                    f"{agree(missed, 'was', 'were')} left out (widen --corridor-m to keep "
+                    f"{agree(missed, 'it', 'them')})"
                 )
     return tiles, notes
 
@@ -269,8 +273,10 @@ def _unnamed_note(path: Path, unnamed: int, rows: int) -> str:
         what = "placemarks named by a number, or not named"
         how = "name its placemark by its class in Google Earth (bote, Draga 2)"
     return (
-        f"{path}: {unnamed} of {rows} mark(s) name no class ({what}) and were taken as "
-        f"dredges, as `dredge track` counts them — to mark a boat or another class, {how}"
+        f"{path}: {part_of(unnamed, rows, 'mark')} {agree(unnamed, 'names', 'name')} no class "
+        f"({what}) and {agree(unnamed, 'was taken as a dredge', 'were taken as dredges')}, as "
+        f"`dredge track` counts {agree(unnamed, 'it', 'them')} — to mark a boat or another "
+        f"class, {how}"
     )
 
 
@@ -288,7 +294,8 @@ def _check_one_object_a_row(frame: gpd.GeoDataFrame, path: Path) -> None:
         raise InputError(
             path,
             f"{_where(frame, row)}: '{column}' is {frame[column].iloc[row]}, dredges at one "
-            f"point ({int(several.sum())} such row(s)); a label is one object with its own box",
+            f"point ({count_of(int(several.sum()), 'such row')}); a label is one object with its "
+            "own box",
             "mark each dredge of a group at its own point or box, or leave those rows out",
         )
 

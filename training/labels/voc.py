@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from detector.errors import InputError
+from detector.wording import agree, count_of
 from training.labels.classes import ClassMap
 from training.labels.table import (
     IMAGE_SUFFIXES,
@@ -109,13 +110,17 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
     unlabelled = [p for p in index_images(index) if p not in labelled]
     notes = []
     if copies:
+        n = len(copies)
         notes.append(
-            f"{len(copies)} XML(s) in {path} label an image that another XML labels, with the "
-            f"same boxes, and are not read again (first: {copies[0].name}); delete the copies"
+            f"{count_of(n, 'XML')} in {path} {agree(n, 'labels', 'label')} an image that another "
+            f"XML labels, with the same boxes, and {agree(n, 'is', 'are')} not read again (first: "
+            f"{copies[0].name}); delete {agree(n, 'the copy', 'the copies')}"
         )
     if unlabelled and path.is_dir():
+        n = len(unlabelled)
         notes.append(
-            f"{len(unlabelled)} image(s) in {path} have no annotation XML and are not read "
+            f"{count_of(n, 'image')} in {path} {agree(n, 'has', 'have')} no annotation XML and "
+            f"{agree(n, 'is', 'are')} not read "
             f"(first: {unlabelled[0].name}); save an empty annotation for an image with no "
             "dredge to teach the model that it holds none"
         )

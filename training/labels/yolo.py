@@ -45,6 +45,7 @@ from typing import Any
 import yaml
 
 from detector.errors import InputError
+from detector.wording import agree, count_of, part_of
 from training.labels.classes import ClassMap
 from training.labels.table import (
     IMAGE_SUFFIXES,
@@ -146,22 +147,31 @@ def read_yolo(
     if not with_labels:
         raise InputError(
             path,
-            f"has {len(images)} image(s) but no label files (.txt) for any of them",
+            f"has {count_of(len(images), 'image')} but no label "
+            f"{agree(len(images), 'file (.txt) for it', 'files (.txt) for any of them')}",
             "put the label files in labels/ mirroring images/, or beside the images",
         )
     without = len(images) - with_labels
     if without and not yaml_path:  # a folder labelled in place, some of its tiles not yet
+        read = agree(
+            without,
+            "has no label file and is read as a negative",
+            "have no label file and are read as negatives",
+        )
+        them = agree(without, "it", "them")
         notes.append(
-            f"{without} of {len(images)} image(s) in {path} have no label file and are read as "
-            "negatives, 'no dredge here' (a model's finds on them count as false positives): "
-            "if they were not looked at yet, leave them out; an empty .txt marks a tile looked "
-            "at with nothing in it"
+            f"{part_of(without, len(images), 'image')} in {path} {read}, 'no dredge here' (a "
+            f"model's finds on {them} count as false positives): if "
+            f"{agree(without, 'it was', 'they were')} not looked at yet, leave {them} out; an "
+            "empty .txt marks a tile looked at with nothing in it"
         )
     if from_xml:
+        n = len(from_xml)
         notes.append(
-            f"{len(from_xml)} image(s) in {path} are labelled in Pascal VOC XML beside their "
-            f"image, not in YOLO .txt (LabelImg saved them with its format button on "
-            f"PascalVOC), and were read from it (first: {from_xml[0].name})"
+            f"{count_of(n, 'image')} in {path} {agree(n, 'is', 'are')} labelled in Pascal VOC XML "
+            f"beside {agree(n, 'its', 'their')} image, not in YOLO .txt (LabelImg saved "
+            f"{agree(n, 'it', 'them')} with its format button on PascalVOC), and "
+            f"{agree(n, 'was', 'were')} read from it (first: {from_xml[0].name})"
         )
     return tiles
 
@@ -185,9 +195,10 @@ def _one_copy_each(images: Sequence[Path], path: Path, notes: list[str]) -> list
     if left:
         copy, first = left[0]
         notes.append(
-            f"{len(left)} image(s) in {path} are a copy of a tile under the same name in "
-            f"another format, labelled by the same label file, and are read once, from the "
-            f"lossless copy (first: {copy.name} beside {first.name})"
+            f"{count_of(len(left), 'image')} in {path} {agree(len(left), 'is', 'are')} a copy of "
+            "a tile under the same name in another format, labelled by the same label file, and "
+            f"{agree(len(left), 'is', 'are')} read once, from the lossless copy (first: "
+            f"{copy.name} beside {first.name})"
         )
     return kept
 
@@ -292,7 +303,8 @@ def _tree_images(root: Path, notes: list[str]) -> list[Path]:
     if left:
         where = "outside images/" if laid_out else "in a dredge evaluate or ultralytics output"
         notes.append(
-            f"{len(left)} image(s) {where} in {root} are not tiles and are not read "
+            f"{count_of(len(left), 'image')} {where} in {root} "
+            f"{agree(len(left), 'is not a tile and is', 'are not tiles and are')} not read "
             f"(first: {relative(left[0], root)}); keep other files out of the label folder"
         )
     return found
@@ -380,14 +392,16 @@ def _label_files(
     if matched:
         orphan, image = matched[0]
         notes.append(
-            f"{len(matched)} label file(s) in {path} named otherwise than their image (in case, "
-            f"or with Label Studio's upload prefix) were read for it (first: {orphan.name} "
+            f"{count_of(len(matched), 'label file')} in {path} named otherwise than "
+            f"{agree(len(matched), 'its', 'their')} image (in case, or with Label Studio's upload "
+            f"prefix) {agree(len(matched), 'was', 'were')} read for it (first: {orphan.name} "
             f"for {image.name})"
         )
     if unmatched:
         notes.append(
-            f"{len(unmatched)} label file(s) in {path} match no image and are not read "
-            f"(first: {unmatched[0].name}); an image whose label file is named otherwise is "
+            f"{count_of(len(unmatched), 'label file')} in {path} "
+            f"{agree(len(unmatched), 'matches no image and is', 'match no image and are')} not "
+            f"read (first: {unmatched[0].name}); an image whose label file is named otherwise is "
             "read as a negative: name each label file as its image"
         )
     return labels
