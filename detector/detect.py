@@ -65,7 +65,9 @@ from detector.detection_table import (
 )
 from detector.errors import DredgeError, InputError, UsageError
 from detector.merge import (
+    DEFAULT_MIN_SEPARATION_M,
     MEMBER_CONF_RATIO,
+    drop_close_duplicates,
     drop_duplicates_on_one_hull,
     keep_side_by_side_members,
     merge_detections,
@@ -464,11 +466,15 @@ def finish_scene(
         geometry="geometry",
         crs=scene.crs,
     )
-    merged = merge_detections(raw)
+    tiled = merge_detections(raw, min_separation_m=0.0)  # tile overlaps only (one scene)
+    merged = drop_close_duplicates(tiled, DEFAULT_MIN_SEPARATION_M)
+    # Counted as the other notes are, in boxes scored at least conf: the boxes under it
+    # (kept for group members) were counted as duplicates, and so were the close ones.
+    sure = [int((f["score"] >= conf).sum()) for f in (raw, tiled, merged)]
+    counts = {"merged": sure[0] - sure[1], "close": sure[1] - sure[2]}
     placed = pd.concat([merged, network.locate(merged)], axis=1)
     placed, _ = settle_confluences(placed, network, one_scene=True)  # a hull on one river
     confident = placed["score"] >= conf
-    counts = {"merged": len(raw) - len(merged)}
     counts["off-river"] = int((placed["river"].isna() & confident).sum())
     on_river = placed[placed["river"].notna()]
     if max_land is not None and max_land < 1.0 and len(on_river):  # a share is at most 1
@@ -507,6 +513,11 @@ def _summary(name: str, tiles: int, frame: pd.DataFrame, counts: Mapping[str, in
     )
     notes = {  # the count, then the words after it: (singular, plural)
         "merged": ("duplicate", "duplicates", "from tile overlaps merged"),
+        "close": (
+            "box",
+            "boxes",
+            f"within {DEFAULT_MIN_SEPARATION_M:g} m of a better-scored one dropped",
+        ),
         "off-river": ("off-river", "off-river", "left out"),
         "on land": ("on land", "on land", "left out"),
         "same hull": ("second box", "second boxes", "on one hull dropped"),

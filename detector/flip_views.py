@@ -4,7 +4,8 @@ and a box is kept when two of the four views find it.
 A 3 m dredge is 2–5 pixels wide, and one view's score on it is noisy: a real dredge is missed
 in one view and found in another, and a false one (a roof, foam, a boat's wake) is rarely
 found in two. The four views' boxes are grouped by centre (within :data:`AGREE_RADIUS_PX`, one
-class); a group's score is its second-best view's best score, its box the score-weighted mean.
+class); a group's score is its second-best view's best score, its box the score-weighted mean
+(the plain mean where every member scored 0, as ``--conf 0`` keeps).
 Where the views split on an object's class (two say dredge, two boat), only the class whose
 views' best scores sum higher keeps its box: one object, one box.
 
@@ -89,6 +90,8 @@ def fuse_views(
         if score < conf:
             continue
         weights = boxes[members, 4]
+        if weights.sum() <= 0:  # every view scored 0 (under --conf 0): 0/0 made a NaN box
+            weights = np.ones_like(weights)
         box = (boxes[members, :4] * weights[:, None]).sum(axis=0) / weights.sum()
         fused.append([*box.tolist(), score, float(boxes[seed, 5])])
         seeds.append(int(seed))

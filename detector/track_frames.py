@@ -1,9 +1,14 @@
-"""What the tracker steps through: each river's acquisitions as frames, with what they saw.
+"""What the tracker steps through: each river's passes as frames, with what they saw.
 
-A frame is one acquisition of one river: its detections (a slice of the sorted table) and the
-scene's clear, valid area (:func:`detector.observed.observed_areas`), by scene name or, failing
-that, by acquisition time. Scenes that saw a river without a detection on it are frames too:
-they are what tells the tracker that a dredge's spot was seen empty.
+A frame is one pass over one river (one scene, or the scenes of a strip seconds apart that
+found something there: :func:`detector.passes.pass_numbers`): its detections (a slice of the
+sorted table) and its scenes' clear, valid area (:func:`detector.observed.observed_areas`),
+each found by scene name or, failing that, by acquisition time. Two detections of one frame
+are never linked to each other: a pass sees two dredges there, not one twice (its duplicates
+are gone by then, :func:`detector.passes.same_pass_duplicates`); stepping scene by scene, a
+group first seen in a strip's overlap, one member's kept detection in each scene, was one
+dredge "staying". Scenes that saw a river without a detection on it are frames too: they are
+what tells the tracker that a dredge's spot was seen empty.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.observed import scene_key
+from detector.passes import pass_numbers
 from detector.wording import agree, count_of
 
 WGS84 = "EPSG:4326"
@@ -26,7 +32,7 @@ DAY_NS = 86_400 * 10**9
 
 @dataclass
 class Frame:
-    """One acquisition of one river: its detections (a slice) and what it saw."""
+    """One pass over one river: its detections (a slice) and what its scenes saw."""
 
     time: float  # days since 1970-01-01 UTC
     start: int
@@ -122,24 +128,29 @@ def river_frames(
     lat: NDArray[np.float64],
     seen: ObservedIndex | None,
 ) -> list[Frame]:
-    """Split one river's sorted detections into frames and add scenes that saw none."""
+    """Split one river's sorted detections into frames, one a pass, and add scenes that saw
+    none (each a frame of its own)."""
     t, code = times[rows], keys.codes[rows]
-    if len(rows):
-        cut = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
-        starts = np.concatenate([[0], cut])
-        stops = np.concatenate([cut, [len(rows)]])
-    else:
-        starts = stops = np.zeros(0, dtype=np.int64)
+    # One frame a pass (the scenes of a strip, seconds apart: detector.passes), its area
+    # what any of its scenes saw.
+    scenes = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
+    cut = np.flatnonzero(np.diff(pass_numbers(np.zeros(len(rows), dtype=np.int64), t))) + 1
+    bounds = np.concatenate([[0], cut, [len(rows)]]) if len(rows) else np.zeros(1, np.int64)
     frames: list[Frame] = []
     used: set[int] = set()
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        area = None
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        areas = []
         if seen is not None:
-            key = keys.names[code[a]] if code[a] >= 0 else None
-            index = seen.lookup(key, float(t[a]))
-            if index is not None:
-                area = seen.geometry[index]
-                used.add(index)
+            for first in [a, *scenes[(scenes > a) & (scenes < b)].tolist()]:
+                key = keys.names[code[first]] if code[first] >= 0 else None
+                index = seen.lookup(key, float(t[first]))
+                if index is not None:
+                    areas.append(seen.geometry[index])
+                    used.add(index)
+        area = areas[0] if len(areas) == 1 else None
+        if len(areas) > 1:
+            area = shapely.union_all(areas)
+            shapely.prepare(area)
         frames.append(Frame(float(t[a]), a, b, area))
     if seen is not None:
         near = seen.near(lon[rows], lat[rows], pad=0.01)  # degrees, ~1 km

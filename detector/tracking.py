@@ -5,25 +5,25 @@ moored for weeks, then moves 0.2–5 km up- or downstream, and clouds hide it on
 Linking therefore works along the river, in river coordinates (``chainage_m`` from the
 downstream end, signed ``offset_m`` across the channel), in two levels:
 
-1. **Moorings** — acquisition by acquisition ("frames", in time order), each detection joins
-   the open mooring within ``stay_gate_m`` along and ``stay_lateral_m`` across the channel,
-   by one-to-one assignment (Hungarian algorithm on ``|Δchainage| + lateral_weight ×
-   |Δoffset|``), so two dredges moored 15 m apart stay two. A detection with no mooring opens
-   a new one. A mooring's spot that a later scene saw clearly (inside its valid footprint, not
-   under cloud: :func:`detector.observed.observed_areas`) without a detection counts as *seen
-   empty* (once a UTC day: the overlapping scenes of a strip are one look); after
-   ``absent_to_end`` such times the dredge has left — unless it is detected there again
-   within ``resume_days`` and before its spot was seen empty more than
-   ``resume_absent_max`` times (the detector missed it; with scenes days apart, a spot seen
-   empty on five looks was left, and a group mooring there later is another stay). A look at
-   a spot on a UTC day when a detection lies within ``group_gate_m`` along the channel, in
-   any scene of that day, is not empty: the group the dredge is moored in is there and the
-   detector missed this member (in the tracking benchmark's simulation, counting such looks
-   as empty ended one member's stay before its group moved, so the move did not link it). A
-   spot under cloud or outside a footprint was not seen: the mooring waits (up to
-   ``close_days``), but a detection more than ``stay_gap_days`` after its last one, with
-   other looks at the river in between, opens a new mooring, which the move stage may link
-   back: in that time the group may have moored elsewhere and returned.
+1. **Moorings** — pass by pass ("frames", in time order; a strip's scenes, seconds apart, are
+   one: :mod:`detector.track_frames`), each detection joins the open mooring within
+   ``stay_gate_m`` along and ``stay_lateral_m`` across the channel, by one-to-one assignment
+   (Hungarian algorithm on ``|Δchainage| + lateral_weight × |Δoffset|``), so two dredges moored
+   15 m apart stay two. A detection with no mooring opens a new one. A mooring's spot that a
+   later scene saw clearly (inside its valid footprint, not under cloud:
+   :func:`detector.observed.observed_areas`) without a detection counts as *seen empty* (once a
+   UTC day: the overlapping scenes of a strip are one look); after ``absent_to_end`` such times
+   the dredge has left — unless it is detected there again within ``resume_days`` and before
+   its spot was seen empty more than ``resume_absent_max`` times (the detector missed it; with
+   scenes days apart, a spot seen empty on five looks was left, and a group mooring there later
+   is another stay). A look at a spot on a UTC day when a detection lies within
+   ``group_gate_m`` along the channel, in any scene of that day, is not empty: the group the
+   dredge is moored in is there and the detector missed this member (in the tracking
+   benchmark's simulation, counting such looks as empty ended one member's stay before its
+   group moved, so the move did not link it). A spot under cloud or outside a footprint was not
+   seen: the mooring waits (up to ``close_days``), but a detection more than ``stay_gap_days``
+   after its last one, with other looks at the river in between, opens a new mooring, which the
+   move stage may link back: in that time the group may have moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -207,6 +207,7 @@ class _Moorings:
         self.n = np.zeros(capacity, dtype=np.int64)
         self.river = np.zeros(capacity, dtype=np.int64)
         self.step = np.zeros(capacity, dtype=np.int64)  # frame step of the first detection
+        self.last_step = np.zeros(capacity, dtype=np.int64)  # and of the last
         self.first = np.zeros(capacity)  # days of the first and last detection
         self.last = np.zeros(capacity)
         self.lon = np.zeros(capacity)  # last detected position, EPSG:4326
@@ -326,7 +327,7 @@ def _moorings(
                 _arrivals(moorings, ids, schedule, k, params, s, (day_start, day_stop))
             live = np.concatenate([live, ids])
             hit = det_mooring[dets]
-            moorings.last[hit] = t[dets]
+            moorings.last[hit], moorings.last_step[hit] = t[dets], k
             moorings.lon[hit], moorings.lat[hit] = lon[dets], lat[dets]
             moorings.absent[hit] = 0
             moorings.left[hit] = np.inf
@@ -586,6 +587,9 @@ def _move_candidates(
     ds = np.abs(moorings.s[b] - moorings.s[a])
     opens = np.maximum(last[a], arrive[b])
     closes = np.minimum(left[a], first[b]) + params.window_slack_days
-    keep = (gap > 0) & (opens < closes) & within_gate(ds, params.move_gate(gap))
+    # A move takes a pass at least (a frame: detector.track_frames); the next scene of a
+    # strip, seconds later, is the same look.
+    keep = moorings.step[b] > moorings.last_step[a]
+    keep &= (gap > 0) & (opens < closes) & within_gate(ds, params.move_gate(gap))
     keep &= moorings.river[a] == moorings.river[b]
     return a[keep], b[keep]

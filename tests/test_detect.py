@@ -659,3 +659,43 @@ def test_a_scene_whose_river_is_all_under_cloud_says_so(tmp_path: Path) -> None:
         f"{PLANET}: 0 tiles, 0 detections; its river all under cloud (7 tiles with no clear "
         "pixel): nothing seen"
     ]
+
+
+class _TwoBoxesAndAFaintBlob(BrightBlobDetector):
+    """Blobs 5 px tall get a second box 1 px (3 m) to the right, scored 0.5 (the model's two
+    boxes on one hull, in one tile); blobs 3 px tall score 0.2, under --conf 0.25."""
+
+    def predict(self, batch: np.ndarray, *, conf: float = 0.25) -> list[np.ndarray]:
+        out = []
+        for boxes in super().predict(batch, conf=conf):
+            tall = boxes[:, 3] - boxes[:, 1]
+            boxes[tall == 3, 4] = 0.2
+            second = boxes[tall == 5] + np.array([1, 0, 1, 0, -0.4, 0], dtype=np.float32)
+            out.append(np.concatenate([boxes, second]))
+        return out
+
+
+def test_a_scene_line_says_what_it_merged_and_dropped(tmp_path: Path) -> None:
+    """The line said '2 duplicates from tile overlaps merged' for a second box on a hull
+    within one tile (3 m from the first: the rule that drops boxes closer than 5 m) and a
+    faint box found in two tiles, scored under --conf and never a detection."""
+    fixture = write_scene(tmp_path / PLANET, width=600, height=600, dredge_fractions=())
+    with rasterio.open(fixture.path, "r+") as dst:
+        data = dst.read()
+        data[:, 100:105, 98:108] = 9000  # a dredge inside one tile (on the river)
+        data[:, 300:303, 230:240] = 9000  # a faint blob where two tiles overlap
+        dst.write(data)
+    lines: list[str] = []
+    frame, _ = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=_TwoBoxesAndAFaintBlob(card_for_blobs(tmp_path / "model")),
+        max_land=None,
+        progress=False,
+        echo=lines.append,
+    )
+    assert frame["score"].tolist() == [pytest.approx(0.9)]
+    assert lines == [
+        f"{PLANET}: 7 tiles, 1 detection (1 dredge); 1 box within 5 m of a better-scored one "
+        "dropped"
+    ]

@@ -109,3 +109,15 @@ def test_views_split_two_and_two_on_the_class_give_one_box() -> None:
     boat = np.array([[10, 15, 13, 18, 0.6, 1]], dtype=np.float32)
     beside = [np.vstack([view(0, 0.8), boat])] * 4
     assert sorted(fuse_views(beside, conf=0.25)[:, 5].tolist()) == [0, 1]
+
+
+def test_boxes_every_view_scored_0_under_conf_0_are_the_plain_mean(tmp_path: Path) -> None:
+    """``--conf 0`` keeps a group whose members all scored exactly 0: its score-weighted box
+    was 0/0, NaN, and ``dredge detect`` ended in a traceback turning it into pixels."""
+    network = BrightestPixelNetwork(tmp_path, flips=True, view_scores=[0.0] * 4)
+    (boxes,) = network.predict(_tile_with_bright_pixel(7, 61), conf=0.0)
+    np.testing.assert_allclose(boxes[:, :5], [[60, 6, 63, 9, 0]], atol=1e-5)
+    view = np.array([[10, 10, 13, 12, 0.0, 0]], dtype=np.float32)
+    shifted = np.array([[12, 10, 15, 12, 0.0, 0]], dtype=np.float32)
+    fused = fuse_views([view, shifted], conf=0.0)
+    np.testing.assert_allclose(fused, [[11, 10, 14, 12, 0, 0]])

@@ -203,3 +203,25 @@ def test_a_mark_by_hand_in_the_next_scene_of_a_pass_stays_and_the_dredge_counts(
     linked, tracks = link_tracks(dets, seen, params=TrackParams(unscored_sure=True))
     assert linked["link"].tolist()[5:] == ["duplicate", "new"]
     assert tracks["counted"].tolist() == [True, True]
+
+
+def test_two_dredges_first_seen_in_a_strips_overlap_are_two_tracks() -> None:
+    """A group of two first seen where two scenes of a strip overlap, on the last look: each
+    member's better-scored detection was kept, one from each scene. The tracker stepped scene
+    by scene, so the later scene's member "stayed" at the earlier one's mooring: the group was
+    one track (2 counted tracks for 3), as it was when both kept detections came from one scene.
+    """
+    line, net = tf.meander_line(), tf.network()
+    days = tf.dates(5, every_days=20.0)
+    strip = days[-1] + 5 * SECOND  # the strip's next scene
+    rows = [(t, tf.point_at(line, 3000)) for t in days]  # another dredge, every look
+    rows += [(t, tf.point_at(line, 500, o)) for t in (days[-1], strip) for o in (0.0, 12.0)]
+    seen = tf.observed([*days, strip])
+    for split in (False, True):  # both kept in the first scene, or one in each
+        scores = [0.9, 0.6, 0.6, 0.9] if split else [0.9, 0.9, 0.6, 0.6]
+        dets = tf.detections(rows, net).assign(score=[0.9] * len(days) + scores)
+        linked, tracks = link_tracks(dets, seen)
+        links = linked["link"].tolist()[len(days) :]
+        assert sorted(links) == ["duplicate", "duplicate", "new", "new"], split
+        assert linked["track_id"].nunique() == 3, split
+        assert tracks["counted"].tolist() == [True, True, True], split

@@ -77,3 +77,28 @@ def test_scenes_that_saw_the_river_without_a_detection_are_frames_in_time_order(
     schedule = Schedule.build([frames, frames[:1]])
     assert schedule.time.shape == (2, 3)
     assert np.isnan(schedule.time[1, 1:]).all()
+
+
+def test_the_scenes_of_a_pass_are_one_frame_that_saw_what_each_saw() -> None:
+    """A strip's two scenes, five seconds apart, each with a detection on the river: one frame
+    (the tracker links no two detections of one pass), whose area is both scenes'."""
+    index = observed(
+        ["a", "b", "next day"],
+        ["2024-01-01T10:00:00Z", "2024-01-01T10:00:05Z", "2024-01-02T10:00:00Z"],
+        [(-74.1, -3.1, -74.0, -2.9), (-74.0, -3.1, -73.9, -2.9), (-74.1, -3.1, -73.9, -2.9)],
+    )
+    detections = pd.DataFrame(
+        {
+            "scene": ["a", "b", "next day"],
+            "acquired": pd.to_datetime(
+                ["2024-01-01T10:00:00Z", "2024-01-01T10:00:05Z", "2024-01-02T10:00:00Z"]
+            ),
+        }
+    )
+    times = days_since_epoch(detections["acquired"])
+    keys = detection_scene_keys(detections)
+    lon, lat = np.array([-74.05, -73.95, -74.0]), np.full(3, -3.0)
+    frames = river_frames(np.arange(3), times, keys, lon, lat, index)
+    assert [(f.start, f.stop) for f in frames] == [(0, 2), (2, 3)]
+    assert frames[0].time == times[0]
+    assert shapely.contains_xy(frames[0].seen, lon[:2], lat[:2]).all()
