@@ -70,7 +70,7 @@ from detector.model_checks import (
     output_problem,
     reason,
 )
-from detector.offline import cache_dir, import_ultralytics
+from detector.offline import cache_dir, import_ultralytics, load_checkpoint
 
 __all__ = [  # with the boxes' pre- and post-processing (detector.model_boxes), imported from here
     "BACKENDS",
@@ -455,10 +455,10 @@ def load_torch_network(weights: Path) -> Any:
 
     import_ultralytics()
     from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import BaseModel, guess_model_task, torch_safe_load
+    from ultralytics.nn.tasks import BaseModel, guess_model_task
 
     try:
-        checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
+        checkpoint = load_checkpoint(weights)  # as named, nothing looked for online
     except Exception as exc:  # torch and ultralytics raise many unrelated types here
         raise InputError(weights, f"is not a model ({reason(exc)})", FIX_MODEL) from None
     candidate = (

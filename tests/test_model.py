@@ -277,6 +277,25 @@ def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
         assert _one_line(caught).startswith(f"{fake}: is not a model")
 
 
+def test_a_pt_whose_path_ultralytics_would_rename_is_read_offline(
+    weights: Path, tmp_path: Path, no_network: list[object]
+) -> None:
+    """A .pt under a folder with an apostrophe (`rivière d'Oiapoque/`), or named as a YOLOv5
+    or YOLOv3 release (`yolov5s.pt`): ultralytics' loader drops the apostrophe and renames
+    `yolov5s.pt` to `yolov5su.pt`, does not find that file, and asks GitHub for it: the
+    network was tried, and the model was called "not a model (network access attempted …)"
+    on both backends (the ONNX backend exports the .pt)."""
+    for name in ("rivière d'Oiapoque/m.pt", "yolov5s.pt", "v1/yolov3.pt"):
+        pt = tmp_path / name
+        pt.parent.mkdir(parents=True, exist_ok=True)
+        pt.write_bytes(weights.read_bytes())
+        card = replace(load_card(weights), weights=pt.name)
+        card.save(card_path_for(pt))
+        for backend in ("torch", "onnx"):
+            detector = load_model(pt, backend=backend, flips=False)
+            assert len(detector.predict(_tiles(1, size=64))) == 1
+
+
 def test_checkpoint_of_a_plain_torch_module_is_not_a_model(tmp_path: Path) -> None:
     """A plain nn.Sequential with class names in an ultralytics-shaped checkpoint was an
     AttributeError traceback ('Sequential' object has no attribute 'fuse')."""
