@@ -24,9 +24,19 @@ def cache_dir() -> Path:
 
 
 def configure_offline() -> None:
-    """Set ultralytics' offline environment. Idempotent; a user's explicit values win."""
+    """Set ultralytics' offline environment. Idempotent; a user's explicit values win.
+
+    A cache folder that cannot be made (a read-only home, ``DREDGE_CACHE_DIR`` on a read-only
+    disk) is left to ultralytics, which keeps its settings in a private temporary folder; what
+    this tool writes there says so when it comes to write (the ONNX export: one line naming
+    ``DREDGE_CACHE_DIR``). Importing ``detector`` raised, and every command, even
+    ``dredge --help``, ended in a traceback.
+    """
     config_dir = cache_dir() / "ultralytics"
-    config_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        config_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
