@@ -241,6 +241,21 @@ def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
     assert load_model(weights, backend="torch").predict(_tiles(0)) == []
 
 
+def test_tiles_of_a_p6_model_are_padded_to_its_stride(tmp_path: Path) -> None:
+    """A P6 model (yolov8n-p6: strides 8 to 64) on tiles whose side is a multiple of 32 but not
+    of 64 (a card's tile_px 224, labelled chips of 96 px for `dredge evaluate`): they were
+    padded to 32 only, and every batch was torch's RuntimeError traceback ('Sizes of tensors
+    must match … Expected size 4 but got size 3') or onnxruntime's ('Non concat axis
+    dimensions must match')."""
+    weights = write_untrained_model(tmp_path, name="p6", architecture="yolov8n-p6.yaml")
+    for backend in ("torch", "onnx"):
+        detector = load_model(weights, backend=backend, flips=False)
+        for size in (96, 224):
+            (boxes,) = detector.predict(_tiles(1, size=size))
+            assert len(boxes) and (boxes[:, [2, 3]] <= size).all()
+        assert detector.stride == 64  # from the network, or the export's metadata
+
+
 def test_wrong_batch_shape(weights: Path) -> None:
     with pytest.raises(ValueError, match=r"batch must be \(n, 3, h, w\)"):
         load_model(weights, backend="torch").predict(np.zeros((2, 4, 64, 64), np.float32))
