@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,7 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if weights.is_dir():
         _refuse_folder(weights)
     if not weights.is_file():
+        _refuse_url(weights)
         raise InputError(weights, "weights file not found", "check the model's path")
     path = card_path_for(weights)
     if not path.is_file():
@@ -191,6 +193,25 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if verify:
         verify_weights(card, weights)
     return card
+
+
+_URL = re.compile(r"^([a-z][a-z0-9+.-]+):/+(?=.)", re.IGNORECASE)  # a one-letter scheme is a drive
+
+
+def _refuse_url(weights: Path) -> None:
+    """InputError for a URL given as the model (``https://…/m.pt``, ``s3://…``), which is not
+    downloaded: it said "weights file not found — check the model's path" of a URL with one slash
+    lost (``https:/…``), as scenes are read from URLs."""
+    found = _URL.match(str(weights))
+    if found is None:
+        return
+    url = _URL.sub(r"\1://", str(weights), count=1)  # Path made '//' one slash
+    raise InputError(
+        url,
+        "is a URL; a model is read from a local file (scenes may be URLs, models not)",
+        f"download it and its card ({card_path_for(weights).name}) into one folder, and give "
+        "the file's path",
+    )
 
 
 def _refuse_folder(folder: Path) -> None:

@@ -107,6 +107,20 @@ def test_a_folder_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     assert "is a folder, not a weights file (no model in it)" in _one_line_error(empty)
 
 
+def test_a_url_given_as_the_model(tmp_path: Path) -> None:
+    """It said "https:/example.org/m.pt: weights file not found — check the model's path",
+    the URL with a slash lost, where scenes are read from URLs."""
+    for url in ("https://example.org/models/m.pt", "s3://bucket/m.onnx"):
+        with pytest.raises(InputError) as caught:
+            load_card(Path(url))  # as --model gives it: Path makes '//' one slash
+        assert str(caught.value) == (
+            f"{url}: is a URL; a model is read from a local file (scenes may be URLs, models "
+            "not) — download it and its card (m.card.json) into one folder, and give the file's "
+            "path"
+        )
+    assert "weights file not found" in _one_line_error(tmp_path / "https:" / "m.pt")
+
+
 def test_a_card_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     """It said 'has no model card (expected model.card.card.json beside it)'."""
     card = card_path_for(weights)
