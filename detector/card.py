@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from detector.errors import InputError
 from detector.inputspec import InputSpec
+from detector.wording import agree
 
 if TYPE_CHECKING:
     from detector.scene import Scene
@@ -141,7 +142,8 @@ class ModelCard:
         if missing:
             raise InputError(
                 scene.path,
-                f"has no {', '.join(missing)} band(s) that model {self.name} needs "
+                f"has no {', '.join(missing)} {agree(len(missing), 'band', 'bands')} that model "
+                f"{self.name} needs "
                 f"(scene: {', '.join(scene.bands)}; model: {', '.join(self.input.bands)})",
                 "use a model trained on the scene's bands (--model), or name the file's bands "
                 "with --scene-bands",
@@ -275,7 +277,7 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
     if missing:
         raise InputError(
             path,
-            f"misses key(s) {', '.join(missing)}",
+            f"misses {agree(len(missing), 'key', 'keys')} {', '.join(missing)}",
             f"a model card needs {', '.join(REQUIRED_KEYS)}; add them or write it again",
         )
     if data["format"] != CARD_FORMAT:
@@ -332,9 +334,11 @@ def _unknown_keys(data: dict[str, Any], path: Path) -> tuple[str, ...]:
         named.append(f"{key} ({close[0]}?)" if close else key)
     if not named:
         return ()
+    one = len(named) == 1
     return (
-        f"{path}: key(s) {', '.join(named)} are not model card keys and were ignored — check "
-        f"their spelling ({README_CARD})",
+        f"{path}: {agree(len(named), 'key', 'keys')} {', '.join(named)} "
+        f"{'is not a model card key and was' if one else 'are not model card keys and were'} "
+        f"ignored — check {'its' if one else 'their'} spelling ({README_CARD})",
     )
 
 
@@ -345,7 +349,7 @@ def _parse_input(value: object, path: Path) -> InputSpec:
     if missing:
         raise InputError(
             path,
-            f"'input' misses key(s) {', '.join(missing)}",
+            f"'input' misses {agree(len(missing), 'key', 'keys')} {', '.join(missing)}",
             f"give {', '.join(INPUT_KEYS)} (e.g. bands [red, green, blue], gsd_m 3.0)",
         )
     bands = value["bands"]

@@ -232,7 +232,7 @@ def test_notes_of_the_card_reach_the_detector(weights: Path, tmp_path: Path) -> 
     card_path_for(pt).write_text(json.dumps({**data, "onnx_sha": "x"}))
     for backend in ("torch", "onnx"):
         (note,) = load_model(pt, backend=backend).notes
-        assert note.startswith(f"{card_path_for(pt)}: key(s) onnx_sha (onnx_sha256?) are not")
+        assert note.startswith(f"{card_path_for(pt)}: key onnx_sha (onnx_sha256?) is not")
 
 
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
