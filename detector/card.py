@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from detector.errors import InputError
 from detector.inputspec import InputSpec
+from detector.wording import agree
 
 if TYPE_CHECKING:
     from detector.scene import Scene
@@ -140,7 +142,8 @@ class ModelCard:
         if missing:
             raise InputError(
                 scene.path,
-                f"has no {', '.join(missing)} band(s) that model {self.name} needs "
+                f"has no {', '.join(missing)} {agree(len(missing), 'band', 'bands')} that model "
+                f"{self.name} needs "
                 f"(scene: {', '.join(scene.bands)}; model: {', '.join(self.input.bands)})",
                 "use a model trained on the scene's bands (--model), or name the file's bands "
                 "with --scene-bands",
@@ -179,6 +182,7 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if weights.is_dir():
         _refuse_folder(weights)
     if not weights.is_file():
+        _refuse_url(weights)
         raise InputError(weights, "weights file not found", "check the model's path")
     path = card_path_for(weights)
     if not path.is_file():
@@ -191,6 +195,25 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if verify:
         verify_weights(card, weights)
     return card
+
+
+_URL = re.compile(r"^([a-z][a-z0-9+.-]+):/+(?=.)", re.IGNORECASE)  # a one-letter scheme is a drive
+
+
+def _refuse_url(weights: Path) -> None:
+    """InputError for a URL given as the model (``https://…/m.pt``, ``s3://…``), which is not
+    downloaded: it said "weights file not found — check the model's path" of a URL with one slash
+    lost (``https:/…``), as scenes are read from URLs."""
+    found = _URL.match(str(weights))
+    if found is None:
+        return
+    url = _URL.sub(r"\1://", str(weights), count=1)  # Path made '//' one slash
+    raise InputError(
+        url,
+        "is a URL; a model is read from a local file (scenes may be URLs, models not)",
+        f"download it and its card ({card_path_for(weights).name}) into one folder, and give "
+        "the file's path",
+    )
 
 
 def _refuse_folder(folder: Path) -> None:
@@ -254,7 +277,7 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
     if missing:
         raise InputError(
             path,
-            f"misses key(s) {', '.join(missing)}",
+            f"misses {agree(len(missing), 'key', 'keys')} {', '.join(missing)}",
             f"a model card needs {', '.join(REQUIRED_KEYS)}; add them or write it again",
         )
     if data["format"] != CARD_FORMAT:
@@ -311,9 +334,11 @@ def _unknown_keys(data: dict[str, Any], path: Path) -> tuple[str, ...]:
         named.append(f"{key} ({close[0]}?)" if close else key)
     if not named:
         return ()
+    one = len(named) == 1
     return (
-        f"{path}: key(s) {', '.join(named)} are not model card keys and were ignored — check "
-        f"their spelling ({README_CARD})",
+        f"{path}: {agree(len(named), 'key', 'keys')} {', '.join(named)} "
+        f"{'is not a model card key and was' if one else 'are not model card keys and were'} "
+        f"ignored — check {'its' if one else 'their'} spelling ({README_CARD})",
     )
 
 
@@ -324,7 +349,7 @@ def _parse_input(value: object, path: Path) -> InputSpec:
     if missing:
         raise InputError(
             path,
-            f"'input' misses key(s) {', '.join(missing)}",
+            f"'input' misses {agree(len(missing), 'key', 'keys')} {', '.join(missing)}",
             f"give {', '.join(INPUT_KEYS)} (e.g. bands [red, green, blue], gsd_m 3.0)",
         )
     bands = value["bands"]

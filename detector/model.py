@@ -63,6 +63,7 @@ from detector.model_checks import (
     EXPORT_RAW,
     FIX_MODEL,
     PROBE_PX,
+    STRIDE,
     anchor_counts,
     article,
     check_network,
@@ -70,8 +71,9 @@ from detector.model_checks import (
     fixed_input,
     output_problem,
     reason,
+    recorded_stride,
 )
-from detector.offline import cache_dir, import_ultralytics
+from detector.offline import cache_dir, import_ultralytics, load_checkpoint
 
 __all__ = [  # with the boxes' pre- and post-processing (detector.model_boxes), imported from here
     "BACKENDS",
@@ -129,6 +131,7 @@ class YoloDetector(ABC):
         self.flips = flips
         self.notes: list[str] = []  # for people, one line each: what loading could not check
         self.named = True  # the model's class names were checked against the card
+        self.stride = STRIDE  # tiles are padded to a multiple of it: the model's largest stride
 
     def describe(self) -> str:
         """One line for people: model, backend, device, file, views."""
@@ -176,7 +179,7 @@ class YoloDetector(ABC):
         per_view = [
             postprocess(
                 unflip_raw(
-                    self.forward(pad_to_stride(flip_batch(batch, *flip))),
+                    self.forward(pad_to_stride(flip_batch(batch, *flip), self.stride)),
                     *flip,
                     width=width,
                     height=height,
@@ -242,6 +245,7 @@ class TorchDetector(YoloDetector):
         super().__init__(card, source, device, flips)
         net = load_torch_network(source)
         check_network(net, card, source)
+        self.stride = max(STRIDE, int(net.stride.max()))  # a P6 model's is 64
         self.net = net.fuse(verbose=False).to(device)  # batch norm folded into convolutions
         self.half = device == "cuda"  # half precision on a GPU: twice the tiles per second
         if self.half:
@@ -279,7 +283,9 @@ class OnnxDetector(YoloDetector):
         self.session = open_onnx(source, device)
         self.input_name = self.session.get_inputs()[0].name
         self.notes += check_onnx(self.session, card, source)
-        self.named = bool(self.session.get_modelmeta().custom_metadata_map.get("names"))
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.named = bool(metadata.get("names"))
+        self.stride = max(STRIDE, recorded_stride(metadata))
         self.batch_size, self.side = fixed_input(self.session, card, source)
         if self.side is not None and self.side >= 2 * card.input.tile_px:
             self.notes.append(
@@ -472,10 +478,10 @@ def load_torch_network(weights: Path) -> Any:
 
     import_ultralytics()
     from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import BaseModel, guess_model_task, torch_safe_load
+    from ultralytics.nn.tasks import BaseModel, guess_model_task
 
     try:
-        checkpoint, _ = torch_safe_load(str(weights), safe_only=True)
+        checkpoint = load_checkpoint(weights)  # as named, nothing looked for online
     except Exception as exc:  # torch and ultralytics raise many unrelated types here
         raise InputError(weights, f"is not a model ({reason(exc)})", FIX_MODEL) from None
     candidate = (

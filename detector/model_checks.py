@@ -14,7 +14,7 @@ from detector.card import ModelCard, card_path_for
 from detector.errors import InputError
 from detector.wording import count_of
 
-STRIDE = 32  # largest YOLO stride: inputs are padded to a multiple of it
+STRIDE = 32  # inputs are padded to a multiple of it, or of the model's largest stride (P6: 64)
 # A blank tile of this side is run through the model once at load, to read its output's layout
 # (about 2 ms with onnxruntime for the bundled model); a second one of twice the side when the
 # layout is wrong, to tell anchors (which grow with the input) from boxes after NMS (which do not).
@@ -189,6 +189,15 @@ def _onnx_task(metadata: dict[str, str]) -> str:
         if word in head:
             return task
     return metadata.get("task", "detect").strip().lower() or "detect"
+
+
+def recorded_stride(metadata: dict[str, str]) -> int:
+    """The largest stride an ultralytics export records in its metadata (``stride``: 8 for the
+    bundled model, 64 for a P6 one); 0 where it records none or it cannot be read."""
+    try:
+        return max(int(metadata.get("stride", "0")), 0)
+    except ValueError:
+        return 0
 
 
 def _parse_names(text: str) -> list[str]:

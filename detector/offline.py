@@ -8,10 +8,13 @@ imported turns all of that off; models are built from YAML or loaded from explic
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 _LOGGER_INTEGRATIONS = ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
+_LOADING = threading.Lock()  # ultralytics' download helper is swapped out while one file loads
 
 
 def cache_dir() -> Path:
@@ -21,9 +24,19 @@ def cache_dir() -> Path:
 
 
 def configure_offline() -> None:
-    """Set ultralytics' offline environment. Idempotent; a user's explicit values win."""
+    """Set ultralytics' offline environment. Idempotent; a user's explicit values win.
+
+    A cache folder that cannot be made (a read-only home, ``DREDGE_CACHE_DIR`` on a read-only
+    disk) is left to ultralytics, which keeps its settings in a private temporary folder; what
+    this tool writes there says so when it comes to write (the ONNX export: one line naming
+    ``DREDGE_CACHE_DIR``). Importing ``detector`` raised, and every command, even
+    ``dredge --help``, ended in a traceback.
+    """
     config_dir = cache_dir() / "ultralytics"
-    config_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        config_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
@@ -53,3 +66,33 @@ def import_ultralytics() -> ModuleType:
     if changes:
         SETTINGS.update(changes)
     return ultralytics
+
+
+def load_checkpoint(weights: Path) -> Any:
+    """The checkpoint in the file ``weights`` itself, read by ultralytics' ``torch_safe_load``
+    with ``weights_only=True`` (its allow-list of model classes); its errors pass through.
+
+    That loader first hands the name to its download helper, which drops apostrophes, renames
+    ``yolov5s.pt`` to ``yolov5su.pt`` (and ``yolov3.pt`` to ``yolov3u.pt``) and asks GitHub for a
+    name it then does not find: a model under ``rivière d'Oiapoque/`` tried the network and was
+    called not a model. Here the helper gives back the file as named, so nothing is looked for
+    online; and the path is absolute, never a bare release name (``yolo11n.pt``), which that
+    loader deletes to download again when the file is corrupt.
+    """
+    import_ultralytics()
+    import ultralytics.utils.downloads as downloads
+    from ultralytics.nn.tasks import torch_safe_load
+
+    path = str(Path(weights).absolute())
+
+    def as_named(file: object, *args: object, **kwargs: object) -> str:
+        return path
+
+    with _LOADING:
+        helper = downloads.attempt_download_asset
+        downloads.attempt_download_asset = as_named
+        try:
+            checkpoint, _ = torch_safe_load(path, safe_only=True)
+        finally:
+            downloads.attempt_download_asset = helper
+    return checkpoint

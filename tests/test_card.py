@@ -107,6 +107,20 @@ def test_a_folder_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     assert "is a folder, not a weights file (no model in it)" in _one_line_error(empty)
 
 
+def test_a_url_given_as_the_model(tmp_path: Path) -> None:
+    """It said "https:/example.org/m.pt: weights file not found — check the model's path",
+    the URL with a slash lost, where scenes are read from URLs."""
+    for url in ("https://example.org/models/m.pt", "s3://bucket/m.onnx"):
+        with pytest.raises(InputError) as caught:
+            load_card(Path(url))  # as --model gives it: Path makes '//' one slash
+        assert str(caught.value) == (
+            f"{url}: is a URL; a model is read from a local file (scenes may be URLs, models "
+            "not) — download it and its card (m.card.json) into one folder, and give the file's "
+            "path"
+        )
+    assert "weights file not found" in _one_line_error(tmp_path / "https:" / "m.pt")
+
+
 def test_a_card_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     """It said 'has no model card (expected model.card.card.json beside it)'."""
     card = card_path_for(weights)
@@ -131,8 +145,11 @@ def test_bad_json(weights: Path) -> None:
 
 
 def test_missing_keys(weights: Path) -> None:
+    """Said in the number of keys missing (it said 'misses key(s)')."""
     _edit_card(weights, sha256=None, classes=None)
-    assert "misses key(s) sha256, classes" in _one_line_error(weights)
+    assert "model.card.json: misses keys sha256, classes — a model card" in _one_line_error(weights)
+    _edit_card(weights, sha256="ab" * 32, classes=["dredge"], name=None)
+    assert "model.card.json: misses key name — a model card" in _one_line_error(weights)
 
 
 def test_sha256_mismatch(weights: Path) -> None:
@@ -151,7 +168,9 @@ def test_invalid_input(weights: Path) -> None:
                                "overlap_px": 32, "scale": "display"})  # fmt: skip
     assert "'input' is invalid: unknown band name ['swir']" in _one_line_error(weights)
     _edit_card(weights, input={"bands": ["red"], "gsd_m": 3})
-    assert "'input' misses key(s) tile_px, overlap_px, scale" in _one_line_error(weights)
+    assert "'input' misses keys tile_px, overlap_px, scale" in _one_line_error(weights)
+    _edit_card(weights, input={"bands": ["red"], "gsd_m": 3, "tile_px": 256, "overlap_px": 32})
+    assert "'input' misses key scale — give" in _one_line_error(weights)
 
 
 @pytest.mark.parametrize(
@@ -208,9 +227,15 @@ def test_unknown_keys_are_named_in_a_note(weights: Path) -> None:
     card = load_card(weights)
     assert card.onnx_sha256 is None
     assert card.notes == (
-        f"{card_path_for(weights)}: key(s) onnx_sha265 (onnx_sha256?), licence, input.gsd "
+        f"{card_path_for(weights)}: keys onnx_sha265 (onnx_sha256?), licence, input.gsd "
         "(gsd_m?) are not model card keys and were ignored — check their spelling (see the "
         "README, 'Detection alone: dredge detect, the model card')",
+    )
+    _edit_card(weights, licence=None, input=data["input"])  # one key: said so
+    assert load_card(weights).notes == (
+        f"{card_path_for(weights)}: key onnx_sha265 (onnx_sha256?) is not a model card key "
+        "and was ignored — check its spelling (see the README, 'Detection alone: dredge "
+        "detect, the model card')",
     )
 
 
@@ -236,7 +261,13 @@ def test_scene_lacking_a_band_the_model_needs(tmp_path: Path) -> None:
     with open_scene(rgb.path) as scene, pytest.raises(InputError) as caught:
         card.check_scene(scene)
     message = str(caught.value)
-    assert message.startswith(f"{rgb.path}: has no nir band(s) that model test-nir needs")
+    assert message.startswith(f"{rgb.path}: has no nir band that model test-nir needs")
     assert "--scene-bands" in message and "\n" not in message
     with open_scene(planet.path) as scene:
         card.check_scene(scene)  # blue, green, red, nir: has all three
+    edge = write_card(weights, bands=("nir", "red_edge", "red"))  # it said 'band(s)'
+    with open_scene(rgb.path) as scene, pytest.raises(InputError) as caught:
+        edge.check_scene(scene)
+    assert str(caught.value).startswith(
+        f"{rgb.path}: has no nir, red_edge bands that model test-nir needs"
+    )

@@ -330,7 +330,7 @@ def test_bad_scenes_are_one_line_each_and_the_batch_goes_on(tmp_path: Path) -> N
         "2024-02-01_cut.tif": "is truncated",
         "2024-02-02_far.tif": "does not overlap any river corridor",
         "2024-02-03_empty.tif": "has no valid pixels where it meets the rivers",
-        "2024-02-04_rgb.tif": "has no nir band(s) that model test-blobs needs",
+        "2024-02-04_rgb.tif": "has no nir band that model test-blobs needs",
         "undated.tif": "acquisition date unknown",
         "2024-02-05_north.tif": "but in EPSG:32718 (the same UTM zone, other hemisphere) it "
         "lies on nanay — if that is where it was taken, set it: gdal_edit.py -a_srs EPSG:32718",

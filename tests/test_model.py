@@ -232,13 +232,28 @@ def test_notes_of_the_card_reach_the_detector(weights: Path, tmp_path: Path) -> 
     card_path_for(pt).write_text(json.dumps({**data, "onnx_sha": "x"}))
     for backend in ("torch", "onnx"):
         (note,) = load_model(pt, backend=backend).notes
-        assert note.startswith(f"{card_path_for(pt)}: key(s) onnx_sha (onnx_sha256?) are not")
+        assert note.startswith(f"{card_path_for(pt)}: key onnx_sha (onnx_sha256?) is not")
 
 
 def test_batch_of_odd_sized_tiles_is_padded(weights: Path) -> None:
     boxes = load_model(weights, backend="torch").predict(_tiles(2, size=250))
     assert all(len(b) and (b[:, [2, 3]] <= 250).all() for b in boxes)
     assert load_model(weights, backend="torch").predict(_tiles(0)) == []
+
+
+def test_tiles_of_a_p6_model_are_padded_to_its_stride(tmp_path: Path) -> None:
+    """A P6 model (yolov8n-p6: strides 8 to 64) on tiles whose side is a multiple of 32 but not
+    of 64 (a card's tile_px 224, labelled chips of 96 px for `dredge evaluate`): they were
+    padded to 32 only, and every batch was torch's RuntimeError traceback ('Sizes of tensors
+    must match … Expected size 4 but got size 3') or onnxruntime's ('Non concat axis
+    dimensions must match')."""
+    weights = write_untrained_model(tmp_path, name="p6", architecture="yolov8n-p6.yaml")
+    for backend in ("torch", "onnx"):
+        detector = load_model(weights, backend=backend, flips=False)
+        for size in (96, 224):
+            (boxes,) = detector.predict(_tiles(1, size=size))
+            assert len(boxes) and (boxes[:, [2, 3]] <= size).all()
+        assert detector.stride == 64  # from the network, or the export's metadata
 
 
 def test_wrong_batch_shape(weights: Path) -> None:
@@ -275,6 +290,25 @@ def test_text_file_renamed_pt_is_not_a_model(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_model(fake, backend=backend)
         assert _one_line(caught).startswith(f"{fake}: is not a model")
+
+
+def test_a_pt_whose_path_ultralytics_would_rename_is_read_offline(
+    weights: Path, tmp_path: Path, no_network: list[object]
+) -> None:
+    """A .pt under a folder with an apostrophe (`rivière d'Oiapoque/`), or named as a YOLOv5
+    or YOLOv3 release (`yolov5s.pt`): ultralytics' loader drops the apostrophe and renames
+    `yolov5s.pt` to `yolov5su.pt`, does not find that file, and asks GitHub for it: the
+    network was tried, and the model was called "not a model (network access attempted …)"
+    on both backends (the ONNX backend exports the .pt)."""
+    for name in ("rivière d'Oiapoque/m.pt", "yolov5s.pt", "v1/yolov3.pt"):
+        pt = tmp_path / name
+        pt.parent.mkdir(parents=True, exist_ok=True)
+        pt.write_bytes(weights.read_bytes())
+        card = replace(load_card(weights), weights=pt.name)
+        card.save(card_path_for(pt))
+        for backend in ("torch", "onnx"):
+            detector = load_model(pt, backend=backend, flips=False)
+            assert len(detector.predict(_tiles(1, size=64))) == 1
 
 
 def test_checkpoint_of_a_plain_torch_module_is_not_a_model(tmp_path: Path) -> None:

@@ -4,12 +4,16 @@ model from YAML makes no network connection."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import detector
 from detector.cli import app
-from detector.offline import cache_dir, import_ultralytics
+from detector.offline import cache_dir, configure_offline, import_ultralytics
 
 
 def test_environment_is_offline_after_importing_detector() -> None:
@@ -41,3 +45,27 @@ def test_help_and_version() -> None:
     assert result.exit_code == 0 and "synth" in result.output
     result = runner.invoke(app, ["synth", "--help"])
     assert result.exit_code == 0 and "--seed" in result.output
+
+
+def test_a_cache_folder_that_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only home (HOME=/nonexistent, a container's read-only disk) or DREDGE_CACHE_DIR on
+    one: importing detector raised, and every command, even `dredge --version`, was a traceback
+    (PermissionError, FileNotFoundError: '/proc/nothere')."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DREDGE_CACHE_DIR", str(blocker / "cache"))
+    configure_offline()  # it raised NotADirectoryError
+    env = {**os.environ, "HOME": str(blocker / "home")}
+    env.pop("DREDGE_CACHE_DIR")
+    for name in ("YOLO_CONFIG_DIR", "MPLCONFIGDIR"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "--version"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, f"dredge {detector.__version__}")
