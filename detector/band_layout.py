@@ -30,7 +30,7 @@ from detector.window_reads import (
     data_band_indexes,
     mask_white,
 )
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 PLANETSCOPE_BANDS = ("blue", "green", "red", "nir")
 SUPERDOVE_BANDS = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
@@ -81,7 +81,8 @@ def band_layout(
         if repeated:
             raise InputError(
                 path,
-                f"band name(s) {', '.join(repeated)} given twice ({','.join(names)})",
+                f"{agree(len(repeated), 'band name', 'band names')} {', '.join(repeated)} "
+                f"given twice ({','.join(names)})",
                 "name every band of the file once, in file order",
             )
         sensor = known[data_count][0] if data_count in known else "custom"

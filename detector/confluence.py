@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from detector.assignment import assign_pairs
 from detector.rivers import RiverNetwork
+from detector.wording import agree, count_of
 
 JUNCTION_MARGIN_M = 40.0
 """A detection takes its spot's river when that river is at most this much farther than its
@@ -113,7 +114,8 @@ def about_as_near(
 def settled_note(count: int, source: object) -> str:
     """The line telling how many detections changed river at confluences."""
     return (
-        f"{source}: {count} detection(s) lie about as near to two rivers (at a confluence): "
+        f"{source}: {count_of(count, 'detection')} {agree(count, 'lies', 'lie')} about as near "
+        "to two rivers (at a confluence): "
         "each spot's detections are put on the river nearest to them together, so that a "
         "dredge moored there is one track on one river"
     )

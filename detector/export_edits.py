@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from detector.mark_classes import class_named
+from detector.wording import agree, count_of
 
 EXPORTED_DETECTION = r"(\d{4}-\d{2}-\d{2} dredge \d+)?"  # dredges.kml's names ('' off-river)
 _DREDGE_OF_DETECTION = r"\d{4}-\d{2}-\d{2} dredge (\d+)"
@@ -60,15 +61,17 @@ def without_deleted_dredges(
     if gone.any():
         ids = sorted({int(v) for v in tracks[gone]})
         notes.append(
-            f"{source}: {int(gone.sum())} detection(s) of {len(ids)} dredge(s) deleted from "
-            f"{where} (track_id {_listed(ids)}) left out — to keep a dredge, keep its row there"
+            f"{source}: {count_of(int(gone.sum()), 'detection')} of "
+            f"{count_of(len(ids), 'dredge')} deleted from {where} (track_id {_listed(ids)}) "
+            "left out — to keep a dredge, keep its row there"
         )
     if (split := missing & ~gone).any():
         ids = sorted({int(v) for v in tracks[split]})
+        count = int(split.sum())
         notes.append(
-            f"{source}: {int(split.sum())} detection(s) with a track_id not among {where} "
-            f"(track_id {_listed(ids)}) are not a whole dredge as exported (a track split or "
-            "edited by hand): kept, and linked again"
+            f"{source}: {count_of(count, 'detection')} with a track_id not among {where} "
+            f"(track_id {_listed(ids)}) {agree(count, 'is', 'are')} not a whole dredge as "
+            "exported (a track split or edited by hand): kept, and linked again"
         )
     return frame[~gone].reset_index(drop=True), notes
 
@@ -218,11 +221,15 @@ def google_earth_edits(
         pairs = dict(zip(names[changed], new[changed], strict=True))
         shown = ", ".join(f"{name!r} as {kind}" for name, kind in list(pairs.items())[:3])
         more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
-        dredge = f"; dredge(s) renamed: {', '.join(sorted(renamed, key=int))}" if renamed else ""
+        listed = ", ".join(sorted(renamed, key=int))
+        dredge = (
+            f"; {agree(len(renamed), 'dredge', 'dredges')} renamed: {listed}" if renamed else ""
+        )
+        count = int(changed.sum())
         notes.append(
-            f"{source}: {int(changed.sum())} detection(s) renamed (or added) in Google Earth, or "
-            f"of a dredge renamed there, read by the name's class, not the class_name in their "
-            f"data ({shown}{more}{dredge})"
+            f"{source}: {count_of(count, 'detection')} renamed (or added) in Google Earth, or "
+            f"of a dredge renamed there, read by the name's class, not the class_name in "
+            f"{agree(count, 'its', 'their')} data ({shown}{more}{dredge})"
         )
     if dredges:
         frame, gone_notes = _of_no_dredge_left(frame, tracks, dredges, source, run_dredges)
@@ -250,15 +257,16 @@ def _of_no_dredge_left(
     notes = []
     if deleted.any():
         ids = sorted(set(tracks[deleted]), key=int)
+        whose = agree(len(ids), "whose placemark was", "whose placemarks were")
         notes.append(
-            f"{source}: {int(deleted.sum())} detection(s) of {len(ids)} dredge(s) whose "
-            f"placemark was deleted (dredge {_listed(ids)}) left out — to keep a dredge, "
-            "keep its placemark in the Dredges folder"
+            f"{source}: {count_of(int(deleted.sum()), 'detection')} of "
+            f"{count_of(len(ids), 'dredge')} {whose} deleted (dredge {_listed(ids)}) left out "
+            "— to keep a dredge, keep its placemark in the Dredges folder"
         )
     if foreign.any():
         ids = sorted(set(tracks[foreign]), key=int)
         notes.append(
-            f"{source}: {int(foreign.sum())} detection(s) of dredge {_listed(ids)} left "
+            f"{source}: {count_of(int(foreign.sum()), 'detection')} of dredge {_listed(ids)} left "
             f"out: no such dredge is in this run (its dredges are numbered up to {highest}) — "
             "pasted from another run's dredges.kml? To track two runs' detections together, "
             "give both runs' detections files"
@@ -295,13 +303,16 @@ def _not_of_their_dredge(
         return frame, []
     listed = list(zip(names[foreign], track[foreign], days[foreign], strict=True))
     shown = "; ".join(f"{name!r}: dredge {t} was not seen on {day}" for name, t, day in listed[:3])
-    more = f" and {int(foreign.sum()) - 3} more" if foreign.sum() > 3 else ""
+    count = int(foreign.sum())
+    more = f" and {count - 3} more" if count > 3 else ""
+    anew = agree(count, "it is linked anew as a detection", "they are linked anew as detections")
     return frame, [
-        f"{source}: {int(foreign.sum())} detection placemark(s) not seen on their dredge's dates "
-        f"({shown}{more}) — pasted from another run's dredges.kml, or copied? Their track_id "
-        "and link are not read (not a merge by hand): they are linked anew as detections; "
-        "delete them if they are another run's (to track two runs' detections together, give "
-        "both runs' detections files)"
+        f"{source}: {count_of(count, 'detection placemark')} not seen on "
+        f"{agree(count, 'its', 'their')} dredge's dates ({shown}{more}) — pasted from another "
+        f"run's dredges.kml, or copied? {agree(count, 'Its', 'Their')} track_id and link are "
+        f"not read (not a merge by hand): {anew}; delete "
+        f"{agree(count, 'it if it is', 'them if they are')} another run's (to track two runs' "
+        "detections together, give both runs' detections files)"
     ]
 
 
@@ -344,10 +355,12 @@ def _renamed_to_another_dredge(
         shown = ", ".join(f"{n!r} of dredge {old} (no dredge {to})" for n, old, to in listed[:3])
         tracks = tracks.where(~nowhere, data)
         more = f" and {len(listed) - 3} more" if len(listed) > 3 else ""
+        count = len(listed)
         notes.append(
-            f"{source}: {len(listed)} placemark(s) renamed in Google Earth to a dredge not in "
-            f"this file ({shown}{more}): no merge — read as of their dredge as exported; to "
-            "merge, rename them to the number of a dredge placemark of the file"
+            f"{source}: {count_of(count, 'placemark')} renamed in Google Earth to a dredge not "
+            f"in this file ({shown}{more}): no merge — read as of {agree(count, 'its', 'their')} "
+            f"dredge as exported; to merge, rename {agree(count, 'it', 'them')} to the number "
+            "of a dredge placemark of the file"
         )
     if not moved.any():
         return frame, notes, tracks
@@ -357,10 +370,10 @@ def _renamed_to_another_dredge(
     shown = ", ".join(f"{name!r} of dredge {old}" for name, old in pairs[:3])
     more = f" and {len(pairs) - 3} more" if len(pairs) > 3 else ""
     notes.append(
-        f"{source}: {int(moved.sum())} detection placemark(s) renamed in Google Earth to another "
-        f"dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a merge by "
-        "hand as in dredges.gpkg (a dredge whose detections are all renamed is merged into "
-        "the other; a part of one is linked anew)"
+        f"{source}: {count_of(int(moved.sum()), 'detection placemark')} renamed in Google Earth "
+        f"to another dredge, or of a dredge so renamed ({shown}{more}): given its track_id, a "
+        "merge by hand as in dredges.gpkg (a dredge whose detections are all renamed is merged "
+        "into the other; a part of one is linked anew)"
     )
     return frame, notes, tracks
 

@@ -59,6 +59,7 @@ from detector.mark_classes import (
     count_column,
 )
 from detector.user_tables import first_named, locale_cue
+from detector.wording import agree, count_of
 
 WGS84 = "EPSG:4326"
 FOLDER_DATE = re.compile(
@@ -356,15 +357,18 @@ def _coarse_when_notes(source: Path) -> list[str]:
     notes = []
     if months:
         notes.append(
-            f"{source}: {len(months)} placemark date(s) give only a month (e.g. {months[0]}): "
+            f"{source}: {count_of(len(months), 'placemark date')} "
+            f"{agree(len(months), 'gives', 'give')} only a month (e.g. {months[0]}): "
             "taken as its first day, as monthly mosaics are dated; give each mark its "
             "scene's day where you have it"
         )
     if years:
         notes.append(
-            f"{source}: {len(years)} placemark date(s) give only a year (e.g. {years[0]}), "
-            "which Google Earth's format does not date a mark by: left out unless their "
-            "folder is named by a date — give each mark its scene's day"
+            f"{source}: {count_of(len(years), 'placemark date')} "
+            f"{agree(len(years), 'gives', 'give')} only a year (e.g. {years[0]}), which Google "
+            "Earth's format does not date a mark by: left out unless "
+            f"{agree(len(years), 'its', 'their')} folder is named by a date — give each mark "
+            "its scene's day"
         )
     return notes
 
@@ -423,30 +427,33 @@ def _notes(
     source: Path, counts: dict[str, int], undated_folders: list[str], own_export: bool = False
 ) -> list[str]:
     notes = []
-    if counts["by_folder"]:
+    if dated := counts["by_folder"]:
         notes.append(
-            f"{source}: {counts['by_folder']} placemark(s) without a date dated by their "
-            "folder's name"
+            f"{source}: {count_of(dated, 'placemark')} without a date dated by "
+            f"{agree(dated, 'its', 'their')} folder's name"
         )
-    if counts["undated"]:
+    if undated := counts["undated"]:
         notes.append(
-            f"{source}: {counts['undated']} placemark(s) have no date and are in no folder "
-            f"named by a date ({', '.join(undated_folders[:3])}): left out — give them a "
-            "Timestamp, or name their folder by the image date (2024-03-05)"
+            f"{source}: {count_of(undated, 'placemark')} {agree(undated, 'has', 'have')} no "
+            f"date and {agree(undated, 'is', 'are')} in no folder named by a date "
+            f"({', '.join(undated_folders[:3])}): left out — give {agree(undated, 'it', 'them')} "
+            f"a Timestamp, or name {agree(undated, 'its', 'their')} folder by the image date "
+            "(2024-03-05)"
         )
-    if counts["spans"] and own_export:
+    spans = counts["spans"]
+    if spans and own_export:
         notes.append(
-            f"{source}: dredges.kml of `dredge counts`: its {counts['spans']} dredge "
-            "placemark(s) (time spans) left out, its detections read"
+            f"{source}: dredges.kml of `dredge counts`: its {count_of(spans, 'dredge placemark')} "
+            f"({agree(spans, 'a time span', 'time spans')}) left out, its detections read"
         )
-    elif counts["spans"]:
+    elif spans:
         notes.append(
-            f"{source}: {counts['spans']} placemark(s) with a time span, not a date, left out "
+            f"{source}: {count_of(spans, 'placemark')} with a time span, not a date, left out "
             "(one per dredge, as dredges.kml writes them?) — give marks a Timestamp"
         )
-    if counts["not_marks"]:
+    if wide := counts["not_marks"]:
         notes.append(
-            f"{source}: {counts['not_marks']} path(s) or polygon(s) wider than "
+            f"{source}: {count_of(wide, 'path or polygon', 'paths or polygons')} wider than "
             f"{MARK_ACROSS_M:g} m left out: not a dredge's mark (a footprint, a route?)"
         )
     return notes

@@ -20,7 +20,7 @@ import pandas as pd
 
 from detector.export_edits import id_text
 from detector.track_merges import MERGED
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 DREDGES_FOLDER = re.compile(r"Dredges \(([\d ,a-z]+)\)( \(#\d+\))?")
 """A Dredges folder's name as ``dredge counts`` writes it (``Dredges (4 counted, 1
@@ -196,12 +196,11 @@ def dredges_of_no_run(
     gap = [t for t in ids if int(t) <= highest]
     none_of = f"; it has no dredge {', '.join(gap)}" if gap else ""
     return ids, [
-        f"{source}: {len(ids)} dredge placemark(s) of dredge {', '.join(ids)} outside the "
-        f"Dredges folder, of no dredge in this run (its dredges are numbered up to {highest}"
-        f"{none_of}) "
-        "— pasted from another run's dredges.kml? The track_id and link of their detections "
-        "are not read: they are linked anew; delete the placemarks of the other run "
-        f"{_ADVICE}"
+        f"{source}: {count_of(len(ids), 'dredge placemark')} of dredge {', '.join(ids)} outside "
+        f"the Dredges folder, of no dredge in this run (its dredges are numbered up to "
+        f"{highest}{none_of}) — pasted from another run's dredges.kml? The track_id and link "
+        f"of {agree(len(ids), 'its', 'their')} detections are not read: they are linked anew; "
+        f"delete the placemarks of the other run {_ADVICE}"
     ]
 
 

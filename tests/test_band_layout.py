@@ -290,7 +290,9 @@ def test_a_band_named_twice_is_one_line(tmp_path: Path) -> None:
     source = write_scene(tmp_path / "source.tif", bands=4, **SMALL).path
     with pytest.raises(InputError) as caught:
         open_scene(source, bands=("blue", "green", "red", "red"))
-    assert "band name(s) red given twice (blue,green,red,red)" in str(caught.value)
+    assert "band name red given twice (blue,green,red,red)" in str(caught.value)  # 'name(s)'
+    with pytest.raises(InputError, match=r"band names red, blue given twice \(red,red,blue,blue\)"):
+        open_scene(source, bands=("red", "red", "blue", "blue"))
 
 
 def test_an_empty_band_name_is_one_line_naming_the_option(tmp_path: Path) -> None:

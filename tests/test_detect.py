@@ -357,7 +357,7 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 1, result.output
     assert "model: test-tiny (onnxruntime on cpu" in result.stdout
     assert f"{PLANET}: " in result.stdout and "→" in result.stdout
-    assert "1 of 2 scene(s) failed" in result.stderr
+    assert "1 of 2 scenes failed" in result.stderr
     failures = out.with_name("detections.failures.csv")
     with failures.open(encoding="utf-8-sig") as handle:
         assert [Path(row["scene"]).name for row in csv.DictReader(handle)] == ["no_crs.tif"]
@@ -376,6 +376,25 @@ def test_cli_detect_with_an_untrained_yolo(tmp_path: Path, monkeypatch: pytest.M
     result = runner.invoke(app, only_good)
     assert result.exit_code == 0, result.output
     assert len(gpd.read_file(gpkg)) == len(frame)
+
+
+def test_cli_detect_of_one_scene_that_fails_says_so_in_the_singular(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge detect` of one scene that cannot be read ended '1 of 1 scene(s) failed'."""
+    import detector.model
+
+    blobs: Any = BrightBlobDetector(card_for_blobs(tmp_path / "model"))
+    blobs.describe, blobs.notes = (lambda: "bright blobs"), []
+    monkeypatch.setattr(detector.model, "load_model", lambda *args, **kwargs: blobs)
+    rivers = _rivers(tmp_path, _scene(tmp_path / "good" / PLANET))
+    broken = write_scene(tmp_path / "no_crs.tif", with_crs=False, width=60, height=60)
+    out = tmp_path / "detections.parquet"
+    args = ["detect", str(broken.path), "--rivers", str(rivers), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--no-progress"])
+    assert result.exit_code == 1, result.output
+    failures = out.with_name("detections.failures.csv")
+    assert result.stderr.strip().endswith(f"error: 1 of 1 scene failed; see {failures}")
 
 
 @pytest.mark.parametrize("name", ["detections.csv", "detections.shp", "detections.kml"])

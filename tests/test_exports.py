@@ -172,7 +172,7 @@ def test_kml_detections_keep_their_scores_and_an_older_kml_is_refused(
     assert again["score"].tolist() == pytest.approx(linked["score"].tolist(), abs=1e-6)
     assert again["scene"].tolist() == linked["scene"].tolist()
     assert again["class_name"].tolist() == ["dredge"] * len(linked)
-    assert "dredge placemark(s) (time spans) left out" in " ".join(again.attrs["notes"])
+    assert "dredge placemarks (time spans) left out" in " ".join(again.attrs["notes"])
     text = path.read_text(encoding="utf-8")
     root = ET.fromstring(text)
     for mark in root.iter(f"{{{KML_NS}}}Placemark"):
@@ -236,7 +236,7 @@ def test_kml_edited_in_google_earth_keeps_its_edits(world: tuple, tmp_path: Path
         again.loc[again_tracks == renamed, "class_name"] == f"Dredge {renamed} falsa draga"
     ).all()
     assert (again.loc[again_tracks != renamed, "class_name"] == "dredge").all()
-    assert f"dredge(s) renamed: {renamed}" in " ".join(again.attrs["notes"])
+    assert f"; dredge renamed: {renamed})" in " ".join(again.attrs["notes"])
 
 
 def test_kml_placemarks_renamed_by_adding_a_class_are_read_by_it(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,6 +59,11 @@ def test_one_epoch_over_every_format_writes_a_complete_card(
     assert not attempts
     assert code == 0, output
     assert "held-out tiles, dredge, before:" in output and "after:" in output
+    (dataset,) = [line for line in output.splitlines() if line.startswith("dataset: ")]
+    assert "(s)" not in dataset, dataset  # it said 'chips from 1 scene(s)'
+    assert re.match(
+        r"dataset: train \d+ chips from \d+ scenes, val \d+ chips from 1 scene;", dataset
+    )
     card = load_card(out / "model.pt")  # checks the sha256 too
     training = card.training
     assert training["recipe"] == "finetune" and training["epochs"] == 1
@@ -777,8 +783,24 @@ def test_asking_for_more_synthetic_chips_than_the_world_holds_says_how_many_were
         said[asked] = lines
     assert said[3] == []
     assert said[50] == [
-        "note: --synthetic 50: the synthetic world(s) hold 3 chips; all 3 were mixed in"
+        "note: --synthetic 50: the synthetic world holds 3 chips; all 3 were mixed in"
     ]
+    # of one chip, it said 'the synthetic world(s) hold 1 chips; all 1 were mixed in'
+    monkeypatch.setattr(finetune, "read_yolo", lambda *a, **k: held[:1])
+    lines = []
+    config = finetune.FinetuneConfig(synthetic=5, imgsz=64)
+    finetune._synthetic_chips(tmp_path, base, config, [tmp_path] * 2, False, lines.append)
+    assert lines == ["note: --synthetic 5: the synthetic worlds hold 1 chip; it was mixed in"]
+
+
+def test_one_unknown_ultralytics_setting_is_named_in_the_singular() -> None:
+    """`dredge train … lr00=0.001` said 'unknown ultralytics setting(s) lr00'."""
+    from training.finetune import FinetuneConfig
+
+    with pytest.raises(DredgeError, match=r"^unknown ultralytics setting lr00 — see `yolo cfg`"):
+        FinetuneConfig(overrides={"lr00": 0.001}).check()
+    with pytest.raises(DredgeError, match=r"^unknown ultralytics settings lr00, mosiac — see"):
+        FinetuneConfig(overrides={"lr00": 0.001, "mosiac": 0.5}).check()
 
 
 def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:

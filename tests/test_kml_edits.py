@@ -112,7 +112,7 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
-    assert "3 detection placemark(s) renamed in Google Earth to another dredge" in notes, notes
+    assert "3 detection placemarks renamed in Google Earth to another dredge" in notes, notes
     assert "of dredge 2" in notes
     assert "1 track merged by hand" in notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
@@ -151,7 +151,7 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
-    assert "3 detection placemark(s) not seen on their dredge's dates" in notes, notes
+    assert "3 detection placemarks not seen on their dredge's dates" in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
 
@@ -176,7 +176,7 @@ def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> 
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
-    assert "3 detection(s) of dredge 27 left out: no such dredge is in this run" in notes, notes
+    assert "3 detections of dredge 27 left out: no such dredge is in this run" in notes, notes
     assert "numbered up to 2" in notes
     assert "whose placemark was deleted (dredge 2) left out" in notes, notes
     assert "(dredge 27)" not in notes
@@ -200,7 +200,7 @@ def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: P
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
     assert "deleted" not in notes and "merge by hand as in" not in notes, notes
-    assert "3 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "3 placemarks renamed in Google Earth to a dredge not in this file" in notes, notes
     assert "of dredge 2 (no dredge 9)" in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3]
@@ -213,7 +213,7 @@ def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: P
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
     assert "merge by hand as in" not in notes, notes
-    assert "1 placemark(s) renamed in Google Earth to a dredge not in this file" in notes, notes
+    assert "1 placemark renamed in Google Earth to a dredge not in this file" in notes, notes
     assert "'Dredge 9 (Meander)' of dredge 2 (no dredge 9)" in notes
     assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
@@ -260,8 +260,9 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
-    assert "1 dredge placemark(s) of dredge 27 outside the Dredges folder" in notes, notes
+    assert "1 dredge placemark of dredge 27 outside the Dredges folder" in notes, notes
     assert "numbered up to 2" in notes, notes
+    assert "The track_id and link of its detections are not read" in notes, notes  # 'their'
     assert "with other dates" not in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
@@ -353,7 +354,7 @@ def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_t
 
     rivers, kml, other = _two_runs(tmp_path)
     notes = read_detections(kml).attrs["notes"]  # as written: no note but the placemarks'
-    assert len(notes) == 1 and "its 2 dredge placemark(s) (time spans) left out" in notes[0]
+    assert len(notes) == 1 and "its 2 dredge placemarks (time spans) left out" in notes[0]
     for detections, tracks in ((True, [[1, 3], [2, 3]]), (False, [[1, 3]])):
         root = ET.fromstring(kml.read_bytes())
         _move_out(root, 2, detections)
@@ -388,7 +389,7 @@ def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_t
     edited = tmp_path / "pasted.kml"
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
-    assert "1 dredge placemark(s) of dredge 27 outside the Dredges folder" in " ".join(run.notes)
+    assert "1 dredge placemark of dredge 27 outside the Dredges folder" in " ".join(run.notes)
     assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
 
@@ -411,7 +412,7 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
-    assert "1 dredge placemark(s) of dredge 2 outside the Dredges folder" in notes, notes
+    assert "1 dredge placemark of dredge 2 outside the Dredges folder" in notes, notes
     assert "(its dredges are numbered up to 3; it has no dredge 2)" in notes, notes
     assert "with other dates" not in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
@@ -441,7 +442,7 @@ def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_
     run = run_track(edited, rivers, tmp_path / "again.parquet")
     notes = " ".join(run.notes)
     assert "whose placemark was deleted" not in notes, notes
-    assert "3 detection(s) of dredge 3 left out: no such dredge is in this run" in notes, notes
+    assert "3 detections of dredge 3 left out: no such dredge is in this run" in notes, notes
     assert "'Detections (6)' read as this run's" in notes, notes
     assert "'Detections (9)'" in notes, notes
 
@@ -480,7 +481,7 @@ def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Pat
     assert "2 Dredges folders ('Dredges (2)', 'Dredges (3)'): 'Dredges (2)' read as" in notes
     assert "The other's dredges are not this run's: not counted among its 2 dredges" in notes
     assert "whose placemark was deleted (dredge 2) left out" in notes, notes
-    assert "3 detection(s) of dredge 3 left out: no such dredge is in this run" in notes, notes
+    assert "3 detections of dredge 3 left out: no such dredge is in this run" in notes, notes
     assert "(its dredges are numbered up to 2)" in notes, notes
     assert "not seen on their dredge's dates" not in notes, notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
@@ -497,3 +498,44 @@ def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Pat
     assert "('Dredges (2)', the second 'Dredges (2)'): the second 'Dredges (2)' read" in notes
     assert "with other dates" not in notes and "outside the Dredges folder" not in notes, notes
     assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # read: not linked anew
+
+
+def test_notes_on_one_edited_placemark_read_in_the_singular() -> None:
+    """The notes on Google Earth's edits said '1 detection placemark(s) not seen on their
+    dredge's dates … Their track_id … delete them', '1 placemark(s) renamed … rename them',
+    '1 detection(s) of 1 dredge(s) whose placemark was deleted'; one of each now reads
+    singular, its pronouns with it."""
+    from detector import export_edits as edits
+
+    source = Path("dredges.kml")
+    day = pd.Timestamp("2024-03-05", tz="UTC")
+    frame = gpd.GeoDataFrame(
+        {"track_id": [1, 1, 1], "acquired": [day, day, day + pd.Timedelta(days=30)]},
+        geometry=gpd.points_from_xy([0, 0, 0], [0, 0, 0]),
+        crs=4326,
+    )
+    names = pd.Series(["2024-03-05 dredge 9", "2024-03-05 dredge 2", "2024-04-04 dredge 1"])
+    _, notes = edits._not_of_their_dredge(frame, names, {"1": {"2024-03-05"}}, source)
+    assert notes == [
+        "dredges.kml: 1 detection placemark not seen on its dredge's dates ('2024-04-04 dredge "
+        "1': dredge 1 was not seen on 2024-04-04) — pasted from another run's dredges.kml, or "
+        "copied? Its track_id and link are not read (not a merge by hand): it is linked anew "
+        "as a detection; delete it if it is another run's (to track two runs' detections "
+        "together, give both runs' detections files)"
+    ]
+    dredges = {"1": "Dredge 1 (Meander)", "2": "Dredge 2 (Meander)"}
+    tracks = pd.Series(["9", "2", "1"])
+    _, notes, _ = edits._renamed_to_another_dredge(frame, names, tracks, dredges, source)
+    assert notes[0].startswith(
+        "dredges.kml: 1 placemark renamed in Google Earth to a dredge not in this file "
+        "('2024-03-05 dredge 9' of dredge 1 (no dredge 9)): no merge — read as of its dredge "
+        "as exported; to merge, rename it to the number of a dredge placemark of the file"
+    )
+    assert notes[1].startswith(
+        "dredges.kml: 1 detection placemark renamed in Google Earth to another dredge"
+    )
+    _, notes = edits._of_no_dredge_left(frame, pd.Series(["2", "5", "1"]), {"1": ""}, source, 2)
+    assert notes[0].startswith(
+        "dredges.kml: 1 detection of 1 dredge whose placemark was deleted (dredge 2) left out"
+    )
+    assert notes[1].startswith("dredges.kml: 1 detection of dredge 5 left out: no such dredge")

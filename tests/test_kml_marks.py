@@ -93,9 +93,9 @@ def test_every_placemark_is_read_or_counted_in_a_note(tmp_path: Path) -> None:
     ]  # the boat left out; the group of three is three rows
     text = "\n".join(notes)
     assert "1 boat detection left out of tracking" in text
-    assert "1 placemark(s) have no date and are in no folder named by a date (sin fecha)" in text
-    assert "1 placemark(s) with a time span, not a date, left out" in text
-    assert "2 path(s) or polygon(s) wider than 250 m left out" in text
+    assert "1 placemark has no date and is in no folder named by a date (sin fecha)" in text
+    assert "1 placemark with a time span, not a date, left out" in text
+    assert "2 paths or polygons wider than 250 m left out" in text
     assert "rows read as the number of dredges in 'cantidad'" in text
 
 
@@ -128,8 +128,8 @@ def test_time_stamps_of_a_month_or_a_year_only_are_named(tmp_path: Path) -> None
     frame, notes = prepare_detections(read_detections(path), path, tf.network())
     assert frame["acquired"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01", "2024-03-05"]
     text = "\n".join(notes)
-    assert "1 placemark date(s) give only a month (e.g. 2024-03): taken as its first day" in text
-    assert "1 placemark date(s) give only a year (e.g. 2024)" in text
+    assert "1 placemark date gives only a month (e.g. 2024-03): taken as its first day" in text
+    assert "1 placemark date gives only a year (e.g. 2024)" in text
 
 
 def _two_dated_folders(path: Path, word: str) -> tuple[list[str], list[str]]:
@@ -282,7 +282,7 @@ def test_marks_in_a_river_folder_inside_a_date_folder_are_dated_by_it(tmp_path: 
     path.write_text(named, encoding="utf-8")
     frame = read_detections(path)
     assert len(frame) == 3
-    assert any("1 placemark(s) have no date" in note for note in frame.attrs["notes"])
+    assert any("1 placemark has no date" in note for note in frame.attrs["notes"])
 
 
 def test_a_file_whose_outermost_container_is_a_date_folder_dates_the_folders_in_it(
@@ -320,7 +320,7 @@ def test_a_folder_named_by_a_number_like_a_date_dates_nothing(tmp_path: Path) ->
         path.write_text(_kml(_folder(outer, _folder("Nanay", _placemark("1", a, b)), dated)))
         frame = read_detections(path)
         assert list(frame["acquired"]) == ["2024-03-05"], outer
-        assert any("1 placemark(s) have no date" in n for n in frame.attrs["notes"]), outer
+        assert any("1 placemark has no date" in n for n in frame.attrs["notes"]), outer
     path.write_text(_kml(_folder("Pedido 12345678 del 2024-03-05", _placemark("1", a, b))))
     assert list(read_detections(path)["acquired"]) == ["2024-03-05"]
 
@@ -346,3 +346,27 @@ def test_river_folders_in_date_folders_beside_marks_of_an_unnamed_document(
         frame = read_detections(source)
         got = sorted(str(day)[:10] for day in frame["acquired"])
         assert got == ["2024-03-01", "2024-03-05"], source
+
+
+def test_notes_on_one_placemark_left_out_read_in_the_singular() -> None:
+    """One placemark of each kind was counted '1 placemark(s) have no date and are in no
+    folder … give them a Timestamp', '1 placemark(s) without a date dated by their folder's
+    name', '1 path(s) or polygon(s)', 'its 1 dredge placemark(s) (time spans)'."""
+    from detector.kml_marks import _notes
+
+    counts = {"by_folder": 1, "undated": 1, "spans": 1, "not_marks": 1}
+    notes = _notes(Path("marcas.kml"), counts, ["sin fecha"])
+    assert notes == [
+        "marcas.kml: 1 placemark without a date dated by its folder's name",
+        "marcas.kml: 1 placemark has no date and is in no folder named by a date (sin fecha): "
+        "left out — give it a Timestamp, or name its folder by the image date (2024-03-05)",
+        "marcas.kml: 1 placemark with a time span, not a date, left out (one per dredge, as "
+        "dredges.kml writes them?) — give marks a Timestamp",
+        "marcas.kml: 1 path or polygon wider than 250 m left out: not a dredge's mark (a "
+        "footprint, a route?)",
+    ]
+    own = _notes(Path("dredges.kml"), {**counts, "by_folder": 0, "undated": 0}, [], True)
+    assert own[0] == (
+        "dredges.kml: dredges.kml of `dredge counts`: its 1 dredge placemark (a time span) left "
+        "out, its detections read"
+    )

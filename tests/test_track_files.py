@@ -138,7 +138,7 @@ def test_placemarks_in_a_folder_named_by_a_date_take_its_date(tmp_path: Path) ->
         pd.Timestamp("2024-04-05", tz="UTC"),
         pd.Timestamp("2024-04-06T14:30:00", tz="UTC"),
     ]
-    assert any("2 placemark(s) without a date dated by their folder's name" in n for n in notes)
+    assert any("2 placemarks without a date dated by their folder's name" in n for n in notes)
 
 
 def test_marks_saved_by_a_spanish_excel_are_read(tmp_path: Path) -> None:
@@ -227,7 +227,7 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
     frame = read_detections(path)
     assert frame["track_id"].tolist() == [1, 1, 1]
     notes = " ".join(frame.attrs["notes"])
-    assert "3 detection(s) of 1 dredge(s) deleted from its 'dredges' layer (track_id 2)" in notes
+    assert "3 detections of 1 dredge deleted from its 'dredges' layer (track_id 2)" in notes
     rivers = tmp_path / "rivers.geojson"
     gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
     run_track(path, rivers, tmp_path / "tracks.parquet")
@@ -277,7 +277,9 @@ def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge
     split.loc[4, "track_id"] = 99  # the last detection of dredge 1 split off
     frame = read(split, [1, 2], "split")
     assert sorted(frame["track_id"].tolist()) == [1, 1, 2, 2, 2, 99]
-    assert "track_id 99) are not a whole dredge as exported" in " ".join(frame.attrs["notes"])
+    notes = " ".join(frame.attrs["notes"])
+    assert "1 detection with a track_id not among" in notes  # it said 'detection(s)'
+    assert "(track_id 99) is not a whole dredge as exported" in notes  # and 'are'
     first = dets.copy()
     first.loc[0, "track_id"] = 99  # the first one, with its `new` link, split off
     assert len(read(first, [1, 2], "first")) == 6

@@ -197,6 +197,16 @@ def test_a_dredge_moored_at_a_confluence_is_one_track_on_one_river(
     assert sum("about as near to two rivers" in note for note in notes) == 1
 
 
+def test_one_detection_settled_at_a_confluence_is_said_in_the_singular() -> None:
+    """The note said '1 detection(s) lie about as near to two rivers'."""
+    from detector.confluence import settled_note
+
+    assert settled_note(1, "d.parquet").startswith(
+        "d.parquet: 1 detection lies about as near to two rivers (at a confluence): "
+    )
+    assert settled_note(6, "d.parquet").startswith("d.parquet: 6 detections lie about as near")
+
+
 def test_dredges_on_both_banks_of_a_spit_stay_on_their_own_rivers(tmp_path: Path) -> None:
     """Two rivers 60 m apart (centerlines) for 1 km before they meet, a spit between them; a
     dredge on each of its banks every 150 m, 15 m from its own river's centerline and 45 m

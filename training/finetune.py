@@ -51,6 +51,7 @@ from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics
 from detector.run_lock import run_lock
+from detector.wording import agree, count_of
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
@@ -111,7 +112,8 @@ class FinetuneConfig:
         unknown = sorted(k for k in self.overrides if k not in DEFAULT_CFG_DICT)
         if unknown:
             raise DredgeError(
-                f"unknown ultralytics setting(s) {', '.join(unknown)} — see "
+                f"unknown ultralytics {agree(len(unknown), 'setting', 'settings')} "
+                f"{', '.join(unknown)} — see "
                 "`yolo cfg` for the names (e.g. lr0=0.0005 mosaic=0.5)"
             )
         try:
@@ -341,10 +343,11 @@ def _run(
         tiles, assignment, work / "dataset", base.classes, chip_px=config.imgsz, bands=bands,
         negatives=config.negatives, seed=config.seed, extra_train=extra,
     )  # fmt: skip
+    train, val = counts["train"], counts["val"]
     echo(
-        f"dataset: train {counts['train'].chips} chips from {len(counts['train'].scenes)} "
-        f"scene(s), val {counts['val'].chips} chips from {len(counts['val'].scenes)} scene(s); "
-        f"validation {assignment.held_out}"
+        f"dataset: train {count_of(train.chips, 'chip')} from "
+        f"{count_of(len(train.scenes), 'scene')}, val {count_of(val.chips, 'chip')} from "
+        f"{count_of(len(val.scenes), 'scene')}; validation {assignment.held_out}"
     )
     best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
     weights = work / WEIGHTS_NAME
@@ -464,9 +467,11 @@ def _synthetic_chips(
     picks = np.random.default_rng([config.seed, 13]).permutation(len(available))
     chosen = [available[i] for i in picks[: config.synthetic]]
     if len(chosen) < config.synthetic:
+        hold = agree(len(worlds), "synthetic world holds", "synthetic worlds hold")
+        used = agree(len(chosen), "it was", f"all {len(chosen)} were")
         echo(
-            f"note: --synthetic {config.synthetic}: the synthetic world(s) hold {len(chosen)} "
-            f"chips; all {len(chosen)} were mixed in"
+            f"note: --synthetic {config.synthetic}: the {hold} {count_of(len(chosen), 'chip')}; "
+            f"{used} mixed in"
         )
     chips = []
     for tile in chosen:

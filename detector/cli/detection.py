@@ -32,7 +32,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError, UsageError
-from detector.wording import count_of
+from detector.wording import count_of, part_of
 
 
 @app.command()
@@ -133,4 +133,5 @@ def detect(
     done = len(paths) - len(failures)
     typer.echo(f"{count_of(len(frame), 'detection')} from {count_of(done, 'scene')} → {out}")
     if failures:
-        raise fail(f"{len(failures)} of {len(paths)} scene(s) failed; see {failures_path}", code=1)
+        failed = part_of(len(failures), len(paths), "scene")
+        raise fail(f"{failed} failed; see {failures_path}", code=1)
