@@ -357,6 +357,23 @@ def test_a_zone_named_in_a_name_is_read_as_the_date_options_read_it(
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "nanay_2024-12-31t22:00:00-05:00.tif",
+        "nanay_2024-12-31t22_00_00-05_00.tif",
+        "nanay_2024-12-31t220000-05.tif",
+        "nanay_2024-12-31t22:00 utc-05:00.tif",
+    ],
+)
+def test_an_iso_time_in_a_lower_case_name_keeps_its_time_and_zone(name: str) -> None:
+    """A name in lower case (its `T` a `t`, as ISO 8601 and `--date` allow) lost its time and
+    zone: 22:00 in Lima on 31 December was dated 2024-12-31 00:00 UTC, counted in 2024."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == NEW_YEAR_IN_LIMA == given_time(name[6:-4].replace("_", ":"))
+
+
+@pytest.mark.parametrize(
     ("name", "acquired"),
     [  # a time range: its start, in UTC, or with the zone written after it
         ("nanay_2024-03-15T10_00_00-11_00_00.tif", datetime(2024, 3, 15, 10, tzinfo=UTC)),
