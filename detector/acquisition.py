@@ -13,9 +13,10 @@
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``,
-   ``T22_00``; its zone also after ``UTC`` or ``GMT`` in any case (``utc-05:00``), or in hours
-   alone after a time the ``T`` or a colon marks, ``T22:00-05``: after ``_220000`` that may be
-   a part number, read so and said),
+   ``T22_00``, the ``T`` in either case; its zone also after ``UTC`` or ``GMT`` in any case,
+   its hours in one digit too, as ``--date`` reads it (``utc-05:00``, ``UTC-5``,
+   ``_UTC-05``), or in hours alone after a time the ``T`` or a colon marks, ``T22:00-05``:
+   after ``_220000`` that may be a part number, read so and said),
    Landsat's product ID (``LC09_L2SP_007063_20240315_…``), Sentinel-2's sensing time
    (``S2A_MSIL2A_20240315T143012_…``, ``T18MYA_20240315T143012_B04…``,
    ``…_V20160315T143012…``), Earth Engine's image ids
@@ -75,19 +76,25 @@ _NICFI_NAME = re.compile(
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
-    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200)
+    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200); the
+    # T in either case, as ISO 8601 and Python's --date allow (a name lowercased, …t22:00-05:00,
+    # lost its time and zone: dated at midnight UTC of the local day)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:([T_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    rf" ?(?:{ZONE_NAME} ?)?"  # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`
-    r"(?:([+-])(\d{2})(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?)?(?!\d)"
+    r"(?:([Tt_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`, `_UTC-05` (a space written as
+    # _); after a zone's name its hours in one digit too, `UTC-5`, as --date and --dates read
+    # it (the offset was dropped: 22:00 UTC-5 was 22:00 UTC, as was 22:00_UTC-05)
+    rf"(?:[ _]?({ZONE_NAME}) ?| ?)"
+    r"(?:([+-])((?(8)\d{1,2}|\d{2}))(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?"
+    r")?(?!\d)"
 )  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
 # in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end
-# (T10:00-11_00) or its minutes; read only after an ISO time (see _iso_time)
+# (T10:00-11_00) or its minutes; read only after an ISO time, or a zone's name (see _iso_time)
 # a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
 # T22-00-00-05-00, T22_00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
 # no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
 _SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
-    r"(?<=\d{4}-\d{2}-\d{2}T)(\d{2})([-_])(\d{2})(?:\2(\d{2}))?"
+    r"(?<=\d{4}-\d{2}-\d{2}[Tt])(\d{2})([-_])(\d{2})(?:\2(\d{2}))?"
     r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
 )
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
@@ -443,11 +450,11 @@ def _iso_time(name: str) -> tuple[datetime, str | None] | None:
     A zone in hours alone (``-05``, as ISO 8601 allows) is read after a time the ``T`` or a
     colon marks as one (``T22:00-05``, ``T220000-05``, ``T22_00_00-05``, ``_22:00-05``): it
     was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
-    counted in 2024 for 2025. After six digits behind ``_`` or a space (``_220000-05``),
-    which may be an order's number and a part, it is not read, and said
-    (:func:`name_zone_in_doubt`)."""
+    counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
+    digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
+    part, it is not read, and said (:func:`name_zone_in_doubt`)."""
     for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
-        year, month, day, mark, hour, minute, second, sign, zone_hours, zone_minutes = (
+        year, month, day, mark, hour, minute, second, named, sign, zone_hours, zone_minutes = (
             match.groups()
         )
         timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
@@ -460,7 +467,7 @@ def _iso_time(name: str) -> tuple[datetime, str | None] | None:
             continue
         doubt = None
         if sign is not None and zone_minutes is None:  # in hours alone
-            if mark == "T" or ":" in match.string[match.start(5) : match.start(8)]:
+            if mark in ("T", "t") or named or ":" in match.string[match.start(5) : match.start(9)]:
                 zone_minutes = "00"
             elif int(zone_hours) <= 14:
                 doubt = f"{sign}{zone_hours}"

@@ -66,7 +66,7 @@ from detector.detection_table import (
 from detector.errors import DredgeError, InputError, UsageError
 from detector.merge import (
     DEFAULT_MIN_SEPARATION_M,
-    MEMBER_CONF_RATIO,
+    boxes_made_at,
     drop_close_duplicates,
     drop_duplicates_on_one_hull,
     keep_side_by_side_members,
@@ -345,7 +345,7 @@ class _Runner:
         if not items:
             return
         data = np.stack([window.data for _, _, window in items])
-        floor = self.conf * MEMBER_CONF_RATIO  # group members are kept from here
+        floor = boxes_made_at(self.conf)  # group members are kept from here
         future = self.model_thread.submit(self.detector.predict, data, conf=floor)
         self._inflight = (items, future)
 

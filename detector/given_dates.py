@@ -12,8 +12,8 @@ _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601
 # A zone named after a time: UTC or GMT, in any case (utc, Gmt), alone or with an offset as
 # written (UTC-05:00, GMT-0500, UTC-5: five hours behind, as ISO 8601 reads -05:00). The one
 # definition that --date, --dates tables, hand marks' dates (detector.user_tables) and file
-# names (ZONE_NAME: detector.acquisition reads the offset after it its own way) read; compile
-# it with re.IGNORECASE
+# names (ZONE_NAME: detector.acquisition reads the offset after it in its name regex, its
+# hours in one digit too) read; compile it with re.IGNORECASE
 ZONE_NAME = r"(?i:UTC|GMT)"  # in any case: a name's 'utc-05:00' was no zone, the time read as UTC
 NAMED_ZONE = rf"{ZONE_NAME}(?:\s*[+-]\d{{1,2}}(?::?\d{{2}})?)?"
 NAMED_ZONE_END = re.compile(rf"\s*{NAMED_ZONE}$", re.IGNORECASE)  # such a zone ending a text

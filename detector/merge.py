@@ -82,6 +82,15 @@ REQUIRED_COLUMNS = ("scene", "tile", "score", "class_name")
 MIN_OVERLAP_M = 2 * DEFAULT_DISTANCE_M  # a hull up to 40 m lies whole in one of two tiles
 
 
+def boxes_made_at(conf: float) -> float:
+    """The score the model's boxes are made at for the operating score ``conf``
+    (``MEMBER_CONF_RATIO × conf``: 0.15 for 0.25): group members are kept from there
+    (:func:`keep_side_by_side_members`), and the boxes scored at least ``conf`` are these,
+    cut. `dredge detect` makes its boxes so, and `dredge evaluate` scores them so: with flips
+    a box is the score-weighted mean of its group's boxes down to the score it is made at."""
+    return conf * MEMBER_CONF_RATIO
+
+
 @dataclass(frozen=True)
 class _Boxes:
     """Boxes of one scene: bounds in CRS units, centres in metres, tiles and scores."""

@@ -66,7 +66,9 @@ def prepare_detections(
     scene that shows a boat on a river was a look at it, even with no dredge there.
     """
     notes: list[str] = []
-    out = frame.copy()
+    # numbered by place, as the rows of the file (its own index, a GeoParquet's saved after
+    # rows were filtered out, named a bad row by its label: the third as 'row 31')
+    out = frame.reset_index(drop=True)
     if out.crs is None:
         raise InputError(source, "has no CRS", "set one, e.g. ogr2ogr -a_srs EPSG:4326 OUT IN")
     if out.crs.equals(WGS84, ignore_axis_order=True):  # OGC:CRS84: lon/lat as read, unmoved

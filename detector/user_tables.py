@@ -22,8 +22,9 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
   1899-12-30; 1990–2099 only), read with a note (Excel's 1900 date system: a CSV does not
   say whether its workbook used the 1904 one, whose numbers are 1462 days less).
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
-  dropped silently; so do a time of day alone, and a date after today or before the first
-  satellite image (:func:`detector.date_sanity.rows_of_imagery`).
+  dropped silently; so do a time of day alone (with its zone too, ``14:50Z``), and a date
+  after today or before the first satellite image
+  (:func:`detector.date_sanity.rows_of_imagery`).
 
 :func:`read_degrees` reads a longitude or latitude column as decimal degrees, also when it was
 copied from Google Earth in degrees, minutes and seconds (``3°47'46.83"S``, ``73°25'0.12"O``:
@@ -101,7 +102,13 @@ EXCEL_SERIALS = (32874, 73051)  # Excel day numbers of 1990-01-01 and 2099-12-31
 # Day and month of 05/03/2024, 05.03.24, 05-03-2024 or 05-03-24 (2024-03-05, ISO, is year
 # first: its first number has four digits)
 SLASHED = re.compile(r"^\s*(\d{1,2})(?:[/.](\d{1,2})[/.]\d{2,4}|-(\d{1,2})-(?:\d{4}|\d{2})(?!\d))")
-TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*$", re.I)
+# a time of day alone, also with its zone (14:50Z, 14:50 UTC, 14:50-05:00: pandas put them on
+# today's date too) or ISO 8601's T before it (T14:50)
+TIME_ONLY = re.compile(
+    r"^\s*T?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?\s*"
+    rf"(?:Z|{NAMED_ZONE}|[+-]\d{{2}}(?::?\d{{2}})?)?\s*$",
+    re.I,
+)
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 DMS = re.compile(
     r"^\s*([NSEWO])?\s*([+-])?\s*" + _NUMBER + r"\s*(°|º|˚|d|deg)?\s*"
@@ -367,7 +374,7 @@ def normalise_dates(
     if len(times) and times.all():  # pandas puts a bare time on today's date
         raise InputError(
             source,
-            f"dates are times of day only (e.g. {text.iloc[0]!r})",
+            f"dates are times of day only (e.g. {typed.iloc[0]!r})",
             "give the date of each mark's scene (a 'fecha' or 'date' column), e.g. 2024-07-15",
         )
     if times.any():  # among dates: it was dated today without a word
@@ -375,7 +382,7 @@ def normalise_dates(
         raise InputError(
             source,
             f"{part_of(n, len(times), 'date')} {agree(n, 'is', 'are')} a time of day only "
-            f"(e.g. {text[times].iloc[0]!r})",
+            f"(e.g. {typed[times].iloc[0]!r})",
             "give each row the day of its scene too, e.g. 2024-07-15 14:50",
         )
     text, year_notes = short_years_first(text, source, cue=day_first, guess=guess)  # 24-06-20

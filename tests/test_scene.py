@@ -15,6 +15,7 @@ from rasterio.windows import Window
 from detector.acquisition import (
     Acquisition,
     mosaic_days,
+    name_zone_in_doubt,
     own_time_read,
     time_from_name,
     to_utc,
@@ -22,6 +23,7 @@ from detector.acquisition import (
 from detector.band_layout import PLANETSCOPE_BANDS, RGB_BANDS, SUPERDOVE_BANDS
 from detector.date_tables import date_for_scene, read_date_table
 from detector.errors import InputError
+from detector.given_dates import given_time
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
 from tests.geo_fixtures import DREDGE, FOREST, write_planet_metadata, write_scene
@@ -323,6 +325,52 @@ def test_a_zone_in_hours_alone_after_a_time_in_a_name_is_read(
     found = time_from_name(f"/scenes/{name}")
     assert found is not None and found.source == "iso-name"
     assert found.time == acquired
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "acquired"),
+    [  # a zone's name, then its offset as --date and a --dates row read it
+        ("nanay_2024-12-31 22:00 UTC-5.tif", "2024-12-31 22:00 UTC-5", NEW_YEAR_IN_LIMA),
+        (
+            "nanay_2024-12-31 22:00 gmt+5.tif",
+            "2024-12-31 22:00 gmt+5",
+            datetime(2024, 12, 31, 17, tzinfo=UTC),
+        ),
+        # spaces written as _; then a part number
+        ("nanay_2024-12-31_220000_UTC-05.tif", "2024-12-31 22:00 UTC-05", NEW_YEAR_IN_LIMA),
+        ("nanay_2024-12-31_22:00_UTC-5_2.tif", "2024-12-31 22:00 UTC-5", NEW_YEAR_IN_LIMA),
+        # after six digits: named, the -05 is no part number (it was read so, with a word)
+        ("nanay_2024-12-31 220000 UTC-05.tif", "2024-12-31 22:00 UTC-05", NEW_YEAR_IN_LIMA),
+    ],
+)
+def test_a_zone_named_in_a_name_is_read_as_the_date_options_read_it(
+    name: str, given: str, acquired: datetime
+) -> None:
+    """A zone named with its hours in one digit (`UTC-5`), or after an underscore
+    (`_UTC-05`), was dropped: `nanay_2024-12-31 22:00 UTC-5.tif` was dated 2024-12-31 22:00
+    UTC, counted in 2024, where `--date '2024-12-31 22:00 UTC-5'` dates it 2025-01-01 03:00
+    UTC; after six digits its `-05` was taken for a part number."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == acquired == given_time(given)
+    assert name_zone_in_doubt(f"/scenes/{name}") is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nanay_2024-12-31t22:00:00-05:00.tif",
+        "nanay_2024-12-31t22_00_00-05_00.tif",
+        "nanay_2024-12-31t220000-05.tif",
+        "nanay_2024-12-31t22:00 utc-05:00.tif",
+    ],
+)
+def test_an_iso_time_in_a_lower_case_name_keeps_its_time_and_zone(name: str) -> None:
+    """A name in lower case (its `T` a `t`, as ISO 8601 and `--date` allow) lost its time and
+    zone: 22:00 in Lima on 31 December was dated 2024-12-31 00:00 UTC, counted in 2024."""
+    found = time_from_name(f"/scenes/{name}")
+    assert found is not None and found.source == "iso-name"
+    assert found.time == NEW_YEAR_IN_LIMA == given_time(name[6:-4].replace("_", ":"))
 
 
 @pytest.mark.parametrize(

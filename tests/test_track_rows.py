@@ -153,6 +153,25 @@ def test_a_bad_row_after_a_repeated_one_is_named_by_its_own_row(tmp_path: Path) 
         prepare_detections(read_detections(path), path, tf.network())
 
 
+def test_a_bad_row_of_a_geoparquet_with_its_own_index_is_named_by_its_place(
+    tmp_path: Path,
+) -> None:
+    """A GeoParquet saved with its index (marks filtered in pandas, then written: labels 10,
+    20, 30, 40) named its third row, a bad count, by its label: 'row 31'."""
+    lon, lat = lon_lat_on_the_river()
+    marks = gpd.GeoDataFrame(
+        {"fecha": ["2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"]}
+        | {"cantidad": ["1", "2", "dos", "1"]},
+        geometry=gpd.points_from_xy([lon] * 4, [lat] * 4),
+        crs="EPSG:4326",
+        index=[10, 20, 30, 40],
+    )
+    path = tmp_path / "marcas.parquet"
+    marks.to_parquet(path)
+    with pytest.raises(InputError, match=r"row 3: 'cantidad' is 'dos', not a number"):
+        prepare_detections(read_detections(path), path, tf.network())
+
+
 def test_a_mark_of_several_parts_is_one_dredge_per_part(tmp_path: Path) -> None:
     """Two dredges marked as one MultiPoint feature were one detection at their centre."""
     import shapely

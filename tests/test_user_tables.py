@@ -373,6 +373,21 @@ def test_a_time_of_day_alone_among_dates_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "time", ["14:50Z", "14:50 UTC", "14:50 utc-5", "2:50 PM GMT", "14:50-05:00"]
+)
+def test_a_time_of_day_with_its_zone_among_dates_is_one_line(time: str) -> None:
+    """A time of day alone with its zone (`14:50Z`, `14:50 UTC`) was no time alone: pandas put
+    it on today's date, and the mark or the scene was dated today without a word; a column of
+    them as well."""
+    with pytest.raises(
+        InputError, match=f"1 of 2 dates is a time of day only \\(e\\.g\\. '{time}'"
+    ):
+        normalise_dates(pd.Series(["2024-03-05 10:00", time]), "marcas.csv")
+    with pytest.raises(InputError, match=f"dates are times of day only \\(e\\.g\\. '{time}'"):
+        normalise_dates(pd.Series([time, time]), "marcas.csv")
+
+
+@pytest.mark.parametrize(
     ("typed", "utc"),
     [
         ("2024-12-31 23:00 utc", "2024-12-31 23:00"),

@@ -1,6 +1,7 @@
 """Score a model against labelled tiles: precision, recall, F1 and AP per class and per source.
 
-Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`, and at ``conf``), then
+Predictions are made on every tile (scores down to :data:`SCORE_FLOOR`, and as `dredge detect`
+makes them for ``conf``), then
 matched to the labelled boxes tile by tile and class by class, greedily from the highest score
 down: a prediction matches the unmatched box of its class that it overlaps most (IoU ≥
 ``iou``), or, with ``match_m``, the nearest one whose centre lies within ``match_m`` metres of
@@ -9,9 +10,12 @@ its own (tiles are at the model's GSD); a labelled box's side shorter than
 it (:func:`truth_array`).
 
 - **precision, recall, F1** are of the boxes the detector gives at the operating score ``conf``
-  (``dredge detect --conf``): made at that score, not cut from those made at
-  :data:`SCORE_FLOOR`, as with flips a box is the score-weighted mean of its group's boxes,
-  the low scores' boxes included (:meth:`detector.model.YoloDetector.predict_at`);
+  as ``dredge detect --conf`` gives them: made at :func:`detector.merge.boxes_made_at` (0.6 ×
+  ``conf``, where detect keeps a group's members from) and kept from ``conf``, not cut from
+  those made at :data:`SCORE_FLOOR` nor made at ``conf`` itself, as with flips a box is the
+  score-weighted mean of its group's boxes down to the score it is made at
+  (:meth:`detector.model.YoloDetector.predict_at`); the members detect keeps under ``conf``
+  beside a confident dredge, placed on a river, are not among them;
 - **AP** is the area under the precision–recall curve over all scores (the boxes made at
   :data:`SCORE_FLOOR`), with precision made monotone (all-point interpolation, as PASCAL VOC
   2010+); with the default IoU 0.5 it is AP50.
@@ -35,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detector.errors import DredgeError
+from detector.merge import boxes_made_at
 from detector.model import Detector, YoloDetector
 from detector.writing import write_text_atomic
 from training.dataset import MIN_BOX_PX
@@ -289,9 +294,10 @@ def score_predictions(
 ) -> Evaluation:
     """Match predictions (per tile, (n, 6) in tile pixels) to the tiles' boxes and score them.
 
-    ``predictions`` (all scores) give AP; ``operating``, the boxes made at ``conf``, give
-    precision, recall, F1 and the findings (default: ``predictions`` scoring at least ``conf``,
-    which greedy matching from the highest score down matches as if only they were made)."""
+    ``predictions`` (all scores) give AP; ``operating``, the boxes `dredge detect --conf`
+    gives (:func:`predict_tiles`), give precision, recall, F1 and the findings (default:
+    ``predictions`` scoring at least ``conf``, which greedy matching from the highest score
+    down matches as if only they were made)."""
     if len(tiles) != len(predictions):
         raise ValueError(f"{len(tiles)} tiles but {len(predictions)} prediction arrays")
     check_conf(conf)
@@ -440,7 +446,9 @@ def predict_tiles(
     conf: float = DEFAULT_CONF,
 ) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]]]:
     """The detector's boxes on every tile, in tile order: made at :data:`SCORE_FLOOR`, and
-    made at ``conf`` (as `dredge detect --conf` makes them; a YOLO model runs once for both)."""
+    those scoring at least ``conf`` as `dredge detect --conf` makes them, at
+    :func:`detector.merge.boxes_made_at` (a YOLO model runs once for both). Made at ``conf``
+    itself, a box fused with a weaker one that detect's boxes take in lay apart from its."""
     bands = len(detector.card.input.bands)
     empty = np.zeros((0, 6), np.float32)
     low: list[NDArray[np.float32]] = [empty] * len(tiles)
@@ -453,12 +461,12 @@ def predict_tiles(
             chunk = indices[start : start + batch]
             pixels = np.stack([tiles[i].as_float(bands) for i in chunk])
             if isinstance(detector, YoloDetector):
-                floor, at_conf = detector.predict_at(pixels, (SCORE_FLOOR, conf))
+                floor, made = detector.predict_at(pixels, (SCORE_FLOOR, boxes_made_at(conf)))
             else:
                 floor = detector.predict(pixels, conf=SCORE_FLOOR)
-                at_conf = detector.predict(pixels, conf=conf)
-            for i, boxes, kept in zip(chunk, floor, at_conf, strict=True):
-                low[i], high[i] = boxes, kept
+                made = detector.predict(pixels, conf=boxes_made_at(conf))
+            for i, boxes, kept in zip(chunk, floor, made, strict=True):
+                low[i], high[i] = boxes, kept[kept[:, 4] >= conf]
     return low, high
 
 
