@@ -141,21 +141,26 @@ def scene_time(
     label: str | None = None,
 ) -> pd.Timestamp:
     """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
-    label, file name or stem), else the file."""
+    label, file name or stem), else the file. Undated, an InputError that names a tag set
+    aside as before the first satellite image, as :meth:`detector.scene.Scene.require_acquired`
+    does."""
     from detector.acquisition import is_day_only, resolve_acquisition
+    from detector.date_sanity import tag_before_imagery
     from detector.date_tables import date_for_scene
 
     name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)
+    over = None  # a tag before the first satellite image, passed over
     if known is None or is_day_only(known):  # a day alone: the scene's own time that day
-        known = resolve_acquisition(str(path), src, explicit=known).time
+        acquisition = resolve_acquisition(str(path), src, explicit=known)
+        known, over = acquisition.time, acquisition.passed_over
     if known is None:
         known = acquired_from_name(name)
     if known is None:
         raise InputError(
             path,
             "acquisition date unknown (no Planet metadata, no date in the name or tags, and no "
-            "detection from this scene)",
+            "detection from this scene" + (f"; {tag_before_imagery(*over)})" if over else ")"),
             "give the scenes' dates with --dates, a CSV of scene,date",
         )
     stamp = pd.Timestamp(known)

@@ -174,6 +174,22 @@ def test_a_tag_before_the_first_satellite_image_dates_nothing(tmp_path: Path) ->
         assert opened.date_caveat is None
 
 
+def test_track_scenes_undated_but_for_a_tag_before_imagery_name_it(tmp_path: Path) -> None:
+    """`dredge track --scenes` (observed_areas) with a scene dated only by a TIFFTAG_DATETIME
+    of 1970:01:01 00:00:00, which dates nothing: "acquisition date unknown (… no date in the
+    name or tags …)" did not name the tag set aside, as `Scene.require_acquired` does."""
+    from detector.errors import InputError
+    from detector.observed import observed_areas
+
+    epoch = "1970:01:01 00:00:00"
+    alone = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": epoch}, **SMALL)
+    with pytest.raises(InputError, match=r"export\.tif: acquisition date unknown") as caught:
+        observed_areas([alone.path])
+    said = EPOCH_WORDS.format(tag="its TIFFTAG_DATETIME", value=epoch)
+    assert said in str(caught.value) and "\n" not in str(caught.value)
+    assert "--dates" in str(caught.value)
+
+
 def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
     """The metadata still wins, as before, but a Planet scene of 2023-07-15 by its name beside
     a metadata.json of 2024-01-03 (another scene's, copied beside it) was dated 2024-01-03 and
