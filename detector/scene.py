@@ -52,7 +52,6 @@ from detector.acquisition import (
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
 from detector.date_caveats import date_caveat
-from detector.date_sanity import tag_before_imagery
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
 from detector.inputspec import InputSpec
@@ -234,7 +233,7 @@ class Scene:
             raise InputError(
                 self.path,
                 "acquisition date unknown (no Planet metadata, no date in the name or tags"
-                + (f"; {tag_before_imagery(*over)})" if over else ")"),
+                + (f"; {over.words})" if over else ")"),
                 "give the scenes' dates with --dates, a CSV of scene,date (or, for one scene, "
                 "--date YYYY-MM-DD to `dredge detect`)",
             )
