@@ -318,6 +318,7 @@ def run_case(
             pd.Series(case.labels.to_numpy()[linked["detection_id"].to_numpy() - 1]),
             linked["track_id"],
             int(case.truth["visible"].astype(bool).sum()),
+            scenes=linked["scene"],
         )
         big = errors[errors["true_unique"] >= MIN_DREDGES]
         counted = _counted_with_labels(linked, tracks, case.labels)
@@ -361,7 +362,10 @@ def returns_reference_line(name: str, truth: pd.DataFrame, true_counts: pd.DataF
     predicted = visible.assign(track_id=pd.factorize(visible["dredge_id"])[0] + 1)
     ids = identity_scores(truth, predicted)
     exact = identity_scores_from_labels(
-        visible["dredge_id"], predicted["track_id"], int(truth["visible"].astype(bool).sum())
+        visible["dredge_id"],
+        predicted["track_id"],
+        int(truth["visible"].astype(bool).sum()),
+        scenes=visible["scene"],
     )
     big = errors[errors["true_unique"] >= MIN_DREDGES]
     return (

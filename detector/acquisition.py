@@ -28,9 +28,12 @@
    Landsat 1, ``img_1920_08_15``),
    source ``day-name``: it may be no date (a grid's numbers), so the GeoTIFF's
    ``ACQUISITIONDATETIME`` tag (IMAGERY domain) comes before it;
-4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag; one
-   before Landsat 1 (``1970:01:01 00:00:00``, a camera's or a program's default for none)
-   dates nothing: the next source does, and the scene's caveat names the tag and its value.
+4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
+
+A date before Landsat 1 in a sidecar (``1970-01-01``, a placeholder), a name
+(``scan_1965-03-02``) or a tag (``1970:01:01 00:00:00``, a camera's or a program's default for
+none) dates nothing: the next source does, and the scene's caveat names it and its value
+(:func:`detector.date_sanity.before_imagery`).
 
 A date after today, from any of them but a day alone in the name, is one error line
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
@@ -43,7 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -51,13 +54,20 @@ from pathlib import Path
 import rasterio
 from rasterio.errors import RasterioError
 
-from detector.date_sanity import AHEAD_SLACK, FIRST_IMAGERY, not_ahead, not_before_imagery
+from detector.date_sanity import (
+    AHEAD_SLACK,
+    FIRST_IMAGERY,
+    PassedOver,
+    before_imagery,
+    not_ahead,
+    not_before_imagery,
+)
 from detector.errors import InputError
-from detector.given_dates import ZONE_NAME, without_zone
 from detector.given_dates import GivenDay as GivenDay
 from detector.given_dates import ZonelessTime as ZonelessTime
 from detector.given_dates import given_time as given_time
 from detector.given_dates import is_day_only as is_day_only
+from detector.given_dates import iso_time_in_name, safe_datetime, without_zone, zone_offset
 from detector.given_dates import to_utc as to_utc
 from detector.remote_reads import use_http_time_limits
 from detector.sidecars import sidecar_candidates as sidecar_candidates
@@ -75,28 +85,6 @@ _NICFI_NAME = re.compile(
     r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
 )  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
 _QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
-_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
-    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200); the
-    # T in either case, as ISO 8601 and Python's --date allow (a name lowercased, …t22:00-05:00,
-    # lost its time and zone: dated at midnight UTC of the local day)
-    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:([Tt_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
-    # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`, `_UTC-05` (a space written as
-    # _); after a zone's name its hours in one digit too, `UTC-5`, as --date and --dates read
-    # it (the offset was dropped: 22:00 UTC-5 was 22:00 UTC, as was 22:00_UTC-05)
-    rf"(?:[ _]?({ZONE_NAME}) ?| ?)"
-    r"(?:([+-])((?(8)\d{1,2}|\d{2}))(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?"
-    r")?(?!\d)"
-)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
-# in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end
-# (T10:00-11_00) or its minutes; read only after an ISO time, or a zone's name (see _iso_time)
-# a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
-# T22-00-00-05-00, T22_00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
-# no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
-_SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
-    r"(?<=\d{4}-\d{2}-\d{2}[Tt])(\d{2})([-_])(\d{2})(?:\2(\d{2}))?"
-    r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
-)
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
@@ -144,9 +132,9 @@ class Acquisition:
     time: datetime | None
     source: str  # explicit, metadata.json, metadata.xml, planet-name, nicfi-name, ... unknown
     own: Acquisition | None = None  # for a date given: the scene's own, when it is another day
-    # a tag passed over, its source and value as written: it was before the first satellite
-    # image (1970:01:01 00:00:00), where it would have dated the scene (time_from_tags)
-    passed_over: tuple[str, str] | None = None
+    # a sidecar's, name's or tag's date passed over, before the first satellite image
+    # (1970:01:01 00:00:00), where it would have dated the scene (date_sanity.before_imagery)
+    passed_over: PassedOver | None = None
 
 
 def is_remote(path: str) -> bool:
@@ -194,7 +182,7 @@ def resolve_acquisition(
             ) from None
         if not is_day_only(explicit) and without_zone(explicit):  # said in its caveat
             given = ZonelessTime.of(given)
-        own = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+        own = _own_date(path)
         if own is not None and own.source == DAY_NAME:
             chosen = _first_of(path, own, time_from_tags(dataset))
             if chosen is None or chosen.source != DAY_NAME:
@@ -209,13 +197,33 @@ def resolve_acquisition(
             and (own.time.date() != given.date() or _other_time(own.time, given))
         )
         return _checked(path, Acquisition(given, "explicit", own if differs else None))
-    if not is_remote(path):
-        found = time_from_sidecar(Path(path))
-        if found is not None:
-            return _checked(path, found)
+    found = None if is_remote(path) else time_from_sidecar(Path(path))
+    if found is not None and found.time is not None:
+        return _checked(path, found)
+    over = found.passed_over if found is not None else None  # a sidecar's before 1972
     found = time_from_name(path)
-    tagged = time_from_tags(dataset) if found is None or found.source == DAY_NAME else None
-    return _checked(path, _first_of(path, found, tagged) or Acquisition(None, "unknown"))
+    undated = found is None or found.time is None or found.source == DAY_NAME
+    tagged = time_from_tags(dataset) if undated else None
+    chosen = _noted(over, _first_of(path, found, tagged))
+    return _checked(path, chosen or Acquisition(None, "unknown"))
+
+
+def _noted(over: PassedOver | None, found: Acquisition | None) -> Acquisition | None:
+    """``found`` with ``over``, a date passed over before it, said first; where nothing dates
+    the scene, an Acquisition of no time that keeps it."""
+    if over is None:
+        return found
+    if found is None:
+        return Acquisition(None, "unknown", passed_over=over)
+    return replace(found, passed_over=over.then(found.passed_over))
+
+
+def _own_date(path: str) -> Acquisition | None:
+    """The date a scene's sidecar, else its name, gives (a date passed over is none)."""
+    found = None if is_remote(path) else time_from_sidecar(Path(path))
+    if found is None or found.time is None:
+        found = time_from_name(path)
+    return found if found is not None and found.time is not None else None
 
 
 def _first_of(
@@ -228,11 +236,13 @@ def _first_of(
     yields, the next date the name gives comes first, a mosaic's folder, as for a day after
     today (the tag skipped it: grid numbers that read as a day dated a mosaic's tile by it).
     An ``ACQUISITIONDATETIME`` before Landsat 1 that the day would have yielded to is said
-    (``passed_over``)."""
+    (``passed_over``), as a name's date before it that dated nothing is."""
+    if named is not None and named.time is None:  # only a date before the first image
+        return _noted(named.passed_over, _first_of(path, None, tagged))
     if named is None or (named.source == DAY_NAME and tagged and tagged.source == "imagery-tag"):
         return tagged if named is None else _mosaic_first_day(path, folders=True) or tagged
     over = tagged.passed_over if tagged is not None else None
-    if named.source == DAY_NAME and over is not None and over[0] == "imagery-tag":
+    if named.source == DAY_NAME and over is not None and over.source == "imagery-tag":
         return replace(named, passed_over=over)
     return named
 
@@ -258,7 +268,7 @@ def own_time_read(path: str) -> datetime | None:
     given: its sidecar's or name's, else its tags' (``ACQUISITIONDATETIME``,
     ``TIFFTAG_DATETIME``: the file's header is read; also for a day alone in the name, which
     yields to the first); None where nothing says, or the file cannot be opened."""
-    found = (None if is_remote(path) else time_from_sidecar(Path(path))) or time_from_name(path)
+    found = _own_date(path)
     if found is not None and found.source != DAY_NAME:
         return found.time
     use_http_time_limits()  # a server that stops answering held the read for ever
@@ -286,7 +296,7 @@ def time_from_sidecar(path: Path) -> Acquisition | None:
     """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene
     (:mod:`detector.sidecars`)."""
     found = sidecar_time(path)
-    return None if found is None else Acquisition(*found)
+    return None if found is None else Acquisition(found[0], found[1], passed_over=found[2])
 
 
 def mosaic_days(path: str) -> tuple[date, date] | None:
@@ -296,12 +306,12 @@ def mosaic_days(path: str) -> tuple[date, date] | None:
     match = _mosaic_name(path)
     if match is not None and match.re is _NICFI_NAME:
         year, month, day, *end = match.groups()
-        first = _safe_datetime(year, month, day or "01")
+        first = safe_datetime(year, month, day or "01")
         if first is None:
             return None
         if end[0] is not None:
             year, month, day = end
-        last = _safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
+        last = safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
         return (first.date(), last.date()) if last is not None else None
     if match is not None:  # a quarter's
         first_month = 3 * int(match[2]) - 2
@@ -326,7 +336,7 @@ def _mosaic_name(path: str, *, folders: bool = True) -> re.Match[str] | None:
 
 def _month_end(year: int, month: int, months: int) -> datetime | None:
     """The last day of the ``months`` months from ``month`` of ``year`` (1: that month)."""
-    after = _safe_datetime(
+    after = safe_datetime(
         str(year + (month - 1 + months) // 12), str((month - 1 + months) % 12 + 1), "01"
     )
     return None if after is None else after - timedelta(days=1)
@@ -334,52 +344,67 @@ def _month_end(year: int, month: int, months: int) -> datetime | None:
 
 def time_from_name(path: str) -> Acquisition | None:
     """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2, Earth
-    Engine or ISO-dated file name."""
+    Engine or ISO-dated file name. A date before the first satellite image
+    (``scan_1965-03-02``) dates nothing: the next the name gives does, and the first such is
+    kept (``passed_over``; no time where nothing else in the name dates it)."""
+    over = None
+    for found in _name_dates(path):
+        if found.time is not None and found.time < FIRST_IMAGERY:
+            over = over or before_imagery(found.source, f"{found.time:%Y-%m-%d}")
+        else:
+            return _noted(over, found)
+    return _noted(over, None)
+
+
+def _name_dates(path: str) -> Iterator[Acquisition]:
+    """The dates a file name gives, in the order :func:`time_from_name` takes them."""
     name = scene_file_name(path)
     match = _PLANET_NAME.match(name) or _PLANET_ID.search(name)
     if match:
-        found = _safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
+        found = safe_datetime(match[1][:4], match[1][4:6], match[1][6:], *_hms(match[2]))
         if found:
-            return Acquisition(found, "planet-name")
+            yield Acquisition(found, "planet-name")
     match = _MAXAR_NAME.search(name.upper())
     if match:  # Maxar / DigitalGlobe: 17AUG31162013-P1BS-…
         month = f"{_MONTHS.index(match[2]) + 1:02d}"
         century = "20" if 2000 + int(match[1]) <= datetime.now(UTC).year + 1 else "19"
-        found = _safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
+        found = safe_datetime(century + match[1], month, match[3], *_hms(match[4]))
         if found:
-            return Acquisition(found, "maxar-name")
+            yield Acquisition(found, "maxar-name")
     mosaic = _mosaic_first_day(path, folders=False)
     if mosaic:
-        return mosaic
-    iso = _iso_time(name)
+        yield mosaic
+    iso = iso_time_in_name(name)
     if iso is not None:
-        return Acquisition(iso[0], "iso-name")
+        yield Acquisition(iso[0], "iso-name")
     # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
     # program wrote the file, from its TIFFTAG_DATETIME
     match = _LANDSAT_NAME.match(name.upper())
     if match:
-        found = _safe_datetime(*match.groups())
+        found = safe_datetime(*match.groups())
         if found:
-            return Acquisition(found, "landsat-name")
+            yield Acquisition(found, "landsat-name")
     for pattern in _SENTINEL2_NAMES:
         match = pattern.match(name.upper())
-        found = _safe_datetime(*match.groups()) if match else None
+        found = safe_datetime(*match.groups()) if match else None
         if found:
-            return Acquisition(found, "iso-name")
+            yield Acquisition(found, "iso-name")
     for pattern, source in _EARTH_ENGINE_NAMES:  # were "acquisition date unknown", or the tag's
         match = pattern.search(name.upper())
-        found = _safe_datetime(*match.groups()) if match else None
+        found = safe_datetime(*match.groups()) if match else None
         if found:
-            return Acquisition(found, source)
+            yield Acquisition(found, source)
     for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it, and one after
         # today is no date (tile_2048_10_12, a grid's numbers, failed the scene as a typo)
         for match in pattern.finditer(name):
-            found = _safe_datetime(*match.groups())
+            found = safe_datetime(*match.groups())
             if found and FIRST_IMAGERY <= found <= datetime.now(UTC) + AHEAD_SLACK:
-                return Acquisition(found, DAY_NAME)
+                yield Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
     # name (a project folder `nicfi_2023-06_mosaic_vs_…` dated every scene under it so)
-    return _mosaic_first_day(path, folders=True)
+    folder = _mosaic_first_day(path, folders=True)
+    if folder:
+        yield folder
 
 
 def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
@@ -388,9 +413,9 @@ def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
     if match is None:
         return None
     if match.re is _NICFI_NAME:
-        found = _safe_datetime(match[1], match[2], match[3] or "01")
+        found = safe_datetime(match[1], match[2], match[3] or "01")
     else:
-        found = _safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
+        found = safe_datetime(match[1], f"{3 * int(match[2]) - 2:02d}", "01")
     return Acquisition(found, "nicfi-name") if found else None
 
 
@@ -408,8 +433,8 @@ def name_date_range(path: str) -> tuple[date, date] | None:
     match = _RANGE_NAME.search(scene_file_name(path))
     if match is None:
         return None
-    first = _safe_datetime(*match.groups()[:3])
-    last = _safe_datetime(*match.groups()[3:])
+    first = safe_datetime(*match.groups()[:3])
+    last = safe_datetime(*match.groups()[3:])
     if first is None or last is None or (last - first).days <= 1:
         return None
     return first.date(), last.date()
@@ -437,96 +462,26 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
             except ValueError:
                 continue
             if when < FIRST_IMAGERY:
-                over = over or (source, value)
+                over = over or before_imagery(source, value)
                 continue
             return Acquisition(when, source, passed_over=over)
-    return None if over is None else Acquisition(None, "unknown", passed_over=over)
-
-
-def _iso_time(name: str) -> tuple[datetime, str | None] | None:
-    """The first ISO day in a file name (:data:`_ISO_NAME`), with its time and zone, in UTC;
-    and the zone in hours alone left unread after it where it may be a part number, else None.
-
-    A zone in hours alone (``-05``, as ISO 8601 allows) is read after a time the ``T`` or a
-    colon marks as one (``T22:00-05``, ``T220000-05``, ``T22_00_00-05``, ``_22:00-05``): it
-    was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
-    counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
-    digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
-    part, it is not read, and said (:func:`name_zone_in_doubt`)."""
-    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
-        year, month, day, mark, hour, minute, second, named, sign, zone_hours, zone_minutes = (
-            match.groups()
-        )
-        timed = hour is not None and _safe_datetime(year, month, day, hour, minute, second or "0")
-        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
-            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
-        if not timed:  # six digits that are no time: the day alone (the date was lost, and
-            found = _safe_datetime(year, month, day)  # the scene dated by its TIFFTAG_DATETIME)
-            if found:
-                return found, None
-            continue
-        doubt = None
-        if sign is not None and zone_minutes is None:  # in hours alone
-            if mark in ("T", "t") or named or ":" in match.string[match.start(5) : match.start(9)]:
-                zone_minutes = "00"
-            elif int(zone_hours) <= 14:
-                doubt = f"{sign}{zone_hours}"
-        # the zone written after it: a local time was taken as UTC, hours (a day, a year at
-        # New Year) off
-        return timed - _zone_offset(sign, zone_hours, zone_minutes), doubt
-    return None
+    return _noted(over, None)
 
 
 def name_zone_in_doubt(path: str) -> tuple[str, datetime] | None:
     """Where a file name's time is followed by what may be its zone in hours alone or a part
-    number (``nanay_2024-12-31_220000-05.tif``), read as the part (:func:`_iso_time`): that
-    text (``-05``) and the time in UTC were it the zone; else None."""
+    number (``nanay_2024-12-31_220000-05.tif``), read as the part
+    (:func:`~detector.given_dates.iso_time_in_name`): that text (``-05``) and the time in UTC
+    were it the zone; else None."""
     name = scene_file_name(path)
-    iso = _iso_time(name)
+    iso = iso_time_in_name(name)
     if iso is None or iso[1] is None:
         return None
-    return iso[1], iso[0] - _zone_offset(iso[1][0], iso[1][1:], "00")
-
-
-def _zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
-    """The UTC offset written after a time in a name (``-05:00``, ``+0530``); zero for none,
-    or for digits that are no zone (``-0001``: a part number)."""
-    if sign is None or hours is None or minutes is None:
-        return timedelta(0)
-    if int(hours) > 14 or minutes not in ("00", "15", "30", "45"):
-        return timedelta(0)
-    offset = timedelta(hours=int(hours), minutes=int(minutes))
-    return -offset if sign == "-" else offset
-
-
-def _colons(match: re.Match[str]) -> str:
-    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``, ``22_00`` →
-    ``22:00``)."""
-    hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
-    zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
-    return f"{hour}:{minute}{':' + second if second else ''}{zone}"
-
-
-def _next_day(year: str, month: str, day: str) -> datetime | None:
-    """Midnight at the end of a day (``T24:00``), None for no real day."""
-    found = _safe_datetime(year, month, day)
-    return None if found is None else found + timedelta(days=1)
+    return iso[1], iso[0] - zone_offset(iso[1][0], iso[1][1:], "00")
 
 
 def _hms(text: str) -> tuple[str, str, str]:
     return text[:2], text[2:4], text[4:6]
-
-
-def _safe_datetime(
-    year: str, month: str, day: str, hour: str = "0", minute: str = "0", second: str = "0"
-) -> datetime | None:
-    """A UTC datetime from digit strings, or None when they are not a real date."""
-    try:
-        return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
-        )
-    except ValueError:
-        return None
 
 
 ITEM_NAMES: dict[str, str] = {}  # by path, filled as STAC is read: see name_by_item

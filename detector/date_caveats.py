@@ -5,9 +5,9 @@ same day, than the scene's own metadata or name says; a name that gives a range 
 image of a time range, dated by its first day); a name whose time is followed by what may be
 its zone in hours or a part number (``_220000-05``); a day alone in a name followed by what may
 be a time (``_20241102_0930``: a clip's); a date from ``TIFFTAG_DATETIME`` alone, a tag
-many programs set to when they wrote the file; a tag before the first satellite image, passed
-over (``1970:01:01 00:00:00``: a default for none). How the date itself is found:
-:mod:`detector.acquisition`.
+many programs set to when they wrote the file; a tag's, a metadata file's or the name's date
+before the first satellite image, passed over (``1970:01:01 00:00:00``: a default for none).
+How the date itself is found: :mod:`detector.acquisition`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from detector.acquisition import (
     scene_file_name,
     time_from_name,
 )
-from detector.date_sanity import tag_before_imagery
 from detector.given_dates import ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
@@ -40,11 +39,11 @@ OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
 
 def date_caveat(path: str, acquisition: Acquisition) -> str | None:
     """The caveat for a scene at ``path`` dated by ``acquisition``; None when there is none
-    (:attr:`detector.scene.Scene.date_caveat`). A tag passed over, before the first satellite
-    image, is said first: the scene was dated by it (1970) with only the word on any
-    ``TIFFTAG_DATETIME``."""
+    (:attr:`detector.scene.Scene.date_caveat`). A date passed over, before the first satellite
+    image (a tag's, a metadata file's, the name's), is said first: the scene was dated by it
+    (1970) with only the word on any ``TIFFTAG_DATETIME`` (none on a metadata file or name)."""
     over = acquisition.passed_over
-    said = [tag_before_imagery(*over)] if over is not None else []
+    said = [over.words] if over is not None else []
     found = _caveat(path, acquisition)
     return "; ".join([*said, *([found] if found else [])]) or None
 

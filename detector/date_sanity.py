@@ -5,7 +5,8 @@ placeholder, 0001-01-01).
 Read as written, such a date put its scene's or its marks' dredges in a year of their own
 without a word; each is one line (:class:`detector.errors.InputError`) naming where it came
 from. Scenes: :func:`not_ahead`, :func:`not_before_imagery`
-(:func:`detector.acquisition.resolve_acquisition`); tables of
+(:func:`detector.acquisition.resolve_acquisition`); a scene's own tag, metadata file or name
+before the first image dates nothing, with a word (:func:`before_imagery`); tables of
 dates: :func:`rows_of_imagery` (:func:`detector.user_tables.normalise_dates`). A date whose
 two-digit year may come first or last (``24-06-20``) is read in the order after-today and
 impossible days show for its column (:func:`short_years_first`).
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -50,15 +52,36 @@ def not_ahead(path: str | Path, when: datetime | None, source: str) -> None:
     )
 
 
-def tag_before_imagery(source: str, value: str) -> str:
-    """The words for a scene's tag (``source``: ``tiff-tag``, ``imagery-tag``) whose date,
-    ``value`` as written, is before :data:`FIRST_IMAGERY`: a camera's or a program's default
-    for none (``1970:01:01 00:00:00``, the Unix epoch), which dates nothing
-    (:func:`detector.acquisition.time_from_tags` passes it over)."""
-    return (
-        f"{SOURCE_WORDS[source]}, {value.strip()!r}, is {BEFORE_IMAGERY}, a program's "
-        "default for none: it dates nothing"
-    )
+class PassedOver(NamedTuple):
+    """A date before :data:`FIRST_IMAGERY` that a scene's tag, metadata file or name gives,
+    which dates nothing (:func:`before_imagery`): where it was read (``source``, an
+    ``Acquisition.source``) and the words that say so on the scene's summary line and in its
+    "acquisition date unknown" error."""
+
+    source: str
+    words: str
+
+    def then(self, later: PassedOver | None) -> PassedOver:
+        """This one, and ``later`` (passed over after it) said after it."""
+        return self if later is None else self._replace(words=f"{self.words}; {later.words}")
+
+
+def before_imagery(source: str, value: str, where: str | None = None) -> PassedOver:
+    """A scene's date before :data:`FIRST_IMAGERY`, ``value`` as written, passed over: from a
+    tag (``source`` ``tiff-tag``, ``imagery-tag``: ``1970:01:01 00:00:00``, a camera's or a
+    program's default for none), a metadata file (``metadata.json``, ``metadata.xml``,
+    ``metadata.imd``; ``where``, its file name: a placeholder, or a typo of the year) or the
+    file name (any other source: ``scan_1965-03-02``, a number or a typo). Each was read as
+    written (the tags until :func:`detector.acquisition.time_from_tags` passed them over)."""
+    value = value.strip()
+    if source in ("tiff-tag", "imagery-tag"):
+        said = f"{SOURCE_WORDS[source]}, {value!r}, is {BEFORE_IMAGERY}, a program's default"
+        return PassedOver(source, f"{said} for none: it dates nothing")
+    if source.startswith("metadata."):
+        said = f"the date in {where}, {value!r}, is {BEFORE_IMAGERY}"
+        return PassedOver(source, f"{said}, a placeholder for none or a typo: it dates nothing")
+    said = f"the date in its file name, {value!r}, is {BEFORE_IMAGERY}"
+    return PassedOver(source, f"{said}, a number or a typo: it dates nothing")
 
 
 def not_before_imagery(path: str | Path, when: datetime | None, source: str) -> None:

@@ -1,7 +1,8 @@
 """Dates given by the user (``--date``, a ``--dates`` row, a STAC item's) and the ISO / TIFF
 date strings of metadata and tags, as UTC datetimes; a day alone and a time without its zone
 are marked (:class:`GivenDay`, :class:`ZonelessTime`): :mod:`detector.acquisition` keeps a
-scene's own time for the one and its caveat (:mod:`detector.date_caveats`) says the other."""
+scene's own time for the one and its caveat (:mod:`detector.date_caveats`) says the other.
+Also the ISO days and times in file names, with their zones (:func:`iso_time_in_name`)."""
 
 from __future__ import annotations
 
@@ -150,3 +151,101 @@ def iso_offset(match: re.Match[str]) -> str:
         return "+00:00"
     sign, hours, minutes = offset.groups()
     return f"{sign}{int(hours):02d}:{minutes or '00'}"
+
+
+# --- days and times in file names (detector.acquisition.time_from_name) ---
+
+_ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
+    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200); the
+    # T in either case, as ISO 8601 and Python's --date allow (a name lowercased, …t22:00-05:00,
+    # lost its time and zone: dated at midnight UTC of the local day)
+    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
+    r"(?:([Tt_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`, `_UTC-05` (a space written as
+    # _); after a zone's name its hours in one digit too, `UTC-5`, as --date and --dates read
+    # it (the offset was dropped: 22:00 UTC-5 was 22:00 UTC, as was 22:00_UTC-05)
+    rf"(?:[ _]?({ZONE_NAME}) ?| ?)"
+    r"(?:([+-])((?(8)\d{1,2}|\d{2}))(?::?(\d{2})(?!:\d\d(?!\d))|(?![\d:])(?![-_]\d\d(?!\d))))?"
+    r")?(?!\d)"
+)  # not a range's end (T10:00:00-11:00:00: read as 10:00 at zone -11:00, 21:00 UTC); the zone
+# in hours alone (-05, ISO 8601's ±hh) where nothing follows it that makes it a range's end
+# (T10:00-11_00) or its minutes; read only after an ISO time, or a zone's name (see
+# iso_time_in_name)
+# a time after the T written without colons, as Windows allows (2024-12-31T22_00_00,
+# T22-00-00-05-00, T22_00): read as 22:00:00 (the day alone was read, at midnight); a range's end is
+# no zone (T10_00_00-11_00_00, its three parts: read as zone -11:00, 21:00 UTC for 10:00)
+_SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
+    r"(?<=\d{4}-\d{2}-\d{2}[Tt])(\d{2})([-_])(\d{2})(?:\2(\d{2}))?"
+    r"(?:([+-])(\d{2})\2(\d{2})(?!\2\d\d(?!\d)(?!-\d\d)))?(?!\d)"  # T10-00-00-05-00-11-…: a zone
+)
+
+
+def iso_time_in_name(name: str) -> tuple[datetime, str | None] | None:
+    """The first ISO day in a file name (:data:`_ISO_NAME`), with its time and zone, in UTC;
+    and the zone in hours alone left unread after it where it may be a part number, else None.
+
+    A zone in hours alone (``-05``, as ISO 8601 allows) is read after a time the ``T`` or a
+    colon marks as one (``T22:00-05``, ``T220000-05``, ``T22_00_00-05``, ``_22:00-05``): it
+    was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
+    counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
+    digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
+    part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`)."""
+    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
+        year, month, day, mark, hour, minute, second, named, sign, zone_hours, zone_minutes = (
+            match.groups()
+        )
+        timed = hour is not None and safe_datetime(year, month, day, hour, minute, second or "0")
+        if hour == "24" and minute == "00" and second in (None, "00"):  # ISO 8601: the day's
+            timed = _next_day(year, month, day)  # end (it was read as its start, a day early)
+        if not timed:  # six digits that are no time: the day alone (the date was lost, and
+            found = safe_datetime(year, month, day)  # the scene dated by its TIFFTAG_DATETIME)
+            if found:
+                return found, None
+            continue
+        doubt = None
+        if sign is not None and zone_minutes is None:  # in hours alone
+            if mark in ("T", "t") or named or ":" in match.string[match.start(5) : match.start(9)]:
+                zone_minutes = "00"
+            elif int(zone_hours) <= 14:
+                doubt = f"{sign}{zone_hours}"
+        # the zone written after it: a local time was taken as UTC, hours (a day, a year at
+        # New Year) off
+        return timed - zone_offset(sign, zone_hours, zone_minutes), doubt
+    return None
+
+
+def zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
+    """The UTC offset written after a time in a name (``-05:00``, ``+0530``); zero for none,
+    or for digits that are no zone (``-0001``: a part number)."""
+    if sign is None or hours is None or minutes is None:
+        return timedelta(0)
+    if int(hours) > 14 or minutes not in ("00", "15", "30", "45"):
+        return timedelta(0)
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return -offset if sign == "-" else offset
+
+
+def _colons(match: re.Match[str]) -> str:
+    """A :data:`_SAFE_TIME` written with colons (``22_00_00`` → ``22:00:00``, ``22_00`` →
+    ``22:00``)."""
+    hour, _, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    zone = f"{sign}{zone_hours}:{zone_minutes}" if sign else ""
+    return f"{hour}:{minute}{':' + second if second else ''}{zone}"
+
+
+def _next_day(year: str, month: str, day: str) -> datetime | None:
+    """Midnight at the end of a day (``T24:00``), None for no real day."""
+    found = safe_datetime(year, month, day)
+    return None if found is None else found + timedelta(days=1)
+
+
+def safe_datetime(
+    year: str, month: str, day: str, hour: str = "0", minute: str = "0", second: str = "0"
+) -> datetime | None:
+    """A UTC datetime from digit strings, or None when they are not a real date."""
+    try:
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except ValueError:
+        return None

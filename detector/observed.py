@@ -141,21 +141,25 @@ def scene_time(
     label: str | None = None,
 ) -> pd.Timestamp:
     """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
-    label, file name or stem), else the file."""
+    label, file name or stem), else the file. Undated, an InputError that names a date set
+    aside as before the first satellite image (a tag's, a sidecar's, the name's), as
+    :meth:`detector.scene.Scene.require_acquired` does."""
     from detector.acquisition import is_day_only, resolve_acquisition
     from detector.date_tables import date_for_scene
 
     name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)
+    over = None  # a tag, sidecar or name's date before the first satellite image, passed over
     if known is None or is_day_only(known):  # a day alone: the scene's own time that day
-        known = resolve_acquisition(str(path), src, explicit=known).time
+        acquisition = resolve_acquisition(str(path), src, explicit=known)
+        known, over = acquisition.time, acquisition.passed_over
     if known is None:
         known = acquired_from_name(name)
     if known is None:
         raise InputError(
             path,
             "acquisition date unknown (no Planet metadata, no date in the name or tags, and no "
-            "detection from this scene)",
+            "detection from this scene" + (f"; {over.words})" if over else ")"),
             "give the scenes' dates with --dates, a CSV of scene,date",
         )
     stamp = pd.Timestamp(known)
@@ -210,14 +214,19 @@ def valid_footprints(
 
 
 def acquired_from_name(name: str) -> pd.Timestamp | None:
-    """UTC time from a Planet-style name ``YYYYMMDD_HHMMSS...``; None when absent or invalid."""
+    """UTC time from a Planet-style name ``YYYYMMDD_HHMMSS...``; None when absent or invalid,
+    or before the first satellite image (it dates nothing, as in
+    :func:`detector.acquisition.time_from_name`)."""
+    from detector.date_sanity import FIRST_IMAGERY
+
     match = re.search(r"(?<!\d)(\d{8})_(\d{6})(?!\d)", name)
     if match is None:
         return None
     try:
-        return pd.Timestamp(pd.to_datetime(match.group(1) + match.group(2), format="%Y%m%d%H%M%S"))
+        found = pd.to_datetime(match.group(1) + match.group(2), format="%Y%m%d%H%M%S")
     except ValueError:
         return None
+    return None if found < pd.Timestamp(FIRST_IMAGERY).tz_localize(None) else pd.Timestamp(found)
 
 
 def scene_key(name: object) -> str:

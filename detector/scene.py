@@ -52,7 +52,6 @@ from detector.acquisition import (
 from detector.band_layout import band_layout, layout_caveat
 from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
 from detector.date_caveats import date_caveat
-from detector.date_sanity import tag_before_imagery
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
 from detector.inputspec import InputSpec
@@ -71,6 +70,7 @@ from detector.scaling import (
 from detector.scene_checks import check_complete, check_georeferenced
 from detector.window_reads import (
     RecentReads,
+    alpha_as_nan,
     data_band_indexes,
     file_window,
     holds_two_nodata,
@@ -122,6 +122,7 @@ class Scene:
         """The scene's file name, or its label among scenes that share one."""
         self._dataset = dataset
         self._warp_source: rasterio.DatasetReader | None = None  # see _vrt
+        self._look_source: rasterio.DatasetReader | None = None  # see _look_vrt
         self.crs: CRS = dataset.crs
         self.transform: Affine = dataset.transform
         self.width: int = dataset.width
@@ -232,7 +233,7 @@ class Scene:
             raise InputError(
                 self.path,
                 "acquisition date unknown (no Planet metadata, no date in the name or tags"
-                + (f"; {tag_before_imagery(*over)})" if over else ")"),
+                + (f"; {over.words})" if over else ")"),
                 "give the scenes' dates with --dates, a CSV of scene,date (or, for one scene, "
                 "--date YYYY-MM-DD to `dredge detect`)",
             )
@@ -311,16 +312,15 @@ class Scene:
                     valid = read_mask_padded(self._dataset, direct)
         else:
             coarse = transform @ Affine.scale(factor)
-            with self._reading(), self._vrt(coarse, coarse_w, coarse_h, Resampling.average) as vrt:
+            with self._reading(), self._look_vrt(coarse, coarse_w, coarse_h) as vrt:
                 coarse_valid = vrt.read(vrt_alpha_index(vrt)) > 0
             valid = np.repeat(np.repeat(coarse_valid, factor, axis=0), factor, axis=1)
             valid = valid[:height, :width]
             if not valid.any() and (self.transform.b or self.transform.d):
                 # GDAL's coarse warp of a rotated grid misses data that lies in a corner of a
                 # window: its read at full size has data there
-                with self._reading():
-                    with self._vrt(transform, width, height, Resampling.average) as vrt:
-                        valid = vrt.read(vrt_alpha_index(vrt)) > 0
+                with self._reading(), self._look_vrt(transform, width, height) as vrt:
+                    valid = vrt.read(vrt_alpha_index(vrt)) > 0
         clear = valid & ~self._cloud(transform, width, height, keep=True)
         return valid, clear
 
@@ -332,8 +332,9 @@ class Scene:
 
     def close(self) -> None:
         """Close the scene's file handles."""
-        if self._warp_source is not None and self._warp_source is not self._dataset:
-            self._warp_source.close()
+        for source in (self._warp_source, self._look_source):
+            if source is not None and source is not self._dataset:
+                source.close()
         self._dataset.close()
         if self._mask_reader is not None:
             self._mask_reader.close()
@@ -399,6 +400,19 @@ class Scene:
             self._warp_source = nodata_as_nan(self._dataset) if two else self._dataset
         return warped_window(
             self._warp_source, self.crs, transform, width, height, resampling, self.alpha_band
+        )
+
+    def _look_vrt(self, transform: Affine, width: int, height: int) -> WarpedVRT:
+        """The warped VRT of :meth:`_vrt` for the quick look (:meth:`read_validity`), averaged;
+        for a floating-point scene with an alpha band, warped from a VRT in which alpha 0 reads
+        as NaN (:func:`~detector.window_reads.alpha_as_nan`): NaN under alpha 255 is no data to
+        the look as to the read (the warper took the alpha alone: 75 % valid for 60 %)."""
+        if self.alpha_band is None or not is_floating(self._dataset):
+            return self._vrt(transform, width, height, Resampling.average)
+        if self._look_source is None:
+            self._look_source = alpha_as_nan(self._dataset, self.alpha_band)
+        return warped_window(
+            self._look_source, self.crs, transform, width, height, Resampling.average, None
         )
 
     @property

@@ -2,7 +2,10 @@
 ``<stem>_metadata.json`` (``properties.acquired``, or ``datetime``, or either at the top
 level) or XML (``acquisitionDate``, ``acquisitionDateTime`` or ``acquired``, any namespace or
 case), Maxar's ``.XML`` (``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar
-tile's product's. Read by :mod:`detector.acquisition` (which comes first: its docstring)."""
+tile's product's. Read by :mod:`detector.acquisition` (which comes first: its docstring). A
+time before the first satellite image (``1970-01-01``: a placeholder) dates nothing: the next
+metadata file does, else the scene's name or tags, and it is said
+(:func:`detector.date_sanity.before_imagery`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
+from detector.date_sanity import FIRST_IMAGERY, PassedOver, before_imagery
 from detector.given_dates import to_utc
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
@@ -51,9 +55,12 @@ def _upper_suffix(name: str) -> str:
     return f"{stem}.{suffix.upper()}"
 
 
-def sidecar_time(path: Path) -> tuple[datetime, str] | None:
-    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene, and its
-    source (``metadata.json``, ``metadata.xml``, ``metadata.imd``)."""
+def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] | None:
+    """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene, its
+    source (``metadata.json``, ``metadata.xml``, ``metadata.imd``) and the first time before
+    the first satellite image passed over; where only such times were found, no time (source
+    ``unknown``) and the first of them (a metadata.json of 1970-01-01 dated the scene 1970)."""
+    over = None
     for candidate in sidecar_candidates(path):
         if not candidate.is_file():
             continue
@@ -64,12 +71,14 @@ def sidecar_time(path: Path) -> tuple[datetime, str] | None:
             found, source = _time_from_imd(candidate), "metadata.imd"
         else:
             found, source = _time_from_xml(candidate), "metadata.xml"
-        if found is not None:
-            return found, source
-    return None
+        if found is not None and found[0] < FIRST_IMAGERY:
+            over = over or before_imagery(source, found[1], candidate.name)
+        elif found is not None:
+            return found[0], source, over
+    return None if over is None else (None, "unknown", over)
 
 
-def _time_from_imd(path: Path) -> datetime | None:
+def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
     """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -79,12 +88,12 @@ def _time_from_imd(path: Path) -> datetime | None:
     if match is None:
         return None
     try:
-        return to_utc(match[1])
+        return to_utc(match[1]), match[1]
     except ValueError:
         return None
 
 
-def _time_from_json(path: Path) -> datetime | None:
+def _time_from_json(path: Path) -> tuple[datetime, str] | None:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -98,13 +107,13 @@ def _time_from_json(path: Path) -> datetime | None:
             value = place.get(key)
             if isinstance(value, str):
                 try:
-                    return to_utc(value)
+                    return to_utc(value), value
                 except ValueError:
                     continue
     return None
 
 
-def _time_from_xml(path: Path) -> datetime | None:
+def _time_from_xml(path: Path) -> tuple[datetime, str] | None:
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):
@@ -113,7 +122,7 @@ def _time_from_xml(path: Path) -> datetime | None:
         tag = element.tag.rsplit("}", 1)[-1].lower()
         if tag in _XML_TIME_TAGS and element.text:
             try:
-                return to_utc(element.text)
+                return to_utc(element.text), element.text
             except ValueError:
                 continue
     return None

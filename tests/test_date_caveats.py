@@ -174,6 +174,78 @@ def test_a_tag_before_the_first_satellite_image_dates_nothing(tmp_path: Path) ->
         assert opened.date_caveat is None
 
 
+def test_track_scenes_undated_but_for_a_tag_before_imagery_name_it(tmp_path: Path) -> None:
+    """`dredge track --scenes` (observed_areas) with a scene dated only by a TIFFTAG_DATETIME
+    of 1970:01:01 00:00:00, which dates nothing: "acquisition date unknown (… no date in the
+    name or tags …)" did not name the tag set aside, as `Scene.require_acquired` does."""
+    from detector.errors import InputError
+    from detector.observed import observed_areas
+
+    epoch = "1970:01:01 00:00:00"
+    alone = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": epoch}, **SMALL)
+    with pytest.raises(InputError, match=r"export\.tif: acquisition date unknown") as caught:
+        observed_areas([alone.path])
+    said = EPOCH_WORDS.format(tag="its TIFFTAG_DATETIME", value=epoch)
+    assert said in str(caught.value) and "\n" not in str(caught.value)
+    assert "--dates" in str(caught.value)
+
+
+BEFORE_WORDS = "is before the first satellite image (Landsat 1's, 1972-07-23)"
+
+
+def test_a_name_or_sidecar_date_before_the_first_satellite_image_dates_nothing(
+    tmp_path: Path,
+) -> None:
+    """An ISO date in a file name before 1972 (`scan_1965-03-02.tif`) or a `metadata.json`
+    beside the scene of 1970-01-01 dated the scene so, without a word, where such a tag,
+    `--date` or table row dates nothing or is refused. Now they date nothing, as a tag: the
+    next source does (the name, the tags), and the scene's line names the file and value;
+    with none, "acquisition date unknown" names them, for `dredge detect` and `track`."""
+    from detector.errors import InputError
+    from detector.observed import observed_areas
+
+    scan = write_scene(tmp_path / "scan_1965-03-02.tif", **SMALL)
+    name_words = f"the date in its file name, '1965-03-02', {BEFORE_WORDS}, a number or a typo"
+    with open_scene(scan.path) as opened:
+        assert opened.acquired is None
+        with pytest.raises(
+            InputError, match=r"scan_1965-03-02\.tif: acquisition date unknown"
+        ) as caught:
+            opened.require_acquired()
+        assert name_words in str(caught.value) and "\n" not in str(caught.value)
+    with pytest.raises(InputError, match=r"acquisition date unknown") as caught:
+        observed_areas([scan.path])  # dredge track --scenes
+    assert name_words in str(caught.value)
+    clip = write_scene(tmp_path / "clip_19650302_101010.tif", **SMALL)  # track's own reading
+    with pytest.raises(InputError, match=r"clip_19650302_101010\.tif: acquisition date unknown"):
+        observed_areas([clip.path])
+    tagged = write_scene(
+        tmp_path / "b" / "scan_1965-03-02.tif",
+        tags={"TIFFTAG_DATETIME": "2021:11:02 16:20:00"},
+        **SMALL,
+    )
+    with open_scene(tagged.path) as opened:  # the next source dates it, the name is said
+        assert opened.acquired == datetime(2021, 11, 2, 16, 20, tzinfo=UTC)
+        assert opened.date_caveat is not None
+        assert opened.date_caveat.startswith(name_words + ": it dates nothing; dated 2021")
+    planet = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    meta = write_planet_metadata(planet, "1970-01-01T00:00:00Z", PLANET_ID)
+    with open_scene(planet.path) as opened:  # dated by its name, the metadata.json said
+        assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+        assert opened.date_caveat == (
+            f"the date in {meta.name}, '1970-01-01T00:00:00Z', {BEFORE_WORDS}, a placeholder "
+            "for none or a typo: it dates nothing"
+        )
+    export = write_scene(tmp_path / "export.tif", **SMALL)
+    (tmp_path / "export.json").write_text('{"properties": {"acquired": "1965-03-02"}}')
+    with pytest.raises(InputError, match=r"export\.json, '1965-03-02', is before"):
+        observed_areas([export.path])
+    (tmp_path / "export.xml").write_text("<m><acquired>2024-03-05T14:00:00Z</acquired></m>")
+    with open_scene(export.path) as opened:  # the next metadata file dates it
+        assert opened.acquired == datetime(2024, 3, 5, 14, tzinfo=UTC)
+        assert opened.date_caveat is not None and "export.json" in opened.date_caveat
+
+
 def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
     """The metadata still wins, as before, but a Planet scene of 2023-07-15 by its name beside
     a metadata.json of 2024-01-03 (another scene's, copied beside it) was dated 2024-01-03 and

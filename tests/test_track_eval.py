@@ -97,16 +97,43 @@ def test_labels_score_a_track_that_hops_between_dredges_side_by_side() -> None:
     hops = [1, 2, 2, 1, 1, 2, 2, 1]  # A→1, B→2, then A→2, B→1, ...
     found = truth[["scene", "lon", "lat"]].assign(track_id=hops)
     assert identity_scores(truth, found).idf1 == 1.0  # by position: credited
-    exact = identity_scores_from_labels(truth["dredge_id"], found["track_id"], len(truth))
+    scenes = truth["scene"]
+    exact = identity_scores_from_labels(
+        truth["dredge_id"], found["track_id"], len(truth), scenes=scenes
+    )
     assert exact.idtp == 4 and exact.idf1 == pytest.approx(0.5)
-    steady = identity_scores_from_labels(truth["dredge_id"], pd.Series([1, 2] * 4), 8)
+    steady = identity_scores_from_labels(
+        truth["dredge_id"], pd.Series([1, 2] * 4), 8, scenes=scenes
+    )
     assert steady.idf1 == 1.0
     # A false detection (no true dredge) lowers precision only; an untracked one is alone.
     labels = pd.Series(["A", "B"] * 4 + [None, "A"])
     tracks = pd.array([1, 2] * 4 + [1, None], dtype="Int64")
-    scores = identity_scores_from_labels(labels, pd.Series(tracks), 9)
+    scores = identity_scores_from_labels(
+        labels, pd.Series(tracks), 9, scenes=pd.Series([*scenes, "s4", "s4"])
+    )
     assert (scores.idtp, scores.predicted, scores.predicted_ids) == (8, 10, 3)
     assert scores.idr == pytest.approx(8 / 9) and scores.idp == pytest.approx(0.8)
+
+
+def test_two_detections_of_one_appearance_count_it_once() -> None:
+    """Two detections of one dredge in one scene (a second box on its hull) in one track, with
+    one true appearance: each counted as a match, IDR was 2.0 and IDF1 1.33. The appearance
+    counts once; the second detection is a prediction that matches nothing."""
+    one = identity_scores_from_labels(
+        pd.Series(["A", "A"]), pd.Series([1, 1]), 1, scenes=pd.Series(["s0", "s0.tif"])
+    )
+    assert (one.idtp, one.predicted, one.truth) == (1, 2, 1)
+    assert one.idr == 1.0 and one.idp == 0.5 and one.idf1 == pytest.approx(2 / 3)
+    # in two scenes they are two appearances; in two tracks, the best track has one of them
+    two = identity_scores_from_labels(
+        pd.Series(["A", "A"]), pd.Series([1, 1]), 2, scenes=pd.Series(["s0", "s1"])
+    )
+    assert two.idtp == 2 and two.idf1 == 1.0
+    split = identity_scores_from_labels(
+        pd.Series(["A", "A"]), pd.Series([1, 2]), 1, scenes=pd.Series(["s0", "s0"])
+    )
+    assert split.idtp == 1 and split.idr == 1.0
 
 
 def test_truth_counts_and_count_errors() -> None:

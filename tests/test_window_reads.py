@@ -205,6 +205,39 @@ def test_nan_and_a_nodata_tag_are_both_no_data_at_every_gsd(tmp_path: Path) -> N
             assert not quick.all()
 
 
+@pytest.mark.parametrize("tagged", [True, False])
+def test_nan_under_alpha_255_is_no_data_to_the_quick_look(tmp_path: Path, tagged: bool) -> None:
+    """A float scene with an alpha band whose pixels under alpha 255 are NaN: the tiler's
+    quick look took the alpha alone (75 % valid at 6 m where the read found 50 %), so tiles
+    were planned over NaN. Against the read at the scene's own GSD, at 3, 6 and 1.5 m: a pixel
+    of the look (8 times coarser) is valid where any pixel of the read under it is."""
+    source = write_scene(tmp_path / "s.tif", rotated_footprint=True, width=64, height=64)
+    floating = tmp_path / "float.tif"
+    with rasterio.open(source.path) as src:
+        data = src.read().astype("float32") / 10_000
+        profile = src.profile | {"dtype": "float32", "nodata": None, "predictor": 1}
+    data[:, :, 32:48] = np.nan  # a strip of NaN under alpha 255
+    data[:, 8:12, 4:9] = np.nan  # and a patch of it
+    with rasterio.open(floating, "w", **profile) as dst:
+        dst.write(data)
+    # under alpha 0 lie values (7), not NaN: no data all the same
+    path, alpha = _with_alpha_band(floating, tmp_path / "20230715_a.tif", tagged=tagged, outside=7)
+    with open_scene(path, bands=("blue", "green", "red", "nir")) as scene:
+        assert scene.alpha_band == 5
+        native = scene.read_window(Window(0, 0, 64, 64), InputSpec())
+        np.testing.assert_array_equal(native.valid, (alpha > 0) & ~np.isnan(data).any(axis=0))
+        own, _ = scene.read_validity(Window(0, 0, 64, 64), scene.grid(3.0))
+        np.testing.assert_array_equal(own, native.valid)
+        for gsd_m, side, native_px in ((6.0, 32, 16), (1.5, 128, 4)):
+            grid, window = scene.grid(gsd_m), Window(0, 0, side, side)
+            quick, _ = scene.read_validity(window, grid)
+            looked = _any_in_blocks(native.valid, native_px)
+            np.testing.assert_array_equal(quick, np.repeat(np.repeat(looked, 8, 0), 8, 1))
+            assert scene.read_window(window, InputSpec(gsd_m=gsd_m), grid).valid.mean() <= (
+                quick.mean()
+            )
+
+
 def test_a_band_described_alpha_is_the_alpha_band(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

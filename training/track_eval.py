@@ -10,8 +10,8 @@ largest (Hungarian algorithm on the identity-overlap matrix). Then
 - IDF1 = 2 IDTP / (predicted detections + true appearances).
 
 Where each detection's true dredge is known (degraded truth), :func:`identity_scores_from_labels`
-pairs by that label instead of by position: the exact score, lower where a track hops between
-dredges moored side by side within ``match_m`` of each other.
+pairs by that label (and scene) instead of by position: the exact score, lower where a track
+hops between dredges moored side by side within ``match_m`` of each other.
 
 Only visible true appearances count (a dredge under cloud cannot be detected). Count errors
 compare :func:`detector.counts.yearly_counts` with the truth's ``counts.csv`` per river-year.
@@ -78,23 +78,34 @@ def identity_scores(
 
 
 def identity_scores_from_labels(
-    labels: pd.Series, track_id: pd.Series, n_truth: int
+    labels: pd.Series, track_id: pd.Series, n_truth: int, *, scenes: pd.Series
 ) -> IdentityScores:
     """IDF1 of predicted detections whose true dredge is known (``labels``: the dredge each
-    detection came from, <NA> for a false one), against ``n_truth`` true appearances.
+    detection came from, <NA> for a false one; ``scenes``: the scene each is in), against
+    ``n_truth`` true appearances.
 
     The exact score where it can be had (the degraded truth of the tracking benchmarks):
     :func:`identity_scores` pairs by position, so a track that hops between dredges moored
     side by side, 7–20 m apart, is credited as long as each hop stays within ``match_m``.
-    Detections without a track count as an identity of their own each.
+    Detections without a track count as an identity of their own each. A true appearance (a
+    dredge in a scene) counts once for a track however many of its detections are that
+    appearance: two detections of one dredge in one scene counted twice (IDR 2.0, IDF1 1.33
+    for one appearance); the second is a prediction, not a match.
     """
     p_track = pd.array(track_id, dtype="Int64")
     own = -np.arange(1, len(p_track) + 1)
     p_raw = np.where(pd.isna(p_track), own, p_track.fillna(0).to_numpy(np.int64))
     p_ids, p_codes = _codes(pd.Series(p_raw))
-    known = pd.notna(pd.Series(labels).to_numpy())
-    t_ids, t_codes = _codes(pd.Series(pd.Series(labels).to_numpy()[known]))
-    pairs = pd.DataFrame({"i": t_codes, "j": p_codes[known]}).groupby(["i", "j"]).size()
+    rows = pd.DataFrame(
+        {
+            "label": pd.Series(labels).to_numpy(),
+            "scene": [scene_key(scene) for scene in scenes],
+            "j": p_codes,
+        }
+    )
+    rows = rows[rows["label"].notna()].drop_duplicates(["label", "scene", "j"])
+    t_ids, t_codes = _codes(rows["label"])
+    pairs = pd.DataFrame({"i": t_codes, "j": rows["j"].to_numpy()}).groupby(["i", "j"]).size()
     overlap = coo_matrix(
         (
             pairs.to_numpy(float),
