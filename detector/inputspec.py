@@ -51,10 +51,12 @@ class InputSpec:
 
     def __post_init__(self) -> None:
         unknown = [band for band in self.bands if band not in BAND_NAMES]
-        if not self.bands or unknown:
+        if not self.bands:  # it said "unknown band names (none given)": none was unknown
+            raise UsageError(f"no band names given; use {', '.join(BAND_NAMES)}")
+        if unknown:
             raise UsageError(
-                f"unknown band {agree(len(unknown), 'name', 'names')} "
-                f"{unknown or '(none given)'}; use {', '.join(BAND_NAMES)}"
+                f"unknown band {agree(len(unknown), 'name', 'names')} {unknown}; use "
+                f"{', '.join(BAND_NAMES)}"
             )
         if len(set(self.bands)) != len(self.bands):
             raise UsageError(f"band names repeat: {', '.join(self.bands)}")
@@ -94,10 +96,14 @@ def parse_bands(text: str, option: str = "--scene-bands") -> tuple[str, ...]:
             "tag it and leave it out of the list, e.g. "
             "rio edit-info --colorinterp red,green,blue,alpha FILE"
         )
-    if not bands or unknown:
+    if not bands:  # it said "unknown band names (none given)": none was unknown
         raise UsageError(
-            f"unknown band {agree(len(unknown), 'name', 'names')} {unknown or '(none given)'} "
-            f"in {text!r}; "
+            f"{option}: {text!r} names no band — name the file's bands in order, e.g. "
+            "red,green,blue,nir"
+        )
+    if unknown:
+        raise UsageError(
+            f"unknown band {agree(len(unknown), 'name', 'names')} {unknown} in {text!r}; "
             f"use {', '.join(BAND_NAMES)}"
         )
     repeated = repeated_bands(bands)

@@ -70,6 +70,7 @@ from detector.model_checks import (
     check_onnx,
     fixed_input,
     output_problem,
+    probed_stride,
     reason,
     recorded_stride,
 )
@@ -213,8 +214,9 @@ class YoloDetector(ABC):
                 self.source, f"fails on a blank {side}×{side} tile ({reason(exc)})", FIX_MODEL
             ) from None
 
-    def check_output(self, nms_fix: str) -> None:
-        """InputError unless the raw output is (batch, 4 + the card's classes, anchors).
+    def check_output(self, nms_fix: str) -> tuple[int, ...]:
+        """The raw output's shape for a blank tile; InputError unless it is (batch, 4 + the
+        card's classes, anchors).
 
         Other YOLO layouts (boxes after NMS, the output transposed, YOLOv5/v7's objectness
         column) would be read as no boxes at all: refused in one line with ``nms_fix`` or the
@@ -223,7 +225,7 @@ class YoloDetector(ABC):
         shape = self.probe()
         classes = len(self.card.classes)
         if len(shape) == 3 and shape[1] == 4 + classes:
-            return
+            return shape
         grows = len(shape) == 3 and self.counts_anchors(shape)
         problem, fix = output_problem(
             shape, classes, grows=grows, nms_fix=nms_fix, named=self.named
@@ -294,7 +296,9 @@ class OnnxDetector(YoloDetector):
                 f"{(self.side / card.input.tile_px) ** 2:.0f}× the work; export it with "
                 "dynamic=True to run at the tiles' size"
             )
-        self.check_output(f"export it again without NMS: {EXPORT_RAW}")
+        shape = self.check_output(f"export it again without NMS: {EXPORT_RAW}")
+        if self.side is None and not recorded_stride(metadata):  # no ultralytics metadata
+            self.stride = max(self.stride, probed_stride(shape[2]))
 
     def forward(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         if self.side is not None:

@@ -200,6 +200,14 @@ def recorded_stride(metadata: dict[str, str]) -> int:
         return 0
 
 
+def probed_stride(anchors: int) -> int:
+    """64 where the raw output of a blank :data:`PROBE_PX` (64 px) tile has ``anchors`` of
+    which one level holds a single cell (a P6 head: 85 = 64 + 16 + 4 + 1; finer levels hold a
+    multiple of 4 cells there), else 0: the largest stride of an export that records none
+    (:func:`recorded_stride`: an ONNX without ultralytics' metadata)."""
+    return PROBE_PX if anchors % 4 == 1 else 0
+
+
 def _parse_names(text: str) -> list[str]:
     """Class names from ultralytics' ONNX metadata, e.g. ``{0: 'dredge', 1: 'boat'}``."""
     import ast

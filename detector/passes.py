@@ -30,20 +30,30 @@ from detector.track_params import GATE_TOLERANCE_M
 
 PASS_GAP_MINUTES = 10.0
 """Acquisitions of one river this close in time are one pass (a strip's scenes are seconds
-apart; two satellites rarely image a river minutes apart, and if they do it is one look)."""
+apart; two satellites rarely image a river minutes apart, and if they do a dredge within a
+hull of itself in both is one: the tracker still takes them as two looks,
+:data:`STRIP_GAP_SECONDS`)."""
 _PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
 # Compared in whole milliseconds: through floating-point days, two scenes exactly ten minutes
 # apart were more than ten minutes apart at most times of day, and one pass at others.
 _PASS_SPACING_M = 1e12  # chainage key offset between passes
+STRIP_GAP_SECONDS = 60.0
+"""Acquisitions of one river this close in time (chained) are one strip: the tracker's one
+look (:mod:`detector.track_frames`). A strip's overlapping scenes are seconds apart; two
+satellites over one river minutes apart are two looks, each read against the other's
+positions (their images may lie 10–20 m apart)."""
+STRIP_GAP_MS = round(STRIP_GAP_SECONDS * 1000)
 
 
-def pass_numbers(river: NDArray[np.int64], times: NDArray[np.float64]) -> NDArray[np.int64]:
+def pass_numbers(
+    river: NDArray[np.int64], times: NDArray[np.float64], gap_ms: int = _PASS_GAP_MS
+) -> NDArray[np.int64]:
     """Per detection, the number of its pass: detections of one ``river`` (numbered) whose
-    ``times`` (days) chain within :data:`PASS_GAP_MINUTES` share one. Numbered 0, 1, … in the
-    order of river, then time."""
+    ``times`` (days) chain within :data:`PASS_GAP_MINUTES` (``gap_ms``: within a strip,
+    :data:`STRIP_GAP_MS`) share one. Numbered 0, 1, … in the order of river, then time."""
     order = np.lexsort((times, river))
     apart_ms = np.round(np.diff(times[order]) * 86_400_000)
-    new_pass = np.concatenate([[True], (np.diff(river[order]) != 0) | (apart_ms > _PASS_GAP_MS)])
+    new_pass = np.concatenate([[True], (np.diff(river[order]) != 0) | (apart_ms > gap_ms)])
     numbers = np.empty(len(times), dtype=np.int64)
     numbers[order] = np.cumsum(new_pass[: len(times)]) - 1
     return numbers

@@ -1,14 +1,18 @@
 """What the tracker steps through: each river's passes as frames, with what they saw.
 
 A frame is one pass over one river (one scene, or the scenes of a strip seconds apart that
-found something there: :func:`detector.passes.pass_numbers`): its detections (a slice of the
-sorted table) and its scenes' clear, valid area (:func:`detector.observed.observed_areas`),
-each found by scene name or, failing that, by acquisition time. Two detections of one frame
-are never linked to each other: a pass sees two dredges there, not one twice (its duplicates
-are gone by then, :func:`detector.passes.same_pass_duplicates`); stepping scene by scene, a
-group first seen in a strip's overlap, one member's kept detection in each scene, was one
-dredge "staying". Scenes that saw a river without a detection on it are frames too: they are
-what tells the tracker that a dredge's spot was seen empty.
+found something there, chained within :data:`detector.passes.STRIP_GAP_SECONDS`): its
+detections (a slice of the sorted table) and its scenes' clear, valid area
+(:func:`detector.observed.observed_areas`), each found by scene name or, failing that, by
+acquisition time. Two detections of one frame are never linked to each other: a pass sees
+two dredges there, not one twice (its duplicates are gone by then,
+:func:`detector.passes.same_pass_duplicates`); stepping scene by scene, a group first seen in
+a strip's overlap, one member's kept detection in each scene, was one dredge "staying".
+Scenes of two satellites minutes apart are two frames, as two looks: the second's detection of
+a dredge that the first's image put 20 m off, beyond a duplicate's reach, is a stay at its
+mooring (one pass, it opened a second mooring, and the dredge counted twice). Scenes that saw
+a river without a detection on it are frames too: they are what tells the tracker that a
+dredge's spot was seen empty.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.observed import scene_key
-from detector.passes import pass_numbers
+from detector.passes import STRIP_GAP_MS, pass_numbers
 from detector.wording import agree, count_of
 
 WGS84 = "EPSG:4326"
@@ -134,7 +138,8 @@ def river_frames(
     # One frame a pass (the scenes of a strip, seconds apart: detector.passes), its area
     # what any of its scenes saw.
     scenes = np.flatnonzero((np.diff(t) != 0) | (np.diff(code) != 0)) + 1
-    cut = np.flatnonzero(np.diff(pass_numbers(np.zeros(len(rows), dtype=np.int64), t))) + 1
+    strips = pass_numbers(np.zeros(len(rows), dtype=np.int64), t, STRIP_GAP_MS)
+    cut = np.flatnonzero(np.diff(strips)) + 1
     bounds = np.concatenate([[0], cut, [len(rows)]]) if len(rows) else np.zeros(1, np.int64)
     frames: list[Frame] = []
     used: set[int] = set()

@@ -319,6 +319,22 @@ def test_an_empty_band_name_is_one_line_naming_the_option(tmp_path: Path) -> Non
     assert len(result.output.strip().splitlines()) == 1
 
 
+def test_no_band_name_at_all_is_said_so() -> None:
+    """`--bands ''` of `dredge tiles`, `--scene-bands ,`, a card's `bands: []`: the line said
+    "unknown band names (none given)", of no name unknown."""
+    with pytest.raises(UsageError) as caught:
+        parse_bands("", "--bands")
+    assert str(caught.value) == (
+        "--bands: '' names no band — name the file's bands in order, e.g. red,green,blue,nir"
+    )
+    with pytest.raises(UsageError, match=r"^--scene-bands: ',' names no band — "):
+        parse_bands(",")
+    with pytest.raises(UsageError, match=r"^no band names given; use coastal_blue, "):
+        InputSpec(bands=())
+    with pytest.raises(UsageError, match=r"^unknown band name \['swir'\] in 'red,swir'; use "):
+        parse_bands("red,swir")
+
+
 def test_an_alpha_band_before_the_image_bands_is_skipped_in_reads(tmp_path: Path) -> None:
     """A file of alpha, red, green, blue (alpha first): its bands were read by their place
     among the named bands, not in the file: red from the alpha band, green from red, blue

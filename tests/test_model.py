@@ -256,6 +256,35 @@ def test_tiles_of_a_p6_model_are_padded_to_its_stride(tmp_path: Path) -> None:
         assert detector.stride == 64  # from the network, or the export's metadata
 
 
+class _FirstOutput(torch.nn.Module):
+    """An ultralytics network's raw output alone, as its export gives it."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)[0]
+
+
+def test_a_p6_onnx_without_stride_metadata_reads_its_stride_from_its_output(
+    tmp_path: Path,
+) -> None:
+    """A P6 model exported without ultralytics' metadata (`stride`; torch.onnx.export, a tool
+    that drops it): its tiles were padded to 32, and a 96 px tile was onnxruntime's 'Non concat
+    axis dimensions must match' at every batch. Its stride is read from the blank tile run at
+    load: a level of one cell on 64 px is a stride of 64."""
+    pt = write_untrained_model(tmp_path, name="p6", architecture="yolov8n-p6.yaml")
+    net = _FirstOutput(model_module.load_torch_network(pt))
+    onnx = write_onnx_network(tmp_path / "bare" / "p6.onnx", net, metadata=NAMES)
+    detector = load_model(onnx, flips=False)
+    assert detector.stride == 64
+    (boxes,) = detector.predict(_tiles(1, size=96))
+    assert len(boxes) and (boxes[:, [2, 3]] <= 96).all()
+    plain = write_onnx_network(tmp_path / "p5.onnx", _Layout("raw", strides=(8, 16, 32)))
+    assert load_model(plain).stride == 32  # 84 anchors on 64 px: no level of one cell
+
+
 def test_wrong_batch_shape(weights: Path) -> None:
     with pytest.raises(ValueError, match=r"batch must be \(n, 3, h, w\)"):
         load_model(weights, backend="torch").predict(np.zeros((2, 4, 64, 64), np.float32))

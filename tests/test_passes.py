@@ -225,3 +225,20 @@ def test_two_dredges_first_seen_in_a_strips_overlap_are_two_tracks() -> None:
         assert sorted(links) == ["duplicate", "duplicate", "new", "new"], split
         assert linked["track_id"].nunique() == 3, split
         assert tracks["counted"].tolist() == [True, True, True], split
+
+
+def test_a_dredge_seen_by_two_satellites_minutes_apart_is_one_track() -> None:
+    """A second satellite's scene four minutes after the first's, its image 20 m off along the
+    channel (beyond a duplicate's reach): taken as one pass with the first, it was one step of
+    the tracker, so its detection could not join the dredge's mooring and opened a second one,
+    a dredge seen once beside another: 2 tracks counted for 1. Scenes minutes apart are two
+    looks; a strip's scenes, seconds apart, are still one (the test above)."""
+    line, net = tf.meander_line(), tf.network()
+    days = tf.dates(6, every_days=10.0)
+    other = days[2] + 4 * 60 * SECOND
+    rows = [(t, tf.point_at(line, 500)) for t in days] + [(other, tf.point_at(line, 520))]
+    dets = tf.detections(rows, net)
+    for seen in (tf.observed([*days, other]), None):
+        linked, tracks = link_tracks(dets, seen)
+        assert linked["link"].tolist() == ["new"] + ["stay"] * 6, seen is None
+        assert tracks["counted"].tolist() == [True], seen is None
