@@ -69,6 +69,7 @@ from numpy.typing import NDArray
 
 from detector.grid import crs_units_per_metre
 from detector.inputspec import InputSpec
+from detector.wording import agree
 
 DEFAULT_DISTANCE_M = 20.0  # a box cut in half by an edge is ≤ 15 m off the whole one (30 m dredge)
 DEFAULT_IOS = 0.5
@@ -126,7 +127,8 @@ def merge_detections(
     """
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
-        raise ValueError(f"detections lack column(s) {', '.join(missing)}")
+        noun = agree(len(missing), "column", "columns")
+        raise ValueError(f"detections lack {noun} {', '.join(missing)}")
     if frame.crs is None:
         raise ValueError("detections have no CRS; merging needs map coordinates")
     if frame.empty:

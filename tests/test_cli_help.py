@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.cli.common import SceneBandsOption
+from detector.cli.common import DateOption, DatesOption, SceneBandsOption, date_option
 
 COMMANDS = [
     info.name or info.callback.__name__ for info in app.registered_commands if info.callback
@@ -218,3 +218,34 @@ def test_the_scene_bands_help_names_the_layouts_in_the_order_they_are_tried() ->
     text = " ".join(SceneBandsOption.__metadata__[0].help.split())
     found = [text.find(words) for words in ("header", "product name", "colour tags", "count")]
     assert -1 not in found and found == sorted(found), text
+
+
+def _help_of(option: object) -> str:
+    return " ".join(option.__metadata__[0].help.split())  # type: ignore[attr-defined]
+
+
+def test_the_date_help_says_what_date_option_takes_and_refuses() -> None:
+    """--date reads a named zone and refuses a date before 1972 (one line, exit 2); its help
+    named neither."""
+    text = _help_of(DateOption)
+    assert "UTC-05:00" in text and "1972-07-23" in text and "refused" in text, text
+    date_option("2024-03-17 09:50 UTC-05:00")  # the example given is taken
+    with pytest.raises(Exception, match="before the first satellite image"):
+        date_option("1965-01-01")
+
+
+def test_the_dates_help_names_zones_the_tiff_form_and_the_dates_refused() -> None:
+    """A --dates row may name its zone (any case) or be written as a TIFF tag; a date after
+    today or before 1972 is refused. The help said only ISO or day first."""
+    text = _help_of(DatesOption)
+    for words in ("UTC-05:00", "any case", "TIFF tag", "2024:03:17 14:50:00", "after today"):
+        assert words in text, (words, text)
+    assert "1972-07-23" in text, text
+
+
+def test_the_evaluate_conf_help_says_the_boxes_are_detects() -> None:
+    """evaluate's P/R/F1 are of the boxes `dredge detect --conf` gives (group members from
+    0.6 × it); the help said only 'Operating score for precision/recall/F1.'"""
+    result = CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "400"})
+    (line,) = [row for row in result.output.splitlines() if "--conf" in row]
+    assert "dredge detect --conf" in line and "0.6 × it" in line and "AP" in line, line

@@ -138,8 +138,10 @@ def test_scenes_are_merged_separately() -> None:
 
 def test_empty_and_invalid_frames() -> None:
     assert merge_detections(_frame([])).empty
-    with pytest.raises(ValueError, match="lack column"):
+    with pytest.raises(ValueError, match=r"^detections lack column tile$"):
         merge_detections(_frame([]).drop(columns="tile"))
+    with pytest.raises(ValueError, match=r"^detections lack columns tile, score$"):
+        merge_detections(_frame([]).drop(columns=["tile", "score"]))
     with pytest.raises(ValueError, match="no CRS"):
         merge_detections(_frame([]).set_crs(None, allow_override=True))
 

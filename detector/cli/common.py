@@ -134,7 +134,8 @@ DateOption = Annotated[
     str | None,
     typer.Option(
         help="Acquisition date for every scene: YYYY-MM-DD (a scene whose own time is of that "
-        "day keeps it), or a time with its zone, e.g. 2024-03-17T14:50:00Z."
+        "day keeps it), or a time with its zone, e.g. 2024-03-17T14:50:00Z, 2024-03-17 09:50 "
+        "UTC-05:00. A date before Landsat 1's first image (1972-07-23) is refused."
     ),
 ]
 DatesOption = Annotated[
@@ -144,8 +145,10 @@ DatesOption = Annotated[
         metavar="<path>",
         help="CSV of dates for scenes with none in their name, Planet metadata or tags (a scene "
         "listed takes the table's date over its own, with a note where they differ): columns "
-        "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17) "
-        "or day first (17/03/2024).",
+        "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17, "
+        "2024-03-17 09:50 UTC-05:00: a zone named in any case), day first (17/03/2024) or as a "
+        "TIFF tag writes it (2024:03:17 14:50:00). A date after today or before 1972-07-23 "
+        "(Landsat 1) is refused, naming its row's scene.",
         show_default=False,
     ),
 ]

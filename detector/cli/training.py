@@ -349,7 +349,13 @@ def evaluate(
             help="Match by centre distance instead: within this many metres.",
         ),
     ] = None,
-    conf: Annotated[float, typer.Option(help="Operating score for precision/recall/F1.")] = 0.25,
+    conf: Annotated[
+        float,
+        typer.Option(
+            help="Operating score: precision, recall and F1 are of the boxes `dredge detect "
+            "--conf` gives at it (a group member kept from 0.6 × it); AP is over all scores."
+        ),
+    ] = 0.25,
     scenes: Annotated[
         list[str] | None,
         typer.Option(
