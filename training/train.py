@@ -90,7 +90,8 @@ def train_default(
     progress: bool = True,
     workers: int = 1,
 ) -> TrainResult:
-    """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
+    """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values
+    (``imgsz``: the training chips' size too, cut at the recipe's GSD, never resized).
 
     ``workers``: processes that draw the worlds and cut their chips (the model is the same
     for any number).
@@ -123,6 +124,9 @@ def train_default(
         extensions=extensions,
         epochs=recipe.epochs if epochs is None else epochs,
         imgsz=recipe.imgsz if imgsz is None else imgsz,
+        # the chips are cut at the size trained on: 128 px chips trained at --imgsz 64 were
+        # shrunk to it by ultralytics, a model of 6 m pixels under a card saying 3 m
+        train_tile_px=recipe.train_tile_px if imgsz is None else imgsz,
         seed=seed,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
