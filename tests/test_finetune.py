@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -578,9 +579,9 @@ def test_a_place_hold_out_that_would_take_most_tiles_from_training_is_by_scene()
     0.25 (a small label set mostly lost to validation). Squares are held out until they hold
     the fraction asked; where that still keeps more than half of the tiles (or twice the
     fraction) from training, the hold-out is by scene, and says why."""
-    from training.finetune_data import PLACE_CELL_M, row_metres_per_degree, split_tiles
+    from training.finetune_data import _M_PER_DEGREE, PLACE_CELL_M, split_tiles
 
-    per_metre = 1 / row_metres_per_degree(-3.75)
+    per_metre = 1 / (_M_PER_DEGREE * math.cos(math.radians(-3.75)))
     edge = -1628 * PLACE_CELL_M
     offsets = (-3500.0, -2500.0, -1500.0, -500.0, 500.0, 1500.0, 2500.0, 3500.0)
     tiles = [
@@ -599,9 +600,9 @@ def test_a_short_reach_across_a_squares_edge_still_has_tiles_to_train_on() -> No
     """A 4.5 km reach labelled on four dates whose tiles straddle a 5 km square's edge: one
     square held out, every tile of the other lay beside it and was left out, and nothing was
     left to train on (by scene, three dates trained). It is held out by scene, and says so."""
-    from training.finetune_data import PLACE_CELL_M, row_metres_per_degree, split_tiles
+    from training.finetune_data import _M_PER_DEGREE, PLACE_CELL_M, split_tiles
 
-    per_metre = 1 / row_metres_per_degree(-3.75)
+    per_metre = 1 / (_M_PER_DEGREE * math.cos(math.radians(-3.75)))
     edge = -1628 * PLACE_CELL_M
     tiles = [
         _placed(f"2024-0{d}", (edge + offset) * per_metre, -3.75)

@@ -69,7 +69,8 @@ class SplitCounts:
 
 PLACE_CELL_M = 5000.0
 """Side of the squares held out by place: a dredge moves 0.2–5 km between moorings."""
-_M_PER_DEGREE = 111_132.92  # metres per degree of latitude, WGS84's mean
+_M_PER_DEGREE = 111_320.0  # metres per degree of longitude on the equator (kept for callers)
+_M_PER_DEGREE_NORTH = 111_132.92  # metres per degree of latitude, WGS84's mean
 _WGS84_A = 6_378_137.0
 _WGS84_E2 = 6.694_379_990_14e-3
 
@@ -94,15 +95,15 @@ def place_cell(place: tuple[float, float]) -> str:
     latitude: the squares were sheared, at 64° N into strips slanting 2.2 km east–west for
     each 1 km north.)"""
     lon, lat = place
-    north = math.floor(lat * _M_PER_DEGREE / PLACE_CELL_M)
+    north = math.floor(lat * _M_PER_DEGREE_NORTH / PLACE_CELL_M)
     return f"{math.floor(lon * row_metres_per_degree(lat) / PLACE_CELL_M)},{north}"
 
 
 def row_metres_per_degree(lat: float) -> float:
     """WGS84's metres per degree of longitude in the middle of the row of squares (see
     :func:`place_cell`) that holds latitude ``lat``."""
-    north = math.floor(lat * _M_PER_DEGREE / PLACE_CELL_M)
-    middle = math.radians((north + 0.5) * PLACE_CELL_M / _M_PER_DEGREE)
+    north = math.floor(lat * _M_PER_DEGREE_NORTH / PLACE_CELL_M)
+    middle = math.radians((north + 0.5) * PLACE_CELL_M / _M_PER_DEGREE_NORTH)
     return (
         111_412.84 * math.cos(middle) - 93.5 * math.cos(3 * middle) + 0.118 * math.cos(5 * middle)
     )
