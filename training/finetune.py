@@ -62,7 +62,7 @@ from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.recipes import ARCHITECTURE, DEFAULT_SPEC
 from training.train_worlds import make_worlds
-from training.yolo_fit import check_device, no_font_download, small_object_trainer
+from training.yolo_fit import check_device, epochs_trained, no_font_download, small_object_trainer
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
@@ -347,6 +347,7 @@ def _run(
         f"validation {assignment.held_out}"
     )
     best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
+    epochs = epochs_trained(work / "yolo", config.epochs)  # time=… or patience=… may differ
     weights = work / WEIGHTS_NAME
     shutil.copyfile(best, weights)
     name = config.name or out.name
@@ -371,7 +372,8 @@ def _run(
         "train_scenes": counts["train"].scenes,
         "val_scenes": counts["val"].scenes,
         "seed": config.seed,
-        "epochs": config.epochs,
+        "epochs": epochs,
+        **({"epochs_asked": config.epochs} if epochs != config.epochs else {}),
         "imgsz": config.imgsz,
         "train_tile_px": config.imgsz,
         "batch": config.batch,
