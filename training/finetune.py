@@ -62,7 +62,7 @@ from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.recipes import ARCHITECTURE, DEFAULT_SPEC
 from training.train_worlds import make_worlds
-from training.yolo_fit import check_device, epochs_trained, no_font_download, small_object_trainer
+from training.yolo_fit import check_device, epochs_record, no_font_download, small_object_trainer
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
@@ -347,7 +347,6 @@ def _run(
         f"validation {assignment.held_out}"
     )
     best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
-    epochs = epochs_trained(work / "yolo", config.epochs)  # time=… or patience=… may differ
     weights = work / WEIGHTS_NAME
     shutil.copyfile(best, weights)
     name = config.name or out.name
@@ -372,8 +371,7 @@ def _run(
         "train_scenes": counts["train"].scenes,
         "val_scenes": counts["val"].scenes,
         "seed": config.seed,
-        "epochs": epochs,
-        **({"epochs_asked": config.epochs} if epochs != config.epochs else {}),
+        **epochs_record(work / "yolo", config.epochs),  # time=… or patience=… may differ
         "imgsz": config.imgsz,
         "train_tile_px": config.imgsz,
         "batch": config.batch,

@@ -116,16 +116,18 @@ def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -
     return best
 
 
-def epochs_trained(run_dir: Path, asked: int) -> int:
-    """The epochs ultralytics trained in ``run_dir``: the rows of its ``results.csv`` (one per
-    epoch), or ``asked`` without one. A key=value setting can end a training before its
-    ``--epochs`` (``patience=`` with ``val=True``) or re-plan them (``time=``: as many as fit in
-    the hours given); the card said the epochs asked."""
+def epochs_record(run_dir: Path, asked: int) -> dict[str, int]:
+    """For a card: ``epochs``, those ultralytics trained in ``run_dir`` (the rows of its
+    ``results.csv``, one per epoch; ``asked`` without one), and ``epochs_asked`` where they
+    differ. A key=value setting can end a training before its ``--epochs`` (``patience=`` with
+    ``val=True``) or re-plan them (``time=``: as many as fit in the hours given); the card
+    gave the epochs asked."""
     try:
         rows = (run_dir / "results.csv").read_text(encoding="utf-8").strip().splitlines()
     except (OSError, UnicodeDecodeError):
-        return asked
-    return max(0, len(rows) - 1)
+        return {"epochs": asked}
+    trained = max(0, len(rows) - 1)
+    return {"epochs": trained} if trained == asked else {"epochs": trained, "epochs_asked": asked}
 
 
 def best_weights(run_dir: Path, name: str = "best.pt") -> Path:
