@@ -243,6 +243,31 @@ def test_fewer_first_worlds_shift_the_later_stages_worlds_after_them() -> None:
     assert _shift_extensions(stages, 97) == (Extension((198, 199), 5),)
 
 
+def test_the_recipe_cuts_its_chips_at_the_size_it_trains_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --recipe default --imgsz 64`` cut 128 px chips and trained at 64 px:
+    ultralytics shrank every chip to half, a model of 6 m pixels whose card said 3 m (and
+    ``--imgsz 256`` one of 1.5 m pixels). The chips are now cut at ``--imgsz`` ("tiles are
+    cut, never resized")."""
+    from training.train import train_default
+
+    given: list[Recipe] = []
+
+    def stop(worlds: object, out_dir: Path, recipe: Recipe, **kwargs: object) -> None:
+        given.append(recipe)
+        raise DredgeError("stop here")
+
+    monkeypatch.setattr("training.train.make_worlds", lambda *a, **k: [tmp_path / "w"])
+    monkeypatch.setattr("training.train.train_on_worlds", stop)
+    for imgsz, chips in ((64, 64), (256, 256), (None, 128)):
+        with pytest.raises(DredgeError, match="stop here"):
+            train_default(tmp_path / "r", imgsz=imgsz, progress=False)
+        recipe = given.pop()
+        assert recipe.train_spec.tile_px == recipe.imgsz == chips
+        assert recipe.train_spec.gsd_m == recipe.spec.gsd_m == 3.0
+
+
 def test_more_first_worlds_than_reserved_seeds_is_one_line_before_drawing_any(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -351,28 +376,3 @@ def test_a_card_records_its_architecture_relative_to_the_repository(tmp_path: Pa
     assert recipe_json(outside)["architecture"] == "m.yaml"
     named = replace(RECIPES["default"], architecture="yolo11n.yaml")
     assert recipe_json(named)["architecture"] == "yolo11n.yaml"
-
-
-def test_the_recipe_cuts_its_chips_at_the_size_it_trains_at(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``dredge train --recipe default --imgsz 64`` cut 128 px chips and trained at 64 px:
-    ultralytics shrank every chip to half, a model of 6 m pixels whose card said 3 m (and
-    ``--imgsz 256`` one of 1.5 m pixels). The chips are now cut at ``--imgsz`` ("tiles are
-    cut, never resized")."""
-    from training.train import train_default
-
-    given: list[Recipe] = []
-
-    def stop(worlds: object, out_dir: Path, recipe: Recipe, **kwargs: object) -> None:
-        given.append(recipe)
-        raise DredgeError("stop here")
-
-    monkeypatch.setattr("training.train.make_worlds", lambda *a, **k: [tmp_path / "w"])
-    monkeypatch.setattr("training.train.train_on_worlds", stop)
-    for imgsz, chips in ((64, 64), (256, 256), (None, 128)):
-        with pytest.raises(DredgeError, match="stop here"):
-            train_default(tmp_path / "r", imgsz=imgsz, progress=False)
-        recipe = given.pop()
-        assert recipe.train_spec.tile_px == recipe.imgsz == chips
-        assert recipe.train_spec.gsd_m == recipe.spec.gsd_m == 3.0
