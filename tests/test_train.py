@@ -268,6 +268,26 @@ def test_the_recipe_cuts_its_chips_at_the_size_it_trains_at(
         assert recipe.train_spec.gsd_m == recipe.spec.gsd_m == 3.0
 
 
+def test_a_device_the_recipe_cannot_train_on_is_one_line_before_drawing_worlds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --device gpu`` (or ``--device cuda`` where no GPU is visible) drew the
+    recipe's nine worlds first, minutes of work, and only then said the device was wrong."""
+    import torch
+
+    from training.train import train_default
+
+    def no_worlds(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worlds were drawn")
+
+    monkeypatch.setattr("training.train.make_worlds", no_worlds)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device, said in (("gpu", "--device must be cpu or cuda"), ("cuda", "no CUDA GPU")):
+        with pytest.raises(DredgeError, match=said):
+            train_default(tmp_path / "r", device=device, progress=False)
+    assert not (tmp_path / "r").exists()
+
+
 def test_more_first_worlds_than_reserved_seeds_is_one_line_before_drawing_any(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -105,6 +105,7 @@ def train_default(
     """
     recipe = RECIPES["default"]
     seeds, extensions = recipe.world_seeds, recipe.extensions
+    check_device(device)  # before the worlds are drawn (minutes), not after
     if epochs is not None and epochs < 1:
         raise DredgeError(f"--epochs must be at least 1, got {epochs}")
     if imgsz is not None and (imgsz < 32 or imgsz % 32):
