@@ -288,6 +288,31 @@ def test_a_device_the_recipe_cannot_train_on_is_one_line_before_drawing_worlds(
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("command", ["train", "run"])
+def test_the_recipe_into_the_folder_of_another_run_is_one_line_before_drawing_worlds(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --out runs/ft`` with the LABELS forgotten (an unset ``$LABELS``) ran the
+    synthetic recipe into the fine-tune's run folder: its nine worlds drawn there, minutes,
+    then "runs/ft/dataset: overwrite only replaces a dataset folder"; into the folder of a
+    `dredge run` nothing stopped it, and worlds/, dataset/ and yolo/ went among the run's
+    files."""
+
+    def no_worlds(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worlds were drawn")
+
+    monkeypatch.setattr("training.train.make_worlds", no_worlds)
+    out = tmp_path / "runs" / "ft"
+    out.mkdir(parents=True)
+    outputs = {"weights": "model.pt"} if command == "train" else {"detections": "x.parquet"}
+    (out / "run.json").write_text(json.dumps({"format": 1, "outputs": outputs}))
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "holds the run of another command (its run.json" in lines[0]
+    assert sorted(p.name for p in out.iterdir()) == ["run.json"]
+
+
 def test_more_first_worlds_than_reserved_seeds_is_one_line_before_drawing_any(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -106,6 +106,12 @@ def train_default(
     recipe = RECIPES["default"]
     seeds, extensions = recipe.world_seeds, recipe.extensions
     check_device(device)  # before the worlds are drawn (minutes), not after
+    if (out_dir / "run.json").is_file():  # LABELS forgotten: the recipe drew worlds into it
+        raise DredgeError(
+            f"{out_dir}: holds the run of another command (its run.json: `dredge train LABELS` "
+            "or `dredge run`), and the synthetic recipe writes worlds/, dataset/ and yolo/ "
+            "there — give the LABELS to fine-tune, or choose another --out for the recipe"
+        )
     if epochs is not None and epochs < 1:
         raise DredgeError(f"--epochs must be at least 1, got {epochs}")
     if imgsz is not None and (imgsz < 32 or imgsz % 32):
