@@ -452,6 +452,7 @@ def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
         )
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     monkeypatch.setattr(finetune, "_train", _no_training(base))
     monkeypatch.setattr(finetune, "load_model", on_cpu)
     labels = write_yolo_set(labelled_tiles, tmp_path / "y")
@@ -462,6 +463,37 @@ def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
     assert (
         devices == ["cuda", "cuda"] and load_card(out / "model.pt").training["device"] == "cuda:0"
     )
+
+
+@pytest.mark.parametrize("device", ["cuda:1", "cuda:0,1", "cuda:x"])
+def test_a_gpu_number_the_machine_lacks_is_one_line_before_any_work(
+    device: str,
+    labelled_tiles: list[LabelledTile],
+    base: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--device cuda:1` on a machine with one GPU (or `cuda:0,1`, `cuda:x`; the check took
+    any "cuda:…") read the labels and cut the chips, then ended in ultralytics' ValueError
+    traceback "Invalid CUDA 'device=1' requested" (exit 1). Tested with torch told that one
+    GPU is there, as the test machine has none."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr("training.finetune.split_tiles", no_work)  # fail fast, never train
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--device",
+                           device, "--out", str(out)])  # fmt: skip
+    assert code == 2, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --device") and device in lines[0]
+    if device == "cuda:1":
+        assert lines[0].endswith("torch sees 1 CUDA GPU here — use --device cuda, or cuda:0")
+    else:
+        assert "--device must be cpu or cuda (or cuda:N, one GPU)" in lines[0]
+    assert not out.exists()
 
 
 def test_a_second_training_into_the_same_out_is_refused_while_the_first_works(

@@ -243,6 +243,76 @@ def test_fewer_first_worlds_shift_the_later_stages_worlds_after_them() -> None:
     assert _shift_extensions(stages, 97) == (Extension((198, 199), 5),)
 
 
+def test_the_recipe_cuts_its_chips_at_the_size_it_trains_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --recipe default --imgsz 64`` cut 128 px chips and trained at 64 px:
+    ultralytics shrank every chip to half, a model of 6 m pixels whose card said 3 m (and
+    ``--imgsz 256`` one of 1.5 m pixels). The chips are now cut at ``--imgsz`` ("tiles are
+    cut, never resized")."""
+    from training.train import train_default
+
+    given: list[Recipe] = []
+
+    def stop(worlds: object, out_dir: Path, recipe: Recipe, **kwargs: object) -> None:
+        given.append(recipe)
+        raise DredgeError("stop here")
+
+    monkeypatch.setattr("training.train.make_worlds", lambda *a, **k: [tmp_path / "w"])
+    monkeypatch.setattr("training.train.train_on_worlds", stop)
+    for imgsz, chips in ((64, 64), (256, 256), (None, 128)):
+        with pytest.raises(DredgeError, match="stop here"):
+            train_default(tmp_path / "r", imgsz=imgsz, progress=False)
+        recipe = given.pop()
+        assert recipe.train_spec.tile_px == recipe.imgsz == chips
+        assert recipe.train_spec.gsd_m == recipe.spec.gsd_m == 3.0
+
+
+def test_a_device_the_recipe_cannot_train_on_is_one_line_before_drawing_worlds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --device gpu`` (or ``--device cuda`` where no GPU is visible) drew the
+    recipe's nine worlds first, minutes of work, and only then said the device was wrong."""
+    import torch
+
+    from training.train import train_default
+
+    def no_worlds(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worlds were drawn")
+
+    monkeypatch.setattr("training.train.make_worlds", no_worlds)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device, said in (("gpu", "--device must be cpu or cuda"), ("cuda", "no CUDA GPU")):
+        with pytest.raises(DredgeError, match=said):
+            train_default(tmp_path / "r", device=device, progress=False)
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "run"])
+def test_the_recipe_into_the_folder_of_another_run_is_one_line_before_drawing_worlds(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge train --out runs/ft`` with the LABELS forgotten (an unset ``$LABELS``) ran the
+    synthetic recipe into the fine-tune's run folder: its nine worlds drawn there, minutes,
+    then "runs/ft/dataset: overwrite only replaces a dataset folder"; into the folder of a
+    `dredge run` nothing stopped it, and worlds/, dataset/ and yolo/ went among the run's
+    files."""
+
+    def no_worlds(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worlds were drawn")
+
+    monkeypatch.setattr("training.train.make_worlds", no_worlds)
+    out = tmp_path / "runs" / "ft"
+    out.mkdir(parents=True)
+    outputs = {"weights": "model.pt"} if command == "train" else {"detections": "x.parquet"}
+    (out / "run.json").write_text(json.dumps({"format": 1, "outputs": outputs}))
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "holds the run of another command (its run.json" in lines[0]
+    assert sorted(p.name for p in out.iterdir()) == ["run.json"]
+
+
 def test_more_first_worlds_than_reserved_seeds_is_one_line_before_drawing_any(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,7 +63,7 @@ from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.recipes import ARCHITECTURE, DEFAULT_SPEC
 from training.train_worlds import make_worlds
-from training.yolo_fit import check_device, no_font_download, small_object_trainer
+from training.yolo_fit import check_device, epochs_record, no_font_download, small_object_trainer
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
@@ -374,7 +374,7 @@ def _run(
         "train_scenes": counts["train"].scenes,
         "val_scenes": counts["val"].scenes,
         "seed": config.seed,
-        "epochs": config.epochs,
+        **epochs_record(work / "yolo", config.epochs),  # time=… or patience=… may differ
         "imgsz": config.imgsz,
         "train_tile_px": config.imgsz,
         "batch": config.batch,

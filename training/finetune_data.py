@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 from PIL import Image
+from scipy.spatial import cKDTree
 
 from detector.errors import DredgeError
 from detector.tiling import tile_origins
@@ -69,7 +70,10 @@ class SplitCounts:
 
 PLACE_CELL_M = 5000.0
 """Side of the squares held out by place: a dredge moves 0.2–5 km between moorings."""
-_M_PER_DEGREE = 111_320.0
+_M_PER_DEGREE = 111_320.0  # metres per degree of longitude on the equator (kept for callers)
+_M_PER_DEGREE_NORTH = 111_132.92  # metres per degree of latitude, WGS84's mean
+_WGS84_A = 6_378_137.0
+_WGS84_E2 = 6.694_379_990_14e-3
 
 
 @dataclass
@@ -86,11 +90,24 @@ class Split:
 
 
 def place_cell(place: tuple[float, float]) -> str:
-    """The :data:`PLACE_CELL_M` square (east, north index) of a (lon, lat)."""
+    """The :data:`PLACE_CELL_M` square (east, north index) of a (lon, lat): rows of squares
+    5 km north–south, each cut east–west at WGS84's metres per degree of longitude at its
+    middle (:func:`row_metres_per_degree`). (East–west was scaled at each point's own
+    latitude: the squares were sheared, at 64° N into strips slanting 2.2 km east–west for
+    each 1 km north.)"""
     lon, lat = place
-    north = lat * _M_PER_DEGREE
-    east = lon * _M_PER_DEGREE * math.cos(math.radians(lat))
-    return f"{math.floor(east / PLACE_CELL_M)},{math.floor(north / PLACE_CELL_M)}"
+    north = math.floor(lat * _M_PER_DEGREE_NORTH / PLACE_CELL_M)
+    return f"{math.floor(lon * row_metres_per_degree(lat) / PLACE_CELL_M)},{north}"
+
+
+def row_metres_per_degree(lat: float) -> float:
+    """WGS84's metres per degree of longitude in the middle of the row of squares (see
+    :func:`place_cell`) that holds latitude ``lat``."""
+    north = math.floor(lat * _M_PER_DEGREE_NORTH / PLACE_CELL_M)
+    middle = math.radians((north + 0.5) * PLACE_CELL_M / _M_PER_DEGREE_NORTH)
+    return (
+        111_412.84 * math.cos(middle) - 93.5 * math.cos(3 * middle) + 0.118 * math.cos(5 * middle)
+    )
 
 
 def split_tiles(
@@ -174,17 +191,31 @@ def names_no_scene(tile: LabelledTile) -> bool:
 def _beside_held_out(
     places: Sequence[tuple[float, float]], sides: Sequence[str], reach_m: float
 ) -> list[int]:
-    """Indices of training tiles whose centre lies within ``reach_m`` of a held-out one's."""
-    lon, lat = np.array(places, dtype=np.float64).reshape(-1, 2).T
-    east = lon * _M_PER_DEGREE * np.cos(np.radians(lat))
-    north = lat * _M_PER_DEGREE
-    val = np.array([side == "val" for side in sides])
-    out = []
-    for index in np.flatnonzero(~val).tolist():
-        apart = np.hypot(east[val] - east[index], north[val] - north[index])
-        if reach_m > 0 and bool((apart < reach_m).any()):
-            out.append(index)
-    return out
+    """Indices of training tiles whose centre lies within ``reach_m`` of a held-out one's:
+    straight lines between points on WGS84's ellipsoid, metres alike in every direction at any
+    latitude. (Each point was scaled east–west at its own latitude, which shears the plane: at
+    64.05° N, 139.4° W a training tile 700 m north and 700 m east of a held-out one, 990 m
+    away and overlapping it, was set 2.3 km from it and kept.)"""
+    val = np.array([side == "val" for side in sides], dtype=bool)
+    train = np.flatnonzero(~val)
+    if reach_m <= 0 or not val.any() or not len(train):
+        return []
+    xyz = _on_ellipsoid(np.array(places, dtype=np.float64).reshape(-1, 2))
+    apart, _ = cKDTree(xyz[val]).query(xyz[train], k=1)
+    return [int(i) for i in train[apart < reach_m]]
+
+
+def _on_ellipsoid(places: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Earth-centred x, y, z in metres of (lon, lat) rows on WGS84's ellipsoid."""
+    lon, lat = np.radians(places[:, 0]), np.radians(places[:, 1])
+    normal = _WGS84_A / np.sqrt(1 - _WGS84_E2 * np.sin(lat) ** 2)
+    return np.column_stack(
+        [
+            normal * np.cos(lat) * np.cos(lon),
+            normal * np.cos(lat) * np.sin(lon),
+            normal * (1 - _WGS84_E2) * np.sin(lat),
+        ]
+    )
 
 
 def _draw_by_tiles(cells: list[str], val_fraction: float, seed: int) -> dict[str, str]:

@@ -91,7 +91,8 @@ def train_default(
     progress: bool = True,
     workers: int = 1,
 ) -> TrainResult:
-    """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values.
+    """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values
+    (``imgsz``: the training chips' size too, cut at the recipe's GSD, never resized).
 
     ``workers``: processes that draw the worlds and cut their chips (the model is the same
     for any number).
@@ -105,6 +106,13 @@ def train_default(
     """
     recipe = RECIPES["default"]
     seeds, extensions = recipe.world_seeds, recipe.extensions
+    check_device(device)  # before the worlds are drawn (minutes), not after
+    if (out_dir / "run.json").is_file():  # LABELS forgotten: the recipe drew worlds into it
+        raise DredgeError(
+            f"{out_dir}: holds the run of another command (its run.json: `dredge train LABELS` "
+            "or `dredge run`), and the synthetic recipe writes worlds/, dataset/ and yolo/ "
+            "there — give the LABELS to fine-tune, or choose another --out for the recipe"
+        )
     if epochs is not None and epochs < 1:
         raise DredgeError(f"--epochs must be at least 1, got {epochs}")
     if imgsz is not None and (imgsz < 32 or imgsz % 32):
@@ -124,6 +132,9 @@ def train_default(
         extensions=extensions,
         epochs=recipe.epochs if epochs is None else epochs,
         imgsz=recipe.imgsz if imgsz is None else imgsz,
+        # the chips are cut at the size trained on: 128 px chips trained at --imgsz 64 were
+        # shrunk to it by ultralytics, a model of 6 m pixels under a card saying 3 m
+        train_tile_px=recipe.train_tile_px if imgsz is None else imgsz,
         seed=seed,
     )
     out_dir.mkdir(parents=True, exist_ok=True)

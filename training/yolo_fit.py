@@ -15,6 +15,7 @@ from typing import Any
 
 from detector.errors import DredgeError
 from detector.offline import import_ultralytics
+from detector.wording import count_of
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES
 from training.processes import usable_cores
@@ -25,14 +26,24 @@ BOX_PRIOR_DECAY = 1.0  # see small_box_prior
 
 
 def check_device(device: str) -> None:
-    """Raise DredgeError for an unknown device, or CUDA on a machine without it."""
-    if device not in DEVICES and not device.startswith("cuda:"):
-        raise DredgeError(f"--device must be cpu or cuda (or cuda:N), got {device!r}")
+    """Raise DredgeError for an unknown device, CUDA on a machine without it, or a GPU number
+    it does not have (``cuda:1`` on one GPU, ``cuda:0,1``: ultralytics' ValueError traceback
+    once the labels were read and the chips cut)."""
+    number = device.removeprefix("cuda:") if device.startswith("cuda:") else None
+    if device not in DEVICES and not (number is not None and number.isdigit()):
+        raise DredgeError(f"--device must be cpu or cuda (or cuda:N, one GPU), got {device!r}")
     if device.startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
             raise DredgeError("--device cuda: no CUDA GPU is visible here — use --device cpu")
+        gpus = torch.cuda.device_count()
+        if number is not None and int(number) >= gpus:
+            numbers = "cuda:0" if gpus == 1 else f"cuda:0 to cuda:{gpus - 1}"
+            raise DredgeError(
+                f"--device {device}: torch sees {count_of(gpus, 'CUDA GPU')} here — use "
+                f"--device cuda, or {numbers}"
+            )
 
 
 @contextmanager
@@ -114,6 +125,20 @@ def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -
             refine(best, data_yaml, refine_dir, recipe, device)
         best = best_weights(refine_dir, "last.pt")  # the stage's final weights, as measured
     return best
+
+
+def epochs_record(run_dir: Path, asked: int) -> dict[str, int]:
+    """For a card: ``epochs``, those ultralytics trained in ``run_dir`` (the rows of its
+    ``results.csv``, one per epoch; ``asked`` without one), and ``epochs_asked`` where they
+    differ. A key=value setting can end a training before its ``--epochs`` (``patience=`` with
+    ``val=True``) or re-plan them (``time=``: as many as fit in the hours given); the card
+    gave the epochs asked."""
+    try:
+        rows = (run_dir / "results.csv").read_text(encoding="utf-8").strip().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {"epochs": asked}
+    trained = max(0, len(rows) - 1)
+    return {"epochs": trained} if trained == asked else {"epochs": trained, "epochs_asked": asked}
 
 
 def best_weights(run_dir: Path, name: str = "best.pt") -> Path:
