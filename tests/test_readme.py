@@ -23,12 +23,9 @@ from training.synth.writer import TRUTH_COLUMNS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
-TOP_OPTIONS = {
-    "--help"
-} | {  # the options of `dredge` itself (--version), and every command's --help
-    name
-    for param in typer.main.get_command(app).params
-    for name in [*param.opts, *param.secondary_opts]
+# the options of `dredge` itself (--version), and every command's --help
+TOP_OPTIONS = {"--help"} | {
+    name for param in typer.main.get_command(app).params for name in param.opts
 }
 OTHER_TOOLS = {"--colorinterp", "--nthreads", "--nworkers", "--world"}  # rio, dask, benchmarks
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
