@@ -348,16 +348,24 @@ def _jpeg_smeared(src: DatasetReader) -> bool:
 
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
-    """Pixels with data, read decimated to ``shape``: an alpha band, else an internal mask,
-    else the bands against their nodata value (when none is declared, the fill of the frame's
-    corners, :func:`_corner_fill`; NaN is never data)."""
+    """Pixels with data, read decimated to ``shape``: an alpha band (in a floating-point scene,
+    less the pixels NaN in every band, as the detector's read drops them:
+    :func:`detector.window_reads.nan_under_alpha`), else an internal mask, else the bands
+    against their nodata value (when none is declared, the fill of the frame's corners,
+    :func:`_corner_fill`; NaN is never data). A float scene half NaN under alpha 255 had
+    counted 75 % seen where 50 % was."""
     from rasterio.enums import MaskFlags
 
-    from detector.window_reads import alpha_band_index, data_band_indexes
+    from detector.window_reads import alpha_band_index, data_band_indexes, nan_under_alpha
 
     alpha = alpha_band_index(src)
     if alpha is not None:
-        return np.asarray(src.read(alpha, out_shape=shape) > 0)
+        has = src.read(alpha, out_shape=shape) > 0
+        if nan_under_alpha(src):
+            indexes = data_band_indexes(src)
+            data = src.read(indexes, out_shape=(len(indexes), *shape))
+            has &= ~np.isnan(data).all(axis=0)
+        return np.asarray(has)
     flags = src.mask_flag_enums[0]
     if MaskFlags.per_dataset in flags and MaskFlags.nodata not in flags:
         return np.asarray(src.read_masks(1, out_shape=shape) > 0)
