@@ -216,7 +216,7 @@ def test_a_name_or_sidecar_date_before_the_first_satellite_image_dates_nothing(
     with pytest.raises(InputError, match=r"acquisition date unknown") as caught:
         observed_areas([scan.path])  # dredge track --scenes
     assert name_words in str(caught.value)
-    clip = write_scene(tmp_path / "clip_19650302_101010.tif", **SMALL)  # track's own reading
+    clip = write_scene(tmp_path / "clip_19650302_101010.tif", **SMALL)  # an export's time
     with pytest.raises(InputError, match=r"clip_19650302_101010\.tif: acquisition date unknown"):
         observed_areas([clip.path])
     tagged = write_scene(
