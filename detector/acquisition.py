@@ -13,7 +13,9 @@
    ``global_quarterly_2024q3_mosaic``, biweekly ``…_2024-01-15_2024-01-29_mosaic``: the mosaic's
    first day; the nearest folder's name counts too, after the file name's own dates), an ISO
    date ``YYYY-MM-DD`` anywhere in the name (its time also ``T22_00_00``, ``T22-00-00``,
-   ``T22_00``, the ``T`` in either case; its zone also after ``UTC`` or ``GMT`` in any case,
+   ``T22_00``, in four digits after a ``T`` or before a zone's name, ``T2200``, ``2200 UTC``
+   (not after ``_`` alone: ``_0001``, a part number), the ``T`` in either case; also a basic
+   day with such a time, ``20241102T0930``; its zone also after ``UTC`` or ``GMT`` in any case,
    its hours in one digit too, as ``--date`` reads it (``utc-05:00``, ``UTC-5``,
    ``_UTC-05``), or in hours alone after a time the ``T`` or a colon marks, ``T22:00-05``:
    after ``_220000`` that may be a part number, read so and said),

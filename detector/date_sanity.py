@@ -30,6 +30,23 @@ AHEAD_SLACK = timedelta(days=1)  # a scene of today east of UTC, a clock a littl
 # typo or a placeholder, in a tag a program's default (1970:01:01 00:00:00, the Unix epoch)
 FIRST_IMAGERY = datetime(1972, 7, 23, tzinfo=UTC)
 BEFORE_IMAGERY = f"before the first satellite image (Landsat 1's, {FIRST_IMAGERY:%Y-%m-%d})"
+# the days before FIRST_IMAGERY that programs and cameras write for no date, their clocks'
+# zeros: year 1 (.NET, Python's least), Windows' FILETIME, Excel's (1899-12-30, 1900-01-01),
+# classic Mac OS's, the Unix epoch; a tag within a day of one (the epoch written in a zone's
+# local time, 1969:12:31 19:00:00) is such a default, another a clock set wrong or a typo
+# (1965:03:02 was called "a program's default for none" too)
+EPOCH_DAYS = tuple(
+    datetime(*day, tzinfo=UTC)
+    for day in (
+        (1, 1, 1),
+        (1601, 1, 1),
+        (1899, 12, 30),
+        (1899, 12, 31),
+        (1900, 1, 1),
+        (1904, 1, 1),
+        (1970, 1, 1),
+    )
+)
 SOURCE_WORDS = {  # detector.acquisition.Acquisition.source → where the date was read
     "explicit": "the date given",
     "tiff-tag": "its TIFFTAG_DATETIME",
@@ -69,19 +86,35 @@ class PassedOver(NamedTuple):
 def before_imagery(source: str, value: str, where: str | None = None) -> PassedOver:
     """A scene's date before :data:`FIRST_IMAGERY`, ``value`` as written, passed over: from a
     tag (``source`` ``tiff-tag``, ``imagery-tag``: ``1970:01:01 00:00:00``, a camera's or a
-    program's default for none), a metadata file (``metadata.json``, ``metadata.xml``,
+    program's default for none, :func:`is_epoch_default`; another, ``1965:03:02``, a clock
+    set wrong or a typo), a metadata file (``metadata.json``, ``metadata.xml``,
     ``metadata.imd``; ``where``, its file name: a placeholder, or a typo of the year) or the
     file name (any other source: ``scan_1965-03-02``, a number or a typo). Each was read as
     written (the tags until :func:`detector.acquisition.time_from_tags` passed them over)."""
     value = value.strip()
     if source in ("tiff-tag", "imagery-tag"):
-        said = f"{SOURCE_WORDS[source]}, {value!r}, is {BEFORE_IMAGERY}, a program's default"
-        return PassedOver(source, f"{said} for none: it dates nothing")
+        said = f"{SOURCE_WORDS[source]}, {value!r}, is {BEFORE_IMAGERY}"
+        default = is_epoch_default(value)
+        why = "a program's default for none" if default else "a clock set wrong or a typo"
+        return PassedOver(source, f"{said}, {why}: it dates nothing")
     if source.startswith("metadata."):
         said = f"the date in {where}, {value!r}, is {BEFORE_IMAGERY}"
         return PassedOver(source, f"{said}, a placeholder for none or a typo: it dates nothing")
     said = f"the date in its file name, {value!r}, is {BEFORE_IMAGERY}"
     return PassedOver(source, f"{said}, a number or a typo: it dates nothing")
+
+
+def is_epoch_default(value: str) -> bool:
+    """True when a tag's date-time ``value`` is within a day of one of :data:`EPOCH_DAYS`, the
+    days before the first satellite image that programs write for no date
+    (``1970:01:01 00:00:00``, ``0001:01:01 00:00:00``)."""
+    from detector.given_dates import to_utc
+
+    try:
+        when = to_utc(value)
+    except (ValueError, OverflowError):
+        return False
+    return any(abs(when - day) < timedelta(days=1) for day in EPOCH_DAYS)
 
 
 def not_before_imagery(path: str | Path, when: datetime | None, source: str) -> None:

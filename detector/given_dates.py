@@ -156,11 +156,14 @@ def iso_offset(match: re.Match[str]) -> str:
 # --- days and times in file names (detector.acquisition.time_from_name) ---
 
 _ISO_NAME = re.compile(  # a day, its time, the time's zone (2024-12-31T22:00:00.5-05:00);
-    # the seconds may be left out where a colon marks the minutes (22:00-05:00, not 2200); the
+    # the seconds may be left out where a colon marks the minutes (22:00-05:00), where a T
+    # marks four digits as a time (T2200-05) or a zone's name follows them (2200 UTC-05); not
+    # after _ or a space alone (_2200, _0001: a part number's or an order's); the
     # T in either case, as ISO 8601 and Python's --date allow (a name lowercased, …t22:00-05:00,
     # lost its time and zone: dated at midnight UTC of the local day)
     r"(?<!\d)(\d{4})-(\d{2})-(\d{2})"
-    r"(?:([Tt_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d))"
+    r"(?:([Tt_ ])(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?|(?<=:\d\d)|(?<=[Tt]\d{4})"
+    rf"|(?=[ _]?{ZONE_NAME}(?![A-Za-z])))"
     # ` -05:00` (`date "+%F %T %z"`), `UTC-05:00`, `utc-05:00`, `_UTC-05` (a space written as
     # _); after a zone's name its hours in one digit too, `UTC-5`, as --date and --dates read
     # it (the offset was dropped: 22:00 UTC-5 was 22:00 UTC, as was 22:00_UTC-05)
@@ -180,6 +183,12 @@ _SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
 )
 
 
+# a day in ISO 8601's basic form with a time of four digits after the T (20241102T0930, as
+# ISO 8601 writes 2024-11-02T09:30): read as that (the name was dated nothing). Not one with
+# six (nanay_clip_exported_20241102T093015: a program's stamp, when the file was made)
+_BASIC_DAY_HHMM = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{2})(\d{2})([Tt]\d{4})(?!\d)")
+
+
 def iso_time_in_name(name: str) -> tuple[datetime, str | None] | None:
     """The first ISO day in a file name (:data:`_ISO_NAME`), with its time and zone, in UTC;
     and the zone in hours alone left unread after it where it may be a part number, else None.
@@ -190,7 +199,8 @@ def iso_time_in_name(name: str) -> tuple[datetime, str | None] | None:
     counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
     digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
     part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`)."""
-    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, name)):
+    written = _BASIC_DAY_HHMM.sub(r"\1-\2-\3\4", name)
+    for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, written)):
         year, month, day, mark, hour, minute, second, named, sign, zone_hours, zone_minutes = (
             match.groups()
         )

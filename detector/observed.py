@@ -85,8 +85,8 @@ def observed_areas(
     spot counts as not seen) and simplified.
 
     The acquisition time is the one in ``dates`` (by path, label, file name or stem; e.g. what
-    the scene's detections carry), else the one the scene reader finds: a Planet metadata
-    sidecar, a date in the file name (Planet, NICFI or ISO), the GeoTIFF's tags. ``names``
+    the scene's detections carry), else the one the scene reader finds (:func:`scene_time`): a
+    Planet metadata sidecar, a date in the file name, the GeoTIFF's tags. ``names``
     gives scenes that share a file name their labels (the ``scene`` column; see
     :func:`detector.acquisition.scene_labels`).
     """
@@ -141,20 +141,20 @@ def scene_time(
     label: str | None = None,
 ) -> pd.Timestamp:
     """When the scene at ``path`` (open as ``src``) was taken (UTC): from ``dates`` (by path,
-    label, file name or stem), else the file. Undated, an InputError that names a date set
-    aside as before the first satellite image (a tag's, a sidecar's, the name's), as
-    :meth:`detector.scene.Scene.require_acquired` does."""
+    label, file name or stem), else the file, read as :func:`detector.scene.open_scene` reads
+    it (:func:`detector.acquisition.resolve_acquisition`: a day and time behind a prefix,
+    ``nanay_clip_20241102_093015``, an export's, dates nothing here either; it was dated
+    2024-11-02 09:30:15 by a reader of the tracker's own). Undated, an InputError that names
+    a date set aside as before the first satellite image (a tag's, a sidecar's, the name's),
+    as :meth:`detector.scene.Scene.require_acquired` does."""
     from detector.acquisition import is_day_only, resolve_acquisition
     from detector.date_tables import date_for_scene
 
-    name = scene_file_name(str(path))
     known = date_for_scene(dates, path, label)
     over = None  # a tag, sidecar or name's date before the first satellite image, passed over
     if known is None or is_day_only(known):  # a day alone: the scene's own time that day
         acquisition = resolve_acquisition(str(path), src, explicit=known)
         known, over = acquisition.time, acquisition.passed_over
-    if known is None:
-        known = acquired_from_name(name)
     if known is None:
         raise InputError(
             path,
@@ -211,22 +211,6 @@ def valid_footprints(
     frame = gpd.GeoDataFrame(rows, columns=["path", "acquired", "geometry"], crs=WGS84)
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     return frame
-
-
-def acquired_from_name(name: str) -> pd.Timestamp | None:
-    """UTC time from a Planet-style name ``YYYYMMDD_HHMMSS...``; None when absent or invalid,
-    or before the first satellite image (it dates nothing, as in
-    :func:`detector.acquisition.time_from_name`)."""
-    from detector.date_sanity import FIRST_IMAGERY
-
-    match = re.search(r"(?<!\d)(\d{8})_(\d{6})(?!\d)", name)
-    if match is None:
-        return None
-    try:
-        found = pd.to_datetime(match.group(1) + match.group(2), format="%Y%m%d%H%M%S")
-    except ValueError:
-        return None
-    return None if found < pd.Timestamp(FIRST_IMAGERY).tz_localize(None) else pd.Timestamp(found)
 
 
 def scene_key(name: object) -> str:
@@ -348,16 +332,24 @@ def _jpeg_smeared(src: DatasetReader) -> bool:
 
 
 def _valid_pixels(src: DatasetReader, shape: tuple[int, int]) -> NDArray[np.bool_]:
-    """Pixels with data, read decimated to ``shape``: an alpha band, else an internal mask,
-    else the bands against their nodata value (when none is declared, the fill of the frame's
-    corners, :func:`_corner_fill`; NaN is never data)."""
+    """Pixels with data, read decimated to ``shape``: an alpha band (in a floating-point scene,
+    less the pixels NaN in every band, as the detector's read drops them:
+    :func:`detector.window_reads.nan_under_alpha`), else an internal mask, else the bands
+    against their nodata value (when none is declared, the fill of the frame's corners,
+    :func:`_corner_fill`; NaN is never data). A float scene half NaN under alpha 255 had
+    counted 75 % seen where 50 % was."""
     from rasterio.enums import MaskFlags
 
-    from detector.window_reads import alpha_band_index, data_band_indexes
+    from detector.window_reads import alpha_band_index, data_band_indexes, nan_under_alpha
 
     alpha = alpha_band_index(src)
     if alpha is not None:
-        return np.asarray(src.read(alpha, out_shape=shape) > 0)
+        has = src.read(alpha, out_shape=shape) > 0
+        if nan_under_alpha(src):
+            indexes = data_band_indexes(src)
+            data = src.read(indexes, out_shape=(len(indexes), *shape))
+            has &= ~np.isnan(data).all(axis=0)
+        return np.asarray(has)
     flags = src.mask_flag_enums[0]
     if MaskFlags.per_dataset in flags and MaskFlags.nodata not in flags:
         return np.asarray(src.read_masks(1, out_shape=shape) > 0)

@@ -193,6 +193,30 @@ def test_track_scenes_undated_but_for_a_tag_before_imagery_name_it(tmp_path: Pat
 BEFORE_WORDS = "is before the first satellite image (Landsat 1's, 1972-07-23)"
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("1965:03:02 10:00:00", "a clock set wrong or a typo"),  # it was a program's default
+        ("1971:06:01 08:15:00", "a clock set wrong or a typo"),
+        ("1969:12:31 19:00:00", "a program's default for none"),  # the epoch at UTC-05
+        ("0001:01:01 00:00:00", "a program's default for none"),
+        ("1900:01:01 00:00:00", "a program's default for none"),
+    ],
+)
+def test_only_an_epoch_tag_is_called_a_default_for_none(
+    tmp_path: Path, value: str, why: str
+) -> None:
+    """Every tag before 1972 was "a program's default for none", 1965:03:02 10:00:00 too:
+    only the days programs write for no date (1970-01-01, 0001-01-01, 1980-01-01 …) are."""
+    from detector.errors import InputError
+
+    alone = write_scene(tmp_path / "export.tif", tags={"TIFFTAG_DATETIME": value}, **SMALL)
+    with open_scene(alone.path) as opened, pytest.raises(InputError) as caught:
+        opened.require_acquired()
+    said = f"its TIFFTAG_DATETIME, {value!r}, {BEFORE_WORDS}, {why}: it dates nothing"
+    assert said in str(caught.value), str(caught.value)
+
+
 def test_a_name_or_sidecar_date_before_the_first_satellite_image_dates_nothing(
     tmp_path: Path,
 ) -> None:
@@ -216,7 +240,7 @@ def test_a_name_or_sidecar_date_before_the_first_satellite_image_dates_nothing(
     with pytest.raises(InputError, match=r"acquisition date unknown") as caught:
         observed_areas([scan.path])  # dredge track --scenes
     assert name_words in str(caught.value)
-    clip = write_scene(tmp_path / "clip_19650302_101010.tif", **SMALL)  # track's own reading
+    clip = write_scene(tmp_path / "clip_19650302_101010.tif", **SMALL)  # an export's time
     with pytest.raises(InputError, match=r"clip_19650302_101010\.tif: acquisition date unknown"):
         observed_areas([clip.path])
     tagged = write_scene(

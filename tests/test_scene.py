@@ -449,6 +449,37 @@ def test_a_basic_or_underscored_day_in_a_name_dates_the_scene(
     assert found is None or found.source == ("iso-name" if "2024-12-31" in name else "day-name")
 
 
+@pytest.mark.parametrize(
+    ("name", "acquired"),
+    [
+        # a basic day with four digits after the T: it was no date at all
+        ("nanay_20241102T0930.tif", datetime(2024, 11, 2, 9, 30, tzinfo=UTC)),
+        ("nanay_20241102t0930-0500.tif", datetime(2024, 11, 2, 14, 30, tzinfo=UTC)),
+        # four digits without a colon, then a zone's name (or after a T): it was the day alone
+        ("nanay_2024-12-31 2200 UTC-05.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31_2200_utc-05.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        ("nanay_2024-12-31 2200 GMT.tif", datetime(2024, 12, 31, 22, tzinfo=UTC)),
+        ("nanay_2024-12-31T2200-05.tif", datetime(2025, 1, 1, 3, tzinfo=UTC)),
+        # not four digits after _ or a space alone (a part number, a Planet order's satellite),
+        # nor a zone's name that is the start of a word, nor a basic time with seconds behind a
+        # prefix (a program's stamp of when the file was made)
+        ("nanay_2024-12-31_2200.tif", datetime(2024, 12, 31, tzinfo=UTC)),
+        ("nanay_2024-12-31_0001_utcdata.tif", datetime(2024, 12, 31, tzinfo=UTC)),
+        ("4626013_1862607_2021-06-15_2439_BGRN_SR.tif", datetime(2021, 6, 15, tzinfo=UTC)),
+        ("nanay_20241102T093015.tif", None),
+        ("nanay_v20241102T0930.tif", None),
+    ],
+)
+def test_four_digit_times_a_t_or_a_zone_marks_are_read(
+    name: str, acquired: datetime | None
+) -> None:
+    """`nanay_20241102T0930.tif` was dated nothing, `nanay_2024-12-31 2200 UTC-05.tif` the day
+    alone at midnight UTC (a day early for 2025-01-01 03:00)."""
+    found = time_from_name(f"/scenes/{name}")
+    assert (found.time if found else None) == acquired
+    assert found is None or found.source == "iso-name"
+
+
 def _with_acquisition_tag(path: Path, when: str) -> str:
     """``path`` with an IMAGERY ``ACQUISITIONDATETIME`` tag ``when`` added (as GDAL writes a
     DigitalGlobe / Maxar product's)."""

@@ -66,6 +66,20 @@ def test_far_detections_and_untracked_ones_are_not_matches() -> None:
     assert scores.predicted_ids == 1 + 3
 
 
+def test_rows_without_a_position_are_unmatched() -> None:
+    """A NaN lon or lat (the centre of an empty geometry) stopped the scoring on a k-d tree
+    traceback, "data must be finite". Now such a row matches nothing: a prediction, or a true
+    appearance, left unmatched; the other rows of its scene still pair."""
+    found = predicted([1, 2, 1, 2, 1, 2, 1])
+    found.loc[0, "lon"] = float("nan")  # A in s0: a prediction without a position
+    truth = truth_table()
+    truth.loc[3, "lat"] = float("nan")  # B in s1: a true appearance without one
+    scores = identity_scores(truth, found)
+    assert (scores.predicted, scores.truth) == (7, 7)
+    assert scores.idtp == 3 + 2  # A in s1, s2, s3; B in s0, s2
+    assert scores.idf1 == pytest.approx(2 * 5 / 14)
+
+
 def test_match_m_is_metres_in_every_direction_away_from_the_equator() -> None:
     """Each point was scaled east–west by the cosine of its own latitude: at the Aguaytía
     (8.75° S, 75.45° W) a point due north of another was also set 0.2 × as far east, so a

@@ -12,9 +12,10 @@ import pytest
 import shapely
 from shapely import LineString
 
+from detector.acquisition import time_from_name
 from detector.cloud_masks import find_udm2
 from detector.errors import InputError
-from detector.observed import EDGE_MARGIN_M, acquired_from_name, observed_areas
+from detector.observed import EDGE_MARGIN_M, observed_areas
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from detector.track_files import read_detections
@@ -844,7 +845,33 @@ def test_scenes_are_dated_by_the_table_then_their_name_metadata_or_tags(tmp_path
         pd.Timestamp("2024-02-01 15:00", tz="UTC"),
         pd.Timestamp("2024-03-05", tz="UTC"),
     ]
-    assert acquired_from_name("20231301_120000_x.tif") is None  # month 13
+    assert time_from_name("20231301_120000_x.tif") is None  # month 13
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nanay_clip_20241102_093015.tif",  # a day and time behind a prefix: an export's
+        "nanay_20241102_093015_0001.tif",
+        "Nanay_20230715_145012_56_2455_3B_AnalyticMS_SR.tif",  # a Planet id: dated by both
+        "nanay_2024-12-31T22:00-05.tif",
+    ],
+)
+def test_the_tracker_dates_a_scene_by_its_name_as_the_scene_reader_does(
+    tmp_path: Path, name: str
+) -> None:
+    """`dredge track --scenes` read names with a reader of its own, which took any
+    ``YYYYMMDD_HHMMSS`` for the acquisition time: it dated ``nanay_clip_20241102_093015.tif``
+    2024-11-02 09:30:15, where `open_scene` (and so `dredge run`) leaves that export's time
+    undated. Both now read the name one way."""
+    scene = write_scene(tmp_path / name, width=64, height=64)
+    with open_scene(scene.path) as opened:
+        own = opened.acquired
+    if own is None:
+        with pytest.raises(InputError, match="acquisition date unknown"):
+            observed_areas([scene.path])
+    else:
+        assert observed_areas([scene.path])["acquired"].tolist() == [pd.Timestamp(own)]
 
 
 def test_a_white_collar_without_nodata_is_not_seen(tmp_path: Path) -> None:

@@ -238,6 +238,37 @@ def test_nan_under_alpha_255_is_no_data_to_the_quick_look(tmp_path: Path, tagged
             )
 
 
+def test_nan_under_alpha_255_is_not_seen_ground_to_the_tracker(tmp_path: Path) -> None:
+    """The tracker's seen area of a float scene with an alpha band took the alpha alone, so
+    pixels NaN under alpha 255 counted as seen ground (75 % of the frame where 50 % has data).
+    Now its area is that of the same pixels written as nodata 0 in a uint16 scene."""
+    from detector.observed import _valid_pixels, observed_areas
+
+    source = write_scene(tmp_path / "s.tif", width=64, height=64)
+    with rasterio.open(source.path) as src:
+        counts, profile = src.read(), src.profile
+    data = counts.astype("float32") / 10_000
+    data[:, :, 16:32] = np.nan  # NaN under alpha 255
+    alpha = np.full((1, 64, 64), 255, dtype="float32")
+    alpha[:, :, :16] = 0
+    floating = tmp_path / "float_alpha.tif"
+    float_profile = profile | {"dtype": "float32", "nodata": None, "count": 5, "predictor": 1}
+    with rasterio.open(floating, "w", **float_profile) as dst:
+        dst.write(np.concatenate([data, alpha]))
+    with rasterio.open(floating, "r+") as dst:
+        dst.colorinterp = [*dst.colorinterp[:4], ColorInterp.alpha]
+    counts[:, :, :32] = 0
+    as_nodata = tmp_path / "as_nodata.tif"
+    with rasterio.open(as_nodata, "w", **profile) as dst:
+        dst.write(counts)
+    with rasterio.open(floating) as src:
+        assert _valid_pixels(src, (64, 64)).mean() == 0.5
+    day = {str(p): datetime(2024, 3, 1, tzinfo=UTC) for p in (floating, as_nodata)}
+    seen, truth = observed_areas([floating, as_nodata], dates=day).geometry
+    assert truth.area > 0
+    assert seen.symmetric_difference(truth).area < 0.01 * truth.area
+
+
 def test_a_band_described_alpha_is_the_alpha_band(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

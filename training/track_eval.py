@@ -59,7 +59,8 @@ def identity_scores(
 
     ``truth`` has ``dredge_id``, ``scene``, ``lon``, ``lat`` and optionally ``visible``.
     Predicted detections without a track id (off-river) count as predictions of an identity
-    of their own.
+    of their own. A row without a position (``lon`` or ``lat`` NaN) matches nothing: a
+    prediction, or a true appearance, left unmatched.
     """
     if "visible" in truth.columns:
         truth = truth[truth["visible"].astype(bool)]
@@ -72,8 +73,12 @@ def identity_scores(
         sorted(set(map(scene_key, truth["scene"])) | set(map(scene_key, predicted["scene"])))
     )
     t_place, p_place = _places(truth, scenes), _places(predicted, scenes)
-    t_xyz, p_xyz = _xyz(t_place, p_place, n_scenes=len(scenes))
-    overlap = _overlap(t_xyz, t_codes, len(t_ids), p_xyz, p_codes, len(p_ids), match_m)
+    # a row without a position (NaN lon or lat: the centre of an empty geometry) pairs with
+    # nothing, and counts as a true appearance or a prediction unmatched (it stopped the
+    # k-d tree on "data must be finite", and its latitude made its scene's scale NaN)
+    t_at, p_at = _has_position(t_place), _has_position(p_place)
+    t_xyz, p_xyz = _xyz(t_place[t_at], p_place[p_at], n_scenes=len(scenes))
+    overlap = _overlap(t_xyz, t_codes[t_at], len(t_ids), p_xyz, p_codes[p_at], len(p_ids), match_m)
     return _scores(_best_identity_total(overlap), len(truth), len(predicted), t_ids, p_ids)
 
 
@@ -182,6 +187,11 @@ def _places(frame: pd.DataFrame, scenes: pd.Index) -> NDArray[np.float64]:
         lon, lat = centres.x.to_numpy(), centres.y.to_numpy()
     scene = scenes.get_indexer(frame["scene"].map(scene_key))
     return np.column_stack([lon, lat, scene]).astype(np.float64).reshape(-1, 3)
+
+
+def _has_position(place: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Rows of :func:`_places` whose lon and lat are finite numbers."""
+    return np.asarray(np.isfinite(place[:, :2]).all(axis=1))
 
 
 def _xyz(*places: NDArray[np.float64], n_scenes: int) -> tuple[NDArray[np.float64], ...]:
