@@ -100,7 +100,12 @@ def to_utc(value: datetime | date | str) -> datetime:
         value = datetime(value.year, value.month, value.day)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 (a default for none, in its zone), or
+        # 9999-12-31T23:00-05:00: beyond what Python holds in UTC (a bare OverflowError stopped
+        # the scene); the first or last instant, which the date checks refuse as such
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def end_of_day_written_out(text: str) -> str:

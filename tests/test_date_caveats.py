@@ -387,3 +387,33 @@ def test_metadata_beside_a_day_alone_of_another_day_in_the_name_is_said(tmp_path
     write_planet_metadata(same_day, "2024-06-20T14:50:51Z", same_day.path.stem)
     with open_scene(same_day.path) as opened:
         assert opened.date_caveat is None
+
+
+@pytest.mark.parametrize("tag", ["ACQUISITIONDATETIME", "TIFFTAG_DATETIME"])
+def test_a_tag_of_year_1_with_its_zone_dates_nothing(tmp_path: Path, tag: str) -> None:
+    """``0001-01-01T00:00:00+05:00`` (a program's default for none, written with its local zone)
+    lies before the first instant Python can hold in UTC: ``open_scene`` stopped with a bare
+    ``OverflowError: date value out of range``. It dates nothing now, as year 1 without a zone,
+    and is named; so is ``--date`` with it, and a tag of 9999 with its zone is after today."""
+    import rasterio
+
+    from detector.cli.common import date_option
+    from detector.errors import InputError
+    from detector.given_dates import to_utc
+
+    value = "0001-01-01T00:00:00+05:00"
+    scene = write_scene(tmp_path / "export.tif", **SMALL)
+    with rasterio.open(scene.path, "r+") as dataset:
+        if tag == "TIFFTAG_DATETIME":
+            dataset.update_tags(TIFFTAG_DATETIME=value)
+        else:
+            dataset.update_tags(ns="IMAGERY", ACQUISITIONDATETIME=value)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired is None
+        with pytest.raises(InputError, match=r"export\.tif: acquisition date unknown") as caught:
+            opened.require_acquired()
+        assert value in str(caught.value)
+    assert to_utc("9999-12-31T23:00:00-05:00").year == 9999  # no OverflowError
+    with pytest.raises(Exception) as refused:
+        date_option(value)
+    assert "before the first satellite image" in str(refused.value)
