@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -172,13 +174,14 @@ def file_sha256(path: Path) -> str:
 
 
 def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
-    """Read and check the card of ``weights`` (a ``.pt`` or its ``.onnx``).
+    """Read and check the card of ``weights`` (a ``.pt`` or its ``.onnx``; a ``file:`` URL is
+    read as the local path it names, :func:`local_path`).
 
     With ``verify`` the sha256 of ``weights`` is checked against the card (``sha256`` for the
     torch weights, ``onnx_sha256`` for an ONNX file when the card has one). Every problem is an
     :class:`InputError` of one line naming the file and the fix.
     """
-    weights = Path(weights)
+    weights = local_path(weights)
     if weights.is_dir():
         _refuse_folder(weights)
     if not weights.is_file():
@@ -195,6 +198,23 @@ def load_card(weights: str | Path, *, verify: bool = True) -> ModelCard:
     if verify:
         verify_weights(card, weights)
     return card
+
+
+def local_path(path: str | Path) -> Path:
+    """``path`` as a local path: a ``file:`` URL of this machine (``file:///models/m.pt``,
+    ``file://localhost/…``, or ``file:/models/m.pt``, as ``Path`` makes the first) is the path it
+    names, percent-escapes decoded; anything else is ``Path(path)``. It said "file://models/m.pt:
+    is a URL … download it", a slash lost, of a local file."""
+    parts = urllib.parse.urlsplit(str(path))
+    if (
+        parts.scheme.lower() != "file"
+        or parts.netloc.lower() not in ("", "localhost")
+        or not parts.path.startswith("/")
+        or parts.query
+        or parts.fragment
+    ):
+        return Path(path)
+    return Path(urllib.request.url2pathname(parts.path))
 
 
 _URL = re.compile(r"^([a-z][a-z0-9+.-]+):/+(?=.)", re.IGNORECASE)  # a one-letter scheme is a drive
@@ -237,8 +257,9 @@ def _refuse_folder(folder: Path) -> None:
 def model_file(path: str | Path) -> Path:
     """The weights a ``--model`` path stands for: itself, or, for a card given in their place
     (``m.card.json``), the weights it describes (its ``weights``, else its ``onnx`` or
-    ``<stem>.onnx`` beside it) when that file's card is this one."""
-    path = Path(path)
+    ``<stem>.onnx`` beside it) when that file's card is this one. A ``file:`` URL is read as the
+    local path it names (:func:`local_path`)."""
+    path = local_path(path)
     if not path.name.endswith(CARD_SUFFIX) or not path.is_file():
         return path
     data = _read_json(path)

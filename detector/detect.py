@@ -483,9 +483,12 @@ def finish_scene(
         counts["on land"] = int((~keep & (on_river["score"] >= conf)).sum())
         on_river = on_river[keep]
     on_river = keep_side_by_side_members(on_river, conf)
-    kept = len(on_river)
-    on_river = drop_duplicates_on_one_hull(on_river)
-    counts["same hull"] = kept - len(on_river)
+    one_per_hull = drop_duplicates_on_one_hull(on_river)
+    # In boxes scored at least conf too: a member under it dropped here is not counted.
+    counts["same hull"] = int((on_river["score"] >= conf).sum()) - int(
+        (one_per_hull["score"] >= conf).sum()
+    )
+    on_river = one_per_hull
     counts["members"] = int((on_river["score"] < conf).sum())
     frame = gpd.GeoDataFrame(on_river, geometry="geometry", crs=scene.crs).to_crs(WGS84)
     frame = frame.sort_values(["river", "chainage_m", "score"], ascending=[True, True, False])

@@ -121,6 +121,26 @@ def test_a_url_given_as_the_model(tmp_path: Path) -> None:
     assert "weights file not found" in _one_line_error(tmp_path / "https:" / "m.pt")
 
 
+def test_a_file_url_given_as_the_model_is_read_as_its_path(tmp_path: Path) -> None:
+    """``file:///…/m.pt`` said "file:/…/m.pt: is a URL; a model is read from a local file … —
+    download it": a slash lost, and a local file to download. It names a local path, read as it."""
+    folder = tmp_path / "my models"
+    folder.mkdir()
+    weights = folder / "model.pt"
+    weights.write_bytes(b"stand-in weights")
+    write_card(weights)
+    url = weights.as_uri()  # file:///…/my%20models/model.pt
+    for given in (url, Path(url), f"file://localhost{weights}"):  # Path makes '///' one slash
+        assert model_file(given) == weights
+        assert load_card(given) == load_card(weights)
+    assert model_file(card_path_for(weights).as_uri()) == weights  # the card given for it
+    with pytest.raises(InputError) as caught:
+        load_card(Path(url.replace("model.pt", "other.pt")))
+    assert str(caught.value) == (
+        f"{folder / 'other.pt'}: weights file not found — check the model's path"
+    )
+
+
 def test_a_card_given_as_the_model(weights: Path, tmp_path: Path) -> None:
     """It said 'has no model card (expected model.card.card.json beside it)'."""
     card = card_path_for(weights)

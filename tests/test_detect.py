@@ -718,3 +718,38 @@ def test_a_scene_line_says_what_it_merged_and_dropped(tmp_path: Path) -> None:
         f"{PLANET}: 7 tiles, 1 detection (1 dredge); 1 box within 5 m of a better-scored one "
         "dropped"
     ]
+
+
+class _AWeakSecondBoxOnTheHull(BrightBlobDetector):
+    """Each blob gets a second box 2 px right and 1 px up, scored 0.2: on the diagonal river,
+    6.4 m across the channel and 2.1 m along it from the first (6.7 m apart), a group member
+    by its place (kept from 0.6 × --conf 0.25) and a second box on the first's hull."""
+
+    def predict(self, batch: np.ndarray, *, conf: float = 0.25) -> list[np.ndarray]:
+        out = []
+        for boxes in super().predict(batch, conf=conf):
+            second = boxes + np.array([2, -1, 2, -1, -0.7, 0], dtype=np.float32)
+            out.append(np.concatenate([boxes, second]))
+        return out
+
+
+def test_a_weak_second_box_on_a_hull_is_not_counted_in_the_line(tmp_path: Path) -> None:
+    """The line counted '1 second box on one hull dropped' for a box scored 0.2, under
+    --conf 0.25 (kept only to find group members), though its notes count boxes scored at
+    least --conf: it says nothing of it now."""
+    fixture = write_scene(tmp_path / PLANET, width=600, height=600, dredge_fractions=())
+    with rasterio.open(fixture.path, "r+") as dst:
+        data = dst.read()
+        data[:, 100:105, 98:108] = 9000  # a dredge inside one tile (on the river)
+        dst.write(data)
+    lines: list[str] = []
+    frame, _ = detect_scenes(
+        [fixture.path],
+        _rivers(tmp_path, fixture),
+        model=_AWeakSecondBoxOnTheHull(card_for_blobs(tmp_path / "model")),
+        max_land=None,
+        progress=False,
+        echo=lines.append,
+    )
+    assert frame["score"].tolist() == [pytest.approx(0.9)]
+    assert lines == [f"{PLANET}: 7 tiles, 1 detection (1 dredge)"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +157,53 @@ def test_install_refuses_to_overwrite_without_being_told(run: TrainResult, tmp_p
     install(run.weights.parent, target, overwrite=True)
     with pytest.raises(DredgeError, match="the training did not finish"):
         install(tmp_path / "empty", target, overwrite=True)
+
+
+def test_install_whose_export_fails_leaves_the_installed_model_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ONNX export failing after the .pt and card were copied left the new .pt and card
+    beside the old model's .onnx (a bundled model whose ONNX was another's); now the three
+    files are made beside and moved into place at the end, or not at all."""
+    import detector.model
+    from tests.model_fixtures import write_untrained_model
+
+    def stand_in_export(weights: Path, out: Path) -> Path:  # a real export takes seconds
+        Path(out).write_bytes(b"onnx of " + file_sha256(Path(weights)).encode())
+        return Path(out)
+
+    def failing_export(weights: Path, out: Path) -> Path:  # as export_onnx: nothing at out
+        raise DredgeError(f"{weights}: ONNX export failed (stand-in)")
+
+    model_name = WEIGHTS_NAME.removesuffix(".pt")
+    old_run, new_run, target = tmp_path / "old", tmp_path / "new", tmp_path / "weights"
+    write_untrained_model(old_run, name=model_name, seed=1, tile_px=64)
+    write_untrained_model(new_run, name=model_name, seed=2, tile_px=64)
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    installed = install(old_run, target)
+    before = {path.name: path.read_bytes() for path in installed}
+    monkeypatch.setattr(detector.model, "export_onnx", failing_export)
+    with pytest.raises(DredgeError, match="ONNX export failed"):
+        install(new_run, target, overwrite=True)
+    assert {path.name: path.read_bytes() for path in target.iterdir()} == before
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    real_replace = os.replace
+
+    def disk_full_at_the_card(source: Path, dest: Path) -> None:
+        if Path(dest) == target / CARD_NAME and Path(source).parent.parent == target:
+            raise OSError(28, "No space left on device")  # the new card, from the staging
+        real_replace(source, dest)
+
+    with monkeypatch.context() as patch:  # the .pt moved in, then the card failed: put back
+        patch.setattr(os, "replace", disk_full_at_the_card)
+        with pytest.raises(OSError, match="No space left"):
+            install(new_run, target, overwrite=True)
+    assert {path.name: path.read_bytes() for path in target.iterdir()} == before
+    assert install(new_run, target, overwrite=True) == installed
+    assert sorted(path.name for path in target.iterdir()) == sorted(before)
+    assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
+    card = load_card(target / WEIGHTS_NAME)
+    assert card.onnx_sha256 == file_sha256(target / card.onnx)
 
 
 def test_cli_refuses_an_unknown_recipe() -> None:

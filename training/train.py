@@ -34,7 +34,9 @@ that fits in about 2 h 40 min on two cores (its card records the run, stage by s
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -349,6 +351,8 @@ def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> lis
 
     Also exports the weights to ONNX beside them and records the export in the card
     (``onnx``, ``onnx_sha256``), so that the default CPU backend needs no export at run time.
+    All or nothing: the three files are made in a folder inside ``weights_dir`` and moved into
+    place at the end; if anything fails (the export), the model there stays as it was.
     """
     from detector.model import export_onnx
 
@@ -358,11 +362,36 @@ def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> lis
         raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
     check_install_target(weights_dir, overwrite=overwrite)
     weights_dir.mkdir(parents=True, exist_ok=True)
-    targets = [weights_dir / s.name for s in sources]
-    for source, target in zip(sources, targets, strict=True):
-        shutil.copyfile(source, target)
-    weights, card_path = targets
-    onnx = export_onnx(weights, weights.with_suffix(".onnx"))
-    card = load_card(weights)
-    replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path)
-    return [*targets, onnx]
+    with tempfile.TemporaryDirectory(prefix=".install-", dir=weights_dir) as tmp:
+        staged = [Path(tmp) / s.name for s in sources]
+        for source, copy in zip(sources, staged, strict=True):
+            shutil.copyfile(source, copy)
+        weights, card_path = staged
+        onnx = export_onnx(weights, weights.with_suffix(".onnx"))
+        card = load_card(weights)
+        replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path)
+        return _move_into_place([*staged, onnx], weights_dir, Path(tmp) / "replaced")
+
+
+def _move_into_place(staged: list[Path], folder: Path, aside: Path) -> list[Path]:
+    """Move the ``staged`` files into ``folder`` under their names, the files there of those
+    names set ``aside`` first; on a failure, put back what was there. Returns the new paths."""
+    aside.mkdir()
+    targets = [folder / path.name for path in staged]
+    moved_aside: list[Path] = []
+    placed: list[Path] = []
+    try:
+        for target in targets:
+            if target.exists():
+                os.replace(target, aside / target.name)
+                moved_aside.append(target)
+        for path, target in zip(staged, targets, strict=True):
+            os.replace(path, target)
+            placed.append(target)
+    except BaseException:
+        for target in placed:
+            target.unlink(missing_ok=True)
+        for target in moved_aside:
+            os.replace(aside / target.name, target)
+        raise
+    return targets
