@@ -33,7 +33,7 @@ from typing import Any
 import geopandas as gpd
 
 from detector.acquisition import is_remote
-from detector.card import ModelCard
+from detector.card import ModelCard, local_path
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
 from detector.river_inputs import rivers_digest
@@ -164,8 +164,8 @@ def worker_path(path: str) -> str:
     """``path`` as a worker must be given it: a local path made absolute from the folder
     ``dredge run`` works in (a worker started elsewhere read ``scenes/a.tif`` or
     ``rivers.gpkg`` from its own folder: file not found, or another run's file); a URL as it
-    is."""
-    return path if is_remote(path) else os.path.abspath(path)
+    is; a ``file:`` URL as the path it names (``file:///a/m.pt`` was ``/cwd/file:/a/m.pt``)."""
+    return path if is_remote(path) else os.path.abspath(local_path(path))
 
 
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")

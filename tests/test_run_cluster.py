@@ -28,6 +28,7 @@ from detector.cluster import (
     dask_client,
     detect_on_cluster,
     detect_one,
+    worker_path,
 )
 from detector.errors import DredgeError
 from detector.river_inputs import rivers_digest
@@ -391,3 +392,17 @@ def test_two_runs_on_one_cluster_each_get_their_own_scenes(
             thread.join()
     for label, (paths, task) in runs.items():
         assert got[label] == [(paths[0], (paths[0], task.conf))], label
+
+
+def test_a_file_url_is_given_to_workers_as_the_path_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``dredge run --scheduler … --model file:///a/m.pt``: the model was handed to each worker as
+    ``/cwd/file:/a/m.pt`` (made absolute as a relative path), which no worker finds; a ``file:``
+    URL is now the path it names, as ``dredge detect`` reads it. Paths and URLs are as before."""
+    monkeypatch.chdir(tmp_path)
+    model = tmp_path / "my models" / "m.pt"
+    assert worker_path(model.as_uri()) == str(model)
+    assert worker_path(f"file://localhost{model.as_posix()}") == str(model)
+    assert worker_path("rel/m.pt") == str(tmp_path / "rel" / "m.pt")
+    assert worker_path("https://example.com/a.tif") == "https://example.com/a.tif"
