@@ -83,7 +83,7 @@ def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
     from typer.testing import CliRunner
 
     from detector.cli import app
-    from training.finetune import RESERVED_KEYS
+    from training.finetune_config import RESERVED_KEYS
 
     line = fault_line(MemoryError(), command)
     help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output

@@ -23,7 +23,8 @@ from tests.label_fixtures import (
     write_yolo_set,
 )
 from tests.network import blocked_network
-from training.finetune import parse_overrides, worse_than_before
+from training.finetune import worse_than_before
+from training.finetune_config import parse_overrides
 from training.labels.table import LabelledTile, scene_of
 
 
@@ -827,7 +828,7 @@ def test_asking_for_more_synthetic_chips_than_the_world_holds_says_how_many_were
 
 def test_one_unknown_ultralytics_setting_is_named_in_the_singular() -> None:
     """`dredge train … lr00=0.001` said 'unknown ultralytics setting(s) lr00'."""
-    from training.finetune import FinetuneConfig
+    from training.finetune_config import FinetuneConfig
 
     with pytest.raises(DredgeError, match=r"^unknown ultralytics setting lr00 — see `yolo cfg`"):
         FinetuneConfig(overrides={"lr00": 0.001}).check()

@@ -1,5 +1,7 @@
 """Retrain a detector on analysts' labels: ``dredge train LABELS... --out RUN``.
 
+0. Check the settings (:mod:`training.finetune_config`: the options and ultralytics'
+   key=value settings).
 1. Read every label set (:mod:`training.labels`) against the starting model's classes and
    input (bands, GSD, tile size) — every input problem is reported here, before anything is
    written.
@@ -25,17 +27,15 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from detector import __version__
 from detector.card import (
@@ -56,6 +56,7 @@ from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
+from training.finetune_config import FinetuneConfig
 from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
 from training.labels.classes import ClassMap
 from training.labels.sources import LabelSet, read_and_report
@@ -69,58 +70,6 @@ WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
 MANIFEST_NAME = "run.json"
 SYNTHETIC_SEED = 101  # the synthetic world mixed in (a reserved training seed)
-# ultralytics settings a key=value may not change: the run decides them
-RESERVED_KEYS = frozenset(
-    {"data", "epochs", "imgsz", "batch", "device", "seed", "project", "name", "exist_ok",
-     "trainer", "model", "resume", "task", "mode"}
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """The settings of a fine-tuning run."""
-
-    base: str = "bundled"  # "bundled", "scratch", or a weights path with its card
-    epochs: int = 10
-    imgsz: int = 128  # training chip size (tiles are cut, never resized)
-    batch: int = 8
-    lr0: float = 0.001
-    val_fraction: float = 0.25
-    negatives: float = 1.0  # empty chips per positive chip in train
-    synthetic: int = 0  # synthetic chips mixed into train
-    seed: int = 0
-    device: str = "cpu"
-    name: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    def check(self) -> None:
-        """DredgeError for settings that cannot work."""
-        if self.epochs < 1 or self.batch < 1:
-            raise DredgeError(f"--epochs and batch must be ≥ 1, got {self.epochs}, {self.batch}")
-        if self.imgsz < 32 or self.imgsz % 32:
-            raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {self.imgsz}")
-        if self.synthetic < 0:
-            raise DredgeError(f"--synthetic must be ≥ 0, got {self.synthetic}")
-        bad = sorted(set(self.overrides) & RESERVED_KEYS)
-        if bad:
-            raise DredgeError(
-                f"{', '.join(bad)}=… cannot be set as key=value; use the command's options"
-            )
-        import_ultralytics()
-        from ultralytics.cfg import DEFAULT_CFG_DICT, check_cfg
-
-        unknown = sorted(k for k in self.overrides if k not in DEFAULT_CFG_DICT)
-        if unknown:
-            raise DredgeError(
-                f"unknown ultralytics {agree(len(unknown), 'setting', 'settings')} "
-                f"{', '.join(unknown)} — see "
-                "`yolo cfg` for the names (e.g. lr0=0.0005 mosaic=0.5)"
-            )
-        try:
-            check_cfg(dict(self.overrides))  # types and ranges, as ultralytics would at train
-        except (TypeError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise DredgeError(f"{first} — fix that key=value setting") from None
 
 
 @dataclass(frozen=True)
@@ -149,26 +98,6 @@ class FinetuneResult:
     metrics: dict[str, Any]
     sets: list[LabelSet]
     duration_s: float
-
-
-EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")  # 1e-4, 2.5E-3
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """``["lr0=0.0005", "mosaic=0"]`` → ``{"lr0": 0.0005, "mosaic": 0}`` (YAML values)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise DredgeError(f"{item!r} is neither a label path nor key=value")
-        try:
-            read = yaml.safe_load(value)
-        except yaml.YAMLError:
-            read = value
-        if isinstance(read, str) and EXPONENT.fullmatch(read.strip()):
-            read = float(read)  # YAML 1.1 reads 1e-4 as text; `yolo train lr0=1e-4` a number
-        out[key.strip()] = read
-    return out
 
 
 def resolve_base(base: str) -> BaseModel:

@@ -266,13 +266,8 @@ def _train_on_labels(
 ) -> None:
     """``dredge train LABELS...``: fine-tune on analysts' labels (training.finetune)."""
     from detector.inputspec import parse_bands
-    from training.finetune import (
-        FinetuneConfig,
-        finetune,
-        held_out_line,
-        parse_overrides,
-        worse_than_before,
-    )
+    from training.finetune import finetune, held_out_line, worse_than_before
+    from training.finetune_config import FinetuneConfig, parse_overrides
     from training.labels.classes import parse_class_map
 
     try:
