@@ -744,25 +744,21 @@ def test_lr0_given_as_a_setting_is_the_runs_rate_for_the_warm_up_and_the_card(
     biases of the trained head warmed up from 0.001 (the default rate), and the card's
     ``training.lr0`` and run.json said 0.001."""
     import shutil
-    import types
 
-    import training.finetune as module
+    from detector.offline import import_ultralytics
+
+    import_ultralytics()
+    from ultralytics.engine.model import Model
 
     given: dict[str, object] = {}
 
-    class Model:
-        def __init__(self, source: str) -> None:
-            self.source = source
+    def train(self: object, **settings: object) -> None:  # ultralytics' training, stood in for
+        given.update(settings)
+        weights = Path(str(settings["project"])) / str(settings["name"]) / "weights"
+        weights.mkdir(parents=True)
+        shutil.copyfile(base, weights / "best.pt")
 
-        def train(self, **settings: object) -> None:
-            given.update(settings)
-            weights = Path(str(settings["project"])) / str(settings["name"]) / "weights"
-            weights.mkdir(parents=True)
-            shutil.copyfile(self.source, weights / "best.pt")
-
-    real = module.import_ultralytics()
-    fake = types.SimpleNamespace(YOLO=Model, __version__=real.__version__)
-    monkeypatch.setattr(module, "import_ultralytics", lambda: fake)
+    monkeypatch.setattr(Model, "train", train)
     scenes = sorted({t.scene for t in labelled_tiles})[:2]
     labels = write_yolo_set([t for t in labelled_tiles if t.scene in scenes], tmp_path / "y")
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--val-fraction",

@@ -30,7 +30,7 @@ import platform
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from detector.card import (
 from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
-from detector.offline import cache_dir, import_ultralytics
+from detector.offline import cache_dir, import_ultralytics, safe_loading
 from detector.run_lock import run_lock
 from detector.wording import agree, count_of
 from detector.writing import move_into_place, put_back_folder_set_aside
@@ -64,7 +64,13 @@ from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.recipes import ARCHITECTURE, DEFAULT_SPEC
 from training.train_worlds import make_worlds
-from training.yolo_fit import check_device, epochs_record, no_font_download, small_object_trainer
+from training.yolo_fit import (
+    check_device,
+    epochs_record,
+    load_yolo,
+    no_font_download,
+    small_object_trainer,
+)
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
@@ -201,11 +207,7 @@ def finetune(
     started = time.monotonic()
     started_at = datetime.now(UTC)
     config.check()
-    if "lr0" in config.overrides:
-        # lr0=… is the run's rate: the warm-up of a trained head starts at it, and the card and
-        # run.json give it (they gave 0.001, and the biases warmed up from 0.001, for lr0=0.0002)
-        rest = {k: v for k, v in config.overrides.items() if k != "lr0"}
-        config = replace(config, lr0=float(config.overrides["lr0"]), overrides=rest)
+    config = config.settled()  # lr0=… and batch=…: the run's rate and batch
     check_device(config.device)
     inputs: list[tuple[str | Path, str]] = [(path, "labels given to this run") for path in labels]
     inputs += [(path, "--scenes") for path in scenes]
@@ -216,6 +218,9 @@ def finetune(
     partial = out.parent / f".{out.name}.partial"
     _refuse_if_working(partial, command)
     base = resolve_base(config.base)
+    # read safely (a .pt could run the code it carries), and before the labels: not a model is
+    # one line before any work
+    start = load_yolo(base.weights) if base.weights is not None else None
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
         name_field=name_field, scene_bands=scene_bands, echo=echo,
@@ -241,7 +246,7 @@ def finetune(
     try:
         with run_lock(partial, command):
             result = _run(
-                partial, out, base, config, sets, tiles, assignment, bands,
+                partial, out, base, start, config, sets, tiles, assignment, bands,
                 synthetic_worlds, progress, command, echo, started, started_at,
             )  # fmt: skip
         move_into_place(partial, out)
@@ -255,6 +260,7 @@ def _run(
     work: Path,
     out: Path,
     base: BaseModel,
+    start: Any,
     config: FinetuneConfig,
     sets: list[LabelSet],
     tiles: list[LabelledTile],
@@ -278,7 +284,7 @@ def _run(
         f"{count_of(len(train.scenes), 'scene')}, val {count_of(val.chips, 'chip')} from "
         f"{count_of(len(val.scenes), 'scene')}; validation {assignment.held_out}"
     )
-    best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
+    best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config, start)
     weights = work / WEIGHTS_NAME
     shutil.copyfile(best, weights)
     name = config.name or out.name
@@ -422,10 +428,11 @@ def _synthetic_chips(
     return chips, [entry]
 
 
-def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig) -> Path:
-    ultralytics = import_ultralytics()
-    source = str(base.weights) if base.weights is not None else str(ARCHITECTURE)
-    model = ultralytics.YOLO(source)
+def _train(
+    data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig, start: Any
+) -> Path:
+    """Train ``start`` (:func:`load_yolo` of the starting weights; None: from scratch)."""
+    model = start if start is not None else import_ultralytics().YOLO(str(ARCHITECTURE))
     settings: dict[str, Any] = {
         "trainer": small_object_trainer(),
         "data": str(data_yaml),
@@ -455,7 +462,7 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
         **ultralytics_overrides(),
         **config.overrides,
     }
-    with no_font_download():
+    with no_font_download(), safe_loading():  # the trainer reloads best.pt, pretrained=…
         model.train(**settings)
     best = run_dir / "weights" / "best.pt"
     if not best.exists():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -15,9 +15,10 @@ from detector.errors import DredgeError
 from detector.offline import import_ultralytics
 from detector.wording import agree
 
-# ultralytics settings a key=value may not change: the run decides them
+# ultralytics settings a key=value may not change: the run decides them (batch=… and lr0=… are
+# the run's own batch and rate: FinetuneConfig.settled)
 RESERVED_KEYS = frozenset(
-    {"data", "epochs", "imgsz", "batch", "device", "seed", "project", "name", "exist_ok",
+    {"data", "epochs", "imgsz", "device", "seed", "project", "name", "exist_ok",
      "trainer", "model", "resume", "task", "mode"}
 )  # fmt: skip
 
@@ -29,7 +30,7 @@ class FinetuneConfig:
     base: str = "bundled"  # "bundled", "scratch", or a weights path with its card
     epochs: int = 10
     imgsz: int = 128  # training chip size (tiles are cut, never resized)
-    batch: int = 8
+    batch: int = 8  # chips per step; batch=N among the key=value settings
     lr0: float = 0.001
     val_fraction: float = 0.25
     negatives: float = 1.0  # empty chips per positive chip in train
@@ -43,6 +44,12 @@ class FinetuneConfig:
         """DredgeError for settings that cannot work."""
         if self.epochs < 1 or self.batch < 1:
             raise DredgeError(f"--epochs and batch must be ≥ 1, got {self.epochs}, {self.batch}")
+        batch = self.overrides.get("batch", self.batch)
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            # ultralytics' batch=-1 (auto) and batch=0.7 (a share of GPU memory) are not taken
+            raise DredgeError(
+                f"batch={batch}: give a whole number of chips per step ≥ 1 (e.g. batch=16)"
+            )
         if self.imgsz < 32 or self.imgsz % 32:
             raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {self.imgsz}")
         if self.synthetic < 0:
@@ -67,6 +74,18 @@ class FinetuneConfig:
         except (TypeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0]
             raise DredgeError(f"{first} — fix that key=value setting") from None
+
+    def settled(self) -> FinetuneConfig:
+        """The config with ``lr0=…`` and ``batch=…`` taken from the key=value settings as the
+        run's own rate and batch: the warm-up of a trained head starts at that rate, and the
+        card and run.json give both (they gave 0.001 and the biases warmed up from 0.001 for
+        lr0=0.0002; batch=16 was refused as "use the command's options", and there is none)."""
+        own = {"lr0": float, "batch": int}
+        taken = {
+            key: kind(self.overrides[key]) for key, kind in own.items() if key in self.overrides
+        }
+        rest = {k: v for k, v in self.overrides.items() if k not in own}
+        return replace(self, **taken, overrides=rest) if taken else self
 
 
 EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")  # 1e-4, 2.5E-3

@@ -39,7 +39,7 @@ def train(
                 "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes, or marks in a "
                 "CSV or Google Earth KML (with --scenes and --rivers; each names its scene, or "
                 "has a date, as a KML folder named 2024-03-17, that matches it to the scenes of "
-                "its day); and ultralytics key=value settings (e.g. lr0=0.0005). "
+                "its day); and ultralytics key=value settings (e.g. lr0=0.0005 batch=16). "
                 "Without labels: the synthetic --recipe."
             )
         ),
