@@ -76,8 +76,8 @@ def test_ordinary_exits_and_ctrl_c_pass_through(
 
 @pytest.mark.parametrize("command", ["run", "detect", "train"])
 def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
-    """The line for `dredge train` said "a smaller batch=", which train refuses ("batch=… cannot
-    be set as key=value; use the command's options") and has no option for."""
+    """The line for `dredge train` said "a smaller batch=" while train refused it ("batch=…
+    cannot be set as key=value; use the command's options"); batch= is train's own now."""
     import re
 
     from typer.testing import CliRunner
