@@ -32,7 +32,8 @@ from benchmarks.report import markdown_table, write_result
 from detector.model import bundled_weights, load_model
 from detector.rivers import RiverNetwork
 from training.evaluate import evaluate_tiles
-from training.finetune import FinetuneConfig, finetune, parse_overrides
+from training.finetune import finetune
+from training.finetune_config import FinetuneConfig, parse_overrides
 from training.labels.classes import ClassMap
 from training.labels.sources import read_label_sets
 from training.labels.table import LabelledTile

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 _LOGGER_INTEGRATIONS = ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
-_LOADING = threading.Lock()  # ultralytics' download helper is swapped out while one file loads
+_LOADING = threading.Lock()  # guards the swap of ultralytics' loader and download helper
+_originals: dict[str, Any] = {}  # ultralytics' own loader and helper while they are swapped
+_inside = 0  # callers inside safe_loading(); the last one out puts the originals back
 
 
 def cache_dir() -> Path:
@@ -75,24 +79,56 @@ def load_checkpoint(weights: Path) -> Any:
     That loader first hands the name to its download helper, which drops apostrophes, renames
     ``yolov5s.pt`` to ``yolov5su.pt`` (and ``yolov3.pt`` to ``yolov3u.pt``) and asks GitHub for a
     name it then does not find: a model under ``rivière d'Oiapoque/`` tried the network and was
-    called not a model. Here the helper gives back the file as named, so nothing is looked for
-    online; and the path is absolute, never a bare release name (``yolo11n.pt``), which that
-    loader deletes to download again when the file is corrupt.
+    called not a model. Here (:func:`safe_loading`) the helper gives back the file as named, so
+    nothing is looked for online; and the path is absolute, never a bare release name
+    (``yolo11n.pt``), which that loader deletes to download again when the file is corrupt.
     """
     import_ultralytics()
-    import ultralytics.utils.downloads as downloads
-    from ultralytics.nn.tasks import torch_safe_load
-
     path = str(Path(weights).absolute())
+    with safe_loading():
+        from ultralytics.nn.tasks import torch_safe_load
 
-    def as_named(file: object, *args: object, **kwargs: object) -> str:
-        return path
+        checkpoint, _ = torch_safe_load(path, safe_only=True)
+    return checkpoint
+
+
+@contextmanager
+def safe_loading() -> Iterator[None]:
+    """While inside, every checkpoint ultralytics loads is read as :func:`load_checkpoint` reads
+    one: with ``weights_only=True`` (ultralytics' allow-list of model classes), from the file as
+    named, nothing looked for online.
+
+    Ultralytics' own loading (``YOLO(path)``, the trainer's reload and final validation of
+    ``best.pt``, ``pretrained=path``) unpickles in full: a ``.pt`` given to training could run
+    the code it carries; and names were rewritten as :func:`load_checkpoint` says. Callers may
+    nest and overlap (threads); the last one out puts ultralytics' functions back.
+    """
+    global _inside
+    import_ultralytics()
+    import ultralytics.nn.tasks as tasks
+    import ultralytics.utils.downloads as downloads
 
     with _LOADING:
-        helper = downloads.attempt_download_asset
-        downloads.attempt_download_asset = as_named
-        try:
-            checkpoint, _ = torch_safe_load(path, safe_only=True)
-        finally:
-            downloads.attempt_download_asset = helper
-    return checkpoint
+        if _inside == 0:
+            unpickling = tasks.torch_safe_load
+
+            def weights_only(weight: Any, safe_only: bool | None = None) -> Any:
+                return unpickling(weight, safe_only=True)
+
+            _originals.update(helper=downloads.attempt_download_asset, loader=unpickling)
+            downloads.attempt_download_asset = _as_named
+            tasks.torch_safe_load = weights_only
+        _inside += 1
+    try:
+        yield
+    finally:
+        with _LOADING:
+            _inside -= 1
+            if _inside == 0:
+                downloads.attempt_download_asset = _originals.pop("helper")
+                tasks.torch_safe_load = _originals.pop("loader")
+
+
+def _as_named(file: object, *args: object, **kwargs: object) -> str:
+    """Ultralytics' download helper, as :func:`safe_loading` swaps it: the file as named."""
+    return str(file)

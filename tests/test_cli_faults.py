@@ -76,14 +76,14 @@ def test_ordinary_exits_and_ctrl_c_pass_through(
 
 @pytest.mark.parametrize("command", ["run", "detect", "train"])
 def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
-    """The line for `dredge train` said "a smaller batch=", which train refuses ("batch=… cannot
-    be set as key=value; use the command's options") and has no option for."""
+    """The line for `dredge train` said "a smaller batch=" while train refused it ("batch=…
+    cannot be set as key=value; use the command's options"); batch= is train's own now."""
     import re
 
     from typer.testing import CliRunner
 
     from detector.cli import app
-    from training.finetune import RESERVED_KEYS
+    from training.finetune_config import RESERVED_KEYS
 
     line = fault_line(MemoryError(), command)
     help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output

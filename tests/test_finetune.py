@@ -23,7 +23,8 @@ from tests.label_fixtures import (
     write_yolo_set,
 )
 from tests.network import blocked_network
-from training.finetune import parse_overrides, worse_than_before
+from training.finetune import worse_than_before
+from training.finetune_config import parse_overrides
 from training.labels.table import LabelledTile, scene_of
 
 
@@ -743,25 +744,21 @@ def test_lr0_given_as_a_setting_is_the_runs_rate_for_the_warm_up_and_the_card(
     biases of the trained head warmed up from 0.001 (the default rate), and the card's
     ``training.lr0`` and run.json said 0.001."""
     import shutil
-    import types
 
-    import training.finetune as module
+    from detector.offline import import_ultralytics
+
+    import_ultralytics()
+    from ultralytics.engine.model import Model
 
     given: dict[str, object] = {}
 
-    class Model:
-        def __init__(self, source: str) -> None:
-            self.source = source
+    def train(self: object, **settings: object) -> None:  # ultralytics' training, stood in for
+        given.update(settings)
+        weights = Path(str(settings["project"])) / str(settings["name"]) / "weights"
+        weights.mkdir(parents=True)
+        shutil.copyfile(base, weights / "best.pt")
 
-        def train(self, **settings: object) -> None:
-            given.update(settings)
-            weights = Path(str(settings["project"])) / str(settings["name"]) / "weights"
-            weights.mkdir(parents=True)
-            shutil.copyfile(self.source, weights / "best.pt")
-
-    real = module.import_ultralytics()
-    fake = types.SimpleNamespace(YOLO=Model, __version__=real.__version__)
-    monkeypatch.setattr(module, "import_ultralytics", lambda: fake)
+    monkeypatch.setattr(Model, "train", train)
     scenes = sorted({t.scene for t in labelled_tiles})[:2]
     labels = write_yolo_set([t for t in labelled_tiles if t.scene in scenes], tmp_path / "y")
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--val-fraction",
@@ -827,7 +824,7 @@ def test_asking_for_more_synthetic_chips_than_the_world_holds_says_how_many_were
 
 def test_one_unknown_ultralytics_setting_is_named_in_the_singular() -> None:
     """`dredge train … lr00=0.001` said 'unknown ultralytics setting(s) lr00'."""
-    from training.finetune import FinetuneConfig
+    from training.finetune_config import FinetuneConfig
 
     with pytest.raises(DredgeError, match=r"^unknown ultralytics setting lr00 — see `yolo cfg`"):
         FinetuneConfig(overrides={"lr00": 0.001}).check()

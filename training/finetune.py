@@ -1,5 +1,7 @@
 """Retrain a detector on analysts' labels: ``dredge train LABELS... --out RUN``.
 
+0. Check the settings (:mod:`training.finetune_config`: the options and ultralytics'
+   key=value settings).
 1. Read every label set (:mod:`training.labels`) against the starting model's classes and
    input (bands, GSD, tile size) — every input problem is reported here, before anything is
    written.
@@ -25,17 +27,15 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from detector import __version__
 from detector.card import (
@@ -49,13 +49,14 @@ from detector.card import (
 from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
-from detector.offline import cache_dir, import_ultralytics
+from detector.offline import cache_dir, import_ultralytics, safe_loading
 from detector.run_lock import run_lock
 from detector.wording import agree, count_of
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
+from training.finetune_config import FinetuneConfig
 from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
 from training.labels.classes import ClassMap
 from training.labels.sources import LabelSet, read_and_report
@@ -63,64 +64,18 @@ from training.labels.table import LabelledTile
 from training.labels.yolo import read_yolo
 from training.recipes import ARCHITECTURE, DEFAULT_SPEC
 from training.train_worlds import make_worlds
-from training.yolo_fit import check_device, epochs_record, no_font_download, small_object_trainer
+from training.yolo_fit import (
+    check_device,
+    epochs_record,
+    load_yolo,
+    no_font_download,
+    small_object_trainer,
+)
 
 WEIGHTS_NAME = "model.pt"
 CARD_NAME = "model.card.json"
 MANIFEST_NAME = "run.json"
 SYNTHETIC_SEED = 101  # the synthetic world mixed in (a reserved training seed)
-# ultralytics settings a key=value may not change: the run decides them
-RESERVED_KEYS = frozenset(
-    {"data", "epochs", "imgsz", "batch", "device", "seed", "project", "name", "exist_ok",
-     "trainer", "model", "resume", "task", "mode"}
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """The settings of a fine-tuning run."""
-
-    base: str = "bundled"  # "bundled", "scratch", or a weights path with its card
-    epochs: int = 10
-    imgsz: int = 128  # training chip size (tiles are cut, never resized)
-    batch: int = 8
-    lr0: float = 0.001
-    val_fraction: float = 0.25
-    negatives: float = 1.0  # empty chips per positive chip in train
-    synthetic: int = 0  # synthetic chips mixed into train
-    seed: int = 0
-    device: str = "cpu"
-    name: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    def check(self) -> None:
-        """DredgeError for settings that cannot work."""
-        if self.epochs < 1 or self.batch < 1:
-            raise DredgeError(f"--epochs and batch must be ≥ 1, got {self.epochs}, {self.batch}")
-        if self.imgsz < 32 or self.imgsz % 32:
-            raise DredgeError(f"--imgsz must be a multiple of 32 (≥ 32), got {self.imgsz}")
-        if self.synthetic < 0:
-            raise DredgeError(f"--synthetic must be ≥ 0, got {self.synthetic}")
-        bad = sorted(set(self.overrides) & RESERVED_KEYS)
-        if bad:
-            raise DredgeError(
-                f"{', '.join(bad)}=… cannot be set as key=value; use the command's options"
-            )
-        import_ultralytics()
-        from ultralytics.cfg import DEFAULT_CFG_DICT, check_cfg
-
-        unknown = sorted(k for k in self.overrides if k not in DEFAULT_CFG_DICT)
-        if unknown:
-            raise DredgeError(
-                f"unknown ultralytics {agree(len(unknown), 'setting', 'settings')} "
-                f"{', '.join(unknown)} — see "
-                "`yolo cfg` for the names (e.g. lr0=0.0005 mosaic=0.5)"
-            )
-        try:
-            check_cfg(dict(self.overrides))  # types and ranges, as ultralytics would at train
-        except (TypeError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise DredgeError(f"{first} — fix that key=value setting") from None
 
 
 @dataclass(frozen=True)
@@ -149,26 +104,6 @@ class FinetuneResult:
     metrics: dict[str, Any]
     sets: list[LabelSet]
     duration_s: float
-
-
-EXPONENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+")  # 1e-4, 2.5E-3
-
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    """``["lr0=0.0005", "mosaic=0"]`` → ``{"lr0": 0.0005, "mosaic": 0}`` (YAML values)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise DredgeError(f"{item!r} is neither a label path nor key=value")
-        try:
-            read = yaml.safe_load(value)
-        except yaml.YAMLError:
-            read = value
-        if isinstance(read, str) and EXPONENT.fullmatch(read.strip()):
-            read = float(read)  # YAML 1.1 reads 1e-4 as text; `yolo train lr0=1e-4` a number
-        out[key.strip()] = read
-    return out
 
 
 def resolve_base(base: str) -> BaseModel:
@@ -272,11 +207,7 @@ def finetune(
     started = time.monotonic()
     started_at = datetime.now(UTC)
     config.check()
-    if "lr0" in config.overrides:
-        # lr0=… is the run's rate: the warm-up of a trained head starts at it, and the card and
-        # run.json give it (they gave 0.001, and the biases warmed up from 0.001, for lr0=0.0002)
-        rest = {k: v for k, v in config.overrides.items() if k != "lr0"}
-        config = replace(config, lr0=float(config.overrides["lr0"]), overrides=rest)
+    config = config.settled()  # lr0=… and batch=…: the run's rate and batch
     check_device(config.device)
     inputs: list[tuple[str | Path, str]] = [(path, "labels given to this run") for path in labels]
     inputs += [(path, "--scenes") for path in scenes]
@@ -287,6 +218,9 @@ def finetune(
     partial = out.parent / f".{out.name}.partial"
     _refuse_if_working(partial, command)
     base = resolve_base(config.base)
+    # read safely (a .pt could run the code it carries), and before the labels: not a model is
+    # one line before any work
+    start = load_yolo(base.weights) if base.weights is not None else None
     sets = read_and_report(
         labels, base.classes, base.spec, class_map=class_map, scenes=scenes, rivers=rivers,
         name_field=name_field, scene_bands=scene_bands, echo=echo,
@@ -312,7 +246,7 @@ def finetune(
     try:
         with run_lock(partial, command):
             result = _run(
-                partial, out, base, config, sets, tiles, assignment, bands,
+                partial, out, base, start, config, sets, tiles, assignment, bands,
                 synthetic_worlds, progress, command, echo, started, started_at,
             )  # fmt: skip
         move_into_place(partial, out)
@@ -326,6 +260,7 @@ def _run(
     work: Path,
     out: Path,
     base: BaseModel,
+    start: Any,
     config: FinetuneConfig,
     sets: list[LabelSet],
     tiles: list[LabelledTile],
@@ -349,7 +284,7 @@ def _run(
         f"{count_of(len(train.scenes), 'scene')}, val {count_of(val.chips, 'chip')} from "
         f"{count_of(len(val.scenes), 'scene')}; validation {assignment.held_out}"
     )
-    best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config)
+    best = _train(work / "dataset" / "data.yaml", work / "yolo", base, config, start)
     weights = work / WEIGHTS_NAME
     shutil.copyfile(best, weights)
     name = config.name or out.name
@@ -493,10 +428,11 @@ def _synthetic_chips(
     return chips, [entry]
 
 
-def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig) -> Path:
-    ultralytics = import_ultralytics()
-    source = str(base.weights) if base.weights is not None else str(ARCHITECTURE)
-    model = ultralytics.YOLO(source)
+def _train(
+    data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig, start: Any
+) -> Path:
+    """Train ``start`` (:func:`load_yolo` of the starting weights; None: from scratch)."""
+    model = start if start is not None else import_ultralytics().YOLO(str(ARCHITECTURE))
     settings: dict[str, Any] = {
         "trainer": small_object_trainer(),
         "data": str(data_yaml),
@@ -526,7 +462,7 @@ def _train(data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConf
         **ultralytics_overrides(),
         **config.overrides,
     }
-    with no_font_download():
+    with no_font_download(), safe_loading():  # the trainer reloads best.pt, pretrained=…
         model.train(**settings)
     best = run_dir / "weights" / "best.pt"
     if not best.exists():

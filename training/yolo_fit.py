@@ -13,8 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from detector.errors import DredgeError
-from detector.offline import import_ultralytics
+from detector.errors import DredgeError, InputError
+from detector.model_checks import FIX_MODEL, reason
+from detector.offline import import_ultralytics, safe_loading
 from detector.wording import count_of
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES
@@ -44,6 +45,26 @@ def check_device(device: str) -> None:
                 f"--device {device}: torch sees {count_of(gpus, 'CUDA GPU')} here — use "
                 f"--device cuda, or {numbers}"
             )
+
+
+def load_yolo(weights: Path) -> Any:
+    """An ultralytics ``YOLO`` holding the checkpoint in the file ``weights``, to train or
+    validate, read as ``dredge detect`` reads a model (:func:`detector.offline.safe_loading`:
+    ``weights_only=True``, the file as named, offline); InputError when it is not a model.
+
+    ``YOLO(path)`` unpickled the file in full (``dredge train --from evil.pt`` ran the code it
+    carried), and rewrote names: ``rivière d'Oiapoque/m.pt`` was looked for as
+    ``rivière dOiapoque/m.pt`` (FileNotFoundError), ``yolov5s.pt`` on GitHub as ``yolov5su.pt``.
+    Train the model it gives inside :func:`safe_loading` too: the trainer reloads its own
+    ``best.pt`` through the same loader.
+    """
+    ultralytics = import_ultralytics()
+    path = Path(weights).absolute()
+    try:
+        with safe_loading():
+            return ultralytics.YOLO(str(path))
+    except Exception as exc:  # torch and ultralytics raise many unrelated types here
+        raise InputError(weights, f"is not a model ({reason(exc)})", FIX_MODEL) from None
 
 
 @contextmanager
@@ -150,25 +171,26 @@ def best_weights(run_dir: Path, name: str = "best.pt") -> Path:
 
 def refine(weights: Path, data_yaml: Path, run_dir: Path, recipe: Recipe, device: str) -> None:
     """The recipe's second stage: ``refine_epochs`` more from ``weights`` at ``refine_lr0``."""
-    ultralytics = import_ultralytics()
-    model = ultralytics.YOLO(str(weights))
-    model.train(
-        # trained weights keep their head (no box prior); no warm-up, which would undo it
-        **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.refine_epochs),
-        lr0=recipe.refine_lr0,
-        warmup_epochs=0.0,
-        warmup_bias_lr=recipe.refine_lr0,
-    )
+    model = load_yolo(weights)
+    with safe_loading():  # the trainer reloads its best.pt
+        model.train(
+            # trained weights keep their head (no box prior); no warm-up, which would undo it
+            **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.refine_epochs),
+            lr0=recipe.refine_lr0,
+            warmup_epochs=0.0,
+            warmup_bias_lr=recipe.refine_lr0,
+        )
 
 
 def _fit(model: Any, data_yaml: Path, run_dir: Path, recipe: Recipe, device: str) -> None:
     """Call ultralytics' trainer with the recipe's settings."""
-    model.train(
-        **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.epochs),
-        lr0=recipe.lr0,
-        warmup_epochs=1.0,
-        pretrained=False,
-    )
+    with safe_loading():  # the trainer reloads its best.pt
+        model.train(
+            **_settings(data_yaml, run_dir, recipe, device, epochs=recipe.epochs),
+            lr0=recipe.lr0,
+            warmup_epochs=1.0,
+            pretrained=False,
+        )
 
 
 def _settings(
@@ -202,9 +224,8 @@ def _settings(
 
 def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> dict[str, Any]:
     """Val-split metrics of ``weights``: per class, and the dredge class as ``val``."""
-    ultralytics = import_ultralytics()
-    model = ultralytics.YOLO(str(weights))
-    with no_font_download():
+    model = load_yolo(weights)
+    with no_font_download(), safe_loading():
         result = model.val(
             data=str(data_yaml),
             split="val",

@@ -30,7 +30,7 @@ MEMORY_FIXES = {
     "run": f"fewer --workers or a smaller --batch ({RESUME})",
     "detect": "a smaller --batch, or fewer scenes at a time",
     # not batch=: train refuses it as key=value, and its batch is fixed
-    "train": "a smaller --imgsz, or fewer --workers (a recipe's)",
+    "train": "a smaller batch= or --imgsz, or fewer --workers (a recipe's)",
 }
 """What lowers the memory a command takes, by command (others: less input at a time)."""
 

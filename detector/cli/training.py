@@ -39,7 +39,7 @@ def train(
                 "GeoJSON/GeoPackage/Shapefile boxes or points over whole scenes, or marks in a "
                 "CSV or Google Earth KML (with --scenes and --rivers; each names its scene, or "
                 "has a date, as a KML folder named 2024-03-17, that matches it to the scenes of "
-                "its day); and ultralytics key=value settings (e.g. lr0=0.0005). "
+                "its day); and ultralytics key=value settings (e.g. lr0=0.0005 batch=16). "
                 "Without labels: the synthetic --recipe."
             )
         ),
@@ -266,13 +266,8 @@ def _train_on_labels(
 ) -> None:
     """``dredge train LABELS...``: fine-tune on analysts' labels (training.finetune)."""
     from detector.inputspec import parse_bands
-    from training.finetune import (
-        FinetuneConfig,
-        finetune,
-        held_out_line,
-        parse_overrides,
-        worse_than_before,
-    )
+    from training.finetune import finetune, held_out_line, worse_than_before
+    from training.finetune_config import FinetuneConfig, parse_overrides
     from training.labels.classes import parse_class_map
 
     try:
