@@ -589,11 +589,12 @@ def test_a_demo_out_that_is_a_file_is_named_itself(tmp_path: Path) -> None:
     assert given.read_text() == "precious"
 
 
-def job_or_fault(index: int, folder: str) -> int:
-    """Job 0 fails at once; the others take 0.3 s and leave a file each (in_processes' tests)."""
+def job_or_fault(index: int, folder: str, seconds: float = 0.3) -> int:
+    """Job 0 fails at once; the others take ``seconds`` and leave a file each (in_processes'
+    tests)."""
     if index == 0:
         raise InputError(folder, "job 0 cannot be done", "fix it")
-    time.sleep(0.3)
+    time.sleep(seconds)
     (Path(folder) / f"{index}.done").touch()
     return index
 
@@ -618,7 +619,9 @@ def test_ctrl_c_stops_the_jobs_not_started(tmp_path: Path) -> None:
         "from tests.test_synth import job_or_fault\n"
         "from training.processes import in_processes\n"
         "if __name__ == '__main__':\n"
-        "    in_processes(job_or_fault, [(i + 1, sys.argv[1]) for i in range(24)], 2)\n"
+        # jobs of 2 s: on a loaded machine the test, polling for the first one done, may wake
+        # seconds late; 24 jobs of 0.3 s were then all done before Ctrl-C was sent
+        "    in_processes(job_or_fault, [(i + 1, sys.argv[1], 2.0) for i in range(24)], 2)\n"
     )
     folder = tmp_path / "done"
     folder.mkdir()
@@ -632,6 +635,7 @@ def test_ctrl_c_stops_the_jobs_not_started(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while not any(folder.glob("*.done")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert process.poll() is None, "every job was done before Ctrl-C could be sent"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert "KeyboardInterrupt" in stderr
