@@ -18,7 +18,9 @@ it well enough. This benchmark measures that on the runs that
   compared with pairs of different dredges of the same river less than 120 days apart (the
   links it should refuse), for vetoes "refuse a link when the colours differ by more than T";
 - ``stays of 3``: the median colour of three consecutive detections of a dredge, the cue of a
-  mooring seen on three dates, against that of another dredge's three.
+  mooring seen on three dates, against that of another dredge's three;
+- as in :mod:`benchmarks.hull_size_cue`, a veto's cost against what it mends is weighed at
+  the lowest and the highest share of false links measured in ``tracking_dedup.md``.
 
     .venv/bin/python -m benchmarks.colour_cue --worlds /tmp/nw --seeds 2 4 5 6
 
@@ -27,6 +29,7 @@ Writes ``benchmarks/results/colour_cue.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,11 +40,15 @@ from rasterio.features import geometry_mask
 from rasterio.windows import Window
 
 from benchmarks.hull_size_cue import (
-    FALSE_SHARE,
     PAIR_DAYS,
+    broken_per_fixed,
+    broken_per_fixed_column,
     count_runs,
+    false_move_shares,
     matched_boxes,
     over_seeds,
+    share_range,
+    shares_text,
 )
 from benchmarks.report import write_markdown
 from detector.inputspec import InputSpec
@@ -145,38 +152,39 @@ def colour_pairs(
     return same, np.concatenate(different) if different else np.zeros(0)
 
 
-def veto_rows(name: str, same: np.ndarray, different: np.ndarray) -> list[dict[str, object]]:
+def veto_rows(
+    name: str, same: np.ndarray, different: np.ndarray, false_shares: Sequence[float]
+) -> list[dict[str, object]]:
     """Per veto: the share of same-dredge and of different-dredge links refused, and the real
-    links broken per false link refused when ``FALSE_SHARE`` of the links are false."""
+    links broken per false link refused for each share of false links in ``false_shares``."""
     rows: list[dict[str, object]] = []
     for veto in VETOES:
         refused_same = float(np.mean(same > veto))
         refused_other = float(np.mean(different > veto))
-        fixed = FALSE_SHARE * refused_other
-        rows.append(
-            {
-                "colour": name,
-                "pairs same / different": f"{len(same):,} / {len(different):,}",
-                "veto: colours differ by more than": veto,
-                "same-dredge links refused": round(refused_same, 3),
-                "different-dredge links refused": round(refused_other, 3),
-                f"real links broken per false link refused ({FALSE_SHARE:.0%} false)": (
-                    round((1 - FALSE_SHARE) * refused_same / fixed, 2) if fixed else float("nan")
-                ),
-            }
-        )
+        row: dict[str, object] = {
+            "colour": name,
+            "pairs same / different": f"{len(same):,} / {len(different):,}",
+            "veto: colours differ by more than": veto,
+            "same-dredge links refused": round(refused_same, 3),
+            "different-dredge links refused": round(refused_other, 3),
+        }
+        for share in false_shares:
+            ratio = broken_per_fixed(refused_same, refused_other, share)
+            row[broken_per_fixed_column(share)] = round(ratio, 2)
+        rows.append(row)
     return rows
 
 
 def main() -> None:
     runs, seeds = count_runs(__doc__.split("\n\n")[0])
+    shares = false_move_shares()
     colours = over_seeds(runs, box_colours)
     rows: list[dict[str, object]] = []
     for name, less_water in (("less the water", True), ("raw", False)):
         vectors = features(colours, less_water=less_water)
         ids, rivers = colours["dredge_id"].to_numpy(), colours["river"].to_numpy()
         same, different = colour_pairs(ids, rivers, colours["acquired"], vectors)
-        rows += veto_rows(f"{name}, one detection", same, different)
+        rows += veto_rows(f"{name}, one detection", same, different, share_range(shares))
         grouped = stays(colours, vectors)
         same, different = colour_pairs(
             grouped["dredge_id"].to_numpy(),
@@ -184,7 +192,7 @@ def main() -> None:
             grouped["acquired"],
             np.stack(grouped["vector"].to_list()) if len(grouped) else np.zeros((0, 3)),
         )
-        rows += veto_rows(f"{name}, stays of {STAY}", same, different)
+        rows += veto_rows(f"{name}, stays of {STAY}", same, different, share_range(shares))
     spread = colours.groupby("dredge_id")[["red", "green", "blue"]].std().mean()
     text = [
         "# Roof colour as an identity cue",
@@ -200,8 +208,9 @@ def main() -> None:
         "",
         markdown_table(pd.DataFrame(rows)),
         "",
-        f"The last column takes {FALSE_SHARE:.0%} of the links a veto could refuse to be false, "
-        "as in `hull_size_cue.md`: each real link broken splits a dredge in two (one too many); "
+        "The last two columns take the share of false links among the links a veto could "
+        f"refuse at the low and the high end of what was measured, as in `hull_size_cue.md`: "
+        f"{shares_text(shares)}. Each real link broken splits a dredge in two (one too many); "
         "each false link refused restores one that a false move had hidden.",
         "",
         "Reading: a dredge keeps its roof, but at 3 m a box's central half is a few pixels that "

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +42,7 @@ from detector.model import YoloDetector, load_model
 from detector.rivers import RiverNetwork
 from detector.scene import open_scene
 from detector.tiling import plan_scene
+from detector.wording import count_of
 from training.evaluate import average_precision as curve_average_precision
 from training.synth.world import WorldConfig, write_world
 
@@ -53,6 +55,14 @@ DEFAULT_WORLDS = (
     WorldConfig(seed=11, size="small", years=(2023, 2025)),
     WorldConfig(seed=12, size="full", rivers=("Nanay", "Itaya"), years=(2024, 2024)),
 )
+
+
+def world_label(config: dict[str, Any]) -> str:
+    """A world's name in the tables, from the config in its ``world.json``: 'seed 11, small,
+    2023/2025, 5 rivers', '1 river' for one (it said '5 river(s)')."""
+    years = "/".join(str(year) for year in config["years"])
+    rivers = count_of(len(config["rivers"]), "river")
+    return f"seed {config['seed']}, {config['size']}, {years}, {rivers}"
 
 
 @dataclass
@@ -69,13 +79,9 @@ class World:
     def read(cls, path: Path) -> World:
         manifest = json.loads((path / "world.json").read_text())
         config = manifest["config"]
-        label = (
-            f"seed {config['seed']}, {config['size']}, "
-            f"{'/'.join(str(y) for y in config['years'])}, {len(config['rivers'])} river(s)"
-        )
         return cls(
             path=path,
-            label=label,
+            label=world_label(config),
             truth=pd.read_csv(path / "truth" / "dredges.csv"),
             scenes=pd.read_csv(path / "truth" / "scenes.csv").set_index("scene"),
             water={river["name"]: river["water"] for river in manifest["rivers"]},

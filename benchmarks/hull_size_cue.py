@@ -16,7 +16,10 @@ measured it well enough. This benchmark measures that on the runs that
 - pairs of the same dredge (consecutive detections of one dredge: the links a tracker must
   keep) are compared with pairs of different dredges of the same river less than 120 days
   apart (the links it should refuse), for a range of vetoes "refuse a link when the two
-  sizes differ by more than T metres".
+  sizes differ by more than T metres";
+- what a veto costs against what it mends is weighed at the lowest and the highest share of
+  false links measured: the false moves among the move links of counted tracks in the rows
+  ``observed areas`` of ``tracking_dedup.md`` (:func:`false_move_shares`).
 
     .venv/bin/python -m benchmarks.hull_size_cue --worlds /tmp/nw --seeds 2 4 5 6
 
@@ -26,7 +29,7 @@ Writes ``benchmarks/results/hull_size_cue.md``.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -40,7 +43,62 @@ from training.track_eval import markdown_table
 MATCH_M = 15.0
 PAIR_DAYS = 120.0
 VETOES_M = (2.0, 4.0, 6.0, 8.0, 12.0)
-FALSE_SHARE = 0.01  # false moves among the move links of counted tracks (tracking_dedup.md)
+RESULTS = Path(__file__).parent / "results"
+DEDUP_RESULTS = RESULTS / "tracking_dedup.md"
+DEDUP_ROWS = "observed areas"  # the default tracker on degraded truth
+
+
+def false_move_shares(path: Path = DEDUP_RESULTS) -> pd.DataFrame:
+    """The false moves among the move links of counted tracks, per row ``observed areas`` of
+    the tracking dedup results (``world``, ``moves``, ``false moves``, ``share``). Exits with
+    one line when the file has no such row."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    start = next((i for i, line in enumerate(lines) if line.startswith("| world |")), None)
+    rows = []
+    if start is not None:
+        header = [cell.strip() for cell in lines[start].strip().strip("|").split("|")]
+        for line in lines[start + 2 :]:
+            if not line.startswith("|"):
+                break
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    table = pd.DataFrame(rows, columns=header if rows else ["tracking"])
+    table = table[table["tracking"] == DEDUP_ROWS]
+    if table.empty:
+        raise SystemExit(
+            f"{path}: no row '{DEDUP_ROWS}' with moves and false moves; make it with "
+            "`python -m benchmarks.tracking_dedup`"
+        )
+    moves = table["moves"].str.replace(",", "").astype(int).to_numpy()
+    false = table["false moves"].str.replace(",", "").astype(int).to_numpy()
+    return pd.DataFrame(
+        {"world": table["world"].to_numpy(), "moves": moves, "false moves": false}
+    ).assign(share=false / moves)
+
+
+def share_range(shares: pd.DataFrame) -> tuple[float, float]:
+    """The lowest and the highest share of false moves of :func:`false_move_shares`."""
+    return float(shares["share"].min()), float(shares["share"].max())
+
+
+def shares_text(shares: pd.DataFrame) -> str:
+    """Where the shares come from, for the results' text: each row's false moves and moves."""
+    low, high = share_range(shares)
+    rows = "; ".join(
+        f"{world}: {false:,} of {moves:,}"
+        for world, false, moves in zip(
+            shares["world"], shares["false moves"], shares["moves"], strict=True
+        )
+    )
+    return (
+        f"the share of false moves among the move links of counted tracks in the rows "
+        f"`{DEDUP_ROWS}` of the degraded-truth benchmark (`tracking_dedup.md`), from "
+        f"{low:.1%} to {high:.1%} ({rows})"
+    )
+
+
+def broken_per_fixed_column(share: float) -> str:
+    """The name of the column of real links broken per false link refused at ``share``."""
+    return f"real links broken per false link refused ({share:.1%} false)"
 
 
 def matched_boxes(world: Path, boxes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -121,28 +179,33 @@ def size_pairs(sizes: pd.DataFrame, *, seed: int = 0) -> tuple[np.ndarray, np.nd
     return same, np.concatenate(different) if different else np.zeros(0)
 
 
+def broken_per_fixed(refused_same: float, refused_other: float, share: float) -> float:
+    """Real links a veto breaks per false link it refuses when ``share`` of the links are
+    false: it refuses ``refused_same`` of the real ones and ``refused_other`` of the false."""
+    fixed = share * refused_other
+    return (1 - share) * refused_same / fixed if fixed else float("nan")
+
+
 def veto_table(
-    same: np.ndarray, different: np.ndarray, false_share: float = FALSE_SHARE
+    same: np.ndarray, different: np.ndarray, false_shares: Sequence[float]
 ) -> pd.DataFrame:
     """Per veto: the share of same-dredge links refused, of different-dredge links refused,
-    and the real links it breaks per false link it refuses when ``false_share`` of the links
-    are false."""
+    and the real links it breaks per false link it refuses for each share of false links in
+    ``false_shares``."""
     rows = []
     for veto in VETOES_M:
         refused_same = float(np.mean(same > veto))
         refused_other = float(np.mean(different > veto))
-        broken = (1 - false_share) * refused_same
-        fixed = false_share * refused_other
-        rows.append(
-            {
-                "veto: sizes differ by more than (m)": veto,
-                "same-dredge links refused": refused_same,
-                "different-dredge links refused": refused_other,
-                f"real links broken per false link refused ({false_share:.0%} false)": (
-                    broken / fixed if fixed else float("nan")
-                ),
-            }
-        )
+        row: dict[str, float] = {
+            "veto: sizes differ by more than (m)": veto,
+            "same-dredge links refused": refused_same,
+            "different-dredge links refused": refused_other,
+        }
+        for share in false_shares:
+            row[broken_per_fixed_column(share)] = broken_per_fixed(
+                refused_same, refused_other, share
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -208,9 +271,10 @@ def over_seeds(
 
 def main() -> None:
     runs, seeds = count_runs(__doc__.split("\n\n")[0])
+    shares = false_move_shares()
     sizes = over_seeds(runs, matched_sizes)
     same, different = size_pairs(sizes)
-    spread, vetoes = spread_table(sizes), veto_table(same, different)
+    spread, vetoes = spread_table(sizes), veto_table(same, different, share_range(shares))
     text = [
         "# Box size as an identity cue",
         "",
@@ -226,11 +290,11 @@ def main() -> None:
         "",
         markdown_table(vetoes),
         "",
-        f"The last column takes {FALSE_SHARE:.0%} of the links a veto could refuse to be false: "
-        "about the share of false moves among the move links of counted tracks on the "
-        "degraded-truth benchmark (`tracking_dedup.md`). Each real link broken splits a dredge "
-        "in two (one dredge too many); each false link refused restores one that a false move "
-        "had hidden.",
+        "The last two columns take the share of false links among the links a veto could "
+        f"refuse at the low and the high end of what was measured: {shares_text(shares)}. "
+        "Each real link "
+        "broken splits a dredge in two (one dredge too many); each false link refused restores "
+        "one that a false move had hidden.",
         "",
     ]
     write_markdown("hull_size_cue", "\n".join(text))

@@ -78,10 +78,16 @@ def test_roof_colour_less_the_water_is_the_same_through_haze(tmp_path: Path) -> 
     same_raw, _ = colour_pairs(ids, rivers, colours["acquired"], raw)
     assert np.all(same_raw > 0.08)  # the hazy date moved the raw colour by 0.05 per band
 
-    rows = veto_rows("less the water", same, different)
+    rows = veto_rows("less the water", same, different, (0.012, 0.038))
     first = rows[0]
     assert first["same-dredge links refused"] == 0.0
     assert first["different-dredge links refused"] == 1.0
+    broken = [key for key in first if str(key).startswith("real links broken")]
+    assert broken == [
+        "real links broken per false link refused (1.2% false)",
+        "real links broken per false link refused (3.8% false)",
+    ]
+    assert first[broken[0]] == 0.0 and first[broken[1]] == 0.0
 
     grouped = stays(colours, less, size=3)
     assert sorted(grouped["dredge_id"]) == ["A", "B"]

@@ -7,9 +7,18 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
-from benchmarks.hull_size_cue import matched_sizes, size_pairs, veto_table
+from benchmarks.hull_size_cue import (
+    RESULTS,
+    broken_per_fixed_column,
+    false_move_shares,
+    matched_sizes,
+    share_range,
+    size_pairs,
+    veto_table,
+)
 
 CRS = "EPSG:32718"
 
@@ -50,5 +59,49 @@ def test_box_size_is_length_plus_width_at_any_heading(tmp_path: Path) -> None:
     same, different = size_pairs(sizes)
     np.testing.assert_allclose(same, [0.0, 0.0], atol=0.1)
     assert np.all(np.abs(different - 8.0) < 0.1)
-    table = veto_table(same, different)
+    table = veto_table(same, different, (0.01, 0.02))
     assert table.iloc[0, 1] == 0.0 and table.iloc[0, 2] == 1.0  # a 2 m veto refuses only A–B
+
+
+DEDUP = """# Tracking dedup benchmark
+
+| world | tracking | detections | moves | false moves | tracking s |
+|---|---|---|---|---|---|
+| simulated, seed 1 | observed areas | 12,107 | 2,252 | 27 | 0.35 |
+| simulated, seed 1 | no observed areas | 12,107 | 2,460 | 44 | 0.32 |
+| simulated, seed 1 | truth identities | 13,037 | — | — | — |
+| simulated, seed 1, no returns | observed areas | 12,673 | 2,214 | 45 | 0.42 |
+
+| river | year | moves |
+|---|---|---|
+| R00 | 2023 | 7 |
+"""
+
+
+def test_false_share_is_read_from_the_dedup_results(tmp_path: Path) -> None:
+    """The cue benchmarks took 1 % of links to be false, citing tracking_dedup.md, whose rows
+    `observed areas` measure 1.2–3.8 %; they read those rows now, and their results quote the
+    range."""
+    path = tmp_path / "tracking_dedup.md"
+    path.write_text(DEDUP)
+    shares = false_move_shares(path)
+    assert shares["world"].tolist() == ["simulated, seed 1", "simulated, seed 1, no returns"]
+    assert shares["moves"].tolist() == [2252, 2214]
+    assert share_range(shares) == pytest.approx((27 / 2252, 45 / 2214))
+    table = veto_table(np.array([0.0, 3.0]), np.array([3.0, 3.0]), share_range(shares))
+    assert table[broken_per_fixed_column(45 / 2214)].iloc[0] == pytest.approx(
+        (1 - 45 / 2214) * 0.5 / (45 / 2214)
+    )
+
+    low, high = share_range(false_move_shares())  # the committed results
+    for name in ("hull_size_cue", "colour_cue"):
+        text = (RESULTS / f"{name}.md").read_text()
+        assert broken_per_fixed_column(low) in text and broken_per_fixed_column(high) in text
+        assert f"from {low:.1%} to {high:.1%}" in text
+
+
+def test_dedup_results_without_observed_areas_rows_stop_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "tracking_dedup.md"
+    path.write_text("# Tracking dedup benchmark\n\nnothing measured yet\n")
+    with pytest.raises(SystemExit, match=r"no row 'observed areas'.*benchmarks\.tracking_dedup"):
+        false_move_shares(path)
