@@ -614,13 +614,15 @@ def test_ctrl_c_stops_the_jobs_not_started(tmp_path: Path) -> None:
     each, were all drawn before the command stopped): the jobs not started are dropped."""
     script = tmp_path / "jobs.py"
     script.write_text(
-        "import os, sys\n"
+        "import os, signal, sys\n"
+        # Ctrl-C as at a terminal: a suite started in the background (`make test &`) ignores
+        # SIGINT, and the job script inherited that, ran every job and printed nothing
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "sys.path.insert(0, os.getcwd())\n"
         "from tests.test_synth import job_or_fault\n"
         "from training.processes import in_processes\n"
         "if __name__ == '__main__':\n"
-        # jobs of 2 s: on a loaded machine the test, polling for the first one done, may wake
-        # seconds late; 24 jobs of 0.3 s were then all done before Ctrl-C was sent
+        # jobs of 2 s, so that Ctrl-C comes while most are still to start on a loaded machine
         "    in_processes(job_or_fault, [(i + 1, sys.argv[1], 2.0) for i in range(24)], 2)\n"
     )
     folder = tmp_path / "done"
