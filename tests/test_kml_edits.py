@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from detector.exports import KML_NS, write_kml
-from detector.track_pipeline import run_counts, run_track
+from detector.track_pipeline import TrackRun, run_counts, run_track
 from tests import track_fixtures as tf
 from tests.test_counts import straight_line
 
@@ -79,6 +79,13 @@ def _placemarks(element: ET.Element, ends: str | tuple[str, ...]) -> list[ET.Ele
     return [mark for mark in marks if (mark.findtext(f"{K}name") or "").endswith(ends)]
 
 
+def _track_edited(root: ET.Element, edited: Path, rivers: Path) -> TrackRun:
+    """``root`` saved as ``edited`` (as Google Earth saves a file) and tracked again, into
+    ``again.parquet`` beside it."""
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    return run_track(edited, rivers, edited.parent / "again.parquet")
+
+
 def _renumber(marks: list[ET.Element], old: int, new: int) -> None:
     """``marks`` of dredge ``old`` as dredge ``new`` was written: names and track_id."""
     for mark in marks:
@@ -109,8 +116,7 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
         assert name.text is not None
         name.text = name.text.replace(" dredge 2", " dredge 1")
     edited = tmp_path / "renamed.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "3 detection placemarks renamed in Google Earth to another dredge" in notes, notes
     assert "of dredge 2" in notes
@@ -124,8 +130,7 @@ def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path
     for name in root.iter(f"{K}name"):
         if name.text == "Dredge 2 (Meander)":
             name.text = "Dredge 1 (Meander)"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     assert "1 track merged by hand" in " ".join(run.notes), run.notes
     assert len(gpd.read_parquet(tmp_path / "again.parquet")) == 1
     # as written, nothing is merged and nothing said
@@ -147,8 +152,7 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     assert len(pasted) == 3
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
     assert "3 detection placemarks not seen on their dredge's dates" in notes, notes
@@ -173,8 +177,7 @@ def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> 
     )
     dredges.remove(last)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "3 detections of dredge 27 left out: no such dredge is in this run" in notes, notes
     assert "numbered up to 2" in notes
@@ -196,8 +199,7 @@ def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: P
         assert name.text is not None
         name.text = name.text.replace(" dredge 2", " dredge 9")
     edited = tmp_path / "typo.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "deleted" not in notes and "merge by hand as in" not in notes, notes
     assert "3 placemarks renamed in Google Earth to a dredge not in this file" in notes, notes
@@ -209,8 +211,7 @@ def test_a_placemark_renamed_to_a_dredge_not_in_the_file_is_no_merge(tmp_path: P
     for name in root.iter(f"{K}name"):
         if name.text == "Dredge 2 (Meander)":
             name.text = "Dredge 9 (Meander)"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "merge by hand as in" not in notes, notes
     assert "1 placemark renamed in Google Earth to a dredge not in this file" in notes, notes
@@ -234,8 +235,7 @@ def test_a_dredge_pasted_with_its_detections_blames_no_placemark_of_this_run(
     assert len(pasted) == 4
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
     assert "not seen on their dredge's dates" not in notes, notes  # A's own were named so
@@ -256,8 +256,7 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     _renumber(pasted, 1, 27)  # as B's dredge 27 was written
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
     assert "1 dredge placemark of dredge 27 outside the Dredges folder" in notes, notes
@@ -372,8 +371,7 @@ def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_t
     root = ET.fromstring(merged.read_bytes())
     _move_out(root, 3, detections=True)
     edited = tmp_path / "moved_after_a_merge.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers_m, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers_m)
     assert "pasted" not in " ".join(run.notes), run.notes
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert again[["track_id", "n_detections"]].values.tolist() == [[1, 6], [3, 3]]
@@ -387,8 +385,7 @@ def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_t
     _renumber(pasted, 1, 27)
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     assert "1 dredge placemark of dredge 27 outside the Dredges folder" in " ".join(run.notes)
     assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
@@ -409,8 +406,7 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     assert len(pasted) == 4
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "1 dredge placemark of dredge 2 outside the Dredges folder" in notes, notes
     assert "(its dredges are numbered up to 3; it has no dredge 2)" in notes, notes
@@ -438,8 +434,7 @@ def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_
     theirs = _detection_folder(ET.fromstring(other.read_bytes()))
     document.insert(list(document).index(_detection_folder(root)), theirs)
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "whose placemark was deleted" not in notes, notes
     assert "3 detections of dredge 3 left out: no such dredge is in this run" in notes, notes
@@ -475,8 +470,7 @@ def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Pat
     document.insert(list(document).index(ours) + 1, _dredges_folder(theirs))
     _paste(root, _placemarks(_detection_folder(theirs), " dredge 3"))
     edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "2 Dredges folders ('Dredges (2)', 'Dredges (3)'): 'Dredges (2)' read as" in notes
     assert "The other's dredges are not this run's: not counted among its 2 dredges" in notes
