@@ -588,15 +588,11 @@ def test_a_scene_given_another_date_by_its_stac_item_is_detected_again_on_resume
     assert "3 of 3 scenes already done" in unchanged.output
 
 
-def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
+def _run_of_two_of_three(
     world: Path, scenes: Path, model: Path, tmp_path: Path
-) -> None:
-    """A run given again (to add a scene, to recount) after one of its finished scenes was
-    moved away detected the new scenes, then stopped in tracking with "no such scene file or
-    folder — check the --scenes path", an option `dredge run` does not have. It stops before
-    any work, naming the scene and the ways on."""
-    from detector.run_manifest import MANIFEST_NAME
-
+) -> tuple[list[str], str, str, str]:
+    """``dredge run``'s arguments into ``tmp_path/out`` and three readable scenes copied into
+    ``tmp_path/planet``, the first two of them run there."""
     folder = tmp_path / "planet"
     folder.mkdir()
     for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
@@ -606,6 +602,19 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     args = ["run", "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
     args += ["--no-progress", "--out", str(tmp_path / "out")]
     assert CliRunner().invoke(app, [*args, first, second]).exit_code == 0
+    return args, first, second, third
+
+
+def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A run given again (to add a scene, to recount) after one of its finished scenes was
+    moved away detected the new scenes, then stopped in tracking with "no such scene file or
+    folder — check the --scenes path", an option `dredge run` does not have. It stops before
+    any work, naming the scene and the ways on."""
+    from detector.run_manifest import MANIFEST_NAME
+
+    args, first, second, third = _run_of_two_of_three(world, scenes, model, tmp_path)
     Path(first).unlink()  # moved to an archive disk
     again = CliRunner().invoke(app, [*args, first, second, third])
     assert again.exit_code == 2, again.output
@@ -621,15 +630,7 @@ def test_a_finished_scene_cut_short_since_is_named_without_an_option_run_lacks(
     download redone): tracking stopped with "cannot be read (…) — check the --scenes files",
     an option `dredge run` does not have. It says the file may be cut short or corrupt, and
     what to do; the scene detected meanwhile is kept for the next run."""
-    folder = tmp_path / "planet"
-    folder.mkdir()
-    for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
-        if "_0000_" not in source.name:  # not the truncated one
-            shutil.copy(source, folder / source.name)
-    first, second, third = (str(path) for path in sorted(folder.iterdir()))
-    args = ["run", "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
-    args += ["--no-progress", "--out", str(tmp_path / "out")]
-    assert CliRunner().invoke(app, [*args, first, second]).exit_code == 0
+    args, first, second, third = _run_of_two_of_three(world, scenes, model, tmp_path)
     Path(first).write_bytes(Path(first).read_bytes()[:600])  # downloaded again, cut short
     again = CliRunner().invoke(app, [*args, first, second, third])
     assert again.exit_code == 2, again.output
