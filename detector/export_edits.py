@@ -17,6 +17,7 @@ without a word: the dredge counted as before. Detections not seen on their dredg
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,14 +176,37 @@ def _dredges_beside(source: Path, layer: str | None) -> tuple[str, pd.DataFrame]
             return None
         path, dredges_layer, where = source, names["dredges"], f"its '{names['dredges']}' layer"
     elif layer is None and source.name.lower().endswith(".detections.geojson"):
-        beside = source.with_name(source.name[: -len(".detections.geojson")] + ".geojson")
-        if not beside.is_file():
+        beside = _dredges_geojson(source)
+        if beside is None:
             return None
         path, dredges_layer, where = beside, None, beside.name
     else:
         return None
     dredges = pyogrio.read_dataframe(path, layer=dredges_layer, read_geometry=False)
     return (where, dredges) if "track_id" in dredges else None
+
+
+DREDGES_GEOJSON_SUFFIXES = (".geojson", ".json")
+"""Suffixes ``dredge counts --geojson`` takes (any case) for the dredges' file."""
+
+
+def _dredges_geojson(source: Path) -> Path | None:
+    """The dredges' GeoJSON that ``dredge counts --geojson`` wrote beside ``source``
+    (``<stem>.detections.geojson``): ``<stem>.geojson``, else ``<stem>.json`` or either suffix
+    in capitals, as ``--geojson`` takes them. Only ``<stem>.geojson`` was looked for: a dredge
+    deleted from ``dredges.json`` in QGIS was tracked and counted again without a word."""
+    stem = source.name[: -len(".detections.geojson")]
+    try:
+        names = sorted(entry.name for entry in os.scandir(source.parent) if entry.is_file())
+    except OSError:
+        return None
+    found = [
+        name
+        for suffix in DREDGES_GEOJSON_SUFFIXES
+        for name in names
+        if name.startswith(stem) and name[len(stem) :].lower() == suffix
+    ]
+    return source.with_name(found[0]) if found else None
 
 
 def google_earth_edits(

@@ -248,6 +248,29 @@ def test_dredges_deleted_from_the_dredges_layer_of_dredges_gpkg_are_left_out(
     assert "deleted from d.geojson (track_id 1)" in " ".join(frame.attrs["notes"])
 
 
+@pytest.mark.parametrize("name", ["dredges.json", "dredges.GEOJSON"])
+def test_a_dredge_deleted_from_a_geojson_named_json_is_left_out(tmp_path: Path, name: str) -> None:
+    """`dredge counts --geojson dredges.json` (or `.GEOJSON`) writes the dredges there and the
+    detections as dredges.detections.geojson; only dredges.geojson was looked for beside them,
+    so a false dredge deleted from dredges.json was tracked and counted again without a word."""
+    from detector.exports import geojson_paths
+
+    net = tf.network()
+    line = tf.meander_line()
+    dets = tf.detections(
+        [(t, tf.point_at(line, s)) for t in tf.dates(3) for s in (500.0, 2500.0)], net
+    )
+    dets["track_id"] = [1, 2] * 3
+    points = dets.geometry.representative_point().iloc[:2].to_numpy()
+    dredges = gpd.GeoDataFrame({"track_id": [1, 2]}, geometry=points, crs=dets.crs)
+    dredges_path, detections_path = geojson_paths(tmp_path / name)
+    dredges.iloc[[1]].to_file(dredges_path, driver="GeoJSON")  # dredge 1 deleted
+    dets.to_file(detections_path, driver="GeoJSON")
+    frame = read_detections(detections_path)
+    assert frame["track_id"].tolist() == [2, 2, 2]
+    assert f"deleted from {name} (track_id 1)" in " ".join(frame.attrs["notes"])
+
+
 def test_a_track_split_by_hand_in_dredges_gpkg_is_not_taken_for_a_deleted_dredge(
     tmp_path: Path,
 ) -> None:
