@@ -167,7 +167,7 @@ def check_export_names(
     for option, path in named.items():
         if path is None:
             continue
-        key = path.absolute()
+        key = path.resolve()  # sub/../c.json is c.json: absolute() kept the ".."
         if key in seen:
             raise DredgeError(
                 f"{path}: given to both {seen[key]} and {option} — give each its own name"

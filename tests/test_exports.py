@@ -623,3 +623,19 @@ def test_a_geojson_of_another_suffix_or_two_outputs_of_one_name_are_refused(
         assert result.exit_code == 2, result.output
         assert result.stderr.strip().startswith(f"error: {line}"), result.stderr
         assert not {"c.csv", "c.json", "d.gpkg"} & {p.name for p in tmp_path.iterdir()}
+
+
+def test_two_outputs_of_one_file_spelt_two_ways_are_refused(tmp_path: Path) -> None:
+    """`--out sub/../c.json --geojson c.json` (or a name through a linked folder) name one file:
+    it was not refused, both were written under one temporary name, and the run ended in
+    'could not be written ([Errno 2] No such file or directory …) — check the disk', with
+    neither file written."""
+    from detector.errors import DredgeError
+    from detector.exports import check_export_names
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path, target_is_directory=True)
+    for spelt in (tmp_path / "sub" / ".." / "c.json", tmp_path / "link" / "c.json"):
+        with pytest.raises(DredgeError, match="given to both --out and --geojson"):
+            check_export_names(out=spelt, geojson=tmp_path / "c.json")
+    check_export_names(out=tmp_path / "sub" / "c.json", geojson=tmp_path / "c.json")
