@@ -33,9 +33,10 @@
 4. the GeoTIFF's ``ACQUISITIONDATETIME`` (IMAGERY domain) or ``TIFFTAG_DATETIME`` tag.
 
 A date before Landsat 1 in a sidecar (``1970-01-01``, a placeholder), a name
-(``scan_1965-03-02``) or a tag (``1970:01:01 00:00:00``, a camera's or a program's default for
-none) dates nothing: the next source does, and the scene's caveat names it and its value
-(:func:`detector.date_sanity.before_imagery`).
+(``scan_1965-03-02``: the name's next date, ``scan_1965-03-02_2024-03-15``, may date it; not a
+Landsat id's processing day) or a tag (``1970:01:01 00:00:00``, a camera's or a program's
+default for none, as ``1980:01:01 00:00:00`` is) dates nothing: the next source does, and the
+scene's caveat names it and its value (:func:`detector.date_sanity.before_imagery`).
 
 A date after today, from any of them but a day alone in the name, is one error line
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
@@ -61,15 +62,22 @@ from detector.date_sanity import (
     FIRST_IMAGERY,
     PassedOver,
     before_imagery,
+    default_for_none,
+    is_default_stamp,
     not_ahead,
     not_before_imagery,
 )
 from detector.errors import InputError
 from detector.given_dates import GivenDay as GivenDay
+from detector.given_dates import (
+    ZoneDoubt,
+    iso_times_in_name,
+    safe_datetime,
+    without_zone,
+)
 from detector.given_dates import ZonelessTime as ZonelessTime
 from detector.given_dates import given_time as given_time
 from detector.given_dates import is_day_only as is_day_only
-from detector.given_dates import iso_time_in_name, safe_datetime, without_zone, zone_offset
 from detector.given_dates import to_utc as to_utc
 from detector.remote_reads import use_http_time_limits
 from detector.sidecars import sidecar_candidates as sidecar_candidates
@@ -354,6 +362,9 @@ def time_from_name(path: str) -> Acquisition | None:
         if found.time is not None and found.time < FIRST_IMAGERY:
             over = over or before_imagery(found.source, f"{found.time:%Y-%m-%d}")
         else:
+            if over is not None and found.time is not None:  # which date of the name dates it
+                said = f"dated {found.time:%Y-%m-%d} by the next date in its file name"
+                over = over._replace(words=f"{over.words}; {said}")
             return _noted(over, found)
     return _noted(over, None)
 
@@ -376,12 +387,12 @@ def _name_dates(path: str) -> Iterator[Acquisition]:
     mosaic = _mosaic_first_day(path, folders=False)
     if mosaic:
         yield mosaic
-    iso = iso_time_in_name(name)
-    if iso is not None:
-        yield Acquisition(iso[0], "iso-name")
+    for iso in iso_times_in_name(name):  # the first that is no day before 1972 dates it
+        yield Acquisition(iso.when, "iso-name")
     # Sentinel-2 and Landsat names were not read: "acquisition date unknown", or the date a
     # program wrote the file, from its TIFFTAG_DATETIME
     match = _LANDSAT_NAME.match(name.upper())
+    landsat_end = match.end() if match else 0  # its processing date is no day of the scene
     if match:
         found = safe_datetime(*match.groups())
         if found:
@@ -398,8 +409,8 @@ def _name_dates(path: str) -> Iterator[Acquisition]:
             yield Acquisition(found, source)
     for pattern in _OTHER_DAYS:  # weak: the ACQUISITIONDATETIME tag before it, and one after
         # today is no date (tile_2048_10_12, a grid's numbers, failed the scene as a typo)
-        for match in pattern.finditer(name):
-            found = safe_datetime(*match.groups())
+        for match in pattern.finditer(name, landsat_end):  # an id of 1965 was dated by its
+            found = safe_datetime(*match.groups())  # processing day (2024-03-20) as a day alone
             if found and FIRST_IMAGERY <= found <= datetime.now(UTC) + AHEAD_SLACK:
                 yield Acquisition(found, DAY_NAME)
     # the mosaic's name is often the folder's: the nearest such folder, after the file's own
@@ -446,7 +457,9 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
     """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``.
 
     A tag before the first satellite image (:data:`FIRST_IMAGERY`: ``1970:01:01 00:00:00``, a
-    camera's or a program's default for none) dates nothing, as such a day in a name does: the
+    camera's or a program's default for none) dates nothing, as such a day in a name does, and
+    so does a default for none after it (``1980:01:01 00:00:00``,
+    :func:`~detector.date_sanity.is_default_stamp`): the
     next tag does, and the first such tag is kept (``passed_over``) for the scene's caveat
     (:mod:`detector.date_caveats`); where no tag dates it, an Acquisition of no time keeps it
     (the scene was dated 1970 with only the caveat that a TIFFTAG_DATETIME may be a write
@@ -466,20 +479,22 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
             if when < FIRST_IMAGERY:
                 over = over or before_imagery(source, value)
                 continue
+            if is_default_stamp(value):  # 1980:01:01 00:00:00 dated the scene 1980
+                over = over or default_for_none(source, value)
+                continue
             return Acquisition(when, source, passed_over=over)
     return _noted(over, None)
 
 
-def name_zone_in_doubt(path: str) -> tuple[str, datetime] | None:
-    """Where a file name's time is followed by what may be its zone in hours alone or a part
-    number (``nanay_2024-12-31_220000-05.tif``), read as the part
-    (:func:`~detector.given_dates.iso_time_in_name`): that text (``-05``) and the time in UTC
-    were it the zone; else None."""
-    name = scene_file_name(path)
-    iso = iso_time_in_name(name)
-    if iso is None or iso[1] is None:
-        return None
-    return iso[1], iso[0] - zone_offset(iso[1][0], iso[1][1:], "00")
+def name_zone_in_doubt(path: str, when: datetime | None = None) -> ZoneDoubt | None:
+    """Where a file name's time is followed by what may or may not be its zone, read one way
+    (:class:`~detector.given_dates.ZoneDoubt`: ``nanay_2024-12-31_220000-05.tif``, the ``-05``
+    read as a part number; ``_2200_UTC5``, ``T10:00+15:00``, ``T22-00-05``), what is in doubt;
+    else None. ``when``: the time the name dates the scene by (its first ISO day's where None)."""
+    for iso in iso_times_in_name(scene_file_name(path)):
+        if when is None or iso.when == when:
+            return iso.doubt
+    return None
 
 
 def _hms(text: str) -> tuple[str, str, str]:

@@ -3,10 +3,12 @@
 A date given (``--date``, ``--dates``, a STAC item's) for another day, or another time of the
 same day, than the scene's own metadata or name says; a name that gives a range of days (an
 image of a time range, dated by its first day); a name whose time is followed by what may be
-its zone in hours or a part number (``_220000-05``); a day alone in a name followed by what may
-be a time (``_20241102_0930``: a clip's); a date from ``TIFFTAG_DATETIME`` alone, a tag
-many programs set to when they wrote the file; a tag's, a metadata file's or the name's date
-before the first satellite image, passed over (``1970:01:01 00:00:00``: a default for none).
+its zone in hours or a part number (``_220000-05``), by a zone without its sign (``_UTC5``) or
+none (``+15:00``), or by what may be seconds or a zone (``T22-00-05``); a day alone in a name
+followed by what may be a time (``_20241102_0930``, ``_2024-11-02_0930``: a clip's); a date
+from ``TIFFTAG_DATETIME`` alone, a tag many programs set to when they wrote the file; a tag's,
+a metadata file's or the name's date before the first satellite image, passed over
+(``1970:01:01 00:00:00``: a default for none).
 How the date itself is found: :mod:`detector.acquisition`.
 """
 
@@ -17,13 +19,14 @@ from datetime import datetime
 
 from detector.acquisition import (
     DAY_NAME,
+    OWN_MIDNIGHT,
     Acquisition,
     name_date_range,
     name_zone_in_doubt,
     scene_file_name,
     time_from_name,
 )
-from detector.given_dates import ZonelessTime
+from detector.given_dates import ZoneDoubt, ZonelessTime
 
 OWN_DATE_SOURCES = {  # Acquisition.source → words for a summary line
     "metadata.json": "metadata.json",
@@ -74,23 +77,23 @@ def _caveat(path: str, acquisition: Acquisition) -> str | None:
             f"{own.time:%Y-%m-%d}: check which is right"
         )
     span = name_date_range(path) if acquisition.source == "iso-name" else None
-    if span is not None:
+    if span is not None and acquired is not None and span[0] == acquired.date():  # not the
+        # first of scan_1965-03-02_2024-03-15, which dates nothing: the second dates it
         first, last = span
         return (
             f"dated {first:%Y-%m-%d}, the first day of the range {first:%Y-%m-%d} to "
             f"{last:%Y-%m-%d} in its name; if it shows another day of it (a mosaic of the "
             "range), give that date with --dates"
         )
-    doubt = name_zone_in_doubt(path) if acquisition.source == "iso-name" else None
+    doubt = name_zone_in_doubt(path, acquired) if acquisition.source == "iso-name" else None
     if doubt is not None and acquired is not None:
-        zone, zoned = doubt
-        return (
-            f"dated {acquired:%Y-%m-%d %H:%M} UTC by its file name, the {zone} after its time "
-            f"read as a part number; if it is the time's zone (UTC{zone}), the scene is of "
-            f"{zoned:%Y-%m-%d %H:%M} UTC: write a T before the time "
-            f"({acquired:%Y-%m-%dT%H%M%S}{zone} is read so), or give the date with --dates"
-        )
-    clock = _time_after_day(path, acquired) if acquisition.source == DAY_NAME else None
+        return _zone_in_doubt(doubt, acquired)
+    day_alone = acquisition.source == DAY_NAME or (  # nanay_2024-12-31_2200, as _20241231_2200
+        acquisition.source == "iso-name"
+        and acquired is not None
+        and acquired.timetz() == OWN_MIDNIGHT
+    )
+    clock = _time_after_day(path, acquired) if day_alone else None
     if clock is not None and acquired is not None:
         return (
             f"dated {acquired:%Y-%m-%d} by the day in its file name, followed by {clock}, "
@@ -102,6 +105,39 @@ def _caveat(path: str, acquisition: Acquisition) -> str | None:
     return (
         f"dated {acquired:%Y-%m-%d} by its TIFFTAG_DATETIME, which many programs set "
         "when they write a file: check it, or give the date with --dates"
+    )
+
+
+def _zone_in_doubt(doubt: ZoneDoubt, acquired: datetime) -> str:
+    """The caveat for a name's time followed by what may or may not be its zone."""
+    said = f"dated {acquired:%Y-%m-%d %H:%M} UTC by its file name"
+    text = doubt.text
+    if doubt.kind == "part":
+        return (
+            f"{said}, the {text} after its time read as a part number; if it is the time's "
+            f"zone (UTC{text}), the scene is of {doubt.zoned[0]:%Y-%m-%d %H:%M} UTC: write a T "
+            f"before the time ({acquired:%Y-%m-%dT%H%M%S}{text} is read so), or give the date "
+            "with --dates"
+        )
+    if doubt.kind == "seconds":
+        return (
+            f"dated {acquired:%Y-%m-%d %H:%M:%S} UTC by its file name, the {text} after "
+            f"{acquired:%H-%M} read as seconds; if it is the time's zone (UTC{text}), the "
+            f"scene is of {doubt.zoned[0]:%Y-%m-%d %H:%M} UTC: write the seconds too "
+            f"({acquired:%Y-%m-%dT%H-%M}-00{text}-00 is read so), or give the date with --dates"
+        )
+    if doubt.kind == "unsigned":
+        east, west = doubt.zoned
+        hours = re.sub(r"^\D+", "", text)
+        return (
+            f"{said}, its zone {text!r} read as UTC: without its sign it may be UTC+{hours} "
+            f"({east:%Y-%m-%d %H:%M} UTC) or, as POSIX writes it, UTC-{hours} "
+            f"({west:%Y-%m-%d %H:%M} UTC); write its sign (UTC-05:00), or give the date with "
+            "--dates"
+        )
+    return (
+        f"{said}, its zone {text!r} read as UTC: it is no zone (they run from -12:00 to "
+        "+14:00, in quarter hours); check the name, or give the date with --dates"
     )
 
 
@@ -136,8 +172,8 @@ def _time_after_day(path: str, day: datetime | None) -> str | None:
     the part number it far more often is."""
     if day is None:
         return None
-    digits = f"(?:{day:%Y%m%d}|{day:%Y_%m_%d})"
+    digits = f"(?:{day:%Y%m%d}|{day:%Y_%m_%d}|{day:%Y-%m-%d})"
     found = re.search(
-        rf"(?<!\d){digits}[_-]((?:0[1-9]|1\d|2[0-3])[0-5]\d)(?!\d)", scene_file_name(path)
+        rf"(?<!\d){digits}[_ -]((?:0[1-9]|1\d|2[0-3])[0-5]\d)(?!\d)", scene_file_name(path)
     )
     return found[1] if found else None

@@ -47,6 +47,10 @@ EPOCH_DAYS = tuple(
         (1970, 1, 1),
     )
 )
+# the days after FIRST_IMAGERY that cameras and programs write for no date, at midnight as
+# written: the first day of DOS's and FAT's clock and of ZIP's (1980-01-01, a camera's clock
+# reset), GPS's (1980-01-06); a tag of one dated the scene 1980 (is_default_stamp)
+DEFAULT_STAMPS = (datetime(1980, 1, 1), datetime(1980, 1, 6))
 SOURCE_WORDS = {  # detector.acquisition.Acquisition.source → where the date was read
     "explicit": "the date given",
     "tiff-tag": "its TIFFTAG_DATETIME",
@@ -115,6 +119,26 @@ def is_epoch_default(value: str) -> bool:
     except (ValueError, OverflowError):
         return False
     return any(abs(when - day) < timedelta(days=1) for day in EPOCH_DAYS)
+
+
+def is_default_stamp(value: str) -> bool:
+    """True when a tag's date-time ``value`` is, as written (in any zone), one of
+    :data:`DEFAULT_STAMPS` (``1980:01:01 00:00:00``), a default for none after the first
+    satellite image."""
+    from detector.given_dates import written_clock
+
+    try:
+        return written_clock(value) in DEFAULT_STAMPS
+    except ValueError:
+        return False
+
+
+def default_for_none(source: str, value: str) -> PassedOver:
+    """A tag (``source`` ``tiff-tag``, ``imagery-tag``) of a default for none after the first
+    satellite image (:func:`is_default_stamp`: ``1980:01:01 00:00:00``), passed over with the
+    words :func:`before_imagery` says of ``1970:01:01 00:00:00``."""
+    said = f"{SOURCE_WORDS[source]}, {value.strip()!r}, is a program's default for none"
+    return PassedOver(source, f"{said} (a clock's first day, as 1970-01-01 is): it dates nothing")
 
 
 def not_before_imagery(path: str | Path, when: datetime | None, source: str) -> None:

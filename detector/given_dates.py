@@ -2,12 +2,14 @@
 date strings of metadata and tags, as UTC datetimes; a day alone and a time without its zone
 are marked (:class:`GivenDay`, :class:`ZonelessTime`): :mod:`detector.acquisition` keeps a
 scene's own time for the one and its caveat (:mod:`detector.date_caveats`) says the other.
-Also the ISO days and times in file names, with their zones (:func:`iso_time_in_name`)."""
+Also the ISO days and times in file names, with their zones (:func:`iso_times_in_name`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 _DAY_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-?W\d{2}-?\d")  # ISO 8601 days: basic, week
 # A zone named after a time: UTC or GMT, in any case (utc, Gmt), alone or with an offset as
@@ -135,6 +137,12 @@ def _parsed(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def written_clock(text: str) -> datetime:
+    """An ISO or TIFF date string's date and time as written, without its zone (naive):
+    ``1980:01:01 00:00:00-05:00`` → 1980-01-01 00:00; ValueError for no date."""
+    return _parsed(text).replace(tzinfo=None)
+
+
 def tiff_written_out(text: str) -> str:
     """A date-time in the TIFF form (``2024:12:31 22:00:00``, as a GeoTIFF's DateTime or
     ACQUISITIONDATETIME tag holds it, with a fraction or a zone after it too) in ISO 8601's
@@ -194,17 +202,55 @@ _SAFE_TIME = re.compile(  # the seconds may be left out (T22_00, T22_00-05_00)
 _BASIC_DAY_HHMM = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{2})(\d{2})([Tt]\d{4})(?!\d)")
 
 
-def iso_time_in_name(name: str) -> tuple[datetime, str | None] | None:
-    """The first ISO day in a file name (:data:`_ISO_NAME`), with its time and zone, in UTC;
-    and the zone in hours alone left unread after it where it may be a part number, else None.
+class ZoneDoubt(NamedTuple):
+    """What follows a time in a file name that may or may not be its zone, read one way and
+    said on the scene's summary line (:mod:`detector.date_caveats`): ``kind`` ``part`` (``-05``
+    after six digits behind ``_``, read as a part number), ``seconds`` (``T22-00-05``, read as
+    22:00:05), ``unsigned`` (``_UTC5``, read as UTC: UTC+5, or UTC-5 as POSIX writes it),
+    ``invalid`` (``+15:00``, no zone: they run from -12:00 to +14:00; read as UTC); ``text`` as
+    written; ``zoned`` the time in UTC were it the zone (each reading; none for ``invalid``)."""
+
+    kind: str
+    text: str
+    zoned: tuple[datetime, ...]
+
+
+class NameTime(NamedTuple):
+    """An ISO day or time in a file name, in UTC, and a zone in doubt after it (or None)."""
+
+    when: datetime
+    doubt: ZoneDoubt | None
+
+
+# a zone named without its sign after a time (_2200_utc5, T22:00 UTC5): UTC+5 to most
+# readers, UTC-5 to POSIX's TZ (UTC5 is five hours behind); it was read as UTC without a word
+_UNSIGNED_ZONE = re.compile(rf"[ _]?({ZONE_NAME}(\d{{1,2}})(?::?(\d{{2}}))?)(?![\d:])")
+# a time after the T with dashes and seconds (T22-00-05): the seconds, or the zone in hours
+# alone of T22-00, as T22:00-05 is read
+_DASHED_SECONDS = re.compile(r"\d{2}-\d{2}-(0[1-9]|1[0-4])(?!\d)")
+_ZONE_MINUTES = ("00", "15", "30", "45")
+
+
+def iso_time_in_name(name: str) -> NameTime | None:
+    """The first ISO day in a file name (:func:`iso_times_in_name`), else None."""
+    return next(iso_times_in_name(name), None)
+
+
+def iso_times_in_name(name: str) -> Iterator[NameTime]:
+    """The ISO days in a file name (:data:`_ISO_NAME`), in order, with their times and zones,
+    in UTC; and a zone in doubt after each (:class:`ZoneDoubt`). Each is tried in turn: a day
+    before the first satellite image (``scan_1965-03-02_2024-03-15``) lets the next date it.
 
     A zone in hours alone (``-05``, as ISO 8601 allows) is read after a time the ``T`` or a
     colon marks as one (``T22:00-05``, ``T220000-05``, ``T22_00_00-05``, ``_22:00-05``): it
     was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
     counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
     digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
-    part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`)."""
+    part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`), as are
+    a zone named without its sign (``_UTC5``), one more than 14 hours from UTC (``+15:00``)
+    and dashed seconds that may be a zone (``T22-00-05``), each read as before."""
     written = _BASIC_DAY_HHMM.sub(r"\1-\2-\3\4", name)
+    # _colons keeps each length: a match's places are the same in ``written``
     for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, written)):
         year, month, day, mark, hour, minute, second, named, sign, zone_hours, zone_minutes = (
             match.groups()
@@ -215,18 +261,44 @@ def iso_time_in_name(name: str) -> tuple[datetime, str | None] | None:
         if not timed:  # six digits that are no time: the day alone (the date was lost, and
             found = safe_datetime(year, month, day)  # the scene dated by its TIFFTAG_DATETIME)
             if found:
-                return found, None
+                yield NameTime(found, None)
             continue
         doubt = None
         if sign is not None and zone_minutes is None:  # in hours alone
             if mark in ("T", "t") or named or ":" in match.string[match.start(5) : match.start(9)]:
                 zone_minutes = "00"
             elif int(zone_hours) <= 14:
-                doubt = f"{sign}{zone_hours}"
+                text = f"{sign}{zone_hours}"
+                doubt = ZoneDoubt("part", text, (timed - zone_offset(sign, zone_hours, "00"),))
         # the zone written after it: a local time was taken as UTC, hours (a day, a year at
         # New Year) off
-        return timed - zone_offset(sign, zone_hours, zone_minutes), doubt
-    return None
+        offset = zone_offset(sign, zone_hours, zone_minutes)
+        if sign is not None and zone_minutes is not None and not offset:
+            colon = match.string[match.end(10) : match.start(11)] == ":"
+            if int(zone_hours) > 14 or (colon and zone_minutes not in _ZONE_MINUTES):
+                # +15:00 is no zone: it was read as UTC without a word (-0001 is a part)
+                start = match.start(8) if named else match.start(9)
+                doubt = ZoneDoubt("invalid", match.string[start : match.end()].strip(), ())
+        if sign is None:
+            doubt = _unsigned_zone(match.string, match.end(), timed) or doubt
+        if not offset and mark in ("T", "t"):
+            dashed = _DASHED_SECONDS.match(written, match.start(5))
+            if dashed is not None and second == dashed[1]:
+                at = timed.replace(second=0) + timedelta(hours=int(dashed[1]))
+                doubt = ZoneDoubt("seconds", f"-{dashed[1]}", (at,))
+        yield NameTime(timed - offset, doubt)
+
+
+def _unsigned_zone(text: str, end: int, timed: datetime) -> ZoneDoubt | None:
+    """A zone named without its sign at ``end`` of ``text`` (``_utc5``), after ``timed``."""
+    found = _UNSIGNED_ZONE.match(text, end)
+    if found is None:
+        return None
+    hours, minutes = found[2], found[3] or "00"
+    if int(hours) > 14 or minutes not in _ZONE_MINUTES:
+        return ZoneDoubt("invalid", found[1], ())
+    east, west = zone_offset("+", hours, minutes), zone_offset("-", hours, minutes)
+    return ZoneDoubt("unsigned", found[1], (timed - east, timed - west))
 
 
 def zone_offset(sign: str | None, hours: str | None, minutes: str | None) -> timedelta:
