@@ -868,11 +868,26 @@ def renamed(linked: pd.DataFrame) -> pd.DataFrame:
     return linked.assign(river=linked["river"].where(linked["track_id"] != 2, "Río Meander"))
 
 
+def one_moved(river: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Dredge A's last detection put on ``river`` (None: its river blanked): only the track's
+    first detection's river was compared, so it was counted on that river in 2025 (a zero
+    row with 1 detection), or left out, without a word; with the rows in the other order the
+    same file was refused."""
+
+    def edit(linked: pd.DataFrame) -> pd.DataFrame:
+        last = linked.index[linked["track_id"] == 1][-1]
+        return linked.assign(river=linked["river"].where(linked.index != last, river))
+
+    return edit
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
         (cut_to_one, "track 1: 1 detection here, 10 in the tracks"),
         (renamed, "track 2: on Río Meander here, Meander in the tracks"),
+        (one_moved("Itaya"), "track 1: on Itaya/Meander here, Meander in the tracks"),
+        (one_moved(None), "track 1: on Meander/no river here, Meander in the tracks"),
         (
             shifted,
             "track 1: seen 2024-03-01 19:00:00 UTC–2025-02-06 19:00:00 UTC here, "
