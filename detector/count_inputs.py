@@ -159,8 +159,10 @@ def linked_mismatch(
     if "river" in table.columns and "river" in own.columns:  # counted on the detections' river
         # every detection's, not the first's: one edited later in its track was counted on
         # the other river, or not at all (blank), or not, by the order of the rows
-        where = own["river"].astype(object).where(own["river"].notna(), "no river").astype(str)
-        named = table.loc[shared, "river"].astype(str)
+        def text(rivers: pd.Series) -> pd.Series:  # a blank one named so, not 'nan' or 'None'
+            return rivers.astype(object).where(rivers.notna(), "no river").astype(str)
+
+        where, named = text(own["river"]), text(table.loc[shared, "river"])
         off = (where != own["track_id"].map(named)).to_numpy() & own["track_id"].isin(shared)
         mine = own["track_id"].isin(own["track_id"][off].unique()).to_numpy()
         listed = where[mine].groupby(own["track_id"][mine]).agg(lambda n: "/".join(sorted(set(n))))

@@ -922,6 +922,19 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert not (tmp_path / "again.csv").exists()
 
 
+def test_a_track_whose_river_was_blanked_in_the_tracks_is_named_so(tmp_path: Path) -> None:
+    """Its river cleared in QGIS: refused, as any river edited, naming it 'no river' (the line
+    said 'on Meander here, nan in the tracks')."""
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.assign(river=tracks["river"].where(tracks["track_id"] != 1, None)).to_parquet(out)
+    linked.to_parquet(sidecars(out)[0])
+    with pytest.raises(InputError, match=r"track 1: on Meander here, no river in the tracks\)"):
+        run_counts(out, tmp_path / "counts.csv")
+
+
 def test_counts_of_detections_not_linked_by_track_are_refused_not_zero(tmp_path: Path) -> None:
     """`--detections detections.parquet` (the detector's, no track_id) counted every river-year
     0 dredges without a word (the demo's Nanay 2024/2025: 0/0 for 4/10)."""
