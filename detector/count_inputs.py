@@ -106,8 +106,8 @@ def linked_mismatch(
     tracks with no detection, detections of a track not in the table, or a track whose
     number of detections (``n_detections``, a dredge seen twice in one pass once), river (a
     river renamed in the tracks alone: counted under its old name, and a zero row under the
-    new) or first and last date differ — the detections were edited, or come from another
-    run of `dredge track`.
+    new; any of its detections', not only the first's) or first and last date differ — the
+    detections were edited, or come from another run of `dredge track`.
     Detections of a track whose class is no longer one of ``classes`` (set to ``boat`` by hand)
     count too. Counting such a pair mixes two runs: unique dredges come from the tracks, the
     years and rivers they are counted in from the detections."""
@@ -157,12 +157,17 @@ def linked_mismatch(
                 f"{there_span[0]:{form}}–{there_span[1]:{form}} in the tracks",
             )
     if "river" in table.columns and "river" in own.columns:  # counted on the detections' river
-        rivers = own.groupby("track_id")["river"].first().reindex(shared).astype(str)
-        named = table.loc[shared, "river"].astype(str)
-        for track in shared[(rivers.to_numpy() != named.to_numpy())]:
-            problems.setdefault(
-                int(track), f"on {rivers[track]} here, {named[track]} in the tracks"
-            )
+        # every detection's, not the first's: one edited later in its track was counted on
+        # the other river, or not at all (blank), or not, by the order of the rows
+        def text(rivers: pd.Series) -> pd.Series:  # a blank one named so, not 'nan' or 'None'
+            return rivers.astype(object).where(rivers.notna(), "no river").astype(str)
+
+        where, named = text(own["river"]), text(table.loc[shared, "river"])
+        off = (where != own["track_id"].map(named)).to_numpy() & own["track_id"].isin(shared)
+        mine = own["track_id"].isin(own["track_id"][off].unique()).to_numpy()
+        listed = where[mine].groupby(own["track_id"][mine]).agg(lambda n: "/".join(sorted(set(n))))
+        for track, names in listed.items():
+            problems.setdefault(int(track), f"on {names} here, {named[track]} in the tracks")
     wanted = {str(name).lower() for name in classes}
     if wanted and "class_name" in on.columns:
         other = ~on["class_name"].astype(str).str.lower().isin(wanted).to_numpy()

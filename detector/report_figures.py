@@ -52,7 +52,8 @@ def river_map(
     detections: gpd.GeoDataFrame,
     tracks: gpd.GeoDataFrame,
 ) -> bytes:
-    """A map of one river: centerline, every detection (grey) and each counted dredge.
+    """A map of one river: centerline, every detection (grey; a dredge detected twice in one
+    pass once, as counted in ``detections`` of counts.csv) and each counted dredge.
 
     Dredges are coloured by the year they were first seen and sized by their number of dates.
     Axes are longitude and latitude, with the aspect of the river's latitude.
@@ -63,6 +64,8 @@ def river_map(
     fig, ax = plt.subplots(figsize=(7.0, 5.0), dpi=110)
     line.plot(ax=ax, color="#4a90c2", linewidth=2.0, zorder=1)
     dets = detections[detections["river"] == river] if len(detections) else detections
+    if "link" in dets.columns:  # a dredge seen again in a scene of the same pass is one, as in
+        dets = dets[dets["link"] != "duplicate"]  # counts.csv (the title said 29 for its 17)
     if len(dets):
         bounds = dets.geometry.bounds  # box centres, in degrees (no centroid in a geographic CRS)
         x, y = (bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2

@@ -868,11 +868,26 @@ def renamed(linked: pd.DataFrame) -> pd.DataFrame:
     return linked.assign(river=linked["river"].where(linked["track_id"] != 2, "Río Meander"))
 
 
+def one_moved(river: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Dredge A's last detection put on ``river`` (None: its river blanked): only the track's
+    first detection's river was compared, so it was counted on that river in 2025 (a zero
+    row with 1 detection), or left out, without a word; with the rows in the other order the
+    same file was refused."""
+
+    def edit(linked: pd.DataFrame) -> pd.DataFrame:
+        last = linked.index[linked["track_id"] == 1][-1]
+        return linked.assign(river=linked["river"].where(linked.index != last, river))
+
+    return edit
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
         (cut_to_one, "track 1: 1 detection here, 10 in the tracks"),
         (renamed, "track 2: on Río Meander here, Meander in the tracks"),
+        (one_moved("Itaya"), "track 1: on Itaya/Meander here, Meander in the tracks"),
+        (one_moved(None), "track 1: on Meander/no river here, Meander in the tracks"),
         (
             shifted,
             "track 1: seen 2024-03-01 19:00:00 UTC–2025-02-06 19:00:00 UTC here, "
@@ -905,6 +920,19 @@ def test_counts_refuse_detections_that_disagree_with_their_tracks(
     assert text.startswith(f"{beside}: does not match tracks.parquet: 1 track disagrees with its")
     assert named in text and "run `dredge track` again" in text
     assert not (tmp_path / "again.csv").exists()
+
+
+def test_a_track_whose_river_was_blanked_in_the_tracks_is_named_so(tmp_path: Path) -> None:
+    """Its river cleared in QGIS: refused, as any river edited, naming it 'no river' (the line
+    said 'on Meander here, nan in the tracks')."""
+    from detector.track_pipeline import run_counts, sidecars
+
+    linked, tracks = two_year_world()
+    out = tmp_path / "tracks.parquet"
+    tracks.assign(river=tracks["river"].where(tracks["track_id"] != 1, None)).to_parquet(out)
+    linked.to_parquet(sidecars(out)[0])
+    with pytest.raises(InputError, match=r"track 1: on Meander here, no river in the tracks\)"):
+        run_counts(out, tmp_path / "counts.csv")
 
 
 def test_counts_of_detections_not_linked_by_track_are_refused_not_zero(tmp_path: Path) -> None:

@@ -104,3 +104,27 @@ def test_the_gallery_shows_the_same_chips_whatever_the_order_of_the_rows(
         assert [c.detection_id for c in again] == [c.detection_id for c in first]
     shown = ["d00", "d06", "d12", "d18", "d41", "d47", "d53", "d59"]  # most, then least certain
     assert [c.detection_id for c in first] == shown
+
+
+def test_a_dredge_seen_twice_in_one_pass_is_one_detection_in_its_rivers_map_title(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The title counted the detections marked ``duplicate`` (the same dredge in another scene
+    of the pass) that counts.csv counts once: "3 detections" over a table of 2."""
+    import matplotlib.pyplot as plt
+
+    line = meander_line()
+    places = [point_at(line, 500.0), point_at(line, 505.0), point_at(line, 1500.0)]
+    detections = gpd.GeoDataFrame(
+        {"river": "Meander", "link": ["new", "duplicate", "new"]},
+        geometry=[p.buffer(8) for p in places],
+        crs=CRS,
+    ).to_crs("EPSG:4326")
+    tracks = gpd.GeoDataFrame({c: [] for c in TRACK_COLUMNS}, geometry="geometry", crs="EPSG:4326")
+    titles: list[str] = []
+    close = plt.close
+    monkeypatch.setattr(
+        plt, "close", lambda fig=None: titles.append(fig.axes[0].get_title()) or close(fig)
+    )
+    river_map(network(), "Meander", detections, tracks)
+    assert titles == ["Meander: 2 detections, 0 dredges counted"]
