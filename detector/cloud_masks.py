@@ -11,7 +11,6 @@ lost-data bits are used the same way (:func:`find_cloud_mask`). The detector
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import functools
 import math
 import os
@@ -69,43 +68,34 @@ def _planet_name_parts(path: Path) -> tuple[str, str, str]:
     return stem, match[1] if match else stem, tail[0] if tail else ""
 
 
-def find_udm2(path: Path) -> Path | None:
+def find_udm2(path: Path, beside: MasksBeside | None = None) -> Path | None:
     """The scene's UDM2 file when one lies next to it and looks like one (≥ 6 uint8 bands):
-    one of :func:`udm2_candidates`, else the mask that shares the scene's capture prefix
-    ``YYYYMMDD_HHMMSS_SS_SAT`` and most of its name (:func:`_udm2_by_prefix`). The detector
-    and the tracker (:mod:`detector.observed`) both read the mask found here."""
-    for candidate in udm2_candidates(path):
-        if candidate.is_file() and candidate != path and _is_udm2(candidate):
+    one of :func:`udm2_candidates` (:meth:`MasksBeside.on_disk`), else the mask that shares
+    the scene's capture prefix ``YYYYMMDD_HHMMSS_SS_SAT`` and most of its name
+    (:func:`_udm2_by_prefix`). The detector and the tracker (:mod:`detector.observed`) both
+    read the mask found here."""
+    beside = beside or MasksBeside(path.parent)
+    for candidate in map(beside.on_disk, udm2_candidates(path)):
+        if candidate is not None and candidate != path and _is_udm2(candidate):
             return candidate
-    by_prefix = _udm2_by_prefix(path)  # a name only like the scene's: unreadable is no mask
+    by_prefix = _udm2_by_prefix(path, beside)  # only like the scene's: unreadable is no mask
     return by_prefix if by_prefix is not None and _is_udm2(by_prefix, named=False) else None
 
 
 _CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
+_MASK_NAME = re.compile(r".*udm.*\.(?i:tiff?)")
 
 
-def _udm2_by_prefix(path: Path) -> Path | None:
-    """A ``*udm2*.tif`` beside the scene with its ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one
-    sharing the longest start with the scene's name; none when two tie (scenes of one collect,
-    e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``, share a prefix, not a mask)."""
+def _udm2_by_prefix(path: Path, beside: MasksBeside) -> Path | None:
+    """A ``*udm2*.tif`` (or ``.TIF``, ``.tiff``) beside the scene with its
+    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one sharing the longest start with the scene's name;
+    none when two tie (scenes of one collect, e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``,
+    share a prefix, not a mask)."""
     match = _CAPTURE_PREFIX.match(path.name)
     if match is None:
         return None
-    try:
-        modified = path.parent.stat().st_mtime_ns
-    except OSError:  # no folder
-        return None
     prefix = os.path.normcase(match[1])
-    listing: Callable[[str, int], tuple[list[str], list[str]]] = _udm2_names  # listed once
-    if time.time_ns() - modified < _MTIME_SETTLED_NS:  # a file added now may keep this mtime
-        listing = _udm2_names.__wrapped__
-    keys, names = listing(str(path.parent), modified)
-    found = []
-    for index in range(bisect.bisect_left(keys, prefix), len(keys)):
-        if not keys[index].startswith(prefix):
-            break
-        if names[index] != path.name:
-            found.append(names[index])
+    found = [name for name in beside.starting(prefix) if "udm2" in name and name != path.name]
     shared = sorted((_shared_start(name, path.name), name) for name in found)
     if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
         return None
@@ -119,15 +109,63 @@ the listing leaves the folder's mtime as it was, and the listing cached under it
 mask for the rest of the run."""
 
 
+class MasksBeside:
+    """The mask names in a scene's folder (:func:`_mask_names`), listed at the first look that
+    needs them and kept for the other looks for that scene's masks."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._listing: tuple[list[str], list[str]] | None = None
+
+    def starting(self, start: str) -> list[str]:
+        """The names whose key (``os.path.normcase``) begins with ``start``."""
+        if self._listing is None:
+            self._listing = _listing(self.folder)
+        keys, names = self._listing
+        found = []
+        for index in range(bisect.bisect_left(keys, start), len(keys)):
+            if not keys[index].startswith(start):
+                break
+            found.append(names[index])
+        return found
+
+    def on_disk(self, candidate: Path) -> Path | None:
+        """The mask named ``candidate`` (``….tif``) as it lies in the folder: that name, or the
+        name ending ``.TIF``, ``.tiff`` or ``.TIFF`` (a suffix some tools write in capitals or
+        spell out), else None. Such a mask was left out of the scenes as a mask, yet not
+        read beside its scene: its clouds were clear ground to the detector and the tracker."""
+        if candidate.is_file():
+            return candidate
+        stem = candidate.name.removesuffix(".tif")
+        for name in self.starting(os.path.normcase(stem)):
+            if name[: len(stem)] == stem and name[len(stem) :].lower() in (".tif", ".tiff"):
+                return candidate.with_name(name)
+        return None
+
+
+def _listing(folder: Path) -> tuple[list[str], list[str]]:
+    """:func:`_mask_names` of ``folder`` as it is now (listed anew while it is recently
+    modified)."""
+    try:
+        modified = folder.stat().st_mtime_ns
+    except OSError:  # no folder
+        return [], []
+    listing: Callable[[str, int], tuple[list[str], list[str]]] = _mask_names  # listed once
+    if time.time_ns() - modified < _MTIME_SETTLED_NS:  # a file added now may keep this mtime
+        listing = _mask_names.__wrapped__
+    return listing(str(folder), modified)
+
+
 @functools.lru_cache(maxsize=64)
-def _udm2_names(folder: str, modified_ns: int) -> tuple[list[str], list[str]]:
-    """The ``*udm2*.tif`` names in ``folder`` as it was at ``modified_ns`` (its mtime: a file
-    added or removed lists it again), sorted, with their keys (``os.path.normcase``, as glob
-    compares them). Globbed for each scene, a folder of 24,000 scenes without masks was listed
-    twice per scene (the detector, the tracker): 26 ms each time."""
+def _mask_names(folder: str, modified_ns: int) -> tuple[list[str], list[str]]:
+    """The ``*udm*.tif`` (and ``.TIF``, ``.tiff``) names in ``folder`` as it was at
+    ``modified_ns`` (its mtime: a file added or removed lists it again), sorted, with their keys
+    (``os.path.normcase``, as glob compares them). Globbed for each scene, a folder of 24,000
+    scenes without masks was listed twice per scene (the detector, the tracker): 26 ms each
+    time."""
     try:
         with os.scandir(folder) as entries:
-            names = [e.name for e in entries if fnmatch.fnmatch(e.name, "*udm2*.tif")]
+            names = [e.name for e in entries if _MASK_NAME.fullmatch(e.name)]
     except OSError:
         return [], []
     pairs = sorted((os.path.normcase(name), name) for name in names)
@@ -168,11 +206,12 @@ def udm_candidates(path: Path) -> list[Path]:
 
 def find_cloud_mask(path: Path) -> CloudMask | None:
     """The scene's UDM2 beside it, else its older UDM (one uint8 band), else None."""
-    udm2 = find_udm2(path)
+    beside = MasksBeside(path.parent)
+    udm2 = find_udm2(path, beside)
     if udm2 is not None:
         return CloudMask(udm2, "udm2")
-    for candidate in udm_candidates(path):
-        if candidate.is_file() and candidate != path and _is_udm(candidate):
+    for candidate in map(beside.on_disk, udm_candidates(path)):
+        if candidate is not None and candidate != path and _is_udm(candidate):
             return CloudMask(candidate, "udm")
     return None
 

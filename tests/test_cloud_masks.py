@@ -142,3 +142,23 @@ def test_a_cloud_mask_that_cannot_be_opened_is_one_line(tmp_path: Path, data: by
         open_scene(scene.path).close()
     with pytest.raises(InputError, match=r"or move it away to read the scene without a cloud"):
         observed_areas([scene.path])
+
+
+@pytest.mark.parametrize(("scene_suffix", "mask_suffix"), [(".TIF", ".TIF"), (".tif", ".tiff")])
+def test_a_mask_whose_name_ends_tif_in_capitals_or_tiff_is_read(
+    tmp_path: Path, scene_suffix: str, mask_suffix: str
+) -> None:
+    """A UDM2 named ``…_udm2.TIF`` (a folder's names upper-cased by a copy) or ``…_udm2.tiff``
+    was left out of the scenes as a mask, yet not looked for beside its scene, which asked
+    for ``….tif`` alone: the scene's clouds read as clear ground."""
+    scene = write_scene(
+        tmp_path / f"{PLANET_ID}_3B_AnalyticMS_SR{scene_suffix}", width=60, height=60
+    )
+    udm2 = write_udm2(scene, box(*scene.footprint.bounds))
+    named = udm2.rename(tmp_path / f"{PLANET_ID}_3B_udm2{mask_suffix}")
+    found = find_cloud_mask(scene.path)
+    assert found is not None and found.path == named
+    with open_scene(scene.path) as opened:
+        assert not opened.read_window(Window(0, 0, 60, 60), InputSpec()).clear.any()
+    renamed = named.rename(tmp_path / f"{PLANET_ID}_3B_udm2_v2{mask_suffix}")  # by its prefix
+    assert find_udm2(scene.path) == renamed
