@@ -191,17 +191,40 @@ def day_ranges(schedule: Schedule) -> tuple[NDArray[np.int64], NDArray[np.int64]
     return start, stop
 
 
-def earlier_days(schedule: Schedule) -> NDArray[np.float64]:
-    """Per river and frame step, the UTC day of the river's last frame on an earlier day than
-    the step's (-inf for none, NaN past a river's last frame): other scenes of a pass are no
-    other look at the river."""
-    days = np.floor(schedule.time)
-    out = np.full(days.shape, np.nan)
-    for r in range(days.shape[0]):
-        row = days[r][np.isfinite(days[r])]
-        before = np.searchsorted(row, row, side="left") - 1
-        out[r, : len(row)] = np.where(before >= 0, row[np.maximum(before, 0)], -np.inf)
-    return out
+class Looks:
+    """Per mooring, the UTC days of its last two looks: passes over its river that found a
+    dredge on it (the group may have moored there), or whose clear area held the mooring's
+    spot. A scene of neither kind saw nothing of the dredge: one whose footprint only came
+    within about 1 km of the river's detections (a frame of the river, :func:`river_frames`)
+    was taken for a look at the river, and a dredge detected 70 days apart around it (over
+    ``stay_gap_days``) opened a second mooring and counted twice."""
+
+    def __init__(self, capacity: int) -> None:
+        self.last = np.full(capacity, -np.inf)
+        self.before = np.full(capacity, -np.inf)  # the last on an earlier day than ``last``
+
+    def note(
+        self,
+        ids: NDArray[np.int64],
+        river: NDArray[np.int64],
+        schedule: Schedule,
+        step: int,
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+    ) -> None:
+        """Note the step's frame as a look for the moorings ``ids`` (on ``river``, last
+        detected at ``lon``, ``lat``) that it is one for."""
+        day = np.floor(schedule.time[river, step])
+        found = schedule.stop[river, step] > schedule.start[river, step]
+        look = found | shapely.contains_xy(schedule.seen[river, step], lon, lat)
+        look &= day > self.last[ids]  # NaN (no frame) compares False
+        ids, day = ids[look], day[look]
+        self.before[ids], self.last[ids] = self.last[ids], day
+
+    def earlier(self, ids: NDArray[np.int64], day: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each mooring's last look on a UTC day before ``day`` (-inf for none): the other
+        scenes of a pass are no other look."""
+        return np.where(self.last[ids] < day, self.last[ids], self.before[ids])
 
 
 def days_since_epoch(values: pd.Series) -> NDArray[np.float64]:

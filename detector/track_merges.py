@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from detector.track_frames import WGS84, centres_lon_lat
-from detector.track_params import TrackParams
+from detector.track_frames import DAY_NS, WGS84, centres_lon_lat
+from detector.track_params import TrackParams, within_gate
 from detector.track_table import (
     RULE_BRIEF,
     RULE_FAINT,
@@ -129,6 +129,7 @@ def _join(
     best score, stays and moves would be: two tracks seen once each, merged, are seen on two
     dates (each was left out as seen on one date, and so was the merge, with that reason)."""
     keep, others = ids[0], ids[1:]
+    moves, moved_m, static = _path(linked, ids, params)
     linked = linked.copy()
     linked.loc[linked["track_id"].isin(others), "track_id"] = keep
     starts = linked.index[(linked["track_id"] == keep) & (linked["link"] == "new")]
@@ -146,11 +147,11 @@ def _join(
         "n_detections": int(weight.sum()),
         "mean_chainage_m": float(np.average(rows["mean_chainage_m"], weights=weight)),
         "mean_offset_m": float(np.average(rows["mean_offset_m"], weights=weight)),
-        "moves": int(rows["moves"].sum()),
-        "moved_m": float(rows["moved_m"].sum()),
+        "moves": moves,
+        "moved_m": moved_m,
         "ambiguous_links": int(rows["ambiguous_links"].sum()),
         "seen_absent": int(rows["seen_absent"].sum()),
-        "static": bool(rows["static"].all()),
+        "static": static,
         "class_name": rows.sort_values("n_detections", ascending=False)["class_name"].iloc[0],
     }
     own = linked[(linked["track_id"] == keep) & (linked["link"] != "duplicate")]
@@ -179,6 +180,39 @@ def _join(
     same[(tracks["track_id"] == keep).to_numpy() & (same == keep).fillna(False)] = pd.NA
     tracks["maybe_same_as"] = same
     return linked, gpd.GeoDataFrame(tracks.reset_index(drop=True), crs=WGS84)
+
+
+def _path(linked: pd.DataFrame, ids: list[int], params: TrackParams) -> tuple[int, float, bool]:
+    """``moves``, ``moved_m`` and ``static`` of the tracks ``ids`` as one, by the tracker's
+    rules (:func:`detector.tracking.link_tracks`) from their detections: its moorings (each
+    begun by a detection linked ``new``, ``move`` or ``move?``, in each track's time order),
+    in the order they were first seen, a move from each to the next (the joins included);
+    a fixed object when none took it beyond the stay gates of the mooring it left and its
+    detections span more than ``max_static_days``. (``static`` was that of all its tracks:
+    two tracks at one spot, each too short to be judged, stayed not static when merged into a
+    year there, and two fixed objects 2 km apart stayed one fixed object.)"""
+    mine = linked[linked["track_id"].isin(ids) & (linked["link"] != "duplicate")]
+    ns = nanoseconds(mine["acquired"])
+    order = np.lexsort((ns, mine["track_id"].to_numpy(float)))
+    track = mine["track_id"].to_numpy(float)[order]
+    begins = mine["link"].isin(["new", "move", "move?", MERGED]).to_numpy(bool)[order]
+    begins |= np.concatenate([[True], track[1:] != track[:-1]])  # a track begins a mooring
+    spots = pd.DataFrame(
+        {
+            "mooring": np.cumsum(begins),
+            "ns": ns[order],
+            "s": mine["chainage_m"].to_numpy(float)[order],
+            "o": mine["offset_m"].to_numpy(float)[order],
+        }
+    )
+    spots = spots.groupby("mooring").agg(ns=("ns", "min"), s=("s", "mean"), o=("o", "mean"))
+    spots = spots.sort_values("ns", kind="stable")
+    step = np.abs(np.diff(spots["s"].to_numpy()))
+    across = np.abs(np.diff(spots["o"].to_numpy()))
+    home = within_gate(step, params.stay_gate_m) & within_gate(across, params.stay_lateral_m)
+    span = (ns.max() - ns.min()) / DAY_NS if len(ns) else 0.0
+    static = params.max_static_days > 0 and bool(home.all()) and span > params.max_static_days
+    return len(step), round(float(step.sum()), 1), static
 
 
 def _drawn_at(

@@ -38,8 +38,9 @@ class TrackParams:
     scenes days apart, another group may moor on the same spot weeks later)."""
     stay_gap_days: float = 60.0
     """A detection continues a mooring last detected at most this long ago, or with no other
-    look at the river since; otherwise it opens a new mooring, which the move stage may link
-    back (the dredge may have been away and returned)."""
+    look since (a pass that found a dredge on the river, or a scene that saw the mooring's
+    spot: :class:`detector.track_frames.Looks`); otherwise it opens a new mooring, which the
+    move stage may link back (the dredge may have been away and returned)."""
     close_days: float = 365.0
     """Nothing resumes a mooring after this many days without a detection."""
     move_speed_m_per_day: float = 20_000.0

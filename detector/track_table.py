@@ -137,6 +137,7 @@ def tracks_table(
         hand=("hand", "max"),
     )
     table[["lon", "lat"]] = main_spot(part, params)
+    table["first_s"], table["last_s"] = end_chainages(part)
     table = table.sort_values(["river", "first"], kind="stable")
     table["track_id"] = np.arange(1, len(table) + 1)
     track_of_chain = np.zeros(len(result.seen_absent), dtype=np.int64)
@@ -300,19 +301,31 @@ def column_or(frame: pd.DataFrame, name: str, default: object) -> NDArray[np.obj
     return values.astype(object).where(values.notna(), default).to_numpy()
 
 
+def end_chainages(part: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per chain, the mean chainage (``s``) of its detections at its first time and at its
+    last: where the dredge was first and last seen, as :func:`maybe_same_as` compares them."""
+    time = part.groupby("chain")["time"]
+    first = part[part["time"] == time.transform("min")].groupby("chain")["s"].mean()
+    last = part[part["time"] == time.transform("max")].groupby("chain")["s"].mean()
+    return first, last
+
+
 def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     """For each counted track, an earlier counted track on its river that it may continue.
 
-    A track that starts at most ``link_gap_days`` after an earlier track was last seen, and
-    within the move gate of it along the channel, may be the same dredge after an absence the
-    tracker did not bridge. ``counts`` uses this for the low end of its range. Each earlier
-    track is claimed at most once, shortest gap first.
+    A track that starts at most ``link_gap_days`` after an earlier track was last seen, its
+    first position (``first_s``) within the move gate along the channel of the earlier one's
+    last (``last_s``), may be the same dredge after an absence the tracker did not bridge.
+    ``counts`` uses this for the low end of its range. Each earlier track is claimed at most
+    once, shortest gap first. (The two tracks' mean chainages were compared: a dredge that
+    worked 3 km down the river before and after the split was not taken, and two tracks whose
+    means were near but whose end and start were 11 km apart were.)
     """
     result = np.full(len(table), -1, dtype=np.int64)
     counted = np.flatnonzero(table["counted"].to_numpy())
     ids = table.index.to_numpy()
     first, last = table["first"].to_numpy(), table["last"].to_numpy()
-    s = table["mean_chainage_m"].to_numpy()
+    first_s, last_s = table["first_s"].to_numpy(float), table["last_s"].to_numpy(float)
     river = pd.factorize(table["river"])[0]
     # Sort key that keeps rivers apart: river number × a span wider than any time range.
     span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
@@ -322,7 +335,7 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     earlier, later = counted[earlier], counted[later]
     gap = first[later] - last[earlier]
     close = gap > 0
-    close &= within_gate(np.abs(s[later] - s[earlier]), params.move_gate(gap))
+    close &= within_gate(np.abs(first_s[later] - last_s[earlier]), params.move_gate(gap))
     earlier, later, gap = earlier[close], later[close], gap[close]
     taken: set[int] = set()
     for k in np.argsort(gap, kind="stable").tolist():

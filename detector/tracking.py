@@ -22,8 +22,9 @@ downstream end, signed ``offset_m`` across the channel), in two levels:
    benchmark's simulation, counting such looks as empty ended one member's stay before its
    group moved, so the move did not link it). A spot under cloud or outside a footprint was not
    seen: the mooring waits (up to ``close_days``), but a detection more than ``stay_gap_days``
-   after its last one, with other looks at the river in between, opens a new mooring, which the
-   move stage may link back: in that time the group may have moored elsewhere and returned.
+   after its last one, with other looks in between (a pass that found a dredge on the river, or
+   a scene that saw the spot: :class:`detector.track_frames.Looks`), opens a new mooring, which
+   the move stage may link back: in that time the group may have moored elsewhere and returned.
 2. **Moves** — a dredge left mooring A between A's last detection and the first time A's spot
    was seen empty, and reached mooring B between the last time B's spot was seen empty and
    B's first detection. A → B is a candidate move when these two windows overlap, B is at most
@@ -76,13 +77,13 @@ from detector.assignment import assign_pairs, concat_ranges, range_pairs, window
 from detector.passes import same_pass_duplicates
 from detector.side_by_side import SideBySide, side_by_side_groups
 from detector.track_frames import (
+    Looks,
     ObservedIndex,
     Schedule,
     centres_lon_lat,
     day_ranges,
     days_since_epoch,
     detection_scene_keys,
-    earlier_days,
     require_columns,
     require_offsets,
     river_frames,
@@ -304,7 +305,7 @@ def _moorings(
     det_link = np.full(len(s), LINK_STAY, dtype=np.int64)
     live = np.zeros(0, dtype=np.int64)
     day_start, day_stop = day_ranges(schedule)
-    looked = earlier_days(schedule)
+    looks = Looks(len(s))
     for k in range(schedule.time.shape[1]):
         now = schedule.time[:, k]
         live = _close(moorings, live, now, params, observed)
@@ -312,7 +313,7 @@ def _moorings(
         matched = np.zeros(0, dtype=np.int64)
         if len(dets):
             matched = _stay(
-                moorings, live, dets, river, s, o, t, looked[:, k], params, det_mooring, det_link
+                moorings, live, dets, river, s, o, t, looks, params, det_mooring, det_link
             )
             fresh = dets[det_mooring[dets] < 0]
             ids = np.arange(moorings.count, moorings.count + len(fresh))
@@ -334,6 +335,7 @@ def _moorings(
             matched = np.concatenate([matched, ids])
         if observed:
             _seen_empty(moorings, live, matched, schedule, k, s, params, (day_start, day_stop))
+        looks.note(live, moorings.river[live], schedule, k, moorings.lon[live], moorings.lat[live])
     return moorings, det_mooring, det_link
 
 
@@ -368,13 +370,13 @@ def _stay(
     s: NDArray[np.float64],
     o: NDArray[np.float64],
     t: NDArray[np.float64],
-    looked: NDArray[np.float64],
+    looks: Looks,
     params: TrackParams,
     det_mooring: NDArray[np.int64],
     det_link: NDArray[np.int64],
 ) -> NDArray[np.int64]:
     """Match a step's detections one-to-one to open moorings; return the moorings matched.
-    ``looked``: each river's last look before the step's UTC day (:func:`earlier_days`)."""
+    ``looks``: each mooring's looks (:class:`detector.track_frames.Looks`)."""
     if len(live) == 0:
         return np.zeros(0, dtype=np.int64)
     key = moorings.s[live] + moorings.river[live] * RIVER_SPACING_M
@@ -385,10 +387,10 @@ def _stay(
     keep = within_gate(ds, params.stay_gate_m)
     keep &= within_gate(do, params.stay_lateral_m)
     keep &= moorings.river[mi] == river[dj]
-    # After a long gap with other looks at the river, the group may have been elsewhere (the
-    # other scenes of the last detection's pass or of this one are no other look).
+    # After a long gap with other looks (Looks), the group may have been elsewhere (the other
+    # scenes of the last detection's pass or of this one are no other look).
     away = t[dj] - moorings.last[mi] > params.stay_gap_days
-    away &= looked[river[dj]] > np.floor(moorings.last[mi])
+    away &= looks.earlier(mi, np.floor(t[dj])) > np.floor(moorings.last[mi])
     keep &= ~away
     mi, dj, ds, do = mi[keep], dj[keep], ds[keep], do[keep]
     resumed = moorings.absent[mi] >= params.absent_to_end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from detector.track_frames import (
@@ -14,6 +15,9 @@ from detector.track_frames import (
     detection_scene_keys,
     river_frames,
 )
+from detector.tracking import link_tracks
+from tests import track_fixtures as tf
+from tests.test_tracking import straight_line
 
 
 def observed(scenes: list[str], times: list[str], boxes: list[tuple[float, ...]]) -> ObservedIndex:
@@ -102,3 +106,34 @@ def test_the_scenes_of_a_pass_are_one_frame_that_saw_what_each_saw() -> None:
     assert [(f.start, f.stop) for f in frames] == [(0, 2), (2, 3)]
     assert frames[0].time == times[0]
     assert shapely.contains_xy(frames[0].seen, lon[:2], lat[:2]).all()
+
+
+def _looks(x_min: float, x_max: float) -> gpd.GeoDataFrame:
+    """Scenes on days 0 and 70 that saw a 10 km square around the river, and one on day 35
+    that saw from ``x_min`` to ``x_max`` m east of the origin (the river runs west to east
+    through it, 6 km long)."""
+    x0, y0 = tf.ORIGIN
+    days = [tf.START, tf.START + pd.Timedelta(days=35), tf.START + pd.Timedelta(days=70)]
+    frame = tf.observed(days).to_crs(tf.CRS)
+    frame.loc[1, "geometry"] = shapely.box(x0 + x_min, y0 - 5000, x0 + x_max, y0 + 5000)
+    return frame.to_crs("EPSG:4326")
+
+
+@pytest.mark.parametrize(("x_min", "tracks"), [(0.0, 1), (-1100.0, 2)])
+def test_a_scene_that_saw_the_river_1_km_from_a_dredge_is_no_look_at_it(
+    x_min: float, tracks: int
+) -> None:
+    """A dredge 2 km along the river (1 km west of the origin) detected on days 0 and 70,
+    70 days apart (over ``stay_gap_days``, 60): a scene on day 35 that saw the river only from
+    1 km east of it, without a detection on the river, is no look at its spot nor a pass that
+    found a dredge elsewhere: nothing says the dredge left, and it is one dredge seen on two
+    dates. It was taken for "another look at the river" (its footprint within about 1 km of the
+    river's detections makes it one of the river's frames), the day-70 detection opened a new
+    mooring, and the two moorings, seen on one date each, counted as two dredges. A day-35
+    scene that saw the spot (from 100 m west of it) and found it empty is such a look."""
+    line = straight_line()
+    net = tf.network(line)
+    spot = tf.point_at(line, 2000)
+    dets = tf.detections([(tf.START, spot), (tf.START + pd.Timedelta(days=70), spot)], net)
+    _, table = link_tracks(dets, _looks(x_min, 3000.0))
+    assert len(table) == table["counted"].sum() == tracks

@@ -472,23 +472,27 @@ def test_a_spot_detected_for_months_without_moving_is_a_fixed_object(
 
 def test_a_fixed_object_hidden_by_clouds_for_months_is_still_a_fixed_object() -> None:
     """A roof detected every 10 days for 300 days, under cloud for 80 of them: seen again
-    after more than ``stay_gap_days`` with other looks at the river in between, it opened a
-    new mooring at its own spot, linked back as a move of 0 m, and so it "moved": counted as a
-    dredge. A move back into the stay gates of its spot is no move; one of 1 km still is."""
+    after more than ``stay_gap_days`` with other looks in between (passes that found another
+    dredge on the river, 3 km away), it opened a new mooring at its own spot, linked back as a
+    move of 0 m, and so it "moved": counted as a dredge. A move back into the stay gates of
+    its spot is no move; one of 1 km still is."""
     line = straight_line()
     net = tf.network(line)
     days = tf.dates(31, every_days=10.0)
     hidden = days[11:18]
+    other = [(t, tf.point_at(line, 4000)) for t in days]
     for along, static in ((1000.0, True), (2000.0, False)):
         roof = [(t, tf.point_at(line, 1000 if k < 11 else along)) for k, t in enumerate(days)]
-        dets = tf.detections([(t, p) for t, p in roof if t not in hidden], net)
+        dets = tf.detections([(t, p) for t, p in roof if t not in hidden] + other, net)
         clouds = {t: [tf.point_at(line, 1000), tf.point_at(line, along)] for t in hidden}
         linked, tracks = link_tracks(dets, tf.observed(days, clouds=clouds))
-        assert len(tracks) == 1 and tracks.loc[0, "moves"] == 1
-        assert "move" in set(linked["link"])
-        assert bool(tracks.loc[0, "static"]) is static
-        assert bool(tracks.loc[0, "counted"]) is not static
-    assert tracks.loc[0, "moved_m"] == 1000.0
+        assert len(tracks) == 2
+        track = tracks[tracks["mean_chainage_m"] > 3000].iloc[0]  # chainage from downstream
+        assert track["moves"] == 1
+        assert "move" in set(linked.loc[linked["track_id"] == track["track_id"], "link"])
+        assert bool(track["static"]) is static
+        assert bool(track["counted"]) is not static
+    assert track["moved_m"] == 1000.0
 
 
 @pytest.mark.parametrize(("every_days", "counted"), [(30.0, True), (5.0, False)])

@@ -157,8 +157,42 @@ def test_a_track_begun_the_longest_move_from_one_ended_may_be_it() -> None:
     a = 15275.492379532281
     table = pd.DataFrame(
         {"counted": True, "first": [0.0, 40.0], "last": [10.0, 50.0],
-         "mean_chainage_m": [a, a + 6000.0], "river": "R"},
+         "first_s": [a, a + 6000.0], "last_s": [a, a + 6000.0], "river": "R"},
         index=pd.Index([1, 2], name="track_id"),
     )  # fmt: skip
     got = maybe_same_as(table, TrackParams())
     assert got.isna().tolist() == [True, False] and got[2] == 1
+
+
+def _two_tracks(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> pd.Series:
+    """``maybe_same_as`` of two tracks linked (without observed areas) from their detections
+    (day, chainage), the second's days counted from day 100, 70 days after the first's last
+    one: too long a gap for a move (60 days at most without observed areas), short enough for
+    ``maybe_same_as`` (``link_gap_days``, 120)."""
+    days = [(d, s) for d, s in a] + [(100.0 + d, s) for d, s in b]
+    rows = [(k, "R", T1 + pd.Timedelta(days=d), s, 0.0) for k, (d, s) in enumerate(days)]
+    _, tracks = link_tracks(_table(rows))
+    assert tracks["counted"].tolist() == [True, True]
+    return tracks.set_index("track_id")["maybe_same_as"]
+
+
+def test_a_track_begun_where_an_earlier_one_ended_may_be_it_though_their_means_are_far() -> None:
+    """A dredge that worked 3 km at a time down the river (0, 3,000, 6,000 m), unseen for 70
+    days and then seen from 6,500 m on (to 12,500 m): the later track starts 500 m from where
+    the earlier ended. Their mean chainages (3,000 and 9,500 m) are 6,500 m apart, over the
+    move gate (6,000 m), and it was not taken as maybe the same (the counts' low end)."""
+    a = [(0.0, 0.0), (5.0, 0.0), (15.0, 3000.0), (20.0, 3000.0), (30.0, 6000.0)]
+    b = [(0.0, 6500.0), (5.0, 6500.0), (15.0, 9500.0), (20.0, 9500.0), (30.0, 12500.0)]
+    same = _two_tracks(a, b)
+    assert pd.isna(same[1]) and same[2] == 1
+
+
+def test_a_track_begun_far_from_where_an_earlier_one_ended_is_not_it() -> None:
+    """A track that ended at 12,500 m and a later one begun at 1,500 m, 11 km away: not the
+    same dredge. Their mean chainages (8,833 and 5,167 m) are 3,667 m apart, within the move
+    gate, and it was taken as maybe the same."""
+    a = [(0.0, 7000.0), (5.0, 7000.0), (10.0, 7000.0), (15.0, 7000.0)]
+    a += [(25.0, 12500.0), (30.0, 12500.0)]
+    b = [(0.0, 1500.0), (5.0, 1500.0)]
+    b += [(15.0, 7000.0), (20.0, 7000.0), (25.0, 7000.0), (30.0, 7000.0)]
+    assert _two_tracks(a, b).isna().all()
