@@ -862,3 +862,30 @@ def test_a_finished_scene_unreadable_now_is_not_said_to_be_dated_otherwise(
         "1 finished scene cannot be read now" in said and "so its date" in said and path in said
     ), said
     assert "detected again" in said
+
+
+def test_overwrite_removes_the_runs_saved_detections_and_never_the_analysts_files(
+    tmp_path: Path,
+) -> None:
+    """``dredge run project/scenes --out project --overwrite``: the run keeps its saved
+    detections in ``OUT/scenes/``, the folder that held the analyst's imagery. ``--overwrite``
+    deleted the whole folder (scenes, sidecars and all), then failed every scene as 'file not
+    found'. Only the run's own files go."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    imagery = [scenes / "a_AnalyticMS_SR.tif", scenes / "a_udm2.tif", scenes / "a_metadata.json"]
+    for file in imagery:
+        file.write_bytes(b"II*\x00")
+    paths = [str(imagery[0])]
+    state = _record_scenes(tmp_path, paths)
+    saved = state.scene_file(paths[0])
+    saved.write_bytes(b"PAR1")  # as record saves a scene's detections
+    (scenes / f".{saved.name}.tmp-99.parquet").write_bytes(b"")  # a killed write's
+    fresh = RunState.open(tmp_path, {"k": 2}, overwrite=True)
+    assert fresh.rows == {} and not (tmp_path / MANIFEST_NAME).exists()
+    assert sorted(p.name for p in scenes.iterdir()) == sorted(p.name for p in imagery)
+    own = tmp_path / "own"
+    _record_scenes(own, ["/s/a.tif"]).scene_file("/s/a.tif").parent.mkdir(exist_ok=True)
+    (own / "scenes" / "a.tif.parquet").write_bytes(b"PAR1")
+    RunState.open(own, {"k": 2}, overwrite=True)
+    assert not (own / "scenes").exists()  # the run's own folder: gone with its files
