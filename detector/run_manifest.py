@@ -9,8 +9,9 @@ or its STAC item, is detected again), ``file`` (the absolute path of a local sce
 path as given may not name from another folder) and ``backend`` (torch or onnxruntime). Each
 scene's row is appended as it finishes (:func:`manifest_line`,
 :func:`detector.writing.append_line`: a killed run leaves at most its last row cut short,
-which :func:`read_manifest` does not read); what keeps and compares the rows is
-:class:`detector.run_state.RunState`.
+which :func:`read_manifest` does not read; one edited out of shape, saved by a spreadsheet with
+``;`` or in Latin-1, or without a column it needs, is one :class:`~detector.errors.InputError`
+line); what keeps and compares the rows is :class:`detector.run_state.RunState`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import Any
 import pandas as pd
 
 from detector.acquisition import to_utc
+from detector.errors import DredgeError, InputError, first_line
+from detector.wording import agree
 from detector.writing import complete_lines
 
 MANIFEST_NAME = "manifest.csv"
@@ -40,6 +43,8 @@ MANIFEST_COLUMNS = (
     "file",
     "backend",
 )
+REQUIRED_COLUMNS = ("scene", "name", "status")
+"""Without these a row cannot be resumed; the others default to empty (earlier manifests)."""
 
 
 def manifest_names(folder: Path) -> dict[str, str]:
@@ -47,7 +52,7 @@ def manifest_names(folder: Path) -> dict[str, str]:
     there is none)."""
     try:
         rows = read_manifest(folder / MANIFEST_NAME)
-    except (ValueError, KeyError, OSError):  # not a manifest this tool wrote
+    except (DredgeError, ValueError, KeyError, OSError):  # not a manifest this tool wrote
         return {}
     return {path: str(row["name"]) for path, row in rows.items()}
 
@@ -75,17 +80,40 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
     data = complete_lines(path.read_bytes())
     if not data:
         return {}
-    table = pd.read_csv(
-        io.BytesIO(data),
-        dtype={
-            "scene": str,
-            "name": str,
-            "error": "string",
-            "flags": "string",
-            "date": str,
-            "file": str,
-            "backend": str,
-        },
-        keep_default_na=False,
-    )
+    try:
+        table = pd.read_csv(
+            io.BytesIO(data),
+            dtype={
+                "scene": str,
+                "name": str,
+                "error": "string",
+                "flags": "string",
+                "date": str,
+                "file": str,
+                "backend": str,
+            },
+            keep_default_na=False,
+        )
+    except (UnicodeDecodeError, ValueError) as exc:  # pandas' ParserError is a ValueError
+        raise _unreadable(path, first_line(exc)) from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
+    if missing:
+        raise _unreadable(
+            path, f"no {agree(len(missing), 'column', 'columns')} {', '.join(missing)}"
+        )
+    for column in MANIFEST_COLUMNS:  # a manifest of an earlier version lacks the later ones
+        if column not in table.columns:
+            table[column] = ""
     return {str(row["scene"]): row for row in table.to_dict("records")}
+
+
+def _unreadable(path: Path, why: str) -> InputError:
+    """A manifest edited by hand out of shape (saved by a spreadsheet with ``;`` or in
+    Latin-1, a column deleted): it stopped ``dredge run`` with a traceback, 'this is a bug in
+    dredge' and exit 3 (a KeyError, a UnicodeDecodeError)."""
+    return InputError(
+        path,
+        f"cannot be read as this run's manifest ({why})",
+        "put back the file dredge wrote (comma-separated, UTF-8), or delete it to detect "
+        "every scene again, or pass --overwrite to start the run again",
+    )

@@ -28,8 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -278,8 +278,18 @@ class RunState:
         return again
 
     def clear(self) -> None:
-        """Forget every finished scene (``--overwrite``)."""
-        shutil.rmtree(self.out / SCENES_DIR, ignore_errors=True)
+        """Forget every finished scene (``--overwrite``): remove the run's own files, the saved
+        detections (``OUT/scenes/*.parquet``) and their temporaries, never another file there.
+        The whole ``OUT/scenes/`` folder was deleted: ``dredge run project/scenes --out project
+        --overwrite`` deleted the analyst's imagery, sidecars and all, then failed every scene
+        as 'file not found'."""
+        saved = self.out / SCENES_DIR
+        if saved.is_dir():
+            remove_temporaries(saved)
+            for file in saved.glob("*.parquet"):
+                file.unlink(missing_ok=True)
+            with suppress(OSError):  # holds other files: they stay
+                saved.rmdir()
         for name in (KEY_NAME, MANIFEST_NAME):
             (self.out / name).unlink(missing_ok=True)
         self.rows = {}

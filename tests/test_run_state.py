@@ -862,3 +862,64 @@ def test_a_finished_scene_unreadable_now_is_not_said_to_be_dated_otherwise(
         "1 finished scene cannot be read now" in said and "so its date" in said and path in said
     ), said
     assert "detected again" in said
+
+
+def test_overwrite_removes_the_runs_saved_detections_and_never_the_analysts_files(
+    tmp_path: Path,
+) -> None:
+    """``dredge run project/scenes --out project --overwrite``: the run keeps its saved
+    detections in ``OUT/scenes/``, the folder that held the analyst's imagery. ``--overwrite``
+    deleted the whole folder (scenes, sidecars and all), then failed every scene as 'file not
+    found'. Only the run's own files go."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    imagery = [scenes / "a_AnalyticMS_SR.tif", scenes / "a_udm2.tif", scenes / "a_metadata.json"]
+    for file in imagery:
+        file.write_bytes(b"II*\x00")
+    paths = [str(imagery[0])]
+    state = _record_scenes(tmp_path, paths)
+    saved = state.scene_file(paths[0])
+    saved.write_bytes(b"PAR1")  # as record saves a scene's detections
+    (scenes / f".{saved.name}.tmp-99.parquet").write_bytes(b"")  # a killed write's
+    fresh = RunState.open(tmp_path, {"k": 2}, overwrite=True)
+    assert fresh.rows == {} and not (tmp_path / MANIFEST_NAME).exists()
+    assert sorted(p.name for p in scenes.iterdir()) == sorted(p.name for p in imagery)
+    own = tmp_path / "own"
+    _record_scenes(own, ["/s/a.tif"]).scene_file("/s/a.tif").parent.mkdir(exist_ok=True)
+    (own / "scenes" / "a.tif.parquet").write_bytes(b"PAR1")
+    RunState.open(own, {"k": 2}, overwrite=True)
+    assert not (own / "scenes").exists()  # the run's own folder: gone with its files
+
+
+@pytest.mark.parametrize("edit", ["semicolons", "latin-1", "no status", "binary"])
+def test_a_manifest_edited_out_of_shape_is_one_line(tmp_path: Path, edit: str) -> None:
+    """``OUT/manifest.csv`` opened and saved in a spreadsheet (``;``-separated, Latin-1), a
+    column deleted, or overwritten: the resumed run stopped with a traceback, 'this is a bug in
+    dredge' and exit 3 (a KeyError 'scene' or 'status', a UnicodeDecodeError). One line names
+    the file and the fix; deleting it detects every scene again; an earlier version's manifest,
+    without the later columns, is still read."""
+    from detector.errors import InputError
+    from detector.run_manifest import manifest_names
+
+    paths = ["/scenes/río_0.tif", "/scenes/río_1.tif"]
+    _record_scenes(tmp_path, paths)
+    manifest = tmp_path / MANIFEST_NAME
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    if edit == "semicolons":
+        manifest.write_bytes(table.to_csv(index=False, sep=";").encode("utf-8"))
+    elif edit == "latin-1":
+        manifest.write_bytes(table.to_csv(index=False).encode("latin-1"))
+    elif edit == "no status":
+        table.drop(columns="status").to_csv(manifest, index=False)
+    else:
+        manifest.write_bytes(b"\xff\xfe\x00\x01garbage\n\x02\n")
+    with pytest.raises(InputError, match=r"manifest\.csv: cannot be read as this run's manifest"):
+        RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    assert manifest_names(tmp_path) == {}  # the report's names: passed over
+    manifest.unlink()
+    assert RunState.open(tmp_path, {"k": 1}, overwrite=False).rows == {}
+    older = table.drop(columns=["flags", "date", "file", "backend"])
+    older.to_csv(manifest, index=False)
+    rows = RunState.open(tmp_path, {"k": 1}, overwrite=False).rows
+    assert list(rows) == paths and rows[paths[0]]["status"] == "done"
+    assert rows[paths[0]]["backend"] == ""
