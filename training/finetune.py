@@ -475,10 +475,9 @@ def _train(
 def _val_metrics(
     weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str, unit: str
 ) -> dict[str, Any]:
-    """The new model's scores on the held-out tiles, and the starting model's (on ``cuda`` for
-    any ``cuda:N``: the detector takes no GPU number, and a run trained on ``cuda:0`` ended in
-    "unknown device 'cuda:0'" after the training, leaving nothing)."""
-    device = "cuda" if device.startswith("cuda") else device
+    """The new model's scores on the held-out tiles, and the starting model's, on the
+    ``device`` trained on as given (``cuda:1`` scored on ``cuda``, GPU 0, which another job may
+    hold)."""
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (

@@ -371,7 +371,7 @@ def evaluate(
     class_map: Annotated[
         str | None, typer.Option(help="Map label class names: chata=dredge,x=ignore.")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu or cuda (cuda:N: GPU N).")] = "cpu",
     backend: Annotated[str, typer.Option(help="auto, torch or onnx.")] = "auto",
     flips: FlipsOption = True,
     overwrite: Annotated[
