@@ -236,7 +236,7 @@ def _train_recipe(
             + ", ".join(f"{key} {val[key]:.3f}" for key in ("precision", "recall", "f1", "mAP50"))
         )
         if install:
-            for path in install_model(out, bundled, overwrite=overwrite):
+            for path in install_model(out, bundled, overwrite=overwrite, echo=typer.echo):
                 typer.echo(f"installed {path}")
     except DredgeError as exc:
         raise fail(str(exc)) from None
