@@ -526,17 +526,20 @@ def scene_labels(
     the labels they have among all of ``paths`` where none of those has it (a run stopped
     after two of ``2024-0{1,2,3}/x.tif`` and resumed named the third ``x.tif``, where the run
     uninterrupted names it ``2024-03_x.tif``), else labels none of those have.
+
+    Labels are told apart as :func:`label_key` gives them: names that differ only in the case
+    of their letters (``a/Nanay.tif``, ``b/nanay.tif``) are named apart too (``a_Nanay.tif``,
+    ``b_nanay.tif``): their chips, ``chips/Nanay/Nanay_r000_c000.png`` and
+    ``chips/nanay/nanay_r000_c000.png``, were one file on a disk that ignores case (macOS,
+    Windows), one scene's chips written over the other's.
     """
     labels = {str(p): taken[str(p)] for p in paths if taken and str(p) in taken}
-    # told apart composed (NFC), as the tracker knows scenes (detector.observed.scene_key):
-    # 'escena ñ.tif' composed and decomposed, two files of one Linux folder, were two labels
-    # and one scene to it, their detections and dates mixed
-    used = {unicodedata.normalize("NFC", label) for label in (taken or {}).values()}
+    used = {label_key(label) for label in (taken or {}).values()}
     if labels:  # as a run given ``paths`` at once names them, where no earlier label is that
         for p, label in scene_labels(paths).items():
-            if p not in labels and unicodedata.normalize("NFC", label) not in used:
+            if p not in labels and label_key(label) not in used:
                 labels[p] = label
-                used.add(unicodedata.normalize("NFC", label))
+                used.add(label_key(label))
     new = [str(p) for p in dict.fromkeys(map(str, paths)) if str(p) not in labels]
     parts = {p: [part for part in without_query(p).split("/") if part] for p in new}
     for p in set(new) & set(ITEM_NAMES):
@@ -544,7 +547,7 @@ def scene_labels(
     depth = dict.fromkeys(new, 1)
     while True:
         candidate = {p: "_".join(parts[p][-depth[p] :]) for p in new}
-        key = {p: unicodedata.normalize("NFC", candidate[p]) for p in new}
+        key = {p: label_key(candidate[p]) for p in new}
         counts = Counter(key.values())
         clashing = [p for p in new if counts[key[p]] > 1 or key[p] in used]
         deeper = [p for p in clashing if depth[p] < len(parts[p])]
@@ -559,8 +562,20 @@ def scene_labels(
         label = candidate[p]
         if counts[key[p]] > 1 or key[p] in used:  # no folder tells them apart
             label = f"{index}_{label}"
-            while unicodedata.normalize("NFC", label) in used:  # a file named so already
+            while label_key(label) in used:  # a file named so already
                 label = f"{index}_{label}"
         named[p] = label
-        used.add(unicodedata.normalize("NFC", label))
+        used.add(label_key(label))
     return labels | {p: named[p] for p in new}
+
+
+def label_key(label: str) -> str:
+    """What tells scene labels apart: composed (NFC), as the tracker knows scenes
+    (:func:`detector.observed.scene_key`; ``escena ñ.tif`` composed and decomposed, two files
+    of one Linux folder, were two labels and one scene to it), and without the case of the
+    name's letters before its .tif / .tiff suffix (chip folders and files are named by it, one
+    file on a disk that ignores case). The suffix keeps its case: ``a.tif`` and ``a.TIF`` are
+    refused by :func:`detector.scene_names.check_stems_apart`."""
+    composed = unicodedata.normalize("NFC", label)
+    stem = scene_stem(composed)
+    return stem.casefold() + composed[len(stem) :]

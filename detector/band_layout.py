@@ -249,3 +249,14 @@ def _looks_like_nicfi(dataset: rasterio.DatasetReader) -> bool:
     epsg = dataset.crs.to_epsg() if dataset.crs else None
     res = abs(dataset.transform.a)
     return epsg == 3857 and abs(res - NICFI_GSD_M) / NICFI_GSD_M < GSD_SNAP_TOLERANCE
+
+
+def rgb_view(bands: Sequence[str]) -> list[int]:
+    """Where red, green and blue are among ``bands`` (a model's, in its order), for a picture
+    for people: their indexes where all three are named, else the first three bands, else the
+    first band three times (grey). Figures took the first three as red, green and blue: a
+    model reading Planet's BGRN order showed blue as red."""
+    named = list(bands)
+    if all(band in named for band in RGB_BANDS):
+        return [named.index(band) for band in RGB_BANDS]
+    return [0, 1, 2] if len(named) >= 3 else [0, 0, 0]

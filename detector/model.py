@@ -75,6 +75,7 @@ from detector.model_checks import (
     recorded_stride,
 )
 from detector.offline import cache_dir, import_ultralytics, load_checkpoint
+from detector.wording import count_of
 
 __all__ = [  # with the boxes' pre- and post-processing (detector.model_boxes), imported from here
     "BACKENDS",
@@ -249,7 +250,7 @@ class TorchDetector(YoloDetector):
         check_network(net, card, source)
         self.stride = max(STRIDE, int(net.stride.max()))  # a P6 model's is 64
         self.net = net.fuse(verbose=False).to(device)  # batch norm folded into convolutions
-        self.half = device == "cuda"  # half precision on a GPU: twice the tiles per second
+        self.half = device.startswith("cuda")  # half precision on a GPU: twice the tiles per second
         if self.half:
             self.net = self.net.half()
         self.check_output(
@@ -352,13 +353,16 @@ def load_model(
     """
     if backend not in BACKENDS:
         raise DredgeError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")
-    if device not in DEVICES:
-        raise DredgeError(f"unknown device {device!r}; use one of: {', '.join(DEVICES)}")
+    gpu = device.removeprefix("cuda:") if device.startswith("cuda:") else None
+    if device not in DEVICES and not (gpu is not None and gpu.isdigit()):
+        raise DredgeError(
+            f"unknown device {device!r}; use one of: {', '.join(DEVICES)} (or cuda:N, one GPU)"
+        )
     weights = model_file(path) if path is not None else bundled_weights()
     card = load_card(weights)
-    if device == "cuda":
-        _require_cuda()
-    chosen = backend if backend != "auto" else ("torch" if device == "cuda" else "onnx")
+    if device.startswith("cuda"):
+        _require_cuda(device)
+    chosen = backend if backend != "auto" else ("torch" if device.startswith("cuda") else "onnx")
     notes = list(card.notes)
     detector: YoloDetector
     if chosen == "torch":
@@ -380,11 +384,18 @@ def bundled_weights() -> Path:
     return DEFAULT_WEIGHTS
 
 
-def _require_cuda() -> None:
+def _require_cuda(device: str) -> None:
     import torch
 
     if not torch.cuda.is_available():
-        raise DredgeError("--device cuda: torch sees no CUDA GPU here — use --device cpu")
+        raise DredgeError(f"--device {device}: torch sees no CUDA GPU here — use --device cpu")
+    gpus = torch.cuda.device_count()
+    if ":" in device and int(device.removeprefix("cuda:")) >= gpus:
+        numbers = "cuda:0" if gpus == 1 else f"cuda:0 to cuda:{gpus - 1}"
+        raise DredgeError(
+            f"--device {device}: torch sees {count_of(gpus, 'CUDA GPU')} here — use --device "
+            f"cuda, or {numbers}"
+        )
 
 
 def _torch_weights(weights: Path, card: ModelCard) -> Path:
@@ -516,13 +527,15 @@ def open_onnx(path: Path, device: str) -> Any:
     import onnxruntime as ort
 
     available = ort.get_available_providers()
-    if device == "cuda":
+    providers: list[Any]
+    if device.startswith("cuda"):
         if "CUDAExecutionProvider" not in available:
             raise DredgeError(
-                "--device cuda with --backend onnx: this onnxruntime has no CUDA support — "
-                "use --backend torch, or --device cpu"
+                f"--device {device} with --backend onnx: this onnxruntime has no CUDA support "
+                "— use --backend torch, or --device cpu"
             )
-        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        gpu = {"device_id": int(device.removeprefix("cuda:"))} if ":" in device else {}
+        providers = [("CUDAExecutionProvider", gpu), "CPUExecutionProvider"]
     else:
         providers = ["CPUExecutionProvider"]
     options = ort.SessionOptions()

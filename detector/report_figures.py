@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from rasterio.windows import Window
 
 from detector.acquisition import scene_labels
+from detector.band_layout import RGB_BANDS, rgb_view
 from detector.errors import DredgeError
 from detector.exports import chart_text
 from detector.inputspec import InputSpec
@@ -154,7 +155,8 @@ def detection_chips(
     """Chips of the most and the least certain detections (half each), and problems met.
 
     Each chip is :data:`CHIP_PX` pixels at the model's GSD around the detection, in the
-    model's bands (the first three as RGB, else the first as grey), with the box drawn.
+    model's bands (red, green and blue by their names, else the first three as RGB, else the
+    first as grey: :func:`detector.band_layout.rgb_view`), with the box drawn.
     ``names``: scene path → its name in the ``scene`` column (default: file names, or labels
     where scenes share one; :func:`detector.acquisition.scene_labels`).
     """
@@ -217,7 +219,7 @@ def _scene_chips(
             box_px = [(float(c) - col0, float(r) - row0) for c, r in box]
             chips.append(
                 Chip(
-                    png=_chip_png(data, box_px),
+                    png=_chip_png(data, box_px, spec.bands),
                     detection_id=str(row["detection_id"]),
                     scene=str(row["scene"]),
                     acquired=str(pd.Timestamp(row["acquired"]).strftime("%Y-%m-%d")),
@@ -230,8 +232,12 @@ def _scene_chips(
     return chips
 
 
-def _chip_png(data: np.ndarray, box: list[tuple[float, float]]) -> bytes:
-    rgb = data[:3] if data.shape[0] >= 3 else np.repeat(data[:1], 3, axis=0)
+def _chip_png(
+    data: np.ndarray, box: list[tuple[float, float]], bands: Sequence[str] = RGB_BANDS
+) -> bytes:
+    """The chip of ``data`` (its ``bands``, in the model's order) in true colour, the box drawn
+    (:func:`detector.band_layout.rgb_view`: BGRN's blue was shown as red)."""
+    rgb = data[rgb_view(bands)] if data.shape[0] >= 3 else np.repeat(data[:1], 3, axis=0)
     pixels = np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
     image = Image.fromarray(np.moveaxis(pixels, 0, -1)).resize(
         (CHIP_PX * CHIP_ZOOM, CHIP_PX * CHIP_ZOOM), Image.Resampling.NEAREST

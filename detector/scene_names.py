@@ -46,15 +46,17 @@ def check_stems_apart(paths: Sequence[str]) -> None:
     """DredgeError when two scenes' names differ only in their .tif / .tiff / .TIF suffix
     (``nanay.tif`` and ``nanay.TIF``): a scene is known by its name without the suffix in the
     tables (chips, detection ids, the dates seen), so the two were taken for one, 9 chips of
-    one overwritten by the other's and a date seen lost, without a word."""
+    one overwritten by the other's and a date seen lost, without a word. Also ``Nanay.tif``
+    and ``nanay.TIF``: their chip files are one on a disk that ignores case (macOS, Windows)."""
     seen: dict[str, str] = {}
     for path, name in scene_labels(paths).items():
-        # composed (NFC), as the tables key scenes (detector.observed.scene_key)
-        key = unicodedata.normalize("NFC", scene_stem(name))
+        # composed (NFC), as the tables key scenes (detector.observed.scene_key), any case
+        key = unicodedata.normalize("NFC", scene_stem(name)).casefold()
         if key in seen and seen[key] != path:
             raise DredgeError(
-                f"{seen[key]} and {path}: two scenes named alike but for their suffix are one "
-                "scene to the tables (chips, detections, dates seen) — rename one"
+                f"{seen[key]} and {path}: two scenes named alike but for their suffix (and "
+                "letter case) are one scene to the tables (chips, detections, dates seen) — "
+                "rename one"
             )
         seen[key] = path
 

@@ -255,6 +255,28 @@ def test_a_scene_named_like_the_earlier_runs_does_not_take_its_chips_names(
     assert names_and_labels_beside(third.path) == ({"c_scene.tif"}, 0)  # labels of a run before
 
 
+def test_scenes_named_alike_but_for_case_get_chips_apart_on_a_disk_that_ignores_case(
+    tmp_path: Path,
+) -> None:
+    """`a/Nanay.tif` and `b/nanay.tif` gave `chips/Nanay/Nanay_r000_c000.png` and
+    `chips/nanay/nanay_r000_c000.png`: one file on macOS or Windows, one scene's chips over
+    the other's. No disk here ignores case, so the chips' paths are compared case-folded."""
+    first = write_scene(tmp_path / "a" / "Nanay.tif", width=200, height=200)
+    write_scene(tmp_path / "b" / "nanay.tif", width=200, height=200, dredge_offset_px=4)
+    out = tmp_path / "out"
+    code, _, stderr = _tiles(
+        str(first.path), str(tmp_path / "b" / "nanay.tif"), "--rivers",
+        str(_rivers(tmp_path, first)), "--out", str(out), "--tile-px", "64", "--date",
+        "2024-01-01",
+    )  # fmt: skip
+    assert code == 0, stderr
+    index = gpd.read_parquet(out / "tiles.parquet")
+    assert set(index["scene_name"]) == {"a_Nanay.tif", "b_nanay.tif"}
+    chips = [str(chip).casefold() for chip in index["chip"]]
+    assert len(chips) > 2 and len(set(chips)) == len(chips)
+    assert len({str(tile).casefold() for tile in index["tile_id"]}) == len(chips)
+
+
 def test_a_scene_read_with_a_caveat_says_so(tmp_path: Path) -> None:
     """Band names it does not know (B4, B3, B2, B8: red first) were read as Planet's BGRN, red
     and blue swapped in every chip; `dredge detect` said so, `dredge tiles` did not."""

@@ -268,6 +268,20 @@ def test_a_folder_that_is_not_a_world_gets_one_clear_line(tmp_path: Path) -> Non
         build_yolo_dataset([tmp_path / "nope"], tmp_path / "out", SPEC, progress=False)
 
 
+def test_worlds_whose_folders_differ_only_in_case_are_refused(world: Path, tmp_path: Path) -> None:
+    """Worlds in `a/Nanay` and `b/nanay` gave chips `Nanay_<tile>.png` and `nanay_<tile>.png`:
+    one file on a disk that ignores case (macOS, Windows), one world's chips and labels over
+    the other's. Now one line before any chip is cut (no disk here ignores case: the names
+    are compared case-folded)."""
+    import shutil
+
+    upper = shutil.copytree(world, tmp_path / "a" / "Nanay")
+    lower = shutil.copytree(world, tmp_path / "b" / "nanay")
+    with pytest.raises(DredgeError, match="world folders need distinct names, in any letter case"):
+        build_yolo_dataset([upper, lower], tmp_path / "ds", SPEC, progress=False)
+    assert not (tmp_path / "ds").exists()
+
+
 def test_workers_cut_the_same_dataset(dataset: DatasetSummary, world: Path, tmp_path: Path) -> None:
     """Scenes labelled and cut in two processes give the same chips, labels and table."""
     parallel = build_yolo_dataset(

@@ -209,6 +209,57 @@ def test_precision_and_recall_are_of_the_boxes_dredge_detect_gives(tmp_path: Pat
     np.testing.assert_allclose(boxes, [(x0, y0, x1, y1)], atol=1e-5)
 
 
+def test_precision_of_a_model_that_made_no_box_is_undefined_not_zero(tmp_path: Path) -> None:
+    """A model that made no box at the operating score had precision 0.000 (0 of 0) in the
+    table, report.json and the model card, read as a model whose every box is wrong. It is
+    NaN now: null in the JSON, `–` in the table, and a note says the model made no box; F1 is
+    0 where labelled boxes were all missed, undefined where there was none either."""
+    import math
+
+    from training.evaluate import card_metrics, write_report
+    from training.finetune import held_out_line
+
+    nothing = [np.zeros((0, 6), np.float32)] * len(TILES)
+    result = score_predictions(TILES, nothing, CLASSES, matching=Matching(), conf=0.25)
+    dredge, boat = result.overall["dredge"], result.overall["boat"]
+    assert (dredge.predictions, dredge.fn, dredge.recall, dredge.f1) == (0, 3, 0.0, 0.0)
+    assert math.isnan(dredge.precision) and math.isnan(boat.precision) and math.isnan(boat.f1)
+    rows = {row[1]: row for row in result.table()}
+    assert rows["dredge"][6:9] == ["–", "0.000", "0.000"] and rows["boat"][6:9] == [
+        "–",
+        "0.000",
+        "–",
+    ]
+    assert result.notes() == [
+        "note: the model made no dredge box at score ≥ 0.25 on these 2 tiles: its dredge "
+        "precision is undefined (0 of 0), shown as – (null in report.json)",
+        "note: the model made no boat box at score ≥ 0.25 on these 2 tiles: its boat "
+        "precision and F1 are undefined (0 of 0), shown as – (null in report.json)",
+    ]
+
+    def no_nan(constant: str) -> None:
+        raise AssertionError(f"report.json holds {constant}, which is not JSON")
+
+    path = write_report(
+        result, TILES, tmp_path, model={"name": "m"}, bands=("red", "green", "blue")
+    )
+    report = json.loads(path.read_text(), parse_constant=no_nan)
+    assert report["classes"]["dredge"]["precision"] is None
+    assert report["classes"]["dredge"]["f1"] == 0.0 and report["classes"]["boat"]["f1"] is None
+    for name in ("pr_curve.png", "worst_false_positives.png", "worst_misses.png"):
+        assert (tmp_path / name).stat().st_size > 1000  # the figures still render
+    card = card_metrics(result)
+    assert card["val"]["precision"] is None and card["val"]["f1"] == 0.0
+    assert held_out_line(card, "val", "after") == (
+        "held-out tiles, dredge, after: the model made no dredge box on them (precision "
+        "undefined), recall 0.000, f1 0.000, mAP50 0.000"
+    )
+    some = score_predictions(TILES, PREDICTIONS, CLASSES, matching=Matching(), conf=0.25)
+    assert [note.split(":")[1] for note in some.notes()] == [
+        " the model made no boat box at score ≥ 0.25 on these 2 tiles"
+    ]
+
+
 def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """worst_misses.png was titled "worst misss" (and "no misss" without misses)."""
     import matplotlib.pyplot as plt
@@ -221,11 +272,38 @@ def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.Mo
     tiles = [_tile("a", "s", [Box("dredge", 0, 0, 10, 10)])]
     miss = Finding(0, "dredge", 0.1, (0.0, 0.0, 10.0, 10.0))
     for findings, kind in (([miss], "miss"), ([], "miss"), ([], "false positive")):
-        draw_findings(findings, tiles, 3, tmp_path / "f.png", kind)
+        draw_findings(findings, tiles, ("red", "green", "blue"), tmp_path / "f.png", kind)
     titles = [figure.texts[0].get_text() for figure in drawn]
     assert titles == ["worst misses", "worst misses", "worst false positives"]
     assert [t.get_text() for t in drawn[1].axes[0].texts] == ["no misses"]
     assert [t.get_text() for t in drawn[2].axes[0].texts] == ["no false positives"]
+    monkeypatch.undo()
+    for figure in drawn:
+        plt.close(figure)
+
+
+def test_the_crops_of_a_model_reading_bgr_show_blue_as_blue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst findings' crops took the first three bands as red, green and blue: a model
+    reading blue, green, red (Planet's BGRN order) showed a blue tile red. The bands are
+    placed by their names now, as the rest of the tool names them."""
+    import matplotlib.pyplot as plt
+
+    from training.evaluate import Finding
+    from training.evaluate_figures import draw_findings
+
+    drawn = []
+    monkeypatch.setattr(plt, "close", drawn.append)
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    pixels[:, :, 0] = 255  # the first band, blue to this model
+    tile = LabelledTile("t", "t", "s", 64, 64, [Box("dredge", 0, 0, 10, 10)], pixels=pixels)
+    miss = Finding(0, "dredge", 0.1, (0.0, 0.0, 10.0, 10.0))
+    for bands in (("blue", "green", "red"), ("red", "green", "blue")):
+        draw_findings([miss], [tile], bands, tmp_path / "f.png", "miss")
+    bgr, rgb = (figure.axes[0].images[0].get_array() for figure in drawn)
+    assert list(bgr[30, 30]) == [0, 0, 255]  # shown blue (it was [255, 0, 0], red)
+    assert list(rgb[30, 30]) == [255, 0, 0]  # a model reading red first: red, as before
     monkeypatch.undo()
     for figure in drawn:
         plt.close(figure)

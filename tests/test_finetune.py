@@ -432,38 +432,39 @@ def test_from_takes_a_card_and_refuses_an_onnx_without_its_pt_in_one_line(
     assert load_card(out / "model.pt").training["from"]["sha256"] == file_sha256(base)
 
 
-def test_a_run_trained_on_cuda_n_is_scored_after_the_training(
+def test_a_run_trained_on_cuda_n_is_scored_on_that_gpu(
     labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`--device cuda:0` (accepted: "cpu or cuda (or cuda:N)") trained, then the held-out
-    scoring asked the detector for device 'cuda:0', which it does not take: "unknown device
-    'cuda:0'" after the whole training, and no run folder."""
+    """`--device cuda:1` trained on GPU 1, then scored the held-out tiles on `cuda`, GPU 0
+    (which another job may hold); before that, `cuda:0` ended in "unknown device 'cuda:0'"
+    after the whole training. The scoring now gets the device as given, which the detector
+    takes."""
     import torch
 
     import training.finetune as finetune
-    from detector.model import DEVICES, load_model
+    from detector.model import load_model
 
     devices: list[str] = []
 
     def on_cpu(weights: Path, *, backend: str, device: str) -> object:
         devices.append(device)
-        # the detector's own check of the device, then the CPU: there is no GPU here
-        return load_model(
-            weights, backend=backend, device=device if device not in DEVICES else "cpu"
-        )
+        with pytest.raises(DredgeError, match=f"--device {device}: torch sees no CUDA GPU"):
+            with monkeypatch.context() as no_gpu:  # the detector takes the device string
+                no_gpu.setattr(torch.cuda, "is_available", lambda: False)
+                load_model(weights, backend=backend, device=device)
+        return load_model(weights, backend=backend, device="cpu")  # there is no GPU here
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.setattr(finetune, "_train", _no_training(base))
     monkeypatch.setattr(finetune, "load_model", on_cpu)
     labels = write_yolo_set(labelled_tiles, tmp_path / "y")
     out = tmp_path / "run"
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--device",
-                           "cuda:0", "--out", str(out)])  # fmt: skip
+                           "cuda:1", "--out", str(out)])  # fmt: skip
     assert code == 0, output
-    assert (
-        devices == ["cuda", "cuda"] and load_card(out / "model.pt").training["device"] == "cuda:0"
-    )
+    assert devices == ["cuda:1", "cuda:1"]
+    assert load_card(out / "model.pt").training["device"] == "cuda:1"
 
 
 @pytest.mark.parametrize("device", ["cuda:1", "cuda:0,1", "cuda:x"])

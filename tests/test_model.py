@@ -598,6 +598,13 @@ def test_bad_backend_device_and_missing_bundle(
         load_model(weights, backend="tensorrt")
     with pytest.raises(DredgeError, match="unknown device 'tpu'"):
         load_model(weights, device="tpu")
+    with pytest.raises(DredgeError, match=r"unknown device 'cuda:x'; use one of: cpu, cuda \(or"):
+        load_model(weights, device="cuda:x")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(DredgeError, match="--device cuda:1: torch sees 1 CUDA GPU here"):
+        load_model(weights, device="cuda:1")  # a number the machine lacks: one line
+    monkeypatch.undo()
     if not torch.cuda.is_available():
         with pytest.raises(DredgeError, match="torch sees no CUDA GPU here"):
             load_model(weights, device="cuda")

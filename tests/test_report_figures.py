@@ -128,3 +128,25 @@ def test_a_dredge_seen_twice_in_one_pass_is_one_detection_in_its_rivers_map_titl
     )
     river_map(network(), "Meander", detections, tracks)
     assert titles == ["Meander: 2 detections, 0 dredges counted"]
+
+
+def test_the_gallery_shows_a_bgrn_models_chips_in_true_colour() -> None:
+    """A chip read in the model's bands showed the first three as red, green and blue: a
+    model reading Planet's BGRN order (blue, green, red, nir) showed blue water as red. The
+    bands are placed by their names now (detector.band_layout.rgb_view)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from detector.band_layout import rgb_view
+    from detector.report_figures import _chip_png
+
+    data = np.zeros((4, 16, 16), np.float32)
+    data[0] = 1.0  # blue, the first band of BGRN
+    png = _chip_png(data, [(1.0, 1.0), (3.0, 3.0)], ("blue", "green", "red", "nir"))
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert tuple(image[image.shape[0] // 2, image.shape[1] // 2 + 20]) == (0, 0, 255)
+    assert rgb_view(("red", "green", "blue")) == [0, 1, 2]
+    assert rgb_view(("nir", "red", "green")) == [0, 1, 2]  # no blue: the first three
+    assert rgb_view(("nir",)) == [0, 0, 0]  # one band: grey

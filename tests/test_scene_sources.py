@@ -336,6 +336,26 @@ def test_scenes_told_apart_by_a_number_are_so_named_whatever_their_order() -> No
     assert len({unicodedata.normalize("NFC", label) for label in labels}) == 3, labels
 
 
+def test_scenes_whose_names_differ_only_in_case_are_named_apart_in_any_case() -> None:
+    """`a/Nanay.tif` and `b/nanay.tif` were named `Nanay.tif` and `nanay.tif`: their chips
+    (`chips/Nanay/Nanay_r000_c000.png`, `chips/nanay/…`) and review tiles were one file on a
+    disk that ignores case (macOS, Windows). They are named by their folders now, or numbered
+    where one folder holds both; the names are checked here case-folded."""
+    from detector.scene_names import check_stems_apart
+
+    apart = ["/s/a/Nanay.tif", "/s/b/nanay.tif"]
+    assert scene_labels(apart) == {apart[0]: "a_Nanay.tif", apart[1]: "b_nanay.tif"}
+    one_folder = ["/s/a/Nanay.tif", "/s/a/nanay.tif", "/s/a/Itaya.tif"]
+    labels = list(scene_labels(one_folder).values())
+    assert len({label.casefold() for label in labels}) == 3, labels
+    assert labels[2] == "Itaya.tif"  # a name no other shares in any case keeps its name
+    taken = {"/old/Nanay.tif": "Nanay.tif"}  # a resumed run: the newcomer is named apart
+    resumed = scene_labels(["/old/Nanay.tif", "/new/nanay.tif"], taken=taken)
+    assert resumed == {"/old/Nanay.tif": "Nanay.tif", "/new/nanay.tif": "new_nanay.tif"}
+    with pytest.raises(DredgeError, match="two scenes named alike but for their suffix"):
+        check_stems_apart(["/s/a/Nanay.tif", "/s/a/nanay.TIF"])  # both chips: nanay_r…
+
+
 def test_a_dates_row_naming_scenes_that_share_a_file_name_is_refused() -> None:
     quads = [f"/n/mosaic_2024-0{m}/L15.tif" for m in (1, 2)]
     sources = resolve_scenes(quads)

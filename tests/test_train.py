@@ -206,6 +206,47 @@ def test_install_whose_export_fails_leaves_the_installed_model_whole(
     assert card.onnx_sha256 == file_sha256(target / card.onnx)
 
 
+def test_install_removes_the_folders_a_killed_install_left_and_waits_for_a_live_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install killed mid-way left its hidden ``.install-*`` folder (a whole model's copy,
+    the old files set aside in it) in the weights folder for ever, another at each kill. The
+    next install removes them, in one line, and installs the new model, not a staged one; while
+    another install holds the folder it is refused and that install's folder is left alone."""
+    import detector.model
+    from detector.run_lock import run_lock
+    from tests.model_fixtures import write_untrained_model
+
+    def stand_in_export(weights: Path, out: Path) -> Path:  # a real export takes seconds
+        Path(out).write_bytes(b"onnx of " + file_sha256(Path(weights)).encode())
+        return Path(out)
+
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    model_name = WEIGHTS_NAME.removesuffix(".pt")
+    old_run, new_run, target = tmp_path / "old", tmp_path / "new", tmp_path / "weights"
+    write_untrained_model(old_run, name=model_name, seed=1, tile_px=64)
+    write_untrained_model(new_run, name=model_name, seed=2, tile_px=64)
+    install(old_run, target, echo=pytest.fail)  # nothing left behind: nothing said
+    for name in (".install-k1l2m3", ".install-x9y8z7/replaced"):  # two kills' leftovers
+        (target / name).mkdir(parents=True)
+        (target / name / WEIGHTS_NAME).write_bytes((old_run / WEIGHTS_NAME).read_bytes())
+    with run_lock(target, "dredge train --install"):  # another install works there now
+        with pytest.raises(DredgeError, match="another dredge run is working in this folder"):
+            install(new_run, target, overwrite=True)
+    assert (target / ".install-k1l2m3" / WEIGHTS_NAME).is_file()
+    said: list[str] = []
+    install(new_run, target, overwrite=True, echo=said.append)
+    assert said == [
+        f"{target}: removed 2 folders left by an install that was stopped (.install-k1l2m3, "
+        ".install-x9y8z7)"
+    ]
+    assert sorted(path.name for path in target.iterdir()) == sorted(
+        [WEIGHTS_NAME, CARD_NAME, f"{model_name}.onnx"]
+    )
+    assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
+    assert load_card(target / WEIGHTS_NAME).sha256 == file_sha256(new_run / WEIGHTS_NAME)
+
+
 def test_cli_refuses_an_unknown_recipe() -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["train", "--out", "unused", "--recipe", "huge"])

@@ -324,8 +324,13 @@ def build_yolo_dataset(
     # the order the worlds were given in (14 of 26 differed for two worlds given the other way)
     worlds = sorted((Path(w) for w in worlds), key=lambda w: w.resolve().name)
     names = [w.resolve().name for w in worlds]
-    if len(set(names)) != len(names):
-        raise DredgeError(f"world folders need distinct names, got {', '.join(names)}")
+    # chips are named by the world's folder: `Nanay`'s and `nanay`'s were one file on a disk
+    # that ignores case (macOS, Windows), one world's chips and labels over the other's
+    if len({name.casefold() for name in names}) != len(names):
+        raise DredgeError(
+            f"world folders need distinct names, in any letter case (chips are named by them), "
+            f"got {', '.join(names)} — rename one"
+        )
     for world in worlds:
         check_world(world)
     _prepare_out(out, overwrite)
@@ -479,7 +484,7 @@ def _write(
     workers: int = 1,
 ) -> None:
     """Read the kept tiles' pixels; write chips, labels, tiles.csv, data.yaml, summary.json."""
-    names = [r.name for r in records]
+    names = [r.name.casefold() for r in records]  # one file on a disk that ignores case
     if len(set(names)) != len(names):
         raise DredgeError("two tiles got the same chip name; give the worlds distinct folders")
     for split in SPLITS:

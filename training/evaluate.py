@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 from detector.errors import DredgeError
 from detector.merge import boxes_made_at
 from detector.model import Detector, YoloDetector
+from detector.wording import count_of
 from detector.writing import write_text_atomic
 from training.dataset import MIN_BOX_PX
 from training.labels.table import LabelledTile
@@ -102,9 +103,9 @@ class ClassScore:
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    precision: float = 0.0
+    precision: float = math.nan  # NaN without predictions: 0 of 0, undefined
     recall: float = 0.0
-    f1: float = 0.0
+    f1: float = math.nan  # NaN with neither predictions nor labelled boxes
     ap: float | None = None  # None without labelled boxes
     curve: tuple[NDArray[np.float64], NDArray[np.float64]] | None = field(default=None, repr=False)
 
@@ -116,11 +117,22 @@ class ClassScore:
             "tp": self.tp,
             "fp": self.fp,
             "fn": self.fn,
-            "precision": round(self.precision, 4),
+            "precision": defined(self.precision),
             "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4),
+            "f1": defined(self.f1),
             "ap": None if self.ap is None else round(self.ap, 4),
         }
+
+
+def defined(value: float) -> float | None:
+    """``value`` rounded for a report, or None (JSON ``null``) where it is undefined (NaN):
+    precision of no prediction is 0 of 0, which was written as 0.0, a model that only errs."""
+    return None if math.isnan(value) else round(value, 4)
+
+
+def shown(value: float) -> str:
+    """``value`` for people: three decimals, or ``–`` where it is undefined (NaN)."""
+    return "–" if math.isnan(value) else f"{value:.3f}"
 
 
 @dataclass(frozen=True)
@@ -183,7 +195,7 @@ class Evaluation:
                 ap = "–" if s.ap is None else f"{s.ap:.3f}"
                 rows.append(
                     [source, cls, str(s.truths), str(s.tp), str(s.fp), str(s.fn),
-                     f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", ap]
+                     shown(s.precision), f"{s.recall:.3f}", shown(s.f1), ap]
                 )  # fmt: skip
         return rows
 
@@ -191,6 +203,22 @@ class Evaluation:
         """Column names of :meth:`table`."""
         ap = self.matching.ap_name
         return ["source", "class", "boxes", "TP", "FP", "FN", "precision", "recall", "F1", ap]
+
+    def notes(self) -> list[str]:
+        """One line for each class the model made no box of at the operating score (of all
+        tiles): its precision is 0 of 0, shown as ``–`` (and F1 too where no box of it is
+        labelled either); it read 0.000, as if every box the model made were wrong."""
+        lines = []
+        for cls, score in self.overall.items():
+            if score.predictions:
+                continue
+            undefined = "precision and F1 are" if math.isnan(score.f1) else "precision is"
+            lines.append(
+                f"note: the model made no {cls} box at score ≥ {self.conf:g} on these "
+                f"{count_of(self.tiles, 'tile')}: its {cls} {undefined} undefined (0 of 0), "
+                "shown as – (null in report.json)"
+            )
+        return lines
 
 
 # --- matching --------------------------------------------------------------------------------
@@ -402,9 +430,10 @@ def _scores(
         hits = np.asarray([h for _, h in ranked], dtype=bool)
         tp = sum(hit for _, hit in operating)
         fp = len(operating) - tp
-        precision = tp / (tp + fp) if tp + fp else 0.0
+        precision = tp / (tp + fp) if tp + fp else math.nan  # no prediction: 0 of 0
         recall = tp / truths if truths else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        fn = truths - tp  # F1 by the counts: 0 where boxes were all missed, 0 of 0 where none
+        f1 = 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else math.nan
         ap, curve = average_precision(scores, hits, truths)
         out[cls] = ClassScore(
             truths=truths,
@@ -500,10 +529,11 @@ def write_report(
     out: Path,
     *,
     model: dict[str, Any],
-    bands: int,
+    bands: Sequence[str],
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``report.json`` and the three figures into ``out``; return the JSON's path."""
+    """Write ``report.json`` and the three figures into ``out``; return the JSON's path.
+    ``bands``: the model's (its card's ``input.bands``), for the crops' colours."""
     from training.evaluate_figures import draw_findings, draw_pr_curves
 
     out.mkdir(parents=True, exist_ok=True)
@@ -531,9 +561,9 @@ def card_metrics(evaluation: Evaluation) -> dict[str, Any]:
     def entry(score: ClassScore) -> dict[str, Any]:
         ap = 0.0 if score.ap is None or math.isnan(score.ap) else score.ap
         return {
-            "precision": round(score.precision, 4),
+            "precision": defined(score.precision),  # null where the model made no box
             "recall": round(score.recall, 4),
-            "f1": round(score.f1, 4),
+            "f1": defined(score.f1),
             "mAP50": round(ap, 4),
             "boxes": score.truths,
         }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from detector.band_layout import rgb_view
 from detector.wording import count_of
 from detector.writing import write_atomic
 
@@ -52,11 +53,14 @@ def draw_pr_curves(evaluation: Evaluation, path: Path) -> Path:
 def draw_findings(
     findings: Sequence[Finding],
     tiles: Sequence[LabelledTile],
-    bands: int,
+    bands: Sequence[str],
     path: Path,
     kind: str,
 ) -> Path:
-    """A grid of crops around findings, the box drawn, titled with class, score and tile."""
+    """A grid of crops around findings, the box drawn, titled with class, score and tile.
+
+    ``bands``: the model's, in the order of the tiles' pixels; shown in true colour
+    (:func:`detector.band_layout.rgb_view`: a BGRN model's blue was shown as red)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -73,15 +77,18 @@ def draw_findings(
     if not findings:
         axes[0].text(0.5, 0.5, f"no {kinds}", ha="center", va="center")
     colour = "red" if kind == "false positive" else "lime"
+    view = rgb_view(bands)
     for ax, finding in zip(axes, findings, strict=False):
         tile = tiles[finding.tile]
-        pixels = tile.read(bands)
+        pixels = tile.read(len(bands))
         x0, y0, x1, y1 = finding.box
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         left = int(np.clip(cx - CROP_PX / 2, 0, max(0, tile.width - CROP_PX)))
         top = int(np.clip(cy - CROP_PX / 2, 0, max(0, tile.height - CROP_PX)))
         crop = pixels[top : top + CROP_PX, left : left + CROP_PX]
-        ax.imshow(crop[:, :, 0] if bands == 1 else crop[:, :, :3], cmap="gray", vmin=0, vmax=255)
+        ax.imshow(
+            crop[:, :, 0] if len(bands) < 3 else crop[:, :, view], cmap="gray", vmin=0, vmax=255
+        )
         ax.add_patch(
             Rectangle((x0 - left - 0.5, y0 - top - 0.5), x1 - x0, y1 - y0, fill=False,
                       edgecolor=colour, linewidth=1.2)

@@ -55,12 +55,14 @@ def run_evaluation(
             "scenes, training.val_scenes, or new ones)"
         )
     evaluation, _ = evaluate_tiles(detector, tiles, iou=iou, match_m=match_m, conf=conf)
+    for note in evaluation.notes():  # no box made: precision 0 of 0, not 0.000
+        echo(note)
     report = write_report(
         evaluation,
         tiles,
         out,
         model={"path": str(weights), "name": card.name, "sha256": card.sha256},
-        bands=len(card.input.bands),
+        bands=card.input.bands,
         extra={
             "sources": [
                 {"source": s.source, "format": s.format, "tiles": len(s.tiles)} for s in sets

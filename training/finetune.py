@@ -475,10 +475,9 @@ def _train(
 def _val_metrics(
     weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str, unit: str
 ) -> dict[str, Any]:
-    """The new model's scores on the held-out tiles, and the starting model's (on ``cuda`` for
-    any ``cuda:N``: the detector takes no GPU number, and a run trained on ``cuda:0`` ended in
-    "unknown device 'cuda:0'" after the training, leaving nothing)."""
-    device = "cuda" if device.startswith("cuda") else device
+    """The new model's scores on the held-out tiles, and the starting model's, on the
+    ``device`` trained on as given (``cuda:1`` scored on ``cuda``, GPU 0, which another job may
+    hold)."""
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
@@ -496,8 +495,8 @@ def _val_metrics(
 def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
     """One line for people: the dredge scores on the held-out tiles under ``metrics[key]``
     (``val`` or ``val_before``); where they hold no labelled dredge, that there is nothing to
-    score (precision, recall, F1 and mAP50 are 0 then, which reads as a model that finds
-    nothing)."""
+    score (recall and mAP50 are 0 then, which reads as a model that finds nothing); where the
+    model made no dredge box, that it made none (its precision is null, 0 of 0)."""
     val = metrics[key]
     head = f"held-out tiles, dredge, {label}: "
     if val.get("boxes") == 0:
@@ -505,7 +504,17 @@ def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
             "no labelled dredge among them, nothing to score (another --seed or a larger "
             "--val-fraction holds out other tiles)"
         )
-    return head + ", ".join(f"{k} {val[k]:.3f}" for k in ("precision", "recall", "f1", "mAP50"))
+    if val.get("precision") is None:  # no box made: 0 of 0 (cards before wrote 0.0)
+        return head + (
+            f"the model made no dredge box on them (precision undefined), recall "
+            f"{val['recall']:.3f}, f1 {_shown(val.get('f1'))}, mAP50 {val['mAP50']:.3f}"
+        )
+    return head + ", ".join(f"{k} {_shown(val[k])}" for k in ("precision", "recall", "f1", "mAP50"))
+
+
+def _shown(value: float | None) -> str:
+    """A card's metric for people; ``–`` where it is undefined (null)."""
+    return "–" if value is None else f"{value:.3f}"
 
 
 def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:
@@ -514,10 +523,14 @@ def worse_than_before(metrics: dict[str, Any], starting: str = "the starting mod
     after, before = metrics.get("val"), metrics.get("val_before")
     if not isinstance(after, dict) or not isinstance(before, dict):
         return None
-    lower = [k for k in ("f1", "mAP50") if float(after.get(k, 0)) < float(before.get(k, 0))]
+    lower = [  # an F1 undefined (no box, none labelled: null) is compared as 0
+        k for k in ("f1", "mAP50") if float(after.get(k) or 0) < float(before.get(k) or 0)
+    ]
     if not lower:
         return None
-    changes = ", ".join(f"{k} {float(before[k]):.3f} → {float(after[k]):.3f}" for k in lower)
+    changes = ", ".join(
+        f"{k} {float(before[k] or 0):.3f} → {float(after[k] or 0):.3f}" for k in lower
+    )
     return (
         f"warning: the new model scores lower than {starting} on the held-out tiles "
         f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "

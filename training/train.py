@@ -38,14 +38,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from detector.card import ModelCard, file_sha256, load_card
 from detector.errors import DredgeError
-from detector.wording import agree
+from detector.run_lock import run_lock
+from detector.wording import agree, count_of
 from training.dataset import DatasetSummary, build_yolo_dataset
 from training.recipes import (
     CARD_NAME,
@@ -346,22 +347,53 @@ def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
         )
 
 
-def install(run_dir: Path, weights_dir: Path, *, overwrite: bool = False) -> list[Path]:
+def install(
+    run_dir: Path,
+    weights_dir: Path,
+    *,
+    overwrite: bool = False,
+    echo: Callable[[str], object] = print,
+) -> list[Path]:
     """Copy a run's weights and card into ``weights_dir`` (the package's bundled model).
 
     Also exports the weights to ONNX beside them and records the export in the card
     (``onnx``, ``onnx_sha256``), so that the default CPU backend needs no export at run time.
-    All or nothing: the three files are made in a folder inside ``weights_dir`` and moved into
-    place at the end; if anything fails (the export), the model there stays as it was.
+    All or nothing: the three files are made in a hidden ``.install-*`` folder inside
+    ``weights_dir`` and moved into place at the end; if anything fails (the export), the model
+    there stays as it was. One install at a time holds the folder's run lock
+    (:func:`detector.run_lock.run_lock`; a second is refused in one line), so the
+    ``.install-*`` folders it finds there were left by an install that was killed: they are
+    removed, and ``echo`` says so in one line.
     """
-    from detector.model import export_onnx
-
     sources = [run_dir / WEIGHTS_NAME, run_dir / CARD_NAME]
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
     check_install_target(weights_dir, overwrite=overwrite)
     weights_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(weights_dir, "dredge train --install"):
+        removed = remove_stale_installs(weights_dir)
+        if removed:
+            echo(
+                f"{weights_dir}: removed {count_of(len(removed), 'folder')} left by an install "
+                f"that was stopped ({', '.join(path.name for path in removed)})"
+            )
+        return _install_staged(sources, weights_dir)
+
+
+def remove_stale_installs(weights_dir: Path) -> list[Path]:
+    """Delete the ``.install-*`` staging folders in ``weights_dir``; return them. Call it only
+    while holding the folder's run lock: another install's folder then cannot be among them."""
+    stale = sorted(path for path in weights_dir.glob(".install-*") if path.is_dir())
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
+def _install_staged(sources: list[Path], weights_dir: Path) -> list[Path]:
+    """The three files made in a ``.install-*`` folder, then moved into ``weights_dir``."""
+    from detector.model import export_onnx
+
     with tempfile.TemporaryDirectory(prefix=".install-", dir=weights_dir) as tmp:
         staged = [Path(tmp) / s.name for s in sources]
         for source, copy in zip(sources, staged, strict=True):

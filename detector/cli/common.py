@@ -167,7 +167,7 @@ ConfOption = Annotated[
         "(a group member) is kept from 0.6 × it."
     ),
 ]
-DeviceOption = Annotated[str, typer.Option(help="cpu or cuda.")]
+DeviceOption = Annotated[str, typer.Option(help="cpu or cuda (cuda:N: GPU N).")]
 BackendOption = Annotated[
     str, typer.Option(help="auto (onnxruntime on CPU, torch on CUDA), torch or onnx.")
 ]

@@ -236,7 +236,7 @@ def _train_recipe(
             + ", ".join(f"{key} {val[key]:.3f}" for key in ("precision", "recall", "f1", "mAP50"))
         )
         if install:
-            for path in install_model(out, bundled, overwrite=overwrite):
+            for path in install_model(out, bundled, overwrite=overwrite, echo=typer.echo):
                 typer.echo(f"installed {path}")
     except DredgeError as exc:
         raise fail(str(exc)) from None
@@ -371,7 +371,7 @@ def evaluate(
     class_map: Annotated[
         str | None, typer.Option(help="Map label class names: chata=dredge,x=ignore.")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="cpu or cuda (cuda:N: GPU N).")] = "cpu",
     backend: Annotated[str, typer.Option(help="auto, torch or onnx.")] = "auto",
     flips: FlipsOption = True,
     overwrite: Annotated[
