@@ -9,6 +9,7 @@ in ``.kmz``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
@@ -55,6 +56,8 @@ def write_kml(
     _style(doc, "counted", "ff00a5ff", 1.1)
     _style(doc, "uncounted", "ff9e9e9e", 0.8)
     _style(doc, "detection", "ff0000ff", 0.5)
+    run = kml_run_key(tracks)  # on the file and each placemark: what tells runs apart, read
+    _data(_sub(doc, "ExtendedData"), "run", run)  # back (:mod:`detector.kml_runs`)
     included = detections is not None and len(detections) <= max_detections
     shown, left = tracks, tracks.iloc[:0]
     if not included and len(tracks) > max_detections and "counted" in tracks:
@@ -65,7 +68,7 @@ def write_kml(
     points = _points(shown)
     best = _best_scores(detections)
     for row, (lon, lat) in zip(shown.itertuples(index=False), points, strict=True):
-        _dredge_placemark(folder, row, lon, lat, best)
+        _dredge_placemark(folder, row, lon, lat, best, run)
     if len(left):
         lfolder = _sub(doc, "Folder")
         _sub(lfolder, "name", f"Dredges not counted ({len(left):,}): not in this file")
@@ -83,7 +86,7 @@ def write_kml(
         for row, (lon, lat) in zip(
             detections.itertuples(index=False), _points(detections), strict=True
         ):
-            _detection_placemark(dfolder, row, lon, lat)
+            _detection_placemark(dfolder, row, lon, lat, run)
     elif detections is not None:  # all or none: a KML of some, read back, would lose the rest
         dfolder = _sub(doc, "Folder")
         _sub(dfolder, "name", f"Detections ({len(detections):,}): not in this file")
@@ -113,6 +116,23 @@ def kml_left_out(detections: int, limit: int, elsewhere: str) -> str:
         f"out of the KML: they are in {elsewhere}; to delete false detections, edit them there "
         "and give them to `dredge track`"
     )
+
+
+def kml_run_key(tracks: pd.DataFrame) -> str:
+    """A run's key in dredges.kml: 12 hex digits of the sha256 of its tracks (each one's id,
+    river, first and last date, detections), the same for a run written again. Another run's
+    placemarks pasted in Google Earth carry theirs: a dredge pasted in place of one deleted,
+    of a number the run's may have, was taken for the run's, and of two runs' Dredges and
+    Detections folders the first were read as the run's."""
+    columns = ["track_id", "river", "first_seen", "last_seen", "n_detections"]
+    rows = [
+        "|".join(
+            _iso(value) if column.endswith("_seen") and pd.notna(value) else str(value)
+            for column, value in zip(columns, values, strict=True)
+        )
+        for values in tracks.reindex(columns=columns).itertuples(index=False)
+    ]
+    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()[:12]
 
 
 def _points(frame: gpd.GeoDataFrame) -> list[tuple[float, float]]:
@@ -166,7 +186,7 @@ def _dredges_folder_name(shown: pd.DataFrame, *, all_counted: bool) -> str:
 
 
 def _dredge_placemark(
-    folder: ET.Element, row: object, lon: float, lat: float, best: dict[int, float]
+    folder: ET.Element, row: object, lon: float, lat: float, best: dict[int, float], run: str
 ) -> None:
     get = row._asdict()  # type: ignore[attr-defined]
     mark = _sub(folder, "Placemark")
@@ -196,14 +216,13 @@ def _dredge_placemark(
     data = _sub(mark, "ExtendedData")
     for key in ("track_id", "river", "n_dates", "n_detections", "confidence", "dates"):
         if key in get:
-            item = _sub(data, "Data")
-            item.set("name", key)
-            _sub(item, "value", str(get[key]))
+            _data(data, key, str(get[key]))
+    _data(data, "run", run)
     point = _sub(mark, "Point")
     _sub(point, "coordinates", f"{lon:.7f},{lat:.7f}")
 
 
-def _detection_placemark(folder: ET.Element, row: object, lon: float, lat: float) -> None:
+def _detection_placemark(folder: ET.Element, row: object, lon: float, lat: float, run: str) -> None:
     get = row._asdict()  # type: ignore[attr-defined]
     mark = _sub(folder, "Placemark")
     track = get.get("track_id")
@@ -220,11 +239,16 @@ def _detection_placemark(folder: ET.Element, row: object, lon: float, lat: float
     for key in ("detection_id", "scene", "class_name", "score", "track_id", "link"):
         value = get.get(key)
         if value is not None and not pd.isna(value):
-            item = _sub(data, "Data")
-            item.set("name", key)
-            _sub(item, "value", f"{value:.6g}" if key == "score" else str(value))
+            _data(data, key, f"{value:.6g}" if key == "score" else str(value))
+    _data(data, "run", run)
     point = _sub(mark, "Point")
     _sub(point, "coordinates", f"{lon:.7f},{lat:.7f}")
+
+
+def _data(data: ET.Element, name: str, value: str) -> None:
+    item = _sub(data, "Data")
+    item.set("name", name)
+    _sub(item, "value", value)
 
 
 def _style(doc: ET.Element, name: str, colour: str, scale: float) -> None:

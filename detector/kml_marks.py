@@ -20,9 +20,11 @@ Google Earth edits only names, places and folders, so its users' corrections are
 another dredge: a merge), a dredge deleted; detections not seen on their dredge's dates
 (pasted from another run's dredges.kml) are named in a note, their track_id and link unread.
 Which placemarks and folders are the run's own, and which pasted from another run, is told by
-:mod:`detector.kml_runs`: of two Dredges or Detections folders (another run's pasted whole),
-the ones on each other's dates are the run's, with a note; a dredge moved out of the Dredges
-folder is the run's where the folder lacks one of its dredges.
+:mod:`detector.kml_runs`: by the run key (``run``) in the data of the file's document and of
+each placemark; without one (a file written before it had them), of two Dredges or Detections
+folders (another run's pasted whole) the ones on each other's dates are the run's, with a
+note, and a dredge moved out of the Dredges folder is the run's where the folder lacks one of
+its dredges.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from detector.kml_runs import (
     DREDGES_FOLDER,
     DredgeMarks,
     dredges_of_no_run,
+    file_run_key,
     highest_id,
     pasted_dredges_note,
     run_folders,
@@ -92,7 +95,8 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     # any pasted whole from another run's dredges.kml (:func:`detector.kml_runs.run_folders`)
     with tempfile.TemporaryDirectory(prefix="dredge-kml-") as folder:
         readable = _zones_written_out(source, Path(folder))
-        enclosing = _enclosing_folders(readable, list(pyogrio.list_layers(readable)[:, 0]))
+        root = _kml_root(readable)
+        enclosing = _enclosing_folders(readable, root, list(pyogrio.list_layers(readable)[:, 0]))
         layers = [
             # times as written: GDAL converts a layer's times to UTC where their zone offsets
             # differ, and a mark made at 21:00 in Lima on the image of 5 March was of 6 March
@@ -107,12 +111,14 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             # not its detections: a folder pasted whole holds a dredge and its detections
             named = part.dropna(subset=["track_id", "n_detections"])
             texts = named["dates"].fillna("").astype(str) if "dates" in named else None
+            runs = named["run"].fillna("").astype(str).str.strip() if "run" in named else None
             dredge_marks.append(
                 DredgeMarks(
                     str(layer),
                     named["track_id"].map(id_text).tolist(),
                     names[named.index].tolist(),
                     None if texts is None else texts.str.split(";").map(set).tolist(),
+                    [] if runs is None else runs.tolist(),
                 )
             )
         elif DREDGES_FOLDER.fullmatch(str(layer)):  # its placemarks all moved or deleted
@@ -179,14 +185,30 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
             "false detections there), or write the KML again with `dredge counts --kml`",
         )
     notes = _notes(source, counts, undated_folders, own_export)
-    own, listed, which = run_folders(source, dredge_marks, detection_folders)
+    own, listed, which, key = run_folders(
+        source, dredge_marks, detection_folders, file_run_key(root)
+    )
     count = 0 if own is None else own.written or 0  # 'Dredges (4 counted, 1 uncounted)': 5
-    # another run's Dredges folder pasted whole is none of this run's, nor are its dredges
-    kept = [marks for marks in dredge_marks if marks is own or marks.written is None]
-    elsewhere = {track for marks in kept if marks is not own for track in marks.ids}
-    dredges, seen, doubled = _dredge_placemarks(kept)
+    # another run's Dredges folder pasted whole is none of this run's, nor are its dredges;
+    # another run's dredge placemarks (by their run key), in or outside it, are another's
+    kept, pasted_marks, other = [], [], dict[str, str]()
+    for marks in dredge_marks:
+        if marks is own or marks.written is None:
+            ours, theirs = marks.of_run(key)
+            kept.append(ours)
+            pasted_marks.append(theirs)
+            other.update(zip(theirs.ids, theirs.runs, strict=True))
+            own = ours if marks is own else own
+    elsewhere = {  # outside the Dredges folder without a run key: told by their numbers
+        track
+        for marks in kept
+        if marks is not own
+        for track, run in zip(marks.ids, marks.runs or [""] * len(marks.ids), strict=True)
+        if not run
+    }
+    dredges, seen, doubled = _dredge_placemarks(kept + pasted_marks)  # theirs linked anew
     own_ids = set() if own is None else set(own.ids)
-    foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, count, listed)
+    foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, count, listed, other, key)
     seen.update({track: set() for track in foreign})  # their detections linked anew
     run_dredges = highest_id(count, listed)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
@@ -242,11 +264,8 @@ def _named_date(name: str) -> re.Match[str] | None:
     return None
 
 
-def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
-    """Layer → the names of the folders (and documents but the file's own) around its folder,
-    outermost first: GDAL makes each folder a layer named by it alone (``Nanay``,
-    ``Nanay (#2)``, ``Layer0`` when unnamed), in the file's order; {} where the file's folders
-    do not line up with the layers so."""
+def _kml_root(path: Path) -> ElementTree.Element | None:
+    """The KML of a KML/KMZ file, parsed (None where it cannot be read so)."""
     try:
         if path.suffix.lower() == ".kmz":
             with zipfile.ZipFile(path) as kmz:
@@ -254,8 +273,19 @@ def _enclosing_folders(path: Path, layers: list[str]) -> dict[str, list[str]]:
                 data = kmz.read(kml[0]) if len(kml) == 1 else b""
         else:
             data = path.read_bytes()
-        root = ElementTree.fromstring(data)
+        return ElementTree.fromstring(data)
     except (OSError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+
+
+def _enclosing_folders(
+    path: Path, root: ElementTree.Element | None, layers: list[str]
+) -> dict[str, list[str]]:
+    """Layer → the names of the folders (and documents but the file's own) around its folder,
+    outermost first: GDAL makes each folder a layer named by it alone (``Nanay``,
+    ``Nanay (#2)``, ``Layer0`` when unnamed), in the file's order; {} where the file's folders
+    do not line up with the layers so (``root``: the file's KML, None where unreadable)."""
+    if root is None:
         return {}
     containers: list[tuple[str, list[str]]] = []
 

@@ -4,16 +4,22 @@ with its ``track_id`` and the ``dates`` it was seen on) and a ``Detections (N)``
 detection with its ``track_id`` and ``link``). In Google Earth an analyst moves a dredge's
 placemarks to folders of their own, deletes them, and pastes placemarks, or whole folders,
 from another run's ``dredges.kml``, whose track ids are that run's. The run's own folders are
-told from pasted ones by their dates (a detection is on a date of its dredge's placemark),
-and a dredge placemark outside the Dredges folder from a pasted one by the run's numbering
-and what the folders' names say they held.
+told from pasted ones by the run key that ``dredge counts`` writes in the data of the file's
+document and of each placemark (``run``, :func:`detector.kml_export.kml_run_key`); where it
+cannot tell (a file written before it had one, folders saved alone), by their dates (a
+detection is on a date of its dredge's placemark), and a dredge placemark outside the Dredges
+folder from a pasted one by the run's numbering and what the folders' names say they held.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -21,6 +27,8 @@ import pandas as pd
 from detector.export_edits import id_text
 from detector.track_merges import MERGED
 from detector.wording import agree, count_of
+
+T = TypeVar("T")
 
 DREDGES_FOLDER = re.compile(r"Dredges \(([\d ,a-z]+)\)( \(#\d+\))?")
 """A Dredges folder's name as ``dredge counts`` writes it (``Dredges (4 counted, 1
@@ -32,12 +40,34 @@ _ADVICE = "(to track two runs' detections together, give both runs' detections f
 @dataclass
 class DredgeMarks:
     """The dredge placemarks of one folder of ``dredges.kml`` (those with a ``track_id`` and
-    ``n_detections``): their ids, names, and days seen (``dates``; None without that field)."""
+    ``n_detections``): their ids, names, days seen (``dates``; None without that field), and
+    run keys (``run``; '' without one)."""
 
     folder: str
     ids: list[str]
     names: list[str]
     days: list[set[str]] | None
+    runs: list[str] = field(default_factory=list)
+
+    def key(self) -> str | None:
+        """The run key most of its placemarks carry (None where none carries one)."""
+        return _most(self.runs)
+
+    def of_run(self, key: str | None) -> tuple[DredgeMarks, DredgeMarks]:
+        """Its placemarks of run ``key`` (and those without a key), and those of another run
+        (pasted from another run's dredges.kml, into this folder or a folder of their own)."""
+        other = [
+            bool(key) and i < len(self.runs) and self.runs[i] not in ("", key)
+            for i in range(len(self.ids))
+        ]
+        return self._where([not o for o in other]), self._where(other)
+
+    def _where(self, keep: list[bool]) -> DredgeMarks:
+        def pick(values: list[T]) -> list[T]:
+            return [v for v, k in zip(values, keep, strict=False) if k]
+
+        days = None if self.days is None else pick(self.days)
+        return DredgeMarks(self.folder, pick(self.ids), pick(self.names), days, pick(self.runs))
 
     @property
     def written(self) -> int | None:
@@ -52,6 +82,33 @@ class DredgeMarks:
         for track, days in zip(self.ids, self.days or [set()] * len(self.ids), strict=True):
             out.setdefault(track, set()).update(days)
         return out
+
+
+def _most(values: Iterable[object]) -> str | None:
+    """The most common non-empty run key of ``values`` (None where there is none)."""
+    keys = Counter(v.strip() for v in values if isinstance(v, str) and v.strip())
+    return keys.most_common(1)[0][0] if keys else None
+
+
+def detections_key(part: pd.DataFrame) -> str | None:
+    """The run key most of a Detections folder's placemarks carry (None without one)."""
+    return _most(part["run"]) if "run" in part else None
+
+
+def file_run_key(root: ElementTree.Element | None) -> str | None:
+    """The run key in the data of the file's own document (``dredge counts`` writes it): None
+    where it has none (written before it had one; a folder saved alone)."""
+    if root is None:
+        return None
+    document = next((c for c in root if c.tag.rsplit("}", 1)[-1] == "Document"), None)
+    for data in [] if document is None else document:
+        if data.tag.rsplit("}", 1)[-1] != "ExtendedData":
+            continue
+        for item in data:
+            if item.get("name") == "run":
+                value = next((v.text for v in item if v.tag.rsplit("}", 1)[-1] == "value"), "")
+                return (value or "").strip() or None
+    return None
 
 
 def folder_label(layer: str) -> str:
@@ -97,61 +154,94 @@ def run_folders(
     source: Path,
     marks: list[DredgeMarks],
     detections: list[tuple[str, pd.DataFrame]],
-) -> tuple[DredgeMarks | None, pd.DataFrame | None, list[str]]:
+    key: str | None = None,
+) -> tuple[DredgeMarks | None, pd.DataFrame | None, list[str], str | None]:
     """The run's own Dredges folder (None without one) and Detections folder (None without
-    one) of ``dredges.kml``, and a note for each kind where there are several: the Dredges
-    folder on whose placemarks' dates the detections of a Detections folder most often are,
-    then the Detections folder most often on that one's dates (the first where none is more
-    so). Another run's Dredges folder pasted whole was read as this run's too: its count was
+    one) of ``dredges.kml``, a note for each kind where there are several, and the run's key.
+
+    ``key``: the run key of the file's document (:func:`file_run_key`). Of several folders of
+    a kind, the one of that key is the run's; where the key cannot tell (none, or none or
+    several of that key), the Dredges folder on whose placemarks' dates the detections of a
+    Detections folder most often are, then the Detections folder most often on that one's
+    dates (the first where none is more so). The run's key is the file's, else its Dredges
+    folder's, else its Detections folder's (None where none has one).
+
+    Another run's Dredges folder pasted whole was read as this run's too: its count was
     added to the run's, its dredges were the run's (its detections pasted beside it tracked
     as the run's, a dredge the analyst deleted counted again by its namesake's dates), and
     where its ids were the run's, the run's own detections were called pasted and linked
     anew. Of several Detections folders the first was taken: another run's pasted whole
     above it made that run's track ids this run's (its dredges above this run's highest were
-    said to be 'of a dredge whose placemark was deleted')."""
+    said to be 'of a dredge whose placemark was deleted'). Another run's Dredges and
+    Detections folders both pasted above the run's were read as the run's, by their order,
+    and the run's own detections named as pasted."""
     folders = [mark for mark in marks if mark.written is not None]
     notes = []
     own = folders[0] if folders else None
     if len(folders) > 1:
-        shares = [
-            max((_on_their_dates(part, folder.seen()) for _, part in detections), default=0.0)
-            for folder in folders
-        ]
-        best, why = _which_of(
-            "Dredges",
-            [folder.folder for folder in folders],
-            shares,
-            "of the Detections folder's detections on the dates of its placemarks",
-        )
+        keyed = [i for i, folder in enumerate(folders) if key and key in folder.runs]
+        asked = "another run's pasted whole?" if len(keyed) != 1 else "another run's, pasted whole."
+        if len(keyed) == 1:
+            best, why = _by_key("Dredges", [folder.folder for folder in folders], keyed[0])
+        else:
+            shares = [
+                max((_on_their_dates(p, folder.seen()) for _, p in detections), default=0.0)
+                for folder in folders
+            ]
+            best, why = _which_of(
+                "Dredges",
+                [folder.folder for folder in folders],
+                shares,
+                "of the Detections folder's detections on the dates of its placemarks",
+            )
         own = folders[best]
         others = "other's" if len(folders) == 2 else "others'"
         notes.append(
-            f"{source}: {why} — another run's pasted whole? The {others} dredges are not "
+            f"{source}: {why} — {asked} The {others} dredges are not "
             f"this run's: not counted among its {count_of(own.written or 0, 'dredge')}, "
             f"their placemarks not read; delete the folder of the other run {_ADVICE}"
         )
-    listed, which = _run_detections(source, detections, own.seen() if own else {})
-    return own, listed, notes + which
+    key = key or (own.key() if own else None)
+    listed, which = _run_detections(source, detections, own.seen() if own else {}, key)
+    if key is None and listed is not None:
+        key = detections_key(listed)
+    return own, listed, notes + which, key
+
+
+def _by_key(kind: str, names: list[str], best: int) -> tuple[int, str]:
+    """Of several folders of a ``kind``, the one of the file's run key, and a line saying so."""
+    labels = [folder_label(name) for name in names]
+    other = "the other's another run's" if len(names) == 2 else "the others' other runs'"
+    return best, (
+        f"{len(names)} {kind} folders ({', '.join(labels)}): {labels[best]} read as this "
+        f"run's (by the run key in its placemarks' data, the file's; {other})"
+    )
 
 
 def _run_detections(
-    source: Path, folders: list[tuple[str, pd.DataFrame]], own_seen: dict[str, set[str]]
+    source: Path,
+    folders: list[tuple[str, pd.DataFrame]],
+    own_seen: dict[str, set[str]],
+    key: str | None = None,
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The run's own Detections folder (None without one), and a note where there are
-    several: the one whose detections are most often on the dates of their dredge's
-    placemark in the run's Dredges folder (``own_seen``), the first where none is more so."""
+    several: the one of the run's ``key``, else the one whose detections are most often on
+    the dates of their dredge's placemark in the run's Dredges folder (``own_seen``), the
+    first where none is more so."""
     if len(folders) < 2:
         return (folders[0][1] if folders else None), []
-    shares = [_on_their_dates(part, own_seen) for _, part in folders]
-    best, why = _which_of(
-        "Detections",
-        [name for name, _ in folders],
-        shares,
-        "of its detections on their dredge placemark's dates",
-    )
+    names = [name for name, _ in folders]
+    keyed = [i for i, (_, part) in enumerate(folders) if key and detections_key(part) == key]
+    asked = "another run's pasted whole?" if len(keyed) != 1 else "another run's, pasted whole."
+    if len(keyed) == 1:
+        best, why = _by_key("Detections", names, keyed[0])
+    else:
+        shares = [_on_their_dates(part, own_seen) for _, part in folders]
+        best, why = _which_of(
+            "Detections", names, shares, "of its detections on their dredge placemark's dates"
+        )
     return folders[best][1], [
-        f"{source}: {why} — "
-        "another run's pasted whole? The other's track ids are not taken for this run's "
+        f"{source}: {why} — {asked} The other's track ids are not taken for this run's "
         f"dredges; delete the folder of the other run {_ADVICE}"
     ]
 
@@ -162,12 +252,49 @@ def dredges_of_no_run(
     elsewhere: set[str],
     written: int,
     listed: pd.DataFrame | None,
+    other: dict[str, str] | None = None,
+    key: str | None = None,
 ) -> tuple[list[str], list[str]]:
-    """The ids of dredge placemarks outside the run's Dredges folder of no dredge of the run,
-    and a note: another run's dredge pasted with its detections was tracked as one of this
-    run's without a word (of a number in a gap of the run's, 2 of dredges 1 and 3 after a
-    hand merge, too). Their detections are linked anew
+    """The ids of dredge placemarks of no dredge of the run, and a note each way: another
+    run's dredge pasted with its detections was tracked as one of this run's without a word
+    (of a number in a gap of the run's, 2 of dredges 1 and 3 after a hand merge, too; of the
+    number of one the analyst deleted whole, too). Their detections are linked anew
     (:func:`detector.export_edits.google_earth_edits`).
+
+    ``other``: the ids of dredge placemarks that carry another run key than the run's
+    (``key``), in or outside its Dredges folder, and that key: another run's, but where the
+    run has a dredge placemark of that id (then its dates tell: :func:`pasted_dredges_note`).
+    ``elsewhere``: those outside the Dredges folder without a run key (one with the run's
+    is the run's): :func:`_by_numbering` tells which are the run's.
+    """
+    theirs = {t: run for t, run in (other or {}).items() if t not in own}
+    ids, notes = _by_numbering(source, own, elsewhere - set(theirs), written, listed)
+    if theirs:
+        listed_ids = sorted(
+            theirs, key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t)
+        )
+        runs = ", ".join(sorted(set(theirs.values())))
+        count = len(listed_ids)
+        ids += [t for t in listed_ids if t not in ids]
+        notes.append(
+            f"{source}: {count_of(count, 'dredge placemark')} of dredge "
+            f"{', '.join(listed_ids)} of another run (run key {runs}, this run's {key}) — "
+            f"pasted from another run's dredges.kml? The track_id and link of "
+            f"{agree(count, 'its', 'their')} detections are not read: they are linked anew; "
+            f"delete the placemarks of the other run {_ADVICE}"
+        )
+    return ids, notes
+
+
+def _by_numbering(
+    source: Path,
+    own: set[str],
+    elsewhere: set[str],
+    written: int,
+    listed: pd.DataFrame | None,
+) -> tuple[list[str], list[str]]:
+    """Of the ids of dredge placemarks outside the run's Dredges folder without a run key
+    (``dredges.kml`` written before it had one), those of no dredge of the run, and a note.
 
     ``own``: the ids in the run's Dredges folder, which its name says held ``written``;
     ``listed``: the run's Detections folder (None without one: then an id numbered above

@@ -105,6 +105,15 @@ def _paste(root: ET.Element, marks: list[ET.Element]) -> None:
     folder.extend(marks)
 
 
+def _keyless(root: ET.Element) -> ET.Element:
+    """``root`` without its run keys, as dredges.kml was written before it had them: which
+    dredges are another run's is told by their numbers."""
+    for data in root.iter(f"{K}ExtendedData"):
+        for item in [d for d in data if d.get("name") == "run"]:
+            data.remove(item)
+    return root
+
+
 def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path) -> None:
     """An analyst merges two dredges in Google Earth, which edits names only: the detection
     placemarks of dredge 2 renamed '… dredge 1'. The rename was ignored without a word (both
@@ -256,15 +265,18 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
     _renumber(pasted, 1, 27)  # as B's dredge 27 was written
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    run = _track_edited(root, edited, rivers)
-    notes = " ".join(run.notes)
-    assert "merged by hand" not in notes, notes
-    assert "1 dredge placemark of dredge 27 outside the Dredges folder" in notes, notes
-    assert "numbered up to 2" in notes, notes
-    assert "The track_id and link of its detections are not read" in notes, notes  # 'their'
-    assert "with other dates" not in notes, notes
-    again = gpd.read_parquet(tmp_path / "again.parquet")
-    assert sorted(again["n_detections"]) == [3, 3, 3]
+    for keyed in (False, True):  # written before dredges.kml had run keys: by its number
+        copy = ET.fromstring(ET.tostring(root))
+        run = _track_edited(copy if keyed else _keyless(copy), edited, rivers)
+        notes = " ".join(run.notes)
+        assert "merged by hand" not in notes, notes
+        named = "of another run (run key" if keyed else "outside the Dredges folder"
+        assert f"1 dredge placemark of dredge 27 {named}" in notes, notes
+        assert keyed or "numbered up to 2" in notes, notes
+        assert "The track_id and link of its detections are not read" in notes, notes
+        assert "with other dates" not in notes, notes
+        again = gpd.read_parquet(tmp_path / "again.parquet")
+        assert sorted(again["n_detections"]) == [3, 3, 3]
 
 
 def _three_tracks(tmp_path: Path, start_days: int = 0) -> Path:
@@ -385,7 +397,7 @@ def test_a_dredge_moved_out_of_its_folder_with_its_detections_or_after_them_is_t
     _renumber(pasted, 1, 27)
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    run = _track_edited(root, edited, rivers)
+    run = _track_edited(_keyless(root), edited, rivers)  # before run keys: by its number
     assert "1 dredge placemark of dredge 27 outside the Dredges folder" in " ".join(run.notes)
     assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
 
@@ -406,7 +418,7 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     assert len(pasted) == 4
     _paste(root, pasted)
     edited = tmp_path / "pasted.kml"
-    run = _track_edited(root, edited, rivers)
+    run = _track_edited(_keyless(root), edited, rivers)  # before run keys: by its number
     notes = " ".join(run.notes)
     assert "1 dredge placemark of dredge 2 outside the Dredges folder" in notes, notes
     assert "(its dredges are numbered up to 3; it has no dredge 2)" in notes, notes
@@ -492,6 +504,73 @@ def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Pat
     assert "('Dredges (2)', the second 'Dredges (2)'): the second 'Dredges (2)' read" in notes
     assert "with other dates" not in notes and "outside the Dredges folder" not in notes, notes
     assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # read: not linked anew
+
+
+def test_a_dredge_pasted_in_place_of_one_deleted_whole_is_another_runs(tmp_path: Path) -> None:
+    """Run A's dredge 2 deleted whole (placemark and detections) and run B's dredge 2 pasted
+    with its detections, in a folder of its own or into A's Dredges folder: of a number A's
+    dredges may have, in place of the one the folder lacks, it was taken for A's without a
+    word, its track_id and link read. Its run key (in its data) is not the file's: it is
+    named as another run's and its detections are linked anew."""
+    from detector.track_files import read_detections
+
+    rivers, kml, other = _two_runs(tmp_path)
+    for into in ("revisar", "Dredges"):
+        root = ET.fromstring(kml.read_bytes())
+        dredges, found = _dredges_folder(root), _detection_folder(root)
+        dredges.remove(_placemarks(dredges, "Dredge 2 (Meander)")[0])
+        for mark in _placemarks(found, " dredge 2"):
+            found.remove(mark)
+        theirs = ET.fromstring(other.read_bytes())
+        dredge = _placemarks(theirs, "Dredge 2 (Meander)")
+        _paste(root, _placemarks(theirs, " dredge 2") + (dredge if into == "revisar" else []))
+        if into == "Dredges":
+            dredges.extend(dredge)
+        edited = tmp_path / f"into_{into}.kml"
+        ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+        again = read_detections(edited)
+        notes = " ".join(again.attrs["notes"])
+        assert "1 dredge placemark of dredge 2 of another run (run key" in notes, notes
+        assert again["track_id"].tolist()[:3] == ["1"] * 3  # A's read
+        assert again["track_id"].isna().tolist()[3:] == [True] * 3  # B's linked anew
+    run = run_track(edited, rivers, tmp_path / "again.parquet")
+    assert "of another run" in " ".join(run.notes)
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
+
+
+def test_another_runs_two_folders_pasted_above_this_runs_are_told_by_their_run_key(
+    tmp_path: Path,
+) -> None:
+    """Run B's Dredges and Detections folders both pasted above run A's ('Dredges (2)',
+    'Detections (6)' twice): the Dredges folders were not told apart by dates (each matches
+    its own Detections folder), so the first, B's, was read as the run's, then B's
+    Detections folder with it, and A's own 6 detections were named 'not seen on their
+    dredge's dates', their track_id and link not read. The run key of the file's document
+    tells A's folders whatever their order; without run keys (an older dredges.kml) the
+    note that they were not told apart stays."""
+    from detector.track_files import read_detections
+
+    _, kml, other = _two_runs(tmp_path)
+    root = ET.fromstring(kml.read_bytes())
+    theirs = ET.fromstring(other.read_bytes())
+    document = root.find(f"{K}Document")
+    assert document is not None
+    at = list(document).index(_dredges_folder(root))
+    document.insert(at, _detection_folder(theirs))
+    document.insert(at, _dredges_folder(theirs))
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    notes = " ".join(again.attrs["notes"])
+    for kind in ("Dredges (2)", "Detections (6)"):
+        assert f"the second '{kind}' read as this run's (by the run key" in notes, notes
+    assert "not told apart" not in notes, notes
+    a_days = again["acquired"].astype(str).str.startswith("2024")
+    assert again.loc[a_days, "track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # A's read
+    assert again.loc[~a_days, "track_id"].isna().all()  # B's linked anew
+    ET.ElementTree(_keyless(root)).write(edited, encoding="utf-8", xml_declaration=True)
+    notes = " ".join(read_detections(edited).attrs["notes"])
+    assert "not told apart by the share" in notes, notes  # no key: by order, as before
 
 
 def test_notes_on_one_edited_placemark_read_in_the_singular() -> None:
