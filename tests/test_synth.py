@@ -1,10 +1,10 @@
-"""The synthetic river world: files, georeferencing, truth, determinism, bad arguments."""
+"""The synthetic river world: files, georeferencing, truth, determinism, how dredges move along
+a reach, and the worker processes that draw it. Chips of a scene (`render_scene`):
+test_synth_chips.py; `dredge synth` and `dredge demo` on the command line: test_synth_cli.py."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import multiprocessing
 import re
 import signal
@@ -13,7 +13,6 @@ import sys
 import time
 import types
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,31 +21,21 @@ import pandas as pd
 import pytest
 import rasterio
 from pyproj import Transformer
-from shapely import Point, box
+from shapely import Point
 from typer.testing import CliRunner
 
 from detector.cli import app
-from detector.errors import DredgeError, InputError
+from detector.errors import InputError
+from tests.synth_fixtures import ONE_RIVER, _digest, _first_dredge
 from training.processes import THREADED_LIBRARIES, in_processes, pool_context
-from training.synth.catalogue import RIVER_CATALOGUE
 from training.synth.dredges import reflect_into
 from training.synth.landscape import rectangle
 from training.synth.render import Grid, render_reflectance
-from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
-from training.synth.world import (
-    WORLD_FORMAT,
-    RiverWorld,
-    WorldConfig,
-    build_world,
-    config_json,
-    is_same_world,
-    training_seed_note,
-    write_world,
-)
-from training.synth.writer import _dredge_rows, counts_from_truth, render_scene
+from training.synth.scenes import CLOUD_VISIBLE_MAX, is_visible
+from training.synth.world import WorldConfig, build_world, write_world
+from training.synth.writer import _dredge_rows, counts_from_truth
 
 PLANET_NAME = re.compile(r"^\d{8}_\d{6}_\d{2}_[0-9a-f]{4}_3B_AnalyticMS_SR\.tif$")
-ONE_RIVER = WorldConfig(seed=3, rivers=("Nanay",), years=(2024, 2024))
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +43,6 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")
     write_world(WorldConfig(seed=3, rivers=("Nanay", "Cenepa", "Itaya"), years=(2024, 2025)), out)
     return out
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_world_layout_and_scene_georeferencing(world_dir: Path) -> None:
@@ -243,226 +224,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
 
 
-def _first_dredge() -> tuple[RiverWorld, SceneSpec, tuple[float, float, float, float]]:
-    """The first scene of ONE_RIVER with a dredge, and an 80 m square around that dredge."""
-    river = build_world(ONE_RIVER).rivers[0]
-    scene, pose = next(
-        (s, river.ground_on(s).dredges[0]) for s in river.scenes if river.ground_on(s).dredges
-    )
-    return river, scene, (pose.x - 40, pose.y - 40, pose.x + 40, pose.y + 40)
-
-
-def test_other_gsd_and_rgb8_chip() -> None:
-    river, scene, bounds = _first_dredge()
-    grid, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)
-    assert chip.shape == (3, 160, 160) and chip.dtype == np.uint8
-    assert grid.gsd == 0.5
-    centre = chip[:, 75:85, 75:85].astype(float).mean(axis=0).max()
-    assert centre > np.median(chip.astype(float).mean(axis=0)) + 40  # the hull stands out
-    _, coarse = render_scene(river, scene, 4.77, "planetscope", bounds=bounds)
-    assert coarse.shape == (4, 17, 17) and coarse.dtype == np.uint16
-
-
-def test_a_scene_at_any_gsd_holds_all_of_its_footprint() -> None:
-    """At a GSD that does not divide the 3 km scene (9 m: 333.3 px), the grid was rounded down
-    to 333 px: the last 3 m of the footprint, where the truth calls a dredge visible, were not
-    in the image (8 m at 17 m)."""
-    river = build_world(ONE_RIVER).rivers[0]
-    scene = replace(river.scenes[0], footprint=box(*river.scenes[0].bounds), cloud_cover=0.0)
-    _, miny, maxx, _ = scene.bounds
-    x, y = maxx - 1.0, miny + 1.0  # a dredge 1 m inside the bottom-right corner
-    assert is_visible(scene, x, y)
-    for gsd in (3.0, 9.0, 17.0, 0.3, 4.77):
-        grid = Grid.over(scene.bounds, gsd)
-        col, row = ~grid.transform @ (x, y)
-        assert col < grid.width and row < grid.height, gsd
-        assert grid.width * gsd - (maxx - scene.bounds[0]) < gsd  # and less than a pixel more
-    assert (Grid.over(scene.bounds, 3.0).width, Grid.over(scene.bounds, 0.3).width) == (1000, 10000)
-
-
-def test_a_chip_given_in_degrees_is_one_line() -> None:
-    """Bounds in lon/lat (the truth's lon and lat, not its x and y) ended in "ValueError:
-    zero-size array to reduction operation minimum" (80 m around a dredge), or drew a chip of
-    nodata without a word (2 × 2 px for a degree, and 1 × 1 px for 80 m once the grid covers
-    its bounds)."""
-    river, scene, bounds = _first_dredge()
-    to_wgs84 = Transformer.from_crs(river.crs, "EPSG:4326", always_xy=True)
-    west, south = to_wgs84.transform(bounds[0], bounds[1])
-    east, north = to_wgs84.transform(bounds[2], bounds[3])
-    with pytest.raises(DredgeError, match=r"lie outside the scene .* not in degrees"):
-        render_scene(river, scene, 0.5, "rgb8", bounds=(west, south, east, north))
-    _, chip = render_scene(river, scene, 0.5, "rgb8", bounds=bounds)  # metres: drawn
-    assert chip.shape == (3, 160, 160) and chip.max() > 0
-
-
-def test_a_chip_of_an_unknown_style_is_one_line() -> None:
-    """`render_scene(..., "RGB8")` drew a 4-band uint16 chip (the planetscope style) without a
-    word, where `dredge synth --style RGB8` is refused."""
-    river, scene, bounds = _first_dredge()
-    with pytest.raises(DredgeError, match="unknown style 'RGB8'; use one of: planetscope, rgb8"):
-        render_scene(river, scene, 0.5, "RGB8", bounds=bounds)
-
-
-def test_styles_of_another_place_change_water_and_roofs() -> None:
-    river, scene, bounds = _first_dredge()
-    chips = {style: render_scene(river, scene, 0.5, style, bounds=bounds)[1].astype(float)
-             for style in ("rgb8", "rgb8-green", "rgb8-shift")}  # fmt: skip
-    corner = (slice(None), slice(0, 12), slice(0, 12))  # 34 m from the dredge: open water
-    red, green, blue = chips["rgb8-green"][corner].mean(axis=(1, 2))
-    assert green > red + 15 and green > blue + 15  # Nanay's black water is painted green
-    roof = (slice(None), slice(78, 82), slice(78, 82))
-    assert np.abs(chips["rgb8-shift"][roof] - chips["rgb8-green"][roof]).mean() > 20  # roofs
-    rest = chips["rgb8-shift"][corner] - chips["rgb8-green"][corner]
-    assert np.abs(rest).max() == 0  # away from the dredge the two styles are the same picture
-
-
-def test_every_catalogue_river_has_a_utm_crs() -> None:
-    for spec in RIVER_CATALOGUE.values():
-        assert spec.epsg in (32717, 32718)
-    assert any(spec.dredge_pressure == 0 for spec in RIVER_CATALOGUE.values())
-
-
 runner = CliRunner()
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--rivers", "Amazonas"], "unknown river 'Amazonas'"),
-        (["--years", "2025-2023"], "reversed"),
-        (["--years", "last year"], "not a year"),
-        (["--size", "huge"], "unknown size"),
-        # a blank list (a shell variable that was empty but for a space) was a traceback,
-        # "ValueError: No objects to concatenate", after folders had been made
-        (["--rivers", " "], "--rivers: empty — give river names"),
-        (["--rivers", ""], "--rivers: empty — give river names"),  # it drew all rivers
-        (["--rivers", ","], "names no river"),
-    ],
-)
-def test_cli_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
-    result = runner.invoke(app, ["synth", "--out", str(tmp_path / "w"), *args])
-    assert result.exit_code == 2
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error:")
-    assert "Traceback" not in result.output
-
-
-def test_a_river_named_twice_is_drawn_once() -> None:
-    # `--rivers Nanay,NAN` drew the Nanay twice: its scenes written twice over the same files
-    # (by two processes at once), every truth row and every counts.csv row doubled
-    config = WorldConfig.from_cli(rivers="Nanay, nan,Itaya,NANAY", years="2024")
-    assert config.rivers == ("Nanay", "Itaya")
-    names = [scene.file_name for _, scene in build_world(config).scenes()]
-    assert len(names) == len(set(names)) == 2 * 3
-
-
-def test_cli_list_rivers_needs_no_out() -> None:
-    # As the README shows it: `dredge synth --list-rivers` (it stopped: "Missing option '--out'").
-    result = runner.invoke(app, ["synth", "--list-rivers"])
-    assert result.exit_code == 0, result.output
-    listed = [line.split()[0] for line in result.output.splitlines()]
-    assert listed == [spec.name for spec in RIVER_CATALOGUE.values()]
-
-
-def test_cli_unwritable_and_non_empty_out(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    result = runner.invoke(app, ["synth", "--out", str(blocker / "world")])
-    assert result.exit_code == 2 and "cannot write here" in result.output
-    mine = tmp_path / "mine"
-    mine.mkdir()
-    (mine / "notes.txt").write_text("precious")
-    result = runner.invoke(app, ["synth", "--out", str(mine), "--overwrite"])
-    assert (
-        result.exit_code == 2 and "only replaces a folder made by `dredge synth`" in result.output
-    )
-    assert (mine / "notes.txt").read_text() == "precious"
-
-
-def test_cli_synth_small_world(tmp_path: Path) -> None:
-    out = tmp_path / "w"
-    result = runner.invoke(
-        app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "aguaytia", "--years", "2024"]
-    )
-    assert result.exit_code == 0, result.output
-    assert "wrote 3 scenes of 1 river (2024) to" in result.output
-    again = runner.invoke(app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "Itaya"])
-    assert again.exit_code == 2 and "not empty" in again.output
-    replaced = runner.invoke(
-        app,
-        [
-            "synth",
-            "--out",
-            str(out),
-            "--seed",
-            "5",
-            "--rivers",
-            "Itaya",
-            "--years",
-            "2024",
-            "--overwrite",
-        ],
-    )
-    assert replaced.exit_code == 0
-    assert pd.read_csv(out / "truth" / "scenes.csv")["river"].unique().tolist() == ["Itaya"]
-
-
-def test_a_world_stopped_half_way_is_drawn_again_by_the_same_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Ctrl-C (or a kill, or a full disk) while a world was drawn left its scenes without
-    world.json: the same command, `dredge synth` or `dredge demo`, was refused ("folder is not
-    empty"), and with --overwrite too ("only replaces a folder made by `dredge synth` (no
-    world.json)"): only deleting the folder by hand went on."""
-    out, whole = tmp_path / "w", tmp_path / "whole"
-    args = ["synth", "--seed", "5", "--rivers", "aguaytia", "--years", "2024", "--out"]
-
-    def stopped(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr("training.synth.world._write_manifest", stopped)
-        result = runner.invoke(app, [*args, str(out)])
-    assert result.exit_code == 130 and not (out / "world.json").exists()
-    assert len(list((out / "scenes").iterdir())) > 0
-    again = runner.invoke(app, [*args, str(out)])
-    assert again.exit_code == 0, again.output
-    assert runner.invoke(app, [*args, str(whole)]).exit_code == 0
-    assert _digest(out) == _digest(whole)
-    assert "not empty" in runner.invoke(app, [*args, str(out)]).output  # finished: kept
-
-
-def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
-    """A world folder that `dredge demo`, the benchmarks and the training recipe would reuse:
-    one written by a generator of another format (dredges placed, UDM2 classes drawn otherwise)
-    was reused, its config alone compared."""
-    (tmp_path / "truth").mkdir()
-    (tmp_path / "truth" / "scenes.csv").write_text("scene\n")
-    for fmt, reused in ((WORLD_FORMAT, True), (WORLD_FORMAT - 1, False), (None, False)):
-        manifest = {"format": fmt, "config": config_json(ONE_RIVER)}
-        (tmp_path / "world.json").write_text(json.dumps(manifest))
-        assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
-
-
-def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`--gsd 0.5 --size full` (18,000 px scenes, about 60 GB each to draw) on a machine of
-    8 GB: it made the folders and drew for minutes, then was killed or ended "out of memory —
-    run again with less input at a time" (seen under a 6 GB limit at --gsd 0.5, after 44 s)."""
-    import training.synth.world as world_module
-
-    def no_render(*_: object, **__: object) -> None:
-        raise AssertionError("the scenes were drawn")
-
-    monkeypatch.setattr(world_module, "physical_memory", lambda: 8 * 2**30, raising=False)
-    monkeypatch.setattr(world_module, "_render_all", no_render)
-    config = WorldConfig(seed=1, rivers=("Nanay",), years=(2024, 2024), gsd=0.5, size="full")
-    with pytest.raises(DredgeError, match=r"--gsd 0.5 --size full: one scene of 18,000 × 18,000"):
-        write_world(config, tmp_path / "big")
-    assert not (tmp_path / "big").exists()
-    with pytest.raises(AssertionError, match="drawn"):  # 3 m scenes fit: drawn as before
-        write_world(replace(config, gsd=3.0), tmp_path / "fits")
 
 
 def test_a_move_past_the_end_of_the_reach_turns_back() -> None:
@@ -542,53 +304,6 @@ def test_a_script_without_a_main_guard_gets_one_clear_line_when_its_workers_die(
     assert str(tmp_path / "world") in last
 
 
-def test_a_demo_on_a_training_world_is_refused(tmp_path: Path) -> None:
-    """`dredge demo --seed 150` ran on a world of the bundled model's training seeds and
-    compared its counts with the truth as if the world were new."""
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--seed", "150"])
-    assert result.exit_code == 2
-    assert "seed 150 draws one of the training worlds (seeds 101–199)" in result.output
-    assert not (tmp_path / "d").exists()
-    assert training_seed_note(1) is None and training_seed_note(200) is None
-
-
-def test_a_demo_with_a_model_not_there_or_a_negative_seed_is_refused_before_the_world(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`dredge demo --model runs/ft/model.pt` with a typo drew the whole demo world (72 scenes,
-    368 MB, 67 s on two cores), then said `weights file not found`; `--seed -3` made the
-    folder, then ended in numpy's words, `error: expected non-negative integer`."""
-    import training.synth.world
-
-    def no_world(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the world was drawn")
-
-    monkeypatch.setattr(training.synth.world, "write_world", no_world)
-    out = tmp_path / "d"
-    for given, said in (
-        (["--model", str(tmp_path / "model.pt")], "model.pt: weights file not found"),
-        (["--seed", "-3"], "--seed -3 is negative; give a whole number ≥ 0"),
-    ):
-        result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress", *given])
-        assert result.exit_code == 2, (given, result.output)
-        assert said in " ".join(result.output.split()), result.output
-        assert not out.exists()
-
-
-def test_a_demo_out_that_is_a_file_is_named_itself(tmp_path: Path) -> None:
-    """`dredge demo --out FILE` said `FILE/world: cannot write here (Not a directory)`, a
-    folder the user never named; the file itself is named, before anything is drawn."""
-    given = tmp_path / "notes.txt"
-    given.write_text("precious")
-    for out in (given, given / "demo"):
-        result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
-        assert result.exit_code == 2, result.output
-        said = " ".join(result.output.split())
-        assert f"{given}: is a file, not a folder — choose another --out" in said, said
-        assert "world" not in said
-    assert given.read_text() == "precious"
-
-
 def job_or_fault(index: int, folder: str, seconds: float = 0.3) -> int:
     """Job 0 fails at once; the others take ``seconds`` and leave a file each (in_processes'
     tests)."""
@@ -666,13 +381,3 @@ def test_a_world_whose_worker_died_is_drawn_again_without_deleting_it(
     assert "delete" not in result.output and "run it again" in result.output
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
-
-
-def test_years_whose_scenes_fall_after_today_are_one_line(tmp_path: Path) -> None:
-    """dredge refuses scene dates after today (a typo of the year): `dredge synth --years`
-    of next year wrote a world whose every scene `dredge run` then refused."""
-    year = datetime.now(UTC).year + 1
-    result = runner.invoke(app, ["synth", "--out", str(tmp_path / "w"), "--years", str(year)])
-    assert result.exit_code != 0
-    assert "after today" in result.output and "Traceback" not in result.output
-    assert not list((tmp_path / "w").glob("scenes/*.tif"))
