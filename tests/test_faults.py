@@ -1,9 +1,9 @@
 """Faults from a download folder, each on purpose (issue 9): what the detector does with them.
 
 Faults tested elsewhere: no CRS, truncated, no overlap with the rivers, all nodata, a band
-the model needs is missing, no date (tests/test_detect.py); rivers without names, empty or
+the model needs is missing, no date (tests/test_detect_faults.py); rivers without names, empty or
 unreadable rivers files (tests/test_river_files.py, test_cli_tiles.py); model files that are not
-models, pickles that would run code, cards that disagree (tests/test_model.py,
+models, pickles that would run code, cards that disagree (tests/test_model_faults.py,
 test_card.py); malformed labels (tests/test_labels_*.py); dates in many formats and time
 zones (tests/test_scene.py, test_tracking.py); the network (tests/test_run.py,
 test_train.py, test_offline.py).

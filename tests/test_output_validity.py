@@ -7,10 +7,10 @@ no empty, NaN or invalid geometries, coordinates that are longitude/latitude, co
 whole numbers with low ≤ unique ≤ high, the same numbers in every file that holds them, and a
 report that loads nothing from anywhere.
 
-``tests/test_exports.py`` checks each exporter on a hand-made world (exact values, dates in
-descriptions, the KML detection limit); ``tests/test_run.py`` checks that the run writes every
-file and loads its report in headless Chromium. This suite does not repeat those: it is the
-end-to-end read-back of one real run's folder, file by file.
+``tests/test_exports.py`` and ``tests/test_exports_kml.py`` check each exporter on a hand-made
+world (exact values, dates in descriptions, the KML detection limit); ``tests/test_run.py``
+checks that the run writes every file and loads its report in headless Chromium. This suite
+does not repeat those: it is the end-to-end read-back of one real run's folder, file by file.
 """
 
 from __future__ import annotations
