@@ -34,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
-from detector.errors import DredgeError, OutputError, UsageError
+from detector.errors import DredgeError, NameTooLongError, OutputError, UsageError
 from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
@@ -346,9 +346,9 @@ def run_tiles(
                     rows, cover, told = _tile_scene(
                         path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
                     )
-                except OutputError:
-                    raise  # the disk, not the scene: the other scenes would fail the same way
                 except DredgeError as exc:
+                    if isinstance(exc, OutputError) and not isinstance(exc, NameTooLongError):
+                        raise  # the disk, not the scene: the other scenes would fail the same way
                     warn(f"error: {exc}")
                     run.failures.append((path, str(exc)))
                     write_failures(run.failures, failures)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from detector.date_sanity import FIRST_IMAGERY, PassedOver, before_imagery
 from detector.given_dates import to_utc
+from detector.writing import NAME_MAX
 
-NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 

@@ -80,6 +80,31 @@ def test_batch_goes_on_past_bad_scenes(tmp_path: Path) -> None:
     assert cut.exists()  # nothing deleted
 
 
+def test_a_scene_name_too_long_for_its_chips_fails_that_scene_saying_so(tmp_path: Path) -> None:
+    """A Planet scene named in 252 characters (legal on ext4) raised a raw OSError looking for
+    its UDM beside it; one of 240 failed the batch with "could not be written (File name too
+    long) — check the disk (space, permissions)": its chips' temporary names passed 255 bytes.
+    It fails alone, its line saying the name is too long and to rename it."""
+    scenes = tmp_path / "scenes"
+    good = write_scene(scenes / PLANET_NAME, width=200, height=200)
+    for day, size in (("16", 252), ("17", 240)):  # other captures, named longer
+        long = PLANET_NAME.replace("0715_", f"07{day}_").replace(
+            "_SR.tif", "_SR_" + "x" * (size - len(PLANET_NAME) - 1) + ".tif"
+        )
+        write_scene(scenes / long, width=200, height=200)
+    out = tmp_path / "out"
+    code, _, stderr = _tiles(
+        str(scenes), "--rivers", str(_rivers(tmp_path, good)), "--out", str(out)
+    )
+    assert code == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: /")]
+    assert len(errors) == 2 and "error: 2 of 3 scenes failed" in stderr
+    assert all("past the 255 a file name may have" in line for line in errors)
+    assert all("rename the scene it is named after" in line for line in errors)
+    assert "check the disk" not in stderr and "Traceback" not in stderr
+    assert set(gpd.read_parquet(out / "tiles.parquet")["scene_name"]) == {PLANET_NAME}
+
+
 def _in_utm(fixture: SceneFixture) -> LineString:
     return gpd.GeoSeries([fixture.river], crs=fixture.crs).to_crs("EPSG:32718").iloc[0]
 
