@@ -254,6 +254,20 @@ def clear_old_chips(out: Path) -> list[str]:
     ]
 
 
+def earlier_chips_refused(exc: OSError, out: Path) -> OutputError:
+    """The one line for an earlier run's chips that ``--overwrite`` could not look through or
+    remove (:func:`earlier_scene_names`, :func:`clear_old_chips`): a folder under ``OUT/chips``
+    made read-only ended ``dredge tiles`` in a PermissionError traceback."""
+    named = Path(os.fsdecode(exc.filename)) if exc.filename else out / CHIPS_DIR
+    folder = named if named.is_dir() else named.parent
+    reason = exc.strerror or type(exc).__name__
+    return OutputError(
+        folder,
+        f"the earlier run's chips in it could not be cleared ({reason})",
+        f"make {folder} writable and readable (chmod u+rwx), or choose another --out",
+    )
+
+
 def earlier_scene_names(out: Path, paths: Sequence[str]) -> dict[str, str]:
     """Names the chips in ``OUT`` were cut under (``--overwrite``), by scene path, for
     :func:`detector.acquisition.scene_labels`: a scene of the earlier run in ``tiles.parquet``

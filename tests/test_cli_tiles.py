@@ -214,6 +214,51 @@ def test_a_date_before_the_first_satellite_image_is_one_line_naming_the_option(
     assert date_option("1972-07-23") == datetime(1972, 7, 23, tzinfo=UTC)
 
 
+def _tiled_once(tmp_path: Path) -> tuple[tuple[str, ...], Path]:
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    out = tmp_path / "out"
+    args = (str(scene.path), "--rivers", str(_rivers(tmp_path, scene)), "--out", str(out))
+    assert _tiles(*args)[0] == 0
+    return args, out / "chips" / PLANET_NAME.removesuffix(".tif")
+
+
+@pytest.mark.parametrize("refused", ["unlink", "iterdir"])
+def test_earlier_chips_that_cannot_be_cleared_are_one_line_naming_their_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: str
+) -> None:
+    """`dredge tiles --overwrite` over a run whose chips folder was made read-only (or
+    unreadable) ended in a PermissionError traceback: removing the earlier chips, and looking
+    through their folders, ran outside the command's error handling. (As root, where chmod
+    refuses nothing, the refusal is made by hand.)"""
+    args, folder = _tiled_once(tmp_path)
+    real = getattr(Path, refused)
+
+    def refuse(self: Path, *given: object, **kwargs: object) -> object:
+        if folder in (self, self.parent):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *given, **kwargs)
+
+    monkeypatch.setattr(Path, refused, refuse)
+    code, _, stderr = _tiles(*args, "--overwrite")
+    assert code == 2, stderr
+    assert stderr.strip().splitlines() == [
+        f"error: {folder}: the earlier run's chips in it could not be cleared (Permission "
+        f"denied) — make {folder} writable and readable (chmod u+rwx), or choose another --out"
+    ]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_earlier_chips_in_a_read_only_folder_are_one_line_naming_it(tmp_path: Path) -> None:
+    args, folder = _tiled_once(tmp_path)
+    folder.chmod(0o555)
+    try:
+        code, _, stderr = _tiles(*args, "--overwrite")
+    finally:
+        folder.chmod(0o755)
+    assert code == 2, stderr
+    assert f"error: {folder}: the earlier run's chips in it could not be cleared" in stderr
+
+
 def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(
     tmp_path: Path,
 ) -> None:
