@@ -34,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
-from detector.errors import DredgeError, OutputError, UsageError
+from detector.errors import DredgeError, NameTooLongError, OutputError, UsageError
 from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
 from detector.rivers import RiverNetwork
@@ -254,6 +254,20 @@ def clear_old_chips(out: Path) -> list[str]:
     ]
 
 
+def earlier_chips_refused(exc: OSError, out: Path) -> OutputError:
+    """The one line for an earlier run's chips that ``--overwrite`` could not look through or
+    remove (:func:`earlier_scene_names`, :func:`clear_old_chips`): a folder under ``OUT/chips``
+    made read-only ended ``dredge tiles`` in a PermissionError traceback."""
+    named = Path(os.fsdecode(exc.filename)) if exc.filename else out / CHIPS_DIR
+    folder = named if named.is_dir() else named.parent
+    reason = exc.strerror or type(exc).__name__
+    return OutputError(
+        folder,
+        f"the earlier run's chips in it could not be cleared ({reason})",
+        f"make {folder} writable and readable (chmod u+rwx), or choose another --out",
+    )
+
+
 def earlier_scene_names(out: Path, paths: Sequence[str]) -> dict[str, str]:
     """Names the chips in ``OUT`` were cut under (``--overwrite``), by scene path, for
     :func:`detector.acquisition.scene_labels`: a scene of the earlier run in ``tiles.parquet``
@@ -346,9 +360,9 @@ def run_tiles(
                     rows, cover, told = _tile_scene(
                         path, rivers, out, spec, fmt, bands, explicit or date, bar, names[path]
                     )
-                except OutputError:
-                    raise  # the disk, not the scene: the other scenes would fail the same way
                 except DredgeError as exc:
+                    if isinstance(exc, OutputError) and not isinstance(exc, NameTooLongError):
+                        raise  # the disk, not the scene: the other scenes would fail the same way
                     warn(f"error: {exc}")
                     run.failures.append((path, str(exc)))
                     write_failures(run.failures, failures)

@@ -34,6 +34,7 @@ from rasterio.vrt import WarpedVRT
 from detector.errors import InputError
 from detector.read_errors import FIX_CORRUPT, file_read_errors, innermost_line
 from detector.window_reads import RecentReads, file_window, read_bands_padded, window_key
+from detector.writing import NAME_MAX
 
 UDM2_SHADOW_BAND = 3
 UDM2_CLOUD_BAND = 6
@@ -52,7 +53,15 @@ def udm2_candidates(path: Path) -> list[Path]:
     ``<id>_3B_udm2_clip_file_format.tif`` for a clipped one in COG file format."""
     stem, base, tail = _planet_name_parts(path)
     names = [f"{base}_udm2{tail}.tif", f"{base}_udm2.tif", f"{stem}_udm2.tif"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
+    return _beside(path, names)
+
+
+def _beside(path: Path, names: list[str]) -> list[Path]:
+    """``names`` beside ``path``, once each, less those past the file system's 255 bytes: such
+    a file cannot exist, and looking for it raised OSError (a scene name of 233 characters or
+    more stopped ``dredge tiles`` and ``detect`` with a traceback)."""
+    unique = dict.fromkeys(n for n in names if len(n.encode()) <= NAME_MAX)
+    return [path.with_name(name) for name in unique]
 
 
 _DELIVERY_TAIL = re.compile(r"(?:_clip)?(?:_file_format)?$", re.IGNORECASE)
@@ -201,7 +210,7 @@ def udm_candidates(path: Path) -> list[Path]:
     names = [
         f"{base}_{product}_DN_udm{tail}.tif" for product in ("AnalyticMS", "BGRN", "Analytic")
     ] + [f"{base}_DN_udm{tail}.tif", f"{base}_udm{tail}.tif", f"{stem}_udm.tif"]
-    return [path.with_name(name) for name in dict.fromkeys(names)]
+    return _beside(path, names)
 
 
 def find_cloud_mask(path: Path) -> CloudMask | None:

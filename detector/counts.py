@@ -13,8 +13,9 @@ One row per river and year, zero rows included::
   dredge seen twice in one pass, in overlapping scenes, once).
 - ``scenes``: dates on which the river was observed that year — from the scenes' clear, valid
   areas when they were given to ``dredge track``, else the dates with detections.
-- ``unique_low``: ``unique_dredges`` less the tracks that may continue another track counted the
-  same year (``maybe_same_as``: a dredge that went unseen long enough to be split in two).
+- ``unique_low``: ``unique_dredges`` less one for each pair of tracks counted on the river that
+  year where one may continue the other (``maybe_same_as``: a dredge that went unseen long
+  enough to be split in two); a pair named from both sides is one pair.
 - ``unique_high``: ``unique_dredges`` plus the tracks detected that year that were not counted,
   whatever the reason (``uncounted_reason``: mostly seen on too few dates, most of them false
   detections, some real dredges seen once; also faint and static ones).
@@ -116,17 +117,35 @@ def yearly_counts(
     first_year = pd.to_datetime(counted["first_seen"], utc=True).dt.year
     out["new_dredges"] = counted[first_year == counted["year"]].groupby(["river", "year"]).size()
     out["short"] = presence[~presence.index.isin(counted.index)].groupby(["river", "year"]).size()
-    same_year = set(zip(counted["track_id"], counted["year"], strict=True))
-    split = [
-        (int(other), int(year)) in same_year if pd.notna(other) else False
-        for other, year in zip(counted["maybe_same_as"], counted["year"], strict=True)
-    ]
-    out["split"] = counted[np.array(split, dtype=bool)].groupby(["river", "year"]).size()
+    out["split"] = _split_pairs(counted)
     out = out.fillna(0).astype(np.int64)
     out["unique_low"] = out["unique_dredges"] - out["split"]
     out["unique_high"] = out["unique_dredges"] + out["short"]
     out = out.join(_seen_lengths(observations, grid))
     return out.reset_index()[COUNT_COLUMNS]
+
+
+def _split_pairs(counted: pd.DataFrame) -> pd.Series:
+    """Per (river, year): the pairs of counted tracks there where one may continue the other.
+
+    A pair lowers ``unique_low`` once, named from one side or both (a tracks file edited by
+    hand can hold A → B and B → A), and only where both tracks were counted on that river that
+    year: a track on another river, or counted another year, is no second count of this one.
+    """
+    here = set(zip(counted["track_id"], counted["river"], counted["year"], strict=True))
+    pairs = {
+        (river, int(year), *sorted((int(track), int(other))))
+        for track, other, river, year in zip(
+            counted["track_id"],
+            counted["maybe_same_as"],
+            counted["river"],
+            counted["year"],
+            strict=True,
+        )
+        if pd.notna(other) and int(other) != int(track) and (int(other), river, year) in here
+    }
+    frame = pd.DataFrame(list(pairs), columns=["river", "year", "low", "high"])
+    return frame.groupby(["river", "year"]).size()
 
 
 def _seen_lengths(observations: pd.DataFrame | None, grid: pd.MultiIndex) -> pd.DataFrame:

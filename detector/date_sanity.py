@@ -122,9 +122,9 @@ def is_epoch_default(value: str) -> bool:
 
 
 def is_default_stamp(value: str) -> bool:
-    """True when a tag's date-time ``value`` is, as written (in any zone), one of
-    :data:`DEFAULT_STAMPS` (``1980:01:01 00:00:00``), a default for none after the first
-    satellite image."""
+    """True when a tag's (or a metadata file's) date-time ``value`` is, as written (in any
+    zone), one of :data:`DEFAULT_STAMPS` (``1980:01:01 00:00:00``), a default for none after
+    the first satellite image."""
     from detector.given_dates import written_clock
 
     try:
@@ -133,11 +133,13 @@ def is_default_stamp(value: str) -> bool:
         return False
 
 
-def default_for_none(source: str, value: str) -> PassedOver:
-    """A tag (``source`` ``tiff-tag``, ``imagery-tag``) of a default for none after the first
-    satellite image (:func:`is_default_stamp`: ``1980:01:01 00:00:00``), passed over with the
-    words :func:`before_imagery` says of ``1970:01:01 00:00:00``."""
-    said = f"{SOURCE_WORDS[source]}, {value.strip()!r}, is a program's default for none"
+def default_for_none(source: str, value: str, where: str | None = None) -> PassedOver:
+    """A tag (``source`` ``tiff-tag``, ``imagery-tag``) or a metadata file (``metadata.json``,
+    …; ``where``, its file name) of a default for none after the first satellite image
+    (:func:`is_default_stamp`: ``1980:01:01 00:00:00``), passed over with the words
+    :func:`before_imagery` says of ``1970:01:01 00:00:00``."""
+    place = f"the date in {where}" if where else SOURCE_WORDS[source]
+    said = f"{place}, {value.strip()!r}, is a program's default for none"
     return PassedOver(source, f"{said} (a clock's first day, as 1970-01-01 is): it dates nothing")
 
 

@@ -49,6 +49,11 @@ class OutputError(FileError):
     """A file could not be written (disk full, folder not writable); names the file and the fix."""
 
 
+class NameTooLongError(OutputError):
+    """A file could not be written under its name, past the file system's 255 bytes: the name's
+    fault (a scene's), not the disk's, so a batch goes on with its other scenes."""
+
+
 def not_a_file(path: str | Path, fix: str, expected: str | None = None) -> InputError:
     """The error for an input ``path`` that is no file: 'is a folder' where it is one (it said
     'file not found' of a folder that is there: a `dredge run` folder given for its

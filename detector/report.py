@@ -352,12 +352,12 @@ def _mapped_rivers(
     tracks: gpd.GeoDataFrame,
     observations: pd.DataFrame | None = None,
 ) -> list[str]:
-    """The rivers with detections, most dredges counted first (then most detections, then by
-    name); when none has one, the rivers the scenes looked at (every river when that is not
-    known; none when the scenes looked at none). By name alone, the first :data:`MAX_MAPS`
-    in the alphabet were drawn, and a river holding most of the dredges could be left out; a
-    run without a detection drew the first rivers of the file, whether a scene covered them
-    or not."""
+    """The rivers with detections, most dredges counted first (then most detections, a dredge
+    seen twice in one pass once as in counts.csv, then by name); when none has one, the rivers
+    the scenes looked at (every river when that is not known; none when the scenes looked at
+    none). By name alone, the first :data:`MAX_MAPS` in the alphabet were drawn, and a river
+    holding most of the dredges could be left out; a run without a detection drew the first
+    rivers of the file, whether a scene covered them or not."""
     found = detections["river"].dropna().astype(str) if "river" in detections else pd.Series()
     if found.empty:
         if observations is None or "river" not in observations:
@@ -367,9 +367,11 @@ def _mapped_rivers(
             return []
         return [n for n in rivers.names if n in looked] or rivers.names
     counted = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
-    seen = found.value_counts()
-    names = [n for n in rivers.names if n in seen.index]
-    return sorted(names, key=lambda n: (-int(counted.get(n, 0)), -int(seen[n]), n))
+    once = detections[detections["link"] != "duplicate"] if "link" in detections else detections
+    seen = once["river"].dropna().astype(str).value_counts()  # as counts.csv counts them
+    with_any = set(found)
+    names = [n for n in rivers.names if n in with_any]
+    return sorted(names, key=lambda n: (-int(counted.get(n, 0)), -int(seen.get(n, 0)), n))
 
 
 def _gallery(chips: list[Chip], problems: list[str]) -> str:

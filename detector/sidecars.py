@@ -3,9 +3,10 @@
 level) or XML (``acquisitionDate``, ``acquisitionDateTime`` or ``acquired``, any namespace or
 case), Maxar's ``.XML`` (``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar
 tile's product's. Read by :mod:`detector.acquisition` (which comes first: its docstring). A
-time before the first satellite image (``1970-01-01``: a placeholder) dates nothing: the next
-metadata file does, else the scene's name or tags, and it is said
-(:func:`detector.date_sanity.before_imagery`)."""
+time before the first satellite image (``1970-01-01``: a placeholder), or a clock's first day
+after it written for none (``1980-01-01 00:00:00``), dates nothing: the next metadata file
+does, else the scene's name or tags, and it is said
+(:func:`detector.date_sanity.before_imagery`, :func:`~detector.date_sanity.default_for_none`)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
-from detector.date_sanity import FIRST_IMAGERY, PassedOver, before_imagery
+from detector.date_sanity import (
+    FIRST_IMAGERY,
+    PassedOver,
+    before_imagery,
+    default_for_none,
+    is_default_stamp,
+)
 from detector.given_dates import to_utc
+from detector.writing import NAME_MAX
 
-NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 
@@ -58,8 +65,9 @@ def _upper_suffix(name: str) -> str:
 def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] | None:
     """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene, its
     source (``metadata.json``, ``metadata.xml``, ``metadata.imd``) and the first time before
-    the first satellite image passed over; where only such times were found, no time (source
-    ``unknown``) and the first of them (a metadata.json of 1970-01-01 dated the scene 1970)."""
+    the first satellite image, or default for none (``1980-01-01 00:00:00``), passed over;
+    where only such times were found, no time (source ``unknown``) and the first of them (a
+    metadata.json of 1970-01-01 dated the scene 1970, one of 1980-01-01 00:00 dated it 1980)."""
     over = None
     for candidate in sidecar_candidates(path):
         if not candidate.is_file():
@@ -73,6 +81,8 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
             found, source = _time_from_xml(candidate), "metadata.xml"
         if found is not None and found[0] < FIRST_IMAGERY:
             over = over or before_imagery(source, found[1], candidate.name)
+        elif found is not None and is_default_stamp(found[1]):  # 1980-01-01 00:00 dated 1980
+            over = over or default_for_none(source, found[1], candidate.name)
         elif found is not None:
             return found[0], source, over
     return None if over is None else (None, "unknown", over)

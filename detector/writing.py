@@ -30,7 +30,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn
 
-from detector.errors import OutputError
+from detector.errors import NameTooLongError, OutputError
+from detector.wording import count_of
 
 NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -453,6 +454,9 @@ def output_error(exc: BaseException, path: Path) -> OutputError | None:
     if not isinstance(exc, OSError) and not _is_gdal_error(exc):
         return None
     folder = _existing_folder(path)
+    too_long = _name_too_long(exc, path)
+    if too_long is not None:
+        return too_long
     cause = _cause(exc, folder)
     if cause == "space":
         return OutputError(
@@ -473,6 +477,31 @@ def output_error(exc: BaseException, path: Path) -> OutputError | None:
         path,
         f"could not be written ({detail})",
         f"check the disk of {folder} (space, permissions) and run the same command again",
+    )
+
+
+NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
+
+
+def _name_too_long(exc: BaseException, path: Path) -> OutputError | None:
+    """The error for a name past the file system's 255 bytes (ENAMETOOLONG), or None. A chip
+    or output named after a scene of 230 characters or more, with the temporary suffix
+    (``.<name>.tmp-<pid><suffix>``) added while it is written, said "File name too long" and
+    "check the disk (space, permissions)", a fix that could not work."""
+    number = exc.errno if isinstance(exc, OSError) else None
+    if number != errno.ENAMETOOLONG and "file name too long" not in str(exc).lower():
+        return None
+    named = exc.filename if isinstance(exc, OSError) else None
+    refused = Path(os.fsdecode(named)) if isinstance(named, str | bytes) else path
+    longest = max((len(part.encode()) for part in refused.parts), default=0)
+    size = len(path.name.encode())
+    while_written = f", {longest} while written" if longest > size else ""
+    return NameTooLongError(
+        path,
+        f"could not be written: its name is {count_of(size, 'byte')}{while_written}, past the "
+        f"{NAME_MAX} a file name may have",
+        "give it a shorter name (a shorter output name, or rename the scene it is named after) "
+        "and run the same command again",
     )
 
 

@@ -80,6 +80,31 @@ def test_batch_goes_on_past_bad_scenes(tmp_path: Path) -> None:
     assert cut.exists()  # nothing deleted
 
 
+def test_a_scene_name_too_long_for_its_chips_fails_that_scene_saying_so(tmp_path: Path) -> None:
+    """A Planet scene named in 252 characters (legal on ext4) raised a raw OSError looking for
+    its UDM beside it; one of 240 failed the batch with "could not be written (File name too
+    long) — check the disk (space, permissions)": its chips' temporary names passed 255 bytes.
+    It fails alone, its line saying the name is too long and to rename it."""
+    scenes = tmp_path / "scenes"
+    good = write_scene(scenes / PLANET_NAME, width=200, height=200)
+    for day, size in (("16", 252), ("17", 240)):  # other captures, named longer
+        long = PLANET_NAME.replace("0715_", f"07{day}_").replace(
+            "_SR.tif", "_SR_" + "x" * (size - len(PLANET_NAME) - 1) + ".tif"
+        )
+        write_scene(scenes / long, width=200, height=200)
+    out = tmp_path / "out"
+    code, _, stderr = _tiles(
+        str(scenes), "--rivers", str(_rivers(tmp_path, good)), "--out", str(out)
+    )
+    assert code == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: /")]
+    assert len(errors) == 2 and "error: 2 of 3 scenes failed" in stderr
+    assert all("past the 255 a file name may have" in line for line in errors)
+    assert all("rename the scene it is named after" in line for line in errors)
+    assert "check the disk" not in stderr and "Traceback" not in stderr
+    assert set(gpd.read_parquet(out / "tiles.parquet")["scene_name"]) == {PLANET_NAME}
+
+
 def _in_utm(fixture: SceneFixture) -> LineString:
     return gpd.GeoSeries([fixture.river], crs=fixture.crs).to_crs("EPSG:32718").iloc[0]
 
@@ -187,6 +212,51 @@ def test_a_date_before_the_first_satellite_image_is_one_line_naming_the_option(
     ]
     assert not (tmp_path / "out").exists()
     assert date_option("1972-07-23") == datetime(1972, 7, 23, tzinfo=UTC)
+
+
+def _tiled_once(tmp_path: Path) -> tuple[tuple[str, ...], Path]:
+    scene = write_scene(tmp_path / "scenes" / PLANET_NAME, width=200, height=200)
+    out = tmp_path / "out"
+    args = (str(scene.path), "--rivers", str(_rivers(tmp_path, scene)), "--out", str(out))
+    assert _tiles(*args)[0] == 0
+    return args, out / "chips" / PLANET_NAME.removesuffix(".tif")
+
+
+@pytest.mark.parametrize("refused", ["unlink", "iterdir"])
+def test_earlier_chips_that_cannot_be_cleared_are_one_line_naming_their_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: str
+) -> None:
+    """`dredge tiles --overwrite` over a run whose chips folder was made read-only (or
+    unreadable) ended in a PermissionError traceback: removing the earlier chips, and looking
+    through their folders, ran outside the command's error handling. (As root, where chmod
+    refuses nothing, the refusal is made by hand.)"""
+    args, folder = _tiled_once(tmp_path)
+    real = getattr(Path, refused)
+
+    def refuse(self: Path, *given: object, **kwargs: object) -> object:
+        if folder in (self, self.parent):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *given, **kwargs)
+
+    monkeypatch.setattr(Path, refused, refuse)
+    code, _, stderr = _tiles(*args, "--overwrite")
+    assert code == 2, stderr
+    assert stderr.strip().splitlines() == [
+        f"error: {folder}: the earlier run's chips in it could not be cleared (Permission "
+        f"denied) — make {folder} writable and readable (chmod u+rwx), or choose another --out"
+    ]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_earlier_chips_in_a_read_only_folder_are_one_line_naming_it(tmp_path: Path) -> None:
+    args, folder = _tiled_once(tmp_path)
+    folder.chmod(0o555)
+    try:
+        code, _, stderr = _tiles(*args, "--overwrite")
+    finally:
+        folder.chmod(0o755)
+    assert code == 2, stderr
+    assert f"error: {folder}: the earlier run's chips in it could not be cleared" in stderr
 
 
 def test_chips_of_an_earlier_run_are_neither_rewritten_unasked_nor_left_behind(

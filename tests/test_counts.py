@@ -99,6 +99,42 @@ def test_maybe_same_as_lowers_the_low_end() -> None:
     assert list(counts.index) == [2025]
 
 
+def hand_tables(
+    rows: list[tuple[int, str, int | None]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A tracks table as edited by hand: (track_id, river, maybe_same_as), each counted, each
+    detected on two dates of 2025 on its river."""
+    tracks = pd.DataFrame(
+        {
+            "track_id": [r[0] for r in rows],
+            "river": [r[1] for r in rows],
+            "first_seen": pd.Timestamp("2025-03-01", tz="UTC"),
+            "counted": True,
+            "maybe_same_as": pd.array([r[2] for r in rows], dtype="Int64"),
+        }
+    )
+    days = [pd.Timestamp("2025-03-01", tz="UTC"), pd.Timestamp("2025-04-01", tz="UTC")]
+    dets = pd.DataFrame(
+        [{"track_id": t, "river": river, "acquired": d} for t, river, _ in rows for d in days]
+    )
+    return tracks, dets
+
+
+def test_a_pair_naming_each_other_lowers_the_low_end_once() -> None:
+    tracks, dets = hand_tables([(1, "Meander", 2), (2, "Meander", 1), (3, "Meander", None)])
+    row = yearly_counts(tracks, dets).set_index("river").loc["Meander"]
+    assert row["unique_dredges"] == 3
+    assert row["unique_low"] == 2  # A and B may be one dredge: 2, not 1
+
+
+def test_a_pair_on_two_rivers_lowers_neither_rivers_low_end() -> None:
+    tracks, dets = hand_tables([(1, "Meander", None), (2, "Quiet", 1)])
+    rows = yearly_counts(tracks, dets).set_index("river")
+    assert rows.loc["Quiet", "unique_dredges"] == 1
+    assert rows.loc["Quiet", "unique_low"] == 1  # not 0: its one dredge continues no other here
+    assert rows.loc["Meander", "unique_low"] == 1
+
+
 def write_strip_scene(path: Path) -> SceneFixture:
     """A scene of 8 km × 800 m around :func:`straight_line` (20 m pixels)."""
     return write_scene(path, gsd_m=20.0, width=400, height=40, centre_lonlat=(-73.40, -3.80))

@@ -270,6 +270,23 @@ def test_a_name_or_sidecar_date_before_the_first_satellite_image_dates_nothing(
         assert opened.date_caveat is not None and "export.json" in opened.date_caveat
 
 
+def test_a_sidecar_date_of_a_clocks_first_day_dates_nothing(tmp_path: Path) -> None:
+    """A metadata.json of 1980-01-01 00:00:00 (a default for none, as the TIFF tag 1980:01:01
+    that dates nothing) dated the scene 1980-01-01. Now its name dates it, and the line says
+    the metadata's date is a default; a time of that day other than midnight still dates."""
+    planet = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    meta = write_planet_metadata(planet, "1980-01-01T00:00:00Z", PLANET_ID)
+    with open_scene(planet.path) as opened:
+        assert opened.acquired == datetime(2023, 7, 15, 14, 50, 12, tzinfo=UTC)
+        assert opened.date_caveat == (
+            f"the date in {meta.name}, '1980-01-01T00:00:00Z', is a program's default for none "
+            "(a clock's first day, as 1970-01-01 is): it dates nothing"
+        )
+    write_planet_metadata(planet, "1980-01-01T14:50:12Z", PLANET_ID)
+    with open_scene(planet.path) as opened:
+        assert opened.acquired == datetime(1980, 1, 1, 14, 50, 12, tzinfo=UTC)
+
+
 def test_metadata_of_another_day_than_the_name_is_said(tmp_path: Path) -> None:
     """The metadata still wins, as before, but a Planet scene of 2023-07-15 by its name beside
     a metadata.json of 2024-01-03 (another scene's, copied beside it) was dated 2024-01-03 and

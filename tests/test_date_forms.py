@@ -168,3 +168,19 @@ def test_dashed_seconds_that_may_be_a_zone_are_said(tmp_path: Path) -> None:
         assert _opened(tmp_path / name)[1] is None, name
     acquired, caveat = _opened(tmp_path / "nanay_2024-12-31T22:00-05.tif")
     assert acquired == datetime(2025, 1, 1, 3, tzinfo=UTC) and caveat is None
+
+
+def test_dashed_seconds_before_a_dashed_zone_of_hours_stay_seconds_with_a_word(
+    tmp_path: Path,
+) -> None:
+    """`T22-00-05-00` may be `T22:00-05:00` typed for Windows (22:00, zone -05:00), or
+    `T22:00:05-00` (seconds 05, a zone of hours alone, -00), a form read as written:
+    `T22-00-00-05` is 22:00:00 at -05. Both readings are forms the names take, so it stays
+    22:00:05 UTC and the line says the other reading (a reviewer asked for -05:00; kept)."""
+    assert _opened(tmp_path / "nanay_2024-12-31T22-00-00-05.tif") == (
+        datetime(2025, 1, 1, 3, tzinfo=UTC),
+        None,
+    )
+    acquired, caveat = _opened(tmp_path / "nanay_2024-12-31T22-00-05-00.tif")
+    assert acquired == datetime(2024, 12, 31, 22, 0, 5, tzinfo=UTC)
+    assert caveat is not None and "if it is the time's zone (UTC-05)" in caveat

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely import LineString
 
-from detector.report import _maps, _summary, write_report
+from detector.report import _mapped_rivers, _maps, _summary, write_report
 from detector.rivers import RiverNetwork
 from tests.geo_fixtures import write_rivers
 
@@ -303,3 +303,22 @@ def test_a_long_path_in_the_failures_table_wraps_within_the_page(tmp_path: Path)
     }
     assert {"td", "li"} <= wraps
     assert "<link" not in page and "<script" not in page
+
+
+def test_rivers_with_as_many_dredges_are_mapped_by_detections_without_duplicates(
+    tmp_path: Path,
+) -> None:
+    """Of two rivers with no dredge counted, Itaya's 3 detections (2 of them its one detection
+    seen again in scenes of the same pass) ranked it before Nanay's 2: counts.csv and the map
+    titles say 1 and 2."""
+    lines = {n: LineString([(500_000 + 1000 * i, 9_500_000), (500_000 + 1000 * i, 9_502_000)])
+             for i, n in enumerate(["Itaya", "Nanay"])}  # fmt: skip
+    rivers = RiverNetwork.read(write_rivers(tmp_path / "r.geojson", lines, crs="EPSG:32718"))
+    detections = pd.DataFrame(
+        {
+            "river": ["Itaya"] * 3 + ["Nanay"] * 2,
+            "link": ["new", "duplicate", "duplicate", "new", "stay"],
+        }
+    )
+    tracks = pd.DataFrame({"river": ["Itaya", "Nanay"], "counted": [False, False]})
+    assert _mapped_rivers(rivers, detections, tracks) == ["Nanay", "Itaya"]

@@ -175,6 +175,7 @@ def tiles(
     from detector.chips import (
         check_chips_folder,
         clear_old_chips,
+        earlier_chips_refused,
         earlier_scene_names,
         run_tiles,
         tiles_spec,
@@ -201,15 +202,14 @@ def tiles(
         paths = sources.paths
         given = read_date_table(dates) if dates else None
         table = sources.dates_with(given)
+        try:
+            taken = earlier_scene_names(out, paths) if overwrite else None
+            cleared = clear_old_chips(out) if overwrite else []
+        except OSError as exc:  # an earlier run's chips that cannot be read or removed
+            raise earlier_chips_refused(exc, out) from exc
     except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
-    taken = earlier_scene_names(out, paths) if overwrite else None
-    for note in [
-        *network.notes,
-        *sources.notes,
-        *(given.notes if given else []),
-        *(clear_old_chips(out) if overwrite else []),
-    ]:
+    for note in [*network.notes, *sources.notes, *(given.notes if given else []), *cleared]:
         warn_line(note)
     try:
         run = run_tiles(
