@@ -107,6 +107,8 @@ def table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str:
         degrees = (np.nanmax(bounds[:, [0, 2]], axis=1, initial=0) <= 180) & (
             np.nanmax(bounds[:, [1, 3]], axis=1, initial=0) <= 90
         )
+    # a row without a position (blank x and y: NaN) is no position in degrees
+    degrees &= np.isfinite(bounds).all(axis=1)
     degrees &= ~shapely.is_empty(geometries) & ~shapely.is_missing(geometries)
     if degrees.any():
         row = int(np.flatnonzero(degrees)[0])

@@ -108,3 +108,17 @@ def test_an_epsg_column_with_a_blank_cell_is_read(tmp_path: Path) -> None:
     path.write_text(f"fecha,x,y,epsg\n2024-03-05,{point.x:.2f},{point.y:.2f},\n")
     with pytest.raises(InputError, match=r"'epsg' is blank in every row — write .* or delete"):
         read_detections(path)
+
+
+def test_a_row_without_a_position_under_a_crs_in_metres_is_read(tmp_path: Path) -> None:
+    """A table in UTM metres with its 'crs' column and a row whose x and y are blank was
+    refused: "positions such as nan, nan (row 2) are degrees". It is read as the same table
+    in lon/lat is: that row has no position, on no river."""
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "utm.csv"
+    path.write_text(
+        f"fecha,x,y,crs\n2024-03-05,{point.x:.2f},{point.y:.2f},{tf.CRS}\n2024-03-06,,,{tf.CRS}\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].iloc[0] == "Meander"
+    assert frame["river"].isna().iloc[1]
