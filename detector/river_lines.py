@@ -478,3 +478,22 @@ def _contested_joints(pieces: list[LineString]) -> set[tuple[float, float]]:
         for j, k in zip(near_joint.tolist(), near_loose.tolist(), strict=True)
         if loose[k][1] not in joints[where[j]]
     }
+
+
+BRIDGE_TOLERANCE_M = 0.01  # a segment of the line whose middle is this near a piece was drawn
+
+
+def bridges(line: LineString, pieces: Sequence[LineString]) -> list[LineString]:
+    """The segments of the reference line ``line`` that no piece draws: the straight joins
+    across gaps between pieces (a reach missing from the hydrography, an OpenStreetMap way
+    under another name). The corridor, buffered from the pieces alone, stopped at each gap:
+    a dredge in it lay on the river's line, in no tile."""
+    coords = np.asarray(line.coords)[:, :2]
+    if len(coords) < 2 or not len(pieces):
+        return []
+    middles = shapely.points((coords[1:] + coords[:-1]) / 2)
+    drawn, _ = shapely.STRtree(list(pieces)).query(
+        middles, predicate="dwithin", distance=BRIDGE_TOLERANCE_M
+    )
+    gaps = np.setdiff1d(np.arange(len(middles)), drawn)
+    return [LineString(coords[k : k + 2]) for k in gaps]

@@ -40,7 +40,7 @@ from detector.river_files import (
     read_vector,
     rivers_apart,
 )
-from detector.river_lines import merged_pieces, reference_line, without_copies
+from detector.river_lines import bridges, merged_pieces, reference_line, without_copies
 from detector.river_measure import Transformers, bounds_in, measure, utm_zone_of
 
 DEFAULT_CORRIDOR_M = 250.0
@@ -157,7 +157,8 @@ class RiverNetwork:
         return self.rivers[name].length_m
 
     def corridor(self, crs: Any, *, ends: bool = True) -> gpd.GeoDataFrame:
-        """Corridor polygons (every piece buffered by ``corridor_m``) in ``crs``.
+        """Corridor polygons (every piece buffered by ``corridor_m``, and the reference line
+        where it bridges a gap between pieces) in ``crs``.
 
         Columns ``river`` and ``geometry``, one row per river. ``ends`` False: without the
         round caps beyond the ends of the pieces (and of the reference line, which bridges
@@ -181,8 +182,12 @@ class RiverNetwork:
         return self._corridors[key].copy()
 
     def _buffer(self, river: River, ends: bool) -> Any:
-        if ends:
-            return river.pieces.buffer(self.corridor_m)
+        if ends:  # the pieces, and the reference line's joins across gaps between them
+            gaps = bridges(river.line, list(river.pieces.geoms))
+            drawn = river.pieces.buffer(self.corridor_m)
+            if not gaps:
+                return drawn
+            return shapely.union(drawn, MultiLineString(gaps).buffer(self.corridor_m))
         parts = (river.pieces, river.line)
         return shapely.union_all([g.buffer(self.corridor_m, cap_style="flat") for g in parts])
 

@@ -9,6 +9,7 @@ CRSs or none that pyproj knows, and degrees under a projected CRS are each one l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,13 +58,23 @@ def column_crs(table: pd.DataFrame, source: Path) -> tuple[str, str, CRS] | None
     if column is None:
         return None
     named = table[column].dropna().astype(str).str.strip().unique()
+    named = named[named != ""]
+    if not len(named):  # it said "'crs' names 0 CRSs ()": give them in one CRS
+        raise InputError(
+            source,
+            f"'{column}' is blank in every row",
+            f"write the positions' CRS in it (e.g. EPSG:32718), or delete the '{column}' "
+            "column for lon/lat in degrees",
+        )
     if len(named) != 1:
         raise InputError(
             source,
             f"'{column}' names {len(named)} CRSs ({', '.join(named[:3])})",
             "give the positions of one file in one CRS",
         )
-    text = f"EPSG:{named[0]}" if named[0].isdigit() else named[0]
+    # a code read as a number with a blank cell in its column is a float: 32718.0
+    code = re.fullmatch(r"(\d+)(?:\.0*)?", named[0])
+    text = f"EPSG:{code.group(1)}" if code else named[0]
     try:
         return column, named[0], CRS.from_user_input(text)
     except CRSError:
@@ -96,6 +107,8 @@ def table_crs(table: pd.DataFrame, source: Path, geometries: np.ndarray) -> str:
         degrees = (np.nanmax(bounds[:, [0, 2]], axis=1, initial=0) <= 180) & (
             np.nanmax(bounds[:, [1, 3]], axis=1, initial=0) <= 90
         )
+    # a row without a position (blank x and y: NaN) is no position in degrees
+    degrees &= np.isfinite(bounds).all(axis=1)
     degrees &= ~shapely.is_empty(geometries) & ~shapely.is_missing(geometries)
     if degrees.any():
         row = int(np.flatnonzero(degrees)[0])

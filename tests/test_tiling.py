@@ -161,6 +161,21 @@ def test_a_river_that_leaves_the_scene_and_comes_back_is_tiled_on_both_reaches(
     assert not any(tile.footprint.intersects(middle) for tile in plan.tiles)
 
 
+def test_a_gap_between_pieces_of_a_river_is_tiled(tmp_path: Path) -> None:
+    """A river drawn in two pieces 600 m apart (a reach missing from the layer): its reference
+    line bridges the gap, and so do the corridor and the tiles (they stopped 60 m into it, and a
+    dredge at its middle, on the river's line, was in no tile)."""
+    fixture = write_scene(tmp_path / "s.tif", width=640, height=640)
+    left, bottom, right, top = fixture.footprint.bounds
+    y = (top + bottom) / 2
+    pieces = [LineString([(left, y), (left + 600, y)]), LineString([(left + 1200, y), (right, y)])]
+    plan = _plan(fixture, SMALL_TILES, tmp_path, nanay=pieces)
+    gap = LineString([(left + 600, y), (left + 1200, y)])
+    kept = union_all([tile.footprint for tile in plan.tiles])
+    assert kept.contains(gap.buffer(60))
+    assert coverage(plan).corridor_fraction == pytest.approx(1.0)
+
+
 def test_last_row_and_column_are_tiled(tmp_path: Path) -> None:
     fixture = write_scene(
         tmp_path / "s.tif", width=250, height=230, dredge_fractions=(1.0,), dredge_offset_px=0

@@ -91,3 +91,34 @@ def test_crs84_positions_are_not_reported_as_reprojected(tmp_path: Path) -> None
     assert frame.crs == "EPSG:4326"
     assert frame.total_bounds.tolist() == marks.total_bounds.tolist()  # nothing moved
     assert frame["river"].tolist() == ["Meander", "Meander"]
+
+
+def test_an_epsg_column_with_a_blank_cell_is_read(tmp_path: Path) -> None:
+    """An 'epsg' column of codes with one blank cell is read by pandas as decimals: 32718
+    became '32718.0', refused as "not a CRS — write it as EPSG:32718" though the file said
+    32718. A column blank in every row said "'epsg' names 0 CRSs ()"."""
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "utm.csv"
+    path.write_text(
+        f"fecha,x,y,epsg\n2024-03-05,{point.x:.2f},{point.y:.2f},32718\n"
+        f"2024-03-06,{point.x:.2f},{point.y:.2f},\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].tolist() == ["Meander", "Meander"]
+    path.write_text(f"fecha,x,y,epsg\n2024-03-05,{point.x:.2f},{point.y:.2f},\n")
+    with pytest.raises(InputError, match=r"'epsg' is blank in every row — write .* or delete"):
+        read_detections(path)
+
+
+def test_a_row_without_a_position_under_a_crs_in_metres_is_read(tmp_path: Path) -> None:
+    """A table in UTM metres with its 'crs' column and a row whose x and y are blank was
+    refused: "positions such as nan, nan (row 2) are degrees". It is read as the same table
+    in lon/lat is: that row has no position, on no river."""
+    point = tf.point_at(tf.meander_line(), 500)
+    path = tmp_path / "utm.csv"
+    path.write_text(
+        f"fecha,x,y,crs\n2024-03-05,{point.x:.2f},{point.y:.2f},{tf.CRS}\n2024-03-06,,,{tf.CRS}\n"
+    )
+    frame, _ = prepare_detections(read_detections(path), path, tf.network())
+    assert frame["river"].iloc[0] == "Meander"
+    assert frame["river"].isna().iloc[1]
