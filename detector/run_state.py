@@ -20,7 +20,8 @@ removed when the run starts again. Rerunning the same command skips
 the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
 duplicated. One run at a time works in a folder: its lock is :mod:`detector.run_lock` (its
-names, and those of the key and the manifest, are importable from here too).
+names, and those of the key, the manifest and :mod:`detector.run_dates`' warnings, are
+importable from here too).
 """
 
 from __future__ import annotations
@@ -43,14 +44,13 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
-    own_time_read,
     scene_file_name,
     scene_labels,
     to_utc,
-    unreadable,
 )
 from detector.errors import DredgeError, InputError
 from detector.river_inputs import rivers_digest
+from detector.run_dates import dated_otherwise, has_detections, recorded_time, redated_warnings
 from detector.run_key import (
     DATES_KEY,
     KEY_NAME,
@@ -75,7 +75,7 @@ from detector.writing import append_line, remove_temporaries, write_atomic, writ
 if TYPE_CHECKING:
     from detector.cluster import SceneFlags
 
-__all__ = [  # with names of detector.run_lock, run_key, run_manifest: imported from here before
+__all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates: imported from here
     "DATES_KEY",
     "KEY_NAME",
     "LOCK_NAME",
@@ -257,11 +257,11 @@ class RunState:
                 continue
             recorded = str(row.get("date") or "")
             if not recorded:
-                if table_changed and _has_detections(row):  # an older manifest's row
+                if table_changed and has_detections(row):  # an older manifest's row
                     again.append(path)
                     del self.rows[path]
                 continue
-            carried, given = _recorded_time(recorded), to_utc(when)
+            carried, given = recorded_time(recorded), to_utc(when)
             if carried is None:  # a cell edited out of shape: its date is not known
                 same = False
             elif is_day_only(when):  # a day alone keeps the scene's own time of that day
@@ -272,7 +272,7 @@ class RunState:
                 again.append(path)
                 del self.rows[path]
         for path, row in list(self.rows.items()) if table_changed and self.earlier_dates else ():
-            if path not in dates and row["status"] == "done" and _dated_otherwise(path, row):
+            if path not in dates and row["status"] == "done" and dated_otherwise(path, row):
                 again.append(path)
                 del self.rows[path]
         return again
@@ -486,70 +486,6 @@ def _another_file_there(then: str, now: str) -> bool:
     except OSError:
         return True
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
-
-
-def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> list[str]:
-    """The warnings for the finished scenes :meth:`RunState.forget_redated` forgot: those given
-    another date, and those given none now, dated by themselves (a scene whose --dates row
-    was dropped was said to be 'given another date (by a --dates row …)'), or whose file
-    cannot be read now (said to be dated otherwise)."""
-    given = [path for path in redated if path in dates]
-    own = [path for path in redated if path not in dates]
-    # a file that cannot be read now has no own date to tell (it was said to be another)
-    unread = {path: why for path in own if (why := unreadable(path)) is not None}
-    own = [path for path in own if path not in unread]
-    warnings = []
-    if unread:
-        first, why = next(iter(unread.items()))
-        warnings.append(
-            f"warning: {count_of(len(unread), 'finished scene')} cannot be read now (e.g. {first}: "
-            f"{why}), so {agree(len(unread), 'its', 'their')} date cannot be checked against the "
-            "changed --dates table; detected again"
-        )
-    if given:
-        warnings.append(
-            f"warning: {count_of(len(given), 'finished scene')} {agree(len(given), 'is', 'are')} "
-            "given another date (by a --dates row or a STAC item's datetime) than "
-            f"{agree(len(given), 'its', 'their')} detections carry (e.g. {given[0]}); "
-            "detected again"
-        )
-    if own:
-        its = agree(len(own), "its", "their")
-        warnings.append(
-            f"warning: {count_of(len(own), 'finished scene')} {agree(len(own), 'is', 'are')} no "
-            f"longer dated by a --dates row ({its} row dropped, or the table left out), and {its} "
-            f"own date (metadata, name or tags) is not the one {its} detections carry (e.g. "
-            f"{own[0]}); detected again"
-        )
-    return warnings
-
-
-def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
-    """True when the date a finished scene's detections carry is not its own time (its
-    sidecar's, its name's, else its tags': a scene dated by its TIFFTAG_DATETIME alone was
-    detected again whenever a row for another scene was added to the --dates table)."""
-    recorded = str(row.get("date") or "")
-    own = own_time_read(path) if recorded else None
-    if not recorded or own is None:
-        return bool(recorded)
-    carried = _recorded_time(recorded)
-    return carried is None or abs((carried - to_utc(own)).total_seconds()) >= 1
-
-
-def _recorded_time(text: str) -> datetime | None:
-    """A manifest's date cell in UTC (no zone: UTC); None out of shape (it was a ValueError)."""
-    try:
-        return to_utc(text)
-    except ValueError:
-        return None
-
-
-def _has_detections(row: Mapping[str, Any]) -> bool:
-    """True when a manifest row counts any detection (or does not say)."""
-    try:
-        return int(row.get("detections") or 0) > 0
-    except (TypeError, ValueError):
-        return True
 
 
 class SceneFindings:
