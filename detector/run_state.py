@@ -6,7 +6,8 @@ afresh; the ``--dates`` table's digest is not compared: scenes' dates are, one b
 :meth:`RunState.forget_redated`); ``OUT/manifest.csv`` has one row per scene attempted
 (:mod:`detector.run_manifest`: its ``date`` is the time a scene's detections carry,
 :meth:`RunState.forget_redated`; its ``file`` the file a path named, :meth:`RunState.adopt`;
-its ``backend`` the one that detected it, :meth:`RunState.backends`); each scene's row is
+its ``backend`` the one that detected it, :meth:`RunState.backends`; its ``fingerprint`` the
+file detected, :meth:`RunState.forget_changed`); each scene's row is
 appended as it finishes, and the file is written whole once when a run starts and, where a
 scene of an earlier run was recorded again below its old row, when detection ends (the last
 row of a scene is the one that counts);
@@ -17,7 +18,8 @@ Every other file is written to a temporary name and renamed into place
 by a full disk or a folder made read-only leaves only whole files; a failed write is one
 :class:`~detector.errors.OutputError` line, and the temporary files a killed run left are
 removed when the run starts again. Rerunning the same command skips
-the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
+the scenes marked ``done`` whose file is there (and whose scene file is the one detected),
+redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
 duplicated. One run at a time works in a folder: its lock is :mod:`detector.run_lock` (its
 names, and those of the key, the manifest and :mod:`detector.run_dates`' warnings, are
@@ -64,9 +66,11 @@ from detector.run_manifest import (
     MANIFEST_COLUMNS,
     MANIFEST_NAME,
     carried_date,
+    fingerprint_change,
     manifest_line,
     manifest_names,
     read_manifest,
+    scene_fingerprint,
 )
 from detector.scene_sources import file_key, names_raster_file
 from detector.wording import agree, count_of
@@ -88,6 +92,7 @@ __all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates: imp
     "OffChannel",
     "RunState",
     "SceneFindings",
+    "changed_warnings",
     "dates_digest",
     "earlier_key_values",
     "manifest_names",
@@ -277,6 +282,36 @@ class RunState:
                 del self.rows[path]
         return again
 
+    def forget_changed(self, paths: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
+        """Forget the finished local scenes among ``paths`` whose file is not the one detected
+        (its :func:`~detector.run_manifest.scene_fingerprint` differs: a scene delivered or
+        exported again under the same path), and remove their saved detections, so that they
+        are detected again and their old detections are never read beside the new ones (a
+        resumed run kept the old detections without a word, and never looked at the new
+        file). Returns (scene, how it changed) and how many finished scenes had no fingerprint
+        (a manifest of an earlier version): those are taken as detected from the files there
+        now, whose fingerprints are recorded from then on. A copy of the run and its scenes
+        (other times, the same bytes) is not another file."""
+        changed: list[tuple[str, str]] = []
+        unrecorded = 0
+        for path in paths:
+            row = self.rows.get(path)
+            if row is None or row["status"] != "done" or is_remote(path):
+                continue
+            now = scene_fingerprint(path)
+            if not now:  # gone or unreadable: told before any work, or when it is read
+                continue
+            recorded = str(row.get("fingerprint") or "")
+            how = fingerprint_change(recorded, now)
+            if how:
+                self.scene_file(path).unlink(missing_ok=True)
+                del self.rows[path]
+                changed.append((path, how))
+            elif recorded != now:  # none (an earlier version's row), or a cell out of shape
+                row["fingerprint"] = now  # written with the manifest when the run starts
+                unrecorded += 1
+        return changed, unrecorded
+
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``): remove the run's own files, the saved
         detections (``OUT/scenes/*.parquet``) and their temporaries, never another file there.
@@ -398,6 +433,7 @@ class RunState:
             "date": carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
             "backend": "" if error else self.backend,
+            "fingerprint": "" if error or is_remote(path) else scene_fingerprint(path),
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -472,6 +508,25 @@ def read_saved(path: Path) -> pd.DataFrame:
     frame = table.to_pandas()
     frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
     return frame
+
+
+def changed_warnings(changed: Sequence[tuple[str, str]], unrecorded: int) -> list[str]:
+    """The lines for :meth:`RunState.forget_changed`: one warning per scene detected again,
+    and one note where finished scenes of an earlier version's manifest had no fingerprint."""
+    lines = [
+        f"warning: {path}: changed since it was detected ({how}) — detected again"
+        for path, how in changed
+    ]
+    if unrecorded:
+        lines.append(
+            f"{count_of(unrecorded, 'finished scene')} of a manifest written by an earlier "
+            f"version {agree(unrecorded, 'has', 'have')} no fingerprint of "
+            f"{agree(unrecorded, 'its', 'their')} file: taken as detected from the "
+            f"{agree(unrecorded, 'file', 'files')} there now, and fingerprinted from now on "
+            "(a file replaced under the same path since is detected again; --overwrite "
+            "detects every scene again)"
+        )
+    return lines
 
 
 def _another_file_there(then: str, now: str) -> bool:
