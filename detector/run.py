@@ -22,7 +22,9 @@ Scenes that fail are listed in ``failures.csv`` and the report; the others compl
 Runs resume (:mod:`detector.run_state`): each finished scene is saved in ``OUT/scenes/`` and
 ``OUT/manifest.csv`` as it completes, so rerunning the same command after an interruption
 skips finished scenes, retries failed ones and ends with the same tables as an uninterrupted
-run. Tracking, counts, exports and the report are rebuilt from all scenes each time (seconds).
+run; a finished scene whose file was replaced since (another size, other bytes at its start or
+end) is detected again, with a warning. Tracking, counts, exports and the report are rebuilt
+from all scenes each time (seconds).
 
 One run at a time works in a folder (``OUT/.dredge-run.lock``,
 :func:`detector.run_lock.run_lock`); a second one stops with one line.
@@ -76,7 +78,7 @@ from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
 from detector.run_key import KEY_NAME, dates_digest, earlier_key_values, run_key
 from detector.run_lock import run_lock
 from detector.run_manifest import manifest_names
-from detector.run_state import RunState, SceneFindings, redated_warnings
+from detector.run_state import RunState, SceneFindings, changed_warnings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
@@ -240,6 +242,8 @@ def run_pipeline(
         state.backend = str(getattr(detector, "backend", backend))
         state.refuse_others(sources.paths)  # finished scenes not given: not remade without
         names = state.name_scenes(sources.paths)
+        for line in changed_warnings(*state.forget_changed(sources.paths)):  # files replaced
+            warn_and_note(line)
         noted = len(sources.notes)
         scene_dates = sources.dates_with(dates, names)
         for note in sources.notes[noted:]:  # --dates rows that name no scene

@@ -6,7 +6,8 @@ afresh; the ``--dates`` table's digest is not compared: scenes' dates are, one b
 :meth:`RunState.forget_redated`); ``OUT/manifest.csv`` has one row per scene attempted
 (:mod:`detector.run_manifest`: its ``date`` is the time a scene's detections carry,
 :meth:`RunState.forget_redated`; its ``file`` the file a path named, :meth:`RunState.adopt`;
-its ``backend`` the one that detected it, :meth:`RunState.backends`); each scene's row is
+its ``backend`` the one that detected it, :meth:`RunState.backends`; its ``fingerprint`` the
+file detected, :meth:`RunState.forget_changed`); each scene's row is
 appended as it finishes, and the file is written whole once when a run starts and, where a
 scene of an earlier run was recorded again below its old row, when detection ends (the last
 row of a scene is the one that counts);
@@ -17,10 +18,12 @@ Every other file is written to a temporary name and renamed into place
 by a full disk or a folder made read-only leaves only whole files; a failed write is one
 :class:`~detector.errors.OutputError` line, and the temporary files a killed run left are
 removed when the run starts again. Rerunning the same command skips
-the scenes marked ``done`` whose file is there, redoes failed and unfinished ones, and builds
+the scenes marked ``done`` whose file is there (and whose scene file is the one detected),
+redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
 duplicated. One run at a time works in a folder: its lock is :mod:`detector.run_lock` (its
-names, and those of the key and the manifest, are importable from here too).
+names, and those of the key, the manifest and :mod:`detector.run_dates`' warnings, are
+importable from here too).
 """
 
 from __future__ import annotations
@@ -43,14 +46,13 @@ from detector.acquisition import (
     ITEM_NAMES,
     is_day_only,
     is_remote,
-    own_time_read,
     scene_file_name,
     scene_labels,
     to_utc,
-    unreadable,
 )
 from detector.errors import DredgeError, InputError
 from detector.river_inputs import rivers_digest
+from detector.run_dates import dated_otherwise, has_detections, recorded_time, redated_warnings
 from detector.run_key import (
     DATES_KEY,
     KEY_NAME,
@@ -64,9 +66,11 @@ from detector.run_manifest import (
     MANIFEST_COLUMNS,
     MANIFEST_NAME,
     carried_date,
+    fingerprint_change,
     manifest_line,
     manifest_names,
     read_manifest,
+    scene_fingerprint,
 )
 from detector.scene_sources import file_key, names_raster_file
 from detector.wording import agree, count_of
@@ -75,7 +79,7 @@ from detector.writing import append_line, remove_temporaries, write_atomic, writ
 if TYPE_CHECKING:
     from detector.cluster import SceneFlags
 
-__all__ = [  # with names of detector.run_lock, run_key, run_manifest: imported from here before
+__all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates: imported from here
     "DATES_KEY",
     "KEY_NAME",
     "LOCK_NAME",
@@ -88,6 +92,7 @@ __all__ = [  # with names of detector.run_lock, run_key, run_manifest: imported 
     "OffChannel",
     "RunState",
     "SceneFindings",
+    "changed_warnings",
     "dates_digest",
     "earlier_key_values",
     "manifest_names",
@@ -257,11 +262,11 @@ class RunState:
                 continue
             recorded = str(row.get("date") or "")
             if not recorded:
-                if table_changed and _has_detections(row):  # an older manifest's row
+                if table_changed and has_detections(row):  # an older manifest's row
                     again.append(path)
                     del self.rows[path]
                 continue
-            carried, given = _recorded_time(recorded), to_utc(when)
+            carried, given = recorded_time(recorded), to_utc(when)
             if carried is None:  # a cell edited out of shape: its date is not known
                 same = False
             elif is_day_only(when):  # a day alone keeps the scene's own time of that day
@@ -272,10 +277,40 @@ class RunState:
                 again.append(path)
                 del self.rows[path]
         for path, row in list(self.rows.items()) if table_changed and self.earlier_dates else ():
-            if path not in dates and row["status"] == "done" and _dated_otherwise(path, row):
+            if path not in dates and row["status"] == "done" and dated_otherwise(path, row):
                 again.append(path)
                 del self.rows[path]
         return again
+
+    def forget_changed(self, paths: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
+        """Forget the finished local scenes among ``paths`` whose file is not the one detected
+        (its :func:`~detector.run_manifest.scene_fingerprint` differs: a scene delivered or
+        exported again under the same path), and remove their saved detections, so that they
+        are detected again and their old detections are never read beside the new ones (a
+        resumed run kept the old detections without a word, and never looked at the new
+        file). Returns (scene, how it changed) and how many finished scenes had no fingerprint
+        (a manifest of an earlier version): those are taken as detected from the files there
+        now, whose fingerprints are recorded from then on. A copy of the run and its scenes
+        (other times, the same bytes) is not another file."""
+        changed: list[tuple[str, str]] = []
+        unrecorded = 0
+        for path in paths:
+            row = self.rows.get(path)
+            if row is None or row["status"] != "done" or is_remote(path):
+                continue
+            now = scene_fingerprint(path)
+            if not now:  # gone or unreadable: told before any work, or when it is read
+                continue
+            recorded = str(row.get("fingerprint") or "")
+            how = fingerprint_change(recorded, now)
+            if how:
+                self.scene_file(path).unlink(missing_ok=True)
+                del self.rows[path]
+                changed.append((path, how))
+            elif recorded != now:  # none (an earlier version's row), or a cell out of shape
+                row["fingerprint"] = now  # written with the manifest when the run starts
+                unrecorded += 1
+        return changed, unrecorded
 
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``): remove the run's own files, the saved
@@ -398,6 +433,7 @@ class RunState:
             "date": carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
             "backend": "" if error else self.backend,
+            "fingerprint": "" if error or is_remote(path) else scene_fingerprint(path),
         }
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
@@ -474,6 +510,25 @@ def read_saved(path: Path) -> pd.DataFrame:
     return frame
 
 
+def changed_warnings(changed: Sequence[tuple[str, str]], unrecorded: int) -> list[str]:
+    """The lines for :meth:`RunState.forget_changed`: one warning per scene detected again,
+    and one note where finished scenes of an earlier version's manifest had no fingerprint."""
+    lines = [
+        f"warning: {path}: changed since it was detected ({how}) — detected again"
+        for path, how in changed
+    ]
+    if unrecorded:
+        lines.append(
+            f"{count_of(unrecorded, 'finished scene')} of a manifest written by an earlier "
+            f"version {agree(unrecorded, 'has', 'have')} no fingerprint of "
+            f"{agree(unrecorded, 'its', 'their')} file: taken as detected from the "
+            f"{agree(unrecorded, 'file', 'files')} there now, and fingerprinted from now on "
+            "(a file replaced under the same path since is detected again; --overwrite "
+            "detects every scene again)"
+        )
+    return lines
+
+
 def _another_file_there(then: str, now: str) -> bool:
     """True when the file ``then`` is there and is not ``now`` (a hard link, ``cp -al``, or a
     second mount point is the same file; not where ``st_ino`` is 0, FAT drives)."""
@@ -486,70 +541,6 @@ def _another_file_there(then: str, now: str) -> bool:
     except OSError:
         return True
     return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
-
-
-def redated_warnings(redated: Sequence[str], dates: Mapping[str, datetime]) -> list[str]:
-    """The warnings for the finished scenes :meth:`RunState.forget_redated` forgot: those given
-    another date, and those given none now, dated by themselves (a scene whose --dates row
-    was dropped was said to be 'given another date (by a --dates row …)'), or whose file
-    cannot be read now (said to be dated otherwise)."""
-    given = [path for path in redated if path in dates]
-    own = [path for path in redated if path not in dates]
-    # a file that cannot be read now has no own date to tell (it was said to be another)
-    unread = {path: why for path in own if (why := unreadable(path)) is not None}
-    own = [path for path in own if path not in unread]
-    warnings = []
-    if unread:
-        first, why = next(iter(unread.items()))
-        warnings.append(
-            f"warning: {count_of(len(unread), 'finished scene')} cannot be read now (e.g. {first}: "
-            f"{why}), so {agree(len(unread), 'its', 'their')} date cannot be checked against the "
-            "changed --dates table; detected again"
-        )
-    if given:
-        warnings.append(
-            f"warning: {count_of(len(given), 'finished scene')} {agree(len(given), 'is', 'are')} "
-            "given another date (by a --dates row or a STAC item's datetime) than "
-            f"{agree(len(given), 'its', 'their')} detections carry (e.g. {given[0]}); "
-            "detected again"
-        )
-    if own:
-        its = agree(len(own), "its", "their")
-        warnings.append(
-            f"warning: {count_of(len(own), 'finished scene')} {agree(len(own), 'is', 'are')} no "
-            f"longer dated by a --dates row ({its} row dropped, or the table left out), and {its} "
-            f"own date (metadata, name or tags) is not the one {its} detections carry (e.g. "
-            f"{own[0]}); detected again"
-        )
-    return warnings
-
-
-def _dated_otherwise(path: str, row: Mapping[str, Any]) -> bool:
-    """True when the date a finished scene's detections carry is not its own time (its
-    sidecar's, its name's, else its tags': a scene dated by its TIFFTAG_DATETIME alone was
-    detected again whenever a row for another scene was added to the --dates table)."""
-    recorded = str(row.get("date") or "")
-    own = own_time_read(path) if recorded else None
-    if not recorded or own is None:
-        return bool(recorded)
-    carried = _recorded_time(recorded)
-    return carried is None or abs((carried - to_utc(own)).total_seconds()) >= 1
-
-
-def _recorded_time(text: str) -> datetime | None:
-    """A manifest's date cell in UTC (no zone: UTC); None out of shape (it was a ValueError)."""
-    try:
-        return to_utc(text)
-    except ValueError:
-        return None
-
-
-def _has_detections(row: Mapping[str, Any]) -> bool:
-    """True when a manifest row counts any detection (or does not say)."""
-    try:
-        return int(row.get("detections") or 0) > 0
-    except (TypeError, ValueError):
-        return True
 
 
 class SceneFindings:

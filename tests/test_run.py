@@ -623,20 +623,83 @@ def test_a_finished_scene_no_longer_there_stops_the_run_before_any_work(
     assert third not in (tmp_path / "out" / MANIFEST_NAME).read_text()  # nothing detected
 
 
+@pytest.mark.parametrize("manifest", ["fingerprinted", "earlier"])
 def test_a_finished_scene_cut_short_since_is_named_without_an_option_run_lacks(
-    world: Path, scenes: Path, model: Path, tmp_path: Path
+    world: Path, scenes: Path, model: Path, tmp_path: Path, manifest: str
 ) -> None:
     """A run given again after one of its finished scenes was written again, cut short (a
     download redone): tracking stopped with "cannot be read (…) — check the --scenes files",
-    an option `dredge run` does not have. It says the file may be cut short or corrupt, and
-    what to do; the scene detected meanwhile is kept for the next run."""
+    an option `dredge run` does not have. The file is not the one detected (its size): it is
+    detected again and fails as unreadable, saying the file may be cut short or corrupt and
+    what to do, and the others complete. A run whose manifest an earlier version wrote (no
+    fingerprint) takes the file as detected: tracking stops with one line that says so; the
+    scene detected meanwhile is kept for the next run."""
+    from detector.run_manifest import MANIFEST_NAME
+
     args, first, second, third = _run_of_two_of_three(world, scenes, model, tmp_path)
+    if manifest == "earlier":
+        path = tmp_path / "out" / MANIFEST_NAME
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table.drop(columns="fingerprint").to_csv(path, index=False)
     Path(first).write_bytes(Path(first).read_bytes()[:600])  # downloaded again, cut short
     again = CliRunner().invoke(app, [*args, first, second, third])
-    assert again.exit_code == 2, again.output
     line = " ".join(again.output.split())
-    assert f"error: {first}: cannot be read" in line and "--scenes" not in line, line
-    assert "download or export it again" in line
+    assert "download or export it again" in line and "--scenes" not in line, line
+    if manifest == "earlier":
+        assert again.exit_code == 2, again.output
+        assert f"error: {first}: cannot be read" in line, line
+        return
+    assert again.exit_code == 1, again.output
+    assert f"warning: {first}: changed since it was detected (size" in line
+    assert f"error: {first}: is not a readable raster" in line
+    failed = pd.read_csv(tmp_path / "out" / "failures.csv")
+    assert failed["scene"].tolist() == [first]
+    detections = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
+    assert Path(first).name not in set(detections["scene"])  # the old file's: dropped
+
+
+def test_a_finished_scene_replaced_under_its_name_is_detected_again_from_its_new_content(
+    world: Path, scenes: Path, model: Path, tmp_path: Path
+) -> None:
+    """A scene delivered or exported again under the same path after a run: the manifest knew
+    it by its path alone, so the resumed run kept the old file's detections without a word and
+    never looked at the new one. It is detected again, with one line, and its detections are
+    the new file's, in OUT/scenes and in what tracks and counts are made from (none of the old
+    file's beside them)."""
+    import shapely
+
+    folder = tmp_path / "planet"
+    folder.mkdir()
+    for source in sorted(scenes.glob("*_AnalyticMS_SR.tif")):
+        if "_0000_" not in source.name:  # not the truncated one
+            shutil.copy(source, folder / source.name)
+    given = [str(path) for path in sorted(folder.iterdir())]
+    first, third = Path(given[0]), Path(given[2])
+    args = ["run", *given, "--rivers", str(world / "rivers.geojson"), "--model", str(model)]
+    args += ["--no-progress", "--out", str(tmp_path / "out")]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    before = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
+
+    def found(frame: pd.DataFrame, scene: Path) -> list[tuple[str, float]]:
+        rows = frame[frame["scene"] == scene.name]
+        boxes = shapely.to_wkt(rows.geometry.to_numpy(), rounding_precision=7)
+        return sorted(zip(boxes, rows["score"].round(6), strict=True))
+
+    assert found(before, first) != found(before, third) and found(before, third)
+    first.write_bytes(third.read_bytes())  # delivered again: the third scene's imagery
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    after = gpd.read_parquet(tmp_path / "out" / "detections.parquet")
+    assert found(after, first) == found(before, third)  # the old file's were kept
+    line = " ".join(again.output.split())
+    assert f"warning: {first}: changed since it was detected (" in line
+    assert "2 of 3 scenes already done" in line
+    saved = gpd.read_parquet(tmp_path / "out" / "scenes" / f"{first.name}.parquet")
+    assert found(saved, first) == found(before, third)
+    assert len(after) == len(before) - len(found(before, first)) + len(found(before, third))
+    unchanged = CliRunner().invoke(app, args)
+    assert "3 of 3 scenes already done" in unchanged.output
+    assert "changed since" not in unchanged.output
 
 
 def test_finished_scenes_are_checked_at_once_on_a_run_of_tens_of_thousands_of_scenes() -> None:

@@ -923,3 +923,123 @@ def test_a_manifest_edited_out_of_shape_is_one_line(tmp_path: Path, edit: str) -
     rows = RunState.open(tmp_path, {"k": 1}, overwrite=False).rows
     assert list(rows) == paths and rows[paths[0]]["status"] == "done"
     assert rows[paths[0]]["backend"] == ""
+
+
+def _project_of_three_scenes(folder: Path, size: int = 300 * 1024) -> list[str]:
+    """Three scene files (random bytes, larger than the 128 KiB a fingerprint reads) under
+    ``folder/scenes``, given relative from ``folder`` (the working folder), and a run of them
+    in ``folder/run``."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    (folder / "scenes").mkdir(parents=True)
+    given = [f"scenes/{n}.tif" for n in "abc"]
+    random = np.random.default_rng(7)
+    for path in given:
+        (folder / path).write_bytes(random.bytes(size))
+    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    state = RunState.open(folder / "run", {"k": 1}, overwrite=False)
+    state.name_scenes(given)
+    state.start()
+    for path in given:
+        state.record(path, frame, None)
+    return given
+
+
+def _resumed(out: Path, given: list[str]) -> tuple[RunState, list[tuple[str, str]], int]:
+    state = RunState.open(out, {"k": 1}, overwrite=False)
+    state.adopt(given)
+    state.refuse_others(given)
+    state.name_scenes(given)
+    changed, unrecorded = state.forget_changed(given)
+    return state, changed, unrecorded
+
+
+def test_a_scene_file_replaced_under_its_path_is_detected_again_without_its_old_detections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scene delivered or exported again under the same path (same name, same date) after a
+    run: the manifest knew it by its path alone, and the resumed run kept the old file's
+    detections without a word. Its fingerprint (size, and a hash of its first and last
+    64 KiB) differs: it is forgotten, its saved detections removed (OUT/scenes is read by
+    `dredge track` too), and one line per scene says why."""
+    from detector.run_state import changed_warnings, saved_name
+
+    monkeypatch.chdir(tmp_path)
+    given = _project_of_three_scenes(tmp_path)
+    a, c = tmp_path / given[0], tmp_path / given[2]
+    data = a.read_bytes()
+    a.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # its last byte: the same size
+    c.write_bytes(c.read_bytes() + b"more")
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert changed == [
+        (given[0], "content, at the same size"),
+        (given[2], "size 307,200 → 307,204 bytes"),
+    ]
+    assert unrecorded == 0
+    assert [state.is_done(path) for path in given] == [False, True, False]
+    assert sorted(p.name for p in (tmp_path / "run" / "scenes").iterdir()) == [saved_name("b.tif")]
+    assert changed_warnings(changed, 0)[0] == (
+        "warning: scenes/a.tif: changed since it was detected (content, at the same size) "
+        "— detected again"
+    )
+    state.start()
+    import geopandas as gpd
+
+    state.record(given[0], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    state.record(given[2], gpd.GeoDataFrame(geometry=[], crs=4326), None)
+    state.tidy()
+    again, changed, _ = _resumed(Path("run"), given)
+    assert changed == [] and all(again.is_done(path) for path in given)
+    assert sorted(pd.read_csv(tmp_path / "run" / MANIFEST_NAME)["scene"]) == given
+
+
+def test_a_run_copied_with_its_scenes_to_another_disk_is_not_detected_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project (its scenes, given relative, and its run) copied file by file to another
+    disk (`cp -r`: other times, other inodes) and the first place removed, or its scenes
+    touched: the same bytes are the same scenes, resumed, none detected again."""
+    old, new = tmp_path / "disk1" / "project", tmp_path / "disk2" / "project"
+    old.mkdir(parents=True)
+    monkeypatch.chdir(old)
+    given = _project_of_three_scenes(old)
+    shutil.copytree(old, new, copy_function=shutil.copy)  # times not kept
+    shutil.rmtree(old)
+    monkeypatch.chdir(new)
+    for path in given:
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded) == ([], 0)
+    assert all(state.is_done(path) for path in given)
+
+
+def test_a_manifest_without_fingerprints_resumes_and_fingerprints_its_scenes_from_then_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run an earlier version made (its manifest has no `fingerprint` column) resumes as it
+    did, with one note; its scenes' files are fingerprinted when it starts, so that a file
+    replaced after that is detected again."""
+    from detector.run_state import changed_warnings
+
+    monkeypatch.chdir(tmp_path)
+    given = _project_of_three_scenes(tmp_path)
+    manifest = tmp_path / "run" / MANIFEST_NAME
+    table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+    table.drop(columns="fingerprint").to_csv(manifest, index=False)
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded) == ([], 3)
+    assert all(state.is_done(path) for path in given)
+    note = changed_warnings([], unrecorded)
+    assert len(note) == 1 and note[0].startswith(
+        "3 finished scenes of a manifest written by an earlier version have no fingerprint "
+        "of their file: taken as detected from the files there now"
+    )
+    assert changed_warnings([], 1)[0].startswith("1 finished scene of a manifest written by")
+    state.start()  # the manifest written whole, with the fingerprints
+    _, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded) == ([], 0)
+    (tmp_path / given[1]).write_bytes(b"delivered again")
+    _, changed, _ = _resumed(Path("run"), given)
+    assert [path for path, _ in changed] == [given[1]]

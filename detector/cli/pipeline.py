@@ -102,8 +102,9 @@ def run(
     could not be written; 3: an unexpected fault, such as running out of memory).
 
     Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
-    running the same command again after an interruption skips finished scenes and retries
-    failed ones; to add new scenes to a run, give the earlier scenes too (both folders). A full
+    running the same command again after an interruption skips finished scenes (one whose
+    file was replaced since is detected again, with a warning) and retries failed ones; to
+    add new scenes to a run, give the earlier scenes too (both folders). A full
     disk or an OUT that cannot be written stops the run with one line;
     every file already written stays whole, and the same command finishes the run.
 
