@@ -26,10 +26,15 @@ def gather_detections(
     network: RiverNetwork | None,
     *,
     looks: list[pd.DataFrame] | None = None,
+    sizes: list[int] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and prepare several detection files (one ``dredge detect`` output per month, hand
     marks beside them) as one table
     (:func:`detector.track_prepare.prepare_detections` each).
+
+    ``sizes``, when given, gets the number of rows of each file, in the order given: the
+    table holds each file's rows together, in that order (so that what one file says of its
+    own rows, such as tracks merged by hand, is read of them alone).
 
     A scene whose detections are in two detector outputs is refused: its dredges would count
     twice (hand-marked files, without scores, may share scenes).
@@ -52,6 +57,8 @@ def gather_detections(
             frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
         )
         notes += file_notes
+    if sizes is not None:
+        sizes.extend(len(frame) for frame in frames)
     if len(frames) == 1:
         return _settled(frames[0], network, next(iter(given.values())), notes)
     sources = list(given.values())

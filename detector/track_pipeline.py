@@ -149,7 +149,8 @@ def run_track(
         notes = list(network.notes)
     inputs = [detections] if isinstance(detections, str | Path) else list(detections)
     look_alikes: list[pd.DataFrame] = []  # boats: their scenes looked at the river too
-    frame, input_notes = gather_detections(inputs, network, looks=look_alikes)
+    sizes: list[int] = []  # each file's rows, in order: its own track ids are read alone
+    frame, input_notes = gather_detections(inputs, network, looks=look_alikes, sizes=sizes)
     notes += input_notes
     source = inputs[0] if len(inputs) == 1 else Path(f"{len(inputs)} detection files")
     off = off_river_note(frame, source, corridor_m)
@@ -256,15 +257,21 @@ def run_track(
                 "changes what is linked "
                 "and counted — give every scene the detections came from"
             )
-    merges: dict[int, np.ndarray] = {}
-    if len(inputs) == 1:  # one file's track ids
-        merges, merge_notes = hand_merges(frame, source)
+    # Each file's track ids are its own (an edited tracks.detections.parquet beside a new
+    # month's detections or hand marks: its merges were not read, 2 dredges for 1).
+    merges: list[tuple[Path, dict[int, np.ndarray]]] = []
+    start = 0
+    for given, size in zip(inputs, sizes, strict=True):
+        found, merge_notes = hand_merges(frame.iloc[start : start + size], given)
         notes += merge_notes
+        if found:
+            merges.append((given, {track: rows + start for track, rows in found.items()}))
+        start += size
     rules: Rules = {}  # why each track is left out, as codes: a merge is counted by them
     linked, tracks = link_tracks(frame, observed, params=params, rules=rules)
-    if merges:
+    for given, merged in merges:  # positions of the rows: linked keeps the frame's order
         linked, tracks, merge_notes = merge_tracks(
-            linked, tracks, merges, source, params, rules=rules
+            linked, tracks, merged, given, params, rules=rules
         )
         notes += merge_notes
     if observed is None:

@@ -9,6 +9,7 @@ import pytest
 
 from detector.errors import InputError
 from detector.track_gather import gather_detections
+from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
 from tests.track_fixtures import lon_lat_on_the_river
 
@@ -115,3 +116,29 @@ def test_marks_of_one_stem_in_one_folder_beside_another_folder_keep_ids_apart(
         assert {"enero/marcas.csv:1", "enero/marcas.txt:1", "febrero/marcas.csv:1"} <= set(
             frame["detection_id"]
         )
+
+
+def test_a_merge_by_hand_is_kept_beside_another_file(tmp_path: Path) -> None:
+    """Two tracks of one dredge (140 days unseen, then 2.5 km downstream) merged by hand in
+    `tracks.detections.parquet`, then tracked again beside a file of new hand marks: the merge
+    is kept, as it is when that file is given alone (only a single file's track ids were read:
+    beside another file they were dropped without a word, 2 dredges for 1)."""
+    line = tf.meander_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(12, every_days=20.0)
+    spots = [(t, tf.point_at(line, 500)) for t in days[:3]]
+    spots += [(t, tf.point_at(line, 3000)) for t in days[9:]]
+    tf.detections(spots).to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2]
+    edited = tmp_path / "edited.parquet"
+    linked.assign(track_id=1).to_parquet(edited)
+    lon, lat = lon_lat_on_the_river()  # a dredge marked at the first spot, the next year
+    marks = tmp_path / "marks.csv"
+    marks.write_text(f"lon,lat,acquired\n{lon},{lat},2025-06-01\n")
+    run = run_track([edited, marks], rivers, tmp_path / "again.parquet")
+    tracks = gpd.read_parquet(tmp_path / "again.parquet")
+    assert tracks["n_dates"].tolist() == [6, 1]
+    assert any(note.startswith(f"{edited}: 1 track merged by hand") for note in run.notes)

@@ -61,7 +61,8 @@ def track(
             help=(
                 "Tracks file to write (GeoParquet, one row per dredge). Beside it go "
                 "<stem>.detections.parquet (detections with their track_id) and "
-                "<stem>.observations.csv (dates each river was seen)."
+                "<stem>.observations.csv (dates each river was seen); refused where one of "
+                "them is a DETECTIONS file."
             ),
         ),
     ] = Path("tracks.parquet"),
@@ -139,6 +140,7 @@ def track(
             if (folder := scene_folder_error(path, "DETECTIONS")) is not None:
                 raise folder
         check_files_to_write([out])  # before the names of the files beside it are made
+        _refuse_to_write_over_inputs(detections, [out, *sidecars(out)])
         refuse_to_replace([out, *sidecars(out)], overwrite=overwrite)
         if dates and not scenes:  # it was read, then not used, without a word
             raise DredgeError(
@@ -166,6 +168,29 @@ def track(
     for note in run.notes:
         typer.secho(f"note: {note}", fg=typer.colors.YELLOW, err=True)
     typer.echo(run.summary)
+
+
+def _refuse_to_write_over_inputs(detections: list[Path], written: list[Path]) -> None:
+    """DredgeError when a file `dredge track` writes is one of its DETECTIONS: with
+    --overwrite, `--out detections.parquet` replaced the detector's output with one row per
+    dredge, and an edited tracks.detections.parquet given back with `--out tracks.parquet`
+    was replaced by its relinked copy (the rows made boats by hand gone from it)."""
+    for path in written:
+        same = next((given for given in detections if _same_file(given, path)), None)
+        if same is not None:
+            what = "the tracks" if path == written[0] else "the linked detections"
+            raise DredgeError(
+                f"{same}: given as DETECTIONS, and --out {written[0]} writes {what} to it, "
+                "over the file read — choose another --out (e.g. tracks_2.parquet)"
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether the paths name one file (another spelling, a link), as far as can be told."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 @app.command()
