@@ -178,6 +178,18 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
     )
 
 
+def test_a_numbered_dredge_is_not_a_hard_negative() -> None:
+    """'Draga Nº 5' (número, with the ordinal sign that loses its accent as 'o') or 'Draga
+    No. 5' was read as 'draga no', a negated class: refused, with the advice to map it to
+    ignore, which would have left the dredge out as background."""
+    two = ClassMap(["dredge", "boat"])
+    names = ("Draga Nº 5", "Draga N.º 12", "draga No. 3", "DRAGA no 7", "Bote Nº 2")
+    assert [two.resolve(n, "l.kml", "f") for n in names] == ["dredge"] * 4 + ["boat"]
+    for negative in ("no draga", "draga no", "falsa draga Nº 2"):
+        with pytest.raises(InputError, match=r"--class-map '.*=ignore' \(a hard negative"):
+            two.resolve(negative, "l.kml", "f")
+
+
 def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:
     """A segmentation export (CVAT "Ultralytics YOLO Segmentation", Roboflow) was refused."""
     polygon = "0 0.40 0.45 0.60 0.45 0.60 0.55 0.50 0.60 0.40 0.55\n"
