@@ -120,6 +120,22 @@ def test_malformed_lines_give_input_error_or_boxes_inside_the_image(
         assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("0,0.5,0.5,0.25,0.25", "line 1 has 1 number, not 5"),  # it said '1 numbers'
+        ("0 0,5 0,5 0,25 0,25", "line 1 is not numbers"),
+    ],
+)
+def test_a_line_with_commas_says_to_separate_by_spaces(
+    tmp_path: Path, line: str, said: str
+) -> None:
+    """A label file saved by a spreadsheet or a script with commas: the message said '1
+    numbers' and gave no word on the commas."""
+    with pytest.raises(InputError, match=said + ".*separate the numbers by spaces, decimals"):
+        read_yolo(_one_tile(tmp_path, line + "\n"), ClassMap(CLASSES))
+
+
 def test_a_box_wholly_outside_the_image_within_the_edge_tolerance_is_refused(
     tmp_path: Path,
 ) -> None:
