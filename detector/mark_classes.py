@@ -7,7 +7,8 @@ or plural, with a word beside the class (``Draga``, ``DRAGA ``, ``dragas``, ``dr
 boat word (``barco``, ``bote``, ``lancha``, ``canoa``, ``boat``) a boat, a look-alike that is
 not counted. A value with neither is not a class this tool knows: it is left out of the count
 with a note naming it, never taken as a dredge or a boat by guess; so is a value with a word
-that negates it (``no draga``, ``not_dredge``, ``falsa draga``: a hard negative).
+that negates it (``no draga``, ``not_dredge``, ``falsa draga``: a hard negative). A dredge's
+number is not a negation: ``Draga Nº 5``, ``Draga N.º 5``, ``draga No. 5`` are dredges.
 
 A count column (``cantidad``, ``N° dragas``, ``Nro. dragas``, ``Cantidad de dragas``, ``N° de
 dragas``, ``Total dragas``, ``quantidade``, …) says how many dredges a mark stands for (a group
@@ -105,11 +106,22 @@ def class_named(name: object) -> str | None:
     return kind
 
 
+# 'Nº 5', 'N.º 5', 'No. 5', 'no 5': número, a dredge's own number, not the negation 'no'
+# ('Draga Nº 5' read as 'draga no', a hard negative: left out of the count, and refused in
+# training labels with the advice to map it to ignore). 'º' is matched before accents go
+# (it becomes 'o'); 'no' only where a number follows ('no draga' still negates).
+_NUMERO_SIGN = re.compile(r"(?<![a-z])n\.?\s*º", re.IGNORECASE)
+_NUMERO_NO = re.compile(r"(?<![a-z])no\.?[\s_]*(?=\d)")
+
+
 def class_words(value: object) -> list[str]:
     """The words of a class text, lower case, without accents, singular for the class words
-    (``Dragas grandes`` → ``draga``, ``grandes``)."""
-    plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    return [_singular(word) for word in re.split(r"[^a-z]+", plain.lower()) if word]
+    (``Dragas grandes`` → ``draga``, ``grandes``); ``Nº`` / ``No.`` before a number is
+    ``nro`` (``Draga Nº 5`` → ``draga``, ``nro``), not the negation ``no``."""
+    text = _NUMERO_SIGN.sub("nro", str(value))
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    plain = _NUMERO_NO.sub("nro ", plain)
+    return [_singular(word) for word in re.split(r"[^a-z]+", plain) if word]
 
 
 def _singular(word: str) -> str:

@@ -4,13 +4,21 @@ direction, at any latitude."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 from pyproj import Transformer
 
-from training.finetune_data import _beside_held_out, place_cell, split_tiles
-from training.labels.table import LabelledTile
+from detector.errors import DredgeError
+from training.finetune_data import (
+    Split,
+    _beside_held_out,
+    place_cell,
+    split_tiles,
+    write_chip_dataset,
+)
+from training.labels.table import Box, LabelledTile
 
 # (lon, lat) of a place, and its UTM zone: the Klondike's dredge fields and Madre de Dios
 PLACES = ((-139.4, 64.05, "EPSG:32607"), (-69.9, -12.6, "EPSG:32719"))
@@ -78,3 +86,21 @@ def test_the_squares_are_5_km_squares_at_any_latitude() -> None:
     edges = lons[1:][np.diff(columns) != 0]
     widths = [geod.inv(a, 63.985, b, 63.985)[2] for a, b in itertools.pairwise(edges)]
     assert len(widths) >= 2 and all(abs(w - 5000.0) <= 60.0 for w in widths), widths
+
+
+def test_label_sets_without_a_single_box_name_themselves_not_the_split(tmp_path: Path) -> None:
+    """Label sets whose tiles are all negatives (label files left empty, every class mapped
+    to ignore) said 'the training split has no labelled object — … hold out fewer scenes
+    (--val-fraction)', which cannot help, without naming the labels."""
+    pixels = np.zeros((64, 64, 3), np.uint8)
+    tiles = [LabelledTile(f"t{i}", f"s{i}", "review/", 64, 64, [], pixels=pixels) for i in range(4)]
+    split = Split(["train", "train", "val", "val"], "scene", "by scene")
+    with pytest.raises(DredgeError, match=r"^review/: no box in any of the 4 tiles read"):
+        write_chip_dataset(
+            tiles, split, tmp_path, ("dredge", "boat"), chip_px=64, bands=3, negatives=1, seed=0
+        )
+    tiles[2].boxes.append(Box("dredge", 10, 10, 20, 20))  # boxes held out only: the split's
+    with pytest.raises(DredgeError, match="the training split has no labelled object"):
+        write_chip_dataset(
+            tiles, split, tmp_path, ("dredge", "boat"), chip_px=64, bands=3, negatives=1, seed=0
+        )

@@ -120,6 +120,22 @@ def test_malformed_lines_give_input_error_or_boxes_inside_the_image(
         assert 0 <= box.x0 < box.x1 <= 64 and 0 <= box.y0 < box.y1 <= 64
 
 
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("0,0.5,0.5,0.25,0.25", "line 1 has 1 number, not 5"),  # it said '1 numbers'
+        ("0 0,5 0,5 0,25 0,25", "line 1 is not numbers"),
+    ],
+)
+def test_a_line_with_commas_says_to_separate_by_spaces(
+    tmp_path: Path, line: str, said: str
+) -> None:
+    """A label file saved by a spreadsheet or a script with commas: the message said '1
+    numbers' and gave no word on the commas."""
+    with pytest.raises(InputError, match=said + ".*separate the numbers by spaces, decimals"):
+        read_yolo(_one_tile(tmp_path, line + "\n"), ClassMap(CLASSES))
+
+
 def test_a_box_wholly_outside_the_image_within_the_edge_tolerance_is_refused(
     tmp_path: Path,
 ) -> None:
@@ -176,6 +192,18 @@ def test_spanish_class_names_are_read_as_the_models_classes() -> None:
         ClassMap(["dredge", "boat"], {"not_dredge": "ignore"}).resolve("not_dredge", "l", "f")
         is None
     )
+
+
+def test_a_numbered_dredge_is_not_a_hard_negative() -> None:
+    """'Draga Nº 5' (número, with the ordinal sign that loses its accent as 'o') or 'Draga
+    No. 5' was read as 'draga no', a negated class: refused, with the advice to map it to
+    ignore, which would have left the dredge out as background."""
+    two = ClassMap(["dredge", "boat"])
+    names = ("Draga Nº 5", "Draga N.º 12", "draga No. 3", "DRAGA no 7", "Bote Nº 2")
+    assert [two.resolve(n, "l.kml", "f") for n in names] == ["dredge"] * 4 + ["boat"]
+    for negative in ("no draga", "draga no", "falsa draga Nº 2"):
+        with pytest.raises(InputError, match=r"--class-map '.*=ignore' \(a hard negative"):
+            two.resolve(negative, "l.kml", "f")
 
 
 def test_a_polygon_line_is_read_as_its_box(tmp_path: Path) -> None:

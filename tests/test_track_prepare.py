@@ -95,6 +95,9 @@ def test_a_hand_marked_class_column_is_read_and_look_alikes_are_left_out(tmp_pat
         ("Objeto", ["draga pequeña", "botes", "peque-peque", "Barcaza"], ["dredge", "barge"]),
         ("tipo", ["draga", "P1"], ["dredge"]),
         ("clase", ["draga", "no draga", "falsa draga", "Dragas falsas"], ["dredge"]),  # noted
+        # a dredge's own number ('Nº', the ordinal sign, became 'no': read as 'no draga', a
+        # hard negative, and left out of the count)
+        ("Clase", ["Draga Nº 1", "Draga N.º 2", "draga No. 3", "Bote Nº 4"], ["dredge"] * 3),
     ],
 )
 def test_class_values_are_read_word_by_word(

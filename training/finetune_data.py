@@ -327,6 +327,8 @@ def write_chip_dataset(
             positive += list(extra_train)
         chosen[split] = positive + empty
     if not any(c.tile.boxes for c in chosen["train"]):
+        if not extra_train and not any(t.boxes for t in tiles):
+            raise DredgeError(_no_box_at_all(tiles))  # holding out fewer scenes cannot help
         raise DredgeError(
             "the training split has no labelled object — label some dredges, or hold out "
             "fewer scenes (--val-fraction)"
@@ -344,6 +346,18 @@ def write_chip_dataset(
     data = {"train": "images/train", "val": val, "names": dict(enumerate(classes))}
     (out / "data.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return counts
+
+
+def _no_box_at_all(tiles: Sequence[LabelledTile]) -> str:
+    """The line for label sets without a single box: every tile read is a negative (label
+    files left empty, every class mapped to ignore). It said to hold out fewer scenes."""
+    sources = list(dict.fromkeys(t.source for t in tiles))
+    return (
+        f"{', '.join(sources)}: no box in any of the {count_of(len(tiles), 'tile')} read, "
+        "every one a negative (empty label files, or every class mapped to ignore), and "
+        "nothing to train on — label some dredges, check that the label files are named as "
+        "their images, or add --synthetic N for positives to train with them"
+    )
 
 
 def _save(pixels: NDArray[np.uint8] | None, path: Path) -> None:

@@ -437,17 +437,21 @@ def _read_label_file(
         where = f"line {number}"
         parts = text.split()
         polygon = len(parts) >= 7 and len(parts) % 2 == 1  # class x1 y1 x2 y2 x3 y3 …
+        # a line saved by a spreadsheet or a script: '0,0.5,0.5,0.1,0.1' or '0 0,5 0,5 …'
+        commas = "separate the numbers by spaces, decimals by a point; " if "," in text else ""
         if len(parts) != 5 and not polygon:
-            fix = _FIX_LINE
+            fix = commas + _FIX_LINE
             if len(parts) == 6:
                 fix = "drop the 6th number (a confidence score from saved predictions); " + fix
             elif len(parts) > 6:
                 fix = "a polygon needs x y pairs after its class; " + fix
-            raise InputError(path, f"{where} has {len(parts)} numbers, not 5", fix)
+            read = count_of(len(parts), "number")  # '0,0.5,…' was '1 numbers'
+            raise InputError(path, f"{where} has {read}, not 5", fix)
         try:
             values = [float(p) for p in parts]
         except ValueError:
-            raise InputError(path, f"{where} is not numbers: {text!r}", _FIX_LINE) from None
+            problem = f"{where} is not numbers: {text!r}"
+            raise InputError(path, problem, commas + _FIX_LINE) from None
         if polygon:  # a segmentation export: its box, as ultralytics trains on it
             xs, ys = values[1::2], values[2::2]
             x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
