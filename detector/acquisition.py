@@ -572,10 +572,11 @@ def scene_labels(
 def label_key(label: str) -> str:
     """What tells scene labels apart: composed (NFC), as the tracker knows scenes
     (:func:`detector.observed.scene_key`; ``escena ñ.tif`` composed and decomposed, two files
-    of one Linux folder, were two labels and one scene to it), and without the case of the
-    name's letters before its .tif / .tiff suffix (chip folders and files are named by it, one
-    file on a disk that ignores case). The suffix keeps its case: ``a.tif`` and ``a.TIF`` are
-    refused by :func:`detector.scene_names.check_stems_apart`."""
-    composed = unicodedata.normalize("NFC", label)
-    stem = scene_stem(composed)
-    return stem.casefold() + composed[len(stem) :]
+    of one Linux folder, were two labels and one scene to it), without its .tif / .tiff suffix
+    (the tables know a scene by :func:`scene_stem`) and without the case of its letters (chip
+    folders and files are named by it, one file on a disk that ignores case). ``x/Nanay.tif``
+    and ``y/nanay.TIF`` are named apart by their folders (``x_Nanay.tif``, ``y_nanay.TIF``): the
+    suffix kept its case here, so they kept their names and were refused as one scene, and a
+    run of them made before case was folded could not be resumed. One folder's ``a.tif`` and
+    ``a.TIF`` are refused by :func:`detector.scene_names.check_stems_apart`."""
+    return scene_stem(unicodedata.normalize("NFC", label)).casefold()

@@ -7,7 +7,7 @@ import os
 import unicodedata
 from collections.abc import Sequence
 
-from detector.acquisition import PLANET_CAPTURE, scene_file_name, scene_labels, scene_stem
+from detector.acquisition import PLANET_CAPTURE, scene_file_name, scene_stem, without_query
 from detector.errors import DredgeError, InputError
 from detector.wording import agree, count_of
 
@@ -43,22 +43,28 @@ def _encodes(path: str) -> bool:
 
 
 def check_stems_apart(paths: Sequence[str]) -> None:
-    """DredgeError when two scenes' names differ only in their .tif / .tiff / .TIF suffix
-    (``nanay.tif`` and ``nanay.TIF``): a scene is known by its name without the suffix in the
-    tables (chips, detection ids, the dates seen), so the two were taken for one, 9 chips of
-    one overwritten by the other's and a date seen lost, without a word. Also ``Nanay.tif``
-    and ``nanay.TIF``: their chip files are one on a disk that ignores case (macOS, Windows)."""
-    seen: dict[str, str] = {}
-    for path, name in scene_labels(paths).items():
-        # composed (NFC), as the tables key scenes (detector.observed.scene_key), any case
-        key = unicodedata.normalize("NFC", scene_stem(name)).casefold()
-        if key in seen and seen[key] != path:
+    """DredgeError when two scenes' paths differ only in their .tif / .tiff / .TIF suffix
+    (``nanay.tif`` and ``nanay.TIF`` in one folder): a scene is known by its name without the
+    suffix in the tables (chips, detection ids, the dates seen), so the two were taken for one,
+    9 chips of one overwritten by the other's and a date seen lost, without a word. Also
+    ``Nanay.tif`` and ``nanay.TIF``: their chip files are one on a disk that ignores case
+    (macOS, Windows). Scenes of such names in two folders are named apart by their folders
+    (:func:`detector.acquisition.scene_labels`); they were refused, ``x/Nanay.tif`` beside
+    ``y/nanay.TIF`` too, which a run made before case was folded had named apart."""
+    seen: dict[tuple[str, str], str] = {}
+    for path in dict.fromkeys(map(str, paths)):
+        # composed (NFC), as the tables key scenes (detector.observed.scene_key); the file's
+        # name in any case, in one folder
+        whole = unicodedata.normalize("NFC", without_query(path))
+        folder, _, name = whole.rpartition("/")
+        first = seen.setdefault((folder, scene_stem(name).casefold()), path)
+        # one path composed and decomposed, or two links' queries: numbered apart
+        if first != path and unicodedata.normalize("NFC", without_query(first)) != whole:
             raise DredgeError(
-                f"{seen[key]} and {path}: two scenes named alike but for their suffix (and "
+                f"{first} and {path}: two scenes named alike but for their suffix (and "
                 "letter case) are one scene to the tables (chips, detections, dates seen) — "
                 "rename one"
             )
-        seen[key] = path
 
 
 def same_capture_note(paths: Sequence[str]) -> str | None:

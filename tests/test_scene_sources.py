@@ -356,6 +356,23 @@ def test_scenes_whose_names_differ_only_in_case_are_named_apart_in_any_case() ->
         check_stems_apart(["/s/a/Nanay.tif", "/s/a/nanay.TIF"])  # both chips: nanay_r…
 
 
+def test_scenes_of_two_folders_named_alike_but_for_case_and_suffix_are_named_apart() -> None:
+    """`x/Nanay.tif` and `y/nanay.TIF` were refused as one scene ('rename one'), though their
+    folders tell them apart: the suffix kept its case in the labels' key, so they kept their
+    names, whose stems folded alike. A run of them made before case was folded (named
+    `Nanay.tif` and `nanay.TIF` then) could not be resumed; it keeps its names."""
+    from detector.scene_names import check_stems_apart
+
+    for apart in (["/s/x/Nanay.tif", "/s/y/nanay.TIF"], ["/s/x/nanay.tif", "/s/y/nanay.tiff"]):
+        check_stems_apart(apart)
+        labels = scene_labels(apart)
+        assert list(labels.values()) == [f"x_{Path(apart[0]).name}", f"y_{Path(apart[1]).name}"]
+    earlier = {"/s/x/Nanay.tif": "Nanay.tif", "/s/y/nanay.TIF": "nanay.TIF"}
+    check_stems_apart(list(earlier))
+    assert scene_labels(list(earlier), taken=earlier) == earlier
+    check_stems_apart(["/s/a/Nanay.tif", "/s/A/nanay.TIF"])  # two folders on Linux: numbered
+
+
 def test_a_dates_row_naming_scenes_that_share_a_file_name_is_refused() -> None:
     quads = [f"/n/mosaic_2024-0{m}/L15.tif" for m in (1, 2)]
     sources = resolve_scenes(quads)
