@@ -516,6 +516,14 @@ def test_a_file_of_no_detections_is_still_refused_in_one_line(tmp_path: Path) ->
         prepared(layer)
 
 
+def test_an_empty_geopackage_of_detections_has_no_time_zone_note(tmp_path: Path) -> None:
+    """An empty detections .gpkg reads back with naive dates (GDAL keeps no zone for a column
+    without values): `dredge track` noted "dates have no time zone; taken as UTC" of no date."""
+    path = write_detections(empty_detections(), tmp_path / "d.gpkg")
+    frame, notes = prepared(path)
+    assert frame.empty and not [note for note in notes if "time zone" in note]
+
+
 def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
     """Detections read with pandas, filtered and saved with ``to_parquet`` keep their boxes
     as WKB bytes without GeoParquet's metadata: 'cannot be read as detections ('utf-8' codec
