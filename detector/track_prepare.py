@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from detector.date_tables import SCENE_COLUMNS
+from detector.detection_table import empty_detections
 from detector.errors import InputError
 from detector.mark_classes import hand_classes
 from detector.rivers import RiverNetwork
@@ -61,7 +62,8 @@ def prepare_detections(
 
     Returns a copy in EPSG:4326 with ``detection_id``, ``acquired`` (UTC), ``class_name``,
     ``river``, ``chainage_m`` and ``offset_m``; raises :class:`InputError` for what cannot be
-    fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``).
+    fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``). A file
+    with neither rows nor fields (an empty GeoJSON) is 0 detections, as an empty GeoParquet.
     ``looks``, when given, gets the ``river, acquired`` of the look-alikes left out (boats): a
     scene that shows a boat on a river was a look at it, even with no dredge there.
     """
@@ -94,6 +96,11 @@ def prepare_detections(
             "give the detections: tracks.detections.parquet, or the 'detections' layer or "
             "<stem>.detections.geojson that `dredge counts` writes beside the tracks",
         )
+    if column is None and out.empty and len(out.columns) == 1:
+        # no rows and no fields: an empty FeatureCollection (GeoJSON has no schema: what
+        # `dredge detect --out d.geojson` writes for 0 detections), or an empty GeoPackage
+        # layer with no columns, is 0 detections as an empty GeoParquet is
+        out, column = empty_detections(), "acquired"
     if column is None and out.empty:
         raise InputError(source, "holds no rows", "give the detections or marks, one per row")
     if column is None:

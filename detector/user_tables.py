@@ -359,6 +359,8 @@ def normalise_dates(
             f"{agree(int(missing.sum()), 'has', 'have')} no date",
             "give every row the date of its scene, or drop those rows",
         )
+    if values.empty:  # no rows (an empty GeoPackage's naive column): no note on their zone
+        return pd.to_datetime(values, utc=True), notes
     if pd.api.types.is_datetime64_any_dtype(values):
         if getattr(values.dt, "tz", None) is None:
             notes.append(f"{source}: dates have no time zone; taken as UTC")

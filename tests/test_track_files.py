@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from detector.detection_table import empty_detections, write_detections
 from detector.errors import InputError
 from detector.track_files import read_detections
 from detector.track_prepare import prepare_detections
@@ -476,10 +477,51 @@ def test_a_table_without_rows_is_one_line(tmp_path: Path) -> None:
     path.write_text("lon,lat,fecha\n")
     with pytest.raises(InputError, match="holds no rows"):
         read_detections(path)
-    empty = tmp_path / "marks.geojson"
-    empty.write_text('{"type": "FeatureCollection", "features": []}')
+
+
+def prepared(path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
+    return prepare_detections(read_detections(path), path, tf.network())
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet"])
+def test_an_empty_detections_file_of_detect_is_no_detections(tmp_path: Path, suffix: str) -> None:
+    """`dredge detect --out d.geojson` on scenes with 0 detections writes a FeatureCollection
+    with no features, and so no fields (GeoJSON has no schema): `dredge track` refused it
+    ("holds no rows") where the empty .parquet gave 0 tracks. Now each is the same 0
+    detections, and so is an empty GeoPackage layer with no columns (Unknown geometry)."""
+    reference, _ = prepared(write_detections(empty_detections(), tmp_path / "d.parquet"))
+    path = write_detections(empty_detections(), tmp_path / f"out{suffix}")
+    frame, _ = prepared(path)
+    assert frame.empty and list(frame.columns) == list(reference.columns)
+    bare = tmp_path / "bare.gpkg"
+    gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=tf.CRS)).to_file(bare, layer="detections")
+    frame, _ = prepared(bare)
+    assert frame.empty and list(frame.columns) == list(reference.columns)
+
+
+def test_a_file_of_no_detections_is_still_refused_in_one_line(tmp_path: Path) -> None:
+    """What reads as no detections is a file with neither rows nor fields: features without a
+    date (a GeoJSON of rivers), or an empty layer with fields of something else, are refused."""
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[tf.meander_line()], crs=tf.CRS).to_file(
+        rivers
+    )
+    with pytest.raises(InputError, match=r"no 'acquired' column .*columns: name\)"):
+        prepared(rivers)
+    layer = tmp_path / "rivers.gpkg"
+    gpd.GeoDataFrame(
+        {"name": pd.Series([], dtype=str)}, geometry=gpd.GeoSeries([], crs=tf.CRS)
+    ).to_file(layer)
     with pytest.raises(InputError, match="holds no rows"):
-        prepare_detections(read_detections(empty), empty, tf.network())
+        prepared(layer)
+
+
+def test_an_empty_geopackage_of_detections_has_no_time_zone_note(tmp_path: Path) -> None:
+    """An empty detections .gpkg reads back with naive dates (GDAL keeps no zone for a column
+    without values): `dredge track` noted "dates have no time zone; taken as UTC" of no date."""
+    path = write_detections(empty_detections(), tmp_path / "d.gpkg")
+    frame, notes = prepared(path)
+    assert frame.empty and not [note for note in notes if "time zone" in note]
 
 
 def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
