@@ -230,3 +230,52 @@ def test_a_folder_with_two_coco_files_names_them(tmp_path: Path) -> None:
         f"one as a label set: {train} {validation}"
     )
     assert [len(s.tiles) for s in read_label_sets([train], ClassMap(CLASSES), SPEC)] == [1]
+
+
+def test_a_category_no_box_uses_needs_no_class(tmp_path: Path) -> None:
+    """CVAT exports every label of the project ('person', 'tree'), boxes or none: a category
+    that no annotation used was refused ("class 'person' is not one of the model's classes")
+    until mapped with --class-map. Now it is passed over with one note; one a box uses is still
+    refused."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["categories"] += [{"id": 2, "name": "person"}, {"id": 3, "name": "tree"}]
+    path.write_text(json.dumps(data))
+    notes: list[str] = []
+    tiles = read_coco(path, ClassMap(CLASSES), notes=notes)
+    assert [b.class_name for b in tiles[0].boxes] == ["dredge"]
+    assert notes == [
+        f"{path}: 2 categories that no box uses and the model lacks are passed over: "
+        "'person', 'tree'"
+    ]
+    data["annotations"].append(dict(data["annotations"][0], id=8, category_id=3))
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"category id 3: class 'tree' is not one of the model"):
+        read_coco(path, ClassMap(CLASSES))
+
+
+@pytest.mark.parametrize("bad", [[1], {"id": 1}, 1.5, True, None])
+def test_an_id_that_is_not_a_number_is_one_line(tmp_path: Path, bad: object) -> None:
+    """A category whose id was a list ("id": [1]) stopped with "TypeError: unhashable type:
+    'list'" from coco._categories; an image id or an annotation's image_id or category_id
+    likewise. Now one line naming the JSON and the category or image."""
+    path = _coco(tmp_path, [10, 10, 8, 4])
+    data = json.loads(path.read_text())
+    data["categories"][0]["id"] = bad
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as error:
+        read_coco(path, ClassMap(CLASSES))
+    assert str(error.value).startswith(
+        f"{path}: category #0 ('dredge') has id {bad!r}, not a whole number"
+    )
+    data = json.loads(_coco(tmp_path, [10, 10, 8, 4]).read_text())
+    data["images"][0]["id"] = bad
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=r"image #0 \('t.png'\) has id .*not a whole number"):
+        read_coco(path, ClassMap(CLASSES))
+    for key in ("image_id", "category_id"):
+        data = json.loads(_coco(tmp_path, [10, 10, 8, 4]).read_text())
+        data["annotations"][0][key] = bad
+        path.write_text(json.dumps(data))
+        with pytest.raises(InputError, match=rf"annotation id 7: {key} .* is not in "):
+            read_coco(path, ClassMap(CLASSES))

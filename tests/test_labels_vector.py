@@ -520,3 +520,33 @@ def test_one_mark_naming_no_class_is_named_in_the_singular() -> None:
         "marks.csv: 1 of 4 marks names no class (no class column, or a blank cell) and was taken "
         "as a dredge, as `dredge track` counts it — "
     )
+
+
+def test_labels_of_zero_area_are_counted_apart(label_world: Path, tmp_path: Path) -> None:
+    """A polygon drawn as a line (two corners on one edge) or collapsed to a point has no area:
+    it was left out and counted in the note as an object "outside every river-corridor tile",
+    with the fix to widen --corridor-m, which keeps none of them. Now its own note."""
+    frame = truth_frame(label_world, crs="EPSG:32718")
+    frame = frame[frame["scene"] == frame["scene"].iloc[0]].reset_index(drop=True)
+    drawn = tmp_path / "drawn.gpkg"
+    frame.to_file(drawn, driver="GPKG")
+    tiles, notes = _read_with_notes(drawn, label_world)
+    x0, y0, x1, _ = frame.geometry.iloc[0].bounds
+    flats = gpd.GeoDataFrame(
+        {"scene": [frame["scene"].iloc[0]] * 2, "class_name": ["dredge", "boat"]},
+        geometry=[
+            shapely.Polygon([(x0, y0), (x1, y0), (x1, y0), (x0, y0)]),  # a line
+            shapely.Polygon([(x0, y0)] * 4),  # a point
+        ],
+        crs=frame.crs,
+    )
+    with_flats = tmp_path / "with_flats.gpkg"
+    pd.concat([frame, flats], ignore_index=True).to_file(with_flats, driver="GPKG")
+    read, read_notes = _read_with_notes(with_flats, label_world)
+    assert [(t.name, t.boxes) for t in read] == [(t.name, t.boxes) for t in tiles]
+    n = len(frame)
+    assert read_notes == [
+        *(note.replace(str(drawn), str(with_flats)) for note in notes),
+        f"{with_flats}: 2 labels of zero area (a polygon drawn as a line or a point) were left "
+        f"out (first: feature {n + 1}); redraw them as boxes, or as points",
+    ]

@@ -166,3 +166,56 @@ def test_corners_are_read_as_written_with_no_one_pixel_shift(tmp_path: Path) -> 
     tiles, _ = read_voc(tmp_path, ClassMap(CLASSES))
     (box,) = tiles[0].boxes
     assert (box.class_name, box.x0, box.y0, box.x1, box.y1) == ("dredge", 10, 5, 20, 47)
+
+
+def _xml(file_name: str, name: str = "dredge") -> str:
+    return (
+        f"<annotation><filename>{file_name}</filename><size><width>64</width><height>48</height>"
+        f"</size><object><name>{name}</name><bndbox><xmin>10</xmin><ymin>5</ymin><xmax>20</xmax>"
+        "<ymax>47</ymax></bndbox></object></annotation>"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_an_xml_saved_in_windows_1252_is_read(tmp_path: Path, encoding: str) -> None:
+    """LabelImg on Windows, or an XML edited in Notepad and saved as "ANSI", without an
+    encoding declaration: a '<name>draga pequeña</name>' or a file name with ñ was "not valid
+    XML (not well-formed (invalid token))", while a YOLO classes.txt in that encoding is read."""
+    from PIL import Image
+
+    Image.new("RGB", (64, 48)).save(tmp_path / "caño_01.png")
+    xml = tmp_path / "caño_01.xml"
+    xml.write_bytes(_xml("caño_01.png", "draga pequeña").encode(encoding))
+    tiles, notes = read_voc(tmp_path, ClassMap(CLASSES))
+    assert [(t.image, [b.class_name for b in t.boxes]) for t in tiles] == [
+        (tmp_path / "caño_01.png", ["dredge"])
+    ]
+    assert notes == []
+    # one that declares its encoding is read in it; one that is broken is still one line
+    declared = '<?xml version="1.0" encoding="ISO-8859-1"?>' + _xml("caño_01.png")
+    xml.write_bytes(declared.encode("latin-1"))
+    assert len(read_voc(xml, ClassMap(CLASSES))[0][0].boxes) == 1
+    xml.write_bytes(_xml("caño_01.png", "draga pequeña").encode(encoding)[:-3])
+    with pytest.raises(InputError, match=r"caño_01\.xml: is not valid XML \(") as caught:
+        read_voc(xml, ClassMap(CLASSES))
+    assert "\n" not in str(caught.value)
+
+
+def test_an_image_of_the_same_name_and_another_type_is_read(tmp_path: Path) -> None:
+    """The XML says a.jpg while only a.png lies beside it (the tiles converted after labelling,
+    or exported as PNG): "image 'a.jpg' not found". Now a.png is read, with one note; with two
+    of that name (a.png, a.tif) none is guessed."""
+    from PIL import Image
+
+    Image.new("RGB", (64, 48)).save(tmp_path / "a.png")
+    (tmp_path / "a.xml").write_text(_xml("a.jpg"))
+    tiles, notes = read_voc(tmp_path, ClassMap(CLASSES))
+    assert [(t.image, len(t.boxes)) for t in tiles] == [(tmp_path / "a.png", 1)]
+    assert notes == [
+        f"1 XML in {tmp_path} names an image that is not there and is read with the one image "
+        "of that name and another type (first: a.xml names 'a.jpg', read on a.png); correct "
+        "<filename> where that is not the image labelled"
+    ]
+    Image.new("RGB", (64, 48)).save(tmp_path / "a.tif")
+    with pytest.raises(InputError, match=r"a\.xml: image 'a\.jpg' not found beside it"):
+        read_voc(tmp_path, ClassMap(CLASSES))

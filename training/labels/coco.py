@@ -10,9 +10,11 @@ writes ``images/<name>`` or upload paths; CVAT writes the bare name and puts the
 error, not a guess.
 
 An image whose ``width`` and ``height`` are not its file's (a JSON made on resized copies of the
-tiles), a box that reaches outside its image, an annotation of an unknown image or category, or a
-class the model does not know is an :class:`InputError` naming the JSON file and the
-annotation's ``id``.
+tiles), a box that reaches outside its image, an annotation of an unknown image or category, an
+``id`` that is not a number or a name (``[1]``), or a class the model does not know that a box
+uses is an :class:`InputError` naming the JSON file and the annotation's ``id``. A category no
+box uses needs no class (CVAT exports every label of the project: ``person``, ``tree``): it is
+passed over with one note naming it.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def read_coco(
     data = _load(json_path)
     if gsd_m is not None:
         _check_gsd(data, gsd_m, json_path)
-    categories = _categories(data, json_path, class_map)
+    categories, refused = _categories(data, json_path, class_map)
     images = _images(data, json_path)
     boxes: dict[Any, list[Box]] = {key: [] for key in images}
     for position, ann in enumerate(_list(data, "annotations", json_path)):
@@ -105,11 +107,13 @@ def read_coco(
             raise InputError(json_path, f"annotation #{position} is not an object", _FIX_JSON)
         where = f"annotation id {ann.get('id', f'#{position}')}"
         image_id = ann.get("image_id")
-        if image_id not in images:
+        if not _is_id(image_id) or image_id not in images:
             problem = f"{where}: image_id {image_id!r} is not in images"
             raise InputError(json_path, problem, _FIX_JSON)
         category = ann.get("category_id")
-        if category not in categories:
+        if _is_id(category) and category in refused:
+            raise refused[category][1]  # a box of a class the model does not know
+        if not _is_id(category) or category not in categories:
             raise InputError(
                 json_path, f"{where}: category_id {category!r} is not in categories", _FIX_JSON
             )
@@ -162,6 +166,13 @@ def read_coco(
             twice.append(key)
             continue
         tiles[image] = (key, tile)
+    if refused:
+        unused = [name for name, _ in refused.values()]
+        notes.append(
+            f"{json_path}: {count_of(len(unused), 'category', 'categories')} that no box uses "
+            f"and the model lacks {agree(len(unused), 'is', 'are')} passed over: "
+            f"{', '.join(repr(name) for name in unused)}"
+        )
     if twice:
         notes.append(
             f"{json_path}: {count_of(len(twice), 'image')} {agree(len(twice), 'is', 'are')} "
@@ -212,23 +223,55 @@ def _check_gsd(data: dict[str, Any], gsd_m: float, path: Path) -> None:
         )
 
 
-def _categories(data: dict[str, Any], path: Path, class_map: ClassMap) -> dict[Any, str | None]:
+def _is_id(value: object) -> bool:
+    """True for an id as COCO writes them: a whole number (or a name), never a list, an object,
+    a fraction or true/false."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
+
+
+def _categories(
+    data: dict[str, Any], path: Path, class_map: ClassMap
+) -> tuple[dict[Any, str | None], dict[Any, tuple[str, InputError]]]:
+    """category id → model class (None: ignored), and category id → (name, the error) for
+    those whose class the model lacks: an error only where a box uses them."""
     categories: dict[Any, str | None] = {}
+    refused: dict[Any, tuple[str, InputError]] = {}
     names: dict[Any, str] = {}
     for position, cat in enumerate(_list(data, "categories", path)):
         if not isinstance(cat, dict) or "id" not in cat or "name" not in cat:
             raise InputError(path, f"category #{position} lacks 'id' or 'name'", _FIX_JSON)
-        target = class_map.resolve(cat["name"], path, f"category id {cat['id']}")
-        if cat["id"] in categories and categories[cat["id"]] != target:
+        key = cat["id"]
+        if not _is_id(key):
             raise InputError(
                 path,
-                f"category id {cat['id']} is listed twice, as {names[cat['id']]!r} and "
+                f"category #{position} ({str(cat['name'])!r}) has id {key!r}, not a whole number",
+                "give each category a number as its id (1, 2, …) and export again",
+            )
+        try:
+            target: object = class_map.resolve(cat["name"], path, f"category id {key}")
+        except InputError as error:  # the model lacks it: an error once a box uses it
+            target = ("not a class", str(cat["name"]).strip().lower())
+            refused.setdefault(key, (str(cat["name"]), error))
+        if key in names and _target(categories, refused, key) != target:
+            raise InputError(
+                path,
+                f"category id {key} is listed twice, as {names[key]!r} and "
                 f"{cat['name']!r}: its boxes cannot be told apart",
                 _FIX_IDS,
             )
-        categories[cat["id"]] = target
-        names.setdefault(cat["id"], str(cat["name"]))
-    return categories
+        if isinstance(target, str) or target is None:
+            categories[key] = target
+        names.setdefault(key, str(cat["name"]))
+    return categories, refused
+
+
+def _target(
+    categories: dict[Any, str | None], refused: dict[Any, tuple[str, InputError]], key: Any
+) -> object:
+    """What an id read so far stands for: its class, or its name when the model lacks it."""
+    if key in categories:
+        return categories[key]
+    return ("not a class", refused[key][0].strip().lower())
 
 
 def _images(data: dict[str, Any], path: Path) -> dict[Any, tuple[str, int, int, str]]:
@@ -237,6 +280,13 @@ def _images(data: dict[str, Any], path: Path) -> dict[Any, tuple[str, int, int, 
     for position, image in enumerate(_list(data, "images", path)):
         if not isinstance(image, dict) or "id" not in image or "file_name" not in image:
             raise InputError(path, f"image #{position} lacks 'id' or 'file_name'", _FIX_JSON)
+        if not _is_id(image["id"]):
+            raise InputError(
+                path,
+                f"image #{position} ({image['file_name']!r}) has id {image['id']!r}, not a "
+                "whole number",
+                "give each image a number as its id (1, 2, …) and export again",
+            )
         where = f"image id {image['id']} ({image['file_name']!r})"
         try:
             width, height = int(image["width"]), int(image["height"])

@@ -6,7 +6,8 @@ track`` counts them, with one note.
 
 Each feature is one object: a polygon (its bounding box is the label) or a point (a square box
 of the class's typical size, :data:`POINT_BOX_M`, around it); each part of a MultiPoint or
-MultiPolygon is one object. Columns:
+MultiPolygon is one object; a polygon of no area (drawn as a line or a point) is left out, with
+one note counting them. Columns:
 
 - the class (a layer drawn in QGIS must have one): ``class_name`` (or ``class``, ``label``,
   ``category``; Spanish ``clase``, ``tipo``, ``categoria``, ``objeto``, Portuguese ``classe``;
@@ -114,6 +115,7 @@ def read_vector_labels(
     notes += class_notes
     geometries = list(frame.geometry)
     tiles: list[LabelledTile] = []
+    flat: set[tuple[int, int]] = set()  # (row, part) of polygons of no area, on any scene
     with reading_env():
         for scene_path in dict.fromkeys(s for _, s in assigned):
             rows = [
@@ -122,7 +124,7 @@ def read_vector_labels(
                 if s == scene_path and geometries[i] is not None and not geometries[i].is_empty
             ]
             with open_scene(scene_path, name=names[scene_path], bands=scene_bands) as scene:
-                boxes = _scene_boxes(frame, rows, classes, scene, path)
+                boxes = _scene_boxes(frame, rows, classes, scene, path, flat)
                 scene_tiles, placed = _tiles(scene, boxes, rivers, spec, str(path))
             tiles += scene_tiles
             missed = placed.count(0)
@@ -141,6 +143,13 @@ def read_vector_labels(
                     f"{agree(missed, 'was', 'were')} left out (widen --corridor-m to keep "
                     f"{agree(missed, 'it', 'them')})"
                 )
+    if flat:
+        n = len(flat)
+        notes.append(
+            f"{path}: {count_of(n, 'label')} of zero area (a polygon drawn as a line or a point) "
+            f"{agree(n, 'was', 'were')} left out (first: {_where(frame, min(flat)[0])}); redraw "
+            f"{agree(n, 'it as a box, or as a point', 'them as boxes, or as points')}"
+        )
     return tiles, notes
 
 
@@ -397,14 +406,17 @@ def _scene_boxes(
     classes: list[str | None],
     scene: Scene,
     path: Path,
+    flat: set[tuple[int, int]],
 ) -> list[tuple[str, BaseGeometry]]:
-    """(class, box in the scene's CRS) of the rows drawn on ``scene``."""
+    """(class, box in the scene's CRS) of the rows drawn on ``scene``; the (row, part) of
+    polygons of no area, left out (no box of theirs could be placed), are added to ``flat``."""
     if not rows:
         return []
     local = frame.iloc[rows].to_crs(scene.crs)
     footprint = scene.footprint
     out = []
     for row, geom in zip(rows, local.geometry, strict=True):
+        drawn = shapely.get_parts(frame.geometry.iloc[row])  # in the file's CRS
         cls = classes[row]
         if not footprint.intersects(geom):
             raise InputError(
@@ -422,7 +434,12 @@ def _scene_boxes(
             )
         # each part of a multi-part feature is one object (QGIS layers of Shapefile origin are
         # MultiPoint / MultiPolygon; merged features keep their parts): not one box round all
-        for part in shapely.get_parts(geom):
+        for number, part in enumerate(shapely.get_parts(geom)):
+            if not isinstance(part, Point) and (
+                drawn[number].area == 0 or _no_area(part)
+            ):  # a line or point drawn as a polygon: reprojected, a sliver or still nothing
+                flat.add((row, number))
+                continue
             if isinstance(part, Point):
                 ux, uy = crs_units_per_metre(scene.crs, part.x, part.y)
                 half = POINT_BOX_M.get(cls, DEFAULT_POINT_BOX_M) / 2
@@ -431,6 +448,12 @@ def _scene_boxes(
             else:
                 out.append((cls, shapely.box(*part.bounds)))
     return out
+
+
+def _no_area(part: BaseGeometry) -> bool:
+    """True for a polygon whose bounds have no width or no height."""
+    x0, y0, x1, y1 = part.bounds
+    return bool(x1 <= x0 or y1 <= y0)
 
 
 def _tiles(

@@ -18,6 +18,10 @@ that a drawn dredge is background. An image is looked for at ``<filename>`` besi
 then by name beside it, in ``JPEGImages/`` or ``images/`` beside it or beside its folder; a
 name found in two places is an error, not a guess. A box outside its image, a class the model
 does not know, or a value that is not a number is an :class:`InputError` naming the XML.
+Where the image named is not there but exactly one image of its name with another type is (the
+XML says ``a.jpg``, ``a.png`` lies beside it), that one is read, with a note. An XML without an
+encoding declaration is read as UTF-8, else as Windows-1252 (Notepad's "ANSI":
+``<name>pequeña</name>``), as YOLO labels are.
 """
 
 from __future__ import annotations
@@ -81,8 +85,9 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
         raise InputError(path, "holds no Pascal VOC annotation (.xml)", _FIX_XML)
     index = _image_index(path if path.is_dir() else path.parent)
     read: dict[Path, list[tuple[Path, LabelledTile]]] = {}  # image → its XMLs and tiles
+    renamed: list[tuple[Path, str, Path]] = []  # XML, the image it names, the one read
     for xml in files:
-        tile = _read_one(xml, class_map, index, str(path))
+        tile = _read_one(xml, class_map, index, str(path), renamed)
         assert tile.image is not None
         read.setdefault(tile.image, []).append((xml, tile))
     tiles: list[LabelledTile] = []
@@ -109,6 +114,14 @@ def read_voc(path: Path, class_map: ClassMap) -> tuple[list[LabelledTile], list[
     labelled = {tile.image for tile in tiles}
     unlabelled = [p for p in index_images(index) if p not in labelled]
     notes = []
+    if renamed:
+        n, (xml, named, image) = len(renamed), renamed[0]
+        notes.append(
+            f"{count_of(n, 'XML')} in {path} {agree(n, 'names', 'name')} an image that is not "
+            f"there and {agree(n, 'is', 'are')} read with the one image of that name and "
+            f"another type (first: {xml.name} names {named!r}, read on {image.name}); correct "
+            "<filename> where that is not the image labelled"
+        )
     if copies:
         n = len(copies)
         notes.append(
@@ -134,16 +147,17 @@ def read_voc_file(xml: Path, image: Path, class_map: ClassMap) -> list[Box]:
 
 
 def _read_one(
-    xml: Path, class_map: ClassMap, index: dict[str, list[Path]], source: str
+    xml: Path,
+    class_map: ClassMap,
+    index: dict[str, list[Path]],
+    source: str,
+    renamed: list[tuple[Path, str, Path]] | None = None,
 ) -> LabelledTile:
-    try:
-        root = ET.parse(xml).getroot()
-    except ET.ParseError as exc:
-        raise InputError(xml, f"is not valid XML ({exc})", _FIX_XML) from None
+    root = _parse(xml)
     file_name = (root.findtext("filename") or "").strip()
     if not file_name:
         raise InputError(xml, "has no <filename>", _FIX_XML)
-    image = _find_image(file_name, xml, index)
+    image = _find_image(file_name, xml, index, renamed)
     width, height = _size(root, xml, image)
     boxes: list[Box] = []
     for number, obj in enumerate(root.iter("object"), start=1):
@@ -173,6 +187,46 @@ def _read_one(
     )
 
 
+def _parse(xml: Path) -> ET.Element:
+    """The XML's root element: in the encoding it declares (UTF-8 where it declares none), else,
+    without a declaration, in Windows-1252 (LabelImg on Windows, Notepad's "ANSI": a
+    ``pequeña`` was "not valid XML (invalid token)")."""
+    try:
+        raw = xml.read_bytes()
+    except FileNotFoundError:
+        raise InputError(xml, "file not found", "check the path") from None
+    try:
+        return ET.fromstring(raw)
+    except ET.ParseError as exc:
+        error = exc
+    text = _windows_text(raw)
+    if text is not None:
+        try:
+            return ET.fromstring(text)
+        except ET.ParseError:
+            pass
+    raise InputError(xml, f"is not valid XML ({error})", _FIX_XML) from None
+
+
+def _windows_text(raw: bytes) -> str | None:
+    """``raw`` read as Windows-1252 where it is not UTF-8 (nor UTF-16) and declares no
+    encoding (as :func:`training.labels.table.read_text` decides for YOLO labels); else None."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return None
+    head = raw.lstrip()[:200]
+    if head.startswith(b"<?xml") and b"encoding" in head.split(b"?>", 1)[0]:
+        return None
+    try:
+        raw.decode("utf-8")
+        return None  # UTF-8: the error is not the encoding's
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
 def _size(root: ET.Element, xml: Path, image: Path) -> tuple[int, int]:
     """The image's size: the file's own (the XML's ``<size>`` must agree when it is given)."""
     width, height = image_size(image)
@@ -190,14 +244,27 @@ def _size(root: ET.Element, xml: Path, image: Path) -> tuple[int, int]:
     return width, height
 
 
-def _find_image(file_name: str, xml: Path, index: dict[str, list[Path]]) -> Path:
+def _find_image(
+    file_name: str,
+    xml: Path,
+    index: dict[str, list[Path]],
+    renamed: list[tuple[Path, str, Path]] | None = None,
+) -> Path:
+    """The image an XML names; where it is not there, the one image of its name with another
+    type or none (CVAT may write the name without its suffix), beside the XML first (noted in
+    ``renamed`` where the name had a type: ``a.jpg`` read on ``a.png``)."""
     name = Path(file_name.replace("\\", "/")).name
     beside = xml.parent / name
     if beside.is_file():
         return beside
     found = index.get(name, [])
-    if not found and not Path(name).suffix:  # CVAT may write the name without its suffix
-        found = [p for key, paths in index.items() if Path(key).stem == name for p in paths]
+    typed = Path(name).suffix.lower() in IMAGE_SUFFIXES
+    if not found:
+        found = _same_stem(Path(name).stem if typed else name, xml, index)
+        if typed and len(found) > 1:
+            found = []  # a.png and a.tif: which one was labelled is not guessed
+        elif typed and found and renamed is not None:
+            renamed.append((xml, file_name, found[0]))
     return the_one_image(
         file_name,
         found,
@@ -208,6 +275,13 @@ def _find_image(file_name: str, xml: Path, index: dict[str, list[Path]]) -> Path
             "put the exported images next to the XML files (CVAT: JPEGImages/ beside Annotations/)",
         ),
     )
+
+
+def _same_stem(stem: str, xml: Path, index: dict[str, list[Path]]) -> list[Path]:
+    """Images named ``stem`` with any type: those beside the XML, else those of the index."""
+    found = [p for key, paths in index.items() if Path(key).stem == stem for p in paths]
+    beside = [p for p in found if p.parent == xml.parent]
+    return beside or found
 
 
 def _image_index(root: Path) -> dict[str, list[Path]]:
