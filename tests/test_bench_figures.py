@@ -33,5 +33,5 @@ def test_the_readme_count_table_is_the_count_results_file() -> None:
 def test_the_readme_speed_table_is_the_speed_results_file() -> None:
     results = (ROOT / "benchmarks" / "results" / "detection_speed.md").read_text(encoding="utf-8")
     for backend in ("torch", "onnxruntime"):
-        found = [row[:-1] + [row[-1].replace(" %", "%")] for row in table_rows(README, backend)]
+        found = [[*row[:-1], row[-1].replace(" %", "%")] for row in table_rows(README, backend)]
         assert found == table_rows(results, backend)
