@@ -62,8 +62,8 @@ def run_once(world: Path, workers: int, task: SceneTask) -> dict[str, object]:
 def _load(task: SceneTask) -> bool:
     from detector.cluster import _worker_model, _worker_rivers
 
-    _worker_model(task.model, task.backend, task.device, task.flips)
-    _worker_rivers(task.rivers, task.name_field, task.corridor_m)
+    _worker_model(task)  # the calls of detect_one, so that it finds both cached
+    _worker_rivers(task.rivers, task.name_field, task.corridor_m, task.rivers_sha256)
     return True
 
 

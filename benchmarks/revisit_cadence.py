@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.report import write_markdown
 from benchmarks.tracking_dedup import (
     MIN_DREDGES,
     PERFECT,
@@ -46,7 +47,6 @@ from detector.tracking import TrackParams, link_tracks
 from training.synth.world import WorldConfig, is_same_world, write_world
 from training.track_eval import count_errors
 
-RESULTS = Path(__file__).parent / "results"
 DETECTIONS = (("degraded", Degradation()), ("perfect", PERFECT))
 DEMO_SIZES = ("monthly", "weekly")
 
@@ -177,10 +177,7 @@ def main() -> None:
         "The demo world's groups stay 14–75 days and move 0.2–5 km, on reaches of 3 km.",
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "revisit_cadence.md"
-    out.write_text("\n".join(text))
-    print(f"wrote {out}")
+    write_markdown("revisit_cadence", "\n".join(text))
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ def main() -> None:
     write_result(
         "rivers_scale",
         "Rivers: a national hydrography as --rivers",
-        "python -m benchmarks.rivers_scale",
+        f"python -m benchmarks.rivers_scale --count {args.count} --pieces {args.pieces}",
         "\n".join(lines),
     )
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from benchmarks.report import write_markdown
 from benchmarks.track_sim import SimConfig, SimWorld, river_name, simulate, to_lon_lat
 from detector.counts import yearly_counts
 from detector.observed import observed_areas, river_observations, scene_key
@@ -54,7 +55,6 @@ from training.track_eval import (
     truth_counts,
 )
 
-RESULTS = Path(__file__).parent / "results"
 DROP, JITTER_M, FALSE_RATE, MIN_DREDGES, TOLERANCE = 0.15, 8.0, 0.10, 10, 0.05
 ABSENCE_DAYS = 45.0
 EMPTY = shapely.Polygon()
@@ -431,8 +431,6 @@ def main() -> None:
         lines, errors = run_case(name, case, true_counts)
         summary += lines
         detail.append((f"{name} (observed areas, default parameters)", errors))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "tracking_dedup.md"
     text = [
         "# Tracking dedup benchmark",
         "",
@@ -450,9 +448,7 @@ def main() -> None:
     ]
     for title, errors in detail:
         text += [f"## Per river-year: {title}", "", markdown_table(errors), ""]
-    out.write_text("\n".join(text))
-    print("\n".join(summary))
-    print(f"wrote {out}")
+    write_markdown("tracking_dedup", "\n".join(text))
 
 
 if __name__ == "__main__":

@@ -19,19 +19,18 @@ import argparse
 import os
 import platform
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from benchmarks.report import write_markdown
 from benchmarks.track_sim import SimConfig, simulate, to_lon_lat
 from benchmarks.tracking_dedup import DROP, FALSE_RATE, JITTER_M, detections_table
 from detector.rivers import RiverNetwork
 from detector.tracking import TrackParams, link_tracks
 
-RESULTS = Path(__file__).parent / "results"
 LENGTH_M = 40_000.0
 
 
@@ -113,8 +112,6 @@ def main() -> None:
         f"{agree:.1%} were placed on the river they were drawn on.",
     ]
     print(lines[-1], flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "tracking_scale.md"
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     text = [
         "# Tracking scale benchmark",
@@ -127,8 +124,7 @@ def main() -> None:
         *lines,
         "",
     ]
-    out.write_text("\n".join(text))
-    print(f"wrote {out}")
+    write_markdown("tracking_scale", "\n".join(text))
 
 
 if __name__ == "__main__":
