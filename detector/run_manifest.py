@@ -8,7 +8,9 @@ its detections carry, :func:`carried_date`: a finished scene given another one, 
 or its STAC item, is detected again), ``file`` (the absolute path of a local scene, which its
 path as given may not name from another folder), ``backend`` (torch or onnxruntime) and
 ``fingerprint`` (a finished local scene's file, :func:`scene_fingerprint`: one replaced under
-the same path since, another size or other bytes, is detected again). Each scene's row is
+the same path since, another size or other bytes, is detected again) and ``mtime_ns`` (that
+file's modification time then: a file of the same size and time is not read again on resume,
+:func:`unchanged_since`). Each scene's row is
 appended as it finishes (:func:`manifest_line`,
 :func:`detector.writing.append_line`: a killed run leaves at most its last row cut short,
 which :func:`read_manifest` does not read; one edited out of shape, saved by a spreadsheet with
@@ -23,6 +25,7 @@ import hashlib
 import io
 import os
 import stat
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,7 @@ MANIFEST_COLUMNS = (
     "file",
     "backend",
     "fingerprint",
+    "mtime_ns",
 )
 REQUIRED_COLUMNS = ("scene", "name", "status")
 """Without these a row cannot be resumed; the others default to empty (earlier manifests)."""
@@ -81,18 +85,57 @@ def scene_fingerprint(path: str) -> str:
     does not; "" where it is no file that can be read. Bytes changed between the two ends
     alone, at the same size, are not seen (a scene exported again differs at its ends: its
     header, its first and last tiles)."""
+    return scene_stamp(path)[0]
+
+
+RECENT_NS = 2_000_000_000
+"""A modification time this close to when a file is read is not recorded (FAT's clock tick
+is 2 s): a file written again within the same tick would keep it."""
+
+
+def scene_stamp(path: str) -> tuple[str, str]:
+    """:func:`scene_fingerprint` of a local scene file and its modification time in
+    nanoseconds (``st_mtime_ns``, from before its bytes are read: a file changed while it is
+    read has a later one), both "" where it is no file that can be read. The time is "" too
+    where it is within 2 s of now (:data:`RECENT_NS`): the file could be written again at the
+    same size within the file system's clock tick, keeping that time, and would not be read
+    on resume; such a file is read on resume, and its time recorded once it is older."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return ""
+            return "", ""
         with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
+            status = os.fstat(file.fileno())
+            recent = time.time_ns() - status.st_mtime_ns < RECENT_NS
+            size = status.st_size
             digest = hashlib.sha1(file.read(FINGERPRINT_BYTES), usedforsecurity=False)
             if size > FINGERPRINT_BYTES:
                 file.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
                 digest.update(file.read(FINGERPRINT_BYTES))
     except OSError:
-        return ""
-    return f"{size}:{digest.hexdigest()}"
+        return "", ""
+    return f"{size}:{digest.hexdigest()}", "" if recent else str(status.st_mtime_ns)
+
+
+def unchanged_since(path: str, fingerprint: str, mtime_ns: str) -> bool:
+    """Whether the file ``path`` has the size of its recorded ``fingerprint`` and the
+    modification time ``mtime_ns`` recorded with it: then it is the file fingerprinted, and
+    is not read (a resume of 24,000 finished scenes read 128 KiB of each, 3 GB on a network
+    disk, to find them unchanged). False where either is not recorded (a manifest of an
+    earlier version, a cell out of shape, a time too recent to trust: :func:`scene_stamp`) or
+    the file is not there. A file written again at the same size has a new modification time
+    (unless its time is set back by hand to the one recorded: ``touch -d``)."""
+    size, _, digest = fingerprint.partition(":")
+    if not (size.isdigit() and digest and mtime_ns.isdigit()):
+        return False
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (
+        stat.S_ISREG(status.st_mode)
+        and status.st_size == int(size)
+        and status.st_mtime_ns == int(mtime_ns)
+    )
 
 
 def fingerprint_change(recorded: str, now: str) -> str | None:
@@ -135,6 +178,7 @@ def read_manifest(path: Path) -> dict[str, dict[str, Any]]:
                 "file": str,
                 "backend": str,
                 "fingerprint": str,
+                "mtime_ns": str,
             },
             keep_default_na=False,
         )

@@ -70,7 +70,8 @@ from detector.run_manifest import (
     manifest_line,
     manifest_names,
     read_manifest,
-    scene_fingerprint,
+    scene_stamp,
+    unchanged_since,
 )
 from detector.scene_sources import file_key, names_raster_file
 from detector.wording import agree, count_of
@@ -290,26 +291,30 @@ class RunState:
         resumed run kept the old detections without a word, and never looked at the new
         file). Returns (scene, how it changed) and how many finished scenes had no fingerprint
         (a manifest of an earlier version): those are taken as detected from the files there
-        now, whose fingerprints are recorded from then on. A copy of the run and its scenes
-        (other times, the same bytes) is not another file."""
+        now, whose fingerprints are recorded from then on. A file of the size and modification
+        time recorded with its fingerprint is not read (it read 128 KiB of each); a copy of the
+        run and its scenes (other times, the same bytes) is read once, found the same file, and
+        its new times recorded."""
         changed: list[tuple[str, str]] = []
         unrecorded = 0
         for path in paths:
             row = self.rows.get(path)
             if row is None or row["status"] != "done" or is_remote(path):
                 continue
-            now = scene_fingerprint(path)
+            recorded = str(row.get("fingerprint") or "")
+            if unchanged_since(path, recorded, str(row.get("mtime_ns") or "")):
+                continue  # its size and time as recorded: not read
+            now, mtime_ns = scene_stamp(path)
             if not now:  # gone or unreadable: told before any work, or when it is read
                 continue
-            recorded = str(row.get("fingerprint") or "")
             how = fingerprint_change(recorded, now)
             if how:
                 self.scene_file(path).unlink(missing_ok=True)
                 del self.rows[path]
                 changed.append((path, how))
-            elif recorded != now:  # none (an earlier version's row), or a cell out of shape
-                row["fingerprint"] = now  # written with the manifest when the run starts
-                unrecorded += 1
+                continue
+            unrecorded += recorded != now  # none (an earlier version's row), or out of shape
+            row.update(fingerprint=now, mtime_ns=mtime_ns)  # written when the run starts
         return changed, unrecorded
 
     def clear(self) -> None:
@@ -433,8 +438,9 @@ class RunState:
             "date": carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
             "backend": "" if error else self.backend,
-            "fingerprint": "" if error or is_remote(path) else scene_fingerprint(path),
         }
+        stamp = ("", "") if error or is_remote(path) else scene_stamp(path)
+        self.rows[path]["fingerprint"], self.rows[path]["mtime_ns"] = stamp
         if not self._written:  # the first row of this run: the header and the rows before it
             self._write_manifest()
             return

@@ -481,28 +481,50 @@ def output_error(exc: BaseException, path: Path) -> OutputError | None:
 
 
 NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
+PATH_MAX = 4096  # bytes of a whole path on Linux, where the system does not say
 
 
 def _name_too_long(exc: BaseException, path: Path) -> OutputError | None:
-    """The error for a name past the file system's 255 bytes (ENAMETOOLONG), or None. A chip
+    """The error for a name past the file system's 255 bytes, or a whole path past the system's
+    limit (``PC_PATH_MAX``, else 4096 bytes), both ENAMETOOLONG; None for another error. A chip
     or output named after a scene of 230 characters or more, with the temporary suffix
     (``.<name>.tmp-<pid><suffix>``) added while it is written, said "File name too long" and
-    "check the disk (space, permissions)", a fix that could not work."""
+    "check the disk (space, permissions)", a fix that could not work. A name too long is the
+    name's fault (:class:`NameTooLongError`: a batch goes on with its other scenes); a path too
+    long is its folder's (an :class:`OutputError` that stops the command)."""
     number = exc.errno if isinstance(exc, OSError) else None
     if number != errno.ENAMETOOLONG and "file name too long" not in str(exc).lower():
         return None
     named = exc.filename if isinstance(exc, OSError) else None
     refused = Path(os.fsdecode(named)) if isinstance(named, str | bytes) else path
-    longest = max((len(part.encode()) for part in refused.parts), default=0)
-    size = len(path.name.encode())
-    while_written = f", {longest} while written" if longest > size else ""
-    return NameTooLongError(
+    longest = max((len(os.fsencode(part)) for part in refused.parts), default=0)
+    size = len(os.fsencode(path.name))
+    if max(longest, size) > NAME_MAX:
+        while_written = f", {longest} while written" if longest > size else ""
+        return NameTooLongError(
+            path,
+            f"could not be written: its name is {count_of(size, 'byte')}{while_written}, past "
+            f"the {NAME_MAX} a file name may have",
+            "give it a shorter name (a shorter output name, or rename the scene it is named "
+            "after) and run the same command again",
+        )
+    whole = max(len(os.fsencode(refused)), len(os.fsencode(path)))
+    limit = _path_max(_existing_folder(path))
+    return OutputError(
         path,
-        f"could not be written: its name is {count_of(size, 'byte')}{while_written}, past the "
-        f"{NAME_MAX} a file name may have",
-        "give it a shorter name (a shorter output name, or rename the scene it is named after) "
-        "and run the same command again",
+        f"could not be written: its path is {count_of(whole, 'byte')}, past the {limit:,} a path "
+        "may have",
+        "write it in a folder of a shorter path (fewer or shorter folder names) and run the same "
+        "command again",
     )
+
+
+def _path_max(folder: Path) -> int:
+    """The longest path the system takes under ``folder``, in bytes (4096 where it does not say)."""
+    try:
+        return int(os.pathconf(folder, "PC_PATH_MAX"))
+    except (OSError, ValueError, AttributeError):
+        return PATH_MAX
 
 
 def _cause(exc: BaseException, folder: Path) -> str | None:
@@ -533,10 +555,20 @@ def _writable(folder: Path) -> bool:
 
 
 def _existing_folder(path: Path) -> Path:
+    """The nearest folder above ``path`` that exists. One whose path the system refuses
+    (ENAMETOOLONG past its path limit, which ``Path.exists`` raises on Python 3.11) counts as
+    missing: the error of a path too long was an OSError traceback, not one line."""
     folder = path.parent
-    while not folder.exists() and folder != folder.parent:
+    while not _exists(folder) and folder != folder.parent:
         folder = folder.parent
     return folder
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _is_gdal_error(exc: BaseException) -> bool:

@@ -925,10 +925,13 @@ def test_a_manifest_edited_out_of_shape_is_one_line(tmp_path: Path, edit: str) -
     assert rows[paths[0]]["backend"] == ""
 
 
-def _project_of_three_scenes(folder: Path, size: int = 300 * 1024) -> list[str]:
+def _project_of_three_scenes(
+    folder: Path, size: int = 300 * 1024, written_ns: int | None = None
+) -> list[str]:
     """Three scene files (random bytes, larger than the 128 KiB a fingerprint reads) under
     ``folder/scenes``, given relative from ``folder`` (the working folder), and a run of them
-    in ``folder/run``."""
+    in ``folder/run``; the files' modification time ``written_ns`` where given (else now: too
+    recent to be recorded with their fingerprints)."""
     import geopandas as gpd
     import numpy as np
     from shapely.geometry import Point
@@ -938,6 +941,8 @@ def _project_of_three_scenes(folder: Path, size: int = 300 * 1024) -> list[str]:
     random = np.random.default_rng(7)
     for path in given:
         (folder / path).write_bytes(random.bytes(size))
+        if written_ns is not None:
+            os.utime(folder / path, ns=(written_ns, written_ns))
     frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
     state = RunState.open(folder / "run", {"k": 1}, overwrite=False)
     state.name_scenes(given)
@@ -1043,3 +1048,93 @@ def test_a_manifest_without_fingerprints_resumes_and_fingerprints_its_scenes_fro
     (tmp_path / given[1]).write_bytes(b"delivered again")
     _, changed, _ = _resumed(Path("run"), given)
     assert [path for path, _ in changed] == [given[1]]
+
+
+def _counting_scene_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The scene files the manifest's fingerprints open from now on (each read 128 KiB)."""
+    import detector.run_manifest
+
+    opened: list[str] = []
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(detector.run_manifest, "open", counting_open, raising=False)
+    return opened
+
+
+A_YEAR_AGO_NS = 1_700_000_000 * 10**9
+
+
+def test_a_resume_of_unchanged_scenes_reads_none_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each resume read 128 KiB of every finished local scene to fingerprint it (24,000
+    scenes: 3 GB read on a network disk before any work). A file of the size and modification
+    time recorded beside its fingerprint is not read."""
+    monkeypatch.chdir(tmp_path)
+    given = _project_of_three_scenes(tmp_path, written_ns=A_YEAR_AGO_NS)
+    table = pd.read_csv(tmp_path / "run" / MANIFEST_NAME, dtype=str, keep_default_na=False)
+    assert list(table["mtime_ns"]) == [str(A_YEAR_AGO_NS)] * 3
+    opened = _counting_scene_opens(monkeypatch)
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded, opened) == ([], 0, [])
+    assert all(state.is_done(path) for path in given)
+
+
+@pytest.mark.parametrize("how", ["copied", "earlier manifest"])
+def test_a_copied_run_reads_its_scenes_once_then_not_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """A copy of a project (other modification times) or a manifest of an earlier version (no
+    `mtime_ns` column): each scene is read once on resume, found the same file, and its time
+    recorded, so that the next resume reads none."""
+    monkeypatch.chdir(tmp_path)
+    given = _project_of_three_scenes(tmp_path, written_ns=A_YEAR_AGO_NS)
+    manifest = tmp_path / "run" / MANIFEST_NAME
+    if how == "copied":
+        for path in given:  # copied without its times, a while ago
+            os.utime(path, ns=(A_YEAR_AGO_NS + 5 * 10**9, A_YEAR_AGO_NS + 5 * 10**9))
+    else:
+        table = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+        table.drop(columns="mtime_ns").to_csv(manifest, index=False)
+    opened = _counting_scene_opens(monkeypatch)
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded) == ([], 0) and sorted(opened) == given
+    state.start()  # the manifest written whole, with the new times
+    opened.clear()
+    state, changed, unrecorded = _resumed(Path("run"), given)
+    assert (changed, unrecorded, opened) == ([], 0, [])
+    assert all(state.is_done(path) for path in given)
+
+
+def test_a_scene_replaced_at_its_size_is_still_caught_by_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scene written again at the same size has a new modification time: it is read and
+    found changed, the others are not read. One written just before it was detected has no
+    time recorded (a rewrite within the file system's clock tick keeps the time): it is read
+    and found changed even where its time is the same."""
+    monkeypatch.chdir(tmp_path)
+    given = _project_of_three_scenes(tmp_path, written_ns=A_YEAR_AGO_NS)
+    a = tmp_path / given[0]
+    data = a.read_bytes()
+    a.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # its last byte: the same size
+    opened = _counting_scene_opens(monkeypatch)
+    _, changed, _ = _resumed(Path("run"), given)
+    assert changed == [(given[0], "content, at the same size")] and opened == [given[0]]
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    monkeypatch.chdir(fresh)
+    given = _project_of_three_scenes(fresh)  # written now, detected at once
+    table = pd.read_csv(fresh / "run" / MANIFEST_NAME, dtype=str, keep_default_na=False)
+    assert list(table["mtime_ns"]) == [""] * 3
+    b = fresh / given[1]
+    then = b.stat().st_mtime_ns
+    data = b.read_bytes()
+    b.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    os.utime(b, ns=(then, then))  # rewritten within the same clock tick
+    _, changed, _ = _resumed(Path("run"), given)
+    assert changed == [(given[1], "content, at the same size")]
