@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from detector.wording import agree
+
 WORLD, FULL_WORLD, COUNT_WORLDS = "{world}", "{full}", "{counts}"
 SYNTH = {
     WORLD: ["--seed", "1", "--size", "small"],
@@ -39,6 +41,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "colour_cue": ["--worlds", COUNT_WORLDS],  # likewise
     "detect_memory": [],
     "finetune_style": ["--tiles", "60", "200", "--lr0", "0.0002"],
+    "resume_cost": ["--write"],
 }
 
 
@@ -57,7 +60,8 @@ def schedule(names: list[str]) -> list[str]:
 def main(names: list[str]) -> int:
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from: {', '.join(BENCHMARKS)}")
+        named = agree(len(unknown), "unknown benchmark", "unknown benchmarks")
+        print(f"{named}: {', '.join(unknown)}; choose from: {', '.join(BENCHMARKS)}")
         return 2
     failed = []
     with tempfile.TemporaryDirectory(prefix="dredge-bench-") as tmp:
