@@ -229,6 +229,7 @@ _UNSIGNED_ZONE = re.compile(rf"[ _]?({ZONE_NAME}(\d{{1,2}})(?::?(\d{{2}}))?)(?![
 # alone of T22-00, as T22:00-05 is read
 _DASHED_SECONDS = re.compile(r"\d{2}-\d{2}-(0[1-9]|1[0-4])(?!\d)")
 _ZONE_MINUTES = ("00", "15", "30", "45")
+_ZULU = re.compile(r"[Zz](?![A-Za-z])")  # ISO 8601's Z for UTC after a time (T22-00-05Z)
 
 
 def iso_time_in_name(name: str) -> NameTime | None:
@@ -248,7 +249,8 @@ def iso_times_in_name(name: str) -> Iterator[NameTime]:
     digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
     part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`), as are
     a zone named without its sign (``_UTC5``), one more than 14 hours from UTC (``+15:00``)
-    and dashed seconds that may be a zone (``T22-00-05``), each read as before."""
+    and dashed seconds that may be a zone (``T22-00-05``, or ``T22-00-05-00``: -05:00; not
+    before a zone that rules it out, ``T22-00-05+00``, ``Z``, ``UTC``), each read as before."""
     written = _BASIC_DAY_HHMM.sub(r"\1-\2-\3\4", name)
     # _colons keeps each length: a match's places are the same in ``written``
     for match in _ISO_NAME.finditer(_SAFE_TIME.sub(_colons, written)):
@@ -264,6 +266,11 @@ def iso_times_in_name(name: str) -> Iterator[NameTime]:
                 yield NameTime(found, None)
             continue
         doubt = None
+        # a zone written after the time that -05 cannot be besides: +00, +00:00, -00:00, Z,
+        # UTC (T22-00-05+00: the -05 is its seconds); -00 alone may be :00 of -05:00
+        zone_after = bool(named) or _ZULU.match(match.string, match.end()) is not None
+        if sign is not None and (sign == "+" or zone_minutes is not None):
+            zone_after = int(zone_hours) <= 14 and (zone_minutes or "00") in _ZONE_MINUTES
         if sign is not None and zone_minutes is None:  # in hours alone
             if mark in ("T", "t") or named or ":" in match.string[match.start(5) : match.start(9)]:
                 zone_minutes = "00"
@@ -281,7 +288,7 @@ def iso_times_in_name(name: str) -> Iterator[NameTime]:
                 doubt = ZoneDoubt("invalid", match.string[start : match.end()].strip(), ())
         if sign is None:
             doubt = _unsigned_zone(match.string, match.end(), timed) or doubt
-        if not offset and mark in ("T", "t"):
+        if not offset and mark in ("T", "t") and not zone_after:
             dashed = _DASHED_SECONDS.match(written, match.start(5))
             if dashed is not None and second == dashed[1]:
                 at = timed.replace(second=0) + timedelta(hours=int(dashed[1]))

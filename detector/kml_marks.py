@@ -51,6 +51,7 @@ from detector.kml_runs import (
     dredges_of_no_run,
     file_run_key,
     highest_id,
+    other_runs_detections,
     pasted_dredges_note,
     run_folders,
 )
@@ -211,8 +212,10 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     foreign, pasted = dredges_of_no_run(source, own_ids, elsewhere, count, listed, other, key)
     seen.update({track: set() for track in foreign})  # their detections linked anew
     run_dredges = highest_id(count, listed)
+    whole = [name for name, part in detection_folders if part is not listed]
+    frame, keyed = other_runs_detections(source, frame, key, set(dredges) - set(foreign), whole)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
-    edits = pasted + pasted_dredges_note(source, seen, doubled, foreign) + edits
+    edits = pasted + keyed + pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark
     # names is no cue of its own, nor is a placemark named by a class in Spanish ('draga',
@@ -439,7 +442,8 @@ def _marks_frame(marks: gpd.GeoDataFrame, stamps: pd.Series, folder: str) -> gpd
     ):
         if column is not None:
             columns[column] = marks[column].to_numpy()
-    for column in ("detection_id", "class_name", "track_id", "link"):  # dredges.kml's detections
+    # dredges.kml's detections; ``run``, their run key, read by kml_runs.other_runs_detections
+    for column in ("detection_id", "class_name", "track_id", "link", "run"):
         if column in marks:
             columns[column] = marks[column].to_numpy()
     if "score" in marks:  # read as text where the KML has no schema

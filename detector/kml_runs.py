@@ -9,6 +9,8 @@ document and of each placemark (``run``, :func:`detector.kml_export.kml_run_key`
 cannot tell (a file written before it had one, folders saved alone), by their dates (a
 detection is on a date of its dredge's placemark), and a dredge placemark outside the Dredges
 folder from a pasted one by the run's numbering and what the folders' names say they held.
+A detection placemark of another run's key whose track_id is one of the run's dredges is
+linked anew (:func:`other_runs_detections`), whatever its dates.
 """
 
 from __future__ import annotations
@@ -370,4 +372,51 @@ def pasted_dredges_note(
         "The track_id and link of their detections are not read (not a merge by hand): they "
         "are linked anew; delete the placemarks of the other run (to track two runs' "
         "detections together, give both runs' detections files)"
+    ]
+
+
+def other_runs_detections(
+    source: Path,
+    frame: pd.DataFrame,
+    key: str | None,
+    dredges: Iterable[str],
+    pasted_folders: Iterable[str] = (),
+) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` (dredges.kml's detection placemarks) without its ``run`` column, and without
+    the ``track_id`` and ``link`` of the detection placemarks whose run key is another than
+    the run's (``key``) where their track_id is one of ``dredges`` (the ids of this run's
+    dredge placemarks); and a note. Another run's detection pasted on its own, whose dates
+    fell on those of this run's dredge of its id, was read as that dredge's without a word
+    (only its dates were checked: :func:`detector.export_edits.google_earth_edits`); it is
+    linked anew. Those in ``pasted_folders`` (another run's Detections folders pasted whole,
+    named by :func:`run_folders`) are cleared without another note."""
+    if "run" not in frame:
+        return frame, []
+    runs = frame["run"].astype("string").fillna("").str.strip()
+    frame = frame.drop(columns="run")
+    if not key or "track_id" not in frame:
+        return frame, []
+    track = frame["track_id"].map(lambda v: id_text(v) if pd.notna(v) else "")
+    other = (runs.ne("") & runs.ne(key) & track.isin(list(dredges))).to_numpy(bool)
+    if not other.any():
+        return frame, []
+    frame = frame.copy()
+    frame["track_id"] = frame["track_id"].astype(object).where(~other, None)
+    if "link" in frame:
+        frame["link"] = frame["link"].astype(object).where(~other, None)
+    if "folder" in frame:
+        other &= ~frame["folder"].isin(list(pasted_folders)).to_numpy(bool)
+    if not other.any():
+        return frame, []
+    count = int(other.sum())
+    ids = sorted(
+        set(track[other]), key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t)
+    )
+    anew = agree(count, "it is linked anew as a detection", "they are linked anew as detections")
+    return frame, [
+        f"{source}: {count_of(count, 'detection placemark')} of another run (run key "
+        f"{', '.join(sorted(set(runs[other])))}, this run's {key}) with the track_id of this "
+        f"run's dredge {', '.join(ids)} — pasted from another run's dredges.kml? "
+        f"{agree(count, 'Its', 'Their')} track_id and link are not read: {anew}; delete "
+        f"{agree(count, 'it if it is', 'them if they are')} another run's {_ADVICE}"
     ]

@@ -254,7 +254,9 @@ class RunState:
         run was refused then: adding rows for new scenes to the table was too). So is a scene
         that the run resumed may have dated by its table, given no date now (its row dropped,
         or the table left out), whose own time (sidecar, name) is not its detections': they
-        kept the old row's date without a word."""
+        kept the old row's date without a word. Their saved detections are removed, as
+        :meth:`forget_changed` does: if detecting one again fails, its old-date detections
+        stayed in ``OUT/scenes`` for ``dredge track OUT/scenes/*.parquet`` to read."""
         again = []
         table_changed = self.earlier_dates != self.key.get(DATES_KEY)
         for path, when in dates.items():
@@ -265,7 +267,7 @@ class RunState:
             if not recorded:
                 if table_changed and has_detections(row):  # an older manifest's row
                     again.append(path)
-                    del self.rows[path]
+                    self._forget(path)
                 continue
             carried, given = recorded_time(recorded), to_utc(when)
             if carried is None:  # a cell edited out of shape: its date is not known
@@ -276,11 +278,11 @@ class RunState:
                 same = abs((carried - given).total_seconds()) < 1
             if not same:
                 again.append(path)
-                del self.rows[path]
+                self._forget(path)
         for path, row in list(self.rows.items()) if table_changed and self.earlier_dates else ():
             if path not in dates and row["status"] == "done" and dated_otherwise(path, row):
                 again.append(path)
-                del self.rows[path]
+                self._forget(path)
         return again
 
     def forget_changed(self, paths: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
@@ -309,13 +311,17 @@ class RunState:
                 continue
             how = fingerprint_change(recorded, now)
             if how:
-                self.scene_file(path).unlink(missing_ok=True)
-                del self.rows[path]
+                self._forget(path)
                 changed.append((path, how))
                 continue
             unrecorded += recorded != now  # none (an earlier version's row), or out of shape
             row.update(fingerprint=now, mtime_ns=mtime_ns)  # written when the run starts
         return changed, unrecorded
+
+    def _forget(self, path: str) -> None:
+        """Drop a finished scene's row and remove its saved detections: it is detected again."""
+        self.scene_file(path).unlink(missing_ok=True)
+        del self.rows[path]
 
     def clear(self) -> None:
         """Forget every finished scene (``--overwrite``): remove the run's own files, the saved

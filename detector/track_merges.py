@@ -5,8 +5,9 @@ An analyst who sees one dredge counted as two (in QGIS, in the ``detections`` la
 other's ``track_id`` and tracks the file again. ``dredge track`` links detections anew, so the
 edit was lost without a word: both tracks counted. A track of the tool's own numbering starts
 with one detection linked ``new``; an input track with two or more is such a merge. Where the
-detections it gathers are exactly those of several tracks on one river as linked now, those
-tracks become one (:func:`merge_tracks`); otherwise a note says the edit was not read.
+detections it gathers are exactly those of its file in several tracks on one river as linked
+now, those tracks become one (:func:`merge_tracks`), with any detections of other files given
+beside it that were linked into them; otherwise a note says the edit was not read.
 """
 
 from __future__ import annotations
@@ -78,12 +79,17 @@ def merge_tracks(
     params: TrackParams | None = None,
     *,
     rules: Rules,
+    own: range | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, list[str]]:
     """``linked`` and ``tracks`` with the tracks of each merge in ``merges`` (positions of
     ``linked``'s rows, as :func:`hand_merges` gives) joined into the first, and notes.
     ``params``: what the tracks were linked with, by which the one track is counted or not;
     ``rules``: the rules that left each track out, as :func:`detector.tracking.link_tracks`
-    gave them (updated for the tracks joined)."""
+    gave them (updated for the tracks joined); ``own``: the positions of the rows of the file
+    the merges are of (None: every row). A merge is refused where its tracks, as linked now,
+    hold other detections of that file (its other tracks), or lie on other rivers; detections
+    of other files given beside it that are linked into them join the merged track (the merge
+    was refused, asking to give them its track_id, which cannot be done across two files)."""
     joined: list[str] = []
     refused: list[str] = []
     new_ids = pd.array(linked["track_id"], dtype="Int64")
@@ -92,15 +98,20 @@ def merge_tracks(
         if len(ids) < 2:
             continue  # linked as one anyway
         whole = np.flatnonzero(np.isin(new_ids.to_numpy(dtype=float, na_value=np.nan), ids))
+        besides = np.setdiff1d(whole, rows)  # detections of other tracks of the file, or of
+        beside = besides[~np.isin(besides, own)] if own is not None else besides[:0]  # others
         rivers = set(tracks.loc[tracks["track_id"].isin(ids), "river"].astype(str))
-        if len(rivers) > 1 or len(whole) != len(rows):
+        if len(rivers) > 1 or len(whole) - len(beside) != len(rows):
             why = "on other rivers" if len(rivers) > 1 else "with other detections"
             rows_text = count_of(len(rows), "detection")
             refused.append(f"track {old} ({rows_text}): linked as tracks {ids} {why}")
             continue
         linked, tracks = _join(linked, tracks, ids, params or TrackParams(), rules)
         new_ids = pd.array(linked["track_id"], dtype="Int64")
-        joined.append(f"track {old}: tracks {', '.join(map(str, ids))} as {ids[0]}")
+        also = (
+            f" with {count_of(len(beside), 'detection')} of the files beside" if len(beside) else ""
+        )
+        joined.append(f"track {old}: tracks {', '.join(map(str, ids))} as {ids[0]}{also}")
     notes = []
     if joined:
         notes.append(

@@ -259,19 +259,20 @@ def run_track(
             )
     # Each file's track ids are its own (an edited tracks.detections.parquet beside a new
     # month's detections or hand marks: its merges were not read, 2 dredges for 1).
-    merges: list[tuple[Path, dict[int, np.ndarray]]] = []
+    merges: list[tuple[Path, dict[int, np.ndarray], range]] = []
     start = 0
     for given, size in zip(inputs, sizes, strict=True):
         found, merge_notes = hand_merges(frame.iloc[start : start + size], given)
         notes += merge_notes
         if found:
-            merges.append((given, {track: rows + start for track, rows in found.items()}))
+            own = range(start, start + size)  # another file's detections linked in: joined
+            merges.append((given, {track: rows + start for track, rows in found.items()}, own))
         start += size
     rules: Rules = {}  # why each track is left out, as codes: a merge is counted by them
     linked, tracks = link_tracks(frame, observed, params=params, rules=rules)
-    for given, merged in merges:  # positions of the rows: linked keeps the frame's order
+    for given, merged, own in merges:  # positions of the rows: linked keeps the frame's order
         linked, tracks, merge_notes = merge_tracks(
-            linked, tracks, merged, given, params, rules=rules
+            linked, tracks, merged, given, params, rules=rules, own=own
         )
         notes += merge_notes
     if observed is None:

@@ -3,9 +3,9 @@
 They are measured on the river centerlines given, even when the file has them (the output of
 ``dredge detect``, placed on the centerlines of that run: a line says how many moved);
 without centerlines (Python only) the file's are kept. Detections farther than the corridor
-from every river are kept, with no river and no track (:func:`off_river_note`); when none is
-on a river, a note says whether swapped columns or a sign typed without its minus would put
-them on one.
+from every river are kept, with no river and no track (:func:`off_river_note`), and so are
+rows without a position (blank coordinates: a note of their own); when none is on a river, a
+note says whether swapped columns or a sign typed without its minus would put them on one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -21,6 +22,7 @@ from detector.errors import InputError
 from detector.river_inputs import name_text
 from detector.rivers import RiverNetwork
 from detector.track_crs import WGS84
+from detector.track_rows import file_row, without_position
 from detector.wording import agree, count_of, part_of
 
 RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
@@ -28,7 +30,10 @@ RIVER_COLUMNS = ("river", "chainage_m", "offset_m")
 
 def off_river_note(detections: pd.DataFrame, source: str | Path, corridor_m: float) -> str | None:
     """One line about detections on no river (kept, but in no track), or None."""
-    off = int(detections["river"].isna().sum())
+    off = detections["river"].isna().to_numpy(copy=True)
+    if isinstance(detections, gpd.GeoDataFrame):  # those without a position: their own note
+        off &= ~without_position(detections.geometry)
+    off = int(off.sum())
     if off == 0:
         return None
     return (
@@ -64,6 +69,16 @@ def place_on_rivers(
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
     notes = [f"{source}: positions measured along {count_of(len(network.names), 'river')}"]
+    placeless = without_position(frame.geometry)
+    if placeless.any():  # blank x and y: kept, as a hand mark of a dredge seen, on no river
+        first = file_row(frame, int(np.flatnonzero(placeless)[0]))
+        n = int(placeless.sum())
+        notes.append(
+            f"{source}: {part_of(n, len(frame), 'row')} {agree(n, 'has', 'have')} no position "
+            f"(blank coordinates; the first: row {first}) and {agree(n, 'is', 'are')} left on no "
+            "river, kept in the output with no track_id — give "
+            f"{agree(n, 'it a position, or delete it', 'them positions, or delete them')}"
+        )
     if before is not None:
         changed = before.fillna("") != frame["river"].astype("string").fillna("")
         if "score" in frame.columns:  # rows added by hand (no score) had no river to change

@@ -173,13 +173,22 @@ def file_row(frame: pd.DataFrame, position: int) -> int:
 CLOSE_MARKS_GROUP_SPACING_M = 1e8  # x offset between the date-scene groups of marks
 
 
+def without_position(geometry: gpd.GeoSeries) -> np.ndarray:
+    """True for each row without a position: coordinates that are not numbers (a hand-mark
+    table's row with blank x and y, read as ``POINT (NaN NaN)``, which is not empty), or no
+    geometry at all."""
+    return ~np.isfinite(shapely.bounds(geometry.to_numpy())).all(axis=1)
+
+
 def close_marks_note(frame: gpd.GeoDataFrame, source: str | Path) -> list[str]:
     """A note when marks of one date (and one scene, where a column names it) lie closer than
     two hulls moored side by side (:data:`detector.merge.HULL_ACROSS_M`): each counts as a
     dredge, and one dredge marked twice (in two overlapping scenes without a scene column, or
     by a double click) counts twice. Such marks are kept; the note says how to tell."""
-    if len(frame) < 2:
+    placed = np.flatnonzero(~without_position(frame.geometry))  # NaN: shapely warned
+    if len(placed) < 2:
         return []
+    frame = frame.iloc[placed]
     centres = frame.geometry.representative_point()
     metric = centres.to_crs(centres.estimate_utm_crs())
     day = pd.to_datetime(frame["acquired"], utc=True).dt.floor("D")

@@ -170,6 +170,25 @@ def test_dashed_seconds_that_may_be_a_zone_are_said(tmp_path: Path) -> None:
     assert acquired == datetime(2025, 1, 1, 3, tzinfo=UTC) and caveat is None
 
 
+def test_dashed_seconds_before_a_zone_that_rules_out_the_other_reading_say_nothing(
+    tmp_path: Path,
+) -> None:
+    """`T22-00-05+00` was said to be perhaps `T22:00-05` ("if it is the time's zone
+    (UTC-05) ... 2025-01-01 03:00 UTC"), though the +00 after it is the zone, so -05 can
+    only be seconds; so were `Z`, `+00:00` and `_UTC` after it. Those say nothing now;
+    `T22-00-05` alone, and `T22-00-05-00` (-05:00?), keep the line."""
+    for name in (
+        "nanay_2024-12-31T22-00-05+00.tif",
+        "nanay_2024-12-31T22-00-05Z.tif",
+        "nanay_2024-12-31T22-00-05+00-00.tif",
+        "nanay_2024-12-31T22-00-05_UTC.tif",
+    ):
+        assert _opened(tmp_path / name) == (datetime(2024, 12, 31, 22, 0, 5, tzinfo=UTC), None)
+    for name in ("nanay_2024-12-31T22-00-05.tif", "nanay_2024-12-31T22-00-05-00.tif"):
+        caveat = _opened(tmp_path / name)[1]
+        assert caveat is not None and "if it is the time's zone (UTC-05)" in caveat, name
+
+
 def test_dashed_seconds_before_a_dashed_zone_of_hours_stay_seconds_with_a_word(
     tmp_path: Path,
 ) -> None:

@@ -164,9 +164,14 @@ def test_placemarks_pasted_from_another_runs_kml_are_no_hand_merge(tmp_path: Pat
     run = _track_edited(root, edited, rivers)
     notes = " ".join(run.notes)
     assert "merged by hand" not in notes, notes
-    assert "3 detection placemarks not seen on their dredge's dates" in notes, notes
+    assert "3 detection placemarks of another run (run key" in notes, notes  # by their key
     again = gpd.read_parquet(tmp_path / "again.parquet")
     assert sorted(again["n_detections"]) == [3, 3, 3]
+    run = _track_edited(_keyless(root), edited, rivers)  # before run keys: by their dates
+    notes = " ".join(run.notes)
+    assert "merged by hand" not in notes, notes
+    assert "3 detection placemarks not seen on their dredge's dates" in notes, notes
+    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3, 3]
 
 
 def test_placemarks_of_a_dredge_not_in_this_run_are_named_so(tmp_path: Path) -> None:
@@ -612,3 +617,43 @@ def test_notes_on_one_edited_placemark_read_in_the_singular() -> None:
         "dredges.kml: 1 detection of 1 dredge whose placemark was deleted (dredge 2) left out"
     )
     assert notes[1].startswith("dredges.kml: 1 detection of dredge 5 left out: no such dredge")
+
+
+def test_another_runs_detection_pasted_alone_on_its_namesakes_dates_is_linked_anew(
+    tmp_path: Path,
+) -> None:
+    """Run B's detection of its dredge 1 (3 km away) pasted alone into run A's dredges.kml,
+    its date one of A's dredge 1's: its dates were all that was checked, so it was read as
+    A's dredge 1 (track_id '1', without a word). Its run key (in its data) is not A's: its
+    track_id and link are not read, with a note; A's own detections are read as before."""
+    from detector.exports import write_kml
+    from detector.track_files import read_detections
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    rivers, kml = _split_dredge(tmp_path / "a")
+    b = tmp_path / "b"  # seen on A's dredge 1's dates and one more: another run key
+    dets = tf.detections([(t, tf.point_at(straight_line(), 3000.0)) for t in tf.dates(4)])
+    dets.assign(detection_id=dets["detection_id"] + 100).to_parquet(b / "detections.parquet")
+    run_track(b / "detections.parquet", rivers, b / "tracks.parquet")
+    tracks, linked = (
+        gpd.read_parquet(b / "tracks.parquet"),
+        gpd.read_parquet(b / "tracks.detections.parquet"),
+    )
+    other, _ = write_kml(tracks, b / "dredges.kml", linked)
+    root = ET.fromstring(kml.read_bytes())
+    _paste(
+        root, _placemarks(_detection_folder(ET.fromstring(other.read_bytes())), " dredge 1")[1:2]
+    )
+    edited = tmp_path / "pasted.kml"
+    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
+    again = read_detections(edited)
+    assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3 + [None]
+    assert again["link"].isna().tolist() == [False] * 6 + [True]
+    assert "run" not in again
+    notes = " ".join(again.attrs["notes"])
+    assert "1 detection placemark of another run (run key" in notes, notes
+    assert "with the track_id of this run's dredge 1" in notes
+    assert "it is linked anew as a detection" in notes
+    ET.ElementTree(_keyless(root)).write(edited, encoding="utf-8", xml_declaration=True)
+    assert read_detections(edited)["track_id"].tolist()[6] == "1"  # no key: by its dates

@@ -487,6 +487,37 @@ def test_only_scenes_whose_detections_carry_another_date_than_given_are_redone(
     assert other.forget_redated(dates) == paths[:3]  # the fourth has no detections
 
 
+def test_a_scene_given_another_date_loses_its_saved_detections_before_it_is_detected_again(
+    tmp_path: Path,
+) -> None:
+    """A finished scene given another date on resume was forgotten in the manifest but its
+    saved detections (OUT/scenes/<name>.parquet, old date) stayed: when detecting it again
+    then failed, `dredge track OUT/scenes/*.parquet` read them as a finished scene's. They
+    are removed when the scene is forgotten, as a replaced scene file's are; the other
+    scenes' stay."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    at = datetime(2024, 3, 17, 14, 51, 41, tzinfo=UTC)
+    paths = [f"/scenes/{n}.tif" for n in range(2)]
+    state = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    state.name_scenes(paths)
+    state.start()
+    frame = gpd.GeoDataFrame({"acquired": [pd.Timestamp(at)]}, geometry=[Point(-73, -3)], crs=4326)
+    for path in paths:
+        state.record(path, frame, None)
+    saved = [state.scene_file(path) for path in paths]
+    assert all(file.is_file() for file in saved)
+    resumed = RunState.open(tmp_path, {"k": 1}, overwrite=False)
+    resumed.name_scenes(paths)
+    later = datetime(2024, 3, 27, 14, 51, 41, tzinfo=UTC)
+    assert resumed.forget_redated({paths[0]: later, paths[1]: at}) == [paths[0]]
+    assert [file.is_file() for file in saved] == [False, True]
+    resumed.start()
+    resumed.record(paths[0], None, "unreadable")  # detecting it again fails
+    assert sorted(file.name for file in (tmp_path / "scenes").iterdir()) == [saved[1].name]
+
+
 def test_a_manifest_date_cell_out_of_shape_is_detected_again(tmp_path: Path) -> None:
     """A manifest's date cell edited by hand out of shape ('garbage', a time without its
     zone) stopped every resumed run given --dates on a fault: 'ValueError: Invalid isoformat

@@ -142,3 +142,38 @@ def test_a_merge_by_hand_is_kept_beside_another_file(tmp_path: Path) -> None:
     tracks = gpd.read_parquet(tmp_path / "again.parquet")
     assert tracks["n_dates"].tolist() == [6, 1]
     assert any(note.startswith(f"{edited}: 1 track merged by hand") for note in run.notes)
+
+
+def test_a_detection_of_another_file_linked_into_a_merged_track_joins_it(tmp_path: Path) -> None:
+    """Two tracks of one dredge merged by hand in `tracks.detections.parquet`, tracked again
+    beside a hand mark of that dredge ten days after its last detection (linked into the
+    second track): the merge was refused, "linked as tracks [1, 2] with other detections —
+    give all the detections of the tracks to merge one track_id", which cannot be done across
+    two files (2 dredges for 1). The mark joins the merged track, and the note says so."""
+    import pandas as pd
+
+    line = tf.meander_line()
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    days = tf.dates(12, every_days=20.0)
+    spots = [(t, tf.point_at(line, 500)) for t in days[:3]]
+    spots += [(t, tf.point_at(line, 3000)) for t in days[9:]]
+    tf.detections(spots).to_parquet(tmp_path / "detections.parquet")
+    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
+    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
+    edited = tmp_path / "edited.parquet"
+    linked.assign(track_id=1).to_parquet(edited)
+    mark = gpd.GeoSeries([tf.point_at(line, 3000)], crs=tf.CRS).to_crs(4326).iloc[0]
+    marks = tmp_path / "marks.csv"
+    marks.write_text(
+        f"lon,lat,acquired\n{mark.x},{mark.y},{(days[11] + pd.Timedelta(days=10)).date()}\n"
+    )
+    run = run_track([edited, marks], rivers, tmp_path / "again.parquet")
+    notes = " ".join(run.notes)
+    assert "could not be kept as one" not in notes, notes
+    assert f"{edited}: 1 track merged by hand" in notes
+    assert "(track 1: tracks 1, 2 as 1 with 1 detection of the files beside)" in notes
+    tracks = gpd.read_parquet(tmp_path / "again.parquet")
+    assert tracks[["track_id", "n_dates"]].values.tolist() == [[1, 7]]
+    again = gpd.read_parquet(tmp_path / "again.detections.parquet")
+    assert again["track_id"].tolist() == [1] * 7
