@@ -324,6 +324,20 @@ def test_a_failing_job_stops_the_jobs_not_started(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.done"))) <= 6  # those running or queued to a worker
 
 
+def test_a_failing_job_stops_the_jobs_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's error waited for the jobs running in the other workers (the pool's exit joined
+    them): the error of a world that could not be written came once the others were drawn,
+    minutes later, with their workers running the while. Now they are stopped."""
+    monkeypatch.setattr("training.processes.usable_cores", lambda: 2)
+    jobs = [(0, str(tmp_path)), (1, str(tmp_path), 5.0)]
+    with pytest.raises(InputError, match="job 0 cannot be done"):
+        in_processes(job_or_fault, jobs, 2)
+    assert not (tmp_path / "1.done").exists()  # stopped, not run to its end
+    assert not multiprocessing.active_children()
+
+
 def test_ctrl_c_stops_the_jobs_not_started(tmp_path: Path) -> None:
     """Ctrl-C while jobs ran in workers waited for every job left (the training worlds, minutes
     each, were all drawn before the command stopped): the jobs not started are dropped."""
