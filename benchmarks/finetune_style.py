@@ -31,7 +31,7 @@ from PIL import Image
 from benchmarks.report import markdown_table, write_result
 from detector.model import bundled_weights, load_model
 from detector.rivers import RiverNetwork
-from training.evaluate import evaluate_tiles
+from training.evaluate import ClassScore, evaluate_tiles, shown
 from training.finetune import finetune
 from training.finetune_config import FinetuneConfig, parse_overrides
 from training.labels.classes import ClassMap
@@ -111,18 +111,15 @@ def main() -> None:
     train_tiles = label_set(worlds["train"])
     rows: list[dict[str, str]] = []
 
+    f1s: list[float] = []  # F1 (≤15 m) of each row, for the gains
+
     def score(model_path: Path, name: str, n: int, dredges: int, seconds: float) -> None:
         model = load_model(model_path, backend="torch")
         by_iou, _ = evaluate_tiles(model, eval_tiles)
         by_m, _ = evaluate_tiles(model, eval_tiles, match_m=15.0)
         d, m = by_iou.overall["dredge"], by_m.overall["dredge"]
-        rows.append(
-            {"model": name, "N labelled tiles": str(n), "labelled dredges": str(dredges),
-             "F1 (IoU≥0.5)": f"{d.f1:.3f}",
-             "AP50": f"{d.ap or 0:.3f}", "F1 (≤15 m)": f"{m.f1:.3f}",
-             "precision (≤15 m)": f"{m.precision:.3f}", "recall (≤15 m)": f"{m.recall:.3f}",
-             "fine-tune s": f"{seconds:.0f}" if seconds else "–"}
-        )  # fmt: skip
+        rows.append(score_row(name, n, dredges, seconds, d, m))
+        f1s.append(m.f1)
 
     score(base, "bundled (before)", 0, 0, 0.0)
     for n in args.tiles:
@@ -153,9 +150,9 @@ def main() -> None:
         dredges = sum(b.class_name == "dredge" for t in chosen for b in t.boxes)
         score(result.weights, name, len(chosen), dredges, time.monotonic() - started)
     table = pd.DataFrame(rows)
-    before = float(rows[0]["F1 (≤15 m)"])
     gains = ", ".join(
-        f"N={r['N labelled tiles']}: {float(r['F1 (≤15 m)']) - before:+.3f}" for r in rows[1:]
+        f"N={row['N labelled tiles']}: {f1 - f1s[0]:+.3f}"
+        for row, f1 in zip(rows[1:], f1s[1:], strict=True)
     )
     body = (
         f"Style: world rendered as `{args.style}` at {args.gsd:g} m (the bundled model was "
@@ -176,6 +173,21 @@ def main() -> None:
     write_result("finetune_style", "Fine-tuning on another image style", command, body)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def score_row(
+    name: str, n: int, dredges: int, seconds: float, by_iou: ClassScore, by_m: ClassScore
+) -> dict[str, str]:
+    """One row of the table: a model's dredge scores matched at IoU ≥ 0.5 (``by_iou``) and by
+    centres within 15 m (``by_m``). A metric that is undefined (precision of a model that
+    made no box, 0 of 0) is shown as ``dredge evaluate``'s table shows it, ``–`` (it printed
+    ``nan``)."""
+    return {
+        "model": name, "N labelled tiles": str(n), "labelled dredges": str(dredges),
+        "F1 (IoU≥0.5)": shown(by_iou.f1), "AP50": f"{by_iou.ap or 0:.3f}",
+        "F1 (≤15 m)": shown(by_m.f1), "precision (≤15 m)": shown(by_m.precision),
+        "recall (≤15 m)": shown(by_m.recall), "fine-tune s": f"{seconds:.0f}" if seconds else "–",
+    }  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -131,21 +131,26 @@ def check_format(fmt: str, spec: InputSpec) -> None:
         )
 
 
-def is_scene_file(path: Path) -> bool:
-    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene, nor the ``._``
-    metadata file macOS writes beside each file on a drive formatted for Windows."""
+def is_scene_file(path: Path, *, hidden: bool = False) -> bool:
+    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene, nor a hidden file
+    (its name starting with a dot: an editor's or a sync tool's copy, the ``._`` file macOS
+    writes beside each file on a drive formatted for Windows). With ``hidden`` (a glob's
+    match: the glob left hidden files out unless its pattern asked for them) a hidden file is
+    a scene, a ``._`` file still not."""
+    name = path.name
     return (
         path.suffix.lower() in SCENE_SUFFIXES
         and not is_mask_file(path)
-        and not path.name.startswith("._")
+        and not name.startswith("._")
+        and (hidden or not name.startswith("."))
     )
 
 
 def is_mask_file(path: Path) -> bool:
-    """A Planet UDM mask by its name (``…_3B_udm2.tif``, ``…_udm2_clip.tif``, ``…_DN_udm.tif``)."""
-    return path.suffix.lower() in SCENE_SUFFIXES and any(
-        marker in path.name for marker in MASK_MARKERS
-    )
+    """A Planet UDM mask by its name (``…_3B_udm2.tif``, ``…_udm2_clip.tif``, ``…_DN_udm.tif``),
+    in any letter case (``…_3B_UDM2.TIF``)."""
+    name = path.name.lower()
+    return path.suffix.lower() in SCENE_SUFFIXES and any(marker in name for marker in MASK_MARKERS)
 
 
 def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:

@@ -21,6 +21,7 @@ from detector.card import load_card, model_file
 from detector.errors import DredgeError
 from detector.model import Detector
 from detector.run import RunResult, run_pipeline
+from detector.writing import write_atomic
 
 DEMO_SEED = 1  # seeds 1–20 are never trained on
 DEMO_RIVERS = ("Nanay", "Santiago", "Itaya")  # blackwater, turbid, and a river with no dredges
@@ -87,7 +88,9 @@ def run_demo(
         warn=warn,
     )
     comparison = compare_counts(run.counts, pd.read_csv(world / "truth" / "counts.csv"))
-    comparison.to_csv(out / "run" / "counts_vs_truth.csv", index=False)
+    write_atomic(  # whole or not at all, as the run's own outputs: a kill mid-write cut it short
+        out / "run" / "counts_vs_truth.csv", lambda tmp: comparison.to_csv(tmp, index=False)
+    )
     return DemoResult(run, comparison, world)
 
 

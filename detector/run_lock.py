@@ -1,5 +1,6 @@
 """The lock of a working folder: one ``dredge run`` at a time in its ``--out`` (and one
-``dredge train`` in its partial folder, :mod:`training.finetune`).
+``dredge train`` in its partial folder, :mod:`training.finetune`; one install of a model in
+the weights folder, :func:`training.train.install`).
 
 ``.dredge-run.lock`` names the process that works in the folder (its number, machine, start,
 command, and its boot and start tick where ``/proc`` tells them). A second run into the same
@@ -23,6 +24,7 @@ from detector.errors import DredgeError
 from detector.writing import process_alive, started_after
 
 LOCK_NAME = ".dredge-run.lock"
+INSTALL_COMMAND = "dredge train --install"  # the lock's command while a model is installed
 LOCK_WRITE_S = 10.0  # an unreadable lock younger than this is being written, not left behind
 
 
@@ -49,7 +51,7 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
                 holder = {"pid": "?", "host": "?", "started": "just now"}
             if holder is not None and not _lock_is_stale(holder):
                 raise DredgeError(
-                    f"{out}: another dredge run is working in this folder (process "
+                    f"{out}: {_holder_work(holder)} is working in this folder (process "
                     f"{holder.get('pid')} on {holder.get('host')}, since {holder.get('started')}) "
                     f"— wait for it to finish, or if it is no longer running, delete {path}"
                 ) from None
@@ -66,6 +68,14 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
         if (_lock_holder(path) or {}).get("pid") == mine["pid"]:
             with suppress(OSError):  # a folder made read-only: the run's own error tells it
                 path.unlink(missing_ok=True)
+
+
+def _holder_work(holder: dict[str, Any]) -> str:
+    """What holds the lock, in words: an install of a model (the weights folder's lock,
+    :func:`training.train.install`) or another dredge run."""
+    if holder.get("command") == INSTALL_COMMAND:
+        return f"another install of a model ({INSTALL_COMMAND})"
+    return "another dredge run"
 
 
 def _age_s(path: Path) -> float:

@@ -278,11 +278,12 @@ def require_scenes(items: Sequence[str | Path]) -> SceneSources:
 
 
 def keep_match(path: str, pattern: str = "") -> bool:
-    """A glob's match is a scene unless it is a UDM mask beside one (a folder is expanded);
-    a raster of another format (``.vrt``, ``.jp2``: :data:`detector.chips.OTHER_RASTER_SUFFIXES`)
+    """A glob's match is a scene unless it is a UDM mask beside one (a folder is expanded; a
+    hidden file only where the pattern asked for it, as :func:`glob.glob` gives them); a
+    raster of another format (``.vrt``, ``.jp2``: :data:`detector.chips.OTHER_RASTER_SUFFIXES`)
     only where the pattern names its suffix (``'mosaics/*.vrt'``)."""
     found = Path(path)
-    if found.is_dir() or is_scene_file(found):
+    if found.is_dir() or is_scene_file(found, hidden=True):
         return True
     suffix = found.suffix.lower()
     return suffix in OTHER_RASTER_SUFFIXES and pattern.lower().endswith(suffix)

@@ -225,16 +225,13 @@ def test_precision_of_a_model_that_made_no_box_is_undefined_not_zero(tmp_path: P
     assert (dredge.predictions, dredge.fn, dredge.recall, dredge.f1) == (0, 3, 0.0, 0.0)
     assert math.isnan(dredge.precision) and math.isnan(boat.precision) and math.isnan(boat.f1)
     rows = {row[1]: row for row in result.table()}
-    assert rows["dredge"][6:9] == ["–", "0.000", "0.000"] and rows["boat"][6:9] == [
-        "–",
-        "0.000",
-        "–",
-    ]
+    assert rows["dredge"][6:9] == ["–", "0.000", "0.000"] and rows["boat"][6:9] == ["–"] * 3
     assert result.notes() == [
         "note: the model made no dredge box at score ≥ 0.25 on these 2 tiles: its dredge "
         "precision is undefined (0 of 0), shown as – (null in report.json)",
-        "note: the model made no boat box at score ≥ 0.25 on these 2 tiles: its boat "
-        "precision and F1 are undefined (0 of 0), shown as – (null in report.json)",
+        "note: no boat box is labelled on these 2 tiles and the model made no boat box at "
+        "score ≥ 0.25: its boat precision, recall and F1 are undefined (0 of 0), shown as – "
+        "(null in report.json)",
     ]
 
     def no_nan(constant: str) -> None:
@@ -256,8 +253,39 @@ def test_precision_of_a_model_that_made_no_box_is_undefined_not_zero(tmp_path: P
     )
     some = score_predictions(TILES, PREDICTIONS, CLASSES, matching=Matching(), conf=0.25)
     assert [note.split(":")[1] for note in some.notes()] == [
-        " the model made no boat box at score ≥ 0.25 on these 2 tiles"
+        " no boat box is labelled on these 2 tiles and the model made no boat box at score ≥ 0.25"
     ]
+
+
+def test_recall_of_a_class_with_no_labelled_box_is_undefined_not_zero(tmp_path: Path) -> None:
+    """Recall of a class none of whose boxes is labelled was 0.000 (0 of 0) in the table,
+    report.json and the card, read as a model that missed every box; it is NaN now, as
+    precision of no prediction is: null in the JSON, `–` in the table, with a note. F1 by the
+    counts: 0 where the model made boxes of it (all false)."""
+    import math
+
+    from training.evaluate import card_metrics, write_report
+
+    boats = [PREDICTIONS[0].copy(), PREDICTIONS[1]]
+    boats[0][3, 4] = 0.5  # the boat box above the operating score: a false boat
+    result = score_predictions(TILES, boats, CLASSES, matching=Matching(), conf=0.25)
+    boat = result.overall["boat"]
+    assert (boat.truths, boat.predictions, boat.fp, boat.precision, boat.f1) == (0, 1, 1, 0, 0)
+    assert math.isnan(boat.recall) and result.overall["dredge"].recall == pytest.approx(2 / 3)
+    rows = {row[1]: row for row in result.table() if row[0] == "all"}
+    assert rows["boat"][6:9] == ["0.000", "–", "0.000"]
+    assert result.notes() == [
+        "note: no boat box is labelled on these 2 tiles: its boat recall is undefined (0 of 0), "
+        "shown as – (null in report.json)"
+    ]
+    path = write_report(
+        result, TILES, tmp_path, model={"name": "m"}, bands=("red", "green", "blue")
+    )
+    report = json.loads(path.read_text())
+    assert report["classes"]["boat"]["recall"] is None and report["classes"]["boat"]["f1"] == 0
+    assert report["per_source"]["s2"]["boat"]["recall"] is None
+    card = card_metrics(result)
+    assert card["val_classes"]["boat"]["recall"] is None
 
 
 def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -468,3 +496,18 @@ def test_iou_and_match_m_together_are_refused_not_the_iou_dropped(
         "error: --iou 0.3 and --match-m 15 are two ways to match a prediction to a box — give "
         "one (--match-m matches by centre distance instead)"
     )
+
+
+def test_the_fine_tune_benchmark_shows_undefined_scores_as_the_table_does() -> None:
+    """benchmarks/finetune_style.py printed a model that made no box with precision `nan`
+    (f"{nan:.3f}"); it shows `–` as `dredge evaluate`'s table does."""
+    from benchmarks.finetune_style import score_row
+
+    nothing = [np.zeros((0, 6), np.float32)] * len(TILES)
+    none_made = score_predictions(TILES, nothing, CLASSES, matching=Matching(), conf=0.25)
+    dredge = none_made.overall["dredge"]
+    row = score_row("bundled (before)", 0, 0, 0.0, dredge, dredge)
+    assert [row["precision (≤15 m)"], row["recall (≤15 m)"], row["F1 (≤15 m)"]] == [
+        "–", "0.000", "0.000"
+    ]  # fmt: skip
+    assert not [value for value in row.values() if "nan" in value]

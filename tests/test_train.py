@@ -231,7 +231,10 @@ def test_install_removes_the_folders_a_killed_install_left_and_waits_for_a_live_
         (target / name).mkdir(parents=True)
         (target / name / WEIGHTS_NAME).write_bytes((old_run / WEIGHTS_NAME).read_bytes())
     with run_lock(target, "dredge train --install"):  # another install works there now
-        with pytest.raises(DredgeError, match="another dredge run is working in this folder"):
+        with pytest.raises(
+            DredgeError,
+            match=r"another install of a model \(dredge train --install\) is working in this",
+        ):
             install(new_run, target, overwrite=True)
     assert (target / ".install-k1l2m3" / WEIGHTS_NAME).is_file()
     said: list[str] = []

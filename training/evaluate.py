@@ -104,7 +104,7 @@ class ClassScore:
     fp: int = 0
     fn: int = 0
     precision: float = math.nan  # NaN without predictions: 0 of 0, undefined
-    recall: float = 0.0
+    recall: float = math.nan  # NaN without labelled boxes: 0 of 0, undefined
     f1: float = math.nan  # NaN with neither predictions nor labelled boxes
     ap: float | None = None  # None without labelled boxes
     curve: tuple[NDArray[np.float64], NDArray[np.float64]] | None = field(default=None, repr=False)
@@ -118,7 +118,7 @@ class ClassScore:
             "fp": self.fp,
             "fn": self.fn,
             "precision": defined(self.precision),
-            "recall": round(self.recall, 4),
+            "recall": defined(self.recall),
             "f1": defined(self.f1),
             "ap": None if self.ap is None else round(self.ap, 4),
         }
@@ -126,7 +126,8 @@ class ClassScore:
 
 def defined(value: float) -> float | None:
     """``value`` rounded for a report, or None (JSON ``null``) where it is undefined (NaN):
-    precision of no prediction is 0 of 0, which was written as 0.0, a model that only errs."""
+    precision of no prediction is 0 of 0, which was written as 0.0, a model that only errs;
+    recall of no labelled box too, written 0.0, a model that misses all."""
     return None if math.isnan(value) else round(value, 4)
 
 
@@ -195,7 +196,7 @@ class Evaluation:
                 ap = "–" if s.ap is None else f"{s.ap:.3f}"
                 rows.append(
                     [source, cls, str(s.truths), str(s.tp), str(s.fp), str(s.fn),
-                     shown(s.precision), f"{s.recall:.3f}", shown(s.f1), ap]
+                     shown(s.precision), shown(s.recall), shown(s.f1), ap]
                 )  # fmt: skip
         return rows
 
@@ -205,18 +206,26 @@ class Evaluation:
         return ["source", "class", "boxes", "TP", "FP", "FN", "precision", "recall", "F1", ap]
 
     def notes(self) -> list[str]:
-        """One line for each class the model made no box of at the operating score (of all
-        tiles): its precision is 0 of 0, shown as ``–`` (and F1 too where no box of it is
-        labelled either); it read 0.000, as if every box the model made were wrong."""
+        """One line for each class the model made no box of at the operating score, or of
+        which no box is labelled (of all tiles): its precision, or recall, is 0 of 0, shown
+        as ``–`` (and F1 too where both are); they read 0.000, a model whose every box is
+        wrong, or that missed every box."""
         lines = []
         for cls, score in self.overall.items():
-            if score.predictions:
+            tiles = count_of(self.tiles, "tile")
+            made = f"the model made no {cls} box at score ≥ {self.conf:g}"
+            if score.predictions and score.truths:
                 continue
-            undefined = "precision and F1 are" if math.isnan(score.f1) else "precision is"
+            if score.truths:
+                what, undefined = f"{made} on these {tiles}", "precision is"
+            elif score.predictions:
+                what, undefined = f"no {cls} box is labelled on these {tiles}", "recall is"
+            else:
+                what = f"no {cls} box is labelled on these {tiles} and {made}"
+                undefined = "precision, recall and F1 are"
             lines.append(
-                f"note: the model made no {cls} box at score ≥ {self.conf:g} on these "
-                f"{count_of(self.tiles, 'tile')}: its {cls} {undefined} undefined (0 of 0), "
-                "shown as – (null in report.json)"
+                f"note: {what}: its {cls} {undefined} undefined (0 of 0), shown as – (null in "
+                "report.json)"
             )
         return lines
 
@@ -431,7 +440,7 @@ def _scores(
         tp = sum(hit for _, hit in operating)
         fp = len(operating) - tp
         precision = tp / (tp + fp) if tp + fp else math.nan  # no prediction: 0 of 0
-        recall = tp / truths if truths else 0.0
+        recall = tp / truths if truths else math.nan  # no labelled box: 0 of 0
         fn = truths - tp  # F1 by the counts: 0 where boxes were all missed, 0 of 0 where none
         f1 = 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else math.nan
         ap, curve = average_precision(scores, hits, truths)
@@ -562,7 +571,7 @@ def card_metrics(evaluation: Evaluation) -> dict[str, Any]:
         ap = 0.0 if score.ap is None or math.isnan(score.ap) else score.ap
         return {
             "precision": defined(score.precision),  # null where the model made no box
-            "recall": round(score.recall, 4),
+            "recall": defined(score.recall),  # null where no box is labelled
             "f1": defined(score.f1),
             "mAP50": round(ap, 4),
             "boxes": score.truths,

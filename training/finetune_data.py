@@ -41,7 +41,7 @@ from detector.errors import DredgeError
 from detector.tiling import tile_origins
 from detector.wording import count_of
 from training.dataset import MIN_BOX_PX
-from training.labels.table import Box, LabelledTile, tile_stem
+from training.labels.table import Box, LabelledTile, file_name_key, tile_stem
 from training.labels.yolo import yolo_lines
 
 SPLITS = ("train", "val")
@@ -334,6 +334,8 @@ def write_chip_dataset(
             "fewer scenes (--val-fraction)"
         )
     for split in SPLITS:
+        _check_names_apart(chosen[split])
+    for split in SPLITS:
         images, labels = out / "images" / split, out / "labels" / split
         images.mkdir(parents=True, exist_ok=True)
         labels.mkdir(parents=True, exist_ok=True)
@@ -358,6 +360,23 @@ def _no_box_at_all(tiles: Sequence[LabelledTile]) -> str:
         "nothing to train on — label some dredges, check that the label files are named as "
         "their images, or add --synthetic N for positives to train with them"
     )
+
+
+def _check_names_apart(chips: Sequence[Chip]) -> None:
+    """DredgeError in one line when two chips' file names are one file on a disk that ignores
+    letter case (macOS, Windows) or on any disk: one chip's image and labels written over the
+    other's. Label sets read by :func:`training.labels.sources.read_label_sets` are named
+    apart so; tiles made otherwise may not be."""
+    first: dict[str, Chip] = {}
+    for chip in chips:
+        other = first.setdefault(file_name_key(chip.name), chip)
+        if other is not chip:
+            tiles = [c.name.rsplit("__x", 1)[0] for c in (other, chip)]  # see cut_chips
+            raise DredgeError(
+                f"tiles {tiles[0]} ({other.tile.source}) and {tiles[1]} ({chip.tile.source}) "
+                f"give chips of one file name on a disk that ignores letter case ({other.name}, "
+                f"{chip.name}) — rename one of the tiles"
+            )
 
 
 def _save(pixels: NDArray[np.uint8] | None, path: Path) -> None:

@@ -45,7 +45,7 @@ from typing import Any
 
 from detector.card import ModelCard, file_sha256, load_card
 from detector.errors import DredgeError
-from detector.run_lock import run_lock
+from detector.run_lock import INSTALL_COMMAND, run_lock
 from detector.wording import agree, count_of
 from training.dataset import DatasetSummary, build_yolo_dataset
 from training.recipes import (
@@ -68,6 +68,8 @@ from training.yolo_fit import (
     train_yolo,
     validate,
 )
+
+MODEL_FILES = (WEIGHTS_NAME, CARD_NAME, f"{MODEL_NAME}.onnx")  # what an install places
 
 
 @dataclass
@@ -337,9 +339,16 @@ def later_stages(training: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
-    """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set."""
-    names = (WEIGHTS_NAME, CARD_NAME, f"{MODEL_NAME}.onnx")
-    present = [str(weights_dir / n) for n in names if (weights_dir / n).exists()]
+    """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set. The
+    files an install that was stopped set aside (``.install-*/replaced``) count as there: the
+    next install puts them back (:func:`remove_stale_installs`)."""
+    present = [str(weights_dir / n) for n in MODEL_FILES if (weights_dir / n).exists()]
+    present += [
+        str(aside / n)
+        for aside in sorted(weights_dir.glob(".install-*/replaced"))
+        for n in MODEL_FILES
+        if (aside / n).exists() and str(weights_dir / n) not in present
+    ]
     if present and not overwrite:
         raise DredgeError(
             f"{', '.join(present)} already {agree(len(present), 'exists', 'exist')} — pass "
@@ -363,7 +372,9 @@ def install(
     there stays as it was. One install at a time holds the folder's run lock
     (:func:`detector.run_lock.run_lock`; a second is refused in one line), so the
     ``.install-*`` folders it finds there were left by an install that was killed: they are
-    removed, and ``echo`` says so in one line.
+    removed, the previous model's files such an install had set aside put back first where
+    the folder holds no whole model (:func:`remove_stale_installs`), and ``echo`` says so in
+    one line.
     """
     sources = [run_dir / WEIGHTS_NAME, run_dir / CARD_NAME]
     missing = [str(s) for s in sources if not s.exists()]
@@ -371,23 +382,59 @@ def install(
         raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
     check_install_target(weights_dir, overwrite=overwrite)
     weights_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(weights_dir, "dredge train --install"):
-        removed = remove_stale_installs(weights_dir)
+    with run_lock(weights_dir, INSTALL_COMMAND):
+        removed, restored = remove_stale_installs(weights_dir)
         if removed:
             echo(
                 f"{weights_dir}: removed {count_of(len(removed), 'folder')} left by an install "
                 f"that was stopped ({', '.join(path.name for path in removed)})"
+                + (
+                    f"; put back the previous model's {', '.join(restored)} it had set aside"
+                    if restored
+                    else ""
+                )
             )
         return _install_staged(sources, weights_dir)
 
 
-def remove_stale_installs(weights_dir: Path) -> list[Path]:
-    """Delete the ``.install-*`` staging folders in ``weights_dir``; return them. Call it only
-    while holding the folder's run lock: another install's folder then cannot be among them."""
+def remove_stale_installs(weights_dir: Path) -> tuple[list[Path], list[str]]:
+    """Delete the ``.install-*`` staging folders in ``weights_dir``; return them, and the names
+    of the files put back from them. Call it only while holding the folder's run lock: another
+    install's folder then cannot be among them.
+
+    An install killed while moving files left the previous model's files set aside in its
+    ``replaced`` folder and the weights folder without a whole model (some of the old files,
+    or some of the new). Unless the weights folder holds a whole model (a ``.pt`` and card
+    that agree, and the ``.onnx`` the card names: the install had finished), the set-aside
+    files are put back first: the old model, whole, never a mix of the two."""
     stale = sorted(path for path in weights_dir.glob(".install-*") if path.is_dir())
+    restored: list[str] = []
     for path in stale:
+        restored += _put_back_set_aside(path, weights_dir)
         shutil.rmtree(path, ignore_errors=True)
-    return stale
+    return stale, restored
+
+
+def _put_back_set_aside(staging: Path, weights_dir: Path) -> list[str]:
+    """Move the files in ``staging/replaced`` back into ``weights_dir`` unless it holds a
+    whole model (the stopped install had finished); return their names."""
+    aside = staging / "replaced"
+    names = [name for name in MODEL_FILES if (aside / name).is_file()]
+    if not names or whole_model(weights_dir):
+        return []
+    for name in names:  # the new files are placed (.pt, card, .onnx) once all old ones are
+        os.replace(aside / name, weights_dir / name)  # set aside: the old over them, no mix
+    return names
+
+
+def whole_model(weights_dir: Path) -> bool:
+    """True when ``weights_dir`` holds the ``.pt`` and card of one model (the card's sha256
+    that of the ``.pt``) and the ``.onnx`` the card names, if it names one, with its sha256."""
+    try:
+        card = load_card(weights_dir / WEIGHTS_NAME)
+        return card.onnx is None or file_sha256(weights_dir / card.onnx) == card.onnx_sha256
+    except (DredgeError, OSError, ValueError):
+        return False
 
 
 def _install_staged(sources: list[Path], weights_dir: Path) -> list[Path]:

@@ -39,6 +39,7 @@ from training.labels.coco import coco_file, coco_files, is_coco, read_coco
 from training.labels.table import (
     LabelledTile,
     cut_tile_name,
+    file_name_key,
     read_text,
     same_boxes,
     same_pixels,
@@ -394,18 +395,22 @@ def _labels_mtime(tiles: Sequence[LabelledTile]) -> float:
 
 
 def _unique_names(sets: list[LabelSet]) -> None:
+    """Name the tiles apart: a tile named as an earlier one (told apart as
+    :func:`~training.labels.table.file_name_key` tells them: ``Nanay_r000_c000`` and
+    ``nanay_r000_c000`` from two label folders, whose chips were one file on a disk that
+    ignores case) is renamed ``s<N>_<name>`` (``N``: its label set's number)."""
     seen: set[str] = set()
     for number, label_set in enumerate(sets, start=1):
         for tile in label_set.tiles:
             name = tile.name
-            if name in seen:
+            if file_name_key(name) in seen:
                 name = f"s{number}_{tile.name}"
                 suffix = 2
-                while name in seen:
+                while file_name_key(name) in seen:
                     name = f"s{number}_{tile.name}_{suffix}"
                     suffix += 1
                 tile.name = name
-            seen.add(name)
+            seen.add(file_name_key(name))
 
 
 def read_and_report(

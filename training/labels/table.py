@@ -12,6 +12,7 @@ negative: "no dredge here".
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +177,13 @@ def read_text(path: Path) -> str:
         raise InputError(
             path, "is not text in UTF-8, UTF-16 or Windows-1252", "save it again as UTF-8"
         ) from None
+
+
+def file_name_key(name: str) -> str:
+    """What tells tile and chip names apart as file names on any disk: composed (NFC) and
+    without letter case (macOS and Windows disks ignore both: ``Nanay_r000_c000`` and
+    ``nanay_r000_c000`` are one file there)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def tile_stem(stem: str) -> str:

@@ -1,0 +1,121 @@
+"""An install killed while it moved the model's files into place: the next install puts the
+previous model back whole (or keeps the new one, had the install finished), never a mix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from detector.card import file_sha256
+from detector.errors import DredgeError
+from detector.run_lock import LOCK_NAME
+from training.recipes import CARD_NAME, WEIGHTS_NAME
+from training.train import (
+    MODEL_FILES,
+    check_install_target,
+    install,
+    remove_stale_installs,
+    whole_model,
+)
+
+
+def stand_in_export(weights: Path, out: Path) -> Path:  # a real export takes seconds
+    Path(out).write_bytes(b"onnx of " + file_sha256(Path(weights)).encode())
+    return Path(out)
+
+
+def model_files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in MODEL_FILES if (folder / name).exists()}
+
+
+def test_an_install_killed_at_each_move_leaves_a_whole_model_after_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The weights folder as a kill left it before each move of an install (the old ``.pt``,
+    card, ``.onnx`` set aside in ``.install-*/replaced`` one by one, then the new ones placed
+    one by one), after the last, and with the staging folder half deleted: the next install's
+    clean-up leaves the old model whole where the install had not finished, the new one where
+    it had. The set-aside copy was deleted, the folder left without a whole model (the old
+    model lost: 5 of the 7 states), and where all three were set aside an install without
+    --overwrite went on (the folder looked empty)."""
+    import detector.model
+    from tests.model_fixtures import write_untrained_model
+
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    model_name = WEIGHTS_NAME.removesuffix(".pt")
+    old_run, new_run, target = tmp_path / "old", tmp_path / "new", tmp_path / "weights"
+    write_untrained_model(old_run, name=model_name, seed=1, tile_px=64)
+    write_untrained_model(new_run, name=model_name, seed=2, tile_px=64)
+    install(old_run, target)
+    old = model_files(target)
+    states: list[Path] = []
+    moves = 0
+    real_replace = os.replace
+
+    def snapshot() -> None:  # the folder as a kill (no clean-up of any kind) leaves it
+        copy = tmp_path / f"killed-{len(states)}"
+        shutil.copytree(target, copy, ignore=shutil.ignore_patterns(LOCK_NAME))
+        states.append(copy)
+
+    def replace_and_snapshot(source: Path, dest: Path) -> None:
+        nonlocal moves
+        moving = Path(dest).parent == target or Path(dest).parent.name == "replaced"
+        if moving:
+            snapshot()  # killed before this move
+        real_replace(source, dest)
+        moves += moving
+        if moving and moves == 2 * len(MODEL_FILES):
+            snapshot()  # killed after the last move, before the staging folder was deleted
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", replace_and_snapshot)
+        install(new_run, target, overwrite=True)
+    new = model_files(target)
+    assert len(states) == 7 and old != new
+    half_deleted = tmp_path / "killed-cleaning"  # the staging folder's deletion stopped
+    shutil.copytree(states[-1], half_deleted)
+    for leftover in half_deleted.glob(".install-*/replaced"):
+        (leftover / CARD_NAME).unlink()
+    assert [whole_model(state) for state in states] == [True, *[False] * 5, True]
+    for state, expected in [*((s, old) for s in states[:-1]), (states[-1], new)]:
+        assert any(state.glob(".install-*"))
+        with pytest.raises(DredgeError, match="pass --overwrite"):
+            check_install_target(state)  # the set-aside model counts as there
+        removed, restored = remove_stale_installs(state)
+        assert len(removed) == 1 and not any(state.glob(".install-*"))
+        assert [state.name, model_files(state)] == [state.name, expected], restored
+        assert whole_model(state)
+    remove_stale_installs(half_deleted)
+    assert model_files(half_deleted) == new
+
+
+def test_the_next_install_says_it_put_the_old_model_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All three old files set aside and the new ``.pt`` placed when the install was killed:
+    the next install puts the old model back, says so in the one line, and installs."""
+    import detector.model
+    from tests.model_fixtures import write_untrained_model
+
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    model_name = WEIGHTS_NAME.removesuffix(".pt")
+    old_run, new_run, target = tmp_path / "old", tmp_path / "new", tmp_path / "weights"
+    write_untrained_model(old_run, name=model_name, seed=1, tile_px=64)
+    write_untrained_model(new_run, name=model_name, seed=2, tile_px=64)
+    install(old_run, target)
+    aside = target / ".install-k1l2m3" / "replaced"
+    aside.mkdir(parents=True)
+    for name in MODEL_FILES:
+        os.replace(target / name, aside / name)
+    shutil.copyfile(new_run / WEIGHTS_NAME, target / WEIGHTS_NAME)
+    said: list[str] = []
+    install(new_run, target, overwrite=True, echo=said.append)
+    assert said == [
+        f"{target}: removed 1 folder left by an install that was stopped (.install-k1l2m3); "
+        f"put back the previous model's {', '.join(MODEL_FILES)} it had set aside"
+    ]
+    assert whole_model(target)
+    assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)

@@ -1,0 +1,55 @@
+"""Which file names in a folder or a glob are scenes: UDM masks in any letter case, hidden
+files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detector.chips import is_mask_file, is_scene_file, no_scenes_message
+from detector.scene_sources import resolve_scenes
+
+SCENE = "A_3B_ANALYTICMS_SR.TIF"
+
+
+def names(paths: list[str]) -> list[str]:
+    return [Path(p).name for p in paths]
+
+
+@pytest.fixture
+def upper(tmp_path: Path) -> Path:
+    """A Planet order whose names a tool wrote in capitals, mask and all."""
+    folder = tmp_path / "upper"
+    folder.mkdir()
+    for name in (SCENE, "A_3B_UDM2.TIF", "A_3B_ANALYTICMS_DN_UDM.TIFF", "A_3B_Udm2_Clip.tif"):
+        (folder / name).write_bytes(b"")
+    return folder
+
+
+def test_masks_named_in_capitals_are_no_scenes(upper: Path) -> None:
+    """`…_3B_UDM2.TIF` was taken as a scene (its mask markers were looked for in lower case
+    only): in a folder, a glob and one by one, 4 scenes where there is 1."""
+    assert [p.name for p in sorted(upper.iterdir()) if not is_mask_file(p)] == [SCENE]
+    assert names(resolve_scenes([upper]).paths) == [SCENE]
+    assert names(resolve_scenes([str(upper / "*")]).paths) == [SCENE]
+    given = resolve_scenes(sorted(str(p) for p in upper.iterdir()))
+    assert names(given.paths) == [SCENE]
+    assert any("left out 3 UDM mask files given as scenes" in note for note in given.notes)
+
+
+def test_hidden_files_in_a_folder_are_no_scenes_unless_named(tmp_path: Path) -> None:
+    """`.a.tif` (an editor's or a sync tool's hidden copy) in a folder was read as a scene
+    (only macOS's `._` files were passed over); it is one where the user names it, by its
+    name or by a glob that asks for dot-names."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    for name in ("a.tif", ".a.tif", "._a.tif", ".~lock.b.tif"):
+        (folder / name).write_bytes(b"")
+    assert not is_scene_file(folder / ".a.tif") and is_scene_file(folder / "a.tif")
+    assert names(resolve_scenes([folder]).paths) == ["a.tif"]
+    assert names(resolve_scenes([str(folder / "*.tif")]).paths) == ["a.tif"]
+    assert names(resolve_scenes([folder / ".a.tif"]).paths) == [".a.tif"]
+    assert names(resolve_scenes([str(folder / ".a*")]).paths) == [".a.tif"]
+    (folder / "a.tif").unlink()
+    assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"
