@@ -325,7 +325,8 @@ def evaluate(
     labels: Annotated[
         list[Path],
         typer.Argument(
-            help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes)."
+            parser=given_path("LABELS", "a label set: a YOLO folder, COCO JSON, Pascal VOC XML"),
+            help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes).",
         ),
     ],
     out: Annotated[
