@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
 from pathlib import Path
 
@@ -247,3 +249,17 @@ def test_a_value_error_inside_counts_train_evaluate_or_demo_is_a_fault_not_bad_i
     one read as bad input. The tool's own value checks stay one line, exit 2."""
     args = [arg.format(tmp=tmp_path) for arg in args]
     _bad_input_is_one_line_and_a_bug_a_fault(monkeypatch, capsys, args, broken, bad_input)
+
+
+def test_a_closed_output_pipe_ends_as_sigpipe_would(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dredge counts TRACKS | head -1`, `dredge run … | head`: the reader gone, the command
+    ended with exit code 1, what a run with some scenes failed returns (`dredge run` stopped
+    after head's lines, without a word, exit 1). Now 141 (128 + SIGPIPE), as a process killed
+    by the signal, still without a word."""
+    monkeypatch.setattr(sys, "stdout", sys.stdout)  # typer swaps in a wrapper that stays quiet
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    code, err = _main(monkeypatch, capsys, BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    assert code == 128 + signal.SIGPIPE == 141
+    assert err == ""

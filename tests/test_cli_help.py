@@ -193,6 +193,8 @@ def test_an_empty_path_option_is_one_line_naming_it(
         (["track", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
         (["track", "{tmp}/d.parquet", "{empty}", "--rivers", "{tmp}/r.geojson"], "DETECTIONS"),
         (["review", "{empty}", "--out", "{tmp}/review"], "DETECTIONS"),
+        (["evaluate", "bundled", "{empty}", "--out", "{tmp}/ev"], "LABELS"),
+        (["evaluate", "bundled", "{tmp}/labels", "{empty}", "--out", "{tmp}/ev"], "LABELS"),
     ],
 )
 def test_an_empty_path_argument_is_one_line_naming_it(
@@ -200,7 +202,8 @@ def test_an_empty_path_argument_is_one_line_naming_it(
 ) -> None:
     """`dredge counts ""` (an unset shell variable) said `.: file not found` of the current
     folder; `track ""` `.: file not found — check the DETECTIONS path`; `review ""` 'no
-    --scenes given, and no run.json of `dredge run` beside it names them', of `.`."""
+    --scenes given, and no run.json of `dredge run` beside it names them', of `.`;
+    `evaluate bundled ""` '.: is not a label set this tool reads'."""
     monkeypatch.chdir(tmp_path)
     for empty in ("", " "):
         typed = [arg.format(tmp=tmp_path, empty=empty) for arg in args]

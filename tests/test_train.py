@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -301,6 +302,43 @@ def test_a_recipe_out_that_is_a_file_is_one_line(
             f"error: {a_file}: is a file, not a folder — choose another --out"
         ), result.stderr
     assert not started
+
+
+def test_a_recipe_model_in_out_is_replaced_only_with_overwrite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train` (the recipe) run again into an --out holding its trained model (the
+    default runs/train: a second run with another --seed) replaced the weights and card after
+    its hours, without --overwrite, which --help says replaces a previous run. Now one line
+    before any world is drawn; with --overwrite, or in a folder without a model (a stopped run
+    whose worlds and dataset are reused), it trains."""
+    import training.train
+
+    started: list[Path] = []
+    val = dict.fromkeys(("precision", "recall", "f1", "mAP50"), 0.5)
+
+    def stand_in(out: Path, **_: object) -> SimpleNamespace:
+        started.append(out)
+        return SimpleNamespace(weights=out / WEIGHTS_NAME, card=out / CARD_NAME,
+                               duration_s=1.0, metrics={"val": val})  # fmt: skip
+
+    monkeypatch.setattr(training.train, "train_default", stand_in)
+    out = tmp_path / "train"
+    out.mkdir()
+    (out / "worlds").mkdir()  # a stopped run: its worlds are reused
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert started == [out]
+    for name in (WEIGHTS_NAME, CARD_NAME):
+        (out / name).write_text("a trained model\n")
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert said.startswith(f"error: {out / WEIGHTS_NAME}: exists, and so do {out / CARD_NAME}")
+    assert "pass --overwrite" in said and started == [out]
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--overwrite", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert started == [out, out]
 
 
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:

@@ -69,3 +69,22 @@ def stopping_cleanly() -> Iterator[None]:
     finally:
         for number in caught:
             signal.signal(number, signal.SIG_DFL)
+
+
+PIPE_EXIT = 128 + 13  # SIGPIPE's number on Linux and macOS
+"""Exit code of a command whose output pipe was closed by its reader (``| head``)."""
+
+
+@contextmanager
+def ending_on_closed_pipe() -> Iterator[None]:
+    """Exit with :data:`PIPE_EXIT` where the reader of the output went away (``dredge counts
+    TRACKS | head -1``), as a process killed by SIGPIPE does, without a word. Typer ends such a
+    command with exit code 1, what a command with some inputs failed returns (``dredge run``
+    stopped after head's lines, without a word); its exit, raised while it handled the
+    ``BrokenPipeError``, carries that error as its context. The clean-up on the way has run."""
+    try:
+        yield
+    except SystemExit as done:
+        if done.code == 1 and isinstance(done.__context__, BrokenPipeError):
+            sys.exit(PIPE_EXIT)
+        raise

@@ -133,7 +133,10 @@ def train(
     ] = False,
     overwrite: Annotated[
         bool,
-        typer.Option(help="Replace a previous run in --out (with --install: the bundled model)."),
+        typer.Option(
+            help="Replace a previous run in --out (the recipe: its trained model; its worlds "
+            "are reused) and, with --install, the bundled model."
+        ),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
@@ -208,7 +211,7 @@ def _train_recipe(
 ) -> None:
     """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's)."""
     import detector
-    from training.recipes import RECIPES
+    from training.recipes import CARD_NAME, RECIPES, WEIGHTS_NAME
     from training.train import check_install_target, train_default
     from training.train import install as install_model
 
@@ -217,6 +220,9 @@ def _train_recipe(
     bundled = Path(detector.__file__).parent / "weights"
     try:
         check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
+        # a finished run's model: replaced after the hours without a word (its worlds and
+        # dataset, which a stopped run leaves, are reused, not refused)
+        refuse_to_replace([out / WEIGHTS_NAME, out / CARD_NAME], overwrite=overwrite)
         if install:
             check_install_target(bundled, overwrite=overwrite)  # before, not after, the hours
         result = train_default(
@@ -319,7 +325,8 @@ def evaluate(
     labels: Annotated[
         list[Path],
         typer.Argument(
-            help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes)."
+            parser=given_path("LABELS", "a label set: a YOLO folder, COCO JSON, Pascal VOC XML"),
+            help="Label sets: YOLO folders, COCO JSON, Pascal VOC XML, vector files (+ --scenes).",
         ),
     ],
     out: Annotated[
