@@ -74,7 +74,12 @@ def read_date_table(path: str | Path) -> DateTable:
     dates = frame[when].replace("", None)
     named = "scene " + frame[scene].str.strip().map(repr)  # a date after today or before 1972
     parsed, notes = normalise_dates(
-        dates, path, day_first=table.day_first_cue, guess=False, row_names=named
+        dates,
+        path,
+        day_first=table.day_first_cue,
+        guess=False,
+        row_names=named,
+        decimal_comma=table.decimal_comma,
     )
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = _elsewhere_by_name(frame[scene].str.strip().map(lambda n: _as_path_key(n, table_path)))
