@@ -423,7 +423,9 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     days = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")  # 2024-13-45: no day
     if text.str.fullmatch(ISO_DAY).all() and days.notna().all():  # as `dredge track` writes
         return frame.assign(date=text), []
-    dates, notes = normalise_dates(text.replace("", None), path, day_first=table.day_first)
+    dates, notes = normalise_dates(
+        text.replace("", None), path, day_first=table.day_first, decimal_comma=table.decimal_comma
+    )
     # the dates are days: a note that they have no time zone tells nothing
     notes = [note for note in notes if "no time zone" not in note]
     return frame.assign(date=dates.dt.strftime("%Y-%m-%d")), notes

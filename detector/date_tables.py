@@ -42,7 +42,8 @@ def read_date_table(path: str | Path) -> DateTable:
     naive; a zone also named, ``UTC``, ``gmt``, ``UTC-05:00``), a TIFF tag's date-time
     (``2024:12:31 22:00:00``), or ``15/03/2024`` when the column or the table's locale tells
     the order (see :mod:`detector.user_tables`: Excel's ``;`` tables in any locale are read).
-    A scene given two different dates is refused, and so is a date after today or before the
+    A scene given two different dates is refused (of two rows of one time, one with its zone,
+    that one is kept), and so is a date after today or before the
     first satellite image (1972), naming its row's scene. A row of a day without a time of day
     (``2024-06-20``, ``20/06/2024``, an Excel day number) is a :class:`GivenDay`: a scene whose
     own metadata or name tells its time that day keeps that time.
@@ -74,7 +75,12 @@ def read_date_table(path: str | Path) -> DateTable:
     dates = frame[when].replace("", None)
     named = "scene " + frame[scene].str.strip().map(repr)  # a date after today or before 1972
     parsed, notes = normalise_dates(
-        dates, path, day_first=table.day_first_cue, guess=False, row_names=named
+        dates,
+        path,
+        day_first=table.day_first_cue,
+        guess=False,
+        row_names=named,
+        decimal_comma=table.decimal_comma,
     )
     day_only = _without_time(frame[when].astype(str).str.strip(), parsed)
     names = _elsewhere_by_name(frame[scene].str.strip().map(lambda n: _as_path_key(n, table_path)))
@@ -87,13 +93,16 @@ def read_date_table(path: str | Path) -> DateTable:
         value = GivenDay.of(moment.date()) if day else moment.to_pydatetime()
         if not day and not zone:  # a time without its zone, read as UTC: its caveat says so
             value = ZonelessTime.of(value)
-        if result.get(name, value) != value:
+        earlier = result.get(name)
+        if earlier is not None and earlier != value:
             raise InputError(
                 path,
-                f"scene {name!r} has two dates ({result[name]:%Y-%m-%d %H:%M}, "
-                f"{value:%Y-%m-%d %H:%M})",
+                f"scene {name!r} has two dates ({earlier:%Y-%m-%d %H:%M}, {value:%Y-%m-%d %H:%M})",
                 "keep one row per scene",
             )
+        if isinstance(value, ZonelessTime) and isinstance(earlier, datetime):
+            if not isinstance(earlier, ZonelessTime | GivenDay):  # the same time with its
+                continue  # zone in an earlier row: kept (the scene was said to lack one)
         result[name] = value
     return result
 

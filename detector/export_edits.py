@@ -12,7 +12,8 @@ the ``class_name`` in their data; renamed to another dredge (``2024-03-05 dredge
 ``Dredge 14 (Nanay)``), their ``track_id``, a merge by hand (to a number no dredge placemark
 has: none, with a note). These edits were all ignored
 without a word: the dredge counted as before. Detections not seen on their dredge's dates
-(pasted from another run's dredges.kml) keep no ``track_id`` nor ``link``, with a note.
+(pasted from another run's dredges.kml) keep no ``track_id`` nor ``link``, with a note; one
+renamed to a number no dredge has is of its dredge as exported, linked anew as that note says.
 """
 
 from __future__ import annotations
@@ -215,19 +216,31 @@ def google_earth_edits(
     source: Path,
     seen: dict[str, set[str]] | None = None,
     run_dredges: int = 0,
+    exported: pd.Series | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """dredges.kml's detections (``frame``: ``name``, ``class_name``) as corrected in Google
     Earth (see the module notes); ``dredges``: the track id and name of each dredge placemark
     left; ``seen``: the days (``2024-03-05``) each was seen on, as its data gives them;
     ``run_dredges``: how many dredges the file was written with (its Dredges folder's name),
-    or the highest track id of its Detections folder where that is higher (a merge by hand)."""
+    or the highest track id of its Detections folder where that is higher (a merge by hand);
+    ``exported``: each detection's ``track_id`` as its data gave it, before another run's were
+    cleared (:func:`detector.kml_runs.other_runs_detections`; else ``frame``'s)."""
     if "class_name" not in frame or "name" not in frame:
         return frame, []
     notes = []
     names = frame["name"].astype("string").fillna("").str.strip()
     tracks = names.str.extract(f"^{_DREDGE_OF_DETECTION}(?!\\d)", expand=False)
+    if exported is None:
+        exported = frame["track_id"] if "track_id" in frame else pd.Series(None, frame.index)
+    exported = exported.map(lambda v: id_text(v) if pd.notna(v) else None)
     frame, foreign = _not_of_their_dredge(frame, names, seen or {}, source)
     frame, merged, tracks = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
+    # linked anew (another run's, or not seen on its dredge's dates: its track_id cleared, and
+    # a note says so) and renamed to a number no dredge has: of its dredge as exported, as a
+    # rename to no dredge is, not left out as 'no such dredge' after the note said 'linked anew'
+    cleared = frame["track_id"].isna() if "track_id" in frame else exported.isna()
+    nowhere = exported.notna() & cleared & tracks.notna() & ~tracks.isin(list(dredges))
+    tracks = tracks.where(~nowhere.to_numpy(bool), exported)
     notes += foreign + merged
     renamed = {
         track: kind

@@ -120,10 +120,12 @@ def kml_left_out(detections: int, limit: int, elsewhere: str) -> str:
 
 def kml_run_key(tracks: pd.DataFrame) -> str:
     """A run's key in dredges.kml: 12 hex digits of the sha256 of its tracks (each one's id,
-    river, first and last date, detections), the same for a run written again. Another run's
-    placemarks pasted in Google Earth carry theirs: a dredge pasted in place of one deleted,
-    of a number the run's may have, was taken for the run's, and of two runs' Dredges and
-    Detections folders the first were read as the run's."""
+    river, first and last date, detections, and its place: lon/lat rounded to 1e-4°, about
+    11 m), the same for a run written again. Another run's placemarks pasted in Google Earth
+    carry theirs: a dredge pasted in place of one deleted, of a number the run's may have, was
+    taken for the run's, and of two runs' Dredges and Detections folders the first were read
+    as the run's. Without the place, two runs alike in those figures but kilometres apart had
+    one key, and their placemarks were not told apart."""
     columns = ["track_id", "river", "first_seen", "last_seen", "n_detections"]
     rows = [
         "|".join(
@@ -132,7 +134,17 @@ def kml_run_key(tracks: pd.DataFrame) -> str:
         )
         for values in tracks.reindex(columns=columns).itertuples(index=False)
     ]
+    if isinstance(tracks, gpd.GeoDataFrame) and tracks.active_geometry_name is not None:
+        rows = [
+            f"{row}|{_degrees(lon)},{_degrees(lat)}"
+            for row, (lon, lat) in zip(rows, _points(tracks), strict=True)
+        ]
     return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()[:12]
+
+
+def _degrees(value: float) -> str:
+    """A lon or lat rounded to 1e-4° (about 11 m) for the run key; -0.0000 read as 0.0000."""
+    return f"{round(value, 4) + 0.0:.4f}"
 
 
 def _points(frame: gpd.GeoDataFrame) -> list[tuple[float, float]]:

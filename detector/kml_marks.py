@@ -213,8 +213,9 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     seen.update({track: set() for track in foreign})  # their detections linked anew
     run_dredges = highest_id(count, listed)
     whole = [name for name, part in detection_folders if part is not listed]
+    exported = frame["track_id"] if "track_id" in frame else None  # before another run's cleared
     frame, keyed = other_runs_detections(source, frame, key, set(dredges) - set(foreign), whole)
-    frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges)
+    frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges, exported)
     edits = pasted + keyed + pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)
     # a folder 'Imagen 05-03-2024' is day first; the 'clase' column made here from placemark

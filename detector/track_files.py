@@ -86,6 +86,7 @@ def read_detections(path: str | Path) -> gpd.GeoDataFrame:
             table = read_csv_table(source)
             frame = _from_table(table.frame, source)
             frame.attrs["day_first"] = table.day_first_cue  # a ';' table: dates day first
+            frame.attrs["decimal_comma"] = table.decimal_comma  # and Excel's '45463,5'
             return frame
         if suffix in VECTOR_SUFFIXES:
             with warnings.catch_warnings():  # a geometry GDAL cannot read is None: named below

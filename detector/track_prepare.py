@@ -187,8 +187,8 @@ def read_mark_dates(
 ) -> tuple[pd.Series, list[str]]:
     """The dates in ``frame[column]`` as UTC timestamps, and notes: read day first where a
     ``;`` CSV or Spanish or Portuguese names show it (``attrs``, what reading the file decided:
-    ``day_first``, ``date_guess``; else the frame's column names), ambiguous ones refused or
-    read month first (:func:`detector.user_tables.normalise_dates`)."""
+    ``day_first``, ``date_guess``, ``decimal_comma``; else the frame's column names), ambiguous
+    ones refused or read month first (:func:`detector.user_tables.normalise_dates`)."""
     attrs = frame.attrs if attrs is None else attrs
     # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
     day_first = attrs.get("day_first", locale_cue(frame.columns))
@@ -197,7 +197,11 @@ def read_mark_dates(
     if day_first is not None and not isinstance(day_first, bool | str):
         day_first = bool(day_first)
     return normalise_dates(
-        frame[column], source, day_first=day_first, guess=bool(attrs.get("date_guess", True))
+        frame[column],
+        source,
+        day_first=day_first,
+        guess=bool(attrs.get("date_guess", True)),
+        decimal_comma=bool(attrs.get("decimal_comma", False)),  # a ';' CSV's '45463,5'
     )
 
 

@@ -68,8 +68,10 @@ def place_on_rivers(
     located = network.locate(frame.geometry)
     for column in RIVER_COLUMNS:
         frame[column] = located[column].to_numpy()
-    notes = [f"{source}: positions measured along {count_of(len(network.names), 'river')}"]
     placeless = without_position(frame.geometry)
+    notes: list[str] = []  # said where a position was measured: not of an empty file, nor
+    if not placeless.all():  # of rows all of blank coordinates
+        notes.append(f"{source}: positions measured along {count_of(len(network.names), 'river')}")
     if placeless.any():  # blank x and y: kept, as a hand mark of a dredge seen, on no river
         first = file_row(frame, int(np.flatnonzero(placeless)[0]))
         n = int(placeless.sum())

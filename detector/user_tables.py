@@ -19,7 +19,8 @@ cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
   shows both orders is refused.
 - Spanish and Portuguese month names are read (``15-ene-24``, ``15 de setiembre de 2024``).
 - A number such as ``45354`` is a date cell that Excel saved as its day number (days from
-  1899-12-30; 1990–2099 only), read with a note (Excel's 1900 date system: a CSV does not
+  1899-12-30; 1990–2099 only; ``45463.5``, or ``45463,5`` in a table of decimal commas, with
+  its time of day), read with a note (Excel's 1900 date system: a CSV does not
   say whether its workbook used the 1904 one, whose numbers are 1462 days less).
 - Rows with no date or an unreadable one stop with the count and an example: nothing is
   dropped silently; so do a time of day alone (with its zone too, ``14:50Z``), and a date
@@ -130,6 +131,11 @@ class CsvTable:
     encoding: str
 
     @property
+    def decimal_comma(self) -> bool:
+        """Its decimals are written with a comma (``-73,4123``): a ``;`` table, as read."""
+        return self.separator == ";"
+
+    @property
     def day_first(self) -> bool:
         """Written by a locale whose dates are day first (:attr:`day_first_cue`)."""
         return self.day_first_cue is not None
@@ -225,7 +231,7 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     lines = text.lstrip("\ufeff").splitlines()
     named = re.fullmatch(r"\s*sep=(\S)\s*", lines[0], re.IGNORECASE) if lines else None
     separator = named.group(1) if named else _separator(text)
-    decimal = "," if separator == ";" else "."
+    decimal = "," if separator == ";" else "."  # as CsvTable.decimal_comma says
     frame = pd.read_csv(
         source,
         sep=separator,
@@ -339,6 +345,7 @@ def normalise_dates(
     day_first: bool | str | None = False,
     guess: bool = True,
     row_names: pd.Series | None = None,
+    decimal_comma: bool = False,
 ) -> tuple[pd.Series, list[str]]:
     """Dates as tz-aware UTC timestamps, and notes on how they were read (see module notes).
 
@@ -349,6 +356,9 @@ def normalise_dates(
     ``row_names``: what names each row where a date is refused for lying after today or
     before the first satellite image (a ``--dates`` table's ``scene 'a.tif'``), in the order
     of ``values``.
+    ``decimal_comma``: the table writes decimals with a comma (a ``;`` table,
+    :attr:`CsvTable.decimal_comma`): an Excel day number with its time of day, ``45463,5``, is
+    read as 45463.5 (it was refused as a date that cannot be read).
     """
     notes: list[str] = []
     missing = values.isna()
@@ -407,7 +417,8 @@ def normalise_dates(
         parsed[rows] = pd.to_datetime(
             text[rows], utc=True, format="mixed", errors="coerce", dayfirst=True
         )
-    serials = pd.to_numeric(text, errors="coerce")
+    numbers = text.str.replace(r"^(\d+),(\d+)$", r"\1.\2", regex=True) if decimal_comma else text
+    serials = pd.to_numeric(numbers, errors="coerce")
     excel = parsed.isna() & serials.between(EXCEL_SERIALS[0], EXCEL_SERIALS[1])
     if excel.any():  # a date cell saved as its number (Excel counts days from 1899-12-30)
         seconds = pd.to_timedelta((serials[excel] * 86400).round(), unit="s")

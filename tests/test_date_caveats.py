@@ -434,3 +434,24 @@ def test_a_tag_of_year_1_with_its_zone_dates_nothing(tmp_path: Path, tag: str) -
     with pytest.raises(Exception) as refused:
         date_option(value)
     assert "before the first satellite image" in str(refused.value)
+
+
+def test_of_two_rows_of_one_time_the_one_with_its_zone_is_kept(tmp_path: Path) -> None:
+    """A --dates table with two rows for one scene (of 14:50 UTC by its name),
+    `2023-07-15T05:00:00Z` and `2023-07-15 05:00`: the same date, and the last row, without a
+    zone, was kept, so the scene was said to have 'a time written without its zone', though
+    one row gave it. The row with its zone is kept, whichever comes first."""
+    from detector.given_dates import ZonelessTime
+
+    scene = write_scene(tmp_path / PLANET_NAME, **SMALL)
+    rows = [f"{PLANET_NAME},2023-07-15T05:00:00Z", f"{PLANET_NAME},2023-07-15 05:00"]
+    for order in (rows, rows[::-1]):
+        table = tmp_path / "dates.csv"
+        table.write_text("scene,date\n" + "\n".join(order) + "\n")
+        given = date_for_scene(read_date_table(table), scene.path)
+        assert given == datetime(2023, 7, 15, 5, tzinfo=UTC)
+        assert not isinstance(given, ZonelessTime), order
+        with open_scene(scene.path, date=given) as opened:
+            caveat = opened.date_caveat or ""
+            assert caveat.startswith("dated 2023-07-15 05:00 UTC as given"), caveat
+            assert "without its zone" not in caveat, caveat

@@ -373,3 +373,24 @@ def test_kml_descriptions_show_names_as_text_in_google_earth(world: tuple, tmp_p
     assert (marks[0].findtext("k:name", namespaces=ns) or "").startswith(
         f"Dredge {tracks['track_id'].iloc[0]} ({river}"
     )
+
+
+def test_kml_run_key_tells_two_runs_apart_by_their_place(world: tuple, tmp_path: Path) -> None:
+    """Two runs whose tracks match in id, river, dates and detections but lie 3 km apart had
+    one run key (the key hashed only those figures): their pasted placemarks were not told
+    apart. Each track's place is in the key now; one run written twice keeps its key."""
+    from detector.kml_export import kml_run_key
+
+    linked, tracks, _ = world
+    moved = tracks.to_crs(tracks.estimate_utm_crs()).translate(xoff=3000.0)
+    there = tracks.set_geometry(moved.to_crs(tracks.crs))
+    assert kml_run_key(tracks) != kml_run_key(there)
+    keys = set()
+    for name in ("one.kml", "two.kml"):
+        root = ET.parse(write_kml(tracks, tmp_path / name, linked)[0]).getroot()
+        keys |= {
+            d.findtext(f"{{{KML_NS}}}value")
+            for d in root.iter(f"{{{KML_NS}}}Data")
+            if d.get("name") == "run"
+        }
+    assert keys == {kml_run_key(tracks)}

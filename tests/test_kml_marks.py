@@ -370,3 +370,31 @@ def test_notes_on_one_placemark_left_out_read_in_the_singular() -> None:
         "dredges.kml: dredges.kml of `dredge counts`: its 1 dredge placemark (a time span) left "
         "out, its detections read"
     )
+
+
+def test_a_pasted_detection_said_linked_anew_is_not_then_left_out(tmp_path: Path) -> None:
+    """Run B's detection of its dredge 1 (3 km away, on another date), named 'dredge 3' (a
+    number run A lacks) but of track_id 1 in its data, pasted into A's dredges.kml: a note
+    said it was linked anew (another run's by its run key, or, without keys, not seen on
+    dredge 1's dates), then another that it was left out, of no dredge 3 in this run. Its
+    name's number, which no dredge has, is read as a rename to no dredge: of its dredge as
+    exported, so it is linked anew as the first note says, and no note says it is left out."""
+    import xml.etree.ElementTree as ET
+
+    from tests.test_kml_edits import K, _detection_folder, _keyless, _paste, _placemarks, _two_runs
+
+    _, kml, other = _two_runs(tmp_path)
+    for keyed in (True, False):
+        root = ET.fromstring(kml.read_bytes())
+        mark = _placemarks(_detection_folder(ET.fromstring(other.read_bytes())), " dredge 1")[0]
+        name = mark.find(f"{K}name")
+        assert name is not None and name.text is not None
+        name.text = name.text.replace(" dredge 1", " dredge 3")
+        _paste(root, [mark])
+        edited = tmp_path / "pasted.kml"
+        ET.ElementTree(root if keyed else _keyless(root)).write(edited, encoding="utf-8")
+        again = read_detections(edited)
+        notes = " ".join(again.attrs["notes"])
+        assert "it is linked anew as a detection" in notes, notes
+        assert "no such dredge" not in notes, notes
+        assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3 + [None]

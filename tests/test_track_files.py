@@ -524,6 +524,24 @@ def test_an_empty_geopackage_of_detections_has_no_time_zone_note(tmp_path: Path)
     assert frame.empty and not [note for note in notes if "time zone" in note]
 
 
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
+def test_an_empty_detections_file_measures_no_positions(tmp_path: Path, suffix: str) -> None:
+    """`dredge track` of an empty detections file noted "positions measured along 1 river" of
+    no position; the note is given where there were positions to measure."""
+    path = tmp_path / f"d{suffix}"
+    if suffix == ".csv":  # a header alone is refused ('holds no rows'): a row of no position
+        path.write_text("lon,lat,acquired\n,,2024-03-05T14:30:00Z\n")
+    else:
+        write_detections(empty_detections(), path)
+    _, notes = prepared(path)
+    assert not [note for note in notes if "positions measured" in note], notes
+    lon, lat = lon_lat_on_the_river()
+    marks = tmp_path / "marks.csv"  # a position: said, as before
+    marks.write_text(f"lon,lat,acquired\n{lon},{lat},2024-03-05T14:30:00Z\n")
+    _, notes = prepared(marks)
+    assert f"{marks}: positions measured along 1 river" in notes, notes
+
+
 def test_a_geoparquet_saved_again_by_pandas_is_read(tmp_path: Path) -> None:
     """Detections read with pandas, filtered and saved with ``to_parquet`` keep their boxes
     as WKB bytes without GeoParquet's metadata: 'cannot be read as detections ('utf-8' codec

@@ -219,6 +219,28 @@ def test_excel_day_numbers_are_read_as_dates_with_a_note() -> None:
         normalise_dates(pd.Series(["12"]), "m.csv")
 
 
+def test_an_excel_day_number_with_a_decimal_comma_is_read_in_a_semicolon_table(
+    tmp_path: Path,
+) -> None:
+    """A ';' date table from European Excel with a date and time as a day number written with
+    a decimal comma (45463,5) was refused: '1 date cannot be read, e.g. '45463,5''; whole day
+    numbers and 45463.5 were read. Where the table's decimals are commas (a ';' table, as the
+    reader reads its numbers), it is 45463.5; a ',' table's quoted '45463,5' is still refused."""
+    table = tmp_path / "dates.csv"
+    table.write_text("scene;date\na.tif;45463,5\nb.tif;45463\n", encoding="utf-8")
+    dates = read_date_table(table)
+    assert dates["a.tif"] == datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
+    assert dates["b.tif"] == datetime(2024, 6, 20, tzinfo=UTC)  # a day: GivenDay
+    from detector.track_prepare import read_mark_dates
+
+    marks = pd.DataFrame({"date": ["45463,5", "2024-06-21"]})  # a ';' marks CSV, as read
+    got, _ = read_mark_dates(marks, "date", "marks.csv", {"decimal_comma": True})
+    assert got.iloc[0] == pd.Timestamp("2024-06-20 12:00", tz="UTC")
+    table.write_text('scene,date\na.tif,"45463,5"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"1 date cannot be read, e\.g\. '45463,5'"):
+        read_date_table(table)
+
+
 def test_dates_of_only_a_year_or_a_month_are_said_to_be_their_first_day() -> None:
     """'2024' and '2024-03' were read as 1 January and 1 March without a word."""
     out, notes = normalise_dates(pd.Series(["2024", "2024-03", "03/2024", "2024-03-05"]), "m.csv")
