@@ -4,7 +4,8 @@ Each benchmark writes its table under benchmarks/results/. Benchmarks that need 
 world share one, generated when first needed with `dredge synth --seed 1 --size small`; the
 tracking dedup benchmark uses a full-size one (`--size full`, about half an hour), and the
 box-size and colour benchmarks read the worlds and runs that the count benchmark keeps (asked
-for alone, the count benchmark runs first). Run a subset with
+for alone, the count benchmark runs first). A world that cannot be drawn fails the benchmarks
+that need it; the others run, and the run ends with the ``failed:`` line. Run a subset with
 `python -m benchmarks.run tiling_memory synth_speed`.
 """
 
@@ -70,11 +71,21 @@ def main(names: list[str]) -> int:
             FULL_WORLD: Path(tmp) / "world-full",
             COUNT_WORLDS: Path(tmp) / "counts",
         }
+        drawn: dict[str, int] = {}  # each shared world's `dredge synth` exit status
         for name in schedule(names):
             for key, synth_args in SYNTH.items():
-                if key in BENCHMARKS[name] and not places[key].exists():
+                if key in BENCHMARKS[name] and key not in drawn:
                     synth = ["synth", "--out", str(places[key]), *synth_args]
-                    subprocess.run([sys.executable, "-m", "detector.cli", *synth], check=True)
+                    command = [sys.executable, "-m", "detector.cli", *synth]
+                    drawn[key] = subprocess.run(command).returncode
+            broken = [drawn[key] for key in SYNTH if key in BENCHMARKS[name] and drawn[key]]
+            if broken:  # it failed the run with a traceback, the benchmarks after it not run
+                print(
+                    f"== {name}: not run: drawing its synthetic world failed (exit {broken[0]})",
+                    flush=True,
+                )
+                failed.append(name)
+                continue
             args = BENCHMARKS[name]
             for key, place in places.items():
                 args = [a.replace(key, str(place)) for a in args]

@@ -153,6 +153,18 @@ def is_mask_file(path: Path) -> bool:
     return path.suffix.lower() in SCENE_SUFFIXES and any(marker in name for marker in MASK_MARKERS)
 
 
+def scenes_in_subfolders(folder: Path) -> list[Path]:
+    """The scene files (:func:`is_scene_file`) in ``folder``'s subfolders at any depth, sorted,
+    less those in hidden folders (``.Trash/``, ``.git/``, ``.snapshots/``: not searched, as a
+    hidden file is no scene; their files were counted in the advice to give the subfolders)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        if root != str(folder):
+            found += [path for name in files if is_scene_file(path := Path(root, name))]
+    return sorted(found)
+
+
 def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
     """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``) and URLs.
 
@@ -175,9 +187,7 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
     unpacks its scenes into a subfolder such as ``PSScene/``)."""
     message = f"no scenes (*.tif) in {', '.join(map(str, items))}"
     folders = [Path(str(item)) for item in items if Path(str(item)).is_dir()]
-    nested = [
-        path for folder in folders for path in sorted(folder.rglob("*")) if is_scene_file(path)
-    ]
+    nested = [path for folder in folders for path in scenes_in_subfolders(folder)]
     if not nested:
         zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
         if zips:
@@ -206,7 +216,8 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
     places = sorted({str(path.parent) for path in nested})
     shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
     return (
-        f"{message}; {len(nested)} lie in subfolders ({shown}) — give those folders, or a "
+        f"{message}; {len(nested)} {agree(len(nested), 'lies', 'lie')} in subfolders ({shown}) "
+        "— give those folders, or a "
         f"quoted glob such as '{folders[0]}/**/*.tif'"
     )
 

@@ -92,20 +92,24 @@ def find_udm2(path: Path, beside: MasksBeside | None = None) -> Path | None:
 
 
 _CAPTURE_PREFIX = re.compile(r"(\d{8}_\d{6}(?:_\d+)?_[0-9a-zA-Z]+)_")
-_MASK_NAME = re.compile(r".*udm.*\.(?i:tiff?)")
+_MASK_NAME = re.compile(r".*udm.*\.tiff?", re.IGNORECASE)
 
 
 def _udm2_by_prefix(path: Path, beside: MasksBeside) -> Path | None:
-    """A ``*udm2*.tif`` (or ``.TIF``, ``.tiff``) beside the scene with its
-    ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one sharing the longest start with the scene's name;
-    none when two tie (scenes of one collect, e.g. SkySat's ``…_ssc3d1_0010`` and ``…_0011``,
-    share a prefix, not a mask)."""
+    """A ``*udm2*.tif`` (in any letter case: ``*UDM2*.TIF``, ``.tiff``) beside the scene with
+    its ``YYYYMMDD_HHMMSS_SS_SAT`` prefix: the one sharing the longest start with the scene's
+    name (letter case aside); none when two tie (scenes of one collect, e.g. SkySat's
+    ``…_ssc3d1_0010`` and ``…_0011``, share a prefix, not a mask)."""
     match = _CAPTURE_PREFIX.match(path.name)
     if match is None:
         return None
-    prefix = os.path.normcase(match[1])
-    found = [name for name in beside.starting(prefix) if "udm2" in name and name != path.name]
-    shared = sorted((_shared_start(name, path.name), name) for name in found)
+    scene = _key(path.name)
+    found = [
+        name
+        for name in beside.starting(_key(match[1]))
+        if "udm2" in _key(name) and name != path.name
+    ]
+    shared = sorted((_shared_start(_key(name), scene), name) for name in found)
     if not shared or (len(shared) > 1 and shared[-1][0] == shared[-2][0]):
         return None
     return path.with_name(shared[-1][1])
@@ -127,7 +131,7 @@ class MasksBeside:
         self._listing: tuple[list[str], list[str]] | None = None
 
     def starting(self, start: str) -> list[str]:
-        """The names whose key (``os.path.normcase``) begins with ``start``."""
+        """The names whose key (:func:`_key`) begins with ``start`` (a key)."""
         if self._listing is None:
             self._listing = _listing(self.folder)
         keys, names = self._listing
@@ -139,15 +143,16 @@ class MasksBeside:
         return found
 
     def on_disk(self, candidate: Path) -> Path | None:
-        """The mask named ``candidate`` (``….tif``) as it lies in the folder: that name, or the
-        name ending ``.TIF``, ``.tiff`` or ``.TIFF`` (a suffix some tools write in capitals or
-        spell out), else None. Such a mask was left out of the scenes as a mask, yet not
-        read beside its scene: its clouds were clear ground to the detector and the tracker."""
+        """The mask named ``candidate`` (``….tif``) as it lies in the folder: that name, else
+        the name in other letter case (``…_3B_UDM2.TIF``: a delivery renamed to capitals) or
+        ending ``.tiff`` (a suffix some tools spell out), else None. Such a mask was left out of
+        the scenes as a mask, yet not read beside its scene: its clouds were clear ground to
+        the detector and the tracker."""
         if candidate.is_file():
             return candidate
-        stem = candidate.name.removesuffix(".tif")
-        for name in self.starting(os.path.normcase(stem)):
-            if name[: len(stem)] == stem and name[len(stem) :].lower() in (".tif", ".tiff"):
+        stem = _key(candidate.name.removesuffix(".tif"))
+        for name in self.starting(stem):
+            if _key(name)[len(stem) :] in (".tif", ".tiff"):
                 return candidate.with_name(name)
         return None
 
@@ -167,18 +172,24 @@ def _listing(folder: Path) -> tuple[list[str], list[str]]:
 
 @functools.lru_cache(maxsize=64)
 def _mask_names(folder: str, modified_ns: int) -> tuple[list[str], list[str]]:
-    """The ``*udm*.tif`` (and ``.TIF``, ``.tiff``) names in ``folder`` as it was at
-    ``modified_ns`` (its mtime: a file added or removed lists it again), sorted, with their keys
-    (``os.path.normcase``, as glob compares them). Globbed for each scene, a folder of 24,000
-    scenes without masks was listed twice per scene (the detector, the tracker): 26 ms each
-    time."""
+    """The ``*udm*.tif`` names in any letter case (``*UDM*.TIF``, ``.tiff``: the scene listings
+    leave such masks out) in ``folder`` as it was at ``modified_ns`` (its mtime: a file added or
+    removed lists it again), sorted, with their keys (:func:`_key`). Globbed for each scene, a
+    folder of 24,000 scenes without masks was listed twice per scene (the detector, the
+    tracker): 26 ms each time."""
     try:
         with os.scandir(folder) as entries:
             names = [e.name for e in entries if _MASK_NAME.fullmatch(e.name)]
     except OSError:
         return [], []
-    pairs = sorted((os.path.normcase(name), name) for name in names)
+    pairs = sorted((_key(name), name) for name in names)
     return [key for key, _ in pairs], [name for _, name in pairs]
+
+
+def _key(name: str) -> str:
+    """A name as the mask lookups compare it: in lower case (a mask named ``…_3B_UDM2.TIF``
+    was left out of the scenes, yet not found beside its scene by a lookup in lower case)."""
+    return name.lower()
 
 
 def _shared_start(a: str, b: str) -> int:

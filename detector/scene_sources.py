@@ -52,6 +52,7 @@ from detector.chips import (
     is_mask_file,
     is_scene_file,
     no_scenes_message,
+    scenes_in_subfolders,
 )
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
@@ -235,13 +236,7 @@ def local_path(text: str) -> str:
 def _nested_scenes_note(folder: Path) -> list[str]:
     """A note when a folder that gave scenes has more in its subfolders (a scene folder and
     month subfolders beside it): a folder gives its own scenes only."""
-    nested = [
-        path
-        for child in sorted(folder.iterdir())
-        if child.is_dir()
-        for path in sorted(child.rglob("*"))
-        if is_scene_file(path)
-    ]
+    nested = scenes_in_subfolders(folder)
     if not nested or not any(is_scene_file(p) for p in folder.iterdir()):
         return []
     return [

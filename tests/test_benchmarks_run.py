@@ -34,3 +34,27 @@ def test_a_benchmark_that_reads_the_count_worlds_runs_after_the_count_benchmark(
         "benchmarks.hull_size_cue",
         "benchmarks.synth_speed",
     ]
+
+
+def test_a_world_that_cannot_be_drawn_fails_its_benchmarks_and_the_others_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dredge synth` failing for the shared world stopped `make bench` with a traceback
+    (CalledProcessError), the remaining benchmarks not run; now the benchmarks needing that
+    world fail (drawn once, not again for each), the others run, and the run ends with the
+    `failed:` line and exit 1."""
+    ran: list[str] = []
+
+    def fake_run(command: list[str], check: bool = False) -> subprocess.CompletedProcess[bytes]:
+        ran.append(command[2] if command[2] != "detector.cli" else command[3])
+        done = subprocess.CompletedProcess(command, 3 if command[2] == "detector.cli" else 0)
+        if check:
+            done.check_returncode()  # as subprocess.run(..., check=True)
+        return done
+
+    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    assert run.main(["tiling_memory", "synth_speed", "detection_speed"]) == 1
+    assert ran == ["synth", "benchmarks.synth_speed"]
+    output = capsys.readouterr().out
+    assert "== tiling_memory: not run: drawing its synthetic world failed (exit 3)" in output
+    assert output.splitlines()[-1] == "failed: tiling_memory, detection_speed"

@@ -162,3 +162,30 @@ def test_a_mask_whose_name_ends_tif_in_capitals_or_tiff_is_read(
         assert not opened.read_window(Window(0, 0, 60, 60), InputSpec()).clear.any()
     renamed = named.rename(tmp_path / f"{PLANET_ID}_3B_udm2_v2{mask_suffix}")  # by its prefix
     assert find_udm2(scene.path) == renamed
+
+
+@pytest.mark.parametrize(
+    ("scene_name", "mask_name", "kind"),
+    [
+        (f"{PLANET_ID}_3B_ANALYTICMS_SR.TIF", f"{PLANET_ID}_3B_UDM2.TIF", "udm2"),
+        (f"{PLANET_ID}_3B_AnalyticMS_SR.tif", f"{PLANET_ID}_3B_UDM2.tif", "udm2"),
+        (f"{PLANET_ID}_3B_ANALYTICMS_SR.TIF", f"{PLANET_ID}_3B_ANALYTICMS_DN_UDM.TIF", "udm"),
+    ],
+)
+def test_a_mask_named_in_capitals_is_the_scenes_cloud_mask(
+    tmp_path: Path, scene_name: str, mask_name: str, kind: str
+) -> None:
+    """A delivery renamed to upper case (``…_3B_UDM2.TIF`` beside ``…_3B_ANALYTICMS_SR.TIF``):
+    the mask was left out of the scenes as a mask, yet the lookups matched ``udm`` in lower
+    case only, so no cloud mask was found and the scene's clouds read as clear ground."""
+    scene = write_scene(tmp_path / scene_name, width=60, height=60)
+    cloud = box(*scene.footprint.bounds)
+    written = write_udm2(scene, cloud) if kind == "udm2" else write_udm(scene, cloud)
+    named = written.rename(tmp_path / mask_name)
+    found = find_cloud_mask(scene.path)
+    assert found is not None and (found.path, found.kind) == (named, kind)
+    with open_scene(scene.path) as opened:
+        assert not opened.read_window(Window(0, 0, 60, 60), InputSpec()).clear.any()
+    if kind == "udm2":  # by its capture prefix
+        renamed = named.rename(tmp_path / mask_name.replace("UDM2", "UDM2_V2"))
+        assert find_udm2(scene.path) == renamed

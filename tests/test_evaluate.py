@@ -288,6 +288,24 @@ def test_recall_of_a_class_with_no_labelled_box_is_undefined_not_zero(tmp_path: 
     assert card["val_classes"]["boat"]["recall"] is None
 
 
+def test_map50_of_a_class_with_no_labelled_box_is_null_on_the_card(tmp_path: Path) -> None:
+    """The card's mAP50 of a class none of whose boxes is labelled was 0.0 (a model that
+    finds none of it), while report.json writes that AP null and the table `–`; it is null on
+    the card too."""
+    from training.evaluate import card_metrics, write_report
+
+    boats = [PREDICTIONS[0].copy(), PREDICTIONS[1]]
+    boats[0][3, 4] = 0.5  # a false boat: the class has boxes made, none labelled
+    result = score_predictions(TILES, boats, CLASSES, matching=Matching(), conf=0.25)
+    path = write_report(
+        result, TILES, tmp_path, model={"name": "m"}, bands=("red", "green", "blue")
+    )
+    assert json.loads(path.read_text())["classes"]["boat"]["ap"] is None
+    card = card_metrics(result)
+    assert card["val_classes"]["boat"]["mAP50"] is None
+    assert card["val"]["mAP50"] == json.loads(path.read_text())["classes"]["dredge"]["ap"]
+
+
 def test_the_figures_of_misses_say_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """worst_misses.png was titled "worst misss" (and "no misss" without misses)."""
     import matplotlib.pyplot as plt

@@ -53,3 +53,27 @@ def test_hidden_files_in_a_folder_are_no_scenes_unless_named(tmp_path: Path) -> 
     assert names(resolve_scenes([str(folder / ".a*")]).paths) == [".a.tif"]
     (folder / "a.tif").unlink()
     assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"
+
+
+def test_scenes_in_hidden_folders_are_not_pointed_at(tmp_path: Path) -> None:
+    """A scene in a hidden folder (`.Trash/`, `.git/…`, `.snapshots/…`) was counted in the
+    "N scenes in subfolders" advice of an empty folder and of a folder that gave scenes (the
+    subfolders were searched at any depth, each file's own name alone checked)."""
+    empty = tmp_path / "empty"
+    for hidden in (".Trash/x.tif", ".git/lfs/objects/y.tif", "month/.snapshots/z.tif"):
+        (empty / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (empty / hidden).write_bytes(b"")
+    assert no_scenes_message([empty]) == f"no scenes (*.tif) in {empty}"
+    (empty / "month" / "a.tif").write_bytes(b"")
+    assert no_scenes_message([empty]).startswith(
+        f"no scenes (*.tif) in {empty}; 1 lies in subfolders ({empty / 'month'})"
+    )
+    full = tmp_path / "full"
+    (full / ".Trash").mkdir(parents=True)
+    (full / "a.tif").write_bytes(b"")
+    (full / ".Trash" / "b.tif").write_bytes(b"")
+    assert not [n for n in resolve_scenes([full]).notes if "subfolders" in n]
+    (full / "2024-01").mkdir()
+    (full / "2024-01" / "c.tif").write_bytes(b"")
+    notes = [n for n in resolve_scenes([full]).notes if "subfolders" in n]
+    assert len(notes) == 1 and "1 scene in its subfolders (e.g. 2024-01/c.tif)" in notes[0]

@@ -565,15 +565,16 @@ def write_report(
 
 
 def card_metrics(evaluation: Evaluation) -> dict[str, Any]:
-    """Metrics for a model card: ``val`` (dredge), ``val_classes`` and the matching rule."""
+    """Metrics for a model card: ``val`` (dredge), ``val_classes`` and the matching rule; a
+    metric undefined (0 of 0: precision of no box made, recall and mAP50 of no box labelled)
+    is None (JSON ``null``), as in report.json."""
 
     def entry(score: ClassScore) -> dict[str, Any]:
-        ap = 0.0 if score.ap is None or math.isnan(score.ap) else score.ap
         return {
             "precision": defined(score.precision),  # null where the model made no box
             "recall": defined(score.recall),  # null where no box is labelled
             "f1": defined(score.f1),
-            "mAP50": round(ap, 4),
+            "mAP50": None if score.ap is None else defined(score.ap),  # as recall (was 0.0)
             "boxes": score.truths,
         }
 

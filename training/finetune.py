@@ -495,9 +495,9 @@ def _val_metrics(
 def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
     """One line for people: the dredge scores on the held-out tiles under ``metrics[key]``
     (``val`` or ``val_before``); where they hold no labelled dredge, that there is nothing to
-    score (recall is null then, 0 of 0, and mAP50 0, which reads as a model that finds
+    score (recall and mAP50 are null then, 0 of 0; scores of 0 read as a model that finds
     nothing); where the model made no dredge box, that it made none (its precision is null,
-    0 of 0)."""
+    0 of 0). A null figure shows as ``–``."""
     val = metrics[key]
     head = f"held-out tiles, dredge, {label}: "
     if val.get("boxes") == 0:
@@ -508,7 +508,8 @@ def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
     if val.get("precision") is None:  # no box made: 0 of 0 (cards before wrote 0.0)
         return head + (
             f"the model made no dredge box on them (precision undefined), recall "
-            f"{_shown(val.get('recall'))}, f1 {_shown(val.get('f1'))}, mAP50 {val['mAP50']:.3f}"
+            f"{_shown(val.get('recall'))}, f1 {_shown(val.get('f1'))}, "
+            f"mAP50 {_shown(val.get('mAP50'))}"
         )
     return head + ", ".join(f"{k} {_shown(val[k])}" for k in ("precision", "recall", "f1", "mAP50"))
 
