@@ -220,7 +220,8 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
     places = sorted({str(path.parent) for path in nested})
     shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
     return (
-        f"{message}; {len(nested)} lie in subfolders ({shown}) — give those folders, or a "
+        f"{message}; {len(nested)} {agree(len(nested), 'lies', 'lie')} in subfolders "
+        f"({shown}) — give those folders, or a "
         f"quoted glob such as '{folders[0]}/**/*.tif'"
     )
 

@@ -70,3 +70,13 @@ def test_a_folder_of_hidden_scenes_alone_names_them(tmp_path: Path) -> None:
     (folder / ".a.tif").unlink()
     (folder / ".~lock.b.TIF").unlink()
     assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"  # `._a.tif` alone
+
+
+def test_one_scene_in_a_subfolder_is_told_in_the_singular(tmp_path: Path) -> None:
+    """A folder with one scene in a subfolder said '1 lie in subfolders'."""
+    folder = tmp_path / "order"
+    (folder / "PSScene").mkdir(parents=True)
+    (folder / "PSScene" / "a.tif").write_bytes(b"")
+    assert no_scenes_message([folder]).startswith(
+        f"no scenes (*.tif) in {folder}; 1 lies in subfolders ({folder / 'PSScene'}) — "
+    )
