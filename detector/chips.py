@@ -184,11 +184,25 @@ def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
 
 def no_scenes_message(items: Sequence[str | Path]) -> str:
     """Why ``items`` gave no scene, and where scenes lie in their subfolders (a Planet order
-    unpacks its scenes into a subfolder such as ``PSScene/``)."""
+    unpacks its scenes into a subfolder such as ``PSScene/``), or the hidden files a folder
+    holds (``.a.tif``, passed over by :func:`is_scene_file`)."""
     message = f"no scenes (*.tif) in {', '.join(map(str, items))}"
     folders = [Path(str(item)) for item in items if Path(str(item)).is_dir()]
     nested = [path for folder in folders for path in scenes_in_subfolders(folder)]
     if not nested:
+        hidden = [
+            path
+            for folder in folders
+            for path in sorted(folder.iterdir())
+            if not is_scene_file(path) and is_scene_file(path, hidden=True)
+        ]
+        if hidden:  # passed over as an editor's or a sync tool's copies: said, not hidden
+            return (
+                f"{message}; it holds {count_of(len(hidden), 'hidden file')} (e.g. "
+                f"{hidden[0].name}), not read from a folder (where editors and sync tools "
+                f"leave hidden copies): give {agree(len(hidden), 'it', 'them')} by name or by a "
+                f"quoted glob such as '{hidden[0].parent}/.*{hidden[0].suffix}'"
+            )
         zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
         if zips:
             unzip = agree(

@@ -51,8 +51,6 @@ def test_hidden_files_in_a_folder_are_no_scenes_unless_named(tmp_path: Path) -> 
     assert names(resolve_scenes([str(folder / "*.tif")]).paths) == ["a.tif"]
     assert names(resolve_scenes([folder / ".a.tif"]).paths) == [".a.tif"]
     assert names(resolve_scenes([str(folder / ".a*")]).paths) == [".a.tif"]
-    (folder / "a.tif").unlink()
-    assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"
 
 
 def test_scenes_in_hidden_folders_are_not_pointed_at(tmp_path: Path) -> None:
@@ -77,3 +75,22 @@ def test_scenes_in_hidden_folders_are_not_pointed_at(tmp_path: Path) -> None:
     (full / "2024-01" / "c.tif").write_bytes(b"")
     notes = [n for n in resolve_scenes([full]).notes if "subfolders" in n]
     assert len(notes) == 1 and "1 scene in its subfolders (e.g. 2024-01/c.tif)" in notes[0]
+
+
+def test_a_folder_of_hidden_scenes_alone_names_them(tmp_path: Path) -> None:
+    """A folder whose only GeoTIFFs are hidden (`.a.tif`, `.~lock.b.TIF`) said 'no scenes
+    (*.tif) in FOLDER', of a folder that holds them (and `ls` does not show them): it names
+    them and how to read them, by a glob that asks for dot-names (read then)."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    for name in (".a.tif", "._a.tif", ".~lock.b.TIF"):
+        (folder / name).write_bytes(b"")
+    assert no_scenes_message([folder]) == (
+        f"no scenes (*.tif) in {folder}; it holds 2 hidden files (e.g. .a.tif), not read from "
+        "a folder (where editors and sync tools leave hidden copies): give them by name or by "
+        f"a quoted glob such as '{folder}/.*.tif'"
+    )
+    assert names(resolve_scenes([str(folder / ".*.tif")]).paths) == [".a.tif"]
+    (folder / ".a.tif").unlink()
+    (folder / ".~lock.b.TIF").unlink()
+    assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"  # `._a.tif` alone
