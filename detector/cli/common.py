@@ -58,6 +58,25 @@ def given_text(what: str) -> Callable[[typer.CallbackParam, str | None], str | N
     return check
 
 
+def given_texts(name: str, what: str) -> Callable[[list[str] | None], list[str] | None]:
+    """Callback of a list of paths taken as text (``dredge train LABELS``, ``--scenes``): an
+    item given empty is one line naming ``name`` (:func:`refuse_empty`). `dredge train ""` said
+    '.: is not a label set this tool reads' of the current folder, and ``--scenes ""`` 'a SCENES
+    argument is empty', naming no option."""
+
+    def check(value: list[str] | None) -> list[str] | None:
+        if value and any(not item.strip() for item in value):
+            raise refuse_empty(name, what)
+        return value
+
+    return check
+
+
+SCENES_GIVEN = given_texts(
+    "--scenes", "scenes: files, folders, globs, lists or STAC, or leave it out"
+)
+
+
 def given_path(option: str, what: str, *, file_named: str | None = None) -> Callable[[str], Path]:
     """Option parser: a path option given empty is one line naming it, not ``.`` (typer reads
     ``""`` as the current folder). With ``file_named`` (the option names a file to write, e.g.
