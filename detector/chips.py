@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 from PIL import Image
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
 from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
@@ -37,6 +36,7 @@ from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, NameTooLongError, OutputError, UsageError
 from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
+from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
@@ -370,16 +370,7 @@ def run_tiles(
     write_index([], index)
     write_failures([], failures)
     run = TilesRun()
-    console = Console(stderr=True)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not progress,
-    )
+    bar = progress_bar(progress)  # off where stderr is no terminal: rich wrote an empty line
     pending: list[dict[str, Any]] = []  # rows of scenes cut, their chips not yet in place
     try:
         with reading_env(), bar:

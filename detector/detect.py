@@ -37,14 +37,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 
 from detector.acquisition import scene_labels
@@ -82,6 +77,7 @@ from detector.on_water import (
     off_channel_note,
     off_channel_warnings,
 )
+from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, TilePlan, plan_scene
@@ -196,7 +192,7 @@ def detect_scenes(
     names = names or scene_labels(paths)
     if max_land is not None and not 0.0 <= max_land <= 1.0:
         raise UsageError(f"max_land must be between 0 and 1, got {max_land}")
-    runner = _Runner(detector, network, conf, batch, echo, warn, _progress_bar(progress))
+    runner = _Runner(detector, network, conf, batch, echo, warn, progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene
     runner.keep = keep
@@ -228,18 +224,6 @@ def coarse_note(coarse: Sequence[tuple[str, float]], card: ModelCard) -> str:
         f"a 20 m dredge is {count_of(round(20 / gsd), 'pixel')} across there and is upsampled; "
         f"detections on {agree(len(coarse), 'it', 'them')} are unreliable — use imagery of 5 m "
         "or finer (PlanetScope, NICFI, Maxar)"
-    )
-
-
-def _progress_bar(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not enabled,
     )
 
 

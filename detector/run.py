@@ -85,6 +85,7 @@ from detector.tracking import TrackParams
 from detector.wording import count_of, part_of
 from detector.writing import (
     inside,
+    looked_at,
     output_error,
     place_from,
     put_back_set_aside,
@@ -134,9 +135,11 @@ class RunResult:
 
 
 def check_out(out: Path, *, overwrite: bool) -> None:
-    """DredgeError when ``out`` holds outputs that are not a resumable run (and no overwrite)."""
-    if out.exists() and not out.is_dir():
-        raise DredgeError(f"{out}: is a file; --out must be a folder")
+    """DredgeError when ``out`` holds outputs that are not a resumable run (and no overwrite),
+    or its path is past the system's limit (an OSError traceback of ``out.exists()``)."""
+    with looked_at(out):
+        if out.exists() and not out.is_dir():
+            raise DredgeError(f"{out}: is a file; --out must be a folder")
     above = next((p for p in out.absolute().parents if p.exists()), None)
     if above is not None and not above.is_dir():
         raise DredgeError(

@@ -484,6 +484,17 @@ NAME_MAX = 255  # bytes of a file name on Linux, macOS and Windows file systems
 PATH_MAX = 4096  # bytes of a whole path on Linux, where the system does not say
 
 
+@contextmanager
+def looked_at(path: Path) -> Iterator[None]:
+    """Raise the one-line :func:`output_error` for an OSError of looking at ``path`` before it
+    is written: ``Path.exists`` raises ENAMETOOLONG on Python 3.11 for a path past the system's
+    limit, and an ``--out`` that deep was an OSError traceback, exit 3, before any writing."""
+    try:
+        yield
+    except OSError as exc:
+        raise output_error(exc, path) or exc from None
+
+
 def _name_too_long(exc: BaseException, path: Path) -> OutputError | None:
     """The error for a name past the file system's 255 bytes, or a whole path past the system's
     limit (``PC_PATH_MAX``, else 4096 bytes), both ENAMETOOLONG; None for another error. A chip

@@ -76,6 +76,20 @@ def test_ordinary_exits_and_ctrl_c_pass_through(
     assert "unexpected fault" not in capsys.readouterr().err
 
 
+def test_ctrl_c_says_to_run_the_command_again_as_sigterm_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typer ends a KeyboardInterrupt with exit code 130 and not a word, while SIGTERM printed
+    "stopped by SIGTERM — run the same command again": Ctrl-C said nothing of what to do."""
+    code, err = _main(monkeypatch, capsys, KeyboardInterrupt())
+    assert code == 128 + signal.SIGINT == 130
+    lines = err.strip().splitlines()
+    assert lines == [
+        "error: stopped by Ctrl-C — run the same command again (`dredge run` goes on from its "
+        "finished scenes)"
+    ], err
+
+
 @pytest.mark.parametrize("command", ["run", "detect", "train"])
 def test_out_of_memory_names_only_what_the_command_takes(command: str) -> None:
     """The line for `dredge train` said "a smaller batch=" while train refused it ("batch=…

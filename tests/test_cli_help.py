@@ -165,6 +165,10 @@ def test_an_empty_option_value_is_one_line_naming_the_option(
         (["counts", "{tmp}/t.parquet"], "--observations"),
         (["train", "{tmp}/labels", "--out", "{tmp}/train"], "--rivers"),
         (["evaluate", "bundled", "{tmp}/labels"], "--rivers"),
+        (["train", "{tmp}/labels", "--out", "{tmp}/train"], "--scenes"),
+        (["evaluate", "bundled", "{tmp}/labels", "--out", "{tmp}/ev"], "--scenes"),
+        (["track", "{tmp}/d.parquet", "--rivers", "{tmp}/r.geojson"], "--scenes"),
+        (["review", "{tmp}/d.parquet", "--out", "{tmp}/review"], "--scenes"),
     ],
 )  # fmt: skip
 def test_an_empty_path_option_is_one_line_naming_it(
@@ -175,7 +179,8 @@ def test_an_empty_path_option_is_one_line_naming_it(
     "" as it. A file's `--out ""` (`detect`, `track`, `counts`), `--chart ""`, `--gpkg ""` …
     said `.: is a folder`, `track --dates ""` and `counts --detections ""` `.: file not found`,
     `--rivers ""` `.: cannot be read as centerlines`: a folder the user never typed, and no
-    option named."""
+    option named. `--scenes ""` of `train`, `evaluate`, `track`, `review` said 'a SCENES
+    argument is empty', naming no option."""
     monkeypatch.chdir(tmp_path)
     args = [arg.format(tmp=tmp_path) for arg in args]
     for empty in ("", " "):
@@ -195,6 +200,9 @@ def test_an_empty_path_option_is_one_line_naming_it(
         (["review", "{empty}", "--out", "{tmp}/review"], "DETECTIONS"),
         (["evaluate", "bundled", "{empty}", "--out", "{tmp}/ev"], "LABELS"),
         (["evaluate", "bundled", "{tmp}/labels", "{empty}", "--out", "{tmp}/ev"], "LABELS"),
+        (["train", "{empty}", "--out", "{tmp}/train"], "LABELS"),
+        (["train", "{tmp}/labels", "{empty}", "--out", "{tmp}/train"], "LABELS"),
+        (["train", "{tmp}/labels", "{empty}", "epochs=1", "--out", "{tmp}/train"], "LABELS"),
     ],
 )
 def test_an_empty_path_argument_is_one_line_naming_it(
@@ -203,7 +211,7 @@ def test_an_empty_path_argument_is_one_line_naming_it(
     """`dredge counts ""` (an unset shell variable) said `.: file not found` of the current
     folder; `track ""` `.: file not found — check the DETECTIONS path`; `review ""` 'no
     --scenes given, and no run.json of `dredge run` beside it names them', of `.`;
-    `evaluate bundled ""` '.: is not a label set this tool reads'."""
+    `evaluate bundled ""` and `train ""` '.: is not a label set this tool reads'."""
     monkeypatch.chdir(tmp_path)
     for empty in ("", " "):
         typed = [arg.format(tmp=tmp_path, empty=empty) for arg in args]

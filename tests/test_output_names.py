@@ -55,3 +55,34 @@ def test_a_name_of_undecodable_bytes_too_long_is_one_line(tmp_path: Path) -> Non
     refused = OSError(errno.ENAMETOOLONG, "File name too long", str(path))
     found = output_error(refused, path)
     assert isinstance(found, NameTooLongError) and "past the 255" in found.problem
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["counts", "{tmp}/t.parquet", "--out", "{deep}"],
+        ["run", "{tmp}/s.tif", "--rivers", "{tmp}/r.geojson", "--out", "{deep}"],
+        ["tiles", "{tmp}/s.tif", "--rivers", "{tmp}/r.geojson", "--out", "{deep}"],
+        ["detect", "{tmp}/s.tif", "--rivers", "{tmp}/r.geojson", "--out", "{deep}"],
+    ],
+)
+def test_an_out_past_the_system_limit_is_one_line_before_any_work(
+    args: list[str], tmp_path: Path
+) -> None:
+    """The checks of --out before any work (`check_files_to_write`'s ``path.is_dir()``,
+    `check_out_folder`'s ``folder.exists()``, `dredge run`'s ``check_out``) raised
+    ENAMETOOLONG: an OSError traceback, 'dredge stopped on an unexpected fault', exit 3."""
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+
+    deep = _deep(tmp_path)
+    typed = [arg.format(tmp=tmp_path, deep=deep) for arg in args]
+    result = CliRunner().invoke(app, typed)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    size = len(os.fsencode(deep))
+    assert len(lines) == 1, lines
+    assert f"its path is {size:,} bytes, past the 4,096 a path may have" in lines[0]
+    assert "write it in a folder of a shorter path" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -20,7 +20,7 @@ from detector.cli.common import (
     reflow_help,
 )
 from detector.cli.faults import reporting_faults
-from detector.cli.signals import ending_on_closed_pipe, stopping_cleanly
+from detector.cli.signals import ending_on_closed_pipe, saying_ctrl_c, stopping_cleanly
 
 __all__ = ["COUNT_SCORE", "MAX_LAND", "MAX_STATIC_DAYS", "app", "main"]
 
@@ -30,5 +30,5 @@ expand_home(app)
 
 def main() -> None:
     """Entry point of the ``dredge`` script (and of ``python -m detector.cli``)."""
-    with stopping_cleanly(), reporting_faults(), ending_on_closed_pipe():
+    with stopping_cleanly(), saying_ctrl_c(), reporting_faults(), ending_on_closed_pipe():
         app()

@@ -58,6 +58,25 @@ def given_text(what: str) -> Callable[[typer.CallbackParam, str | None], str | N
     return check
 
 
+def given_texts(name: str, what: str) -> Callable[[list[str] | None], list[str] | None]:
+    """Callback of a list of paths taken as text (``dredge train LABELS``, ``--scenes``): an
+    item given empty is one line naming ``name`` (:func:`refuse_empty`). `dredge train ""` said
+    '.: is not a label set this tool reads' of the current folder, and ``--scenes ""`` 'a SCENES
+    argument is empty', naming no option."""
+
+    def check(value: list[str] | None) -> list[str] | None:
+        if value and any(not item.strip() for item in value):
+            raise refuse_empty(name, what)
+        return value
+
+    return check
+
+
+SCENES_GIVEN = given_texts(
+    "--scenes", "scenes: files, folders, globs, lists or STAC, or leave it out"
+)
+
+
 def given_path(option: str, what: str, *, file_named: str | None = None) -> Callable[[str], Path]:
     """Option parser: a path option given empty is one line naming it, not ``.`` (typer reads
     ``""`` as the current folder). With ``file_named`` (the option names a file to write, e.g.
@@ -284,25 +303,32 @@ def check_files_to_write(paths: Iterable[Path | None]) -> None:
     Called before the names of the files written beside them are made: ``--out .`` (or an
     empty ``--out ""``, an unset shell variable) was a traceback of ``Path.with_name``, exit 3,
     that called itself a bug."""
+    from detector.writing import looked_at
+
     for path in paths:
         if path is None:
             continue
-        if path.is_dir():
-            raise DredgeError(f"{path}: is a folder — give the name of a file to write")
+        with looked_at(path):  # a path past the system's limit: one line, not a traceback
+            if path.is_dir():
+                raise DredgeError(f"{path}: is a folder — give the name of a file to write")
         check_out_folder(path.parent, path)
 
 
 def check_out_folder(out: Path, file: Path | None = None) -> None:
     """Raise when the folder ``out`` (of ``file``, when given), or a folder above it, is a file
     (the command ended in a raw FileExistsError or NotADirectoryError, or did all its work
-    before failing)."""
-    for folder in (out, *out.absolute().parents):
-        if folder.exists():
-            if folder.is_dir():
-                return
-            if file is not None:
-                raise DredgeError(f"{folder}: is a file, so {file} cannot be written in it")
-            raise DredgeError(f"{folder}: is a file, not a folder — choose another --out")
+    before failing). A path past the system's limit is one line naming it (it was an OSError
+    traceback, exit 3)."""
+    from detector.writing import looked_at
+
+    with looked_at(file or out):
+        for folder in (out, *out.absolute().parents):
+            if folder.exists():
+                if folder.is_dir():
+                    return
+                if file is not None:
+                    raise DredgeError(f"{folder}: is a file, so {file} cannot be written in it")
+                raise DredgeError(f"{folder}: is a file, not a folder — choose another --out")
 
 
 OverwriteOption = Annotated[

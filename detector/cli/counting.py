@@ -10,6 +10,7 @@ import typer
 from detector.cli.common import (
     COUNT_SCORE,
     MAX_STATIC_DAYS,
+    SCENES_GIVEN,
     CountScoreOption,
     MaxStaticDaysOption,
     NameFieldOption,
@@ -69,13 +70,14 @@ def track(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
+            callback=SCENES_GIVEN,
             help=(
                 "Scenes (one path each time: --scenes a/ --scenes b/; GeoTIFFs, folders, globs, "
                 "lists, STAC or URLs as for `dredge run`). Their clear, valid areas "
                 "(UDM2 masks beside the scenes, or the older UDM) tell where a dredge was seen "
                 "absent. Without them "
                 "a dredge counts as gone after 30 days without a detection."
-            )
+            ),
         ),
     ] = None,
     dates: Annotated[

@@ -7,7 +7,9 @@ took for a working run and refused to go on), ``dredge train`` and ``dredge revi
 ``.OUT.partial`` folder, writes their temporary files, and the log ended without a word. Here
 the signal is raised as :class:`Stopped` in the main thread, every clean-up on the way runs,
 and the command ends with one line and exit code 128 + the signal's number (143 for SIGTERM),
-as a killed process would. A second signal of the same kind ends the process at once.
+as a killed process would. A second signal of the same kind ends the process at once. Ctrl-C
+(SIGINT, a ``KeyboardInterrupt`` that typer ends with exit code 130) prints the same line
+(:func:`saying_ctrl_c`).
 """
 
 from __future__ import annotations
@@ -58,17 +60,54 @@ def stopping_cleanly() -> Iterator[None]:
     try:
         yield
     except Stopped as stop:
-        name = signal.Signals(stop.number).name
-        typer.secho(
-            f"error: stopped by {name} — run the same command again (`dredge run` goes on from "
-            "its finished scenes)",
-            fg=typer.colors.RED,
-            err=True,
-        )
+        say_stopped(signal.Signals(stop.number).name)
         sys.exit(128 + stop.number)
     finally:
         for number in caught:
             signal.signal(number, signal.SIG_DFL)
+
+
+def say_stopped(by: str) -> None:
+    """Print the one line of a command stopped by ``by`` (SIGTERM, Ctrl-C) to stderr."""
+    typer.secho(
+        f"error: stopped by {by} — run the same command again (`dredge run` goes on from its "
+        "finished scenes)",
+        fg=typer.colors.RED,
+        err=True,
+    )
+
+
+INTERRUPT_EXIT = 128 + 2  # SIGINT's number
+"""Exit code of a command stopped by Ctrl-C."""
+
+
+@contextmanager
+def saying_ctrl_c() -> Iterator[None]:
+    """Print :func:`say_stopped`'s line for Ctrl-C, as for SIGTERM, keeping exit code 130.
+    Typer turns the ``KeyboardInterrupt`` into exit code 130 without a word: a command stopped
+    by Ctrl-C said nothing of what to do, while one stopped by SIGTERM said to run it again.
+    The clean-up on the way has run (the exit carries the interrupt as its context)."""
+    try:
+        yield
+    except KeyboardInterrupt:  # one that escaped typer's own handling
+        say_stopped("Ctrl-C")
+        sys.exit(INTERRUPT_EXIT)
+    except SystemExit as done:
+        if done.code == INTERRUPT_EXIT and _interrupted(done):
+            say_stopped("Ctrl-C")
+        raise
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when a KeyboardInterrupt is among the causes and contexts of ``exc``."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 PIPE_EXIT = 128 + 13  # SIGPIPE's number on Linux and macOS

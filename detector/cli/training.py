@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from detector.cli.common import (
+    SCENES_GIVEN,
     DateOption,
     DatesOption,
     FlipsOption,
@@ -19,6 +20,7 @@ from detector.cli.common import (
     fail,
     finite_metres,
     given_path,
+    given_texts,
     refuse_to_replace,
     typed_command,
     warn_line,
@@ -32,6 +34,7 @@ def train(
     labels: Annotated[
         list[str] | None,
         typer.Argument(
+            callback=given_texts("LABELS", "a label set: a YOLO folder, COCO JSON, Pascal VOC XML"),
             help=(
                 "Label sets to fine-tune on: YOLO folders (data.yaml, or classes.txt / "
                 "obj.names), COCO JSON (CVAT, Label Studio), Pascal VOC XML or folders of it "
@@ -41,7 +44,7 @@ def train(
                 "has a date, as a KML folder named 2024-03-17, that matches it to the scenes of "
                 "its day); and ultralytics key=value settings (e.g. lr0=0.0005 batch=16). "
                 "Without labels: the synthetic --recipe."
-            )
+            ),
         ),
     ] = None,
     out: Annotated[
@@ -78,8 +81,9 @@ def train(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
+            callback=SCENES_GIVEN,
             help="Scenes the vector labels were drawn on (one path each time: --scenes a/ "
-            "--scenes b/; folders, globs, lists, STAC as for `dredge run`)."
+            "--scenes b/; folders, globs, lists, STAC as for `dredge run`).",
         ),
     ] = None,
     rivers: Annotated[
@@ -361,8 +365,9 @@ def evaluate(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
+            callback=SCENES_GIVEN,
             help="Scenes of vector labels (one path each time: --scenes a/ --scenes b/; folders, "
-            "globs, lists, STAC as for `dredge run`)."
+            "globs, lists, STAC as for `dredge run`).",
         ),
     ] = None,
     rivers: Annotated[
@@ -442,9 +447,10 @@ def review(
     scenes: Annotated[
         list[str] | None,
         typer.Option(
+            callback=SCENES_GIVEN,
             help="The scenes the detections came from (one path each time: --scenes a/ "
             "--scenes b/; folders, globs, lists, STAC as for `dredge run`). Default for "
-            "RUN/detections.parquet of `dredge run`: its scenes."
+            "RUN/detections.parquet of `dredge run`: its scenes.",
         ),
     ] = None,
     count: Annotated[int, typer.Option(help="Least certain detections to export.")] = 50,

@@ -1,0 +1,27 @@
+"""The progress bar of ``dredge tiles``, ``detect`` and ``run``: on stderr, on a terminal only.
+
+rich's ``Progress`` ends with an empty line on a console that is not interactive (a log file, a
+pipe, a cluster job's output), even where ``transient`` leaves nothing of the bar itself: a
+`dredge tiles` whose stderr was captured wrote one empty line there, in a log read for error
+lines. The bar is drawn on a terminal alone; elsewhere it is off, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+def progress_bar(enabled: bool) -> Progress:
+    """A bar of each task's description, count and time on stderr, cleared when done; off
+    unless ``enabled`` and stderr is a terminal."""
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not (enabled and console.is_terminal),
+    )
