@@ -22,12 +22,7 @@ from detector.counts import (
 )
 from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
-from tests.count_fixtures import (  # noqa: F401  (test_kml_edits, test_remote_reads import them here)
-    straight_line,
-    two_year_world,
-    write_inputs,
-    write_strip_scene,
-)
+from tests.count_fixtures import two_year_world, write_inputs
 
 
 def test_unique_and_new_dredges_per_year() -> None:

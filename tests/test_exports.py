@@ -16,7 +16,7 @@ import pytest
 
 from detector.counts import COUNT_COLUMNS, yearly_counts
 from detector.exports import write_chart, write_counts, write_geojson, write_gpkg, write_kml
-from tests.test_counts import two_year_world
+from tests.count_fixtures import two_year_world
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def test_exports_are_written_in_the_format_their_name_says(tmp_path: Path) -> No
 
     from detector.cli import app
     from detector.track_pipeline import run_counts, run_track
-    from tests.test_counts import write_inputs
+    from tests.count_fixtures import write_inputs
 
     marked, rivers = write_inputs(tmp_path)
     tracks = tmp_path / "tracks.parquet"
@@ -251,7 +251,7 @@ def test_a_geojson_of_another_suffix_or_two_outputs_of_one_name_are_refused(
 
     from detector.cli import app
     from detector.track_pipeline import run_track
-    from tests.test_counts import write_inputs
+    from tests.count_fixtures import write_inputs
 
     marked, rivers = write_inputs(tmp_path)
     tracks = tmp_path / "tracks.parquet"

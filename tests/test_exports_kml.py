@@ -13,7 +13,7 @@ import pytest
 
 from detector.counts import yearly_counts
 from detector.exports import KML_NS, write_kml
-from tests.test_counts import two_year_world
+from tests.count_fixtures import two_year_world
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ the model needs is missing, no date (tests/test_detect_faults.py); rivers withou
 unreadable rivers files (tests/test_river_files.py, test_cli_tiles.py); model files that are not
 models, pickles that would run code, cards that disagree (tests/test_model_faults.py,
 test_card.py); malformed labels (tests/test_labels_*.py); dates in many formats and time
-zones (tests/test_scene_dates.py, test_scene_names.py, test_tracking.py); the network
+zones (tests/test_scene_dates.py, test_scene_names.py, test_tracking_observed.py); the network
 (tests/test_run.py, test_train.py, test_offline.py).
 """
 

@@ -1,5 +1,6 @@
 """dredges.kml edited in Google Earth and given back to `dredge track`: dredges merged by
-renaming placemarks, and placemarks pasted from another run's dredges.kml."""
+renaming placemarks, placemarks pasted from another run's dredges.kml, and dredges moved or
+pasted after a merge by hand."""
 
 from __future__ import annotations
 
@@ -9,40 +10,19 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from detector.exports import KML_NS, write_kml
-from detector.track_pipeline import TrackRun, run_counts, run_track
-from tests import track_fixtures as tf
-from tests.test_counts import straight_line
-
-K = f"{{{KML_NS}}}"
-
-
-def _split_dredge(tmp_path: Path, along_m: float = 500.0, start_days: int = 0) -> tuple[Path, Path]:
-    """A dredge seen on 3 dates, then unseen 100 days and seen on 3 more: tracked as two
-    (tracks 1 and 2); the rivers file and the run's dredges.kml."""
-    line = straight_line()
-    rivers = tmp_path / "rivers.geojson"
-    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
-    first = [t + pd.Timedelta(days=start_days) for t in tf.dates(3)]
-    days = first + [t + pd.Timedelta(days=100) for t in first]
-    dets = tf.detections([(t, tf.point_at(line, along_m)) for t in days])
-    dets.to_parquet(tmp_path / "detections.parquet")
-    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "tracks.parquet")
-    tracks = gpd.read_parquet(tmp_path / "tracks.parquet")
-    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
-    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2]
-    kml, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
-    return rivers, kml
-
-
-def _detection_folder(root: ET.Element) -> ET.Element:
-    folders = root.iter(f"{K}Folder")
-    return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Detections"))
-
-
-def _dredges_folder(root: ET.Element) -> ET.Element:
-    folders = root.iter(f"{K}Folder")
-    return next(f for f in folders if (f.findtext(f"{K}name") or "").startswith("Dredges"))
+from detector.track_pipeline import run_counts, run_track
+from tests.kml_edit_fixtures import (
+    K,
+    _detection_folder,
+    _dredges_folder,
+    _keyless,
+    _kml_after_a_merge,
+    _paste,
+    _placemarks,
+    _split_dredge,
+    _track_edited,
+    _two_runs,
+)
 
 
 def _move_out(root: ET.Element, dredge: int, detections: bool) -> None:
@@ -63,29 +43,6 @@ def _move_out(root: ET.Element, dredge: int, detections: bool) -> None:
             folder.append(mark)
 
 
-def _two_runs(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """Run A's rivers and dredges.kml (in ``a/``), and run B's dredges.kml (in ``b/``: its
-    dredges 2.5 km away, seen the next year)."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _split_dredge(tmp_path / "b", along_m=3000.0, start_days=400)
-    return rivers, kml, other
-
-
-def _placemarks(element: ET.Element, ends: str | tuple[str, ...]) -> list[ET.Element]:
-    """The placemarks in ``element`` whose name ends with ``ends``."""
-    marks = element.iter(f"{K}Placemark")
-    return [mark for mark in marks if (mark.findtext(f"{K}name") or "").endswith(ends)]
-
-
-def _track_edited(root: ET.Element, edited: Path, rivers: Path) -> TrackRun:
-    """``root`` saved as ``edited`` (as Google Earth saves a file) and tracked again, into
-    ``again.parquet`` beside it."""
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    return run_track(edited, rivers, edited.parent / "again.parquet")
-
-
 def _renumber(marks: list[ET.Element], old: int, new: int) -> None:
     """``marks`` of dredge ``old`` as dredge ``new`` was written: names and track_id."""
     for mark in marks:
@@ -96,22 +53,6 @@ def _renumber(marks: list[ET.Element], old: int, new: int) -> None:
         for data in mark.iter(f"{K}Data"):
             if data.get("name") == "track_id":
                 data[0].text = str(new)
-
-
-def _paste(root: ET.Element, marks: list[ET.Element]) -> None:
-    """``marks`` pasted into ``root``'s document in a folder of their own."""
-    folder = ET.SubElement(root.find(f"{K}Document"), f"{K}Folder")  # type: ignore[arg-type]
-    ET.SubElement(folder, f"{K}name").text = "from run B"
-    folder.extend(marks)
-
-
-def _keyless(root: ET.Element) -> ET.Element:
-    """``root`` without its run keys, as dredges.kml was written before it had them: which
-    dredges are another run's is told by their numbers."""
-    for data in root.iter(f"{K}ExtendedData"):
-        for item in [d for d in data if d.get("name") == "run"]:
-            data.remove(item)
-    return root
 
 
 def test_dredges_merged_by_renaming_their_placemarks_count_as_one(tmp_path: Path) -> None:
@@ -284,39 +225,6 @@ def test_a_dredge_not_in_this_run_pasted_with_its_detections_is_named(tmp_path: 
         assert sorted(again["n_detections"]) == [3, 3, 3]
 
 
-def _three_tracks(tmp_path: Path, start_days: int = 0) -> Path:
-    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3): the rivers file;
-    the tracks are ``split.parquet`` and ``split.detections.parquet`` beside it."""
-    line = straight_line()
-    rivers = tmp_path / "rivers.geojson"
-    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
-    first = [t + pd.Timedelta(days=start_days) for t in tf.dates(3)]
-    later = [t + pd.Timedelta(days=100) for t in first]
-    beside = [t + pd.Timedelta(days=101) for t in first]
-    marks = [(t, tf.point_at(line, 500.0)) for t in first + later]
-    dets = tf.detections(marks + [(t, tf.point_at(line, 3000.0)) for t in beside])
-    dets.to_parquet(tmp_path / "detections.parquet")
-    run_track(tmp_path / "detections.parquet", rivers, tmp_path / "split.parquet")
-    return rivers
-
-
-def _kml_after_a_merge(tmp_path: Path, start_days: int = 0) -> tuple[Path, Path]:
-    """Dredge X split by the tracker (tracks 1, 2) beside dredge Y (track 3), then merged by
-    hand (track 2's detections given track_id 1) and tracked again: tracks 1 and 3, as a
-    merge keeps the lower id. The rivers file and that run's dredges.kml ('Dredges (2)')."""
-    rivers = _three_tracks(tmp_path, start_days)
-    linked = gpd.read_parquet(tmp_path / "split.detections.parquet")
-    assert linked["track_id"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
-    linked.loc[linked["track_id"] == 2, "track_id"] = 1
-    linked.to_parquet(tmp_path / "merged.parquet")
-    run_track(tmp_path / "merged.parquet", rivers, tmp_path / "tracks.parquet")
-    tracks = gpd.read_parquet(tmp_path / "tracks.parquet")
-    assert tracks["track_id"].tolist() == [1, 3]
-    linked = gpd.read_parquet(tmp_path / "tracks.detections.parquet")
-    kml, _ = write_kml(tracks, tmp_path / "dredges.kml", linked)
-    return rivers, kml
-
-
 def test_the_last_dredge_after_a_hand_merge_is_of_this_run(tmp_path: Path) -> None:
     """After a hand merge the run's dredges are 1 and 3 ('Dredges (2)'). Dredge 3's placemark
     moved out of the Dredges folder (a folder 'revisar' of its own) was named 'of no dredge in
@@ -433,151 +341,6 @@ def test_a_dredge_pasted_into_a_gap_of_this_runs_numbers_is_named(tmp_path: Path
     assert 2 not in again["track_id"].tolist()  # B's track_id not read: linked anew
 
 
-def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_it(
-    tmp_path: Path,
-) -> None:
-    """Run B's whole Detections folder (dredges 1 and 3 after a hand merge) pasted above run
-    A's own (dredges 1 and 2) in Google Earth: the first Detections folder was taken as the
-    run's, so B's highest track id, 3, was this run's, and B's 3 detections of dredge 3 were
-    left out as of a dredge 'whose placemark was deleted (dredge 3)'. The run's folder is the
-    one whose detections are on the dates of its dredge placemarks, named in a note."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _, other = _kml_after_a_merge(tmp_path / "b", start_days=400)
-    root = ET.fromstring(kml.read_bytes())
-    document = root.find(f"{K}Document")
-    assert document is not None
-    theirs = _detection_folder(ET.fromstring(other.read_bytes()))
-    document.insert(list(document).index(_detection_folder(root)), theirs)
-    edited = tmp_path / "pasted.kml"
-    run = _track_edited(root, edited, rivers)
-    notes = " ".join(run.notes)
-    assert "whose placemark was deleted" not in notes, notes
-    assert "3 detections of dredge 3 left out: no such dredge is in this run" in notes, notes
-    assert "'Detections (6)' read as this run's" in notes, notes
-    assert "'Detections (9)'" in notes, notes
-
-
-def test_another_runs_dredges_folder_pasted_whole_is_not_this_runs(tmp_path: Path) -> None:
-    """Run B's whole Dredges folder ('Dredges (3)') pasted into run A's dredges.kml below A's
-    ('Dredges (2)'), with B's detections of its dredge 3, A's dredge 2 deleted (a false
-    dredge): both folders were read as A's, their counts added (5), so B's dredge 3 and its
-    detections were tracked as A's, and A's deleted dredge 2, its dates now B's dredge 2's,
-    had its detections 'not seen on their dredge's dates' linked anew and counted again: 3
-    dredges for 1. The Dredges folder on whose dates the run's detections are is the run's,
-    the other named in a note and not read. A folder of the same name ('Dredges (2)' of a run
-    after a hand merge, pasted above A's) made A's own detections of dredge 1 'pasted', their
-    track_id and link not read."""
-    from detector.track_files import read_detections
-
-    for run in ("a", "b", "c"):
-        (tmp_path / run).mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    _three_tracks(tmp_path / "b", start_days=400)
-    split = [
-        gpd.read_parquet(tmp_path / "b" / f"split{end}.parquet") for end in ("", ".detections")
-    ]
-    other, _ = write_kml(split[0], tmp_path / "b" / "dredges.kml", split[1])
-    root = ET.fromstring(kml.read_bytes())
-    theirs = ET.fromstring(other.read_bytes())
-    document, ours = root.find(f"{K}Document"), _dredges_folder(root)
-    assert document is not None and _dredges_folder(theirs).findtext(f"{K}name") == "Dredges (3)"
-    ours.remove(_placemarks(ours, "Dredge 2 (Meander)")[0])
-    document.insert(list(document).index(ours) + 1, _dredges_folder(theirs))
-    _paste(root, _placemarks(_detection_folder(theirs), " dredge 3"))
-    edited = tmp_path / "pasted.kml"
-    run = _track_edited(root, edited, rivers)
-    notes = " ".join(run.notes)
-    assert "2 Dredges folders ('Dredges (2)', 'Dredges (3)'): 'Dredges (2)' read as" in notes
-    assert "The other's dredges are not this run's: not counted among its 2 dredges" in notes
-    assert "whose placemark was deleted (dredge 2) left out" in notes, notes
-    assert "3 detections of dredge 3 left out: no such dredge is in this run" in notes, notes
-    assert "(its dredges are numbered up to 2)" in notes, notes
-    assert "not seen on their dredge's dates" not in notes, notes
-    again = gpd.read_parquet(tmp_path / "again.parquet")
-    assert again[["track_id", "n_detections"]].values.tolist() == [[1, 3]]
-    _, merged = _kml_after_a_merge(tmp_path / "c", start_days=400)
-    root = ET.fromstring(kml.read_bytes())
-    document = root.find(f"{K}Document")
-    assert document is not None
-    pasted = _dredges_folder(ET.fromstring(merged.read_bytes()))
-    document.insert(list(document).index(_dredges_folder(root)), pasted)
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    again = read_detections(edited)
-    notes = " ".join(again.attrs["notes"])
-    assert "('Dredges (2)', the second 'Dredges (2)'): the second 'Dredges (2)' read" in notes
-    assert "with other dates" not in notes and "outside the Dredges folder" not in notes, notes
-    assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # read: not linked anew
-
-
-def test_a_dredge_pasted_in_place_of_one_deleted_whole_is_another_runs(tmp_path: Path) -> None:
-    """Run A's dredge 2 deleted whole (placemark and detections) and run B's dredge 2 pasted
-    with its detections, in a folder of its own or into A's Dredges folder: of a number A's
-    dredges may have, in place of the one the folder lacks, it was taken for A's without a
-    word, its track_id and link read. Its run key (in its data) is not the file's: it is
-    named as another run's and its detections are linked anew."""
-    from detector.track_files import read_detections
-
-    rivers, kml, other = _two_runs(tmp_path)
-    for into in ("revisar", "Dredges"):
-        root = ET.fromstring(kml.read_bytes())
-        dredges, found = _dredges_folder(root), _detection_folder(root)
-        dredges.remove(_placemarks(dredges, "Dredge 2 (Meander)")[0])
-        for mark in _placemarks(found, " dredge 2"):
-            found.remove(mark)
-        theirs = ET.fromstring(other.read_bytes())
-        dredge = _placemarks(theirs, "Dredge 2 (Meander)")
-        _paste(root, _placemarks(theirs, " dredge 2") + (dredge if into == "revisar" else []))
-        if into == "Dredges":
-            dredges.extend(dredge)
-        edited = tmp_path / f"into_{into}.kml"
-        ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-        again = read_detections(edited)
-        notes = " ".join(again.attrs["notes"])
-        assert "1 dredge placemark of dredge 2 of another run (run key" in notes, notes
-        assert again["track_id"].tolist()[:3] == ["1"] * 3  # A's read
-        assert again["track_id"].isna().tolist()[3:] == [True] * 3  # B's linked anew
-    run = run_track(edited, rivers, tmp_path / "again.parquet")
-    assert "of another run" in " ".join(run.notes)
-    assert sorted(gpd.read_parquet(tmp_path / "again.parquet")["n_detections"]) == [3, 3]
-
-
-def test_another_runs_two_folders_pasted_above_this_runs_are_told_by_their_run_key(
-    tmp_path: Path,
-) -> None:
-    """Run B's Dredges and Detections folders both pasted above run A's ('Dredges (2)',
-    'Detections (6)' twice): the Dredges folders were not told apart by dates (each matches
-    its own Detections folder), so the first, B's, was read as the run's, then B's
-    Detections folder with it, and A's own 6 detections were named 'not seen on their
-    dredge's dates', their track_id and link not read. The run key of the file's document
-    tells A's folders whatever their order; without run keys (an older dredges.kml) the
-    note that they were not told apart stays."""
-    from detector.track_files import read_detections
-
-    _, kml, other = _two_runs(tmp_path)
-    root = ET.fromstring(kml.read_bytes())
-    theirs = ET.fromstring(other.read_bytes())
-    document = root.find(f"{K}Document")
-    assert document is not None
-    at = list(document).index(_dredges_folder(root))
-    document.insert(at, _detection_folder(theirs))
-    document.insert(at, _dredges_folder(theirs))
-    edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    again = read_detections(edited)
-    notes = " ".join(again.attrs["notes"])
-    for kind in ("Dredges (2)", "Detections (6)"):
-        assert f"the second '{kind}' read as this run's (by the run key" in notes, notes
-    assert "not told apart" not in notes, notes
-    a_days = again["acquired"].astype(str).str.startswith("2024")
-    assert again.loc[a_days, "track_id"].tolist() == ["1"] * 3 + ["2"] * 3  # A's read
-    assert again.loc[~a_days, "track_id"].isna().all()  # B's linked anew
-    ET.ElementTree(_keyless(root)).write(edited, encoding="utf-8", xml_declaration=True)
-    notes = " ".join(read_detections(edited).attrs["notes"])
-    assert "not told apart by the share" in notes, notes  # no key: by order, as before
-
-
 def test_notes_on_one_edited_placemark_read_in_the_singular() -> None:
     """The notes on Google Earth's edits said '1 detection placemark(s) not seen on their
     dredge's dates … Their track_id … delete them', '1 placemark(s) renamed … rename them',
@@ -617,43 +380,3 @@ def test_notes_on_one_edited_placemark_read_in_the_singular() -> None:
         "dredges.kml: 1 detection of 1 dredge whose placemark was deleted (dredge 2) left out"
     )
     assert notes[1].startswith("dredges.kml: 1 detection of dredge 5 left out: no such dredge")
-
-
-def test_another_runs_detection_pasted_alone_on_its_namesakes_dates_is_linked_anew(
-    tmp_path: Path,
-) -> None:
-    """Run B's detection of its dredge 1 (3 km away) pasted alone into run A's dredges.kml,
-    its date one of A's dredge 1's: its dates were all that was checked, so it was read as
-    A's dredge 1 (track_id '1', without a word). Its run key (in its data) is not A's: its
-    track_id and link are not read, with a note; A's own detections are read as before."""
-    from detector.exports import write_kml
-    from detector.track_files import read_detections
-
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    rivers, kml = _split_dredge(tmp_path / "a")
-    b = tmp_path / "b"  # seen on A's dredge 1's dates and one more: another run key
-    dets = tf.detections([(t, tf.point_at(straight_line(), 3000.0)) for t in tf.dates(4)])
-    dets.assign(detection_id=dets["detection_id"] + 100).to_parquet(b / "detections.parquet")
-    run_track(b / "detections.parquet", rivers, b / "tracks.parquet")
-    tracks, linked = (
-        gpd.read_parquet(b / "tracks.parquet"),
-        gpd.read_parquet(b / "tracks.detections.parquet"),
-    )
-    other, _ = write_kml(tracks, b / "dredges.kml", linked)
-    root = ET.fromstring(kml.read_bytes())
-    _paste(
-        root, _placemarks(_detection_folder(ET.fromstring(other.read_bytes())), " dredge 1")[1:2]
-    )
-    edited = tmp_path / "pasted.kml"
-    ET.ElementTree(root).write(edited, encoding="utf-8", xml_declaration=True)
-    again = read_detections(edited)
-    assert again["track_id"].tolist() == ["1"] * 3 + ["2"] * 3 + [None]
-    assert again["link"].isna().tolist() == [False] * 6 + [True]
-    assert "run" not in again
-    notes = " ".join(again.attrs["notes"])
-    assert "1 detection placemark of another run (run key" in notes, notes
-    assert "with the track_id of this run's dredge 1" in notes
-    assert "it is linked anew as a detection" in notes
-    ET.ElementTree(_keyless(root)).write(edited, encoding="utf-8", xml_declaration=True)
-    assert read_detections(edited)["track_id"].tolist()[6] == "1"  # no key: by its dates

@@ -306,8 +306,8 @@ def test_scenes_tracked_by_url_are_named_as_read_without_a_cloud_mask(tmp_path: 
 
     from detector.track_pipeline import run_track
     from tests import track_fixtures as tf
+    from tests.count_fixtures import write_strip_scene
     from tests.geo_fixtures import write_udm2
-    from tests.test_counts import write_strip_scene
     from tests.test_tracking import straight_line
 
     line = straight_line()
