@@ -83,6 +83,11 @@ uses: at 3 m, a stride-4 cell is 12 m, the same ground as a stride-8 cell at 1.5
 """
 
 
+def _cell(value: float | None) -> float | str:
+    """A metric for the table: ``–`` where it is null (0 of 0: no dredge labelled)."""
+    return "–" if value is None else value
+
+
 def run_one(
     worlds: list[Path], work: Path, gsd: float, images: int, arch: str, batch: int
 ) -> dict[str, object]:
@@ -114,11 +119,12 @@ def run_one(
         "epochs": epochs,
         "image iterations": epochs * train.tiles,
         "dredges train/val": f"{train.instances['dredge']}/{val.instances['dredge']}",
-        "precision": metrics["precision"],
-        "recall": metrics["recall"],
-        "F1": metrics["f1"],
-        "mAP50": metrics["mAP50"],
-        "mAP50-95": metrics["mAP50-95"],
+        # null (no dredge labelled on the val tiles: 0 of 0) shows as '–', not nan
+        "precision": _cell(metrics["precision"]),
+        "recall": _cell(metrics["recall"]),
+        "F1": _cell(metrics["f1"]),
+        "mAP50": _cell(metrics["mAP50"]),
+        "mAP50-95": _cell(metrics["mAP50-95"]),
         "dataset s": round(built),
         "train s": round(trained),
     }

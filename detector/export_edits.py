@@ -237,10 +237,11 @@ def google_earth_edits(
     frame, merged, tracks = _renamed_to_another_dredge(frame, names, tracks, dredges, source)
     # linked anew (another run's, or not seen on its dredge's dates: its track_id cleared, and
     # a note says so) and renamed to a number no dredge has: of its dredge as exported, as a
-    # rename to no dredge is, not left out as 'no such dredge' after the note said 'linked anew'
+    # rename to no dredge is, not left out as 'no such dredge' after the note said 'linked anew';
+    # another run's of a dredge whose placemark was deleted is of none, not left out with it
     cleared = frame["track_id"].isna() if "track_id" in frame else exported.isna()
     nowhere = exported.notna() & cleared & tracks.notna() & ~tracks.isin(list(dredges))
-    tracks = tracks.where(~nowhere.to_numpy(bool), exported)
+    tracks = tracks.where(~nowhere.to_numpy(bool), exported.where(exported.isin(list(dredges))))
     notes += foreign + merged
     renamed = {
         track: kind

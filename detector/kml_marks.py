@@ -214,7 +214,10 @@ def read_kml_marks(source: Path) -> gpd.GeoDataFrame:
     run_dredges = highest_id(count, listed)
     whole = [name for name, part in detection_folders if part is not listed]
     exported = frame["track_id"] if "track_id" in frame else None  # before another run's cleared
-    frame, keyed = other_runs_detections(source, frame, key, set(dredges) - set(foreign), whole)
+    # the run's dredge numbers, those whose placemark was deleted too: another run's detection
+    # of one is another run's (it was left out with the run's own, 'whose placemark was deleted')
+    numbers = set(dredges) | {str(n) for n in range(1, run_dredges + 1)}
+    frame, keyed = other_runs_detections(source, frame, key, numbers - set(foreign), whole)
     frame, edits = google_earth_edits(frame, dredges, source, seen, run_dredges, exported)
     edits = pasted + keyed + pasted_dredges_note(source, seen, doubled, foreign) + edits
     frame.attrs["notes"] = notes + which + edits + _coarse_when_notes(source)

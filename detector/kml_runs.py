@@ -385,11 +385,13 @@ def other_runs_detections(
     """``frame`` (dredges.kml's detection placemarks) without its ``run`` column, and without
     the ``track_id`` and ``link`` of the detection placemarks whose run key is another than
     the run's (``key``) where their track_id is one of ``dredges`` (the ids of this run's
-    dredge placemarks); and a note. Another run's detection pasted on its own, whose dates
-    fell on those of this run's dredge of its id, was read as that dredge's without a word
-    (only its dates were checked: :func:`detector.export_edits.google_earth_edits`); it is
-    linked anew. Those in ``pasted_folders`` (another run's Detections folders pasted whole,
-    named by :func:`run_folders`) are cleared without another note."""
+    dredges, those whose placemark was deleted too); and a note. Another run's detection
+    pasted on its own, whose dates fell on those of this run's dredge of its id, was read as
+    that dredge's without a word (only its dates were checked:
+    :func:`detector.export_edits.google_earth_edits`), and one of the id of a dredge whose
+    placemark was deleted was left out with that dredge's own; it is linked anew. Those in
+    ``pasted_folders`` (another run's Detections folders pasted whole, named by
+    :func:`run_folders`) are cleared without another note."""
     if "run" not in frame:
         return frame, []
     runs = frame["run"].astype("string").fillna("").str.strip()

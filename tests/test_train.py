@@ -92,6 +92,7 @@ def test_one_epoch_writes_weights_and_a_complete_card(run: TrainResult) -> None:
     assert training["command"] == "pytest" and training["duration_s"] > 0
     val = card["metrics"]["val"]
     assert METRIC_KEYS <= set(val)
+    assert val["boxes"] > 0  # labelled val dredges: scored (none: every figure null, 0 of 0)
     assert all(0.0 <= val[key] <= 1.0 for key in METRIC_KEYS)
     assert 200_000 < run.weights.stat().st_size < 20_000_000
 

@@ -223,7 +223,14 @@ def _settings(
 
 
 def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> dict[str, Any]:
-    """Val-split metrics of ``weights``: per class, and the dredge class as ``val``."""
+    """Val-split metrics of ``weights``: per class, and the dredge class as ``val``; each with
+    ``boxes``, the labelled boxes of it there (where ultralytics counts them).
+
+    A class none of whose val boxes is labelled has no metric (ultralytics scores labelled
+    classes only, and counts no box the model made of another): all are None (JSON ``null``),
+    as ``dredge evaluate`` writes a recall or AP of 0 of 0; they were written 0.0, a model that
+    finds none of that class.
+    """
     model = load_yolo(weights)
     with no_font_download(), safe_loading():
         result = model.val(
@@ -239,18 +246,42 @@ def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> 
             name="val",
             exist_ok=True,
         )
-    per_class = {}
+    counts = getattr(result, "nt_per_class", None)  # labelled boxes per class index
+    per_class: dict[str, dict[str, Any]] = {}
     for position, index in enumerate(result.box.ap_class_index):
         p, r, ap50, ap = (float(v) for v in result.box.class_result(position))
-        per_class[CLASSES[int(index)]] = _metric_dict(p, r, ap50, ap)
-    mp, mr, map50, map_ = (float(v) for v in result.box.mean_results())
-    empty = _metric_dict(0.0, 0.0, 0.0, 0.0)
+        entry: dict[str, Any] = _metric_dict(p, r, ap50, ap)
+        if counts is not None:
+            entry["boxes"] = int(counts[int(index)])
+        per_class[CLASSES[int(index)]] = entry
+    classes = {name: per_class.get(name, _undefined()) for name in CLASSES}
+    mean = _undefined() if not per_class else _metric_dict(*map(float, result.box.mean_results()))
+    mean.pop("boxes", None)
     return {
-        "val": per_class.get("dredge", empty),
+        "val": classes["dredge"],
         "val_scope": "class dredge, val tiles (whole (world, river) groups held out)",
-        "val_classes": {name: per_class.get(name, empty) for name in CLASSES},
-        "val_mean": _metric_dict(mp, mr, map50, map_),
+        "val_classes": classes,
+        "val_mean": mean,
     }
+
+
+def val_line(val: dict[str, Any]) -> str:
+    """``dredge train``'s line for people on the val-split dredge scores ``val`` (a card's
+    ``metrics["val"]``): ``–`` for a null figure, and what it means where no dredge is
+    labelled there (every figure null; 0 of 0)."""
+    keys = ("precision", "recall", "f1", "mAP50")
+    if all(val.get(key) is None for key in keys):
+        return "val (dredge): no labelled dredge on the val tiles, nothing to score (all –)"
+    return "val (dredge): " + ", ".join(f"{key} {_shown(val.get(key))}" for key in keys)
+
+
+def _shown(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _undefined() -> dict[str, Any]:
+    """The metrics of a class none of whose val boxes is labelled: 0 of 0, null."""
+    return dict.fromkeys(("precision", "recall", "f1", "mAP50", "mAP50-95"), None) | {"boxes": 0}
 
 
 def _metric_dict(p: float, r: float, ap50: float, ap: float) -> dict[str, float]:

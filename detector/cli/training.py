@@ -218,6 +218,7 @@ def _train_recipe(
     from training.recipes import CARD_NAME, RECIPES, WEIGHTS_NAME
     from training.train import check_install_target, train_default
     from training.train import install as install_model
+    from training.yolo_fit import val_line
 
     if recipe not in RECIPES:
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
@@ -240,11 +241,7 @@ def _train_recipe(
             workers=workers,
         )
         typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
-        val = result.metrics["val"]
-        typer.echo(
-            "val (dredge): "
-            + ", ".join(f"{key} {val[key]:.3f}" for key in ("precision", "recall", "f1", "mAP50"))
-        )
+        typer.echo(val_line(result.metrics["val"]))  # '–' where null: no dredge labelled
         if install:
             for path in install_model(out, bundled, overwrite=overwrite, echo=typer.echo):
                 typer.echo(f"installed {path}")
