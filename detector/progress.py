@@ -1,9 +1,11 @@
-"""The progress bar of ``dredge tiles``, ``detect`` and ``run``: on stderr, on a terminal only.
+"""The progress bar of ``dredge tiles``, ``detect``, ``run``, ``synth`` and ``train`` (its worlds
+and dataset): on stderr, on a terminal only.
 
 rich's ``Progress`` ends with an empty line on a console that is not interactive (a log file, a
 pipe, a cluster job's output), even where ``transient`` leaves nothing of the bar itself: a
 `dredge tiles` whose stderr was captured wrote one empty line there, in a log read for error
-lines. The bar is drawn on a terminal alone; elsewhere it is off, and writes nothing.
+lines; the training code's bars, on stdout, put one before `dredge synth`'s summary. The bar
+is drawn on a terminal alone; elsewhere it is off, and writes nothing.
 """
 
 from __future__ import annotations

@@ -119,3 +119,35 @@ def test_the_next_install_says_it_put_the_old_model_back(
     ]
     assert whole_model(target)
     assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
+
+
+def test_a_second_install_while_one_moves_files_is_told_of_that_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without --overwrite while another moved the model's files into place (the
+    old ones set aside in its ``.install-*/replaced``) was refused as ".../replaced/<model>.pt
+    already exists — pass --overwrite", and passing it met the lock: it is told of the other
+    install at once, as one with --overwrite is; with no install there, the model is there."""
+    import detector.model
+    from detector.run_lock import INSTALL_COMMAND, run_lock
+    from tests.model_fixtures import write_untrained_model
+
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    run, target = tmp_path / "run", tmp_path / "weights"
+    write_untrained_model(run, name=WEIGHTS_NAME.removesuffix(".pt"), seed=1, tile_px=64)
+    install(run, target)
+    aside = target / ".install-k1l2m3" / "replaced"  # the other install, half way
+    aside.mkdir(parents=True)
+    for name in MODEL_FILES:
+        os.replace(target / name, aside / name)
+    working = r"another install of a model \(dredge train --install\) is working in this folder"
+    with run_lock(target, INSTALL_COMMAND):
+        for overwrite in (False, True):
+            with pytest.raises(DredgeError, match=working):
+                install(run, target, overwrite=overwrite)
+        shutil.copyfile(run / WEIGHTS_NAME, target / WEIGHTS_NAME)  # its first new file placed
+        with pytest.raises(DredgeError, match=working):
+            install(run, target)
+    assert sorted(path.name for path in aside.iterdir()) == sorted(MODEL_FILES)
+    with pytest.raises(DredgeError, match="already exist — pass --overwrite"):
+        install(run, target)  # the stopped install's set-aside model counts as there

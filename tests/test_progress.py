@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -31,3 +33,45 @@ def test_a_run_whose_stderr_is_no_terminal_writes_nothing_there_but_messages(
     assert progress_bar(True).disable and progress_bar(False).disable
     monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
     assert not progress_bar(True).disable and progress_bar(False).disable
+
+
+def test_dredge_synth_and_the_training_bars_write_nothing_where_no_terminal_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The training code drew its own rich bars, on stdout: a piped `dredge synth` printed one
+    empty line before its summary, and so did a dataset build's and a recipe's worlds' bars
+    (training.dataset, training.train_worlds). They are detector.progress's bar now."""
+    world = tmp_path / "w"
+    args = ["synth", "--out", str(world), "--seed", "5", "--rivers", "aguaytia", "--years", "2024"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and result.stdout.startswith("wrote 3 scenes of 1 river")
+    from detector.inputspec import InputSpec
+    from training.dataset import build_yolo_dataset
+    from training.train_worlds import make_worlds
+
+    spec = InputSpec(("red", "green", "blue"), gsd_m=3.0, tile_px=256, overlap_px=32)
+    shutil.copytree(world, tmp_path / "w2")  # a second (world, river) group to split off
+    capsys.readouterr()
+    build_yolo_dataset(
+        [world, tmp_path / "w2"], tmp_path / "ds", spec, val_fraction=0.5, progress=True
+    )
+    assert capsys.readouterr() == ("", "")
+    drawn: list[object] = []  # two worlds side by side, drawn by nothing: only the bar runs
+
+    def draw(
+        _work: object, jobs: list[object], _workers: int, *, done: Any, what: str
+    ) -> list[str]:
+        for job in jobs:
+            drawn.append(job)
+            done()
+        return ["" for _ in jobs]
+
+    monkeypatch.setattr("training.processes.in_processes", draw)
+    monkeypatch.setattr("training.synth.world.workers_that_fit", lambda *_a, **_k: 3)
+    make_worlds([1, 2], "small", tmp_path / "worlds", progress=True, workers=3)
+    assert len(drawn) == 2
+    assert capsys.readouterr() == (
+        f"generating 2 training worlds (small) in {tmp_path}/worlds\n",
+        "",
+    )

@@ -55,13 +55,13 @@ import pandas as pd
 import yaml
 from affine import Affine
 from rasterio.windows import Window
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from detector.acquisition import scene_file_name
 from detector.chips import expand_scene_paths, write_chip
 from detector.errors import DredgeError, InputError
 from detector.grid import Grid
 from detector.inputspec import InputSpec
+from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
 from detector.tiling import Tile, plan_scene
@@ -374,17 +374,6 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
     (out / DATASET_MARK).write_text("a dataset of training.dataset; built or being built\n")
 
 
-def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not enabled,
-    )
-
-
 def _label_worlds(
     worlds: list[Path], names: list[str], spec: InputSpec, progress: bool, workers: int = 1
 ) -> tuple[list[_TileRecord], dict[tuple[str, str], int]]:
@@ -399,7 +388,7 @@ def _label_worlds(
             jobs.append((world, name, river, path, spec))
     records: list[_TileRecord] = []
     ambiguous: dict[tuple[str, str], int] = {}
-    with _progress(progress) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task("labelling tiles", total=len(jobs))
         labelled = in_processes(
             _label_scene, jobs, workers, done=lambda: bar.advance(task), what="labelling tiles"
@@ -497,7 +486,7 @@ def _write(
         (path, [(r, assignment[(r.world, r.river)]) for r in mine], out, spec)
         for path, mine in by_scene.items()
     ]
-    with _progress(progress) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task("writing chips, scene by scene", total=len(jobs))
         written = in_processes(
             _write_scene, jobs, workers, done=lambda: bar.advance(task), what="writing chips"

@@ -341,7 +341,8 @@ def later_stages(training: dict[str, Any]) -> list[dict[str, Any]]:
 def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
     """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set. The
     files an install that was stopped set aside (``.install-*/replaced``) count as there: the
-    next install puts them back (:func:`remove_stale_installs`)."""
+    next install puts them back (:func:`remove_stale_installs`). :func:`install` calls it while
+    holding the folder's lock, where no other install's folder is among them."""
     present = [str(weights_dir / n) for n in MODEL_FILES if (weights_dir / n).exists()]
     present += [
         str(aside / n)
@@ -370,7 +371,8 @@ def install(
     All or nothing: the three files are made in a hidden ``.install-*`` folder inside
     ``weights_dir`` and moved into place at the end; if anything fails (the export), the model
     there stays as it was. One install at a time holds the folder's run lock
-    (:func:`detector.run_lock.run_lock`; a second is refused in one line), so the
+    (:func:`detector.run_lock.run_lock`; a second is refused in one line, with --overwrite
+    or without, before :func:`check_install_target` looks at the folder), so the
     ``.install-*`` folders it finds there were left by an install that was killed: they are
     removed, the previous model's files such an install had set aside put back first where
     the folder holds no whole model (:func:`remove_stale_installs`), and ``echo`` says so in
@@ -380,9 +382,9 @@ def install(
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
-    check_install_target(weights_dir, overwrite=overwrite)
     weights_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(weights_dir, INSTALL_COMMAND):
+    with run_lock(weights_dir, INSTALL_COMMAND):  # first: a live install's set-aside files
+        check_install_target(weights_dir, overwrite=overwrite)  # are not a model that is there
         removed, restored = remove_stale_installs(weights_dir)
         if removed:
             echo(

@@ -20,8 +20,7 @@ def make_worlds(
     torch loaded, as under ``dredge train``: two worlds in 46.1 s one after another, 55.4 s
     side by side.
     """
-    from rich.progress import Progress
-
+    from detector.progress import progress_bar
     from training.processes import in_processes
     from training.synth.world import (
         RENDER_WORKERS,
@@ -42,7 +41,7 @@ def make_worlds(
     if workers > RENDER_WORKERS and len(todo) > 1:
         if progress:
             print(f"generating {len(todo)} training worlds ({size}) in {folder}", flush=True)
-        with Progress(disable=not progress, transient=True) as bar:
+        with progress_bar(progress) as bar:  # on a terminal only: no empty line in a log
             task = bar.add_task(f"drawing {len(todo)} worlds, {workers} at a time", total=len(todo))
             in_processes(
                 _draw_world, todo, workers, done=lambda: bar.advance(task), what=str(folder)

@@ -389,12 +389,12 @@ def _render_all(
     progress: bool,
 ) -> list[dict[str, Any]]:
     """Render and write every scene, in ``workers`` processes; results in job order."""
-    from rich.progress import Progress
-
+    from detector.progress import progress_bar
     from training.synth.writer import render_and_write
 
     work = [(river, scene, config, out) for river, scene in jobs]
-    with Progress(disable=not progress, transient=True) as bar:
+    # off where stderr is no terminal: rich's bar wrote an empty line to stdout
+    with progress_bar(progress) as bar:
         task = bar.add_task("rendering scenes", total=len(work))
         try:
             return in_processes(
