@@ -15,7 +15,7 @@ from detector.cli import app
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
 from tests.geo_fixtures import SceneFixture, write_scene
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def two_year_world() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -13,7 +13,7 @@ import pandas as pd
 from detector.exports import KML_NS, write_kml
 from detector.track_pipeline import TrackRun, run_track
 from tests import track_fixtures as tf
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 K = f"{{{KML_NS}}}"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests import track_fixtures as tf
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def test_two_tracks_merged_by_hand_count_as_one_dredge(tmp_path: Path) -> None:

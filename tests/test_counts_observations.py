@@ -20,7 +20,7 @@ from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
 from tests.count_fixtures import _count_edited, two_year_world, write_inputs, write_strip_scene
 from tests.geo_fixtures import write_scene
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 @pytest.mark.parametrize("given", [True, False])

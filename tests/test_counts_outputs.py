@@ -14,7 +14,7 @@ from detector.cli import app
 from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
 from tests.count_fixtures import two_year_world, write_inputs, write_strip_scene
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def test_track_and_counts_replace_a_file_only_when_asked(tmp_path: Path) -> None:

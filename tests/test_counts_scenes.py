@@ -18,7 +18,7 @@ from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
 from tests.count_fixtures import write_inputs, write_strip_scene
 from tests.geo_fixtures import write_scene
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 @pytest.mark.parametrize("every_days", [7.0, 30.0])

@@ -246,7 +246,7 @@ def test_kml_reason_is_the_rule_that_left_the_track_out(tmp_path: Path) -> None:
     placemarks). The tracker now writes each rule that left a track out, with its value."""
     from detector.tracking import TrackParams, link_tracks
     from tests import track_fixtures as tf
-    from tests.test_tracking import straight_line
+    from tests.track_fixtures import straight_line
 
     line = straight_line()
     week = [pd.Timestamp("2024-03-01 14:00", tz="UTC") + pd.Timedelta(days=7 * k) for k in range(6)]

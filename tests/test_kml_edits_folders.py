@@ -25,7 +25,7 @@ from tests.kml_edit_fixtures import (
     _track_edited,
     _two_runs,
 )
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def test_another_runs_detections_folder_pasted_above_this_runs_is_not_taken_for_it(

@@ -308,7 +308,7 @@ def test_scenes_tracked_by_url_are_named_as_read_without_a_cloud_mask(tmp_path: 
     from tests import track_fixtures as tf
     from tests.count_fixtures import write_strip_scene
     from tests.geo_fixtures import write_udm2
-    from tests.test_tracking import straight_line
+    from tests.track_fixtures import straight_line
 
     line = straight_line()
     days = tf.dates(2)

@@ -17,7 +17,7 @@ from detector.track_frames import (
 )
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def observed(scenes: list[str], times: list[str], boxes: list[tuple[float, ...]]) -> ObservedIndex:

@@ -11,7 +11,7 @@ import pytest
 
 from detector.track_pipeline import run_track
 from tests import track_fixtures as tf
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 
 def _merged(

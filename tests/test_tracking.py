@@ -17,11 +17,7 @@ from detector.track_gather import gather_detections
 from detector.track_rivers import off_river_note
 from detector.tracking import TrackParams, link_tracks
 from tests import track_fixtures as tf
-
-
-def straight_line() -> LineString:
-    x0, y0 = tf.ORIGIN
-    return LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
+from tests.track_fixtures import straight_line
 
 
 def crow_m(a: shapely.Point, b: shapely.Point) -> float:

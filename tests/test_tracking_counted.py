@@ -13,7 +13,7 @@ from detector.track_files import read_detections
 from detector.track_prepare import prepare_detections
 from detector.tracking import TrackParams, link_tracks
 from tests import track_fixtures as tf
-from tests.test_tracking import straight_line
+from tests.track_fixtures import straight_line
 
 # --- clouds and "seen empty" --------------------------------------------------------------------
 

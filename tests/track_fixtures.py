@@ -1,5 +1,5 @@
-"""Small river worlds for the tracking, counts and export tests: a river line with a tight
-meander, dredge detections placed along it, and what each scene saw."""
+"""Small river worlds for the tracking, counts and export tests: a straight river line and one
+with a tight meander, dredge detections placed along them, and what each scene saw."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ START = pd.Timestamp("2024-01-03 14:30", tz="UTC")
 LOOP_START_M = 2000.0  # along the line from its upstream end
 LOOP_RADIUS_M = 200.0
 LOOP_LENGTH_M = 342 / 360 * 2 * np.pi * LOOP_RADIUS_M  # about 1194 m
+
+
+def straight_line() -> LineString:
+    """West → east line of 6 km (upstream → downstream) through :data:`ORIGIN`, in EPSG:32718."""
+    x0, y0 = ORIGIN
+    return LineString([(x0 - 3000, y0), (x0 + 3000, y0)])
 
 
 def meander_line() -> LineString:
