@@ -381,7 +381,14 @@ def test_a_pasted_detection_said_linked_anew_is_not_then_left_out(tmp_path: Path
     exported, so it is linked anew as the first note says, and no note says it is left out."""
     import xml.etree.ElementTree as ET
 
-    from tests.test_kml_edits import K, _detection_folder, _keyless, _paste, _placemarks, _two_runs
+    from tests.kml_edit_fixtures import (
+        K,
+        _detection_folder,
+        _keyless,
+        _paste,
+        _placemarks,
+        _two_runs,
+    )
 
     _, kml, other = _two_runs(tmp_path)
     for keyed in (True, False):
