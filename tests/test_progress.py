@@ -31,3 +31,21 @@ def test_a_run_whose_stderr_is_no_terminal_writes_nothing_there_but_messages(
     assert progress_bar(True).disable and progress_bar(False).disable
     monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
     assert not progress_bar(True).disable and progress_bar(False).disable
+
+
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_no_bar_on_a_terminal_that_cannot_redraw_a_line(
+    monkeypatch: pytest.MonkeyPatch, term: str
+) -> None:
+    """A terminal of ``TERM=dumb`` (Emacs' shell, some IDE consoles) is not interactive to
+    rich: the bar is never drawn there, and it ended with the empty line the bar was turned
+    off for on a log file (``\\r\\n`` on stderr, measured on a pseudo-terminal)."""
+    from rich.console import Console
+
+    from detector.progress import progress_bar
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    monkeypatch.setenv("TERM", "xterm")
+    assert not progress_bar(True).disable
+    monkeypatch.setenv("TERM", term)
+    assert progress_bar(True).disable
