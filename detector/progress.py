@@ -5,7 +5,9 @@ rich's ``Progress`` ends with an empty line on a console that is not interactive
 pipe, a cluster job's output), even where ``transient`` leaves nothing of the bar itself: a
 `dredge tiles` whose stderr was captured wrote one empty line there, in a log read for error
 lines; the training code's bars, on stdout, put one before `dredge synth`'s summary. The bar
-is drawn on a terminal alone; elsewhere it is off, and writes nothing.
+is drawn on a terminal that redraws its line alone (not ``TERM=dumb``, which rich takes for not
+interactive: the bar was never drawn there, and the empty line was written); elsewhere it is
+off, and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 def progress_bar(enabled: bool) -> Progress:
     """A bar of each task's description, count and time on stderr, cleared when done; off
-    unless ``enabled`` and stderr is a terminal."""
+    unless ``enabled`` and stderr is an interactive terminal (not ``TERM=dumb``)."""
     console = Console(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
@@ -25,5 +27,5 @@ def progress_bar(enabled: bool) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=not (enabled and console.is_terminal),
+        disable=not (enabled and console.is_interactive),
     )

@@ -12,6 +12,7 @@ import pytest
 import training.synth.world as world
 from detector.cli import main
 from detector.cli.faults import FAULT_EXIT, fault_line
+from detector.cli.signals import Stopped
 
 
 class _Failing:
@@ -88,6 +89,39 @@ def test_ctrl_c_says_to_run_the_command_again_as_sigterm_does(
         "error: stopped by Ctrl-C — run the same command again (`dredge run` goes on from its "
         "finished scenes)"
     ], err
+
+
+class _ClosedPipe:
+    """A stderr whose reader went away: every write raises BrokenPipeError."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    "stop", [KeyboardInterrupt(), Stopped(signal.SIGTERM)], ids=["ctrl-c", "sigterm"]
+)
+def test_stopped_with_stderr_gone_keeps_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, stop: BaseException
+) -> None:
+    """`dredge run … 2>&1 | tee log` and Ctrl-C: the same Ctrl-C stops tee, and writing the
+    'stopped by Ctrl-C' line raised BrokenPipeError, which ended the command with exit code 1
+    (what a command with some inputs failed returns) in place of 130 (143 for SIGTERM)."""
+    monkeypatch.setattr(world, "RIVER_CATALOGUE", _Failing(stop))
+    monkeypatch.setattr(sys, "argv", ["dredge", "synth", "--list-rivers"])
+    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
+    with pytest.raises(SystemExit) as ended:
+        main()
+    number = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
+    assert ended.value.code == 128 + number
 
 
 @pytest.mark.parametrize("command", ["run", "detect", "train"])

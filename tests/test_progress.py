@@ -75,3 +75,21 @@ def test_dredge_synth_and_the_training_bars_write_nothing_where_no_terminal_is(
         f"generating 2 training worlds (small) in {tmp_path}/worlds\n",
         "",
     )
+
+
+@pytest.mark.parametrize("term", ["dumb", "unknown"])
+def test_no_bar_on_a_terminal_that_cannot_redraw_a_line(
+    monkeypatch: pytest.MonkeyPatch, term: str
+) -> None:
+    """A terminal of ``TERM=dumb`` (Emacs' shell, some IDE consoles) is not interactive to
+    rich: the bar is never drawn there, and it ended with the empty line the bar was turned
+    off for on a log file (``\\r\\n`` on stderr, measured on a pseudo-terminal)."""
+    from rich.console import Console
+
+    from detector.progress import progress_bar
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    monkeypatch.setenv("TERM", "xterm")
+    assert not progress_bar(True).disable
+    monkeypatch.setenv("TERM", term)
+    assert progress_bar(True).disable

@@ -68,13 +68,19 @@ def stopping_cleanly() -> Iterator[None]:
 
 
 def say_stopped(by: str) -> None:
-    """Print the one line of a command stopped by ``by`` (SIGTERM, Ctrl-C) to stderr."""
-    typer.secho(
-        f"error: stopped by {by} — run the same command again (`dredge run` goes on from its "
-        "finished scenes)",
-        fg=typer.colors.RED,
-        err=True,
-    )
+    """Print the one line of a command stopped by ``by`` (SIGTERM, Ctrl-C) to stderr, where
+    stderr is still there: a pipe whose reader the same Ctrl-C stopped (``2>&1 | tee log``)
+    takes no line, and the BrokenPipeError of writing it ended the command with exit code 1
+    (what a command with some inputs failed returns) in place of 130."""
+    try:
+        typer.secho(
+            f"error: stopped by {by} — run the same command again (`dredge run` goes on from "
+            "its finished scenes)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+    except OSError:  # stderr closed or gone: the exit code says it
+        pass
 
 
 INTERRUPT_EXIT = 128 + 2  # SIGINT's number
