@@ -27,3 +27,9 @@ def part_of(part: int, whole: int, noun: str, plural: str | None = None) -> str:
     '1 of 1 scene' (it said '1 of 1 scenes'). A verb after it agrees with ``part``
     (:func:`agree`): '1 of 3 scenes has', '2 of 3 scenes have'."""
     return f"{part:,} of {count_of(whole, noun, plural)}"
+
+
+def score_text(value: float | None) -> str:
+    """A score for people, to three decimals; ``–`` where it is undefined (None or NaN: a
+    precision of no box made, a recall of no box labelled)."""
+    return "–" if value is None or value != value else f"{value:.3f}"

@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from detector.errors import DredgeError
 from detector.merge import boxes_made_at
 from detector.model import Detector, YoloDetector
-from detector.wording import count_of
+from detector.wording import count_of, score_text
 from detector.writing import write_text_atomic
 from training.dataset import MIN_BOX_PX
 from training.labels.table import LabelledTile
@@ -133,7 +133,7 @@ def defined(value: float) -> float | None:
 
 def shown(value: float) -> str:
     """``value`` for people: three decimals, or ``–`` where it is undefined (NaN)."""
-    return "–" if math.isnan(value) else f"{value:.3f}"
+    return score_text(value)
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class Evaluation:
             if source != "all" and len(self.per_source) == 1:
                 continue
             for cls, s in scores.items():
-                ap = "–" if s.ap is None else f"{s.ap:.3f}"
+                ap = score_text(s.ap)
                 rows.append(
                     [source, cls, str(s.truths), str(s.tp), str(s.fp), str(s.fn),
                      shown(s.precision), shown(s.recall), shown(s.f1), ap]

@@ -51,7 +51,7 @@ from detector.inputspec import InputSpec
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics, safe_loading
 from detector.run_lock import run_lock
-from detector.wording import agree, count_of
+from detector.wording import agree, count_of, score_text
 from detector.writing import move_into_place, put_back_folder_set_aside
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
@@ -508,15 +508,11 @@ def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
     if val.get("precision") is None:  # no box made: 0 of 0 (cards before wrote 0.0)
         return head + (
             f"the model made no dredge box on them (precision undefined), recall "
-            f"{_shown(val.get('recall'))}, f1 {_shown(val.get('f1'))}, "
-            f"mAP50 {_shown(val.get('mAP50'))}"
+            f"{score_text(val.get('recall'))}, f1 {score_text(val.get('f1'))}, "
+            f"mAP50 {score_text(val.get('mAP50'))}"
         )
-    return head + ", ".join(f"{k} {_shown(val[k])}" for k in ("precision", "recall", "f1", "mAP50"))
-
-
-def _shown(value: float | None) -> str:
-    """A card's metric for people; ``–`` where it is undefined (null)."""
-    return "–" if value is None else f"{value:.3f}"
+    keys = ("precision", "recall", "f1", "mAP50")
+    return head + ", ".join(f"{k} {score_text(val[k])}" for k in keys)
 
 
 def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 from detector.errors import DredgeError, InputError
 from detector.model_checks import FIX_MODEL, reason
 from detector.offline import import_ultralytics, safe_loading
-from detector.wording import count_of
+from detector.wording import count_of, score_text
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES
 from training.processes import usable_cores
@@ -272,11 +272,7 @@ def val_line(val: dict[str, Any]) -> str:
     keys = ("precision", "recall", "f1", "mAP50")
     if all(val.get(key) is None for key in keys):
         return "val (dredge): no labelled dredge on the val tiles, nothing to score (all –)"
-    return "val (dredge): " + ", ".join(f"{key} {_shown(val.get(key))}" for key in keys)
-
-
-def _shown(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return "val (dredge): " + ", ".join(f"{key} {score_text(val.get(key))}" for key in keys)
 
 
 def _undefined() -> dict[str, Any]:
