@@ -5,6 +5,7 @@ functions return one line, or None when there is nothing to say; ``detection_dat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -72,13 +73,21 @@ before the first) are named: the detections of those months may be in a file not
 
 
 def scenes_beyond_note(
-    detections: pd.DataFrame, observed: pd.DataFrame, source: str | Path
+    detections: pd.DataFrame,
+    observed: pd.DataFrame,
+    source: str | Path,
+    look_alikes: Sequence[pd.DataFrame] = (),
 ) -> str | None:
     """One line naming how many scenes (``observed``: ``scene``, ``acquired``) have no dredge
     detection and lie after the last detection's day or before the first's, when they reach
     more than ``SCENES_BEYOND_DAYS`` beyond it (a detections file forgotten, e.g. one year's:
     those scenes are looks that found no dredge, and their river-years are published as
-    zeros), or None."""
+    zeros), or None. The ``look_alikes`` left out of tracking (boats: ``scene``,
+    ``acquired``) are detections too: a scene with a boat and no dredge was in the file given
+    (it was named as forgotten), and their days widen the detections' dates."""
+    rows = [d[["scene", "acquired"]] for d in look_alikes if "scene" in d.columns and len(d)]
+    if rows and not detections.empty and "scene" in detections.columns:
+        detections = pd.concat([detections[["scene", "acquired"]], *rows], ignore_index=True)
     if detections.empty or observed.empty:
         return None
     days = pd.to_datetime(detections["acquired"], utc=True).dt.floor("D")

@@ -203,7 +203,8 @@ def run_track(
             if found is not None:
                 when[path] = found
         observed = observed_areas(files, dates=when, names=labels)
-        beyond = scenes_beyond_note(frame, observed, source)
+        boats = [align_scene_names(look, files, labels) for look in look_alikes]
+        beyond = scenes_beyond_note(frame, observed, source, look_alikes=boats)
         if beyond:
             notes.append(beyond)
         corridor = network.corridor(WGS84, ends=False)

@@ -64,8 +64,9 @@ def prepare_detections(
     ``river``, ``chainage_m`` and ``offset_m``; raises :class:`InputError` for what cannot be
     fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``). A file
     with neither rows nor fields (an empty GeoJSON) is 0 detections, as an empty GeoParquet.
-    ``looks``, when given, gets the ``river, acquired`` of the look-alikes left out (boats): a
-    scene that shows a boat on a river was a look at it, even with no dredge there.
+    ``looks``, when given, gets the ``river, acquired`` (and ``scene``, where there is one) of
+    the look-alikes left out (boats): a scene that shows a boat on a river was a look at it,
+    even with no dredge there.
     """
     notes: list[str] = []
     # numbered by place, as the rows of the file (its own index, a GeoParquet's saved after
@@ -169,11 +170,10 @@ def prepare_detections(
         )
         if looks is not None and network is not None:
             seen = network.locate(out.loc[~counted].geometry)
-            looks.append(
-                pd.DataFrame(
-                    {"river": seen["river"].to_numpy(), "acquired": out.loc[~counted, "acquired"]}
-                ).dropna(subset=["river"])
-            )
+            look = {"river": seen["river"].to_numpy(), "acquired": out.loc[~counted, "acquired"]}
+            if "scene" in out.columns:  # detected, with no dredge: not a scene left out
+                look["scene"] = out.loc[~counted, "scene"]
+            looks.append(pd.DataFrame(look).dropna(subset=["river"]))
         out = out[counted].copy()
     out, river_notes = place_on_rivers(out, source, network)
     return out, notes + river_notes

@@ -376,6 +376,40 @@ def test_scenes_far_past_the_detections_dates_are_named() -> None:
     assert scenes_beyond_note(dets.iloc[:0], looks, "dets.parquet") is None
 
 
+def test_scenes_whose_detections_are_boats_alone_are_not_named_as_left_out(
+    tmp_path: Path,
+) -> None:
+    """`dredge detect` on a year, `dredge track` of its file with the year's scenes: the last
+    scenes showed boats and no dredge. They were named as scenes whose detections might be in
+    another file ('2 of 4 scenes given have no dredge detection … (forgotten?), give it too'),
+    though their boats were in the file given; a scene with no detection at all still is."""
+    from tests.geo_fixtures import write_udm2
+
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(5, every_days=40)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for t in days[:4]:
+        write_udm2(write_strip_scene(scenes / f"{tf.scene_name(t)}.tif"))
+    dets = tf.detections([(t, tf.point_at(line, 2000)) for t in days[:4]], net)
+    dets.loc[2:, "class_name"] = "boat"  # the last two scenes: boats, no dredge
+    marked = tmp_path / "dets.parquet"
+    dets.to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    runner = CliRunner()
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", str(scenes)]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "a.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "forgotten?" not in result.output
+    write_udm2(write_strip_scene(scenes / f"{tf.scene_name(days[4])}.tif"))  # not detected
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "b.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "1 of 5 scenes given has no dredge detection" in result.output
+    assert f"1 after the last, {days[3]:%Y-%m-%d}" in result.output  # the last boat's day
+
+
 def test_a_second_scene_folder_after_scenes_is_named(tmp_path: Path) -> None:
     """`--scenes a/ b/`: --scenes takes one path, so b/ fell to DETECTIONS and `dredge track`
     said "b: file not found — check the DETECTIONS path" of a folder that is there; `dredge
