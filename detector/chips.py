@@ -166,10 +166,11 @@ def scenes_in_subfolders(folder: Path) -> list[Path]:
 
 
 def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
-    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``) and URLs.
+    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``, in any case) and URLs.
 
-    UDM masks lying next to the scenes are not scenes and are left out; a missing path is kept
-    so that opening it reports it.
+    UDM masks lying next to the scenes (named in any case) and a folder's hidden files
+    (:func:`is_scene_file`) are not scenes and are left out; a missing path is kept so that
+    opening it reports it.
     """
     found: list[str] = []
     for item in items:

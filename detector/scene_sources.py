@@ -3,7 +3,9 @@
 ``dredge run SCENES...`` takes any mix of:
 
 - a GeoTIFF path or a URL GDAL reads (``https://…``, ``s3://…``, ``/vsicurl/…``);
-- a folder: its ``*.tif`` / ``*.tiff`` (UDM masks beside the scenes are left out);
+- a folder: its ``*.tif`` / ``*.tiff`` in any letter case (UDM masks beside the scenes, named
+  in any case, and hidden files, ``.a.tif``, are left out; hidden subfolders are not searched
+  for the note on scenes in subfolders);
 - a glob such as ``'scenes/2024*/*.tif'`` (quote it so that the shell leaves it alone; UDM
   masks it matches are left out); rasters of other formats GDAL reads (``.vrt``, ``.jp2``,
   ``.ntf``, ``.img``) are taken from a glob that names their suffix (``'mosaics/*.vrt'``) or

@@ -16,6 +16,9 @@ it (:func:`truth_array`).
   score-weighted mean of its group's boxes down to the score it is made at
   (:meth:`detector.model.YoloDetector.predict_at`); the members detect keeps under ``conf``
   beside a confident dredge, placed on a river, are not among them;
+- a score of 0 of 0 is undefined, not 0: precision of a class the model made no box of,
+  recall of a class no box of which is labelled (NaN here, ``null`` in ``report.json`` and
+  the card, ``–`` in the table, with a note; F1 from the counts, undefined with neither);
 - **AP** is the area under the precision–recall curve over all scores (the boxes made at
   :data:`SCORE_FLOOR`), with precision made monotone (all-point interpolation, as PASCAL VOC
   2010+); with the default IoU 0.5 it is AP50.

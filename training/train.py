@@ -28,8 +28,9 @@ recipe of :data:`training.recipes.RECIPES`:
 benchmarks and the demo, and must never be trained on, so that every evaluation there runs on
 worlds the model has not seen; seeds from 200 on are free for held-out evaluation.
 
-Trains on a GPU (``device="cuda"``) when asked; the bundled model was trained on CPU, at a size
-that fits in about 2 h 40 min on two cores (its card records the run, stage by stage).
+Trains on a GPU (``device="cuda"``, or ``"cuda:N"`` for GPU N) when asked; the bundled model
+was trained on CPU, at a size that fits in about 2 h 40 min on two cores (its card records the
+run, stage by stage).
 """
 
 from __future__ import annotations

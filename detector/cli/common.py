@@ -110,7 +110,8 @@ def names_folder(text: str) -> bool:
 ScenePathsArgument = Annotated[
     list[str],
     typer.Argument(
-        help="Scenes: GeoTIFFs, folders (their *.tif), quoted globs ('scenes/2024*.tif'; "
+        help="Scenes: GeoTIFFs, folders (their *.tif, less hidden files and UDM masks), "
+        "quoted globs ('scenes/2024*.tif'; "
         "'mosaics/*.vrt' for other rasters GDAL reads), text files of "
         "paths, globs or URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
     ),

@@ -68,7 +68,9 @@ def detect(
     name_field: NameFieldOption = "name",
     date: DateOption = None,
     dates: DatesOption = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress bars (on a terminal; none in a log or a pipe).")
+    ] = True,
 ) -> None:
     """Find dredges in scenes along the rivers and write one georeferenced table.
 

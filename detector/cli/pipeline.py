@@ -42,7 +42,8 @@ def run(
         list[str],
         typer.Argument(
             help=(
-                "Scenes: GeoTIFFs, folders (their *.tif), quoted globs ('scenes/2024*.tif'; "
+                "Scenes: GeoTIFFs, folders (their *.tif, less hidden files and UDM masks), "
+                "quoted globs ('scenes/2024*.tif'; "
                 "'mosaics/*.vrt' for other rasters GDAL reads), text files of "
                 "paths, globs or URLs (one a line), or STAC JSON (Item, ItemCollection, Catalog)."
             )
@@ -67,7 +68,9 @@ def run(
     overwrite: Annotated[
         bool,
         typer.Option(
-            help="Start again in an --out that holds a run with other settings (or other files)."
+            help="Start again in an --out that holds a run with other settings (or other "
+            "files): the earlier run's saved detections (OUT/scenes/*.parquet) are removed, "
+            "never other files there, and its outputs replaced."
         ),
     ] = False,
     workers: Annotated[
@@ -90,7 +93,9 @@ def run(
     name_field: NameFieldOption = "name",
     count_score: CountScoreOption = COUNT_SCORE,
     max_static_days: MaxStaticDaysOption = MAX_STATIC_DAYS,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress bars (on a terminal; none in a log or a pipe).")
+    ] = True,
 ) -> None:
     """Scenes to yearly counts in one command: detect, track, count, export, report.
 
@@ -99,7 +104,8 @@ def run(
     dredges.geojson, dredges.kml (Google Earth), run.json and report.html (one page, opens
     offline). A scene that cannot be used is reported and listed in failures.csv and the
     report; the others complete, and the exit code is then 1 (2: bad input, or a file that
-    could not be written; 3: an unexpected fault, such as running out of memory).
+    could not be written; 3: an unexpected fault, such as running out of memory; 130 or 143:
+    stopped by Ctrl-C or SIGTERM, with one line saying to run it again).
 
     Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
     running the same command again after an interruption skips finished scenes (one whose
@@ -180,7 +186,9 @@ def demo(
     overwrite: Annotated[
         bool, typer.Option(help="Replace a previous demo run (and a different demo world).")
     ] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress bars (on a terminal; none in a log or a pipe).")
+    ] = True,
 ) -> None:
     """Try everything on a small synthetic world: generate it, run, compare with the truth.
 

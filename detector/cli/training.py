@@ -121,7 +121,9 @@ def train(
         str | None, typer.Option(help="Model name in the card (default: --out's).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the split, sampling and training.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu, or cuda when a GPU is visible.")] = "cpu",
+    device: Annotated[
+        str, typer.Option(help="cpu, or cuda when a GPU is visible (cuda:N: GPU N).")
+    ] = "cpu",
     workers: Annotated[
         int | None,
         typer.Option(
@@ -142,7 +144,9 @@ def train(
             "are reused) and, with --install, the bundled model."
         ),
     ] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show progress bars (on a terminal; none in a log or a pipe).")
+    ] = True,
 ) -> None:
     """Train a dredge detector: fine-tune on analysts' labels, or run a synthetic recipe.
 
@@ -391,7 +395,9 @@ def evaluate(
 
     Writes OUT/report.json, OUT/pr_curve.png, OUT/worst_false_positives.png and
     OUT/worst_misses.png. Tiles must be at the model's GSD (as `dredge tiles` and
-    `dredge review` cut them; vector labels are tiled at it).
+    `dredge review` cut them; vector labels are tiled at it). The precision of a class the
+    model made no box of, and the recall of a class no box of which is labelled, are
+    undefined (0 of 0): null in report.json, '–' in the table, with a note.
     """
     from rich.console import Console
     from rich.table import Table

@@ -156,7 +156,9 @@ def tiles(
     name_field: NameFieldOption = "name",
     date: DateOption = None,
     dates: DatesOption = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar (on a terminal; none in a log or a pipe).")
+    ] = True,
     overwrite: Annotated[
         bool,
         typer.Option(
