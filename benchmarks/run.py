@@ -5,7 +5,8 @@ world share one, generated when first needed with `dredge synth --seed 1 --size 
 tracking dedup benchmark uses a full-size one (`--size full`, about half an hour), and the
 box-size and colour benchmarks read the worlds and runs that the count benchmark keeps (asked
 for alone, the count benchmark runs first). A world that cannot be drawn fails the benchmarks
-that need it; the others run, and the run ends with the ``failed:`` line. Run a subset with
+that need it, and a failed count benchmark the two that read what it keeps (each marked "not
+run"); the others run, and the run ends with the ``failed:`` line. Run a subset with
 `python -m benchmarks.run tiling_memory synth_speed`.
 """
 
@@ -44,6 +45,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "finetune_style": ["--tiles", "60", "200", "--lr0", "0.0002"],
     "resume_cost": ["--write"],
 }
+WRITER = {COUNT_WORLDS: "count_accuracy"}  # the benchmark that writes each such folder
 
 
 def schedule(names: list[str]) -> list[str]:
@@ -84,6 +86,15 @@ def main(names: list[str]) -> int:
                     f"== {name}: not run: drawing its synthetic world failed (exit {broken[0]})",
                     flush=True,
                 )
+                failed.append(name)
+                continue
+            unwritten = [
+                WRITER[key]
+                for key in WRITER
+                if key in BENCHMARKS[name] and name != WRITER[key] and WRITER[key] in failed
+            ]
+            if unwritten:  # it ran on the missing folder and failed with its own advice
+                print(f"== {name}: not run: {unwritten[0]} failed", flush=True)
                 failed.append(name)
                 continue
             args = BENCHMARKS[name]

@@ -183,6 +183,14 @@ def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def globs_for(paths: Sequence[Path], stem: str) -> str:
+    """'a quoted glob such as …', or 'quoted globs such as … …', one per folder and suffix of
+    ``paths`` as written (glob is case-sensitive and reads no braces: ``.*.tif`` misses
+    ``.b.tiff`` and ``.c.TIF``)."""
+    globs = list(dict.fromkeys(f"'{path.parent}/{stem}{path.suffix}'" for path in paths))
+    return f"{agree(len(globs), 'a quoted glob', 'quoted globs')} such as {' '.join(globs)}"
+
+
 def no_scenes_message(items: Sequence[str | Path]) -> str:
     """Why ``items`` gave no scene, and where scenes lie in their subfolders (a Planet order
     unpacks its scenes into a subfolder such as ``PSScene/``), or the hidden files a folder
@@ -201,8 +209,8 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
             return (
                 f"{message}; it holds {count_of(len(hidden), 'hidden file')} (e.g. "
                 f"{hidden[0].name}), not read from a folder (where editors and sync tools "
-                f"leave hidden copies): give {agree(len(hidden), 'it', 'them')} by name or by a "
-                f"quoted glob such as '{hidden[0].parent}/.*{hidden[0].suffix}'"
+                f"leave hidden copies): give {agree(len(hidden), 'it', 'them')} by name or by "
+                f"{globs_for(hidden, '.*')}"
             )
         zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
         if zips:
@@ -220,12 +228,10 @@ def no_scenes_message(items: Sequence[str | Path]) -> str:
             if path.suffix.lower() in OTHER_RASTER_SUFFIXES
         ]
         if others:
-            suffix = others[0].suffix
             return (
                 f"{message}; it holds {count_of(len(others), 'other raster')} (e.g. "
                 f"{others[0].name}), which a folder is not searched for: give "
-                f"{agree(len(others), 'it', 'them')} by name or by a quoted glob "
-                f"such as '{others[0].parent}/*{suffix}'"
+                f"{agree(len(others), 'it', 'them')} by name or by {globs_for(others, '*')}"
             )
         return message
     places = sorted({str(path.parent) for path in nested})

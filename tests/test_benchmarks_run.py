@@ -58,3 +58,25 @@ def test_a_world_that_cannot_be_drawn_fails_its_benchmarks_and_the_others_run(
     output = capsys.readouterr().out
     assert "== tiling_memory: not run: drawing its synthetic world failed (exit 3)" in output
     assert output.splitlines()[-1] == "failed: tiling_memory, detection_speed"
+
+
+def test_a_failed_count_benchmark_leaves_the_benchmarks_reading_its_runs_not_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """hull_size_cue and colour_cue read the worlds and runs that count_accuracy keeps; with
+    count_accuracy failed they still ran on its missing output and failed with their own advice
+    (to run count_accuracy into a temporary folder deleted when the run ends). Now they are
+    marked not run, the others run, and the run exits 1."""
+    ran: list[str] = []
+
+    def fake_run(command: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+        ran.append(command[2])
+        return subprocess.CompletedProcess(command, 1 if "count_accuracy" in command[2] else 0)
+
+    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    assert run.main(["hull_size_cue", "colour_cue", "synth_speed"]) == 1
+    assert ran == ["benchmarks.count_accuracy", "benchmarks.synth_speed"]
+    output = capsys.readouterr().out
+    assert "== hull_size_cue: not run: count_accuracy failed" in output
+    assert "== colour_cue: not run: count_accuracy failed" in output
+    assert output.splitlines()[-1] == "failed: count_accuracy, hull_size_cue, colour_cue"

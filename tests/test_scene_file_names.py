@@ -88,9 +88,35 @@ def test_a_folder_of_hidden_scenes_alone_names_them(tmp_path: Path) -> None:
     assert no_scenes_message([folder]) == (
         f"no scenes (*.tif) in {folder}; it holds 2 hidden files (e.g. .a.tif), not read from "
         "a folder (where editors and sync tools leave hidden copies): give them by name or by "
-        f"a quoted glob such as '{folder}/.*.tif'"
+        f"quoted globs such as '{folder}/.*.tif' '{folder}/.*.TIF'"
     )
     assert names(resolve_scenes([str(folder / ".*.tif")]).paths) == [".a.tif"]
     (folder / ".a.tif").unlink()
     (folder / ".~lock.b.TIF").unlink()
     assert no_scenes_message([folder]) == f"no scenes (*.tif) in {folder}"  # `._a.tif` alone
+
+
+def test_hidden_scenes_of_two_suffixes_are_all_covered_by_the_globs_suggested(
+    tmp_path: Path,
+) -> None:
+    """A folder of hidden `.a.tif`, `.b.tiff` and `.~lock.c.TIF` was told to read them by
+    'scenes/.*.tif' alone (the first file's suffix; glob is case-sensitive and has no braces):
+    1 of the 3 read. A glob per suffix present now reads all 3."""
+    folder = tmp_path / "scenes"
+    folder.mkdir()
+    for name in (".a.tif", ".b.tiff", ".~lock.c.TIF"):
+        (folder / name).write_bytes(b"")
+    message = no_scenes_message([folder])
+    assert message.endswith(
+        f"give them by name or by quoted globs such as '{folder}/.*.tif' '{folder}/.*.tiff' "
+        f"'{folder}/.*.TIF'"
+    )
+    globs = message.split("such as ")[1].replace("'", "").split()
+    assert names(resolve_scenes(globs).paths) == [".a.tif", ".b.tiff", ".~lock.c.TIF"]
+    mosaics = tmp_path / "mosaics"  # other rasters alike: it suggested '*.vrt' alone
+    mosaics.mkdir()
+    for name in ("a.vrt", "b.jp2"):
+        (mosaics / name).write_text("<VRTDataset/>")
+    assert no_scenes_message([mosaics]).endswith(
+        f"by quoted globs such as '{mosaics}/*.vrt' '{mosaics}/*.jp2'"
+    )

@@ -77,6 +77,12 @@ def test_cli_unwritable_and_non_empty_out(tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("precious")
+    result = runner.invoke(app, ["synth", "--out", str(mine)])
+    assert result.exit_code == 2 and "folder is not empty — choose another --out" in result.output
+    (mine / "world.json").write_text("{")  # no world synth finished: said as of any folder
+    result = runner.invoke(app, ["synth", "--out", str(mine)])
+    assert result.exit_code == 2 and "folder is not empty — choose another --out" in result.output
+    (mine / "world.json").unlink()
     result = runner.invoke(app, ["synth", "--out", str(mine), "--overwrite"])
     assert (
         result.exit_code == 2 and "only replaces a folder made by `dredge synth`" in result.output
@@ -92,7 +98,12 @@ def test_cli_synth_small_world(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "wrote 3 scenes of 1 river (2024) to" in result.output
     again = runner.invoke(app, ["synth", "--out", str(out), "--seed", "5", "--rivers", "Itaya"])
-    assert again.exit_code == 2 and "not empty" in again.output
+    # it said "folder is not empty", as of any folder, not that it holds a world of synth's
+    drawn = datetime.fromtimestamp((out / "world.json").stat().st_mtime).date().isoformat()
+    assert again.exit_code == 2 and again.output.strip() == (
+        f"error: {out}: holds a synthetic world (seed 5, small, Aguaytía, 2024, drawn "
+        f"{drawn}) — choose another --out, or pass --overwrite to replace it"
+    )
     replaced = runner.invoke(
         app,
         [
@@ -134,7 +145,7 @@ def test_a_world_stopped_half_way_is_drawn_again_by_the_same_command(
     assert again.exit_code == 0, again.output
     assert runner.invoke(app, [*args, str(whole)]).exit_code == 0
     assert _digest(out) == _digest(whole)
-    assert "not empty" in runner.invoke(app, [*args, str(out)]).output  # finished: kept
+    assert "holds a synthetic world" in runner.invoke(app, [*args, str(out)]).output  # kept
 
 
 def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:

@@ -257,12 +257,19 @@ def prepare_out_dir(out: Path, overwrite: bool) -> None:
     """Create ``out``; refuse to mix a new world into a folder that holds files, unless it is a
     world this tool began and never finished (:data:`UNFINISHED_MARK`): the same command,
     ``dredge synth`` or ``dredge demo`` again, was refused as "folder is not empty" and, with
-    ``--overwrite``, as "no world.json", so that only deleting the folder by hand went on."""
+    ``--overwrite``, as "no world.json", so that only deleting the folder by hand went on. A
+    finished world is refused by what it holds (:func:`world_held`), another folder as not
+    empty."""
     if out.exists() and not out.is_dir():
         raise DredgeError(f"{out}: exists and is not a folder — choose another --out")
     if out.exists() and any(out.iterdir()):
         unfinished = (out / UNFINISHED_MARK).is_file()
         if not overwrite and not unfinished:
+            held = world_held(out)
+            if held:  # it said 'folder is not empty', as of any folder
+                raise DredgeError(
+                    f"{out}: holds {held} — choose another --out, or pass --overwrite to replace it"
+                )
             raise DredgeError(
                 f"{out}: folder is not empty — choose another --out, or pass --overwrite"
             )
@@ -280,6 +287,24 @@ def prepare_out_dir(out: Path, overwrite: bool) -> None:
         raise DredgeError(
             f"{out}: cannot write here ({exc.strerror}) — choose another --out"
         ) from None
+
+
+def world_held(out: Path) -> str | None:
+    """'a synthetic world (seed 5, small, Aguaytia, 2024, drawn 2025-03-01)' where ``out``
+    holds a world that ``dredge synth`` finished (its ``world.json``, the day it was written);
+    None for another folder or an unreadable ``world.json``."""
+    manifest = out / "world.json"
+    try:
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        config = written["config"]
+        first, last = config["years"]
+        rivers = ", ".join(map(str, config["rivers"]))
+        drawn = date.fromtimestamp(manifest.stat().st_mtime).isoformat()
+        seed, size = int(config["seed"]), config["size"]
+    except (OSError, ValueError, KeyError, TypeError):  # not one, or not readable as one
+        return None
+    years = str(first) if first == last else f"{first}–{last}"
+    return f"a synthetic world (seed {seed}, {size}, {rivers}, {years}, drawn {drawn})"
 
 
 def is_same_world(path: Path, config: WorldConfig) -> bool:
