@@ -93,3 +93,25 @@ def test_no_bar_on_a_terminal_that_cannot_redraw_a_line(
     assert not progress_bar(True).disable
     monkeypatch.setenv("TERM", term)
     assert progress_bar(True).disable
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
+def test_no_bar_in_a_log_of_a_job_that_asks_for_colours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """``FORCE_COLOR=1`` (or rich's ``TTY_COMPATIBLE=1``), set for colours in a CI job or a
+    container, made rich take a log file for a terminal: `dredge tiles … 2> log` drew its bar
+    into the log, escape codes and all (176 bytes of one scene; about 1.9 kB a second of a
+    long run). Whether stderr is a terminal is asked of stderr now."""
+    from detector.progress import progress_bar
+
+    monkeypatch.setenv(variable, "1")
+    monkeypatch.setenv("TERM", "xterm")
+    assert progress_bar(True).disable
+    scene = write_scene(tmp_path / "scenes" / "20230715_145012_56_2455_3B_AnalyticMS_SR.tif",
+                        width=200, height=200)  # fmt: skip
+    rivers = write_rivers(tmp_path / "rivers.geojson", {"nanay": scene.river}, crs=scene.crs)
+    args = [str(scene.path), "--rivers", str(rivers), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, ["tiles", *args], env={variable: "1", "TERM": "xterm"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and "1 chip from 1 scene" in result.stdout
