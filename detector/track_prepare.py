@@ -65,8 +65,9 @@ def prepare_detections(
     fixed (no dates, unreadable dates, no CRS, no river positions and no ``network``). A file
     with neither rows nor fields (an empty GeoJSON) is 0 detections, as an empty GeoParquet.
     ``looks``, when given, gets the ``river, acquired`` (and ``scene``, where there is one) of
-    the look-alikes left out (boats): a scene that shows a boat on a river was a look at it,
-    even with no dredge there.
+    every look-alike left out (boats): a scene that shows a boat on a river was a look at it,
+    even with no dredge there. A boat off every river's corridor is kept with river None: its
+    scene was still detected (not a scene left out), but it is no look at a river.
     """
     notes: list[str] = []
     # numbered by place, as the rows of the file (its own index, a GeoParquet's saved after
@@ -173,7 +174,7 @@ def prepare_detections(
             look = {"river": seen["river"].to_numpy(), "acquired": out.loc[~counted, "acquired"]}
             if "scene" in out.columns:  # detected, with no dredge: not a scene left out
                 look["scene"] = out.loc[~counted, "scene"]
-            looks.append(pd.DataFrame(look).dropna(subset=["river"]))
+            looks.append(pd.DataFrame(look))  # river None off the corridor: its scene counts
         out = out[counted].copy()
     out, river_notes = place_on_rivers(out, source, network)
     return out, notes + river_notes

@@ -410,6 +410,43 @@ def test_scenes_whose_detections_are_boats_alone_are_not_named_as_left_out(
     assert f"1 after the last, {days[3]:%Y-%m-%d}" in result.output  # the last boat's day
 
 
+def test_scenes_whose_boats_lie_beyond_the_corridor_are_not_named_as_left_out(
+    tmp_path: Path,
+) -> None:
+    """`dredge detect --corridor-m 500`, `dredge track` with the default 250 m: the last two
+    scenes showed boats 350 m off the centerline and no dredge. Those boats were dropped with
+    no river, and their scenes named as forgotten ('2 of 4 scenes given have no dredge
+    detection … (forgotten?)'); they still are no look at the river nor a dredge."""
+    from tests.geo_fixtures import write_udm2
+
+    line = straight_line()
+    net = tf.network(line)
+    days = tf.dates(4, every_days=40)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    for t in days:  # 8 km × 800 m around the river: the boats lie in it
+        write_udm2(write_strip_scene(scenes / f"{tf.scene_name(t)}.tif"))
+    spots = [tf.point_at(line, 2000)] * 2 + [tf.point_at(line, 2000, offset_m=350)] * 2
+    dets = tf.detections(list(zip(days, spots, strict=True)), net)
+    dets.loc[2:, "class_name"] = "boat"  # the last two scenes: boats off the corridor
+    marked = tmp_path / "dets.parquet"
+    dets.to_parquet(marked)
+    rivers = tmp_path / "rivers.geojson"
+    gpd.GeoDataFrame({"name": ["Meander"]}, geometry=[line], crs=tf.CRS).to_file(rivers)
+    out = tmp_path / "tracks.parquet"
+    args = ["track", str(marked), "--rivers", str(rivers), "--scenes", str(scenes)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "forgotten?" not in result.output
+    tracks = gpd.read_parquet(out)
+    assert int(tracks["n_detections"].sum()) == 2  # the boats are no dredges
+    alone = tmp_path / "alone.parquet"  # no scenes: the boats off the corridor are no looks
+    result = CliRunner().invoke(app, [*args[:4], "--out", str(alone)])
+    assert result.exit_code == 0, result.output
+    looked = pd.read_csv(tmp_path / "alone.observations.csv")
+    assert sorted(looked["date"]) == [f"{t:%Y-%m-%d}" for t in days[:2]]
+
+
 def test_a_second_scene_folder_after_scenes_is_named(tmp_path: Path) -> None:
     """`--scenes a/ b/`: --scenes takes one path, so b/ fell to DETECTIONS and `dredge track`
     said "b: file not found — check the DETECTIONS path" of a folder that is there; `dredge
