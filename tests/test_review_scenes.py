@@ -322,3 +322,47 @@ def test_detections_dated_by_detect_date_are_reviewed_with_the_same_date(
     result = CliRunner().invoke(app, [*common, "--date", other, "--out", str(tmp_path / "r3")])
     assert result.exit_code == 2, result.output
     assert "the date given dates it" in result.output
+
+
+def test_detections_of_runs_put_together_are_reviewed_on_their_own_days_scene(
+    detections: Path, label_world: Path, model: Path, tmp_path: Path
+) -> None:
+    """Runs made one at a time on scenes of one file name (``2023/x.tif``, ``2024/x.tif``)
+    name both ``x.tif``; their detections put together and reviewed on one of them had every
+    day's boxes cut from its image (the date check passed on any day of the name): tiles
+    centred where nothing is, and the other day's boxes pre-filled in them. Now only the
+    scene's own day is exported, with a note; a scene whose date tells none of the days is
+    refused in one line."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from detector.scene import open_scene
+
+    frame = gpd.read_parquet(detections)
+    parts, days = [], []
+    for k, path in enumerate(sorted((label_world / "scenes").glob("*SR.tif"))[:2]):
+        with open_scene(path) as scene:
+            assert scene.acquired is not None
+            days.append(scene.acquired.strftime("%Y-%m-%d"))
+        (tmp_path / f"run{k}").mkdir()
+        shutil.copy(path, tmp_path / f"run{k}" / "x.tif")
+        mine = frame[frame["scene"] == path.name].assign(scene="x.tif")
+        parts.append(mine.assign(acquired=pd.Timestamp(days[-1], tz="UTC")))
+    assert days[0] != days[1]
+    pd.concat(parts).to_parquet(tmp_path / "all.parquet")
+    common = ["review", str(tmp_path / "all.parquet"), "--model", str(model), "--count", "50",
+              "--scenes", str(tmp_path / "run1" / "x.tif")]  # fmt: skip
+    result = CliRunner().invoke(app, [*common, "--date", days[1], "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    ours, theirs = set(parts[1]["detection_id"]), set(parts[0]["detection_id"])
+    rows = (tmp_path / "r" / "tiles.csv").read_text().splitlines()[1:]
+    assert rows and {row.split(",")[2] for row in rows} <= ours
+    text = " ".join(result.output.split())
+    note = f"({len(theirs)} detections on 'x.tif' of another day: another scene of that name"
+    assert f"from {len(ours)} detections {note}" in text
+    later = [part.assign(acquired=part["acquired"] + pd.Timedelta(days=9)) for part in parts]
+    pd.concat(later).to_parquet(tmp_path / "all.parquet")  # days its date tag is not
+    refused = CliRunner().invoke(app, [*common, "--out", str(tmp_path / "r2")])
+    assert refused.exit_code == 2, refused.output
+    assert "runs put together?), and its date (" in " ".join(refused.output.split())
+    assert "Traceback" not in refused.output

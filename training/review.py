@@ -54,6 +54,7 @@ from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
 from training.labels.yolo import write_yolo
+from training.review_days import of_its_day
 from training.review_folder import COCO_NAME, INDEX_COLUMNS, INDEX_NAME, SUBSET, corrections
 
 REQUIRED_COLUMNS = ("scene", "score", "class_name")
@@ -383,6 +384,7 @@ def export_review(
             labels[path] = name
     _check_names(detections, labels, taken, frame, bands, scene_dates)
     paths = {name: path for path, name in labels.items()}
+    frame, other_days = of_its_day(detections, frame, paths, bands, scene_dates)
     on_given = frame["scene"].astype(str).isin(list(paths))
     if not on_given.any():
         raise InputError(
@@ -424,7 +426,7 @@ def export_review(
     return (
         f"{count_of(len(tiles), 'review tile')} with "
         f"{count_of(boxes, 'pre-filled box', 'pre-filled boxes')} "
-        f"from {count_of(len(order), 'detection')} "
+        f"from {count_of(len(order), 'detection')}{other_days} "
         f"→ {out} (YOLO: data.yaml; COCO: annotations/instances_default.json)"
     )
 
