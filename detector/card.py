@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from detector.errors import InputError
 from detector.inputspec import InputSpec
+from detector.json_text import json_text
 from detector.wording import agree
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ class ModelCard:
     def save(self, path: str | Path) -> Path:
         """Write the card as JSON to ``path`` (conventionally ``<weights stem>.card.json``)."""
         target = Path(path)
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
         target.write_text(text, encoding="utf-8")
         return target
 

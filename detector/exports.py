@@ -15,7 +15,6 @@ leaves the previous file or none, and raises :class:`~detector.errors.OutputErro
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from detector.errors import DredgeError, UsageError
+from detector.json_text import json_text
 from detector.kml_export import KML_DETECTION_LIMIT as KML_DETECTION_LIMIT
 from detector.kml_export import KML_NS as KML_NS
 from detector.kml_export import kml_left_out as kml_left_out
@@ -77,7 +77,7 @@ def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None)
             target, lambda tmp: counts.to_csv(tmp, index=False, encoding=CSV_ENCODING)
         )
     records = [{k: _json_value(v) for k, v in row.items()} for row in counts.to_dict("records")]
-    text = json.dumps(records, indent=1, ensure_ascii=False) + "\n"
+    text = json_text(records, indent=1, ensure_ascii=False) + "\n"
     return write_text_atomic(target, text)
 
 

@@ -38,7 +38,6 @@ stopped at any moment leaves the earlier run's set or its own, never some of eac
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import time
@@ -72,6 +71,7 @@ from detector.detect import (
 )
 from detector.errors import DredgeError, InputError, OutputError
 from detector.exports import write_counts
+from detector.json_text import json_text
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
@@ -394,7 +394,7 @@ def run_pipeline(
                 notes=notes,
                 resumed=len(sources.paths) - len(todo),
             )
-            text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+            text = json_text(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
             write_text_atomic(staging / "run.json", text)
             result = RunResult(
                 out=out,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from detector.errors import DredgeError
+from detector.json_text import json_text
 from detector.writing import process_alive, started_after
 
 LOCK_NAME = ".dredge-run.lock"
@@ -58,7 +59,7 @@ def run_lock(out: Path, command: str = "") -> Iterator[None]:
             path.unlink(missing_ok=True)
             continue
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(mine, handle)
+            handle.write(json_text(mine))
         break
     else:  # pragma: no cover - another run took the stale lock between our two tries
         raise DredgeError(f"{out}: another dredge run started in this folder just now")

@@ -51,6 +51,7 @@ from detector.acquisition import (
     to_utc,
 )
 from detector.errors import DredgeError, InputError
+from detector.json_text import json_text
 from detector.river_inputs import rivers_digest
 from detector.run_dates import dated_otherwise, has_detections, recorded_time, redated_warnings
 from detector.run_key import (
@@ -164,7 +165,7 @@ class RunState:
             for name, value in (earlier or {}).items():
                 if previous.get(name) == value:  # resumed as that version resumed it
                     previous[name] = key.get(name)
-            if previous != json.loads(json.dumps(key, default=str)):
+            if previous != json.loads(json_text(key, default=str)):
                 changed = sorted(
                     k for k in set(previous) | set(key) if previous.get(k) != key.get(k)
                 )
@@ -345,7 +346,7 @@ class RunState:
         """Remove what interrupted writes left, then write the run key (before any scene)."""
         for folder in (self.out, self.out / SCENES_DIR):
             remove_temporaries(folder)
-        text = json.dumps(self.key, indent=2, default=str) + "\n"
+        text = json_text(self.key, indent=2, default=str) + "\n"
         write_text_atomic(self.out / KEY_NAME, text)
         if self.rows:  # one row per scene, without a row a killed run left cut short
             self._write_manifest()
@@ -440,7 +441,7 @@ class RunState:
             "detections": 0 if frame is None else len(frame),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "error": error or "",
-            "flags": json.dumps(flags, ensure_ascii=False) if flags else "",
+            "flags": json_text(flags, ensure_ascii=False) if flags else "",
             "date": carried_date(frame),
             "file": "" if is_remote(path) else file_key(path),
             "backend": "" if error else self.backend,

@@ -304,13 +304,13 @@ def test_label_studio_tasks_find_tiles_of_scenes_with_url_characters_in_their_na
     from urllib.parse import parse_qs, urlsplit
 
     from training.labels.table import Box, LabelledTile
-    from training.review import _label_studio
+    from training.review_boxes import label_studio_tasks
 
     names = ["escena #1, 50% & A+B_w0_0", "Escena%20B (copia)_w1_2", "escena ñ 01_w3_4"]
     tiles = [
         LabelledTile(name, "s", "review", 64, 64, [Box("dredge", 1, 2, 30, 40)]) for name in names
     ]
-    tasks = _label_studio(tiles, [[0.5]] * 3, "m")
+    tasks = label_studio_tasks(tiles, [[0.5]] * 3, "m")
     for name, task in zip(names, tasks, strict=True):
         url = task["data"]["image"]
         assert url.startswith("/data/local-files/?d=")

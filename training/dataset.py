@@ -61,6 +61,7 @@ from detector.chips import expand_scene_paths, write_chip
 from detector.errors import DredgeError, InputError
 from detector.grid import Grid
 from detector.inputspec import InputSpec
+from detector.json_text import json_text
 from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
@@ -504,7 +505,7 @@ def _write(
         writer.writerows(rows)
     write_data_yaml(out)
     (out / "summary.json").write_text(
-        json.dumps(summary.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json_text(summary.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
 
 

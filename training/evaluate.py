@@ -31,7 +31,6 @@ low scores), with their tile and source.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detector.errors import DredgeError
+from detector.json_text import json_text
 from detector.merge import boxes_made_at
 from detector.model import Detector, YoloDetector
 from detector.wording import count_of, score_text
@@ -563,7 +563,7 @@ def write_report(
         "figures": {k: p.name for k, p in figures.items()},
     }
     path = out / REPORT_NAME
-    write_text_atomic(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json_text(report, indent=2, ensure_ascii=False) + "\n")
     return path
 
 

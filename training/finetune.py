@@ -48,6 +48,7 @@ from detector.card import (
 )
 from detector.errors import DredgeError, InputError
 from detector.inputspec import InputSpec
+from detector.json_text import json_text
 from detector.model import bundled_weights, load_model
 from detector.offline import cache_dir, import_ultralytics, safe_loading
 from detector.run_lock import run_lock
@@ -347,7 +348,7 @@ def _run(
         "metrics": metrics,
     }  # fmt: skip
     (work / MANIFEST_NAME).write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        json_text(manifest, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
     return FinetuneResult(
         run_dir=out,

@@ -5,8 +5,10 @@ are what it says), and the first ``count`` are exported: for each, a tile of the
 centred on it, read from its scene at the model's GSD and bands (exactly what the detector
 saw), with every detection of that scene inside the tile as a pre-filled box (a box at least
 half inside, clipped). A detection that already lies well inside an exported tile gets no tile
-of its own. The analyst corrects the boxes — deletes false ones, adds missed ones — instead of
-drawing from nothing, and ``dredge train`` reads the result back.
+of its own; detections that repeat one another (runs put together on one scene) are one box
+(:func:`training.review_boxes.without_duplicates`). The analyst corrects the boxes — deletes
+false ones, adds missed ones — instead of drawing from nothing, and ``dredge train`` reads the
+result back.
 
 Output (one set of images, three label formats)::
 
@@ -25,7 +27,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,7 @@ from detector.acquisition import is_remote, mosaic_days, scene_labels
 from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
 from detector.errors import DredgeError, InputError, first_line, not_a_file
+from detector.json_text import json_text
 from detector.model import bundled_weights
 from detector.run_manifest import manifest_names
 from detector.scene import open_scene, reading_env
@@ -54,6 +56,7 @@ from detector.writing import move_into_place, put_back_folder_set_aside
 from training.labels.coco import coco_dict
 from training.labels.table import Box, LabelledTile
 from training.labels.yolo import write_yolo
+from training.review_boxes import label_studio_tasks, without_duplicates
 from training.review_days import of_its_day
 from training.review_folder import COCO_NAME, INDEX_COLUMNS, INDEX_NAME, SUBSET, corrections
 
@@ -392,7 +395,8 @@ def export_review(
             "none of its detections is on the scenes given",
             "give the scenes the detections came from with --scenes",
         )
-    frame = frame[on_given].reset_index(drop=True)
+    frame, duplicates = without_duplicates(frame[on_given])
+    frame = frame.reset_index(drop=True)
     order = uncertainty_order(frame["score"])
     partial = out.parent / f".{out.name}.partial"
     if partial.exists():
@@ -412,7 +416,8 @@ def export_review(
         )  # fmt: skip
         (partial / "annotations").mkdir()
         _write_json(partial / COCO_NAME, coco)
-        _write_json(partial / "label_studio_tasks.json", _label_studio(tiles, scores, card.name))
+        tasks = label_studio_tasks(tiles, scores, card.name)
+        _write_json(partial / "label_studio_tasks.json", tasks)
         with (partial / INDEX_NAME).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(INDEX_COLUMNS)
@@ -426,7 +431,7 @@ def export_review(
     return (
         f"{count_of(len(tiles), 'review tile')} with "
         f"{count_of(boxes, 'pre-filled box', 'pre-filled boxes')} "
-        f"from {count_of(len(order), 'detection')}{other_days} "
+        f"from {count_of(len(order), 'detection')}{other_days}{duplicates} "
         f"→ {out} (YOLO: data.yaml; COCO: annotations/instances_default.json)"
     )
 
@@ -545,49 +550,5 @@ def _in_window(
     return cx0, cy0, cx1, cy1
 
 
-def _label_studio(
-    tiles: list[LabelledTile], scores: list[list[float]], model: str
-) -> list[dict[str, Any]]:
-    """Label Studio tasks: each tile with its boxes as a prediction (percent coordinates)."""
-    tasks = []
-    for tile, tile_scores in zip(tiles, scores, strict=True):
-        result = []
-        for index, (box, score) in enumerate(zip(tile.boxes, tile_scores, strict=True)):
-            result.append(
-                {
-                    "id": f"{tile.name}_{index}",
-                    "type": "rectanglelabels",
-                    "from_name": "label",
-                    "to_name": "image",
-                    "original_width": tile.width,
-                    "original_height": tile.height,
-                    "score": round(score, 4),
-                    "value": {
-                        "x": 100 * box.x0 / tile.width,
-                        "y": 100 * box.y0 / tile.height,
-                        "width": 100 * (box.x1 - box.x0) / tile.width,
-                        "height": 100 * (box.y1 - box.y0) / tile.height,
-                        "rotation": 0,
-                        "rectanglelabels": [box.class_name],
-                    },
-                }
-            )
-        tasks.append(
-            {
-                "data": {"image": _local_files_url(f"images/{SUBSET}/{tile.name}.png")},
-                "predictions": [{"model_version": model, "result": result}],
-            }
-        )
-    return tasks
-
-
-def _local_files_url(path: str) -> str:
-    """Label Studio's URL of a file it serves: ``/data/local-files/?d=PATH``, with the
-    characters that end or change a URL's query value (``%``, ``#``, ``&``, ``+``) escaped
-    (a scene named ``escena #1, 50% & A+B.tif``: its tiles did not load). Spaces and accents
-    stay as written: the browser escapes them."""
-    return "/data/local-files/?d=" + re.sub(r"[%#&+]", lambda m: f"%{ord(m[0]):02X}", path)
-
-
 def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json_text(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

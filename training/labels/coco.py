@@ -20,6 +20,7 @@ passed over with one note naming it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -354,7 +355,8 @@ def coco_dict(
     scores: Sequence[Sequence[float]] | None = None,
     info: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A COCO object for tiles (``scores``: per tile, per box, kept as pre-label scores)."""
+    """A COCO object for tiles (``scores``: per tile, per box, kept as pre-label scores; a
+    score not known, NaN, is left out)."""
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     for image_id, (tile, file_name) in enumerate(zip(tiles, file_names, strict=True), start=1):
@@ -378,10 +380,11 @@ def coco_dict(
                 "iscrowd": 0,
                 "segmentation": [],
             }
-            if scores is not None:
-                score = round(float(scores[image_id - 1][index]), 4)
-                ann["score"] = score
-                ann["attributes"] = {"score": score, "occluded": False}
+            if scores is not None:  # a score not known (NaN): none (a NaN is not JSON)
+                score = float(scores[image_id - 1][index])
+                known = {"score": round(score, 4)} if math.isfinite(score) else {}
+                ann.update(known)
+                ann["attributes"] = {**known, "occluded": False}
             annotations.append(ann)
     return {
         "info": {"description": "dredge-detector tiles", **(info or {})},

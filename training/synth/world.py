@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from detector.date_sanity import AHEAD_SLACK
 from detector.errors import DredgeError
+from detector.json_text import json_text
 from detector.wording import count_of
 from training.processes import WorkerDied, in_processes, usable_cores
 from training.synth.catalogue import RIVER_CATALOGUE, RiverSpec, find_river
@@ -450,7 +451,7 @@ def _write_manifest(world: World, path: Path) -> None:
             for r in world.rivers
         ],
     }
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json_text(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def centerline_pieces(river: RiverWorld) -> list[object]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from pyproj import Transformer
 from shapely import Point
 
 from detector.errors import DredgeError
+from detector.json_text import json_text
 from training.synth.render import BANDS, Grid, iter_boxes, mask_of, render_reflectance
 from training.synth.scenes import CLOUD_VISIBLE_MAX, SceneSpec, is_visible
 
@@ -177,7 +177,7 @@ def _write_metadata(path: Path, scene: SceneSpec, config: WorldConfig) -> None:
             "provider": "synthetic (dredge synth)",
         },
     }
-    path.write_text(json.dumps(item, indent=2) + "\n")
+    path.write_text(json_text(item, indent=2) + "\n")
 
 
 def quicklook_rgb(data: NDArray[Any], style: str) -> NDArray[np.uint8]:
