@@ -59,6 +59,7 @@ def run_demo(
         WorldConfig,
         is_same_world,
         training_seed_note,
+        world_held,
         write_world,
     )
 
@@ -74,6 +75,7 @@ def run_demo(
     if is_same_world(world, config):
         echo(f"reusing the synthetic world in {world}")
     else:
+        _check_world_folder(out, world, overwrite, world_held(world))
         echo(f"generating the demo world (seed {seed}, {', '.join(DEMO_RIVERS)}) in {world}")
         echo(write_world(config, world, overwrite=overwrite, progress=progress))
     run = run_pipeline(
@@ -92,6 +94,34 @@ def run_demo(
         out / "run" / "counts_vs_truth.csv", lambda tmp: comparison.to_csv(tmp, index=False)
     )
     return DemoResult(run, comparison, world)
+
+
+def _check_world_folder(out: Path, world: Path, overwrite: bool, held: str | None) -> None:
+    """DredgeError naming ``out``, the --out given, where its ``world`` folder holds something
+    else than a world the demo may draw into: files of another kind (with or without
+    --overwrite, which replaces only a world `dredge synth` drew), or, without --overwrite, a
+    world of other settings (``held``). It said `OUT/world: folder is not empty — choose
+    another --out`, naming a folder the user never gave as --out."""
+    from training.synth.world import UNFINISHED_MARK
+
+    if not world.exists() or (world / UNFINISHED_MARK).is_file():
+        return  # drawn anew (a world stopped half-way is the same command's)
+    if not world.is_dir():
+        raise DredgeError(
+            f"{out}: its world is a file, not the demo's world folder — choose another --out"
+        )
+    if not any(world.iterdir()) or (held is not None and overwrite):
+        return
+    if held is None:
+        raise DredgeError(
+            f"{out}: its world/ folder holds files that are not a synthetic world (no "
+            "world.json) — choose another --out (--overwrite replaces only a world "
+            "`dredge synth` drew)"
+        )
+    raise DredgeError(
+        f"{out}: its world/ folder holds {held}, not the demo's — choose another --out, or "
+        "pass --overwrite to replace it"
+    )
 
 
 def compare_counts(counts: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ drawn (scenes too large for memory, years after today, a demo on a training worl
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,3 +237,33 @@ def test_years_whose_scenes_fall_after_today_are_one_line(tmp_path: Path) -> Non
     assert result.exit_code != 0
     assert "after today" in result.output and "Traceback" not in result.output
     assert not list((tmp_path / "w").glob("scenes/*.tif"))
+
+
+def test_a_demo_out_whose_world_is_another_names_the_out_given(tmp_path: Path) -> None:
+    """`dredge demo --out D` whose D/world holds something else (notes, another world, a file)
+    said `D/world: folder is not empty — choose another --out`, naming a folder the user never
+    gave as --out; it names D and says that its world/ folder holds something else."""
+    out = tmp_path / "D"
+    (out / "world").mkdir(parents=True)
+    (out / "world" / "notes.txt").write_text("precious")
+    other = {"seed": 5, "size": "small", "rivers": ["Aguaytía"], "years": [2024, 2024]}
+    cases = [
+        ("its world/ folder holds files", []),
+        ("its world/ folder holds a synthetic world (seed 5", []),
+        ("its world/ folder holds files", ["--overwrite"]),
+    ]
+    for said_of_it, extra in cases:
+        if "seed 5" in said_of_it:
+            (out / "world" / "world.json").write_text(json.dumps({"config": other}))
+        result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress", *extra])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        assert f"{out}: {said_of_it}" in said, said
+        assert "choose another --out" in said and f"{out}/world" not in said, said
+        (out / "world" / "world.json").unlink(missing_ok=True)
+    assert (out / "world" / "notes.txt").read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir()) == ["world"]  # nothing drawn, nothing run
+    shutil.rmtree(out / "world")
+    (out / "world").write_text("a file")
+    result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2 and f"{out}: its world is a file" in result.output, result.output
