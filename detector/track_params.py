@@ -104,9 +104,9 @@ class TrackParams:
     object (a roof, a wreck, a pontoon), not counted (``static``); 0 turns the rule off.
     Dredges stay at one spot for weeks and then move 0.2–5 km (the synthetic worlds' stays
     last 14–75 days). On the validation worlds it leaves out one static look-alike on seed 4's
-    Itaya, which has no dredges (total absolute error 32 → 31; 30 in a later rerun,
+    Itaya, which has no dredges (total absolute error 32 → 31; 31 in the latest rerun,
     ``benchmarks/results/count_accuracy.md``). 90 days would leave out a second one (error 30,
-    28 instead of 27 of 40 river-years within 10 %, before that rerun), but real dredges may
+    28 instead of 27 of 40 river-years within 10 %, before the later reruns), but real dredges may
     stay longer than the synthetic ones: the default keeps a margin."""
 
     def __post_init__(self) -> None:
