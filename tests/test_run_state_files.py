@@ -61,21 +61,10 @@ def test_a_run_moved_with_its_scenes_resumes_from_its_new_place(
     was, and no file is there any more. Each finished scene was taken for a file of its old
     place and the run stopped: 'holds 3 finished scene(s) that are not among the scenes
     given (e.g. /old/scenes/…)'; the same command resumed all three before `file` was kept."""
-    import geopandas as gpd
-    from shapely.geometry import Point
-
     old, new = tmp_path / "disk1" / "project", tmp_path / "disk2" / "project"
-    (old / "scenes").mkdir(parents=True)
-    given = [f"scenes/{n}.tif" for n in "abc"]
-    for path in given:
-        (old / path).write_bytes(b"")
-    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    old.mkdir(parents=True)
     monkeypatch.chdir(old)
-    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
-    state.name_scenes(given)
-    state.start()
-    for path in given:
-        state.record(path, frame, None)
+    given = _project_of_three_scenes(old)
     new.parent.mkdir()
     old.rename(new)
     monkeypatch.chdir(new)
@@ -98,21 +87,10 @@ def test_a_run_copied_with_hard_links_to_its_scenes_resumes_where_it_is_now(
     there, a hard link of the one the manifest's `file` names. It stopped with 'holds 3
     finished scene(s) that are not among the scenes given', where before `file` was kept it
     resumed; another file of that name in the new place is still not taken for it."""
-    import geopandas as gpd
-    from shapely.geometry import Point
-
     old, new = tmp_path / "project", tmp_path / "copy"
-    (old / "scenes").mkdir(parents=True)
-    given = [f"scenes/{n}.tif" for n in "abc"]
-    for path in given:
-        (old / path).write_bytes(path.encode())
-    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    old.mkdir(parents=True)
     monkeypatch.chdir(old)
-    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
-    state.name_scenes(given)
-    state.start()
-    for path in given:
-        state.record(path, frame, None)
+    given = _project_of_three_scenes(old)
     (new / "scenes").mkdir(parents=True)
     shutil.copytree(old / "run", new / "run")
     for path in given[:2]:
@@ -132,23 +110,12 @@ def test_a_plain_copy_of_a_run_and_its_scenes_is_refused_in_one_line_that_says_w
     it, which is still there, so the scenes are not taken for the run's (the README's rule for
     another file of that name). It stopped with 'holds 3 finished scene(s) that are not among
     the scenes given … give the earlier scenes too', which the user had, by their paths."""
-    import geopandas as gpd
-    from shapely.geometry import Point
-
     from detector.errors import InputError
 
     old, new = tmp_path / "project", tmp_path / "copy"
-    (old / "scenes").mkdir(parents=True)
-    given = [f"scenes/{n}.tif" for n in "abc"]
-    for path in given:
-        (old / path).write_bytes(path.encode())
-    frame = gpd.GeoDataFrame({"score": [0.9]}, geometry=[Point(-73.0, -3.0)], crs=4326)
+    old.mkdir(parents=True)
     monkeypatch.chdir(old)
-    state = RunState.open(Path("run"), {"k": 1}, overwrite=False)
-    state.name_scenes(given)
-    state.start()
-    for path in given:
-        state.record(path, frame, None)
+    given = _project_of_three_scenes(old)
     shutil.copytree(old, new)
     monkeypatch.chdir(new)
     for _ in range(2):  # the first try records the files found elsewhere: the same again
