@@ -24,6 +24,7 @@ from detector.date_sanity import (
     is_default_stamp,
 )
 from detector.given_dates import to_utc
+from detector.user_tables import saved_text
 from detector.writing import NAME_MAX
 
 _XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
@@ -88,11 +89,29 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
     return None if over is None else (None, "unknown", over)
 
 
+def _sidecar_text(path: Path) -> str | None:
+    """A metadata file's text as Windows tools save it (:func:`detector.user_tables.saved_text`:
+    UTF-16 or UTF-8 with a byte-order mark, Windows-1252), else as UTF-8 with what is none
+    replaced; None where it cannot be read. A ``metadata.json`` saved by Notepad (a byte-order
+    mark) or PowerShell 5 (``ConvertTo-Json > …``: UTF-16), or an IMD saved as UTF-16, dated
+    nothing, without a word: the scene was dated by its name or tags, or not at all."""
+    try:
+        return _decoded(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _decoded(raw: bytes) -> str:
+    try:
+        return saved_text(raw, also=("cp1252",))
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
 def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
     """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = _sidecar_text(path)
+    if text is None:
         return None
     match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
     if match is None:
@@ -104,9 +123,10 @@ def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
 
 
 def _time_from_json(path: Path) -> tuple[datetime, str] | None:
+    text = _sidecar_text(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(text) if text is not None else None
+    except ValueError:
         return None
     if not isinstance(doc, dict):
         return None
@@ -124,10 +144,20 @@ def _time_from_json(path: Path) -> tuple[datetime, str] | None:
 
 
 def _time_from_xml(path: Path) -> tuple[datetime, str] | None:
+    """The first time tag of an XML file, read by its byte-order mark or declared encoding,
+    else as Windows tools save text (one of Windows-1252 with no declaration, ``Peña``, was
+    not well-formed: it dated nothing)."""
     try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
+        raw = path.read_bytes()
+    except OSError:
         return None
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError:
+        try:
+            root = ET.fromstring(_decoded(raw))  # a text's declared encoding is not read
+        except ET.ParseError:
+            return None
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1].lower()
         if tag in _XML_TIME_TAGS and element.text:

@@ -109,6 +109,28 @@ def test_maxar_tile_finds_its_products_metadata(tmp_path: Path, sidecar: str) ->
         assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
 
 
+WINDOWS_SIDECARS = [  # suffix, text, encoding: as Notepad and PowerShell 5 save them
+    ("_metadata.json", '{"properties": {"acquired": "2023-09-14T15:20:13Z"}}', "utf-8-sig"),
+    ("_metadata.json", '{"properties": {"acquired": "2023-09-14T15:20:13Z"}}', "utf-16"),
+    (".IMD", "BEGIN_GROUP = IMAGE_1\n\tfirstLineTime = 2023-09-14T15:20:13Z;\n", "utf-16"),
+    (".xml", "<m><site>Peña</site><acquired>2023-09-14T15:20:13Z</acquired></m>", "cp1252"),
+]
+
+
+@pytest.mark.parametrize(("suffix", "text", "encoding"), WINDOWS_SIDECARS)
+def test_a_sidecar_saved_by_a_windows_tool_dates_the_scene(
+    tmp_path: Path, suffix: str, text: str, encoding: str
+) -> None:
+    """A metadata.json with a byte-order mark (Notepad) or in UTF-16 (PowerShell 5's
+    ``ConvertTo-Json >``), an IMD in UTF-16, an XML in Windows-1252 without a declaration: each
+    dated nothing, without a word ('acquisition date unknown', or the name's or tags' date)."""
+    scene = write_scene(tmp_path / "nanay_export.tif", **SMALL)
+    (tmp_path / f"nanay_export{suffix}").write_bytes(text.encode(encoding))
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 9, 14, 15, 20, 13, tzinfo=UTC)
+        assert opened.acquisition.source.startswith("metadata.")
+
+
 @pytest.mark.parametrize("typed", ["20230715", "2023-W28-6"])
 def test_a_day_given_in_iso_basic_or_week_form_keeps_the_scenes_own_time(
     tmp_path: Path, typed: str
