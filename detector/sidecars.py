@@ -1,7 +1,8 @@
 """A scene's metadata files (sidecars) and the acquisition time they give: Planet's
 ``<stem>_metadata.json`` (``properties.acquired``, or ``datetime``, or either at the top
 level) or XML (``acquisitionDate``, ``acquisitionDateTime`` or ``acquired``, any namespace or
-case), Maxar's ``.XML`` (``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``), also a Maxar
+case), Maxar's ``.XML`` (``FIRSTLINETIME``) and ``.IMD`` (``firstLineTime``; in either, a
+mosaic's ``earliestAcqTime`` too, the first of them in the file), also a Maxar
 tile's product's. Read by :mod:`detector.acquisition` (which comes first: its docstring). A
 time before the first satellite image (``1970-01-01``: a placeholder), or a clock's first day
 after it written for none (``1980-01-01 00:00:00``), dates nothing: the next metadata file
@@ -27,7 +28,15 @@ from detector.given_dates import to_utc
 from detector.user_tables import saved_text
 from detector.writing import NAME_MAX
 
-_XML_TIME_TAGS = {"acquisitiondatetime", "acquisitiondate", "acquired", "firstlinetime"}
+# Maxar's XML as its IMD is read: FIRSTLINETIME, or a mosaic's EARLIESTACQTIME where no image
+# has one (such an XML dated nothing, where the product's IMD dated the scene)
+_XML_TIME_TAGS = {
+    "acquisitiondatetime",
+    "acquisitiondate",
+    "acquired",
+    "firstlinetime",
+    "earliestacqtime",
+}
 _MAXAR_TILE = re.compile(r"_R\d+C\d+(?=-|$)", re.IGNORECASE)  # …-M2AS_R1C1-…, …_P001_R2C3
 
 
@@ -109,7 +118,8 @@ def _decoded(raw: bytes) -> str:
 
 
 def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
-    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;``."""
+    """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;`` (or ``earliestAcqTime``),
+    the first in the file."""
     text = _sidecar_text(path)
     if text is None:
         return None

@@ -109,6 +109,24 @@ def test_maxar_tile_finds_its_products_metadata(tmp_path: Path, sidecar: str) ->
         assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
 
 
+@pytest.mark.parametrize("sidecar", ["XML", "IMD"])
+def test_a_maxar_mosaics_earliest_acquisition_time_dates_it(tmp_path: Path, sidecar: str) -> None:
+    """A Maxar product's XML with EARLIESTACQTIME and no FIRSTLINETIME (a mosaic's) dated
+    nothing, where its IMD of the same (earliestAcqTime) dated the scene."""
+    scene = write_scene(tmp_path / "ORDER_01_P001.TIF", **SMALL)
+    text = (
+        "<isd><IMD><MAP_PROJECTED_PRODUCT><EARLIESTACQTIME>2023-09-14T15:20:13Z</EARLIESTACQTIME>"
+        "<LATESTACQTIME>2023-09-14T15:21:40Z</LATESTACQTIME></MAP_PROJECTED_PRODUCT></IMD></isd>"
+        if sidecar == "XML"
+        else "BEGIN_GROUP = MAP_PROJECTED_PRODUCT\n\tearliestAcqTime = 2023-09-14T15:20:13Z;\n"
+        "\tlatestAcqTime = 2023-09-14T15:21:40Z;\nEND_GROUP = MAP_PROJECTED_PRODUCT\n"
+    )
+    (tmp_path / f"ORDER_01_P001.{sidecar}").write_text(text)
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2023, 9, 14, 15, 20, 13, tzinfo=UTC)
+        assert opened.acquisition.source == f"metadata.{sidecar.lower()}"
+
+
 WINDOWS_SIDECARS = [  # suffix, text, encoding: as Notepad and PowerShell 5 save them
     ("_metadata.json", '{"properties": {"acquired": "2023-09-14T15:20:13Z"}}', "utf-8-sig"),
     ("_metadata.json", '{"properties": {"acquired": "2023-09-14T15:20:13Z"}}', "utf-16"),
