@@ -141,6 +141,10 @@ drew every river, as if its coverage were not known."""
 LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]", re.IGNORECASE)
 """A link's query, up to the punctuation after it: a signed link's token or signature."""
 
+LINK_USER = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/?#@'\"<>]+@", re.IGNORECASE)
+"""A link's user name and password (``https://user:password@host/…``, Planet's API key as
+``https://KEY:@api.planet.com/…``), which GDAL's curl sends to the server."""
+
 
 # Characters HTML forbids in a page (parse errors: controls but whitespace, C1 controls,
 # noncharacters): a river name pasted from a PDF or Excel (``Santiago\x08``), an escape code
@@ -149,12 +153,14 @@ _NOT_HTML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\ufff
 
 
 def _esc(value: object) -> str:
-    """``value`` as HTML text, its links without their query (``…/download?…``): the page is made
-    to be shared, and a signed link printed whole (Planet's ``?token=…``, an S3 presigned
-    ``X-Amz-Credential=…&X-Amz-Signature=…``) fetched the scene for anyone who read it until
-    it expired. run.json and manifest.csv keep the links whole, for a rerun. Characters HTML
-    forbids (:data:`_NOT_HTML`) are left out."""
-    return html.escape(_NOT_HTML.sub("", LINK_QUERY.sub(r"\1?…", str(value))))
+    """``value`` as HTML text, its links without their query (``…/download?…``) and their user
+    name and password (``https://…@host/…``): the page is made to be shared, and a signed link
+    printed whole (Planet's ``?token=…``, an S3 presigned ``X-Amz-Credential=…&X-Amz-Signature=…``)
+    fetched the scene for anyone who read it until it expired; a password in a link, for good.
+    run.json and manifest.csv keep the links whole, for a rerun. Characters HTML forbids
+    (:data:`_NOT_HTML`) are left out."""
+    text = LINK_USER.sub(r"\1…@", LINK_QUERY.sub(r"\1?…", str(value)))
+    return html.escape(_NOT_HTML.sub("", text))
 
 
 def _img(png: bytes, alt: str, css: str = "") -> str:

@@ -213,6 +213,26 @@ def test_the_page_shows_scene_links_without_their_signed_query(tmp_path: Path) -
     assert "scenes/20240105_x.tif" in page
 
 
+def test_the_page_shows_scene_links_without_their_user_name_and_password(tmp_path: Path) -> None:
+    """A link with a user name and password (``https://user:password@host/…``, Planet's API
+    key as ``https://KEY:@api.planet.com/…``), which GDAL's curl sends to the server, was printed
+    whole in the scene list, the failed scenes and the command: anyone who read the shared page
+    had the password. The page shows ``https://…@host/…`` (run.json keeps the link whole)."""
+    rivers = _empty_run(tmp_path)
+    basic = "https://analyst:SECRET1@data.example.org/scenes/20240105_SR.tif"
+    planet = "/vsicurl/https://SECRET2:@api.planet.com/data/v1/assets/abc/download"
+    manifest = {
+        "scenes": [basic, planet, "scenes/a@home.tif"],
+        "failures": [{"scene": planet, "error": f"{planet}: answered 403 Forbidden"}],
+        "command": f"dredge run '{basic}' '{planet}' --rivers r.geojson --out run",
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "SECRET" not in page
+    assert "https://…@data.example.org/scenes/20240105_SR.tif" in page
+    assert "/vsicurl/https://…@api.planet.com/data/v1/assets/abc/download: answered 403" in page
+    assert "scenes/a@home.tif" in page  # an @ in a path is no password
+
+
 def test_the_page_holds_no_control_character_of_a_river_name_or_note(tmp_path: Path) -> None:
     """A river name pasted from a PDF or Excel with a control character (``Santiago\\x08``),
     an escape code in a tool's error: they went into the page as they were, and HTML forbids
