@@ -1,9 +1,10 @@
 """``report.html``: one self-contained page about a run, readable with no network.
 
 Sections: the run in one paragraph; failed scenes (when any); unique dredges per river and
-year as a chart and a table; a map per river with its detections and counted dredges; a
-gallery of detection chips (the most and the least certain, with scores); the inputs, the
-parameters and the model card. Pictures are PNG embedded as data URIs; there is no script.
+year as a chart and a table; a map per river with its detections and counted dredges (the
+rivers imaged without a detection named under them); a gallery of detection chips (the most
+and the least certain, with scores); the inputs, the parameters and the model card. Pictures
+are PNG embedded as data URIs; there is no script.
 """
 
 from __future__ import annotations
@@ -349,7 +350,27 @@ def _maps(
         if left
         else ""
     )
-    return f"<div class='maps'>{''.join(figures)}</div>{note}"
+    return (
+        f"<div class='maps'>{''.join(figures)}</div>{note}{_unmapped(rivers, names, observations)}"
+    )
+
+
+def _unmapped(rivers: RiverNetwork, mapped: list[str], observations: pd.DataFrame | None) -> str:
+    """A note naming the rivers the scenes looked at that have no map (no detection on them):
+    of the demo's three rivers imaged, a run with detections on two drew two maps, and nothing
+    said that the third was imaged and had none."""
+    if observations is None or "river" not in observations:
+        return ""
+    looked = set(observations["river"].dropna().astype(str))
+    looked -= set(mapped)
+    quiet = [n for n in rivers.names if n in looked]
+    if not quiet:
+        return ""
+    return (
+        f"<p class='muted'>{wording.count_of(len(quiet), 'river')} imaged with no detection "
+        f"{wording.agree(len(quiet), 'is', 'are')} not drawn: "
+        f"{_esc(', '.join(quiet[:20]))}{' …' if len(quiet) > 20 else ''}.</p>"
+    )
 
 
 def _mapped_rivers(
