@@ -278,8 +278,11 @@ def model_file(path: str | Path) -> Path:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``, UTF-8 with or without a byte order mark (Notepad's and
+    PowerShell's: a hand-written card was refused as "is not valid JSON (Unexpected UTF-8
+    BOM …)")."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(path, "is not a text file (model cards are JSON)", _FIX_CARD) from None
     except json.JSONDecodeError as exc:

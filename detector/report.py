@@ -1,9 +1,10 @@
 """``report.html``: one self-contained page about a run, readable with no network.
 
 Sections: the run in one paragraph; failed scenes (when any); unique dredges per river and
-year as a chart and a table; a map per river with its detections and counted dredges; a
-gallery of detection chips (the most and the least certain, with scores); the inputs, the
-parameters and the model card. Pictures are PNG embedded as data URIs; there is no script.
+year as a chart and a table; a map per river with its detections and counted dredges (the
+rivers imaged without a detection named under them); a gallery of detection chips (the most
+and the least certain, with scores); the inputs, the parameters and the model card. Pictures
+are PNG embedded as data URIs; there is no script.
 """
 
 from __future__ import annotations
@@ -141,6 +142,10 @@ drew every river, as if its coverage were not known."""
 LINK_QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*[^\s'\"<>:;,.)\]]", re.IGNORECASE)
 """A link's query, up to the punctuation after it: a signed link's token or signature."""
 
+LINK_USER = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/?#@'\"<>]+@", re.IGNORECASE)
+"""A link's user name and password (``https://user:password@host/…``, Planet's API key as
+``https://KEY:@api.planet.com/…``), which GDAL's curl sends to the server."""
+
 
 # Characters HTML forbids in a page (parse errors: controls but whitespace, C1 controls,
 # noncharacters): a river name pasted from a PDF or Excel (``Santiago\x08``), an escape code
@@ -149,12 +154,14 @@ _NOT_HTML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\ufff
 
 
 def _esc(value: object) -> str:
-    """``value`` as HTML text, its links without their query (``…/download?…``): the page is made
-    to be shared, and a signed link printed whole (Planet's ``?token=…``, an S3 presigned
-    ``X-Amz-Credential=…&X-Amz-Signature=…``) fetched the scene for anyone who read it until
-    it expired. run.json and manifest.csv keep the links whole, for a rerun. Characters HTML
-    forbids (:data:`_NOT_HTML`) are left out."""
-    return html.escape(_NOT_HTML.sub("", LINK_QUERY.sub(r"\1?…", str(value))))
+    """``value`` as HTML text, its links without their query (``…/download?…``) and their user
+    name and password (``https://…@host/…``): the page is made to be shared, and a signed link
+    printed whole (Planet's ``?token=…``, an S3 presigned ``X-Amz-Credential=…&X-Amz-Signature=…``)
+    fetched the scene for anyone who read it until it expired; a password in a link, for good.
+    run.json and manifest.csv keep the links whole, for a rerun. Characters HTML forbids
+    (:data:`_NOT_HTML`) are left out."""
+    text = LINK_USER.sub(r"\1…@", LINK_QUERY.sub(r"\1?…", str(value)))
+    return html.escape(_NOT_HTML.sub("", text))
 
 
 def _img(png: bytes, alt: str, css: str = "") -> str:
@@ -343,7 +350,27 @@ def _maps(
         if left
         else ""
     )
-    return f"<div class='maps'>{''.join(figures)}</div>{note}"
+    return (
+        f"<div class='maps'>{''.join(figures)}</div>{note}{_unmapped(rivers, names, observations)}"
+    )
+
+
+def _unmapped(rivers: RiverNetwork, mapped: list[str], observations: pd.DataFrame | None) -> str:
+    """A note naming the rivers the scenes looked at that have no map (no detection on them):
+    of the demo's three rivers imaged, a run with detections on two drew two maps, and nothing
+    said that the third was imaged and had none."""
+    if observations is None or "river" not in observations:
+        return ""
+    looked = set(observations["river"].dropna().astype(str))
+    looked -= set(mapped)
+    quiet = [n for n in rivers.names if n in looked]
+    if not quiet:
+        return ""
+    return (
+        f"<p class='muted'>{wording.count_of(len(quiet), 'river')} imaged with no detection "
+        f"{wording.agree(len(quiet), 'is', 'are')} not drawn: "
+        f"{_esc(', '.join(quiet[:20]))}{' …' if len(quiet) > 20 else ''}.</p>"
+    )
 
 
 def _mapped_rivers(

@@ -164,6 +164,17 @@ def test_bad_json(weights: Path) -> None:
     assert "model.card.json: is not valid JSON" in message and "line 1" in message
 
 
+def test_a_card_saved_with_a_byte_order_mark_is_read(weights: Path) -> None:
+    """A card written by hand in Windows Notepad (before 2019) or by PowerShell's ``Out-File
+    -Encoding utf8`` starts with a UTF-8 byte order mark. It was refused as "is not valid JSON
+    (Unexpected UTF-8 BOM …)", the fix "write the card again" writing the same bytes again; it
+    is read as the card it is, as the given card (``model_file``) too."""
+    path = card_path_for(weights)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_card(weights).name == load_card(weights, verify=False).name
+    assert model_file(path) == weights
+
+
 def test_missing_keys(weights: Path) -> None:
     """Said in the number of keys missing (it said 'misses key(s)')."""
     _edit_card(weights, sha256=None, classes=None)

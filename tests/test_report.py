@@ -123,6 +123,30 @@ def test_a_run_without_detections_maps_the_rivers_its_scenes_looked_at(tmp_path:
     assert page.count("alt='map of ") == 3
 
 
+def test_the_rivers_imaged_without_a_detection_are_named_under_the_maps(tmp_path: Path) -> None:
+    """The maps are of the rivers with detections: of three rivers imaged, a run with
+    detections on one drew one map, and nothing on the page said the other two were imaged and
+    had none (the README promises a map per river). They are named under the maps; a river
+    the scenes never looked at is not."""
+    names = ["Itaya", "Nanay", "Río <Cenepa>", "Yavarí"]
+    lines = {n: LineString([(500_000 + 1000 * i, 9_500_000), (500_000 + 1000 * i, 9_502_000)])
+             for i, n in enumerate(names)}  # fmt: skip
+    rivers = RiverNetwork.read(write_rivers(tmp_path / "r.geojson", lines, crs="EPSG:32718"))
+    middle = lines["Nanay"].interpolate(0.5, normalized=True)
+    detections = gpd.GeoDataFrame(
+        {"river": ["Nanay"]}, geometry=[middle.buffer(10)], crs="EPSG:32718"
+    ).to_crs("EPSG:4326")
+    tracks = gpd.GeoDataFrame({"river": [], "counted": []}, geometry=[], crs="EPSG:4326")
+    seen = pd.DataFrame({"river": ["Nanay", "Río <Cenepa>", "Itaya"], "date": ["2024-01-10"] * 3})
+    page = _maps(rivers, detections, tracks, seen)
+    assert page.count("alt='map of ") == 1 and "alt='map of Nanay'" in page
+    assert "2 rivers imaged with no detection are not drawn: Itaya, Río &lt;Cenepa&gt;." in page
+    assert "Yavarí" not in page  # not imaged
+    one = _maps(rivers, detections, tracks, seen[seen["river"] != "Itaya"])
+    assert "1 river imaged with no detection is not drawn: Río &lt;Cenepa&gt;." in one
+    assert "imaged with no detection" not in _maps(rivers, detections, tracks)  # not known
+
+
 def test_a_run_whose_scenes_observed_no_river_says_so_instead_of_mapping_every_river(
     tmp_path: Path,
 ) -> None:
@@ -211,6 +235,26 @@ def test_the_page_shows_scene_links_without_their_signed_query(tmp_path: Path) -
     assert "https://api.planet.com/data/v1/assets/abc/download?…" in page
     assert "https://b.s3.amazonaws.com/s/a_SR.tif?…: answered 403 Forbidden" in page
     assert "scenes/20240105_x.tif" in page
+
+
+def test_the_page_shows_scene_links_without_their_user_name_and_password(tmp_path: Path) -> None:
+    """A link with a user name and password (``https://user:password@host/…``, Planet's API
+    key as ``https://KEY:@api.planet.com/…``), which GDAL's curl sends to the server, was printed
+    whole in the scene list, the failed scenes and the command: anyone who read the shared page
+    had the password. The page shows ``https://…@host/…`` (run.json keeps the link whole)."""
+    rivers = _empty_run(tmp_path)
+    basic = "https://analyst:SECRET1@data.example.org/scenes/20240105_SR.tif"
+    planet = "/vsicurl/https://SECRET2:@api.planet.com/data/v1/assets/abc/download"
+    manifest = {
+        "scenes": [basic, planet, "scenes/a@home.tif"],
+        "failures": [{"scene": planet, "error": f"{planet}: answered 403 Forbidden"}],
+        "command": f"dredge run '{basic}' '{planet}' --rivers r.geojson --out run",
+    }
+    page = write_report(tmp_path, manifest, rivers=rivers).read_text(encoding="utf-8")
+    assert "SECRET" not in page
+    assert "https://…@data.example.org/scenes/20240105_SR.tif" in page
+    assert "/vsicurl/https://…@api.planet.com/data/v1/assets/abc/download: answered 403" in page
+    assert "scenes/a@home.tif" in page  # an @ in a path is no password
 
 
 def test_the_page_holds_no_control_character_of_a_river_name_or_note(tmp_path: Path) -> None:
