@@ -21,6 +21,7 @@ become one line, :mod:`detector.read_errors`), then works out:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ from detector.acquisition import (
     scene_stem,
 )
 from detector.band_layout import band_layout, layout_caveat
-from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
+from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask, partial_cover
 from detector.date_caveats import date_caveat
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
@@ -182,6 +183,15 @@ class Scene:
         first day); or when a date tag before the first satellite image (1970:01:01 00:00:00,
         a default for none) was passed over. None otherwise."""
         return date_caveat(self.path, self.acquisition)
+
+    @functools.cached_property
+    def mask_caveat(self) -> str | None:
+        """A word for the scene's summary line when its cloud mask covers only part of it (the
+        rest is hidden: :func:`detector.cloud_masks.partial_cover`); None otherwise."""
+        mask = self.cloud_mask
+        if mask is None:
+            return None
+        return partial_cover(mask, self.crs, self.transform, self.width, self.height)
 
     @property
     def acquired(self) -> datetime | None:
