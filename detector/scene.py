@@ -267,12 +267,15 @@ class Scene:
         return Grid(self.crs, Affine(res_x, 0.0, left, 0.0, -res_y, top), width, height)
 
     def resampling_for(self, grid: Grid) -> Resampling:
-        """Average when the grid is coarser than the scene, bilinear when finer, else nearest."""
+        """Average when the grid is coarser than the scene, bilinear when finer, else nearest
+        (its own pixels, read as they are); bilinear too for a rotated scene at its own pixel
+        size, whose pixels the north-up grid's do not fall on (nearest dropped some and
+        doubled others: a one-pixel dredge could vanish)."""
         native_x, _ = self._native_res()
         ratio = grid.transform.a / native_x
         if ratio > 1 + 1e-6:
             return Resampling.average
-        if ratio < 1 - 1e-6:
+        if ratio < 1 - 1e-6 or self.transform.b or self.transform.d:
             return Resampling.bilinear
         return Resampling.nearest
 
