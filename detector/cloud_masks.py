@@ -5,7 +5,10 @@ A Planet UDM2 file next to the scene (``<id>_udm2.tif``) is used as the cloud ma
 with Planet's older UDM instead (``<id>_3B_AnalyticMS_DN_udm.tif``), whose cloud bit and
 lost-data bits are used the same way (:func:`find_cloud_mask`). The detector
 (:class:`CloudMaskReader`, through :class:`detector.scene.Scene`) and the tracker
-(:mod:`detector.observed`) both read the mask found here.
+(:mod:`detector.observed`) both read the mask found here. Where the mask covers only part of
+its scene (cut, or of another extent), both take the rest as not seen: the detector as hidden
+(:meth:`CloudMaskReader.hidden`), the tracker as outside the mask's clear area; each says so
+in one line naming the scene's mask (:func:`partial_cover`).
 """
 
 from __future__ import annotations
@@ -287,9 +290,11 @@ class CloudMaskReader:
         """Hidden pixels (cloud or shadow) of a grid window.
 
         UDM2: its shadow and cloud bands. The older UDM: its cloud bit and the bits of band
-        data lost in downlink (its bit 0, not imaged, is the scene's own nodata). The mask is
-        brought to the grid by majority (mode) when coarser, else nearest. A window of the mask
-        itself is read as is, and with ``keep`` kept for the next read of it.
+        data lost in downlink (its bit 0, not imaged, is the scene's own nodata). Pixels
+        outside the mask (one that covers part of its scene) are hidden: not seen, as the
+        tracker takes them (they were read as clear). The mask is brought to the grid by
+        majority (mode) when coarser, else nearest. A window of the mask itself is read as
+        is, and with ``keep`` kept for the next read of it.
         """
         udm = self._open()
         mask_path = str(self.mask.path)
@@ -302,7 +307,7 @@ class CloudMaskReader:
                 return np.asarray(kept)
             with file_read_errors(mask_path):
                 flags = read_bands_padded(udm, bands, direct)
-            cloud = self._hidden(flags)
+            cloud = self._hidden(flags) | _outside(udm, direct)
             if keep:
                 self._recent.put(key, cloud, cloud.nbytes)
             return cloud
@@ -321,7 +326,7 @@ class CloudMaskReader:
             ) as vrt,
         ):
             flags = vrt.read([*bands, vrt.count])
-        return self._hidden(flags[:-1]) & (flags[-1] > 0)
+        return self._hidden(flags[:-1]) | (flags[-1] == 0)
 
     def close(self) -> None:
         """Close the mask's file handle (a later read opens it again)."""
@@ -340,3 +345,46 @@ class CloudMaskReader:
             with file_read_errors(str(self.mask.path)):
                 self._udm = open_mask(self.mask.path)
         return self._udm
+
+
+def _outside(udm: rasterio.DatasetReader, window: Any) -> NDArray[np.bool_]:
+    """Pixels of a window of the mask's own grid that lie past its edges."""
+    rows = np.arange(int(window.row_off), int(window.row_off) + int(window.height))
+    cols = np.arange(int(window.col_off), int(window.col_off) + int(window.width))
+    inside = ((rows >= 0) & (rows < udm.height))[:, None] & ((cols >= 0) & (cols < udm.width))
+    return np.asarray(~inside)
+
+
+COVERED_SHARE = 0.999  # a mask over less of its scene's grid than this covers only part
+
+
+def partial_cover(
+    mask: CloudMask, crs: CRS, transform: Affine, width: int, height: int
+) -> str | None:
+    """The line to say where ``mask`` covers only part of its scene's grid (``crs``,
+    ``transform``, ``width`` × ``height``): how much, that the rest is not seen, and the fix;
+    None where it covers the scene."""
+    import shapely
+    from rasterio.warp import transform_geom
+
+    def outline(grid: Affine, cols: int, rows: int) -> shapely.Polygon:
+        return shapely.Polygon(
+            [grid @ corner for corner in ((0, 0), (cols, 0), (cols, rows), (0, rows))]
+        )
+
+    scene = outline(transform, width, height)
+    with file_read_errors(str(mask.path)), open_mask(mask.path) as udm:
+        own = outline(udm.transform, udm.width, udm.height)
+        if udm.crs != crs:
+            own = shapely.geometry.shape(
+                transform_geom(udm.crs, crs, shapely.geometry.mapping(own))
+            )
+    share = scene.intersection(own).area / scene.area if scene.area else 1.0
+    if share >= COVERED_SHARE:
+        return None
+    kind = "UDM2" if mask.kind == "udm2" else "UDM"
+    return (
+        f"its {kind} {mask.path.name} covers {min(share, 0.99):.0%} of it: the rest is taken as "
+        "not seen, as under cloud (a tile wholly there is not searched, and no dredge there is "
+        f"counted as gone) — put the scene's own whole {kind} beside it"
+    )

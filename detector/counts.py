@@ -393,9 +393,9 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     (``3/1/2024``, ``03/01/2024``), in a Spanish Excel with ``;`` columns: these were a raw
     KeyError ('date') or dateutil's ValueError traceback, and a day-first date of a day up to
     12 would have been read month first. Read as ``dredge track`` reads a table's dates; the
-    lengths (``river_km``, ``seen_km``) with the decimal commas of its ``;`` columns (they were
-    no numbers, and seen_km and seen_share were blank). Rows with every field blank (Excel
-    writes them where cells below the table were cleared) are passed over."""
+    lengths (``river_km``, ``seen_km``) with the decimal commas of a ``;`` or Spanish tab table
+    (they were no numbers, and seen_km and seen_share were blank). Rows with every field blank
+    (Excel writes them where cells below the table were cleared) are passed over."""
     try:
         table = read_csv_table(path, dtype={"river": str, "date": str}, keep_default_na=False)
     except pd.errors.EmptyDataError:  # an empty file: pandas' line, a traceback called a bug
@@ -416,7 +416,7 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     for column in ("river_km", "seen_km"):  # blank on the dates only detections vouch for,
         if column in frame and not pd.api.types.is_numeric_dtype(frame[column]):  # so text
             values = frame[column].astype(str).str.strip()
-            if table.separator == ";":  # and '4,27' of a Spanish Excel was no number: blank
+            if table.decimal_comma:  # and '4,27' of a Spanish Excel was no number: blank
                 values = values.str.replace(",", ".", regex=False)
             frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     text = frame["date"].astype(str).str.strip()
@@ -424,7 +424,10 @@ def read_observations(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if text.str.fullmatch(ISO_DAY).all() and days.notna().all():  # as `dredge track` writes
         return frame.assign(date=text), []
     dates, notes = normalise_dates(
-        text.replace("", None), path, day_first=table.day_first, decimal_comma=table.decimal_comma
+        text.replace("", None),
+        path,
+        day_first=table.day_first_cue,
+        decimal_comma=table.decimal_comma,
     )
     # the dates are days: a note that they have no time zone tells nothing
     notes = [note for note in notes if "no time zone" not in note]

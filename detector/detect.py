@@ -486,7 +486,7 @@ def finish_scene(
             "pixel): "
             "nothing seen"
         )
-    told = (scene.values_read_as, scene.layout_caveat, scene.date_caveat)
+    told = (scene.values_read_as, scene.layout_caveat, scene.date_caveat, scene.mask_caveat)
     notes = [note for note in told if note]
     off = off_channel(scene, network, plan.spec.gsd_m)
     notes += [off_channel_note(river, *found, network.corridor_m) for river, found in off.items()]

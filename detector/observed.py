@@ -37,7 +37,7 @@ import shapely
 from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
-from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask
+from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask, partial_cover
 from detector.errors import InputError, first_line
 from detector.read_errors import file_read_errors
 from detector.remote_reads import network_open_error, use_http_time_limits
@@ -75,7 +75,9 @@ def observed_areas(
     names: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Clear, valid area of each scene as a polygon in EPSG:4326 (``cloud_mask``: which of
-    Planet's masks took its clouds out, ``udm2`` or the older ``udm``; empty when none).
+    Planet's masks took its clouds out, ``udm2`` or the older ``udm``; empty when none;
+    ``attrs["mask_notes"]``: a line per scene whose mask covers only part of it, the rest not
+    seen, as the detector reads it: :func:`detector.cloud_masks.partial_cover`).
 
     Valid means a pixel that is not nodata (PlanetScope writes 0 outside its rotated footprint);
     clear is what the scene's UDM2 (``*_udm2.tif``) or older UDM (``*_DN_udm.tif``) beside it
@@ -94,6 +96,7 @@ def observed_areas(
     from rasterio.errors import NotGeoreferencedWarning
 
     rows: list[dict[str, object]] = []
+    mask_notes: list[str] = []
     for raw in scene_paths:
         path = str(raw)
         label = (names or {}).get(path) or scene_file_name(path)
@@ -107,6 +110,7 @@ def observed_areas(
                 check_georeferenced(path, src)
                 acquired = scene_time(path, src, dates or {}, label)
                 area, crs = _valid_area(src, max_pixels)
+                grid = (src.crs, src.transform, src.width, src.height)
         except rasterio.errors.RasterioIOError as exc:
             if is_remote(path):
                 raise network_open_error(path, first_line(exc)) from None
@@ -117,7 +121,10 @@ def observed_areas(
                 clear, udm_crs = _clear_area(mask, max_pixels)
                 if udm_crs != crs:
                     clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
-            area = shapely.intersection(area, clear)
+            area = shapely.intersection(area, clear)  # outside a mask of part of it: not seen
+            caveat = partial_cover(mask, *grid)  # as the detector reads it: said in one line
+            if caveat:
+                mask_notes.append(f"{label}: {caveat}")
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
         rows.append(
             {
@@ -131,6 +138,7 @@ def observed_areas(
         rows, columns=["scene", "acquired", "cloud_mask", "geometry"], crs=WGS84
     )
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
+    frame.attrs["mask_notes"] = mask_notes
     return frame
 
 

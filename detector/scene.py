@@ -21,6 +21,7 @@ become one line, :mod:`detector.read_errors`), then works out:
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ from detector.acquisition import (
     scene_stem,
 )
 from detector.band_layout import band_layout, layout_caveat
-from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask
+from detector.cloud_masks import CloudMask, CloudMaskReader, find_cloud_mask, partial_cover
 from detector.date_caveats import date_caveat
 from detector.errors import InputError
 from detector.grid import Grid, crs_units_per_metre, snap_pixel_size
@@ -183,6 +184,15 @@ class Scene:
         a default for none) was passed over. None otherwise."""
         return date_caveat(self.path, self.acquisition)
 
+    @functools.cached_property
+    def mask_caveat(self) -> str | None:
+        """A word for the scene's summary line when its cloud mask covers only part of it (the
+        rest is hidden: :func:`detector.cloud_masks.partial_cover`); None otherwise."""
+        mask = self.cloud_mask
+        if mask is None:
+            return None
+        return partial_cover(mask, self.crs, self.transform, self.width, self.height)
+
     @property
     def acquired(self) -> datetime | None:
         """Acquisition time in UTC, or None when no source told it."""
@@ -257,12 +267,15 @@ class Scene:
         return Grid(self.crs, Affine(res_x, 0.0, left, 0.0, -res_y, top), width, height)
 
     def resampling_for(self, grid: Grid) -> Resampling:
-        """Average when the grid is coarser than the scene, bilinear when finer, else nearest."""
+        """Average when the grid is coarser than the scene, bilinear when finer, else nearest
+        (its own pixels, read as they are); bilinear too for a rotated scene at its own pixel
+        size, whose pixels the north-up grid's do not fall on (nearest dropped some and
+        doubled others: a one-pixel dredge could vanish)."""
         native_x, _ = self._native_res()
         ratio = grid.transform.a / native_x
         if ratio > 1 + 1e-6:
             return Resampling.average
-        if ratio < 1 - 1e-6:
+        if ratio < 1 - 1e-6 or self.transform.b or self.transform.d:
             return Resampling.bilinear
         return Resampling.nearest
 

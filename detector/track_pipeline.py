@@ -203,6 +203,7 @@ def run_track(
             if found is not None:
                 when[path] = found
         observed = observed_areas(files, dates=when, names=labels)
+        notes += observed.attrs.get("mask_notes", [])  # a mask over part of its scene
         boats = [align_scene_names(look, files, labels) for look in look_alikes]
         beyond = scenes_beyond_note(frame, observed, source, look_alikes=boats)
         if beyond:

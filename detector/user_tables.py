@@ -4,8 +4,10 @@ A CSV saved by Excel in Spanish or Portuguese (Peru, Brazil, Spain) separates co
 ``;`` and writes decimals with a comma (``-73,4123``) and dates day first (``15/03/2024``);
 saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`read_csv_table`
 reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
-decimals are read with a comma, and the text is UTF-8 (a byte-order mark allowed) or else
-cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
+decimals are read with a comma, as are a tab table's where a column of numbers shows a
+decimal comma (``-3,7512``, ``45463,5``: its "Text (Tab delimited)"; ``1,234`` alone may be
+an English thousands separator and shows nothing), and the text is UTF-8 (a byte-order mark
+allowed) or else cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC:
 
@@ -129,11 +131,13 @@ class CsvTable:
     frame: pd.DataFrame
     separator: str
     encoding: str
+    decimal: str = "."  # ',' in a ';' table, or a tab table whose numbers show it
 
     @property
     def decimal_comma(self) -> bool:
-        """Its decimals are written with a comma (``-73,4123``): a ``;`` table, as read."""
-        return self.separator == ";"
+        """Its decimals are written with a comma (``-73,4123``): a ``;`` table, or a tab
+        table where a column of numbers shows one (:func:`_shows_decimal_commas`), as read."""
+        return self.separator == ";" or self.decimal == ","
 
     @property
     def day_first(self) -> bool:
@@ -146,10 +150,11 @@ class CsvTable:
         columns, or Spanish or Portuguese column names), or None."""
         if self.separator == ";":
             return SEMICOLON_CUE
-        return locale_cue(self.frame.columns)
+        return locale_cue(self.frame.columns) or (COMMA_CUE if self.decimal_comma else None)
 
 
 SEMICOLON_CUE = "the table's ';' columns and decimal commas (a Spanish or Portuguese locale)"
+COMMA_CUE = "the table's decimal commas (a Spanish or Portuguese locale)"
 # Words of column names that people writing Spanish or Portuguese give, and people writing
 # English do not: their dates are day first as surely as a ';' table's ('latitude' is both)
 LOCALE_WORDS = {
@@ -231,7 +236,9 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     lines = text.lstrip("\ufeff").splitlines()
     named = re.fullmatch(r"\s*sep=(\S)\s*", lines[0], re.IGNORECASE) if lines else None
     separator = named.group(1) if named else _separator(text)
-    decimal = "," if separator == ";" else "."  # as CsvTable.decimal_comma says
+    # a tab table saved by a Spanish Excel ("Text (Tab delimited)") kept '-3,7512' as text
+    commas = separator == ";" or (separator == "\t" and _shows_decimal_commas(text, named))
+    decimal = "," if commas else "."  # as CsvTable.decimal_comma says
     frame = pd.read_csv(
         source,
         sep=separator,
@@ -249,7 +256,31 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
             "the table with ';' between columns",
         )
     frame.columns = [str(column).strip() for column in frame.columns]
-    return CsvTable(frame, separator, encoding)
+    return CsvTable(frame, separator, encoding, decimal)
+
+
+DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+# a comma that may be an English thousands separator: 1,234 (not 0,123, 12,5 or -3,7512)
+THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+
+
+def _shows_decimal_commas(text: str, named: re.Match[str] | None) -> bool:
+    """Whether a tab table's ``text`` has a column whose cells are all numbers (some blank),
+    one at least with a comma that is no thousands separator (``-3,7512``, ``0,85``,
+    ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes them)."""
+    rows = [line.split("\t") for line in text.lstrip("\ufeff").splitlines()[1 + bool(named) :]]
+    columns: dict[int, list[str]] = {}
+    for row in rows:
+        for index, cell in enumerate(row):
+            cell = cell.strip().strip('"').strip()
+            if cell:
+                columns.setdefault(index, []).append(cell)
+    for cells in columns.values():
+        if not all(DECIMAL_COMMA.fullmatch(cell) or cell.lstrip("+-").isdigit() for cell in cells):
+            continue
+        if any(DECIMAL_COMMA.fullmatch(c) and not THOUSANDS.fullmatch(c) for c in cells):
+            return True
+    return False
 
 
 def _separator(text: str) -> str:

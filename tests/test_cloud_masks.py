@@ -189,3 +189,38 @@ def test_a_mask_named_in_capitals_is_the_scenes_cloud_mask(
     if kind == "udm2":  # by its capture prefix
         renamed = named.rename(tmp_path / mask_name.replace("UDM2", "UDM2_V2"))
         assert find_udm2(scene.path) == renamed
+
+
+@pytest.mark.parametrize("pixel", [1, 2])  # the scene's grid (read as is), or coarser (warped)
+def test_a_udm2_over_part_of_the_scene_leaves_the_rest_unseen_for_detector_and_tracker(
+    tmp_path: Path, pixel: int
+) -> None:
+    """A UDM2 over the left half of its scene (cut, or of another size): the tracker saw only
+    the half it covers, the detector read the other half as clear. Now neither sees it, and
+    the scene's summary says so, naming its UDM2."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    scene = write_scene(tmp_path / PLANET_NAME, width=40, height=40)
+    udm = tmp_path / f"{PLANET_ID}_3B_udm2.tif"
+    flags = np.zeros((8, 40 // pixel, 20 // pixel), dtype="uint8")
+    flags[0] = 1  # all clear where it covers
+    with rasterio.open(
+        udm, "w", driver="GTiff", width=20 // pixel, height=40 // pixel, count=8,
+        dtype="uint8", crs=scene.crs, transform=scene.transform @ Affine.scale(pixel),
+    ) as dst:  # fmt: skip
+        dst.write(flags)
+    with open_scene(scene.path) as opened:
+        got = opened.read_window(Window(0, 0, 40, 40), InputSpec())
+        assert got.valid.all() and got.clear[:, :20].all()
+        assert not got.clear[:, 20:].any()  # it was all clear
+        caveat = opened.mask_caveat
+    seen = observed_areas([scene.path])
+    left, bottom, right, top = scene.footprint.bounds
+    x_mid = (left + right) / 2
+    area = seen.to_crs(scene.crs).geometry.iloc[0]
+    assert area.intersects(box(left, bottom, x_mid, top))
+    assert not area.intersects(box(x_mid + 1, bottom, right, top))  # as the detector now reads
+    assert caveat is not None and f"its UDM2 {udm.name} covers 50% of it" in caveat
+    assert seen.attrs["mask_notes"] == [f"{PLANET_NAME}: {caveat}"]

@@ -560,3 +560,24 @@ def test_a_dates_table_without_a_scene_row_is_one_line(tmp_path: Path, rows: str
     with pytest.raises(InputError, match=r"dates\.csv: has no row naming a scene .*--dates"):
         read_date_table(table)
     assert normalise_dates(pd.Series([], dtype=str), "marks.csv")[0].empty
+
+
+def test_a_tab_table_with_decimal_commas_reads_them_as_a_semicolon_table_does(
+    tmp_path: Path,
+) -> None:
+    """Excel in a Spanish locale saves "Text (Tab delimited)" with decimal commas: they were
+    kept as text ('-3,7512'), and a date table's '45463,5' was 'cannot be read'."""
+    marks = tmp_path / "marcas.txt"
+    marks.write_text("lon\tlat\tscore\tn\n-73,4123\t-3,7512\t0,85\t1,234\n", encoding="utf-8")
+    table = read_csv_table(marks)
+    assert table.separator == "\t" and table.decimal_comma
+    assert table.frame.iloc[0].tolist() == [-73.4123, -3.7512, 0.85, 1.234]  # as a ';' table
+    assert table.day_first_cue == "the table's decimal commas (a Spanish or Portuguese locale)"
+    dates = tmp_path / "fechas.csv"
+    dates.write_text("scene\tdate\na.tif\t45463,5\n", encoding="utf-8")
+    assert read_date_table(dates)["a.tif"] == pd.Timestamp("2024-06-20 12:00", tz="UTC")
+    english = tmp_path / "english.txt"  # 1,234 alone may be a thousands separator: as before
+    english.write_text("lon\tlat\tn\n-73.4123\t-3.7512\t1,234\n", encoding="utf-8")
+    table = read_csv_table(english)
+    assert not table.decimal_comma and table.day_first_cue is None
+    assert table.frame.iloc[0].tolist() == [-73.4123, -3.7512, "1,234"]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
-from rasterio.enums import ColorInterp
+from rasterio.enums import ColorInterp, Resampling
 from rasterio.windows import Window
 from shapely import box
 
@@ -315,3 +315,34 @@ def test_a_rotated_scene_window_with_data_in_a_corner_is_not_taken_for_empty(
                 valid, _ = scene.read_validity(window, grid)
                 read = scene.read_window(window, spec, grid).valid
                 assert valid.any() == read.any(), (window, int(read.sum()))
+
+
+@pytest.mark.parametrize("degrees", [20.0, 45.0])
+def test_a_rotated_scene_at_the_models_gsd_is_resampled_as_an_upsampled_one(
+    tmp_path: Path, degrees: float
+) -> None:
+    """A rotated scene read at its own pixel size is resampled onto the north-up grid (no
+    window of the file is one of it): that was nearest neighbour, which drops some pixels and
+    doubles others (a one-pixel dredge could vanish), while every other resampled read is
+    average or bilinear, as the README says. A ramp read bilinear stays a ramp."""
+    turn = math.radians(degrees)
+    cos, sin = 3.0 * math.cos(turn), 3.0 * math.sin(turn)
+    path = tmp_path / "20230715_rotated.tif"
+    profile = {"driver": "GTiff", "width": 40, "height": 40, "count": 3, "dtype": "uint16"}
+    transform = Affine(cos, sin, 500_000.0, sin, -cos, 9_585_000.0)
+    ramp = np.broadcast_to(1000 + 40 * np.arange(40, dtype=np.uint16), (3, 40, 40))
+    with rasterio.open(path, "w", crs="EPSG:32718", transform=transform, nodata=0, **profile) as d:
+        d.write(ramp)
+    spec = InputSpec(tile_px=64, overlap_px=0)
+    with open_scene(path) as scene:
+        grid = scene.grid(spec.gsd_m)
+        assert scene.resampling_for(grid) is Resampling.bilinear  # it was nearest
+        got = scene.read_window(Window(0, 0, grid.width, grid.height), spec, grid)
+    # the source column under each pixel centre, where all four pixels around it are inside
+    rows, cols = np.mgrid[0 : grid.height, 0 : grid.width] + 0.5
+    xs, ys = grid.transform @ (cols, rows)
+    src_col, src_row = ~transform @ (xs, ys)
+    inner = (src_col > 1) & (src_col < 39) & (src_row > 1) & (src_row < 39)
+    expected = (1000 + 40 * (src_col - 0.5)) / 10_000  # the ramp between pixel centres
+    assert inner.sum() > 500
+    assert np.abs(got.data[0][inner] - expected[inner]).max() < 0.0005  # nearest: up to 0.002
