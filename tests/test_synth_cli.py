@@ -267,3 +267,21 @@ def test_a_demo_out_whose_world_is_another_names_the_out_given(tmp_path: Path) -
     (out / "world").write_text("a file")
     result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
     assert result.exit_code == 2 and f"{out}: its world is a file" in result.output, result.output
+
+
+def test_years_after_today_leave_an_existing_world_and_a_new_folder_alone(
+    tmp_path: Path,
+) -> None:
+    """The years were checked after the folder was prepared: `dredge synth --overwrite
+    --years <next year>` over a finished world deleted its scenes, truth and quicklooks before
+    refusing, and into a new folder it left an empty unfinished world behind."""
+    out, new = tmp_path / "w", tmp_path / "new"
+    args = ["synth", "--seed", "5", "--rivers", "itaya", "--gsd", "30", "--out"]
+    assert runner.invoke(app, [*args, str(out), "--years", "2024"]).exit_code == 0
+    before = _digest(out)
+    later = str(datetime.now(UTC).year + 1)
+    refused = runner.invoke(app, [*args, str(out), "--years", later, "--overwrite"])
+    assert refused.exit_code == 2 and "after today" in refused.output
+    assert _digest(out) == before
+    assert runner.invoke(app, [*args, str(new), "--years", later]).exit_code == 2
+    assert not new.exists()

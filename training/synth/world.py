@@ -346,8 +346,8 @@ def write_world(
 
     out = Path(out)
     check_scene_fits(config)
+    world = build_world(config)  # refuses years after today before the folder is touched
     prepare_out_dir(out, overwrite)
-    world = build_world(config)
     jobs = list(world.scenes())
     workers = workers or workers_that_fit(config, len(jobs))
     results = _render_all(jobs, config, out, workers, progress)
