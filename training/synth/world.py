@@ -49,11 +49,12 @@ def training_seed_note(seed: int) -> str | None:
     )
 
 
-WORLD_FORMAT = 2
+WORLD_FORMAT = 3
 """Written in ``world.json``. A world folder of another format is not reused (it is drawn
 again): raise it whenever the same configuration draws different files. Format 1 was written
 by generators that moored groups at the end of the reach (before they turned back there) and
-drew UDM2 classes that overlapped, as well as by the one of format 2."""
+drew UDM2 classes that overlapped, as well as by the one of format 2; format 2 wrote the cloud
+cover its clouds were drawn for in the metadata and truth/scenes.csv, not the one they show."""
 
 
 @dataclass(frozen=True)
