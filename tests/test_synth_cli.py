@@ -161,6 +161,21 @@ def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
         assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
 
 
+def test_a_world_json_cut_short_is_not_reused_and_the_demo_says_one_line(tmp_path: Path) -> None:
+    """A world.json cut short or edited by hand (not JSON, or JSON of another shape) ended
+    `dredge demo`, the benchmarks and the training recipe in a JSONDecodeError traceback."""
+    world = tmp_path / "world"
+    (world / "truth").mkdir(parents=True)
+    (world / "truth" / "scenes.csv").write_text("scene\n")
+    for text in ('{"format": 3, "conf', "[3]", json.dumps({"format": WORLD_FORMAT})):
+        (world / "world.json").write_text(text)
+        assert is_same_world(world, ONE_RIVER) is False, text
+    (world / "world.json").write_text('{"format": 3, "conf')
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "not a synthetic world" in result.output
+
+
 def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -316,10 +316,13 @@ def is_same_world(path: Path, config: WorldConfig) -> bool:
         return False
     if (path / UNFINISHED_MARK).exists():  # an --overwrite stopped half-way
         return False
-    written = json.loads(manifest.read_text(encoding="utf-8"))
-    if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+    try:  # one cut short or edited by hand: not this world (a JSONDecodeError traceback)
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+            return False
+        return bool(written["config"] == config_json(config))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    return bool(written["config"] == config_json(config))
 
 
 def config_json(config: WorldConfig) -> dict[str, object]:
