@@ -161,6 +161,21 @@ def test_a_world_of_another_format_is_not_reused(tmp_path: Path) -> None:
         assert is_same_world(tmp_path, ONE_RIVER) is reused, fmt
 
 
+def test_a_world_json_cut_short_is_not_reused_and_the_demo_says_one_line(tmp_path: Path) -> None:
+    """A world.json cut short or edited by hand (not JSON, or JSON of another shape) ended
+    `dredge demo`, the benchmarks and the training recipe in a JSONDecodeError traceback."""
+    world = tmp_path / "world"
+    (world / "truth").mkdir(parents=True)
+    (world / "truth" / "scenes.csv").write_text("scene\n")
+    for text in ('{"format": 3, "conf', "[3]", json.dumps({"format": WORLD_FORMAT})):
+        (world / "world.json").write_text(text)
+        assert is_same_world(world, ONE_RIVER) is False, text
+    (world / "world.json").write_text('{"format": 3, "conf')
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "not a synthetic world" in result.output
+
+
 def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -267,3 +282,21 @@ def test_a_demo_out_whose_world_is_another_names_the_out_given(tmp_path: Path) -
     (out / "world").write_text("a file")
     result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
     assert result.exit_code == 2 and f"{out}: its world is a file" in result.output, result.output
+
+
+def test_years_after_today_leave_an_existing_world_and_a_new_folder_alone(
+    tmp_path: Path,
+) -> None:
+    """The years were checked after the folder was prepared: `dredge synth --overwrite
+    --years <next year>` over a finished world deleted its scenes, truth and quicklooks before
+    refusing, and into a new folder it left an empty unfinished world behind."""
+    out, new = tmp_path / "w", tmp_path / "new"
+    args = ["synth", "--seed", "5", "--rivers", "itaya", "--gsd", "30", "--out"]
+    assert runner.invoke(app, [*args, str(out), "--years", "2024"]).exit_code == 0
+    before = _digest(out)
+    later = str(datetime.now(UTC).year + 1)
+    refused = runner.invoke(app, [*args, str(out), "--years", later, "--overwrite"])
+    assert refused.exit_code == 2 and "after today" in refused.output
+    assert _digest(out) == before
+    assert runner.invoke(app, [*args, str(new), "--years", later]).exit_code == 2
+    assert not new.exists()

@@ -49,11 +49,12 @@ def training_seed_note(seed: int) -> str | None:
     )
 
 
-WORLD_FORMAT = 2
+WORLD_FORMAT = 3
 """Written in ``world.json``. A world folder of another format is not reused (it is drawn
 again): raise it whenever the same configuration draws different files. Format 1 was written
 by generators that moored groups at the end of the reach (before they turned back there) and
-drew UDM2 classes that overlapped, as well as by the one of format 2."""
+drew UDM2 classes that overlapped, as well as by the one of format 2; format 2 wrote the cloud
+cover its clouds were drawn for in the metadata and truth/scenes.csv, not the one they show."""
 
 
 @dataclass(frozen=True)
@@ -315,10 +316,13 @@ def is_same_world(path: Path, config: WorldConfig) -> bool:
         return False
     if (path / UNFINISHED_MARK).exists():  # an --overwrite stopped half-way
         return False
-    written = json.loads(manifest.read_text(encoding="utf-8"))
-    if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+    try:  # one cut short or edited by hand: not this world (a JSONDecodeError traceback)
+        written = json.loads(manifest.read_text(encoding="utf-8"))
+        if written.get("format") != WORLD_FORMAT:  # drawn by a generator that draws otherwise
+            return False
+        return bool(written["config"] == config_json(config))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    return bool(written["config"] == config_json(config))
 
 
 def config_json(config: WorldConfig) -> dict[str, object]:
@@ -346,8 +350,8 @@ def write_world(
 
     out = Path(out)
     check_scene_fits(config)
+    world = build_world(config)  # refuses years after today before the folder is touched
     prepare_out_dir(out, overwrite)
-    world = build_world(config)
     jobs = list(world.scenes())
     workers = workers or workers_that_fit(config, len(jobs))
     results = _render_all(jobs, config, out, workers, progress)

@@ -97,14 +97,17 @@ def render_and_write(
     grid, data = render_scene(river, scene, config.gsd, config.style)
     path = out / "scenes" / scene.file_name
     _write_geotiff(path, data, grid, river.crs, scene, config.style)
-    _write_udm2(out / "scenes" / scene.udm2_name, scene, grid, river.crs)
-    _write_metadata(out / "scenes" / scene.metadata_name, scene, config)
+    cloud_cover = _write_udm2(out / "scenes" / scene.udm2_name, scene, grid, river.crs)
+    _write_metadata(out / "scenes" / scene.metadata_name, scene, config, cloud_cover)
     _write_quicklook(out / "quicklooks" / f"{scene.stem}.png", data, config.style)
     ground = river.ground_on(scene)
     dredge_rows = _dredge_rows(river, scene, ground.dredges)
     _write_boxes(out / "truth" / "boxes" / f"{scene.stem}.csv", ground, scene, grid)
     valid_fraction = float((data[0] > 0).mean())
-    return {"rows": dredge_rows, "scene": _scene_row(river, scene, config, valid_fraction)}
+    return {
+        "rows": dredge_rows,
+        "scene": _scene_row(river, scene, config, valid_fraction, cloud_cover),
+    }
 
 
 def _write_geotiff(
@@ -136,9 +139,13 @@ def _write_geotiff(
             dst.update_tags(scale_factor="0.0001", units="surface reflectance x 10000")
 
 
-def _write_udm2(path: Path, scene: SceneSpec, grid: Grid, crs: str) -> None:
+def _write_udm2(path: Path, scene: SceneSpec, grid: Grid, crs: str) -> float:
     """Planet UDM2-like mask: 1 clear, 2 snow, 3 shadow, 4 light haze, 5 heavy haze, 6 cloud,
-    7 confidence, 8 unusable. As in Planet's, bands 1–6 are exclusive: a pixel is one class."""
+    7 confidence, 8 unusable. As in Planet's, bands 1–6 are exclusive: a pixel is one class.
+
+    Returns the scene's cloud cover as written: the fraction of its imaged pixels in the cloud
+    class (the scene's drawn ``cloud_cover`` is only the target its clouds were drawn for, over
+    the whole grid, and was up to 0.15 above what the scene shows)."""
     x, y = grid.axes()
     valid = mask_of(scene.footprint, grid)
     cloud = scene.cloud_opacity(x, y, grid=True) >= CLOUD_VISIBLE_MAX
@@ -160,10 +167,11 @@ def _write_udm2(path: Path, scene: SceneSpec, grid: Grid, crs: str) -> None:
     }  # fmt: skip
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(bands)
+    return float(cloud[valid].mean()) if valid.any() else 0.0
 
 
-def _write_metadata(path: Path, scene: SceneSpec, config: WorldConfig) -> None:
-    """A Planet-style item metadata sidecar."""
+def _write_metadata(path: Path, scene: SceneSpec, config: WorldConfig, cloud_cover: float) -> None:
+    """A Planet-style item metadata sidecar; ``cloud_cover`` as its UDM2 shows it."""
     item = {
         "id": scene.stem,
         "type": "Feature",
@@ -173,7 +181,7 @@ def _write_metadata(path: Path, scene: SceneSpec, config: WorldConfig) -> None:
             "instrument": "PSB.SD",
             "satellite_id": scene.satellite,
             "pixel_resolution": config.gsd,
-            "cloud_cover": round(scene.cloud_cover, 3),
+            "cloud_cover": round(cloud_cover, 3),
             "provider": "synthetic (dredge synth)",
         },
     }
@@ -255,7 +263,11 @@ def _write_boxes(path: Path, ground: Any, scene: SceneSpec, grid: Grid) -> None:
 
 
 def _scene_row(
-    river: RiverWorld, scene: SceneSpec, config: WorldConfig, valid_fraction: float
+    river: RiverWorld,
+    scene: SceneSpec,
+    config: WorldConfig,
+    valid_fraction: float,
+    cloud_cover: float,
 ) -> dict[str, Any]:
     centre = Point((scene.bounds[0] + scene.bounds[2]) / 2, (scene.bounds[1] + scene.bounds[3]) / 2)
     return {
@@ -265,7 +277,7 @@ def _scene_row(
         "year": scene.acquired.year,
         "crs": river.crs,
         "gsd_m": config.gsd,
-        "cloud_cover": round(scene.cloud_cover, 3),
+        "cloud_cover": round(cloud_cover, 3),
         "haze": round(scene.haze, 3),
         "valid_fraction": round(valid_fraction, 4),
         "centre_x": round(centre.x, 2),
