@@ -159,22 +159,34 @@ def _read(suffix: str, raw: bytes) -> _Read:
     return _time_from_xml(raw)
 
 
-def _decoded(raw: bytes) -> str:
+def metadata_text(raw: bytes) -> str:
     """A metadata file's text as Windows tools save it (:func:`detector.user_tables.saved_text`:
     UTF-16 or UTF-8 with a byte-order mark, Windows-1252), else as UTF-8 with what is none
     replaced. A ``metadata.json`` saved by Notepad (a byte-order mark) or PowerShell 5
     (``ConvertTo-Json > …``: UTF-16), or an IMD saved as UTF-16, dated nothing, without a word:
-    the scene was dated by its name or tags, or not at all."""
+    the scene was dated by its name or tags, or not at all (also read so: a Maxar IMD's
+    calibration, :mod:`detector.maxar_radiometry`)."""
     try:
         return saved_text(raw, also=("cp1252",))
     except UnicodeDecodeError:
         return raw.decode("utf-8", errors="replace")
 
 
+def metadata_xml(raw: bytes) -> ET.Element:
+    """A metadata XML's root, read by its byte-order mark or declared encoding, else as
+    :func:`metadata_text` reads text (one in Windows-1252 with no declaration, ``Peña``, was
+    not well-formed); ET.ParseError where it is not XML. Also the reader of a Maxar XML's and a
+    Planet XML's calibration (:mod:`detector.maxar_radiometry`, :mod:`detector.radiance`)."""
+    try:
+        return ET.fromstring(raw)
+    except ET.ParseError:
+        return ET.fromstring(metadata_text(raw))  # a text's declared encoding is not read
+
+
 def _time_from_imd(raw: bytes) -> tuple[datetime, str] | None:
     """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;`` (or ``earliestAcqTime``),
     the first in the file."""
-    text = _decoded(raw)
+    text = metadata_text(raw)
     match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
     if match is None:
         return None
@@ -188,7 +200,7 @@ def _time_from_json(raw: bytes) -> _Read:
     """``acquired`` or ``datetime`` (in ``properties``, else at the top level); a STAC item's
     ``start_datetime`` where its ``datetime`` is null and its ``end_datetime`` is of the same
     UTC day (one acquisition), else the range said (:func:`_stac_span`)."""
-    text = _decoded(raw)
+    text = metadata_text(raw)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -248,15 +260,10 @@ def _time_from_xml(raw: bytes) -> _Read:
     not well-formed: it dated nothing); why it dates nothing where it is not XML (cut short)
     or is an HTML page."""
     try:
-        root = ET.fromstring(raw)
-    except ET.ParseError:
-        try:
-            root = ET.fromstring(_decoded(raw))  # a text's declared encoding is not read
-        except ET.ParseError as exc:
-            why = "it is empty" if not raw.strip() else f"{exc}; cut short, or an HTML page?"
-            return _Read(
-                problem=f"cannot be read as XML ({why}): it dates nothing; download it again"
-            )
+        root = metadata_xml(raw)
+    except ET.ParseError as exc:
+        why = "it is empty" if not raw.strip() else f"{exc}; cut short, or an HTML page?"
+        return _Read(problem=f"cannot be read as XML ({why}): it dates nothing; download it again")
     if root.tag.rsplit("}", 1)[-1].lower() == "html":  # well-formed: it dated nothing unsaid
         return _Read(
             problem="is an HTML page, not metadata (an error page saved in its place?): it "
