@@ -114,18 +114,17 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
         if read.found is None:
             continue
         when, value = read.found
-        if when < FIRST_IMAGERY:
-            said = before_imagery(source, value, candidate.name)
-        elif is_default_stamp(value):  # 1980-01-01 00:00 dated 1980
-            said = default_for_none(source, value, candidate.name)
-        elif chosen is None:
-            chosen = (when, source, candidate.name)
-            continue
-        else:
-            if abs(when - chosen[0]) > DISAGREE:
+        placeholder = when < FIRST_IMAGERY or is_default_stamp(value)  # 1980-01-01 00:00
+        if chosen is not None:  # a placeholder after it is none of the scene's dates
+            if not placeholder and abs(when - chosen[0]) > DISAGREE:
                 others.append(f"{candidate.name} says {when:%Y-%m-%d %H:%M} UTC")
-            continue
-        over = said if over is None else over.then(said)
+        elif placeholder:
+            said = (before_imagery if when < FIRST_IMAGERY else default_for_none)(
+                source, value, candidate.name
+            )
+            over = said if over is None else over.then(said)
+        else:
+            chosen = (when, source, candidate.name)
     if chosen is None:
         return None if over is None else (None, "unknown", over)
     if others:

@@ -125,6 +125,8 @@ def test_two_metadata_files_of_two_times_are_said(tmp_path: Path) -> None:
             "scene?), or give the date with --dates"
         )
     xml.write_text("<m><acquired>2024-06-20T14:50:02+00:00</acquired></m>")
+    placeholder = tmp_path / "nanay_export_metadata.xml"  # after them: none of its dates
+    placeholder.write_text("<m><acquired>1970-01-01T00:00:00Z</acquired></m>")
     with open_scene(scene.path) as opened:
         assert opened.acquired == datetime(2024, 6, 20, 14, 50, 2, tzinfo=UTC)
         assert opened.date_caveat is None
