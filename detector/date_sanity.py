@@ -75,7 +75,9 @@ def not_ahead(path: str | Path, when: datetime | None, source: str) -> None:
 
 class PassedOver(NamedTuple):
     """A date before :data:`FIRST_IMAGERY` that a scene's tag, metadata file or name gives,
-    which dates nothing (:func:`before_imagery`): where it was read (``source``, an
+    which dates nothing (:func:`before_imagery`), or another word on a metadata file (one that
+    cannot be read, a STAC item's range, one of another time:
+    :func:`detector.sidecars.sidecar_time`): where it was read (``source``, an
     ``Acquisition.source``) and the words that say so on the scene's summary line and in its
     "acquisition date unknown" error."""
 

@@ -32,6 +32,7 @@ from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
 from detector.band_layout import is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
+from detector.sidecars import metadata_text, metadata_xml
 from detector.window_reads import data_band_indexes
 from detector.wording import agree, count_of
 
@@ -208,7 +209,7 @@ _IMD_FIELD = re.compile(r"^\s*(\w+)\s*=\s*\"?([^\";]*)\"?\s*;", re.MULTILINE)
 def _from_imd(path: Path) -> MaxarMetadata | None:
     """Maxar's IMD: ``BEGIN_GROUP = BAND_B`` … ``absCalFactor = 1.2e-02;`` … groups."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = metadata_text(path.read_bytes())  # also UTF-16, Windows-1252: as its date is
     except OSError:
         return None
     bands: dict[str, tuple[float, float]] = {}
@@ -227,7 +228,7 @@ def _from_imd(path: Path) -> MaxarMetadata | None:
 def _from_xml(path: Path) -> MaxarMetadata | None:
     """Maxar's XML: ``<IMD><BAND_B><ABSCALFACTOR>…`` and ``<IMAGE><SATID>…``."""
     try:
-        root = ET.parse(path).getroot()
+        root = metadata_xml(path.read_bytes())  # also Windows-1252 undeclared: as its date is
     except (OSError, ET.ParseError):
         return None
     bands: dict[str, tuple[float, float]] = {}

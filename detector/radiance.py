@@ -20,6 +20,7 @@ import rasterio
 
 from detector.acquisition import scene_file_name, sidecar_candidates
 from detector.errors import InputError
+from detector.sidecars import metadata_xml
 from detector.window_reads import data_band_indexes
 from detector.wording import agree, count_of
 
@@ -109,7 +110,7 @@ def reflectance_coefficients(path: Path) -> tuple[dict[int, float], Path] | None
 def _coefficients_in(path: Path) -> dict[int, float]:
     """``{band: reflectanceCoefficient}`` of every ``bandSpecificMetadata`` in a Planet XML."""
     try:
-        root = ET.parse(path).getroot()
+        root = metadata_xml(path.read_bytes())  # also Windows-1252 undeclared: as its date is
     except (OSError, ET.ParseError):
         return {}
     found: dict[int, float] = {}

@@ -17,7 +17,9 @@
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
   or media type ``image/tiff``; Planet's ``ortho_analytic_4b_sr`` and ``analytic`` first, then
   the first by name order whose roles say data; never a mask, overview or metadata) and its
-  ``datetime`` (or ``start_datetime``) as the acquisition time (exactly midnight UTC, as a
+  ``datetime`` (or, where it is null, ``start_datetime`` if ``end_datetime`` is of the same
+  UTC day; an item of a range of days dates nothing, with a note) as the acquisition time
+  (exactly midnight UTC, as a
   catalogue that knows only the day writes it, is a day alone: the scene keeps its own time
   that day, as for a ``--dates`` day); an asset whose link names no
   raster file (Planet's Data API ``…/download?token=…``) is named by the item's id.
@@ -377,11 +379,13 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         )
     skipped = 0
     banded: list[str] = []  # items holding one band per asset
+    ranged: list[str] = []  # items of a range of days (datetime null)
     for item in items:
         try:
             bands = band_assets(item)
             href = None if bands else tiff_asset(item)
             when = item.datetime or _start_datetime(item)
+            span = None if item.datetime else _days_spanned(item)
         except Exception as exc:  # pystac: assets or a date of the wrong shape
             raise InputError(
                 path, f"item {item.id!r} is not valid STAC ({first_line(exc)})", "check the file"
@@ -400,8 +404,19 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         given = sources.spelling(href)
         if given in sources.paths and not names_raster_file(given):
             name_by_item(given, str(item.id))  # `…/download?token=…`: named by its item
-        if when is not None:  # under the spelling the scene was first given
+        if span is not None:  # a range of days: the scene's own date, else --dates
+            ranged.append(f"{item.id} ({span})")
+        elif when is not None:  # under the spelling the scene was first given
             sources.dates[sources.spelling(href)] = _stac_time(when)
+    if ranged:
+        sources.notes.append(
+            f"{path}: {count_of(len(ranged), 'STAC item')} {agree(len(ranged), 'covers', 'cover')} "
+            f"a range of days, not one acquisition (datetime null), "
+            f"{'e.g. ' if len(ranged) > 1 else ''}{ranged[0]}: "
+            f"{agree(len(ranged), 'its scene is', 'their scenes are')} dated by "
+            f"{agree(len(ranged), 'its', 'their')} own metadata, name or tags; give "
+            f"{agree(len(ranged), 'its date', 'their dates')} with --dates"
+        )
     if skipped:
         sources.notes.append(
             f"{path}: {count_of(skipped, 'STAC item')} {agree(skipped, 'has', 'have')} no GeoTIFF "
@@ -439,9 +454,26 @@ def _stac_time(when: datetime) -> datetime:
 
 def _start_datetime(item: Any) -> datetime | None:
     """An item's ``start_datetime`` (STAC gives a range and a null ``datetime`` for a
-    composite or a scene dated by its span)."""
+    composite or a scene dated by its span): it dates the scene where its ``end_datetime`` is
+    of the same UTC day, one acquisition (:func:`_days_spanned`)."""
     value = item.properties.get("start_datetime")
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def _days_spanned(item: Any) -> str | None:
+    """``2024-06-01 to 2024-06-30`` for an item whose ``start_datetime`` and ``end_datetime``
+    are of two UTC days (a month's mosaic, a composite: its first day dated the scene without a
+    word); None for one of one day, or without both."""
+    start, end = _start_datetime(item), item.properties.get("end_datetime")
+    if start is None or not end:
+        return None
+    first = _utc(start)
+    last = _utc(datetime.fromisoformat(str(end).replace("Z", "+00:00")))
+    return None if first.date() == last.date() else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _stac_items(path: Path, document: Any, kind: str | None) -> Iterable[Any]:

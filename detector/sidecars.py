@@ -7,15 +7,21 @@ tile's product's. Read by :mod:`detector.acquisition` (which comes first: its do
 time before the first satellite image (``1970-01-01``: a placeholder), or a clock's first day
 after it written for none (``1980-01-01 00:00:00``), dates nothing: the next metadata file
 does, else the scene's name or tags, and it is said
-(:func:`detector.date_sanity.before_imagery`, :func:`~detector.date_sanity.default_for_none`)."""
+(:func:`detector.date_sanity.before_imagery`, :func:`~detector.date_sanity.default_for_none`).
+So is a file that cannot be read as JSON or XML (a truncated download, an HTML error page
+saved as ``_metadata.json``), and a STAC item beside the scene (``<stem>.json``) whose
+``datetime`` is null and whose ``start_datetime`` and ``end_datetime`` are days apart (a
+range, not one acquisition; of one UTC day, ``start_datetime`` dates the scene). The first
+file that dates the scene wins; another whose time is more than a minute from it is said."""
 
 from __future__ import annotations
 
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from detector.date_sanity import (
     FIRST_IMAGERY,
@@ -74,55 +80,112 @@ def _upper_suffix(name: str) -> str:
 
 def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] | None:
     """Acquisition time from a JSON, XML or Maxar IMD metadata file next to the scene, its
-    source (``metadata.json``, ``metadata.xml``, ``metadata.imd``) and the first time before
-    the first satellite image, or default for none (``1980-01-01 00:00:00``), passed over;
-    where only such times were found, no time (source ``unknown``) and the first of them (a
-    metadata.json of 1970-01-01 dated the scene 1970, one of 1980-01-01 00:00 dated it 1980)."""
-    over = None
+    source (``metadata.json``, ``metadata.xml``, ``metadata.imd``) and the words for the
+    scene's line (a :class:`~detector.date_sanity.PassedOver`): a time before the first
+    satellite image, or default for none (``1980-01-01 00:00:00``), passed over; a file that
+    cannot be read as JSON or XML (a truncated download, an HTML error page saved in its
+    place), or a STAC item of a range of days; another of the scene's files whose time is more
+    than :data:`DISAGREE` from the one that dates it (each said once). Where none dates it, no
+    time (source ``unknown``) with those words (a metadata.json of 1970-01-01 dated the scene
+    1970, one of 1980-01-01 00:00 dated it 1980; a broken file, a range, a second file of
+    another day were passed over without a word)."""
+    over: PassedOver | None = None
+    chosen: tuple[datetime, str, str] | None = None  # time, source, file name
+    others: list[str] = []  # the files that disagree with it
+    seen: set[tuple[int, int]] = set()  # a.xml and a.XML on a file system blind to case
     for candidate in sidecar_candidates(path):
-        if not candidate.is_file():
-            continue
-        suffix = candidate.suffix.lower()
-        if suffix == ".json":
-            found, source = _time_from_json(candidate), "metadata.json"
-        elif suffix == ".imd":
-            found, source = _time_from_imd(candidate), "metadata.imd"
+        try:
+            if not candidate.is_file():
+                continue
+            status = candidate.stat()
+            if (status.st_dev, status.st_ino) in seen:
+                continue
+            seen.add((status.st_dev, status.st_ino))
+            raw = candidate.read_bytes()
+        except OSError as exc:
+            read = _Read(problem=f"cannot be read ({exc.strerror or type(exc).__name__})")
         else:
-            found, source = _time_from_xml(candidate), "metadata.xml"
-        if found is not None and found[0] < FIRST_IMAGERY:
-            over = over or before_imagery(source, found[1], candidate.name)
-        elif found is not None and is_default_stamp(found[1]):  # 1980-01-01 00:00 dated 1980
-            over = over or default_for_none(source, found[1], candidate.name)
-        elif found is not None:
-            return found[0], source, over
-    return None if over is None else (None, "unknown", over)
+            read = _read(candidate.suffix.lower(), raw)
+        source = _SOURCES.get(candidate.suffix.lower(), "metadata.xml")
+        if read.problem is not None:
+            said = PassedOver(source, f"{candidate.name} {read.problem}")
+            over = said if over is None else over.then(said)
+            continue
+        if read.found is None:
+            continue
+        when, value = read.found
+        placeholder = when < FIRST_IMAGERY or is_default_stamp(value)  # 1980-01-01 00:00
+        if chosen is not None:  # a placeholder after it is none of the scene's dates
+            if not placeholder and abs(when - chosen[0]) > DISAGREE:
+                others.append(f"{candidate.name} says {when:%Y-%m-%d %H:%M} UTC")
+        elif placeholder:
+            said = (before_imagery if when < FIRST_IMAGERY else default_for_none)(
+                source, value, candidate.name
+            )
+            over = said if over is None else over.then(said)
+        else:
+            chosen = (when, source, candidate.name)
+    if chosen is None:
+        return None if over is None else (None, "unknown", over)
+    if others:
+        said = PassedOver(
+            chosen[1],
+            f"dated {chosen[0]:%Y-%m-%d %H:%M} UTC by {chosen[2]}, while {', '.join(others)}: "
+            "check which is the scene's (a sidecar of another scene?), or give the date with "
+            "--dates",
+        )
+        over = said if over is None else over.then(said)
+    return chosen[0], chosen[1], over
 
 
-def _sidecar_text(path: Path) -> str | None:
+DISAGREE = timedelta(minutes=1)  # two files of one scene further apart: one is another's
+_SOURCES = {".json": "metadata.json", ".imd": "metadata.imd"}  # else metadata.xml
+
+
+class _Read(NamedTuple):
+    """What one metadata file gives: a time and its text as written, or why it dates nothing
+    (said on the scene's line), or neither (it has no time)."""
+
+    found: tuple[datetime, str] | None = None
+    problem: str | None = None
+
+
+def _read(suffix: str, raw: bytes) -> _Read:
+    if suffix == ".json":
+        return _time_from_json(raw)
+    if suffix == ".imd":
+        return _Read(_time_from_imd(raw))
+    return _time_from_xml(raw)
+
+
+def metadata_text(raw: bytes) -> str:
     """A metadata file's text as Windows tools save it (:func:`detector.user_tables.saved_text`:
     UTF-16 or UTF-8 with a byte-order mark, Windows-1252), else as UTF-8 with what is none
-    replaced; None where it cannot be read. A ``metadata.json`` saved by Notepad (a byte-order
-    mark) or PowerShell 5 (``ConvertTo-Json > …``: UTF-16), or an IMD saved as UTF-16, dated
-    nothing, without a word: the scene was dated by its name or tags, or not at all."""
-    try:
-        return _decoded(path.read_bytes())
-    except OSError:
-        return None
-
-
-def _decoded(raw: bytes) -> str:
+    replaced. A ``metadata.json`` saved by Notepad (a byte-order mark) or PowerShell 5
+    (``ConvertTo-Json > …``: UTF-16), or an IMD saved as UTF-16, dated nothing, without a word:
+    the scene was dated by its name or tags, or not at all (also read so: a Maxar IMD's
+    calibration, :mod:`detector.maxar_radiometry`)."""
     try:
         return saved_text(raw, also=("cp1252",))
     except UnicodeDecodeError:
         return raw.decode("utf-8", errors="replace")
 
 
-def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
+def metadata_xml(raw: bytes) -> ET.Element:
+    """A metadata XML's root, read by its byte-order mark or declared encoding, else as
+    :func:`metadata_text` reads text (one in Windows-1252 with no declaration, ``Peña``, was
+    not well-formed); ET.ParseError where it is not XML. Also the reader of a Maxar XML's and a
+    Planet XML's calibration (:mod:`detector.maxar_radiometry`, :mod:`detector.radiance`)."""
+    try:
+        return ET.fromstring(raw)
+    except ET.ParseError:
+        return ET.fromstring(metadata_text(raw))  # a text's declared encoding is not read
+
+
+def _time_from_imd(raw: bytes) -> tuple[datetime, str] | None:
     """Maxar's IMD: ``firstLineTime = 2017-08-31T16:20:13.123456Z;`` (or ``earliestAcqTime``),
     the first in the file."""
-    text = _sidecar_text(path)
-    if text is None:
-        return None
+    text = metadata_text(raw)
     match = re.search(r"\b(?:firstLineTime|earliestAcqTime)\s*=\s*([0-9T:.\-+Z]+)\s*;", text)
     if match is None:
         return None
@@ -132,14 +195,17 @@ def _time_from_imd(path: Path) -> tuple[datetime, str] | None:
         return None
 
 
-def _time_from_json(path: Path) -> tuple[datetime, str] | None:
-    text = _sidecar_text(path)
+def _time_from_json(raw: bytes) -> _Read:
+    """``acquired`` or ``datetime`` (in ``properties``, else at the top level); a STAC item's
+    ``start_datetime`` where its ``datetime`` is null and its ``end_datetime`` is of the same
+    UTC day (one acquisition), else the range said (:func:`_stac_span`)."""
+    text = metadata_text(raw)
     try:
-        doc = json.loads(text) if text is not None else None
-    except ValueError:
-        return None
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _Read(problem=_not_json(text, exc))
     if not isinstance(doc, dict):
-        return None
+        return _Read()
     properties = doc.get("properties")
     places = [properties, doc] if isinstance(properties, dict) else [doc]
     for place in places:
@@ -147,32 +213,66 @@ def _time_from_json(path: Path) -> tuple[datetime, str] | None:
             value = place.get(key)
             if isinstance(value, str):
                 try:
-                    return to_utc(value), value
+                    return _Read((to_utc(value), value))
                 except ValueError:
                     continue
-    return None
+    for place in places:
+        if place.get("datetime", "") is None and isinstance(place.get("start_datetime"), str):
+            return _stac_span(place["start_datetime"], place.get("end_datetime"))
+    return _Read()
 
 
-def _time_from_xml(path: Path) -> tuple[datetime, str] | None:
+def _stac_span(start: str, end: object) -> _Read:
+    """A STAC item's ``start_datetime`` where its ``datetime`` is null: it dates the scene
+    where ``end`` is of the same UTC day (or none), one acquisition; a range of days (a
+    composite, a month's mosaic) dates nothing, and is said with ``--dates`` as the fix."""
+    try:
+        first = to_utc(start)
+        last = to_utc(end) if isinstance(end, str) else None
+    except ValueError:
+        return _Read()
+    if last is None or last.date() == first.date():
+        return _Read((first, start))
+    return _Read(
+        problem=f"is a STAC item of the range {first:%Y-%m-%d} to {last:%Y-%m-%d} (start_datetime "
+        "to end_datetime, its datetime null), not one acquisition: it dates nothing; give the "
+        "scene's date with --dates"
+    )
+
+
+def _not_json(text: str, exc: json.JSONDecodeError) -> str:
+    """Why a ``.json`` metadata file dates nothing: an HTML page saved in its place, or JSON
+    cut short or broken (where)."""
+    if text.lstrip("\ufeff \t\r\n")[:1] == "<":
+        why = "it holds HTML or XML, an error page saved in its place?"
+    elif not text.strip():
+        why = "it is empty"
+    else:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        why = f"{exc.msg.removesuffix(' at')} at {where}; cut short by a download?"
+    return f"cannot be read as JSON ({why}): it dates nothing; download it again"
+
+
+def _time_from_xml(raw: bytes) -> _Read:
     """The first time tag of an XML file, read by its byte-order mark or declared encoding,
     else as Windows tools save text (one of Windows-1252 with no declaration, ``Peña``, was
-    not well-formed: it dated nothing)."""
+    not well-formed: it dated nothing); why it dates nothing where it is not XML (cut short)
+    or is an HTML page."""
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError:
-        try:
-            root = ET.fromstring(_decoded(raw))  # a text's declared encoding is not read
-        except ET.ParseError:
-            return None
+        root = metadata_xml(raw)
+    except ET.ParseError as exc:
+        why = "it is empty" if not raw.strip() else f"{exc}; cut short, or an HTML page?"
+        return _Read(problem=f"cannot be read as XML ({why}): it dates nothing; download it again")
+    if root.tag.rsplit("}", 1)[-1].lower() == "html":  # well-formed: it dated nothing unsaid
+        return _Read(
+            problem="is an HTML page, not metadata (an error page saved in its place?): it "
+            "dates nothing; download it again"
+        )
     for element in root.iter():
         tag = element.tag.rsplit("}", 1)[-1].lower()
         if tag in _XML_TIME_TAGS and element.text:
             try:
-                return to_utc(element.text), element.text
+                return _Read((to_utc(element.text), element.text))
             except ValueError:
                 continue
-    return None
+    return _Read()

@@ -117,6 +117,24 @@ def test_the_xml_serves_as_the_imd(tmp_path: Path, product: Path) -> None:
     np.testing.assert_allclose(got, expected_reflectance(stored), rtol=1e-5)
 
 
+@pytest.mark.parametrize(("suffix", "encoding"), [(".IMD", "utf-16"), (".XML", "cp1252")])
+def test_an_imd_or_xml_saved_by_a_windows_tool_is_read(
+    product: Path, suffix: str, encoding: str
+) -> None:
+    """An IMD saved in UTF-16 (PowerShell 5's `>`), an XML in Windows-1252 with no encoding
+    declaration (Notepad's "ANSI", a note `Peña` in it): the scene was refused, "has no
+    absCalFactor", beside the file that has them; its date too is read as the sidecar reader
+    reads it."""
+    product.with_suffix(".IMD").unlink()
+    text = imd_text(CALIBRATION) if suffix == ".IMD" else xml_text(CALIBRATION)
+    text = text.replace("<IMD>", "<IMD><NOTE>Río Nanay, Peña</NOTE>")
+    product.with_suffix(suffix).write_bytes(text.encode(encoding))
+    found = product_metadata(product)
+    assert found is not None and set(found.bands) == set(CALIBRATION)
+    got, stored = read(product)
+    np.testing.assert_allclose(got, expected_reflectance(stored), rtol=1e-5)
+
+
 def test_a_tile_reads_its_products_imd(tmp_path: Path) -> None:
     """Large products come in tiles (``…_P001_R1C1.TIF``) beside one ``…_P001.IMD``."""
     tile = write_scene(tmp_path / f"{PRODUCT}_R1C1.TIF", width=60, height=60).path

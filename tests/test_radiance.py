@@ -102,3 +102,16 @@ def test_an_xml_missing_a_band_is_one_line(tmp_path: Path, radiance: Path) -> No
     write_planet_xml(xml, {band: COEFFICIENTS[band] for band in (1, 2)})  # it said 'band(s)'
     with pytest.raises(InputError, match="coefficient for bands 3, 4 of its 4 bands"):
         open_scene(radiance)
+
+
+def test_an_xml_saved_in_windows_1252_is_read(tmp_path: Path, radiance: Path) -> None:
+    """A Planet XML saved by Notepad as "ANSI" (Windows-1252, its declaration removed: a note
+    `Peña` added by hand) was not well-formed to the reader, and the scene refused: "no
+    _metadata.xml beside it", beside the XML."""
+    xml = radiance.with_name(f"{SCENE_ID}_3B_AnalyticMS_metadata.xml")
+    text = xml.read_text().replace('<?xml version="1.0" encoding="UTF-8"?>', "")
+    xml.write_bytes(text.replace("<eop:acq", "<ps:note>Peña</ps:note><eop:acq", 1).encode("cp1252"))
+    found = reflectance_coefficients(radiance)
+    assert found is not None and found[0] == pytest.approx(COEFFICIENTS)
+    with open_scene(radiance) as scene:
+        assert scene.values_read_as is not None

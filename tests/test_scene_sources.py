@@ -237,7 +237,8 @@ def test_stac_dates_follow_the_scene_however_it_was_first_given(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same scene given as a relative path before its STAC item lost the item's date (it
-    was filed under the item's spelling); a null datetime takes start_datetime."""
+    was filed under the item's spelling); a null datetime takes start_datetime (of an item
+    of one day: test_scene_sources_stac)."""
     monkeypatch.chdir(folder.parent)
     item = stac_item("a", "2024-07-15T10:00:00Z", str(folder / "a_3B_AnalyticMS_SR.tif"))
     path = folder.parent / "item.json"
@@ -245,10 +246,10 @@ def test_stac_dates_follow_the_scene_however_it_was_first_given(
     sources = resolve_scenes(["scenes/a_3B_AnalyticMS_SR.tif", path])
     assert sources.paths == ["scenes/a_3B_AnalyticMS_SR.tif"]
     assert sources.dates == {"scenes/a_3B_AnalyticMS_SR.tif": datetime(2024, 7, 15, 10, tzinfo=UTC)}
-    span = dict(item, properties={"datetime": None, "start_datetime": "2024-01-01T00:00:00Z",
-                                  "end_datetime": "2024-01-31T00:00:00Z"})  # fmt: skip
+    span = dict(item, properties={"datetime": None, "start_datetime": "2024-01-01T14:00:00Z",
+                                  "end_datetime": "2024-01-01T14:00:09Z"})  # fmt: skip
     path.write_text(json.dumps(span))
-    assert list(resolve_scenes([path]).dates.values()) == [datetime(2024, 1, 1, tzinfo=UTC)]
+    assert list(resolve_scenes([path]).dates.values()) == [datetime(2024, 1, 1, 14, tzinfo=UTC)]
 
 
 def test_dates_rows_by_planet_id_by_another_spelling_and_in_conflict(

@@ -50,6 +50,41 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     }
 
 
+def test_a_stac_item_of_a_range_of_days_dates_nothing_and_is_said(tmp_path: Path) -> None:
+    """An item whose ``datetime`` is null and whose ``start_datetime`` and ``end_datetime`` are
+    a month apart (a mosaic, a composite) dated its scene by its first day, without a word. Now
+    it dates nothing (the scene's own metadata, name or tags do), with one note naming the file,
+    the range and --dates; an item of one UTC day is still dated by its start."""
+    items = []
+    for name, start, end in (
+        ("m1", "2024-06-01T00:00:00Z", "2024-06-30T23:59:59Z"),
+        ("m2", "2024-07-01T00:00:00Z", "2024-07-31T23:59:59Z"),
+        ("p1", "2024-06-20T14:50:02Z", "2024-06-20T14:50:09Z"),
+    ):
+        item = stac_item(name, "unused", str(tmp_path / f"{name}_SR.tif"))
+        item["properties"] = {"datetime": None, "start_datetime": start, "end_datetime": end}
+        items.append(item)
+    path = tmp_path / "search.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
+    sources = resolve_scenes([path])
+    assert len(sources.paths) == 3
+    assert sources.dates == {sources.paths[2]: datetime(2024, 6, 20, 14, 50, 2, tzinfo=UTC)}
+    said = [note for note in sources.notes if "range" in note]
+    assert said == [
+        f"{path}: 2 STAC items cover a range of days, not one acquisition (datetime null), e.g. "
+        "m1 (2024-06-01 to 2024-06-30): their scenes are dated by their own metadata, name or "
+        "tags; give their dates with --dates"
+    ]
+    path.write_text(json.dumps(items[0]))  # an Item alone: in the singular
+    sources = resolve_scenes([path])
+    assert sources.dates == {}
+    assert [n for n in sources.notes if "range" in n] == [
+        f"{path}: 1 STAC item covers a range of days, not one acquisition (datetime null), "
+        "m1 (2024-06-01 to 2024-06-30): its scene is dated by its own metadata, name or tags; "
+        "give its date with --dates"
+    ]
+
+
 def test_the_data_asset_is_the_scene_not_a_mask_sorted_before_it(tmp_path: Path) -> None:
     """An item whose assets are `cloud_mask` (roles cloud) and `image` (roles data) gave its
     mask as the scene (the first GeoTIFF asset by name): a mask named `…_udm2.tif` was left out
