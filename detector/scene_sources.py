@@ -17,8 +17,8 @@
   (read with pystac, children followed): each item gives its GeoTIFF asset (``roles`` data,
   or media type ``image/tiff``; Planet's ``ortho_analytic_4b_sr`` and ``analytic`` first, then
   the first by name order whose roles say data; never a mask, overview or metadata) and its
-  ``datetime`` (or, where it is null, ``start_datetime`` if ``end_datetime`` is of the same
-  UTC day; an item of a range of days dates nothing, with a note) as the acquisition time
+  ``datetime`` (or, where it is null, ``start_datetime``: of an item of a range of days, a
+  mosaic's, the range's first day, with a note) as the acquisition time
   (exactly midnight UTC, as a
   catalogue that knows only the day writes it, is a day alone: the scene keeps its own time
   that day, as for a ``--dates`` day); an asset whose link names no
@@ -404,18 +404,19 @@ def _add_stac(path: Path, sources: SceneSources) -> None:
         given = sources.spelling(href)
         if given in sources.paths and not names_raster_file(given):
             name_by_item(given, str(item.id))  # `…/download?token=…`: named by its item
-        if span is not None:  # a range of days: the scene's own date, else --dates
+        if span is not None:  # a range of days: its first day, said
             ranged.append(f"{item.id} ({span})")
-        elif when is not None:  # under the spelling the scene was first given
+        if when is not None:  # under the spelling the scene was first given
             sources.dates[sources.spelling(href)] = _stac_time(when)
     if ranged:
         sources.notes.append(
             f"{path}: {count_of(len(ranged), 'STAC item')} {agree(len(ranged), 'covers', 'cover')} "
             f"a range of days, not one acquisition (datetime null), "
             f"{'e.g. ' if len(ranged) > 1 else ''}{ranged[0]}: "
-            f"{agree(len(ranged), 'its scene is', 'their scenes are')} dated by "
-            f"{agree(len(ranged), 'its', 'their')} own metadata, name or tags; give "
-            f"{agree(len(ranged), 'its date', 'their dates')} with --dates"
+            f"{agree(len(ranged), 'its scene is', 'their scenes are')} dated by the range's "
+            f"first day, as a mosaic's name dates it; if "
+            f"{agree(len(ranged), 'it shows', 'they show')} another day of it, give "
+            f"{agree(len(ranged), 'that date', 'those dates')} with --dates"
         )
     if skipped:
         sources.notes.append(
@@ -454,16 +455,16 @@ def _stac_time(when: datetime) -> datetime:
 
 def _start_datetime(item: Any) -> datetime | None:
     """An item's ``start_datetime`` (STAC gives a range and a null ``datetime`` for a
-    composite or a scene dated by its span): it dates the scene where its ``end_datetime`` is
-    of the same UTC day, one acquisition (:func:`_days_spanned`)."""
+    composite or a scene dated by its span): it dates the scene, with a note where its
+    ``end_datetime`` is of another UTC day (:func:`_days_spanned`)."""
     value = item.properties.get("start_datetime")
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
 
 
 def _days_spanned(item: Any) -> str | None:
     """``2024-06-01 to 2024-06-30`` for an item whose ``start_datetime`` and ``end_datetime``
-    are of two UTC days (a month's mosaic, a composite: its first day dated the scene without a
-    word); None for one of one day, or without both."""
+    are of two UTC days (a month's mosaic, a composite: its first day dates the scene, said;
+    it was without a word); None for one of one day, or without both."""
     start, end = _start_datetime(item), item.properties.get("end_datetime")
     if start is None or not end:
         return None

@@ -11,7 +11,8 @@ does, else the scene's name or tags, and it is said
 So is a file that cannot be read as JSON or XML (a truncated download, an HTML error page
 saved as ``_metadata.json``), and a STAC item beside the scene (``<stem>.json``) whose
 ``datetime`` is null and whose ``start_datetime`` and ``end_datetime`` are days apart (a
-range, not one acquisition; of one UTC day, ``start_datetime`` dates the scene). The first
+range, not one acquisition: its first day dates the scene, as a mosaic's name does, and it is
+said; of one UTC day, ``start_datetime`` dates the scene). The first
 file that dates the scene wins; another whose time is more than a minute from it is said."""
 
 from __future__ import annotations
@@ -125,6 +126,9 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
             over = said if over is None else over.then(said)
         else:
             chosen = (when, source, candidate.name)
+            if read.note is not None:
+                said = PassedOver(source, f"{candidate.name} {read.note}")
+                over = said if over is None else over.then(said)
     if chosen is None:
         return None if over is None else (None, "unknown", over)
     if others:
@@ -148,6 +152,7 @@ class _Read(NamedTuple):
 
     found: tuple[datetime, str] | None = None
     problem: str | None = None
+    note: str | None = None  # said with a time that dates the scene (a STAC range's first day)
 
 
 def _read(suffix: str, raw: bytes) -> _Read:
@@ -197,8 +202,8 @@ def _time_from_imd(raw: bytes) -> tuple[datetime, str] | None:
 
 def _time_from_json(raw: bytes) -> _Read:
     """``acquired`` or ``datetime`` (in ``properties``, else at the top level); a STAC item's
-    ``start_datetime`` where its ``datetime`` is null and its ``end_datetime`` is of the same
-    UTC day (one acquisition), else the range said (:func:`_stac_span`)."""
+    ``start_datetime`` where its ``datetime`` is null (of a range of days, its first day, said:
+    :func:`_stac_span`)."""
     text = metadata_text(raw)
     try:
         doc = json.loads(text)
@@ -224,8 +229,9 @@ def _time_from_json(raw: bytes) -> _Read:
 
 def _stac_span(start: str, end: object) -> _Read:
     """A STAC item's ``start_datetime`` where its ``datetime`` is null: it dates the scene
-    where ``end`` is of the same UTC day (or none), one acquisition; a range of days (a
-    composite, a month's mosaic) dates nothing, and is said with ``--dates`` as the fix."""
+    where ``end`` is of the same UTC day (or none), one acquisition; of a range of days (a
+    composite, a month's mosaic) it dates the scene too, the range's first day, as a mosaic's
+    or a range's name does, and is said with ``--dates`` as the fix."""
     try:
         first = to_utc(start)
         last = to_utc(end) if isinstance(end, str) else None
@@ -234,9 +240,11 @@ def _stac_span(start: str, end: object) -> _Read:
     if last is None or last.date() == first.date():
         return _Read((first, start))
     return _Read(
-        problem=f"is a STAC item of the range {first:%Y-%m-%d} to {last:%Y-%m-%d} (start_datetime "
-        "to end_datetime, its datetime null), not one acquisition: it dates nothing; give the "
-        "scene's date with --dates"
+        (first, start),
+        note=f"is a STAC item of the range {first:%Y-%m-%d} to {last:%Y-%m-%d} (start_datetime "
+        "to end_datetime, its datetime null), not one acquisition: its first day dates the "
+        "scene, as a mosaic's name does; if it shows another day of it, give that date with "
+        "--dates",
     )
 
 

@@ -50,11 +50,11 @@ def test_stac_item_collection_gives_assets_and_dates(tmp_path: Path) -> None:
     }
 
 
-def test_a_stac_item_of_a_range_of_days_dates_nothing_and_is_said(tmp_path: Path) -> None:
+def test_a_stac_item_of_a_range_of_days_is_dated_by_its_first_day_and_said(tmp_path: Path) -> None:
     """An item whose ``datetime`` is null and whose ``start_datetime`` and ``end_datetime`` are
-    a month apart (a mosaic, a composite) dated its scene by its first day, without a word. Now
-    it dates nothing (the scene's own metadata, name or tags do), with one note naming the file,
-    the range and --dates; an item of one UTC day is still dated by its start."""
+    a month apart (a mosaic, a composite) dated its scene by its first day, without a word. It
+    still does, as a mosaic's name or a range in a file name dates it, with one note naming the
+    file, the range and --dates; an item of one UTC day is dated by its start, unsaid."""
     items = []
     for name, start, end in (
         ("m1", "2024-06-01T00:00:00Z", "2024-06-30T23:59:59Z"),
@@ -68,20 +68,24 @@ def test_a_stac_item_of_a_range_of_days_dates_nothing_and_is_said(tmp_path: Path
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
     sources = resolve_scenes([path])
     assert len(sources.paths) == 3
-    assert sources.dates == {sources.paths[2]: datetime(2024, 6, 20, 14, 50, 2, tzinfo=UTC)}
+    assert sources.dates == {
+        sources.paths[0]: datetime(2024, 6, 1, tzinfo=UTC),
+        sources.paths[1]: datetime(2024, 7, 1, tzinfo=UTC),
+        sources.paths[2]: datetime(2024, 6, 20, 14, 50, 2, tzinfo=UTC),
+    }
     said = [note for note in sources.notes if "range" in note]
     assert said == [
         f"{path}: 2 STAC items cover a range of days, not one acquisition (datetime null), e.g. "
-        "m1 (2024-06-01 to 2024-06-30): their scenes are dated by their own metadata, name or "
-        "tags; give their dates with --dates"
+        "m1 (2024-06-01 to 2024-06-30): their scenes are dated by the range's first day, as a "
+        "mosaic's name dates it; if they show another day of it, give those dates with --dates"
     ]
     path.write_text(json.dumps(items[0]))  # an Item alone: in the singular
     sources = resolve_scenes([path])
-    assert sources.dates == {}
+    assert sources.dates == {sources.paths[0]: datetime(2024, 6, 1, tzinfo=UTC)}
     assert [n for n in sources.notes if "range" in n] == [
         f"{path}: 1 STAC item covers a range of days, not one acquisition (datetime null), "
-        "m1 (2024-06-01 to 2024-06-30): its scene is dated by its own metadata, name or tags; "
-        "give its date with --dates"
+        "m1 (2024-06-01 to 2024-06-30): its scene is dated by the range's first day, as a "
+        "mosaic's name dates it; if it shows another day of it, give that date with --dates"
     ]
 
 

@@ -34,7 +34,7 @@ def _stac_item(start: str, end: str) -> str:
 def test_a_stac_item_beside_the_scene_with_a_null_datetime(tmp_path: Path) -> None:
     """A STAC item ``nanay_export.json`` whose ``datetime`` is null (STAC's way for an item of
     a span) dated nothing, without a word: the scene was dated by its TIFFTAG_DATETIME (when
-    the file was written). Of one UTC day, its start dates it; of a range, it is said."""
+    the file was written). Of one UTC day, its start dates it; of a range, its first day, said."""
     scene = write_scene(tmp_path / "nanay_export.tif", **TAGGED)
     item = tmp_path / "nanay_export.json"
     item.write_text(_stac_item("2024-06-20T14:50:02Z", "2024-06-20T14:50:09Z"))
@@ -43,12 +43,14 @@ def test_a_stac_item_beside_the_scene_with_a_null_datetime(tmp_path: Path) -> No
         assert opened.acquisition.source == "metadata.json"
     item.write_text(_stac_item("2024-06-01T00:00:00Z", "2024-06-30T23:59:59Z"))  # a month's
     with open_scene(scene.path) as opened:
-        assert opened.acquired == WRITTEN
+        assert opened.acquired == datetime(2024, 6, 1, tzinfo=UTC)
+        assert opened.acquisition.source == "metadata.json"
         assert opened.date_caveat is not None
         assert opened.date_caveat.startswith(
             "nanay_export.json is a STAC item of the range 2024-06-01 to 2024-06-30 "
-            "(start_datetime to end_datetime, its datetime null), not one acquisition: it dates "
-            "nothing; give the scene's date with --dates; dated 2021-11-02 by its TIFFTAG_DATETIME"
+            "(start_datetime to end_datetime, its datetime null), not one acquisition: its first "
+            "day dates the scene, as a mosaic's name does; if it shows another day of it, give "
+            "that date with --dates"
         )
 
 
