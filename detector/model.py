@@ -12,7 +12,7 @@ with one of two backends and checks that the model and its card agree (classes, 
   given as the model, the one the card's ``onnx`` key names, or a ``<stem>.onnx`` beside the
   ``.pt`` that the card's ``onnx_sha256`` vouches for, is used as is (an unvouched one may be
   an older model's export: a note says it is passed over); otherwise the ``.pt`` is exported
-  once into the cache
+  once (:mod:`detector.model_files`) into the cache
   (``~/.cache/dredge/onnx`` or ``$DREDGE_CACHE_DIR/onnx``, keyed by the weights' sha256; the
   16 most recently used exports are kept).
 - ``auto`` (default): onnxruntime on CPU, torch on CUDA.
@@ -28,22 +28,18 @@ is also run mirrored three ways and a box is kept when two of the four views fin
 from __future__ import annotations
 
 import os
-import tempfile
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detector.card import (
-    ONNX_SOURCE_KEY,
     ONNX_SUFFIX,
     ModelCard,
     beside_card,
-    file_sha256,
     load_card,
     model_file,
     onnx_not_vouched,
@@ -65,7 +61,6 @@ from detector.model_checks import (
     PROBE_PX,
     STRIDE,
     anchor_counts,
-    article,
     check_network,
     check_onnx,
     fixed_input,
@@ -74,10 +69,18 @@ from detector.model_checks import (
     reason,
     recorded_stride,
 )
-from detector.offline import cache_dir, import_ultralytics, load_checkpoint
+from detector.model_files import (
+    ONNX_CACHE_KEEP,
+    export_onnx,
+    load_torch_network,
+    open_onnx,
+    prune_onnx_cache,
+)
+from detector.offline import cache_dir
 from detector.wording import count_of
 
-__all__ = [  # with the boxes' pre- and post-processing (detector.model_boxes), imported from here
+__all__ = [  # with the boxes' pre- and post-processing (detector.model_boxes) and the model's
+    # files (detector.model_files), imported from here
     "BACKENDS",
     "DEFAULT_CONF",
     "DEFAULT_WEIGHTS",
@@ -446,152 +449,9 @@ def _onnx_file(weights: Path, card: ModelCard, notes: list[str]) -> Path:
     return cached
 
 
-ONNX_CACHE_KEEP = 16
-"""Exports kept in the cache (about 10 MB each for yolo11n): the most recently used ones."""
-
-
 def _mark_used(path: Path) -> None:
     """Touch ``path`` so that pruning keeps recently used exports; a read-only cache is fine."""
     try:
         os.utime(path)
     except OSError:
         pass
-
-
-def prune_onnx_cache(folder: Path, keep: int = ONNX_CACHE_KEEP) -> list[Path]:
-    """Delete all but the ``keep`` most recently used ONNX exports in ``folder``; return them.
-
-    Every retrained model gets its own export (keyed by its weights' sha256), so without a bound
-    the cache grows by one file per model for ever. Only the cache's own ``*.onnx`` files are
-    touched; a file that cannot be deleted is left where it is.
-    """
-    used: list[tuple[float, Path]] = []
-    for path in folder.glob("*.onnx"):
-        try:
-            used.append((path.stat().st_mtime, path))
-        except OSError:  # removed meanwhile by another run
-            continue
-    used.sort(reverse=True)
-    removed = []
-    for _, stale in used[keep:]:
-        try:
-            stale.unlink()
-        except OSError:
-            continue
-        removed.append(stale)
-    return removed
-
-
-def load_torch_network(weights: Path) -> Any:
-    """The ``torch.nn.Module`` of an ultralytics checkpoint, in eval mode on CPU.
-
-    The pickle is read with ``weights_only=True`` against ultralytics' allow-list of model
-    classes: a file that is not a model, or that would run code when unpickled, is refused with
-    an InputError.
-    """
-    import torch
-
-    import_ultralytics()
-    from ultralytics.cfg import DEFAULT_CFG_DICT
-    from ultralytics.nn.tasks import BaseModel, guess_model_task
-
-    try:
-        checkpoint = load_checkpoint(weights)  # as named, nothing looked for online
-    except Exception as exc:  # torch and ultralytics raise many unrelated types here
-        raise InputError(weights, f"is not a model ({reason(exc)})", FIX_MODEL) from None
-    candidate = (
-        (checkpoint.get("ema") or checkpoint.get("model")) if isinstance(checkpoint, dict) else None
-    )
-    if not isinstance(candidate, torch.nn.Module):
-        raise InputError(
-            weights, "is not a model (a checkpoint without an ultralytics model)", FIX_MODEL
-        )
-    if not isinstance(candidate, BaseModel):
-        raise InputError(
-            weights,
-            f"is not a model this tool can run (a checkpoint holding a plain torch "
-            f"{type(candidate).__name__}, not an ultralytics model)",
-            FIX_MODEL,
-        )
-    net: Any = candidate.float().eval()
-    net.args = {**DEFAULT_CFG_DICT, **(checkpoint.get("train_args") or {})}
-    net.pt_path = str(weights)
-    net.task = getattr(net, "task", None) or guess_model_task(net)
-    if net.task != "detect":
-        raise InputError(weights, f"is {article(net.task)} model, not a detector", FIX_MODEL)
-    return net
-
-
-def open_onnx(path: Path, device: str) -> Any:
-    """An onnxruntime session for ``path``; InputError when it is not an ONNX model."""
-    import onnxruntime as ort
-
-    available = ort.get_available_providers()
-    providers: list[Any]
-    if device.startswith("cuda"):
-        if "CUDAExecutionProvider" not in available:
-            raise DredgeError(
-                f"--device {device} with --backend onnx: this onnxruntime has no CUDA support "
-                "— use --backend torch, or --device cpu"
-            )
-        gpu = {"device_id": int(device.removeprefix("cuda:"))} if ":" in device else {}
-        providers = [("CUDAExecutionProvider", gpu), "CPUExecutionProvider"]
-    else:
-        providers = ["CPUExecutionProvider"]
-    options = ort.SessionOptions()
-    options.log_severity_level = 3  # errors only
-    try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
-    except Exception as exc:  # onnxruntime raises its own unrelated error types
-        raise InputError(path, f"is not an ONNX model ({reason(exc)})", FIX_MODEL) from None
-
-
-# --- ONNX export ------------------------------------------------------------------------------
-
-
-def export_onnx(weights: str | Path, out: str | Path) -> Path:
-    """Export the ``.pt`` ``weights`` (with its card) to ONNX at ``out``; return ``out``.
-
-    Batch, height and width are dynamic; the example input is the card's tile size. The file
-    is written to a temporary folder first and moved into place, so an interrupted export
-    leaves nothing behind.
-    """
-    weights, out = Path(weights), Path(out)
-    card = load_card(weights)
-    net = load_torch_network(weights)
-    check_network(net, card, weights)
-    import_ultralytics()
-    from ultralytics.engine.exporter import Exporter
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dredge-onnx-", dir=out.parent) as tmp:
-        net.pt_path = str(Path(tmp) / "model.pt")  # the exporter writes beside this name
-        overrides = {
-            "format": "onnx",
-            "imgsz": card.input.tile_px,
-            "dynamic": True,
-            "simplify": False,
-            "device": "cpu",
-            "batch": 1,
-            "verbose": False,
-        }
-        try:
-            with warnings.catch_warnings():  # torch's notes about its legacy ONNX exporter
-                warnings.simplefilter("ignore", DeprecationWarning)
-                written = Exporter(overrides=overrides)(model=net)
-        except Exception as exc:  # the exporter raises many unrelated types
-            raise DredgeError(f"{weights}: ONNX export failed ({reason(exc)})") from None
-        _record_source(Path(written), file_sha256(weights))
-        os.replace(written, out)
-    return out
-
-
-def _record_source(onnx_path: Path, sha256: str) -> None:
-    """Write the sha256 of the ``.pt`` an export was made from into its metadata
-    (:data:`detector.card.ONNX_SOURCE_KEY`), so that it is told from a later model's."""
-    import onnx
-
-    model = onnx.load(str(onnx_path))
-    entry = model.metadata_props.add()
-    entry.key, entry.value = ONNX_SOURCE_KEY, sha256
-    onnx.save(model, str(onnx_path))

@@ -33,24 +33,21 @@ Every file is written whole (:mod:`detector.writing`): a disk that fills up or a
 becomes read-only stops the run with one line naming the file and the fix; the files already
 written stay whole, and the same command, once there is space, finishes the run. The outputs
 above are made in ``OUT/.dredge-run.partial/`` and moved into OUT together at the end, so a run
-stopped at any moment leaves the earlier run's set or its own, never some of each.
+stopped at any moment leaves the earlier run's set or its own, never some of each
+(:mod:`detector.run_outputs`).
 """
 
 from __future__ import annotations
 
-import platform
-import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from detector import __version__
 from detector.acquisition import is_remote
 from detector.card import ModelCard
 from detector.chips import failures_writer
@@ -69,48 +66,43 @@ from detector.detect import (
     detect_scenes,
     write_detections,
 )
-from detector.errors import DredgeError, InputError, OutputError
+from detector.errors import DredgeError, InputError
 from detector.exports import write_counts
 from detector.json_text import json_text
 from detector.model import DEFAULT_CONF, Detector, load_model
 from detector.on_water import DEFAULT_MAX_LAND, off_channel_warnings
 from detector.rivers import DEFAULT_CORRIDOR_M, RiverNetwork
-from detector.run_key import KEY_NAME, dates_digest, earlier_key_values, run_key
-from detector.run_lock import run_lock
+from detector.run_key import dates_digest, earlier_key_values, run_key
 from detector.run_manifest import manifest_names
+from detector.run_outputs import (
+    RUN_FILES,
+    STAGING,
+    check_out,
+    output_errors,
+    run_manifest,
+    staged,
+    working_in,
+)
 from detector.run_state import RunState, SceneFindings, changed_warnings, redated_warnings
 from detector.scene_sources import require_scenes
 from detector.track_pipeline import run_counts, run_track
 from detector.tracking import TrackParams
 from detector.wording import count_of, part_of
 from detector.writing import (
-    inside,
-    looked_at,
-    output_error,
-    place_from,
     put_back_set_aside,
     write_atomic,
     write_text_atomic,
 )
 
-RUN_FILES = (
-    "detections.parquet",
-    "failures.csv",
-    "tracks.parquet",
-    "tracks.detections.parquet",
-    "tracks.observations.csv",
-    "counts.csv",
-    "counts.json",
-    "counts.png",
-    "dredges.gpkg",
-    "dredges.geojson",
-    "dredges.detections.geojson",
-    "dredges.kml",
-    "run.json",
-    "report.html",
-)
-STAGING = ".dredge-run.partial"
-"""Where a run makes its outputs before they are placed in OUT together (:func:`_staged`)."""
+__all__ = [  # with the output folder's names (detector.run_outputs), imported from here
+    "RUN_FILES",
+    "STAGING",
+    "RunResult",
+    "check_out",
+    "output_errors",
+    "run_manifest",
+    "run_pipeline",
+]
 
 
 @dataclass
@@ -132,25 +124,6 @@ class RunResult:
     def ok(self) -> bool:
         """True when every scene was used."""
         return not self.failures
-
-
-def check_out(out: Path, *, overwrite: bool) -> None:
-    """DredgeError when ``out`` holds outputs that are not a resumable run (and no overwrite),
-    or its path is past the system's limit (an OSError traceback of ``out.exists()``)."""
-    with looked_at(out):
-        if out.exists() and not out.is_dir():
-            raise DredgeError(f"{out}: is a file; --out must be a folder")
-    above = next((p for p in out.absolute().parents if p.exists()), None)
-    if above is not None and not above.is_dir():
-        raise DredgeError(
-            f"{above}: is a file, so --out {out} cannot be made — choose another --out"
-        )
-    taken = [name for name in RUN_FILES if (out / name).exists()]
-    if taken and not overwrite and not (out / KEY_NAME).is_file():
-        raise DredgeError(
-            f"{out}: holds a previous run ({', '.join(taken[:3])}…) — choose another --out, "
-            "or pass --overwrite to replace it"
-        )
 
 
 def run_pipeline(
@@ -233,7 +206,7 @@ def run_pipeline(
     }
     if dates:
         detection_parameters["dates_sha256"] = dates_digest(dates)
-    with output_errors(out), _working_in(out, command):
+    with output_errors(out), working_in(out, command):
         put_back_set_aside(out)  # a run killed while placing its outputs: the earlier set, whole
         state = RunState.open(
             out,
@@ -325,7 +298,7 @@ def run_pipeline(
         for line in off_channel_warnings(off_channel, network.corridor_m):
             warn_and_note(line)
         timings["detect_s"] = time.monotonic() - started
-        with _staged(out) as staging:  # all placed in out at its end, or none (a kill)
+        with staged(out) as staging:  # all placed in out at its end, or none (a kill)
 
             def told(line: str) -> str:  # the files' names as they will be, not as made
                 return line.replace(str(staging), str(out))
@@ -440,71 +413,6 @@ def _check_finished_scenes_there(paths: Sequence[str], todo: Sequence[str]) -> N
         )
 
 
-@contextmanager
-def output_errors(out: Path) -> Iterator[None]:
-    """Report a write into ``out`` that failed (disk full, not writable) as one line.
-
-    :class:`OutputError` from :func:`~detector.writing.write_atomic` gets the reminder that the
-    finished scenes are kept; an OSError of a write outside it (a folder made, a file removed)
-    naming a path in ``out`` becomes one. Other errors pass through.
-    """
-    try:
-        yield
-    except OutputError as exc:
-        raise _scenes_kept(exc, out) from exc
-    except OSError as exc:
-        target = Path(exc.filename) if isinstance(exc.filename, str | Path) else None
-        error = output_error(exc, target) if target and inside(target, out) else None
-        if error is None:
-            raise
-        raise _scenes_kept(error, out) from exc
-
-
-@contextmanager
-def _working_in(out: Path, command: str) -> Iterator[None]:
-    """Make ``out`` and hold its lock while the run works (:func:`run_lock`: one run at a time
-    in a folder); remove ``out`` again if this run made it and stopped before writing anything
-    into it (an ambiguous ``--dates`` table, a refused resume): no empty folder is left."""
-    made = not out.exists()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with run_lock(out, command):
-            yield
-    except BaseException:
-        if made and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
-        raise
-
-
-def _scenes_kept(error: OutputError, out: Path) -> OutputError:
-    """``error`` with the reminder that the finished scenes are kept, its file named where it
-    goes (``OUT/counts.csv``), not where it was being made (:func:`_staged`)."""
-
-    def placed(text: str) -> str:
-        return text.replace(str(out / STAGING), str(out))
-
-    fix = f"{placed(error.fix)}; finished scenes are kept"
-    return OutputError(placed(error.path), placed(error.problem), fix)
-
-
-@contextmanager
-def _staged(out: Path) -> Iterator[Path]:
-    """A folder in ``out`` (:data:`STAGING`) for the run's outputs (:data:`RUN_FILES`) while
-    they are made (they read one another), moved into ``out`` together at the end
-    (:func:`detector.writing.place_from`): stopped at any moment (Ctrl-C, SIGTERM, a kill),
-    ``out`` holds the earlier run's outputs or this one's, never some of each. Written in
-    place one after the other, a run stopped after its detections left them beside the earlier
-    run's tracks, counts, run.json and report until it was run again."""
-    staging = out / STAGING
-    shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
-    staging.mkdir()
-    try:
-        yield staging
-        place_from(staging, out, RUN_FILES)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def _detect_on_cluster(
     paths: Sequence[str],
     scheduler: str,
@@ -541,51 +449,3 @@ def _describe(client: Any) -> str:
     except Exception:  # informational only
         return "workers unknown"
     return count_of(count, "worker")
-
-
-def run_manifest(
-    scenes: Sequence[str],
-    failures: Sequence[Failure],
-    *,
-    rivers: Path,
-    card: Any,
-    parameters: dict[str, Any],
-    timings: dict[str, float],
-    command: str,
-    notes: Sequence[str] = (),
-    resumed: int = 0,
-) -> dict[str, Any]:
-    """What a run was given and used: enough to repeat it and to judge its output.
-    ``resumed``: scenes finished by an earlier call into the same folder and not detected
-    again, whose time is not in ``timings_s`` (a resumed run of 6 scenes, 5 of them done
-    before, gave ``detect_s`` 0.03 without a word of it)."""
-    import torch
-
-    from detector.offline import import_ultralytics
-
-    ultralytics = import_ultralytics()
-
-    return {
-        "format": 1,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": command,
-        "cwd": str(Path.cwd()),  # where relative scene paths start (`dredge review` from elsewhere)
-        "scenes": list(scenes),
-        "resumed_scenes": resumed,
-        "failures": [{"scene": path, "error": error} for path, error in failures],
-        "notes": list(notes),
-        "rivers": str(rivers),
-        "parameters": parameters,
-        "model": _card_json(card),
-        "timings_s": {key: round(value, 2) for key, value in timings.items()},
-        "versions": {
-            "dredge": __version__,
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "ultralytics": ultralytics.__version__,
-        },
-    }
-
-
-def _card_json(card: Any) -> dict[str, Any] | None:
-    return card.to_dict() if isinstance(card, ModelCard) else None

@@ -205,3 +205,17 @@ def _unreadable(path: Path, why: str) -> InputError:
         "put back the file dredge wrote (comma-separated, UTF-8), or delete it to detect "
         "every scene again, or pass --overwrite to start the run again",
     )
+
+
+def another_file_there(then: str, now: str) -> bool:
+    """True when the file ``then`` is there and is not ``now`` (a hard link, ``cp -al``, or a
+    second mount point is the same file; not where ``st_ino`` is 0, FAT drives)."""
+    try:
+        old = os.stat(then)
+    except OSError:  # gone: moved with the run
+        return False
+    try:
+        new = os.stat(now)
+    except OSError:
+        return True
+    return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)

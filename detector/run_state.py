@@ -22,25 +22,23 @@ the scenes marked ``done`` whose file is there (and whose scene file is the one 
 redoes failed and unfinished ones, and builds
 the final tables from the per-scene files of the scenes asked for: no detection is lost or
 duplicated. One run at a time works in a folder: its lock is :mod:`detector.run_lock` (its
-names, and those of the key, the manifest and :mod:`detector.run_dates`' warnings, are
-importable from here too).
+names, and those of the key, the manifest, :mod:`detector.run_dates`' warnings, the saved
+detections' files (:mod:`detector.run_saved`) and the findings a run warns of
+(:mod:`detector.run_findings`), are importable from here too).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow.parquet as pq
-import shapely
 
 from detector.acquisition import (
     ITEM_NAMES,
@@ -54,6 +52,7 @@ from detector.errors import DredgeError, InputError
 from detector.json_text import json_text
 from detector.river_inputs import rivers_digest
 from detector.run_dates import dated_otherwise, has_detections, recorded_time, redated_warnings
+from detector.run_findings import SceneFindings, changed_warnings
 from detector.run_key import (
     DATES_KEY,
     KEY_NAME,
@@ -66,6 +65,7 @@ from detector.run_lock import LOCK_NAME, LOCK_WRITE_S, process_identity, run_loc
 from detector.run_manifest import (
     MANIFEST_COLUMNS,
     MANIFEST_NAME,
+    another_file_there,
     carried_date,
     fingerprint_change,
     manifest_line,
@@ -74,14 +74,13 @@ from detector.run_manifest import (
     scene_stamp,
     unchanged_since,
 )
+from detector.run_saved import SAVED_NAME_BYTES, WGS84_ID, read_saved, saved_name
 from detector.scene_sources import file_key, names_raster_file
 from detector.wording import agree, count_of
 from detector.writing import append_line, remove_temporaries, write_atomic, write_text_atomic
 
-if TYPE_CHECKING:
-    from detector.cluster import SceneFlags
-
-__all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates: imported from here
+__all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates, run_saved and
+    # run_findings: imported from here
     "DATES_KEY",
     "KEY_NAME",
     "LOCK_NAME",
@@ -110,21 +109,6 @@ __all__ = [  # names of detector.run_lock, run_key, run_manifest, run_dates: imp
 SCENES_DIR = "scenes"
 OffChannel = list[tuple[str, str, float, int]]
 """River lines off the channel: (scene name, river, share of points on land, points)."""
-
-
-SAVED_NAME_BYTES = 200  # its temporary name while written adds about 30 bytes (of 255)
-
-
-def saved_name(name: str) -> str:
-    """The file of a scene's detections under ``OUT/scenes/``: its name, or for a name too long
-    for the file system once the temporary suffix is added (a 232-character scene name stopped
-    the run with 'File name too long' and a fix that could not work), its start and a hash."""
-    file = f"{name}.parquet"
-    if len(file.encode()) <= SAVED_NAME_BYTES:
-        return file
-    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
-    start = name.encode()[: SAVED_NAME_BYTES - 40].decode(errors="ignore")
-    return f"{start}…{digest}.parquet"
 
 
 class RunState:
@@ -239,7 +223,7 @@ class RunState:
             if os.path.normpath(os.path.join(self._cwd, recorded)) == then:
                 return then, then
         now = file_key(recorded)
-        if then and then != now and _another_file_there(then, now):
+        if then and then != now and another_file_there(then, now):
             return then, now
         return now, now
 
@@ -501,92 +485,3 @@ class RunState:
         """The saved detections of the finished scenes among ``paths``, in that order (for
         :func:`detector.detect.concat_detections`: EPSG:4326, as every scene's is saved)."""
         return [read_saved(self.scene_file(p)) for p in paths if self.is_done(p)]
-
-
-WGS84_ID = {"authority": "EPSG", "code": 4326}
-
-
-def read_saved(path: Path) -> pd.DataFrame:
-    """A scene's saved detections, their geometries decoded from the GeoParquet's WKB (the
-    file as :meth:`RunState.record` saves it: EPSG:4326); one written otherwise is read by
-    geopandas, in EPSG:4326. ``gpd.read_parquet`` took 26 ms a file, mostly parsing the same
-    CRS again (0.9 ms now): 10 minutes at the end of each run, and each rerun, of 24,000 scenes."""
-    table = pq.read_table(path)
-    geo = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
-    column = geo.get("columns", {}).get("geometry", {})
-    crs = column.get("crs")  # PROJJSON; null (no CRS) or WKT (GeoParquet 0.1) in others
-    if column.get("encoding") != "WKB" or not isinstance(crs, dict) or crs.get("id") != WGS84_ID:
-        frame = gpd.read_parquet(path)  # no CRS: taken as EPSG:4326, as it was before
-        return frame.set_crs("EPSG:4326") if frame.crs is None else frame.to_crs("EPSG:4326")
-    frame = table.to_pandas()
-    frame["geometry"] = shapely.from_wkb(frame["geometry"].to_numpy())
-    return frame
-
-
-def changed_warnings(changed: Sequence[tuple[str, str]], unrecorded: int) -> list[str]:
-    """The lines for :meth:`RunState.forget_changed`: one warning per scene detected again,
-    and one note where finished scenes of an earlier version's manifest had no fingerprint."""
-    lines = [
-        f"warning: {path}: changed since it was detected ({how}) — detected again"
-        for path, how in changed
-    ]
-    if unrecorded:
-        lines.append(
-            f"{count_of(unrecorded, 'finished scene')} of a manifest written by an earlier "
-            f"version {agree(unrecorded, 'has', 'have')} no fingerprint of "
-            f"{agree(unrecorded, 'its', 'their')} file: taken as detected from the "
-            f"{agree(unrecorded, 'file', 'files')} there now, and fingerprinted from now on "
-            "(a file replaced under the same path since is detected again; --overwrite "
-            "detects every scene again)"
-        )
-    return lines
-
-
-def _another_file_there(then: str, now: str) -> bool:
-    """True when the file ``then`` is there and is not ``now`` (a hard link, ``cp -al``, or a
-    second mount point is the same file; not where ``st_ino`` is 0, FAT drives)."""
-    try:
-        old = os.stat(then)
-    except OSError:  # gone: moved with the run
-        return False
-    try:
-        new = os.stat(now)
-    except OSError:
-        return True
-    return old.st_ino == 0 or (old.st_dev, old.st_ino) != (new.st_dev, new.st_ino)
-
-
-class SceneFindings:
-    """What scenes were found to warn of (much coarser than the model, a river line off the
-    channel), held until each scene is recorded with it (:meth:`RunState.record`), so that a
-    resumed or recounted run warns of its earlier scenes too (they were left out of its
-    notes, run.json and report)."""
-
-    def __init__(self, state: RunState) -> None:
-        self.state = state
-        self.coarse_gsd: dict[str, float] = {}
-        self.off: dict[str, list[tuple[str, float, int]]] = {}
-
-    def coarse(self, name: str, gsd_m: float) -> None:
-        self.coarse_gsd[name] = gsd_m
-
-    def off_channel(self, name: str, river: str, share: float, points: int) -> None:
-        self.off.setdefault(name, []).append((river, share, points))
-
-    def add(self, flags: SceneFlags) -> None:
-        """A Dask worker's findings of one scene (:func:`detector.cluster.detect_one`)."""
-        for name, gsd_m in flags.coarse:
-            self.coarse(name, gsd_m)
-        for found in flags.off_channel:
-            self.off_channel(*found)
-
-    def record(self, path: str, frame: gpd.GeoDataFrame | None, error: str | None) -> None:
-        """:meth:`RunState.record` with what was found in the scene."""
-        name = self.state.scene_name(path)
-        self.state.record(
-            path,
-            frame,
-            error,
-            coarse_gsd_m=self.coarse_gsd.pop(name, None),
-            off_channel=self.off.pop(name, []),
-        )
