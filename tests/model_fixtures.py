@@ -41,10 +41,13 @@ def write_untrained_model(
     tile_px: int = 256,
     seed: int = 0,
     architecture: str = "yolo11n.yaml",
+    class_bias: tuple[float, ...] | None = None,
 ) -> Path:
     """Save an untrained, box-happy YOLO11n as ``folder/<name>.pt`` with its card.
 
-    ``card_classes`` / ``card_bands`` write a card that disagrees with the model;
+    ``class_bias``: each class's score bias, in place of random ones (``(-30, 5)``: no dredge
+    box, boat boxes everywhere); ``card_classes`` / ``card_bands`` write a card that disagrees
+    with the model;
     ``architecture`` builds another ultralytics model (``yolo26n.yaml``: end-to-end, its
     one-to-one head chosen as in a trained YOLO26 checkpoint).
     """
@@ -62,6 +65,8 @@ def write_untrained_model(
     for branch in net.model[-1].cv3:
         bias = branch[-1].bias
         bias.data = torch.randn(bias.shape, generator=generator) * 1.5
+        if class_bias is not None:
+            bias.data = torch.tensor(class_bias, dtype=bias.dtype)
     wrapper = ultralytics.YOLO("yolo11n.yaml")
     wrapper.model = net
     wrapper.ckpt = {}

@@ -149,3 +149,31 @@ def test_batch_given_as_a_setting_is_the_runs_batch(
             f"error: batch={bad}: give a whole number of chips per step ≥ 1 (e.g. batch=16)"
         )
     assert len(fits) == 1
+
+
+@pytest.mark.parametrize("bands", [("blue", "green", "red", "nir"), ("red",)])
+def test_a_model_of_other_than_three_bands_is_refused_before_any_work(
+    bands: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 4-band (BGRN) or 1-band model given to --from: ultralytics read the run's chips as 3
+    bands and trained a 3-band network (its first layer new, the NIR dropped; measured: batches
+    (4, 3, 64, 64), first conv 16 × 3 × 3 × 3) under a card of 4 or 1; and a 4-band chip skips
+    ultralytics' albumentations step, the flips and turns with it. One line now, before the
+    labels are read; nothing is trained."""
+    import training.finetune
+    from tests.model_fixtures import write_untrained_model
+    from tests.yolo_fixtures import _one_tile
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was trained")
+
+    monkeypatch.setattr(training.finetune, "_train", no_training)
+    weights = write_untrained_model(tmp_path / "m", bands=bands, tile_px=64)
+    labels = _one_tile(tmp_path, "0 0.5 0.5 0.1 0.1\n")  # refused before it is read
+    args = [str(labels), "--from", str(weights), "--val-fraction", "0"]
+    code, output = _train([*args, "--out", str(tmp_path / "run")])
+    lines = output.strip().splitlines()
+    assert code == 2 and len(lines) == 1, output
+    assert "fine-tuning trains 3-band models only" in lines[0] and str(weights) in lines[0]
+    assert "start from a 3-band model" in lines[0]
+    assert not (tmp_path / "run").exists()

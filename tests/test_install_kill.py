@@ -151,3 +151,45 @@ def test_a_second_install_while_one_moves_files_is_told_of_that_install(
     assert sorted(path.name for path in aside.iterdir()) == sorted(MODEL_FILES)
     with pytest.raises(DredgeError, match="already exist — pass --overwrite"):
         install(run, target)  # the stopped install's set-aside model counts as there
+
+
+def test_train_install_checks_the_weights_folder_under_the_install_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --install` checked the weights folder before its hours of training without
+    the install's lock: a second one started while the first trained passed the same check and
+    trained too, one of the two to fail or replace the other's model at the end. The lock is
+    held from the check to the install now: the second is refused in one line before it trains
+    (the training and the install are stand-ins here; nothing is trained)."""
+    from typer.testing import CliRunner
+
+    import detector.model
+    import training.train
+    from detector.cli import app
+    from training.train import TrainResult
+
+    target = tmp_path / "weights"
+    target.mkdir()
+    monkeypatch.setattr(detector.model, "WEIGHTS_DIR", target)
+    trained: list[Path] = []
+    second: list[str] = []
+    metrics = {"val": dict.fromkeys(("precision", "recall", "f1", "mAP50"), 0.5)}
+
+    def train_default(out: Path, **settings: object) -> TrainResult:
+        trained.append(out)
+        if len(trained) == 1:  # the second command, typed while the first trains
+            later = CliRunner().invoke(app, ["train", "--install", "--out", str(tmp_path / "b")])
+            second.append(later.output)
+        return TrainResult(out / WEIGHTS_NAME, out / CARD_NAME, metrics, 1.0)
+
+    def stand_in_install(run_dir: Path, weights_dir: Path, **settings: object) -> list[Path]:
+        return [weights_dir / WEIGHTS_NAME]
+
+    monkeypatch.setattr(training.train, "train_default", train_default)
+    monkeypatch.setattr(training.train, "install_held", stand_in_install)
+    first = CliRunner().invoke(app, ["train", "--install", "--out", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    assert trained == [tmp_path / "a"]  # the second was not trained (it was)
+    assert "another install of a model (dredge train --install) is working" in second[0]
+    assert f"installed {target / WEIGHTS_NAME}" in first.output
+    assert not (target / LOCK_NAME).exists()  # released with the first command

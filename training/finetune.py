@@ -111,7 +111,8 @@ def resolve_base(base: str) -> BaseModel:
     """The starting model: ``bundled``, ``scratch`` or a path as ``--model`` takes it (weights,
     or their card); its card is checked, and an ONNX file stands for the ``.pt`` beside it,
     which is checked against the card too (a missing one was a traceback after the chips were
-    cut; a card given was "has no model card")."""
+    cut; a card given was "has no model card"); a model of other than 3 bands is refused
+    (InputError): ultralytics trains 3-band chips only as the run writes them."""
     if base == "scratch":
         return BaseModel(None, None, DEFAULT_SPEC, CLASSES)
     weights = bundled_weights() if base == "bundled" else model_file(base)
@@ -127,6 +128,15 @@ def resolve_base(base: str) -> BaseModel:
             )
         verify_weights(card, torch_weights)
         weights = torch_weights
+    if len(card.input.bands) != 3:  # 1 or 4 (BGRN) bands: another model than its card came out
+        raise InputError(
+            weights,
+            f"reads {count_of(len(card.input.bands), 'band')} ({', '.join(card.input.bands)}), "
+            "and fine-tuning trains 3-band models only (ultralytics read its chips as 3 bands "
+            "and trained a 3-band network, its first layer new; 4-band chips also got no flip, "
+            "turn or radiometric change)",
+            "start from a 3-band model (--from bundled, or --from scratch)",
+        )
     return BaseModel(weights, card, card.input, card.classes)
 
 

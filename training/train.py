@@ -40,6 +40,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -343,7 +344,8 @@ def check_install_target(weights_dir: Path, *, overwrite: bool = False) -> None:
     """Raise DredgeError when ``weights_dir`` holds a model and ``overwrite`` is not set. The
     files an install that was stopped set aside (``.install-*/replaced``) count as there: the
     next install puts them back (:func:`remove_stale_installs`). :func:`install` calls it while
-    holding the folder's lock, where no other install's folder is among them."""
+    holding the folder's lock, where no other install's folder is among them, and so does
+    `dredge train --install` before it trains (:func:`install_lock`)."""
     present = [str(weights_dir / n) for n in MODEL_FILES if (weights_dir / n).exists()]
     present += [
         str(aside / n)
@@ -379,25 +381,51 @@ def install(
     the folder holds no whole model (:func:`remove_stale_installs`), and ``echo`` says so in
     one line.
     """
+    _check_run(run_dir)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    with install_lock(weights_dir):  # first: a live install's set-aside files are not a
+        return install_held(run_dir, weights_dir, overwrite=overwrite, echo=echo)  # model
+
+
+def install_lock(weights_dir: Path) -> AbstractContextManager[None]:
+    """The weights folder's install lock (its run lock, naming ``dredge train --install``):
+    :func:`install` holds it while it installs; `dredge train --install` from its check of the
+    folder, before the training, to its install (:func:`install_held`), so that a second one,
+    started while the first trains, is refused in one line before it trains too."""
+    return run_lock(weights_dir, INSTALL_COMMAND)
+
+
+def install_held(
+    run_dir: Path,
+    weights_dir: Path,
+    *,
+    overwrite: bool = False,
+    echo: Callable[[str], object] = print,
+) -> list[Path]:
+    """:func:`install`, the caller holding ``weights_dir``'s :func:`install_lock`."""
+    sources = _check_run(run_dir)
+    check_install_target(weights_dir, overwrite=overwrite)
+    removed, restored = remove_stale_installs(weights_dir)
+    if removed:
+        echo(
+            f"{weights_dir}: removed {count_of(len(removed), 'folder')} left by an install "
+            f"that was stopped ({', '.join(path.name for path in removed)})"
+            + (
+                f"; put back the previous model's {', '.join(restored)} it had set aside"
+                if restored
+                else ""
+            )
+        )
+    return _install_staged(sources, weights_dir)
+
+
+def _check_run(run_dir: Path) -> list[Path]:
+    """The run's weights and card; DredgeError where one is missing."""
     sources = [run_dir / WEIGHTS_NAME, run_dir / CARD_NAME]
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
         raise DredgeError(f"{run_dir}: no {', '.join(missing)} — the training did not finish")
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(weights_dir, INSTALL_COMMAND):  # first: a live install's set-aside files
-        check_install_target(weights_dir, overwrite=overwrite)  # are not a model that is there
-        removed, restored = remove_stale_installs(weights_dir)
-        if removed:
-            echo(
-                f"{weights_dir}: removed {count_of(len(removed), 'folder')} left by an install "
-                f"that was stopped ({', '.join(path.name for path in removed)})"
-                + (
-                    f"; put back the previous model's {', '.join(restored)} it had set aside"
-                    if restored
-                    else ""
-                )
-            )
-        return _install_staged(sources, weights_dir)
+    return sources
 
 
 def remove_stale_installs(weights_dir: Path) -> tuple[list[Path], list[str]]:

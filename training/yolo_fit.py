@@ -124,6 +124,27 @@ def small_object_trainer() -> type:
     return SmallObjectTrainer
 
 
+@cache
+def counting_validator() -> type:
+    """Ultralytics' detection validator that keeps, on its metrics, how many boxes the model
+    made of each class (``predictions_per_class``, at the validator's score floor, 0.001):
+    ultralytics clears those counts with its statistics, and gives precision 0 and recall 0
+    both to a class the model made no box of and to one whose every box was wrong."""
+    import_ultralytics()
+    import numpy as np
+    from ultralytics.models.yolo.detect import DetectionValidator
+
+    class CountingValidator(DetectionValidator):
+        def get_stats(self) -> dict[str, Any]:
+            made = self.metrics.stats.get("pred_cls") or [np.zeros(0)]
+            classes = np.concatenate([np.asarray(c).reshape(-1) for c in made]).astype(int)
+            made_per_class = np.bincount(classes, minlength=len(self.metrics.names or {}))
+            setattr(self.metrics, "predictions_per_class", made_per_class)  # noqa: B010
+            return super().get_stats()
+
+    return CountingValidator
+
+
 def train_yolo(data_yaml: Path, run_dir: Path, recipe: Recipe, *, device: str) -> Path:
     """Train ``recipe.architecture`` from scratch on ``data_yaml``; return the best weights' path.
 
@@ -229,11 +250,15 @@ def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> 
     A class none of whose val boxes is labelled has no metric (ultralytics scores labelled
     classes only, and counts no box the model made of another): all are None (JSON ``null``),
     as ``dredge evaluate`` writes a recall or AP of 0 of 0; they were written 0.0, a model that
-    finds none of that class.
+    finds none of that class. Each has ``predictions`` too, the boxes the model made of it on
+    the val tiles (at ultralytics' val score floor, 0.001; :func:`counting_validator`): with
+    none, its precision is None, 0 of 0, as ``dredge evaluate`` writes it (ultralytics gives
+    0.0, which read as a model whose every box of it is wrong); recall, F1 and mAP are 0.
     """
     model = load_yolo(weights)
     with no_font_download(), safe_loading():
         result = model.val(
+            validator=counting_validator(),
             data=str(data_yaml),
             split="val",
             imgsz=recipe.imgsz,
@@ -247,14 +272,22 @@ def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> 
             exist_ok=True,
         )
     counts = getattr(result, "nt_per_class", None)  # labelled boxes per class index
+    made = getattr(result, "predictions_per_class", None)  # boxes made per class index
     per_class: dict[str, dict[str, Any]] = {}
     for position, index in enumerate(result.box.ap_class_index):
         p, r, ap50, ap = (float(v) for v in result.box.class_result(position))
         entry: dict[str, Any] = _metric_dict(p, r, ap50, ap)
         if counts is not None:
             entry["boxes"] = int(counts[int(index)])
+        if made is not None:
+            entry["predictions"] = int(made[int(index)]) if int(index) < len(made) else 0
+            if not entry["predictions"]:  # no box made: precision 0 of 0, undefined
+                entry["precision"] = None
         per_class[CLASSES[int(index)]] = entry
     classes = {name: per_class.get(name, _undefined()) for name in CLASSES}
+    if made is not None:  # of a class none of whose boxes is labelled too
+        for number, name in enumerate(CLASSES):
+            classes[name].setdefault("predictions", int(made[number]) if number < len(made) else 0)
     mean = _undefined() if not per_class else _metric_dict(*map(float, result.box.mean_results()))
     mean.pop("boxes", None)
     return {
@@ -268,10 +301,15 @@ def validate(weights: Path, data_yaml: Path, recipe: Recipe, *, device: str) -> 
 def val_line(val: dict[str, Any]) -> str:
     """``dredge train``'s line for people on the val-split dredge scores ``val`` (a card's
     ``metrics["val"]``): ``–`` for a null figure, and what it means where no dredge is
-    labelled there (every figure null; 0 of 0)."""
+    labelled there (every figure null; 0 of 0) or where the model made no dredge box there
+    (precision null, 0 of 0)."""
     keys = ("precision", "recall", "f1", "mAP50")
     if all(val.get(key) is None for key in keys):
         return "val (dredge): no labelled dredge on the val tiles, nothing to score (all –)"
+    if val.get("precision") is None:  # no box made: 0 of 0 (cards before wrote 0.0)
+        return "val (dredge): the model made no dredge box on the val tiles (precision –), " + (
+            ", ".join(f"{key} {score_text(val.get(key))}" for key in keys[1:])
+        )
     return "val (dredge): " + ", ".join(f"{key} {score_text(val.get(key))}" for key in keys)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -135,7 +136,10 @@ def train(
     ] = None,
     install: Annotated[
         bool,
-        typer.Option(help="Recipe only: copy the weights and card into the bundled model."),
+        typer.Option(
+            help="Recipe only: copy the weights and card into the bundled model (its folder "
+            "is held from the start: a second --install meanwhile is refused)."
+        ),
     ] = False,
     overwrite: Annotated[
         bool,
@@ -218,37 +222,43 @@ def _train_recipe(
     workers: int = 1,
 ) -> None:
     """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's)."""
-    import detector
+    import detector.model
     from training.recipes import CARD_NAME, RECIPES, WEIGHTS_NAME
-    from training.train import check_install_target, train_default
-    from training.train import install as install_model
+    from training.train import check_install_target, install_held, install_lock, train_default
     from training.yolo_fit import val_line
 
     if recipe not in RECIPES:
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
-    bundled = Path(detector.__file__).parent / "weights"
+    bundled = detector.model.WEIGHTS_DIR
     try:
         check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
         # a finished run's model: replaced after the hours without a word (its worlds and
         # dataset, which a stopped run leaves, are reused, not refused)
         refuse_to_replace([out / WEIGHTS_NAME, out / CARD_NAME], overwrite=overwrite)
         if install:
-            check_install_target(bundled, overwrite=overwrite)  # before, not after, the hours
-        result = train_default(
-            out,
-            epochs=epochs,
-            imgsz=imgsz,
-            device=device,
-            worlds=worlds,
-            seed=seed,
-            progress=progress,
-            workers=workers,
-        )
-        typer.echo(f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)")
-        typer.echo(val_line(result.metrics["val"]))  # '–' where null: no dredge labelled
-        if install:
-            for path in install_model(out, bundled, overwrite=overwrite, echo=typer.echo):
-                typer.echo(f"installed {path}")
+            bundled.mkdir(parents=True, exist_ok=True)
+        # --install: the bundled folder's install lock from its check, before the hours, to the
+        # install (a second `train --install` then is refused at once; it passed the same
+        # check unlocked and trained too, to fail or replace this model at the end)
+        with install_lock(bundled) if install else nullcontext():
+            if install:
+                check_install_target(bundled, overwrite=overwrite)
+            result = train_default(
+                out,
+                epochs=epochs,
+                imgsz=imgsz,
+                device=device,
+                worlds=worlds,
+                seed=seed,
+                progress=progress,
+                workers=workers,
+            )
+            done = f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)"
+            typer.echo(done)
+            typer.echo(val_line(result.metrics["val"]))  # '–' where null: no dredge labelled
+            if install:
+                for path in install_held(out, bundled, overwrite=overwrite, echo=typer.echo):
+                    typer.echo(f"installed {path}")
     except DredgeError as exc:
         raise fail(str(exc)) from None
 
