@@ -33,6 +33,7 @@ from detector.errors import InputError
 from detector.inputspec import InputSpec
 from detector.json_text import json_text
 from detector.wording import agree
+from detector.writing import write_text_atomic
 
 if TYPE_CHECKING:
     from detector.scene import Scene
@@ -133,11 +134,11 @@ class ModelCard:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def save(self, path: str | Path) -> Path:
-        """Write the card as JSON to ``path`` (conventionally ``<weights stem>.card.json``)."""
-        target = Path(path)
+        """Write the card as JSON (UTF-8) to ``path`` (conventionally ``<weights
+        stem>.card.json``), whole or not at all (:func:`detector.writing.write_text_atomic`: a
+        write stopped half-way left a cut-off card beside the model, in place of the old one)."""
         text = json_text(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        target.write_text(text, encoding="utf-8")
-        return target
+        return write_text_atomic(path, text)
 
     def check_scene(self, scene: Scene) -> None:
         """InputError when ``scene`` lacks a band the model needs."""
@@ -278,11 +279,15 @@ def model_file(path: str | Path) -> Path:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``, UTF-8 with or without a byte order mark (Notepad's and
-    PowerShell's: a hand-written card was refused as "is not valid JSON (Unexpected UTF-8
-    BOM …)")."""
+    """The JSON object in ``path``, as Windows tools save text
+    (:func:`detector.user_tables.saved_text`): UTF-8 with or without a byte order mark (Notepad's
+    and PowerShell's: a hand-written card was refused as "is not valid JSON (Unexpected UTF-8
+    BOM …)"), UTF-16 with one (PowerShell 5's ``>``), or Windows-1252 (Notepad's "ANSI": a card
+    naming ``Río`` was refused as "is not a text file")."""
+    from detector.user_tables import saved_text  # pandas, not needed to import this module
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json.loads(saved_text(path.read_bytes(), also=("cp1252",)))
     except UnicodeDecodeError:
         raise InputError(path, "is not a text file (model cards are JSON)", _FIX_CARD) from None
     except json.JSONDecodeError as exc:
@@ -304,6 +309,15 @@ def parse_card(data: dict[str, Any], path: Path) -> ModelCard:
             path,
             f"misses {agree(len(missing), 'key', 'keys')} {', '.join(missing)}",
             f"a model card needs {', '.join(REQUIRED_KEYS)}; add them or write it again",
+        )
+    form = data["format"]
+    if isinstance(form, bool) or not (
+        isinstance(form, int) or (isinstance(form, float) and form.is_integer())
+    ):  # ``true`` was read as format 1 (True == 1 in Python)
+        raise InputError(
+            path,
+            f"has card format {json.dumps(data['format'])}, not a whole number",
+            f'give "format": {CARD_FORMAT} (this version reads format {CARD_FORMAT})',
         )
     if data["format"] != CARD_FORMAT:
         raise InputError(

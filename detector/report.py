@@ -89,8 +89,12 @@ def write_report(
     failed = {f["scene"] for f in failures}  # once: per scene, it made the report
     # quadratic (20,465 scenes, 20,000 of them failed: 95 s)
     ok = [s for s in manifest.get("scenes", []) if s not in failed]
-    if card.get("input"):
-        spec = InputSpec(**{**card["input"], "bands": tuple(card["input"]["bands"])})
+    if len(detections):
+        spec = (
+            InputSpec(**{**card["input"], "bands": tuple(card["input"]["bands"])})
+            if card.get("input")
+            else CHIP_FALLBACK
+        )
         bands = manifest.get("parameters", {}).get("scene_bands")
         chips, problems = detection_chips(
             detections,
@@ -99,6 +103,8 @@ def write_report(
             scene_bands=bands,
             names=manifest_names(out) if names is None else names,
         )
+        if not card.get("input"):
+            problems.append(NO_CARD_CHIPS)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -116,7 +122,7 @@ def write_report(
         if ok or "scenes" not in manifest
         else NOTHING_MAPPED,
         "<h2 id='chips'>Detections, most and least certain</h2>",
-        _gallery(chips, problems),
+        _gallery(chips, problems, by_card=bool(card.get("input"))),
         "<h2 id='inputs'>Inputs, parameters and model</h2>",
         _inputs(manifest),
         "</body></html>",
@@ -124,6 +130,16 @@ def write_report(
     page = "\n".join(parts)
     return write_text_atomic(out / "report.html", page)
 
+
+CHIP_FALLBACK = InputSpec(("red", "green", "blue"), 3.0, scale="display")
+"""The chips of a run whose run.json records no model card (a detector given to
+:func:`detector.run.run_pipeline` from Python whose ``card`` is not a ModelCard): its gallery
+said "No detections to show." of a run with detections."""
+
+NO_CARD_CHIPS = (
+    "run.json records no model card (a detector given from Python without a ModelCard), so "
+    "the chips are cut in red, green, blue at 3 m, not in the model's own bands and resolution"
+)
 
 NOTHING_MAPPED = (
     "<p class='muted'>No scene was read (every one failed): no river was looked at, so there "
@@ -230,9 +246,16 @@ def _summary(
         f"{'dredge' if counted == 1 else 'dredges'} counted on "
         f"{_rivers_counted(tracks, counts)}, {years}. "
         "A dredge seen on many dates counts once; <i>low–high</i> is the range where tracking "
-        f"was ambiguous.{fixed}{low}{partial} Check the least certain detections below before "
-        "publishing.</p>"
+        f"was ambiguous.{fixed}{low}{partial} {_check(detections)}</p>"
     )
+
+
+def _check(detections: pd.DataFrame) -> str:
+    """What to check before publishing: with no dredge detection, there is none below to
+    check (it said "Check the least certain detections below" of an empty gallery)."""
+    if len(detections):
+        return "Check the least certain detections below before publishing."
+    return "No dredge was detected, so there is no detection below to check."
 
 
 def _rivers_counted(tracks: pd.DataFrame, counts: pd.DataFrame) -> str:
@@ -343,9 +366,15 @@ def _maps(
         for name in names[:MAX_MAPS]
     ]
     left = names[MAX_MAPS:]
+    found = "river" in detections and bool(detections["river"].notna().any())
+    known = observations is not None and "river" in observations
+    which = (  # with no detection, no river has fewer dredges than another (it said so)
+        " with fewer dredges counted"
+        if found
+        else f"{' imaged' if known else ''}, none with a detection,"
+    )
     note = (
-        f"<p class='muted'>{wording.count_of(len(left), 'more river')} with fewer dredges "
-        "counted not drawn: "
+        f"<p class='muted'>{wording.count_of(len(left), 'more river')}{which} not drawn: "
         f"{_esc(', '.join(left[:20]))}{' …' if len(left) > 20 else ''}.</p>"
         if left
         else ""
@@ -401,7 +430,9 @@ def _mapped_rivers(
     return sorted(names, key=lambda n: (-int(counted.get(n, 0)), -int(seen.get(n, 0)), n))
 
 
-def _gallery(chips: list[Chip], problems: list[str]) -> str:
+def _gallery(chips: list[Chip], problems: list[str], *, by_card: bool = True) -> str:
+    """The chips; ``by_card``: cut at the model card's resolution (else at
+    :data:`CHIP_FALLBACK`'s)."""
     if not chips:
         text = "No detections to show." if not problems else "; ".join(problems)
         return f"<p class='muted'>{_esc(text)}</p>"
@@ -414,9 +445,10 @@ def _gallery(chips: list[Chip], problems: list[str]) -> str:
         for c in chips
     )
     note = f"<p class='muted'>{_esc('; '.join(problems))}</p>" if problems else ""
+    scale = "the model's resolution" if by_card else f"{CHIP_FALLBACK.gsd_m:g} m"
     return (
-        "<p class='muted'>Yellow: the detected box. Chips are at the model's resolution, "
-        f"enlarged.</p><div class='chips'>{figures}</div>{note}"
+        f"<p class='muted'>Yellow: the detected box. Chips are at {scale}, enlarged.</p>"
+        f"<div class='chips'>{figures}</div>{note}"
     )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from detector.card import ModelCard, card_path_for, load_card, model_file
-from detector.errors import InputError
+from detector.errors import InputError, OutputError
 from detector.inputspec import InputSpec
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene
@@ -175,6 +177,19 @@ def test_a_card_saved_with_a_byte_order_mark_is_read(weights: Path) -> None:
     assert model_file(path) == weights
 
 
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_a_card_saved_by_windows_in_another_encoding_is_read(weights: Path, encoding: str) -> None:
+    """A hand-written card naming ``Río`` saved by Notepad as "ANSI" (Windows-1252) or by
+    PowerShell 5's ``>`` (UTF-16) is read as the card it is; the Windows-1252 one was refused as
+    "is not a text file (model cards are JSON)"."""
+    path = card_path_for(weights)
+    data = json.loads(path.read_text())
+    data["name"] = "Río"
+    path.write_bytes(json.dumps(data, ensure_ascii=False).encode(encoding))
+    assert load_card(weights).name == "Río"
+    assert model_file(path) == weights
+
+
 def test_missing_keys(weights: Path) -> None:
     """Said in the number of keys missing (it said 'misses key(s)')."""
     _edit_card(weights, sha256=None, classes=None)
@@ -281,6 +296,44 @@ def test_onnx_keys_of_the_wrong_type(weights: Path) -> None:
 def test_newer_format(weights: Path) -> None:
     _edit_card(weights, format=2)
     assert "card format 2" in _one_line_error(weights)
+
+
+@pytest.mark.parametrize("form", [True, "1", [1], 1.5])
+def test_a_format_that_is_not_a_whole_number(weights: Path, form: object) -> None:
+    """``"format": true`` was read as format 1 (True == 1 in Python); ``"1"`` was "has card
+    format '1'; this version reads format 1". Each is one line; ``1.0`` is format 1."""
+    _edit_card(weights, format=form)
+    message = _one_line_error(weights)
+    assert f"has card format {json.dumps(form)}, not a whole number" in message
+    assert '— give "format": 1' in message
+    _edit_card(weights, format=1.0)
+    assert load_card(weights).format == 1
+
+
+def test_save_leaves_the_old_card_whole_when_the_write_fails(
+    weights: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write stopped half-way (disk full, a kill) left a cut-off card beside the model, in
+    place of the old one: the card is written beside it and renamed into place."""
+    path = card_path_for(weights)
+    before = path.read_bytes()
+    card = replace(load_card(weights), name="renamed")
+    real_write_text = Path.write_text
+
+    def half_then_full(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        real_write_text(self, text[: len(text) // 2], encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    with pytest.raises((OutputError, OSError)) as caught:
+        card.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # it was the first half of the new card
+    assert isinstance(caught.value, OutputError)  # one line naming the card and the fix
+    assert str(caught.value).startswith(f"{path}: ")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.card.json", "model.pt"]
+    card.save(path)
+    assert load_card(weights).name == "renamed"
 
 
 def test_scene_lacking_a_band_the_model_needs(tmp_path: Path) -> None:
