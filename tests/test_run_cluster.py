@@ -256,6 +256,49 @@ def test_a_scheduler_address_without_its_port_is_one_line(address: str) -> None:
     check_scheduler("tcp://10.0.0.5:8786/")  # a slash after the port is read as none
 
 
+def _free_port() -> int:
+    """A port on this machine that nothing listens on (taken, then given back)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("tcp://127.0.0.1:99999", "port 99999 is not a port (1 to 65535)"),
+        ("tcp://no-scheduler.invalid:8786", "no machine is named no-scheduler.invalid"),
+        (f"tcp://127.0.0.1:{_free_port()}", "refuses connections on port"),
+        ("tls://127.0.0.1:8786", "a tls:// scheduler needs this machine's TLS certificates"),
+    ],
+)
+def test_a_scheduler_that_cannot_be_reached_is_told_at_once_as_it_is(
+    address: str, said: str
+) -> None:
+    """A port past 65535, a host name that does not resolve and a machine that refuses the
+    connection (no scheduler started there) were each distributed's "Timed out trying to
+    connect … after 20 s", 20 s later; a tls:// address without TLS certificates in Dask's
+    configuration was distributed's TypeError traceback ("TLS expects a `ssl_context`")."""
+    with pytest.raises(DredgeError) as caught, dask_client(address, 1):
+        pass
+    message = str(caught.value)
+    assert message.startswith(f"--scheduler {address}: ") and said in message, message
+    assert "\n" not in message and "Timed out" not in message
+
+
+def test_a_running_scheduler_is_reached() -> None:
+    """The check of the address lets a scheduler that runs be used."""
+    from dask.distributed import LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        dask_client(cluster.scheduler_address, 1) as client,
+    ):
+        assert client.submit(sum, [1, 2]).result() == 3
+
+
 def test_workers_with_an_existing_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
     """--workers 4 with --scheduler tcp://… was ignored without a word."""
     result = CliRunner().invoke(
