@@ -84,6 +84,33 @@ def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:
         assert (tmp_path / "here" / name).read_text() == (tmp_path / "dask" / name).read_text()
 
 
+def test_failures_are_listed_in_the_scenes_order_whatever_order_they_finish_in(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cluster hands each scene back as it finishes: failures.csv (and run.json's failures)
+    listed failed scenes in that order, another at each run of the same scenes (a run in one
+    process lists them in the scenes' order)."""
+
+    def finish_backwards(paths: list[str], *args: object) -> None:
+        found = args[5]
+        for path in reversed(paths):  # the last submitted finishes first
+            found.record(path, None, f"{path}: the task failed on the cluster (test)")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr("detector.run._detect_on_cluster", finish_backwards)
+    model = write_untrained_model(tmp_path / "model")
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--model", str(model), "--out", str(tmp_path / "out"), "--no-progress"),
+            *("--scheduler", "local"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    listed = pd.read_csv(tmp_path / "out" / "failures.csv")["scene"].tolist()
+    assert len(listed) > 2 and listed == sorted(listed), listed
+
+
 def test_a_cluster_of_one_worker_is_described_in_the_singular() -> None:
     """The run's 'dask: … on local (1 worker(s))' line reads '1 worker'."""
     from detector.run import _describe
