@@ -174,7 +174,8 @@ SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 def check_scheduler(scheduler: str | None) -> None:
     """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address with its port
     (``tcp://HOST`` was distributed's "missing port number in address 'HOST'", and
-    ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'")."""
+    ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'"; a port past
+    65535 was 20 s of "Timed out trying to connect")."""
     if scheduler is None or scheduler == "local" or scheduler.startswith("inproc://"):
         return
     if not scheduler.startswith(SCHEMES):
@@ -186,6 +187,58 @@ def check_scheduler(scheduler: str | None) -> None:
             f"--scheduler {scheduler}: give the scheduler's address with its port, as "
             "`dask scheduler` prints it (tcp://HOST:8786)"
         )
+    port = int(scheduler.rstrip("/").rsplit(":", 1)[1])
+    if not 0 < port <= MAX_PORT:  # it waited 20 s, then said "Timed out trying to connect"
+        raise DredgeError(
+            f"--scheduler {scheduler}: port {port} is not a port (1 to {MAX_PORT}) — give the "
+            "address as `dask scheduler` prints it (tcp://HOST:8786)"
+        )
+
+
+MAX_PORT = 65535
+CONNECT_TIMEOUT_S = 20  # for the scheduler to accept a connection
+
+
+def reach_scheduler(scheduler: str) -> None:
+    """DredgeError, at once, when nothing can be reached at ``scheduler`` (a ``tcp://``,
+    ``tls://``, ``ws://`` or ``wss://`` address, checked by :func:`check_scheduler`): a host
+    name that does not resolve, or a machine that refuses the connection (no scheduler
+    started, another port). distributed tried again for 20 s and then said "Timed out trying
+    to connect", which it says of a scheduler that does not answer too. A ``tls://`` address
+    without TLS certificates in Dask's configuration ended on distributed's TypeError
+    traceback ("TLS expects a `ssl_context` argument")."""
+    if scheduler.startswith("inproc://"):
+        return
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.security import Security
+
+    scheme, location = parse_address(scheduler.rstrip("/"))
+    if scheme == "tls" and Security().get_connection_args("client")["ssl_context"] is None:
+        raise DredgeError(
+            f"--scheduler {scheduler}: a tls:// scheduler needs this machine's TLS certificates "
+            "in Dask's configuration, and none are set — set distributed.comm.tls.ca-file, "
+            "distributed.comm.tls.client.cert and distributed.comm.tls.client.key (a "
+            "~/.config/dask/*.yaml, or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and the like), or "
+            "give the scheduler's tcp:// address"
+        )
+    host, port = parse_host_port(location)
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except socket.gaierror:
+        raise DredgeError(
+            f"--scheduler {scheduler}: no machine is named {host} — check the address "
+            "(`dask scheduler` prints it)"
+        ) from None
+    except ConnectionRefusedError:
+        raise DredgeError(
+            f"--scheduler {scheduler}: {host} refuses connections on port {port}: no "
+            "scheduler runs there — start it with `dask scheduler` and check the address"
+        ) from None
+    except OSError as exc:
+        raise DredgeError(
+            f"--scheduler {scheduler}: cannot reach the scheduler ({first_line(exc)}) — start "
+            "it with `dask scheduler` and check the address and the network"
+        ) from None
 
 
 @contextmanager
@@ -215,8 +268,9 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             cluster.close()
         return
     check_scheduler(scheduler)
+    reach_scheduler(scheduler)
     try:
-        client = Client(scheduler.rstrip("/"), timeout="20s")
+        client = Client(scheduler.rstrip("/"), timeout=f"{CONNECT_TIMEOUT_S}s")
     except OSError as exc:
         raise DredgeError(
             f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "

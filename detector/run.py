@@ -303,8 +303,8 @@ def run_pipeline(
             def told(line: str) -> str:  # the files' names as they will be, not as made
                 return line.replace(str(staging), str(out))
 
-            asked = set(sources.paths)
-            failures = [(path, error) for path, error in state.failed() if path in asked]
+            errors = dict(state.failed())  # in the order scenes finished (a cluster's)
+            failures = [(path, errors[path]) for path in sources.paths if path in errors]
             frame = concat_detections(state.detections(sources.paths))
             write_detections(frame, staging / "detections.parquet")
             write_atomic(staging / "failures.csv", failures_writer(failures))

@@ -84,6 +84,33 @@ def test_local_cluster_equals_local_run(world: Path, tmp_path: Path) -> None:
         assert (tmp_path / "here" / name).read_text() == (tmp_path / "dask" / name).read_text()
 
 
+def test_failures_are_listed_in_the_scenes_order_whatever_order_they_finish_in(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cluster hands each scene back as it finishes: failures.csv (and run.json's failures)
+    listed failed scenes in that order, another at each run of the same scenes (a run in one
+    process lists them in the scenes' order)."""
+
+    def finish_backwards(paths: list[str], *args: object) -> None:
+        found = args[5]
+        for path in reversed(paths):  # the last submitted finishes first
+            found.record(path, None, f"{path}: the task failed on the cluster (test)")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr("detector.run._detect_on_cluster", finish_backwards)
+    model = write_untrained_model(tmp_path / "model")
+    result = CliRunner().invoke(
+        app,
+        [
+            *("run", str(world / "scenes"), "--rivers", str(world / "rivers.geojson")),
+            *("--model", str(model), "--out", str(tmp_path / "out"), "--no-progress"),
+            *("--scheduler", "local"),
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    listed = pd.read_csv(tmp_path / "out" / "failures.csv")["scene"].tolist()
+    assert len(listed) > 2 and listed == sorted(listed), listed
+
+
 def test_a_cluster_of_one_worker_is_described_in_the_singular() -> None:
     """The run's 'dask: … on local (1 worker(s))' line reads '1 worker'."""
     from detector.run import _describe
@@ -254,6 +281,49 @@ def test_a_scheduler_address_without_its_port_is_one_line(address: str) -> None:
     with pytest.raises(DredgeError, match="with its port, as `dask scheduler` prints it"):
         check_scheduler(address)
     check_scheduler("tcp://10.0.0.5:8786/")  # a slash after the port is read as none
+
+
+def _free_port() -> int:
+    """A port on this machine that nothing listens on (taken, then given back)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("tcp://127.0.0.1:99999", "port 99999 is not a port (1 to 65535)"),
+        ("tcp://no-scheduler.invalid:8786", "no machine is named no-scheduler.invalid"),
+        (f"tcp://127.0.0.1:{_free_port()}", "refuses connections on port"),
+        ("tls://127.0.0.1:8786", "a tls:// scheduler needs this machine's TLS certificates"),
+    ],
+)
+def test_a_scheduler_that_cannot_be_reached_is_told_at_once_as_it_is(
+    address: str, said: str
+) -> None:
+    """A port past 65535, a host name that does not resolve and a machine that refuses the
+    connection (no scheduler started there) were each distributed's "Timed out trying to
+    connect … after 20 s", 20 s later; a tls:// address without TLS certificates in Dask's
+    configuration was distributed's TypeError traceback ("TLS expects a `ssl_context`")."""
+    with pytest.raises(DredgeError) as caught, dask_client(address, 1):
+        pass
+    message = str(caught.value)
+    assert message.startswith(f"--scheduler {address}: ") and said in message, message
+    assert "\n" not in message and "Timed out" not in message
+
+
+def test_a_running_scheduler_is_reached() -> None:
+    """The check of the address lets a scheduler that runs be used."""
+    from dask.distributed import LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        dask_client(cluster.scheduler_address, 1) as client,
+    ):
+        assert client.submit(sum, [1, 2]).result() == 3
 
 
 def test_workers_with_an_existing_scheduler_is_one_line(world: Path, tmp_path: Path) -> None:
