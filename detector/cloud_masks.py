@@ -359,11 +359,18 @@ COVERED_SHARE = 0.999  # a mask over less of its scene's grid than this covers o
 
 
 def partial_cover(
-    mask: CloudMask, crs: CRS, transform: Affine, width: int, height: int
+    mask: CloudMask,
+    crs: CRS,
+    transform: Affine,
+    width: int,
+    height: int,
+    valid: Callable[[], Any] | None = None,
 ) -> str | None:
     """The line to say where ``mask`` covers only part of its scene's grid (``crs``,
     ``transform``, ``width`` × ``height``): how much, that the rest is not seen, and the fix;
-    None where it covers the scene."""
+    None where it covers the scene. Where the grid's outline is not all covered, ``valid``
+    (the scene's data as a polygon in ``crs``) is what must be: a scene warped to another
+    CRS than its UDM2's has a nodata collar past the mask's edges, which hides nothing."""
     import shapely
     from rasterio.warp import transform_geom
 
@@ -375,11 +382,16 @@ def partial_cover(
     scene = outline(transform, width, height)
     with file_read_errors(str(mask.path)), open_mask(mask.path) as udm:
         own = outline(udm.transform, udm.width, udm.height)
-        if udm.crs != crs:
+        if udm.crs != crs:  # its edges, bent by the warp: a point per pixel of them
+            step = math.hypot(udm.transform.a, udm.transform.d) or 1.0
             own = shapely.geometry.shape(
-                transform_geom(udm.crs, crs, shapely.geometry.mapping(own))
+                transform_geom(udm.crs, crs, shapely.geometry.mapping(own.segmentize(step)))
             )
     share = scene.intersection(own).area / scene.area if scene.area else 1.0
+    if share < COVERED_SHARE and valid is not None:
+        data = valid()
+        if not data.is_empty and data.area:
+            share = data.intersection(own).area / data.area
     if share >= COVERED_SHARE:
         return None
     kind = "UDM2" if mask.kind == "udm2" else "UDM"

@@ -121,8 +121,8 @@ def observed_areas(
                 clear, udm_crs = _clear_area(mask, max_pixels)
                 if udm_crs != crs:
                     clear = gpd.GeoSeries([clear], crs=udm_crs).to_crs(crs).iloc[0]
-            area = shapely.intersection(area, clear)  # outside a mask of part of it: not seen
-            caveat = partial_cover(mask, *grid)  # as the detector reads it: said in one line
+            data, area = area, shapely.intersection(area, clear)  # outside the mask: not seen
+            caveat = partial_cover(mask, *grid, valid=_given(data))  # as detect reads it
             if caveat:
                 mask_notes.append(f"{label}: {caveat}")
         area = gpd.GeoSeries([area], crs=crs).to_crs(WGS84).iloc[0]
@@ -302,6 +302,11 @@ def parse_stretches(text: object) -> list[tuple[float, float]]:
     """The stretches of :func:`format_stretches`; none for an empty or missing value."""
     found = re.findall(r"(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)", str(text or ""))
     return [(float(a), float(b)) for a, b in found]
+
+
+def _given(geometry: shapely.Geometry) -> Callable[[], shapely.Geometry]:
+    """``geometry``, when asked for (a scene's data outline, already read)."""
+    return lambda: geometry
 
 
 def _valid_area(src: DatasetReader, max_pixels: int) -> tuple[shapely.Geometry, str]:

@@ -87,6 +87,7 @@ from detector.window_reads import (
 
 GDAL_CACHE_MB = 256  # GDAL's block cache; its default (5 % of RAM) can pass 1 GB on its own
 RECENT_READS_MB = 64  # windows the tiler looked at, kept for the detector's read of them
+VALID_LOOK_PIXELS = 1024  # the data outline looked at where a cloud mask covers part of a scene
 
 
 @dataclass(frozen=True)
@@ -186,12 +187,19 @@ class Scene:
 
     @functools.cached_property
     def mask_caveat(self) -> str | None:
-        """A word for the scene's summary line when its cloud mask covers only part of it (the
-        rest is hidden: :func:`detector.cloud_masks.partial_cover`); None otherwise."""
+        """A word for the scene's summary line when its cloud mask covers only part of its data
+        (the rest is hidden: :func:`detector.cloud_masks.partial_cover`); None otherwise (a
+        scene warped to another CRS than its mask's: the collar past its edges is nodata)."""
         mask = self.cloud_mask
         if mask is None:
             return None
-        return partial_cover(mask, self.crs, self.transform, self.width, self.height)
+        from detector.observed import _valid_area
+
+        def valid() -> object:  # read only where the mask leaves part of the grid out
+            with self._reading():
+                return _valid_area(self._dataset, VALID_LOOK_PIXELS)[0]
+
+        return partial_cover(mask, self.crs, self.transform, self.width, self.height, valid)
 
     @property
     def acquired(self) -> datetime | None:

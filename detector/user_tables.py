@@ -262,12 +262,17 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
 DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 # a comma that may be an English thousands separator: 1,234 (not 0,123, 12,5 or -3,7512)
 THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+DECIMAL_POINT = re.compile(r"[+-]?\d*\.\d+")
+# a point that may be a Spanish thousands separator: 1.234 (not -73.4123 or 0.85)
+POINT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}")
 
 
 def _shows_decimal_commas(text: str, named: re.Match[str] | None) -> bool:
     """Whether a tab table's ``text`` has a column whose cells are all numbers (some blank),
     one at least with a comma that is no thousands separator (``-3,7512``, ``0,85``,
-    ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes them)."""
+    ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes them),
+    and no column of numbers shows a decimal point (``-73.4123``: an English table whose
+    ``12,5`` are ids, not decimals; its numbers and dates are read as before)."""
     rows = [line.split("\t") for line in text.lstrip("\ufeff").splitlines()[1 + bool(named) :]]
     columns: dict[int, list[str]] = {}
     for row in rows:
@@ -275,12 +280,16 @@ def _shows_decimal_commas(text: str, named: re.Match[str] | None) -> bool:
             cell = cell.strip().strip('"').strip()
             if cell:
                 columns.setdefault(index, []).append(cell)
+    shown = False
     for cells in columns.values():
+        if all(DECIMAL_POINT.fullmatch(cell) or cell.lstrip("+-").isdigit() for cell in cells):
+            if any(DECIMAL_POINT.fullmatch(c) and not POINT_THOUSANDS.fullmatch(c) for c in cells):
+                return False  # decimals written with a point: an English table
         if not all(DECIMAL_COMMA.fullmatch(cell) or cell.lstrip("+-").isdigit() for cell in cells):
             continue
         if any(DECIMAL_COMMA.fullmatch(c) and not THOUSANDS.fullmatch(c) for c in cells):
-            return True
-    return False
+            shown = True
+    return shown
 
 
 def _separator(text: str) -> str:

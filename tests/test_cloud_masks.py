@@ -224,3 +224,38 @@ def test_a_udm2_over_part_of_the_scene_leaves_the_rest_unseen_for_detector_and_t
     assert not area.intersects(box(x_mid + 1, bottom, right, top))  # as the detector now reads
     assert caveat is not None and f"its UDM2 {udm.name} covers 50% of it" in caveat
     assert seen.attrs["mask_notes"] == [f"{PLANET_NAME}: {caveat}"]
+
+
+def test_a_scene_warped_to_another_crs_beside_its_whole_udm2_is_not_said_to_be_partly_covered(
+    tmp_path: Path,
+) -> None:
+    """A scene warped to EPSG:4326 beside its own whole UTM UDM2: its grid's envelope passes
+    the UDM2's turned edges by a nodata collar, and the summary and dredge track said 'its
+    UDM2 … covers 99% of it: the rest is taken as not seen … put the scene's own whole UDM2
+    beside it'. Nothing of its data lies outside the UDM2: nothing is said, nothing hidden."""
+    import shutil
+
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    (tmp_path / "utm").mkdir()
+    scene = write_scene(tmp_path / "utm" / PLANET_NAME, width=60, height=60)
+    udm = write_udm2(scene)
+    warped = tmp_path / PLANET_NAME
+    with rasterio.open(scene.path) as src:
+        grid, width, height = calculate_default_transform(
+            src.crs, "EPSG:4326", src.width, src.height, *src.bounds
+        )
+        profile = src.profile | {"crs": "EPSG:4326", "transform": grid, "nodata": 0}
+        with rasterio.open(warped, "w", **(profile | {"width": width, "height": height})) as dst:
+            for band in range(1, src.count + 1):
+                reproject(
+                    rasterio.band(src, band), rasterio.band(dst, band),
+                    resampling=Resampling.nearest, dst_nodata=0,
+                )  # fmt: skip
+    shutil.copy(udm, tmp_path / udm.name)
+    with open_scene(warped) as opened:
+        got = opened.read_window(Window(0, 0, opened.width, opened.height), InputSpec())
+        assert (got.clear == got.valid).all()
+        assert opened.mask_caveat is None
+    assert observed_areas([warped]).attrs["mask_notes"] == []

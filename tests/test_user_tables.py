@@ -581,3 +581,21 @@ def test_a_tab_table_with_decimal_commas_reads_them_as_a_semicolon_table_does(
     table = read_csv_table(english)
     assert not table.decimal_comma and table.day_first_cue is None
     assert table.frame.iloc[0].tolist() == [-73.4123, -3.7512, "1,234"]
+
+
+def test_an_english_tab_table_with_ids_like_12_5_keeps_its_decimal_points(tmp_path: Path) -> None:
+    """A tab table of an English Excel with a tile column '12,5' beside '-73.4123': the comma
+    was taken for a decimal comma, lon/lat stayed text and 03/01/2024 was read day first."""
+    marks = tmp_path / "marks.txt"
+    marks.write_text(
+        "tile\tlon\tlat\tdate\n12,5\t-73.4123\t-3.7512\t03/01/2024\n"
+        "12,6\t-73.42\t-3.76\t03/02/2024\n",
+        encoding="utf-8",
+    )
+    table = read_csv_table(marks)
+    assert not table.decimal_comma and table.day_first_cue is None
+    assert table.frame["lon"].tolist() == [-73.4123, -73.42]
+    assert table.frame["tile"].tolist() == ["12,5", "12,6"]
+    spanish = tmp_path / "marcas.txt"  # 1.234 may be a Spanish thousands separator: no veto
+    spanish.write_text("lon\tlat\tn\n-73,4123\t-3,7512\t1.234\n", encoding="utf-8")
+    assert read_csv_table(spanish).decimal_comma
