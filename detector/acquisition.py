@@ -42,12 +42,14 @@ A date after today, from any of them but a day alone in the name, is one error l
 (:func:`detector.date_sanity.not_ahead`: a typo of the year, 2204 for 2024, was counted in a
 year of its own); so is a date given before the first satellite image
 (:func:`detector.date_sanity.not_before_imagery`: ``0001-01-01`` dated the scene year 1).
+
+A scene's path read as text (its file name and stem, whether it is remote, the days a
+mosaic's name spans) is :mod:`detector.scene_paths`, whose names are imported from here too.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -69,21 +71,27 @@ from detector.date_sanity import (
 )
 from detector.errors import InputError
 from detector.given_dates import GivenDay as GivenDay
+from detector.given_dates import ZonelessTime as ZonelessTime
+from detector.given_dates import given_time as given_time
+from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import (
-    ZoneDoubt,
     iso_times_in_name,
     safe_datetime,
     without_zone,
 )
-from detector.given_dates import ZonelessTime as ZonelessTime
-from detector.given_dates import given_time as given_time
-from detector.given_dates import is_day_only as is_day_only
 from detector.given_dates import to_utc as to_utc
 from detector.remote_reads import use_http_time_limits
+from detector.scene_paths import _NICFI_NAME, _mosaic_name, label_key
+from detector.scene_paths import is_remote as is_remote
+from detector.scene_paths import mosaic_days as mosaic_days
+from detector.scene_paths import name_date_range as name_date_range
+from detector.scene_paths import name_zone_in_doubt as name_zone_in_doubt
+from detector.scene_paths import scene_file_name as scene_file_name
+from detector.scene_paths import scene_stem as scene_stem
+from detector.scene_paths import without_query as without_query
 from detector.sidecars import sidecar_candidates as sidecar_candidates
 from detector.sidecars import sidecar_time
 
-REMOTE_PREFIXES = ("http://", "https://", "s3://", "gs://", "az://", "/vsi")
 # a PlanetScope capture (day, time, an optional tenths field, its satellite): the files of one
 # capture (its scene, UDM2, metadata, another product) share it
 PLANET_CAPTURE = re.compile(r"^(\d{8}_\d{6}(?:_\d{2})?_[0-9a-f]{4})_", re.IGNORECASE)
@@ -91,10 +99,6 @@ _PLANET_NAME = re.compile(r"^(\d{8})_(\d{6})(?=[_.]|$)")
 # a PlanetScope id behind a prefix (Nanay_20230715_145012_56_2455_3B_…): with its satellite's,
 # where a day and time alone may be an export's (nanay_clip_20241102_093015)
 _PLANET_ID = re.compile(r"(?<![0-9A-Za-z])(\d{8})_(\d{6})_\d{2}_[0-9a-fA-F]{4}(?=[_.]|$)")
-_NICFI_NAME = re.compile(
-    r"_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?(?:_(\d{4})[-_](\d{2})(?:[-_](\d{2}))?)?_mosaic"
-)  # NICFI 2024-01, global_monthly_2024_01, biweekly 2024-01-01_2024-01-15
-_QUARTER_NAME = re.compile(r"_(\d{4})_?q([1-4])_mosaic", re.IGNORECASE)  # global_quarterly_2024q3
 # a day alone in ISO 8601's basic form or with underscores (nanay_20240315, nanay_2024_03_15)
 # where nothing else in the name dates it (both were "acquisition date unknown"); not one
 # followed by a time (nanay_clip_20241102_093015: when an export was made), nor the last number
@@ -145,31 +149,6 @@ class Acquisition:
     # a sidecar's, name's or tag's date passed over, before the first satellite image
     # (1970:01:01 00:00:00), where it would have dated the scene (date_sanity.before_imagery)
     passed_over: PassedOver | None = None
-
-
-def is_remote(path: str) -> bool:
-    """True for URLs and GDAL virtual file systems (no sidecars are looked for there)."""
-    return path.startswith(REMOTE_PREFIXES)
-
-
-def without_query(path: str) -> str:
-    """A URL without its query string (``?X-Amz-Signature=…``); a local path as it is: a '?'
-    is a legal character of a file or folder name, and cutting there named the scenes of a
-    folder 'Nanay?2024' by the folder alone."""
-    return path.split("?", 1)[0] if is_remote(path) else path
-
-
-def scene_file_name(path: str) -> str:
-    """The file name of a path or URL (query string dropped)."""
-    return without_query(path).rstrip("/").rsplit("/", 1)[-1]
-
-
-def scene_stem(name: str) -> str:
-    """A scene's name without a .tif / .tiff suffix (any case), the one rule by which the
-    tables know a scene (chip folders, tile ids, detection ids, dates seen): ``a.tif`` → ``a``,
-    ``a.vrt`` → ``a.vrt``. Tile ids that dropped any suffix named the tiles of ``a.tif`` and
-    ``a.img`` alike (34 of 68 ids in ``tiles.parquet`` shared)."""
-    return re.sub(r"\.tiff?$", "", name, flags=re.IGNORECASE)
 
 
 def resolve_acquisition(
@@ -309,49 +288,6 @@ def time_from_sidecar(path: Path) -> Acquisition | None:
     return None if found is None else Acquisition(found[0], found[1], passed_over=found[2])
 
 
-def mosaic_days(path: str) -> tuple[date, date] | None:
-    """The first and last day a mosaic's name covers (``…_2024-03_mosaic``: March 2024;
-    ``…_2024q1_mosaic``: January to March; ``…_2024-01-01_2024-01-15_mosaic``: those days),
-    None for a name that is no mosaic's. Its ``nicfi-name`` date is the first of them only."""
-    match = _mosaic_name(path)
-    if match is not None and match.re is _NICFI_NAME:
-        year, month, day, *end = match.groups()
-        first = safe_datetime(year, month, day or "01")
-        if first is None:
-            return None
-        if end[0] is not None:
-            year, month, day = end
-        last = safe_datetime(year, month, day) if day else _month_end(int(year), int(month), 1)
-        return (first.date(), last.date()) if last is not None else None
-    if match is not None:  # a quarter's
-        first_month = 3 * int(match[2]) - 2
-        quarter = _month_end(int(match[1]), first_month, 3)
-        return (date(int(match[1]), first_month, 1), quarter.date()) if quarter else None
-    return None
-
-
-def _mosaic_name(path: str, *, folders: bool = True) -> re.Match[str] | None:
-    """A mosaic's name (monthly or biweekly, ``_NICFI_NAME``; quarterly, ``_QUARTER_NAME``:
-    ``match.re`` tells which) in the file's name, else in its folders' names, the nearest
-    first whatever its kind (``folders``: else in the name alone). Every folder was searched
-    for a monthly name before any for a quarterly one: a quad of a 2024 q1 folder kept in a
-    2023-06 monthly folder was dated June 2023."""
-    parts = [part for part in without_query(path).split("/") if part]
-    for part in reversed(parts if folders else parts[-1:]):
-        match = _NICFI_NAME.search(part) or _QUARTER_NAME.search(part)
-        if match:
-            return match
-    return None
-
-
-def _month_end(year: int, month: int, months: int) -> datetime | None:
-    """The last day of the ``months`` months from ``month`` of ``year`` (1: that month)."""
-    after = safe_datetime(
-        str(year + (month - 1 + months) // 12), str((month - 1 + months) % 12 + 1), "01"
-    )
-    return None if after is None else after - timedelta(days=1)
-
-
 def time_from_name(path: str) -> Acquisition | None:
     """Acquisition time from a PlanetScope, Maxar, Planet basemap, Landsat, Sentinel-2, Earth
     Engine or ISO-dated file name. A date before the first satellite image
@@ -432,27 +368,6 @@ def _mosaic_first_day(path: str, *, folders: bool) -> Acquisition | None:
     return Acquisition(found, "nicfi-name") if found else None
 
 
-# a range of days as Copernicus Browser writes it: first day (and hour), "_", last day
-_RANGE_NAME = re.compile(
-    r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:-\d{2}_\d{2})?_(\d{4})-(\d{2})-(\d{2})(?!\d)"
-)
-
-
-def name_date_range(path: str) -> tuple[date, date] | None:
-    """The first and last day of a range of days in a file name, two ISO dates in a row
-    (``2024-03-01-00_00_2024-03-31-23_59_Sentinel-2_L2A_True_color.tiff``, as Copernicus
-    Browser names an image of a time range: it may be of any day in it), when more than a day
-    apart, else None. Two dates apart in a name (a scene's, then an export's) are no range."""
-    match = _RANGE_NAME.search(scene_file_name(path))
-    if match is None:
-        return None
-    first = safe_datetime(*match.groups()[:3])
-    last = safe_datetime(*match.groups()[3:])
-    if first is None or last is None or (last - first).days <= 1:
-        return None
-    return first.date(), last.date()
-
-
 def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
     """Acquisition time from ``ACQUISITIONDATETIME`` (IMAGERY) or ``TIFFTAG_DATETIME``.
 
@@ -484,17 +399,6 @@ def time_from_tags(dataset: rasterio.DatasetReader) -> Acquisition | None:
                 continue
             return Acquisition(when, source, passed_over=over)
     return _noted(over, None)
-
-
-def name_zone_in_doubt(path: str, when: datetime | None = None) -> ZoneDoubt | None:
-    """Where a file name's time is followed by what may or may not be its zone, read one way
-    (:class:`~detector.given_dates.ZoneDoubt`: ``nanay_2024-12-31_220000-05.tif``, the ``-05``
-    read as a part number; ``_2200_UTC5``, ``T10:00+15:00``, ``T22-00-05``), what is in doubt;
-    else None. ``when``: the time the name dates the scene by (its first ISO day's where None)."""
-    for iso in iso_times_in_name(scene_file_name(path)):
-        if when is None or iso.when == when:
-            return iso.doubt
-    return None
 
 
 def _hms(text: str) -> tuple[str, str, str]:
@@ -567,16 +471,3 @@ def scene_labels(
         named[p] = label
         used.add(label_key(label))
     return labels | {p: named[p] for p in new}
-
-
-def label_key(label: str) -> str:
-    """What tells scene labels apart: composed (NFC), as the tracker knows scenes
-    (:func:`detector.observed.scene_key`; ``escena ñ.tif`` composed and decomposed, two files
-    of one Linux folder, were two labels and one scene to it), without its .tif / .tiff suffix
-    (the tables know a scene by :func:`scene_stem`) and without the case of its letters (chip
-    folders and files are named by it, one file on a disk that ignores case). ``x/Nanay.tif``
-    and ``y/nanay.TIF`` are named apart by their folders (``x_Nanay.tif``, ``y_nanay.TIF``): the
-    suffix kept its case here, so they kept their names and were refused as one scene, and a
-    run of them made before case was folded could not be resumed. One folder's ``a.tif`` and
-    ``a.TIF`` are refused by :func:`detector.scene_names.check_stems_apart`."""
-    return scene_stem(unicodedata.normalize("NFC", label)).casefold()

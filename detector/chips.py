@@ -9,6 +9,9 @@ reported in one line, recorded in ``failures.csv``, and the batch goes on.
 A scene's chips are cut into ``OUT/.chips.partial`` and moved under ``OUT/chips`` once the
 index lists them (it is written again as the batch grows), so that a batch stopped at any moment
 leaves an index that lists every chip in ``chips/`` (see :func:`run_tiles`).
+
+Which files are scenes (a folder's GeoTIFFs, less UDM masks and hidden files) is
+:mod:`detector.scene_files`, whose names are imported from here too.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import csv
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,18 +42,19 @@ from detector.misplaced import no_river_error
 from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import WindowData, open_scene, reading_env
+from detector.scene_files import OTHER_RASTER_SUFFIXES as OTHER_RASTER_SUFFIXES
+from detector.scene_files import SCENE_SUFFIXES as SCENE_SUFFIXES
+from detector.scene_files import expand_scene_paths as expand_scene_paths
+from detector.scene_files import is_mask_file as is_mask_file
+from detector.scene_files import is_scene_file as is_scene_file
+from detector.scene_files import no_scenes_message as no_scenes_message
+from detector.scene_files import scenes_in_subfolders as scenes_in_subfolders
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
 from detector.wording import agree, count_of
 from detector.writing import output_error, write_atomic
 
 FORMATS = ("png", "tif")
 PNG_BAND_COUNTS = (1, 3)
-SCENE_SUFFIXES = (".tif", ".tiff")
-OTHER_RASTER_SUFFIXES = (".vrt", ".jp2", ".j2k", ".ntf", ".nitf", ".img")
-"""Rasters GDAL reads that a folder is not searched for (a Sentinel-2 SAFE folder holds one
-JP2 per band; a VRT often wraps a GeoTIFF beside it): named one by one or by a glob, they are
-read like GeoTIFFs."""
-MASK_MARKERS = ("_udm2", "_udm")
 INDEX_NAME = "tiles.parquet"
 FAILURES_NAME = "failures.csv"
 INDEX_COLUMNS = (
@@ -129,118 +133,6 @@ def check_format(fmt: str, spec: InputSpec) -> None:
             f"PNG chips hold 1 or 3 bands, not {len(spec.bands)} "
             f"({', '.join(spec.bands)}); use --format tif"
         )
-
-
-def is_scene_file(path: Path, *, hidden: bool = False) -> bool:
-    """A GeoTIFF by its suffix that is not a UDM mask lying beside a scene, nor a hidden file
-    (its name starting with a dot: an editor's or a sync tool's copy, the ``._`` file macOS
-    writes beside each file on a drive formatted for Windows). With ``hidden`` (a glob's
-    match: the glob left hidden files out unless its pattern asked for them) a hidden file is
-    a scene, a ``._`` file still not."""
-    name = path.name
-    return (
-        path.suffix.lower() in SCENE_SUFFIXES
-        and not is_mask_file(path)
-        and not name.startswith("._")
-        and (hidden or not name.startswith("."))
-    )
-
-
-def is_mask_file(path: Path) -> bool:
-    """A Planet UDM mask by its name (``…_3B_udm2.tif``, ``…_udm2_clip.tif``, ``…_DN_udm.tif``),
-    in any letter case (``…_3B_UDM2.TIF``)."""
-    name = path.name.lower()
-    return path.suffix.lower() in SCENE_SUFFIXES and any(marker in name for marker in MASK_MARKERS)
-
-
-def scenes_in_subfolders(folder: Path) -> list[Path]:
-    """The scene files (:func:`is_scene_file`) in ``folder``'s subfolders at any depth, sorted,
-    less those in hidden folders (``.Trash/``, ``.git/``, ``.snapshots/``: not searched, as a
-    hidden file is no scene; their files were counted in the advice to give the subfolders)."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        if root != str(folder):
-            found += [path for name in files if is_scene_file(path := Path(root, name))]
-    return sorted(found)
-
-
-def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
-    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``, in any case) and URLs.
-
-    UDM masks lying next to the scenes (named in any case) and a folder's hidden files
-    (:func:`is_scene_file`) are not scenes and are left out; a missing path is kept so that
-    opening it reports it.
-    """
-    found: list[str] = []
-    for item in items:
-        text = str(item)
-        path = Path(text)
-        if not is_remote(text) and path.is_dir():
-            found += [str(child) for child in sorted(path.iterdir()) if is_scene_file(child)]
-        else:
-            found.append(text)
-    return list(dict.fromkeys(found))
-
-
-def globs_for(paths: Sequence[Path], stem: str) -> str:
-    """'a quoted glob such as …', or 'quoted globs such as … …', one per folder and suffix of
-    ``paths`` as written (glob is case-sensitive and reads no braces: ``.*.tif`` misses
-    ``.b.tiff`` and ``.c.TIF``)."""
-    globs = list(dict.fromkeys(f"'{path.parent}/{stem}{path.suffix}'" for path in paths))
-    return f"{agree(len(globs), 'a quoted glob', 'quoted globs')} such as {' '.join(globs)}"
-
-
-def no_scenes_message(items: Sequence[str | Path]) -> str:
-    """Why ``items`` gave no scene, and where scenes lie in their subfolders (a Planet order
-    unpacks its scenes into a subfolder such as ``PSScene/``), or the hidden files a folder
-    holds (``.a.tif``, passed over by :func:`is_scene_file`)."""
-    message = f"no scenes (*.tif) in {', '.join(map(str, items))}"
-    folders = [Path(str(item)) for item in items if Path(str(item)).is_dir()]
-    nested = [path for folder in folders for path in scenes_in_subfolders(folder)]
-    if not nested:
-        hidden = [
-            path
-            for folder in folders
-            for path in sorted(folder.iterdir())
-            if not is_scene_file(path) and is_scene_file(path, hidden=True)
-        ]
-        if hidden:  # passed over as an editor's or a sync tool's copies: said, not hidden
-            return (
-                f"{message}; it holds {count_of(len(hidden), 'hidden file')} (e.g. "
-                f"{hidden[0].name}), not read from a folder (where editors and sync tools "
-                f"leave hidden copies): give {agree(len(hidden), 'it', 'them')} by name or by "
-                f"{globs_for(hidden, '.*')}"
-            )
-        zips = [path for folder in folders for path in sorted(folder.glob("*.zip"))]
-        if zips:
-            unzip = agree(
-                len(zips), "it and give the unzipped folder", "them and give the unzipped folders"
-            )
-            return (
-                f"{message}; it holds {count_of(len(zips), 'zip archive')} (e.g. {zips[0].name}): "
-                f"unzip {unzip}"
-            )
-        others = [
-            path
-            for folder in folders
-            for path in sorted(folder.iterdir())
-            if path.suffix.lower() in OTHER_RASTER_SUFFIXES
-        ]
-        if others:
-            return (
-                f"{message}; it holds {count_of(len(others), 'other raster')} (e.g. "
-                f"{others[0].name}), which a folder is not searched for: give "
-                f"{agree(len(others), 'it', 'them')} by name or by {globs_for(others, '*')}"
-            )
-        return message
-    places = sorted({str(path.parent) for path in nested})
-    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
-    return (
-        f"{message}; {len(nested)} {agree(len(nested), 'lies', 'lie')} in subfolders ({shown}) "
-        "— give those folders, or a "
-        f"quoted glob such as '{folders[0]}/**/*.tif'"
-    )
 
 
 CHIPS_DIR = "chips"
