@@ -222,13 +222,21 @@ def _parse_names(text: str) -> list[str]:
 
 
 def _check_classes(classes: Sequence[str], card: ModelCard, path: Path) -> None:
-    if list(classes) != list(card.classes):
+    """InputError unless the model names the card's classes in the card's order. Names that
+    differ only in case or spaces (``Dredge``, ``Boat ``: a dataset exported with capitals)
+    are the same classes: the card's names are the ones written. They were refused, and the
+    card cannot say ``Dredge`` (it must name ``dredge``), so such a model could not be run."""
+    if [_class_key(c) for c in classes] != [_class_key(c) for c in card.classes]:
         raise InputError(
             path,
             f"predicts classes {list(classes)}; its card {card_path_for(path).name} says "
             f"{list(card.classes)}",
             "use the card written for this model (the class order matters)",
         )
+
+
+def _class_key(name: object) -> str:
+    return str(name).strip().casefold()
 
 
 def _check_bands(channels: int, card: ModelCard, path: Path) -> None:

@@ -91,3 +91,22 @@ def test_card_that_disagrees_with_the_model(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_model(bands, backend=backend)
         assert "takes 3 input bands; its card names 4" in _one_line(caught)
+
+
+def test_model_class_names_in_capitals_are_the_cards_classes(tmp_path: Path) -> None:
+    """A model trained on a dataset exported with capitals (``Dredge``, ``Boat``) was refused
+    beside a card saying ``dredge``, ``boat`` ("the class order matters"), and a card saying
+    ``Dredge`` is refused as naming no 'dredge': such a model could not be run at all."""
+    path = write_untrained_model(
+        tmp_path, name="caps", classes=("Dredge", "Boat "), card_classes=("dredge", "boat")
+    )
+    model = load_model(path, backend="torch")
+    assert model.card.classes == ("dredge", "boat")  # the names written are the card's
+    swapped = write_untrained_model(
+        tmp_path, name="swapped", classes=("Boat", "Dredge"), card_classes=("dredge", "boat")
+    )
+    with pytest.raises(InputError) as caught:
+        load_model(swapped, backend="torch")
+    assert "predicts classes ['Boat', 'Dredge']; its card swapped.card.json says" in (
+        _one_line(caught)
+    )
