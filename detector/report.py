@@ -132,12 +132,12 @@ def write_report(
 
 
 CHIP_FALLBACK = InputSpec(("red", "green", "blue"), 3.0, scale="display")
-"""The chips of a run whose run.json records no model card (a detector given to
-:func:`detector.run.run_pipeline` from Python whose ``card`` is not a ModelCard): its gallery
+"""The chips of a run whose run.json records no model input (``"model": null``, or a detector
+given to :func:`detector.run.run_pipeline` from Python whose card has no bands): its gallery
 said "No detections to show." of a run with detections."""
 
 NO_CARD_CHIPS = (
-    "run.json records no model card (a detector given from Python without a ModelCard), so "
+    "run.json records no model input (a detector given from Python whose card has no bands), so "
     "the chips are cut in red, green, blue at 3 m, not in the model's own bands and resolution"
 )
 
