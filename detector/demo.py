@@ -100,7 +100,8 @@ def _check_world_folder(out: Path, world: Path, overwrite: bool, held: str | Non
     """DredgeError naming ``out``, the --out given, where its ``world`` folder holds something
     else than a world the demo may draw into: files of another kind (with or without
     --overwrite, which replaces only a world `dredge synth` drew), or, without --overwrite, a
-    world of other settings (``held``). It said `OUT/world: folder is not empty — choose
+    world of other settings (``held``), or a ``world.json`` that cannot be read (cut short or
+    edited: it was said to have none). It said `OUT/world: folder is not empty — choose
     another --out`, naming a folder the user never gave as --out."""
     from training.synth.world import UNFINISHED_MARK
 
@@ -112,6 +113,12 @@ def _check_world_folder(out: Path, world: Path, overwrite: bool, held: str | Non
         )
     if not any(world.iterdir()) or (held is not None and overwrite):
         return
+    if held is None and (world / "world.json").exists():  # it said "(no world.json)"
+        raise DredgeError(
+            f"{out}: its world/ folder holds a world.json that cannot be read as a synthetic "
+            "world's (cut short or edited by hand), not the demo's — choose another --out, "
+            "or delete its world/ folder to draw the demo's world again"
+        )
     if held is None:
         raise DredgeError(
             f"{out}: its world/ folder holds files that are not a synthetic world (no "

@@ -132,12 +132,12 @@ def write_report(
 
 
 CHIP_FALLBACK = InputSpec(("red", "green", "blue"), 3.0, scale="display")
-"""The chips of a run whose run.json records no model card (a detector given to
-:func:`detector.run.run_pipeline` from Python whose ``card`` is not a ModelCard): its gallery
+"""The chips of a run whose run.json records no model input (``"model": null``, or a detector
+given to :func:`detector.run.run_pipeline` from Python whose card has no bands): its gallery
 said "No detections to show." of a run with detections."""
 
 NO_CARD_CHIPS = (
-    "run.json records no model card (a detector given from Python without a ModelCard), so "
+    "run.json records no model input (a detector given from Python whose card has no bands), so "
     "the chips are cut in red, green, blue at 3 m, not in the model's own bands and resolution"
 )
 
@@ -369,7 +369,7 @@ def _maps(
     found = "river" in detections and bool(detections["river"].notna().any())
     known = observations is not None and "river" in observations
     which = (  # with no detection, no river has fewer dredges than another (it said so)
-        " with fewer dredges counted"
+        _fewer(names[:MAX_MAPS], left, _counted(tracks))
         if found
         else f"{' imaged' if known else ''}, none with a detection,"
     )
@@ -382,6 +382,23 @@ def _maps(
     return (
         f"<div class='maps'>{''.join(figures)}</div>{note}{_unmapped(rivers, names, observations)}"
     )
+
+
+def _fewer(drawn: list[str], left: list[str], counted: pd.Series) -> str:
+    """How the rivers ``left`` undrawn compare with those ``drawn``: "with fewer dredges
+    counted" where each has fewer than every river drawn; else (a tie on dredges counted,
+    broken by detections, then by name) "with no more dredges counted than those drawn". It
+    said "fewer" of rivers with as many dredges as a river drawn (12 rivers of 0 dredges
+    drawn, a 13th of 0 left: "1 more river with fewer dredges counted")."""
+    least = min(int(counted.get(n, 0)) for n in drawn)
+    if all(int(counted.get(n, 0)) < least for n in left):
+        return " with fewer dredges counted"
+    return " with no more dredges counted than those drawn,"
+
+
+def _counted(tracks: gpd.GeoDataFrame) -> pd.Series:
+    """Dredges counted per river (the counted tracks)."""
+    return tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
 
 
 def _unmapped(rivers: RiverNetwork, mapped: list[str], observations: pd.DataFrame | None) -> str:
@@ -422,7 +439,7 @@ def _mapped_rivers(
         if not looked:  # the run's scenes observed no river: none to draw
             return []
         return [n for n in rivers.names if n in looked] or rivers.names
-    counted = tracks.loc[tracks["counted"].astype(bool), "river"].astype(str).value_counts()
+    counted = _counted(tracks)
     once = detections[detections["link"] != "duplicate"] if "link" in detections else detections
     seen = once["river"].dropna().astype(str).value_counts()  # as counts.csv counts them
     with_any = set(found)

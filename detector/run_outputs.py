@@ -21,6 +21,7 @@ from detector import __version__
 from detector.card import ModelCard
 from detector.detect import Failure
 from detector.errors import DredgeError, OutputError
+from detector.inputspec import InputSpec
 from detector.run_key import KEY_NAME
 from detector.run_lock import run_lock
 from detector.writing import inside, looked_at, output_error, place_from
@@ -173,5 +174,57 @@ def run_manifest(
     }
 
 
+INPUT_KEYS = ("bands", "gsd_m", "tile_px", "overlap_px", "scale")
+NOT_A_MODEL_CARD = "not a ModelCard: the detector's own card, with no weights or sha256"
+"""run.json's ``model.card`` where the detector's card was of another kind (:func:`_card_json`)."""
+
+
+def is_model_card(recorded: Any) -> bool:
+    """Whether run.json's ``model`` is a ModelCard's (not None, nor what :func:`_card_json`
+    recorded of a card of another kind, which is no card `dredge review` can cut tiles by)."""
+    return isinstance(recorded, dict) and recorded.get("card") != NOT_A_MODEL_CARD
+
+
 def _card_json(card: Any) -> dict[str, Any] | None:
-    return card.to_dict() if isinstance(card, ModelCard) else None
+    """The model card as run.json records it: a :class:`ModelCard`'s :meth:`~ModelCard.to_dict`;
+    for a card of another kind (a detector made from Python with its own card object), what it
+    has of a name, classes and input (bands, GSD, …), looked up by name. Such a card was
+    recorded as ``null``: the report said "model ?" and cut its chips in red, green, blue at
+    3 m, not in the model's bands and resolution. None for no card."""
+    if isinstance(card, ModelCard):
+        return card.to_dict()
+    if card is None:
+        return None
+    data: dict[str, Any] = {"card": NOT_A_MODEL_CARD}
+    name = getattr(card, "name", None)
+    if name is not None:
+        data["name"] = str(name)
+    classes = getattr(card, "classes", None)
+    if isinstance(classes, list | tuple) and classes:
+        data["classes"] = [str(c) for c in classes]
+    spec = _input_json(getattr(card, "input", None))
+    if spec:
+        data["input"] = spec
+    return data
+
+
+def _input_json(spec: Any) -> dict[str, Any] | None:
+    """A duck-typed card's input as a ModelCard records it: the keys it has, where they make
+    an :class:`InputSpec` (else None: the report falls back to its own chips)."""
+    if spec is None:
+        return None
+    found = {key: getattr(spec, key) for key in INPUT_KEYS if getattr(spec, key, None) is not None}
+    if "bands" not in found:
+        return None
+    try:
+        made = InputSpec(**{**found, "bands": tuple(str(b) for b in found["bands"])})
+    except (DredgeError, TypeError, ValueError):
+        return None
+    return {key: _plain(getattr(made, key)) for key in found}
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON writes it (a tuple of bands as a list, numpy numbers as Python's)."""
+    if isinstance(value, tuple):
+        return list(value)
+    return value.item() if hasattr(value, "item") else value

@@ -4,7 +4,7 @@ A CSV saved by Excel in Spanish or Portuguese (Peru, Brazil, Spain) separates co
 ``;`` and writes decimals with a comma (``-73,4123``) and dates day first (``15/03/2024``);
 saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`read_csv_table`
 reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
-decimals are read with a comma, as are a tab table's where a column of numbers shows a
+decimals are read with a comma, as are a tab or ``|`` table's where a column of numbers shows a
 decimal comma (``-3,7512``, ``45463,5``: its "Text (Tab delimited)"; ``1,234`` alone may be
 an English thousands separator and shows nothing), and the text is UTF-8 (a byte-order mark
 allowed) or else cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
@@ -58,12 +58,12 @@ class CsvTable:
     frame: pd.DataFrame
     separator: str
     encoding: str
-    decimal: str = "."  # ',' in a ';' table, or a tab table whose numbers show it
+    decimal: str = "."  # ',' in a ';' table, or a tab or '|' table whose numbers show it
 
     @property
     def decimal_comma(self) -> bool:
-        """Its decimals are written with a comma (``-73,4123``): a ``;`` table, or a tab
-        table where a column of numbers shows one (:func:`_shows_decimal_commas`), as read."""
+        """Its decimals are written with a comma (``-73,4123``): a ``;`` table, or a tab or
+        ``|`` table where a column of numbers shows one (:func:`_shows_decimal_commas`), as read."""
         return self.separator == ";" or self.decimal == ","
 
     @property
@@ -162,8 +162,11 @@ def read_csv_table(path: str | Path, **options: object) -> CsvTable:
     lines = text.lstrip("\ufeff").splitlines()
     named = re.fullmatch(r"\s*sep=(\S)\s*", lines[0], re.IGNORECASE) if lines else None
     separator = named.group(1) if named else _separator(text)
-    # a tab table saved by a Spanish Excel ("Text (Tab delimited)") kept '-3,7512' as text
-    commas = separator == ";" or (separator == "\t" and _shows_decimal_commas(text, named))
+    # a tab table saved by a Spanish Excel ("Text (Tab delimited)") kept '-3,7512' as text;
+    # a '|' table (a locale whose list separator is '|') was never read with decimal commas
+    commas = separator == ";" or (
+        separator in ("\t", "|") and _shows_decimal_commas(text, named, separator)
+    )
     decimal = "," if commas else "."  # as CsvTable.decimal_comma says
     frame = pd.read_csv(
         source,
@@ -193,13 +196,13 @@ DECIMAL_POINT = re.compile(r"[+-]?\d*\.\d+")
 POINT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}")
 
 
-def _shows_decimal_commas(text: str, named: re.Match[str] | None) -> bool:
-    """Whether a tab table's ``text`` has a column whose cells are all numbers (some blank),
-    one at least with a comma that is no thousands separator (``-3,7512``, ``0,85``,
-    ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes them),
-    and no column of numbers shows a decimal point (``-73.4123``: an English table whose
+def _shows_decimal_commas(text: str, named: re.Match[str] | None, separator: str = "\t") -> bool:
+    """Whether a tab (or ``|``) table's ``text`` has a column whose cells are all numbers
+    (some blank), one at least with a comma that is no thousands separator (``-3,7512``,
+    ``0,85``, ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes
+    them), and no column of numbers shows a decimal point (``-73.4123``: an English table whose
     ``12,5`` are ids, not decimals; its numbers and dates are read as before)."""
-    rows = [line.split("\t") for line in text.lstrip("\ufeff").splitlines()[1 + bool(named) :]]
+    rows = [line.split(separator) for line in text.lstrip("\ufeff").splitlines()[1 + bool(named) :]]
     columns: dict[int, list[str]] = {}
     for row in rows:
         for index, cell in enumerate(row):

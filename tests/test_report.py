@@ -106,7 +106,41 @@ def test_the_maps_are_of_the_rivers_with_most_dredges(tmp_path: Path) -> None:
     page = _maps(rivers, detections, tracks)
     assert "alt='map of Yavarí'" in page
     assert page.count("alt='map of ") == 12
-    assert "1 more river with fewer dredges counted not drawn: Río L." in page
+    assert "1 more river with no more dredges counted than those drawn, not drawn: Río L." in page
+
+
+def test_the_note_of_rivers_not_drawn_says_fewer_only_where_they_have_fewer(
+    tmp_path: Path,
+) -> None:
+    """13 rivers with one dredge counted each, one more detection on each of the first 12:
+    the 13th, as many dredges counted as every river drawn and fewer detections, was said to
+    have "fewer dredges counted". Where each river left has fewer than every river drawn,
+    the note says so as before."""
+    names = [f"Río {chr(65 + i)}" for i in range(13)]
+    lines = {n: LineString([(500_000 + 1000 * i, 9_500_000), (500_000 + 1000 * i, 9_502_000)])
+             for i, n in enumerate(names)}  # fmt: skip
+    rivers = RiverNetwork.read(write_rivers(tmp_path / "r.geojson", lines, crs="EPSG:32718"))
+    middle = {n: line.interpolate(0.5, normalized=True) for n, line in lines.items()}
+    on = names + names[:12]  # two detections on each of the first 12 rivers, one on Río M
+
+    def maps(counted: list[bool]) -> str:
+        detections = gpd.GeoDataFrame(
+            {"river": on}, geometry=[middle[n].buffer(10) for n in on], crs="EPSG:32718"
+        ).to_crs("EPSG:4326")
+        tracks = gpd.GeoDataFrame(
+            {"river": names, "counted": counted, "n_dates": [2] * 13,
+             "first_seen": pd.to_datetime(["2024-03-01"] * 13, utc=True)},
+            geometry=[middle[n] for n in names],
+            crs="EPSG:32718",
+        ).to_crs("EPSG:4326")  # fmt: skip
+        return _maps(rivers, detections, tracks)
+
+    page = maps([True] * 13)
+    assert page.count("alt='map of ") == 12 and "alt='map of Río M'" not in page
+    assert "fewer dredges" not in page
+    assert "1 more river with no more dredges counted than those drawn, not drawn: Río M." in page
+    page = maps([True] * 12 + [False])
+    assert "1 more river with fewer dredges counted not drawn: Río M." in page
 
 
 def test_a_run_without_detections_maps_the_rivers_its_scenes_looked_at(tmp_path: Path) -> None:

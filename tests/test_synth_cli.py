@@ -173,7 +173,7 @@ def test_a_world_json_cut_short_is_not_reused_and_the_demo_says_one_line(tmp_pat
     (world / "world.json").write_text('{"format": 3, "conf')
     result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
-    assert "not a synthetic world" in result.output
+    assert "world.json that cannot be read" in " ".join(result.output.split())
 
 
 def test_a_scene_larger_than_the_memory_is_refused_before_the_world(
@@ -282,6 +282,25 @@ def test_a_demo_out_whose_world_is_another_names_the_out_given(tmp_path: Path) -
     (out / "world").write_text("a file")
     result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
     assert result.exit_code == 2 and f"{out}: its world is a file" in result.output, result.output
+
+
+def test_a_demo_out_whose_world_json_cannot_be_read_says_so(tmp_path: Path) -> None:
+    """`dredge demo --out D` whose D/world holds a world.json cut short or edited by hand (no
+    config) said its folder holds files that are not a synthetic world "(no world.json)",
+    though the file is there; it says the world.json cannot be read, with or without
+    --overwrite, and leaves the folder as it was."""
+    out = tmp_path / "D"
+    (out / "world").mkdir(parents=True)
+    for text in ('{"config": {"seed": 1, "riv', json.dumps({"format": WORLD_FORMAT})):
+        (out / "world" / "world.json").write_text(text)
+        for extra in ([], ["--overwrite"]):
+            result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress", *extra])
+            said = " ".join(result.output.split())
+            assert result.exit_code == 2, said
+            assert f"{out}: its world/ folder holds a world.json that cannot be read" in said
+            assert "no world.json" not in said and "choose another --out" in said, said
+            assert (out / "world" / "world.json").read_text() == text
+    assert sorted(p.name for p in out.iterdir()) == ["world"]  # nothing drawn, nothing run
 
 
 def test_years_after_today_leave_an_existing_world_and_a_new_folder_alone(

@@ -599,3 +599,23 @@ def test_an_english_tab_table_with_ids_like_12_5_keeps_its_decimal_points(tmp_pa
     spanish = tmp_path / "marcas.txt"  # 1.234 may be a Spanish thousands separator: no veto
     spanish.write_text("lon\tlat\tn\n-73,4123\t-3,7512\t1.234\n", encoding="utf-8")
     assert read_csv_table(spanish).decimal_comma
+
+
+def test_a_bar_table_with_decimal_commas_reads_them_as_a_tab_table_does(tmp_path: Path) -> None:
+    """A '|'-separated table (a locale whose list separator is '|') with decimal commas kept
+    them as text ('-3,7512'), where a tab table's are read; a date table's '45463,5' was
+    'cannot be read'. Read by the tab table's rule: '1,234' alone still shows nothing."""
+    marks = tmp_path / "marcas.txt"
+    marks.write_text("lon|lat|score|n\n-73,4123|-3,7512|0,85|1,234\n", encoding="utf-8")
+    table = read_csv_table(marks)
+    assert table.separator == "|" and table.decimal_comma
+    assert table.frame.iloc[0].tolist() == [-73.4123, -3.7512, 0.85, 1.234]
+    assert table.day_first_cue == "the table's decimal commas (a Spanish or Portuguese locale)"
+    dates = tmp_path / "fechas.csv"
+    dates.write_text("scene|date\na.tif|45463,5\n", encoding="utf-8")
+    assert read_date_table(dates)["a.tif"] == pd.Timestamp("2024-06-20 12:00", tz="UTC")
+    english = tmp_path / "english.txt"
+    english.write_text("lon|lat|n\n-73.4123|-3.7512|1,234\n", encoding="utf-8")
+    table = read_csv_table(english)
+    assert not table.decimal_comma and table.day_first_cue is None
+    assert table.frame.iloc[0].tolist() == [-73.4123, -3.7512, "1,234"]

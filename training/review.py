@@ -48,6 +48,7 @@ from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.json_text import json_text
 from detector.model import bundled_weights
 from detector.run_manifest import manifest_names
+from detector.run_outputs import is_model_card
 from detector.scene import open_scene, reading_env
 from detector.scene_sources import resolve_scenes
 from detector.track_files import is_parquet
@@ -321,7 +322,7 @@ def export_review(
         read_detections(detections)
     record = run_record(detections)
     run_card = record.get("model") if record is not None else None
-    run_card = run_card if isinstance(run_card, dict) else None
+    run_card = run_card if is_model_card(run_card) else None  # a detector's own card: none
     if model is None and run_card is not None:
         card = parse_card(run_card, detections.parent / RUN_RECORD)
     else:
