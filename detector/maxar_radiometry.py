@@ -30,7 +30,7 @@ import numpy as np
 import rasterio
 
 from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
-from detector.band_layout import is_maxar_product
+from detector.band_layout import MAXAR_LAYOUTS, is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
 from detector.sidecars import metadata_text, metadata_xml
@@ -144,7 +144,7 @@ def maxar_calibration(
             f"{agree(len(foreign), 'a Maxar band name', 'Maxar band names')} "
             f"({', '.join(IMD_BANDS)})",
             "name the file's bands in order with Maxar's band names, e.g. --scene-bands "
-            "blue,green,red,nir",
+            + ",".join(MAXAR_LAYOUTS.get(len(indexes), MAXAR_LAYOUTS[4])),
         )
     metadata = _calibrating(tried, {g for g in groups.values() if g})
     if metadata is None:  # the first IMD of the product was used, a complete XML beside it not
@@ -179,7 +179,7 @@ def maxar_calibration(
     satellite = metadata.satellite if metadata.satellite in SOLAR_IRRADIANCE else None
     irradiance = SOLAR_IRRADIANCE[satellite or FALLBACK_SATELLITE]
     when = metadata.acquired or acquired
-    # undated (a --scene-bands run of `dredge tiles`): the mean distance, 1 AU, within 3.4 % of
+    # undated (`dredge tiles` takes such scenes): the mean distance, 1 AU, within 3.4 % of
     # any day's d² (it was 2000-01-01's, 0.983 AU, 6.5 % low in July, without a word)
     distance = earth_sun_distance_au(when) if when is not None else 1.0
     sine = math.sin(math.radians(metadata.sun_elevation))

@@ -297,3 +297,17 @@ def test_an_undated_product_says_so_and_takes_the_mean_distance(tmp_path: Path) 
     with open_scene(path, date="2017-08-31") as dated:
         assert dated.values_read_as is not None
         assert "no acquisition date" not in dated.values_read_as
+
+
+def test_a_foreign_band_name_of_an_8_band_product_is_told_worldviews_names(
+    tmp_path: Path,
+) -> None:
+    """An 8-band product named with SuperDove's bands was told "e.g. --scene-bands
+    blue,green,red,nir", four names for eight bands, which it refuses in turn."""
+    path = write_scene(tmp_path / f"{PRODUCT}.TIF", width=60, height=60, bands=8).path
+    (tmp_path / f"{PRODUCT}.IMD").write_text(imd_text(CALIBRATION, satellite="WV03"))
+    superdove = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
+    with pytest.raises(InputError) as caught:
+        open_scene(path, bands=superdove)
+    worldview = "coastal_blue,blue,green,yellow,red,red_edge,nir,nir2"
+    assert f"--scene-bands {worldview}" in str(caught.value)
