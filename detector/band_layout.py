@@ -106,7 +106,7 @@ def band_layout(
         raise InputError(
             path,
             f"has {count_of(data_count, 'band')}; its band layout is unknown",
-            "name its bands in order, e.g. --scene-bands blue,green,red,nir",
+            unknown_layout_fix(path, data_count),
         )
     sensor, names = known[data_count]
     white = mask_white(dataset, 4) if data_count == 4 and alpha is None else None
@@ -127,6 +127,33 @@ def band_layout(
                 "name its bands in file order, e.g. --scene-bands red,green,blue,nir",
             )
     return sensor, names, alpha
+
+
+# The band names an example for a file of N bands takes: the first N of these, in file order
+# as BAND_NAMES has them (5: RapidEye's blue, green, red, red edge, near-infrared).
+_EXAMPLE_PRIORITY = ("red", "nir", "green", "blue", "red_edge", "coastal_blue", "yellow", "nir2")
+
+
+def unknown_layout_fix(path: str, count: int) -> str:
+    """How to read a file of ``count`` image bands whose layout is unknown: ``--scene-bands``
+    with an example of as many names (every file was told ``blue,green,red,nir``, which a
+    file of 2 or 5 bands refuses in turn); a 1-band file is no colour image; past the
+    :data:`~detector.inputspec.BAND_NAMES` there are, no ``--scene-bands`` names them all."""
+    if count == 1:
+        return (
+            "a 1-band file (panchromatic, or one band) cannot be read as colour: give the "
+            "multispectral scene, or name its band for a model of that band alone, e.g. "
+            "--scene-bands nir"
+        )
+    if count > len(BAND_NAMES):
+        return (
+            f"no --scene-bands names {count} bands (there are {len(BAND_NAMES)} band names): "
+            "write the bands the model reads to a file of their own, e.g. for Sentinel-2's "
+            f"gdal_translate -b 2 -b 3 -b 4 -b 8 {path} bgrn.tif, and give that file"
+        )
+    chosen = set((*_EXAMPLE_PRIORITY, "green_i")[:count])
+    example = ",".join(name for name in BAND_NAMES if name in chosen)
+    return f"name its bands in order, e.g. --scene-bands {example}"
 
 
 def _product_layout(

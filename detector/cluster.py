@@ -11,6 +11,8 @@ machine that runs ``dredge run``, which saves it as the local run does
 (:mod:`detector.run_state`). Workers therefore need: this package installed (same version),
 the model file at the same path (or the bundled model), the scenes at the same paths or URLs,
 and the rivers file at the same path. Outputs are written only by ``dredge run`` itself.
+A scheduler with no worker yet is waited on (workers may join later): the run says so, and
+after :data:`WORKER_HINT_S` without one, how to start one (:func:`wait_for_a_worker`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from detector.card import ModelCard, local_path
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
 from detector.river_inputs import rivers_digest
-from detector.wording import count_of
+from detector.wording import agree, count_of
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ def detect_on_cluster(
         ): path
         for index, path in enumerate(paths)
     }
+    wait_for_a_worker(client, progress)
     flags = SceneFlags()
     for future in as_completed(futures):
         path = futures[future]
@@ -364,6 +367,49 @@ def detect_on_cluster(
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
             progress(line)
     return flags
+
+
+WORKER_HINT_S = 30.0  # without a worker this long, say how to start one
+WORKER_POLL_S = 60.0  # then look again this often whether the scheduler is still there
+
+
+def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
+    """Return once the scheduler has a worker, saying that the run waits for one to join when
+    it has none, when the first joins, and after :data:`WORKER_HINT_S` without one, how to
+    start one (a scheduler of no workers printed "(0 workers)" and then waited for ever without
+    a word; workers may join later, so it is no fault)."""
+    if _worker_count(client) != 0:
+        return
+    address = _address(client)
+    progress(f"dask: no worker has joined {address} yet; the run waits for one to join")
+    timeout, hinted = WORKER_HINT_S, False
+    while True:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+            break
+        except TimeoutError:  # distributed's WorkerStartTimeoutError
+            pass
+        except OSError as exc:  # the scheduler went away while waiting
+            raise DredgeError(
+                f"{address}: lost the connection to the Dask scheduler ({first_line(exc)}) — "
+                "check that it runs and run the same command again; finished scenes are kept"
+            ) from None
+        if not hinted:
+            progress(
+                f"dask: still no worker; start one on each machine that has the scenes, model "
+                f"and rivers at the same paths: dask worker {address} --nthreads 1"
+            )
+            timeout, hinted = WORKER_POLL_S, True
+    joined = _worker_count(client) or 1
+    progress(f"dask: {agree(joined, 'a worker', f'{joined} workers')} joined; the scenes start")
+
+
+def _worker_count(client: Any) -> int | None:
+    """The workers the scheduler has, None where it cannot be asked (only to tell it)."""
+    try:
+        return len(client.scheduler_info().get("workers", {}))
+    except Exception:  # informational only
+        return None
 
 
 LOST = "scheduler-connection-lost"  # the reason Dask gives the futures it cancels then

@@ -10,7 +10,8 @@ times too dark. The product's ``.IMD`` (or ``.XML``) gives each band's ``absCalF
     radiance = DN × absCalFactor / effectiveBandwidth          (W m⁻² sr⁻¹ µm⁻¹)
     reflectance = radiance × π × d² / (ESUN × sin(sun elevation))
 
-with ``d`` the Earth–Sun distance in astronomical units on the acquisition date and ``ESUN``
+with ``d`` the Earth–Sun distance in astronomical units on the acquisition date (1 AU, said on
+the summary line, for a scene without one) and ``ESUN``
 the band's solar irradiance (Thuillier 2003, as tabled by Maxar). Maxar's per-band gain and
 offset adjustments (a few per cent) are left out. 8-bit products (display products, dynamic
 range adjusted) and floating-point files are left as they are read otherwise.
@@ -29,7 +30,7 @@ import numpy as np
 import rasterio
 
 from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
-from detector.band_layout import is_maxar_product
+from detector.band_layout import MAXAR_LAYOUTS, is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
 from detector.sidecars import metadata_text, metadata_xml
@@ -77,6 +78,10 @@ FIX_MAXAR = (
     "put the product's .IMD or .XML (from the same delivery) beside it; a file you turned into "
     "reflectance × 10,000 yourself needs a name without Maxar's product part (-M2AS-)"
 )
+UNDATED_DISTANCE = (
+    "no acquisition date, so the Earth–Sun distance is taken as 1 AU: reflectance within "
+    "3.4 % (give the date with --date or --dates)"
+)
 FIX_MAXAR_URL = (
     "download the product with its .IMD or .XML (from the same delivery) into one folder and "
     "give the file"
@@ -117,8 +122,8 @@ def maxar_calibration(
             "gives the absCalFactor that turns them into reflectance is not read over the network",
             FIX_MAXAR_URL,
         )
-    metadata = product_metadata(Path(path))
-    if metadata is None:
+    tried = product_metadata_files(Path(path))
+    if not tried:
         raise InputError(
             path,
             f"is a Maxar product of {dtype} digital numbers, and no .IMD or .XML beside it "
@@ -139,15 +144,24 @@ def maxar_calibration(
             f"{agree(len(foreign), 'a Maxar band name', 'Maxar band names')} "
             f"({', '.join(IMD_BANDS)})",
             "name the file's bands in order with Maxar's band names, e.g. --scene-bands "
-            "blue,green,red,nir",
+            + ",".join(MAXAR_LAYOUTS.get(len(indexes), MAXAR_LAYOUTS[4])),
         )
-    missing = [str(b) for b, group in groups.items() if group not in metadata.bands]
-    if missing:
+    metadata = _calibrating(tried, {g for g in groups.values() if g})
+    if metadata is None:  # the first IMD of the product was used, a complete XML beside it not
+        lacking = [
+            (found.source.name, [str(b) for b, group in groups.items() if group not in found.bands])
+            for found in tried
+        ]
+        (first, missing), others = lacking[0], lacking[1:]
+        nor = "".join(
+            f", nor {name} for {agree(len(bands), 'band', 'bands')} {', '.join(bands)}"
+            for name, bands in others
+        )
         raise InputError(
             path,
-            f"is a Maxar product, and {metadata.source.name} has no absCalFactor and "
-            f"effectiveBandwidth for {agree(len(missing), 'band', 'bands')} "
-            f"{', '.join(missing)} of its {count_of(len(indexes), 'band')}",
+            f"is a Maxar product, and {first} has no absCalFactor and effectiveBandwidth for "
+            f"{agree(len(missing), 'band', 'bands')} {', '.join(missing)} of its "
+            f"{count_of(len(indexes), 'band')}{nor}",
             FIX_MAXAR,
         )
     if metadata.sun_elevation is None:
@@ -164,8 +178,10 @@ def maxar_calibration(
         )
     satellite = metadata.satellite if metadata.satellite in SOLAR_IRRADIANCE else None
     irradiance = SOLAR_IRRADIANCE[satellite or FALLBACK_SATELLITE]
-    when = metadata.acquired or acquired or datetime(2000, 1, 1, tzinfo=UTC)
-    distance = earth_sun_distance_au(when)
+    when = metadata.acquired or acquired
+    # undated (`dredge tiles` takes such scenes): the mean distance, 1 AU, within 3.4 % of
+    # any day's d² (it was 2000-01-01's, 0.983 AU, 6.5 % low in July, without a word)
+    distance = earth_sun_distance_au(when) if when is not None else 1.0
     sine = math.sin(math.radians(metadata.sun_elevation))
     coefficients: dict[int, float] = {}
     for band, group in groups.items():
@@ -179,7 +195,9 @@ def maxar_calibration(
     return Calibration(
         coefficients,
         f"Maxar digital numbers read as top-of-atmosphere reflectance ({told}; "
-        f"{metadata.source.name}'s absCalFactor, sun elevation {metadata.sun_elevation:g}°)",
+        f"{metadata.source.name}'s absCalFactor, sun elevation {metadata.sun_elevation:g}°"
+        + ("" if when is not None else f"; {UNDATED_DISTANCE}")
+        + ")",
     )
 
 
@@ -190,16 +208,35 @@ def earth_sun_distance_au(when: datetime) -> float:
     return 1.00014 - 0.01671 * math.cos(anomaly) - 0.00014 * math.cos(2 * anomaly)
 
 
-def product_metadata(path: Path) -> MaxarMetadata | None:
-    """The first IMD or XML beside the scene with calibration for at least one band."""
+def product_metadata(path: Path, groups: set[str] | None = None) -> MaxarMetadata | None:
+    """The first IMD or XML beside the scene with calibration for every IMD band group of
+    ``groups`` (for at least one band when None)."""
+    return _calibrating(product_metadata_files(path), groups or set())
+
+
+def product_metadata_files(path: Path) -> list[MaxarMetadata]:
+    """Every IMD or XML beside the scene with calibration for at least one band, most specific
+    first (:func:`detector.sidecars.sidecar_candidates`), each file once."""
+    found: list[MaxarMetadata] = []
+    seen: set[tuple[int, int]] = set()
     for candidate in sidecar_candidates(path):
         suffix = candidate.suffix.lower()
         if suffix not in (".imd", ".xml") or not candidate.is_file():
             continue
-        found = _from_imd(candidate) if suffix == ".imd" else _from_xml(candidate)
-        if found is not None and found.bands:
-            return found
-    return None
+        stat = candidate.stat()
+        if (stat.st_dev, stat.st_ino) in seen:  # P001.IMD and P001.imd on a case-blind disk
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        read = _from_imd(candidate) if suffix == ".imd" else _from_xml(candidate)
+        if read is not None and read.bands:
+            found.append(read)
+    return found
+
+
+def _calibrating(found: list[MaxarMetadata], groups: set[str]) -> MaxarMetadata | None:
+    """The first of ``found`` that calibrates every band group of ``groups`` (an IMD that lacks
+    one band was taken, and the scene refused, with a complete XML of the product beside it)."""
+    return next((meta for meta in found if groups <= set(meta.bands)), None)
 
 
 _IMD_GROUP = re.compile(r"BEGIN_GROUP\s*=\s*(\w+)(.*?)END_GROUP\s*=\s*\1", re.DOTALL)

@@ -79,13 +79,14 @@ def radiance_coefficients(
             FIX_RADIANCE,
         )
     coefficients, xml = found
-    missing = [band for band in data_band_indexes(dataset) if band not in coefficients]
+    image_bands = data_band_indexes(dataset)  # an alpha band needs no coefficient
+    missing = [band for band in image_bands if band not in coefficients]
     if missing:
         raise InputError(
             path,
             f"is Planet radiance, and {xml.name} has no reflectance coefficient for "
             f"{agree(len(missing), 'band', 'bands')} {', '.join(map(str, missing))} of its "
-            f"{count_of(dataset.count, 'band')}",
+            f"{count_of(len(image_bands), 'band')}",
             FIX_RADIANCE,
         )
     read_as = "Planet radiance read as top-of-atmosphere reflectance (its XML's coefficients)"

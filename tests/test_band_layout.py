@@ -403,3 +403,31 @@ def test_three_bands_under_a_planet_product_name_are_said(tmp_path: Path) -> Non
         assert scene.bands == ("blue", "green", "red") and scene.layout_caveat is None
     with open_scene(source) as scene:
         assert scene.layout_caveat is None
+
+
+@pytest.mark.parametrize(
+    ("count", "suggested"),
+    [
+        (2, "--scene-bands red,nir"),
+        (5, "--scene-bands blue,green,red,red_edge,nir"),  # RapidEye's order
+        (1, "a 1-band file (panchromatic, or one band) cannot be read as colour"),
+        (16, "gdal_translate -b 2 -b 3 -b 4 -b 8"),
+    ],
+)
+def test_an_unknown_layout_suggests_as_many_band_names_as_the_file_has(
+    tmp_path: Path, count: int, suggested: str
+) -> None:
+    """Every file of an unknown band count was told "e.g. --scene-bands blue,green,red,nir",
+    which a file of 1, 2, 5 or 16 bands refuses in turn ("4 band names given for 5 bands");
+    past the 9 band names there are, no --scene-bands can name a file's bands."""
+    path = write_scene(tmp_path / f"b{count}.tif", bands=count, **SMALL).path
+    with pytest.raises(InputError) as caught:
+        open_scene(path)
+    message = str(caught.value)
+    assert "its band layout is unknown" in message and suggested in message, message
+    assert "blue,green,red,nir" not in message or count > 9
+    assert "\n" not in message
+    if 1 < count <= 9:  # what it suggests is taken
+        names = message.split("--scene-bands ")[1].split()[0].split(",")
+        with open_scene(path, bands=names) as scene:
+            assert len(scene.bands) == count

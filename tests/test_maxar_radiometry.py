@@ -246,3 +246,68 @@ def test_other_scenes_are_untouched(tmp_path: Path) -> None:
     (tmp_path / "20240301_143000_00_2455_3B_AnalyticMS_SR.IMD").write_text(imd_text(CALIBRATION))
     got, stored = read(path)
     np.testing.assert_allclose(got, np.clip(stored / 10_000, 0, 1), rtol=1e-5)
+
+
+def test_a_complete_imd_beside_an_xml_missing_a_band_is_used(product: Path) -> None:
+    """The first IMD or XML with any band was taken: an XML lacking BAND_N (looked at before
+    the IMD) refused the scene, "has no absCalFactor … for band 4", beside the complete IMD."""
+    three = {group: CALIBRATION[group] for group in ("BAND_B", "BAND_G", "BAND_R")}
+    product.with_suffix(".XML").write_text(xml_text(three))
+    got, stored = read(product)
+    np.testing.assert_allclose(got, expected_reflectance(stored), rtol=1e-5)
+    with open_scene(product) as scene:
+        assert scene.values_read_as is not None and f"{PRODUCT}.IMD's" in scene.values_read_as
+    found = product_metadata(product, set(CALIBRATION))
+    assert found is not None and found.source.suffix == ".IMD"
+
+
+def test_no_file_that_calibrates_every_band_names_each_file_tried(product: Path) -> None:
+    three = {group: CALIBRATION[group] for group in ("BAND_B", "BAND_G", "BAND_R")}
+    two = {group: CALIBRATION[group] for group in ("BAND_B", "BAND_G")}
+    product.with_suffix(".XML").write_text(xml_text(two))
+    product.with_suffix(".IMD").write_text(imd_text(three))
+    with pytest.raises(InputError) as caught:
+        open_scene(product)
+    message = str(caught.value)
+    assert (
+        f"{PRODUCT}.XML has no absCalFactor and effectiveBandwidth for bands 3, 4 of its 4 "
+        f"bands, nor {PRODUCT}.IMD for band 4 — " in message
+    )
+    assert "\n" not in message
+
+
+def test_an_undated_product_says_so_and_takes_the_mean_distance(tmp_path: Path) -> None:
+    """No date in the IMD, the name (30 February) or the tags: the Earth–Sun distance was
+    2000-01-01's (0.983 AU, reflectance 6.5 % low in July) without a word; it is now 1 AU
+    (within 3.4 % on any day) and the summary line says so."""
+    name = PRODUCT.replace("17AUG31", "17FEB30")
+    path = write_scene(tmp_path / f"{name}.TIF", width=60, height=60).path
+    imd = imd_text(CALIBRATION).replace("\tfirstLineTime = 2017-08-31T16:20:13.123456Z;\n", "")
+    (tmp_path / f"{name}.IMD").write_text(imd)
+    with open_scene(path) as scene:
+        assert scene.acquired is None
+        assert scene.calibration is not None and scene.values_read_as is not None
+        blue = scene.calibration.coefficients[1]
+        said = scene.values_read_as
+    sine = math.sin(math.radians(SUN_ELEVATION))
+    cal, width = CALIBRATION["BAND_B"]
+    assert blue == pytest.approx(cal / width * math.pi / (GE01_ESUN["BAND_B"] * sine))
+    assert "no acquisition date, so the Earth–Sun distance is taken as 1 AU" in said
+    assert "--date" in said
+    with open_scene(path, date="2017-08-31") as dated:
+        assert dated.values_read_as is not None
+        assert "no acquisition date" not in dated.values_read_as
+
+
+def test_a_foreign_band_name_of_an_8_band_product_is_told_worldviews_names(
+    tmp_path: Path,
+) -> None:
+    """An 8-band product named with SuperDove's bands was told "e.g. --scene-bands
+    blue,green,red,nir", four names for eight bands, which it refuses in turn."""
+    path = write_scene(tmp_path / f"{PRODUCT}.TIF", width=60, height=60, bands=8).path
+    (tmp_path / f"{PRODUCT}.IMD").write_text(imd_text(CALIBRATION, satellite="WV03"))
+    superdove = ("coastal_blue", "blue", "green_i", "green", "yellow", "red", "red_edge", "nir")
+    with pytest.raises(InputError) as caught:
+        open_scene(path, bands=superdove)
+    worldview = "coastal_blue,blue,green,yellow,red,red_edge,nir,nir2"
+    assert f"--scene-bands {worldview}" in str(caught.value)

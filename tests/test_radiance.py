@@ -115,3 +115,27 @@ def test_an_xml_saved_in_windows_1252_is_read(tmp_path: Path, radiance: Path) ->
     assert found is not None and found[0] == pytest.approx(COEFFICIENTS)
     with open_scene(radiance) as scene:
         assert scene.values_read_as is not None
+
+
+def test_an_xml_missing_a_band_counts_the_image_bands_alone(tmp_path: Path) -> None:
+    """A scene of four bands and an alpha band (Earth Engine's export: described ``alpha``)
+    whose XML lacks band 4 was "band 4 of its 5 bands", counting the alpha band, which needs
+    no coefficient (the Maxar line counts image bands alone)."""
+    four = write_scene(tmp_path / "four.tif", width=60, height=60).path
+    path = tmp_path / f"{SCENE_ID}_3B_AnalyticMS.tif"
+    with rasterio.open(four) as src:
+        data, profile = src.read(), src.profile
+    alpha = np.where((data != 0).any(axis=0), 65535, 0).astype("uint16")
+    with rasterio.open(path, "w", **(profile | {"count": 5})) as dst:
+        dst.write(np.concatenate([data, alpha[None]]))
+        dst.set_band_description(5, "alpha")
+    write_planet_xml(path.with_name(f"{SCENE_ID}_3B_AnalyticMS_metadata.xml"), COEFFICIENTS)
+    with open_scene(path) as scene:  # its four coefficients serve its four image bands
+        assert scene.alpha_band == 5 and scene.calibration is not None
+    write_planet_xml(
+        path.with_name(f"{SCENE_ID}_3B_AnalyticMS_metadata.xml"),
+        {band: COEFFICIENTS[band] for band in (1, 2, 3)},
+    )
+    with pytest.raises(InputError) as caught:
+        open_scene(path)
+    assert "no reflectance coefficient for band 4 of its 4 bands —" in str(caught.value)

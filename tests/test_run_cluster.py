@@ -476,3 +476,60 @@ def test_a_file_url_is_given_to_workers_as_the_path_it_names(
     assert worker_path(f"file://localhost{model.as_posix()}") == str(model)
     assert worker_path("rel/m.pt") == str(tmp_path / "rel" / "m.pt")
     assert worker_path("https://example.com/a.tif") == "https://example.com/a.tif"
+
+
+def _quick_detect_one(
+    task: SceneTask, path: str, when: object, name: str | None = None
+) -> tuple[str, object, None, object]:
+    """A worker's detection that answers at once."""
+    from detector.cluster import SceneFlags
+
+    return path, None, None, SceneFlags()
+
+
+def test_a_scheduler_without_workers_says_the_run_waits_for_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scheduler of no workers printed "(0 workers)" and then waited for ever without a
+    word. It is no fault (workers may join later): the run now says it waits for one, after a
+    while how to start one (`dask worker ADDRESS`), and when the first joins."""
+    from dask.distributed import Client, LocalCluster
+
+    monkeypatch.setattr("detector.cluster.detect_one", _quick_detect_one)
+    monkeypatch.setattr("detector.cluster.WORKER_HINT_S", 0.2, raising=False)
+    task = SceneTask(None, "auto", "cpu", False, None, "/r.geojson", "name", 50, 0.25, 4, None)
+    lines: list[str] = []
+    recorded: list[str] = []
+    with (
+        LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster.scheduler_address) as client,
+    ):
+
+        def progress(line: str) -> None:
+            lines.append(line)
+            if line.startswith("dask: still no worker"):
+                cluster.scale(1)  # a worker joins only once the run has said how to start one
+
+        import threading
+
+        # without a word of waiting no worker would ever join, and the run wait for ever: one
+        # joins anyway after a while, for the lines below to fail rather than the test hang
+        fallback = threading.Timer(30, cluster.scale, args=(1,))
+        fallback.start()
+        try:
+            detect_on_cluster(
+                client,
+                ["/s/a.tif"],
+                task,
+                dates=None,
+                on_scene=lambda path, *_: recorded.append(path),
+                progress=progress,
+            )
+        finally:
+            fallback.cancel()
+    address = cluster.scheduler_address
+    assert lines[0] == f"dask: no worker has joined {address} yet; the run waits for one to join"
+    assert lines[1].startswith("dask: still no worker; start one on each machine")
+    assert lines[1].endswith(f"dask worker {address} --nthreads 1")
+    assert lines[2] == "dask: a worker joined; the scenes start"
+    assert recorded == ["/s/a.tif"] and all("\n" not in line for line in lines)
