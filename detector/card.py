@@ -283,11 +283,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     (:func:`detector.user_tables.saved_text`): UTF-8 with or without a byte order mark (Notepad's
     and PowerShell's: a hand-written card was refused as "is not valid JSON (Unexpected UTF-8
     BOM …)"), UTF-16 with one (PowerShell 5's ``>``), or Windows-1252 (Notepad's "ANSI": a card
-    naming ``Río`` was refused as "is not a text file")."""
+    naming ``Río`` was refused as "is not a text file"). A file holding a NUL is no text in any
+    of them (a weights file saved under the card's name: read as Windows-1252, it was "is not
+    valid JSON (Expecting value at line 1, column 1)")."""
     from detector.user_tables import saved_text  # pandas, not needed to import this module
 
     try:
-        data = json.loads(saved_text(path.read_bytes(), also=("cp1252",)))
+        text = saved_text(path.read_bytes(), also=("cp1252",))
+        if "\x00" in text:  # binary: Windows-1252 reads almost any bytes
+            raise UnicodeDecodeError("cp1252", b"\x00", 0, 1, "a NUL in text")
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise InputError(path, "is not a text file (model cards are JSON)", _FIX_CARD) from None
     except json.JSONDecodeError as exc:

@@ -177,7 +177,8 @@ def check_scheduler(scheduler: str | None) -> None:
     """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address with its port
     (``tcp://HOST`` was distributed's "missing port number in address 'HOST'", and
     ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'"; a port past
-    65535 was 20 s of "Timed out trying to connect")."""
+    65535 was 20 s of "Timed out trying to connect"; an IPv6 address without its brackets,
+    ``tcp://::1:8786``, distributed's ValueError traceback)."""
     if scheduler is None or scheduler == "local" or scheduler.startswith("inproc://"):
         return
     if not scheduler.startswith(SCHEMES):
@@ -189,7 +190,13 @@ def check_scheduler(scheduler: str | None) -> None:
             f"--scheduler {scheduler}: give the scheduler's address with its port, as "
             "`dask scheduler` prints it (tcp://HOST:8786)"
         )
-    port = int(scheduler.rstrip("/").rsplit(":", 1)[1])
+    host, _, text = scheduler.rstrip("/").split("://", 1)[1].rpartition(":")
+    if ":" in host and not host.startswith("["):  # distributed's ValueError traceback
+        raise DredgeError(
+            f"--scheduler {scheduler}: an IPv6 address goes in brackets before its port — give "
+            f"it as `dask scheduler` prints it ({scheduler.split('://', 1)[0]}://[{host}]:{text})"
+        )
+    port = int(text)
     if not 0 < port <= MAX_PORT:  # it waited 20 s, then said "Timed out trying to connect"
         raise DredgeError(
             f"--scheduler {scheduler}: port {port} is not a port (1 to {MAX_PORT}) — give the "

@@ -186,6 +186,16 @@ def rows_of_imagery(
         )
 
 
+def last_day_of_span(first: datetime, last: datetime) -> date:
+    """The last UTC day of a STAC item's ``start_datetime`` to ``end_datetime`` (both UTC): an
+    end at midnight after the start is the end of the day before it, a span's end as STAC
+    writes it (``2024-06-20T00:00:00Z`` to ``2024-06-21T00:00:00Z`` is the one day 2024-06-20:
+    it was said as the range 2024-06-20 to 2024-06-21, one acquisition's day called two)."""
+    if last > first and last.timetz().replace(tzinfo=None) == datetime.min.time():
+        return (last - timedelta(microseconds=1)).date()
+    return last.date()
+
+
 # 24-06-20, 24/06/20, 24.06.20: a two-digit year written first (yy-mm-dd, 2024-06-20) or last
 # (dd-mm-yy or mm-dd-yy, 24 June 2020); 24/6/5 (one digit last) only first; the rest of the
 # cell (a time) after it

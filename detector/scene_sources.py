@@ -58,6 +58,7 @@ from detector.chips import (
     no_scenes_message,
     scenes_in_subfolders,
 )
+from detector.date_sanity import last_day_of_span
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
 from detector.scene_names import check_names_utf8, check_stems_apart, same_capture_note
@@ -470,7 +471,8 @@ def _days_spanned(item: Any) -> str | None:
         return None
     first = _utc(start)
     last = _utc(datetime.fromisoformat(str(end).replace("Z", "+00:00")))
-    return None if first.date() == last.date() else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    last_day = last_day_of_span(first, last)  # an end at midnight after: the day before's
+    return None if first.date() == last_day else f"{first:%Y-%m-%d} to {last_day:%Y-%m-%d}"
 
 
 def _utc(when: datetime) -> datetime:

@@ -30,6 +30,7 @@ from detector.date_sanity import (
     before_imagery,
     default_for_none,
     is_default_stamp,
+    last_day_of_span,
 )
 from detector.given_dates import to_utc
 from detector.user_tables import saved_text
@@ -229,19 +230,20 @@ def _time_from_json(raw: bytes) -> _Read:
 
 def _stac_span(start: str, end: object) -> _Read:
     """A STAC item's ``start_datetime`` where its ``datetime`` is null: it dates the scene
-    where ``end`` is of the same UTC day (or none), one acquisition; of a range of days (a
-    composite, a month's mosaic) it dates the scene too, the range's first day, as a mosaic's
-    or a range's name does, and is said with ``--dates`` as the fix."""
+    where ``end`` is of the same UTC day or its midnight after (or none), one acquisition; of
+    a range of days (a composite, a month's mosaic) it dates the scene too, the range's first
+    day, as a mosaic's or a range's name does, and is said with ``--dates`` as the fix."""
     try:
         first = to_utc(start)
         last = to_utc(end) if isinstance(end, str) else None
     except ValueError:
         return _Read()
-    if last is None or last.date() == first.date():
+    if last is None or last_day_of_span(first, last) == first.date():
         return _Read((first, start))
     return _Read(
         (first, start),
-        note=f"is a STAC item of the range {first:%Y-%m-%d} to {last:%Y-%m-%d} (start_datetime "
+        note=f"is a STAC item of the range {first:%Y-%m-%d} to "
+        f"{last_day_of_span(first, last):%Y-%m-%d} (start_datetime "
         "to end_datetime, its datetime null), not one acquisition: its first day dates the "
         "scene, as a mosaic's name does; if it shows another day of it, give that date with "
         "--dates",

@@ -190,6 +190,16 @@ def test_a_card_saved_by_windows_in_another_encoding_is_read(weights: Path, enco
     assert model_file(path) == weights
 
 
+def test_a_binary_file_in_the_cards_place_is_not_a_text_file(weights: Path) -> None:
+    """A weights file saved under the card's name (its bytes a zip's, NULs in them) was read as
+    Windows-1252 since cards in it are read, and refused as 'is not valid JSON (Expecting value
+    at line 1, column 1)'; it is 'is not a text file (model cards are JSON)', as before."""
+    card_path_for(weights).write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" * 8)
+    assert "model.card.json: is not a text file (model cards are JSON) — " in _one_line_error(
+        weights
+    )
+
+
 def test_missing_keys(weights: Path) -> None:
     """Said in the number of keys missing (it said 'misses key(s)')."""
     _edit_card(weights, sha256=None, classes=None)

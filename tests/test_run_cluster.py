@@ -283,6 +283,20 @@ def test_a_scheduler_address_without_its_port_is_one_line(address: str) -> None:
     check_scheduler("tcp://10.0.0.5:8786/")  # a slash after the port is read as none
 
 
+def test_an_ipv6_scheduler_address_without_brackets_is_one_line() -> None:
+    """``tcp://::1:8786`` passed the check of the address and ended on distributed's ValueError
+    traceback ("invalid address '::1:8786'; maybe: ipv6 needs brackets"); it is one line giving
+    the address in brackets, which is let through."""
+    with pytest.raises(DredgeError) as caught, dask_client("tcp://::1:8786", 1):
+        pass
+    assert str(caught.value) == (
+        "--scheduler tcp://::1:8786: an IPv6 address goes in brackets before its port — give it "
+        "as `dask scheduler` prints it (tcp://[::1]:8786)"
+    )
+    check_scheduler("tcp://[::1]:8786")
+    check_scheduler("tcp://[2001:db8::5]:8786/")
+
+
 def _free_port() -> int:
     """A port on this machine that nothing listens on (taken, then given back)."""
     import socket

@@ -60,6 +60,7 @@ def test_a_stac_item_of_a_range_of_days_is_dated_by_its_first_day_and_said(tmp_p
         ("m1", "2024-06-01T00:00:00Z", "2024-06-30T23:59:59Z"),
         ("m2", "2024-07-01T00:00:00Z", "2024-07-31T23:59:59Z"),
         ("p1", "2024-06-20T14:50:02Z", "2024-06-20T14:50:09Z"),
+        ("d1", "2024-06-21T00:00:00Z", "2024-06-22T00:00:00Z"),  # one day, to its next midnight
     ):
         item = stac_item(name, "unused", str(tmp_path / f"{name}_SR.tif"))
         item["properties"] = {"datetime": None, "start_datetime": start, "end_datetime": end}
@@ -67,11 +68,12 @@ def test_a_stac_item_of_a_range_of_days_is_dated_by_its_first_day_and_said(tmp_p
     path = tmp_path / "search.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": items}))
     sources = resolve_scenes([path])
-    assert len(sources.paths) == 3
+    assert len(sources.paths) == 4
     assert sources.dates == {
         sources.paths[0]: datetime(2024, 6, 1, tzinfo=UTC),
         sources.paths[1]: datetime(2024, 7, 1, tzinfo=UTC),
         sources.paths[2]: datetime(2024, 6, 20, 14, 50, 2, tzinfo=UTC),
+        sources.paths[3]: datetime(2024, 6, 21, tzinfo=UTC),
     }
     said = [note for note in sources.notes if "range" in note]
     assert said == [

@@ -54,6 +54,23 @@ def test_a_stac_item_beside_the_scene_with_a_null_datetime(tmp_path: Path) -> No
         )
 
 
+def test_a_stac_item_of_one_day_ending_at_the_next_midnight_is_not_a_range(tmp_path: Path) -> None:
+    """STAC writes a day's span as ``2024-06-20T00:00:00Z`` to ``2024-06-21T00:00:00Z`` (the end
+    the next midnight): one day, dated by its start without a word. It was said as 'the range
+    2024-06-20 to 2024-06-21'; a month ending at the next month's midnight names its last day."""
+    scene = write_scene(tmp_path / "nanay_export.tif", **TAGGED)
+    item = tmp_path / "nanay_export.json"
+    item.write_text(_stac_item("2024-06-20T00:00:00Z", "2024-06-21T00:00:00Z"))
+    with open_scene(scene.path) as opened:
+        assert opened.acquired == datetime(2024, 6, 20, tzinfo=UTC)
+        assert opened.acquisition.source == "metadata.json"
+        assert opened.date_caveat is None
+    item.write_text(_stac_item("2024-06-01T00:00:00Z", "2024-07-01T00:00:00Z"))
+    with open_scene(scene.path) as opened:
+        assert opened.date_caveat is not None
+        assert "the range 2024-06-01 to 2024-06-30 " in opened.date_caveat
+
+
 BROKEN = [  # name, bytes, words
     (
         "nanay_export_metadata.json",
