@@ -231,3 +231,24 @@ def test_a_training_begun_while_labels_are_read_is_not_deleted(
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
     assert code == 2 and "another dredge run is working in this folder" in output, output
     assert (partial / "dataset").is_dir() and not out.exists()
+
+
+def test_a_folder_left_by_a_killed_training_is_named_when_the_rerun_starts_over(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training killed mid-run (SIGKILL, the out-of-memory killer) leaves `.RUN.partial`
+    with the epochs it had done; the same command typed again deleted it and began at the
+    first epoch without a word, as if it went on. Now one note says it starts over."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out, partial = tmp_path / "run", tmp_path / ".run.partial"
+    (partial / "yolo").mkdir(parents=True)
+    (partial / "yolo" / "results.csv").write_text("epoch,train/box_loss\n1,3.2\n2,2.9\n")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
+    assert code == 0, output
+    note = [line for line in output.splitlines() if str(partial) in line]
+    assert note == [
+        f"note: {partial}: left by a training that was stopped after 2 epochs — removed; this "
+        "run starts again from the first epoch (a stopped training is not resumed)"
+    ], output
+    assert not partial.exists() and (out / "model.pt").is_file()
