@@ -252,3 +252,24 @@ def test_a_folder_left_by_a_killed_training_is_named_when_the_rerun_starts_over(
         "run starts again from the first epoch (a stopped training is not resumed)"
     ], output
     assert not partial.exists() and (out / "model.pt").is_file()
+
+
+def test_val_true_says_the_held_out_scores_chose_the_epoch_kept(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train LABELS val=True patience=2` (README): ultralytics scores every epoch on
+    data.yaml's val, the held-out chips, and keeps the best as best.pt, which the run then
+    scores on the same held-out tiles: the `after` scores, and the comparison with the
+    starting model, flatter it. Nothing said so; a note and the card's val_scope do now."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    args = [str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out), "val=True"]
+    code, output = _train(args)
+    assert code == 0, output
+    picked = "the epoch kept (best.pt) was chosen by ultralytics on these tiles' chips (val=True)"
+    assert f"note: {picked}" in output, output
+    assert picked in load_card(out / "model.pt").metrics["val_scope"]
+    code, output = _train([*args[:-2], str(tmp_path / "run2")])  # without val=True: no note
+    assert code == 0 and "best.pt" not in output, output
+    assert "best.pt" not in load_card(tmp_path / "run2" / "model.pt").metrics["val_scope"]

@@ -311,6 +311,18 @@ def _run(
     metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
     if val_tiles:
         metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit)
+        if config.overrides.get("val"):
+            # val=True: ultralytics scored every epoch on these tiles' chips (data.yaml's val)
+            # and kept the best as best.pt; the scores said nothing of it, and flattered it
+            picked = (
+                "the epoch kept (best.pt) was chosen by ultralytics on these tiles' chips "
+                "(val=True), so the scores after flatter the new model"
+            )
+            metrics["val_scope"] += f"; {picked}"
+            echo(
+                f"note: {picked} and the comparison with the starting model favours it — leave "
+                "val=True out, or score both with `dredge evaluate` on scenes neither has seen"
+            )
     training = {
         "recipe": "finetune",
         "from": base.describe(),
