@@ -164,7 +164,20 @@ def test_bad_input_is_one_line_and_leaves_no_run_folder(
     [
         (["lr0=abc"], "'lr0=abc' is of invalid type str"),
         (["lr0=5"], "Valid 'lr0' values are between 0.0 and 1.0"),
-        (["--epochs", "0"], "--epochs and batch must be ≥ 1, got 0"),  # was 10 epochs
+        (["--epochs", "0"], "--epochs must be ≥ 1, got 0"),  # was 10 epochs
+        # these said "use the command's options", and train has no option to resume, nor a
+        # --project or --model
+        (
+            ["resume=True"],
+            "resume=… cannot be set as key=value — a stopped training cannot "
+            "be resumed: run the command again, it starts over from the first epoch",
+        ),
+        (["model=yolo11n.pt"], "model=… cannot be set as key=value — use --from"),
+        (
+            ["project=x", "name=y"],
+            "name=…, project=… cannot be set as key=value — name=: "
+            "--out names the run's folder, --name the model in its card; project=: --out",
+        ),
     ],
 )
 def test_a_setting_that_cannot_work_is_one_line_before_any_work(

@@ -231,3 +231,45 @@ def test_a_training_begun_while_labels_are_read_is_not_deleted(
     code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
     assert code == 2 and "another dredge run is working in this folder" in output, output
     assert (partial / "dataset").is_dir() and not out.exists()
+
+
+def test_a_folder_left_by_a_killed_training_is_named_when_the_rerun_starts_over(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A training killed mid-run (SIGKILL, the out-of-memory killer) leaves `.RUN.partial`
+    with the epochs it had done; the same command typed again deleted it and began at the
+    first epoch without a word, as if it went on. Now one note says it starts over."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out, partial = tmp_path / "run", tmp_path / ".run.partial"
+    (partial / "yolo").mkdir(parents=True)
+    (partial / "yolo" / "results.csv").write_text("epoch,train/box_loss\n1,3.2\n2,2.9\n")
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out)])
+    assert code == 0, output
+    note = [line for line in output.splitlines() if str(partial) in line]
+    assert note == [
+        f"note: {partial}: left by a training that was stopped after 2 epochs — removed; this "
+        "run starts again from the first epoch (a stopped training is not resumed)"
+    ], output
+    assert not partial.exists() and (out / "model.pt").is_file()
+
+
+def test_val_true_says_the_held_out_scores_chose_the_epoch_kept(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train LABELS val=True patience=2` (README): ultralytics scores every epoch on
+    data.yaml's val, the held-out chips, and keeps the best as best.pt, which the run then
+    scores on the same held-out tiles: the `after` scores, and the comparison with the
+    starting model, flatter it. Nothing said so; a note and the card's val_scope do now."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    labels = write_yolo_set(labelled_tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    args = [str(labels), "--from", str(base), "--imgsz", "64", "--out", str(out), "val=True"]
+    code, output = _train(args)
+    assert code == 0, output
+    picked = "the epoch kept (best.pt) was chosen by ultralytics on these tiles' chips (val=True)"
+    assert f"note: {picked}" in output, output
+    assert picked in load_card(out / "model.pt").metrics["val_scope"]
+    code, output = _train([*args[:-2], str(tmp_path / "run2")])  # without val=True: no note
+    assert code == 0 and "best.pt" not in output, output
+    assert "best.pt" not in load_card(tmp_path / "run2" / "model.pt").metrics["val_scope"]

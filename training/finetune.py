@@ -19,7 +19,9 @@
 
 Everything is written into ``.<RUN>.partial`` beside ``RUN`` and moved into place at the end,
 so a failed or interrupted run never leaves a folder that looks finished (``run.json`` with
-``"complete": true`` is written last). An existing run folder is replaced only with
+``"complete": true`` is written last); a ``.<RUN>.partial`` left by a killed run is deleted
+by the next, which says so and starts over (it is never resumed). An existing run folder is
+replaced only with
 ``overwrite``, only when it holds a ``run.json`` and none of the run's inputs.
 """
 
@@ -252,7 +254,9 @@ def finetune(
         tile.read(bands)  # wrong band count: one clear error before anything is written
     if partial.exists():  # left by a killed run, unless one began while the labels were read
         _refuse_if_working(partial, command)
+        stopped = _stopped_run_line(partial)
         shutil.rmtree(partial)
+        echo(stopped)
     partial.mkdir(parents=True)
     try:
         with run_lock(partial, command):
@@ -307,6 +311,18 @@ def _run(
     metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
     if val_tiles:
         metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit)
+        if config.overrides.get("val"):
+            # val=True: ultralytics scored every epoch on these tiles' chips (data.yaml's val)
+            # and kept the best as best.pt; the scores said nothing of it, and flattered it
+            picked = (
+                "the epoch kept (best.pt) was chosen by ultralytics on these tiles' chips "
+                "(val=True), so the scores after flatter the new model"
+            )
+            metrics["val_scope"] += f"; {picked}"
+            echo(
+                f"note: {picked} and the comparison with the starting model favours it — leave "
+                "val=True out, or score both with `dredge evaluate` on scenes neither has seen"
+            )
     training = {
         "recipe": "finetune",
         "from": base.describe(),
@@ -544,6 +560,23 @@ def worse_than_before(metrics: dict[str, Any], starting: str = "the starting mod
         f"warning: the new model scores lower than {starting} on the held-out tiles "
         f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "
         "lr0 may help"
+    )
+
+
+def _stopped_run_line(partial: Path) -> str:
+    """The note for a ``partial`` folder left by a training that was killed (SIGKILL, the
+    out-of-memory killer, a power cut): it is deleted and the run starts over, and the note
+    says so, with the epochs it had done (its ``yolo/results.csv``). It was deleted without a
+    word: a run typed again to go on started over from the first epoch, unannounced."""
+    try:
+        rows = (partial / "yolo" / "results.csv").read_text(encoding="utf-8").strip()
+        done = max(0, len(rows.splitlines()) - 1)
+    except (OSError, UnicodeDecodeError):
+        done = 0
+    when = f"after {count_of(done, 'epoch')}" if done else "before its first epoch ended"
+    return (
+        f"note: {partial}: left by a training that was stopped {when} — removed; this run "
+        "starts again from the first epoch (a stopped training is not resumed)"
     )
 
 

@@ -21,6 +21,26 @@ RESERVED_KEYS = frozenset(
     {"data", "epochs", "imgsz", "device", "seed", "project", "name", "exist_ok",
      "trainer", "model", "resume", "task", "mode"}
 )  # fmt: skip
+# what to give instead of each (the line said "use the command's options" of all of them, and
+# dredge train has no option for resume=, model=, project=, …)
+INSTEAD = {
+    "data": "give the label sets as LABELS",
+    "epochs": "use --epochs",
+    "imgsz": "use --imgsz",
+    "device": "use --device",
+    "seed": "use --seed",
+    "project": "--out names the run's folder",
+    "name": "--out names the run's folder, --name the model in its card",
+    "exist_ok": "--overwrite replaces a finished run in --out",
+    "model": "use --from for the starting model",
+    "resume": (
+        "a stopped training cannot be resumed: run the command again, it starts over from "
+        "the first epoch"
+    ),
+    "trainer": "dredge train sets it",
+    "task": "dredge train sets it",
+    "mode": "dredge train sets it",
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +62,8 @@ class FinetuneConfig:
 
     def check(self) -> None:
         """DredgeError for settings that cannot work."""
-        if self.epochs < 1 or self.batch < 1:
-            raise DredgeError(f"--epochs and batch must be ≥ 1, got {self.epochs}, {self.batch}")
+        if self.epochs < 1:
+            raise DredgeError(f"--epochs must be ≥ 1, got {self.epochs}")
         batch = self.overrides.get("batch", self.batch)
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             # ultralytics' batch=-1 (auto) and batch=0.7 (a share of GPU memory) are not taken
@@ -56,9 +76,13 @@ class FinetuneConfig:
             raise DredgeError(f"--synthetic must be ≥ 0, got {self.synthetic}")
         bad = sorted(set(self.overrides) & RESERVED_KEYS)
         if bad:
-            raise DredgeError(
-                f"{', '.join(bad)}=… cannot be set as key=value; use the command's options"
+            keys = ", ".join(f"{key}=…" for key in bad)
+            instead = (
+                INSTEAD[bad[0]]
+                if len(bad) == 1
+                else "; ".join(f"{key}=: {INSTEAD[key]}" for key in bad)
             )
+            raise DredgeError(f"{keys} cannot be set as key=value — {instead}")
         import_ultralytics()
         from ultralytics.cfg import DEFAULT_CFG_DICT, check_cfg
 
