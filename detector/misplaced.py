@@ -10,6 +10,7 @@ river, the line names that zone and the command that sets it. Any UTM CRS: WGS 8
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from pyproj import CRS
@@ -63,8 +64,13 @@ def other_hemisphere_rivers(scene: Scene, network: RiverNetwork) -> tuple[str, l
     met = corridors[corridors.intersects(scene.footprint)]
     if met.empty:
         return None
-    epsg = other.to_epsg()
-    srs = f"EPSG:{epsg}" if epsg is not None else f'"{other.to_proj4()}"'
+    epsg = _epsg_of(other)
+    if epsg is not None:
+        srs = f"EPSG:{epsg}"
+    else:
+        with warnings.catch_warnings():  # "you will likely lose ...": none for a UTM zone
+            warnings.simplefilter("ignore", UserWarning)
+            srs = f'"{other.to_proj4()}"'
     return srs, sorted(str(name) for name in met["river"])
 
 
@@ -84,3 +90,12 @@ def other_hemisphere(crs: object) -> CRS | None:
     return ProjectedCRS(
         UTMConversion(str(int(zone[:-1])), hemisphere), geodetic_crs=source.geodetic_crs
     )
+
+
+def _epsg_of(crs: CRS) -> int | None:
+    """The EPSG code of ``crs`` on its own datum (a PROJ-built zone matches zones of every datum
+    on its ellipsoid: PSAD56's and Bogota 1975's alike); None if EPSG has none."""
+    for match in crs.list_authority(min_confidence=70):
+        if match.auth_name == "EPSG" and CRS.from_epsg(match.code).geodetic_crs == crs.geodetic_crs:
+            return int(match.code)
+    return None
