@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from detector.assignment import range_pairs
+from detector.assignment import concat_ranges
 from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
 from detector.track_params import GATE_TOLERANCE_M
 
@@ -36,7 +36,6 @@ hull of itself in both is one: the tracker still takes them as two looks,
 _PASS_GAP_MS = round(PASS_GAP_MINUTES * 60_000)
 # Compared in whole milliseconds: through floating-point days, two scenes exactly ten minutes
 # apart were more than ten minutes apart at most times of day, and one pass at others.
-_PASS_SPACING_M = 1e12  # chainage key offset between passes
 STRIP_GAP_SECONDS = 60.0
 """Acquisitions of one river this close in time (chained) are one strip: the tracker's one
 look (:mod:`detector.track_frames`). A strip's overlapping scenes are seconds apart; two
@@ -57,6 +56,28 @@ def pass_numbers(
     numbers = np.empty(len(times), dtype=np.int64)
     numbers[order] = np.cumsum(new_pass[: len(times)]) - 1
     return numbers
+
+
+def _pairs_within_pass(
+    pass_id: NDArray[np.int64], s: NDArray[np.float64], reach: float
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All (i, j) index pairs of one pass whose chainages ``s`` differ by at most ``reach``.
+
+    Searched on (pass, chainage) pairs, exact for any number of passes: a key of ``pass ×
+    1e12 + chainage`` kept chainages to 8 m past ~36,000 passes in one run (float64), and a
+    duplicate 11 m along the channel read 16 m away was missed.
+    """
+    order = np.lexsort((s, pass_id))
+    fields = [("pass", np.int64), ("s", np.float64)]
+    table = np.empty(len(s), dtype=fields)
+    table["pass"], table["s"] = pass_id[order], s[order]
+    bounds = np.empty((2, len(s)), dtype=fields)
+    bounds["pass"], bounds["s"] = pass_id, (s - reach, s + reach)
+    lo = np.searchsorted(table, bounds[0], side="left")
+    hi = np.searchsorted(table, bounds[1], side="right")
+    i = order[concat_ranges(lo, hi)]
+    j = np.repeat(np.arange(len(s), dtype=np.int64), np.maximum(hi - lo, 0))
+    return i, j
 
 
 def same_pass_duplicates(
@@ -83,8 +104,7 @@ def same_pass_duplicates(
     rows, pass_id = rows[several[pass_id]], pass_id[several[pass_id]]
     if len(rows) < 2:
         return twin
-    key = pass_id * _PASS_SPACING_M + chainage[rows]
-    a, b = range_pairs(key, key - HULL_ALONG_M, key + HULL_ALONG_M)
+    a, b = _pairs_within_pass(pass_id, chainage[rows], HULL_ALONG_M)
     a, b = rows[a], rows[b]
     near = (a != b) & (scene[a] != scene[b])
     near &= np.abs(offset[a] - offset[b]) < HULL_ACROSS_M - GATE_TOLERANCE_M

@@ -26,7 +26,7 @@ def test_a_north_zone_for_south_coordinates_is_named(tmp_path: Path) -> None:
         write_rivers(tmp_path / "rivers.geojson", {"Nanay": scene.river}, crs=scene.crs)
     )
     with open_scene(_with_crs(scene.path, 32618), date="2024-03-01") as opened:
-        assert other_hemisphere_rivers(opened, rivers) == (32718, ["Nanay"])
+        assert other_hemisphere_rivers(opened, rivers) == ("EPSG:32718", ["Nanay"])
         message = str(no_river_error(opened, rivers))
     assert message.startswith(f"{scene.path}: does not overlap any river corridor of ")
     assert "its CRS is EPSG:32618, but in EPSG:32718" in message and "lies on Nanay" in message
@@ -41,7 +41,23 @@ def test_a_south_zone_for_north_coordinates_is_named(tmp_path: Path) -> None:
         write_rivers(tmp_path / "rivers.geojson", {"Inírida": scene.river}, crs=scene.crs)
     )
     with open_scene(_with_crs(scene.path, 32719), date="2024-03-01") as opened:
-        assert other_hemisphere_rivers(opened, rivers) == (32619, ["Inírida"])
+        assert other_hemisphere_rivers(opened, rivers) == ("EPSG:32619", ["Inírida"])
+
+
+def test_a_wrong_hemisphere_is_named_in_any_utm_datum(tmp_path: Path) -> None:
+    """Peruvian data in PSAD56 / UTM 18N for zone 18S's numbers (and Brazilian in SIRGAS 2000):
+    the hint knew WGS 84 / UTM (EPSG 32601–32760) only and gave the plain line."""
+    for north, south in ((24818, 24878), (31972, 31978)):  # PSAD56, SIRGAS 2000 / UTM 18
+        folder = tmp_path / str(north)
+        folder.mkdir()
+        scene = write_scene(folder / "scene.tif", width=60, height=60, crs=f"EPSG:{south}")
+        rivers = RiverNetwork.read(
+            write_rivers(folder / "rivers.geojson", {"Nanay": scene.river}, crs=scene.crs)
+        )
+        with open_scene(_with_crs(scene.path, north), date="2024-03-01") as opened:
+            assert other_hemisphere_rivers(opened, rivers) == (f"EPSG:{south}", ["Nanay"])
+            message = str(no_river_error(opened, rivers))
+        assert message.endswith(f"gdal_edit.py -a_srs EPSG:{south} {scene.path}")
 
 
 def test_a_scene_that_is_simply_elsewhere_keeps_the_plain_line(tmp_path: Path) -> None:

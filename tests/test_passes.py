@@ -7,6 +7,7 @@ import pandas as pd
 
 from detector.passes import same_pass_duplicates
 from detector.track_frames import days_since_epoch as tf_days
+from detector.track_moorings import LOOKUP_SLACK_M, RIVER_SPACING_M
 from detector.track_params import TrackParams
 from detector.tracking import link_tracks
 from tests import track_fixtures as tf
@@ -242,3 +243,26 @@ def test_a_dredge_seen_by_two_satellites_minutes_apart_is_one_track() -> None:
         linked, tracks = link_tracks(dets, seen)
         assert linked["link"].tolist() == ["new"] + ["stay"] * 6, seen is None
         assert tracks["counted"].tolist() == [True], seen is None
+
+
+def test_a_duplicate_is_found_after_tens_of_thousands_of_passes() -> None:
+    """The search key was ``pass number × 1e12 + chainage``: past ~36,000 passes in one run
+    (daily looks at 10 rivers for 10 years) float64 keeps it to 8 m, so a pair 11 m apart
+    along the channel read 16 m apart and its duplicate was missed."""
+    earlier = [(float(day), day, 50_000.0, 0.0, 0.9) for day in range(40_000)]
+    second = 1 / 86_400
+    pair = [(40_000.0, 40_000, 1003.0, 0.0, 0.9), (40_000.0 + second, 40_001, 1014.0, 0.0, 0.8)]
+    assert _twins(earlier + pair)[-2:] == [-1, 40_000]
+    assert _twins(pair) == [-1, 0]  # the same pair in a run of one pass
+
+
+def test_the_tracker_river_offset_keeps_chainage_for_a_million_rivers() -> None:
+    """Not a fault (checked): the tracker's lookups key a chainage as ``chainage + river ×
+    1e9`` and reach ``LOOKUP_SLACK_M`` further, the gates then use the chainage itself; float64
+    keeps that key to well under the slack for a million rivers of up to 10,000 km."""
+    chainage = np.array([0.0, 45.0, 1e7 - 45.0, 1e7])
+    for river in (0, 1, 999, 1_000_000):
+        key = chainage + river * RIVER_SPACING_M
+        error = np.abs((key - river * RIVER_SPACING_M) - chainage)
+        assert error.max() < LOOKUP_SLACK_M / 100
+        assert key.max() + LOOKUP_SLACK_M < (river + 1) * RIVER_SPACING_M  # rivers stay apart
