@@ -357,12 +357,13 @@ def returns_reference_line(name: str, truth: pd.DataFrame, true_counts: pd.DataF
     years = range(int(true_counts["year"].min()), int(true_counts["year"].max()) + 1)
     counts = truth_counts(split, sorted(true_counts["river"].unique()), years)
     errors = count_errors(counts, true_counts, tolerance=TOLERANCE)
-    visible = split[split["visible"].astype(bool)]
+    shown = split["visible"].astype(bool).to_numpy()
+    visible = split[shown]
     tracks = visible["dredge_id"].nunique()
     predicted = visible.assign(track_id=pd.factorize(visible["dredge_id"])[0] + 1)
     ids = identity_scores(truth, predicted)
     exact = identity_scores_from_labels(
-        visible["dredge_id"],
+        pd.Series(truth["dredge_id"].to_numpy()[shown]),  # the true dredges, not the split
         predicted["track_id"],
         int(truth["visible"].astype(bool).sum()),
         scenes=visible["scene"],

@@ -72,3 +72,30 @@ def test_false_detections_of_scenes_that_saw_no_water_are_none() -> None:
         signal.alarm(0)
     assert fake.empty
     assert len(false_rows(world, 50, np.random.default_rng(0))) == 50
+
+
+def test_returns_reference_scores_identities_by_the_true_dredge() -> None:
+    """The reference row that splits each dredge at an absence over 45 days: its `IDF1 by
+    label` took the split identities for the true ones and read 1.000 on every seed (0.908,
+    0.945, 0.922 by position). It now scores against the dredges themselves: A, seen 3 times,
+    off the river 100 days, then twice more, is two tracks, the best holding 3 of its 5
+    appearances; B, seen 5 times and there (under cloud) between, is one track: IDTP 8 of
+    10, IDF1 0.8 both ways."""
+    from benchmarks.tracking_dedup import _true_counts, returns_reference_line
+
+    days = ["2024-01-01", "2024-01-11", "2024-01-21", "2024-05-01", "2024-05-11"]
+    rows = [
+        (dredge, f"s{k}", f"{day}T15:00:00Z", -73.0 + shift, -3.0)
+        for dredge, shift in (("A", 0.0), ("B", 0.002))
+        for k, day in enumerate(days)
+    ]
+    truth = pd.DataFrame(rows, columns=["dredge_id", "scene", "acquired", "lon", "lat"])
+    truth = truth.assign(river="R00", visible=True)
+    clouded = [(f"c{m}", f"2024-0{m}-15T15:00:00Z") for m in (2, 3, 4)]  # B there, unseen
+    under = pd.DataFrame([("B", s, a, -72.998, -3.0, "R00", False) for s, a in clouded])
+    truth = pd.concat([truth, under.set_axis(truth.columns, axis=1)], ignore_index=True)
+    line = returns_reference_line("w", truth, _true_counts(truth))
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[3:5] == ["3", "3"]  # tracks, counted: A twice, B once
+    assert cells[5] == "0.800"  # IDF1 by position
+    assert cells[8] == "0.800"  # IDF1 by label (was 1.000)
