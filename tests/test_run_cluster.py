@@ -547,3 +547,55 @@ def test_a_scheduler_without_workers_says_the_run_waits_for_one(
     assert lines[1].endswith(f"dask worker {address} --nthreads 1")
     assert lines[2] == "dask: a worker joined; the scenes start"
     assert recorded == ["/s/a.tif"] and all("\n" not in line for line in lines)
+
+
+def test_a_scheduler_file_is_read_for_its_address(tmp_path: Path) -> None:
+    """HPC clusters start Dask with a scheduler file (`dask scheduler --scheduler-file
+    sched.json`, dask-mpi, dask-jobqueue): `--scheduler sched.json` was refused with "give
+    'local' or an address such as tcp://HOST:8786". Its address is now read and used."""
+    import json
+
+    from dask.distributed import LocalCluster
+
+    sched = tmp_path / "sched.json"
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        sched.write_text(json.dumps({"type": "Scheduler", "address": address, "workers": {}}))
+        check_scheduler(str(sched))
+        with dask_client(str(sched), 1) as client:
+            assert client.scheduler.address == address
+            assert client.submit(sum, [1, 2]).result() == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (None, "no such scheduler file"),
+        ("tcp://127.0.0.1:8786", "not a Dask scheduler file (Expecting value"),
+        ('{"type": "Scheduler"}', 'not a Dask scheduler file (no "address" in it)'),
+    ],
+)
+def test_a_scheduler_file_missing_or_not_one_is_one_line_naming_it(
+    tmp_path: Path, text: str | None, said: str
+) -> None:
+    sched = tmp_path / "sched.json"
+    if text is not None:
+        sched.write_text(text)
+    with pytest.raises(DredgeError) as caught:
+        check_scheduler(str(sched))
+    message = str(caught.value)
+    assert message.startswith(f"--scheduler {sched}: ") and said in message, message
+    assert "\n" not in message
+
+
+def test_a_scheduler_file_of_a_stopped_scheduler_names_the_file_and_its_address(
+    tmp_path: Path,
+) -> None:
+    """The file outlives its scheduler: the refused connection names both."""
+    sched = tmp_path / "sched.json"
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    sched.write_text(f'{{"address": "{address}"}}')
+    with pytest.raises(DredgeError) as caught, dask_client(str(sched), 1):
+        pass
+    assert str(caught.value).startswith(f"--scheduler {sched} ({address}): "), caught.value
+    assert "refuses connections on port" in str(caught.value)
