@@ -42,6 +42,7 @@ from detector.card import ModelCard, local_path
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
 from detector.river_inputs import rivers_digest
+from detector.scene_lines import SceneLines
 from detector.wording import agree, count_of
 
 
@@ -405,6 +406,7 @@ def detect_on_cluster(
     }
     wait_for_a_worker(client, progress)
     flags = SceneFlags()
+    lines = SceneLines(progress)  # a product's metadata said once for its tiles
     for future in as_completed(futures):
         path = futures[future]
         try:
@@ -426,7 +428,7 @@ def detect_on_cluster(
         on_scene(path, frame, error)
         found = "failed" if frame is None else count_of(len(frame), "detection")
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
-            progress(line)
+            lines(line)
     return flags
 
 
