@@ -49,6 +49,7 @@ from detector.scene_files import is_mask_file as is_mask_file
 from detector.scene_files import is_scene_file as is_scene_file
 from detector.scene_files import no_scenes_message as no_scenes_message
 from detector.scene_files import scenes_in_subfolders as scenes_in_subfolders
+from detector.scene_lines import SceneLines
 from detector.tiling import Coverage, Tile, TilePlan, coverage, plan_scene
 from detector.wording import agree, count_of
 from detector.writing import output_error, write_atomic
@@ -271,6 +272,7 @@ def run_tiles(
     run = TilesRun()
     bar = progress_bar(progress)  # off where stderr is no terminal: rich wrote an empty line
     pending: list[dict[str, Any]] = []  # rows of scenes cut, their chips not yet in place
+    lines = SceneLines(echo)  # a product's metadata said once for its tiles
     try:
         with reading_env(), bar:
             names = scene_labels(scene_paths, taken=taken)
@@ -293,7 +295,7 @@ def run_tiles(
                 if len(pending) >= len(run.rows) - len(pending):  # as many as listed: O(n) writes
                     _list_and_place(run.rows, pending, out)
                 run.coverages.append(cover)
-                echo("; ".join([cover.summary(), *told]))
+                lines("; ".join([cover.summary(), *told]))
             _list_and_place(run.rows, pending, out)
     finally:  # stopped or done: chips never listed go
         shutil.rmtree(partial, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 ``dredge run … --scheduler local --workers 4`` starts a local cluster of 4 worker processes;
 ``--scheduler tcp://HOST:8786`` uses a running one (``dask scheduler`` on one machine,
-``dask worker tcp://HOST:8786 --nthreads 1`` on each of the others). Each worker loads the
+``dask worker tcp://HOST:8786 --nthreads 1`` on each of the others), and ``--scheduler
+sched.json`` the one whose scheduler file that is (``dask scheduler --scheduler-file
+sched.json``, dask-mpi, dask-jobqueue: :func:`scheduler_address`). Each worker loads the
 model and the rivers once and keeps them (until ``dredge run`` reads another file under
 that path: each task carries the digests of what the client read, and a worker whose file
 is another says so); each task detects one scene with
@@ -17,6 +19,7 @@ after :data:`WORKER_HINT_S` without one, how to start one (:func:`wait_for_a_wor
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -39,6 +42,7 @@ from detector.card import ModelCard, local_path
 from detector.detect import SceneCallback, detect_scenes
 from detector.errors import DredgeError, first_line
 from detector.river_inputs import rivers_digest
+from detector.scene_lines import SceneLines
 from detector.wording import agree, count_of
 
 
@@ -173,33 +177,81 @@ def worker_path(path: str) -> str:
 SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "inproc://")
 
 
-def check_scheduler(scheduler: str | None) -> None:
-    """DredgeError unless ``scheduler`` is None, ``local`` or a scheduler address with its port
-    (``tcp://HOST`` was distributed's "missing port number in address 'HOST'", and
-    ``tcp://HOST:8786/`` its "invalid literal for int() with base 10: '8786/'"; a port past
-    65535 was 20 s of "Timed out trying to connect"; an IPv6 address without its brackets,
-    ``tcp://::1:8786``, distributed's ValueError traceback)."""
-    if scheduler is None or scheduler == "local" or scheduler.startswith("inproc://"):
-        return
-    if not scheduler.startswith(SCHEMES):
+def scheduler_address(scheduler: str) -> str:
+    """The address ``scheduler`` names: ``local`` and an address as they are; the path of an
+    existing scheduler file, the ``"address"`` it holds (JSON, as ``dask scheduler
+    --scheduler-file FILE``, dask-mpi and dask-jobqueue write it, and as distributed's
+    ``Client(scheduler_file=…)`` reads it; ``--scheduler sched.json`` was refused with "give
+    'local' or an address"). DredgeError, in one line naming the file, for a file that is
+    missing, not JSON or without an address."""
+    if scheduler == "local" or scheduler.startswith(SCHEMES):
+        return scheduler
+    path = Path(scheduler).expanduser()
+    if not path.is_file():
+        if path.suffix.lower() == ".json" or "/" in scheduler or os.sep in scheduler:
+            raise DredgeError(
+                f"--scheduler {scheduler}: no such scheduler file — give the file that "
+                "`dask scheduler --scheduler-file FILE` writes (once the scheduler has started), "
+                "'local' or an address such as tcp://HOST:8786"
+            )
         raise DredgeError(
-            f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786"
+            f"--scheduler {scheduler!r}: give 'local' or an address such as tcp://HOST:8786, "
+            "or a scheduler file (`dask scheduler --scheduler-file FILE` writes one)"
         )
-    if not re.fullmatch(r"[a-z]+://[^/]*:\d{1,5}/?", scheduler):
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise DredgeError(
-            f"--scheduler {scheduler}: give the scheduler's address with its port, as "
+            f"--scheduler {scheduler}: not a Dask scheduler file ({first_line(exc)}) — give "
+            "the JSON file that `dask scheduler --scheduler-file FILE` writes, or the "
+            "scheduler's address (tcp://HOST:8786)"
+        ) from None
+    address = found.get("address") if isinstance(found, dict) else None
+    if not isinstance(address, str) or not address:
+        raise DredgeError(
+            f'--scheduler {scheduler}: not a Dask scheduler file (no "address" in it) — give '
+            "the JSON file that `dask scheduler --scheduler-file FILE` writes, or the "
+            "scheduler's address (tcp://HOST:8786)"
+        )
+    return address
+
+
+def scheduler_label(scheduler: str) -> str:
+    """``scheduler`` as messages name it: the address, or ``FILE (its address)``."""
+    address = scheduler_address(scheduler)
+    return scheduler if address == scheduler else f"{scheduler} ({address})"
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """DredgeError unless ``scheduler`` is None, ``local``, a scheduler address with its port
+    or a scheduler file holding one (:func:`scheduler_address`) (``tcp://HOST`` was
+    distributed's "missing port number in address 'HOST'", and ``tcp://HOST:8786/`` its
+    "invalid literal for int() with base 10: '8786/'"; a port past 65535 was 20 s of "Timed out
+    trying to connect"; an IPv6 address without its brackets, ``tcp://::1:8786``,
+    distributed's ValueError traceback)."""
+    if scheduler is None:
+        return
+    address = scheduler_address(scheduler)
+    if address == "local" or address.startswith("inproc://"):
+        return
+    label = f"--scheduler {scheduler_label(scheduler)}"
+    if not address.startswith(SCHEMES):  # a scheduler file's address
+        raise DredgeError(f"{label}: give 'local' or an address such as tcp://HOST:8786")
+    if not re.fullmatch(r"[a-z]+://[^/]*:\d{1,5}/?", address):
+        raise DredgeError(
+            f"{label}: give the scheduler's address with its port, as "
             "`dask scheduler` prints it (tcp://HOST:8786)"
         )
-    host, _, text = scheduler.rstrip("/").split("://", 1)[1].rpartition(":")
+    host, _, text = address.rstrip("/").split("://", 1)[1].rpartition(":")
     if ":" in host and not host.startswith("["):  # distributed's ValueError traceback
         raise DredgeError(
-            f"--scheduler {scheduler}: an IPv6 address goes in brackets before its port — give "
-            f"it as `dask scheduler` prints it ({scheduler.split('://', 1)[0]}://[{host}]:{text})"
+            f"{label}: an IPv6 address goes in brackets before its port — give "
+            f"it as `dask scheduler` prints it ({address.split('://', 1)[0]}://[{host}]:{text})"
         )
     port = int(text)
     if not 0 < port <= MAX_PORT:  # it waited 20 s, then said "Timed out trying to connect"
         raise DredgeError(
-            f"--scheduler {scheduler}: port {port} is not a port (1 to {MAX_PORT}) — give the "
+            f"{label}: port {port} is not a port (1 to {MAX_PORT}) — give the "
             "address as `dask scheduler` prints it (tcp://HOST:8786)"
         )
 
@@ -208,23 +260,25 @@ MAX_PORT = 65535
 CONNECT_TIMEOUT_S = 20  # for the scheduler to accept a connection
 
 
-def reach_scheduler(scheduler: str) -> None:
+def reach_scheduler(scheduler: str, label: str | None = None) -> None:
     """DredgeError, at once, when nothing can be reached at ``scheduler`` (a ``tcp://``,
     ``tls://``, ``ws://`` or ``wss://`` address, checked by :func:`check_scheduler`): a host
     name that does not resolve, or a machine that refuses the connection (no scheduler
     started, another port). distributed tried again for 20 s and then said "Timed out trying
     to connect", which it says of a scheduler that does not answer too. A ``tls://`` address
     without TLS certificates in Dask's configuration ended on distributed's TypeError
-    traceback ("TLS expects a `ssl_context` argument")."""
+    traceback ("TLS expects a `ssl_context` argument"). Messages name ``label`` (the scheduler
+    file and its address) where given."""
     if scheduler.startswith("inproc://"):
         return
+    named = f"--scheduler {label or scheduler}"
     from distributed.comm.addressing import parse_address, parse_host_port
     from distributed.security import Security
 
     scheme, location = parse_address(scheduler.rstrip("/"))
     if scheme == "tls" and Security().get_connection_args("client")["ssl_context"] is None:
         raise DredgeError(
-            f"--scheduler {scheduler}: a tls:// scheduler needs this machine's TLS certificates "
+            f"{named}: a tls:// scheduler needs this machine's TLS certificates "
             "in Dask's configuration, and none are set — set distributed.comm.tls.ca-file, "
             "distributed.comm.tls.client.cert and distributed.comm.tls.client.key (a "
             "~/.config/dask/*.yaml, or DASK_DISTRIBUTED__COMM__TLS__CA_FILE and the like), or "
@@ -235,24 +289,24 @@ def reach_scheduler(scheduler: str) -> None:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
     except socket.gaierror:
         raise DredgeError(
-            f"--scheduler {scheduler}: no machine is named {host} — check the address "
-            "(`dask scheduler` prints it)"
+            f"{named}: no machine is named {host} — check the address (`dask scheduler` prints it)"
         ) from None
     except ConnectionRefusedError:
         raise DredgeError(
-            f"--scheduler {scheduler}: {host} refuses connections on port {port}: no "
+            f"{named}: {host} refuses connections on port {port}: no "
             "scheduler runs there — start it with `dask scheduler` and check the address"
         ) from None
     except OSError as exc:
         raise DredgeError(
-            f"--scheduler {scheduler}: cannot reach the scheduler ({first_line(exc)}) — start "
+            f"{named}: cannot reach the scheduler ({first_line(exc)}) — start "
             "it with `dask scheduler` and check the address and the network"
         ) from None
 
 
 @contextmanager
 def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
-    """A client of ``scheduler``: ``local`` (a new local cluster) or a scheduler address."""
+    """A client of ``scheduler``: ``local`` (a new local cluster), a scheduler address or a
+    scheduler file (:func:`scheduler_address`)."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - installed with the package
@@ -277,12 +331,13 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             cluster.close()
         return
     check_scheduler(scheduler)
-    reach_scheduler(scheduler)
+    address, label = scheduler_address(scheduler), scheduler_label(scheduler)
+    reach_scheduler(address, label)
     try:
-        client = Client(scheduler.rstrip("/"), timeout=f"{CONNECT_TIMEOUT_S}s")
+        client = Client(address.rstrip("/"), timeout=f"{CONNECT_TIMEOUT_S}s")
     except OSError as exc:
         raise DredgeError(
-            f"--scheduler {scheduler}: cannot reach the scheduler ({exc}) — start it with "
+            f"--scheduler {label}: cannot reach the scheduler ({exc}) — start it with "
             "`dask scheduler` and check the address"
         ) from None
     quiet = logging.getLogger("distributed.client")
@@ -351,6 +406,7 @@ def detect_on_cluster(
     }
     wait_for_a_worker(client, progress)
     flags = SceneFlags()
+    lines = SceneLines(progress)  # a product's metadata said once for its tiles
     for future in as_completed(futures):
         path = futures[future]
         try:
@@ -372,7 +428,7 @@ def detect_on_cluster(
         on_scene(path, frame, error)
         found = "failed" if frame is None else count_of(len(frame), "detection")
         for line in found_here.summaries or [f"{Path(path).name}: {found}"]:
-            progress(line)
+            lines(line)
     return flags
 
 

@@ -80,6 +80,7 @@ from detector.on_water import (
 from detector.progress import progress_bar
 from detector.rivers import RiverNetwork
 from detector.scene import Scene, WindowData, open_scene, reading_env
+from detector.scene_lines import SceneLines
 from detector.tiling import Tile, TilePlan, plan_scene
 from detector.wording import agree, count_of
 
@@ -192,7 +193,8 @@ def detect_scenes(
     names = names or scene_labels(paths)
     if max_land is not None and not 0.0 <= max_land <= 1.0:
         raise UsageError(f"max_land must be between 0 and 1, got {max_land}")
-    runner = _Runner(detector, network, conf, batch, echo, warn, progress_bar(progress))
+    lines = SceneLines(echo)  # a product's metadata said once for its tiles
+    runner = _Runner(detector, network, conf, batch, lines, warn, progress_bar(progress))
     runner.max_land = max_land
     runner.on_scene = on_scene
     runner.keep = keep

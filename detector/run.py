@@ -56,6 +56,7 @@ from detector.cluster import (
     check_scheduler,
     dask_client,
     detect_on_cluster,
+    scheduler_label,
     worker_path,
 )
 from detector.counts import read_river_table
@@ -156,10 +157,10 @@ def run_pipeline(
 
     A problem with the model, the rivers or ``out`` raises :class:`DredgeError` before any
     work; a problem with one scene is warned, recorded and the others go on. ``scheduler``
-    (``local`` or a Dask scheduler address) or ``workers`` > 1 runs the scenes as tasks on a
-    Dask cluster (:mod:`detector.cluster`) with the same results. ``dates`` (scene path, file
-    name, stem or label → time, as ``--dates`` reads them) wins over the scenes' own dates and
-    STAC's.
+    (``local``, a Dask scheduler address or scheduler file) or ``workers`` > 1 runs the scenes
+    as tasks on a Dask cluster (:mod:`detector.cluster`) with the same results. ``dates``
+    (scene path, file name, stem or label → time, as ``--dates`` reads them) wins over the
+    scenes' own dates and STAC's.
     """
     if workers < 1:
         raise DredgeError(f"--workers must be at least 1, got {workers}")
@@ -430,7 +431,10 @@ def _detect_on_cluster(
             warn(f"error: {error}")
 
     with dask_client(scheduler, workers) as client:
-        echo(f"dask: {count_of(len(paths), 'scene task')} on {scheduler} ({_describe(client)})")
+        echo(
+            f"dask: {count_of(len(paths), 'scene task')} on {scheduler_label(scheduler)} "
+            f"({_describe(client)})"
+        )
         detect_on_cluster(
             client,
             paths,

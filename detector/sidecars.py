@@ -136,14 +136,16 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
         said = PassedOver(
             chosen[1],
             f"dated {chosen[0]:%Y-%m-%d %H:%M} UTC by {chosen[2]}, while {', '.join(others)}: "
-            "check which is the scene's (a sidecar of another scene?), or give the date with "
-            "--dates",
+            f"{DISAGREE_ADVICE}",
         )
         over = said if over is None else over.then(said)
     return chosen[0], chosen[1], over
 
 
 DISAGREE = timedelta(minutes=1)  # two files of one scene further apart: one is another's
+DISAGREE_ADVICE = (  # said once a run for the tiles of one product (detector.scene_lines)
+    "check which is the scene's (a sidecar of another scene?), or give the date with --dates"
+)
 _SOURCES = {".json": "metadata.json", ".imd": "metadata.imd"}  # else metadata.xml
 
 

@@ -316,3 +316,19 @@ def test_a_chip_size_overlap_or_scale_out_of_range_names_the_option_typed(
         code, _, stderr = _tiles(*args, option, value)
         assert code == 2 and stderr.strip() == line, stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_product_files_disagreement_is_said_once_for_its_tiles(tmp_path: Path) -> None:
+    """`dredge tiles` of three tiles of one Maxar product whose XML and IMD disagree: each
+    tile's line repeated the same 'dated … while … says …: check which is the scene's …'."""
+    from tests.test_detect_notes import ADVICE, _maxar_tiles
+
+    paths = _maxar_tiles(tmp_path / "scenes")
+    fixture = write_scene(tmp_path / "river_source.tif", width=120, height=120)
+    code, stdout, stderr = _tiles(
+        *map(str, paths), "--rivers", str(_rivers(tmp_path, fixture)), "--out", str(tmp_path / "o")
+    )
+    assert code == 0, stderr
+    lines = [line for line in stdout.splitlines() if line.startswith("ORDER_01_P001_")]
+    assert len(lines) == 3 and sum(ADVICE in line for line in lines) == 1, lines
+    assert lines[2].endswith("disagree on its date (as for ORDER_01_P001_R1C1.TIF)"), lines

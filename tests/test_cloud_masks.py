@@ -234,6 +234,7 @@ def test_a_scene_warped_to_another_crs_beside_its_whole_udm2_is_not_said_to_be_p
     UDM2 … covers 99% of it: the rest is taken as not seen … put the scene's own whole UDM2
     beside it'. Nothing of its data lies outside the UDM2: nothing is said, nothing hidden."""
     import shutil
+    import warnings
 
     import rasterio
     from rasterio.warp import Resampling, calculate_default_transform, reproject
@@ -242,7 +243,9 @@ def test_a_scene_warped_to_another_crs_beside_its_whole_udm2_is_not_said_to_be_p
     scene = write_scene(tmp_path / "utm" / PLANET_NAME, width=60, height=60)
     udm = write_udm2(scene)
     warped = tmp_path / PLANET_NAME
-    with rasterio.open(scene.path) as src:
+    with rasterio.open(scene.path) as src, warnings.catch_warnings():
+        # rasterio's own Affine `*` (its from_bounds): affine's PendingDeprecationWarning
+        warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
         grid, width, height = calculate_default_transform(
             src.crs, "EPSG:4326", src.width, src.height, *src.bounds
         )

@@ -225,3 +225,51 @@ def test_a_weak_second_box_on_a_hull_is_not_counted_in_the_line(tmp_path: Path) 
     )
     assert frame["score"].tolist() == [pytest.approx(0.9)]
     assert lines == [f"{PLANET}: 7 tiles, 1 detection (1 dredge)"]
+
+
+PRODUCT_SAYS = {  # a Maxar product's XML and IMD 10 minutes apart
+    "XML": "<isd><IMD><IMAGE><FIRSTLINETIME>2023-09-14T15:20:13Z</FIRSTLINETIME></IMAGE></IMD>"
+    "</isd>",
+    "IMD": "BEGIN_GROUP = IMAGE_1\n\tfirstLineTime = 2023-09-14T15:30:13Z;\nEND_GROUP\n",
+}
+ADVICE = "check which is the scene's"
+
+
+def _maxar_tiles(folder: Path) -> list[Path]:
+    """Three tiles of one Maxar product whose XML and IMD disagree by 10 minutes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, text in PRODUCT_SAYS.items():
+        (folder / f"ORDER_01_P001.{suffix}").write_text(text)
+    return [
+        write_scene(folder / f"ORDER_01_P001_{tile}.TIF", width=120, height=120).path
+        for tile in ("R1C1", "R1C2", "R2C1")
+    ]
+
+
+def test_a_product_files_disagreement_is_said_once_for_its_tiles(tmp_path: Path) -> None:
+    """The tiles of one Maxar product share its XML and IMD: each tile's line repeated the same
+    'dated … by ….XML, while ….IMD says …: check which is the scene's …' sentence (40 times on
+    a product of 40 tiles). It is said on the first tile's line, the others point to it."""
+    paths = _maxar_tiles(tmp_path / "scenes")
+    fixture = write_scene(tmp_path / "river_source.tif", width=120, height=120)
+    lines: list[str] = []
+    _, failures = detect_scenes(
+        paths,
+        _rivers(tmp_path, fixture),
+        model=BrightBlobDetector(card_for_blobs(tmp_path / "model")),
+        progress=False,
+        echo=lines.append,
+    )
+    assert failures == []
+    tiles = [line for line in lines if line.startswith("ORDER_01_P001_")]
+    assert len(tiles) == 3, lines
+    assert sum(ADVICE in line for line in tiles) == 1, tiles
+    first = next(line for line in tiles if ADVICE in line).split(":", 1)[0]
+    assert "dated 2023-09-14 15:20 UTC by ORDER_01_P001.XML, while ORDER_01_P001.IMD says" in (
+        next(line for line in tiles if ADVICE in line)
+    )
+    for line in tiles:
+        if ADVICE not in line:
+            assert line.endswith(
+                f"ORDER_01_P001.XML and ORDER_01_P001.IMD disagree on its date (as for {first})"
+            ), line

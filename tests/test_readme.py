@@ -27,7 +27,13 @@ COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
 TOP_OPTIONS = {"--help"} | {
     name for param in typer.main.get_command(app).params for name in param.opts
 }
-OTHER_TOOLS = {"--colorinterp", "--nthreads", "--nworkers", "--world"}  # rio, dask, benchmarks
+OTHER_TOOLS = {
+    "--colorinterp",
+    "--nthreads",
+    "--nworkers",
+    "--scheduler-file",
+    "--world",
+}  # rio, dask, benchmarks
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
 

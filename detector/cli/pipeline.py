@@ -83,8 +83,10 @@ def run(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="Run scenes as Dask tasks: 'local' (a local cluster of --workers) or "
-            "tcp://HOST:PORT (an existing cluster; see the README)."
+            help="Run scenes as Dask tasks: 'local' (a local cluster of --workers), "
+            "tcp://HOST:PORT (an existing cluster; see the README) or the path of its "
+            "scheduler file (JSON, as `dask scheduler --scheduler-file FILE`, dask-mpi and "
+            "dask-jobqueue write it: its address is used)."
         ),
     ] = None,
     scene_bands: SceneBandsOption = None,
