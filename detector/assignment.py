@@ -209,3 +209,29 @@ def concat_ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[
     total = int(counts.sum())
     offsets = np.repeat(start - (np.cumsum(counts) - counts), counts)
     return np.arange(total, dtype=np.int64) + offsets
+
+
+def grouped_range_pairs(
+    key_group: NDArray[np.int64],
+    keys: NDArray[np.float64],
+    query_group: NDArray[np.int64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All (key, query) index pairs with ``key_group[key] == query_group[query]`` and
+    ``low[query] <= keys[key] <= high[query]``.
+
+    Searched on (group, value) pairs, so exact for any number of groups: one float key of
+    ``group × span + value`` keeps values only to the float spacing of the largest key.
+    """
+    order = np.lexsort((keys, key_group))
+    fields = [("group", np.int64), ("value", np.float64)]
+    table = np.empty(len(keys), dtype=fields)
+    table["group"], table["value"] = key_group[order], keys[order]
+    bounds = np.empty((2, len(low)), dtype=fields)
+    bounds["group"], bounds["value"] = query_group, (low, high)
+    lo = np.searchsorted(table, bounds[0], side="left")
+    hi = np.searchsorted(table, bounds[1], side="right")
+    key = order[concat_ranges(lo, hi)]
+    query = np.repeat(np.arange(len(low), dtype=np.int64), np.maximum(hi - lo, 0))
+    return key.astype(np.int64), query

@@ -132,15 +132,25 @@ def _check_world_folder(out: Path, world: Path, overwrite: bool, held: str | Non
 
 
 def compare_counts(counts: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Counted unique dredges beside the truth, per river and year (all river-years of both)."""
+    """Counted unique dredges beside the truth, per river and year (all river-years of both).
+
+    A river-year the run has no row for (no scene counted it) was counted 0: its
+    ``unique_dredges``, ``unique_low`` and ``unique_high`` are 0, as its truth is where the truth
+    has no row.
+    """
     wanted = ("river", "year", "unique_dredges", "unique_low", "unique_high")
     keep = [c for c in wanted if c in counts]
     merged = counts[keep].merge(
         truth[["river", "year", "unique_dredges"]].rename(columns={"unique_dredges": "truth"}),
         on=["river", "year"],
         how="outer",
+        indicator=True,
     )
-    merged["unique_dredges"] = merged["unique_dredges"].fillna(0).astype(int)
+    uncounted = (merged.pop("_merge") == "right_only").to_numpy()
+    for column in keep[2:]:
+        merged.loc[uncounted, column] = 0
+        if merged[column].notna().all():
+            merged[column] = merged[column].astype(int)
     merged["truth"] = merged["truth"].fillna(0).astype(int)
     merged["error"] = merged["unique_dredges"] - merged["truth"]
     merged["within_10pct"] = merged["error"].abs() <= TOLERANCE * merged["truth"]

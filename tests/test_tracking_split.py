@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks.tracking_scale import build
 from detector.side_by_side import side_by_side_groups
-from detector.tracking import link_tracks
+from detector.track_moorings import Moorings
+from detector.tracking import TrackParams, _move_candidates, link_tracks
 
 T1 = pd.Timestamp("2024-03-01 14:00", tz="UTC")
 T2 = T1 + pd.Timedelta(days=7)
@@ -71,6 +72,33 @@ def test_a_detection_at_the_edge_of_the_stay_gate_is_judged_alike_on_every_river
     beside, _ = link_tracks(_table([*zeta, (3, "Alfa", T1, 100.0, 0.0)]))
     assert _partition(beside, "Zeta") == _partition(alone, "Zeta")
     assert beside["link"].tolist()[:2] == alone["link"].tolist()
+
+
+def _is_move_candidate(river: int, last_day: float, gap_days: float, end_day: float) -> bool:
+    """Whether mooring 0 (seen last on ``last_day``) and mooring 1, first seen ``gap_days``
+    later 100 m downstream, are a move candidate, on ``river`` (numbered among the rivers of a
+    run whose imagery runs to ``end_day``, a third mooring's: days since 1970)."""
+    moorings = Moorings(3)
+    moorings.count = 3
+    moorings.river[:] = river
+    moorings.s[:] = [1000.0, 1100.0, 101_000.0]
+    moorings.first[:] = moorings.last[:] = [last_day, last_day + gap_days, end_day]
+    moorings.step[:] = moorings.last_step[:] = [0, 1, 2]
+    a, b = _move_candidates(moorings, np.ones(3, dtype=bool), TrackParams(), observed=True)
+    return (0, 1) in zip(a.tolist(), b.tolist(), strict=True)
+
+
+@pytest.mark.parametrize("river", [0, 82, 99])
+def test_a_move_exactly_link_gap_days_long_is_judged_alike_on_every_river(river: int) -> None:
+    """Move candidates were searched on one float key, ``cell × span + days`` (a cell's number
+    counting 1e9 m a river, span the days since 1970): on river 82 of a run that keeps time
+    to 5 s, so a dredge seen again exactly ``link_gap_days`` (120) after it left was no
+    candidate there (it was on river 0), and on river 99 one seen 1 s later still was."""
+    second = 1 / 86_400
+    last_day, end_day = 19_356 + 55_156 * second, 19_872 + 1_481 * second  # 2022-12, 2024-05
+    gap = TrackParams().link_gap_days
+    assert _is_move_candidate(river, last_day, gap, end_day)
+    assert not _is_move_candidate(river, last_day, gap + second, end_day)
 
 
 def test_scenes_given_twice_change_no_track() -> None:
