@@ -4,9 +4,9 @@ The simulated world of :mod:`benchmarks.track_sim` (five 30 km rivers, 2023–20
 stay 14–75 days and move 0.2–5 km, 30 % of them leaving and coming back months later) is drawn
 with a usable scene of each river every 2, 5, 10, 15 or 30 days on average (a monthly mosaic
 is the last). The tracker (default ``TrackParams``, with observed areas) is fed the truth's
-visible appearances degraded as in the dedup benchmark (15 % dropped, 8 m jitter, 10 % false
-detections), and unchanged (perfect detections). Yearly counts are compared with the truth on
-the river-years with at least 10 dredges.
+visible appearances degraded as in the dedup benchmark (15 % dropped, 8 m jitter, false
+detections 10 % of those kept), and unchanged (perfect detections). Yearly counts are compared
+with the truth on the river-years with at least 10 dredges.
 
 Then the demo world (``dredge demo``: seed 1, three 3 km reaches, 2024–2025) is drawn with a
 scene a month, as the demo has it, and with a scene a week (``dredge synth --size weekly``: the
@@ -150,7 +150,7 @@ def main() -> None:
         "# Count accuracy against the time between scenes",
         "",
         f"Simulated world (`benchmarks/track_sim.py`), seeds {seeds}; default `TrackParams`; "
-        "`degraded`: 15 % of appearances dropped, 8 m jitter, 10 % false detections; "
+        "`degraded`: 15 % of appearances dropped, 8 m jitter, false detections 10 % of those kept; "
         "`perfect`: the truth's visible appearances. Command: `.venv/bin/python -m "
         f"benchmarks.revisit_cadence --seed {seeds} --days "
         f"{' '.join(f'{d:g}' for d in args.days)}` ({sim_seconds:.0f} s; "

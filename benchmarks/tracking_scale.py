@@ -2,10 +2,10 @@
 
 The detections come from the simulated world of :mod:`benchmarks.track_sim` (a usable scene
 of each river every 3 days, ~40 dredge groups starting a year on each 40 km river), degraded
-like a detector's output (15 % missed, 8 m jitter, 10 % false detections). The tracker runs
-with the scenes' observed areas (about 24,000 scenes) and without them; the wall time of
-:func:`detector.tracking.link_tracks` alone is reported (not the simulation), and apart from it
-the time to place the detections on the rivers' centerlines
+like a detector's output (15 % missed, 8 m jitter, false detections 10 % of those kept). The
+tracker runs with the scenes' observed areas (about 24,000 scenes) and without them; the wall
+time of :func:`detector.tracking.link_tracks` alone is reported (not the simulation), and apart
+from it the time to place the detections on the rivers' centerlines
 (:meth:`detector.rivers.RiverNetwork.locate`), which ``dredge track`` does first.
 
     .venv/bin/python -m benchmarks.tracking_scale [--rivers 20] [--years 10]
@@ -116,7 +116,8 @@ def main() -> None:
     text = [
         "# Tracking scale benchmark",
         "",
-        f"Simulated detections (15 % missed, 8 m jitter, 10 % false), seed {args.seed}; "
+        "Simulated detections (15 % missed, 8 m jitter, false detections 10 % of those kept), "
+        f"seed {args.seed}; "
         f"simulation itself took {simulated:.0f} s and is not counted. Machine: {machine}. "
         "Command: `.venv/bin/python -m benchmarks.tracking_scale"
         f" --rivers {args.rivers} --years {args.years}`.",

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from detector.assignment import concat_ranges
+from detector.assignment import grouped_range_pairs
 from detector.merge import HULL_ACROSS_M, HULL_ALONG_M
 from detector.track_params import GATE_TOLERANCE_M
 
@@ -67,17 +67,7 @@ def _pairs_within_pass(
     1e12 + chainage`` kept chainages to 8 m past ~36,000 passes in one run (float64), and a
     duplicate 11 m along the channel read 16 m away was missed.
     """
-    order = np.lexsort((s, pass_id))
-    fields = [("pass", np.int64), ("s", np.float64)]
-    table = np.empty(len(s), dtype=fields)
-    table["pass"], table["s"] = pass_id[order], s[order]
-    bounds = np.empty((2, len(s)), dtype=fields)
-    bounds["pass"], bounds["s"] = pass_id, (s - reach, s + reach)
-    lo = np.searchsorted(table, bounds[0], side="left")
-    hi = np.searchsorted(table, bounds[1], side="right")
-    i = order[concat_ranges(lo, hi)]
-    j = np.repeat(np.arange(len(s), dtype=np.int64), np.maximum(hi - lo, 0))
-    return i, j
+    return grouped_range_pairs(pass_id, s, pass_id, s - reach, s + reach)
 
 
 def same_pass_duplicates(

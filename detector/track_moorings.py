@@ -27,7 +27,7 @@ class Moorings:
     """Per-mooring state arrays (at most one mooring per detection)."""
 
     def __init__(self, capacity: int) -> None:
-        self.s = np.zeros(capacity)  # running mean chainage (plus the river's offset)
+        self.s = np.zeros(capacity)  # running mean chainage (river offsets: lookups only)
         self.o = np.zeros(capacity)  # running mean offset
         self.n = np.zeros(capacity, dtype=np.int64)
         self.river = np.zeros(capacity, dtype=np.int64)
