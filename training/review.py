@@ -1,11 +1,11 @@
 """``dredge review``: the least certain detections as tiles with pre-filled labels.
 
 Detections are ranked by how close their score is to 0.5 (the model is least sure whether they
-are what it says), and the first ``count`` are exported: for each, a tile of the model's size
-centred on it, read from its scene at the model's GSD and bands (exactly what the detector
-saw), with every detection of that scene inside the tile as a pre-filled box (a box at least
-half inside, clipped). A detection that already lies well inside an exported tile gets no tile
-of its own; detections that repeat one another (runs put together on one scene) are one box
+are what it says), and up to ``count`` tiles are exported in that order: for each, a tile of the
+model's size centred on it, read from its scene at the model's GSD and bands (exactly what the
+detector saw), with every detection of that scene inside the tile as a pre-filled box (a box at
+least half inside, clipped). A detection that already lies well inside an exported tile gets no
+tile of its own; detections that repeat one another (runs put together on one scene) are one box
 (:func:`training.review_boxes.without_duplicates`). The analyst corrects the boxes — deletes
 false ones, adds missed ones — instead of drawing from nothing, and ``dredge train`` reads the
 result back.

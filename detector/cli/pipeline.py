@@ -101,13 +101,14 @@ def run(
 ) -> None:
     """Scenes to yearly counts in one command: detect, track, count, export, report.
 
-    Writes into OUT: detections.parquet, failures.csv, tracks.parquet (+ tracks.detections.parquet,
-    tracks.observations.csv), counts.csv, counts.json, counts.png, dredges.gpkg,
-    dredges.geojson, dredges.kml (Google Earth), run.json and report.html (one page, opens
-    offline). A scene that cannot be used is reported and listed in failures.csv and the
-    report; the others complete, and the exit code is then 1 (2: bad input, or a file that
-    could not be written; 3: an unexpected fault, such as running out of memory; 130 or 143:
-    stopped by Ctrl-C or SIGTERM, with one line saying to run it again).
+    Writes into OUT: detections.parquet, failures.csv, tracks.parquet (+
+    tracks.detections.parquet, tracks.observations.csv), counts.csv, counts.json, counts.png,
+    dredges.gpkg, dredges.geojson (+ dredges.detections.geojson), dredges.kml (Google Earth),
+    run.json and report.html (one page, opens offline). A scene that cannot be used is reported
+    and listed in failures.csv and the report; the others complete, and the exit code is then 1
+    (2: bad input, or a file that could not be written; 3: an unexpected fault, such as running
+    out of memory; 130 or 143: stopped by Ctrl-C or SIGTERM, with one line saying to run it
+    again).
 
     Runs resume: each scene is saved as it finishes (OUT/scenes/, OUT/manifest.csv), so
     running the same command again after an interruption skips finished scenes (one whose

@@ -466,7 +466,13 @@ def review(
             "RUN/detections.parquet of `dredge run`: its scenes.",
         ),
     ] = None,
-    count: Annotated[int, typer.Option(help="Least certain detections to export.")] = 50,
+    count: Annotated[
+        int,
+        typer.Option(
+            help="Tiles to export, at most: each centred on the least certain detection (score "
+            "nearest 0.5) not yet in an exported tile, every detection inside it a box.",
+        ),
+    ] = 50,
     model: Annotated[
         Path | None,
         typer.Option(
