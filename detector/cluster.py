@@ -17,6 +17,7 @@ after :data:`WORKER_HINT_S` without one, how to start one (:func:`wait_for_a_wor
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -190,18 +191,47 @@ def check_scheduler(scheduler: str | None) -> None:
             f"--scheduler {scheduler}: give the scheduler's address with its port, as "
             "`dask scheduler` prints it (tcp://HOST:8786)"
         )
-    host, _, text = scheduler.rstrip("/").split("://", 1)[1].rpartition(":")
+    scheme, address = scheduler.rstrip("/").split("://", 1)
+    host, _, text = address.rpartition(":")
     if ":" in host and not host.startswith("["):  # distributed's ValueError traceback
-        raise DredgeError(
-            f"--scheduler {scheduler}: an IPv6 address goes in brackets before its port — give "
-            f"it as `dask scheduler` prints it ({scheduler.split('://', 1)[0]}://[{host}]:{text})"
-        )
+        raise DredgeError(f"--scheduler {scheduler}: {_unbracketed(scheme, host, address)}")
     port = int(text)
     if not 0 < port <= MAX_PORT:  # it waited 20 s, then said "Timed out trying to connect"
         raise DredgeError(
             f"--scheduler {scheduler}: port {port} is not a port (1 to {MAX_PORT}) — give the "
             "address as `dask scheduler` prints it (tcp://HOST:8786)"
         )
+
+
+def _unbracketed(scheme: str, host: str, address: str) -> str:
+    """What to say of an IPv6 ``address`` written without brackets: ``::1:8786`` is ``::1``
+    and its port; ``fe80::1`` (no port: its last group was read as one) is the address whole,
+    to give with its port (it was told to give ``tcp://[fe80:]:1``, no address at all); else
+    neither (``a:b:80``)."""
+    if _is_ipv6(host):
+        return (
+            "an IPv6 address goes in brackets before its port — give it as `dask scheduler` "
+            f"prints it ({scheme}://[{host}]:{address.rpartition(':')[2]})"
+        )
+    if _is_ipv6(address):
+        return (
+            "an IPv6 address goes in brackets, followed by the scheduler's port (8786 unless "
+            f"it was started with another) — give it as `dask scheduler` prints it "
+            f"({scheme}://[{address}]:8786)"
+        )
+    return (
+        f"{host} is neither a host name nor an IPv6 address — give the address as `dask "
+        f"scheduler` prints it ({scheme}://HOST:8786, an IPv6 one in brackets: "
+        f"{scheme}://[::1]:8786)"
+    )
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 MAX_PORT = 65535
