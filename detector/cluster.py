@@ -414,10 +414,13 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
     """Return once the scheduler has a worker, saying that the run waits for one to join when
     it has none, when the first joins, and after :data:`WORKER_HINT_S` without one, how to
     start one (a scheduler of no workers printed "(0 workers)" and then waited for ever without
-    a word; workers may join later, so it is no fault)."""
+    a word; workers may join later, so it is no fault). DredgeError where the scheduler is
+    gone (a client closed on it was told to wait, then ended in an AttributeError)."""
     if _worker_count(client) != 0:
         return
     address = _address(client)
+    if client.status in CLOSED:  # its cached "no workers": it said the run waits for one
+        raise _lost(address, CLOSED_WHY)
     progress(f"dask: no worker has joined {address} yet; the run waits for one to join")
     timeout, hinted = WORKER_HINT_S, False
     while True:
@@ -425,12 +428,14 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
             client.wait_for_workers(1, timeout=timeout)
             break
         except TimeoutError:  # distributed's WorkerStartTimeoutError
-            pass
+            if client.status in CLOSED:
+                raise _lost(address, CLOSED_WHY) from None
         except OSError as exc:  # the scheduler went away while waiting
-            raise DredgeError(
-                f"{address}: lost the connection to the Dask scheduler ({first_line(exc)}) — "
-                "check that it runs and run the same command again; finished scenes are kept"
-            ) from None
+            raise _lost(address, first_line(exc)) from None
+        except Exception as exc:  # a closed client's AttributeError, RuntimeError
+            if client.status == "running":
+                raise
+            raise _lost(address, first_line(exc)) from None
         if not hinted:
             progress(
                 f"dask: still no worker; start one on each machine that has the scenes, model "
@@ -439,6 +444,17 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
             timeout, hinted = WORKER_POLL_S, True
     joined = _worker_count(client) or 1
     progress(f"dask: {agree(joined, 'a worker', f'{joined} workers')} joined; the scenes start")
+
+
+CLOSED = ("closing", "closed", "failed")  # a client that gave up on a lost scheduler
+CLOSED_WHY = "it stopped answering, and the client gave up on it"
+
+
+def _lost(address: str, why: str) -> DredgeError:
+    return DredgeError(
+        f"{address}: lost the connection to the Dask scheduler ({why}) — check that it runs "
+        "and run the same command again; finished scenes are kept"
+    )
 
 
 def _worker_count(client: Any) -> int | None:
@@ -455,5 +471,6 @@ LOST = "scheduler-connection-lost"  # the reason Dask gives the futures it cance
 def _address(client: Any) -> str:
     try:
         return str(client.scheduler.address)
-    except Exception:  # only to name it
-        return "--scheduler"
+    except Exception:  # only to name it; a closed client's is None: the address it was given
+        given = getattr(client, "_start_arg", None)
+        return given if isinstance(given, str) else "--scheduler"
