@@ -19,6 +19,7 @@ after :data:`WORKER_HINT_S` without one, how to start one (:func:`wait_for_a_wor
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -242,18 +243,47 @@ def check_scheduler(scheduler: str | None) -> None:
             f"{label}: give the scheduler's address with its port, as "
             "`dask scheduler` prints it (tcp://HOST:8786)"
         )
-    host, _, text = address.rstrip("/").split("://", 1)[1].rpartition(":")
+    scheme, written = address.rstrip("/").split("://", 1)
+    host, _, text = written.rpartition(":")
     if ":" in host and not host.startswith("["):  # distributed's ValueError traceback
-        raise DredgeError(
-            f"{label}: an IPv6 address goes in brackets before its port — give "
-            f"it as `dask scheduler` prints it ({address.split('://', 1)[0]}://[{host}]:{text})"
-        )
+        raise DredgeError(f"{label}: {_unbracketed(scheme, host, written)}")
     port = int(text)
     if not 0 < port <= MAX_PORT:  # it waited 20 s, then said "Timed out trying to connect"
         raise DredgeError(
             f"{label}: port {port} is not a port (1 to {MAX_PORT}) — give the "
             "address as `dask scheduler` prints it (tcp://HOST:8786)"
         )
+
+
+def _unbracketed(scheme: str, host: str, address: str) -> str:
+    """What to say of an IPv6 ``address`` written without brackets: ``::1:8786`` is ``::1``
+    and its port; ``fe80::1`` (no port: its last group was read as one) is the address whole,
+    to give with its port (it was told to give ``tcp://[fe80:]:1``, no address at all); else
+    neither (``a:b:80``)."""
+    if _is_ipv6(host):
+        return (
+            "an IPv6 address goes in brackets before its port — give it as `dask scheduler` "
+            f"prints it ({scheme}://[{host}]:{address.rpartition(':')[2]})"
+        )
+    if _is_ipv6(address):
+        return (
+            "an IPv6 address goes in brackets, followed by the scheduler's port (8786 unless "
+            f"it was started with another) — give it as `dask scheduler` prints it "
+            f"({scheme}://[{address}]:8786)"
+        )
+    return (
+        f"{host} is neither a host name nor an IPv6 address — give the address as `dask "
+        f"scheduler` prints it ({scheme}://HOST:8786, an IPv6 one in brackets: "
+        f"{scheme}://[::1]:8786)"
+    )
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 MAX_PORT = 65535
@@ -440,10 +470,13 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
     """Return once the scheduler has a worker, saying that the run waits for one to join when
     it has none, when the first joins, and after :data:`WORKER_HINT_S` without one, how to
     start one (a scheduler of no workers printed "(0 workers)" and then waited for ever without
-    a word; workers may join later, so it is no fault)."""
+    a word; workers may join later, so it is no fault). DredgeError where the scheduler is
+    gone (a client closed on it was told to wait, then ended in an AttributeError)."""
     if _worker_count(client) != 0:
         return
     address = _address(client)
+    if client.status in CLOSED:  # its cached "no workers": it said the run waits for one
+        raise _lost(address, CLOSED_WHY)
     progress(f"dask: no worker has joined {address} yet; the run waits for one to join")
     timeout, hinted = WORKER_HINT_S, False
     while True:
@@ -451,12 +484,14 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
             client.wait_for_workers(1, timeout=timeout)
             break
         except TimeoutError:  # distributed's WorkerStartTimeoutError
-            pass
+            if client.status in CLOSED:
+                raise _lost(address, CLOSED_WHY) from None
         except OSError as exc:  # the scheduler went away while waiting
-            raise DredgeError(
-                f"{address}: lost the connection to the Dask scheduler ({first_line(exc)}) — "
-                "check that it runs and run the same command again; finished scenes are kept"
-            ) from None
+            raise _lost(address, first_line(exc)) from None
+        except Exception as exc:  # a closed client's AttributeError, RuntimeError
+            if client.status == "running":
+                raise
+            raise _lost(address, first_line(exc)) from None
         if not hinted:
             progress(
                 f"dask: still no worker; start one on each machine that has the scenes, model "
@@ -465,6 +500,17 @@ def wait_for_a_worker(client: Any, progress: Callable[[str], None]) -> None:
             timeout, hinted = WORKER_POLL_S, True
     joined = _worker_count(client) or 1
     progress(f"dask: {agree(joined, 'a worker', f'{joined} workers')} joined; the scenes start")
+
+
+CLOSED = ("closing", "closed", "failed")  # a client that gave up on a lost scheduler
+CLOSED_WHY = "it stopped answering, and the client gave up on it"
+
+
+def _lost(address: str, why: str) -> DredgeError:
+    return DredgeError(
+        f"{address}: lost the connection to the Dask scheduler ({why}) — check that it runs "
+        "and run the same command again; finished scenes are kept"
+    )
 
 
 def _worker_count(client: Any) -> int | None:
@@ -481,5 +527,6 @@ LOST = "scheduler-connection-lost"  # the reason Dask gives the futures it cance
 def _address(client: Any) -> str:
     try:
         return str(client.scheduler.address)
-    except Exception:  # only to name it
-        return "--scheduler"
+    except Exception:  # only to name it; a closed client's is None: the address it was given
+        given = getattr(client, "_start_arg", None)
+        return given if isinstance(given, str) else "--scheduler"

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from pyproj import CRS
-from pyproj.crs import ProjectedCRS
+from pyproj.crs import BoundCRS, ProjectedCRS
 from pyproj.crs.coordinate_operation import UTMConversion
 from pyproj.exceptions import CRSError
 
@@ -87,9 +87,14 @@ def other_hemisphere(crs: object) -> CRS | None:
     if zone is None or source.geodetic_crs is None:
         return None
     hemisphere = "N" if zone[-1].upper() == "S" else "S"
-    return ProjectedCRS(
+    other = ProjectedCRS(
         UTMConversion(str(int(zone[:-1])), hemisphere), geodetic_crs=source.geodetic_crs
     )
+    if source.is_bound and source.target_crs is not None:  # +towgs84: its datum shift kept
+        # (built on the geodetic CRS alone, the zone lost it: the hint's PROJ string set a
+        # datum of no shift, a few hundred metres from where the scene was taken)
+        return BoundCRS(other, source.target_crs, source.coordinate_operation)
+    return other
 
 
 def _epsg_of(crs: CRS) -> int | None:

@@ -225,8 +225,11 @@ def _check_classes(classes: Sequence[str], card: ModelCard, path: Path) -> None:
     """InputError unless the model names the card's classes in the card's order. Names that
     differ only in case or spaces (``Dredge``, ``Boat ``: a dataset exported with capitals)
     are the same classes: the card's names are the ones written. They were refused, and the
-    card cannot say ``Dredge`` (it must name ``dredge``), so such a model could not be run."""
-    if [_class_key(c) for c in classes] != [_class_key(c) for c in card.classes]:
+    card cannot say ``Dredge`` (it must name ``dredge``), so such a model could not be run.
+    Where two names of the model or of the card differ only so (``dredge``, ``Dredge``), they
+    are two classes and must match exactly: read blind to case, a model of ``Dredge``,
+    ``dredge`` beside a card of ``dredge``, ``Dredge`` passed with its classes swapped."""
+    if _class_keys(classes) != _class_keys(card.classes):
         raise InputError(
             path,
             f"predicts classes {list(classes)}; its card {card_path_for(path).name} says "
@@ -235,8 +238,11 @@ def _check_classes(classes: Sequence[str], card: ModelCard, path: Path) -> None:
         )
 
 
-def _class_key(name: object) -> str:
-    return str(name).strip().casefold()
+def _class_keys(names: Sequence[object]) -> list[str]:
+    """The names as compared: without case or surrounding spaces, unless two of them would
+    then be one (each as written)."""
+    keys = [str(name).strip().casefold() for name in names]
+    return keys if len(set(keys)) == len(keys) else [str(name) for name in names]
 
 
 def _check_bands(channels: int, card: ModelCard, path: Path) -> None:

@@ -6,8 +6,9 @@ saved on Windows it is often in the ANSI code page (cp1252), not UTF-8. :func:`r
 reads all of these: the separator is sniffed (``,``, ``;``, tab, ``|``), a ``;`` table's
 decimals are read with a comma, as are a tab or ``|`` table's where a column of numbers shows a
 decimal comma (``-3,7512``, ``45463,5``: its "Text (Tab delimited)"; ``1,234`` alone may be
-an English thousands separator and shows nothing), and the text is UTF-8 (a byte-order mark
-allowed) or else cp1252, or UTF-16 with its byte-order mark (Excel's 'Unicode text').
+an English thousands separator and shows nothing, nor does a column of ids, ``12,5``), and
+the text is UTF-8 (a byte-order mark allowed) or else cp1252, or UTF-16 with its byte-order
+mark (Excel's 'Unicode text').
 
 :func:`normalise_dates` turns a column of dates in mixed formats and time zones into UTC
 (:mod:`detector.date_columns`, whose names are imported from here too: its notes say how).
@@ -201,11 +202,18 @@ def _shows_decimal_commas(text: str, named: re.Match[str] | None, separator: str
     (some blank), one at least with a comma that is no thousands separator (``-3,7512``,
     ``0,85``, ``45463,5``; a column of ``1,234`` alone shows nothing: an English Excel writes
     them), and no column of numbers shows a decimal point (``-73.4123``: an English table whose
-    ``12,5`` are ids, not decimals; its numbers and dates are read as before)."""
-    rows = [line.split(separator) for line in text.lstrip("\ufeff").splitlines()[1 + bool(named) :]]
+    ``12,5`` are ids, not decimals; its numbers and dates are read as before). A column named
+    as ids or tiles (``ids``, ``track_id``, ``detection ids``, ``tile``) shows nothing: its
+    ``12,5`` is two ids (a table of scenes, dates and ids read its ``03/04/2024`` day first)."""
+    lines = text.lstrip("\ufeff").splitlines()[bool(named) :]
+    header = lines[0].split(separator) if lines else []
+    ids = {index for index, name in enumerate(header) if _names_ids(name)}
+    rows = [line.split(separator) for line in lines[1:]]
     columns: dict[int, list[str]] = {}
     for row in rows:
         for index, cell in enumerate(row):
+            if index in ids:
+                continue
             cell = cell.strip().strip('"').strip()
             if cell:
                 columns.setdefault(index, []).append(cell)
@@ -219,6 +227,15 @@ def _shows_decimal_commas(text: str, named: re.Match[str] | None, separator: str
         if any(DECIMAL_COMMA.fullmatch(c) and not THOUSANDS.fullmatch(c) for c in cells):
             shown = True
     return shown
+
+
+ID_WORDS = frozenset({"id", "ids", "tile", "tiles"})
+"""Words of a column name whose numbers are ids, never decimals (``12,5``: ids 12 and 5)."""
+
+
+def _names_ids(name: str) -> bool:
+    words = re.split(r"[^a-z0-9]+", plain_name(name.strip().strip('"')))
+    return bool(ID_WORDS.intersection(words))
 
 
 def _separator(text: str) -> str:

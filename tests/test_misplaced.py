@@ -60,6 +60,24 @@ def test_a_wrong_hemisphere_is_named_in_any_utm_datum(tmp_path: Path) -> None:
         assert message.endswith(f"gdal_edit.py -a_srs EPSG:{south} {scene.path}")
 
 
+def test_a_wrong_hemisphere_on_a_datum_of_its_own_keeps_its_datum_shift(tmp_path: Path) -> None:
+    """A UTM CRS of a datum EPSG cannot name, with its shift to WGS 84 (+towgs84, as a GIS
+    export of PSAD56 by parameters writes it): the hint's PROJ string left the shift out,
+    a CRS of no datum shift, a few hundred metres from where the scene was taken."""
+    shift = "+ellps=intl +towgs84=-288,175,-376,0,0,0,0 +units=m +no_defs"
+    south = f"+proj=utm +zone=18 +south {shift}"
+    scene = write_scene(tmp_path / "scene.tif", width=60, height=60, crs=south)
+    rivers = RiverNetwork.read(
+        write_rivers(tmp_path / "rivers.geojson", {"Nanay": scene.river}, crs=scene.crs)
+    )
+    with rasterio.open(scene.path, "r+") as dst:
+        dst.crs = CRS.from_string(f"+proj=utm +zone=18 {shift}")
+    with open_scene(scene.path, date="2024-03-01") as opened:
+        found = other_hemisphere_rivers(opened, rivers)
+    assert found is not None and found[1] == ["Nanay"]
+    assert found[0].startswith('"+proj=utm +zone=18 +south +ellps=intl +towgs84=-288,175,-376')
+
+
 def test_a_scene_that_is_simply_elsewhere_keeps_the_plain_line(tmp_path: Path) -> None:
     river = write_scene(tmp_path / "river.tif", width=60, height=60)
     far = write_scene(tmp_path / "far.tif", width=60, height=60, centre_lonlat=(-74.5, -3.75))

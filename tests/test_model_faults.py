@@ -110,3 +110,21 @@ def test_model_class_names_in_capitals_are_the_cards_classes(tmp_path: Path) -> 
     assert "predicts classes ['Boat', 'Dredge']; its card swapped.card.json says" in (
         _one_line(caught)
     )
+
+
+def test_two_model_classes_differing_only_in_case_are_compared_as_written(tmp_path: Path) -> None:
+    """Names compared blind to case made a model of ``Dredge``, ``dredge`` (two classes) the
+    card's ``dredge``, ``Dredge`` swapped, and it was loaded: its class 0 written as the
+    card's ``dredge``. Such names are compared as written."""
+    swapped = write_untrained_model(
+        tmp_path, name="twins", classes=("Dredge", "dredge"), card_classes=("dredge", "Dredge")
+    )
+    with pytest.raises(InputError) as caught:
+        load_model(swapped, backend="torch")
+    assert "predicts classes ['Dredge', 'dredge']; its card twins.card.json says" in (
+        _one_line(caught)
+    )
+    same = write_untrained_model(
+        tmp_path, name="same", classes=("dredge", "Dredge"), card_classes=("dredge", "Dredge")
+    )
+    assert load_model(same, backend="torch").card.classes == ("dredge", "Dredge")

@@ -297,6 +297,22 @@ def test_an_ipv6_scheduler_address_without_brackets_is_one_line() -> None:
     check_scheduler("tcp://[2001:db8::5]:8786/")
 
 
+def test_an_ipv6_scheduler_address_without_its_port_is_given_whole() -> None:
+    """``tcp://fe80::1`` (no port, no brackets) read its last group as the port and was told
+    to give ``tcp://[fe80:]:1``, no address at all; it is told to give the address whole in
+    brackets with a port."""
+    for given, told in (("fe80::1", "[fe80::1]:8786"), ("::1", "[::1]:8786")):
+        with pytest.raises(DredgeError) as caught:
+            check_scheduler(f"tcp://{given}")
+        assert str(caught.value) == (
+            f"--scheduler tcp://{given}: an IPv6 address goes in brackets, followed by the "
+            "scheduler's port (8786 unless it was started with another) — give it as `dask "
+            f"scheduler` prints it (tcp://{told})"
+        )
+    with pytest.raises(DredgeError, match=r"a:b is neither a host name nor an IPv6 address"):
+        check_scheduler("tcp://a:b:80")
+
+
 def _free_port() -> int:
     """A port on this machine that nothing listens on (taken, then given back)."""
     import socket
