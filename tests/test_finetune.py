@@ -439,3 +439,23 @@ def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:
         "error: --class-map: 'chata' is mapped twice (dredge, ignore) — map each name once"
     )
     assert not Path("unused").exists()
+
+
+def test_the_val_scope_of_one_held_out_tile_is_singular(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One held-out tile: the card's ``val_scope`` said "(1 tiles)"."""
+    from types import SimpleNamespace
+
+    from training import finetune
+
+    evaluation = SimpleNamespace(matching=SimpleNamespace(describe=lambda: "IoU ≥ 0.5"), conf=0.25)
+    monkeypatch.setattr(finetune, "load_model", lambda *a, **k: None)
+    monkeypatch.setattr(finetune, "evaluate_tiles", lambda *a, **k: (evaluation, None))
+    monkeypatch.setattr(finetune, "card_metrics", lambda *a, **k: {"val": {}})
+    base = finetune.BaseModel(None, None, finetune.DEFAULT_SPEC, finetune.CLASSES)
+    tile = SimpleNamespace()
+    metrics = finetune._val_metrics(tmp_path / "m.pt", base, [tile], "cpu", "scene")  # type: ignore[list-item]
+    assert metrics["val_scope"] == (
+        "whole tiles of the held-out scenes (1 tile), IoU ≥ 0.5, score ≥ 0.25"
+    )

@@ -418,7 +418,7 @@ def _val_metrics(
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
-        f"whole tiles of the held-out {unit}s ({len(val_tiles)} tiles), "
+        f"whole tiles of the held-out {unit}s ({count_of(len(val_tiles), 'tile')}), "
         f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
     )
     if base.weights is not None:
