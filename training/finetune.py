@@ -237,8 +237,14 @@ def _run(
         "recipe": "finetune",
         "from": base.describe(),
         "data": [_source_entry(s, base.classes) for s in sets] + synthetic_info,
-        "tiles": {"train": counts["train"].chips, "val": counts["val"].chips},
+        # chips: the --imgsz squares cut from the tiles, trained on (train) and set aside with
+        # the held-out tiles (val); train_tiles, val_tiles: whole labelled tiles of each side,
+        # those the scores are of. "tiles" gave the chips under that name beside val_tiles'
+        # whole tiles: it keeps those chip counts for readers of older cards.
+        "chips": {"train": counts["train"].chips, "val": counts["val"].chips},
+        "train_tiles": len(tiles) - len(val_tiles),
         "val_tiles": len(val_tiles),
+        "tiles": {"train": counts["train"].chips, "val": counts["val"].chips},
         "instances": counts["train"].instances,
         "val_instances": counts["val"].instances,
         "negatives_per_positive": config.negatives,
