@@ -246,8 +246,8 @@ def one_row_per_dredge(
         out["detection_id"] = np.where(nth == 0, ids, ids + "-" + (nth + 1).astype(str))
     return out, [
         *notes,
-        f"{source}: rows read as the number of dredges in '{column}' ({len(frame):,} rows, "
-        f"{int(repeat.sum()):,} dredges)",
+        f"{source}: rows read as the number of dredges in '{column}' "
+        f"({count_of(len(frame), 'row')}, {count_of(int(repeat.sum()), 'dredge')})",
     ]
 
 
@@ -275,6 +275,7 @@ def one_row_per_part(
         ids = out["detection_id"].astype(str).to_numpy(dtype=object)
         out["detection_id"] = np.where(nth == 0, ids, ids + "-" + (nth + 1).astype(str))
     return out, [
-        f"{source}: {int(several.sum()):,} marks of several parts (MultiPoint/MultiPolygon) read "
-        f"as one dredge per part ({int(parts[several].sum()):,} dredges)"
+        f"{source}: {count_of(int(several.sum()), 'mark')} of several parts "
+        f"(MultiPoint/MultiPolygon) read as one dredge per part "
+        f"({count_of(int(parts[several].sum()), 'dredge')})"
     ]

@@ -439,3 +439,53 @@ def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:
         "error: --class-map: 'chata' is mapped twice (dredge, ignore) — map each name once"
     )
     assert not Path("unused").exists()
+
+
+def test_the_val_scope_of_one_held_out_tile_is_singular(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One held-out tile: the card's ``val_scope`` said "(1 tiles)"."""
+    from types import SimpleNamespace
+
+    from training import finetune
+
+    evaluation = SimpleNamespace(matching=SimpleNamespace(describe=lambda: "IoU ≥ 0.5"), conf=0.25)
+    monkeypatch.setattr(finetune, "load_model", lambda *a, **k: None)
+    monkeypatch.setattr(finetune, "evaluate_tiles", lambda *a, **k: (evaluation, None))
+    monkeypatch.setattr(finetune, "card_metrics", lambda *a, **k: {"val": {}})
+    base = finetune.BaseModel(None, None, finetune.DEFAULT_SPEC, finetune.CLASSES)
+    tile = SimpleNamespace()
+    metrics = finetune._val_metrics(tmp_path / "m.pt", base, [tile], "cpu", "scene")  # type: ignore[list-item]
+    assert metrics["val_scope"] == (
+        "whole tiles of the held-out scenes (1 tile), IoU ≥ 0.5, score ≥ 0.25"
+    )
+
+
+def test_the_card_names_chips_and_whole_tiles_apart(
+    labelled_tiles: list[LabelledTile], base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The card's ``training.tiles`` gave train/val *chip* counts beside ``val_tiles``, which
+    counts whole tiles. ``chips`` names the chips now, ``train_tiles``/``val_tiles`` the whole
+    tiles (they add up to the labelled tiles), ``tiles`` keeps the chip counts for older
+    readers, and a card written before (without ``chips``) still loads."""
+    monkeypatch.setattr("training.finetune._train", _no_training(base))
+    scenes = sorted({t.scene for t in labelled_tiles})[:2]
+    tiles = [t for t in labelled_tiles if t.scene in scenes]
+    labels = write_yolo_set(tiles, tmp_path / "y")
+    out = tmp_path / "run"
+    code, output = _train([str(labels), "--from", str(base), "--imgsz", "64", "--seed", "1",
+                           "--val-fraction", "0.5", "--out", str(out)])  # fmt: skip
+    assert code == 0, output
+    training = load_card(out / "model.pt").training
+    (line,) = [line for line in output.splitlines() if line.startswith("dataset: ")]
+    chips = re.match(r"dataset: train (\d+) chips? from .*, val (\d+) chips? from", line)
+    assert chips is not None, line
+    assert training["chips"] == {"train": int(chips[1]), "val": int(chips[2])}
+    assert training["tiles"] == training["chips"]  # as older cards had them
+    assert training["train_tiles"] + training["val_tiles"] == len(tiles)
+    assert training["train_tiles"] > 0 and training["val_tiles"] > 0
+    card = json.loads((out / "model.card.json").read_text(encoding="utf-8"))
+    for key in ("chips", "train_tiles"):  # a card written before
+        del card["training"][key]
+    (out / "model.card.json").write_text(json.dumps(card), encoding="utf-8")
+    assert load_card(out / "model.pt").training["tiles"] == training["tiles"]

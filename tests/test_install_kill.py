@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from detector.card import file_sha256
+from detector.card import file_sha256, load_card
 from detector.errors import DredgeError
 from detector.run_lock import LOCK_NAME
 from training.recipes import CARD_NAME, WEIGHTS_NAME
 from training.train import (
     MODEL_FILES,
+    PREVIOUS_DIR,
     check_install_target,
     install,
     remove_stale_installs,
@@ -62,7 +63,9 @@ def test_an_install_killed_at_each_move_leaves_a_whole_model_after_the_next(
 
     def replace_and_snapshot(source: Path, dest: Path) -> None:
         nonlocal moves
-        moving = Path(dest).parent == target or Path(dest).parent.name == "replaced"
+        moving = Path(dest).parent.name == "replaced" or (
+            Path(dest).parent == target and Path(dest).name != PREVIOUS_DIR  # after the moves
+        )
         if moving:
             snapshot()  # killed before this move
         real_replace(source, dest)
@@ -88,8 +91,12 @@ def test_an_install_killed_at_each_move_leaves_a_whole_model_after_the_next(
         assert len(removed) == 1 and not any(state.glob(".install-*"))
         assert [state.name, model_files(state)] == [state.name, expected], restored
         assert whole_model(state)
+    # killed after the moves, before the old model was kept: kept by the clean-up
+    assert model_files(states[-1] / PREVIOUS_DIR) == old
+    assert not any((state / PREVIOUS_DIR).exists() for state in states[:-1])
     remove_stale_installs(half_deleted)
     assert model_files(half_deleted) == new
+    assert not (half_deleted / PREVIOUS_DIR).exists()  # not a part of a model
 
 
 def test_the_next_install_says_it_put_the_old_model_back(
@@ -113,10 +120,11 @@ def test_the_next_install_says_it_put_the_old_model_back(
     shutil.copyfile(new_run / WEIGHTS_NAME, target / WEIGHTS_NAME)
     said: list[str] = []
     install(new_run, target, overwrite=True, echo=said.append)
-    assert said == [
+    assert said[:1] == [
         f"{target}: removed 1 folder left by an install that was stopped (.install-k1l2m3); "
         f"put back the previous model's {', '.join(MODEL_FILES)} it had set aside"
     ]
+    assert said[1].startswith(f"{target}: the model it replaced") and len(said) == 2
     assert whole_model(target)
     assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
 
@@ -193,3 +201,48 @@ def test_train_install_checks_the_weights_folder_under_the_install_lock(
     assert "another install of a model (dredge train --install) is working" in second[0]
     assert f"installed {target / WEIGHTS_NAME}" in first.output
     assert not (target / LOCK_NAME).exists()  # released with the first command
+
+
+def test_an_install_over_a_model_keeps_the_one_it_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --install --overwrite` deleted the model it replaced with its staging
+    folder (the only way back was `git checkout detector/weights`). It is kept now in
+    ``previous/`` until the next install (one generation: the folder does not grow), the line
+    says where and how to put it back, that command puts it back whole, and the kept copy is
+    neither the bundled model nor counted as a model in the folder."""
+    import detector.model
+    from detector.model import bundled_weights
+    from tests.model_fixtures import write_untrained_model
+
+    monkeypatch.setattr(detector.model, "export_onnx", stand_in_export)
+    model_name = WEIGHTS_NAME.removesuffix(".pt")
+    runs = [tmp_path / f"run{seed}" for seed in (1, 2, 3)]
+    for seed, run in enumerate(runs, start=1):
+        write_untrained_model(run, name=model_name, seed=seed, tile_px=64)
+    target = tmp_path / "weights"
+    kept = target / PREVIOUS_DIR
+    install(runs[0], target, echo=pytest.fail)  # nothing replaced: nothing kept, nothing said
+    first = model_files(target)
+    said: list[str] = []
+    install(runs[1], target, overwrite=True, echo=said.append)
+    assert model_files(kept) == first  # the replaced model, whole (it was deleted)
+    assert said == [
+        f"{target}: the model it replaced ({load_card(kept / WEIGHTS_NAME).name}, sha256 "
+        f"{file_sha256(target / PREVIOUS_DIR / WEIGHTS_NAME)[:12]}…) is kept in {kept} until "
+        f"the next install — to put it back: cp {kept}/* {target}/"
+    ]
+    second = model_files(target)
+    monkeypatch.setattr(detector.model, "DEFAULT_WEIGHTS", target / WEIGHTS_NAME)
+    assert bundled_weights() == target / WEIGHTS_NAME  # the kept copy is not the model
+    assert file_sha256(bundled_weights()) == file_sha256(runs[1] / WEIGHTS_NAME)
+    install(runs[2], target, overwrite=True, echo=said.append)
+    assert model_files(kept) == second  # one generation: the first is gone
+    assert sorted(p.name for p in target.iterdir()) == sorted([*MODEL_FILES, PREVIOUS_DIR])
+    assert sorted(p.name for p in kept.iterdir()) == sorted(MODEL_FILES)
+    for path in kept.iterdir():  # the line's `cp kept/* target/`
+        shutil.copyfile(path, target / path.name)
+    assert model_files(target) == second and whole_model(target)
+    for name in MODEL_FILES:  # the model deleted by hand, the kept one left
+        (target / name).unlink()
+    check_install_target(target)  # the kept model is not one in the folder: no --overwrite

@@ -190,7 +190,24 @@ def test_a_mark_of_several_parts_is_one_dredge_per_part(tmp_path: Path) -> None:
     assert out["chainage_m"].round().tolist() == [
         round(line.length - along) for along in (500, 530, 1500)
     ]
-    assert any("1 marks of several parts (MultiPoint/MultiPolygon)" in n for n in notes)
+    # one mark: "1 marks of several parts … (2 dredges)" before count_of
+    assert any("1 mark of several parts (MultiPoint/MultiPolygon)" in n for n in notes), notes
+
+
+def test_one_row_counting_several_dredges_is_said_in_the_singular() -> None:
+    """One row of ``cantidad`` 3: the note said "(1 rows, 3 dredges)"."""
+    import shapely
+
+    from detector.track_rows import one_row_per_dredge
+
+    frame = gpd.GeoDataFrame(
+        {"cantidad": [3]}, geometry=[shapely.Point(-73.2, -3.7)], crs="EPSG:4326"
+    )
+    out, notes = one_row_per_dredge(frame, "marks.csv")
+    assert len(out) == 3
+    assert notes == [
+        "marks.csv: rows read as the number of dredges in 'cantidad' (1 row, 3 dredges)"
+    ]
 
 
 def test_rows_that_repeat_another_exactly_are_read_once(tmp_path: Path) -> None:

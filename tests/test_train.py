@@ -202,7 +202,8 @@ def test_install_whose_export_fails_leaves_the_installed_model_whole(
             install(new_run, target, overwrite=True)
     assert {path.name: path.read_bytes() for path in target.iterdir()} == before
     assert install(new_run, target, overwrite=True) == installed
-    assert sorted(path.name for path in target.iterdir()) == sorted(before)
+    assert sorted(path.name for path in target.iterdir()) == sorted([*before, "previous"])
+    assert {path.name: path.read_bytes() for path in (target / "previous").iterdir()} == before
     assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
     card = load_card(target / WEIGHTS_NAME)
     assert card.onnx_sha256 == file_sha256(target / card.onnx)
@@ -241,12 +242,13 @@ def test_install_removes_the_folders_a_killed_install_left_and_waits_for_a_live_
     assert (target / ".install-k1l2m3" / WEIGHTS_NAME).is_file()
     said: list[str] = []
     install(new_run, target, overwrite=True, echo=said.append)
-    assert said == [
+    assert said[:1] == [
         f"{target}: removed 2 folders left by an install that was stopped (.install-k1l2m3, "
         ".install-x9y8z7)"
     ]
+    assert said[1].startswith(f"{target}: the model it replaced") and len(said) == 2
     assert sorted(path.name for path in target.iterdir()) == sorted(
-        [WEIGHTS_NAME, CARD_NAME, f"{model_name}.onnx"]
+        [WEIGHTS_NAME, CARD_NAME, f"{model_name}.onnx", "previous"]
     )
     assert file_sha256(target / WEIGHTS_NAME) == file_sha256(new_run / WEIGHTS_NAME)
     assert load_card(target / WEIGHTS_NAME).sha256 == file_sha256(new_run / WEIGHTS_NAME)

@@ -1,7 +1,8 @@
 """Retrain a detector on analysts' labels: ``dredge train LABELS... --out RUN``.
 
 0. Check the settings (:mod:`training.finetune_config`: the options and ultralytics'
-   key=value settings).
+   key=value settings), the ``--out`` folder (:mod:`training.finetune_folder`) and the starting
+   model (:mod:`training.finetune_base`).
 1. Read every label set (:mod:`training.labels`) against the starting model's classes and
    input (bands, GSD, tile size) — every input problem is reported here, before anything is
    written.
@@ -13,7 +14,8 @@
    ``dredge-yolo11-p2`` architecture with :func:`training.yolo_fit.small_box_prior`) with
    ultralytics, offline, seeded, with the satellite augmentation of :mod:`training.augment`.
 4. Score the new model — and the starting one, for comparison — on the held-out places' or
-   scenes' whole tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives).
+   scenes' whole tiles with :mod:`training.evaluate` (the numbers ``dredge evaluate`` gives;
+   the lines that report them: :mod:`training.finetune_scores`).
 5. Write ``model.pt`` with its card ``model.card.json`` (classes, input, data sources, counts per
    class, metrics) and the run manifest ``run.json`` (versions, seed, command, split).
 
@@ -27,7 +29,6 @@ replaced only with
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import time
@@ -40,27 +41,30 @@ from typing import Any
 import numpy as np
 
 from detector import __version__
-from detector.card import (
-    ONNX_SUFFIX,
-    ModelCard,
-    beside_card,
-    load_card,
-    model_file,
-    verify_weights,
-)
-from detector.errors import DredgeError, InputError
+from detector.card import ModelCard
+from detector.errors import DredgeError
 from detector.inputspec import InputSpec
 from detector.json_text import json_text
-from detector.model import bundled_weights, load_model
+from detector.model import load_model
 from detector.offline import cache_dir, import_ultralytics, safe_loading
 from detector.run_lock import run_lock
-from detector.wording import agree, count_of, score_text
-from detector.writing import move_into_place, put_back_folder_set_aside
+from detector.wording import agree, count_of
+from detector.writing import move_into_place
 from training.augment import satellite_augmentations, ultralytics_overrides
 from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
+from training.finetune_base import BaseModel, resolve_base
 from training.finetune_config import FinetuneConfig
 from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
+from training.finetune_folder import (
+    CARD_NAME,
+    MANIFEST_NAME,
+    WEIGHTS_NAME,
+    check_run_dir,
+    refuse_if_working,
+    stopped_run_line,
+)
+from training.finetune_scores import held_out_line, worse_than_before
 from training.labels.classes import ClassMap
 from training.labels.sources import LabelSet, read_and_report
 from training.labels.table import LabelledTile
@@ -75,26 +79,23 @@ from training.yolo_fit import (
     small_object_trainer,
 )
 
-WEIGHTS_NAME = "model.pt"
-CARD_NAME = "model.card.json"
-MANIFEST_NAME = "run.json"
+__all__ = [  # names other modules and tests import from here
+    "CARD_NAME",
+    "CLASSES",
+    "DEFAULT_SPEC",
+    "MANIFEST_NAME",
+    "WEIGHTS_NAME",
+    "BaseModel",
+    "FinetuneConfig",
+    "FinetuneResult",
+    "check_run_dir",
+    "finetune",
+    "held_out_line",
+    "resolve_base",
+    "worse_than_before",
+]
+
 SYNTHETIC_SEED = 101  # the synthetic world mixed in (a reserved training seed)
-
-
-@dataclass(frozen=True)
-class BaseModel:
-    """Where fine-tuning starts."""
-
-    weights: Path | None  # None: from scratch
-    card: ModelCard | None
-    spec: InputSpec
-    classes: tuple[str, ...]
-
-    def describe(self) -> dict[str, Any] | str:
-        """For the card: the starting model, or ``scratch``."""
-        if self.weights is None or self.card is None:
-            return "scratch"
-        return {"name": self.card.name, "weights": str(self.weights), "sha256": self.card.sha256}
 
 
 @dataclass
@@ -107,97 +108,6 @@ class FinetuneResult:
     metrics: dict[str, Any]
     sets: list[LabelSet]
     duration_s: float
-
-
-def resolve_base(base: str) -> BaseModel:
-    """The starting model: ``bundled``, ``scratch`` or a path as ``--model`` takes it (weights,
-    or their card); its card is checked, and an ONNX file stands for the ``.pt`` beside it,
-    which is checked against the card too (a missing one was a traceback after the chips were
-    cut; a card given was "has no model card"); a model of other than 3 bands is refused
-    (InputError): ultralytics trains 3-band chips only as the run writes them."""
-    if base == "scratch":
-        return BaseModel(None, None, DEFAULT_SPEC, CLASSES)
-    weights = bundled_weights() if base == "bundled" else model_file(base)
-    card = load_card(weights)
-    if weights.suffix.lower() == ONNX_SUFFIX:
-        torch_weights = beside_card(weights, card.weights)
-        if torch_weights.suffix.lower() == ONNX_SUFFIX or not torch_weights.is_file():
-            raise InputError(
-                weights,
-                f"is an ONNX export, which cannot be trained, and its card's weights "
-                f"({card.weights}) are not a .pt beside it",
-                "give the .pt weights (with their card) to --from",
-            )
-        verify_weights(card, torch_weights)
-        weights = torch_weights
-    if len(card.input.bands) != 3:  # 1 or 4 (BGRN) bands: another model than its card came out
-        raise InputError(
-            weights,
-            f"reads {count_of(len(card.input.bands), 'band')} ({', '.join(card.input.bands)}), "
-            "and fine-tuning trains 3-band models only (ultralytics read its chips as 3 bands "
-            "and trained a 3-band network, its first layer new; 4-band chips also got no flip, "
-            "turn or radiometric change)",
-            "start from a 3-band model (--from bundled, or --from scratch)",
-        )
-    return BaseModel(weights, card, card.input, card.classes)
-
-
-def check_run_dir(
-    out: Path, overwrite: bool, inputs: Sequence[tuple[str | Path, str]] = ()
-) -> None:
-    """DredgeError unless ``out`` is new, empty, or (with ``overwrite``) a finished run that
-    holds none of the run's ``inputs`` ((path, what it is) pairs): the whole folder is replaced,
-    and labels kept in it, or the model it starts from, were deleted without a word."""
-    put_back_folder_set_aside(out)  # a run killed while it replaced the previous one
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise DredgeError(f"{out}: exists and is not a folder — choose another --out")
-    if not any(out.iterdir()):
-        return
-    if not overwrite:
-        raise DredgeError(f"{out}: folder is not empty — choose another --out, or pass --overwrite")
-    if not (out / MANIFEST_NAME).is_file():
-        raise DredgeError(
-            f"{out}: --overwrite only replaces a run folder written by `dredge train` "
-            f"(it has no {MANIFEST_NAME}); choose another --out"
-        )
-    if not _is_train_manifest(out / MANIFEST_NAME):
-        # `dredge run` writes a run.json too: its detections, tracks and counts were deleted
-        raise DredgeError(
-            f"{out}: --overwrite only replaces a run folder written by `dredge train`, and its "
-            f"{MANIFEST_NAME} is another command's (a `dredge run`: detections, tracks, counts); "
-            "choose another --out"
-        )
-    for path, what in inputs:
-        if _lies_in(path, out):
-            raise DredgeError(
-                f"{out}: --overwrite would delete {path} ({what}) with the previous run — move "
-                f"it out of {out} first, or choose another --out"
-            )
-
-
-def _is_train_manifest(path: Path) -> bool:
-    """Whether ``path`` is the manifest of a `dredge train` run (it names the weights)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    outputs = data.get("outputs") if isinstance(data, dict) else None
-    return isinstance(outputs, dict) and outputs.get("weights") == WEIGHTS_NAME
-
-
-def _lies_in(given: str | Path, folder: Path) -> bool:
-    """Whether the path ``given`` (a glob: its folder) is ``folder`` or lies inside it."""
-    text = str(given)
-    if "://" in text:
-        return False
-    parts = Path(text).expanduser().parts
-    fixed = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
-    kept = parts if fixed is None else parts[:fixed]
-    path = Path(*kept) if kept else Path()
-    root, resolved = folder.resolve(), path.resolve()
-    return resolved == root or root in resolved.parents
 
 
 def finetune(
@@ -229,7 +139,7 @@ def finetune(
         inputs.append((config.base, "the starting model, --from"))
     check_run_dir(out, overwrite, inputs)
     partial = out.parent / f".{out.name}.partial"
-    _refuse_if_working(partial, command)
+    refuse_if_working(partial, command)
     base = resolve_base(config.base)
     # read safely (a .pt could run the code it carries), and before the labels: not a model is
     # one line before any work
@@ -253,8 +163,8 @@ def finetune(
     for tile in tiles[:1]:
         tile.read(bands)  # wrong band count: one clear error before anything is written
     if partial.exists():  # left by a killed run, unless one began while the labels were read
-        _refuse_if_working(partial, command)
-        stopped = _stopped_run_line(partial)
+        refuse_if_working(partial, command)
+        stopped = stopped_run_line(partial)
         shutil.rmtree(partial)
         echo(stopped)
     partial.mkdir(parents=True)
@@ -327,8 +237,14 @@ def _run(
         "recipe": "finetune",
         "from": base.describe(),
         "data": [_source_entry(s, base.classes) for s in sets] + synthetic_info,
-        "tiles": {"train": counts["train"].chips, "val": counts["val"].chips},
+        # chips: the --imgsz squares cut from the tiles, trained on (train) and set aside with
+        # the held-out tiles (val); train_tiles, val_tiles: whole labelled tiles of each side,
+        # those the scores are of. "tiles" gave the chips under that name beside val_tiles'
+        # whole tiles: it keeps those chip counts for readers of older cards.
+        "chips": {"train": counts["train"].chips, "val": counts["val"].chips},
+        "train_tiles": len(tiles) - len(val_tiles),
         "val_tiles": len(val_tiles),
+        "tiles": {"train": counts["train"].chips, "val": counts["val"].chips},
         "instances": counts["train"].instances,
         "val_instances": counts["val"].instances,
         "negatives_per_positive": config.negatives,
@@ -508,7 +424,7 @@ def _val_metrics(
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
-        f"whole tiles of the held-out {unit}s ({len(val_tiles)} tiles), "
+        f"whole tiles of the held-out {unit}s ({count_of(len(val_tiles), 'tile')}), "
         f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
     )
     if base.weights is not None:
@@ -517,74 +433,3 @@ def _val_metrics(
         )
         metrics["val_before"] = card_metrics(before)["val"]
     return metrics
-
-
-def held_out_line(metrics: dict[str, Any], key: str, label: str) -> str:
-    """One line for people: the dredge scores on the held-out tiles under ``metrics[key]``
-    (``val`` or ``val_before``); where they hold no labelled dredge, that there is nothing to
-    score (recall and mAP50 are null then, 0 of 0; scores of 0 read as a model that finds
-    nothing); where the model made no dredge box, that it made none (its precision is null,
-    0 of 0). A null figure shows as ``–``."""
-    val = metrics[key]
-    head = f"held-out tiles, dredge, {label}: "
-    if val.get("boxes") == 0:
-        return head + (
-            "no labelled dredge among them, nothing to score (another --seed or a larger "
-            "--val-fraction holds out other tiles)"
-        )
-    if val.get("precision") is None:  # no box made: 0 of 0 (cards before wrote 0.0)
-        return head + (
-            f"the model made no dredge box on them (precision undefined), recall "
-            f"{score_text(val.get('recall'))}, f1 {score_text(val.get('f1'))}, "
-            f"mAP50 {score_text(val.get('mAP50'))}"
-        )
-    keys = ("precision", "recall", "f1", "mAP50")
-    return head + ", ".join(f"{k} {score_text(val[k])}" for k in keys)
-
-
-def worse_than_before(metrics: dict[str, Any], starting: str = "the starting model") -> str | None:
-    """One warning line when the new model scores lower than the starting one on the held-out
-    scenes (F1 or mAP50 for dredges), or None."""
-    after, before = metrics.get("val"), metrics.get("val_before")
-    if not isinstance(after, dict) or not isinstance(before, dict):
-        return None
-    lower = [  # an F1 undefined (no box, none labelled: null) is compared as 0
-        k for k in ("f1", "mAP50") if float(after.get(k) or 0) < float(before.get(k) or 0)
-    ]
-    if not lower:
-        return None
-    changes = ", ".join(
-        f"{k} {float(before[k] or 0):.3f} → {float(after[k] or 0):.3f}" for k in lower
-    )
-    return (
-        f"warning: the new model scores lower than {starting} on the held-out tiles "
-        f"({changes}) — keep using {starting}; more labelled tiles, more --epochs or a lower "
-        "lr0 may help"
-    )
-
-
-def _stopped_run_line(partial: Path) -> str:
-    """The note for a ``partial`` folder left by a training that was killed (SIGKILL, the
-    out-of-memory killer, a power cut): it is deleted and the run starts over, and the note
-    says so, with the epochs it had done (its ``yolo/results.csv``). It was deleted without a
-    word: a run typed again to go on started over from the first epoch, unannounced."""
-    try:
-        rows = (partial / "yolo" / "results.csv").read_text(encoding="utf-8").strip()
-        done = max(0, len(rows.splitlines()) - 1)
-    except (OSError, UnicodeDecodeError):
-        done = 0
-    when = f"after {count_of(done, 'epoch')}" if done else "before its first epoch ended"
-    return (
-        f"note: {partial}: left by a training that was stopped {when} — removed; this run "
-        "starts again from the first epoch (a stopped training is not resumed)"
-    )
-
-
-def _refuse_if_working(partial: Path, command: str) -> None:
-    """DredgeError in one line when a training into the same --out works in ``partial`` (the
-    command typed again in another terminal): deleting its folder ended it in a traceback, its
-    work lost. Checked again just before a left folder is deleted: a training begun while this
-    one read its labels was deleted with it."""
-    if partial.is_dir():
-        with run_lock(partial, command):
-            pass

@@ -72,6 +72,10 @@ from training.yolo_fit import (
 )
 
 MODEL_FILES = (WEIGHTS_NAME, CARD_NAME, f"{MODEL_NAME}.onnx")  # what an install places
+# the model the last install replaced, kept in this folder of the weights folder: one
+# generation (the next install replaces it), never read as the model (that is the weights
+# folder's own MODEL_FILES), and not packaged (pyproject's package data: weights/* files)
+PREVIOUS_DIR = "previous"
 
 
 @dataclass
@@ -373,13 +377,14 @@ def install(
     (``onnx``, ``onnx_sha256``), so that the default CPU backend needs no export at run time.
     All or nothing: the three files are made in a hidden ``.install-*`` folder inside
     ``weights_dir`` and moved into place at the end; if anything fails (the export), the model
-    there stays as it was. One install at a time holds the folder's run lock
-    (:func:`detector.run_lock.run_lock`; a second is refused in one line, with --overwrite
-    or without, before :func:`check_install_target` looks at the folder), so the
-    ``.install-*`` folders it finds there were left by an install that was killed: they are
-    removed, the previous model's files such an install had set aside put back first where
-    the folder holds no whole model (:func:`remove_stale_installs`), and ``echo`` says so in
-    one line.
+    there stays as it was. The model it replaces is kept in ``weights_dir/previous`` until the
+    next install (one generation; ``echo`` says so, and how to put it back). One install at a
+    time holds the folder's run lock (:func:`detector.run_lock.run_lock`; a second is refused
+    in one line, with --overwrite or without, before :func:`check_install_target` looks at
+    the folder), so the ``.install-*`` folders it finds there were left by an install that was
+    killed: they are removed, the previous model's files such an install had set aside put
+    back first where the folder holds no whole model (:func:`remove_stale_installs`), and
+    ``echo`` says so in one line.
     """
     _check_run(run_dir)
     weights_dir.mkdir(parents=True, exist_ok=True)
@@ -402,7 +407,8 @@ def install_held(
     overwrite: bool = False,
     echo: Callable[[str], object] = print,
 ) -> list[Path]:
-    """:func:`install`, the caller holding ``weights_dir``'s :func:`install_lock`."""
+    """:func:`install`, the caller holding ``weights_dir``'s :func:`install_lock`; the model it
+    replaces is kept in ``weights_dir/previous`` (:data:`PREVIOUS_DIR`), and ``echo`` says so."""
     sources = _check_run(run_dir)
     check_install_target(weights_dir, overwrite=overwrite)
     removed, restored = remove_stale_installs(weights_dir)
@@ -416,7 +422,23 @@ def install_held(
                 else ""
             )
         )
-    return _install_staged(sources, weights_dir)
+    placed, kept = _install_staged(sources, weights_dir)
+    if kept is not None:
+        echo(_kept_line(kept, weights_dir))
+    return placed
+
+
+def _kept_line(kept: Path, weights_dir: Path) -> str:
+    """The line that says where the replaced model is kept and how to put it back."""
+    try:
+        card = load_card(kept / WEIGHTS_NAME)
+        what = f" ({card.name}, sha256 {card.sha256[:12]}…)"
+    except (DredgeError, OSError, ValueError):  # a hand-placed model without its card
+        what = ""
+    return (
+        f"{weights_dir}: the model it replaced{what} is kept in {kept} until the next "
+        f"install — to put it back: cp {kept}/* {weights_dir}/"
+    )
 
 
 def _check_run(run_dir: Path) -> list[Path]:
@@ -451,7 +473,11 @@ def _put_back_set_aside(staging: Path, weights_dir: Path) -> list[str]:
     whole model (the stopped install had finished); return their names."""
     aside = staging / "replaced"
     names = [name for name in MODEL_FILES if (aside / name).is_file()]
-    if not names or whole_model(weights_dir):
+    if not names:
+        return []
+    if whole_model(weights_dir):  # the install had placed the new model: keep the old one
+        if whole_model(aside):  # (not a part of one: a deletion of the folder stopped)
+            _keep_previous(aside, weights_dir, staging)
         return []
     for name in names:  # the new files are placed (.pt, card, .onnx) once all old ones are
         os.replace(aside / name, weights_dir / name)  # set aside: the old over them, no mix
@@ -468,8 +494,9 @@ def whole_model(weights_dir: Path) -> bool:
         return False
 
 
-def _install_staged(sources: list[Path], weights_dir: Path) -> list[Path]:
-    """The three files made in a ``.install-*`` folder, then moved into ``weights_dir``."""
+def _install_staged(sources: list[Path], weights_dir: Path) -> tuple[list[Path], Path | None]:
+    """The three files made in a ``.install-*`` folder, then moved into ``weights_dir``; and
+    the folder the model they replaced is kept in (None: there was none)."""
     from detector.model import export_onnx
 
     with tempfile.TemporaryDirectory(prefix=".install-", dir=weights_dir) as tmp:
@@ -480,7 +507,23 @@ def _install_staged(sources: list[Path], weights_dir: Path) -> list[Path]:
         onnx = export_onnx(weights, weights.with_suffix(".onnx"))
         card = load_card(weights)
         replace(card, onnx=onnx.name, onnx_sha256=file_sha256(onnx)).save(card_path)
-        return _move_into_place([*staged, onnx], weights_dir, Path(tmp) / "replaced")
+        placed = _move_into_place([*staged, onnx], weights_dir, Path(tmp) / "replaced")
+        return placed, _keep_previous(Path(tmp) / "replaced", weights_dir, Path(tmp))
+
+
+def _keep_previous(aside: Path, weights_dir: Path, staging: Path) -> Path | None:
+    """Keep the model files set ``aside`` by an install that placed the new model in
+    ``weights_dir/previous``, the model kept there before moved into ``staging`` (deleted with
+    it: one generation kept); returns that folder. Nothing set aside (the first install):
+    None, the folder left as it is. (They were deleted with the staging folder: the replaced
+    model was gone.)"""
+    if not any((aside / name).is_file() for name in MODEL_FILES):
+        return None
+    kept = weights_dir / PREVIOUS_DIR
+    if kept.exists() or kept.is_symlink():
+        os.replace(kept, staging / "older")
+    os.replace(aside, kept)
+    return kept
 
 
 def _move_into_place(staged: list[Path], folder: Path, aside: Path) -> list[Path]:

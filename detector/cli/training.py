@@ -145,7 +145,8 @@ def train(
         bool,
         typer.Option(
             help="Replace a previous run in --out (the recipe: its trained model; its worlds "
-            "are reused) and, with --install, the bundled model."
+            "are reused) and, with --install, the bundled model (kept in its folder's "
+            "previous/ until the next install)."
         ),
     ] = False,
     progress: Annotated[
