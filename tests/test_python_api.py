@@ -12,6 +12,7 @@ from detector.observed import observed_areas
 from detector.report import write_report
 from detector.rivers import RiverNetwork
 from detector.run import run_pipeline
+from detector.scene_files import expand_scene_paths
 from detector.scene_sources import resolve_scenes
 from detector.track_pipeline import run_counts, run_track
 from tests.geo_fixtures import write_rivers, write_scene
@@ -67,12 +68,14 @@ def test_run_track_counts_and_report_take_str_paths_and_a_scene_folder_alone(
 
 def test_one_scene_folder_given_alone_is_its_scenes(tmp_path: Path) -> None:
     """``resolve_scenes("scenes")`` (and so ``run_track(…, scenes="scenes")``) iterated the
-    string: its characters were the scenes."""
+    string: its characters were the scenes; so did ``expand_scene_paths``, which
+    ``detect_scenes("scenes", …)`` reads its scenes by (each character a failed scene)."""
     folder, _ = _two_scenes(tmp_path / "scenes")
     listed = resolve_scenes([folder]).paths
     assert len(listed) == 2
     assert resolve_scenes(str(folder)).paths == listed
     assert resolve_scenes(folder).paths == listed
+    assert expand_scene_paths(str(folder)) == expand_scene_paths([folder]) == listed
 
 
 def test_observed_areas_of_a_folder_are_those_of_its_scenes(tmp_path: Path) -> None:
