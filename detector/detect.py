@@ -133,7 +133,7 @@ class _SceneJob:
 
 
 def detect_scenes(
-    scene_paths: Sequence[str | Path],
+    scene_paths: Sequence[str | Path] | str | Path,
     rivers: str | Path | RiverNetwork,
     *,
     model: Detector | str | Path | None = None,
@@ -157,7 +157,8 @@ def detect_scenes(
 ) -> tuple[gpd.GeoDataFrame, list[Failure]]:
     """Detect dredges in scenes; return the detections (EPSG:4326) and the failed scenes.
 
-    ``scene_paths``: GeoTIFFs, folders of them or URLs. ``rivers``: a centerline file or a
+    ``scene_paths``: GeoTIFFs, folders of them or URLs (one given alone is one item).
+    ``rivers``: a centerline file or a
     :class:`RiverNetwork`. ``model``: a loaded detector, a weights path, or None for the
     bundled model (loaded with ``backend`` on ``device``, four flipped views unless ``flips`` is
     False; :mod:`detector.flip_views`). ``max_land``: detections whose surroundings are more

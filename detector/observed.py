@@ -42,6 +42,7 @@ from detector.errors import InputError, first_line
 from detector.read_errors import file_read_errors
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scene_checks import check_georeferenced
+from detector.scene_files import expand_scene_paths, one_or_many
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -68,7 +69,7 @@ UNREADABLE_FIX = (
 
 
 def observed_areas(
-    scene_paths: Iterable[str | Path],
+    scene_paths: Iterable[str | Path] | str | Path,
     *,
     max_pixels: int = 1024,
     dates: Mapping[str, datetime | pd.Timestamp] | None = None,
@@ -90,15 +91,17 @@ def observed_areas(
     the scene's detections carry), else the one the scene reader finds (:func:`scene_time`): a
     Planet metadata sidecar, a date in the file name, the GeoTIFF's tags. ``names``
     gives scenes that share a file name their labels (the ``scene`` column; see
-    :func:`detector.acquisition.scene_labels`).
+    :func:`detector.acquisition.scene_labels`). A folder gives its scenes (as
+    :func:`detector.scene_files.expand_scene_paths`; it was "cannot be read … the file may be
+    truncated or corrupt"), and one path given alone is one scene or folder; a row per scene,
+    in the order given.
     """
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
     rows: list[dict[str, object]] = []
     mask_notes: list[str] = []
-    for raw in scene_paths:
-        path = str(raw)
+    for path in _scene_files(scene_paths):
         label = (names or {}).get(path) or scene_file_name(path)
         if is_remote(path):
             use_http_time_limits()  # else a server that stops answering holds it for ever
@@ -140,6 +143,16 @@ def observed_areas(
     frame["acquired"] = pd.to_datetime(frame["acquired"], utc=True)
     frame.attrs["mask_notes"] = mask_notes
     return frame
+
+
+def _scene_files(items: Iterable[str | Path] | str | Path) -> list[str]:
+    """Each item as a path, a folder as its scenes; a scene given twice stays twice (a row
+    each, as the caller's list of scenes)."""
+    found: list[str] = []
+    for item in one_or_many(items):
+        local = not is_remote(str(item)) and Path(item).is_dir()
+        found += expand_scene_paths([item]) if local else [str(item)]
+    return found
 
 
 def scene_time(

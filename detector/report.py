@@ -67,14 +67,16 @@ pre{background:#f5f7f9;padding:.8rem;overflow:auto;font-size:.8rem;max-height:30
 
 
 def write_report(
-    out: Path,
+    out: str | Path,
     manifest: dict[str, Any],
     *,
     rivers: RiverNetwork,
     names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``out/report.html`` from the run's files in ``out`` and its manifest. ``names``:
-    scene path → its name in the tables (default: those of ``out/manifest.csv``)."""
+    scene path → its name in the tables (default: those of ``out/manifest.csv``). ``out`` may
+    be a ``str`` or a :class:`~pathlib.Path`."""
+    out = Path(out)  # a str from a notebook: "unsupported operand type(s) for /"
     detections = gpd.read_parquet(out / "tracks.detections.parquet")
     tracks = gpd.read_parquet(out / "tracks.parquet")
     counts = read_river_table(out / "counts.csv")

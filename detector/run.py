@@ -128,9 +128,9 @@ class RunResult:
 
 
 def run_pipeline(
-    scenes: Sequence[str | Path],
-    rivers: Path,
-    out: Path,
+    scenes: Sequence[str | Path] | str | Path,
+    rivers: str | Path,
+    out: str | Path,
     *,
     model: Detector | str | Path | None = None,
     conf: float = DEFAULT_CONF,
@@ -160,8 +160,10 @@ def run_pipeline(
     (``local``, a Dask scheduler address or scheduler file) or ``workers`` > 1 runs the scenes
     as tasks on a Dask cluster (:mod:`detector.cluster`) with the same results. ``dates``
     (scene path, file name, stem or label → time, as ``--dates`` reads them) wins over the
-    scenes' own dates and STAC's.
+    scenes' own dates and STAC's. ``scenes`` may be one path (a folder, a file, a glob, a list)
+    or several; paths may be ``str`` or :class:`~pathlib.Path`.
     """
+    out, rivers = Path(out), Path(rivers)  # str from a notebook: no attribute 'exists'
     if workers < 1:
         raise DredgeError(f"--workers must be at least 1, got {workers}")
     check_scheduler(scheduler)

@@ -59,15 +59,23 @@ def scenes_in_subfolders(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def expand_scene_paths(items: Iterable[str | Path]) -> list[str]:
-    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``, in any case) and URLs.
+def one_or_many(items: Iterable[str | Path] | str | Path) -> list[str | Path]:
+    """``items`` as a list, one path given alone (a ``str`` or ``Path`` from Python) as a list
+    of it: iterated, ``"scenes"`` was the scenes ``s``, ``c``, ``e``, … (a run of 14 failed
+    scenes and empty counts, without an error)."""
+    return [items] if isinstance(items, str | Path) else list(items)
+
+
+def expand_scene_paths(items: Iterable[str | Path] | str | Path) -> list[str]:
+    """Scene files from paths, folders (their ``*.tif`` / ``*.tiff``, in any case) and URLs;
+    one path given alone is one item (:func:`one_or_many`).
 
     UDM masks lying next to the scenes (named in any case) and a folder's hidden files
     (:func:`is_scene_file`) are not scenes and are left out; a missing path is kept so that
     opening it reports it.
     """
     found: list[str] = []
-    for item in items:
+    for item in one_or_many(items):
         text = str(item)
         path = Path(text)
         if not is_remote(text) and path.is_dir():
@@ -85,10 +93,11 @@ def globs_for(paths: Sequence[Path], stem: str) -> str:
     return f"{agree(len(globs), 'a quoted glob', 'quoted globs')} such as {' '.join(globs)}"
 
 
-def no_scenes_message(items: Sequence[str | Path]) -> str:
+def no_scenes_message(items: Sequence[str | Path] | str | Path) -> str:
     """Why ``items`` gave no scene, and where scenes lie in their subfolders (a Planet order
     unpacks its scenes into a subfolder such as ``PSScene/``), or the hidden files a folder
     holds (``.a.tif``, passed over by :func:`is_scene_file`)."""
+    items = one_or_many(items)
     message = f"no scenes (*.tif) in {', '.join(map(str, items))}"
     folders = [Path(str(item)) for item in items if Path(str(item)).is_dir()]
     nested = [path for folder in folders for path in scenes_in_subfolders(folder)]

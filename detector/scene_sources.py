@@ -61,6 +61,7 @@ from detector.chips import (
 from detector.date_sanity import last_day_of_span
 from detector.date_tables import check_date_keys, date_for_scene, unused_dates_note
 from detector.errors import DredgeError, InputError, first_line
+from detector.scene_files import one_or_many
 from detector.scene_names import check_names_utf8, check_stems_apart, same_capture_note
 from detector.user_tables import saved_text
 from detector.wording import agree, count_of
@@ -145,10 +146,11 @@ def names_raster_file(path: str) -> bool:
     return suffix in SCENE_SUFFIXES + OTHER_RASTER_SUFFIXES
 
 
-def resolve_scenes(items: Iterable[str | Path]) -> SceneSources:
-    """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes)."""
+def resolve_scenes(items: Iterable[str | Path] | str | Path) -> SceneSources:
+    """Expand folders, globs, lists and STAC JSON into scene paths (see the module notes).
+    One path given alone (``"scenes/"`` from Python) is one item, not its characters."""
     sources = SceneSources()
-    for item in items:
+    for item in one_or_many(items):
         if is_remote(str(item)):  # a link given as it is: not named by a STAC read before
             ITEM_NAMES.pop(str(item), None)
         text = local_path(str(item))
@@ -268,7 +270,7 @@ def scene_folder_error(path: Path, what: str, option: str = "--scenes") -> Input
     )
 
 
-def require_scenes(items: Sequence[str | Path]) -> SceneSources:
+def require_scenes(items: Sequence[str | Path] | str | Path) -> SceneSources:
     """:func:`resolve_scenes`, with one clear error when ``items`` give no scene (pointing at
     subfolders that hold some: :func:`detector.chips.no_scenes_message`)."""
     sources = resolve_scenes(items)

@@ -74,22 +74,28 @@ COUNTED_COLUMNS = ("river", "last_seen", "counted", "maybe_same_as")
 
 
 def run_counts(
-    tracks_path: Path,
-    out: Path,
+    tracks_path: str | Path,
+    out: str | Path,
     *,
     fmt: str | None = None,
-    detections: Path | None = None,
-    observations: Path | None = None,
+    detections: str | Path | None = None,
+    observations: str | Path | None = None,
     years: str | None = None,
-    chart: Path | None = None,
-    kml: Path | None = None,
-    gpkg: Path | None = None,
-    geojson: Path | None = None,
+    chart: str | Path | None = None,
+    kml: str | Path | None = None,
+    gpkg: str | Path | None = None,
+    geojson: str | Path | None = None,
 ) -> list[str]:
     """Count unique dredges per river and year, write ``out`` and the requested exports.
 
-    Returns one line per file written (and notes).
+    Returns one line per file written (and notes). Paths may be ``str`` or
+    :class:`~pathlib.Path` (a str was an AttributeError from deep inside).
     """
+    tracks_path, out = Path(tracks_path), Path(out)
+    detections, observations, chart, kml, gpkg, geojson = (
+        None if path is None else Path(path)
+        for path in (detections, observations, chart, kml, gpkg, geojson)
+    )
     check_export_names(chart, gpkg, kml, geojson, out)
     counts_format(out, fmt)  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():

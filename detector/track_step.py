@@ -76,11 +76,11 @@ def sidecars(tracks: Path) -> tuple[Path, Path]:
 
 
 def run_track(
-    detections: Path | Sequence[Path],
-    rivers: Path | RiverNetwork,
-    out: Path,
+    detections: str | Path | Sequence[str | Path],
+    rivers: str | Path | RiverNetwork,
+    out: str | Path,
     *,
-    scenes: Sequence[str | Path] = (),
+    scenes: Sequence[str | Path] | str | Path = (),
     name_field: str = "name",
     corridor_m: float = DEFAULT_CORRIDOR_M,
     min_dates: int | None = None,
@@ -101,8 +101,10 @@ def run_track(
     seen once is most likely a false detection), 1 when they have none (marked by hand).
 
     ``rivers`` may be a network already read (``dredge run``'s, whose notes it has told); a
-    path is read here, and the notes of reading it lead the run's.
+    path is read here, and the notes of reading it lead the run's. Paths may be ``str`` or
+    :class:`~pathlib.Path`; ``scenes`` one path (a folder, a glob, a list) or several.
     """
+    out = Path(out)  # a str from a notebook: 'str' object has no attribute 'name'
     if Path(out).suffix.lower() not in PARQUET_SUFFIXES:  # written as GeoParquet under the
         raise InputError(  # name given, which `dredge counts` then refused as no tracks file
             out,
@@ -115,7 +117,8 @@ def run_track(
     else:
         network = RiverNetwork.read(rivers, name_field=name_field, corridor_m=corridor_m)
         notes = list(network.notes)
-    inputs = [detections] if isinstance(detections, str | Path) else list(detections)
+    named = [detections] if isinstance(detections, str | Path) else list(detections)
+    inputs = [Path(path) for path in named]
     look_alikes: list[pd.DataFrame] = []  # boats: their scenes looked at the river too
     sizes: list[int] = []  # each file's rows, in order: its own track ids are read alone
     frame, input_notes = gather_detections(inputs, network, looks=look_alikes, sizes=sizes)

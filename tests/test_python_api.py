@@ -1,0 +1,93 @@
+"""The stages called from Python as a notebook calls them: paths as ``str``, one scene folder
+given alone rather than in a list, ``observed_areas`` of a folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from detector.observed import observed_areas
+from detector.report import write_report
+from detector.rivers import RiverNetwork
+from detector.run import run_pipeline
+from detector.scene_files import expand_scene_paths
+from detector.scene_sources import resolve_scenes
+from detector.track_pipeline import run_counts, run_track
+from tests.geo_fixtures import write_rivers, write_scene
+from tests.model_fixtures import BrightBlobDetector, card_for_blobs
+
+DAYS = ("20240115_143000_00_2400", "20240305_143000_00_2400")
+
+
+def _two_scenes(folder: Path) -> tuple[Path, Path]:
+    """A folder of two dates of the same scene, and the river through it."""
+    folder.mkdir()
+    scenes = [write_scene(folder / f"{day}_3B_AnalyticMS_SR.tif") for day in DAYS]
+    rivers = folder.parent / "rivers.geojson"
+    write_rivers(rivers, {"nanay": scenes[0].river}, crs=scenes[0].crs)
+    return folder, rivers
+
+
+def test_run_track_counts_and_report_take_str_paths_and_a_scene_folder_alone(
+    tmp_path: Path,
+) -> None:
+    """From a notebook, ``run_pipeline("scenes", "rivers.geojson", "out")`` stopped on
+    "'str' object has no attribute 'exists'"; ``run_track`` with a str ``out`` on "… no
+    attribute 'name'", ``run_counts`` with str paths on "… no attribute 'resolve'", and
+    ``write_report`` of a str folder on "unsupported operand type(s) for /". A folder given
+    alone as ``scenes`` was read character by character: scenes ``/``, ``t``, ``m``, …, each
+    failed "file not found", and the run ended with empty counts and no error. Now each takes
+    str paths, one folder is its scenes, and the counts are those of the same call with Path."""
+    folder, rivers = _two_scenes(tmp_path / "scenes")
+    card = card_for_blobs(tmp_path / "model", bands=("nir", "red", "green"))
+    quiet = {"progress": False, "echo": lambda _: None, "warn": lambda _: None}
+    out = tmp_path / "run"
+    result = run_pipeline(str(folder), str(rivers), str(out), model=BrightBlobDetector(card),
+                          flips=False, **quiet)  # type: ignore[arg-type]  # fmt: skip
+    assert sorted(Path(s).name for s in result.scenes) == [
+        f"{d}_3B_AnalyticMS_SR.tif" for d in DAYS
+    ]
+    assert not result.failures and result.detections > 0
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    report = write_report(str(out), manifest, rivers=RiverNetwork.read(str(rivers)))
+    assert report == out / "report.html"
+
+    tracked = run_track(str(out / "detections.parquet"), str(rivers), str(tmp_path / "t.parquet"),
+                        scenes=str(folder))  # fmt: skip
+    assert tracked.tracks == tmp_path / "t.parquet"
+    lines = run_counts(str(tmp_path / "t.parquet"), str(tmp_path / "c.csv"),
+                       gpkg=str(tmp_path / "d.gpkg"), kml=str(tmp_path / "d.kml"))  # fmt: skip
+    assert lines[0].startswith(f"wrote {tmp_path / 'c.csv'}")
+    assert (tmp_path / "d.gpkg").is_file() and (tmp_path / "d.kml").is_file()
+    counted = pd.read_csv(tmp_path / "c.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(counted, pd.read_csv(out / "counts.csv", encoding="utf-8-sig"))
+    assert counted["scenes"].tolist() == [2]
+
+
+def test_one_scene_folder_given_alone_is_its_scenes(tmp_path: Path) -> None:
+    """``resolve_scenes("scenes")`` (and so ``run_track(…, scenes="scenes")``) iterated the
+    string: its characters were the scenes; so did ``expand_scene_paths``, which
+    ``detect_scenes("scenes", …)`` reads its scenes by (each character a failed scene)."""
+    folder, _ = _two_scenes(tmp_path / "scenes")
+    listed = resolve_scenes([folder]).paths
+    assert len(listed) == 2
+    assert resolve_scenes(str(folder)).paths == listed
+    assert resolve_scenes(folder).paths == listed
+    assert expand_scene_paths(str(folder)) == expand_scene_paths([folder]) == listed
+
+
+def test_observed_areas_of_a_folder_are_those_of_its_scenes(tmp_path: Path) -> None:
+    """``observed_areas([folder])`` said "cannot be read (… not recognized as being in a
+    supported file format) — the file may be truncated or corrupt", and of a str folder alone
+    it read '/' and stopped the same way."""
+    folder, _ = _two_scenes(tmp_path / "scenes")
+    files = sorted(folder.glob("*_AnalyticMS_SR.tif"))
+    expected = observed_areas(files)
+    for given in ([folder], folder, str(folder)):
+        found = observed_areas(given)
+        assert found["scene"].tolist() == expected["scene"].tolist()
+        assert found.geometry.equals(expected.geometry)
+    twice = observed_areas([files[0], files[0]])  # a row per scene given, as run_track zips
+    assert len(twice) == 2
