@@ -295,7 +295,7 @@ def run_pipeline(
                 "another --backend or --device); their scores differ by about 1e-6 (the same "
                 "detections on the demo scenes)"
             )
-            warn(notes[-1])
+            warn(f"note: {notes[-1]}")
         if coarse:
             warn_and_note(coarse_note(coarse, detector.card))
         for line in off_channel_warnings(off_channel, network.corridor_m):
@@ -331,8 +331,8 @@ def run_pipeline(
                 names=names,
             )
             tracked_notes = [told(note) for note in tracked.notes]
-            for note in tracked_notes:
-                warn(note)
+            for note in tracked_notes:  # as `dredge track` prints them (it had no prefix)
+                warn(f"note: {note}")
             notes += tracked_notes
             echo(told(tracked.summary))
             lines = run_counts(

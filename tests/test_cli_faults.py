@@ -46,7 +46,9 @@ def test_a_bug_prints_its_traceback_then_one_line_and_exits_3(
         "error: dredge stopped on an unexpected fault (RuntimeError: index 7 is out of bounds) "
         "— this is a bug in dredge"
     )
-    assert "goes on from its finished scenes" in last
+    # what `dredge synth` does when run again (it said `dredge run`'s "goes on from its
+    # finished scenes" for every command)
+    assert last.endswith("(`dredge synth` draws a half-made world anew when run again)"), last
 
 
 def test_out_of_memory_says_what_to_change(
@@ -86,9 +88,57 @@ def test_ctrl_c_says_to_run_the_command_again_as_sigterm_does(
     assert code == 128 + signal.SIGINT == 130
     lines = err.strip().splitlines()
     assert lines == [
-        "error: stopped by Ctrl-C — run the same command again (`dredge run` goes on from its "
-        "finished scenes)"
+        "error: stopped by Ctrl-C — run the same command again (`dredge synth` draws a "
+        "half-made world anew)"
     ], err
+
+
+RUN_AGAIN = {
+    "run": "(`dredge run` goes on from its finished scenes)",
+    "train": "(`dredge train` starts over from the first epoch)",
+    "synth": "(`dredge synth` draws a half-made world anew)",
+    "track": "(`dredge track` starts over)",
+}
+
+
+@pytest.mark.parametrize("command", list(RUN_AGAIN))
+def test_the_stop_and_fault_lines_say_what_running_the_command_again_does(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Every command said "run the same command again (`dredge run` goes on from its finished
+    scenes)" after Ctrl-C or SIGTERM, and on a fault: `dredge train` starts over from its first
+    epoch, `dredge synth` draws its half-made world anew. `dredge run` keeps its words."""
+    from detector.cli.signals import say_stopped
+
+    monkeypatch.setattr(sys, "argv", ["dredge", command, "--out", "somewhere"])
+    say_stopped("SIGTERM")
+    line = capsys.readouterr().err.strip()
+    assert line == f"error: stopped by SIGTERM — run the same command again {RUN_AGAIN[command]}"
+    fault = fault_line(RuntimeError("boom"), command)
+    assert fault.endswith(f"{RUN_AGAIN[command][:-1]} when run again)"), fault
+    if command != "run":
+        assert "finished scenes" not in line + fault
+
+
+def test_dredge_train_stopped_by_ctrl_c_says_it_starts_over(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`dredge train` (the recipe) stopped by Ctrl-C told to run it again as `dredge run` goes
+    on from its finished scenes; a training is not resumed."""
+    import training.train
+
+    def interrupted(out: Path, **_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training.train, "train_default", interrupted)
+    monkeypatch.setattr(sys, "argv", ["dredge", "train", "--out", str(tmp_path / "t")])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: stopped by Ctrl-C — run the same command again (`dredge train` starts over "
+        "from the first epoch)"
+    )
 
 
 class _ClosedPipe:

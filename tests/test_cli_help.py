@@ -260,3 +260,16 @@ def test_the_evaluate_conf_help_says_the_boxes_are_detects() -> None:
     result = CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "400"})
     (line,) = [row for row in result.output.splitlines() if "--conf" in row]
     assert "dredge detect --conf" in line and "0.6 × it" in line and "AP" in line, line
+
+
+def test_the_synth_size_help_says_how_long_the_small_world_takes() -> None:
+    """`--size small` said "seconds, for tests", while its 45 scenes (every river over
+    2023-2025) take about 98 s on two cores (benchmarks/results/synth.md); only a world cut
+    down with --rivers/--years takes seconds."""
+    result = CliRunner().invoke(app, ["synth", "--help"], env={"COLUMNS": "400"})
+    said = " ".join(result.output.split())
+    assert "seconds, for tests" not in said
+    assert (
+        "small (3 km reaches, 3 dates a year: every river over 2023-2025, 45 scenes, about " in said
+    )
+    assert "100 s on two cores; one river and one year, 3 scenes, seconds)" in said

@@ -51,6 +51,7 @@ def run(world: Path, scenes: Path, model: Path, tmp_path_factory: pytest.TempPat
     )
     assert result.exit_code == 1, result.output  # one scene failed
     assert "1 of 4 scenes failed" in result.output
+    (out.parent / "stderr.txt").write_text(result.stderr, encoding="utf-8")
     return out
 
 
@@ -248,6 +249,18 @@ def test_the_run_notes_go_to_run_json_and_the_report(run: Path) -> None:
     report = (run / "report.html").read_text()
     assert f"<h2 id='notes'>Notes ({len(notes)})</h2>" in report
     assert all(html.escape(note, quote=True) in report for note in notes)
+
+
+def test_the_tracking_notes_are_printed_as_dredge_track_prints_them(run: Path) -> None:
+    """`dredge run` printed the tracker's notes ("read the clear, valid areas of 3 scenes",
+    "N boat detections left out of tracking …") without the `note: ` that `dredge track`
+    prints before the same lines."""
+    stderr = (run.parent / "stderr.txt").read_text(encoding="utf-8").splitlines()
+    notes = json.loads((run / "run.json").read_text())["notes"]
+    tracked = [note for note in notes if note.startswith("read the clear, valid areas of")]
+    assert len(tracked) == 1, notes
+    assert f"note: {tracked[0]}" in stderr, stderr
+    assert tracked[0] not in stderr, stderr
 
 
 def test_a_run_resumes_when_its_scenes_are_spelled_another_way(

@@ -344,6 +344,36 @@ def test_a_recipe_model_in_out_is_replaced_only_with_overwrite(
     assert started == [out, out]
 
 
+def test_train_without_labels_or_recipe_says_what_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train` with no LABELS and no --recipe started the default synthetic recipe
+    (about 2 h 40 min on two cores) into runs/train without a word. Now one note first: what
+    it trains, how long, where, and to give LABELS to train on labelled tiles instead."""
+    started: list[Path] = []
+
+    def first_world(seeds: object, size: object, folder: Path, **_: object) -> None:
+        started.append(folder)  # the recipe's first step, after its checks: stop there
+        raise DredgeError("stopped before the first world")
+
+    monkeypatch.setattr("training.train.make_worlds", first_world)
+    out = tmp_path / "train"
+    result = CliRunner().invoke(app, ["train", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2 and started == [out / "worlds"], result.output
+    assert result.stderr.splitlines() == [
+        f"note: no LABELS given — training the synthetic recipe 'default' from scratch (about "
+        f"2 h 40 min on two CPU cores) into {out}; to fine-tune on labelled tiles instead, give "
+        "them: dredge train LABELS … --out OUT",
+        "error: stopped before the first world",
+    ], result.stderr
+    other = tmp_path / "asked"  # --recipe given: what it asked for, no note
+    result = CliRunner().invoke(
+        app, ["train", "--recipe", "default", "--out", str(other), "--no-progress"]
+    )
+    assert result.exit_code == 2 and started == [out / "worlds", other / "worlds"]
+    assert result.stderr.splitlines() == ["error: stopped before the first world"]
+
+
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):

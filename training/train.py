@@ -101,9 +101,11 @@ def train_default(
     seed: int = 0,
     progress: bool = True,
     workers: int = 1,
+    on_start: Callable[[], None] | None = None,
 ) -> TrainResult:
     """Run the ``default`` recipe into ``out_dir``; arguments override the recipe's values
     (``imgsz``: the training chips' size too, cut at the recipe's GSD, never resized).
+    ``on_start`` is called once the arguments are checked, before the first world is drawn.
 
     ``workers``: processes that draw the worlds and cut their chips (the model is the same
     for any number).
@@ -148,6 +150,8 @@ def train_default(
         train_tile_px=recipe.train_tile_px if imgsz is None else imgsz,
         seed=seed,
     )
+    if on_start is not None:
+        on_start()
     out_dir.mkdir(parents=True, exist_ok=True)
     world_paths = make_worlds(
         recipe.world_seeds, recipe.world_size, out_dir / "worlds", progress=progress,

@@ -263,8 +263,10 @@ def typed_command() -> str:
 
 
 def warn_line(line: str) -> None:
-    """Print a warning or a scene's error line on stderr, in red."""
-    typer.secho(line, fg=typer.colors.RED, err=True)
+    """Print a warning or a scene's error line on stderr, in red; a ``note:`` line in yellow,
+    as `dredge track` prints its notes."""
+    colour = typer.colors.YELLOW if line.startswith("note: ") else typer.colors.RED
+    typer.secho(line, fg=colour, err=True)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

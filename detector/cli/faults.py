@@ -19,11 +19,13 @@ from contextlib import contextmanager
 
 import typer
 
+from detector.cli.rerun import AGAIN, command_given, what_again
+
 FAULT_EXIT = 3
 """Exit code of a command that stopped on an unexpected fault (1: some inputs failed, the
 others completed; 2: bad input or a file that could not be written; 128 + N: signal N)."""
 
-RESUME = "`dredge run` goes on from its finished scenes when run again"
+RESUME = f"{AGAIN['run']} when run again"
 
 
 MEMORY_FIXES = {
@@ -42,9 +44,11 @@ def fault_line(exc: BaseException, command: str | None = None) -> str:
         return f"error: out of memory — close other programs, or run again with {fix}"
     text = str(exc).strip().splitlines()
     what = type(exc).__name__ + (f": {text[0]}" if text else "")
+    again = what_again(command)  # it said `dredge run`'s words for every command
     return (
         f"error: dredge stopped on an unexpected fault ({what}) — this is a bug in dredge: "
-        f"please report it with the traceback above and the command ({RESUME})"
+        "please report it with the traceback above and the command"
+        + (f" ({again} when run again)" if again else "")
     )
 
 
@@ -58,6 +62,5 @@ def reporting_faults() -> Iterator[None]:
     except Exception as exc:  # the last resort: anything else is a fault
         traceback.print_exc()
         sys.stderr.flush()
-        command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-        typer.secho(fault_line(exc, command), fg=typer.colors.RED, err=True)
+        typer.secho(fault_line(exc, command_given()), fg=typer.colors.RED, err=True)
         sys.exit(FAULT_EXIT)

@@ -24,6 +24,8 @@ from types import FrameType
 
 import typer
 
+from detector.cli.rerun import command_given, run_again
+
 CAUGHT = ("SIGTERM", "SIGHUP")
 
 
@@ -71,13 +73,11 @@ def say_stopped(by: str) -> None:
     """Print the one line of a command stopped by ``by`` (SIGTERM, Ctrl-C) to stderr, where
     stderr is still there: a pipe whose reader the same Ctrl-C stopped (``2>&1 | tee log``)
     takes no line, and the BrokenPipeError of writing it ended the command with exit code 1
-    (what a command with some inputs failed returns) in place of 130."""
+    (what a command with some inputs failed returns) in place of 130. The line says what
+    running the command again does (:mod:`detector.cli.rerun`)."""
     try:
         typer.secho(
-            f"error: stopped by {by} — run the same command again (`dredge run` goes on from "
-            "its finished scenes)",
-            fg=typer.colors.RED,
-            err=True,
+            f"error: stopped by {by} — {run_again(command_given())}", fg=typer.colors.RED, err=True
         )
     except OSError:  # stderr closed or gone: the exit code says it
         pass

@@ -165,7 +165,7 @@ def train(
     them with the same tiler as `dredge detect`, trains a small YOLO11 (heads at strides 4 and
     8) from scratch in four stages (the third and fourth continue on other worlds), validates
     on held-out rivers and writes OUT/dredge-yolo11-p2.pt with OUT/dredge-yolo11-p2.card.json
-    (about 2 h 40 min on two CPU cores).
+    (about 2 h 40 min on two CPU cores; without --recipe a note says so first).
 
     Example: dredge train review/ labels.gpkg --scenes planet/ --rivers rivers.gpkg --out runs/ft
     """
@@ -204,8 +204,22 @@ def train(
     _train_recipe(
         out, recipe or "default", epochs=epochs, imgsz=imgsz, worlds=worlds, seed=seed,
         device=device, install=install, overwrite=overwrite, progress=progress,
-        workers=workers or usable_cores(),
+        workers=workers or usable_cores(), unasked=recipe is None,
     )  # fmt: skip
+
+
+RECIPE_TIME = "about 2 h 40 min on two CPU cores"
+"""How long the default recipe took here (README: The bundled model and how it was trained)."""
+
+
+def recipe_note(out: Path) -> str:
+    """The note of `dredge train` given neither LABELS nor --recipe: it started the default
+    recipe's hours without a word, as if a forgotten LABELS were meant."""
+    return (
+        f"note: no LABELS given — training the synthetic recipe 'default' from scratch "
+        f"({RECIPE_TIME}) into {out}; to fine-tune on labelled tiles instead, give them: "
+        "dredge train LABELS … --out OUT"
+    )
 
 
 def _train_recipe(
@@ -221,8 +235,11 @@ def _train_recipe(
     overwrite: bool,
     progress: bool,
     workers: int = 1,
+    unasked: bool = False,
 ) -> None:
-    """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's)."""
+    """``dredge train --recipe NAME``: the synthetic recipe (the bundled model's); ``unasked``
+    (no LABELS and no --recipe) prints :func:`recipe_note` once the recipe's checks pass,
+    before its first world."""
     import detector.model
     from training.recipes import CARD_NAME, RECIPES, WEIGHTS_NAME
     from training.train import check_install_target, install_held, install_lock, train_default
@@ -253,6 +270,11 @@ def _train_recipe(
                 seed=seed,
                 progress=progress,
                 workers=workers,
+                on_start=(
+                    (lambda: typer.secho(recipe_note(out), fg=typer.colors.YELLOW, err=True))
+                    if unasked
+                    else None
+                ),
             )
             done = f"weights {result.weights}, card {result.card} ({result.duration_s:.0f} s)"
             typer.echo(done)
