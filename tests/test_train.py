@@ -378,6 +378,29 @@ def test_train_without_labels_or_recipe_says_what_it_starts(
     assert result.stderr.splitlines() == ["error: stopped before the first world"]
 
 
+def test_the_recipe_note_does_not_give_its_hours_for_a_shortened_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --epochs 1` without LABELS said the run took "about 2 h 40 min on two CPU
+    cores", the time of the recipe's own settings; the note now says the time is theirs, not
+    that of the --epochs (and --imgsz, --worlds) given."""
+
+    def first_world(seeds: object, size: object, folder: Path, **_: object) -> None:
+        raise DredgeError("stopped before the first world")
+
+    monkeypatch.setattr("training.train.make_worlds", first_world)
+    out = tmp_path / "train"
+    given = ["--epochs", "1", "--worlds", "1"]
+    result = CliRunner().invoke(app, ["train", *given, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        "note: no LABELS given — training the synthetic recipe 'default' from scratch (about "
+        "2 h 40 min on two CPU cores at its own settings, not the --epochs and --worlds given) "
+        f"into {out}; to fine-tune on labelled tiles instead, give them: dredge train LABELS … "
+        "--out OUT"
+    ), result.stderr
+
+
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -212,13 +213,16 @@ RECIPE_TIME = "about 2 h 40 min on two CPU cores"
 """How long the default recipe took here (README: The bundled model and how it was trained)."""
 
 
-def recipe_note(out: Path) -> str:
+def recipe_note(out: Path, changed: Sequence[str] = ()) -> str:
     """The note of `dredge train` given neither LABELS nor --recipe: it started the default
-    recipe's hours without a word, as if a forgotten LABELS were meant."""
+    recipe's hours without a word, as if a forgotten LABELS were meant. ``changed``: the
+    options given that change its length (``--epochs``, ``--imgsz``, ``--worlds``): the time
+    is then said to be the recipe's own (with ``--epochs 1`` it said 2 h 40 min)."""
+    took = f"{RECIPE_TIME} at its own settings, not the {' and '.join(changed)} given"
     return (
         f"note: no LABELS given — training the synthetic recipe 'default' from scratch "
-        f"({RECIPE_TIME}) into {out}; to fine-tune on labelled tiles instead, give them: "
-        "dredge train LABELS … --out OUT"
+        f"({took if changed else RECIPE_TIME}) into {out}; to fine-tune on labelled tiles "
+        "instead, give them: dredge train LABELS … --out OUT"
     )
 
 
@@ -248,6 +252,9 @@ def _train_recipe(
     if recipe not in RECIPES:
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
     bundled = detector.model.WEIGHTS_DIR
+    given = {"--epochs": epochs, "--imgsz": imgsz, "--worlds": worlds}
+    changed = [option for option, value in given.items() if value is not None]
+    note = recipe_note(out, changed)
     try:
         check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
         # a finished run's model: replaced after the hours without a word (its worlds and
@@ -271,7 +278,7 @@ def _train_recipe(
                 progress=progress,
                 workers=workers,
                 on_start=(
-                    (lambda: typer.secho(recipe_note(out), fg=typer.colors.YELLOW, err=True))
+                    (lambda: typer.secho(note, fg=typer.colors.YELLOW, err=True))
                     if unasked
                     else None
                 ),
