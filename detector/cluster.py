@@ -188,6 +188,12 @@ def scheduler_address(scheduler: str) -> str:
     if scheduler == "local" or scheduler.startswith(SCHEMES):
         return scheduler
     path = Path(scheduler).expanduser()
+    if path.is_dir():  # it said "no such scheduler file" of a folder that is there
+        raise DredgeError(
+            f"--scheduler {scheduler}: is a folder, not a scheduler file — give the file in it "
+            "that `dask scheduler --scheduler-file FILE` writes (FILE, such as sched.json), "
+            "'local' or an address such as tcp://HOST:8786"
+        )
     if not path.is_file():
         if path.suffix.lower() == ".json" or "/" in scheduler or os.sep in scheduler:
             raise DredgeError(

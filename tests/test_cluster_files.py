@@ -55,6 +55,17 @@ def test_a_scheduler_file_missing_or_not_one_is_one_line_naming_it(
     assert "\n" not in message
 
 
+def test_a_folder_given_as_the_scheduler_file_is_said_to_be_a_folder(tmp_path: Path) -> None:
+    """`--scheduler dask/` (the folder the scheduler file lies in) was told "no such scheduler
+    file" of a folder that is there; it is told that it is a folder, and to give the file."""
+    for given in (str(tmp_path), f"{tmp_path}/"):
+        with pytest.raises(DredgeError) as caught:
+            check_scheduler(given)
+        message = str(caught.value)
+        assert message.startswith(f"--scheduler {given}: is a folder, not a scheduler file — ")
+        assert "no such" not in message and "\n" not in message
+
+
 def test_a_scheduler_file_of_a_stopped_scheduler_names_the_file_and_its_address(
     tmp_path: Path,
 ) -> None:
