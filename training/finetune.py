@@ -112,21 +112,25 @@ class FinetuneResult:
 
 def finetune(
     labels: Sequence[str | Path],
-    out: Path,
+    out: str | Path,
     config: FinetuneConfig,
     *,
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
-    rivers: Path | None = None,
+    rivers: str | Path | None = None,
     name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
-    synthetic_worlds: Sequence[Path] | None = None,
+    synthetic_worlds: Sequence[str | Path] | None = None,
     overwrite: bool = False,
     progress: bool = True,
     command: str = "",
     echo: Any = print,
 ) -> FinetuneResult:
-    """Fine-tune on label sets into ``out`` (see the module's docstring)."""
+    """Fine-tune on label sets into ``out`` (see the module's docstring). Paths may be
+    ``str`` or :class:`~pathlib.Path` (a str ``out`` stopped on "… no attribute 'exists'")."""
+    out = Path(out)
+    rivers = None if rivers is None else Path(rivers)
+    worlds = None if synthetic_worlds is None else [Path(w) for w in synthetic_worlds]
     started = time.monotonic()
     started_at = datetime.now(UTC)
     config.check()
@@ -172,7 +176,7 @@ def finetune(
         with run_lock(partial, command):
             result = _run(
                 partial, out, base, start, config, sets, tiles, assignment, bands,
-                synthetic_worlds, progress, command, echo, started, started_at,
+                worlds, progress, command, echo, started, started_at,
             )  # fmt: skip
         move_into_place(partial, out)
     except BaseException:
