@@ -142,3 +142,26 @@ def test_run_demo_takes_a_str_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.world == out / "world"
     assert result.comparison["within_10pct"].tolist() == [True]
     assert (out / "run" / "counts_vs_truth.csv").is_file()
+
+
+def test_write_detections_names_its_fmt_parameter_not_the_cli_option(tmp_path: Path) -> None:
+    """``write_detections(frame, "d.csv")`` said "… or give --format", an option a Python
+    caller has not: its parameter is ``fmt``. Now it says ``fmt=``, and `dredge detect`'s own
+    check (``output_format``) still says --format."""
+    from detector.detection_table import empty_detections, output_format, write_detections
+
+    frame = empty_detections()
+    wrong = [
+        ("d.csv", None, r"d\.csv: no detections format ends in '\.csv' — end the name in "
+                        r"\.parquet, \.gpkg or \.geojson, or give fmt=$"),
+        ("d.parquet", "gpkg", r"d\.parquet: fmt= is gpkg, but the name ends in \.parquet — end "
+                              r"it in \.gpkg, or leave fmt= out$"),
+        ("d.gpkg", "shp", r"^fmt= must be one of parquet, gpkg, geojson, got 'shp'$"),
+    ]  # fmt: skip
+    for name, fmt, said in wrong:
+        with pytest.raises(ValueError, match=said):
+            write_detections(frame, str(tmp_path / name), fmt)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError, match=r"or give --format$"):
+        output_format(tmp_path / "d.csv")
+    assert write_detections(frame, str(tmp_path / "d.gpkg")) == tmp_path / "d.gpkg"
