@@ -55,7 +55,7 @@ from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
 from training.finetune_base import BaseModel, resolve_base
 from training.finetune_config import FinetuneConfig
-from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
+from training.finetune_data import Chip, Split, place_cell, split_tiles, write_chip_dataset
 from training.finetune_folder import (
     CARD_NAME,
     MANIFEST_NAME,
@@ -224,7 +224,8 @@ def _run(
     val_tiles = assignment.tiles(tiles, "val")
     metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
     if val_tiles:
-        metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit)
+        units = _held_out_units(val_tiles, assignment.unit)
+        metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit, units)
         if config.overrides.get("val"):
             # val=True: ultralytics scored every epoch on these tiles' chips (data.yaml's val)
             # and kept the best as best.pt; the scores said nothing of it, and flattered it
@@ -419,16 +420,30 @@ def _train(
     return best
 
 
+def _held_out_units(val_tiles: list[LabelledTile], unit: str) -> int:
+    """How many scenes (or 5 km squares, ``unit`` "place") the held-out tiles come from."""
+    if unit == "place":
+        return len({place_cell(t.place) for t in val_tiles if t.place is not None})
+    return len({t.scene for t in val_tiles})
+
+
 def _val_metrics(
-    weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str, unit: str
+    weights: Path,
+    base: BaseModel,
+    val_tiles: list[LabelledTile],
+    device: str,
+    unit: str,
+    units: int,
 ) -> dict[str, Any]:
     """The new model's scores on the held-out tiles, and the starting model's, on the
     ``device`` trained on as given (``cuda:1`` scored on ``cuda``, GPU 0, which another job may
-    hold)."""
+    hold). ``units``: how many ``unit``s (scenes, places) were held out, for ``val_scope``
+    (it said "the held-out scenes" of one)."""
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
-        f"whole tiles of the held-out {unit}s ({count_of(len(val_tiles), 'tile')}), "
+        f"whole tiles of {count_of(units, f'held-out {unit}')} "
+        f"({count_of(len(val_tiles), 'tile')}), "
         f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
     )
     if base.weights is not None:
