@@ -238,7 +238,7 @@ def _same_file(path: str, old: str) -> bool:
 def run_tiles(
     scene_paths: Sequence[str],
     rivers: RiverNetwork,
-    out: Path,
+    out: str | Path,
     spec: InputSpec,
     *,
     fmt: str = "png",
@@ -262,8 +262,11 @@ def run_tiles(
     run's pixels under the old names (another tile size), and 2 new chips were listed nowhere.
     A scene that failed half-way (a read error) left the chips it had cut, listed nowhere.
 
-    ``taken`` maps scene paths to names an earlier run gave (:func:`earlier_scene_names`)."""
+    ``taken`` maps scene paths to names an earlier run gave (:func:`earlier_scene_names`).
+    ``out`` may be a ``str`` or a :class:`~pathlib.Path` (a str stopped on "'str' object has
+    no attribute 'mkdir'")."""
     check_format(fmt, spec)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     index, failures, partial = out / INDEX_NAME, out / FAILURES_NAME, out / PARTIAL_DIR
     shutil.rmtree(partial, ignore_errors=True)  # a killed batch's scene, never listed

@@ -45,7 +45,7 @@ class DemoResult:
 
 
 def run_demo(
-    out: Path,
+    out: str | Path,
     *,
     seed: int = DEMO_SEED,
     model: Detector | str | Path | None = None,
@@ -54,7 +54,9 @@ def run_demo(
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
 ) -> DemoResult:
-    """Make (or reuse) the demo world under ``out/world`` and run the pipeline on it."""
+    """Make (or reuse) the demo world under ``out/world`` and run the pipeline on it.
+    ``out`` may be a ``str`` or a :class:`~pathlib.Path`."""
+    out = Path(out)  # a str from a notebook: "unsupported operand type(s) for /"
     from training.synth.world import (
         WorldConfig,
         is_same_world,

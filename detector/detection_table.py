@@ -67,28 +67,30 @@ def concat_detections(frames: Sequence[pd.DataFrame]) -> gpd.GeoDataFrame:
     return typed_detections(pd.concat(frames, ignore_index=True))
 
 
-def output_format(path: str | Path, fmt: str | None = None) -> str:
+def output_format(path: str | Path, fmt: str | None = None, *, option: str = "--format") -> str:
     """The output format: ``fmt`` when given, else from the suffix (parquet without one).
 
     UsageError (a ValueError) for another suffix (``--out detections.csv`` was written as
-    GeoParquet under that name, without a word), or one of another format than ``fmt``."""
+    GeoParquet under that name, without a word), or one of another format than ``fmt``.
+    ``option``: how the message names ``fmt`` (``fmt=`` from Python: it said "give --format"
+    to a caller of :func:`write_detections`, whose parameter is ``fmt``)."""
     suffix = Path(path).suffix.lower()
     by_suffix = {s: name for name, s in FORMATS.items()}
     by_suffix |= {".geoparquet": "parquet", ".json": "geojson"}
     if fmt is not None:
         if fmt not in FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+            raise UsageError(f"{option} must be one of {', '.join(FORMATS)}, got {fmt!r}")
         if by_suffix.get(suffix, fmt) != fmt:  # --out d.parquet --format gpkg: so named
             raise UsageError(
-                f"{path}: --format is {fmt}, but the name ends in {Path(path).suffix} — end "
-                f"it in {FORMATS[fmt]}, or leave --format out"
+                f"{path}: {option} is {fmt}, but the name ends in {Path(path).suffix} — end "
+                f"it in {FORMATS[fmt]}, or leave {option} out"
             )
         return fmt
     by_suffix[""] = "parquet"
     if suffix not in by_suffix:
         raise UsageError(
             f"{path}: no detections format ends in {Path(path).suffix!r} — end the name in "
-            ".parquet, .gpkg or .geojson, or give --format"
+            f".parquet, .gpkg or .geojson, or give {option}"
         )
     return by_suffix[suffix]
 
@@ -99,10 +101,12 @@ def write_detections(frame: gpd.GeoDataFrame, path: str | Path, fmt: str | None 
     whatever the suffix, and ``d.gpkg`` a Parquet file that GDAL cannot open).
 
     The file is written beside the target and moved into place (:func:`write_atomic`), so a
-    failed write leaves no half file, and a full or read-only disk is one clear line.
+    failed write leaves no half file, and a full or read-only disk is one clear line. A name of
+    no format, or of another than ``fmt``, is a UsageError naming ``fmt=``.
     """
     target = Path(path)
-    write_atomic(target, _detections_writer(frame, target, output_format(target, fmt)))
+    kind = output_format(target, fmt, option="fmt=")  # the Python parameter, not --format
+    write_atomic(target, _detections_writer(frame, target, kind))
     return target
 
 

@@ -444,7 +444,8 @@ def test_a_class_mapped_twice_to_two_classes_is_one_line() -> None:
 def test_the_val_scope_of_one_held_out_tile_is_singular(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One held-out tile: the card's ``val_scope`` said "(1 tiles)"."""
+    """One held-out tile: the card's ``val_scope`` said "(1 tiles)"; and of one held-out
+    scene (or place) it said "the held-out scenes": now the count of them, in its number."""
     from types import SimpleNamespace
 
     from training import finetune
@@ -454,11 +455,21 @@ def test_the_val_scope_of_one_held_out_tile_is_singular(
     monkeypatch.setattr(finetune, "evaluate_tiles", lambda *a, **k: (evaluation, None))
     monkeypatch.setattr(finetune, "card_metrics", lambda *a, **k: {"val": {}})
     base = finetune.BaseModel(None, None, finetune.DEFAULT_SPEC, finetune.CLASSES)
-    tile = SimpleNamespace()
-    metrics = finetune._val_metrics(tmp_path / "m.pt", base, [tile], "cpu", "scene")  # type: ignore[list-item]
-    assert metrics["val_scope"] == (
-        "whole tiles of the held-out scenes (1 tile), IoU ≥ 0.5, score ≥ 0.25"
+
+    def scope(tiles: list[LabelledTile], unit: str) -> str:
+        units = finetune._held_out_units(tiles, unit)
+        metrics = finetune._val_metrics(tmp_path / "m.pt", base, tiles, "cpu", unit, units)
+        return str(metrics["val_scope"])
+
+    one = [LabelledTile("a", "s1", "l.gpkg", 64, 64, place=(-73.3, -3.75))]
+    assert scope(one, "scene") == (
+        "whole tiles of 1 held-out scene (1 tile), IoU ≥ 0.5, score ≥ 0.25"
     )
+    three = [*one, LabelledTile("b", "s2", "l.gpkg", 64, 64, place=(-73.3, -3.75)),
+             LabelledTile("c", "s2", "l.gpkg", 64, 64, place=(-73.0, -3.75))]  # fmt: skip
+    assert scope(three, "scene").startswith("whole tiles of 2 held-out scenes (3 tiles), ")
+    assert scope(three, "place").startswith("whole tiles of 2 held-out places (3 tiles), ")
+    assert scope(one, "place").startswith("whole tiles of 1 held-out place (1 tile), ")
 
 
 def test_the_card_names_chips_and_whole_tiles_apart(

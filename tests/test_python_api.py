@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from detector.observed import observed_areas
 from detector.report import write_report
@@ -91,3 +93,75 @@ def test_observed_areas_of_a_folder_are_those_of_its_scenes(tmp_path: Path) -> N
         assert found.geometry.equals(expected.geometry)
     twice = observed_areas([files[0], files[0]])  # a row per scene given, as run_track zips
     assert len(twice) == 2
+
+
+def test_run_tiles_takes_a_str_out(tmp_path: Path) -> None:
+    """``run_tiles(scenes, rivers, "tiles", spec)`` stopped on "'str' object has no attribute
+    'mkdir'"; now its chips and index are those of the same call with a Path ``out``."""
+    from detector.chips import INDEX_NAME, run_tiles
+    from detector.inputspec import InputSpec
+
+    folder, rivers = _two_scenes(tmp_path / "scenes")
+    scenes = [str(p) for p in sorted(folder.glob("*_AnalyticMS_SR.tif"))]
+    network = RiverNetwork.read(str(rivers))
+    spec = InputSpec(bands=("nir", "red", "green"), tile_px=128, overlap_px=16)
+    quiet = {"progress": False, "echo": lambda _: None, "warn": lambda _: None}
+    given = run_tiles(scenes, network, str(tmp_path / "a"), spec, **quiet)  # type: ignore[arg-type]
+    same = run_tiles(scenes, network, tmp_path / "b", spec, **quiet)  # type: ignore[arg-type]
+    assert not given.failures and given.tiles == same.tiles > 0
+    chips = sorted(p.name for p in (tmp_path / "a" / "chips").iterdir())
+    assert chips == sorted(p.name for p in (tmp_path / "b" / "chips").iterdir())
+    assert len(pd.read_parquet(tmp_path / "a" / INDEX_NAME)) == given.tiles
+
+
+def test_run_demo_takes_a_str_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run_demo("demo")`` stopped on "unsupported operand type(s) for /: 'str' and 'str'"
+    before it drew the world; now it runs into ``demo/world`` and ``demo/run`` (the world
+    and the pipeline stood in for, as in test_demo_writes)."""
+    import training.synth.world
+    from detector.demo import run_demo
+
+    counts = pd.DataFrame(
+        {"river": ["Nanay"], "year": [2024], "unique_dredges": [3], "unique_low": [3],
+         "unique_high": [3]}
+    )  # fmt: skip
+    out = tmp_path / "demo"
+    (out / "world" / "truth").mkdir(parents=True)
+    (out / "run").mkdir()
+    counts.to_csv(out / "world" / "truth" / "counts.csv", index=False)
+    monkeypatch.setattr(training.synth.world, "is_same_world", lambda path, config: True)
+    given: list[object] = []
+
+    def pipeline(scenes: list[Path], rivers: Path, run: Path, **kwargs: object) -> object:
+        given.extend([scenes, rivers, run])
+        return SimpleNamespace(counts=counts)
+
+    monkeypatch.setattr("detector.demo.run_pipeline", pipeline)
+    result = run_demo(str(out), echo=lambda line: None)
+    assert given == [[out / "world" / "scenes"], out / "world" / "rivers.geojson", out / "run"]
+    assert result.world == out / "world"
+    assert result.comparison["within_10pct"].tolist() == [True]
+    assert (out / "run" / "counts_vs_truth.csv").is_file()
+
+
+def test_write_detections_names_its_fmt_parameter_not_the_cli_option(tmp_path: Path) -> None:
+    """``write_detections(frame, "d.csv")`` said "… or give --format", an option a Python
+    caller has not: its parameter is ``fmt``. Now it says ``fmt=``, and `dredge detect`'s own
+    check (``output_format``) still says --format."""
+    from detector.detection_table import empty_detections, output_format, write_detections
+
+    frame = empty_detections()
+    wrong = [
+        ("d.csv", None, r"d\.csv: no detections format ends in '\.csv' — end the name in "
+                        r"\.parquet, \.gpkg or \.geojson, or give fmt=$"),
+        ("d.parquet", "gpkg", r"d\.parquet: fmt= is gpkg, but the name ends in \.parquet — end "
+                              r"it in \.gpkg, or leave fmt= out$"),
+        ("d.gpkg", "shp", r"^fmt= must be one of parquet, gpkg, geojson, got 'shp'$"),
+    ]  # fmt: skip
+    for name, fmt, said in wrong:
+        with pytest.raises(ValueError, match=said):
+            write_detections(frame, str(tmp_path / name), fmt)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError, match=r"or give --format$"):
+        output_format(tmp_path / "d.csv")
+    assert write_detections(frame, str(tmp_path / "d.gpkg")) == tmp_path / "d.gpkg"

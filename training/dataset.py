@@ -300,8 +300,8 @@ def split_groups(
 
 
 def build_yolo_dataset(
-    worlds: Sequence[Path],
-    out: Path,
+    worlds: Sequence[str | Path],
+    out: str | Path,
     spec: InputSpec,
     *,
     val_fraction: float = 0.25,
@@ -315,16 +315,18 @@ def build_yolo_dataset(
 
     ``negatives``: empty tiles kept in ``train`` per positive tile (all are kept in ``val``).
     ``workers``: processes that label and cut the scenes (scene by scene); the dataset is the
-    same for any number, and for the worlds given in any order.
+    same for any number, and for the worlds given in any order. Paths may be ``str`` or
+    :class:`~pathlib.Path`.
     """
+    out = Path(out)
     if len(spec.bands) not in (1, 3):
         raise DredgeError(f"PNG chips hold 1 or 3 bands, not {len(spec.bands)}; change the spec")
     if negatives < 0:
         raise DredgeError(f"negatives must be ≥ 0, got {negatives}")
     # in the order of their names: the train negatives drawn, and so the dataset, were those of
     # the order the worlds were given in (14 of 26 differed for two worlds given the other way)
-    worlds = sorted((Path(w) for w in worlds), key=lambda w: w.resolve().name)
-    names = [w.resolve().name for w in worlds]
+    folders = sorted((Path(w) for w in worlds), key=lambda w: w.resolve().name)
+    names = [w.resolve().name for w in folders]
     # chips are named by the world's folder: `Nanay`'s and `nanay`'s were one file on a disk
     # that ignores case (macOS, Windows), one world's chips and labels over the other's
     if len({name.casefold() for name in names}) != len(names):
@@ -332,13 +334,13 @@ def build_yolo_dataset(
             f"world folders need distinct names, in any letter case (chips are named by them), "
             f"got {', '.join(names)} — rename one"
         )
-    for world in worlds:
+    for world in folders:
         check_world(world)
     _prepare_out(out, overwrite)
-    records, ambiguous = _label_worlds(worlds, names, spec, progress, workers)
+    records, ambiguous = _label_worlds(folders, names, spec, progress, workers)
     groups = [
         (name, river)
-        for world, name in zip(worlds, names, strict=True)
+        for world, name in zip(folders, names, strict=True)
         for river in scene_rivers(world).values()
     ]
     assignment = split_groups(groups, val_fraction, seed)
@@ -346,7 +348,7 @@ def build_yolo_dataset(
         root=out.resolve(),
         data_yaml=out.resolve() / "data.yaml",
         spec=spec,
-        worlds=[str(w.resolve()) for w in worlds],
+        worlds=[str(w.resolve()) for w in folders],
         seed=seed,
         val_fraction=val_fraction,
         negatives=negatives,

@@ -538,16 +538,18 @@ def evaluate_tiles(
 def write_report(
     evaluation: Evaluation,
     tiles: Sequence[LabelledTile],
-    out: Path,
+    out: str | Path,
     *,
     model: dict[str, Any],
     bands: Sequence[str],
     extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``report.json`` and the three figures into ``out``; return the JSON's path.
-    ``bands``: the model's (its card's ``input.bands``), for the crops' colours."""
+    ``bands``: the model's (its card's ``input.bands``), for the crops' colours. ``out`` may
+    be a ``str`` or a :class:`~pathlib.Path`."""
     from training.evaluate_figures import draw_findings, draw_pr_curves
 
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     figures = {
         "pr_curve": draw_pr_curves(evaluation, out / PR_CURVE_NAME),

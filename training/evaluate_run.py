@@ -16,13 +16,13 @@ from training.labels.table import LabelledTile
 def run_evaluation(
     model: str | Path,
     labels: Sequence[str | Path],
-    out: Path,
+    out: str | Path,
     *,
     iou: float = 0.5,
     match_m: float | None = None,
     conf: float = 0.25,
     scenes: Sequence[str | Path] = (),
-    rivers: Path | None = None,
+    rivers: str | Path | None = None,
     name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
     class_map: dict[str, str] | None = None,
@@ -31,7 +31,10 @@ def run_evaluation(
     flips: bool = True,
     echo: Callable[[str], None] = print,
 ) -> tuple[Evaluation, Path]:
-    """Score ``model`` (``bundled`` for the bundled one) on label sets; write into ``out``."""
+    """Score ``model`` (``bundled`` for the bundled one) on label sets; write into ``out``.
+    Paths may be ``str`` or :class:`~pathlib.Path`."""
+    out = Path(out)
+    rivers = None if rivers is None else Path(rivers)
     Matching(iou=iou, match_m=match_m)  # --iou 50, --conf 25: refused before the model ran on
     check_conf(conf)  # every tile (and every label set was read and tiled)
     weights = bundled_weights() if str(model) == "bundled" else Path(model)

@@ -55,7 +55,7 @@ from training.dataset import CLASSES, build_yolo_dataset
 from training.evaluate import card_metrics, evaluate_tiles
 from training.finetune_base import BaseModel, resolve_base
 from training.finetune_config import FinetuneConfig
-from training.finetune_data import Chip, Split, split_tiles, write_chip_dataset
+from training.finetune_data import Chip, Split, place_cell, split_tiles, write_chip_dataset
 from training.finetune_folder import (
     CARD_NAME,
     MANIFEST_NAME,
@@ -112,21 +112,25 @@ class FinetuneResult:
 
 def finetune(
     labels: Sequence[str | Path],
-    out: Path,
+    out: str | Path,
     config: FinetuneConfig,
     *,
     class_map: dict[str, str] | None = None,
     scenes: Sequence[str | Path] = (),
-    rivers: Path | None = None,
+    rivers: str | Path | None = None,
     name_field: str = "name",
     scene_bands: Sequence[str] | None = None,
-    synthetic_worlds: Sequence[Path] | None = None,
+    synthetic_worlds: Sequence[str | Path] | None = None,
     overwrite: bool = False,
     progress: bool = True,
     command: str = "",
     echo: Any = print,
 ) -> FinetuneResult:
-    """Fine-tune on label sets into ``out`` (see the module's docstring)."""
+    """Fine-tune on label sets into ``out`` (see the module's docstring). Paths may be
+    ``str`` or :class:`~pathlib.Path` (a str ``out`` stopped on "… no attribute 'exists'")."""
+    out = Path(out)
+    rivers = None if rivers is None else Path(rivers)
+    worlds = None if synthetic_worlds is None else [Path(w) for w in synthetic_worlds]
     started = time.monotonic()
     started_at = datetime.now(UTC)
     config.check()
@@ -172,7 +176,7 @@ def finetune(
         with run_lock(partial, command):
             result = _run(
                 partial, out, base, start, config, sets, tiles, assignment, bands,
-                synthetic_worlds, progress, command, echo, started, started_at,
+                worlds, progress, command, echo, started, started_at,
             )  # fmt: skip
         move_into_place(partial, out)
     except BaseException:
@@ -220,7 +224,8 @@ def _run(
     val_tiles = assignment.tiles(tiles, "val")
     metrics: dict[str, Any] = {"val_scope": "no held-out scenes (--val-fraction 0)"}
     if val_tiles:
-        metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit)
+        units = _held_out_units(val_tiles, assignment.unit)
+        metrics = _val_metrics(weights, base, val_tiles, config.device, assignment.unit, units)
         if config.overrides.get("val"):
             # val=True: ultralytics scored every epoch on these tiles' chips (data.yaml's val)
             # and kept the best as best.pt; the scores said nothing of it, and flattered it
@@ -415,16 +420,30 @@ def _train(
     return best
 
 
+def _held_out_units(val_tiles: list[LabelledTile], unit: str) -> int:
+    """How many scenes (or 5 km squares, ``unit`` "place") the held-out tiles come from."""
+    if unit == "place":
+        return len({place_cell(t.place) for t in val_tiles if t.place is not None})
+    return len({t.scene for t in val_tiles})
+
+
 def _val_metrics(
-    weights: Path, base: BaseModel, val_tiles: list[LabelledTile], device: str, unit: str
+    weights: Path,
+    base: BaseModel,
+    val_tiles: list[LabelledTile],
+    device: str,
+    unit: str,
+    units: int,
 ) -> dict[str, Any]:
     """The new model's scores on the held-out tiles, and the starting model's, on the
     ``device`` trained on as given (``cuda:1`` scored on ``cuda``, GPU 0, which another job may
-    hold)."""
+    hold). ``units``: how many ``unit``s (scenes, places) were held out, for ``val_scope``
+    (it said "the held-out scenes" of one)."""
     evaluation, _ = evaluate_tiles(load_model(weights, backend="torch", device=device), val_tiles)
     metrics = card_metrics(evaluation)
     metrics["val_scope"] = (
-        f"whole tiles of the held-out {unit}s ({count_of(len(val_tiles), 'tile')}), "
+        f"whole tiles of {count_of(units, f'held-out {unit}')} "
+        f"({count_of(len(val_tiles), 'tile')}), "
         f"{evaluation.matching.describe()}, score ≥ {evaluation.conf:g}"
     )
     if base.weights is not None:

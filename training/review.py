@@ -296,12 +296,12 @@ def _endings(path: str) -> list[str]:
 
 
 def export_review(
-    detections: Path,
+    detections: str | Path,
     scenes: Sequence[str | Path],
-    out: Path,
+    out: str | Path,
     *,
     count: int = 50,
-    model: Path | None = None,
+    model: str | Path | None = None,
     bands: Sequence[str] | None = None,
     overwrite: bool = False,
     date: datetime | None = None,
@@ -314,8 +314,10 @@ def export_review(
 
     Detections in a `dredge run` folder need neither ``scenes``, ``model`` nor ``bands``: the
     run's ``run.json`` names its scenes, holds its model's card (GSD, bands, tile size, classes)
-    and the scenes' own band names it was given.
+    and the scenes' own band names it was given. Paths may be ``str`` or
+    :class:`~pathlib.Path` (a str stopped on "… no attribute 'is_dir'").
     """
+    detections, out = Path(detections), Path(out)
     if count < 1:
         raise DredgeError(f"--count must be at least 1, got {count}")
     if detections.is_dir():  # a run's folder: 'no run.json beside it', of a folder holding one

@@ -92,7 +92,7 @@ class TrainResult:
 
 
 def train_default(
-    out_dir: Path,
+    out_dir: str | Path,
     *,
     epochs: int | None = None,
     imgsz: int | None = None,
@@ -115,8 +115,10 @@ def train_default(
     last). Writes ``out_dir/worlds``, ``out_dir/dataset``, ``out_dir/yolo`` and
     ``out_dir/yolo-refine`` (ultralytics' runs), each later stage's ``out_dir/dataset-stageN``
     and ``out_dir/yolo-stageN`` (N = 3, 4, …), ``out_dir/dredge-yolo11-p2.pt`` and
-    ``out_dir/dredge-yolo11-p2.card.json``.
+    ``out_dir/dredge-yolo11-p2.card.json``. ``out_dir`` may be a ``str`` or a
+    :class:`~pathlib.Path`.
     """
+    out_dir = Path(out_dir)  # a str: "unsupported operand type(s) for /"
     recipe = RECIPES["default"]
     seeds, extensions = recipe.world_seeds, recipe.extensions
     check_device(device)  # before the worlds are drawn (minutes), not after
@@ -210,8 +212,8 @@ def _command(recipe: Recipe) -> str:
 
 
 def train_on_worlds(
-    worlds: Sequence[Path],
-    out_dir: Path,
+    worlds: Sequence[str | Path],
+    out_dir: str | Path,
     recipe: Recipe,
     *,
     device: str = "cpu",
@@ -219,7 +221,9 @@ def train_on_worlds(
     command: str = "",
     workers: int = 1,
 ) -> TrainResult:
-    """Build the dataset from ``worlds``, train, validate, and write weights and card."""
+    """Build the dataset from ``worlds``, train, validate, and write weights and card. Paths
+    may be ``str`` or :class:`~pathlib.Path`."""
+    out_dir = Path(out_dir)
     check_device(device)
     started = time.monotonic()
     summary = _dataset(worlds, out_dir / "dataset", recipe, progress, workers)
@@ -242,7 +246,7 @@ def train_on_worlds(
 
 
 def _dataset(
-    worlds: Sequence[Path], root: Path, recipe: Recipe, progress: bool, workers: int = 1
+    worlds: Sequence[str | Path], root: Path, recipe: Recipe, progress: bool, workers: int = 1
 ) -> DatasetSummary:
     """Build a stage's dataset in ``root`` from ``worlds`` with the recipe's settings."""
     summary = build_yolo_dataset(
@@ -264,9 +268,9 @@ def _dataset(
 
 
 def extend_on_worlds(
-    weights: Path,
-    worlds: Sequence[Path],
-    out_dir: Path,
+    weights: str | Path,
+    worlds: Sequence[str | Path],
+    out_dir: str | Path,
     recipe: Recipe,
     *,
     epochs: int,
@@ -283,7 +287,9 @@ def extend_on_worlds(
     ``out_dir/yolo-stageN`` (:func:`refine`), validates the last epoch on that dataset's val
     split, which no stage trained on, and writes ``out_dir/dredge-yolo11-p2.pt`` with a card
     that keeps the earlier stages' record and appends this stage to ``training.extend``.
+    Paths may be ``str`` or :class:`~pathlib.Path`.
     """
+    weights, out_dir = Path(weights), Path(out_dir)
     check_device(device)
     base = load_card(weights)
     earlier = later_stages(base.training)

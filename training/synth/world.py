@@ -339,13 +339,14 @@ def config_json(config: WorldConfig) -> dict[str, object]:
 
 def write_world(
     config: WorldConfig,
-    out: Path,
+    out: str | Path,
     *,
     overwrite: bool = False,
     progress: bool = False,
     workers: int = 0,
 ) -> str:
-    """Write the world of ``config`` into ``out`` and return a one-paragraph summary."""
+    """Write the world of ``config`` into ``out`` (a ``str`` or a :class:`~pathlib.Path`)
+    and return a one-paragraph summary."""
     from training.synth.writer import write_rivers, write_truth
 
     out = Path(out)
