@@ -30,7 +30,7 @@ import numpy as np
 import rasterio
 
 from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
-from detector.band_layout import MAXAR_LAYOUTS, is_maxar_product
+from detector.band_layout import WORLDVIEW_BANDS, example_bands, is_maxar_product
 from detector.errors import InputError
 from detector.radiance import Calibration
 from detector.sidecars import metadata_text, metadata_xml
@@ -143,8 +143,7 @@ def maxar_calibration(
             f"{agree(len(foreign), 'is', 'are')} named {names}, not "
             f"{agree(len(foreign), 'a Maxar band name', 'Maxar band names')} "
             f"({', '.join(IMD_BANDS)})",
-            "name the file's bands in order with Maxar's band names, e.g. --scene-bands "
-            + ",".join(MAXAR_LAYOUTS.get(len(indexes), MAXAR_LAYOUTS[4])),
+            _maxar_names_fix(path, len(indexes)),
         )
     metadata = _calibrating(tried, {g for g in groups.values() if g})
     if metadata is None:  # the first IMD of the product was used, a complete XML beside it not
@@ -198,6 +197,24 @@ def maxar_calibration(
         f"{metadata.source.name}'s absCalFactor, sun elevation {metadata.sun_elevation:g}°"
         + ("" if when is not None else f"; {UNDATED_DISTANCE}")
         + ")",
+    )
+
+
+def _maxar_names_fix(path: str, count: int) -> str:
+    """How to name a Maxar product's ``count`` bands: an example of as many of Maxar's band
+    names (a file of 2, 5 or 6 bands was told four, ``blue,green,red,nir``, which it refuses
+    in turn); past Maxar's 8 names, no ``--scene-bands`` of them names every band."""
+    example = example_bands(count, maxar=True)
+    if example is None:
+        kept = " ".join(f"-b {band}" for band in range(1, len(WORLDVIEW_BANDS) + 1))
+        return (
+            f"no --scene-bands of Maxar's {len(WORLDVIEW_BANDS)} band names names {count} "
+            f"bands: write {len(WORLDVIEW_BANDS)} of them to a file of the same name in another "
+            f"folder, e.g. gdal_translate {kept} {path} kept/{Path(path).name}, copy the "
+            ".IMD (or .XML) beside it, and give that file"
+        )
+    return "name the file's bands in order with Maxar's band names, e.g. --scene-bands " + ",".join(
+        example
     )
 
 
