@@ -32,6 +32,7 @@ import rasterio
 from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
 from detector.band_layout import WORLDVIEW_BANDS, example_bands, is_maxar_product
 from detector.errors import InputError
+from detector.file_identity import file_identity
 from detector.radiance import Calibration
 from detector.sidecars import metadata_text, metadata_xml
 from detector.window_reads import data_band_indexes
@@ -235,15 +236,15 @@ def product_metadata_files(path: Path) -> list[MaxarMetadata]:
     """Every IMD or XML beside the scene with calibration for at least one band, most specific
     first (:func:`detector.sidecars.sidecar_candidates`), each file once."""
     found: list[MaxarMetadata] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int] | str] = set()
     for candidate in sidecar_candidates(path):
         suffix = candidate.suffix.lower()
         if suffix not in (".imd", ".xml") or not candidate.is_file():
             continue
-        stat = candidate.stat()
-        if (stat.st_dev, stat.st_ino) in seen:  # P001.IMD and P001.imd on a case-blind disk
+        identity = file_identity(candidate, candidate.stat())  # inode 0: its resolved path
+        if identity in seen:  # P001.IMD and P001.imd on a case-blind disk
             continue
-        seen.add((stat.st_dev, stat.st_ino))
+        seen.add(identity)
         read = _from_imd(candidate) if suffix == ".imd" else _from_xml(candidate)
         if read is not None and read.bands:
             found.append(read)
