@@ -151,9 +151,21 @@ def unknown_layout_fix(path: str, count: int) -> str:
             "write the bands the model reads to a file of their own, e.g. for Sentinel-2's "
             f"gdal_translate -b 2 -b 3 -b 4 -b 8 {path} bgrn.tif, and give that file"
         )
-    chosen = set((*_EXAMPLE_PRIORITY, "green_i")[:count])
-    example = ",".join(name for name in BAND_NAMES if name in chosen)
+    example = ",".join(example_bands(count) or ())
     return f"name its bands in order, e.g. --scene-bands {example}"
+
+
+def example_bands(count: int, *, maxar: bool = False) -> tuple[str, ...] | None:
+    """``count`` band names for an example of ``--scene-bands``, in file order as
+    :data:`~detector.inputspec.BAND_NAMES` has them; ``maxar``: Maxar's band names alone
+    (:data:`WORLDVIEW_BANDS`; ``red,green,blue`` for 3). None where there are fewer names."""
+    if maxar and count in MAXAR_LAYOUTS:
+        return MAXAR_LAYOUTS[count]
+    priority = _EXAMPLE_PRIORITY if maxar else (*_EXAMPLE_PRIORITY, "green_i")
+    if not 0 < count <= len(priority):
+        return None
+    chosen = set(priority[:count])
+    return tuple(name for name in BAND_NAMES if name in chosen)
 
 
 def _product_layout(

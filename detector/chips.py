@@ -37,6 +37,7 @@ from detector.acquisition import is_remote, scene_labels, scene_stem
 from detector.card import GSD_RANGE_M, TILE_RANGE_PX
 from detector.date_tables import date_for_scene
 from detector.errors import DredgeError, NameTooLongError, OutputError, UsageError
+from detector.file_identity import same_file
 from detector.inputspec import MIN_TILE_PX, SCALES, InputSpec, parse_bands
 from detector.misplaced import no_river_error
 from detector.progress import progress_bar
@@ -230,7 +231,7 @@ def _same_file(path: str, old: str) -> bool:
     if is_remote(path) or is_remote(old):
         return False
     try:
-        return Path(path).samefile(old)
+        return same_file(path, old)  # inode 0 on every file: not any two files
     except OSError:
         return False
 

@@ -50,6 +50,18 @@ def typed_detections(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=geometry, crs=WGS84)
 
 
+def run_date(row: Any) -> pd.Timestamp | None:
+    """The date the run read a detection's scene at (its ``acquired``: the scene's own, or
+    the one ``--date`` / ``--dates`` gave it), None where the row has none. A scene opened again
+    for its pixels (chips, review tiles) is given it, so that a Maxar product dated only by
+    ``--dates`` is calibrated at the Earth–Sun distance the detector's tiles were."""
+    value = row.get("acquired") if hasattr(row, "get") else None
+    if value is None:
+        return None
+    stamp = pd.to_datetime(value, utc=True, errors="coerce")
+    return None if pd.isna(stamp) else stamp
+
+
 def empty_detections() -> gpd.GeoDataFrame:
     """A detections table with no rows and the right columns and dtypes."""
     columns: dict[str, Any] = {name: [] for name in DETECTION_COLUMNS if name != "geometry"}

@@ -16,7 +16,9 @@ Scaling (``scale``) turns stored values into float32 in [0, 1]:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 from detector.errors import UsageError
 from detector.wording import agree
@@ -50,6 +52,14 @@ class InputSpec:
     scale: str = "reflectance"
 
     def __post_init__(self) -> None:
+        # a run.json or dataset of 256.5 (or true) was read as valid; 256.0 (some JSON tools
+        # write whole numbers so) is 256
+        object.__setattr__(self, "tile_px", _whole_px(self.tile_px, "tile_px", 256))
+        object.__setattr__(self, "overlap_px", _whole_px(self.overlap_px, "overlap_px", 32))
+        if isinstance(self.gsd_m, bool) or not isinstance(self.gsd_m, Real):
+            raise UsageError(
+                f"gsd_m must be a positive number of metres (e.g. 3.0), got {self.gsd_m!r}"
+            )
         unknown = [band for band in self.bands if band not in BAND_NAMES]
         if not self.bands:  # it said "unknown band names (none given)": none was unknown
             raise UsageError(f"no band names given; use {', '.join(BAND_NAMES)}")
@@ -76,6 +86,18 @@ class InputSpec:
     def stride_px(self) -> int:
         """Distance between the origins of neighbouring tiles, in pixels."""
         return self.tile_px - self.overlap_px
+
+
+def _whole_px(value: object, name: str, example: int) -> int:
+    """``value`` as a whole number of pixels (256.0 and numpy's integers are); UsageError
+    naming the field for a fraction, a boolean (``True`` is an int in Python), text or NaN."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and number.is_integer():
+            return int(number)
+    raise UsageError(f"{name} must be a whole number of pixels (e.g. {example}), got {value!r}")
 
 
 def parse_bands(text: str, option: str = "--scene-bands") -> tuple[str, ...]:

@@ -30,8 +30,9 @@ import numpy as np
 import rasterio
 
 from detector.acquisition import scene_file_name, sidecar_candidates, to_utc
-from detector.band_layout import MAXAR_LAYOUTS, is_maxar_product
+from detector.band_layout import WORLDVIEW_BANDS, example_bands, is_maxar_product
 from detector.errors import InputError
+from detector.file_identity import file_identity
 from detector.radiance import Calibration
 from detector.sidecars import metadata_text, metadata_xml
 from detector.window_reads import data_band_indexes
@@ -143,8 +144,7 @@ def maxar_calibration(
             f"{agree(len(foreign), 'is', 'are')} named {names}, not "
             f"{agree(len(foreign), 'a Maxar band name', 'Maxar band names')} "
             f"({', '.join(IMD_BANDS)})",
-            "name the file's bands in order with Maxar's band names, e.g. --scene-bands "
-            + ",".join(MAXAR_LAYOUTS.get(len(indexes), MAXAR_LAYOUTS[4])),
+            _maxar_names_fix(path, len(indexes)),
         )
     metadata = _calibrating(tried, {g for g in groups.values() if g})
     if metadata is None:  # the first IMD of the product was used, a complete XML beside it not
@@ -201,6 +201,24 @@ def maxar_calibration(
     )
 
 
+def _maxar_names_fix(path: str, count: int) -> str:
+    """How to name a Maxar product's ``count`` bands: an example of as many of Maxar's band
+    names (a file of 2, 5 or 6 bands was told four, ``blue,green,red,nir``, which it refuses
+    in turn); past Maxar's 8 names, no ``--scene-bands`` of them names every band."""
+    example = example_bands(count, maxar=True)
+    if example is None:
+        kept = " ".join(f"-b {band}" for band in range(1, len(WORLDVIEW_BANDS) + 1))
+        return (
+            f"no --scene-bands of Maxar's {len(WORLDVIEW_BANDS)} band names names {count} "
+            f"bands: write {len(WORLDVIEW_BANDS)} of them to a file of the same name in another "
+            f"folder, e.g. gdal_translate {kept} {path} kept/{Path(path).name}, copy the "
+            ".IMD (or .XML) beside it, and give that file"
+        )
+    return "name the file's bands in order with Maxar's band names, e.g. --scene-bands " + ",".join(
+        example
+    )
+
+
 def earth_sun_distance_au(when: datetime) -> float:
     """The Earth–Sun distance in astronomical units (within 0.0001 AU over this century)."""
     days = (to_utc(when) - datetime(2000, 1, 1, 12, tzinfo=UTC)).total_seconds() / 86400
@@ -218,15 +236,15 @@ def product_metadata_files(path: Path) -> list[MaxarMetadata]:
     """Every IMD or XML beside the scene with calibration for at least one band, most specific
     first (:func:`detector.sidecars.sidecar_candidates`), each file once."""
     found: list[MaxarMetadata] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int] | str] = set()
     for candidate in sidecar_candidates(path):
         suffix = candidate.suffix.lower()
         if suffix not in (".imd", ".xml") or not candidate.is_file():
             continue
-        stat = candidate.stat()
-        if (stat.st_dev, stat.st_ino) in seen:  # P001.IMD and P001.imd on a case-blind disk
+        identity = file_identity(candidate, candidate.stat())  # inode 0: its resolved path
+        if identity in seen:  # P001.IMD and P001.imd on a case-blind disk
             continue
-        seen.add((stat.st_dev, stat.st_ino))
+        seen.add(identity)
         read = _from_imd(candidate) if suffix == ".imd" else _from_xml(candidate)
         if read is not None and read.bands:
             found.append(read)

@@ -106,7 +106,7 @@ def write_report(
             names=manifest_names(out) if names is None else names,
         )
         if not card.get("input"):
-            problems.append(NO_CARD_CHIPS)
+            problems.append(no_card_chips(manifest.get("model")))
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -139,9 +139,26 @@ given to :func:`detector.run.run_pipeline` from Python whose card has no bands):
 said "No detections to show." of a run with detections."""
 
 NO_CARD_CHIPS = (
-    "run.json records no model input (a detector given from Python whose card has no bands), so "
-    "the chips are cut in red, green, blue at 3 m, not in the model's own bands and resolution"
+    "so the chips are cut in red, green, blue at 3 m, not in the model's own bands and resolution"
 )
+
+
+def no_card_chips(model: Any) -> str:
+    """Why the chips are cut at :data:`CHIP_FALLBACK`, of run.json's ``model`` (which has no
+    ``input``): no model at all (``null``: a detector given from Python without a card), or a
+    card without an input (a detector given from Python whose card has no bands). It said the
+    card had no bands also of ``"model": null``, a run that recorded no card."""
+    if not model:
+        why = (
+            'run.json records no model ("model": null: a detector given from Python without a card)'
+        )
+    else:
+        why = (
+            "run.json's model records no input (a detector given from Python whose card has no "
+            "bands)"
+        )
+    return f"{why}, {NO_CARD_CHIPS}"
+
 
 NOTHING_MAPPED = (
     "<p class='muted'>No scene was read (every one failed): no river was looked at, so there "

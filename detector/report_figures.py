@@ -19,6 +19,7 @@ from rasterio.windows import Window
 
 from detector.acquisition import scene_labels
 from detector.band_layout import RGB_BANDS, rgb_view
+from detector.detection_table import run_date
 from detector.errors import DredgeError
 from detector.exports import chart_text
 from detector.inputspec import InputSpec
@@ -205,7 +206,9 @@ def _scene_chips(
     path: str, rows: gpd.GeoDataFrame, spec: InputSpec, scene_bands: Sequence[str] | None
 ) -> list[Chip]:
     chips = []
-    with open_scene(path, bands=scene_bands) as scene:
+    # the date the run read it at: a Maxar scene dated only by --dates was calibrated at 1 AU
+    date = run_date(rows.iloc[0])
+    with open_scene(path, bands=scene_bands, date=date) as scene:
         grid = scene.grid(spec.gsd_m)
         local = rows.to_crs(scene.crs)
         inverse = ~grid.transform

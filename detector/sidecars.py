@@ -32,6 +32,7 @@ from detector.date_sanity import (
     is_default_stamp,
     last_day_of_span,
 )
+from detector.file_identity import file_identity
 from detector.given_dates import to_utc
 from detector.user_tables import saved_text
 from detector.writing import NAME_MAX
@@ -94,15 +95,15 @@ def sidecar_time(path: Path) -> tuple[datetime | None, str, PassedOver | None] |
     over: PassedOver | None = None
     chosen: tuple[datetime, str, str] | None = None  # time, source, file name
     others: list[str] = []  # the files that disagree with it
-    seen: set[tuple[int, int]] = set()  # a.xml and a.XML on a file system blind to case
+    seen: set[tuple[int, int] | str] = set()  # a.xml and a.XML on a file system blind to case
     for candidate in sidecar_candidates(path):
         try:
             if not candidate.is_file():
                 continue
-            status = candidate.stat()
-            if (status.st_dev, status.st_ino) in seen:
+            identity = file_identity(candidate, candidate.stat())
+            if identity in seen:
                 continue
-            seen.add((status.st_dev, status.st_ino))
+            seen.add(identity)
             raw = candidate.read_bytes()
         except OSError as exc:
             read = _Read(problem=f"cannot be read ({exc.strerror or type(exc).__name__})")

@@ -13,7 +13,7 @@ from rasterio.windows import Window
 
 from detector.errors import InputError
 from detector.inputspec import InputSpec
-from detector.maxar_radiometry import earth_sun_distance_au, product_metadata
+from detector.maxar_radiometry import IMD_BANDS, earth_sun_distance_au, product_metadata
 from detector.scene import open_scene
 from tests.geo_fixtures import write_scene
 
@@ -311,3 +311,32 @@ def test_a_foreign_band_name_of_an_8_band_product_is_told_worldviews_names(
         open_scene(path, bands=superdove)
     worldview = "coastal_blue,blue,green,yellow,red,red_edge,nir,nir2"
     assert f"--scene-bands {worldview}" in str(caught.value)
+
+
+@pytest.mark.parametrize("count", [2, 5, 6, 9])
+def test_a_foreign_band_name_of_a_product_of_other_band_counts_is_told_as_many_names(
+    tmp_path: Path, count: int
+) -> None:
+    """A Maxar product of 2, 5 or 6 bands named with a SuperDove name was told "e.g.
+    --scene-bands blue,green,red,nir", four names, which that file refuses in turn; it is
+    told as many Maxar names as it has bands. Of 9 bands (more than Maxar's 8 names), no
+    --scene-bands of Maxar's names names them: it is told to write the bands apart."""
+    from detector.inputspec import BAND_NAMES
+
+    path = write_scene(tmp_path / f"{PRODUCT}.TIF", width=60, height=60, bands=count).path
+    every = {group: (1.0e-02, 5.0e-02) for group in IMD_BANDS.values()}
+    (tmp_path / f"{PRODUCT}.IMD").write_text(imd_text(every, satellite="WV03"))
+    given = ("green_i", *(n for n in BAND_NAMES if n != "green_i"))[:count]
+    with pytest.raises(InputError) as caught:
+        open_scene(path, bands=given)
+    message = str(caught.value)
+    assert "\n" not in message and "green_i" in message
+    if count > 8:
+        assert "e.g. --scene-bands" not in message and "gdal_translate -b 1" in message
+        return
+    example = message.split("--scene-bands ")[1].split()[0].strip(",.;)")
+    names = example.split(",")
+    assert len(names) == count and len(set(names)) == count
+    assert all(name in IMD_BANDS for name in names)
+    with open_scene(path, bands=names) as scene:  # the example is read
+        assert scene.calibration is not None

@@ -59,7 +59,8 @@ def test_a_run_from_python_with_a_detector_without_a_model_card_shows_its_detect
     gallery said "No detections to show." of a run with 3 detections; then run.json recorded
     ``"model": null``, so the summary said "model ?" and the chips were cut in red, green,
     blue at 3 m. run.json records the card's name, classes and input (looked up by name), and
-    the report uses them; a run.json without them still shows its chips at 3 m, saying why."""
+    the report uses them; a run.json without them still shows its chips at 3 m, saying why:
+    no model at all, or a model without an input (the line said the second of either)."""
     from detector.report import write_report
     from detector.run import run_pipeline
     from training.review import export_review
@@ -92,8 +93,17 @@ def test_a_run_from_python_with_a_detector_without_a_model_card_shows_its_detect
     assert "No detections to show" not in gallery
     assert gallery.count("<figure>") == found
     assert "Chips are at 3 m, enlarged." in gallery and "model's resolution" not in gallery
-    assert "run.json records no model input" in gallery and "red, green, blue at 3 m" in gallery
+    assert "red, green, blue at 3 m" in gallery
+    # no card at all: it said "(a detector given from Python whose card has no bands)"
+    assert "run.json records no model (" in gallery and "without a card" in gallery
+    assert "has no bands" not in gallery
     assert "model ?" in page
+    bandless = {key: recorded[key] for key in ("name", "card", "classes")}
+    write_report(out, {**manifest, "model": bandless}, rivers=RiverNetwork.read(rivers))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    gallery = page[page.index("<h2 id='chips'>") : page.index("<h2 id='inputs'>")]
+    assert "model records no input" in gallery and "card has no bands" in gallery
+    assert "red, green, blue at 3 m" in gallery and "without a card" not in gallery
     reviewed = export_review(out / "detections.parquet", [], tmp_path / "review", count=3)
     assert "3" in reviewed  # cut as for a run.json without a card: by the bundled card
 

@@ -44,6 +44,7 @@ from rasterio.windows import Window
 from detector.acquisition import is_remote, mosaic_days, scene_labels
 from detector.card import load_card, parse_card
 from detector.date_sanity import SOURCE_WORDS
+from detector.detection_table import run_date
 from detector.errors import DredgeError, InputError, first_line, not_a_file
 from detector.json_text import json_text
 from detector.model import bundled_weights
@@ -478,7 +479,8 @@ def _export(
             if len(tiles) >= count:
                 break
             scene_name = str(frame.iloc[position]["scene"])
-            with open_scene(paths[scene_name], bands=bands, name=scene_name) as scene:
+            date = run_date(frame.iloc[position])  # as the run read it (--dates: not 1 AU)
+            with open_scene(paths[scene_name], bands=bands, name=scene_name, date=date) as scene:
                 if scene_name not in local:
                     grid = scene.grid(spec.gsd_m)
                     mine = frame[frame["scene"].astype(str) == scene_name].to_crs(scene.crs)

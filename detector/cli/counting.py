@@ -24,6 +24,7 @@ from detector.cli.common import (
     warn_line,
 )
 from detector.errors import DredgeError
+from detector.file_identity import same_file
 
 
 @app.command()
@@ -190,7 +191,7 @@ def _refuse_to_write_over_inputs(detections: list[Path], written: list[Path]) ->
 def _same_file(a: Path, b: Path) -> bool:
     """Whether the paths name one file (another spelling, a link), as far as can be told."""
     try:
-        return a.exists() and b.exists() and a.samefile(b)
+        return a.exists() and b.exists() and same_file(a, b)  # inode 0: not any two files
     except OSError:
         return a.resolve() == b.resolve()
 
