@@ -401,6 +401,33 @@ def test_the_recipe_note_does_not_give_its_hours_for_a_shortened_run(
     ), result.stderr
 
 
+def test_the_recipe_note_gives_its_hours_for_options_of_the_recipes_own_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dredge train --epochs 30 --worlds 9` (the recipe's own values) runs the recipe's hours;
+    the note said its time was not that of the --epochs and --worlds given. An option of
+    another value (--imgsz 64) is still named."""
+
+    def first_world(seeds: object, size: object, folder: Path, **_: object) -> None:
+        raise DredgeError("stopped before the first world")
+
+    monkeypatch.setattr("training.train.make_worlds", first_world)
+    default = RECIPES["default"]
+    out = tmp_path / "train"
+    given = ["--epochs", str(default.epochs), "--worlds", str(len(default.world_seeds))]
+    result = CliRunner().invoke(app, ["train", *given, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[0] == (
+        "note: no LABELS given — training the synthetic recipe 'default' from scratch (about "
+        f"2 h 40 min on two CPU cores) into {out}; to fine-tune on labelled tiles instead, give "
+        "them: dredge train LABELS … --out OUT"
+    ), result.stderr
+    result = CliRunner().invoke(
+        app, ["train", *given, "--imgsz", "64", "--out", str(out), "--no-progress"]
+    )
+    assert "at its own settings, not the --imgsz given)" in result.stderr, result.stderr
+
+
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:
     assert all(101 <= seed <= 199 for seed in RECIPES["default"].world_seeds)
     with pytest.raises(DredgeError, match="1–20 are for tests"):

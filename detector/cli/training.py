@@ -216,8 +216,9 @@ RECIPE_TIME = "about 2 h 40 min on two CPU cores"
 def recipe_note(out: Path, changed: Sequence[str] = ()) -> str:
     """The note of `dredge train` given neither LABELS nor --recipe: it started the default
     recipe's hours without a word, as if a forgotten LABELS were meant. ``changed``: the
-    options given that change its length (``--epochs``, ``--imgsz``, ``--worlds``): the time
-    is then said to be the recipe's own (with ``--epochs 1`` it said 2 h 40 min)."""
+    options given that change its length (``--epochs``, ``--imgsz``, ``--worlds`` of other values
+    than the recipe's): the time is then said to be the recipe's own (with ``--epochs 1`` it
+    said 2 h 40 min)."""
     took = f"{RECIPE_TIME} at its own settings, not the {' and '.join(changed)} given"
     return (
         f"note: no LABELS given — training the synthetic recipe 'default' from scratch "
@@ -252,8 +253,13 @@ def _train_recipe(
     if recipe not in RECIPES:
         raise fail(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")
     bundled = detector.model.WEIGHTS_DIR
-    given = {"--epochs": epochs, "--imgsz": imgsz, "--worlds": worlds}
-    changed = [option for option, value in given.items() if value is not None]
+    own = RECIPES[recipe]
+    given = {  # each with the recipe's own value: `--epochs 30` changes nothing of its time
+        "--epochs": (epochs, own.epochs),
+        "--imgsz": (imgsz, own.imgsz),
+        "--worlds": (worlds, len(own.world_seeds)),
+    }
+    changed = [name for name, (value, its) in given.items() if value not in (None, its)]
     note = recipe_note(out, changed)
     try:
         check_out_folder(out)  # a file: FileExistsError's traceback, exit 3, 'a bug'
