@@ -60,6 +60,7 @@ class InputSpec:
             raise UsageError(
                 f"gsd_m must be a positive number of metres (e.g. 3.0), got {self.gsd_m!r}"
             )
+        object.__setattr__(self, "gsd_m", float(self.gsd_m))  # np.float32: not JSON-writable
         unknown = [band for band in self.bands if band not in BAND_NAMES]
         if not self.bands:  # it said "unknown band names (none given)": none was unknown
             raise UsageError(f"no band names given; use {', '.join(BAND_NAMES)}")

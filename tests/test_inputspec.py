@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -42,6 +43,16 @@ def test_whole_sizes_written_as_floats_are_whole_pixels() -> None:
     assert (spec.tile_px, spec.overlap_px, spec.stride_px) == (256, 32, 224)
     assert all(type(v) is int for v in (spec.tile_px, spec.overlap_px, spec.stride_px))
     assert spec == InputSpec(tile_px=256, overlap_px=32, gsd_m=3.0)
+
+
+def test_a_numpy_gsd_is_a_float_that_json_writes() -> None:
+    """gsd_m given as numpy's float32 or int64 (read from a raster's transform, an array) kept
+    its type, and a card or run.json of it failed to write: 'Object of type float32 is not
+    JSON serializable'."""
+    for gsd in (np.float32(3.0), np.int64(3)):
+        spec = InputSpec(gsd_m=gsd)  # type: ignore[arg-type]
+        assert type(spec.gsd_m) is float and spec.gsd_m == 3.0
+        assert json.loads(json.dumps({"gsd_m": spec.gsd_m})) == {"gsd_m": 3.0}
 
 
 @pytest.mark.parametrize("changes", [{"tile_px": 256.5}, {"gsd_m": True}])

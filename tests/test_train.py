@@ -426,6 +426,10 @@ def test_the_recipe_note_gives_its_hours_for_options_of_the_recipes_own_values(
         app, ["train", *given, "--imgsz", "64", "--out", str(out), "--no-progress"]
     )
     assert "at its own settings, not the --imgsz given)" in result.stderr, result.stderr
+    result = CliRunner().invoke(
+        app, ["train", "--epochs", "1", "--imgsz", "64", "--worlds", "1", "--out", str(out)]
+    )  # three options named as a list ("--epochs and --imgsz and --worlds" before)
+    assert "not the --epochs, --imgsz and --worlds given)" in result.stderr, result.stderr
 
 
 def test_recipe_seeds_stay_in_the_reserved_range() -> None:

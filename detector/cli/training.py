@@ -219,7 +219,9 @@ def recipe_note(out: Path, changed: Sequence[str] = ()) -> str:
     options given that change its length (``--epochs``, ``--imgsz``, ``--worlds`` of other values
     than the recipe's): the time is then said to be the recipe's own (with ``--epochs 1`` it
     said 2 h 40 min)."""
-    took = f"{RECIPE_TIME} at its own settings, not the {' and '.join(changed)} given"
+    named = ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 else ""
+    named = named or "".join(changed)  # --epochs, --imgsz and --worlds: not 'and … and'
+    took = f"{RECIPE_TIME} at its own settings, not the {named} given"
     return (
         f"note: no LABELS given — training the synthetic recipe 'default' from scratch "
         f"({took if changed else RECIPE_TIME}) into {out}; to fine-tune on labelled tiles "
