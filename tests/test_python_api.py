@@ -165,3 +165,27 @@ def test_write_detections_names_its_fmt_parameter_not_the_cli_option(tmp_path: P
     with pytest.raises(ValueError, match=r"or give --format$"):
         output_format(tmp_path / "d.csv")
     assert write_detections(frame, str(tmp_path / "d.gpkg")) == tmp_path / "d.gpkg"
+
+
+def test_write_counts_and_run_counts_name_their_fmt_parameter(tmp_path: Path) -> None:
+    """``write_counts(counts, "c.txt")`` and ``run_counts("t.parquet", "c.txt")`` said "… or
+    give --format", an option a Python caller has not: their parameter is ``fmt``. Now they say
+    ``fmt=``, before any file is read, and `dredge counts`' own check still says --format."""
+    from detector.exports import counts_format, write_counts
+
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_dredges": [1]})
+    wrong = [
+        ("c.txt", None, r"c\.txt: no counts format ends in '\.txt' — end the name in \.csv or "
+                        r"\.json, or give fmt=$"),
+        ("c.json", "csv", r"c\.json: fmt= is csv, but the name ends in \.json — end it in "
+                          r"\.csv, or leave fmt= out$"),
+    ]  # fmt: skip
+    for name, fmt, said in wrong:
+        with pytest.raises(ValueError, match=said):
+            write_counts(counts, str(tmp_path / name), fmt)
+        with pytest.raises(ValueError, match=said):  # no tracks file: the name is checked first
+            run_counts(str(tmp_path / "none.parquet"), str(tmp_path / name), fmt=fmt)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError, match=r"or give --format$"):
+        counts_format(tmp_path / "c.txt")
+    assert write_counts(counts, str(tmp_path / "c.json")) == tmp_path / "c.json"
