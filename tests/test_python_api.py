@@ -114,6 +114,27 @@ def test_run_tiles_takes_a_str_out(tmp_path: Path) -> None:
     assert len(pd.read_parquet(tmp_path / "a" / INDEX_NAME)) == given.tiles
 
 
+def test_run_tiles_takes_a_scene_folder_alone(tmp_path: Path) -> None:
+    """``run_tiles("scenes", …)`` read the string character by character: 23 failed scenes
+    (``/``, ``t``, ``m``, … "file not found") and no chip. Now one folder given alone, as
+    ``str`` or ``Path``, is its scenes, as in ``detect_scenes`` and ``run_pipeline``: the
+    same tiles as the list of its files."""
+    from detector.chips import run_tiles
+    from detector.inputspec import InputSpec
+
+    folder, rivers = _two_scenes(tmp_path / "scenes")
+    files = [str(p) for p in sorted(folder.glob("*_AnalyticMS_SR.tif"))]
+    network = RiverNetwork.read(rivers)
+    spec = InputSpec(bands=("nir", "red", "green"), tile_px=128, overlap_px=16)
+    quiet = {"progress": False, "echo": lambda _: None, "warn": lambda _: None}
+    listed = run_tiles(files, network, tmp_path / "listed", spec, **quiet)  # type: ignore[arg-type]
+    assert not listed.failures and listed.tiles > 0
+    for name, given in (("str", str(folder)), ("path", folder), ("list", [folder])):
+        run = run_tiles(given, network, tmp_path / name, spec, **quiet)  # type: ignore[arg-type]
+        assert not run.failures and run.tiles == listed.tiles
+        assert pd.read_parquet(tmp_path / name / "tiles.parquet")["scene"].nunique() == 2
+
+
 def test_run_demo_takes_a_str_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``run_demo("demo")`` stopped on "unsupported operand type(s) for /: 'str' and 'str'"
     before it drew the world; now it runs into ``demo/world`` and ``demo/run`` (the world
