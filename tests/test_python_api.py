@@ -95,6 +95,31 @@ def test_observed_areas_of_a_folder_are_those_of_its_scenes(tmp_path: Path) -> N
     assert len(twice) == 2
 
 
+def test_observed_areas_of_a_glob_a_missing_file_and_an_empty_folder(tmp_path: Path) -> None:
+    """``observed_areas("scenes/*.tif")`` and of a missing file said "cannot be read (… No
+    such file or directory) — the file may be truncated or corrupt", untrue of both; an empty
+    folder gave no row without a word. Now a glob gives its matches' rows (as
+    ``resolve_scenes`` reads it), and the others are one line naming the path."""
+    from detector.errors import DredgeError
+
+    folder, _ = _two_scenes(tmp_path / "scenes")
+    files = sorted(folder.glob("*_AnalyticMS_SR.tif"))
+    expected = observed_areas(files)
+    found = observed_areas(str(folder / "*.tif"))
+    assert found["scene"].tolist() == expected["scene"].tolist()
+    assert found.geometry.equals(expected.geometry)
+    (tmp_path / "empty").mkdir()
+    refused = [
+        ([files[0], folder / "nope.tif"], rf"^{folder / 'nope.tif'}: file not found — check "),
+        (str(folder / "*.jp2"), r"\*\.jp2: the pattern matches no scene — check the glob$"),
+        (tmp_path / "empty", rf"^no scenes \(\*\.tif\) in {tmp_path / 'empty'}$"),
+    ]
+    for given, said in refused:
+        with pytest.raises(DredgeError, match=said) as raised:
+            observed_areas(given)  # type: ignore[arg-type]
+        assert "corrupt" not in str(raised.value) and "\n" not in str(raised.value)
+
+
 def test_run_tiles_takes_a_str_out(tmp_path: Path) -> None:
     """``run_tiles(scenes, rivers, "tiles", spec)`` stopped on "'str' object has no attribute
     'mkdir'"; now its chips and index are those of the same call with a Path ``out``."""
