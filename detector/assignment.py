@@ -223,15 +223,20 @@ def grouped_range_pairs(
 
     Searched on (group, value) pairs, so exact for any number of groups: one float key of
     ``group × span + value`` keeps values only to the float spacing of the largest key.
+    A NaN key, or a query with a NaN bound, is in no pair (as ``<=`` reads NaN; sorted last,
+    a NaN key paired with a query of NaN bounds, and a NaN ``high`` with every key from
+    ``low`` up). Infinite bounds and keys pair as numbers.
     """
-    order = np.lexsort((keys, key_group))
+    usable = np.flatnonzero(~np.isnan(keys))
+    order = usable[np.lexsort((keys[usable], key_group[usable]))]
     fields = [("group", np.int64), ("value", np.float64)]
-    table = np.empty(len(keys), dtype=fields)
+    table = np.empty(len(order), dtype=fields)
     table["group"], table["value"] = key_group[order], keys[order]
     bounds = np.empty((2, len(low)), dtype=fields)
     bounds["group"], bounds["value"] = query_group, (low, high)
     lo = np.searchsorted(table, bounds[0], side="left")
     hi = np.searchsorted(table, bounds[1], side="right")
+    hi = np.where(np.isnan(low) | np.isnan(high), lo, hi)  # a NaN bound: no range
     key = order[concat_ranges(lo, hi)]
     query = np.repeat(np.arange(len(low), dtype=np.int64), np.maximum(hi - lo, 0))
     return key.astype(np.int64), query

@@ -237,7 +237,7 @@ def _same_file(path: str, old: str) -> bool:
 
 
 def run_tiles(
-    scene_paths: Sequence[str],
+    scene_paths: Sequence[str | Path] | str | Path,
     rivers: RiverNetwork,
     out: str | Path,
     spec: InputSpec,
@@ -263,10 +263,14 @@ def run_tiles(
     run's pixels under the old names (another tile size), and 2 new chips were listed nowhere.
     A scene that failed half-way (a read error) left the chips it had cut, listed nowhere.
 
+    ``scene_paths``: GeoTIFFs, folders of them or URLs; one given alone is one item, as in
+    :func:`~detector.detect.detect_scenes` (:func:`expand_scene_paths`: a folder given alone
+    as a ``str`` was read character by character, each a failed scene, and no chip cut).
     ``taken`` maps scene paths to names an earlier run gave (:func:`earlier_scene_names`).
     ``out`` may be a ``str`` or a :class:`~pathlib.Path` (a str stopped on "'str' object has
     no attribute 'mkdir'")."""
     check_format(fmt, spec)
+    scene_paths = expand_scene_paths(scene_paths)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     index, failures, partial = out / INDEX_NAME, out / FAILURES_NAME, out / PARTIAL_DIR

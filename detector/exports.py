@@ -42,10 +42,12 @@ LibreOffice read it as UTF-8."""
 COUNT_SUFFIXES = {".csv": "csv", ".json": "json"}
 
 
-def counts_format(path: str | Path, fmt: str | None = None) -> str:
+def counts_format(path: str | Path, fmt: str | None = None, *, option: str = "--format") -> str:
     """The counts table's format: ``fmt`` (csv or json), else from the suffix (CSV without
     one). UsageError for a suffix of no format, or of the other one than ``fmt``: ``--out
-    c.json --format csv`` wrote CSV under that name, which a JSON reader then refused."""
+    c.json --format csv`` wrote CSV under that name, which a JSON reader then refused.
+    ``option``: how the message names ``fmt`` (``fmt=`` from Python: it said "give --format"
+    to a caller of :func:`write_counts` or :func:`~detector.track_pipeline.run_counts`)."""
     target = Path(path)
     suffix = target.suffix.lower()
     named = COUNT_SUFFIXES.get(suffix)
@@ -53,7 +55,7 @@ def counts_format(path: str | Path, fmt: str | None = None) -> str:
         if suffix and named is None:
             raise UsageError(
                 f"{target}: no counts format ends in {target.suffix!r} — end the name in .csv "
-                "or .json, or give --format"
+                f"or .json, or give {option}"
             )
         return named or "csv"
     fmt = fmt.lower()
@@ -61,17 +63,18 @@ def counts_format(path: str | Path, fmt: str | None = None) -> str:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(COUNT_FORMATS)}")
     if named is not None and named != fmt:
         raise UsageError(
-            f"{target}: --format is {fmt}, but the name ends in {target.suffix} — end it in "
-            f".{fmt}, or leave --format out"
+            f"{target}: {option} is {fmt}, but the name ends in {target.suffix} — end it in "
+            f".{fmt}, or leave {option} out"
         )
     return fmt
 
 
 def write_counts(counts: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
     """Write the counts table as CSV or JSON (``fmt``; default from the file suffix:
-    :func:`counts_format`)."""
+    :func:`counts_format`). A name of no format, or of another than ``fmt``, is a UsageError
+    naming ``fmt=``."""
     target = Path(path)
-    fmt = counts_format(target, fmt)
+    fmt = counts_format(target, fmt, option="fmt=")  # the Python parameter, not --format
     if fmt == "csv":  # with a byte-order mark, so that Excel reads Aguaytía and Marañón right
         return write_atomic(
             target, lambda tmp: counts.to_csv(tmp, index=False, encoding=CSV_ENCODING)

@@ -38,11 +38,11 @@ from numpy.typing import NDArray
 
 from detector.acquisition import is_remote, scene_file_name
 from detector.cloud_masks import CloudMask, find_cloud_mask, open_mask, partial_cover
-from detector.errors import InputError, first_line
+from detector.errors import DredgeError, InputError, first_line
 from detector.read_errors import file_read_errors
 from detector.remote_reads import network_open_error, use_http_time_limits
 from detector.scene_checks import check_georeferenced
-from detector.scene_files import expand_scene_paths, one_or_many
+from detector.scene_files import expand_scene_paths, no_scenes_message, one_or_many
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -93,8 +93,10 @@ def observed_areas(
     gives scenes that share a file name their labels (the ``scene`` column; see
     :func:`detector.acquisition.scene_labels`). A folder gives its scenes (as
     :func:`detector.scene_files.expand_scene_paths`; it was "cannot be read … the file may be
-    truncated or corrupt"), and one path given alone is one scene or folder; a row per scene,
-    in the order given.
+    truncated or corrupt") and a glob (``"scenes/*.tif"``) its matches, as
+    :func:`detector.scene_sources.resolve_scenes` reads them; one path given alone is one
+    scene, folder or glob; a row per scene, in the order given. A folder of no scene, a glob
+    that matches none or a missing file is a DredgeError naming it (:func:`_scene_files`).
     """
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
@@ -146,12 +148,31 @@ def observed_areas(
 
 
 def _scene_files(items: Iterable[str | Path] | str | Path) -> list[str]:
-    """Each item as a path, a folder as its scenes; a scene given twice stays twice (a row
-    each, as the caller's list of scenes)."""
+    """Each item as a path, a folder as its scenes, a glob as its matches (as
+    :func:`detector.scene_sources.resolve_scenes` reads them); a scene given twice stays twice
+    (a row each, as the caller's list of scenes). DredgeError for a folder of no scene (it
+    gave no row, without a word), a glob that matches none and a missing file (each was
+    "cannot be read (… No such file or directory) — the file may be truncated or corrupt")."""
+    from detector.scene_sources import GLOB_CHARS, glob_scenes
+
     found: list[str] = []
     for item in one_or_many(items):
-        local = not is_remote(str(item)) and Path(item).is_dir()
-        found += expand_scene_paths([item]) if local else [str(item)]
+        text = str(item)
+        if is_remote(text):
+            found.append(text)
+            continue
+        path = Path(text)
+        if path.is_dir():
+            scenes = expand_scene_paths([text])
+            if not scenes:
+                raise DredgeError(no_scenes_message(text))
+            found += scenes
+        elif any(char in text for char in GLOB_CHARS) and not path.exists():
+            found += glob_scenes(text)
+        elif not path.exists():
+            raise InputError(text, "file not found", "check the path or the folder given")
+        else:
+            found.append(text)
     return found
 
 

@@ -164,11 +164,7 @@ def resolve_scenes(items: Iterable[str | Path] | str | Path) -> SceneSources:
             _check_not_remote_listing(text)
             sources.add([text])
         elif any(char in text for char in GLOB_CHARS) and not path.exists():
-            found = sorted(_glob(text))
-            matches = [m for m in found if keep_match(m, pattern=text)]
-            if not matches:
-                raise InputError(text, "the pattern matches no scene", "check the glob")
-            sources.add(expand_scene_paths(matches))
+            sources.add(glob_scenes(text))
         elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
             sources.add(read_scene_list(path))
         elif path.is_file() and path.suffix.lower() in STAC_SUFFIXES:
@@ -213,6 +209,15 @@ def _check_not_remote_listing(url: str) -> None:
         f"download it (curl -o {name} '{url}') and give that file; relative links in it are "
         "read beside the file",
     )
+
+
+def glob_scenes(pattern: str) -> list[str]:
+    """The scenes a glob matches (:func:`keep_match`; folders expanded), sorted; InputError
+    when it matches none."""
+    matches = [m for m in sorted(_glob(pattern)) if keep_match(m, pattern=pattern)]
+    if not matches:
+        raise InputError(pattern, "the pattern matches no scene", "check the glob")
+    return expand_scene_paths(matches)
 
 
 def _glob(pattern: str) -> list[str]:

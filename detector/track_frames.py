@@ -271,3 +271,21 @@ def require_offsets(detections: pd.DataFrame, missing: NDArray[np.bool_]) -> Non
         f"{first!r}); measure river, chainage_m and offset_m together "
         "(detector.rivers.RiverNetwork.locate), or drop those rows"
     )
+
+
+def require_chainages(detections: pd.DataFrame, far: NDArray[np.bool_], limit_m: float) -> None:
+    """Refuse rows placed on a river at a ``chainage_m`` of ``limit_m`` or more either way (no
+    river is that long; the lookups keep rivers ``limit_m`` apart): 1e25 m was cast to the
+    cell number -9223372036854775808 (and that cell's numbering overflowed), and 1e308 m
+    made its mooring's mean chainage inf, without a word."""
+    if not far.any():
+        return
+    row = int(np.flatnonzero(far)[0])
+    first = detections.index[row]
+    value = float(detections["chainage_m"].iloc[row])
+    raise ValueError(
+        f"{count_of(int(far.sum()), 'detection')} on a river "
+        f"{agree(int(far.sum()), 'has', 'have')} a 'chainage_m' of {limit_m:g} m or more "
+        f"either way (e.g. row {first!r}: {value:g}); measure river, chainage_m and offset_m "
+        "together (detector.rivers.RiverNetwork.locate), or drop those rows"
+    )

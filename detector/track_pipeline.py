@@ -89,7 +89,9 @@ def run_counts(
     """Count unique dredges per river and year, write ``out`` and the requested exports.
 
     Returns one line per file written (and notes). Paths may be ``str`` or
-    :class:`~pathlib.Path` (a str was an AttributeError from deep inside).
+    :class:`~pathlib.Path` (a str was an AttributeError from deep inside). An ``out`` of no
+    counts format, or of another than ``fmt``, is a UsageError naming ``fmt=``
+    (:func:`~detector.exports.counts_format`; `dredge counts` checks it first, naming --format).
     """
     tracks_path, out = Path(tracks_path), Path(out)
     detections, observations, chart, kml, gpkg, geojson = (
@@ -97,7 +99,7 @@ def run_counts(
         for path in (detections, observations, chart, kml, gpkg, geojson)
     )
     check_export_names(chart, gpkg, kml, geojson, out)
-    counts_format(out, fmt)  # before the work, as the exports' names
+    counts_format(out, fmt, option="fmt=")  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
             tracks_path,

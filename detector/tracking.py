@@ -82,11 +82,12 @@ from detector.track_frames import (
     centres_lon_lat,
     days_since_epoch,
     detection_scene_keys,
+    require_chainages,
     require_columns,
     require_offsets,
     river_frames,
 )
-from detector.track_moorings import Moorings, find_moorings
+from detector.track_moorings import RIVER_SPACING_M, Moorings, find_moorings
 from detector.track_params import GATE_TOLERANCE_M, TrackParams, within_gate
 from detector.track_table import (
     LINK_DUPLICATE,
@@ -118,7 +119,8 @@ def link_tracks(
     """Link ``detections`` across dates; return them with ``track_id`` and the tracks table.
 
     ``detections`` needs ``acquired`` (UTC), ``river``, ``chainage_m`` and ``offset_m`` (a row
-    on a river without a finite ``offset_m`` is a ValueError; one on none may lack both); it may
+    on a river without a finite ``offset_m``, or with a ``chainage_m`` of 1e9 m or more either
+    way, is a ValueError; one on none may lack both: a NaN chainage is on no river); it may
     have ``scene``, ``class_name``, ``score`` and a ``geometry`` in EPSG:4326 (needed when
     ``observed`` is given, to test whether a mooring's spot was seen). ``observed`` is the
     table of :func:`detector.observed.observed_areas`. The returned detections keep the input's
@@ -142,6 +144,7 @@ def link_tracks(
     seen = ObservedIndex(observed) if observed is not None else None
     offset = detections["offset_m"].to_numpy(float)
     require_offsets(detections, on_river & ~np.isfinite(offset))
+    require_chainages(detections, on_river & (np.abs(chainage) >= RIVER_SPACING_M), RIVER_SPACING_M)
     score = column_or(detections, "score", np.nan).astype(float)
     twin = same_pass_duplicates(river, times, keys.codes, chainage, offset, score)
     on_river &= twin < 0  # a dredge seen twice in one pass is linked once (detector.passes)

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 from detector import assignment
-from detector.assignment import assign_pairs, range_pairs
+from detector.assignment import assign_pairs, grouped_range_pairs, range_pairs
 
 
 def test_assignment_is_one_to_one_and_not_greedy() -> None:
@@ -27,6 +27,21 @@ def test_range_pairs_finds_every_key_within_each_querys_range() -> None:
     key, query = range_pairs(keys, low, high)
     pairs = sorted(zip(query.tolist(), key.tolist(), strict=True))
     assert pairs == [(0, 1), (0, 2), (1, 0), (1, 3)]
+
+
+def test_grouped_range_pairs_never_pair_on_a_nan_bound_or_key() -> None:
+    """Sorted last, a NaN key paired with a query of NaN bounds, and a query whose ``high``
+    was NaN with every key of its group from ``low`` up (the NaN key too): 4 pairs, none
+    true of ``low <= key <= high``. Now only the pairs that are: those of the infinite range
+    and of the ordinary one, the same as without the NaN rows."""
+    group = np.zeros(3, dtype=np.int64)
+    keys = np.array([1.0, np.nan, 5.0])
+    low = np.array([np.nan, 0.0, np.nan, -np.inf, 0.0])
+    high = np.array([np.nan, np.nan, 3.0, np.inf, 3.0])
+    key, query = grouped_range_pairs(group, keys, np.zeros(5, dtype=np.int64), low, high)
+    assert sorted(zip(query.tolist(), key.tolist(), strict=True)) == [(3, 0), (3, 2), (4, 0)]
+    key, query = grouped_range_pairs(group[:0], keys[:0], group, keys, keys)  # no key at all
+    assert len(key) == len(query) == 0
 
 
 def test_a_tie_falls_the_same_way_whatever_is_assigned_beside_it() -> None:

@@ -37,7 +37,7 @@ def test_counts_csv_and_json_read_back(world: tuple, tmp_path: Path) -> None:
     }
     with pytest.raises(ValueError, match="unknown format"):
         write_counts(counts, tmp_path / "c.xls", "xls")
-    with pytest.raises(ValueError, match=r"--format is csv, but the name ends in \.json"):
+    with pytest.raises(ValueError, match=r"fmt= is csv, but the name ends in \.json"):
         write_counts(counts, tmp_path / "c.json", "csv")  # it wrote CSV under that name
     assert not (tmp_path / "c.json").exists()
 

@@ -95,6 +95,31 @@ def test_observed_areas_of_a_folder_are_those_of_its_scenes(tmp_path: Path) -> N
     assert len(twice) == 2
 
 
+def test_observed_areas_of_a_glob_a_missing_file_and_an_empty_folder(tmp_path: Path) -> None:
+    """``observed_areas("scenes/*.tif")`` and of a missing file said "cannot be read (… No
+    such file or directory) — the file may be truncated or corrupt", untrue of both; an empty
+    folder gave no row without a word. Now a glob gives its matches' rows (as
+    ``resolve_scenes`` reads it), and the others are one line naming the path."""
+    from detector.errors import DredgeError
+
+    folder, _ = _two_scenes(tmp_path / "scenes")
+    files = sorted(folder.glob("*_AnalyticMS_SR.tif"))
+    expected = observed_areas(files)
+    found = observed_areas(str(folder / "*.tif"))
+    assert found["scene"].tolist() == expected["scene"].tolist()
+    assert found.geometry.equals(expected.geometry)
+    (tmp_path / "empty").mkdir()
+    refused = [
+        ([files[0], folder / "nope.tif"], rf"^{folder / 'nope.tif'}: file not found — check "),
+        (str(folder / "*.jp2"), r"\*\.jp2: the pattern matches no scene — check the glob$"),
+        (tmp_path / "empty", rf"^no scenes \(\*\.tif\) in {tmp_path / 'empty'}$"),
+    ]
+    for given, said in refused:
+        with pytest.raises(DredgeError, match=said) as raised:
+            observed_areas(given)  # type: ignore[arg-type]
+        assert "corrupt" not in str(raised.value) and "\n" not in str(raised.value)
+
+
 def test_run_tiles_takes_a_str_out(tmp_path: Path) -> None:
     """``run_tiles(scenes, rivers, "tiles", spec)`` stopped on "'str' object has no attribute
     'mkdir'"; now its chips and index are those of the same call with a Path ``out``."""
@@ -112,6 +137,27 @@ def test_run_tiles_takes_a_str_out(tmp_path: Path) -> None:
     chips = sorted(p.name for p in (tmp_path / "a" / "chips").iterdir())
     assert chips == sorted(p.name for p in (tmp_path / "b" / "chips").iterdir())
     assert len(pd.read_parquet(tmp_path / "a" / INDEX_NAME)) == given.tiles
+
+
+def test_run_tiles_takes_a_scene_folder_alone(tmp_path: Path) -> None:
+    """``run_tiles("scenes", …)`` read the string character by character: 23 failed scenes
+    (``/``, ``t``, ``m``, … "file not found") and no chip. Now one folder given alone, as
+    ``str`` or ``Path``, is its scenes, as in ``detect_scenes`` and ``run_pipeline``: the
+    same tiles as the list of its files."""
+    from detector.chips import run_tiles
+    from detector.inputspec import InputSpec
+
+    folder, rivers = _two_scenes(tmp_path / "scenes")
+    files = [str(p) for p in sorted(folder.glob("*_AnalyticMS_SR.tif"))]
+    network = RiverNetwork.read(rivers)
+    spec = InputSpec(bands=("nir", "red", "green"), tile_px=128, overlap_px=16)
+    quiet = {"progress": False, "echo": lambda _: None, "warn": lambda _: None}
+    listed = run_tiles(files, network, tmp_path / "listed", spec, **quiet)  # type: ignore[arg-type]
+    assert not listed.failures and listed.tiles > 0
+    for name, given in (("str", str(folder)), ("path", folder), ("list", [folder])):
+        run = run_tiles(given, network, tmp_path / name, spec, **quiet)  # type: ignore[arg-type]
+        assert not run.failures and run.tiles == listed.tiles
+        assert pd.read_parquet(tmp_path / name / "tiles.parquet")["scene"].nunique() == 2
 
 
 def test_run_demo_takes_a_str_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,3 +211,27 @@ def test_write_detections_names_its_fmt_parameter_not_the_cli_option(tmp_path: P
     with pytest.raises(ValueError, match=r"or give --format$"):
         output_format(tmp_path / "d.csv")
     assert write_detections(frame, str(tmp_path / "d.gpkg")) == tmp_path / "d.gpkg"
+
+
+def test_write_counts_and_run_counts_name_their_fmt_parameter(tmp_path: Path) -> None:
+    """``write_counts(counts, "c.txt")`` and ``run_counts("t.parquet", "c.txt")`` said "… or
+    give --format", an option a Python caller has not: their parameter is ``fmt``. Now they say
+    ``fmt=``, before any file is read, and `dredge counts`' own check still says --format."""
+    from detector.exports import counts_format, write_counts
+
+    counts = pd.DataFrame({"river": ["Nanay"], "year": [2024], "unique_dredges": [1]})
+    wrong = [
+        ("c.txt", None, r"c\.txt: no counts format ends in '\.txt' — end the name in \.csv or "
+                        r"\.json, or give fmt=$"),
+        ("c.json", "csv", r"c\.json: fmt= is csv, but the name ends in \.json — end it in "
+                          r"\.csv, or leave fmt= out$"),
+    ]  # fmt: skip
+    for name, fmt, said in wrong:
+        with pytest.raises(ValueError, match=said):
+            write_counts(counts, str(tmp_path / name), fmt)
+        with pytest.raises(ValueError, match=said):  # no tracks file: the name is checked first
+            run_counts(str(tmp_path / "none.parquet"), str(tmp_path / name), fmt=fmt)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ValueError, match=r"or give --format$"):
+        counts_format(tmp_path / "c.txt")
+    assert write_counts(counts, str(tmp_path / "c.json")) == tmp_path / "c.json"

@@ -128,6 +128,21 @@ def test_a_detection_on_a_river_without_an_offset_is_refused_naming_the_column()
     assert linked["link"].tolist() == ["new", "new", "off-river", "stay"]
 
 
+def test_a_nan_chainage_is_off_river_and_a_huge_one_is_refused() -> None:
+    """A NaN chainage never reaches the move lookup's cell numbering (``floor(s / reach)``
+    cast to int64): its row is off-river. A finite one past any river did: 1e25 m was cast to
+    cell -9223372036854775808 and 1e308 m made its mooring's mean chainage inf ("invalid value
+    encountered in cast", "overflow", tracks made of them without a word). Now a chainage of
+    1e9 m or more either way (the lookups' spacing of rivers) is refused in one line."""
+    rows = [(1, "R", T1, 1000.0, 0.0), (2, "R", T2, 1000.0, 0.0)]
+    linked, _ = link_tracks(_table([*rows, (3, "R", T2, np.nan, 0.0)]))
+    assert linked["link"].tolist() == ["new", "stay", "off-river"]
+    for far in (1e25, 1e308, -1e9):
+        with pytest.raises(ValueError, match=r"^2 detections on a river have a 'chainage_m' of "
+                           r"1e\+09 m or more either way \(e\.g\. row 2: "):  # fmt: skip
+            link_tracks(_table([*rows, (3, "R", T1, far, 0.0), (4, "R", T2, far, 0.0)]))
+
+
 @pytest.mark.parametrize("shift", [0.0, 0.5, 480.8, 1234.5, 98765.4])
 def test_gates_hold_their_edge_wherever_the_reach_lies_on_the_river(shift: float) -> None:
     """A detection exactly 45 m (the stay gate) along from a mooring, and two 30 m (the group
