@@ -1,7 +1,7 @@
 """Is a river's line on the channel? The check of `dredge detect` on lines moved off it.
 
 Each scene's summary line warns when a river's centerline has no water within 10 m at more
-than 40 % of its points (:func:`detector.on_water.off_channel_notes`): a line hundreds of
+than 40 % of its points (:func:`detector.on_water.off_channel`): a line hundreds of
 metres off the channel (a coarse hydrography layer) leaves the dredges outside the corridor
 unseen. This benchmark moves every river of the given worlds east by each ``--shifts`` distance
 (in its own UTM zone) and reports, per world and shift, the share of points without water per

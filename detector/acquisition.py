@@ -431,9 +431,9 @@ def scene_labels(
     after two of ``2024-0{1,2,3}/x.tif`` and resumed named the third ``x.tif``, where the run
     uninterrupted names it ``2024-03_x.tif``), else labels none of those have.
 
-    Labels are told apart as :func:`label_key` gives them: names that differ only in the case
-    of their letters (``a/Nanay.tif``, ``b/nanay.tif``) are named apart too (``a_Nanay.tif``,
-    ``b_nanay.tif``): their chips, ``chips/Nanay/Nanay_r000_c000.png`` and
+    Labels are told apart as :func:`detector.scene_paths.label_key` gives them: names that
+    differ only in the case of their letters (``a/Nanay.tif``, ``b/nanay.tif``) are named apart
+    too (``a_Nanay.tif``, ``b_nanay.tif``): their chips, ``chips/Nanay/Nanay_r000_c000.png`` and
     ``chips/nanay/nanay_r000_c000.png``, were one file on a disk that ignores case (macOS,
     Windows), one scene's chips written over the other's.
     """

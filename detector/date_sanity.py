@@ -7,7 +7,7 @@ without a word; each is one line (:class:`detector.errors.InputError`) naming wh
 from. Scenes: :func:`not_ahead`, :func:`not_before_imagery`
 (:func:`detector.acquisition.resolve_acquisition`); a scene's own tag, metadata file or name
 before the first image dates nothing, with a word (:func:`before_imagery`); tables of
-dates: :func:`rows_of_imagery` (:func:`detector.user_tables.normalise_dates`). A date whose
+dates: :func:`rows_of_imagery` (:func:`detector.date_columns.normalise_dates`). A date whose
 two-digit year may come first or last (``24-06-20``) is read in the order after-today and
 impossible days show for its column (:func:`short_years_first`).
 """

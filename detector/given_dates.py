@@ -247,7 +247,7 @@ def iso_times_in_name(name: str) -> Iterator[NameTime]:
     was taken for a part number, and 22:00 in Lima on 31 December dated 2024-12-31 22:00 UTC,
     counted in 2024 for 2025; after a zone's name, in one digit too (``UTC-5``). After six
     digits behind ``_`` or a space (``_220000-05``), which may be an order's number and a
-    part, it is not read, and said (:func:`detector.acquisition.name_zone_in_doubt`), as are
+    part, it is not read, and said (:func:`detector.scene_paths.name_zone_in_doubt`), as are
     a zone named without its sign (``_UTC5``), one more than 14 hours from UTC (``+15:00``)
     and dashed seconds that may be a zone (``T22-00-05``, or ``T22-00-05-00``: -05:00; not
     before a zone that rules it out, ``T22-00-05+00``, ``Z``, ``UTC``), each read as before."""

@@ -137,7 +137,7 @@ def check_network(net: Any, card: ModelCard, weights: Path) -> None:
 def check_onnx(session: Any, card: ModelCard, path: Path) -> list[str]:
     """InputError when an ONNX model's input, outputs or class names disagree with its card;
     notes (one line each) on what cannot be checked. The class count is checked from the
-    output of one blank tile (:meth:`YoloDetector.check_output`)."""
+    output of one blank tile (:meth:`detector.model.YoloDetector.check_output`)."""
     shapes = session.get_inputs()[0].shape
     if len(shapes) != 4:
         raise InputError(path, f"takes input of shape {shapes}, not images", FIX_MODEL)

@@ -96,7 +96,7 @@ def radiance_coefficients(
 def reflectance_coefficients(path: Path) -> tuple[dict[int, float], Path] | None:
     """Per-band reflectance coefficients (1-based band → coefficient) and the XML holding them.
 
-    The XML is looked for as :func:`detector.acquisition.sidecar_candidates` looks for
+    The XML is looked for as :func:`detector.sidecars.sidecar_candidates` looks for
     metadata; None when no XML beside the scene has a coefficient for every band it lists.
     """
     for candidate in sidecar_candidates(path):

@@ -137,7 +137,7 @@ class RunState:
     ) -> RunState:
         """The state of ``out``: resumed when its key matches, fresh with ``overwrite``.
         ``earlier``: what an earlier version of this tool put in the key for values it now
-        works out otherwise (:func:`earlier_key_values`), taken as the same."""
+        works out otherwise (:func:`detector.run_key.earlier_key_values`), taken as the same."""
         state = cls(out, key)
         key_path = out / KEY_NAME
         if key_path.is_file() and not overwrite:
@@ -483,5 +483,6 @@ class RunState:
 
     def detections(self, paths: Sequence[str]) -> list[pd.DataFrame]:
         """The saved detections of the finished scenes among ``paths``, in that order (for
-        :func:`detector.detect.concat_detections`: EPSG:4326, as every scene's is saved)."""
+        :func:`detector.detection_table.concat_detections`: EPSG:4326, as every scene's is
+        saved)."""
         return [read_saved(self.scene_file(p)) for p in paths if self.is_done(p)]

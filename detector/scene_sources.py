@@ -277,7 +277,7 @@ def scene_folder_error(path: Path, what: str, option: str = "--scenes") -> Input
 
 def require_scenes(items: Sequence[str | Path] | str | Path) -> SceneSources:
     """:func:`resolve_scenes`, with one clear error when ``items`` give no scene (pointing at
-    subfolders that hold some: :func:`detector.chips.no_scenes_message`)."""
+    subfolders that hold some: :func:`detector.scene_files.no_scenes_message`)."""
     sources = resolve_scenes(items)
     if not sources.paths:
         raise DredgeError(no_scenes_message(items))

@@ -13,7 +13,10 @@ saved as ``_metadata.json``), and a STAC item beside the scene (``<stem>.json``)
 ``datetime`` is null and whose ``start_datetime`` and ``end_datetime`` are days apart (a
 range, not one acquisition: its first day dates the scene, as a mosaic's name does, and it is
 said; of one UTC day, ``start_datetime`` dates the scene). The first
-file that dates the scene wins; another whose time is more than a minute from it is said."""
+file that dates the scene wins; another whose time is more than a minute from it is said (of
+the tiles of one product, in full on the first one's line: :mod:`detector.scene_lines`). Files
+are read as Windows tools save them too (UTF-16 or UTF-8 with a byte-order mark, Windows-1252
+without a declaration: :func:`metadata_text`)."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ class Tile:
     @property
     def tile_id(self) -> str:
         """A name unique among the scenes of a run, e.g. ``<scene stem>_r003_c017`` (the stem
-        as :func:`~detector.acquisition.scene_stem` makes it, whose stems a run checks apart)."""
+        as :func:`~detector.scene_paths.scene_stem` makes it, whose stems a run checks apart)."""
         return f"{scene_stem(self.scene_name)}_r{self.row:03d}_c{self.col:03d}"
 
 

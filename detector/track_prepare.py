@@ -4,7 +4,7 @@ What is done to them, each reported as one line:
 
 - **Dates** come from ``acquired`` (or ``date`` / ``datetime`` / ``fecha`` / ``time`` /
   ``data``; a column of times of day alone is refused). Strings may mix formats and time zones
-  (:func:`detector.user_tables.normalise_dates`): ISO 8601 with ``Z`` or an offset is
+  (:func:`detector.date_columns.normalise_dates`): ISO 8601 with ``Z`` or an offset is
   converted to UTC; a date or time with no zone is taken as UTC; ``03/04/2024`` (or
   ``03-04-2024``) is read day first when the column or the table's locale (``;`` columns,
   Spanish or Portuguese column names) shows it, else month first (US order). Rows with no
@@ -189,7 +189,7 @@ def read_mark_dates(
     """The dates in ``frame[column]`` as UTC timestamps, and notes: read day first where a
     ``;`` CSV or Spanish or Portuguese names show it (``attrs``, what reading the file decided:
     ``day_first``, ``date_guess``, ``decimal_comma``; else the frame's column names), ambiguous
-    ones refused or read month first (:func:`detector.user_tables.normalise_dates`)."""
+    ones refused or read month first (:func:`detector.date_columns.normalise_dates`)."""
     attrs = frame.attrs if attrs is None else attrs
     # a ';' CSV, or Spanish or Portuguese column names (fecha, latitud; a QGIS layer too)
     day_first = attrs.get("day_first", locale_cue(frame.columns))

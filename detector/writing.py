@@ -93,7 +93,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], Any]) -> Path:
     (inside :func:`placed_together`, with the other files written there, at its end).
 
     A write that fails leaves ``path`` as it was and no temporary file, and raises
-    :class:`OutputError` when the cause is the disk or the folder (see :func:`output_error`).
+    :class:`OutputError` when the cause is the disk or the folder (see
+    :func:`detector.write_errors.output_error`).
     """
     target = Path(path)
     pending = _PENDING.get()
@@ -425,7 +426,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 def _raise_for(exc: BaseException, path: Path) -> NoReturn:
     """Raise ``exc`` as the :class:`OutputError` of a failed write of ``path`` where it is one
-    (:func:`output_error`), else as it is (Ctrl-C, a bug)."""
+    (:func:`~detector.write_errors.output_error`), else as it is (Ctrl-C, a bug)."""
     error = output_error(exc, path)
     if error is None:
         raise exc

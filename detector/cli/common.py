@@ -163,8 +163,9 @@ DatesOption = Annotated[
     typer.Option(
         parser=given_path("--dates", "a CSV of scene,date, or leave it out"),
         metavar="<path>",
-        help="CSV of dates for scenes with none in their name, Planet metadata or tags (a scene "
-        "listed takes the table's date over its own, with a note where they differ): columns "
+        help="CSV of dates for scenes with none in their name, Planet or Maxar metadata or tags "
+        "(a scene listed takes the table's date over its own, with a note where they differ): "
+        "columns "
         "scene,date (or escena,fecha), the scene by file name or stem, the date ISO (2024-03-17, "
         "2024-03-17 09:50 UTC-05:00: a zone named in any case), day first (17/03/2024) or as a "
         "TIFF tag writes it (2024:03:17 14:50:00). A date after today or before 1972-07-23 "

@@ -88,7 +88,8 @@ def track(
             metavar="<path>",
             help=(
                 "CSV with columns scene,date: dates of --scenes that have no detection and no "
-                "date in their name, Planet metadata or tags (as given to `dredge detect`)."
+                "date in their name, Planet or Maxar metadata or tags (as given to "
+                "`dredge detect`)."
             ),
         ),
     ] = None,
