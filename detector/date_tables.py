@@ -145,8 +145,8 @@ def _elsewhere_by_name(names: pd.Series) -> pd.Series:
 def date_for_scene(
     table: Mapping[str, datetime], path: str | Path, label: str | None = None
 ) -> datetime | None:
-    """Look a scene up in a date table by its path, its label (see :func:`scene_labels`),
-    its file name, then its stem."""
+    """Look a scene up in a date table by its path, its label (see
+    :func:`detector.acquisition.scene_labels`), its file name, then its stem."""
     key = date_key(table, path, label)
     return None if key is None else table[key]
 

@@ -144,10 +144,10 @@ NO_CARD_CHIPS = (
 
 
 def no_card_chips(model: Any) -> str:
-    """Why the chips are cut at :data:`CHIP_FALLBACK`, of run.json's ``model`` (which has no
-    ``input``): no model at all (``null``: a detector given from Python without a card), or a
-    card without an input (a detector given from Python whose card has no bands). It said the
-    card had no bands also of ``"model": null``, a run that recorded no card."""
+    """Why the chips are cut at :data:`detector.inputspec.CHIP_FALLBACK`, of run.json's ``model``
+    (which has no ``input``): no model at all (``null``: a detector given from Python without a
+    card), or a card without an input (a detector given from Python whose card has no bands). It
+    said the card had no bands also of ``"model": null``, a run that recorded no card."""
     if not model:
         why = (
             'run.json records no model ("model": null: a detector given from Python without a card)'
@@ -468,7 +468,7 @@ def _mapped_rivers(
 
 def _gallery(chips: list[Chip], problems: list[str], *, by_card: bool = True) -> str:
     """The chips; ``by_card``: cut at the model card's resolution (else at
-    :data:`CHIP_FALLBACK`'s)."""
+    :data:`~detector.inputspec.CHIP_FALLBACK`'s)."""
     if not chips:
         text = "No detections to show." if not problems else "; ".join(problems)
         return f"<p class='muted'>{_esc(text)}</p>"

@@ -176,7 +176,8 @@ def _arrivals(
     was last detected more than ``stay_gap_days`` before) and without one within
     ``group_gate_m`` along the channel that day, in any scene (their group was there; the
     detector missed them); looked for up to ``link_gap_days`` back. ``s`` is the sorted
-    detections' chainage, ``days`` each frame's detections of its day (:func:`day_ranges`)."""
+    detections' chainage, ``days`` each frame's detections of its day
+    (:func:`detector.track_frames.day_ranges`)."""
     window, gate = params.link_gap_days, params.group_gate_m
     todo = ids
     for k in range(step - 1, -1, -1):
@@ -226,10 +227,11 @@ def _seen_empty(
 ) -> None:
     """Count a miss for open moorings whose spot this step's frame saw without a detection
     there or within ``group_gate_m`` along the channel that UTC day, in any of its scenes
-    (``s``: the sorted detections' chainage; ``days``: :func:`day_ranges`), at most one a
-    day. The scenes of a pass are one look: a strip's overlap counted twice, three missed
-    passes ended a stay; a look seconds before the next scene found the dredge, or whose
-    detections beside the spot were the other scene's duplicates, saw it empty."""
+    (``s``: the sorted detections' chainage; ``days``:
+    :func:`~detector.track_frames.day_ranges`), at most one a day. The scenes of a pass are one
+    look: a strip's overlap counted twice, three missed passes ended a stay; a look seconds
+    before the next scene found the dredge, or whose detections beside the spot were the other
+    scene's duplicates, saw it empty."""
     cand = live[~np.isin(live, matched)]
     now = schedule.time[moorings.river[cand], step]
     # A detection earlier the same UTC day (e.g. a hand-marked date) is not contradicted, and

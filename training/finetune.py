@@ -379,7 +379,8 @@ def _synthetic_chips(
 def _train(
     data_yaml: Path, run_dir: Path, base: BaseModel, config: FinetuneConfig, start: Any
 ) -> Path:
-    """Train ``start`` (:func:`load_yolo` of the starting weights; None: from scratch)."""
+    """Train ``start`` (:func:`training.yolo_fit.load_yolo` of the starting weights; None: from
+    scratch)."""
     model = start if start is not None else import_ultralytics().YOLO(str(ARCHITECTURE))
     settings: dict[str, Any] = {
         "trainer": small_object_trainer(),

@@ -182,8 +182,8 @@ def split_tiles(
 
 
 def names_no_scene(tile: LabelledTile) -> bool:
-    """True for a tile whose scene is only its own name (:func:`scene_of` found none in it),
-    renamed apart from a twin (``s2_<name>``, ``<name>_2``) or not."""
+    """True for a tile whose scene is only its own name (:func:`training.labels.table.scene_of`
+    found none in it), renamed apart from a twin (``s2_<name>``, ``<name>_2``) or not."""
     stem = tile_stem(tile.name)
     return tile.scene in (stem, re.sub(r"^s\d+_", "", stem), re.sub(r"_\d+$", "", stem))
 

@@ -284,9 +284,9 @@ def extend_on_worlds(
     ``weights`` are the previous stage's, with their card beside them; the stage's number N
     follows the stages that card records. Builds ``out_dir/dataset-stageN`` from ``worlds``
     (none of the earlier stages'), continues at ``refine_lr0`` without warm-up in
-    ``out_dir/yolo-stageN`` (:func:`refine`), validates the last epoch on that dataset's val
-    split, which no stage trained on, and writes ``out_dir/dredge-yolo11-p2.pt`` with a card
-    that keeps the earlier stages' record and appends this stage to ``training.extend``.
+    ``out_dir/yolo-stageN`` (:func:`training.yolo_fit.refine`), validates the last epoch on that
+    dataset's val split, which no stage trained on, and writes ``out_dir/dredge-yolo11-p2.pt`` with
+    a card that keeps the earlier stages' record and appends this stage to ``training.extend``.
     Paths may be ``str`` or :class:`~pathlib.Path`.
     """
     weights, out_dir = Path(weights), Path(out_dir)

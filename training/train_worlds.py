@@ -16,9 +16,9 @@ def make_worlds(
     With ``workers`` above :data:`training.synth.world.RENDER_WORKERS` (the processes that
     render one world's scenes), draws up to that many worlds at once, one process each (each
     renders its scenes alone; fewer when their scenes would not fit in memory together); else
-    one after another, each with :func:`write_world`'s own processes. Measured on 2 cores with
-    torch loaded, as under ``dredge train``: two worlds in 46.1 s one after another, 55.4 s
-    side by side.
+    one after another, each with :func:`training.synth.world.write_world`'s own processes. Measured
+    on 2 cores with torch loaded, as under ``dredge train``: two worlds in 46.1 s one after another,
+    55.4 s side by side.
     """
     from detector.progress import progress_bar
     from training.processes import in_processes
