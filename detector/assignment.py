@@ -190,11 +190,20 @@ def window_pairs(
 def range_pairs(
     keys: NDArray[np.float64], low: NDArray[np.float64], high: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """All (key, query) index pairs with ``low[query] <= keys[key] <= high[query]``."""
-    order = np.argsort(keys, kind="stable")
+    """All (key, query) index pairs with ``low[query] <= keys[key] <= high[query]``.
+
+    A NaN key, or a query with a NaN bound, is in no pair, as in :func:`grouped_range_pairs`
+    (sorted last, a NaN key paired with a query of NaN bounds, and a NaN ``high`` with every
+    key from ``low`` up). Infinite bounds and keys pair as numbers. Its caller,
+    :func:`window_pairs`, is given no NaN: :func:`detector.tracking.link_tracks` keeps a NaN
+    chainage off every river and refuses one of 1e9 m or more.
+    """
+    usable = np.flatnonzero(~np.isnan(keys))
+    order = usable[np.argsort(keys[usable], kind="stable")]
     sorted_keys = keys[order]
     lo = np.searchsorted(sorted_keys, low, side="left")
     hi = np.searchsorted(sorted_keys, high, side="right")
+    hi = np.where(np.isnan(low) | np.isnan(high), lo, hi)  # a NaN bound: no range
     counts = np.maximum(hi - lo, 0)
     total = int(counts.sum())
     query = np.repeat(np.arange(len(low)), counts)

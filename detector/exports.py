@@ -15,6 +15,7 @@ leaves the previous file or none, and raises :class:`~detector.errors.OutputErro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,22 @@ LibreOffice read it as UTF-8."""
 
 
 COUNT_SUFFIXES = {".csv": "csv", ".json": "json"}
+
+COUNTS_OPTIONS = {
+    "out": "--out",
+    "fmt": "--format",
+    "years": "--years",
+    "chart": "--chart",
+    "gpkg": "--gpkg",
+    "kml": "--kml",
+    "geojson": "--geojson",
+    "observations": "--observations",
+}
+"""How messages name the parameters of :func:`~detector.track_pipeline.run_counts` for
+`dredge counts`: its options."""
+COUNTS_PARAMETERS = {name: f"{name}=" for name in COUNTS_OPTIONS}
+"""How messages name them to a Python caller: ``observations=`` (it was told "leave
+--observations out", an option it has not)."""
 
 
 def counts_format(path: str | Path, fmt: str | None = None, *, option: str = "--format") -> str:
@@ -159,13 +176,18 @@ def check_export_names(
     kml: Path | None = None,
     geojson: Path | None = None,
     out: Path | None = None,
+    *,
+    names: Mapping[str, str] = COUNTS_OPTIONS,
 ) -> None:
     """DredgeError for an export named with a suffix of another format: a PNG written as
     ``counts.svg``, a GeoPackage as ``dredges.geojson``, KML as ``dredges.kmz`` (a zip, which
     Google Earth and `dredge track` could not open), GeoJSON as ``dredges.gpkg`` were written
     so without a word; or for two of them, or one and the counts table (``out``), given one
-    name: ``--out c.json --geojson c.json`` wrote the counts, then the GeoJSON over them."""
-    named = {"--out": out, "--chart": chart, "--gpkg": gpkg, "--kml": kml, "--geojson": geojson}
+    name: ``--out c.json --geojson c.json`` wrote the counts, then the GeoJSON over them.
+    ``names``: how the messages name each (`dredge counts`' options; :data:`COUNTS_PARAMETERS`
+    from Python)."""
+    given = {"out": out, "chart": chart, "gpkg": gpkg, "kml": kml, "geojson": geojson}
+    named = {names[key]: path for key, path in given.items()}
     seen: dict[Path, str] = {}
     for option, path in named.items():
         if path is None:
@@ -178,21 +200,22 @@ def check_export_names(
         seen[key] = option
     if geojson is not None and geojson.suffix.lower() not in (".geojson", ".json"):
         raise DredgeError(
-            f"{geojson}: --geojson writes GeoJSON — end the name in .geojson or .json "
-            "(a GeoPackage: --gpkg)"
+            f"{geojson}: {names['geojson']} writes GeoJSON — end the name in .geojson or .json "
+            f"(a GeoPackage: {names['gpkg']})"
         )
     if chart is not None and chart.suffix.lower() not in CHART_FORMATS:
         raise DredgeError(
-            f"{chart}: --chart draws PNG, SVG, PDF or JPEG — end the name in .png, .svg, .pdf "
-            "or .jpg"
+            f"{chart}: {names['chart']} draws PNG, SVG, PDF or JPEG — end the name in .png, "
+            ".svg, .pdf or .jpg"
         )
     if gpkg is not None and gpkg.suffix.lower() != ".gpkg":
         raise DredgeError(
-            f"{gpkg}: --gpkg writes a GeoPackage — end the name in .gpkg (GeoJSON: --geojson)"
+            f"{gpkg}: {names['gpkg']} writes a GeoPackage — end the name in .gpkg (GeoJSON: "
+            f"{names['geojson']})"
         )
     if kml is not None and kml.suffix.lower() not in (".kml", ".kmz"):
         raise DredgeError(
-            f"{kml}: --kml writes KML for Google Earth — end the name in .kml or .kmz"
+            f"{kml}: {names['kml']} writes KML for Google Earth — end the name in .kml or .kmz"
         )
 
 

@@ -18,6 +18,7 @@ saw, links tracks and writes three files:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,6 +39,7 @@ from detector.counts import (
 )
 from detector.errors import InputError, first_line, not_a_file
 from detector.exports import (
+    COUNTS_PARAMETERS,
     check_export_names,
     counts_format,
     geojson_paths,
@@ -85,21 +87,24 @@ def run_counts(
     kml: str | Path | None = None,
     gpkg: str | Path | None = None,
     geojson: str | Path | None = None,
+    names: Mapping[str, str] = COUNTS_PARAMETERS,
 ) -> list[str]:
     """Count unique dredges per river and year, write ``out`` and the requested exports.
 
     Returns one line per file written (and notes). Paths may be ``str`` or
-    :class:`~pathlib.Path` (a str was an AttributeError from deep inside). An ``out`` of no
-    counts format, or of another than ``fmt``, is a UsageError naming ``fmt=``
-    (:func:`~detector.exports.counts_format`; `dredge counts` checks it first, naming --format).
+    :class:`~pathlib.Path` (a str was an AttributeError from deep inside). ``names``: how
+    messages name the parameters: ``fmt=``, ``observations=``, ``years=`` … (an ``out`` of no
+    counts format, an ``observations`` not found, a ``years`` unread); `dredge counts` gives
+    its options (:data:`~detector.exports.COUNTS_OPTIONS`: a Python caller was told to "leave
+    --observations out").
     """
     tracks_path, out = Path(tracks_path), Path(out)
     detections, observations, chart, kml, gpkg, geojson = (
         None if path is None else Path(path)
         for path in (detections, observations, chart, kml, gpkg, geojson)
     )
-    check_export_names(chart, gpkg, kml, geojson, out)
-    counts_format(out, fmt, option="fmt=")  # before the work, as the exports' names
+    check_export_names(chart, gpkg, kml, geojson, out, names=names)
+    counts_format(out, fmt, option=names["fmt"])  # before the work, as the exports' names
     if tracks_path.suffix.lower() not in PARQUET_SUFFIXES and tracks_path.is_file():
         raise InputError(
             tracks_path,
@@ -159,7 +164,7 @@ def run_counts(
             observations,
             "is a folder" if observations.is_dir() else "file not found",
             "give the observations written beside the tracks by `dredge track` "
-            f"({default_observations.name}), or leave --observations out",
+            f"({default_observations.name}), or leave {names['observations']} out",
         )
     observations = observations or default_observations
     seen, read_notes = read_observations(observations) if observations.is_file() else (None, [])
@@ -171,9 +176,11 @@ def run_counts(
             "run `dredge track` again and count the files it writes"
             if observations == default_observations
             else "give the observations `dredge track` wrote with these tracks "
-            f"({default_observations.name}), or leave --observations out",
+            f"({default_observations.name}), or leave {names['observations']} out",
         )
-    counts = yearly_counts(tracks, linked, observations=seen, years=parse_years(years))
+    counts = yearly_counts(
+        tracks, linked, observations=seen, years=parse_years(years, option=names["years"])
+    )
     lines = [
         f"wrote {write_counts(counts, out, fmt)} ({count_of(len(counts), 'river-year')})",
         *read_notes,
@@ -237,17 +244,18 @@ def _export_homes(
     return listed([*detection_homes, named(detections)]), listed([*dredge_homes, named(tracks)])
 
 
-def parse_years(text: str | None) -> range | None:
-    """``2024`` or ``2023-2025`` (inclusive) as a range; None stays None."""
+def parse_years(text: str | None, option: str = "--years") -> range | None:
+    """``2024`` or ``2023-2025`` (inclusive) as a range; None stays None. ``option``: how the
+    message names ``text`` (``years=`` from Python)."""
     if text is None:
         return None
     match = re.fullmatch(r"\s*(\d{4})\s*(?:[-–:]\s*(\d{4}))?\s*", text)
     if match is None:
-        raise InputError("--years", f"cannot read {text!r}", "give a year or a range: 2023-2025")
+        raise InputError(option, f"cannot read {text!r}", "give a year or a range: 2023-2025")
     first = int(match.group(1))
     last = int(match.group(2) or first)
     if last < first:
-        raise InputError("--years", f"range {text!r} runs backwards", "write it as 2023-2025")
+        raise InputError(option, f"range {text!r} runs backwards", "write it as 2023-2025")
     return range(first, last + 1)
 
 

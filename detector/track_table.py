@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from detector.assignment import range_pairs
+from detector.assignment import grouped_range_pairs
 from detector.track_frames import DAY_NS, WGS84
 from detector.track_params import TrackParams, within_gate
 
@@ -326,12 +326,17 @@ def maybe_same_as(table: pd.DataFrame, params: TrackParams) -> pd.Series:
     ids = table.index.to_numpy()
     first, last = table["first"].to_numpy(), table["last"].to_numpy()
     first_s, last_s = table["first_s"].to_numpy(float), table["last_s"].to_numpy(float)
-    river = pd.factorize(table["river"])[0]
-    # Sort key that keeps rivers apart: river number × a span wider than any time range.
-    span = float(np.ptp(np.concatenate([first, last]))) + 2 * params.link_gap_days + 1
-    key = river[counted] * span + last[counted]
-    query = river[counted] * span + first[counted]
-    earlier, later = range_pairs(key, query - params.link_gap_days, query - 1e-9)
+    river = pd.factorize(table["river"])[0].astype(np.int64)
+    # Looked up by (river, day) pairs: one key of river × a span wider than any time range
+    # made a link_gap_days of inf (any gap) a NaN key on the first river and NaN bounds on
+    # the others, where no track was then taken as maybe the same as another.
+    earlier, later = grouped_range_pairs(
+        river[counted],
+        last[counted],
+        river[counted],
+        first[counted] - params.link_gap_days,
+        first[counted] - 1e-9,
+    )
     earlier, later = counted[earlier], counted[later]
     gap = first[later] - last[earlier]
     close = gap > 0

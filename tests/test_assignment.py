@@ -44,6 +44,19 @@ def test_grouped_range_pairs_never_pair_on_a_nan_bound_or_key() -> None:
     assert len(key) == len(query) == 0
 
 
+def test_range_pairs_never_pair_on_a_nan_bound_or_key() -> None:
+    """As :func:`grouped_range_pairs` (fixed before it): sorted last, a NaN key paired with
+    a query of NaN bounds, and a query whose ``high`` was NaN with every key from ``low`` up
+    (the NaN key too): 4 false pairs of 3 keys and 5 queries. Now only the pairs that are."""
+    keys = np.array([1.0, np.nan, 5.0])
+    low = np.array([np.nan, 0.0, np.nan, -np.inf, 0.0])
+    high = np.array([np.nan, np.nan, 3.0, np.inf, 3.0])
+    key, query = range_pairs(keys, low, high)
+    assert sorted(zip(query.tolist(), key.tolist(), strict=True)) == [(3, 0), (3, 2), (4, 0)]
+    key, query = range_pairs(keys[:0], keys, keys)  # no key at all
+    assert len(key) == len(query) == 0
+
+
 def test_a_tie_falls_the_same_way_whatever_is_assigned_beside_it() -> None:
     """Two rows moving the same way cost the same total matched either way round; solved in
     one matrix with an unrelated part (another river's dredges in the same frame step), the

@@ -235,3 +235,52 @@ def test_write_counts_and_run_counts_name_their_fmt_parameter(tmp_path: Path) ->
     with pytest.raises(ValueError, match=r"or give --format$"):
         counts_format(tmp_path / "c.txt")
     assert write_counts(counts, str(tmp_path / "c.json")) == tmp_path / "c.json"
+
+
+def test_run_counts_names_its_parameters_and_dredge_counts_its_options(tmp_path: Path) -> None:
+    """``run_counts`` from Python said "… or leave --observations out" of an ``observations=``
+    not found or of another run, "--years: cannot read …" of ``years="last"`` and "given to
+    both --out and --geojson", options a Python caller has not. Now it names its parameters,
+    and `dredge counts` its options, as before."""
+    from typer.testing import CliRunner
+
+    from detector.cli import app
+    from detector.errors import DredgeError
+    from tests.count_fixtures import two_year_world
+
+    linked, tracks = two_year_world()
+    tracks.to_parquet(tmp_path / "tracks.parquet")
+    linked.to_parquet(tmp_path / "tracks.detections.parquet")
+    missing, same, other = tmp_path / "none.csv", tmp_path / "c.json", tmp_path / "other.csv"
+    other.write_text("river,date,scenes,source\nElsewhere,2024-03-01,1,scenes\n")
+    cases = [
+        ({"observations": other}, ["--observations", str(other)],
+         f"{other}: does not match tracks.parquet: 10 of 10 river-days with detections are not "
+         "in it (e.g. Meander 2024-03-01): of another run, or edited — give the observations "
+         "`dredge track` wrote with these tracks (tracks.observations.csv), or leave "
+         "{observations} out"),
+        ({"observations": missing}, ["--observations", str(missing)],
+         f"{missing}: file not found — give the observations written beside the tracks by "
+         "`dredge track` (tracks.observations.csv), or leave {observations} out"),
+        ({"years": "last"}, ["--years", "last"],
+         "{years}: cannot read 'last' — give a year or a range: 2023-2025"),
+        ({"geojson": same}, ["--geojson", str(same)],
+         f"{same}: given to both {{out}} and {{geojson}} — give each its own name"),
+        ({"gpkg": tmp_path / "d.geojson"}, ["--gpkg", str(tmp_path / "d.geojson")],
+         f"{tmp_path / 'd.geojson'}: {{gpkg}} writes a GeoPackage — end the name in .gpkg "
+         "(GeoJSON: {geojson})"),
+    ]  # fmt: skip
+    python = {"observations": "observations=", "years": "years=", "out": "out=",
+              "geojson": "geojson=", "gpkg": "gpkg="}  # fmt: skip
+    options = {"observations": "--observations", "years": "--years", "out": "--out",
+               "geojson": "--geojson", "gpkg": "--gpkg"}  # fmt: skip
+    for given, args, said in cases:
+        with pytest.raises(DredgeError) as caught:
+            run_counts(str(tmp_path / "tracks.parquet"), str(same), **given)
+        assert str(caught.value) == said.format(**python)
+        result = CliRunner().invoke(
+            app, ["counts", str(tmp_path / "tracks.parquet"), "--out", str(same), *args]
+        )
+        assert result.exit_code == 2, result.output
+        assert " ".join(result.stderr.split()) == f"error: {said.format(**options)}"
+        assert not same.exists()

@@ -207,6 +207,25 @@ def test_a_track_begun_the_longest_move_from_one_ended_may_be_it() -> None:
     assert got.isna().tolist() == [True, False] and got[2] == 1
 
 
+def test_a_link_gap_of_any_length_takes_the_earlier_track_on_every_river() -> None:
+    """``TrackParams(link_gap_days=inf)`` (any gap) from Python: ``maybe_same_as`` looked its
+    pairs up on one key of river × (a span grown by the gap, inf) + day: NaN on the first river
+    (0 × inf) and NaN bounds on the others, and a track begun 40 days after an earlier one
+    ended at its spot was taken as maybe the same on river A only (with the NaN pairs of
+    ``range_pairs``), then on none. Now on both, as with the 120 days' default."""
+    from detector.track_params import TrackParams
+    from detector.track_table import maybe_same_as
+
+    table = pd.DataFrame(
+        {"counted": True, "first": [0.0, 50.0, 0.0, 50.0], "last": [10.0, 60.0, 10.0, 60.0],
+         "first_s": 100.0, "last_s": 100.0, "river": ["A", "A", "B", "B"]},
+        index=pd.Index([1, 2, 3, 4], name="track_id"),
+    )  # fmt: skip
+    for gap in (120.0, np.inf):
+        got = maybe_same_as(table, TrackParams(link_gap_days=gap))
+        assert got.isna().tolist() == [True, False, True, False] and got[2] == 1 and got[4] == 3
+
+
 def _two_tracks(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> pd.Series:
     """``maybe_same_as`` of two tracks linked (without observed areas) from their detections
     (day, chainage), the second's days counted from day 100, 70 days after the first's last

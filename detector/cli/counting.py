@@ -307,12 +307,12 @@ def counts(
     average are named: groups that leave and arrive between two looks pass for moves there,
     so their counts are likely low. Feed every clear scene you have.
     """
-    from detector.exports import counts_format, geojson_paths
+    from detector.exports import COUNTS_OPTIONS, counts_format, geojson_paths
     from detector.track_pipeline import run_counts
     from detector.writing import placed_together
 
     try:
-        counts_format(out, fmt)  # naming --format: run_counts names its parameter, fmt=
+        counts_format(out, fmt)  # before the files to write are checked
         check_files_to_write([out, chart, gpkg, kml, geojson])  # before geojson's detections'
         written = [out, chart, gpkg, kml, *(geojson_paths(geojson) if geojson else [])]
         refuse_to_replace(written, overwrite=overwrite)
@@ -328,6 +328,7 @@ def counts(
                 kml=kml,
                 gpkg=gpkg,
                 geojson=geojson,
+                names=COUNTS_OPTIONS,  # its messages name these options, not fmt= …
             )
     except DredgeError as exc:  # another ValueError is a fault: its traceback and exit 3
         raise fail(str(exc)) from None
