@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -110,6 +110,10 @@ class TrackParams:
     stay longer than the synthetic ones: the default keeps a margin."""
 
     def __post_init__(self) -> None:
+        for field in fields(self):  # NaN passed every check below (nan <= 0 is False)
+            value = getattr(self, field.name)
+            if isinstance(value, float) and math.isnan(value):
+                raise UsageError(f"{field.name} must be a number, got nan")
         positive = ("stay_gate_m", "stay_lateral_m", "lateral_weight", "link_gap_days")
         for name in positive:
             if getattr(self, name) <= 0:

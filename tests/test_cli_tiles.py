@@ -251,6 +251,10 @@ def test_a_distance_of_inf_metres_is_refused_naming_the_option(tmp_path: Path) -
         RiverNetwork.read(rivers, corridor_m=float("inf"))
     with pytest.raises(ValueError, match="max_move_m must be a number of metres"):
         TrackParams(max_move_m=float("inf"))
+    for name in ("link_gap_days", "stay_gate_m", "lateral_weight", "group_gate_m"):
+        # NaN from Python passed every check (nan <= 0 is False) and gated nothing
+        with pytest.raises(ValueError, match=f"^{name} must be a number, got nan$"):
+            TrackParams(**{name: float("nan")})
 
 
 def test_a_home_folder_written_as_tilde_is_the_home_folder(
