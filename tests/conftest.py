@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from tests.network import blocked_network
 
 if TYPE_CHECKING:
     from training.labels.table import LabelledTile
+    from training.synth.world import WorldConfig
 
 # The tests' own cache (ONNX exports of the models they train, ultralytics' settings), set
 # before anything imports detector.offline: the user's ~/.cache/dredge stays as it was, and a
@@ -57,6 +58,27 @@ def no_network() -> Iterator[list[object]]:
     with blocked_network() as attempts:
         yield attempts
     assert not attempts, f"tried the network: {attempts}"
+
+
+@pytest.fixture(scope="session")
+def drawn_world(tmp_path_factory: pytest.TempPathFactory) -> Callable[[WorldConfig, Path], Path]:
+    """``draw(config, out)``: the synthetic world of ``config`` copied into ``out``, returned.
+
+    Each config is drawn once a session (a world takes 5-15 s to draw, a copy a fraction of
+    a second), and each caller gets its own copy, so that no module's writes reach another."""
+    from training.synth.world import write_world
+
+    drawn: dict[WorldConfig, Path] = {}
+
+    def draw(config: WorldConfig, out: Path) -> Path:
+        if config not in drawn:
+            folder = tmp_path_factory.mktemp("drawn") / "world"
+            write_world(config, folder)
+            drawn[config] = folder
+        shutil.copytree(drawn[config], out)
+        return out
+
+    return draw
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,7 +54,7 @@ def write_untrained_model(
     """
     import torch
 
-    ultralytics = import_ultralytics()
+    import_ultralytics()
     from ultralytics.nn.tasks import DetectionModel
 
     torch.manual_seed(seed)
@@ -67,7 +68,7 @@ def write_untrained_model(
         bias.data = torch.randn(bias.shape, generator=generator) * 1.5
         if class_bias is not None:
             bias.data = torch.tensor(class_bias, dtype=bias.dtype)
-    wrapper = ultralytics.YOLO("yolo11n.yaml")
+    wrapper = _saver()
     wrapper.model = net
     wrapper.ckpt = {}
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,6 +76,14 @@ def write_untrained_model(
     wrapper.save(weights)
     write_card(weights, classes=card_classes or classes, bands=card_bands or bands, tile_px=tile_px)
     return weights
+
+
+@cache
+def _saver() -> Any:
+    """The ultralytics wrapper the untrained models are saved with, built once a process: its
+    ``save`` writes only the ``model`` and ``ckpt`` it is given, and building it runs a forward
+    pass of a YOLO11n (1.3-2 s a model, when each call built its own)."""
+    return import_ultralytics().YOLO("yolo11n.yaml")
 
 
 def write_onnx_network(

@@ -1,24 +1,27 @@
 """Module fixtures for the ``dredge run`` tests (test_run*.py): a synthetic world of one river
 and year, three of its scenes with one truncated GeoTIFF, and an untrained model. Each test
-module that imports them builds its own (module scope)."""
+module that imports them gets its own (module scope); the world is a copy of one drawn once a
+session (conftest's ``drawn_world``)."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.geo_fixtures import truncate
 from tests.model_fixtures import write_untrained_model
-from training.synth.world import WorldConfig, write_world
+from training.synth.world import WorldConfig
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def world(
+    drawn_world: Callable[[WorldConfig, Path], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("run") / "world"
-    write_world(WorldConfig(seed=14, rivers=("Nanay",), years=(2024, 2024)), out)
-    return out
+    return drawn_world(WorldConfig(seed=14, rivers=("Nanay",), years=(2024, 2024)), out)
 
 
 @pytest.fixture(scope="module")

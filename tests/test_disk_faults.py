@@ -40,7 +40,7 @@ from tests.disk_fixtures import (
     uninterrupted_run,
 )
 from tests.model_fixtures import write_untrained_model
-from training.synth.world import WorldConfig, write_world
+from training.synth.world import WorldConfig
 
 
 def permissions_enforced(folder: Path) -> bool:
@@ -59,10 +59,11 @@ def permissions_enforced(folder: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def world(
+    drawn_world: Callable[[WorldConfig, Path], Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     out = tmp_path_factory.mktemp("disk") / "world"
-    write_world(WorldConfig(seed=16, rivers=("Nanay",), years=(2024, 2024)), out)
-    return out
+    return drawn_world(WorldConfig(seed=16, rivers=("Nanay",), years=(2024, 2024)), out)
 
 
 @pytest.fixture(scope="module")

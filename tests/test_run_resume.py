@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,14 +40,23 @@ def command(world: Path, model: Path, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def whole(world: Path, model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT of one uninterrupted run, made once for the module: the tests only read it (or
+    copy it first), and each run is a new Python process that imports torch (~8 s)."""
+    out = tmp_path_factory.mktemp("whole") / "whole"
+    subprocess.run(command(world, model, out), check=True, capture_output=True)
+    return out
+
+
 def finished_scenes(out: Path) -> int:
     manifest = out / MANIFEST_NAME
     return len(pd.read_csv(manifest)) if manifest.is_file() else 0
 
 
-def test_kill_and_resume_gives_the_same_outputs(world: Path, model: Path, tmp_path: Path) -> None:
-    whole = tmp_path / "whole"
-    subprocess.run(command(world, model, whole), check=True, capture_output=True)
+def test_kill_and_resume_gives_the_same_outputs(
+    world: Path, model: Path, whole: Path, tmp_path: Path
+) -> None:
     scenes = finished_scenes(whole)
     assert scenes >= 3
 
@@ -76,12 +86,14 @@ def test_kill_and_resume_gives_the_same_outputs(world: Path, model: Path, tmp_pa
     pd.testing.assert_frame_equal(*tracks)
 
 
-def test_rerun_of_a_finished_run_redoes_nothing(world: Path, model: Path, tmp_path: Path) -> None:
+def test_rerun_of_a_finished_run_redoes_nothing(
+    world: Path, model: Path, whole: Path, tmp_path: Path
+) -> None:
     """… and its run.json says how many scenes an earlier call finished, whose time is not in
     its ``timings_s`` (a resumed run of 6 scenes, 5 done before, gave ``detect_s`` 0.03 and no
     word of them)."""
     out = tmp_path / "again"
-    subprocess.run(command(world, model, out), check=True, capture_output=True)
+    shutil.copytree(whole, out)  # the finished run, copied: this test writes into it
     assert json.loads((out / "run.json").read_text())["resumed_scenes"] == 0
     before = (out / "scenes").stat().st_mtime_ns, sorted(p.name for p in (out / "scenes").iterdir())
     again = subprocess.run(command(world, model, out), capture_output=True, text=True, check=True)
