@@ -3,7 +3,8 @@
 Some file systems report inode 0 for every file (FAT, some network and FUSE mounts, Windows
 shares through some clients): (st_dev, st_ino) is then every file's, and ``Path.samefile``
 says any two files on the drive are one. There a file is told by its path with links
-resolved, in the case the system compares.
+resolved, case-folded where ``os.path.normcase`` folds it (Windows): on Linux and macOS a
+disk blind to case that numbers no file gives ``a.xml`` and ``a.XML`` as two.
 """
 
 from __future__ import annotations

@@ -275,7 +275,7 @@ def test_scenes_given_as_rivers_are_named(tmp_path: Path) -> None:
 
 def _small_raster(path: Path) -> None:
     import rasterio
-    from rasterio.transform import from_origin
+    from affine import Affine
 
     profile = {
         "driver": "GTiff",
@@ -284,7 +284,7 @@ def _small_raster(path: Path) -> None:
         "count": 1,
         "dtype": "uint8",
         "crs": "EPSG:4326",
-        "transform": from_origin(-74, -3, 0.1, 0.1),
+        "transform": Affine(0.1, 0, -74, 0, -0.1, -3),  # from_origin's: it warns of `*`
     }
     with rasterio.open(path, "w", **profile) as dataset:
         dataset.write(np.zeros((1, 4, 4), "uint8"))
