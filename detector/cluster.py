@@ -223,9 +223,10 @@ def scheduler_address(scheduler: str) -> str:
     return address
 
 
-def scheduler_label(scheduler: str) -> str:
-    """``scheduler`` as messages name it: the address, or ``FILE (its address)``."""
-    address = scheduler_address(scheduler)
+def scheduler_label(scheduler: str, address: str | None = None) -> str:
+    """``scheduler`` as messages name it: the address, or ``FILE (its address)``; ``address``,
+    where the caller has read it already (:func:`scheduler_address`), is not read again."""
+    address = scheduler_address(scheduler) if address is None else address
     return scheduler if address == scheduler else f"{scheduler} ({address})"
 
 
@@ -241,7 +242,7 @@ def check_scheduler(scheduler: str | None) -> None:
     address = scheduler_address(scheduler)
     if address == "local" or address.startswith("inproc://"):
         return
-    label = f"--scheduler {scheduler_label(scheduler)}"
+    label = f"--scheduler {scheduler_label(scheduler, address)}"
     if not address.startswith(SCHEMES):  # a scheduler file's address
         raise DredgeError(f"{label}: give 'local' or an address such as tcp://HOST:8786")
     if not re.fullmatch(r"[a-z]+://[^/]*:\d{1,5}/?", address):
@@ -367,7 +368,8 @@ def dask_client(scheduler: str, workers: int) -> Iterator[Any]:
             cluster.close()
         return
     check_scheduler(scheduler)
-    address, label = scheduler_address(scheduler), scheduler_label(scheduler)
+    address = scheduler_address(scheduler)
+    label = scheduler_label(scheduler, address)
     reach_scheduler(address, label)
     try:
         client = Client(address.rstrip("/"), timeout=f"{CONNECT_TIMEOUT_S}s")

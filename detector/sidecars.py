@@ -244,12 +244,12 @@ def _stac_span(start: str, end: object) -> _Read:
         last = to_utc(end) if isinstance(end, str) else None
     except ValueError:
         return _Read()
-    if last is None or last_day_of_span(first, last) == first.date():
+    last_day = None if last is None else last_day_of_span(first, last)
+    if last_day is None or last_day == first.date():
         return _Read((first, start))
     return _Read(
         (first, start),
-        note=f"is a STAC item of the range {first:%Y-%m-%d} to "
-        f"{last_day_of_span(first, last):%Y-%m-%d} (start_datetime "
+        note=f"is a STAC item of the range {first:%Y-%m-%d} to {last_day:%Y-%m-%d} (start_datetime "
         "to end_datetime, its datetime null), not one acquisition: its first day dates the "
         "scene, as a mosaic's name does; if it shows another day of it, give that date with "
         "--dates",
